@@ -1,0 +1,84 @@
+"""Configuration: one DEFAULTS mapping, overridden by instance/config.py, ERMS_* variables and test dicts.
+
+The web app, the CLI and scheduled jobs read the same mapping through :func:`load`, so no Flask
+app is needed to know where the data lives.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+DEFAULTS: dict[str, Any] = {
+    # Root of everything the deployment writes; the other paths default below it.
+    "DATA_DIR": "instance",
+    # SQLAlchemy URL; empty means SQLite at DATA_DIR/erms.sqlite3 (WAL, foreign keys on).
+    "DATABASE_URL": "",
+    # Content-addressed file store (sha256-sharded folders).
+    "STORAGE_ROOT": "",
+    # Temp area for package builds (later issues).
+    "STAGING_ROOT": "",
+    # Whoosh index directory (later issues).
+    "SEARCH_INDEX_DIR": "",
+    # Flask session signing key; generated into DATA_DIR/secret_key when absent.
+    "SECRET_KEY": "",
+    # Local time zone of the agency: dates on records are Vietnamese dates.
+    "TIMEZONE": "Asia/Ho_Chi_Minh",
+    # Largest upload accepted, in bytes (PL6 I.2: uploads are size-limited).
+    "MAX_CONTENT_LENGTH": 200 * 1024 * 1024,
+    # Idle minutes before a web session expires.
+    "SESSION_MINUTES": 30,
+    # TrueType font with Vietnamese glyphs for generated PDFs; empty = look in the usual places.
+    "PDF_FONT": "",
+}
+
+# Keys read from the environment without the ERMS_ prefix, as deployments expect.
+_UNPREFIXED = ("DATABASE_URL",)
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, default in DEFAULTS.items():
+        raw = environ.get("ERMS_" + key)
+        if raw is None and key in _UNPREFIXED:
+            raw = environ.get(key)
+        if raw is None:
+            continue
+        found[key] = int(raw) if isinstance(default, int) else raw
+    return found
+
+
+def resolve(settings: dict[str, Any]) -> dict[str, Any]:
+    """Fill the derived paths and the secret key; every path becomes absolute (bagit needs it)."""
+    data_dir = Path(settings["DATA_DIR"]).expanduser().resolve()
+    settings["DATA_DIR"] = str(data_dir)
+    for key, sub in (("STORAGE_ROOT", "files"), ("STAGING_ROOT", "staging"), ("SEARCH_INDEX_DIR", "search")):
+        settings[key] = str(Path(settings[key] or data_dir / sub).expanduser().resolve())
+    if not settings["DATABASE_URL"]:
+        settings["DATABASE_URL"] = f"sqlite:///{data_dir / 'erms.sqlite3'}"
+    if not settings["SECRET_KEY"]:
+        settings["SECRET_KEY"] = _stored_secret(data_dir)
+    return settings
+
+
+def _stored_secret(data_dir: Path) -> str:
+    """Return the key kept in DATA_DIR/secret_key, creating it (mode 600) on first use."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the resolved configuration: defaults, then environment, then ``overrides``."""
+    settings = dict(DEFAULTS)
+    settings.update(_from_environment(os.environ if environ is None else environ))
+    settings.update(overrides or {})
+    return resolve(settings)

@@ -1,0 +1,119 @@
+"""Metadata validation against the JSON Schemas in schemas/ (Draft 2020-12, no remote refs).
+
+``validate(kind, data)`` returns every problem at once, each naming its field with an English
+message template that the UI translates; ``check`` raises InvalidMetadata with that list. Text is
+normalised to NFC here, at the edge, so Vietnamese typed in any form compares and indexes alike.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+
+from erms.errors import N_, InvalidMetadata, Problem
+
+SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
+
+# jsonschema keyword -> message template; a keyword missing here falls back to the generic one.
+MESSAGES = {
+    "required": N_("This field is required."),
+    "maxLength": N_("At most %(limit)s characters."),
+    "minLength": N_("This field is required."),
+    "pattern": N_("This field is required."),
+    "enum": N_("Choose one of the listed values."),
+    "format": N_("Not a valid date (day/month/year)."),
+    "type": N_("Not a valid value."),
+    "minimum": N_("Must be at least %(limit)s."),
+    "maximum": N_("Must be at most %(limit)s."),
+    "additionalProperties": N_("Unknown field."),
+}
+
+
+def schema_id(kind: str) -> str:
+    """Return the $id of the current schema for ``kind`` (stamped on stored metadata)."""
+    return _schema(kind)["$id"]
+
+
+@cache
+def registry() -> Registry:
+    resources = []
+    for path in sorted(SCHEMAS_DIR.glob("*.json")):
+        contents = json.loads(path.read_text(encoding="utf-8"))
+        if "$id" in contents:
+            resources.append((contents["$id"], Resource.from_contents(contents)))
+    return Registry().with_resources(resources)
+
+
+@cache
+def _schema(kind: str) -> dict:
+    return json.loads((SCHEMAS_DIR / f"{kind}-v1.json").read_text(encoding="utf-8"))
+
+
+@cache
+def _validator(kind: str) -> Draft202012Validator:
+    return Draft202012Validator(_schema(kind), registry=registry(), format_checker=FormatChecker())
+
+
+def field_titles(kind: str) -> dict[str, str]:
+    """Return field name -> Vietnamese title, as the schema names them."""
+    return {name: spec.get("title", name) for name, spec in _schema(kind)["properties"].items()}
+
+
+def normalise(data: dict[str, Any]) -> dict[str, Any]:
+    """Return ``data`` with every string NFC-normalised and stripped."""
+    return {key: unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else value
+            for key, value in data.items()}
+
+
+def coerce(kind: str, form: dict[str, str]) -> dict[str, Any]:
+    """Turn form strings into schema types: empty optional fields are dropped, integers parsed.
+
+    A value that does not parse is kept as text so that validation reports it on its field.
+    """
+    properties = _schema(kind)["properties"]
+    data: dict[str, Any] = {}
+    for key, value in form.items():
+        if key not in properties or value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if properties[key].get("type") == "integer" and isinstance(value, str):
+            value = int(value) if value.strip().isdigit() else value
+        data[key] = value
+    return data
+
+
+def _problem(error: ValidationError) -> Problem:
+    if error.validator == "required":
+        field = error.message.split("'")[1]
+    elif error.validator == "additionalProperties":
+        field = error.message.split("'")[1]
+    else:
+        field = next((str(part) for part in error.absolute_path), "")
+    template = MESSAGES.get(error.validator, N_("Not a valid value."))
+    limit = error.validator_value if error.validator in ("maxLength", "minimum", "maximum") else None
+    return Problem(field, template, {"limit": limit} if limit is not None else {})
+
+
+def validate(kind: str, data: dict[str, Any]) -> list[Problem]:
+    """Return every problem of ``data`` against the schema of ``kind``, one per field, in field order."""
+    seen: dict[str, Problem] = {}
+    for error in _validator(kind).iter_errors(data):
+        problem = _problem(error)
+        seen.setdefault(problem.field, problem)
+    order = list(_schema(kind)["properties"])
+    return sorted(seen.values(), key=lambda p: order.index(p.field) if p.field in order else len(order))
+
+
+def check(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Return the normalised data, or raise InvalidMetadata listing every problem."""
+    data = normalise(data)
+    problems = validate(kind, data)
+    if problems:
+        raise InvalidMetadata(problems)
+    return data

@@ -1,0 +1,251 @@
+"""Filing rules: opening, documents, closing checklist and index, reopening, submission, acceptance."""
+
+import io
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from classification import dossier_list as dossier_lists
+from conftest import DOCUMENT, upload
+from erms import dossiers
+from erms.errors import IllegalTransition, InvalidMetadata, NotFound, PermissionDenied, RuleViolation
+from erms.models import AuditEvent, Document, Dossier, StoredFile, TransferItem
+from erms.models.dossier import DossierState
+
+
+def count(session, model):
+    return session.scalar(select(func.count()).select_from(model))
+
+
+# ------------------------------------------------------------------ opening
+
+def test_open_prefills_from_the_entry(session, world, now):
+    dossier_list = world.approved_list()
+    entry = dossier_list.entries[0]
+    dossier = dossiers.open_dossier(session, world.actor("officer1"), entry.id, {}, now=now)
+    assert dossier.state is DossierState.OPEN
+    assert dossier.title == entry.title
+    assert dossier.file_notation == "01.TH"
+    assert dossier.file_code == "000.00.00.H26.2026.01.TH"
+    assert dossier.retention_years == 10 and not dossier.retention_permanent
+    assert dossier.start_date.isoformat() == "2026-06-15"  # Vietnam date of NOW
+
+
+def test_open_only_from_an_approved_list(session, world, now):
+    registry = world.actor("registry")
+    draft = dossier_lists.create_list(session, registry, world.org.id, 2026, now=now)
+    entry = dossier_lists.add_entry(session, registry, draft.id, title="Hồ sơ dự thảo", unit_id=world.unit_a.id,
+                                    retention_row_id=world.rows["10y"].id, now=now)
+    with pytest.raises(RuleViolation, match="approved dossier list"):
+        dossiers.open_dossier(session, world.actor("officer1"), entry.id, {}, now=now)
+    assert count(session, Dossier) == 0
+
+
+def test_open_twice_refused_and_next_year_not_yet(session, world, now):
+    entry = world.approved_list().entries[0]
+    dossiers.open_dossier(session, world.actor("officer1"), entry.id, {}, now=now)
+    with pytest.raises(RuleViolation, match="already been opened for entry 01.TH"):
+        dossiers.open_dossier(session, world.actor("officer1"), entry.id, {}, now=now)
+    future = world.approved_list(year=2027)
+    with pytest.raises(RuleViolation, match="not in force"):
+        dossiers.open_dossier(session, world.actor("officer1"), future.entries[0].id, {}, now=now)
+
+
+def test_officer_of_another_unit_cannot_open_or_read(session, world, now, make_dossier):
+    entry = world.approved_list().entries[0]
+    with pytest.raises(PermissionDenied):
+        dossiers.open_dossier(session, world.actor("officer2"), entry.id, {}, now=now)
+    dossier = make_dossier("open")
+    with pytest.raises(NotFound):
+        dossiers.get_dossier(session, world.actor("officer2"), dossier.id)
+    assert dossier not in dossiers.visible_dossiers(session, world.actor("officer2"))
+    assert dossier in dossiers.visible_dossiers(session, world.actor("archivist"))
+
+
+def test_ad_hoc_entry_is_flagged(session, world, now):
+    dossier_list = world.approved_list()
+    entry = dossier_lists.add_ad_hoc_entry(session, world.actor("officer1"), dossier_list.id,
+                                           title="Hồ sơ phát sinh", retention_row_id=world.rows["10y"].id, now=now)
+    assert entry.ad_hoc and entry.number == 4 and entry.responsible_user_id == world.users["officer1"].id
+    dossier = dossiers.open_dossier(session, world.actor("officer1"), entry.id, {}, now=now)
+    opened = session.scalar(select(AuditEvent).where(AuditEvent.action == "dossier.opened",
+                                                     AuditEvent.subject_id == dossier.id))
+    assert '"ad_hoc": true' in opened.details
+
+
+def test_bad_metadata_lists_every_field_and_writes_nothing(session, world, now):
+    entry = world.approved_list().entries[0]
+    before = count(session, AuditEvent)
+    with pytest.raises(InvalidMetadata) as refused:
+        dossiers.open_dossier(session, world.actor("officer1"), entry.id,
+                              {"title": "x" * 501, "rights": "secret", "start_date": "2026-02-30"}, now=now)
+    assert [p.field for p in refused.value.problems] == ["title", "rights", "start_date"]
+    assert "title: At most 500 characters." in str(refused.value)
+    assert count(session, Dossier) == 0 and count(session, AuditEvent) == before
+
+
+def test_start_date_outside_the_list_year(session, world, now):
+    entry = world.approved_list().entries[0]
+    with pytest.raises(InvalidMetadata) as refused:
+        dossiers.open_dossier(session, world.actor("officer1"), entry.id, {"start_date": "2025-12-31"}, now=now)
+    assert refused.value.problems[0].field == "start_date"
+
+
+# ------------------------------------------------------------------ documents
+
+def test_documents_are_numbered_and_deduplicated_in_the_store(session, world, store, now, make_dossier):
+    dossier = make_dossier("open", documents=0)
+    officer = world.actor("officer1")
+    for number in ("7", "8"):
+        dossiers.add_document(session, officer, dossier.id, dict(DOCUMENT, code_number=number), upload(b"same"),
+                              store=store, now=now)
+    assert [link.ordinal for link in dossier.links] == [1, 2]
+    assert count(session, StoredFile) == 1
+
+
+def test_classified_file_refused_with_the_legal_reason(session, world, store, now, make_dossier):
+    dossier = make_dossier("open", documents=0)
+    with pytest.raises(RuleViolation, match="Protection of State Secrets"):
+        dossiers.add_document(session, world.actor("officer1"), dossier.id, dict(DOCUMENT, marking="mat"),
+                              upload(), store=store, now=now)
+    assert count(session, Document) == 0
+    register_only = dossiers.add_document(session, world.actor("officer1"), dossier.id,
+                                          dict(DOCUMENT, marking="tuyet_mat"), None, store=store, now=now)
+    assert register_only.versions == []
+
+
+def test_document_metadata_problems(session, world, store, now, make_dossier):
+    dossier = make_dossier("open", documents=0)
+    bad = dict(DOCUMENT, subject=" ", issued_date="02/03/2026", urgency="rat_khan")
+    with pytest.raises(InvalidMetadata) as refused:
+        dossiers.add_document(session, world.actor("officer1"), dossier.id, bad, upload(), store=store, now=now)
+    assert {p.field for p in refused.value.problems} == {"subject", "issued_date", "urgency"}
+    assert count(session, Document) == 0
+
+
+def test_draft_versions_are_kept(session, world, store, now, make_dossier):
+    dossier = make_dossier("open", documents=0)
+    officer = world.actor("officer1")
+    document = dossiers.add_document(session, officer, dossier.id, dict(DOCUMENT, status="draft"),
+                                     upload(b"draft 1", "dự thảo.docx"), store=store, now=now)
+    dossiers.add_version(session, officer, dossier.id, document.id, upload(b"draft 2", "dự thảo lần 2.docx"),
+                         store=store, now=now)
+    assert [v.number for v in document.versions] == [1, 2]
+    assert [v.filename for v in document.versions] == ["dự thảo.docx", "dự thảo lần 2.docx"]
+    dossiers.finalise_document(session, officer, dossier.id, document.id, now=now)
+    with pytest.raises(RuleViolation):
+        dossiers.add_version(session, officer, dossier.id, document.id, upload(b"3"), store=store, now=now)
+
+
+# ------------------------------------------------------------------ closing
+
+def test_checklist_in_words(session, world, store, now, make_dossier):
+    empty = make_dossier("open", documents=0)
+    assert [p.template for p in dossiers.closing_problems(empty)] == ["The dossier has no document."]
+    with pytest.raises(InvalidMetadata):
+        dossiers.close_dossier(session, world.actor("officer1"), empty.id, store=store, now=now)
+    officer = world.actor("officer1")
+    dossiers.add_document(session, officer, empty.id, dict(DOCUMENT, status="draft"), upload(b"a"),
+                          store=store, now=now)
+    dossiers.add_document(session, officer, empty.id, dict(DOCUMENT, issued_date="2025-12-01"), upload(b"b"),
+                          store=store, now=now)
+    messages = [p.template % p.params for p in dossiers.closing_problems(empty)]
+    assert "Document no. 1 is still a draft." in messages
+    assert "Document no. 2 is dated before the dossier starts." in messages
+    assert "Document no. 2 duplicates document no. 1." in messages
+    assert empty.state is DossierState.OPEN
+
+
+def test_close_numbers_chronologically_and_makes_the_index(session, world, store, now, make_dossier):
+    dossier = make_dossier("open", documents=0)
+    officer = world.actor("officer1")
+    for number, day in (("30", "2026-04-20"), ("31", "2026-02-10")):
+        dossiers.add_document(session, officer, dossier.id,
+                              dict(DOCUMENT, code_number=number, issued_date=day, subject=f"Công văn số {number}"),
+                              upload(number.encode()), store=store, now=now)
+    dossiers.close_dossier(session, officer, dossier.id, store=store, now=now)
+    assert dossier.state is DossierState.CLOSED
+    assert [link.document.code_number for link in dossier.links] == ["31", "30"]
+    assert dossier.end_date.isoformat() == "2026-04-20"
+    assert dossier.appraisal_due_on.isoformat() == "2037-01-01"  # 2026 + 10 + 1
+    text = "".join(page.extract_text() for page in PdfReader(store.open(dossier.index_file.sha256)).pages)
+    assert "MỤC LỤC VĂN BẢN" in text
+    assert text.index("Công văn số 31") < text.index("Công văn số 30")
+    with pytest.raises(RuleViolation, match="Only an open dossier"):
+        dossiers.add_document(session, officer, dossier.id, DOCUMENT, upload(b"late"), store=store, now=now)
+
+
+def test_reopen_needs_a_reason(session, world, now, make_dossier):
+    dossier = make_dossier("closed")
+    with pytest.raises(InvalidMetadata):
+        dossiers.reopen_dossier(session, world.actor("officer1"), dossier.id, "  ", now=now)
+    dossiers.reopen_dossier(session, world.actor("officer1"), dossier.id, "Bổ sung văn bản còn thiếu", now=now)
+    assert dossier.state is DossierState.OPEN and dossier.appraisal_due_on is None
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "dossier.reopened"))
+    assert "Bổ sung văn bản còn thiếu" in event.details
+
+
+# ------------------------------------------------------------------ submission and acceptance
+
+def test_submit_only_closed_and_never_twice(session, world, now, make_dossier):
+    open_one = make_dossier("open")
+    with pytest.raises(IllegalTransition):
+        dossiers.submit(session, world.actor("officer1"), [open_one.id], now=now)
+    closed = make_dossier("closed")
+    with pytest.raises(RuleViolation, match="twice"):
+        dossiers.submit(session, world.actor("officer1"), [closed.id, closed.id], now=now)
+    dossiers.submit(session, world.actor("officer1"), [closed.id], now=now)
+    with pytest.raises(IllegalTransition):
+        dossiers.submit(session, world.actor("officer1"), [closed.id], now=now)
+    assert count(session, TransferItem) == 1
+
+
+def test_short_retention_stays_with_the_unit(session, world, now, make_dossier):
+    dossier = make_dossier("closed", row="2y")
+    with pytest.raises(RuleViolation, match="under 5 years"):
+        dossiers.submit(session, world.actor("officer1"), [dossier.id], now=now)
+
+
+def test_archivist_rejects_with_reason_then_accepts(session, world, store, now, make_dossier):
+    dossier = make_dossier("submitted")
+    item = dossier_item(session, dossier)
+    archivist = world.actor("archivist")
+    with pytest.raises(PermissionDenied):
+        dossiers.accept(session, world.actor("officer1"), item.id, store=store, now=now)
+    with pytest.raises(InvalidMetadata):
+        dossiers.reject(session, archivist, item.id, "", now=now)
+    dossiers.reject(session, archivist, item.id, "Thiếu văn bản số 15", now=now)
+    assert dossier.state is DossierState.CLOSED and item.transfer.state.value == "completed"
+    second = dossiers.submit(session, world.actor("officer1"), [dossier.id], now=now)
+    dossiers.accept(session, archivist, second.items[0].id, store=store, now=now)
+    assert dossier.state is DossierState.ARCHIVED and dossier.archived_at == now
+    with pytest.raises(RuleViolation, match="already been accepted"):
+        dossiers.accept(session, archivist, second.items[0].id, store=store, now=now)
+
+
+def test_corrupted_file_is_not_accepted(session, world, store, now, make_dossier):
+    dossier = make_dossier("submitted")
+    version = dossier.links[0].document.versions[0]
+    store.path_for(version.file.sha256).write_bytes(b"bit rot")
+    with pytest.raises(RuleViolation, match=version.filename):
+        dossiers.accept(session, world.actor("archivist"), dossier_item(session, dossier).id, store=store, now=now)
+    assert dossier.state is DossierState.SUBMITTED
+
+
+def dossier_item(session, dossier):
+    return session.scalar(select(TransferItem).where(TransferItem.dossier_id == dossier.id)
+                          .order_by(TransferItem.id.desc()))
+
+
+def test_download_is_audited_and_guarded(session, world, store, now, make_dossier):
+    dossier = make_dossier("closed")
+    version = dossier.links[0].document.versions[0]
+    with pytest.raises(NotFound):
+        dossiers.open_version(session, world.actor("officer2"), dossier.id, version.id, store=store, now=now)
+    stream, found = dossiers.open_version(session, world.actor("officer1"), dossier.id, version.id,
+                                          store=store, now=now)
+    assert stream.read() == store.open(version.file.sha256).read() and found is version
+    assert session.scalar(select(func.count()).where(AuditEvent.action == "document.downloaded")) == 1
+    index = dossiers.open_index(session, world.actor("archivist"), dossier.id, store=store, now=now)
+    assert index.read(5) == b"%PDF-"
