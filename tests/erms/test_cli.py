@@ -1,0 +1,83 @@
+"""The operator's console on a fresh data directory: upgrade, demo, org list, users, audit verify."""
+
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from erms.cli import erms_group
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    """A data directory migrated and loaded with the demo once for this module."""
+    path = tmp_path_factory.mktemp("erms-data")
+    env = {"ERMS_DATA_DIR": str(path), "DATABASE_URL": "", "ERMS_DEMO_PASSWORD": "demo-pass-123"}
+    runner = CliRunner(env=env)
+    upgraded = runner.invoke(erms_group, ["db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    loaded = runner.invoke(erms_group, ["demo", "load"])
+    assert loaded.exit_code == 0, loaded.output
+    return path, runner, loaded.output
+
+
+def test_demo_prints_fixed_accounts(data_dir):
+    _path, _runner, output = data_dir
+    assert "demo data loaded" in output
+    for username in ("admin", "head", "registry", "officer1", "officer2", "unithead", "archivist", "council1"):
+        assert f"  {username:<10} demo-pass-123" in output
+
+
+def test_demo_has_every_state_and_a_full_list(data_dir):
+    path, _runner, _output = data_dir
+    db = sqlite3.connect(path / "erms.sqlite3")
+    states = dict(db.execute("select state, count(*) from dossiers group by state").fetchall())
+    assert set(states) == {"open", "closed", "submitted", "archived"}
+    assert db.execute("select count(*) from dossier_list_entries").fetchone()[0] >= 20
+    assert db.execute("select state from dossier_lists").fetchall() == [("approved",)]
+    assert db.execute("select superseded from retention_schedules").fetchall() == [(1,)]
+    index_sha = db.execute("select s.sha256 from dossiers d join stored_files s on s.id = d.index_file_id "
+                           "limit 1").fetchone()[0]
+    index = path / "files" / index_sha[:2] / index_sha[2:4] / index_sha
+    assert "MỤC LỤC VĂN BẢN" in PdfReader(index).pages[0].extract_text()
+
+
+def test_demo_load_again_keeps_data_and_resets_passwords(data_dir):
+    _path, runner, _output = data_dir
+    again = runner.invoke(erms_group, ["demo", "load"])
+    assert again.exit_code == 0
+    assert "demo data already present" in again.output and "officer1" in again.output
+
+
+def test_org_list(data_dir):
+    _path, runner, _output = data_dir
+    listed = runner.invoke(erms_group, ["org", "list"])
+    assert listed.output.splitlines() == ["000.00.12.H26"]
+
+
+def test_user_create_and_precise_errors(data_dir):
+    _path, runner, _output = data_dir
+    created = runner.invoke(erms_group, ["user", "create", "officer3", "--name", "Ngô Thị Hoa", "--org",
+                                         "000.00.12.H26", "--role", "officer", "--unit", "NV",
+                                         "--password", "long-enough-1"])
+    assert created.exit_code == 0, created.output
+    taken = runner.invoke(erms_group, ["user", "create", "officer3", "--name", "X", "--org", "000.00.12.H26",
+                                       "--role", "officer", "--password", "long-enough-1"])
+    assert taken.exit_code == 1 and "The username officer3 is taken." in taken.output
+    no_unit = runner.invoke(erms_group, ["user", "create", "officer4", "--name", "X", "--org", "000.00.12.H26",
+                                         "--role", "officer", "--unit", "XX", "--password", "long-enough-1"])
+    assert no_unit.exit_code == 1 and "No unit XX in organisation 000.00.12.H26." in no_unit.output
+
+
+def test_audit_verify_detects_tampering(data_dir):
+    path, runner, _output = data_dir
+    intact = runner.invoke(erms_group, ["audit", "verify"])
+    assert intact.exit_code == 0 and "audit chain intact" in intact.output
+    db = sqlite3.connect(path / "erms.sqlite3")
+    victim = db.execute("select id from audit_events where action = 'dossier.accepted' limit 1").fetchone()[0]
+    db.execute("update audit_events set actor_name = 'mallory' where id = ?", (victim,))
+    db.commit()
+    broken = runner.invoke(erms_group, ["audit", "verify"])
+    assert broken.exit_code == 1
+    assert f"BROKEN at event {victim}" in broken.output
