@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from erms import audit, permissions
-from erms.errors import N_, NotFound, RuleViolation
+from erms.errors import N_, NotFound, PermissionDenied, RuleViolation
 from erms.models import ClassificationHeading, DossierList, DossierListEntry, RetentionRow, Unit
 from erms.models.dossier_list import DossierListState
 from erms.models.org import Role
@@ -69,7 +69,7 @@ def add_ad_hoc_entry(session: Session, actor: Actor, list_id: int, *, title: str
         raise RuleViolation(N_("Ad-hoc dossiers are added to an approved dossier list."))
     units = actor.unit_ids(Role.OFFICER, Role.UNIT_HEAD)
     if not units:
-        raise permissions.PermissionDenied()
+        raise PermissionDenied()
     entry = _new_entry(session, dossier_list, title=title, unit_id=min(units), retention_row_id=retention_row_id,
                        heading_id=heading_id, file_notation="", responsible_user_id=actor.user_id, note="",
                        created_by=actor, now=now, ad_hoc=True)

@@ -1,0 +1,112 @@
+"""The web application factory: settings, the database session factory, the file store, Babel,
+security headers, login, blueprints, error handlers and the ``flask erms`` commands.
+
+``create_app`` never starts the scheduler (ARCHITECTURE.md rule 7) and holds no business rules:
+those live in the services the blueprints of ``erms.web`` call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session
+
+from erms import auth, config, web
+from erms.db import make_engine, make_session_factory
+from erms.storage import FileStore
+
+# The product language; English is offered for foreign advisers and developers.
+LANGUAGES = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+
+# Every asset is served by the app itself: no CDN, no inline script, no framing (PL6 I.2).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+csrf = CSRFProtect()
+
+
+def utcnow() -> datetime:
+    """Return the wall clock in UTC: the one place the web app reads the time."""
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Services:
+    """What every request shares, kept in ``app.extensions["erms"]``."""
+
+    session_factory: Callable[[], Session]
+    store: FileStore
+    settings: dict
+    clock: Callable[[], datetime] = utcnow
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create the ERMS web application; ``test_config`` overrides the settings (tests)."""
+    overrides = dict(test_config or {})
+    session_factory = overrides.pop("SESSION_FACTORY", None)
+    clock = overrides.pop("CLOCK", None) or utcnow
+    settings = config.load(overrides)
+    Path(settings["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    app = Flask(__name__)
+    app.config.update(settings)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Idle expiry: the session is permanent and re-signed on every request, so it lapses only
+        # after SESSION_MINUTES without activity (Flask checks the signature's age server-side).
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=int(settings["SESSION_MINUTES"])),
+        SESSION_REFRESH_EACH_REQUEST=True,
+        MAX_CONTENT_LENGTH=int(settings["MAX_CONTENT_LENGTH"]),
+        BABEL_DEFAULT_LOCALE=DEFAULT_LANGUAGE,
+        BABEL_DEFAULT_TIMEZONE=settings["TIMEZONE"],
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).resolve().parent / "translations"),
+    )
+    if not callable(session_factory):
+        session_factory = make_session_factory(make_engine(settings["DATABASE_URL"]))
+    app.extensions["erms"] = Services(session_factory, FileStore(settings["STORAGE_ROOT"]), settings, clock)
+
+    Babel(app, locale_selector=select_language)
+    csrf.init_app(app)
+    app.before_request(_keep_session_alive)
+    app.after_request(_security_headers)
+    auth.init_app(app)
+    web.register(app)
+    register_cli(app)
+    return app
+
+
+def select_language() -> str:
+    """Return the language the user chose (``?lang=en`` or the switch link), Vietnamese by default."""
+    return session.get("lang", DEFAULT_LANGUAGE)
+
+
+def _keep_session_alive() -> None:
+    session.permanent = True
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def register_cli(app: Flask) -> None:
+    """Offer the operator's commands as ``flask --app erms.app erms …``."""
+    from erms.cli import erms_group
+
+    app.cli.add_command(erms_group)

@@ -1,0 +1,38 @@
+"""The Flask blueprints of ERMS: parse the request, call a service, render or redirect.
+
+No queries and no rules here (ARCHITECTURE.md rule 1); refusals raised by services become
+responses in ``erms.web.errors``. Blueprint name = module name = URL prefix = template folder.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Register the blueprints, the error handlers and the template helpers."""
+    # Imported here: erms.auth itself imports erms.web.common, which loads this package first.
+    from flask_login import current_user
+
+    from erms import permissions
+    from erms.auth import current_actor
+    from erms.models import Role
+    from erms.web import archive, common, dossiers, errors, home
+
+    app.register_blueprint(home.bp)
+    app.register_blueprint(dossiers.bp)
+    app.register_blueprint(archive.bp)
+    errors.register(app)
+    app.add_template_filter(common.local_date, "vndate")
+    app.add_template_global(errors.translate)
+    for helper in (common.state_label, common.role_label, common.choice_label, common.language_url,
+                   common.current_language, common.retention_label):
+        app.add_template_global(helper)
+
+    @app.context_processor
+    def _layout() -> dict:
+        actor = current_actor() if current_user.is_authenticated else None
+        roles = sorted({grant.role for grant in actor.grants}, key=list(Role).index) if actor else []
+        archivist = actor is not None and any(permissions.can(actor, "dossier.accept", organisation)
+                                              for organisation in actor.organisation_ids())
+        return {"actor": actor, "roles": roles, "archivist_nav": archivist}

@@ -1,0 +1,167 @@
+"""What every blueprint needs: the transaction, the store, the clock, labels and small parsers.
+
+Views stay thin (ARCHITECTURE.md rule 1): they parse the request with these helpers, call one
+service inside ``with transaction() as session:`` and render or redirect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import PurePosixPath
+from zoneinfo import ZoneInfo
+
+from flask import current_app, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from erms import db
+from erms.dossiers import Upload
+from erms.models import Role
+from erms.models.dossier import DossierState
+from erms.permissions import Actor
+from erms.storage import FileStore
+from retention import clock
+
+
+def services():
+    return current_app.extensions["erms"]
+
+
+@contextlib.contextmanager
+def transaction() -> Iterator[Session]:
+    """Open the request's unit of work: commit when the block ends, roll back on any error."""
+    with db.transaction(services().session_factory) as session:
+        yield session
+
+
+def store() -> FileStore:
+    return services().store
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC (the clock can be fixed in tests through ``CLOCK``)."""
+    return services().clock()
+
+
+def setting(key: str):
+    return services().settings[key]
+
+
+def upload_from_request(field: str = "file") -> Upload | None:
+    """Return the uploaded file as a stream (never read into memory here), or None if none was chosen."""
+    storage = request.files.get(field)
+    if storage is None or not storage.filename:
+        return None
+    # Old browsers send the client's full path; keep only the file's own name.
+    name = PurePosixPath(storage.filename.replace("\\", "/")).name
+    return Upload(name, storage.stream, int(setting("MAX_CONTENT_LENGTH")))
+
+
+def safe_back(default: str) -> str:
+    """Return the page the request came from if it is ours, else ``default``."""
+    referrer = request.referrer or ""
+    host = request.host_url
+    if referrer.startswith(host):
+        return "/" + referrer[len(host):]
+    return default
+
+
+def has_role(actor: Actor | None, role: Role) -> bool:
+    return actor is not None and any(grant.role is role for grant in actor.grants)
+
+
+# ---------------------------------------------------------------- labels shown to people
+
+STATE_LABELS = {
+    DossierState.OPEN: _l("Being compiled"),
+    DossierState.CLOSED: _l("Closed"),
+    DossierState.SUBMITTED: _l("Submitted, awaiting acceptance"),
+    DossierState.ARCHIVED: _l("In the agency archive"),
+    DossierState.TRANSFERRED: _l("Transferred to the historical archive"),
+    DossierState.DESTROYED: _l("Destroyed"),
+}
+
+# Past participles the domain puts in messages ("cannot be %(action)s", "already been %(outcome)s").
+ACTION_LABELS = {
+    "closed": _l("closed"),
+    "reopened": _l("reopened"),
+    "submitted": _l("submitted"),
+    "rejected": _l("returned"),
+    "accepted": _l("accepted"),
+    "transferred": _l("transferred"),
+    "destroyed": _l("destroyed"),
+}
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.HEAD: _l("Head of agency"),
+    Role.REGISTRY: _l("Registry office"),
+    Role.OFFICER: _l("Officer"),
+    Role.UNIT_HEAD: _l("Unit head"),
+    Role.ARCHIVIST: _l("Archivist"),
+    Role.COUNCIL: _l("Appraisal council"),
+}
+
+# The code lists of schemas/defs-v1.json and document-v1.json, in the order a form offers them.
+CHOICES = {
+    "urgency": [("normal", _l("Normal")), ("khan", _l("Urgent")), ("thuong_khan", _l("Very urgent")),
+                ("hoa_toc", _l("Immediate"))],
+    "marking": [("none", _l("None")), ("mat", _l("Confidential")), ("toi_mat", _l("Secret")),
+                ("tuyet_mat", _l("Top secret"))],
+    "direction": [("incoming", _l("Incoming document")), ("outgoing", _l("Outgoing document")),
+                  ("internal", _l("Internal document"))],
+    "status": [("final", _l("Final")), ("draft", _l("Draft"))],
+    "rights": [("public", _l("Public")), ("restricted", _l("Restricted use"))],
+}
+
+# Common document types of NĐ 30/2020 Điều 7 (offered in a datalist; any other name may be typed).
+DOCUMENT_TYPES = (
+    "Nghị quyết", "Quyết định", "Chỉ thị", "Quy chế", "Quy định", "Thông cáo", "Thông báo", "Hướng dẫn",
+    "Chương trình", "Kế hoạch", "Phương án", "Đề án", "Dự án", "Báo cáo", "Biên bản", "Tờ trình",
+    "Hợp đồng", "Công văn", "Công điện", "Bản ghi nhớ", "Bản thỏa thuận", "Giấy ủy quyền", "Giấy mời",
+    "Giấy giới thiệu", "Giấy nghỉ phép", "Phiếu gửi", "Phiếu chuyển", "Phiếu báo", "Thư công",
+)
+
+
+def choice_label(kind: str, value: str) -> str:
+    return str(dict(CHOICES[kind]).get(value, value))
+
+
+def state_label(state) -> str:
+    return str(STATE_LABELS.get(DossierState(state), state))
+
+
+def role_label(role) -> str:
+    return str(ROLE_LABELS.get(Role(role), role))
+
+
+def local_date(value: date | datetime | None, with_time: bool = False) -> str:
+    """Format a date as dd/mm/yyyy (datetimes in the agency's time zone, optionally with hh:mm)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(ZoneInfo(setting("TIMEZONE")))
+        return value.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
+    return value.strftime("%d/%m/%Y")
+
+
+def language_url(language: str) -> str:
+    """Return the current page in another language (the switch in the header)."""
+    args = request.args.to_dict()
+    args["lang"] = language
+    if request.endpoint and request.method == "GET":
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for("home.index", lang=language)
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "vi"
+
+
+def retention_label(holder) -> str:
+    """Return the retention period of an entry or a dossier as the list prints it ("10 năm", "Vĩnh viễn")."""
+    return clock.Period(holder.retention_permanent, holder.retention_years, holder.retention_condition).label()

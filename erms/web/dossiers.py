@@ -1,0 +1,271 @@
+"""Dossier pages: open from a list entry, view, file documents, close, reopen, submit, download.
+
+Each view parses the request, calls one filing service of ``erms.dossiers`` in one transaction,
+and redirects (or renders). Refusals are turned into responses by ``erms.web.errors``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from classification import dossier_list, markings
+from erms import dossiers, metadata, permissions
+from erms.auth import current_actor, login_required
+from erms.errors import N_, InvalidMetadata, Problem
+from erms.models.dossier import DossierState
+from erms.web.common import (CHOICES, DOCUMENT_TYPES, setting, store, transaction, upload_from_request,
+                             utcnow)
+from erms.web.errors import on_invalid
+from erms.web.home import OPEN_FIELDS, render_home
+from retention import clock
+
+bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
+
+# The document form, in the order of NĐ 30/2020 Phụ lục VI (and TT 02/2019) metadata.
+DOCUMENT_FIELDS = (
+    "direction", "status", "type_name", "code_number", "code_notation", "issued_date", "organ_name", "subject",
+    "language", "page_amount", "signer_position", "signer_name", "urgency", "marking", "due_date",
+    "arrival_date", "arrival_number", "recipients", "keyword", "description",
+)
+DOSSIER_FIELDS = ("title", "start_date", "end_date", "rights", "language", "page_total", "description", "keyword")
+DATE_FIELDS = {"start_date", "end_date", "issued_date", "due_date", "arrival_date"}
+NUMBER_FIELDS = {"page_amount", "page_total"}
+LONG_FIELDS = {"subject", "description", "recipients"}
+
+# Types a browser may run or render if it ever ignored the attachment disposition.
+ACTIVE_TYPES = {"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml",
+                "text/javascript", "application/javascript", "application/x-shockwave-flash"}
+
+
+@cache
+def required_fields(kind: str) -> frozenset[str]:
+    """Return the fields the schema of ``kind`` requires (asked of the validator, not copied here)."""
+    return frozenset(problem.field for problem in metadata.validate(kind, {})
+                     if problem.template == metadata.MESSAGES["required"])
+
+
+# ---------------------------------------------------------------- opening
+
+@bp.post("/open/<int:entry_id>")
+@login_required
+def open_from_entry(entry_id: int):
+    """Open the dossier planned by a list entry ("Mở hồ sơ")."""
+    form = {key: request.form.get(key, "") for key in OPEN_FIELDS}
+    on_invalid(lambda errors: render_home(errors, entry_id, form, status=422))
+    with transaction() as session:
+        dossier = dossiers.open_dossier(session, current_actor(), entry_id, metadata.coerce("dossier", form),
+                                        now=utcnow())
+        dossier_id = dossier.id
+    flash(_("The dossier is open. Add its documents below."), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id))
+
+
+@bp.route("/ad-hoc", methods=("GET", "POST"))
+@login_required
+def ad_hoc():
+    """Add an ad-hoc entry ("hồ sơ phát sinh") to an approved dossier list, for the officer's unit."""
+    if request.method == "GET":
+        return render_ad_hoc()
+    form = {key: request.form.get(key, "").strip() for key in ("list_id", "title", "retention_row_id")}
+    on_invalid(lambda errors: render_ad_hoc(errors, form, status=422))
+    list_id, row_id = _integer(form["list_id"]), _integer(form["retention_row_id"])
+    _require_parsed({"title": form["title"], "list_id": list_id, "retention_row_id": row_id})
+    with transaction() as session:
+        dossier_list.add_ad_hoc_entry(session, current_actor(), list_id, title=form["title"],
+                                      retention_row_id=row_id, now=utcnow())
+    flash(_("The ad-hoc dossier was added to the dossier list; your unit head will review it."), "success")
+    return redirect(url_for("home.index"))
+
+
+def render_ad_hoc(errors: dict | None = None, values: dict | None = None, status: int = 200):
+    actor = current_actor()
+    with transaction() as session:
+        lists = dossiers.approved_lists(session, actor)
+        # The retention schedules the lists already use (NĐ 30 Điều 28: the list follows the schedule).
+        schedules = {entry.retention_row.schedule.id: entry.retention_row.schedule
+                     for item in lists for entry in item.entries if entry.retention_row}
+        list_options = [(item.id, _("Dossier list %(year)s", year=item.year)) for item in lists]
+        return render_template("dossiers/ad_hoc.html", lists=lists, list_options=list_options,
+                               schedules=list(schedules.values()),
+                               period_label=_period_label, errors=errors or {}, values=values or {}), status
+
+
+def _period_label(row) -> str:
+    return clock.Period(row.permanent, row.period_years, row.condition).label()
+
+
+def _integer(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
+
+def _require_parsed(values: dict) -> None:
+    problems = [Problem(key, metadata.MESSAGES["required"]) for key, value in values.items() if not value]
+    if problems:
+        raise InvalidMetadata(problems)
+
+
+# ---------------------------------------------------------------- the dossier page
+
+@bp.get("/<int:dossier_id>")
+@login_required
+def show(dossier_id: int):
+    """Show a dossier: metadata, documents, the closing checklist and what can be done next."""
+    return render_dossier(dossier_id)
+
+
+def render_dossier(dossier_id: int, errors: dict | None = None, values: dict | None = None,
+                   section: str | None = None, document_id: int | None = None, status: int = 200):
+    """Render the dossier page; ``errors``/``values`` belong to the form named by ``section``."""
+    actor = current_actor()
+    with transaction() as session:
+        dossier = dossiers.get_dossier(session, actor, dossier_id)
+        editable = permissions.can(actor, "dossier.edit", dossier.organisation_id, dossier.unit_id)
+        is_open = dossier.state is DossierState.OPEN
+        return render_template(
+            "dossiers/show.html", dossier=dossier, editable=editable and is_open,
+            can_reopen=editable and dossier.state is DossierState.CLOSED,
+            can_submit=(permissions.can(actor, "dossier.submit", dossier.organisation_id, dossier.unit_id)
+                        and dossier.state is DossierState.CLOSED),
+            goes_to_archive=dossiers.period_of(dossier).goes_to_agency_archive(),
+            retention=dossiers.period_of(dossier).label(),
+            problems=dossiers.closing_problems(dossier) if is_open else [],
+            summary_visible=lambda document: markings.summary_visible(
+                markings.SecurityMarking(document.marking), authorised=False),
+            dossier_titles=metadata.field_titles("dossier"), document_titles=metadata.field_titles("document"),
+            dossier_fields=DOSSIER_FIELDS, document_fields=DOCUMENT_FIELDS, date_fields=DATE_FIELDS,
+            number_fields=NUMBER_FIELDS, long_fields=LONG_FIELDS, choices=CHOICES, document_types=DOCUMENT_TYPES,
+            required_document=required_fields("document"), required_dossier=required_fields("dossier"),
+            max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024),
+            errors=errors or {}, values=values or {}, section=section, failed_document=document_id,
+        ), status
+
+
+@bp.post("/<int:dossier_id>/edit")
+@login_required
+def edit(dossier_id: int):
+    """Change the metadata of an open dossier."""
+    form = {key: request.form.get(key, "") for key in DOSSIER_FIELDS}
+    on_invalid(lambda errors: render_dossier(dossier_id, errors, form, section="edit", status=422))
+    data = metadata.coerce("dossier", form)
+    with transaction() as session:
+        dossiers.update_dossier(session, current_actor(), dossier_id, data, now=utcnow())
+    flash(_("The dossier metadata was saved."), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id))
+
+
+# ---------------------------------------------------------------- documents
+
+@bp.post("/<int:dossier_id>/documents")
+@login_required
+def add_document(dossier_id: int):
+    """Register a document with its metadata and file (streamed into the store, never held in memory)."""
+    form = {key: request.form.get(key, "") for key in DOCUMENT_FIELDS}
+    on_invalid(lambda errors: render_dossier(dossier_id, errors, form, section="document", status=422))
+    with transaction() as session:
+        dossiers.add_document(session, current_actor(), dossier_id, metadata.coerce("document", form),
+                              upload_from_request(), store=store(), now=utcnow())
+    flash(_("The document was added to the dossier."), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id, _anchor="documents"))
+
+
+@bp.post("/<int:dossier_id>/documents/<int:document_id>/versions")
+@login_required
+def add_version(dossier_id: int, document_id: int):
+    """Add a new version of a draft document ("dự thảo lần 2 …")."""
+    on_invalid(lambda errors: render_dossier(dossier_id, errors, section="version", document_id=document_id,
+                                             status=422))
+    upload = upload_from_request()
+    if upload is None:
+        raise InvalidMetadata([Problem("file", N_("Choose the file of the document."))])
+    with transaction() as session:
+        dossiers.add_version(session, current_actor(), dossier_id, document_id, upload, store=store(),
+                             now=utcnow())
+    flash(_("The new version was added."), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id, _anchor=f"document-{document_id}"))
+
+
+@bp.post("/<int:dossier_id>/documents/<int:document_id>/finalise")
+@login_required
+def finalise(dossier_id: int, document_id: int):
+    """Mark a draft document final."""
+    with transaction() as session:
+        dossiers.finalise_document(session, current_actor(), dossier_id, document_id, now=utcnow())
+    flash(_("The document is now final."), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id, _anchor=f"document-{document_id}"))
+
+
+# ---------------------------------------------------------------- closing, reopening, submitting
+
+@bp.post("/<int:dossier_id>/close")
+@login_required
+def close(dossier_id: int):
+    """Close the dossier ("kết thúc hồ sơ") after the user confirmed; the index PDF is made."""
+    if request.form.get("confirm") != "yes":
+        return render_dossier(dossier_id, {"confirm": [_("Tick the box to confirm.")]}, section="close",
+                              status=422)
+    with transaction() as session:
+        dossiers.close_dossier(session, current_actor(), dossier_id, store=store(), now=utcnow(),
+                               font=setting("PDF_FONT"))
+    flash(_("The dossier is closed and its document index was made."), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id))
+
+
+@bp.post("/<int:dossier_id>/reopen")
+@login_required
+def reopen(dossier_id: int):
+    """Reopen a closed dossier; the reason is required and recorded."""
+    reason = request.form.get("reason", "")
+    on_invalid(lambda errors: render_dossier(dossier_id, errors, {"reason": reason}, section="reopen",
+                                             status=422))
+    with transaction() as session:
+        dossiers.reopen_dossier(session, current_actor(), dossier_id, reason, now=utcnow())
+    flash(_("The dossier is open again."), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id))
+
+
+@bp.post("/<int:dossier_id>/submit")
+@login_required
+def submit(dossier_id: int):
+    """Submit the closed dossier to the agency archive ("nộp lưu")."""
+    with transaction() as session:
+        dossiers.submit(session, current_actor(), [dossier_id], now=utcnow())
+    flash(_("The dossier was submitted to the agency archive."), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id))
+
+
+# ---------------------------------------------------------------- downloads
+
+@bp.get("/<int:dossier_id>/versions/<int:version_id>")
+@login_required
+def download_version(dossier_id: int, version_id: int):
+    """Download one version of a document, as an attachment (the download is audited)."""
+    with transaction() as session:
+        stream, version = dossiers.open_version(session, current_actor(), dossier_id, version_id, store=store(),
+                                                now=utcnow())
+        name, media_type = version.filename, version.file.media_type
+    return _attachment(stream, name, media_type)
+
+
+@bp.get("/<int:dossier_id>/index.pdf")
+@login_required
+def download_index(dossier_id: int):
+    """Download the dossier's document index ("mục lục văn bản") PDF (the download is audited)."""
+    with transaction() as session:
+        dossier = dossiers.get_dossier(session, current_actor(), dossier_id)
+        name = f"Mục lục văn bản {dossier.file_code}.pdf"
+        stream = dossiers.open_index(session, current_actor(), dossier_id, store=store(), now=utcnow())
+    return _attachment(stream, name, "application/pdf")
+
+
+def _attachment(stream, name: str, media_type: str):
+    """Send stored bytes as a download: never inline, never sniffed, never cached by shared caches."""
+    if media_type.split(";")[0].strip().lower() in ACTIVE_TYPES:
+        media_type = "application/octet-stream"
+    response = send_file(stream, mimetype=media_type, as_attachment=True, download_name=name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

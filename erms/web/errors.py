@@ -1,0 +1,119 @@
+"""The one place refused requests become responses.
+
+Services raise ``erms.errors`` classes carrying an English msgid and its parameters; here they
+are translated and turned into HTTP: NotFound → 404 page, PermissionDenied → 403 page,
+InvalidMetadata → the form again with every problem next to its field, any other rule →
+a flashed message and a redirect back. HTTP errors (404, 413, CSRF 400 …) get a Vietnamese page.
+
+A view that shows a form says how to show it again with :func:`on_invalid`; without one, problems
+are flashed instead.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+from flask import Flask, flash, g, redirect, render_template, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from erms.errors import ERMSError, InvalidMetadata, NotFound, PermissionDenied, Problem
+from erms.models.dossier import DossierState
+from erms.web.common import ACTION_LABELS, STATE_LABELS, safe_back
+
+# Key of problems that belong to no single field (shown at the top of the form).
+FORM = "_form"
+
+Renderer = Callable[[dict[str, list[str]]], object]
+
+HTTP_PAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Go back, reload the page and try again.")),
+    403: (_l("Access denied"), _l("You do not have permission to do this.")),
+    404: (_l("Page not found"), _l("The page does not exist, or you may not see it.")),
+    405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    413: (_l("File too large"),
+          _l("The file is larger than this system accepts. Split it or reduce its size, then send it again.")),
+    500: (_l("Server error"), _l("Something went wrong on the server. The change was not saved; try again later.")),
+}
+
+
+def on_invalid(renderer: Renderer, back: str | None = None) -> None:
+    """Say how this request's form is shown again when the service finds invalid input.
+
+    ``renderer`` receives ``{field: [translated messages]}`` and returns the response; ``back``
+    is where a refused rule redirects (default: the referring page).
+    """
+    g.rerender = renderer
+    g.back = back
+
+
+def translate(template: str, params: dict | None = None) -> str:
+    """Translate a domain msgid and fill in its parameters, translating known state words too."""
+    params = {key: _word(key, value) for key, value in (params or {}).items()}
+    return gettext(template, **params) if params else gettext(template)
+
+
+def _word(key: str, value):
+    # The domain passes code values ("open", "accepted"); people read them in their language.
+    if key == "state" and value in {state.value for state in DossierState}:
+        return str(STATE_LABELS[DossierState(value)])
+    if key in ("action", "outcome") and value in ACTION_LABELS:
+        return str(ACTION_LABELS[value])
+    return value
+
+
+def problem_messages(problems: list[Problem]) -> dict[str, list[str]]:
+    """Group translated problems by field name."""
+    errors: dict[str, list[str]] = defaultdict(list)
+    for problem in problems:
+        errors[problem.field or FORM].append(translate(problem.template, problem.params))
+    return dict(errors)
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(ERMSError, handle_refusal)
+    app.register_error_handler(CSRFError, handle_csrf)
+    app.register_error_handler(HTTPException, handle_http)
+
+
+def handle_refusal(error: ERMSError):
+    if isinstance(error, NotFound):
+        return error_page(404)
+    if isinstance(error, PermissionDenied):
+        return error_page(403)
+    rerender = g.pop("rerender", None)
+    if isinstance(error, InvalidMetadata):
+        if rerender is not None:
+            return rerender(problem_messages(error.problems))
+        for messages in problem_messages(error.problems).values():
+            for message in messages:
+                flash(message, "error")
+        return redirect(_back())
+    message = translate(error.template, error.params)
+    if rerender is not None:
+        # Keep what the user typed: show the refusal above the form instead of losing the input.
+        return rerender({FORM: [message]})
+    flash(message, "error")
+    return redirect(_back())
+
+
+def _back() -> str:
+    return g.get("back") or safe_back(url_for("home.index"))
+
+
+def handle_csrf(error: CSRFError):
+    return error_page(400, _l("The form has expired or did not come from this site. Reload the page and try again."))
+
+
+def handle_http(error: HTTPException):
+    if error.code in HTTP_PAGES:
+        return error_page(error.code)
+    return error
+
+
+def error_page(code: int, message=None):
+    title, default = HTTP_PAGES.get(code, HTTP_PAGES[500])
+    return render_template("errors/error.html", code=code, title=title, message=message or default), code

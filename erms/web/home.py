@@ -1,0 +1,47 @@
+"""The home page: what the logged-in person has to do next.
+
+Officers see the entries of the approved dossier list waiting for a dossier (each with its
+"Mở hồ sơ" form) and the dossiers they can see; archivists see how many submitted dossiers wait
+in their queue.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from erms import dossiers, metadata, permissions
+from erms.auth import current_actor, login_required
+from erms.dossiers import local_date
+from erms.web.common import CHOICES, transaction, utcnow
+
+bp = Blueprint("home", __name__)
+
+# The dossier fields asked for when opening one; the rest come from the list entry.
+OPEN_FIELDS = ("title", "start_date", "rights", "language", "description", "keyword")
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Show the person's entries to open, their dossiers and (archivists) the queue."""
+    return render_home()
+
+
+def render_home(errors: dict | None = None, entry_id: int | None = None, values: dict | None = None,
+                status: int = 200):
+    """Render the home page; ``errors`` and ``values`` belong to the open form of ``entry_id``."""
+    actor = current_actor()
+    archivist = any(permissions.can(actor, "dossier.accept", organisation)
+                    for organisation in actor.organisation_ids())
+    with transaction() as session:
+        entries = dossiers.my_entries(session, actor)
+        visible = dossiers.visible_dossiers(session, actor)
+        pending = len(dossiers.pending_items(session, actor)) if archivist else None
+        lists = dossiers.approved_lists(session, actor)
+        return render_template(
+            "home/index.html", entries=entries, dossiers=visible, pending=pending, archivist=archivist,
+            can_add_entries=bool(lists) and bool(actor.unit_ids(*permissions.RULES["dossier.open"])),
+            titles=metadata.field_titles("dossier"), choices=CHOICES, open_fields=OPEN_FIELDS,
+            today=local_date(utcnow()).isoformat(), errors=errors or {}, failed_entry=entry_id,
+            values=values or {},
+        ), status

@@ -1,0 +1,76 @@
+"""The factory's settings: idle session expiry, security headers, languages, error pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import itsdangerous.timed
+
+
+def test_the_session_is_permanent_and_expires_after_the_configured_idle_minutes(make_app):
+    app = make_app(SESSION_MINUTES=7)
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(minutes=7)
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    from erms_browser import Browser
+
+    client = Browser(app.test_client())
+    client.login("officer1")
+    with client.client.session_transaction() as session:
+        assert session.permanent
+        assert session["_user_id"]
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Expires=" in response.headers["Set-Cookie"]  # refreshed on every request: idle expiry
+
+
+def test_an_idle_session_lapses(make_app, monkeypatch):
+    from erms_browser import Browser
+
+    client = Browser(make_app(SESSION_MINUTES=1).test_client())
+    client.login("officer1")
+    assert client.get("/").status_code == 200
+    now = itsdangerous.timed.TimestampSigner.get_timestamp
+    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: now(self) + 61)
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+
+
+def test_security_headers_on_every_page(client):
+    response = client.get("/auth/login")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_pages_are_vietnamese_by_default_and_english_on_request(client):
+    text = client.get("/auth/login").get_data(as_text=True)
+    assert '<html lang="vi">' in text and "Đăng nhập" in text
+    text = client.get("/auth/login?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in text and "Log in" in text
+    client.login("officer1")
+    assert "Log out" in client.get("/").get_data(as_text=True)  # the choice survives the login
+    assert "Đăng xuất" in client.get("/?lang=vi").get_data(as_text=True)
+
+
+def test_unknown_pages_get_a_vietnamese_404(client):
+    client.login("officer1")
+    response = client.get("/dossiers/999999")
+    assert response.status_code == 404
+    assert "Không tìm thấy trang" in response.get_data(as_text=True)
+    response = client.get("/khong-co-trang-nay")
+    assert response.status_code == 404
+    assert "Không tìm thấy trang" in response.get_data(as_text=True)
+
+
+def test_the_stylesheet_is_served_by_the_app(client):
+    response = client.get("/static/erms.css")
+    assert response.status_code == 200
+    assert response.mimetype == "text/css"
+    response.close()
+
+
+def test_the_operator_commands_are_registered(app):
+    assert "erms" in app.cli.commands

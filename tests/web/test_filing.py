@@ -1,0 +1,97 @@
+"""The smaller filing forms: ad-hoc dossiers, editing metadata, draft versions."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from erms_browser import DOCUMENT_FORM, file_field, make_pdf
+from sqlalchemy import select
+
+from erms.models import DossierListEntry
+
+
+def test_an_officer_adds_an_ad_hoc_dossier_and_opens_it(client, world, session):
+    dossier_list = world.approved_list(entries=1)
+    client.login("officer1")
+    form = client.get("/dossiers/ad-hoc")
+    text = html.unescape(form.get_data(as_text=True))
+    assert form.status_code == 200
+    assert "Tập thông báo ý kiến, kết luận cuộc họp (10 năm)" in text  # rows of the schedule the list uses
+
+    refused = client.post("/dossiers/ad-hoc", {"list_id": str(dossier_list.id), "title": "",
+                                               "retention_row_id": str(world.rows["10y"].id)})
+    assert refused.status_code == 422
+    assert "Trường này là bắt buộc." in refused.get_data(as_text=True)
+
+    added = client.post("/dossiers/ad-hoc", {"list_id": str(dossier_list.id),
+                                             "title": "Hồ sơ phát sinh về phòng chống thiên tai",
+                                             "retention_row_id": str(world.rows["permanent"].id)})
+    assert added.status_code == 302
+    entry = session.scalar(select(DossierListEntry).where(DossierListEntry.ad_hoc.is_(True)))
+    assert entry.title == "Hồ sơ phát sinh về phòng chống thiên tai" and entry.retention_permanent
+    home = html.unescape(client.get("/").get_data(as_text=True))
+    assert "Hồ sơ phát sinh về phòng chống thiên tai" in home and "hồ sơ phát sinh" in home
+    opened = client.post(f"/dossiers/open/{entry.id}", {"title": entry.title, "start_date": "2026-02-01",
+                                                        "rights": "public", "language": "Tiếng Việt"})
+    assert opened.status_code == 302
+
+
+def test_opening_twice_is_refused_in_words(client, world):
+    entry = world.approved_list(entries=1).entries[0]
+    client.login("officer1")
+    data = {"title": entry.title, "start_date": "2026-01-05", "rights": "public", "language": "Tiếng Việt"}
+    assert client.post(f"/dossiers/open/{entry.id}", data).status_code == 302
+    again = client.post(f"/dossiers/open/{entry.id}", data)
+    assert again.status_code == 422
+    assert f"Hồ sơ số, ký hiệu {entry.file_notation} trong danh mục đã được mở." in html.unescape(
+        again.get_data(as_text=True))
+
+
+def test_the_metadata_of_an_open_dossier_can_be_edited(client, make_dossier):
+    dossier = make_dossier("open")
+    client.login("officer1")
+    data = {"title": "Hồ sơ hội nghị tổng kết công tác năm 2026", "start_date": "2026-01-05",
+            "rights": "restricted", "language": "Tiếng Việt", "keyword": "tổng kết", "page_total": "12"}
+    assert client.post(f"/dossiers/{dossier.id}/edit", data).status_code == 302
+    page = html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
+    assert "Hồ sơ hội nghị tổng kết công tác năm 2026" in page and "Hạn chế sử dụng" in page
+    refused = client.post(f"/dossiers/{dossier.id}/edit", {**data, "end_date": "2026-01-01"})
+    assert refused.status_code == 422
+    assert "Thời gian kết thúc sớm hơn thời gian bắt đầu." in refused.get_data(as_text=True)
+
+
+def test_a_draft_gets_versions_then_becomes_final(client, session, make_dossier):
+    dossier = make_dossier("open", documents=0)
+    client.login("officer1")
+    client.post(f"/dossiers/{dossier.id}/documents",
+                {**DOCUMENT_FORM, "status": "draft", "file": file_field(make_pdf("Du thao lan 1"), "dự thảo 1.pdf")})
+    page = html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
+    assert "Văn bản số thứ tự 1 vẫn là dự thảo." in page  # the checklist
+    document_id = re.search(r"/documents/(\d+)/versions", page).group(1)
+    missing = client.post(f"/dossiers/{dossier.id}/documents/{document_id}/versions", {})
+    assert missing.status_code == 422
+    assert "Hãy chọn tệp của văn bản." in missing.get_data(as_text=True)
+    added = client.post(f"/dossiers/{dossier.id}/documents/{document_id}/versions",
+                        {"file": file_field(make_pdf("Du thao lan 2"), "dự thảo 2.pdf")})
+    assert added.status_code == 302
+    page = html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
+    assert "dự thảo 1.pdf" in page and "dự thảo 2.pdf" in page and "(lần 2)" in page
+    assert client.post(f"/dossiers/{dossier.id}/documents/{document_id}/finalise").status_code == 302
+    page = html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
+    assert "Đã đủ điều kiện: có thể kết thúc hồ sơ." in page
+    again = client.post(f"/dossiers/{dossier.id}/documents/{document_id}/finalise",
+                        headers={"Referer": f"http://localhost/dossiers/{dossier.id}"})
+    assert again.status_code == 302
+    assert "Văn bản đã là bản chính thức." in html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(
+        as_text=True))
+
+
+def test_a_top_secret_summary_is_withheld(client, make_dossier):
+    dossier = make_dossier("open", documents=0)
+    client.login("officer1")
+    client.post(f"/dossiers/{dossier.id}/documents",
+                {**DOCUMENT_FORM, "marking": "tuyet_mat", "subject": "Nội dung tuyệt mật không hiển thị"})
+    page = html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
+    assert "Tuyệt mật" in page
+    assert "Nội dung tuyệt mật không hiển thị" not in page
