@@ -11,6 +11,7 @@ import io
 import os
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from fpdf import FPDF
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from classification import dossier_list as dossier_lists
 from erms import accounts, dossiers
-from erms.models import Organisation, Role, Unit, User
+from erms.models import Organisation, RetentionRow, Role, Unit, User
 from erms.permissions import Actor, load_actor
 from erms.storage import FileStore
 from exports.pdf import find_font
@@ -80,6 +81,42 @@ PLAN = [
 WALKS = [(0, "archived"), (1, "archived"), (2, "submitted"), (3, "closed"), (4, "open"), (6, "open")]
 
 
+@dataclass
+class DemoContext:
+    """What the parts of the demo share: the organisation, its accounts, the retention rows, the store."""
+
+    session: Session
+    organisation: Organisation
+    users: dict[str, User]
+    rows: dict[str, RetentionRow]
+    store: FileStore
+    font: str
+
+    def actor(self, username: str) -> Actor:
+        return load_actor(self.session, self.users[username].id)
+
+    def unit_id(self, code: str) -> int:
+        return next(unit.id for unit in self.organisation.units if unit.code == code)
+
+    def add_documents(self, dossier, title: str, first_day: date, *, now: datetime, username: str = "officer1"):
+        """File three final PDF documents into an open dossier, a week apart from ``first_day``."""
+        officer = self.actor(username)
+        for number, (kind, subject) in enumerate(_documents(title)):
+            issued = min(first_day + timedelta(days=7 * number), dossiers.local_date(now))
+            data = {"direction": "incoming" if number == 0 else "internal", "status": "final", "type_name": kind,
+                    "code_number": str(10 + dossier.id * 3 + number), "code_notation": f"{kind[:2].upper()}-UBND",
+                    "issued_date": issued.isoformat(), "organ_name": "UBND quận Đống Đa", "subject": subject,
+                    "language": "Tiếng Việt", "page_amount": 1, "urgency": "normal", "marking": "none",
+                    "signer_name": "Nguyễn Thị Thu Hà", "signer_position": "Chủ tịch"}
+            upload = dossiers.Upload(f"{kind} {data['code_number']} - {subject[:40]}.pdf",
+                                     io.BytesIO(_pdf(kind, subject, self.font)), 10 * 1024 * 1024)
+            dossiers.add_document(self.session, officer, dossier.id, data, upload, store=self.store, now=now)
+
+
+# Later parts of the demo (other capabilities) register here: each is seed(context, now=…).
+PARTS: list[Callable[..., None]] = []
+
+
 def load(session: Session, *, now: datetime, progress: Callable[[str], None] = lambda _label: None,
          store: FileStore | None = None, font: str = "") -> bool:
     """Create the demo organisation and its year of work; return False if it is already there."""
@@ -94,11 +131,14 @@ def load(session: Session, *, now: datetime, progress: Callable[[str], None] = l
              for username, name, position, role, unit in ACCOUNTS}
     progress("retention table TT 09/2011 (superseded, for demonstration)")
     table = schedule.import_superseded_2011(session, None, now=now)
-    rows = {row.code: row for row in table.rows}
+    context = DemoContext(session, organisation, users, {row.code: row for row in table.rows}, store, font)
     progress(f"dossier list {now.year}")
-    entries = _dossier_list(session, organisation, users, rows, now)
+    entries = _dossier_list(context, now)
     progress("dossiers in every state, with PDF documents")
-    _walk_dossiers(session, users, entries, store, now, font)
+    _walk_dossiers(context, entries, now)
+    for part in PARTS:
+        progress(part.__doc__.splitlines()[0] if part.__doc__ else part.__name__)
+        part(context, now=now)
     return True
 
 
@@ -118,53 +158,39 @@ def _account(session, organisation, username, name, position, role, unit, now) -
     return user
 
 
-def _actor(session: Session, users: dict[str, User], username: str) -> Actor:
-    return load_actor(session, users[username].id)
-
-
-def _dossier_list(session, organisation, users, rows, now):
-    registry = _actor(session, users, "registry")
-    units = {unit.code: unit.id for unit in organisation.units}
-    dossier_list = dossier_lists.create_list(session, registry, organisation.id, now.year, now=now)
+def _dossier_list(context: DemoContext, now: datetime):
+    session, registry = context.session, context.actor("registry")
+    dossier_list = dossier_lists.create_list(session, registry, context.organisation.id, now.year, now=now)
     entries = []
     for label, abbreviation, title, planned in PLAN:
         heading = dossier_lists.add_heading(session, registry, dossier_list.id, label, title,
                                             abbreviation=abbreviation, now=now)
         for entry_title, row_code, unit in planned:
             entries.append(dossier_lists.add_entry(
-                session, registry, dossier_list.id, title=entry_title.format(y=now.year, y5=now.year + 5), unit_id=units[unit],
-                retention_row_id=rows[row_code].id, heading_id=heading.id, now=now))
-    dossier_lists.approve(session, _actor(session, users, "head"), dossier_list.id,
+                session, registry, dossier_list.id, title=entry_title.format(y=now.year, y5=now.year + 5),
+                unit_id=context.unit_id(unit), retention_row_id=context.rows[row_code].id,
+                heading_id=heading.id, now=now))
+    dossier_lists.approve(session, context.actor("head"), dossier_list.id,
                           f"15/QĐ-UBND ngày 05/01/{now.year}", now=now)
     return entries
 
 
-def _walk_dossiers(session, users, entries, store, now, font):
-    officer = _actor(session, users, "officer1")
-    archivist = _actor(session, users, "archivist")
+def _walk_dossiers(context: DemoContext, entries, now: datetime) -> None:
+    session, officer, archivist = context.session, context.actor("officer1"), context.actor("archivist")
     start = date(now.year, 1, 1)
     for index, state in WALKS:
         entry = entries[index]
         dossier = dossiers.open_dossier(session, officer, entry.id, {"start_date": start.isoformat(),
                                                                      "keyword": "demo"}, now=now)
-        for number, (kind, subject) in enumerate(_documents(entry.title)):
-            issued = min(start + timedelta(days=7 * number + index), dossiers.local_date(now))
-            data = {"direction": "incoming" if number == 0 else "internal", "status": "final", "type_name": kind,
-                    "code_number": str(10 + index * 3 + number), "code_notation": f"{kind[:2].upper()}-UBND",
-                    "issued_date": issued.isoformat(), "organ_name": "UBND quận Đống Đa", "subject": subject,
-                    "language": "Tiếng Việt", "page_amount": 1, "urgency": "normal", "marking": "none",
-                    "signer_name": "Nguyễn Thị Thu Hà", "signer_position": "Chủ tịch"}
-            upload = dossiers.Upload(f"{kind} {data['code_number']} - {subject[:40]}.pdf",
-                                     io.BytesIO(_pdf(kind, subject, font)), 10 * 1024 * 1024)
-            dossiers.add_document(session, officer, dossier.id, data, upload, store=store, now=now)
+        context.add_documents(dossier, entry.title, start + timedelta(days=index), now=now)
         if state == "open":
             continue
-        dossiers.close_dossier(session, officer, dossier.id, store=store, now=now, font=font)
+        dossiers.close_dossier(session, officer, dossier.id, store=context.store, now=now, font=context.font)
         if state == "closed":
             continue
         transfer = dossiers.submit(session, officer, [dossier.id], now=now)
         if state == "archived":
-            dossiers.accept(session, archivist, transfer.items[0].id, store=store, now=now)
+            dossiers.accept(session, archivist, transfer.items[0].id, store=context.store, now=now)
 
 
 def _documents(title: str) -> list[tuple[str, str]]:
