@@ -72,6 +72,47 @@ def my_entries(session: Session, actor: Actor) -> list[DossierListEntry]:
     return list(session.scalars(query))
 
 
+def my_open_dossiers(session: Session, actor: Actor) -> list[Dossier]:
+    """Return the open dossiers the actor created, oldest first (the ones to work on)."""
+    query = (select(Dossier).where(Dossier.creator_id == actor.user_id, Dossier.state == DossierState.OPEN)
+             .order_by(Dossier.opened_at, Dossier.id))
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A dossier of the actor's that needs closing or handing over, and by when."""
+
+    dossier: Dossier
+    due_on: date
+    overdue: bool
+    action: str  # "close" (the work year is over) or "submit" (hand-over to the agency archive)
+
+
+# NĐ 30/2020 Phụ lục VI III.5.b: the filer is told 30 days before the hand-over deadline.
+NOTICE_DAYS = 30
+
+
+def deadlines(session: Session, actor: Actor, today: date) -> list[Deadline]:
+    """Return the actor's dossiers due to close or due (within 30 days) or overdue for hand-over."""
+    query = select(Dossier).where(Dossier.creator_id == actor.user_id,
+                                  Dossier.state.in_((DossierState.OPEN, DossierState.CLOSED)))
+    found = []
+    for dossier in session.scalars(query):
+        if dossier.state is DossierState.OPEN:
+            # Work of a past year should be closed: its hand-over clock is already running.
+            if dossier.year < today.year or (dossier.end_date and dossier.end_date <= today):
+                due = dossier.end_date or date(dossier.year, 12, 31)
+                found.append(Deadline(dossier, due, due < today, "close"))
+            continue
+        if not period_of(dossier).goes_to_agency_archive():
+            continue
+        due = clock.handover_due_on(dossier.end_date or local_date(dossier.closed_at))
+        if (due - today).days <= NOTICE_DAYS:
+            found.append(Deadline(dossier, due, due < today, "submit"))
+    return sorted(found, key=lambda deadline: deadline.due_on)
+
+
 def approved_lists(session: Session, actor: Actor) -> list[DossierList]:
     """Return the approved dossier lists of the actor's organisations, newest year first."""
     query = (select(DossierList).where(DossierList.organisation_id.in_(actor.organisation_ids()),
@@ -179,21 +220,46 @@ def add_document(session: Session, actor: Actor, dossier_id: int, data: dict, up
     """Register a document with its metadata and content in an open dossier, numbered next in line."""
     dossier = _editable(session, actor, dossier_id)
     values = metadata.check("document", data)
+    document = new_document(session, actor, dossier.organisation_id, values, upload, store=store, now=now)
+    link = _link(session, actor, dossier, document, now=now)
+    audit.record(session, actor, "document.added", "document", document.id, now=now, dossier_id=dossier.id,
+                 ordinal=link.ordinal, marking=values["marking"],
+                 sha256=document.versions[-1].file.sha256 if document.versions else None)
+    return document
+
+
+def new_document(session: Session, actor: Actor, organisation_id: int, values: dict, upload: Upload | None, *,
+                 store: FileStore, now: datetime) -> Document:
+    """Create a document from checked metadata and store its file once; classified content is refused."""
     marking = markings.SecurityMarking(values["marking"])
     if upload is not None and not markings.may_store_content(marking):
         raise RuleViolation(markings.REFUSAL)
     if upload is None and markings.may_store_content(marking):
         raise InvalidMetadata([Problem("file", N_("Choose the file of the document."))])
-    document = Document(organisation_id=dossier.organisation_id, created_by_id=actor.user_id, created_at=now,
+    document = Document(organisation_id=organisation_id, created_by_id=actor.user_id, created_at=now,
                         schema_id=metadata.schema_id("document"), **_document_columns(values))
     session.add(document)
     session.flush()
     if upload is not None:
         _add_version(session, actor, document, upload, store=store, now=now)
+    return document
+
+
+def link_document(session: Session, actor: Actor, dossier_id: int, document_id: int, *, now: datetime) -> Document:
+    """File an existing document (e.g. a registered one) into another dossier by reference, not by copy.
+
+    PL6 III.4.e: one document may belong to several dossiers "mà không cần nhân bản"; the row
+    and its stored file stay single, only a new link with the next ordinal is made.
+    """
+    dossier = _editable(session, actor, dossier_id)
+    document = session.get(Document, document_id)
+    if document is None or document.organisation_id != dossier.organisation_id:
+        raise NotFound()
+    if any(link.document_id == document_id for link in dossier.links):
+        raise RuleViolation(N_("The document is already in this dossier."))
     link = _link(session, actor, dossier, document, now=now)
-    audit.record(session, actor, "document.added", "document", document.id, now=now, dossier_id=dossier.id,
-                 ordinal=link.ordinal, marking=marking.value,
-                 sha256=document.versions[-1].file.sha256 if document.versions else None)
+    audit.record(session, actor, "document.linked", "document", document.id, now=now, dossier_id=dossier.id,
+                 ordinal=link.ordinal)
     return document
 
 
@@ -292,9 +358,6 @@ def closing_problems(dossier: Dossier) -> list[Problem]:
         if link.document.status is DocumentStatus.DRAFT:
             problems.append(Problem("documents", N_("Document no. %(ordinal)s is still a draft."),
                                     {"ordinal": link.ordinal}))
-        if link.document.issued_date < dossier.start_date:
-            problems.append(Problem("documents", N_("Document no. %(ordinal)s is dated before the dossier starts."),
-                                    {"ordinal": link.ordinal}))
         if dossier.end_date and link.document.issued_date > dossier.end_date:
             problems.append(Problem("documents", N_("Document no. %(ordinal)s is dated after the dossier ends."),
                                     {"ordinal": link.ordinal}))
@@ -324,8 +387,12 @@ def close_dossier(session: Session, actor: Actor, dossier_id: int, *, store: Fil
     if problems:
         raise InvalidMetadata(problems)
     _renumber_chronologically(session, dossier)
+    # The dossier's time span covers its documents ("thời gian tài liệu"): an officer who opened it
+    # today for work begun earlier should not have to correct the start date by hand.
+    issued = [link.document.issued_date for link in dossier.links]
+    dossier.start_date = min(dossier.start_date, *issued)
     if dossier.end_date is None:
-        dossier.end_date = max(link.document.issued_date for link in dossier.links)
+        dossier.end_date = max(issued)
     pdf = pdf_index.render(snapshot.document_index(dossier, now.astimezone(LOCAL_TZ)), font=font)
     captured = store.put(io.BytesIO(pdf))
     dossier.index_file_id = stored_file(session, captured, "muc-luc-van-ban.pdf", now=now).id

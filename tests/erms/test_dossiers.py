@@ -148,11 +148,12 @@ def test_checklist_in_words(session, world, store, now, make_dossier):
     officer = world.actor("officer1")
     dossiers.add_document(session, officer, empty.id, dict(DOCUMENT, status="draft"), upload(b"a"),
                           store=store, now=now)
-    dossiers.add_document(session, officer, empty.id, dict(DOCUMENT, issued_date="2025-12-01"), upload(b"b"),
+    dossiers.update_dossier(session, officer, empty.id, {"end_date": "2026-02-01"}, now=now)
+    dossiers.add_document(session, officer, empty.id, dict(DOCUMENT, issued_date="2026-03-02"), upload(b"b"),
                           store=store, now=now)
     messages = [p.template % p.params for p in dossiers.closing_problems(empty)]
     assert "Document no. 1 is still a draft." in messages
-    assert "Document no. 2 is dated before the dossier starts." in messages
+    assert "Document no. 1 is dated after the dossier ends." in messages
     assert "Document no. 2 duplicates document no. 1." in messages
     assert empty.state is DossierState.OPEN
 
@@ -168,12 +169,24 @@ def test_close_numbers_chronologically_and_makes_the_index(session, world, store
     assert dossier.state is DossierState.CLOSED
     assert [link.document.code_number for link in dossier.links] == ["31", "30"]
     assert dossier.end_date.isoformat() == "2026-04-20"
+    assert dossier.start_date.isoformat() == "2026-01-05"  # kept: earlier than every document
     assert dossier.appraisal_due_on.isoformat() == "2037-01-01"  # 2026 + 10 + 1
     text = "".join(page.extract_text() for page in PdfReader(store.open(dossier.index_file.sha256)).pages)
     assert "MỤC LỤC VĂN BẢN" in text
     assert text.index("Công văn số 31") < text.index("Công văn số 30")
     with pytest.raises(RuleViolation, match="Only an open dossier"):
         dossiers.add_document(session, officer, dossier.id, DOCUMENT, upload(b"late"), store=store, now=now)
+
+
+def test_close_widens_the_start_to_the_earliest_document(session, world, store, now):
+    entry = world.approved_list().entries[0]
+    officer = world.actor("officer1")
+    dossier = dossiers.open_dossier(session, officer, entry.id, {}, now=now)  # starts today, 15/06/2026
+    dossiers.add_document(session, officer, dossier.id, dict(DOCUMENT, issued_date="2026-03-02"), upload(),
+                          store=store, now=now)
+    assert dossiers.closing_problems(dossier) == []
+    dossiers.close_dossier(session, officer, dossier.id, store=store, now=now)
+    assert (dossier.start_date.isoformat(), dossier.end_date.isoformat()) == ("2026-03-02", "2026-03-02")
 
 
 def test_reopen_needs_a_reason(session, world, now, make_dossier):
