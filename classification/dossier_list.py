@@ -1,12 +1,16 @@
 """The yearly dossier list ("Danh mục hồ sơ", NĐ 30/2020 Điều 28 and Phụ lục V).
 
-The registry office builds a draft list of headings and entries; the head approves and issues
-it, after which it is read-only except for ad-hoc entries ("hồ sơ phát sinh") that officers add
-during the year, flagged for their unit head's review.
+The registry office builds a draft list of headings and entries (by hand, by copying last
+year's forward, or by importing a spreadsheet: ``classification.spreadsheet``); the head approves
+and issues it, after which it is read-only: what is added later is kept apart as an addition
+(by the registry) or an ad-hoc entry ("hồ sơ phát sinh", by an officer), which the unit head
+reviews. Assigning entries to units and people stays possible all year.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -14,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from erms import audit, permissions
 from erms.errors import N_, NotFound, PermissionDenied, RuleViolation
-from erms.models import ClassificationHeading, DossierList, DossierListEntry, RetentionRow, Unit
+from erms.models import (ClassificationHeading, Dossier, DossierList, DossierListEntry, EntryReview, RetentionRow,
+                         RoleMembership, Unit, User)
 from erms.models.dossier_list import DossierListState
 from erms.models.org import Role
 from erms.permissions import Actor
@@ -37,7 +42,7 @@ def create_list(session: Session, actor: Actor, organisation_id: int, year: int,
 def add_heading(session: Session, actor: Actor, list_id: int, label: str, title: str, *,
                 abbreviation: str = "", parent_id: int | None = None, now: datetime) -> ClassificationHeading:
     """Add a heading ("đề mục"): top level numbered I, II … with an abbreviation; sub-headings 1, 2 …"""
-    dossier_list = _draft(session, actor, list_id)
+    dossier_list = draft_list(session, actor, list_id)
     order = session.scalar(select(func.count()).where(ClassificationHeading.dossier_list_id == list_id))
     heading = ClassificationHeading(dossier_list_id=list_id, parent_id=parent_id, label=label, title=title,
                                     abbreviation=abbreviation, sort_order=order)
@@ -50,15 +55,24 @@ def add_heading(session: Session, actor: Actor, list_id: int, label: str, title:
 
 def add_entry(session: Session, actor: Actor, list_id: int, *, title: str, unit_id: int,
               retention_row_id: int | None, heading_id: int | None = None, file_notation: str = "",
-              responsible_user_id: int | None = None, note: str = "", now: datetime) -> DossierListEntry:
-    """Add a planned dossier to a draft list; the number and notation follow the top heading."""
-    dossier_list = _draft(session, actor, list_id)
+              responsible_user_id: int | None = None, note: str = "", now: datetime,
+              period: tuple[bool, int | None, str] | None = None) -> DossierListEntry:
+    """Add a planned dossier; on an approved list it is kept as an addition made after approval."""
+    dossier_list = _get(session, list_id)
+    permissions.require(actor, "dossier_list.manage", dossier_list.organisation_id)
     entry = _new_entry(session, dossier_list, title=title, unit_id=unit_id, retention_row_id=retention_row_id,
                        heading_id=heading_id, file_notation=file_notation,
-                       responsible_user_id=responsible_user_id, note=note, created_by=actor, now=now)
+                       responsible_user_id=responsible_user_id, note=note, created_by=actor, now=now,
+                       period=period)
     audit.record(session, actor, "dossier_list.entry_added", "dossier_list_entry", entry.id, now=now,
-                 file_notation=entry.file_notation, title=title)
+                 file_notation=entry.file_notation, title=title, addition=is_addition(entry))
     return entry
+
+
+def is_addition(entry: DossierListEntry) -> bool:
+    """Return True for an entry added after its list was approved (registry addition or ad-hoc)."""
+    approved_at = entry.dossier_list.approved_at
+    return approved_at is not None and entry.created_at > approved_at
 
 
 def add_ad_hoc_entry(session: Session, actor: Actor, list_id: int, *, title: str, retention_row_id: int,
@@ -102,7 +116,8 @@ def _get(session: Session, list_id: int) -> DossierList:
     return dossier_list
 
 
-def _draft(session: Session, actor: Actor, list_id: int) -> DossierList:
+def draft_list(session: Session, actor: Actor, list_id: int) -> DossierList:
+    """Return a draft list the actor may change; an approved one is read-only."""
     dossier_list = _get(session, list_id)
     permissions.require(actor, "dossier_list.manage", dossier_list.organisation_id)
     if dossier_list.state is not DossierListState.DRAFT:
@@ -113,24 +128,25 @@ def _draft(session: Session, actor: Actor, list_id: int) -> DossierList:
 def _new_entry(session: Session, dossier_list: DossierList, *, title: str, unit_id: int,
                retention_row_id: int | None, heading_id: int | None, file_notation: str,
                responsible_user_id: int | None, note: str, created_by: Actor, now: datetime,
-               ad_hoc: bool = False) -> DossierListEntry:
+               ad_hoc: bool = False, period: tuple[bool, int | None, str] | None = None) -> DossierListEntry:
+    """Add an entry numbered next; ``period`` (permanent, years, condition) overrides the row's."""
     unit = session.get(Unit, unit_id)
     if unit is None or unit.organisation_id != dossier_list.organisation_id:
         raise RuleViolation(N_("The unit does not belong to this organisation."))
     row = session.get(RetentionRow, retention_row_id) if retention_row_id else None
+    if period is None:
+        period = (row.permanent, row.period_years, row.condition) if row else (False, None, "")
     number = (session.scalar(select(func.max(DossierListEntry.number))
                              .where(DossierListEntry.dossier_list_id == dossier_list.id)) or 0) + 1
     notation = file_notation or _notation(session, number, heading_id)
     entry = DossierListEntry(
         dossier_list_id=dossier_list.id, heading_id=heading_id, number=number, file_notation=notation,
         title=title, retention_row_id=row.id if row else None,
-        retention_permanent=row.permanent if row else False,
-        retention_years=row.period_years if row else None,
-        retention_condition=row.condition if row else "",
+        retention_permanent=period[0], retention_years=period[1], retention_condition=period[2],
         unit_id=unit_id, responsible_user_id=responsible_user_id, note=note, ad_hoc=ad_hoc,
         created_by_id=created_by.user_id, created_at=now,
     )
-    session.add(entry)
+    dossier_list.entries.append(entry)
     session.flush()
     return entry
 
@@ -143,3 +159,176 @@ def _notation(session: Session, number: int, heading_id: int | None) -> str:
         abbreviation = heading.abbreviation or abbreviation
         heading = session.get(ClassificationHeading, heading.parent_id) if heading.parent_id else None
     return f"{number:02d}.{abbreviation}" if abbreviation else f"{number:02d}"
+
+
+# ---------------------------------------------------------------- copy forward, assignment, review
+
+def copy_forward(session: Session, actor: Actor, organisation_id: int, year: int, *, now: datetime) -> DossierList:
+    """Create the draft list of ``year`` from last year's: headings, entries, retention, units, people.
+
+    Lists arrive late in practice (thesis, chương 2): starting from last year's plan is the quick
+    way to have one at the start of the year (NĐ 30 Điều 28). Entries are renumbered in order and
+    last year's number in a title becomes the new year; ad-hoc entries come along only if their
+    unit head accepted them.
+    """
+    previous = session.scalar(select(DossierList).where(DossierList.organisation_id == organisation_id,
+                                                        DossierList.year == year - 1))
+    if previous is None:
+        raise RuleViolation(N_("There is no dossier list of %(year)s to copy from."), year=year - 1)
+    dossier_list = create_list(session, actor, organisation_id, year, now=now)
+    headings = _copy_headings(session, previous, dossier_list)
+    copied = [entry for entry in previous.entries if not entry.ad_hoc or _accepted(session, entry)]
+    for entry in copied:
+        heading_id = headings.get(entry.heading_id)
+        _new_entry(session, dossier_list, title=_next_year(entry.title, year), unit_id=entry.unit_id,
+                   retention_row_id=entry.retention_row_id, heading_id=heading_id, file_notation="",
+                   responsible_user_id=entry.responsible_user_id, note=entry.note, created_by=actor, now=now,
+                   period=(entry.retention_permanent, entry.retention_years, entry.retention_condition))
+    audit.record(session, actor, "dossier_list.copied_forward", "dossier_list", dossier_list.id, now=now,
+                 source_year=year - 1, entries=len(copied))
+    return dossier_list
+
+
+def _next_year(title: str, year: int) -> str:
+    """Return a title with last year's number replaced by the new year ("… năm 2025" → "… năm 2026")."""
+    return re.sub(rf"(?<!\d){year - 1}(?!\d)", str(year), title)
+
+
+def _copy_headings(session: Session, previous: DossierList, target: DossierList) -> dict[int, int]:
+    """Copy the headings in order, parents before children; return old id -> new id."""
+    mapping: dict[int, int] = {}
+    for heading in previous.headings:
+        copy = ClassificationHeading(dossier_list_id=target.id, parent_id=mapping.get(heading.parent_id),
+                                     label=heading.label, abbreviation=heading.abbreviation, title=heading.title,
+                                     sort_order=heading.sort_order)
+        session.add(copy)
+        session.flush()
+        mapping[heading.id] = copy.id
+    return mapping
+
+
+def _accepted(session: Session, entry: DossierListEntry) -> bool:
+    return bool(session.scalar(select(EntryReview.accepted).where(EntryReview.entry_id == entry.id)))
+
+
+def assign_entry(session: Session, actor: Actor, entry_id: int, unit_id: int, responsible_user_id: int | None, *,
+                 now: datetime) -> DossierListEntry:
+    """Give an entry to a unit and (optionally) the person who will form the dossier ("người lập hồ sơ")."""
+    entry = _entry(session, entry_id)
+    permissions.require(actor, "dossier_list.manage", entry.dossier_list.organisation_id)
+    unit = session.get(Unit, unit_id)
+    if unit is None or unit.organisation_id != entry.dossier_list.organisation_id:
+        raise RuleViolation(N_("The unit does not belong to this organisation."))
+    if responsible_user_id is not None and session.get(User, responsible_user_id) is None:
+        raise NotFound()
+    before = (entry.unit_id, entry.responsible_user_id)
+    entry.unit_id, entry.responsible_user_id = unit_id, responsible_user_id
+    audit.record(session, actor, "dossier_list.entry_assigned", "dossier_list_entry", entry.id, now=now,
+                 unit_before=before[0], person_before=before[1], unit=unit_id, person=responsible_user_id)
+    return entry
+
+
+def review_entry(session: Session, actor: Actor, entry_id: int, accepted: bool, note: str = "", *,
+                 now: datetime) -> EntryReview:
+    """Record the unit head's review of an ad-hoc entry: accepted into the plan, or not."""
+    entry = _entry(session, entry_id)
+    permissions.require(actor, "dossier_list.review", entry.dossier_list.organisation_id, entry.unit_id)
+    if not entry.ad_hoc:
+        raise RuleViolation(N_("Only ad-hoc dossiers are reviewed."))
+    if session.scalar(select(EntryReview.id).where(EntryReview.entry_id == entry_id)):
+        raise RuleViolation(N_("This ad-hoc dossier has already been reviewed."))
+    review = EntryReview(entry_id=entry_id, accepted=accepted, note=note.strip()[:500],
+                         reviewed_by_id=actor.user_id, reviewed_at=now)
+    session.add(review)
+    session.flush()
+    audit.record(session, actor, "dossier_list.entry_reviewed", "dossier_list_entry", entry_id, now=now,
+                 accepted=accepted, note=review.note)
+    return review
+
+
+def pending_reviews(session: Session, actor: Actor) -> list[DossierListEntry]:
+    """Return the ad-hoc entries of the actor's units (as unit head) that wait for a review."""
+    units = actor.unit_ids(Role.UNIT_HEAD)
+    reviewed = select(EntryReview.entry_id)
+    query = (select(DossierListEntry)
+             .where(DossierListEntry.ad_hoc.is_(True), DossierListEntry.unit_id.in_(units),
+                    DossierListEntry.id.not_in(reviewed))
+             .order_by(DossierListEntry.created_at, DossierListEntry.id))
+    return list(session.scalars(query))
+
+
+def _entry(session: Session, entry_id: int) -> DossierListEntry:
+    entry = session.get(DossierListEntry, entry_id)
+    if entry is None:
+        raise NotFound()
+    return entry
+
+
+# ---------------------------------------------------------------- reading
+
+def lists_of(session: Session, actor: Actor) -> list[DossierList]:
+    """Return every dossier list of the actor's organisations, newest year first."""
+    query = (select(DossierList).where(DossierList.organisation_id.in_(actor.organisation_ids()))
+             .order_by(DossierList.year.desc()))
+    return list(session.scalars(query))
+
+
+def get_list(session: Session, actor: Actor, list_id: int) -> DossierList:
+    """Return a dossier list of one of the actor's organisations."""
+    dossier_list = _get(session, list_id)
+    if dossier_list.organisation_id not in actor.organisation_ids():
+        raise NotFound()
+    return dossier_list
+
+
+def list_of_year(session: Session, actor: Actor, year: int) -> DossierList:
+    """Return the list of ``year`` of the actor's organisation."""
+    found = session.scalar(select(DossierList).where(DossierList.organisation_id.in_(actor.organisation_ids()),
+                                                     DossierList.year == year))
+    if found is None:
+        raise NotFound(N_("There is no dossier list of %(year)s."), year=year)
+    return found
+
+
+@dataclass(frozen=True)
+class UnitProgress:
+    """One line of the dashboard: a unit's entries in this year's list and how many have a dossier."""
+
+    unit: Unit
+    entries: int
+    with_dossier: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Whether this year's list exists and is approved, and each unit's progress in it."""
+
+    year: int
+    dossier_list: DossierList | None
+    units: list[UnitProgress]
+
+
+def dashboard(session: Session, actor: Actor, organisation_id: int, year: int) -> Dashboard:
+    """Return, per unit, the entries of ``year``'s list and how many of them already have a dossier."""
+    if organisation_id not in actor.organisation_ids():
+        raise NotFound()
+    dossier_list = session.scalar(select(DossierList).where(DossierList.organisation_id == organisation_id,
+                                                            DossierList.year == year))
+    units = session.scalars(select(Unit).where(Unit.organisation_id == organisation_id).order_by(Unit.code))
+    counts: dict[int, tuple[int, int]] = {}
+    if dossier_list is not None:
+        query = (select(DossierListEntry.unit_id, func.count(DossierListEntry.id), func.count(Dossier.id))
+                 .outerjoin(Dossier, Dossier.entry_id == DossierListEntry.id)
+                 .where(DossierListEntry.dossier_list_id == dossier_list.id)
+                 .group_by(DossierListEntry.unit_id))
+        counts = {unit_id: (entries, opened) for unit_id, entries, opened in session.execute(query)}
+    return Dashboard(year, dossier_list, [UnitProgress(unit, *counts.get(unit.id, (0, 0))) for unit in units])
+
+
+def people(session: Session, organisation_id: int) -> tuple[list[Unit], list[User]]:
+    """Return the units and the active people of an organisation, for assigning entries."""
+    units = list(session.scalars(select(Unit).where(Unit.organisation_id == organisation_id).order_by(Unit.code)))
+    users = list(session.scalars(select(User).join(User.memberships)
+                                 .where(RoleMembership.organisation_id == organisation_id, User.active.is_(True))
+                                 .distinct().order_by(User.full_name)))
+    return units, users

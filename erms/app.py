@@ -17,7 +17,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
 
-from erms import auth, config, web
+from erms import auth, config, search, web
 from erms.db import make_engine, make_session_factory
 from erms.storage import FileStore
 
@@ -80,6 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.before_request(_keep_session_alive)
     app.after_request(_security_headers)
     auth.init_app(app)
+    search.install(settings)
     web.register(app)
     register_cli(app)
     return app

@@ -32,6 +32,8 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_MINUTES": 30,
     # TrueType font with Vietnamese glyphs for generated PDFs; empty = look in the usual places.
     "PDF_FONT": "",
+    # Backup sets that keep destroyed content until they expire, "name:days;name:days" (printed on destruction records).
+    "BACKUP_SETS": "",
 }
 
 # Keys read from the environment without the ERMS_ prefix, as deployments expect.

@@ -7,6 +7,7 @@ transaction, so a refused request writes nothing (NĐ 30/2020 Điều 29-30).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import mimetypes
 from dataclasses import dataclass
@@ -20,8 +21,8 @@ from sqlalchemy.orm import Session
 from classification import markings
 from erms import audit, lifecycle, metadata, permissions
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
-from erms.models import (Document, DocumentVersion, Dossier, DossierDocument, DossierList, DossierListEntry, Role,
-                         StoredFile, Transfer, TransferItem)
+from erms.models import (Document, DocumentVersion, Dossier, DossierDocument, DossierList, DossierListEntry,
+                         RegisterEntry, Role, StoredFile, Transfer, TransferItem)
 from erms.models.dossier import DocumentDirection, DocumentStatus, DossierState
 from erms.models.dossier_list import DossierListState
 from erms.models.transfer import ItemOutcome, TransferState
@@ -261,6 +262,38 @@ def link_document(session: Session, actor: Actor, dossier_id: int, document_id: 
     audit.record(session, actor, "document.linked", "document", document.id, now=now, dossier_id=dossier.id,
                  ordinal=link.ordinal)
     return document
+
+
+def add_documents(session: Session, actor: Actor, dossier_id: int, data: dict, uploads: list[Upload], *,
+                  store: FileStore, now: datetime) -> list[Document]:
+    """Add several files at once with shared metadata; each file's name becomes its summary if none is given."""
+    if not uploads:
+        raise InvalidMetadata([Problem("files", N_("Choose the file of the document."))])
+    return [add_document(session, actor, dossier_id, {"subject": _stem(upload.filename), **data}, upload,
+                         store=store, now=now)
+            for upload in uploads]
+
+
+def _stem(filename: str) -> str:
+    return filename.rsplit(".", 1)[0].replace("_", " ").strip()[:500] or filename
+
+
+def preview_index(session: Session, actor: Actor, dossier_id: int, *, now: datetime, font: str = "") -> bytes:
+    """Return the document index PDF the dossier would get if closed now (documents in date order); stores nothing."""
+    dossier = get_dossier(session, actor, dossier_id)
+    index = snapshot.document_index(dossier, now.astimezone(LOCAL_TZ))
+    ordered = sorted(index.rows, key=lambda row: (row.issued_date, row.ordinal))
+    rows = tuple(dataclasses.replace(row, ordinal=number) for number, row in enumerate(ordered, start=1))
+    return pdf_index.render(dataclasses.replace(index, rows=rows), font=font)
+
+
+def registered_documents(session: Session, actor: Actor, dossier: Dossier, limit: int = 50) -> list[RegisterEntry]:
+    """Return the latest registered documents of the dossier's organisation not yet in it (to file by reference)."""
+    filed = [link.document_id for link in dossier.links]
+    query = (select(RegisterEntry).where(RegisterEntry.organisation_id == dossier.organisation_id,
+                                         RegisterEntry.document_id.not_in(filed))
+             .order_by(RegisterEntry.registered_at.desc(), RegisterEntry.id.desc()).limit(limit))
+    return list(session.scalars(query))
 
 
 def _document_columns(values: dict) -> dict:

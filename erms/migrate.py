@@ -22,7 +22,7 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
     return cfg
 
 
-def upgrade(connection: Connection, revision: str = "heads") -> None:
+def upgrade(connection: Connection, revision: str = "head") -> None:
     """Bring the schema on ``connection`` up to ``revision``."""
     command.upgrade(alembic_config(connection), revision)
 

@@ -69,7 +69,17 @@ RULES: dict[str, tuple[Role, ...]] = {
     "dossier.accept": (Role.ARCHIVIST,),
     "dossier_list.manage": (Role.REGISTRY, Role.ADMIN),
     "dossier_list.approve": (Role.HEAD,),
+    "dossier_list.review": (Role.UNIT_HEAD,),
+    "register.write": (Role.REGISTRY,),
+    "register.read": (Role.REGISTRY, Role.HEAD, Role.ADMIN, Role.ARCHIVIST),
+    # Who may read the summary of a "tuyệt mật" document (Luật BVBMNN 2018: only those authorised).
+    "register.read_top_secret": (Role.HEAD,),
     "user.manage": (Role.ADMIN,),
+    "handover.manage": (Role.ARCHIVIST,),  # hand-over batches and packages to the historical archive
+    "retention.appraise": (Role.ARCHIVIST,),
+    "retention.hold": (Role.ARCHIVIST, Role.HEAD),
+    "destruction.opinion": (Role.COUNCIL,),
+    "destruction.approve": (Role.HEAD,),
 }
 
 

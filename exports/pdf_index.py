@@ -68,12 +68,16 @@ def render(index: DocumentIndex, font: str = "") -> bytes:
 
 
 def _organisation(pdf: ProductPDF, index: DocumentIndex) -> None:
+    organisation_block(pdf, index.parent_organisation, index.organisation)
+
+
+def organisation_block(pdf: ProductPDF, parent: str, name: str, width: float = ORGANISATION_WIDTH) -> None:
     """Print the parent organisation and the organisation, upper case, top left, underlined."""
-    pdf.multi_cell(ORGANISATION_WIDTH, LINE, index.parent_organisation.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width, LINE, parent.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(style="B")
-    pdf.multi_cell(ORGANISATION_WIDTH, LINE, index.organisation.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width, LINE, name.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(style="")
-    middle = pdf.l_margin + ORGANISATION_WIDTH / 2
+    middle = pdf.l_margin + width / 2
     pdf.line(middle - 15, pdf.get_y() + 1, middle + 15, pdf.get_y() + 1)
     pdf.ln(LINE)
 

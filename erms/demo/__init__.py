@@ -224,3 +224,11 @@ def reset_passwords(session: Session, *, now: datetime) -> list[tuple[str, str, 
         accounts.set_password(session, None, user, password, now=now)
         printed.append((username, password, role.value + (f" ({unit})" if unit else "")))
     return printed
+
+from erms.demo import retention as retention_part  # noqa: E402
+
+PARTS.append(retention_part.seed)
+
+from erms.demo import handover as handover_part  # noqa: E402
+
+PARTS.append(handover_part.seed)

@@ -76,6 +76,8 @@ class Dossier(Base):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # 1 January of close-year + N + 1 (standards.md decision 2); NULL while open, permanent or conditional.
     appraisal_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # The event a conditional period waits for ("contract ended on …"), once recorded.
+    retention_event_on: Mapped[date | None] = mapped_column(Date)
 
     organisation: Mapped[Organisation] = relationship()
     entry: Mapped[DossierListEntry] = relationship()

@@ -17,11 +17,14 @@ def register(app: Flask) -> None:
     from erms import permissions
     from erms.auth import current_actor
     from erms.models import Role
-    from erms.web import archive, common, dossiers, errors, home
+    from erms.web import archive, common, dossier_lists, dossiers, errors, home, registers, search
 
     app.register_blueprint(home.bp)
     app.register_blueprint(dossiers.bp)
     app.register_blueprint(archive.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(dossier_lists.bp)
+    app.register_blueprint(registers.bp)
     errors.register(app)
     app.add_template_filter(common.local_date, "vndate")
     app.add_template_global(errors.translate)

@@ -17,7 +17,8 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from erms import db
+from erms import db, metadata
+from erms.errors import InvalidMetadata, Problem
 from erms.dossiers import Upload
 from erms.models import Role
 from erms.models.dossier import DossierState
@@ -52,12 +53,19 @@ def setting(key: str):
 
 def upload_from_request(field: str = "file") -> Upload | None:
     """Return the uploaded file as a stream (never read into memory here), or None if none was chosen."""
-    storage = request.files.get(field)
-    if storage is None or not storage.filename:
-        return None
-    # Old browsers send the client's full path; keep only the file's own name.
-    name = PurePosixPath(storage.filename.replace("\\", "/")).name
-    return Upload(name, storage.stream, int(setting("MAX_CONTENT_LENGTH")))
+    uploads = uploads_from_request(field)
+    return uploads[0] if uploads else None
+
+
+def uploads_from_request(field: str) -> list[Upload]:
+    """Return every file chosen in a (multiple) file field, as streams spooled by Werkzeug, not in memory."""
+    uploads = []
+    for storage in request.files.getlist(field):
+        if storage.filename:
+            # Old browsers send the client's full path; keep only the file's own name.
+            name = PurePosixPath(storage.filename.replace("\\", "/")).name
+            uploads.append(Upload(name, storage.stream, int(setting("MAX_CONTENT_LENGTH"))))
+    return uploads
 
 
 def safe_back(default: str) -> str:
@@ -67,6 +75,23 @@ def safe_back(default: str) -> str:
     if referrer.startswith(host):
         return "/" + referrer[len(host):]
     return default
+
+
+def integer(value: str) -> int | None:
+    """Return the form value as a whole number, or None if it is not one."""
+    return int(value) if value.strip().isdigit() else None
+
+
+def require_present(values: dict) -> None:
+    """Raise InvalidMetadata naming every field whose parsed value is missing."""
+    problems = [Problem(key, metadata.MESSAGES["required"]) for key, value in values.items() if not value]
+    if problems:
+        raise InvalidMetadata(problems)
+
+
+def organisation_of(actor: Actor) -> int:
+    """Return the organisation the actor works in (the first, for the rare person in several)."""
+    return min(actor.organisation_ids())
 
 
 def has_role(actor: Actor | None, role: Role) -> bool:

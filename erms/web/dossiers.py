@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from classification import dossier_list, markings
@@ -16,8 +16,8 @@ from erms import dossiers, metadata, permissions
 from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models.dossier import DossierState
-from erms.web.common import (CHOICES, DOCUMENT_TYPES, setting, store, transaction, upload_from_request,
-                             utcnow)
+from erms.web.common import (CHOICES, DOCUMENT_TYPES, integer, require_present, setting, store, transaction,
+                             upload_from_request, uploads_from_request, utcnow)
 from erms.web.errors import on_invalid
 from erms.web.home import OPEN_FIELDS, render_home
 from retention import clock
@@ -32,6 +32,11 @@ DOCUMENT_FIELDS = (
 )
 DOSSIER_FIELDS = ("title", "start_date", "end_date", "rights", "language", "page_total", "description", "keyword")
 DATE_FIELDS = {"start_date", "end_date", "issued_date", "due_date", "arrival_date"}
+# Shared metadata of a multi-file upload; each file's name becomes its summary.
+BATCH_FIELDS = ("direction", "status", "type_name", "issued_date", "organ_name", "language", "urgency", "marking")
+# Where each closing-checklist item is fixed on the dossier page.
+FIX_ANCHORS = {"documents": "documents", "title": "metadata", "rights": "metadata", "language": "metadata",
+               "start_date": "metadata"}
 NUMBER_FIELDS = {"page_amount", "page_total"}
 LONG_FIELDS = {"subject", "description", "recipients"}
 
@@ -71,8 +76,8 @@ def ad_hoc():
         return render_ad_hoc()
     form = {key: request.form.get(key, "").strip() for key in ("list_id", "title", "retention_row_id")}
     on_invalid(lambda errors: render_ad_hoc(errors, form, status=422))
-    list_id, row_id = _integer(form["list_id"]), _integer(form["retention_row_id"])
-    _require_parsed({"title": form["title"], "list_id": list_id, "retention_row_id": row_id})
+    list_id, row_id = integer(form["list_id"]), integer(form["retention_row_id"])
+    require_present({"title": form["title"], "list_id": list_id, "retention_row_id": row_id})
     with transaction() as session:
         dossier_list.add_ad_hoc_entry(session, current_actor(), list_id, title=form["title"],
                                       retention_row_id=row_id, now=utcnow())
@@ -93,18 +98,21 @@ def render_ad_hoc(errors: dict | None = None, values: dict | None = None, status
                                period_label=_period_label, errors=errors or {}, values=values or {}), status
 
 
+def _registered_options(entries) -> list[tuple[int, str]]:
+    """Label registered documents for a choice: register, number, notation, and the summary unless top secret."""
+    options = []
+    for entry in entries:
+        document = entry.document
+        shown = markings.summary_visible(markings.SecurityMarking(document.marking), authorised=False)
+        notation = "/".join(part for part in (document.code_number, document.code_notation) if part)
+        register = _("Incoming") if entry.kind.value == "incoming" else _("Outgoing")
+        label = f"{register} {entry.number}/{entry.year} · {notation} · "
+        options.append((document.id, label + (document.subject[:80] if shown else "…")))
+    return options
+
+
 def _period_label(row) -> str:
     return clock.Period(row.permanent, row.period_years, row.condition).label()
-
-
-def _integer(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
-
-
-def _require_parsed(values: dict) -> None:
-    problems = [Problem(key, metadata.MESSAGES["required"]) for key, value in values.items() if not value]
-    if problems:
-        raise InvalidMetadata(problems)
 
 
 # ---------------------------------------------------------------- the dossier page
@@ -138,7 +146,9 @@ def render_dossier(dossier_id: int, errors: dict | None = None, values: dict | N
             dossier_fields=DOSSIER_FIELDS, document_fields=DOCUMENT_FIELDS, date_fields=DATE_FIELDS,
             number_fields=NUMBER_FIELDS, long_fields=LONG_FIELDS, choices=CHOICES, document_types=DOCUMENT_TYPES,
             required_document=required_fields("document"), required_dossier=required_fields("dossier"),
-            max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024),
+            max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024), batch_fields=BATCH_FIELDS,
+            registered=dossiers.registered_documents(session, actor, dossier) if editable and is_open else [],
+            registered_options=_registered_options,
             errors=errors or {}, values=values or {}, section=section, failed_document=document_id,
         ), status
 
@@ -171,6 +181,33 @@ def add_document(dossier_id: int):
     return redirect(url_for(".show", dossier_id=dossier_id, _anchor="documents"))
 
 
+@bp.post("/<int:dossier_id>/documents/batch")
+@login_required
+def add_documents(dossier_id: int):
+    """Add several files at once with shared metadata (drag and drop or the file picker)."""
+    form = {key: request.form.get(key, "") for key in BATCH_FIELDS}
+    on_invalid(lambda errors: render_dossier(dossier_id, errors, form, section="batch", status=422))
+    with transaction() as session:
+        added = dossiers.add_documents(session, current_actor(), dossier_id, metadata.coerce("document", form),
+                                       uploads_from_request("files"), store=store(), now=utcnow())
+        count = len(added)
+    flash(_("%(count)s documents were added to the dossier.", count=count), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id, _anchor="documents"))
+
+
+@bp.post("/<int:dossier_id>/link")
+@login_required
+def link_document(dossier_id: int):
+    """File a registered document into this dossier by reference (PL6 III.4.e: no copy)."""
+    document_id = integer(request.form.get("document_id", ""))
+    on_invalid(lambda errors: render_dossier(dossier_id, errors, section="link", status=422))
+    require_present({"document_id": document_id})
+    with transaction() as session:
+        dossiers.link_document(session, current_actor(), dossier_id, document_id, now=utcnow())
+    flash(_("The registered document was filed in this dossier."), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id, _anchor="documents"))
+
+
 @bp.post("/<int:dossier_id>/documents/<int:document_id>/versions")
 @login_required
 def add_version(dossier_id: int, document_id: int):
@@ -199,13 +236,37 @@ def finalise(dossier_id: int, document_id: int):
 
 # ---------------------------------------------------------------- closing, reopening, submitting
 
+@bp.get("/<int:dossier_id>/close")
+@login_required
+def close_wizard(dossier_id: int):
+    """Walk through closing: the checklist with links to fix each item, the index preview, the confirmation."""
+    return render_wizard(dossier_id)
+
+
+def render_wizard(dossier_id: int, errors: dict | None = None, status: int = 200):
+    with transaction() as session:
+        dossier = dossiers.get_dossier(session, current_actor(), dossier_id)
+        ordered = sorted(dossier.links, key=lambda link: (link.document.issued_date, link.ordinal))
+        return render_template("dossiers/close.html", dossier=dossier, problems=dossiers.closing_problems(dossier),
+                               ordered=ordered, fix_anchor=FIX_ANCHORS, errors=errors or {},
+                               is_open=dossier.state is DossierState.OPEN), status
+
+
+@bp.get("/<int:dossier_id>/index-preview.pdf")
+@login_required
+def preview_index(dossier_id: int):
+    """Show the document index the dossier would get if closed now (nothing is stored)."""
+    with transaction() as session:
+        pdf = dossiers.preview_index(session, current_actor(), dossier_id, now=utcnow(), font=setting("PDF_FONT"))
+    return Response(pdf, mimetype="application/pdf", headers={"Cache-Control": "private, no-store"})
+
+
 @bp.post("/<int:dossier_id>/close")
 @login_required
 def close(dossier_id: int):
     """Close the dossier ("kết thúc hồ sơ") after the user confirmed; the index PDF is made."""
     if request.form.get("confirm") != "yes":
-        return render_dossier(dossier_id, {"confirm": [_("Tick the box to confirm.")]}, section="close",
-                              status=422)
+        return render_wizard(dossier_id, {"confirm": [_("Tick the box to confirm.")]}, status=422)
     with transaction() as session:
         dossiers.close_dossier(session, current_actor(), dossier_id, store=store(), now=utcnow(),
                                font=setting("PDF_FONT"))

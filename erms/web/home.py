@@ -1,14 +1,16 @@
 """The home page: what the logged-in person has to do next.
 
-Officers see the entries of the approved dossier list waiting for a dossier (each with its
-"Mở hồ sơ" form) and the dossiers they can see; archivists see how many submitted dossiers wait
-in their queue.
+Officers see their workspace: the entries of the approved dossier list waiting for a dossier
+(each with its "Mở hồ sơ" form, pre-filled from the entry), their open dossiers, and what is due
+to close or to hand over (NĐ 30/2020 Phụ lục VI III.5.b: 30 days' notice); unit heads see the
+ad-hoc entries to review; archivists see how many submitted dossiers wait in their queue.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from classification import dossier_list
 from erms import dossiers, metadata, permissions
 from erms.auth import current_actor, login_required
 from erms.dossiers import local_date
@@ -38,8 +40,11 @@ def render_home(errors: dict | None = None, entry_id: int | None = None, values:
         visible = dossiers.visible_dossiers(session, actor)
         pending = len(dossiers.pending_items(session, actor)) if archivist else None
         lists = dossiers.approved_lists(session, actor)
+        today = local_date(utcnow())
         return render_template(
             "home/index.html", entries=entries, dossiers=visible, pending=pending, archivist=archivist,
+            my_open=dossiers.my_open_dossiers(session, actor), deadlines=dossiers.deadlines(session, actor, today),
+            reviews=dossier_list.pending_reviews(session, actor),
             can_add_entries=bool(lists) and bool(actor.unit_ids(*permissions.RULES["dossier.open"])),
             titles=metadata.field_titles("dossier"), choices=CHOICES, open_fields=OPEN_FIELDS,
             today=local_date(utcnow()).isoformat(), errors=errors or {}, failed_entry=entry_id,

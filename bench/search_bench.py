@@ -1,0 +1,183 @@
+"""Search benchmark: Whoosh (the product's search path) beside SQLite FTS5, same corpus, same queries.
+
+Usage: ``python bench/search_bench.py N [--queries 100] [--write]``. A synthetic Vietnamese corpus of
+N documents (titles and summaries in the style of the seeds' document names, generated with a
+seeded RNG) is indexed by ``erms.search`` (its Vietnamese analyzer, schema and writer) and by
+FTS5 (``unicode61 remove_diacritics 2``, with đ/Đ folded by the app, as the baseline requires);
+then one-term, two-term, phrase and filtered queries (half typed without diacritics) are timed
+through ``erms.search.query`` (rights filter, facets and snippets included: what a user waits for)
+and through an FTS5 ``MATCH`` ranked by bm25, top 20. ``--write`` appends the table to bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from erms import search  # noqa: E402
+from erms.models import Role  # noqa: E402
+from erms.permissions import Actor, Grant  # noqa: E402
+from erms.search_index.analysis import fold  # noqa: E402
+from erms.search_index.records import Entry  # noqa: E402
+from erms.search_index.store import Changes, apply  # noqa: E402
+
+TYPES = ["Quyết định", "Kế hoạch", "Báo cáo", "Công văn", "Tờ trình", "Thông báo", "Biên bản", "Hướng dẫn"]
+ACTIONS = ["về việc ban hành", "về việc triển khai", "về việc kiểm tra", "về việc phê duyệt", "về tình hình thực hiện",
+           "về việc giao nộp", "về công tác", "về việc rà soát", "về việc kiện toàn", "về kết quả"]
+TOPICS = ["quy chế làm việc", "cải cách hành chính", "công tác văn thư lưu trữ", "chuyển đổi số", "đất đai",
+          "giải phóng mặt bằng", "dự toán ngân sách", "phòng chống lụt bão", "thủ tục hành chính",
+          "hồ sơ tài liệu", "danh mục hồ sơ", "chữ ký số", "dịch vụ công trực tuyến", "tuyển dụng công chức",
+          "thi đua khen thưởng", "xây dựng nông thôn mới", "an toàn giao thông", "phòng cháy chữa cháy",
+          "quản lý đô thị", "bảo vệ môi trường", "y tế cơ sở", "giáo dục đào tạo", "an ninh trật tự"]
+PLACES = ["quận Đống Đa", "quận Ba Đình", "quận Nam Từ Liêm", "phường Láng Hạ", "phường Điện Biên",
+          "huyện Đông Anh", "thành phố Hà Nội", "xã Đa Tốn", "quận Hoàn Kiếm", "phường Đội Cấn"]
+EXTRA = ["năm", "quý", "giai đoạn", "đợt", "trên địa bàn", "tại các cơ quan", "của Ủy ban nhân dân", "theo Nghị định"]
+UNITS = ["Văn phòng HĐND và UBND", "Phòng Tài chính - Kế hoạch", "Phòng Nội vụ", "Phòng Tài nguyên và Môi trường"]
+
+
+def corpus(n: int, rng: random.Random) -> list[dict]:
+    rows = []
+    for number in range(1, n + 1):
+        year = rng.randint(2015, 2026)
+        kind = rng.choice(TYPES)
+        title = f"{kind} {rng.choice(ACTIONS)} {rng.choice(TOPICS)} {rng.choice(EXTRA)} {year} {rng.choice(PLACES)}"
+        summary = " ".join(rng.choice(TOPICS + PLACES + EXTRA) for _ in range(rng.randint(4, 10)))
+        rows.append({"id": number, "title": title, "summary": summary, "year": year, "type": kind,
+                     "unit": rng.randrange(len(UNITS)), "code": f"{number}/{kind[:2].upper()}-UBND"})
+    return rows
+
+
+def entry(row: dict) -> Entry:
+    fields = {
+        "key": f"document:{row['id']}", "kind": "document", "record_id": row["id"], "dossier_id": row["id"],
+        "organisation": "1", "units": str(row["unit"] + 1), "unit": UNITS[row["unit"]], "type": row["type"],
+        "state": "archived", "retention": "10", "year": row["year"], "date": datetime(row["year"], 3, 1),
+        "code": row["code"], "title": row["title"], "summary": row["summary"], "people": "UBND thành phố Hà Nội",
+        "keywords": "", "exact": f"{row['code']} {row['title']} {row['summary']}".lower(), "fingerprint": "",
+    }
+    return Entry(fields, None)
+
+
+def queries(count: int, rng: random.Random) -> dict[str, list[tuple[str, int | None]]]:
+    words = [word for phrase in TOPICS + PLACES for word in phrase.split()]
+
+    def typed(text: str, index: int) -> str:
+        return fold(text) if index % 2 else text  # half typed on an old keyboard
+
+    sets: dict[str, list[tuple[str, int | None]]] = {"one-term": [], "two-term": [], "phrase": [], "filtered": []}
+    for index in range(count):
+        topic = rng.choice(TOPICS + PLACES).split()
+        sets["one-term"].append((typed(rng.choice(words), index), None))
+        sets["two-term"].append((typed(" ".join(topic[:2]), index), None))
+        sets["phrase"].append((typed('"' + " ".join(topic[:3]) + '"', index), None))
+        sets["filtered"].append((typed(" ".join(topic[:2]), index), rng.randint(2015, 2026)))
+    return sets
+
+
+def build_whoosh(rows: list[dict], folder: Path) -> float:
+    search.install({"SEARCH_INDEX_DIR": str(folder / "whoosh"), "STORAGE_ROOT": str(folder / "files")})
+    home = search.service().home
+    generation = home.new_generation()
+    from whoosh import index as whoosh_index
+
+    started = time.perf_counter()
+    apply(whoosh_index.open_dir(str(generation)), [Changes([entry(row) for row in rows], [])], lambda _: "",
+          fresh=True)
+    elapsed = time.perf_counter() - started
+    home.switch(generation)
+    return elapsed
+
+
+def build_fts5(rows: list[dict], folder: Path) -> tuple[sqlite3.Connection, float]:
+    db = sqlite3.connect(folder / "fts5.sqlite3")
+    db.execute("create table records (id integer primary key, year integer, unit integer, title text)")
+    db.execute("create virtual table docs using fts5(code, title, summary, content='', "
+               "tokenize='unicode61 remove_diacritics 2')")
+    started = time.perf_counter()
+    db.executemany("insert into records values (?, ?, ?, ?)", [(r["id"], r["year"], r["unit"], r["title"])
+                                                                for r in rows])
+    db.executemany("insert into docs (rowid, code, title, summary) values (?, ?, ?, ?)",
+                   [(r["id"], r["code"], _fold_d(r["title"]), _fold_d(r["summary"])) for r in rows])
+    db.commit()
+    return db, time.perf_counter() - started
+
+
+def _fold_d(text: str) -> str:
+    return text.replace("đ", "d").replace("Đ", "D")
+
+
+def fts5_query(db: sqlite3.Connection, text: str, year: int | None) -> list:
+    match = " ".join(f'"{word}"' for word in _fold_d(text).replace('"', "").split())
+    if text.startswith('"'):
+        match = '"' + _fold_d(text).strip('"') + '"'
+    sql = ("select r.id, r.title from docs join records r on r.id = docs.rowid where docs match ? "
+           + ("and r.year = ? " if year else "") + "order by bm25(docs) limit 20")
+    return db.execute(sql, (match, year) if year else (match,)).fetchall()
+
+
+def timed(function, items) -> list[float]:
+    for item in items[:10]:
+        function(*item)  # warm-up
+    times = []
+    for item in items:
+        started = time.perf_counter()
+        function(*item)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def percentiles(times: list[float]) -> str:
+    cuts = statistics.quantiles(times, n=100)
+    return f"{cuts[49]:.1f} / {cuts[94]:.1f} / {cuts[98]:.1f}"
+
+
+def size_mb(path: Path) -> float:
+    return sum(file.stat().st_size for file in path.rglob("*") if file.is_file()) / 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", type=int, nargs="?", default=20_000)
+    parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--write", action="store_true", help="append the table to bench/RESULTS.md")
+    options = parser.parse_args()
+    rng = random.Random(20261121)
+    rows = corpus(options.n, rng)
+    query_sets = queries(options.queries, rng)
+    actor = Actor(1, "bench", "Bench", frozenset({Grant(Role.ARCHIVIST, 1, None)}))
+    with tempfile.TemporaryDirectory(prefix="erms-search-bench-") as scratch:
+        folder = Path(scratch)
+        whoosh_seconds = build_whoosh(rows, folder)
+        db, fts_seconds = build_fts5(rows, folder)
+        lines = [f"\n## Search: N = {options.n:,} documents ({time.strftime('%Y-%m-%d')}, "
+                 f"`python bench/search_bench.py {options.n}`)\n",
+                 "| engine | index docs/s | index size MB | query | p50 / p95 / p99 ms |", "|---|---|---|---|---|"]
+        whoosh_size, fts_size = size_mb(folder / "whoosh"), (folder / "fts5.sqlite3").stat().st_size / 1e6
+        for name, items in query_sets.items():
+            whoosh_times = timed(lambda text, year: search.query(actor, search.Search(text=text, year=year)), items)
+            fts_times = timed(lambda text, year: fts5_query(db, text, year), items)
+            lines.append(f"| Whoosh (erms.search.query: rights, facets, snippets) | {options.n / whoosh_seconds:,.0f} "
+                         f"| {whoosh_size:.1f} | {name} | {percentiles(whoosh_times)} |")
+            lines.append(f"| SQLite FTS5 (unicode61 remove_diacritics 2 + đ→d) | {options.n / fts_seconds:,.0f} "
+                         f"| {fts_size:.1f} | {name} | {percentiles(fts_times)} |")
+        db.close()
+        search.install(None)
+    table = "\n".join(lines) + "\n"
+    print(table)
+    if options.write:
+        with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as results:
+            results.write(table)
+
+
+if __name__ == "__main__":
+    main()

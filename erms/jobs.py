@@ -1,0 +1,146 @@
+"""Scheduled jobs and long procedures: thin adapters that own the transactions and call the services.
+
+One scheduler per deployment (ARCHITECTURE.md rule 7): every process may start one, but each tick
+first takes the database lease, and each job claims its period ("2026-06-15", "2026") by a
+unique row before it runs, so two schedulers at once still run a job once. ``erms jobs run-due``
+runs the due jobs once, for cron-minded operators and for tests.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from erms.db import transaction
+from erms.models import JobRun, SchedulerLease
+from erms.permissions import load_actor
+from erms.storage import FileStore
+from exports import destruction_record
+from retention import appraisal, destruction
+
+LEASE = "scheduler"
+LEASE_SECONDS = 120
+TICK_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job: its name, the period a run covers (one run per period) and the service it calls."""
+
+    name: str
+    period: Callable[[date], str]
+    run: Callable[..., int]
+
+
+JOBS = (
+    Job("flag_due_dossiers", date.isoformat, appraisal.flag_due_dossiers),
+    Job("flag_overdue_handovers", date.isoformat, appraisal.flag_overdue_handovers),
+    # NĐ 30/2020 Điều 28: the dossier list is approved at the start of the year; remind once a year.
+    Job("remind_dossier_list", lambda today: str(today.year), appraisal.remind_dossier_list),
+)
+
+
+def holder_name() -> str:
+    """Return who this process is, as written in the lease."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def acquire_lease(session: Session, holder: str, *, now: datetime) -> bool:
+    """Take or renew the scheduler lease for ``holder``; False while another process holds it."""
+    expires = now + timedelta(seconds=LEASE_SECONDS)
+    renewed = session.execute(update(SchedulerLease)
+                              .where(SchedulerLease.name == LEASE,
+                                     (SchedulerLease.holder == holder) | (SchedulerLease.expires_at < now))
+                              .values(holder=holder, expires_at=expires))
+    if renewed.rowcount:
+        return True
+    if session.get(SchedulerLease, LEASE) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(SchedulerLease(name=LEASE, holder=holder, expires_at=expires))
+    except IntegrityError:
+        return False
+    return True
+
+
+def claim_run(session: Session, job: Job, today: date, holder: str, *, now: datetime) -> bool:
+    """Claim the job's run for today's period; False if some process has already run it."""
+    # Insert first, no look-up: the unique key decides, and a SQLite writer takes its lock at once.
+    period = job.period(today)
+    try:
+        with session.begin_nested():
+            session.add(JobRun(job=job.name, period=period, holder=holder, started_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+def run_due(factory: Callable[[], Session], *, now: datetime, timezone_name: str = "Asia/Ho_Chi_Minh",
+            holder: str | None = None) -> dict[str, int]:
+    """Run every job whose period has not run yet, if this process holds the lease; return what ran."""
+    holder = holder or holder_name()
+    today = now.astimezone(ZoneInfo(timezone_name)).date()
+    with transaction(factory) as session:
+        if not acquire_lease(session, holder, now=now):
+            return {}
+    ran = {}
+    for job in JOBS:
+        # One transaction per job: the claim and the job's work commit together or not at all.
+        with transaction(factory) as session:
+            if claim_run(session, job, today, holder, now=now):
+                ran[job.name] = job.run(session, today, now=now)
+    return ran
+
+
+def run_scheduler(factory: Callable[[], Session], settings: dict, log: Callable[[str], None]) -> None:
+    """Run the blocking scheduler: a tick every minute runs the due jobs under the lease."""
+    scheduler = BlockingScheduler(timezone=settings["TIMEZONE"])
+
+    def tick() -> None:
+        ran = run_due(factory, now=datetime.now(timezone.utc), timezone_name=settings["TIMEZONE"])
+        for name, count in ran.items():
+            log(f"{name}: {count}")
+
+    scheduler.add_job(tick, "interval", seconds=TICK_SECONDS, next_run_time=datetime.now(timezone.utc),
+                      max_instances=1, coalesce=True)
+    scheduler.start()
+
+
+def backup_sets(setting: str, executed_on: date) -> list[destruction.Backup]:
+    """Parse BACKUP_SETS ("name:days;name:days") into the sets holding content until they expire."""
+    backups = []
+    for part in filter(None, (piece.strip() for piece in setting.split(";"))):
+        name, _, days = part.rpartition(":")
+        backups.append(destruction.Backup(name.strip(), executed_on + timedelta(days=int(days))))
+    return backups
+
+
+def execute_destruction(factory: Callable[[], Session], user_id: int, list_id: int, *, store: FileStore,
+                        settings: dict, clock: Callable[[], datetime],
+                        progress: Callable[[str], None] = lambda _step: None) -> None:
+    """Execute an approved destruction list step by step, one commit per step; rerun it to resume."""
+    with transaction(factory) as session:
+        started = clock()
+        backups = backup_sets(settings.get("BACKUP_SETS", ""), destruction.local_date(started))
+        destruction.start_execution(session, load_actor(session, user_id), list_id, backups, now=started)
+    while True:
+        with transaction(factory) as session:
+            step = destruction.next_step(session, load_actor(session, user_id), list_id, store=store, now=clock())
+        if step is None:
+            break
+        progress(step)
+    with transaction(factory) as session:
+        now, actor = clock(), load_actor(session, user_id)
+        values = destruction.record_values(session, actor, list_id, now=now)
+        pdf = destruction_record.render(values, font=settings.get("PDF_FONT", ""))
+        destruction.finish(session, actor, list_id, pdf, store=store, now=now)

@@ -1,0 +1,146 @@
+"""Registers of incoming and outgoing documents ("sổ đăng ký văn bản đến/đi", NĐ 30/2020 Điều 15-16, 22).
+
+This module owns registration: the number a document gets in its register's yearly series (no
+gap, no duplicate, even when several registry officers register at once), the warning when the
+same document seems to be registered twice (PL6 III.1.h), and the separate series and reduced
+fields of classified documents (NĐ 30 Điều 15 k.2; Luật BVBMNN 2018 Điều 5). The registered
+document is an ordinary document, filed into dossiers by reference (``erms.dossiers.link_document``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from classification import markings
+from erms import audit, metadata, permissions
+from erms.dossiers import LOCAL_TZ, Upload, local_date, new_document
+from erms.errors import N_, InvalidMetadata, Problem, RuleViolation
+from erms.models import Organisation, RegisterCounter, RegisterEntry
+from erms.models.dossier import Document
+from erms.models.register import RegisterKind, RegisterSeries
+from erms.permissions import Actor
+from erms.storage import FileStore
+from exports import register_pdf
+
+# A classified document keeps only its register line: free-text fields that could carry its content
+# are not recorded (Luật BVBMNN 2018 Điều 5 k.5; standards.md product decision 8).
+CLASSIFIED_FORBIDDEN = ("description", "keyword", "signer_position", "signer_name")
+
+DUPLICATE = N_("This document looks already registered: no. %(number)s of %(year)s (%(notation)s). "
+               "Tick the box to register it again.")
+
+
+def next_number(session: Session, organisation_id: int, kind: RegisterKind, year: int,
+                series: RegisterSeries) -> int:
+    """Take the next number of a yearly series, holding the series' counter row until the transaction ends.
+
+    NĐ 30/2020 Điều 15 k.1, Điều 22 k.2: numbers run from 01 each year, unique and without gaps.
+    The counter row is created if missing, then locked: PostgreSQL by SELECT … FOR UPDATE; SQLite by
+    this being the transaction's first write (its write lock is held to the end, and waiting writers
+    queue on the busy timeout). A rolled-back registration gives its number back with the lock.
+    """
+    key = {"organisation_id": organisation_id, "kind": kind, "year": year, "series": series}
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(RegisterCounter).values(**key, last_number=0).on_conflict_do_nothing())
+    where = and_(*(getattr(RegisterCounter, column) == value for column, value in key.items()))
+    current = session.scalar(select(RegisterCounter.last_number).where(where).with_for_update())
+    session.execute(update(RegisterCounter).where(where).values(last_number=current + 1))
+    return current + 1
+
+
+def series_of(values: dict) -> RegisterSeries:
+    """Return the series a document is numbered in: classified ones have their own."""
+    marking = markings.SecurityMarking(values["marking"])
+    return RegisterSeries.REGULAR if markings.may_store_content(marking) else RegisterSeries.CLASSIFIED
+
+
+def check_classified(values: dict) -> None:
+    """Refuse, field by field, what a classified register entry may not record."""
+    if series_of(values) is RegisterSeries.REGULAR:
+        return
+    problems = [Problem(name, N_("Not recorded for a classified document: leave it empty."))
+                for name in CLASSIFIED_FORBIDDEN if values.get(name)]
+    if problems:
+        raise InvalidMetadata(problems)
+
+
+def register_document(session: Session, actor: Actor, organisation_id: int, kind: RegisterKind, data: dict,
+                      upload: Upload | None, *, store: FileStore, document_code: str = "",
+                      allow_duplicate: bool = False, now: datetime) -> RegisterEntry:
+    """Register a document in the incoming or outgoing register and give it the next number of its series.
+
+    A document that matches an earlier one (same identifier, or same number, notation and issuer)
+    is refused with a warning unless ``allow_duplicate`` says the registry confirmed it.
+    """
+    permissions.require(actor, "register.write", organisation_id)
+    values = metadata.check("document", {**data, "direction": kind.value, "status": "final"})
+    check_classified(values)
+    series = series_of(values)
+    if upload is not None and series is RegisterSeries.CLASSIFIED:
+        raise RuleViolation(markings.REFUSAL)
+    year = local_date(now).year
+    number = next_number(session, organisation_id, kind, year, series)
+    earlier = find_duplicate(session, organisation_id, document_code.strip(), values)
+    if earlier is not None and not allow_duplicate:
+        notation = "/".join(part for part in (earlier.document.code_number, earlier.document.code_notation) if part)
+        raise InvalidMetadata([Problem("duplicate", DUPLICATE,
+                                       {"number": earlier.number, "year": earlier.year, "notation": notation})])
+    if kind is RegisterKind.INCOMING:
+        values = {"arrival_date": local_date(now).isoformat(), **values, "arrival_number": str(number)}
+    document = new_document(session, actor, organisation_id, values, upload, store=store, now=now)
+    entry = RegisterEntry(organisation_id=organisation_id, kind=kind, year=year, series=series, number=number,
+                          document_id=document.id, document_code=document_code.strip(),
+                          registered_by_id=actor.user_id, registered_at=now,
+                          duplicate_of_id=earlier.id if earlier else None)
+    session.add(entry)
+    session.flush()
+    audit.record(session, actor, "document.registered", "document", document.id, now=now, register=kind.value,
+                 series=series.value, number=number, year=year, duplicate_of=entry.duplicate_of_id)
+    return entry
+
+
+def find_duplicate(session: Session, organisation_id: int, document_code: str, values: dict) -> RegisterEntry | None:
+    """Return an earlier entry with the same identifier, or the same number + notation + issuer (PL6 III.1.h)."""
+    same_triple = and_(Document.code_number == values.get("code_number", ""),
+                       Document.code_notation == values.get("code_notation", ""),
+                       Document.organ_name == values["organ_name"])
+    matches = [same_triple] if values.get("code_number") else []
+    if document_code:
+        matches.append(RegisterEntry.document_code == document_code)
+    if not matches:
+        return None
+    query = (select(RegisterEntry).join(RegisterEntry.document)
+             .where(RegisterEntry.organisation_id == organisation_id, or_(*matches))
+             .order_by(RegisterEntry.id).limit(1))
+    return session.scalar(query)
+
+
+def register_entries(session: Session, actor: Actor, organisation_id: int, kind: RegisterKind, year: int,
+                     series: RegisterSeries = RegisterSeries.REGULAR) -> list[RegisterEntry]:
+    """Return one register's entries of a year in number order."""
+    permissions.require(actor, "register.read", organisation_id)
+    query = (select(RegisterEntry)
+             .where(RegisterEntry.organisation_id == organisation_id, RegisterEntry.kind == kind,
+                    RegisterEntry.year == year, RegisterEntry.series == series)
+             .order_by(RegisterEntry.number))
+    return list(session.scalars(query))
+
+
+def summary_shown(actor: Actor, entry: RegisterEntry) -> bool:
+    """Return True if the actor may read the entry's summary (hidden for "tuyệt mật" unless authorised)."""
+    authorised = permissions.can(actor, "register.read_top_secret", entry.organisation_id)
+    return markings.summary_visible(markings.SecurityMarking(entry.document.marking), authorised)
+
+
+def print_register(session: Session, actor: Actor, organisation_id: int, kind: RegisterKind, year: int,
+                   series: RegisterSeries, *, now: datetime, font: str = "") -> bytes:
+    """Return the register of a year as a PDF in the Phụ lục IV layout (NĐ 30/2020 Điều 16: printable)."""
+    entries = register_entries(session, actor, organisation_id, kind, year, series)
+    organisation = session.get(Organisation, organisation_id)
+    return register_pdf.render(organisation, kind, year, series, [(entry, summary_shown(actor, entry))
+                                                                  for entry in entries],
+                               now.astimezone(LOCAL_TZ), font=font)

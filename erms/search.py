@@ -1,0 +1,335 @@
+"""Search: the one narrow interface to the full-text index of dossiers and documents.
+
+``install`` (called once by the app factory and by the CLI), ``index``, ``remove``, ``query``,
+``rebuild`` and ``verify`` are all the rest of the product sees. Whoosh-Reloaded, the Vietnamese
+analyzer and the on-disk generations live behind it in ``erms.search_index``; a server engine
+(PostgreSQL full-text search, OpenSearch) would replace that package, not the callers.
+
+Consistency lives here and nowhere else: session events collect every dossier and document a
+transaction touches, build their index documents just before it commits (so the index gets
+exactly what was committed), hand them to the process's single index writer after the commit,
+and forget them on rollback. Services never call search themselves (ARCHITECTURE.md rule 6).
+
+Rights are part of the query, not a filter applied to a page of results: the actor's
+organisations and units become a Whoosh filter, so totals, facets and snippets only ever count
+and show what ``erms.permissions`` lets the actor read (PL6 I.3).
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import logging
+import math
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from whoosh import highlight, qparser, sorting
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+
+from erms import extract
+from erms.models import Document, DocumentVersion, Dossier, DossierDocument
+from erms.permissions import RULES, Actor
+from erms.search_index import records
+from erms.search_index.analysis import EXACT_BOOST, TEXT_FIELDS
+from erms.search_index.records import DOCUMENT, DOSSIER, Entry
+from erms.search_index.store import Changes, IndexHome, Writer, apply
+from erms.storage import FileStore
+
+log = logging.getLogger(__name__)
+
+_PENDING, _READY = "search_pending", "search_ready"
+BATCH = 500
+
+
+class Service:
+    """The index of this process: its folder, the file store to extract from, and the writer."""
+
+    def __init__(self, settings: dict) -> None:
+        self.home = IndexHome(settings["SEARCH_INDEX_DIR"])
+        self.files = FileStore(settings["STORAGE_ROOT"])
+        self.max_bytes = int(settings.get("SEARCH_EXTRACT_MAX_BYTES") or extract.MAX_BYTES)
+        self.timeout = float(settings.get("SEARCH_EXTRACT_TIMEOUT") or extract.TIMEOUT_SECONDS)
+        self.writer = Writer(self.home, self.content)
+
+    def content(self, entry: Entry) -> str:
+        """Return the extracted text of an entry's file ("" when it has none or it cannot be read)."""
+        found = entry.content_file
+        if found is None:
+            return ""
+        return extract.text_of(self.files.path_for(found.sha256), found.media_type, found.filename,
+                               max_bytes=self.max_bytes, timeout=self.timeout)
+
+
+_service: Service | None = None
+
+
+def install(settings: dict | None) -> Service | None:
+    """Serve the index of ``settings`` in this process (None: stop indexing, for tests)."""
+    global _service
+    _service = Service(settings) if settings is not None else None
+    if _service is not None:
+        # A CLI command exits right after its commit: let the writer finish first.
+        atexit.register(_service.writer.wait)
+    return _service
+
+
+def service() -> Service:
+    if _service is None:
+        raise RuntimeError("erms.search.install(settings) was not called in this process")
+    return _service
+
+
+# ---------------------------------------------------------------- consistency (session events)
+
+def _keys_of(instance) -> Iterable[str]:
+    """Return the index keys a changed row affects ("dossier!" marks: and all its documents)."""
+    if isinstance(instance, Dossier):
+        return (records.key(DOSSIER, instance.id), f"{DOSSIER}!{instance.id}")
+    if isinstance(instance, Document):
+        return (records.key(DOCUMENT, instance.id),)
+    if isinstance(instance, (DossierDocument, DocumentVersion)):
+        return (records.key(DOCUMENT, instance.document_id),)
+    return ()
+
+
+@event.listens_for(Session, "after_flush")
+def _collect(session: Session, _context) -> None:
+    if _service is None:
+        return
+    pending = session.info.setdefault(_PENDING, set())
+    for instance in itertools.chain(session.new, session.dirty, session.deleted):
+        pending.update(_keys_of(instance))
+
+
+@event.listens_for(Session, "before_commit")
+def _build(session: Session) -> None:
+    if _service is None or session.in_nested_transaction():
+        return
+    session.flush()  # changes still unflushed would otherwise reach the database unseen
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    try:
+        session.info[_READY] = changes_for(session, pending)
+    except Exception:  # the data commits regardless; `erms search verify` reports the gap
+        log.exception("search: could not build index documents for %d records", len(pending))
+
+
+@event.listens_for(Session, "after_commit")
+def _hand_over(session: Session) -> None:
+    ready = session.info.pop(_READY, None)
+    if ready is not None and _service is not None and not session.in_nested_transaction():
+        _service.writer.submit(ready)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous_transaction) -> None:
+    if not previous_transaction.nested:
+        session.info.pop(_PENDING, None)
+        session.info.pop(_READY, None)
+
+
+def changes_for(session: Session, keys: Iterable[str]) -> Changes:
+    """Return the index changes for ``keys``: documents of changed dossiers included."""
+    keys = set(keys)
+    expand = {int(item.partition("!")[2]) for item in keys if "!" in item}
+    keys = {item for item in keys if "!" not in item}
+    keys |= {records.key(DOCUMENT, document_id) for document_id in records.documents_in(session, expand)}
+    put, gone = records.entries(session, keys)
+    return Changes(put, gone)
+
+
+# ---------------------------------------------------------------- index, remove
+
+def index(session: Session, keys: Iterable[str]) -> None:
+    """Index the records named by ``keys`` ("dossier:12", "document:34") now, in this thread."""
+    apply(service().home.live(), [changes_for(session, keys)], service().content)
+
+
+def remove(keys: Iterable[str]) -> None:
+    """Remove records from the index now, in this thread."""
+    apply(service().home.live(), [Changes([], list(keys))], service().content)
+
+
+def wait() -> None:
+    """Block until the writer has applied everything committed so far."""
+    service().writer.wait()
+
+
+# ---------------------------------------------------------------- query
+
+SORTS = ("relevance", "newest", "oldest")
+FACETS = ("kind", "year", "unit", "type", "state", "retention")
+# Multi-valued fields (a document filed in dossiers of two units) count once per value.
+_OVERLAPPING = {"unit", "state"}
+MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Search:
+    """What a user asks: free text ("…" for phrases) and field filters, a sort and a page."""
+
+    text: str = ""
+    kind: str = ""
+    year: int | None = None
+    unit: str = ""
+    type: str = ""
+    state: str = ""
+    retention: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result: its stored fields (title, code, date, unit, …) and a highlighted snippet (HTML)."""
+
+    kind: str
+    record_id: int
+    dossier_id: int
+    fields: dict
+    snippet: str
+
+
+@dataclass(frozen=True)
+class Results:
+    hits: list[Hit]
+    total: int
+    page: int
+    pages: int
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+
+def readable(actor: Actor) -> wq.Query:
+    """Return the Whoosh filter of what ``actor`` may read: the same grants ``permissions.can`` checks."""
+    terms = []
+    for grant in actor.grants:
+        if grant.role in RULES["dossier.read"]:
+            terms.append(wq.Term("organisation", str(grant.organisation_id)) if grant.unit_id is None
+                         else wq.Term("units", str(grant.unit_id)))
+    return wq.Or(terms) if terms else wq.NullQuery
+
+
+def _parser(schema) -> qparser.QueryParser:
+    names = [*TEXT_FIELDS, "exact"]
+    boosts = dict(TEXT_FIELDS, exact=EXACT_BOOST)
+    parser = qparser.MultifieldParser(names, schema, fieldboosts=boosts, group=qparser.AndGroup)
+    # Field syntax ("units:3") would let a user aim at internal fields; filters come from the form.
+    parser.remove_plugin_class(qparser.FieldsPlugin)
+    return parser
+
+
+def _filters(request: Search) -> list[wq.Query]:
+    exact_terms = {"kind": request.kind, "unit": request.unit, "type": request.type, "state": request.state,
+                   "retention": request.retention}
+    filters: list[wq.Query] = [wq.Term(name, value) for name, value in exact_terms.items() if value]
+    if request.year:
+        filters.append(wq.NumericRange("year", request.year, request.year))
+    if request.date_from or request.date_to:
+        start = datetime.combine(request.date_from, time()) if request.date_from else None
+        end = datetime.combine(request.date_to, time.max) if request.date_to else None
+        filters.append(wq.DateRange("date", start, end))
+    return filters
+
+
+def query(actor: Actor, request: Search) -> Results:
+    """Return the page of results ``request`` asks for, containing only what ``actor`` may read."""
+    index = service().home.live()
+    rights = readable(actor)
+    if rights is wq.NullQuery:
+        return Results([], 0, 1, 0, {name: [] for name in FACETS})
+    text = unicodedata.normalize("NFC", request.text).strip()
+    parsed = _parser(index.schema).parse(text) if text else wq.Every()
+    per_page = max(1, min(request.per_page, MAX_PER_PAGE))
+    facets = {name: sorting.FieldFacet(name, allow_overlap=name in _OVERLAPPING, maptype=sorting.Count)
+              for name in FACETS}
+    order = None if request.sort not in ("newest", "oldest") else sorting.FieldFacet(
+        "date", reverse=request.sort == "newest")
+    with index.searcher() as searcher:
+        found = searcher.search_page(parsed, max(1, request.page), pagelen=per_page,
+                                     filter=wq.And([rights, *_filters(request)]), groupedby=facets,
+                                     sortedby=order, terms=True)
+        found.results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
+        found.results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+        hits = [_hit(hit) for hit in found]
+        counts = {name: _counted(found.results.groups(name)) for name in FACETS}
+        return Results(hits, found.total, found.pagenum, math.ceil(found.total / per_page), counts)
+
+
+def _hit(hit) -> Hit:
+    stored = hit.fields()
+    snippet = next((text for name in ("content", "summary", "title", "people") if (text := hit.highlights(name))),
+                   "")
+    return Hit(stored["kind"], stored["record_id"], stored["dossier_id"], stored, snippet)
+
+
+def _counted(groups: dict) -> list[tuple[str, int]]:
+    """Return facet values with counts, most frequent first (empty values are not a facet)."""
+    return sorted(((str(value), count) for value, count in groups.items() if value not in ("", None)),
+                  key=lambda item: (-item[1], item[0]))
+
+
+# ---------------------------------------------------------------- rebuild, verify
+
+def rebuild(session: Session, progress: Callable[[int, int], None] = lambda done, total: None) -> int:
+    """Build a fresh index from the database beside the live one, then switch to it atomically.
+
+    Searches keep using the live generation until the switch. Changes committed by other
+    processes while the rebuild reads are written to the old generation only: run
+    ``verify`` after a rebuild on a busy system (it names them) and rebuild again if needed.
+    """
+    home = service().home
+    folder = home.new_generation()
+    keys = list(records.all_keys(session))
+    fresh = whoosh_index.open_dir(str(folder))
+    for start in range(0, len(keys), BATCH):
+        apply(fresh, [changes_for(session, keys[start:start + BATCH])], service().content, fresh=True)
+        progress(min(start + BATCH, len(keys)), len(keys))
+    home.switch(folder)
+    return len(keys)
+
+
+@dataclass(frozen=True)
+class Report:
+    """What ``verify`` found: records missing from the index, stale in it, or there but gone."""
+
+    checked: int
+    missing: list[str]
+    stale: list[str]
+    orphaned: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.stale or self.orphaned)
+
+
+def verify(session: Session) -> Report:
+    """Compare every record's index document with the database (fingerprints, not text)."""
+    keys = list(records.all_keys(session))
+    expected: dict[str, str] = {}
+    for start in range(0, len(keys), BATCH):
+        put, _ = records.entries(session, keys[start:start + BATCH])
+        expected.update((entry.fields["key"], entry.fields["fingerprint"]) for entry in put)
+    with service().home.live().searcher() as searcher:
+        indexed = {stored["key"]: stored["fingerprint"] for stored in searcher.all_stored_fields()}
+    return Report(
+        checked=len(expected),
+        missing=sorted(key for key in expected if key not in indexed),
+        stale=sorted(key for key, value in expected.items() if key in indexed and indexed[key] != value),
+        orphaned=sorted(key for key in indexed if key not in expected),
+    )
+
+
+def index_folder() -> Path:
+    """Return the live generation's folder (the CLI prints it; the bench measures its size)."""
+    return (service().home.root / "current").resolve()

@@ -1,0 +1,7 @@
+"""The parts behind ``erms.search``: the Vietnamese analyzer and schema, the records' index
+documents, and the on-disk index generations with their single writer.
+
+Nothing outside ``erms.search`` imports these modules: the search interface stays one module
+wide, so moving to another engine (PostgreSQL full-text search, OpenSearch) replaces this
+package and keeps ``erms.search``'s functions.
+"""

@@ -1,0 +1,131 @@
+"""The index on disk and its one writer per process.
+
+SEARCH_INDEX_DIR holds generations ``gen-<n>/`` and a symlink ``current`` naming the live one.
+A rebuild fills a new generation beside the live one and then replaces the symlink with
+``os.replace`` (an atomic rename), so searches never see a half-built index; the generation
+before stays on disk until the next rebuild, for searchers that still have it open.
+
+Web requests never wait on Whoosh's write lock: they hand changes to :class:`Writer`, whose
+single thread applies them (other processes' writers wait on the lock in their own threads).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import shutil
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from erms.search_index.analysis import SCHEMA
+from erms.search_index.records import Entry
+
+log = logging.getLogger(__name__)
+
+CURRENT = "current"
+# Seconds a writer waits for another process's write lock before giving up this batch.
+LOCK_TIMEOUT = 60.0
+
+
+class IndexHome:
+    """The generations of one index directory, and the live one opened for reading."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self._lock = threading.Lock()
+        self._opened: tuple[Path, whoosh_index.Index] | None = None
+
+    def live(self) -> whoosh_index.Index:
+        """Return the live generation's index, creating the first one when there is none."""
+        with self._lock:
+            link = self.root / CURRENT
+            if not link.exists():
+                self.switch(self.new_generation())
+            target = link.resolve()
+            if self._opened is None or self._opened[0] != target:
+                self._opened = (target, whoosh_index.open_dir(str(target)))
+            return self._opened[1]
+
+    def new_generation(self) -> Path:
+        """Create an empty generation next to the live one and return its folder."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        numbers = [int(path.name[4:]) for path in self.root.glob("gen-*") if path.name[4:].isdigit()]
+        folder = self.root / f"gen-{max(numbers, default=0) + 1}"
+        folder.mkdir()
+        whoosh_index.create_in(str(folder), SCHEMA)
+        return folder
+
+    def switch(self, folder: Path) -> None:
+        """Make ``folder`` the live generation atomically; keep only it and the one before it."""
+        link, temp = self.root / CURRENT, self.root / f".{CURRENT}.{os.getpid()}"
+        previous = link.resolve() if link.exists() else None
+        if temp.is_symlink():
+            temp.unlink()
+        temp.symlink_to(folder.name)
+        os.replace(temp, link)
+        for old in self.root.glob("gen-*"):
+            if old not in (folder, previous):
+                shutil.rmtree(old, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Index documents to (re)write and keys to delete, from one commit."""
+
+    put: list[Entry]
+    delete: list[str]
+
+
+def apply(index: whoosh_index.Index, changes: Iterable[Changes], content: Callable[[Entry], str], *,
+          fresh: bool = False) -> None:
+    """Write ``changes`` in one Whoosh commit; ``content`` returns an entry's extracted text.
+
+    ``fresh``: the index is a new generation, so entries are added without looking for old copies.
+    """
+    writer = index.writer(timeout=LOCK_TIMEOUT, limitmb=128)
+    try:
+        for change in changes:
+            for key in change.delete:
+                writer.delete_by_term("key", key)
+            for entry in change.put:
+                document = dict(entry.fields, content=content(entry))
+                writer.add_document(**document) if fresh else writer.update_document(**document)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+
+
+class Writer:
+    """The single thread of this process that writes the index, fed through a queue."""
+
+    def __init__(self, home: IndexHome, content: Callable[[Entry], str]) -> None:
+        self.home, self.content = home, content
+        self._queue: queue.Queue[Changes] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="erms-search-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, changes: Changes) -> None:
+        self._queue.put(changes)
+
+    def wait(self) -> None:
+        """Block until every submitted change is in the index (tests, the CLI before it exits)."""
+        self._queue.join()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                apply(self.home.live(), batch, self.content)
+            except Exception:  # a failed batch is logged; `erms search verify` reports what it missed
+                log.exception("search index update failed (%d changes)", len(batch))
+            finally:
+                for _ in batch:
+                    self._queue.task_done()

@@ -1,0 +1,99 @@
+"""Register pages: the incoming and outgoing registers of a year, the registration form, the print.
+
+The registry office registers a document here; the system gives it the next number of its
+register's yearly series (``erms.registers``). Classified documents are registered without a file
+and numbered in their own series; the printed register carries the printed-from-system mark.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from erms import metadata, permissions, registers
+from erms.auth import current_actor, login_required
+from erms.dossiers import local_date
+from erms.models.register import RegisterKind, RegisterSeries
+from erms.web.common import CHOICES, DOCUMENT_TYPES, organisation_of, setting, store, transaction, \
+    upload_from_request, utcnow
+from erms.web.errors import on_invalid
+
+bp = Blueprint("registers", __name__, url_prefix="/registers")
+
+# The register form, in the order of the register's columns (NĐ 30/2020 Phụ lục IV, Phụ lục VI Phần II).
+FIELDS = ("type_name", "code_number", "code_notation", "issued_date", "organ_name", "subject", "page_amount",
+          "urgency", "marking", "due_date", "recipients", "signer_position", "signer_name", "language",
+          "description")
+DATE_FIELDS = {"issued_date", "due_date"}
+
+
+def _kind(kind: str) -> RegisterKind:
+    try:
+        return RegisterKind(kind)
+    except ValueError:
+        abort(404)
+
+
+def _year() -> int:
+    year = request.args.get("year", "")
+    return int(year) if year.isdigit() else local_date(utcnow()).year
+
+
+@bp.get("/<kind>")
+@login_required
+def index(kind: str):
+    """Show a register of a year (both series) and, for the registry, the registration form."""
+    return render_register(_kind(kind))
+
+
+def render_register(kind: RegisterKind, errors: dict | None = None, values: dict | None = None, status: int = 200):
+    actor = current_actor()
+    organisation_id, year = organisation_of(actor), _year()
+    with transaction() as session:
+        series = {item: registers.register_entries(session, actor, organisation_id, kind, year, item)
+                  for item in RegisterSeries}
+        return render_template(
+            "registers/index.html", kind=kind, year=year, series=series,
+            shown=lambda entry: registers.summary_shown(actor, entry),
+            can_register=permissions.can(actor, "register.write", organisation_id),
+            titles=metadata.field_titles("document"), fields=FIELDS, date_fields=DATE_FIELDS, choices=CHOICES,
+            document_types=DOCUMENT_TYPES, today=local_date(utcnow()).isoformat(),
+            max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024),
+            errors=errors or {}, values=values or {},
+        ), status
+
+
+@bp.post("/<kind>")
+@login_required
+def register(kind: str):
+    """Register a document; a suspected duplicate comes back with a box to confirm it."""
+    register_kind = _kind(kind)
+    form = {key: request.form.get(key, "") for key in (*FIELDS, "document_code", "allow_duplicate")}
+    on_invalid(lambda errors: render_register(register_kind, errors, form, status=422))
+    actor = current_actor()
+    with transaction() as session:
+        entry = registers.register_document(
+            session, actor, organisation_of(actor), register_kind, metadata.coerce("document", form),
+            upload_from_request(), store=store(), document_code=form["document_code"],
+            allow_duplicate=form["allow_duplicate"] == "yes", now=utcnow())
+        number, series = entry.number, entry.series
+    if series is RegisterSeries.CLASSIFIED:
+        flash(_("Registered as no. %(number)s in the classified series (no file kept).", number=number), "success")
+    else:
+        flash(_("Registered as no. %(number)s.", number=number), "success")
+    return redirect(url_for(".index", kind=kind))
+
+
+@bp.get("/<kind>/print.pdf")
+@login_required
+def print_register(kind: str):
+    """Print the register of a year in the decree's layout, marked as printed from the system."""
+    register_kind = _kind(kind)
+    series = RegisterSeries(request.args.get("series", "regular")) \
+        if request.args.get("series") in {item.value for item in RegisterSeries} else RegisterSeries.REGULAR
+    with transaction() as session:
+        actor = current_actor()
+        pdf = registers.print_register(session, actor, organisation_of(actor), register_kind, _year(), series,
+                                       now=utcnow(), font=setting("PDF_FONT"))
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename=register-{kind}-{_year()}.pdf"})

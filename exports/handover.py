@@ -1,0 +1,322 @@
+"""Hand-over to the historical archive ("giao nộp vào Lưu trữ lịch sử"): select, reconcile, package, receive.
+
+Services take ``(session, actor, …, *, now)`` and never commit. A batch records exactly which
+permanent ARCHIVED dossiers go (each in at most one batch); ``build_package`` re-checks holds in
+its own transaction, writes the bag, verifies it and marks it ready only if every check passed;
+``import_receipt`` marks the dossiers the archive signed for TRANSFERRED through the state machine.
+The same machinery exports one closed dossier as a bag for an officer or an auditor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from erms import audit, lifecycle, permissions
+from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
+from erms.models import Dossier, HandoverBatch, HandoverItem, HandoverReceipt, Package
+from erms.models.dossier import DossierState
+from erms.models.handover import BatchState, PackageState
+from erms.permissions import Actor
+from erms.storage import FileStore
+from exports import bag, receipt, snapshot, verify
+from exports.xml import LOCAL_TZ
+from retention.holds import held_dossier_ids
+
+# Luật Lưu trữ 2024 (summary of Điều 17, standards.md decision 4): permanent records go to the
+# historical archive within 5 years counted from the year they entered the agency archive.
+HANDOVER_YEARS = 5
+# NĐ 30/2020 Điều 30 k.2 / Luật 2024: a dossier enters the agency archive the year after its work ended.
+AGENCY_ARCHIVE_LAG = 1
+
+
+def due_year(dossier: Dossier) -> int:
+    """Return the last year the dossier may reach the historical archive (planned, if not archived yet)."""
+    if dossier.archived_at is not None:
+        return dossier.archived_at.astimezone(LOCAL_TZ).year + HANDOVER_YEARS
+    return dossier.year + AGENCY_ARCHIVE_LAG + HANDOVER_YEARS
+
+
+def _eligible(session: Session, organisation_id: int) -> list[Dossier]:
+    """Return permanent ARCHIVED dossiers of the organisation that are neither held nor in a batch."""
+    candidates = [dossier for dossier in snapshot.permanent_dossiers(session, organisation_id)
+                  if dossier.state is DossierState.ARCHIVED]
+    ids = [dossier.id for dossier in candidates]
+    blocked = held_dossier_ids(session, ids) | set(snapshot.batched_dossier_ids(session, ids))
+    return [dossier for dossier in candidates if dossier.id not in blocked]
+
+
+def due_years(session: Session, organisation_id: int) -> list[int]:
+    """Return the years in which eligible dossiers of the organisation fall due for hand-over."""
+    return sorted({due_year(dossier) for dossier in _eligible(session, organisation_id)})
+
+
+def _require(actor: Actor | None, organisation_id: int) -> None:
+    """Require the archivist's role; ``None`` is the operator at the console, who runs the database."""
+    if actor is not None:
+        permissions.require(actor, "handover.manage", organisation_id)
+
+
+def _user_id(actor: Actor | None) -> int | None:
+    return actor.user_id if actor else None
+
+
+def _organisation(session: Session, actor: Actor | None, code: str):
+    organisation = snapshot.organisation_by_code(session, code)
+    if organisation is None:
+        raise NotFound(N_("No organisation with code %(code)s."), code=code)
+    _require(actor, organisation.id)
+    return organisation
+
+
+def _problems(session: Session, organisation_id: int, dossiers: list[Dossier], ids: list[int]) -> list[Problem]:
+    """Return why any of the chosen dossiers cannot go into a batch, one problem per dossier."""
+    problems = [Problem("dossiers", N_("Dossier %(id)s does not exist."), {"id": missing})
+                for missing in sorted(set(ids) - {dossier.id for dossier in dossiers})]
+    held = held_dossier_ids(session, ids)
+    batched = snapshot.batched_dossier_ids(session, ids)
+    for dossier in dossiers:
+        params = {"code": dossier.file_code}
+        if dossier.organisation_id != organisation_id:
+            problems.append(Problem("dossiers", N_("Dossier %(code)s belongs to another organisation."), params))
+        elif not dossier.retention_permanent:
+            problems.append(Problem("dossiers", N_("Dossier %(code)s is not kept permanently."), params))
+        elif dossier.state is not DossierState.ARCHIVED:
+            problems.append(Problem("dossiers", N_("Dossier %(code)s is not in the agency archive."), params))
+        elif dossier.id in held:
+            problems.append(Problem("dossiers", N_("Dossier %(code)s is under a hold."), params))
+        elif dossier.id in batched:
+            problems.append(Problem("dossiers", N_("Dossier %(code)s is already in hand-over batch %(batch)s."),
+                                    {**params, "batch": batched[dossier.id]}))
+    return problems
+
+
+def create_batch(session: Session, actor: Actor | None, organisation_code: str, year: int,
+                 dossier_ids: list[int] | None = None, *, now: datetime) -> HandoverBatch:
+    """Record which dossiers go to the historical archive for ``year``; None picks every one due by then.
+
+    Without a choice, an unpackaged batch of that year is returned as it is, so a rerun after a
+    crash continues the same batch instead of refusing its own dossiers.
+    """
+    organisation = _organisation(session, actor, organisation_code)
+    if dossier_ids is None:
+        existing = snapshot.draft_batch(session, organisation.id, year)
+        if existing is not None:
+            return existing
+        dossier_ids = [dossier.id for dossier in _eligible(session, organisation.id) if due_year(dossier) <= year]
+        if not dossier_ids:
+            years = ", ".join(map(str, due_years(session, organisation.id))) or "-"
+            raise RuleViolation(N_("No dossier of %(code)s is due for hand-over by %(year)s; years with dossiers "
+                                   "due: %(years)s."), code=organisation.code, year=year, years=years)
+    if not dossier_ids or len(set(dossier_ids)) != len(dossier_ids):
+        raise RuleViolation(N_("Choose each dossier once, and at least one."))
+    dossiers = [session.get(Dossier, dossier_id) for dossier_id in dossier_ids]
+    problems = _problems(session, organisation.id, [d for d in dossiers if d is not None], dossier_ids)
+    if problems:
+        raise InvalidMetadata(problems)
+    batch = HandoverBatch(organisation_id=organisation.id, year=year, state=BatchState.DRAFT,
+                          seq=snapshot.next_batch_seq(session, organisation.id, year), created_by_id=_user_id(actor),
+                          created_at=now, items=[HandoverItem(dossier_id=dossier_id) for dossier_id in dossier_ids])
+    session.add(batch)
+    session.flush()
+    audit.record(session, actor, "handover_batch.created", "handover_batch", batch.id, now=now,
+                 name=batch.name, dossiers=len(dossier_ids))
+    return batch
+
+
+def get_batch(session: Session, actor: Actor | None, batch_id: int) -> HandoverBatch:
+    """Return the batch if the actor manages hand-over for its organisation."""
+    batch = session.get(HandoverBatch, batch_id)
+    if batch is None:
+        raise NotFound()
+    _require(actor, batch.organisation_id)
+    return batch
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """Where and how a package is built: the store, output folder, PDF font, E-ARK tool, threads."""
+
+    store: FileStore
+    out_dir: Path
+    font: str = ""
+    eark_tool: Path | None = None
+    workers: int = 2
+    progress: Callable[[int, int], None] = field(default=lambda _done, _total: None)
+
+
+def _build(session: Session, actor: Actor | None, view: snapshot.PackageSnapshot, settings: BuildSettings, *,
+           now: datetime, **owner) -> Package:
+    """Write, verify and place (or set aside) a bag; return its Package row."""
+    out_dir = settings.out_dir.resolve()
+    with bag.build_lock(out_dir):
+        written = bag.write(view, store=settings.store, out_dir=out_dir, font=settings.font,
+                            workers=settings.workers, progress=settings.progress)
+        checks = verify.verify(written.path, eark_tool=settings.eark_tool)
+        ok = verify.passed(checks)
+        placed = (bag.place if ok else bag.set_aside)(written, out_dir, view.name)
+    package = Package(name=view.name, state=PackageState.READY if ok else PackageState.FAILED, path=str(placed.path),
+                      payload_oxum=placed.payload_oxum, manifest_sha256=placed.manifest_sha256,
+                      audit_head=view.audit_head, size=placed.size, report=verify.to_json(checks),
+                      built_by_id=_user_id(actor), built_at=now, **owner)
+    session.add(package)
+    session.flush()
+    return package
+
+
+def build_package(session: Session, actor: Actor | None, batch_id: int, settings: BuildSettings, *,
+                  now: datetime) -> Package:
+    """Build, verify and record the batch's package; it becomes ready only if every check passed."""
+    batch = get_batch(session, actor, batch_id)
+    if batch.state is not BatchState.DRAFT:
+        raise RuleViolation(N_("Batch %(name)s already has a valid package."), name=batch.name)
+    ids = [item.dossier_id for item in batch.items]
+    # Holds are read inside this transaction: a hold placed a moment ago still stops the build.
+    held = held_dossier_ids(session, ids)
+    if held:
+        codes = sorted(item.dossier.file_code for item in batch.items if item.dossier_id in held)
+        raise RuleViolation(N_("Dossiers under a hold cannot be handed over: %(codes)s."), codes=", ".join(codes))
+    view = snapshot.package(session, ids, name=batch.name, kind="handover", year=batch.year,
+                            operator_id=_user_id(actor), now=now)
+    package = _build(session, actor, view, settings, now=now, batch_id=batch.id)
+    if package.state is PackageState.READY:
+        batch.state = BatchState.PACKAGED
+    audit.record(session, actor, f"handover_batch.{'packaged' if batch.state is BatchState.PACKAGED else 'failed'}",
+                 "handover_batch", batch.id, now=now, package=package.name, payload_oxum=package.payload_oxum,
+                 manifest_sha256=package.manifest_sha256, audit_head=view.audit_head)
+    return package
+
+
+def package_year(session: Session, actor: Actor | None, organisation_code: str, year: int, settings: BuildSettings,
+                 *, now: datetime) -> tuple[HandoverBatch, Package]:
+    """Build the package of every dossier due by ``year``; rerun after it was built, return that package.
+
+    Run again after a crash, this continues the unpackaged batch; run again after a build that
+    committed, it offers the ready package instead of refusing for want of dossiers.
+    """
+    organisation = _organisation(session, actor, organisation_code)
+    nothing_new = snapshot.draft_batch(session, organisation.id, year) is None and not any(
+        due_year(dossier) <= year for dossier in _eligible(session, organisation.id))
+    if nothing_new:
+        for batch in snapshot.batches(session, {organisation.id}):
+            package = snapshot.latest_package(session, batch_id=batch.id)
+            if batch.year == year and package and package.state is PackageState.READY and Path(package.path).is_dir():
+                return batch, package
+    batch = create_batch(session, actor, organisation_code, year, now=now)
+    return batch, build_package(session, actor, batch.id, settings, now=now)
+
+
+EXPORTABLE = (DossierState.CLOSED, DossierState.SUBMITTED, DossierState.ARCHIVED, DossierState.TRANSFERRED)
+
+
+def export_dossier(session: Session, actor: Actor | None, dossier_id: int, settings: BuildSettings, *,
+                   now: datetime) -> Package:
+    """Export one closed dossier as a verified bag for an officer or an auditor."""
+    dossier = session.get(Dossier, dossier_id)
+    if dossier is None or (actor is not None
+                           and not permissions.can(actor, "dossier.read", dossier.organisation_id, dossier.unit_id)):
+        raise NotFound()
+    if dossier.state not in EXPORTABLE:
+        raise RuleViolation(N_("Only a closed dossier can be exported; this one is %(state)s."),
+                            state=dossier.state.value)
+    name = f"{dossier.file_code}_{now.astimezone(LOCAL_TZ):%Y%m%d%H%M%S}"
+    view = snapshot.package(session, [dossier.id], name=name, kind="dossier", year=dossier.year,
+                            operator_id=_user_id(actor), now=now)
+    package = _build(session, actor, view, settings, now=now, dossier_id=dossier.id)
+    audit.record(session, actor, "dossier.exported", "dossier", dossier.id, now=now, package=package.name,
+                 state=package.state.value, manifest_sha256=package.manifest_sha256)
+    return package
+
+
+# ---------------------------------------------------------------- reconciliation
+
+@dataclass
+class UnitReconciliation:
+    """A unit's dossiers as the batch compares with what its dossier lists make due."""
+
+    unit: str
+    included: list[str] = field(default_factory=list)
+    missing: list[tuple[str, str]] = field(default_factory=list)  # (file code, why it is not in the batch)
+    extra: list[str] = field(default_factory=list)  # in the batch, not due yet
+    late: list[str] = field(default_factory=list)  # in the batch, due in an earlier year
+
+
+def _absence(dossier: Dossier, held: set[int], batched: dict[int, int]) -> str:
+    if dossier.id in held:
+        return N_("under a hold")
+    if dossier.id in batched:
+        return N_("in another batch")
+    if dossier.state is not DossierState.ARCHIVED:
+        return N_("not yet in the agency archive")
+    return N_("not chosen")
+
+
+def reconcile(session: Session, actor: Actor | None, batch_id: int) -> list[UnitReconciliation]:
+    """Compare the batch with the permanent dossiers due by its year, per unit, before it is sent."""
+    batch = get_batch(session, actor, batch_id)
+    chosen = {item.dossier_id for item in batch.items}
+    permanent = snapshot.permanent_dossiers(session, batch.organisation_id)
+    ids = [dossier.id for dossier in permanent]
+    held = held_dossier_ids(session, ids)
+    batched = {key: value for key, value in snapshot.batched_dossier_ids(session, ids).items() if value != batch.id}
+    units: dict[str, UnitReconciliation] = {}
+    for dossier in [*permanent, *(item.dossier for item in batch.items if item.dossier_id not in ids)]:
+        unit = units.setdefault(dossier.unit.name, UnitReconciliation(dossier.unit.name))
+        due = due_year(dossier)
+        if dossier.id in chosen:
+            unit.included.append(dossier.file_code)
+            if due > batch.year:
+                unit.extra.append(dossier.file_code)
+            elif due < batch.year:
+                unit.late.append(dossier.file_code)
+        elif due <= batch.year:
+            unit.missing.append((dossier.file_code, _absence(dossier, held, batched)))
+    return sorted(units.values(), key=lambda unit: unit.unit)
+
+
+# ---------------------------------------------------------------- the historical archive's receipt
+
+@dataclass(frozen=True)
+class ReceiptOutcome:
+    """What a receipt did: the dossiers marked TRANSFERRED and the batch's dossiers it did not list."""
+
+    batch: HandoverBatch
+    transferred: list[str]
+    not_listed: list[str]
+
+
+def import_receipt(session: Session, actor: Actor | None, content: bytes, filename: str, *, now: datetime) -> ReceiptOutcome:
+    """Check the archive's receipt against its batch and mark exactly the listed dossiers TRANSFERRED.
+
+    A code the batch does not hold, or a batch that is not packaged, refuses the whole receipt and
+    names every problem: nothing is guessed and nothing is written.
+    """
+    parsed = receipt.parse(content, filename)
+    batch = snapshot.batch_by_name(session, parsed.package)
+    if batch is None:
+        raise InvalidMetadata([Problem("package", N_("No hand-over batch named %(name)s."), {"name": parsed.package})])
+    _require(actor, batch.organisation_id)
+    if batch.state is not BatchState.PACKAGED:
+        raise RuleViolation(N_("Batch %(name)s has no package awaiting a receipt."), name=batch.name)
+    by_code = {item.dossier.file_code: item.dossier for item in batch.items}
+    held = held_dossier_ids(session, [dossier.id for dossier in by_code.values()])
+    problems = [Problem("dossiers", N_("Dossier %(code)s is not in batch %(name)s."), {"code": code, "name": batch.name})
+                for code in parsed.file_codes if code not in by_code]
+    problems += [Problem("dossiers", N_("Dossier %(code)s is under a hold."), {"code": code})
+                 for code in parsed.file_codes if code in by_code and by_code[code].id in held]
+    if problems:
+        raise InvalidMetadata(problems)
+    for code in parsed.file_codes:
+        lifecycle.apply(session, by_code[code], "transfer", actor, now=now, receipt=parsed.reference,
+                        batch=batch.name)
+    batch.state = BatchState.RECEIVED
+    session.add(HandoverReceipt(batch_id=batch.id, reference=parsed.reference, received_on=parsed.received_on,
+                                sha256=parsed.sha256, imported_by_id=_user_id(actor), imported_at=now))
+    not_listed = sorted(set(by_code) - set(parsed.file_codes))
+    audit.record(session, actor, "handover_batch.received", "handover_batch", batch.id, now=now,
+                 reference=parsed.reference, transferred=len(parsed.file_codes), not_listed=not_listed)
+    return ReceiptOutcome(batch, sorted(parsed.file_codes), not_listed)

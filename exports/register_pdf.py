@@ -1,0 +1,83 @@
+"""Print the registers of incoming and outgoing documents ("sổ đăng ký văn bản đến/đi", NĐ 30/2020 Phụ lục IV).
+
+NĐ 30 Điều 16: a register kept in the system must print with all its fields in the register's
+template, so that it can be closed and kept ("đóng sổ"). This module owns that PDF: the cover
+lines, the ten columns of each register, and the printed-from-system mark (through ProductPDF).
+Columns the system does not track on paper (hand-over date, signature of receipt) print empty,
+to be filled by hand as the template expects.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from erms.models import Organisation, RegisterEntry
+from erms.models.register import RegisterKind, RegisterSeries
+from exports.pdf import ProductPDF, table
+from exports.pdf_index import LINE, organisation_block
+
+# Phụ lục IV: the columns of each register, with widths in mm (A4 landscape text width 262 mm).
+COLUMNS = {
+    RegisterKind.INCOMING: (("Ngày đến", 20), ("Số đến", 14), ("Tác giả", 40), ("Số, ký hiệu", 28),
+                            ("Ngày tháng văn bản", 22), ("Tên loại và trích yếu nội dung", 70),
+                            ("Đơn vị hoặc người nhận", 28), ("Ngày chuyển", 14), ("Ký nhận", 12), ("Ghi chú", 14)),
+    RegisterKind.OUTGOING: (("Số, ký hiệu văn bản", 28), ("Ngày tháng văn bản", 22),
+                            ("Tên loại và trích yếu nội dung", 70), ("Người ký", 28), ("Nơi nhận", 36),
+                            ("Đơn vị, người nhận bản lưu", 26), ("Số lượng bản", 12), ("Ngày chuyển", 14),
+                            ("Ký nhận", 12), ("Ghi chú", 14)),
+}
+TITLES = {RegisterKind.INCOMING: "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", RegisterKind.OUTGOING: "SỔ ĐĂNG KÝ VĂN BẢN ĐI"}
+URGENCY_WORDS = {"khan": "Khẩn", "thuong_khan": "Thượng khẩn", "hoa_toc": "Hỏa tốc"}
+HIDDEN = "(trích yếu hạn chế — tuyệt mật)"
+
+
+def render(organisation: Organisation, kind: RegisterKind, year: int, series: RegisterSeries,
+           entries: list[tuple[RegisterEntry, bool]], printed_at: datetime, font: str = "") -> bytes:
+    """Return one register of a year as an A4 landscape PDF; each entry comes with "summary shown"."""
+    title = TITLES[kind] + (" MẬT" if series is RegisterSeries.CLASSIFIED else "")
+    pdf = ProductPDF(printed_at, f"{title} năm {year}", landscape=True, font=font)
+    pdf.add_page()
+    organisation_block(pdf, organisation.parent_name, organisation.name)
+    pdf.set_font(style="B", size=14)
+    pdf.cell(0, LINE + 2, f"{title}", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(style="", size=11)
+    pdf.cell(0, LINE, f"Năm {year}", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(size=9)
+    pdf.ln(LINE / 2)
+    columns = COLUMNS[kind]
+    cells = _incoming if kind is RegisterKind.INCOMING else _outgoing
+    table(pdf, [name for name, _ in columns], [width for _, width in columns],
+          [cells(entry, shown) for entry, shown in entries])
+    pdf.ln(LINE / 2)
+    pdf.cell(0, LINE, f"Sổ có {len(entries)} văn bản.", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def _summary(entry: RegisterEntry, shown: bool) -> str:
+    document = entry.document
+    urgency = URGENCY_WORDS.get(document.urgency, "")
+    summary = f"{document.type_name} {document.subject}".strip() if shown else f"{document.type_name} {HIDDEN}"
+    deadline = f" (hạn giải quyết {document.due_date:%d/%m/%Y})" if document.due_date else ""
+    return f"[{urgency}] {summary}{deadline}" if urgency else f"{summary}{deadline}"
+
+
+def _notation(entry: RegisterEntry) -> str:
+    document = entry.document
+    return "/".join(part for part in (document.code_number, document.code_notation) if part)
+
+
+def _date(value) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def _incoming(entry: RegisterEntry, shown: bool) -> list[str]:
+    document = entry.document
+    return [_date(document.arrival_date), str(entry.number), document.organ_name, _notation(entry),
+            _date(document.issued_date), _summary(entry, shown), document.recipients, "", "", document.description]
+
+
+def _outgoing(entry: RegisterEntry, shown: bool) -> list[str]:
+    document = entry.document
+    signer = ", ".join(part for part in (document.signer_position, document.signer_name) if part)
+    return [f"{entry.number}/{document.code_notation}".rstrip("/"), _date(document.issued_date),
+            _summary(entry, shown), signer, document.recipients, "", "", "", "", document.description]

@@ -1,0 +1,123 @@
+"""Verify any bag ERMS wrote: BagIt, our BagIt profile, METS and CITS ERMS schemas, E-ARK CSIP/SIP.
+
+Each check reports passed, failed (with every message) or skipped (with the reason), so the CLI
+and the web page print the same report. The E-ARK check runs ../shared/tools/eark/eark-validate
+(``--ignore SIP14``: a known defect of eark-validator 1.1.3, see its README); where that tool is
+absent — a user's machine — the check is skipped and says so, it does not fail.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import bagit
+import bagit_profile
+
+from exports import layout
+from exports.bag import PROFILE_ID, PROFILE_PATH
+from exports.xml import cits_erms_schema, mets_schema, schema_errors
+
+PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+DEFAULT_EARK_TOOL = Path(__file__).resolve().parents[2] / "shared" / "tools" / "eark" / "eark-validate"
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of one check on a bag."""
+
+    name: str
+    status: str
+    messages: tuple[str, ...] = ()
+
+
+def find_eark_tool(configured: str | None = None) -> Path | None:
+    """Return the eark-validate script (configured path, else ../shared beside the clone), or None."""
+    path = Path(configured).expanduser() if configured else DEFAULT_EARK_TOOL
+    return path if path.is_file() else None
+
+
+def _bagit(path: Path) -> Check:
+    try:
+        bagit.Bag(str(path)).validate()
+    except bagit.BagValidationError as error:
+        details = tuple(str(detail) for detail in error.details) or (str(error.message),)
+        return Check("BagIt", FAILED, details)
+    except bagit.BagError as error:
+        return Check("BagIt", FAILED, (str(error),))
+    return Check("BagIt", PASSED)
+
+
+def _profile(path: Path) -> Check:
+    profile = bagit_profile.Profile(PROFILE_ID, profile=PROFILE_PATH.read_text(encoding="utf-8"))
+    try:
+        bag = bagit.Bag(str(path))
+    except bagit.BagError as error:
+        return Check("BagIt profile", FAILED, (str(error),))
+    if profile.validate(bag):
+        return Check("BagIt profile", PASSED)
+    return Check("BagIt profile", FAILED, tuple(str(error) for error in profile.report.errors))
+
+
+def package_root(path: Path) -> Path | None:
+    """Return the E-ARK package folder inside a bag's data/ (the one folder holding METS.xml)."""
+    candidates = [folder for folder in sorted((path / "data").glob("*")) if (folder / layout.METS).is_file()]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _schemas(root: Path) -> list[Check]:
+    mets_files = [root / layout.METS, *sorted((root / "representations").glob("*/METS.xml"))]
+    mets_problems = [problem for path in mets_files for problem in schema_errors(mets_schema(), path)]
+    erms_problems = schema_errors(cits_erms_schema(), root / layout.CITS_ERMS)
+    return [Check("METS XSD", FAILED if mets_problems else PASSED, tuple(mets_problems)),
+            Check("CITS ERMS XSD", FAILED if erms_problems else PASSED, tuple(erms_problems))]
+
+
+def _eark(root: Path, tool: Path | None) -> Check:
+    if tool is None:
+        return Check("E-ARK CSIP/SIP", SKIPPED, ("eark-validate not found (../shared/tools/eark is absent on this "
+                                                 "machine; set ERMS_EARK_VALIDATOR to its path)",))
+    result = subprocess.run([sys.executable, str(tool), "--ignore", "SIP14", "--json", str(root)],
+                            capture_output=True, text=True, timeout=600)
+    if result.returncode == 2:
+        return Check("E-ARK CSIP/SIP", SKIPPED, (f"eark-validate could not run: {result.stderr.strip()}",))
+    if result.returncode == 0:
+        return Check("E-ARK CSIP/SIP", PASSED)
+    return Check("E-ARK CSIP/SIP", FAILED, _eark_errors(result.stdout) or (result.stderr.strip(),))
+
+
+def _eark_errors(output: str) -> tuple[str, ...]:
+    try:
+        packages = json.loads(output)
+    except json.JSONDecodeError:
+        return (output.strip(),) if output.strip() else ()
+    return tuple(f"{message.get('rule_id')}: {message.get('message')}"
+                 for package in packages for message in package.get("messages", [])
+                 if message.get("severity") == "Error" and not message.get("ignored"))
+
+
+def verify(path: Path, *, eark_tool: Path | None) -> list[Check]:
+    """Run every check on the bag at ``path`` and return the report."""
+    checks = [_bagit(path), _profile(path)]
+    root = package_root(path)
+    if root is None:
+        return [*checks, Check("E-ARK package", FAILED, ("data/ does not hold exactly one folder with METS.xml",))]
+    return [*checks, *_schemas(root), _eark(root, eark_tool)]
+
+
+def passed(checks: list[Check]) -> bool:
+    """Return True when no check failed (a skipped check is reported, not held against the bag)."""
+    return all(check.status != FAILED for check in checks)
+
+
+def to_json(checks: list[Check]) -> str:
+    """Return the report as JSON, as a Package row keeps it."""
+    return json.dumps([asdict(check) for check in checks], ensure_ascii=False)
+
+
+def from_json(report: str) -> list[Check]:
+    """Return the checks of a stored report."""
+    return [Check(item["name"], item["status"], tuple(item["messages"])) for item in json.loads(report)]

@@ -1,0 +1,142 @@
+"""The whole everyday flow in a real browser (Debian's chromium through Playwright): the registry
+builds and approves the year's list by copy-forward, an officer opens a dossier, uploads two files
+with the file picker, closes it through the wizard and submits it. Screenshots of every step go
+to test-output/screenshots/."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+from erms import db, migrate
+from erms.accounts import hash_password
+from erms.app import create_app
+from erms.models import Dossier
+from erms.models.dossier import DossierState
+from tests.conftest import World
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+pytestmark = pytest.mark.browser
+
+NOW = datetime(2026, 6, 15, 3, 0, tzinfo=timezone.utc)
+PASSWORD = "mật-khẩu-trình-duyệt-1"
+SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture
+def server(tmp_path):
+    """Serve the app on 127.0.0.1 (a free port) over a migrated, seeded SQLite data dir; yield its URL."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'erms.sqlite3'}")
+    with engine.begin() as connection:
+        migrate.upgrade(connection)
+    with Session(engine) as session:
+        world = World(session, NOW)
+        for user in world.users.values():
+            user.password_hash = hash_password(PASSWORD)
+        world.approved_list(2025, entries=2)
+        session.commit()
+    app = create_app({"DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'erms.sqlite3'}",
+                      "SECRET_KEY": "browser-test", "CLOCK": lambda: NOW})
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{http.server_port}", engine
+    http.shutdown()
+    engine.dispose()
+
+
+@pytest.fixture
+def page():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
+        yield context.new_page()
+        browser.close()
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def login(page, base: str, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{base}/auth/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def test_registry_list_then_officer_dossier_from_open_to_submitted(server, page, tmp_path):
+    base, engine = server
+    external = []
+    page.on("request", lambda request: external.append(request.url) if not request.url.startswith(base) else None)
+
+    login(page, base, "registry")
+    page.goto(f"{base}/dossier-lists/")
+    page.fill("#year", "2026")
+    page.select_option("#source", "copy")
+    page.click("#create button[type=submit]")
+    page.wait_for_selector("text=01.TH")
+    shot(page, "01-registry-list-copied-forward")
+
+    login(page, base, "head")
+    page.goto(f"{base}/dossier-lists/")
+    page.click("#lists a >> nth=0")
+    page.fill("#ap-decision_ref", "05/QĐ-UBND")
+    page.check("#ap-confirm")
+    shot(page, "02-head-before-approval")
+    with page.expect_navigation():
+        page.click("#approve button[type=submit]")
+    shot(page, "03-head-list-approved")
+
+    login(page, base, "officer1")
+    shot(page, "04-officer-workspace")
+    page.click("#entries .entry >> nth=0 >> summary")
+    page.click("#entries .entry >> nth=0 >> form button[type=submit]")
+    page.wait_for_url(f"{base}/dossiers/*")
+    shot(page, "05-officer-dossier-opened")
+
+    first, second = tmp_path / "to-trinh-01.pdf", tmp_path / "bao-cao-02.pdf"
+    first.write_bytes(b"%PDF-1.4\n% to trinh\n%%EOF\n")
+    second.write_bytes(b"%PDF-1.4\n% bao cao\n%%EOF\n")
+    page.set_input_files("#batch-files", [str(first), str(second)])
+    page.click("#add-files button[type=submit]")  # the upload script sends both files with a progress bar
+    page.wait_for_selector("text=Đã thêm 2 văn bản vào hồ sơ.")
+    shot(page, "06-officer-two-files-added")
+
+    page.click("text=Kiểm tra và kết thúc hồ sơ")
+    page.wait_for_selector("#step-preview")
+    shot(page, "07-closing-wizard-checklist-and-preview")
+    page.check("#confirm")
+    page.click("#step-confirm button[type=submit]")
+    page.wait_for_selector("#submit")
+    shot(page, "08-dossier-closed")
+
+    with page.expect_navigation():
+        page.click("#submit button[type=submit]")
+    shot(page, "09-dossier-submitted")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{base}/")
+    shot(page, "10-officer-home-phone")
+
+    with Session(engine) as session:
+        dossier = session.scalar(select(Dossier))
+        assert dossier.state is DossierState.SUBMITTED
+        assert sorted(link.document.subject for link in dossier.links) == ["bao-cao-02", "to-trinh-01"]
+        assert dossier.index_file_id is not None
+    assert external == []

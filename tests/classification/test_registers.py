@@ -1,0 +1,155 @@
+"""Registers: yearly number series without gaps (also under 8 concurrent registrations), duplicate
+warnings, classified documents and filing a registered document into several dossiers."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from erms import db, dossiers, migrate, registers
+from erms.errors import InvalidMetadata, RuleViolation
+from erms.models import (Document, DocumentVersion, Organisation, RegisterEntry, Role, RoleMembership,
+                         StoredFile, User)
+from erms.models.register import RegisterKind, RegisterSeries
+from erms.permissions import load_actor
+from erms.storage import FileStore
+from tests.conftest import DOCUMENT, upload
+
+INCOMING = {key: value for key, value in DOCUMENT.items() if key not in ("direction", "status")}
+
+
+def register(session, world, store, now, *, kind=RegisterKind.INCOMING, content=None, **changes):
+    data = {**INCOMING, **{key: value for key, value in changes.items() if key not in ("allow_duplicate", "code")}}
+    file = None if data.get("marking", "none") != "none" else upload(content or uuid.uuid4().bytes)
+    return registers.register_document(session, world.actor("registry"), world.org.id, kind, data, file,
+                                       store=store, document_code=changes.get("code", ""),
+                                       allow_duplicate=changes.get("allow_duplicate", False), now=now)
+
+
+def test_numbers_run_per_register_and_series(session, world, store, now):
+    first = register(session, world, store, now, code_number="1")
+    second = register(session, world, store, now, code_number="2")
+    secret = register(session, world, store, now, code_number="3", marking="mat")
+    outgoing = register(session, world, store, now, kind=RegisterKind.OUTGOING, code_number="4")
+    assert (first.number, second.number) == (1, 2)
+    assert (secret.series, secret.number) == (RegisterSeries.CLASSIFIED, 1)
+    assert (outgoing.kind, outgoing.number) == (RegisterKind.OUTGOING, 1)
+    assert second.document.arrival_number == "2" and second.document.arrival_date.isoformat() == "2026-06-15"
+    assert secret.document.versions == []
+
+
+def test_duplicate_is_warned_and_gives_its_number_back(session, world, store, now):
+    register(session, world, store, now, code="000.00.00.H26-1")
+    with pytest.raises(InvalidMetadata) as refused, session.begin_nested():
+        register(session, world, store, now, code_number="99", code_notation="KH-UBND")  # same number+notation+issuer? no
+        register(session, world, store, now)  # same number, notation and issuer as the first
+    assert [problem.field for problem in refused.value.problems] == ["duplicate"]
+    assert refused.value.problems[0].params["number"] == 1
+    with pytest.raises(InvalidMetadata), session.begin_nested():
+        register(session, world, store, now, code_number="77", code="000.00.00.H26-1")  # same identifier
+    again = register(session, world, store, now, allow_duplicate=True)
+    assert again.number == 2  # the refused attempts rolled back: no gap
+    assert again.duplicate_of_id is not None
+
+
+def test_classified_document_keeps_only_its_register_line(session, world, store, now):
+    with pytest.raises(RuleViolation) as refused:
+        registers.register_document(session, world.actor("registry"), world.org.id, RegisterKind.INCOMING,
+                                    {**INCOMING, "marking": "toi_mat"}, upload(), store=store, now=now)
+    assert "Article 5.5" in str(refused.value)
+    with pytest.raises(InvalidMetadata) as refused:
+        register(session, world, store, now, marking="mat", description="Nội dung chi tiết", keyword="mật")
+    assert [problem.field for problem in refused.value.problems] == ["description", "keyword"]
+    assert session.scalar(select(func.count()).select_from(RegisterEntry)) == 0
+
+
+def test_top_secret_summary_only_for_the_authorised(session, world, store, now):
+    entry = register(session, world, store, now, marking="tuyet_mat")
+    assert not registers.summary_shown(world.actor("registry"), entry)
+    assert registers.summary_shown(world.actor("head"), entry)
+
+
+def test_officer_cannot_register(session, world, store, now):
+    from erms.errors import PermissionDenied
+    with pytest.raises(PermissionDenied):
+        registers.register_document(session, world.actor("officer1"), world.org.id, RegisterKind.INCOMING,
+                                    INCOMING, upload(), store=store, now=now)
+
+
+def test_registered_document_filed_in_two_dossiers_is_stored_once(session, world, store, now, make_dossier):
+    entry = register(session, world, store, now, content=b"%PDF-registered")
+    officer = world.actor("officer1")
+    first, second = make_dossier(documents=0), make_dossier(documents=0)
+    for dossier in (first, second):
+        dossiers.link_document(session, officer, dossier.id, entry.document_id, now=now)
+    assert [link.document_id for link in first.links] == [link.document_id for link in second.links]
+    assert session.scalar(select(func.count()).select_from(Document)) == 1
+    assert session.scalar(select(func.count()).select_from(DocumentVersion)) == 1
+    assert session.scalar(select(func.count()).select_from(StoredFile)) == 1
+    with pytest.raises(RuleViolation):
+        dossiers.link_document(session, officer, first.id, entry.document_id, now=now)
+
+
+# ---------------------------------------------------------------- concurrency
+
+@pytest.fixture
+def private_engine(database_url, tmp_path):
+    """A database of its own (committed rows would leak into the other tests' shared database)."""
+    if database_url.startswith("sqlite"):
+        engine = db.make_engine(f"sqlite:///{tmp_path / 'registers.sqlite3'}")
+        yield engine
+        engine.dispose()
+        return
+    name = f"erms_registers_{uuid.uuid4().hex[:8]}"
+    admin = db.make_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = db.make_engine(database_url.rsplit("/", 1)[0] + "/" + name, pool_size=10)
+    yield engine
+    engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}"'))
+    admin.dispose()
+
+
+def test_eight_concurrent_registrations_get_numbers_without_gap_or_duplicate(private_engine, tmp_path):
+    now = datetime(2026, 6, 15, 3, 0, tzinfo=timezone.utc)
+    with private_engine.begin() as connection:
+        migrate.upgrade(connection)
+    factory = db.make_session_factory(private_engine)
+    with db.transaction(factory) as session:
+        org = Organisation(code="000.00.00.C08", name="UBND phường Cầu Dền", created_at=now)
+        user = User(username="vanthu", full_name="Lê Thị Văn Thư", password_hash="!", created_at=now)
+        session.add_all([org, user])
+        session.flush()
+        session.add(RoleMembership(user_id=user.id, organisation_id=org.id, role=Role.REGISTRY))
+        session.flush()
+        actor, organisation_id = load_actor(session, user.id), org.id
+    store = FileStore(tmp_path / "files")
+    start, failures = threading.Barrier(8), []
+
+    def work(index: int) -> None:
+        start.wait()
+        try:
+            with db.transaction(factory) as session:
+                registers.register_document(
+                    session, actor, organisation_id, RegisterKind.INCOMING,
+                    {**INCOMING, "code_number": str(index)}, upload(f"%PDF-{index}".encode()),
+                    store=store, now=now)
+        except Exception as error:  # noqa: BLE001 - the assertion below shows it
+            failures.append(repr(error))
+
+    threads = [threading.Thread(target=work, args=(index,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with Session(private_engine) as session:
+        numbers = sorted(session.scalars(select(RegisterEntry.number)))
+    assert failures == []
+    assert numbers == list(range(1, 9))

@@ -1,0 +1,199 @@
+"""Hand-over packages: what a user of the historical archive gets, and what the archivist is refused."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import bagit
+import pytest
+from sqlalchemy import select
+
+from erms import dossiers
+from erms.errors import InvalidMetadata, RuleViolation
+from erms.models import Hold, HandoverBatch
+from erms.models.dossier import DossierState
+from erms.models.handover import BatchState, PackageState
+from erms.models.retention import HoldKind
+from exports import handover, verify
+from exports.bag import FixityMismatch
+from tests.conftest import DOCUMENT, upload
+
+EARK_TOOL = Path(__file__).resolve().parents[3] / "shared" / "tools" / "eark" / "eark-validate"
+NFD_NAME = unicodedata.normalize("NFD", "Biên bản họp Hội đồng.pdf")
+
+
+@pytest.fixture
+def permanent(make_dossier):
+    """Return a factory of permanent dossiers in the agency archive (archived 2026: due by 2031)."""
+    return lambda documents=1: make_dossier("archived", row="permanent", documents=documents)
+
+
+@pytest.fixture
+def settings(store, tmp_path):
+    return handover.BuildSettings(store=store, out_dir=tmp_path / "out", eark_tool=EARK_TOOL)
+
+
+def build(session, world, settings, now, dossier_ids, year=2031):
+    archivist = world.actor("archivist")
+    batch = handover.create_batch(session, archivist, world.org.code, year, dossier_ids, now=now)
+    return batch, handover.build_package(session, archivist, batch.id, settings, now=now)
+
+
+def test_package_validates_with_bagit_schemas_and_eark(session, world, settings, now, permanent):
+    first, second = permanent(documents=2), permanent()
+    batch, package = build(session, world, settings, now, [first.id, second.id])
+    assert package.state is PackageState.READY, package.report
+    assert batch.state is BatchState.PACKAGED
+    path = Path(package.path)
+    assert path.name == f"{world.org.code}_2031_1"
+    bagit.Bag(str(path)).validate()
+    report = {check.name: check.status for check in verify.verify(path, eark_tool=EARK_TOOL)}
+    assert report == {"BagIt": "passed", "BagIt profile": "passed", "METS XSD": "passed",
+                      "CITS ERMS XSD": "passed", "E-ARK CSIP/SIP": "passed"}
+    info = bagit.Bag(str(path)).info
+    assert info["Payload-Oxum"] == package.payload_oxum
+    assert info["External-Identifier"] == path.name
+    assert info["ERMS-Audit-Chain-Head"] == package.audit_head
+    root = path / "data" / path.name
+    premis = (root / "metadata/preservation/PREMIS.xml").read_text(encoding="utf-8")
+    assert f"audit-chain-head sha256:{package.audit_head}" in premis
+    assert first.file_code in (root / "metadata/descriptive/ERMS.xml").read_text(encoding="utf-8")
+    assert (root / "documentation/bien-ban-giao-nhan.pdf").read_bytes().startswith(b"%PDF")
+    result = subprocess.run([sys.executable, str(EARK_TOOL), "--ignore", "SIP14", str(root)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_vietnamese_file_names_survive_in_manifests(session, world, settings, now, make_dossier, store):
+    dossier = make_dossier("open", row="permanent")
+    officer = world.actor("officer1")
+    dossiers.add_document(session, officer, dossier.id, dict(DOCUMENT, code_number="77"),
+                          upload(b"%PDF-1.4 NFD name", NFD_NAME), store=store, now=now)
+    dossiers.close_dossier(session, officer, dossier.id, store=store, now=now)
+    transfer = dossiers.submit(session, officer, [dossier.id], now=now)
+    dossiers.accept(session, world.actor("archivist"), transfer.items[0].id, store=store, now=now)
+    _, package = build(session, world, settings, now, [dossier.id])
+    manifest = (Path(package.path) / "manifest-sha256.txt").read_text(encoding="utf-8")
+    nfc = unicodedata.normalize("NFC", "Biên bản họp Hội đồng.pdf")
+    assert nfc in manifest and NFD_NAME not in manifest
+    assert "quyết định 15.pdf" in manifest
+    bagit.Bag(package.path).validate()
+
+
+def test_corrupted_file_in_the_store_aborts_naming_it(session, world, settings, now, permanent, store):
+    dossier = permanent()
+    stored = dossier.links[0].document.versions[0].file
+    store.path_for(stored.sha256).write_bytes(b"%PDF-tampered")
+    with pytest.raises(FixityMismatch) as refused:
+        build(session, world, settings, now, [dossier.id])
+    message = str(refused.value)
+    assert "quyết định 15.pdf" in message and stored.sha256 in message
+    assert list(settings.out_dir.iterdir()) == [settings.out_dir / ".erms-build.lock"]
+
+
+def test_held_dossier_is_never_included(session, world, settings, now, permanent):
+    held, free = permanent(), permanent()
+    session.add(Hold(dossier_id=held.id, kind=HoldKind.AUDIT, reason="Thanh tra năm 2026",
+                     placed_by_id=world.users["head"].id, placed_at=now))
+    session.flush()
+    archivist = world.actor("archivist")
+    batch = handover.create_batch(session, archivist, world.org.code, 2031, now=now)
+    assert [item.dossier_id for item in batch.items] == [free.id]
+    with pytest.raises(InvalidMetadata, match="under a hold"):
+        handover.create_batch(session, archivist, world.org.code, 2031, [held.id], now=now)
+
+
+def test_hold_placed_after_selection_stops_the_build(session, world, settings, now, permanent):
+    dossier = permanent()
+    batch = handover.create_batch(session, world.actor("archivist"), world.org.code, 2031, [dossier.id], now=now)
+    session.add(Hold(dossier_id=dossier.id, kind=HoldKind.LEGAL, reason="Tranh chấp", placed_by_id=world.users["head"].id,
+                     placed_at=now))
+    session.flush()
+    with pytest.raises(RuleViolation, match=dossier.file_code):
+        handover.build_package(session, world.actor("archivist"), batch.id, settings, now=now)
+
+
+def test_a_dossier_cannot_be_in_two_batches(session, world, now, permanent):
+    dossier = permanent()
+    archivist = world.actor("archivist")
+    handover.create_batch(session, archivist, world.org.code, 2031, [dossier.id], now=now)
+    with pytest.raises(InvalidMetadata, match="already in hand-over batch"):
+        handover.create_batch(session, archivist, world.org.code, 2032, [dossier.id], now=now)
+
+
+def test_nothing_due_names_the_years_that_are(session, world, now, permanent):
+    permanent()
+    with pytest.raises(RuleViolation, match="years with dossiers due: 2031"):
+        handover.create_batch(session, world.actor("archivist"), world.org.code, 2027, now=now)
+
+
+def test_only_permanent_archived_dossiers_are_chosen(session, world, now, make_dossier):
+    ten_years = make_dossier("archived")
+    with pytest.raises(InvalidMetadata, match="not kept permanently"):
+        handover.create_batch(session, world.actor("archivist"), world.org.code, 2031, [ten_years.id], now=now)
+
+
+def receipt_xml(package: str, codes: list[str], reference: str = "25/BB-LTLS") -> bytes:
+    dossiers_xml = "".join(f'<Dossier code="{code}"/>' for code in codes)
+    return (f'<HandoverReceipt package="{package}" reference="{reference}" received_on="2031-07-01">'
+            f"{dossiers_xml}</HandoverReceipt>").encode()
+
+
+def test_receipt_marks_exactly_the_listed_dossiers(session, world, settings, now, permanent):
+    first, second = permanent(), permanent()
+    batch, _ = build(session, world, settings, now, [first.id, second.id])
+    outcome = handover.import_receipt(session, world.actor("archivist"), receipt_xml(batch.name, [first.file_code]),
+                                      "bien-nhan.xml", now=now)
+    assert first.state is DossierState.TRANSFERRED
+    assert second.state is DossierState.ARCHIVED
+    assert outcome.not_listed == [second.file_code]
+    assert batch.state is BatchState.RECEIVED
+
+
+def test_receipt_with_an_unknown_dossier_is_refused_and_writes_nothing(session, world, settings, now, permanent):
+    dossier = permanent()
+    batch, _ = build(session, world, settings, now, [dossier.id])
+    csv = (f"package,reference,received_on,file_code\n{batch.name},25/BB-LTLS,2031-07-01,{dossier.file_code}\n"
+           f"{batch.name},25/BB-LTLS,2031-07-01,000.00.00.H26.2026.99.XX\n").encode()
+    with pytest.raises(InvalidMetadata, match="000.00.00.H26.2026.99.XX is not in batch"):
+        handover.import_receipt(session, world.actor("archivist"), csv, "bien-nhan.csv", now=now)
+    assert dossier.state is DossierState.ARCHIVED
+    assert batch.state is BatchState.PACKAGED
+
+
+def test_receipt_schema_problems_are_listed(session, world, now):
+    with pytest.raises(InvalidMetadata) as refused:
+        handover.import_receipt(session, world.actor("archivist"),
+                                b'<HandoverReceipt package="x" reference="" received_on="1/7/2031"/>', "r.xml", now=now)
+    fields = {problem.field for problem in refused.value.problems}
+    assert {"package", "reference", "received_on", "file_codes"} <= fields
+
+
+def test_reconciliation_per_unit(session, world, now, permanent, make_dossier):
+    chosen, left_out = permanent(), permanent()
+    batch = handover.create_batch(session, world.actor("archivist"), world.org.code, 2032, [chosen.id], now=now)
+    [unit] = handover.reconcile(session, world.actor("archivist"), batch.id)
+    assert unit.unit == world.unit_a.name
+    assert unit.included == [chosen.file_code] and unit.late == [chosen.file_code]
+    assert unit.missing == [(left_out.file_code, "not chosen")]
+
+
+def test_one_closed_dossier_exports_as_a_bag(session, world, settings, now, make_dossier):
+    dossier = make_dossier("closed")
+    package = handover.export_dossier(session, world.actor("officer1"), dossier.id, settings, now=now)
+    assert package.state is PackageState.READY, package.report
+    bagit.Bag(package.path).validate()
+    with pytest.raises(RuleViolation):
+        handover.export_dossier(session, world.actor("officer1"), make_dossier("open").id, settings, now=now)
+
+
+def test_a_failed_check_never_marks_the_package_ready(session, world, settings, now, permanent, monkeypatch):
+    dossier = permanent()
+    monkeypatch.setattr(verify, "_bagit", lambda path: verify.Check("BagIt", verify.FAILED, ("broken",)))
+    batch, package = build(session, world, settings, now, [dossier.id])
+    assert package.state is PackageState.FAILED
+    assert batch.state is BatchState.DRAFT
+    assert not (settings.out_dir / batch.name).exists()

@@ -1,0 +1,99 @@
+"""The destruction chain end to end, and every refusal in words."""
+
+import io
+from datetime import date
+
+import pytest
+from pypdf import PdfReader
+from retention_helpers import paper
+from sqlalchemy import func, select
+
+from erms import audit, jobs
+from erms.errors import InvalidMetadata, RuleViolation
+from erms.models import AuditEvent, DestructionList, Dossier, Role, RoleMembership
+from erms.models.dossier import DossierState
+from retention import destruction, holds
+from retention.destruction import dossier_file_ids
+
+
+def _execute(world, session_factory, store, listed, now, settings=None):
+    jobs.execute_destruction(session_factory, world.users["archivist"].id, listed.id, store=store,
+                             settings=settings or {"BACKUP_SETS": "Sao lưu hằng ngày:30;Sao lưu ngoài trụ sở:90"},
+                             clock=lambda: now)
+
+
+def _text(store, destruction_list) -> str:
+    with store.open(destruction_list.record_file.sha256) as handle:
+        return "".join(page.extract_text() for page in PdfReader(io.BytesIO(handle.read())).pages)
+
+
+def test_appraisal_council_decision_execution(world, session, session_factory, store, make_dossier, approved,
+                                              later):
+    doomed, survivor = make_dossier("archived", documents=2), make_dossier("archived")
+    shared = dossier_file_ids(session, doomed.id) & dossier_file_ids(session, survivor.id)
+    only_doomed = dossier_file_ids(session, doomed.id) - shared
+    assert shared and len(only_doomed) == 2  # the second document and the index are the doomed dossier's own
+    digests = {file_id: session.get(type(doomed.index_file), file_id).sha256 for file_id in shared | only_doomed}
+    listed = approved([doomed])
+    _execute(world, session_factory, store, listed, later)
+    session.expire_all()
+    doomed = session.get(Dossier, doomed.id)
+    assert doomed.state is DossierState.DESTROYED
+    assert doomed.title and len(doomed.links) == 2  # the metadata stub stays
+    assert not any(store.exists(digests[file_id]) for file_id in only_doomed)  # no byte left
+    assert all(store.exists(digests[file_id]) for file_id in shared)  # still filed in a living dossier
+    listed = session.get(DestructionList, listed.id)
+    assert listed.state.value == "executed"
+    text = _text(store, listed)
+    assert doomed.file_code in text and survivor.file_code not in text
+    assert "45/QĐ-UBND" in text and "31/05/2037" in text  # the off-site backup expires 90 days later
+    destroyed = session.scalar(select(AuditEvent).where(AuditEvent.action == "dossier.destroyed"))
+    assert destroyed.subject_id == doomed.id and "45/QĐ-UBND" in destroyed.details
+    assert audit.verify(session).ok
+
+
+def test_refusals_in_words(world, session, session_factory, store, make_dossier, approved, now, later):
+    due, permanent, held = make_dossier("archived"), make_dossier("archived", row="permanent"), make_dossier("archived")
+    holds.place_hold(session, world.actor("head"), held.id, "dispute", "Đang tranh chấp", now=now)
+    archivist = world.actor("archivist")
+    with pytest.raises(InvalidMetadata) as refused:
+        destruction.propose(session, archivist, world.org.id, [due.id, permanent.id, held.id], "Danh mục", "Hết hạn",
+                            now=later)
+    assert [str(problem) for problem in refused.value.problems] == [
+        f"{permanent.file_code}: The dossier is kept permanently: it is never destroyed.",
+        f"{held.file_code}: The dossier is under a hold: it cannot be destroyed."]
+    with pytest.raises(InvalidMetadata, match="not due for appraisal until 2037-01-01"):
+        destruction.propose(session, archivist, world.org.id, [due.id], "Danh mục", "Hết hạn", now=now)
+    assert session.scalar(select(func.count()).select_from(DestructionList)) == 0
+
+    listed = destruction.propose(session, archivist, world.org.id, [due.id], "Danh mục", "Hết hạn", now=later)
+    with pytest.raises(RuleViolation, match="approved by the head"):
+        _execute(world, session_factory, store, listed, later)
+    with pytest.raises(InvalidMetadata, match="No council member"):
+        destruction.record_appraisal(session, archivist, listed.id, destruction.Paper("1/SNV", date(2037, 2, 1),
+                                                                                       io.BytesIO(b"x")),
+                                     store=store, now=later)
+
+
+def test_the_proposer_cannot_approve_and_a_late_hold_stops_execution(world, session, session_factory, store,
+                                                                     make_dossier, approved, later):
+    dossier = make_dossier("archived")
+    both = world.user("archivisthead", Role.ARCHIVIST, None)
+    both.memberships.append(RoleMembership(organisation_id=world.org.id, unit_id=None, role=Role.HEAD))
+    session.flush()
+    actor = world.actor("archivisthead")
+    listed = destruction.propose(session, actor, world.org.id, [dossier.id], "Danh mục", "Hết hạn", now=later)
+    destruction.record_opinion(session, world.actor("council1"), listed.id, True, "", now=later)
+    destruction.record_appraisal(session, actor, listed.id, paper("2/SNV"), store=store, now=later)
+    with pytest.raises(RuleViolation, match="someone else must approve"):
+        destruction.approve(session, actor, listed.id, paper("3/QĐ", "Bà Hà"), store=store, now=later)
+    destruction.approve(session, world.actor("head"), listed.id, paper("3/QĐ", "Bà Hà"), store=store, now=later)
+    hold = holds.place_hold(session, world.actor("head"), dossier.id, "legal", "Tòa án yêu cầu", now=later)
+    with pytest.raises(InvalidMetadata, match="under a hold"):
+        _execute(world, session_factory, store, listed, later)
+    holds.release_hold(session, world.actor("head"), hold.id, "Tòa án cho phép", now=later)
+    _execute(world, session_factory, store, listed, later)
+    with pytest.raises(RuleViolation, match="already been executed"):
+        _execute(world, session_factory, store, listed, later)
+    session.expire_all()
+    assert session.get(Dossier, dossier.id).state is DossierState.DESTROYED

@@ -1,0 +1,110 @@
+"""The index follows the database: create, edit, destroy, transfer, rollback; verify and rebuild."""
+
+from __future__ import annotations
+
+import threading
+
+from search_helpers import found
+
+from erms import dossiers, lifecycle, search
+
+
+def test_created_and_edited_records_are_found_after_commit(make_dossier, file_document, world, session, commit, now):
+    dossier = make_dossier("open", documents=0)
+    document = file_document(dossier, "Tờ trình về việc sửa chữa trụ sở", content="dự toán kinh phí sửa chữa mái")
+    officer = world.actor("officer1")
+    assert found(officer, "sua chua") == []  # nothing is indexed before the commit
+    commit()
+    assert found(officer, "sua chua") == [("document", document.id)]
+    assert found(officer, "kinh phi mai") == [("document", document.id)]  # the file's text
+    dossiers.update_dossier(session, officer, dossier.id, {"title": "Hồ sơ xây dựng nhà văn hóa"}, now=now)
+    commit()
+    assert found(officer, "nha van hoa") == [("dossier", dossier.id)]
+    assert search.verify(session).ok
+
+
+def test_a_rolled_back_change_never_reaches_the_index(make_dossier, file_document, world, session, index):
+    dossier = make_dossier("open", documents=0)
+    session.commit()
+    nested = session.begin_nested()
+    file_document(dossier, "Công văn về việc bị hủy bỏ")
+    nested.rollback()
+    session.rollback()
+    search.wait()
+    assert found(world.actor("officer1"), "huy bo") == []
+
+
+def archived_with_text(make_dossier, file_document, session, world, store, now, text):
+    dossier = make_dossier("open", documents=0)
+    document = file_document(dossier, "Biên bản họp hội đồng", content=text)
+    officer = world.actor("officer1")
+    dossiers.close_dossier(session, officer, dossier.id, store=store, now=now)
+    transfer = dossiers.submit(session, officer, [dossier.id], now=now)
+    dossiers.accept(session, world.actor("archivist"), transfer.items[0].id, store=store, now=now)
+    return dossier, document
+
+
+def test_destruction_purges_content_and_keeps_the_stub(make_dossier, file_document, session, world, store, now,
+                                                       commit):
+    dossier, document = archived_with_text(make_dossier, file_document, session, world, store, now,
+                                           "nội dung thẩm định giá đất khu tái định cư")
+    commit()
+    archivist = world.actor("archivist")
+    assert found(archivist, "tai dinh cu") == [("document", document.id)]
+    lifecycle.apply(session, dossier, "destroy", archivist, now=now)
+    commit()
+    assert found(archivist, "tai dinh cu") == []
+    assert ("document", document.id) in found(archivist, "bien ban hop hoi dong")
+    stub = search.query(archivist, search.Search(text=dossier.file_code)).hits
+    assert [(hit.kind, hit.fields["state"]) for hit in stub] == [("dossier", "destroyed")]
+    assert search.verify(session).ok
+
+
+def test_hand_over_purges_content(make_dossier, file_document, session, world, store, now, commit):
+    dossier, document = archived_with_text(make_dossier, file_document, session, world, store, now,
+                                           "phương án giải phóng mặt bằng")
+    commit()
+    archivist = world.actor("archivist")
+    lifecycle.apply(session, dossier, "transfer", archivist, now=now)
+    commit()
+    assert found(archivist, "giai phong mat bang") == []
+    assert found(archivist, "bien ban", state="transferred") == [("document", document.id)]
+
+
+def test_verify_names_missing_and_stale_records(make_dossier, file_document, session, commit):
+    dossier = make_dossier("open", documents=0)
+    document = file_document(dossier, "Quyết định khen thưởng")
+    commit()
+    search.remove([f"document:{document.id}"])
+    dossier.title = "Hồ sơ đổi tên ngoài ứng dụng"
+    session.flush()  # in the database this transaction reads, not committed: the index has the old title
+    report = search.verify(session)
+    assert report.missing == [f"document:{document.id}"]
+    assert report.stale == [f"dossier:{dossier.id}"]
+    assert not report.ok
+
+
+def test_rebuild_while_searching(make_dossier, file_document, session, world, commit):
+    dossier = make_dossier("open", documents=0)
+    documents = [file_document(dossier, f"Kế hoạch số {n} về chuyển đổi số") for n in range(30)]
+    commit()
+    officer = world.actor("officer1")
+    counts, errors, stop = [], [], threading.Event()
+
+    def keep_searching():
+        while not stop.is_set():
+            try:
+                counts.append(search.query(officer, search.Search(text="chuyen doi so")).total)
+            except Exception as error:  # any failure during the switch is what this test looks for
+                errors.append(error)
+
+    searcher = threading.Thread(target=keep_searching)
+    searcher.start()
+    try:
+        assert search.rebuild(session) == 31  # the dossier and its 30 plans
+    finally:
+        stop.set()
+        searcher.join()
+    assert errors == [] and counts and set(counts) == {len(documents)}
+    assert search.query(officer, search.Search(text="chuyen doi so")).total == len(documents)
+    assert search.verify(session).ok

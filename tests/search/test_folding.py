@@ -1,0 +1,75 @@
+"""Vietnamese folding: queries typed without diacritics find records with them, exact ones rank first."""
+
+from __future__ import annotations
+
+import pytest
+from search_helpers import found
+
+from erms.search_index.analysis import fold
+
+# Twenty real titles quoted in the seed articles (shared/seeds/), as an officer would register them.
+SEED_TITLES = [
+    "Về tình hình thực hiện công tác văn thư, lưu trữ tại các cơ quan, địa phương năm 2022",
+    "Về tình hình thực hiện Kế hoạch số 67/KH-UBND ngày 17/3/2021",
+    "Kết quả thực hiện công tác VTLT năm 2022 và quý I năm 2023",
+    "Về một số biện pháp đẩy mạnh công tác lập hồ sơ công việc tại các cấp",
+    "Về việc niêm yết thủ tục hành chính, tiếp nhận và giải quyết thủ tục hành chính",
+    "Về việc xây dựng danh mục hồ sơ năm 2023",
+    "Về việc rà soát tài khoản trên Hệ thống quản lý văn bản và điều hành",
+    "Về việc giao nộp hồ sơ, tài liệu vào Lưu trữ lịch sử",
+    "Về việc hướng dẫn kiểm tra chéo công tác văn thư lưu trữ giữa UBND các quận",
+    "Về việc triển khai danh mục các dịch vụ công trực tuyến mức độ 3, 4 năm 2018",
+    "Về việc thông tin, tuyên truyền về kiểm soát thủ tục hành chính",
+    "Về thực hiện quy tắc ứng xử của cán bộ, công chức, viên chức, người lao động",
+    "Về công tác VTLT giai đoạn 2017-2020",
+    "Về công tác kiểm soát thủ tục hành chính năm 2021 trên địa bàn quận",
+    "Về quy chế quản lý, sử dụng văn bản điện tử và chữ ký số của Bộ Nội vụ",
+    "Về phê duyệt Quy trình xử lý văn bản điện tử đến",
+    "Về thành lập Đoàn kiểm tra công tác cải cách hành chính",
+    "Về gửi, nhận văn bản điện tử giữa các cơ quan trong hệ thống hành chính nhà nước",
+    "Về việc kiện toàn Ban Chỉ đạo cải cách hành chính, chuyển đổi số",
+    "Về quy định quy trình trao đổi, lưu trữ, xử lý tài liệu điện tử trong công tác văn thư",
+]
+
+
+def test_fold_removes_tones_marks_and_stroked_d():
+    assert fold("Hồ sơ đất đai") == "ho so dat dai"
+    assert fold("ĐỐNG ĐA") == "dong da"
+    assert fold("Thượng khẩn, Hỏa tốc") == "thuong khan, hoa toc"
+
+
+def test_issue_examples(make_dossier, file_document, world, commit):
+    dossier = make_dossier("open", documents=0)
+    land = file_document(dossier, "Hồ sơ đất đai của hộ gia đình ông Nguyễn Văn An")
+    district = file_document(dossier, "Báo cáo kết quả công tác năm 2025 của UBND quận Đống Đa")
+    commit()
+    officer = world.actor("officer1")
+    assert found(officer, "ho so dat dai") == [("document", land.id)]
+    assert found(officer, "dong da") == [("document", district.id)]
+    assert found(officer, "HỒ SƠ ĐẤT ĐAI") == [("document", land.id)]
+
+
+def test_query_with_diacritics_ranks_exact_matches_first(make_dossier, file_document, world, commit):
+    dossier = make_dossier("open", documents=0)
+    folded = file_document(dossier, "Kế hoạch kiểm tra tại phường Dong Da")  # typed without marks
+    exact = file_document(dossier, "Kế hoạch kiểm tra tại phường Đống Đa")
+    commit()
+    officer = world.actor("officer1")
+    assert found(officer, "Đống Đa") == [("document", exact.id), ("document", folded.id)]
+    assert set(found(officer, "dong da")) == {("document", exact.id), ("document", folded.id)}
+
+
+@pytest.fixture
+def seeded(make_dossier, file_document, commit):
+    dossier = make_dossier("open", documents=0)
+    documents = [file_document(dossier, title) for title in SEED_TITLES]
+    commit()
+    return documents
+
+
+@pytest.mark.parametrize("number", range(len(SEED_TITLES)))
+def test_seed_titles_found_without_diacritics(seeded, world, number):
+    title = SEED_TITLES[number]
+    typed = fold(title).replace(",", "")  # an old keyboard: no marks, no đ
+    hits = found(world.actor("officer1"), typed)
+    assert hits[0] == ("document", seeded[number].id), typed

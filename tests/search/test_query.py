@@ -1,0 +1,76 @@
+"""Queries: phrases, field filters, facets with counts, sort, paging and highlighted snippets."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from search_helpers import found
+
+from erms import search
+
+
+@pytest.fixture
+def corpus(make_dossier, file_document, commit):
+    dossier = make_dossier("open", documents=0)
+    documents = {
+        "plan": file_document(dossier, "Kế hoạch cải cách hành chính năm 2026", type_name="Kế hoạch",
+                              issued_date="2026-01-10"),
+        "report": file_document(dossier, "Báo cáo hành chính và cải cách công vụ", type_name="Báo cáo",
+                                issued_date="2026-04-20"),
+        "letter": file_document(dossier, "Công văn về việc cải cách thủ tục", type_name="Công văn",
+                                issued_date="2026-02-15"),
+    }
+    commit()
+    return dossier, documents
+
+
+def test_phrase_matches_words_in_order_only(corpus, world):
+    _, documents = corpus
+    officer = world.actor("officer1")
+    assert set(found(officer, "cai cach hanh chinh")) == {("document", documents["plan"].id),
+                                                          ("document", documents["report"].id)}
+    assert found(officer, '"cai cach hanh chinh"') == [("document", documents["plan"].id)]
+
+
+def test_field_filters(corpus, world):
+    dossier, documents = corpus
+    officer = world.actor("officer1")
+    assert found(officer, "cai cach", type="Báo cáo") == [("document", documents["report"].id)]
+    assert found(officer, "cai cach", date_from=date(2026, 2, 1), date_to=date(2026, 2, 28)) == [
+        ("document", documents["letter"].id)]
+    assert found(officer, "", kind="dossier") == [("dossier", dossier.id)]
+    assert found(officer, "cai cach", year=2025) == []
+    assert len(found(officer, "", state="open", retention="10", unit="Văn phòng HĐND và UBND")) == 4
+
+
+def test_facets_count_every_match_not_just_the_page(corpus, world):
+    results = search.query(world.actor("officer1"), search.Search(text="cai cach", per_page=1))
+    assert results.total == 3 and len(results.hits) == 1 and results.pages == 3
+    assert dict(results.facets["type"]) == {"Kế hoạch": 1, "Báo cáo": 1, "Công văn": 1}
+    assert dict(results.facets["year"]) == {"2026": 3}
+
+
+def test_sort_by_date_and_paging(corpus, world):
+    _, documents = corpus
+    officer = world.actor("officer1")
+    newest = [found_ for page in (1, 2, 3) for found_ in
+              [(hit.record_id) for hit in search.query(officer, search.Search(text="cai cach", sort="newest",
+                                                                               page=page, per_page=1)).hits]]
+    assert newest == [documents["report"].id, documents["letter"].id, documents["plan"].id]
+    oldest = search.query(officer, search.Search(text="cai cach", sort="oldest")).hits
+    assert [hit.record_id for hit in oldest] == newest[::-1]
+
+
+def test_snippet_highlights_the_words_found(corpus, world):
+    hits = search.query(world.actor("officer1"), search.Search(text="thu tuc")).hits
+    assert len(hits) == 1
+    assert '<mark class="match term0">thủ</mark>' in hits[0].snippet
+
+
+def test_user_input_is_escaped_in_snippets(make_dossier, file_document, world, commit):
+    dossier = make_dossier("open", documents=0)
+    file_document(dossier, "Thông báo <script>alert(1)</script> lịch họp")
+    commit()
+    snippet = search.query(world.actor("officer1"), search.Search(text="lich hop")).hits[0].snippet
+    assert "<script>" not in snippet and "&lt;script&gt;" in snippet

@@ -1,0 +1,119 @@
+"""Web wiring of issue 4: the dossier-list pages, the registers, multi-file upload, the closing wizard."""
+
+from __future__ import annotations
+
+import html
+import io
+
+from erms_browser import DOCUMENT_FORM, file_field, make_pdf
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from erms.models import DossierList, DossierListEntry, RegisterEntry
+from erms.models.dossier import DossierState
+
+REGISTER_FORM = {key: value for key, value in DOCUMENT_FORM.items() if key not in ("direction", "status")}
+
+
+def text_of(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def test_registry_copies_last_years_list_forward_and_the_head_approves_it(client, world, session):
+    world.approved_list(2026, entries=2)
+    client.login("registry")
+    assert "Danh mục hồ sơ năm 2026" in text_of(client.get("/dossier-lists/"))
+    created = client.post("/dossier-lists/create", {"year": "2027", "source": "copy"})
+    assert created.status_code == 302
+    draft = session.scalar(select(DossierList).where(DossierList.year == 2027))
+    assert [entry.file_notation for entry in draft.entries] == ["01.TH", "02.TH"]
+    sheet = load_workbook(io.BytesIO(client.get(f"/dossier-lists/{draft.id}/export.xlsx").data)).active
+    assert sheet["A4"].value == "DANH MỤC HỒ SƠ CỦA UBND QUẬN ĐỐNG ĐA NĂM 2027"
+    assert client.get(f"/dossier-lists/{draft.id}/export.pdf").data.startswith(b"%PDF")
+    client.logout()
+    client.login("head")
+    unconfirmed = client.post(f"/dossier-lists/{draft.id}/approve", {"decision_ref": "05/QĐ-UBND"})
+    assert unconfirmed.status_code == 422 and "Trường này là bắt buộc." in text_of(unconfirmed)
+    approved = client.post(f"/dossier-lists/{draft.id}/approve", {"decision_ref": "05/QĐ-UBND", "confirm": "yes"})
+    assert approved.status_code == 302
+    session.refresh(draft)
+    assert draft.state.value == "approved" and draft.decision_ref == "05/QĐ-UBND"
+
+
+def test_an_import_with_bad_lines_names_each_line_and_imports_nothing(client, world, session, now):
+    client.login("registry")
+    client.post("/dossier-lists/create", {"year": "2027", "source": "empty"})
+    draft = session.scalar(select(DossierList).where(DossierList.year == 2027))
+    page = client.get(f"/dossier-lists/{draft.id}")
+    assert page.status_code == 200
+    bad = ("Tiêu đề hồ sơ,Thời hạn bảo quản,Đơn vị\n"
+           "Hồ sơ hội nghị,Vĩnh viễn,VP\n"
+           ",10 năm,VP\n"
+           "Hồ sơ thi đua,mãi mãi,KHONGCO\n")
+    refused = client.post(f"/dossier-lists/{draft.id}/import",
+                          {"file": file_field(bad.encode(), "dmhs.csv", "text/csv")})
+    text = text_of(refused)
+    assert refused.status_code == 422
+    assert "Chưa nhập dòng nào" in text
+    assert "<td>3</td><td>Tiêu đề hồ sơ</td>" in text and "<td>4</td><td>Đơn vị</td>" in text
+    assert session.scalar(select(func.count()).select_from(DossierListEntry)) == 0
+
+
+def test_the_registry_registers_documents_and_is_warned_of_duplicates(client, world, session):
+    client.login("registry")
+    assert client.get("/registers/incoming").status_code == 200
+    first = client.post("/registers/incoming", {**REGISTER_FORM, "urgency": "hoa_toc", "due_date": "2026-06-20",
+                                                "file": file_field(make_pdf(), "cv-15.pdf")})
+    assert first.status_code == 302
+    again = client.post("/registers/incoming", {**REGISTER_FORM, "file": file_field(make_pdf("2"), "cv-15b.pdf")})
+    assert again.status_code == 422
+    assert "Văn bản này có vẻ đã được đăng ký: số 1 năm 2026" in text_of(again) and "Vẫn đăng ký" in text_of(again)
+    confirmed = client.post("/registers/incoming", {**REGISTER_FORM, "allow_duplicate": "yes",
+                                                    "file": file_field(make_pdf("2"), "cv-15b.pdf")})
+    assert confirmed.status_code == 302
+    page = text_of(client.get("/registers/incoming"))
+    assert "Hỏa tốc" in page and "20/06/2026" in page and "đăng ký lại" in page
+    assert client.get("/registers/incoming/print.pdf").data.startswith(b"%PDF")
+    assert sorted(session.scalars(select(RegisterEntry.number))) == [1, 2]
+
+
+def test_a_classified_upload_is_refused_with_the_legal_reason(client, world, session):
+    client.login("registry")
+    refused = client.post("/registers/incoming", {**REGISTER_FORM, "marking": "mat",
+                                                  "file": file_field(make_pdf(), "mat.pdf")}, follow_redirects=True)
+    assert "Luật Bảo vệ bí mật nhà nước" in text_of(refused) or "bí mật" in text_of(refused)
+    assert session.scalar(select(func.count()).select_from(RegisterEntry)) == 0
+    registered = client.post("/registers/incoming", {**REGISTER_FORM, "marking": "tuyet_mat"})
+    assert registered.status_code == 302
+    page = text_of(client.get("/registers/incoming"))
+    assert "(ẩn trích yếu: tuyệt mật)" in page and REGISTER_FORM["subject"] not in page
+
+
+def test_an_officer_adds_two_files_at_once_and_closes_through_the_wizard(client, world, session, make_dossier):
+    dossier = make_dossier("open", documents=0)
+    client.login("officer1")
+    home = text_of(client.get("/"))
+    assert "Hồ sơ tôi đang lập" in home and dossier.file_code in home
+    added = client.post(f"/dossiers/{dossier.id}/documents/batch", {
+        "direction": "internal", "status": "final", "type_name": "Báo cáo", "issued_date": "2026-03-02",
+        "organ_name": "UBND quận Đống Đa", "language": "Tiếng Việt", "urgency": "normal", "marking": "none",
+        "files": [file_field(make_pdf("a"), "bao_cao_quy_1.pdf"), file_field(make_pdf("b"), "bao cao quy 2.pdf")]})
+    assert added.status_code == 302
+    assert [link.document.subject for link in dossier.links] == ["bao cao quy 1", "bao cao quy 2"]
+    wizard = text_of(client.get(f"/dossiers/{dossier.id}/close"))
+    assert "Bước 1/3" in wizard and "Bước 2/3" in wizard and "bao cao quy 2" in wizard
+    preview = client.get(f"/dossiers/{dossier.id}/index-preview.pdf")
+    assert preview.mimetype == "application/pdf" and dossier.index_file_id is None
+    unconfirmed = client.post(f"/dossiers/{dossier.id}/close", {})
+    assert unconfirmed.status_code == 422 and "Bước 3/3" in text_of(unconfirmed)
+    assert client.post(f"/dossiers/{dossier.id}/close", {"confirm": "yes"}).status_code == 302
+    session.refresh(dossier)
+    assert dossier.state is DossierState.CLOSED
+
+
+def test_pages_stay_small(client, world, make_dossier):
+    make_dossier("open")
+    for user, url in (("registry", "/dossier-lists/"), ("registry", "/registers/incoming"), ("officer1", "/")):
+        client.login(user)
+        assert len(client.get(url).data) < 200_000
+        client.logout()

@@ -1,0 +1,71 @@
+"""The search pages: the box on every page, facets, chosen columns, saved searches, DOCX and PDF exports."""
+
+from __future__ import annotations
+
+import io
+
+import docx
+import pytest
+from pypdf import PdfReader
+
+from erms import dossiers, search
+from tests.conftest import DOCUMENT, upload
+
+
+@pytest.fixture
+def filed(make_dossier, session, client, world, store, now):
+    """Two documents in a dossier of unit A, committed and indexed by the app's search service."""
+    dossier = make_dossier("open", documents=0)
+    for subject, kind in (("Kế hoạch phòng chống lụt bão năm 2026", "Kế hoạch"),
+                          ("Báo cáo tổng kết phòng chống lụt bão", "Báo cáo")):
+        dossiers.add_document(session, world.actor("officer1"), dossier.id,
+                              dict(DOCUMENT, subject=subject, type_name=kind), upload(subject.encode(), "a.txt"),
+                              store=store, now=now)
+    session.commit()
+    search.wait()
+    return dossier
+
+
+def test_search_box_on_every_page_and_results_with_facets(filed, client):
+    client.login("officer1")
+    home = client.get("/")
+    assert 'action="/search/"' in home.text
+    page = client.get("/search/?q=lut+bao")
+    assert page.status_code == 200
+    assert "Kế hoạch phòng chống lụt bão năm 2026" in page.text
+    assert "<mark" in page.text
+    assert "Báo cáo</a> (1)" in page.text  # the type facet with its count
+
+
+def test_other_units_see_nothing(filed, client):
+    client.login("officer2")
+    assert "lụt bão" not in client.get("/search/?q=lut+bao").text
+
+
+def test_chosen_columns_and_bad_input(filed, client):
+    client.login("officer1")
+    page = client.get("/search/?q=lut+bao&col=code&col=people")
+    assert "UBND thành phố Hà Nội" in page.text and "<th scope=\"col\">Ngày văn bản</th>" not in page.text
+    bad = client.get("/search/?q=x&year=abc&date_from=31-12-2026")
+    assert bad.status_code == 400
+    assert bad.text.count('class="flash error"') == 2
+
+
+def test_save_and_reuse_a_search(filed, client):
+    client.login("officer1")
+    client.get("/search/?q=lut+bao&type=Báo+cáo")
+    saved = client.post("/search/saved", {"name": "Lụt bão", "query": "q=lut+bao&type=B%C3%A1o+c%C3%A1o"},
+                        follow_redirects=True)
+    assert "Lụt bão" in saved.text
+    assert "Báo cáo tổng kết phòng chống lụt bão" in saved.text
+    assert "Kế hoạch phòng chống lụt bão năm 2026" not in saved.text
+
+
+def test_exports(filed, client):
+    client.login("officer1")
+    word = client.get("/search/export.docx?q=lut+bao")
+    table = docx.Document(io.BytesIO(word.data)).tables[0]
+    assert len(table.rows) == 3 and "lụt bão" in table.rows[1].cells[1].text
+    pdf = client.get("/search/export.pdf?q=lut+bao")
+    text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    assert "Báo cáo tổng kết phòng" in text and "In từ Hệ thống ERMS" in text
