@@ -1,4 +1,4 @@
-"""User accounts: creation, role grants and passwords (argon2id via argon2-cffi)."""
+"""User accounts: creation, role grants, passwords (argon2id via argon2-cffi), and audited log-in/log-out."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from erms import audit
 from erms.errors import N_, NotFound, RuleViolation
 from erms.models import Organisation, Role, RoleMembership, Unit, User
-from erms.permissions import Actor
+from erms.permissions import Actor, load_actor
 
 _hasher = PasswordHasher()
 
@@ -37,6 +37,27 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     except (VerificationError, InvalidHashError):
         return None
     return user
+
+
+def log_in(session: Session, username: str, password: str, *, now: datetime) -> Actor | None:
+    """Check the credentials and audit the attempt; return the user's actor, or None when refused.
+
+    PL6 III.6.b asks for counts of accesses to the system: a failed attempt is recorded with the
+    username tried (actor None, as nobody is known), so repeated guessing shows in the audit log.
+    """
+    user = authenticate(session, username, password)
+    if user is None:
+        # Cut to a username's length: the form field is free text and the audit log is kept forever.
+        audit.record(session, None, "user.login_failed", "user", None, now=now, username=username.strip()[:100])
+        return None
+    actor = load_actor(session, user.id)
+    audit.record(session, actor, "user.logged_in", "user", user.id, now=now)
+    return actor
+
+
+def log_out(session: Session, actor: Actor, *, now: datetime) -> None:
+    """Audit the end of a session the user asked for."""
+    audit.record(session, actor, "user.logged_out", "user", actor.user_id, now=now)
 
 
 def create_user(session: Session, actor: Actor | None, username: str, full_name: str, password: str, *,

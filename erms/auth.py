@@ -1,8 +1,8 @@
 """Web login and logout, and the actor of the logged-in user.
 
-Passwords are checked by ``erms.accounts.authenticate``; the session keeps only the user id, and
-every request rebuilds the :class:`erms.permissions.Actor` from the database, so a role taken
-away or an account deactivated takes effect at the next click.
+Passwords are checked (and every log-in, failed log-in and log-out audited) by ``erms.accounts``;
+the session keeps only the user id, and every request rebuilds the :class:`erms.permissions.Actor`
+from the database, so a role taken away or an account deactivated takes effect at the next click.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_required, l
 from erms import accounts
 from erms.errors import N_, NotFound
 from erms.permissions import Actor, load_actor
-from erms.web.common import transaction
+from erms.web.common import transaction, utcnow
 
 __all__ = ["bp", "current_actor", "init_app", "login_required"]
 
@@ -65,8 +65,7 @@ def login():
     if request.method == "POST":
         username = request.form.get("username", "")
         with transaction() as db_session:
-            user = accounts.authenticate(db_session, username, request.form.get("password", ""))
-            actor = load_actor(db_session, user.id) if user is not None else None
+            actor = accounts.log_in(db_session, username, request.form.get("password", ""), now=utcnow())
         if actor is not None:
             language = session.get("lang")
             session.clear()  # a fresh session at login: nothing carried over from before (fixation)
@@ -93,6 +92,8 @@ def _next_page() -> str:
 def logout():
     """End the session."""
     language = session.get("lang")
+    with transaction() as db_session:
+        accounts.log_out(db_session, current_actor(), now=utcnow())
     logout_user()
     session.clear()
     if language:

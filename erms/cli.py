@@ -370,7 +370,7 @@ def export_handover(obj: Context, organisation: str, year: int, out: str | None)
     try:
         with click.progressbar(length=1, label="copying and hashing files") as bar, obj.transaction() as session:
             batch, package = handover.package_year(session, None, organisation, year, _build_settings(obj, out, bar),
-                                                   now=utcnow())
+                                                   now=utcnow(), handover_years=obj.settings["HANDOVER_YEARS"])
             summary = f"batch {batch.name}: {len(batch.items)} dossiers"
     except ERMSError as error:
         fail(error)

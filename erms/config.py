@@ -30,14 +30,32 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 200 * 1024 * 1024,
     # Idle minutes before a web session expires.
     "SESSION_MINUTES": 30,
+    # Send the session cookie over HTTPS only; the name is Flask's own, so app.config takes it as is.
+    # Off by default because `make run` serves plain HTTP on 127.0.0.1; set ERMS_SESSION_COOKIE_SECURE=1
+    # behind TLS.
+    "SESSION_COOKIE_SECURE": False,
     # TrueType font with Vietnamese glyphs for generated PDFs; empty = look in the usual places.
     "PDF_FONT": "",
+    # Largest file whose text the search index extracts, in bytes; larger files are indexed by metadata only.
+    "SEARCH_EXTRACT_MAX_BYTES": 50 * 1024 * 1024,
+    # Seconds one text extraction may run before it is abandoned (a malformed PDF must not stall indexing).
+    "SEARCH_EXTRACT_TIMEOUT": 20,
     # Backup sets that keep destroyed content until they expire, "name:days;name:days" (printed on destruction records).
     "BACKUP_SETS": "",
+    # Years after entering the agency archive by which permanent dossiers go to the historical archive:
+    # 5 under Luật Lưu trữ 2024 Điều 17, up to 30 where another law sets it (standards.md decision 4); 5..30.
+    "HANDOVER_YEARS": 5,
 }
 
 # Keys read from the environment without the ERMS_ prefix, as deployments expect.
 _UNPREFIXED = ("DATABASE_URL",)
+
+
+def _parse(raw: str, default: Any) -> Any:
+    """Read an environment value as the type of its default ("1", "true", "yes", "on" switch a flag on)."""
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    return int(raw) if isinstance(default, int) else raw
 
 
 def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -48,7 +66,7 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             raw = environ.get(key)
         if raw is None:
             continue
-        found[key] = int(raw) if isinstance(default, int) else raw
+        found[key] = _parse(raw, default)
     return found
 
 

@@ -3,13 +3,14 @@
 This module owns registration: the number a document gets in its register's yearly series (no
 gap, no duplicate, even when several registry officers register at once), the warning when the
 same document seems to be registered twice (PL6 III.1.h), and the separate series and reduced
-fields of classified documents (NĐ 30 Điều 15 k.2; Luật BVBMNN 2018 Điều 5). The registered
-document is an ordinary document, filed into dossiers by reference (``erms.dossiers.link_document``).
+fields of classified documents (NĐ 30 Điều 15 k.2; Luật BVBMNN 2018 Điều 5), and the report on how
+the registered documents are being handled (PL6 V.2, V.4). The registered document is an ordinary
+document, filed into dossiers by reference (``erms.dossiers.link_document``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -25,6 +26,7 @@ from erms.models.register import RegisterKind, RegisterSeries
 from erms.permissions import Actor
 from erms.storage import FileStore
 from exports import register_pdf
+from exports.register_pdf import HandlingCounts, HandlingReport
 
 # A classified document keeps only its register line: free-text fields that could carry its content
 # are not recorded (Luật BVBMNN 2018 Điều 5 k.5; standards.md product decision 8).
@@ -144,3 +146,39 @@ def print_register(session: Session, actor: Actor, organisation_id: int, kind: R
     return register_pdf.render(organisation, kind, year, series, [(entry, summary_shown(actor, entry))
                                                                   for entry in entries],
                                now.astimezone(LOCAL_TZ), font=font)
+
+
+def handling_report(session: Session, actor: Actor, organisation_id: int, kind: RegisterKind, start: date,
+                    end: date, *, now: datetime) -> HandlingReport:
+    """Count the documents registered from ``start`` to ``end`` (local dates, inclusive) by handling deadline."""
+    permissions.require(actor, "register.read", organisation_id)
+    if end < start:
+        raise InvalidMetadata([Problem("end", N_("The end date is before the start date."))])
+    today = local_date(now)
+    query = (select(RegisterEntry).where(
+        RegisterEntry.organisation_id == organisation_id, RegisterEntry.kind == kind,
+        RegisterEntry.registered_at >= _local_midnight(start),
+        RegisterEntry.registered_at < _local_midnight(end + timedelta(days=1))))
+    entries = list(session.scalars(query))
+    series = {item: _counts([entry.document for entry in entries if entry.series is item], today)
+              for item in RegisterSeries}
+    return HandlingReport(session.get(Organisation, organisation_id), kind, start, end, today, series)
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), LOCAL_TZ)
+
+
+def _counts(documents: list[Document], today: date) -> HandlingCounts:
+    due = [document.due_date for document in documents if document.due_date]
+    return HandlingCounts(registered=len(documents), with_due_date=len(due),
+                          due_passed=sum(1 for day in due if day < today),
+                          due_ahead=sum(1 for day in due if day >= today),
+                          urgent=sum(1 for document in documents if document.urgency != "normal"))
+
+
+def print_handling_report(session: Session, actor: Actor, organisation_id: int, kind: RegisterKind, start: date,
+                          end: date, *, now: datetime, font: str = "") -> bytes:
+    """Return the handling report as a PDF marked as printed from the system (PL6 III.6.k)."""
+    report = handling_report(session, actor, organisation_id, kind, start, end, now=now)
+    return register_pdf.render_handling_report(report, now.astimezone(LOCAL_TZ), font=font)

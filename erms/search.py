@@ -11,13 +11,14 @@ exactly what was committed), hand them to the process's single index writer afte
 and forget them on rollback. Services never call search themselves (ARCHITECTURE.md rule 6).
 
 Rights are part of the query, not a filter applied to a page of results: the actor's
-organisations and units become a Whoosh filter, so totals, facets and snippets only ever count
+organisations and units are a clause of the query, so totals, facets and snippets only ever count
 and show what ``erms.permissions`` lets the actor read (PL6 I.3).
 """
 
 from __future__ import annotations
 
 import atexit
+import heapq
 import itertools
 import logging
 import math
@@ -29,7 +30,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
-from whoosh import highlight, qparser, sorting
+from whoosh import highlight, qparser
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 
@@ -37,7 +38,7 @@ from erms import extract
 from erms.models import Document, DocumentVersion, Dossier, DossierDocument
 from erms.permissions import RULES, Actor
 from erms.search_index import records
-from erms.search_index.analysis import EXACT_BOOST, TEXT_FIELDS
+from erms.search_index.analysis import EXACT_BOOST, SCHEMA, TEXT_FIELDS
 from erms.search_index.records import DOCUMENT, DOSSIER, Entry
 from erms.search_index.store import Changes, IndexHome, Writer, apply
 from erms.storage import FileStore
@@ -243,39 +244,60 @@ def _filters(request: Search) -> list[wq.Query]:
 
 
 def query(actor: Actor, request: Search) -> Results:
-    """Return the page of results ``request`` asks for, containing only what ``actor`` may read."""
-    index = service().home.live()
+    """Return the page of results ``request`` asks for, containing only what ``actor`` may read.
+
+    The matching set (text, rights and filters together) is computed once; the total and the
+    facets count it, and only the page shown is ranked, read and highlighted.
+    """
     rights = readable(actor)
     if rights is wq.NullQuery:
         return Results([], 0, 1, 0, {name: [] for name in FACETS})
+    reading = service().home.reading()
     text = unicodedata.normalize("NFC", request.text).strip()
-    parsed = _parser(index.schema).parse(text) if text else wq.Every()
+    parsed = _parser(reading.index.schema).parse(text) if text else wq.Every()
     per_page = max(1, min(request.per_page, MAX_PER_PAGE))
-    facets = {name: sorting.FieldFacet(name, allow_overlap=name in _OVERLAPPING, maptype=sorting.Count)
-              for name in FACETS}
-    order = None if request.sort not in ("newest", "oldest") else sorting.FieldFacet(
-        "date", reverse=request.sort == "newest")
-    with index.searcher() as searcher:
-        found = searcher.search_page(parsed, max(1, request.page), pagelen=per_page,
-                                     filter=wq.And([rights, *_filters(request)]), groupedby=facets,
-                                     sortedby=order, terms=True)
-        found.results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
-        found.results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-        hits = [_hit(hit) for hit in found]
-        counts = {name: _counted(found.results.groups(name)) for name in FACETS}
-        return Results(hits, found.total, found.pagenum, math.ceil(found.total / per_page), counts)
+    matching = reading.docs(wq.And([parsed, rights, *_filters(request)]))
+    pages = math.ceil(len(matching) / per_page)
+    page = min(max(1, request.page), max(1, pages))
+    shown = _page(reading, parsed, matching, request.sort, page * per_page)[(page - 1) * per_page:]
+    words = {(name, word) for name, word in parsed.iter_all_terms()} if text else set()
+    hits = [_hit(reading.searcher.stored_fields(number), words) for number in shown]
+    counts = {name: _counted(reading.counts(matching, name, multi_valued=name in _OVERLAPPING)) for name in FACETS}
+    return Results(hits, len(matching), page, pages, counts)
 
 
-def _hit(hit) -> Hit:
-    stored = hit.fields()
-    snippet = next((text for name in ("content", "summary", "title", "people") if (text := hit.highlights(name))),
-                   "")
+def _page(reading, parsed: wq.Query, matching: frozenset[int], sort: str, count: int) -> list[int]:
+    """Return the document numbers of the first ``count`` matches in the order asked for."""
+    if not matching:  # Whoosh reads an empty filter set as no filter at all
+        return []
+    if sort in ("newest", "oldest"):
+        return reading.by_column(matching, "date", count, reverse=sort == "newest")
+    if isinstance(parsed, wq.Every):  # nothing to rank: index order, as Whoosh ranks equal scores
+        return heapq.nsmallest(count, matching)
+    ranked = reading.searcher.search(parsed, limit=count, filter=set(matching), terms=False)
+    return [hit.docnum for hit in ranked]
+
+
+_FRAGMENTER = highlight.ContextFragmenter(maxchars=240, surround=60)
+
+
+def _hit(stored: dict, words: set[tuple[str, str]]) -> Hit:
+    """Return a shown result with its snippet: the first stored text field where a query word occurs."""
+    # The formatter numbers the words it has marked (term0, term1, …): a fresh one per hit.
+    formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+    snippet = ""
+    for name in ("content", "summary", "title", "people"):
+        terms = {word for field_name, word in words if field_name == name}
+        if terms and stored.get(name):
+            snippet = highlight.highlight(stored[name], terms, SCHEMA[name].analyzer, _FRAGMENTER, formatter)
+        if snippet:
+            break
     return Hit(stored["kind"], stored["record_id"], stored["dossier_id"], stored, snippet)
 
 
-def _counted(groups: dict) -> list[tuple[str, int]]:
+def _counted(counts: dict) -> list[tuple[str, int]]:
     """Return facet values with counts, most frequent first (empty values are not a facet)."""
-    return sorted(((str(value), count) for value, count in groups.items() if value not in ("", None)),
+    return sorted(((str(value), count) for value, count in counts.items() if value not in ("", None)),
                   key=lambda item: (-item[1], item[0]))
 
 

@@ -17,8 +17,9 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from erms import audit, lifecycle, permissions
+from erms.config import DEFAULTS
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
-from erms.models import Dossier, HandoverBatch, HandoverItem, HandoverReceipt, Package
+from erms.models import Dossier, HandoverBatch, HandoverItem, HandoverReceipt, Organisation, Package
 from erms.models.dossier import DossierState
 from erms.models.handover import BatchState, PackageState
 from erms.permissions import Actor
@@ -28,17 +29,27 @@ from exports.xml import LOCAL_TZ
 from retention.holds import held_dossier_ids
 
 # Luật Lưu trữ 2024 (summary of Điều 17, standards.md decision 4): permanent records go to the
-# historical archive within 5 years counted from the year they entered the agency archive.
-HANDOVER_YEARS = 5
+# historical archive within 5 years counted from the year they entered the agency archive, or up
+# to 30 where another law says so; the deployment sets its period in HANDOVER_YEARS.
+DEFAULT_HANDOVER_YEARS = DEFAULTS["HANDOVER_YEARS"]
+HANDOVER_YEARS_ALLOWED = range(5, 31)
 # NĐ 30/2020 Điều 30 k.2 / Luật 2024: a dossier enters the agency archive the year after its work ended.
 AGENCY_ARCHIVE_LAG = 1
 
 
-def due_year(dossier: Dossier) -> int:
+def check_handover_years(handover_years: int) -> int:
+    """Return the configured hand-over period, or refuse one the law does not allow."""
+    if handover_years not in HANDOVER_YEARS_ALLOWED:
+        raise RuleViolation(N_("HANDOVER_YEARS is %(years)s; the Archives Law allows 5 to 30 years."),
+                            years=handover_years)
+    return handover_years
+
+
+def due_year(dossier: Dossier, handover_years: int = DEFAULT_HANDOVER_YEARS) -> int:
     """Return the last year the dossier may reach the historical archive (planned, if not archived yet)."""
     if dossier.archived_at is not None:
-        return dossier.archived_at.astimezone(LOCAL_TZ).year + HANDOVER_YEARS
-    return dossier.year + AGENCY_ARCHIVE_LAG + HANDOVER_YEARS
+        return dossier.archived_at.astimezone(LOCAL_TZ).year + handover_years
+    return dossier.year + AGENCY_ARCHIVE_LAG + handover_years
 
 
 def _eligible(session: Session, organisation_id: int) -> list[Dossier]:
@@ -50,9 +61,9 @@ def _eligible(session: Session, organisation_id: int) -> list[Dossier]:
     return [dossier for dossier in candidates if dossier.id not in blocked]
 
 
-def due_years(session: Session, organisation_id: int) -> list[int]:
+def due_years(session: Session, organisation_id: int, handover_years: int = DEFAULT_HANDOVER_YEARS) -> list[int]:
     """Return the years in which eligible dossiers of the organisation fall due for hand-over."""
-    return sorted({due_year(dossier) for dossier in _eligible(session, organisation_id)})
+    return sorted({due_year(dossier, handover_years) for dossier in _eligible(session, organisation_id)})
 
 
 def _require(actor: Actor | None, organisation_id: int) -> None:
@@ -96,7 +107,8 @@ def _problems(session: Session, organisation_id: int, dossiers: list[Dossier], i
 
 
 def create_batch(session: Session, actor: Actor | None, organisation_code: str, year: int,
-                 dossier_ids: list[int] | None = None, *, now: datetime) -> HandoverBatch:
+                 dossier_ids: list[int] | None = None, *, now: datetime,
+                 handover_years: int = DEFAULT_HANDOVER_YEARS) -> HandoverBatch:
     """Record which dossiers go to the historical archive for ``year``; None picks every one due by then.
 
     Without a choice, an unpackaged batch of that year is returned as it is, so a rerun after a
@@ -107,9 +119,11 @@ def create_batch(session: Session, actor: Actor | None, organisation_code: str, 
         existing = snapshot.draft_batch(session, organisation.id, year)
         if existing is not None:
             return existing
-        dossier_ids = [dossier.id for dossier in _eligible(session, organisation.id) if due_year(dossier) <= year]
+        check_handover_years(handover_years)
+        dossier_ids = [dossier.id for dossier in _eligible(session, organisation.id)
+                       if due_year(dossier, handover_years) <= year]
         if not dossier_ids:
-            years = ", ".join(map(str, due_years(session, organisation.id))) or "-"
+            years = ", ".join(map(str, due_years(session, organisation.id, handover_years))) or "-"
             raise RuleViolation(N_("No dossier of %(code)s is due for hand-over by %(year)s; years with dossiers "
                                    "due: %(years)s."), code=organisation.code, year=year, years=years)
     if not dossier_ids or len(set(dossier_ids)) != len(dossier_ids):
@@ -135,6 +149,53 @@ def get_batch(session: Session, actor: Actor | None, batch_id: int) -> HandoverB
         raise NotFound()
     _require(actor, batch.organisation_id)
     return batch
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A permanent dossier in the agency archive that may be chosen, with the year it falls due."""
+
+    dossier: Dossier
+    due: int
+
+
+def organisation(session: Session, actor: Actor | None, organisation_id: int) -> Organisation:
+    """Return the organisation whose hand-over the actor manages."""
+    _require(actor, organisation_id)
+    found = session.get(Organisation, organisation_id)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def candidates(session: Session, actor: Actor | None, organisation_id: int,
+               handover_years: int = DEFAULT_HANDOVER_YEARS) -> list[Candidate]:
+    """Return the dossiers the archivist may put into a batch (not held, in no batch), soonest due first."""
+    _require(actor, organisation_id)
+    check_handover_years(handover_years)
+    found = [Candidate(dossier, due_year(dossier, handover_years)) for dossier in _eligible(session, organisation_id)]
+    return sorted(found, key=lambda candidate: (candidate.due, candidate.dossier.file_code))
+
+
+def batches(session: Session, actor: Actor | None, organisation_id: int) -> list[HandoverBatch]:
+    """Return the organisation's hand-over batches, newest first."""
+    _require(actor, organisation_id)
+    return snapshot.batches(session, {organisation_id})
+
+
+def latest_package(session: Session, actor: Actor | None, batch_id: int) -> Package | None:
+    """Return the newest package built for the batch, ready or failed."""
+    return snapshot.latest_package(session, batch_id=get_batch(session, actor, batch_id).id)
+
+
+def download(session: Session, actor: Actor | None, batch_id: int, *, now: datetime) -> Package:
+    """Return the batch's ready package for download and record who took it; a failed one is refused."""
+    package = latest_package(session, actor, batch_id)
+    if package is None or package.state is not PackageState.READY or not Path(package.path).is_dir():
+        raise RuleViolation(N_("This batch has no valid package to download."))
+    audit.record(session, actor, "handover_package.downloaded", "handover_batch", batch_id, now=now,
+                 package=package.name, manifest_sha256=package.manifest_sha256)
+    return package
 
 
 @dataclass(frozen=True)
@@ -168,12 +229,18 @@ def _build(session: Session, actor: Actor | None, view: snapshot.PackageSnapshot
     return package
 
 
-def build_package(session: Session, actor: Actor | None, batch_id: int, settings: BuildSettings, *,
-                  now: datetime) -> Package:
-    """Build, verify and record the batch's package; it becomes ready only if every check passed."""
+def buildable_batch(session: Session, actor: Actor | None, batch_id: int) -> HandoverBatch:
+    """Return the batch if a package may be built for it: it has no valid package yet."""
     batch = get_batch(session, actor, batch_id)
     if batch.state is not BatchState.DRAFT:
         raise RuleViolation(N_("Batch %(name)s already has a valid package."), name=batch.name)
+    return batch
+
+
+def build_package(session: Session, actor: Actor | None, batch_id: int, settings: BuildSettings, *,
+                  now: datetime) -> Package:
+    """Build, verify and record the batch's package; it becomes ready only if every check passed."""
+    batch = buildable_batch(session, actor, batch_id)
     ids = [item.dossier_id for item in batch.items]
     # Holds are read inside this transaction: a hold placed a moment ago still stops the build.
     held = held_dossier_ids(session, ids)
@@ -192,7 +259,7 @@ def build_package(session: Session, actor: Actor | None, batch_id: int, settings
 
 
 def package_year(session: Session, actor: Actor | None, organisation_code: str, year: int, settings: BuildSettings,
-                 *, now: datetime) -> tuple[HandoverBatch, Package]:
+                 *, now: datetime, handover_years: int = DEFAULT_HANDOVER_YEARS) -> tuple[HandoverBatch, Package]:
     """Build the package of every dossier due by ``year``; rerun after it was built, return that package.
 
     Run again after a crash, this continues the unpackaged batch; run again after a build that
@@ -200,13 +267,13 @@ def package_year(session: Session, actor: Actor | None, organisation_code: str, 
     """
     organisation = _organisation(session, actor, organisation_code)
     nothing_new = snapshot.draft_batch(session, organisation.id, year) is None and not any(
-        due_year(dossier) <= year for dossier in _eligible(session, organisation.id))
+        due_year(dossier, handover_years) <= year for dossier in _eligible(session, organisation.id))
     if nothing_new:
         for batch in snapshot.batches(session, {organisation.id}):
             package = snapshot.latest_package(session, batch_id=batch.id)
             if batch.year == year and package and package.state is PackageState.READY and Path(package.path).is_dir():
                 return batch, package
-    batch = create_batch(session, actor, organisation_code, year, now=now)
+    batch = create_batch(session, actor, organisation_code, year, now=now, handover_years=handover_years)
     return batch, build_package(session, actor, batch.id, settings, now=now)
 
 
@@ -255,7 +322,8 @@ def _absence(dossier: Dossier, held: set[int], batched: dict[int, int]) -> str:
     return N_("not chosen")
 
 
-def reconcile(session: Session, actor: Actor | None, batch_id: int) -> list[UnitReconciliation]:
+def reconcile(session: Session, actor: Actor | None, batch_id: int,
+              handover_years: int = DEFAULT_HANDOVER_YEARS) -> list[UnitReconciliation]:
     """Compare the batch with the permanent dossiers due by its year, per unit, before it is sent."""
     batch = get_batch(session, actor, batch_id)
     chosen = {item.dossier_id for item in batch.items}
@@ -266,7 +334,7 @@ def reconcile(session: Session, actor: Actor | None, batch_id: int) -> list[Unit
     units: dict[str, UnitReconciliation] = {}
     for dossier in [*permanent, *(item.dossier for item in batch.items if item.dossier_id not in ids)]:
         unit = units.setdefault(dossier.unit.name, UnitReconciliation(dossier.unit.name))
-        due = due_year(dossier)
+        due = due_year(dossier, handover_years)
         if dossier.id in chosen:
             unit.included.append(dossier.file_code)
             if due > batch.year:
@@ -289,16 +357,22 @@ class ReceiptOutcome:
     not_listed: list[str]
 
 
-def import_receipt(session: Session, actor: Actor | None, content: bytes, filename: str, *, now: datetime) -> ReceiptOutcome:
+def import_receipt(session: Session, actor: Actor | None, content: bytes, filename: str, *, now: datetime,
+                   batch_id: int | None = None) -> ReceiptOutcome:
     """Check the archive's receipt against its batch and mark exactly the listed dossiers TRANSFERRED.
 
-    A code the batch does not hold, or a batch that is not packaged, refuses the whole receipt and
-    names every problem: nothing is guessed and nothing is written.
+    A code the batch does not hold, a batch that is not packaged, or (given ``batch_id``, as on a
+    batch's page) a receipt naming another package refuses the whole receipt and names every
+    problem: nothing is guessed and nothing is written.
     """
     parsed = receipt.parse(content, filename)
     batch = snapshot.batch_by_name(session, parsed.package)
     if batch is None:
         raise InvalidMetadata([Problem("package", N_("No hand-over batch named %(name)s."), {"name": parsed.package})])
+    if batch_id is not None and batch.id != batch_id:
+        expected = get_batch(session, actor, batch_id).name
+        raise InvalidMetadata([Problem("package", N_("The receipt is for package %(name)s, not %(expected)s."),
+                                       {"name": parsed.package, "expected": expected})])
     _require(actor, batch.organisation_id)
     if batch.state is not BatchState.PACKAGED:
         raise RuleViolation(N_("Batch %(name)s has no package awaiting a receipt."), name=batch.name)

@@ -1,15 +1,18 @@
-"""Print the registers of incoming and outgoing documents ("sổ đăng ký văn bản đến/đi", NĐ 30/2020 Phụ lục IV).
+"""Print the registers of incoming and outgoing documents ("sổ đăng ký văn bản đến/đi", NĐ 30/2020 Phụ lục IV)
+and the report on how their documents are handled ("báo cáo tình hình giải quyết văn bản đến/đi", PL6 V.2, V.4).
 
 NĐ 30 Điều 16: a register kept in the system must print with all its fields in the register's
 template, so that it can be closed and kept ("đóng sổ"). This module owns that PDF: the cover
 lines, the ten columns of each register, and the printed-from-system mark (through ProductPDF).
 Columns the system does not track on paper (hand-over date, signature of receipt) print empty,
-to be filled by hand as the template expects.
+to be filled by hand as the template expects. The handling report has no template in the decree:
+it prints one line per series and the total, saying what its "due date passed" count means.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import astuple, dataclass
+from datetime import date, datetime
 
 from erms.models import Organisation, RegisterEntry
 from erms.models.register import RegisterKind, RegisterSeries
@@ -29,6 +32,46 @@ COLUMNS = {
 TITLES = {RegisterKind.INCOMING: "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", RegisterKind.OUTGOING: "SỔ ĐĂNG KÝ VĂN BẢN ĐI"}
 URGENCY_WORDS = {"khan": "Khẩn", "thuong_khan": "Thượng khẩn", "hoa_toc": "Hỏa tốc"}
 HIDDEN = "(trích yếu hạn chế — tuyệt mật)"
+REPORT_TITLES = {RegisterKind.INCOMING: "BÁO CÁO TÌNH HÌNH GIẢI QUYẾT VĂN BẢN ĐẾN",
+                 RegisterKind.OUTGOING: "BÁO CÁO TÌNH HÌNH GIẢI QUYẾT VĂN BẢN ĐI"}
+REPORT_COLUMNS = (("Loại sổ", 62), ("Số văn bản đăng ký", 32), ("Có hạn giải quyết", 32),
+                  ("Đã qua hạn giải quyết", 32), ("Chưa đến hạn", 32), ("Khẩn, thượng khẩn, hỏa tốc", 32))
+SERIES_WORDS = {RegisterSeries.REGULAR: "Văn bản thường", RegisterSeries.CLASSIFIED: "Văn bản mật"}
+# The registers keep no "handled on" date, so the report says plainly what its overdue count is.
+REPORT_NOTE = ("Ghi chú: Hệ thống chưa ghi nhận ngày giải quyết xong văn bản; cột \"Đã qua hạn giải quyết\" "
+               "gồm mọi văn bản có hạn giải quyết trước ngày lập báo cáo, kể cả văn bản đã giải quyết.")
+
+
+@dataclass(frozen=True)
+class HandlingCounts:
+    """One line of the handling report: counts of one series' documents registered in the period.
+
+    The registers record a handling deadline (DueDate) but not the day a document was handled, so
+    "due date passed" counts every document whose deadline is before the report day, handled or not.
+    """
+
+    registered: int
+    with_due_date: int
+    due_passed: int
+    due_ahead: int
+    urgent: int
+
+
+@dataclass(frozen=True)
+class HandlingReport:
+    """The "báo cáo tình hình giải quyết văn bản đến/đi" of one register over a period (PL6 V.2, V.4)."""
+
+    organisation: Organisation
+    kind: RegisterKind
+    start: date
+    end: date
+    today: date
+    series: dict[RegisterSeries, HandlingCounts]
+
+    @property
+    def total(self) -> HandlingCounts:
+        """Both series together (classified documents are also shown on their own line)."""
+        return HandlingCounts(*map(sum, zip(*(astuple(line) for line in self.series.values()))))
 
 
 def render(organisation: Organisation, kind: RegisterKind, year: int, series: RegisterSeries,
@@ -50,6 +93,27 @@ def render(organisation: Organisation, kind: RegisterKind, year: int, series: Re
           [cells(entry, shown) for entry, shown in entries])
     pdf.ln(LINE / 2)
     pdf.cell(0, LINE, f"Sổ có {len(entries)} văn bản.", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def render_handling_report(report: HandlingReport, printed_at: datetime, font: str = "") -> bytes:
+    """Return the handling report as an A4 landscape PDF: a line per series, then the total."""
+    title = REPORT_TITLES[report.kind]
+    pdf = ProductPDF(printed_at, title, landscape=True, font=font)
+    pdf.add_page()
+    organisation_block(pdf, report.organisation.parent_name, report.organisation.name)
+    pdf.set_font(style="B", size=14)
+    pdf.cell(0, LINE + 2, title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(style="", size=11)
+    pdf.cell(0, LINE, f"Từ ngày {_date(report.start)} đến ngày {_date(report.end)}", align="C",
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, LINE, f"Số liệu tính đến ngày {_date(report.today)}", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(LINE / 2)
+    lines = [*((SERIES_WORDS[series], counts) for series, counts in report.series.items()), ("Tổng số", report.total)]
+    table(pdf, [name for name, _ in REPORT_COLUMNS], [width for _, width in REPORT_COLUMNS],
+          [[label, *(str(value) for value in astuple(counts))] for label, counts in lines])
+    pdf.ln(LINE / 2)
+    pdf.multi_cell(0, LINE, REPORT_NOTE, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 

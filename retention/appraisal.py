@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from erms import audit, permissions
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import (AppraisalDecision, AppraisalWorkItem, DestructionItem, Dossier, DossierList,
-                         DossierListEntry, Notification, Organisation, RetentionRow, Role, RoleMembership)
+                         DossierListEntry, Notification, Organisation, RetentionRow, Role, RoleMembership, Unit)
 from erms.models.appraisal import AppraisalOutcome
 from erms.models.dossier import DossierState
 from erms.models.dossier_list import DossierListState
@@ -64,6 +64,43 @@ def due_query(organisation_id: int, on: date, where: DueFilter = DueFilter()) ->
 def find_due(session: Session, organisation_id: int, on: date, where: DueFilter = DueFilter()) -> list[Dossier]:
     """Return the dossiers due for appraisal on ``on``, earliest due first."""
     return list(session.scalars(due_query(organisation_id, on, where)))
+
+
+def due_for(session: Session, actor: Actor, organisation_id: int, on: date, where: DueFilter = DueFilter(), *,
+            ids: list[int] | None = None, limit: int | None = None) -> list[Dossier]:
+    """Return the due dossiers an archivist reviews: all matching the filter, or only ``ids`` among them."""
+    permissions.require(actor, "retention.appraise", organisation_id)
+    query = due_query(organisation_id, on, where)
+    if ids is not None:
+        query = query.where(Dossier.id.in_(ids))
+    return list(session.scalars(query.limit(limit)))
+
+
+def due_count(session: Session, organisation_id: int, on: date, where: DueFilter = DueFilter()) -> int:
+    """Return how many dossiers match the due list's filter (the page shows only the first ones)."""
+    return session.scalar(select(func.count()).select_from(due_query(organisation_id, on, where).subquery()))
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the due list's filter offers: the years and retention rows of archived dossiers, and the units."""
+
+    years: list[int]
+    units: list[tuple[int, str]]
+    row_codes: list[str]
+
+
+def filter_choices(session: Session, organisation_id: int) -> FilterChoices:
+    """Return the values the archivist can filter the due list by."""
+    archived = (Dossier.organisation_id == organisation_id, Dossier.state == DossierState.ARCHIVED)
+    years = session.scalars(select(Dossier.year).where(*archived).distinct().order_by(Dossier.year))
+    units = session.execute(select(Unit.id, Unit.name).where(Unit.organisation_id == organisation_id)
+                            .order_by(Unit.name))
+    rows = session.scalars(select(RetentionRow.code).distinct()
+                           .join(DossierListEntry, DossierListEntry.retention_row_id == RetentionRow.id)
+                           .join(Dossier, Dossier.entry_id == DossierListEntry.id)
+                           .where(*archived).order_by(RetentionRow.code))
+    return FilterChoices(list(years), [tuple(unit) for unit in units], list(rows))
 
 
 def organisation_by_code(session: Session, code: str) -> Organisation:
@@ -249,3 +286,8 @@ def notifications_for(session: Session, user_id: int, limit: int = 20) -> list[N
     query = (select(Notification).where(Notification.user_id == user_id)
              .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
     return list(session.scalars(query))
+
+
+def notification_count(session: Session, user_id: int) -> int:
+    """Return how many notices the user has (the number in the page header)."""
+    return session.scalar(select(func.count()).where(Notification.user_id == user_id))

@@ -116,6 +116,37 @@ def _extent(session: Session, dossier: Dossier) -> tuple[int, int, int]:
     return len(dossier.links), pages, sum(sizes)
 
 
+@dataclass(frozen=True)
+class Totals:
+    """The extent of a selection of dossiers, as the preview and the list show it."""
+
+    dossiers: int
+    documents: int
+    pages: int
+    size: int
+
+
+def totals(session: Session, dossiers: list[Dossier]) -> Totals:
+    """Return the dossiers, documents, pages and bytes of a selection (the preview before a decision)."""
+    extents = [_extent(session, dossier) for dossier in dossiers]
+    return Totals(len(dossiers), *(sum(extent[column] for extent in extents) for column in range(3)))
+
+
+def list_totals(destruction_list: DestructionList) -> Totals:
+    """Return the extent of a destruction list as recorded when its dossiers were proposed."""
+    items = destruction_list.items
+    return Totals(len(items), sum(item.documents for item in items), sum(item.pages for item in items),
+                  sum(item.size for item in items))
+
+
+def open_record(session: Session, actor: Actor, list_id: int, *, store: FileStore) -> BinaryIO:
+    """Open the stored destruction record of an executed list."""
+    destruction_list = get_list(session, actor, list_id)
+    if destruction_list.record_file is None:
+        raise NotFound()
+    return store.open(destruction_list.record_file.sha256)
+
+
 # ---------------------------------------------------------------- the chain of decisions
 
 def propose(session: Session, actor: Actor, organisation_id: int, dossier_ids: list[int], title: str,

@@ -7,6 +7,7 @@ walk through every rule; ``reset_passwords`` gives the fixed demo usernames fres
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import secrets
@@ -199,6 +200,8 @@ def _documents(title: str) -> list[tuple[str, str]]:
             ("Báo cáo", f"Báo cáo kết quả {subject}")]
 
 
+# Loading the TTF font dominates the demo's run time; the same (kind, subject) makes the same page.
+@functools.lru_cache(maxsize=None)
 def _pdf(kind: str, subject: str, font: str) -> bytes:
     regular, bold = find_font(font)
     pdf = FPDF()
@@ -232,3 +235,7 @@ PARTS.append(retention_part.seed)
 from erms.demo import handover as handover_part  # noqa: E402
 
 PARTS.append(handover_part.seed)
+
+from erms.demo import registers as registers_part  # noqa: E402
+
+PARTS.append(registers_part.seed)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from erms.db import Base
@@ -46,7 +46,11 @@ class Dossier(Base):
     """A dossier opened from a dossier-list entry; TT 02/2019 dossier metadata plus its state."""
 
     __tablename__ = "dossiers"
-    __table_args__ = (UniqueConstraint("organisation_id", "file_code"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "file_code"),
+        # The appraisal due list (retention.appraisal.due_query) walks this index in due-date order.
+        Index("ix_dossiers_org_state_due", "organisation_id", "state", "appraisal_due_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))

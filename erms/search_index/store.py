@@ -23,6 +23,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from erms.search_index.analysis import SCHEMA
+from erms.search_index.matching import Reading
 from erms.search_index.records import Entry
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class IndexHome:
         self.root = Path(root)
         self._lock = threading.Lock()
         self._opened: tuple[Path, whoosh_index.Index] | None = None
+        self._threads = threading.local()
 
     def live(self) -> whoosh_index.Index:
         """Return the live generation's index, creating the first one when there is none."""
@@ -50,6 +52,21 @@ class IndexHome:
             if self._opened is None or self._opened[0] != target:
                 self._opened = (target, whoosh_index.open_dir(str(target)))
             return self._opened[1]
+
+    def reading(self) -> Reading:
+        """Return this thread's reading of the live index, reopened only when the index changed.
+
+        Opening a searcher reads every segment's files (tens of ms on a large index), so each
+        thread keeps one until a commit or a generation switch makes it out of date.
+        """
+        index = self.live()
+        current: Reading | None = getattr(self._threads, "reading", None)
+        if current is None or current.index is not index or not current.searcher.up_to_date():
+            if current is not None:
+                current.searcher.close()
+            current = Reading(index, index.searcher())
+        self._threads.reading = current
+        return current
 
     def new_generation(self) -> Path:
         """Create an empty generation next to the live one and return its folder."""

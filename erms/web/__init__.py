@@ -17,7 +17,7 @@ def register(app: Flask) -> None:
     from erms import permissions
     from erms.auth import current_actor
     from erms.models import Role
-    from erms.web import archive, common, dossier_lists, dossiers, errors, home, registers, search
+    from erms.web import archive, common, dossier_lists, dossiers, errors, handover, home, registers, retention, search
 
     app.register_blueprint(home.bp)
     app.register_blueprint(dossiers.bp)
@@ -25,6 +25,8 @@ def register(app: Flask) -> None:
     app.register_blueprint(search.bp)
     app.register_blueprint(dossier_lists.bp)
     app.register_blueprint(registers.bp)
+    app.register_blueprint(handover.bp)
+    app.register_blueprint(retention.bp)
     errors.register(app)
     app.add_template_filter(common.local_date, "vndate")
     app.add_template_global(errors.translate)

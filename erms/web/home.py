@@ -1,7 +1,8 @@
 """The home page: what the logged-in person has to do next.
 
 Officers see their workspace: the entries of the approved dossier list waiting for a dossier
-(each with its "Mở hồ sơ" form, pre-filled from the entry), their open dossiers, and what is due
+(each with its "Mở hồ sơ" form, pre-filled from the entry; this year's list first, past years'
+entries never opened folded away), their open dossiers, and what is due
 to close or to hand over (NĐ 30/2020 Phụ lục VI III.5.b: 30 days' notice); unit heads see the
 ad-hoc entries to review; archivists see how many submitted dossiers wait in their queue.
 """
@@ -42,11 +43,14 @@ def render_home(errors: dict | None = None, entry_id: int | None = None, values:
         lists = dossiers.approved_lists(session, actor)
         today = local_date(utcnow())
         return render_template(
-            "home/index.html", entries=entries, dossiers=visible, pending=pending, archivist=archivist,
+            "home/index.html", entries=entries, dossiers=visible,
+            this_year=[entry for entry in entries if entry.dossier_list.year == today.year],
+            earlier=[entry for entry in entries if entry.dossier_list.year < today.year],
+            pending=pending, archivist=archivist,
             my_open=dossiers.my_open_dossiers(session, actor), deadlines=dossiers.deadlines(session, actor, today),
             reviews=dossier_list.pending_reviews(session, actor),
             can_add_entries=bool(lists) and bool(actor.unit_ids(*permissions.RULES["dossier.open"])),
             titles=metadata.field_titles("dossier"), choices=CHOICES, open_fields=OPEN_FIELDS,
-            today=local_date(utcnow()).isoformat(), errors=errors or {}, failed_entry=entry_id,
+            today=today.isoformat(), errors=errors or {}, failed_entry=entry_id,
             values=values or {},
         ), status

@@ -1,4 +1,5 @@
-"""Register pages: the incoming and outgoing registers of a year, the registration form, the print.
+"""Register pages: the incoming and outgoing registers of a year, the registration form, the print,
+and the report on how registered documents are handled (PL6 V.2, V.4).
 
 The registry office registers a document here; the system gives it the next number of its
 register's yearly series (``erms.registers``). Classified documents are registered without a file
@@ -7,12 +8,15 @@ and numbered in their own series; the printed register carries the printed-from-
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from erms import metadata, permissions, registers
 from erms.auth import current_actor, login_required
 from erms.dossiers import local_date
+from erms.errors import N_, InvalidMetadata, Problem
 from erms.models.register import RegisterKind, RegisterSeries
 from erms.web.common import CHOICES, DOCUMENT_TYPES, organisation_of, setting, store, transaction, \
     upload_from_request, utcnow
@@ -97,3 +101,49 @@ def print_register(kind: str):
                                        now=utcnow(), font=setting("PDF_FONT"))
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f"inline; filename=register-{kind}-{_year()}.pdf"})
+
+
+def _period() -> tuple[date, date]:
+    """Read the report period from the query (default: this year up to today), naming each bad date."""
+    today = local_date(utcnow())
+    defaults = {"start": today.replace(month=1, day=1), "end": today}
+    period, problems = {}, []
+    for name, default in defaults.items():
+        raw = request.args.get(name, "").strip()
+        try:
+            period[name] = date.fromisoformat(raw) if raw else default
+        except ValueError:
+            problems.append(Problem(name, N_("Not a valid date (day/month/year).")))
+    if problems:
+        raise InvalidMetadata(problems)
+    return period["start"], period["end"]
+
+
+@bp.get("/<kind>/report")
+@login_required
+def report(kind: str):
+    """Show the handling report of a register over a period, with its print link."""
+    register_kind = _kind(kind)
+    on_invalid(lambda errors: (render_template("registers/report.html", kind=register_kind, report=None,
+                                               errors=errors, values=request.args), 422))
+    start, end = _period()
+    actor = current_actor()
+    with transaction() as session:
+        handling = registers.handling_report(session, actor, organisation_of(actor), register_kind, start, end,
+                                             now=utcnow())
+        return render_template("registers/report.html", kind=register_kind, report=handling, errors={},
+                               values={"start": start.isoformat(), "end": end.isoformat()})
+
+
+@bp.get("/<kind>/report.pdf")
+@login_required
+def print_report(kind: str):
+    """Print the handling report, marked as printed from the system."""
+    register_kind = _kind(kind)
+    start, end = _period()
+    actor = current_actor()
+    with transaction() as session:
+        pdf = registers.print_handling_report(session, actor, organisation_of(actor), register_kind, start, end,
+                                              now=utcnow(), font=setting("PDF_FONT"))
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename=handling-{kind}-{start}-{end}.pdf"})

@@ -3,15 +3,19 @@ warnings, classified documents and filing a registered document into several dos
 
 from __future__ import annotations
 
+import io
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from erms import db, dossiers, migrate, registers
+from erms.demo import DemoContext
+from erms.demo import registers as demo_registers
 from erms.errors import InvalidMetadata, RuleViolation
 from erms.models import (Document, DocumentVersion, Organisation, RegisterEntry, Role, RoleMembership,
                          StoredFile, User)
@@ -153,3 +157,47 @@ def test_eight_concurrent_registrations_get_numbers_without_gap_or_duplicate(pri
         numbers = sorted(session.scalars(select(RegisterEntry.number)))
     assert failures == []
     assert numbers == list(range(1, 9))
+
+
+def test_the_handling_report_counts_each_series_by_deadline_within_the_period(session, world, store, now):
+    # now is 15/06/2026 10:00 in Hà Nội; the period is the first half of 2026.
+    register(session, world, store, now, code_number="1", due_date="2026-06-10", urgency="khan")
+    register(session, world, store, now, code_number="2", due_date="2026-06-20")
+    register(session, world, store, now, code_number="3")
+    register(session, world, store, now, code_number="4", marking="mat", due_date="2026-06-01")
+    # 31/12/2025 23:30 in Hà Nội: registered the day before the period starts.
+    register(session, world, store, datetime(2025, 12, 31, 16, 30, tzinfo=timezone.utc), code_number="5",
+             due_date="2026-01-05")
+    register(session, world, store, now, kind=RegisterKind.OUTGOING, code_number="6", due_date="2026-06-01")
+    report = registers.handling_report(session, world.actor("head"), world.org.id, RegisterKind.INCOMING,
+                                       date(2026, 1, 1), date(2026, 6, 30), now=now)
+    regular, classified = report.series[RegisterSeries.REGULAR], report.series[RegisterSeries.CLASSIFIED]
+    assert (regular.registered, regular.with_due_date, regular.due_passed, regular.due_ahead, regular.urgent) == (
+        3, 2, 1, 1, 1)
+    assert (classified.registered, classified.due_passed) == (1, 1)
+    assert (report.total.registered, report.total.due_passed) == (4, 2)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(registers.print_handling_report(
+        session, world.actor("head"), world.org.id, RegisterKind.INCOMING, date(2026, 1, 1), date(2026, 6, 30),
+        now=now))).pages)
+    assert "BÁO CÁO TÌNH HÌNH GIẢI QUYẾT VĂN BẢN ĐẾN" in text
+    assert "Từ ngày 01/01/2026 đến ngày 30/06/2026" in text
+    assert "Tổng số 4 3 2 1 1" in text
+    assert "In từ Hệ thống ERMS — 15/06/2026 10:00" in text
+
+
+def test_the_handling_report_refuses_a_period_that_ends_before_it_starts(session, world, now):
+    with pytest.raises(InvalidMetadata) as refused:
+        registers.handling_report(session, world.actor("head"), world.org.id, RegisterKind.OUTGOING,
+                                  date(2026, 6, 30), date(2026, 1, 1), now=now)
+    assert [problem.field for problem in refused.value.problems] == ["end"]
+
+
+def test_the_demo_registers_an_urgent_document_and_a_classified_line(session, world, store, now):
+    context = DemoContext(session, world.org, world.users, world.rows, store, "")
+    demo_registers.seed(context, now=now)
+    incoming = registers.handling_report(session, world.actor("head"), world.org.id, RegisterKind.INCOMING,
+                                         date(2026, 1, 1), date(2026, 12, 31), now=now)
+    assert incoming.series[RegisterSeries.REGULAR].urgent == 1
+    assert incoming.series[RegisterSeries.CLASSIFIED].registered == 1
+    outgoing = registers.register_entries(session, world.actor("head"), world.org.id, RegisterKind.OUTGOING, 2026)
+    assert [entry.number for entry in outgoing] == [1, 2]

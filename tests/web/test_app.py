@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import itsdangerous.timed
+from sqlalchemy import select
+
+from erms import audit
+from erms.models import AuditEvent
 
 
 def test_the_session_is_permanent_and_expires_after_the_configured_idle_minutes(make_app):
@@ -22,6 +26,16 @@ def test_the_session_is_permanent_and_expires_after_the_configured_idle_minutes(
     response = client.get("/")
     assert response.status_code == 200
     assert "Expires=" in response.headers["Set-Cookie"]  # refreshed on every request: idle expiry
+
+
+def test_the_session_cookie_is_secure_only_when_the_environment_says_so(make_app, monkeypatch):
+    assert make_app().config["SESSION_COOKIE_SECURE"] is False
+    monkeypatch.setenv("ERMS_SESSION_COOKIE_SECURE", "1")
+    app = make_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    # The login page puts the CSRF token in the session: its cookie now carries the Secure flag.
+    response = app.test_client().get("/auth/login", base_url="https://localhost")
+    assert "; Secure" in response.headers["Set-Cookie"]
 
 
 def test_an_idle_session_lapses(make_app, monkeypatch):
@@ -74,3 +88,16 @@ def test_the_stylesheet_is_served_by_the_app(client):
 
 def test_the_operator_commands_are_registered(app):
     assert "erms" in app.cli.commands
+
+
+def test_logging_in_failing_and_logging_out_are_audited(client, session, users):
+    start = session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1)) or 0
+    assert client.login("officer1", "not-the-password").status_code == 401
+    assert client.login("officer1").status_code == 302
+    assert client.logout().status_code == 302
+    events = session.scalars(select(AuditEvent).where(AuditEvent.id > start).order_by(AuditEvent.id)).all()
+    assert [(event.action, event.actor_name) for event in events] == [
+        ("user.login_failed", "system"), ("user.logged_in", "officer1"), ("user.logged_out", "officer1")]
+    assert '"username": "officer1"' in events[0].details
+    assert events[1].subject_id == users["officer1"].id
+    assert audit.verify(session).ok

@@ -7,6 +7,7 @@ import io
 
 from erms_browser import DOCUMENT_FORM, file_field, make_pdf
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from erms.models import DossierList, DossierListEntry, RegisterEntry
@@ -117,3 +118,29 @@ def test_pages_stay_small(client, world, make_dossier):
         client.login(user)
         assert len(client.get(url).data) < 200_000
         client.logout()
+
+
+def test_the_handling_report_shows_on_a_page_and_prints_marked(client, world, session):
+    client.login("registry")
+    client.post("/registers/incoming", {**REGISTER_FORM, "due_date": "2026-06-10", "urgency": "khan",
+                                        "file": file_field(make_pdf(), "cv-15.pdf")})
+    assert "Báo cáo tình hình giải quyết" in text_of(client.get("/registers/incoming"))
+    page = text_of(client.get("/registers/incoming/report?start=2026-01-01&end=2026-06-30"))
+    assert "Tình hình giải quyết văn bản đến" in page
+    assert "Từ ngày 01/01/2026 đến ngày 30/06/2026, số liệu tính đến ngày 15/06/2026" in page
+    assert '<td data-label="Đã qua hạn giải quyết">1</td>' in page
+    printed = client.get("/registers/incoming/report.pdf?start=2026-01-01&end=2026-06-30")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(printed.data)).pages)
+    assert "BÁO CÁO TÌNH HÌNH GIẢI QUYẾT VĂN BẢN ĐẾN" in text and "In từ Hệ thống ERMS" in text
+    refused = client.get("/registers/incoming/report?start=2026-13-01&end=2026-06-30")
+    assert refused.status_code == 422 and "Ngày tháng không hợp lệ (ngày/tháng/năm)." in text_of(refused)
+
+
+def test_past_years_unopened_entries_wait_folded_under_earlier_years(client, world, session):
+    world.approved_list(2025, entries=2)
+    world.approved_list(2026, entries=1)
+    client.login("officer1")
+    home = text_of(client.get("/"))
+    current, earlier = home.split('id="earlier-entries"')
+    assert "Danh mục hồ sơ năm 2026" in current and "Danh mục hồ sơ năm 2025" not in current
+    assert "Năm trước" in earlier and "2 hồ sơ chưa được mở" in earlier and "Danh mục hồ sơ năm 2025" in earlier

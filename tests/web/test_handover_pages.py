@@ -1,0 +1,146 @@
+"""The archivist's hand-over pages: choose, reconcile, build, read the report, download, import the receipt."""
+
+from __future__ import annotations
+
+import io
+import re
+import tarfile
+
+import bagit
+import pytest
+from erms_browser import Browser, file_field
+from sqlalchemy import select
+
+from erms.models import AuditEvent, Hold, Package
+from erms.models.dossier import DossierState
+from erms.models.handover import PackageState
+from erms.models.retention import HoldKind
+from erms.web.handover import BUILDS, BuildStatus
+
+YEAR = 2031  # dossiers archived in 2026 fall due five years later
+
+
+@pytest.fixture
+def archivist(client) -> Browser:
+    client.login("archivist")
+    return client
+
+
+@pytest.fixture
+def permanent(make_dossier):
+    return lambda: make_dossier("archived", row="permanent")
+
+
+def batch_id_from(response) -> int:
+    return int(re.search(r"/handover/batches/(\d+)", response.headers["Location"]).group(1))
+
+
+def create_batch(archivist: Browser, *dossiers) -> int:
+    archivist.get(f"/handover/?year={YEAR}")
+    response = archivist.post("/handover/batches", {"year": str(YEAR), "dossier": [str(d.id) for d in dossiers]})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return batch_id_from(response)
+
+
+def build(archivist: Browser, batch_id: int):
+    response = archivist.post(f"/handover/batches/{batch_id}/build")
+    assert response.status_code == 302
+    BUILDS.join(batch_id, timeout=300)
+    return archivist.get(f"/handover/batches/{batch_id}")
+
+
+def receipt(name: str, codes: list[str]) -> bytes:
+    rows = "".join(f'<Dossier code="{code}"/>' for code in codes)
+    return (f'<HandoverReceipt package="{name}" reference="25/BB-LTLS" received_on="2031-07-01">{rows}'
+            "</HandoverReceipt>").encode()
+
+
+def test_archivist_hands_over_a_batch_from_choice_to_receipt(archivist, session, world, permanent, tmp_path):
+    first, second, later = permanent(), permanent(), permanent()
+    choice = archivist.get(f"/handover/?year={YEAR}").get_data(as_text=True)
+    assert all(dossier.file_code in choice for dossier in (first, second, later))
+
+    batch_id = create_batch(archivist, first, second)
+    page = archivist.get(f"/handover/batches/{batch_id}").get_data(as_text=True)
+    assert "Reconciliation with the dossier lists" in page or "Đối chiếu với danh mục hồ sơ" in page
+    reconciliation = page.split('class="cards reconciliation"')[1].split("</table>")[0]
+    assert later.file_code in reconciliation  # expected but missing, shown before any build
+    assert 'http-equiv="refresh"' not in page
+
+    page = build(archivist, batch_id).get_data(as_text=True)
+    name = f"{world.org.code}_{YEAR}_1"
+    assert 'http-equiv="refresh"' not in page
+    for check in ("BagIt", "BagIt profile", "METS XSD", "CITS ERMS XSD", "E-ARK CSIP/SIP"):
+        assert f'<th scope="row">{check}</th>' in page
+    assert f"/handover/batches/{batch_id}/download" in page
+
+    download = archivist.get(f"/handover/batches/{batch_id}/download")
+    assert download.status_code == 200 and download.is_streamed
+    assert download.headers["Content-Disposition"] == f'attachment; filename="{name}.tar"'
+    with tarfile.open(fileobj=io.BytesIO(download.get_data())) as tar:
+        tar.extractall(tmp_path / "received", filter="data")
+    bagit.Bag(str(tmp_path / "received" / name)).validate()
+    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "handover_package.downloaded")) is not None
+
+    response = archivist.post(f"/handover/batches/{batch_id}/receipt",
+                              {"receipt": file_field(receipt(name, [first.file_code, second.file_code]),
+                                                     "bien-nhan.xml", "text/xml")})
+    assert response.status_code == 302
+    session.expire_all()
+    assert first.state is DossierState.TRANSFERRED and second.state is DossierState.TRANSFERRED
+    assert later.state is DossierState.ARCHIVED
+
+
+def test_receipt_with_mismatches_is_shown_and_changes_nothing(archivist, session, world, permanent):
+    dossier = permanent()
+    batch_id = create_batch(archivist, dossier)
+    build(archivist, batch_id)
+    name = f"{world.org.code}_{YEAR}_1"
+    csv = (f"package,reference,received_on,file_code\n{name},25/BB-LTLS,2031-07-01,{dossier.file_code}\n"
+           f"{name},25/BB-LTLS,2031-07-01,000.00.00.H26.2026.99.XX\n").encode()
+    response = archivist.post(f"/handover/batches/{batch_id}/receipt",
+                              {"receipt": file_field(csv, "bien-nhan.csv", "text/csv")})
+    assert response.status_code == 422
+    assert "000.00.00.H26.2026.99.XX" in response.get_data(as_text=True)
+    session.expire_all()
+    assert dossier.state is DossierState.ARCHIVED
+
+
+def test_failed_package_is_never_offered(archivist, session, permanent):
+    batch_id = create_batch(archivist, permanent())
+    build(archivist, batch_id)
+    package = session.scalar(select(Package).where(Package.batch_id == batch_id))
+    package.state = PackageState.FAILED  # as a package that failed a check is recorded
+    session.flush()
+    page = archivist.get(f"/handover/batches/{batch_id}").get_data(as_text=True)
+    assert f"/handover/batches/{batch_id}/download" not in page
+    response = archivist.get(f"/handover/batches/{batch_id}/download")
+    assert response.status_code == 302 and response.mimetype != "application/x-tar"
+
+
+def test_running_build_page_refreshes_itself_with_its_progress(archivist, permanent, monkeypatch):
+    batch_id = create_batch(archivist, permanent())
+    monkeypatch.setitem(BUILDS._statuses, batch_id, BuildStatus(done=3, total=10))
+    response = archivist.get(f"/handover/batches/{batch_id}")
+    page = response.get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert "3" in page and "10" in page and response.headers["Refresh"] == "2"
+    assert 'action="/handover/batches/%d/build"' % batch_id not in page
+
+
+def test_held_dossier_is_not_offered(archivist, session, world, permanent, now):
+    held, free = permanent(), permanent()
+    session.add(Hold(dossier_id=held.id, kind=HoldKind.AUDIT, reason="Thanh tra năm 2026",
+                     placed_by_id=world.users["head"].id, placed_at=now))
+    session.flush()
+    page = archivist.get(f"/handover/?year={YEAR}").get_data(as_text=True)
+    assert free.file_code in page and f'value="{held.id}"' not in page
+    response = archivist.post("/handover/batches", {"year": str(YEAR), "dossier": [str(held.id)]})
+    assert response.status_code == 422 and held.file_code in response.get_data(as_text=True)
+
+
+def test_officer_is_refused(client, permanent):
+    permanent()
+    client.login("officer1")
+    assert client.get("/handover/").status_code == 403
+    assert client.post("/handover/batches", {"year": str(YEAR)}).status_code == 403

@@ -1,0 +1,141 @@
+"""The archivist's retention pages: due list → proposal → council → appraisal → decision → execution."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from datetime import date, datetime, timezone
+
+import pytest
+from erms_browser import Browser, file_field, make_pdf
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from erms.errors import InvalidMetadata
+from erms.models import CouncilOpinion, DestructionList, Dossier
+from erms.models.dossier import DossierState
+from retention import destruction
+
+# 10-year dossiers closed in 2026 are due on 1 January 2037 (standards.md decision 2).
+LATER = datetime(2037, 3, 2, 3, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def browser(make_app):
+    """Return a factory of logged-in browsers on an app whose clock reads 2 March 2037."""
+    app = make_app(CLOCK=lambda: LATER)
+
+    def login(username: str) -> Browser:
+        client = Browser(app.test_client())
+        client.login(username)
+        return client
+
+    return login
+
+
+def text(response) -> str:
+    """Return the page as a person reads it: tags removed, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", response.get_data(as_text=True)))
+
+
+def paper(number: str, **extra) -> dict:
+    return {"number": number, "on": "2037-02-20", "attachment": file_field(make_pdf("scan " + str(len(number))), "scan.pdf"), **extra}
+
+
+def the_list(session) -> DestructionList:
+    session.expire_all()
+    return session.scalars(select(DestructionList)).one()
+
+
+def test_the_archivist_walks_the_whole_destruction_chain(browser, session, make_dossier):
+    doomed, survivor = make_dossier("archived", documents=2), make_dossier("archived")
+    archivist = browser("archivist")
+    due = text(archivist.get("/retention/due"))
+    assert doomed.file_code in due and survivor.file_code in due
+    preview = archivist.post("/retention/due/preview", {"dossier_id": str(doomed.id)})
+    assert preview.status_code == 200
+    assert "1 hồ sơ, 2 văn bản" in text(preview)
+    report = archivist.post("/retention/due/propose", {"dossier_id": str(doomed.id), "title": "Danh mục hủy 2037",
+                                                       "explanation": "Hết thời hạn bảo quản 10 năm."})
+    assert doomed.file_code in text(report) and "Đã đề nghị hủy" in text(report)
+    list_id = the_list(session).id
+
+    council = browser("council1")
+    refused = council.post(f"/retention/lists/{list_id}/opinion", {"agrees": "no", "comment": " "})
+    assert refused.status_code == 422 and "Hãy nêu lý do không đồng ý." in text(refused)
+    assert council.post(f"/retention/lists/{list_id}/opinion", {"agrees": "yes"}).status_code == 302
+    assert archivist.post(f"/retention/lists/{list_id}/appraisal", paper("12/SNV-CCVTLT")).status_code == 302
+    head = browser("head")
+    assert head.post(f"/retention/lists/{list_id}/decision",
+                     paper("45/QĐ-UBND", signer="Nguyễn Thị Thu Hà")).status_code == 302
+    assert archivist.post(f"/retention/lists/{list_id}/execute", {"confirm": "yes"}).status_code == 302
+
+    assert the_list(session).state.value == "executed"
+    assert session.get(Dossier, doomed.id).state is DossierState.DESTROYED
+    assert session.get(Dossier, survivor.id).state is DossierState.ARCHIVED
+    record = archivist.get(f"/retention/lists/{list_id}/record.pdf")
+    assert record.mimetype == "application/pdf"
+    printed = "".join(page.extract_text() for page in PdfReader(io.BytesIO(record.data)).pages)
+    assert doomed.file_code in printed and survivor.file_code not in printed
+    again = archivist.post(f"/retention/lists/{list_id}/execute", {"confirm": "yes"}, follow_redirects=True)
+    assert "Danh mục tài liệu hết giá trị này đã được tiêu hủy." in text(again)
+
+
+def test_a_council_member_who_disagrees_must_say_why(world, session, make_dossier, now):
+    dossier = make_dossier("archived")
+    listed = destruction.propose(session, world.actor("archivist"), world.org.id, [dossier.id], "Danh mục",
+                                 "Hết hạn", now=LATER)
+    with pytest.raises(InvalidMetadata) as refused:
+        destruction.record_opinion(session, world.actor("council1"), listed.id, False, "  ", now=LATER)
+    assert [problem.template for problem in refused.value.problems] == ["Say why you disagree."]
+    assert session.scalars(select(CouncilOpinion)).all() == []
+
+
+def test_an_officer_may_not_open_the_retention_pages(browser, world, session, make_dossier):
+    dossier = make_dossier("archived")
+    listed = destruction.propose(session, world.actor("archivist"), world.org.id, [dossier.id], "Danh mục",
+                                 "Hết hạn", now=LATER)
+    officer = browser("officer1")
+    for url in ("/retention/due", "/retention/lists", f"/retention/lists/{listed.id}"):
+        assert officer.get(url).status_code == 403
+    assert officer.post(f"/retention/dossiers/{dossier.id}/holds",
+                        {"kind": "dispute", "reason": "Tranh chấp"}).status_code == 403
+    assert officer.get("/retention/notifications").status_code == 200
+
+
+def test_a_held_dossier_cannot_be_proposed_and_the_page_says_why(browser, session, make_dossier):
+    held = make_dossier("archived")
+    archivist = browser("archivist")
+    placed = archivist.post(f"/retention/dossiers/{held.id}/holds", {"kind": "inspection", "reason": "Thanh tra 2037"})
+    assert placed.status_code == 302
+    page = text(archivist.get(f"/dossiers/{held.id}"))
+    assert "Thanh tra 2037" in page and "Thanh tra" in page
+    assert "Đang bị phong tỏa" in text(archivist.get("/retention/due"))
+    refused = archivist.post("/retention/due/propose", {"dossier_id": str(held.id), "title": "Danh mục",
+                                                        "explanation": "Hết hạn"})
+    assert refused.status_code == 422
+    assert f"{held.file_code}: Hồ sơ đang bị phong tỏa: không được hủy." in text(refused)
+    assert session.scalars(select(DestructionList)).all() == []
+
+
+def test_a_hold_placed_after_approval_stops_the_execution(browser, world, session, store, make_dossier):
+    dossier = make_dossier("archived")
+    archivist_actor = world.actor("archivist")
+    listed = destruction.propose(session, archivist_actor, world.org.id, [dossier.id], "Danh mục", "Hết hạn",
+                                 now=LATER)
+    destruction.record_opinion(session, world.actor("council1"), listed.id, True, "", now=LATER)
+    scan = destruction.Paper("12/SNV", date(2037, 2, 20), io.BytesIO(make_pdf("12")), "")
+    destruction.record_appraisal(session, archivist_actor, listed.id, scan, store=store, now=LATER)
+    decision = destruction.Paper("45/QĐ", date(2037, 2, 21), io.BytesIO(make_pdf("45")), "Nguyễn Thị Thu Hà")
+    destruction.approve(session, world.actor("head"), listed.id, decision, store=store, now=LATER)
+    head = browser("head")
+    assert head.post(f"/retention/dossiers/{dossier.id}/holds",
+                     {"kind": "legal", "reason": "Vụ án đang điều tra"}).status_code == 302
+    archivist = browser("archivist")
+    refused = archivist.post(f"/retention/lists/{listed.id}/execute", {"confirm": "yes"})
+    assert refused.status_code == 422
+    assert f"{dossier.file_code}: Hồ sơ đang bị phong tỏa: không được hủy." in text(refused)
+    session.expire_all()
+    assert session.get(Dossier, dossier.id).state is DossierState.ARCHIVED
+    assert the_list(session).state.value == "approved"
