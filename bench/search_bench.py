@@ -63,7 +63,7 @@ def entry(row: dict) -> Entry:
         "organisation": "1", "units": str(row["unit"] + 1), "unit": UNITS[row["unit"]], "type": row["type"],
         "state": "archived", "retention": "10", "year": row["year"], "date": datetime(row["year"], 3, 1),
         "code": row["code"], "title": row["title"], "summary": row["summary"], "people": "UBND thành phố Hà Nội",
-        "keywords": "", "exact": f"{row['code']} {row['title']} {row['summary']}".lower(), "fingerprint": "",
+        "keywords": "", "fingerprint": "",
     }
     return Entry(fields, None)
 
@@ -92,7 +92,7 @@ def build_whoosh(rows: list[dict], folder: Path) -> float:
 
     started = time.perf_counter()
     apply(whoosh_index.open_dir(str(generation)), [Changes([entry(row) for row in rows], [])], lambda _: "",
-          fresh=True)
+          fresh=True, procs=search.processes_for(len(rows)))  # as a rebuild does
     elapsed = time.perf_counter() - started
     home.switch(generation)
     return elapsed

@@ -18,12 +18,12 @@ and show what ``erms.permissions`` lets the actor read (PL6 I.3).
 from __future__ import annotations
 
 import atexit
-import heapq
 import itertools
 import logging
 import math
+import os
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -38,7 +38,7 @@ from erms import extract
 from erms.models import Document, DocumentVersion, Dossier, DossierDocument
 from erms.permissions import RULES, Actor
 from erms.search_index import records
-from erms.search_index.analysis import EXACT_BOOST, SCHEMA, TEXT_FIELDS
+from erms.search_index.analysis import EXACT, FOLDED, RANKED_FIELDS
 from erms.search_index.records import DOCUMENT, DOSSIER, Entry
 from erms.search_index.store import Changes, IndexHome, Writer, apply
 from erms.storage import FileStore
@@ -47,6 +47,10 @@ log = logging.getLogger(__name__)
 
 _PENDING, _READY = "search_pending", "search_ready"
 BATCH = 500
+# A rebuild analyses in two processes (the production and development machines have two cores)
+# once it is large enough to repay starting them: below PARALLEL_FROM records one process is faster.
+PROCS = min(2, os.cpu_count() or 1)
+PARALLEL_FROM = 2000
 
 
 class Service:
@@ -222,12 +226,23 @@ def readable(actor: Actor) -> wq.Query:
 
 
 def _parser(schema) -> qparser.QueryParser:
-    names = [*TEXT_FIELDS, "exact"]
-    boosts = dict(TEXT_FIELDS, exact=EXACT_BOOST)
-    parser = qparser.MultifieldParser(names, schema, fieldboosts=boosts, group=qparser.AndGroup)
+    """Return the parser of what a user types: every word (or "phrase") in the combined folded text."""
+    parser = qparser.QueryParser("text", schema, group=qparser.AndGroup)
     # Field syntax ("units:3") would let a user aim at internal fields; filters come from the form.
     parser.remove_plugin_class(qparser.FieldsPlugin)
     return parser
+
+
+def _ranking(words: set[str], text: str) -> list[tuple[str, str, float]]:
+    """Return what ranks the matching set: each (folded) query word in the text and the title, and
+    each word as typed in the exact title.
+
+    The matching set already holds only documents with every word (and every phrase in order),
+    so ranking needs no phrase check: a sum over three fields per word.
+    """
+    exact = {token.text for token in EXACT(text)} if words else set()
+    return [*((name, word, RANKED_FIELDS[name]) for word in sorted(words) for name in ("text", "title")),
+            *(("exact", word, RANKED_FIELDS["exact"]) for word in sorted(exact))]
 
 
 def _filters(request: Search) -> list[wq.Query]:
@@ -259,37 +274,32 @@ def query(actor: Actor, request: Search) -> Results:
     matching = reading.docs(wq.And([parsed, rights, *_filters(request)]))
     pages = math.ceil(len(matching) / per_page)
     page = min(max(1, request.page), max(1, pages))
-    shown = _page(reading, parsed, matching, request.sort, page * per_page)[(page - 1) * per_page:]
-    words = {(name, word) for name, word in parsed.iter_all_terms()} if text else set()
+    words = {word for name, word in parsed.iter_all_terms() if name == "text"} if text else set()
+    shown = _page(reading, _ranking(words, text), matching, request.sort, page * per_page)[(page - 1) * per_page:]
     hits = [_hit(reading.searcher.stored_fields(number), words) for number in shown]
     counts = {name: _counted(reading.counts(matching, name, multi_valued=name in _OVERLAPPING)) for name in FACETS}
     return Results(hits, len(matching), page, pages, counts)
 
 
-def _page(reading, parsed: wq.Query, matching: frozenset[int], sort: str, count: int) -> list[int]:
+def _page(reading, ranking: list[tuple[str, str, float]], matching: frozenset[int], sort: str,
+          count: int) -> list[int]:
     """Return the document numbers of the first ``count`` matches in the order asked for."""
-    if not matching:  # Whoosh reads an empty filter set as no filter at all
-        return []
     if sort in ("newest", "oldest"):
         return reading.by_column(matching, "date", count, reverse=sort == "newest")
-    if isinstance(parsed, wq.Every):  # nothing to rank: index order, as Whoosh ranks equal scores
-        return heapq.nsmallest(count, matching)
-    ranked = reading.searcher.search(parsed, limit=count, filter=set(matching), terms=False)
-    return [hit.docnum for hit in ranked]
+    return reading.ranked(ranking, matching, count)
 
 
 _FRAGMENTER = highlight.ContextFragmenter(maxchars=240, surround=60)
 
 
-def _hit(stored: dict, words: set[tuple[str, str]]) -> Hit:
-    """Return a shown result with its snippet: the first stored text field where a query word occurs."""
+def _hit(stored: dict, words: set[str]) -> Hit:
+    """Return a shown result with its snippet: the first stored text where a (folded) query word occurs."""
     # The formatter numbers the words it has marked (term0, term1, …): a fresh one per hit.
     formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
     snippet = ""
     for name in ("content", "summary", "title", "people"):
-        terms = {word for field_name, word in words if field_name == name}
-        if terms and stored.get(name):
-            snippet = highlight.highlight(stored[name], terms, SCHEMA[name].analyzer, _FRAGMENTER, formatter)
+        if words and stored.get(name):
+            snippet = highlight.highlight(stored[name], words, FOLDED, _FRAGMENTER, formatter)
         if snippet:
             break
     return Hit(stored["kind"], stored["record_id"], stored["dossier_id"], stored, snippet)
@@ -313,12 +323,22 @@ def rebuild(session: Session, progress: Callable[[int, int], None] = lambda done
     home = service().home
     folder = home.new_generation()
     keys = list(records.all_keys(session))
-    fresh = whoosh_index.open_dir(str(folder))
-    for start in range(0, len(keys), BATCH):
-        apply(fresh, [changes_for(session, keys[start:start + BATCH])], service().content, fresh=True)
-        progress(min(start + BATCH, len(keys)), len(keys))
+    apply(whoosh_index.open_dir(str(folder)), _batches(session, keys, progress), service().content, fresh=True,
+          procs=processes_for(len(keys)))
     home.switch(folder)
     return len(keys)
+
+
+def processes_for(count: int) -> int:
+    """Return how many processes rebuild an index of ``count`` records."""
+    return PROCS if count >= PARALLEL_FROM else 1
+
+
+def _batches(session: Session, keys: list[str], progress: Callable[[int, int], None]) -> Iterator[Changes]:
+    """Yield the index changes of ``keys`` a batch at a time, reporting each batch once it is written."""
+    for start in range(0, len(keys), BATCH):
+        yield changes_for(session, keys[start:start + BATCH])
+        progress(min(start + BATCH, len(keys)), len(keys))
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from erms import audit
-from erms.models import Dossier, HandoverBatch, HandoverItem, Organisation, Package, StoredFile, User
+from erms.models import (Dossier, DossierDocument, DossierListEntry, Document, DocumentVersion, HandoverBatch,
+                         HandoverItem, Organisation, Package, StoredFile, User)
 from erms.models.dossier import DossierState
 from erms.models.handover import BatchState
 from exports.pdf_index import DocumentIndex, IndexRow
@@ -175,11 +176,22 @@ def dossier_snapshot(dossier: Dossier) -> DossierSnapshot:
     )
 
 
+# Everything a package reads, loaded in a handful of queries instead of several per document.
+_PACKAGE_LOADS = (
+    joinedload(Dossier.organisation), joinedload(Dossier.unit), joinedload(Dossier.creator),
+    joinedload(Dossier.index_file),
+    joinedload(Dossier.entry).options(joinedload(DossierListEntry.heading), joinedload(DossierListEntry.dossier_list)),
+    selectinload(Dossier.links).joinedload(DossierDocument.document).selectinload(Document.versions)
+    .joinedload(DocumentVersion.file),
+)
+
+
 def package(session: Session, dossier_ids: list[int], *, name: str, kind: str, year: int, operator_id: int | None,
             now: datetime) -> PackageSnapshot:
     """Return the frozen view of a package of ``dossier_ids`` (one organisation), read in one go."""
-    dossiers = list(session.scalars(select(Dossier).where(Dossier.id.in_(dossier_ids))
-                                    .order_by(Dossier.year, Dossier.file_notation, Dossier.id)))
+    query = (select(Dossier).where(Dossier.id.in_(dossier_ids))
+             .order_by(Dossier.year, Dossier.file_notation, Dossier.id).options(*_PACKAGE_LOADS))
+    dossiers = list(session.scalars(query))
     organisation = dossiers[0].organisation
     operator = session.get(User, operator_id) if operator_id else None
     return PackageSnapshot(

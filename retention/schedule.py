@@ -72,7 +72,7 @@ def import_superseded_2011(session: Session, actor: Actor | None, *, now: dateti
     rows = json.loads(SUPERSEDED_2011.read_text(encoding="utf-8"))
     return import_schedule(
         session, actor, rows, code="TT09-2011", now=now, superseded=True,
-        title="Bảng thời hạn bảo quản tài liệu phổ biến (TT 09/2011/TT-BNV) — ĐÃ HẾT HIỆU LỰC, chỉ dùng để minh họa",
+        title="Bảng thời hạn bảo quản tài liệu phổ biến (TT 09/2011/TT-BNV)",
         legal_basis="Thông tư 09/2011/TT-BNV, thay thế bởi Thông tư 10/2022/TT-BNV",
     )
 

@@ -1,64 +1,69 @@
 """The Vietnamese analyzer and the index schema.
 
-Officers often type without diacritics ("ho so dat dai" for "Hồ sơ đất đai"), so every text is
-indexed twice: folded (lower case, tone and vowel marks removed, đ/Đ → d) in the per-field text
-fields, and exact (lower case, diacritics kept) in one ``exact`` field. A query typed with
-diacritics matches both and so ranks exact-diacritic records above folded ones.
+Officers often type without diacritics ("ho so dat dai" for "Hồ sơ đất đai"), so text is indexed
+folded (lower case, tone and vowel marks removed, đ/Đ → d) in one combined ``text`` field, the
+only one with word positions (phrases) and the one that decides what matches. Two small fields
+only rank: ``title`` (folded) and ``exact`` (the title with its diacritics, lower case), so a title
+match ranks above a match in the body, and a query typed with diacritics ranks exact-diacritic
+records above folded ones. The other texts are stored for display and snippets, not indexed apart:
+every indexed field is analysed and scored once per word, which is what indexing and ranking cost.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 from whoosh import analysis, fields
 
-# đ/Đ is a letter of its own, not a d with a combining mark: NFD leaves it whole (FTS5's
-# unicode61 tokenizer does not fold it either, see shared/perf-baseline.md §4).
-_STROKED_D = str.maketrans({"đ": "d", "Đ": "D"})
+# Combining marks go, and đ/Đ becomes d/D: it is a letter of its own, not a d with a combining
+# mark, so NFD leaves it whole (FTS5's unicode61 tokenizer does not fold it either,
+# see shared/perf-baseline.md §4). Only the Basic Multilingual Plane is scanned (15 ms at import
+# instead of 200): the marks beyond it belong to historic scripts and musical notation.
+_FOLDING = {code: None for code in range(0x10000) if unicodedata.combining(chr(code))}
+_FOLDING.update({ord("đ"): "d", ord("Đ"): "D"})
 
 
 def fold(text: str) -> str:
     """Return ``text`` lower-cased without diacritics: "Đống Đa" → "dong da"."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_STROKED_D))
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
+    return unicodedata.normalize("NFD", text).translate(_FOLDING).lower()
 
 
-def exact(text: str) -> str:
-    """Return ``text`` lower-cased and composed (NFC), diacritics kept."""
-    return unicodedata.normalize("NFC", text).lower()
+# A corpus repeats a small vocabulary: each distinct word is folded once, then looked up.
+_fold_word = lru_cache(maxsize=1 << 16)(fold)
 
 
-class _Map(analysis.Filter):
-    """Apply a str → str function to every token."""
-
-    def __init__(self, function) -> None:
-        self.function = function
+class _Folding(analysis.Filter):
+    """Fold every token (the index's schema pickles this filter, so it holds no state)."""
 
     def __eq__(self, other) -> bool:
-        return type(other) is type(self) and other.function is self.function
+        return type(other) is type(self)
 
     def __call__(self, tokens):
+        fold_word = _fold_word
         for token in tokens:
-            token.text = self.function(token.text)
+            token.text = fold_word(token.text)
             yield token
 
 
-# Tokens are runs of letters and digits; input is NFC first so a combining mark never splits a word.
+# Tokens are runs of letters and digits; input is NFC first (records and queries normalise it),
+# so a combining mark never splits a word and lower-casing is all the exact form needs.
 _TOKENS = analysis.RegexTokenizer(r"\w+")
-FOLDED = _TOKENS | _Map(fold)
-EXACT = _TOKENS | _Map(exact)
+FOLDED = _TOKENS | _Folding()
+EXACT = _TOKENS | analysis.LowercaseFilter()
 
-# The text fields a free-text query searches, with their weight in the ranking.
-TEXT_FIELDS = {"code": 3.0, "title": 2.5, "summary": 1.5, "people": 1.0, "keywords": 1.5, "content": 1.0}
-# The exact copy of all of them: a match here adds to the folded match.
-EXACT_BOOST = 2.0
+# What a query word is scored in, with its weight: ``text`` decides the match, the others add.
+RANKED_FIELDS = {"text": 1.0, "title": 2.5, "exact": 2.0}
+# The stored texts shown in a result (and searched for a snippet, in this order).
+SHOWN_TEXTS = ("content", "summary", "title", "people", "keywords", "code")
 
 # Single-valued facets are sortable (column-stored): counting them does not re-read postings.
 SCHEMA = fields.Schema(
     key=fields.ID(unique=True, stored=True),  # "dossier:12", "document:34"
     kind=fields.ID(stored=True, sortable=True),
-    record_id=fields.NUMERIC(stored=True),
-    dossier_id=fields.NUMERIC(stored=True),  # where a result links to (a document's first dossier)
+    # Shown, never searched: not indexing them saves sixteen numeric-range postings per document.
+    record_id=fields.STORED,
+    dossier_id=fields.STORED,  # where a result links to (a document's first dossier)
     organisation=fields.KEYWORD(stored=True),  # rights: organisation-wide readers
     units=fields.KEYWORD(stored=True),  # rights: readers of these units (ids)
     unit=fields.KEYWORD(stored=True, commas=True),  # unit names (facet, filter)
@@ -67,12 +72,13 @@ SCHEMA = fields.Schema(
     retention=fields.ID(stored=True, sortable=True),
     year=fields.NUMERIC(stored=True, sortable=True),
     date=fields.DATETIME(stored=True, sortable=True),
-    code=fields.TEXT(analyzer=FOLDED, stored=True),
-    title=fields.TEXT(analyzer=FOLDED, stored=True),
-    summary=fields.TEXT(analyzer=FOLDED, stored=True),
-    people=fields.TEXT(analyzer=FOLDED, stored=True),
-    keywords=fields.TEXT(analyzer=FOLDED, stored=True),
-    content=fields.TEXT(analyzer=FOLDED, stored=True),
-    exact=fields.TEXT(analyzer=EXACT),
+    text=fields.TEXT(analyzer=FOLDED),  # code, title, summary, people, keywords and content, folded
+    title=fields.TEXT(analyzer=FOLDED, phrase=False, stored=True),
+    exact=fields.TEXT(analyzer=EXACT, phrase=False),
+    code=fields.STORED,
+    summary=fields.STORED,
+    people=fields.STORED,
+    keywords=fields.STORED,
+    content=fields.STORED,
     fingerprint=fields.ID(stored=True),  # what verify compares with the database
 )

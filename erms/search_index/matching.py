@@ -4,18 +4,22 @@ Whoosh collects a query's matches one Python call per document per matcher, and 
 the same way (re-reading every posting of a multi-valued field on each query). Here a query's
 terms become sets of document numbers, read once per searcher and cached, and And/Or/Not become
 set operations that run in C; facets are set intersections (multi-valued fields) or lookups in a
-cached column (single-valued ones). Whoosh still ranks the page, restricted to the matching set.
+cached column (single-valued ones). Phrases are checked on word positions with set arithmetic,
+and the page is ranked by BM25 in one loop per posting list (``Reading.ranked``), not through
+Whoosh's matcher tree. What remains Python per posting is decoding posting blocks and scoring.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import Counter
+from collections.abc import Iterator
 
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader, _lenfield
 from whoosh.index import Index
 from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 
 def _leaf_ids(matcher) -> set[int]:
@@ -31,6 +35,54 @@ def _leaf_ids(matcher) -> set[int]:
     return found
 
 
+# Okapi BM25's parameters, Whoosh's defaults (whoosh.scoring.BM25F), so ranks match what it would give.
+_B, _K1 = 0.75, 1.2
+
+
+def _leaf_postings(matcher) -> Iterator[tuple[int, float]]:
+    """Yield (document number, term frequency) of a posting list, a block at a time where Whoosh allows."""
+    if not isinstance(matcher, W3LeafMatcher):  # segments with deletions wrap it: the generic walk
+        while matcher.is_active():
+            yield matcher.id(), matcher.weight()
+            matcher.next()
+        return
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_weights()
+        yield from zip(matcher._ids, matcher._weights)
+        matcher._next_block()
+
+
+def _leaf_lengths(reader, fieldname: str) -> bytes:
+    """Return a segment's field lengths, one byte per document (Whoosh's quantised length codes)."""
+    column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN) \
+        if isinstance(reader._perdoc, W3PerDocReader) else None
+    if column is None:  # a segment without the column, or another codec: one call per document
+        return bytes(length_to_byte(reader.doc_field_length(number, fieldname)) for number in
+                     range(reader.doc_count_all()))
+    stored = column._dbfile.get(column._basepos, column._count)
+    return stored + bytes(reader.doc_count_all() - len(stored))
+
+
+def _leaf_values(matcher, wanted: set[int]) -> dict[int, bytes]:
+    """Return the encoded postings values (positions) of the ``wanted`` documents of a posting list."""
+    found: dict[int, bytes] = {}
+    if not isinstance(matcher, W3LeafMatcher):  # segments with deletions wrap it: the generic walk
+        while matcher.is_active():
+            if matcher.id() in wanted:
+                found[matcher.id()] = matcher.value()
+            matcher.next()
+        return found
+    while matcher.is_active():
+        matcher._read_ids()
+        if not wanted.isdisjoint(matcher._ids):  # values are decoded only for blocks with candidates
+            matcher._read_values()
+            found.update((number, value) for number, value in zip(matcher._ids, matcher._values)
+                         if number in wanted)
+        matcher._next_block()
+    return found
+
+
 class Reading:
     """One searcher over one state of the index, with the posting sets and columns it has read.
 
@@ -42,6 +94,7 @@ class Reading:
         self.index, self.searcher = index, searcher
         self._terms: dict[tuple[str, str], frozenset[int]] = {}
         self._columns: dict[str, list] = {}
+        self._lengths: dict[str, bytes] = {}
         self._all: frozenset[int] | None = None
 
     def term(self, fieldname: str, text) -> frozenset[int]:
@@ -81,12 +134,70 @@ class Reading:
             return parts[0].intersection(*parts[1:])
         if isinstance(query, wq.Or):
             return frozenset().union(*(self.docs(part) for part in query.subqueries))
-        if isinstance(query, wq.Phrase):
-            # Positions decide a phrase; only documents holding every word need checking.
-            candidates = self.docs(wq.And([wq.Term(query.fieldname, word) for word in query.words]))
-            return frozenset(candidates.intersection(self.searcher.docs_for_query(query))) if candidates \
-                else frozenset()
+        if isinstance(query, wq.Phrase) and query.slop == 1:
+            return self.phrase(query.fieldname, query.words)
         return frozenset(self.searcher.docs_for_query(query))
+
+    def phrase(self, fieldname: str, words: list[str]) -> frozenset[int]:
+        """Return the documents holding ``words`` one after the other.
+
+        Only documents holding every word are checked, and each check is set arithmetic on
+        their positions (word i at p + i for some p) instead of Whoosh's span objects; a word's
+        positions are decoded only for the documents where the words before it still line up.
+        """
+        candidates = self.docs(wq.And([wq.Term(fieldname, word) for word in words]))
+        if not candidates or len(words) < 2:
+            return candidates
+        decode = self.searcher.schema[fieldname].format.decode_positions
+        found: set[int] = set()
+        for leaf, offset in self.searcher.leaf_searchers():
+            reader = leaf.reader()
+            size = reader.doc_count_all()
+            local = {number - offset for number in candidates if 0 <= number - offset < size}
+            values = [_leaf_values(reader.postings(fieldname, word), local) for word in words] if local else []
+            starts = {number: set(decode(value)) for number, value in values[0].items()} if values else {}
+            for shift, value in enumerate(values[1:], start=1):
+                starts = {number: lined_up for number, positions in starts.items()
+                          if (lined_up := positions.intersection([p - shift for p in decode(value[number])]))}
+            found.update(number + offset for number in starts)
+        return frozenset(found)
+
+    def lengths(self, fieldname: str) -> bytes:
+        """Return every document's length code in ``fieldname``, indexed by document number (cached)."""
+        if fieldname not in self._lengths:
+            self._lengths[fieldname] = b"".join(_leaf_lengths(leaf.reader(), fieldname)
+                                                for leaf, _ in self.searcher.leaf_searchers())
+        return self._lengths[fieldname]
+
+    def ranked(self, terms: list[tuple[str, str, float]], docs: frozenset[int], count: int) -> list[int]:
+        """Return the ``count`` best of ``docs`` by BM25 over ``terms`` (field, word, weight).
+
+        The same score Whoosh computes, summed over the terms a document holds, but one loop over
+        each posting list instead of a tree of matchers calling each other per posting; equal
+        scores keep index order.
+        """
+        scores: dict[int, float] = {}
+        for fieldname, word, weight in terms:
+            if not self.searcher.doc_frequency(fieldname, word):
+                continue
+            factor = weight * self.searcher.idf(fieldname, word) * (_K1 + 1)
+            average = self.searcher.avg_field_length(fieldname) or 1.0
+            norm = [_K1 * ((1 - _B) + _B * byte_to_length(code) / average) for code in range(256)]
+            lengths = self.lengths(fieldname)
+            for leaf, offset in self.searcher.leaf_searchers():
+                reader = leaf.reader()
+                if (fieldname, word) not in reader:
+                    continue
+                for number, frequency in _leaf_postings(reader.postings(fieldname, word)):
+                    number += offset
+                    if number in docs:
+                        scores[number] = scores.get(number, 0.0) + factor * frequency / (
+                            frequency + norm[lengths[number]])
+        ranked = heapq.nlargest(count, scores, key=lambda number: (scores[number], -number))
+        if len(ranked) == count:
+            return ranked
+        # Documents holding none of the words (no text, or a match through a wildcard) follow in index order.
+        return ranked + heapq.nsmallest(count - len(ranked), docs.difference(scores))
 
     def column(self, fieldname: str) -> list:
         """Return the value of a sortable field for every document number (cached)."""

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 CURRENT = "current"
 # Seconds a writer waits for another process's write lock before giving up this batch.
 LOCK_TIMEOUT = 60.0
+# Megabytes a writer (each writer process) buffers before spilling postings to a temporary run.
+LIMIT_MB = 256
 
 
 class IndexHome:
@@ -43,14 +45,25 @@ class IndexHome:
         self._threads = threading.local()
 
     def live(self) -> whoosh_index.Index:
-        """Return the live generation's index, creating the first one when there is none."""
+        """Return the live generation's index, creating the first one when there is none.
+
+        A generation written by an earlier version with other fields is replaced by an empty
+        one (logged): ``erms search verify`` then names every record missing, and
+        ``erms search rebuild`` fills it.
+        """
         with self._lock:
             link = self.root / CURRENT
             if not link.exists():
                 self.switch(self.new_generation())
             target = link.resolve()
             if self._opened is None or self._opened[0] != target:
-                self._opened = (target, whoosh_index.open_dir(str(target)))
+                opened = _open_current(target)
+                if opened is None:
+                    log.error("search index %s has another schema; run `erms search rebuild`", target)
+                    self.switch(self.new_generation())
+                    target = link.resolve()
+                    opened = whoosh_index.open_dir(str(target))
+                self._opened = (target, opened)
             return self._opened[1]
 
     def reading(self) -> Reading:
@@ -90,6 +103,15 @@ class IndexHome:
                 shutil.rmtree(old, ignore_errors=True)
 
 
+def _open_current(folder: Path) -> whoosh_index.Index | None:
+    """Open a generation, or return None when its schema is not this version's."""
+    try:
+        opened = whoosh_index.open_dir(str(folder))
+    except (AttributeError, ImportError):  # its pickled schema names analyzers that no longer exist
+        return None
+    return opened if opened.schema.names() == SCHEMA.names() else None
+
+
 @dataclass(frozen=True)
 class Changes:
     """Index documents to (re)write and keys to delete, from one commit."""
@@ -99,23 +121,33 @@ class Changes:
 
 
 def apply(index: whoosh_index.Index, changes: Iterable[Changes], content: Callable[[Entry], str], *,
-          fresh: bool = False) -> None:
+          fresh: bool = False, procs: int = 1) -> None:
     """Write ``changes`` in one Whoosh commit; ``content`` returns an entry's extracted text.
 
     ``fresh``: the index is a new generation, so entries are added without looking for old copies.
+    ``procs`` > 1 (rebuilds on a multi-core machine) analyses in that many processes and keeps
+    their segments as they are instead of merging them (Whoosh's ``multisegment``).
     """
-    writer = index.writer(timeout=LOCK_TIMEOUT, limitmb=128)
+    parallel = {"procs": procs, "multisegment": True} if procs > 1 else {}
+    writer = index.writer(timeout=LOCK_TIMEOUT, limitmb=LIMIT_MB, **parallel)
     try:
         for change in changes:
             for key in change.delete:
                 writer.delete_by_term("key", key)
             for entry in change.put:
-                document = dict(entry.fields, content=content(entry))
+                document = indexed(entry, content(entry))
                 writer.add_document(**document) if fresh else writer.update_document(**document)
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
+
+
+def indexed(entry: Entry, content: str) -> dict:
+    """Return the Whoosh document of an entry: its fields, its text, and the fields only ranking reads."""
+    texts = [entry.fields[name] for name in ("code", "title", "summary", "people", "keywords")]
+    return dict(entry.fields, content=content, text=" ".join(filter(None, [*texts, content])),
+                exact=entry.fields["title"])
 
 
 class Writer:

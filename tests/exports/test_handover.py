@@ -17,8 +17,7 @@ from erms.models import Hold, HandoverBatch
 from erms.models.dossier import DossierState
 from erms.models.handover import BatchState, PackageState
 from erms.models.retention import HoldKind
-from exports import handover, verify
-from exports.bag import FixityMismatch
+from exports import bag, handover, verify
 from tests.conftest import DOCUMENT, upload
 
 EARK_TOOL = Path(__file__).resolve().parents[3] / "shared" / "tools" / "eark" / "eark-validate"
@@ -87,7 +86,7 @@ def test_corrupted_file_in_the_store_aborts_naming_it(session, world, settings, 
     dossier = permanent()
     stored = dossier.links[0].document.versions[0].file
     store.path_for(stored.sha256).write_bytes(b"%PDF-tampered")
-    with pytest.raises(FixityMismatch) as refused:
+    with pytest.raises(bag.FixityMismatch) as refused:
         build(session, world, settings, now, [dossier.id])
     message = str(refused.value)
     assert "quyết định 15.pdf" in message and stored.sha256 in message
@@ -197,3 +196,20 @@ def test_a_failed_check_never_marks_the_package_ready(session, world, settings, 
     assert package.state is PackageState.FAILED
     assert batch.state is BatchState.DRAFT
     assert not (settings.out_dir / batch.name).exists()
+
+
+def test_signature_split_across_read_chunks_is_still_reported(session, world, settings, now, make_dossier, store,
+                                                               monkeypatch):
+    monkeypatch.setattr(bag, "CHUNK", 24)  # "/ByteRange" (bytes 20-29) then spans the first two reads
+    dossier = make_dossier("open", row="permanent")
+    officer = world.actor("officer1")
+    dossiers.add_document(session, officer, dossier.id, dict(DOCUMENT, code_number="78"),
+                          upload(b"%PDF-1.7 <</Type/Sig/ByteRange[0 10 20 30]>>", "tờ trình đã ký.pdf"),
+                          store=store, now=now)
+    dossiers.close_dossier(session, officer, dossier.id, store=store, now=now)
+    transfer = dossiers.submit(session, officer, [dossier.id], now=now)
+    dossiers.accept(session, world.actor("archivist"), transfer.items[0].id, store=store, now=now)
+    _, package = build(session, world, settings, now, [dossier.id])
+    erms = (Path(package.path) / "data" / Path(package.path).name / "metadata/descriptive/ERMS.xml").read_text()
+    assert '<eSignature present="true"/>' in erms
+    assert '<eSignature present="false"/>' in erms  # the dossier's other, unsigned document

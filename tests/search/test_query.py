@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from search_helpers import found
 
-from erms import search
+from erms import dossiers, search
 
 
 @pytest.fixture
@@ -74,3 +74,27 @@ def test_user_input_is_escaped_in_snippets(make_dossier, file_document, world, c
     commit()
     snippet = search.query(world.actor("officer1"), search.Search(text="lich hop")).hits[0].snippet
     assert "<script>" not in snippet and "&lt;script&gt;" in snippet
+
+
+def test_phrase_across_segments_with_edited_records(make_dossier, file_document, session, world, now, commit):
+    first = make_dossier("open", documents=0)
+    file_document(first, "Kế hoạch chuyển đổi số năm 2026")
+    commit()
+    second = make_dossier("open", documents=0)  # a later commit: a second segment
+    file_document(second, "Báo cáo chuyển đổi số quý I")
+    commit()
+    officer = world.actor("officer1")
+    dossiers.update_dossier(session, officer, first.id, {"title": "Hồ sơ chuyển đổi số cấp quận"}, now=now)
+    commit()  # the first segment now holds deleted copies of the dossier and its document
+    assert len(found(officer, '"chuyen doi so"')) == 3  # the edited dossier and both documents
+    assert found(officer, '"doi chuyen so"') == []
+    assert found(officer, '"chuyển đổi số cấp quận"') == [("dossier", first.id)]
+
+
+def test_a_title_match_ranks_above_a_match_in_the_file_only(make_dossier, file_document, world, commit):
+    dossier = make_dossier("open", documents=0)
+    in_file = file_document(dossier, "Công văn gửi các phường", content="đề nghị báo cáo về đất đai công ích")
+    in_title = file_document(dossier, "Báo cáo đất đai công ích", content="số liệu kèm theo")
+    commit()
+    assert found(world.actor("officer1"), "dat dai cong ich") == [("document", in_title.id),
+                                                                  ("document", in_file.id)]

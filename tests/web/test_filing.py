@@ -18,6 +18,11 @@ def test_an_officer_adds_an_ad_hoc_dossier_and_opens_it(client, world, session):
     text = html.unescape(form.get_data(as_text=True))
     assert form.status_code == 200
     assert "Tập thông báo ý kiến, kết luận cuộc họp (10 năm)" in text  # rows of the schedule the list uses
+    assert "ĐÃ HẾT HIỆU LỰC" not in text
+    world.schedule.superseded = True
+    session.flush()
+    relabelled = html.unescape(client.get("/dossiers/ad-hoc").get_data(as_text=True))
+    assert "Bảng thời hạn thử — ĐÃ HẾT HIỆU LỰC, chỉ dùng để minh họa" in relabelled
 
     refused = client.post("/dossiers/ad-hoc", {"list_id": str(dossier_list.id), "title": "",
                                                "retention_row_id": str(world.rows["10y"].id)})
