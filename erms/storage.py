@@ -69,7 +69,7 @@ class FileStore:
             return Captured(sha256, sha512, size, final, created=False)
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(temp, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
         return Captured(sha256, sha512, size, final, created=True)
 
     def open(self, sha256: str) -> BinaryIO:
@@ -93,11 +93,12 @@ class FileStore:
             self.path_for(sha256).unlink()
         except FileNotFoundError:
             return False
-        _fsync_dir(self.path_for(sha256).parent)
+        fsync_dir(self.path_for(sha256).parent)
         return True
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make a rename or unlink in ``directory`` durable."""
     # The rename is durable only once the directory entry is on disk.
     fd = os.open(directory, os.O_RDONLY)
     try:

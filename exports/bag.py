@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 
 from erms.errors import N_, ERMSError, RuleViolation
-from erms.storage import FileStore
+from erms.storage import FileStore, fsync_dir
 from exports import cits, ead, handover_pdf, layout, mets, premis, tt02
 from exports.layout import ContentFile, Written
 from exports.snapshot import PackageSnapshot
@@ -233,7 +233,7 @@ def place(bag: Bag, out_dir: Path, name: str) -> Bag:
         os.rename(final, old)
         shutil.rmtree(old)
     os.rename(bag.path, final)
-    _fsync_dir(out_dir)
+    fsync_dir(out_dir)
     return Bag(final, bag.payload_oxum, bag.manifest_sha256, bag.size)
 
 
@@ -256,13 +256,5 @@ def sync_filesystem(path: Path) -> None:
         if _LIBC.syncfs(fd) != 0:
             error = ctypes.get_errno()
             raise OSError(error, os.strerror(error), str(path))
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
     finally:
         os.close(fd)
