@@ -52,7 +52,11 @@ class ProductPDF(FPDF):
     """An A4 page set with the "body" font family and the printed-from-system footer."""
 
     def __init__(self, printed_at: datetime, title: str, *, landscape: bool = False, font: str = "") -> None:
-        """Prepare an empty document; ``font`` is the PDF_FONT setting."""
+        """Prepare an empty document; ``font`` is the PDF_FONT setting.
+
+        ``printed_at`` is printed as given, so pass the agency's local time (TIMEZONE); a naive
+        value is taken as the server's local time for the file's creation date.
+        """
         super().__init__(orientation="L" if landscape else "P", unit="mm", format="A4")
         self.printed_at = printed_at
         regular, bold = find_font(font)
@@ -88,6 +92,8 @@ def table(pdf: FPDF, headings: list[str], widths: list[float], rows: list[list[s
         text_align="LEFT",
         v_align="TOP",
         line_height=pdf.font_size * 1.4,
+        # Without padding the text touches the cell borders.
+        padding=(0.5, 1),
         repeat_headings=1,
     ) as grid:
         heading = grid.row()

@@ -7,7 +7,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from classification import dossier_list as dossier_lists
-from conftest import DOCUMENT, upload
+from tests.conftest import DOCUMENT, upload
 from erms import dossiers
 from erms.errors import IllegalTransition, InvalidMetadata, NotFound, PermissionDenied, RuleViolation
 from erms.models import AuditEvent, Document, Dossier, StoredFile, TransferItem
