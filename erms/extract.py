@@ -7,7 +7,8 @@ not parsed at all, and any failure yields empty text (the record stays findable 
 
 from __future__ import annotations
 
-import multiprocessing
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -50,30 +51,26 @@ def _plain_text(path: Path) -> str:
 
 
 def _in_child(kind: str, path: Path, timeout: float) -> str:
-    """Parse in a child process; kill it after ``timeout`` seconds (a PDF can loop forever)."""
-    context = multiprocessing.get_context("forkserver")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child_main, args=(kind, str(path), sender), daemon=True)
-    child.start()
-    sender.close()
+    """Parse in a fresh interpreter that imports only the parser; kill it after ``timeout`` seconds.
+
+    A plain subprocess rather than multiprocessing: a forkserver child re-imports the caller's main
+    module (the whole console or web app, about a second per file), and forking the multi-threaded
+    web process is unsafe.
+    """
+    command = [sys.executable, "-m", "erms.extract", kind, str(path)]
     try:
-        text = receiver.recv() if receiver.poll(timeout) else ""
-    except EOFError:  # the child died (out of memory, a parser crash)
-        text = ""
-    finally:
-        child.kill()
-        child.join()
-        receiver.close()
-    return text
+        done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:  # a PDF can loop forever; run() has killed the child
+        return ""
+    return done.stdout.decode("utf-8", errors="replace") if done.returncode == 0 else ""
 
 
-def _child_main(kind: str, path: str, sender) -> None:
+def _child_main(kind: str, path: str) -> None:
     try:
         text = _parse(kind, Path(path))
     except Exception:  # any parser error on a user's file means "no text", never a failure
         text = ""
-    sender.send(text[:MAX_CHARS])
-    sender.close()
+    sys.stdout.buffer.write(text[:MAX_CHARS].encode("utf-8", errors="replace"))
 
 
 def _parse(kind: str, path: Path) -> str:
@@ -87,3 +84,7 @@ def _parse(kind: str, path: Path) -> str:
     document = docx.Document(str(path))
     cells = (cell.text for table in document.tables for row in table.rows for cell in row.cells)
     return "\n".join([paragraph.text for paragraph in document.paragraphs] + list(cells))
+
+
+if __name__ == "__main__":
+    _child_main(*sys.argv[1:3])
