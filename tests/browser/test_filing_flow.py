@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from playwright import sync_api as playwright
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
@@ -19,9 +20,7 @@ from erms.accounts import hash_password
 from erms.app import create_app
 from erms.models import Dossier
 from erms.models.dossier import DossierState
-from tests.conftest import World
-
-playwright = pytest.importorskip("playwright.sync_api")
+from tests.conftest import World, require
 
 pytestmark = pytest.mark.browser
 
@@ -57,8 +56,7 @@ def server(tmp_path):
 
 @pytest.fixture
 def page():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
+    require(Path(CHROMIUM).exists(), "Debian's chromium")
     SHOTS.mkdir(parents=True, exist_ok=True)
     with playwright.sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)

@@ -11,12 +11,11 @@ import time
 from pathlib import Path
 
 import bagit
-import pytest
 
 from erms import dossiers, migrate
 from erms.db import make_engine, make_session_factory, transaction
 from erms.storage import FileStore
-from tests.conftest import DOCUMENT, NOW, World, upload
+from tests.conftest import DOCUMENT, NOW, World, require, upload
 from classification import dossier_list as dossier_lists
 
 ERMS = Path(sys.executable).parent / "erms"
@@ -57,8 +56,8 @@ def _env(data_dir: Path) -> dict:
     return {**env, "ERMS_DATA_DIR": str(data_dir)}
 
 
-@pytest.mark.skipif(not ERMS.exists(), reason="the erms console script is not installed in this environment")
 def test_killed_export_then_rerun_gives_a_valid_package(tmp_path):
+    require(ERMS.exists(), "the erms console script")
     timing, data = tmp_path / "timing", tmp_path / "data"
     timing.mkdir()
     data.mkdir()

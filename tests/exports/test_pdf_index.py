@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from exports import pdf, pdf_index
 from exports.pdf_index import DocumentIndex, IndexRow
+from tests.conftest import require
 
 PRINTED_AT = datetime(2026, 6, 15, 10, 30)
 TITLE = "Hồ sơ xây dựng quy chế làm việc của Ủy ban nhân dân quận năm 2026"
@@ -50,8 +51,8 @@ def test_the_index_prints_the_heading_the_dossier_and_every_document_in_order():
     assert "Mục lục này gồm 3 văn bản." in text
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
 def test_pdftotext_reads_the_vietnamese_heading(tmp_path: Path):
+    require(shutil.which("pdftotext") is not None, "poppler-utils (pdftotext)")
     path = tmp_path / "index.pdf"
     path.write_bytes(pdf_index.render(make_index(1)))
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True,
