@@ -1,18 +1,22 @@
 """Time the hand-over export against bagit-python's make_bag and the single-pass hashing limit.
 
 Usage: .venv/bin/python bench/export_bench.py [DOSSIERS FILES MEGABYTES] [--workers 2] [--runs 3] [--cold]
+       [--archive DIR] [--only PHASE ...]          (defaults: 2,000 dossiers, 20,000 files, 2,000 MB)
 
-Builds a synthetic archive in a temp data dir through the real services and file store (SQLite,
-permanent dossiers opened, filled with random PDF-headed files, closed, accepted into the agency
-archive), then measures, each in its own child process so its peak RSS is its own:
-(a) our export: ``snapshot.package`` + ``bag.write`` (read each stored file once, sha256+sha512 while
-    copying, metadata, manifests); the syncfs that ``bag.place`` makes before its rename and the
-    verification that ``build_package`` runs are timed apart;
-(b) ``bagit.make_bag`` over the same files copied into a plain folder (the copy is not timed);
-(c) the limit: reading the same stored bytes once, computing sha256 and sha512, ``workers`` threads.
-The three phases run in turn ``runs`` times on the same files; the figures are medians. Hot by
-default (the files were written moments before); ``--cold`` drops the page cache before each phase
-(root only: writes /proc/sys/vm/drop_caches).
+Builds a synthetic archive (SQLite; one permanent dossier through the real filing services, the
+rest bulk copies of its rows with their own random PDF-headed files in the store, long-tailed
+sizes), then measures, each phase in its own child process so its peak RSS is its own:
+- ours: ``snapshot.package`` + ``bag.write`` (each stored file read once by ``workers`` copy
+  processes, sha256+sha512 while copying and compared with the capture digests; metadata written
+  meanwhile; manifests); the syncfs ``bag.place`` makes before its rename and the verification
+  ``build_package`` runs are timed apart;
+- make_bag: ``bagit.make_bag(checksums=[sha256, sha512])`` with bagit's default one process, over the
+  same files copied into a plain folder (the copy is not timed; make_bag renames, it does not copy);
+- limit: one reader reading the same stored bytes once, computing sha256 and sha512;
+- make_bag xN / limit xN: the same with ``workers`` processes / reader threads, for reference.
+The goal (issue 6) compares ours with make_bag and limit as named there: one process, one pass.
+Phases run in turn ``runs`` times on the same files; figures are medians. Hot by default (the
+files were just written or read); ``--cold`` drops the page cache before each phase (root only).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -38,7 +43,10 @@ ORGANISATION = "000.00.12.H26"  # the demo organisation the archive is built in
 PERMANENT_ROW = "1-04a"  # Hồ sơ hội nghị tổng kết năm: kept permanently
 HANDOVER_YEAR = 2031
 CHUNK = 1024 * 1024
-PHASES = ("ours", "make_bag", "limit")
+# phase: (what, processes or readers; 0 = --workers). make_bag and the limit as the issue names them
+# run on one core (bagit's default, one reader); their --workers variants are printed for reference.
+PHASES = {"ours": ("ours", 0), "make_bag": ("make_bag", 1), "limit": ("limit", 1),
+          "make_bag_n": ("make_bag", 0), "limit_n": ("limit", 0)}
 
 
 def _engine(data: Path):
@@ -48,7 +56,13 @@ def _engine(data: Path):
 
 
 def populate(data: Path, dossiers_count: int, files: int, megabytes: int) -> list[int]:
-    """Create the archive through the filing services; return the ids of the permanent archived dossiers."""
+    """Build the archive; return the ids of its permanent archived dossiers.
+
+    One dossier goes through the real filing services (open, add a document, close with its index PDF,
+    submit, accept); the others are bulk copies of its rows with their own random files, so that
+    2,000 dossiers take a minute instead of half an hour. Sizes follow a long-tailed mix (most files
+    tens of KB, a few MB), scaled to ``megabytes`` in all.
+    """
     from sqlalchemy import select
 
     from classification import dossier_list as dossier_lists
@@ -61,29 +75,97 @@ def populate(data: Path, dossiers_count: int, files: int, megabytes: int) -> lis
     engine, store = _engine(data), FileStore(data / "files")
     with engine.begin() as connection:
         migrate.upgrade(connection)
-    size = megabytes * 1024 * 1024 // files
-    ids = []
     with db.transaction(db.make_session_factory(engine)) as session:
         demo.load(session, now=NOW, store=store)
         users = {user.username: user.id for user in session.scalars(select(demo.User))}
         officer, archivist = load_actor(session, users["officer1"]), load_actor(session, users["archivist"])
         list_id = session.scalar(select(DossierList.id).where(DossierList.year == NOW.year))
         row = session.scalar(select(RetentionRow.id).where(RetentionRow.code == PERMANENT_ROW))
-        for number in range(dossiers_count):
-            entry = dossier_lists.add_ad_hoc_entry(session, officer, list_id, title=f"Hồ sơ thử nghiệm số {number}",
-                                                   retention_row_id=row, now=NOW)
-            dossier = dossiers.open_dossier(session, officer, entry.id, {"start_date": "2026-01-05"}, now=NOW)
-            share = files // dossiers_count + (number < files % dossiers_count)
-            for index in range(share):
-                content = io.BytesIO(b"%PDF-1.4\n" + os.urandom(size))
-                upload = dossiers.Upload(f"Văn bản {number}-{index}.pdf", content, size * 2)
-                data = dict(DOCUMENT, code_number=f"{number}{index:04d}")
-                dossiers.add_document(session, officer, dossier.id, data, upload, store=store, now=NOW)
-            dossiers.close_dossier(session, officer, dossier.id, store=store, now=NOW)
-            transfer = dossiers.submit(session, officer, [dossier.id], now=NOW)
-            dossiers.accept(session, archivist, transfer.items[0].id, store=store, now=NOW)
-            ids.append(dossier.id)
-    return ids
+        entry = dossier_lists.add_ad_hoc_entry(session, officer, list_id, title="Hồ sơ thử nghiệm mẫu",
+                                               retention_row_id=row, now=NOW)
+        template = dossiers.open_dossier(session, officer, entry.id, {"start_date": "2026-01-05"}, now=NOW)
+        upload = dossiers.Upload("Văn bản mẫu.pdf", io.BytesIO(b"%PDF-1.4\n" + os.urandom(1000)), 10_000)
+        dossiers.add_document(session, officer, template.id, dict(DOCUMENT, code_number="1"), upload, store=store,
+                              now=NOW)
+        dossiers.close_dossier(session, officer, template.id, store=store, now=NOW)
+        transfer = dossiers.submit(session, officer, [template.id], now=NOW)
+        dossiers.accept(session, archivist, transfer.items[0].id, store=store, now=NOW)
+        template_id = template.id
+    with engine.begin() as connection:
+        return _clone(connection, store, template_id, dossiers_count, _sizes(files, megabytes))
+
+
+def _sizes(files: int, megabytes: int) -> list[int]:
+    """Return ``files`` sizes, long-tailed (log-normal, median ~1/3 of the mean), summing to ``megabytes``."""
+    import random
+
+    rng = random.Random(6)
+    raw = [rng.lognormvariate(0, 1.5) for _ in range(files)]
+    scale = megabytes * 1e6 / sum(raw)
+    return [max(64, int(value * scale)) for value in raw]
+
+
+def _write_stored(store, size: int) -> dict:
+    """Write random PDF-headed bytes straight into the store (no fsync: bench data); return the row values."""
+    content = b"%PDF-1.4\n" + os.urandom(size - 9)
+    sha256 = hashlib.sha256(content).hexdigest()
+    path = store.path_for(sha256)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return {"sha256": sha256, "sha512": hashlib.sha512(content).hexdigest(), "size": size,
+            "media_type": "application/pdf", "created_at": NOW}
+
+
+def _clone(connection, store, template_id: int, count: int, sizes: list[int]) -> list[int]:
+    """Insert ``count`` copies of the template dossier, its entry, document rows and files; return their ids."""
+    from sqlalchemy import func, insert, select
+
+    from erms.models import (Dossier, DossierDocument, DossierListEntry, Document, DocumentVersion,
+                             StoredFile)
+
+    def row_of(model, **where):
+        table = model.__table__
+        query = select(table).where(*(table.c[key] == value for key, value in where.items()))
+        return dict(connection.execute(query).mappings().one())
+
+    def next_id(model):
+        return (connection.scalar(select(func.max(model.__table__.c.id))) or 0) + 1
+
+    dossier = row_of(Dossier, id=template_id)
+    entry = row_of(DossierListEntry, id=dossier["entry_id"])
+    link = row_of(DossierDocument, dossier_id=template_id)
+    document = row_of(Document, id=link["document_id"])
+    version = row_of(DocumentVersion, document_id=document["id"])
+    ids = {model: next_id(model) for model in (Dossier, DossierListEntry, Document, StoredFile)}
+    rows = {model: [] for model in (StoredFile, DossierListEntry, Dossier, Document, DocumentVersion,
+                                    DossierDocument)}
+    file_id, document_id, total = ids[StoredFile], ids[Document], len(sizes)
+    for number in range(count):
+        notation = f"TN.{number:05d}"
+        entry_id, dossier_id = ids[DossierListEntry] + number, ids[Dossier] + number
+        rows[DossierListEntry].append(dict(entry, id=entry_id, number=entry["number"] + 1 + number,
+                                           file_notation=notation, title=f"Hồ sơ thử nghiệm số {number}"))
+        rows[StoredFile].append(dict(_write_stored(store, 20_000 + number), id=file_id))
+        rows[Dossier].append(dict(dossier, id=dossier_id, entry_id=entry_id, file_notation=notation,
+                                  file_code=dossier["file_code"].rsplit(".", 1)[0] + "." + notation,
+                                  title=f"Hồ sơ thử nghiệm số {number}", index_file_id=file_id))
+        file_id += 1
+        share = total // count + (number < total % count)
+        for ordinal in range(1, share + 1):
+            rows[StoredFile].append(dict(_write_stored(store, sizes.pop()), id=file_id))
+            rows[Document].append(dict(document, id=document_id, code_number=f"{number}{ordinal:04d}",
+                                       subject=f"Về việc thử nghiệm số {number}-{ordinal}"))
+            rows[DocumentVersion].append(dict(version, id=None, document_id=document_id, file_id=file_id,
+                                              filename=f"Văn bản {number}-{ordinal}.pdf"))
+            rows[DossierDocument].append(dict(link, id=None, dossier_id=dossier_id, document_id=document_id,
+                                              ordinal=ordinal))
+            file_id, document_id = file_id + 1, document_id + 1
+    for model, values in rows.items():
+        for value in values:
+            if value.get("id") is None:
+                value.pop("id", None)
+        connection.execute(insert(model.__table__), values)
+    return [ids[Dossier] + number for number in range(count)]
 
 
 def stored_paths(data: Path, ids: list[int]) -> list[Path]:
@@ -100,7 +182,7 @@ def stored_paths(data: Path, ids: list[int]) -> list[Path]:
 
 
 def ours(data: Path, ids: list[int], workers: int) -> dict:
-    """Build the package as ``build_package`` does; time writing and verifying apart."""
+    """Build the package as ``build_package`` does; time writing, syncing and verifying apart."""
     from erms import db
     from erms.storage import FileStore
     from exports import bag, handover, snapshot, verify
@@ -123,7 +205,7 @@ def ours(data: Path, ids: list[int], workers: int) -> dict:
     return {"seconds": wrote, "sync_seconds": synced, "verify_seconds": verified}
 
 
-def make_bag(data: Path, paths: list[Path], workers: int) -> dict:
+def make_bag(data: Path, paths: list[Path], processes: int) -> dict:
     """Copy the files into a plain folder (not timed), then time bagit.make_bag with both algorithms."""
     import bagit
 
@@ -133,8 +215,10 @@ def make_bag(data: Path, paths: list[Path], workers: int) -> dict:
     for number, path in enumerate(paths):
         shutil.copyfile(path, folder / f"{number:06d}.pdf")
     started = time.perf_counter()
-    bagit.make_bag(str(folder), checksums=["sha256", "sha512"], processes=workers)
-    return {"seconds": time.perf_counter() - started}
+    bagit.make_bag(str(folder), checksums=["sha256", "sha512"], processes=processes)
+    seconds = time.perf_counter() - started
+    shutil.rmtree(folder)
+    return {"seconds": seconds}
 
 
 def _hash_once(path: Path) -> int:
@@ -147,10 +231,10 @@ def _hash_once(path: Path) -> int:
     return size
 
 
-def limit(paths: list[Path], workers: int) -> dict:
+def limit(paths: list[Path], readers: int) -> dict:
     """Read every stored file once, hashing sha256+sha512: no copy, no metadata, no manifests."""
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with ThreadPoolExecutor(max_workers=readers) as pool:
         list(pool.map(_hash_once, paths))
     return {"seconds": time.perf_counter() - started}
 
@@ -163,17 +247,48 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _tree_rss_mb() -> float:
+    """Return the resident set of this process and its children (the copy workers) together."""
+    pids = [str(os.getpid())]
+    for task in Path("/proc/self/task").iterdir():
+        pids += (task / "children").read_text().split()
+    total = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except FileNotFoundError:  # a worker that just ended
+            continue
+        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    return total / 1024
+
+
+def _sample_tree_rss(peak: list[float], stop: threading.Event) -> None:
+    while not stop.wait(0.05):
+        peak[0] = max(peak[0], _tree_rss_mb())
+
+
 def child(phase: str, data: Path, workers: int) -> None:
-    """Run one phase in this process and print its timings and this process's peak RSS as JSON."""
-    ids = json.loads((data / "ids.json").read_text())
+    """Run one phase in this process and print its timings and peak RSS as JSON.
+
+    For ours, peak RSS is the largest sum of this process's and its copy workers' resident sets,
+    sampled every 50 ms (each worker is its own interpreter).
+    """
     baseline = peak_rss_mb()
     if phase == "ours":
-        result = ours(data, ids, workers)
+        peak, stop = [0.0], threading.Event()
+        sampler = threading.Thread(target=_sample_tree_rss, args=(peak, stop), daemon=True)
+        sampler.start()
+        result = ours(data, json.loads((data / "ids.json").read_text()), workers)
+        stop.set()
+        sampler.join()
+        result.update(peak_rss_mb=max(peak[0], peak_rss_mb()))
     else:
-        paths = stored_paths(data, ids)
+        paths = [Path(path) for path in json.loads((data / "paths.json").read_text())]
         baseline = peak_rss_mb()
-        result = make_bag(data, paths, workers) if phase == "make_bag" else limit(paths, workers)
-    result.update(peak_rss_mb=peak_rss_mb(), baseline_rss_mb=baseline)
+        name, parallel = PHASES[phase]
+        result = make_bag(data, paths, parallel or workers) if name == "make_bag" else limit(paths, parallel or workers)
+        result.update(peak_rss_mb=peak_rss_mb())
+    result.update(baseline_rss_mb=baseline)
     print(json.dumps(result))
 
 
@@ -193,41 +308,52 @@ def run_phase(phase: str, data: Path, workers: int, cold: bool) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dossiers", type=int, nargs="?", default=200)
-    parser.add_argument("files", type=int, nargs="?", default=2000)
-    parser.add_argument("megabytes", type=int, nargs="?", default=200)
+    parser.add_argument("dossiers", type=int, nargs="?", default=2000)
+    parser.add_argument("files", type=int, nargs="?", default=20000)
+    parser.add_argument("megabytes", type=int, nargs="?", default=2000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cold", action="store_true", help="drop the page cache before each phase (root)")
-    parser.add_argument("--phase", choices=("ours", "make_bag", "limit"))
+    parser.add_argument("--phase", choices=tuple(PHASES))
+    parser.add_argument("--only", nargs="+", choices=tuple(PHASES), help="run only these phases")
     parser.add_argument("--data", type=Path)
+    parser.add_argument("--archive", type=Path, help="build the archive here once and reuse it on later runs")
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     if args.phase:
         child(args.phase, args.data, args.workers)
         return
     with tempfile.TemporaryDirectory(prefix="erms-export-bench-") as folder:
-        data = Path(folder)
+        data = args.archive or Path(folder)
         started = time.perf_counter()
-        ids = populate(data, args.dossiers, args.files, args.megabytes)
-        (data / "ids.json").write_text(json.dumps(ids))
-        files = len(stored_paths(data, ids))
-        megabytes = sum(path.stat().st_size for path in stored_paths(data, ids)) / 1024 / 1024
+        if not (data / "ids.json").exists():  # --archive: built once, reused by later runs
+            data.mkdir(parents=True, exist_ok=True)
+            ids = populate(data, args.dossiers, args.files, args.megabytes)
+            (data / "ids.json").write_text(json.dumps(ids))
+        ids = json.loads((data / "ids.json").read_text())
+        paths = stored_paths(data, ids)
+        (data / "paths.json").write_text(json.dumps([str(path) for path in paths]))
+        files, megabytes = len(paths), sum(path.stat().st_size for path in paths) / 1e6
         print(f"archive: {len(ids)} dossiers, {files} content files, {megabytes:.0f} MB "
-              f"(built in {time.perf_counter() - started:.0f} s); workers {args.workers}")
-        runs = [{phase: run_phase(phase, data, args.workers, args.cold) for phase in PHASES}
+              f"(ready in {time.perf_counter() - started:.0f} s); workers {args.workers}")
+        phases = args.only or list(PHASES)
+        runs = [{phase: run_phase(phase, data, args.workers, args.cold) for phase in phases}
                 for _ in range(args.runs)]
     results = {phase: {key: statistics.median(run[phase][key] for run in runs) for key in runs[0][phase]}
-               for phase in PHASES}
+               for phase in phases}
     print(f"medians of {args.runs} runs, {'cold' if args.cold else 'hot'} page cache")
     for phase, result in results.items():
+        label = phase.replace("_n", f" x{args.workers}")
         extra = (f", then syncfs {result['sync_seconds']:.2f} s, verification {result['verify_seconds']:.1f} s"
                  if "verify_seconds" in result else "")
-        print(f"{phase:<9} {result['seconds']:7.2f} s  {megabytes / result['seconds']:7.1f} MB/s  "
+        print(f"{label:<11} {result['seconds']:7.2f} s  {megabytes / result['seconds']:7.1f} MB/s  "
               f"{files / result['seconds']:7.0f} files/s  peak RSS {result['peak_rss_mb']:.0f} MB "
               f"(after imports {result['baseline_rss_mb']:.0f} MB){extra}")
-    speed = {phase: megabytes / result["seconds"] for phase, result in results.items()}
-    print(f"ours/make_bag {speed['ours'] / speed['make_bag']:.2f}x   ours/limit {speed['ours'] / speed['limit']:.0%}")
+    if {"ours", "make_bag", "limit"} <= results.keys():
+        speed = {phase: megabytes / result["seconds"] for phase, result in results.items()}
+        synced = megabytes / (results["ours"]["seconds"] + results["ours"]["sync_seconds"])
+        print(f"ours/make_bag {speed['ours'] / speed['make_bag']:.2f}x   ours/limit {speed['ours'] / speed['limit']:.0%}"
+              f"   (with syncfs: {synced / speed['make_bag']:.2f}x, {synced / speed['limit']:.0%})")
 
 
 if __name__ == "__main__":

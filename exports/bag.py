@@ -17,9 +17,9 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,18 +27,16 @@ from pathlib import Path
 
 from erms.errors import N_, ERMSError, RuleViolation
 from erms.storage import FileStore, fsync_dir
-from exports import cits, ead, handover_pdf, layout, mets, premis, tt02
+from exports import cits, copier, ead, handover_pdf, layout, mets, premis, tt02
 from exports.layout import ContentFile, Written
 from exports.snapshot import PackageSnapshot
-from exports.xml import LOCAL_TZ, XSD_DIR, to_bytes
+from exports.xml import LOCAL_TZ, XSD_DIR
 
-# Large reads: one GIL round trip per 4 MiB; small files are read whole in one call.
-CHUNK = 4 * 1024 * 1024
 ALGORITHMS = ("sha256", "sha512")
+# Copy processes: hashing is CPU-bound, one per core; past a few the disk is the limit.
+DEFAULT_WORKERS = min(os.cpu_count() or 2, 8)
 PROFILE_PATH = Path(__file__).resolve().parent.parent / "schemas" / "bagit-profile-handover-v1.json"
 PROFILE_ID = json.loads(PROFILE_PATH.read_text(encoding="utf-8"))["BagIt-Profile-Info"]["BagIt-Profile-Identifier"]
-# A PDF signature dictionary carries /ByteRange; seen while copying, it fills CITS ERMS eSignature.
-_SIGNATURE_MARK = b"/ByteRange"
 _LIBC = ctypes.CDLL(None, use_errno=True)
 
 Progress = Callable[[int, int], None]
@@ -49,6 +47,13 @@ class FixityMismatch(ERMSError):
 
     template = N_("File %(name)s of dossier %(code)s does not match its digest recorded at capture: "
                   "recorded %(expected)s, read now %(actual)s. Nothing was exported.")
+
+
+class CopyError(ERMSError):
+    """A file could not be read from the store or written into the package (disk full, permissions …)."""
+
+    template = N_("File %(name)s of dossier %(code)s could not be copied into the package: %(reason)s. "
+                  "Nothing was exported.")
 
 
 @dataclass(frozen=True)
@@ -79,31 +84,65 @@ def staging_path(out_dir: Path, name: str) -> Path:
     return out_dir / f".{name}.partial"
 
 
-def _copy(store: FileStore, content: ContentFile, target: Path) -> Written:
-    """Copy one stored file, hashing while copying; raise FixityMismatch if it changed since capture."""
-    digests = [hashlib.new(algorithm) for algorithm in ALGORITHMS]
-    size, signed, tail = 0, False, b""
-    try:
-        with store.open(content.source.sha256) as source, open(target, "wb") as copy:
-            while chunk := source.read(CHUNK):
-                for digest in digests:
-                    digest.update(chunk)  # hashlib releases the GIL here: the other worker runs meanwhile
-                signed = signed or _signature_in(tail, chunk)
-                tail = chunk[-len(_SIGNATURE_MARK):]
-                copy.write(chunk)
-                size += len(chunk)
-    except FileNotFoundError:
-        _mismatch(content, "missing")
-    sha256, sha512 = (digest.hexdigest() for digest in digests)
-    if sha256 != content.source.sha256:
-        _mismatch(content, sha256)
-    return Written(content.path, size, sha256, sha512, content.source.media_type, content.source.captured_at, signed)
+class _Copying:
+    """The content copy running beside the metadata builders: its results, waited for one by one."""
 
+    def __init__(self, store: FileStore, contents: list[ContentFile], root: Path, workers: int,
+                 progress: Progress) -> None:
+        self.contents, self.progress = contents, progress
+        self.signed: dict[str, bool] = {}
+        self.error: BaseException | None = None
+        self.changed, self.cancel = threading.Condition(), threading.Event()
+        tasks = [(str(store.path_for(content.source.sha256)), str(root / content.path)) for content in contents]
+        self.thread = threading.Thread(target=self._run, args=(tasks, workers), name="package-copy", daemon=True)
+        self.thread.start()
 
-def _signature_in(tail: bytes, chunk: bytes) -> bool:
-    """Say whether the mark is in ``chunk`` or straddles it and the previous chunk's ``tail``."""
-    # Joining only the edges: ``tail + chunk`` would copy every chunk once more.
-    return _SIGNATURE_MARK in chunk or _SIGNATURE_MARK in tail + chunk[:len(_SIGNATURE_MARK)]
+    def _run(self, tasks: list[tuple[str, str]], workers: int) -> None:
+        try:
+            copier.copy_all(tasks, workers=workers, done=self._done, cancel=self.cancel)
+        except BaseException as error:
+            with self.changed:
+                self.error = error
+                self.changed.notify_all()
+
+    def _done(self, copied: copier.Copied) -> None:
+        """Compare what was read with the digests recorded at capture; a mismatch stops the copy."""
+        content = self.contents[copied.number]
+        for actual, recorded in ((copied.sha256, content.source.sha256), (copied.sha512, content.source.sha512)):
+            if actual != recorded:
+                _mismatch(content, actual)
+        with self.changed:
+            self.signed[content.path] = copied.signed
+            self.changed.notify_all()
+        self.progress(len(self.signed), len(self.contents))
+
+    def is_signed(self, path: str) -> bool:
+        """Say whether a PDF signature was seen in the file at ``path``, waiting until it is copied."""
+        with self.changed:
+            self.changed.wait_for(lambda: path in self.signed or self.error is not None)
+            if path not in self.signed:
+                raise self._failure()
+            return self.signed[path]
+
+    def wait(self) -> None:
+        """Wait for the whole copy; raise what stopped it (FixityMismatch, a missing file …)."""
+        self.thread.join()
+        if self.error is not None:
+            raise self._failure()
+
+    def stop(self) -> None:
+        """Stop the copy (the metadata failed): the workers are gone when this returns."""
+        self.cancel.set()
+        self.thread.join()
+
+    def _failure(self) -> BaseException:
+        if not isinstance(self.error, copier.CopyFailed):
+            return self.error
+        content = self.contents[self.error.number]
+        if self.error.missing:
+            return FixityMismatch(name=content.source.filename, code=content.dossier.file_code,
+                                  expected=content.source.sha256, actual="missing")
+        return CopyError(name=content.source.filename, code=content.dossier.file_code, reason=str(self.error))
 
 
 def _mismatch(content: ContentFile, actual: str) -> None:
@@ -111,51 +150,70 @@ def _mismatch(content: ContentFile, actual: str) -> None:
                          expected=content.source.sha256, actual=actual)
 
 
-def _write(root: Path, path: str, data: bytes, media_type: str, created: datetime) -> Written:
-    target = root / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    return Written(path, len(data), hashlib.sha256(data).hexdigest(), hashlib.sha512(data).hexdigest(),
-                   media_type, created)
+class _HashingFile:
+    """A file being written whose size and digests are computed on the way, for the manifests."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.file = open(path, "wb")
+        self.digests = [hashlib.new(algorithm) for algorithm in ALGORITHMS]
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        for digest in self.digests:
+            digest.update(data)
+        self.size += len(data)
+        return self.file.write(data)
+
+    def close(self, path: str, media_type: str, created: datetime) -> Written:
+        self.file.close()
+        sha256, sha512 = (digest.hexdigest() for digest in self.digests)
+        return Written(path, self.size, sha256, sha512, media_type, created)
 
 
-def copy_contents(store: FileStore, contents: list[ContentFile], root: Path, *, workers: int,
-                  progress: Progress) -> dict[str, Written]:
-    """Copy and hash every content file, ``workers`` at a time (hashlib releases the GIL)."""
-    written: dict[str, Written] = {}
-    for folder in {(root / content.path).parent for content in contents}:
-        folder.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(lambda content: _copy(store, content, root / content.path), contents)
-        for done, result in enumerate(results, start=1):
-            written[result.path] = result
-            progress(done, len(contents))
-    return written
+def _emit(root: Path, written: dict[str, Written], path: str, media_type: str, created: datetime,
+          produce: Callable[[_HashingFile], object]) -> None:
+    """Write the file ``path`` of the package with ``produce(out)`` and record it in ``written``."""
+    out = _HashingFile(root / path)
+    try:
+        produce(out)
+    finally:
+        written[path] = out.close(path, media_type, created)
 
 
-def _independent_files(snapshot: PackageSnapshot, font: str) -> list[tuple[str, bytes, str]]:
-    """Return the metadata and documentation files that need no digest: (path, bytes, media type)."""
-    xml = "text/xml"
-    files = [(layout.ERMS_XSD, (XSD_DIR / "ERMS_v3.xsd").read_bytes(), xml),
-             (layout.TT02, to_bytes(tt02.metadata(snapshot)), xml),
-             (layout.EAD, to_bytes(ead.build(snapshot)), xml),
-             (layout.TRANSFER_LIST_XML, to_bytes(tt02.transfer_list(snapshot)), xml),
-             (layout.TRANSFER_LIST_PDF, handover_pdf.transfer_list(snapshot, font), "application/pdf")]
+def _recorded(content: ContentFile) -> Written:
+    """The content file as the package lists it: the digests recorded at capture, which the copy proves."""
+    source = content.source
+    return Written(content.path, source.size, source.sha256, source.sha512, source.media_type, source.captured_at)
+
+
+def _metadata(snapshot: PackageSnapshot, root: Path, contents: list[ContentFile], written: dict[str, Written],
+              copying: _Copying, font: str) -> list[str]:
+    """Write every metadata and documentation file while the content is copied; return the documentation paths.
+
+    CITS ERMS comes last among the content-dependent files: it waits, dossier by dossier, for the
+    signature flags the copy finds.
+    """
+    xml, pdf, created = "text/xml", "application/pdf", snapshot.created_at
+    documentation = [layout.TRANSFER_LIST_XML, layout.TRANSFER_LIST_PDF]
+    steps = [
+        (layout.ERMS_XSD, xml, lambda out: out.write((XSD_DIR / "ERMS_v3.xsd").read_bytes())),
+        (layout.TT02, xml, lambda out: tt02.write_metadata(snapshot, out)),
+        (layout.EAD, xml, lambda out: ead.write(snapshot, out)),
+        (layout.TRANSFER_LIST_XML, xml, lambda out: tt02.write_transfer_list(snapshot, out)),
+        (layout.TRANSFER_LIST_PDF, pdf, lambda out: out.write(handover_pdf.transfer_list(snapshot, font))),
+        (layout.PREMIS, xml, lambda out: premis.write(snapshot, contents, written, out)),
+        (layout.REPRESENTATION_METS, "application/xml",
+         lambda out: mets.write_representation(snapshot.name, created, contents, written, out)),
+    ]
     if snapshot.kind == "handover":
-        files.append((layout.HANDOVER_RECORD_PDF, handover_pdf.handover_record(snapshot, font), "application/pdf"))
-    return files
-
-
-def _descriptions(snapshot: PackageSnapshot, root: Path, contents: list[ContentFile],
-                  written: dict[str, Written], independent: list[tuple[str, bytes, str]]) -> list[str]:
-    """Write the metadata and documentation files; return the documentation paths."""
-    xml = "text/xml"
-    files = [*independent,
-             (layout.CITS_ERMS, to_bytes(cits.build(snapshot, contents, written)), xml),
-             (layout.PREMIS, to_bytes(premis.build(snapshot, contents, written)), xml)]
-    for path, data, media_type in files:
-        written[path] = _write(root, path, data, media_type, snapshot.created_at)
-    return [path for path, _, _ in files if path.startswith("documentation/")]
+        documentation.append(layout.HANDOVER_RECORD_PDF)
+        steps.append((layout.HANDOVER_RECORD_PDF, pdf,
+                      lambda out: out.write(handover_pdf.handover_record(snapshot, font))))
+    steps.append((layout.CITS_ERMS, xml, lambda out: cits.write(snapshot, contents, written, out, copying.is_signed)))
+    for path, media_type, produce in steps:
+        _emit(root, written, path, media_type, created, produce)
+    return documentation
 
 
 def _manifest_line(digest: str, path: str) -> str:
@@ -194,32 +252,33 @@ def _tag_files(snapshot: PackageSnapshot, bag_dir: Path, payload: list[Written])
     return oxum, hashlib.sha256((bag_dir / "manifest-sha256.txt").read_bytes()).hexdigest()
 
 
-def write(snapshot: PackageSnapshot, *, store: FileStore, out_dir: Path, font: str = "", workers: int = 2,
+def write(snapshot: PackageSnapshot, *, store: FileStore, out_dir: Path, font: str = "",
+          workers: int = DEFAULT_WORKERS,
           progress: Progress = lambda _done, _total: None) -> Bag:
-    """Build the whole bag in the staging folder beside the output and return it (not yet in place)."""
+    """Build the whole bag in the staging folder beside the output and return it (not yet in place).
+
+    The content is copied by ``workers`` processes while this one writes the metadata; any file
+    whose digests differ from those recorded at capture aborts the build and removes the staging folder.
+    """
     bag_dir = staging_path(out_dir, snapshot.name)
     shutil.rmtree(bag_dir, ignore_errors=True)  # what a killed run left: start over
     root = bag_dir / "data" / snapshot.name
-    root.mkdir(parents=True)
     contents = layout.content_files(snapshot.dossiers)
-    # The files that need no digest (PDFs, TT 02, EAD) are built while the content is copied: the copy
-    # waits on disk and hashlib (both without the GIL), leaving the interpreter to the builders.
-    with ThreadPoolExecutor(max_workers=1) as side:
-        independent = side.submit(_independent_files, snapshot, font)
-        try:
-            written = copy_contents(store, contents, root, workers=workers, progress=progress)
-        except FixityMismatch:
-            shutil.rmtree(bag_dir)  # corruption is reported, never left lying half-copied
-            raise
-        documentation = _descriptions(snapshot, root, contents, written, independent.result())
-    created = snapshot.created_at
-    written[layout.REPRESENTATION_METS] = _write(
-        root, layout.REPRESENTATION_METS, to_bytes(mets.representation(snapshot.name, created, contents, written)),
-        "application/xml", created)
+    for folder in {root, *((root / content.path).parent for content in contents)}:
+        folder.mkdir(parents=True, exist_ok=True)
+    written = {content.path: _recorded(content) for content in contents}
+    copying = _Copying(store, contents, root, workers, progress)
+    try:
+        documentation = _metadata(snapshot, root, contents, written, copying, font)
+        copying.wait()
+    except BaseException:
+        copying.stop()
+        shutil.rmtree(bag_dir, ignore_errors=True)  # never left lying half-copied
+        raise
     label = f"{snapshot.organisation_name} — {snapshot.name}"
-    written[layout.METS] = _write(root, layout.METS, to_bytes(mets.package(snapshot.name, label, created, contents,
-                                                                           written, documentation)),
-                                  "application/xml", created)
+    _emit(root, written, layout.METS, "application/xml", snapshot.created_at,
+          lambda out: mets.write_package(snapshot.name, label, snapshot.created_at, contents, written,
+                                         documentation, out))
     oxum, manifest_digest = _tag_files(snapshot, bag_dir, list(written.values()))
     return Bag(bag_dir, oxum, manifest_digest, sum(item.size for item in written.values()))
 

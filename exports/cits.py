@@ -3,31 +3,52 @@
 Dossier-list headings are ``class`` aggregations, dossiers ``caseFile`` aggregations, documents
 ``record``s; retention goes in ``disposal`` (permanent: not disposable, start date only), the
 security marking in ``securityClass``, the signature flag in ``eSignatures``. Identifiers are UUIDv5
-of our ids, so a re-export gives the same values (MAPPING.md §2.3).
+of our ids, so a re-export gives the same values (MAPPING.md §2.3). The file is streamed dossier
+by dossier; records of one shape share a stamp (xml.Stamps).
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import Callable
 from datetime import date
+from typing import BinaryIO, NamedTuple
 
 from lxml import etree
 
 from exports.layout import ContentFile, Written
 from exports.snapshot import DocumentSnapshot, DossierSnapshot, PackageSnapshot
-from exports.tt02 import document_number, heading_key, heading_title
-from exports.xml import CITS, day, timestamp
+from exports.tt02 import by_heading, document_number, heading_title
+from exports.xml import ERMS_NS, PLAIN, Stamp, Stamps, Writer, day, qualified, stream, timestamp
 
 NAMESPACE = uuid.UUID("6f1c8c52-4d0f-5b55-9a53-6a2d3f0e7a11")
+NAMESPACE_BYTES = NAMESPACE.bytes
 DIRECTIONS = {"incoming": "incoming", "outgoing": "outgoing", "internal": "internal_memo_without_follow-up"}
 MARKINGS = {"none": "Thường", "mat": "Mật", "toi_mat": "Tối mật", "tuyet_mat": "Tuyệt mật"}
 RIGHTS = {"public": "Công khai", "restricted": "Hạn chế sử dụng"}
+NSMAP = {None: ERMS_NS}
+ERMS, AGGREGATIONS, AGGREGATION = (qualified(ERMS_NS, name) for name in ("erms", "aggregations", "aggregation"))
+# Depth of a dossier's aggregation: erms > aggregations > heading aggregation > dossier aggregation.
+CASE_FILE_DEPTH = 3
+DOSSIER_OWN = "Trường bổ sung (theo thỏa thuận giao nộp): ngôn ngữ, tổng số trang."
+DOCUMENT_OWN = "Trường bổ sung (theo thỏa thuận giao nộp): số thứ tự, số trang, độ khẩn, mã băm SHA-256 của tệp."
+ISSUER_ROLE = "Cơ quan ban hành"
+Files = dict[int, list[tuple[ContentFile, Written]]]
+
+
+def _uuid5(name: str) -> str:
+    """Return ``str(uuid.uuid5(NAMESPACE, name))`` without making UUID objects, a third of the time (two a record)."""
+    digest = bytearray(hashlib.sha1(NAMESPACE_BYTES + name.encode()).digest()[:16])
+    digest[6] = digest[6] & 0x0F | 0x50  # version 5
+    digest[8] = digest[8] & 0x3F | 0x80  # RFC 4122 variant
+    hexa = digest.hex()
+    return f"{hexa[:8]}-{hexa[8:12]}-{hexa[12:16]}-{hexa[16:20]}-{hexa[20:]}"
 
 
 def _ids(organisation: str, kind: str, key: object) -> tuple[str, str]:
     """Return (objectId, systemIdentifier): stable UUIDs of one entity of this organisation."""
-    return (str(uuid.uuid5(NAMESPACE, f"{organisation}/{kind}/{key}")),
-            str(uuid.uuid5(NAMESPACE, f"{organisation}/{kind}/{key}/export")))
+    return _uuid5(f"{organisation}/{kind}/{key}"), _uuid5(f"{organisation}/{kind}/{key}/export")
 
 
 def _schema_id(year: int) -> str:
@@ -35,113 +56,207 @@ def _schema_id(year: int) -> str:
 
 
 def _control(snapshot: PackageSnapshot) -> etree._Element:
-    years = sorted({heading_key(dossier)[0] for dossier in snapshot.dossiers})
-    schemas = [CITS.classificationSchema(
-        CITS.useDatePeriod(CITS.fromDate(date(year, 1, 1).isoformat()), CITS.toDate(date(year, 12, 31).isoformat())),
-        CITS.textualDescriptionOfClassificationSchema(CITS.p(f"Danh mục hồ sơ năm {year} của "
-                                                             f"{snapshot.organisation_name}.")),
+    years = sorted({key[0] for key in by_heading(snapshot.dossiers)})
+    schemas = [PLAIN.classificationSchema(
+        PLAIN.useDatePeriod(PLAIN.fromDate(date(year, 1, 1).isoformat()),
+                            PLAIN.toDate(date(year, 12, 31).isoformat())),
+        PLAIN.textualDescriptionOfClassificationSchema(PLAIN.p(f"Danh mục hồ sơ năm {year} của "
+                                                               f"{snapshot.organisation_name}.")),
         classificationSchemaId=_schema_id(year),
         classificationSchemaStatus="current" if year >= snapshot.year else "previous") for year in years]
-    event = CITS.maintenanceEvent(
-        CITS.eventType(value="created"), CITS.eventDateTime(timestamp(snapshot.created_at)),
-        CITS.agent(CITS.name(snapshot.operator_name), CITS.organisation(snapshot.organisation_name),
-                   CITS.role(snapshot.operator_position or "Cán bộ lưu trữ"), agentType="archiver"))
-    return CITS.control(
-        CITS.identification(_ids(snapshot.organisation_code, "package", snapshot.name)[0], identificationType="uuid"),
-        CITS.identification(snapshot.organisation_code, identificationType="ma_phong"),
+    event = PLAIN.maintenanceEvent(
+        PLAIN.eventType(value="created"), PLAIN.eventDateTime(timestamp(snapshot.created_at)),
+        PLAIN.agent(PLAIN.name(snapshot.operator_name), PLAIN.organisation(snapshot.organisation_name),
+                    PLAIN.role(snapshot.operator_position or "Cán bộ lưu trữ"), agentType="archiver"))
+    return PLAIN.control(
+        PLAIN.identification(_ids(snapshot.organisation_code, "package", snapshot.name)[0], identificationType="uuid"),
+        PLAIN.identification(snapshot.organisation_code, identificationType="ma_phong"),
         *schemas,
-        CITS.dates(CITS.date(timestamp(snapshot.created_at), dateType="created")),
-        CITS.maintenanceInformation(
-            CITS.maintenanceStatus(value="new"),
-            CITS.maintenanceAgency(CITS.agencyCode(snapshot.organisation_code, type="ma_dinh_danh_co_quan"),
-                                   CITS.agencyName(snapshot.organisation_name),
-                                   CITS.note(f"Phông {snapshot.organisation_name}", noteType="ten_phong")),
-            CITS.maintenanceHistory(event)),
-        CITS.systemInformation(CITS.agents(CITS.agent(
-            CITS.name("ERMS"), CITS.role("Phần mềm lập gói giao nộp"),
+        PLAIN.dates(PLAIN.date(timestamp(snapshot.created_at), dateType="created")),
+        PLAIN.maintenanceInformation(
+            PLAIN.maintenanceStatus(value="new"),
+            PLAIN.maintenanceAgency(PLAIN.agencyCode(snapshot.organisation_code, type="ma_dinh_danh_co_quan"),
+                                    PLAIN.agencyName(snapshot.organisation_name),
+                                    PLAIN.note(f"Phông {snapshot.organisation_name}", noteType="ten_phong")),
+            PLAIN.maintenanceHistory(event)),
+        PLAIN.systemInformation(PLAIN.agents(PLAIN.agent(
+            PLAIN.name("ERMS"), PLAIN.role("Phần mềm lập gói giao nộp"),
             agentType="other", otherAgentType="phan_mem_xuat_du_lieu"))),
     )
 
 
-def _own(description: str, values: list[tuple[str, object]]) -> etree._Element:
-    inner = [CITS.ownElement(CITS.value(str(value)), name=name) for name, value in values if value not in (None, "")]
-    return CITS.ownElement(CITS.ownElementDescription(description), *inner)
+def _own(description: str, names: tuple[str, ...]) -> etree._Element:
+    """Return the ownElement group with one named value per name, values left to fill."""
+    return PLAIN.ownElement(PLAIN.ownElementDescription(description),
+                            *(PLAIN.ownElement(PLAIN.value(), name=name) for name in names))
 
 
-def _disposal(dossier: DossierSnapshot) -> etree._Element:
-    period = dossier.retention
-    start = date((dossier.end_date or dossier.start_date).year + 1, 1, 1)
-    return CITS.disposal(
-        CITS.disposalPeriod(period.label()),
-        CITS.dates(CITS.disposalDate(day(start), dateType="retention_period_start")),
-        disposable="false" if period.permanent else "true")
+def _present(values: list[tuple[str, object]]) -> tuple[tuple[str, ...], list[str]]:
+    """Return the names and texts of the values there are: an empty value gets no ownElement."""
+    names, texts = [], []
+    for name, value in values:
+        if value is not None and value != "":
+            names.append(name)
+            texts.append(str(value))
+    return tuple(names), texts
 
 
-def _record(snapshot: PackageSnapshot, document: DocumentSnapshot, files: list[tuple[ContentFile, Written]],
-            schema: str) -> etree._Element:
-    object_id, system_id = _ids(snapshot.organisation_code, "document", document.id)
-    agents = [CITS.agent(CITS.name(document.organ_name), CITS.role("Cơ quan ban hành"), agentType="creator")]
-    if document.signer_name:
-        agents.append(CITS.agent(CITS.name(document.signer_name), CITS.role(document.signer_position or "Người ký"),
-                                 agentType="main_signatory"))
-    appendices = [CITS.appendix(name=content.source.filename, path=content.path,
-                                fileFormat=content.source.media_type) for content, _ in files]
-    number = [CITS.runningNumber(document.code_number)] if document.code_number.isdigit() else []
-    extra = [CITS.extraId(document_number(document), extraIdType="so_ky_hieu")] if document_number(document) else []
-    return CITS.record(
-        CITS.objectId(object_id), *extra, CITS.securityClass(MARKINGS.get(document.marking, document.marking)),
-        CITS.levelName("Văn bản"), CITS.title(document.subject), *number,
-        CITS.direction(directionDefinition=DIRECTIONS[document.direction]), CITS.agents(*agents),
-        CITS.dates(CITS.date(timestamp(document.created_at), dateType="created"),
-                   CITS.date(day(document.issued_date), dateType="originated")),
-        CITS.eSignatures(CITS.eSignature(present="true" if any(w.signed for _, w in files) else "false")),
-        CITS.additionalInformation(*appendices, _own(
-            "Trường bổ sung (theo thỏa thuận giao nộp): số thứ tự, số trang, độ khẩn, mã băm SHA-256 của tệp.",
-            [("so_thu_tu", document.ordinal), ("so_trang", document.page_amount), ("do_khan", document.urgency),
-             *(("sha256", written.sha256) for _, written in files)])),
-        systemIdentifier=system_id, recordType=document.type_name, recordPhysicalOrDigital="digital",
-        classificationSchemaUsed=schema)
+class _HeaderShape(NamedTuple):
+    """What varies in the elements of a dossier's aggregation before its records."""
+
+    own: tuple[str, ...]  # names of its ownElement values
+    dates: tuple[str, ...]  # dateType of each date
+    disposable: str
 
 
-def _case_file(snapshot: PackageSnapshot, dossier: DossierSnapshot, files: dict[int, list], schema: str):
-    object_id, system_id = _ids(snapshot.organisation_code, "dossier", dossier.id)
-    dates = [CITS.date(timestamp(dossier.opened_at), dateType="created"),
-             CITS.date(day(dossier.start_date), dateType="start")]
-    if dossier.end_date:
-        dates.append(CITS.date(day(dossier.end_date), dateType="end"))
-    if dossier.closed_at:
-        dates.append(CITS.date(timestamp(dossier.closed_at), dateType="closed"))
-    records = [_record(snapshot, document, files.get(document.id, []), schema) for document in dossier.documents]
-    return CITS.aggregation(
-        CITS.objectId(object_id), CITS.extraId(dossier.file_code, extraIdType="ma_ho_so"),
-        CITS.identification(dossier.file_notation, identificationType="so_ky_hieu_ho_so"),
-        CITS.levelName("Hồ sơ"), CITS.title(dossier.title), CITS.status(value="closed"),
-        CITS.additionalInformation(_own("Trường bổ sung (theo thỏa thuận giao nộp): ngôn ngữ, tổng số trang.",
-                                        [("ngon_ngu", dossier.language), ("tong_so_trang", dossier.page_total)])),
-        _disposal(dossier),
-        CITS.agents(CITS.agent(CITS.name(dossier.creator_name), CITS.organisation(snapshot.organisation_name),
-                               CITS.unitName(dossier.unit_name), CITS.role("Người lập hồ sơ"), agentType="creator")),
-        CITS.dates(*dates), CITS.access(RIGHTS.get(dossier.rights, dossier.rights)), *records,
-        systemIdentifier=system_id, aggregationType="caseFile", classificationSchemaUsed=schema)
+def _header_stamp(shape: _HeaderShape) -> Stamp:
+    """Return a stamp whose children are those elements (the aggregation itself is streamed around them)."""
+    holder = PLAIN.aggregation(
+        PLAIN.objectId(), PLAIN.extraId(extraIdType="ma_ho_so"),
+        PLAIN.identification(identificationType="so_ky_hieu_ho_so"),
+        PLAIN.levelName("Hồ sơ"), PLAIN.title(), PLAIN.status(value="closed"),
+        PLAIN.additionalInformation(_own(DOSSIER_OWN, shape.own)),
+        PLAIN.disposal(PLAIN.disposalPeriod(), PLAIN.dates(PLAIN.disposalDate(dateType="retention_period_start")),
+                       disposable=shape.disposable),
+        PLAIN.agents(PLAIN.agent(PLAIN.name(), PLAIN.organisation(), PLAIN.unitName(), PLAIN.role("Người lập hồ sơ"),
+                                 agentType="creator")),
+        PLAIN.dates(*(PLAIN.date(dateType=kind) for kind in shape.dates)),
+        PLAIN.access())
+    return Stamp(holder, CASE_FILE_DEPTH, slots=("objectId", "extraId", "identification", "title", "value",
+                                                 "disposalPeriod", "disposalDate", "name", "organisation", "unitName",
+                                                 "date", "access"))
 
 
-def build(snapshot: PackageSnapshot, contents: list[ContentFile], written: dict[str, Written]) -> etree._Element:
-    """Return ERMS.xml: headings as classes holding their dossiers, documents as records with their files."""
-    files: dict[int, list] = {}
+class _RecordShape(NamedTuple):
+    """Everything about a record but its own values: records of one shape share a stamp."""
+
+    record_type: str
+    schema: str
+    extra_id: bool
+    running_number: bool
+    direction: str
+    signatory: bool
+    signed: bool
+    formats: tuple[str, ...]  # media type of each file (appendix)
+    own: tuple[str, ...]  # names of its ownElement values
+
+
+def _record_stamp(shape: _RecordShape) -> tuple[Stamp, list[etree._Element]]:
+    """Return a record stamp and its appendix elements, whose name and path change with each record."""
+    agents = [PLAIN.agent(PLAIN.name(), PLAIN.role(), agentType="creator")]
+    if shape.signatory:
+        agents.append(PLAIN.agent(PLAIN.name(), PLAIN.role(), agentType="main_signatory"))
+    appendices = [PLAIN.appendix(name="", path="", fileFormat=media_type) for media_type in shape.formats]
+    record = PLAIN.record(
+        PLAIN.objectId(), *([PLAIN.extraId(extraIdType="so_ky_hieu")] if shape.extra_id else []),
+        PLAIN.securityClass(), PLAIN.levelName("Văn bản"), PLAIN.title(),
+        *([PLAIN.runningNumber()] if shape.running_number else []),
+        PLAIN.direction(directionDefinition=shape.direction), PLAIN.agents(*agents),
+        PLAIN.dates(PLAIN.date(dateType="created"), PLAIN.date(dateType="originated")),
+        PLAIN.eSignatures(PLAIN.eSignature(present="true" if shape.signed else "false")),
+        PLAIN.additionalInformation(*appendices, _own(DOCUMENT_OWN, shape.own)),
+        systemIdentifier="", recordType=shape.record_type, recordPhysicalOrDigital="digital",
+        classificationSchemaUsed=shape.schema)
+    slots = ("objectId", "extraId", "securityClass", "title", "runningNumber", "name", "role", "date", "value")
+    return Stamp(record, CASE_FILE_DEPTH + 1, slots), appendices
+
+
+class _CaseFiles:
+    """Writes each dossier's aggregation with its documents' records, through stamps made for one ERMS.xml."""
+
+    def __init__(self, snapshot: PackageSnapshot, files: Files, signed: Callable[[str], bool]) -> None:
+        self._snapshot = snapshot
+        self._files = files
+        self._signed = signed
+        self._headers = Stamps(_header_stamp)
+        self._records = Stamps(_record_stamp)
+
+    def write(self, parent: Writer, dossier: DossierSnapshot, schema: str) -> None:
+        object_id, system_id = _ids(self._snapshot.organisation_code, "dossier", dossier.id)
+        attributes = {"systemIdentifier": system_id, "aggregationType": "caseFile", "classificationSchemaUsed": schema}
+        with parent.element(AGGREGATION, attributes) as children:
+            for child in self._header(dossier, object_id):
+                children.write(child)
+            for document in dossier.documents:
+                children.write(self._record(document, schema))
+
+    def _header(self, dossier: DossierSnapshot, object_id: str) -> etree._Element:
+        period = dossier.retention
+        start = date((dossier.end_date or dossier.start_date).year + 1, 1, 1)
+        own, own_texts = _present([("ngon_ngu", dossier.language), ("tong_so_trang", dossier.page_total)])
+        dates = [("created", timestamp(dossier.opened_at)), ("start", day(dossier.start_date))]
+        if dossier.end_date:
+            dates.append(("end", day(dossier.end_date)))
+        if dossier.closed_at:
+            dates.append(("closed", timestamp(dossier.closed_at)))
+        shape = _HeaderShape(own, tuple(kind for kind, _ in dates), "false" if period.permanent else "true")
+        return self._headers[shape].fill(
+            object_id, dossier.file_code, dossier.file_notation, dossier.title, *own_texts, period.label(), day(start),
+            dossier.creator_name, self._snapshot.organisation_name, dossier.unit_name, *(when for _, when in dates),
+            RIGHTS.get(dossier.rights, dossier.rights))
+
+    def _record(self, document: DocumentSnapshot, schema: str) -> etree._Element:
+        files = self._files.get(document.id, [])
+        number = document_number(document)
+        running = document.code_number.isdigit()
+        own, own_texts = _present([("so_thu_tu", document.ordinal), ("so_trang", document.page_amount),
+                                   ("do_khan", document.urgency), *(("sha256", file.sha256) for _, file in files)])
+        # Asked here, record by record: it may wait until the copy in parallel has read that file.
+        signed = any(self._signed(content.path) for content, _ in files)
+        shape = _RecordShape(document.type_name, schema, bool(number), running, DIRECTIONS[document.direction],
+                             bool(document.signer_name), signed,
+                             tuple(content.source.media_type for content, _ in files), own)
+        stamp, appendices = self._records[shape]
+        for appendix, (content, _) in zip(appendices, files):
+            appendix.set("name", content.source.filename)
+            appendix.set("path", content.path)
+        object_id, system_id = _ids(self._snapshot.organisation_code, "document", document.id)
+        texts = [object_id, *([number] if number else []), MARKINGS.get(document.marking, document.marking),
+                 document.subject, *([document.code_number] if running else []), document.organ_name, ISSUER_ROLE]
+        if document.signer_name:
+            texts += [document.signer_name, document.signer_position or "Người ký"]
+        record = stamp.fill(*texts, timestamp(document.created_at), day(document.issued_date), *own_texts)
+        record.set("systemIdentifier", system_id)
+        return record
+
+
+def _write_class(aggregations: Writer, snapshot: PackageSnapshot, key: tuple, dossiers: list[DossierSnapshot],
+                 case_files: _CaseFiles) -> None:
+    """Write one heading's ``class`` aggregation holding its dossiers."""
+    schema = _schema_id(key[0])
+    object_id, system_id = _ids(snapshot.organisation_code, "heading", key)
+    title = heading_title(dossiers[0])
+    attributes = {"systemIdentifier": system_id, "aggregationType": "class", "classificationSchemaUsed": schema}
+    with aggregations.element(AGGREGATION, attributes) as children:
+        for child in (PLAIN.objectId(object_id),
+                      PLAIN.classification(title, classificationCode=key[1] or "-",
+                                           fullyQualifiedClassificationCode=f"{schema}/{key[1]}"),
+                      PLAIN.levelName("Đề mục"), PLAIN.title(title),
+                      PLAIN.dates(PLAIN.date(day(date(key[0], 1, 1)), dateType="created"))):
+            children.write_tree(child)
+        for dossier in dossiers:
+            case_files.write(children, dossier, schema)
+
+
+def _files(contents: list[ContentFile], written: dict[str, Written]) -> Files:
+    """Return each document's files (with what was written of them), wherever the document is filed."""
+    files: Files = {}
     for content in contents:
         if content.document is not None:
             files.setdefault(content.document.id, []).append((content, written[content.path]))
-    classes: dict[tuple, etree._Element] = {}
-    for dossier in snapshot.dossiers:
-        key = heading_key(dossier)
-        schema = _schema_id(key[0])
-        if key not in classes:
-            object_id, system_id = _ids(snapshot.organisation_code, "heading", key)
-            classes[key] = CITS.aggregation(
-                CITS.objectId(object_id), CITS.classification(heading_title(dossier), classificationCode=key[1] or "-",
-                                                              fullyQualifiedClassificationCode=f"{schema}/{key[1]}"),
-                CITS.levelName("Đề mục"), CITS.title(heading_title(dossier)),
-                CITS.dates(CITS.date(day(date(key[0], 1, 1)), dateType="created")),
-                systemIdentifier=system_id, aggregationType="class", classificationSchemaUsed=schema)
-        classes[key].append(_case_file(snapshot, dossier, files, schema))
-    return CITS.erms(_control(snapshot), CITS.aggregations(*classes.values()))
+    return files
+
+
+def write(snapshot: PackageSnapshot, contents: list[ContentFile], written: dict[str, Written], out: BinaryIO,
+          signed: Callable[[str], bool]) -> None:
+    """Write ERMS.xml into ``out``: headings as classes holding their dossiers, documents as records with their files.
+
+    ``signed(path)`` says whether a PDF signature was seen in a content file; it may block until that
+    file is copied, so it is called only as each document's record is written, in package order.
+    """
+    case_files = _CaseFiles(snapshot, _files(contents, written), signed)
+    with stream(out, ERMS, NSMAP) as erms:
+        erms.write_tree(_control(snapshot))
+        with erms.element(AGGREGATIONS) as aggregations:
+            for key, dossiers in by_heading(snapshot.dossiers).items():
+                _write_class(aggregations, snapshot, key, dossiers, case_files)

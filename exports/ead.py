@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 from lxml import etree
 
 from exports.snapshot import DocumentSnapshot, DossierSnapshot, PackageSnapshot
-from exports.tt02 import document_number, heading_key, heading_title
-from exports.xml import EAD
+from exports.tt02 import by_heading, document_number, heading_title
+from exports.xml import EAD_NS, PLAIN, Stamp, Writer, qualified, stream
+
+NSMAP = {None: EAD_NS}
+EAD, ARCHDESC, DSC, C = (qualified(EAD_NS, name) for name in ("ead", "archdesc", "dsc", "c"))
+# Depths of the streamed elements: ead > archdesc > dsc > heading c > dossier c > its did and document c.
+DOSSIER_DEPTH = 4
 
 
 def _dates(dossier: DossierSnapshot) -> str:
@@ -14,38 +21,53 @@ def _dates(dossier: DossierSnapshot) -> str:
     return f"{dossier.start_date.isoformat()}/{end.isoformat()}"
 
 
-def _document(document: DocumentSnapshot) -> etree._Element:
-    did = EAD.did(EAD.unitid(document_number(document) or str(document.ordinal)),
-                  EAD.unittitle(f"{document.type_name}: {document.subject}"),
-                  EAD.unitdate(document.issued_date.isoformat(), normal=document.issued_date.isoformat()),
-                  EAD.origination(EAD.corpname(document.organ_name)))
-    return EAD.c(did, level="item", id=f"document-{document.id}")
+class _Records:
+    """Writes the dossiers and their documents through stamps made for one EAD document (xml.Stamp)."""
+
+    def __init__(self) -> None:
+        self._did = Stamp(PLAIN.did(PLAIN.unitid(), PLAIN.unittitle(), PLAIN.unitdate(normal=""),
+                                    PLAIN.physdesc(PLAIN.extent())),
+                          DOSSIER_DEPTH + 1, slots=("unitid", "unittitle", "unitdate", "extent"))
+        self._did_date = self._did.element.find("unitdate")
+        self._access = Stamp(PLAIN.accessrestrict(PLAIN.p()), DOSSIER_DEPTH + 1, slots=("p",))
+        self._document = Stamp(PLAIN.c(PLAIN.did(PLAIN.unitid(), PLAIN.unittitle(), PLAIN.unitdate(normal=""),
+                                                 PLAIN.origination(PLAIN.corpname())), level="item", id=""),
+                               DOSSIER_DEPTH + 1, slots=("unitid", "unittitle", "unitdate", "corpname"))
+        self._document_date = self._document.element.find("did/unitdate")
+
+    def write_dossier(self, series: Writer, dossier: DossierSnapshot) -> None:
+        with series.element(C, {"level": "file", "id": f"dossier-{dossier.id}"}) as children:
+            dates = _dates(dossier)
+            self._did_date.set("normal", dates)
+            children.write(self._did.fill(dossier.file_code, dossier.title, dates, f"{len(dossier.documents)} văn bản"))
+            children.write(self._access.fill(dossier.rights))
+            for document in dossier.documents:
+                children.write(self._fill_document(document))
+
+    def _fill_document(self, document: DocumentSnapshot) -> etree._Element:
+        issued = document.issued_date.isoformat()
+        self._document_date.set("normal", issued)
+        element = self._document.fill(document_number(document) or str(document.ordinal),
+                                      f"{document.type_name}: {document.subject}", issued, document.organ_name)
+        element.set("id", f"document-{document.id}")
+        return element
 
 
-def _dossier(dossier: DossierSnapshot) -> etree._Element:
-    did = EAD.did(EAD.unitid(dossier.file_code), EAD.unittitle(dossier.title),
-                  EAD.unitdate(_dates(dossier), normal=_dates(dossier)),
-                  EAD.physdesc(EAD.extent(f"{len(dossier.documents)} văn bản")))
-    return EAD.c(did, EAD.accessrestrict(EAD.p(dossier.rights)), *map(_document, dossier.documents),
-                 level="file", id=f"dossier-{dossier.id}")
-
-
-def build(snapshot: PackageSnapshot) -> etree._Element:
-    """Return the EAD document describing the package's dossiers under their headings."""
-    series: dict[tuple, etree._Element] = {}
-    for dossier in snapshot.dossiers:
-        key = heading_key(dossier)
-        if key not in series:
-            series[key] = EAD.c(EAD.did(EAD.unittitle(heading_title(dossier))), level="series",
-                                id=f"heading-{len(series) + 1}")
-        series[key].append(_dossier(dossier))
-    header = EAD.eadheader(EAD.eadid(snapshot.name, countrycode="VN"),
-                           EAD.filedesc(EAD.titlestmt(EAD.titleproper(
-                               f"Mục lục hồ sơ nộp lưu {snapshot.name} — {snapshot.organisation_name}"))))
-    archdesc = EAD.archdesc(
-        EAD.did(EAD.unitid(snapshot.organisation_code, countrycode="VN"),
-                EAD.unittitle(f"Phông {snapshot.organisation_name}"),
-                EAD.origination(EAD.corpname(snapshot.organisation_name)), EAD.langmaterial(EAD.language("Tiếng Việt",
-                                                                                                        langcode="vie"))),
-        EAD.dsc(*series.values()), level="fonds")
-    return EAD.ead(header, archdesc)
+def write(snapshot: PackageSnapshot, out: BinaryIO) -> None:
+    """Write the EAD document describing the package's dossiers under their headings into ``out``."""
+    records = _Records()
+    with stream(out, EAD, NSMAP) as ead:
+        ead.write_tree(PLAIN.eadheader(PLAIN.eadid(snapshot.name, countrycode="VN"), PLAIN.filedesc(PLAIN.titlestmt(
+            PLAIN.titleproper(f"Mục lục hồ sơ nộp lưu {snapshot.name} — {snapshot.organisation_name}")))))
+        with ead.element(ARCHDESC, {"level": "fonds"}) as archdesc:
+            archdesc.write_tree(PLAIN.did(
+                PLAIN.unitid(snapshot.organisation_code, countrycode="VN"),
+                PLAIN.unittitle(f"Phông {snapshot.organisation_name}"),
+                PLAIN.origination(PLAIN.corpname(snapshot.organisation_name)),
+                PLAIN.langmaterial(PLAIN.language("Tiếng Việt", langcode="vie"))))
+            with archdesc.element(DSC) as dsc:
+                for number, dossiers in enumerate(by_heading(snapshot.dossiers).values(), start=1):
+                    with dsc.element(C, {"level": "series", "id": f"heading-{number}"}) as series:
+                        series.write_tree(PLAIN.did(PLAIN.unittitle(heading_title(dossiers[0]))))
+                        for dossier in dossiers:
+                            records.write_dossier(series, dossier)

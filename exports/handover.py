@@ -200,13 +200,13 @@ def download(session: Session, actor: Actor | None, batch_id: int, *, now: datet
 
 @dataclass(frozen=True)
 class BuildSettings:
-    """Where and how a package is built: the store, output folder, PDF font, E-ARK tool, threads."""
+    """Where and how a package is built: the store, output folder, PDF font, E-ARK tool, copy processes."""
 
     store: FileStore
     out_dir: Path
     font: str = ""
     eark_tool: Path | None = None
-    workers: int = 2
+    workers: int = bag.DEFAULT_WORKERS
     progress: Callable[[int, int], None] = field(default=lambda _done, _total: None)
 
 

@@ -1,4 +1,4 @@
-"""METS.xml of a package (E-ARK CSIP/SIP) and of its representation: pure builders from written files.
+"""METS.xml of a package (E-ARK CSIP/SIP) and of its representation, streamed from the written files.
 
 The root METS follows ../shared/tools/eark/README.md item by item: CSIP header and software agent,
 one dmdSec per descriptive file, PREMIS in amdSec, the Documentation/Schemas/Representations
@@ -8,14 +8,17 @@ logical structMap dossiers → documents → files. Each file is listed with its
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
+from itertools import groupby
+from typing import BinaryIO
 
 from lxml import etree
 
 from exports import layout
 from exports.layout import ContentFile, Written
-from exports.xml import CSIP_NS, METS, METS_NS, XLINK_NS, qualified, timestamp
+from exports.xml import CSIP_NS, METS_NS, PLAIN, XLINK_NS, Stamp, Stamps, Writer, qualified, stream, timestamp
 
 SIP_PROFILE = "https://earksip.dilcis.eu/profile/E-ARK-SIP.xml"
 SOFTWARE = "ERMS"
@@ -23,8 +26,17 @@ VERSION = "0.1.0"
 # (path, dmdSec id, MDTYPE, OTHERMDTYPE)
 DESCRIPTIVE = ((layout.EAD, "dmd-ead", "EAD", ""), (layout.CITS_ERMS, "dmd-erms", "OTHER", "CITS-ERMS-v3"),
                (layout.TT02, "dmd-tt02", "OTHER", "TT02-2019"))
-DIV = qualified(METS_NS, "div")
-FPTR = qualified(METS_NS, "fptr")
+NSMAP = {None: METS_NS, "csip": CSIP_NS, "xlink": XLINK_NS}
+(METS, METS_HDR, AGENT, NAME, NOTE, DMD_SEC, AMD_SEC, DIGIPROV_MD, MD_REF, FILE_SEC, FILE_GRP, STRUCT_MAP, DIV,
+ MPTR) = (qualified(METS_NS, name) for name in ("mets", "metsHdr", "agent", "name", "note", "dmdSec", "amdSec",
+                                                "digiprovMD", "mdRef", "fileSec", "fileGrp", "structMap", "div",
+                                                "mptr"))
+# Depth of the files in both documents: mets > fileSec > fileGrp > file.
+FILE_DEPTH = 3
+FILE_ATTRIBUTES = ("ID", "MIMETYPE", "SIZE", "CREATED", "CHECKSUM")  # then CHECKSUMTYPE, always SHA-256
+# Depth of the dossiers' divs: mets > structMap > div-root > div-representations > div-rep1 > dossier div.
+DOSSIER_DEPTH = 5
+HREF = qualified(XLINK_NS, "href")
 
 
 def _csip(name: str) -> str:
@@ -35,11 +47,12 @@ def _xlink(name: str) -> str:
     return qualified(XLINK_NS, name)
 
 
-def _header(created: datetime) -> etree._Element:
-    agent = METS.agent(METS.name(SOFTWARE), METS.note(VERSION, {_csip("NOTETYPE"): "SOFTWARE VERSION"}),
-                       ROLE="CREATOR", TYPE="OTHER", OTHERTYPE="SOFTWARE")
-    return METS.metsHdr(agent, {"CREATEDATE": timestamp(created), "LASTMODDATE": timestamp(created),
-                                _csip("OAISPACKAGETYPE"): "SIP"})
+def _write_header(mets: Writer, created: datetime) -> None:
+    attributes = {"CREATEDATE": timestamp(created), "LASTMODDATE": timestamp(created), _csip("OAISPACKAGETYPE"): "SIP"}
+    with mets.element(METS_HDR, attributes) as header:
+        with header.element(AGENT, {"ROLE": "CREATOR", "TYPE": "OTHER", "OTHERTYPE": "SOFTWARE"}) as agent:
+            agent.leaf(NAME, SOFTWARE)
+            agent.leaf(NOTE, VERSION, {_csip("NOTETYPE"): "SOFTWARE VERSION"})
 
 
 def _checksummed(written: Written) -> dict:
@@ -47,101 +60,168 @@ def _checksummed(written: Written) -> dict:
             "CHECKSUM": written.sha256, "CHECKSUMTYPE": "SHA-256"}
 
 
-def _md_ref(written: Written, mdtype: str, other: str = "") -> etree._Element:
+def _md_ref(written: Written, mdtype: str, other: str = "") -> dict:
     attributes = {"LOCTYPE": "URL", _xlink("type"): "simple", _xlink("href"): written.path, "MDTYPE": mdtype,
                   **_checksummed(written)}
     if other:
         attributes["OTHERMDTYPE"] = other
-    return METS.mdRef(attributes)
+    return attributes
 
 
-def _file(written: Written, file_id: str, href: str) -> etree._Element:
-    location = METS.FLocat({"LOCTYPE": "URL", _xlink("type"): "simple", _xlink("href"): href})
-    return METS.file(location, ID=file_id, **_checksummed(written))
+class _Files:
+    """Writes ``file`` elements through one stamp (xml.Stamp).
+
+    Whole elements rather than xmlfile's own tags, which would write the Vietnamese letters of the
+    paths as character references; the price is xlink declared again on each file.
+    """
+
+    def __init__(self) -> None:
+        element = etree.Element("file", dict.fromkeys(FILE_ATTRIBUTES, ""), nsmap={"xlink": XLINK_NS})
+        element.set("CHECKSUMTYPE", "SHA-256")
+        self._location = etree.SubElement(element, "FLocat", {"LOCTYPE": "URL", _xlink("type"): "simple", HREF: ""})
+        self._stamp = Stamp(element, FILE_DEPTH)
+        self._values: tuple = (None,) * len(FILE_ATTRIBUTES)
+
+    def write(self, group: Writer, written: Written, file_id: str, href: str) -> None:
+        element = self._stamp.element
+        values = (file_id, written.media_type, str(written.size), timestamp(written.created), written.sha256)
+        for name, before, value in zip(FILE_ATTRIBUTES, self._values, values):
+            if value != before:  # an attribute costs a microsecond; media type and time often repeat
+                element.set(name, value)
+        self._values = values
+        self._location.set(HREF, href)
+        group.write(element)
 
 
-def _group(group_id: str, use: str, files: Iterable[etree._Element]) -> etree._Element:
-    return METS.fileGrp(*files, {"ID": group_id, "USE": use, _csip("CONTENTINFORMATIONTYPE"): "OTHER",
-                                 _csip("OTHERCONTENTINFORMATIONTYPE"): "NONE"})
+@contextmanager
+def _group(parent: Writer, group_id: str, use: str) -> Iterator[Writer]:
+    attributes = {"ID": group_id, "USE": use, _csip("CONTENTINFORMATIONTYPE"): "OTHER",
+                  _csip("OTHERCONTENTINFORMATIONTYPE"): "NONE"}
+    with parent.element(FILE_GRP, attributes) as group:
+        yield group
 
 
-def _root(name: str, label: str, created: datetime, *children) -> etree._Element:
-    return METS.mets(_header(created), *children,
-                     {"OBJID": name, "LABEL": label, "TYPE": "Text", "PROFILE": SIP_PROFILE,
-                      _csip("CONTENTINFORMATIONTYPE"): "MIXED"})
+def _root(out: BinaryIO, name: str, label: str) -> AbstractContextManager[Writer]:
+    attributes = {"OBJID": name, "LABEL": label, "TYPE": "Text", "PROFILE": SIP_PROFILE,
+                  _csip("CONTENTINFORMATIONTYPE"): "MIXED"}
+    return stream(out, METS, NSMAP, attributes)
+
+
+def _file_id(number: int) -> str:
+    return f"file-{number:06d}"
 
 
 def file_ids(contents: list[ContentFile]) -> dict[str, str]:
     """Return the METS file ID of each content path (stable NCNames in package order)."""
-    return {content.path: f"file-{number:06d}" for number, content in enumerate(contents, start=1)}
+    return {content.path: _file_id(number) for number, content in enumerate(contents, start=1)}
 
 
-def representation(name: str, created: datetime, contents: list[ContentFile],
-                   written: dict[str, Written]) -> etree._Element:
-    """Return the representation's METS: its Data group, hrefs relative to the representation folder."""
+def write_representation(name: str, created: datetime, contents: list[ContentFile], written: dict[str, Written],
+                         out: BinaryIO) -> None:
+    """Write the representation's METS into ``out``: its Data group, hrefs relative to the representation folder."""
     prefix = len(layout.REPRESENTATION) + 1
-    ids = file_ids(contents)
-    files = [_file(written[content.path], f"rep-{ids[content.path]}", content.path[prefix:]) for content in contents]
-    data = METS.fileGrp(*files, ID="rep1-filegrp-data", USE="Data")
-    struct = METS.structMap(METS.div(METS.div(METS.fptr(FILEID="rep1-filegrp-data"), ID="rep1-div-data",
-                                              LABEL="Data"), ID="rep1-div-root", LABEL="rep1"),
-                            ID="rep1-structmap", TYPE="PHYSICAL", LABEL="CSIP")
-    return _root(f"{name}-rep1", f"{name}: biểu diễn 1", created, METS.fileSec(data, ID="rep1-filesec"), struct)
+    files = _Files()
+    with _root(out, f"{name}-rep1", f"{name}: biểu diễn 1") as mets:
+        _write_header(mets, created)
+        with mets.element(FILE_SEC, {"ID": "rep1-filesec"}) as file_sec:
+            with file_sec.element(FILE_GRP, {"ID": "rep1-filegrp-data", "USE": "Data"}) as group:
+                for number, content in enumerate(contents, start=1):
+                    files.write(group, written[content.path], f"rep-{_file_id(number)}", content.path[prefix:])
+        mets.write_tree(PLAIN.structMap(
+            PLAIN.div(PLAIN.div(PLAIN.fptr(FILEID="rep1-filegrp-data"), ID="rep1-div-data", LABEL="Data"),
+                      ID="rep1-div-root", LABEL="rep1"),
+            ID="rep1-structmap", TYPE="PHYSICAL", LABEL="CSIP"))
 
 
-def package(name: str, label: str, created: datetime, contents: list[ContentFile], written: dict[str, Written],
-            documentation: list[str]) -> etree._Element:
-    """Return the root METS.xml of the package from the files already written into it."""
-    dmd = [METS.dmdSec(_md_ref(written[path], mdtype, other), ID=dmd_id, CREATED=timestamp(created),
-                       STATUS="CURRENT") for path, dmd_id, mdtype, other in DESCRIPTIVE]
-    amd = METS.amdSec(METS.digiprovMD(_md_ref(written[layout.PREMIS], "PREMIS"), ID="digiprov-premis",
-                                      STATUS="CURRENT"))
-    ids = file_ids(contents)
-    representations = [_file(written[layout.REPRESENTATION_METS], "file-rep1-mets", layout.REPRESENTATION_METS)]
-    representations += [_file(written[content.path], ids[content.path], content.path) for content in contents]
-    file_sec = METS.fileSec(
-        _group("filegrp-documentation", "Documentation",
-               (_file(written[path], f"file-doc-{number}", path) for number, path in enumerate(documentation, 1))),
-        _group("filegrp-schemas", "Schemas", [_file(written[layout.ERMS_XSD], "file-schema-erms", layout.ERMS_XSD)]),
-        _group("filegrp-rep1", "Representations/rep1", representations),
-        ID="filesec")
-    return _root(name, label, created, *dmd, amd, file_sec, _physical(name, _dossier_divs(contents, ids)))
+def write_package(name: str, label: str, created: datetime, contents: list[ContentFile],
+                  written: dict[str, Written], documentation: list[str], out: BinaryIO) -> None:
+    """Write the root METS.xml of the package into ``out`` from the files already written into it."""
+    files = _Files()
+    with _root(out, name, label) as mets:
+        _write_header(mets, created)
+        for path, dmd_id, mdtype, other in DESCRIPTIVE:
+            with mets.element(DMD_SEC, {"ID": dmd_id, "CREATED": timestamp(created), "STATUS": "CURRENT"}) as dmd:
+                dmd.leaf(MD_REF, "", _md_ref(written[path], mdtype, other))
+        with mets.element(AMD_SEC) as amd:
+            with amd.element(DIGIPROV_MD, {"ID": "digiprov-premis", "STATUS": "CURRENT"}) as digiprov:
+                digiprov.leaf(MD_REF, "", _md_ref(written[layout.PREMIS], "PREMIS"))
+        with mets.element(FILE_SEC, {"ID": "filesec"}) as file_sec:
+            with _group(file_sec, "filegrp-documentation", "Documentation") as group:
+                for number, path in enumerate(documentation, start=1):
+                    files.write(group, written[path], f"file-doc-{number}", path)
+            with _group(file_sec, "filegrp-schemas", "Schemas") as group:
+                files.write(group, written[layout.ERMS_XSD], "file-schema-erms", layout.ERMS_XSD)
+            with _group(file_sec, "filegrp-rep1", "Representations/rep1") as group:
+                files.write(group, written[layout.REPRESENTATION_METS], "file-rep1-mets", layout.REPRESENTATION_METS)
+                for number, content in enumerate(contents, start=1):
+                    files.write(group, written[content.path], _file_id(number), content.path)
+        _write_physical(mets, name, contents)
 
 
-def _physical(name: str, dossiers: list[etree._Element]) -> etree._Element:
-    representations = METS.div(
-        METS.fptr(FILEID="filegrp-rep1"),
-        METS.div(METS.mptr({"LOCTYPE": "URL", _xlink("type"): "simple", _xlink("href"): layout.REPRESENTATION_METS,
-                            _xlink("title"): "filegrp-rep1"}), *dossiers, ID="div-rep1",
-                 LABEL="Representations/rep1"),
-        ID="div-representations", LABEL="Representations")
-    root = METS.div(
-        METS.div(ID="div-metadata", LABEL="Metadata", ADMID="digiprov-premis",
-                 DMDID=" ".join(dmd_id for _, dmd_id, _, _ in DESCRIPTIVE)),
-        METS.div(METS.fptr(FILEID="filegrp-documentation"), ID="div-documentation", LABEL="Documentation"),
-        METS.div(METS.fptr(FILEID="filegrp-schemas"), ID="div-schemas", LABEL="Schemas"),
-        representations, ID="div-root", LABEL=name)
-    return METS.structMap(root, ID="structmap-csip", TYPE="PHYSICAL", LABEL="CSIP")
+def _write_physical(mets: Writer, name: str, contents: list[ContentFile]) -> None:
+    with mets.element(STRUCT_MAP, {"ID": "structmap-csip", "TYPE": "PHYSICAL", "LABEL": "CSIP"}) as struct_map:
+        with struct_map.element(DIV, {"ID": "div-root", "LABEL": name}) as root:
+            root.leaf(DIV, "", {"ID": "div-metadata", "LABEL": "Metadata", "ADMID": "digiprov-premis",
+                                "DMDID": " ".join(dmd_id for _, dmd_id, _, _ in DESCRIPTIVE)})
+            root.write_tree(PLAIN.div(PLAIN.fptr(FILEID="filegrp-documentation"), ID="div-documentation",
+                                      LABEL="Documentation"))
+            root.write_tree(PLAIN.div(PLAIN.fptr(FILEID="filegrp-schemas"), ID="div-schemas", LABEL="Schemas"))
+            with root.element(DIV, {"ID": "div-representations", "LABEL": "Representations"}) as representations:
+                representations.write_tree(PLAIN.fptr(FILEID="filegrp-rep1"))
+                with representations.element(DIV, {"ID": "div-rep1", "LABEL": "Representations/rep1"}) as rep1:
+                    rep1.leaf(MPTR, "", {"LOCTYPE": "URL", _xlink("type"): "simple",
+                                         _xlink("href"): layout.REPRESENTATION_METS, _xlink("title"): "filegrp-rep1"})
+                    _write_dossier_divs(rep1, contents)
 
 
-def _dossier_divs(contents: list[ContentFile], ids: dict[str, str]) -> list[etree._Element]:
+def _write_dossier_divs(parent: Writer, contents: list[ContentFile]) -> None:
     """Dossiers → documents → files, the way an archivist reads the package ("hồ sơ → văn bản → tệp").
 
     They sit inside the representation's div: eark-validator applies CSIP81/82 to every structMap,
-    so a second (logical) structMap would make the package invalid.
+    so a second (logical) structMap would make the package invalid. Contents come dossier by dossier,
+    each document's files together (layout.content_files), so a dossier's div is filled and written
+    before the next; dossiers of the same shape share a stamp.
     """
-    divs: dict[tuple, etree._Element] = {}
-    for content in contents:
-        dossier, document = content.dossier, content.document
-        parent = divs.get((dossier.id,))
-        if parent is None:
-            parent = divs[(dossier.id,)] = METS.div(ID=f"div-dossier-{dossier.id}", TYPE="Hồ sơ",
-                                                    LABEL=f"{dossier.file_code} {dossier.title}")
-        if document is not None:
-            key = (dossier.id, document.id)
-            if key not in divs:
-                divs[key] = etree.SubElement(parent, DIV, ID=f"div-document-{dossier.id}-{document.id}",
-                                             TYPE="Văn bản", ORDER=str(document.ordinal), LABEL=document.subject)
-            parent = divs[key]
-        etree.SubElement(parent, FPTR, FILEID=ids[content.path])
-    return [div for key, div in divs.items() if len(key) == 1]
+    stamps = Stamps(_dossier_div_stamp)
+    for _, numbered in groupby(enumerate(contents, start=1), lambda item: item[1].dossier.id):
+        files = list(numbered)
+        dossier = files[0][1].dossier
+        shape = _div_shape(content for _, content in files)
+        stamp, elements = stamps[shape]
+        parts = iter(elements)
+        div = next(parts)
+        div.set("ID", f"div-dossier-{dossier.id}")
+        div.set("LABEL", f"{dossier.file_code} {dossier.title}")
+        for (number, content), kind in zip(files, shape):
+            if kind:
+                document_div = next(parts)
+                document_div.set("ID", f"div-document-{dossier.id}-{content.document.id}")
+                document_div.set("ORDER", str(content.document.ordinal))
+                document_div.set("LABEL", content.document.subject)
+            next(parts).set("FILEID", _file_id(number))
+        parent.write(stamp.element)
+
+
+def _div_shape(files: Iterable[ContentFile]) -> tuple[bool | None, ...]:
+    """Return, for each file of a dossier, None if it is the dossier's own (its index), True if it is the
+    first file of a document, False if it is a further file of the same document."""
+    shape: list[bool | None] = []
+    previous = None
+    for content in files:
+        document = content.document
+        shape.append(None if document is None else previous is None or document.id != previous.id)
+        previous = document
+    return tuple(shape)
+
+
+def _dossier_div_stamp(shape: tuple[bool | None, ...]) -> tuple[Stamp, list[etree._Element]]:
+    """Return the stamp of a dossier's div of this shape (``_div_shape``) and its elements in document order."""
+    div = PLAIN.div(ID="", TYPE="Hồ sơ", LABEL="")
+    parent = div
+    for kind in shape:
+        if kind is None:
+            parent = div
+        elif kind:
+            parent = etree.SubElement(div, "div", ID="", TYPE="Văn bản", ORDER="", LABEL="")
+        etree.SubElement(parent, "fptr", FILEID="")
+    return Stamp(div, DOSSIER_DEPTH), list(div.iter())

@@ -3,17 +3,30 @@
 Events: the capture of each file (when its digests were recorded), the fixity check made while
 copying it into the package, and the transfer itself, whose outcome carries the head hash of
 the audit chain at export time so the archive can later prove the agency's log was not rewritten.
+
+PREMIS elements carry the ``premis:`` prefix (``xsi:type="premis:file"`` names it), so a record
+written on its own declares that prefix again (xml.PLAIN explains why the other documents don't).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import BinaryIO
 
 from lxml import etree
 
 from exports.layout import ContentFile, Written
 from exports.snapshot import PackageSnapshot
-from exports.xml import PREMIS, XSI_NS, qualified, timestamp
+from exports.xml import PREMIS, PREMIS_NS, XSI_NS, Stamp, Writer, qualified, stream, timestamp
 
 FORMATS = {"application/pdf": "Portable Document Format"}
+NSMAP = {"premis": PREMIS_NS, "xsi": XSI_NS}
+ROOT, EVENT = qualified(PREMIS_NS, "premis"), qualified(PREMIS_NS, "event")
+CAPTURE_DETAIL = "Tiếp nhận tệp vào hệ thống; ghi nhận mã băm SHA-256 và SHA-512"
+
+
+def _premis(*names: str) -> tuple[str, ...]:
+    return tuple(qualified(PREMIS_NS, name) for name in names)
 
 
 def _identifier(kind: str, value: str) -> etree._Element:
@@ -21,21 +34,25 @@ def _identifier(kind: str, value: str) -> etree._Element:
     return make(getattr(PREMIS, f"{kind}IdentifierType")("local"), getattr(PREMIS, f"{kind}IdentifierValue")(value))
 
 
-def _object(content: ContentFile, written: Written) -> etree._Element:
+def _object_stamp() -> Stamp:
     characteristics = PREMIS.objectCharacteristics(
         PREMIS.compositionLevel("0"),
-        PREMIS.fixity(PREMIS.messageDigestAlgorithm("SHA-256"), PREMIS.messageDigest(written.sha256)),
-        PREMIS.fixity(PREMIS.messageDigestAlgorithm("SHA-512"), PREMIS.messageDigest(written.sha512)),
-        PREMIS.size(str(written.size)),
-        PREMIS.format(PREMIS.formatDesignation(PREMIS.formatName(
-            FORMATS.get(content.source.media_type, content.source.media_type)))),
-    )
-    return PREMIS.object(_identifier("object", content.path), characteristics,
-                         PREMIS.originalName(content.source.filename), {qualified(XSI_NS, "type"): "premis:file"})
+        PREMIS.fixity(PREMIS.messageDigestAlgorithm("SHA-256"), PREMIS.messageDigest()),
+        PREMIS.fixity(PREMIS.messageDigestAlgorithm("SHA-512"), PREMIS.messageDigest()),
+        PREMIS.size(), PREMIS.format(PREMIS.formatDesignation(PREMIS.formatName())))
+    element = etree.Element(qualified(PREMIS_NS, "object"), {qualified(XSI_NS, "type"): "premis:file"}, nsmap=NSMAP)
+    element.extend([_identifier("object", ""), characteristics, PREMIS.originalName()])
+    return Stamp(element, depth=1, slots=_premis("objectIdentifierValue", "messageDigest", "size", "formatName",
+                                                   "originalName"))
+
+
+def _link(path: str) -> etree._Element:
+    return PREMIS.linkingObjectIdentifier(PREMIS.linkingObjectIdentifierType("local"),
+                                          PREMIS.linkingObjectIdentifierValue(path))
 
 
 def _event(event_id: str, kind: str, when: str, detail: str, outcome: str, note: str, agent: str,
-           objects: list[str]) -> etree._Element:
+           objects: Iterable[str]) -> etree._Element:
     return PREMIS.event(
         _identifier("event", event_id), PREMIS.eventType(kind), PREMIS.eventDateTime(when),
         PREMIS.eventDetailInformation(PREMIS.eventDetail(detail)),
@@ -43,8 +60,7 @@ def _event(event_id: str, kind: str, when: str, detail: str, outcome: str, note:
                                        PREMIS.eventOutcomeDetail(PREMIS.eventOutcomeDetailNote(note))),
         PREMIS.linkingAgentIdentifier(PREMIS.linkingAgentIdentifierType("local"),
                                       PREMIS.linkingAgentIdentifierValue(agent)),
-        *(PREMIS.linkingObjectIdentifier(PREMIS.linkingObjectIdentifierType("local"),
-                                         PREMIS.linkingObjectIdentifierValue(path)) for path in objects),
+        *map(_link, objects),
     )
 
 
@@ -52,22 +68,48 @@ def _agent(agent_id: str, name: str, kind: str) -> etree._Element:
     return PREMIS.agent(_identifier("agent", agent_id), PREMIS.agentName(name), PREMIS.agentType(kind))
 
 
-def build(snapshot: PackageSnapshot, contents: list[ContentFile], written: dict[str, Written]) -> etree._Element:
-    """Return the PREMIS document of the package's content files."""
-    root = PREMIS.premis(version="3.0")
-    root.extend(_object(content, written[content.path]) for content in contents)
+def _write_objects(root: Writer, contents: list[ContentFile], written: dict[str, Written]) -> None:
+    stamp = _object_stamp()
+    for content in contents:
+        file = written[content.path]
+        media_type = content.source.media_type
+        root.write(stamp.fill(content.path, file.sha256, file.sha512, str(file.size),
+                              FORMATS.get(media_type, media_type), content.source.filename))
+
+
+def _write_captures(root: Writer, contents: list[ContentFile]) -> None:
+    stamp = Stamp(_event("", "capture", "", CAPTURE_DETAIL, "success", "", "erms", [""]), depth=1,
+                  slots=_premis("eventIdentifierValue", "eventDateTime", "eventOutcomeDetailNote",
+                                "linkingObjectIdentifierValue"))
     for number, content in enumerate(contents, start=1):
-        root.append(_event(f"capture-{number}", "capture", timestamp(content.source.captured_at),
-                           "Tiếp nhận tệp vào hệ thống; ghi nhận mã băm SHA-256 và SHA-512", "success",
-                           content.source.sha256, "erms", [content.path]))
+        root.write(stamp.fill(f"capture-{number}", timestamp(content.source.captured_at), content.source.sha256,
+                              content.path))
+
+
+def _write_fixity_check(root: Writer, contents: list[ContentFile], when: str) -> None:
+    """Write the one event linking every file, a link at a time."""
+    head = _event("fixity-check", "fixity check", when,
+                  "Đối chiếu mã băm SHA-256 của từng tệp với mã ghi nhận khi tiếp nhận, trong khi sao chép",
+                  "success", f"{len(contents)} tệp khớp", "erms", [])
+    link = Stamp(_link(""), depth=2, slots=_premis("linkingObjectIdentifierValue"))
+    with root.element(EVENT) as event:
+        for child in head:
+            event.write_tree(child)
+        for content in contents:
+            event.write(link.fill(content.path))
+
+
+def write(snapshot: PackageSnapshot, contents: list[ContentFile], written: dict[str, Written],
+          out: BinaryIO) -> None:
+    """Write the PREMIS document of the package's content files into ``out``, a record at a time."""
     when = timestamp(snapshot.created_at)
-    root.append(_event("fixity-check", "fixity check", when,
-                       "Đối chiếu mã băm SHA-256 của từng tệp với mã ghi nhận khi tiếp nhận, trong khi sao chép",
-                       "success", f"{len(contents)} tệp khớp", "erms", [content.path for content in contents]))
-    root.append(_event("transfer", "transfer", when,
-                       f"Giao nộp gói {snapshot.name} vào Lưu trữ lịch sử {snapshot.archive_code}".strip(),
-                       "success", f"audit-chain-head sha256:{snapshot.audit_head}", "operator", []))
-    root.extend([_agent("organisation", snapshot.organisation_name, "organization"),
-                 _agent("erms", "ERMS", "software"),
-                 _agent("operator", snapshot.operator_name, "person")])
-    return root
+    with stream(out, ROOT, NSMAP, {"version": "3.0"}) as root:
+        _write_objects(root, contents, written)
+        _write_captures(root, contents)
+        _write_fixity_check(root, contents, when)
+        root.write_tree(_event("transfer", "transfer", when,
+                               f"Giao nộp gói {snapshot.name} vào Lưu trữ lịch sử {snapshot.archive_code}".strip(),
+                               "success", f"audit-chain-head sha256:{snapshot.audit_head}", "operator", []))
+        for agent in (_agent("organisation", snapshot.organisation_name, "organization"),
+                      _agent("erms", "ERMS", "software"), _agent("operator", snapshot.operator_name, "person")):
+            root.write_tree(agent)

@@ -7,17 +7,19 @@ transfer list ("mục lục hồ sơ nộp lưu") is the same dossiers, one row 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import BinaryIO
 
 from lxml import etree
 
 from exports.snapshot import DocumentSnapshot, DossierSnapshot, PackageSnapshot
-from exports.xml import TT02, timestamp
+from exports.xml import PLAIN, TT02_NS, Stamp, qualified, stream, timestamp
 
 
 def vn_date(value: date | None) -> str:
     """Return a date as TT 02/2019 writes it (dd/mm/yyyy), empty when unknown."""
-    return value.strftime("%d/%m/%Y") if value else ""
+    return f"{value.day:02d}/{value.month:02d}/{value.year}" if value else ""  # strftime costs 4x as much
 
 
 def document_number(document: DocumentSnapshot) -> str:
@@ -30,6 +32,14 @@ def heading_key(dossier: DossierSnapshot) -> tuple:
     return (dossier.heading.list_year, dossier.heading.label) if dossier.heading else (dossier.year, "")
 
 
+def by_heading(dossiers: Iterable[DossierSnapshot]) -> dict[tuple, list[DossierSnapshot]]:
+    """Return the dossiers under each heading (``heading_key``), headings in the order their first dossier comes."""
+    headings: dict[tuple, list[DossierSnapshot]] = {}
+    for dossier in dossiers:
+        headings.setdefault(heading_key(dossier), []).append(dossier)
+    return headings
+
+
 def heading_title(dossier: DossierSnapshot) -> str:
     """Return the heading as the dossier list prints it ("II. Tổ chức, cán bộ")."""
     if dossier.heading is None:
@@ -37,63 +47,74 @@ def heading_title(dossier: DossierSnapshot) -> str:
     return f"{dossier.heading.label}. {dossier.heading.title}"
 
 
-def _fields(element_name: str, pairs: list[tuple[str, object]]) -> etree._Element:
-    element = getattr(TT02, element_name)()
-    for tag, value in pairs:
-        element.append(getattr(TT02, tag)("" if value is None else str(value)))
-    return element
+NSMAP = {None: TT02_NS}
+METADATA, DOSSIER, TRANSFER_LIST = (qualified(TT02_NS, name) for name in ("Metadata", "Dossier", "TransferList"))
+DOSSIER_FIELDS = tuple(qualified(TT02_NS, name) for name in (
+    "FileCode", "Identifier", "OrganId", "FileCatalog", "FileNotation", "Title", "Maintenance", "Rights", "Language",
+    "StartDate", "EndDate", "DocTotal", "PageTotal", "Description", "Keyword"))
+DOCUMENT_FIELDS = ("DocCode", "FileCode", "Identifier", "OrganId", "FileCatalog", "FileNotation", "DocOrdinal",
+                   "TypeName", "CodeNumber", "CodeNotation", "IssuedDate", "OrganName", "Subject", "Language",
+                   "PageAmount", "Description", "Keyword", "Priority", "SignerPosition", "SignerName")
+ROW_FIELDS = ("Ordinal", "FileCode", "FileNotation", "Title", "Dates", "Maintenance", "DocTotal", "Unit")
 
 
-def _document(snapshot: PackageSnapshot, dossier: DossierSnapshot, document: DocumentSnapshot) -> etree._Element:
-    return _fields("Document", [
-        ("DocCode", f"{dossier.file_code}.{document.ordinal:03d}"), ("FileCode", dossier.file_code),
-        ("Identifier", snapshot.archive_code), ("OrganId", snapshot.organisation_code),
-        ("FileCatalog", dossier.year), ("FileNotation", dossier.file_notation), ("DocOrdinal", document.ordinal),
-        ("TypeName", document.type_name), ("CodeNumber", document.code_number),
-        ("CodeNotation", document.code_notation), ("IssuedDate", vn_date(document.issued_date)),
-        ("OrganName", document.organ_name), ("Subject", document.subject), ("Language", document.language),
-        ("PageAmount", document.page_amount), ("Description", document.description),
-        ("Keyword", document.keyword), ("Priority", f"{document.urgency}/{document.marking}"),
-        ("SignerPosition", document.signer_position), ("SignerName", document.signer_name),
-    ])
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
 
 
-def _dossier(snapshot: PackageSnapshot, dossier: DossierSnapshot) -> etree._Element:
-    element = _fields("Dossier", [
-        ("FileCode", dossier.file_code), ("Identifier", snapshot.archive_code),
-        ("OrganId", snapshot.organisation_code), ("FileCatalog", dossier.year),
-        ("FileNotation", dossier.file_notation), ("Title", dossier.title),
-        ("Maintenance", dossier.retention.label()), ("Rights", dossier.rights), ("Language", dossier.language),
-        ("StartDate", vn_date(dossier.start_date)), ("EndDate", vn_date(dossier.end_date)),
-        ("DocTotal", len(dossier.documents)), ("PageTotal", dossier.page_total),
-        ("Description", dossier.description), ("Keyword", dossier.keyword),
-    ])
-    element.extend(_document(snapshot, dossier, document) for document in dossier.documents)
-    return element
+def _stamp(name: str, fields: tuple[str, ...], depth: int) -> Stamp:
+    """Return a stamp of an element holding one text child per field (in no namespace, see xml.PLAIN)."""
+    return Stamp(PLAIN(name, *map(PLAIN, fields)), depth, slots=fields)
 
 
-def metadata(snapshot: PackageSnapshot) -> etree._Element:
-    """Return the TT 02/2019 metadata of every dossier and document of the package."""
-    root = TT02.Metadata(OrganId=snapshot.organisation_code, Package=snapshot.name,
-                         Created=timestamp(snapshot.created_at))
-    root.extend(_dossier(snapshot, dossier) for dossier in snapshot.dossiers)
-    return root
+def _dossier_fields(snapshot: PackageSnapshot, dossier: DossierSnapshot) -> tuple[str, ...]:
+    return (dossier.file_code, snapshot.archive_code, snapshot.organisation_code, str(dossier.year),
+            dossier.file_notation, dossier.title, dossier.retention.label(), dossier.rights, dossier.language,
+            vn_date(dossier.start_date), vn_date(dossier.end_date), str(len(dossier.documents)),
+            _text(dossier.page_total), dossier.description, dossier.keyword)
+
+
+def _document(stamp: Stamp, snapshot: PackageSnapshot, dossier: DossierSnapshot,
+              document: DocumentSnapshot) -> etree._Element:
+    return stamp.fill(
+        f"{dossier.file_code}.{document.ordinal:03d}", dossier.file_code, snapshot.archive_code,
+        snapshot.organisation_code, str(dossier.year), dossier.file_notation, str(document.ordinal),
+        document.type_name, document.code_number, document.code_notation, vn_date(document.issued_date),
+        document.organ_name, document.subject, document.language, _text(document.page_amount),
+        document.description, document.keyword, f"{document.urgency}/{document.marking}",
+        document.signer_position, document.signer_name)
+
+
+def write_metadata(snapshot: PackageSnapshot, out: BinaryIO) -> None:
+    """Write the TT 02/2019 metadata of every dossier and document of the package into ``out``."""
+    stamp = _stamp("Document", DOCUMENT_FIELDS, depth=2)
+    attributes = {"OrganId": snapshot.organisation_code, "Package": snapshot.name,
+                  "Created": timestamp(snapshot.created_at)}
+    with stream(out, METADATA, NSMAP, attributes) as root:
+        for dossier in snapshot.dossiers:
+            with root.element(DOSSIER) as children:
+                for tag, value in zip(DOSSIER_FIELDS, _dossier_fields(snapshot, dossier)):
+                    children.leaf(tag, value)
+                for document in dossier.documents:
+                    children.write(_document(stamp, snapshot, dossier, document))
+
+
+def _transfer_row(number: int, dossier: DossierSnapshot) -> list[str]:
+    return [str(number), dossier.file_code, dossier.file_notation, dossier.title,
+            f"{vn_date(dossier.start_date)} - {vn_date(dossier.end_date)}", dossier.retention.label(),
+            str(len(dossier.documents)), dossier.unit_name]
 
 
 def transfer_rows(snapshot: PackageSnapshot) -> list[list[str]]:
     """Return the transfer list's rows: STT, code, notation, title, dates, retention, documents, note."""
-    return [[str(number), dossier.file_code, dossier.file_notation, dossier.title,
-             f"{vn_date(dossier.start_date)} - {vn_date(dossier.end_date)}", dossier.retention.label(),
-             str(len(dossier.documents)), dossier.unit_name]
-            for number, dossier in enumerate(snapshot.dossiers, start=1)]
+    return [_transfer_row(number, dossier) for number, dossier in enumerate(snapshot.dossiers, start=1)]
 
 
-ROW_TAGS = ("Ordinal", "FileCode", "FileNotation", "Title", "Dates", "Maintenance", "DocTotal", "Unit")
-
-
-def transfer_list(snapshot: PackageSnapshot) -> etree._Element:
-    """Return the transfer list ("mục lục hồ sơ nộp lưu") as XML, one Row per dossier."""
-    root = TT02.TransferList(OrganId=snapshot.organisation_code, OrganName=snapshot.organisation_name,
-                             Year=str(snapshot.year), Package=snapshot.name, Created=timestamp(snapshot.created_at))
-    root.extend(_fields("Row", list(zip(ROW_TAGS, row))) for row in transfer_rows(snapshot))
-    return root
+def write_transfer_list(snapshot: PackageSnapshot, out: BinaryIO) -> None:
+    """Write the transfer list ("mục lục hồ sơ nộp lưu") as XML into ``out``, one Row per dossier."""
+    stamp = _stamp("Row", ROW_FIELDS, depth=1)
+    attributes = {"OrganId": snapshot.organisation_code, "OrganName": snapshot.organisation_name,
+                  "Year": str(snapshot.year), "Package": snapshot.name, "Created": timestamp(snapshot.created_at)}
+    with stream(out, TRANSFER_LIST, NSMAP, attributes) as root:
+        for number, dossier in enumerate(snapshot.dossiers, start=1):
+            root.write(stamp.fill(*_transfer_row(number, dossier)))

@@ -1,17 +1,23 @@
-"""Namespaces, element makers and offline XML Schemas for everything a package writes.
+"""Namespaces, streaming writers and offline XML Schemas for everything a package writes.
 
-Builders (``mets``, ``premis``, ``ead``, ``cits``, ``tt02``) take their element makers from here so
-each namespace is spelt once. Schemas are loaded from installed files only: METS 1.12 from the
-eark-validator package, CITS ERMS from the copy in ``exports/xsd/`` (a user's machine has no
-../shared); a schemaLocation is never fetched (ARCHITECTURE.md §1, exports/).
+Builders (``mets``, ``premis``, ``ead``, ``cits``, ``tt02``) take their namespaces and writers from
+here so each namespace is spelt once. They stream: ``stream`` opens the root element on an
+``etree.xmlfile`` and each record (a dossier, a document, a file) is written as soon as it is
+made, so memory does not grow with the package; ``Stamp`` makes a record cost one assignment per
+value instead of one Python call per element. Schemas are loaded from installed files only:
+METS 1.12 from the eark-validator package, CITS ERMS from the copy in ``exports/xsd/`` (a user's
+machine has no ../shared); a schemaLocation is never fetched (ARCHITECTURE.md §1, exports/).
 """
 
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from lxml import etree
@@ -28,11 +34,11 @@ ERMS_NS = "https://DILCIS.eu/XML/ERMS"
 TT02_NS = "urn:erms:tt02-2019:v1"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 
-METS = ElementMaker(namespace=METS_NS, nsmap={None: METS_NS, "csip": CSIP_NS, "xlink": XLINK_NS})
-PREMIS = ElementMaker(namespace=PREMIS_NS, nsmap={"premis": PREMIS_NS, "xsi": XSI_NS})
-EAD = ElementMaker(namespace=EAD_NS, nsmap={None: EAD_NS})
-CITS = ElementMaker(namespace=ERMS_NS, nsmap={None: ERMS_NS})
-TT02 = ElementMaker(namespace=TT02_NS, nsmap={None: TT02_NS})
+# PREMIS elements carry the premis: prefix (xsi:type="premis:file" names it).
+PREMIS = ElementMaker(namespace=PREMIS_NS, nsmap={"premis": PREMIS_NS})
+# Elements in no namespace, for stamps and small trees written inside a root that declares the
+# default namespace: written there they are in that namespace, and lxml does not repeat xmlns="…"
+# on each of them as it would for an element that carries the namespace itself.
 PLAIN = ElementMaker()
 
 XSD_DIR = Path(__file__).resolve().parent / "xsd"
@@ -44,19 +50,116 @@ def qualified(namespace: str, name: str) -> str:
     return f"{{{namespace}}}{name}"
 
 
-def to_bytes(element: etree._Element) -> bytes:
-    """Serialise an element tree as UTF-8 XML with a declaration, indented for people."""
-    etree.indent(element)
-    return etree.tostring(element, xml_declaration=True, encoding="UTF-8")
+# "\n" and the indentation of each depth, made once: every element goes on its own line.
+_BREAKS = tuple("\n" + "  " * depth for depth in range(32))
+
+
+class Writer:
+    """Writes the children of one open element of a streamed document, one per line at ``depth``."""
+
+    __slots__ = ("_xf", "_depth")
+
+    def __init__(self, xf, depth: int) -> None:
+        self._xf = xf
+        self._depth = depth
+
+    def write(self, element: etree._Element) -> None:
+        """Write a subtree already indented for this depth (a ``Stamp``'s element or one of its children)."""
+        self._xf.write(_BREAKS[self._depth], element, with_tail=False)
+
+    def write_tree(self, element: etree._Element) -> None:
+        """Indent a freshly built subtree for this depth and write it."""
+        etree.indent(element, level=self._depth)
+        self._xf.write(_BREAKS[self._depth], element, with_tail=False)
+
+    def leaf(self, tag: str, text: str, attrib: dict | None = None) -> None:
+        """Write ``<tag>text</tag>`` (``attrib`` as for ``element``)."""
+        self._xf.write(_BREAKS[self._depth])
+        with self._xf.element(tag, attrib):
+            if text:
+                self._xf.write(text)
+
+    @contextmanager
+    def element(self, tag: str, attrib: dict | None = None) -> Iterator[Writer]:
+        """Open ``tag`` on its own line; yield the writer of its children, then close it on its own line.
+
+        Keep ``attrib`` values ASCII (identifiers, codes): lxml's xmlfile writes any other character of
+        an attribute as a character reference, which people cannot read; elements written whole don't.
+        """
+        self._xf.write(_BREAKS[self._depth])
+        with self._xf.element(tag, attrib):
+            yield Writer(self._xf, self._depth + 1)
+            self._xf.write(_BREAKS[self._depth])
+
+
+@contextmanager
+def stream(out: BinaryIO, tag: str, nsmap: dict, attrib: dict | None = None) -> Iterator[Writer]:
+    """Write one UTF-8 XML document with its declaration into ``out``; yield the writer of the root's children.
+
+    ``out`` only needs ``write(bytes)``: the document goes out in pieces as it is made, never seeked.
+    """
+    with etree.xmlfile(out, encoding="UTF-8") as xf:
+        xf.write_declaration()
+        with xf.element(tag, attrib, nsmap=nsmap):
+            yield Writer(xf, 1)
+            xf.write("\n")
+
+
+class Stamp:
+    """One kind of record's subtree, built and indented once, then refilled and written for each record.
+
+    ``Writer.write`` serialises an element at once, so a single tree can serve every record of its
+    kind: a record then costs one assignment per value that changed since the previous record
+    (``fill`` sets the texts of the ``slots`` elements in document order; the caller sets varying
+    attributes on ``element`` or on elements it kept) instead of one Python call per element, which
+    is what made the old builders slow (a 20,000-document package has two million elements).
+    Not thread-safe: make stamps in each call.
+    """
+
+    __slots__ = ("element", "_slots", "_texts")
+
+    def __init__(self, element: etree._Element, depth: int, slots: tuple[str, ...] = ()) -> None:
+        etree.indent(element, level=depth)
+        self.element = element
+        self._slots = tuple(element.iter(*slots)) if slots else ()
+        self._texts: tuple = (object(),) * len(self._slots)  # matches no text: the first fill sets them all
+
+    def fill(self, *texts: str | None) -> etree._Element:
+        """Set the slots' texts in document order; return the element, ready to write."""
+        for slot, before, text in zip(self._slots, self._texts, texts, strict=True):
+            if text != before:  # many values repeat from record to record (codes, dates, names)
+                slot.text = text
+        self._texts = texts
+        return self.element
+
+
+class Stamps(dict):
+    """Stamps of one element whose shape varies (how many dates, which optional children), one per shape.
+
+    ``make(shape)`` builds what a shape needs (a ``Stamp``, perhaps with elements to set attributes on)
+    the first time that shape comes; packages hold a handful of shapes, so few are ever built.
+    """
+
+    def __init__(self, make: Callable[[Hashable], object]) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, shape: Hashable) -> object:
+        made = self[shape] = self._make(shape)
+        return made
 
 
 def timestamp(moment: datetime) -> str:
     """Return ``moment`` as xsd:dateTime in Vietnamese local time, to the second."""
-    return moment.astimezone(LOCAL_TZ).replace(microsecond=0).isoformat()
+    return moment.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
 
 
+@lru_cache(maxsize=4096)
 def day(value: date) -> str:
-    """Return a calendar date as xsd:dateTime at local midnight (CITS ERMS wants a time, MAPPING.md §6)."""
+    """Return a calendar date as xsd:dateTime at local midnight (CITS ERMS wants a time, MAPPING.md §6).
+
+    Cached: a package repeats few dates many times (issue dates, dossier dates).
+    """
     return datetime.combine(value, time(), LOCAL_TZ).isoformat()
 
 

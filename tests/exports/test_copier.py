@@ -1,0 +1,68 @@
+"""The copy workers: each file read once, hashed, written; failures named; nothing left running."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+
+import pytest
+
+from exports import copier
+
+
+def _files(folder, count: int) -> list[tuple[str, str]]:
+    (folder / "out").mkdir()
+    tasks = []
+    for number in range(count):
+        source = folder / f"tệp {number}.pdf"
+        source.write_bytes(b"%PDF-1.4\n" + bytes([number % 256]) * (number * 997))
+        tasks.append((str(source), str(folder / "out" / source.name)))
+    return tasks
+
+
+def test_every_file_is_copied_with_both_digests(tmp_path):
+    tasks = _files(tmp_path, 40)
+    results: list[copier.Copied] = []
+    copier.copy_all(tasks, workers=2, done=results.append)
+    assert sorted(result.number for result in results) == list(range(40))
+    for result in results:
+        source, target = tasks[result.number]
+        content = open(source, "rb").read()
+        assert open(target, "rb").read() == content
+        assert (result.size, result.sha256, result.sha512, result.signed) == (
+            len(content), hashlib.sha256(content).hexdigest(), hashlib.sha512(content).hexdigest(), False)
+
+
+def test_a_missing_source_and_an_unwritable_target_are_told_apart(tmp_path):
+    tasks = _files(tmp_path, 3)
+    with pytest.raises(copier.CopyFailed) as missing:
+        copier.copy_all([*tasks[:2], (str(tmp_path / "gone.pdf"), str(tmp_path / "out" / "x"))], workers=2,
+                        done=lambda _copied: None)
+    assert missing.value.missing and missing.value.number == 2 and "gone.pdf" in str(missing.value)
+    with pytest.raises(copier.CopyFailed) as unwritable:
+        copier.copy_all([(tasks[0][0], str(tmp_path / "no-such-folder" / "x"))], workers=1, done=lambda _c: None)
+    assert not unwritable.value.missing and "no-such-folder" in str(unwritable.value)
+
+
+def test_an_error_in_done_stops_every_worker(tmp_path):
+    tasks = _files(tmp_path, 200)
+
+    def refuse(copied: copier.Copied) -> None:
+        raise ValueError(f"digest of {copied.number} differs")
+
+    before = threading.active_count()
+    with pytest.raises(ValueError, match="digest of"):
+        copier.copy_all(tasks, workers=2, done=refuse)
+    assert threading.active_count() == before  # feeder threads joined, worker processes reaped
+    assert len(list((tmp_path / "out").iterdir())) < 200  # stopped early, not after copying everything
+
+
+def test_cancel_stops_the_copy(tmp_path):
+    tasks = _files(tmp_path, 200)
+    cancel = threading.Event()
+
+    def cancel_after_first(_copied: copier.Copied) -> None:
+        cancel.set()
+
+    with pytest.raises(copier.Cancelled):
+        copier.copy_all(tasks, workers=2, done=cancel_after_first, cancel=cancel)
