@@ -39,7 +39,11 @@ class FileStore:
         self.root = Path(root)
 
     def path_for(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return Path(self.location(sha256))
+
+    def location(self, sha256: str) -> str:
+        """Return where the bytes of ``sha256`` live, as a string (cheaper than a Path for bulk work)."""
+        return f"{self.root}/{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
     def put(self, stream: BinaryIO, max_size: int | None = None) -> Captured:
         """Store the stream's bytes; raise TooLarge (storing nothing) past ``max_size`` bytes."""

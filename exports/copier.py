@@ -30,7 +30,7 @@ SIGNATURE_MARK = b"/ByteRange"
 # Files per message: one pipe round trip per batch, not per file (per-file messages cost a third
 # more system time). Two batches in flight per worker: it never waits on the parent, whose
 # interpreter is busy building XML, and both directions stay far below the pipes' 64 KiB buffers.
-BATCH = 8
+BATCH = 16
 WINDOW = 2
 _PR_SET_PDEATHSIG = 1
 

@@ -67,6 +67,17 @@ def test_package_validates_with_bagit_schemas_and_eark(session, world, settings,
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_verify_names_a_payload_file_changed_after_the_build(session, world, settings, now, permanent):
+    _, package = build(session, world, settings, now, [permanent(documents=2).id])
+    path = Path(package.path)
+    changed = next(path.glob("data/*/representations/rep1/data/*/001-*"))
+    changed.write_bytes(changed.read_bytes() + b"%% edited")
+    checks = {check.name: check for check in verify.verify(path, eark_tool=None)}
+    assert checks["BagIt"].status == verify.FAILED
+    assert any(changed.name in message for message in checks["BagIt"].messages), checks["BagIt"].messages
+    assert checks["METS XSD"].status == verify.PASSED  # the other checks still run and report
+
+
 def test_vietnamese_file_names_survive_in_manifests(session, world, settings, now, make_dossier, store):
     dossier = make_dossier("open", row="permanent")
     officer = world.actor("officer1")
@@ -192,7 +203,7 @@ def test_one_closed_dossier_exports_as_a_bag(session, world, settings, now, make
 
 def test_a_failed_check_never_marks_the_package_ready(session, world, settings, now, permanent, monkeypatch):
     dossier = permanent()
-    monkeypatch.setattr(verify, "_bagit", lambda path: verify.Check("BagIt", verify.FAILED, ("broken",)))
+    monkeypatch.setattr(verify, "_bagit", lambda path, processes: verify.Check("BagIt", verify.FAILED, ("broken",)))
     batch, package = build(session, world, settings, now, [dossier.id])
     assert package.state is PackageState.FAILED
     assert batch.state is BatchState.DRAFT
