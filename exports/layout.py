@@ -29,7 +29,7 @@ REPRESENTATION_METS = f"{REPRESENTATION}/METS.xml"
 _UNSAFE = {ord("/"): "_", ord("\\"): "_", **{code: "_" for code in range(32)}, 127: "_"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Written:
     """A file placed in the package: its path from the package root, size and digests."""
 
@@ -42,7 +42,7 @@ class Written:
     signed: bool = False  # a PDF signature dictionary was seen while copying
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContentFile:
     """A stored file to copy into the package: where it goes and what it belongs to."""
 

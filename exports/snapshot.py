@@ -47,7 +47,7 @@ def document_index(dossier: Dossier, printed_at: datetime) -> DocumentIndex:
 
 # ---------------------------------------------------------------- hand-over packages
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileSnapshot:
     """One stored file as a package lists it: digests recorded at capture, size, type, people's name."""
 
@@ -59,7 +59,7 @@ class FileSnapshot:
     captured_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DocumentSnapshot:
     """A document of a dossier with its TT 02/2019 metadata and the files of its versions."""
 
@@ -84,7 +84,7 @@ class DocumentSnapshot:
     files: tuple[FileSnapshot, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HeadingSnapshot:
     """The dossier-list heading ("đề mục") a dossier was planned under."""
 
@@ -95,7 +95,7 @@ class HeadingSnapshot:
     decision_ref: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DossierSnapshot:
     """A dossier with its TT 02/2019 metadata, its documents and its document index PDF."""
 
@@ -122,7 +122,7 @@ class DossierSnapshot:
     index_file: FileSnapshot | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PackageSnapshot:
     """Everything a package is built from: the fonds, the dossiers, who builds it and when."""
 
@@ -156,6 +156,9 @@ _DOSSIER_COLUMNS = (Dossier.id, Dossier.file_code, Dossier.year, Dossier.file_no
                     Dossier.archived_at, DossierList.year, ClassificationHeading.label,
                     ClassificationHeading.abbreviation, ClassificationHeading.title, DossierList.decision_ref,
                     *_FILE_COLUMNS)
+# The document fields whose values repeat from document to document (types, issuers, signers,
+# dates …), by position after ``direction``: kept once each, they take a third less memory.
+_REPEATING = frozenset({0, 2, 3, 4, 6, 8, 9, 10, 11, 12, 13, 14})
 # Bound parameters per IN (...): well under SQLite's and PostgreSQL's limits whatever the batch size.
 _CHUNK = 1000
 
@@ -184,12 +187,15 @@ def _documents(session: Session, dossier_ids: list[int]) -> dict[int, list[Docum
     """Return {dossier id: its documents in ordinal (chronological) order}."""
     files = _files(session, dossier_ids)
     documents: dict[int, list[DocumentSnapshot]] = {}
+    shared: dict = {}  # one object per distinct value of the repeating fields
     for chunk in _chunks(dossier_ids):
         query = (select(DossierDocument.dossier_id, *_DOCUMENT_COLUMNS)
                  .join(Document, Document.id == DossierDocument.document_id)
                  .where(DossierDocument.dossier_id.in_(chunk))
                  .order_by(DossierDocument.dossier_id, DossierDocument.ordinal))
         for dossier_id, document_id, ordinal, direction, *fields in session.execute(query):
+            fields = [shared.setdefault(value, value) if index in _REPEATING else value
+                      for index, value in enumerate(fields)]
             documents.setdefault(dossier_id, []).append(DocumentSnapshot(
                 document_id, ordinal, direction.value, *fields, files=tuple(files.get(document_id, ()))))
     return documents
