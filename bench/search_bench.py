@@ -7,6 +7,12 @@ FTS5 (``unicode61 remove_diacritics 2``, with đ/Đ folded by the app, as the ba
 then one-term, two-term, phrase and filtered queries (half typed without diacritics) are timed
 through ``erms.search.query`` (rights filter, facets and snippets included: what a user waits for)
 and through an FTS5 ``MATCH`` ranked by bm25, top 20. ``--write`` appends the table to bench/RESULTS.md.
+
+Before timing, the index is warmed (``IndexHome.warm``: the frequent words of every segment decoded,
+what a server does in the background after each commit or rebuild); the warm-up time is reported,
+and ``--cold`` skips it (the first query starts the background warming a server does; until it is
+done, queries decode the words they meet). ``--dir DIR`` keeps both indexes in DIR and reuses them
+on the next run (indexing figures are then not measured).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from erms import search  # noqa: E402
 from erms.models import Role  # noqa: E402
 from erms.permissions import Actor, Grant  # noqa: E402
+from erms.search_index import postings  # noqa: E402
 from erms.search_index.analysis import fold  # noqa: E402
 from erms.search_index.records import Entry  # noqa: E402
 from erms.search_index.store import Changes, apply  # noqa: E402
@@ -85,7 +92,6 @@ def queries(count: int, rng: random.Random) -> dict[str, list[tuple[str, int | N
 
 
 def build_whoosh(rows: list[dict], folder: Path) -> float:
-    search.install({"SEARCH_INDEX_DIR": str(folder / "whoosh"), "STORAGE_ROOT": str(folder / "files")})
     home = search.service().home
     generation = home.new_generation()
     from whoosh import index as whoosh_index
@@ -100,6 +106,10 @@ def build_whoosh(rows: list[dict], folder: Path) -> float:
 
 def build_fts5(rows: list[dict], folder: Path) -> tuple[sqlite3.Connection, float]:
     db = sqlite3.connect(folder / "fts5.sqlite3")
+    if db.execute("select count(*) from sqlite_master where name = 'docs'").fetchone()[0]:
+        if db.execute("select count(*) from records").fetchone()[0] == len(rows):
+            return db, 0.0  # kept from an earlier run (--dir)
+        db.executescript("drop table records; drop table docs;")  # an earlier run stopped while building
     db.execute("create table records (id integer primary key, year integer, unit integer, title text)")
     db.execute("create virtual table docs using fts5(code, title, summary, content='', "
                "tokenize='unicode61 remove_diacritics 2')")
@@ -145,30 +155,44 @@ def size_mb(path: Path) -> float:
     return sum(file.stat().st_size for file in path.rglob("*") if file.is_file()) / 1e6
 
 
+def _rate(count: int, seconds: float) -> str:
+    return f"{count / seconds:,.0f}" if seconds else "(kept)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int, nargs="?", default=20_000)
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--write", action="store_true", help="append the table to bench/RESULTS.md")
+    parser.add_argument("--cold", action="store_true", help="do not warm the index before timing queries")
+    parser.add_argument("--dir", type=Path, help="keep the indexes here and reuse them on the next run")
     options = parser.parse_args()
     rng = random.Random(20261121)
     rows = corpus(options.n, rng)
     query_sets = queries(options.queries, rng)
     actor = Actor(1, "bench", "Bench", frozenset({Grant(Role.ARCHIVIST, 1, None)}))
     with tempfile.TemporaryDirectory(prefix="erms-search-bench-") as scratch:
-        folder = Path(scratch)
-        whoosh_seconds = build_whoosh(rows, folder)
+        folder = options.dir or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        search.install({"SEARCH_INDEX_DIR": str(folder / "whoosh"), "STORAGE_ROOT": str(folder / "files")})
+        kept = (folder / "whoosh" / "current").exists()
+        whoosh_seconds = 0.0 if kept else build_whoosh(rows, folder)
         db, fts_seconds = build_fts5(rows, folder)
+        started = time.perf_counter()
+        warmed = 0 if options.cold else search.service().home.warm()
+        warm_seconds = time.perf_counter() - started
         lines = [f"\n## Search: N = {options.n:,} documents ({time.strftime('%Y-%m-%d')}, "
-                 f"`python bench/search_bench.py {options.n}`)\n",
+                 f"`python bench/search_bench.py {options.n}{' --cold' if options.cold else ''}`)\n",
+                 f"Warm-up: {warmed} terms decoded in {warm_seconds:.1f} s "
+                 f"({postings.CACHE.total / 1e6:,.0f} MB of decoded arrays).\n",
                  "| engine | index docs/s | index size MB | query | p50 / p95 / p99 ms |", "|---|---|---|---|---|"]
         whoosh_size, fts_size = size_mb(folder / "whoosh"), (folder / "fts5.sqlite3").stat().st_size / 1e6
         for name, items in query_sets.items():
             whoosh_times = timed(lambda text, year: search.query(actor, search.Search(text=text, year=year)), items)
             fts_times = timed(lambda text, year: fts5_query(db, text, year), items)
-            lines.append(f"| Whoosh (erms.search.query: rights, facets, snippets) | {options.n / whoosh_seconds:,.0f} "
+            lines.append(f"| Whoosh (erms.search.query: rights, facets, snippets) | {_rate(options.n, whoosh_seconds)} "
                          f"| {whoosh_size:.1f} | {name} | {percentiles(whoosh_times)} |")
-            lines.append(f"| SQLite FTS5 (unicode61 remove_diacritics 2 + đ→d) | {options.n / fts_seconds:,.0f} "
+            lines.append(f"| SQLite FTS5 (unicode61 remove_diacritics 2 + đ→d) | {_rate(options.n, fts_seconds)} "
                          f"| {fts_size:.1f} | {name} | {percentiles(fts_times)} |")
         db.close()
         search.install(None)

@@ -39,6 +39,7 @@ from erms.models import Document, DocumentVersion, Dossier, DossierDocument
 from erms.permissions import RULES, Actor
 from erms.search_index import records
 from erms.search_index.analysis import EXACT, FOLDED, RANKED_FIELDS
+from erms.search_index.matching import Matches
 from erms.search_index.records import DOCUMENT, DOSSIER, Entry
 from erms.search_index.store import Changes, IndexHome, Writer, apply
 from erms.storage import FileStore
@@ -172,8 +173,6 @@ def wait() -> None:
 
 SORTS = ("relevance", "newest", "oldest")
 FACETS = ("kind", "year", "unit", "type", "state", "retention")
-# Multi-valued fields (a document filed in dossiers of two units) count once per value.
-_OVERLAPPING = {"unit", "state"}
 MAX_PER_PAGE = 100
 
 
@@ -277,11 +276,11 @@ def query(actor: Actor, request: Search) -> Results:
     words = {word for name, word in parsed.iter_all_terms() if name == "text"} if text else set()
     shown = _page(reading, _ranking(words, text), matching, request.sort, page * per_page)[(page - 1) * per_page:]
     hits = [_hit(reading.searcher.stored_fields(number), words) for number in shown]
-    counts = {name: _counted(reading.counts(matching, name, multi_valued=name in _OVERLAPPING)) for name in FACETS}
+    counts = {name: _counted(reading.counts(matching, name)) for name in FACETS}
     return Results(hits, len(matching), page, pages, counts)
 
 
-def _page(reading, ranking: list[tuple[str, str, float]], matching: frozenset[int], sort: str,
+def _page(reading, ranking: list[tuple[str, str, float]], matching: Matches, sort: str,
           count: int) -> list[int]:
     """Return the document numbers of the first ``count`` matches in the order asked for."""
     if sort in ("newest", "oldest"):

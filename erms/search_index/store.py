@@ -22,7 +22,8 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from erms.search_index.analysis import SCHEMA
+from erms.search_index import postings
+from erms.search_index.analysis import RANKED_FIELDS, SCHEMA
 from erms.search_index.matching import Reading
 from erms.search_index.records import Entry
 
@@ -33,6 +34,8 @@ CURRENT = "current"
 LOCK_TIMEOUT = 60.0
 # Megabytes a writer (each writer process) buffers before spilling postings to a temporary run.
 LIMIT_MB = 256
+# What queries read from every segment: the ranked words, and the rights, filter and facet fields.
+WARMED_FIELDS = [*RANKED_FIELDS, "organisation", "units", "unit", "kind", "type", "state", "retention"]
 
 
 class IndexHome:
@@ -43,6 +46,8 @@ class IndexHome:
         self._lock = threading.Lock()
         self._opened: tuple[Path, whoosh_index.Index] | None = None
         self._threads = threading.local()
+        self._warmed: set[str] = set()
+        self._warming: threading.Thread | None = None
 
     def live(self) -> whoosh_index.Index:
         """Return the live generation's index, creating the first one when there is none.
@@ -78,8 +83,35 @@ class IndexHome:
             if current is not None:
                 current.searcher.close()
             current = Reading(index, index.searcher())
+            self._warm_behind()
         self._threads.reading = current
         return current
+
+    def warm(self) -> int:
+        """Decode the frequent terms of the live index's segments not warmed yet (``postings.warm``);
+        return how many terms were decoded. Segments never change, so each is warmed once."""
+        decoded = 0
+        with self.live().reader() as reader:
+            for leaf, _ in reader.leaf_readers():
+                if leaf.doc_count_all() and postings.segment_key(leaf) not in self._warmed:
+                    decoded += postings.warm(leaf, WARMED_FIELDS)
+                    self._warmed.add(postings.segment_key(leaf))
+        return decoded
+
+    def _warm_behind(self) -> None:
+        """Warm new segments in a thread of their own, so the first queries after a commit or a
+        rebuild do not each pay for decoding the common words."""
+        with self._lock:
+            if self._warming is not None and self._warming.is_alive():
+                return
+            self._warming = threading.Thread(target=self._warm_quietly, name="erms-search-warm", daemon=True)
+            self._warming.start()
+
+    def _warm_quietly(self) -> None:
+        try:
+            self.warm()
+        except Exception:  # a generation removed under it, a closed file: queries decode on demand
+            log.debug("search index warming stopped", exc_info=True)
 
     def new_generation(self) -> Path:
         """Create an empty generation next to the live one and return its folder."""
