@@ -110,8 +110,8 @@ class _Copying:
         """Compare what was read with the digests recorded at capture; a mismatch stops the copy."""
         content = self.contents[copied.number]
         for actual, recorded in ((copied.sha256, content.source.sha256), (copied.sha512, content.source.sha512)):
-            if actual != recorded:
-                _mismatch(content, actual)
+            if actual != recorded:  # each digest reported beside the one recorded in the same algorithm
+                raise _fixity_error(content, recorded, actual)
         with self.changed:  # one feeder thread at a time: the progress bar only moves forward
             self.signed[content.path] = copied.signed
             self.changed.notify_all()
@@ -141,14 +141,13 @@ class _Copying:
             return self.error
         content = self.contents[self.error.number]
         if self.error.missing:
-            return FixityMismatch(name=content.source.filename, code=content.dossier.file_code,
-                                  expected=content.source.sha256, actual="missing")
+            return _fixity_error(content, content.source.sha256, "missing")
         return CopyError(name=content.source.filename, code=content.dossier.file_code, reason=str(self.error))
 
 
-def _mismatch(content: ContentFile, actual: str) -> None:
-    raise FixityMismatch(name=content.source.filename, code=content.dossier.file_code,
-                         expected=content.source.sha256, actual=actual)
+def _fixity_error(content: ContentFile, recorded: str, actual: str) -> FixityMismatch:
+    return FixityMismatch(name=content.source.filename, code=content.dossier.file_code, expected=recorded,
+                          actual=actual)
 
 
 class _HashingFile:

@@ -105,6 +105,17 @@ def test_corrupted_file_in_the_store_aborts_naming_it(session, world, settings, 
     assert list(settings.out_dir.iterdir()) == [settings.out_dir / ".erms-build.lock"]
 
 
+def test_a_file_missing_from_the_store_aborts_naming_it(session, world, settings, now, permanent, store):
+    dossier = permanent()
+    stored = dossier.links[0].document.versions[0].file
+    store.path_for(stored.sha256).unlink()
+    with pytest.raises(bag.FixityMismatch) as refused:
+        build(session, world, settings, now, [dossier.id])
+    message = str(refused.value)
+    assert "quyết định 15.pdf" in message and stored.sha256 in message and "missing" in message
+    assert list(settings.out_dir.iterdir()) == [settings.out_dir / ".erms-build.lock"]
+
+
 def test_held_dossier_is_never_included(session, world, settings, now, permanent):
     held, free = permanent(), permanent()
     session.add(Hold(dossier_id=held.id, kind=HoldKind.AUDIT, reason="Thanh tra năm 2026",
