@@ -30,15 +30,15 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
-from whoosh import highlight, qparser
+from whoosh import qparser
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 
 from erms import extract
 from erms.models import Document, DocumentVersion, Dossier, DossierDocument
 from erms.permissions import RULES, Actor
-from erms.search_index import records
-from erms.search_index.analysis import EXACT, FOLDED, RANKED_FIELDS
+from erms.search_index import records, snippets
+from erms.search_index.analysis import EXACT, RANKED_FIELDS
 from erms.search_index.matching import Matches
 from erms.search_index.records import DOCUMENT, DOSSIER, Entry
 from erms.search_index.store import Changes, IndexHome, Writer, apply
@@ -288,19 +288,10 @@ def _page(reading, ranking: list[tuple[str, str, float]], matching: Matches, sor
     return reading.ranked(ranking, matching, count)
 
 
-_FRAGMENTER = highlight.ContextFragmenter(maxchars=240, surround=60)
-
-
 def _hit(stored: dict, words: set[str]) -> Hit:
     """Return a shown result with its snippet: the first stored text where a (folded) query word occurs."""
-    # The formatter numbers the words it has marked (term0, term1, …): a fresh one per hit.
-    formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-    snippet = ""
-    for name in ("content", "summary", "title", "people"):
-        if words and stored.get(name):
-            snippet = highlight.highlight(stored[name], words, FOLDED, _FRAGMENTER, formatter)
-        if snippet:
-            break
+    texts = (stored.get(name) for name in ("content", "summary", "title", "people"))
+    snippet = next((found for text in texts if words and text and (found := snippets.snippet(text, words))), "")
     return Hit(stored["kind"], stored["record_id"], stored["dossier_id"], stored, snippet)
 
 

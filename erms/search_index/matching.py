@@ -3,12 +3,12 @@
 Whoosh collects a query's matches one Python call per document per matcher, and counts facets
 the same way. Here a query becomes a boolean mask over the searcher's document numbers, built
 from posting lists decoded once per segment (``postings``), so And/Or/Not are vectorised
-operations and numeric and date ranges compare a column. Facets are ``np.bincount`` over
-int-coded columns (a document's first value, plus the few documents holding more). Phrases are
-checked on every candidate's positions at once (sorted ``document << 32 | position`` keys), so
-phrase counts stay exact. The page is ranked by Whoosh's BM25 over all matches, looked up per
-posting in a table of (frequency, length) scores, and only the page is sorted (``np.partition``).
-Deleted documents are masked out.
+operations and numeric and date ranges compare a column. A facet count is a bit count of the
+matches' bits ANDed with each value's (kept per value). Phrases are checked on every candidate's
+positions at once (sorted ``document << 32 | position`` keys), so phrase counts stay exact. The
+page is ranked by Whoosh's BM25 over all matches, looked up in a table of (frequency, length)
+scores (by document for frequent words, whole arrays added at once), and only the page is sorted
+(``np.partition``). Deleted documents are masked out.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from erms.search_index.postings import ByteLRU
 _B, _K1 = 0.75, 1.2
 # Whoosh's field length of each one-byte length code.
 _LENGTHS = np.array([byte_to_length(code) for code in range(256)], np.float64)
+# Numeric fields with more values than this are counted by sorting the matches' values, not as bits.
+MAX_FACET_VALUES = 4096
 # Bytes of term masks one Reading keeps (rights, filters and frequent words are asked again and again).
 MASK_BYTES = 64 * 1024 * 1024
 
@@ -44,6 +46,11 @@ class Matches:
     @cached_property
     def numbers(self) -> np.ndarray:
         return np.flatnonzero(self.mask)
+
+    @cached_property
+    def bits(self) -> np.ndarray:
+        """Return the mask as bits, 64 documents a word (what facet counts intersect)."""
+        return _packed(self.mask)
 
     def __len__(self) -> int:
         return len(self.numbers)
@@ -69,7 +76,7 @@ class Reading:
                        if leaf.reader().doc_count_all()]
         self._masks = ByteLRU(MASK_BYTES)
         self._columns: dict[str | tuple[str, str], np.ndarray] = {}
-        self._codes: dict[str, tuple[list, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._facets: dict[str, tuple[list, np.ndarray]] = {}
 
     @cached_property
     def live(self) -> np.ndarray:
@@ -198,13 +205,13 @@ class Reading:
         the terms a document holds, in the same order and precision; equal scores keep index order,
         and documents holding none of the words (no text, or a wildcard match) score 0, last.
 
-        Every match is scored, a pass over each term's postings (skipping matches that cannot reach
-        the page, MaxScore-style, was tried: at 100k documents it cost as much as it saved).
+        Each term's scores are added for every document holding it, matched or not (only the
+        matches' sums are read): cheaper than picking the matches out of each posting list first.
         """
         scores = np.zeros(self.size, np.float64)
         for fieldname, word, weight in terms:
             if self.searcher.doc_frequency(fieldname, word):
-                _Scorer(self, fieldname, word, weight).add(scores, docs.mask)
+                _Scorer(self, fieldname, word, weight).add(scores)
         numbers = docs.numbers
         return _top(-scores[numbers], numbers, count)
 
@@ -226,49 +233,40 @@ class Reading:
 
     def counts(self, docs: Matches, fieldname: str) -> Counter:
         """Count ``docs`` per value of ``fieldname``: a document counts once per value it holds (a
-        document filed in dossiers of two units counts in both)."""
-        if self._numeric(fieldname):
-            return self._numeric_counts(docs, fieldname)
-        values, codes, extra_numbers, extra_codes = self._coded(fieldname)
-        counted = np.bincount(codes[docs.numbers] + 1, minlength=len(values) + 1)[1:]  # +1: "none" is -1
-        if len(extra_numbers):
-            counted += np.bincount(extra_codes[docs.mask[extra_numbers]], minlength=len(values))
-        return Counter({values[code]: int(counted[code]) for code in np.flatnonzero(counted)})
+        document filed in dossiers of two units counts in both).
 
-    def _coded(self, fieldname: str) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
-        """Return a field's values, each document's first value's index (-1: none), and the documents
-        holding more than one value with the indexes of their other values (cached).
-
-        Most documents hold one value even in a multi-valued field, so counting a facet is a
-        ``bincount`` over the matches plus a small one over the few with more.
+        Each value's documents are kept as bits (values × documents / 8 bytes: 4 MB for thirty
+        values of a million documents), so a count is an AND and a bit count per word of 64
+        documents, whatever the number of matches.
         """
-        if fieldname not in self._codes:
-            values = list(self.searcher.reader().field_terms(fieldname))
-            codes = np.full(self.size, -1, np.int32)
-            extra_numbers, extra_codes = [np.zeros(0, np.int64)], [np.zeros(0, np.int32)]
-            for code, value in enumerate(values):
-                for reader, offset in self.leaves:
-                    numbers = postings.postings(reader, fieldname, value).ids + offset
-                    taken = codes[numbers] >= 0
-                    codes[numbers[~taken]] = code
-                    extra_numbers.append(numbers[taken])
-                    extra_codes.append(np.full(int(taken.sum()), code, np.int32))
-            self._codes[fieldname] = (values, codes, np.concatenate(extra_numbers), np.concatenate(extra_codes))
-        return self._codes[fieldname]
+        values, bitmaps = self._value_bits(fieldname)
+        if values is None:
+            return self._numeric_counts(docs, fieldname)
+        counted = np.bitwise_count(bitmaps & docs.bits).sum(axis=1, dtype=np.int64)
+        return Counter({values[at]: int(counted[at]) for at in np.flatnonzero(counted)})
+
+    def _value_bits(self, fieldname: str) -> tuple[list | None, np.ndarray]:
+        """Return a facet's values and, for each, the bits of the live documents holding it (cached;
+        None for a numeric field of more than MAX_FACET_VALUES distinct values)."""
+        if fieldname not in self._facets:
+            values: list | None
+            if self._numeric(fieldname):
+                column, field = self.column(fieldname), self.searcher.schema[fieldname]
+                raws = np.unique(column[self.live])
+                values = [field.from_column_value(int(raw)) for raw in raws] if len(raws) <= MAX_FACET_VALUES else None
+                masks = [(column == raw) & self.live for raw in raws] if values is not None else []
+            else:
+                values = list(self.searcher.reader().field_terms(fieldname))
+                masks = [self._term_mask(fieldname, value) for value in values]
+            bits = np.array([_packed(mask) for mask in masks], np.uint64) if masks else np.zeros((0, 0), np.uint64)
+            self._facets[fieldname] = (values, bits)
+        return self._facets[fieldname]
 
     def _numeric_counts(self, docs: Matches, fieldname: str) -> Counter:
-        values = self.column(fieldname)[docs.numbers]
-        if not len(values):
-            return Counter()
-        low = int(values.min())
-        if int(values.max()) - low < 1 << 20:  # years and the like: a count per possible value
-            counted = np.bincount((values - low).astype(np.int64))
-            found = {low + int(offset): int(counted[offset]) for offset in np.flatnonzero(counted)}
-        else:
-            unique, counted = np.unique(values, return_counts=True)
-            found = dict(zip(map(int, unique), map(int, counted)))
+        """Count ``docs`` per value of a numeric field of many values (a date) by sorting them."""
+        unique, counted = np.unique(self.column(fieldname)[docs.numbers], return_counts=True)
         field = self.searcher.schema[fieldname]
-        return Counter({field.from_column_value(raw): count for raw, count in found.items()})
+        return Counter({field.from_column_value(int(raw)): int(count) for raw, count in zip(unique, counted)})
 
 
 class _Scorer:
@@ -280,24 +278,37 @@ class _Scorer:
         self.factor = weight * searcher.idf(fieldname, word) * (_K1 + 1)
         self.norm = _K1 * ((1 - _B) + _B * _LENGTHS / (searcher.avg_field_length(fieldname) or 1.0))
 
-    def add(self, scores: np.ndarray, mask: np.ndarray) -> None:
-        """Add this term's score to ``scores`` (by document number) for the documents in ``mask``."""
+    def add(self, scores: np.ndarray) -> None:
+        """Add this term's score to ``scores`` (by document number) for every document holding it.
+
+        Scores are looked up by (frequency, length code) pair in a table, or computed where a
+        frequency does not fit the table (above 255, or not whole). A frequent word's pairs are
+        kept by document (0, which scores 0, where a document lacks it): its scores are then
+        added to the whole segment at once. Adding 0 leaves a sum as it is, so every document's
+        sum is the same as when only its own words are added.
+        """
         for reader, offset in self.leaves:
             end = offset + reader.doc_count_all()
-            found = postings.postings(reader, self.fieldname, self.word)
-            kept = np.flatnonzero(mask[offset:end][found.ids])
-            scores[offset:end][found.ids[kept]] += self._scores(reader, found, kept)
-
-    def _scores(self, reader, found: postings.Postings, kept: np.ndarray) -> np.ndarray:
-        """Return the scores of the postings at ``kept``: looked up by (frequency, length code) pair in
-        a table, or computed where a frequency does not fit the table (above 255, or not whole)."""
-        part = postings.scoring(reader, self.fieldname, self.word)
-        if part.pairs is not None:
+            part = postings.scoring(reader, self.fieldname, self.word)
+            if part.pairs is None:
+                found = postings.postings(reader, self.fieldname, self.word)
+                frequency = found.weights.astype(np.float64)
+                codes = postings.lengths(reader, self.fieldname)[found.ids]
+                scores[offset:end][found.ids] += self.factor * frequency / (frequency + self.norm[codes])
+                continue
             frequencies = np.arange(part.most + 1, dtype=np.float64)[:, None]
-            return (self.factor * frequencies / (frequencies + self.norm)).ravel()[part.pairs[kept]]
-        frequency = found.weights[kept].astype(np.float64)
-        codes = postings.lengths(reader, self.fieldname)[found.ids[kept]]
-        return self.factor * frequency / (frequency + self.norm[codes])
+            table = (self.factor * frequencies / (frequencies + self.norm)).ravel()
+            if part.by_document:
+                scores[offset:end] += table[part.pairs]
+            else:
+                scores[offset:end][postings.postings(reader, self.fieldname, self.word).ids] += table[part.pairs]
+
+
+def _packed(mask: np.ndarray) -> np.ndarray:
+    """Return a mask as bits in 64-bit words (the last one padded with zeros)."""
+    packed = np.zeros(-(-len(mask) // 64) * 8, np.uint8)
+    packed[:-(-len(mask) // 8)] = np.packbits(mask)
+    return packed.view(np.uint64)
 
 
 def _member(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:

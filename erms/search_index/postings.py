@@ -301,12 +301,20 @@ def _keys(numbers: np.ndarray, counts: np.ndarray, deltas: np.ndarray) -> np.nda
 
 @dataclass(frozen=True)
 class Scoring:
-    """What ranking reads of a term in a segment beside its postings: each posting's (frequency,
-    length code) pair as ``frequency << 8 | code`` (None when a frequency is above 255 or not
-    whole), and the highest frequency (the rows of the score table)."""
+    """What ranking reads of a term in a segment beside its postings: each (frequency, length code)
+    pair as ``frequency << 8 | code`` (None when a frequency is above 255 or not whole), by
+    posting, or, for a word in a quarter of the segment's documents or more, by document (0 where
+    the document lacks it); and the highest frequency (the rows of the score table)."""
 
     pairs: np.ndarray | None
     most: int
+    by_document: bool = False
+
+
+# A word in this share of a segment's documents or more has its pairs kept by document: at most
+# four times the memory of keeping them by posting, and ranking adds a whole array, not scattered
+# postings (a third of the time).
+BY_DOCUMENT_FROM = 0.25
 
 
 def scoring(reader, fieldname: str, text: str) -> Scoring:
@@ -322,7 +330,12 @@ def _scoring(found: Postings, lengths_: np.ndarray) -> Scoring:
     most = float(frequencies.max()) if len(frequencies) else 0.0
     if most > 255 or not np.array_equal(frequencies, np.round(frequencies)):
         return Scoring(None, int(most))
-    return Scoring(frequencies.astype(np.uint16) << 8 | lengths_[found.ids], int(most))
+    pairs = frequencies.astype(np.uint16) << 8 | lengths_[found.ids]
+    if len(found.ids) < BY_DOCUMENT_FROM * len(lengths_):
+        return Scoring(pairs, int(most))
+    by_document = np.zeros(len(lengths_), np.uint16)  # frequency 0: no score
+    by_document[found.ids] = pairs
+    return Scoring(by_document, int(most), True)
 
 
 def warm(reader, fieldnames: list[str]) -> int:

@@ -16,7 +16,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 
-from erms.search_index import postings
+from erms.search_index import matching, postings
 from erms.search_index.analysis import SCHEMA
 from erms.search_index.matching import Matches, Reading
 from erms.search_index.records import Entry
@@ -123,11 +123,15 @@ def _reference_ranking(reading: Reading, terms, matching: set[int]) -> list[int]
 
 def test_ranking_agrees_with_plain_bm25(reading):
     rng = random.Random(13)
-    for _ in range(40):
+    for _ in range(80):
         words = rng.sample(WORDS, rng.randint(1, 3))
-        terms = [(name, word, weight) for word in words for name, weight in (("text", 1.0), ("title", 2.5))]
-        terms += [("exact", words[0], 2.0)]
-        query = wq.Or([wq.Term("text", word) for word in words]) if rng.random() < 0.5 else wq.Term("text", words[0])
+        # Title words weigh much (the page is found among the titles) or little (every match is scored).
+        boost = rng.choice([2.5, 0.02])
+        terms = [(name, word, weight) for word in words for name, weight in (("text", 1.0), ("title", boost))]
+        terms += [("exact", words[0], boost)]
+        # Any word (every match scored), one word, or all of them (the title's words decide the page first).
+        query = rng.choice([wq.Or, wq.And])([wq.Term("text", word) for word in words]) if rng.random() < 0.7 \
+            else wq.Term("text", words[0])
         matches = reading.docs(query)
         expected = _reference_ranking(reading, terms, set(matches.numbers.tolist()))
         count = rng.choice([1, 20, 100, len(expected) + 5])
@@ -138,8 +142,10 @@ def test_ranking_agrees_with_plain_bm25(reading):
 
 def test_facets_and_date_order_agree_with_stored_fields(reading):
     rng = random.Random(17)
-    for _ in range(20):
-        matches = reading.docs(wq.Or([wq.Term("text", word) for word in rng.sample(WORDS, 2)]))
+    for _ in range(24):
+        # Few matches are counted themselves; most of the index is counted as everything less the others.
+        words = [wq.Term("text", word) for word in rng.sample(WORDS, 2)]
+        matches = reading.docs(rng.choice([wq.Or(words), words[0], wq.Not(words[0]), wq.Every()]))
         stored = {number: reading.searcher.stored_fields(number) for number in matches.numbers.tolist()}
         for name, split in (("kind", None), ("type", None), ("retention", None), ("year", None),
                             ("unit", ","), ("state", " ")):
@@ -150,6 +156,16 @@ def test_facets_and_date_order_agree_with_stored_fields(reading):
         oldest = sorted(stored, key=lambda number: (stored[number]["date"], number))
         assert reading.by_column(matches, "date", 25, reverse=True) == newest[:25]
         assert reading.by_column(matches, "date", 25, reverse=False) == oldest[:25]
+
+
+def test_numeric_facets_of_many_values_are_counted_by_sorting(reading, monkeypatch):
+    monkeypatch.setattr(matching, "MAX_FACET_VALUES", 10)  # dates here take 72 values
+    fresh = Reading(reading.index, reading.searcher)
+    for word in WORDS[:5]:
+        matches = fresh.docs(wq.Term("text", word))
+        stored = [reading.searcher.stored_fields(number) for number in matches.numbers.tolist()]
+        assert fresh.counts(matches, "date") == Counter(fields["date"] for fields in stored)
+        assert fresh.counts(matches, "year") == Counter(fields["year"] for fields in stored)  # six values: as bits
 
 
 def test_positions_are_decoded_like_whoosh_does(reading):
