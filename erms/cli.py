@@ -343,9 +343,13 @@ def _build_settings(obj: Context, out: str | None, bar) -> handover.BuildSetting
         bar.length = total
         bar.update(done - bar.pos)
 
+    def verifying() -> None:  # as long as the copy again: say so, or the full bar looks stuck
+        bar.label = "verifying (checksums, profile, schemas, E-ARK)"
+        bar.render_progress()
+
     out_dir = Path(out or Path(obj.settings["DATA_DIR"]) / "packages").resolve()
     return handover.BuildSettings(store=FileStore(obj.settings["STORAGE_ROOT"]), out_dir=out_dir,
-                                  font=obj.settings["PDF_FONT"], progress=progress,
+                                  font=obj.settings["PDF_FONT"], progress=progress, verifying=verifying,
                                   eark_tool=verify.find_eark_tool(os.environ.get("ERMS_EARK_VALIDATOR")))
 
 

@@ -200,7 +200,8 @@ def download(session: Session, actor: Actor | None, batch_id: int, *, now: datet
 
 @dataclass(frozen=True)
 class BuildSettings:
-    """Where and how a package is built: the store, output folder, PDF font, E-ARK tool, copy processes."""
+    """Where and how a package is built: the store, output folder, PDF font, E-ARK tool, copy processes,
+    and whom to tell how far it is (files copied of all; then that verification has begun)."""
 
     store: FileStore
     out_dir: Path
@@ -208,6 +209,7 @@ class BuildSettings:
     eark_tool: Path | None = None
     workers: int = bag.DEFAULT_WORKERS
     progress: Callable[[int, int], None] = field(default=lambda _done, _total: None)
+    verifying: Callable[[], None] = field(default=lambda: None)
 
 
 def _build(session: Session, actor: Actor | None, view: snapshot.PackageSnapshot, settings: BuildSettings, *,
@@ -217,6 +219,7 @@ def _build(session: Session, actor: Actor | None, view: snapshot.PackageSnapshot
     with bag.build_lock(out_dir):
         written = bag.write(view, store=settings.store, out_dir=out_dir, font=settings.font,
                             workers=settings.workers, progress=settings.progress)
+        settings.verifying()  # as long as the copy again: every file is hashed anew
         checks = verify.verify(written.path, eark_tool=settings.eark_tool)
         ok = verify.passed(checks)
         placed = (bag.place if ok else bag.set_aside)(written, out_dir, view.name)

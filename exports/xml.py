@@ -54,18 +54,49 @@ def qualified(namespace: str, name: str) -> str:
 _BREAKS = tuple("\n" + "  " * depth for depth in range(32))
 
 
+# eark-validator reads METS with lxml's iterparse, which feeds the parser 32 KiB at a time, and
+# looks for a file's FLocat when the file element starts: an FLocat still in the next block is not
+# there yet and the validator crashes ('NoneType' object has no attribute 'attrib'), which every
+# METS listing more than ~80 files meets. ``Writer.write_unsplit`` keeps such a start in one block
+# (of 16 KiB, so blocks of 32 or 64 KiB are kept too).
+PARSER_BLOCK = 16 * 1024
+
+
+class _Counting:
+    """The output of a streamed document, counting the bytes written so far."""
+
+    __slots__ = ("out", "written")
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out, self.written = out, 0
+
+    def write(self, data: bytes) -> int:
+        self.written += len(data)
+        return self.out.write(data)
+
+
 class Writer:
     """Writes the children of one open element of a streamed document, one per line at ``depth``."""
 
-    __slots__ = ("_xf", "_depth")
+    __slots__ = ("_xf", "_depth", "_out")
 
-    def __init__(self, xf, depth: int) -> None:
+    def __init__(self, xf, depth: int, out: _Counting) -> None:
         self._xf = xf
         self._depth = depth
+        self._out = out
 
     def write(self, element: etree._Element) -> None:
         """Write a subtree already indented for this depth (a ``Stamp``'s element or one of its children)."""
         self._xf.write(_BREAKS[self._depth], element, with_tail=False)
+
+    def write_unsplit(self, element: etree._Element, head: int) -> None:
+        """Write a subtree as ``write`` does, its first ``head`` bytes in one PARSER_BLOCK of the file:
+        when they would cross a block's end, spaces (meaningless between elements) fill it first."""
+        self._xf.flush()
+        left = PARSER_BLOCK - (self._out.written + len(_BREAKS[self._depth])) % PARSER_BLOCK
+        if left <= head:
+            self._xf.write(" " * left)
+        self.write(element)
 
     def write_tree(self, element: etree._Element) -> None:
         """Indent a freshly built subtree for this depth and write it."""
@@ -88,7 +119,7 @@ class Writer:
         """
         self._xf.write(_BREAKS[self._depth])
         with self._xf.element(tag, attrib):
-            yield Writer(self._xf, self._depth + 1)
+            yield Writer(self._xf, self._depth + 1, self._out)
             self._xf.write(_BREAKS[self._depth])
 
 
@@ -98,10 +129,11 @@ def stream(out: BinaryIO, tag: str, nsmap: dict, attrib: dict | None = None) -> 
 
     ``out`` only needs ``write(bytes)``: the document goes out in pieces as it is made, never seeked.
     """
-    with etree.xmlfile(out, encoding="UTF-8") as xf:
+    counting = _Counting(out)
+    with etree.xmlfile(counting, encoding="UTF-8") as xf:
         xf.write_declaration()
         with xf.element(tag, attrib, nsmap=nsmap):
-            yield Writer(xf, 1)
+            yield Writer(xf, 1, counting)
             xf.write("\n")
 
 

@@ -54,10 +54,11 @@ def _archivists_only():
 
 @dataclass
 class BuildStatus:
-    """What the batch page shows of a build: files done of total, and how it ended."""
+    """What the batch page shows of a build: files done of total, whether it is verifying, how it ended."""
 
     done: int = 0
     total: int = 0
+    verifying: bool = False
     finished: bool = False
     refusal: tuple[str, dict] | None = None  # a service's msgid and parameters
     crashed: bool = False
@@ -102,7 +103,8 @@ class Builds:
 
         try:
             with db.transaction(settings["session_factory"]) as session:
-                build_settings = handover.BuildSettings(progress=progress, **settings["build"])
+                build_settings = handover.BuildSettings(progress=progress, verifying=lambda: setattr(
+                    status, "verifying", True), **settings["build"])
                 handover.build_package(session, actor, batch_id, build_settings, now=settings["clock"]())
         except ERMSError as error:
             status.refusal = (error.template, error.params)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import re
 import subprocess
 import sys
 import unicodedata
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import bagit
 import pytest
+from lxml import etree
 from sqlalchemy import select
 
 from erms import dossiers
@@ -19,6 +22,7 @@ from erms.models.dossier import DossierState
 from erms.models.handover import BatchState, PackageState
 from erms.models.retention import HoldKind
 from exports import bag, copier, handover, verify
+from exports.xml import METS_NS, PARSER_BLOCK
 from tests.conftest import DOCUMENT, upload
 
 EARK_TOOL = Path(__file__).resolve().parents[3] / "shared" / "tools" / "eark" / "eark-validate"
@@ -65,6 +69,35 @@ def test_package_validates_with_bagit_schemas_and_eark(session, world, settings,
     result = subprocess.run([sys.executable, str(EARK_TOOL), "--ignore", "SIP14", str(root)],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_progress_counts_every_file_then_announces_verification(session, world, settings, now, permanent):
+    events = []
+    watched = dataclasses.replace(settings, progress=lambda done, total: events.append((done, total)),
+                                  verifying=lambda: events.append("verifying"))
+    _, package = build(session, world, watched, now, [permanent(documents=2).id, permanent().id])
+    assert package.state is PackageState.READY
+    files = len(list(Path(package.path).glob("data/*/representations/rep1/data/*/*")))
+    assert events[-1] == "verifying" and events.count("verifying") == 1
+    assert events[-2] == (files, files)  # all copied and checked before verification starts
+    assert [done for done, _ in events[:-1]] == sorted(done for done, _ in events[:-1])
+
+
+def test_a_long_mets_keeps_each_file_with_its_location_for_the_e_ark_validator(session, world, settings, now,
+                                                                             permanent):
+    # eark-validator reads METS in 32 KiB blocks and crashes on a file whose FLocat is in the next one.
+    _, package = build(session, world, settings, now, [permanent(documents=30).id for _ in range(4)])
+    assert package.state is PackageState.READY, package.report  # eark-validate passed
+    root = verify.package_root(Path(package.path))
+    for mets_path in (root / "METS.xml", root / "representations/rep1/METS.xml"):
+        data = mets_path.read_bytes()
+        starts = [match.start() for match in re.finditer(rb"<file ", data)]
+        assert len(starts) >= 124 and len(data) > 2 * PARSER_BLOCK
+        for start in starts:
+            end = data.index(b"/>", data.index(b"<FLocat ", start)) + 2
+            assert start // PARSER_BLOCK == end // PARSER_BLOCK, (mets_path.name, start)
+        for _, element in etree.iterparse(str(mets_path), events=["start"]):  # as the validator reads it
+            assert element.tag != f"{{{METS_NS}}}file" or element.find(f"{{{METS_NS}}}FLocat") is not None
 
 
 def test_verify_names_a_payload_file_changed_after_the_build(session, world, settings, now, permanent):

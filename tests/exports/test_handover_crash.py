@@ -79,6 +79,7 @@ def test_killed_export_then_rerun_gives_a_valid_package(tmp_path):
             bagit.Bag(str(final)).validate()
     rerun = subprocess.run(_run(data, code, out), env=_env(data), capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert "verifying (checksums, profile, schemas, E-ARK)" in rerun.stdout  # the bar says what comes after the copy
     bagit.Bag(str(final)).validate()
     leftovers = sorted(path.name for path in out.iterdir())
     assert leftovers == [".erms-build.lock", final.name], leftovers

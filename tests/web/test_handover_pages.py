@@ -128,6 +128,13 @@ def test_running_build_page_refreshes_itself_with_its_progress(archivist, perman
     assert 'action="/handover/batches/%d/build"' % batch_id not in page
 
 
+def test_build_page_says_when_the_package_is_being_verified(archivist, permanent, monkeypatch):
+    batch_id = create_batch(archivist, permanent())
+    monkeypatch.setitem(BUILDS._statuses, batch_id, BuildStatus(done=12, total=12, verifying=True))
+    page = archivist.get(f"/handover/batches/{batch_id}").get_data(as_text=True)
+    assert "Đang kiểm tra gói" in page and "12" in page and '<meta http-equiv="refresh" content="2">' in page
+
+
 def test_held_dossier_is_not_offered(archivist, session, world, permanent, now):
     held, free = permanent(), permanent()
     session.add(Hold(dossier_id=held.id, kind=HoldKind.AUDIT, reason="Thanh tra năm 2026",
