@@ -103,6 +103,14 @@ class ChainReport:
         return self.broken_id is None
 
 
+def recent(session: Session, action: str, since: datetime) -> list[tuple[datetime, dict]]:
+    """Return when each ``action`` event after ``since`` happened, with its details, oldest first."""
+    rows = session.execute(select(AuditEvent.occurred_at, AuditEvent.details)
+                           .where(AuditEvent.action == action, AuditEvent.occurred_at > since)
+                           .order_by(AuditEvent.id)).all()
+    return [(occurred_at, json.loads(details)) for occurred_at, details in rows]
+
+
 def verify(session: Session, batch: int = 5000) -> ChainReport:
     """Walk the whole chain in id order and report the first event that does not verify."""
     expected_prev, checked, last_id = GENESIS, 0, 0

@@ -61,12 +61,15 @@ def login():
     """Show the login form; check the credentials and start a session."""
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
-    error = None
+    error, status = None, 200
     if request.method == "POST":
         username = request.form.get("username", "")
         with transaction() as db_session:
             actor = accounts.log_in(db_session, username, request.form.get("password", ""), now=utcnow())
-        if actor is not None:
+        if isinstance(actor, accounts.Locked):
+            error, status = _("Too many failed log-ins with this username. Try again in %(minutes)s minutes.",
+                              minutes=actor.minutes), 429
+        elif actor is not None:
             language = session.get("lang")
             session.clear()  # a fresh session at login: nothing carried over from before (fixation)
             if language:
@@ -74,10 +77,9 @@ def login():
             session.permanent = True
             login_user(LoginUser(actor))
             return redirect(_next_page())
-        # The same answer whether the username or the password is wrong: no account probing.
-        error = _("The username or password is incorrect.")
-    return render_template("auth/login.html", error=error, username=request.form.get("username", "")), (
-        401 if error else 200)
+        else:  # the same answer whether the username or the password is wrong: no account probing
+            error, status = _("The username or password is incorrect."), 401
+    return render_template("auth/login.html", error=error, username=request.form.get("username", "")), status
 
 
 def _next_page() -> str:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import itsdangerous.timed
 from sqlalchemy import select
 
-from erms import audit
+from erms import accounts, audit
 from erms.models import AuditEvent
 
 
@@ -101,3 +101,24 @@ def test_logging_in_failing_and_logging_out_are_audited(client, session, users):
     assert '"username": "officer1"' in events[0].details
     assert events[1].subject_id == users["officer1"].id
     assert audit.verify(session).ok
+
+
+def test_a_username_that_fails_five_times_is_locked_for_a_quarter_hour(client, session, users):
+    for _ in range(accounts.LOCKOUT_FAILURES):
+        assert client.login("officer1", "not-the-password").status_code == 401
+    locked = client.login("officer1")  # the right password, unchecked
+    assert locked.status_code == 429
+    assert "Đăng nhập sai quá nhiều lần" in locked.get_data(as_text=True)
+    assert client.login("officer2").status_code == 302  # other usernames are not affected
+    actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id.desc()).limit(2)).all()
+    assert actions == ["user.logged_in", "user.login_locked"]
+
+
+def test_the_lock_ends_when_the_failures_leave_the_window(session, users, now):
+    for minute in range(accounts.LOCKOUT_FAILURES):
+        assert accounts.log_in(session, "ghost", "guess", now=now + timedelta(minutes=minute)) is None
+    assert accounts.log_in(session, "officer1", "x", now=now) is None  # a known user is not locked by a stranger's tries
+    four_later = now + timedelta(minutes=4)
+    assert accounts.log_in(session, "ghost", "guess", now=four_later) == accounts.Locked(11)  # minutes left
+    # Refusals are not failures: when the oldest failure leaves the window, the username may try again.
+    assert accounts.log_in(session, "ghost", "guess", now=now + accounts.LOCKOUT_WINDOW + timedelta(seconds=1)) is None
