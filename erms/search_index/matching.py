@@ -31,8 +31,9 @@ from erms.search_index.postings import ByteLRU
 _B, _K1 = 0.75, 1.2
 # Whoosh's field length of each one-byte length code.
 _LENGTHS = np.array([byte_to_length(code) for code in range(256)], np.float64)
-# Numeric fields with more values than this are counted by sorting the matches' values, not as bits.
-MAX_FACET_VALUES = 4096
+# Numeric fields with more values than this are counted by sorting the matches' values, not as bits
+# (each value's bits cost documents / 8 bytes: 32 MB for 256 values of a million documents).
+MAX_FACET_VALUES = 256
 # Bytes of term masks one Reading keeps (rights, filters and frequent words are asked again and again).
 MASK_BYTES = 64 * 1024 * 1024
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection
 from collections import defaultdict
+from collections.abc import Collection
 from functools import cache, lru_cache
 from html import escape
 
