@@ -370,6 +370,56 @@ def finalise_document(session: Session, actor: Actor, dossier_id: int, document_
     return document
 
 
+def update_document(session: Session, actor: Actor, dossier_id: int, document_id: int, data: dict, *,
+                    now: datetime) -> Document:
+    """Correct the metadata of a document in an open dossier; each changed field is audited before and after.
+
+    ``data`` is the whole metadata as the form shows it (a field left out is cleared). The status
+    moves only by "Mark as final", a withheld (top secret) summary stays as it is, and a document
+    also filed in a dossier that is no longer open keeps the metadata that dossier was closed with.
+    """
+    document = document_to_edit(session, actor, dossier_id, document_id)
+    before = document_values(document)
+    withheld = not markings.summary_visible(markings.SecurityMarking(document.marking), authorised=False)
+    kept = {"status": before["status"], **({"subject": before["subject"]} if withheld else {})}
+    values = metadata.check("document", {**data, **kept})
+    if document.versions and not markings.may_store_content(markings.SecurityMarking(values["marking"])):
+        raise RuleViolation(markings.REFUSAL)
+    changed = sorted(name for name in before.keys() | values.keys() if before.get(name) != values.get(name))
+    if not changed:
+        return document
+    columns = _document_columns(values)
+    for name in changed:
+        setattr(document, name, columns.get(name, None if Document.__table__.c[name].nullable else ""))
+    hidden = withheld or not markings.summary_visible(markings.SecurityMarking(values["marking"]), authorised=False)
+    audit.record(session, actor, "document.updated", "document", document.id, now=now, dossier_id=dossier_id,
+                 changes={name: None if hidden and name == "subject" else [before.get(name), values.get(name)]
+                          for name in changed})
+    return document
+
+
+def document_to_edit(session: Session, actor: Actor, dossier_id: int, document_id: int) -> Document:
+    """Return a document of an open dossier whose metadata the actor may change, or refuse saying why."""
+    document = _document_in(_editable(session, actor, dossier_id), document_id)
+    fixed_in = session.scalar(select(Dossier).join(DossierDocument).where(
+        DossierDocument.document_id == document.id, Dossier.state != DossierState.OPEN).limit(1))
+    if fixed_in is not None:
+        raise RuleViolation(N_("The document is also in dossier %(code)s, which is no longer open; its metadata "
+                               "is fixed."), code=fixed_in.file_code)
+    return document
+
+
+def document_values(document: Document) -> dict:
+    """Return the document's metadata in its schema's form (dates as ISO text, empty fields left out)."""
+    values = {}
+    for name in metadata.field_titles("document"):
+        value = getattr(document, name)
+        value = value.isoformat() if isinstance(value, date) else getattr(value, "value", value)
+        if value not in (None, ""):
+            values[name] = value
+    return values
+
+
 def _document_in(dossier: Dossier, document_id: int) -> Document:
     for link in dossier.links:
         if link.document_id == document_id:

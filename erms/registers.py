@@ -150,7 +150,7 @@ def print_register(session: Session, actor: Actor, organisation_id: int, kind: R
 
 def handling_report(session: Session, actor: Actor, organisation_id: int, kind: RegisterKind, start: date,
                     end: date, *, now: datetime) -> HandlingReport:
-    """Count the documents registered from ``start`` to ``end`` (local dates, inclusive) by handling deadline."""
+    """Count the documents registered from ``start`` to ``end`` (local dates, inclusive): handled, overdue, due."""
     permissions.require(actor, "register.read", organisation_id)
     if end < start:
         raise InvalidMetadata([Problem("end", N_("The end date is before the start date."))])
@@ -160,8 +160,7 @@ def handling_report(session: Session, actor: Actor, organisation_id: int, kind: 
         RegisterEntry.registered_at >= _local_midnight(start),
         RegisterEntry.registered_at < _local_midnight(end + timedelta(days=1))))
     entries = list(session.scalars(query))
-    series = {item: _counts([entry.document for entry in entries if entry.series is item], today)
-              for item in RegisterSeries}
+    series = {item: _counts([entry for entry in entries if entry.series is item], today) for item in RegisterSeries}
     return HandlingReport(session.get(Organisation, organisation_id), kind, start, end, today, series)
 
 
@@ -169,12 +168,56 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(), LOCAL_TZ)
 
 
-def _counts(documents: list[Document], today: date) -> HandlingCounts:
-    due = [document.due_date for document in documents if document.due_date]
-    return HandlingCounts(registered=len(documents), with_due_date=len(due),
-                          due_passed=sum(1 for day in due if day < today),
-                          due_ahead=sum(1 for day in due if day >= today),
-                          urgent=sum(1 for document in documents if document.urgency != "normal"))
+def _counts(entries: list[RegisterEntry], today: date) -> HandlingCounts:
+    """Count one series' entries: handled (late if after the deadline), overdue or not yet due while pending."""
+    handled = [(entry.handled_on, entry.document.due_date) for entry in entries if entry.handled_on]
+    pending = [entry.document.due_date for entry in entries if not entry.handled_on and entry.document.due_date]
+    return HandlingCounts(
+        registered=len(entries), with_due_date=sum(1 for entry in entries if entry.document.due_date),
+        handled=len(handled), handled_late=sum(1 for day, due in handled if due and day > due),
+        overdue=sum(1 for due in pending if due < today), due_ahead=sum(1 for due in pending if due >= today),
+        urgent=sum(1 for entry in entries if entry.document.urgency != "normal"))
+
+
+def record_handled(session: Session, actor: Actor, organisation_id: int, kind: RegisterKind, year: int,
+                   series: RegisterSeries, number: int | None, handled_on: str, *, now: datetime) -> RegisterEntry:
+    """Record the day the document with ``number`` in a register's yearly series was handled ("ngày giải quyết").
+
+    The registry records it (NĐ 30/2020 Điều 24: the văn thư follows up the handling); recording
+    again corrects it, and both are audited with the day before and after.
+    """
+    permissions.require(actor, "register.write", organisation_id)
+    entry = session.scalar(select(RegisterEntry).where(
+        RegisterEntry.organisation_id == organisation_id, RegisterEntry.kind == kind, RegisterEntry.year == year,
+        RegisterEntry.series == series, RegisterEntry.number == number)) if number else None
+    missing = Problem("number", metadata.MESSAGES["required"]) if number is None else Problem(
+        "number", N_("No document has number %(number)s in this register in %(year)s."), {"number": number, "year": year})
+    problems = [] if entry else [missing]
+    day = _handled_day(handled_on, entry, local_date(now), problems)
+    if problems:
+        raise InvalidMetadata(problems)
+    before = entry.handled_on
+    entry.handled_on, entry.handled_by_id = day, actor.user_id
+    audit.record(session, actor, "document.handled", "document", entry.document_id, now=now, register=kind.value,
+                 series=series.value, number=entry.number, year=year,
+                 previous=before.isoformat() if before else None, handled_on=day.isoformat())
+    return entry
+
+
+def _handled_day(raw: str, entry: RegisterEntry | None, today: date, problems: list[Problem]) -> date | None:
+    """Parse the handled day; it falls between the day of registration and today (each refusal a problem)."""
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        problems.append(Problem("handled_on", N_("Not a valid date (day/month/year).")))
+        return None
+    registered = entry.registered_at.astimezone(LOCAL_TZ).date() if entry else day
+    if day < registered:
+        problems.append(Problem("handled_on", N_("A document is handled on or after the day it was registered "
+                                                 "(%(day)s)."), {"day": f"{registered:%d/%m/%Y}"}))
+    elif day > today:
+        problems.append(Problem("handled_on", N_("The day a document was handled cannot be after today.")))
+    return day
 
 
 def print_handling_report(session: Session, actor: Actor, organisation_id: int, kind: RegisterKind, start: date,

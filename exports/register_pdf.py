@@ -34,25 +34,29 @@ URGENCY_WORDS = {"khan": "Khẩn", "thuong_khan": "Thượng khẩn", "hoa_toc":
 HIDDEN = "(trích yếu hạn chế — tuyệt mật)"
 REPORT_TITLES = {RegisterKind.INCOMING: "BÁO CÁO TÌNH HÌNH GIẢI QUYẾT VĂN BẢN ĐẾN",
                  RegisterKind.OUTGOING: "BÁO CÁO TÌNH HÌNH GIẢI QUYẾT VĂN BẢN ĐI"}
-REPORT_COLUMNS = (("Loại sổ", 62), ("Số văn bản đăng ký", 32), ("Có hạn giải quyết", 32),
-                  ("Đã qua hạn giải quyết", 32), ("Chưa đến hạn", 32), ("Khẩn, thượng khẩn, hỏa tốc", 32))
+REPORT_COLUMNS = (("Loại sổ", 52), ("Số văn bản đăng ký", 30), ("Có hạn giải quyết", 30), ("Đã giải quyết", 30),
+                  ("Giải quyết sau hạn", 30), ("Quá hạn, chưa giải quyết", 30), ("Chưa đến hạn, chưa giải quyết", 30),
+                  ("Khẩn, thượng khẩn, hỏa tốc", 30))
 SERIES_WORDS = {RegisterSeries.REGULAR: "Văn bản thường", RegisterSeries.CLASSIFIED: "Văn bản mật"}
-# The registers keep no "handled on" date, so the report says plainly what its overdue count is.
-REPORT_NOTE = ("Ghi chú: Hệ thống chưa ghi nhận ngày giải quyết xong văn bản; cột \"Đã qua hạn giải quyết\" "
-               "gồm mọi văn bản có hạn giải quyết trước ngày lập báo cáo, kể cả văn bản đã giải quyết.")
+# What "handled" rests on: the day the registry records on the register, not the file's content.
+REPORT_NOTE = ("Ghi chú: \"Đã giải quyết\" là văn bản đã được văn thư ghi nhận ngày giải quyết trên sổ; "
+               "\"Quá hạn, chưa giải quyết\" là văn bản có hạn giải quyết trước ngày lập báo cáo mà chưa được "
+               "ghi nhận ngày giải quyết.")
 
 
 @dataclass(frozen=True)
 class HandlingCounts:
     """One line of the handling report: counts of one series' documents registered in the period.
 
-    The registers record a handling deadline (DueDate) but not the day a document was handled, so
-    "due date passed" counts every document whose deadline is before the report day, handled or not.
+    "Handled" rests on the day the registry recorded; a document with no such day is overdue when
+    its deadline (DueDate) is before the report day, not yet due otherwise.
     """
 
     registered: int
     with_due_date: int
-    due_passed: int
+    handled: int
+    handled_late: int
+    overdue: int
     due_ahead: int
     urgent: int
 

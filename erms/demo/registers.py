@@ -30,7 +30,7 @@ DOCUMENTS = (
 
 
 def seed(context: DemoContext, *, now: datetime) -> None:
-    """Incoming and outgoing register entries of this year (one urgent with a deadline, one classified)."""
+    """Incoming and outgoing register entries of this year (one urgent with a deadline, one classified, one handled)."""
     registry = context.actor("registry")
     today = local_date(now)
     for kind, type_name, number, notation, issuer, subject, urgency, marking, due_in in DOCUMENTS:
@@ -42,5 +42,8 @@ def seed(context: DemoContext, *, now: datetime) -> None:
         # A classified document keeps its register line only (NĐ 30/2020 Điều 15 k.2): no scan is stored.
         scan = None if marking != "none" else Upload(f"{type_name} {notation}.pdf",
                                                       io.BytesIO(_pdf(type_name, subject, context.font)), 1 << 24)
-        registers.register_document(context.session, registry, context.organisation.id, kind, data, scan,
-                                    store=context.store, now=now)
+        entry = registers.register_document(context.session, registry, context.organisation.id, kind, data, scan,
+                                            store=context.store, now=now)
+        if kind is RegisterKind.INCOMING and due_in is None:  # the plan was handled the day it arrived
+            registers.record_handled(context.session, registry, context.organisation.id, kind, entry.year,
+                                     entry.series, entry.number, today.isoformat(), now=now)

@@ -8,9 +8,9 @@ reference (NĐ 30/2020 Phụ lục VI III.4.e), never by copying it.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from erms.db import Base
@@ -66,6 +66,9 @@ class RegisterEntry(Base):
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Set when the registry confirmed registering a document that looked like an earlier one (PL6 III.1.h).
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("register_entries.id"))
+    # The day the document was handled ("ngày giải quyết"), as the registry records it, and by whom.
+    handled_on: Mapped[date | None] = mapped_column(Date)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     document: Mapped[Document] = relationship()
-    registered_by: Mapped[User] = relationship()
+    registered_by: Mapped[User] = relationship(foreign_keys=[registered_by_id])

@@ -142,10 +142,8 @@ def render_dossier(dossier_id: int, errors: dict | None = None, values: dict | N
             problems=dossiers.closing_problems(dossier) if is_open else [],
             summary_visible=lambda document: markings.summary_visible(
                 markings.SecurityMarking(document.marking), authorised=False),
-            dossier_titles=metadata.field_titles("dossier"), document_titles=metadata.field_titles("document"),
-            dossier_fields=DOSSIER_FIELDS, document_fields=DOCUMENT_FIELDS, date_fields=DATE_FIELDS,
-            number_fields=NUMBER_FIELDS, long_fields=LONG_FIELDS, choices=CHOICES, document_types=DOCUMENT_TYPES,
-            required_document=required_fields("document"), required_dossier=required_fields("dossier"),
+            dossier_titles=metadata.field_titles("dossier"), dossier_fields=DOSSIER_FIELDS,
+            document_fields=DOCUMENT_FIELDS, required_dossier=required_fields("dossier"), **_document_form(),
             max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024), batch_fields=BATCH_FIELDS,
             registered=dossiers.registered_documents(session, actor, dossier) if editable and is_open else [],
             registered_options=_registered_options,
@@ -206,6 +204,41 @@ def link_document(dossier_id: int):
         dossiers.link_document(session, current_actor(), dossier_id, document_id, now=utcnow())
     flash(_("The registered document was filed in this dossier."), "success")
     return redirect(url_for(".show", dossier_id=dossier_id, _anchor="documents"))
+
+
+@bp.route("/<int:dossier_id>/documents/<int:document_id>/edit", methods=("GET", "POST"))
+@login_required
+def edit_document(dossier_id: int, document_id: int):
+    """Correct a document's metadata, e.g. the summary a multi-file upload took from the file name."""
+    if request.method == "GET":
+        return render_document_form(dossier_id, document_id)
+    form = {key: request.form.get(key, "") for key in DOCUMENT_FIELDS if key != "status"}
+    on_invalid(lambda errors: render_document_form(dossier_id, document_id, errors, form, status=422))
+    with transaction() as session:
+        dossiers.update_document(session, current_actor(), dossier_id, document_id,
+                                 metadata.coerce("document", form), now=utcnow())
+    flash(_("The document metadata was saved."), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id, _anchor=f"document-{document_id}"))
+
+
+def render_document_form(dossier_id: int, document_id: int, errors: dict | None = None,
+                         values: dict | None = None, status: int = 200):
+    with transaction() as session:
+        document = dossiers.document_to_edit(session, current_actor(), dossier_id, document_id)
+        shown = markings.summary_visible(markings.SecurityMarking(document.marking), authorised=False)
+        fields = [name for name in DOCUMENT_FIELDS if name != "status" and (shown or name != "subject")]
+        return render_template(
+            "dossiers/edit_document.html", dossier=dossiers.get_dossier(session, current_actor(), dossier_id),
+            document=document, fields=fields, summary_shown=shown, errors=errors or {},
+            values=values if values is not None else dossiers.document_values(document), **_document_form(),
+        ), status
+
+
+def _document_form() -> dict:
+    """What the document inputs (dossiers/_document_fields.html) need to render."""
+    return dict(document_titles=metadata.field_titles("document"), date_fields=DATE_FIELDS,
+                number_fields=NUMBER_FIELDS, long_fields=LONG_FIELDS, choices=CHOICES, document_types=DOCUMENT_TYPES,
+                required_document=required_fields("document"))
 
 
 @bp.post("/<int:dossier_id>/documents/<int:document_id>/versions")

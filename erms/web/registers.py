@@ -18,7 +18,7 @@ from erms.auth import current_actor, login_required
 from erms.dossiers import local_date
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models.register import RegisterKind, RegisterSeries
-from erms.web.common import CHOICES, DOCUMENT_TYPES, organisation_of, setting, store, transaction, \
+from erms.web.common import CHOICES, DOCUMENT_TYPES, integer, organisation_of, setting, store, transaction, \
     upload_from_request, utcnow
 from erms.web.errors import on_invalid
 
@@ -50,7 +50,9 @@ def index(kind: str):
     return render_register(_kind(kind))
 
 
-def render_register(kind: RegisterKind, errors: dict | None = None, values: dict | None = None, status: int = 200):
+def render_register(kind: RegisterKind, errors: dict | None = None, values: dict | None = None, status: int = 200,
+                    section: str = "register"):
+    """Render a register; ``errors``/``values`` belong to the form named by ``section`` ("register", "handled")."""
     actor = current_actor()
     organisation_id, year = organisation_of(actor), _year()
     with transaction() as session:
@@ -63,7 +65,7 @@ def render_register(kind: RegisterKind, errors: dict | None = None, values: dict
             titles=metadata.field_titles("document"), fields=FIELDS, date_fields=DATE_FIELDS, choices=CHOICES,
             document_types=DOCUMENT_TYPES, today=local_date(utcnow()).isoformat(),
             max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024),
-            errors=errors or {}, values=values or {},
+            errors=errors or {}, values=values or {}, section=section,
         ), status
 
 
@@ -86,6 +88,23 @@ def register(kind: str):
     else:
         flash(_("Registered as no. %(number)s.", number=number), "success")
     return redirect(url_for(".index", kind=kind))
+
+
+@bp.post("/<kind>/handled")
+@login_required
+def record_handled(kind: str):
+    """Record the day a registered document was handled, by its number in the register of the year."""
+    register_kind = _kind(kind)
+    form = {key: request.form.get(key, "").strip() for key in ("series", "number", "handled_on")}
+    on_invalid(lambda errors: render_register(register_kind, errors, form, status=422, section="handled"))
+    series = RegisterSeries.CLASSIFIED if form["series"] == "classified" else RegisterSeries.REGULAR
+    actor = current_actor()
+    with transaction() as session:
+        entry = registers.record_handled(session, actor, organisation_of(actor), register_kind, _year(), series,
+                                         integer(form["number"]), form["handled_on"], now=utcnow())
+        number, handled_on = entry.number, entry.handled_on
+    flash(_("No. %(number)s was handled on %(day)s.", number=number, day=f"{handled_on:%d/%m/%Y}"), "success")
+    return redirect(url_for(".index", kind=kind, year=_year(), _anchor="handled"))
 
 
 @bp.get("/<kind>/print.pdf")

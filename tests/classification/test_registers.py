@@ -4,6 +4,7 @@ warnings, classified documents and filing a registered document into several dos
 from __future__ import annotations
 
 import io
+import json
 import threading
 import uuid
 from datetime import date, datetime, timezone
@@ -16,8 +17,8 @@ from sqlalchemy.orm import Session
 from erms import db, dossiers, migrate, registers
 from erms.demo import DemoContext
 from erms.demo import registers as demo_registers
-from erms.errors import InvalidMetadata, RuleViolation
-from erms.models import (Document, DocumentVersion, Organisation, RegisterEntry, Role, RoleMembership,
+from erms.errors import InvalidMetadata, PermissionDenied, RuleViolation
+from erms.models import (AuditEvent, Document, DocumentVersion, Organisation, RegisterEntry, Role, RoleMembership,
                          StoredFile, User)
 from erms.models.register import RegisterKind, RegisterSeries
 from erms.permissions import load_actor
@@ -161,7 +162,8 @@ def test_eight_concurrent_registrations_get_numbers_without_gap_or_duplicate(pri
 
 def test_the_handling_report_counts_each_series_by_deadline_within_the_period(session, world, store, now):
     # now is 15/06/2026 10:00 in Hà Nội; the period is the first half of 2026.
-    register(session, world, store, now, code_number="1", due_date="2026-06-10", urgency="khan")
+    register(session, world, store, datetime(2026, 6, 5, 3, 0, tzinfo=timezone.utc), code_number="1",
+             due_date="2026-06-10", urgency="khan")
     register(session, world, store, now, code_number="2", due_date="2026-06-20")
     register(session, world, store, now, code_number="3")
     register(session, world, store, now, code_number="4", marking="mat", due_date="2026-06-01")
@@ -169,20 +171,53 @@ def test_the_handling_report_counts_each_series_by_deadline_within_the_period(se
     register(session, world, store, datetime(2025, 12, 31, 16, 30, tzinfo=timezone.utc), code_number="5",
              due_date="2026-01-05")
     register(session, world, store, now, kind=RegisterKind.OUTGOING, code_number="6", due_date="2026-06-01")
+    for number, day in ((1, "2026-06-12"), (3, "2026-06-15")):  # no. 1 two days after its deadline
+        registers.record_handled(session, world.actor("registry"), world.org.id, RegisterKind.INCOMING, 2026,
+                                 RegisterSeries.REGULAR, number, day, now=now)
     report = registers.handling_report(session, world.actor("head"), world.org.id, RegisterKind.INCOMING,
                                        date(2026, 1, 1), date(2026, 6, 30), now=now)
     regular, classified = report.series[RegisterSeries.REGULAR], report.series[RegisterSeries.CLASSIFIED]
-    assert (regular.registered, regular.with_due_date, regular.due_passed, regular.due_ahead, regular.urgent) == (
-        3, 2, 1, 1, 1)
-    assert (classified.registered, classified.due_passed) == (1, 1)
-    assert (report.total.registered, report.total.due_passed) == (4, 2)
+    assert (regular.registered, regular.with_due_date, regular.handled, regular.handled_late, regular.overdue,
+            regular.due_ahead, regular.urgent) == (3, 2, 2, 1, 0, 1, 1)
+    assert (classified.registered, classified.handled, classified.overdue) == (1, 0, 1)
+    assert (report.total.registered, report.total.handled, report.total.overdue) == (4, 2, 1)
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(registers.print_handling_report(
         session, world.actor("head"), world.org.id, RegisterKind.INCOMING, date(2026, 1, 1), date(2026, 6, 30),
         now=now))).pages)
     assert "BÁO CÁO TÌNH HÌNH GIẢI QUYẾT VĂN BẢN ĐẾN" in text
     assert "Từ ngày 01/01/2026 đến ngày 30/06/2026" in text
-    assert "Tổng số 4 3 2 1 1" in text
+    assert "Tổng số 4 3 2 1 1 1 1" in text
     assert "In từ Hệ thống ERMS — 15/06/2026 10:00" in text
+
+
+def test_the_handled_day_is_checked_corrected_and_audited(session, world, store, now):
+    entry = register(session, world, store, now, code_number="1")  # registered 15/06/2026
+    registry = world.actor("registry")
+
+    def record(number, day, actor=registry):
+        return registers.record_handled(session, actor, world.org.id, RegisterKind.INCOMING, 2026,
+                                        RegisterSeries.REGULAR, number, day, now=now)
+
+    for number, day, field, message in (
+            (2, "2026-06-15", "number", "No document has number 2 in this register in 2026."),
+            (None, "2026-06-15", "number", "This field is required."),
+            (1, "14/06/2026", "handled_on", "Not a valid date (day/month/year)."),
+            (1, "2026-06-14", "handled_on", "A document is handled on or after the day it was registered "
+                                            "(15/06/2026)."),
+            (1, "2026-06-16", "handled_on", "The day a document was handled cannot be after today.")):
+        with pytest.raises(InvalidMetadata) as refused:
+            record(number, day)
+        assert [(p.field, p.template % p.params) for p in refused.value.problems] == [(field, message)]
+    with pytest.raises(PermissionDenied):
+        record(1, "2026-06-15", world.actor("officer1"))
+    assert entry.handled_on is None
+    record(1, "2026-06-15")
+    record(1, "2026-06-15")  # corrected: the day before and after both kept
+    assert entry.handled_on == date(2026, 6, 15) and entry.handled_by_id == registry.user_id
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action == "document.handled")
+                             .order_by(AuditEvent.id)).all()
+    assert [(json.loads(event.details)["previous"], json.loads(event.details)["handled_on"]) for event in events] == [
+        (None, "2026-06-15"), ("2026-06-15", "2026-06-15")]
 
 
 def test_the_handling_report_refuses_a_period_that_ends_before_it_starts(session, world, now):

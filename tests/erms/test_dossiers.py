@@ -1,6 +1,7 @@
 """Filing rules: opening, documents, closing checklist and index, reopening, submission, acceptance."""
 
 import io
+import json
 
 import pytest
 from pypdf import PdfReader
@@ -136,6 +137,85 @@ def test_draft_versions_are_kept(session, world, store, now, make_dossier):
     dossiers.finalise_document(session, officer, dossier.id, document.id, now=now)
     with pytest.raises(RuleViolation):
         dossiers.add_version(session, officer, dossier.id, document.id, upload(b"3"), store=store, now=now)
+
+
+def audit_events(session, action):
+    return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+
+
+def changes(event):
+    return json.loads(event.details)["changes"]
+
+
+def test_document_metadata_is_corrected_and_each_change_audited(session, world, store, now, make_dossier):
+    dossier = make_dossier("open", documents=0)
+    officer = world.actor("officer1")
+    shared = {key: DOCUMENT[key] for key in ("direction", "status", "type_name", "issued_date", "organ_name",
+                                             "language", "urgency", "marking")}
+    document, = dossiers.add_documents(session, officer, dossier.id, shared, [upload(b"a", "to_trinh_01.pdf")],
+                                       store=store, now=now)
+    assert document.subject == "to trinh 01" and document.page_amount is None
+    corrected = {**dossiers.document_values(document), "subject": "Tờ trình về kế hoạch cải cách hành chính",
+                 "code_number": "27", "page_amount": 4, "status": "draft"}
+    dossiers.update_document(session, officer, dossier.id, document.id, corrected, now=now)
+    assert document.subject == "Tờ trình về kế hoạch cải cách hành chính"
+    assert (document.code_number, document.page_amount, document.status.value) == ("27", 4, "final")
+    event, = audit_events(session, "document.updated")
+    assert event.actor_id == officer.user_id and changes(event) == {
+        "subject": ["to trinh 01", "Tờ trình về kế hoạch cải cách hành chính"],
+        "code_number": [None, "27"], "page_amount": [None, 4]}
+    cleared = {key: value for key, value in corrected.items() if key not in ("code_number", "page_amount")}
+    dossiers.update_document(session, officer, dossier.id, document.id, cleared, now=now)
+    assert (document.code_number, document.page_amount) == ("", None)
+    assert changes(audit_events(session, "document.updated")[-1]) == {
+        "code_number": ["27", None], "page_amount": [4, None]}
+    dossiers.update_document(session, officer, dossier.id, document.id, cleared, now=now)  # nothing changed
+    assert len(audit_events(session, "document.updated")) == 2
+
+
+def test_document_corrections_refused_in_words_change_nothing(session, world, store, now, make_dossier):
+    closed = make_dossier("closed")
+    filed = closed.links[0].document
+    dossier = make_dossier("open", documents=1)
+    document = dossier.links[0].document
+    officer = world.actor("officer1")
+    values = dossiers.document_values(document)
+    with pytest.raises(InvalidMetadata) as refused:
+        dossiers.update_document(session, officer, dossier.id, document.id,
+                                 {**values, "subject": " ", "issued_date": "2/3/2026"}, now=now)
+    assert {p.field for p in refused.value.problems} == {"subject", "issued_date"}
+    with pytest.raises(RuleViolation, match="Protection of State Secrets"):  # a file is stored: no "mật" now
+        dossiers.update_document(session, officer, dossier.id, document.id, {**values, "marking": "mat"}, now=now)
+    with pytest.raises(NotFound):  # another unit's officer does not even see the dossier
+        dossiers.update_document(session, world.actor("officer2"), dossier.id, document.id, values, now=now)
+    with pytest.raises(RuleViolation, match="Only an open dossier"):
+        dossiers.update_document(session, officer, closed.id, filed.id, dossiers.document_values(filed), now=now)
+    dossiers.link_document(session, officer, dossier.id, filed.id, now=now)
+    with pytest.raises(RuleViolation, match=f"also in dossier {closed.file_code}, which is no longer open"):
+        dossiers.update_document(session, officer, dossier.id, filed.id,
+                                 {**dossiers.document_values(filed), "subject": "Sửa sau khi đóng"}, now=now)
+    assert (document.subject, document.marking, filed.subject) == (DOCUMENT["subject"], "none", DOCUMENT["subject"])
+    assert audit_events(session, "document.updated") == []
+
+
+def test_a_withheld_summary_is_kept_and_not_written_to_the_audit_log(session, world, store, now, make_dossier):
+    dossier = make_dossier("open", documents=0)
+    officer = world.actor("officer1")
+    secret = dossiers.add_document(session, officer, dossier.id, dict(DOCUMENT, marking="tuyet_mat"), None,
+                                   store=store, now=now)
+    form = {key: value for key, value in dossiers.document_values(secret).items() if key != "subject"}
+    dossiers.update_document(session, officer, dossier.id, secret.id, {**form, "code_number": "3"}, now=now)
+    assert (secret.subject, secret.code_number) == (DOCUMENT["subject"], "3")
+    secret_now = dossiers.add_document(session, officer, dossier.id, dict(DOCUMENT, marking="mat"), None,
+                                       store=store, now=now)
+    dossiers.update_document(session, officer, dossier.id, secret_now.id,
+                             {**dossiers.document_values(secret_now), "marking": "tuyet_mat",
+                              "subject": "Kế hoạch bảo vệ mục tiêu"}, now=now)
+    assert (secret_now.marking, secret_now.subject) == ("tuyet_mat", "Kế hoạch bảo vệ mục tiêu")
+    first, second = audit_events(session, "document.updated")
+    assert changes(first) == {"code_number": ["15", "3"]}
+    assert changes(second) == {"marking": ["mat", "tuyet_mat"], "subject": None}
+    assert "Kế hoạch bảo vệ mục tiêu" not in second.details
 
 
 # ------------------------------------------------------------------ closing

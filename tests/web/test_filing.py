@@ -100,3 +100,44 @@ def test_a_top_secret_summary_is_withheld(client, make_dossier):
     page = html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
     assert "Tuyệt mật" in page
     assert "Nội dung tuyệt mật không hiển thị" not in page
+
+
+def test_a_batch_uploaded_document_gets_its_real_summary(client, session, make_dossier):
+    dossier = make_dossier("open", documents=0)
+    client.login("officer1")
+    client.post(f"/dossiers/{dossier.id}/documents/batch", {
+        "direction": "incoming", "status": "final", "type_name": "Công văn", "issued_date": "2026-03-02",
+        "organ_name": "Sở Nội vụ", "language": "Tiếng Việt", "urgency": "normal", "marking": "none",
+        "files": [file_field(make_pdf("cv"), "cv_123.pdf")]})
+    page = client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    edit_url = re.search(r'href="(/dossiers/\d+/documents/\d+/edit)"', page).group(1)
+    form = html.unescape(client.get(edit_url).get_data(as_text=True))
+    assert "Sửa thông tin văn bản" in form and ">cv 123</textarea>" in form and "cv_123.pdf" in form
+    data = {**DOCUMENT_FORM, "type_name": "Công văn", "organ_name": "Sở Nội vụ",
+            "subject": "Về việc cử cán bộ tham gia lớp bồi dưỡng nghiệp vụ lưu trữ", "code_number": "123"}
+    data.pop("status")
+    empty = client.post(edit_url, {**data, "subject": ""})
+    assert empty.status_code == 422 and "Trường này là bắt buộc." in empty.get_data(as_text=True)
+    saved = client.post(edit_url, data)
+    assert saved.status_code == 302 and saved.headers["Location"].endswith(f"#document-{dossier.links[0].document_id}")
+    page = html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
+    assert "Đã lưu thông tin văn bản." in page
+    assert "Về việc cử cán bộ tham gia lớp bồi dưỡng nghiệp vụ lưu trữ" in page and "cv 123" not in page
+    assert "123/QĐ-UBND" in page
+    client.logout()
+    client.login("officer2")  # another unit: the dossier is not theirs to see
+    assert client.get(edit_url).status_code == 404
+    assert client.post(edit_url, data).status_code == 404
+
+
+def test_a_closed_dossier_offers_no_edit_and_refuses_one(client, make_dossier):
+    dossier = make_dossier("closed")
+    document = dossier.links[0].document
+    client.login("officer1")
+    page = client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    assert f"/documents/{document.id}/edit" not in page
+    refused = client.get(f"/dossiers/{dossier.id}/documents/{document.id}/edit",
+                         headers={"Referer": f"http://localhost/dossiers/{dossier.id}"})
+    assert refused.status_code == 302
+    assert "Chỉ được sửa đổi hồ sơ đang lập" in html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(
+        as_text=True))

@@ -128,7 +128,20 @@ def test_the_handling_report_shows_on_a_page_and_prints_marked(client, world, se
     page = text_of(client.get("/registers/incoming/report?start=2026-01-01&end=2026-06-30"))
     assert "Tình hình giải quyết văn bản đến" in page
     assert "Từ ngày 01/01/2026 đến ngày 30/06/2026, số liệu tính đến ngày 15/06/2026" in page
-    assert '<td data-label="Đã qua hạn giải quyết">1</td>' in page
+    assert '<td data-label="Quá hạn, chưa giải quyết">1</td>' in page
+    assert '<span class="tag urgent">quá hạn</span>' in text_of(client.get("/registers/incoming"))
+    unknown = client.post("/registers/incoming/handled?year=2026", {"series": "regular", "number": "9",
+                                                                   "handled_on": "2026-06-15"})
+    assert unknown.status_code == 422 and "Sổ năm 2026 không có văn bản số 9." in text_of(unknown)
+    recorded = client.post("/registers/incoming/handled?year=2026", {"series": "regular", "number": "1",
+                                                                    "handled_on": "2026-06-15"})
+    assert recorded.status_code == 302
+    register = text_of(client.get("/registers/incoming"))
+    assert "Đã ghi nhận văn bản số 1 được giải quyết ngày 15/06/2026." in register
+    assert '15/06/2026 <span class="tag urgent">sau hạn</span>' in register
+    page = text_of(client.get("/registers/incoming/report?start=2026-01-01&end=2026-06-30"))
+    assert '<td data-label="Đã giải quyết">1</td>' in page and '<td data-label="Giải quyết sau hạn">1</td>' in page
+    assert '<td data-label="Quá hạn, chưa giải quyết">0</td>' in page
     printed = client.get("/registers/incoming/report.pdf?start=2026-01-01&end=2026-06-30")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(printed.data)).pages)
     assert "BÁO CÁO TÌNH HÌNH GIẢI QUYẾT VĂN BẢN ĐẾN" in text and "In từ Hệ thống ERMS" in text
