@@ -13,10 +13,15 @@ sizes), then measures, each phase in its own child process so its peak RSS is it
 - make_bag: ``bagit.make_bag(checksums=[sha256, sha512])`` with bagit's default one process, over the
   same files copied into a plain folder (the copy is not timed; make_bag renames, it does not copy);
 - limit: one reader reading the same stored bytes once, computing sha256 and sha512;
-- make_bag xN / limit xN: the same with ``workers`` processes / reader threads, for reference.
+- make_bag xN / limit xN: the same with ``workers`` processes / reader threads, for reference;
+- copy: ``exports.copier.copy_all`` alone with ``workers`` processes: each stored file read once,
+  hashed and written into a folder per 11 files, with no snapshot, metadata, manifests or digest
+  comparison: the floor of any build that copies and hashes on this machine.
 The goal (issue 6) compares ours with make_bag and limit as named there: one process, one pass.
 Phases run in turn ``runs`` times on the same files; figures are medians. Hot by default (the
-files were just written or read); ``--cold`` drops the page cache before each phase (root only).
+files were read back after dropping the page cache, so that memory is free to write into: root only;
+as another user, whatever earlier runs left cached); ``--cold`` drops the page cache before each phase
+(root only).
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ CHUNK = 1024 * 1024
 # phase: (what, processes or readers; 0 = --workers). make_bag and the limit as the issue names them
 # run on one core (bagit's default, one reader); their --workers variants are printed for reference.
 PHASES = {"ours": ("ours", 0), "make_bag": ("make_bag", 1), "limit": ("limit", 1),
-          "make_bag_n": ("make_bag", 0), "limit_n": ("limit", 0)}
+          "make_bag_n": ("make_bag", 0), "limit_n": ("limit", 0), "copy": ("copy", 0)}
 
 
 def _engine(data: Path):
@@ -187,6 +192,20 @@ def stored_paths(data: Path, ids: list[int]) -> list[Path]:
 OUTPUTS = "outputs"
 
 
+def _started() -> tuple[float, float]:
+    return time.perf_counter(), _cpu_seconds()
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process's threads and of its ended children (the copy workers, once joined)."""
+    usages = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return sum(usage.ru_utime + usage.ru_stime for usage in usages)
+
+
+def _elapsed(started: tuple[float, float]) -> dict:
+    return {"seconds": time.perf_counter() - started[0], "cpu_seconds": _cpu_seconds() - started[1]}
+
+
 def ours(data: Path, ids: list[int], workers: int) -> dict:
     """Build the package as ``build_package`` does; time writing, syncing and verifying apart."""
     from erms import db
@@ -199,20 +218,20 @@ def ours(data: Path, ids: list[int], workers: int) -> dict:
     with db.transaction(db.make_session_factory(_engine(data))) as session:
         batch = handover.create_batch(session, None, ORGANISATION, HANDOVER_YEAR, ids, now=NOW)
         sampler.start()
-        started = time.perf_counter()
+        started = _started()
         view = snapshot.package(session, ids, name=batch.name, kind="handover", year=batch.year, operator_id=None,
                                 now=NOW)
         written = bag.write(view, store=FileStore(data / "files"), out_dir=out, workers=workers)
-        wrote = time.perf_counter() - started
+        result = _elapsed(started)
         stop.set()
         bag.sync_filesystem(written.path)
-        synced = time.perf_counter() - started - wrote
+        synced = time.perf_counter() - started[0] - result["seconds"]
         checks = verify.verify(written.path, eark_tool=None)
-        verified = time.perf_counter() - started - wrote - synced
+        verified = time.perf_counter() - started[0] - result["seconds"] - synced
         session.rollback()  # the batch row: the next run creates it again
     sampler.join()
     assert verify.passed(checks), checks
-    return {"seconds": wrote, "sync_seconds": synced, "verify_seconds": verified, "peak_rss_mb": peak[0]}
+    return {**result, "sync_seconds": synced, "verify_seconds": verified, "peak_rss_mb": peak[0]}
 
 
 def make_bag(data: Path, paths: list[Path], processes: int) -> dict:
@@ -223,9 +242,9 @@ def make_bag(data: Path, paths: list[Path], processes: int) -> dict:
     folder.mkdir(parents=True)
     for number, path in enumerate(paths):
         shutil.copyfile(path, folder / f"{number:06d}.pdf")
-    started = time.perf_counter()
+    started = _started()
     bagit.make_bag(str(folder), checksums=["sha256", "sha512"], processes=processes)
-    return {"seconds": time.perf_counter() - started}
+    return _elapsed(started)
 
 
 def _hash_once(path: Path) -> int:
@@ -238,12 +257,25 @@ def _hash_once(path: Path) -> int:
     return size
 
 
-def limit(paths: list[Path], readers: int) -> dict:
+def limit(_data: Path, paths: list[Path], readers: int) -> dict:
     """Read every stored file once, hashing sha256+sha512: no copy, no metadata, no manifests."""
-    started = time.perf_counter()
+    started = _started()
     with ThreadPoolExecutor(max_workers=readers) as pool:
         list(pool.map(_hash_once, paths))
-    return {"seconds": time.perf_counter() - started}
+    return _elapsed(started)
+
+
+def copy_only(data: Path, paths: list[Path], workers: int) -> dict:
+    """Time the copy workers alone on the same files: read once, hashed, written; nothing else."""
+    from exports import copier
+
+    out = data / OUTPUTS / f"copy-{time.time_ns()}"
+    targets = [f"{out}/{number // 11}/{number}.pdf" for number in range(len(paths))]
+    for folder in {target.rpartition("/")[0] for target in targets}:
+        os.makedirs(folder)
+    started = _started()
+    copier.copy_all(zip(map(str, paths), targets), workers=workers, done=lambda _copied: None)
+    return _elapsed(started)
 
 
 def peak_rss_mb() -> float:
@@ -291,7 +323,8 @@ def child(phase: str, data: Path, workers: int) -> None:
         paths = [Path(path) for path in json.loads((data / "paths.json").read_text())]
         baseline = peak_rss_mb()
         name, parallel = PHASES[phase]
-        result = make_bag(data, paths, parallel or workers) if name == "make_bag" else limit(paths, parallel or workers)
+        measure = {"make_bag": make_bag, "copy": copy_only, "limit": limit}[name]
+        result = measure(data, paths, parallel or workers)
         result.update(peak_rss_mb=peak_rss_mb())
     result.update(baseline_rss_mb=baseline)
     print(json.dumps(result))
@@ -303,9 +336,23 @@ def drop_caches() -> None:
     Path("/proc/sys/vm/drop_caches").write_text("3\n")
 
 
+def free_memory(paths: list[str]) -> None:
+    """Drop the page cache, then read the stored files back: hot sources, and free memory to write into.
+
+    Without it, every earlier run's output stays cached until memory is full, and each page a later
+    build writes must first be reclaimed: on this machine that tripled the copy's system time
+    (1.6 -> 5.4 s) from one run to the next, whatever the code.
+    """
+    drop_caches()
+    for path in paths:
+        Path(path).read_bytes()
+
+
 def run_phase(phase: str, data: Path, workers: int, cold: bool) -> dict:
     if cold:
         drop_caches()
+    elif os.geteuid() == 0:
+        free_memory(json.loads((data / "paths.json").read_text()))
     output = subprocess.run([sys.executable, __file__, "--phase", phase, "--data", str(data), "--workers",
                              str(workers)], capture_output=True, text=True, check=True)
     return json.loads(output.stdout.strip().splitlines()[-1])
@@ -352,14 +399,21 @@ def main() -> None:
         label = phase.replace("_n", f" x{args.workers}")
         extra = (f", then syncfs {result['sync_seconds']:.2f} s, verification {result['verify_seconds']:.1f} s"
                  if "verify_seconds" in result else "")
-        print(f"{label:<11} {result['seconds']:7.2f} s  {megabytes / result['seconds']:7.1f} MB/s  "
+        print(f"{label:<11} {result['seconds']:7.2f} s  CPU {result['cpu_seconds']:5.1f} s  "
+              f"{megabytes / result['seconds']:7.1f} MB/s  "
               f"{files / result['seconds']:7.0f} files/s  peak RSS {result['peak_rss_mb']:.0f} MB "
               f"(after imports {result['baseline_rss_mb']:.0f} MB){extra}")
+    speed = {phase: megabytes / result["seconds"] for phase, result in results.items()}
     if {"ours", "make_bag", "limit"} <= results.keys():
-        speed = {phase: megabytes / result["seconds"] for phase, result in results.items()}
         synced = megabytes / (results["ours"]["seconds"] + results["ours"]["sync_seconds"])
         print(f"ours/make_bag {speed['ours'] / speed['make_bag']:.2f}x   ours/limit {speed['ours'] / speed['limit']:.0%}"
               f"   (with syncfs: {synced / speed['make_bag']:.2f}x, {synced / speed['limit']:.0%})")
+    if {"ours", "copy", "make_bag"} <= results.keys():  # what 1.5x make_bag would take on this machine
+        target, work = results["make_bag"]["seconds"] / 1.5, results["ours"]["cpu_seconds"]
+        copying = results["copy"]["cpu_seconds"]
+        print(f"copy alone/make_bag {speed['copy'] / speed['make_bag']:.2f}x; 1.5x make_bag is {target:.2f} s, ours "
+              f"takes {work:.1f} CPU-s (copying and hashing {copying:.1f}, the rest {work - copying:.1f}): "
+              f"{work / target:.1f} cores busy throughout; this machine has {os.cpu_count()}")
 
 
 if __name__ == "__main__":

@@ -289,5 +289,12 @@ def notifications_for(session: Session, user_id: int, limit: int = 20) -> list[N
 
 
 def notification_count(session: Session, user_id: int) -> int:
-    """Return how many notices the user has (the number in the page header)."""
-    return session.scalar(select(func.count()).where(Notification.user_id == user_id))
+    """Return how many notices the user has not seen yet (the number in the page header)."""
+    return session.scalar(select(func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None)))
+
+
+def mark_seen(session: Session, notices: list[Notification], *, now: datetime) -> None:
+    """Mark the notices a page has just shown as seen (the first time only: ``read_at`` keeps that moment)."""
+    for notice in notices:
+        if notice.read_at is None:
+            notice.read_at = now

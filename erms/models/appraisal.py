@@ -164,6 +164,8 @@ class Notification(Base):
     template: Mapped[str] = mapped_column(String(300))
     params: Mapped[str] = mapped_column(Text, default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When the user's notices page first showed it: the header counts the notices not seen yet.
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class SchedulerLease(Base):

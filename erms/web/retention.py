@@ -352,6 +352,8 @@ def change_period(dossier_id: int):
 def notifications():
     """List the current user's notices, newest first."""
     with transaction() as session:
-        notices = [(notice.created_at, translate(notice.template, json.loads(notice.params or "{}")))
-                   for notice in appraisal.notifications_for(session, current_actor().user_id, limit=100)]
+        shown = appraisal.notifications_for(session, current_actor().user_id, limit=100)
+        notices = [(notice.created_at, translate(notice.template, json.loads(notice.params or "{}")),
+                    notice.read_at is None) for notice in shown]
+        appraisal.mark_seen(session, shown, now=utcnow())
     return render_template("retention/notifications.html", notices=notices)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from erms.errors import InvalidMetadata
 from erms.models import CouncilOpinion, DestructionList, Dossier
 from erms.models.dossier import DossierState
-from retention import destruction
+from retention import appraisal, destruction
 
 # 10-year dossiers closed in 2026 are due on 1 January 2037 (standards.md decision 2).
 LATER = datetime(2037, 3, 2, 3, 0, tzinfo=timezone.utc)
@@ -139,3 +139,16 @@ def test_a_hold_placed_after_approval_stops_the_execution(browser, world, sessio
     session.expire_all()
     assert session.get(Dossier, dossier.id).state is DossierState.ARCHIVED
     assert the_list(session).state.value == "approved"
+
+
+def test_the_header_counts_notices_not_seen_yet(browser, world, session, make_dossier):
+    make_dossier("archived")
+    assert appraisal.flag_due_dossiers(session, date(2037, 1, 1), now=LATER) == 1
+    archivist = browser("archivist")
+    count = re.compile(r'Thông báo <span class="count">(\d+)</span>')
+    assert count.search(archivist.get("/").get_data(as_text=True)).group(1) == "1"
+    first = html.unescape(archivist.get("/retention/notifications").get_data(as_text=True))
+    assert '<span class="tag">mới</span> Có 1 hồ sơ đã đến hạn xác định giá trị.' in first
+    assert count.search(first).group(1) == "0"  # shown, so seen
+    again = html.unescape(archivist.get("/retention/notifications").get_data(as_text=True))
+    assert "Có 1 hồ sơ đã đến hạn xác định giá trị." in again and '<span class="tag">mới</span>' not in again
