@@ -116,6 +116,12 @@ def test_registry_list_then_officer_dossier_from_open_to_submitted(server, page,
     page.wait_for_selector("text=Đã thêm 2 văn bản vào hồ sơ.")
     shot(page, "06-officer-two-files-added")
 
+    page.click("#documents a[href$='/edit'] >> nth=0")  # the summary came from the file name: correct it
+    page.fill("#doc-subject", "Tờ trình về kế hoạch cải cách hành chính năm 2026")
+    shot(page, "06b-officer-edits-a-document")
+    page.click("form.grid button[type=submit]")
+    page.wait_for_selector("text=Đã lưu thông tin văn bản.")
+
     page.click("text=Kiểm tra và kết thúc hồ sơ")
     page.wait_for_selector("#step-preview")
     shot(page, "07-closing-wizard-checklist-and-preview")
@@ -135,6 +141,7 @@ def test_registry_list_then_officer_dossier_from_open_to_submitted(server, page,
     with Session(engine) as session:
         dossier = session.scalar(select(Dossier))
         assert dossier.state is DossierState.SUBMITTED
-        assert sorted(link.document.subject for link in dossier.links) == ["bao-cao-02", "to-trinh-01"]
+        assert sorted(link.document.subject for link in dossier.links) == [
+            "Tờ trình về kế hoạch cải cách hành chính năm 2026", "bao-cao-02"]
         assert dossier.index_file_id is not None
     assert external == []
