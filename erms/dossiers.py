@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 from classification import markings
 from erms import audit, lifecycle, metadata, permissions
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
-from erms.models import (Document, DocumentVersion, Dossier, DossierDocument, DossierList, DossierListEntry,
-                         RegisterEntry, Role, StoredFile, Transfer, TransferItem)
+from erms.models import (DestructionItem, DestructionList, Document, DocumentVersion, Dossier, DossierDocument,
+                         DossierList, DossierListEntry, RegisterEntry, Role, StoredFile, Transfer, TransferItem)
+from erms.models.appraisal import DestructionListState
 from erms.models.dossier import DocumentDirection, DocumentStatus, DossierState
 from erms.models.dossier_list import DossierListState
 from erms.models.transfer import ItemOutcome, TransferState
@@ -508,6 +509,12 @@ def reopen_dossier(session: Session, actor: Actor, dossier_id: int, reason: str,
     permissions.require(actor, "dossier.edit", dossier.organisation_id, dossier.unit_id)
     if not reason.strip():
         raise InvalidMetadata([Problem("reason", N_("Give the reason for reopening."))])
+    # A dossier its unit keeps is appraised where it is: once on a destruction list, it stays as listed.
+    listed = session.scalar(select(DestructionList).join(DestructionItem).where(
+        DestructionItem.dossier_id == dossier.id, DestructionList.state != DestructionListState.EXECUTED).limit(1))
+    if listed is not None:
+        raise RuleViolation(N_("The dossier is on destruction list %(title)s; it cannot be reopened while the list "
+                               "is being decided."), title=listed.title)
     lifecycle.apply(session, dossier, "reopen", actor, now=now, reason=reason.strip())
     dossier.appraisal_due_on = None
     return dossier

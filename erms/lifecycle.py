@@ -25,6 +25,8 @@ TRANSITIONS: dict[tuple[State, str], State] = {
     (State.SUBMITTED, "accept"): State.ARCHIVED,
     (State.ARCHIVED, "transfer"): State.TRANSFERRED,
     (State.ARCHIVED, "destroy"): State.DESTROYED,
+    # A dossier kept under 5 years stays with its unit and is destroyed from there (retention.custody).
+    (State.CLOSED, "destroy"): State.DESTROYED,
 }
 
 # Audit action written for each lifecycle action ("noun.past_participle").

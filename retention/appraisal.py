@@ -23,7 +23,7 @@ from erms.models.appraisal import AppraisalOutcome
 from erms.models.dossier import DossierState
 from erms.models.dossier_list import DossierListState
 from erms.permissions import Actor
-from retention import clock
+from retention import clock, custody
 from retention.holds import reason_problems
 
 
@@ -44,9 +44,9 @@ class DueFilter:
 
 
 def due_query(organisation_id: int, on: date, where: DueFilter = DueFilter()) -> Select:
-    """Return the query of archived dossiers due on ``on`` and not yet on a destruction list."""
+    """Return the query of dossiers due on ``on`` where they are kept (``custody``), not yet on a destruction list."""
     query = (select(Dossier)
-             .where(Dossier.organisation_id == organisation_id, Dossier.state == DossierState.ARCHIVED,
+             .where(Dossier.organisation_id == organisation_id, custody.appraisable(),
                     Dossier.appraisal_due_on <= on,
                     Dossier.id.not_in(select(DestructionItem.dossier_id)))
              .order_by(Dossier.appraisal_due_on, Dossier.file_code))
@@ -92,7 +92,7 @@ class FilterChoices:
 
 def filter_choices(session: Session, organisation_id: int) -> FilterChoices:
     """Return the values the archivist can filter the due list by."""
-    archived = (Dossier.organisation_id == organisation_id, Dossier.state == DossierState.ARCHIVED)
+    archived = (Dossier.organisation_id == organisation_id, custody.appraisable())
     years = session.scalars(select(Dossier.year).where(*archived).distinct().order_by(Dossier.year))
     units = session.execute(select(Unit.id, Unit.name).where(Unit.organisation_id == organisation_id)
                             .order_by(Unit.name))
@@ -205,7 +205,7 @@ def keep(session: Session, actor: Actor, dossier_ids: list[int], period: clock.P
 
 def _keep_problems(dossier: Dossier, period: clock.Period, on: date) -> list[Problem]:
     where = dossier.file_code
-    if dossier.state is not DossierState.ARCHIVED or dossier.appraisal_due_on is None or dossier.appraisal_due_on > on:
+    if not custody.is_appraisable(dossier) or dossier.appraisal_due_on is None or dossier.appraisal_due_on > on:
         return [Problem(where, N_("The dossier is not due for appraisal."))]
     due = clock.due_on(period, dossier.end_date, dossier.retention_event_on)
     if due is not None and due <= on:
@@ -235,7 +235,7 @@ def flag_due_dossiers(session: Session, today: date, *, now: datetime) -> int:
     flagged = select(AppraisalWorkItem.id).where(AppraisalWorkItem.dossier_id == Dossier.id,
                                                  AppraisalWorkItem.due_on == Dossier.appraisal_due_on)
     new = (select(Dossier.organisation_id, func.count())
-           .where(Dossier.state == DossierState.ARCHIVED, Dossier.appraisal_due_on <= today, ~flagged.exists())
+           .where(custody.appraisable(), Dossier.appraisal_due_on <= today, ~flagged.exists())
            .group_by(Dossier.organisation_id))
     counts = dict(session.execute(new).all())
     if not counts:
@@ -243,7 +243,7 @@ def flag_due_dossiers(session: Session, today: date, *, now: datetime) -> int:
     session.execute(AppraisalWorkItem.__table__.insert().from_select(
         ["dossier_id", "due_on", "flagged_at"],
         select(Dossier.id, Dossier.appraisal_due_on, literal(now, AppraisalWorkItem.flagged_at.type))
-        .where(Dossier.state == DossierState.ARCHIVED, Dossier.appraisal_due_on <= today, ~flagged.exists())))
+        .where(custody.appraisable(), Dossier.appraisal_due_on <= today, ~flagged.exists())))
     for organisation_id, count in counts.items():
         notify(session, organisation_id, Role.ARCHIVIST, "appraisal_due", today.isoformat(),
                N_("%(count)s dossiers became due for appraisal."), now=now, count=count)

@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+# NĐ 30/2020 Điều 31 k.3c: dossiers kept this many years or more go to the agency archive.
+AGENCY_ARCHIVE_YEARS = 5
+
 
 @dataclass(frozen=True)
 class Period:
@@ -34,7 +37,7 @@ class Period:
 
     def goes_to_agency_archive(self) -> bool:
         """Return True for periods of 5 years or more (NĐ 30/2020 Điều 31 k.3c); conditional ones go too."""
-        return self.permanent or self.conditional or (self.years or 0) >= 5
+        return self.permanent or self.conditional or (self.years or 0) >= AGENCY_ARCHIVE_YEARS
 
 
 def due_on(period: Period, work_ended: date, event_on: date | None = None) -> date | None:

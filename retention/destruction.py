@@ -33,6 +33,7 @@ from erms.models.appraisal import AppraisalOutcome, CouncilOpinion, DestructionL
 from erms.models.dossier import DossierState
 from erms.permissions import Actor
 from erms.storage import FileStore
+from retention import custody
 from retention.appraisal import period_of
 from retention.holds import held_dossier_ids
 
@@ -62,7 +63,7 @@ def lists_of(session: Session, actor: Actor) -> list[DestructionList]:
 # ---------------------------------------------------------------- what may be destroyed
 
 def destruction_problems(session: Session, dossiers: list[Dossier], on: date) -> list[Problem]:
-    """Return, per dossier, why it cannot be destroyed on ``on``: permanent, held, not due, not archived."""
+    """Return, per dossier, why it cannot be destroyed on ``on``: permanent, held, not due, not where it is appraised."""
     held = held_dossier_ids(session, [dossier.id for dossier in dossiers])
     problems = []
     for dossier in dossiers:
@@ -71,8 +72,9 @@ def destruction_problems(session: Session, dossiers: list[Dossier], on: date) ->
             problems.append(Problem(where, N_("The dossier is kept permanently: it is never destroyed.")))
         elif dossier.id in held:
             problems.append(Problem(where, N_("The dossier is under a hold: it cannot be destroyed.")))
-        elif dossier.state is not DossierState.ARCHIVED:
-            problems.append(Problem(where, N_("Only a dossier in the agency archive can be destroyed.")))
+        elif not custody.is_appraisable(dossier):
+            problems.append(Problem(where, N_("Only a dossier in the agency archive, or a closed one its unit keeps "
+                                              "under 5 years, can be destroyed.")))
         elif dossier.appraisal_due_on is None or dossier.appraisal_due_on > on:
             problems.append(Problem(where, N_("The dossier is not due for appraisal until %(due)s."),
                                     {"due": dossier.appraisal_due_on or "—"}))

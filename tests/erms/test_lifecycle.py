@@ -18,6 +18,7 @@ LEGAL = {
     (S.SUBMITTED, "accept"): S.ARCHIVED,
     (S.ARCHIVED, "transfer"): S.TRANSFERRED,
     (S.ARCHIVED, "destroy"): S.DESTROYED,
+    (S.CLOSED, "destroy"): S.DESTROYED,  # kept under 5 years by its unit (retention.custody)
 }
 
 

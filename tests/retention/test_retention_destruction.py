@@ -8,11 +8,11 @@ from pypdf import PdfReader
 from retention_helpers import paper
 from sqlalchemy import func, select
 
-from erms import audit, jobs
+from erms import audit, dossiers, jobs
 from erms.errors import InvalidMetadata, RuleViolation
 from erms.models import AuditEvent, DestructionList, Dossier, Role, RoleMembership
 from erms.models.dossier import DossierState
-from retention import destruction, holds
+from retention import appraisal, destruction, holds
 from retention.destruction import dossier_file_ids
 
 
@@ -97,3 +97,24 @@ def test_the_proposer_cannot_approve_and_a_late_hold_stops_execution(world, sess
         _execute(world, session_factory, store, listed, later)
     session.expire_all()
     assert session.get(Dossier, dossier.id).state is DossierState.DESTROYED
+
+
+def test_a_dossier_its_unit_keeps_under_five_years_is_appraised_and_destroyed_there(
+        world, session, session_factory, store, make_dossier, approved, later):
+    short = make_dossier("closed", row="2y")  # closed in 2026, kept 2 years: due 1 January 2029, never submitted
+    waiting = make_dossier("closed")  # a 10-year dossier is appraised only once in the agency archive
+    assert [dossier.id for dossier in appraisal.find_due(session, world.org.id, later.date())] == [short.id]
+    assert appraisal.flag_due_dossiers(session, date(2037, 1, 1), now=later) == 1
+    with pytest.raises(InvalidMetadata) as refused:
+        destruction.propose(session, world.actor("archivist"), world.org.id, [waiting.id], "Danh mục", "Hết hạn",
+                            now=later)
+    assert [problem.template for problem in refused.value.problems] == [
+        "Only a dossier in the agency archive, or a closed one its unit keeps under 5 years, can be destroyed."]
+    listed = approved([short])
+    with pytest.raises(RuleViolation, match="on destruction list Danh mục tài liệu hết giá trị năm 2037"):
+        dossiers.reopen_dossier(session, world.actor("officer1"), short.id, "Bổ sung văn bản", now=later)
+    _execute(world, session_factory, store, listed, later)
+    session.expire_all()
+    assert session.get(Dossier, short.id).state is DossierState.DESTROYED
+    assert session.get(Dossier, waiting.id).state is DossierState.CLOSED
+    assert short.file_code in _text(store, session.get(DestructionList, listed.id))
