@@ -8,6 +8,7 @@ import re
 from erms_browser import DOCUMENT_FORM, file_field, make_pdf
 from sqlalchemy import select
 
+from erms import search
 from erms.models import DossierListEntry
 
 
@@ -111,6 +112,8 @@ def test_a_batch_uploaded_document_gets_its_real_summary(client, session, make_d
         "files": [file_field(make_pdf("cv"), "cv_123.pdf")]})
     page = client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
     edit_url = re.search(r'href="(/dossiers/\d+/documents/\d+/edit)"', page).group(1)
+    search.wait()
+    assert "cv 123" in html.unescape(client.get("/search/?q=cv").get_data(as_text=True))
     form = html.unescape(client.get(edit_url).get_data(as_text=True))
     assert "Sửa thông tin văn bản" in form and ">cv 123</textarea>" in form and "cv_123.pdf" in form
     data = {**DOCUMENT_FORM, "type_name": "Công văn", "organ_name": "Sở Nội vụ",
@@ -124,6 +127,10 @@ def test_a_batch_uploaded_document_gets_its_real_summary(client, session, make_d
     assert "Đã lưu thông tin văn bản." in page
     assert "Về việc cử cán bộ tham gia lớp bồi dưỡng nghiệp vụ lưu trữ" in page and "cv 123" not in page
     assert "123/QĐ-UBND" in page
+    search.wait()  # the index follows the commit: the new summary is found, the file-name one is gone
+    found = html.unescape(client.get("/search/?q=boi+duong+nghiep+vu+luu+tru").get_data(as_text=True))
+    assert "lớp bồi dưỡng nghiệp vụ lưu trữ" in found
+    assert "cv 123" not in html.unescape(client.get("/search/?q=cv").get_data(as_text=True))
     client.logout()
     client.login("officer2")  # another unit: the dossier is not theirs to see
     assert client.get(edit_url).status_code == 404
