@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from classification import markings
@@ -289,11 +289,13 @@ def preview_index(session: Session, actor: Actor, dossier_id: int, *, now: datet
 
 
 def registered_documents(session: Session, actor: Actor, dossier: Dossier, limit: int = 50) -> list[RegisterEntry]:
-    """Return the latest registered documents of the dossier's organisation not yet in it (to file by reference)."""
+    """Return the latest registered documents of the dossier's organisation not yet in it (to file by reference),
+    those sent to the dossier's unit first."""
     filed = [link.document_id for link in dossier.links]
+    sent_here = case((RegisterEntry.assigned_unit_id == dossier.unit_id, 0), else_=1)
     query = (select(RegisterEntry).where(RegisterEntry.organisation_id == dossier.organisation_id,
                                          RegisterEntry.document_id.not_in(filed))
-             .order_by(RegisterEntry.registered_at.desc(), RegisterEntry.id.desc()).limit(limit))
+             .order_by(sent_here, RegisterEntry.registered_at.desc(), RegisterEntry.id.desc()).limit(limit))
     return list(session.scalars(query))
 
 

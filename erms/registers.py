@@ -20,7 +20,7 @@ from classification import markings
 from erms import audit, metadata, permissions
 from erms.dossiers import LOCAL_TZ, Upload, local_date, new_document
 from erms.errors import N_, InvalidMetadata, Problem, RuleViolation
-from erms.models import Organisation, RegisterCounter, RegisterEntry
+from erms.models import Organisation, RegisterCounter, RegisterEntry, Unit
 from erms.models.dossier import Document
 from erms.models.register import RegisterKind, RegisterSeries
 from erms.permissions import Actor
@@ -187,12 +187,7 @@ def record_handled(session: Session, actor: Actor, organisation_id: int, kind: R
     again corrects it, and both are audited with the day before and after.
     """
     permissions.require(actor, "register.write", organisation_id)
-    entry = session.scalar(select(RegisterEntry).where(
-        RegisterEntry.organisation_id == organisation_id, RegisterEntry.kind == kind, RegisterEntry.year == year,
-        RegisterEntry.series == series, RegisterEntry.number == number)) if number else None
-    missing = Problem("number", metadata.MESSAGES["required"]) if number is None else Problem(
-        "number", N_("No document has number %(number)s in this register in %(year)s."), {"number": number, "year": year})
-    problems = [] if entry else [missing]
+    entry, problems = _numbered(session, organisation_id, kind, year, series, number)
     day = _handled_day(handled_on, entry, local_date(now), problems)
     if problems:
         raise InvalidMetadata(problems)
@@ -202,6 +197,52 @@ def record_handled(session: Session, actor: Actor, organisation_id: int, kind: R
                  series=series.value, number=entry.number, year=year,
                  previous=before.isoformat() if before else None, handled_on=day.isoformat())
     return entry
+
+
+def _numbered(session: Session, organisation_id: int, kind: RegisterKind, year: int, series: RegisterSeries,
+              number: int | None) -> tuple[RegisterEntry | None, list[Problem]]:
+    """Return the entry with ``number`` in a register's yearly series, or None and the problem naming the number."""
+    if number is None:
+        return None, [Problem("number", metadata.MESSAGES["required"])]
+    entry = session.scalar(select(RegisterEntry).where(
+        RegisterEntry.organisation_id == organisation_id, RegisterEntry.kind == kind, RegisterEntry.year == year,
+        RegisterEntry.series == series, RegisterEntry.number == number))
+    if entry is None:
+        return None, [Problem("number", N_("No document has number %(number)s in this register in %(year)s."),
+                              {"number": number, "year": year})]
+    return entry, []
+
+
+def assign_unit(session: Session, actor: Actor, organisation_id: int, year: int, series: RegisterSeries,
+                number: int | None, unit_id: int | None, *, now: datetime) -> RegisterEntry:
+    """Send incoming document ``number`` to the unit that handles it ("phân phối văn bản đến", PL6 III.1.m).
+
+    Its officers then see it on their workspace until it is handled; sending it again moves it, and
+    both are audited. The printed register shows the unit and the day it was sent.
+    """
+    permissions.require(actor, "register.write", organisation_id)
+    entry, problems = _numbered(session, organisation_id, RegisterKind.INCOMING, year, series, number)
+    unit = session.get(Unit, unit_id) if unit_id else None
+    if unit is None or unit.organisation_id != organisation_id:
+        problems.append(Problem("unit_id", metadata.MESSAGES["enum"]))
+    if problems:
+        raise InvalidMetadata(problems)
+    previous = entry.assigned_unit.name if entry.assigned_unit else None
+    entry.assigned_unit, entry.assigned_at = unit, now
+    audit.record(session, actor, "document.assigned", "document", entry.document_id, now=now, number=entry.number,
+                 year=year, series=series.value, previous=previous, unit=unit.name)
+    return entry
+
+
+def assigned_to_me(session: Session, actor: Actor) -> list[RegisterEntry]:
+    """Return the incoming documents sent to the actor's units and not handled yet, earliest deadline first."""
+    units = actor.unit_ids(*permissions.RULES["dossier.open"])
+    if not units:
+        return []
+    query = (select(RegisterEntry).join(RegisterEntry.document)
+             .where(RegisterEntry.assigned_unit_id.in_(units), RegisterEntry.handled_on.is_(None))
+             .order_by(Document.due_date.is_(None), Document.due_date, RegisterEntry.assigned_at, RegisterEntry.id))
+    return list(session.scalars(query))
 
 
 def _handled_day(raw: str, entry: RegisterEntry | None, today: date, problems: list[Problem]) -> date | None:

@@ -18,6 +18,7 @@ from erms.models import Organisation, RegisterEntry
 from erms.models.register import RegisterKind, RegisterSeries
 from exports.pdf import ProductPDF, table
 from exports.pdf_index import LINE, organisation_block
+from exports.xml import LOCAL_TZ
 
 # Phụ lục IV: the columns of each register, with widths in mm (A4 landscape text width 262 mm).
 COLUMNS = {
@@ -140,8 +141,11 @@ def _date(value) -> str:
 
 def _incoming(entry: RegisterEntry, shown: bool) -> list[str]:
     document = entry.document
+    # The unit it was sent to, and when, fill the register's "Đơn vị hoặc người nhận" and "Ngày chuyển".
+    receiver = entry.assigned_unit.name if entry.assigned_unit else document.recipients
+    sent = _date(entry.assigned_at.astimezone(LOCAL_TZ).date()) if entry.assigned_at else ""
     return [_date(document.arrival_date), str(entry.number), document.organ_name, _notation(entry),
-            _date(document.issued_date), _summary(entry, shown), document.recipients, "", "", document.description]
+            _date(document.issued_date), _summary(entry, shown), receiver, sent, "", document.description]
 
 
 def _outgoing(entry: RegisterEntry, shown: bool) -> list[str]:

@@ -30,7 +30,7 @@ DOCUMENTS = (
 
 
 def seed(context: DemoContext, *, now: datetime) -> None:
-    """Incoming and outgoing register entries of this year (one urgent with a deadline, one classified, one handled)."""
+    """Incoming and outgoing register entries of this year: one urgent sent to a unit, one classified, one handled."""
     registry = context.actor("registry")
     today = local_date(now)
     for kind, type_name, number, notation, issuer, subject, urgency, marking, due_in in DOCUMENTS:
@@ -47,3 +47,6 @@ def seed(context: DemoContext, *, now: datetime) -> None:
         if kind is RegisterKind.INCOMING and due_in is None:  # the plan was handled the day it arrived
             registers.record_handled(context.session, registry, context.organisation.id, kind, entry.year,
                                      entry.series, entry.number, today.isoformat(), now=now)
+        elif kind is RegisterKind.INCOMING and marking == "none":  # officer1's unit handles the urgent one
+            registers.assign_unit(context.session, registry, context.organisation.id, entry.year, entry.series,
+                                  entry.number, context.unit_id("VP"), now=now)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from erms.db import Base
 from erms.models.dossier import Document
-from erms.models.org import User
+from erms.models.org import Unit, User
 from erms.models.types import UTCDateTime, enum_column
 
 
@@ -69,6 +69,10 @@ class RegisterEntry(Base):
     # The day the document was handled ("ngày giải quyết"), as the registry records it, and by whom.
     handled_on: Mapped[date | None] = mapped_column(Date)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The unit an incoming document was sent to for handling ("phân phối văn bản đến", PL6 III.1.m), and when.
+    assigned_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     document: Mapped[Document] = relationship()
     registered_by: Mapped[User] = relationship(foreign_keys=[registered_by_id])
+    assigned_unit: Mapped[Unit | None] = relationship()

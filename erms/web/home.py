@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from classification import dossier_list
-from erms import dossiers, metadata, permissions
+from classification import dossier_list, markings
+from erms import dossiers, metadata, permissions, registers
 from erms.auth import current_actor, login_required
 from erms.dossiers import local_date
 from erms.web.common import CHOICES, transaction, utcnow
@@ -48,6 +48,9 @@ def render_home(errors: dict | None = None, entry_id: int | None = None, values:
             earlier=[entry for entry in entries if entry.dossier_list.year < today.year],
             pending=pending, archivist=archivist,
             my_open=dossiers.my_open_dossiers(session, actor), deadlines=dossiers.deadlines(session, actor, today),
+            incoming=registers.assigned_to_me(session, actor),
+            summary_shown=lambda document: markings.summary_visible(markings.SecurityMarking(document.marking),
+                                                                    authorised=False),
             reviews=dossier_list.pending_reviews(session, actor),
             can_add_entries=bool(lists) and bool(actor.unit_ids(*permissions.RULES["dossier.open"])),
             titles=metadata.field_titles("dossier"), choices=CHOICES, open_fields=OPEN_FIELDS,

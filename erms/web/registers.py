@@ -13,6 +13,7 @@ from datetime import date
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from classification import dossier_list
 from erms import metadata, permissions, registers
 from erms.auth import current_actor, login_required
 from erms.dossiers import local_date
@@ -66,6 +67,7 @@ def render_register(kind: RegisterKind, errors: dict | None = None, values: dict
             document_types=DOCUMENT_TYPES, today=local_date(utcnow()).isoformat(),
             max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024),
             errors=errors or {}, values=values or {}, section=section,
+            units=[(unit.id, unit.name) for unit in dossier_list.people(session, organisation_id)[0]],
         ), status
 
 
@@ -97,14 +99,33 @@ def record_handled(kind: str):
     register_kind = _kind(kind)
     form = {key: request.form.get(key, "").strip() for key in ("series", "number", "handled_on")}
     on_invalid(lambda errors: render_register(register_kind, errors, form, status=422, section="handled"))
-    series = RegisterSeries.CLASSIFIED if form["series"] == "classified" else RegisterSeries.REGULAR
     actor = current_actor()
     with transaction() as session:
-        entry = registers.record_handled(session, actor, organisation_of(actor), register_kind, _year(), series,
-                                         integer(form["number"]), form["handled_on"], now=utcnow())
+        entry = registers.record_handled(session, actor, organisation_of(actor), register_kind, _year(),
+                                         _series(form["series"]), integer(form["number"]), form["handled_on"],
+                                         now=utcnow())
         number, handled_on = entry.number, entry.handled_on
     flash(_("No. %(number)s was handled on %(day)s.", number=number, day=f"{handled_on:%d/%m/%Y}"), "success")
     return redirect(url_for(".index", kind=kind, year=_year(), _anchor="handled"))
+
+
+@bp.post("/incoming/assign")
+@login_required
+def assign_unit():
+    """Send a registered incoming document to the unit that handles it, by its number in the register of the year."""
+    form = {key: request.form.get(key, "").strip() for key in ("series", "number", "unit_id")}
+    on_invalid(lambda errors: render_register(RegisterKind.INCOMING, errors, form, status=422, section="assign"))
+    actor = current_actor()
+    with transaction() as session:
+        entry = registers.assign_unit(session, actor, organisation_of(actor), _year(), _series(form["series"]),
+                                      integer(form["number"]), integer(form["unit_id"]), now=utcnow())
+        number, unit = entry.number, entry.assigned_unit.name
+    flash(_("No. %(number)s was sent to %(unit)s.", number=number, unit=unit), "success")
+    return redirect(url_for(".index", kind="incoming", year=_year(), _anchor="assign"))
+
+
+def _series(value: str) -> RegisterSeries:
+    return RegisterSeries.CLASSIFIED if value == "classified" else RegisterSeries.REGULAR
 
 
 @bp.get("/<kind>/print.pdf")

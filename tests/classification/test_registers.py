@@ -220,6 +220,40 @@ def test_the_handled_day_is_checked_corrected_and_audited(session, world, store,
         (None, "2026-06-15"), ("2026-06-15", "2026-06-15")]
 
 
+def test_an_incoming_document_goes_to_its_unit_until_it_is_handled(session, world, store, now, make_dossier):
+    entry = register(session, world, store, now, code_number="1", due_date="2026-06-20")
+    registry = world.actor("registry")
+
+    def send(number, unit_id, actor=registry):
+        return registers.assign_unit(session, actor, world.org.id, 2026, RegisterSeries.REGULAR, number, unit_id,
+                                     now=now)
+
+    with pytest.raises(InvalidMetadata) as refused:
+        send(2, None)
+    assert [(p.field, p.template % p.params) for p in refused.value.problems] == [
+        ("number", "No document has number 2 in this register in 2026."), ("unit_id", "Choose one of the listed values.")]
+    with pytest.raises(PermissionDenied):
+        send(1, world.unit_a.id, world.actor("officer1"))
+    send(1, world.unit_b.id)
+    send(1, world.unit_a.id)  # sent on to the right unit: both audited
+    assert registers.assigned_to_me(session, world.actor("officer1")) == [entry]
+    assert registers.assigned_to_me(session, world.actor("officer2")) == []
+    register(session, world, store, now, code_number="2")  # registered later, sent nowhere
+    dossier = make_dossier("open", documents=0)  # of unit A: what was sent there comes first in its picker
+    assert [e.number for e in dossiers.registered_documents(session, world.actor("officer1"), dossier)] == [1, 2]
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action == "document.assigned")
+                             .order_by(AuditEvent.id)).all()
+    assert [(json.loads(event.details)["previous"], json.loads(event.details)["unit"]) for event in events] == [
+        (None, world.unit_b.name), (world.unit_b.name, world.unit_a.name)]
+    printed = "".join(page.extract_text() for page in PdfReader(io.BytesIO(registers.print_register(
+        session, world.actor("head"), world.org.id, RegisterKind.INCOMING, 2026, RegisterSeries.REGULAR,
+        now=now))).pages)
+    assert "VănphòngHĐNDvàUBND15/06/2026" in "".join(printed.split())  # the receiving unit, then the day sent
+    registers.record_handled(session, registry, world.org.id, RegisterKind.INCOMING, 2026, RegisterSeries.REGULAR,
+                             1, "2026-06-15", now=now)
+    assert registers.assigned_to_me(session, world.actor("officer1")) == []
+
+
 def test_the_handling_report_refuses_a_period_that_ends_before_it_starts(session, world, now):
     with pytest.raises(InvalidMetadata) as refused:
         registers.handling_report(session, world.actor("head"), world.org.id, RegisterKind.OUTGOING,

@@ -157,3 +157,26 @@ def test_past_years_unopened_entries_wait_folded_under_earlier_years(client, wor
     current, earlier = home.split('id="earlier-entries"')
     assert "Danh mục hồ sơ năm 2026" in current and "Danh mục hồ sơ năm 2025" not in current
     assert "Năm trước" in earlier and "2 hồ sơ chưa được mở" in earlier and "Danh mục hồ sơ năm 2025" in earlier
+
+
+def test_the_registry_sends_an_incoming_document_to_a_unit_and_its_officers_see_it(client, world, session):
+    client.login("registry")
+    client.post("/registers/incoming", {**REGISTER_FORM, "due_date": "2026-06-10",
+                                        "file": file_field(make_pdf(), "cv-15.pdf")})
+    missing = client.post("/registers/incoming/assign?year=2026", {"series": "regular", "number": "1",
+                                                                  "unit_id": ""})
+    assert missing.status_code == 422 and "Hãy chọn một giá trị trong danh sách." in text_of(missing)
+    sent = client.post("/registers/incoming/assign?year=2026", {"series": "regular", "number": "1",
+                                                               "unit_id": str(world.unit_a.id)})
+    assert sent.status_code == 302
+    register = text_of(client.get("/registers/incoming"))
+    assert "Đã chuyển văn bản số 1 cho Văn phòng HĐND và UBND." in register
+    assert '<td data-label="Đơn vị nhận">Văn phòng HĐND và UBND <small>15/06/2026</small></td>' in register
+    client.logout()
+    client.login("officer1")
+    home = text_of(client.get("/"))
+    assert "Văn bản đến được chuyển cho đơn vị" in home and REGISTER_FORM["subject"] in home
+    assert '<span class="tag urgent">quá hạn</span>' in home.split('id="incoming"')[1]
+    client.logout()
+    client.login("officer2")  # another unit
+    assert "Văn bản đến được chuyển cho đơn vị" not in text_of(client.get("/"))
