@@ -40,3 +40,8 @@ def may_store_content(marking: SecurityMarking) -> bool:
 def summary_visible(marking: SecurityMarking, authorised: bool) -> bool:
     """Return True if the summary ("trích yếu") may be shown: hidden for tuyệt mật unless authorised."""
     return marking is not SecurityMarking.TUYET_MAT or authorised
+
+
+def summary_shown_to_all(marking: str) -> bool:
+    """Return True if a document's summary may be shown to anyone who may see the document (not tuyệt mật)."""
+    return summary_visible(SecurityMarking(marking), authorised=False)

@@ -383,7 +383,7 @@ def update_document(session: Session, actor: Actor, dossier_id: int, document_id
     """
     document = document_to_edit(session, actor, dossier_id, document_id)
     before = document_values(document)
-    withheld = not markings.summary_visible(markings.SecurityMarking(document.marking), authorised=False)
+    withheld = not markings.summary_shown_to_all(document.marking)
     kept = {"status": before["status"], **({"subject": before["subject"]} if withheld else {})}
     values = metadata.check("document", {**data, **kept})
     if document.versions and not markings.may_store_content(markings.SecurityMarking(values["marking"])):
@@ -394,7 +394,7 @@ def update_document(session: Session, actor: Actor, dossier_id: int, document_id
     columns = _document_columns(values)
     for name in changed:
         setattr(document, name, columns.get(name, None if Document.__table__.c[name].nullable else ""))
-    hidden = withheld or not markings.summary_visible(markings.SecurityMarking(values["marking"]), authorised=False)
+    hidden = withheld or not markings.summary_shown_to_all(values["marking"])
     audit.record(session, actor, "document.updated", "document", document.id, now=now, dossier_id=dossier_id,
                  changes={name: None if hidden and name == "subject" else [before.get(name), values.get(name)]
                           for name in changed})

@@ -3,9 +3,10 @@
 This module owns registration: the number a document gets in its register's yearly series (no
 gap, no duplicate, even when several registry officers register at once), the warning when the
 same document seems to be registered twice (PL6 III.1.h), and the separate series and reduced
-fields of classified documents (NĐ 30 Điều 15 k.2; Luật BVBMNN 2018 Điều 5), and the report on how
-the registered documents are being handled (PL6 V.2, V.4). The registered document is an ordinary
-document, filed into dossiers by reference (``erms.dossiers.link_document``).
+fields of classified documents (NĐ 30 Điều 15 k.2; Luật BVBMNN 2018 Điều 5), the follow-up of each
+document — the unit an incoming one is sent to and the day it was handled (PL6 III.1.l, III.1.m) —
+and the report on how the registered documents are being handled (PL6 V.2, V.4). The registered
+document is an ordinary document, filed into dossiers by reference (``erms.dossiers.link_document``).
 """
 
 from __future__ import annotations

@@ -103,7 +103,7 @@ def _registered_options(entries) -> list[tuple[int, str]]:
     options = []
     for entry in entries:
         document = entry.document
-        shown = markings.summary_visible(markings.SecurityMarking(document.marking), authorised=False)
+        shown = markings.summary_shown_to_all(document.marking)
         notation = "/".join(part for part in (document.code_number, document.code_notation) if part)
         register = _("Incoming") if entry.kind.value == "incoming" else _("Outgoing")
         label = f"{register} {entry.number}/{entry.year} · {notation} · "
@@ -140,8 +140,7 @@ def render_dossier(dossier_id: int, errors: dict | None = None, values: dict | N
             goes_to_archive=dossiers.period_of(dossier).goes_to_agency_archive(),
             retention=dossiers.period_of(dossier).label(),
             problems=dossiers.closing_problems(dossier) if is_open else [],
-            summary_visible=lambda document: markings.summary_visible(
-                markings.SecurityMarking(document.marking), authorised=False),
+            summary_visible=lambda document: markings.summary_shown_to_all(document.marking),
             dossier_titles=metadata.field_titles("dossier"), dossier_fields=DOSSIER_FIELDS,
             document_fields=DOCUMENT_FIELDS, required_dossier=required_fields("dossier"), **_document_form(),
             max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024), batch_fields=BATCH_FIELDS,
@@ -225,7 +224,7 @@ def render_document_form(dossier_id: int, document_id: int, errors: dict | None 
                          values: dict | None = None, status: int = 200):
     with transaction() as session:
         document = dossiers.document_to_edit(session, current_actor(), dossier_id, document_id)
-        shown = markings.summary_visible(markings.SecurityMarking(document.marking), authorised=False)
+        shown = markings.summary_shown_to_all(document.marking)
         fields = [name for name in DOCUMENT_FIELDS if name != "status" and (shown or name != "subject")]
         return render_template(
             "dossiers/edit_document.html", dossier=dossiers.get_dossier(session, current_actor(), dossier_id),
