@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from classification import markings
 from erms import audit, metadata, permissions
 from erms.dossiers import LOCAL_TZ, Upload, local_date, new_document
-from erms.errors import N_, InvalidMetadata, Problem, RuleViolation
+from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import Organisation, RegisterCounter, RegisterEntry, Unit
 from erms.models.dossier import Document
 from erms.models.register import RegisterKind, RegisterSeries
@@ -192,10 +192,15 @@ def record_handled(session: Session, actor: Actor, organisation_id: int, kind: R
     day = _handled_day(handled_on, entry, local_date(now), problems)
     if problems:
         raise InvalidMetadata(problems)
+    return _set_handled(session, actor, entry, day, now=now)
+
+
+def _set_handled(session: Session, actor: Actor, entry: RegisterEntry, day: date, *, now: datetime) -> RegisterEntry:
+    """Record ``day`` as the entry's handled day and audit it with the day it replaces."""
     before = entry.handled_on
     entry.handled_on, entry.handled_by_id = day, actor.user_id
-    audit.record(session, actor, "document.handled", "document", entry.document_id, now=now, register=kind.value,
-                 series=series.value, number=entry.number, year=year,
+    audit.record(session, actor, "document.handled", "document", entry.document_id, now=now,
+                 register=entry.kind.value, series=entry.series.value, number=entry.number, year=entry.year,
                  previous=before.isoformat() if before else None, handled_on=day.isoformat())
     return entry
 
@@ -233,6 +238,21 @@ def assign_unit(session: Session, actor: Actor, organisation_id: int, year: int,
     audit.record(session, actor, "document.assigned", "document", entry.document_id, now=now, number=entry.number,
                  year=year, series=series.value, previous=previous, unit=unit.name)
     return entry
+
+
+def mark_handled(session: Session, actor: Actor, entry_id: int, *, now: datetime) -> RegisterEntry:
+    """Record that an incoming document sent to the actor's unit was handled today, from the unit's own list.
+
+    The officer who handled it says so (PL6 III.1.m: units and people follow their documents up); the
+    registry can still correct the day on the register. Audited like the registry's record.
+    """
+    entry = session.get(RegisterEntry, entry_id)
+    if entry is None or entry.assigned_unit_id not in actor.unit_ids(*permissions.RULES["dossier.open"]):
+        raise NotFound()
+    if entry.handled_on is not None:
+        raise RuleViolation(N_("No. %(number)s was already recorded as handled on %(day)s."), number=entry.number,
+                            day=f"{entry.handled_on:%d/%m/%Y}")
+    return _set_handled(session, actor, entry, local_date(now), now=now)
 
 
 def assigned_to_me(session: Session, actor: Actor) -> list[RegisterEntry]:

@@ -124,6 +124,16 @@ def assign_unit():
     return redirect(url_for(".index", kind="incoming", year=_year(), _anchor="assign"))
 
 
+@bp.post("/entries/<int:entry_id>/handled")
+@login_required
+def mark_handled(entry_id: int):
+    """Record, from the unit's list on the home page, that an incoming document sent to it was handled today."""
+    with transaction() as session:
+        number = registers.mark_handled(session, current_actor(), entry_id, now=utcnow()).number
+    flash(_("No. %(number)s is recorded as handled today.", number=number), "success")
+    return redirect(url_for("home.index", _anchor="incoming"))
+
+
 def _series(value: str) -> RegisterSeries:
     return RegisterSeries.CLASSIFIED if value == "classified" else RegisterSeries.REGULAR
 

@@ -177,6 +177,17 @@ def test_the_registry_sends_an_incoming_document_to_a_unit_and_its_officers_see_
     home = text_of(client.get("/"))
     assert "Văn bản đến được chuyển cho đơn vị" in home and REGISTER_FORM["subject"] in home
     assert '<span class="tag urgent">quá hạn</span>' in home.split('id="incoming"')[1]
+    entry_id = session.scalar(select(RegisterEntry.id))
     client.logout()
-    client.login("officer2")  # another unit
+    client.login("officer2")  # another unit: neither listed nor theirs to mark
     assert "Văn bản đến được chuyển cho đơn vị" not in text_of(client.get("/"))
+    assert client.post(f"/registers/entries/{entry_id}/handled").status_code == 404
+    client.logout()
+    client.login("officer1")
+    assert client.post(f"/registers/entries/{entry_id}/handled").status_code == 302
+    home = text_of(client.get("/"))
+    assert "Đã ghi nhận văn bản số 1 được giải quyết hôm nay." in home and 'id="incoming"' not in home
+    again = client.post(f"/registers/entries/{entry_id}/handled", headers={"Referer": "http://localhost/"})
+    assert again.status_code == 302
+    assert "Văn bản số 1 đã được ghi nhận giải quyết ngày 15/06/2026." in text_of(client.get("/"))
+    assert session.get(RegisterEntry, entry_id).handled_on.isoformat() == "2026-06-15"
