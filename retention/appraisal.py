@@ -24,12 +24,8 @@ from erms.models.dossier import DossierState
 from erms.models.dossier_list import DossierListState
 from erms.permissions import Actor
 from retention import clock, custody
+from retention.custody import period_of
 from retention.holds import reason_problems
-
-
-def period_of(dossier: Dossier) -> clock.Period:
-    """Return the retention period fixed on the dossier."""
-    return clock.Period(dossier.retention_permanent, dossier.retention_years, dossier.retention_condition)
 
 
 # ---------------------------------------------------------------- the due list
@@ -83,7 +79,7 @@ def due_count(session: Session, organisation_id: int, on: date, where: DueFilter
 
 @dataclass(frozen=True)
 class FilterChoices:
-    """What the due list's filter offers: the years and retention rows of archived dossiers, and the units."""
+    """What the due list's filter offers: the years and retention rows of appraisable dossiers, and the units."""
 
     years: list[int]
     units: list[tuple[int, str]]
@@ -92,14 +88,14 @@ class FilterChoices:
 
 def filter_choices(session: Session, organisation_id: int) -> FilterChoices:
     """Return the values the archivist can filter the due list by."""
-    archived = (Dossier.organisation_id == organisation_id, custody.appraisable())
-    years = session.scalars(select(Dossier.year).where(*archived).distinct().order_by(Dossier.year))
+    appraisable = (Dossier.organisation_id == organisation_id, custody.appraisable())
+    years = session.scalars(select(Dossier.year).where(*appraisable).distinct().order_by(Dossier.year))
     units = session.execute(select(Unit.id, Unit.name).where(Unit.organisation_id == organisation_id)
                             .order_by(Unit.name))
     rows = session.scalars(select(RetentionRow.code).distinct()
                            .join(DossierListEntry, DossierListEntry.retention_row_id == RetentionRow.id)
                            .join(Dossier, Dossier.entry_id == DossierListEntry.id)
-                           .where(*archived).order_by(RetentionRow.code))
+                           .where(*appraisable).order_by(RetentionRow.code))
     return FilterChoices(list(years), [tuple(unit) for unit in units], list(rows))
 
 

@@ -22,8 +22,12 @@ def appraisable() -> ColumnElement[bool]:
     return or_(Dossier.state == DossierState.ARCHIVED, kept_by_unit)
 
 
+def period_of(dossier: Dossier) -> clock.Period:
+    """Return the retention period fixed on the dossier (``erms.dossiers.period_of`` is the same, one layer up)."""
+    return clock.Period(dossier.retention_permanent, dossier.retention_years, dossier.retention_condition)
+
+
 def is_appraisable(dossier: Dossier) -> bool:
     """Return True for a dossier in the agency archive, or closed and kept by its unit (under 5 years)."""
-    period = clock.Period(dossier.retention_permanent, dossier.retention_years, dossier.retention_condition)
     return dossier.state is DossierState.ARCHIVED or (
-        dossier.state is DossierState.CLOSED and not period.goes_to_agency_archive())
+        dossier.state is DossierState.CLOSED and not period_of(dossier).goes_to_agency_archive())
