@@ -60,6 +60,14 @@ def _engine(data: Path):
     return make_engine(f"sqlite:///{data / 'erms.sqlite3'}")
 
 
+def upgrade(data: Path) -> None:
+    """Bring the archive's database to the newest schema (a reused archive may predate a migration)."""
+    from erms import migrate
+
+    with _engine(data).begin() as connection:
+        migrate.upgrade(connection, storage_root=str(data / "files"))
+
+
 def populate(data: Path, dossiers_count: int, files: int, megabytes: int) -> list[int]:
     """Build the archive; return the ids of its permanent archived dossiers.
 
@@ -71,15 +79,14 @@ def populate(data: Path, dossiers_count: int, files: int, megabytes: int) -> lis
     from sqlalchemy import select
 
     from classification import dossier_list as dossier_lists
-    from erms import db, demo, dossiers, migrate
+    from erms import db, demo, dossiers
     from erms.models import DossierList, RetentionRow
     from erms.permissions import load_actor
     from erms.storage import FileStore
     from tests.conftest import DOCUMENT
 
     engine, store = _engine(data), FileStore(data / "files")
-    with engine.begin() as connection:
-        migrate.upgrade(connection)
+    upgrade(data)
     with db.transaction(db.make_session_factory(engine)) as session:
         demo.load(session, now=NOW, store=store)
         users = {user.username: user.id for user in session.scalars(select(demo.User))}
@@ -382,6 +389,8 @@ def main() -> None:
             data.mkdir(parents=True, exist_ok=True)
             ids = populate(data, args.dossiers, args.files, args.megabytes)
             (data / "ids.json").write_text(json.dumps(ids))
+        else:
+            upgrade(data)  # an archive built by an older checkout gets the newer columns
         ids = json.loads((data / "ids.json").read_text())
         paths = stored_paths(data, ids)
         (data / "paths.json").write_text(json.dumps([str(path) for path in paths]))

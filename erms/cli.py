@@ -70,7 +70,7 @@ def db_group() -> None:
 def db_upgrade(obj: Context) -> None:
     """Run the migrations up to the newest schema."""
     with obj.engine.begin() as connection:
-        migrate.upgrade(connection)
+        migrate.upgrade(connection, storage_root=obj.settings["STORAGE_ROOT"])
     click.echo(f"database at the newest schema: {obj.engine.url.render_as_string(hide_password=True)}")
 
 

@@ -340,8 +340,7 @@ def stored_file(session: Session, captured, filename: str, *, now: datetime) -> 
     if existing is not None:
         return existing
     media_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    row = StoredFile(sha256=captured.sha256, sha512=captured.sha512, size=captured.size,
-                     media_type=media_type, created_at=now)
+    row = StoredFile.of(captured, media_type, now)
     session.add(row)
     session.flush()
     return row

@@ -1,8 +1,9 @@
 """The content-addressed file store. Nothing else writes under STORAGE_ROOT.
 
 Bytes live at ``<root>/<sha256[:2]>/<sha256[2:4]>/<sha256>``. ``put`` streams the input once,
-computing SHA-256 and SHA-512 while it writes a temp file, fsyncs, and renames it into place, so
-a crash leaves either the whole file or nothing; the same bytes uploaded twice are stored once.
+computing SHA-256 and SHA-512 (and looking for a PDF signature) while it writes a temp file, fsyncs,
+and renames it into place, so a crash leaves either the whole file or nothing; the same bytes
+uploaded twice are stored once.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
 CHUNK = 1024 * 1024
+# A PDF signature dictionary carries /ByteRange (ISO 32000-1 §12.8.1). Seen once at capture and
+# kept with the file, it fills CITS ERMS eSignature without reading the bytes again at export.
+SIGNATURE_MARK = b"/ByteRange"
 
 
 class TooLarge(Exception):
@@ -30,6 +34,23 @@ class Captured:
     size: int
     path: Path
     created: bool  # False: the bytes were already in the store
+    signed: bool = False  # a PDF signature dictionary is in the bytes
+
+
+class SignatureScan:
+    """Looks for SIGNATURE_MARK in a stream fed chunk by chunk (the mark may straddle two chunks)."""
+
+    __slots__ = ("found", "_tail")
+
+    def __init__(self) -> None:
+        self.found, self._tail = False, b""
+
+    def update(self, chunk: bytes) -> None:
+        if self.found:
+            return
+        edge = len(SIGNATURE_MARK) - 1
+        self.found = SIGNATURE_MARK in self._tail + chunk[:edge] or SIGNATURE_MARK in chunk
+        self._tail = (self._tail + chunk[-edge:])[-edge:]
 
 
 class FileStore:
@@ -49,7 +70,7 @@ class FileStore:
         """Store the stream's bytes; raise TooLarge (storing nothing) past ``max_size`` bytes."""
         incoming = self.root / "incoming"
         incoming.mkdir(parents=True, exist_ok=True)
-        sha256, sha512, size = hashlib.sha256(), hashlib.sha512(), 0
+        sha256, sha512, size, signature = hashlib.sha256(), hashlib.sha512(), 0, SignatureScan()
         fd, temp_name = tempfile.mkstemp(dir=incoming)
         try:
             with os.fdopen(fd, "wb") as temp:
@@ -59,22 +80,25 @@ class FileStore:
                         raise TooLarge(f"more than {max_size} bytes")
                     sha256.update(chunk)
                     sha512.update(chunk)
+                    signature.update(chunk)
                     temp.write(chunk)
                 temp.flush()
                 os.fsync(temp.fileno())
-            return self._place(Path(temp_name), sha256.hexdigest(), sha512.hexdigest(), size)
+            return self._place(Captured(sha256.hexdigest(), sha512.hexdigest(), size, Path(temp_name),
+                                        created=True, signed=signature.found))
         finally:
             if os.path.exists(temp_name):
                 os.unlink(temp_name)
 
-    def _place(self, temp: Path, sha256: str, sha512: str, size: int) -> Captured:
-        final = self.path_for(sha256)
+    def _place(self, temp: Captured) -> Captured:
+        """Move the temp file into place (unless those bytes are already stored); return where they are."""
+        final = self.path_for(temp.sha256)
         if final.exists():
-            return Captured(sha256, sha512, size, final, created=False)
+            return replace(temp, path=final, created=False)
         final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(temp, final)
+        os.replace(temp.path, final)
         fsync_dir(final.parent)
-        return Captured(sha256, sha512, size, final, created=True)
+        return replace(temp, path=final)
 
     def open(self, sha256: str) -> BinaryIO:
         """Open stored bytes for reading; FileNotFoundError if they are not (or no longer) here."""

@@ -1,9 +1,9 @@
 """Write a package as a BagIt 1.0 bag (RFC 8493), crash-safe and reading each stored file once.
 
 ``write`` copies every content file from the store into ``<out>/.<name>.partial/``, computing
-SHA-256 and SHA-512 in the same pass and comparing the SHA-256 with the one recorded at capture
-(a mismatch aborts, naming the file and both digests); then it writes the XML, PDFs, manifests
-and bag-info from those digests. ``place`` renames the finished folder into ``<out>/<name>`` only
+SHA-256 and SHA-512 in the same pass and comparing them with the ones recorded at capture (a
+mismatch aborts, naming the file and both digests); meanwhile it writes the XML, PDFs, manifests
+and bag-info from the recorded digests, which the copy proves. ``place`` renames the finished folder into ``<out>/<name>`` only
 after it was checked, so a killed build never leaves a half package under the final name, and a
 rerun starts over from an empty staging folder. One build at a time per output folder (a lock
 file). ``bagit.make_bag`` is not used: it re-reads every file and changes the working directory.
@@ -85,14 +85,13 @@ def staging_path(out_dir: Path, name: str) -> Path:
 
 
 class _Copying:
-    """The content copy running beside the metadata builders: its results, waited for one by one."""
+    """The content copy running beside the metadata builders."""
 
     def __init__(self, store: FileStore, contents: list[ContentFile], root: Path, workers: int,
                  progress: Progress) -> None:
-        self.contents, self.progress = contents, progress
-        self.signed: dict[str, bool] = {}
+        self.contents, self.progress, self.copied = contents, progress, 0
         self.error: BaseException | None = None
-        self.changed, self.cancel = threading.Condition(), threading.Event()
+        self.lock, self.cancel = threading.Lock(), threading.Event()
         # Plain strings: 20,000+ pathlib joins cost the interpreter half a second the builders need.
         tasks = [(store.location(content.source.sha256), f"{root}/{content.path}") for content in contents]
         self.thread = threading.Thread(target=self._run, args=(tasks, workers), name="package-copy", daemon=True)
@@ -102,9 +101,7 @@ class _Copying:
         try:
             copier.copy_all(tasks, workers=workers, done=self._done, cancel=self.cancel)
         except BaseException as error:
-            with self.changed:
-                self.error = error
-                self.changed.notify_all()
+            self.error = error
 
     def _done(self, copied: copier.Copied) -> None:
         """Compare what was read with the digests recorded at capture; a mismatch stops the copy."""
@@ -112,24 +109,19 @@ class _Copying:
         for actual, recorded in ((copied.sha256, content.source.sha256), (copied.sha512, content.source.sha512)):
             if actual != recorded:  # each digest reported beside the one recorded in the same algorithm
                 raise _fixity_error(content, recorded, actual)
-        with self.changed:  # one feeder thread at a time: the progress bar only moves forward
-            self.signed[content.path] = copied.signed
-            self.changed.notify_all()
-            self.progress(len(self.signed), len(self.contents))
+        with self.lock:  # one feeder thread at a time: the progress bar only moves forward
+            self.copied += 1
+            self.progress(self.copied, len(self.contents))
 
-    def is_signed(self, path: str) -> bool:
-        """Say whether a PDF signature was seen in the file at ``path``, waiting until it is copied."""
-        with self.changed:
-            self.changed.wait_for(lambda: path in self.signed or self.error is not None)
-            if path not in self.signed:
-                raise self._failure()
-            return self.signed[path]
+    def check(self) -> None:
+        """Raise what stopped the copy, if it has stopped (the metadata need not be finished first)."""
+        if self.error is not None:
+            raise self._failure()
 
     def wait(self) -> None:
         """Wait for the whole copy; raise what stopped it (FixityMismatch, a missing file …)."""
         self.thread.join()
-        if self.error is not None:
-            raise self._failure()
+        self.check()
 
     def stop(self) -> None:
         """Stop the copy (the metadata failed): the workers are gone when this returns."""
@@ -188,12 +180,8 @@ def _recorded(content: ContentFile) -> Written:
 
 
 def _metadata(snapshot: PackageSnapshot, root: Path, contents: list[ContentFile], written: dict[str, Written],
-              copying: _Copying, font: str) -> list[str]:
-    """Write every metadata and documentation file while the content is copied; return the documentation paths.
-
-    CITS ERMS comes last among the content-dependent files: it waits, dossier by dossier, for the
-    signature flags the copy finds.
-    """
+              copying: _Copying, font: str) -> None:
+    """Write every metadata and documentation file, the package METS last (it lists the others' digests)."""
     xml, pdf, created = "text/xml", "application/pdf", snapshot.created_at
     documentation = [layout.TRANSFER_LIST_XML, layout.TRANSFER_LIST_PDF]
     steps = [
@@ -210,10 +198,13 @@ def _metadata(snapshot: PackageSnapshot, root: Path, contents: list[ContentFile]
         documentation.append(layout.HANDOVER_RECORD_PDF)
         steps.append((layout.HANDOVER_RECORD_PDF, pdf,
                       lambda out: out.write(handover_pdf.handover_record(snapshot, font))))
-    steps.append((layout.CITS_ERMS, xml, lambda out: cits.write(snapshot, contents, written, out, copying.is_signed)))
+    steps.append((layout.CITS_ERMS, xml, lambda out: cits.write(snapshot, contents, written, out)))
     for path, media_type, produce in steps:
+        copying.check()  # a corrupt file found early stops the build early
         _emit(root, written, path, media_type, created, produce)
-    return documentation
+    label = f"{snapshot.organisation_name} — {snapshot.name}"
+    _emit(root, written, layout.METS, "application/xml", created,
+          lambda out: mets.write_package(snapshot.name, label, created, contents, written, documentation, out))
 
 
 def _manifest_line(digest: str, path: str) -> str:
@@ -257,8 +248,9 @@ def write(snapshot: PackageSnapshot, *, store: FileStore, out_dir: Path, font: s
           progress: Progress = lambda _done, _total: None) -> Bag:
     """Build the whole bag in the staging folder beside the output and return it (not yet in place).
 
-    The content is copied by ``workers`` processes while this one writes the metadata; any file
-    whose digests differ from those recorded at capture aborts the build and removes the staging folder.
+    The content is copied by ``workers`` processes while this one writes the metadata and the tag
+    files; any file whose digests differ from those recorded at capture aborts the build and
+    removes the staging folder.
     """
     bag_dir = staging_path(out_dir, snapshot.name)
     shutil.rmtree(bag_dir, ignore_errors=True)  # what a killed run left: start over
@@ -269,17 +261,13 @@ def write(snapshot: PackageSnapshot, *, store: FileStore, out_dir: Path, font: s
     written = {content.path: _recorded(content) for content in contents}
     copying = _Copying(store, contents, root, workers, progress)
     try:
-        documentation = _metadata(snapshot, root, contents, written, copying, font)
+        _metadata(snapshot, root, contents, written, copying, font)
+        oxum, manifest_digest = _tag_files(snapshot, bag_dir, list(written.values()))
         copying.wait()
     except BaseException:
         copying.stop()
         shutil.rmtree(bag_dir, ignore_errors=True)  # never left lying half-copied
         raise
-    label = f"{snapshot.organisation_name} — {snapshot.name}"
-    _emit(root, written, layout.METS, "application/xml", snapshot.created_at,
-          lambda out: mets.write_package(snapshot.name, label, snapshot.created_at, contents, written,
-                                         documentation, out))
-    oxum, manifest_digest = _tag_files(snapshot, bag_dir, list(written.values()))
     return Bag(bag_dir, oxum, manifest_digest, sum(item.size for item in written.values()))
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
 from datetime import date
 from typing import BinaryIO, NamedTuple
 
@@ -164,10 +163,9 @@ def _record_stamp(shape: _RecordShape) -> tuple[Stamp, list[etree._Element]]:
 class _CaseFiles:
     """Writes each dossier's aggregation with its documents' records, through stamps made for one ERMS.xml."""
 
-    def __init__(self, snapshot: PackageSnapshot, files: Files, signed: Callable[[str], bool]) -> None:
+    def __init__(self, snapshot: PackageSnapshot, files: Files) -> None:
         self._snapshot = snapshot
         self._files = files
-        self._signed = signed
         self._headers = Stamps(_header_stamp)
         self._records = Stamps(_record_stamp)
 
@@ -201,8 +199,7 @@ class _CaseFiles:
         running = document.code_number.isdigit()
         own, own_texts = _present([("so_thu_tu", document.ordinal), ("so_trang", document.page_amount),
                                    ("do_khan", document.urgency), *(("sha256", file.sha256) for _, file in files)])
-        # Asked here, record by record: it may wait until the copy in parallel has read that file.
-        signed = any(self._signed(content.path) for content, _ in files)
+        signed = any(content.source.signed for content, _ in files)
         shape = _RecordShape(document.type_name, schema, bool(number), running, DIRECTIONS[document.direction],
                              bool(document.signer_name), signed,
                              tuple(content.source.media_type for content, _ in files), own)
@@ -247,14 +244,12 @@ def _files(contents: list[ContentFile], written: dict[str, Written]) -> Files:
     return files
 
 
-def write(snapshot: PackageSnapshot, contents: list[ContentFile], written: dict[str, Written], out: BinaryIO,
-          signed: Callable[[str], bool]) -> None:
+def write(snapshot: PackageSnapshot, contents: list[ContentFile], written: dict[str, Written], out: BinaryIO) -> None:
     """Write ERMS.xml into ``out``: headings as classes holding their dossiers, documents as records with their files.
 
-    ``signed(path)`` says whether a PDF signature was seen in a content file; it may block until that
-    file is copied, so it is called only as each document's record is written, in package order.
+    A record's eSignature says whether a PDF signature was seen in one of its files at capture.
     """
-    case_files = _CaseFiles(snapshot, _files(contents, written), signed)
+    case_files = _CaseFiles(snapshot, _files(contents, written))
     with stream(out, ERMS, NSMAP) as erms:
         erms.write_tree(_control(snapshot))
         with erms.element(AGGREGATIONS) as aggregations:

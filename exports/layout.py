@@ -39,7 +39,6 @@ class Written:
     sha512: str
     media_type: str
     created: datetime
-    signed: bool = False  # a PDF signature dictionary was seen while copying
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,7 @@ class FileSnapshot:
     media_type: str
     filename: str
     captured_at: datetime
+    signed: bool  # a PDF signature dictionary was seen at capture
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +144,7 @@ class PackageSnapshot:
 # Read with column queries, not ORM objects: a 2,000-dossier package is 20,000+ documents, and
 # identity-mapped entities cost seconds and hundreds of MB where plain rows cost a fraction.
 _FILE_COLUMNS = (StoredFile.sha256, StoredFile.sha512, StoredFile.size, StoredFile.media_type,
-                 StoredFile.created_at)
+                 StoredFile.created_at, StoredFile.has_pdf_signature)
 _DOCUMENT_COLUMNS = (Document.id, DossierDocument.ordinal, Document.direction, Document.type_name,
                      Document.code_number, Document.code_notation, Document.issued_date, Document.organ_name,
                      Document.subject, Document.language, Document.page_amount, Document.description,
@@ -177,9 +178,9 @@ def _files(session: Session, dossier_ids: list[int]) -> dict[int, list[FileSnaps
                  .join(StoredFile, StoredFile.id == DocumentVersion.file_id)
                  .where(DocumentVersion.document_id.in_(documents))
                  .order_by(DocumentVersion.document_id, DocumentVersion.number))
-        for document_id, filename, sha256, sha512, size, media_type, created in session.execute(query):
+        for document_id, filename, sha256, sha512, size, media_type, created, signed in session.execute(query):
             files.setdefault(document_id, []).append(
-                FileSnapshot(sha256, sha512, size, media_type, filename, created))
+                FileSnapshot(sha256, sha512, size, media_type, filename, created, signed))
     return files
 
 
@@ -207,7 +208,7 @@ def _dossier(row, documents: list[DocumentSnapshot]) -> DossierSnapshot:
      abbreviation, heading_title, decision_ref, *index) = row
     heading = (HeadingSnapshot(list_year, label, abbreviation, heading_title, decision_ref) if label is not None
                else None)
-    index_file = FileSnapshot(*index[:4], "muc-luc-van-ban.pdf", index[4]) if index[0] is not None else None
+    index_file = FileSnapshot(*index[:4], "muc-luc-van-ban.pdf", *index[4:]) if index[0] is not None else None
     return DossierSnapshot(
         id=dossier_id, file_code=file_code, year=year, file_notation=notation, title=title,
         retention=Period(permanent, years, condition), rights=rights, language=language, start_date=start,

@@ -232,8 +232,7 @@ def _attach(session: Session, store: FileStore, stream: BinaryIO, *, now: dateti
     existing = session.scalar(select(StoredFile.id).where(StoredFile.sha256 == captured.sha256))
     if existing is not None:
         return existing
-    row = StoredFile(sha256=captured.sha256, sha512=captured.sha512, size=captured.size,
-                     media_type="application/pdf", created_at=now)
+    row = StoredFile.of(captured, "application/pdf", now)
     session.add(row)
     session.flush()
     return row.id

@@ -1,6 +1,8 @@
 """Migrations and models agree: upgrade from empty == models; downgrade and upgrade again round-trip."""
 
+import io
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -11,6 +13,7 @@ from sqlalchemy.engine import make_url
 import erms.models  # noqa: F401
 from erms import migrate
 from erms.db import Base, make_engine
+from erms.storage import FileStore
 
 
 @pytest.fixture
@@ -45,3 +48,19 @@ def test_upgrade_matches_models_and_round_trips(empty_engine):
     with empty_engine.begin() as connection:
         migrate.upgrade(connection)
     assert "dossiers" in inspect(empty_engine).get_table_names()
+
+
+def test_files_stored_before_signature_flags_are_read_once_for_them(empty_engine, tmp_path):
+    store = FileStore(tmp_path / "files")
+    signed = store.put(io.BytesIO(b"%PDF-1.7 <</Type/Sig/ByteRange[0 10 20 30]>>"))
+    unsigned = store.put(io.BytesIO(b"%PDF-1.7 unsigned"))
+    rows = {"signed": signed.sha256, "unsigned": unsigned.sha256, "missing": "ab" * 32}
+    with empty_engine.begin() as connection:
+        migrate.upgrade(connection, "0009")
+        for name, sha256 in rows.items():
+            connection.execute(text("INSERT INTO stored_files (sha256, sha512, size, media_type, created_at) "
+                                    "VALUES (:sha256, :sha512, 1, 'application/pdf', :at)"),
+                               {"sha256": sha256, "sha512": name, "at": datetime(2026, 1, 1, tzinfo=timezone.utc)})
+        migrate.upgrade(connection, storage_root=str(store.root))
+        flags = dict(connection.execute(text("SELECT sha512, has_pdf_signature FROM stored_files")).all())
+    assert flags == {"signed": True, "unsigned": False, "missing": False}

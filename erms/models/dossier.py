@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from erms.db import Base
@@ -40,6 +40,14 @@ class StoredFile(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     media_type: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A PDF signature dictionary was seen in the bytes at capture (CITS ERMS eSignature on export).
+    has_pdf_signature: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    @classmethod
+    def of(cls, captured, media_type: str, created_at: datetime) -> StoredFile:
+        """Return the row of bytes the file store has just captured (an ``erms.storage.Captured``)."""
+        return cls(sha256=captured.sha256, sha512=captured.sha512, size=captured.size, media_type=media_type,
+                   created_at=created_at, has_pdf_signature=captured.signed)
 
 
 class Dossier(Base):

@@ -5,6 +5,7 @@ import io
 
 import pytest
 
+from erms import storage
 from erms.storage import FileStore, TooLarge
 
 
@@ -24,6 +25,16 @@ def test_same_bytes_stored_once(store):
     assert first.created and not second.created
     files = [p for p in store.root.rglob("*") if p.is_file()]
     assert files == [first.path]
+
+
+@pytest.mark.parametrize("chunk", [1024, 24, 7])
+def test_a_pdf_signature_is_seen_at_capture_wherever_the_reads_cut_it(store, monkeypatch, chunk):
+    monkeypatch.setattr(storage, "CHUNK", chunk)  # 24: "/ByteRange" (bytes 20-29) spans two reads; 7: three
+    signed = store.put(io.BytesIO(b"%PDF-1.7 <</Type/Sig/ByteRange[0 10 20 30]>>"))
+    unsigned = store.put(io.BytesIO(b"%PDF-1.7 <</Type/Page/Range[0 10 20 30]>> /Byte Range"))
+    assert signed.signed and not unsigned.signed
+    assert signed.path.read_bytes() == b"%PDF-1.7 <</Type/Sig/ByteRange[0 10 20 30]>>"
+    assert store.put(io.BytesIO(b"%PDF-1.7 <</Type/Sig/ByteRange[0 10 20 30]>>")).signed  # stored once, still told
 
 
 class Exploding(io.RawIOBase):

@@ -29,8 +29,8 @@ def test_every_file_is_copied_with_both_digests(tmp_path):
         source, target = tasks[result.number]
         content = open(source, "rb").read()
         assert open(target, "rb").read() == content
-        assert (result.size, result.sha256, result.sha512, result.signed) == (
-            len(content), hashlib.sha256(content).hexdigest(), hashlib.sha512(content).hexdigest(), False)
+        assert (result.size, result.sha256, result.sha512) == (
+            len(content), hashlib.sha256(content).hexdigest(), hashlib.sha512(content).hexdigest())
 
 
 def test_a_missing_source_and_an_unwritable_target_are_told_apart(tmp_path):

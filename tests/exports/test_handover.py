@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from erms.models import Hold, HandoverBatch
 from erms.models.dossier import DossierState
 from erms.models.handover import BatchState, PackageState
 from erms.models.retention import HoldKind
-from exports import bag, copier, handover, verify
+from exports import bag, handover, verify
 from exports.xml import METS_NS, PARSER_BLOCK
 from tests.conftest import DOCUMENT, upload
 
@@ -252,16 +251,6 @@ def test_a_failed_check_never_marks_the_package_ready(session, world, settings, 
     assert package.state is PackageState.FAILED
     assert batch.state is BatchState.DRAFT
     assert not (settings.out_dir / batch.name).exists()
-
-
-def test_signature_split_across_read_chunks_is_still_seen(tmp_path, monkeypatch):
-    monkeypatch.setattr(copier, "CHUNK", 24)  # "/ByteRange" (bytes 20-29) then spans the first two reads
-    source, target = tmp_path / "signed.pdf", tmp_path / "copy.pdf"
-    source.write_bytes(b"%PDF-1.7 <</Type/Sig/ByteRange[0 10 20 30]>>")
-    size, sha256, sha512, signed = copier.copy_file(str(source), str(target))
-    assert signed and target.read_bytes() == source.read_bytes() and size == source.stat().st_size
-    assert (sha256, sha512) == (hashlib.sha256(source.read_bytes()).hexdigest(),
-                                hashlib.sha512(source.read_bytes()).hexdigest())
 
 
 def test_signed_documents_are_marked_in_cits_erms(session, world, settings, now, make_dossier, store):
