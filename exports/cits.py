@@ -4,7 +4,7 @@ Dossier-list headings are ``class`` aggregations, dossiers ``caseFile`` aggregat
 ``record``s; retention goes in ``disposal`` (permanent: not disposable, start date only), the
 security marking in ``securityClass``, the signature flag in ``eSignatures``. Identifiers are UUIDv5
 of our ids, so a re-export gives the same values (MAPPING.md §2.3). The file is streamed dossier
-by dossier; records of one shape share a stamp (xml.Stamps).
+by dossier; records of one shape share a template (xml.Templates of xml.Template).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from lxml import etree
 from exports.layout import ContentFile, Written
 from exports.snapshot import DocumentSnapshot, DossierSnapshot, PackageSnapshot
 from exports.tt02 import by_heading, document_number, heading_title
-from exports.xml import ERMS_NS, PLAIN, Stamp, Stamps, Writer, day, qualified, stream, timestamp
+from exports.xml import ERMS_NS, PLAIN, Template, Templates, Writer, day, qualified, stream, timestamp
 
 NAMESPACE = uuid.UUID("6f1c8c52-4d0f-5b55-9a53-6a2d3f0e7a11")
 NAMESPACE_BYTES = NAMESPACE.bytes
@@ -108,8 +108,8 @@ class _HeaderShape(NamedTuple):
     disposable: str
 
 
-def _header_stamp(shape: _HeaderShape) -> Stamp:
-    """Return a stamp whose children are those elements (the aggregation itself is streamed around them)."""
+def _header_template(shape: _HeaderShape) -> Template:
+    """Return a template of those elements (the aggregation itself is streamed around them)."""
     holder = PLAIN.aggregation(
         PLAIN.objectId(), PLAIN.extraId(extraIdType="ma_ho_so"),
         PLAIN.identification(identificationType="so_ky_hieu_ho_so"),
@@ -121,13 +121,13 @@ def _header_stamp(shape: _HeaderShape) -> Stamp:
                                  agentType="creator")),
         PLAIN.dates(*(PLAIN.date(dateType=kind) for kind in shape.dates)),
         PLAIN.access())
-    return Stamp(holder, CASE_FILE_DEPTH, slots=("objectId", "extraId", "identification", "title", "value",
-                                                 "disposalPeriod", "disposalDate", "name", "organisation", "unitName",
-                                                 "date", "access"))
+    return Template(holder, CASE_FILE_DEPTH + 1, ("objectId", "extraId", "identification", "title", "value",
+                                                  "disposalPeriod", "disposalDate", "name", "organisation", "unitName",
+                                                  "date", "access"), inner=True)
 
 
 class _RecordShape(NamedTuple):
-    """Everything about a record but its own values: records of one shape share a stamp."""
+    """Everything about a record but its own values: records of one shape share a template."""
 
     record_type: str
     schema: str
@@ -140,8 +140,8 @@ class _RecordShape(NamedTuple):
     own: tuple[str, ...]  # names of its ownElement values
 
 
-def _record_stamp(shape: _RecordShape) -> tuple[Stamp, list[etree._Element]]:
-    """Return a record stamp and its appendix elements, whose name and path change with each record."""
+def _record_template(shape: _RecordShape) -> Template:
+    """Return a record template: its texts, then its systemIdentifier, then each appendix's name and path."""
     agents = [PLAIN.agent(PLAIN.name(), PLAIN.role(), agentType="creator")]
     if shape.signatory:
         agents.append(PLAIN.agent(PLAIN.name(), PLAIN.role(), agentType="main_signatory"))
@@ -157,28 +157,29 @@ def _record_stamp(shape: _RecordShape) -> tuple[Stamp, list[etree._Element]]:
         systemIdentifier="", recordType=shape.record_type, recordPhysicalOrDigital="digital",
         classificationSchemaUsed=shape.schema)
     slots = ("objectId", "extraId", "securityClass", "title", "runningNumber", "name", "role", "date", "value")
-    return Stamp(record, CASE_FILE_DEPTH + 1, slots), appendices
+    attributes = ((record, "systemIdentifier"),
+                  *((appendix, name) for appendix in appendices for name in ("name", "path")))
+    return Template(record, CASE_FILE_DEPTH + 1, slots, attributes)
 
 
 class _CaseFiles:
-    """Writes each dossier's aggregation with its documents' records, through stamps made for one ERMS.xml."""
+    """Writes each dossier's aggregation with its documents' records, through templates made for one ERMS.xml."""
 
     def __init__(self, snapshot: PackageSnapshot, files: Files) -> None:
         self._snapshot = snapshot
         self._files = files
-        self._headers = Stamps(_header_stamp)
-        self._records = Stamps(_record_stamp)
+        self._headers = Templates(_header_template)
+        self._records = Templates(_record_template)
 
     def write(self, parent: Writer, dossier: DossierSnapshot, schema: str) -> None:
         object_id, system_id = _ids(self._snapshot.organisation_code, "dossier", dossier.id)
         attributes = {"systemIdentifier": system_id, "aggregationType": "caseFile", "classificationSchemaUsed": schema}
         with parent.element(AGGREGATION, attributes) as children:
-            for child in self._header(dossier, object_id):
-                children.write(child)
+            children.write_record(self._header(dossier, object_id))
             for document in dossier.documents:
-                children.write(self._record(document, schema))
+                children.write_record(self._record(document, schema))
 
-    def _header(self, dossier: DossierSnapshot, object_id: str) -> etree._Element:
+    def _header(self, dossier: DossierSnapshot, object_id: str) -> bytes:
         period = dossier.retention
         start = date((dossier.end_date or dossier.start_date).year + 1, 1, 1)
         own, own_texts = _present([("ngon_ngu", dossier.language), ("tong_so_trang", dossier.page_total)])
@@ -188,12 +189,12 @@ class _CaseFiles:
         if dossier.closed_at:
             dates.append(("closed", timestamp(dossier.closed_at)))
         shape = _HeaderShape(own, tuple(kind for kind, _ in dates), "false" if period.permanent else "true")
-        return self._headers[shape].fill(
+        return self._headers[shape].render(
             object_id, dossier.file_code, dossier.file_notation, dossier.title, *own_texts, period.label(), day(start),
             dossier.creator_name, self._snapshot.organisation_name, dossier.unit_name, *(when for _, when in dates),
             RIGHTS.get(dossier.rights, dossier.rights))
 
-    def _record(self, document: DocumentSnapshot, schema: str) -> etree._Element:
+    def _record(self, document: DocumentSnapshot, schema: str) -> bytes:
         files = self._files.get(document.id, [])
         number = document_number(document)
         running = document.code_number.isdigit()
@@ -203,18 +204,14 @@ class _CaseFiles:
         shape = _RecordShape(document.type_name, schema, bool(number), running, DIRECTIONS[document.direction],
                              bool(document.signer_name), signed,
                              tuple(content.source.media_type for content, _ in files), own)
-        stamp, appendices = self._records[shape]
-        for appendix, (content, _) in zip(appendices, files):
-            appendix.set("name", content.source.filename)
-            appendix.set("path", content.path)
         object_id, system_id = _ids(self._snapshot.organisation_code, "document", document.id)
         texts = [object_id, *([number] if number else []), MARKINGS.get(document.marking, document.marking),
                  document.subject, *([document.code_number] if running else []), document.organ_name, ISSUER_ROLE]
         if document.signer_name:
             texts += [document.signer_name, document.signer_position or "Người ký"]
-        record = stamp.fill(*texts, timestamp(document.created_at), day(document.issued_date), *own_texts)
-        record.set("systemIdentifier", system_id)
-        return record
+        appendices = [value for content, _ in files for value in (content.source.filename, content.path)]
+        return self._records[shape].render(*texts, timestamp(document.created_at), day(document.issued_date),
+                                           *own_texts, system_id, *appendices)
 
 
 def _write_class(aggregations: Writer, snapshot: PackageSnapshot, key: tuple, dossiers: list[DossierSnapshot],

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from lxml import etree
-
-from exports.snapshot import DocumentSnapshot, DossierSnapshot, PackageSnapshot
+from exports.snapshot import DossierSnapshot, PackageSnapshot
 from exports.tt02 import by_heading, document_number, heading_title
-from exports.xml import EAD_NS, PLAIN, Stamp, Writer, qualified, stream
+from exports.xml import EAD_NS, PLAIN, Template, Writer, qualified, stream
 
 NSMAP = {None: EAD_NS}
 EAD, ARCHDESC, DSC, C = (qualified(EAD_NS, name) for name in ("ead", "archdesc", "dsc", "c"))
@@ -22,35 +20,30 @@ def _dates(dossier: DossierSnapshot) -> str:
 
 
 class _Records:
-    """Writes the dossiers and their documents through stamps made for one EAD document (xml.Stamp)."""
+    """Writes the dossiers and their documents through templates made for one EAD document (xml.Template)."""
 
     def __init__(self) -> None:
-        self._did = Stamp(PLAIN.did(PLAIN.unitid(), PLAIN.unittitle(), PLAIN.unitdate(normal=""),
-                                    PLAIN.physdesc(PLAIN.extent())),
-                          DOSSIER_DEPTH + 1, slots=("unitid", "unittitle", "unitdate", "extent"))
-        self._did_date = self._did.element.find("unitdate")
-        self._access = Stamp(PLAIN.accessrestrict(PLAIN.p()), DOSSIER_DEPTH + 1, slots=("p",))
-        self._document = Stamp(PLAIN.c(PLAIN.did(PLAIN.unitid(), PLAIN.unittitle(), PLAIN.unitdate(normal=""),
-                                                 PLAIN.origination(PLAIN.corpname())), level="item", id=""),
-                               DOSSIER_DEPTH + 1, slots=("unitid", "unittitle", "unitdate", "corpname"))
-        self._document_date = self._document.element.find("did/unitdate")
+        date = PLAIN.unitdate(normal="")
+        self._dossier = Template(PLAIN.c(PLAIN.did(PLAIN.unitid(), PLAIN.unittitle(), date, PLAIN.physdesc(PLAIN.extent())),
+                                         PLAIN.accessrestrict(PLAIN.p())),
+                                 DOSSIER_DEPTH + 1, ("unitid", "unittitle", "unitdate", "extent", "p"),
+                                 ((date, "normal"),), inner=True)
+        date = PLAIN.unitdate(normal="")
+        document = PLAIN.c(PLAIN.did(PLAIN.unitid(), PLAIN.unittitle(), date, PLAIN.origination(PLAIN.corpname())),
+                           level="item", id="")
+        self._document = Template(document, DOSSIER_DEPTH + 1, ("unitid", "unittitle", "unitdate", "corpname"),
+                                  ((date, "normal"), (document, "id")))
 
     def write_dossier(self, series: Writer, dossier: DossierSnapshot) -> None:
         with series.element(C, {"level": "file", "id": f"dossier-{dossier.id}"}) as children:
             dates = _dates(dossier)
-            self._did_date.set("normal", dates)
-            children.write(self._did.fill(dossier.file_code, dossier.title, dates, f"{len(dossier.documents)} văn bản"))
-            children.write(self._access.fill(dossier.rights))
+            children.write_record(self._dossier.render(dossier.file_code, dossier.title, dates,
+                                                       f"{len(dossier.documents)} văn bản", dossier.rights, dates))
             for document in dossier.documents:
-                children.write(self._fill_document(document))
-
-    def _fill_document(self, document: DocumentSnapshot) -> etree._Element:
-        issued = document.issued_date.isoformat()
-        self._document_date.set("normal", issued)
-        element = self._document.fill(document_number(document) or str(document.ordinal),
-                                      f"{document.type_name}: {document.subject}", issued, document.organ_name)
-        element.set("id", f"document-{document.id}")
-        return element
+                issued = document.issued_date.isoformat()
+                children.write_record(self._document.render(
+                    document_number(document) or str(document.ordinal), f"{document.type_name}: {document.subject}",
+                    issued, document.organ_name, issued, f"document-{document.id}"))
 
 
 def write(snapshot: PackageSnapshot, out: BinaryIO) -> None:

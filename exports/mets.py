@@ -18,7 +18,8 @@ from lxml import etree
 
 from exports import layout
 from exports.layout import ContentFile, Written
-from exports.xml import CSIP_NS, METS_NS, PLAIN, XLINK_NS, Stamp, Stamps, Writer, qualified, stream, timestamp
+from exports.xml import (CSIP_NS, METS_NS, PLAIN, XLINK_NS, Template, Templates, Writer, qualified, stream,
+                         timestamp)
 
 SIP_PROFILE = "https://earksip.dilcis.eu/profile/E-ARK-SIP.xml"
 SOFTWARE = "ERMS"
@@ -37,8 +38,6 @@ FILE_ATTRIBUTES = ("ID", "MIMETYPE", "SIZE", "CREATED", "CHECKSUM")  # then CHEC
 # Depth of the dossiers' divs: mets > structMap > div-root > div-representations > div-rep1 > dossier div.
 DOSSIER_DEPTH = 5
 HREF = qualified(XLINK_NS, "href")
-# Bytes of a file element's start tag and its FLocat's, without the media type and the path.
-FILE_HEAD = 512
 
 
 def _csip(name: str) -> str:
@@ -71,30 +70,24 @@ def _md_ref(written: Written, mdtype: str, other: str = "") -> dict:
 
 
 class _Files:
-    """Writes ``file`` elements through one stamp (xml.Stamp).
+    """Writes ``file`` elements through one template (xml.Template).
 
-    Whole elements rather than xmlfile's own tags, which would write the Vietnamese letters of the
-    paths as character references; the price is xlink declared again on each file.
+    Whole records rather than xmlfile's own tags, which would write the Vietnamese letters of the
+    paths as character references.
     """
 
     def __init__(self) -> None:
         element = etree.Element("file", dict.fromkeys(FILE_ATTRIBUTES, ""), nsmap={"xlink": XLINK_NS})
         element.set("CHECKSUMTYPE", "SHA-256")
-        self._location = etree.SubElement(element, "FLocat", {"LOCTYPE": "URL", _xlink("type"): "simple", HREF: ""})
-        self._stamp = Stamp(element, FILE_DEPTH)
-        self._values: tuple = (None,) * len(FILE_ATTRIBUTES)
+        location = etree.SubElement(element, "FLocat", {"LOCTYPE": "URL", _xlink("type"): "simple", HREF: ""})
+        attributes = (*((element, name) for name in FILE_ATTRIBUTES), (location, HREF))
+        self._template = Template(element, FILE_DEPTH, attributes=attributes, nsmap={"xlink": XLINK_NS})
 
     def write(self, group: Writer, written: Written, file_id: str, href: str) -> None:
-        element = self._stamp.element
-        values = (file_id, written.media_type, str(written.size), timestamp(written.created), written.sha256)
-        for name, before, value in zip(FILE_ATTRIBUTES, self._values, values):
-            if value != before:  # an attribute costs a microsecond; media type and time often repeat
-                element.set(name, value)
-        self._values = values
-        self._location.set(HREF, href)
-        # The file's start tag and its FLocat's, in one block for eark-validator (xml.PARSER_BLOCK):
-        # the attributes' names and fixed-size values, a long media type, the path in UTF-8.
-        group.write_unsplit(element, FILE_HEAD + len(values[1]) + len(href.encode()))
+        record = self._template.render(file_id, written.media_type, str(written.size), timestamp(written.created),
+                                       written.sha256, href)
+        # The file's start tag and its FLocat's, in one block for eark-validator (xml.PARSER_BLOCK).
+        group.write_record(record, head=record.index(b">", record.index(b"<FLocat")) + 1)
 
 
 @contextmanager
@@ -184,26 +177,20 @@ def _write_dossier_divs(parent: Writer, contents: list[ContentFile]) -> None:
     They sit inside the representation's div: eark-validator applies CSIP81/82 to every structMap,
     so a second (logical) structMap would make the package invalid. Contents come dossier by dossier,
     each document's files together (layout.content_files), so a dossier's div is filled and written
-    before the next; dossiers of the same shape share a stamp.
+    before the next; dossiers of the same shape share a template.
     """
-    stamps = Stamps(_dossier_div_stamp)
+    templates = Templates(_dossier_div_template)
     for _, numbered in groupby(enumerate(contents, start=1), lambda item: item[1].dossier.id):
         files = list(numbered)
         dossier = files[0][1].dossier
         shape = _div_shape(content for _, content in files)
-        stamp, elements = stamps[shape]
-        parts = iter(elements)
-        div = next(parts)
-        div.set("ID", f"div-dossier-{dossier.id}")
-        div.set("LABEL", f"{dossier.file_code} {dossier.title}")
+        values = [f"div-dossier-{dossier.id}", f"{dossier.file_code} {dossier.title}"]
         for (number, content), kind in zip(files, shape):
             if kind:
-                document_div = next(parts)
-                document_div.set("ID", f"div-document-{dossier.id}-{content.document.id}")
-                document_div.set("ORDER", str(content.document.ordinal))
-                document_div.set("LABEL", content.document.subject)
-            next(parts).set("FILEID", _file_id(number))
-        parent.write(stamp.element)
+                values += (f"div-document-{dossier.id}-{content.document.id}", str(content.document.ordinal),
+                           content.document.subject)
+            values.append(_file_id(number))
+        parent.write_record(templates[shape].render(*values))
 
 
 def _div_shape(files: Iterable[ContentFile]) -> tuple[bool | None, ...]:
@@ -218,14 +205,17 @@ def _div_shape(files: Iterable[ContentFile]) -> tuple[bool | None, ...]:
     return tuple(shape)
 
 
-def _dossier_div_stamp(shape: tuple[bool | None, ...]) -> tuple[Stamp, list[etree._Element]]:
-    """Return the stamp of a dossier's div of this shape (``_div_shape``) and its elements in document order."""
+def _dossier_div_template(shape: tuple[bool | None, ...]) -> Template:
+    """Return the template of a dossier's div of this shape (``_div_shape``): its ID and LABEL, then for
+    each file its document div's ID, ORDER and LABEL (first file of a document) and its FILEID."""
     div = PLAIN.div(ID="", TYPE="Hồ sơ", LABEL="")
+    attributes = [(div, "ID"), (div, "LABEL")]
     parent = div
     for kind in shape:
         if kind is None:
             parent = div
         elif kind:
             parent = etree.SubElement(div, "div", ID="", TYPE="Văn bản", ORDER="", LABEL="")
-        etree.SubElement(parent, "fptr", FILEID="")
-    return Stamp(div, DOSSIER_DEPTH), list(div.iter())
+            attributes += ((parent, "ID"), (parent, "ORDER"), (parent, "LABEL"))
+        attributes.append((etree.SubElement(parent, "fptr", FILEID=""), "FILEID"))
+    return Template(div, DOSSIER_DEPTH, attributes=tuple(attributes))

@@ -4,8 +4,8 @@ Events: the capture of each file (when its digests were recorded), the fixity ch
 copying it into the package, and the transfer itself, whose outcome carries the head hash of
 the audit chain at export time so the archive can later prove the agency's log was not rewritten.
 
-PREMIS elements carry the ``premis:`` prefix (``xsi:type="premis:file"`` names it), so a record
-written on its own declares that prefix again (xml.PLAIN explains why the other documents don't).
+PREMIS elements carry the ``premis:`` prefix (``xsi:type="premis:file"`` names it), declared once
+on the root. Records are written from templates (xml.Template).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from lxml import etree
 
 from exports.layout import ContentFile, Written
 from exports.snapshot import PackageSnapshot
-from exports.xml import PREMIS, PREMIS_NS, XSI_NS, Stamp, Writer, qualified, stream, timestamp
+from exports.xml import PREMIS, PREMIS_NS, XSI_NS, Template, Writer, qualified, stream, timestamp
 
 FORMATS = {"application/pdf": "Portable Document Format"}
 NSMAP = {"premis": PREMIS_NS, "xsi": XSI_NS}
@@ -34,7 +34,7 @@ def _identifier(kind: str, value: str) -> etree._Element:
     return make(getattr(PREMIS, f"{kind}IdentifierType")("local"), getattr(PREMIS, f"{kind}IdentifierValue")(value))
 
 
-def _object_stamp() -> Stamp:
+def _object_template() -> Template:
     characteristics = PREMIS.objectCharacteristics(
         PREMIS.compositionLevel("0"),
         PREMIS.fixity(PREMIS.messageDigestAlgorithm("SHA-256"), PREMIS.messageDigest()),
@@ -42,8 +42,8 @@ def _object_stamp() -> Stamp:
         PREMIS.size(), PREMIS.format(PREMIS.formatDesignation(PREMIS.formatName())))
     element = etree.Element(qualified(PREMIS_NS, "object"), {qualified(XSI_NS, "type"): "premis:file"}, nsmap=NSMAP)
     element.extend([_identifier("object", ""), characteristics, PREMIS.originalName()])
-    return Stamp(element, depth=1, slots=_premis("objectIdentifierValue", "messageDigest", "size", "formatName",
-                                                   "originalName"))
+    return Template(element, 1, _premis("objectIdentifierValue", "messageDigest", "size", "formatName", "originalName"),
+                    nsmap=NSMAP)
 
 
 def _link(path: str) -> etree._Element:
@@ -69,21 +69,21 @@ def _agent(agent_id: str, name: str, kind: str) -> etree._Element:
 
 
 def _write_objects(root: Writer, contents: list[ContentFile], written: dict[str, Written]) -> None:
-    stamp = _object_stamp()
+    template = _object_template()
     for content in contents:
         file = written[content.path]
         media_type = content.source.media_type
-        root.write(stamp.fill(content.path, file.sha256, file.sha512, str(file.size),
-                              FORMATS.get(media_type, media_type), content.source.filename))
+        root.write_record(template.render(content.path, file.sha256, file.sha512, str(file.size),
+                                        FORMATS.get(media_type, media_type), content.source.filename))
 
 
 def _write_captures(root: Writer, contents: list[ContentFile]) -> None:
-    stamp = Stamp(_event("", "capture", "", CAPTURE_DETAIL, "success", "", "erms", [""]), depth=1,
-                  slots=_premis("eventIdentifierValue", "eventDateTime", "eventOutcomeDetailNote",
-                                "linkingObjectIdentifierValue"))
+    template = Template(_event("", "capture", "", CAPTURE_DETAIL, "success", "", "erms", [""]), 1,
+                        _premis("eventIdentifierValue", "eventDateTime", "eventOutcomeDetailNote",
+                                "linkingObjectIdentifierValue"), nsmap=NSMAP)
     for number, content in enumerate(contents, start=1):
-        root.write(stamp.fill(f"capture-{number}", timestamp(content.source.captured_at), content.source.sha256,
-                              content.path))
+        root.write_record(template.render(f"capture-{number}", timestamp(content.source.captured_at),
+                                        content.source.sha256, content.path))
 
 
 def _write_fixity_check(root: Writer, contents: list[ContentFile], when: str) -> None:
@@ -91,12 +91,12 @@ def _write_fixity_check(root: Writer, contents: list[ContentFile], when: str) ->
     head = _event("fixity-check", "fixity check", when,
                   "Đối chiếu mã băm SHA-256 của từng tệp với mã ghi nhận khi tiếp nhận, trong khi sao chép",
                   "success", f"{len(contents)} tệp khớp", "erms", [])
-    link = Stamp(_link(""), depth=2, slots=_premis("linkingObjectIdentifierValue"))
+    link = Template(_link(""), 2, _premis("linkingObjectIdentifierValue"), nsmap=NSMAP)
     with root.element(EVENT) as event:
         for child in head:
             event.write_tree(child)
         for content in contents:
-            event.write(link.fill(content.path))
+            event.write_record(link.render(content.path))
 
 
 def write(snapshot: PackageSnapshot, contents: list[ContentFile], written: dict[str, Written],

@@ -11,10 +11,8 @@ from collections.abc import Iterable
 from datetime import date
 from typing import BinaryIO
 
-from lxml import etree
-
 from exports.snapshot import DocumentSnapshot, DossierSnapshot, PackageSnapshot
-from exports.xml import PLAIN, TT02_NS, Stamp, qualified, stream, timestamp
+from exports.xml import PLAIN, TT02_NS, Template, qualified, stream, timestamp
 
 
 def vn_date(value: date | None) -> str:
@@ -49,9 +47,8 @@ def heading_title(dossier: DossierSnapshot) -> str:
 
 NSMAP = {None: TT02_NS}
 METADATA, DOSSIER, TRANSFER_LIST = (qualified(TT02_NS, name) for name in ("Metadata", "Dossier", "TransferList"))
-DOSSIER_FIELDS = tuple(qualified(TT02_NS, name) for name in (
-    "FileCode", "Identifier", "OrganId", "FileCatalog", "FileNotation", "Title", "Maintenance", "Rights", "Language",
-    "StartDate", "EndDate", "DocTotal", "PageTotal", "Description", "Keyword"))
+DOSSIER_FIELDS = ("FileCode", "Identifier", "OrganId", "FileCatalog", "FileNotation", "Title", "Maintenance", "Rights",
+                  "Language", "StartDate", "EndDate", "DocTotal", "PageTotal", "Description", "Keyword")
 DOCUMENT_FIELDS = ("DocCode", "FileCode", "Identifier", "OrganId", "FileCatalog", "FileNotation", "DocOrdinal",
                    "TypeName", "CodeNumber", "CodeNotation", "IssuedDate", "OrganName", "Subject", "Language",
                    "PageAmount", "Description", "Keyword", "Priority", "SignerPosition", "SignerName")
@@ -62,9 +59,9 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _stamp(name: str, fields: tuple[str, ...], depth: int) -> Stamp:
-    """Return a stamp of an element holding one text child per field (in no namespace, see xml.PLAIN)."""
-    return Stamp(PLAIN(name, *map(PLAIN, fields)), depth, slots=fields)
+def _template(name: str, fields: tuple[str, ...], depth: int, inner: bool = False) -> Template:
+    """Return a template of an element holding one text child per field (in no namespace, see xml.PLAIN)."""
+    return Template(PLAIN(name, *map(PLAIN, fields)), depth, fields, inner=inner)
 
 
 def _dossier_fields(snapshot: PackageSnapshot, dossier: DossierSnapshot) -> tuple[str, ...]:
@@ -74,9 +71,9 @@ def _dossier_fields(snapshot: PackageSnapshot, dossier: DossierSnapshot) -> tupl
             _text(dossier.page_total), dossier.description, dossier.keyword)
 
 
-def _document(stamp: Stamp, snapshot: PackageSnapshot, dossier: DossierSnapshot,
-              document: DocumentSnapshot) -> etree._Element:
-    return stamp.fill(
+def _document(template: Template, snapshot: PackageSnapshot, dossier: DossierSnapshot,
+              document: DocumentSnapshot) -> bytes:
+    return template.render(
         f"{dossier.file_code}.{document.ordinal:03d}", dossier.file_code, snapshot.archive_code,
         snapshot.organisation_code, str(dossier.year), dossier.file_notation, str(document.ordinal),
         document.type_name, document.code_number, document.code_notation, vn_date(document.issued_date),
@@ -87,16 +84,16 @@ def _document(stamp: Stamp, snapshot: PackageSnapshot, dossier: DossierSnapshot,
 
 def write_metadata(snapshot: PackageSnapshot, out: BinaryIO) -> None:
     """Write the TT 02/2019 metadata of every dossier and document of the package into ``out``."""
-    stamp = _stamp("Document", DOCUMENT_FIELDS, depth=2)
+    document_template = _template("Document", DOCUMENT_FIELDS, depth=2)
+    dossier_template = _template("Dossier", DOSSIER_FIELDS, depth=2, inner=True)
     attributes = {"OrganId": snapshot.organisation_code, "Package": snapshot.name,
                   "Created": timestamp(snapshot.created_at)}
     with stream(out, METADATA, NSMAP, attributes) as root:
         for dossier in snapshot.dossiers:
             with root.element(DOSSIER) as children:
-                for tag, value in zip(DOSSIER_FIELDS, _dossier_fields(snapshot, dossier)):
-                    children.leaf(tag, value)
+                children.write_record(dossier_template.render(*_dossier_fields(snapshot, dossier)))
                 for document in dossier.documents:
-                    children.write(_document(stamp, snapshot, dossier, document))
+                    children.write_record(_document(document_template, snapshot, dossier, document))
 
 
 def _transfer_row(number: int, dossier: DossierSnapshot) -> list[str]:
@@ -112,9 +109,9 @@ def transfer_rows(snapshot: PackageSnapshot) -> list[list[str]]:
 
 def write_transfer_list(snapshot: PackageSnapshot, out: BinaryIO) -> None:
     """Write the transfer list ("mục lục hồ sơ nộp lưu") as XML into ``out``, one Row per dossier."""
-    stamp = _stamp("Row", ROW_FIELDS, depth=1)
+    template = _template("Row", ROW_FIELDS, depth=1)
     attributes = {"OrganId": snapshot.organisation_code, "OrganName": snapshot.organisation_name,
                   "Year": str(snapshot.year), "Package": snapshot.name, "Created": timestamp(snapshot.created_at)}
     with stream(out, TRANSFER_LIST, NSMAP, attributes) as root:
         for number, dossier in enumerate(snapshot.dossiers, start=1):
-            root.write(stamp.fill(*_transfer_row(number, dossier)))
+            root.write_record(template.render(*_transfer_row(number, dossier)))

@@ -3,8 +3,8 @@
 Builders (``mets``, ``premis``, ``ead``, ``cits``, ``tt02``) take their namespaces and writers from
 here so each namespace is spelt once. They stream: ``stream`` opens the root element on an
 ``etree.xmlfile`` and each record (a dossier, a document, a file) is written as soon as it is
-made, so memory does not grow with the package; ``Stamp`` makes a record cost one assignment per
-value instead of one Python call per element. Schemas are loaded from installed files only:
+made, so memory does not grow with the package; ``Template`` makes a record cost a join of bytes
+instead of filling and serialising an lxml tree. Schemas are loaded from installed files only:
 METS 1.12 from the eark-validator package, CITS ERMS from the copy in ``exports/xsd/`` (a user's
 machine has no ../shared); a schemaLocation is never fetched (ARCHITECTURE.md §1, exports/).
 """
@@ -12,6 +12,7 @@ machine has no ../shared); a schemaLocation is never fetched (ARCHITECTURE.md §
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
@@ -36,7 +37,7 @@ XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 
 # PREMIS elements carry the premis: prefix (xsi:type="premis:file" names it).
 PREMIS = ElementMaker(namespace=PREMIS_NS, nsmap={"premis": PREMIS_NS})
-# Elements in no namespace, for stamps and small trees written inside a root that declares the
+# Elements in no namespace, for templates and small trees written inside a root that declares the
 # default namespace: written there they are in that namespace, and lxml does not repeat xmlns="…"
 # on each of them as it would for an element that carries the namespace itself.
 PLAIN = ElementMaker()
@@ -62,17 +63,35 @@ _BREAKS = tuple("\n" + "  " * depth for depth in range(32))
 PARSER_BLOCK = 16 * 1024
 
 
-class _Counting:
-    """The output of a streamed document, counting the bytes written so far."""
+# Bytes a streamed document gathers before passing them on: one hashing call and one file write
+# a MiB, not one for every record.
+FLUSH_BYTES = 1024 * 1024
 
-    __slots__ = ("out", "written")
+
+class _Output:
+    """The output of a streamed document: what lxml writes and rendered records, in order, counted.
+
+    ``lxml_pending``: lxml may hold bytes of its own not passed on yet (flush it before a record).
+    """
+
+    __slots__ = ("out", "written", "lxml_pending", "_chunks", "_size")
 
     def __init__(self, out: BinaryIO) -> None:
-        self.out, self.written = out, 0
+        self.out, self.written, self.lxml_pending = out, 0, False
+        self._chunks: list[bytes] = []
+        self._size = 0
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes) -> None:
+        self._chunks.append(data)
+        self._size += len(data)
         self.written += len(data)
-        return self.out.write(data)
+        if self._size >= FLUSH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        self.out.write(b"".join(self._chunks))
+        self._chunks.clear()
+        self._size = 0
 
 
 class Writer:
@@ -80,28 +99,28 @@ class Writer:
 
     __slots__ = ("_xf", "_depth", "_out")
 
-    def __init__(self, xf, depth: int, out: _Counting) -> None:
+    def __init__(self, xf, depth: int, out: _Output) -> None:
         self._xf = xf
         self._depth = depth
         self._out = out
 
-    def write(self, element: etree._Element) -> None:
-        """Write a subtree already indented for this depth (a ``Stamp``'s element or one of its children)."""
-        self._xf.write(_BREAKS[self._depth], element, with_tail=False)
-
-    def write_unsplit(self, element: etree._Element, head: int) -> None:
-        """Write a subtree as ``write`` does, its first ``head`` bytes in one PARSER_BLOCK of the file:
-        when they would cross a block's end, spaces (meaningless between elements) fill it first."""
-        self._xf.flush()
-        left = PARSER_BLOCK - (self._out.written + len(_BREAKS[self._depth])) % PARSER_BLOCK
-        if left <= head:
-            self._xf.write(" " * left)
-        self.write(element)
+    def write_record(self, data: bytes, head: int = 0) -> None:
+        """Write a rendered ``Template`` (made for this depth), its first ``head`` bytes in one PARSER_BLOCK
+        of the file: when they would cross a block's end, spaces (meaningless between elements) fill it first."""
+        if self._out.lxml_pending:
+            self._xf.flush()
+            self._out.lxml_pending = False
+        if head:
+            left = PARSER_BLOCK - self._out.written % PARSER_BLOCK
+            if left <= head:
+                data = b" " * left + data
+        self._out.write(data)
 
     def write_tree(self, element: etree._Element) -> None:
         """Indent a freshly built subtree for this depth and write it."""
         etree.indent(element, level=self._depth)
         self._xf.write(_BREAKS[self._depth], element, with_tail=False)
+        self._out.lxml_pending = True
 
     def leaf(self, tag: str, text: str, attrib: dict | None = None) -> None:
         """Write ``<tag>text</tag>`` (``attrib`` as for ``element``)."""
@@ -109,6 +128,7 @@ class Writer:
         with self._xf.element(tag, attrib):
             if text:
                 self._xf.write(text)
+        self._out.lxml_pending = True
 
     @contextmanager
     def element(self, tag: str, attrib: dict | None = None) -> Iterator[Writer]:
@@ -119,8 +139,10 @@ class Writer:
         """
         self._xf.write(_BREAKS[self._depth])
         with self._xf.element(tag, attrib):
+            self._out.lxml_pending = True
             yield Writer(self._xf, self._depth + 1, self._out)
             self._xf.write(_BREAKS[self._depth])
+        self._out.lxml_pending = True
 
 
 @contextmanager
@@ -129,54 +151,100 @@ def stream(out: BinaryIO, tag: str, nsmap: dict, attrib: dict | None = None) -> 
 
     ``out`` only needs ``write(bytes)``: the document goes out in pieces as it is made, never seeked.
     """
-    counting = _Counting(out)
-    with etree.xmlfile(counting, encoding="UTF-8") as xf:
+    output = _Output(out)
+    with etree.xmlfile(output, encoding="UTF-8") as xf:
         xf.write_declaration()
         with xf.element(tag, attrib, nsmap=nsmap):
-            yield Writer(xf, 1, counting)
+            output.lxml_pending = True
+            yield Writer(xf, 1, output)
             xf.write("\n")
+    output.flush()
 
 
-class Stamp:
-    """One kind of record's subtree, built and indented once, then refilled and written for each record.
+# Marks where a value goes in a template's serialisation (private-use characters, absent from the
+# templates' fixed text).
+_HOLE = "\ue000{}\ue001"
+_HOLES = re.compile("\ue000(\\d+)\ue001")
+# Characters a value may need escaped, and those XML 1.0 cannot carry at all (lxml refuses them too).
+_SPECIAL = re.compile('[&<>"\r\n\t\x00-\x1f\ud800-\udfff\ufffe\uffff]')
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
-    ``Writer.write`` serialises an element at once, so a single tree can serve every record of its
-    kind: a record then costs one assignment per value that changed since the previous record
-    (``fill`` sets the texts of the ``slots`` elements in document order; the caller sets varying
-    attributes on ``element`` or on elements it kept) instead of one Python call per element, which
-    is what made the old builders slow (a 20,000-document package has two million elements).
-    Not thread-safe: make stamps in each call.
+
+def _escaped(value: str, attribute: bool) -> str:
+    """Return ``value`` as XML text (or attribute value): most values have nothing to escape."""
+    if _SPECIAL.search(value) is None:
+        return value
+    if _NOT_XML.search(value):
+        raise ValueError(f"All strings must be XML compatible: {value!r}")
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    if attribute:
+        value = value.replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
+    return value
+
+
+class Template:
+    """One kind of record serialised once, with holes for its values; ``render`` fills them in.
+
+    A 20,000-document package writes hundreds of thousands of records. Filling an lxml tree and
+    serialising it costs tens of microseconds a record; joining the fixed pieces of text with the
+    escaped values costs a few, and it is what lxml would write. Holes are the texts of the ``slots``
+    elements (in document order), then the ``attributes`` given as (element, name) pairs; ``render``
+    takes the values in that order. ``inner``: the element's children only (each on its own line).
+    ``nsmap``: the namespaces the document's root already declares, not repeated in each record.
     """
 
-    __slots__ = ("element", "_slots", "_texts")
+    __slots__ = ("_parts", "_order", "_attribute")
 
-    def __init__(self, element: etree._Element, depth: int, slots: tuple[str, ...] = ()) -> None:
-        etree.indent(element, level=depth)
-        self.element = element
-        self._slots = tuple(element.iter(*slots)) if slots else ()
-        self._texts: tuple = (object(),) * len(self._slots)  # matches no text: the first fill sets them all
+    def __init__(self, element: etree._Element, depth: int, slots: tuple[str, ...] = (),
+                 attributes: tuple[tuple[etree._Element, str], ...] = (), *, inner: bool = False,
+                 nsmap: dict | None = None) -> None:
+        quoted = []
+        for slot in element.iter(*slots) if slots else ():
+            slot.text = _HOLE.format(len(quoted))
+            quoted.append(False)
+        for node, name in attributes:
+            node.set(name, _HOLE.format(len(quoted)))
+            quoted.append(True)
+        holder = etree.Element(element.tag, nsmap=nsmap) if nsmap else etree.Element("holder")
+        if inner:
+            holder.extend(element)
+        else:
+            holder.append(element)
+        etree.indent(holder, level=depth - 1)
+        text = etree.tostring(holder, encoding="unicode", with_tail=False)
+        pieces = _HOLES.split(text[text.index(">") + 1:text.rindex("</")].rstrip())
+        # The fixed text in UTF-8 with a place between each two pieces for the value of that hole:
+        # joining bytes is several times faster than formatting a long str and encoding it.
+        self._parts = [piece.encode() if number % 2 == 0 else b"" for number, piece in enumerate(pieces)]
+        self._order = tuple(int(index) for index in pieces[1::2])
+        self._attribute = tuple(quoted)
 
-    def fill(self, *texts: str | None) -> etree._Element:
-        """Set the slots' texts in document order; return the element, ready to write."""
-        for slot, before, text in zip(self._slots, self._texts, texts, strict=True):
-            if text != before:  # many values repeat from record to record (codes, dates, names)
-                slot.text = text
-        self._texts = texts
-        return self.element
+    def render(self, *values: str | None) -> bytes:
+        """Return the record in UTF-8 with ``values`` in its holes (None: empty)."""
+        try:
+            joined = "".join(values)
+        except TypeError:  # a None among them
+            values = tuple(value or "" for value in values)
+            joined = "".join(values)
+        if _SPECIAL.search(joined) is not None:  # rare: one search for all values instead of one each
+            values = tuple(map(_escaped, values, self._attribute))
+        parts = self._parts.copy()
+        parts[1::2] = [values[index].encode() for index in self._order]
+        return b"".join(parts)
 
 
-class Stamps(dict):
-    """Stamps of one element whose shape varies (how many dates, which optional children), one per shape.
+class Templates(dict):
+    """Templates of one element whose shape varies (how many dates, which optional children), one per shape.
 
-    ``make(shape)`` builds what a shape needs (a ``Stamp``, perhaps with elements to set attributes on)
-    the first time that shape comes; packages hold a handful of shapes, so few are ever built.
+    ``make(shape)`` builds a shape's template the first time that shape comes; packages hold a
+    handful of shapes, so few are ever built.
     """
 
-    def __init__(self, make: Callable[[Hashable], object]) -> None:
+    def __init__(self, make: Callable[[Hashable], Template]) -> None:
         super().__init__()
         self._make = make
 
-    def __missing__(self, shape: Hashable) -> object:
+    def __missing__(self, shape: Hashable) -> Template:
         made = self[shape] = self._make(shape)
         return made
 
