@@ -6,9 +6,9 @@ Usage: .venv/bin/python bench/export_bench.py [DOSSIERS FILES MEGABYTES] [--work
 Builds a synthetic archive (SQLite; one permanent dossier through the real filing services, the
 rest bulk copies of its rows with their own random PDF-headed files in the store, long-tailed
 sizes), then measures, each phase in its own child process so its peak RSS is its own:
-- ours: ``snapshot.package`` + ``bag.write`` (each stored file read once by ``workers`` copy
-  processes, sha256+sha512 while copying and compared with the capture digests; metadata written
-  meanwhile; manifests); the syncfs ``bag.place`` makes before its rename and the verification
+- ours: ``snapshot.package`` inside ``bag.Build`` (each stored file read once by ``workers`` copy
+  processes from the moment its dossier is read, sha256+sha512 while copying and compared with the
+  capture digests; metadata written meanwhile; manifests); the syncfs ``bag.place`` makes before its rename and the verification
   ``build_package`` runs are timed apart;
 - make_bag: ``bagit.make_bag(checksums=[sha256, sha512])`` with bagit's default one process, over the
   same files copied into a plain folder (the copy is not timed; make_bag renames, it does not copy);
@@ -226,9 +226,10 @@ def ours(data: Path, ids: list[int], workers: int) -> dict:
         batch = handover.create_batch(session, None, ORGANISATION, HANDOVER_YEAR, ids, now=NOW)
         sampler.start()
         started = _started()
-        view = snapshot.package(session, ids, name=batch.name, kind="handover", year=batch.year, operator_id=None,
-                                now=NOW)
-        written = bag.write(view, store=FileStore(data / "files"), out_dir=out, workers=workers)
+        with bag.Build(batch.name, store=FileStore(data / "files"), out_dir=out, workers=workers) as build:
+            view = snapshot.package(session, ids, name=batch.name, kind="handover", year=batch.year,
+                                    operator_id=None, now=NOW, on_dossiers=build.add)
+            written = build.finish(view)
         result = _elapsed(started)
         stop.set()
         bag.sync_filesystem(written.path)

@@ -1,12 +1,13 @@
 """Write a package as a BagIt 1.0 bag (RFC 8493), crash-safe and reading each stored file once.
 
-``write`` copies every content file from the store into ``<out>/.<name>.partial/``, computing
-SHA-256 and SHA-512 in the same pass and comparing them with the ones recorded at capture (a
-mismatch aborts, naming the file and both digests); meanwhile it writes the XML, PDFs, manifests
-and bag-info from the recorded digests, which the copy proves. ``place`` renames the finished folder into ``<out>/<name>`` only
-after it was checked, so a killed build never leaves a half package under the final name, and a
-rerun starts over from an empty staging folder. One build at a time per output folder (a lock
-file). ``bagit.make_bag`` is not used: it re-reads every file and changes the working directory.
+``Build`` copies every content file from the store into ``<out>/.<name>.partial/`` from the moment
+its dossier is read, computing SHA-256 and SHA-512 in the same pass and comparing them with the ones
+recorded at capture (a mismatch aborts, naming the file and both digests); meanwhile it writes the
+XML, PDFs, manifests and bag-info from the recorded digests, which the copy proves. ``place``
+renames the finished folder into ``<out>/<name>`` only after it was checked, so a killed build
+never leaves a half package under the final name, and a rerun starts over from an empty staging
+folder. One build at a time per output folder (a lock file). ``bagit.make_bag`` is not used: it
+re-reads every file and changes the working directory.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import os
 import shutil
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +30,7 @@ from erms.errors import N_, ERMSError, RuleViolation
 from erms.storage import FileStore, fsync_dir
 from exports import cits, copier, ead, handover_pdf, layout, mets, premis, tt02
 from exports.layout import ContentFile, Written
-from exports.snapshot import PackageSnapshot
+from exports.snapshot import DossierSnapshot, PackageSnapshot
 from exports.xml import LOCAL_TZ, XSD_DIR
 
 ALGORITHMS = ("sha256", "sha512")
@@ -85,23 +86,28 @@ def staging_path(out_dir: Path, name: str) -> Path:
 
 
 class _Copying:
-    """The content copy running beside the metadata builders."""
+    """The content copy running beside the snapshot's reading and the metadata builders."""
 
-    def __init__(self, store: FileStore, contents: list[ContentFile], root: Path, workers: int,
-                 progress: Progress) -> None:
-        self.contents, self.progress, self.copied = contents, progress, 0
-        self.error: BaseException | None = None
-        self.lock, self.cancel = threading.Lock(), threading.Event()
+    def __init__(self, store: FileStore, root: Path, workers: int, progress: Progress) -> None:
+        self.store, self.root, self.progress = store, root, progress
+        self.contents: list[ContentFile] = []
+        self.copied, self.total = 0, None  # the total is known once every file has been given
+        self.lock = threading.Lock()
+        self.pool = copier.Pool(workers=workers, done=self._done)
+
+    def add(self, contents: list[ContentFile]) -> None:
+        """Copy these files too (numbered after those already given)."""
+        self.contents.extend(contents)
         # Plain strings: 20,000+ pathlib joins cost the interpreter half a second the builders need.
-        tasks = [(store.location(content.source.sha256), f"{root}/{content.path}") for content in contents]
-        self.thread = threading.Thread(target=self._run, args=(tasks, workers), name="package-copy", daemon=True)
-        self.thread.start()
+        self.pool.submit((self.store.location(content.source.sha256), f"{self.root}/{content.path}")
+                         for content in contents)
 
-    def _run(self, tasks: list[tuple[str, str]], workers: int) -> None:
-        try:
-            copier.copy_all(tasks, workers=workers, done=self._done, cancel=self.cancel)
-        except BaseException as error:
-            self.error = error
+    def close(self) -> None:
+        """Every file has been given: the progress can tell how far the copy is."""
+        with self.lock:
+            self.total = len(self.contents)
+            self.progress(self.copied, self.total)
+        self.pool.close()
 
     def _done(self, copied: copier.Copied) -> None:
         """Compare what was read with the digests recorded at capture; a mismatch stops the copy."""
@@ -111,30 +117,32 @@ class _Copying:
                 raise _fixity_error(content, recorded, actual)
         with self.lock:  # one feeder thread at a time: the progress bar only moves forward
             self.copied += 1
-            self.progress(self.copied, len(self.contents))
+            if self.total is not None:
+                self.progress(self.copied, self.total)
 
     def check(self) -> None:
         """Raise what stopped the copy, if it has stopped (the metadata need not be finished first)."""
-        if self.error is not None:
-            raise self._failure()
+        if self.pool.error is not None:
+            raise self._failure(self.pool.error)
 
     def wait(self) -> None:
         """Wait for the whole copy; raise what stopped it (FixityMismatch, a missing file …)."""
-        self.thread.join()
-        self.check()
+        try:
+            self.pool.join()
+        except BaseException as error:
+            raise self._failure(error) from None
 
     def stop(self) -> None:
-        """Stop the copy (the metadata failed): the workers are gone when this returns."""
-        self.cancel.set()
-        self.thread.join()
+        """Stop the copy (something else failed): the workers are gone when this returns."""
+        self.pool.stop()
 
-    def _failure(self) -> BaseException:
-        if not isinstance(self.error, copier.CopyFailed):
-            return self.error
-        content = self.contents[self.error.number]
-        if self.error.missing:
+    def _failure(self, error: BaseException) -> BaseException:
+        if not isinstance(error, copier.CopyFailed):
+            return error
+        content = self.contents[error.number]
+        if error.missing:
             return _fixity_error(content, content.source.sha256, "missing")
-        return CopyError(name=content.source.filename, code=content.dossier.file_code, reason=str(self.error))
+        return CopyError(name=content.source.filename, code=content.dossier.file_code, reason=str(error))
 
 
 def _fixity_error(content: ContentFile, recorded: str, actual: str) -> FixityMismatch:
@@ -217,9 +225,12 @@ def _tag_files(snapshot: PackageSnapshot, bag_dir: Path, payload: list[Written])
     """Write bagit.txt, bag-info.txt, the payload manifests and tag manifests; return (oxum, manifest sha256)."""
     prefix = f"data/{snapshot.name}/"
     oxum = f"{sum(item.size for item in payload)}.{len(payload)}"
+    payload = sorted(payload, key=lambda item: item.path)
     for algorithm in ALGORITHMS:
-        lines = sorted(_manifest_line(getattr(item, algorithm), prefix + item.path) for item in payload)
-        (bag_dir / f"manifest-{algorithm}.txt").write_text("".join(lines), encoding="utf-8")
+        # Line by line through the file's buffer: 22,000 joined lines would cost tens of MB at once.
+        with open(bag_dir / f"manifest-{algorithm}.txt", "w", encoding="utf-8", newline="") as manifest:
+            for item in payload:
+                manifest.write(_manifest_line(getattr(item, algorithm), prefix + item.path))
     (bag_dir / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n", encoding="utf-8")
     info = {
         "Source-Organization": snapshot.organisation_name,
@@ -243,32 +254,57 @@ def _tag_files(snapshot: PackageSnapshot, bag_dir: Path, payload: list[Written])
     return oxum, hashlib.sha256((bag_dir / "manifest-sha256.txt").read_bytes()).hexdigest()
 
 
-def write(snapshot: PackageSnapshot, *, store: FileStore, out_dir: Path, font: str = "",
-          workers: int = DEFAULT_WORKERS,
-          progress: Progress = lambda _done, _total: None) -> Bag:
-    """Build the whole bag in the staging folder beside the output and return it (not yet in place).
+class Build:
+    """One bag being built in the staging folder beside the output: the copy starts with the first
+    dossiers the snapshot reads, the metadata follows the snapshot, and all of it runs together::
 
-    The content is copied by ``workers`` processes while this one writes the metadata and the tag
-    files; any file whose digests differ from those recorded at capture aborts the build and
-    removes the staging folder.
+        with bag.Build(name, store=store, out_dir=out_dir) as build:
+            view = snapshot.package(session, ids, name=name, ..., on_dossiers=build.add)
+            written = build.finish(view, font)
+
+    The content is copied by ``workers`` processes; any file whose digests differ from those
+    recorded at capture, or any failure of the snapshot or the metadata, stops the copy and removes
+    the staging folder. The bag is not in place yet when ``finish`` returns (``place``).
     """
-    bag_dir = staging_path(out_dir, snapshot.name)
-    shutil.rmtree(bag_dir, ignore_errors=True)  # what a killed run left: start over
-    root = bag_dir / "data" / snapshot.name
-    contents = layout.content_files(snapshot.dossiers)
-    for folder in {str(root), *(f"{root}/{content.path.rpartition('/')[0]}" for content in contents)}:
-        os.makedirs(folder, exist_ok=True)
-    written = {content.path: _recorded(content) for content in contents}
-    copying = _Copying(store, contents, root, workers, progress)
-    try:
-        _metadata(snapshot, root, contents, written, copying, font)
-        oxum, manifest_digest = _tag_files(snapshot, bag_dir, list(written.values()))
+
+    def __init__(self, name: str, *, store: FileStore, out_dir: Path, workers: int = DEFAULT_WORKERS,
+                 progress: Progress = lambda _done, _total: None) -> None:
+        self.bag_dir = staging_path(out_dir, name)
+        shutil.rmtree(self.bag_dir, ignore_errors=True)  # what a killed run left: start over
+        self.root = self.bag_dir / "data" / name
+        self.root.mkdir(parents=True)
+        self._folders: set[str] = set()
+        self._added = 0  # dossiers whose files are given to the copy
+        self._copying = _Copying(store, self.root, workers, progress)
+
+    def __enter__(self) -> Build:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if error is not None:
+            self._copying.stop()
+            shutil.rmtree(self.bag_dir, ignore_errors=True)  # never left lying half-copied
+
+    def add(self, dossiers: Sequence[DossierSnapshot]) -> None:
+        """Start copying the files of these dossiers, the next ones in package order."""
+        contents = layout.content_files(dossiers)
+        for folder in {content.path.rpartition("/")[0] for content in contents} - self._folders:
+            os.makedirs(f"{self.root}/{folder}", exist_ok=True)
+            self._folders.add(folder)
+        self._added += len(dossiers)
+        self._copying.add(contents)
+
+    def finish(self, snapshot: PackageSnapshot, font: str = "") -> Bag:
+        """Write the metadata and tag files while the copy ends; return the bag once all of it is there."""
+        self.add(snapshot.dossiers[self._added:])  # those not given while the snapshot was read
+        copying = self._copying
+        copying.close()
+        contents = copying.contents
+        written = {content.path: _recorded(content) for content in contents}
+        _metadata(snapshot, self.root, contents, written, copying, font)
+        oxum, manifest_digest = _tag_files(snapshot, self.bag_dir, list(written.values()))
         copying.wait()
-    except BaseException:
-        copying.stop()
-        shutil.rmtree(bag_dir, ignore_errors=True)  # never left lying half-copied
-        raise
-    return Bag(bag_dir, oxum, manifest_digest, sum(item.size for item in written.values()))
+        return Bag(self.bag_dir, oxum, manifest_digest, sum(item.size for item in written.values()))
 
 
 def place(bag: Bag, out_dir: Path, name: str) -> Bag:

@@ -101,10 +101,43 @@ def _serve() -> None:
         sys.stdout.flush()
 
 
+class _Tasks:
+    """Batches of tasks waiting for a worker; more may come until ``close``, and a failure empties it."""
+
+    def __init__(self) -> None:
+        self._batches: deque[list] = deque()
+        self._changed = threading.Condition()
+        self._closed = False
+
+    def put(self, tasks: list[list]) -> None:
+        with self._changed:
+            self._batches.extend(tasks[start:start + BATCH] for start in range(0, len(tasks), BATCH))
+            self._changed.notify_all()
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    def fail(self) -> None:
+        """Drop what is left: the other workers stop after their files in flight."""
+        with self._changed:
+            self._batches.clear()
+            self._closed = True
+            self._changed.notify_all()
+
+    def take(self, wait: bool) -> list | None:
+        """Return the next batch; None when there is none (``wait``: until one comes or the queue closes)."""
+        with self._changed:
+            if wait:
+                self._changed.wait_for(lambda: self._batches or self._closed)
+            return self._batches.popleft() if self._batches else None
+
+
 class _Worker(threading.Thread):
     """One worker process and the parent-side thread that feeds it tasks and collects its results."""
 
-    def __init__(self, tasks: deque, done: Callable[[Copied], None], cancel: threading.Event) -> None:
+    def __init__(self, tasks: _Tasks, done: Callable[[Copied], None], cancel: threading.Event) -> None:
         super().__init__(daemon=True)
         self.tasks, self.done, self.cancel, self.error = tasks, done, cancel, None
         # Started by the caller's thread, which outlives it: PR_SET_PDEATHSIG follows the creating thread.
@@ -116,18 +149,15 @@ class _Worker(threading.Thread):
             self._loop()
         except BaseException as error:  # handed to the caller's thread, which re-raises it
             self.error = error
-            self.tasks.clear()  # the other workers stop after their files in flight
+            self.tasks.fail()
         finally:
             self.process.stdin.close()
 
     def _loop(self) -> None:
         in_flight = 0
         while True:
-            while in_flight < WINDOW and self.tasks:
-                try:
-                    batch = self.tasks.popleft()
-                except IndexError:  # another worker took the last one
-                    break
+            # Idle, it waits for tasks; busy, it only tops its window up with those already there.
+            while in_flight < WINDOW and (batch := self.tasks.take(wait=in_flight == 0)) is not None:
                 self.process.stdin.write(json.dumps(batch) + "\n")
                 in_flight += 1
             self.process.stdin.flush()
@@ -143,34 +173,69 @@ class _Worker(threading.Thread):
                 self.done(Copied(*result))
 
 
+class Pool:
+    """``workers`` copy processes that take (source, target) pairs as they are given, until ``close``.
+
+    ``done`` runs on a feeder thread for each file as it ends; raising from it (e.g. a digest
+    mismatch) stops the copy. A worker's read or write failure stops it with CopyFailed naming the
+    task's number (its place among all the pairs given); setting ``cancel`` stops it with Cancelled
+    within a file or so. ``join`` waits for the end and re-raises what stopped the copy, the
+    workers killed.
+    """
+
+    def __init__(self, *, workers: int, done: Callable[[Copied], None], cancel: threading.Event | None = None) -> None:
+        self._tasks, self._given = _Tasks(), 0
+        cancel = cancel or threading.Event()
+        self._workers = [_Worker(self._tasks, done, cancel) for _ in range(max(1, workers))]
+        for worker in self._workers:
+            worker.start()
+
+    def submit(self, pairs: Iterable[tuple[str, str]]) -> None:
+        numbered = [[number, source, target] for number, (source, target) in enumerate(pairs, start=self._given)]
+        self._given += len(numbered)
+        self._tasks.put(numbered)
+
+    def close(self) -> None:
+        """Say that every pair has been given: the workers end once they are copied."""
+        self._tasks.close()
+
+    @property
+    def error(self) -> BaseException | None:
+        """What stopped the copy so far, if anything has."""
+        return next((worker.error for worker in self._workers if worker.error is not None), None)
+
+    def stop(self) -> None:
+        """Stop the copy and wait until the workers are gone, whatever stopped them."""
+        self._workers[0].cancel.set()
+        self._tasks.fail()
+        try:
+            self.join()
+        except BaseException:  # noqa: BLE001 - the caller is already failing for its own reason
+            pass
+
+    def join(self) -> None:
+        """Wait for every worker; re-raise what stopped the copy."""
+        finished = False
+        try:
+            for worker in self._workers:
+                worker.join()
+            finished = True
+        finally:
+            for worker in self._workers:
+                if not finished or worker.error is not None:
+                    worker.process.kill()
+                worker.process.wait()
+        if self.error is not None:
+            raise self.error
+
+
 def copy_all(tasks: Iterable[tuple[str, str]], *, workers: int, done: Callable[[Copied], None],
              cancel: threading.Event | None = None) -> None:
-    """Copy every (source, target) pair with ``workers`` processes; call ``done`` for each file as it ends.
-
-    ``done`` runs on a feeder thread; raising from it (e.g. a digest mismatch) stops the copy: the
-    workers are killed and the error is re-raised here. A worker's read or write failure raises
-    CopyFailed naming the task's number (its index in ``tasks``); setting ``cancel`` raises Cancelled
-    within a file or so.
-    """
-    numbered = [[number, source, target] for number, (source, target) in enumerate(tasks)]
-    queue = deque(numbered[start:start + BATCH] for start in range(0, len(numbered), BATCH))
-    cancel = cancel or threading.Event()
-    pool = [_Worker(queue, done, cancel) for _ in range(max(1, workers))]
-    finished = False
-    try:
-        for worker in pool:
-            worker.start()
-        for worker in pool:
-            worker.join()
-        finished = True
-    finally:
-        for worker in pool:
-            if not finished or worker.error is not None:
-                worker.process.kill()
-            worker.process.wait()
-    errors = [worker.error for worker in pool if worker.error is not None]
-    if errors:
-        raise errors[0]
+    """Copy every (source, target) pair with a ``Pool`` of ``workers`` processes and wait for the end."""
+    pool = Pool(workers=workers, done=done, cancel=cancel)
+    pool.submit(tasks)
+    pool.close()
+    pool.join()
 
 
 if __name__ == "__main__":

@@ -212,13 +212,19 @@ class BuildSettings:
     verifying: Callable[[], None] = field(default=lambda: None)
 
 
-def _build(session: Session, actor: Actor | None, view: snapshot.PackageSnapshot, settings: BuildSettings, *,
-           now: datetime, **owner) -> Package:
-    """Write, verify and place (or set aside) a bag; return its Package row."""
+def _build(session: Session, actor: Actor | None, ids: list[int], settings: BuildSettings, *, name: str,
+           kind: str, year: int, now: datetime, **owner) -> tuple[snapshot.PackageSnapshot, Package]:
+    """Read the dossiers, write, verify and place (or set aside) their bag; return what was read and the Package row.
+
+    The copy starts with the first dossiers read (bag.Build), while the rest are.
+    """
     out_dir = settings.out_dir.resolve()
     with bag.build_lock(out_dir):
-        written = bag.write(view, store=settings.store, out_dir=out_dir, font=settings.font,
-                            workers=settings.workers, progress=settings.progress)
+        with bag.Build(name, store=settings.store, out_dir=out_dir, workers=settings.workers,
+                       progress=settings.progress) as build:
+            view = snapshot.package(session, ids, name=name, kind=kind, year=year, operator_id=_user_id(actor),
+                                    now=now, on_dossiers=build.add)
+            written = build.finish(view, settings.font)
         settings.verifying()  # as long as the copy again: every file is hashed anew
         checks = verify.verify(written.path, eark_tool=settings.eark_tool)
         ok = verify.passed(checks)
@@ -229,7 +235,7 @@ def _build(session: Session, actor: Actor | None, view: snapshot.PackageSnapshot
                       built_by_id=_user_id(actor), built_at=now, **owner)
     session.add(package)
     session.flush()
-    return package
+    return view, package
 
 
 def buildable_batch(session: Session, actor: Actor | None, batch_id: int) -> HandoverBatch:
@@ -250,9 +256,8 @@ def build_package(session: Session, actor: Actor | None, batch_id: int, settings
     if held:
         codes = sorted(item.dossier.file_code for item in batch.items if item.dossier_id in held)
         raise RuleViolation(N_("Dossiers under a hold cannot be handed over: %(codes)s."), codes=", ".join(codes))
-    view = snapshot.package(session, ids, name=batch.name, kind="handover", year=batch.year,
-                            operator_id=_user_id(actor), now=now)
-    package = _build(session, actor, view, settings, now=now, batch_id=batch.id)
+    view, package = _build(session, actor, ids, settings, name=batch.name, kind="handover", year=batch.year, now=now,
+                           batch_id=batch.id)
     if package.state is PackageState.READY:
         batch.state = BatchState.PACKAGED
     audit.record(session, actor, f"handover_batch.{'packaged' if batch.state is BatchState.PACKAGED else 'failed'}",
@@ -294,9 +299,8 @@ def export_dossier(session: Session, actor: Actor | None, dossier_id: int, setti
         raise RuleViolation(N_("Only a closed dossier can be exported; this one is %(state)s."),
                             state=dossier.state.value)
     name = f"{dossier.file_code}_{now.astimezone(LOCAL_TZ):%Y%m%d%H%M%S}"
-    view = snapshot.package(session, [dossier.id], name=name, kind="dossier", year=dossier.year,
-                            operator_id=_user_id(actor), now=now)
-    package = _build(session, actor, view, settings, now=now, dossier_id=dossier.id)
+    _, package = _build(session, actor, [dossier.id], settings, name=name, kind="dossier", year=dossier.year,
+                        now=now, dossier_id=dossier.id)
     audit.record(session, actor, "dossier.exported", "dossier", dossier.id, now=now, package=package.name,
                  state=package.state.value, manifest_sha256=package.manifest_sha256)
     return package

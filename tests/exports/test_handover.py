@@ -6,6 +6,7 @@ import dataclasses
 import re
 import subprocess
 import sys
+import threading
 import unicodedata
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from erms.models import Hold, HandoverBatch
 from erms.models.dossier import DossierState
 from erms.models.handover import BatchState, PackageState
 from erms.models.retention import HoldKind
-from exports import bag, handover, verify
+from exports import bag, handover, snapshot, verify
 from exports.xml import METS_NS, PARSER_BLOCK
 from tests.conftest import DOCUMENT, upload
 
@@ -146,6 +147,41 @@ def test_a_file_missing_from_the_store_aborts_naming_it(session, world, settings
     message = str(refused.value)
     assert "quyết định 15.pdf" in message and stored.sha256 in message and "missing" in message
     assert list(settings.out_dir.iterdir()) == [settings.out_dir / ".erms-build.lock"]
+
+
+def test_files_are_copied_while_the_dossiers_are_still_read(session, world, settings, now, permanent, monkeypatch):
+    monkeypatch.setattr(snapshot, "_CHUNK", 1)  # one dossier read at a time
+    given = []
+    add = bag.Build.add
+    monkeypatch.setattr(bag.Build, "add", lambda build, dossiers: (given.append([d.file_code for d in dossiers]),
+                                                                   add(build, dossiers)))
+    dossiers = [permanent(documents=2) for _ in range(3)]
+    _, package = build(session, world, settings, now, [dossier.id for dossier in reversed(dossiers)])
+    assert given[:3] == [[dossier.file_code] for dossier in dossiers]  # each as soon as read, in package order
+    assert all(chunk == [] for chunk in given[3:])  # none left over for the end
+    assert package.state is PackageState.READY
+    bagit.Bag(package.path).validate()
+
+
+def test_a_failure_while_reading_stops_the_copy_and_leaves_nothing(session, world, settings, now, permanent,
+                                                                    monkeypatch):
+    monkeypatch.setattr(snapshot, "_CHUNK", 1)
+    read = snapshot._documents
+    calls = []
+
+    def fail_second(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("database went away")
+        return read(*args)
+
+    monkeypatch.setattr(snapshot, "_documents", fail_second)
+    ids = [permanent().id, permanent().id]
+    before = threading.active_count()
+    with pytest.raises(RuntimeError, match="database went away"):
+        build(session, world, settings, now, ids)
+    assert list(settings.out_dir.iterdir()) == [settings.out_dir / ".erms-build.lock"]
+    assert threading.active_count() == before  # copy threads joined, worker processes reaped
 
 
 def test_held_dossier_is_never_included(session, world, settings, now, permanent):
