@@ -347,9 +347,17 @@ def _build_settings(obj: Context, out: str | None, bar) -> handover.BuildSetting
         bar.label = "verifying (checksums, profile, schemas, E-ARK)"
         bar.render_progress()
 
+    ended: list[str] = []
+
+    def checked(check: verify.Check) -> None:
+        ended.append(f"{check.name} {check.status}")
+        bar.label = f"verifying: {', '.join(ended)}"
+        bar.render_progress()
+
     out_dir = Path(out or Path(obj.settings["DATA_DIR"]) / "packages").resolve()
     return handover.BuildSettings(store=FileStore(obj.settings["STORAGE_ROOT"]), out_dir=out_dir,
                                   font=obj.settings["PDF_FONT"], progress=progress, verifying=verifying,
+                                  checked=checked,
                                   eark_tool=verify.find_eark_tool(os.environ.get("ERMS_EARK_VALIDATOR")))
 
 

@@ -201,7 +201,8 @@ def download(session: Session, actor: Actor | None, batch_id: int, *, now: datet
 @dataclass(frozen=True)
 class BuildSettings:
     """Where and how a package is built: the store, output folder, PDF font, E-ARK tool, copy processes,
-    and whom to tell how far it is (files copied of all; then that verification has begun)."""
+    and whom to tell how far it is (files copied of all; then that verification has begun, and each
+    check as it ends)."""
 
     store: FileStore
     out_dir: Path
@@ -210,6 +211,7 @@ class BuildSettings:
     workers: int = bag.DEFAULT_WORKERS
     progress: Callable[[int, int], None] = field(default=lambda _done, _total: None)
     verifying: Callable[[], None] = field(default=lambda: None)
+    checked: Callable[[verify.Check], None] = field(default=lambda _check: None)
 
 
 def _build(session: Session, actor: Actor | None, ids: list[int], settings: BuildSettings, *, name: str,
@@ -226,7 +228,7 @@ def _build(session: Session, actor: Actor | None, ids: list[int], settings: Buil
                                     now=now, on_dossiers=build.add)
             written = build.finish(view, settings.font)
         settings.verifying()  # as long as the copy again: every file is hashed anew
-        checks = verify.verify(written.path, eark_tool=settings.eark_tool)
+        checks = verify.verify(written.path, eark_tool=settings.eark_tool, on_check=settings.checked)
         ok = verify.passed(checks)
         placed = (bag.place if ok else bag.set_aside)(written, out_dir, view.name)
     package = Package(name=view.name, state=PackageState.READY if ok else PackageState.FAILED, path=str(placed.path),

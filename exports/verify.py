@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -133,22 +134,33 @@ def _eark_errors(output: str) -> tuple[str, ...]:
                  if message.get("severity") == "Error" and not message.get("ignored"))
 
 
-def verify(path: Path, *, eark_tool: Path | None, processes: int = PROCESSES) -> list[Check]:
+def verify(path: Path, *, eark_tool: Path | None, processes: int = PROCESSES,
+           on_check: Callable[[Check], None] = lambda _check: None) -> list[Check]:
     """Run every check on the bag at ``path`` and return the report (``processes`` re-hash the payload).
 
     The two checks other programs make (bagit re-hashing the payload, eark-validate) start
     together and run while this process checks the profile and the schemas: one after the other
-    they took 52 s for a 2 GB package of 22,000 files, side by side 37 s.
+    they took 52 s for a 2 GB package of 22,000 files, side by side 37 s. ``on_check`` is told
+    each check as it ends (from another thread for those two).
     """
     root = package_root(path)
     with ThreadPoolExecutor(max_workers=2) as programs:  # threads that only wait for the programs
-        bagit_check = programs.submit(_bagit, path, processes)
-        eark_check = programs.submit(_eark, root, eark_tool) if root is not None else None
-        checks = [_profile(path), *(_schemas(root) if root is not None else [])]
+        bagit_check = programs.submit(_told, on_check, _bagit, path, processes)
+        eark_check = programs.submit(_told, on_check, _eark, root, eark_tool) if root is not None else None
+        checks = [_told(on_check, _profile, path)]
+        for check in _schemas(root) if root is not None else []:
+            on_check(check)
+            checks.append(check)
         checks.insert(0, bagit_check.result())
         if eark_check is None:
             return [*checks, Check("E-ARK package", FAILED, ("data/ does not hold exactly one folder with METS.xml",))]
         return [*checks, eark_check.result()]
+
+
+def _told(on_check: Callable[[Check], None], run: Callable[..., Check], *args) -> Check:
+    check = run(*args)
+    on_check(check)
+    return check
 
 
 def passed(checks: list[Check]) -> bool:

@@ -15,7 +15,7 @@ import queue
 import tarfile
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -54,11 +54,13 @@ def _archivists_only():
 
 @dataclass
 class BuildStatus:
-    """What the batch page shows of a build: files done of total, whether it is verifying, how it ended."""
+    """What the batch page shows of a build: files done of total (0: the dossiers are still being read),
+    whether it is verifying and which checks have ended, how it ended."""
 
     done: int = 0
     total: int = 0
     verifying: bool = False
+    checked: list[str] = field(default_factory=list)
     finished: bool = False
     refusal: tuple[str, dict] | None = None  # a service's msgid and parameters
     crashed: bool = False
@@ -103,8 +105,9 @@ class Builds:
 
         try:
             with db.transaction(settings["session_factory"]) as session:
-                build_settings = handover.BuildSettings(progress=progress, verifying=lambda: setattr(
-                    status, "verifying", True), **settings["build"])
+                build_settings = handover.BuildSettings(
+                    progress=progress, verifying=lambda: setattr(status, "verifying", True),
+                    checked=lambda check: status.checked.append(check.name), **settings["build"])
                 handover.build_package(session, actor, batch_id, build_settings, now=settings["clock"]())
         except ERMSError as error:
             status.refusal = (error.template, error.params)

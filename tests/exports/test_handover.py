@@ -74,13 +74,18 @@ def test_package_validates_with_bagit_schemas_and_eark(session, world, settings,
 def test_progress_counts_every_file_then_announces_verification(session, world, settings, now, permanent):
     events = []
     watched = dataclasses.replace(settings, progress=lambda done, total: events.append((done, total)),
-                                  verifying=lambda: events.append("verifying"))
+                                  verifying=lambda: events.append("verifying"), checked=events.append)
     _, package = build(session, world, watched, now, [permanent(documents=2).id, permanent().id])
     assert package.state is PackageState.READY
     files = len(list(Path(package.path).glob("data/*/representations/rep1/data/*/*")))
-    assert events[-1] == "verifying" and events.count("verifying") == 1
-    assert events[-2] == (files, files)  # all copied and checked before verification starts
-    assert [done for done, _ in events[:-1]] == sorted(done for done, _ in events[:-1])
+    verifying = events.index("verifying")
+    assert events.count("verifying") == 1
+    assert events[verifying - 1] == (files, files)  # all copied and checked before verification starts
+    copied = events[:verifying]
+    assert [done for done, _ in copied] == sorted(done for done, _ in copied)
+    assert {total for _, total in copied} == {files}  # told once the whole batch is read, never a partial total
+    told = events[verifying + 1:]  # then each check as it ends, as the report keeps it
+    assert sorted(check.name for check in told) == sorted(check.name for check in verify.from_json(package.report))
 
 
 def test_a_long_mets_keeps_each_file_with_its_location_for_the_e_ark_validator(session, world, settings, now,

@@ -66,6 +66,7 @@ def test_killed_export_then_rerun_gives_a_valid_package(tmp_path):
                            capture_output=True, text=True)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "verifying (checksums, profile, schemas, E-ARK)" in first.stdout  # the bar says what follows the copy
+    assert "BagIt profile passed" in first.stdout  # and each check as it ends
     duration = time.monotonic() - started
     code, out = _seed(data), tmp_path / "out"
     final = out / f"{code}_2031_1"

@@ -133,6 +133,17 @@ def test_build_page_says_when_the_package_is_being_verified(archivist, permanent
     monkeypatch.setitem(BUILDS._statuses, batch_id, BuildStatus(done=12, total=12, verifying=True))
     page = archivist.get(f"/handover/batches/{batch_id}").get_data(as_text=True)
     assert "Đang kiểm tra gói" in page and "12" in page and '<meta http-equiv="refresh" content="2">' in page
+    assert "Các bước kiểm tra đã xong" not in page
+    BUILDS._statuses[batch_id].checked += ["BagIt profile", "METS XSD"]
+    page = archivist.get(f"/handover/batches/{batch_id}").get_data(as_text=True)
+    assert "Các bước kiểm tra đã xong: BagIt profile, METS XSD." in page
+
+
+def test_build_page_says_the_dossiers_are_being_read_before_files_are_counted(archivist, permanent, monkeypatch):
+    batch_id = create_batch(archivist, permanent())
+    monkeypatch.setitem(BUILDS._statuses, batch_id, BuildStatus())
+    page = archivist.get(f"/handover/batches/{batch_id}").get_data(as_text=True)
+    assert "đang đọc các hồ sơ" in page and "0/0 tệp" not in page
 
 
 def test_held_dossier_is_not_offered(archivist, session, world, permanent, now):
