@@ -10,12 +10,13 @@ import pytest
 from exports import copier
 
 
-def _files(folder, count: int) -> list[tuple[str, str]]:
+def _files(folder, count: int, size: int | None = None) -> list[tuple[str, str]]:
+    """Return ``count`` (source, target) pairs; the sources grow by 997 bytes each, or are ``size`` bytes."""
     (folder / "out").mkdir()
     tasks = []
     for number in range(count):
         source = folder / f"tệp {number}.pdf"
-        source.write_bytes(b"%PDF-1.4\n" + bytes([number % 256]) * (number * 997))
+        source.write_bytes(b"%PDF-1.4\n" + bytes([number % 256]) * (size or number * 997))
         tasks.append((str(source), str(folder / "out" / source.name)))
     return tasks
 
@@ -45,7 +46,9 @@ def test_a_missing_source_and_an_unwritable_target_are_told_apart(tmp_path):
 
 
 def test_an_error_in_done_stops_every_worker(tmp_path):
-    tasks = _files(tmp_path, 200)
+    # Many more files than the workers hold in flight (2 x WINDOW x BATCH), so stopping early shows.
+    count = 8 * copier.WINDOW * copier.BATCH
+    tasks = _files(tmp_path, count, size=1000)
 
     def refuse(copied: copier.Copied) -> None:
         raise ValueError(f"digest of {copied.number} differs")
@@ -54,7 +57,7 @@ def test_an_error_in_done_stops_every_worker(tmp_path):
     with pytest.raises(ValueError, match="digest of"):
         copier.copy_all(tasks, workers=2, done=refuse)
     assert threading.active_count() == before  # feeder threads joined, worker processes reaped
-    assert len(list((tmp_path / "out").iterdir())) < 200  # stopped early, not after copying everything
+    assert len(list((tmp_path / "out").iterdir())) < count // 2  # stopped early, not after copying everything
 
 
 def test_cancel_stops_the_copy(tmp_path):
