@@ -220,26 +220,24 @@ def ours(data: Path, ids: list[int], workers: int) -> dict:
     from exports import bag, handover, snapshot, verify
 
     out = data / OUTPUTS / f"ours-{time.time_ns()}"
-    peak, stop = [0.0], threading.Event()
-    sampler = threading.Thread(target=_sample_tree_rss, args=(peak, stop), daemon=True)
     with db.transaction(db.make_session_factory(_engine(data))) as session:
         batch = handover.create_batch(session, None, ORGANISATION, HANDOVER_YEAR, ids, now=NOW)
-        sampler.start()
+        sampler = subprocess.Popen([sys.executable, __file__, "--sample-rss", str(os.getpid())],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         started = _started()
         with bag.Build(batch.name, store=FileStore(data / "files"), out_dir=out, workers=workers) as build:
             view = snapshot.package(session, ids, name=batch.name, kind="handover", year=batch.year,
                                     operator_id=None, now=NOW, on_dossiers=build.add)
             written = build.finish(view)
         result = _elapsed(started)
-        stop.set()
+        peak = float(sampler.communicate("")[0])
         bag.sync_filesystem(written.path)
         synced = time.perf_counter() - started[0] - result["seconds"]
         checks = verify.verify(written.path, eark_tool=None)
         verified = time.perf_counter() - started[0] - result["seconds"] - synced
         session.rollback()  # the batch row: the next run creates it again
-    sampler.join()
     assert verify.passed(checks), checks
-    return {**result, "sync_seconds": synced, "verify_seconds": verified, "peak_rss_mb": peak[0]}
+    return {**result, "sync_seconds": synced, "verify_seconds": verified, "peak_rss_mb": peak}
 
 
 def make_bag(data: Path, paths: list[Path], processes: int) -> dict:
@@ -294,17 +292,20 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _tree_rss_mb() -> float:
-    """Return the memory of this process and its children (the copy workers) together.
+def _tree_rss_mb(pid: int) -> float:
+    """Return the memory of process ``pid`` and its children (the copy workers) together.
 
     Proportional set sizes (smaps_rollup Pss): a worker between fork and exec shares the parent's
     pages, which plain VmRSS would count twice.
     """
-    pids = [str(os.getpid())]
-    for task in Path("/proc/self/task").iterdir():
-        pids += (task / "children").read_text().split()
+    pids = [str(pid)]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            pids += (task / "children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):  # a thread that just ended
+            continue
     total = 0
-    for pid in pids:
+    for pid in set(pids) - {str(os.getpid())}:  # the sampler is a child too: not counted
         try:
             rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
         except (FileNotFoundError, ProcessLookupError):  # a worker that just ended
@@ -313,16 +314,24 @@ def _tree_rss_mb() -> float:
     return total / 1024
 
 
-def _sample_tree_rss(peak: list[float], stop: threading.Event) -> None:
-    while not stop.wait(0.05):
-        peak[0] = max(peak[0], _tree_rss_mb())
+def sample_rss(pid: int) -> None:
+    """Print the peak of ``_tree_rss_mb(pid)``, sampled every 50 ms until stdin closes.
+
+    Its own process: a sampling thread in the measured one would share its interpreter with the
+    build and slow it down.
+    """
+    done, peak = threading.Event(), 0.0
+    threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
+    while not done.wait(0.05):
+        peak = max(peak, _tree_rss_mb(pid))
+    print(f"{peak:.1f}")
 
 
 def child(phase: str, data: Path, workers: int) -> None:
     """Run one phase in this process and print its timings and peak RSS as JSON.
 
     For ours, peak RSS is the largest sum of this process's and its copy workers' resident sets
-    while the package is written, sampled every 50 ms (each worker is its own interpreter).
+    while the package is written, sampled every 50 ms by another process (``sample_rss``).
     """
     baseline = peak_rss_mb()
     if phase == "ours":
@@ -378,8 +387,12 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", choices=tuple(PHASES), help="run only these phases")
     parser.add_argument("--data", type=Path)
     parser.add_argument("--archive", type=Path, help="build the archive here once and reuse it on later runs")
+    parser.add_argument("--sample-rss", type=int, metavar="PID", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    if args.sample_rss:
+        sample_rss(args.sample_rss)
+        return
     if args.phase:
         child(args.phase, args.data, args.workers)
         return
