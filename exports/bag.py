@@ -275,13 +275,14 @@ class Build:
         self.root.mkdir(parents=True)
         self._folders: set[str] = set()
         self._added = 0  # dossiers whose files are given to the copy
+        self._bag: Bag | None = None  # what ``finish`` wrote
         self._copying = _Copying(store, self.root, workers, progress)
 
     def __enter__(self) -> Build:
         return self
 
     def __exit__(self, kind, error, traceback) -> None:
-        if error is not None:
+        if error is not None or self._bag is None:  # failed, or left without ``finish``
             self._copying.stop()
             shutil.rmtree(self.bag_dir, ignore_errors=True)  # never left lying half-copied
 
@@ -304,7 +305,8 @@ class Build:
         _metadata(snapshot, self.root, contents, written, copying, font)
         oxum, manifest_digest = _tag_files(snapshot, self.bag_dir, list(written.values()))
         copying.wait()
-        return Bag(self.bag_dir, oxum, manifest_digest, sum(item.size for item in written.values()))
+        self._bag = Bag(self.bag_dir, oxum, manifest_digest, sum(item.size for item in written.values()))
+        return self._bag
 
 
 def place(bag: Bag, out_dir: Path, name: str) -> Bag:

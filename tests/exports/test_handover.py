@@ -189,6 +189,16 @@ def test_a_failure_while_reading_stops_the_copy_and_leaves_nothing(session, worl
     assert threading.active_count() == before  # copy threads joined, worker processes reaped
 
 
+def test_a_build_left_without_finishing_stops_its_copy_and_leaves_nothing(session, settings, store, permanent, now):
+    ids = [permanent().id]
+    before = threading.active_count()
+    with bag.Build("left_2031_1", store=store, out_dir=settings.out_dir) as build:
+        snapshot.package(session, ids, name="left_2031_1", kind="handover", year=2031, operator_id=None, now=now,
+                         on_dossiers=build.add)
+    assert list(settings.out_dir.iterdir()) == []
+    assert threading.active_count() == before
+
+
 def test_held_dossier_is_never_included(session, world, settings, now, permanent):
     held, free = permanent(), permanent()
     session.add(Hold(dossier_id=held.id, kind=HoldKind.AUDIT, reason="Thanh tra năm 2026",
