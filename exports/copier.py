@@ -116,15 +116,12 @@ class _Tasks:
             self._batches.extend(tasks[start:start + BATCH] for start in range(0, len(tasks), BATCH))
             self._changed.notify_all()
 
-    def close(self) -> None:
+    def close(self, drop: bool = False) -> None:
+        """No more tasks will come; ``drop``: nor will those waiting be taken (a failure: the other
+        workers stop after their files in flight)."""
         with self._changed:
-            self._closed = True
-            self._changed.notify_all()
-
-    def fail(self) -> None:
-        """Drop what is left: the other workers stop after their files in flight."""
-        with self._changed:
-            self._batches.clear()
+            if drop:
+                self._batches.clear()
             self._closed = True
             self._changed.notify_all()
 
@@ -151,7 +148,7 @@ class _Worker(threading.Thread):
             self._loop()
         except BaseException as error:  # handed to the caller's thread, which re-raises it
             self.error = error
-            self.tasks.fail()
+            self.tasks.close(drop=True)
         finally:
             self.process.stdin.close()
 
@@ -187,8 +184,8 @@ class Pool:
 
     def __init__(self, *, workers: int, done: Callable[[Copied], None], cancel: threading.Event | None = None) -> None:
         self._tasks, self._given = _Tasks(), 0
-        cancel = cancel or threading.Event()
-        self._workers = [_Worker(self._tasks, done, cancel) for _ in range(max(1, workers))]
+        self._cancel = cancel or threading.Event()
+        self._workers = [_Worker(self._tasks, done, self._cancel) for _ in range(max(1, workers))]
         for worker in self._workers:
             worker.start()
 
@@ -208,8 +205,8 @@ class Pool:
 
     def stop(self) -> None:
         """Stop the copy and wait until the workers are gone, whatever stopped them."""
-        self._workers[0].cancel.set()
-        self._tasks.fail()
+        self._cancel.set()
+        self._tasks.close(drop=True)
         try:
             self.join()
         except BaseException:  # noqa: BLE001 - the caller is already failing for its own reason
