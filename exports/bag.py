@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
+import gc
 import hashlib
 import json
 import os
@@ -279,9 +280,14 @@ class Build:
         self._copying = _Copying(store, self.root, workers, progress)
 
     def __enter__(self) -> Build:
+        # The process's objects so far (modules, the app) are set aside from the cycle collector
+        # while the build makes a few hundred thousand more: its full collections otherwise
+        # walked them all again, ~0.3 s of a 2,000-dossier build. Given back on exit.
+        gc.freeze()
         return self
 
     def __exit__(self, kind, error, traceback) -> None:
+        gc.unfreeze()
         if error is not None or self._bag is None:  # failed, or left without ``finish``
             self._copying.stop()
             shutil.rmtree(self.bag_dir, ignore_errors=True)  # never left lying half-copied

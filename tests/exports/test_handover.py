@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import re
 import subprocess
 import sys
@@ -51,6 +52,7 @@ def test_package_validates_with_bagit_schemas_and_eark(session, world, settings,
     batch, package = build(session, world, settings, now, [first.id, second.id])
     assert package.state is PackageState.READY, package.report
     assert batch.state is BatchState.PACKAGED
+    assert gc.get_freeze_count() == 0  # what the build set aside from the collector is given back
     path = Path(package.path)
     assert path.name == f"{world.org.code}_2031_1"
     bagit.Bag(str(path)).validate()
@@ -187,6 +189,7 @@ def test_a_failure_while_reading_stops_the_copy_and_leaves_nothing(session, worl
         build(session, world, settings, now, ids)
     assert list(settings.out_dir.iterdir()) == [settings.out_dir / ".erms-build.lock"]
     assert threading.active_count() == before  # copy threads joined, worker processes reaped
+    assert gc.get_freeze_count() == 0
 
 
 def test_a_build_left_without_finishing_stops_its_copy_and_leaves_nothing(session, settings, store, permanent, now):

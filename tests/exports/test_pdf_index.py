@@ -96,3 +96,23 @@ def test_no_font_at_all_names_the_package_to_install(tmp_path: Path, monkeypatch
     monkeypatch.setattr(pdf, "DEFAULT_FONT_DIR", tmp_path)
     with pytest.raises(FileNotFoundError, match="fonts-dejavu-core"):
         pdf.find_font(str(tmp_path / "missing.ttf"))
+
+
+def test_lines_printed_together_make_the_same_file_as_printed_one_by_one():
+    # Parentheses, a backslash and codes whose UTF-16 bytes need escaping; a CJK character DejaVu
+    # lacks (left out either way); bold and regular faces.
+    texts = ["Hồ sơ (thử) \\ nghiệm", "Đống Đa — ĐỐNG ĐA", "漢 không có trong phông", "mục lục\rhồ sơ", ""]
+    lines = [(20 + number, 30 + 6 * number, text) for number, text in enumerate(texts)]
+    together, one_by_one = (pdf.ProductPDF(PRINTED_AT, "Bảng") for _ in range(2))
+    for document in (together, one_by_one):
+        document.add_page()
+    for style in ("", "B"):
+        together.set_font(style=style)
+        together.print_lines(lines)
+        one_by_one.set_font(style=style)
+        for x, y, text in lines:
+            one_by_one.text(x, y, text)
+    printed = bytes(together.output())
+    assert printed == bytes(one_by_one.output())
+    _, text = extract(printed)
+    assert "Hồ sơ (thử) \\ nghiệm" in text and "ĐỐNG ĐA" in text
