@@ -170,6 +170,15 @@ _SPECIAL = re.compile('[&<>"\r\n\t\x00-\x1f\ud800-\udfff\ufffe\uffff]')
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+def _plain(text: str) -> bool:
+    """Whether ``text`` surely needs no escaping: twice as fast as the ``_SPECIAL`` search it spares.
+
+    Every character of ``_SPECIAL`` but the four markup ones is non-printable (controls, surrogates,
+    non-characters); a non-printable one that needs nothing (a no-break space) goes to the search.
+    """
+    return text.isprintable() and "&" not in text and "<" not in text and ">" not in text and '"' not in text
+
+
 def _escaped(value: str, attribute: bool) -> str:
     """Return ``value`` as XML text (or attribute value): most values have nothing to escape."""
     if _SPECIAL.search(value) is None:
@@ -226,7 +235,7 @@ class Template:
         except TypeError:  # a None among them
             values = tuple(value or "" for value in values)
             joined = "".join(values)
-        if _SPECIAL.search(joined) is not None:  # rare: one search for all values instead of one each
+        if not _plain(joined) and _SPECIAL.search(joined) is not None:  # rare: checked once for all values
             values = tuple(map(_escaped, values, self._attribute))
         parts = self._parts.copy()
         parts[1::2] = [values[index].encode() for index in self._order]

@@ -21,3 +21,18 @@ def test_a_value_xml_cannot_carry_is_refused():
     template = Template(PLAIN.record(PLAIN.title()), 1, ("title",))
     with pytest.raises(ValueError, match="XML compatible"):
         template.render("bell \x07")
+
+
+def test_every_character_of_the_basic_plane_comes_back_as_written_or_is_refused():
+    record = PLAIN.record(PLAIN.title(), id="")
+    template = Template(record, 1, ("title",), ((record, "id"),))
+    for code in range(0x10000):
+        text = f"a{chr(code)}b"
+        try:
+            rendered = template.render(text, text)
+        except ValueError:
+            with pytest.raises(ValueError):  # lxml refuses it too
+                PLAIN.title(text)
+            continue
+        parsed = etree.fromstring(rendered)
+        assert (parsed.findtext("title"), parsed.get("id")) == (text, text), hex(code)
