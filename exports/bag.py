@@ -304,6 +304,7 @@ class Build:
     def finish(self, snapshot: PackageSnapshot, font: str = "") -> Bag:
         """Write the metadata and tag files while the copy ends; return the bag once all of it is there."""
         self.add(snapshot.dossiers[self._added:])  # those not given while the snapshot was read
+        gc.freeze()  # the snapshot too, now read, lives until the end: the metadata makes the garbage
         copying = self._copying
         copying.close()
         contents = copying.contents

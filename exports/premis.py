@@ -89,7 +89,7 @@ def _write_captures(root: Writer, contents: list[ContentFile]) -> None:
 def _write_fixity_check(root: Writer, contents: list[ContentFile], when: str) -> None:
     """Write the one event linking every file, a link at a time."""
     head = _event("fixity-check", "fixity check", when,
-                  "Đối chiếu mã băm SHA-256 của từng tệp với mã ghi nhận khi tiếp nhận, trong khi sao chép",
+                  "Đối chiếu mã băm SHA-256 và SHA-512 của từng tệp với mã ghi nhận khi tiếp nhận, trong khi sao chép",
                   "success", f"{len(contents)} tệp khớp", "erms", [])
     link = Template(_link(""), 2, _premis("linkingObjectIdentifierValue"), nsmap=NSMAP)
     with root.element(EVENT) as event:

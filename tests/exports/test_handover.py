@@ -66,6 +66,7 @@ def test_package_validates_with_bagit_schemas_and_eark(session, world, settings,
     root = path / "data" / path.name
     premis = (root / "metadata/preservation/PREMIS.xml").read_text(encoding="utf-8")
     assert f"audit-chain-head sha256:{package.audit_head}" in premis
+    assert "Đối chiếu mã băm SHA-256 và SHA-512 của từng tệp" in premis  # both digests are compared while copying
     assert first.file_code in (root / "metadata/descriptive/ERMS.xml").read_text(encoding="utf-8")
     assert (root / "documentation/bien-ban-giao-nhan.pdf").read_bytes().startswith(b"%PDF")
     result = subprocess.run([sys.executable, str(EARK_TOOL), "--ignore", "SIP14", str(root)],
