@@ -89,7 +89,9 @@ class ProductPDF(FPDF):
         (x, y, text), *rest = lines
         self.text(x, y, text)  # selects the font on the page when it is not yet
         font = self.current_font
-        codes = self._codes.get(font.fontkey) or self._codes.setdefault(font.fontkey, _Codes(font))
+        codes = self._codes.get(font.fontkey)
+        if codes is None:
+            codes = self._codes[font.fontkey] = _Codes(font)
         k, height = self.k, self.h
         if rest:
             self._out("\n".join(f"BT {x * k:.2f} {(height - y) * k:.2f} Td ({text.translate(codes)}) Tj ET"
