@@ -98,7 +98,7 @@ def test_no_font_at_all_names_the_package_to_install(tmp_path: Path, monkeypatch
         pdf.find_font(str(tmp_path / "missing.ttf"))
 
 
-def test_lines_printed_together_make_the_same_file_as_printed_one_by_one():
+def test_lines_and_boxes_printed_together_make_the_same_file_as_printed_one_by_one():
     # Parentheses, a backslash and codes whose UTF-16 bytes need escaping; a CJK character DejaVu
     # lacks (left out either way); bold and regular faces.
     texts = ["Hồ sơ (thử) \\ nghiệm", "Đống Đa — ĐỐNG ĐA", "漢 không có trong phông", "mục lục\rhồ sơ", ""]
@@ -106,12 +106,16 @@ def test_lines_printed_together_make_the_same_file_as_printed_one_by_one():
     together, one_by_one = (pdf.ProductPDF(PRINTED_AT, "Bảng") for _ in range(2))
     for document in (together, one_by_one):
         document.add_page()
-    for style in ("", "B"):
+    for style in ("", "B", "B"):  # the second bold time, the page has the font already
         together.set_font(style=style)
         together.print_lines(lines)
         one_by_one.set_font(style=style)
         for x, y, text in lines:
             one_by_one.text(x, y, text)
+    boxes = [(15.5, 40.25, 30.125, 12.0), (45.625, 40.25, 100, 0.5)]
+    together.draw_boxes(boxes)
+    for box in boxes:
+        one_by_one.rect(*box)
     printed = bytes(together.output())
     assert printed == bytes(one_by_one.output())
     _, text = extract(printed)
