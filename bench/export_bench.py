@@ -435,6 +435,9 @@ def main() -> None:
               f"{megabytes / result['seconds']:7.1f} MB/s  "
               f"{files / result['seconds']:7.0f} files/s  peak RSS {result['peak_rss_mb']:.0f} MB "
               f"(after imports {result['baseline_rss_mb']:.0f} MB){extra}")
+    # Each run's seconds too: this shared host's speed moves between runs minutes apart.
+    for phase in phases:
+        print(f"{phase:<11} runs: " + ", ".join(f"{run[phase]['seconds']:.2f} s" for run in runs))
     speed = {phase: megabytes / result["seconds"] for phase, result in results.items()}
     if {"ours", "make_bag", "limit"} <= results.keys():
         synced = megabytes / (results["ours"]["seconds"] + results["ours"]["sync_seconds"])
