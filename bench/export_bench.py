@@ -18,7 +18,9 @@ sizes), then measures, each phase in its own child process so its peak RSS is it
   hashed and written into a folder per 11 files, with no snapshot, metadata, manifests or digest
   comparison: the floor of any build that copies and hashes on this machine.
 The goal (issue 6) compares ours with make_bag and limit as named there: one process, one pass.
-Phases run in turn ``runs`` times on the same files; figures are medians. Hot by default (the
+Phases run in turn ``runs`` times on the same files; figures are medians, each run's seconds follow, and
+before each run the speed of each core while all work at once, against one core alone (this shared host does
+not always run its vCPUs at the same speed, which slows ours and the xN phases but not make_bag or the limit). Hot by default (the
 files were read back after dropping the page cache, so that memory is free to write into: root only;
 as another user, whatever earlier runs left cached); ``--cold`` drops the page cache before each phase
 (root only).
@@ -39,7 +41,7 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -356,6 +358,27 @@ def child(phase: str, data: Path, workers: int) -> None:
     print(json.dumps(result))
 
 
+def _spin(_: int = 0) -> float:
+    """Return the seconds a fixed amount of interpreter work takes here (about half a second)."""
+    started = time.perf_counter()
+    for _ in range(40):
+        sum(range(250_000))
+    return time.perf_counter() - started
+
+
+def core_speeds(cores: int) -> list[float]:
+    """Return each core's speed when all ``cores`` work at once, as a fraction of one core working alone.
+
+    This shared host does not always give its vCPUs the same speed: when a neighbour loads one, the
+    work on two cores at once goes slower while a one-process run (make_bag) does not.
+    """
+    alone = _spin()
+    with ProcessPoolExecutor(max_workers=cores) as pool:
+        list(pool.map(_spin, range(cores)))  # the processes started: only the work is timed next
+        together = list(pool.map(_spin, range(cores)))
+    return sorted((alone / seconds for seconds in together), reverse=True)
+
+
 def drop_caches() -> None:
     """Write dirty pages out, then drop the page cache so the phase reads from the disk."""
     os.sync()  # the benchmark's own setup, not the export: the export never syncs the machine
@@ -421,8 +444,10 @@ def main() -> None:
         print(f"archive: {len(ids)} dossiers, {files} content files, {megabytes:.0f} MB "
               f"(ready in {time.perf_counter() - started:.0f} s); workers {args.workers}")
         phases = args.only or list(PHASES)
-        runs = [{phase: run_phase(phase, data, args.workers, args.cold) for phase in phases}
-                for _ in range(args.runs)]
+        runs, speeds = [], []
+        for _ in range(args.runs):
+            speeds.append(core_speeds(args.workers))
+            runs.append({phase: run_phase(phase, data, args.workers, args.cold) for phase in phases})
         shutil.rmtree(data / OUTPUTS, ignore_errors=True)
     results = {phase: {key: statistics.median(run[phase][key] for run in runs) for key in runs[0][phase]}
                for phase in phases}
@@ -438,6 +463,8 @@ def main() -> None:
     # Each run's seconds too: this shared host's speed moves between runs minutes apart.
     for phase in phases:
         print(f"{phase:<11} runs: " + ", ".join(f"{run[phase]['seconds']:.2f} s" for run in runs))
+    print(f"{args.workers} cores at once before each run, each core's speed against one alone: "
+          + ", ".join("+".join(f"{speed:.2f}" for speed in run) for run in speeds))
     speed = {phase: megabytes / result["seconds"] for phase, result in results.items()}
     if {"ours", "make_bag", "limit"} <= results.keys():
         synced = megabytes / (results["ours"]["seconds"] + results["ours"]["sync_seconds"])
