@@ -18,10 +18,10 @@ sizes), then measures, each phase in its own child process so its peak RSS is it
   hashed and written into a folder per 11 files, with no snapshot, metadata, manifests or digest
   comparison: the floor of any build that copies and hashes on this machine.
 The goal (issue 6) compares ours with make_bag and limit as named there: one process, one pass.
-Phases run in turn ``runs`` times on the same files; figures are medians, each run's seconds follow, and
-before each run the speed of each core while all work at once, against one core alone (this shared host does
-not always run its vCPUs at the same speed, which slows ours and the xN phases but not make_bag or the limit). Hot by default (the
-files were read back after dropping the page cache, so that memory is free to write into: root only;
+Phases run in turn ``runs`` times on the same files; figures are medians, each run's seconds follow,
+and so does each core's speed while all work at once against one core alone, measured before each run
+(this shared host does not always run its vCPUs at the same speed, which slows ours and the xN phases
+but not make_bag or the limit). Hot by default (the files were read back after dropping the page cache, so that memory is free to write into: root only;
 as another user, whatever earlier runs left cached); ``--cold`` drops the page cache before each phase
 (root only).
 """
@@ -358,7 +358,7 @@ def child(phase: str, data: Path, workers: int) -> None:
     print(json.dumps(result))
 
 
-def _spin(_: int = 0) -> float:
+def _spin(_task: int = 0) -> float:
     """Return the seconds a fixed amount of interpreter work takes here (about half a second)."""
     started = time.perf_counter()
     for _ in range(40):
