@@ -21,9 +21,9 @@ The goal (issue 6) compares ours with make_bag and limit as named there: one pro
 Phases run in turn ``runs`` times on the same files; figures are medians, each run's seconds follow,
 and so does each core's speed while all work at once against one core alone, measured before each run
 (this shared host does not always run its vCPUs at the same speed, which slows ours and the xN phases
-but not make_bag or the limit). Hot by default (the files were read back after dropping the page cache, so that memory is free to write into: root only;
-as another user, whatever earlier runs left cached); ``--cold`` drops the page cache before each phase
-(root only).
+but not make_bag or the limit). Hot by default (the files were read back after dropping the page
+cache, so that memory is free to write into: root only; as another user, whatever earlier runs left
+cached); ``--cold`` drops the page cache before each phase (root only).
 """
 
 from __future__ import annotations
