@@ -39,7 +39,11 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 	$(VENV)/bin/python -m pip install --disable-pip-version-check --progress-bar off -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+# SHA-512 eight files at a time for the package copy (exports/sha512_lanes.py); system-deps brings cc.
+exports/_sha512_lanes.so: exports/sha512_lanes.c | system-deps
+	$(CC) -O2 -Wall -Werror -shared -fPIC -o $@.tmp $< && mv $@.tmp $@
+
+install: $(VENV)/.installed exports/_sha512_lanes.so
 
 translations: install
 	@if [ -d erms/translations ] && [ -n "$$(find erms/translations -name messages.po -print -quit)" ]; then \
@@ -76,7 +80,7 @@ test: system-deps-test install translations
 
 # instance/ holds user data (database, stored files): only distclean removes it.
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build *.egg-info exports/_sha512_lanes.so
 	find erms classification retention exports tests migrations -name __pycache__ -type d -prune -exec rm -rf {} + 2>/dev/null || true
 
 distclean: clean

@@ -1,21 +1,14 @@
 """Copy stored files into a package while hashing them, in worker processes that use every core.
 
-SHA-256 + SHA-512 cost ~3 ms per MB on one core here, more than all the rest of a package; threads
-would share one interpreter with the metadata builders and wait on its lock between chunks, so each
-worker is a fresh interpreter (``python -m exports.copier``) importing only the standard library.
-The parent sends a batch of tasks per line on the worker's stdin (JSON: [[number, source, target], …])
-and reads a batch of results per line from its stdout (JSON: [[number, size, sha256, sha512]
-or [number, "error" | "missing", message], …]). A worker dies with its parent (PR_SET_PDEATHSIG), so a killed export
-never leaves a process writing into a staging folder that a rerun is clearing.
+SHA-256 + SHA-512 are most of a package's CPU; threads would share one interpreter with the metadata
+builders and wait on its lock between chunks, so each worker is a process of its own
+(exports/copy_worker.py: the protocol, and how it hashes). The parent side here hands out tasks in
+batches, a few in flight per worker, and collects the results on one feeding thread per worker.
 """
 
 from __future__ import annotations
 
-import ctypes
-import hashlib
 import json
-import os
-import signal
 import subprocess
 import sys
 import threading
@@ -23,20 +16,13 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-# Reads of up to 4 MiB: most records are read in one call, large ones in few.
-CHUNK = 4 * 1024 * 1024
-# Files per message: one pipe round trip per batch, not per file (per-file messages cost a third
-# more system time). Four batches in flight per worker: its feeding thread waits its turn for the
-# parent's interpreter (busy building XML) up to a few switch intervals, and with two batches of 16
-# a worker ran dry meanwhile (builds of 22,000 files took 0.8 s longer, six times out of six).
-# Results in flight stay under 30 KB, below the 64 KiB pipe buffer (a full one would stall both sides).
-BATCH = 32
+from exports.copy_worker import BATCH
+
+# Files in flight per worker: its feeding thread waits its turn for the parent's interpreter (busy
+# building XML) up to a few switch intervals, and with two batches of 16 a worker ran dry meanwhile
+# (builds of 22,000 files took 0.8 s longer, six times out of six). Results in flight stay under
+# 30 KB, below the 64 KiB pipe buffer (a full one would stall both sides).
 WINDOW = 4
-_PR_SET_PDEATHSIG = 1
-# Workers yield to the exporting process: its metadata is one thread of work that cannot be split,
-# the copy is spread over every core and takes them all back once the metadata is written. At equal
-# priority the three shared two cores evenly and the build waited a second for the metadata's end.
-NICENESS = 10
 
 
 @dataclass(frozen=True)
@@ -59,48 +45,6 @@ class CopyFailed(Exception):
 
 class Cancelled(Exception):
     """The caller stopped the copy."""
-
-
-def copy_file(source: str, target: str, buffer: bytearray | None = None) -> tuple[int, str, str]:
-    """Copy ``source`` to ``target`` reading it once; return (size, sha256, sha512).
-
-    Reads go into one reused ``buffer``: a fresh 4 MiB bytes object per read costs an mmap, page
-    faults and an munmap per file, a quarter of the copy's system time on records of tens of KB.
-    """
-    buffer = buffer if buffer is not None else bytearray(CHUNK)
-    view = memoryview(buffer)
-    digests = (hashlib.sha256(), hashlib.sha512())
-    size = 0
-    with open(source, "rb", buffering=0) as reader, open(target, "wb", buffering=0) as writer:
-        while count := reader.readinto(view):
-            chunk = view[:count]
-            for digest in digests:
-                digest.update(chunk)
-            written = 0
-            while written < count:  # a raw write may take less than asked
-                written += writer.write(chunk[written:])
-            size += count
-    return size, digests[0].hexdigest(), digests[1].hexdigest()
-
-
-def _copy_task(number: int, source: str, target: str, buffer: bytearray) -> list:
-    try:
-        return [number, *copy_file(source, target, buffer)]
-    except OSError as error:
-        missing = isinstance(error, FileNotFoundError) and error.filename == source
-        return [number, "missing" if missing else "error", f"{error.strerror}: {error.filename}"]
-
-
-def _serve() -> None:
-    """The worker's loop: one batch line in, one result line out, until stdin closes."""
-    ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() == 1:  # the parent died before prctl took effect
-        return
-    os.nice(NICENESS)
-    buffer = bytearray(CHUNK)
-    for line in sys.stdin:
-        sys.stdout.write(json.dumps([_copy_task(*task, buffer) for task in json.loads(line)]) + "\n")
-        sys.stdout.flush()
 
 
 class _Tasks:
@@ -136,12 +80,12 @@ class _Tasks:
 class _Worker(threading.Thread):
     """One worker process and the parent-side thread that feeds it tasks and collects its results."""
 
-    def __init__(self, tasks: _Tasks, done: Callable[[Copied], None], cancel: threading.Event) -> None:
+    def __init__(self, tasks: _Tasks, done: Callable[[Copied], None], cancel: threading.Event, lanes: bool) -> None:
         super().__init__(daemon=True)
         self.tasks, self.done, self.cancel, self.error = tasks, done, cancel, None
+        command = [sys.executable, "-m", "exports.copy_worker", *([] if lanes else ["--one-at-a-time"])]
         # Started by the caller's thread, which outlives it: PR_SET_PDEATHSIG follows the creating thread.
-        self.process = subprocess.Popen([sys.executable, "-m", "exports.copier"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
 
     def run(self) -> None:
         try:
@@ -153,17 +97,17 @@ class _Worker(threading.Thread):
             self.process.stdin.close()
 
     def _loop(self) -> None:
-        in_flight = 0
+        in_flight = 0  # files sent whose results have not come back
         while True:
             # Idle, it waits for tasks; busy, it only tops its window up with those already there.
-            while in_flight < WINDOW and (batch := self.tasks.take(wait=in_flight == 0)) is not None:
+            while in_flight < WINDOW * BATCH and (batch := self.tasks.take(wait=in_flight == 0)) is not None:
                 self.process.stdin.write(json.dumps(batch) + "\n")
-                in_flight += 1
+                in_flight += len(batch)
             self.process.stdin.flush()
             if in_flight == 0:
                 return
             results = json.loads(self.process.stdout.readline() or '[[null, "error", "copy worker died"]]')
-            in_flight -= 1
+            in_flight -= len(results)
             for result in results:
                 if self.cancel.is_set():
                     raise Cancelled()
@@ -175,17 +119,19 @@ class _Worker(threading.Thread):
 class Pool:
     """``workers`` copy processes that take (source, target) pairs as they are given, until ``close``.
 
-    ``done`` runs on a feeder thread for each file as it ends; raising from it (e.g. a digest
+    ``lanes``: hash SHA-512 eight files at a time where the CPU can (exports/copy_worker.py); false,
+    one at a time through hashlib. ``done`` runs on a feeder thread for each file as it ends; raising from it (e.g. a digest
     mismatch) stops the copy. A worker's read or write failure stops it with CopyFailed naming the
     task's number (its place among all the pairs given); setting ``cancel`` stops it with Cancelled
     within a file or so. ``join`` waits for the end and re-raises what stopped the copy, the
     workers killed.
     """
 
-    def __init__(self, *, workers: int, done: Callable[[Copied], None], cancel: threading.Event | None = None) -> None:
+    def __init__(self, *, workers: int, done: Callable[[Copied], None], cancel: threading.Event | None = None,
+                 lanes: bool = True) -> None:
         self._tasks, self._given = _Tasks(), 0
         self._cancel = cancel or threading.Event()
-        self._workers = [_Worker(self._tasks, done, self._cancel) for _ in range(max(1, workers))]
+        self._workers = [_Worker(self._tasks, done, self._cancel, lanes) for _ in range(max(1, workers))]
         for worker in self._workers:
             worker.start()
 
@@ -229,13 +175,9 @@ class Pool:
 
 
 def copy_all(tasks: Iterable[tuple[str, str]], *, workers: int, done: Callable[[Copied], None],
-             cancel: threading.Event | None = None) -> None:
+             cancel: threading.Event | None = None, lanes: bool = True) -> None:
     """Copy every (source, target) pair with a ``Pool`` of ``workers`` processes and wait for the end."""
-    pool = Pool(workers=workers, done=done, cancel=cancel)
+    pool = Pool(workers=workers, done=done, cancel=cancel, lanes=lanes)
     pool.submit(tasks)
     pool.close()
     pool.join()
-
-
-if __name__ == "__main__":
-    _serve()

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 
 import pytest
 
-from exports import copier
+from exports import copier, sha512_lanes
+from exports.copy_worker import CHUNK
+
+# Sizes about SHA-512's block (128 bytes: the padding takes one block or two) and the read size.
+EDGE_SIZES = [0, 1, 111, 112, 113, 127, 128, 129, 239, 240, 255, 256, 5000, CHUNK - 1, CHUNK, CHUNK + 1,
+              2 * CHUNK + 200]
 
 
 def _files(folder, count: int, size: int | None = None) -> list[tuple[str, str]]:
@@ -21,17 +27,58 @@ def _files(folder, count: int, size: int | None = None) -> list[tuple[str, str]]
     return tasks
 
 
-def test_every_file_is_copied_with_both_digests(tmp_path):
-    tasks = _files(tmp_path, 40)
-    results: list[copier.Copied] = []
-    copier.copy_all(tasks, workers=2, done=results.append)
-    assert sorted(result.number for result in results) == list(range(40))
+def _assert_copied(tasks: list[tuple[str, str]], results: list[copier.Copied]) -> None:
+    assert sorted(result.number for result in results) == list(range(len(tasks)))
     for result in results:
         source, target = tasks[result.number]
         content = open(source, "rb").read()
         assert open(target, "rb").read() == content
         assert (result.size, result.sha256, result.sha512) == (
             len(content), hashlib.sha256(content).hexdigest(), hashlib.sha512(content).hexdigest())
+
+
+@pytest.mark.parametrize("lanes", [True, False], ids=["eight-lanes", "one-at-a-time"])
+def test_every_file_is_copied_with_both_digests(tmp_path, lanes):
+    tasks = _files(tmp_path, 40)
+    results: list[copier.Copied] = []
+    copier.copy_all(tasks, workers=2, done=results.append, lanes=lanes)
+    _assert_copied(tasks, results)
+
+
+@pytest.mark.parametrize("lanes", [True, False], ids=["eight-lanes", "one-at-a-time"])
+def test_files_of_every_size_about_a_block_and_a_read_get_the_digests_hashlib_gives(tmp_path, lanes):
+    (tmp_path / "out").mkdir()
+    tasks = []
+    for number, size in enumerate(EDGE_SIZES * 2):  # twice: the lanes end files at different moments
+        source = tmp_path / f"{number}.bin"
+        source.write_bytes(os.urandom(size))
+        tasks.append((str(source), str(tmp_path / "out" / source.name)))
+    results: list[copier.Copied] = []
+    copier.copy_all(tasks, workers=1, done=results.append, lanes=lanes)
+    _assert_copied(tasks, results)
+
+
+@pytest.mark.skipif(not sha512_lanes._cpu_has_flags(), reason="this CPU has no AVX-512 F and BW")
+def test_the_lanes_are_built_and_run_on_a_cpu_that_has_them():
+    # `make install` compiles exports/sha512_lanes.c: without it every copy falls back to hashlib.
+    lanes = sha512_lanes.load()
+    assert lanes is not None, f"{sha512_lanes.LIBRARY} is missing: run make install"
+    messages = [os.urandom(size) for size in (0, 3, 111, 112, 128, 250, 1000, 4096)]
+    padded = [bytearray(message + sha512_lanes.padding(len(message))) for message in messages]
+    addresses = [sha512_lanes.address(buffer) for buffer in padded]
+    for lane in range(sha512_lanes.LANES):
+        lanes.start(lane)
+    blocks = [len(buffer) // sha512_lanes.BLOCK for buffer in padded]
+    done = [0] * sha512_lanes.LANES
+    while any(done[lane] < blocks[lane] for lane in range(sha512_lanes.LANES)):
+        busy = [lane for lane in range(sha512_lanes.LANES) if done[lane] < blocks[lane]]
+        step = min(blocks[lane] - done[lane] for lane in busy)
+        lanes.compress([addresses[lane] + sha512_lanes.BLOCK * done[lane] if lane in busy else addresses[busy[0]]
+                        for lane in range(sha512_lanes.LANES)], step)
+        for lane in busy:
+            done[lane] += step
+            if done[lane] == blocks[lane]:
+                assert lanes.hexdigest(lane) == hashlib.sha512(messages[lane]).hexdigest()
 
 
 def test_a_missing_source_and_an_unwritable_target_are_told_apart(tmp_path):
