@@ -16,7 +16,9 @@ sizes), then measures, each phase in its own child process so its peak RSS is it
 - make_bag xN / limit xN: the same with ``workers`` processes / reader threads, for reference;
 - copy: ``exports.copier.copy_all`` alone with ``workers`` processes: each stored file read once,
   hashed and written into a folder per 11 files, with no snapshot, metadata, manifests or digest
-  comparison: the floor of any build that copies and hashes on this machine.
+  comparison: the floor of any build that copies and hashes on this machine;
+- copy_hashlib: the same, one file at a time through hashlib instead of SHA-512 in eight lanes
+  (exports/sha512_lanes.py), as the copy runs where the lanes cannot.
 The goal (issue 6) compares ours with make_bag and limit as named there: one process, one pass.
 Phases run in turn ``runs`` times on the same files; figures are medians, each run's seconds follow,
 and so does each core's speed while all work at once against one core alone, measured before each run
@@ -53,7 +55,8 @@ CHUNK = 1024 * 1024
 # phase: (what, processes or readers; 0 = --workers). make_bag and the limit as the issue names them
 # run on one core (bagit's default, one reader); their --workers variants are printed for reference.
 PHASES = {"ours": ("ours", 0), "make_bag": ("make_bag", 1), "limit": ("limit", 1),
-          "make_bag_n": ("make_bag", 0), "limit_n": ("limit", 0), "copy": ("copy", 0)}
+          "make_bag_n": ("make_bag", 0), "limit_n": ("limit", 0), "copy": ("copy", 0),
+          "copy_hashlib": ("copy_hashlib", 0)}
 
 
 def _engine(data: Path):
@@ -274,7 +277,7 @@ def limit(_data: Path, paths: list[Path], readers: int) -> dict:
     return _elapsed(started)
 
 
-def copy_only(data: Path, paths: list[Path], workers: int) -> dict:
+def copy_only(data: Path, paths: list[Path], workers: int, lanes: bool = True) -> dict:
     """Time the copy workers alone on the same files: read once, hashed, written; nothing else."""
     from exports import copier
 
@@ -283,7 +286,7 @@ def copy_only(data: Path, paths: list[Path], workers: int) -> dict:
     for folder in {target.rpartition("/")[0] for target in targets}:
         os.makedirs(folder)
     started = _started()
-    copier.copy_all(zip(map(str, paths), targets), workers=workers, done=lambda _copied: None)
+    copier.copy_all(zip(map(str, paths), targets), workers=workers, done=lambda _copied: None, lanes=lanes)
     return _elapsed(started)
 
 
@@ -351,7 +354,8 @@ def child(phase: str, data: Path, workers: int) -> None:
         paths = [Path(path) for path in json.loads((data / "paths.json").read_text())]
         baseline = peak_rss_mb()
         name, parallel = PHASES[phase]
-        measure = {"make_bag": make_bag, "copy": copy_only, "limit": limit}[name]
+        measure = {"make_bag": make_bag, "copy": copy_only, "limit": limit,
+                   "copy_hashlib": lambda *args: copy_only(*args, lanes=False)}[name]
         result = measure(data, paths, parallel or workers)
         result.update(peak_rss_mb=peak_rss_mb())
     result.update(baseline_rss_mb=baseline)
