@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 
 import pytest
 
@@ -116,3 +117,35 @@ def test_cancel_stops_the_copy(tmp_path):
 
     with pytest.raises(copier.Cancelled):
         copier.copy_all(tasks, workers=2, done=cancel_after_first, cancel=cancel)
+
+
+@pytest.mark.skipif(sha512_lanes.load() is None, reason="the SHA-512 lanes cannot run here")
+def test_short_reads_leave_part_of_a_block_that_the_next_read_completes(tmp_path):
+    # A pipe gives what has been written so far: reads end mid-block, unlike the store's files.
+    from exports import copy_worker
+
+    content = os.urandom(10_000)
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+
+    def feed() -> None:
+        with open(pipe, "wb", buffering=0) as writer:
+            for start in range(0, len(content), 333):
+                writer.write(content[start:start + 333])
+                time.sleep(0.001)
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    (tmp_path / "small").write_bytes(b"x" * 200)
+    tasks = [[0, str(pipe), str(tmp_path / "copy-0")], [1, str(tmp_path / "small"), str(tmp_path / "copy-1")]]
+    results = list(copy_worker.in_lanes(sha512_lanes.load(), lambda _wait: tasks.pop(0) if tasks else None))
+    feeder.join()
+    assert sorted(results) == [
+        [0, len(content), hashlib.sha256(content).hexdigest(), hashlib.sha512(content).hexdigest()],
+        [1, 200, hashlib.sha256(b"x" * 200).hexdigest(), hashlib.sha512(b"x" * 200).hexdigest()]]
+    assert (tmp_path / "copy-0").read_bytes() == content
+
+
+def test_without_the_built_kernel_there_are_no_lanes_and_the_workers_use_hashlib(tmp_path, monkeypatch):
+    monkeypatch.setattr(sha512_lanes, "LIBRARY", tmp_path / "not-built.so")
+    assert sha512_lanes.load() is None
