@@ -138,52 +138,71 @@ class _Lane:
         self.source = self.target = None
 
 
-def in_lanes(lanes: sha512_lanes.Lanes, take: Take) -> Iterator[list]:
-    """Copy the tasks ``take`` gives, up to eight files at once; yield each one's result as it ends.
+class _LaneCopy:
+    """Eight lanes: the free ones, and the busy ones with the file each is copying."""
 
-    A lane waits for a task only when every lane is free: otherwise the others go on meanwhile.
-    """
-    free, busy = [_Lane(index) for index in reversed(range(LANES))], []
+    def __init__(self, lanes: sha512_lanes.Lanes) -> None:
+        self.lanes = lanes
+        self.free, self.busy = [_Lane(index) for index in reversed(range(LANES))], []
+
+    def release(self, lane: _Lane) -> None:
+        self.busy.remove(lane)
+        lane.close()
+        self.free.append(lane)
+
+    def start(self, take: Take) -> Iterator[list]:
+        """Give free lanes the next tasks; wait for one only when every lane is free."""
+        while self.free and (task := take(not self.busy)) is not None:
+            lane = self.free.pop()
+            self.busy.append(lane)
+            try:
+                lane.open(*task)
+            except OSError as error:
+                self.release(lane)
+                yield _failure(task[0], task[1], error)
+                continue
+            self.lanes.start(lane.index)
+
+    def fill(self) -> Iterator[list]:
+        """Read on in every busy lane until each holds a block to hash."""
+        for lane in list(self.busy):
+            try:
+                lane.fill()
+            except OSError as error:
+                self.release(lane)
+                yield _failure(lane.number, lane.path, error)
+
+    def hash(self) -> Iterator[list]:
+        """Hash the blocks every busy lane holds; yield the files that end."""
+        blocks = min(lane.blocks() for lane in self.busy)
+        addresses = [self.busy[0].address()] * LANES  # free lanes hash a busy one's bytes, unread
+        for lane in self.busy:
+            addresses[lane.index] = lane.address()
+        self.lanes.compress(addresses, blocks)
+        for lane in list(self.busy):
+            lane.start += blocks * BLOCK
+            if lane.ended and lane.start == lane.end:
+                self.release(lane)
+                yield [lane.number, lane.size, lane.sha256.hexdigest(), self.lanes.hexdigest(lane.index)]
+
+    def close(self) -> None:
+        for lane in list(self.busy):
+            self.release(lane)
+
+
+def in_lanes(lanes: sha512_lanes.Lanes, take: Take) -> Iterator[list]:
+    """Copy the tasks ``take`` gives, up to eight files at once; yield each one's result as it ends."""
+    copy = _LaneCopy(lanes)
     try:
         while True:
-            while free and (task := take(not busy)) is not None:
-                lane = free.pop()
-                try:
-                    lane.open(*task)
-                except OSError as error:
-                    lane.close()
-                    free.append(lane)
-                    yield _failure(task[0], task[1], error)
-                    continue
-                lanes.start(lane.index)
-                busy.append(lane)
-            if not busy:
+            yield from copy.start(take)
+            if not copy.busy:  # every lane free and no task will come
                 return
-            for lane in list(busy):
-                try:
-                    lane.fill()
-                except OSError as error:
-                    busy.remove(lane)
-                    lane.close()
-                    free.append(lane)
-                    yield _failure(lane.number, lane.path, error)
-            if not busy:
-                continue
-            blocks = min(lane.blocks() for lane in busy)
-            addresses = [busy[0].address()] * LANES  # free lanes hash a busy one's bytes, unread
-            for lane in busy:
-                addresses[lane.index] = lane.address()
-            lanes.compress(addresses, blocks)
-            for lane in list(busy):
-                lane.start += blocks * BLOCK
-                if lane.ended and lane.start == lane.end:
-                    busy.remove(lane)
-                    lane.close()
-                    free.append(lane)
-                    yield [lane.number, lane.size, lane.sha256.hexdigest(), lanes.hexdigest(lane.index)]
+            yield from copy.fill()
+            if copy.busy:
+                yield from copy.hash()
     finally:
-        for lane in busy:
-            lane.close()
+        copy.close()
 
 
 class _Inbox:
