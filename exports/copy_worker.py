@@ -1,7 +1,7 @@
 """A copy worker: a process that copies stored files into a package, hashing each on the way.
 
 Started by exports/copier.py as ``python -m exports.copy_worker [--one-at-a-time]``, a fresh
-interpreter importing only the standard library. The parent sends batches of tasks, a batch per
+interpreter importing only the standard library (and exports/sha512_lanes, which uses only it). The parent sends batches of tasks, a batch per
 line on stdin (JSON: [[number, source, target], …]); the worker answers with results, a batch per
 line on stdout (JSON: [[number, size, sha256, sha512] or [number, "error" | "missing", message], …]),
 sending what it has once a batch is full or it has no task waiting. Each file is read once; SHA-256
@@ -49,13 +49,13 @@ def _write_all(target, data: memoryview) -> None:
         written += target.write(data[written:])
 
 
-def copy_file(source: str, target: str, buffer: bytearray | None = None) -> tuple[int, str, str]:
+def copy_file(source: str, target: str, buffer: bytearray) -> tuple[int, str, str]:
     """Copy ``source`` to ``target`` reading it once; return (size, sha256, sha512) from hashlib.
 
     Reads go into one reused ``buffer``: a fresh bytes object per read costs an mmap, page faults
     and an munmap per file, a quarter of the copy's system time on records of tens of KB.
     """
-    view = memoryview(buffer if buffer is not None else bytearray(CHUNK))
+    view = memoryview(buffer)
     digests = (hashlib.sha256(), hashlib.sha512())
     size = 0
     with open(source, "rb", buffering=0) as reader, open(target, "wb", buffering=0) as writer:
