@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import mimetypes
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import BinaryIO
@@ -217,11 +218,22 @@ class Upload:
     max_size: int
 
 
+# Luật BVBMNN 2018, NĐ 30/2020 Điều 15 k.2: the registry records a classified document and its marking.
+CLASSIFIED_FROM_REGISTER = N_("A classified document is recorded by the registry in its register, which sets its "
+                              "marking; file it into this dossier from the register.")
+
+
 def add_document(session: Session, actor: Actor, dossier_id: int, data: dict, upload: Upload | None, *,
                  store: FileStore, now: datetime) -> Document:
-    """Register a document with its metadata and content in an open dossier, numbered next in line."""
+    """Add a document with its metadata and content to an open dossier, numbered next in line.
+
+    The document is unclassified: a marking is set only by the registry on registration and
+    changed only by the head's decision. A classified file is refused with the legal reason.
+    """
     dossier = _editable(session, actor, dossier_id)
-    values = metadata.check("document", data)
+    values = metadata.check("document", {"marking": markings.SecurityMarking.NONE.value, **data})
+    if values["marking"] != markings.SecurityMarking.NONE.value and upload is None:
+        raise InvalidMetadata([Problem("marking", CLASSIFIED_FROM_REGISTER)])
     document = new_document(session, actor, dossier.organisation_id, values, upload, store=store, now=now)
     link = _link(session, actor, dossier, document, now=now)
     audit.record(session, actor, "document.added", "document", document.id, now=now, dossier_id=dossier.id,
@@ -255,7 +267,9 @@ def link_document(session: Session, actor: Actor, dossier_id: int, document_id: 
     """
     dossier = _editable(session, actor, dossier_id)
     document = session.get(Document, document_id)
-    if document is None or document.organisation_id != dossier.organisation_id:
+    # Only a document the actor may read is filed: another unit's document looks like no document at all.
+    if (document is None or document.organisation_id != dossier.organisation_id
+            or not permissions.can_read_document(actor, document.organisation_id, document_units(session, document))):
         raise NotFound()
     if any(link.document_id == document_id for link in dossier.links):
         raise RuleViolation(N_("The document is already in this dossier."))
@@ -288,14 +302,30 @@ def preview_index(session: Session, actor: Actor, dossier_id: int, *, now: datet
     return pdf_index.render(dataclasses.replace(index, rows=rows), font=font)
 
 
+def document_units(session: Session, document: Document) -> set[int]:
+    """Return the units a document belongs to: those whose dossiers hold it, and the unit it was sent to."""
+    held_by = select(Dossier.unit_id).join(DossierDocument).where(DossierDocument.document_id == document.id)
+    sent_to = select(RegisterEntry.assigned_unit_id).where(RegisterEntry.document_id == document.id,
+                                                           RegisterEntry.assigned_unit_id.is_not(None))
+    return set(session.scalars(held_by.union(sent_to)))
+
+
 def registered_documents(session: Session, actor: Actor, dossier: Dossier, limit: int = 50) -> list[RegisterEntry]:
-    """Return the latest registered documents of the dossier's organisation not yet in it (to file by reference),
-    those sent to the dossier's unit first."""
+    """Return the latest registered documents the actor may read that are not yet in the dossier (to file by
+    reference), those sent to the dossier's unit first.
+
+    An officer is offered what was sent to their units or is already in their units' dossiers; an
+    organisation-wide reader everything registered in the organisation.
+    """
     filed = [link.document_id for link in dossier.links]
     sent_here = case((RegisterEntry.assigned_unit_id == dossier.unit_id, 0), else_=1)
     query = (select(RegisterEntry).where(RegisterEntry.organisation_id == dossier.organisation_id,
                                          RegisterEntry.document_id.not_in(filed))
              .order_by(sent_here, RegisterEntry.registered_at.desc(), RegisterEntry.id.desc()).limit(limit))
+    if not permissions.can_org_wide(actor, "dossier.read", dossier.organisation_id):
+        units = actor.unit_ids(*permissions.RULES["dossier.read"])
+        in_units = select(DossierDocument.document_id).join(Dossier).where(Dossier.unit_id.in_(units))
+        query = query.where(or_(RegisterEntry.assigned_unit_id.in_(units), RegisterEntry.document_id.in_(in_units)))
     return list(session.scalars(query))
 
 
@@ -372,32 +402,58 @@ def finalise_document(session: Session, actor: Actor, dossier_id: int, document_
     return document
 
 
+# Fields a document edit never changes: the marking is the head's decision with a reason
+# (``classification.marking_decisions``), the arrival number and date are the register's.
+MARKING_ONLY_BY_DECISION = N_("The security marking is changed only by the head of the agency, with a reason.")
+SET_BY_REGISTER = N_("Set by the register when the document was registered; the registry corrects it there.")
+REGISTER_FIELDS = ("direction", "arrival_date", "arrival_number")
+
+
 def update_document(session: Session, actor: Actor, dossier_id: int, document_id: int, data: dict, *,
-                    now: datetime) -> Document:
+                    now: datetime, fields: Iterable[str] | None = None) -> Document:
     """Correct the metadata of a document in an open dossier; each changed field is audited before and after.
 
-    ``data`` is the whole metadata as the form shows it (a field left out is cleared). The status
-    moves only by "Mark as final", a withheld (top secret) summary stays as it is, and a document
-    also filed in a dossier that is no longer open keeps the metadata that dossier was closed with.
+    ``fields`` names the fields the caller's form carried (default: the keys of ``data``): one of
+    them missing from ``data`` is cleared, a field not named keeps its value. The status moves
+    only by "Mark as final", a withheld (top secret) summary stays as it is, the marking and the
+    register's fields never change here, and a document also filed in a dossier that is no longer
+    open keeps the metadata that dossier was closed with.
     """
     document = document_to_edit(session, actor, dossier_id, document_id)
     before = document_values(document)
+    given = set(data if fields is None else fields) | set(data)
+    _refuse_fixed_fields(session, document, before, data, given)
     withheld = not markings.summary_shown_to_all(document.marking)
-    kept = {"status": before["status"], **({"subject": before["subject"]} if withheld else {})}
-    values = metadata.check("document", {**data, **kept})
-    if document.versions and not markings.may_store_content(markings.SecurityMarking(values["marking"])):
-        raise RuleViolation(markings.REFUSAL)
+    untouchable = {"status", "marking", *(("subject",) if withheld else ())}
+    merged = {name: value for name, value in before.items() if name not in given or name in untouchable}
+    merged.update({name: value for name, value in data.items() if name not in untouchable})
+    values = metadata.check("document", merged)
     changed = sorted(name for name in before.keys() | values.keys() if before.get(name) != values.get(name))
     if not changed:
         return document
     columns = _document_columns(values)
     for name in changed:
         setattr(document, name, columns.get(name, None if Document.__table__.c[name].nullable else ""))
-    hidden = withheld or not markings.summary_shown_to_all(values["marking"])
     audit.record(session, actor, "document.updated", "document", document.id, now=now, dossier_id=dossier_id,
-                 changes={name: None if hidden and name == "subject" else [before.get(name), values.get(name)]
+                 changes={name: None if withheld and name == "subject" else [before.get(name), values.get(name)]
                           for name in changed})
     return document
+
+
+def fixed_fields(session: Session, document: Document) -> dict[str, str]:
+    """Return the fields an edit of this document may not change, each with the reason (a msgid)."""
+    fixed = {"marking": MARKING_ONLY_BY_DECISION}
+    if session.scalar(select(RegisterEntry.id).where(RegisterEntry.document_id == document.id)):
+        fixed.update(dict.fromkeys(REGISTER_FIELDS, SET_BY_REGISTER))
+    return fixed
+
+
+def _refuse_fixed_fields(session: Session, document: Document, before: dict, data: dict, given: set[str]) -> None:
+    """Refuse, field by field, an edit that would change the marking or a registered document's register fields."""
+    problems = [Problem(name, message) for name, message in fixed_fields(session, document).items()
+                if name in given and str(data.get(name, "")) != str(before.get(name, ""))]
+    if problems:
+        raise InvalidMetadata(problems)
 
 
 def document_to_edit(session: Session, actor: Actor, dossier_id: int, document_id: int) -> Document:
@@ -405,9 +461,11 @@ def document_to_edit(session: Session, actor: Actor, dossier_id: int, document_i
     document = _document_in(_editable(session, actor, dossier_id), document_id)
     fixed_in = session.scalar(select(Dossier).join(DossierDocument).where(
         DossierDocument.document_id == document.id, Dossier.state != DossierState.OPEN).limit(1))
-    if fixed_in is not None:
+    if fixed_in is not None and permissions.can(actor, "dossier.read", fixed_in.organisation_id, fixed_in.unit_id):
         raise RuleViolation(N_("The document is also in dossier %(code)s, which is no longer open; its metadata "
                                "is fixed."), code=fixed_in.file_code)
+    if fixed_in is not None:  # a dossier the actor may not read is not named
+        raise RuleViolation(N_("The document is also in a dossier that is no longer open; its metadata is fixed."))
     return document
 
 

@@ -7,6 +7,7 @@ across their organisation; nobody acts across organisations (PL6 I.3, III.3.b, I
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -74,6 +75,11 @@ RULES: dict[str, tuple[Role, ...]] = {
     "register.read": (Role.REGISTRY, Role.HEAD, Role.ADMIN, Role.ARCHIVIST),
     # Who may read the summary of a "tuyệt mật" document (Luật BVBMNN 2018: only those authorised).
     "register.read_top_secret": (Role.HEAD,),
+    # Changing a document's security marking ("độ mật") after registration is the head's decision
+    # (Luật BVBMNN 2018 Điều 11-13: the one who decides on state secrets decides on declassifying them).
+    "document.change_marking": (Role.HEAD,),
+    # The security events (denials, CSRF failures, lockouts) are read by those who answer for the system.
+    "security.read": (Role.ADMIN, Role.ARCHIVIST),
     "user.manage": (Role.ADMIN,),
     "handover.manage": (Role.ARCHIVIST,),  # hand-over batches and packages to the historical archive
     "retention.appraise": (Role.ARCHIVIST,),
@@ -86,6 +92,22 @@ RULES: dict[str, tuple[Role, ...]] = {
 def can(actor: Actor, action: str, organisation_id: int, unit_id: int | None = None) -> bool:
     """Return True if ``actor`` may do ``action`` on an object of that organisation and unit."""
     return any(actor.has(role, organisation_id, unit_id) for role in RULES[action])
+
+
+def can_org_wide(actor: Actor, action: str, organisation_id: int) -> bool:
+    """Return True if the actor holds a role for ``action`` across the whole organisation (not for one unit)."""
+    return any(grant.role in RULES[action] and grant.organisation_id == organisation_id and grant.unit_id is None
+               for grant in actor.grants)
+
+
+def can_read_document(actor: Actor, organisation_id: int, unit_ids: Iterable[int]) -> bool:
+    """Return True if the actor may read a document of that organisation held by ``unit_ids``.
+
+    A document belongs to the units whose dossiers hold it and to the unit a registered document
+    was sent to; an officer reads those of their units only, organisation-wide readers all.
+    """
+    return can_org_wide(actor, "dossier.read", organisation_id) or any(
+        can(actor, "dossier.read", organisation_id, unit_id) for unit_id in unit_ids)
 
 
 def require(actor: Actor, action: str, organisation_id: int, unit_id: int | None = None) -> None:

@@ -17,7 +17,8 @@ def register(app: Flask) -> None:
     from erms import permissions
     from erms.auth import current_actor
     from erms.models import Role
-    from erms.web import archive, common, dossier_lists, dossiers, errors, handover, home, registers, retention, search
+    from erms.web import (archive, common, dossier_lists, dossiers, errors, handover, home, markings, registers,
+                          retention, search)
 
     app.register_blueprint(home.bp)
     app.register_blueprint(dossiers.bp)
@@ -27,6 +28,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(registers.bp)
     app.register_blueprint(handover.bp)
     app.register_blueprint(retention.bp)
+    app.register_blueprint(markings.bp)
     errors.register(app)
     app.add_template_filter(common.local_date, "vndate")
     app.add_template_global(errors.translate)

@@ -18,7 +18,7 @@ from erms.errors import N_, InvalidMetadata, Problem
 from erms.models.dossier import DossierState
 from erms.web.common import (CHOICES, DOCUMENT_TYPES, integer, require_present, setting, store, transaction,
                              upload_from_request, uploads_from_request, utcnow)
-from erms.web.errors import on_invalid
+from erms.web.errors import FORM, on_invalid
 from erms.web.home import OPEN_FIELDS, render_home
 from retention import clock
 
@@ -37,6 +37,10 @@ BATCH_FIELDS = ("direction", "status", "type_name", "issued_date", "organ_name",
 # Where each closing-checklist item is fixed on the dossier page.
 FIX_ANCHORS = {"documents": "documents", "title": "metadata", "rights": "metadata", "language": "metadata",
                "start_date": "metadata"}
+# The marking is read if posted (to refuse a classified file in words) but never offered here: the registry
+# sets it on registration and the head changes it (erms/web/markings.py).
+OFFERED_DOCUMENT_FIELDS = tuple(name for name in DOCUMENT_FIELDS if name != "marking")
+OFFERED_BATCH_FIELDS = tuple(name for name in BATCH_FIELDS if name != "marking")
 NUMBER_FIELDS = {"page_amount", "page_total"}
 LONG_FIELDS = {"subject", "description", "recipients"}
 
@@ -142,12 +146,21 @@ def render_dossier(dossier_id: int, errors: dict | None = None, values: dict | N
             problems=dossiers.closing_problems(dossier) if is_open else [],
             summary_visible=lambda document: markings.summary_shown_to_all(document.marking),
             dossier_titles=metadata.field_titles("dossier"), dossier_fields=DOSSIER_FIELDS,
-            document_fields=DOCUMENT_FIELDS, required_dossier=required_fields("dossier"), **_document_form(),
-            max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024), batch_fields=BATCH_FIELDS,
+            document_fields=OFFERED_DOCUMENT_FIELDS, required_dossier=required_fields("dossier"), **_document_form(),
+            max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024), batch_fields=OFFERED_BATCH_FIELDS,
             registered=dossiers.registered_documents(session, actor, dossier) if editable and is_open else [],
             registered_options=_registered_options,
-            errors=errors or {}, values=values or {}, section=section, failed_document=document_id,
+            errors=_on_offered(errors or {}, {*OFFERED_DOCUMENT_FIELDS, *DOSSIER_FIELDS, "file", "files", "reason",
+                                               "document_id", "documents"}),
+            values=values or {}, section=section, failed_document=document_id,
         ), status
+
+
+def _on_offered(errors: dict, offered) -> dict:
+    """Move the problems of fields a form does not offer to the top of the form, so none goes unseen."""
+    shown = {name: messages for name, messages in errors.items() if name in offered or name == FORM}
+    hidden = [message for name, messages in errors.items() if name not in shown for message in messages]
+    return {**shown, FORM: [*shown.get(FORM, []), *hidden]} if hidden else shown
 
 
 @bp.post("/<int:dossier_id>/edit")
@@ -211,11 +224,12 @@ def edit_document(dossier_id: int, document_id: int):
     """Correct a document's metadata, e.g. the summary a multi-file upload took from the file name."""
     if request.method == "GET":
         return render_document_form(dossier_id, document_id)
-    form = {key: request.form.get(key, "") for key in DOCUMENT_FIELDS if key != "status"}
+    # Only the fields the request carries change: a field the form did not send keeps its value.
+    form = {key: request.form[key] for key in DOCUMENT_FIELDS if key != "status" and key in request.form}
     on_invalid(lambda errors: render_document_form(dossier_id, document_id, errors, form, status=422))
     with transaction() as session:
         dossiers.update_document(session, current_actor(), dossier_id, document_id,
-                                 metadata.coerce("document", form), now=utcnow())
+                                 metadata.coerce("document", form), fields=form.keys(), now=utcnow())
     flash(_("The document metadata was saved."), "success")
     return redirect(url_for(".show", dossier_id=dossier_id, _anchor=f"document-{document_id}"))
 
@@ -225,11 +239,15 @@ def render_document_form(dossier_id: int, document_id: int, errors: dict | None 
     with transaction() as session:
         document = dossiers.document_to_edit(session, current_actor(), dossier_id, document_id)
         shown = markings.summary_shown_to_all(document.marking)
-        fields = [name for name in DOCUMENT_FIELDS if name != "status" and (shown or name != "subject")]
+        fixed = dossiers.fixed_fields(session, document)
+        fields = [name for name in DOCUMENT_FIELDS
+                  if name != "status" and name not in fixed and (shown or name != "subject")]
+        current = dossiers.document_values(document)
         return render_template(
             "dossiers/edit_document.html", dossier=dossiers.get_dossier(session, current_actor(), dossier_id),
-            document=document, fields=fields, summary_shown=shown, errors=errors or {},
-            values=values if values is not None else dossiers.document_values(document), **_document_form(),
+            document=document, fields=fields, summary_shown=shown, errors=_on_offered(errors or {}, fields),
+            fixed=[(name, current.get(name, ""), reason) for name, reason in fixed.items()],
+            values={**current, **(values or {})}, **_document_form(),
         ), status
 
 

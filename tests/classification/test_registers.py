@@ -88,6 +88,8 @@ def test_officer_cannot_register(session, world, store, now):
 
 def test_registered_document_filed_in_two_dossiers_is_stored_once(session, world, store, now, make_dossier):
     entry = register(session, world, store, now, content=b"%PDF-registered")
+    registers.assign_unit(session, world.actor("registry"), world.org.id, entry.year, entry.series, entry.number,
+                          world.unit_a.id, now=now)
     officer = world.actor("officer1")
     first, second = make_dossier(documents=0), make_dossier(documents=0)
     for dossier in (first, second):
@@ -239,8 +241,9 @@ def test_an_incoming_document_goes_to_its_unit_until_it_is_handled(session, worl
     assert registers.assigned_to_me(session, world.actor("officer1")) == [entry]
     assert registers.assigned_to_me(session, world.actor("officer2")) == []
     register(session, world, store, now, code_number="2")  # registered later, sent nowhere
-    dossier = make_dossier("open", documents=0)  # of unit A: what was sent there comes first in its picker
-    assert [e.number for e in dossiers.registered_documents(session, world.actor("officer1"), dossier)] == [1, 2]
+    dossier = make_dossier("open", documents=0)  # of unit A: its officers are offered what was sent there only
+    assert [e.number for e in dossiers.registered_documents(session, world.actor("officer1"), dossier)] == [1]
+    assert [e.number for e in dossiers.registered_documents(session, world.actor("registry"), dossier)] == [1, 2]
     events = session.scalars(select(AuditEvent).where(AuditEvent.action == "document.assigned")
                              .order_by(AuditEvent.id)).all()
     assert [(json.loads(event.details)["previous"], json.loads(event.details)["unit"]) for event in events] == [

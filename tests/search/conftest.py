@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from erms import dossiers, search
+from erms import dossiers, registers, search
+from erms.models.register import RegisterKind
 from tests.conftest import DOCUMENT, upload
 
 
@@ -37,9 +38,19 @@ def file_document(session, world, store, now):
     """Return a factory: add a document with ``subject`` (and a text file ``content``) to an open dossier."""
     def add(dossier, subject: str, content: str | None = None, actor: str = "officer1", **fields):
         data = dict(DOCUMENT, subject=subject, **fields)
-        marked = data.get("marking", "none") != "none"
-        stream = None if marked else upload((content or subject).encode(), filename="văn bản.txt")
+        if data.get("marking", "none") != "none":
+            return _classified(dossier, data, actor)
+        stream = upload((content or subject).encode(), filename="văn bản.txt")
         return dossiers.add_document(session, world.actor(actor), dossier.id, data, stream, store=store, now=now)
+
+    def _classified(dossier, data, actor):
+        # The registry records a classified document and sends it to the unit, which files it by reference.
+        registry = world.actor("registry")
+        entry = registers.register_document(session, registry, world.org.id, RegisterKind.INCOMING, data, None,
+                                            store=store, now=now)
+        registers.assign_unit(session, registry, world.org.id, entry.year, entry.series, entry.number,
+                              dossier.unit_id, now=now)
+        return dossiers.link_document(session, world.actor(actor), dossier.id, entry.document_id, now=now)
 
     return add
 

@@ -79,12 +79,13 @@ def test_a_classified_file_is_refused_with_the_legal_reason(client, session, dos
     assert stored_files(store) == []
 
 
-def test_a_classified_document_is_registered_without_its_file(client, session, dossier):
+def test_a_classified_document_is_left_to_the_registry(client, session, dossier):
     client.login("officer1")
+    before = count(session, Document)
     response = client.post(f"/dossiers/{dossier.id}/documents", {**DOCUMENT_FORM, "marking": "toi_mat"})
-    assert response.status_code == 302
-    page = html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
-    assert "Chỉ đăng ký thông tin (không có tệp)" in page and "Tối mật" in page
+    assert response.status_code == 422
+    assert "do văn thư đăng ký vào sổ" in html.unescape(response.get_data(as_text=True))
+    assert count(session, Document) == before
 
 
 def test_a_file_over_the_size_limit_is_refused_and_stores_nothing(make_app, session, dossier, store):

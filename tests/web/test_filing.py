@@ -93,16 +93,6 @@ def test_a_draft_gets_versions_then_becomes_final(client, session, make_dossier)
         as_text=True))
 
 
-def test_a_top_secret_summary_is_withheld(client, make_dossier):
-    dossier = make_dossier("open", documents=0)
-    client.login("officer1")
-    client.post(f"/dossiers/{dossier.id}/documents",
-                {**DOCUMENT_FORM, "marking": "tuyet_mat", "subject": "Nội dung tuyệt mật không hiển thị"})
-    page = html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
-    assert "Tuyệt mật" in page
-    assert "Nội dung tuyệt mật không hiển thị" not in page
-
-
 def test_a_batch_uploaded_document_gets_its_real_summary(client, session, make_dossier):
     dossier = make_dossier("open", documents=0)
     client.login("officer1")
