@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from erms import audit
@@ -86,8 +87,35 @@ def _locked(session: Session, username: str, now: datetime) -> Locked | None:
 
 
 def log_out(session: Session, actor: Actor, *, now: datetime) -> None:
-    """Audit the end of a session the user asked for."""
+    """End the user's web sessions (a kept cookie no longer works) and audit the log-out."""
+    user = session.get(User, actor.user_id)
+    if user is not None:
+        end_sessions(user)
     audit.record(session, actor, "user.logged_out", "user", actor.user_id, now=now)
+
+
+def end_sessions(user: User) -> None:
+    """End every web session of ``user``: each remembers the generation it began with (PL6 I.2, III.3.a)."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+# A change to any of these ends the user's sessions, whoever makes it and from wherever (web, console).
+SESSION_ENDING_FIELDS = ("password_hash", "active", "memberships")
+
+
+@event.listens_for(Session, "before_flush")
+def _end_sessions_on_change(session: Session, flush_context, instances) -> None:
+    """Raise the session generation of users whose password, activity or roles change in this flush."""
+    changed: set[User] = set()
+    for user in session.dirty:
+        if isinstance(user, User) and any(inspect(user).attrs[name].history.has_changes()
+                                          for name in SESSION_ENDING_FIELDS):
+            changed.add(user)
+    for membership in itertools.chain(session.new, session.dirty, session.deleted):
+        if isinstance(membership, RoleMembership) and membership.user is not None:
+            changed.add(membership.user)
+    for user in changed - set(session.new):
+        end_sessions(user)
 
 
 def create_user(session: Session, actor: Actor | None, username: str, full_name: str, password: str, *,

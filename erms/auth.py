@@ -1,11 +1,15 @@
 """Web login and logout, and the actor of the logged-in user.
 
 Passwords are checked (and every log-in, failed log-in and log-out audited) by ``erms.accounts``;
-the session keeps only the user id, and every request rebuilds the :class:`erms.permissions.Actor`
-from the database, so a role taken away or an account deactivated takes effect at the next click.
+the session keeps only the user id and the user's session generation, and every request rebuilds
+the :class:`erms.permissions.Actor` from the database: a log-out, a password change, a deactivation
+or a change of roles raises the generation and so ends every session of that user at once. A
+session also ends after SESSION_MINUTES idle and SESSION_MAX_HOURS after its log-in.
 """
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -14,7 +18,9 @@ from flask_login import LoginManager, UserMixin, current_user, login_required, l
 from erms import accounts
 from erms.errors import N_, NotFound
 from erms.permissions import Actor, load_actor
-from erms.web.common import transaction, utcnow
+from erms.models import User
+from erms.web.common import setting, transaction, utcnow
+from erms.web.redirects import same_site_path
 
 __all__ = ["bp", "current_actor", "init_app", "login_required"]
 
@@ -28,22 +34,30 @@ login_manager.localize_callback = _
 
 
 class LoginUser(UserMixin):
-    """The Flask-Login user: a thin wrapper around the actor."""
+    """The Flask-Login user: a thin wrapper around the actor and the session generation it logged in with."""
 
-    def __init__(self, actor: Actor) -> None:
+    def __init__(self, actor: Actor, generation: int) -> None:
         self.actor = actor
+        self.generation = generation
 
     def get_id(self) -> str:
-        return str(self.actor.user_id)
+        return f"{self.actor.user_id}:{self.generation}"
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> LoginUser | None:
-    try:
-        with transaction() as db_session:
-            return LoginUser(load_actor(db_session, int(user_id)))
-    except (NotFound, ValueError):
-        return None  # account removed or deactivated: the session no longer logs anyone in
+def _load_user(session_id: str) -> LoginUser | None:
+    """Return the user of a session, or None once the account or its session generation has changed."""
+    user_id, _, generation = session_id.partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and generation.isascii() and generation.isdigit()):
+        return None
+    with transaction() as db_session:
+        user = db_session.get(User, int(user_id)) if len(user_id) < 19 else None
+        if user is None or user.session_generation != int(generation):
+            return None  # logged out, password changed, roles changed or deactivated: log in again
+        try:
+            return LoginUser(load_actor(db_session, user.id), user.session_generation)
+        except NotFound:
+            return None  # deactivated
 
 
 def current_actor() -> Actor:
@@ -53,7 +67,30 @@ def current_actor() -> Actor:
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+    app.before_request(_end_old_sessions)
     app.register_blueprint(bp)
+
+
+def _end_old_sessions():
+    """End a session older than SESSION_MAX_HOURS since its log-in, however active (the idle limit is Flask's)."""
+    if not current_user.is_authenticated:
+        return None
+    started = session.get("login_at")
+    limit = timedelta(hours=float(setting("SESSION_MAX_HOURS")))
+    if isinstance(started, int) and utcnow() - datetime.fromtimestamp(started, timezone.utc) < limit:
+        return None
+    _clear_session()
+    flash(_("Your session has ended; please log in again."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def _clear_session() -> None:
+    """Forget the logged-in user and everything else of the session but the chosen language."""
+    language = session.get("lang")
+    logout_user()
+    session.clear()
+    if language:
+        session["lang"] = language
 
 
 @bp.route("/login", methods=("GET", "POST"))
@@ -70,12 +107,12 @@ def login():
             error, status = _("Too many failed log-ins with this username. Try again in %(minutes)s minutes.",
                               minutes=actor.minutes), 429
         elif actor is not None:
-            language = session.get("lang")
-            session.clear()  # a fresh session at login: nothing carried over from before (fixation)
-            if language:
-                session["lang"] = language
+            with transaction() as db_session:
+                generation = db_session.get(User, actor.user_id).session_generation
+            _clear_session()  # a fresh session at login: nothing carried over from before (fixation)
             session.permanent = True
-            login_user(LoginUser(actor))
+            session["login_at"] = int(utcnow().timestamp())
+            login_user(LoginUser(actor, generation))
             return redirect(_next_page())
         else:  # the same answer whether the username or the password is wrong: no account probing
             error, status = _("The username or password is incorrect."), 401
@@ -83,22 +120,15 @@ def login():
 
 
 def _next_page() -> str:
-    target = request.args.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("home.index")
+    return same_site_path(request.args.get("next")) or url_for("home.index")
 
 
 @bp.post("/logout")
 @login_required
 def logout():
     """End the session."""
-    language = session.get("lang")
     with transaction() as db_session:
         accounts.log_out(db_session, current_actor(), now=utcnow())
-    logout_user()
-    session.clear()
-    if language:
-        session["lang"] = language
+    _clear_session()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))

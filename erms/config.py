@@ -30,6 +30,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 200 * 1024 * 1024,
     # Idle minutes before a web session expires.
     "SESSION_MINUTES": 30,
+    # Hours after log-in when a web session ends however active it is (a forgotten open browser).
+    "SESSION_MAX_HOURS": 10,
     # Send the session cookie over HTTPS only; the name is Flask's own, so app.config takes it as is.
     # Off by default because `make run` serves plain HTTP on 127.0.0.1; set ERMS_SESSION_COOKIE_SECURE=1
     # behind TLS.

@@ -1,0 +1,108 @@
+"""Sessions end when they should (log-out, password, deactivation, roles, the absolute limit) and a log-in
+leads only to a page of this site (issue 17, holes 3-4)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from erms_browser import Browser
+
+from erms import accounts
+from erms.models import Role, RoleMembership
+from tests.conftest import NOW
+
+
+def replay(client, cookie: str):
+    """Put a session cookie kept from earlier back into the browser, as an attacker who copied it would."""
+    client.client.set_cookie("session", cookie)
+
+
+def kept_cookie(client) -> str:
+    return client.client.get_cookie("session").value
+
+
+def sent_to_login(response) -> bool:
+    return response.status_code == 302 and response.headers["Location"].startswith("/auth/login")
+
+
+def test_a_cookie_kept_after_logout_no_longer_reads_or_writes(client, make_dossier):
+    dossier = make_dossier("open")
+    client.login("officer1")
+    cookie = kept_cookie(client)
+    assert client.get(f"/dossiers/{dossier.id}").status_code == 200
+    client.logout()
+    replay(client, cookie)
+    assert sent_to_login(client.get(f"/dossiers/{dossier.id}"))
+    version = dossier.links[0].document.versions[0].id
+    assert sent_to_login(client.get(f"/dossiers/{dossier.id}/versions/{version}"))
+    assert sent_to_login(client.post(f"/dossiers/{dossier.id}/edit", {"title": "Đổi tên sau khi đăng xuất"}))
+    assert dossier.title != "Đổi tên sau khi đăng xuất"
+
+
+@pytest.mark.parametrize("change", ["password", "deactivated", "role granted", "unit changed", "role taken"])
+def test_a_change_to_the_account_ends_its_sessions(client, session, world, now, change):
+    client.login("officer1")
+    assert client.get("/").status_code == 200
+    user = world.users["officer1"]
+    if change == "password":
+        accounts.set_password(session, None, user, "một-mật-khẩu-mới-dài", now=now)
+    elif change == "deactivated":
+        user.active = False
+    elif change == "role granted":
+        user.memberships.append(RoleMembership(organisation_id=world.org.id, unit_id=None, role=Role.COUNCIL))
+    elif change == "unit changed":
+        user.memberships[0].unit_id = world.unit_b.id
+    else:
+        user.memberships.clear()
+    session.flush()
+    assert sent_to_login(client.get("/"))
+
+
+def test_another_users_change_leaves_this_session_alone(client, session, world, now):
+    client.login("officer1")
+    accounts.set_password(session, None, world.users["officer2"], "một-mật-khẩu-mới-dài", now=now)
+    session.flush()
+    assert client.get("/").status_code == 200
+
+
+def test_a_session_ends_after_the_absolute_limit_however_active(make_app):
+    clock = {"now": NOW}
+    client = Browser(make_app(CLOCK=lambda: clock["now"], SESSION_MAX_HOURS=10).test_client())
+    client.login("officer1")
+    for hours in (3, 6, 9.9):  # active all day: still logged in
+        clock["now"] = NOW + timedelta(hours=hours)
+        assert client.get("/").status_code == 200
+    clock["now"] = NOW + timedelta(hours=10, minutes=1)
+    assert sent_to_login(client.get("/"))
+    assert sent_to_login(client.get("/"))  # and it stays ended
+
+
+def test_log_in_starts_a_new_session(client):
+    client.get("/auth/login")
+    before = kept_cookie(client)
+    client.login("officer1")
+    assert kept_cookie(client) != before
+    client.logout()
+    assert sent_to_login(client.get("/"))
+
+
+@pytest.mark.parametrize("target", [
+    "/%09/evil.example", "//evil.example", "/\\evil.example", "https://evil.example/", "/%0d%0aSet-Cookie:x=1",
+    "/%0aLocation:%20https://evil.example", "javascript:alert(1)", "/%E2%80%A8/evil", "evil.example", "/" + "a" * 3000,
+])
+def test_login_never_leads_off_the_site(client, target):
+    client.get("/auth/login")
+    response = client.post(f"/auth/login?next={target}", {"username": "officer1", "password": "mật-khẩu-thử-123"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_login_leads_back_to_the_page_asked_for(client, make_dossier):
+    dossier = make_dossier("open")
+    asked = client.get(f"/dossiers/{dossier.id}?lang=vi")
+    assert sent_to_login(asked)
+    client.get("/auth/login")
+    response = client.post(f"/auth/login?next=/dossiers/{dossier.id}", {"username": "officer1",
+                                                                       "password": "mật-khẩu-thử-123"})
+    assert response.headers["Location"] == f"/dossiers/{dossier.id}"
