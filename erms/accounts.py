@@ -65,7 +65,7 @@ def log_in(session: Session, username: str, password: str, *, now: datetime) -> 
     tried = username.strip()[:100]  # a username's length: the field is free text, the audit log is kept forever
     locked = _locked(session, tried, now)
     if locked is not None:
-        audit.record(session, None, "user.login_locked", "user", None, now=now, username=tried)
+        audit.record_security(session, None, "user.login_locked", now=now, source=f"username:{tried}", username=tried)
         return locked
     user = authenticate(session, username, password)
     if user is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -88,6 +88,31 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+# Security events: refusals a person or a script provoked. The log is kept forever, so a flood of
+# them is bounded: per source (a user, or an address when nobody is logged in) and in all, within a
+# window; the first event over a bound becomes one "security.flood" note and the rest are dropped.
+# Failed log-ins are not bounded here: the lockout counts them, and each costs its sender a password hash.
+SECURITY_ACTIONS = ("security.denied", "security.csrf_refused", "user.login_locked", "security.flood")
+SECURITY_WINDOW = timedelta(minutes=10)
+SECURITY_PER_SOURCE = 20
+SECURITY_TOTAL = 500
+
+
+def record_security(session: Session, actor: Actor | None, action: str, *, now: datetime, source: str,
+                    **details) -> AuditEvent | None:
+    """Append a security event unless its source or everyone has reached the bound; return it, or None."""
+    sources = [json.loads(raw).get("source") for raw in session.scalars(
+        select(AuditEvent.details).where(AuditEvent.action.in_(SECURITY_ACTIONS),
+                                         AuditEvent.occurred_at > now - SECURITY_WINDOW)
+        .limit(SECURITY_TOTAL + 1))]
+    mine = sources.count(source)
+    if len(sources) > SECURITY_TOTAL or mine > SECURITY_PER_SOURCE:
+        return None
+    if len(sources) == SECURITY_TOTAL or mine == SECURITY_PER_SOURCE:
+        action, details = "security.flood", {"dropped": action, "everyone": len(sources) == SECURITY_TOTAL}
+    return record(session, actor, action, "security", None, now=now, source=source, **details)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ def register(app: Flask) -> None:
     from erms.auth import current_actor
     from erms.models import Role
     from erms.web import (archive, common, dossier_lists, dossiers, errors, handover, home, markings, registers,
-                          retention, search)
+                          retention, search, security)
 
     app.register_blueprint(home.bp)
     app.register_blueprint(dossiers.bp)
@@ -29,6 +29,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(handover.bp)
     app.register_blueprint(retention.bp)
     app.register_blueprint(markings.bp)
+    app.register_blueprint(security.bp)
     errors.register(app)
     app.add_template_filter(common.local_date, "vndate")
     app.add_template_global(errors.translate)
@@ -42,4 +43,7 @@ def register(app: Flask) -> None:
         roles = sorted({grant.role for grant in actor.grants}, key=list(Role).index) if actor else []
         archivist = actor is not None and any(permissions.can(actor, "dossier.accept", organisation)
                                               for organisation in actor.organisation_ids())
-        return {"actor": actor, "roles": roles, "archivist_nav": archivist}
+        # The council and the head work on destruction lists; only the appraiser has the due list.
+        appraiser = actor is not None and any(permissions.can(actor, "retention.appraise", organisation)
+                                              for organisation in actor.organisation_ids())
+        return {"actor": actor, "roles": roles, "archivist_nav": archivist, "appraiser_nav": appraiser}

@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 
 from erms.errors import ERMSError, InvalidMetadata, NotFound, PermissionDenied, Problem
 from erms.models.dossier import DossierState
+from erms.web import security
 from erms.web.common import ACTION_LABELS, STATE_LABELS, safe_back
 
 # Key of problems that belong to no single field (shown at the top of the form).
@@ -81,8 +82,10 @@ def register(app: Flask) -> None:
 
 def handle_refusal(error: ERMSError):
     if isinstance(error, NotFound):
+        security.record_refusal("security.denied", status=404)
         return error_page(404)
     if isinstance(error, PermissionDenied):
+        security.record_refusal("security.denied", status=403)
         return error_page(403)
     rerender = g.pop("rerender", None)
     if isinstance(error, InvalidMetadata):
@@ -105,10 +108,13 @@ def _back() -> str:
 
 
 def handle_csrf(error: CSRFError):
+    security.record_refusal("security.csrf_refused", reason=error.description[:200])
     return error_page(400, _l("The form has expired or did not come from this site. Reload the page and try again."))
 
 
 def handle_http(error: HTTPException):
+    if error.code == 403:
+        security.record_refusal("security.denied", status=403)
     if error.code in HTTP_PAGES:
         return error_page(error.code)
     return error
