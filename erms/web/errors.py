@@ -24,6 +24,7 @@ from erms.errors import ERMSError, InvalidMetadata, NotFound, PermissionDenied, 
 from erms.models.dossier import DossierState
 from erms.web import security
 from erms.web.common import ACTION_LABELS, STATE_LABELS, safe_back
+from erms.web.redirects import same_site_path
 
 # Key of problems that belong to no single field (shown at the top of the form).
 FORM = "_form"
@@ -104,7 +105,9 @@ def handle_refusal(error: ERMSError):
 
 
 def _back() -> str:
-    return g.get("back") or safe_back(url_for("home.index"))
+    # The referring page is the browser's word: it is followed only when it is a path of this site.
+    home = url_for("home.index")
+    return same_site_path(g.get("back")) or same_site_path(safe_back(home)) or home
 
 
 def handle_csrf(error: CSRFError):

@@ -106,3 +106,17 @@ def test_login_leads_back_to_the_page_asked_for(client, make_dossier):
     response = client.post(f"/auth/login?next=/dossiers/{dossier.id}", {"username": "officer1",
                                                                        "password": "mật-khẩu-thử-123"})
     assert response.headers["Location"] == f"/dossiers/{dossier.id}"
+
+
+@pytest.mark.parametrize(("referrer", "back"), [
+    ("http://localhost//evil.example/", "/"), ("http://localhost/\t/evil.example", "/"),
+    ("http://evil.example/dossiers/1", "/"), ("http://localhost/%0d%0aSet-Cookie:x=1", "/%0d%0aSet-Cookie:x=1"),
+])
+def test_a_refusal_sends_back_only_to_a_page_of_this_site(client, make_dossier, referrer, back):
+    dossier = make_dossier("closed")  # closed: finalising a document is refused by a rule, which sends the user back
+    document = dossier.links[0].document
+    client.login("officer1")
+    response = client.post(f"/dossiers/{dossier.id}/documents/{document.id}/finalise", {},
+                           headers={"Referer": referrer})
+    assert response.status_code == 302
+    assert response.headers["Location"] == back  # a path of this site, still percent-encoded: no header split
