@@ -16,13 +16,15 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from erms import audit, permissions
-from erms.errors import N_, NotFound, PermissionDenied, RuleViolation
+from erms import audit, metadata, permissions
+from erms.errors import N_, InvalidMetadata, NotFound, PermissionDenied, Problem, RuleViolation
 from erms.models import (ClassificationHeading, Dossier, DossierList, DossierListEntry, EntryReview, RetentionRow,
                          RoleMembership, Unit, User)
 from erms.models.dossier_list import DossierListState
 from erms.models.org import Role
 from erms.permissions import Actor
+
+NOTATION_TAKEN = N_("The file notation %(notation)s is already used in this list.")
 
 
 def create_list(session: Session, actor: Actor, organisation_id: int, year: int, *, now: datetime) -> DossierList:
@@ -43,6 +45,8 @@ def add_heading(session: Session, actor: Actor, list_id: int, label: str, title:
                 abbreviation: str = "", parent_id: int | None = None, now: datetime) -> ClassificationHeading:
     """Add a heading ("đề mục"): top level numbered I, II … with an abbreviation; sub-headings 1, 2 …"""
     dossier_list = draft_list(session, actor, list_id)
+    text = checked_text(ClassificationHeading, label=label, title=title, abbreviation=abbreviation)
+    label, title, abbreviation = text["label"], text["title"], text["abbreviation"]
     order = session.scalar(select(func.count()).where(ClassificationHeading.dossier_list_id == list_id))
     heading = ClassificationHeading(dossier_list_id=list_id, parent_id=parent_id, label=label, title=title,
                                     abbreviation=abbreviation, sort_order=order)
@@ -60,6 +64,8 @@ def add_entry(session: Session, actor: Actor, list_id: int, *, title: str, unit_
     """Add a planned dossier; on an approved list it is kept as an addition made after approval."""
     dossier_list = _get(session, list_id)
     permissions.require(actor, "dossier_list.manage", dossier_list.organisation_id)
+    text = checked_text(DossierListEntry, title=title, file_notation=file_notation, note=note)
+    title, file_notation, note = text["title"], text["file_notation"], text["note"]
     entry = _new_entry(session, dossier_list, title=title, unit_id=unit_id, retention_row_id=retention_row_id,
                        heading_id=heading_id, file_notation=file_notation,
                        responsible_user_id=responsible_user_id, note=note, created_by=actor, now=now,
@@ -84,6 +90,7 @@ def add_ad_hoc_entry(session: Session, actor: Actor, list_id: int, *, title: str
     units = actor.unit_ids(Role.OFFICER, Role.UNIT_HEAD)
     if not units:
         raise PermissionDenied()
+    title = checked_text(DossierListEntry, title=title)["title"]
     entry = _new_entry(session, dossier_list, title=title, unit_id=min(units), retention_row_id=retention_row_id,
                        heading_id=heading_id, file_notation="", responsible_user_id=actor.user_id, note="",
                        created_by=actor, now=now, ad_hoc=True)
@@ -100,6 +107,7 @@ def approve(session: Session, actor: Actor, list_id: int, decision_ref: str, *, 
         raise RuleViolation(N_("The dossier list of %(year)s is already approved."), year=dossier_list.year)
     if not dossier_list.entries:
         raise RuleViolation(N_("An empty dossier list cannot be approved."))
+    decision_ref = checked_text(DossierList, decision_ref=decision_ref)["decision_ref"]
     dossier_list.state = DossierListState.APPROVED
     dossier_list.decision_ref = decision_ref
     dossier_list.approved_by_id = actor.user_id
@@ -107,6 +115,12 @@ def approve(session: Session, actor: Actor, list_id: int, decision_ref: str, *, 
     audit.record(session, actor, "dossier_list.approved", "dossier_list", list_id, now=now,
                  year=dossier_list.year, decision_ref=decision_ref, entries=len(dossier_list.entries))
     return dossier_list
+
+
+def checked_text(model: type, **values: str) -> dict[str, str]:
+    """Return the free-text values normalised, or raise InvalidMetadata naming each one that holds a control
+    character or is longer than its column of ``model``."""
+    return metadata.check_text(values, {name: model.__table__.c[name].type.length for name in values})
 
 
 def _get(session: Session, list_id: int) -> DossierList:
@@ -130,15 +144,17 @@ def _new_entry(session: Session, dossier_list: DossierList, *, title: str, unit_
                responsible_user_id: int | None, note: str, created_by: Actor, now: datetime,
                ad_hoc: bool = False, period: tuple[bool, int | None, str] | None = None) -> DossierListEntry:
     """Add an entry numbered next; ``period`` (permanent, years, condition) overrides the row's."""
-    unit = session.get(Unit, unit_id)
-    if unit is None or unit.organisation_id != dossier_list.organisation_id:
-        raise RuleViolation(N_("The unit does not belong to this organisation."))
+    _check_references(session, dossier_list, unit_id=unit_id, heading_id=heading_id,
+                      responsible_user_id=responsible_user_id, retention_row_id=retention_row_id)
     row = session.get(RetentionRow, retention_row_id) if retention_row_id else None
     if period is None:
         period = (row.permanent, row.period_years, row.condition) if row else (False, None, "")
     number = (session.scalar(select(func.max(DossierListEntry.number))
                              .where(DossierListEntry.dossier_list_id == dossier_list.id)) or 0) + 1
     notation = file_notation or _notation(session, number, heading_id)
+    if session.scalar(select(DossierListEntry.id).where(DossierListEntry.dossier_list_id == dossier_list.id,
+                                                        DossierListEntry.file_notation == notation)):
+        raise RuleViolation(NOTATION_TAKEN, notation=notation)
     entry = DossierListEntry(
         dossier_list_id=dossier_list.id, heading_id=heading_id, number=number, file_notation=notation,
         title=title, retention_row_id=row.id if row else None,
@@ -149,6 +165,32 @@ def _new_entry(session: Session, dossier_list: DossierList, *, title: str, unit_
     dossier_list.entries.append(entry)
     session.flush()
     return entry
+
+
+def _check_references(session: Session, dossier_list: DossierList, *, unit_id: int, heading_id: int | None,
+                      responsible_user_id: int | None, retention_row_id: int | None) -> None:
+    """Refuse what an entry of this list cannot name: a unit of another organisation, a heading of another
+    list, a person who does not work here, a retention row that does not exist (each on its form field)."""
+    unit = session.get(Unit, unit_id)
+    if unit is None or unit.organisation_id != dossier_list.organisation_id:
+        raise RuleViolation(N_("The unit does not belong to this organisation."))
+    heading = session.get(ClassificationHeading, heading_id) if heading_id else None
+    wrong = {
+        "heading_id": heading_id and (heading is None or heading.dossier_list_id != dossier_list.id),
+        "responsible_user_id": responsible_user_id is not None and not _works_in(
+            session, responsible_user_id, dossier_list.organisation_id),
+        "retention_row_id": retention_row_id and session.get(RetentionRow, retention_row_id) is None,
+    }
+    problems = [Problem(field, metadata.MESSAGES["enum"]) for field, refused in wrong.items() if refused]
+    if problems:
+        raise InvalidMetadata(problems)
+
+
+def _works_in(session: Session, user_id: int, organisation_id: int) -> bool:
+    """Return True if the user is active and holds a role in the organisation."""
+    return session.scalar(select(User.id).join(User.memberships).where(
+        User.id == user_id, User.active.is_(True), RoleMembership.organisation_id == organisation_id).limit(1)) \
+        is not None
 
 
 def _notation(session: Session, number: int, heading_id: int | None) -> str:
@@ -180,9 +222,13 @@ def copy_forward(session: Session, actor: Actor, organisation_id: int, year: int
     copied = [entry for entry in previous.entries if not entry.ad_hoc or _accepted(session, entry)]
     for entry in copied:
         heading_id = headings.get(entry.heading_id)
+        # Someone who has left since last year forms no dossier this year: the entry stays with the unit.
+        person = entry.responsible_user_id
+        if person is not None and not _works_in(session, person, organisation_id):
+            person = None
         _new_entry(session, dossier_list, title=_next_year(entry.title, year), unit_id=entry.unit_id,
                    retention_row_id=entry.retention_row_id, heading_id=heading_id, file_notation="",
-                   responsible_user_id=entry.responsible_user_id, note=entry.note, created_by=actor, now=now,
+                   responsible_user_id=person, note=entry.note, created_by=actor, now=now,
                    period=(entry.retention_permanent, entry.retention_years, entry.retention_condition))
     audit.record(session, actor, "dossier_list.copied_forward", "dossier_list", dossier_list.id, now=now,
                  source_year=year - 1, entries=len(copied))
@@ -219,8 +265,8 @@ def assign_entry(session: Session, actor: Actor, entry_id: int, unit_id: int, re
     unit = session.get(Unit, unit_id)
     if unit is None or unit.organisation_id != entry.dossier_list.organisation_id:
         raise RuleViolation(N_("The unit does not belong to this organisation."))
-    if responsible_user_id is not None and session.get(User, responsible_user_id) is None:
-        raise NotFound()
+    if responsible_user_id is not None and not _works_in(session, responsible_user_id, unit.organisation_id):
+        raise InvalidMetadata([Problem("responsible_user_id", metadata.MESSAGES["enum"])])
     before = (entry.unit_id, entry.responsible_user_id)
     entry.unit_id, entry.responsible_user_id = unit_id, responsible_user_id
     audit.record(session, actor, "dossier_list.entry_assigned", "dossier_list_entry", entry.id, now=now,
@@ -237,7 +283,7 @@ def review_entry(session: Session, actor: Actor, entry_id: int, accepted: bool, 
         raise RuleViolation(N_("Only ad-hoc dossiers are reviewed."))
     if session.scalar(select(EntryReview.id).where(EntryReview.entry_id == entry_id)):
         raise RuleViolation(N_("This ad-hoc dossier has already been reviewed."))
-    review = EntryReview(entry_id=entry_id, accepted=accepted, note=note.strip()[:500],
+    review = EntryReview(entry_id=entry_id, accepted=accepted, note=checked_text(EntryReview, note=note)["note"],
                          reviewed_by_id=actor.user_id, reviewed_at=now)
     session.add(review)
     session.flush()

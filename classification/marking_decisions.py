@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from classification import markings
-from erms import audit, permissions
+from erms import audit, dossiers, permissions
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import Document
 from erms.permissions import Actor
@@ -29,7 +29,8 @@ CONTENT_STORED = N_("The file of this document is stored in the system: it canno
 def decidable_document(session: Session, actor: Actor, document_id: int) -> Document:
     """Return the document whose marking the actor may change; another organisation's looks like none."""
     document = session.get(Document, document_id)
-    if document is None or document.organisation_id not in actor.organisation_ids():
+    if document is None or not permissions.can_read_document(actor, document.organisation_id,
+                                                             dossiers.document_units(session, document)):
         raise NotFound()
     permissions.require(actor, "document.change_marking", document.organisation_id)
     return document

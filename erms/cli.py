@@ -177,16 +177,10 @@ def retention_group() -> None:
 @click.pass_obj
 def retention_import(obj: Context, file, organisation, code, title, legal_basis) -> None:
     """Import an agency's retention table (JSON rows, schemas/retention-table-v1.json): all rows or none."""
-    import json
-
     from retention import appraisal, schedule
 
     try:
-        rows = json.loads(open(file, encoding="utf-8").read())
-    except ValueError as error:
-        click.echo(f"error: {file}: not JSON ({error})", err=True)
-        sys.exit(1)
-    try:
+        rows = schedule.read_table(Path(file).read_bytes())
         with obj.transaction() as session:
             owner = appraisal.organisation_by_code(session, organisation)
             table = schedule.import_schedule(session, None, rows, code=code, title=title, legal_basis=legal_basis,

@@ -2,12 +2,14 @@
 
 ``validate(kind, data)`` returns every problem at once, each naming its field with an English
 message template that the UI translates; ``check`` raises InvalidMetadata with that list. Text is
-normalised to NFC here, at the edge, so Vietnamese typed in any form compares and indexes alike.
+normalised to NFC here, at the edge, so Vietnamese typed in any form compares and indexes alike, and
+text holding control characters is refused here, so no later export or database chokes on it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from functools import cache
 from pathlib import Path
@@ -34,6 +36,14 @@ MESSAGES = {
     "maximum": N_("Must be at most %(limit)s."),
     "additionalProperties": N_("Unknown field."),
 }
+CONTROL_CHARACTER = N_("Contains a control character that is not allowed.")
+# C0 controls but tab, LF and CR, DEL, lone surrogates and U+FFFE/U+FFFF: no record needs them, XML (XLSX,
+# METS, EAD) cannot carry most of them and PostgreSQL refuses NUL, so they are refused where text comes in.
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# No database column holds more than a signed 64-bit integer (the schemas bound most fields far lower), so a wider
+# number is refused as text before int() reads its digits.
+INTEGER_DIGITS = re.compile("[0-9]+")
+INTEGER_MAX = 2**63 - 1
 
 
 def schema_id(kind: str) -> str:
@@ -72,6 +82,16 @@ def normalise(data: dict[str, Any]) -> dict[str, Any]:
             for key, value in data.items()}
 
 
+def whole_number(text: str) -> int | None:
+    """Return ``text`` as a non-negative integer that fits 64 bits, or None: ASCII digits only ("²" is not 2)."""
+    digits = text.strip()
+    significant = digits.lstrip("0") or "0"
+    if not INTEGER_DIGITS.fullmatch(digits) or len(significant) > len(str(INTEGER_MAX)):
+        return None
+    number = int(significant)
+    return number if number <= INTEGER_MAX else None
+
+
 def coerce(kind: str, form: dict[str, str]) -> dict[str, Any]:
     """Turn form strings into schema types: empty optional fields are dropped, integers parsed.
 
@@ -83,7 +103,8 @@ def coerce(kind: str, form: dict[str, str]) -> dict[str, Any]:
         if key not in properties or value is None or (isinstance(value, str) and not value.strip()):
             continue
         if properties[key].get("type") == "integer" and isinstance(value, str):
-            value = int(value) if value.strip().isdigit() else value
+            number = whole_number(value)
+            value = value if number is None else number
         data[key] = value
     return data
 
@@ -100,9 +121,15 @@ def _problem(error: ValidationError) -> Problem:
     return Problem(field, template, {"limit": limit} if limit is not None else {})
 
 
+def text_problems(data: dict[str, Any]) -> list[Problem]:
+    """Return a problem for each text value holding a character of FORBIDDEN_CHARACTERS."""
+    return [Problem(key, CONTROL_CHARACTER) for key, value in data.items()
+            if isinstance(value, str) and FORBIDDEN_CHARACTERS.search(value)]
+
+
 def validate(kind: str, data: dict[str, Any]) -> list[Problem]:
     """Return every problem of ``data`` against the schema of ``kind``, one per field, in field order."""
-    seen: dict[str, Problem] = {}
+    seen: dict[str, Problem] = {problem.field: problem for problem in text_problems(data)}
     for error in _validator(kind).iter_errors(data):
         problem = _problem(error)
         seen.setdefault(problem.field, problem)
@@ -117,3 +144,23 @@ def check(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     if problems:
         raise InvalidMetadata(problems)
     return data
+
+
+def check_text(values: dict[str, str], limits: dict[str, int]) -> dict[str, str]:
+    """Return free-text fields no schema describes, normalised; or raise InvalidMetadata naming each field that
+    holds a control character or is longer than its limit in ``limits``."""
+    values = normalise(values)
+    problems = [problem for key, value in values.items()
+                if (problem := _text_problem(key, value, limits[key])) is not None]
+    if problems:
+        raise InvalidMetadata(problems)
+    return values
+
+
+def _text_problem(field: str, text: str, limit: int) -> Problem | None:
+    """Return what is wrong with one free-text value, or None."""
+    if FORBIDDEN_CHARACTERS.search(text):
+        return Problem(field, CONTROL_CHARACTER)
+    if len(text) > limit:
+        return Problem(field, MESSAGES["maxLength"], {"limit": limit})
+    return None

@@ -111,6 +111,12 @@ def can_read_document(actor: Actor, organisation_id: int, unit_ids: Iterable[int
 
 
 def require(actor: Actor, action: str, organisation_id: int, unit_id: int | None = None) -> None:
-    """Raise PermissionDenied unless ``can`` allows the action."""
+    """Raise PermissionDenied unless ``can`` allows the action; NotFound for another organisation's object.
+
+    Nobody acts across organisations, so another organisation's records look like they do not exist:
+    a 403 would tell that the id is in use.
+    """
+    if organisation_id not in actor.organisation_ids():
+        raise NotFound()
     if not can(actor, action, organisation_id, unit_id):
         raise PermissionDenied()

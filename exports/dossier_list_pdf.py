@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Font
 
 from classification import dossier_list as dossier_list_rules
 from erms.models import DossierList
+from exports.cells import formula_safe
 from exports.pdf import ProductPDF, table
 from exports.pdf_index import LINE, organisation_block
 from retention import clock
@@ -54,17 +55,14 @@ def render_xlsx(dossier_list: DossierList) -> bytes:
     sheet = book.active
     sheet.title = f"DMHS {dossier_list.year}"
     organisation = dossier_list.organisation
-    sheet.append([organisation.parent_name.upper()])
-    sheet.append([organisation.name.upper()])
-    sheet.append([])
-    sheet.append([f"DANH MỤC HỒ SƠ CỦA {organisation.name.upper()} NĂM {dossier_list.year}"])
-    sheet.append([f"(Kèm theo Quyết định số {dossier_list.decision_ref or '…'})"])
-    sheet.append(list(TEMPLATE_COLUMNS))
-    sheet.append([f"({number})" for number in range(1, 6)])
-    for cells in template_rows(dossier_list):
-        sheet.append(list(cells))
-    sheet.append([])
-    sheet.append([footer(dossier_list)])
+    lines = [[organisation.parent_name.upper()], [organisation.name.upper()], [],
+             [f"DANH MỤC HỒ SƠ CỦA {organisation.name.upper()} NĂM {dossier_list.year}"],
+             [f"(Kèm theo Quyết định số {dossier_list.decision_ref or '…'})"],
+             list(TEMPLATE_COLUMNS), [f"({number})" for number in range(1, 6)],
+             *template_rows(dossier_list), [], [footer(dossier_list)]]
+    for cells in lines:
+        # Titles and notes are typed by people: none may reach the sheet as a formula.
+        sheet.append([formula_safe(cell) for cell in cells])
     for column, width in zip("ABCDE", (18, 60, 16, 24, 24)):
         sheet.column_dimensions[column].width = width
     for row in (2, 4, 6):

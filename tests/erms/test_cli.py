@@ -83,3 +83,18 @@ def test_audit_verify_detects_tampering(data_dir):
     broken = runner.invoke(erms_group, ["audit", "verify"])
     assert broken.exit_code == 1
     assert f"BROKEN at event {victim}" in broken.output
+
+
+@pytest.mark.parametrize(("content", "said"), [
+    ("[" * 100_000, "nesting too deep"), ("{not json", "line 1"), ('[{"code": "1"}]', "rows[0]: 'title_vi'"),
+    (b"\xff\xfe[]", "UTF-8"),
+])
+def test_retention_import_refuses_a_bad_file_in_one_line(data_dir, tmp_path, content, said):
+    _path, runner, _output = data_dir
+    table = tmp_path / "bang.json"
+    table.write_bytes(content if isinstance(content, bytes) else content.encode())
+    result = runner.invoke(erms_group, ["retention", "import", str(table), "--org", "000.00.12.H26", "--code", "x",
+                                        "--title", "Bảng thử"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and said in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
