@@ -1,0 +1,260 @@
+"""The access matrix: who may use each route of the web app, on whose records — one declared table.
+
+``tests/web/test_access_matrix.py`` walks ``app.url_map`` and asks every route, as every role and as
+an anonymous visitor, about a record of the actor's own unit, of another unit of the same
+organisation and of another organisation; each answer must be the one this table gives. A route
+without a row fails the suite.
+
+The rules come from ``erms/permissions.py`` (RULES, ORGANISATION_WIDE), the README's roles and the
+services each view calls; where the product did something a records archivist would not accept, the
+table says what is right (the test then fails until the product is fixed). How a refusal looks:
+
+- a record the actor may not see answers 404, exactly as a record that does not exist: another
+  unit's dossier for an officer, anything of another organisation for everybody;
+- an action the role lacks, on a record it may see or on a page of its organisation, answers 403;
+- an area closed to a role as a whole (the archive queue, hand-over, appraisal and destruction)
+  answers 403 whatever the id, existing or not: that answer says nothing about any record;
+- an anonymous visitor is sent to the login page (302 to /auth/login) from every protected route.
+
+"Allowed" means the access check passed: any answer but 401, 403, 404, a redirect to the login page
+or a server error (a 200, a redirect after success, a 422 for an incomplete form, a redirect with a
+refused rule's message all count).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# ---------------------------------------------------------------- who
+
+ADMIN, HEAD, REGISTRY, OFFICER, UNIT_HEAD, ARCHIVIST, COUNCIL = (
+    "admin", "head", "registry", "officer", "unit_head", "archivist", "council")
+ROLES = (ADMIN, HEAD, REGISTRY, OFFICER, UNIT_HEAD, ARCHIVIST, COUNCIL)
+ANONYMOUS = None
+
+# ---------------------------------------------------------------- relations between the actor and the record
+
+OWN = "own unit"  # a record of the actor's unit (for organisation-wide roles: a unit of their organisation)
+OTHER = "other unit"  # a record of another unit of the actor's organisation
+ABROAD = "other organisation"  # a record of another organisation
+ORG = "own organisation"  # a page with no record in its URL, or a record that belongs to the organisation only
+
+# Scopes a role holds a right or sees a record on.
+UNIT = "unit"  # the actor's own unit only (officers, unit heads), or their own record (saved searches)
+WHOLE_ORG = "org"  # every unit of the actor's organisation
+ANY = "any"  # whatever the relation: the record the URL names is always one the actor sees (see "link")
+
+COVERS = {
+    UNIT: {OWN, ORG},
+    WHOLE_ORG: {OWN, OTHER, ORG},
+    ANY: {OWN, OTHER, ORG, ABROAD},
+}
+
+# ---------------------------------------------------------------- answers
+
+ALLOWED, FORBIDDEN, NOT_FOUND, LOGIN, UNAUTHORIZED = "allowed", "403", "404", "login", "401"
+
+# ---------------------------------------------------------------- rights (from erms/permissions.py RULES)
+
+EVERYONE = {role: WHOLE_ORG for role in ROLES}
+ORGANISATION_WIDE = (ARCHIVIST, HEAD, ADMIN, REGISTRY)
+# dossier.read: officers and unit heads for their unit; the organisation-wide roles and the council
+# (an organisation-wide grant) for every unit of their organisation.
+DOSSIER_READERS = {OFFICER: UNIT, UNIT_HEAD: UNIT, COUNCIL: WHOLE_ORG,
+                   **{role: WHOLE_ORG for role in ORGANISATION_WIDE}}
+# dossier.open / dossier.edit / dossier.submit: the people who form the dossiers of their unit.
+DOSSIER_FORMERS = {OFFICER: UNIT, UNIT_HEAD: UNIT}
+LIST_MANAGERS = {REGISTRY: WHOLE_ORG, ADMIN: WHOLE_ORG}  # dossier_list.manage
+REGISTER_READERS = {role: WHOLE_ORG for role in (REGISTRY, HEAD, ADMIN, ARCHIVIST)}  # register.read
+REGISTRY_ONLY = {REGISTRY: WHOLE_ORG}  # register.write
+ARCHIVIST_ONLY = {ARCHIVIST: WHOLE_ORG}  # dossier.accept, handover.manage, retention.appraise
+HEAD_ONLY = {HEAD: WHOLE_ORG}  # dossier_list.approve, destruction.approve
+COUNCIL_ONLY = {COUNCIL: WHOLE_ORG}  # destruction.opinion
+HOLDERS = {ARCHIVIST: WHOLE_ORG, HEAD: WHOLE_ORG}  # retention.hold
+SECURITY_READERS = {ADMIN: WHOLE_ORG, ARCHIVIST: WHOLE_ORG}  # security.read
+# Everyone who takes part in appraisal and destruction (erms/web/retention.py CHAIN_ACTIONS).
+DESTRUCTION_CHAIN = {ARCHIVIST: WHOLE_ORG, COUNCIL: WHOLE_ORG, HEAD: WHOLE_ORG}
+MINE = {role: UNIT for role in ROLES}  # a person's own saved searches
+
+# Areas closed as a whole to every other role: the blueprint refuses before looking at any id.
+ARCHIVE_AREA = frozenset({ARCHIVIST})  # the archive queue and the hand-over pages
+CHAIN_AREA = frozenset(DESTRUCTION_CHAIN)
+
+# ---------------------------------------------------------------- who sees which kind of record
+
+SEES = {
+    "dossier": DOSSIER_READERS,
+    "document": DOSSIER_READERS,
+    "version": DOSSIER_READERS,
+    "hold": DOSSIER_READERS,  # shown in the retention panel of the dossier page
+    "dossier_list": EVERYONE,  # the organisation's plan: every member reads it
+    "entry": EVERYONE,
+    # The register: the registry and the organisation's readers; a unit sees what was sent to it.
+    "register_entry": {**REGISTER_READERS, OFFICER: UNIT, UNIT_HEAD: UNIT},
+    "transfer_item": ARCHIVIST_ONLY,
+    "batch": ARCHIVIST_ONLY,
+    "destruction_list": DESTRUCTION_CHAIN,
+    "saved_search": MINE,
+    # "Link a registered document" names the actor's own open dossier in its URL for every relation
+    # (the relation is the registered document's): those who see that dossier but may not file into
+    # it are refused with 403; those who may file get 404 for a document they may not read.
+    "registered_document": {OFFICER: UNIT, UNIT_HEAD: UNIT, COUNCIL: ANY, **{role: ANY for role in ORGANISATION_WIDE}},
+}
+# Records that belong to the organisation, not to a unit: "own unit" and "other unit" are one relation.
+ORGANISATION_RECORDS = {"dossier_list", "batch", "destruction_list"}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One route and method: who may use it, on which record, and how it refuses.
+
+    ``record`` names the record the URL points at as ``kind:variant`` (the variant picks the state
+    the world prepares it in, e.g. an open or a closed dossier); None for a page without one.
+    ``area`` closes the route to every role outside it with 403. ``refusal`` replaces the
+    visibility rule for every refused role (a route that hides even what the role could see).
+    ``anonymous`` is what a visitor who is not logged in gets.
+    """
+
+    endpoint: str
+    method: str
+    allow: dict[str, str]
+    record: str | None = None
+    area: frozenset[str] | None = None
+    refusal: str | None = None
+    anonymous: str = LOGIN
+    why: str = field(default="", compare=False)
+
+    @property
+    def kind(self) -> str | None:
+        return self.record.partition(":")[0] if self.record else None
+
+    def relations(self) -> tuple[str, ...]:
+        """Return the relations this row is tried on."""
+        if self.record is None:
+            return (ORG,)
+        if self.kind in ORGANISATION_RECORDS:
+            return (ORG, ABROAD)
+        return (OWN, OTHER, ABROAD)
+
+
+def expected(row: Row, role: str | None, relation: str) -> str:
+    """Return the answer the table gives to ``role`` (None: anonymous) for a record in ``relation``."""
+    if role is ANONYMOUS:
+        return row.anonymous
+    if row.area is not None and role not in row.area:
+        return FORBIDDEN
+    if relation in COVERS.get(row.allow.get(role, ""), ()):
+        return ALLOWED
+    if row.refusal is not None:
+        return row.refusal
+    if relation == ORG or relation in COVERS.get(SEES[row.kind].get(role, ""), ()):
+        return FORBIDDEN
+    return NOT_FOUND
+
+
+# ---------------------------------------------------------------- the table
+
+ROWS = [
+    Row("home.index", "GET", EVERYONE),
+    # Login and logout: the login page is public; a logged-in user is sent home, a wrong password is 401.
+    Row("auth.login", "GET", EVERYONE, anonymous=ALLOWED),
+    Row("auth.login", "POST", EVERYONE, anonymous=UNAUTHORIZED),
+    Row("auth.logout", "POST", EVERYONE),
+
+    # ------------------------------------------------------------ the archive queue (archivists)
+    Row("archive.index", "GET", ARCHIVIST_ONLY, area=ARCHIVE_AREA),
+    Row("archive.accept", "POST", ARCHIVIST_ONLY, "transfer_item", area=ARCHIVE_AREA),
+    Row("archive.reject", "POST", ARCHIVIST_ONLY, "transfer_item", area=ARCHIVE_AREA),
+
+    # ------------------------------------------------------------ dossier lists
+    Row("dossier_lists.index", "GET", EVERYONE),
+    Row("dossier_lists.create", "POST", LIST_MANAGERS),
+    Row("dossier_lists.show", "GET", EVERYONE, "dossier_list:approved"),
+    Row("dossier_lists.export_pdf", "GET", EVERYONE, "dossier_list:approved"),
+    Row("dossier_lists.export_xlsx", "GET", EVERYONE, "dossier_list:approved"),
+    Row("dossier_lists.add_heading", "POST", LIST_MANAGERS, "dossier_list:draft"),
+    Row("dossier_lists.add_entry", "POST", LIST_MANAGERS, "dossier_list:draft"),
+    Row("dossier_lists.import_entries", "POST", LIST_MANAGERS, "dossier_list:draft"),
+    Row("dossier_lists.approve", "POST", HEAD_ONLY, "dossier_list:draft"),
+    Row("dossier_lists.assign", "POST", LIST_MANAGERS, "entry:planned"),
+    Row("dossier_lists.review", "POST", {UNIT_HEAD: UNIT}, "entry:ad_hoc"),
+
+    # ------------------------------------------------------------ dossiers and their documents
+    Row("dossiers.ad_hoc", "GET", EVERYONE, why="the form shows only lists the organisation reads anyway"),
+    Row("dossiers.ad_hoc", "POST", DOSSIER_FORMERS),
+    Row("dossiers.open_from_entry", "POST", DOSSIER_FORMERS, "entry:planned"),
+    Row("dossiers.show", "GET", DOSSIER_READERS, "dossier:open"),
+    Row("dossiers.edit", "POST", DOSSIER_FORMERS, "dossier:open"),
+    Row("dossiers.add_document", "POST", DOSSIER_FORMERS, "dossier:open"),
+    Row("dossiers.add_documents", "POST", DOSSIER_FORMERS, "dossier:open"),
+    Row("dossiers.link_document", "POST", DOSSIER_FORMERS, "registered_document"),
+    Row("dossiers.edit_document", "GET", DOSSIER_FORMERS, "document:final"),
+    Row("dossiers.edit_document", "POST", DOSSIER_FORMERS, "document:final"),
+    Row("dossiers.add_version", "POST", DOSSIER_FORMERS, "document:draft"),
+    Row("dossiers.finalise", "POST", DOSSIER_FORMERS, "document:draft"),
+    Row("dossiers.close_wizard", "GET", DOSSIER_READERS, "dossier:open",
+        why="a read-only checklist and index preview; the confirmation is refused to non-formers"),
+    Row("dossiers.preview_index", "GET", DOSSIER_READERS, "dossier:open"),
+    Row("dossiers.close", "POST", DOSSIER_FORMERS, "dossier:open"),
+    Row("dossiers.reopen", "POST", DOSSIER_FORMERS, "dossier:closed"),
+    Row("dossiers.submit", "POST", DOSSIER_FORMERS, "dossier:closed"),
+    Row("dossiers.download_index", "GET", DOSSIER_READERS, "dossier:closed"),
+    Row("dossiers.download_version", "GET", DOSSIER_READERS, "version"),
+
+    # The head's decision on a document's security marking (document.change_marking). A document is
+    # seen as its dossiers are: an officer does not see another unit's registered document.
+    Row("markings.decide", "GET", HEAD_ONLY, "document:registered"),
+    Row("markings.decide", "POST", HEAD_ONLY, "document:registered"),
+
+    # ------------------------------------------------------------ registers
+    Row("registers.index", "GET", REGISTER_READERS),
+    Row("registers.print_register", "GET", REGISTER_READERS),
+    Row("registers.report", "GET", REGISTER_READERS),
+    Row("registers.print_report", "GET", REGISTER_READERS),
+    Row("registers.register", "POST", REGISTRY_ONLY),
+    Row("registers.record_handled", "POST", REGISTRY_ONLY),
+    Row("registers.assign_unit", "POST", REGISTRY_ONLY),
+    # The unit's own "handled today" button: the service looks only among what was sent to the actor's
+    # units, so even a register reader gets "not found" — it hides more than it must, never less.
+    Row("registers.mark_handled", "POST", DOSSIER_FORMERS, "register_entry", refusal=NOT_FOUND),
+
+    # ------------------------------------------------------------ appraisal, holds, destruction
+    Row("retention.notifications", "GET", EVERYONE),
+    Row("retention.due", "GET", ARCHIVIST_ONLY, area=CHAIN_AREA),
+    Row("retention.preview", "POST", ARCHIVIST_ONLY, area=CHAIN_AREA),
+    Row("retention.keep", "POST", ARCHIVIST_ONLY, area=CHAIN_AREA),
+    Row("retention.propose", "POST", ARCHIVIST_ONLY, area=CHAIN_AREA),
+    Row("retention.lists", "GET", DESTRUCTION_CHAIN, area=CHAIN_AREA),
+    Row("retention.show_list", "GET", DESTRUCTION_CHAIN, "destruction_list:proposed", area=CHAIN_AREA),
+    Row("retention.opinion", "POST", COUNCIL_ONLY, "destruction_list:proposed", area=CHAIN_AREA),
+    Row("retention.record_appraisal", "POST", ARCHIVIST_ONLY, "destruction_list:with_opinion", area=CHAIN_AREA),
+    Row("retention.approve", "POST", HEAD_ONLY, "destruction_list:appraised", area=CHAIN_AREA),
+    Row("retention.execute", "POST", ARCHIVIST_ONLY, "destruction_list:approved", area=CHAIN_AREA),
+    Row("retention.record", "GET", DESTRUCTION_CHAIN, "destruction_list:executed", area=CHAIN_AREA),
+    Row("retention.place_hold", "POST", HOLDERS, "dossier:archived", area=CHAIN_AREA),
+    Row("retention.release_hold", "POST", HOLDERS, "hold", area=CHAIN_AREA),
+    Row("retention.record_event", "POST", ARCHIVIST_ONLY, "dossier:closed", area=CHAIN_AREA),
+    Row("retention.change_period", "POST", ARCHIVIST_ONLY, "dossier:archived", area=CHAIN_AREA),
+
+    # ------------------------------------------------------------ hand-over to the historical archive
+    Row("handover.index", "GET", ARCHIVIST_ONLY, area=ARCHIVE_AREA),
+    Row("handover.create", "POST", ARCHIVIST_ONLY, area=ARCHIVE_AREA),
+    Row("handover.show", "GET", ARCHIVIST_ONLY, "batch", area=ARCHIVE_AREA),
+    Row("handover.build", "POST", ARCHIVIST_ONLY, "batch", area=ARCHIVE_AREA),
+    Row("handover.download", "GET", ARCHIVIST_ONLY, "batch", area=ARCHIVE_AREA),
+    Row("handover.receipt", "POST", ARCHIVIST_ONLY, "batch", area=ARCHIVE_AREA),
+
+    # ------------------------------------------------------------ security events (denials, refused forms, lockouts)
+    Row("security.events", "GET", SECURITY_READERS),
+
+    # ------------------------------------------------------------ search (rights are part of every query)
+    Row("search.index", "GET", EVERYONE),
+    Row("search.export_docx", "GET", EVERYONE),
+    Row("search.export_pdf", "GET", EVERYONE),
+    Row("search.save", "POST", EVERYONE),
+    Row("search.delete", "POST", MINE, "saved_search"),
+]
+
+# Routes the matrix does not ask: the stylesheet and icons.
+IGNORED_ENDPOINTS = {"static"}
+IGNORED_METHODS = {"HEAD", "OPTIONS"}

@@ -1,0 +1,581 @@
+"""The access matrix, generated: every route × every role × own unit / other unit / other organisation.
+
+The expected answers come from one declared table (``access_matrix.py``); this module only builds a
+world with a record of every kind in every relation, asks each route as each actor and compares.
+The world is built once for the module on one connection whose outer transaction is rolled back at
+the end; every request runs inside a SAVEPOINT rolled back after it, so a POST that succeeded does not
+change the next answer. Each person logs in once (argon2 is slow on purpose).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import pytest
+from access_matrix import (ABROAD, ALLOWED, IGNORED_ENDPOINTS, IGNORED_METHODS, LOGIN, ORG, OTHER, OWN, ROLES,
+                           ROWS, Row, expected)
+from erms_browser import DOCUMENT_FORM, Browser, file_field, make_pdf
+from flask import Flask, url_for
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from classification import dossier_list as dossier_lists
+from erms import dossiers, jobs, registers, saved_searches, search
+from erms.app import create_app
+from erms.models import Organisation, Package, Role, Unit
+from erms.models.handover import BatchState, PackageState
+from erms.models.register import RegisterKind
+from erms.storage import FileStore
+from erms.web.handover import BUILDS
+from exports import handover
+from retention import destruction, holds
+from tests.conftest import DOCUMENT, NOW, World, upload
+
+# The user who plays each role; officer1 and unithead work in unit A, the others organisation-wide.
+PLAYERS = {"admin": "admin", "head": "head", "registry": "registry", "officer": "officer1",
+           "unit_head": "unithead", "archivist": "archivist", "council": "council1"}
+ACTORS = (*ROLES, None)  # None: a visitor who is not logged in
+# Values of URL parts that are not records.
+URL_VALUES = {"kind": "incoming"}
+# The CSRF failure page: a POST refused for its token says nothing about access.
+CSRF_REFUSAL = "Biểu mẫu đã hết hạn"
+HANDOVER_YEAR = 2031
+DUE_YEAR = 2020  # 2-year dossiers of 2020 are due for appraisal since 1 January 2023
+
+
+# ---------------------------------------------------------------- a second organisation
+
+class OtherOrganisation(World):
+    """Another organisation with its own two units and one user per role; the retention schedule is shared.
+
+    Usernames are prefixed ("bd.officer1"); ``users`` and ``actor`` take the plain names, as in ``World``.
+    """
+
+    def __init__(self, session: Session, now, rows: dict) -> None:
+        self.session, self.now, self.rows = session, now, rows
+        self.org = Organisation(code="000.00.00.H27", name="UBND quận Ba Đình", parent_name="UBND thành phố Hà Nội",
+                                created_at=now)
+        session.add(self.org)
+        session.flush()
+        self.unit_a = Unit(organisation_id=self.org.id, code="VP", name="Văn phòng UBND quận Ba Đình")
+        self.unit_b = Unit(organisation_id=self.org.id, code="TP", name="Phòng Tư pháp")
+        session.add_all([self.unit_a, self.unit_b])
+        session.flush()
+        self.users = {}
+        for name, role, unit in (("admin", Role.ADMIN, None), ("head", Role.HEAD, None),
+                                 ("registry", Role.REGISTRY, None), ("archivist", Role.ARCHIVIST, None),
+                                 ("council1", Role.COUNCIL, None), ("officer1", Role.OFFICER, self.unit_a),
+                                 ("unithead", Role.UNIT_HEAD, self.unit_a), ("officer2", Role.OFFICER, self.unit_b)):
+            self.user(name, role, unit)
+        session.flush()
+
+    def user(self, username, role, unit):
+        user = super().user(f"bd.{username}", role, unit)
+        self.users[username] = self.users.pop(f"bd.{username}")
+        return user
+
+
+# ---------------------------------------------------------------- building records through the services
+
+class Builder:
+    """Make the records of one organisation through the services, as its people would."""
+
+    def __init__(self, world: World, store: FileStore) -> None:
+        self.world, self.session, self.store = world, world.session, store
+        self.serial = 0
+        self.items: dict[int, int] = {}  # dossier id -> its pending transfer item
+        self.lists = {year: self.planned_list(year) for year in (DUE_YEAR, 2026)}
+        self.draft = self.draft_list(2027)
+
+    def next(self) -> int:
+        """Return a new number: every document differs from every other (no shared stored file)."""
+        self.serial += 1
+        return self.serial
+
+    def planned_list(self, year: int):
+        """Return an approved list of ``year`` with one planned entry for each unit."""
+        w, registry = self.world, self.world.actor("registry")
+        planned = dossier_lists.create_list(self.session, registry, w.org.id, year, now=NOW)
+        heading = dossier_lists.add_heading(self.session, registry, planned.id, "I", "Tổng hợp", abbreviation="TH",
+                                            now=NOW)
+        for unit in (w.unit_a, w.unit_b):
+            dossier_lists.add_entry(self.session, registry, planned.id, title=f"Kế hoạch công tác năm {year}",
+                                    unit_id=unit.id, retention_row_id=w.rows["10y"].id, heading_id=heading.id,
+                                    now=NOW)
+        dossier_lists.approve(self.session, w.actor("head"), planned.id, "01/QĐ-UBND", now=NOW)
+        return planned
+
+    def draft_list(self, year: int):
+        """Return a draft list of ``year`` with one heading and one entry (ready to be approved)."""
+        registry = self.world.actor("registry")
+        draft = dossier_lists.create_list(self.session, registry, self.world.org.id, year, now=NOW)
+        heading = dossier_lists.add_heading(self.session, registry, draft.id, "I", "Tổng hợp", abbreviation="TH",
+                                            now=NOW)
+        dossier_lists.add_entry(self.session, registry, draft.id, title="Hồ sơ hội nghị tổng kết",
+                                unit_id=self.world.unit_a.id, retention_row_id=self.world.rows["10y"].id,
+                                heading_id=heading.id, now=NOW)
+        return draft
+
+    def planned_entry(self, unit) -> int:
+        """Return the planned entry of ``unit`` in this year's approved list (it has no dossier)."""
+        return next(entry.id for entry in self.lists[2026].entries if entry.unit_id == unit.id)
+
+    def ad_hoc_entry(self, officer: str, year: int = 2026, row: str = "10y") -> int:
+        """Return a new ad-hoc entry of the officer's unit in the approved list of ``year``, not yet reviewed."""
+        entry = dossier_lists.add_ad_hoc_entry(self.session, self.world.actor(officer), self.lists[year].id,
+                                               title="Hồ sơ phát sinh về công tác văn thư",
+                                               retention_row_id=self.world.rows[row].id, now=NOW)
+        return entry.id
+
+    def add_document(self, officer: str, dossier_id: int, year: int, status: str = "final"):
+        """Add a document with its own file to an open dossier."""
+        number = self.next()
+        data = dict(DOCUMENT, status=status, code_number=str(100 + number), issued_date=f"{year}-03-02")
+        return dossiers.add_document(self.session, self.world.actor(officer), dossier_id, data,
+                                     upload(b"%PDF-matrix " + str(number).encode()), store=self.store, now=NOW)
+
+    def dossier(self, officer: str, state: str, row: str = "10y", year: int = 2026, draft: bool = False):
+        """Return a dossier of the officer's unit walked to ``state`` (open, closed, submitted, archived)."""
+        actor = self.world.actor(officer)
+        entry_id = self.ad_hoc_entry(officer, year, row)
+        dossier = dossiers.open_dossier(self.session, actor, entry_id, {"start_date": f"{year}-01-05"}, now=NOW)
+        self.add_document(officer, dossier.id, year)
+        if draft:
+            self.add_document(officer, dossier.id, year, status="draft")
+        if state == "open":
+            return dossier
+        dossiers.close_dossier(self.session, actor, dossier.id, store=self.store, now=NOW)
+        if state == "closed":
+            return dossier
+        transfer = dossiers.submit(self.session, actor, [dossier.id], now=NOW)
+        self.items[dossier.id] = transfer.items[0].id
+        if state == "submitted":
+            return dossier
+        dossiers.accept(self.session, self.world.actor("archivist"), transfer.items[0].id, store=self.store, now=NOW)
+        return dossier
+
+    def registered(self, unit):
+        """Return an incoming document registered by the registry and sent to ``unit``."""
+        registry, number = self.world.actor("registry"), self.next()
+        data = dict(DOCUMENT, code_number=str(500 + number), subject="Về việc kiểm tra công tác lưu trữ")
+        entry = registers.register_document(self.session, registry, self.world.org.id, RegisterKind.INCOMING, data,
+                                            upload(b"%PDF-registered " + str(number).encode()), store=self.store,
+                                            now=NOW)
+        registers.assign_unit(self.session, registry, self.world.org.id, entry.year, entry.series, entry.number,
+                              unit.id, now=NOW)
+        return entry
+
+    def paper(self, number: str, signer: str = "") -> destruction.Paper:
+        """Return a decision on paper with an attached scan of its own."""
+        scan = io.BytesIO(b"%PDF-1.4 signed scan " + number.encode() + str(self.next()).encode())
+        return destruction.Paper(number, date(2026, 6, 1), scan, signer)
+
+    def destruction_list(self, step: str) -> int:
+        """Return a destruction list of one due dossier, walked to ``step`` of the chain."""
+        w, archivist = self.world, self.world.actor("archivist")
+        due = self.dossier("officer1", "closed", row="2y", year=DUE_YEAR)
+        listed = destruction.propose(self.session, archivist, w.org.id, [due.id], "Danh mục tài liệu hết giá trị",
+                                     "Hết thời hạn bảo quản 2 năm.", now=NOW)
+        if step == "proposed":
+            return listed.id
+        destruction.record_opinion(self.session, w.actor("council1"), listed.id, True, "", now=NOW)
+        if step == "with_opinion":
+            return listed.id
+        destruction.record_appraisal(self.session, archivist, listed.id, self.paper("12/SNV-CCVTLT"),
+                                     store=self.store, now=NOW)
+        if step == "appraised":
+            return listed.id
+        destruction.approve(self.session, w.actor("head"), listed.id, self.paper("45/QĐ-UBND", "Nguyễn Thị Thu Hà"),
+                            store=self.store, now=NOW)
+        return listed.id
+
+    def packaged_batch(self, out_dir) -> dict:
+        """Return a hand-over batch of one permanent dossier whose (stand-in) package is ready to download."""
+        w = self.world
+        dossier = self.dossier("officer1", "archived", row="permanent")
+        batch = handover.create_batch(self.session, w.actor("archivist"), w.org.code, HANDOVER_YEAR, [dossier.id],
+                                      now=NOW)
+        bag = out_dir / batch.name
+        bag.mkdir(parents=True)
+        (bag / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+        self.session.add(Package(batch_id=batch.id, name=batch.name, state=PackageState.READY, path=str(bag),
+                                 payload_oxum="0.0", manifest_sha256="0" * 64, audit_head="0" * 64, size=0,
+                                 report="[]", built_at=NOW))
+        batch.state = BatchState.PACKAGED
+        self.session.flush()
+        return {"batch_id": batch.id, "batch_name": batch.name, "codes": [dossier.file_code]}
+
+
+# ---------------------------------------------------------------- the world of the matrix
+
+@dataclass
+class Matrix:
+    """The module's world: the app, its connection, every record in every relation, logged-in browsers."""
+
+    app: Flask
+    connection: Connection
+    targets: dict[str, dict[str, dict]]  # record -> relation -> URL parts and form values
+    own_searches: dict[str, int]  # role -> the id of that person's own saved search
+    page: dict  # what the pages without a record need (this organisation's values)
+    clients: dict[str | None, Browser]
+
+    def target(self, row: Row, role: str | None, relation: str) -> dict | None:
+        """Return the record ``row`` is asked about in ``relation``, as seen by ``role``."""
+        if row.record is None:
+            return self.page
+        found = self.targets.get(row.record, {}).get(relation)
+        if row.kind == "saved_search" and relation == OWN and role is not None:
+            found = {"saved_id": self.own_searches[role]}
+        return found
+
+
+def build_world(session: Session, factory: Callable[[], Session], store: FileStore, out_dir, password: str):
+    """Build both organisations; return {record: {relation: target}}, each person's saved search, page values.
+
+    A target holds the record's URL parts (named as the routes name them) and what its forms need.
+    """
+    home = World(session, NOW)
+    abroad = OtherOrganisation(session, NOW, home.rows)
+    for user in (*home.users.values(), *abroad.users.values()):
+        user.password_hash = password
+    session.flush()
+    built = {OWN: Builder(home, store), ABROAD: Builder(abroad, store)}
+    built[OTHER] = built[ORG] = built[OWN]
+    # The unit and the filing officer of each relation: unit A of home for "own", its unit B for "other".
+    places = {OWN: (home, home.unit_a, "officer1"), OTHER: (home, home.unit_b, "officer2"),
+              ABROAD: (abroad, abroad.unit_a, "officer1")}
+    targets: dict[str, dict[str, dict]] = {}
+
+    def put(record: str, relation: str, **target) -> None:
+        targets.setdefault(record, {})[relation] = target
+
+    for relation, (world, unit, officer) in places.items():
+        builder = built[relation]
+        common = {"unit_id": unit.id, "unit_code": unit.code, "list_id": builder.lists[2026].id}
+        # An open dossier ready to close, and one with a final and a draft document for the document routes.
+        put("dossier:open", relation, dossier_id=builder.dossier(officer, "open").id, **common)
+        filing = builder.dossier(officer, "open", draft=True)
+        final, draft = (link.document for link in sorted(filing.links, key=lambda link: link.ordinal))
+        put("document:final", relation, dossier_id=filing.id, document_id=final.id)
+        put("document:draft", relation, dossier_id=filing.id, document_id=draft.id)
+        put("version", relation, dossier_id=filing.id, version_id=final.versions[0].id)
+        put("dossier:closed", relation, dossier_id=builder.dossier(officer, "closed").id)
+        submitted = builder.dossier(officer, "submitted")
+        put("transfer_item", relation, item_id=builder.items[submitted.id])
+        put("dossier:archived", relation, dossier_id=builder.dossier(officer, "archived").id)
+        held = builder.dossier(officer, "archived")
+        hold = holds.place_hold(session, world.actor("archivist"), held.id, "legal", "Phục vụ thanh tra", now=NOW)
+        put("hold", relation, hold_id=hold.id, dossier_id=held.id)
+        put("entry:planned", relation, entry_id=builder.planned_entry(unit), **common)
+        put("entry:ad_hoc", relation, entry_id=builder.ad_hoc_entry(officer), **common)
+        registered = builder.registered(unit)
+        put("register_entry", relation, entry_id=registered.id, number=registered.number)
+        put("document:registered", relation, document_id=registered.document_id)
+        # Linking: the URL names unit A's open dossier of the home organisation; the document varies.
+        put("registered_document", relation, dossier_id=targets["dossier:open"][OWN]["dossier_id"],
+            document_id=registered.document_id)
+        # "Other unit" for a saved search: another person's of the same organisation.
+        searcher = world.actor("officer2" if relation == OTHER else "officer1")
+        put("saved_search", relation, saved_id=saved_searches.save(session, searcher, f"Tìm {relation}", "q=ho+so",
+                                                                   now=NOW).id)
+
+    for relation in (ORG, ABROAD):
+        builder = built[relation]
+        common = {"unit_id": builder.world.unit_a.id, "unit_code": builder.world.unit_a.code}
+        put("dossier_list:approved", relation, list_id=builder.lists[2026].id, **common)
+        put("dossier_list:draft", relation, list_id=builder.draft.id, **common)
+        for step in ("proposed", "with_opinion", "appraised", "approved", "executed"):
+            put(f"destruction_list:{step}", relation, list_id=builder.destruction_list(step))
+        put("batch", relation, **builder.packaged_batch(out_dir))
+
+    # Each person's own saved search: "own" differs per actor.
+    own_searches = {role: saved_searches.save(session, home.actor(name), "Tìm của tôi", "q=ke+hoach", now=NOW).id
+                    for role, name in PLAYERS.items()}
+    # What the pages without a record need: the home organisation's values, and records nobody else uses.
+    page = {"kind": "incoming", "unit_id": home.unit_a.id, "other_unit_id": home.unit_b.id,
+            "list_id": built[OWN].lists[2026].id, "row_id": home.rows["10y"].id,
+            "register_number": targets["register_entry"][OWN]["number"],
+            "due_dossier_id": built[OWN].dossier("officer1", "closed", row="2y", year=DUE_YEAR).id,
+            "permanent_dossier_id": built[OWN].dossier("officer1", "archived", row="permanent").id}
+    session.commit()
+    # The executed lists get their destruction record the way production makes it: one commit per step.
+    for relation in (ORG, ABROAD):
+        jobs.execute_destruction(factory, built[relation].world.users["archivist"].id,
+                                 targets["destruction_list:executed"][relation]["list_id"], store=store,
+                                 settings={"BACKUP_SETS": "", "PDF_FONT": ""}, clock=lambda: NOW)
+    return targets, own_searches, page
+
+
+@pytest.fixture(scope="module")
+def matrix(engine, password_hash, tmp_path_factory) -> Iterator[Matrix]:
+    """Build the world once for the module, on one connection whose outer transaction is rolled back after."""
+    root = tmp_path_factory.mktemp("access-matrix")
+    connection = engine.connect()
+    outer = connection.begin()
+
+    def factory() -> Session:
+        return Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+    store = FileStore(root / "files")
+    app = create_app({"TESTING": True, "SESSION_FACTORY": factory, "DATA_DIR": str(root),
+                      "STORAGE_ROOT": str(store.root), "SECRET_KEY": "test", "CLOCK": lambda: NOW})
+    with pytest.MonkeyPatch.context() as patch:
+        # A build runs in a thread on its own session; here it would share the test's one connection.
+        patch.setattr(BUILDS, "start", lambda *_args, **_kwargs: None)
+        session = factory()
+        targets, own_searches, page = build_world(session, factory, store, root / "packages", password_hash)
+        session.close()
+        clients: dict[str | None, Browser] = {None: Browser(app.test_client())}
+        clients[None].get("/auth/login")  # a visitor's session and CSRF token, as a browser has them
+        for role, name in PLAYERS.items():
+            clients[role] = Browser(app.test_client())
+            clients[role].login(name)
+        yield Matrix(app, connection, targets, own_searches, page, clients)
+    search.wait()
+    search.install(None)
+    outer.rollback()
+    connection.close()
+
+
+# ---------------------------------------------------------------- the forms each POST sends
+
+def _file(name: str, content: bytes | None = None, media_type: str = "application/pdf") -> tuple:
+    """Return an upload field: a small real PDF unless ``content`` is given (a fresh stream each call)."""
+    return file_field(content if content is not None else make_pdf("ERMS access matrix"), name, media_type)
+
+
+def _receipt(target: dict) -> tuple:
+    rows = "".join(f'<Dossier code="{code}"/>' for code in target["codes"])
+    xml = (f'<HandoverReceipt package="{target["batch_name"]}" reference="25/BB-LTLS" received_on="2031-07-01">'
+           f"{rows}</HandoverReceipt>").encode()
+    return _file("bien-nhan.xml", xml, "application/xml")
+
+
+DOCUMENT_EDIT = {key: value for key, value in DOCUMENT_FORM.items() if key != "status"}
+BATCH = {key: DOCUMENT_FORM[key] for key in ("direction", "status", "type_name", "issued_date", "organ_name",
+                                             "language", "urgency", "marking")}
+REGISTRATION = {"type_name": "Công văn", "code_number": "777", "code_notation": "SNV-VP", "issued_date": "2026-06-01",
+                "organ_name": "Sở Nội vụ", "subject": "Về việc kiểm tra công tác văn thư", "page_amount": "1",
+                "urgency": "normal", "marking": "none", "language": "Tiếng Việt"}
+DOSSIER_FORM = {"title": "Hồ sơ kế hoạch công tác", "start_date": "2026-01-05", "rights": "public",
+                "language": "Tiếng Việt"}
+
+# A complete form for every POST: an incomplete one could be answered (422) before any access check.
+FORMS: dict[str, Callable[[dict], dict]] = {
+    "auth.login": lambda t: {"username": "nobody", "password": "not-the-password"},
+    "archive.reject": lambda t: {"reason": "Thiếu văn bản"},
+    "dossier_lists.create": lambda t: {"year": "2031", "source": "new"},
+    "dossier_lists.add_heading": lambda t: {"label": "II", "title": "Tài chính", "abbreviation": "TC"},
+    "dossier_lists.add_entry": lambda t: {"title": "Hồ sơ bổ sung", "unit_id": t["unit_id"], "retention": "10 năm"},
+    "dossier_lists.import_entries": lambda t: {"file": _file(
+        "danh-muc.csv", f"title,unit,retention\nHồ sơ nhập,{t['unit_code']},10 năm\n".encode(), "text/csv")},
+    "dossier_lists.approve": lambda t: {"decision_ref": "05/QĐ-UBND", "confirm": "yes"},
+    "dossier_lists.assign": lambda t: {"list_id": t["list_id"], "unit_id": t["unit_id"], "responsible_user_id": ""},
+    "dossier_lists.review": lambda t: {"list_id": t["list_id"], "decision": "accept", "note": ""},
+    "dossiers.ad_hoc": lambda t: {"list_id": t["list_id"], "title": "Hồ sơ phát sinh", "retention_row_id": t["row_id"]},
+    "dossiers.open_from_entry": lambda t: dict(DOSSIER_FORM),
+    "dossiers.edit": lambda t: dict(DOSSIER_FORM, title="Tên hồ sơ đã sửa"),
+    "dossiers.add_document": lambda t: dict(DOCUMENT_FORM, code_number="901", file=_file("văn bản.pdf")),
+    "dossiers.add_documents": lambda t: dict(BATCH, files=_file("văn bản kèm.pdf")),
+    "dossiers.link_document": lambda t: {"document_id": t["document_id"]},
+    "dossiers.edit_document": lambda t: dict(DOCUMENT_EDIT, subject="Trích yếu đã sửa"),
+    "dossiers.add_version": lambda t: {"file": _file("dự thảo lần 2.pdf")},
+    "dossiers.close": lambda t: {"confirm": "yes"},
+    "dossiers.reopen": lambda t: {"reason": "Bổ sung văn bản"},
+    "registers.register": lambda t: dict(REGISTRATION, file=_file("công văn.pdf")),
+    "registers.record_handled": lambda t: {"series": "regular", "number": t["register_number"],
+                                           "handled_on": "2026-06-15"},
+    "registers.assign_unit": lambda t: {"series": "regular", "number": t["register_number"],
+                                        "unit_id": t["other_unit_id"]},
+    "retention.preview": lambda t: {"dossier_id": t["due_dossier_id"]},
+    "retention.keep": lambda t: {"dossier_id": t["due_dossier_id"], "years": "5", "reason": "Còn giá trị tra cứu"},
+    "retention.propose": lambda t: {"dossier_id": t["due_dossier_id"], "title": "Danh mục hủy",
+                                    "explanation": "Hết thời hạn bảo quản."},
+    "retention.opinion": lambda t: {"agrees": "yes", "comment": ""},
+    "retention.record_appraisal": lambda t: {"number": "12/SNV-CCVTLT", "on": "2026-06-01",
+                                             "attachment": _file("thẩm định.pdf")},
+    "retention.approve": lambda t: {"number": "45/QĐ-UBND", "on": "2026-06-10", "signer": "Nguyễn Thị Thu Hà",
+                                    "attachment": _file("quyết định.pdf")},
+    "retention.execute": lambda t: {"confirm": "yes"},
+    "retention.place_hold": lambda t: {"kind": "legal", "reason": "Phục vụ thanh tra"},
+    "retention.release_hold": lambda t: {"dossier_id": t["dossier_id"], "reason": "Kết thúc thanh tra"},
+    "retention.record_event": lambda t: {"event_on": "2026-05-01"},
+    "retention.change_period": lambda t: {"years": "20", "reason": "Còn giá trị tra cứu"},
+    "handover.create": lambda t: {"year": str(HANDOVER_YEAR), "dossier": str(t["permanent_dossier_id"])},
+    "handover.receipt": lambda t: {"receipt": _receipt(t)},
+    "markings.decide": lambda t: {"marking": "mat", "reason": "Theo quyết định của người đứng đầu cơ quan"},
+    "search.save": lambda t: {"name": "Tìm hồ sơ", "query": "q=ho+so"},
+}
+
+
+# ---------------------------------------------------------------- asking
+
+@contextlib.contextmanager
+def rolled_back(connection) -> Iterator[None]:
+    """Run a request inside a SAVEPOINT and undo whatever it wrote."""
+    savepoint = connection.begin_nested()
+    try:
+        yield
+    finally:
+        savepoint.rollback()
+
+
+@contextlib.contextmanager
+def same_session(client: Browser) -> Iterator[None]:
+    """Give the browser its session cookie and CSRF token back after a request (no flash messages pile up)."""
+    kept, token = client.client.get_cookie("session"), client.token
+    try:
+        yield
+    finally:
+        if kept is None:
+            client.client.delete_cookie("session")
+        else:
+            client.client.set_cookie("session", kept.value)
+        client.token = token
+
+
+def classify(response, row: Row) -> str:
+    """Return what a response means for access: allowed, 403, 404, 401, login, or the error."""
+    status = response.status_code
+    location = response.headers.get("Location", "")
+    if status == 302 and urlsplit(location).path == "/auth/login":
+        # Logging out ends on the login page too; the login_required redirect carries ?next=.
+        if row.endpoint != "auth.logout" or "next=" in location:
+            return LOGIN
+    if status in (401, 403, 404):
+        return str(status)
+    if status >= 500:
+        return f"{status} server error"
+    if status == 400 and CSRF_REFUSAL in response.get_data(as_text=True):
+        return "400 CSRF refusal (the test lost its token)"
+    return ALLOWED
+
+
+def url_of(matrix: Matrix, row: Row, target: dict) -> str:
+    """Return the URL of ``row``'s route for the record ``target``."""
+    rule = next(rule for rule in matrix.app.url_map.iter_rules() if rule.endpoint == row.endpoint)
+    missing = rule.arguments - {*target, *URL_VALUES}
+    assert not missing, f"{row.endpoint}: the world's {row.record!r} lacks {sorted(missing)}"
+    with matrix.app.test_request_context():
+        return url_for(row.endpoint, **{name: target.get(name, URL_VALUES.get(name)) for name in rule.arguments})
+
+
+def ask(matrix: Matrix, row: Row, role: str | None, relation: str) -> str:
+    """Send ``row``'s request as ``role`` about the record in ``relation``; return what the answer means."""
+    target = matrix.target(row, role, relation)
+    assert target is not None, f"the world has no {row.record!r} for {relation!r}: add it to build_world"
+    url = url_of(matrix, row, target)
+    if row.endpoint == "auth.logout" and role is not None:
+        return ask_logout(matrix, row, role, url)
+    client = matrix.clients[role]
+    form = FORMS.get(row.endpoint, lambda _target: {})(target)
+    with rolled_back(matrix.connection), same_session(client):
+        try:
+            response = client.get(url) if row.method == "GET" else client.post(url, form)
+        except Exception as error:  # TESTING propagates a view's exception: that is a server error
+            return f"500 server error ({type(error).__name__}: {error})"
+        try:
+            response.get_data()  # a streamed download runs to its end inside the savepoint
+            return classify(response, row)
+        finally:
+            response.close()
+
+
+def ask_logout(matrix: Matrix, row: Row, role: str, url: str) -> str:
+    """Log out a browser of its own (the shared one stays logged in); allowed means the session then ends."""
+    client = Browser(matrix.app.test_client())
+    with rolled_back(matrix.connection):
+        client.login(PLAYERS[role])
+        outcome = classify(client.post(url), row)
+        after = client.get("/")
+        if outcome == ALLOWED and urlsplit(after.headers.get("Location", "")).path != "/auth/login":
+            return f"the session still works after logout (GET / answers {after.status_code})"
+    return outcome
+
+
+# ---------------------------------------------------------------- the tests
+
+def routes(app) -> set[tuple[str, str]]:
+    """Return every (endpoint, method) of the app the matrix must cover."""
+    return {(rule.endpoint, method) for rule in app.url_map.iter_rules() if rule.endpoint not in IGNORED_ENDPOINTS
+            for method in rule.methods - IGNORED_METHODS}
+
+
+def test_every_route_has_a_row(matrix):
+    declared = {(row.endpoint, row.method) for row in ROWS}
+    missing = sorted(routes(matrix.app) - declared)
+    assert not missing, "add a row to the access matrix (tests/web/access_matrix.py) for: " + ", ".join(
+        f"{method} {endpoint}" for endpoint, method in missing)
+    stale = sorted(declared - routes(matrix.app))
+    assert not stale, "rows of the access matrix for routes that do not exist: " + ", ".join(
+        f"{method} {endpoint}" for endpoint, method in stale)
+    assert len(declared) == len(ROWS), "one row per route and method"
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: f"{row.method} {row.endpoint}")
+def test_route_answers_as_the_table_says(matrix, row):
+    """Ask the route as every role and anonymously, about a record in each relation; compare with the table."""
+    assert (row.endpoint, row.method) in routes(matrix.app), f"no route {row.method} {row.endpoint}"
+    wrong = []
+    for role in ACTORS:
+        for relation in row.relations():
+            want, got = expected(row, role, relation), ask(matrix, row, role, relation)
+            if got != want:
+                wrong.append(f"  {row.method} {row.endpoint} as {role or 'anonymous'} on {relation}: "
+                             f"expected {want}, got {got}")
+    assert not wrong, "answers that differ from the access matrix:\n" + "\n".join(wrong)
+
+
+class Links(HTMLParser):
+    """Collect the links of the header's navigation and of the page's main content."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0  # inside <nav> or <main>
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("nav", "main"):
+            self.depth += 1
+        href = dict(attrs).get("href")
+        if self.depth and tag == "a" and href:
+            self.links.append(html.unescape(href))
+
+    def handle_endtag(self, tag):
+        if tag in ("nav", "main"):
+            self.depth -= 1
+
+
+def menu_links(page: str) -> list[str]:
+    """Return the site's own links of the menu and the home page, without fragments, once each."""
+    parser = Links()
+    parser.feed(page)
+    found = [re.sub(r"#.*$", "", link) for link in parser.links]
+    return list(dict.fromkeys(link for link in found if link.startswith("/") and not link.startswith("//")))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_menu_link_answers_200(matrix, role):
+    """Whatever the menu and the home page offer a role, that role may open."""
+    client = matrix.clients[role]
+    with rolled_back(matrix.connection), same_session(client):
+        home = client.get("/")
+        assert home.status_code == 200
+        links = menu_links(home.get_data(as_text=True))
+    assert links, "the home page offers no link"
+    broken = []
+    for link in links:
+        with rolled_back(matrix.connection), same_session(client):
+            response = client.get(link)
+            response.close()
+        if response.status_code != 200:
+            broken.append(f"  {link}: {response.status_code}")
+    assert not broken, f"links {PLAYERS[role]} ({role}) is offered that do not open:\n" + "\n".join(broken)
