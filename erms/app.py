@@ -16,10 +16,12 @@ from flask import Flask, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
+from werkzeug.routing import IntegerConverter
 
 from erms import auth, config, search, web
 from erms.db import make_engine, make_session_factory
 from erms.storage import FileStore
+from erms.web.common import LARGEST_INTEGER
 
 # The product language; English is offered for foreign advisers and developers.
 LANGUAGES = ("vi", "en")
@@ -37,6 +39,21 @@ csrf = CSRFProtect()
 def utcnow() -> datetime:
     """Return the wall clock in UTC: the one place the web app reads the time."""
     return datetime.now(timezone.utc)
+
+
+class RecordIdConverter(IntegerConverter):
+    """``<int:…>`` in every URL: ASCII digits naming an id the database can hold (1 to LARGEST_INTEGER).
+
+    Anything else (0, "٣", 2**63) matches no route and answers 404, instead of reaching the
+    database driver, which overflows on numbers beyond its integer type.
+    """
+
+    regex = r"[0-9]+"
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", LARGEST_INTEGER)
+        super().__init__(url_map, *args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -58,6 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(settings["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
 
     app = Flask(__name__)
+    app.url_map.converters["int"] = RecordIdConverter  # before any blueprint adds its rules
     app.config.update(settings)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,

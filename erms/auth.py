@@ -19,7 +19,7 @@ from erms import accounts
 from erms.errors import N_, NotFound
 from erms.permissions import Actor, load_actor
 from erms.models import User
-from erms.web.common import setting, transaction, utcnow
+from erms.web.common import integer, setting, transaction, utcnow
 from erms.web.redirects import same_site_path
 
 __all__ = ["bp", "current_actor", "init_app", "login_required"]
@@ -47,12 +47,12 @@ class LoginUser(UserMixin):
 @login_manager.user_loader
 def _load_user(session_id: str) -> LoginUser | None:
     """Return the user of a session, or None once the account or its session generation has changed."""
-    user_id, _, generation = session_id.partition(":")
-    if not (user_id.isascii() and user_id.isdigit() and generation.isascii() and generation.isdigit()):
-        return None
+    user_id, _, generation = (integer(part) for part in session_id.partition(":"))
+    if user_id is None or generation is None:
+        return None  # a session from before generations, or not ours
     with transaction() as db_session:
-        user = db_session.get(User, int(user_id)) if len(user_id) < 19 else None
-        if user is None or user.session_generation != int(generation):
+        user = db_session.get(User, user_id)
+        if user is None or user.session_generation != generation:
             return None  # logged out, password changed, roles changed or deactivated: log in again
         try:
             return LoginUser(load_actor(db_session, user.id), user.session_generation)

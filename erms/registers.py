@@ -33,6 +33,9 @@ from exports.register_pdf import HandlingCounts, HandlingReport
 # are not recorded (Luật BVBMNN 2018 Điều 5 k.5; standards.md product decision 8).
 CLASSIFIED_FORBIDDEN = ("description", "keyword", "signer_position", "signer_name")
 
+# The document's identifier ("mã định danh văn bản") is kept in a column this long.
+DOCUMENT_CODE_LIMIT = {"document_code": RegisterEntry.__table__.c.document_code.type.length}
+
 DUPLICATE = N_("This document looks already registered: no. %(number)s of %(year)s (%(notation)s). "
                "Tick the box to register it again.")
 
@@ -80,6 +83,7 @@ def register_document(session: Session, actor: Actor, organisation_id: int, kind
     is refused with a warning unless ``allow_duplicate`` says the registry confirmed it.
     """
     permissions.require(actor, "register.write", organisation_id)
+    document_code = metadata.check_text({"document_code": document_code}, DOCUMENT_CODE_LIMIT)["document_code"]
     values = metadata.check("document", {**data, "direction": kind.value, "status": "final"})
     check_classified(values)
     series = series_of(values)
@@ -87,7 +91,7 @@ def register_document(session: Session, actor: Actor, organisation_id: int, kind
         raise RuleViolation(markings.REFUSAL)
     year = local_date(now).year
     number = next_number(session, organisation_id, kind, year, series)
-    earlier = find_duplicate(session, organisation_id, document_code.strip(), values)
+    earlier = find_duplicate(session, organisation_id, document_code, values)
     if earlier is not None and not allow_duplicate:
         notation = "/".join(part for part in (earlier.document.code_number, earlier.document.code_notation) if part)
         raise InvalidMetadata([Problem("duplicate", DUPLICATE,
@@ -96,7 +100,7 @@ def register_document(session: Session, actor: Actor, organisation_id: int, kind
         values = {"arrival_date": local_date(now).isoformat(), **values, "arrival_number": str(number)}
     document = new_document(session, actor, organisation_id, values, upload, store=store, now=now)
     entry = RegisterEntry(organisation_id=organisation_id, kind=kind, year=year, series=series, number=number,
-                          document_id=document.id, document_code=document_code.strip(),
+                          document_id=document.id, document_code=document_code,
                           registered_by_id=actor.user_id, registered_at=now,
                           duplicate_of_id=earlier.id if earlier else None)
     session.add(entry)

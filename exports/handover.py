@@ -86,15 +86,15 @@ def _organisation(session: Session, actor: Actor | None, code: str):
 
 def _problems(session: Session, organisation_id: int, dossiers: list[Dossier], ids: list[int]) -> list[Problem]:
     """Return why any of the chosen dossiers cannot go into a batch, one problem per dossier."""
+    # Another organisation's dossier is named like one that does not exist: its code is not the actor's to read.
+    own = [dossier for dossier in dossiers if dossier.organisation_id == organisation_id]
     problems = [Problem("dossiers", N_("Dossier %(id)s does not exist."), {"id": missing})
-                for missing in sorted(set(ids) - {dossier.id for dossier in dossiers})]
+                for missing in sorted(set(ids) - {dossier.id for dossier in own})]
     held = held_dossier_ids(session, ids)
     batched = snapshot.batched_dossier_ids(session, ids)
-    for dossier in dossiers:
+    for dossier in own:
         params = {"code": dossier.file_code}
-        if dossier.organisation_id != organisation_id:
-            problems.append(Problem("dossiers", N_("Dossier %(code)s belongs to another organisation."), params))
-        elif not dossier.retention_permanent:
+        if not dossier.retention_permanent:
             problems.append(Problem("dossiers", N_("Dossier %(code)s is not kept permanently."), params))
         elif dossier.state is not DossierState.ARCHIVED:
             problems.append(Problem("dossiers", N_("Dossier %(code)s is not in the agency archive."), params))
@@ -357,6 +357,23 @@ def reconcile(session: Session, actor: Actor | None, batch_id: int,
 
 # ---------------------------------------------------------------- the historical archive's receipt
 
+def _receipt_batch(session: Session, actor: Actor | None, package: str, batch_id: int | None) -> HandoverBatch:
+    """Return the batch a receipt is for: the page's own batch, whose name it must carry; or, at the console
+    (no ``batch_id``), the batch it names. On a page no other batch is looked up, so the answer never tells
+    whether a package of that name exists elsewhere."""
+    if batch_id is not None:
+        batch = get_batch(session, actor, batch_id)
+        if package != batch.name:
+            raise InvalidMetadata([Problem("package", N_("The receipt is for package %(name)s, not %(expected)s."),
+                                           {"name": package, "expected": batch.name})])
+        return batch
+    batch = snapshot.batch_by_name(session, package)
+    if batch is None:
+        raise InvalidMetadata([Problem("package", N_("No hand-over batch named %(name)s."), {"name": package})])
+    _require(actor, batch.organisation_id)
+    return batch
+
+
 @dataclass(frozen=True)
 class ReceiptOutcome:
     """What a receipt did: the dossiers marked TRANSFERRED and the batch's dossiers it did not list."""
@@ -371,18 +388,13 @@ def import_receipt(session: Session, actor: Actor | None, content: bytes, filena
     """Check the archive's receipt against its batch and mark exactly the listed dossiers TRANSFERRED.
 
     A code the batch does not hold, a batch that is not packaged, or (given ``batch_id``, as on a
-    batch's page) a receipt naming another package refuses the whole receipt and names every
-    problem: nothing is guessed and nothing is written.
+    batch's page) a receipt naming another package refuses the whole receipt and names the problems
+    (the first ``receipt.PROBLEMS_SHOWN``, then how many more): nothing is guessed and nothing is
+    written. A listed code is only ever compared with the batch's own dossiers, so a refusal says the
+    same of a code of another organisation as of a code that does not exist.
     """
     parsed = receipt.parse(content, filename)
-    batch = snapshot.batch_by_name(session, parsed.package)
-    if batch is None:
-        raise InvalidMetadata([Problem("package", N_("No hand-over batch named %(name)s."), {"name": parsed.package})])
-    if batch_id is not None and batch.id != batch_id:
-        expected = get_batch(session, actor, batch_id).name
-        raise InvalidMetadata([Problem("package", N_("The receipt is for package %(name)s, not %(expected)s."),
-                                       {"name": parsed.package, "expected": expected})])
-    _require(actor, batch.organisation_id)
+    batch = _receipt_batch(session, actor, parsed.package, batch_id)
     if batch.state is not BatchState.PACKAGED:
         raise RuleViolation(N_("Batch %(name)s has no package awaiting a receipt."), name=batch.name)
     by_code = {item.dossier.file_code: item.dossier for item in batch.items}
@@ -392,7 +404,7 @@ def import_receipt(session: Session, actor: Actor | None, content: bytes, filena
     problems += [Problem("dossiers", N_("Dossier %(code)s is under a hold."), {"code": code})
                  for code in parsed.file_codes if code in by_code and by_code[code].id in held]
     if problems:
-        raise InvalidMetadata(problems)
+        raise InvalidMetadata(receipt.capped(problems))
     for code in parsed.file_codes:
         lifecycle.apply(session, by_code[code], "transfer", actor, now=now, receipt=parsed.reference,
                         batch=batch.name)

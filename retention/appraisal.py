@@ -12,10 +12,10 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, literal, or_, select
+from sqlalchemy import Select, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from erms import audit, permissions
+from erms import audit, metadata, permissions
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import (AppraisalDecision, AppraisalWorkItem, DestructionItem, Dossier, DossierList,
                          DossierListEntry, Notification, Organisation, RetentionRow, Role, RoleMembership, Unit)
@@ -26,6 +26,9 @@ from erms.permissions import Actor
 from retention import clock, custody
 from retention.custody import period_of
 from retention.holds import reason_problems
+
+# The longest period of the retention tables (schemas/retention-table-v1.json); anything longer is a typing error.
+LONGEST_PERIOD_YEARS = 100
 
 
 # ---------------------------------------------------------------- the due list
@@ -50,6 +53,8 @@ def due_query(organisation_id: int, on: date, where: DueFilter = DueFilter()) ->
         query = query.where(Dossier.year == where.year)
     if where.unit_id is not None:
         query = query.where(Dossier.unit_id == where.unit_id)
+    if metadata.FORBIDDEN_CHARACTERS.search(where.row_code):
+        return query.where(false())  # no code holds one (refused on import), and PostgreSQL cannot compare a NUL
     if where.row_code:
         query = (query.join(DossierListEntry, DossierListEntry.id == Dossier.entry_id)
                  .join(RetentionRow, RetentionRow.id == DossierListEntry.retention_row_id)
@@ -118,7 +123,10 @@ def _dossier(session: Session, actor: Actor, dossier_id: int) -> Dossier:
 
 
 def period_problems(period: clock.Period) -> list[Problem]:
-    """Return what is wrong with a period typed by a person: neither permanent nor a number of years."""
+    """Return what is wrong with a period typed by a person: neither permanent nor a number of years, or too long."""
+    if (period.years or 0) > LONGEST_PERIOD_YEARS:
+        return [Problem("years", N_("A retention period is at most %(years)s years; keep the dossier permanently "
+                                    "instead."), {"years": LONGEST_PERIOD_YEARS})]
     if period.permanent or (period.years or 0) >= 1 or period.condition.strip():
         return []
     return [Problem("period", N_("Give the new period: permanent, or a number of years."))]
@@ -184,11 +192,13 @@ def keep(session: Session, actor: Actor, dossier_ids: list[int], period: clock.P
          on: date, now: datetime) -> list[Outcome]:
     """Keep due dossiers for a new period; every dossier is checked first and nothing is half-applied."""
     dossiers = [_dossier(session, actor, dossier_id) for dossier_id in dossier_ids]
-    problems = period_problems(period) + reason_problems(reason)
+    wrong_period = period_problems(period)
+    problems = wrong_period + reason_problems(reason)
     if not dossiers:
         problems.append(Problem("dossiers", N_("Choose at least one dossier.")))
-    for dossier in dossiers:
-        problems.extend(_keep_problems(dossier, period, on))
+    if not wrong_period:  # each dossier's new due date is computed only from a period that makes sense
+        for dossier in dossiers:
+            problems.extend(_keep_problems(dossier, period, on))
     if problems:
         raise InvalidMetadata(problems)
     outcomes = []

@@ -35,9 +35,16 @@ from erms.permissions import Actor
 from erms.storage import FileStore
 from retention import custody
 from retention.appraisal import period_of
-from retention.holds import held_dossier_ids
+from retention.holds import held_dossier_ids, text_problems
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# The longest text each field of a destruction list keeps: its column, or for the free Text columns a
+# bound that still holds a page of explanation.
+LONG_TEXT = 10_000
+TEXT_LIMITS = {"title": DestructionList.__table__.c.title.type.length,
+               "number": DestructionList.__table__.c.decision_number.type.length,
+               "signer": DestructionList.__table__.c.decision_signer.type.length,
+               "explanation": LONG_TEXT, "comment": LONG_TEXT}
 State = DestructionListState
 
 
@@ -188,7 +195,9 @@ def propose(session: Session, actor: Actor, organisation_id: int, dossier_ids: l
 
 
 def _text_problems(**fields: str) -> list[Problem]:
-    return [Problem(name, N_("This field is required.")) for name, value in fields.items() if not value.strip()]
+    """Return the required fields left empty, and those holding control characters or too long for their column."""
+    empty = [Problem(name, N_("This field is required.")) for name, value in fields.items() if not value.strip()]
+    return empty + text_problems({name: TEXT_LIMITS[name] for name in fields}, **fields)
 
 
 def _in_state(destruction_list: DestructionList, state: State, refusal: str) -> None:
@@ -208,6 +217,9 @@ def record_opinion(session: Session, actor: Actor, list_id: int, agrees: bool, c
         raise RuleViolation(N_("You have already given your opinion on this list."))
     if not agrees and not comment.strip():
         raise InvalidMetadata([Problem("comment", N_("Say why you disagree."))])
+    problems = text_problems({"comment": TEXT_LIMITS["comment"]}, comment=comment)
+    if problems:
+        raise InvalidMetadata(problems)
     opinion = CouncilOpinion(destruction_list_id=list_id, member_id=actor.user_id, agrees=agrees,
                              comment=comment.strip(), recorded_at=now)
     destruction_list.opinions.append(opinion)

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from erms import audit, permissions
+from erms import audit, metadata, permissions
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import Dossier, Hold
 from erms.models.dossier import DossierState
@@ -78,8 +78,16 @@ def release_hold(session: Session, actor: Actor, hold_id: int, reason: str, *, n
 
 
 def reason_problems(reason: str) -> list[Problem]:
+    """Return what is wrong with the reason for a decision on a dossier: missing, too long, control characters."""
     if not reason.strip():
         return [Problem("reason", N_("Give the reason."))]
-    if len(reason.strip()) > 500:
-        return [Problem("reason", N_("The reason is longer than %(limit)s characters."), {"limit": 500})]
+    return text_problems({"reason": Hold.__table__.c.reason.type.length}, reason=reason)
+
+
+def text_problems(limits: dict[str, int], **values: str) -> list[Problem]:
+    """Return a problem for each free-text value holding a control character or longer than its limit in ``limits``."""
+    try:
+        metadata.check_text(values, limits)
+    except InvalidMetadata as refused:
+        return refused.problems
     return []

@@ -7,6 +7,7 @@ service inside ``with transaction() as session:`` and render or redirect.
 from __future__ import annotations
 
 import contextlib
+import unicodedata
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import PurePosixPath
@@ -18,13 +19,24 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from erms import db, metadata
-from erms.errors import InvalidMetadata, Problem
+from erms.errors import N_, InvalidMetadata, Problem
 from erms.dossiers import Upload
 from erms.models import Role
 from erms.models.dossier import DossierState
 from erms.permissions import Actor
 from erms.storage import FileStore
 from retention import clock
+
+# Ids, years and counts are stored in INTEGER columns (PostgreSQL int4): a larger number names nothing.
+LARGEST_INTEGER = 2**31 - 1
+# Stored file names are at most this long (DocumentVersion.filename); an extension longer than
+# EXTENSION_LENGTH is not kept apart when a name is shortened.
+FILENAME_LENGTH = 255
+EXTENSION_LENGTH = 16
+# Unicode control, format (direction overrides, zero-width) and surrogate characters: never in a file name.
+CONTROL_CATEGORIES = {"Cc", "Cf", "Cs"}
+FILENAME_CONTROL = N_("The file name contains control characters. Rename the file and choose it again.")
+FILENAME_MISSING = N_("The file has no name. Choose the file again.")
 
 
 def services():
@@ -58,14 +70,36 @@ def upload_from_request(field: str = "file") -> Upload | None:
 
 
 def uploads_from_request(field: str) -> list[Upload]:
-    """Return every file chosen in a (multiple) file field, as streams spooled by Werkzeug, not in memory."""
-    uploads = []
-    for storage in request.files.getlist(field):
-        if storage.filename:
-            # Old browsers send the client's full path; keep only the file's own name.
-            name = PurePosixPath(storage.filename.replace("\\", "/")).name
-            uploads.append(Upload(name, storage.stream, int(setting("MAX_CONTENT_LENGTH"))))
-    return uploads
+    """Return every file chosen in a (multiple) file field, as streams spooled by Werkzeug, not in memory.
+
+    Each file keeps its own name, made safe to store (see :func:`upload_name`); a name that cannot be
+    made safe refuses the request on the file field, before anything is stored.
+    """
+    limit = int(setting("MAX_CONTENT_LENGTH"))
+    # A file input left empty is sent as a part without a name: nothing was chosen.
+    chosen = [storage for storage in request.files.getlist(field) if storage.filename]
+    return [Upload(upload_name(field, storage.filename), storage.stream, limit) for storage in chosen]
+
+
+def upload_name(field: str, sent: str) -> str:
+    """Return the file's own name as sent by the browser, NFC, at most FILENAME_LENGTH characters.
+
+    Old browsers send the client's full path (``C:\\fakepath\\a.pdf``): only the last part is kept. A
+    name holding control characters (NUL, line breaks, direction overrides) or naming no file at all
+    is refused on ``field``; a long name is shortened, keeping its extension.
+    """
+    last = PurePosixPath(sent.replace("\\", "/")).name
+    if any(unicodedata.category(character) in CONTROL_CATEGORIES for character in last):
+        raise InvalidMetadata([Problem(field, FILENAME_CONTROL)])
+    name = unicodedata.normalize("NFC", last).strip()
+    if name in ("", ".", ".."):
+        raise InvalidMetadata([Problem(field, FILENAME_MISSING)])
+    if len(name) <= FILENAME_LENGTH:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or len(extension) > EXTENSION_LENGTH:
+        return name[:FILENAME_LENGTH]
+    return stem[:FILENAME_LENGTH - len(extension) - 1].rstrip() + "." + extension
 
 
 def safe_back(default: str) -> str:
@@ -77,9 +111,17 @@ def safe_back(default: str) -> str:
     return default
 
 
-def integer(value: str) -> int | None:
-    """Return the form value as a whole number, or None if it is not one."""
-    return int(value) if value.strip().isdigit() else None
+def integer(value: str | None) -> int | None:
+    """Return the form value as a whole number the database can hold, or None if it is not one.
+
+    Only ASCII digits count (``str.isdigit`` also accepts "²", which ``int`` refuses), and a number
+    above LARGEST_INTEGER is no number at all: no id, year or count is that large.
+    """
+    text = (value or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(LARGEST_INTEGER)):
+        return None
+    number = int(text)
+    return number if number <= LARGEST_INTEGER else None
 
 
 def require_present(values: dict) -> None:
@@ -178,7 +220,8 @@ def language_url(language: str) -> str:
     args = request.args.to_dict()
     args["lang"] = language
     if request.endpoint and request.method == "GET":
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
+        # The page's own path parts win over query parameters of the same name (?list_id=… on /lists/<list_id>).
+        return url_for(request.endpoint, **{**args, **(request.view_args or {})})
     return url_for("home.index", lang=language)
 
 

@@ -26,9 +26,11 @@ from erms.auth import current_actor, login_required
 from erms.errors import N_, ERMSError, InvalidMetadata, PermissionDenied, Problem, RuleViolation
 from erms.models.handover import BatchState, PackageState
 from erms.permissions import Actor
-from erms.web.common import integer, organisation_of, services, setting, store, transaction, utcnow
+from erms.web.common import (integer, organisation_of, services, setting, store, transaction,
+                             upload_from_request, utcnow)
 from erms.web.errors import on_invalid
 from exports import handover, verify
+from exports import receipt as receipts
 from exports.xml import LOCAL_TZ
 
 bp = Blueprint("handover", __name__, url_prefix="/handover")
@@ -279,10 +281,10 @@ def download(batch_id: int):
 def receipt(batch_id: int):
     """Import the historical archive's receipt: the listed dossiers become TRANSFERRED, or every mismatch shows."""
     on_invalid(lambda errors: render_batch(batch_id, errors, status=422), back=url_for(".show", batch_id=batch_id))
-    uploaded = request.files.get("receipt")
-    if uploaded is None or not uploaded.filename:
+    uploaded = upload_from_request("receipt")
+    if uploaded is None:
         raise InvalidMetadata([Problem("receipt", metadata.MESSAGES["required"])])
-    content = uploaded.stream.read()
+    content = receipts.read(uploaded.stream)
     with transaction() as session:
         outcome = handover.import_receipt(session, current_actor(), content, uploaded.filename, now=utcnow(),
                                           batch_id=batch_id)

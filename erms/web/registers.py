@@ -40,8 +40,8 @@ def _kind(kind: str) -> RegisterKind:
 
 
 def _year() -> int:
-    year = request.args.get("year", "")
-    return int(year) if year.isdigit() else local_date(utcnow()).year
+    year = integer(request.args.get("year", ""))
+    return year if year is not None else local_date(utcnow()).year
 
 
 @bp.get("/<kind>")

@@ -130,15 +130,17 @@ def _selection(session, actor) -> list[Dossier]:
 @bp.post("/due/preview")
 def preview():
     """Show the chosen dossiers with their totals, and the two decisions the archivist can confirm."""
+    with transaction() as session:
+        if not _selection(session, current_actor()):
+            raise InvalidMetadata([Problem("dossiers", N_("Choose at least one dossier."))])
     return render_preview()
 
 
 def render_preview(errors: dict | None = None, values: dict | None = None, status: int = 200):
+    """Render the chosen dossiers; as a decision's form shown again, it never refuses (an empty choice is listed)."""
     actor = current_actor()
     with transaction() as session:
         dossiers = _selection(session, actor)
-        if not dossiers:
-            raise InvalidMetadata([Problem("dossiers", N_("Choose at least one dossier."))])
         return render_template(
             "retention/preview.html", dossiers=dossiers, totals=destruction.totals(session, dossiers),
             held=holds.held_dossier_ids(session, [dossier.id for dossier in dossiers]),

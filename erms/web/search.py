@@ -20,7 +20,7 @@ from markupsafe import Markup
 from erms import saved_searches, search
 from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
-from erms.web.common import local_date, setting, state_label, transaction, utcnow
+from erms.web.common import integer, local_date, setting, state_label, transaction, utcnow
 from exports.pdf import ProductPDF, table
 
 bp = Blueprint("search", __name__, url_prefix="/search")
@@ -53,10 +53,10 @@ def parse(args) -> tuple[search.Search, list[Problem]]:
     problems: list[Problem] = []
 
     def number(name: str) -> int | None:
-        raw = args.get(name, "").strip()
-        if raw and not raw.isdigit():
+        raw, value = args.get(name, "").strip(), integer(args.get(name, ""))
+        if raw and value is None:
             problems.append(Problem(name, N_("Enter a whole number.")))
-        return int(raw) if raw.isdigit() else None
+        return value
 
     def day(name: str) -> date | None:
         raw = args.get(name, "").strip()

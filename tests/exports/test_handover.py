@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from erms import dossiers
 from erms.errors import InvalidMetadata, RuleViolation
-from erms.models import Hold, HandoverBatch
+from erms.models import Hold, HandoverBatch, Organisation
 from erms.models.dossier import DossierState
 from erms.models.handover import BatchState, PackageState
 from erms.models.retention import HoldKind
@@ -256,6 +256,20 @@ def test_only_permanent_archived_dossiers_are_chosen(session, world, now, make_d
     ten_years = make_dossier("archived")
     with pytest.raises(InvalidMetadata, match="not kept permanently"):
         handover.create_batch(session, world.actor("archivist"), world.org.code, 2031, [ten_years.id], now=now)
+
+
+def test_a_dossier_of_another_organisation_is_refused_like_one_that_does_not_exist(session, world, now, permanent):
+    abroad = permanent()
+    other = Organisation(code="000.00.00.H27", name="UBND quận Ba Đình", created_at=now)
+    session.add(other)
+    session.flush()
+    abroad.organisation_id = other.id  # its code is not the archivist's to read
+    session.flush()
+    with pytest.raises(InvalidMetadata) as refused:
+        handover.create_batch(session, world.actor("archivist"), world.org.code, 2031, [abroad.id, 99_999],
+                              now=now)
+    assert [(problem.template, problem.params) for problem in refused.value.problems] == [
+        ("Dossier %(id)s does not exist.", {"id": abroad.id}), ("Dossier %(id)s does not exist.", {"id": 99_999})]
 
 
 def receipt_xml(package: str, codes: list[str], reference: str = "25/BB-LTLS") -> bytes:

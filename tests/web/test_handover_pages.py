@@ -11,9 +11,9 @@ import pytest
 from erms_browser import Browser, file_field
 from sqlalchemy import select
 
-from erms.models import AuditEvent, Hold, Package
+from erms.models import AuditEvent, HandoverBatch, Hold, Package
 from erms.models.dossier import DossierState
-from erms.models.handover import PackageState
+from erms.models.handover import BatchState, PackageState
 from erms.models.retention import HoldKind
 from erms.web.handover import BUILDS, BuildStatus
 
@@ -162,3 +162,31 @@ def test_officer_is_refused(client, permanent):
     client.login("officer1")
     assert client.get("/handover/").status_code == 403
     assert client.post("/handover/batches", {"year": str(YEAR)}).status_code == 403
+
+
+def packaged(archivist: Browser, session, dossier) -> int:
+    """Return a batch of the dossier whose package awaits its receipt, as a valid build leaves it."""
+    batch_id = create_batch(archivist, dossier)
+    session.get(HandoverBatch, batch_id).state = BatchState.PACKAGED
+    session.flush()
+    return batch_id
+
+
+def test_a_receipt_over_five_megabytes_is_refused_in_words(archivist, session, permanent):
+    batch_id = packaged(archivist, session, permanent())
+    response = archivist.post(f"/handover/batches/{batch_id}/receipt",
+                              {"receipt": file_field(b" " * (5 * 1024 * 1024 + 1), "bien-nhan.xml", "text/xml")})
+    assert response.status_code == 422
+    assert "Biên nhận lớn hơn 5 MB; biên nhận chỉ liệt kê mã hồ sơ." in response.get_data(as_text=True)
+
+
+def test_a_receipt_of_many_unknown_codes_names_twenty_on_a_short_page(archivist, session, world, permanent):
+    batch_id = packaged(archivist, session, permanent())
+    codes = [f"000.00.00.H26.2026.{number:05d}.XX" for number in range(20_000)]
+    response = archivist.post(f"/handover/batches/{batch_id}/receipt",
+                              {"receipt": file_field(receipt(f"{world.org.code}_{YEAR}_1", codes), "r.xml", "text/xml")})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert codes[19] in page and codes[20] not in page
+    assert "… và 19980 lỗi khác." in page
+    assert len(response.data) < 100_000
