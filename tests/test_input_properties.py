@@ -2,7 +2,7 @@
 
 Covered: the metadata coercion and check of every schema a form or an import fills (numbers, dates, text),
 the parsers of numbers and retention periods, the dossier-list importer on CSV and XLSX built from hostile cells,
-the retention-table JSON importer; and the round trip of a title through the XLSX export and the import.
+the retention-table JSON importer, the historical archive's receipt (XML and CSV); and the round trip of a title through the XLSX export and the import.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from classification import spreadsheet
 from erms import metadata
 from erms.errors import InvalidMetadata, RuleViolation
 from erms.models import DossierList, DossierListEntry, Organisation, Unit
-from exports import dossier_list_pdf
+from exports import dossier_list_pdf, receipt
 from exports.cells import formula_safe
 from retention import schedule
 
@@ -244,3 +244,39 @@ def test_any_title_survives_the_xlsx_export_and_the_import(title):
     assert spreadsheet.sheet_lines("dmhs.xlsx", io.BytesIO(exported))[entry_line][1] == title
     rows = spreadsheet.read_rows("dmhs.xlsx", io.BytesIO(xlsx_of(["Tiêu đề hồ sơ"], [[formula_safe(title)]])))
     assert rows == {2: {"title": title}}
+
+
+# ---------------------------------------------------------------- the historical archive's receipt (XML and CSV)
+
+def receipt_xml(package: str, reference: str, received_on: str, codes: list[str], wrapper: str) -> bytes:
+    """Return a receipt whose values are hostile text, escaped as any XML writer would (or not, in ``wrapper``)."""
+    def attribute(value: str) -> str:
+        return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    dossiers = "".join(f'<Dossier code="{attribute(code)}"/>' for code in codes)
+    body = (f'<HandoverReceipt package="{attribute(package)}" reference="{attribute(reference)}" '
+            f'received_on="{attribute(received_on)}">{dossiers}</HandoverReceipt>')
+    return wrapper.replace("BODY", body).encode("utf-8", "surrogatepass")
+
+
+@FAST
+@given(st.text(ANY_CHARACTER, max_size=30), st.text(ANY_CHARACTER, max_size=30), HOSTILE_TEXT,
+       st.lists(HOSTILE_TEXT, max_size=5),
+       st.sampled_from(["BODY", "<?xml version='1.0'?>BODY", "<!DOCTYPE x [<!ENTITY e 'x'>]>BODY", "BODY<extra/>",
+                        "<HandoverReceipt>BODY", "\ufeffBODY", "BODY&e;"]))
+def test_any_xml_receipt_gives_a_receipt_or_listed_problems(package, reference, received_on, codes, wrapper):
+    content = receipt_xml(package, reference, received_on, codes, wrapper)
+    try:
+        found = receipt.parse(content, "bien-nhan.xml")
+    except InvalidMetadata as refused:
+        assert refused.problems
+    else:
+        assert len(found.file_codes) == len(codes)  # every listed dossier read, none invented
+
+
+@FAST
+@given(st.binary(max_size=2000), st.sampled_from(["bien-nhan.xml", "bien-nhan.csv"]))
+def test_any_bytes_as_a_receipt_give_a_receipt_or_listed_problems(content, filename):
+    try:
+        receipt.parse(content, filename)
+    except InvalidMetadata as refused:
+        assert refused.problems
