@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from erms import audit
+from erms import audit, metadata
 from erms.errors import N_, NotFound, RuleViolation
 from erms.models import Organisation, Role, RoleMembership, Unit, User
 from erms.permissions import Actor, load_actor
@@ -43,7 +43,9 @@ def hash_password(password: str) -> str:
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """Return the active user with these credentials, or None (the same answer for every failure)."""
-    user = session.scalar(select(User).where(User.username == username.strip()))
+    # A name holding a control character is nobody's (and PostgreSQL cannot even compare a NUL).
+    user = None if metadata.FORBIDDEN_CHARACTERS.search(username) else \
+        session.scalar(select(User).where(User.username == username.strip()))
     if user is None or not user.active:
         _hasher.hash(password)  # spend the same time as a real check: no username probing by timing
         return None

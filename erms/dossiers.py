@@ -562,11 +562,16 @@ def _renumber_chronologically(session: Session, dossier: Dossier) -> None:
     session.refresh(dossier, ["links"])
 
 
+# The longest reason kept (TransferItem.reason); a reason is a sentence or two, not a report.
+REASON_LENGTH = 500
+
+
 def reopen_dossier(session: Session, actor: Actor, dossier_id: int, reason: str, *, now: datetime) -> Dossier:
     """Reopen a closed dossier; the reason is required and audited (NĐ 30 Điều 29 k.4)."""
     dossier = get_dossier(session, actor, dossier_id)
     permissions.require(actor, "dossier.edit", dossier.organisation_id, dossier.unit_id)
-    if not reason.strip():
+    reason = metadata.check_text({"reason": reason}, {"reason": REASON_LENGTH})["reason"]
+    if not reason:
         raise InvalidMetadata([Problem("reason", N_("Give the reason for reopening."))])
     # A dossier its unit keeps is appraised where it is: once on a destruction list, it stays as listed.
     listed = session.scalar(select(DestructionList).join(DestructionItem).where(
@@ -631,7 +636,8 @@ def accept(session: Session, actor: Actor, item_id: int, *, store: FileStore, no
 def reject(session: Session, actor: Actor, item_id: int, reason: str, *, now: datetime) -> Dossier:
     """Return a submitted dossier to its unit, with the reason the archivist gives."""
     item = _pending_item(session, actor, item_id)
-    if not reason.strip():
+    reason = metadata.check_text({"reason": reason}, {"reason": REASON_LENGTH})["reason"]
+    if not reason:
         raise InvalidMetadata([Problem("reason", N_("Give the reason for returning the dossier."))])
     _decide(item, actor, ItemOutcome.REJECTED, reason.strip(), now)
     lifecycle.apply(session, item.dossier, "reject", actor, now=now, reason=reason.strip(),

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from erms import audit
+from erms import audit, metadata
 from erms.errors import N_, InvalidMetadata, NotFound, Problem
 from erms.models import SavedSearch
 from erms.permissions import Actor
@@ -22,8 +22,8 @@ NAME_LENGTH = 100
 def save(session: Session, actor: Actor, name: str, query_string: str, *, now: datetime) -> SavedSearch:
     """Save (or overwrite, by name) the actor's search ``query_string`` under ``name``."""
     name = name.strip()
-    problems = []
-    if not name or len(name) > NAME_LENGTH:
+    problems = metadata.text_problems({"name": name, "query": query_string})
+    if "name" not in {problem.field for problem in problems} and (not name or len(name) > NAME_LENGTH):
         problems.append(Problem("name", N_("Give the search a name of 1 to %(length)s characters."),
                                 {"length": NAME_LENGTH}))
     if not query_string.strip():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, false, func, literal, or_, select
 from sqlalchemy.orm import Session
@@ -27,6 +28,8 @@ from retention import clock, custody
 from retention.custody import period_of
 from retention.holds import reason_problems
 
+# Dates on records are Vietnamese dates (erms.dossiers.LOCAL_TZ, a layer this package may not import).
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # The longest period of the retention tables (schemas/retention-table-v1.json); anything longer is a typing error.
 LONGEST_PERIOD_YEARS = 100
 
@@ -171,6 +174,8 @@ def record_event(session: Session, actor: Actor, dossier_id: int, event_on: date
         raise RuleViolation(N_("Dossier %(code)s is still open: close it first."), code=dossier.file_code)
     if event_on < dossier.start_date:
         raise InvalidMetadata([Problem("event_on", N_("The event date is before the dossier starts."))])
+    if event_on > now.astimezone(LOCAL_TZ).date():  # an event is recorded once it has happened
+        raise InvalidMetadata([Problem("event_on", N_("The event date cannot be after today."))])
     dossier.retention_event_on = event_on
     dossier.appraisal_due_on = clock.due_on(period_of(dossier), dossier.end_date, event_on)
     audit.record(session, actor, "dossier.retention_event_recorded", "dossier", dossier.id, now=now,

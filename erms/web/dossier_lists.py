@@ -18,7 +18,8 @@ from erms.auth import current_actor, login_required
 from erms.dossiers import LOCAL_TZ, local_date
 from erms.errors import InvalidMetadata, Problem
 from erms.models.dossier_list import DossierListState
-from erms.web.common import integer, organisation_of, require_present, setting, transaction, utcnow
+from erms.web.common import (integer, organisation_of, require_present, setting, transaction,
+                             upload_from_request, utcnow)
 from erms.web.errors import on_invalid
 from exports import dossier_list_pdf
 
@@ -147,11 +148,11 @@ def add_entry(list_id: int):
 def import_entries(list_id: int):
     """Import entries from a CSV or XLSX file: all rows, or none when any row is wrong."""
     on_invalid(lambda errors: render_list(list_id, errors, section="import", status=422))
-    file = request.files.get("file")
-    if file is None or not file.filename:
+    upload = upload_from_request("file")
+    if upload is None:
         raise InvalidMetadata([Problem("file", metadata.MESSAGES["required"])])
     with transaction() as session:
-        count = spreadsheet.import_entries(session, current_actor(), list_id, file.filename, file.stream,
+        count = spreadsheet.import_entries(session, current_actor(), list_id, upload.filename, upload.stream,
                                            now=utcnow())
     flash(_("%(count)s entries were imported.", count=count), "success")
     return redirect(url_for(".show", list_id=list_id, _anchor="entries"))

@@ -338,3 +338,15 @@ def test_download_is_audited_and_guarded(session, world, store, now, make_dossie
     assert session.scalar(select(func.count()).where(AuditEvent.action == "document.downloaded")) == 1
     index = dossiers.open_index(session, world.actor("archivist"), dossier.id, store=store, now=now)
     assert index.read(5) == b"%PDF-"
+
+
+def test_a_reason_with_a_control_character_is_refused_in_words(session, world, store, now, make_dossier):
+    submitted, closed = make_dossier("submitted"), make_dossier("closed")
+    item = session.scalar(select(TransferItem).where(TransferItem.dossier_id == submitted.id))
+    with pytest.raises(InvalidMetadata) as refused:
+        dossiers.reject(session, world.actor("archivist"), item.id, "Thiếu\x00văn bản", now=now)
+    assert [(problem.field, problem.template) for problem in refused.value.problems] == [
+        ("reason", "Contains a control character that is not allowed.")]
+    with pytest.raises(InvalidMetadata):
+        dossiers.reopen_dossier(session, world.actor("officer1"), closed.id, "Bổ sung\x1b", now=now)
+    assert (submitted.state, closed.state) == (DossierState.SUBMITTED, DossierState.CLOSED)

@@ -56,7 +56,7 @@ def test_changing_a_filed_period_needs_a_reason_and_is_audited(world, session, m
     assert audit.verify(session).ok
 
 
-def test_conditional_period_is_due_once_its_event_is_recorded(world, session, make_dossier, now):
+def test_conditional_period_is_due_once_its_event_is_recorded(world, session, make_dossier, now, later):
     row = RetentionRow(schedule_id=world.schedule.id, code="hd", title="Hợp đồng lao động vụ việc",
                        period_years=5, condition="5 năm sau khi chấm dứt Hợp đồng")
     session.add(row)
@@ -67,7 +67,9 @@ def test_conditional_period_is_due_once_its_event_is_recorded(world, session, ma
     with pytest.raises(RuleViolation, match="no conditional"):
         appraisal.record_event(session, world.actor("archivist"), make_dossier("archived").id, date(2027, 1, 1),
                                now=now)
-    appraisal.record_event(session, world.actor("archivist"), dossier.id, date(2028, 2, 29), now=now)
+    with pytest.raises(InvalidMetadata, match="event_on: The event date cannot be after today."):
+        appraisal.record_event(session, world.actor("archivist"), dossier.id, date(2028, 2, 29), now=now)
+    appraisal.record_event(session, world.actor("archivist"), dossier.id, date(2028, 2, 29), now=later)
     assert (dossier.retention_event_on, dossier.appraisal_due_on) == (date(2028, 2, 29), date(2034, 1, 1))
 
 

@@ -117,6 +117,7 @@ class FieldCollector:
         self.trees = trees
         self.constants: dict[str, set[str]] = {}
         self.key_parameters: dict[str, set[tuple[int, str, str]]] = {}  # function → (index, name, source)
+        self.calls: list[tuple[ast.Call, list[ast.FunctionDef]]] = []  # every call, with its enclosing functions
         self.fields: set[Field] = set()
 
     def collect(self) -> set[Field]:
@@ -156,6 +157,8 @@ class FieldCollector:
             generators = [node] if isinstance(node, ast.For) else node.generators
             loops = {**loops, **{name: generator.iter for generator in generators
                                  if (name := _loop_variable(generator.target))}}
+        if isinstance(node, ast.Call):
+            self.calls.append((node, functions))
         read = self.read(node, functions)
         if read is not None:
             key, source = read
@@ -202,16 +205,12 @@ class FieldCollector:
     def follow_helpers(self) -> bool:
         """Add the strings passed to the helpers that read a field by parameter; True if anything was new."""
         before = (len(self.fields), sum(map(len, self.key_parameters.values())))
-        for tree in self.trees:
-            for function in [None, *(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef))]:
-                scope = function or tree
-                for call in ast.walk(scope):
-                    callee = getattr(call, "func", None) if isinstance(call, ast.Call) else None
-                    called = callee.id if isinstance(callee, ast.Name) else getattr(callee, "attr", None)
-                    for index, name, source in self.key_parameters.get(called, set()).copy():
-                        argument = self.argument(call, index, name)
-                        if argument is not None:
-                            self.key(argument, source, [function] if function else [], {})
+        for call, functions in self.calls:
+            called = call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", None)
+            for index, name, source in self.key_parameters.get(called, set()).copy():
+                argument = self.argument(call, index, name)
+                if argument is not None:
+                    self.key(argument, source, functions, {})
         return before != (len(self.fields), sum(map(len, self.key_parameters.values())))
 
     @staticmethod
@@ -232,6 +231,9 @@ FIELDS = view_fields()
 
 # ---------------------------------------------------------------- the routes
 
+PART = re.compile(r"<(?:(\w+):)?(\w+)>")  # a rule's variable part: <converter:name> or <name>
+
+
 @dataclass(frozen=True)
 class Route:
     """One rule of the URL map and one method it answers."""
@@ -249,21 +251,17 @@ class Route:
         return {name: converter or "default" for converter, name in PART.findall(self.rule)}
 
     def url(self, values: dict) -> str:
-        return PART_TEXT.sub(lambda found: str(values[found.group(2)]), self.rule)
+        return PART.sub(lambda found: str(values[found.group(2)]), self.rule)
 
     def __str__(self) -> str:
         return f"{self.method} {self.rule}"
 
 
-PART_TEXT = re.compile(r"<(?:(\w+):)?(\w+)>")
-PART = PART_TEXT
-
-
 def _routes() -> list[Route]:
     """Return every rule and method the app answers, from an app made only to read its URL map."""
-    data_dir = tempfile.mkdtemp(prefix="erms-routes-")
-    app = create_app({"TESTING": True, "SECRET_KEY": "routes", "DATA_DIR": data_dir,
-                      "DATABASE_URL": f"sqlite:///{data_dir}/routes.sqlite3"})
+    with tempfile.TemporaryDirectory(prefix="erms-routes-") as data_dir:
+        app = create_app({"TESTING": True, "SECRET_KEY": "routes", "DATA_DIR": data_dir,
+                          "DATABASE_URL": f"sqlite:///{data_dir}/routes.sqlite3"})
     return sorted((Route(rule.endpoint, rule.rule, method) for rule in app.url_map.iter_rules()
                    for method in rule.methods - {"HEAD", "OPTIONS"}), key=str)
 
@@ -362,8 +360,12 @@ class Scene:
 
     def url(self, route: Route) -> str:
         """Return the route's URL naming the scene's records (made now, before any request)."""
-        return route.url({name: getattr(self, RECORD_OF.get((route.blueprint, name), ""), 1)
-                          for name in route.parts()})
+        return route.url({name: self.record(route.blueprint, name) for name in route.parts()})
+
+    def record(self, blueprint: str, part: str):
+        """Return the value of a URL part: the record RECORD_OF names, else 1."""
+        name = RECORD_OF.get((blueprint, part))
+        return getattr(self, name) if name else 1
 
     def settle(self) -> None:
         """Wait for the background work a request may start (a package build), so that requests never overlap."""
@@ -591,3 +593,11 @@ def test_a_control_character_in_a_destruction_list_title_is_refused_beside_it(ma
     assert response.status_code == 422
     assert field_error(response, "propose-title") == "Có ký tự điều khiển không được phép."
     assert count(session, DestructionList) == 0
+
+
+def test_raw_bytes_in_a_query_string_are_read_as_a_browser_would_have_sent_them(client, world):
+    client.login("officer1")
+    raw = "q=" + "hồ sơ".encode().decode("latin-1") + "&unit=\xff"  # WSGI hands raw bytes over as Latin-1
+    response = client.client.get("/search/", environ_overrides={"QUERY_STRING": raw})
+    assert response.status_code == 200
+    assert 'value="hồ sơ"' in page_text(response)
