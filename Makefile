@@ -52,10 +52,11 @@ translations: install
 
 # --- the two commands ---------------------------------------------------------
 
+# gunicorn and the scheduler process together (scripts/run.sh); ERMS_BIND=host:port serves elsewhere.
 run: system-deps install translations
 	$(VENV)/bin/erms db upgrade
 	$(VENV)/bin/erms demo load
-	$(VENV)/bin/erms serve --host 127.0.0.1 --port 5000
+	VENV=$(VENV) bash scripts/run.sh
 
 # The whole suite on SQLite, then everything but the browser tests (database-agnostic,
 # run once) on a throwaway PostgreSQL cluster, which is stopped whatever happens.

@@ -11,11 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 from flask import Flask, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from erms import auth, config, search, web
@@ -32,6 +34,9 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+# Every printable ASCII character keeps its meaning in a query string ("&", "=", "%" …); only other bytes are encoded.
+QUERY_SAFE = "".join(map(chr, range(0x21, 0x7F)))
 
 csrf = CSRFProtect()
 
@@ -90,7 +95,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).resolve().parent / "translations"),
     )
     if not callable(session_factory):
-        session_factory = make_session_factory(make_engine(settings["DATABASE_URL"]))
+        engine = make_engine(settings["DATABASE_URL"], busy_timeout_ms=int(settings["SQLITE_BUSY_MS"]))
+        session_factory = make_session_factory(engine)
     app.extensions["erms"] = Services(session_factory, FileStore(settings["STORAGE_ROOT"]), settings, clock)
 
     Babel(app, locale_selector=select_language)
@@ -101,6 +107,27 @@ def create_app(test_config: dict | None = None) -> Flask:
     search.install(settings)
     web.register(app)
     register_cli(app)
+    app.wsgi_app = ascii_query(app.wsgi_app)
+    proxies = int(settings["PROXY_COUNT"])
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    return app
+
+
+def ascii_query(wsgi_app: Callable) -> Callable:
+    """Wrap the app so that raw non-ASCII bytes in a query string arrive percent-encoded, as browsers send them.
+
+    A client may send bytes above 0x7F unencoded; Werkzeug decodes the query string as strict UTF-8 and
+    would fail on every page. Encoded, valid UTF-8 reads as the text it is and invalid bytes stay ``%FF``.
+    """
+
+    def app(environ: dict, start_response: Callable):
+        query = environ.get("QUERY_STRING", "")
+        if not query.isascii():
+            # WSGI passes the raw bytes as Latin-1 text (PEP 3333).
+            environ["QUERY_STRING"] = quote(query.encode("latin-1"), safe=QUERY_SAFE)
+        return wsgi_app(environ, start_response)
+
     return app
 
 

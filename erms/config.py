@@ -16,6 +16,11 @@ DEFAULTS: dict[str, Any] = {
     "DATA_DIR": "instance",
     # SQLAlchemy URL; empty means SQLite at DATA_DIR/erms.sqlite3 (WAL, foreign keys on).
     "DATABASE_URL": "",
+    # How many proxies (nginx) stand in front of the app: their X-Forwarded-For/-Proto/-Host are then trusted
+    # for the client's address (security events, logs) and the scheme. 0 when serving directly.
+    "PROXY_COUNT": 0,
+    # SQLite only: milliseconds a writer waits for the one before it before the user is asked to try again.
+    "SQLITE_BUSY_MS": 10_000,
     # Content-addressed file store (sha256-sharded folders).
     "STORAGE_ROOT": "",
     # Temp area for package builds (later issues).

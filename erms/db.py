@@ -8,7 +8,9 @@ deleting a replaced temp file) are queued with :func:`on_commit`.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
@@ -30,29 +32,52 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+# How long a SQLite writer waits for the one before it; past that the request is told to try again.
+BUSY_TIMEOUT_MS = 10_000
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_timeout_ms=busy_timeout_ms))
         event.listen(engine, "begin", _sqlite_begin)
+    event.listen(engine, "before_cursor_execute", _refuse_writes_when_reading)
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, _record, *, busy_timeout_ms: int) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN itself
     # (the recipe of SQLAlchemy's SQLite dialect documentation, "Serializable isolation / Savepoints").
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
+# What the transaction about to begin will do: "read" (a page being shown) or "write". Work that does not
+# say (the console, the scheduler, a build thread) is taken as writing.
+INTENT: ContextVar[str] = ContextVar("erms_transaction_intent", default="write")
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class WriteInReadTransaction(RuntimeError):
+    """A transaction opened to read tried to write: the caller must open it to write (a programming error)."""
+
+
 def _sqlite_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A transaction that may write takes SQLite's write lock as it begins and waits its turn on the busy
+    # timeout. A deferred one that read first could not take it later once another writer had committed
+    # ("database is locked" at once, the busy timeout never consulted).
+    connection.exec_driver_sql("BEGIN" if INTENT.get() == "read" else "BEGIN IMMEDIATE")
+
+
+def _refuse_writes_when_reading(connection, cursor, statement: str, parameters, context, executemany) -> None:
+    if INTENT.get() == "read" and statement.lstrip()[:7].upper().startswith(WRITES):
+        raise WriteInReadTransaction(f"a read-only transaction tried to write: {statement[:80]}")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -78,8 +103,13 @@ def _forget_after_rollback(session: Session) -> None:
 
 
 @contextlib.contextmanager
-def transaction(factory: Callable[[], Session]) -> Iterator[Session]:
-    """Open a session, yield it, commit on success and roll back on any error."""
+def transaction(factory: Callable[[], Session], *, read_only: bool = False) -> Iterator[Session]:
+    """Open a session, yield it, commit on success and roll back on any error.
+
+    ``read_only`` says the block only reads: on SQLite it then does not take the write lock, so pages
+    are shown while someone saves; a write inside it raises WriteInReadTransaction.
+    """
+    intent = INTENT.set("read" if read_only else "write")
     session = factory()
     try:
         yield session
@@ -89,3 +119,4 @@ def transaction(factory: Callable[[], Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+        INTENT.reset(intent)

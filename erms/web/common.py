@@ -7,13 +7,14 @@ service inside ``with transaction() as session:`` and render or redirect.
 from __future__ import annotations
 
 import contextlib
+import functools
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import PurePosixPath
 from zoneinfo import ZoneInfo
 
-from flask import current_app, request, url_for
+from flask import current_app, g, has_request_context, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
@@ -44,10 +45,25 @@ def services():
 
 
 @contextlib.contextmanager
-def transaction() -> Iterator[Session]:
-    """Open the request's unit of work: commit when the block ends, roll back on any error."""
-    with db.transaction(services().session_factory) as session:
+def transaction(*, write: bool = False) -> Iterator[Session]:
+    """Open the request's unit of work: commit when the block ends, roll back on any error.
+
+    A GET only reads (on SQLite it then waits for no writer) unless its view is marked :func:`writes`
+    or the caller says ``write``; every other method may write.
+    """
+    read_only = (has_request_context() and request.method in ("GET", "HEAD") and not write
+                 and not g.get("writes", False))
+    with db.transaction(services().session_factory, read_only=read_only) as session:
         yield session
+
+
+def writes(view: Callable) -> Callable:
+    """Mark a GET view that writes (a download is audited): its transactions are opened to write."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        g.writes = True
+        return view(*args, **kwargs)
+    return wrapper
 
 
 def store() -> FileStore:

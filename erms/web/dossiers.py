@@ -17,7 +17,7 @@ from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models.dossier import DossierState
 from erms.web.common import (CHOICES, DOCUMENT_TYPES, integer, require_present, setting, store, transaction,
-                             upload_from_request, uploads_from_request, utcnow)
+                             upload_from_request, uploads_from_request, utcnow, writes)
 from erms.web.errors import FORM, on_invalid
 from erms.web.home import OPEN_FIELDS, render_home
 from retention import clock
@@ -351,6 +351,7 @@ def submit(dossier_id: int):
 
 @bp.get("/<int:dossier_id>/versions/<int:version_id>")
 @login_required
+@writes
 def download_version(dossier_id: int, version_id: int):
     """Download one version of a document, as an attachment (the download is audited)."""
     with transaction() as session:
@@ -362,6 +363,7 @@ def download_version(dossier_id: int, version_id: int):
 
 @bp.get("/<int:dossier_id>/index.pdf")
 @login_required
+@writes
 def download_index(dossier_id: int):
     """Download the dossier's document index ("mục lục văn bản") PDF (the download is audited)."""
     with transaction() as session:

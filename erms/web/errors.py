@@ -11,13 +11,15 @@ are flashed instead.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 
-from flask import Flask, flash, g, redirect, render_template, url_for
+from flask import Flask, flash, g, make_response, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from erms.errors import ERMSError, InvalidMetadata, NotFound, PermissionDenied, Problem
@@ -25,6 +27,8 @@ from erms.models.dossier import DossierState
 from erms.web import security
 from erms.web.common import ACTION_LABELS, STATE_LABELS, safe_back
 from erms.web.redirects import same_site_path
+
+log = logging.getLogger(__name__)
 
 # Key of problems that belong to no single field (shown at the top of the form).
 FORM = "_form"
@@ -36,8 +40,13 @@ HTTP_PAGES = {
     403: (_l("Access denied"), _l("You do not have permission to do this.")),
     404: (_l("Page not found"), _l("The page does not exist, or you may not see it.")),
     405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    409: (_l("Changed at the same time"),
+          _l("Someone else saved the same thing a moment ago. Nothing of yours was saved: reload the page and try "
+             "again.")),
     413: (_l("File too large"),
           _l("The file is larger than this system accepts. Split it or reduce its size, then send it again.")),
+    503: (_l("The system is busy"),
+          _l("Many people are saving at this moment. Nothing was saved: wait a few seconds and try again.")),
     500: (_l("Server error"), _l("Something went wrong on the server. The change was not saved; try again later.")),
 }
 
@@ -79,6 +88,23 @@ def register(app: Flask) -> None:
     app.register_error_handler(ERMSError, handle_refusal)
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(OperationalError, handle_busy)
+    app.register_error_handler(IntegrityError, handle_conflict)
+
+
+def handle_busy(error: OperationalError):
+    """The database was busy past the wait (SQLite's lock, PostgreSQL's serialisation or deadlock): nothing was
+    saved; say so and ask for another try, instead of a server error."""
+    log.warning("database busy, request refused with 503: %s", error.orig)
+    response = make_response(error_page(503))
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def handle_conflict(error: IntegrityError):
+    """Two people saved the same thing at once and the database kept the first: nothing of this request was saved."""
+    log.warning("conflicting write, request refused with 409: %s", error.orig)
+    return error_page(409)
 
 
 def handle_refusal(error: ERMSError):

@@ -27,7 +27,7 @@ from erms.errors import N_, ERMSError, InvalidMetadata, PermissionDenied, Proble
 from erms.models.handover import BatchState, PackageState
 from erms.permissions import Actor
 from erms.web.common import (integer, organisation_of, services, setting, store, transaction,
-                             upload_from_request, utcnow)
+                             upload_from_request, utcnow, writes)
 from erms.web.errors import on_invalid
 from exports import handover, verify
 from exports import receipt as receipts
@@ -268,6 +268,7 @@ def build(batch_id: int):
 
 
 @bp.get("/batches/<int:batch_id>/download")
+@writes
 def download(batch_id: int):
     """Send the ready package as a tar streamed from disk; every download is recorded in the audit log."""
     with transaction() as session:

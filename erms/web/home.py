@@ -19,6 +19,8 @@ from erms.web.common import CHOICES, transaction, utcnow
 
 bp = Blueprint("home", __name__)
 
+# The newest dossiers the home page lists; the rest are found with the search (an archive holds thousands).
+HOME_DOSSIERS = 50
 # The dossier fields asked for when opening one; the rest come from the list entry.
 OPEN_FIELDS = ("title", "start_date", "rights", "language", "description", "keyword")
 
@@ -38,12 +40,13 @@ def render_home(errors: dict | None = None, entry_id: int | None = None, values:
                     for organisation in actor.organisation_ids())
     with transaction() as session:
         entries = dossiers.my_entries(session, actor)
-        visible = dossiers.visible_dossiers(session, actor)
+        visible = dossiers.visible_dossiers(session, actor, limit=HOME_DOSSIERS)
+        total = dossiers.visible_count(session, actor) if len(visible) == HOME_DOSSIERS else len(visible)
         pending = len(dossiers.pending_items(session, actor)) if archivist else None
         lists = dossiers.approved_lists(session, actor)
         today = local_date(utcnow())
         return render_template(
-            "home/index.html", entries=entries, dossiers=visible,
+            "home/index.html", entries=entries, dossiers=visible, total=total,
             this_year=[entry for entry in entries if entry.dossier_list.year == today.year],
             earlier=[entry for entry in entries if entry.dossier_list.year < today.year],
             pending=pending, archivist=archivist,

@@ -26,7 +26,7 @@ from erms.models.appraisal import DestructionListState
 from erms.models.dossier import DossierState
 from erms.models.retention import HoldKind
 from erms.web.common import (integer, organisation_of, require_present, services, store, transaction,
-                             upload_from_request, utcnow)
+                             upload_from_request, utcnow, writes)
 from erms.web.errors import on_invalid, translate
 from retention import appraisal, clock, destruction, holds
 
@@ -351,6 +351,7 @@ def change_period(dossier_id: int):
 # ---------------------------------------------------------------- notices
 
 @bp.get("/notifications")
+@writes
 def notifications():
     """List the current user's notices, newest first."""
     with transaction() as session:

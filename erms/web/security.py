@@ -37,7 +37,7 @@ def record_refusal(action: str, **details) -> None:
     actor = current_actor() if current_user.is_authenticated else None
     source = f"user:{actor.user_id}" if actor else f"address:{request.remote_addr}"
     try:
-        with transaction() as session:
+        with transaction(write=True) as session:
             audit.record_security(session, actor, action, now=utcnow(), source=source, method=request.method,
                                   path=request.path[:200], address=request.remote_addr or "", **details)
     except SQLAlchemyError:

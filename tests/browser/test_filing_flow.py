@@ -5,7 +5,6 @@ to test-output/screenshots/."""
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -13,7 +12,6 @@ import pytest
 from playwright import sync_api as playwright
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from erms import db, migrate
 from erms.accounts import hash_password
@@ -21,6 +19,7 @@ from erms.app import create_app
 from erms.models import Dossier
 from erms.models.dossier import DossierState
 from tests.conftest import World, require
+from tests.live_server import serving
 
 pytestmark = pytest.mark.browser
 
@@ -46,11 +45,8 @@ def server(tmp_path):
         session.commit()
     app = create_app({"DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'erms.sqlite3'}",
                       "SECRET_KEY": "browser-test", "CLOCK": lambda: NOW})
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}", engine
-    http.shutdown()
+    with serving(app) as base:
+        yield base, engine
     engine.dispose()
 
 

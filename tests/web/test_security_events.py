@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 
+from erms_browser import Browser
 from sqlalchemy import select
 
 from erms import audit
@@ -91,3 +92,12 @@ def test_the_admin_and_the_archivist_list_the_events_of_their_organisation(clien
         only_logins = html.unescape(client.get("/security/events?action=user.login_failed&days=7")
                                     .get_data(as_text=True))
         assert "nobody-at-all" in only_logins and f"/dossiers/{dossier.id}" not in only_logins
+
+
+def test_behind_a_proxy_the_clients_address_is_recorded(make_app, session, make_dossier):
+    dossier = make_dossier("closed")
+    client = Browser(make_app(PROXY_COUNT=1).test_client())
+    client.login("officer2")
+    client.get(f"/dossiers/{dossier.id}", headers={"X-Forwarded-For": "203.0.113.9"})
+    (action, _, details), = security_rows(session)
+    assert (action, details["address"]) == ("security.denied", "203.0.113.9")

@@ -1,0 +1,23 @@
+"""gunicorn settings for ERMS (read by gunicorn from the working directory; ERMS_BIND etc. override).
+
+One process with threads: the search index has one writer per process today, and Whoosh allows one
+writer per index, so a second process would fight the first for it (README, "Deployment"). Threads
+keep pages flowing while one request waits on the disk or the database; SQLite readers never wait
+for writers (WAL), writers queue on the write lock.
+"""
+
+import os
+
+bind = os.environ.get("ERMS_BIND", "127.0.0.1:5000")
+workers = 1
+worker_class = "gthread"
+threads = int(os.environ.get("ERMS_THREADS", str(4 * (os.cpu_count() or 1) + 2)))
+# A 200 MB upload on a slow office line takes minutes; the request is not killed while it streams.
+timeout = 600
+graceful_timeout = 30
+accesslog = "-"
+errorlog = "-"
+wsgi_app = "wsgi:application"
+# gunicorn 24+ opens a control socket in the home directory; ERMS does not use it, and two instances
+# (a test beside a running server) would share its path.
+control_socket_disable = True

@@ -1,0 +1,143 @@
+"""The production server: wsgi.py under gunicorn, and `make run` starting gunicorn with the scheduler and
+stopping both together (issue 18, part 2). Both run real processes on loopback ports."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import select, text
+
+from erms import db, migrate
+from erms.models import SchedulerLease
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float) -> requests.Response:
+    """Return the first answer of ``url`` within ``seconds``; fail if none came."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            return requests.get(url, timeout=10)
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still starting its worker
+            time.sleep(0.3)
+    pytest.fail(f"nothing answered at {url} within {seconds} s")
+
+
+def stop(process: subprocess.Popen) -> int:
+    """Send SIGTERM to the process group and return the leader's exit code."""
+    os.killpg(process.pid, signal.SIGTERM)
+    return process.wait(timeout=60)
+
+
+@pytest.fixture
+def migrated(database_url, tmp_path):
+    """A data directory and a migrated database of its own: the server commits for real."""
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'erms.sqlite3'}"
+    else:
+        name = f"erms_serve_{os.getpid()}_{free_port()}"
+        admin = db.make_engine(database_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = database_url.rsplit("/", 1)[0] + "/" + name
+    engine = db.make_engine(url)
+    with engine.begin() as connection:
+        migrate.upgrade(connection)
+    engine.dispose()
+    yield url
+    if not database_url.startswith("sqlite"):
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_gunicorn_serves_wsgi_py(migrated, tmp_path):
+    bind = f"127.0.0.1:{free_port()}"
+    environment = {**os.environ, "ERMS_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": migrated,
+                   "ERMS_BIND": bind}
+    server = subprocess.Popen([str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py"], cwd=ROOT,
+                              env=environment, start_new_session=True, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        page = wait_for(f"http://{bind}/auth/login", 60)
+        assert page.status_code == 200 and "Đăng nhập" in page.text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        refused = requests.post(f"http://{bind}/auth/login", cookies=page.cookies,
+                                data={"csrf_token": token, "username": "nobody", "password": "x" * 8})
+        assert refused.status_code == 401  # the log-in was checked and audited through the database
+    finally:
+        code = stop(server)
+    output = server.stdout.read()
+    assert code == 0, output
+    assert "gthread" in output and "Shutting down: Master" in output
+
+
+def test_make_run_serves_with_the_scheduler_and_stops_both(database_url, tmp_path):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("`make run` is the SQLite default; the PostgreSQL run serves through gunicorn above")
+    bind = f"127.0.0.1:{free_port()}"
+    data = tmp_path / "instance"
+    environment = {**os.environ, "ERMS_DATA_DIR": str(data), "ERMS_BIND": bind, "ERMS_DEMO_PASSWORD": "demo-pass-1"}
+    environment.pop("DATABASE_URL", None)
+    run = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=environment,
+                           start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert wait_for(f"http://{bind}/auth/login", 240).status_code == 200
+        engine = db.make_engine(f"sqlite:///{data / 'erms.sqlite3'}")
+        deadline = time.monotonic() + 60
+        while (holder := _lease_holder(engine)) is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+        engine.dispose()
+        assert holder is not None, "the scheduler never took its lease"
+        browser = requests.Session()
+        form = browser.get(f"http://{bind}/auth/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        home = browser.post(f"http://{bind}/auth/login", data={"csrf_token": token, "username": "archivist",
+                                                                "password": "demo-pass-1"})
+        notices = int(re.search(r'class="count">(\d+)<', home.text).group(1))
+        assert notices > 0  # the scheduler's first tick flagged the demo's dossiers due for appraisal
+    finally:
+        stop(run)
+    output = run.stdout.read()
+    assert "demo accounts" in output and "flag_due_dossiers" in output
+    assert _processes_serving(data) == [] and not _serving(bind)
+
+
+def _processes_serving(data: Path) -> list[int]:
+    """Return the processes started with this data directory that still run (gunicorn, the scheduler)."""
+    marker = f"ERMS_DATA_DIR={data}".encode() + b"\0"
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker in environ.read_bytes():
+                found.append(int(environ.parent.name))
+        except OSError:  # ended meanwhile, or not ours to read
+            continue
+    return found
+
+
+def _lease_holder(engine) -> str | None:
+    with engine.connect() as connection:
+        return connection.scalar(select(SchedulerLease.holder))
+
+
+def _serving(bind: str) -> bool:
+    host, port = bind.split(":")
+    with socket.socket() as probe:
+        return probe.connect_ex((host, int(port))) == 0

@@ -1,0 +1,118 @@
+"""Many people at once against a live server: log-ins and saves never fail with "database is locked" on
+SQLite, nor with a server error on PostgreSQL (issue 18, part 1)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import quote
+
+import pytest
+import requests
+from erms_browser import PASSWORD
+from sqlalchemy import func, select, text
+
+from erms import db, migrate
+from erms.accounts import hash_password
+from erms.app import create_app
+from erms.models import AuditEvent, SavedSearch
+from tests.conftest import NOW, World
+from tests.live_server import serving
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+PEOPLE = 24
+
+
+@pytest.fixture
+def database(database_url, tmp_path):
+    """A migrated database of its own: the live server commits for real."""
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'live.sqlite3'}"
+        yield url
+        return
+    name = f"erms_live_{uuid.uuid4().hex[:8]}"
+    admin = db.make_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield database_url.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def live(database, tmp_path, password_hash):
+    """Serve the app on a loopback port from a thread pool, with the test world's people in the database."""
+    engine = db.make_engine(database)
+    with engine.begin() as connection:
+        migrate.upgrade(connection)
+    with db.transaction(db.make_session_factory(engine)) as session:
+        world = World(session, NOW)
+        for user in world.users.values():
+            user.password_hash = password_hash
+    app = create_app({"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database, "SECRET_KEY": "live-test"})
+    with serving(app) as base:
+        yield base, engine
+    engine.dispose()
+
+
+def token(page: requests.Response) -> str:
+    return TOKEN.search(page.text).group(1)
+
+
+def work_day(base: str, username: str, number: int) -> list[int]:
+    """Log in, read the home page, save a search and read it back; return every status seen."""
+    browser = requests.Session()
+    form = browser.get(f"{base}/auth/login")
+    statuses = [form.status_code]
+    logged_in = browser.post(f"{base}/auth/login", allow_redirects=False,
+                             data={"csrf_token": token(form), "username": username, "password": PASSWORD})
+    statuses.append(logged_in.status_code)
+    home = browser.get(f"{base}/")
+    statuses.append(home.status_code)
+    saved = browser.post(f"{base}/search/saved", allow_redirects=False,
+                         data={"csrf_token": token(home), "name": f"Tìm {number}", "query": f"q={quote('hồ sơ')}"})
+    statuses.append(saved.status_code)
+    statuses.append(browser.get(f"{base}/search/?q=h%E1%BB%93+s%C6%A1").status_code)
+    return statuses
+
+
+def test_many_people_log_in_and_save_at_once_without_an_error(live):
+    base, engine = live
+    names = ["officer1", "officer2", "unithead", "registry", "archivist", "head", "admin", "council1"]
+    with ThreadPoolExecutor(PEOPLE) as pool:
+        days = list(pool.map(lambda number: work_day(base, names[number % len(names)], number), range(PEOPLE)))
+    assert days == [[200, 302, 200, 302, 200]] * PEOPLE
+    with engine.connect() as connection:
+        saved = connection.scalar(select(func.count()).select_from(SavedSearch))
+        logins = connection.scalar(select(func.count()).select_from(AuditEvent)
+                                   .where(AuditEvent.action == "user.logged_in"))
+    assert (saved, logins) == (PEOPLE, PEOPLE)
+
+
+def test_a_save_that_waits_too_long_is_told_to_try_again_and_changes_nothing(tmp_path):
+    """Another process holds SQLite's write lock past the wait: the user gets 503 in words, not a server error."""
+    url = f"sqlite:///{tmp_path / 'busy.sqlite3'}"
+    engine = db.make_engine(url)
+    with engine.begin() as connection:
+        migrate.upgrade(connection)
+    with db.transaction(db.make_session_factory(engine)) as setup:
+        World(setup, NOW).users["officer1"].password_hash = hash_password(PASSWORD)
+    app = create_app({"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": url, "SECRET_KEY": "busy-test",
+                      "SQLITE_BUSY_MS": 200, "TESTING": True})
+    client = app.test_client()
+    form = client.get("/auth/login").get_data(as_text=True)
+    holder = engine.raw_connection()
+    holder.execute("BEGIN IMMEDIATE")  # a writer that does not let go
+    try:
+        response = client.post("/auth/login", data={"csrf_token": TOKEN.search(form).group(1),
+                                                    "username": "officer1", "password": PASSWORD})
+    finally:
+        holder.rollback()
+        holder.close()
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert "Hệ thống đang bận" in response.get_data(as_text=True)
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(AuditEvent)) == 0
+    engine.dispose()

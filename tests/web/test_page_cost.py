@@ -1,0 +1,47 @@
+"""Pages cost the same number of queries however many records they show: no query per row (issue 18, part 5)."""
+
+from __future__ import annotations
+
+import contextlib
+
+from erms_browser import Browser
+from sqlalchemy import event
+
+
+@contextlib.contextmanager
+def counted(engine):
+    """Count the SQL statements sent while the block runs."""
+    statements = []
+
+    def count(_connection, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def queries_for(client, engine, url: str) -> int:
+    client.get(url)  # warm: the first request of a test loads what every later one shares
+    with counted(engine) as statements:
+        assert client.get(url).status_code == 200
+    return len(statements)
+
+
+def test_the_dossier_page_costs_the_same_with_one_document_or_eight(client, engine, make_dossier):
+    small, large = make_dossier("open", documents=1), make_dossier("open", documents=8)
+    client.login("officer1")
+    assert queries_for(client, engine, f"/dossiers/{small.id}") == queries_for(client, engine, f"/dossiers/{large.id}")
+
+
+def test_the_home_page_costs_the_same_with_one_dossier_or_six(make_app, engine, make_dossier):
+    make_dossier("open", documents=2)
+    officer, archivist = Browser(make_app().test_client()), Browser(make_app().test_client())
+    officer.login("officer1")
+    archivist.login("archivist")  # whose home lists every dossier of the organisation
+    before = [queries_for(browser, engine, "/") for browser in (officer, archivist)]
+    for _ in range(5):
+        make_dossier("open", documents=2)
+    assert [queries_for(browser, engine, "/") for browser in (officer, archivist)] == before
