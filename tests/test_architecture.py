@@ -10,7 +10,7 @@ PACKAGES = ("erms", "classification", "retention", "exports")
 ADAPTERS = ("erms.app", "erms.web", "erms.auth", "erms.cli", "erms.jobs")
 CORE = ("erms.db", "erms.models", "erms.lifecycle", "erms.audit", "erms.permissions", "erms.metadata",
         "erms.storage", "erms.search", "erms.errors", "erms.migrate", "erms.config", "erms.accounts")
-DOMAIN = ("erms.dossiers", "erms.demo", "classification", "retention", "exports")
+DOMAIN = ("erms.dossiers", "erms.demo", "erms.security_events", "classification", "retention", "exports")
 # Domain packages may import downward only: exports → retention → classification.
 DOMAIN_ORDER = ("classification", "retention", "exports")
 
