@@ -20,9 +20,10 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from erms import background
 from erms.db import transaction
-from erms.models import JobRun, SchedulerLease
-from erms.permissions import load_actor
+from erms.models import BackgroundJob, JobRun, SchedulerLease
+from erms.permissions import Actor, load_actor
 from erms.storage import FileStore
 from exports import destruction_record
 from retention import appraisal, destruction
@@ -30,6 +31,8 @@ from retention import appraisal, destruction
 LEASE = "scheduler"
 LEASE_SECONDS = 120
 TICK_SECONDS = 60
+# How often the worker looks for queued background jobs: a page's work starts within this.
+QUEUE_SECONDS = 2
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,16 @@ def run_scheduler(factory: Callable[[], Session], settings: dict, log: Callable[
         for name, count in ran.items():
             log(f"{name}: {count}")
 
+    store = FileStore(settings["STORAGE_ROOT"])
+
+    def work() -> None:
+        for job in background.run_pending(factory, store, settings, lambda: datetime.now(timezone.utc),
+                                          holder_name()):
+            log(f"background job {job.id} ({job.kind}): {job.state.value}")
+
     scheduler.add_job(tick, "interval", seconds=TICK_SECONDS, next_run_time=datetime.now(timezone.utc),
+                      max_instances=1, coalesce=True)
+    scheduler.add_job(work, "interval", seconds=QUEUE_SECONDS, next_run_time=datetime.now(timezone.utc),
                       max_instances=1, coalesce=True)
     scheduler.start()
 
@@ -123,6 +135,29 @@ def backup_sets(setting: str, executed_on: date) -> list[destruction.Backup]:
         name, _, days = part.rpartition(":")
         backups.append(destruction.Backup(name.strip(), executed_on + timedelta(days=int(days))))
     return backups
+
+
+def start_destruction(session: Session, actor: Actor, list_id: int, settings: dict, *, now: datetime) -> BackgroundJob:
+    """Begin executing an approved destruction list — holds and every dossier re-checked now, refusals in words —
+    and queue the rest for the worker (the page then shows how far it is)."""
+    backups = backup_sets(settings.get("BACKUP_SETS", ""), destruction.local_date(now))
+    destruction.start_execution(session, actor, list_id, backups, now=now)
+    return background.enqueue(session, actor.user_id, DESTRUCTION_JOB, destruction_subject(list_id),
+                              {"list_id": list_id, "user_id": actor.user_id}, now=now)
+
+
+DESTRUCTION_JOB = "destruction.execute"
+
+
+def destruction_subject(list_id: int) -> str:
+    return f"destruction_list:{list_id}"
+
+
+@background.handler(DESTRUCTION_JOB)
+def _execute_destruction_job(payload: dict, context: background.Context) -> None:
+    # Safe to run again: a killed worker's execution resumes at the step it had reached.
+    execute_destruction(context.factory, payload["user_id"], payload["list_id"], store=context.store,
+                        settings=context.settings, clock=context.clock, progress=context.progress)
 
 
 def execute_destruction(factory: Callable[[], Session], user_id: int, list_id: int, *, store: FileStore,

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("erms", "classification", "retention", "exports")
 ADAPTERS = ("erms.app", "erms.web", "erms.auth", "erms.cli", "erms.jobs")
 CORE = ("erms.db", "erms.models", "erms.lifecycle", "erms.audit", "erms.permissions", "erms.metadata",
-        "erms.storage", "erms.search", "erms.errors", "erms.migrate", "erms.config", "erms.accounts")
+        "erms.storage", "erms.search", "erms.errors", "erms.migrate", "erms.config", "erms.accounts", "erms.background")
 DOMAIN = ("erms.dossiers", "erms.demo", "erms.security_events", "classification", "retention", "exports")
 # Domain packages may import downward only: exports → retention → classification.
 DOMAIN_ORDER = ("classification", "retention", "exports")

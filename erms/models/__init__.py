@@ -6,6 +6,7 @@ Importing this package registers every table on ``erms.db.Base.metadata`` (Alemb
 from erms.models.appraisal import (AppraisalDecision, AppraisalWorkItem, CouncilOpinion, DestroyedFile,
                                   DestructionItem, DestructionList, JobRun, Notification, SchedulerLease)
 from erms.models.audit import AuditEvent
+from erms.models.background import BackgroundJob
 from erms.models.dossier import Document, DocumentVersion, Dossier, DossierDocument, StoredFile
 from erms.models.dossier_list import ClassificationHeading, DossierList, DossierListEntry
 from erms.models.entry_review import EntryReview
@@ -27,6 +28,7 @@ __all__ = [
     "Notification",
     "SchedulerLease",
     "AuditEvent",
+    "BackgroundJob",
     "ClassificationHeading",
     "Document",
     "DocumentVersion",

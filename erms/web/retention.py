@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import object_session
 
-from erms import jobs, permissions
+from erms import background, jobs, permissions
 from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, PermissionDenied, Problem
 from erms.models import Dossier
@@ -214,7 +214,16 @@ def render_list(list_id: int, errors: dict | None = None, values: dict | None = 
             can_appraise=permissions.can(actor, "retention.appraise", organisation_id),
             can_approve=(permissions.can(actor, "destruction.approve", organisation_id)
                          and listed.state is DestructionListState.APPRAISED),
+            job=background.latest(session, jobs.destruction_subject(list_id)), job_errors=_job_errors,
             period_of=appraisal.period_of, errors=errors or {}, values=values or {}, section=section), status
+
+
+def _job_errors(job) -> list[str]:
+    """Return why a background job stopped, in the reader's language."""
+    try:
+        return [translate(item["template"], item["params"]) for item in json.loads(job.error)]
+    except (ValueError, KeyError, TypeError):  # not a refusal: an unexpected failure, logged on the server
+        return [_("An unexpected error stopped the work; the administrator can read it in the server log.")]
 
 
 def _back_to_list(list_id: int, message: str):
@@ -270,10 +279,9 @@ def execute(list_id: int):
     """Execute an approved list once the archivist confirms; holds are checked again inside."""
     on_invalid(lambda errors: render_list(list_id, errors, section="execute", status=422))
     require_present({"confirm": request.form.get("confirm") == "yes"})
-    extension = services()
-    jobs.execute_destruction(extension.session_factory, current_actor().user_id, list_id, store=store(),
-                             settings=extension.settings, clock=extension.clock)
-    return _back_to_list(list_id, _("The destruction list was executed; the destruction record is ready."))
+    with transaction() as session:
+        jobs.start_destruction(session, current_actor(), list_id, services().settings, now=utcnow())
+    return _back_to_list(list_id, _("The destruction has begun; this page shows how far it is."))
 
 
 @bp.get("/lists/<int:list_id>/record.pdf")

@@ -74,3 +74,12 @@ def stored_files(store) -> list:
     if not store.root.exists():
         return []
     return [path for path in store.root.rglob("*") if path.is_file() and "incoming" not in path.parts]
+
+
+def run_background_jobs(app) -> list:
+    """Do what the worker process would: run every queued background job with the app's services."""
+    from erms import background, jobs  # noqa: F401 - jobs registers the handlers
+
+    services = app.extensions["erms"]
+    return background.run_pending(services.session_factory, services.store, services.settings, services.clock,
+                                  "test-worker")

@@ -8,7 +8,7 @@ import re
 from datetime import date, datetime, timezone
 
 import pytest
-from erms_browser import Browser, file_field, make_pdf
+from erms_browser import Browser, file_field, make_pdf, run_background_jobs
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -22,9 +22,15 @@ LATER = datetime(2037, 3, 2, 3, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def browser(make_app):
-    """Return a factory of logged-in browsers on an app whose clock reads 2 March 2037."""
-    app = make_app(CLOCK=lambda: LATER)
+def later_app(make_app):
+    """The app with a clock reading 2 March 2037."""
+    return make_app(CLOCK=lambda: LATER)
+
+
+@pytest.fixture
+def browser(later_app):
+    """Return a factory of logged-in browsers on the app whose clock reads 2 March 2037."""
+    app = later_app
 
     def login(username: str) -> Browser:
         client = Browser(app.test_client())
@@ -48,7 +54,7 @@ def the_list(session) -> DestructionList:
     return session.scalars(select(DestructionList)).one()
 
 
-def test_the_archivist_walks_the_whole_destruction_chain(browser, session, make_dossier):
+def test_the_archivist_walks_the_whole_destruction_chain(browser, later_app, session, make_dossier):
     doomed, survivor = make_dossier("archived", documents=2), make_dossier("archived")
     archivist = browser("archivist")
     due = text(archivist.get("/retention/due"))
@@ -70,7 +76,13 @@ def test_the_archivist_walks_the_whole_destruction_chain(browser, session, make_
     assert head.post(f"/retention/lists/{list_id}/decision",
                      paper("45/QĐ-UBND", signer="Nguyễn Thị Thu Hà")).status_code == 302
     assert archivist.post(f"/retention/lists/{list_id}/execute", {"confirm": "yes"}).status_code == 302
+    waiting = archivist.get(f"/retention/lists/{list_id}")
+    assert "Hệ thống đang thực hiện việc hủy" in text(waiting)
+    assert '<meta http-equiv="refresh"' in waiting.get_data(as_text=True)
+    assert the_list(session).state.value == "executing"  # the page answered at once; the worker does the rest
+    assert [job.state.value for job in run_background_jobs(later_app)] == ["done"]
 
+    session.expire_all()
     assert the_list(session).state.value == "executed"
     assert session.get(Dossier, doomed.id).state is DossierState.DESTROYED
     assert session.get(Dossier, survivor.id).state is DossierState.ARCHIVED
