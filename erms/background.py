@@ -157,7 +157,7 @@ def _beat(factory: Callable[[], Session], job_id: int, text: str, clock: Callabl
     """Write the job's heartbeat and progress line; stop it if its cancellation was asked for."""
     with transaction(factory) as session:
         job = session.get(BackgroundJob, job_id)
-        job.heartbeat_at, job.progress = clock(), text[:200]
+        job.heartbeat_at, job.progress = clock(), text[:10_000]
         cancelled = job.cancel_requested
     if cancelled:
         raise Cancelled()

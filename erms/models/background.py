@@ -37,7 +37,7 @@ class BackgroundJob(Base):
     subject: Mapped[str] = mapped_column(String(60), index=True)
     payload: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON
     state: Mapped[JobState] = mapped_column(enum_column(JobState, "job_state"))
-    progress: Mapped[str] = mapped_column(String(200), default="")
+    progress: Mapped[str] = mapped_column(Text, default="")  # a line of words, or the kind's own JSON
     error: Mapped[str] = mapped_column(Text, default="")
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("state", sa.Enum(*STATES, name="job_state", native_enum=False, create_constraint=True, length=24),
                   nullable=False),
-        sa.Column("progress", sa.String(length=200), nullable=False),
+        sa.Column("progress", sa.Text(), nullable=False),
         sa.Column("error", sa.Text(), nullable=False),
         sa.Column("cancel_requested", sa.Boolean(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
