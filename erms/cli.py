@@ -36,8 +36,8 @@ class Context:
     def engine(self):
         return make_engine(self.settings["DATABASE_URL"])
 
-    def transaction(self):
-        return transaction(make_session_factory(self.engine))
+    def transaction(self, *, lock_early: bool = True):
+        return transaction(make_session_factory(self.engine), lock_early=lock_early)
 
 
 def utcnow() -> datetime:
@@ -83,7 +83,7 @@ def audit_group() -> None:
 @click.pass_obj
 def audit_verify(obj: Context) -> None:
     """Walk the hash chain; exit 1 naming the first altered or missing event."""
-    with obj.transaction() as session:
+    with obj.transaction(lock_early=False) as session:
         report = audit.verify(session)
     if report.ok:
         click.echo(f"audit chain intact: {report.checked} events verified")
@@ -284,7 +284,7 @@ def search_query(obj: Context, words, username, limit) -> None:
     from erms.models import User
     from erms.permissions import load_actor
 
-    with obj.transaction() as session:
+    with obj.transaction(lock_early=False) as session:
         user_id = session.scalar(select(User.id).where(User.username == username))
         if user_id is None:
             click.echo(f"error: no user {username}", err=True)
@@ -301,7 +301,7 @@ def search_query(obj: Context, words, username, limit) -> None:
 @click.pass_obj
 def search_rebuild(obj: Context) -> None:
     """Build a new index beside the live one from the database, then switch to it atomically."""
-    with obj.transaction() as session, tqdm(unit="records", desc="indexing") as bar:
+    with obj.transaction(lock_early=False) as session, tqdm(unit="records", desc="indexing") as bar:
 
         def progress(done: int, total: int) -> None:
             bar.total = total
@@ -316,7 +316,7 @@ def search_rebuild(obj: Context) -> None:
 def search_verify(obj: Context) -> None:
     """Report records missing from the index or stale in it; exit 1 if there are any."""
     search.wait()
-    with obj.transaction() as session:
+    with obj.transaction(lock_early=False) as session:
         report = search.verify(session)
     for label, keys in (("missing", report.missing), ("stale", report.stale), ("orphaned", report.orphaned)):
         for key in keys:
@@ -374,7 +374,8 @@ def _print_report(package) -> None:
 def export_handover(obj: Context, organisation: str, year: int, out: str | None) -> None:
     """Choose the dossiers due for the historical archive, build and verify their package."""
     try:
-        with click.progressbar(length=1, label="copying and hashing files") as bar, obj.transaction() as session:
+        with click.progressbar(length=1, label="copying and hashing files") as bar, \
+                obj.transaction(lock_early=False) as session:
             batch, package = handover.package_year(session, None, organisation, year, _build_settings(obj, out, bar),
                                                    now=utcnow(), handover_years=obj.settings["HANDOVER_YEARS"])
             summary = f"batch {batch.name}: {len(batch.items)} dossiers"
@@ -391,7 +392,8 @@ def export_handover(obj: Context, organisation: str, year: int, out: str | None)
 def export_dossier(obj: Context, dossier_id: int, out: str) -> None:
     """Export one closed dossier as a verified BagIt bag (for an officer or an auditor)."""
     try:
-        with click.progressbar(length=1, label="copying and hashing files") as bar, obj.transaction() as session:
+        with click.progressbar(length=1, label="copying and hashing files") as bar, \
+                obj.transaction(lock_early=False) as session:
             package = handover.export_dossier(session, None, dossier_id, _build_settings(obj, out, bar), now=utcnow())
     except ERMSError as error:
         fail(error)

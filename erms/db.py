@@ -58,8 +58,8 @@ def _sqlite_pragmas(dbapi_connection, _record, *, busy_timeout_ms: int) -> None:
     cursor.close()
 
 
-# What the transaction about to begin will do: "read" (a page being shown) or "write". Work that does not
-# say (the console, the scheduler, a build thread) is taken as writing.
+# What the transaction about to begin will do: "read" (a page being shown), "write", or "late" (a long read
+# that writes a little at its end, like a package build). Work that does not say is taken as writing.
 INTENT: ContextVar[str] = ContextVar("erms_transaction_intent", default="write")
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
@@ -72,7 +72,7 @@ def _sqlite_begin(connection) -> None:
     # A transaction that may write takes SQLite's write lock as it begins and waits its turn on the busy
     # timeout. A deferred one that read first could not take it later once another writer had committed
     # ("database is locked" at once, the busy timeout never consulted).
-    connection.exec_driver_sql("BEGIN" if INTENT.get() == "read" else "BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if INTENT.get() == "write" else "BEGIN")
 
 
 def _refuse_writes_when_reading(connection, cursor, statement: str, parameters, context, executemany) -> None:
@@ -103,13 +103,17 @@ def _forget_after_rollback(session: Session) -> None:
 
 
 @contextlib.contextmanager
-def transaction(factory: Callable[[], Session], *, read_only: bool = False) -> Iterator[Session]:
+def transaction(factory: Callable[[], Session], *, read_only: bool = False,
+                lock_early: bool = True) -> Iterator[Session]:
     """Open a session, yield it, commit on success and roll back on any error.
 
     ``read_only`` says the block only reads: on SQLite it then does not take the write lock, so pages
-    are shown while someone saves; a write inside it raises WriteInReadTransaction.
+    are shown while someone saves; a write inside it raises WriteInReadTransaction. ``lock_early=False``
+    is for long work that reads for minutes and writes a little at its end: it takes SQLite's write lock
+    only at that first write (and is refused as busy if another writer committed meanwhile), instead of
+    making every other writer wait for it.
     """
-    intent = INTENT.set("read" if read_only else "write")
+    intent = INTENT.set("read" if read_only else "write" if lock_early else "late")
     session = factory()
     try:
         yield session

@@ -106,7 +106,7 @@ class Builds:
             status.done, status.total = done, total
 
         try:
-            with db.transaction(settings["session_factory"]) as session:
+            with db.transaction(settings["session_factory"], lock_early=False) as session:
                 build_settings = handover.BuildSettings(
                     progress=progress, verifying=lambda: setattr(status, "verifying", True),
                     checked=lambda check: status.checked.append(check.name), **settings["build"])
