@@ -56,6 +56,15 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """A log-in checked but not recorded yet: the username tried, and the user it proved, or why not."""
+
+    username: str
+    user_id: int | None
+    locked: Locked | None
+
+
 def log_in(session: Session, username: str, password: str, *, now: datetime) -> Actor | Locked | None:
     """Check the credentials and audit the attempt; return the user's actor, None when refused, or
     ``Locked`` when the username has failed too often lately (the password is then not checked).
@@ -64,17 +73,33 @@ def log_in(session: Session, username: str, password: str, *, now: datetime) -> 
     username tried (actor None, as nobody is known), so repeated guessing shows in the audit log.
     Any username can be locked, known or not: a lock tells nothing about which accounts exist.
     """
+    return record_log_in(session, check_log_in(session, username, password, now=now), now=now)
+
+
+def check_log_in(session: Session, username: str, password: str, *, now: datetime) -> Attempt:
+    """Check a log-in, reading only: the slow password hash runs while nobody waits for this transaction."""
     tried = username.strip()[:100]  # a username's length: the field is free text, the audit log is kept forever
     locked = _locked(session, tried, now)
     if locked is not None:
-        audit.record_security(session, None, "user.login_locked", now=now, source=f"username:{tried}", username=tried)
-        return locked
+        return Attempt(tried, None, locked)
     user = authenticate(session, username, password)
-    if user is None:
-        audit.record(session, None, "user.login_failed", "user", None, now=now, username=tried)
+    return Attempt(tried, user.id if user else None, None)
+
+
+def record_log_in(session: Session, attempt: Attempt, *, now: datetime) -> Actor | Locked | None:
+    """Audit a checked log-in and return what :func:`log_in` returns."""
+    if attempt.locked is not None:
+        audit.record_security(session, None, "user.login_locked", now=now, source=f"username:{attempt.username}",
+                              username=attempt.username)
+        return attempt.locked
+    try:
+        actor = load_actor(session, attempt.user_id) if attempt.user_id is not None else None
+    except NotFound:  # deactivated a moment after the check
+        actor = None
+    if actor is None:
+        audit.record(session, None, "user.login_failed", "user", None, now=now, username=attempt.username)
         return None
-    actor = load_actor(session, user.id)
-    audit.record(session, actor, "user.logged_in", "user", user.id, now=now)
+    audit.record(session, actor, "user.logged_in", "user", attempt.user_id, now=now)
     return actor
 
 

@@ -101,8 +101,11 @@ def login():
     error, status = None, 200
     if request.method == "POST":
         username = request.form.get("username", "")
+        # The password hash is slow on purpose: it runs reading only, so other people's saves never wait for it.
+        with transaction(read_only=True) as db_session:
+            attempt = accounts.check_log_in(db_session, username, request.form.get("password", ""), now=utcnow())
         with transaction() as db_session:
-            actor = accounts.log_in(db_session, username, request.form.get("password", ""), now=utcnow())
+            actor = accounts.record_log_in(db_session, attempt, now=utcnow())
         if isinstance(actor, accounts.Locked):
             error, status = _("Too many failed log-ins with this username. Try again in %(minutes)s minutes.",
                               minutes=actor.minutes), 429

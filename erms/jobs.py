@@ -8,11 +8,13 @@ runs the due jobs once, for cron-minded operators and for tests.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -25,7 +27,7 @@ from erms.db import transaction
 from erms.models import BackgroundJob, JobRun, SchedulerLease
 from erms.permissions import Actor, load_actor
 from erms.storage import FileStore
-from exports import destruction_record
+from exports import destruction_record, handover, verify
 from retention import appraisal, destruction
 
 LEASE = "scheduler"
@@ -147,6 +149,63 @@ def start_destruction(session: Session, actor: Actor, list_id: int, settings: di
 
 
 DESTRUCTION_JOB = "destruction.execute"
+HANDOVER_BUILD_JOB = "handover.build"
+# A build reports every file copied; the page needs a fresh count every second or so, not 20,000 writes.
+PROGRESS_EVERY = timedelta(seconds=1)
+
+
+def queue_build(session: Session, actor: Actor, batch_id: int, *, now: datetime) -> BackgroundJob:
+    """Check that the batch may be packaged and queue its build for the worker (one build per batch at a time)."""
+    handover.buildable_batch(session, actor, batch_id)
+    return background.enqueue(session, actor.user_id, HANDOVER_BUILD_JOB, build_subject(batch_id),
+                              {"batch_id": batch_id, "user_id": actor.user_id}, now=now)
+
+
+def build_subject(batch_id: int) -> str:
+    return f"handover_batch:{batch_id}"
+
+
+@background.handler(HANDOVER_BUILD_JOB)
+def _build_package_job(payload: dict, context: background.Context) -> None:
+    # The bag is written while only reading, so nobody waits to save meanwhile; then it is recorded in a short
+    # transaction that checks the batch and its holds again. Run again after a kill, it writes the bag anew.
+    progress = BuildProgress(context.progress, context.clock)
+    settings = handover.BuildSettings(
+        store=context.store, out_dir=Path(context.settings["DATA_DIR"]) / "packages",
+        font=context.settings.get("PDF_FONT", ""),
+        eark_tool=verify.find_eark_tool(os.environ.get("ERMS_EARK_VALIDATOR")),
+        progress=progress.copied, verifying=progress.verifying, checked=progress.checked)
+    user_id, batch_id, now = payload["user_id"], payload["batch_id"], context.clock()
+    with transaction(context.factory, read_only=True) as session:
+        written = handover.write_batch_package(session, load_actor(session, user_id), batch_id, settings, now=now)
+    with transaction(context.factory) as session:
+        handover.record_batch_package(session, load_actor(session, user_id), batch_id, written, now=now)
+
+
+class BuildProgress:
+    """A build's progress as the batch page reads it: JSON of files copied, verifying, checks ended."""
+
+    def __init__(self, write: Callable[[str], None], clock: Callable[[], datetime]) -> None:
+        self.write, self.clock = write, clock
+        self.state: dict = {"done": 0, "total": 0, "verifying": False, "checked": []}
+        self.written_at: datetime | None = None
+
+    def copied(self, done: int, total: int) -> None:
+        self.state.update(done=done, total=total)
+        if self.written_at is None or self.clock() - self.written_at >= PROGRESS_EVERY or done == total:
+            self._save()
+
+    def verifying(self) -> None:
+        self.state["verifying"] = True
+        self._save()
+
+    def checked(self, check) -> None:
+        self.state["checked"].append(check.name)
+        self._save()
+
+    def _save(self) -> None:
+        self.written_at = self.clock()
+        self.write(json.dumps(self.state, ensure_ascii=False))
 
 
 def destruction_subject(list_id: int) -> str:

@@ -45,14 +45,15 @@ def services():
 
 
 @contextlib.contextmanager
-def transaction(*, write: bool = False) -> Iterator[Session]:
+def transaction(*, write: bool = False, read_only: bool = False) -> Iterator[Session]:
     """Open the request's unit of work: commit when the block ends, roll back on any error.
 
     A GET only reads (on SQLite it then waits for no writer) unless its view is marked :func:`writes`
-    or the caller says ``write``; every other method may write.
+    or the caller says ``write``; every other method may write, unless the caller says ``read_only``
+    (slow checks before a short write).
     """
-    read_only = (has_request_context() and request.method in ("GET", "HEAD") and not write
-                 and not g.get("writes", False))
+    read_only = read_only or (has_request_context() and request.method in ("GET", "HEAD") and not write
+                              and not g.get("writes", False))
     with db.transaction(services().session_factory, read_only=read_only) as session:
         yield session
 

@@ -1,16 +1,16 @@
 """Hand-over to the historical archive ("giao nộp vào Lưu trữ lịch sử") in the web app.
 
 The archivist chooses the dossiers due, sees the batch reconciled against the dossier lists,
-starts the build — it runs in a background thread of this process, so the request returns at
-once and the batch page refreshes itself (no script) until the build ends — reads the validation
+starts the build — a background job the worker process runs, so the request returns at once and
+the batch page refreshes itself (no script) until the build ends — reads the validation
 report, downloads the package as a tar streamed while it is written, and uploads the archive's
 receipt. The services of ``exports.handover`` decide everything; this module only adapts them.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-import os
 import queue
 import tarfile
 import threading
@@ -21,14 +21,13 @@ from pathlib import Path
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from erms import db, metadata, permissions
+from erms import background, jobs, metadata, permissions
 from erms.auth import current_actor, login_required
-from erms.errors import N_, ERMSError, InvalidMetadata, PermissionDenied, Problem, RuleViolation
+from erms.errors import InvalidMetadata, PermissionDenied, Problem
+from erms.models.background import JobState
 from erms.models.handover import BatchState, PackageState
-from erms.permissions import Actor
-from erms.web.common import (integer, organisation_of, services, setting, store, transaction,
-                             upload_from_request, utcnow, writes)
-from erms.web.errors import on_invalid
+from erms.web.common import integer, organisation_of, setting, transaction, upload_from_request, utcnow, writes
+from erms.web.errors import on_invalid, translate
 from exports import handover, verify
 from exports import receipt as receipts
 from exports.xml import LOCAL_TZ
@@ -52,84 +51,34 @@ def _archivists_only():
         raise PermissionDenied()
 
 
-# ---------------------------------------------------------------- background builds
+# ---------------------------------------------------------------- builds, done by the worker
 
 @dataclass
 class BuildStatus:
-    """What the batch page shows of a build: files done of total (0: the dossiers are still being read),
-    whether it is verifying and which checks have ended, how it ended."""
+    """How far the batch's build is, as the page shows it: files copied of all, whether it is verifying and
+    which checks have ended, how it ended."""
 
     done: int = 0
     total: int = 0
     verifying: bool = False
     checked: list[str] = field(default_factory=list)
     finished: bool = False
-    refusal: tuple[str, dict] | None = None  # a service's msgid and parameters
+    refusals: list[str] = field(default_factory=list)  # translated
     crashed: bool = False
 
-
-class Builds:
-    """The package builds running in this web process, one per batch at most."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._statuses: dict[int, BuildStatus] = {}
-        self._threads: dict[int, threading.Thread] = {}
-
-    def status(self, batch_id: int) -> BuildStatus | None:
-        return self._statuses.get(batch_id)
-
-    def running(self, batch_id: int) -> bool:
-        status = self._statuses.get(batch_id)
-        return status is not None and not status.finished
-
-    def start(self, batch_id: int, actor: Actor, settings: dict) -> None:
-        """Start building the batch's package in a thread, unless it is being built already."""
-        with self._lock:
-            if self.running(batch_id):
-                raise RuleViolation(N_("The package of this batch is being built."))
-            status = self._statuses[batch_id] = BuildStatus()
-            thread = threading.Thread(target=self._run, args=(batch_id, actor, settings, status),
-                                      name=f"handover-build-{batch_id}", daemon=True)
-            self._threads[batch_id] = thread
-        thread.start()
-
-    def join(self, batch_id: int, timeout: float | None = None) -> None:
-        """Wait for the batch's build to end (the tests, and an orderly shutdown)."""
-        thread = self._threads.get(batch_id)
-        if thread is not None:
-            thread.join(timeout)
-
-    @staticmethod
-    def _run(batch_id: int, actor: Actor, settings: dict, status: BuildStatus) -> None:
-        def progress(done: int, total: int) -> None:
-            status.done, status.total = done, total
-
-        try:
-            with db.transaction(settings["session_factory"], lock_early=False) as session:
-                build_settings = handover.BuildSettings(
-                    progress=progress, verifying=lambda: setattr(status, "verifying", True),
-                    checked=lambda check: status.checked.append(check.name), **settings["build"])
-                handover.build_package(session, actor, batch_id, build_settings, now=settings["clock"]())
-        except ERMSError as error:
-            status.refusal = (error.template, error.params)
-        except Exception:
-            log.exception("hand-over build of batch %s failed", batch_id)
-            status.crashed = True
-        finally:
-            status.finished = True
-
-
-BUILDS = Builds()
-
-
-def _build_settings() -> dict:
-    """Return what the build thread needs, read here because the thread has no application context."""
-    erms = services()
-    out_dir = Path(setting("DATA_DIR")) / "packages"
-    eark_tool = verify.find_eark_tool(os.environ.get("ERMS_EARK_VALIDATOR"))
-    return {"session_factory": erms.session_factory, "clock": erms.clock,
-            "build": {"store": store(), "out_dir": out_dir, "font": setting("PDF_FONT"), "eark_tool": eark_tool}}
+    @classmethod
+    def of(cls, job) -> BuildStatus | None:
+        """Return the status of the batch's latest build job (None when it was never built here)."""
+        if job is None:
+            return None
+        progress = json.loads(job.progress) if job.progress.startswith("{") else {}
+        status = cls(**progress, finished=job.state not in background.ACTIVE)
+        if job.state is JobState.FAILED:
+            try:
+                status.refusals = [translate(item["template"], item["params"]) for item in json.loads(job.error)]
+            except (ValueError, KeyError, TypeError):  # not a refusal: an unexpected failure, in the server log
+                status.crashed = True
+        return status
 
 
 # ---------------------------------------------------------------- the streamed tar
@@ -237,9 +186,9 @@ def create():
 
 def render_batch(batch_id: int, errors: dict | None = None, status: int = 200):
     actor = current_actor()
-    build = BUILDS.status(batch_id)
     with transaction() as session:
         batch = handover.get_batch(session, actor, batch_id)
+        build = BuildStatus.of(background.latest(session, jobs.build_subject(batch_id)))
         package = handover.latest_package(session, actor, batch_id)
         response = render_template(
             "handover/batch.html", batch=batch, package=package, build=build, errors=errors or {},
@@ -259,11 +208,9 @@ def show(batch_id: int):
 
 @bp.post("/batches/<int:batch_id>/build")
 def build(batch_id: int):
-    """Start building the package in the background and show its progress."""
-    actor = current_actor()
+    """Queue the package's build for the worker and show its progress."""
     with transaction() as session:
-        handover.buildable_batch(session, actor, batch_id)
-    BUILDS.start(batch_id, actor, _build_settings())
+        jobs.queue_build(session, current_actor(), batch_id, now=utcnow())
     return redirect(url_for(".show", batch_id=batch_id))
 
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import bagit
 import pytest
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from erms import dossiers
 from erms.errors import InvalidMetadata, RuleViolation
-from erms.models import Hold, HandoverBatch, Organisation
+from erms.models import Hold, HandoverBatch, Organisation, Package
 from erms.models.dossier import DossierState
 from erms.models.handover import BatchState, PackageState
 from erms.models.retention import HoldKind
@@ -348,3 +348,17 @@ def test_signed_documents_are_marked_in_cits_erms(session, world, settings, now,
     erms = (Path(package.path) / "data" / Path(package.path).name / "metadata/descriptive/ERMS.xml").read_text()
     assert '<eSignature present="true"/>' in erms
     assert '<eSignature present="false"/>' in erms  # the dossier's other, unsigned document
+
+
+def test_a_hold_placed_while_the_bag_is_written_stops_its_recording(session, world, settings, now, permanent):
+    dossier = permanent()
+    archivist = world.actor("archivist")
+    batch = handover.create_batch(session, archivist, world.org.code, 2031, [dossier.id], now=now)
+    written = handover.write_batch_package(session, archivist, batch.id, settings, now=now)
+    assert written.ok and session.scalar(select(func.count()).select_from(Package)) == 0  # nothing recorded yet
+    session.add(Hold(dossier_id=dossier.id, kind=HoldKind.LEGAL, reason="Tranh chấp", placed_by_id=world.users["head"].id,
+                     placed_at=now))
+    session.flush()
+    with pytest.raises(RuleViolation, match="under a hold"):
+        handover.record_batch_package(session, archivist, batch.id, written, now=now)
+    assert batch.state is BatchState.DRAFT and session.scalar(select(func.count()).select_from(Package)) == 0

@@ -34,7 +34,6 @@ from erms.models import Organisation, Package, Role, Unit
 from erms.models.handover import BatchState, PackageState
 from erms.models.register import RegisterKind
 from erms.storage import FileStore
-from erms.web.handover import BUILDS
 from exports import handover
 from retention import destruction, holds
 from tests.conftest import DOCUMENT, NOW, World, upload
@@ -327,18 +326,16 @@ def matrix(engine, password_hash, tmp_path_factory) -> Iterator[Matrix]:
     store = FileStore(root / "files")
     app = create_app({"TESTING": True, "SESSION_FACTORY": factory, "DATA_DIR": str(root),
                       "STORAGE_ROOT": str(store.root), "SECRET_KEY": "test", "CLOCK": lambda: NOW})
-    with pytest.MonkeyPatch.context() as patch:
-        # A build runs in a thread on its own session; here it would share the test's one connection.
-        patch.setattr(BUILDS, "start", lambda *_args, **_kwargs: None)
-        session = factory()
-        targets, own_searches, page = build_world(session, factory, store, root / "packages", password_hash)
-        session.close()
-        clients: dict[str | None, Browser] = {None: Browser(app.test_client())}
-        clients[None].get("/auth/login")  # a visitor's session and CSRF token, as a browser has them
-        for role, name in PLAYERS.items():
-            clients[role] = Browser(app.test_client())
-            clients[role].login(name)
-        yield Matrix(app, connection, targets, own_searches, page, clients)
+    # A build is only queued by the page (the worker builds it): no request here starts one.
+    session = factory()
+    targets, own_searches, page = build_world(session, factory, store, root / "packages", password_hash)
+    session.close()
+    clients: dict[str | None, Browser] = {None: Browser(app.test_client())}
+    clients[None].get("/auth/login")  # a visitor's session and CSRF token, as a browser has them
+    for role, name in PLAYERS.items():
+        clients[role] = Browser(app.test_client())
+        clients[role].login(name)
+    yield Matrix(app, connection, targets, own_searches, page, clients)
     search.wait()
     search.install(None)
     outer.rollback()

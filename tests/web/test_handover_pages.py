@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import tarfile
 
 import bagit
 import pytest
-from erms_browser import Browser, file_field
+from erms_browser import Browser, file_field, run_background_jobs
 from sqlalchemy import select
 
-from erms.models import AuditEvent, HandoverBatch, Hold, Package
+from erms import jobs
+from erms.models import AuditEvent, BackgroundJob, HandoverBatch, Hold, Package
+from erms.models.background import JobState
 from erms.models.dossier import DossierState
 from erms.models.handover import BatchState, PackageState
 from erms.models.retention import HoldKind
-from erms.web.handover import BUILDS, BuildStatus
+from tests.conftest import NOW
 
 YEAR = 2031  # dossiers archived in 2026 fall due five years later
 
@@ -45,8 +48,16 @@ def create_batch(archivist: Browser, *dossiers) -> int:
 def build(archivist: Browser, batch_id: int):
     response = archivist.post(f"/handover/batches/{batch_id}/build")
     assert response.status_code == 302
-    BUILDS.join(batch_id, timeout=300)
+    run_background_jobs(archivist.client.application)  # what the worker process does
     return archivist.get(f"/handover/batches/{batch_id}")
+
+
+def queued_build(session, world, batch_id: int, progress: dict) -> BackgroundJob:
+    """Queue a build and give it a progress line, as a worker half-way through it would have written."""
+    job = jobs.queue_build(session, world.actor("archivist"), batch_id, now=NOW)
+    job.state, job.progress = JobState.RUNNING, json.dumps(progress)
+    session.flush()
+    return job
 
 
 def receipt(name: str, codes: list[str]) -> bytes:
@@ -118,9 +129,9 @@ def test_failed_package_is_never_offered(archivist, session, permanent):
     assert response.status_code == 302 and response.mimetype != "application/x-tar"
 
 
-def test_running_build_page_refreshes_itself_with_its_progress(archivist, permanent, monkeypatch):
+def test_running_build_page_refreshes_itself_with_its_progress(archivist, session, world, permanent):
     batch_id = create_batch(archivist, permanent())
-    monkeypatch.setitem(BUILDS._statuses, batch_id, BuildStatus(done=3, total=10))
+    queued_build(session, world, batch_id, {"done": 3, "total": 10})
     response = archivist.get(f"/handover/batches/{batch_id}")
     page = response.get_data(as_text=True)
     assert '<meta http-equiv="refresh" content="2">' in page
@@ -128,20 +139,21 @@ def test_running_build_page_refreshes_itself_with_its_progress(archivist, perman
     assert 'action="/handover/batches/%d/build"' % batch_id not in page
 
 
-def test_build_page_says_when_the_package_is_being_verified(archivist, permanent, monkeypatch):
+def test_build_page_says_when_the_package_is_being_verified(archivist, session, world, permanent):
     batch_id = create_batch(archivist, permanent())
-    monkeypatch.setitem(BUILDS._statuses, batch_id, BuildStatus(done=12, total=12, verifying=True))
+    job = queued_build(session, world, batch_id, {"done": 12, "total": 12, "verifying": True})
     page = archivist.get(f"/handover/batches/{batch_id}").get_data(as_text=True)
     assert "Đang kiểm tra gói" in page and "12" in page and '<meta http-equiv="refresh" content="2">' in page
     assert "Các bước kiểm tra đã xong" not in page
-    BUILDS._statuses[batch_id].checked += ["BagIt profile", "METS XSD"]
+    job.progress = json.dumps({"done": 12, "total": 12, "verifying": True, "checked": ["BagIt profile", "METS XSD"]})
+    session.flush()
     page = archivist.get(f"/handover/batches/{batch_id}").get_data(as_text=True)
     assert "Các bước kiểm tra đã xong: BagIt profile, METS XSD." in page
 
 
-def test_build_page_says_the_dossiers_are_being_read_before_files_are_counted(archivist, permanent, monkeypatch):
+def test_build_page_says_the_dossiers_are_being_read_before_files_are_counted(archivist, session, world, permanent):
     batch_id = create_batch(archivist, permanent())
-    monkeypatch.setitem(BUILDS._statuses, batch_id, BuildStatus())
+    queued_build(session, world, batch_id, {})
     page = archivist.get(f"/handover/batches/{batch_id}").get_data(as_text=True)
     assert "đang đọc các hồ sơ" in page and "0/0 tệp" not in page
 

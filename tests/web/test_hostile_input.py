@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from erms_browser import DOCUMENT_FORM, PASSWORD, Browser, file_field, make_pdf, stored_files
+from erms_browser import DOCUMENT_FORM, PASSWORD, Browser, file_field, make_pdf, run_background_jobs, stored_files
 from sqlalchemy import func, select
 
 import erms.web
@@ -32,7 +32,6 @@ from erms.app import create_app
 from erms.models import DestructionList, Document, DocumentVersion, DossierList, RegisterEntry, TransferItem
 from erms.models.register import RegisterKind
 from erms.web.common import FILENAME_LENGTH
-from erms.web.handover import BUILDS
 from exports import handover
 from retention import destruction, holds
 from tests.conftest import DOCUMENT, upload
@@ -367,10 +366,10 @@ class Scene:
         name = RECORD_OF.get((blueprint, part))
         return getattr(self, name) if name else 1
 
-    def settle(self) -> None:
-        """Wait for the background work a request may start (a package build), so that requests never overlap."""
-        if "batch_id" in self.__dict__:
-            BUILDS.join(self.batch_id, timeout=300)
+    @staticmethod
+    def settle(client: Browser) -> None:
+        """Run the background work a request may have queued (a package build), as the worker would."""
+        run_background_jobs(client.client.application)
 
 
 @pytest.fixture(scope="module")
@@ -434,7 +433,7 @@ def attack(client: Browser, route: Route, url: str, scene: Scene) -> dict[str, l
                        + " ← ".join(f"{Path(frame.filename).name}:{frame.lineno} {frame.name}"
                                     for frame in reversed(ours[-3:])))
         finally:
-            scene.settle()
+            scene.settle(client)
         if problem:
             failures.setdefault(problem, []).append(shown(value))
     return failures
