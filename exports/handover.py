@@ -214,9 +214,22 @@ class BuildSettings:
     checked: Callable[[verify.Check], None] = field(default=lambda _check: None)
 
 
-def _build(session: Session, actor: Actor | None, ids: list[int], settings: BuildSettings, *, name: str,
-           kind: str, year: int, now: datetime, **owner) -> tuple[snapshot.PackageSnapshot, Package]:
-    """Read the dossiers, write, verify and place (or set aside) their bag; return what was read and the Package row.
+@dataclass(frozen=True)
+class WrittenPackage:
+    """A bag written, verified and placed (or set aside) on disk, and what was read to write it; not recorded yet."""
+
+    view: snapshot.PackageSnapshot
+    placed: bag.Bag
+    checks: list[verify.Check]
+
+    @property
+    def ok(self) -> bool:
+        return verify.passed(self.checks)
+
+
+def _write(session: Session, actor: Actor | None, ids: list[int], settings: BuildSettings, *, name: str, kind: str,
+           year: int, now: datetime) -> WrittenPackage:
+    """Read the dossiers, write, verify and place (or set aside) their bag; nothing is written to the database.
 
     The copy starts with the first dossiers read (bag.Build), while the rest are.
     """
@@ -229,15 +242,27 @@ def _build(session: Session, actor: Actor | None, ids: list[int], settings: Buil
             written = build.finish(view, settings.font)
         settings.verifying()  # as long as the copy again: every file is hashed anew
         checks = verify.verify(written.path, eark_tool=settings.eark_tool, on_check=settings.checked)
-        ok = verify.passed(checks)
-        placed = (bag.place if ok else bag.set_aside)(written, out_dir, view.name)
-    package = Package(name=view.name, state=PackageState.READY if ok else PackageState.FAILED, path=str(placed.path),
-                      payload_oxum=placed.payload_oxum, manifest_sha256=placed.manifest_sha256,
-                      audit_head=view.audit_head, size=placed.size, report=verify.to_json(checks),
-                      built_by_id=_user_id(actor), built_at=now, **owner)
+        placed = (bag.place if verify.passed(checks) else bag.set_aside)(written, out_dir, view.name)
+    return WrittenPackage(view, placed, checks)
+
+
+def _record(session: Session, actor: Actor | None, written: WrittenPackage, *, now: datetime, **owner) -> Package:
+    """Record a written package: READY if every check passed, else FAILED with its report."""
+    placed = written.placed
+    package = Package(name=written.view.name, state=PackageState.READY if written.ok else PackageState.FAILED,
+                      path=str(placed.path), payload_oxum=placed.payload_oxum,
+                      manifest_sha256=placed.manifest_sha256, audit_head=written.view.audit_head, size=placed.size,
+                      report=verify.to_json(written.checks), built_by_id=_user_id(actor), built_at=now, **owner)
     session.add(package)
     session.flush()
-    return view, package
+    return package
+
+
+def _build(session: Session, actor: Actor | None, ids: list[int], settings: BuildSettings, *, name: str,
+           kind: str, year: int, now: datetime, **owner) -> tuple[snapshot.PackageSnapshot, Package]:
+    """Write and record a package in one transaction; return what was read and the Package row."""
+    written = _write(session, actor, ids, settings, name=name, kind=kind, year=year, now=now)
+    return written.view, _record(session, actor, written, now=now, **owner)
 
 
 def buildable_batch(session: Session, actor: Actor | None, batch_id: int) -> HandoverBatch:
@@ -250,22 +275,40 @@ def buildable_batch(session: Session, actor: Actor | None, batch_id: int) -> Han
 
 def build_package(session: Session, actor: Actor | None, batch_id: int, settings: BuildSettings, *,
                   now: datetime) -> Package:
-    """Build, verify and record the batch's package; it becomes ready only if every check passed."""
-    batch = buildable_batch(session, actor, batch_id)
-    ids = [item.dossier_id for item in batch.items]
-    # Holds are read inside this transaction: a hold placed a moment ago still stops the build.
-    held = held_dossier_ids(session, ids)
-    if held:
-        codes = sorted(item.dossier.file_code for item in batch.items if item.dossier_id in held)
-        raise RuleViolation(N_("Dossiers under a hold cannot be handed over: %(codes)s."), codes=", ".join(codes))
-    view, package = _build(session, actor, ids, settings, name=batch.name, kind="handover", year=batch.year, now=now,
-                           batch_id=batch.id)
+    """Build, verify and record the batch's package in one transaction; ready only if every check passed."""
+    return record_batch_package(session, actor, batch_id, write_batch_package(session, actor, batch_id, settings,
+                                                                              now=now), now=now)
+
+
+def write_batch_package(session: Session, actor: Actor | None, batch_id: int, settings: BuildSettings, *,
+                        now: datetime) -> WrittenPackage:
+    """Write and verify the batch's bag, reading only: the long part, which may run in a read-only transaction."""
+    batch = _unheld_buildable_batch(session, actor, batch_id)
+    return _write(session, actor, [item.dossier_id for item in batch.items], settings, name=batch.name,
+                  kind="handover", year=batch.year, now=now)
+
+
+def record_batch_package(session: Session, actor: Actor | None, batch_id: int, written: WrittenPackage, *,
+                         now: datetime) -> Package:
+    """Record the batch's written package, the batch and its holds checked again as they are now."""
+    batch = _unheld_buildable_batch(session, actor, batch_id)
+    package = _record(session, actor, written, now=now, batch_id=batch.id)
     if package.state is PackageState.READY:
         batch.state = BatchState.PACKAGED
     audit.record(session, actor, f"handover_batch.{'packaged' if batch.state is BatchState.PACKAGED else 'failed'}",
                  "handover_batch", batch.id, now=now, package=package.name, payload_oxum=package.payload_oxum,
-                 manifest_sha256=package.manifest_sha256, audit_head=view.audit_head)
+                 manifest_sha256=package.manifest_sha256, audit_head=written.view.audit_head)
     return package
+
+
+def _unheld_buildable_batch(session: Session, actor: Actor | None, batch_id: int) -> HandoverBatch:
+    """Return the batch if it may be packaged now: no valid package yet and no dossier of it under a hold."""
+    batch = buildable_batch(session, actor, batch_id)
+    held = held_dossier_ids(session, [item.dossier_id for item in batch.items])
+    if held:
+        codes = sorted(item.dossier.file_code for item in batch.items if item.dossier_id in held)
+        raise RuleViolation(N_("Dossiers under a hold cannot be handed over: %(codes)s."), codes=", ".join(codes))
+    return batch
 
 
 def package_year(session: Session, actor: Actor | None, organisation_code: str, year: int, settings: BuildSettings,
