@@ -15,6 +15,9 @@ threads = int(os.environ.get("ERMS_THREADS", str(4 * (os.cpu_count() or 1) + 2))
 # A 200 MB upload on a slow office line takes minutes; the request is not killed while it streams.
 timeout = 600
 graceful_timeout = 30
+# A browser that paused a few seconds between clicks still finds its connection open (gunicorn's default, 2 s,
+# closed idle connections just as people clicked, and a POST sent on a closing connection is not resent).
+keepalive = 15
 accesslog = "-"
 errorlog = "-"
 wsgi_app = "wsgi:application"

@@ -100,13 +100,22 @@ def cancel(session: Session, actor: permissions.Actor, job_id: int, *, now: date
     return job
 
 
+def _claimable(now: datetime):
+    """The jobs a worker may take: queued ones, and running ones whose worker went silent."""
+    return (select(BackgroundJob)
+            .where(or_(BackgroundJob.state == JobState.QUEUED,
+                       (BackgroundJob.state == JobState.RUNNING) & (BackgroundJob.heartbeat_at < now - STALE_AFTER)))
+            .order_by(BackgroundJob.id).limit(1))
+
+
+def waiting(session: Session, *, now: datetime) -> bool:
+    """Return True if a job waits for a worker (asked reading only, so an idle worker takes no write lock)."""
+    return session.scalar(_claimable(now).with_only_columns(BackgroundJob.id)) is not None
+
+
 def claim(session: Session, worker: str, *, now: datetime) -> BackgroundJob | None:
     """Take the oldest queued job, or a running one whose worker went silent; None when there is none."""
-    query = (select(BackgroundJob)
-             .where(or_(BackgroundJob.state == JobState.QUEUED,
-                        (BackgroundJob.state == JobState.RUNNING) & (BackgroundJob.heartbeat_at < now - STALE_AFTER)))
-             .order_by(BackgroundJob.id).limit(1).with_for_update(skip_locked=True))
-    job = session.scalar(query)
+    job = session.scalar(_claimable(now).with_for_update(skip_locked=True))
     if job is None:
         return None
     job.state, job.worker, job.attempts = JobState.RUNNING, worker, job.attempts + 1
@@ -117,6 +126,9 @@ def claim(session: Session, worker: str, *, now: datetime) -> BackgroundJob | No
 def run_next(factory: Callable[[], Session], store: FileStore, settings: dict, clock: Callable[[], datetime],
              worker: str) -> BackgroundJob | None:
     """Claim one job and run it to its end (done, failed or cancelled); return it, or None when none waits."""
+    with transaction(factory, read_only=True) as session:
+        if not waiting(session, now=clock()):
+            return None
     with transaction(factory) as session:
         job = claim(session, worker, now=clock())
         if job is None:

@@ -68,6 +68,15 @@ class WriteInReadTransaction(RuntimeError):
     """A transaction opened to read tried to write: the caller must open it to write (a programming error)."""
 
 
+class NestedWriteTransaction(RuntimeError):
+    """A writing transaction was opened inside another one of the same thread: on SQLite the inner one would
+    wait for the outer's write lock, which waits for it (a programming error: read inside, or write once)."""
+
+
+# Writing transactions open in this thread (or task): at most one, see NestedWriteTransaction.
+_WRITING: ContextVar[int] = ContextVar("erms_open_write_transactions", default=0)
+
+
 def _sqlite_begin(connection) -> None:
     # A transaction that may write takes SQLite's write lock as it begins and waits its turn on the busy
     # timeout. A deferred one that read first could not take it later once another writer had committed
@@ -113,7 +122,11 @@ def transaction(factory: Callable[[], Session], *, read_only: bool = False,
     only at that first write (and is refused as busy if another writer committed meanwhile), instead of
     making every other writer wait for it.
     """
-    intent = INTENT.set("read" if read_only else "write" if lock_early else "late")
+    mode = "read" if read_only else "write" if lock_early else "late"
+    if mode == "write" and _WRITING.get():
+        raise NestedWriteTransaction("a writing transaction was opened inside another one")
+    intent = INTENT.set(mode)
+    writing = _WRITING.set(_WRITING.get() + (mode == "write"))
     session = factory()
     try:
         yield session
@@ -123,4 +136,5 @@ def transaction(factory: Callable[[], Session], *, read_only: bool = False,
         raise
     finally:
         session.close()
+        _WRITING.reset(writing)
         INTENT.reset(intent)

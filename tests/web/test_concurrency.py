@@ -116,3 +116,17 @@ def test_a_save_that_waits_too_long_is_told_to_try_again_and_changes_nothing(tmp
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(AuditEvent)) == 0
     engine.dispose()
+
+
+def test_a_refused_form_is_shown_again_at_once_over_real_connections(live):
+    """A form shown again with its problems reads the header's counts inside the page's own transaction: over
+    separate connections that must not wait for the page's write lock (it once waited for itself, then failed)."""
+    base, _engine = live
+    browser = requests.Session()
+    form = browser.get(f"{base}/auth/login")
+    browser.post(f"{base}/auth/login", data={"csrf_token": token(form), "username": "registry",
+                                             "password": PASSWORD})
+    home = browser.get(f"{base}/dossier-lists/")
+    refused = browser.post(f"{base}/dossier-lists/create", data={"csrf_token": token(home), "year": "²"},
+                           timeout=5)
+    assert refused.status_code == 422 and "Trường này là bắt buộc." in refused.text
