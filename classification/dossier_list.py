@@ -149,6 +149,9 @@ def _new_entry(session: Session, dossier_list: DossierList, *, title: str, unit_
     row = session.get(RetentionRow, retention_row_id) if retention_row_id else None
     if period is None:
         period = (row.permanent, row.period_years, row.condition) if row else (False, None, "")
+    # Two people adding at once take the next number in turn: PostgreSQL holds the list's row until the first
+    # commits (SQLite's writers take turns already), instead of both taking the same number and one failing.
+    session.execute(select(DossierList.id).where(DossierList.id == dossier_list.id).with_for_update())
     number = (session.scalar(select(func.max(DossierListEntry.number))
                              .where(DossierListEntry.dossier_list_id == dossier_list.id)) or 0) + 1
     notation = file_notation or _notation(session, number, heading_id)

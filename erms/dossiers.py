@@ -353,6 +353,8 @@ def _document_columns(values: dict) -> dict:
 
 
 def _link(session: Session, actor: Actor, dossier: Dossier, document: Document, *, now: datetime) -> DossierDocument:
+    # The next ordinal in turn, as for list entries (classification.dossier_list._new_entry).
+    session.execute(select(Dossier.id).where(Dossier.id == dossier.id).with_for_update())
     last = session.scalar(select(func.max(DossierDocument.ordinal)).where(DossierDocument.dossier_id == dossier.id))
     link = DossierDocument(dossier_id=dossier.id, document_id=document.id, ordinal=(last or 0) + 1,
                            added_by_id=actor.user_id, added_at=now)
