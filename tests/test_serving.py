@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from erms import db, migrate
+from erms import db
 from erms.models import SchedulerLease
+from tests.databases import own_database
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin"
@@ -47,24 +48,9 @@ def stop(process: subprocess.Popen) -> int:
 
 @pytest.fixture
 def migrated(database_url, tmp_path):
-    """A data directory and a migrated database of its own: the server commits for real."""
-    if database_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'erms.sqlite3'}"
-    else:
-        name = f"erms_serve_{os.getpid()}_{free_port()}"
-        admin = db.make_engine(database_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = database_url.rsplit("/", 1)[0] + "/" + name
-    engine = db.make_engine(url)
-    with engine.begin() as connection:
-        migrate.upgrade(connection)
-    engine.dispose()
-    yield url
-    if not database_url.startswith("sqlite"):
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    """A migrated database of its own: the server commits for real."""
+    with own_database(database_url, tmp_path, "serve") as url:
+        yield url
 
 
 def test_gunicorn_serves_wsgi_py(migrated, tmp_path):

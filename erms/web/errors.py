@@ -11,6 +11,7 @@ are flashed instead.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -74,6 +75,15 @@ def _word(key: str, value):
     if key in ("action", "outcome") and value in ACTION_LABELS:
         return str(ACTION_LABELS[value])
     return value
+
+
+def job_refusals(error: str) -> list[str] | None:
+    """Return why a background job was refused, translated (``erms.background.refusal_text``'s JSON), or None
+    when it stopped on an unexpected error, which only the server log describes."""
+    try:
+        return [translate(item["template"], item["params"]) for item in json.loads(error)]
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def problem_messages(problems: list[Problem]) -> dict[str, list[str]]:

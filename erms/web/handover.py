@@ -27,7 +27,7 @@ from erms.errors import InvalidMetadata, PermissionDenied, Problem
 from erms.models.background import JobState
 from erms.models.handover import BatchState, PackageState
 from erms.web.common import integer, organisation_of, setting, transaction, upload_from_request, utcnow, writes
-from erms.web.errors import on_invalid, translate
+from erms.web.errors import job_refusals, on_invalid
 from exports import handover, verify
 from exports import receipt as receipts
 from exports.xml import LOCAL_TZ
@@ -74,10 +74,8 @@ class BuildStatus:
         progress = json.loads(job.progress) if job.progress.startswith("{") else {}
         status = cls(**progress, finished=job.state not in background.ACTIVE)
         if job.state is JobState.FAILED:
-            try:
-                status.refusals = [translate(item["template"], item["params"]) for item in json.loads(job.error)]
-            except (ValueError, KeyError, TypeError):  # not a refusal: an unexpected failure, in the server log
-                status.crashed = True
+            refusals = job_refusals(job.error)
+            status.refusals, status.crashed = refusals or [], refusals is None
         return status
 
 

@@ -27,7 +27,7 @@ from erms.models.dossier import DossierState
 from erms.models.retention import HoldKind
 from erms.web.common import (integer, organisation_of, require_present, services, store, transaction,
                              upload_from_request, utcnow, writes)
-from erms.web.errors import on_invalid, translate
+from erms.web.errors import job_refusals, on_invalid, translate
 from retention import appraisal, clock, destruction, holds
 
 bp = Blueprint("retention", __name__, url_prefix="/retention")
@@ -220,10 +220,8 @@ def render_list(list_id: int, errors: dict | None = None, values: dict | None = 
 
 def _job_errors(job) -> list[str]:
     """Return why a background job stopped, in the reader's language."""
-    try:
-        return [translate(item["template"], item["params"]) for item in json.loads(job.error)]
-    except (ValueError, KeyError, TypeError):  # not a refusal: an unexpected failure, logged on the server
-        return [_("An unexpected error stopped the work; the administrator can read it in the server log.")]
+    return job_refusals(job.error) or [
+        _("An unexpected error stopped the work; the administrator can read it in the server log.")]
 
 
 def _back_to_list(list_id: int, message: str):

@@ -4,17 +4,17 @@ documents filed into one dossier (issue 18: numbering as "highest plus one" fail
 from __future__ import annotations
 
 import threading
-import uuid
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from classification import dossier_list as dossier_lists
-from erms import db, dossiers, migrate
+from erms import db, dossiers
 from erms.models import DossierDocument, DossierListEntry
 from erms.permissions import load_actor
 from erms.storage import FileStore
 from tests.conftest import DOCUMENT, NOW, World, upload
+from tests.databases import own_database
 
 PEOPLE = 8
 
@@ -22,23 +22,10 @@ PEOPLE = 8
 @pytest.fixture
 def factory(database_url, tmp_path):
     """Sessions on a migrated database of its own: each thread commits for real."""
-    if database_url.startswith("sqlite"):
-        engine = db.make_engine(f"sqlite:///{tmp_path / 'numbers.sqlite3'}")
-        admin = name = None
-    else:
-        name = f"erms_numbers_{uuid.uuid4().hex[:8]}"
-        admin = db.make_engine(database_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        engine = db.make_engine(database_url.rsplit("/", 1)[0] + "/" + name, pool_size=PEOPLE + 2)
-    with engine.begin() as connection:
-        migrate.upgrade(connection)
-    yield db.make_session_factory(engine)
-    engine.dispose()
-    if admin is not None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with own_database(database_url, tmp_path, "numbers") as url:
+        engine = db.make_engine(url, pool_size=PEOPLE + 2)
+        yield db.make_session_factory(engine)
+        engine.dispose()
 
 
 def at_once(work) -> list[str]:

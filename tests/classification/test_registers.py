@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from erms import db, dossiers, migrate, registers
@@ -24,6 +24,7 @@ from erms.models.register import RegisterKind, RegisterSeries
 from erms.permissions import load_actor
 from erms.storage import FileStore
 from tests.conftest import DOCUMENT, upload
+from tests.databases import own_database
 
 INCOMING = {key: value for key, value in DOCUMENT.items() if key not in ("direction", "status")}
 
@@ -107,21 +108,10 @@ def test_registered_document_filed_in_two_dossiers_is_stored_once(session, world
 @pytest.fixture
 def private_engine(database_url, tmp_path):
     """A database of its own (committed rows would leak into the other tests' shared database)."""
-    if database_url.startswith("sqlite"):
-        engine = db.make_engine(f"sqlite:///{tmp_path / 'registers.sqlite3'}")
+    with own_database(database_url, tmp_path, "registers") as url:
+        engine = db.make_engine(url, pool_size=10)
         yield engine
         engine.dispose()
-        return
-    name = f"erms_registers_{uuid.uuid4().hex[:8]}"
-    admin = db.make_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = db.make_engine(database_url.rsplit("/", 1)[0] + "/" + name, pool_size=10)
-    yield engine
-    engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}"'))
-    admin.dispose()
 
 
 def test_eight_concurrent_registrations_get_numbers_without_gap_or_duplicate(private_engine, tmp_path):

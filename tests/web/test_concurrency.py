@@ -4,20 +4,20 @@ SQLite, nor with a server error on PostgreSQL (issue 18, part 1)."""
 from __future__ import annotations
 
 import re
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
 import pytest
 import requests
 from erms_browser import PASSWORD
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from erms import db, migrate
 from erms.accounts import hash_password
 from erms.app import create_app
 from erms.models import AuditEvent, SavedSearch
 from tests.conftest import NOW, World
+from tests.databases import own_database
 from tests.live_server import serving
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -27,26 +27,14 @@ PEOPLE = 24
 @pytest.fixture
 def database(database_url, tmp_path):
     """A migrated database of its own: the live server commits for real."""
-    if database_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'live.sqlite3'}"
+    with own_database(database_url, tmp_path, "live") as url:
         yield url
-        return
-    name = f"erms_live_{uuid.uuid4().hex[:8]}"
-    admin = db.make_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield database_url.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture
 def live(database, tmp_path, password_hash):
     """Serve the app on a loopback port from a thread pool, with the test world's people in the database."""
     engine = db.make_engine(database)
-    with engine.begin() as connection:
-        migrate.upgrade(connection)
     with db.transaction(db.make_session_factory(engine)) as session:
         world = World(session, NOW)
         for user in world.users.values():
