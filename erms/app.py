@@ -23,6 +23,7 @@ from werkzeug.routing import IntegerConverter
 from erms import auth, config, search, web
 from erms.db import make_engine, make_session_factory
 from erms.storage import FileStore
+from erms.web import i18n
 from erms.web.common import LARGEST_INTEGER
 
 # The product language; English is offered for foreign advisers and developers.
@@ -100,6 +101,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["erms"] = Services(session_factory, FileStore(settings["STORAGE_ROOT"]), settings, clock)
 
     Babel(app, locale_selector=select_language)
+    i18n.install(app)
     csrf.init_app(app)
     app.before_request(_keep_session_alive)
     app.after_request(_security_headers)
