@@ -1,15 +1,16 @@
 """gunicorn settings for ERMS (read by gunicorn from the working directory; ERMS_BIND etc. override).
 
-One process with threads: the search index has one writer per process today, and Whoosh allows one
-writer per index, so a second process would fight the first for it (README, "Deployment"). Threads
-keep pages flowing while one request waits on the disk or the database; SQLite readers never wait
-for writers (WAL), writers queue on the write lock.
+One process with threads by default: web processes only read the search index (the worker writes it),
+so more processes may run (``ERMS_WORKERS``), but each keeps its own decoded copy of the index's
+frequent words (bench/RESULTS.md, "Memory per web worker"). Threads keep pages flowing while one
+request waits on the disk or the database; SQLite readers never wait for writers (WAL), writers queue
+on the write lock.
 """
 
 import os
 
 bind = os.environ.get("ERMS_BIND", "127.0.0.1:5000")
-workers = 1
+workers = int(os.environ.get("ERMS_WORKERS", "1"))
 worker_class = "gthread"
 threads = int(os.environ.get("ERMS_THREADS", str(4 * (os.cpu_count() or 1) + 2)))
 # A 200 MB upload on a slow office line takes minutes; the request is not killed while it streams.

@@ -59,7 +59,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import traceback
 from collections import Counter, defaultdict

@@ -64,9 +64,10 @@ def handler(kind: str, *, stoppable: bool = False) -> Callable[[Handler], Handle
     return register
 
 
-def enqueue(session: Session, user_id: int, kind: str, subject: str, payload: dict, *,
+def enqueue(session: Session, user_id: int | None, kind: str, subject: str, payload: dict, *,
             now: datetime) -> BackgroundJob:
-    """Queue a job, or return the one already queued or running for the same subject."""
+    """Queue a job, or return the one already queued or running for the same subject (``user_id`` None: asked
+    for on the command line)."""
     if kind not in HANDLERS:
         raise ValueError(f"no handler for background jobs of kind {kind!r}")
     active = latest(session, subject)

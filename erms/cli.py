@@ -9,19 +9,20 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 from sqlalchemy import select
 
 from erms import accounts, audit, config, migrate, search
 from erms.db import make_engine, make_session_factory, transaction
 from erms.errors import ERMSError, InvalidMetadata
-from erms.models import Organisation, Role
+from erms.models import BackgroundJob, Organisation, Role
+from erms.models.background import JobState
 from erms.storage import FileStore
 from exports import handover, verify
 
@@ -151,16 +152,6 @@ def demo_load(obj: Context) -> None:
     click.echo("demo accounts (username / password / role):")
     for username, password, role in passwords:
         click.echo(f"  {username:<10} {password:<22} {role}")
-
-
-@erms_group.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True)
-def serve(host: str, port: int) -> None:
-    """Serve the web app (a single process, for one office)."""
-    from erms.app import create_app
-
-    create_app().run(host=host, port=port, threaded=True)
 
 
 @erms_group.group("retention")
@@ -300,27 +291,59 @@ def search_query(obj: Context, words, username, limit) -> None:
 @search_group.command("rebuild")
 @click.pass_obj
 def search_rebuild(obj: Context) -> None:
-    """Build a new index beside the live one from the database, then switch to it atomically."""
-    with obj.transaction(lock_early=False) as session, tqdm(unit="records", desc="indexing") as bar:
+    """Build a new index beside the live one from the database, then switch to it atomically.
 
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
+    The worker process does it, as it does every index write; with no worker running, this command
+    stands in for it (and runs whatever else waits for a worker).
+    """
+    from erms import background, jobs
 
-        count = search.rebuild(session, progress)
-    click.echo(f"index rebuilt: {count} records in {search.index_folder()}")
+    factory, holder = make_session_factory(obj.engine), jobs.holder_name()
+    with transaction(factory) as session:
+        job_id = background.enqueue(session, None, jobs.SEARCH_REBUILD_JOB, jobs.SEARCH_REBUILD_SUBJECT, {},
+                                    now=utcnow()).id
+        standing_in = jobs.acquire_lease(session, holder, now=utcnow())
+    if standing_in:
+        try:
+            jobs.work_once(factory, FileStore(obj.settings["STORAGE_ROOT"]), obj.settings, holder)
+        finally:
+            with transaction(factory) as session:
+                jobs.release_lease(session, holder, now=utcnow())
+    else:
+        click.echo("the worker process rebuilds the index; waiting for it")
+    job = _wait_for_job(factory, job_id)
+    if job.state is not JobState.DONE:
+        click.echo(f"error: the rebuild ended {job.state.value}: {job.error}", err=True)
+        sys.exit(1)
+    click.echo(f"index rebuilt: {job.progress.partition('/')[0]} records in {search.index_folder()}")
+
+
+def _wait_for_job(factory, job_id: int) -> BackgroundJob:
+    """Poll a background job until it ends, echoing its progress line when it changes."""
+    shown = ""
+    while True:
+        with transaction(factory, read_only=True) as session:
+            job = session.get(BackgroundJob, job_id)
+        if job.state not in (JobState.QUEUED, JobState.RUNNING):
+            return job
+        if job.progress != shown:
+            shown = job.progress
+            click.echo(f"indexing: {shown}")
+        time.sleep(1)
 
 
 @search_group.command("verify")
 @click.pass_obj
 def search_verify(obj: Context) -> None:
     """Report records missing from the index or stale in it; exit 1 if there are any."""
-    search.wait()
     with obj.transaction(lock_early=False) as session:
         report = search.verify(session)
+        waiting = search.waiting(session)
     for label, keys in (("missing", report.missing), ("stale", report.stale), ("orphaned", report.orphaned)):
         for key in keys:
             click.echo(f"{label}: {key}")
+    if waiting:
+        click.echo(f"{waiting} changes are queued for the worker process and not in the index yet")
     click.echo(f"{report.checked} records checked: " + ("index consistent" if report.ok else
                                                          "run `erms search rebuild`"))
     if not report.ok:

@@ -17,7 +17,7 @@ from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from classification import markings
 from erms import audit, lifecycle, metadata, permissions
@@ -86,7 +86,8 @@ def my_entries(session: Session, actor: Actor) -> list[DossierListEntry]:
                     DossierListEntry.id.not_in(opened),
                     or_(DossierListEntry.responsible_user_id.is_(None),
                         DossierListEntry.responsible_user_id == actor.user_id))
-             .order_by(DossierList.year.desc(), DossierListEntry.number))
+             .order_by(DossierList.year.desc(), DossierListEntry.number)
+             .options(contains_eager(DossierListEntry.dossier_list)))
     return list(session.scalars(query))
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from erms import background
+from erms import background, search
 from erms.db import transaction
 from erms.models import BackgroundJob, JobRun, SchedulerLease
 from erms.permissions import Actor, load_actor
@@ -35,6 +35,8 @@ LEASE_SECONDS = 120
 TICK_SECONDS = 60
 # How often the worker looks for queued background jobs: a page's work starts within this.
 QUEUE_SECONDS = 2
+SEARCH_REBUILD_JOB = "search.rebuild"
+SEARCH_REBUILD_SUBJECT = "search_index"
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,10 @@ JOBS = (
     # NĐ 30/2020 Điều 28: the dossier list is approved at the start of the year; remind once a year.
     Job("remind_dossier_list", lambda today: str(today.year), appraisal.remind_dossier_list),
 )
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def holder_name() -> str:
@@ -76,6 +82,24 @@ def acquire_lease(session: Session, holder: str, *, now: datetime) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def holds_lease(session: Session, holder: str, *, now: datetime) -> bool:
+    """Return True if ``holder`` holds the lease now (asked reading only)."""
+    lease = session.get(SchedulerLease, LEASE)
+    return lease is not None and lease.holder == holder and lease.expires_at >= now
+
+
+def lease_holder(session: Session, *, now: datetime) -> str | None:
+    """Return who holds the lease now, None when nobody does (no worker running)."""
+    lease = session.get(SchedulerLease, LEASE)
+    return lease.holder if lease is not None and lease.expires_at >= now else None
+
+
+def release_lease(session: Session, holder: str, *, now: datetime) -> None:
+    """Give the lease up at once (a command that stood in for the worker), so a worker need not wait for it."""
+    session.execute(update(SchedulerLease).where(SchedulerLease.name == LEASE, SchedulerLease.holder == holder)
+                    .values(expires_at=now))
 
 
 def claim_run(session: Session, job: Job, today: date, holder: str, *, now: datetime) -> bool:
@@ -119,8 +143,7 @@ def run_scheduler(factory: Callable[[], Session], settings: dict, log: Callable[
     store = FileStore(settings["STORAGE_ROOT"])
 
     def work() -> None:
-        for job in background.run_pending(factory, store, settings, lambda: datetime.now(timezone.utc),
-                                          holder_name()):
+        for job in work_once(factory, store, settings, holder_name()):
             log(f"background job {job.id} ({job.kind}): {job.state.value}")
 
     scheduler.add_job(tick, "interval", seconds=TICK_SECONDS, next_run_time=datetime.now(timezone.utc),
@@ -128,6 +151,45 @@ def run_scheduler(factory: Callable[[], Session], settings: dict, log: Callable[
     scheduler.add_job(work, "interval", seconds=QUEUE_SECONDS, next_run_time=datetime.now(timezone.utc),
                       max_instances=1, coalesce=True)
     scheduler.start()
+
+
+def work_once(factory: Callable[[], Session], store: FileStore, settings: dict, holder: str) -> list[BackgroundJob]:
+    """If ``holder`` holds the lease: run the queued background jobs, then index what is queued for search.
+
+    One thread does both, so the index has one writer and a rebuild never races with the queue.
+    """
+    with transaction(factory, read_only=True) as session:
+        if not holds_lease(session, holder, now=utcnow()):
+            return []
+    ran = background.run_pending(factory, store, settings, utcnow, holder)
+    index_queued(factory)
+    return ran
+
+
+def index_queued(factory: Callable[[], Session]) -> int:
+    """Write what the search queue holds to the index, a batch at a time; return how many rows were written.
+
+    The batch is read and built reading only and written to the index outside any transaction, so
+    nobody waits to save while files are extracted; only the removal of the written rows writes.
+    """
+    written = 0
+    while True:
+        with transaction(factory, read_only=True) as session:
+            work = search.queued(session)
+        if work is None:
+            return written
+        search.write(work)
+        with transaction(factory) as session:
+            search.done(session, work)
+        written += len(work.ids)
+
+
+@background.handler(SEARCH_REBUILD_JOB)
+def _rebuild_index_job(_payload: dict, context: background.Context) -> None:
+    # The queue keeps what is saved meanwhile; the same worker thread indexes it into the new generation after.
+    with transaction(context.factory, read_only=True) as session:
+        count = search.rebuild(session, lambda done, total: context.progress(f"{done}/{total}"))
+    context.progress(f"{count}/{count}")
 
 
 def backup_sets(setting: str, executed_on: date) -> list[destruction.Backup]:

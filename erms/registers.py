@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from classification import markings
 from erms import audit, metadata, permissions
@@ -266,7 +266,8 @@ def assigned_to_me(session: Session, actor: Actor) -> list[RegisterEntry]:
         return []
     query = (select(RegisterEntry).join(RegisterEntry.document)
              .where(RegisterEntry.assigned_unit_id.in_(units), RegisterEntry.handled_on.is_(None))
-             .order_by(Document.due_date.is_(None), Document.due_date, RegisterEntry.assigned_at, RegisterEntry.id))
+             .order_by(Document.due_date.is_(None), Document.due_date, RegisterEntry.assigned_at, RegisterEntry.id)
+             .options(contains_eager(RegisterEntry.document)))
     return list(session.scalars(query))
 
 

@@ -6,9 +6,11 @@ analyzer and the on-disk generations live behind it in ``erms.search_index``; a 
 (PostgreSQL full-text search, OpenSearch) would replace that package, not the callers.
 
 Consistency lives here and nowhere else: session events collect every dossier and document a
-transaction touches, build their index documents just before it commits (so the index gets
-exactly what was committed), hand them to the process's single index writer after the commit,
-and forget them on rollback. Services never call search themselves (ARCHITECTURE.md rule 6).
+transaction touches and queue their keys (``search_queue``) in that same transaction, so a commit
+and its queued keys are one; the worker process (``erms.jobs``, under the scheduler's lease: one
+index writer per deployment) reads the queue, builds the index documents from what is committed,
+writes them, and removes what it wrote. Services never call search themselves (ARCHITECTURE.md
+rule 6); web processes only read the index.
 
 Rights are part of the query, not a filter applied to a page of results: the actor's
 organisations and units are a clause of the query, so totals, facets and snippets only ever count
@@ -17,9 +19,7 @@ and show what ``erms.permissions`` lets the actor read (PL6 I.3).
 
 from __future__ import annotations
 
-import atexit
 import itertools
-import logging
 import math
 import os
 import unicodedata
@@ -28,25 +28,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.orm import Session
 from whoosh import qparser
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 
 from erms import extract
-from erms.models import Document, DocumentVersion, Dossier, DossierDocument
+from erms.models import Document, DocumentVersion, Dossier, DossierDocument, SearchQueueItem
 from erms.permissions import RULES, Actor
 from erms.search_index import records, snippets
 from erms.search_index.analysis import EXACT, RANKED_FIELDS
 from erms.search_index.matching import Matches
 from erms.search_index.records import DOCUMENT, DOSSIER, Entry
-from erms.search_index.store import Changes, IndexHome, Writer, apply
+from erms.search_index.store import Changes, IndexHome, apply
 from erms.storage import FileStore
 
-log = logging.getLogger(__name__)
-
-_PENDING, _READY = "search_pending", "search_ready"
+_PENDING = "search_pending"
 BATCH = 500
 # A rebuild analyses in two processes (the production and development machines have two cores)
 # once it is large enough to repay starting them: below PARALLEL_FROM records one process is faster.
@@ -55,14 +53,13 @@ PARALLEL_FROM = 2000
 
 
 class Service:
-    """The index of this process: its folder, the file store to extract from, and the writer."""
+    """The index of this process: its folder and the file store to extract from."""
 
     def __init__(self, settings: dict) -> None:
         self.home = IndexHome(settings["SEARCH_INDEX_DIR"])
         self.files = FileStore(settings["STORAGE_ROOT"])
         self.max_bytes = int(settings.get("SEARCH_EXTRACT_MAX_BYTES") or extract.MAX_BYTES)
         self.timeout = float(settings.get("SEARCH_EXTRACT_TIMEOUT") or extract.TIMEOUT_SECONDS)
-        self.writer = Writer(self.home, self.content)
 
     def content(self, entry: Entry) -> str:
         """Return the extracted text of an entry's file ("" when it has none or it cannot be read)."""
@@ -77,12 +74,9 @@ _service: Service | None = None
 
 
 def install(settings: dict | None) -> Service | None:
-    """Serve the index of ``settings`` in this process (None: stop indexing, for tests)."""
+    """Open the index of ``settings`` in this process (None: no index here, for tests)."""
     global _service
     _service = Service(settings) if settings is not None else None
-    if _service is not None:
-        # A CLI command exits right after its commit: let the writer finish first.
-        atexit.register(_service.writer.wait)
     return _service
 
 
@@ -107,39 +101,25 @@ def _keys_of(instance) -> Iterable[str]:
 
 @event.listens_for(Session, "after_flush")
 def _collect(session: Session, _context) -> None:
-    if _service is None:
-        return
     pending = session.info.setdefault(_PENDING, set())
     for instance in itertools.chain(session.new, session.dirty, session.deleted):
         pending.update(_keys_of(instance))
 
 
 @event.listens_for(Session, "before_commit")
-def _build(session: Session) -> None:
-    if _service is None or session.in_nested_transaction():
+def _queue(session: Session) -> None:
+    if session.in_nested_transaction():
         return
     session.flush()  # changes still unflushed would otherwise reach the database unseen
     pending = session.info.pop(_PENDING, None)
-    if not pending:
-        return
-    try:
-        session.info[_READY] = changes_for(session, pending)
-    except Exception:  # the data commits regardless; `erms search verify` reports the gap
-        log.exception("search: could not build index documents for %d records", len(pending))
-
-
-@event.listens_for(Session, "after_commit")
-def _hand_over(session: Session) -> None:
-    ready = session.info.pop(_READY, None)
-    if ready is not None and _service is not None and not session.in_nested_transaction():
-        _service.writer.submit(ready)
+    if pending:
+        session.execute(insert(SearchQueueItem), [{"key": key} for key in sorted(pending)])
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget(session: Session, previous_transaction) -> None:
     if not previous_transaction.nested:
         session.info.pop(_PENDING, None)
-        session.info.pop(_READY, None)
 
 
 def changes_for(session: Session, keys: Iterable[str]) -> Changes:
@@ -152,21 +132,51 @@ def changes_for(session: Session, keys: Iterable[str]) -> Changes:
     return Changes(put, gone)
 
 
-# ---------------------------------------------------------------- index, remove
+# ---------------------------------------------------------------- the worker's side of the queue
 
-def index(session: Session, keys: Iterable[str]) -> None:
-    """Index the records named by ``keys`` ("dossier:12", "document:34") now, in this thread."""
-    apply(service().home.live(), [changes_for(session, keys)], service().content)
+@dataclass(frozen=True)
+class Queued:
+    """Queue rows read together and the index changes they call for."""
 
-
-def remove(keys: Iterable[str]) -> None:
-    """Remove records from the index now, in this thread."""
-    apply(service().home.live(), [Changes([], list(keys))], service().content)
+    ids: list[int]
+    changes: Changes
 
 
-def wait() -> None:
-    """Block until the writer has applied everything committed so far."""
-    service().writer.wait()
+def queued(session: Session, limit: int = BATCH) -> Queued | None:
+    """Return the oldest queued keys (at most ``limit`` rows) and their index changes, None when none waits.
+
+    The changes are built from what ``session`` sees, which includes every queued row's commit.
+    """
+    rows = session.execute(select(SearchQueueItem.id, SearchQueueItem.key)
+                           .order_by(SearchQueueItem.id).limit(limit)).all()
+    if not rows:
+        return None
+    return Queued([row.id for row in rows], changes_for(session, {row.key for row in rows}))
+
+
+def write(work: Queued) -> None:
+    """Write queued changes to the live index (extracting the text of new files: the slow part)."""
+    apply(service().home.live(), [work.changes], service().content)
+
+
+def done(session: Session, work: Queued) -> None:
+    """Remove the rows ``work`` wrote: exactly those ids, as rows queued meanwhile may have lower ones."""
+    session.execute(delete(SearchQueueItem).where(SearchQueueItem.id.in_(work.ids)))
+
+
+def waiting(session: Session) -> int:
+    """Return how many queue rows wait for the worker."""
+    return session.scalar(select(func.count()).select_from(SearchQueueItem)) or 0
+
+
+def catch_up(session: Session) -> int:
+    """Index everything queued, in this thread and ``session`` (tests, a command with no worker running)."""
+    written = 0
+    while (work := queued(session)) is not None:
+        write(work)
+        done(session, work)
+        written += len(work.ids)
+    return written
 
 
 # ---------------------------------------------------------------- query

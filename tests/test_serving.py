@@ -98,6 +98,12 @@ def test_make_run_serves_with_the_scheduler_and_stops_both(database_url, tmp_pat
                                                                 "password": "demo-pass-1"})
         notices = int(re.search(r'class="count">(\d+)<', home.text).group(1))
         assert notices > 0  # the scheduler's first tick flagged the demo's dossiers due for appraisal
+        # The demo load only queued its records for search: the worker, the index's one writer, indexes them.
+        deadline = time.monotonic() + 60
+        while not re.search(r'href="/dossiers/\d+"', found := browser.get(f"http://{bind}/search/?q=ke+hoach").text):
+            assert time.monotonic() < deadline, "the worker never indexed the demo's records"
+            time.sleep(0.5)
+        assert "Kế hoạch" in found
     finally:
         stop(run)
     output = run.stdout.read()

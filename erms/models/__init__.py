@@ -13,7 +13,7 @@ from erms.models.entry_review import EntryReview
 from erms.models.handover import HandoverBatch, HandoverItem, HandoverReceipt, Package
 from erms.models.org import Organisation, Role, RoleMembership, Unit, User
 from erms.models.register import RegisterCounter, RegisterEntry
-from erms.models.search import SavedSearch
+from erms.models.search import SavedSearch, SearchQueueItem
 from erms.models.retention import Hold, RetentionRow, RetentionSchedule
 from erms.models.transfer import Transfer, TransferItem
 
@@ -50,6 +50,7 @@ __all__ = [
     "Role",
     "RoleMembership",
     "SavedSearch",
+    "SearchQueueItem",
     "StoredFile",
     "Transfer",
     "TransferItem",

@@ -1,4 +1,5 @@
-"""Saved searches ("lưu và sử dụng lại yêu cầu tìm kiếm", NĐ 30/2020 Phụ lục VI III.6.e)."""
+"""Saved searches ("lưu và sử dụng lại yêu cầu tìm kiếm", NĐ 30/2020 Phụ lục VI III.6.e) and the queue of
+records waiting for the search index."""
 
 from __future__ import annotations
 
@@ -22,3 +23,17 @@ class SavedSearch(Base):
     name: Mapped[str] = mapped_column(String(100))
     query_string: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SearchQueueItem(Base):
+    """A record whose index document is out of date ("dossier:12", "document:34"; "dossier!12": and all
+    its documents), queued in the transaction that changed it and removed once the worker has indexed it.
+
+    Written with the change itself, so a crash between the commit and the indexing loses nothing; only
+    the worker process writes the index (one writer per deployment), web processes only read it.
+    """
+
+    __tablename__ = "search_queue"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40))

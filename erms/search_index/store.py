@@ -1,19 +1,17 @@
-"""The index on disk and its one writer per process.
+"""The index on disk: its generations, the live one opened for reading, and writing changes to it.
 
 SEARCH_INDEX_DIR holds generations ``gen-<n>/`` and a symlink ``current`` naming the live one.
 A rebuild fills a new generation beside the live one and then replaces the symlink with
 ``os.replace`` (an atomic rename), so searches never see a half-built index; the generation
 before stays on disk until the next rebuild, for searchers that still have it open.
 
-Web requests never wait on Whoosh's write lock: they hand changes to :class:`Writer`, whose
-single thread applies them (other processes' writers wait on the lock in their own threads).
+Only the worker process writes (``erms.search.index_queued``); web processes open it to read.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import queue
 import shutil
 import threading
 from collections.abc import Callable, Iterable
@@ -181,32 +179,3 @@ def indexed(entry: Entry, content: str) -> dict:
     return dict(entry.fields, content=content, text=" ".join(filter(None, [*texts, content])),
                 exact=entry.fields["title"])
 
-
-class Writer:
-    """The single thread of this process that writes the index, fed through a queue."""
-
-    def __init__(self, home: IndexHome, content: Callable[[Entry], str]) -> None:
-        self.home, self.content = home, content
-        self._queue: queue.Queue[Changes] = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="erms-search-writer", daemon=True)
-        self._thread.start()
-
-    def submit(self, changes: Changes) -> None:
-        self._queue.put(changes)
-
-    def wait(self) -> None:
-        """Block until every submitted change is in the index (tests, the CLI before it exits)."""
-        self._queue.join()
-
-    def _run(self) -> None:
-        while True:
-            batch = [self._queue.get()]
-            while not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            try:
-                apply(self.home.live(), batch, self.content)
-            except Exception:  # a failed batch is logged; `erms search verify` reports what it missed
-                log.exception("search index update failed (%d changes)", len(batch))
-            finally:
-                for _ in batch:
-                    self._queue.task_done()

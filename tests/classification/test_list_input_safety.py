@@ -116,7 +116,7 @@ NOT_A_WORKBOOK = "The file is not an Excel workbook (.xlsx) that can be read."
     ("dmhs.csv", f"{HEADER},title\n".encode(), 'Line 1, column D: the column "title" appears twice.'),
     ("dmhs.csv", f"{HEADER},Ngày lập\n".encode(), 'Line 1, column D: no column is called "Ngày lập".'),
     ("dmhs.csv", f"{HEADER}\nHồ sơ,10 năm,VP,thừa\n".encode(), "Line 2, column D: a value under no column heading."),
-    ("dmhs.csv", f"Tiêu đề hồ sơ,,Đơn vị\nHồ sơ,10 năm,VP\n".encode(),
+    ("dmhs.csv", "Tiêu đề hồ sơ,,Đơn vị\nHồ sơ,10 năm,VP\n".encode(),
      "Line 2, column B: a value under no column heading."),
 ])
 def test_a_file_that_cannot_be_read_is_refused_on_the_file_field(session, world, now, name, content, message):

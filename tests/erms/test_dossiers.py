@@ -1,6 +1,5 @@
 """Filing rules: opening, documents, closing checklist and index, reopening, submission, acceptance."""
 
-import io
 import json
 
 import pytest

@@ -6,7 +6,7 @@ import io
 import pytest
 
 from erms import storage
-from erms.storage import FileStore, TooLarge
+from erms.storage import TooLarge
 
 
 def test_digests_and_path(store):

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from erms import dossiers
 from erms.errors import InvalidMetadata, RuleViolation
-from erms.models import Hold, HandoverBatch, Organisation, Package
+from erms.models import Hold, Organisation, Package
 from erms.models.dossier import DossierState
 from erms.models.handover import BatchState, PackageState
 from erms.models.retention import HoldKind

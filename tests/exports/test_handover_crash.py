@@ -16,7 +16,6 @@ from erms import dossiers, migrate
 from erms.db import make_engine, make_session_factory, transaction
 from erms.storage import FileStore
 from tests.conftest import DOCUMENT, NOW, World, require, upload
-from classification import dossier_list as dossier_lists
 
 ERMS = Path(sys.executable).parent / "erms"
 KILLS = 5

@@ -27,7 +27,7 @@ def test_executed_destruction_leaves_nothing_findable_but_the_stub(world, sessio
     transfer = dossiers.submit(session, world.actor("officer1"), [doomed.id], now=now)
     dossiers.accept(session, world.actor("archivist"), transfer.items[0].id, store=store, now=now)
     session.commit()
-    search.wait()
+    search.catch_up(session)
     archivist = world.actor("archivist")
     assert ("document", document.id) in hits(archivist, "tai dinh cu lang ha")
 
@@ -35,7 +35,7 @@ def test_executed_destruction_leaves_nothing_findable_but_the_stub(world, sessio
     session.commit()
     jobs.execute_destruction(session_factory, world.users["archivist"].id, listed.id, store=store,
                              settings={"BACKUP_SETS": ""}, clock=lambda: later)
-    search.wait()
+    search.catch_up(session_factory())  # as the worker does: a session of its own, not this test's stale one
     assert hits(archivist, "tai dinh cu lang ha") == []
     stub = search.query(archivist, search.Search(text=doomed.file_code)).hits
     assert [(hit.kind, hit.fields["state"]) for hit in stub] == [("dossier", "destroyed")]

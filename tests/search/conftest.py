@@ -2,7 +2,7 @@
 
 The test session joins an outer transaction, so its ``commit`` is a SAVEPOINT release that
 SQLAlchemy still reports as a commit of the session: the search events fire exactly as in
-production and hand the index documents to the writer; tests then ``search.wait()`` for it.
+production and queue the changed records; tests then play the worker with ``search.catch_up(session)``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from tests.conftest import DOCUMENT, upload
 def index(tmp_path, store):
     service = search.install({"SEARCH_INDEX_DIR": str(tmp_path / "search"), "STORAGE_ROOT": str(store.root)})
     yield service
-    service.writer.wait()
     search.install(None)
 
 
@@ -28,7 +27,7 @@ def commit(session, index):
 
     def run() -> None:
         session.commit()
-        search.wait()
+        search.catch_up(session)
 
     return run
 

@@ -336,7 +336,6 @@ def matrix(engine, password_hash, tmp_path_factory) -> Iterator[Matrix]:
         clients[role] = Browser(app.test_client())
         clients[role].login(name)
     yield Matrix(app, connection, targets, own_searches, page, clients)
-    search.wait()
     search.install(None)
     outer.rollback()
     connection.close()

@@ -102,7 +102,7 @@ def test_a_batch_uploaded_document_gets_its_real_summary(client, session, make_d
         "files": [file_field(make_pdf("cv"), "cv_123.pdf")]})
     page = client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
     edit_url = re.search(r'href="(/dossiers/\d+/documents/\d+/edit)"', page).group(1)
-    search.wait()
+    search.catch_up(session)
     assert "cv 123" in html.unescape(client.get("/search/?q=cv").get_data(as_text=True))
     form = html.unescape(client.get(edit_url).get_data(as_text=True))
     assert "Sửa thông tin văn bản" in form and ">cv 123</textarea>" in form and "cv_123.pdf" in form
@@ -117,7 +117,7 @@ def test_a_batch_uploaded_document_gets_its_real_summary(client, session, make_d
     assert "Đã lưu thông tin văn bản." in page
     assert "Về việc cử cán bộ tham gia lớp bồi dưỡng nghiệp vụ lưu trữ" in page and "cv 123" not in page
     assert "123/QĐ-UBND" in page
-    search.wait()  # the index follows the commit: the new summary is found, the file-name one is gone
+    search.catch_up(session)  # the worker indexes the commit: the new summary is found, the file-name one is gone
     found = html.unescape(client.get("/search/?q=boi+duong+nghiep+vu+luu+tru").get_data(as_text=True))
     assert "lớp bồi dưỡng nghiệp vụ lưu trữ" in found
     assert "cv 123" not in html.unescape(client.get("/search/?q=cv").get_data(as_text=True))

@@ -22,7 +22,7 @@ def filed(make_dossier, session, client, world, store, now):
                               dict(DOCUMENT, subject=subject, type_name=kind), upload(subject.encode(), "a.txt"),
                               store=store, now=now)
     session.commit()
-    search.wait()
+    search.catch_up(session)
     return dossier
 
 

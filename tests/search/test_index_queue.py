@@ -1,0 +1,77 @@
+"""One index writer per deployment: commits queue the records they change; only the worker writes the index.
+
+The web side (any session's commit) writes rows to ``search_queue`` in the same transaction and never
+touches the index; ``jobs.work_once`` indexes the queue only in the process holding the scheduler's
+lease, and a search rebuild asked for as a background job runs in that same thread.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from erms import background, jobs, search
+from erms.models import SearchQueueItem
+
+
+def found(actor, text):
+    return [(hit.kind, hit.record_id) for hit in search.query(actor, search.Search(text=text)).hits]
+
+
+def test_a_commit_only_queues_and_the_lease_holder_indexes(make_dossier, file_document, session, session_factory,
+                                                         world, store, now, index):
+    dossier = make_dossier("open", documents=0)
+    document = file_document(dossier, "Tờ trình về việc sửa chữa trụ sở")
+    session.commit()
+    officer = world.actor("officer1")
+    assert found(officer, "sua chua tru so") == []  # nothing written to the index by the saving side
+    queued = set(session.scalars(select(SearchQueueItem.key)))
+    assert {f"document:{document.id}", f"dossier:{dossier.id}"} <= queued
+
+    settings = {"STORAGE_ROOT": str(store.root)}
+    assert jobs.work_once(session_factory, store, settings, "other-host:1") == []
+    assert found(officer, "sua chua tru so") == [] and search.waiting(session_factory()) == len(queued)
+
+    with session_factory() as lease_session:
+        assert jobs.acquire_lease(lease_session, "worker:1", now=jobs.utcnow())
+        lease_session.commit()
+    jobs.work_once(session_factory, store, settings, "worker:1")
+    assert found(officer, "sua chua tru so") == [("document", document.id)]
+    assert search.waiting(session_factory()) == 0
+
+
+def test_a_change_queued_while_the_worker_writes_is_indexed_next(make_dossier, file_document, session,
+                                                                 session_factory, world, index):
+    dossier = make_dossier("open", documents=0)
+    file_document(dossier, "Kế hoạch tổ chức hội nghị")
+    session.commit()
+    reading = session_factory()
+    work = search.queued(reading)  # the worker has read the queue and builds the index documents …
+    dossier.title = "Hồ sơ hội nghị cán bộ công chức viên chức"  # … when someone saves again
+    session.commit()
+    search.write(work)
+    search.done(reading, work)
+    reading.commit()
+    archivist = world.actor("archivist")
+    assert found(archivist, "vien chuc") == []  # the first batch had the old title
+    assert search.waiting(session_factory()) > 0  # only the rows it wrote are gone
+    search.catch_up(session_factory())
+    assert found(archivist, "vien chuc") == [("dossier", dossier.id)]
+
+
+def test_a_rebuild_job_runs_in_the_worker_then_the_queue(make_dossier, file_document, session, session_factory,
+                                                         world, store, index):
+    dossier = make_dossier("open", documents=0)
+    document = file_document(dossier, "Báo cáo quyết toán ngân sách")
+    session.commit()
+    job = background.enqueue(session, None, jobs.SEARCH_REBUILD_JOB, jobs.SEARCH_REBUILD_SUBJECT, {},
+                             now=jobs.utcnow())
+    session.commit()
+    with session_factory() as lease_session:
+        jobs.acquire_lease(lease_session, "worker:1", now=jobs.utcnow())
+        lease_session.commit()
+    ran = jobs.work_once(session_factory, store, {"STORAGE_ROOT": str(store.root)}, "worker:1")
+    report = search.verify(session_factory())
+    assert [(item.id, item.state.value, item.progress) for item in ran] == [
+        (job.id, "done", f"{report.checked}/{report.checked}")]
+    assert found(world.actor("officer1"), "quyet toan ngan sach") == [("document", document.id)]
+    assert report.ok and search.waiting(session_factory()) == 0
