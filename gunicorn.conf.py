@@ -1,16 +1,18 @@
 """gunicorn settings for ERMS (read by gunicorn from the working directory; ERMS_BIND etc. override).
 
-One process with threads by default: web processes only read the search index (the worker writes it),
-so more processes may run (``ERMS_WORKERS``), but each keeps its own decoded copy of the index's
-frequent words (bench/RESULTS.md, "Memory per web worker"). Threads keep pages flowing while one
-request waits on the disk or the database; SQLite readers never wait for writers (WAL), writers queue
-on the write lock.
+One process per core, each with threads. Web processes only read the search index (the worker writes
+it, and the arrays its queries read are mapped from files the worker wrote, shared by every process),
+and the app is loaded before the fork, so a process costs ~65 MB more at 100,000 documents
+(bench/RESULTS.md, "Memory per web worker"). Threads keep pages flowing while one request waits on the
+disk or the database; SQLite readers never wait for writers (WAL), writers queue on the write lock.
 """
 
+import gc
 import os
 
 bind = os.environ.get("ERMS_BIND", "127.0.0.1:5000")
-workers = int(os.environ.get("ERMS_WORKERS", "1"))
+# One process per core: the pages are Python work, and one process runs Python on one core at a time.
+workers = int(os.environ.get("ERMS_WORKERS", str(os.cpu_count() or 1)))
 worker_class = "gthread"
 threads = int(os.environ.get("ERMS_THREADS", str(4 * (os.cpu_count() or 1) + 2)))
 # A 200 MB upload on a slow office line takes minutes; the request is not killed while it streams.
@@ -25,3 +27,20 @@ wsgi_app = "wsgi:application"
 # gunicorn 24+ opens a control socket in the home directory; ERMS does not use it, and two instances
 # (a test beside a running server) would share its path.
 control_socket_disable = True
+# The app is imported once, before the workers are forked: its modules' memory is then shared by the
+# workers instead of loaded again in each.
+preload_app = True
+
+
+def pre_fork(server, worker):
+    """Keep the master's objects out of the workers' garbage collections, so the pages holding them stay
+    shared instead of being copied into each worker (Python's ``gc.freeze`` documentation)."""
+    gc.freeze()
+
+
+def post_fork(server, worker):
+    """Give each worker its own database connections: none opened before the fork may be shared
+    (SQLAlchemy, "Using Connection Pools with Multiprocessing or os.fork()")."""
+    services = getattr(server.app.wsgi(), "extensions", {}).get("erms")  # None: another app (the bench's bare page)
+    if services is not None:
+        services.session_factory.kw["bind"].dispose(close=False)

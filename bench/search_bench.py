@@ -8,10 +8,9 @@ then one-term, two-term, phrase and filtered queries (half typed without diacrit
 through ``erms.search.query`` (rights filter, facets and snippets included: what a user waits for)
 and through an FTS5 ``MATCH`` ranked by bm25, top 20. ``--write`` appends the table to bench/RESULTS.md.
 
-Before timing, the index is warmed (``IndexHome.warm``: the frequent words of every segment decoded,
-what a server does in the background after each commit or rebuild); the warm-up time is reported,
-and ``--cold`` skips it (the first query starts the background warming a server does; until it is
-done, queries decode the words they meet). ``--dir DIR`` keeps both indexes in DIR and reuses them
+Before timing, the index is warmed (``IndexHome.warm``: the frequent words of every segment decoded
+and written beside it for readers to map, what the worker does after each commit or rebuild); the
+warm-up time is reported, and ``--cold`` skips it (queries then decode the words they meet). ``--dir DIR`` keeps both indexes in DIR and reuses them
 on the next run (indexing figures are then not measured).
 """
 
@@ -33,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from erms import search  # noqa: E402
 from erms.models import Role  # noqa: E402
 from erms.permissions import Actor, Grant  # noqa: E402
-from erms.search_index import postings  # noqa: E402
+from erms.search_index import shared  # noqa: E402
 from erms.search_index.analysis import fold  # noqa: E402
 from erms.search_index.records import Entry  # noqa: E402
 from erms.search_index.store import Changes, apply  # noqa: E402
@@ -151,8 +150,14 @@ def percentiles(times: list[float]) -> str:
     return f"{cuts[49]:.1f} / {cuts[94]:.1f} / {cuts[98]:.1f}"
 
 
+def shared_mb(folder: Path) -> float:
+    """The size of the decoded arrays the writer wrote for readers to map (``erms.search_index.shared``)."""
+    return sum(path.stat().st_size for path in folder.glob("*" + shared.DATA)) / 1e6
+
+
 def size_mb(path: Path) -> float:
-    return sum(file.stat().st_size for file in path.rglob("*") if file.is_file()) / 1e6
+    return sum(file.stat().st_size for file in path.rglob("*")
+               if file.is_file() and file.suffix not in (shared.DATA, shared.INDEX)) / 1e6
 
 
 def _rate(count: int, seconds: float) -> str:
@@ -184,7 +189,7 @@ def main() -> None:
         lines = [f"\n## Search: N = {options.n:,} documents ({time.strftime('%Y-%m-%d')}, "
                  f"`python bench/search_bench.py {options.n}{' --cold' if options.cold else ''}`)\n",
                  f"Warm-up: {warmed} terms decoded in {warm_seconds:.1f} s "
-                 f"({postings.CACHE.total / 1e6:,.0f} MB of decoded arrays).\n",
+                 f"({shared_mb(search.index_folder()):,.0f} MB of shared arrays written beside the segments).\n",
                  "| engine | index docs/s | index size MB | query | p50 / p95 / p99 ms |", "|---|---|---|---|---|"]
         whoosh_size, fts_size = size_mb(folder / "whoosh"), (folder / "fts5.sqlite3").stat().st_size / 1e6
         for name, items in query_sets.items():

@@ -7,8 +7,10 @@ load``: its organisation is number 1, so the archivist may read the whole index)
 ``gunicorn.conf.py``, ``ERMS_WORKERS`` set and ``ERMS_SEARCH_INDEX_DIR`` pointing at INDEX. The archivist runs
 the search bench's query mix through ``/search/?q=`` on as many connections as there are threads (so every
 worker answers some), the workers' background warming is given time to end (memory steady for 10 s), and the
-resident memory of each gunicorn process is read from ``/proc/PID/smaps_rollup``: RSS and PSS (shared pages
-divided among the processes sharing them). What a worker adds is the difference of the totals.
+resident memory of each gunicorn process is read from ``/proc/PID/smaps_rollup``: RSS (which counts pages
+shared with other processes in each of them: the code, the app's modules forked from the master, the mapped
+search arrays), PSS (shared pages divided among the processes sharing them) and USS (the process's private
+pages: what the machine spends on one more worker). What a worker adds is the difference of the totals.
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ from load_bench import PASSWORD, VENV, Server, free_port, machine, run_command  
 from search_bench import queries  # noqa: E402
 
 
-def memory(pid: int) -> tuple[float, float]:
-    """Return a process's RSS and PSS in MB."""
+def memory(pid: int) -> tuple[float, float, float]:
+    """Return a process's RSS, PSS and USS (its private pages, what ending it would free) in MB."""
     fields = dict(re.findall(r"^(\w+):\s+(\d+) kB", Path(f"/proc/{pid}/smaps_rollup").read_text(), re.M))
-    return int(fields["Rss"]) / 1024, int(fields["Pss"]) / 1024
+    private = int(fields["Private_Clean"]) + int(fields["Private_Dirty"])
+    return int(fields["Rss"]) / 1024, int(fields["Pss"]) / 1024, private / 1024
 
 
 def gunicorn_processes(leader: int) -> dict[int, str]:
@@ -108,18 +111,19 @@ def main() -> None:
             processes = result["processes"]
             rss = sum(mb[0] for _, mb in processes.values())
             pss = sum(mb[1] for _, mb in processes.values())
-            each = ", ".join(f"{role} {mb[0]:.0f}/{mb[1]:.0f}" for role, mb in sorted(processes.values()))
-            idle = ", ".join(f"{mb[0]:.0f}/{mb[1]:.0f}" for mb in result["idle"].values())
+            each = ", ".join(f"{role} {mb[0]:.0f}/{mb[1]:.0f}/{mb[2]:.0f}" for role, mb in sorted(processes.values()))
+            idle = ", ".join(f"{mb[0]:.0f}/{mb[1]:.0f}/{mb[2]:.0f}" for mb in result["idle"].values())
             failed = sum(code != 200 for code in result["answers"])
-            rows.append((workers, rss, pss))
+            uss = [mb[2] for role, mb in processes.values() if role == "worker"]
+            rows.append((workers, rss, pss, sum(uss) / len(uss)))
             lines.append(f"| {workers} | {len(texts)} in {result['seconds']:.1f} s, {failed} not 200 | {idle} | {each} "
                   f"| {rss:.0f} | {pss:.0f} |")
-    print("\n| workers | searches | each worker idle RSS/PSS MB | after the searches, RSS/PSS MB | total RSS MB "
+    print("\n| workers | searches | each worker idle RSS/PSS/USS MB | after the searches, RSS/PSS/USS MB | total RSS MB "
           "| total PSS MB |\n|---:|---|---|---|---:|---:|")
     print("\n".join(lines))
-    for (one, rss1, pss1), (more, rss2, pss2) in zip(rows, rows[1:]):
+    for (one, rss1, pss1, _), (more, rss2, pss2, uss2) in zip(rows, rows[1:]):
         print(f"from {one} to {more} workers: RSS +{rss2 - rss1:.0f} MB, PSS +{pss2 - pss1:.0f} MB "
-              f"(+{(pss2 - pss1) / (more - one):.0f} MB of PSS per worker)")
+              f"(+{(pss2 - pss1) / (more - one):.0f} MB of PSS per worker); a worker's own pages (USS): {uss2:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ scores (by document for frequent words, whole arrays added at once), and only th
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -60,24 +60,36 @@ class Matches:
         return bool(self.mask[number])
 
 
+@dataclass
+class Derived:
+    """What readings of one state of the index build from it (term masks, columns, facet bits): kept
+    once per process for every thread's Reading of that state, not once per thread."""
+
+    masks: ByteLRU = field(default_factory=lambda: ByteLRU(MASK_BYTES))
+    columns: dict = field(default_factory=dict)
+    facets: dict = field(default_factory=dict)
+
+
 class Reading:
-    """One searcher over one state of the index, with the masks and columns it has built.
+    """One searcher over one state of the index, with the masks and columns built from that state.
 
     A Reading is used by one thread at a time (Whoosh searchers are not thread-safe) and lives
-    until the index changes; what it reads from segments is cached per segment (``postings``),
-    so a commit that adds a segment leaves the other segments' arrays decoded.
+    until the index changes; what it builds is shared with the other threads' Readings of the same
+    state (``derived``), and what it reads from segments is cached per segment (``postings``), so
+    a commit that adds a segment leaves the other segments' arrays decoded.
     """
 
-    def __init__(self, index: Index, searcher: Searcher) -> None:
+    def __init__(self, index: Index, searcher: Searcher, derived: Derived | None = None) -> None:
         self.index, self.searcher = index, searcher
         self.size = searcher.doc_count_all()
         # Each segment reader with the number of its first document in this searcher (an index
         # without segments has one empty reader, with nothing to read).
         self.leaves = [(leaf.reader(), offset) for leaf, offset in searcher.leaf_searchers()
                        if leaf.reader().doc_count_all()]
-        self._masks = ByteLRU(MASK_BYTES)
-        self._columns: dict[str | tuple[str, str], np.ndarray] = {}
-        self._facets: dict[str, tuple[list, np.ndarray]] = {}
+        derived = derived or Derived()
+        self._masks = derived.masks
+        self._columns: dict[str | tuple[str, str], np.ndarray] = derived.columns
+        self._facets: dict[str, tuple[list, np.ndarray]] = derived.facets
 
     @cached_property
     def live(self) -> np.ndarray:

@@ -62,9 +62,15 @@ class ByteLRU:
         self._sizes: dict = {}
         self._total = 0
         self._lock = threading.Lock()
+        # Values mapped from files every process shares (``shared.load``): not this process's memory,
+        # never evicted; a key here wins over the same key decoded privately.
+        self._shared: dict = {}
 
     def get(self, key, build: Callable[[], object], size: Callable[[object], int]):
         """Return the value cached under ``key``, building it (outside the lock) when absent."""
+        found = self._shared.get(key)
+        if found is not None:
+            return found
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -84,6 +90,9 @@ class ByteLRU:
 
     def peek(self, key):
         """Return the value cached under ``key``, or None."""
+        found = self._shared.get(key)
+        if found is not None:
+            return found
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -107,6 +116,25 @@ class ByteLRU:
                 del self._items[key]
                 self._total -= self._sizes.pop(key)
 
+    def share(self, key, value) -> None:
+        """Keep ``value`` (mapped from a shared file) under ``key``, dropping a private copy of it."""
+        self.forget(key)
+        self._shared[key] = value
+
+    def keep_shared(self, segments: set[str]) -> None:
+        """Drop the shared values of segments not in ``segments`` (merged away: their files are deleted)."""
+        with self._lock:
+            self._shared = {key: value for key, value in self._shared.items() if key[0] in segments}
+
+    def entries_of(self, segment: str) -> list[tuple]:
+        """Return the private (key, value) pairs of one segment."""
+        with self._lock:
+            return [(key, value) for key, value in self._items.items() if key[0] == segment]
+
+    @property
+    def shared_segments(self) -> set[str]:
+        return {key[0] for key in self._shared}
+
     def _evict(self) -> None:
         while self._total > self.limit and len(self._items) > 1:
             old, _ = self._items.popitem(last=False)
@@ -117,6 +145,7 @@ class ByteLRU:
             self._items.clear()
             self._sizes.clear()
             self._total = 0
+            self._shared = {}
 
 
 CACHE = ByteLRU(CACHE_BYTES)

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from erms.search_index import postings
+from erms.search_index import postings, shared
 from erms.search_index.analysis import RANKED_FIELDS, SCHEMA
-from erms.search_index.matching import Reading
+from erms.search_index.matching import Derived, Reading
 from erms.search_index.records import Entry
 
 log = logging.getLogger(__name__)
@@ -44,8 +44,8 @@ class IndexHome:
         self._lock = threading.Lock()
         self._opened: tuple[Path, whoosh_index.Index] | None = None
         self._threads = threading.local()
-        self._warmed: set[str] = set()
-        self._warming: threading.Thread | None = None
+        self._mapped: set[str] = set()  # segments whose shared arrays this process has mapped
+        self._derived: tuple[tuple, Derived] | None = None  # the latest state's, for every thread
 
     def live(self) -> whoosh_index.Index:
         """Return the live generation's index, creating the first one when there is none.
@@ -73,43 +73,48 @@ class IndexHome:
         """Return this thread's reading of the live index, reopened only when the index changed.
 
         Opening a searcher reads every segment's files (tens of ms on a large index), so each
-        thread keeps one until a commit or a generation switch makes it out of date.
+        thread keeps one until a commit or a generation switch makes it out of date. The shared
+        arrays the worker wrote for its segments are mapped as they appear.
         """
         index = self.live()
         current: Reading | None = getattr(self._threads, "reading", None)
         if current is None or current.index is not index or not current.searcher.up_to_date():
             if current is not None:
                 current.searcher.close()
-            current = Reading(index, index.searcher())
-            self._warm_behind()
+            searcher = index.searcher()
+            current = Reading(index, searcher, self._derived_for((index.storage.folder,
+                                                                   searcher.reader().generation())))
+            self._forget_merged(current)
         self._threads.reading = current
+        self._map(current)
         return current
 
-    def warm(self) -> int:
-        """Decode the frequent terms of the live index's segments not warmed yet (``postings.warm``);
-        return how many terms were decoded. Segments never change, so each is warmed once."""
-        decoded = 0
-        with self.live().reader() as reader:
-            for leaf, _ in reader.leaf_readers():
-                if leaf.doc_count_all() and postings.segment_key(leaf) not in self._warmed:
-                    decoded += postings.warm(leaf, WARMED_FIELDS)
-                    self._warmed.add(postings.segment_key(leaf))
-        return decoded
-
-    def _warm_behind(self) -> None:
-        """Warm new segments in a thread of their own, so the first queries after a commit or a
-        rebuild do not each pay for decoding the common words."""
+    def _derived_for(self, state: tuple) -> Derived:
         with self._lock:
-            if self._warming is not None and self._warming.is_alive():
-                return
-            self._warming = threading.Thread(target=self._warm_quietly, name="erms-search-warm", daemon=True)
-            self._warming.start()
+            if self._derived is None or self._derived[0] != state:
+                self._derived = (state, Derived())
+            return self._derived[1]
 
-    def _warm_quietly(self) -> None:
-        try:
-            self.warm()
-        except Exception:  # a generation removed under it, a closed file: queries decode on demand
-            log.debug("search index warming stopped", exc_info=True)
+    def _map(self, reading: Reading) -> None:
+        folder = Path(reading.index.storage.folder)
+        for leaf, _ in reading.leaves:
+            segment = postings.segment_key(leaf)
+            if segment not in self._mapped and shared.load(folder, leaf.segment().segment_id(), leaf):
+                with self._lock:
+                    self._mapped.add(segment)
+
+    def _forget_merged(self, reading: Reading) -> None:
+        live = {postings.segment_key(leaf) for leaf, _ in reading.leaves}
+        postings.CACHE.keep_shared(live)
+        with self._lock:
+            self._mapped &= live
+
+    def warm(self) -> int:
+        """Write the shared arrays of the live index's segments that lack them and map them here (the
+        bench's warm-up); return how many words were decoded."""
+        decoded = share_segments(self.live())
+        self.reading()
+        return decoded
 
     def new_generation(self) -> Path:
         """Create an empty generation next to the live one and return its folder."""
@@ -159,7 +164,9 @@ def apply(index: whoosh_index.Index, changes: Iterable[Changes], content: Callab
     their segments as they are instead of merging them (Whoosh's ``multisegment``).
     """
     parallel = {"procs": procs, "multisegment": True} if procs > 1 else {}
-    writer = index.writer(timeout=LOCK_TIMEOUT, limitmb=LIMIT_MB, **parallel)
+    # Segments as plain files, not one compound file: Whoosh reads a compound file's parts by copying
+    # each into memory for every searcher it opens (one per thread of every web process).
+    writer = index.writer(timeout=LOCK_TIMEOUT, limitmb=LIMIT_MB, compound=False, **parallel)
     try:
         for change in changes:
             for key in change.delete:
@@ -171,6 +178,19 @@ def apply(index: whoosh_index.Index, changes: Iterable[Changes], content: Callab
         writer.cancel()
         raise
     writer.commit()
+    share_segments(index)
+
+
+def share_segments(index: whoosh_index.Index) -> int:
+    """Write the shared arrays (``shared.write``) of every segment of ``index`` that has none yet;
+    return how many words were decoded. Segments never change, so each is written once."""
+    folder, decoded = Path(index.storage.folder), 0
+    with index.reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            name = leaf.segment().segment_id() if leaf.segment() is not None else None
+            if name and leaf.doc_count_all() and not shared.files(folder, name)[1].exists():
+                decoded += shared.write(folder, name, leaf, WARMED_FIELDS)
+    return decoded
 
 
 def indexed(entry: Entry, content: str) -> dict:

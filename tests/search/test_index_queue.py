@@ -7,10 +7,13 @@ lease, and a search rebuild asked for as a background job runs in that same thre
 
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import select
 
 from erms import background, jobs, search
 from erms.models import SearchQueueItem
+from erms.search_index import postings
 
 
 def found(actor, text):
@@ -75,3 +78,29 @@ def test_a_rebuild_job_runs_in_the_worker_then_the_queue(make_dossier, file_docu
         (job.id, "done", f"{report.checked}/{report.checked}")]
     assert found(world.actor("officer1"), "quyet toan ngan sach") == [("document", document.id)]
     assert report.ok and search.waiting(session_factory()) == 0
+
+
+def test_segments_are_plain_files_that_searchers_read_in_place(make_dossier, file_document, session, index):
+    # A compound segment (one .seg file) is copied into memory by every searcher Whoosh opens on it: one
+    # per thread of every web process (hundreds of MB each at 100k documents, bench/RESULTS.md).
+    file_document(make_dossier("open", documents=0), "Quyết định thành lập hội đồng")
+    session.commit()
+    search.catch_up(session)
+    written = {path.suffix for path in search.index_folder().iterdir()}
+    assert ".seg" not in written and {".trm", ".pst"} <= written
+
+
+def test_threads_share_the_index_state_they_read(make_dossier, file_document, session, index):
+    # Each thread needs its own Whoosh searcher, but the masks, columns and facet bits built from one
+    # state of the index are kept once per process; the writer's decoded arrays are mapped, not copied.
+    file_document(make_dossier("open", documents=0), "Báo cáo kết quả thanh tra")
+    session.commit()
+    search.catch_up(session)
+    readings = []
+    worker = threading.Thread(target=lambda: readings.append(search.service().home.reading()))
+    worker.start()
+    worker.join()
+    here = search.service().home.reading()
+    assert here is not readings[0] and here.searcher is not readings[0].searcher
+    assert here._masks is readings[0]._masks and here._columns is readings[0]._columns
+    assert postings.CACHE.shared_segments == {postings.segment_key(leaf) for leaf, _ in here.leaves}

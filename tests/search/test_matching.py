@@ -16,11 +16,11 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 
-from erms.search_index import matching, postings
+from erms.search_index import matching, postings, shared
 from erms.search_index.analysis import SCHEMA
 from erms.search_index.matching import Matches, Reading
 from erms.search_index.records import Entry
-from erms.search_index.store import indexed
+from erms.search_index.store import indexed, share_segments
 
 WORDS = ["ho", "so", "dat", "dai", "cai", "cach", "hanh", "chinh", "quan", "dong", "da", "ke", "hoach", "bao", "cao"]
 UNITS = ["Phòng Nội vụ", "Văn phòng", "Phòng Tài chính"]
@@ -44,8 +44,10 @@ def _entry(number: int, rng: random.Random) -> dict:
     return indexed(Entry(fields, None), "")
 
 
-@pytest.fixture(scope="module")
-def reading(tmp_path_factory):
+@pytest.fixture(scope="module", params=["decoded here", "shared by the writer"])
+def reading(tmp_path_factory, request):
+    """The same index read two ways: arrays decoded by this process as queries meet the words, and every
+    word's arrays written by the index writer (``shared``) and mapped read-only from those files."""
     rng = random.Random(7)
     folder = tmp_path_factory.mktemp("matching")
     index = whoosh_index.create_in(str(folder), SCHEMA)
@@ -61,8 +63,18 @@ def reading(tmp_path_factory):
     postings.CACHE.clear()
     searcher = index.searcher()
     assert len(searcher.leaf_searchers()) == 3 and searcher.reader().has_deletions()
+    if request.param == "shared by the writer":
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(postings, "WARM_FROM_POSTINGS", 1)  # every word, not only the frequent ones
+            assert share_segments(index) > len(WORDS)
+        for leaf, _ in searcher.reader().leaf_readers():
+            assert shared.load(folder, leaf.segment().segment_id(), leaf)
+        assert postings.CACHE.total == 0 and len(postings.CACHE.shared_segments) == 3
+        ho = postings.postings(searcher.reader().leaf_readers()[0][0], "text", "ho")
+        assert not ho.ids.flags.writeable  # a view of the mapped file, not a copy
     yield Reading(index, searcher)
     searcher.close()
+    postings.CACHE.clear()
 
 
 def _random_query(rng: random.Random) -> wq.Query:
