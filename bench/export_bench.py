@@ -44,10 +44,10 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-NOW = datetime(2026, 6, 15, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)
 ORGANISATION = "000.00.12.H26"  # the demo organisation the archive is built in
 PERMANENT_ROW = "1-04a"  # Hồ sơ hội nghị tổng kết năm: kept permanently
 HANDOVER_YEAR = 2031
@@ -137,8 +137,7 @@ def _clone(connection, store, template_id: int, count: int, sizes: list[int]) ->
     """Insert ``count`` copies of the template dossier, its entry, document rows and files; return their ids."""
     from sqlalchemy import func, insert, select
 
-    from erms.models import (Dossier, DossierDocument, DossierListEntry, Document, DocumentVersion,
-                             StoredFile)
+    from erms.models import Document, DocumentVersion, Dossier, DossierDocument, DossierListEntry, StoredFile
 
     def row_of(model, **where):
         table = model.__table__
@@ -286,7 +285,7 @@ def copy_only(data: Path, paths: list[Path], workers: int, lanes: bool = True) -
     for folder in {target.rpartition("/")[0] for target in targets}:
         os.makedirs(folder)
     started = _started()
-    copier.copy_all(zip(map(str, paths), targets), workers=workers, done=lambda _copied: None, lanes=lanes)
+    copier.copy_all(zip(map(str, paths), targets, strict=True), workers=workers, done=lambda _copied: None, lanes=lanes)
     return _elapsed(started)
 
 

@@ -355,7 +355,7 @@ class Officer:
         self.home()
         self.open_own()
         actions = [(self.home, 25), (self.dossier, 20), (self.search, 15), (self.upload, 15), (self.download, 15)]
-        functions, weights = zip(*actions)
+        functions, weights = zip(*actions, strict=True)
         while time.monotonic() + 0.5 < deadline:
             time.sleep(min(self.rng.uniform(0.5, 2.0), max(0.0, deadline - time.monotonic())))
             if time.monotonic() >= deadline:
@@ -441,8 +441,8 @@ def run_saturation(base: str, users: int, seconds: float, usernames: list[str] |
             raise SystemExit(f"{kind}: no log-in succeeded")
         if not all(done):
             print(f"{kind}: {done.count(False)} of {users} log-ins failed; measured with the other threads")
-        clients = [client for client, ok in zip(clients, done) if ok]
-    for client, log in zip(clients, logs):
+        clients = [client for client, ok in zip(clients, done, strict=True) if ok]
+    for client, log in zip(clients, logs, strict=False):
         client.log = log
     started = time.monotonic()
     deadline = started + seconds

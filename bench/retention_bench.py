@@ -10,7 +10,7 @@ import argparse
 import random
 import tempfile
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
@@ -20,7 +20,7 @@ from erms.db import make_engine
 from erms.models import Dossier, DossierList, DossierListEntry, Organisation, Unit, User
 from retention import appraisal
 
-NOW = datetime(2026, 6, 15, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)
 BATCH = 20_000
 
 

@@ -103,7 +103,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"$ .venv/bin/python bench/worker_memory.py {' '.join(sys.argv[1:])}\nmachine: {machine()}")
     mix = queries(args.queries, random.Random(20261121))
-    texts = [text for group in zip(*mix.values()) for text, _year in group][:args.queries]
+    texts = [text for group in zip(*mix.values(), strict=True) for text, _year in group][:args.queries]
     rows, lines = [], []
     with tempfile.TemporaryDirectory(prefix="erms-memory-") as scratch:
         for workers in args.workers:
@@ -121,7 +121,7 @@ def main() -> None:
     print("\n| workers | searches | each worker idle RSS/PSS/USS MB | after the searches, RSS/PSS/USS MB | total RSS MB "
           "| total PSS MB |\n|---:|---|---|---|---:|---:|")
     print("\n".join(lines))
-    for (one, rss1, pss1, _), (more, rss2, pss2, uss2) in zip(rows, rows[1:]):
+    for (one, rss1, pss1, _), (more, rss2, pss2, uss2) in zip(rows, rows[1:], strict=False):
         print(f"from {one} to {more} workers: RSS +{rss2 - rss1:.0f} MB, PSS +{pss2 - pss1:.0f} MB "
               f"(+{(pss2 - pss1) / (more - one):.0f} MB of PSS per worker); a worker's own pages (USS): {uss2:.0f} MB")
 

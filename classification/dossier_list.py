@@ -18,8 +18,17 @@ from sqlalchemy.orm import Session
 
 from erms import audit, metadata, permissions
 from erms.errors import N_, InvalidMetadata, NotFound, PermissionDenied, Problem, RuleViolation
-from erms.models import (ClassificationHeading, Dossier, DossierList, DossierListEntry, EntryReview, RetentionRow,
-                         RoleMembership, Unit, User)
+from erms.models import (
+    ClassificationHeading,
+    Dossier,
+    DossierList,
+    DossierListEntry,
+    EntryReview,
+    RetentionRow,
+    RoleMembership,
+    Unit,
+    User,
+)
 from erms.models.dossier_list import DossierListState
 from erms.models.org import Role
 from erms.permissions import Actor

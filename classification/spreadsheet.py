@@ -83,7 +83,7 @@ def read_rows(filename: str, stream: BinaryIO) -> dict[int, dict[str, str]]:
         problems.extend(Problem("file", UNHEADED_VALUE, {"line": line, "column": get_column_letter(column)})
                         for column, cell in enumerate(cells, start=1)
                         if cell and (column > len(fields) or not fields[column - 1]))
-        rows[line] = {field: cell for field, cell in zip(fields, cells) if cell}
+        rows[line] = {field: cell for field, cell in zip(fields, cells, strict=False) if cell}
     if problems:
         raise InvalidMetadata(problems)
     return rows

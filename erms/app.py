@@ -1,7 +1,7 @@
 """The web application factory: settings, the database session factory, the file store, Babel,
 security headers, login, blueprints, error handlers and the ``flask erms`` commands.
 
-``create_app`` never starts the scheduler (ARCHITECTURE.md rule 7) and holds no business rules:
+``create_app`` never starts the scheduler (docs/architecture.md §3) and holds no business rules:
 those live in the services the blueprints of ``erms.web`` call.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -44,7 +44,7 @@ csrf = CSRFProtect()
 
 def utcnow() -> datetime:
     """Return the wall clock in UTC: the one place the web app reads the time."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class RecordIdConverter(IntegerConverter):

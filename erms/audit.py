@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -73,7 +73,7 @@ def record(
     """Append one event in the caller's transaction; ``actor`` None means the system itself."""
     _lock_chain(session)
     event = AuditEvent(
-        occurred_at=now.astimezone(timezone.utc),  # hashed as stored, whatever zone came in
+        occurred_at=now.astimezone(UTC),  # hashed as stored, whatever zone came in
         actor_id=actor.user_id if actor else None,
         actor_name=actor.username if actor else "system",
         action=action,

@@ -9,7 +9,7 @@ session also ends after SESSION_MINUTES idle and SESSION_MAX_HOURS after its log
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -17,8 +17,8 @@ from flask_login import LoginManager, UserMixin, current_user, login_required, l
 
 from erms import accounts
 from erms.errors import N_, NotFound
-from erms.permissions import Actor, load_actor
 from erms.models import User
+from erms.permissions import Actor, load_actor
 from erms.web.common import integer, setting, transaction, utcnow
 from erms.web.redirects import same_site_path
 
@@ -77,7 +77,7 @@ def _end_old_sessions():
         return None
     started = session.get("login_at")
     limit = timedelta(hours=float(setting("SESSION_MAX_HOURS")))
-    if isinstance(started, int) and utcnow() - datetime.fromtimestamp(started, timezone.utc) < limit:
+    if isinstance(started, int) and utcnow() - datetime.fromtimestamp(started, UTC) < limit:
         return None
     _clear_session()
     flash(_("Your session has ended; please log in again."), "info")

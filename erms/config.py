@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 DEFAULTS: dict[str, Any] = {
     # Root of everything the deployment writes; the other paths default below it.
@@ -50,7 +51,7 @@ DEFAULTS: dict[str, Any] = {
     # Backup sets that keep destroyed content until they expire, "name:days;name:days" (printed on destruction records).
     "BACKUP_SETS": "",
     # Years after entering the agency archive by which permanent dossiers go to the historical archive:
-    # 5 under Luật Lưu trữ 2024 Điều 17, up to 30 where another law sets it (standards.md decision 4); 5..30.
+    # 5 under Luật Lưu trữ 2024 Điều 17, up to 30 where another law sets it (docs/standards.md decision 4); 5..30.
     "HANDOVER_YEARS": 5,
 }
 

@@ -22,8 +22,21 @@ from sqlalchemy.orm import Session, contains_eager, selectinload
 from classification import markings
 from erms import audit, lifecycle, metadata, permissions
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
-from erms.models import (DestructionItem, DestructionList, Document, DocumentVersion, Dossier, DossierDocument,
-                         DossierList, DossierListEntry, RegisterEntry, Role, StoredFile, Transfer, TransferItem)
+from erms.models import (
+    DestructionItem,
+    DestructionList,
+    Document,
+    DocumentVersion,
+    Dossier,
+    DossierDocument,
+    DossierList,
+    DossierListEntry,
+    RegisterEntry,
+    Role,
+    StoredFile,
+    Transfer,
+    TransferItem,
+)
 from erms.models.appraisal import DestructionListState
 from erms.models.dossier import DocumentDirection, DocumentStatus, DossierState
 from erms.models.dossier_list import DossierListState

@@ -1,6 +1,6 @@
 """Scheduled jobs and long procedures: thin adapters that own the transactions and call the services.
 
-One scheduler per deployment (ARCHITECTURE.md rule 7): every process may start one, but each tick
+One scheduler per deployment (docs/architecture.md §3): every process may start one, but each tick
 first takes the database lease, and each job claims its period ("2026-06-15", "2026") by a
 unique row before it runs, so two schedulers at once still run a job once. ``erms jobs run-due``
 runs the due jobs once, for cron-minded operators and for tests.
@@ -13,7 +13,7 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -57,7 +57,7 @@ JOBS = (
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def holder_name() -> str:
@@ -136,7 +136,7 @@ def run_scheduler(factory: Callable[[], Session], settings: dict, log: Callable[
     scheduler = BlockingScheduler(timezone=settings["TIMEZONE"])
 
     def tick() -> None:
-        ran = run_due(factory, now=datetime.now(timezone.utc), timezone_name=settings["TIMEZONE"])
+        ran = run_due(factory, now=datetime.now(UTC), timezone_name=settings["TIMEZONE"])
         for name, count in ran.items():
             log(f"{name}: {count}")
 
@@ -146,9 +146,9 @@ def run_scheduler(factory: Callable[[], Session], settings: dict, log: Callable[
         for job in work_once(factory, store, settings, holder_name()):
             log(f"background job {job.id} ({job.kind}): {job.state.value}")
 
-    scheduler.add_job(tick, "interval", seconds=TICK_SECONDS, next_run_time=datetime.now(timezone.utc),
+    scheduler.add_job(tick, "interval", seconds=TICK_SECONDS, next_run_time=datetime.now(UTC),
                       max_instances=1, coalesce=True)
-    scheduler.add_job(work, "interval", seconds=QUEUE_SECONDS, next_run_time=datetime.now(timezone.utc),
+    scheduler.add_job(work, "interval", seconds=QUEUE_SECONDS, next_run_time=datetime.now(UTC),
                       max_instances=1, coalesce=True)
     scheduler.start()
 

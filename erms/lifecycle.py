@@ -1,6 +1,6 @@
 """The dossier state machine. Only this module changes ``Dossier.state``.
 
-The table below is the whole life of a dossier (DESIGN.md); services check their own business
+The table below is the whole life of a dossier (docs/design.md); services check their own business
 rules (checklists, holds, permissions) and then call :func:`apply`, which refuses any move the
 table does not list and writes the audit event of the change in the same transaction.
 """

@@ -30,7 +30,7 @@ from exports import register_pdf
 from exports.register_pdf import HandlingCounts, HandlingReport
 
 # A classified document keeps only its register line: free-text fields that could carry its content
-# are not recorded (Luật BVBMNN 2018 Điều 5 k.5; standards.md product decision 8).
+# are not recorded (Luật BVBMNN 2018 Điều 5 k.5; docs/standards.md product decision 8).
 CLASSIFIED_FORBIDDEN = ("description", "keyword", "signer_position", "signer_name")
 
 # The document's identifier ("mã định danh văn bản") is kept in a column this long.

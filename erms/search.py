@@ -9,7 +9,7 @@ Consistency lives here and nowhere else: session events collect every dossier an
 transaction touches and queue their keys (``search_queue``) in that same transaction, so a commit
 and its queued keys are one; the worker process (``erms.jobs``, under the scheduler's lease: one
 index writer per deployment) reads the queue, builds the index documents from what is committed,
-writes them, and removes what it wrote. Services never call search themselves (ARCHITECTURE.md
+writes them, and removes what it wrote. Services never call search themselves (docs/architecture.md
 rule 6); web processes only read the index.
 
 Rights are part of the query, not a filter applied to a page of results: the actor's
@@ -30,8 +30,8 @@ from pathlib import Path
 
 from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.orm import Session
-from whoosh import qparser
 from whoosh import index as whoosh_index
+from whoosh import qparser
 from whoosh import query as wq
 
 from erms import extract

@@ -1,9 +1,9 @@
-"""ERMS.xml in the E-ARK CITS ERMS v3 format (../shared/xsd/cits-erms/MAPPING.md is the mapping).
+"""ERMS.xml in the E-ARK CITS ERMS v3 format (docs/cits-erms/mapping.md is the mapping).
 
 Dossier-list headings are ``class`` aggregations, dossiers ``caseFile`` aggregations, documents
 ``record``s; retention goes in ``disposal`` (permanent: not disposable, start date only), the
 security marking in ``securityClass``, the signature flag in ``eSignatures``. Identifiers are UUIDv5
-of our ids, so a re-export gives the same values (MAPPING.md §2.3). The file is streamed dossier
+of our ids, so a re-export gives the same values (docs/cits-erms/mapping.md §2.3). The file is streamed dossier
 by dossier; records of one shape share a template (xml.Templates of xml.Template).
 """
 

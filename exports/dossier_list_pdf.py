@@ -63,7 +63,7 @@ def render_xlsx(dossier_list: DossierList) -> bytes:
     for cells in lines:
         # Titles and notes are typed by people: none may reach the sheet as a formula.
         sheet.append([formula_safe(cell) for cell in cells])
-    for column, width in zip("ABCDE", (18, 60, 16, 24, 24)):
+    for column, width in zip("ABCDE", (18, 60, 16, 24, 24), strict=True):
         sheet.column_dimensions[column].width = width
     for row in (2, 4, 6):
         for cell in sheet[row]:

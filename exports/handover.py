@@ -28,7 +28,7 @@ from exports import bag, receipt, snapshot, verify
 from exports.xml import LOCAL_TZ
 from retention.holds import held_dossier_ids
 
-# Luật Lưu trữ 2024 (summary of Điều 17, standards.md decision 4): permanent records go to the
+# Luật Lưu trữ 2024 (summary of Điều 17, docs/standards.md decision 4): permanent records go to the
 # historical archive within 5 years counted from the year they entered the agency archive, or up
 # to 30 where another law says so; the deployment sets its period in HANDOVER_YEARS.
 DEFAULT_HANDOVER_YEARS = DEFAULTS["HANDOVER_YEARS"]

@@ -1,6 +1,6 @@
 """METS.xml of a package (E-ARK CSIP/SIP) and of its representation, streamed from the written files.
 
-The root METS follows ../shared/tools/eark/README.md item by item: CSIP header and software agent,
+The root METS follows exports/eark/README.md item by item: CSIP header and software agent,
 one dmdSec per descriptive file, PREMIS in amdSec, the Documentation/Schemas/Representations
 file groups (every group carries csip:OTHER, rule CSIP63), the CSIP physical structMap, and a
 logical structMap dossiers → documents → files. Each file is listed with its size and SHA-256.
@@ -18,8 +18,7 @@ from lxml import etree
 
 from exports import layout
 from exports.layout import ContentFile, Written
-from exports.xml import (CSIP_NS, METS_NS, PLAIN, XLINK_NS, Template, Templates, Writer, qualified, stream,
-                         timestamp)
+from exports.xml import CSIP_NS, METS_NS, PLAIN, XLINK_NS, Template, Templates, Writer, qualified, stream, timestamp
 
 SIP_PROFILE = "https://earksip.dilcis.eu/profile/E-ARK-SIP.xml"
 SOFTWARE = "ERMS"
@@ -185,7 +184,7 @@ def _write_dossier_divs(parent: Writer, contents: list[ContentFile]) -> None:
         dossier = files[0][1].dossier
         shape = _div_shape(content for _, content in files)
         values = [f"div-dossier-{dossier.id}", f"{dossier.file_code} {dossier.title}"]
-        for (number, content), kind in zip(files, shape):
+        for (number, content), kind in zip(files, shape, strict=False):
             if kind:
                 values += (f"div-document-{dossier.id}-{content.document.id}", str(content.document.ordinal),
                            content.document.subject)

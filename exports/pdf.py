@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from fpdf import FPDF
 from fpdf.enums import TextMode
@@ -187,7 +187,7 @@ class _Grid:
         """Return each cell's lines in the current font; NFC first, so the widths measured are the printed ones."""
         measure = self._measure()
         return [_wrap(unicodedata.normalize("NFC", text), width - 2 * PAD_X, measure)
-                for text, width in zip(cells, self.widths)]
+                for text, width in zip(cells, self.widths, strict=False)]
 
     def _measure(self) -> Callable[[str], float]:
         """Return a function giving the width in mm of a text in the current font.
@@ -253,7 +253,7 @@ class _Grid:
         height = self.height(lines)
         x, y = self.left, pdf.y
         placed, boxes = [], []
-        for width, cell in zip(self.widths, lines):
+        for width, cell in zip(self.widths, lines, strict=False):
             boxes.append((x, y, width, height))
             top = y + PAD_Y + ((height - self.height([cell])) / 2 if centred else 0)
             for number, line in enumerate(cell):

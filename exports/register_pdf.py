@@ -76,7 +76,7 @@ class HandlingReport:
     @property
     def total(self) -> HandlingCounts:
         """Both series together (classified documents are also shown on their own line)."""
-        return HandlingCounts(*map(sum, zip(*(astuple(line) for line in self.series.values()))))
+        return HandlingCounts(*map(sum, zip(*(astuple(line) for line in self.series.values()), strict=True)))
 
 
 def render(organisation: Organisation, kind: RegisterKind, year: int, series: RegisterSeries,

@@ -10,8 +10,22 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from erms import audit
-from erms.models import (ClassificationHeading, Dossier, DossierDocument, DossierList, DossierListEntry, Document,
-                         DocumentVersion, HandoverBatch, HandoverItem, Organisation, Package, StoredFile, Unit, User)
+from erms.models import (
+    ClassificationHeading,
+    Document,
+    DocumentVersion,
+    Dossier,
+    DossierDocument,
+    DossierList,
+    DossierListEntry,
+    HandoverBatch,
+    HandoverItem,
+    Organisation,
+    Package,
+    StoredFile,
+    Unit,
+    User,
+)
 from erms.models.dossier import DossierState
 from erms.models.handover import BatchState
 from exports.pdf_index import DocumentIndex, IndexRow
@@ -198,7 +212,7 @@ def _documents(session: Session, dossier_ids: list[int], shared: dict) -> dict[i
              .where(DossierDocument.dossier_id.in_(dossier_ids))
              .order_by(DossierDocument.dossier_id, DossierDocument.ordinal))
     for dossier_id, document_id, ordinal, direction, *fields in session.execute(query):
-        fields = [keep(value, value) if repeats else value for repeats, value in zip(_REPEATS, fields)]
+        fields = [keep(value, value) if repeats else value for repeats, value in zip(_REPEATS, fields, strict=False)]
         documents.setdefault(dossier_id, []).append(DocumentSnapshot(
             document_id, ordinal, direction.value, *fields, files=tuple(files.get(document_id, ()))))
     return documents

@@ -1,6 +1,6 @@
 """TT 02/2019 metadata of the dossiers and documents, and the transfer list, as XML.
 
-Element names are the TT 02/2019 tags (standards.md §1.2-1.3: FileCode, FileCatalog, DocOrdinal …)
+Element names are the TT 02/2019 tags (docs/standards.md §1.2-1.3: FileCode, FileCatalog, DocOrdinal …)
 so the archive reads the fields it knows; dates are dd/mm/yyyy as the circular writes them. The
 transfer list ("mục lục hồ sơ nộp lưu") is the same dossiers, one row each, in the list's order.
 """

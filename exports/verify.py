@@ -1,9 +1,9 @@
 """Verify any bag ERMS wrote: BagIt, our BagIt profile, METS and CITS ERMS schemas, E-ARK CSIP/SIP.
 
 Each check reports passed, failed (with every message) or skipped (with the reason), so the CLI
-and the web page print the same report. The E-ARK check runs ../shared/tools/eark/eark-validate
-(``--ignore SIP14``: a known defect of eark-validator 1.1.3, see its README); where that tool is
-absent — a user's machine — the check is skipped and says so, it does not fail.
+and the web page print the same report. The E-ARK check runs ``exports/eark/eark-validate``, shipped
+with ERMS (``--ignore SIP14``: a known defect of eark-validator 1.1.3, see its README); where a
+configured copy is absent, the check is skipped and says so, it does not fail.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from exports.xml import cits_erms_schema, mets_schema, schema_errors
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 # Processes re-hashing the payload: one per core, as the export's copy.
 PROCESSES = min(os.cpu_count() or 2, 8)
-DEFAULT_EARK_TOOL = Path(__file__).resolve().parents[2] / "shared" / "tools" / "eark" / "eark-validate"
+DEFAULT_EARK_TOOL = Path(__file__).resolve().parent / "eark" / "eark-validate"
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Check:
 
 
 def find_eark_tool(configured: str | None = None) -> Path | None:
-    """Return the eark-validate script (configured path, else ../shared beside the clone), or None."""
+    """Return the eark-validate script (a configured path, else the one shipped in ``exports/eark``), or None."""
     path = Path(configured).expanduser() if configured else DEFAULT_EARK_TOOL
     return path if path.is_file() else None
 
@@ -113,8 +113,8 @@ def _schemas(root: Path) -> list[Check]:
 
 def _eark(root: Path, tool: Path | None) -> Check:
     if tool is None:
-        return Check("E-ARK CSIP/SIP", SKIPPED, ("eark-validate not found (../shared/tools/eark is absent on this "
-                                                 "machine; set ERMS_EARK_VALIDATOR to its path)",))
+        return Check("E-ARK CSIP/SIP", SKIPPED, ("eark-validate not found (ERMS_EARK_VALIDATOR names a file that "
+                                                 "does not exist)",))
     result = subprocess.run([sys.executable, str(tool), "--ignore", "SIP14", "--json", str(root)],
                             capture_output=True, text=True, timeout=600)
     if result.returncode == 2:

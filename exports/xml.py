@@ -5,8 +5,7 @@ here so each namespace is spelt once. They stream: ``stream`` opens the root ele
 ``etree.xmlfile`` and each record (a dossier, a document, a file) is written as soon as it is
 made, so memory does not grow with the package; ``Template`` makes a record cost a join of bytes
 instead of filling and serialising an lxml tree. Schemas are loaded from installed files only:
-METS 1.12 from the eark-validator package, CITS ERMS from the copy in ``exports/xsd/`` (a user's
-machine has no ../shared); a schemaLocation is never fetched (ARCHITECTURE.md §1, exports/).
+METS 1.12 from the eark-validator package, CITS ERMS from the copy in ``exports/xsd/``; a schemaLocation is never fetched (docs/architecture.md rule 8).
 """
 
 from __future__ import annotations
@@ -265,7 +264,7 @@ def timestamp(moment: datetime) -> str:
 
 @lru_cache(maxsize=4096)
 def day(value: date) -> str:
-    """Return a calendar date as xsd:dateTime at local midnight (CITS ERMS wants a time, MAPPING.md §6).
+    """Return a calendar date as xsd:dateTime at local midnight (CITS ERMS wants a time, docs/cits-erms/mapping.md §6).
 
     Cached: a package repeats few dates many times (issue dates, dossier dates).
     """

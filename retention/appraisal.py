@@ -18,8 +18,20 @@ from sqlalchemy.orm import Session
 
 from erms import audit, metadata, permissions
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
-from erms.models import (AppraisalDecision, AppraisalWorkItem, DestructionItem, Dossier, DossierList,
-                         DossierListEntry, Notification, Organisation, RetentionRow, Role, RoleMembership, Unit)
+from erms.models import (
+    AppraisalDecision,
+    AppraisalWorkItem,
+    DestructionItem,
+    Dossier,
+    DossierList,
+    DossierListEntry,
+    Notification,
+    Organisation,
+    RetentionRow,
+    Role,
+    RoleMembership,
+    Unit,
+)
 from erms.models.appraisal import AppraisalOutcome
 from erms.models.dossier import DossierState
 from erms.models.dossier_list import DossierListState

@@ -1,6 +1,6 @@
 """The retention clock: pure date arithmetic, no database and no "now" of its own.
 
-Counting rule (standards.md, product decision 2): retention counts from the *year* the work
+Counting rule (docs/standards.md, product decision 2): retention counts from the *year* the work
 ended, so a dossier whose work ended in year Y with a period of N years becomes due for
 appraisal on 1 January of Y + N + 1. Permanent dossiers are never due (``None``); conditional
 periods wait for their event, so they have no due date until it is recorded.

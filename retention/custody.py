@@ -2,7 +2,7 @@
 
 NĐ 30/2020 Điều 31 k.3c sends only dossiers kept 5 years or more (or permanently, or until an
 event) to the agency archive ("lưu trữ cơ quan"); shorter ones stay closed with the unit that made
-them and are appraised and destroyed there the same way (DESIGN.md). The due list's queries and
+them and are appraised and destroyed there the same way (docs/design.md). The due list's queries and
 each dossier's checks ask here, so the two can never disagree.
 """
 
@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, func, or_
 from erms.models import Dossier
 from erms.models.dossier import DossierState
 from retention import clock
+
 
 def appraisable() -> ColumnElement[bool]:
     """The SQL condition of ``is_appraisable``."""

@@ -1,6 +1,6 @@
 """Destruction ("tiêu hủy tài liệu hết giá trị"): the list, the council, the decisions and the execution.
 
-The chain is standards.md product decision 7: the archivist's list of expired records with its
+The chain is docs/standards.md product decision 7: the archivist's list of expired records with its
 explanation → council members' opinions → the archival authority's appraisal ("thẩm định") →
 the head's decision → execution → the destruction record ("biên bản hủy tài liệu"). Only an
 approved list is executed.
@@ -27,8 +27,18 @@ from sqlalchemy.orm import Session
 
 from erms import audit, lifecycle, permissions
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
-from erms.models import (AppraisalDecision, DestroyedFile, DestructionItem, DestructionList, Document,
-                         DocumentVersion, Dossier, DossierDocument, StoredFile, User)
+from erms.models import (
+    AppraisalDecision,
+    DestroyedFile,
+    DestructionItem,
+    DestructionList,
+    Document,
+    DocumentVersion,
+    Dossier,
+    DossierDocument,
+    StoredFile,
+    User,
+)
 from erms.models.appraisal import AppraisalOutcome, CouncilOpinion, DestructionListState
 from erms.models.dossier import DossierState
 from erms.permissions import Actor

@@ -1,6 +1,6 @@
 """Retention schedules ("Bảng thời hạn bảo quản"): importing a table and reading a row's period.
 
-Tables are data (standards.md, decision 6): each organisation loads its own, built from
+Tables are data (docs/standards.md, decision 6): each organisation loads its own, built from
 TT 10/2022/TT-BNV. The 2011 table shipped in retention/data/ is superseded and is always
 labelled so; it exists for demonstrations and tests.
 """

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select, text
@@ -22,7 +22,7 @@ from erms.permissions import load_actor
 from erms.storage import FileStore
 
 # A fixed moment in the agency's year: 10:00 on 15 June 2026, Vietnam time (03:00 UTC).
-NOW = datetime(2026, 6, 15, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)
 
 
 def require(available: bool, what: str) -> None:

@@ -1,4 +1,4 @@
-"""The layering rules of ARCHITECTURE.md §2, checked by parsing every module's imports."""
+"""The layering rules of docs/architecture.md §2, checked by parsing every module's imports."""
 
 import ast
 from pathlib import Path

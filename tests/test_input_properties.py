@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -230,7 +230,7 @@ def listed(title: str) -> DossierList:
     """Return a one-entry list held in memory only, as the export reads it."""
     unit = Unit(code="VP", name="Văn phòng")
     dossier_list = DossierList(year=2027, organisation=Organisation(name="UBND quận", parent_name="UBND thành phố"),
-                               created_at=datetime(2026, 6, 15, tzinfo=timezone.utc))
+                               created_at=datetime(2026, 6, 15, tzinfo=UTC))
     dossier_list.entries = [DossierListEntry(number=1, file_notation="01", title=title, retention_permanent=False,
                                              retention_years=10, retention_condition="", unit=unit, note="")]
     return dossier_list

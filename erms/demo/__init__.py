@@ -201,7 +201,7 @@ def _documents(title: str) -> list[tuple[str, str]]:
 
 
 # Loading the TTF font dominates the demo's run time; the same (kind, subject) makes the same page.
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _pdf(kind: str, subject: str, font: str) -> bytes:
     regular, bold = find_font(font)
     pdf = FPDF()

@@ -1,14 +1,14 @@
 """Demo part: permanent dossiers of an earlier year, archived long enough ago to be due for hand-over.
 
 The work happens six years back and the dossiers enter the agency archive the year after, so
-they fall due for the historical archive this year (5 years, standards.md decision 4):
+they fall due for the historical archive this year (5 years, docs/standards.md decision 4):
 ``erms export handover --org 000.00.12.H26 --year <this year>`` builds a real package from them.
 Every step goes through the filing services with a past ``now``.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from classification import dossier_list as dossier_lists
 from erms import dossiers
@@ -19,7 +19,7 @@ DOSSIERS = 3
 
 
 def _moment(day: date) -> datetime:
-    return datetime.combine(day, time(3, 0), timezone.utc)  # 10:00 in Hà Nội
+    return datetime.combine(day, time(3, 0), UTC)  # 10:00 in Hà Nội
 
 
 def seed(context: DemoContext, *, now: datetime) -> None:

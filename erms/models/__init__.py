@@ -3,8 +3,17 @@
 Importing this package registers every table on ``erms.db.Base.metadata`` (Alembic reads it).
 """
 
-from erms.models.appraisal import (AppraisalDecision, AppraisalWorkItem, CouncilOpinion, DestroyedFile,
-                                  DestructionItem, DestructionList, JobRun, Notification, SchedulerLease)
+from erms.models.appraisal import (
+                                  AppraisalDecision,
+                                  AppraisalWorkItem,
+                                  CouncilOpinion,
+                                  DestroyedFile,
+                                  DestructionItem,
+                                  DestructionList,
+                                  JobRun,
+                                  Notification,
+                                  SchedulerLease,
+)
 from erms.models.audit import AuditEvent
 from erms.models.background import BackgroundJob
 from erms.models.dossier import Document, DocumentVersion, Dossier, DossierDocument, StoredFile
@@ -13,8 +22,8 @@ from erms.models.entry_review import EntryReview
 from erms.models.handover import HandoverBatch, HandoverItem, HandoverReceipt, Package
 from erms.models.org import Organisation, Role, RoleMembership, Unit, User
 from erms.models.register import RegisterCounter, RegisterEntry
-from erms.models.search import SavedSearch, SearchQueueItem
 from erms.models.retention import Hold, RetentionRow, RetentionSchedule
+from erms.models.search import SavedSearch, SearchQueueItem
 from erms.models.transfer import Transfer, TransferItem
 
 __all__ = [

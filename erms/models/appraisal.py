@@ -1,7 +1,7 @@
 """Appraisal ("xác định giá trị") and destruction ("tiêu hủy") records, notifications and the scheduler lease.
 
 These rows are what an archivist shows an inspector years later: why each dossier was kept or
-destroyed, under which decision, and who took each step (standards.md, product decision 7).
+destroyed, under which decision, and who took each step (docs/standards.md, product decision 7).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class AppraisalWorkItem(Base):
 
 
 class DestructionListState(str, enum.Enum):
-    """The destruction chain (standards.md decision 7); only an approved list can be executed."""
+    """The destruction chain (docs/standards.md decision 7); only an approved list can be executed."""
 
     PROPOSED = "proposed"  # archivist's list, council members give opinions
     APPRAISED = "appraised"  # the archival authority's appraisal ("thẩm định") recorded

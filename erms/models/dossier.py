@@ -86,7 +86,7 @@ class Dossier(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # 1 January of close-year + N + 1 (standards.md decision 2); NULL while open, permanent or conditional.
+    # 1 January of close-year + N + 1 (docs/standards.md decision 2); NULL while open, permanent or conditional.
     appraisal_due_on: Mapped[date | None] = mapped_column(Date, index=True)
     # The event a conditional period waits for ("contract ended on …"), once recorded.
     retention_event_on: Mapped[date | None] = mapped_column(Date)

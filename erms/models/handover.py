@@ -51,7 +51,7 @@ class HandoverBatch(Base):
 
     @property
     def name(self) -> str:
-        """Return the bag name ``<fonds-code>_<year>_<seq>`` (DESIGN.md, the hand-over package)."""
+        """Return the bag name ``<fonds-code>_<year>_<seq>`` (docs/design.md, the hand-over package)."""
         return f"{self.organisation.code}_{self.year}_{self.seq}"
 
 

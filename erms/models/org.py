@@ -13,7 +13,7 @@ from erms.models.types import UTCDateTime, enum_column
 
 
 class Role(str, enum.Enum):
-    """What a person does in the product (DESIGN.md, "Who uses it")."""
+    """What a person does in the product (docs/design.md, "Who uses it")."""
 
     ADMIN = "admin"  # "Quản trị"
     HEAD = "head"  # "Người đứng đầu cơ quan"

@@ -279,7 +279,7 @@ class Reading:
         """Count ``docs`` per value of a numeric field of many values (a date) by sorting them."""
         unique, counted = np.unique(self.column(fieldname)[docs.numbers], return_counts=True)
         field = self.searcher.schema[fieldname]
-        return Counter({field.from_column_value(int(raw)): int(count) for raw, count in zip(unique, counted)})
+        return Counter({field.from_column_value(int(raw)): int(count) for raw, count in zip(unique, counted, strict=True)})
 
 
 class _Scorer:

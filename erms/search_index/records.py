@@ -7,7 +7,7 @@ in the index writer, never in a request.
 Rights travel with each document: the organisation and the units whose readers may see it.
 Two rules decide what text is indexed at all, so no query can return or highlight it:
 - a "tuyệt mật" document's summary (trích yếu) is never indexed: the law shows it only to
-  the authorised (Luật Bảo vệ bí mật nhà nước 2018; DESIGN.md), and search cannot ask who that is;
+  the authorised (Luật Bảo vệ bí mật nhà nước 2018; docs/design.md), and search cannot ask who that is;
 - a destroyed or transferred dossier's content is gone from this system (NĐ 30/2020 Điều 31,
   the hand-over; the destruction record keeps the metadata stub), so its files' text is not indexed.
 """

@@ -1,6 +1,6 @@
 """The Flask blueprints of ERMS: parse the request, call a service, render or redirect.
 
-No queries and no rules here (ARCHITECTURE.md rule 1); refusals raised by services become
+No queries and no rules here (docs/architecture.md rule 1); refusals raised by services become
 responses in ``erms.web.errors``. Blueprint name = module name = URL prefix = template folder.
 """
 
@@ -17,8 +17,20 @@ def register(app: Flask) -> None:
     from erms import permissions
     from erms.auth import current_actor
     from erms.models import Role
-    from erms.web import (archive, common, dossier_lists, dossiers, errors, handover, home, markings, registers,
-                          retention, search, security)
+    from erms.web import (
+        archive,
+        common,
+        dossier_lists,
+        dossiers,
+        errors,
+        handover,
+        home,
+        markings,
+        registers,
+        retention,
+        search,
+        security,
+    )
 
     app.register_blueprint(home.bp)
     app.register_blueprint(dossiers.bp)

@@ -1,6 +1,6 @@
 """What every blueprint needs: the transaction, the store, the clock, labels and small parsers.
 
-Views stay thin (ARCHITECTURE.md rule 1): they parse the request with these helpers, call one
+Views stay thin (docs/architecture.md rule 1): they parse the request with these helpers, call one
 service inside ``with transaction() as session:`` and render or redirect.
 """
 
@@ -20,8 +20,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from erms import db, metadata
-from erms.errors import N_, InvalidMetadata, Problem
 from erms.dossiers import Upload
+from erms.errors import N_, InvalidMetadata, Problem
 from erms.models import Role
 from erms.models.dossier import DossierState
 from erms.permissions import Actor

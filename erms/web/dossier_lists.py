@@ -18,8 +18,7 @@ from erms.auth import current_actor, login_required
 from erms.dossiers import LOCAL_TZ, local_date
 from erms.errors import InvalidMetadata, Problem
 from erms.models.dossier_list import DossierListState
-from erms.web.common import (integer, organisation_of, require_present, setting, transaction,
-                             upload_from_request, utcnow)
+from erms.web.common import integer, organisation_of, require_present, setting, transaction, upload_from_request, utcnow
 from erms.web.errors import on_invalid
 from exports import dossier_list_pdf
 

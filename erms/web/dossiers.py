@@ -16,8 +16,19 @@ from erms import dossiers, metadata, permissions
 from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models.dossier import DossierState
-from erms.web.common import (CHOICES, DOCUMENT_TYPES, integer, require_present, setting, store, transaction,
-                             upload_from_request, uploads_from_request, utcnow, writes)
+from erms.web.common import (
+    CHOICES,
+    DOCUMENT_TYPES,
+    integer,
+    require_present,
+    setting,
+    store,
+    transaction,
+    upload_from_request,
+    uploads_from_request,
+    utcnow,
+    writes,
+)
 from erms.web.errors import FORM, on_invalid
 from erms.web.home import OPEN_FIELDS, render_home
 from retention import clock

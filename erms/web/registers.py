@@ -19,8 +19,17 @@ from erms.auth import current_actor, login_required
 from erms.dossiers import local_date
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models.register import RegisterKind, RegisterSeries
-from erms.web.common import CHOICES, DOCUMENT_TYPES, integer, organisation_of, setting, store, transaction, \
-    upload_from_request, utcnow
+from erms.web.common import (
+    CHOICES,
+    DOCUMENT_TYPES,
+    integer,
+    organisation_of,
+    setting,
+    store,
+    transaction,
+    upload_from_request,
+    utcnow,
+)
 from erms.web.errors import on_invalid
 
 bp = Blueprint("registers", __name__, url_prefix="/registers")

@@ -2,7 +2,7 @@
 
 The archivist filters the due list, selects dossiers (or all matching the filter), previews them
 with their totals and decides: keep with a new period, or propose for destruction. The
-destruction list then walks the chain of standards.md decision 7 — council opinions, the archival
+destruction list then walks the chain of docs/standards.md decision 7 — council opinions, the archival
 authority's appraisal ("thẩm định"), the head's decision, execution and the destruction record
 ("biên bản hủy tài liệu"). Each view calls the services of ``retention`` in one transaction.
 """
@@ -25,8 +25,17 @@ from erms.models import Dossier
 from erms.models.appraisal import DestructionListState
 from erms.models.dossier import DossierState
 from erms.models.retention import HoldKind
-from erms.web.common import (integer, organisation_of, require_present, services, store, transaction,
-                             upload_from_request, utcnow, writes)
+from erms.web.common import (
+    integer,
+    organisation_of,
+    require_present,
+    services,
+    store,
+    transaction,
+    upload_from_request,
+    utcnow,
+    writes,
+)
 from erms.web.errors import job_refusals, on_invalid, translate
 from retention import appraisal, clock, destruction, holds
 

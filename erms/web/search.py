@@ -180,10 +180,10 @@ def export_docx():
     document.add_paragraph(_("Printed from ERMS on %(date)s", date=local_date(utcnow(), with_time=True)))
     grid = document.add_table(rows=1, cols=len(headings))
     grid.style = "Table Grid"
-    for target, text in zip(grid.rows[0].cells, headings):
+    for target, text in zip(grid.rows[0].cells, headings, strict=True):
         target.text = text
     for values in rows:
-        for target, text in zip(grid.add_row().cells, values):
+        for target, text in zip(grid.add_row().cells, values, strict=True):
             target.text = text
     buffer = io.BytesIO()
     document.save(buffer)

@@ -10,9 +10,8 @@ Revises: 0002
 Create Date: 2026-11-21 23:42:07.678783
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0003'
 down_revision = "0002"

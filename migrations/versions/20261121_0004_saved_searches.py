@@ -8,9 +8,8 @@ Revises: 0003
 Create Date: 2026-11-21 23:45:49.474335
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0004'
 down_revision = "0003"

@@ -9,9 +9,8 @@ Revises: 0004
 Create Date: 2026-11-21 23:41:47.696580
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0005'
 down_revision = "0004"

@@ -11,7 +11,6 @@ Create Date: 2026-11-22 09:00:00
 
 from alembic import op
 
-
 revision = "0006"
 down_revision = "0005"
 branch_labels = None

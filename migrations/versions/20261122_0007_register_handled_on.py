@@ -11,7 +11,6 @@ Create Date: 2026-11-22 10:00:00
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0007"
 down_revision = "0006"
 branch_labels = None

@@ -11,7 +11,6 @@ Create Date: 2026-11-22 12:00:00
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0009"
 down_revision = "0008"
 branch_labels = None

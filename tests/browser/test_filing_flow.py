@@ -5,7 +5,7 @@ to test-output/screenshots/."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ from tests.live_server import serving
 
 pytestmark = pytest.mark.browser
 
-NOW = datetime(2026, 6, 15, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)
 PASSWORD = "mật-khẩu-trình-duyệt-1"
 SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"

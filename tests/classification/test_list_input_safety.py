@@ -15,7 +15,7 @@ from classification import dossier_list as dossier_lists
 from classification import spreadsheet
 from erms.errors import InvalidMetadata, Problem, RuleViolation
 from erms.metadata import CONTROL_CHARACTER, MESSAGES
-from erms.models import ClassificationHeading, DossierListEntry, Organisation, RoleMembership, Role, User
+from erms.models import ClassificationHeading, DossierListEntry, Organisation, Role, RoleMembership, User
 from exports import dossier_list_pdf
 from exports.cells import formula_safe
 

@@ -7,7 +7,7 @@ import io
 import json
 import threading
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from pypdf import PdfReader
@@ -18,8 +18,17 @@ from erms import db, dossiers, migrate, registers
 from erms.demo import DemoContext
 from erms.demo import registers as demo_registers
 from erms.errors import InvalidMetadata, PermissionDenied, RuleViolation
-from erms.models import (AuditEvent, Document, DocumentVersion, Organisation, RegisterEntry, Role, RoleMembership,
-                         StoredFile, User)
+from erms.models import (
+    AuditEvent,
+    Document,
+    DocumentVersion,
+    Organisation,
+    RegisterEntry,
+    Role,
+    RoleMembership,
+    StoredFile,
+    User,
+)
 from erms.models.register import RegisterKind, RegisterSeries
 from erms.permissions import load_actor
 from erms.storage import FileStore
@@ -115,7 +124,7 @@ def private_engine(database_url, tmp_path):
 
 
 def test_eight_concurrent_registrations_get_numbers_without_gap_or_duplicate(private_engine, tmp_path):
-    now = datetime(2026, 6, 15, 3, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)
     with private_engine.begin() as connection:
         migrate.upgrade(connection)
     factory = db.make_session_factory(private_engine)
@@ -154,13 +163,13 @@ def test_eight_concurrent_registrations_get_numbers_without_gap_or_duplicate(pri
 
 def test_the_handling_report_counts_each_series_by_deadline_within_the_period(session, world, store, now):
     # now is 15/06/2026 10:00 in Hà Nội; the period is the first half of 2026.
-    register(session, world, store, datetime(2026, 6, 5, 3, 0, tzinfo=timezone.utc), code_number="1",
+    register(session, world, store, datetime(2026, 6, 5, 3, 0, tzinfo=UTC), code_number="1",
              due_date="2026-06-10", urgency="khan")
     register(session, world, store, now, code_number="2", due_date="2026-06-20")
     register(session, world, store, now, code_number="3")
     register(session, world, store, now, code_number="4", marking="mat", due_date="2026-06-01")
     # 31/12/2025 23:30 in Hà Nội: registered the day before the period starts.
-    register(session, world, store, datetime(2025, 12, 31, 16, 30, tzinfo=timezone.utc), code_number="5",
+    register(session, world, store, datetime(2025, 12, 31, 16, 30, tzinfo=UTC), code_number="5",
              due_date="2026-01-05")
     register(session, world, store, now, kind=RegisterKind.OUTGOING, code_number="6", due_date="2026-06-01")
     for number, day in ((1, "2026-06-12"), (3, "2026-06-15")):  # no. 1 two days after its deadline

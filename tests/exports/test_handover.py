@@ -28,7 +28,7 @@ from tests.conftest import DOCUMENT, upload
 
 COLLECTOR_THRESHOLDS = gc.get_threshold()  # as the process had them before any build
 
-EARK_TOOL = Path(__file__).resolve().parents[3] / "shared" / "tools" / "eark" / "eark-validate"
+EARK_TOOL = verify.DEFAULT_EARK_TOOL
 NFD_NAME = unicodedata.normalize("NFD", "Biên bản họp Hội đồng.pdf")
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from retention import destruction
 
-# 10-year dossiers closed in 2026 become due on 1 January 2037 (standards.md decision 2).
-LATER = datetime(2037, 3, 2, 3, 0, tzinfo=timezone.utc)
+# 10-year dossiers closed in 2026 become due on 1 January 2037 (docs/standards.md decision 2).
+LATER = datetime(2037, 3, 2, 3, 0, tzinfo=UTC)
 SCAN = b"%PDF-1.4 signed scan"
 
 

@@ -5,7 +5,7 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from retention_helpers import paper
@@ -19,8 +19,8 @@ from erms.storage import FileStore
 from retention import destruction
 from tests.conftest import DOCUMENT, World
 
-FILED = datetime(2010, 6, 1, 3, 0, tzinfo=timezone.utc)  # 10-year dossiers of 2010: due since 1 January 2021
-APPRAISED = datetime(2021, 3, 1, 3, 0, tzinfo=timezone.utc)
+FILED = datetime(2010, 6, 1, 3, 0, tzinfo=UTC)  # 10-year dossiers of 2010: due since 1 January 2021
+APPRAISED = datetime(2021, 3, 1, 3, 0, tzinfo=UTC)
 DOSSIERS, DOCUMENTS = 8, 12
 
 

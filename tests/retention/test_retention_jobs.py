@@ -1,7 +1,7 @@
 """Scheduled jobs: the due flag and notices, and two schedulers racing for the same runs."""
 
 import threading
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
@@ -38,7 +38,7 @@ def test_two_schedulers_at_once_run_each_job_once(tmp_path):
     with engine.begin() as connection:
         migrate.upgrade(connection)
     factory = make_session_factory(engine)
-    now = datetime(2027, 1, 1, 1, 0, tzinfo=timezone.utc)
+    now = datetime(2027, 1, 1, 1, 0, tzinfo=UTC)
     with transaction(factory) as session:
         World(session, now)  # an organisation without an approved list for 2027: the registry gets reminded
     start, results = threading.Barrier(2), {}

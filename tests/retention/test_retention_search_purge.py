@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.conftest import DOCUMENT, upload
 from erms import dossiers, jobs, search
+from tests.conftest import DOCUMENT, upload
 
 
 @pytest.fixture

@@ -20,8 +20,20 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
-from access_matrix import (ABROAD, ALLOWED, IGNORED_ENDPOINTS, IGNORED_METHODS, LOGIN, ORG, OTHER, OWN, ROLES,
-                           ROWS, Row, expected)
+from access_matrix import (
+    ABROAD,
+    ALLOWED,
+    IGNORED_ENDPOINTS,
+    IGNORED_METHODS,
+    LOGIN,
+    ORG,
+    OTHER,
+    OWN,
+    ROLES,
+    ROWS,
+    Row,
+    expected,
+)
 from erms_browser import DOCUMENT_FORM, Browser, file_field, make_pdf
 from flask import Flask, url_for
 from sqlalchemy.engine import Connection

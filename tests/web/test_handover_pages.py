@@ -136,7 +136,7 @@ def test_running_build_page_refreshes_itself_with_its_progress(archivist, sessio
     page = response.get_data(as_text=True)
     assert '<meta http-equiv="refresh" content="2">' in page
     assert "3" in page and "10" in page and response.headers["Refresh"] == "2"
-    assert 'action="/handover/batches/%d/build"' % batch_id not in page
+    assert f'action="/handover/batches/{batch_id}/build"' not in page
 
 
 def test_build_page_says_when_the_package_is_being_verified(archivist, session, world, permanent):

@@ -16,7 +16,7 @@ import re
 import tempfile
 import traceback
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -53,7 +53,7 @@ HOSTILE_IDS = (0, 2**31, 2**63, 2**64)
 HOSTILE_PARTS = ("nope", "%00", "..%2F..%2Fetc")
 
 # Retention pages work on dossiers whose 10-year period has run out: their clock reads 2 March 2037.
-LATER = datetime(2037, 3, 2, 3, 0, tzinfo=timezone.utc)
+LATER = datetime(2037, 3, 2, 3, 0, tzinfo=UTC)
 CLOCKS = {"retention": LATER}
 
 # Who uses each part of the product, and the few pages another role uses (None: nobody logged in).
@@ -510,7 +510,7 @@ def test_an_id_no_record_can_have_is_a_page_not_found(client, world, dossier_id)
 def test_an_id_beyond_the_database_in_a_form_is_refused_beside_its_field(client, world, make_dossier, session,
                                                                          store, now):
     scene = Scene(world, make_dossier, session, store, now)
-    scene.register_entry_id  # a registered document sent to the officer's unit: the picker shows
+    assert scene.register_entry_id  # a registered document sent to the officer's unit: the picker shows
     client.login("officer1")
     response = client.post(f"/dossiers/{scene.open_dossier_id}/link", {"document_id": str(10**20)})
     assert response.status_code == 422

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import io
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from erms_browser import Browser, file_field, make_pdf, run_background_jobs
@@ -17,8 +17,8 @@ from erms.models import CouncilOpinion, DestructionList, Dossier
 from erms.models.dossier import DossierState
 from retention import appraisal, destruction
 
-# 10-year dossiers closed in 2026 are due on 1 January 2037 (standards.md decision 2).
-LATER = datetime(2037, 3, 2, 3, 0, tzinfo=timezone.utc)
+# 10-year dossiers closed in 2026 are due on 1 January 2037 (docs/standards.md decision 2).
+LATER = datetime(2037, 3, 2, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture
