@@ -54,9 +54,15 @@ HANDOVER_YEAR = 2031
 CHUNK = 1024 * 1024
 # phase: (what, processes or readers; 0 = --workers). make_bag and the limit as the issue names them
 # run on one core (bagit's default, one reader); their --workers variants are printed for reference.
-PHASES = {"ours": ("ours", 0), "make_bag": ("make_bag", 1), "limit": ("limit", 1),
-          "make_bag_n": ("make_bag", 0), "limit_n": ("limit", 0), "copy": ("copy", 0),
-          "copy_hashlib": ("copy_hashlib", 0)}
+PHASES = {
+    "ours": ("ours", 0),
+    "make_bag": ("make_bag", 1),
+    "limit": ("limit", 1),
+    "make_bag_n": ("make_bag", 0),
+    "limit_n": ("limit", 0),
+    "copy": ("copy", 0),
+    "copy_hashlib": ("copy_hashlib", 0),
+}
 
 
 def _engine(data: Path):
@@ -98,12 +104,14 @@ def populate(data: Path, dossiers_count: int, files: int, megabytes: int) -> lis
         officer, archivist = load_actor(session, users["officer1"]), load_actor(session, users["archivist"])
         list_id = session.scalar(select(DossierList.id).where(DossierList.year == NOW.year))
         row = session.scalar(select(RetentionRow.id).where(RetentionRow.code == PERMANENT_ROW))
-        entry = dossier_lists.add_ad_hoc_entry(session, officer, list_id, title="Hồ sơ thử nghiệm mẫu",
-                                               retention_row_id=row, now=NOW)
+        entry = dossier_lists.add_ad_hoc_entry(
+            session, officer, list_id, title="Hồ sơ thử nghiệm mẫu", retention_row_id=row, now=NOW
+        )
         template = dossiers.open_dossier(session, officer, entry.id, {"start_date": "2026-01-05"}, now=NOW)
         upload = dossiers.Upload("Văn bản mẫu.pdf", io.BytesIO(b"%PDF-1.4\n" + os.urandom(1000)), 10_000)
-        dossiers.add_document(session, officer, template.id, dict(DOCUMENT, code_number="1"), upload, store=store,
-                              now=NOW)
+        dossiers.add_document(
+            session, officer, template.id, dict(DOCUMENT, code_number="1"), upload, store=store, now=NOW
+        )
         dossiers.close_dossier(session, officer, template.id, store=store, now=NOW)
         transfer = dossiers.submit(session, officer, [template.id], now=NOW)
         dossiers.accept(session, archivist, transfer.items[0].id, store=store, now=NOW)
@@ -129,8 +137,13 @@ def _write_stored(store, size: int) -> dict:
     path = store.path_for(sha256)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
-    return {"sha256": sha256, "sha512": hashlib.sha512(content).hexdigest(), "size": size,
-            "media_type": "application/pdf", "created_at": NOW}
+    return {
+        "sha256": sha256,
+        "sha512": hashlib.sha512(content).hexdigest(),
+        "size": size,
+        "media_type": "application/pdf",
+        "created_at": NOW,
+    }
 
 
 def _clone(connection, store, template_id: int, count: int, sizes: list[int]) -> list[int]:
@@ -153,28 +166,56 @@ def _clone(connection, store, template_id: int, count: int, sizes: list[int]) ->
     document = row_of(Document, id=link["document_id"])
     version = row_of(DocumentVersion, document_id=document["id"])
     ids = {model: next_id(model) for model in (Dossier, DossierListEntry, Document, StoredFile)}
-    rows = {model: [] for model in (StoredFile, DossierListEntry, Dossier, Document, DocumentVersion,
-                                    DossierDocument)}
+    rows = {model: [] for model in (StoredFile, DossierListEntry, Dossier, Document, DocumentVersion, DossierDocument)}
     file_id, document_id, total = ids[StoredFile], ids[Document], len(sizes)
     for number in range(count):
         notation = f"TN.{number:05d}"
         entry_id, dossier_id = ids[DossierListEntry] + number, ids[Dossier] + number
-        rows[DossierListEntry].append(dict(entry, id=entry_id, number=entry["number"] + 1 + number,
-                                           file_notation=notation, title=f"Hồ sơ thử nghiệm số {number}"))
+        rows[DossierListEntry].append(
+            dict(
+                entry,
+                id=entry_id,
+                number=entry["number"] + 1 + number,
+                file_notation=notation,
+                title=f"Hồ sơ thử nghiệm số {number}",
+            )
+        )
         rows[StoredFile].append(dict(_write_stored(store, 20_000 + number), id=file_id))
-        rows[Dossier].append(dict(dossier, id=dossier_id, entry_id=entry_id, file_notation=notation,
-                                  file_code=dossier["file_code"].rsplit(".", 1)[0] + "." + notation,
-                                  title=f"Hồ sơ thử nghiệm số {number}", index_file_id=file_id))
+        rows[Dossier].append(
+            dict(
+                dossier,
+                id=dossier_id,
+                entry_id=entry_id,
+                file_notation=notation,
+                file_code=dossier["file_code"].rsplit(".", 1)[0] + "." + notation,
+                title=f"Hồ sơ thử nghiệm số {number}",
+                index_file_id=file_id,
+            )
+        )
         file_id += 1
         share = total // count + (number < total % count)
         for ordinal in range(1, share + 1):
             rows[StoredFile].append(dict(_write_stored(store, sizes.pop()), id=file_id))
-            rows[Document].append(dict(document, id=document_id, code_number=f"{number}{ordinal:04d}",
-                                       subject=f"Về việc thử nghiệm số {number}-{ordinal}"))
-            rows[DocumentVersion].append(dict(version, id=None, document_id=document_id, file_id=file_id,
-                                              filename=f"Văn bản {number}-{ordinal}.pdf"))
-            rows[DossierDocument].append(dict(link, id=None, dossier_id=dossier_id, document_id=document_id,
-                                              ordinal=ordinal))
+            rows[Document].append(
+                dict(
+                    document,
+                    id=document_id,
+                    code_number=f"{number}{ordinal:04d}",
+                    subject=f"Về việc thử nghiệm số {number}-{ordinal}",
+                )
+            )
+            rows[DocumentVersion].append(
+                dict(
+                    version,
+                    id=None,
+                    document_id=document_id,
+                    file_id=file_id,
+                    filename=f"Văn bản {number}-{ordinal}.pdf",
+                )
+            )
+            rows[DossierDocument].append(
+                dict(link, id=None, dossier_id=dossier_id, document_id=document_id, ordinal=ordinal)
+            )
             file_id, document_id = file_id + 1, document_id + 1
     for model, values in rows.items():
         for value in values:
@@ -192,8 +233,9 @@ def stored_paths(data: Path, ids: list[int]) -> list[Path]:
 
     store = FileStore(data / "files")
     with db.transaction(db.make_session_factory(_engine(data))) as session:
-        view = snapshot.package(session, ids, name="probe", kind="handover", year=HANDOVER_YEAR, operator_id=None,
-                                now=NOW)
+        view = snapshot.package(
+            session, ids, name="probe", kind="handover", year=HANDOVER_YEAR, operator_id=None, now=NOW
+        )
         return [store.path_for(content.source.sha256) for content in layout.content_files(view.dossiers)]
 
 
@@ -226,13 +268,25 @@ def ours(data: Path, ids: list[int], workers: int) -> dict:
     out = data / OUTPUTS / f"ours-{time.time_ns()}"
     with db.transaction(db.make_session_factory(_engine(data))) as session:
         batch = handover.create_batch(session, None, ORGANISATION, HANDOVER_YEAR, ids, now=NOW)
-        sampler = subprocess.Popen([sys.executable, __file__, "--sample-rss", str(os.getpid())],
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        sampler = subprocess.Popen(
+            [sys.executable, __file__, "--sample-rss", str(os.getpid())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         sampler.stdout.readline()  # started: its own start-up is not the build's time
         started = _started()
         with bag.Build(batch.name, store=FileStore(data / "files"), out_dir=out, workers=workers) as build:
-            view = snapshot.package(session, ids, name=batch.name, kind="handover", year=batch.year,
-                                    operator_id=None, now=NOW, on_dossiers=build.add)
+            view = snapshot.package(
+                session,
+                ids,
+                name=batch.name,
+                kind="handover",
+                year=batch.year,
+                operator_id=None,
+                now=NOW,
+                on_dossiers=build.add,
+            )
             written = build.finish(view)
         result = _elapsed(started)
         peak = float(sampler.communicate("")[0])
@@ -353,8 +407,12 @@ def child(phase: str, data: Path, workers: int) -> None:
         paths = [Path(path) for path in json.loads((data / "paths.json").read_text())]
         baseline = peak_rss_mb()
         name, parallel = PHASES[phase]
-        measure = {"make_bag": make_bag, "copy": copy_only, "limit": limit,
-                   "copy_hashlib": lambda *args: copy_only(*args, lanes=False)}[name]
+        measure = {
+            "make_bag": make_bag,
+            "copy": copy_only,
+            "limit": limit,
+            "copy_hashlib": lambda *args: copy_only(*args, lanes=False),
+        }[name]
         result = measure(data, paths, parallel or workers)
         result.update(peak_rss_mb=peak_rss_mb())
     result.update(baseline_rss_mb=baseline)
@@ -405,8 +463,12 @@ def run_phase(phase: str, data: Path, workers: int, cold: bool) -> dict:
         drop_caches()
     elif os.geteuid() == 0:
         free_memory(json.loads((data / "paths.json").read_text()))
-    output = subprocess.run([sys.executable, __file__, "--phase", phase, "--data", str(data), "--workers",
-                             str(workers)], capture_output=True, text=True, check=True)
+    output = subprocess.run(
+        [sys.executable, __file__, "--phase", phase, "--data", str(data), "--workers", str(workers)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
@@ -444,41 +506,55 @@ def main() -> None:
         paths = stored_paths(data, ids)
         (data / "paths.json").write_text(json.dumps([str(path) for path in paths]))
         files, megabytes = len(paths), sum(path.stat().st_size for path in paths) / 1e6
-        print(f"archive: {len(ids)} dossiers, {files} content files, {megabytes:.0f} MB "
-              f"(ready in {time.perf_counter() - started:.0f} s); workers {args.workers}")
+        print(
+            f"archive: {len(ids)} dossiers, {files} content files, {megabytes:.0f} MB "
+            f"(ready in {time.perf_counter() - started:.0f} s); workers {args.workers}"
+        )
         phases = args.only or list(PHASES)
         runs, speeds = [], []
         for _ in range(args.runs):
             speeds.append(core_speeds(args.workers))
             runs.append({phase: run_phase(phase, data, args.workers, args.cold) for phase in phases})
         shutil.rmtree(data / OUTPUTS, ignore_errors=True)
-    results = {phase: {key: statistics.median(run[phase][key] for run in runs) for key in runs[0][phase]}
-               for phase in phases}
+    results = {
+        phase: {key: statistics.median(run[phase][key] for run in runs) for key in runs[0][phase]} for phase in phases
+    }
     print(f"medians of {args.runs} runs, {'cold' if args.cold else 'hot'} page cache")
     for phase, result in results.items():
         label = phase.replace("_n", f" x{args.workers}")
-        extra = (f", then syncfs {result['sync_seconds']:.2f} s, verification {result['verify_seconds']:.1f} s"
-                 if "verify_seconds" in result else "")
-        print(f"{label:<11} {result['seconds']:7.2f} s  CPU {result['cpu_seconds']:5.1f} s  "
-              f"{megabytes / result['seconds']:7.1f} MB/s  "
-              f"{files / result['seconds']:7.0f} files/s  peak RSS {result['peak_rss_mb']:.0f} MB "
-              f"(after imports {result['baseline_rss_mb']:.0f} MB){extra}")
+        extra = (
+            f", then syncfs {result['sync_seconds']:.2f} s, verification {result['verify_seconds']:.1f} s"
+            if "verify_seconds" in result
+            else ""
+        )
+        print(
+            f"{label:<11} {result['seconds']:7.2f} s  CPU {result['cpu_seconds']:5.1f} s  "
+            f"{megabytes / result['seconds']:7.1f} MB/s  "
+            f"{files / result['seconds']:7.0f} files/s  peak RSS {result['peak_rss_mb']:.0f} MB "
+            f"(after imports {result['baseline_rss_mb']:.0f} MB){extra}"
+        )
     # Each run's seconds too: this shared host's speed moves between runs minutes apart.
     for phase in phases:
         print(f"{phase:<11} runs: " + ", ".join(f"{run[phase]['seconds']:.2f} s" for run in runs))
-    print(f"{args.workers} cores at once before each run, each core's speed against one alone: "
-          + ", ".join("+".join(f"{speed:.2f}" for speed in run) for run in speeds))
+    print(
+        f"{args.workers} cores at once before each run, each core's speed against one alone: "
+        + ", ".join("+".join(f"{speed:.2f}" for speed in run) for run in speeds)
+    )
     speed = {phase: megabytes / result["seconds"] for phase, result in results.items()}
     if {"ours", "make_bag", "limit"} <= results.keys():
         synced = megabytes / (results["ours"]["seconds"] + results["ours"]["sync_seconds"])
-        print(f"ours/make_bag {speed['ours'] / speed['make_bag']:.2f}x   ours/limit {speed['ours'] / speed['limit']:.0%}"
-              f"   (with syncfs: {synced / speed['make_bag']:.2f}x, {synced / speed['limit']:.0%})")
+        print(
+            f"ours/make_bag {speed['ours'] / speed['make_bag']:.2f}x   ours/limit {speed['ours'] / speed['limit']:.0%}"
+            f"   (with syncfs: {synced / speed['make_bag']:.2f}x, {synced / speed['limit']:.0%})"
+        )
     if {"ours", "copy", "make_bag"} <= results.keys():  # what 1.5x make_bag would take on this machine
         target, work = results["make_bag"]["seconds"] / 1.5, results["ours"]["cpu_seconds"]
         copying = results["copy"]["cpu_seconds"]
-        print(f"copy alone/make_bag {speed['copy'] / speed['make_bag']:.2f}x; 1.5x make_bag is {target:.2f} s, ours "
-              f"takes {work:.1f} CPU-s (copying and hashing {copying:.1f}, the rest {work - copying:.1f}): "
-              f"{work / target:.1f} cores busy throughout; this machine has {os.cpu_count()}")
+        print(
+            f"copy alone/make_bag {speed['copy'] / speed['make_bag']:.2f}x; 1.5x make_bag is {target:.2f} s, ours "
+            f"takes {work:.1f} CPU-s (copying and hashing {copying:.1f}, the rest {work - copying:.1f}): "
+            f"{work / target:.1f} cores busy throughout; this machine has {os.cpu_count()}"
+        )
 
 
 if __name__ == "__main__":

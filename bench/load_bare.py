@@ -22,9 +22,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 ROWS = 25
 
 UNITS = ["Văn phòng HĐND và UBND quận", "Phòng Tài chính - Kế hoạch", "Phòng Nội vụ"]
-TITLES = ["Hồ sơ hội nghị tổng kết công tác năm 2026 của UBND quận", "Kế hoạch, báo cáo công tác năm 2026",
-          "Tập thông báo ý kiến, kết luận các cuộc họp của lãnh đạo UBND quận năm 2026",
-          "Hồ sơ xây dựng kế hoạch phát triển kinh tế - xã hội năm 2026", "Báo cáo thống kê tổng hợp năm 2026"]
+TITLES = [
+    "Hồ sơ hội nghị tổng kết công tác năm 2026 của UBND quận",
+    "Kế hoạch, báo cáo công tác năm 2026",
+    "Tập thông báo ý kiến, kết luận các cuộc họp của lãnh đạo UBND quận năm 2026",
+    "Hồ sơ xây dựng kế hoạch phát triển kinh tế - xã hội năm 2026",
+    "Báo cáo thống kê tổng hợp năm 2026",
+]
 STATES = [("open", "Đang lập"), ("closed", "Đã kết thúc"), ("archived", "Đã vào Lưu trữ cơ quan")]
 
 
@@ -47,10 +51,13 @@ class Item(Base):
 # A page shell shaped like ERMS's (header, navigation, a panel of text, a table, a footer). The
 # static paragraphs are part of the template source, so the rendered page is ~20 KB like the
 # officer's home page.
-_PARAGRAPH = ("<p>Cán bộ, công chức lập hồ sơ công việc theo Danh mục hồ sơ của cơ quan; văn bản được đưa vào hồ sơ "
-              "theo thứ tự thời gian ban hành, hồ sơ kết thúc khi công việc đã giải quyết xong và được nộp lưu "
-              "vào Lưu trữ cơ quan đúng thời hạn (Nghị định 30/2020/NĐ-CP, Điều 28-31).</p>\n")
-TEMPLATE = """<!doctype html>
+_PARAGRAPH = (
+    "<p>Cán bộ, công chức lập hồ sơ công việc theo Danh mục hồ sơ của cơ quan; văn bản được đưa vào hồ sơ "
+    "theo thứ tự thời gian ban hành, hồ sơ kết thúc khi công việc đã giải quyết xong và được nộp lưu "
+    "vào Lưu trữ cơ quan đúng thời hạn (Nghị định 30/2020/NĐ-CP, Điều 28-31).</p>\n"
+)
+TEMPLATE = (
+    """<!doctype html>
 <html lang="vi">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title }} · ERMS</title><link rel="stylesheet" href="/static/erms.css"></head>
@@ -64,7 +71,9 @@ TEMPLATE = """<!doctype html>
 <main id="main">
 <h1>Xin chào, {{ user }}</h1>
 <section class="panel"><h2>Hướng dẫn</h2>
-""" + _PARAGRAPH * 22 + """</section>
+"""
+    + _PARAGRAPH * 22
+    + """</section>
 <section class="panel" id="dossiers"><h2>Hồ sơ</h2>
 <div class="table-wrap"><table class="cards">
 <thead><tr><th scope="col">Mã hồ sơ</th><th scope="col">Tiêu đề hồ sơ</th><th scope="col">Đơn vị</th>
@@ -87,6 +96,7 @@ TEMPLATE = """<!doctype html>
 </body>
 </html>
 """
+)
 
 
 def prepare(url: str) -> None:
@@ -99,9 +109,16 @@ def prepare(url: str) -> None:
                 return
             for number in range(1, ROWS + 1):
                 state, label = STATES[number % len(STATES)]
-                session.add(Item(code=f"000.00.12.H26.2026.{number:02d}.TH", title=TITLES[number % len(TITLES)],
-                                 unit=UNITS[number % len(UNITS)], period=f"01/01/2026 – {number:02d}/02/2026",
-                                 state=state, state_label=label))
+                session.add(
+                    Item(
+                        code=f"000.00.12.H26.2026.{number:02d}.TH",
+                        title=TITLES[number % len(TITLES)],
+                        unit=UNITS[number % len(UNITS)],
+                        period=f"01/01/2026 – {number:02d}/02/2026",
+                        state=state,
+                        state_label=label,
+                    )
+                )
     finally:
         engine.dispose()
 

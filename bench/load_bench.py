@@ -79,8 +79,18 @@ VENV = ROOT / ".venv"
 PASSWORD = "bench-load-Pass-2026"
 OFFICERS = ["officer1", "officer2", "unithead"]
 MARK = "tải thử"  # in the titles of the dossiers the bench opens, so it never uploads into another user's
-QUERIES = ["hồ sơ", "kế hoạch", "báo cáo", "công văn", "ngân sách", "hội nghị tổng kết", "thống kê",
-           "ho so", "ke hoach", "bao cao"]
+QUERIES = [
+    "hồ sơ",
+    "kế hoạch",
+    "báo cáo",
+    "công văn",
+    "ngân sách",
+    "hội nghị tổng kết",
+    "thống kê",
+    "ho so",
+    "ke hoach",
+    "bao cao",
+]
 TIMEOUT = (5, 60)  # connect, read: every request ends by itself
 
 # Page kinds in the order of the table; GET pages are what the "p95 < 300 ms" goal is about.
@@ -107,6 +117,7 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 # ---------------------------------------------------------------- measurements
+
 
 @dataclass
 class Sample:
@@ -151,16 +162,16 @@ class Client:
     def call(self, kind: str, method: str, path: str, expect: int = 200, **kwargs) -> requests.Response | None:
         at, started = time.monotonic(), time.perf_counter()
         try:
-            answer = self.session.request(method, self.base + path, timeout=TIMEOUT, allow_redirects=False,
-                                          **kwargs)
+            answer = self.session.request(method, self.base + path, timeout=TIMEOUT, allow_redirects=False, **kwargs)
         except requests.RequestException as exc:
             cause = exc.args[0] if exc.args else exc
             cause = getattr(cause, "reason", cause)  # urllib3's MaxRetryError wraps the real one
             if isinstance(cause, Exception) and len(cause.args) > 1:  # ('Connection aborted.', the error)
                 cause = cause.args[1]
             idle = f", {at - self.last_end:.1f} s after the previous answer" if self.last_end else ""
-            self.log.samples.append(Sample(kind, None, time.perf_counter() - started,
-                                           f"{type(exc).__name__}: {str(cause)[:100]}{idle}", at))
+            self.log.samples.append(
+                Sample(kind, None, time.perf_counter() - started, f"{type(exc).__name__}: {str(cause)[:100]}{idle}", at)
+            )
             self.last_end = None  # a new connection follows
             return None
         self.last_end = time.monotonic()
@@ -181,8 +192,13 @@ class Client:
         token = CSRF.search(page.text) if page is not None else None
         if token is None:
             return False
-        answer = self.call("log in", "POST", "/auth/login", expect=302,
-                           data={"csrf_token": token.group(1), "username": username, "password": PASSWORD})
+        answer = self.call(
+            "log in",
+            "POST",
+            "/auth/login",
+            expect=302,
+            data={"csrf_token": token.group(1), "username": username, "password": PASSWORD},
+        )
         return answer is not None
 
 
@@ -192,9 +208,13 @@ def reason(html: str) -> str:
         page = lxml.html.fromstring(html)
     except (ValueError, lxml.etree.ParserError):
         return ""
-    said = [" ".join(node.text_content().split()) for node in
-            page.xpath("//main//*[contains(concat(' ', @class, ' '), ' error ')"
-                                " or contains(concat(' ', @class, ' '), ' form-error ')]")]
+    said = [
+        " ".join(node.text_content().split())
+        for node in page.xpath(
+            "//main//*[contains(concat(' ', @class, ' '), ' error ')"
+            " or contains(concat(' ', @class, ' '), ' form-error ')]"
+        )
+    ]
     said = [text for text in said if text] or [" ".join(node.text_content().split()) for node in page.xpath("//h1")]
     return re.sub(r"\d+", "N", "; ".join(dict.fromkeys(said)))[:200]  # numbers blanked: alike refusals grouped
 
@@ -212,16 +232,17 @@ def form_values(html: str, action_suffix: str, page: str = "") -> tuple[str, dic
 def make_pdf(label: str, rng: random.Random) -> bytes:
     """A small valid one-page PDF whose bytes are unique (the label and random words are its text)."""
     words = ["ke hoach", "bao cao", "cong van", "ho so", "tong ket", "ngan sach", "thong ke", "quyet dinh"]
-    lines = [f"{label} {rng.getrandbits(64):016x}"] + [" ".join(rng.choice(words) for _ in range(8))
-                                                        for _ in range(30)]
+    lines = [f"{label} {rng.getrandbits(64):016x}"] + [" ".join(rng.choice(words) for _ in range(8)) for _ in range(30)]
     content = "BT /F1 11 Tf 14 TL 56 780 Td " + " ".join(f"({line}) '" for line in lines) + " ET"
     content_bytes = content.encode("latin-1")
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> "
-               b"/Contents 4 0 R >>",
-               b"<< /Length %d >>\nstream\n" % len(content_bytes) + content_bytes + b"\nendstream",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> "
+        b"/Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(content_bytes) + content_bytes + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, 1):
@@ -236,6 +257,7 @@ def make_pdf(label: str, rng: random.Random) -> bytes:
 
 
 # ---------------------------------------------------------------- the simulated users
+
 
 class Officer:
     """An officer (or unit head): home, dossiers, search, upload, download, close (own dossier)."""
@@ -329,8 +351,9 @@ class Officer:
         self.uploads += 1
         content = make_pdf(f"u{self.number} n{self.uploads}", self.rng)
         name = f"Báo cáo {MARK} {self.number}-{self.uploads}.pdf"
-        answer = self.c.call("upload", "POST", action, expect=302, data=values,
-                             files=[("files", (name, content, "application/pdf"))])
+        answer = self.c.call(
+            "upload", "POST", action, expect=302, data=values, files=[("files", (name, content, "application/pdf"))]
+        )
         last = self.c.log.samples[-1]
         acknowledged = answer is not None and f"/dossiers/{target}" in answer.headers.get("Location", "")
         self.c.log.uploads.append(Upload(hashlib.sha256(content).hexdigest(), target, last.status, acknowledged))
@@ -372,8 +395,10 @@ class Officer:
 class Reader:
     """The registry or the archivist: home, their register or archive pages, search."""
 
-    PAGES = {"registry": [("incoming register", "/registers/incoming", 40)],
-             "archivist": [("archive", "/archive/", 30), ("incoming register", "/registers/incoming", 15)]}
+    PAGES = {
+        "registry": [("incoming register", "/registers/incoming", 40)],
+        "archivist": [("archive", "/archive/", 30), ("incoming register", "/registers/incoming", 15)],
+    }
 
     def __init__(self, client: Client, username: str, rng: random.Random):
         self.c, self.username, self.rng = client, username, rng
@@ -428,15 +453,20 @@ def run_mix(base: str, users: int, seconds: float, seed: int) -> tuple[list[User
     return logs, time.monotonic() - started, started
 
 
-def run_saturation(base: str, users: int, seconds: float, usernames: list[str] | None,
-                   kind: str) -> tuple[list[Sample], float]:
+def run_saturation(
+    base: str, users: int, seconds: float, usernames: list[str] | None, kind: str
+) -> tuple[list[Sample], float]:
     """N threads, no think time, GET / for ``seconds`` (logged in first when ``usernames`` is given)."""
     logs = [UserLog() for _ in range(users)]
     clients = [Client(base, UserLog()) for _ in range(users)]
     if usernames:
         with concurrent.futures.ThreadPoolExecutor(max_workers=users) as pool:
-            done = list(pool.map(lambda pair: pair[0].login(pair[1]),
-                                 [(client, usernames[n % len(usernames)]) for n, client in enumerate(clients)]))
+            done = list(
+                pool.map(
+                    lambda pair: pair[0].login(pair[1]),
+                    [(client, usernames[n % len(usernames)]) for n, client in enumerate(clients)],
+                )
+            )
         if not any(done):
             raise SystemExit(f"{kind}: no log-in succeeded")
         if not all(done):
@@ -461,6 +491,7 @@ def run_saturation(base: str, users: int, seconds: float, usernames: list[str] |
 
 # ---------------------------------------------------------------- servers
 
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -474,8 +505,15 @@ class Server:
         self.name, self.log_path, self.port = name, log, port
         self.base = f"http://127.0.0.1:{port}"
         self.log = open(log, "ab")
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
     def wait_ready(self, path: str, limit: float = 90) -> None:
         ends = time.monotonic() + limit
@@ -562,9 +600,14 @@ def log_messages(log: Path) -> Counter:
     (e.g. the app's warnings: a 503 for a busy database, a 409 for a conflicting write), counted
     with their numbers blanked."""
     lines = log.read_text(errors="replace").splitlines() if log.exists() else []
-    return Counter(re.sub(r"\d+", "N", line)[:300] for line in lines
-                   if line.strip() and not re.match(r'^\S+ - \S+ \[', line) and "[INFO]" not in line
-                   and not line.startswith((" ", "Traceback", "During handling", "The above exception")))
+    return Counter(
+        re.sub(r"\d+", "N", line)[:300]
+        for line in lines
+        if line.strip()
+        and not re.match(r"^\S+ - \S+ \[", line)
+        and "[INFO]" not in line
+        and not line.startswith((" ", "Traceback", "During handling", "The above exception"))
+    )
 
 
 def server_error_lines(log: Path) -> list[str]:
@@ -574,10 +617,12 @@ def server_error_lines(log: Path) -> list[str]:
 
 # ---------------------------------------------------------------- the run
 
+
 def keepalive() -> str:
     """gunicorn's keep-alive timeout as gunicorn.conf.py leaves it (gunicorn's default when unset)."""
     try:
         from gunicorn.config import Config
+
         config = Config()
         scope: dict = {}
         exec(compile((ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), scope)
@@ -616,17 +661,25 @@ def verify_uploads(url: str, store: Path, uploads: list[Upload]) -> dict:
         elif hashlib.sha256(path.read_bytes()).hexdigest() != upload.sha256:
             wrong_bytes.append(upload)
     lost = {id(u) for u in missing_row + missing_file + wrong_bytes}
-    return {"tried": len(uploads), "acknowledged": len(acknowledged), "missing_row": len(missing_row),
-            "missing_file": len(missing_file), "wrong_bytes": len(wrong_bytes), "lost": len(lost),
-            "refused": Counter(str(u.status) for u in uploads if not u.acknowledged)}
+    return {
+        "tried": len(uploads),
+        "acknowledged": len(acknowledged),
+        "missing_row": len(missing_row),
+        "missing_file": len(missing_file),
+        "wrong_bytes": len(wrong_bytes),
+        "lost": len(lost),
+        "refused": Counter(str(u.status) for u in uploads if not u.acknowledged),
+    }
 
 
 def table(samples: list[Sample], seconds: float) -> tuple[list[str], dict]:
     by_kind: dict[str, list[Sample]] = defaultdict(list)
     for sample in samples:
         by_kind[sample.kind].append(sample)
-    rows = ["| Page | Request | Requests | req/s | p50 ms | p95 ms | 5xx | Other unexpected | No answer |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| Page | Request | Requests | req/s | p50 ms | p95 ms | 5xx | Other unexpected | No answer |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     totals = Counter()
     worst_page_p95 = (0.0, "")
     for kind, what in KINDS:
@@ -641,20 +694,26 @@ def table(samples: list[Sample], seconds: float) -> tuple[list[str], dict]:
         if kind in PAGE_KINDS and p95 > worst_page_p95[0]:
             worst_page_p95 = (p95, kind)
         totals.update(requests=len(group), errors=errors, other=other, none=none)
-        rows.append(f"| {kind} | `{what}` | {len(group):,} | {len(group) / seconds:.1f} | "
-                    f"{percentile(times, 0.5):.0f} | {p95:.0f} | {errors} | {other} | {none} |")
+        rows.append(
+            f"| {kind} | `{what}` | {len(group):,} | {len(group) / seconds:.1f} | "
+            f"{percentile(times, 0.5):.0f} | {p95:.0f} | {errors} | {other} | {none} |"
+        )
     all_times = [s.seconds * 1000 for s in samples] or [0.0]
-    rows.append(f"| **all** | | {totals['requests']:,} | {totals['requests'] / seconds:.1f} | "
-                f"{percentile(all_times, 0.5):.0f} | {percentile(all_times, 0.95):.0f} | {totals['errors']} | "
-                f"{totals['other']} | {totals['none']} |")
+    rows.append(
+        f"| **all** | | {totals['requests']:,} | {totals['requests'] / seconds:.1f} | "
+        f"{percentile(all_times, 0.5):.0f} | {percentile(all_times, 0.95):.0f} | {totals['errors']} | "
+        f"{totals['other']} | {totals['none']} |"
+    )
     return rows, {"totals": totals, "worst_page_p95": worst_page_p95, "by_kind": by_kind}
 
 
 def timeline(samples: list[Sample], started: float, seconds: float, parts: int = 6) -> list[str]:
     """The mix in equal windows: how the figures moved over the run (the log-in storm at the start)."""
     width = seconds / parts
-    rows = ["| Window (s) | Requests | req/s | GET p50 ms | GET p95 ms | POST p95 ms | 5xx | No answer |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| Window (s) | Requests | req/s | GET p50 ms | GET p95 ms | POST p95 ms | 5xx | No answer |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for part in range(parts):
         low, high = part * width, (part + 1) * width
         group = [s for s in samples if low <= s.at - started < high or (part == parts - 1 and s.at - started >= high)]
@@ -662,10 +721,12 @@ def timeline(samples: list[Sample], started: float, seconds: float, parts: int =
             continue
         gets = [s.seconds * 1000 for s in group if s.kind in PAGE_KINDS] or [0.0]
         posts = [s.seconds * 1000 for s in group if s.kind not in PAGE_KINDS] or [0.0]
-        rows.append(f"| {low:.0f}-{high:.0f} | {len(group):,} | {len(group) / width:.1f} | "
-                    f"{percentile(gets, 0.5):.0f} | {percentile(gets, 0.95):.0f} | {percentile(posts, 0.95):.0f} | "
-                    f"{sum(1 for s in group if s.status and s.status >= 500)} | "
-                    f"{sum(1 for s in group if s.status is None)} |")
+        rows.append(
+            f"| {low:.0f}-{high:.0f} | {len(group):,} | {len(group) / width:.1f} | "
+            f"{percentile(gets, 0.5):.0f} | {percentile(gets, 0.95):.0f} | {percentile(posts, 0.95):.0f} | "
+            f"{sum(1 for s in group if s.status and s.status >= 500)} | "
+            f"{sum(1 for s in group if s.status is None)} |"
+        )
     return rows
 
 
@@ -674,8 +735,9 @@ def saturation_line(name: str, samples: list[Sample], seconds: float) -> tuple[s
     times = [s.seconds * 1000 for s in ok] or [0.0]
     rate = len(ok) / seconds
     bad = len(samples) - len(ok)
-    return (f"| {name} | {len(ok):,} | {rate:.1f} | {percentile(times, 0.5):.0f} | {percentile(times, 0.95):.0f} | "
-            f"{bad} |"), rate
+    return (
+        f"| {name} | {len(ok):,} | {rate:.1f} | {percentile(times, 0.5):.0f} | {percentile(times, 0.95):.0f} | {bad} |"
+    ), rate
 
 
 def main() -> None:
@@ -684,8 +746,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--keep", type=Path, help="data directory and server logs here (kept); default a temp folder")
-    parser.add_argument("--ratio-seconds", type=float, default=20,
-                        help="duration of each full-speed phase (bare page, officer's home)")
+    parser.add_argument(
+        "--ratio-seconds", type=float, default=20, help="duration of each full-speed phase (bare page, officer's home)"
+    )
     parser.add_argument("--seed", type=int, default=18)
     args = parser.parse_args()
     command = "bench/load_bench.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
@@ -703,8 +766,11 @@ def main() -> None:
     setup_log, erms_log, bare_log = work / "setup.log", work / "erms-server.log", work / "bare-server.log"
     pg_dir: Path | None = None
     servers: list[Server] = []
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith("ERMS_") and key not in ("DATABASE_URL", "BARE_DATABASE_URL")}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("ERMS_") and key not in ("DATABASE_URL", "BARE_DATABASE_URL")
+    }
     env.update(ERMS_DATA_DIR=str(data), ERMS_DEMO_PASSWORD=PASSWORD, PYTHONUNBUFFERED="1")
     try:
         # ---- 1. data
@@ -730,22 +796,39 @@ def main() -> None:
 
         # ---- 2. the bare page, alone
         port = free_port()
-        bare = Server("bare page", [str(VENV / "bin/gunicorn"), "--config", "gunicorn.conf.py",
-                                    "--pythonpath", "bench", "load_bare:application"],
-                      dict(env, ERMS_BIND=f"127.0.0.1:{port}", BARE_DATABASE_URL=bare_url), bare_log, port)
+        bare = Server(
+            "bare page",
+            [
+                str(VENV / "bin/gunicorn"),
+                "--config",
+                "gunicorn.conf.py",
+                "--pythonpath",
+                "bench",
+                "load_bare:application",
+            ],
+            dict(env, ERMS_BIND=f"127.0.0.1:{port}", BARE_DATABASE_URL=bare_url),
+            bare_log,
+            port,
+        )
         servers.append(bare)
         bare.wait_ready("/")
         bare_size = len(requests.get(bare.base + "/", timeout=TIMEOUT).content)
         run_saturation(bare.base, min(args.users, 10), 2, None, "warm")  # warm-up, not counted
-        bare_samples, bare_seconds = run_saturation(bare.base, args.users, args.ratio_seconds, None,
-                                                   "bare page (full speed)")
+        bare_samples, bare_seconds = run_saturation(
+            bare.base, args.users, args.ratio_seconds, None, "bare page (full speed)"
+        )
         bare.stop()
         servers.remove(bare)
 
         # ---- 3. ERMS as `make run` serves it
         port = free_port()
-        erms = Server("ERMS (scripts/run.sh)", ["bash", "scripts/run.sh"],
-                      dict(env, VENV=str(VENV), ERMS_BIND=f"127.0.0.1:{port}"), erms_log, port)
+        erms = Server(
+            "ERMS (scripts/run.sh)",
+            ["bash", "scripts/run.sh"],
+            dict(env, VENV=str(VENV), ERMS_BIND=f"127.0.0.1:{port}"),
+            erms_log,
+            port,
+        )
         servers.append(erms)
         erms.wait_ready("/auth/login")
         warm = Client(erms.base, UserLog())
@@ -754,8 +837,9 @@ def main() -> None:
         for path in ("/dossiers/5", "/search/?q=h%E1%BB%93%20s%C6%A1", "/dossiers/ad-hoc"):
             warm.call("warm", "GET", path)
         warm.session.close()
-        home_samples, home_seconds = run_saturation(erms.base, args.users, args.ratio_seconds, OFFICERS,
-                                                   "home (full speed)")
+        home_samples, home_seconds = run_saturation(
+            erms.base, args.users, args.ratio_seconds, OFFICERS, "home (full speed)"
+        )
 
         # ---- 4. the mix
         load_start = os.getloadavg()[0]
@@ -770,12 +854,13 @@ def main() -> None:
         check = verify_uploads(erms_url, data / "files", uploads)
         rows, summary = table(samples, mix_seconds)
         bare_row, bare_rate = saturation_line(f"bare page ({bare_size / 1000:.1f} KB)", bare_samples, bare_seconds)
-        home_row, home_rate = saturation_line(f"officer's home ({home_size / 1000:.1f} KB)", home_samples,
-                                              home_seconds)
+        home_row, home_rate = saturation_line(f"officer's home ({home_size / 1000:.1f} KB)", home_samples, home_seconds)
         ratio = home_rate / bare_rate if bare_rate else 0.0
         print()
-        print(f"### Mix: {args.users} users × {mix_seconds:.0f} s, {args.database} "
-              f"(load average {load_start:.1f} before, {load_end:.1f} after)")
+        print(
+            f"### Mix: {args.users} users × {mix_seconds:.0f} s, {args.database} "
+            f"(load average {load_start:.1f} before, {load_end:.1f} after)"
+        )
         print()
         print("\n".join(rows))
         print()
@@ -783,8 +868,10 @@ def main() -> None:
         print()
         print("\n".join(timeline(samples, mix_started, mix_seconds)))
         print()
-        print(f"### Full speed, {args.users} threads, no think time, {args.ratio_seconds:.0f} s each "
-              f"(bare page first, alone; then ERMS)")
+        print(
+            f"### Full speed, {args.users} threads, no think time, {args.ratio_seconds:.0f} s each "
+            f"(bare page first, alone; then ERMS)"
+        )
         print()
         print("| Page | Requests | req/s | p50 ms | p95 ms | Unexpected |")
         print("|---|---:|---:|---:|---:|---:|")
@@ -794,25 +881,39 @@ def main() -> None:
         print(f"home ÷ bare = {ratio * 100:.0f} %")
         closes = sum(log.closes for log in logs)
         refused = ", ".join(f"{status}: {count}" for status, count in sorted(check["refused"].items())) or "none"
-        print(f"uploads: {check['tried']} tried, {check['acknowledged']} acknowledged (302), refused/unanswered "
-              f"by status: {refused}; of the acknowledged: {check['missing_row']} without a stored_files row, "
-              f"{check['missing_file']} without their file, {check['wrong_bytes']} with other bytes "
-              f"-> {check['lost']} lost")
+        print(
+            f"uploads: {check['tried']} tried, {check['acknowledged']} acknowledged (302), refused/unanswered "
+            f"by status: {refused}; of the acknowledged: {check['missing_row']} without a stored_files row, "
+            f"{check['missing_file']} without their file, {check['wrong_bytes']} with other bytes "
+            f"-> {check['lost']} lost"
+        )
         print(f"dossiers closed through the wizard: {closes}")
         crashed = [log.crashed for log in logs if log.crashed]
         if crashed:
-            print(f"BENCH ERROR: {len(crashed)} user threads stopped on an exception of the bench; the first:\n"
-                  + crashed[0])
-        problems = Counter((s.kind, re.sub(r", [\d.]+ s after the previous answer", "", s.problem))
-                           for s in samples + home_samples + bare_samples if s.problem)
+            print(
+                f"BENCH ERROR: {len(crashed)} user threads stopped on an exception of the bench; the first:\n"
+                + crashed[0]
+            )
+        problems = Counter(
+            (s.kind, re.sub(r", [\d.]+ s after the previous answer", "", s.problem))
+            for s in samples + home_samples + bare_samples
+            if s.problem
+        )
         if problems:
-            print("unexpected answers: " + "; ".join(f"{kind} {problem} ×{count}"
-                                                    for (kind, problem), count in problems.most_common()))
-        idles = [float(found.group(1)) for s in samples + home_samples + bare_samples
-                 if (found := re.search(r", ([\d.]+) s after the previous answer", s.problem))]
+            print(
+                "unexpected answers: "
+                + "; ".join(f"{kind} {problem} ×{count}" for (kind, problem), count in problems.most_common())
+            )
+        idles = [
+            float(found.group(1))
+            for s in samples + home_samples + bare_samples
+            if (found := re.search(r", ([\d.]+) s after the previous answer", s.problem))
+        ]
         if idles:
-            print(f"no answer: {len(idles)} requests on a kept-alive connection idle "
-                  f"{min(idles):.1f}-{max(idles):.1f} s before (gunicorn's keepalive is {keepalive()} s)")
+            print(
+                f"no answer: {len(idles)} requests on a kept-alive connection idle "
+                f"{min(idles):.1f}-{max(idles):.1f} s before (gunicorn's keepalive is {keepalive()} s)"
+            )
         errors = server_error_lines(erms_log)
         found = tracebacks(erms_log)
         where = erms_log if args.keep else f"{erms_log}, deleted at exit: --keep DIR keeps it"
@@ -832,15 +933,22 @@ def main() -> None:
             (f"home {ratio * 100:.0f} % of the bare page's req/s (goal ≥ 50 %)", ratio >= 0.5),
         ]
         print()
-        print("Verdict: " + "; ".join(f"{label}: {'met' if ok else 'NOT met'}" for label, ok in goals)
-              + (f"; also {totals['other']} other unexpected answers and {totals['none']} without an answer"
-                 if totals["other"] or totals["none"] else ""))
+        print(
+            "Verdict: "
+            + "; ".join(f"{label}: {'met' if ok else 'NOT met'}" for label, ok in goals)
+            + (
+                f"; also {totals['other']} other unexpected answers and {totals['none']} without an answer"
+                if totals["other"] or totals["none"]
+                else ""
+            )
+        )
     finally:
         for server in reversed(servers):
             server.stop()
         if pg_dir is not None:
-            subprocess.run(["bash", "scripts/pg-cluster.sh", "stop", str(pg_dir)], cwd=ROOT, timeout=120,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run(
+                ["bash", "scripts/pg-cluster.sh", "stop", str(pg_dir)], cwd=ROOT, timeout=120, stdout=subprocess.DEVNULL
+            )
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 

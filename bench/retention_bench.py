@@ -28,33 +28,68 @@ def populate(engine, size: int) -> int:
     """Fill the database with ``size`` archived dossiers spread over 20 years; return the organisation id."""
     rng = random.Random(5)
     with engine.begin() as conn:
-        org = conn.execute(insert(Organisation).values(code="000.00.00.B01", name="Bench", parent_name="",
-                                                       archive_code="", created_at=NOW)).inserted_primary_key[0]
+        org = conn.execute(
+            insert(Organisation).values(
+                code="000.00.00.B01", name="Bench", parent_name="", archive_code="", created_at=NOW
+            )
+        ).inserted_primary_key[0]
         unit = conn.execute(insert(Unit).values(organisation_id=org, code="VP", name="VP")).inserted_primary_key[0]
-        user = conn.execute(insert(User).values(username="bench", full_name="Bench", position="", password_hash="!",
-                                                active=True, created_at=NOW)).inserted_primary_key[0]
-        dossier_list = conn.execute(insert(DossierList).values(organisation_id=org, year=2000, state="approved",
-                                                               decision_ref="", created_at=NOW)
-                                    ).inserted_primary_key[0]
+        user = conn.execute(
+            insert(User).values(
+                username="bench", full_name="Bench", position="", password_hash="!", active=True, created_at=NOW
+            )
+        ).inserted_primary_key[0]
+        dossier_list = conn.execute(
+            insert(DossierList).values(
+                organisation_id=org, year=2000, state="approved", decision_ref="", created_at=NOW
+            )
+        ).inserted_primary_key[0]
         for start in range(0, size, BATCH):
             numbers = range(start, min(start + BATCH, size))
-            conn.execute(insert(DossierListEntry), [
-                {"id": n + 1, "dossier_list_id": dossier_list, "number": n + 1, "file_notation": f"{n + 1}.TH",
-                 "title": f"Hồ sơ {n}",
-                 "unit_id": unit, "created_at": NOW}
-                for n in numbers])
+            conn.execute(
+                insert(DossierListEntry),
+                [
+                    {
+                        "id": n + 1,
+                        "dossier_list_id": dossier_list,
+                        "number": n + 1,
+                        "file_notation": f"{n + 1}.TH",
+                        "title": f"Hồ sơ {n}",
+                        "unit_id": unit,
+                        "created_at": NOW,
+                    }
+                    for n in numbers
+                ],
+            )
             rows = []
             for n in numbers:
                 year = 2000 + rng.randrange(20)
                 permanent = rng.random() < 0.3
-                rows.append({"organisation_id": org, "entry_id": n + 1, "unit_id": unit, "creator_id": user,
-                             "state": "archived", "file_code": f"B.{year}.{n}", "year": year,
-                             "file_notation": f"{n}", "title": f"Hồ sơ {n}", "retention_permanent": permanent,
-                             "retention_years": None if permanent else 10, "retention_condition": "",
-                             "rights": "public", "language": "vi", "start_date": date(year, 1, 2),
-                             "end_date": date(year, 12, 1), "description": "", "keyword": "",
-                             "schema_id": "bench", "opened_at": NOW,
-                             "appraisal_due_on": None if permanent else date(year + 11, 1, 1)})
+                rows.append(
+                    {
+                        "organisation_id": org,
+                        "entry_id": n + 1,
+                        "unit_id": unit,
+                        "creator_id": user,
+                        "state": "archived",
+                        "file_code": f"B.{year}.{n}",
+                        "year": year,
+                        "file_notation": f"{n}",
+                        "title": f"Hồ sơ {n}",
+                        "retention_permanent": permanent,
+                        "retention_years": None if permanent else 10,
+                        "retention_condition": "",
+                        "rights": "public",
+                        "language": "vi",
+                        "start_date": date(year, 1, 2),
+                        "end_date": date(year, 12, 1),
+                        "description": "",
+                        "keyword": "",
+                        "schema_id": "bench",
+                        "opened_at": NOW,
+                        "appraisal_due_on": None if permanent else date(year + 11, 1, 1),
+                    }
+                )
             conn.execute(insert(Dossier), rows)
     return org
 
@@ -90,8 +125,10 @@ def main() -> None:
             org = populate(engine, size)
             filled = time.perf_counter() - started
             count, counted, paged, plan = measure(engine, org, date(2026, 6, 15))
-            print(f"{engine.dialect.name} {size:>9,} dossiers (filled in {filled:.0f} s): {count:,} due; "
-                  f"count {counted * 1000:.0f} ms, first 100 {paged * 1000:.1f} ms; plan: {plan}")
+            print(
+                f"{engine.dialect.name} {size:>9,} dossiers (filled in {filled:.0f} s): {count:,} due; "
+                f"count {counted * 1000:.0f} ms, first 100 {paged * 1000:.1f} ms; plan: {plan}"
+            )
             engine.dispose()
 
 

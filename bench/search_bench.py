@@ -38,15 +38,55 @@ from erms.search_index.records import Entry  # noqa: E402
 from erms.search_index.store import Changes, apply  # noqa: E402
 
 TYPES = ["Quyết định", "Kế hoạch", "Báo cáo", "Công văn", "Tờ trình", "Thông báo", "Biên bản", "Hướng dẫn"]
-ACTIONS = ["về việc ban hành", "về việc triển khai", "về việc kiểm tra", "về việc phê duyệt", "về tình hình thực hiện",
-           "về việc giao nộp", "về công tác", "về việc rà soát", "về việc kiện toàn", "về kết quả"]
-TOPICS = ["quy chế làm việc", "cải cách hành chính", "công tác văn thư lưu trữ", "chuyển đổi số", "đất đai",
-          "giải phóng mặt bằng", "dự toán ngân sách", "phòng chống lụt bão", "thủ tục hành chính",
-          "hồ sơ tài liệu", "danh mục hồ sơ", "chữ ký số", "dịch vụ công trực tuyến", "tuyển dụng công chức",
-          "thi đua khen thưởng", "xây dựng nông thôn mới", "an toàn giao thông", "phòng cháy chữa cháy",
-          "quản lý đô thị", "bảo vệ môi trường", "y tế cơ sở", "giáo dục đào tạo", "an ninh trật tự"]
-PLACES = ["quận Đống Đa", "quận Ba Đình", "quận Nam Từ Liêm", "phường Láng Hạ", "phường Điện Biên",
-          "huyện Đông Anh", "thành phố Hà Nội", "xã Đa Tốn", "quận Hoàn Kiếm", "phường Đội Cấn"]
+ACTIONS = [
+    "về việc ban hành",
+    "về việc triển khai",
+    "về việc kiểm tra",
+    "về việc phê duyệt",
+    "về tình hình thực hiện",
+    "về việc giao nộp",
+    "về công tác",
+    "về việc rà soát",
+    "về việc kiện toàn",
+    "về kết quả",
+]
+TOPICS = [
+    "quy chế làm việc",
+    "cải cách hành chính",
+    "công tác văn thư lưu trữ",
+    "chuyển đổi số",
+    "đất đai",
+    "giải phóng mặt bằng",
+    "dự toán ngân sách",
+    "phòng chống lụt bão",
+    "thủ tục hành chính",
+    "hồ sơ tài liệu",
+    "danh mục hồ sơ",
+    "chữ ký số",
+    "dịch vụ công trực tuyến",
+    "tuyển dụng công chức",
+    "thi đua khen thưởng",
+    "xây dựng nông thôn mới",
+    "an toàn giao thông",
+    "phòng cháy chữa cháy",
+    "quản lý đô thị",
+    "bảo vệ môi trường",
+    "y tế cơ sở",
+    "giáo dục đào tạo",
+    "an ninh trật tự",
+]
+PLACES = [
+    "quận Đống Đa",
+    "quận Ba Đình",
+    "quận Nam Từ Liêm",
+    "phường Láng Hạ",
+    "phường Điện Biên",
+    "huyện Đông Anh",
+    "thành phố Hà Nội",
+    "xã Đa Tốn",
+    "quận Hoàn Kiếm",
+    "phường Đội Cấn",
+]
 EXTRA = ["năm", "quý", "giai đoạn", "đợt", "trên địa bàn", "tại các cơ quan", "của Ủy ban nhân dân", "theo Nghị định"]
 UNITS = ["Văn phòng HĐND và UBND", "Phòng Tài chính - Kế hoạch", "Phòng Nội vụ", "Phòng Tài nguyên và Môi trường"]
 
@@ -58,18 +98,40 @@ def corpus(n: int, rng: random.Random) -> list[dict]:
         kind = rng.choice(TYPES)
         title = f"{kind} {rng.choice(ACTIONS)} {rng.choice(TOPICS)} {rng.choice(EXTRA)} {year} {rng.choice(PLACES)}"
         summary = " ".join(rng.choice(TOPICS + PLACES + EXTRA) for _ in range(rng.randint(4, 10)))
-        rows.append({"id": number, "title": title, "summary": summary, "year": year, "type": kind,
-                     "unit": rng.randrange(len(UNITS)), "code": f"{number}/{kind[:2].upper()}-UBND"})
+        rows.append(
+            {
+                "id": number,
+                "title": title,
+                "summary": summary,
+                "year": year,
+                "type": kind,
+                "unit": rng.randrange(len(UNITS)),
+                "code": f"{number}/{kind[:2].upper()}-UBND",
+            }
+        )
     return rows
 
 
 def entry(row: dict) -> Entry:
     fields = {
-        "key": f"document:{row['id']}", "kind": "document", "record_id": row["id"], "dossier_id": row["id"],
-        "organisation": "1", "units": str(row["unit"] + 1), "unit": UNITS[row["unit"]], "type": row["type"],
-        "state": "archived", "retention": "10", "year": row["year"], "date": datetime(row["year"], 3, 1),
-        "code": row["code"], "title": row["title"], "summary": row["summary"], "people": "UBND thành phố Hà Nội",
-        "keywords": "", "fingerprint": "",
+        "key": f"document:{row['id']}",
+        "kind": "document",
+        "record_id": row["id"],
+        "dossier_id": row["id"],
+        "organisation": "1",
+        "units": str(row["unit"] + 1),
+        "unit": UNITS[row["unit"]],
+        "type": row["type"],
+        "state": "archived",
+        "retention": "10",
+        "year": row["year"],
+        "date": datetime(row["year"], 3, 1),
+        "code": row["code"],
+        "title": row["title"],
+        "summary": row["summary"],
+        "people": "UBND thành phố Hà Nội",
+        "keywords": "",
+        "fingerprint": "",
     }
     return Entry(fields, None)
 
@@ -96,8 +158,13 @@ def build_whoosh(rows: list[dict], folder: Path) -> float:
     from whoosh import index as whoosh_index
 
     started = time.perf_counter()
-    apply(whoosh_index.open_dir(str(generation)), [Changes([entry(row) for row in rows], [])], lambda _: "",
-          fresh=True, procs=search.processes_for(len(rows)))  # as a rebuild does
+    apply(
+        whoosh_index.open_dir(str(generation)),
+        [Changes([entry(row) for row in rows], [])],
+        lambda _: "",
+        fresh=True,
+        procs=search.processes_for(len(rows)),
+    )  # as a rebuild does
     elapsed = time.perf_counter() - started
     home.switch(generation)
     return elapsed
@@ -110,13 +177,18 @@ def build_fts5(rows: list[dict], folder: Path) -> tuple[sqlite3.Connection, floa
             return db, 0.0  # kept from an earlier run (--dir)
         db.executescript("drop table records; drop table docs;")  # an earlier run stopped while building
     db.execute("create table records (id integer primary key, year integer, unit integer, title text)")
-    db.execute("create virtual table docs using fts5(code, title, summary, content='', "
-               "tokenize='unicode61 remove_diacritics 2')")
+    db.execute(
+        "create virtual table docs using fts5(code, title, summary, content='', "
+        "tokenize='unicode61 remove_diacritics 2')"
+    )
     started = time.perf_counter()
-    db.executemany("insert into records values (?, ?, ?, ?)", [(r["id"], r["year"], r["unit"], r["title"])
-                                                                for r in rows])
-    db.executemany("insert into docs (rowid, code, title, summary) values (?, ?, ?, ?)",
-                   [(r["id"], r["code"], _fold_d(r["title"]), _fold_d(r["summary"])) for r in rows])
+    db.executemany(
+        "insert into records values (?, ?, ?, ?)", [(r["id"], r["year"], r["unit"], r["title"]) for r in rows]
+    )
+    db.executemany(
+        "insert into docs (rowid, code, title, summary) values (?, ?, ?, ?)",
+        [(r["id"], r["code"], _fold_d(r["title"]), _fold_d(r["summary"])) for r in rows],
+    )
     db.commit()
     return db, time.perf_counter() - started
 
@@ -129,8 +201,11 @@ def fts5_query(db: sqlite3.Connection, text: str, year: int | None) -> list:
     match = " ".join(f'"{word}"' for word in _fold_d(text).replace('"', "").split())
     if text.startswith('"'):
         match = '"' + _fold_d(text).strip('"') + '"'
-    sql = ("select r.id, r.title from docs join records r on r.id = docs.rowid where docs match ? "
-           + ("and r.year = ? " if year else "") + "order by bm25(docs) limit 20")
+    sql = (
+        "select r.id, r.title from docs join records r on r.id = docs.rowid where docs match ? "
+        + ("and r.year = ? " if year else "")
+        + "order by bm25(docs) limit 20"
+    )
     return db.execute(sql, (match, year) if year else (match,)).fetchall()
 
 
@@ -156,8 +231,14 @@ def shared_mb(folder: Path) -> float:
 
 
 def size_mb(path: Path) -> float:
-    return sum(file.stat().st_size for file in path.rglob("*")
-               if file.is_file() and file.suffix not in (shared.DATA, shared.INDEX)) / 1e6
+    return (
+        sum(
+            file.stat().st_size
+            for file in path.rglob("*")
+            if file.is_file() and file.suffix not in (shared.DATA, shared.INDEX)
+        )
+        / 1e6
+    )
 
 
 def _rate(count: int, seconds: float) -> str:
@@ -186,19 +267,26 @@ def main() -> None:
         started = time.perf_counter()
         warmed = 0 if options.cold else search.service().home.warm()
         warm_seconds = time.perf_counter() - started
-        lines = [f"\n## Search: N = {options.n:,} documents ({time.strftime('%Y-%m-%d')}, "
-                 f"`python bench/search_bench.py {options.n}{' --cold' if options.cold else ''}`)\n",
-                 f"Warm-up: {warmed} terms decoded in {warm_seconds:.1f} s "
-                 f"({shared_mb(search.index_folder()):,.0f} MB of shared arrays written beside the segments).\n",
-                 "| engine | index docs/s | index size MB | query | p50 / p95 / p99 ms |", "|---|---|---|---|---|"]
+        lines = [
+            f"\n## Search: N = {options.n:,} documents ({time.strftime('%Y-%m-%d')}, "
+            f"`python bench/search_bench.py {options.n}{' --cold' if options.cold else ''}`)\n",
+            f"Warm-up: {warmed} terms decoded in {warm_seconds:.1f} s "
+            f"({shared_mb(search.index_folder()):,.0f} MB of shared arrays written beside the segments).\n",
+            "| engine | index docs/s | index size MB | query | p50 / p95 / p99 ms |",
+            "|---|---|---|---|---|",
+        ]
         whoosh_size, fts_size = size_mb(folder / "whoosh"), (folder / "fts5.sqlite3").stat().st_size / 1e6
         for name, items in query_sets.items():
             whoosh_times = timed(lambda text, year: search.query(actor, search.Search(text=text, year=year)), items)
             fts_times = timed(lambda text, year: fts5_query(db, text, year), items)
-            lines.append(f"| Whoosh (erms.search.query: rights, facets, snippets) | {_rate(options.n, whoosh_seconds)} "
-                         f"| {whoosh_size:.1f} | {name} | {percentiles(whoosh_times)} |")
-            lines.append(f"| SQLite FTS5 (unicode61 remove_diacritics 2 + đ→d) | {_rate(options.n, fts_seconds)} "
-                         f"| {fts_size:.1f} | {name} | {percentiles(fts_times)} |")
+            lines.append(
+                f"| Whoosh (erms.search.query: rights, facets, snippets) | {_rate(options.n, whoosh_seconds)} "
+                f"| {whoosh_size:.1f} | {name} | {percentiles(whoosh_times)} |"
+            )
+            lines.append(
+                f"| SQLite FTS5 (unicode61 remove_diacritics 2 + đ→d) | {_rate(options.n, fts_seconds)} "
+                f"| {fts_size:.1f} | {name} | {percentiles(fts_times)} |"
+            )
         db.close()
         search.install(None)
     table = "\n".join(lines) + "\n"

@@ -58,8 +58,9 @@ def login(base: str) -> requests.Session:
     session = requests.Session()
     form = session.get(base + "/auth/login", timeout=30).text
     token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-    answer = session.post(base + "/auth/login", data={"csrf_token": token, "username": "archivist",
-                                                      "password": PASSWORD}, timeout=60)
+    answer = session.post(
+        base + "/auth/login", data={"csrf_token": token, "username": "archivist", "password": PASSWORD}, timeout=60
+    )
     assert answer.ok, answer.status_code
     return session
 
@@ -67,21 +68,39 @@ def login(base: str) -> requests.Session:
 def measure(index: Path, workers: int, texts: list[str], work: Path) -> dict:
     data = work / f"data-{workers}"
     env = {key: value for key, value in os.environ.items() if not key.startswith("ERMS_") and key != "DATABASE_URL"}
-    env.update(ERMS_DATA_DIR=str(data), ERMS_DEMO_PASSWORD=PASSWORD, ERMS_SEARCH_INDEX_DIR=str(index),
-               ERMS_WORKERS=str(workers), PYTHONUNBUFFERED="1")
+    env.update(
+        ERMS_DATA_DIR=str(data),
+        ERMS_DEMO_PASSWORD=PASSWORD,
+        ERMS_SEARCH_INDEX_DIR=str(index),
+        ERMS_WORKERS=str(workers),
+        PYTHONUNBUFFERED="1",
+    )
     run_command([str(VENV / "bin/erms"), "db", "upgrade"], env, work / "setup.log")
     run_command([str(VENV / "bin/erms"), "demo", "load"], env, work / "setup.log")
     port = free_port()
-    server = Server(f"gunicorn × {workers}", [str(VENV / "bin/gunicorn"), "--config", "gunicorn.conf.py"],
-                    dict(env, ERMS_BIND=f"127.0.0.1:{port}"), work / f"server-{workers}.log", port)
+    server = Server(
+        f"gunicorn × {workers}",
+        [str(VENV / "bin/gunicorn"), "--config", "gunicorn.conf.py"],
+        dict(env, ERMS_BIND=f"127.0.0.1:{port}"),
+        work / f"server-{workers}.log",
+        port,
+    )
     try:
         server.wait_ready("/auth/login")
         idle = {pid: memory(pid) for pid, role in gunicorn_processes(server.process.pid).items() if role == "worker"}
         sessions = [login(server.base) for _ in range(8)]
         started = time.monotonic()
         with ThreadPoolExecutor(len(sessions)) as pool:
-            answers = list(pool.map(lambda job: sessions[job[0] % len(sessions)].get(
-                server.base + "/search/", params={"q": job[1]}, timeout=120).status_code, enumerate(texts)))
+            answers = list(
+                pool.map(
+                    lambda job: (
+                        sessions[job[0] % len(sessions)]
+                        .get(server.base + "/search/", params={"q": job[1]}, timeout=120)
+                        .status_code
+                    ),
+                    enumerate(texts),
+                )
+            )
         seconds = time.monotonic() - started
         steady, last = 0, None
         while steady < 10:  # warming runs in a thread of each worker after its first search
@@ -103,7 +122,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"$ .venv/bin/python bench/worker_memory.py {' '.join(sys.argv[1:])}\nmachine: {machine()}")
     mix = queries(args.queries, random.Random(20261121))
-    texts = [text for group in zip(*mix.values(), strict=True) for text, _year in group][:args.queries]
+    texts = [text for group in zip(*mix.values(), strict=True) for text, _year in group][: args.queries]
     rows, lines = [], []
     with tempfile.TemporaryDirectory(prefix="erms-memory-") as scratch:
         for workers in args.workers:
@@ -116,14 +135,20 @@ def main() -> None:
             failed = sum(code != 200 for code in result["answers"])
             uss = [mb[2] for role, mb in processes.values() if role == "worker"]
             rows.append((workers, rss, pss, sum(uss) / len(uss)))
-            lines.append(f"| {workers} | {len(texts)} in {result['seconds']:.1f} s, {failed} not 200 | {idle} | {each} "
-                  f"| {rss:.0f} | {pss:.0f} |")
-    print("\n| workers | searches | each worker idle RSS/PSS/USS MB | after the searches, RSS/PSS/USS MB | total RSS MB "
-          "| total PSS MB |\n|---:|---|---|---|---:|---:|")
+            lines.append(
+                f"| {workers} | {len(texts)} in {result['seconds']:.1f} s, {failed} not 200 | {idle} | {each} "
+                f"| {rss:.0f} | {pss:.0f} |"
+            )
+    print(
+        "\n| workers | searches | each worker idle RSS/PSS/USS MB | after the searches, RSS/PSS/USS MB | total RSS MB "
+        "| total PSS MB |\n|---:|---|---|---|---:|---:|"
+    )
     print("\n".join(lines))
     for (one, rss1, pss1, _), (more, rss2, pss2, uss2) in zip(rows, rows[1:], strict=False):
-        print(f"from {one} to {more} workers: RSS +{rss2 - rss1:.0f} MB, PSS +{pss2 - pss1:.0f} MB "
-              f"(+{(pss2 - pss1) / (more - one):.0f} MB of PSS per worker); a worker's own pages (USS): {uss2:.0f} MB")
+        print(
+            f"from {one} to {more} workers: RSS +{rss2 - rss1:.0f} MB, PSS +{pss2 - pss1:.0f} MB "
+            f"(+{(pss2 - pss1) / (more - one):.0f} MB of PSS per worker); a worker's own pages (USS): {uss2:.0f} MB"
+        )
 
 
 if __name__ == "__main__":

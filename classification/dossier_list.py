@@ -39,8 +39,9 @@ NOTATION_TAKEN = N_("The file notation %(notation)s is already used in this list
 def create_list(session: Session, actor: Actor, organisation_id: int, year: int, *, now: datetime) -> DossierList:
     """Create the draft list of ``year``; one list per organisation per year."""
     permissions.require(actor, "dossier_list.manage", organisation_id)
-    exists = session.scalar(select(DossierList.id).where(
-        DossierList.organisation_id == organisation_id, DossierList.year == year))
+    exists = session.scalar(
+        select(DossierList.id).where(DossierList.organisation_id == organisation_id, DossierList.year == year)
+    )
     if exists:
         raise RuleViolation(N_("The dossier list of %(year)s already exists."), year=year)
     dossier_list = DossierList(organisation_id=organisation_id, year=year, created_at=now)
@@ -50,37 +51,83 @@ def create_list(session: Session, actor: Actor, organisation_id: int, year: int,
     return dossier_list
 
 
-def add_heading(session: Session, actor: Actor, list_id: int, label: str, title: str, *,
-                abbreviation: str = "", parent_id: int | None = None, now: datetime) -> ClassificationHeading:
+def add_heading(
+    session: Session,
+    actor: Actor,
+    list_id: int,
+    label: str,
+    title: str,
+    *,
+    abbreviation: str = "",
+    parent_id: int | None = None,
+    now: datetime,
+) -> ClassificationHeading:
     """Add a heading ("đề mục"): top level numbered I, II … with an abbreviation; sub-headings 1, 2 …"""
     dossier_list = draft_list(session, actor, list_id)
     text = checked_text(ClassificationHeading, label=label, title=title, abbreviation=abbreviation)
     label, title, abbreviation = text["label"], text["title"], text["abbreviation"]
     order = session.scalar(select(func.count()).where(ClassificationHeading.dossier_list_id == list_id))
-    heading = ClassificationHeading(dossier_list_id=list_id, parent_id=parent_id, label=label, title=title,
-                                    abbreviation=abbreviation, sort_order=order)
+    heading = ClassificationHeading(
+        dossier_list_id=list_id,
+        parent_id=parent_id,
+        label=label,
+        title=title,
+        abbreviation=abbreviation,
+        sort_order=order,
+    )
     session.add(heading)
     session.flush()
-    audit.record(session, actor, "dossier_list.heading_added", "dossier_list", dossier_list.id, now=now,
-                 label=label, title=title)
+    audit.record(
+        session, actor, "dossier_list.heading_added", "dossier_list", dossier_list.id, now=now, label=label, title=title
+    )
     return heading
 
 
-def add_entry(session: Session, actor: Actor, list_id: int, *, title: str, unit_id: int,
-              retention_row_id: int | None, heading_id: int | None = None, file_notation: str = "",
-              responsible_user_id: int | None = None, note: str = "", now: datetime,
-              period: tuple[bool, int | None, str] | None = None) -> DossierListEntry:
+def add_entry(
+    session: Session,
+    actor: Actor,
+    list_id: int,
+    *,
+    title: str,
+    unit_id: int,
+    retention_row_id: int | None,
+    heading_id: int | None = None,
+    file_notation: str = "",
+    responsible_user_id: int | None = None,
+    note: str = "",
+    now: datetime,
+    period: tuple[bool, int | None, str] | None = None,
+) -> DossierListEntry:
     """Add a planned dossier; on an approved list it is kept as an addition made after approval."""
     dossier_list = _get(session, list_id)
     permissions.require(actor, "dossier_list.manage", dossier_list.organisation_id)
     text = checked_text(DossierListEntry, title=title, file_notation=file_notation, note=note)
     title, file_notation, note = text["title"], text["file_notation"], text["note"]
-    entry = _new_entry(session, dossier_list, title=title, unit_id=unit_id, retention_row_id=retention_row_id,
-                       heading_id=heading_id, file_notation=file_notation,
-                       responsible_user_id=responsible_user_id, note=note, created_by=actor, now=now,
-                       period=period)
-    audit.record(session, actor, "dossier_list.entry_added", "dossier_list_entry", entry.id, now=now,
-                 file_notation=entry.file_notation, title=title, addition=is_addition(entry))
+    entry = _new_entry(
+        session,
+        dossier_list,
+        title=title,
+        unit_id=unit_id,
+        retention_row_id=retention_row_id,
+        heading_id=heading_id,
+        file_notation=file_notation,
+        responsible_user_id=responsible_user_id,
+        note=note,
+        created_by=actor,
+        now=now,
+        period=period,
+    )
+    audit.record(
+        session,
+        actor,
+        "dossier_list.entry_added",
+        "dossier_list_entry",
+        entry.id,
+        now=now,
+        file_notation=entry.file_notation,
+        title=title,
+        addition=is_addition(entry),
+    )
     return entry
 
 
@@ -90,8 +137,16 @@ def is_addition(entry: DossierListEntry) -> bool:
     return approved_at is not None and entry.created_at > approved_at
 
 
-def add_ad_hoc_entry(session: Session, actor: Actor, list_id: int, *, title: str, retention_row_id: int,
-                     heading_id: int | None = None, now: datetime) -> DossierListEntry:
+def add_ad_hoc_entry(
+    session: Session,
+    actor: Actor,
+    list_id: int,
+    *,
+    title: str,
+    retention_row_id: int,
+    heading_id: int | None = None,
+    now: datetime,
+) -> DossierListEntry:
     """Add a "hồ sơ phát sinh" to an approved list for the officer's own unit, flagged for review."""
     dossier_list = _get(session, list_id)
     if dossier_list.state is not DossierListState.APPROVED:
@@ -100,11 +155,30 @@ def add_ad_hoc_entry(session: Session, actor: Actor, list_id: int, *, title: str
     if not units:
         raise PermissionDenied()
     title = checked_text(DossierListEntry, title=title)["title"]
-    entry = _new_entry(session, dossier_list, title=title, unit_id=min(units), retention_row_id=retention_row_id,
-                       heading_id=heading_id, file_notation="", responsible_user_id=actor.user_id, note="",
-                       created_by=actor, now=now, ad_hoc=True)
-    audit.record(session, actor, "dossier_list.ad_hoc_entry_added", "dossier_list_entry", entry.id, now=now,
-                 file_notation=entry.file_notation, title=title)
+    entry = _new_entry(
+        session,
+        dossier_list,
+        title=title,
+        unit_id=min(units),
+        retention_row_id=retention_row_id,
+        heading_id=heading_id,
+        file_notation="",
+        responsible_user_id=actor.user_id,
+        note="",
+        created_by=actor,
+        now=now,
+        ad_hoc=True,
+    )
+    audit.record(
+        session,
+        actor,
+        "dossier_list.ad_hoc_entry_added",
+        "dossier_list_entry",
+        entry.id,
+        now=now,
+        file_notation=entry.file_notation,
+        title=title,
+    )
     return entry
 
 
@@ -121,8 +195,17 @@ def approve(session: Session, actor: Actor, list_id: int, decision_ref: str, *, 
     dossier_list.decision_ref = decision_ref
     dossier_list.approved_by_id = actor.user_id
     dossier_list.approved_at = now
-    audit.record(session, actor, "dossier_list.approved", "dossier_list", list_id, now=now,
-                 year=dossier_list.year, decision_ref=decision_ref, entries=len(dossier_list.entries))
+    audit.record(
+        session,
+        actor,
+        "dossier_list.approved",
+        "dossier_list",
+        list_id,
+        now=now,
+        year=dossier_list.year,
+        decision_ref=decision_ref,
+        entries=len(dossier_list.entries),
+    )
     return dossier_list
 
 
@@ -148,39 +231,81 @@ def draft_list(session: Session, actor: Actor, list_id: int) -> DossierList:
     return dossier_list
 
 
-def _new_entry(session: Session, dossier_list: DossierList, *, title: str, unit_id: int,
-               retention_row_id: int | None, heading_id: int | None, file_notation: str,
-               responsible_user_id: int | None, note: str, created_by: Actor, now: datetime,
-               ad_hoc: bool = False, period: tuple[bool, int | None, str] | None = None) -> DossierListEntry:
+def _new_entry(
+    session: Session,
+    dossier_list: DossierList,
+    *,
+    title: str,
+    unit_id: int,
+    retention_row_id: int | None,
+    heading_id: int | None,
+    file_notation: str,
+    responsible_user_id: int | None,
+    note: str,
+    created_by: Actor,
+    now: datetime,
+    ad_hoc: bool = False,
+    period: tuple[bool, int | None, str] | None = None,
+) -> DossierListEntry:
     """Add an entry numbered next; ``period`` (permanent, years, condition) overrides the row's."""
-    _check_references(session, dossier_list, unit_id=unit_id, heading_id=heading_id,
-                      responsible_user_id=responsible_user_id, retention_row_id=retention_row_id)
+    _check_references(
+        session,
+        dossier_list,
+        unit_id=unit_id,
+        heading_id=heading_id,
+        responsible_user_id=responsible_user_id,
+        retention_row_id=retention_row_id,
+    )
     row = session.get(RetentionRow, retention_row_id) if retention_row_id else None
     if period is None:
         period = (row.permanent, row.period_years, row.condition) if row else (False, None, "")
     # Two people adding at once take the next number in turn: PostgreSQL holds the list's row until the first
     # commits (SQLite's writers take turns already), instead of both taking the same number and one failing.
     session.execute(select(DossierList.id).where(DossierList.id == dossier_list.id).with_for_update())
-    number = (session.scalar(select(func.max(DossierListEntry.number))
-                             .where(DossierListEntry.dossier_list_id == dossier_list.id)) or 0) + 1
+    number = (
+        session.scalar(
+            select(func.max(DossierListEntry.number)).where(DossierListEntry.dossier_list_id == dossier_list.id)
+        )
+        or 0
+    ) + 1
     notation = file_notation or _notation(session, number, heading_id)
-    if session.scalar(select(DossierListEntry.id).where(DossierListEntry.dossier_list_id == dossier_list.id,
-                                                        DossierListEntry.file_notation == notation)):
+    if session.scalar(
+        select(DossierListEntry.id).where(
+            DossierListEntry.dossier_list_id == dossier_list.id, DossierListEntry.file_notation == notation
+        )
+    ):
         raise RuleViolation(NOTATION_TAKEN, notation=notation)
     entry = DossierListEntry(
-        dossier_list_id=dossier_list.id, heading_id=heading_id, number=number, file_notation=notation,
-        title=title, retention_row_id=row.id if row else None,
-        retention_permanent=period[0], retention_years=period[1], retention_condition=period[2],
-        unit_id=unit_id, responsible_user_id=responsible_user_id, note=note, ad_hoc=ad_hoc,
-        created_by_id=created_by.user_id, created_at=now,
+        dossier_list_id=dossier_list.id,
+        heading_id=heading_id,
+        number=number,
+        file_notation=notation,
+        title=title,
+        retention_row_id=row.id if row else None,
+        retention_permanent=period[0],
+        retention_years=period[1],
+        retention_condition=period[2],
+        unit_id=unit_id,
+        responsible_user_id=responsible_user_id,
+        note=note,
+        ad_hoc=ad_hoc,
+        created_by_id=created_by.user_id,
+        created_at=now,
     )
     dossier_list.entries.append(entry)
     session.flush()
     return entry
 
 
-def _check_references(session: Session, dossier_list: DossierList, *, unit_id: int, heading_id: int | None,
-                      responsible_user_id: int | None, retention_row_id: int | None) -> None:
+def _check_references(
+    session: Session,
+    dossier_list: DossierList,
+    *,
+    unit_id: int,
+    heading_id: int | None,
+    responsible_user_id: int | None,
+    retention_row_id: int | None,
+) -> None:
     """Refuse what an entry of this list cannot name: a unit of another organisation, a heading of another
     list, a person who does not work here, a retention row that does not exist (each on its form field)."""
     unit = session.get(Unit, unit_id)
@@ -189,8 +314,8 @@ def _check_references(session: Session, dossier_list: DossierList, *, unit_id: i
     heading = session.get(ClassificationHeading, heading_id) if heading_id else None
     wrong = {
         "heading_id": heading_id and (heading is None or heading.dossier_list_id != dossier_list.id),
-        "responsible_user_id": responsible_user_id is not None and not _works_in(
-            session, responsible_user_id, dossier_list.organisation_id),
+        "responsible_user_id": responsible_user_id is not None
+        and not _works_in(session, responsible_user_id, dossier_list.organisation_id),
         "retention_row_id": retention_row_id and session.get(RetentionRow, retention_row_id) is None,
     }
     problems = [Problem(field, metadata.MESSAGES["enum"]) for field, refused in wrong.items() if refused]
@@ -200,9 +325,15 @@ def _check_references(session: Session, dossier_list: DossierList, *, unit_id: i
 
 def _works_in(session: Session, user_id: int, organisation_id: int) -> bool:
     """Return True if the user is active and holds a role in the organisation."""
-    return session.scalar(select(User.id).join(User.memberships).where(
-        User.id == user_id, User.active.is_(True), RoleMembership.organisation_id == organisation_id).limit(1)) \
+    return (
+        session.scalar(
+            select(User.id)
+            .join(User.memberships)
+            .where(User.id == user_id, User.active.is_(True), RoleMembership.organisation_id == organisation_id)
+            .limit(1)
+        )
         is not None
+    )
 
 
 def _notation(session: Session, number: int, heading_id: int | None) -> str:
@@ -217,6 +348,7 @@ def _notation(session: Session, number: int, heading_id: int | None) -> str:
 
 # ---------------------------------------------------------------- copy forward, assignment, review
 
+
 def copy_forward(session: Session, actor: Actor, organisation_id: int, year: int, *, now: datetime) -> DossierList:
     """Create the draft list of ``year`` from last year's: headings, entries, retention, units, people.
 
@@ -225,8 +357,9 @@ def copy_forward(session: Session, actor: Actor, organisation_id: int, year: int
     last year's number in a title becomes the new year; ad-hoc entries come along only if their
     unit head accepted them.
     """
-    previous = session.scalar(select(DossierList).where(DossierList.organisation_id == organisation_id,
-                                                        DossierList.year == year - 1))
+    previous = session.scalar(
+        select(DossierList).where(DossierList.organisation_id == organisation_id, DossierList.year == year - 1)
+    )
     if previous is None:
         raise RuleViolation(N_("There is no dossier list of %(year)s to copy from."), year=year - 1)
     dossier_list = create_list(session, actor, organisation_id, year, now=now)
@@ -238,12 +371,30 @@ def copy_forward(session: Session, actor: Actor, organisation_id: int, year: int
         person = entry.responsible_user_id
         if person is not None and not _works_in(session, person, organisation_id):
             person = None
-        _new_entry(session, dossier_list, title=_next_year(entry.title, year), unit_id=entry.unit_id,
-                   retention_row_id=entry.retention_row_id, heading_id=heading_id, file_notation="",
-                   responsible_user_id=person, note=entry.note, created_by=actor, now=now,
-                   period=(entry.retention_permanent, entry.retention_years, entry.retention_condition))
-    audit.record(session, actor, "dossier_list.copied_forward", "dossier_list", dossier_list.id, now=now,
-                 source_year=year - 1, entries=len(copied))
+        _new_entry(
+            session,
+            dossier_list,
+            title=_next_year(entry.title, year),
+            unit_id=entry.unit_id,
+            retention_row_id=entry.retention_row_id,
+            heading_id=heading_id,
+            file_notation="",
+            responsible_user_id=person,
+            note=entry.note,
+            created_by=actor,
+            now=now,
+            period=(entry.retention_permanent, entry.retention_years, entry.retention_condition),
+        )
+    audit.record(
+        session,
+        actor,
+        "dossier_list.copied_forward",
+        "dossier_list",
+        dossier_list.id,
+        now=now,
+        source_year=year - 1,
+        entries=len(copied),
+    )
     return dossier_list
 
 
@@ -256,9 +407,14 @@ def _copy_headings(session: Session, previous: DossierList, target: DossierList)
     """Copy the headings in order, parents before children; return old id -> new id."""
     mapping: dict[int, int] = {}
     for heading in previous.headings:
-        copy = ClassificationHeading(dossier_list_id=target.id, parent_id=mapping.get(heading.parent_id),
-                                     label=heading.label, abbreviation=heading.abbreviation, title=heading.title,
-                                     sort_order=heading.sort_order)
+        copy = ClassificationHeading(
+            dossier_list_id=target.id,
+            parent_id=mapping.get(heading.parent_id),
+            label=heading.label,
+            abbreviation=heading.abbreviation,
+            title=heading.title,
+            sort_order=heading.sort_order,
+        )
         session.add(copy)
         session.flush()
         mapping[heading.id] = copy.id
@@ -269,8 +425,9 @@ def _accepted(session: Session, entry: DossierListEntry) -> bool:
     return bool(session.scalar(select(EntryReview.accepted).where(EntryReview.entry_id == entry.id)))
 
 
-def assign_entry(session: Session, actor: Actor, entry_id: int, unit_id: int, responsible_user_id: int | None, *,
-                 now: datetime) -> DossierListEntry:
+def assign_entry(
+    session: Session, actor: Actor, entry_id: int, unit_id: int, responsible_user_id: int | None, *, now: datetime
+) -> DossierListEntry:
     """Give an entry to a unit and (optionally) the person who will form the dossier ("người lập hồ sơ")."""
     entry = _entry(session, entry_id)
     permissions.require(actor, "dossier_list.manage", entry.dossier_list.organisation_id)
@@ -281,13 +438,24 @@ def assign_entry(session: Session, actor: Actor, entry_id: int, unit_id: int, re
         raise InvalidMetadata([Problem("responsible_user_id", metadata.MESSAGES["enum"])])
     before = (entry.unit_id, entry.responsible_user_id)
     entry.unit_id, entry.responsible_user_id = unit_id, responsible_user_id
-    audit.record(session, actor, "dossier_list.entry_assigned", "dossier_list_entry", entry.id, now=now,
-                 unit_before=before[0], person_before=before[1], unit=unit_id, person=responsible_user_id)
+    audit.record(
+        session,
+        actor,
+        "dossier_list.entry_assigned",
+        "dossier_list_entry",
+        entry.id,
+        now=now,
+        unit_before=before[0],
+        person_before=before[1],
+        unit=unit_id,
+        person=responsible_user_id,
+    )
     return entry
 
 
-def review_entry(session: Session, actor: Actor, entry_id: int, accepted: bool, note: str = "", *,
-                 now: datetime) -> EntryReview:
+def review_entry(
+    session: Session, actor: Actor, entry_id: int, accepted: bool, note: str = "", *, now: datetime
+) -> EntryReview:
     """Record the unit head's review of an ad-hoc entry: accepted into the plan, or not."""
     entry = _entry(session, entry_id)
     permissions.require(actor, "dossier_list.review", entry.dossier_list.organisation_id, entry.unit_id)
@@ -295,12 +463,25 @@ def review_entry(session: Session, actor: Actor, entry_id: int, accepted: bool, 
         raise RuleViolation(N_("Only ad-hoc dossiers are reviewed."))
     if session.scalar(select(EntryReview.id).where(EntryReview.entry_id == entry_id)):
         raise RuleViolation(N_("This ad-hoc dossier has already been reviewed."))
-    review = EntryReview(entry_id=entry_id, accepted=accepted, note=checked_text(EntryReview, note=note)["note"],
-                         reviewed_by_id=actor.user_id, reviewed_at=now)
+    review = EntryReview(
+        entry_id=entry_id,
+        accepted=accepted,
+        note=checked_text(EntryReview, note=note)["note"],
+        reviewed_by_id=actor.user_id,
+        reviewed_at=now,
+    )
     session.add(review)
     session.flush()
-    audit.record(session, actor, "dossier_list.entry_reviewed", "dossier_list_entry", entry_id, now=now,
-                 accepted=accepted, note=review.note)
+    audit.record(
+        session,
+        actor,
+        "dossier_list.entry_reviewed",
+        "dossier_list_entry",
+        entry_id,
+        now=now,
+        accepted=accepted,
+        note=review.note,
+    )
     return review
 
 
@@ -308,10 +489,13 @@ def pending_reviews(session: Session, actor: Actor) -> list[DossierListEntry]:
     """Return the ad-hoc entries of the actor's units (as unit head) that wait for a review."""
     units = actor.unit_ids(Role.UNIT_HEAD)
     reviewed = select(EntryReview.entry_id)
-    query = (select(DossierListEntry)
-             .where(DossierListEntry.ad_hoc.is_(True), DossierListEntry.unit_id.in_(units),
-                    DossierListEntry.id.not_in(reviewed))
-             .order_by(DossierListEntry.created_at, DossierListEntry.id))
+    query = (
+        select(DossierListEntry)
+        .where(
+            DossierListEntry.ad_hoc.is_(True), DossierListEntry.unit_id.in_(units), DossierListEntry.id.not_in(reviewed)
+        )
+        .order_by(DossierListEntry.created_at, DossierListEntry.id)
+    )
     return list(session.scalars(query))
 
 
@@ -324,10 +508,14 @@ def _entry(session: Session, entry_id: int) -> DossierListEntry:
 
 # ---------------------------------------------------------------- reading
 
+
 def lists_of(session: Session, actor: Actor) -> list[DossierList]:
     """Return every dossier list of the actor's organisations, newest year first."""
-    query = (select(DossierList).where(DossierList.organisation_id.in_(actor.organisation_ids()))
-             .order_by(DossierList.year.desc()))
+    query = (
+        select(DossierList)
+        .where(DossierList.organisation_id.in_(actor.organisation_ids()))
+        .order_by(DossierList.year.desc())
+    )
     return list(session.scalars(query))
 
 
@@ -341,8 +529,9 @@ def get_list(session: Session, actor: Actor, list_id: int) -> DossierList:
 
 def list_of_year(session: Session, actor: Actor, year: int) -> DossierList:
     """Return the list of ``year`` of the actor's organisation."""
-    found = session.scalar(select(DossierList).where(DossierList.organisation_id.in_(actor.organisation_ids()),
-                                                     DossierList.year == year))
+    found = session.scalar(
+        select(DossierList).where(DossierList.organisation_id.in_(actor.organisation_ids()), DossierList.year == year)
+    )
     if found is None:
         raise NotFound(N_("There is no dossier list of %(year)s."), year=year)
     return found
@@ -370,15 +559,18 @@ def dashboard(session: Session, actor: Actor, organisation_id: int, year: int) -
     """Return, per unit, the entries of ``year``'s list and how many of them already have a dossier."""
     if organisation_id not in actor.organisation_ids():
         raise NotFound()
-    dossier_list = session.scalar(select(DossierList).where(DossierList.organisation_id == organisation_id,
-                                                            DossierList.year == year))
+    dossier_list = session.scalar(
+        select(DossierList).where(DossierList.organisation_id == organisation_id, DossierList.year == year)
+    )
     units = session.scalars(select(Unit).where(Unit.organisation_id == organisation_id).order_by(Unit.code))
     counts: dict[int, tuple[int, int]] = {}
     if dossier_list is not None:
-        query = (select(DossierListEntry.unit_id, func.count(DossierListEntry.id), func.count(Dossier.id))
-                 .outerjoin(Dossier, Dossier.entry_id == DossierListEntry.id)
-                 .where(DossierListEntry.dossier_list_id == dossier_list.id)
-                 .group_by(DossierListEntry.unit_id))
+        query = (
+            select(DossierListEntry.unit_id, func.count(DossierListEntry.id), func.count(Dossier.id))
+            .outerjoin(Dossier, Dossier.entry_id == DossierListEntry.id)
+            .where(DossierListEntry.dossier_list_id == dossier_list.id)
+            .group_by(DossierListEntry.unit_id)
+        )
         counts = {unit_id: (entries, opened) for unit_id, entries, opened in session.execute(query)}
     return Dashboard(year, dossier_list, [UnitProgress(unit, *counts.get(unit.id, (0, 0))) for unit in units])
 
@@ -386,7 +578,13 @@ def dashboard(session: Session, actor: Actor, organisation_id: int, year: int) -
 def people(session: Session, organisation_id: int) -> tuple[list[Unit], list[User]]:
     """Return the units and the active people of an organisation, for assigning entries."""
     units = list(session.scalars(select(Unit).where(Unit.organisation_id == organisation_id).order_by(Unit.code)))
-    users = list(session.scalars(select(User).join(User.memberships)
-                                 .where(RoleMembership.organisation_id == organisation_id, User.active.is_(True))
-                                 .distinct().order_by(User.full_name)))
+    users = list(
+        session.scalars(
+            select(User)
+            .join(User.memberships)
+            .where(RoleMembership.organisation_id == organisation_id, User.active.is_(True))
+            .distinct()
+            .order_by(User.full_name)
+        )
+    )
     return units, users

@@ -21,23 +21,27 @@ from erms.models import Document
 from erms.permissions import Actor
 
 SAME_MARKING = N_("The document already has this marking.")
-CONTENT_STORED = N_("The file of this document is stored in the system: it cannot become classified here. "
-                    "Have the file removed from the networked system first (Law on Protection of State Secrets "
-                    "2018, Article 5.5).")
+CONTENT_STORED = N_(
+    "The file of this document is stored in the system: it cannot become classified here. "
+    "Have the file removed from the networked system first (Law on Protection of State Secrets "
+    "2018, Article 5.5)."
+)
 
 
 def decidable_document(session: Session, actor: Actor, document_id: int) -> Document:
     """Return the document whose marking the actor may change; another organisation's looks like none."""
     document = session.get(Document, document_id)
-    if document is None or not permissions.can_read_document(actor, document.organisation_id,
-                                                             dossiers.document_units(session, document)):
+    if document is None or not permissions.can_read_document(
+        actor, document.organisation_id, dossiers.document_units(session, document)
+    ):
         raise NotFound()
     permissions.require(actor, "document.change_marking", document.organisation_id)
     return document
 
 
-def change_marking(session: Session, actor: Actor, document_id: int, marking: str, reason: str, *,
-                   now: datetime) -> Document:
+def change_marking(
+    session: Session, actor: Actor, document_id: int, marking: str, reason: str, *, now: datetime
+) -> Document:
     """Set the document's marking to ``marking`` for ``reason``; the decision is audited before and after."""
     document = decidable_document(session, actor, document_id)
     problems = []
@@ -53,6 +57,15 @@ def change_marking(session: Session, actor: Actor, document_id: int, marking: st
         raise RuleViolation(CONTENT_STORED)
     before = document.marking
     document.marking = marking
-    audit.record(session, actor, "document.marking_changed", "document", document.id, now=now,
-                 before=before, after=marking, reason=reason.strip())
+    audit.record(
+        session,
+        actor,
+        "document.marking_changed",
+        "document",
+        document.id,
+        now=now,
+        before=before,
+        after=marking,
+        reason=reason.strip(),
+    )
     return document

@@ -35,9 +35,9 @@ HEADERS = {title.casefold(): key for key, title in metadata.field_titles("dossie
 HEADERS.update({key: key for key in metadata.field_titles("dossier-list-import")})
 YEARS = re.compile(r"^([0-9]{1,3})(\s*năm)?$", re.IGNORECASE)
 PERMANENT = "vĩnh viễn"
-RETENTION_UNREADABLE = N_("Write \"Vĩnh viễn\", a number of years, or a retention row code.")
-UNKNOWN_HEADING = N_("Line %(line)s, column %(column)s: no column is called \"%(heading)s\".")
-REPEATED_HEADING = N_("Line %(line)s, column %(column)s: the column \"%(heading)s\" appears twice.")
+RETENTION_UNREADABLE = N_('Write "Vĩnh viễn", a number of years, or a retention row code.')
+UNKNOWN_HEADING = N_('Line %(line)s, column %(column)s: no column is called "%(heading)s".')
+REPEATED_HEADING = N_('Line %(line)s, column %(column)s: the column "%(heading)s" appears twice.')
 UNHEADED_VALUE = N_("Line %(line)s, column %(column)s: a value under no column heading.")
 # OWASP's rule against formula injection: spreadsheet programs run a text cell starting with = + - @ tab or CR as
 # a formula, so exports write such text behind one more quote (exports.cells) and the import takes it off again;
@@ -64,7 +64,7 @@ class ImportRow:
 
 def unquoted(text: str) -> str:
     """Return a cell's text without the quote an export put before a formula trigger."""
-    return text[len(FORMULA_QUOTE):] if text.startswith(FORMULA_QUOTE) and FORMULA_START.match(text) else text
+    return text[len(FORMULA_QUOTE) :] if text.startswith(FORMULA_QUOTE) and FORMULA_START.match(text) else text
 
 
 def read_rows(filename: str, stream: BinaryIO) -> dict[int, dict[str, str]]:
@@ -80,9 +80,11 @@ def read_rows(filename: str, stream: BinaryIO) -> dict[int, dict[str, str]]:
     fields = _fields(header_line, header)
     rows, problems = {}, []
     for line, cells in islice(lines.items(), 1, None):
-        problems.extend(Problem("file", UNHEADED_VALUE, {"line": line, "column": get_column_letter(column)})
-                        for column, cell in enumerate(cells, start=1)
-                        if cell and (column > len(fields) or not fields[column - 1]))
+        problems.extend(
+            Problem("file", UNHEADED_VALUE, {"line": line, "column": get_column_letter(column)})
+            for column, cell in enumerate(cells, start=1)
+            if cell and (column > len(fields) or not fields[column - 1])
+        )
         rows[line] = {field: cell for field, cell in zip(fields, cells, strict=False) if cell}
     if problems:
         raise InvalidMetadata(problems)
@@ -134,7 +136,7 @@ def _csv_cells(stream: BinaryIO) -> Iterator[list[str]]:
     try:
         yield from reader
     except UnicodeDecodeError:
-        raise _refused(N_("The file is not UTF-8 text: save it as \"CSV UTF-8\".")) from None
+        raise _refused(N_('The file is not UTF-8 text: save it as "CSV UTF-8".')) from None
     except csv.Error:
         raise _refused(N_("Line %(line)s is not valid CSV."), line=reader.line_num) from None
 
@@ -161,8 +163,9 @@ def _refused(template: str, **params) -> InvalidMetadata:
     return InvalidMetadata([Problem("file", template, params)])
 
 
-def import_entries(session: Session, actor: Actor, list_id: int, filename: str, stream: BinaryIO, *,
-                   now: datetime) -> int:
+def import_entries(
+    session: Session, actor: Actor, list_id: int, filename: str, stream: BinaryIO, *, now: datetime
+) -> int:
     """Add every row of the spreadsheet to a draft list, or nothing if any row is wrong; return the count."""
     dossier_list = dossier_lists.draft_list(session, actor, list_id)
     rows = read_rows(filename, stream)
@@ -172,20 +175,39 @@ def import_entries(session: Session, actor: Actor, list_id: int, filename: str, 
     headings: dict[str, int] = {heading.label: heading.id for heading in dossier_list.headings}
     for row in checked:
         heading_id = _heading(session, actor, dossier_list, row.values, headings, now)
-        dossier_lists.add_entry(session, actor, dossier_list.id, title=row.values["title"], unit_id=row.unit_id,
-                                retention_row_id=row.retention_row_id, heading_id=heading_id,
-                                file_notation=row.values.get("file_notation", ""),
-                                responsible_user_id=row.responsible_user_id, note=row.values.get("note", ""),
-                                now=now, period=row.period)
-    audit.record(session, actor, "dossier_list.imported", "dossier_list", dossier_list.id, now=now,
-                 filename=filename, entries=len(checked))
+        dossier_lists.add_entry(
+            session,
+            actor,
+            dossier_list.id,
+            title=row.values["title"],
+            unit_id=row.unit_id,
+            retention_row_id=row.retention_row_id,
+            heading_id=heading_id,
+            file_notation=row.values.get("file_notation", ""),
+            responsible_user_id=row.responsible_user_id,
+            note=row.values.get("note", ""),
+            now=now,
+            period=row.period,
+        )
+    audit.record(
+        session,
+        actor,
+        "dossier_list.imported",
+        "dossier_list",
+        dossier_list.id,
+        now=now,
+        filename=filename,
+        entries=len(checked),
+    )
     return len(checked)
 
 
 def check_rows(session: Session, dossier_list: DossierList, rows: dict[int, dict]) -> list[ImportRow]:
     """Check every row; raise InvalidMetadata naming each wrong row's line and field, else return them."""
-    units = {unit.code: unit.id for unit in session.scalars(
-        select(Unit).where(Unit.organisation_id == dossier_list.organisation_id))}
+    units = {
+        unit.code: unit.id
+        for unit in session.scalars(select(Unit).where(Unit.organisation_id == dossier_list.organisation_id))
+    }
     notations = {entry.file_notation for entry in dossier_list.entries}
     problems, checked = [], []
     for line, raw in rows.items():
@@ -196,8 +218,7 @@ def check_rows(session: Session, dossier_list: DossierList, rows: dict[int, dict
             checked.append(row)
             found += _notation_problems(values, notations)
         # "line:field", so the form can say which line and which column of the file is wrong.
-        problems.extend(Problem(f"{line}:{problem.field}", problem.template, problem.params)
-                        for problem in found)
+        problems.extend(Problem(f"{line}:{problem.field}", problem.template, problem.params) for problem in found)
     if problems:
         raise InvalidMetadata(problems)
     return checked
@@ -215,8 +236,9 @@ def _notation_problems(values: dict, notations: set[str]) -> list[Problem]:
     return []
 
 
-def _resolve(session: Session, organisation_id: int, units: dict, values: dict,
-             line: int) -> tuple[ImportRow, list[Problem]]:
+def _resolve(
+    session: Session, organisation_id: int, units: dict, values: dict, line: int
+) -> tuple[ImportRow, list[Problem]]:
     """Look the row's unit, person and retention up; return the row and what could not be found."""
     problems = []
     unit_id = units.get(values["unit"])
@@ -225,9 +247,16 @@ def _resolve(session: Session, organisation_id: int, units: dict, values: dict,
     user_id = None
     if values.get("responsible"):
         # Only a person of the organisation can form its dossiers; anyone else is "no user", whoever exists.
-        user_id = session.scalar(select(User.id).join(User.memberships).where(
-            User.username == values["responsible"], User.active.is_(True),
-            RoleMembership.organisation_id == organisation_id).limit(1))
+        user_id = session.scalar(
+            select(User.id)
+            .join(User.memberships)
+            .where(
+                User.username == values["responsible"],
+                User.active.is_(True),
+                RoleMembership.organisation_id == organisation_id,
+            )
+            .limit(1)
+        )
         if user_id is None:
             problems.append(Problem("responsible", N_("No user %(name)s."), {"name": values["responsible"]}))
     row_id, period = period_of_text(session, values["retention"])
@@ -255,15 +284,22 @@ def period_of_text(session: Session, text: str) -> tuple[int | None, tuple[bool,
     return row.id, (row.permanent, row.period_years, row.condition)
 
 
-def _heading(session: Session, actor: Actor, dossier_list: DossierList, values: dict, headings: dict[str, int],
-             now: datetime) -> int | None:
+def _heading(
+    session: Session, actor: Actor, dossier_list: DossierList, values: dict, headings: dict[str, int], now: datetime
+) -> int | None:
     """Return the id of the row's heading, adding it to the list the first time it appears."""
     label = values.get("heading_label", "")
     if not label:
         return None
     if label not in headings:
-        heading = dossier_lists.add_heading(session, actor, dossier_list.id, label,
-                                            values.get("heading_title", label),
-                                            abbreviation=values.get("heading_abbreviation", ""), now=now)
+        heading = dossier_lists.add_heading(
+            session,
+            actor,
+            dossier_list.id,
+            label,
+            values.get("heading_title", label),
+            abbreviation=values.get("heading_abbreviation", ""),
+            now=now,
+        )
         headings[label] = heading.id
     return headings[label]

@@ -44,8 +44,11 @@ def hash_password(password: str) -> str:
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """Return the active user with these credentials, or None (the same answer for every failure)."""
     # A name holding a control character is nobody's (and PostgreSQL cannot even compare a NUL).
-    user = None if metadata.FORBIDDEN_CHARACTERS.search(username) else \
-        session.scalar(select(User).where(User.username == username.strip()))
+    user = (
+        None
+        if metadata.FORBIDDEN_CHARACTERS.search(username)
+        else session.scalar(select(User).where(User.username == username.strip()))
+    )
     if user is None or not user.active:
         _hasher.hash(password)  # spend the same time as a real check: no username probing by timing
         return None
@@ -89,8 +92,14 @@ def check_log_in(session: Session, username: str, password: str, *, now: datetim
 def record_log_in(session: Session, attempt: Attempt, *, now: datetime) -> Actor | Locked | None:
     """Audit a checked log-in and return what :func:`log_in` returns."""
     if attempt.locked is not None:
-        audit.record_security(session, None, "user.login_locked", now=now, source=f"username:{attempt.username}",
-                              username=attempt.username)
+        audit.record_security(
+            session,
+            None,
+            "user.login_locked",
+            now=now,
+            source=f"username:{attempt.username}",
+            username=attempt.username,
+        )
         return attempt.locked
     try:
         actor = load_actor(session, attempt.user_id) if attempt.user_id is not None else None
@@ -105,8 +114,11 @@ def record_log_in(session: Session, attempt: Attempt, *, now: datetime) -> Actor
 
 def _locked(session: Session, username: str, now: datetime) -> Locked | None:
     """Return ``Locked`` when ``username`` failed LOCKOUT_FAILURES times within the window before ``now``."""
-    times = sorted(when for when, details in audit.recent(session, "user.login_failed", now - LOCKOUT_WINDOW)
-                   if details.get("username") == username)
+    times = sorted(
+        when
+        for when, details in audit.recent(session, "user.login_failed", now - LOCKOUT_WINDOW)
+        if details.get("username") == username
+    )
     if len(times) < LOCKOUT_FAILURES:
         return None
     free_at = times[-LOCKOUT_FAILURES] + LOCKOUT_WINDOW  # when the fifth latest failure leaves the window
@@ -135,8 +147,9 @@ def _end_sessions_on_change(session: Session, flush_context, instances) -> None:
     """Raise the session generation of users whose password, activity or roles change in this flush."""
     changed: set[User] = set()
     for user in session.dirty:
-        if isinstance(user, User) and any(inspect(user).attrs[name].history.has_changes()
-                                          for name in SESSION_ENDING_FIELDS):
+        if isinstance(user, User) and any(
+            inspect(user).attrs[name].history.has_changes() for name in SESSION_ENDING_FIELDS
+        ):
             changed.add(user)
     for membership in itertools.chain(session.new, session.dirty, session.deleted):
         if isinstance(membership, RoleMembership) and membership.user is not None:
@@ -145,13 +158,22 @@ def _end_sessions_on_change(session: Session, flush_context, instances) -> None:
         end_sessions(user)
 
 
-def create_user(session: Session, actor: Actor | None, username: str, full_name: str, password: str, *,
-                now: datetime, position: str = "") -> User:
+def create_user(
+    session: Session,
+    actor: Actor | None,
+    username: str,
+    full_name: str,
+    password: str,
+    *,
+    now: datetime,
+    position: str = "",
+) -> User:
     """Create an account; ``actor`` None is the operator at the console."""
     if session.scalar(select(User.id).where(User.username == username)):
         raise RuleViolation(N_("The username %(username)s is taken."), username=username)
-    user = User(username=username, full_name=full_name, position=position, password_hash=hash_password(password),
-                created_at=now)
+    user = User(
+        username=username, full_name=full_name, position=position, password_hash=hash_password(password), created_at=now
+    )
     session.add(user)
     session.flush()
     audit.record(session, actor, "user.created", "user", user.id, now=now, username=username)
@@ -164,8 +186,16 @@ def set_password(session: Session, actor: Actor | None, user: User, password: st
     audit.record(session, actor, "user.password_set", "user", user.id, now=now)
 
 
-def grant(session: Session, actor: Actor | None, user: User, role: Role, organisation_code: str,
-          unit_code: str | None = None, *, now: datetime) -> RoleMembership:
+def grant(
+    session: Session,
+    actor: Actor | None,
+    user: User,
+    role: Role,
+    organisation_code: str,
+    unit_code: str | None = None,
+    *,
+    now: datetime,
+) -> RoleMembership:
     """Give ``user`` a role in an organisation, for one unit or (unit_code None) organisation-wide."""
     organisation = session.scalar(select(Organisation).where(Organisation.code == organisation_code))
     if organisation is None:
@@ -178,6 +208,15 @@ def grant(session: Session, actor: Actor | None, user: User, role: Role, organis
     membership = RoleMembership(organisation_id=organisation.id, unit_id=unit.id if unit else None, role=role)
     user.memberships.append(membership)
     session.flush()
-    audit.record(session, actor, "user.role_granted", "user", user.id, now=now, role=role.value,
-                 organisation=organisation_code, unit=unit_code)
+    audit.record(
+        session,
+        actor,
+        "user.role_granted",
+        "user",
+        user.id,
+        now=now,
+        role=role.value,
+        organisation=organisation_code,
+        unit=unit_code,
+    )
     return membership

@@ -100,13 +100,18 @@ SECURITY_PER_SOURCE = 20
 SECURITY_TOTAL = 500
 
 
-def record_security(session: Session, actor: Actor | None, action: str, *, now: datetime, source: str,
-                    **details) -> AuditEvent | None:
+def record_security(
+    session: Session, actor: Actor | None, action: str, *, now: datetime, source: str, **details
+) -> AuditEvent | None:
     """Append a security event unless its source or everyone has reached the bound; return it, or None."""
-    sources = [json.loads(raw).get("source") for raw in session.scalars(
-        select(AuditEvent.details).where(AuditEvent.action.in_(SECURITY_ACTIONS),
-                                         AuditEvent.occurred_at > now - SECURITY_WINDOW)
-        .limit(SECURITY_TOTAL + 1))]
+    sources = [
+        json.loads(raw).get("source")
+        for raw in session.scalars(
+            select(AuditEvent.details)
+            .where(AuditEvent.action.in_(SECURITY_ACTIONS), AuditEvent.occurred_at > now - SECURITY_WINDOW)
+            .limit(SECURITY_TOTAL + 1)
+        )
+    ]
     mine = sources.count(source)
     if len(sources) > SECURITY_TOTAL or mine > SECURITY_PER_SOURCE:
         return None
@@ -130,9 +135,11 @@ class ChainReport:
 
 def recent(session: Session, action: str, since: datetime) -> list[tuple[datetime, dict]]:
     """Return when each ``action`` event after ``since`` happened, with its details, oldest first."""
-    rows = session.execute(select(AuditEvent.occurred_at, AuditEvent.details)
-                           .where(AuditEvent.action == action, AuditEvent.occurred_at > since)
-                           .order_by(AuditEvent.id)).all()
+    rows = session.execute(
+        select(AuditEvent.occurred_at, AuditEvent.details)
+        .where(AuditEvent.action == action, AuditEvent.occurred_at > since)
+        .order_by(AuditEvent.id)
+    ).all()
     return [(occurred_at, json.loads(details)) for occurred_at, details in rows]
 
 

@@ -107,8 +107,13 @@ def login():
         with transaction() as db_session:
             actor = accounts.record_log_in(db_session, attempt, now=utcnow())
         if isinstance(actor, accounts.Locked):
-            error, status = _("Too many failed log-ins with this username. Try again in %(minutes)s minutes.",
-                              minutes=actor.minutes), 429
+            error, status = (
+                _(
+                    "Too many failed log-ins with this username. Try again in %(minutes)s minutes.",
+                    minutes=actor.minutes,
+                ),
+                429,
+            )
         elif actor is not None:
             with transaction() as db_session:
                 generation = db_session.get(User, actor.user_id).session_generation

@@ -56,16 +56,19 @@ STOPPABLE: set[str] = set()
 
 def handler(kind: str, *, stoppable: bool = False) -> Callable[[Handler], Handler]:
     """Register the function that does jobs of ``kind``, given the job's payload and a Context."""
+
     def register(function: Handler) -> Handler:
         HANDLERS[kind] = function
         if stoppable:
             STOPPABLE.add(kind)
         return function
+
     return register
 
 
-def enqueue(session: Session, user_id: int | None, kind: str, subject: str, payload: dict, *,
-            now: datetime) -> BackgroundJob:
+def enqueue(
+    session: Session, user_id: int | None, kind: str, subject: str, payload: dict, *, now: datetime
+) -> BackgroundJob:
     """Queue a job, or return the one already queued or running for the same subject (``user_id`` None: asked
     for on the command line)."""
     if kind not in HANDLERS:
@@ -73,9 +76,19 @@ def enqueue(session: Session, user_id: int | None, kind: str, subject: str, payl
     active = latest(session, subject)
     if active is not None and active.state in ACTIVE:
         return active
-    job = BackgroundJob(kind=kind, subject=subject, payload=json.dumps(payload, sort_keys=True),
-                        state=JobState.QUEUED, requested_by_id=user_id, created_at=now, progress="", error="",
-                        cancel_requested=False, attempts=0, worker="")
+    job = BackgroundJob(
+        kind=kind,
+        subject=subject,
+        payload=json.dumps(payload, sort_keys=True),
+        state=JobState.QUEUED,
+        requested_by_id=user_id,
+        created_at=now,
+        progress="",
+        error="",
+        cancel_requested=False,
+        attempts=0,
+        worker="",
+    )
     session.add(job)
     session.flush()
     return job
@@ -83,8 +96,9 @@ def enqueue(session: Session, user_id: int | None, kind: str, subject: str, payl
 
 def latest(session: Session, subject: str) -> BackgroundJob | None:
     """Return the newest job about ``subject`` (its state tells the page what to show)."""
-    return session.scalar(select(BackgroundJob).where(BackgroundJob.subject == subject)
-                          .order_by(BackgroundJob.id.desc()).limit(1))
+    return session.scalar(
+        select(BackgroundJob).where(BackgroundJob.subject == subject).order_by(BackgroundJob.id.desc()).limit(1)
+    )
 
 
 def cancel(session: Session, actor: permissions.Actor, job_id: int, *, now: datetime) -> BackgroundJob:
@@ -103,10 +117,17 @@ def cancel(session: Session, actor: permissions.Actor, job_id: int, *, now: date
 
 def _claimable(now: datetime):
     """The jobs a worker may take: queued ones, and running ones whose worker went silent."""
-    return (select(BackgroundJob)
-            .where(or_(BackgroundJob.state == JobState.QUEUED,
-                       (BackgroundJob.state == JobState.RUNNING) & (BackgroundJob.heartbeat_at < now - STALE_AFTER)))
-            .order_by(BackgroundJob.id).limit(1))
+    return (
+        select(BackgroundJob)
+        .where(
+            or_(
+                BackgroundJob.state == JobState.QUEUED,
+                (BackgroundJob.state == JobState.RUNNING) & (BackgroundJob.heartbeat_at < now - STALE_AFTER),
+            )
+        )
+        .order_by(BackgroundJob.id)
+        .limit(1)
+    )
 
 
 def waiting(session: Session, *, now: datetime) -> bool:
@@ -124,8 +145,9 @@ def claim(session: Session, worker: str, *, now: datetime) -> BackgroundJob | No
     return job
 
 
-def run_next(factory: Callable[[], Session], store: FileStore, settings: dict, clock: Callable[[], datetime],
-             worker: str) -> BackgroundJob | None:
+def run_next(
+    factory: Callable[[], Session], store: FileStore, settings: dict, clock: Callable[[], datetime], worker: str
+) -> BackgroundJob | None:
     """Claim one job and run it to its end (done, failed or cancelled); return it, or None when none waits."""
     with transaction(factory, read_only=True) as session:
         if not waiting(session, now=clock()):
@@ -148,8 +170,14 @@ def run_next(factory: Callable[[], Session], store: FileStore, settings: dict, c
     return _finish(factory, job_id, JobState.DONE, "", clock)
 
 
-def run_pending(factory: Callable[[], Session], store: FileStore, settings: dict, clock: Callable[[], datetime],
-                worker: str, limit: int = 100) -> list[BackgroundJob]:
+def run_pending(
+    factory: Callable[[], Session],
+    store: FileStore,
+    settings: dict,
+    clock: Callable[[], datetime],
+    worker: str,
+    limit: int = 100,
+) -> list[BackgroundJob]:
     """Run queued jobs one after the other until none waits (at most ``limit``); return them."""
     done = []
     while len(done) < limit and (job := run_next(factory, store, settings, clock, worker)) is not None:
@@ -161,8 +189,11 @@ def refusal_text(refused: ERMSError) -> str:
     """Return a refusal as the JSON a page translates (``{"template": …, "params": …}``)."""
     problems = getattr(refused, "problems", None)
     if problems:
-        return json.dumps([{"template": problem.template, "params": problem.params} for problem in problems],
-                          ensure_ascii=False, default=str)
+        return json.dumps(
+            [{"template": problem.template, "params": problem.params} for problem in problems],
+            ensure_ascii=False,
+            default=str,
+        )
     return json.dumps([{"template": refused.template, "params": refused.params}], ensure_ascii=False, default=str)
 
 
@@ -176,8 +207,9 @@ def _beat(factory: Callable[[], Session], job_id: int, text: str, clock: Callabl
         raise Cancelled()
 
 
-def _finish(factory: Callable[[], Session], job_id: int, state: JobState, error: str,
-            clock: Callable[[], datetime]) -> BackgroundJob:
+def _finish(
+    factory: Callable[[], Session], job_id: int, state: JobState, error: str, clock: Callable[[], datetime]
+) -> BackgroundJob:
     with transaction(factory) as session:
         job = session.get(BackgroundJob, job_id)
         job.state, job.error, job.finished_at = state, error, clock()

@@ -89,8 +89,10 @@ def audit_verify(obj: Context) -> None:
     if report.ok:
         click.echo(f"audit chain intact: {report.checked} events verified")
         return
-    click.echo(f"audit chain BROKEN at event {report.broken_id}: {report.reason} "
-               f"({report.checked} events verified before it)", err=True)
+    click.echo(
+        f"audit chain BROKEN at event {report.broken_id}: {report.reason} ({report.checked} events verified before it)",
+        err=True,
+    )
     sys.exit(1)
 
 
@@ -174,8 +176,17 @@ def retention_import(obj: Context, file, organisation, code, title, legal_basis)
         rows = schedule.read_table(Path(file).read_bytes())
         with obj.transaction() as session:
             owner = appraisal.organisation_by_code(session, organisation)
-            table = schedule.import_schedule(session, None, rows, code=code, title=title, legal_basis=legal_basis,
-                                             superseded=False, now=utcnow(), organisation_id=owner.id)
+            table = schedule.import_schedule(
+                session,
+                None,
+                rows,
+                code=code,
+                title=title,
+                legal_basis=legal_basis,
+                superseded=False,
+                now=utcnow(),
+                organisation_id=owner.id,
+            )
             count = len(table.rows)
     except ERMSError as error:
         fail(error)
@@ -194,8 +205,10 @@ def retention_due(obj: Context, organisation, on) -> None:
         with obj.transaction() as session:
             owner = appraisal.organisation_by_code(session, organisation)
             for dossier in appraisal.find_due(session, owner.id, on.date()):
-                click.echo(f"{dossier.appraisal_due_on.isoformat()}  {dossier.file_code}  "
-                           f"{appraisal.period_of(dossier).label()}  {dossier.title}")
+                click.echo(
+                    f"{dossier.appraisal_due_on.isoformat()}  {dossier.file_code}  "
+                    f"{appraisal.period_of(dossier).label()}  {dossier.title}"
+                )
     except ERMSError as error:
         fail(error)
 
@@ -216,9 +229,15 @@ def retention_execute(obj: Context, list_id, username) -> None:
         click.echo(f"error: no user {username}", err=True)
         sys.exit(1)
     try:
-        jobs.execute_destruction(make_session_factory(obj.engine), user_id, list_id,
-                                 store=FileStore(obj.settings["STORAGE_ROOT"]), settings=obj.settings,
-                                 clock=utcnow, progress=lambda step: click.echo(step))
+        jobs.execute_destruction(
+            make_session_factory(obj.engine),
+            user_id,
+            list_id,
+            store=FileStore(obj.settings["STORAGE_ROOT"]),
+            settings=obj.settings,
+            clock=utcnow,
+            progress=lambda step: click.echo(step),
+        )
     except ERMSError as error:
         fail(error)
     click.echo(f"destruction list {list_id} executed")
@@ -300,8 +319,9 @@ def search_rebuild(obj: Context) -> None:
 
     factory, holder = make_session_factory(obj.engine), jobs.holder_name()
     with transaction(factory) as session:
-        job_id = background.enqueue(session, None, jobs.SEARCH_REBUILD_JOB, jobs.SEARCH_REBUILD_SUBJECT, {},
-                                    now=utcnow()).id
+        job_id = background.enqueue(
+            session, None, jobs.SEARCH_REBUILD_JOB, jobs.SEARCH_REBUILD_SUBJECT, {}, now=utcnow()
+        ).id
         standing_in = jobs.acquire_lease(session, holder, now=utcnow())
     if standing_in:
         try:
@@ -344,8 +364,9 @@ def search_verify(obj: Context) -> None:
             click.echo(f"{label}: {key}")
     if waiting:
         click.echo(f"{waiting} changes are queued for the worker process and not in the index yet")
-    click.echo(f"{report.checked} records checked: " + ("index consistent" if report.ok else
-                                                         "run `erms search rebuild`"))
+    click.echo(
+        f"{report.checked} records checked: " + ("index consistent" if report.ok else "run `erms search rebuild`")
+    )
     if not report.ok:
         sys.exit(1)
 
@@ -372,10 +393,15 @@ def _build_settings(obj: Context, out: str | None, bar) -> handover.BuildSetting
         bar.render_progress()
 
     out_dir = Path(out or Path(obj.settings["DATA_DIR"]) / "packages").resolve()
-    return handover.BuildSettings(store=FileStore(obj.settings["STORAGE_ROOT"]), out_dir=out_dir,
-                                  font=obj.settings["PDF_FONT"], progress=progress, verifying=verifying,
-                                  checked=checked,
-                                  eark_tool=verify.find_eark_tool(os.environ.get("ERMS_EARK_VALIDATOR")))
+    return handover.BuildSettings(
+        store=FileStore(obj.settings["STORAGE_ROOT"]),
+        out_dir=out_dir,
+        font=obj.settings["PDF_FONT"],
+        progress=progress,
+        verifying=verifying,
+        checked=checked,
+        eark_tool=verify.find_eark_tool(os.environ.get("ERMS_EARK_VALIDATOR")),
+    )
 
 
 def _print_report(package) -> None:
@@ -397,10 +423,19 @@ def _print_report(package) -> None:
 def export_handover(obj: Context, organisation: str, year: int, out: str | None) -> None:
     """Choose the dossiers due for the historical archive, build and verify their package."""
     try:
-        with click.progressbar(length=1, label="copying and hashing files") as bar, \
-                obj.transaction(lock_early=False) as session:
-            batch, package = handover.package_year(session, None, organisation, year, _build_settings(obj, out, bar),
-                                                   now=utcnow(), handover_years=obj.settings["HANDOVER_YEARS"])
+        with (
+            click.progressbar(length=1, label="copying and hashing files") as bar,
+            obj.transaction(lock_early=False) as session,
+        ):
+            batch, package = handover.package_year(
+                session,
+                None,
+                organisation,
+                year,
+                _build_settings(obj, out, bar),
+                now=utcnow(),
+                handover_years=obj.settings["HANDOVER_YEARS"],
+            )
             summary = f"batch {batch.name}: {len(batch.items)} dossiers"
     except ERMSError as error:
         fail(error)
@@ -415,8 +450,10 @@ def export_handover(obj: Context, organisation: str, year: int, out: str | None)
 def export_dossier(obj: Context, dossier_id: int, out: str) -> None:
     """Export one closed dossier as a verified BagIt bag (for an officer or an auditor)."""
     try:
-        with click.progressbar(length=1, label="copying and hashing files") as bar, \
-                obj.transaction(lock_early=False) as session:
+        with (
+            click.progressbar(length=1, label="copying and hashing files") as bar,
+            obj.transaction(lock_early=False) as session,
+        ):
             package = handover.export_dossier(session, None, dossier_id, _build_settings(obj, out, bar), now=utcnow())
     except ERMSError as error:
         fail(error)

@@ -112,8 +112,9 @@ def _forget_after_rollback(session: Session) -> None:
 
 
 @contextlib.contextmanager
-def transaction(factory: Callable[[], Session], *, read_only: bool = False,
-                lock_early: bool = True) -> Iterator[Session]:
+def transaction(
+    factory: Callable[[], Session], *, read_only: bool = False, lock_early: bool = True
+) -> Iterator[Session]:
     """Open a session, yield it, commit on success and roll back on any error.
 
     ``read_only`` says the block only reads: on SQLite it then does not take the write lock, so pages

@@ -57,8 +57,12 @@ def local_date(now: datetime) -> date:
 # ---------------------------------------------------------------- reading
 
 # A dossier is read with its documents, their versions and files in four queries, not four per document.
-WITH_DOCUMENTS = (selectinload(Dossier.links).selectinload(DossierDocument.document)
-                  .selectinload(Document.versions).selectinload(DocumentVersion.file),)
+WITH_DOCUMENTS = (
+    selectinload(Dossier.links)
+    .selectinload(DossierDocument.document)
+    .selectinload(Document.versions)
+    .selectinload(DocumentVersion.file),
+)
 
 
 def get_dossier(session: Session, actor: Actor, dossier_id: int) -> Dossier:
@@ -69,8 +73,9 @@ def get_dossier(session: Session, actor: Actor, dossier_id: int) -> Dossier:
     return dossier
 
 
-def visible_dossiers(session: Session, actor: Actor, states: tuple[DossierState, ...] = (),
-                     limit: int | None = None) -> list[Dossier]:
+def visible_dossiers(
+    session: Session, actor: Actor, states: tuple[DossierState, ...] = (), limit: int | None = None
+) -> list[Dossier]:
     """Return the dossiers the actor may read (their units', or their organisation's), newest first."""
     query = _visible(actor).options(selectinload(Dossier.unit))
     if states:
@@ -84,8 +89,11 @@ def visible_count(session: Session, actor: Actor) -> int:
 
 
 def _visible(actor: Actor):
-    wide = [grant.organisation_id for grant in actor.grants
-            if grant.role in permissions.ORGANISATION_WIDE and grant.unit_id is None]
+    wide = [
+        grant.organisation_id
+        for grant in actor.grants
+        if grant.role in permissions.ORGANISATION_WIDE and grant.unit_id is None
+    ]
     units = actor.unit_ids(Role.OFFICER, Role.UNIT_HEAD)
     return select(Dossier).where(or_(Dossier.organisation_id.in_(wide), Dossier.unit_id.in_(units)))
 
@@ -94,20 +102,29 @@ def my_entries(session: Session, actor: Actor) -> list[DossierListEntry]:
     """Return the approved-list entries of the actor's units that have no dossier yet (theirs or unassigned)."""
     units = actor.unit_ids(Role.OFFICER, Role.UNIT_HEAD)
     opened = select(Dossier.entry_id)
-    query = (select(DossierListEntry).join(DossierListEntry.dossier_list)
-             .where(DossierList.state == DossierListState.APPROVED, DossierListEntry.unit_id.in_(units),
-                    DossierListEntry.id.not_in(opened),
-                    or_(DossierListEntry.responsible_user_id.is_(None),
-                        DossierListEntry.responsible_user_id == actor.user_id))
-             .order_by(DossierList.year.desc(), DossierListEntry.number)
-             .options(contains_eager(DossierListEntry.dossier_list)))
+    query = (
+        select(DossierListEntry)
+        .join(DossierListEntry.dossier_list)
+        .where(
+            DossierList.state == DossierListState.APPROVED,
+            DossierListEntry.unit_id.in_(units),
+            DossierListEntry.id.not_in(opened),
+            or_(DossierListEntry.responsible_user_id.is_(None), DossierListEntry.responsible_user_id == actor.user_id),
+        )
+        .order_by(DossierList.year.desc(), DossierListEntry.number)
+        .options(contains_eager(DossierListEntry.dossier_list))
+    )
     return list(session.scalars(query))
 
 
 def my_open_dossiers(session: Session, actor: Actor) -> list[Dossier]:
     """Return the open dossiers the actor created, oldest first (the ones to work on)."""
-    query = (select(Dossier).where(Dossier.creator_id == actor.user_id, Dossier.state == DossierState.OPEN)
-             .options(selectinload(Dossier.links)).order_by(Dossier.opened_at, Dossier.id))
+    query = (
+        select(Dossier)
+        .where(Dossier.creator_id == actor.user_id, Dossier.state == DossierState.OPEN)
+        .options(selectinload(Dossier.links))
+        .order_by(Dossier.opened_at, Dossier.id)
+    )
     return list(session.scalars(query))
 
 
@@ -127,8 +144,9 @@ NOTICE_DAYS = 30
 
 def deadlines(session: Session, actor: Actor, today: date) -> list[Deadline]:
     """Return the actor's dossiers due to close or due (within 30 days) or overdue for hand-over."""
-    query = select(Dossier).where(Dossier.creator_id == actor.user_id,
-                                  Dossier.state.in_((DossierState.OPEN, DossierState.CLOSED)))
+    query = select(Dossier).where(
+        Dossier.creator_id == actor.user_id, Dossier.state.in_((DossierState.OPEN, DossierState.CLOSED))
+    )
     found = []
     for dossier in session.scalars(query):
         if dossier.state is DossierState.OPEN:
@@ -147,18 +165,25 @@ def deadlines(session: Session, actor: Actor, today: date) -> list[Deadline]:
 
 def approved_lists(session: Session, actor: Actor) -> list[DossierList]:
     """Return the approved dossier lists of the actor's organisations, newest year first."""
-    query = (select(DossierList).where(DossierList.organisation_id.in_(actor.organisation_ids()),
-                                       DossierList.state == DossierListState.APPROVED)
-             .order_by(DossierList.year.desc()))
+    query = (
+        select(DossierList)
+        .where(
+            DossierList.organisation_id.in_(actor.organisation_ids()), DossierList.state == DossierListState.APPROVED
+        )
+        .order_by(DossierList.year.desc())
+    )
     return list(session.scalars(query))
 
 
 def pending_items(session: Session, actor: Actor) -> list[TransferItem]:
     """Return the submitted dossiers waiting for this archivist's decision, oldest first."""
     organisations = [grant.organisation_id for grant in actor.grants if grant.role is Role.ARCHIVIST]
-    query = (select(TransferItem).join(TransferItem.transfer)
-             .where(Transfer.organisation_id.in_(organisations), TransferItem.outcome == ItemOutcome.PENDING)
-             .order_by(Transfer.submitted_at, TransferItem.id))
+    query = (
+        select(TransferItem)
+        .join(TransferItem.transfer)
+        .where(Transfer.organisation_id.in_(organisations), TransferItem.outcome == ItemOutcome.PENDING)
+        .order_by(Transfer.submitted_at, TransferItem.id)
+    )
     return list(session.scalars(query))
 
 
@@ -166,12 +191,14 @@ def _editable(session: Session, actor: Actor, dossier_id: int) -> Dossier:
     dossier = get_dossier(session, actor, dossier_id)
     permissions.require(actor, "dossier.edit", dossier.organisation_id, dossier.unit_id)
     if dossier.state is not DossierState.OPEN:
-        raise RuleViolation(N_("Only an open dossier can be changed; this one is %(state)s."),
-                            state=dossier.state.value)
+        raise RuleViolation(
+            N_("Only an open dossier can be changed; this one is %(state)s."), state=dossier.state.value
+        )
     return dossier
 
 
 # ---------------------------------------------------------------- opening
+
 
 def open_dossier(session: Session, actor: Actor, entry_id: int, data: dict, *, now: datetime) -> Dossier:
     """Open the dossier planned by a list entry, pre-filled from it; ``data`` overrides the defaults."""
@@ -185,18 +212,35 @@ def open_dossier(session: Session, actor: Actor, entry_id: int, data: dict, *, n
     if dossier_list.year > local_date(now).year:
         raise RuleViolation(N_("The dossier list of %(year)s is not in force yet."), year=dossier_list.year)
     if session.scalar(select(Dossier.id).where(Dossier.entry_id == entry.id)):
-        raise RuleViolation(N_("A dossier has already been opened for entry %(notation)s."),
-                            notation=entry.file_notation)
-    values = metadata.check("dossier", {"title": entry.title, "rights": "public", "language": "Tiếng Việt",
-                                        "start_date": local_date(now).isoformat(), **data})
+        raise RuleViolation(
+            N_("A dossier has already been opened for entry %(notation)s."), notation=entry.file_notation
+        )
+    values = metadata.check(
+        "dossier",
+        {
+            "title": entry.title,
+            "rights": "public",
+            "language": "Tiếng Việt",
+            "start_date": local_date(now).isoformat(),
+            **data,
+        },
+    )
     _check_dates(values, dossier_list.year)
     organisation = dossier_list.organisation
     dossier = Dossier(
-        organisation_id=organisation.id, entry_id=entry.id, unit_id=entry.unit_id, creator_id=actor.user_id,
-        file_code=f"{organisation.code}.{dossier_list.year}.{entry.file_notation}", year=dossier_list.year,
-        file_notation=entry.file_notation, retention_permanent=entry.retention_permanent,
-        retention_years=entry.retention_years, retention_condition=entry.retention_condition,
-        schema_id=metadata.schema_id("dossier"), opened_at=now, **_columns(values),
+        organisation_id=organisation.id,
+        entry_id=entry.id,
+        unit_id=entry.unit_id,
+        creator_id=actor.user_id,
+        file_code=f"{organisation.code}.{dossier_list.year}.{entry.file_notation}",
+        year=dossier_list.year,
+        file_notation=entry.file_notation,
+        retention_permanent=entry.retention_permanent,
+        retention_years=entry.retention_years,
+        retention_condition=entry.retention_condition,
+        schema_id=metadata.schema_id("dossier"),
+        opened_at=now,
+        **_columns(values),
     )
     lifecycle.start(session, dossier, actor, now=now, entry_id=entry.id, ad_hoc=entry.ad_hoc)
     return dossier
@@ -215,8 +259,11 @@ def _check_dates(values: dict, year: int) -> None:
     problems = []
     start = date.fromisoformat(values["start_date"])
     if start.year != year:
-        problems.append(Problem("start_date", N_("The start date must fall in %(year)s, the year of the dossier list."),
-                                {"year": year}))
+        problems.append(
+            Problem(
+                "start_date", N_("The start date must fall in %(year)s, the year of the dossier list."), {"year": year}
+            )
+        )
     if "end_date" in values and date.fromisoformat(values["end_date"]) < start:
         problems.append(Problem("end_date", N_("The end date is before the start date.")))
     if problems:
@@ -226,8 +273,12 @@ def _check_dates(values: dict, year: int) -> None:
 def update_dossier(session: Session, actor: Actor, dossier_id: int, data: dict, *, now: datetime) -> Dossier:
     """Change the metadata of an open dossier (title, dates, rights, …)."""
     dossier = _editable(session, actor, dossier_id)
-    current = {"title": dossier.title, "rights": dossier.rights, "language": dossier.language,
-               "start_date": dossier.start_date.isoformat()}
+    current = {
+        "title": dossier.title,
+        "rights": dossier.rights,
+        "language": dossier.language,
+        "start_date": dossier.start_date.isoformat(),
+    }
     values = metadata.check("dossier", {**current, **data})
     _check_dates(values, dossier.year)
     for key, value in _columns(values).items():
@@ -237,6 +288,7 @@ def update_dossier(session: Session, actor: Actor, dossier_id: int, data: dict, 
 
 
 # ---------------------------------------------------------------- documents
+
 
 @dataclass(frozen=True)
 class Upload:
@@ -248,12 +300,22 @@ class Upload:
 
 
 # Luật BVBMNN 2018, NĐ 30/2020 Điều 15 k.2: the registry records a classified document and its marking.
-CLASSIFIED_FROM_REGISTER = N_("A classified document is recorded by the registry in its register, which sets its "
-                              "marking; file it into this dossier from the register.")
+CLASSIFIED_FROM_REGISTER = N_(
+    "A classified document is recorded by the registry in its register, which sets its "
+    "marking; file it into this dossier from the register."
+)
 
 
-def add_document(session: Session, actor: Actor, dossier_id: int, data: dict, upload: Upload | None, *,
-                 store: FileStore, now: datetime) -> Document:
+def add_document(
+    session: Session,
+    actor: Actor,
+    dossier_id: int,
+    data: dict,
+    upload: Upload | None,
+    *,
+    store: FileStore,
+    now: datetime,
+) -> Document:
     """Add a document with its metadata and content to an open dossier, numbered next in line.
 
     The document is unclassified: a marking is set only by the registry on registration and
@@ -265,22 +327,44 @@ def add_document(session: Session, actor: Actor, dossier_id: int, data: dict, up
         raise InvalidMetadata([Problem("marking", CLASSIFIED_FROM_REGISTER)])
     document = new_document(session, actor, dossier.organisation_id, values, upload, store=store, now=now)
     link = _link(session, actor, dossier, document, now=now)
-    audit.record(session, actor, "document.added", "document", document.id, now=now, dossier_id=dossier.id,
-                 ordinal=link.ordinal, marking=values["marking"],
-                 sha256=document.versions[-1].file.sha256 if document.versions else None)
+    audit.record(
+        session,
+        actor,
+        "document.added",
+        "document",
+        document.id,
+        now=now,
+        dossier_id=dossier.id,
+        ordinal=link.ordinal,
+        marking=values["marking"],
+        sha256=document.versions[-1].file.sha256 if document.versions else None,
+    )
     return document
 
 
-def new_document(session: Session, actor: Actor, organisation_id: int, values: dict, upload: Upload | None, *,
-                 store: FileStore, now: datetime) -> Document:
+def new_document(
+    session: Session,
+    actor: Actor,
+    organisation_id: int,
+    values: dict,
+    upload: Upload | None,
+    *,
+    store: FileStore,
+    now: datetime,
+) -> Document:
     """Create a document from checked metadata and store its file once; classified content is refused."""
     marking = markings.SecurityMarking(values["marking"])
     if upload is not None and not markings.may_store_content(marking):
         raise RuleViolation(markings.REFUSAL)
     if upload is None and markings.may_store_content(marking):
         raise InvalidMetadata([Problem("file", N_("Choose the file of the document."))])
-    document = Document(organisation_id=organisation_id, created_by_id=actor.user_id, created_at=now,
-                        schema_id=metadata.schema_id("document"), **_document_columns(values))
+    document = Document(
+        organisation_id=organisation_id,
+        created_by_id=actor.user_id,
+        created_at=now,
+        schema_id=metadata.schema_id("document"),
+        **_document_columns(values),
+    )
     session.add(document)
     session.flush()
     if upload is not None:
@@ -297,25 +381,40 @@ def link_document(session: Session, actor: Actor, dossier_id: int, document_id: 
     dossier = _editable(session, actor, dossier_id)
     document = session.get(Document, document_id)
     # Only a document the actor may read is filed: another unit's document looks like no document at all.
-    if (document is None or document.organisation_id != dossier.organisation_id
-            or not permissions.can_read_document(actor, document.organisation_id, document_units(session, document))):
+    if (
+        document is None
+        or document.organisation_id != dossier.organisation_id
+        or not permissions.can_read_document(actor, document.organisation_id, document_units(session, document))
+    ):
         raise NotFound()
     if any(link.document_id == document_id for link in dossier.links):
         raise RuleViolation(N_("The document is already in this dossier."))
     link = _link(session, actor, dossier, document, now=now)
-    audit.record(session, actor, "document.linked", "document", document.id, now=now, dossier_id=dossier.id,
-                 ordinal=link.ordinal)
+    audit.record(
+        session, actor, "document.linked", "document", document.id, now=now, dossier_id=dossier.id, ordinal=link.ordinal
+    )
     return document
 
 
-def add_documents(session: Session, actor: Actor, dossier_id: int, data: dict, uploads: list[Upload], *,
-                  store: FileStore, now: datetime) -> list[Document]:
+def add_documents(
+    session: Session,
+    actor: Actor,
+    dossier_id: int,
+    data: dict,
+    uploads: list[Upload],
+    *,
+    store: FileStore,
+    now: datetime,
+) -> list[Document]:
     """Add several files at once with shared metadata; each file's name becomes its summary if none is given."""
     if not uploads:
         raise InvalidMetadata([Problem("files", N_("Choose the file of the document."))])
-    return [add_document(session, actor, dossier_id, {"subject": _stem(upload.filename), **data}, upload,
-                         store=store, now=now)
-            for upload in uploads]
+    return [
+        add_document(
+            session, actor, dossier_id, {"subject": _stem(upload.filename), **data}, upload, store=store, now=now
+        )
+        for upload in uploads
+    ]
 
 
 def _stem(filename: str) -> str:
@@ -334,8 +433,9 @@ def preview_index(session: Session, actor: Actor, dossier_id: int, *, now: datet
 def document_units(session: Session, document: Document) -> set[int]:
     """Return the units a document belongs to: those whose dossiers hold it, and the unit it was sent to."""
     held_by = select(Dossier.unit_id).join(DossierDocument).where(DossierDocument.document_id == document.id)
-    sent_to = select(RegisterEntry.assigned_unit_id).where(RegisterEntry.document_id == document.id,
-                                                           RegisterEntry.assigned_unit_id.is_not(None))
+    sent_to = select(RegisterEntry.assigned_unit_id).where(
+        RegisterEntry.document_id == document.id, RegisterEntry.assigned_unit_id.is_not(None)
+    )
     return set(session.scalars(held_by.union(sent_to)))
 
 
@@ -348,9 +448,12 @@ def registered_documents(session: Session, actor: Actor, dossier: Dossier, limit
     """
     filed = [link.document_id for link in dossier.links]
     sent_here = case((RegisterEntry.assigned_unit_id == dossier.unit_id, 0), else_=1)
-    query = (select(RegisterEntry).where(RegisterEntry.organisation_id == dossier.organisation_id,
-                                         RegisterEntry.document_id.not_in(filed))
-             .order_by(sent_here, RegisterEntry.registered_at.desc(), RegisterEntry.id.desc()).limit(limit))
+    query = (
+        select(RegisterEntry)
+        .where(RegisterEntry.organisation_id == dossier.organisation_id, RegisterEntry.document_id.not_in(filed))
+        .order_by(sent_here, RegisterEntry.registered_at.desc(), RegisterEntry.id.desc())
+        .limit(limit)
+    )
     if not permissions.can_org_wide(actor, "dossier.read", dossier.organisation_id):
         units = actor.unit_ids(*permissions.RULES["dossier.read"])
         in_units = select(DossierDocument.document_id).join(Dossier).where(Dossier.unit_id.in_(units))
@@ -370,26 +473,34 @@ def _link(session: Session, actor: Actor, dossier: Dossier, document: Document, 
     # The next ordinal in turn, as for list entries (classification.dossier_list._new_entry).
     session.execute(select(Dossier.id).where(Dossier.id == dossier.id).with_for_update())
     last = session.scalar(select(func.max(DossierDocument.ordinal)).where(DossierDocument.dossier_id == dossier.id))
-    link = DossierDocument(dossier_id=dossier.id, document_id=document.id, ordinal=(last or 0) + 1,
-                           added_by_id=actor.user_id, added_at=now)
+    link = DossierDocument(
+        dossier_id=dossier.id, document_id=document.id, ordinal=(last or 0) + 1, added_by_id=actor.user_id, added_at=now
+    )
     session.add(link)
     session.flush()
     session.refresh(dossier, ["links"])
     return link
 
 
-def _add_version(session: Session, actor: Actor, document: Document, upload: Upload, *,
-                 store: FileStore, now: datetime) -> DocumentVersion:
+def _add_version(
+    session: Session, actor: Actor, document: Document, upload: Upload, *, store: FileStore, now: datetime
+) -> DocumentVersion:
     try:
         captured = store.put(upload.stream, max_size=upload.max_size)
     except TooLarge:
-        raise RuleViolation(N_("The file is larger than the limit of %(limit)s MB."),
-                            limit=upload.max_size // (1024 * 1024)) from None
+        raise RuleViolation(
+            N_("The file is larger than the limit of %(limit)s MB."), limit=upload.max_size // (1024 * 1024)
+        ) from None
     stored = stored_file(session, captured, upload.filename, now=now)
     number = len(document.versions) + 1
-    version = DocumentVersion(document_id=document.id, number=number, file_id=stored.id,
-                              filename=metadata.normalise({"f": upload.filename})["f"][:255],
-                              created_by_id=actor.user_id, created_at=now)
+    version = DocumentVersion(
+        document_id=document.id,
+        number=number,
+        file_id=stored.id,
+        filename=metadata.normalise({"f": upload.filename})["f"][:255],
+        created_by_id=actor.user_id,
+        created_at=now,
+    )
     document.versions.append(version)
     session.flush()
     return version
@@ -407,29 +518,43 @@ def stored_file(session: Session, captured, filename: str, *, now: datetime) -> 
     return row
 
 
-def add_version(session: Session, actor: Actor, dossier_id: int, document_id: int, upload: Upload, *,
-                store: FileStore, now: datetime) -> DocumentVersion:
+def add_version(
+    session: Session,
+    actor: Actor,
+    dossier_id: int,
+    document_id: int,
+    upload: Upload,
+    *,
+    store: FileStore,
+    now: datetime,
+) -> DocumentVersion:
     """Add a new version of a draft document; earlier versions are kept ("dự thảo lần 1, 2 …")."""
     dossier = _editable(session, actor, dossier_id)
     document = _document_in(dossier, document_id)
     if document.status is not DocumentStatus.DRAFT:
         raise RuleViolation(N_("Only a draft gets new versions; a final document is fixed."))
     version = _add_version(session, actor, document, upload, store=store, now=now)
-    audit.record(session, actor, "document.version_added", "document", document.id, now=now,
-                 version=version.number, sha256=version.file.sha256)
+    audit.record(
+        session,
+        actor,
+        "document.version_added",
+        "document",
+        document.id,
+        now=now,
+        version=version.number,
+        sha256=version.file.sha256,
+    )
     return version
 
 
-def finalise_document(session: Session, actor: Actor, dossier_id: int, document_id: int, *,
-                      now: datetime) -> Document:
+def finalise_document(session: Session, actor: Actor, dossier_id: int, document_id: int, *, now: datetime) -> Document:
     """Mark a draft document final; its versions stay for the record."""
     dossier = _editable(session, actor, dossier_id)
     document = _document_in(dossier, document_id)
     if document.status is DocumentStatus.FINAL:
         raise RuleViolation(N_("The document is already final."))
     document.status = DocumentStatus.FINAL
-    audit.record(session, actor, "document.finalised", "document", document.id, now=now,
-                 before="draft", after="final")
+    audit.record(session, actor, "document.finalised", "document", document.id, now=now, before="draft", after="final")
     return document
 
 
@@ -440,8 +565,16 @@ SET_BY_REGISTER = N_("Set by the register when the document was registered; the 
 REGISTER_FIELDS = ("direction", "arrival_date", "arrival_number")
 
 
-def update_document(session: Session, actor: Actor, dossier_id: int, document_id: int, data: dict, *,
-                    now: datetime, fields: Iterable[str] | None = None) -> Document:
+def update_document(
+    session: Session,
+    actor: Actor,
+    dossier_id: int,
+    document_id: int,
+    data: dict,
+    *,
+    now: datetime,
+    fields: Iterable[str] | None = None,
+) -> Document:
     """Correct the metadata of a document in an open dossier; each changed field is audited before and after.
 
     ``fields`` names the fields the caller's form carried (default: the keys of ``data``): one of
@@ -465,9 +598,18 @@ def update_document(session: Session, actor: Actor, dossier_id: int, document_id
     columns = _document_columns(values)
     for name in changed:
         setattr(document, name, columns.get(name, None if Document.__table__.c[name].nullable else ""))
-    audit.record(session, actor, "document.updated", "document", document.id, now=now, dossier_id=dossier_id,
-                 changes={name: None if withheld and name == "subject" else [before.get(name), values.get(name)]
-                          for name in changed})
+    audit.record(
+        session,
+        actor,
+        "document.updated",
+        "document",
+        document.id,
+        now=now,
+        dossier_id=dossier_id,
+        changes={
+            name: None if withheld and name == "subject" else [before.get(name), values.get(name)] for name in changed
+        },
+    )
     return document
 
 
@@ -481,8 +623,11 @@ def fixed_fields(session: Session, document: Document) -> dict[str, str]:
 
 def _refuse_fixed_fields(session: Session, document: Document, before: dict, data: dict, given: set[str]) -> None:
     """Refuse, field by field, an edit that would change the marking or a registered document's register fields."""
-    problems = [Problem(name, message) for name, message in fixed_fields(session, document).items()
-                if name in given and str(data.get(name, "")) != str(before.get(name, ""))]
+    problems = [
+        Problem(name, message)
+        for name, message in fixed_fields(session, document).items()
+        if name in given and str(data.get(name, "")) != str(before.get(name, ""))
+    ]
     if problems:
         raise InvalidMetadata(problems)
 
@@ -490,11 +635,17 @@ def _refuse_fixed_fields(session: Session, document: Document, before: dict, dat
 def document_to_edit(session: Session, actor: Actor, dossier_id: int, document_id: int) -> Document:
     """Return a document of an open dossier whose metadata the actor may change, or refuse saying why."""
     document = _document_in(_editable(session, actor, dossier_id), document_id)
-    fixed_in = session.scalar(select(Dossier).join(DossierDocument).where(
-        DossierDocument.document_id == document.id, Dossier.state != DossierState.OPEN).limit(1))
+    fixed_in = session.scalar(
+        select(Dossier)
+        .join(DossierDocument)
+        .where(DossierDocument.document_id == document.id, Dossier.state != DossierState.OPEN)
+        .limit(1)
+    )
     if fixed_in is not None and permissions.can(actor, "dossier.read", fixed_in.organisation_id, fixed_in.unit_id):
-        raise RuleViolation(N_("The document is also in dossier %(code)s, which is no longer open; its metadata "
-                               "is fixed."), code=fixed_in.file_code)
+        raise RuleViolation(
+            N_("The document is also in dossier %(code)s, which is no longer open; its metadata is fixed."),
+            code=fixed_in.file_code,
+        )
     if fixed_in is not None:  # a dossier the actor may not read is not named
         raise RuleViolation(N_("The document is also in a dossier that is no longer open; its metadata is fixed."))
     return document
@@ -520,21 +671,32 @@ def _document_in(dossier: Dossier, document_id: int) -> Document:
 
 # ---------------------------------------------------------------- closing
 
+
 def closing_problems(dossier: Dossier) -> list[Problem]:
     """Return what stops the dossier from closing, in words: metadata, documents, drafts, dates, duplicates."""
-    values = {"title": dossier.title, "rights": dossier.rights, "language": dossier.language,
-              "start_date": dossier.start_date.isoformat()}
+    values = {
+        "title": dossier.title,
+        "rights": dossier.rights,
+        "language": dossier.language,
+        "start_date": dossier.start_date.isoformat(),
+    }
     problems = metadata.validate("dossier", values)
     documents = [link.document for link in dossier.links]
     if not documents:
         problems.append(Problem("documents", N_("The dossier has no document.")))
     for link in dossier.links:
         if link.document.status is DocumentStatus.DRAFT:
-            problems.append(Problem("documents", N_("Document no. %(ordinal)s is still a draft."),
-                                    {"ordinal": link.ordinal}))
+            problems.append(
+                Problem("documents", N_("Document no. %(ordinal)s is still a draft."), {"ordinal": link.ordinal})
+            )
         if dossier.end_date and link.document.issued_date > dossier.end_date:
-            problems.append(Problem("documents", N_("Document no. %(ordinal)s is dated after the dossier ends."),
-                                    {"ordinal": link.ordinal}))
+            problems.append(
+                Problem(
+                    "documents",
+                    N_("Document no. %(ordinal)s is dated after the dossier ends."),
+                    {"ordinal": link.ordinal},
+                )
+            )
     problems.extend(_duplicates(dossier))
     return problems
 
@@ -547,14 +709,20 @@ def _duplicates(dossier: Dossier) -> list[Problem]:
         document = link.document
         key = (document.code_number, document.code_notation, document.organ_name)
         if document.code_number and key in seen:
-            problems.append(Problem("documents", N_("Document no. %(ordinal)s duplicates document no. %(first)s."),
-                                    {"ordinal": link.ordinal, "first": seen[key]}))
+            problems.append(
+                Problem(
+                    "documents",
+                    N_("Document no. %(ordinal)s duplicates document no. %(first)s."),
+                    {"ordinal": link.ordinal, "first": seen[key]},
+                )
+            )
         seen.setdefault(key, link.ordinal)
     return problems
 
 
-def close_dossier(session: Session, actor: Actor, dossier_id: int, *, store: FileStore, now: datetime,
-                  font: str = "") -> Dossier:
+def close_dossier(
+    session: Session, actor: Actor, dossier_id: int, *, store: FileStore, now: datetime, font: str = ""
+) -> Dossier:
     """Close a dossier: run the checklist, number documents by date, make the index PDF, start the clock."""
     dossier = _editable(session, actor, dossier_id)
     problems = closing_problems(dossier)
@@ -571,8 +739,9 @@ def close_dossier(session: Session, actor: Actor, dossier_id: int, *, store: Fil
     captured = store.put(io.BytesIO(pdf))
     dossier.index_file_id = stored_file(session, captured, "muc-luc-van-ban.pdf", now=now).id
     dossier.appraisal_due_on = clock.due_on(period_of(dossier), dossier.end_date)
-    lifecycle.apply(session, dossier, "close", actor, now=now, index_sha256=captured.sha256,
-                    documents=len(dossier.links))
+    lifecycle.apply(
+        session, dossier, "close", actor, now=now, index_sha256=captured.sha256, documents=len(dossier.links)
+    )
     return dossier
 
 
@@ -605,17 +774,24 @@ def reopen_dossier(session: Session, actor: Actor, dossier_id: int, reason: str,
     if not reason:
         raise InvalidMetadata([Problem("reason", N_("Give the reason for reopening."))])
     # A dossier its unit keeps is appraised where it is: once on a destruction list, it stays as listed.
-    listed = session.scalar(select(DestructionList).join(DestructionItem).where(
-        DestructionItem.dossier_id == dossier.id, DestructionList.state != DestructionListState.EXECUTED).limit(1))
+    listed = session.scalar(
+        select(DestructionList)
+        .join(DestructionItem)
+        .where(DestructionItem.dossier_id == dossier.id, DestructionList.state != DestructionListState.EXECUTED)
+        .limit(1)
+    )
     if listed is not None:
-        raise RuleViolation(N_("The dossier is on destruction list %(title)s; it cannot be reopened while the list "
-                               "is being decided."), title=listed.title)
+        raise RuleViolation(
+            N_("The dossier is on destruction list %(title)s; it cannot be reopened while the list is being decided."),
+            title=listed.title,
+        )
     lifecycle.apply(session, dossier, "reopen", actor, now=now, reason=reason.strip())
     dossier.appraisal_due_on = None
     return dossier
 
 
 # ---------------------------------------------------------------- submission and acceptance
+
 
 def submit(session: Session, actor: Actor, dossier_ids: list[int], *, now: datetime) -> Transfer:
     """Submit closed dossiers of one unit to the agency archive as one transfer ("nộp lưu")."""
@@ -631,10 +807,17 @@ def submit(session: Session, actor: Actor, dossier_ids: list[int], *, now: datet
     permissions.require(actor, "dossier.submit", first.organisation_id, first.unit_id)
     for dossier in dossiers:
         if not period_of(dossier).goes_to_agency_archive():
-            raise RuleViolation(N_("Dossier %(code)s is kept under 5 years: it stays with its unit."),
-                                code=dossier.file_code)
-    transfer = Transfer(organisation_id=first.organisation_id, unit_id=first.unit_id, year=local_date(now).year,
-                        state=TransferState.OPEN, submitted_by_id=actor.user_id, submitted_at=now)
+            raise RuleViolation(
+                N_("Dossier %(code)s is kept under 5 years: it stays with its unit."), code=dossier.file_code
+            )
+    transfer = Transfer(
+        organisation_id=first.organisation_id,
+        unit_id=first.unit_id,
+        year=local_date(now).year,
+        state=TransferState.OPEN,
+        submitted_by_id=actor.user_id,
+        submitted_at=now,
+    )
     session.add(transfer)
     session.flush()
     for dossier in dossiers:
@@ -671,8 +854,9 @@ def reject(session: Session, actor: Actor, item_id: int, reason: str, *, now: da
     if not reason:
         raise InvalidMetadata([Problem("reason", N_("Give the reason for returning the dossier."))])
     _decide(item, actor, ItemOutcome.REJECTED, reason.strip(), now)
-    lifecycle.apply(session, item.dossier, "reject", actor, now=now, reason=reason.strip(),
-                    transfer_id=item.transfer_id)
+    lifecycle.apply(
+        session, item.dossier, "reject", actor, now=now, reason=reason.strip(), transfer_id=item.transfer_id
+    )
     return item.dossier
 
 
@@ -703,21 +887,30 @@ def dossier_files(dossier: Dossier) -> list[tuple[StoredFile, str]]:
 
 # ---------------------------------------------------------------- downloads
 
-def open_version(session: Session, actor: Actor, dossier_id: int, version_id: int, *, store: FileStore,
-                 now: datetime) -> tuple[BinaryIO, DocumentVersion]:
+
+def open_version(
+    session: Session, actor: Actor, dossier_id: int, version_id: int, *, store: FileStore, now: datetime
+) -> tuple[BinaryIO, DocumentVersion]:
     """Open a document version's bytes for the actor and audit the download (PL6 III.6.l)."""
     dossier = get_dossier(session, actor, dossier_id)
     version = session.get(DocumentVersion, version_id)
     if version is None or version.document_id not in {link.document_id for link in dossier.links}:
         raise NotFound()
     stream = store.open(version.file.sha256)
-    audit.record(session, actor, "document.downloaded", "document", version.document_id, now=now,
-                 version=version.number, dossier_id=dossier.id)
+    audit.record(
+        session,
+        actor,
+        "document.downloaded",
+        "document",
+        version.document_id,
+        now=now,
+        version=version.number,
+        dossier_id=dossier.id,
+    )
     return stream, version
 
 
-def open_index(session: Session, actor: Actor, dossier_id: int, *, store: FileStore,
-               now: datetime) -> BinaryIO:
+def open_index(session: Session, actor: Actor, dossier_id: int, *, store: FileStore, now: datetime) -> BinaryIO:
     """Open the dossier's document index PDF and audit the download."""
     dossier = get_dossier(session, actor, dossier_id)
     if dossier.index_file is None:

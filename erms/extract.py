@@ -32,8 +32,9 @@ def kind_of(media_type: str, filename: str) -> str | None:
     return _MEDIA_TYPES.get(media_type) or _SUFFIXES.get(Path(filename).suffix.lower())
 
 
-def text_of(path: Path, media_type: str, filename: str, *, max_bytes: int = MAX_BYTES,
-            timeout: float = TIMEOUT_SECONDS) -> str:
+def text_of(
+    path: Path, media_type: str, filename: str, *, max_bytes: int = MAX_BYTES, timeout: float = TIMEOUT_SECONDS
+) -> str:
     """Return the text of the file at ``path`` (NFC, at most MAX_CHARS), or "" if it cannot be read."""
     kind = kind_of(media_type, filename)
     try:

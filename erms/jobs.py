@@ -68,10 +68,11 @@ def holder_name() -> str:
 def acquire_lease(session: Session, holder: str, *, now: datetime) -> bool:
     """Take or renew the scheduler lease for ``holder``; False while another process holds it."""
     expires = now + timedelta(seconds=LEASE_SECONDS)
-    renewed = session.execute(update(SchedulerLease)
-                              .where(SchedulerLease.name == LEASE,
-                                     (SchedulerLease.holder == holder) | (SchedulerLease.expires_at < now))
-                              .values(holder=holder, expires_at=expires))
+    renewed = session.execute(
+        update(SchedulerLease)
+        .where(SchedulerLease.name == LEASE, (SchedulerLease.holder == holder) | (SchedulerLease.expires_at < now))
+        .values(holder=holder, expires_at=expires)
+    )
     if renewed.rowcount:
         return True
     if session.get(SchedulerLease, LEASE) is not None:
@@ -98,8 +99,11 @@ def lease_holder(session: Session, *, now: datetime) -> str | None:
 
 def release_lease(session: Session, holder: str, *, now: datetime) -> None:
     """Give the lease up at once (a command that stood in for the worker), so a worker need not wait for it."""
-    session.execute(update(SchedulerLease).where(SchedulerLease.name == LEASE, SchedulerLease.holder == holder)
-                    .values(expires_at=now))
+    session.execute(
+        update(SchedulerLease)
+        .where(SchedulerLease.name == LEASE, SchedulerLease.holder == holder)
+        .values(expires_at=now)
+    )
 
 
 def claim_run(session: Session, job: Job, today: date, holder: str, *, now: datetime) -> bool:
@@ -114,8 +118,9 @@ def claim_run(session: Session, job: Job, today: date, holder: str, *, now: date
     return True
 
 
-def run_due(factory: Callable[[], Session], *, now: datetime, timezone_name: str = "Asia/Ho_Chi_Minh",
-            holder: str | None = None) -> dict[str, int]:
+def run_due(
+    factory: Callable[[], Session], *, now: datetime, timezone_name: str = "Asia/Ho_Chi_Minh", holder: str | None = None
+) -> dict[str, int]:
     """Run every job whose period has not run yet, if this process holds the lease; return what ran."""
     holder = holder or holder_name()
     today = now.astimezone(ZoneInfo(timezone_name)).date()
@@ -146,10 +151,12 @@ def run_scheduler(factory: Callable[[], Session], settings: dict, log: Callable[
         for job in work_once(factory, store, settings, holder_name()):
             log(f"background job {job.id} ({job.kind}): {job.state.value}")
 
-    scheduler.add_job(tick, "interval", seconds=TICK_SECONDS, next_run_time=datetime.now(UTC),
-                      max_instances=1, coalesce=True)
-    scheduler.add_job(work, "interval", seconds=QUEUE_SECONDS, next_run_time=datetime.now(UTC),
-                      max_instances=1, coalesce=True)
+    scheduler.add_job(
+        tick, "interval", seconds=TICK_SECONDS, next_run_time=datetime.now(UTC), max_instances=1, coalesce=True
+    )
+    scheduler.add_job(
+        work, "interval", seconds=QUEUE_SECONDS, next_run_time=datetime.now(UTC), max_instances=1, coalesce=True
+    )
     scheduler.start()
 
 
@@ -206,8 +213,14 @@ def start_destruction(session: Session, actor: Actor, list_id: int, settings: di
     and queue the rest for the worker (the page then shows how far it is)."""
     backups = backup_sets(settings.get("BACKUP_SETS", ""), destruction.local_date(now))
     destruction.start_execution(session, actor, list_id, backups, now=now)
-    return background.enqueue(session, actor.user_id, DESTRUCTION_JOB, destruction_subject(list_id),
-                              {"list_id": list_id, "user_id": actor.user_id}, now=now)
+    return background.enqueue(
+        session,
+        actor.user_id,
+        DESTRUCTION_JOB,
+        destruction_subject(list_id),
+        {"list_id": list_id, "user_id": actor.user_id},
+        now=now,
+    )
 
 
 DESTRUCTION_JOB = "destruction.execute"
@@ -219,8 +232,14 @@ PROGRESS_EVERY = timedelta(seconds=1)
 def queue_build(session: Session, actor: Actor, batch_id: int, *, now: datetime) -> BackgroundJob:
     """Check that the batch may be packaged and queue its build for the worker (one build per batch at a time)."""
     handover.buildable_batch(session, actor, batch_id)
-    return background.enqueue(session, actor.user_id, HANDOVER_BUILD_JOB, build_subject(batch_id),
-                              {"batch_id": batch_id, "user_id": actor.user_id}, now=now)
+    return background.enqueue(
+        session,
+        actor.user_id,
+        HANDOVER_BUILD_JOB,
+        build_subject(batch_id),
+        {"batch_id": batch_id, "user_id": actor.user_id},
+        now=now,
+    )
 
 
 def build_subject(batch_id: int) -> str:
@@ -233,10 +252,14 @@ def _build_package_job(payload: dict, context: background.Context) -> None:
     # transaction that checks the batch and its holds again. Run again after a kill, it writes the bag anew.
     progress = BuildProgress(context.progress, context.clock)
     settings = handover.BuildSettings(
-        store=context.store, out_dir=Path(context.settings["DATA_DIR"]) / "packages",
+        store=context.store,
+        out_dir=Path(context.settings["DATA_DIR"]) / "packages",
         font=context.settings.get("PDF_FONT", ""),
         eark_tool=verify.find_eark_tool(os.environ.get("ERMS_EARK_VALIDATOR")),
-        progress=progress.copied, verifying=progress.verifying, checked=progress.checked)
+        progress=progress.copied,
+        verifying=progress.verifying,
+        checked=progress.checked,
+    )
     user_id, batch_id, now = payload["user_id"], payload["batch_id"], context.clock()
     with transaction(context.factory, read_only=True) as session:
         written = handover.write_batch_package(session, load_actor(session, user_id), batch_id, settings, now=now)
@@ -277,13 +300,27 @@ def destruction_subject(list_id: int) -> str:
 @background.handler(DESTRUCTION_JOB)
 def _execute_destruction_job(payload: dict, context: background.Context) -> None:
     # Safe to run again: a killed worker's execution resumes at the step it had reached.
-    execute_destruction(context.factory, payload["user_id"], payload["list_id"], store=context.store,
-                        settings=context.settings, clock=context.clock, progress=context.progress)
+    execute_destruction(
+        context.factory,
+        payload["user_id"],
+        payload["list_id"],
+        store=context.store,
+        settings=context.settings,
+        clock=context.clock,
+        progress=context.progress,
+    )
 
 
-def execute_destruction(factory: Callable[[], Session], user_id: int, list_id: int, *, store: FileStore,
-                        settings: dict, clock: Callable[[], datetime],
-                        progress: Callable[[str], None] = lambda _step: None) -> None:
+def execute_destruction(
+    factory: Callable[[], Session],
+    user_id: int,
+    list_id: int,
+    *,
+    store: FileStore,
+    settings: dict,
+    clock: Callable[[], datetime],
+    progress: Callable[[str], None] = lambda _step: None,
+) -> None:
     """Execute an approved destruction list step by step, one commit per step; rerun it to resume."""
     with transaction(factory) as session:
         started = clock()

@@ -52,8 +52,9 @@ def target(state: State, action: str) -> State:
         raise IllegalTransition(state=state.value, action=PAST.get(action, action)) from None
 
 
-def apply(session: Session, dossier: Dossier, action: str, actor: Actor | None, *, now: datetime,
-          reason: str = "", **details) -> None:
+def apply(
+    session: Session, dossier: Dossier, action: str, actor: Actor | None, *, now: datetime, reason: str = "", **details
+) -> None:
     """Move ``dossier`` along ``action`` or raise IllegalTransition; audit the change."""
     before = dossier.state
     after = target(before, action)
@@ -62,8 +63,18 @@ def apply(session: Session, dossier: Dossier, action: str, actor: Actor | None, 
         setattr(dossier, _STAMPS[after], now)
     if reason:
         details["reason"] = reason
-    audit.record(session, actor, f"dossier.{PAST[action]}", "dossier", dossier.id, now=now,
-                 before=before.value, after=after.value, file_code=dossier.file_code, **details)
+    audit.record(
+        session,
+        actor,
+        f"dossier.{PAST[action]}",
+        "dossier",
+        dossier.id,
+        now=now,
+        before=before.value,
+        after=after.value,
+        file_code=dossier.file_code,
+        **details,
+    )
 
 
 def start(session: Session, dossier: Dossier, actor: Actor, *, now: datetime, **details) -> None:
@@ -71,5 +82,14 @@ def start(session: Session, dossier: Dossier, actor: Actor, *, now: datetime, **
     dossier.state = State.OPEN
     session.add(dossier)
     session.flush()
-    audit.record(session, actor, "dossier.opened", "dossier", dossier.id, now=now,
-                 after=State.OPEN.value, file_code=dossier.file_code, **details)
+    audit.record(
+        session,
+        actor,
+        "dossier.opened",
+        "dossier",
+        dossier.id,
+        now=now,
+        after=State.OPEN.value,
+        file_code=dossier.file_code,
+        **details,
+    )

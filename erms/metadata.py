@@ -78,8 +78,10 @@ def field_titles(kind: str) -> dict[str, str]:
 
 def normalise(data: dict[str, Any]) -> dict[str, Any]:
     """Return ``data`` with every string NFC-normalised and stripped."""
-    return {key: unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else value
-            for key, value in data.items()}
+    return {
+        key: unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else value
+        for key, value in data.items()
+    }
 
 
 def whole_number(text: str) -> int | None:
@@ -123,8 +125,11 @@ def _problem(error: ValidationError) -> Problem:
 
 def text_problems(data: dict[str, Any]) -> list[Problem]:
     """Return a problem for each text value holding a character of FORBIDDEN_CHARACTERS."""
-    return [Problem(key, CONTROL_CHARACTER) for key, value in data.items()
-            if isinstance(value, str) and FORBIDDEN_CHARACTERS.search(value)]
+    return [
+        Problem(key, CONTROL_CHARACTER)
+        for key, value in data.items()
+        if isinstance(value, str) and FORBIDDEN_CHARACTERS.search(value)
+    ]
 
 
 def validate(kind: str, data: dict[str, Any]) -> list[Problem]:
@@ -150,8 +155,9 @@ def check_text(values: dict[str, str], limits: dict[str, int]) -> dict[str, str]
     """Return free-text fields no schema describes, normalised; or raise InvalidMetadata naming each field that
     holds a control character or is longer than its limit in ``limits``."""
     values = normalise(values)
-    problems = [problem for key, value in values.items()
-                if (problem := _text_problem(key, value, limits[key])) is not None]
+    problems = [
+        problem for key, value in values.items() if (problem := _text_problem(key, value, limits[key])) is not None
+    ]
     if problems:
         raise InvalidMetadata(problems)
     return values

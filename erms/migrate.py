@@ -11,8 +11,9 @@ from sqlalchemy.engine import Connection
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def alembic_config(connection: Connection | None = None, url: str | None = None,
-                   storage_root: str | None = None) -> Config:
+def alembic_config(
+    connection: Connection | None = None, url: str | None = None, storage_root: str | None = None
+) -> Config:
     """Return an Alembic configuration bound to ``connection`` or ``url``.
 
     ``storage_root``: the file store, for migrations that read stored files (default: the configured one).

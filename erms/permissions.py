@@ -96,8 +96,10 @@ def can(actor: Actor, action: str, organisation_id: int, unit_id: int | None = N
 
 def can_org_wide(actor: Actor, action: str, organisation_id: int) -> bool:
     """Return True if the actor holds a role for ``action`` across the whole organisation (not for one unit)."""
-    return any(grant.role in RULES[action] and grant.organisation_id == organisation_id and grant.unit_id is None
-               for grant in actor.grants)
+    return any(
+        grant.role in RULES[action] and grant.organisation_id == organisation_id and grant.unit_id is None
+        for grant in actor.grants
+    )
 
 
 def can_read_document(actor: Actor, organisation_id: int, unit_ids: Iterable[int]) -> bool:
@@ -107,7 +109,8 @@ def can_read_document(actor: Actor, organisation_id: int, unit_ids: Iterable[int
     was sent to; an officer reads those of their units only, organisation-wide readers all.
     """
     return can_org_wide(actor, "dossier.read", organisation_id) or any(
-        can(actor, "dossier.read", organisation_id, unit_id) for unit_id in unit_ids)
+        can(actor, "dossier.read", organisation_id, unit_id) for unit_id in unit_ids
+    )
 
 
 def require(actor: Actor, action: str, organisation_id: int, unit_id: int | None = None) -> None:

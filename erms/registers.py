@@ -36,12 +36,13 @@ CLASSIFIED_FORBIDDEN = ("description", "keyword", "signer_position", "signer_nam
 # The document's identifier ("mã định danh văn bản") is kept in a column this long.
 DOCUMENT_CODE_LIMIT = {"document_code": RegisterEntry.__table__.c.document_code.type.length}
 
-DUPLICATE = N_("This document looks already registered: no. %(number)s of %(year)s (%(notation)s). "
-               "Tick the box to register it again.")
+DUPLICATE = N_(
+    "This document looks already registered: no. %(number)s of %(year)s (%(notation)s). "
+    "Tick the box to register it again."
+)
 
 
-def next_number(session: Session, organisation_id: int, kind: RegisterKind, year: int,
-                series: RegisterSeries) -> int:
+def next_number(session: Session, organisation_id: int, kind: RegisterKind, year: int, series: RegisterSeries) -> int:
     """Take the next number of a yearly series, holding the series' counter row until the transaction ends.
 
     NĐ 30/2020 Điều 15 k.1, Điều 22 k.2: numbers run from 01 each year, unique and without gaps.
@@ -68,15 +69,28 @@ def check_classified(values: dict) -> None:
     """Refuse, field by field, what a classified register entry may not record."""
     if series_of(values) is RegisterSeries.REGULAR:
         return
-    problems = [Problem(name, N_("Not recorded for a classified document: leave it empty."))
-                for name in CLASSIFIED_FORBIDDEN if values.get(name)]
+    problems = [
+        Problem(name, N_("Not recorded for a classified document: leave it empty."))
+        for name in CLASSIFIED_FORBIDDEN
+        if values.get(name)
+    ]
     if problems:
         raise InvalidMetadata(problems)
 
 
-def register_document(session: Session, actor: Actor, organisation_id: int, kind: RegisterKind, data: dict,
-                      upload: Upload | None, *, store: FileStore, document_code: str = "",
-                      allow_duplicate: bool = False, now: datetime) -> RegisterEntry:
+def register_document(
+    session: Session,
+    actor: Actor,
+    organisation_id: int,
+    kind: RegisterKind,
+    data: dict,
+    upload: Upload | None,
+    *,
+    store: FileStore,
+    document_code: str = "",
+    allow_duplicate: bool = False,
+    now: datetime,
+) -> RegisterEntry:
     """Register a document in the incoming or outgoing register and give it the next number of its series.
 
     A document that matches an earlier one (same identifier, or same number, notation and issuer)
@@ -94,46 +108,84 @@ def register_document(session: Session, actor: Actor, organisation_id: int, kind
     earlier = find_duplicate(session, organisation_id, document_code, values)
     if earlier is not None and not allow_duplicate:
         notation = "/".join(part for part in (earlier.document.code_number, earlier.document.code_notation) if part)
-        raise InvalidMetadata([Problem("duplicate", DUPLICATE,
-                                       {"number": earlier.number, "year": earlier.year, "notation": notation})])
+        raise InvalidMetadata(
+            [Problem("duplicate", DUPLICATE, {"number": earlier.number, "year": earlier.year, "notation": notation})]
+        )
     if kind is RegisterKind.INCOMING:
         values = {"arrival_date": local_date(now).isoformat(), **values, "arrival_number": str(number)}
     document = new_document(session, actor, organisation_id, values, upload, store=store, now=now)
-    entry = RegisterEntry(organisation_id=organisation_id, kind=kind, year=year, series=series, number=number,
-                          document_id=document.id, document_code=document_code,
-                          registered_by_id=actor.user_id, registered_at=now,
-                          duplicate_of_id=earlier.id if earlier else None)
+    entry = RegisterEntry(
+        organisation_id=organisation_id,
+        kind=kind,
+        year=year,
+        series=series,
+        number=number,
+        document_id=document.id,
+        document_code=document_code,
+        registered_by_id=actor.user_id,
+        registered_at=now,
+        duplicate_of_id=earlier.id if earlier else None,
+    )
     session.add(entry)
     session.flush()
-    audit.record(session, actor, "document.registered", "document", document.id, now=now, register=kind.value,
-                 series=series.value, number=number, year=year, duplicate_of=entry.duplicate_of_id)
+    audit.record(
+        session,
+        actor,
+        "document.registered",
+        "document",
+        document.id,
+        now=now,
+        register=kind.value,
+        series=series.value,
+        number=number,
+        year=year,
+        duplicate_of=entry.duplicate_of_id,
+    )
     return entry
 
 
 def find_duplicate(session: Session, organisation_id: int, document_code: str, values: dict) -> RegisterEntry | None:
     """Return an earlier entry with the same identifier, or the same number + notation + issuer (PL6 III.1.h)."""
-    same_triple = and_(Document.code_number == values.get("code_number", ""),
-                       Document.code_notation == values.get("code_notation", ""),
-                       Document.organ_name == values["organ_name"])
+    same_triple = and_(
+        Document.code_number == values.get("code_number", ""),
+        Document.code_notation == values.get("code_notation", ""),
+        Document.organ_name == values["organ_name"],
+    )
     matches = [same_triple] if values.get("code_number") else []
     if document_code:
         matches.append(RegisterEntry.document_code == document_code)
     if not matches:
         return None
-    query = (select(RegisterEntry).join(RegisterEntry.document)
-             .where(RegisterEntry.organisation_id == organisation_id, or_(*matches))
-             .order_by(RegisterEntry.id).limit(1))
+    query = (
+        select(RegisterEntry)
+        .join(RegisterEntry.document)
+        .where(RegisterEntry.organisation_id == organisation_id, or_(*matches))
+        .order_by(RegisterEntry.id)
+        .limit(1)
+    )
     return session.scalar(query)
 
 
-def register_entries(session: Session, actor: Actor, organisation_id: int, kind: RegisterKind, year: int,
-                     series: RegisterSeries = RegisterSeries.REGULAR) -> list[RegisterEntry]:
+def register_entries(
+    session: Session,
+    actor: Actor,
+    organisation_id: int,
+    kind: RegisterKind,
+    year: int,
+    series: RegisterSeries = RegisterSeries.REGULAR,
+) -> list[RegisterEntry]:
     """Return one register's entries of a year in number order."""
     permissions.require(actor, "register.read", organisation_id)
-    query = (select(RegisterEntry)
-             .where(RegisterEntry.organisation_id == organisation_id, RegisterEntry.kind == kind,
-                    RegisterEntry.year == year, RegisterEntry.series == series)
-             .order_by(RegisterEntry.number))
+    query = (
+        select(RegisterEntry)
+        .where(
+            RegisterEntry.organisation_id == organisation_id,
+            RegisterEntry.kind == kind,
+            RegisterEntry.year == year,
+            RegisterEntry.series == series,
+        )
+        .order_by(RegisterEntry.number)
+    )
     return list(session.scalars(query))
 
 
@@ -143,27 +195,45 @@ def summary_shown(actor: Actor, entry: RegisterEntry) -> bool:
     return markings.summary_visible(markings.SecurityMarking(entry.document.marking), authorised)
 
 
-def print_register(session: Session, actor: Actor, organisation_id: int, kind: RegisterKind, year: int,
-                   series: RegisterSeries, *, now: datetime, font: str = "") -> bytes:
+def print_register(
+    session: Session,
+    actor: Actor,
+    organisation_id: int,
+    kind: RegisterKind,
+    year: int,
+    series: RegisterSeries,
+    *,
+    now: datetime,
+    font: str = "",
+) -> bytes:
     """Return the register of a year as a PDF in the Phụ lục IV layout (NĐ 30/2020 Điều 16: printable)."""
     entries = register_entries(session, actor, organisation_id, kind, year, series)
     organisation = session.get(Organisation, organisation_id)
-    return register_pdf.render(organisation, kind, year, series, [(entry, summary_shown(actor, entry))
-                                                                  for entry in entries],
-                               now.astimezone(LOCAL_TZ), font=font)
+    return register_pdf.render(
+        organisation,
+        kind,
+        year,
+        series,
+        [(entry, summary_shown(actor, entry)) for entry in entries],
+        now.astimezone(LOCAL_TZ),
+        font=font,
+    )
 
 
-def handling_report(session: Session, actor: Actor, organisation_id: int, kind: RegisterKind, start: date,
-                    end: date, *, now: datetime) -> HandlingReport:
+def handling_report(
+    session: Session, actor: Actor, organisation_id: int, kind: RegisterKind, start: date, end: date, *, now: datetime
+) -> HandlingReport:
     """Count the documents registered from ``start`` to ``end`` (local dates, inclusive): handled, overdue, due."""
     permissions.require(actor, "register.read", organisation_id)
     if end < start:
         raise InvalidMetadata([Problem("end", N_("The end date is before the start date."))])
     today = local_date(now)
-    query = (select(RegisterEntry).where(
-        RegisterEntry.organisation_id == organisation_id, RegisterEntry.kind == kind,
+    query = select(RegisterEntry).where(
+        RegisterEntry.organisation_id == organisation_id,
+        RegisterEntry.kind == kind,
         RegisterEntry.registered_at >= _local_midnight(start),
-        RegisterEntry.registered_at < _local_midnight(end + timedelta(days=1))))
+        RegisterEntry.registered_at < _local_midnight(end + timedelta(days=1)),
+    )
     entries = list(session.scalars(query))
     series = {item: _counts([entry for entry in entries if entry.series is item], today) for item in RegisterSeries}
     return HandlingReport(session.get(Organisation, organisation_id), kind, start, end, today, series)
@@ -178,14 +248,28 @@ def _counts(entries: list[RegisterEntry], today: date) -> HandlingCounts:
     handled = [(entry.handled_on, entry.document.due_date) for entry in entries if entry.handled_on]
     pending = [entry.document.due_date for entry in entries if not entry.handled_on and entry.document.due_date]
     return HandlingCounts(
-        registered=len(entries), with_due_date=sum(1 for entry in entries if entry.document.due_date),
-        handled=len(handled), handled_late=sum(1 for day, due in handled if due and day > due),
-        overdue=sum(1 for due in pending if due < today), due_ahead=sum(1 for due in pending if due >= today),
-        urgent=sum(1 for entry in entries if entry.document.urgency != "normal"))
+        registered=len(entries),
+        with_due_date=sum(1 for entry in entries if entry.document.due_date),
+        handled=len(handled),
+        handled_late=sum(1 for day, due in handled if due and day > due),
+        overdue=sum(1 for due in pending if due < today),
+        due_ahead=sum(1 for due in pending if due >= today),
+        urgent=sum(1 for entry in entries if entry.document.urgency != "normal"),
+    )
 
 
-def record_handled(session: Session, actor: Actor, organisation_id: int, kind: RegisterKind, year: int,
-                   series: RegisterSeries, number: int | None, handled_on: str, *, now: datetime) -> RegisterEntry:
+def record_handled(
+    session: Session,
+    actor: Actor,
+    organisation_id: int,
+    kind: RegisterKind,
+    year: int,
+    series: RegisterSeries,
+    number: int | None,
+    handled_on: str,
+    *,
+    now: datetime,
+) -> RegisterEntry:
     """Record the day the document with ``number`` in a register's yearly series was handled ("ngày giải quyết").
 
     The registry records it (NĐ 30/2020 Điều 24: the văn thư follows up the handling); recording
@@ -203,28 +287,60 @@ def _set_handled(session: Session, actor: Actor, entry: RegisterEntry, day: date
     """Record ``day`` as the entry's handled day and audit it with the day it replaces."""
     before = entry.handled_on
     entry.handled_on, entry.handled_by_id = day, actor.user_id
-    audit.record(session, actor, "document.handled", "document", entry.document_id, now=now,
-                 register=entry.kind.value, series=entry.series.value, number=entry.number, year=entry.year,
-                 previous=before.isoformat() if before else None, handled_on=day.isoformat())
+    audit.record(
+        session,
+        actor,
+        "document.handled",
+        "document",
+        entry.document_id,
+        now=now,
+        register=entry.kind.value,
+        series=entry.series.value,
+        number=entry.number,
+        year=entry.year,
+        previous=before.isoformat() if before else None,
+        handled_on=day.isoformat(),
+    )
     return entry
 
 
-def _numbered(session: Session, organisation_id: int, kind: RegisterKind, year: int, series: RegisterSeries,
-              number: int | None) -> tuple[RegisterEntry | None, list[Problem]]:
+def _numbered(
+    session: Session, organisation_id: int, kind: RegisterKind, year: int, series: RegisterSeries, number: int | None
+) -> tuple[RegisterEntry | None, list[Problem]]:
     """Return the entry with ``number`` in a register's yearly series, or None and the problem naming the number."""
     if number is None:
         return None, [Problem("number", metadata.MESSAGES["required"])]
-    entry = session.scalar(select(RegisterEntry).where(
-        RegisterEntry.organisation_id == organisation_id, RegisterEntry.kind == kind, RegisterEntry.year == year,
-        RegisterEntry.series == series, RegisterEntry.number == number))
+    entry = session.scalar(
+        select(RegisterEntry).where(
+            RegisterEntry.organisation_id == organisation_id,
+            RegisterEntry.kind == kind,
+            RegisterEntry.year == year,
+            RegisterEntry.series == series,
+            RegisterEntry.number == number,
+        )
+    )
     if entry is None:
-        return None, [Problem("number", N_("No document has number %(number)s in this register in %(year)s."),
-                              {"number": number, "year": year})]
+        return None, [
+            Problem(
+                "number",
+                N_("No document has number %(number)s in this register in %(year)s."),
+                {"number": number, "year": year},
+            )
+        ]
     return entry, []
 
 
-def assign_unit(session: Session, actor: Actor, organisation_id: int, year: int, series: RegisterSeries,
-                number: int | None, unit_id: int | None, *, now: datetime) -> RegisterEntry:
+def assign_unit(
+    session: Session,
+    actor: Actor,
+    organisation_id: int,
+    year: int,
+    series: RegisterSeries,
+    number: int | None,
+    unit_id: int | None,
+    *,
+    now: datetime,
+) -> RegisterEntry:
     """Send incoming document ``number`` to the unit that handles it ("phân phối văn bản đến", PL6 III.1.m).
 
     Its officers then see it on their workspace until it is handled; sending it again moves it, and
@@ -239,8 +355,19 @@ def assign_unit(session: Session, actor: Actor, organisation_id: int, year: int,
         raise InvalidMetadata(problems)
     previous = entry.assigned_unit.name if entry.assigned_unit else None
     entry.assigned_unit, entry.assigned_at = unit, now
-    audit.record(session, actor, "document.assigned", "document", entry.document_id, now=now, number=entry.number,
-                 year=year, series=series.value, previous=previous, unit=unit.name)
+    audit.record(
+        session,
+        actor,
+        "document.assigned",
+        "document",
+        entry.document_id,
+        now=now,
+        number=entry.number,
+        year=year,
+        series=series.value,
+        previous=previous,
+        unit=unit.name,
+    )
     return entry
 
 
@@ -254,8 +381,11 @@ def mark_handled(session: Session, actor: Actor, entry_id: int, *, now: datetime
     if entry is None or entry.assigned_unit_id not in actor.unit_ids(*permissions.RULES["dossier.open"]):
         raise NotFound()
     if entry.handled_on is not None:
-        raise RuleViolation(N_("No. %(number)s was already recorded as handled on %(day)s."), number=entry.number,
-                            day=f"{entry.handled_on:%d/%m/%Y}")
+        raise RuleViolation(
+            N_("No. %(number)s was already recorded as handled on %(day)s."),
+            number=entry.number,
+            day=f"{entry.handled_on:%d/%m/%Y}",
+        )
     return _set_handled(session, actor, entry, local_date(now), now=now)
 
 
@@ -264,10 +394,13 @@ def assigned_to_me(session: Session, actor: Actor) -> list[RegisterEntry]:
     units = actor.unit_ids(*permissions.RULES["dossier.open"])
     if not units:
         return []
-    query = (select(RegisterEntry).join(RegisterEntry.document)
-             .where(RegisterEntry.assigned_unit_id.in_(units), RegisterEntry.handled_on.is_(None))
-             .order_by(Document.due_date.is_(None), Document.due_date, RegisterEntry.assigned_at, RegisterEntry.id)
-             .options(contains_eager(RegisterEntry.document)))
+    query = (
+        select(RegisterEntry)
+        .join(RegisterEntry.document)
+        .where(RegisterEntry.assigned_unit_id.in_(units), RegisterEntry.handled_on.is_(None))
+        .order_by(Document.due_date.is_(None), Document.due_date, RegisterEntry.assigned_at, RegisterEntry.id)
+        .options(contains_eager(RegisterEntry.document))
+    )
     return list(session.scalars(query))
 
 
@@ -280,15 +413,29 @@ def _handled_day(raw: str, entry: RegisterEntry | None, today: date, problems: l
         return None
     registered = entry.registered_at.astimezone(LOCAL_TZ).date() if entry else day
     if day < registered:
-        problems.append(Problem("handled_on", N_("A document is handled on or after the day it was registered "
-                                                 "(%(day)s)."), {"day": f"{registered:%d/%m/%Y}"}))
+        problems.append(
+            Problem(
+                "handled_on",
+                N_("A document is handled on or after the day it was registered (%(day)s)."),
+                {"day": f"{registered:%d/%m/%Y}"},
+            )
+        )
     elif day > today:
         problems.append(Problem("handled_on", N_("The day a document was handled cannot be after today.")))
     return day
 
 
-def print_handling_report(session: Session, actor: Actor, organisation_id: int, kind: RegisterKind, start: date,
-                          end: date, *, now: datetime, font: str = "") -> bytes:
+def print_handling_report(
+    session: Session,
+    actor: Actor,
+    organisation_id: int,
+    kind: RegisterKind,
+    start: date,
+    end: date,
+    *,
+    now: datetime,
+    font: str = "",
+) -> bytes:
     """Return the handling report as a PDF marked as printed from the system (PL6 III.6.k)."""
     report = handling_report(session, actor, organisation_id, kind, start, end, now=now)
     return register_pdf.render_handling_report(report, now.astimezone(LOCAL_TZ), font=font)

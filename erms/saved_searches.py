@@ -24,14 +24,14 @@ def save(session: Session, actor: Actor, name: str, query_string: str, *, now: d
     name = name.strip()
     problems = metadata.text_problems({"name": name, "query": query_string})
     if "name" not in {problem.field for problem in problems} and (not name or len(name) > NAME_LENGTH):
-        problems.append(Problem("name", N_("Give the search a name of 1 to %(length)s characters."),
-                                {"length": NAME_LENGTH}))
+        problems.append(
+            Problem("name", N_("Give the search a name of 1 to %(length)s characters."), {"length": NAME_LENGTH})
+        )
     if not query_string.strip():
         problems.append(Problem("query", N_("Run a search before saving it.")))
     if problems:
         raise InvalidMetadata(problems)
-    saved = session.scalar(select(SavedSearch).where(SavedSearch.user_id == actor.user_id,
-                                                     SavedSearch.name == name))
+    saved = session.scalar(select(SavedSearch).where(SavedSearch.user_id == actor.user_id, SavedSearch.name == name))
     if saved is None:
         saved = SavedSearch(user_id=actor.user_id, name=name, created_at=now, query_string=query_string)
         session.add(saved)
@@ -43,8 +43,9 @@ def save(session: Session, actor: Actor, name: str, query_string: str, *, now: d
 
 def mine(session: Session, actor: Actor) -> list[SavedSearch]:
     """Return the actor's saved searches by name."""
-    return list(session.scalars(select(SavedSearch).where(SavedSearch.user_id == actor.user_id)
-                                .order_by(SavedSearch.name)))
+    return list(
+        session.scalars(select(SavedSearch).where(SavedSearch.user_id == actor.user_id).order_by(SavedSearch.name))
+    )
 
 
 def delete(session: Session, actor: Actor, saved_id: int, *, now: datetime) -> None:

@@ -66,8 +66,13 @@ class Service:
         found = entry.content_file
         if found is None:
             return ""
-        return extract.text_of(self.files.path_for(found.sha256), found.media_type, found.filename,
-                               max_bytes=self.max_bytes, timeout=self.timeout)
+        return extract.text_of(
+            self.files.path_for(found.sha256),
+            found.media_type,
+            found.filename,
+            max_bytes=self.max_bytes,
+            timeout=self.timeout,
+        )
 
 
 _service: Service | None = None
@@ -87,6 +92,7 @@ def service() -> Service:
 
 
 # ---------------------------------------------------------------- consistency (session events)
+
 
 def _keys_of(instance) -> Iterable[str]:
     """Return the index keys a changed row affects ("dossier!" marks: and all its documents)."""
@@ -134,6 +140,7 @@ def changes_for(session: Session, keys: Iterable[str]) -> Changes:
 
 # ---------------------------------------------------------------- the worker's side of the queue
 
+
 @dataclass(frozen=True)
 class Queued:
     """Queue rows read together and the index changes they call for."""
@@ -147,8 +154,9 @@ def queued(session: Session, limit: int = BATCH) -> Queued | None:
 
     The changes are built from what ``session`` sees, which includes every queued row's commit.
     """
-    rows = session.execute(select(SearchQueueItem.id, SearchQueueItem.key)
-                           .order_by(SearchQueueItem.id).limit(limit)).all()
+    rows = session.execute(
+        select(SearchQueueItem.id, SearchQueueItem.key).order_by(SearchQueueItem.id).limit(limit)
+    ).all()
     if not rows:
         return None
     return Queued([row.id for row in rows], changes_for(session, {row.key for row in rows}))
@@ -229,8 +237,11 @@ def readable(actor: Actor) -> wq.Query:
     terms = []
     for grant in actor.grants:
         if grant.role in RULES["dossier.read"]:
-            terms.append(wq.Term("organisation", str(grant.organisation_id)) if grant.unit_id is None
-                         else wq.Term("units", str(grant.unit_id)))
+            terms.append(
+                wq.Term("organisation", str(grant.organisation_id))
+                if grant.unit_id is None
+                else wq.Term("units", str(grant.unit_id))
+            )
     return wq.Or(terms) if terms else wq.NullQuery
 
 
@@ -250,13 +261,20 @@ def _ranking(words: set[str], text: str) -> list[tuple[str, str, float]]:
     so ranking needs no phrase check: a sum over three fields per word.
     """
     exact = {token.text for token in EXACT(text)} if words else set()
-    return [*((name, word, RANKED_FIELDS[name]) for word in sorted(words) for name in ("text", "title")),
-            *(("exact", word, RANKED_FIELDS["exact"]) for word in sorted(exact))]
+    return [
+        *((name, word, RANKED_FIELDS[name]) for word in sorted(words) for name in ("text", "title")),
+        *(("exact", word, RANKED_FIELDS["exact"]) for word in sorted(exact)),
+    ]
 
 
 def _filters(request: Search) -> list[wq.Query]:
-    exact_terms = {"kind": request.kind, "unit": request.unit, "type": request.type, "state": request.state,
-                   "retention": request.retention}
+    exact_terms = {
+        "kind": request.kind,
+        "unit": request.unit,
+        "type": request.type,
+        "state": request.state,
+        "retention": request.retention,
+    }
     filters: list[wq.Query] = [wq.Term(name, value) for name, value in exact_terms.items() if value]
     if request.year:
         filters.append(wq.NumericRange("year", request.year, request.year))
@@ -284,14 +302,13 @@ def query(actor: Actor, request: Search) -> Results:
     pages = math.ceil(len(matching) / per_page)
     page = min(max(1, request.page), max(1, pages))
     words = {word for name, word in parsed.iter_all_terms() if name == "text"} if text else set()
-    shown = _page(reading, _ranking(words, text), matching, request.sort, page * per_page)[(page - 1) * per_page:]
+    shown = _page(reading, _ranking(words, text), matching, request.sort, page * per_page)[(page - 1) * per_page :]
     hits = [_hit(reading.searcher.stored_fields(number), words) for number in shown]
     counts = {name: _counted(reading.counts(matching, name)) for name in FACETS}
     return Results(hits, len(matching), page, pages, counts)
 
 
-def _page(reading, ranking: list[tuple[str, str, float]], matching: Matches, sort: str,
-          count: int) -> list[int]:
+def _page(reading, ranking: list[tuple[str, str, float]], matching: Matches, sort: str, count: int) -> list[int]:
     """Return the document numbers of the first ``count`` matches in the order asked for."""
     if sort in ("newest", "oldest"):
         return reading.by_column(matching, "date", count, reverse=sort == "newest")
@@ -307,11 +324,14 @@ def _hit(stored: dict, words: set[str]) -> Hit:
 
 def _counted(counts: dict) -> list[tuple[str, int]]:
     """Return facet values with counts, most frequent first (empty values are not a facet)."""
-    return sorted(((str(value), count) for value, count in counts.items() if value not in ("", None)),
-                  key=lambda item: (-item[1], item[0]))
+    return sorted(
+        ((str(value), count) for value, count in counts.items() if value not in ("", None)),
+        key=lambda item: (-item[1], item[0]),
+    )
 
 
 # ---------------------------------------------------------------- rebuild, verify
+
 
 def rebuild(session: Session, progress: Callable[[int, int], None] = lambda done, total: None) -> int:
     """Build a fresh index from the database beside the live one, then switch to it atomically.
@@ -323,8 +343,13 @@ def rebuild(session: Session, progress: Callable[[int, int], None] = lambda done
     home = service().home
     folder = home.new_generation()
     keys = list(records.all_keys(session))
-    apply(whoosh_index.open_dir(str(folder)), _batches(session, keys, progress), service().content, fresh=True,
-          procs=processes_for(len(keys)))
+    apply(
+        whoosh_index.open_dir(str(folder)),
+        _batches(session, keys, progress),
+        service().content,
+        fresh=True,
+        procs=processes_for(len(keys)),
+    )
     home.switch(folder)
     return len(keys)
 
@@ -337,7 +362,7 @@ def processes_for(count: int) -> int:
 def _batches(session: Session, keys: list[str], progress: Callable[[int, int], None]) -> Iterator[Changes]:
     """Yield the index changes of ``keys`` a batch at a time, reporting each batch once it is written."""
     for start in range(0, len(keys), BATCH):
-        yield changes_for(session, keys[start:start + BATCH])
+        yield changes_for(session, keys[start : start + BATCH])
         progress(min(start + BATCH, len(keys)), len(keys))
 
 
@@ -360,7 +385,7 @@ def verify(session: Session) -> Report:
     keys = list(records.all_keys(session))
     expected: dict[str, str] = {}
     for start in range(0, len(keys), BATCH):
-        put, _ = records.entries(session, keys[start:start + BATCH])
+        put, _ = records.entries(session, keys[start : start + BATCH])
         expected.update((entry.fields["key"], entry.fields["fingerprint"]) for entry in put)
     with service().home.live().searcher() as searcher:
         indexed = {stored["key"]: stored["fingerprint"] for stored in searcher.all_stored_fields()}

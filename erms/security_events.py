@@ -42,19 +42,25 @@ def readable_organisations(actor: Actor) -> set[int]:
     return organisations
 
 
-def security_events(session: Session, actor: Actor, *, now: datetime, days: int = 30,
-                    action: str = "") -> list[SecurityEvent]:
+def security_events(
+    session: Session, actor: Actor, *, now: datetime, days: int = 30, action: str = ""
+) -> list[SecurityEvent]:
     """Return the security events of the last ``days`` the actor may read, newest first."""
     organisations = readable_organisations(actor)
     actions = (action,) if action in LISTED else LISTED
-    rows = session.scalars(select(AuditEvent).where(AuditEvent.action.in_(actions),
-                                                    AuditEvent.occurred_at > now - timedelta(days=days))
-                           .order_by(AuditEvent.id.desc()).limit(LIMIT * 4)).all()
+    rows = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action.in_(actions), AuditEvent.occurred_at > now - timedelta(days=days))
+        .order_by(AuditEvent.id.desc())
+        .limit(LIMIT * 4)
+    ).all()
     events = [(row, json.loads(row.details)) for row in rows]
     members, outsiders = _people(session, organisations, events)
-    shown = [SecurityEvent(row.occurred_at, row.action, row.actor_name, details) for row, details in events
-             if (row.actor_id in members if row.actor_id is not None
-                 else details.get("username", "") not in outsiders)]
+    shown = [
+        SecurityEvent(row.occurred_at, row.action, row.actor_name, details)
+        for row, details in events
+        if (row.actor_id in members if row.actor_id is not None else details.get("username", "") not in outsiders)
+    ]
     return shown[:LIMIT]
 
 
@@ -63,9 +69,15 @@ def _people(session: Session, organisations: set[int], events: list[tuple[AuditE
     someone of another organisation only."""
     user_ids = {row.actor_id for row, _ in events if row.actor_id is not None}
     usernames = {details.get("username", "") for _, details in events} - {""}
-    members = set(session.scalars(select(RoleMembership.user_id).where(
-        RoleMembership.user_id.in_(user_ids), RoleMembership.organisation_id.in_(organisations))))
-    named = session.execute(select(User.username, RoleMembership.organisation_id).join(RoleMembership)
-                            .where(User.username.in_(usernames))).all()
+    members = set(
+        session.scalars(
+            select(RoleMembership.user_id).where(
+                RoleMembership.user_id.in_(user_ids), RoleMembership.organisation_id.in_(organisations)
+            )
+        )
+    )
+    named = session.execute(
+        select(User.username, RoleMembership.organisation_id).join(RoleMembership).where(User.username.in_(usernames))
+    ).all()
     ours = {username for username, organisation in named if organisation in organisations}
     return members, {username for username, _ in named} - ours

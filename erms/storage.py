@@ -84,8 +84,11 @@ class FileStore:
                     temp.write(chunk)
                 temp.flush()
                 os.fsync(temp.fileno())
-            return self._place(Captured(sha256.hexdigest(), sha512.hexdigest(), size, Path(temp_name),
-                                        created=True, signed=signature.found))
+            return self._place(
+                Captured(
+                    sha256.hexdigest(), sha512.hexdigest(), size, Path(temp_name), created=True, signed=signature.found
+                )
+            )
         finally:
             if os.path.exists(temp_name):
                 os.unlink(temp_name)

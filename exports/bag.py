@@ -47,15 +47,18 @@ Progress = Callable[[int, int], None]
 class FixityMismatch(ERMSError):
     """A stored file no longer has the digest recorded at capture: corruption is caught, not exported."""
 
-    template = N_("File %(name)s of dossier %(code)s does not match its digest recorded at capture: "
-                  "recorded %(expected)s, read now %(actual)s. Nothing was exported.")
+    template = N_(
+        "File %(name)s of dossier %(code)s does not match its digest recorded at capture: "
+        "recorded %(expected)s, read now %(actual)s. Nothing was exported."
+    )
 
 
 class CopyError(ERMSError):
     """A file could not be read from the store or written into the package (disk full, permissions …)."""
 
-    template = N_("File %(name)s of dossier %(code)s could not be copied into the package: %(reason)s. "
-                  "Nothing was exported.")
+    template = N_(
+        "File %(name)s of dossier %(code)s could not be copied into the package: %(reason)s. Nothing was exported."
+    )
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,9 @@ def build_lock(out_dir: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RuleViolation(N_("Another package is being built in %(folder)s; try again when it ends."),
-                                folder=str(out_dir)) from None
+            raise RuleViolation(
+                N_("Another package is being built in %(folder)s; try again when it ends."), folder=str(out_dir)
+            ) from None
         yield
 
 
@@ -100,8 +104,9 @@ class _Copying:
         """Copy these files too (numbered after those already given)."""
         self.contents.extend(contents)
         # Plain strings: 20,000+ pathlib joins cost the interpreter half a second the builders need.
-        self.pool.submit((self.store.location(content.source.sha256), f"{self.root}/{content.path}")
-                         for content in contents)
+        self.pool.submit(
+            (self.store.location(content.source.sha256), f"{self.root}/{content.path}") for content in contents
+        )
 
     def close(self) -> None:
         """Every file has been given: the progress can tell how far the copy is."""
@@ -147,8 +152,9 @@ class _Copying:
 
 
 def _fixity_error(content: ContentFile, recorded: str, actual: str) -> FixityMismatch:
-    return FixityMismatch(name=content.source.filename, code=content.dossier.file_code, expected=recorded,
-                          actual=actual)
+    return FixityMismatch(
+        name=content.source.filename, code=content.dossier.file_code, expected=recorded, actual=actual
+    )
 
 
 class _HashingFile:
@@ -172,8 +178,14 @@ class _HashingFile:
         return Written(path, self.size, sha256, sha512, media_type, created)
 
 
-def _emit(root: Path, written: dict[str, Written], path: str, media_type: str, created: datetime,
-          produce: Callable[[_HashingFile], object]) -> None:
+def _emit(
+    root: Path,
+    written: dict[str, Written],
+    path: str,
+    media_type: str,
+    created: datetime,
+    produce: Callable[[_HashingFile], object],
+) -> None:
     """Write the file ``path`` of the package with ``produce(out)`` and record it in ``written``."""
     out = _HashingFile(root / path)
     try:
@@ -188,8 +200,14 @@ def _recorded(content: ContentFile) -> Written:
     return Written(content.path, source.size, source.sha256, source.sha512, source.media_type, source.captured_at)
 
 
-def _metadata(snapshot: PackageSnapshot, root: Path, contents: list[ContentFile], written: dict[str, Written],
-              copying: _Copying, font: str) -> None:
+def _metadata(
+    snapshot: PackageSnapshot,
+    root: Path,
+    contents: list[ContentFile],
+    written: dict[str, Written],
+    copying: _Copying,
+    font: str,
+) -> None:
     """Write every metadata and documentation file, the package METS last (it lists the others' digests)."""
     xml, pdf, created = "text/xml", "application/pdf", snapshot.created_at
     documentation = [layout.TRANSFER_LIST_XML, layout.TRANSFER_LIST_PDF]
@@ -200,20 +218,30 @@ def _metadata(snapshot: PackageSnapshot, root: Path, contents: list[ContentFile]
         (layout.TRANSFER_LIST_XML, xml, lambda out: tt02.write_transfer_list(snapshot, out)),
         (layout.TRANSFER_LIST_PDF, pdf, lambda out: out.write(handover_pdf.transfer_list(snapshot, font))),
         (layout.PREMIS, xml, lambda out: premis.write(snapshot, contents, written, out)),
-        (layout.REPRESENTATION_METS, "application/xml",
-         lambda out: mets.write_representation(snapshot.name, created, contents, written, out)),
+        (
+            layout.REPRESENTATION_METS,
+            "application/xml",
+            lambda out: mets.write_representation(snapshot.name, created, contents, written, out),
+        ),
     ]
     if snapshot.kind == "handover":
         documentation.append(layout.HANDOVER_RECORD_PDF)
-        steps.append((layout.HANDOVER_RECORD_PDF, pdf,
-                      lambda out: out.write(handover_pdf.handover_record(snapshot, font))))
+        steps.append(
+            (layout.HANDOVER_RECORD_PDF, pdf, lambda out: out.write(handover_pdf.handover_record(snapshot, font)))
+        )
     steps.append((layout.CITS_ERMS, xml, lambda out: cits.write(snapshot, contents, written, out)))
     for path, media_type, produce in steps:
         copying.check()  # a corrupt file found early stops the build early
         _emit(root, written, path, media_type, created, produce)
     label = f"{snapshot.organisation_name} — {snapshot.name}"
-    _emit(root, written, layout.METS, "application/xml", created,
-          lambda out: mets.write_package(snapshot.name, label, created, contents, written, documentation, out))
+    _emit(
+        root,
+        written,
+        layout.METS,
+        "application/xml",
+        created,
+        lambda out: mets.write_package(snapshot.name, label, created, contents, written, documentation, out),
+    )
 
 
 def _manifest_line(digest: str, path: str) -> str:
@@ -245,12 +273,10 @@ def _tag_files(snapshot: PackageSnapshot, bag_dir: Path, payload: list[Written])
         "ERMS-Audit-Chain-Head": snapshot.audit_head,
         "ERMS-Package-Kind": snapshot.kind,
     }
-    (bag_dir / "bag-info.txt").write_text("".join(f"{key}: {value}\n" for key, value in info.items()),
-                                          encoding="utf-8")
+    (bag_dir / "bag-info.txt").write_text("".join(f"{key}: {value}\n" for key, value in info.items()), encoding="utf-8")
     tags = ["bagit.txt", "bag-info.txt", *(f"manifest-{algorithm}.txt" for algorithm in ALGORITHMS)]
     for algorithm in ALGORITHMS:
-        lines = [_manifest_line(hashlib.new(algorithm, (bag_dir / tag).read_bytes()).hexdigest(), tag)
-                 for tag in tags]
+        lines = [_manifest_line(hashlib.new(algorithm, (bag_dir / tag).read_bytes()).hexdigest(), tag) for tag in tags]
         (bag_dir / f"tagmanifest-{algorithm}.txt").write_text("".join(lines), encoding="utf-8")
     return oxum, hashlib.sha256((bag_dir / "manifest-sha256.txt").read_bytes()).hexdigest()
 
@@ -305,8 +331,15 @@ class Build:
     the staging folder. The bag is not in place yet when ``finish`` returns (``place``).
     """
 
-    def __init__(self, name: str, *, store: FileStore, out_dir: Path, workers: int = DEFAULT_WORKERS,
-                 progress: Progress = lambda _done, _total: None) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        store: FileStore,
+        out_dir: Path,
+        workers: int = DEFAULT_WORKERS,
+        progress: Progress = lambda _done, _total: None,
+    ) -> None:
         self.bag_dir = staging_path(out_dir, name)
         shutil.rmtree(self.bag_dir, ignore_errors=True)  # what a killed run left: start over
         self.root = self.bag_dir / "data" / name
@@ -337,7 +370,7 @@ class Build:
 
     def finish(self, snapshot: PackageSnapshot, font: str = "") -> Bag:
         """Write the metadata and tag files while the copy ends; return the bag once all of it is there."""
-        self.add(snapshot.dossiers[self._added:])  # those not given while the snapshot was read
+        self.add(snapshot.dossiers[self._added :])  # those not given while the snapshot was read
         gc.freeze()  # the snapshot too, now read, lives until the end: the metadata makes the garbage
         copying = self._copying
         copying.close()

@@ -56,17 +56,29 @@ def _schema_id(year: int) -> str:
 
 def _control(snapshot: PackageSnapshot) -> etree._Element:
     years = sorted({key[0] for key in by_heading(snapshot.dossiers)})
-    schemas = [PLAIN.classificationSchema(
-        PLAIN.useDatePeriod(PLAIN.fromDate(date(year, 1, 1).isoformat()),
-                            PLAIN.toDate(date(year, 12, 31).isoformat())),
-        PLAIN.textualDescriptionOfClassificationSchema(PLAIN.p(f"Danh mục hồ sơ năm {year} của "
-                                                               f"{snapshot.organisation_name}.")),
-        classificationSchemaId=_schema_id(year),
-        classificationSchemaStatus="current" if year >= snapshot.year else "previous") for year in years]
+    schemas = [
+        PLAIN.classificationSchema(
+            PLAIN.useDatePeriod(
+                PLAIN.fromDate(date(year, 1, 1).isoformat()), PLAIN.toDate(date(year, 12, 31).isoformat())
+            ),
+            PLAIN.textualDescriptionOfClassificationSchema(
+                PLAIN.p(f"Danh mục hồ sơ năm {year} của {snapshot.organisation_name}.")
+            ),
+            classificationSchemaId=_schema_id(year),
+            classificationSchemaStatus="current" if year >= snapshot.year else "previous",
+        )
+        for year in years
+    ]
     event = PLAIN.maintenanceEvent(
-        PLAIN.eventType(value="created"), PLAIN.eventDateTime(timestamp(snapshot.created_at)),
-        PLAIN.agent(PLAIN.name(snapshot.operator_name), PLAIN.organisation(snapshot.organisation_name),
-                    PLAIN.role(snapshot.operator_position or "Cán bộ lưu trữ"), agentType="archiver"))
+        PLAIN.eventType(value="created"),
+        PLAIN.eventDateTime(timestamp(snapshot.created_at)),
+        PLAIN.agent(
+            PLAIN.name(snapshot.operator_name),
+            PLAIN.organisation(snapshot.organisation_name),
+            PLAIN.role(snapshot.operator_position or "Cán bộ lưu trữ"),
+            agentType="archiver",
+        ),
+    )
     return PLAIN.control(
         PLAIN.identification(_ids(snapshot.organisation_code, "package", snapshot.name)[0], identificationType="uuid"),
         PLAIN.identification(snapshot.organisation_code, identificationType="ma_phong"),
@@ -74,20 +86,31 @@ def _control(snapshot: PackageSnapshot) -> etree._Element:
         PLAIN.dates(PLAIN.date(timestamp(snapshot.created_at), dateType="created")),
         PLAIN.maintenanceInformation(
             PLAIN.maintenanceStatus(value="new"),
-            PLAIN.maintenanceAgency(PLAIN.agencyCode(snapshot.organisation_code, type="ma_dinh_danh_co_quan"),
-                                    PLAIN.agencyName(snapshot.organisation_name),
-                                    PLAIN.note(f"Phông {snapshot.organisation_name}", noteType="ten_phong")),
-            PLAIN.maintenanceHistory(event)),
-        PLAIN.systemInformation(PLAIN.agents(PLAIN.agent(
-            PLAIN.name("ERMS"), PLAIN.role("Phần mềm lập gói giao nộp"),
-            agentType="other", otherAgentType="phan_mem_xuat_du_lieu"))),
+            PLAIN.maintenanceAgency(
+                PLAIN.agencyCode(snapshot.organisation_code, type="ma_dinh_danh_co_quan"),
+                PLAIN.agencyName(snapshot.organisation_name),
+                PLAIN.note(f"Phông {snapshot.organisation_name}", noteType="ten_phong"),
+            ),
+            PLAIN.maintenanceHistory(event),
+        ),
+        PLAIN.systemInformation(
+            PLAIN.agents(
+                PLAIN.agent(
+                    PLAIN.name("ERMS"),
+                    PLAIN.role("Phần mềm lập gói giao nộp"),
+                    agentType="other",
+                    otherAgentType="phan_mem_xuat_du_lieu",
+                )
+            )
+        ),
     )
 
 
 def _own(description: str, names: tuple[str, ...]) -> etree._Element:
     """Return the ownElement group with one named value per name, values left to fill."""
-    return PLAIN.ownElement(PLAIN.ownElementDescription(description),
-                            *(PLAIN.ownElement(PLAIN.value(), name=name) for name in names))
+    return PLAIN.ownElement(
+        PLAIN.ownElementDescription(description), *(PLAIN.ownElement(PLAIN.value(), name=name) for name in names)
+    )
 
 
 def _present(values: list[tuple[str, object]]) -> tuple[tuple[str, ...], list[str]]:
@@ -111,19 +134,45 @@ class _HeaderShape(NamedTuple):
 def _header_template(shape: _HeaderShape) -> Template:
     """Return a template of those elements (the aggregation itself is streamed around them)."""
     holder = PLAIN.aggregation(
-        PLAIN.objectId(), PLAIN.extraId(extraIdType="ma_ho_so"),
+        PLAIN.objectId(),
+        PLAIN.extraId(extraIdType="ma_ho_so"),
         PLAIN.identification(identificationType="so_ky_hieu_ho_so"),
-        PLAIN.levelName("Hồ sơ"), PLAIN.title(), PLAIN.status(value="closed"),
+        PLAIN.levelName("Hồ sơ"),
+        PLAIN.title(),
+        PLAIN.status(value="closed"),
         PLAIN.additionalInformation(_own(DOSSIER_OWN, shape.own)),
-        PLAIN.disposal(PLAIN.disposalPeriod(), PLAIN.dates(PLAIN.disposalDate(dateType="retention_period_start")),
-                       disposable=shape.disposable),
-        PLAIN.agents(PLAIN.agent(PLAIN.name(), PLAIN.organisation(), PLAIN.unitName(), PLAIN.role("Người lập hồ sơ"),
-                                 agentType="creator")),
+        PLAIN.disposal(
+            PLAIN.disposalPeriod(),
+            PLAIN.dates(PLAIN.disposalDate(dateType="retention_period_start")),
+            disposable=shape.disposable,
+        ),
+        PLAIN.agents(
+            PLAIN.agent(
+                PLAIN.name(), PLAIN.organisation(), PLAIN.unitName(), PLAIN.role("Người lập hồ sơ"), agentType="creator"
+            )
+        ),
         PLAIN.dates(*(PLAIN.date(dateType=kind) for kind in shape.dates)),
-        PLAIN.access())
-    return Template(holder, CASE_FILE_DEPTH + 1, ("objectId", "extraId", "identification", "title", "value",
-                                                  "disposalPeriod", "disposalDate", "name", "organisation", "unitName",
-                                                  "date", "access"), inner=True)
+        PLAIN.access(),
+    )
+    return Template(
+        holder,
+        CASE_FILE_DEPTH + 1,
+        (
+            "objectId",
+            "extraId",
+            "identification",
+            "title",
+            "value",
+            "disposalPeriod",
+            "disposalDate",
+            "name",
+            "organisation",
+            "unitName",
+            "date",
+            "access",
+        ),
+        inner=True,
+    )
 
 
 class _RecordShape(NamedTuple):
@@ -147,18 +196,27 @@ def _record_template(shape: _RecordShape) -> Template:
         agents.append(PLAIN.agent(PLAIN.name(), PLAIN.role(), agentType="main_signatory"))
     appendices = [PLAIN.appendix(name="", path="", fileFormat=media_type) for media_type in shape.formats]
     record = PLAIN.record(
-        PLAIN.objectId(), *([PLAIN.extraId(extraIdType="so_ky_hieu")] if shape.extra_id else []),
-        PLAIN.securityClass(), PLAIN.levelName("Văn bản"), PLAIN.title(),
+        PLAIN.objectId(),
+        *([PLAIN.extraId(extraIdType="so_ky_hieu")] if shape.extra_id else []),
+        PLAIN.securityClass(),
+        PLAIN.levelName("Văn bản"),
+        PLAIN.title(),
         *([PLAIN.runningNumber()] if shape.running_number else []),
-        PLAIN.direction(directionDefinition=shape.direction), PLAIN.agents(*agents),
+        PLAIN.direction(directionDefinition=shape.direction),
+        PLAIN.agents(*agents),
         PLAIN.dates(PLAIN.date(dateType="created"), PLAIN.date(dateType="originated")),
         PLAIN.eSignatures(PLAIN.eSignature(present="true" if shape.signed else "false")),
         PLAIN.additionalInformation(*appendices, _own(DOCUMENT_OWN, shape.own)),
-        systemIdentifier="", recordType=shape.record_type, recordPhysicalOrDigital="digital",
-        classificationSchemaUsed=shape.schema)
+        systemIdentifier="",
+        recordType=shape.record_type,
+        recordPhysicalOrDigital="digital",
+        classificationSchemaUsed=shape.schema,
+    )
     slots = ("objectId", "extraId", "securityClass", "title", "runningNumber", "name", "role", "date", "value")
-    attributes = ((record, "systemIdentifier"),
-                  *((appendix, name) for appendix in appendices for name in ("name", "path")))
+    attributes = (
+        (record, "systemIdentifier"),
+        *((appendix, name) for appendix in appendices for name in ("name", "path")),
+    )
     return Template(record, CASE_FILE_DEPTH + 1, slots, attributes)
 
 
@@ -190,43 +248,80 @@ class _CaseFiles:
             dates.append(("closed", timestamp(dossier.closed_at)))
         shape = _HeaderShape(own, tuple(kind for kind, _ in dates), "false" if period.permanent else "true")
         return self._headers[shape].render(
-            object_id, dossier.file_code, dossier.file_notation, dossier.title, *own_texts, period.label(), day(start),
-            dossier.creator_name, self._snapshot.organisation_name, dossier.unit_name, *(when for _, when in dates),
-            RIGHTS.get(dossier.rights, dossier.rights))
+            object_id,
+            dossier.file_code,
+            dossier.file_notation,
+            dossier.title,
+            *own_texts,
+            period.label(),
+            day(start),
+            dossier.creator_name,
+            self._snapshot.organisation_name,
+            dossier.unit_name,
+            *(when for _, when in dates),
+            RIGHTS.get(dossier.rights, dossier.rights),
+        )
 
     def _record(self, document: DocumentSnapshot, schema: str) -> bytes:
         files = self._files.get(document.id, [])
         number = document_number(document)
         running = document.code_number.isdigit()
-        own, own_texts = _present([("so_thu_tu", document.ordinal), ("so_trang", document.page_amount),
-                                   ("do_khan", document.urgency), *(("sha256", file.sha256) for _, file in files)])
+        own, own_texts = _present(
+            [
+                ("so_thu_tu", document.ordinal),
+                ("so_trang", document.page_amount),
+                ("do_khan", document.urgency),
+                *(("sha256", file.sha256) for _, file in files),
+            ]
+        )
         signed = any(content.source.signed for content, _ in files)
-        shape = _RecordShape(document.type_name, schema, bool(number), running, DIRECTIONS[document.direction],
-                             bool(document.signer_name), signed,
-                             tuple(content.source.media_type for content, _ in files), own)
+        shape = _RecordShape(
+            document.type_name,
+            schema,
+            bool(number),
+            running,
+            DIRECTIONS[document.direction],
+            bool(document.signer_name),
+            signed,
+            tuple(content.source.media_type for content, _ in files),
+            own,
+        )
         object_id, system_id = _ids(self._snapshot.organisation_code, "document", document.id)
-        texts = [object_id, *([number] if number else []), MARKINGS.get(document.marking, document.marking),
-                 document.subject, *([document.code_number] if running else []), document.organ_name, ISSUER_ROLE]
+        texts = [
+            object_id,
+            *([number] if number else []),
+            MARKINGS.get(document.marking, document.marking),
+            document.subject,
+            *([document.code_number] if running else []),
+            document.organ_name,
+            ISSUER_ROLE,
+        ]
         if document.signer_name:
             texts += [document.signer_name, document.signer_position or "Người ký"]
         appendices = [value for content, _ in files for value in (content.source.filename, content.path)]
-        return self._records[shape].render(*texts, timestamp(document.created_at), day(document.issued_date),
-                                           *own_texts, system_id, *appendices)
+        return self._records[shape].render(
+            *texts, timestamp(document.created_at), day(document.issued_date), *own_texts, system_id, *appendices
+        )
 
 
-def _write_class(aggregations: Writer, snapshot: PackageSnapshot, key: tuple, dossiers: list[DossierSnapshot],
-                 case_files: _CaseFiles) -> None:
+def _write_class(
+    aggregations: Writer, snapshot: PackageSnapshot, key: tuple, dossiers: list[DossierSnapshot], case_files: _CaseFiles
+) -> None:
     """Write one heading's ``class`` aggregation holding its dossiers."""
     schema = _schema_id(key[0])
     object_id, system_id = _ids(snapshot.organisation_code, "heading", key)
     title = heading_title(dossiers[0])
     attributes = {"systemIdentifier": system_id, "aggregationType": "class", "classificationSchemaUsed": schema}
     with aggregations.element(AGGREGATION, attributes) as children:
-        for child in (PLAIN.objectId(object_id),
-                      PLAIN.classification(title, classificationCode=key[1] or "-",
-                                           fullyQualifiedClassificationCode=f"{schema}/{key[1]}"),
-                      PLAIN.levelName("Đề mục"), PLAIN.title(title),
-                      PLAIN.dates(PLAIN.date(day(date(key[0], 1, 1)), dateType="created"))):
+        for child in (
+            PLAIN.objectId(object_id),
+            PLAIN.classification(
+                title, classificationCode=key[1] or "-", fullyQualifiedClassificationCode=f"{schema}/{key[1]}"
+            ),
+            PLAIN.levelName("Đề mục"),
+            PLAIN.title(title),
+            PLAIN.dates(PLAIN.date(day(date(key[0], 1, 1)), dateType="created")),
+        ):
             children.write_tree(child)
         for dossier in dossiers:
             case_files.write(children, dossier, schema)

@@ -57,7 +57,7 @@ class _Tasks:
 
     def put(self, tasks: list[list]) -> None:
         with self._changed:
-            self._batches.extend(tasks[start:start + BATCH] for start in range(0, len(tasks), BATCH))
+            self._batches.extend(tasks[start : start + BATCH] for start in range(0, len(tasks), BATCH))
             self._changed.notify_all()
 
     def close(self, drop: bool = False) -> None:
@@ -127,8 +127,9 @@ class Pool:
     workers killed.
     """
 
-    def __init__(self, *, workers: int, done: Callable[[Copied], None], cancel: threading.Event | None = None,
-                 lanes: bool = True) -> None:
+    def __init__(
+        self, *, workers: int, done: Callable[[Copied], None], cancel: threading.Event | None = None, lanes: bool = True
+    ) -> None:
         self._tasks, self._given = _Tasks(), 0
         self._cancel = cancel or threading.Event()
         self._workers = [_Worker(self._tasks, done, self._cancel, lanes) for _ in range(max(1, workers))]
@@ -174,8 +175,14 @@ class Pool:
             raise self.error
 
 
-def copy_all(tasks: Iterable[tuple[str, str]], *, workers: int, done: Callable[[Copied], None],
-             cancel: threading.Event | None = None, lanes: bool = True) -> None:
+def copy_all(
+    tasks: Iterable[tuple[str, str]],
+    *,
+    workers: int,
+    done: Callable[[Copied], None],
+    cancel: threading.Event | None = None,
+    lanes: bool = True,
+) -> None:
     """Copy every (source, target) pair with a ``Pool`` of ``workers`` processes and wait for the end."""
     pool = Pool(workers=workers, done=done, cancel=cancel, lanes=lanes)
     pool.submit(tasks)

@@ -110,18 +110,18 @@ class _Lane:
         """Read on until a whole block waits for SHA-512, or the file is read and padded."""
         while self.end - self.start < BLOCK and not self.ended:
             tail = self.end - self.start
-            self.buffer[:tail] = self.buffer[self.start:self.end]
+            self.buffer[:tail] = self.buffer[self.start : self.end]
             self.start, self.end = 0, tail
-            count = self.source.readinto(self.view[tail:tail + CHUNK])
+            count = self.source.readinto(self.view[tail : tail + CHUNK])
             if count:
-                chunk = self.view[tail:tail + count]
+                chunk = self.view[tail : tail + count]
                 self.sha256.update(chunk)
                 _write_all(self.target, chunk)
                 self.size += count
                 self.end += count
             if not count or self.size == self.expected:
                 padding = sha512_lanes.padding(self.size)
-                self.view[self.end:self.end + len(padding)] = padding
+                self.view[self.end : self.end + len(padding)] = padding
                 self.end += len(padding)
                 self.ended = True
 

@@ -32,8 +32,14 @@ def render(dossier_list: DossierList, printed_at: datetime, font: str = "") -> b
     pdf.add_page()
     organisation_block(pdf, organisation.parent_name, organisation.name, width=90)
     pdf.set_font(style="B", size=13)
-    pdf.multi_cell(0, LINE + 1, f"DANH MỤC HỒ SƠ CỦA {organisation.name.upper()}\nNĂM {dossier_list.year}",
-                   align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0,
+        LINE + 1,
+        f"DANH MỤC HỒ SƠ CỦA {organisation.name.upper()}\nNĂM {dossier_list.year}",
+        align="C",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.set_font(style="", size=10)
     decision = dossier_list.decision_ref or "…"
     pdf.cell(0, LINE, f"(Kèm theo Quyết định số {decision})", align="C", new_x="LMARGIN", new_y="NEXT")
@@ -45,8 +51,13 @@ def render(dossier_list: DossierList, printed_at: datetime, font: str = "") -> b
     return bytes(pdf.output())
 
 
-TEMPLATE_COLUMNS = ("Số và ký hiệu hồ sơ", "Tên đề mục và tiêu đề hồ sơ", "Thời hạn bảo quản", "Người lập hồ sơ",
-                    "Ghi chú")
+TEMPLATE_COLUMNS = (
+    "Số và ký hiệu hồ sơ",
+    "Tên đề mục và tiêu đề hồ sơ",
+    "Thời hạn bảo quản",
+    "Người lập hồ sơ",
+    "Ghi chú",
+)
 
 
 def render_xlsx(dossier_list: DossierList) -> bytes:
@@ -55,11 +66,18 @@ def render_xlsx(dossier_list: DossierList) -> bytes:
     sheet = book.active
     sheet.title = f"DMHS {dossier_list.year}"
     organisation = dossier_list.organisation
-    lines = [[organisation.parent_name.upper()], [organisation.name.upper()], [],
-             [f"DANH MỤC HỒ SƠ CỦA {organisation.name.upper()} NĂM {dossier_list.year}"],
-             [f"(Kèm theo Quyết định số {dossier_list.decision_ref or '…'})"],
-             list(TEMPLATE_COLUMNS), [f"({number})" for number in range(1, 6)],
-             *template_rows(dossier_list), [], [footer(dossier_list)]]
+    lines = [
+        [organisation.parent_name.upper()],
+        [organisation.name.upper()],
+        [],
+        [f"DANH MỤC HỒ SƠ CỦA {organisation.name.upper()} NĂM {dossier_list.year}"],
+        [f"(Kèm theo Quyết định số {dossier_list.decision_ref or '…'})"],
+        list(TEMPLATE_COLUMNS),
+        [f"({number})" for number in range(1, 6)],
+        *template_rows(dossier_list),
+        [],
+        [footer(dossier_list)],
+    ]
     for cells in lines:
         # Titles and notes are typed by people: none may reach the sheet as a formula.
         sheet.append([formula_safe(cell) for cell in cells])
@@ -99,5 +117,7 @@ def footer(dossier_list: DossierList) -> str:
     """Return the closing sentence of the template with its counts."""
     permanent = sum(1 for entry in dossier_list.entries if entry.retention_permanent)
     total = len(dossier_list.entries)
-    return (f"Danh mục hồ sơ này có {total} hồ sơ, bao gồm: {permanent} hồ sơ bảo quản vĩnh viễn; "
-            f"{total - permanent} hồ sơ bảo quản có thời hạn.")
+    return (
+        f"Danh mục hồ sơ này có {total} hồ sơ, bao gồm: {permanent} hồ sơ bảo quản vĩnh viễn; "
+        f"{total - permanent} hồ sơ bảo quản có thời hạn."
+    )

@@ -24,40 +24,72 @@ class _Records:
 
     def __init__(self) -> None:
         date = PLAIN.unitdate(normal="")
-        self._dossier = Template(PLAIN.c(PLAIN.did(PLAIN.unitid(), PLAIN.unittitle(), date, PLAIN.physdesc(PLAIN.extent())),
-                                         PLAIN.accessrestrict(PLAIN.p())),
-                                 DOSSIER_DEPTH + 1, ("unitid", "unittitle", "unitdate", "extent", "p"),
-                                 ((date, "normal"),), inner=True)
+        self._dossier = Template(
+            PLAIN.c(
+                PLAIN.did(PLAIN.unitid(), PLAIN.unittitle(), date, PLAIN.physdesc(PLAIN.extent())),
+                PLAIN.accessrestrict(PLAIN.p()),
+            ),
+            DOSSIER_DEPTH + 1,
+            ("unitid", "unittitle", "unitdate", "extent", "p"),
+            ((date, "normal"),),
+            inner=True,
+        )
         date = PLAIN.unitdate(normal="")
-        document = PLAIN.c(PLAIN.did(PLAIN.unitid(), PLAIN.unittitle(), date, PLAIN.origination(PLAIN.corpname())),
-                           level="item", id="")
-        self._document = Template(document, DOSSIER_DEPTH + 1, ("unitid", "unittitle", "unitdate", "corpname"),
-                                  ((date, "normal"), (document, "id")))
+        document = PLAIN.c(
+            PLAIN.did(PLAIN.unitid(), PLAIN.unittitle(), date, PLAIN.origination(PLAIN.corpname())), level="item", id=""
+        )
+        self._document = Template(
+            document,
+            DOSSIER_DEPTH + 1,
+            ("unitid", "unittitle", "unitdate", "corpname"),
+            ((date, "normal"), (document, "id")),
+        )
 
     def write_dossier(self, series: Writer, dossier: DossierSnapshot) -> None:
         with series.element(C, {"level": "file", "id": f"dossier-{dossier.id}"}) as children:
             dates = _dates(dossier)
-            children.write_record(self._dossier.render(dossier.file_code, dossier.title, dates,
-                                                       f"{len(dossier.documents)} văn bản", dossier.rights, dates))
+            children.write_record(
+                self._dossier.render(
+                    dossier.file_code, dossier.title, dates, f"{len(dossier.documents)} văn bản", dossier.rights, dates
+                )
+            )
             for document in dossier.documents:
                 issued = document.issued_date.isoformat()
-                children.write_record(self._document.render(
-                    document_number(document) or str(document.ordinal), f"{document.type_name}: {document.subject}",
-                    issued, document.organ_name, issued, f"document-{document.id}"))
+                children.write_record(
+                    self._document.render(
+                        document_number(document) or str(document.ordinal),
+                        f"{document.type_name}: {document.subject}",
+                        issued,
+                        document.organ_name,
+                        issued,
+                        f"document-{document.id}",
+                    )
+                )
 
 
 def write(snapshot: PackageSnapshot, out: BinaryIO) -> None:
     """Write the EAD document describing the package's dossiers under their headings into ``out``."""
     records = _Records()
     with stream(out, EAD, NSMAP) as ead:
-        ead.write_tree(PLAIN.eadheader(PLAIN.eadid(snapshot.name, countrycode="VN"), PLAIN.filedesc(PLAIN.titlestmt(
-            PLAIN.titleproper(f"Mục lục hồ sơ nộp lưu {snapshot.name} — {snapshot.organisation_name}")))))
+        ead.write_tree(
+            PLAIN.eadheader(
+                PLAIN.eadid(snapshot.name, countrycode="VN"),
+                PLAIN.filedesc(
+                    PLAIN.titlestmt(
+                        PLAIN.titleproper(f"Mục lục hồ sơ nộp lưu {snapshot.name} — {snapshot.organisation_name}")
+                    )
+                ),
+            )
+        )
         with ead.element(ARCHDESC, {"level": "fonds"}) as archdesc:
-            archdesc.write_tree(PLAIN.did(
-                PLAIN.unitid(snapshot.organisation_code, countrycode="VN"),
-                PLAIN.unittitle(f"Phông {snapshot.organisation_name}"),
-                PLAIN.origination(PLAIN.corpname(snapshot.organisation_name)),
-                PLAIN.langmaterial(PLAIN.language("Tiếng Việt", langcode="vie"))))
+            archdesc.write_tree(
+                PLAIN.did(
+                    PLAIN.unitid(snapshot.organisation_code, countrycode="VN"),
+                    PLAIN.unittitle(f"Phông {snapshot.organisation_name}"),
+                    PLAIN.origination(PLAIN.corpname(snapshot.organisation_name)),
+                    PLAIN.langmaterial(PLAIN.language("Tiếng Việt", langcode="vie")),
+                )
+            )
             with archdesc.element(DSC) as dsc:
                 for number, dossiers in enumerate(by_heading(snapshot.dossiers).values(), start=1):
                     with dsc.element(C, {"level": "series", "id": f"heading-{number}"}) as series:

@@ -40,8 +40,9 @@ AGENCY_ARCHIVE_LAG = 1
 def check_handover_years(handover_years: int) -> int:
     """Return the configured hand-over period, or refuse one the law does not allow."""
     if handover_years not in HANDOVER_YEARS_ALLOWED:
-        raise RuleViolation(N_("HANDOVER_YEARS is %(years)s; the Archives Law allows 5 to 30 years."),
-                            years=handover_years)
+        raise RuleViolation(
+            N_("HANDOVER_YEARS is %(years)s; the Archives Law allows 5 to 30 years."), years=handover_years
+        )
     return handover_years
 
 
@@ -54,8 +55,11 @@ def due_year(dossier: Dossier, handover_years: int = DEFAULT_HANDOVER_YEARS) -> 
 
 def _eligible(session: Session, organisation_id: int) -> list[Dossier]:
     """Return permanent ARCHIVED dossiers of the organisation that are neither held nor in a batch."""
-    candidates = [dossier for dossier in snapshot.permanent_dossiers(session, organisation_id)
-                  if dossier.state is DossierState.ARCHIVED]
+    candidates = [
+        dossier
+        for dossier in snapshot.permanent_dossiers(session, organisation_id)
+        if dossier.state is DossierState.ARCHIVED
+    ]
     ids = [dossier.id for dossier in candidates]
     blocked = held_dossier_ids(session, ids) | set(snapshot.batched_dossier_ids(session, ids))
     return [dossier for dossier in candidates if dossier.id not in blocked]
@@ -88,8 +92,10 @@ def _problems(session: Session, organisation_id: int, dossiers: list[Dossier], i
     """Return why any of the chosen dossiers cannot go into a batch, one problem per dossier."""
     # Another organisation's dossier is named like one that does not exist: its code is not the actor's to read.
     own = [dossier for dossier in dossiers if dossier.organisation_id == organisation_id]
-    problems = [Problem("dossiers", N_("Dossier %(id)s does not exist."), {"id": missing})
-                for missing in sorted(set(ids) - {dossier.id for dossier in own})]
+    problems = [
+        Problem("dossiers", N_("Dossier %(id)s does not exist."), {"id": missing})
+        for missing in sorted(set(ids) - {dossier.id for dossier in own})
+    ]
     held = held_dossier_ids(session, ids)
     batched = snapshot.batched_dossier_ids(session, ids)
     for dossier in own:
@@ -101,14 +107,26 @@ def _problems(session: Session, organisation_id: int, dossiers: list[Dossier], i
         elif dossier.id in held:
             problems.append(Problem("dossiers", N_("Dossier %(code)s is under a hold."), params))
         elif dossier.id in batched:
-            problems.append(Problem("dossiers", N_("Dossier %(code)s is already in hand-over batch %(batch)s."),
-                                    {**params, "batch": batched[dossier.id]}))
+            problems.append(
+                Problem(
+                    "dossiers",
+                    N_("Dossier %(code)s is already in hand-over batch %(batch)s."),
+                    {**params, "batch": batched[dossier.id]},
+                )
+            )
     return problems
 
 
-def create_batch(session: Session, actor: Actor | None, organisation_code: str, year: int,
-                 dossier_ids: list[int] | None = None, *, now: datetime,
-                 handover_years: int = DEFAULT_HANDOVER_YEARS) -> HandoverBatch:
+def create_batch(
+    session: Session,
+    actor: Actor | None,
+    organisation_code: str,
+    year: int,
+    dossier_ids: list[int] | None = None,
+    *,
+    now: datetime,
+    handover_years: int = DEFAULT_HANDOVER_YEARS,
+) -> HandoverBatch:
     """Record which dossiers go to the historical archive for ``year``; None picks every one due by then.
 
     Without a choice, an unpackaged batch of that year is returned as it is, so a rerun after a
@@ -120,25 +138,44 @@ def create_batch(session: Session, actor: Actor | None, organisation_code: str, 
         if existing is not None:
             return existing
         check_handover_years(handover_years)
-        dossier_ids = [dossier.id for dossier in _eligible(session, organisation.id)
-                       if due_year(dossier, handover_years) <= year]
+        dossier_ids = [
+            dossier.id for dossier in _eligible(session, organisation.id) if due_year(dossier, handover_years) <= year
+        ]
         if not dossier_ids:
             years = ", ".join(map(str, due_years(session, organisation.id, handover_years))) or "-"
-            raise RuleViolation(N_("No dossier of %(code)s is due for hand-over by %(year)s; years with dossiers "
-                                   "due: %(years)s."), code=organisation.code, year=year, years=years)
+            raise RuleViolation(
+                N_("No dossier of %(code)s is due for hand-over by %(year)s; years with dossiers due: %(years)s."),
+                code=organisation.code,
+                year=year,
+                years=years,
+            )
     if not dossier_ids or len(set(dossier_ids)) != len(dossier_ids):
         raise RuleViolation(N_("Choose each dossier once, and at least one."))
     dossiers = [session.get(Dossier, dossier_id) for dossier_id in dossier_ids]
     problems = _problems(session, organisation.id, [d for d in dossiers if d is not None], dossier_ids)
     if problems:
         raise InvalidMetadata(problems)
-    batch = HandoverBatch(organisation_id=organisation.id, year=year, state=BatchState.DRAFT,
-                          seq=snapshot.next_batch_seq(session, organisation.id, year), created_by_id=_user_id(actor),
-                          created_at=now, items=[HandoverItem(dossier_id=dossier_id) for dossier_id in dossier_ids])
+    batch = HandoverBatch(
+        organisation_id=organisation.id,
+        year=year,
+        state=BatchState.DRAFT,
+        seq=snapshot.next_batch_seq(session, organisation.id, year),
+        created_by_id=_user_id(actor),
+        created_at=now,
+        items=[HandoverItem(dossier_id=dossier_id) for dossier_id in dossier_ids],
+    )
     session.add(batch)
     session.flush()
-    audit.record(session, actor, "handover_batch.created", "handover_batch", batch.id, now=now,
-                 name=batch.name, dossiers=len(dossier_ids))
+    audit.record(
+        session,
+        actor,
+        "handover_batch.created",
+        "handover_batch",
+        batch.id,
+        now=now,
+        name=batch.name,
+        dossiers=len(dossier_ids),
+    )
     return batch
 
 
@@ -168,8 +205,9 @@ def organisation(session: Session, actor: Actor | None, organisation_id: int) ->
     return found
 
 
-def candidates(session: Session, actor: Actor | None, organisation_id: int,
-               handover_years: int = DEFAULT_HANDOVER_YEARS) -> list[Candidate]:
+def candidates(
+    session: Session, actor: Actor | None, organisation_id: int, handover_years: int = DEFAULT_HANDOVER_YEARS
+) -> list[Candidate]:
     """Return the dossiers the archivist may put into a batch (not held, in no batch), soonest due first."""
     _require(actor, organisation_id)
     check_handover_years(handover_years)
@@ -193,8 +231,16 @@ def download(session: Session, actor: Actor | None, batch_id: int, *, now: datet
     package = latest_package(session, actor, batch_id)
     if package is None or package.state is not PackageState.READY or not Path(package.path).is_dir():
         raise RuleViolation(N_("This batch has no valid package to download."))
-    audit.record(session, actor, "handover_package.downloaded", "handover_batch", batch_id, now=now,
-                 package=package.name, manifest_sha256=package.manifest_sha256)
+    audit.record(
+        session,
+        actor,
+        "handover_package.downloaded",
+        "handover_batch",
+        batch_id,
+        now=now,
+        package=package.name,
+        manifest_sha256=package.manifest_sha256,
+    )
     return package
 
 
@@ -227,18 +273,36 @@ class WrittenPackage:
         return verify.passed(self.checks)
 
 
-def _write(session: Session, actor: Actor | None, ids: list[int], settings: BuildSettings, *, name: str, kind: str,
-           year: int, now: datetime) -> WrittenPackage:
+def _write(
+    session: Session,
+    actor: Actor | None,
+    ids: list[int],
+    settings: BuildSettings,
+    *,
+    name: str,
+    kind: str,
+    year: int,
+    now: datetime,
+) -> WrittenPackage:
     """Read the dossiers, write, verify and place (or set aside) their bag; nothing is written to the database.
 
     The copy starts with the first dossiers read (bag.Build), while the rest are.
     """
     out_dir = settings.out_dir.resolve()
     with bag.build_lock(out_dir):
-        with bag.Build(name, store=settings.store, out_dir=out_dir, workers=settings.workers,
-                       progress=settings.progress) as build:
-            view = snapshot.package(session, ids, name=name, kind=kind, year=year, operator_id=_user_id(actor),
-                                    now=now, on_dossiers=build.add)
+        with bag.Build(
+            name, store=settings.store, out_dir=out_dir, workers=settings.workers, progress=settings.progress
+        ) as build:
+            view = snapshot.package(
+                session,
+                ids,
+                name=name,
+                kind=kind,
+                year=year,
+                operator_id=_user_id(actor),
+                now=now,
+                on_dossiers=build.add,
+            )
             written = build.finish(view, settings.font)
         settings.verifying()  # as long as the copy again: every file is hashed anew
         checks = verify.verify(written.path, eark_tool=settings.eark_tool, on_check=settings.checked)
@@ -249,17 +313,36 @@ def _write(session: Session, actor: Actor | None, ids: list[int], settings: Buil
 def _record(session: Session, actor: Actor | None, written: WrittenPackage, *, now: datetime, **owner) -> Package:
     """Record a written package: READY if every check passed, else FAILED with its report."""
     placed = written.placed
-    package = Package(name=written.view.name, state=PackageState.READY if written.ok else PackageState.FAILED,
-                      path=str(placed.path), payload_oxum=placed.payload_oxum,
-                      manifest_sha256=placed.manifest_sha256, audit_head=written.view.audit_head, size=placed.size,
-                      report=verify.to_json(written.checks), built_by_id=_user_id(actor), built_at=now, **owner)
+    package = Package(
+        name=written.view.name,
+        state=PackageState.READY if written.ok else PackageState.FAILED,
+        path=str(placed.path),
+        payload_oxum=placed.payload_oxum,
+        manifest_sha256=placed.manifest_sha256,
+        audit_head=written.view.audit_head,
+        size=placed.size,
+        report=verify.to_json(written.checks),
+        built_by_id=_user_id(actor),
+        built_at=now,
+        **owner,
+    )
     session.add(package)
     session.flush()
     return package
 
 
-def _build(session: Session, actor: Actor | None, ids: list[int], settings: BuildSettings, *, name: str,
-           kind: str, year: int, now: datetime, **owner) -> tuple[snapshot.PackageSnapshot, Package]:
+def _build(
+    session: Session,
+    actor: Actor | None,
+    ids: list[int],
+    settings: BuildSettings,
+    *,
+    name: str,
+    kind: str,
+    year: int,
+    now: datetime,
+    **owner,
+) -> tuple[snapshot.PackageSnapshot, Package]:
     """Write and record a package in one transaction; return what was read and the Package row."""
     written = _write(session, actor, ids, settings, name=name, kind=kind, year=year, now=now)
     return written.view, _record(session, actor, written, now=now, **owner)
@@ -273,31 +356,52 @@ def buildable_batch(session: Session, actor: Actor | None, batch_id: int) -> Han
     return batch
 
 
-def build_package(session: Session, actor: Actor | None, batch_id: int, settings: BuildSettings, *,
-                  now: datetime) -> Package:
+def build_package(
+    session: Session, actor: Actor | None, batch_id: int, settings: BuildSettings, *, now: datetime
+) -> Package:
     """Build, verify and record the batch's package in one transaction; ready only if every check passed."""
-    return record_batch_package(session, actor, batch_id, write_batch_package(session, actor, batch_id, settings,
-                                                                              now=now), now=now)
+    return record_batch_package(
+        session, actor, batch_id, write_batch_package(session, actor, batch_id, settings, now=now), now=now
+    )
 
 
-def write_batch_package(session: Session, actor: Actor | None, batch_id: int, settings: BuildSettings, *,
-                        now: datetime) -> WrittenPackage:
+def write_batch_package(
+    session: Session, actor: Actor | None, batch_id: int, settings: BuildSettings, *, now: datetime
+) -> WrittenPackage:
     """Write and verify the batch's bag, reading only: the long part, which may run in a read-only transaction."""
     batch = _unheld_buildable_batch(session, actor, batch_id)
-    return _write(session, actor, [item.dossier_id for item in batch.items], settings, name=batch.name,
-                  kind="handover", year=batch.year, now=now)
+    return _write(
+        session,
+        actor,
+        [item.dossier_id for item in batch.items],
+        settings,
+        name=batch.name,
+        kind="handover",
+        year=batch.year,
+        now=now,
+    )
 
 
-def record_batch_package(session: Session, actor: Actor | None, batch_id: int, written: WrittenPackage, *,
-                         now: datetime) -> Package:
+def record_batch_package(
+    session: Session, actor: Actor | None, batch_id: int, written: WrittenPackage, *, now: datetime
+) -> Package:
     """Record the batch's written package, the batch and its holds checked again as they are now."""
     batch = _unheld_buildable_batch(session, actor, batch_id)
     package = _record(session, actor, written, now=now, batch_id=batch.id)
     if package.state is PackageState.READY:
         batch.state = BatchState.PACKAGED
-    audit.record(session, actor, f"handover_batch.{'packaged' if batch.state is BatchState.PACKAGED else 'failed'}",
-                 "handover_batch", batch.id, now=now, package=package.name, payload_oxum=package.payload_oxum,
-                 manifest_sha256=package.manifest_sha256, audit_head=written.view.audit_head)
+    audit.record(
+        session,
+        actor,
+        f"handover_batch.{'packaged' if batch.state is BatchState.PACKAGED else 'failed'}",
+        "handover_batch",
+        batch.id,
+        now=now,
+        package=package.name,
+        payload_oxum=package.payload_oxum,
+        manifest_sha256=package.manifest_sha256,
+        audit_head=written.view.audit_head,
+    )
     return package
 
 
@@ -311,8 +415,16 @@ def _unheld_buildable_batch(session: Session, actor: Actor | None, batch_id: int
     return batch
 
 
-def package_year(session: Session, actor: Actor | None, organisation_code: str, year: int, settings: BuildSettings,
-                 *, now: datetime, handover_years: int = DEFAULT_HANDOVER_YEARS) -> tuple[HandoverBatch, Package]:
+def package_year(
+    session: Session,
+    actor: Actor | None,
+    organisation_code: str,
+    year: int,
+    settings: BuildSettings,
+    *,
+    now: datetime,
+    handover_years: int = DEFAULT_HANDOVER_YEARS,
+) -> tuple[HandoverBatch, Package]:
     """Build the package of every dossier due by ``year``; rerun after it was built, return that package.
 
     Run again after a crash, this continues the unpackaged batch; run again after a build that
@@ -320,7 +432,8 @@ def package_year(session: Session, actor: Actor | None, organisation_code: str, 
     """
     organisation = _organisation(session, actor, organisation_code)
     nothing_new = snapshot.draft_batch(session, organisation.id, year) is None and not any(
-        due_year(dossier, handover_years) <= year for dossier in _eligible(session, organisation.id))
+        due_year(dossier, handover_years) <= year for dossier in _eligible(session, organisation.id)
+    )
     if nothing_new:
         for batch in snapshot.batches(session, {organisation.id}):
             package = snapshot.latest_package(session, batch_id=batch.id)
@@ -333,25 +446,47 @@ def package_year(session: Session, actor: Actor | None, organisation_code: str, 
 EXPORTABLE = (DossierState.CLOSED, DossierState.SUBMITTED, DossierState.ARCHIVED, DossierState.TRANSFERRED)
 
 
-def export_dossier(session: Session, actor: Actor | None, dossier_id: int, settings: BuildSettings, *,
-                   now: datetime) -> Package:
+def export_dossier(
+    session: Session, actor: Actor | None, dossier_id: int, settings: BuildSettings, *, now: datetime
+) -> Package:
     """Export one closed dossier as a verified bag for an officer or an auditor."""
     dossier = session.get(Dossier, dossier_id)
-    if dossier is None or (actor is not None
-                           and not permissions.can(actor, "dossier.read", dossier.organisation_id, dossier.unit_id)):
+    if dossier is None or (
+        actor is not None and not permissions.can(actor, "dossier.read", dossier.organisation_id, dossier.unit_id)
+    ):
         raise NotFound()
     if dossier.state not in EXPORTABLE:
-        raise RuleViolation(N_("Only a closed dossier can be exported; this one is %(state)s."),
-                            state=dossier.state.value)
+        raise RuleViolation(
+            N_("Only a closed dossier can be exported; this one is %(state)s."), state=dossier.state.value
+        )
     name = f"{dossier.file_code}_{now.astimezone(LOCAL_TZ):%Y%m%d%H%M%S}"
-    _, package = _build(session, actor, [dossier.id], settings, name=name, kind="dossier", year=dossier.year,
-                        now=now, dossier_id=dossier.id)
-    audit.record(session, actor, "dossier.exported", "dossier", dossier.id, now=now, package=package.name,
-                 state=package.state.value, manifest_sha256=package.manifest_sha256)
+    _, package = _build(
+        session,
+        actor,
+        [dossier.id],
+        settings,
+        name=name,
+        kind="dossier",
+        year=dossier.year,
+        now=now,
+        dossier_id=dossier.id,
+    )
+    audit.record(
+        session,
+        actor,
+        "dossier.exported",
+        "dossier",
+        dossier.id,
+        now=now,
+        package=package.name,
+        state=package.state.value,
+        manifest_sha256=package.manifest_sha256,
+    )
     return package
 
 
 # ---------------------------------------------------------------- reconciliation
+
 
 @dataclass
 class UnitReconciliation:
@@ -374,8 +509,9 @@ def _absence(dossier: Dossier, held: set[int], batched: dict[int, int]) -> str:
     return N_("not chosen")
 
 
-def reconcile(session: Session, actor: Actor | None, batch_id: int,
-              handover_years: int = DEFAULT_HANDOVER_YEARS) -> list[UnitReconciliation]:
+def reconcile(
+    session: Session, actor: Actor | None, batch_id: int, handover_years: int = DEFAULT_HANDOVER_YEARS
+) -> list[UnitReconciliation]:
     """Compare the batch with the permanent dossiers due by its year, per unit, before it is sent."""
     batch = get_batch(session, actor, batch_id)
     chosen = {item.dossier_id for item in batch.items}
@@ -400,6 +536,7 @@ def reconcile(session: Session, actor: Actor | None, batch_id: int,
 
 # ---------------------------------------------------------------- the historical archive's receipt
 
+
 def _receipt_batch(session: Session, actor: Actor | None, package: str, batch_id: int | None) -> HandoverBatch:
     """Return the batch a receipt is for: the page's own batch, whose name it must carry; or, at the console
     (no ``batch_id``), the batch it names. On a page no other batch is looked up, so the answer never tells
@@ -407,8 +544,15 @@ def _receipt_batch(session: Session, actor: Actor | None, package: str, batch_id
     if batch_id is not None:
         batch = get_batch(session, actor, batch_id)
         if package != batch.name:
-            raise InvalidMetadata([Problem("package", N_("The receipt is for package %(name)s, not %(expected)s."),
-                                           {"name": package, "expected": batch.name})])
+            raise InvalidMetadata(
+                [
+                    Problem(
+                        "package",
+                        N_("The receipt is for package %(name)s, not %(expected)s."),
+                        {"name": package, "expected": batch.name},
+                    )
+                ]
+            )
         return batch
     batch = snapshot.batch_by_name(session, package)
     if batch is None:
@@ -426,8 +570,9 @@ class ReceiptOutcome:
     not_listed: list[str]
 
 
-def import_receipt(session: Session, actor: Actor | None, content: bytes, filename: str, *, now: datetime,
-                   batch_id: int | None = None) -> ReceiptOutcome:
+def import_receipt(
+    session: Session, actor: Actor | None, content: bytes, filename: str, *, now: datetime, batch_id: int | None = None
+) -> ReceiptOutcome:
     """Check the archive's receipt against its batch and mark exactly the listed dossiers TRANSFERRED.
 
     A code the batch does not hold, a batch that is not packaged, or (given ``batch_id``, as on a
@@ -442,19 +587,41 @@ def import_receipt(session: Session, actor: Actor | None, content: bytes, filena
         raise RuleViolation(N_("Batch %(name)s has no package awaiting a receipt."), name=batch.name)
     by_code = {item.dossier.file_code: item.dossier for item in batch.items}
     held = held_dossier_ids(session, [dossier.id for dossier in by_code.values()])
-    problems = [Problem("dossiers", N_("Dossier %(code)s is not in batch %(name)s."), {"code": code, "name": batch.name})
-                for code in parsed.file_codes if code not in by_code]
-    problems += [Problem("dossiers", N_("Dossier %(code)s is under a hold."), {"code": code})
-                 for code in parsed.file_codes if code in by_code and by_code[code].id in held]
+    problems = [
+        Problem("dossiers", N_("Dossier %(code)s is not in batch %(name)s."), {"code": code, "name": batch.name})
+        for code in parsed.file_codes
+        if code not in by_code
+    ]
+    problems += [
+        Problem("dossiers", N_("Dossier %(code)s is under a hold."), {"code": code})
+        for code in parsed.file_codes
+        if code in by_code and by_code[code].id in held
+    ]
     if problems:
         raise InvalidMetadata(receipt.capped(problems))
     for code in parsed.file_codes:
-        lifecycle.apply(session, by_code[code], "transfer", actor, now=now, receipt=parsed.reference,
-                        batch=batch.name)
+        lifecycle.apply(session, by_code[code], "transfer", actor, now=now, receipt=parsed.reference, batch=batch.name)
     batch.state = BatchState.RECEIVED
-    session.add(HandoverReceipt(batch_id=batch.id, reference=parsed.reference, received_on=parsed.received_on,
-                                sha256=parsed.sha256, imported_by_id=_user_id(actor), imported_at=now))
+    session.add(
+        HandoverReceipt(
+            batch_id=batch.id,
+            reference=parsed.reference,
+            received_on=parsed.received_on,
+            sha256=parsed.sha256,
+            imported_by_id=_user_id(actor),
+            imported_at=now,
+        )
+    )
     not_listed = sorted(set(by_code) - set(parsed.file_codes))
-    audit.record(session, actor, "handover_batch.received", "handover_batch", batch.id, now=now,
-                 reference=parsed.reference, transferred=len(parsed.file_codes), not_listed=not_listed)
+    audit.record(
+        session,
+        actor,
+        "handover_batch.received",
+        "handover_batch",
+        batch.id,
+        now=now,
+        reference=parsed.reference,
+        transferred=len(parsed.file_codes),
+        not_listed=not_listed,
+    )
     return ReceiptOutcome(batch, sorted(parsed.file_codes), not_listed)

@@ -7,21 +7,36 @@ from exports.pdf import ProductPDF, table
 from exports.snapshot import PackageSnapshot
 from exports.tt02 import transfer_rows
 
-COLUMNS = (("STT", 10), ("Mã hồ sơ", 48), ("Số, ký hiệu", 22), ("Tiêu đề hồ sơ", 86), ("Thời gian", 40),
-           ("Thời hạn bảo quản", 22), ("Số văn bản", 14), ("Đơn vị", 20))
+COLUMNS = (
+    ("STT", 10),
+    ("Mã hồ sơ", 48),
+    ("Số, ký hiệu", 22),
+    ("Tiêu đề hồ sơ", 86),
+    ("Thời gian", 40),
+    ("Thời hạn bảo quản", 22),
+    ("Số văn bản", 14),
+    ("Đơn vị", 20),
+)
 LINE = 6
 
 
 def _top(pdf: ProductPDF, snapshot: PackageSnapshot, title: str) -> None:
     pdf.add_page()
-    pdf.multi_cell(120, LINE, f"{snapshot.parent_name.upper()}\n{snapshot.organisation_name.upper()}", align="C",
-                   new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        120,
+        LINE,
+        f"{snapshot.parent_name.upper()}\n{snapshot.organisation_name.upper()}",
+        align="C",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(LINE)
     pdf.set_font(style="B", size=14)
     pdf.cell(0, LINE + 2, title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(style="", size=10)
-    pdf.cell(0, LINE, f"Gói {snapshot.name} — Phông {snapshot.organisation_code}", align="C",
-             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0, LINE, f"Gói {snapshot.name} — Phông {snapshot.organisation_code}", align="C", new_x="LMARGIN", new_y="NEXT"
+    )
     pdf.ln(LINE / 2)
 
 

@@ -24,13 +24,46 @@ SIP_PROFILE = "https://earksip.dilcis.eu/profile/E-ARK-SIP.xml"
 SOFTWARE = "ERMS"
 VERSION = "0.1.0"
 # (path, dmdSec id, MDTYPE, OTHERMDTYPE)
-DESCRIPTIVE = ((layout.EAD, "dmd-ead", "EAD", ""), (layout.CITS_ERMS, "dmd-erms", "OTHER", "CITS-ERMS-v3"),
-               (layout.TT02, "dmd-tt02", "OTHER", "TT02-2019"))
+DESCRIPTIVE = (
+    (layout.EAD, "dmd-ead", "EAD", ""),
+    (layout.CITS_ERMS, "dmd-erms", "OTHER", "CITS-ERMS-v3"),
+    (layout.TT02, "dmd-tt02", "OTHER", "TT02-2019"),
+)
 NSMAP = {None: METS_NS, "csip": CSIP_NS, "xlink": XLINK_NS}
-(METS, METS_HDR, AGENT, NAME, NOTE, DMD_SEC, AMD_SEC, DIGIPROV_MD, MD_REF, FILE_SEC, FILE_GRP, STRUCT_MAP, DIV,
- MPTR) = (qualified(METS_NS, name) for name in ("mets", "metsHdr", "agent", "name", "note", "dmdSec", "amdSec",
-                                                "digiprovMD", "mdRef", "fileSec", "fileGrp", "structMap", "div",
-                                                "mptr"))
+(
+    METS,
+    METS_HDR,
+    AGENT,
+    NAME,
+    NOTE,
+    DMD_SEC,
+    AMD_SEC,
+    DIGIPROV_MD,
+    MD_REF,
+    FILE_SEC,
+    FILE_GRP,
+    STRUCT_MAP,
+    DIV,
+    MPTR,
+) = (
+    qualified(METS_NS, name)
+    for name in (
+        "mets",
+        "metsHdr",
+        "agent",
+        "name",
+        "note",
+        "dmdSec",
+        "amdSec",
+        "digiprovMD",
+        "mdRef",
+        "fileSec",
+        "fileGrp",
+        "structMap",
+        "div",
+        "mptr",
+    )
+)
 # Depth of the files in both documents: mets > fileSec > fileGrp > file.
 FILE_DEPTH = 3
 FILE_ATTRIBUTES = ("ID", "MIMETYPE", "SIZE", "CREATED", "CHECKSUM")  # then CHECKSUMTYPE, always SHA-256
@@ -56,13 +89,23 @@ def _write_header(mets: Writer, created: datetime) -> None:
 
 
 def _checksummed(written: Written) -> dict:
-    return {"MIMETYPE": written.media_type, "SIZE": str(written.size), "CREATED": timestamp(written.created),
-            "CHECKSUM": written.sha256, "CHECKSUMTYPE": "SHA-256"}
+    return {
+        "MIMETYPE": written.media_type,
+        "SIZE": str(written.size),
+        "CREATED": timestamp(written.created),
+        "CHECKSUM": written.sha256,
+        "CHECKSUMTYPE": "SHA-256",
+    }
 
 
 def _md_ref(written: Written, mdtype: str, other: str = "") -> dict:
-    attributes = {"LOCTYPE": "URL", _xlink("type"): "simple", _xlink("href"): written.path, "MDTYPE": mdtype,
-                  **_checksummed(written)}
+    attributes = {
+        "LOCTYPE": "URL",
+        _xlink("type"): "simple",
+        _xlink("href"): written.path,
+        "MDTYPE": mdtype,
+        **_checksummed(written),
+    }
     if other:
         attributes["OTHERMDTYPE"] = other
     return attributes
@@ -83,23 +126,33 @@ class _Files:
         self._template = Template(element, FILE_DEPTH, attributes=attributes, nsmap={"xlink": XLINK_NS})
 
     def write(self, group: Writer, written: Written, file_id: str, href: str) -> None:
-        record = self._template.render(file_id, written.media_type, str(written.size), timestamp(written.created),
-                                       written.sha256, href)
+        record = self._template.render(
+            file_id, written.media_type, str(written.size), timestamp(written.created), written.sha256, href
+        )
         # The file's start tag and its FLocat's, in one block for eark-validator (xml.PARSER_BLOCK).
         group.write_record(record, head=record.index(b">", record.index(b"<FLocat")) + 1)
 
 
 @contextmanager
 def _group(parent: Writer, group_id: str, use: str) -> Iterator[Writer]:
-    attributes = {"ID": group_id, "USE": use, _csip("CONTENTINFORMATIONTYPE"): "OTHER",
-                  _csip("OTHERCONTENTINFORMATIONTYPE"): "NONE"}
+    attributes = {
+        "ID": group_id,
+        "USE": use,
+        _csip("CONTENTINFORMATIONTYPE"): "OTHER",
+        _csip("OTHERCONTENTINFORMATIONTYPE"): "NONE",
+    }
     with parent.element(FILE_GRP, attributes) as group:
         yield group
 
 
 def _root(out: BinaryIO, name: str, label: str) -> AbstractContextManager[Writer]:
-    attributes = {"OBJID": name, "LABEL": label, "TYPE": "Text", "PROFILE": SIP_PROFILE,
-                  _csip("CONTENTINFORMATIONTYPE"): "MIXED"}
+    attributes = {
+        "OBJID": name,
+        "LABEL": label,
+        "TYPE": "Text",
+        "PROFILE": SIP_PROFILE,
+        _csip("CONTENTINFORMATIONTYPE"): "MIXED",
+    }
     return stream(out, METS, NSMAP, attributes)
 
 
@@ -112,8 +165,9 @@ def file_ids(contents: list[ContentFile]) -> dict[str, str]:
     return {content.path: _file_id(number) for number, content in enumerate(contents, start=1)}
 
 
-def write_representation(name: str, created: datetime, contents: list[ContentFile], written: dict[str, Written],
-                         out: BinaryIO) -> None:
+def write_representation(
+    name: str, created: datetime, contents: list[ContentFile], written: dict[str, Written], out: BinaryIO
+) -> None:
     """Write the representation's METS into ``out``: its Data group, hrefs relative to the representation folder."""
     prefix = len(layout.REPRESENTATION) + 1
     files = _Files()
@@ -123,14 +177,29 @@ def write_representation(name: str, created: datetime, contents: list[ContentFil
             with file_sec.element(FILE_GRP, {"ID": "rep1-filegrp-data", "USE": "Data"}) as group:
                 for number, content in enumerate(contents, start=1):
                     files.write(group, written[content.path], f"rep-{_file_id(number)}", content.path[prefix:])
-        mets.write_tree(PLAIN.structMap(
-            PLAIN.div(PLAIN.div(PLAIN.fptr(FILEID="rep1-filegrp-data"), ID="rep1-div-data", LABEL="Data"),
-                      ID="rep1-div-root", LABEL="rep1"),
-            ID="rep1-structmap", TYPE="PHYSICAL", LABEL="CSIP"))
+        mets.write_tree(
+            PLAIN.structMap(
+                PLAIN.div(
+                    PLAIN.div(PLAIN.fptr(FILEID="rep1-filegrp-data"), ID="rep1-div-data", LABEL="Data"),
+                    ID="rep1-div-root",
+                    LABEL="rep1",
+                ),
+                ID="rep1-structmap",
+                TYPE="PHYSICAL",
+                LABEL="CSIP",
+            )
+        )
 
 
-def write_package(name: str, label: str, created: datetime, contents: list[ContentFile],
-                  written: dict[str, Written], documentation: list[str], out: BinaryIO) -> None:
+def write_package(
+    name: str,
+    label: str,
+    created: datetime,
+    contents: list[ContentFile],
+    written: dict[str, Written],
+    documentation: list[str],
+    out: BinaryIO,
+) -> None:
     """Write the root METS.xml of the package into ``out`` from the files already written into it."""
     files = _Files()
     with _root(out, name, label) as mets:
@@ -157,16 +226,33 @@ def write_package(name: str, label: str, created: datetime, contents: list[Conte
 def _write_physical(mets: Writer, name: str, contents: list[ContentFile]) -> None:
     with mets.element(STRUCT_MAP, {"ID": "structmap-csip", "TYPE": "PHYSICAL", "LABEL": "CSIP"}) as struct_map:
         with struct_map.element(DIV, {"ID": "div-root", "LABEL": name}) as root:
-            root.leaf(DIV, "", {"ID": "div-metadata", "LABEL": "Metadata", "ADMID": "digiprov-premis",
-                                "DMDID": " ".join(dmd_id for _, dmd_id, _, _ in DESCRIPTIVE)})
-            root.write_tree(PLAIN.div(PLAIN.fptr(FILEID="filegrp-documentation"), ID="div-documentation",
-                                      LABEL="Documentation"))
+            root.leaf(
+                DIV,
+                "",
+                {
+                    "ID": "div-metadata",
+                    "LABEL": "Metadata",
+                    "ADMID": "digiprov-premis",
+                    "DMDID": " ".join(dmd_id for _, dmd_id, _, _ in DESCRIPTIVE),
+                },
+            )
+            root.write_tree(
+                PLAIN.div(PLAIN.fptr(FILEID="filegrp-documentation"), ID="div-documentation", LABEL="Documentation")
+            )
             root.write_tree(PLAIN.div(PLAIN.fptr(FILEID="filegrp-schemas"), ID="div-schemas", LABEL="Schemas"))
             with root.element(DIV, {"ID": "div-representations", "LABEL": "Representations"}) as representations:
                 representations.write_tree(PLAIN.fptr(FILEID="filegrp-rep1"))
                 with representations.element(DIV, {"ID": "div-rep1", "LABEL": "Representations/rep1"}) as rep1:
-                    rep1.leaf(MPTR, "", {"LOCTYPE": "URL", _xlink("type"): "simple",
-                                         _xlink("href"): layout.REPRESENTATION_METS, _xlink("title"): "filegrp-rep1"})
+                    rep1.leaf(
+                        MPTR,
+                        "",
+                        {
+                            "LOCTYPE": "URL",
+                            _xlink("type"): "simple",
+                            _xlink("href"): layout.REPRESENTATION_METS,
+                            _xlink("title"): "filegrp-rep1",
+                        },
+                    )
                     _write_dossier_divs(rep1, contents)
 
 
@@ -186,8 +272,11 @@ def _write_dossier_divs(parent: Writer, contents: list[ContentFile]) -> None:
         values = [f"div-dossier-{dossier.id}", f"{dossier.file_code} {dossier.title}"]
         for (number, content), kind in zip(files, shape, strict=False):
             if kind:
-                values += (f"div-document-{dossier.id}-{content.document.id}", str(content.document.ordinal),
-                           content.document.subject)
+                values += (
+                    f"div-document-{dossier.id}-{content.document.id}",
+                    str(content.document.ordinal),
+                    content.document.subject,
+                )
             values.append(_file_id(number))
         parent.write_record(templates[shape].render(*values))
 

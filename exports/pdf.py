@@ -82,8 +82,13 @@ class ProductPDF(FPDF):
         """
         if not lines:
             return
-        if (self.underline or self.strikethrough or self.text_mode != TextMode.FILL
-                or self.fill_color != self.text_color or self._record_text_quad_points):
+        if (
+            self.underline
+            or self.strikethrough
+            or self.text_mode != TextMode.FILL
+            or self.fill_color != self.text_color
+            or self._record_text_quad_points
+        ):
             for x, y, text in lines:  # decorations or annotations: fpdf2's own path makes them
                 self.text(x, y, text)
             return
@@ -96,8 +101,11 @@ class ProductPDF(FPDF):
             codes = self._codes[font.fontkey] = _Codes(font)
         k, height = self.k, self.h
         if lines:
-            self._out("\n".join(f"BT {x * k:.2f} {(height - y) * k:.2f} Td ({text.translate(codes)}) Tj ET"
-                                for x, y, text in lines))
+            self._out(
+                "\n".join(
+                    f"BT {x * k:.2f} {(height - y) * k:.2f} Td ({text.translate(codes)}) Tj ET" for x, y, text in lines
+                )
+            )
 
     def draw_boxes(self, boxes: list[tuple[float, float, float, float]]) -> None:
         """Draw the border of each (x, y, width, height) rectangle, as ``rect`` does, in one write.
@@ -107,8 +115,9 @@ class ProductPDF(FPDF):
         """
         if boxes:
             k, height = self.k, self.h
-            self._out("\n".join(f"{x * k:.2f} {(height - y) * k:.2f} {w * k:.2f} {-h * k:.2f} re S"
-                                 for x, y, w, h in boxes))
+            self._out(
+                "\n".join(f"{x * k:.2f} {(height - y) * k:.2f} {w * k:.2f} {-h * k:.2f} re S" for x, y, w, h in boxes)
+            )
 
     def normalize_text(self, text: str) -> str:
         """Compose diacritics (NFC): decomposed input would print detached marks and extract badly."""
@@ -186,8 +195,10 @@ class _Grid:
     def wrap(self, cells: list[str]) -> list[list[str]]:
         """Return each cell's lines in the current font; NFC first, so the widths measured are the printed ones."""
         measure = self._measure()
-        return [_wrap(unicodedata.normalize("NFC", text), width - 2 * PAD_X, measure)
-                for text, width in zip(cells, self.widths, strict=False)]
+        return [
+            _wrap(unicodedata.normalize("NFC", text), width - 2 * PAD_X, measure)
+            for text, width in zip(cells, self.widths, strict=False)
+        ]
 
     def _measure(self) -> Callable[[str], float]:
         """Return a function giving the width in mm of a text in the current font.
@@ -209,6 +220,7 @@ class _Grid:
                     if len(known) < MEASURES_KEPT:
                         known[text] = size
                 return size
+
             self._measures[key] = measure
         return self._measures[key]
 

@@ -67,8 +67,15 @@ def read(stream: BinaryIO, limit: int = MAX_RECEIPT_BYTES) -> bytes:
 
 
 def _too_large(limit: int) -> InvalidMetadata:
-    return InvalidMetadata([Problem("file", N_("The receipt is larger than %(limit)s MB; a receipt lists only "
-                                               "dossier codes."), {"limit": limit // (1024 * 1024)})])
+    return InvalidMetadata(
+        [
+            Problem(
+                "file",
+                N_("The receipt is larger than %(limit)s MB; a receipt lists only dossier codes."),
+                {"limit": limit // (1024 * 1024)},
+            )
+        ]
+    )
 
 
 def capped(problems: list[Problem]) -> list[Problem]:
@@ -76,8 +83,10 @@ def capped(problems: list[Problem]) -> list[Problem]:
     if len(problems) <= PROBLEMS_SHOWN:
         return problems
     rest = len(problems) - PROBLEMS_SHOWN
-    return [*problems[:PROBLEMS_SHOWN], Problem(problems[PROBLEMS_SHOWN].field, N_("… and %(count)s more problems."),
-                                                {"count": rest})]
+    return [
+        *problems[:PROBLEMS_SHOWN],
+        Problem(problems[PROBLEMS_SHOWN].field, N_("… and %(count)s more problems."), {"count": rest}),
+    ]
 
 
 def _events(content: bytes) -> Iterator[tuple[str, etree._Element]]:
@@ -86,17 +95,19 @@ def _events(content: bytes) -> Iterator[tuple[str, etree._Element]]:
     No entity is resolved, no DTD loaded and nothing fetched from the network; huge text nodes are
     refused by libxml2's own limits. Broken XML refuses the receipt with the parser's words.
     """
-    parser = etree.XMLPullParser(events=("start", "end"), resolve_entities=False, no_network=True, load_dtd=False,
-                                 huge_tree=False)
+    parser = etree.XMLPullParser(
+        events=("start", "end"), resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
     try:
         for offset in range(0, len(content), READ_CHUNK):
-            parser.feed(content[offset:offset + READ_CHUNK])
+            parser.feed(content[offset : offset + READ_CHUNK])
             yield from parser.read_events()
         parser.close()
         yield from parser.read_events()
     except etree.XMLSyntaxError as error:
-        raise InvalidMetadata([Problem("file", N_("The receipt is not well-formed XML: %(error)s"),
-                                       {"error": str(error)[:ERROR_LENGTH]})]) from None
+        raise InvalidMetadata(
+            [Problem("file", N_("The receipt is not well-formed XML: %(error)s"), {"error": str(error)[:ERROR_LENGTH]})]
+        ) from None
 
 
 def _check_root(root: etree._Element) -> None:
@@ -130,17 +141,27 @@ def _from_csv(content: bytes) -> dict:
     try:
         rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
     except (UnicodeDecodeError, csv.Error) as error:
-        raise InvalidMetadata([Problem("file", N_("The receipt is not a UTF-8 CSV file: %(error)s"),
-                                       {"error": str(error)[:ERROR_LENGTH]})]) from None
+        raise InvalidMetadata(
+            [
+                Problem(
+                    "file", N_("The receipt is not a UTF-8 CSV file: %(error)s"), {"error": str(error)[:ERROR_LENGTH]}
+                )
+            ]
+        ) from None
     if not rows or list(rows[0]) != CSV_COLUMNS:
-        raise InvalidMetadata([Problem("file", N_("The CSV header must be: %(columns)s."),
-                                       {"columns": ",".join(CSV_COLUMNS)})])
+        raise InvalidMetadata(
+            [Problem("file", N_("The CSV header must be: %(columns)s."), {"columns": ",".join(CSV_COLUMNS)})]
+        )
     heads = {(_nfc(row["package"]), _nfc(row["reference"]), _nfc(row["received_on"])) for row in rows}
     if len(heads) != 1:
         raise InvalidMetadata([Problem("file", N_("Every row must name the same package, reference and date."))])
     package, reference, received_on = heads.pop()
-    return {"package": package, "reference": reference, "received_on": received_on,
-            "file_codes": [_nfc(row["file_code"]) for row in rows]}
+    return {
+        "package": package,
+        "reference": reference,
+        "received_on": received_on,
+        "file_codes": [_nfc(row["file_code"]) for row in rows],
+    }
 
 
 def _explained(problem: Problem) -> Problem:
@@ -161,5 +182,10 @@ def parse(content: bytes, filename: str) -> Receipt:
     problems = [_explained(problem) for problem in metadata.validate("receipt", data)]
     if problems:
         raise InvalidMetadata(problems)
-    return Receipt(data["package"], data["reference"], data["received_on"], tuple(data["file_codes"]),
-                   hashlib.sha256(content).hexdigest())
+    return Receipt(
+        data["package"],
+        data["reference"],
+        data["received_on"],
+        tuple(data["file_codes"]),
+        hashlib.sha256(content).hexdigest(),
+    )

@@ -21,8 +21,16 @@ BLOCK = 128
 LIBRARY = Path(__file__).with_name("_sha512_lanes.so")
 _CPU_FLAGS = ("avx512f", "avx512bw")
 # FIPS 180-4 §5.3.5: the initial hash value.
-_INITIAL = (0x6A09E667F3BCC908, 0xBB67AE8584CAA73B, 0x3C6EF372FE94F82B, 0xA54FF53A5F1D36F1,
-            0x510E527FADE682D1, 0x9B05688C2B3E6C1F, 0x1F83D9ABFB41BD6B, 0x5BE0CD19137E2179)
+_INITIAL = (
+    0x6A09E667F3BCC908,
+    0xBB67AE8584CAA73B,
+    0x3C6EF372FE94F82B,
+    0xA54FF53A5F1D36F1,
+    0x510E527FADE682D1,
+    0x9B05688C2B3E6C1F,
+    0x1F83D9ABFB41BD6B,
+    0x5BE0CD19137E2179,
+)
 
 
 def padding(size: int) -> bytes:
@@ -62,7 +70,7 @@ class Lanes:
 
     def start(self, lane: int) -> None:
         """Begin a new message in ``lane``."""
-        self._states[8 * lane:8 * lane + 8] = _INITIAL
+        self._states[8 * lane : 8 * lane + 8] = _INITIAL
 
     def compress(self, addresses: Sequence[int], blocks: int) -> None:
         """Hash ``blocks`` blocks in every lane, lane i reading from memory address ``addresses[i]``.
@@ -75,7 +83,7 @@ class Lanes:
 
     def hexdigest(self, lane: int) -> str:
         """The digest of the message ``lane`` has ended (its padding compressed)."""
-        return struct.pack(">8Q", *self._states[8 * lane:8 * lane + 8]).hex()
+        return struct.pack(">8Q", *self._states[8 * lane : 8 * lane + 8]).hex()
 
 
 def address(buffer: bytearray) -> int:

@@ -38,15 +38,17 @@ def document_index(dossier: Dossier, printed_at: datetime) -> DocumentIndex:
     for link in dossier.links:
         document = link.document
         number = "/".join(part for part in (document.code_number, document.code_notation) if part)
-        rows.append(IndexRow(
-            ordinal=link.ordinal,
-            number_notation=number,
-            issued_date=document.issued_date,
-            type_and_subject=f"{document.type_name} {document.subject}".strip(),
-            author=document.organ_name,
-            pages=str(document.page_amount or ""),
-            note=document.description,
-        ))
+        rows.append(
+            IndexRow(
+                ordinal=link.ordinal,
+                number_notation=number,
+                issued_date=document.issued_date,
+                type_and_subject=f"{document.type_name} {document.subject}".strip(),
+                author=document.organ_name,
+                pages=str(document.page_amount or ""),
+                note=document.description,
+            )
+        )
     return DocumentIndex(
         parent_organisation=dossier.organisation.parent_name,
         organisation=dossier.organisation.name,
@@ -60,6 +62,7 @@ def document_index(dossier: Dossier, printed_at: datetime) -> DocumentIndex:
 
 
 # ---------------------------------------------------------------- hand-over packages
+
 
 @dataclass(frozen=True, slots=True)
 class FileSnapshot:
@@ -160,20 +163,62 @@ class PackageSnapshot:
 
 # Read with column queries, not ORM objects: a 2,000-dossier package is 20,000+ documents, and
 # identity-mapped entities cost seconds and hundreds of MB where plain rows cost a fraction.
-_FILE_COLUMNS = (StoredFile.sha256, StoredFile.sha512, StoredFile.size, StoredFile.media_type,
-                 StoredFile.created_at, StoredFile.has_pdf_signature)
-_DOCUMENT_COLUMNS = (Document.id, DossierDocument.ordinal, Document.direction, Document.type_name,
-                     Document.code_number, Document.code_notation, Document.issued_date, Document.organ_name,
-                     Document.subject, Document.language, Document.page_amount, Document.description,
-                     Document.signer_name, Document.signer_position, Document.urgency, Document.marking,
-                     Document.keyword, Document.created_at)
-_DOSSIER_COLUMNS = (Dossier.id, Dossier.file_code, Dossier.year, Dossier.file_notation, Dossier.title,
-                    Dossier.retention_permanent, Dossier.retention_years, Dossier.retention_condition, Dossier.rights,
-                    Dossier.language, Dossier.start_date, Dossier.end_date, Dossier.page_total, Dossier.description,
-                    Dossier.keyword, Unit.name, User.full_name, Dossier.opened_at, Dossier.closed_at,
-                    Dossier.archived_at, DossierList.year, ClassificationHeading.label,
-                    ClassificationHeading.abbreviation, ClassificationHeading.title, DossierList.decision_ref,
-                    *_FILE_COLUMNS)
+_FILE_COLUMNS = (
+    StoredFile.sha256,
+    StoredFile.sha512,
+    StoredFile.size,
+    StoredFile.media_type,
+    StoredFile.created_at,
+    StoredFile.has_pdf_signature,
+)
+_DOCUMENT_COLUMNS = (
+    Document.id,
+    DossierDocument.ordinal,
+    Document.direction,
+    Document.type_name,
+    Document.code_number,
+    Document.code_notation,
+    Document.issued_date,
+    Document.organ_name,
+    Document.subject,
+    Document.language,
+    Document.page_amount,
+    Document.description,
+    Document.signer_name,
+    Document.signer_position,
+    Document.urgency,
+    Document.marking,
+    Document.keyword,
+    Document.created_at,
+)
+_DOSSIER_COLUMNS = (
+    Dossier.id,
+    Dossier.file_code,
+    Dossier.year,
+    Dossier.file_notation,
+    Dossier.title,
+    Dossier.retention_permanent,
+    Dossier.retention_years,
+    Dossier.retention_condition,
+    Dossier.rights,
+    Dossier.language,
+    Dossier.start_date,
+    Dossier.end_date,
+    Dossier.page_total,
+    Dossier.description,
+    Dossier.keyword,
+    Unit.name,
+    User.full_name,
+    Dossier.opened_at,
+    Dossier.closed_at,
+    Dossier.archived_at,
+    DossierList.year,
+    ClassificationHeading.label,
+    ClassificationHeading.abbreviation,
+    ClassificationHeading.title,
+    DossierList.decision_ref,
+    *_FILE_COLUMNS,
+)
 # Whether each document field after ``direction`` repeats from document to document (types,
 # issuers, signers, dates …): kept once each, such values take a third less memory.
 _REPEATS = (True, False, True, True, True, False, True, False, True, True, True, True, True, True, True)
@@ -184,20 +229,23 @@ _CHUNK = 200
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
     for start in range(0, len(ids), _CHUNK):
-        yield ids[start:start + _CHUNK]
+        yield ids[start : start + _CHUNK]
 
 
 def _files(session: Session, dossier_ids: list[int]) -> dict[int, list[FileSnapshot]]:
     """Return {document id: the files of its versions, by version number} for the dossiers' documents."""
     files: dict[int, list[FileSnapshot]] = {}
     documents = select(DossierDocument.document_id).where(DossierDocument.dossier_id.in_(dossier_ids))
-    query = (select(DocumentVersion.document_id, DocumentVersion.filename, *_FILE_COLUMNS)
-             .join(StoredFile, StoredFile.id == DocumentVersion.file_id)
-             .where(DocumentVersion.document_id.in_(documents))
-             .order_by(DocumentVersion.document_id, DocumentVersion.number))
+    query = (
+        select(DocumentVersion.document_id, DocumentVersion.filename, *_FILE_COLUMNS)
+        .join(StoredFile, StoredFile.id == DocumentVersion.file_id)
+        .where(DocumentVersion.document_id.in_(documents))
+        .order_by(DocumentVersion.document_id, DocumentVersion.number)
+    )
     for document_id, filename, sha256, sha512, size, media_type, created, signed in session.execute(query):
-        files.setdefault(document_id, []).append(FileSnapshot(sha256, sha512, size, media_type, filename, created,
-                                                              signed))
+        files.setdefault(document_id, []).append(
+            FileSnapshot(sha256, sha512, size, media_type, filename, created, signed)
+        )
     return files
 
 
@@ -207,49 +255,98 @@ def _documents(session: Session, dossier_ids: list[int], shared: dict) -> dict[i
     files = _files(session, dossier_ids)
     documents: dict[int, list[DocumentSnapshot]] = {}
     keep = shared.setdefault
-    query = (select(DossierDocument.dossier_id, *_DOCUMENT_COLUMNS)
-             .join(Document, Document.id == DossierDocument.document_id)
-             .where(DossierDocument.dossier_id.in_(dossier_ids))
-             .order_by(DossierDocument.dossier_id, DossierDocument.ordinal))
+    query = (
+        select(DossierDocument.dossier_id, *_DOCUMENT_COLUMNS)
+        .join(Document, Document.id == DossierDocument.document_id)
+        .where(DossierDocument.dossier_id.in_(dossier_ids))
+        .order_by(DossierDocument.dossier_id, DossierDocument.ordinal)
+    )
     for dossier_id, document_id, ordinal, direction, *fields in session.execute(query):
         fields = [keep(value, value) if repeats else value for repeats, value in zip(_REPEATS, fields, strict=False)]
-        documents.setdefault(dossier_id, []).append(DocumentSnapshot(
-            document_id, ordinal, direction.value, *fields, files=tuple(files.get(document_id, ()))))
+        documents.setdefault(dossier_id, []).append(
+            DocumentSnapshot(document_id, ordinal, direction.value, *fields, files=tuple(files.get(document_id, ())))
+        )
     return documents
 
 
 def _dossier(row, documents: list[DocumentSnapshot]) -> DossierSnapshot:
-    (dossier_id, file_code, year, notation, title, permanent, years, condition, rights, language, start, end,
-     pages, description, keyword, unit_name, creator_name, opened, closed, archived, list_year, label,
-     abbreviation, heading_title, decision_ref, *index) = row
-    heading = (HeadingSnapshot(list_year, label, abbreviation, heading_title, decision_ref) if label is not None
-               else None)
+    (
+        dossier_id,
+        file_code,
+        year,
+        notation,
+        title,
+        permanent,
+        years,
+        condition,
+        rights,
+        language,
+        start,
+        end,
+        pages,
+        description,
+        keyword,
+        unit_name,
+        creator_name,
+        opened,
+        closed,
+        archived,
+        list_year,
+        label,
+        abbreviation,
+        heading_title,
+        decision_ref,
+        *index,
+    ) = row
+    heading = (
+        HeadingSnapshot(list_year, label, abbreviation, heading_title, decision_ref) if label is not None else None
+    )
     index_file = FileSnapshot(*index[:4], "muc-luc-van-ban.pdf", *index[4:]) if index[0] is not None else None
     return DossierSnapshot(
-        id=dossier_id, file_code=file_code, year=year, file_notation=notation, title=title,
-        retention=Period(permanent, years, condition), rights=rights, language=language, start_date=start,
-        end_date=end, page_total=pages, description=description, keyword=keyword, unit_name=unit_name,
-        creator_name=creator_name, opened_at=opened, closed_at=closed, archived_at=archived, heading=heading,
-        documents=tuple(documents), index_file=index_file)
+        id=dossier_id,
+        file_code=file_code,
+        year=year,
+        file_notation=notation,
+        title=title,
+        retention=Period(permanent, years, condition),
+        rights=rights,
+        language=language,
+        start_date=start,
+        end_date=end,
+        page_total=pages,
+        description=description,
+        keyword=keyword,
+        unit_name=unit_name,
+        creator_name=creator_name,
+        opened_at=opened,
+        closed_at=closed,
+        archived_at=archived,
+        heading=heading,
+        documents=tuple(documents),
+        index_file=index_file,
+    )
 
 
 def _dossiers(session: Session, dossier_ids: list[int], on_dossiers: OnDossiers) -> list[DossierSnapshot]:
     """Return the dossiers in package order (year, notation), each with its documents and index file."""
     rows = []
     for chunk in _chunks(dossier_ids):
-        query = (select(*_DOSSIER_COLUMNS).join(Unit, Unit.id == Dossier.unit_id)
-                 .join(User, User.id == Dossier.creator_id)
-                 .join(DossierListEntry, DossierListEntry.id == Dossier.entry_id)
-                 .join(DossierList, DossierList.id == DossierListEntry.dossier_list_id)
-                 .outerjoin(ClassificationHeading, ClassificationHeading.id == DossierListEntry.heading_id)
-                 .outerjoin(StoredFile, StoredFile.id == Dossier.index_file_id)
-                 .where(Dossier.id.in_(chunk)))
+        query = (
+            select(*_DOSSIER_COLUMNS)
+            .join(Unit, Unit.id == Dossier.unit_id)
+            .join(User, User.id == Dossier.creator_id)
+            .join(DossierListEntry, DossierListEntry.id == Dossier.entry_id)
+            .join(DossierList, DossierList.id == DossierListEntry.dossier_list_id)
+            .outerjoin(ClassificationHeading, ClassificationHeading.id == DossierListEntry.heading_id)
+            .outerjoin(StoredFile, StoredFile.id == Dossier.index_file_id)
+            .where(Dossier.id.in_(chunk))
+        )
         rows.extend(session.execute(query))
     rows.sort(key=lambda row: (row[2], row[3], row[0]))  # year, notation, id
     dossiers: list[DossierSnapshot] = []
     shared: dict = {}
     for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start:start + _CHUNK]
+        chunk = rows[start : start + _CHUNK]
         documents = _documents(session, [row.id for row in chunk], shared)
         read = [_dossier(row, documents.get(row.id, [])) for row in chunk]
         on_dossiers(read)
@@ -257,30 +354,55 @@ def _dossiers(session: Session, dossier_ids: list[int], on_dossiers: OnDossiers)
     return dossiers
 
 
-def package(session: Session, dossier_ids: list[int], *, name: str, kind: str, year: int, operator_id: int | None,
-            now: datetime, on_dossiers: OnDossiers = lambda _dossiers: None) -> PackageSnapshot:
+def package(
+    session: Session,
+    dossier_ids: list[int],
+    *,
+    name: str,
+    kind: str,
+    year: int,
+    operator_id: int | None,
+    now: datetime,
+    on_dossiers: OnDossiers = lambda _dossiers: None,
+) -> PackageSnapshot:
     """Return the frozen view of a package of ``dossier_ids`` (one organisation), read in a few queries.
 
     ``on_dossiers`` is given the dossiers as they are read, a few hundred at a time in package order,
     so that their files can be copied while the rest is read (bag.Build.add).
     """
-    organisation = session.scalar(select(Organisation).join(Dossier, Dossier.organisation_id == Organisation.id)
-                                  .where(Dossier.id == dossier_ids[0]))
+    organisation = session.scalar(
+        select(Organisation)
+        .join(Dossier, Dossier.organisation_id == Organisation.id)
+        .where(Dossier.id == dossier_ids[0])
+    )
     operator = session.get(User, operator_id) if operator_id else None
     return PackageSnapshot(
-        name=name, kind=kind, organisation_code=organisation.code, organisation_name=organisation.name,
-        parent_name=organisation.parent_name, archive_code=organisation.archive_code, year=year,
+        name=name,
+        kind=kind,
+        organisation_code=organisation.code,
+        organisation_name=organisation.name,
+        parent_name=organisation.parent_name,
+        archive_code=organisation.archive_code,
+        year=year,
         operator_name=operator.full_name if operator else "ERMS (console)",
-        operator_position=operator.position if operator else "", created_at=now,
-        audit_head=audit.head_hash(session), dossiers=tuple(_dossiers(session, list(dossier_ids), on_dossiers)),
+        operator_position=operator.position if operator else "",
+        created_at=now,
+        audit_head=audit.head_hash(session),
+        dossiers=tuple(_dossiers(session, list(dossier_ids), on_dossiers)),
     )
 
 
 def permanent_dossiers(session: Session, organisation_id: int) -> list[Dossier]:
     """Return the organisation's permanent dossiers not yet transferred or destroyed, by code."""
-    query = (select(Dossier).where(Dossier.organisation_id == organisation_id, Dossier.retention_permanent.is_(True),
-                                   Dossier.state.not_in((DossierState.TRANSFERRED, DossierState.DESTROYED)))
-             .order_by(Dossier.file_code))
+    query = (
+        select(Dossier)
+        .where(
+            Dossier.organisation_id == organisation_id,
+            Dossier.retention_permanent.is_(True),
+            Dossier.state.not_in((DossierState.TRANSFERRED, DossierState.DESTROYED)),
+        )
+        .order_by(Dossier.file_code)
+    )
     return list(session.scalars(query))
 
 
@@ -292,15 +414,19 @@ def batched_dossier_ids(session: Session, dossier_ids: list[int]) -> dict[int, i
 
 def draft_batch(session: Session, organisation_id: int, year: int) -> HandoverBatch | None:
     """Return the organisation's batch of ``year`` that has no valid package yet, if any."""
-    query = select(HandoverBatch).where(HandoverBatch.organisation_id == organisation_id, HandoverBatch.year == year,
-                                        HandoverBatch.state == BatchState.DRAFT)
+    query = select(HandoverBatch).where(
+        HandoverBatch.organisation_id == organisation_id,
+        HandoverBatch.year == year,
+        HandoverBatch.state == BatchState.DRAFT,
+    )
     return session.scalar(query)
 
 
 def next_batch_seq(session: Session, organisation_id: int, year: int) -> int:
     """Return the next sequence number of the organisation's batches of ``year`` (1 for the first)."""
-    query = select(func.max(HandoverBatch.seq)).where(HandoverBatch.organisation_id == organisation_id,
-                                                     HandoverBatch.year == year)
+    query = select(func.max(HandoverBatch.seq)).where(
+        HandoverBatch.organisation_id == organisation_id, HandoverBatch.year == year
+    )
     return (session.scalar(query) or 0) + 1
 
 
@@ -311,8 +437,11 @@ def organisation_by_code(session: Session, code: str) -> Organisation | None:
 
 def batches(session: Session, organisation_ids: set[int]) -> list[HandoverBatch]:
     """Return the hand-over batches of these organisations, newest first."""
-    query = (select(HandoverBatch).where(HandoverBatch.organisation_id.in_(organisation_ids))
-             .order_by(HandoverBatch.year.desc(), HandoverBatch.seq.desc()))
+    query = (
+        select(HandoverBatch)
+        .where(HandoverBatch.organisation_id.in_(organisation_ids))
+        .order_by(HandoverBatch.year.desc(), HandoverBatch.seq.desc())
+    )
     return list(session.scalars(query))
 
 
@@ -321,9 +450,11 @@ def batch_by_name(session: Session, name: str) -> HandoverBatch | None:
     parts = name.rsplit("_", 2)
     if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
         return None
-    query = (select(HandoverBatch).join(HandoverBatch.organisation)
-             .where(Organisation.code == parts[0], HandoverBatch.year == int(parts[1]),
-                    HandoverBatch.seq == int(parts[2])))
+    query = (
+        select(HandoverBatch)
+        .join(HandoverBatch.organisation)
+        .where(Organisation.code == parts[0], HandoverBatch.year == int(parts[1]), HandoverBatch.seq == int(parts[2]))
+    )
     return session.scalar(query)
 
 

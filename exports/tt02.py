@@ -47,11 +47,45 @@ def heading_title(dossier: DossierSnapshot) -> str:
 
 NSMAP = {None: TT02_NS}
 METADATA, DOSSIER, TRANSFER_LIST = (qualified(TT02_NS, name) for name in ("Metadata", "Dossier", "TransferList"))
-DOSSIER_FIELDS = ("FileCode", "Identifier", "OrganId", "FileCatalog", "FileNotation", "Title", "Maintenance", "Rights",
-                  "Language", "StartDate", "EndDate", "DocTotal", "PageTotal", "Description", "Keyword")
-DOCUMENT_FIELDS = ("DocCode", "FileCode", "Identifier", "OrganId", "FileCatalog", "FileNotation", "DocOrdinal",
-                   "TypeName", "CodeNumber", "CodeNotation", "IssuedDate", "OrganName", "Subject", "Language",
-                   "PageAmount", "Description", "Keyword", "Priority", "SignerPosition", "SignerName")
+DOSSIER_FIELDS = (
+    "FileCode",
+    "Identifier",
+    "OrganId",
+    "FileCatalog",
+    "FileNotation",
+    "Title",
+    "Maintenance",
+    "Rights",
+    "Language",
+    "StartDate",
+    "EndDate",
+    "DocTotal",
+    "PageTotal",
+    "Description",
+    "Keyword",
+)
+DOCUMENT_FIELDS = (
+    "DocCode",
+    "FileCode",
+    "Identifier",
+    "OrganId",
+    "FileCatalog",
+    "FileNotation",
+    "DocOrdinal",
+    "TypeName",
+    "CodeNumber",
+    "CodeNotation",
+    "IssuedDate",
+    "OrganName",
+    "Subject",
+    "Language",
+    "PageAmount",
+    "Description",
+    "Keyword",
+    "Priority",
+    "SignerPosition",
+    "SignerName",
+)
 ROW_FIELDS = ("Ordinal", "FileCode", "FileNotation", "Title", "Dates", "Maintenance", "DocTotal", "Unit")
 
 
@@ -65,29 +99,61 @@ def _template(name: str, fields: tuple[str, ...], depth: int, inner: bool = Fals
 
 
 def _dossier_fields(snapshot: PackageSnapshot, dossier: DossierSnapshot) -> tuple[str, ...]:
-    return (dossier.file_code, snapshot.archive_code, snapshot.organisation_code, str(dossier.year),
-            dossier.file_notation, dossier.title, dossier.retention.label(), dossier.rights, dossier.language,
-            vn_date(dossier.start_date), vn_date(dossier.end_date), str(len(dossier.documents)),
-            _text(dossier.page_total), dossier.description, dossier.keyword)
+    return (
+        dossier.file_code,
+        snapshot.archive_code,
+        snapshot.organisation_code,
+        str(dossier.year),
+        dossier.file_notation,
+        dossier.title,
+        dossier.retention.label(),
+        dossier.rights,
+        dossier.language,
+        vn_date(dossier.start_date),
+        vn_date(dossier.end_date),
+        str(len(dossier.documents)),
+        _text(dossier.page_total),
+        dossier.description,
+        dossier.keyword,
+    )
 
 
-def _document(template: Template, snapshot: PackageSnapshot, dossier: DossierSnapshot,
-              document: DocumentSnapshot) -> bytes:
+def _document(
+    template: Template, snapshot: PackageSnapshot, dossier: DossierSnapshot, document: DocumentSnapshot
+) -> bytes:
     return template.render(
-        f"{dossier.file_code}.{document.ordinal:03d}", dossier.file_code, snapshot.archive_code,
-        snapshot.organisation_code, str(dossier.year), dossier.file_notation, str(document.ordinal),
-        document.type_name, document.code_number, document.code_notation, vn_date(document.issued_date),
-        document.organ_name, document.subject, document.language, _text(document.page_amount),
-        document.description, document.keyword, f"{document.urgency}/{document.marking}",
-        document.signer_position, document.signer_name)
+        f"{dossier.file_code}.{document.ordinal:03d}",
+        dossier.file_code,
+        snapshot.archive_code,
+        snapshot.organisation_code,
+        str(dossier.year),
+        dossier.file_notation,
+        str(document.ordinal),
+        document.type_name,
+        document.code_number,
+        document.code_notation,
+        vn_date(document.issued_date),
+        document.organ_name,
+        document.subject,
+        document.language,
+        _text(document.page_amount),
+        document.description,
+        document.keyword,
+        f"{document.urgency}/{document.marking}",
+        document.signer_position,
+        document.signer_name,
+    )
 
 
 def write_metadata(snapshot: PackageSnapshot, out: BinaryIO) -> None:
     """Write the TT 02/2019 metadata of every dossier and document of the package into ``out``."""
     document_template = _template("Document", DOCUMENT_FIELDS, depth=2)
     dossier_template = _template("Dossier", DOSSIER_FIELDS, depth=2, inner=True)
-    attributes = {"OrganId": snapshot.organisation_code, "Package": snapshot.name,
-                  "Created": timestamp(snapshot.created_at)}
+    attributes = {
+        "OrganId": snapshot.organisation_code,
+        "Package": snapshot.name,
+        "Created": timestamp(snapshot.created_at),
+    }
     with stream(out, METADATA, NSMAP, attributes) as root:
         for dossier in snapshot.dossiers:
             with root.element(DOSSIER) as children:
@@ -97,9 +163,16 @@ def write_metadata(snapshot: PackageSnapshot, out: BinaryIO) -> None:
 
 
 def _transfer_row(number: int, dossier: DossierSnapshot) -> list[str]:
-    return [str(number), dossier.file_code, dossier.file_notation, dossier.title,
-            f"{vn_date(dossier.start_date)} - {vn_date(dossier.end_date)}", dossier.retention.label(),
-            str(len(dossier.documents)), dossier.unit_name]
+    return [
+        str(number),
+        dossier.file_code,
+        dossier.file_notation,
+        dossier.title,
+        f"{vn_date(dossier.start_date)} - {vn_date(dossier.end_date)}",
+        dossier.retention.label(),
+        str(len(dossier.documents)),
+        dossier.unit_name,
+    ]
 
 
 def transfer_rows(snapshot: PackageSnapshot) -> list[list[str]]:
@@ -110,8 +183,13 @@ def transfer_rows(snapshot: PackageSnapshot) -> list[list[str]]:
 def write_transfer_list(snapshot: PackageSnapshot, out: BinaryIO) -> None:
     """Write the transfer list ("mục lục hồ sơ nộp lưu") as XML into ``out``, one Row per dossier."""
     template = _template("Row", ROW_FIELDS, depth=1)
-    attributes = {"OrganId": snapshot.organisation_code, "OrganName": snapshot.organisation_name,
-                  "Year": str(snapshot.year), "Package": snapshot.name, "Created": timestamp(snapshot.created_at)}
+    attributes = {
+        "OrganId": snapshot.organisation_code,
+        "OrganName": snapshot.organisation_name,
+        "Year": str(snapshot.year),
+        "Package": snapshot.name,
+        "Created": timestamp(snapshot.created_at),
+    }
     with stream(out, TRANSFER_LIST, NSMAP, attributes) as root:
         for number, dossier in enumerate(snapshot.dossiers, start=1):
             root.write_record(template.render(*_transfer_row(number, dossier)))

@@ -107,16 +107,25 @@ def _schemas(root: Path) -> list[Check]:
     mets_files = [root / layout.METS, *sorted((root / "representations").glob("*/METS.xml"))]
     mets_problems = [problem for path in mets_files for problem in schema_errors(mets_schema(), path)]
     erms_problems = schema_errors(cits_erms_schema(), root / layout.CITS_ERMS)
-    return [Check("METS XSD", FAILED if mets_problems else PASSED, tuple(mets_problems)),
-            Check("CITS ERMS XSD", FAILED if erms_problems else PASSED, tuple(erms_problems))]
+    return [
+        Check("METS XSD", FAILED if mets_problems else PASSED, tuple(mets_problems)),
+        Check("CITS ERMS XSD", FAILED if erms_problems else PASSED, tuple(erms_problems)),
+    ]
 
 
 def _eark(root: Path, tool: Path | None) -> Check:
     if tool is None:
-        return Check("E-ARK CSIP/SIP", SKIPPED, ("eark-validate not found (ERMS_EARK_VALIDATOR names a file that "
-                                                 "does not exist)",))
-    result = subprocess.run([sys.executable, str(tool), "--ignore", "SIP14", "--json", str(root)],
-                            capture_output=True, text=True, timeout=600)
+        return Check(
+            "E-ARK CSIP/SIP",
+            SKIPPED,
+            ("eark-validate not found (ERMS_EARK_VALIDATOR names a file that does not exist)",),
+        )
+    result = subprocess.run(
+        [sys.executable, str(tool), "--ignore", "SIP14", "--json", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if result.returncode == 2:
         return Check("E-ARK CSIP/SIP", SKIPPED, (f"eark-validate could not run: {result.stderr.strip()}",))
     if result.returncode == 0:
@@ -129,13 +138,21 @@ def _eark_errors(output: str) -> tuple[str, ...]:
         packages = json.loads(output)
     except json.JSONDecodeError:
         return (output.strip(),) if output.strip() else ()
-    return tuple(f"{message.get('rule_id')}: {message.get('message')}"
-                 for package in packages for message in package.get("messages", [])
-                 if message.get("severity") == "Error" and not message.get("ignored"))
+    return tuple(
+        f"{message.get('rule_id')}: {message.get('message')}"
+        for package in packages
+        for message in package.get("messages", [])
+        if message.get("severity") == "Error" and not message.get("ignored")
+    )
 
 
-def verify(path: Path, *, eark_tool: Path | None, processes: int = PROCESSES,
-           on_check: Callable[[Check], None] = lambda _check: None) -> list[Check]:
+def verify(
+    path: Path,
+    *,
+    eark_tool: Path | None,
+    processes: int = PROCESSES,
+    on_check: Callable[[Check], None] = lambda _check: None,
+) -> list[Check]:
     """Run every check on the bag at ``path`` and return the report (``processes`` re-hash the payload).
 
     The two checks other programs make (bagit re-hashing the payload, eark-validate) start

@@ -203,9 +203,16 @@ class Template:
 
     __slots__ = ("_parts", "_order", "_attribute")
 
-    def __init__(self, element: etree._Element, depth: int, slots: tuple[str, ...] = (),
-                 attributes: tuple[tuple[etree._Element, str], ...] = (), *, inner: bool = False,
-                 nsmap: dict | None = None) -> None:
+    def __init__(
+        self,
+        element: etree._Element,
+        depth: int,
+        slots: tuple[str, ...] = (),
+        attributes: tuple[tuple[etree._Element, str], ...] = (),
+        *,
+        inner: bool = False,
+        nsmap: dict | None = None,
+    ) -> None:
         quoted = []
         for slot in element.iter(*slots) if slots else ():
             slot.text = _HOLE.format(len(quoted))
@@ -220,7 +227,7 @@ class Template:
             holder.append(element)
         etree.indent(holder, level=depth - 1)
         text = etree.tostring(holder, encoding="unicode", with_tail=False)
-        pieces = _HOLES.split(text[text.index(">") + 1:text.rindex("</")].rstrip())
+        pieces = _HOLES.split(text[text.index(">") + 1 : text.rindex("</")].rstrip())
         # The fixed text in UTF-8 with a place between each two pieces for the value of that hole:
         # joining bytes is several times faster than formatting a long str and encoding it.
         self._parts = [piece.encode() if number % 2 == 0 else b"" for number, piece in enumerate(pieces)]

@@ -32,8 +32,9 @@ def _render_item(type_, obj, autogen_context):
 
 def _run(connection) -> None:
     # render_as_batch: SQLite can only ALTER a table by copying it; Alembic's batch mode does that.
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      render_item=_render_item)
+    context.configure(
+        connection=connection, target_metadata=target_metadata, render_as_batch=True, render_item=_render_item
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -17,9 +17,12 @@ from retention import clock
 
 def appraisable() -> ColumnElement[bool]:
     """The SQL condition of ``is_appraisable``."""
-    kept_by_unit = and_(Dossier.state == DossierState.CLOSED, Dossier.retention_permanent.is_(False),
-                        func.coalesce(Dossier.retention_condition, "") == "",
-                        func.coalesce(Dossier.retention_years, 0) < clock.AGENCY_ARCHIVE_YEARS)
+    kept_by_unit = and_(
+        Dossier.state == DossierState.CLOSED,
+        Dossier.retention_permanent.is_(False),
+        func.coalesce(Dossier.retention_condition, "") == "",
+        func.coalesce(Dossier.retention_years, 0) < clock.AGENCY_ARCHIVE_YEARS,
+    )
     return or_(Dossier.state == DossierState.ARCHIVED, kept_by_unit)
 
 
@@ -31,4 +34,5 @@ def period_of(dossier: Dossier) -> clock.Period:
 def is_appraisable(dossier: Dossier) -> bool:
     """Return True for a dossier in the agency archive, or closed and kept by its unit (under 5 years)."""
     return dossier.state is DossierState.ARCHIVED or (
-        dossier.state is DossierState.CLOSED and not period_of(dossier).goes_to_agency_archive())
+        dossier.state is DossierState.CLOSED and not period_of(dossier).goes_to_agency_archive()
+    )

@@ -51,10 +51,13 @@ LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # The longest text each field of a destruction list keeps: its column, or for the free Text columns a
 # bound that still holds a page of explanation.
 LONG_TEXT = 10_000
-TEXT_LIMITS = {"title": DestructionList.__table__.c.title.type.length,
-               "number": DestructionList.__table__.c.decision_number.type.length,
-               "signer": DestructionList.__table__.c.decision_signer.type.length,
-               "explanation": LONG_TEXT, "comment": LONG_TEXT}
+TEXT_LIMITS = {
+    "title": DestructionList.__table__.c.title.type.length,
+    "number": DestructionList.__table__.c.decision_number.type.length,
+    "signer": DestructionList.__table__.c.decision_signer.type.length,
+    "explanation": LONG_TEXT,
+    "comment": LONG_TEXT,
+}
 State = DestructionListState
 
 
@@ -72,12 +75,16 @@ def get_list(session: Session, actor: Actor, list_id: int) -> DestructionList:
 
 def lists_of(session: Session, actor: Actor) -> list[DestructionList]:
     """Return the destruction lists of the actor's organisations, newest first."""
-    query = (select(DestructionList).where(DestructionList.organisation_id.in_(actor.organisation_ids()))
-             .order_by(DestructionList.proposed_at.desc(), DestructionList.id.desc()))
+    query = (
+        select(DestructionList)
+        .where(DestructionList.organisation_id.in_(actor.organisation_ids()))
+        .order_by(DestructionList.proposed_at.desc(), DestructionList.id.desc())
+    )
     return list(session.scalars(query))
 
 
 # ---------------------------------------------------------------- what may be destroyed
+
 
 def destruction_problems(session: Session, dossiers: list[Dossier], on: date) -> list[Problem]:
     """Return, per dossier, why it cannot be destroyed on ``on``: permanent, held, not due, not where it is appraised."""
@@ -90,19 +97,33 @@ def destruction_problems(session: Session, dossiers: list[Dossier], on: date) ->
         elif dossier.id in held:
             problems.append(Problem(where, N_("The dossier is under a hold: it cannot be destroyed.")))
         elif not custody.is_appraisable(dossier):
-            problems.append(Problem(where, N_("Only a dossier in the agency archive, or a closed one its unit keeps "
-                                              "under 5 years, can be destroyed.")))
+            problems.append(
+                Problem(
+                    where,
+                    N_(
+                        "Only a dossier in the agency archive, or a closed one its unit keeps "
+                        "under 5 years, can be destroyed."
+                    ),
+                )
+            )
         elif dossier.appraisal_due_on is None or dossier.appraisal_due_on > on:
-            problems.append(Problem(where, N_("The dossier is not due for appraisal until %(due)s."),
-                                    {"due": dossier.appraisal_due_on or "—"}))
+            problems.append(
+                Problem(
+                    where,
+                    N_("The dossier is not due for appraisal until %(due)s."),
+                    {"due": dossier.appraisal_due_on or "—"},
+                )
+            )
     return problems
 
 
 def dossier_file_ids(session: Session, dossier_id: int) -> set[int]:
     """Return the stored files of a dossier: every version of its documents and its document index."""
-    versions = (select(DocumentVersion.file_id)
-                .join(DossierDocument, DossierDocument.document_id == DocumentVersion.document_id)
-                .where(DossierDocument.dossier_id == dossier_id))
+    versions = (
+        select(DocumentVersion.file_id)
+        .join(DossierDocument, DossierDocument.document_id == DocumentVersion.document_id)
+        .where(DossierDocument.dossier_id == dossier_id)
+    )
     index = select(Dossier.index_file_id).where(Dossier.id == dossier_id, Dossier.index_file_id.is_not(None))
     return set(session.scalars(union(versions, index)))
 
@@ -113,18 +134,29 @@ def still_needed(session: Session, file_ids: Iterable[int]) -> set[int]:
     if not ids:
         return set()
     living = Dossier.state != DossierState.DESTROYED
-    filed_living = (select(DocumentVersion.file_id)
-                    .join(DossierDocument, DossierDocument.document_id == DocumentVersion.document_id)
-                    .join(Dossier, Dossier.id == DossierDocument.dossier_id)
-                    .where(DocumentVersion.file_id.in_(ids), living))
-    unfiled = (select(DocumentVersion.file_id)
-               .join(Document, Document.id == DocumentVersion.document_id)
-               .where(DocumentVersion.file_id.in_(ids),
-                      ~select(DossierDocument.id).where(DossierDocument.document_id == Document.id).exists()))
+    filed_living = (
+        select(DocumentVersion.file_id)
+        .join(DossierDocument, DossierDocument.document_id == DocumentVersion.document_id)
+        .join(Dossier, Dossier.id == DossierDocument.dossier_id)
+        .where(DocumentVersion.file_id.in_(ids), living)
+    )
+    unfiled = (
+        select(DocumentVersion.file_id)
+        .join(Document, Document.id == DocumentVersion.document_id)
+        .where(
+            DocumentVersion.file_id.in_(ids),
+            ~select(DossierDocument.id).where(DossierDocument.document_id == Document.id).exists(),
+        )
+    )
     indexes = select(Dossier.index_file_id).where(Dossier.index_file_id.in_(ids), living)
-    attachments = [select(column).where(column.in_(ids)) for column in
-                   (DestructionList.appraisal_file_id, DestructionList.decision_file_id,
-                    DestructionList.record_file_id)]
+    attachments = [
+        select(column).where(column.in_(ids))
+        for column in (
+            DestructionList.appraisal_file_id,
+            DestructionList.decision_file_id,
+            DestructionList.record_file_id,
+        )
+    ]
     return set(session.scalars(union(filed_living, unfiled, indexes, *attachments)))
 
 
@@ -154,8 +186,12 @@ def totals(session: Session, dossiers: list[Dossier]) -> Totals:
 def list_totals(destruction_list: DestructionList) -> Totals:
     """Return the extent of a destruction list as recorded when its dossiers were proposed."""
     items = destruction_list.items
-    return Totals(len(items), sum(item.documents for item in items), sum(item.pages for item in items),
-                  sum(item.size for item in items))
+    return Totals(
+        len(items),
+        sum(item.documents for item in items),
+        sum(item.pages for item in items),
+        sum(item.size for item in items),
+    )
 
 
 def open_record(session: Session, actor: Actor, list_id: int, *, store: FileStore) -> BinaryIO:
@@ -168,8 +204,17 @@ def open_record(session: Session, actor: Actor, list_id: int, *, store: FileStor
 
 # ---------------------------------------------------------------- the chain of decisions
 
-def propose(session: Session, actor: Actor, organisation_id: int, dossier_ids: list[int], title: str,
-            explanation: str, *, now: datetime) -> DestructionList:
+
+def propose(
+    session: Session,
+    actor: Actor,
+    organisation_id: int,
+    dossier_ids: list[int],
+    title: str,
+    explanation: str,
+    *,
+    now: datetime,
+) -> DestructionList:
     """Put due dossiers on a new destruction list; every dossier is checked first, nothing half-applied."""
     permissions.require(actor, "retention.appraise", organisation_id)
     dossiers = [session.get(Dossier, dossier_id) for dossier_id in dict.fromkeys(dossier_ids)]
@@ -179,28 +224,63 @@ def propose(session: Session, actor: Actor, organisation_id: int, dossier_ids: l
     if not dossiers:
         problems.append(Problem("dossiers", N_("Choose at least one dossier.")))
     problems += destruction_problems(session, dossiers, local_date(now))
-    listed = set(session.scalars(select(DestructionItem.dossier_id).where(
-        DestructionItem.dossier_id.in_([dossier.id for dossier in dossiers]))))
-    problems += [Problem(dossier.file_code, N_("The dossier is already on a destruction list."))
-                 for dossier in dossiers if dossier.id in listed]
+    listed = set(
+        session.scalars(
+            select(DestructionItem.dossier_id).where(
+                DestructionItem.dossier_id.in_([dossier.id for dossier in dossiers])
+            )
+        )
+    )
+    problems += [
+        Problem(dossier.file_code, N_("The dossier is already on a destruction list."))
+        for dossier in dossiers
+        if dossier.id in listed
+    ]
     if problems:
         raise InvalidMetadata(problems)
-    destruction_list = DestructionList(organisation_id=organisation_id, state=State.PROPOSED, title=title.strip(),
-                                       explanation=explanation.strip(), proposed_by_id=actor.user_id,
-                                       proposed_at=now)
+    destruction_list = DestructionList(
+        organisation_id=organisation_id,
+        state=State.PROPOSED,
+        title=title.strip(),
+        explanation=explanation.strip(),
+        proposed_by_id=actor.user_id,
+        proposed_at=now,
+    )
     session.add(destruction_list)
     session.flush()
     for dossier in dossiers:
         documents, pages, size = _extent(session, dossier)
-        session.add(DestructionItem(destruction_list_id=destruction_list.id, dossier_id=dossier.id,
-                                    documents=documents, pages=pages, size=size))
-        session.add(AppraisalDecision(dossier_id=dossier.id, outcome=AppraisalOutcome.DESTROY,
-                                      reason=explanation.strip(), previous_period=period_of(dossier).label(),
-                                      destruction_list_id=destruction_list.id, decided_by_id=actor.user_id,
-                                      decided_at=now))
+        session.add(
+            DestructionItem(
+                destruction_list_id=destruction_list.id,
+                dossier_id=dossier.id,
+                documents=documents,
+                pages=pages,
+                size=size,
+            )
+        )
+        session.add(
+            AppraisalDecision(
+                dossier_id=dossier.id,
+                outcome=AppraisalOutcome.DESTROY,
+                reason=explanation.strip(),
+                previous_period=period_of(dossier).label(),
+                destruction_list_id=destruction_list.id,
+                decided_by_id=actor.user_id,
+                decided_at=now,
+            )
+        )
     session.flush()
-    audit.record(session, actor, "destruction_list.proposed", "destruction_list", destruction_list.id, now=now,
-                 after=State.PROPOSED.value, dossiers=[dossier.file_code for dossier in dossiers])
+    audit.record(
+        session,
+        actor,
+        "destruction_list.proposed",
+        "destruction_list",
+        destruction_list.id,
+        now=now,
+        after=State.PROPOSED.value,
+        dossiers=[dossier.file_code for dossier in dossiers],
+    )
     return destruction_list
 
 
@@ -217,8 +297,9 @@ def _in_state(destruction_list: DestructionList, state: State, refusal: str) -> 
         raise RuleViolation(refusal)
 
 
-def record_opinion(session: Session, actor: Actor, list_id: int, agrees: bool, comment: str, *,
-                   now: datetime) -> CouncilOpinion:
+def record_opinion(
+    session: Session, actor: Actor, list_id: int, agrees: bool, comment: str, *, now: datetime
+) -> CouncilOpinion:
     """Record a council member's opinion on a proposed list (one per member)."""
     destruction_list = get_list(session, actor, list_id)
     permissions.require(actor, "destruction.opinion", destruction_list.organisation_id)
@@ -230,12 +311,21 @@ def record_opinion(session: Session, actor: Actor, list_id: int, agrees: bool, c
     problems = text_problems({"comment": TEXT_LIMITS["comment"]}, comment=comment)
     if problems:
         raise InvalidMetadata(problems)
-    opinion = CouncilOpinion(destruction_list_id=list_id, member_id=actor.user_id, agrees=agrees,
-                             comment=comment.strip(), recorded_at=now)
+    opinion = CouncilOpinion(
+        destruction_list_id=list_id, member_id=actor.user_id, agrees=agrees, comment=comment.strip(), recorded_at=now
+    )
     destruction_list.opinions.append(opinion)
     session.flush()
-    audit.record(session, actor, "destruction_list.opinion_recorded", "destruction_list", list_id, now=now,
-                 agrees=agrees, comment=opinion.comment)
+    audit.record(
+        session,
+        actor,
+        "destruction_list.opinion_recorded",
+        "destruction_list",
+        list_id,
+        now=now,
+        agrees=agrees,
+        comment=opinion.comment,
+    )
     return opinion
 
 
@@ -269,8 +359,9 @@ def _paper_problems(paper: Paper, *, signer: bool) -> list[Problem]:
     return problems
 
 
-def record_appraisal(session: Session, actor: Actor, list_id: int, paper: Paper, *, store: FileStore,
-                     now: datetime) -> DestructionList:
+def record_appraisal(
+    session: Session, actor: Actor, list_id: int, paper: Paper, *, store: FileStore, now: datetime
+) -> DestructionList:
     """Record the archival authority's written appraisal ("văn bản thẩm định") of the list."""
     destruction_list = get_list(session, actor, list_id)
     permissions.require(actor, "retention.appraise", destruction_list.organisation_id)
@@ -283,18 +374,31 @@ def record_appraisal(session: Session, actor: Actor, list_id: int, paper: Paper,
     destruction_list.appraisal_number, destruction_list.appraisal_date = paper.number.strip(), paper.on
     destruction_list.appraisal_file_id = _attach(session, store, paper.attachment, now=now)
     destruction_list.state = State.APPRAISED
-    audit.record(session, actor, "destruction_list.appraised", "destruction_list", list_id, now=now,
-                 before=State.PROPOSED.value, after=State.APPRAISED.value, number=destruction_list.appraisal_number)
+    audit.record(
+        session,
+        actor,
+        "destruction_list.appraised",
+        "destruction_list",
+        list_id,
+        now=now,
+        before=State.PROPOSED.value,
+        after=State.APPRAISED.value,
+        number=destruction_list.appraisal_number,
+    )
     return destruction_list
 
 
-def approve(session: Session, actor: Actor, list_id: int, paper: Paper, *, store: FileStore,
-            now: datetime) -> DestructionList:
+def approve(
+    session: Session, actor: Actor, list_id: int, paper: Paper, *, store: FileStore, now: datetime
+) -> DestructionList:
     """Record the head's decision to destroy ("quyết định hủy tài liệu"); the proposer cannot approve."""
     destruction_list = get_list(session, actor, list_id)
     permissions.require(actor, "destruction.approve", destruction_list.organisation_id)
-    _in_state(destruction_list, State.APPRAISED,
-              N_("The archival authority's appraisal must be recorded before the head decides."))
+    _in_state(
+        destruction_list,
+        State.APPRAISED,
+        N_("The archival authority's appraisal must be recorded before the head decides."),
+    )
     if destruction_list.proposed_by_id == actor.user_id:
         raise RuleViolation(N_("You proposed this destruction list: someone else must approve it."))
     problems = _paper_problems(paper, signer=True)
@@ -305,12 +409,22 @@ def approve(session: Session, actor: Actor, list_id: int, paper: Paper, *, store
     destruction_list.decision_file_id = _attach(session, store, paper.attachment, now=now)
     destruction_list.decided_by_id = actor.user_id
     destruction_list.state = State.APPROVED
-    audit.record(session, actor, "destruction_list.approved", "destruction_list", list_id, now=now,
-                 before=State.APPRAISED.value, after=State.APPROVED.value, number=destruction_list.decision_number)
+    audit.record(
+        session,
+        actor,
+        "destruction_list.approved",
+        "destruction_list",
+        list_id,
+        now=now,
+        before=State.APPRAISED.value,
+        after=State.APPROVED.value,
+        number=destruction_list.decision_number,
+    )
     return destruction_list
 
 
 # ---------------------------------------------------------------- execution
+
 
 @dataclass(frozen=True)
 class Backup:
@@ -320,8 +434,9 @@ class Backup:
     expires_on: date
 
 
-def start_execution(session: Session, actor: Actor, list_id: int, backups: list[Backup], *,
-                    now: datetime) -> DestructionList:
+def start_execution(
+    session: Session, actor: Actor, list_id: int, backups: list[Backup], *, now: datetime
+) -> DestructionList:
     """Begin (or resume) executing an approved list after re-checking every dossier, holds included."""
     destruction_list = get_list(session, actor, list_id)
     permissions.require(actor, "retention.appraise", destruction_list.organisation_id)
@@ -333,10 +448,19 @@ def start_execution(session: Session, actor: Actor, list_id: int, backups: list[
         raise InvalidMetadata(problems)
     destruction_list.state = State.EXECUTING
     destruction_list.executed_by_id = actor.user_id
-    destruction_list.backups = json.dumps([[backup.name, backup.expires_on.isoformat()] for backup in backups],
-                                          ensure_ascii=False)
-    audit.record(session, actor, "destruction_list.execution_started", "destruction_list", list_id, now=now,
-                 before=State.APPROVED.value, after=State.EXECUTING.value)
+    destruction_list.backups = json.dumps(
+        [[backup.name, backup.expires_on.isoformat()] for backup in backups], ensure_ascii=False
+    )
+    audit.record(
+        session,
+        actor,
+        "destruction_list.execution_started",
+        "destruction_list",
+        list_id,
+        now=now,
+        before=State.APPROVED.value,
+        after=State.EXECUTING.value,
+    )
     return destruction_list
 
 
@@ -360,31 +484,55 @@ def next_step(session: Session, actor: Actor, list_id: int, *, store: FileStore,
 
 
 def _next_planned(session: Session, list_id: int) -> DestroyedFile | None:
-    return session.scalar(select(DestroyedFile).where(DestroyedFile.destruction_list_id == list_id,
-                                                      DestroyedFile.deleted_at.is_(None),
-                                                      DestroyedFile.kept.is_(False))
-                          .order_by(DestroyedFile.id).limit(1))
+    return session.scalar(
+        select(DestroyedFile)
+        .where(
+            DestroyedFile.destruction_list_id == list_id,
+            DestroyedFile.deleted_at.is_(None),
+            DestroyedFile.kept.is_(False),
+        )
+        .order_by(DestroyedFile.id)
+        .limit(1)
+    )
 
 
-def _destroy_dossier(session: Session, actor: Actor, destruction_list: DestructionList, item: DestructionItem, *,
-                     now: datetime) -> str:
+def _destroy_dossier(
+    session: Session, actor: Actor, destruction_list: DestructionList, item: DestructionItem, *, now: datetime
+) -> str:
     """Move one dossier to DESTROYED and plan the removal of the files nothing else uses, in one commit."""
     dossier = item.dossier
     item.done = True
     if held_dossier_ids(session, [dossier.id]):
         # A hold placed while the list was executing still stops this dossier (PL6 IV.1.g).
         item.held = True
-        audit.record(session, actor, "destruction_list.dossier_held", "destruction_list", destruction_list.id,
-                     now=now, file_code=dossier.file_code)
+        audit.record(
+            session,
+            actor,
+            "destruction_list.dossier_held",
+            "destruction_list",
+            destruction_list.id,
+            now=now,
+            file_code=dossier.file_code,
+        )
         return f"held: {dossier.file_code}"
-    lifecycle.apply(session, dossier, "destroy", actor, now=now, destruction_list_id=destruction_list.id,
-                    decision=destruction_list.decision_number)
+    lifecycle.apply(
+        session,
+        dossier,
+        "destroy",
+        actor,
+        now=now,
+        destruction_list_id=destruction_list.id,
+        decision=destruction_list.decision_number,
+    )
     session.flush()
     files = dossier_file_ids(session, dossier.id)
-    planned = set(session.scalars(select(DestroyedFile.file_id).where(
-        DestroyedFile.destruction_list_id == destruction_list.id)))
-    session.add_all(DestroyedFile(destruction_list_id=destruction_list.id, file_id=file_id)
-                    for file_id in sorted(files - still_needed(session, files) - planned))
+    planned = set(
+        session.scalars(select(DestroyedFile.file_id).where(DestroyedFile.destruction_list_id == destruction_list.id))
+    )
+    session.add_all(
+        DestroyedFile(destruction_list_id=destruction_list.id, file_id=file_id)
+        for file_id in sorted(files - still_needed(session, files) - planned)
+    )
     session.flush()
     return f"destroyed: {dossier.file_code}"
 
@@ -397,13 +545,22 @@ def _delete_file(session: Session, actor: Actor, planned: DestroyedFile, *, stor
         return f"kept (in use again): {sha256}"
     store.delete(sha256)  # False when a killed run already removed it: the same end state
     planned.deleted_at = now
-    audit.record(session, actor, "stored_file.destroyed", "stored_file", planned.file_id, now=now,
-                 sha256=sha256, destruction_list_id=planned.destruction_list_id)
+    audit.record(
+        session,
+        actor,
+        "stored_file.destroyed",
+        "stored_file",
+        planned.file_id,
+        now=now,
+        sha256=sha256,
+        destruction_list_id=planned.destruction_list_id,
+    )
     return f"deleted: {sha256}"
 
 
-def finish(session: Session, actor: Actor, list_id: int, record_pdf: bytes, *, store: FileStore,
-           now: datetime) -> DestructionList:
+def finish(
+    session: Session, actor: Actor, list_id: int, record_pdf: bytes, *, store: FileStore, now: datetime
+) -> DestructionList:
     """Store the destruction record ("biên bản hủy tài liệu") and close the execution; done once."""
     destruction_list = _executing(session, actor, list_id)
     if any(not item.done for item in destruction_list.items) or _next_planned(session, list_id) is not None:
@@ -412,13 +569,23 @@ def finish(session: Session, actor: Actor, list_id: int, record_pdf: bytes, *, s
     destruction_list.executed_at = now
     destruction_list.state = State.EXECUTED
     destroyed = [item.dossier.file_code for item in destruction_list.items if not item.held]
-    audit.record(session, actor, "destruction_list.executed", "destruction_list", list_id, now=now,
-                 before=State.EXECUTING.value, after=State.EXECUTED.value, destroyed=destroyed,
-                 record_sha256=destruction_list.record_file.sha256 if destruction_list.record_file else None)
+    audit.record(
+        session,
+        actor,
+        "destruction_list.executed",
+        "destruction_list",
+        list_id,
+        now=now,
+        before=State.EXECUTING.value,
+        after=State.EXECUTED.value,
+        destroyed=destroyed,
+        record_sha256=destruction_list.record_file.sha256 if destruction_list.record_file else None,
+    )
     return destruction_list
 
 
 # ---------------------------------------------------------------- the record's values
+
 
 @dataclass(frozen=True)
 class RecordRow:
@@ -455,18 +622,33 @@ def record_values(session: Session, actor: Actor, list_id: int, *, now: datetime
     destruction_list = get_list(session, actor, list_id)
     organisation = destruction_list.items[0].dossier.organisation
     executor = session.get(User, destruction_list.executed_by_id or actor.user_id)
-    rows = tuple(RecordRow(item.dossier.file_code, item.dossier.title, item.dossier.start_date,
-                           item.dossier.end_date, period_of(item.dossier).label(), item.documents, item.pages,
-                           item.size)
-                 for item in destruction_list.items if item.done and not item.held)
+    rows = tuple(
+        RecordRow(
+            item.dossier.file_code,
+            item.dossier.title,
+            item.dossier.start_date,
+            item.dossier.end_date,
+            period_of(item.dossier).label(),
+            item.documents,
+            item.pages,
+            item.size,
+        )
+        for item in destruction_list.items
+        if item.done and not item.held
+    )
     appraisal_date = destruction_list.appraisal_date.strftime("%d/%m/%Y") if destruction_list.appraisal_date else ""
     decision_date = destruction_list.decision_date.strftime("%d/%m/%Y") if destruction_list.decision_date else ""
     return DestructionRecord(
-        parent_organisation=organisation.parent_name, organisation=organisation.name, title=destruction_list.title,
+        parent_organisation=organisation.parent_name,
+        organisation=organisation.name,
+        title=destruction_list.title,
         appraisal=f"{destruction_list.appraisal_number} ngày {appraisal_date}",
         decision=f"{destruction_list.decision_number} ngày {decision_date}, {destruction_list.decision_signer}",
-        executed_by=executor.full_name, rows=rows,
+        executed_by=executor.full_name,
+        rows=rows,
         held=tuple(item.dossier.file_code for item in destruction_list.items if item.held),
-        backups=tuple(Backup(name, date.fromisoformat(expires))
-                      for name, expires in json.loads(destruction_list.backups or "[]")),
-        printed_at=now.astimezone(LOCAL_TZ))
+        backups=tuple(
+            Backup(name, date.fromisoformat(expires)) for name, expires in json.loads(destruction_list.backups or "[]")
+        ),
+        printed_at=now.astimezone(LOCAL_TZ),
+    )

@@ -48,14 +48,17 @@ def place_hold(session: Session, actor: Actor, dossier_id: int, kind: str, reaso
     if problems:
         raise InvalidMetadata(problems)
     if dossier.state in (DossierState.DESTROYED, DossierState.TRANSFERRED):
-        raise RuleViolation(N_("Dossier %(code)s is no longer in the archive: it cannot be held."),
-                            code=dossier.file_code)
-    hold = Hold(dossier_id=dossier.id, kind=HoldKind(kind), reason=reason.strip(), placed_by_id=actor.user_id,
-                placed_at=now)
+        raise RuleViolation(
+            N_("Dossier %(code)s is no longer in the archive: it cannot be held."), code=dossier.file_code
+        )
+    hold = Hold(
+        dossier_id=dossier.id, kind=HoldKind(kind), reason=reason.strip(), placed_by_id=actor.user_id, placed_at=now
+    )
     session.add(hold)
     session.flush()
-    audit.record(session, actor, "hold.placed", "dossier", dossier.id, now=now, hold_id=hold.id, kind=kind,
-                 reason=hold.reason)
+    audit.record(
+        session, actor, "hold.placed", "dossier", dossier.id, now=now, hold_id=hold.id, kind=kind, reason=hold.reason
+    )
     return hold
 
 
@@ -72,8 +75,9 @@ def release_hold(session: Session, actor: Actor, hold_id: int, reason: str, *, n
     if problems:
         raise InvalidMetadata(problems)
     hold.released_at, hold.released_by_id, hold.release_reason = now, actor.user_id, reason.strip()
-    audit.record(session, actor, "hold.released", "dossier", dossier.id, now=now, hold_id=hold.id,
-                 reason=hold.release_reason)
+    audit.record(
+        session, actor, "hold.released", "dossier", dossier.id, now=now, hold_id=hold.id, reason=hold.release_reason
+    )
     return hold
 
 

@@ -36,8 +36,11 @@ def read_table(content: bytes) -> object:
     except UnicodeDecodeError:
         problem = Problem("file", N_("The file is not UTF-8 text."))
     except json.JSONDecodeError as error:
-        problem = Problem("file", N_("Not JSON: %(reason)s (line %(line)s, column %(column)s)."),
-                          {"reason": error.msg, "line": error.lineno, "column": error.colno})
+        problem = Problem(
+            "file",
+            N_("Not JSON: %(reason)s (line %(line)s, column %(column)s)."),
+            {"reason": error.msg, "line": error.lineno, "column": error.colno},
+        )
     # Numbers of thousands of digits and arrays nested thousands deep are refused by Python's own reader.
     except (ValueError, RecursionError):
         problem = Problem("file", N_("Not JSON that can be read: a number is too long or the nesting too deep."))
@@ -51,8 +54,10 @@ def checked_rows(payload: object) -> list[dict]:
     if isinstance(payload, list):
         rows = [metadata.normalise(row) if isinstance(row, dict) else row for row in payload]
     schema = metadata.registry().contents("urn:erms:schema:retention-table-v1")
-    problems = [Problem(_path(error), _sentence(error))
-                for error in Draft202012Validator(schema, registry=metadata.registry()).iter_errors(rows)]
+    problems = [
+        Problem(_path(error), _sentence(error))
+        for error in Draft202012Validator(schema, registry=metadata.registry()).iter_errors(rows)
+    ]
     if isinstance(rows, list):
         problems += _text_problems(rows) + _duplicate_codes(rows)
     if problems:
@@ -74,9 +79,12 @@ def _sentence(error: ValidationError) -> str:
 
 def _text_problems(rows: list) -> list[Problem]:
     """Return a problem for each text value of a row that holds a control character."""
-    return [Problem(f"rows[{index}].{problem.field}", problem.template)
-            for index, row in enumerate(rows) if isinstance(row, dict)
-            for problem in metadata.text_problems(row)]
+    return [
+        Problem(f"rows[{index}].{problem.field}", problem.template)
+        for index, row in enumerate(rows)
+        if isinstance(row, dict)
+        for problem in metadata.text_problems(row)
+    ]
 
 
 def _duplicate_codes(rows: list) -> list[Problem]:
@@ -93,38 +101,67 @@ def _duplicate_codes(rows: list) -> list[Problem]:
     return problems
 
 
-def import_schedule(session: Session, actor: Actor | None, payload: object, *, code: str, title: str,
-                    legal_basis: str, superseded: bool, now: datetime,
-                    organisation_id: int | None = None) -> RetentionSchedule:
+def import_schedule(
+    session: Session,
+    actor: Actor | None,
+    payload: object,
+    *,
+    code: str,
+    title: str,
+    legal_basis: str,
+    superseded: bool,
+    now: datetime,
+    organisation_id: int | None = None,
+) -> RetentionSchedule:
     """Import a whole table or nothing: every row is validated before any is written."""
     rows = checked_rows(payload)
-    labels = metadata.check_text({"code": code, "title": title, "legal_basis": legal_basis},
-                                 {name: RetentionSchedule.__table__.c[name].type.length
-                                  for name in ("code", "title", "legal_basis")})
+    labels = metadata.check_text(
+        {"code": code, "title": title, "legal_basis": legal_basis},
+        {name: RetentionSchedule.__table__.c[name].type.length for name in ("code", "title", "legal_basis")},
+    )
     if session.scalar(select(RetentionSchedule.id).where(RetentionSchedule.code == labels["code"])):
         raise RuleViolation(N_("A retention schedule with code %(code)s already exists."), code=labels["code"])
     schedule = RetentionSchedule(organisation_id=organisation_id, superseded=superseded, imported_at=now, **labels)
     session.add(schedule)
     session.flush()
     session.add_all(
-        RetentionRow(schedule_id=schedule.id, code=row["code"], group_title=row.get("group", ""),
-                     title=row["title_vi"], permanent=row["permanent"],
-                     # JSON Schema counts 5.0 as an integer; the clock adds whole years.
-                     period_years=None if row["period_years"] is None else int(row["period_years"]),
-                     condition=row.get("note", "") if row["period_years"] is None else "",
-                     source=row.get("source", ""))
+        RetentionRow(
+            schedule_id=schedule.id,
+            code=row["code"],
+            group_title=row.get("group", ""),
+            title=row["title_vi"],
+            permanent=row["permanent"],
+            # JSON Schema counts 5.0 as an integer; the clock adds whole years.
+            period_years=None if row["period_years"] is None else int(row["period_years"]),
+            condition=row.get("note", "") if row["period_years"] is None else "",
+            source=row.get("source", ""),
+        )
         for row in rows
     )
     session.flush()
-    audit.record(session, actor, "retention_schedule.imported", "retention_schedule", schedule.id, now=now,
-                 code=labels["code"], rows=len(rows), superseded=superseded)
+    audit.record(
+        session,
+        actor,
+        "retention_schedule.imported",
+        "retention_schedule",
+        schedule.id,
+        now=now,
+        code=labels["code"],
+        rows=len(rows),
+        superseded=superseded,
+    )
     return schedule
 
 
 def import_superseded_2011(session: Session, actor: Actor | None, *, now: datetime) -> RetentionSchedule:
     """Import the shipped 2011 common-records table, labelled superseded (demo and tests only)."""
     return import_schedule(
-        session, actor, read_table(SUPERSEDED_2011.read_bytes()), code="TT09-2011", now=now, superseded=True,
+        session,
+        actor,
+        read_table(SUPERSEDED_2011.read_bytes()),
+        code="TT09-2011",
+        now=now,
+        superseded=True,
         title="Bảng thời hạn bảo quản tài liệu phổ biến (TT 09/2011/TT-BNV)",
         legal_basis="Thông tư 09/2011/TT-BNV, thay thế bởi Thông tư 10/2022/TT-BNV",
     )

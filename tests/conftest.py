@@ -94,8 +94,9 @@ class World:
 
     def __init__(self, session: Session, now: datetime) -> None:
         self.session, self.now = session, now
-        self.org = Organisation(code="000.00.00.H26", name="UBND quận Đống Đa", parent_name="UBND thành phố Hà Nội",
-                                created_at=now)
+        self.org = Organisation(
+            code="000.00.00.H26", name="UBND quận Đống Đa", parent_name="UBND thành phố Hà Nội", created_at=now
+        )
         session.add(self.org)
         session.flush()
         self.unit_a = Unit(organisation_id=self.org.id, code="VP", name="Văn phòng HĐND và UBND")
@@ -106,8 +107,9 @@ class World:
         session.add(self.schedule)
         session.flush()
         self.rows = {
-            key: RetentionRow(schedule_id=self.schedule.id, code=key, title=title, permanent=permanent,
-                              period_years=years)
+            key: RetentionRow(
+                schedule_id=self.schedule.id, code=key, title=title, permanent=permanent, period_years=years
+            )
             for key, title, permanent, years in [
                 ("permanent", "Hồ sơ hội nghị tổng kết năm", True, None),
                 ("10y", "Tập thông báo ý kiến, kết luận cuộc họp", False, 10),
@@ -129,8 +131,9 @@ class World:
 
     def user(self, username: str, role: Role, unit: Unit | None) -> User:
         user = User(username=username, full_name=f"Nguyễn Văn {username}", password_hash="!", created_at=self.now)
-        user.memberships.append(RoleMembership(organisation_id=self.org.id, unit_id=unit.id if unit else None,
-                                               role=role))
+        user.memberships.append(
+            RoleMembership(organisation_id=self.org.id, unit_id=unit.id if unit else None, role=role)
+        )
         self.session.add(user)
         self.users[username] = user
         return user
@@ -143,22 +146,37 @@ class World:
         """Return an approved dossier list of ``year`` with ``entries`` entries for unit A (or ``unit``)."""
         registry = self.actor("registry")
         dossier_list = dossier_lists.create_list(self.session, registry, self.org.id, year, now=self.now)
-        heading = dossier_lists.add_heading(self.session, registry, dossier_list.id, "I", "Tổng hợp",
-                                            abbreviation="TH", now=self.now)
+        heading = dossier_lists.add_heading(
+            self.session, registry, dossier_list.id, "I", "Tổng hợp", abbreviation="TH", now=self.now
+        )
         for number in range(entries):
-            dossier_lists.add_entry(self.session, registry, dossier_list.id,
-                                    title=f"Hồ sơ kế hoạch công tác số {number + 1} năm {year}",
-                                    unit_id=(unit or self.unit_a).id, retention_row_id=self.rows[row].id,
-                                    heading_id=heading.id, now=self.now)
+            dossier_lists.add_entry(
+                self.session,
+                registry,
+                dossier_list.id,
+                title=f"Hồ sơ kế hoạch công tác số {number + 1} năm {year}",
+                unit_id=(unit or self.unit_a).id,
+                retention_row_id=self.rows[row].id,
+                heading_id=heading.id,
+                now=self.now,
+            )
         dossier_lists.approve(self.session, self.actor("head"), dossier_list.id, "01/QĐ-UBND", now=self.now)
         return dossier_list
 
 
 DOCUMENT = {
-    "direction": "incoming", "status": "final", "type_name": "Quyết định", "code_number": "15",
-    "code_notation": "QĐ-UBND", "issued_date": "2026-03-02", "organ_name": "UBND thành phố Hà Nội",
-    "subject": "Về việc ban hành quy chế làm việc", "language": "Tiếng Việt", "page_amount": 3,
-    "urgency": "normal", "marking": "none",
+    "direction": "incoming",
+    "status": "final",
+    "type_name": "Quyết định",
+    "code_number": "15",
+    "code_notation": "QĐ-UBND",
+    "issued_date": "2026-03-02",
+    "organ_name": "UBND thành phố Hà Nội",
+    "subject": "Về việc ban hành quy chế làm việc",
+    "language": "Tiếng Việt",
+    "page_amount": 3,
+    "urgency": "normal",
+    "marking": "none",
 }
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -179,15 +197,21 @@ def make_dossier(world, session, store, now):
 
     def make(state: str = "open", row: str = "10y", documents: int = 1):
         dossier_list = session.scalar(select(DossierList).where(DossierList.year == 2026)) or world.approved_list()
-        entry = dossier_lists.add_ad_hoc_entry(session, world.actor("officer1"), dossier_list.id,
-                                               title="Hồ sơ phát sinh về công tác văn thư",
-                                               retention_row_id=world.rows[row].id, now=now)
+        entry = dossier_lists.add_ad_hoc_entry(
+            session,
+            world.actor("officer1"),
+            dossier_list.id,
+            title="Hồ sơ phát sinh về công tác văn thư",
+            retention_row_id=world.rows[row].id,
+            now=now,
+        )
         officer = world.actor("officer1")
         dossier = dossiers.open_dossier(session, officer, entry.id, {"start_date": "2026-01-05"}, now=now)
         for number in range(documents):
             data = dict(DOCUMENT, code_number=str(100 + number), issued_date=date(2026, 3, 1 + number).isoformat())
-            dossiers.add_document(session, officer, dossier.id, data, upload(b"%PDF-" + str(number).encode()),
-                                  store=store, now=now)
+            dossiers.add_document(
+                session, officer, dossier.id, data, upload(b"%PDF-" + str(number).encode()), store=store, now=now
+            )
         if state == "open":
             return dossier
         dossiers.close_dossier(session, officer, dossier.id, store=store, now=now)

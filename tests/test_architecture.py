@@ -8,8 +8,21 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("erms", "classification", "retention", "exports")
 ADAPTERS = ("erms.app", "erms.web", "erms.auth", "erms.cli", "erms.jobs")
-CORE = ("erms.db", "erms.models", "erms.lifecycle", "erms.audit", "erms.permissions", "erms.metadata",
-        "erms.storage", "erms.search", "erms.errors", "erms.migrate", "erms.config", "erms.accounts", "erms.background")
+CORE = (
+    "erms.db",
+    "erms.models",
+    "erms.lifecycle",
+    "erms.audit",
+    "erms.permissions",
+    "erms.metadata",
+    "erms.storage",
+    "erms.search",
+    "erms.errors",
+    "erms.migrate",
+    "erms.config",
+    "erms.accounts",
+    "erms.background",
+)
 DOMAIN = ("erms.dossiers", "erms.demo", "erms.security_events", "classification", "retention", "exports")
 # Domain packages may import downward only: exports → retention → classification.
 DOMAIN_ORDER = ("classification", "retention", "exports")
@@ -43,8 +56,11 @@ ALL = list(modules())
 def test_layering(name, path):
     found = imports(path)
     if not within(name, ADAPTERS):
-        web = sorted(i for i in found if i.split(".")[0] in ("flask", "flask_login", "flask_wtf", "flask_babel",
-                                                             "werkzeug", "apscheduler"))
+        web = sorted(
+            i
+            for i in found
+            if i.split(".")[0] in ("flask", "flask_login", "flask_wtf", "flask_babel", "werkzeug", "apscheduler")
+        )
         assert not web, f"{name} is not an adapter but imports {web}"
     if within(name, CORE):
         upward = sorted(i for i in found if within(i, DOMAIN + ADAPTERS))
@@ -53,7 +69,7 @@ def test_layering(name, path):
         assert not sorted(i for i in found if within(i, ADAPTERS)), f"domain module {name} imports an adapter"
     for lower, package in enumerate(DOMAIN_ORDER):
         if within(name, (package,)):
-            upward = sorted(i for i in found if within(i, DOMAIN_ORDER[lower + 1:]) or within(i, ("erms.dossiers",)))
+            upward = sorted(i for i in found if within(i, DOMAIN_ORDER[lower + 1 :]) or within(i, ("erms.dossiers",)))
             assert not upward, f"{name} imports upward: {upward}"
 
 
@@ -75,7 +91,10 @@ def _is_dossier(node) -> bool:
 
 
 def test_only_audit_writes_audit_events():
-    writers = [name for name, path in ALL
-               if name not in ("erms.audit", "erms.models.audit", "erms.models")
-               and "AuditEvent(" in path.read_text(encoding="utf-8")]
+    writers = [
+        name
+        for name, path in ALL
+        if name not in ("erms.audit", "erms.models.audit", "erms.models")
+        and "AuditEvent(" in path.read_text(encoding="utf-8")
+    ]
     assert writers == []

@@ -29,7 +29,7 @@ def test_the_units_start_what_make_run_starts():
     web, worker = unit("erms-web.service")["Service"], unit("erms-worker.service")["Service"]
     assert web["ExecStart"].endswith("/.venv/bin/gunicorn --config gunicorn.conf.py")
     assert worker["ExecStart"].endswith("/.venv/bin/erms jobs run-scheduler")
-    assert "gunicorn\" --config gunicorn.conf.py" in run and "erms\" jobs run-scheduler" in run
+    assert 'gunicorn" --config gunicorn.conf.py' in run and 'erms" jobs run-scheduler' in run
     assert (ROOT / "gunicorn.conf.py").exists() and (ROOT / "wsgi.py").exists()
     for service in (web, worker):
         assert service["EnvironmentFile"] == "/etc/erms/erms.env" and service["User"] == "erms"

@@ -42,8 +42,23 @@ HOSTILE_TEXT = st.one_of(
     st.text(st.sampled_from("\x00\x01\x0b\x1b\x7f\t\r\n =+-@'²١0123456789 năm"), max_size=20),
     st.integers().map(str),
     st.from_regex(r"\A[0-9]{15,30}\Z"),
-    st.sampled_from(["²", "9" * 5000, "1e309", "NaN", "-1", "2026-02-30", "0000-00-00", "31/12/99999",
-                     "2026-06-15T10:00", "Vĩnh viễn", "10 năm", "=HYPERLINK(\"http://x\",\"y\")", "x" * 600]),
+    st.sampled_from(
+        [
+            "²",
+            "9" * 5000,
+            "1e309",
+            "NaN",
+            "-1",
+            "2026-02-30",
+            "0000-00-00",
+            "31/12/99999",
+            "2026-06-15T10:00",
+            "Vĩnh viễn",
+            "10 năm",
+            '=HYPERLINK("http://x","y")',
+            "x" * 600,
+        ]
+    ),
 )
 
 
@@ -63,6 +78,7 @@ def assert_listed(refused: InvalidMetadata, fields) -> None:
 
 # ---------------------------------------------------------------- metadata
 
+
 @pytest.mark.parametrize("kind", FORM_KINDS)
 @FAST
 @given(data=st.data())
@@ -74,15 +90,18 @@ def test_any_form_is_a_value_or_problems_on_its_fields(kind, data):
         assert_listed(refused, metadata.field_titles(kind))
         assert {problem.template for problem in refused.problems} <= TEMPLATES
     else:
-        assert not any(isinstance(value, str) and metadata.FORBIDDEN_CHARACTERS.search(value)
-                       for value in values.values())
+        assert not any(
+            isinstance(value, str) and metadata.FORBIDDEN_CHARACTERS.search(value) for value in values.values()
+        )
 
 
 @FAST
 @given(text=HOSTILE_TEXT)
 def test_any_date_is_a_date_or_a_problem(text):
-    problems = metadata.validate("dossier", metadata.normalise({"title": "Hồ sơ", "rights": "public",
-                                                                 "language": "Tiếng Việt", "start_date": text}))
+    problems = metadata.validate(
+        "dossier",
+        metadata.normalise({"title": "Hồ sơ", "rights": "public", "language": "Tiếng Việt", "start_date": text}),
+    )
     if not problems:
         assert datetime.fromisoformat(text.strip()).date().isoformat() == text.strip()
     else:
@@ -97,6 +116,7 @@ def test_whole_number_is_a_64_bit_integer_or_none(text):
 
 
 # ---------------------------------------------------------------- code parsers
+
 
 @WITH_DATABASE
 @given(text=HOSTILE_TEXT)
@@ -115,8 +135,14 @@ def test_the_import_undoes_exactly_what_the_export_does(text):
 # ---------------------------------------------------------------- the dossier-list importer
 
 HEADINGS = st.one_of(st.sampled_from(sorted(spreadsheet.HEADERS)), st.text(max_size=12), st.just(""))
-XLSX_CELLS = st.one_of(HOSTILE_TEXT, st.none(), st.integers(min_value=-2**80, max_value=2**80), st.floats(),
-                       st.booleans(), st.datetimes(min_value=datetime(1900, 3, 1)))
+XLSX_CELLS = st.one_of(
+    HOSTILE_TEXT,
+    st.none(),
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.floats(),
+    st.booleans(),
+    st.datetimes(min_value=datetime(1900, 3, 1)),
+)
 
 
 def sheets(cells):
@@ -190,17 +216,31 @@ def test_any_file_imports_whole_or_is_refused_naming_line_and_field(session, wor
 # ---------------------------------------------------------------- the retention-table importer
 
 JSON_VALUES = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(min_value=-2**80, max_value=2**80), st.floats(),
-              st.text(ANY_CHARACTER, max_size=20)),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(2**80), max_value=2**80),
+        st.floats(),
+        st.text(ANY_CHARACTER, max_size=20),
+    ),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=20,
 )
-TABLE_ROWS = st.lists(st.fixed_dictionaries({}, optional={
-    "code": st.one_of(st.sampled_from(["1.1", "1.2", " 1.1"]), JSON_VALUES),
-    "title_vi": st.one_of(st.text(ANY_CHARACTER, max_size=20), JSON_VALUES),
-    "permanent": st.one_of(st.booleans(), JSON_VALUES),
-    "period_years": st.one_of(st.none(), st.integers(min_value=-5, max_value=200), st.floats(), JSON_VALUES),
-    "note": JSON_VALUES, "group": JSON_VALUES, "source": JSON_VALUES}), max_size=5)
+TABLE_ROWS = st.lists(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "code": st.one_of(st.sampled_from(["1.1", "1.2", " 1.1"]), JSON_VALUES),
+            "title_vi": st.one_of(st.text(ANY_CHARACTER, max_size=20), JSON_VALUES),
+            "permanent": st.one_of(st.booleans(), JSON_VALUES),
+            "period_years": st.one_of(st.none(), st.integers(min_value=-5, max_value=200), st.floats(), JSON_VALUES),
+            "note": JSON_VALUES,
+            "group": JSON_VALUES,
+            "source": JSON_VALUES,
+        },
+    ),
+    max_size=5,
+)
 TABLE_FILES = st.one_of(
     st.one_of(TABLE_ROWS, JSON_VALUES).map(lambda payload: json.dumps(payload).encode("utf-8", "surrogatepass")),
     st.binary(max_size=200),
@@ -222,17 +262,37 @@ def test_any_table_file_is_rows_or_problems_one_per_line(content):
 
 # ---------------------------------------------------------------- export, then import
 
-TITLES = st.text(ANY_CHARACTER.filter(lambda character: not metadata.FORBIDDEN_CHARACTERS.match(character)),
-                 min_size=1, max_size=60).map(lambda text: unicodedata.normalize("NFC", text).strip()).filter(bool)
+TITLES = (
+    st.text(
+        ANY_CHARACTER.filter(lambda character: not metadata.FORBIDDEN_CHARACTERS.match(character)),
+        min_size=1,
+        max_size=60,
+    )
+    .map(lambda text: unicodedata.normalize("NFC", text).strip())
+    .filter(bool)
+)
 
 
 def listed(title: str) -> DossierList:
     """Return a one-entry list held in memory only, as the export reads it."""
     unit = Unit(code="VP", name="Văn phòng")
-    dossier_list = DossierList(year=2027, organisation=Organisation(name="UBND quận", parent_name="UBND thành phố"),
-                               created_at=datetime(2026, 6, 15, tzinfo=UTC))
-    dossier_list.entries = [DossierListEntry(number=1, file_notation="01", title=title, retention_permanent=False,
-                                             retention_years=10, retention_condition="", unit=unit, note="")]
+    dossier_list = DossierList(
+        year=2027,
+        organisation=Organisation(name="UBND quận", parent_name="UBND thành phố"),
+        created_at=datetime(2026, 6, 15, tzinfo=UTC),
+    )
+    dossier_list.entries = [
+        DossierListEntry(
+            number=1,
+            file_notation="01",
+            title=title,
+            retention_permanent=False,
+            retention_years=10,
+            retention_condition="",
+            unit=unit,
+            note="",
+        )
+    ]
     return dossier_list
 
 
@@ -248,21 +308,39 @@ def test_any_title_survives_the_xlsx_export_and_the_import(title):
 
 # ---------------------------------------------------------------- the historical archive's receipt (XML and CSV)
 
+
 def receipt_xml(package: str, reference: str, received_on: str, codes: list[str], wrapper: str) -> bytes:
     """Return a receipt whose values are hostile text, escaped as any XML writer would (or not, in ``wrapper``)."""
+
     def attribute(value: str) -> str:
         return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+
     dossiers = "".join(f'<Dossier code="{attribute(code)}"/>' for code in codes)
-    body = (f'<HandoverReceipt package="{attribute(package)}" reference="{attribute(reference)}" '
-            f'received_on="{attribute(received_on)}">{dossiers}</HandoverReceipt>')
+    body = (
+        f'<HandoverReceipt package="{attribute(package)}" reference="{attribute(reference)}" '
+        f'received_on="{attribute(received_on)}">{dossiers}</HandoverReceipt>'
+    )
     return wrapper.replace("BODY", body).encode("utf-8", "surrogatepass")
 
 
 @FAST
-@given(st.text(ANY_CHARACTER, max_size=30), st.text(ANY_CHARACTER, max_size=30), HOSTILE_TEXT,
-       st.lists(HOSTILE_TEXT, max_size=5),
-       st.sampled_from(["BODY", "<?xml version='1.0'?>BODY", "<!DOCTYPE x [<!ENTITY e 'x'>]>BODY", "BODY<extra/>",
-                        "<HandoverReceipt>BODY", "\ufeffBODY", "BODY&e;"]))
+@given(
+    st.text(ANY_CHARACTER, max_size=30),
+    st.text(ANY_CHARACTER, max_size=30),
+    HOSTILE_TEXT,
+    st.lists(HOSTILE_TEXT, max_size=5),
+    st.sampled_from(
+        [
+            "BODY",
+            "<?xml version='1.0'?>BODY",
+            "<!DOCTYPE x [<!ENTITY e 'x'>]>BODY",
+            "BODY<extra/>",
+            "<HandoverReceipt>BODY",
+            "\ufeffBODY",
+            "BODY&e;",
+        ]
+    ),
+)
 def test_any_xml_receipt_gives_a_receipt_or_listed_problems(package, reference, received_on, codes, wrapper):
     content = receipt_xml(package, reference, received_on, codes, wrapper)
     try:

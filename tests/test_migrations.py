@@ -58,9 +58,13 @@ def test_files_stored_before_signature_flags_are_read_once_for_them(empty_engine
     with empty_engine.begin() as connection:
         migrate.upgrade(connection, "0009")
         for name, sha256 in rows.items():
-            connection.execute(text("INSERT INTO stored_files (sha256, sha512, size, media_type, created_at) "
-                                    "VALUES (:sha256, :sha512, 1, 'application/pdf', :at)"),
-                               {"sha256": sha256, "sha512": name, "at": datetime(2026, 1, 1, tzinfo=UTC)})
+            connection.execute(
+                text(
+                    "INSERT INTO stored_files (sha256, sha512, size, media_type, created_at) "
+                    "VALUES (:sha256, :sha512, 1, 'application/pdf', :at)"
+                ),
+                {"sha256": sha256, "sha512": name, "at": datetime(2026, 1, 1, tzinfo=UTC)},
+            )
         migrate.upgrade(connection, storage_root=str(store.root))
         flags = dict(connection.execute(text("SELECT sha512, has_pdf_signature FROM stored_files")).all())
     assert flags == {"signed": True, "unsigned": False, "missing": False}

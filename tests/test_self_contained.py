@@ -20,8 +20,11 @@ def test_nothing_points_outside_the_repository():
             text = (ROOT / name).read_text(encoding="utf-8")
         except (UnicodeDecodeError, FileNotFoundError):  # images, fonts; a file deleted in the work tree
             continue
-        offenders += [f"{name}:{number}" for number, line in enumerate(text.splitlines(), 1)
-                      if any(pattern in line for pattern in OUTSIDE)]
+        offenders += [
+            f"{name}:{number}"
+            for number, line in enumerate(text.splitlines(), 1)
+            if any(pattern in line for pattern in OUTSIDE)
+        ]
     assert offenders == []
 
 

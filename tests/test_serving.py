@@ -55,17 +55,25 @@ def migrated(database_url, tmp_path):
 
 def test_gunicorn_serves_wsgi_py(migrated, tmp_path):
     bind = f"127.0.0.1:{free_port()}"
-    environment = {**os.environ, "ERMS_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": migrated,
-                   "ERMS_BIND": bind}
-    server = subprocess.Popen([str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py"], cwd=ROOT,
-                              env=environment, start_new_session=True, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
+    environment = {**os.environ, "ERMS_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": migrated, "ERMS_BIND": bind}
+    server = subprocess.Popen(
+        [str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py"],
+        cwd=ROOT,
+        env=environment,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         page = wait_for(f"http://{bind}/auth/login", 60)
         assert page.status_code == 200 and "Đăng nhập" in page.text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        refused = requests.post(f"http://{bind}/auth/login", cookies=page.cookies,
-                                data={"csrf_token": token, "username": "nobody", "password": "x" * 8})
+        refused = requests.post(
+            f"http://{bind}/auth/login",
+            cookies=page.cookies,
+            data={"csrf_token": token, "username": "nobody", "password": "x" * 8},
+        )
         assert refused.status_code == 401  # the log-in was checked and audited through the database
     finally:
         code = stop(server)
@@ -81,8 +89,15 @@ def test_make_run_serves_with_the_scheduler_and_stops_both(database_url, tmp_pat
     data = tmp_path / "instance"
     environment = {**os.environ, "ERMS_DATA_DIR": str(data), "ERMS_BIND": bind, "ERMS_DEMO_PASSWORD": "demo-pass-1"}
     environment.pop("DATABASE_URL", None)
-    run = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=environment,
-                           start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    run = subprocess.Popen(
+        ["make", "--no-print-directory", "run"],
+        cwd=ROOT,
+        env=environment,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         assert wait_for(f"http://{bind}/auth/login", 240).status_code == 200
         engine = db.make_engine(f"sqlite:///{data / 'erms.sqlite3'}")
@@ -94,8 +109,9 @@ def test_make_run_serves_with_the_scheduler_and_stops_both(database_url, tmp_pat
         browser = requests.Session()
         form = browser.get(f"http://{bind}/auth/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
-        home = browser.post(f"http://{bind}/auth/login", data={"csrf_token": token, "username": "archivist",
-                                                                "password": "demo-pass-1"})
+        home = browser.post(
+            f"http://{bind}/auth/login", data={"csrf_token": token, "username": "archivist", "password": "demo-pass-1"}
+        )
         notices = int(re.search(r'class="count">(\d+)<', home.text).group(1))
         assert notices > 0  # the scheduler's first tick flagged the demo's dossiers due for appraisal
         # The demo load only queued its records for search: the worker, the index's one writer, indexes them.

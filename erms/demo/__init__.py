@@ -44,38 +44,63 @@ ACCOUNTS = [
 
 # Headings (label, abbreviation, title) and the entries under each: (title, retention row code, unit).
 PLAN = [
-    ("I", "TH", "Tổng hợp", [
-        ("Hồ sơ hội nghị tổng kết công tác năm {y} của UBND quận", "1-04a", "VP"),
-        ("Kế hoạch, báo cáo công tác năm {y} của UBND quận", "1-05b", "VP"),
-        ("Tập thông báo ý kiến, kết luận các cuộc họp của lãnh đạo UBND quận năm {y}", "1-14", "VP"),
-        ("Hồ sơ tổ chức thực hiện chủ trương, chính sách của Đảng và pháp luật của Nhà nước năm {y}", "1-09", "VP"),
-        ("Hồ sơ sơ kết công tác 6 tháng đầu năm {y}", "1-04b", "VP"),
-        ("Tập công văn trao đổi về những vấn đề chung năm {y}", "1-16", "VP"),
-        ("Hồ sơ kỷ niệm ngày thành lập quận Đống Đa năm {y}", "1-03", "VP"),
-    ]),
-    ("II", "KH", "Quy hoạch, kế hoạch, thống kê", [
-        ("Hồ sơ xây dựng kế hoạch phát triển kinh tế - xã hội năm {y}", "2.2-03a", "TCKH"),
-        ("Báo cáo thống kê tổng hợp năm {y}", "2.3-03a", "TCKH"),
-        ("Tập công văn trao đổi về công tác kế hoạch năm {y}", "2.2-07", "TCKH"),
-        ("Hồ sơ chỉ đạo, kiểm tra việc thực hiện kế hoạch năm {y}", "2.2-05", "TCKH"),
-    ]),
-    ("III", "TCCB", "Tổ chức, cán bộ", [
-        ("Hồ sơ quy hoạch cán bộ lãnh đạo, quản lý giai đoạn {y}-{y5}", "3-10", "NV"),
-        ("Hồ sơ bổ nhiệm lãnh đạo cấp phòng năm {y}", "3-11", "NV"),
-        ("Báo cáo thống kê số lượng, chất lượng cán bộ, công chức năm {y}", "3-09", "NV"),
-        ("Kế hoạch, báo cáo công tác đào tạo, bồi dưỡng cán bộ năm {y}", "3-17", "NV"),
-        ("Hồ sơ tổ chức lớp bồi dưỡng kỹ năng văn thư, lưu trữ năm {y}", "3-19", "NV"),
-    ]),
-    ("IV", "TC", "Tài chính, kế toán", [
-        ("Hồ sơ ngân sách nhà nước năm {y} của UBND quận", "5-04", "TCKH"),
-        ("Sổ kế toán tổng hợp năm {y}", "5-11a", "TCKH"),
-        ("Chứng từ kế toán dùng trực tiếp để ghi sổ năm {y}", "5-12", "TCKH"),
-    ]),
-    ("V", "VTLT", "Hành chính, văn thư, lưu trữ", [
-        ("Sổ đăng ký văn bản đến năm {y}", "12.1-12", "VP"),
-        ("Hồ sơ thu thập, chỉnh lý tài liệu lưu trữ năm {y}", "12.1-09", "VP"),
-        ("Hồ sơ về quản lý và sử dụng con dấu năm {y}", "12.1-10", "VP"),
-    ]),
+    (
+        "I",
+        "TH",
+        "Tổng hợp",
+        [
+            ("Hồ sơ hội nghị tổng kết công tác năm {y} của UBND quận", "1-04a", "VP"),
+            ("Kế hoạch, báo cáo công tác năm {y} của UBND quận", "1-05b", "VP"),
+            ("Tập thông báo ý kiến, kết luận các cuộc họp của lãnh đạo UBND quận năm {y}", "1-14", "VP"),
+            ("Hồ sơ tổ chức thực hiện chủ trương, chính sách của Đảng và pháp luật của Nhà nước năm {y}", "1-09", "VP"),
+            ("Hồ sơ sơ kết công tác 6 tháng đầu năm {y}", "1-04b", "VP"),
+            ("Tập công văn trao đổi về những vấn đề chung năm {y}", "1-16", "VP"),
+            ("Hồ sơ kỷ niệm ngày thành lập quận Đống Đa năm {y}", "1-03", "VP"),
+        ],
+    ),
+    (
+        "II",
+        "KH",
+        "Quy hoạch, kế hoạch, thống kê",
+        [
+            ("Hồ sơ xây dựng kế hoạch phát triển kinh tế - xã hội năm {y}", "2.2-03a", "TCKH"),
+            ("Báo cáo thống kê tổng hợp năm {y}", "2.3-03a", "TCKH"),
+            ("Tập công văn trao đổi về công tác kế hoạch năm {y}", "2.2-07", "TCKH"),
+            ("Hồ sơ chỉ đạo, kiểm tra việc thực hiện kế hoạch năm {y}", "2.2-05", "TCKH"),
+        ],
+    ),
+    (
+        "III",
+        "TCCB",
+        "Tổ chức, cán bộ",
+        [
+            ("Hồ sơ quy hoạch cán bộ lãnh đạo, quản lý giai đoạn {y}-{y5}", "3-10", "NV"),
+            ("Hồ sơ bổ nhiệm lãnh đạo cấp phòng năm {y}", "3-11", "NV"),
+            ("Báo cáo thống kê số lượng, chất lượng cán bộ, công chức năm {y}", "3-09", "NV"),
+            ("Kế hoạch, báo cáo công tác đào tạo, bồi dưỡng cán bộ năm {y}", "3-17", "NV"),
+            ("Hồ sơ tổ chức lớp bồi dưỡng kỹ năng văn thư, lưu trữ năm {y}", "3-19", "NV"),
+        ],
+    ),
+    (
+        "IV",
+        "TC",
+        "Tài chính, kế toán",
+        [
+            ("Hồ sơ ngân sách nhà nước năm {y} của UBND quận", "5-04", "TCKH"),
+            ("Sổ kế toán tổng hợp năm {y}", "5-11a", "TCKH"),
+            ("Chứng từ kế toán dùng trực tiếp để ghi sổ năm {y}", "5-12", "TCKH"),
+        ],
+    ),
+    (
+        "V",
+        "VTLT",
+        "Hành chính, văn thư, lưu trữ",
+        [
+            ("Sổ đăng ký văn bản đến năm {y}", "12.1-12", "VP"),
+            ("Hồ sơ thu thập, chỉnh lý tài liệu lưu trữ năm {y}", "12.1-09", "VP"),
+            ("Hồ sơ về quản lý và sử dụng con dấu năm {y}", "12.1-10", "VP"),
+        ],
+    ),
 ]
 
 # What the first dossiers of unit VP become: (entry index in PLAN order, final state).
@@ -104,13 +129,27 @@ class DemoContext:
         officer = self.actor(username)
         for number, (kind, subject) in enumerate(_documents(title)):
             issued = min(first_day + timedelta(days=7 * number), dossiers.local_date(now))
-            data = {"direction": "incoming" if number == 0 else "internal", "status": "final", "type_name": kind,
-                    "code_number": str(10 + dossier.id * 3 + number), "code_notation": f"{kind[:2].upper()}-UBND",
-                    "issued_date": issued.isoformat(), "organ_name": "UBND quận Đống Đa", "subject": subject,
-                    "language": "Tiếng Việt", "page_amount": 1, "urgency": "normal", "marking": "none",
-                    "signer_name": "Nguyễn Thị Thu Hà", "signer_position": "Chủ tịch"}
-            upload = dossiers.Upload(f"{kind} {data['code_number']} - {subject[:40]}.pdf",
-                                     io.BytesIO(_pdf(kind, subject, self.font)), 10 * 1024 * 1024)
+            data = {
+                "direction": "incoming" if number == 0 else "internal",
+                "status": "final",
+                "type_name": kind,
+                "code_number": str(10 + dossier.id * 3 + number),
+                "code_notation": f"{kind[:2].upper()}-UBND",
+                "issued_date": issued.isoformat(),
+                "organ_name": "UBND quận Đống Đa",
+                "subject": subject,
+                "language": "Tiếng Việt",
+                "page_amount": 1,
+                "urgency": "normal",
+                "marking": "none",
+                "signer_name": "Nguyễn Thị Thu Hà",
+                "signer_position": "Chủ tịch",
+            }
+            upload = dossiers.Upload(
+                f"{kind} {data['code_number']} - {subject[:40]}.pdf",
+                io.BytesIO(_pdf(kind, subject, self.font)),
+                10 * 1024 * 1024,
+            )
             dossiers.add_document(self.session, officer, dossier.id, data, upload, store=self.store, now=now)
 
 
@@ -118,8 +157,14 @@ class DemoContext:
 PARTS: list[Callable[..., None]] = []
 
 
-def load(session: Session, *, now: datetime, progress: Callable[[str], None] = lambda _label: None,
-         store: FileStore | None = None, font: str = "") -> bool:
+def load(
+    session: Session,
+    *,
+    now: datetime,
+    progress: Callable[[str], None] = lambda _label: None,
+    store: FileStore | None = None,
+    font: str = "",
+) -> bool:
     """Create the demo organisation and its year of work; return False if it is already there."""
     if session.scalar(select(Organisation.id).where(Organisation.code == ORGANISATION[0])):
         return False
@@ -128,8 +173,10 @@ def load(session: Session, *, now: datetime, progress: Callable[[str], None] = l
     store = store or FileStore(config.load()["STORAGE_ROOT"])
     progress("organisation, units and accounts")
     organisation = _organisation(session, now)
-    users = {username: _account(session, organisation, username, name, position, role, unit, now)
-             for username, name, position, role, unit in ACCOUNTS}
+    users = {
+        username: _account(session, organisation, username, name, position, role, unit, now)
+        for username, name, position, role, unit in ACCOUNTS
+    }
     progress("retention table TT 09/2011 (superseded, for demonstration)")
     table = schedule.import_superseded_2011(session, None, now=now)
     context = DemoContext(session, organisation, users, {row.code: row for row in table.rows}, store, font)
@@ -164,15 +211,23 @@ def _dossier_list(context: DemoContext, now: datetime):
     dossier_list = dossier_lists.create_list(session, registry, context.organisation.id, now.year, now=now)
     entries = []
     for label, abbreviation, title, planned in PLAN:
-        heading = dossier_lists.add_heading(session, registry, dossier_list.id, label, title,
-                                            abbreviation=abbreviation, now=now)
+        heading = dossier_lists.add_heading(
+            session, registry, dossier_list.id, label, title, abbreviation=abbreviation, now=now
+        )
         for entry_title, row_code, unit in planned:
-            entries.append(dossier_lists.add_entry(
-                session, registry, dossier_list.id, title=entry_title.format(y=now.year, y5=now.year + 5),
-                unit_id=context.unit_id(unit), retention_row_id=context.rows[row_code].id,
-                heading_id=heading.id, now=now))
-    dossier_lists.approve(session, context.actor("head"), dossier_list.id,
-                          f"15/QĐ-UBND ngày 05/01/{now.year}", now=now)
+            entries.append(
+                dossier_lists.add_entry(
+                    session,
+                    registry,
+                    dossier_list.id,
+                    title=entry_title.format(y=now.year, y5=now.year + 5),
+                    unit_id=context.unit_id(unit),
+                    retention_row_id=context.rows[row_code].id,
+                    heading_id=heading.id,
+                    now=now,
+                )
+            )
+    dossier_lists.approve(session, context.actor("head"), dossier_list.id, f"15/QĐ-UBND ngày 05/01/{now.year}", now=now)
     return entries
 
 
@@ -181,8 +236,9 @@ def _walk_dossiers(context: DemoContext, entries, now: datetime) -> None:
     start = date(now.year, 1, 1)
     for index, state in WALKS:
         entry = entries[index]
-        dossier = dossiers.open_dossier(session, officer, entry.id, {"start_date": start.isoformat(),
-                                                                     "keyword": "demo"}, now=now)
+        dossier = dossiers.open_dossier(
+            session, officer, entry.id, {"start_date": start.isoformat(), "keyword": "demo"}, now=now
+        )
         context.add_documents(dossier, entry.title, start + timedelta(days=index), now=now)
         if state == "open":
             continue
@@ -196,8 +252,11 @@ def _walk_dossiers(context: DemoContext, entries, now: datetime) -> None:
 
 def _documents(title: str) -> list[tuple[str, str]]:
     subject = title[0].lower() + title[1:]
-    return [("Công văn", f"Về việc triển khai {subject}"), ("Kế hoạch", f"Kế hoạch thực hiện {subject}"),
-            ("Báo cáo", f"Báo cáo kết quả {subject}")]
+    return [
+        ("Công văn", f"Về việc triển khai {subject}"),
+        ("Kế hoạch", f"Kế hoạch thực hiện {subject}"),
+        ("Báo cáo", f"Báo cáo kết quả {subject}"),
+    ]
 
 
 # Loading the TTF font dominates the demo's run time; the same (kind, subject) makes the same page.
@@ -227,6 +286,7 @@ def reset_passwords(session: Session, *, now: datetime) -> list[tuple[str, str, 
         accounts.set_password(session, None, user, password, now=now)
         printed.append((username, password, role.value + (f" ({unit})" if unit else "")))
     return printed
+
 
 from erms.demo import retention as retention_part  # noqa: E402
 

@@ -33,14 +33,23 @@ def seed(context: DemoContext, *, now: datetime) -> None:
         permanent = [(entry_title, code, unit) for entry_title, code, unit in rows if context.rows[code].permanent]
         if not permanent:
             continue
-        heading = dossier_lists.add_heading(session, registry, dossier_list.id, label, title,
-                                            abbreviation=abbreviation, now=planned)
-        entries += [dossier_lists.add_entry(session, registry, dossier_list.id,
-                                            title=entry_title.format(y=year, y5=year + 5), unit_id=context.unit_id(unit),
-                                            retention_row_id=context.rows[code].id, heading_id=heading.id, now=planned)
-                    for entry_title, code, unit in permanent]
-    dossier_lists.approve(session, context.actor("head"), dossier_list.id, f"03/QĐ-UBND ngày 05/01/{year}",
-                          now=planned)
+        heading = dossier_lists.add_heading(
+            session, registry, dossier_list.id, label, title, abbreviation=abbreviation, now=planned
+        )
+        entries += [
+            dossier_lists.add_entry(
+                session,
+                registry,
+                dossier_list.id,
+                title=entry_title.format(y=year, y5=year + 5),
+                unit_id=context.unit_id(unit),
+                retention_row_id=context.rows[code].id,
+                heading_id=heading.id,
+                now=planned,
+            )
+            for entry_title, code, unit in permanent
+        ]
+    dossier_lists.approve(session, context.actor("head"), dossier_list.id, f"03/QĐ-UBND ngày 05/01/{year}", now=planned)
     for entry in [entry for entry in entries if entry.unit_id == context.unit_id("VP")][:DOSSIERS]:
         _walk(context, entry, year)
 
@@ -49,12 +58,18 @@ def _walk(context: DemoContext, entry, year: int) -> None:
     """Open, fill, close in ``year``; submit and accept in February of the next year."""
     session, officer = context.session, context.actor("officer1")
     worked = _moment(date(year, 3, 2))
-    dossier = dossiers.open_dossier(session, officer, entry.id, {"start_date": date(year, 3, 2).isoformat()},
-                                    now=worked)
+    dossier = dossiers.open_dossier(
+        session, officer, entry.id, {"start_date": date(year, 3, 2).isoformat()}, now=worked
+    )
     context.add_documents(dossier, entry.title, date(year, 3, 2), now=_moment(date(year, 11, 30)))
     closed = _moment(date(year, 12, 15))
     dossiers.close_dossier(session, officer, dossier.id, store=context.store, now=closed, font=context.font)
     submitted = _moment(date(year + 1, 2, 10))
     transfer = dossiers.submit(session, officer, [dossier.id], now=submitted)
-    dossiers.accept(session, context.actor("archivist"), transfer.items[0].id, store=context.store,
-                    now=submitted + timedelta(days=5))
+    dossiers.accept(
+        session,
+        context.actor("archivist"),
+        transfer.items[0].id,
+        store=context.store,
+        now=submitted + timedelta(days=5),
+    )

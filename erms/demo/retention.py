@@ -24,13 +24,25 @@ def seed(context: DemoContext, *, now: datetime) -> None:
     past = now.replace(year=PAST_YEAR, month=6, day=2)  # the services act as they did in 2014
     registry, officer, archivist = context.actor("registry"), context.actor("officer1"), context.actor("archivist")
     dossier_list = dossier_lists.create_list(session, registry, context.organisation.id, PAST_YEAR, now=past)
-    heading = dossier_lists.add_heading(session, registry, dossier_list.id, "I", "Tổng hợp", abbreviation="TH",
-                                        now=past)
-    entries = [dossier_lists.add_entry(session, registry, dossier_list.id, title=title,
-                                       unit_id=context.unit_id("VP"), retention_row_id=context.rows["1-14"].id,
-                                       heading_id=heading.id, now=past) for title in TITLES]
-    dossier_lists.approve(session, context.actor("head"), dossier_list.id, f"03/QĐ-UBND ngày 06/01/{PAST_YEAR}",
-                          now=past)
+    heading = dossier_lists.add_heading(
+        session, registry, dossier_list.id, "I", "Tổng hợp", abbreviation="TH", now=past
+    )
+    entries = [
+        dossier_lists.add_entry(
+            session,
+            registry,
+            dossier_list.id,
+            title=title,
+            unit_id=context.unit_id("VP"),
+            retention_row_id=context.rows["1-14"].id,
+            heading_id=heading.id,
+            now=past,
+        )
+        for title in TITLES
+    ]
+    dossier_lists.approve(
+        session, context.actor("head"), dossier_list.id, f"03/QĐ-UBND ngày 06/01/{PAST_YEAR}", now=past
+    )
     archived = []
     for entry in entries:
         dossier = dossiers.open_dossier(session, officer, entry.id, {"start_date": f"{PAST_YEAR}-01-06"}, now=past)
@@ -39,5 +51,11 @@ def seed(context: DemoContext, *, now: datetime) -> None:
         transfer = dossiers.submit(session, officer, [dossier.id], now=past)
         dossiers.accept(session, archivist, transfer.items[0].id, store=context.store, now=past + timedelta(days=1))
         archived.append(dossier)
-    holds.place_hold(session, archivist, archived[-1].id, "inspection",
-                     "Thanh tra quận đang kiểm tra công tác cải cách hành chính", now=now)
+    holds.place_hold(
+        session,
+        archivist,
+        archived[-1].id,
+        "inspection",
+        "Thanh tra quận đang kiểm tra công tác cải cách hành chính",
+        now=now,
+    )

@@ -4,15 +4,15 @@ Importing this package registers every table on ``erms.db.Base.metadata`` (Alemb
 """
 
 from erms.models.appraisal import (
-                                  AppraisalDecision,
-                                  AppraisalWorkItem,
-                                  CouncilOpinion,
-                                  DestroyedFile,
-                                  DestructionItem,
-                                  DestructionList,
-                                  JobRun,
-                                  Notification,
-                                  SchedulerLease,
+    AppraisalDecision,
+    AppraisalWorkItem,
+    CouncilOpinion,
+    DestroyedFile,
+    DestructionItem,
+    DestructionList,
+    JobRun,
+    Notification,
+    SchedulerLease,
 )
 from erms.models.audit import AuditEvent
 from erms.models.background import BackgroundJob

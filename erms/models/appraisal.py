@@ -92,8 +92,9 @@ class DestructionList(Base):
     backups: Mapped[str] = mapped_column(Text, default="")  # the backup sets still holding the content, as JSON
     record_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))  # "biên bản hủy tài liệu"
 
-    items: Mapped[list[DestructionItem]] = relationship(back_populates="destruction_list",
-                                                        order_by="DestructionItem.id")
+    items: Mapped[list[DestructionItem]] = relationship(
+        back_populates="destruction_list", order_by="DestructionItem.id"
+    )
     opinions: Mapped[list[CouncilOpinion]] = relationship(order_by="CouncilOpinion.id")
     proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])
     record_file: Mapped[StoredFile | None] = relationship(foreign_keys=[record_file_id])

@@ -46,8 +46,14 @@ class StoredFile(Base):
     @classmethod
     def of(cls, captured, media_type: str, created_at: datetime) -> StoredFile:
         """Return the row of bytes the file store has just captured (an ``erms.storage.Captured``)."""
-        return cls(sha256=captured.sha256, sha512=captured.sha512, size=captured.size, media_type=media_type,
-                   created_at=created_at, has_pdf_signature=captured.signed)
+        return cls(
+            sha256=captured.sha256,
+            sha512=captured.sha512,
+            size=captured.size,
+            media_type=media_type,
+            created_at=created_at,
+            has_pdf_signature=captured.signed,
+        )
 
 
 class Dossier(Base):

@@ -46,8 +46,9 @@ class HandoverBatch(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship()
-    items: Mapped[list[HandoverItem]] = relationship(back_populates="batch", order_by="HandoverItem.id",
-                                                     cascade="all, delete-orphan")
+    items: Mapped[list[HandoverItem]] = relationship(
+        back_populates="batch", order_by="HandoverItem.id", cascade="all, delete-orphan"
+    )
 
     @property
     def name(self) -> str:

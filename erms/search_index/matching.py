@@ -84,8 +84,9 @@ class Reading:
         self.size = searcher.doc_count_all()
         # Each segment reader with the number of its first document in this searcher (an index
         # without segments has one empty reader, with nothing to read).
-        self.leaves = [(leaf.reader(), offset) for leaf, offset in searcher.leaf_searchers()
-                       if leaf.reader().doc_count_all()]
+        self.leaves = [
+            (leaf.reader(), offset) for leaf, offset in searcher.leaf_searchers() if leaf.reader().doc_count_all()
+        ]
         derived = derived or Derived()
         self._masks = derived.masks
         self._columns: dict[str | tuple[str, str], np.ndarray] = derived.columns
@@ -150,14 +151,17 @@ class Reading:
         for the documents where a word also sits further on, on sorted ``document << 32 |
         position`` keys (starting from the rarest word, shifted to where the phrase would start).
         """
-        candidates = np.logical_and.reduce([self.term(fieldname, word) for word in words]) if words \
+        candidates = (
+            np.logical_and.reduce([self.term(fieldname, word) for word in words])
+            if words
             else np.zeros(self.size, bool)
+        )
         if len(words) < 2 or not candidates.any():
             return candidates
         found = np.zeros(self.size, bool)
         for reader, offset in self.leaves:
             size = reader.doc_count_all()
-            local = candidates[offset:offset + size]
+            local = candidates[offset : offset + size]
             checked = np.flatnonzero(local)
             lined_up, further = np.full(len(checked), ~np.uint64(0)), np.zeros(size, bool)
             for shift, word in enumerate(words):
@@ -167,7 +171,7 @@ class Reading:
                 further[bitmaps.ids[bitmaps.beyond]] = True
                 lined_up &= bits[checked] >> np.uint64(shift)
             found[checked[lined_up != 0] + offset] = True
-            further &= local & ~found[offset:offset + size]
+            further &= local & ~found[offset : offset + size]
             if further.any():
                 found[self._phrase_keys(reader, fieldname, words, further) + offset] = True
         return found
@@ -279,7 +283,9 @@ class Reading:
         """Count ``docs`` per value of a numeric field of many values (a date) by sorting them."""
         unique, counted = np.unique(self.column(fieldname)[docs.numbers], return_counts=True)
         field = self.searcher.schema[fieldname]
-        return Counter({field.from_column_value(int(raw)): int(count) for raw, count in zip(unique, counted, strict=True)})
+        return Counter(
+            {field.from_column_value(int(raw)): int(count) for raw, count in zip(unique, counted, strict=True)}
+        )
 
 
 class _Scorer:
@@ -320,7 +326,7 @@ class _Scorer:
 def _packed(mask: np.ndarray) -> np.ndarray:
     """Return a mask as bits in 64-bit words (the last one padded with zeros)."""
     packed = np.zeros(-(-len(mask) // 64) * 8, np.uint8)
-    packed[:-(-len(mask) // 8)] = np.packbits(mask)
+    packed[: -(-len(mask) // 8)] = np.packbits(mask)
     return packed.view(np.uint64)
 
 
@@ -344,7 +350,7 @@ def _top(keys: np.ndarray, numbers: np.ndarray, count: int) -> list[int]:
     if count < len(numbers):
         bound = np.partition(keys, count - 1)[count - 1]
         below = np.flatnonzero(keys < bound)
-        ties = np.flatnonzero(keys == bound)[:count - len(below)]
+        ties = np.flatnonzero(keys == bound)[: count - len(below)]
         chosen = np.concatenate((below[np.lexsort((numbers[below], keys[below]))], ties))
     else:
         chosen = np.lexsort((numbers, keys))

@@ -158,8 +158,11 @@ def segment_key(reader) -> str:
 
 def postings(reader, fieldname: str, text: str) -> Postings:
     """Return every posting of ``text`` in ``fieldname`` of a segment, deleted documents included."""
-    return CACHE.get((segment_key(reader), "postings", fieldname, text),
-                     lambda: _decode(reader, fieldname, text), lambda found: found.nbytes)
+    return CACHE.get(
+        (segment_key(reader), "postings", fieldname, text),
+        lambda: _decode(reader, fieldname, text),
+        lambda found: found.nbytes,
+    )
 
 
 def positions(reader, fieldname: str, text: str) -> np.ndarray:
@@ -190,9 +193,11 @@ class Bitmaps:
 def bitmaps(reader, fieldname: str, text: str) -> Bitmaps:
     """Return a term's ``Bitmaps`` in a segment (cached): a phrase in the first 64 words of a
     document is then found with a shift and an AND per word, not a search among positions."""
-    return CACHE.get((segment_key(reader), "bitmaps", fieldname, text),
-                     lambda: _bitmaps(postings(reader, fieldname, text).ids, positions(reader, fieldname, text)),
-                     lambda found: found.nbytes)
+    return CACHE.get(
+        (segment_key(reader), "bitmaps", fieldname, text),
+        lambda: _bitmaps(postings(reader, fieldname, text).ids, positions(reader, fieldname, text)),
+        lambda found: found.nbytes,
+    )
 
 
 def _bitmaps(ids: np.ndarray, keys: np.ndarray) -> Bitmaps:
@@ -235,11 +240,16 @@ def _decode_all(reader, fieldname: str, text: str) -> Postings:
 def _decode_listed(matcher, with_positions: bool) -> Postings:
     items = list(matcher.all_items())
     decode = matcher.format.decode_positions
-    return Postings(np.array([number for number, _ in items], np.int32),
-                    np.array([matcher.format.decode_weight(value) if value else 1.0 for _, value in items],
-                             np.float32),
-                    np.array([number << 32 | position for number, value in items for position in decode(value)]
-                             if with_positions else [], np.int64))
+    return Postings(
+        np.array([number for number, _ in items], np.int32),
+        np.array([matcher.format.decode_weight(value) if value else 1.0 for _, value in items], np.float32),
+        np.array(
+            [number << 32 | position for number, value in items for position in decode(value)]
+            if with_positions
+            else [],
+            np.int64,
+        ),
+    )
 
 
 def _decode_blocks(matcher, with_positions: bool) -> Postings:
@@ -268,8 +278,11 @@ def _decode_blocks(matcher, with_positions: bool) -> Postings:
     flat = np.array(deltas, np.int64)
     flat[starts] -= np.array(lasts[:-1], np.int64)
     numbers = np.cumsum(flat)
-    return Postings(numbers.astype(np.int32), np.array(weights, np.float32),
-                    _position_keys(numbers, values) if with_positions else np.zeros(0, np.int64))
+    return Postings(
+        numbers.astype(np.int32),
+        np.array(weights, np.float32),
+        _position_keys(numbers, values) if with_positions else np.zeros(0, np.int64),
+    )
 
 
 # Pickle opcodes of small non-negative ints (BININT1, BININT2, BININT) and their payload widths.
@@ -349,9 +362,11 @@ BY_DOCUMENT_FROM = 0.25
 def scoring(reader, fieldname: str, text: str) -> Scoring:
     """Return a term's ``Scoring`` in a segment (cached): BM25 then looks each posting's score up
     in a table of (frequency, length code) pairs instead of computing it."""
-    return CACHE.get((segment_key(reader), "scoring", fieldname, text),
-                     lambda: _scoring(postings(reader, fieldname, text), lengths(reader, fieldname)),
-                     lambda found: 0 if found.pairs is None else found.pairs.nbytes)
+    return CACHE.get(
+        (segment_key(reader), "scoring", fieldname, text),
+        lambda: _scoring(postings(reader, fieldname, text), lengths(reader, fieldname)),
+        lambda found: 0 if found.pairs is None else found.pairs.nbytes,
+    )
 
 
 def _scoring(found: Postings, lengths_: np.ndarray) -> Scoring:
@@ -374,9 +389,15 @@ def warm(reader, fieldnames: list[str]) -> int:
     posting: Whoosh's blocks are pickles), so the words that cost most, the most frequent ones,
     are decoded ahead: queries then only decode rare words, a few milliseconds each.
     """
-    frequent = sorted(((info.doc_frequency(), fieldname, text) for fieldname in fieldnames
-                       for text, info in reader.iter_field(fieldname)
-                       if info.doc_frequency() >= WARM_FROM_POSTINGS), reverse=True)
+    frequent = sorted(
+        (
+            (info.doc_frequency(), fieldname, text)
+            for fieldname in fieldnames
+            for text, info in reader.iter_field(fieldname)
+            if info.doc_frequency() >= WARM_FROM_POSTINGS
+        ),
+        reverse=True,
+    )
     for fieldname in fieldnames:
         if reader.schema[fieldname].scorable:
             lengths(reader, fieldname)
@@ -396,25 +417,35 @@ def warm(reader, fieldnames: list[str]) -> int:
 
 def lengths(reader, fieldname: str) -> np.ndarray:
     """Return a segment's field length codes, one uint8 per document (Whoosh's quantised lengths)."""
-    return CACHE.get((segment_key(reader), "lengths", fieldname), lambda: _decode_lengths(reader, fieldname),
-                     lambda found: found.nbytes)
+    return CACHE.get(
+        (segment_key(reader), "lengths", fieldname),
+        lambda: _decode_lengths(reader, fieldname),
+        lambda found: found.nbytes,
+    )
 
 
 def _decode_lengths(reader, fieldname: str) -> np.ndarray:
     size = reader.doc_count_all()
-    column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN) \
-        if isinstance(reader._perdoc, W3PerDocReader) else None
+    column = (
+        reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if isinstance(reader._perdoc, W3PerDocReader)
+        else None
+    )
     if column is None:  # a segment without the column, or another codec: one call per document
-        return np.array([length_to_byte(reader.doc_field_length(number, fieldname)) for number in range(size)],
-                        np.uint8)
+        return np.array(
+            [length_to_byte(reader.doc_field_length(number, fieldname)) for number in range(size)], np.uint8
+        )
     stored = np.frombuffer(column._dbfile.get(column._basepos, column._count), np.uint8)
     return np.concatenate((stored, np.zeros(size - len(stored), np.uint8)))
 
 
 def numeric_column(reader, fieldname: str) -> np.ndarray:
     """Return a segment's numeric column (sortable NUMERIC, DATETIME): its raw sortable values."""
-    return CACHE.get((segment_key(reader), "column", fieldname), lambda: _decode_numeric(reader, fieldname),
-                     lambda found: found.nbytes)
+    return CACHE.get(
+        (segment_key(reader), "column", fieldname),
+        lambda: _decode_numeric(reader, fieldname),
+        lambda found: found.nbytes,
+    )
 
 
 def _decode_numeric(reader, fieldname: str) -> np.ndarray:
@@ -426,7 +457,8 @@ def _decode_numeric(reader, fieldname: str) -> np.ndarray:
     if not reader.has_column(fieldname):  # a segment where no document has a value
         return np.full(size, column_type._default, dtype)
     column = reader.column_reader(fieldname, translate=False)
-    stored = np.frombuffer(column._dbfile.get(column._basepos, column._count * column._fixedlen),
-                           dtype.newbyteorder(">")).astype(dtype)
+    stored = np.frombuffer(
+        column._dbfile.get(column._basepos, column._count * column._fixedlen), dtype.newbyteorder(">")
+    ).astype(dtype)
     # Documents after the last one with a value are not written: they hold the default.
     return np.concatenate((stored, np.full(size - len(stored), column._default, dtype)))

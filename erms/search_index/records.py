@@ -80,14 +80,29 @@ def _finish(fields: dict, content_file: ContentFile | None) -> Entry:
 
 def dossier_entry(dossier: Dossier) -> Entry:
     """Return the index document of a dossier (its metadata; its documents are indexed apart)."""
-    return _finish({
-        "key": key(DOSSIER, dossier.id), "kind": DOSSIER, "record_id": dossier.id, "dossier_id": dossier.id,
-        "organisation": str(dossier.organisation_id), "units": str(dossier.unit_id), "unit": dossier.unit.name,
-        "type": "", "state": dossier.state.value, "retention": _retention(dossier), "year": dossier.year,
-        "date": _day(dossier.start_date), "code": _nfc(dossier.file_code), "title": _nfc(dossier.title),
-        "summary": _nfc(dossier.description), "people": _nfc(dossier.creator.full_name),
-        "keywords": _nfc(dossier.keyword), "content": "",
-    }, None)
+    return _finish(
+        {
+            "key": key(DOSSIER, dossier.id),
+            "kind": DOSSIER,
+            "record_id": dossier.id,
+            "dossier_id": dossier.id,
+            "organisation": str(dossier.organisation_id),
+            "units": str(dossier.unit_id),
+            "unit": dossier.unit.name,
+            "type": "",
+            "state": dossier.state.value,
+            "retention": _retention(dossier),
+            "year": dossier.year,
+            "date": _day(dossier.start_date),
+            "code": _nfc(dossier.file_code),
+            "title": _nfc(dossier.title),
+            "summary": _nfc(dossier.description),
+            "people": _nfc(dossier.creator.full_name),
+            "keywords": _nfc(dossier.keyword),
+            "content": "",
+        },
+        None,
+    )
 
 
 def document_entry(document: Document, dossiers: list[Dossier]) -> Entry:
@@ -96,30 +111,46 @@ def document_entry(document: Document, dossiers: list[Dossier]) -> Entry:
     secret = document.marking == TOP_SECRET
     content_kept = not any(dossier.state in CONTENT_GONE for dossier in dossiers)
     latest = document.versions[-1] if document.versions else None
-    content_file = (ContentFile(latest.file.sha256, latest.file.media_type, latest.filename)
-                    if latest is not None and content_kept else None)
-    return _finish({
-        "key": key(DOCUMENT, document.id), "kind": DOCUMENT, "record_id": document.id, "dossier_id": first.id,
-        "organisation": str(document.organisation_id),
-        "units": " ".join(sorted({str(dossier.unit_id) for dossier in dossiers})),
-        "unit": ",".join(sorted({dossier.unit.name for dossier in dossiers})),
-        "type": document.type_name, "state": " ".join(sorted({dossier.state.value for dossier in dossiers})),
-        "retention": _retention(first), "year": document.issued_date.year, "date": _day(document.issued_date),
-        "code": _nfc(f"{document.code_number}/{document.code_notation}".strip("/")),
-        "title": "" if secret else _nfc(document.subject),
-        "summary": "" if secret else _nfc(document.description),
-        "people": _nfc(document.organ_name, document.signer_name, document.signer_position),
-        "keywords": _nfc(document.keyword), "content": "",
-    }, content_file)
+    content_file = (
+        ContentFile(latest.file.sha256, latest.file.media_type, latest.filename)
+        if latest is not None and content_kept
+        else None
+    )
+    return _finish(
+        {
+            "key": key(DOCUMENT, document.id),
+            "kind": DOCUMENT,
+            "record_id": document.id,
+            "dossier_id": first.id,
+            "organisation": str(document.organisation_id),
+            "units": " ".join(sorted({str(dossier.unit_id) for dossier in dossiers})),
+            "unit": ",".join(sorted({dossier.unit.name for dossier in dossiers})),
+            "type": document.type_name,
+            "state": " ".join(sorted({dossier.state.value for dossier in dossiers})),
+            "retention": _retention(first),
+            "year": document.issued_date.year,
+            "date": _day(document.issued_date),
+            "code": _nfc(f"{document.code_number}/{document.code_notation}".strip("/")),
+            "title": "" if secret else _nfc(document.subject),
+            "summary": "" if secret else _nfc(document.description),
+            "people": _nfc(document.organ_name, document.signer_name, document.signer_position),
+            "keywords": _nfc(document.keyword),
+            "content": "",
+        },
+        content_file,
+    )
 
 
 def dossiers_of(session: Session, document_ids: Iterable[int]) -> dict[int, list[Dossier]]:
     """Return the dossiers each document is filed in, in filing order."""
     found: dict[int, list[Dossier]] = {}
-    query = (select(DossierDocument.document_id, Dossier).join(Dossier, DossierDocument.dossier_id == Dossier.id)
-             .options(selectinload(Dossier.unit))
-             .where(DossierDocument.document_id.in_(list(document_ids)))
-             .order_by(DossierDocument.document_id, DossierDocument.added_at, DossierDocument.id))
+    query = (
+        select(DossierDocument.document_id, Dossier)
+        .join(Dossier, DossierDocument.dossier_id == Dossier.id)
+        .options(selectinload(Dossier.unit))
+        .where(DossierDocument.document_id.in_(list(document_ids)))
+        .order_by(DossierDocument.document_id, DossierDocument.added_at, DossierDocument.id)
+    )
     for document_id, dossier in session.execute(query):
         found.setdefault(document_id, []).append(dossier)
     return found
@@ -139,12 +170,15 @@ def entries(session: Session, keys: Iterable[str]) -> tuple[list[Entry], list[st
         wanted[kind].add(int(record_id))
     built = [dossier_entry(dossier) for dossier in _chunked_get(session, Dossier, wanted[DOSSIER], _DOSSIER_PARTS)]
     filed = dossiers_of(session, wanted[DOCUMENT])
-    built += [document_entry(document, filed[document.id])
-              for document in _chunked_get(session, Document, wanted[DOCUMENT], _DOCUMENT_PARTS)
-              if document.id in filed]
+    built += [
+        document_entry(document, filed[document.id])
+        for document in _chunked_get(session, Document, wanted[DOCUMENT], _DOCUMENT_PARTS)
+        if document.id in filed
+    ]
     present = {entry.fields["key"] for entry in built}
-    gone = [key(kind, record_id) for kind, ids in wanted.items() for record_id in ids
-            if key(kind, record_id) not in present]
+    gone = [
+        key(kind, record_id) for kind, ids in wanted.items() for record_id in ids if key(kind, record_id) not in present
+    ]
     return built, gone
 
 
@@ -156,13 +190,14 @@ _DOCUMENT_PARTS = (selectinload(Document.versions).selectinload(DocumentVersion.
 def _chunked_get(session: Session, model, ids: set[int], parts: tuple, size: int = 500) -> Iterator:
     ordered = sorted(ids)
     for start in range(0, len(ordered), size):
-        yield from session.scalars(select(model).options(*parts).where(model.id.in_(ordered[start:start + size])))
+        yield from session.scalars(select(model).options(*parts).where(model.id.in_(ordered[start : start + size])))
 
 
 def all_keys(session: Session) -> Iterator[str]:
     """Yield the key of every record the index should hold (filed documents only)."""
     for dossier_id in session.scalars(select(Dossier.id).order_by(Dossier.id)):
         yield key(DOSSIER, dossier_id)
-    for document_id in session.scalars(select(DossierDocument.document_id).distinct().order_by(
-            DossierDocument.document_id)):
+    for document_id in session.scalars(
+        select(DossierDocument.document_id).distinct().order_by(DossierDocument.document_id)
+    ):
         yield key(DOCUMENT, document_id)

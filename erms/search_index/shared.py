@@ -70,8 +70,9 @@ def load(folder: Path, segment_id: str, reader) -> bool:
     try:
         listed = json.loads(index.read_text(encoding="utf-8"))
         with open(data, "rb") as handle:
-            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if os.fstat(handle.fileno()).st_size \
-                else b""
+            mapped = (
+                mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if os.fstat(handle.fileno()).st_size else b""
+            )
     except FileNotFoundError:  # not written yet, or the segment was merged away meanwhile
         return False
     segment = postings.segment_key(reader)

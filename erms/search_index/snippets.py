@@ -44,8 +44,10 @@ def _pattern(words: frozenset[str]) -> re.Pattern:
     """Return the expression finding, as whole words (the analyzer's ``\\w+``), every spelling of
     ``words`` that folds to them: "dong" is ``[dDđĐ][oOòÒóÓ…ôÔồỒ…][nN][gG]``."""
     spellings = _spellings()
-    alternatives = "|".join("".join(f"[{re.escape(spellings.get(letter, letter))}]" for letter in word)
-                            for word in sorted(words, key=len, reverse=True))
+    alternatives = "|".join(
+        "".join(f"[{re.escape(spellings.get(letter, letter))}]" for letter in word)
+        for word in sorted(words, key=len, reverse=True)
+    )
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 

@@ -82,8 +82,9 @@ class IndexHome:
             if current is not None:
                 current.searcher.close()
             searcher = index.searcher()
-            current = Reading(index, searcher, self._derived_for((index.storage.folder,
-                                                                   searcher.reader().generation())))
+            current = Reading(
+                index, searcher, self._derived_for((index.storage.folder, searcher.reader().generation()))
+            )
             self._forget_merged(current)
         self._threads.reading = current
         self._map(current)
@@ -155,8 +156,14 @@ class Changes:
     delete: list[str]
 
 
-def apply(index: whoosh_index.Index, changes: Iterable[Changes], content: Callable[[Entry], str], *,
-          fresh: bool = False, procs: int = 1) -> None:
+def apply(
+    index: whoosh_index.Index,
+    changes: Iterable[Changes],
+    content: Callable[[Entry], str],
+    *,
+    fresh: bool = False,
+    procs: int = 1,
+) -> None:
     """Write ``changes`` in one Whoosh commit; ``content`` returns an entry's extracted text.
 
     ``fresh``: the index is a new generation, so entries are added without looking for old copies.
@@ -196,6 +203,6 @@ def share_segments(index: whoosh_index.Index) -> int:
 def indexed(entry: Entry, content: str) -> dict:
     """Return the Whoosh document of an entry: its fields, its text, and the fields only ranking reads."""
     texts = [entry.fields[name] for name in ("code", "title", "summary", "people", "keywords")]
-    return dict(entry.fields, content=content, text=" ".join(filter(None, [*texts, content])),
-                exact=entry.fields["title"])
-
+    return dict(
+        entry.fields, content=content, text=" ".join(filter(None, [*texts, content])), exact=entry.fields["title"]
+    )

@@ -45,17 +45,25 @@ def register(app: Flask) -> None:
     errors.register(app)
     app.add_template_filter(common.local_date, "vndate")
     app.add_template_global(errors.translate)
-    for helper in (common.state_label, common.role_label, common.choice_label, common.language_url,
-                   common.current_language, common.retention_label):
+    for helper in (
+        common.state_label,
+        common.role_label,
+        common.choice_label,
+        common.language_url,
+        common.current_language,
+        common.retention_label,
+    ):
         app.add_template_global(helper)
 
     @app.context_processor
     def _layout() -> dict:
         actor = current_actor() if current_user.is_authenticated else None
         roles = sorted({grant.role for grant in actor.grants}, key=list(Role).index) if actor else []
-        archivist = actor is not None and any(permissions.can(actor, "dossier.accept", organisation)
-                                              for organisation in actor.organisation_ids())
+        archivist = actor is not None and any(
+            permissions.can(actor, "dossier.accept", organisation) for organisation in actor.organisation_ids()
+        )
         # The council and the head work on destruction lists; only the appraiser has the due list.
-        appraiser = actor is not None and any(permissions.can(actor, "retention.appraise", organisation)
-                                              for organisation in actor.organisation_ids())
+        appraiser = actor is not None and any(
+            permissions.can(actor, "retention.appraise", organisation) for organisation in actor.organisation_ids()
+        )
         return {"actor": actor, "roles": roles, "archivist_nav": archivist, "appraiser_nav": appraiser}

@@ -32,12 +32,17 @@ def index():
     return render_queue()
 
 
-def render_queue(errors: dict | None = None, item_id: int | None = None, values: dict | None = None,
-                 status: int = 200):
+def render_queue(errors: dict | None = None, item_id: int | None = None, values: dict | None = None, status: int = 200):
     with transaction() as session:
         items = dossiers.pending_items(session, current_actor())
-        return render_template("archive/index.html", items=items, period_of=dossiers.period_of,
-                               errors=errors or {}, failed_item=item_id, values=values or {}), status
+        return render_template(
+            "archive/index.html",
+            items=items,
+            period_of=dossiers.period_of,
+            errors=errors or {},
+            failed_item=item_id,
+            values=values or {},
+        ), status
 
 
 @bp.post("/items/<int:item_id>/accept")
@@ -55,8 +60,7 @@ def accept(item_id: int):
 def reject(item_id: int):
     """Return a submitted dossier to its unit with a reason ("trả lại")."""
     reason = request.form.get("reason", "")
-    on_invalid(lambda errors: render_queue(errors, item_id, {"reason": reason}, status=422),
-               back=url_for(".index"))
+    on_invalid(lambda errors: render_queue(errors, item_id, {"reason": reason}, status=422), back=url_for(".index"))
     with transaction() as session:
         dossier = dossiers.reject(session, current_actor(), item_id, reason, now=utcnow())
         code = dossier.file_code

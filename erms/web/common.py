@@ -52,18 +52,21 @@ def transaction(*, write: bool = False, read_only: bool = False) -> Iterator[Ses
     or the caller says ``write``; every other method may write, unless the caller says ``read_only``
     (slow checks before a short write).
     """
-    read_only = read_only or (has_request_context() and request.method in ("GET", "HEAD") and not write
-                              and not g.get("writes", False))
+    read_only = read_only or (
+        has_request_context() and request.method in ("GET", "HEAD") and not write and not g.get("writes", False)
+    )
     with db.transaction(services().session_factory, read_only=read_only) as session:
         yield session
 
 
 def writes(view: Callable) -> Callable:
     """Mark a GET view that writes (a download is audited): its transactions are opened to write."""
+
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         g.writes = True
         return view(*args, **kwargs)
+
     return wrapper
 
 
@@ -116,7 +119,7 @@ def upload_name(field: str, sent: str) -> str:
     stem, dot, extension = name.rpartition(".")
     if not dot or not stem or len(extension) > EXTENSION_LENGTH:
         return name[:FILENAME_LENGTH]
-    return stem[:FILENAME_LENGTH - len(extension) - 1].rstrip() + "." + extension
+    return stem[: FILENAME_LENGTH - len(extension) - 1].rstrip() + "." + extension
 
 
 def safe_back(default: str) -> str:
@@ -124,7 +127,7 @@ def safe_back(default: str) -> str:
     referrer = request.referrer or ""
     host = request.host_url
     if referrer.startswith(host):
-        return "/" + referrer[len(host):]
+        return "/" + referrer[len(host) :]
     return default
 
 
@@ -191,22 +194,58 @@ ROLE_LABELS = {
 
 # The code lists of schemas/defs-v1.json and document-v1.json, in the order a form offers them.
 CHOICES = {
-    "urgency": [("normal", _l("Normal")), ("khan", _l("Urgent")), ("thuong_khan", _l("Very urgent")),
-                ("hoa_toc", _l("Immediate"))],
-    "marking": [("none", _l("None")), ("mat", _l("Confidential")), ("toi_mat", _l("Secret")),
-                ("tuyet_mat", _l("Top secret"))],
-    "direction": [("incoming", _l("Incoming document")), ("outgoing", _l("Outgoing document")),
-                  ("internal", _l("Internal document"))],
+    "urgency": [
+        ("normal", _l("Normal")),
+        ("khan", _l("Urgent")),
+        ("thuong_khan", _l("Very urgent")),
+        ("hoa_toc", _l("Immediate")),
+    ],
+    "marking": [
+        ("none", _l("None")),
+        ("mat", _l("Confidential")),
+        ("toi_mat", _l("Secret")),
+        ("tuyet_mat", _l("Top secret")),
+    ],
+    "direction": [
+        ("incoming", _l("Incoming document")),
+        ("outgoing", _l("Outgoing document")),
+        ("internal", _l("Internal document")),
+    ],
     "status": [("final", _l("Final")), ("draft", _l("Draft"))],
     "rights": [("public", _l("Public")), ("restricted", _l("Restricted use"))],
 }
 
 # Common document types of NĐ 30/2020 Điều 7 (offered in a datalist; any other name may be typed).
 DOCUMENT_TYPES = (
-    "Nghị quyết", "Quyết định", "Chỉ thị", "Quy chế", "Quy định", "Thông cáo", "Thông báo", "Hướng dẫn",
-    "Chương trình", "Kế hoạch", "Phương án", "Đề án", "Dự án", "Báo cáo", "Biên bản", "Tờ trình",
-    "Hợp đồng", "Công văn", "Công điện", "Bản ghi nhớ", "Bản thỏa thuận", "Giấy ủy quyền", "Giấy mời",
-    "Giấy giới thiệu", "Giấy nghỉ phép", "Phiếu gửi", "Phiếu chuyển", "Phiếu báo", "Thư công",
+    "Nghị quyết",
+    "Quyết định",
+    "Chỉ thị",
+    "Quy chế",
+    "Quy định",
+    "Thông cáo",
+    "Thông báo",
+    "Hướng dẫn",
+    "Chương trình",
+    "Kế hoạch",
+    "Phương án",
+    "Đề án",
+    "Dự án",
+    "Báo cáo",
+    "Biên bản",
+    "Tờ trình",
+    "Hợp đồng",
+    "Công văn",
+    "Công điện",
+    "Bản ghi nhớ",
+    "Bản thỏa thuận",
+    "Giấy ủy quyền",
+    "Giấy mời",
+    "Giấy giới thiệu",
+    "Giấy nghỉ phép",
+    "Phiếu gửi",
+    "Phiếu chuyển",
+    "Phiếu báo",
+    "Thư công",
 )
 
 

@@ -29,6 +29,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # ---------------------------------------------------------------- dashboard and creation
 
+
 @bp.get("/")
 @login_required
 def index():
@@ -41,10 +42,13 @@ def render_index(errors: dict | None = None, values: dict | None = None, status:
     organisation_id, year = organisation_of(actor), local_date(utcnow()).year
     with transaction() as session:
         return render_template(
-            "dossier_lists/index.html", board=dossier_lists.dashboard(session, actor, organisation_id, year),
+            "dossier_lists/index.html",
+            board=dossier_lists.dashboard(session, actor, organisation_id, year),
             lists=dossier_lists.lists_of(session, actor),
             can_manage=permissions.can(actor, "dossier_list.manage", organisation_id),
-            errors=errors or {}, values=values or {"year": str(year + 1)}), status
+            errors=errors or {},
+            values=values or {"year": str(year + 1)},
+        ), status
 
 
 @bp.post("/create")
@@ -68,6 +72,7 @@ def create():
 
 # ---------------------------------------------------------------- one list
 
+
 @bp.get("/<int:list_id>")
 @login_required
 def show(list_id: int):
@@ -75,8 +80,9 @@ def show(list_id: int):
     return render_list(list_id)
 
 
-def render_list(list_id: int, errors: dict | None = None, values: dict | None = None, section: str = "",
-                status: int = 200):
+def render_list(
+    list_id: int, errors: dict | None = None, values: dict | None = None, section: str = "", status: int = 200
+):
     actor = current_actor()
     with transaction() as session:
         dossier_list = dossier_lists.get_list(session, actor, list_id)
@@ -84,16 +90,22 @@ def render_list(list_id: int, errors: dict | None = None, values: dict | None = 
         units, users = dossier_lists.people(session, organisation_id)
         reviews = {entry.id for entry in dossier_lists.pending_reviews(session, actor)}
         return render_template(
-            "dossier_lists/show.html", dossier_list=dossier_list, draft=dossier_list.state is DossierListState.DRAFT,
+            "dossier_lists/show.html",
+            dossier_list=dossier_list,
+            draft=dossier_list.state is DossierListState.DRAFT,
             can_manage=permissions.can(actor, "dossier_list.manage", organisation_id),
             can_approve=permissions.can(actor, "dossier_list.approve", organisation_id),
-            is_addition=dossier_lists.is_addition, to_review=reviews,
+            is_addition=dossier_lists.is_addition,
+            to_review=reviews,
             unit_options=[(unit.id, unit.name) for unit in units],
             user_options=[("", _("— anyone in the unit —"))] + [(user.id, user.full_name) for user in users],
-            heading_options=[("", _("— none —"))] + [(heading.id, f"{heading.label}. {heading.title}")
-                                                    for heading in dossier_list.headings],
+            heading_options=[("", _("— none —"))]
+            + [(heading.id, f"{heading.label}. {heading.title}") for heading in dossier_list.headings],
             import_errors=_by_line(errors or {}) if section == "import" else [],
-            errors=errors or {}, values=values or {}, section=section), status
+            errors=errors or {},
+            values=values or {},
+            section=section,
+        ), status
 
 
 def _by_line(errors: dict) -> list[tuple[str, str, str]]:
@@ -115,8 +127,15 @@ def add_heading(list_id: int):
     on_invalid(lambda errors: render_list(list_id, errors, form, "heading", status=422))
     require_present({"label": form["label"], "title": form["title"]})
     with transaction() as session:
-        dossier_lists.add_heading(session, current_actor(), list_id, form["label"], form["title"],
-                                  abbreviation=form["abbreviation"].upper(), now=utcnow())
+        dossier_lists.add_heading(
+            session,
+            current_actor(),
+            list_id,
+            form["label"],
+            form["title"],
+            abbreviation=form["abbreviation"].upper(),
+            now=utcnow(),
+        )
     flash(_("The heading was added."), "success")
     return redirect(url_for(".show", list_id=list_id, _anchor="entries"))
 
@@ -133,11 +152,19 @@ def add_entry(list_id: int):
         row_id, period = spreadsheet.period_of_text(session, form["retention"])
         if period is None:
             raise InvalidMetadata([Problem("retention", spreadsheet.RETENTION_UNREADABLE)])
-        dossier_lists.add_entry(session, current_actor(), list_id, title=form["title"],
-                                unit_id=integer(form["unit_id"]), retention_row_id=row_id,
-                                heading_id=integer(form["heading_id"]),
-                                responsible_user_id=integer(form["responsible_user_id"]), note=form["note"],
-                                now=utcnow(), period=period)
+        dossier_lists.add_entry(
+            session,
+            current_actor(),
+            list_id,
+            title=form["title"],
+            unit_id=integer(form["unit_id"]),
+            retention_row_id=row_id,
+            heading_id=integer(form["heading_id"]),
+            responsible_user_id=integer(form["responsible_user_id"]),
+            note=form["note"],
+            now=utcnow(),
+            period=period,
+        )
     flash(_("The entry was added."), "success")
     return redirect(url_for(".show", list_id=list_id, _anchor="entries"))
 
@@ -151,8 +178,9 @@ def import_entries(list_id: int):
     if upload is None:
         raise InvalidMetadata([Problem("file", metadata.MESSAGES["required"])])
     with transaction() as session:
-        count = spreadsheet.import_entries(session, current_actor(), list_id, upload.filename, upload.stream,
-                                           now=utcnow())
+        count = spreadsheet.import_entries(
+            session, current_actor(), list_id, upload.filename, upload.stream, now=utcnow()
+        )
     flash(_("%(count)s entries were imported.", count=count), "success")
     return redirect(url_for(".show", list_id=list_id, _anchor="entries"))
 
@@ -176,8 +204,14 @@ def assign(entry_id: int):
     """Give an entry to a unit and a person."""
     list_id = integer(request.form.get("list_id", "")) or 0
     with transaction() as session:
-        dossier_lists.assign_entry(session, current_actor(), entry_id, integer(request.form.get("unit_id", "")) or 0,
-                                   integer(request.form.get("responsible_user_id", "")), now=utcnow())
+        dossier_lists.assign_entry(
+            session,
+            current_actor(),
+            entry_id,
+            integer(request.form.get("unit_id", "")) or 0,
+            integer(request.form.get("responsible_user_id", "")),
+            now=utcnow(),
+        )
     flash(_("The entry was assigned."), "success")
     return redirect(url_for(".show", list_id=list_id, _anchor=f"entry-{entry_id}"))
 
@@ -189,14 +223,15 @@ def review(entry_id: int):
     list_id = integer(request.form.get("list_id", "")) or 0
     accepted = request.form.get("decision") == "accept"
     with transaction() as session:
-        dossier_lists.review_entry(session, current_actor(), entry_id, accepted, request.form.get("note", ""),
-                                   now=utcnow())
-    flash(_("The ad-hoc dossier was accepted.") if accepted else _("The ad-hoc dossier was not accepted."),
-          "success")
+        dossier_lists.review_entry(
+            session, current_actor(), entry_id, accepted, request.form.get("note", ""), now=utcnow()
+        )
+    flash(_("The ad-hoc dossier was accepted.") if accepted else _("The ad-hoc dossier was not accepted."), "success")
     return redirect(url_for(".show", list_id=list_id, _anchor=f"entry-{entry_id}"))
 
 
 # ---------------------------------------------------------------- exports
+
 
 @bp.get("/<int:list_id>/export.xlsx")
 @login_required
@@ -205,8 +240,9 @@ def export_xlsx(list_id: int):
     with transaction() as session:
         dossier_list = dossier_lists.get_list(session, current_actor(), list_id)
         data, year = dossier_list_pdf.render_xlsx(dossier_list), dossier_list.year
-    return Response(data, mimetype=XLSX,
-                    headers={"Content-Disposition": f"attachment; filename=danh-muc-ho-so-{year}.xlsx"})
+    return Response(
+        data, mimetype=XLSX, headers={"Content-Disposition": f"attachment; filename=danh-muc-ho-so-{year}.xlsx"}
+    )
 
 
 @bp.get("/<int:list_id>/export.pdf")
@@ -217,5 +253,6 @@ def export_pdf(list_id: int):
         dossier_list = dossier_lists.get_list(session, current_actor(), list_id)
         data = dossier_list_pdf.render(dossier_list, utcnow().astimezone(LOCAL_TZ), font=setting("PDF_FONT"))
         year = dossier_list.year
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename=danh-muc-ho-so-{year}.pdf"})
+    return Response(
+        data, mimetype="application/pdf", headers={"Content-Disposition": f"inline; filename=danh-muc-ho-so-{year}.pdf"}
+    )

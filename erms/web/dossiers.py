@@ -37,17 +37,39 @@ bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
 
 # The document form, in the order of NĐ 30/2020 Phụ lục VI (and TT 02/2019) metadata.
 DOCUMENT_FIELDS = (
-    "direction", "status", "type_name", "code_number", "code_notation", "issued_date", "organ_name", "subject",
-    "language", "page_amount", "signer_position", "signer_name", "urgency", "marking", "due_date",
-    "arrival_date", "arrival_number", "recipients", "keyword", "description",
+    "direction",
+    "status",
+    "type_name",
+    "code_number",
+    "code_notation",
+    "issued_date",
+    "organ_name",
+    "subject",
+    "language",
+    "page_amount",
+    "signer_position",
+    "signer_name",
+    "urgency",
+    "marking",
+    "due_date",
+    "arrival_date",
+    "arrival_number",
+    "recipients",
+    "keyword",
+    "description",
 )
 DOSSIER_FIELDS = ("title", "start_date", "end_date", "rights", "language", "page_total", "description", "keyword")
 DATE_FIELDS = {"start_date", "end_date", "issued_date", "due_date", "arrival_date"}
 # Shared metadata of a multi-file upload; each file's name becomes its summary.
 BATCH_FIELDS = ("direction", "status", "type_name", "issued_date", "organ_name", "language", "urgency", "marking")
 # Where each closing-checklist item is fixed on the dossier page.
-FIX_ANCHORS = {"documents": "documents", "title": "metadata", "rights": "metadata", "language": "metadata",
-               "start_date": "metadata"}
+FIX_ANCHORS = {
+    "documents": "documents",
+    "title": "metadata",
+    "rights": "metadata",
+    "language": "metadata",
+    "start_date": "metadata",
+}
 # The marking is read if posted (to refuse a classified file in words) but never offered here: the registry
 # sets it on registration and the head changes it (erms/web/markings.py).
 OFFERED_DOCUMENT_FIELDS = tuple(name for name in DOCUMENT_FIELDS if name != "marking")
@@ -56,18 +78,28 @@ NUMBER_FIELDS = {"page_amount", "page_total"}
 LONG_FIELDS = {"subject", "description", "recipients"}
 
 # Types a browser may run or render if it ever ignored the attachment disposition.
-ACTIVE_TYPES = {"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml",
-                "text/javascript", "application/javascript", "application/x-shockwave-flash"}
+ACTIVE_TYPES = {
+    "text/html",
+    "application/xhtml+xml",
+    "image/svg+xml",
+    "text/xml",
+    "application/xml",
+    "text/javascript",
+    "application/javascript",
+    "application/x-shockwave-flash",
+}
 
 
 @cache
 def required_fields(kind: str) -> frozenset[str]:
     """Return the fields the schema of ``kind`` requires (asked of the validator, not copied here)."""
-    return frozenset(problem.field for problem in metadata.validate(kind, {})
-                     if problem.template == metadata.MESSAGES["required"])
+    return frozenset(
+        problem.field for problem in metadata.validate(kind, {}) if problem.template == metadata.MESSAGES["required"]
+    )
 
 
 # ---------------------------------------------------------------- opening
+
 
 @bp.post("/open/<int:entry_id>")
 @login_required
@@ -76,8 +108,9 @@ def open_from_entry(entry_id: int):
     form = {key: request.form.get(key, "") for key in OPEN_FIELDS}
     on_invalid(lambda errors: render_home(errors, entry_id, form, status=422))
     with transaction() as session:
-        dossier = dossiers.open_dossier(session, current_actor(), entry_id, metadata.coerce("dossier", form),
-                                        now=utcnow())
+        dossier = dossiers.open_dossier(
+            session, current_actor(), entry_id, metadata.coerce("dossier", form), now=utcnow()
+        )
         dossier_id = dossier.id
     flash(_("The dossier is open. Add its documents below."), "success")
     return redirect(url_for(".show", dossier_id=dossier_id))
@@ -94,8 +127,9 @@ def ad_hoc():
     list_id, row_id = integer(form["list_id"]), integer(form["retention_row_id"])
     require_present({"title": form["title"], "list_id": list_id, "retention_row_id": row_id})
     with transaction() as session:
-        dossier_list.add_ad_hoc_entry(session, current_actor(), list_id, title=form["title"],
-                                      retention_row_id=row_id, now=utcnow())
+        dossier_list.add_ad_hoc_entry(
+            session, current_actor(), list_id, title=form["title"], retention_row_id=row_id, now=utcnow()
+        )
     flash(_("The ad-hoc dossier was added to the dossier list; your unit head will review it."), "success")
     return redirect(url_for("home.index"))
 
@@ -105,12 +139,22 @@ def render_ad_hoc(errors: dict | None = None, values: dict | None = None, status
     with transaction() as session:
         lists = dossiers.approved_lists(session, actor)
         # The retention schedules the lists already use (NĐ 30 Điều 28: the list follows the schedule).
-        schedules = {entry.retention_row.schedule.id: entry.retention_row.schedule
-                     for item in lists for entry in item.entries if entry.retention_row}
+        schedules = {
+            entry.retention_row.schedule.id: entry.retention_row.schedule
+            for item in lists
+            for entry in item.entries
+            if entry.retention_row
+        }
         list_options = [(item.id, _("Dossier list %(year)s", year=item.year)) for item in lists]
-        return render_template("dossiers/ad_hoc.html", lists=lists, list_options=list_options,
-                               schedules=list(schedules.values()),
-                               period_label=_period_label, errors=errors or {}, values=values or {}), status
+        return render_template(
+            "dossiers/ad_hoc.html",
+            lists=lists,
+            list_options=list_options,
+            schedules=list(schedules.values()),
+            period_label=_period_label,
+            errors=errors or {},
+            values=values or {},
+        ), status
 
 
 def _registered_options(entries) -> list[tuple[int, str]]:
@@ -132,6 +176,7 @@ def _period_label(row) -> str:
 
 # ---------------------------------------------------------------- the dossier page
 
+
 @bp.get("/<int:dossier_id>")
 @login_required
 def show(dossier_id: int):
@@ -139,8 +184,14 @@ def show(dossier_id: int):
     return render_dossier(dossier_id)
 
 
-def render_dossier(dossier_id: int, errors: dict | None = None, values: dict | None = None,
-                   section: str | None = None, document_id: int | None = None, status: int = 200):
+def render_dossier(
+    dossier_id: int,
+    errors: dict | None = None,
+    values: dict | None = None,
+    section: str | None = None,
+    document_id: int | None = None,
+    status: int = 200,
+):
     """Render the dossier page; ``errors``/``values`` belong to the form named by ``section``."""
     actor = current_actor()
     with transaction() as session:
@@ -148,22 +199,34 @@ def render_dossier(dossier_id: int, errors: dict | None = None, values: dict | N
         editable = permissions.can(actor, "dossier.edit", dossier.organisation_id, dossier.unit_id)
         is_open = dossier.state is DossierState.OPEN
         return render_template(
-            "dossiers/show.html", dossier=dossier, editable=editable and is_open,
+            "dossiers/show.html",
+            dossier=dossier,
+            editable=editable and is_open,
             can_reopen=editable and dossier.state is DossierState.CLOSED,
-            can_submit=(permissions.can(actor, "dossier.submit", dossier.organisation_id, dossier.unit_id)
-                        and dossier.state is DossierState.CLOSED),
+            can_submit=(
+                permissions.can(actor, "dossier.submit", dossier.organisation_id, dossier.unit_id)
+                and dossier.state is DossierState.CLOSED
+            ),
             goes_to_archive=dossiers.period_of(dossier).goes_to_agency_archive(),
             retention=dossiers.period_of(dossier).label(),
             problems=dossiers.closing_problems(dossier) if is_open else [],
             summary_visible=lambda document: markings.summary_shown_to_all(document.marking),
-            dossier_titles=metadata.field_titles("dossier"), dossier_fields=DOSSIER_FIELDS,
-            document_fields=OFFERED_DOCUMENT_FIELDS, required_dossier=required_fields("dossier"), **_document_form(),
-            max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024), batch_fields=OFFERED_BATCH_FIELDS,
+            dossier_titles=metadata.field_titles("dossier"),
+            dossier_fields=DOSSIER_FIELDS,
+            document_fields=OFFERED_DOCUMENT_FIELDS,
+            required_dossier=required_fields("dossier"),
+            **_document_form(),
+            max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024),
+            batch_fields=OFFERED_BATCH_FIELDS,
             registered=dossiers.registered_documents(session, actor, dossier) if editable and is_open else [],
             registered_options=_registered_options,
-            errors=_on_offered(errors or {}, {*OFFERED_DOCUMENT_FIELDS, *DOSSIER_FIELDS, "file", "files", "reason",
-                                               "document_id", "documents"}),
-            values=values or {}, section=section, failed_document=document_id,
+            errors=_on_offered(
+                errors or {},
+                {*OFFERED_DOCUMENT_FIELDS, *DOSSIER_FIELDS, "file", "files", "reason", "document_id", "documents"},
+            ),
+            values=values or {},
+            section=section,
+            failed_document=document_id,
         ), status
 
 
@@ -189,6 +252,7 @@ def edit(dossier_id: int):
 
 # ---------------------------------------------------------------- documents
 
+
 @bp.post("/<int:dossier_id>/documents")
 @login_required
 def add_document(dossier_id: int):
@@ -196,8 +260,15 @@ def add_document(dossier_id: int):
     form = {key: request.form.get(key, "") for key in DOCUMENT_FIELDS}
     on_invalid(lambda errors: render_dossier(dossier_id, errors, form, section="document", status=422))
     with transaction() as session:
-        dossiers.add_document(session, current_actor(), dossier_id, metadata.coerce("document", form),
-                              upload_from_request(), store=store(), now=utcnow())
+        dossiers.add_document(
+            session,
+            current_actor(),
+            dossier_id,
+            metadata.coerce("document", form),
+            upload_from_request(),
+            store=store(),
+            now=utcnow(),
+        )
     flash(_("The document was added to the dossier."), "success")
     return redirect(url_for(".show", dossier_id=dossier_id, _anchor="documents"))
 
@@ -209,8 +280,15 @@ def add_documents(dossier_id: int):
     form = {key: request.form.get(key, "") for key in BATCH_FIELDS}
     on_invalid(lambda errors: render_dossier(dossier_id, errors, form, section="batch", status=422))
     with transaction() as session:
-        added = dossiers.add_documents(session, current_actor(), dossier_id, metadata.coerce("document", form),
-                                       uploads_from_request("files"), store=store(), now=utcnow())
+        added = dossiers.add_documents(
+            session,
+            current_actor(),
+            dossier_id,
+            metadata.coerce("document", form),
+            uploads_from_request("files"),
+            store=store(),
+            now=utcnow(),
+        )
         count = len(added)
     flash(_("%(count)s documents were added to the dossier.", count=count), "success")
     return redirect(url_for(".show", dossier_id=dossier_id, _anchor="documents"))
@@ -239,48 +317,68 @@ def edit_document(dossier_id: int, document_id: int):
     form = {key: request.form[key] for key in DOCUMENT_FIELDS if key != "status" and key in request.form}
     on_invalid(lambda errors: render_document_form(dossier_id, document_id, errors, form, status=422))
     with transaction() as session:
-        dossiers.update_document(session, current_actor(), dossier_id, document_id,
-                                 metadata.coerce("document", form), fields=form.keys(), now=utcnow())
+        dossiers.update_document(
+            session,
+            current_actor(),
+            dossier_id,
+            document_id,
+            metadata.coerce("document", form),
+            fields=form.keys(),
+            now=utcnow(),
+        )
     flash(_("The document metadata was saved."), "success")
     return redirect(url_for(".show", dossier_id=dossier_id, _anchor=f"document-{document_id}"))
 
 
-def render_document_form(dossier_id: int, document_id: int, errors: dict | None = None,
-                         values: dict | None = None, status: int = 200):
+def render_document_form(
+    dossier_id: int, document_id: int, errors: dict | None = None, values: dict | None = None, status: int = 200
+):
     with transaction() as session:
         document = dossiers.document_to_edit(session, current_actor(), dossier_id, document_id)
         shown = markings.summary_shown_to_all(document.marking)
         fixed = dossiers.fixed_fields(session, document)
-        fields = [name for name in DOCUMENT_FIELDS
-                  if name != "status" and name not in fixed and (shown or name != "subject")]
+        fields = [
+            name for name in DOCUMENT_FIELDS if name != "status" and name not in fixed and (shown or name != "subject")
+        ]
         current = dossiers.document_values(document)
         return render_template(
-            "dossiers/edit_document.html", dossier=dossiers.get_dossier(session, current_actor(), dossier_id),
-            document=document, fields=fields, summary_shown=shown, errors=_on_offered(errors or {}, fields),
+            "dossiers/edit_document.html",
+            dossier=dossiers.get_dossier(session, current_actor(), dossier_id),
+            document=document,
+            fields=fields,
+            summary_shown=shown,
+            errors=_on_offered(errors or {}, fields),
             fixed=[(name, current.get(name, ""), reason) for name, reason in fixed.items()],
-            values={**current, **(values or {})}, **_document_form(),
+            values={**current, **(values or {})},
+            **_document_form(),
         ), status
 
 
 def _document_form() -> dict:
     """What the document inputs (dossiers/_document_fields.html) need to render."""
-    return dict(document_titles=metadata.field_titles("document"), date_fields=DATE_FIELDS,
-                number_fields=NUMBER_FIELDS, long_fields=LONG_FIELDS, choices=CHOICES, document_types=DOCUMENT_TYPES,
-                required_document=required_fields("document"))
+    return dict(
+        document_titles=metadata.field_titles("document"),
+        date_fields=DATE_FIELDS,
+        number_fields=NUMBER_FIELDS,
+        long_fields=LONG_FIELDS,
+        choices=CHOICES,
+        document_types=DOCUMENT_TYPES,
+        required_document=required_fields("document"),
+    )
 
 
 @bp.post("/<int:dossier_id>/documents/<int:document_id>/versions")
 @login_required
 def add_version(dossier_id: int, document_id: int):
     """Add a new version of a draft document ("dự thảo lần 2 …")."""
-    on_invalid(lambda errors: render_dossier(dossier_id, errors, section="version", document_id=document_id,
-                                             status=422))
+    on_invalid(
+        lambda errors: render_dossier(dossier_id, errors, section="version", document_id=document_id, status=422)
+    )
     upload = upload_from_request()
     if upload is None:
         raise InvalidMetadata([Problem("file", N_("Choose the file of the document."))])
     with transaction() as session:
-        dossiers.add_version(session, current_actor(), dossier_id, document_id, upload, store=store(),
-                             now=utcnow())
+        dossiers.add_version(session, current_actor(), dossier_id, document_id, upload, store=store(), now=utcnow())
     flash(_("The new version was added."), "success")
     return redirect(url_for(".show", dossier_id=dossier_id, _anchor=f"document-{document_id}"))
 
@@ -297,6 +395,7 @@ def finalise(dossier_id: int, document_id: int):
 
 # ---------------------------------------------------------------- closing, reopening, submitting
 
+
 @bp.get("/<int:dossier_id>/close")
 @login_required
 def close_wizard(dossier_id: int):
@@ -308,9 +407,15 @@ def render_wizard(dossier_id: int, errors: dict | None = None, status: int = 200
     with transaction() as session:
         dossier = dossiers.get_dossier(session, current_actor(), dossier_id)
         ordered = sorted(dossier.links, key=lambda link: (link.document.issued_date, link.ordinal))
-        return render_template("dossiers/close.html", dossier=dossier, problems=dossiers.closing_problems(dossier),
-                               ordered=ordered, fix_anchor=FIX_ANCHORS, errors=errors or {},
-                               is_open=dossier.state is DossierState.OPEN), status
+        return render_template(
+            "dossiers/close.html",
+            dossier=dossier,
+            problems=dossiers.closing_problems(dossier),
+            ordered=ordered,
+            fix_anchor=FIX_ANCHORS,
+            errors=errors or {},
+            is_open=dossier.state is DossierState.OPEN,
+        ), status
 
 
 @bp.get("/<int:dossier_id>/index-preview.pdf")
@@ -329,8 +434,9 @@ def close(dossier_id: int):
     if request.form.get("confirm") != "yes":
         return render_wizard(dossier_id, {"confirm": [_("Tick the box to confirm.")]}, status=422)
     with transaction() as session:
-        dossiers.close_dossier(session, current_actor(), dossier_id, store=store(), now=utcnow(),
-                               font=setting("PDF_FONT"))
+        dossiers.close_dossier(
+            session, current_actor(), dossier_id, store=store(), now=utcnow(), font=setting("PDF_FONT")
+        )
     flash(_("The dossier is closed and its document index was made."), "success")
     return redirect(url_for(".show", dossier_id=dossier_id))
 
@@ -340,8 +446,7 @@ def close(dossier_id: int):
 def reopen(dossier_id: int):
     """Reopen a closed dossier; the reason is required and recorded."""
     reason = request.form.get("reason", "")
-    on_invalid(lambda errors: render_dossier(dossier_id, errors, {"reason": reason}, section="reopen",
-                                             status=422))
+    on_invalid(lambda errors: render_dossier(dossier_id, errors, {"reason": reason}, section="reopen", status=422))
     with transaction() as session:
         dossiers.reopen_dossier(session, current_actor(), dossier_id, reason, now=utcnow())
     flash(_("The dossier is open again."), "success")
@@ -360,14 +465,16 @@ def submit(dossier_id: int):
 
 # ---------------------------------------------------------------- downloads
 
+
 @bp.get("/<int:dossier_id>/versions/<int:version_id>")
 @login_required
 @writes
 def download_version(dossier_id: int, version_id: int):
     """Download one version of a document, as an attachment (the download is audited)."""
     with transaction() as session:
-        stream, version = dossiers.open_version(session, current_actor(), dossier_id, version_id, store=store(),
-                                                now=utcnow())
+        stream, version = dossiers.open_version(
+            session, current_actor(), dossier_id, version_id, store=store(), now=utcnow()
+        )
         name, media_type = version.filename, version.file.media_type
     return _attachment(stream, name, media_type)
 

@@ -41,13 +41,20 @@ HTTP_PAGES = {
     403: (_l("Access denied"), _l("You do not have permission to do this.")),
     404: (_l("Page not found"), _l("The page does not exist, or you may not see it.")),
     405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
-    409: (_l("Changed at the same time"),
-          _l("Someone else saved the same thing a moment ago. Nothing of yours was saved: reload the page and try "
-             "again.")),
-    413: (_l("File too large"),
-          _l("The file is larger than this system accepts. Split it or reduce its size, then send it again.")),
-    503: (_l("The system is busy"),
-          _l("Many people are saving at this moment. Nothing was saved: wait a few seconds and try again.")),
+    409: (
+        _l("Changed at the same time"),
+        _l(
+            "Someone else saved the same thing a moment ago. Nothing of yours was saved: reload the page and try again."
+        ),
+    ),
+    413: (
+        _l("File too large"),
+        _l("The file is larger than this system accepts. Split it or reduce its size, then send it again."),
+    ),
+    503: (
+        _l("The system is busy"),
+        _l("Many people are saving at this moment. Nothing was saved: wait a few seconds and try again."),
+    ),
     500: (_l("Server error"), _l("Something went wrong on the server. The change was not saved; try again later.")),
 }
 

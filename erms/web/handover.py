@@ -53,6 +53,7 @@ def _archivists_only():
 
 # ---------------------------------------------------------------- builds, done by the worker
 
+
 @dataclass
 class BuildStatus:
     """How far the batch's build is, as the page shows it: files copied of all, whether it is verifying and
@@ -80,6 +81,7 @@ class BuildStatus:
 
 
 # ---------------------------------------------------------------- the streamed tar
+
 
 class _Pipe:
     """A write-only file for ``tarfile``: each block goes to the reader through a bounded queue.
@@ -143,6 +145,7 @@ def stream_tar(path: Path, name: str) -> Iterator[bytes]:
 
 # ---------------------------------------------------------------- pages
 
+
 def _year() -> int:
     chosen = integer(request.values.get("year", ""))
     return chosen if chosen is not None else utcnow().astimezone(LOCAL_TZ).year
@@ -154,8 +157,12 @@ def render_index(errors: dict | None = None, chosen: set[int] | None = None, sta
     with transaction() as session:
         found = handover.candidates(session, actor, organisation_id, setting("HANDOVER_YEARS"))
         return render_template(
-            "handover/index.html", organisation=handover.organisation(session, actor, organisation_id), year=year,
-            candidates=found, batches=handover.batches(session, actor, organisation_id), errors=errors or {},
+            "handover/index.html",
+            organisation=handover.organisation(session, actor, organisation_id),
+            year=year,
+            candidates=found,
+            batches=handover.batches(session, actor, organisation_id),
+            errors=errors or {},
             chosen=chosen if chosen is not None else {c.dossier.id for c in found if c.due <= year},
         ), status
 
@@ -175,8 +182,9 @@ def create():
     actor = current_actor()
     with transaction() as session:
         organisation = handover.organisation(session, actor, organisation_of(actor))
-        batch = handover.create_batch(session, actor, organisation.code, _year(), ids, now=utcnow(),
-                                      handover_years=setting("HANDOVER_YEARS"))
+        batch = handover.create_batch(
+            session, actor, organisation.code, _year(), ids, now=utcnow(), handover_years=setting("HANDOVER_YEARS")
+        )
         batch_id, name = batch.id, batch.name
     flash(_("Batch %(name)s was created. Check the reconciliation, then build the package.", name=name), "success")
     return redirect(url_for(".show", batch_id=batch_id))
@@ -189,10 +197,16 @@ def render_batch(batch_id: int, errors: dict | None = None, status: int = 200):
         build = BuildStatus.of(background.latest(session, jobs.build_subject(batch_id)))
         package = handover.latest_package(session, actor, batch_id)
         response = render_template(
-            "handover/batch.html", batch=batch, package=package, build=build, errors=errors or {},
+            "handover/batch.html",
+            batch=batch,
+            package=package,
+            build=build,
+            errors=errors or {},
             units=handover.reconcile(session, actor, batch_id, setting("HANDOVER_YEARS")),
-            checks=verify.from_json(package.report) if package else [], refresh=REFRESH_SECONDS,
-            BatchState=BatchState, PackageState=PackageState,
+            checks=verify.from_json(package.report) if package else [],
+            refresh=REFRESH_SECONDS,
+            BatchState=BatchState,
+            PackageState=PackageState,
         )
     headers = {"Refresh": str(REFRESH_SECONDS)} if build and not build.finished else {}
     return response, status, headers
@@ -219,8 +233,11 @@ def download(batch_id: int):
     with transaction() as session:
         package = handover.download(session, current_actor(), batch_id, now=utcnow())
         path, name = Path(package.path), package.name
-    return Response(stream_tar(path, name), mimetype="application/x-tar",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.tar"'})
+    return Response(
+        stream_tar(path, name),
+        mimetype="application/x-tar",
+        headers={"Content-Disposition": f'attachment; filename="{name}.tar"'},
+    )
 
 
 @bp.post("/batches/<int:batch_id>/receipt")
@@ -232,8 +249,9 @@ def receipt(batch_id: int):
         raise InvalidMetadata([Problem("receipt", metadata.MESSAGES["required"])])
     content = receipts.read(uploaded.stream)
     with transaction() as session:
-        outcome = handover.import_receipt(session, current_actor(), content, uploaded.filename, now=utcnow(),
-                                          batch_id=batch_id)
+        outcome = handover.import_receipt(
+            session, current_actor(), content, uploaded.filename, now=utcnow(), batch_id=batch_id
+        )
         transferred, not_listed = len(outcome.transferred), outcome.not_listed
     flash(_("%(count)s dossiers were marked as transferred to the historical archive.", count=transferred), "success")
     if not_listed:

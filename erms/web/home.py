@@ -32,12 +32,10 @@ def index():
     return render_home()
 
 
-def render_home(errors: dict | None = None, entry_id: int | None = None, values: dict | None = None,
-                status: int = 200):
+def render_home(errors: dict | None = None, entry_id: int | None = None, values: dict | None = None, status: int = 200):
     """Render the home page; ``errors`` and ``values`` belong to the open form of ``entry_id``."""
     actor = current_actor()
-    archivist = any(permissions.can(actor, "dossier.accept", organisation)
-                    for organisation in actor.organisation_ids())
+    archivist = any(permissions.can(actor, "dossier.accept", organisation) for organisation in actor.organisation_ids())
     with transaction() as session:
         entries = dossiers.my_entries(session, actor)
         visible = dossiers.visible_dossiers(session, actor, limit=HOME_DOSSIERS)
@@ -46,16 +44,25 @@ def render_home(errors: dict | None = None, entry_id: int | None = None, values:
         lists = dossiers.approved_lists(session, actor)
         today = local_date(utcnow())
         return render_template(
-            "home/index.html", entries=entries, dossiers=visible, total=total,
+            "home/index.html",
+            entries=entries,
+            dossiers=visible,
+            total=total,
             this_year=[entry for entry in entries if entry.dossier_list.year == today.year],
             earlier=[entry for entry in entries if entry.dossier_list.year < today.year],
-            pending=pending, archivist=archivist,
-            my_open=dossiers.my_open_dossiers(session, actor), deadlines=dossiers.deadlines(session, actor, today),
+            pending=pending,
+            archivist=archivist,
+            my_open=dossiers.my_open_dossiers(session, actor),
+            deadlines=dossiers.deadlines(session, actor, today),
             incoming=registers.assigned_to_me(session, actor),
             summary_shown=lambda document: markings.summary_shown_to_all(document.marking),
             reviews=dossier_list.pending_reviews(session, actor),
             can_add_entries=bool(lists) and bool(actor.unit_ids(*permissions.RULES["dossier.open"])),
-            titles=metadata.field_titles("dossier"), choices=CHOICES, open_fields=OPEN_FIELDS,
-            today=today.isoformat(), errors=errors or {}, failed_entry=entry_id,
+            titles=metadata.field_titles("dossier"),
+            choices=CHOICES,
+            open_fields=OPEN_FIELDS,
+            today=today.isoformat(),
+            errors=errors or {},
+            failed_entry=entry_id,
             values=values or {},
         ), status

@@ -35,8 +35,9 @@ def decide(document_id: int):
     form = {key: request.form.get(key, "") for key in ("marking", "reason")}
     on_invalid(lambda errors: render_decision(document_id, errors, form, status=422))
     with transaction() as session:
-        marking_decisions.change_marking(session, current_actor(), document_id, form["marking"], form["reason"],
-                                         now=utcnow())
+        marking_decisions.change_marking(
+            session, current_actor(), document_id, form["marking"], form["reason"], now=utcnow()
+        )
     flash(_("The security marking was changed; the decision is recorded in the audit log."), "success")
     return redirect(url_for(".decide", document_id=document_id))
 
@@ -47,5 +48,12 @@ def render_decision(document_id: int, errors: dict | None = None, values: dict |
         entry = session.scalar(select(RegisterEntry).where(RegisterEntry.document_id == document.id))
         authorised = permissions.can(current_actor(), "register.read_top_secret", document.organisation_id)
         shown = markings.summary_visible(markings.SecurityMarking(document.marking), authorised)
-        return render_template("markings/decide.html", document=document, entry=entry, summary_shown=shown,
-                               errors=errors or {}, values=values or {}, markings=CHOICES["marking"]), status
+        return render_template(
+            "markings/decide.html",
+            document=document,
+            entry=entry,
+            summary_shown=shown,
+            errors=errors or {},
+            values=values or {},
+            markings=CHOICES["marking"],
+        ), status

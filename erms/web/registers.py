@@ -35,9 +35,23 @@ from erms.web.errors import on_invalid
 bp = Blueprint("registers", __name__, url_prefix="/registers")
 
 # The register form, in the order of the register's columns (NĐ 30/2020 Phụ lục IV, Phụ lục VI Phần II).
-FIELDS = ("type_name", "code_number", "code_notation", "issued_date", "organ_name", "subject", "page_amount",
-          "urgency", "marking", "due_date", "recipients", "signer_position", "signer_name", "language",
-          "description")
+FIELDS = (
+    "type_name",
+    "code_number",
+    "code_notation",
+    "issued_date",
+    "organ_name",
+    "subject",
+    "page_amount",
+    "urgency",
+    "marking",
+    "due_date",
+    "recipients",
+    "signer_position",
+    "signer_name",
+    "language",
+    "description",
+)
 DATE_FIELDS = {"issued_date", "due_date"}
 
 
@@ -60,22 +74,38 @@ def index(kind: str):
     return render_register(_kind(kind))
 
 
-def render_register(kind: RegisterKind, errors: dict | None = None, values: dict | None = None, status: int = 200,
-                    section: str = "register"):
+def render_register(
+    kind: RegisterKind,
+    errors: dict | None = None,
+    values: dict | None = None,
+    status: int = 200,
+    section: str = "register",
+):
     """Render a register; ``errors``/``values`` belong to the form named by ``section`` ("register", "handled")."""
     actor = current_actor()
     organisation_id, year = organisation_of(actor), _year()
     with transaction() as session:
-        series = {item: registers.register_entries(session, actor, organisation_id, kind, year, item)
-                  for item in RegisterSeries}
+        series = {
+            item: registers.register_entries(session, actor, organisation_id, kind, year, item)
+            for item in RegisterSeries
+        }
         return render_template(
-            "registers/index.html", kind=kind, year=year, series=series,
+            "registers/index.html",
+            kind=kind,
+            year=year,
+            series=series,
             shown=lambda entry: registers.summary_shown(actor, entry),
             can_register=permissions.can(actor, "register.write", organisation_id),
-            titles=metadata.field_titles("document"), fields=FIELDS, date_fields=DATE_FIELDS, choices=CHOICES,
-            document_types=DOCUMENT_TYPES, today=local_date(utcnow()).isoformat(),
+            titles=metadata.field_titles("document"),
+            fields=FIELDS,
+            date_fields=DATE_FIELDS,
+            choices=CHOICES,
+            document_types=DOCUMENT_TYPES,
+            today=local_date(utcnow()).isoformat(),
             max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024),
-            errors=errors or {}, values=values or {}, section=section,
+            errors=errors or {},
+            values=values or {},
+            section=section,
             units=[(unit.id, unit.name) for unit in dossier_list.people(session, organisation_id)[0]],
         ), status
 
@@ -90,9 +120,17 @@ def register(kind: str):
     actor = current_actor()
     with transaction() as session:
         entry = registers.register_document(
-            session, actor, organisation_of(actor), register_kind, metadata.coerce("document", form),
-            upload_from_request(), store=store(), document_code=form["document_code"],
-            allow_duplicate=form["allow_duplicate"] == "yes", now=utcnow())
+            session,
+            actor,
+            organisation_of(actor),
+            register_kind,
+            metadata.coerce("document", form),
+            upload_from_request(),
+            store=store(),
+            document_code=form["document_code"],
+            allow_duplicate=form["allow_duplicate"] == "yes",
+            now=utcnow(),
+        )
         number, series = entry.number, entry.series
     if series is RegisterSeries.CLASSIFIED:
         flash(_("Registered as no. %(number)s in the classified series (no file kept).", number=number), "success")
@@ -110,9 +148,17 @@ def record_handled(kind: str):
     on_invalid(lambda errors: render_register(register_kind, errors, form, status=422, section="handled"))
     actor = current_actor()
     with transaction() as session:
-        entry = registers.record_handled(session, actor, organisation_of(actor), register_kind, _year(),
-                                         _series(form["series"]), integer(form["number"]), form["handled_on"],
-                                         now=utcnow())
+        entry = registers.record_handled(
+            session,
+            actor,
+            organisation_of(actor),
+            register_kind,
+            _year(),
+            _series(form["series"]),
+            integer(form["number"]),
+            form["handled_on"],
+            now=utcnow(),
+        )
         number, handled_on = entry.number, entry.handled_on
     flash(_("No. %(number)s was handled on %(day)s.", number=number, day=f"{handled_on:%d/%m/%Y}"), "success")
     return redirect(url_for(".index", kind=kind, year=_year(), _anchor="handled"))
@@ -126,8 +172,16 @@ def assign_unit():
     on_invalid(lambda errors: render_register(RegisterKind.INCOMING, errors, form, status=422, section="assign"))
     actor = current_actor()
     with transaction() as session:
-        entry = registers.assign_unit(session, actor, organisation_of(actor), _year(), _series(form["series"]),
-                                      integer(form["number"]), integer(form["unit_id"]), now=utcnow())
+        entry = registers.assign_unit(
+            session,
+            actor,
+            organisation_of(actor),
+            _year(),
+            _series(form["series"]),
+            integer(form["number"]),
+            integer(form["unit_id"]),
+            now=utcnow(),
+        )
         number, unit = entry.number, entry.assigned_unit.name
     flash(_("No. %(number)s was sent to %(unit)s.", number=number, unit=unit), "success")
     return redirect(url_for(".index", kind="incoming", year=_year(), _anchor="assign"))
@@ -152,14 +206,28 @@ def _series(value: str) -> RegisterSeries:
 def print_register(kind: str):
     """Print the register of a year in the decree's layout, marked as printed from the system."""
     register_kind = _kind(kind)
-    series = RegisterSeries(request.args.get("series", "regular")) \
-        if request.args.get("series") in {item.value for item in RegisterSeries} else RegisterSeries.REGULAR
+    series = (
+        RegisterSeries(request.args.get("series", "regular"))
+        if request.args.get("series") in {item.value for item in RegisterSeries}
+        else RegisterSeries.REGULAR
+    )
     with transaction() as session:
         actor = current_actor()
-        pdf = registers.print_register(session, actor, organisation_of(actor), register_kind, _year(), series,
-                                       now=utcnow(), font=setting("PDF_FONT"))
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename=register-{kind}-{_year()}.pdf"})
+        pdf = registers.print_register(
+            session,
+            actor,
+            organisation_of(actor),
+            register_kind,
+            _year(),
+            series,
+            now=utcnow(),
+            font=setting("PDF_FONT"),
+        )
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"inline; filename=register-{kind}-{_year()}.pdf"},
+    )
 
 
 def _period() -> tuple[date, date]:
@@ -183,15 +251,27 @@ def _period() -> tuple[date, date]:
 def report(kind: str):
     """Show the handling report of a register over a period, with its print link."""
     register_kind = _kind(kind)
-    on_invalid(lambda errors: (render_template("registers/report.html", kind=register_kind, report=None,
-                                               errors=errors, values=request.args), 422))
+    on_invalid(
+        lambda errors: (
+            render_template(
+                "registers/report.html", kind=register_kind, report=None, errors=errors, values=request.args
+            ),
+            422,
+        )
+    )
     start, end = _period()
     actor = current_actor()
     with transaction() as session:
-        handling = registers.handling_report(session, actor, organisation_of(actor), register_kind, start, end,
-                                             now=utcnow())
-        return render_template("registers/report.html", kind=register_kind, report=handling, errors={},
-                               values={"start": start.isoformat(), "end": end.isoformat()})
+        handling = registers.handling_report(
+            session, actor, organisation_of(actor), register_kind, start, end, now=utcnow()
+        )
+        return render_template(
+            "registers/report.html",
+            kind=register_kind,
+            report=handling,
+            errors={},
+            values={"start": start.isoformat(), "end": end.isoformat()},
+        )
 
 
 @bp.get("/<kind>/report.pdf")
@@ -202,7 +282,11 @@ def print_report(kind: str):
     start, end = _period()
     actor = current_actor()
     with transaction() as session:
-        pdf = registers.print_handling_report(session, actor, organisation_of(actor), register_kind, start, end,
-                                              now=utcnow(), font=setting("PDF_FONT"))
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename=handling-{kind}-{start}-{end}.pdf"})
+        pdf = registers.print_handling_report(
+            session, actor, organisation_of(actor), register_kind, start, end, now=utcnow(), font=setting("PDF_FONT")
+        )
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"inline; filename=handling-{kind}-{start}-{end}.pdf"},
+    )

@@ -56,8 +56,11 @@ HOLD_KINDS = {
 
 def in_chain(actor) -> bool:
     """Return True if the actor takes part in appraisal or destruction in one of their organisations."""
-    return any(permissions.can(actor, action, organisation)
-               for action in CHAIN_ACTIONS for organisation in actor.organisation_ids())
+    return any(
+        permissions.can(actor, action, organisation)
+        for action in CHAIN_ACTIONS
+        for organisation in actor.organisation_ids()
+    )
 
 
 @bp.before_request
@@ -82,11 +85,13 @@ def retention_panel(dossier: Dossier) -> dict:
     """Return what the dossier page's retention panel shows: active holds and the forms the actor may use."""
     actor, session = current_actor(), object_session(dossier)
     filed = dossier.state not in (DossierState.OPEN, DossierState.DESTROYED, DossierState.TRANSFERRED)
-    return {"holds": holds.active_holds(session, dossier.id),
-            "can_hold": permissions.can(actor, "retention.hold", dossier.organisation_id) and filed,
-            "can_appraise": permissions.can(actor, "retention.appraise", dossier.organisation_id) and filed,
-            "conditional": appraisal.period_of(dossier).conditional,
-            "kinds": hold_kinds()}
+    return {
+        "holds": holds.active_holds(session, dossier.id),
+        "can_hold": permissions.can(actor, "retention.hold", dossier.organisation_id) and filed,
+        "can_appraise": permissions.can(actor, "retention.appraise", dossier.organisation_id) and filed,
+        "conditional": appraisal.period_of(dossier).conditional,
+        "kinds": hold_kinds(),
+    }
 
 
 def hold_kinds() -> list[tuple[str, str]]:
@@ -106,9 +111,13 @@ def hold_kind_label(kind: HoldKind) -> str:
 
 # ---------------------------------------------------------------- the due list
 
+
 def _filter(source) -> appraisal.DueFilter:
-    return appraisal.DueFilter(year=integer(source.get("year", "")), unit_id=integer(source.get("unit_id", "")),
-                               row_code=source.get("row_code", "").strip())
+    return appraisal.DueFilter(
+        year=integer(source.get("year", "")),
+        unit_id=integer(source.get("unit_id", "")),
+        row_code=source.get("row_code", "").strip(),
+    )
 
 
 def _today() -> date:
@@ -123,16 +132,24 @@ def due():
     with transaction() as session:
         dossiers = appraisal.due_for(session, actor, organisation_id, _today(), where, limit=PAGE)
         return render_template(
-            "retention/due.html", dossiers=dossiers, where=where, today=_today(),
+            "retention/due.html",
+            dossiers=dossiers,
+            where=where,
+            today=_today(),
             total=appraisal.due_count(session, organisation_id, _today(), where),
             held=holds.held_dossier_ids(session, [dossier.id for dossier in dossiers]),
-            choices=appraisal.filter_choices(session, organisation_id), period_of=appraisal.period_of)
+            choices=appraisal.filter_choices(session, organisation_id),
+            period_of=appraisal.period_of,
+        )
 
 
 def _selection(session, actor) -> list[Dossier]:
     """Return the chosen due dossiers: the ticked ones, or every one matching the filter."""
-    ids = None if request.form.get("all") == "yes" else \
-        [number for number in map(integer, request.form.getlist("dossier_id")) if number is not None]
+    ids = (
+        None
+        if request.form.get("all") == "yes"
+        else [number for number in map(integer, request.form.getlist("dossier_id")) if number is not None]
+    )
     return appraisal.due_for(session, actor, organisation_of(actor), _today(), _filter(request.form), ids=ids)
 
 
@@ -151,9 +168,14 @@ def render_preview(errors: dict | None = None, values: dict | None = None, statu
     with transaction() as session:
         dossiers = _selection(session, actor)
         return render_template(
-            "retention/preview.html", dossiers=dossiers, totals=destruction.totals(session, dossiers),
+            "retention/preview.html",
+            dossiers=dossiers,
+            totals=destruction.totals(session, dossiers),
             held=holds.held_dossier_ids(session, [dossier.id for dossier in dossiers]),
-            period_of=appraisal.period_of, errors=errors or {}, values=values or {}), status
+            period_of=appraisal.period_of,
+            errors=errors or {},
+            values=values or {},
+        ), status
 
 
 def _ids() -> list[int]:
@@ -171,10 +193,10 @@ def keep():
     form = {key: request.form.get(key, "") for key in ("years", "permanent", "reason")}
     on_invalid(lambda errors: render_preview(errors, form, status=422))
     with transaction() as session:
-        outcomes = appraisal.keep(session, current_actor(), _ids(), _period(), form["reason"], on=_today(),
-                                  now=utcnow())
-        rows = [(outcome.file_code, outcome.title, translate(outcome.result, outcome.params))
-                for outcome in outcomes]
+        outcomes = appraisal.keep(
+            session, current_actor(), _ids(), _period(), form["reason"], on=_today(), now=utcnow()
+        )
+        rows = [(outcome.file_code, outcome.title, translate(outcome.result, outcome.params)) for outcome in outcomes]
     return render_template("retention/outcomes.html", rows=rows, destruction_list_id=None)
 
 
@@ -185,22 +207,24 @@ def propose():
     on_invalid(lambda errors: render_preview(errors, form, status=422))
     actor = current_actor()
     with transaction() as session:
-        listed = destruction.propose(session, actor, organisation_of(actor), _ids(), form["title"],
-                                     form["explanation"], now=utcnow())
-        rows = [(item.dossier.file_code, item.dossier.title, _("Proposed for destruction"))
-                for item in listed.items]
+        listed = destruction.propose(
+            session, actor, organisation_of(actor), _ids(), form["title"], form["explanation"], now=utcnow()
+        )
+        rows = [(item.dossier.file_code, item.dossier.title, _("Proposed for destruction")) for item in listed.items]
         list_id = listed.id
     return render_template("retention/outcomes.html", rows=rows, destruction_list_id=list_id)
 
 
 # ---------------------------------------------------------------- destruction lists
 
+
 @bp.get("/lists")
 def lists():
     """List the destruction lists of the actor's organisations."""
     with transaction() as session:
-        return render_template("retention/lists.html", lists=destruction.lists_of(session, current_actor()),
-                               totals=destruction.list_totals)
+        return render_template(
+            "retention/lists.html", lists=destruction.lists_of(session, current_actor()), totals=destruction.list_totals
+        )
 
 
 @bp.get("/lists/<int:list_id>")
@@ -209,28 +233,42 @@ def show_list(list_id: int):
     return render_list(list_id)
 
 
-def render_list(list_id: int, errors: dict | None = None, values: dict | None = None, section: str = "",
-                status: int = 200):
+def render_list(
+    list_id: int, errors: dict | None = None, values: dict | None = None, section: str = "", status: int = 200
+):
     actor = current_actor()
     with transaction() as session:
         listed = destruction.get_list(session, actor, list_id)
         organisation_id = listed.organisation_id
         return render_template(
-            "retention/list.html", listed=listed, totals=destruction.list_totals(listed), state=listed.state.value,
+            "retention/list.html",
+            listed=listed,
+            totals=destruction.list_totals(listed),
+            state=listed.state.value,
             held=holds.held_dossier_ids(session, [item.dossier_id for item in listed.items]),
-            can_opinion=(permissions.can(actor, "destruction.opinion", organisation_id)
-                         and listed.state is DestructionListState.PROPOSED),
+            can_opinion=(
+                permissions.can(actor, "destruction.opinion", organisation_id)
+                and listed.state is DestructionListState.PROPOSED
+            ),
             can_appraise=permissions.can(actor, "retention.appraise", organisation_id),
-            can_approve=(permissions.can(actor, "destruction.approve", organisation_id)
-                         and listed.state is DestructionListState.APPRAISED),
-            job=background.latest(session, jobs.destruction_subject(list_id)), job_errors=_job_errors,
-            period_of=appraisal.period_of, errors=errors or {}, values=values or {}, section=section), status
+            can_approve=(
+                permissions.can(actor, "destruction.approve", organisation_id)
+                and listed.state is DestructionListState.APPRAISED
+            ),
+            job=background.latest(session, jobs.destruction_subject(list_id)),
+            job_errors=_job_errors,
+            period_of=appraisal.period_of,
+            errors=errors or {},
+            values=values or {},
+            section=section,
+        ), status
 
 
 def _job_errors(job) -> list[str]:
     """Return why a background job stopped, in the reader's language."""
     return job_refusals(job.error) or [
-        _("An unexpected error stopped the work; the administrator can read it in the server log.")]
+        _("An unexpected error stopped the work; the administrator can read it in the server log.")
+    ]
 
 
 def _back_to_list(list_id: int, message: str):
@@ -245,8 +283,9 @@ def opinion(list_id: int):
     on_invalid(lambda errors: render_list(list_id, errors, form, "opinion", status=422))
     require_present({"agrees": form["agrees"] in ("yes", "no")})
     with transaction() as session:
-        destruction.record_opinion(session, current_actor(), list_id, form["agrees"] == "yes", form["comment"],
-                                   now=utcnow())
+        destruction.record_opinion(
+            session, current_actor(), list_id, form["agrees"] == "yes", form["comment"], now=utcnow()
+        )
     return _back_to_list(list_id, _("Your opinion was recorded."))
 
 
@@ -257,8 +296,12 @@ def _paper(signer: bool = False) -> destruction.Paper:
         parsed = date.fromisoformat(on) if on else None
     except ValueError:
         parsed = None
-    return destruction.Paper(request.form.get("number", ""), parsed, upload.stream if upload else None,
-                             request.form.get("signer", "") if signer else "")
+    return destruction.Paper(
+        request.form.get("number", ""),
+        parsed,
+        upload.stream if upload else None,
+        request.form.get("signer", "") if signer else "",
+    )
 
 
 @bp.post("/lists/<int:list_id>/appraisal")
@@ -296,11 +339,17 @@ def record(list_id: int):
     """Download the destruction record ("biên bản hủy tài liệu") of an executed list."""
     with transaction() as session:
         stream = destruction.open_record(session, current_actor(), list_id, store=store())
-    return send_file(stream, mimetype="application/pdf", as_attachment=True,
-                     download_name=f"bien-ban-huy-tai-lieu-{list_id}.pdf", max_age=0)
+    return send_file(
+        stream,
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"bien-ban-huy-tai-lieu-{list_id}.pdf",
+        max_age=0,
+    )
 
 
 # ---------------------------------------------------------------- holds and periods on the dossier page
+
 
 def _to_dossier(dossier_id: int, message: str):
     flash(message, "success")
@@ -309,8 +358,10 @@ def _to_dossier(dossier_id: int, message: str):
 
 def _refusals_back(dossier_id: int) -> None:
     # The dossier page belongs to another blueprint: problems are flashed there.
-    on_invalid(lambda errors: _flash_all(errors, dossier_id),
-               back=url_for("dossiers.show", dossier_id=dossier_id, _anchor="retention"))
+    on_invalid(
+        lambda errors: _flash_all(errors, dossier_id),
+        back=url_for("dossiers.show", dossier_id=dossier_id, _anchor="retention"),
+    )
 
 
 def _flash_all(errors: dict, dossier_id: int):
@@ -325,8 +376,14 @@ def place_hold(dossier_id: int):
     """Place a hold (legal, audit, inspection, dispute) with its reason."""
     _refusals_back(dossier_id)
     with transaction() as session:
-        holds.place_hold(session, current_actor(), dossier_id, request.form.get("kind", ""),
-                         request.form.get("reason", ""), now=utcnow())
+        holds.place_hold(
+            session,
+            current_actor(),
+            dossier_id,
+            request.form.get("kind", ""),
+            request.form.get("reason", ""),
+            now=utcnow(),
+        )
     return _to_dossier(dossier_id, _("The hold was placed: the dossier cannot be destroyed or transferred."))
 
 
@@ -358,12 +415,14 @@ def change_period(dossier_id: int):
     """Change a filed dossier's retention period; the reason is required and the change audited."""
     _refusals_back(dossier_id)
     with transaction() as session:
-        appraisal.change_period(session, current_actor(), dossier_id, _period(), request.form.get("reason", ""),
-                                now=utcnow())
+        appraisal.change_period(
+            session, current_actor(), dossier_id, _period(), request.form.get("reason", ""), now=utcnow()
+        )
     return _to_dossier(dossier_id, _("The retention period was changed."))
 
 
 # ---------------------------------------------------------------- notices
+
 
 @bp.get("/notifications")
 @writes
@@ -371,7 +430,9 @@ def notifications():
     """List the current user's notices, newest first."""
     with transaction() as session:
         shown = appraisal.notifications_for(session, current_actor().user_id, limit=100)
-        notices = [(notice.created_at, translate(notice.template, json.loads(notice.params or "{}")),
-                    notice.read_at is None) for notice in shown]
+        notices = [
+            (notice.created_at, translate(notice.template, json.loads(notice.params or "{}")), notice.read_at is None)
+            for notice in shown
+        ]
         appraisal.mark_seen(session, shown, now=utcnow())
     return render_template("retention/notifications.html", notices=notices)

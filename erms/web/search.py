@@ -37,13 +37,23 @@ COLUMNS = {
     "retention": _l("Retention period"),
 }
 DEFAULT_COLUMNS = ("code", "title", "date", "type", "unit")
-FACET_LABELS = {"kind": _l("Kind of record"), "year": _l("Year of the record"), "unit": _l("Unit"),
-                "type": _l("Document type"), "state": _l("State"), "retention": _l("Retention period")}
+FACET_LABELS = {
+    "kind": _l("Kind of record"),
+    "year": _l("Year of the record"),
+    "unit": _l("Unit"),
+    "type": _l("Document type"),
+    "state": _l("State"),
+    "retention": _l("Retention period"),
+}
 SORT_LABELS = {"relevance": _l("Relevance"), "newest": _l("Newest first"), "oldest": _l("Oldest first")}
 KIND_LABELS = {"dossier": _l("Dossier"), "document": _l("Document (record kind)")}
 # Names of the form fields, for problems shown above the form.
-COLUMN_NAMES = {"year": _l("Year of the record"), "date_from": _l("Dated from"), "date_to": _l("Dated until"),
-                "page": _l("Page number")}
+COLUMN_NAMES = {
+    "year": _l("Year of the record"),
+    "date_from": _l("Dated from"),
+    "date_to": _l("Dated until"),
+    "page": _l("Page number"),
+}
 # Most results an export holds: the list is for reading and printing, not a data dump.
 EXPORT_LIMIT = 1000
 
@@ -68,9 +78,16 @@ def parse(args) -> tuple[search.Search, list[Problem]]:
 
     sort = args.get("sort", "relevance")
     wanted = search.Search(
-        text=args.get("q", ""), kind=args.get("kind", ""), year=number("year"), unit=args.get("unit", ""),
-        type=args.get("type", ""), state=args.get("state", ""), retention=args.get("retention", ""),
-        date_from=day("date_from"), date_to=day("date_to"), sort=sort if sort in search.SORTS else "relevance",
+        text=args.get("q", ""),
+        kind=args.get("kind", ""),
+        year=number("year"),
+        unit=args.get("unit", ""),
+        type=args.get("type", ""),
+        state=args.get("state", ""),
+        retention=args.get("retention", ""),
+        date_from=day("date_from"),
+        date_to=day("date_to"),
+        sort=sort if sort in search.SORTS else "relevance",
         page=number("page") or 1,
     )
     if wanted.date_from and wanted.date_to and wanted.date_to < wanted.date_from:
@@ -133,9 +150,18 @@ def index():
     for problem in problems:
         flash(f"{COLUMN_NAMES.get(problem.field, problem.field)}: {_(problem.template)}", "error")
     return render_template(
-        "search/index.html", wanted=wanted, results=results, saved=saved, columns=COLUMNS,
-        chosen=chosen_columns(request.args), facet_labels=FACET_LABELS, sorts=SORT_LABELS, cell=cell,
-        facet_label=facet_label, link_with=link_with, query_string=request.query_string.decode(),
+        "search/index.html",
+        wanted=wanted,
+        results=results,
+        saved=saved,
+        columns=COLUMNS,
+        chosen=chosen_columns(request.args),
+        facet_labels=FACET_LABELS,
+        sorts=SORT_LABELS,
+        cell=cell,
+        facet_label=facet_label,
+        link_with=link_with,
+        query_string=request.query_string.decode(),
         snippet=lambda hit: Markup(hit.snippet),  # built by Whoosh's HtmlFormatter, which escapes the text
     ), 400 if problems else 200
 
@@ -188,8 +214,12 @@ def export_docx():
     buffer = io.BytesIO()
     document.save(buffer)
     buffer.seek(0)
-    return send_file(buffer, as_attachment=True, download_name="ket-qua-tim-kiem.docx",
-                     mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    return send_file(
+        buffer,
+        as_attachment=True,
+        download_name="ket-qua-tim-kiem.docx",
+        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
 
 
 @bp.get("/export.pdf")
@@ -201,5 +231,9 @@ def export_pdf():
     pdf.add_page()
     pdf.cell(0, 8, _("Search results"), new_x="LMARGIN", new_y="NEXT")
     table(pdf, headings, [257 / len(headings)] * len(headings), rows)
-    return send_file(io.BytesIO(bytes(pdf.output())), as_attachment=True, download_name="ket-qua-tim-kiem.pdf",
-                     mimetype="application/pdf")
+    return send_file(
+        io.BytesIO(bytes(pdf.output())),
+        as_attachment=True,
+        download_name="ket-qua-tim-kiem.pdf",
+        mimetype="application/pdf",
+    )

@@ -38,8 +38,17 @@ def record_refusal(action: str, **details) -> None:
     source = f"user:{actor.user_id}" if actor else f"address:{request.remote_addr}"
     try:
         with transaction(write=True) as session:
-            audit.record_security(session, actor, action, now=utcnow(), source=source, method=request.method,
-                                  path=request.path[:200], address=request.remote_addr or "", **details)
+            audit.record_security(
+                session,
+                actor,
+                action,
+                now=utcnow(),
+                source=source,
+                method=request.method,
+                path=request.path[:200],
+                address=request.remote_addr or "",
+                **details,
+            )
     except SQLAlchemyError:
         log.exception("security event %s could not be recorded", action)
 
@@ -49,8 +58,11 @@ def _header() -> dict:
     if not current_user.is_authenticated:
         return {}
     actor = current_actor()
-    return {"security_nav": any(permissions.can(actor, "security.read", organisation)
-                                for organisation in actor.organisation_ids())}
+    return {
+        "security_nav": any(
+            permissions.can(actor, "security.read", organisation) for organisation in actor.organisation_ids()
+        )
+    }
 
 
 @bp.get("/events")
@@ -63,5 +75,12 @@ def events():
     with transaction() as session:
         found = security_events.security_events(session, current_actor(), now=utcnow(), days=days, action=chosen)
     periods = [(number, _("The last %(count)s days", count=number)) for number in PERIODS]
-    return render_template("security/events.html", events=found, days=days, chosen=chosen, periods=periods,
-                           labels=ACTION_LABELS, limit=security_events.LIMIT)
+    return render_template(
+        "security/events.html",
+        events=found,
+        days=days,
+        chosen=chosen,
+        periods=periods,
+        labels=ACTION_LABELS,
+        limit=security_events.LIMIT,
+    )

@@ -18,8 +18,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_dossiers_org_state_due", "dossiers", ["organisation_id", "state", "appraisal_due_on"],
-                    unique=False)
+    op.create_index(
+        "ix_dossiers_org_state_due", "dossiers", ["organisation_id", "state", "appraisal_due_on"], unique=False
+    )
 
 
 def downgrade() -> None:

@@ -21,8 +21,9 @@ def upgrade() -> None:
     with op.batch_alter_table("register_entries", schema=None) as batch_op:
         batch_op.add_column(sa.Column("handled_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("handled_by_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f("fk_register_entries_handled_by_id_users"), "users",
-                                    ["handled_by_id"], ["id"])
+        batch_op.create_foreign_key(
+            batch_op.f("fk_register_entries_handled_by_id_users"), "users", ["handled_by_id"], ["id"]
+        )
 
 
 def downgrade() -> None:

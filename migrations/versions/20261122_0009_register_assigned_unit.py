@@ -22,8 +22,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("assigned_unit_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index(batch_op.f("ix_register_entries_assigned_unit_id"), ["assigned_unit_id"], unique=False)
-        batch_op.create_foreign_key(batch_op.f("fk_register_entries_assigned_unit_id_units"), "units",
-                                    ["assigned_unit_id"], ["id"])
+        batch_op.create_foreign_key(
+            batch_op.f("fk_register_entries_assigned_unit_id_units"), "units", ["assigned_unit_id"], ["id"]
+        )
 
 
 def downgrade() -> None:

@@ -34,18 +34,23 @@ def _signed(path: Path) -> bool:
         while chunk := handle.read(CHUNK):
             if SIGNATURE_MARK in tail + chunk:
                 return True
-            tail = chunk[-(len(SIGNATURE_MARK) - 1):]
+            tail = chunk[-(len(SIGNATURE_MARK) - 1) :]
     return False
 
 
 def upgrade() -> None:
     # A plain ADD COLUMN (constant default), not a batch copy: SQLite would drop and recreate
     # stored_files, which every document version references.
-    op.add_column("stored_files", sa.Column("has_pdf_signature", sa.Boolean(), server_default=sa.false(),
-                                            nullable=False))
+    op.add_column(
+        "stored_files", sa.Column("has_pdf_signature", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
     connection = op.get_bind()
-    stored = sa.table("stored_files", sa.column("id", sa.Integer), sa.column("sha256", sa.String),
-                      sa.column("has_pdf_signature", sa.Boolean))
+    stored = sa.table(
+        "stored_files",
+        sa.column("id", sa.Integer),
+        sa.column("sha256", sa.String),
+        sa.column("has_pdf_signature", sa.Boolean),
+    )
     rows = connection.execute(sa.select(stored.c.id, stored.c.sha256)).all()
     if not rows:
         return

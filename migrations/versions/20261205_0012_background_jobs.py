@@ -26,8 +26,11 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("subject", sa.String(length=60), nullable=False),
         sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("state", sa.Enum(*STATES, name="job_state", native_enum=False, create_constraint=True, length=24),
-                  nullable=False),
+        sa.Column(
+            "state",
+            sa.Enum(*STATES, name="job_state", native_enum=False, create_constraint=True, length=24),
+            nullable=False,
+        ),
         sa.Column("progress", sa.Text(), nullable=False),
         sa.Column("error", sa.Text(), nullable=False),
         sa.Column("cancel_requested", sa.Boolean(), nullable=False),
@@ -38,8 +41,9 @@ def upgrade() -> None:
         sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("worker", sa.String(length=100), nullable=False),
-        sa.ForeignKeyConstraint(["requested_by_id"], ["users.id"],
-                                name=op.f("fk_background_jobs_requested_by_id_users")),
+        sa.ForeignKeyConstraint(
+            ["requested_by_id"], ["users.id"], name=op.f("fk_background_jobs_requested_by_id_users")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_background_jobs")),
     )
     with op.batch_alter_table("background_jobs") as batch:

@@ -27,8 +27,14 @@ NOW = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)
 PASSWORD = "mật-khẩu-trình-duyệt-1"
 SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -43,8 +49,14 @@ def server(tmp_path):
             user.password_hash = hash_password(PASSWORD)
         world.approved_list(2025, entries=2)
         session.commit()
-    app = create_app({"DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'erms.sqlite3'}",
-                      "SECRET_KEY": "browser-test", "CLOCK": lambda: NOW})
+    app = create_app(
+        {
+            "DATA_DIR": str(tmp_path),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'erms.sqlite3'}",
+            "SECRET_KEY": "browser-test",
+            "CLOCK": lambda: NOW,
+        }
+    )
     with serving(app) as base:
         yield base, engine
     engine.dispose()
@@ -138,6 +150,8 @@ def test_registry_list_then_officer_dossier_from_open_to_submitted(server, page,
         dossier = session.scalar(select(Dossier))
         assert dossier.state is DossierState.SUBMITTED
         assert sorted(link.document.subject for link in dossier.links) == [
-            "Tờ trình về kế hoạch cải cách hành chính năm 2026", "bao-cao-02"]
+            "Tờ trình về kế hoạch cải cách hành chính năm 2026",
+            "bao-cao-02",
+        ]
         assert dossier.index_file_id is not None
     assert external == []

@@ -53,27 +53,46 @@ def test_ad_hoc_entries_and_documents_added_at_once_are_numbered_in_turn(factory
         world = World(session, NOW)
         listed = world.approved_list(entries=1)
         entry = listed.entries[0]
-        dossier = dossiers.open_dossier(session, world.actor("officer1"), entry.id, {"start_date": "2026-01-05"},
-                                        now=NOW)
-        list_id, dossier_id, officer_id, row_id = listed.id, dossier.id, world.users["officer1"].id, \
-            world.rows["10y"].id
+        dossier = dossiers.open_dossier(
+            session, world.actor("officer1"), entry.id, {"start_date": "2026-01-05"}, now=NOW
+        )
+        list_id, dossier_id, officer_id, row_id = (
+            listed.id,
+            dossier.id,
+            world.users["officer1"].id,
+            world.rows["10y"].id,
+        )
 
     def add_entry(index: int) -> None:
         with db.transaction(factory) as session:
-            dossier_lists.add_ad_hoc_entry(session, load_actor(session, officer_id), list_id,
-                                           title=f"Hồ sơ phát sinh số {index}", retention_row_id=row_id, now=NOW)
+            dossier_lists.add_ad_hoc_entry(
+                session,
+                load_actor(session, officer_id),
+                list_id,
+                title=f"Hồ sơ phát sinh số {index}",
+                retention_row_id=row_id,
+                now=NOW,
+            )
 
     def add_document(index: int) -> None:
         with db.transaction(factory) as session:
-            dossiers.add_document(session, load_actor(session, officer_id), dossier_id,
-                                  {**DOCUMENT, "code_number": str(index)}, upload(f"%PDF-{index}".encode()),
-                                  store=store, now=NOW)
+            dossiers.add_document(
+                session,
+                load_actor(session, officer_id),
+                dossier_id,
+                {**DOCUMENT, "code_number": str(index)},
+                upload(f"%PDF-{index}".encode()),
+                store=store,
+                now=NOW,
+            )
 
     assert at_once(add_entry) == []
     assert at_once(add_document) == []
     with db.transaction(factory) as session:
-        numbers = sorted(session.scalars(select(DossierListEntry.number)
-                                         .where(DossierListEntry.dossier_list_id == list_id)))
-        ordinals = sorted(session.scalars(select(DossierDocument.ordinal)
-                                          .where(DossierDocument.dossier_id == dossier_id)))
+        numbers = sorted(
+            session.scalars(select(DossierListEntry.number).where(DossierListEntry.dossier_list_id == list_id))
+        )
+        ordinals = sorted(
+            session.scalars(select(DossierDocument.ordinal).where(DossierDocument.dossier_id == dossier_id))
+        )
     assert numbers == list(range(1, PEOPLE + 2)) and ordinals == list(range(1, PEOPLE + 1))

@@ -30,15 +30,18 @@ def draft(session, world, now, year=2027):
 
 
 def entries_of(dossier_list):
-    return [(entry.file_notation, entry.title, entry.unit.code, entry.retention_permanent, entry.retention_years)
-            for entry in dossier_list.entries]
+    return [
+        (entry.file_notation, entry.title, entry.unit.code, entry.retention_permanent, entry.retention_years)
+        for entry in dossier_list.entries
+    ]
 
 
 def test_copy_forward_renumbers_last_years_plan(session, world, now):
     last = world.approved_list(2026, entries=3)
     officer = world.actor("officer1")
-    ad_hoc = dossier_lists.add_ad_hoc_entry(session, officer, last.id, title="Hồ sơ phát sinh bị từ chối",
-                                            retention_row_id=world.rows["2y"].id, now=now)
+    ad_hoc = dossier_lists.add_ad_hoc_entry(
+        session, officer, last.id, title="Hồ sơ phát sinh bị từ chối", retention_row_id=world.rows["2y"].id, now=now
+    )
     dossier_lists.review_entry(session, world.actor("unithead"), ad_hoc.id, False, "Trùng hồ sơ 02.TH", now=now)
     copied = dossier_lists.copy_forward(session, world.actor("registry"), world.org.id, 2027, now=now)
     assert copied.year == 2027 and copied.state.value == "draft"
@@ -58,8 +61,9 @@ def test_copy_forward_needs_last_year(session, world, now):
 
 def test_import_good_csv(session, world, now):
     target = draft(session, world, now)
-    count = spreadsheet.import_entries(session, world.actor("registry"), target.id, "dmhs.csv",
-                                       io.BytesIO(GOOD.encode("utf-8-sig")), now=now)
+    count = spreadsheet.import_entries(
+        session, world.actor("registry"), target.id, "dmhs.csv", io.BytesIO(GOOD.encode("utf-8-sig")), now=now
+    )
     assert count == 3
     assert entries_of(target) == [
         ("01.TH", "Hồ sơ hội nghị tổng kết năm 2027", "VP", True, None),
@@ -78,44 +82,58 @@ def test_import_good_xlsx(session, world, now):
     book.save(data)
     target = draft(session, world, now)
     data.seek(0)
-    assert spreadsheet.import_entries(session, world.actor("registry"), target.id, "DMHS 2027.XLSX", data,
-                                      now=now) == 3
+    assert spreadsheet.import_entries(session, world.actor("registry"), target.id, "DMHS 2027.XLSX", data, now=now) == 3
 
 
 def test_import_with_three_bad_rows_reports_each_line_and_writes_nothing(session, world, now):
     bad = GOOD + (
-        "I,Tổng hợp,TH,,10 năm,VP,,\n"                      # line 5: no title
-        "I,Tổng hợp,TH,Hồ sơ mua sắm,mãi mãi,VP,,\n"       # line 6: retention unreadable
+        "I,Tổng hợp,TH,,10 năm,VP,,\n"  # line 5: no title
+        "I,Tổng hợp,TH,Hồ sơ mua sắm,mãi mãi,VP,,\n"  # line 6: retention unreadable
         "I,Tổng hợp,TH,Hồ sơ thi đua,5 năm,KHONGCO,ai.do,\n"  # line 7: unknown unit and person
     )
     target = draft(session, world, now)
     with pytest.raises(InvalidMetadata) as refused:
-        spreadsheet.import_entries(session, world.actor("registry"), target.id, "dmhs.csv",
-                                   io.BytesIO(bad.encode()), now=now)
+        spreadsheet.import_entries(
+            session, world.actor("registry"), target.id, "dmhs.csv", io.BytesIO(bad.encode()), now=now
+        )
     assert [problem.field for problem in refused.value.problems] == [
-        "5:title", "6:retention", "7:unit", "7:responsible"]
-    assert session.scalar(select(func.count()).select_from(DossierListEntry)
-                          .where(DossierListEntry.dossier_list_id == target.id)) == 0
+        "5:title",
+        "6:retention",
+        "7:unit",
+        "7:responsible",
+    ]
+    assert (
+        session.scalar(
+            select(func.count()).select_from(DossierListEntry).where(DossierListEntry.dossier_list_id == target.id)
+        )
+        == 0
+    )
     assert target.headings == []
 
 
 def test_import_refuses_other_files_and_approved_lists(session, world, now):
     target = draft(session, world, now)
     with pytest.raises(InvalidMetadata) as refused:
-        spreadsheet.import_entries(session, world.actor("registry"), target.id, "dmhs.ods", io.BytesIO(b"x"),
-                                   now=now)
+        spreadsheet.import_entries(session, world.actor("registry"), target.id, "dmhs.ods", io.BytesIO(b"x"), now=now)
     assert refused.value.problems[0].field == "file"
     approved = world.approved_list(2026)
     with pytest.raises(RuleViolation):
-        spreadsheet.import_entries(session, world.actor("registry"), approved.id, "dmhs.csv",
-                                   io.BytesIO(GOOD.encode()), now=now)
+        spreadsheet.import_entries(
+            session, world.actor("registry"), approved.id, "dmhs.csv", io.BytesIO(GOOD.encode()), now=now
+        )
 
 
 def test_export_xlsx_and_pdf_follow_the_template(session, world, now):
     approved = world.approved_list(2026, entries=2)
-    addition = dossier_lists.add_entry(session, world.actor("registry"), approved.id, title="Hồ sơ bổ sung",
-                                       unit_id=world.unit_b.id, retention_row_id=world.rows["permanent"].id,
-                                       now=now.replace(hour=4))
+    addition = dossier_lists.add_entry(
+        session,
+        world.actor("registry"),
+        approved.id,
+        title="Hồ sơ bổ sung",
+        unit_id=world.unit_b.id,
+        retention_row_id=world.rows["permanent"].id,
+        now=now.replace(hour=4),
+    )
     assert dossier_lists.is_addition(addition)
     sheet = load_workbook(io.BytesIO(dossier_list_pdf.render_xlsx(approved))).active
     lines = [[cell for cell in row if cell] for row in sheet.iter_rows(values_only=True)]
@@ -124,8 +142,7 @@ def test_export_xlsx_and_pdf_follow_the_template(session, world, now):
     assert lines[8][:3] == ["01.TH", "Hồ sơ kế hoạch công tác số 1 năm 2026", "10 năm"]
     assert lines[-1][0].startswith("Danh mục hồ sơ này có 3 hồ sơ, bao gồm: 1 hồ sơ bảo quản vĩnh viễn")
     assert any("(bổ sung)" in str(cell) for line in lines for cell in line)
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(
-        dossier_list_pdf.render(approved, now))).pages)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(dossier_list_pdf.render(approved, now))).pages)
     assert "DANH MỤC HỒ SƠ" in text and "01/QĐ-UBND" in text and "In từ Hệ thống ERMS" in text
 
 
@@ -137,8 +154,14 @@ def test_assign_entry_and_review_ad_hoc(session, world, now):
     assert [item.id for item in dossiers.my_entries(session, world.actor("officer2"))] == [entry.id]
     with pytest.raises(PermissionDenied):
         dossier_lists.assign_entry(session, world.actor("officer1"), entry.id, world.unit_a.id, None, now=now)
-    ad_hoc = dossier_lists.add_ad_hoc_entry(session, world.actor("officer1"), approved.id, title="Hồ sơ phát sinh",
-                                            retention_row_id=world.rows["10y"].id, now=now)
+    ad_hoc = dossier_lists.add_ad_hoc_entry(
+        session,
+        world.actor("officer1"),
+        approved.id,
+        title="Hồ sơ phát sinh",
+        retention_row_id=world.rows["10y"].id,
+        now=now,
+    )
     head = world.actor("unithead")
     assert [item.id for item in dossier_lists.pending_reviews(session, head)] == [ad_hoc.id]
     dossier_lists.review_entry(session, head, ad_hoc.id, True, now=now)
@@ -175,4 +198,5 @@ def test_console_copies_forward_and_imports(session, world, now, tmp_path):
 
 def _joined(session):
     from contextlib import nullcontext
+
     return nullcontext(session)

@@ -27,15 +27,18 @@ def draft(session, world, now):
 
 
 def import_file(session, world, target, name: str, content: bytes, now):
-    return spreadsheet.import_entries(session, world.actor("registry"), target.id, name, io.BytesIO(content),
-                                      now=now)
+    return spreadsheet.import_entries(session, world.actor("registry"), target.id, name, io.BytesIO(content), now=now)
 
 
 def nothing_written(session, target) -> bool:
-    entries = session.scalar(select(func.count()).select_from(DossierListEntry)
-                             .where(DossierListEntry.dossier_list_id == target.id))
-    headings = session.scalar(select(func.count()).select_from(ClassificationHeading)
-                              .where(ClassificationHeading.dossier_list_id == target.id))
+    entries = session.scalar(
+        select(func.count()).select_from(DossierListEntry).where(DossierListEntry.dossier_list_id == target.id)
+    )
+    headings = session.scalar(
+        select(func.count())
+        .select_from(ClassificationHeading)
+        .where(ClassificationHeading.dossier_list_id == target.id)
+    )
     return entries == 0 and headings == 0
 
 
@@ -57,6 +60,7 @@ def zip_of(name: str, content: bytes) -> bytes:
 
 # ---------------------------------------------------------------- control characters
 
+
 def test_a_nul_in_an_imported_title_is_refused_on_its_line_and_nothing_is_written(session, world, now):
     target = draft(session, world, now)
     content = f"{HEADER}\nHồ sơ hội nghị,Vĩnh viễn,VP\nHồ sơ\x00 thi đua,10 năm,VP\n".encode()
@@ -76,16 +80,32 @@ def test_control_characters_are_refused_in_every_list_text_field(session, world,
         dossier_lists.add_heading(session, registry, target.id, "I", f"Tổng{character}hợp", now=now)
     assert refused.value.problems == [Problem("title", CONTROL_CHARACTER)]
     with pytest.raises(InvalidMetadata) as refused:
-        dossier_lists.add_entry(session, registry, target.id, title=f"Hồ{character}sơ", unit_id=world.unit_a.id,
-                                retention_row_id=world.rows["10y"].id, note=f"Ghi{character}chú", now=now)
+        dossier_lists.add_entry(
+            session,
+            registry,
+            target.id,
+            title=f"Hồ{character}sơ",
+            unit_id=world.unit_a.id,
+            retention_row_id=world.rows["10y"].id,
+            note=f"Ghi{character}chú",
+            now=now,
+        )
     assert refused.value.problems == [Problem("title", CONTROL_CHARACTER), Problem("note", CONTROL_CHARACTER)]
     assert nothing_written(session, target)
 
 
 def test_tab_and_new_lines_stay_allowed_in_a_note(session, world, now):
     target = draft(session, world, now)
-    entry = dossier_lists.add_entry(session, world.actor("registry"), target.id, title="Hồ sơ", note="Quý I\tII\r\nIII",
-                                    unit_id=world.unit_a.id, retention_row_id=world.rows["10y"].id, now=now)
+    entry = dossier_lists.add_entry(
+        session,
+        world.actor("registry"),
+        target.id,
+        title="Hồ sơ",
+        note="Quý I\tII\r\nIII",
+        unit_id=world.unit_a.id,
+        retention_row_id=world.rows["10y"].id,
+        now=now,
+    )
     assert entry.note == "Quý I\tII\r\nIII"
 
 
@@ -103,22 +123,35 @@ def test_list_text_longer_than_its_column_is_refused_before_the_database_sees_it
 NOT_A_WORKBOOK = "The file is not an Excel workbook (.xlsx) that can be read."
 
 
-@pytest.mark.parametrize("name,content,message", [
-    ("dmhs.xlsx", b"", NOT_A_WORKBOOK),
-    ("dmhs.xlsx", bytes(range(256)) * 40, NOT_A_WORKBOOK),
-    ("dmhs.xlsx", zip_of("hello.txt", b"not a workbook"), NOT_A_WORKBOOK),
-    ("dmhs.xlsx", zip_of("[Content_Types].xml", b"<Types"), NOT_A_WORKBOOK),
-    ("dmhs.csv", b"", "The file is empty."),
-    ("dmhs.csv", "Tiêu đề hồ sơ\nHồ sơ\n".encode("utf-16"), 'The file is not UTF-8 text: save it as "CSV UTF-8".'),
-    ("dmhs.csv", f"{HEADER}\n".encode(), "The file has no rows under its header line."),
-    ("dmhs.csv", f"{HEADER},Ghi chú,Tiêu đề hồ sơ\n".encode(),
-     'Line 1, column E: the column "Tiêu đề hồ sơ" appears twice.'),
-    ("dmhs.csv", f"{HEADER},title\n".encode(), 'Line 1, column D: the column "title" appears twice.'),
-    ("dmhs.csv", f"{HEADER},Ngày lập\n".encode(), 'Line 1, column D: no column is called "Ngày lập".'),
-    ("dmhs.csv", f"{HEADER}\nHồ sơ,10 năm,VP,thừa\n".encode(), "Line 2, column D: a value under no column heading."),
-    ("dmhs.csv", "Tiêu đề hồ sơ,,Đơn vị\nHồ sơ,10 năm,VP\n".encode(),
-     "Line 2, column B: a value under no column heading."),
-])
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        ("dmhs.xlsx", b"", NOT_A_WORKBOOK),
+        ("dmhs.xlsx", bytes(range(256)) * 40, NOT_A_WORKBOOK),
+        ("dmhs.xlsx", zip_of("hello.txt", b"not a workbook"), NOT_A_WORKBOOK),
+        ("dmhs.xlsx", zip_of("[Content_Types].xml", b"<Types"), NOT_A_WORKBOOK),
+        ("dmhs.csv", b"", "The file is empty."),
+        ("dmhs.csv", "Tiêu đề hồ sơ\nHồ sơ\n".encode("utf-16"), 'The file is not UTF-8 text: save it as "CSV UTF-8".'),
+        ("dmhs.csv", f"{HEADER}\n".encode(), "The file has no rows under its header line."),
+        (
+            "dmhs.csv",
+            f"{HEADER},Ghi chú,Tiêu đề hồ sơ\n".encode(),
+            'Line 1, column E: the column "Tiêu đề hồ sơ" appears twice.',
+        ),
+        ("dmhs.csv", f"{HEADER},title\n".encode(), 'Line 1, column D: the column "title" appears twice.'),
+        ("dmhs.csv", f"{HEADER},Ngày lập\n".encode(), 'Line 1, column D: no column is called "Ngày lập".'),
+        (
+            "dmhs.csv",
+            f"{HEADER}\nHồ sơ,10 năm,VP,thừa\n".encode(),
+            "Line 2, column D: a value under no column heading.",
+        ),
+        (
+            "dmhs.csv",
+            "Tiêu đề hồ sơ,,Đơn vị\nHồ sơ,10 năm,VP\n".encode(),
+            "Line 2, column B: a value under no column heading.",
+        ),
+    ],
+)
 def test_a_file_that_cannot_be_read_is_refused_on_the_file_field(session, world, now, name, content, message):
     target = draft(session, world, now)
     with pytest.raises(InvalidMetadata) as refused:
@@ -152,23 +185,36 @@ def test_a_file_with_too_many_lines_is_refused(session, world, now, monkeypatch)
 
 # ---------------------------------------------------------------- references in rows
 
+
 def test_a_file_notation_used_twice_is_refused_on_its_line(session, world, now):
     target = draft(session, world, now)
-    dossier_lists.add_entry(session, world.actor("registry"), target.id, title="Hồ sơ có sẵn", file_notation="01.TH",
-                            unit_id=world.unit_a.id, retention_row_id=world.rows["10y"].id, now=now)
-    content = ("Số và ký hiệu hồ sơ,Tiêu đề hồ sơ,Thời hạn bảo quản,Đơn vị\n"
-               "01.TH,Hồ sơ một,10 năm,VP\n02.TH,Hồ sơ hai,10 năm,VP\n02.TH,Hồ sơ ba,10 năm,VP\n").encode()
+    dossier_lists.add_entry(
+        session,
+        world.actor("registry"),
+        target.id,
+        title="Hồ sơ có sẵn",
+        file_notation="01.TH",
+        unit_id=world.unit_a.id,
+        retention_row_id=world.rows["10y"].id,
+        now=now,
+    )
+    content = (
+        "Số và ký hiệu hồ sơ,Tiêu đề hồ sơ,Thời hạn bảo quản,Đơn vị\n"
+        "01.TH,Hồ sơ một,10 năm,VP\n02.TH,Hồ sơ hai,10 năm,VP\n02.TH,Hồ sơ ba,10 năm,VP\n"
+    ).encode()
     with pytest.raises(InvalidMetadata) as refused:
         import_file(session, world, target, "dmhs.csv", content, now)
     assert [str(problem) for problem in refused.value.problems] == [
         "2:file_notation: The file notation 01.TH is already used in this list.",
-        "4:file_notation: The file notation 02.TH is already used in this list."]
+        "4:file_notation: The file notation 02.TH is already used in this list.",
+    ]
     assert len(target.entries) == 1
 
 
 def test_a_person_of_another_organisation_is_no_user_here(session, world, now):
-    other = Organisation(code="000.00.00.H27", name="UBND quận Ba Đình", parent_name="UBND thành phố Hà Nội",
-                         created_at=now)
+    other = Organisation(
+        code="000.00.00.H27", name="UBND quận Ba Đình", parent_name="UBND thành phố Hà Nội", created_at=now
+    )
     session.add(other)
     session.flush()
     stranger = User(username="stranger", full_name="Người ngoài", password_hash="!", created_at=now)
@@ -181,8 +227,16 @@ def test_a_person_of_another_organisation_is_no_user_here(session, world, now):
     assert [str(problem) for problem in refused.value.problems] == ["2:responsible: No user stranger."]
     session.flush()
     with pytest.raises(InvalidMetadata) as refused:
-        dossier_lists.add_entry(session, world.actor("registry"), target.id, title="Hồ sơ", unit_id=world.unit_a.id,
-                                retention_row_id=world.rows["10y"].id, responsible_user_id=stranger.id, now=now)
+        dossier_lists.add_entry(
+            session,
+            world.actor("registry"),
+            target.id,
+            title="Hồ sơ",
+            unit_id=world.unit_a.id,
+            retention_row_id=world.rows["10y"].id,
+            responsible_user_id=stranger.id,
+            now=now,
+        )
     assert refused.value.problems == [Problem("responsible_user_id", MESSAGES["enum"])]
     assert nothing_written(session, target)
 
@@ -191,17 +245,28 @@ def test_an_entry_names_only_its_own_lists_heading_and_a_real_retention_row(sess
     other_list = world.approved_list(2026, entries=1)
     target = draft(session, world, now)
     with pytest.raises(InvalidMetadata) as refused:
-        dossier_lists.add_entry(session, world.actor("registry"), target.id, title="Hồ sơ", unit_id=world.unit_a.id,
-                                heading_id=other_list.headings[0].id, retention_row_id=987654, now=now)
-    assert refused.value.problems == [Problem("heading_id", MESSAGES["enum"]),
-                                      Problem("retention_row_id", MESSAGES["enum"])]
+        dossier_lists.add_entry(
+            session,
+            world.actor("registry"),
+            target.id,
+            title="Hồ sơ",
+            unit_id=world.unit_a.id,
+            heading_id=other_list.headings[0].id,
+            retention_row_id=987654,
+            now=now,
+        )
+    assert refused.value.problems == [
+        Problem("heading_id", MESSAGES["enum"]),
+        Problem("retention_row_id", MESSAGES["enum"]),
+    ]
     assert nothing_written(session, target)
 
 
 def test_copy_forward_leaves_out_a_person_who_has_left(session, world, now):
     last = world.approved_list(2026, entries=1)
-    dossier_lists.assign_entry(session, world.actor("registry"), last.entries[0].id, world.unit_a.id,
-                               world.users["officer1"].id, now=now)
+    dossier_lists.assign_entry(
+        session, world.actor("registry"), last.entries[0].id, world.unit_a.id, world.users["officer1"].id, now=now
+    )
     world.users["officer1"].active = False
     copied = dossier_lists.copy_forward(session, world.actor("registry"), world.org.id, 2027, now=now)
     assert [(entry.unit_id, entry.responsible_user_id) for entry in copied.entries] == [(world.unit_a.id, None)]
@@ -210,11 +275,26 @@ def test_copy_forward_leaves_out_a_person_who_has_left(session, world, now):
 def test_a_generated_notation_that_is_taken_is_refused_not_a_server_error(session, world, now):
     target = draft(session, world, now)
     registry = world.actor("registry")
-    dossier_lists.add_entry(session, registry, target.id, title="Hồ sơ một", file_notation="02",
-                            unit_id=world.unit_a.id, retention_row_id=world.rows["10y"].id, now=now)
+    dossier_lists.add_entry(
+        session,
+        registry,
+        target.id,
+        title="Hồ sơ một",
+        file_notation="02",
+        unit_id=world.unit_a.id,
+        retention_row_id=world.rows["10y"].id,
+        now=now,
+    )
     with pytest.raises(RuleViolation) as refused:
-        dossier_lists.add_entry(session, registry, target.id, title="Hồ sơ hai", unit_id=world.unit_a.id,
-                                retention_row_id=world.rows["10y"].id, now=now)
+        dossier_lists.add_entry(
+            session,
+            registry,
+            target.id,
+            title="Hồ sơ hai",
+            unit_id=world.unit_a.id,
+            retention_row_id=world.rows["10y"].id,
+            now=now,
+        )
     assert str(refused.value) == "The file notation 02 is already used in this list."
 
 
@@ -230,13 +310,30 @@ def test_retention_text_is_read_whatever_its_unicode_form(session, world):
 
 # ---------------------------------------------------------------- export, then import again
 
-TITLES = ['=HYPERLINK("http://x.example","y")', "+1", "-2+3", "@SUM(1)", "'=already quoted", "''=twice",
-          "'plain quote", "Hồ sơ = kế hoạch"]
+TITLES = [
+    '=HYPERLINK("http://x.example","y")',
+    "+1",
+    "-2+3",
+    "@SUM(1)",
+    "'=already quoted",
+    "''=twice",
+    "'plain quote",
+    "Hồ sơ = kế hoạch",
+]
 
 
-@pytest.mark.parametrize("text,read", [
-    ("'=x", "=x"), ("''=x", "'=x"), ("'\tx", "\tx"), ("'x", "'x"), ("'", "'"), ("=x", "=x"), ("x'=", "x'="),
-])
+@pytest.mark.parametrize(
+    "text,read",
+    [
+        ("'=x", "=x"),
+        ("''=x", "'=x"),
+        ("'\tx", "\tx"),
+        ("'x", "'x"),
+        ("'", "'"),
+        ("=x", "=x"),
+        ("x'=", "x'="),
+    ],
+)
 def test_the_import_takes_off_exactly_the_quote_an_export_adds(text, read):
     assert spreadsheet.unquoted(text) == read
 
@@ -244,8 +341,15 @@ def test_the_import_takes_off_exactly_the_quote_an_export_adds(text, read):
 def test_titles_come_back_unchanged_from_the_exported_xlsx(session, world, now):
     dossier_list = draft(session, world, now)
     for title in TITLES:
-        dossier_lists.add_entry(session, world.actor("registry"), dossier_list.id, title=title,
-                                unit_id=world.unit_a.id, retention_row_id=world.rows["10y"].id, now=now)
+        dossier_lists.add_entry(
+            session,
+            world.actor("registry"),
+            dossier_list.id,
+            title=title,
+            unit_id=world.unit_a.id,
+            retention_row_id=world.rows["10y"].id,
+            now=now,
+        )
     lines = spreadsheet.sheet_lines("dmhs.xlsx", io.BytesIO(dossier_list_pdf.render_xlsx(dossier_list)))
     exported = [cells[1] for cells in lines.values() if len(cells) > 2 and cells[2] == "10 năm"]
     assert exported == TITLES
@@ -253,7 +357,8 @@ def test_titles_come_back_unchanged_from_the_exported_xlsx(session, world, now):
 
 def test_a_sheet_written_with_formula_safe_cells_imports_the_original_titles(session, world, now):
     target = draft(session, world, now)
-    content = xlsx([["Tiêu đề hồ sơ", "Thời hạn bảo quản", "Đơn vị"]]
-                   + [[formula_safe(title), "10 năm", "VP"] for title in TITLES])
+    content = xlsx(
+        [["Tiêu đề hồ sơ", "Thời hạn bảo quản", "Đơn vị"]] + [[formula_safe(title), "10 năm", "VP"] for title in TITLES]
+    )
     assert import_file(session, world, target, "dmhs.xlsx", content, now) == len(TITLES)
     assert [entry.title for entry in target.entries] == TITLES

@@ -20,12 +20,14 @@ def test_hand_over_notice_starts_30_days_before_the_deadline(session, world, mak
     assert dossiers.deadlines(session, officer, date(2027, 11, 30)) == []
     notice = dossiers.deadlines(session, officer, date(2027, 12, 1))
     assert [(item.dossier.id, item.due_on, item.overdue, item.action) for item in notice] == [
-        (closed.id, date(2027, 12, 31), False, "submit")]
+        (closed.id, date(2027, 12, 31), False, "submit")
+    ]
     assert dossiers.deadlines(session, officer, date(2028, 1, 2))[0].overdue
 
 
 def test_short_kept_dossiers_are_not_handed_over_and_open_ones_of_a_past_year_are_due_to_close(
-        session, world, make_dossier):
+    session, world, make_dossier
+):
     make_dossier("closed", row="2y")
     still_open = make_dossier("open")
     due = dossiers.deadlines(session, world.actor("officer1"), date(2027, 1, 10))

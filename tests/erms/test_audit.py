@@ -8,9 +8,11 @@ from erms.models import AuditEvent
 
 def test_every_step_is_audited_and_the_chain_verifies(session, make_dossier):
     dossier = make_dossier("archived", documents=2)
-    events = session.scalars(select(AuditEvent).where(AuditEvent.subject_type == "dossier",
-                                                      AuditEvent.subject_id == dossier.id)
-                             .order_by(AuditEvent.id)).all()
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.subject_type == "dossier", AuditEvent.subject_id == dossier.id)
+        .order_by(AuditEvent.id)
+    ).all()
     assert [(e.action, e.before_state, e.after_state) for e in events] == [
         ("dossier.opened", "", "open"),
         ("dossier.closed", "open", "closed"),

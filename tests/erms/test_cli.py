@@ -34,13 +34,19 @@ def test_demo_has_every_state_and_a_full_list(data_dir):
     db = sqlite3.connect(path / "erms.sqlite3")
     states = dict(db.execute("select state, count(*) from dossiers group by state").fetchall())
     assert set(states) == {"open", "closed", "submitted", "archived"}
-    assert db.execute("select count(*) from dossier_list_entries e join dossier_lists l on l.id = e.dossier_list_id "
-                      "where l.year = strftime('%Y', 'now')").fetchone()[0] >= 20
+    assert (
+        db.execute(
+            "select count(*) from dossier_list_entries e join dossier_lists l on l.id = e.dossier_list_id "
+            "where l.year = strftime('%Y', 'now')"
+        ).fetchone()[0]
+        >= 20
+    )
     this_year = db.execute("select state from dossier_lists where year = strftime('%Y', 'now')").fetchall()
     assert this_year == [("approved",)]
     assert db.execute("select superseded from retention_schedules").fetchall() == [(1,)]
-    index_sha = db.execute("select s.sha256 from dossiers d join stored_files s on s.id = d.index_file_id "
-                           "limit 1").fetchone()[0]
+    index_sha = db.execute(
+        "select s.sha256 from dossiers d join stored_files s on s.id = d.index_file_id limit 1"
+    ).fetchone()[0]
     index = path / "files" / index_sha[:2] / index_sha[2:4] / index_sha
     assert "MỤC LỤC VĂN BẢN" in PdfReader(index).pages[0].extract_text()
 
@@ -60,15 +66,60 @@ def test_org_list(data_dir):
 
 def test_user_create_and_precise_errors(data_dir):
     _path, runner, _output = data_dir
-    created = runner.invoke(erms_group, ["user", "create", "officer3", "--name", "Ngô Thị Hoa", "--org",
-                                         "000.00.12.H26", "--role", "officer", "--unit", "NV",
-                                         "--password", "long-enough-1"])
+    created = runner.invoke(
+        erms_group,
+        [
+            "user",
+            "create",
+            "officer3",
+            "--name",
+            "Ngô Thị Hoa",
+            "--org",
+            "000.00.12.H26",
+            "--role",
+            "officer",
+            "--unit",
+            "NV",
+            "--password",
+            "long-enough-1",
+        ],
+    )
     assert created.exit_code == 0, created.output
-    taken = runner.invoke(erms_group, ["user", "create", "officer3", "--name", "X", "--org", "000.00.12.H26",
-                                       "--role", "officer", "--password", "long-enough-1"])
+    taken = runner.invoke(
+        erms_group,
+        [
+            "user",
+            "create",
+            "officer3",
+            "--name",
+            "X",
+            "--org",
+            "000.00.12.H26",
+            "--role",
+            "officer",
+            "--password",
+            "long-enough-1",
+        ],
+    )
     assert taken.exit_code == 1 and "The username officer3 is taken." in taken.output
-    no_unit = runner.invoke(erms_group, ["user", "create", "officer4", "--name", "X", "--org", "000.00.12.H26",
-                                         "--role", "officer", "--unit", "XX", "--password", "long-enough-1"])
+    no_unit = runner.invoke(
+        erms_group,
+        [
+            "user",
+            "create",
+            "officer4",
+            "--name",
+            "X",
+            "--org",
+            "000.00.12.H26",
+            "--role",
+            "officer",
+            "--unit",
+            "XX",
+            "--password",
+            "long-enough-1",
+        ],
+    )
     assert no_unit.exit_code == 1 and "No unit XX in organisation 000.00.12.H26." in no_unit.output
 
 
@@ -85,16 +136,22 @@ def test_audit_verify_detects_tampering(data_dir):
     assert f"BROKEN at event {victim}" in broken.output
 
 
-@pytest.mark.parametrize(("content", "said"), [
-    ("[" * 100_000, "nesting too deep"), ("{not json", "line 1"), ('[{"code": "1"}]', "rows[0]: 'title_vi'"),
-    (b"\xff\xfe[]", "UTF-8"),
-])
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        ("[" * 100_000, "nesting too deep"),
+        ("{not json", "line 1"),
+        ('[{"code": "1"}]', "rows[0]: 'title_vi'"),
+        (b"\xff\xfe[]", "UTF-8"),
+    ],
+)
 def test_retention_import_refuses_a_bad_file_in_one_line(data_dir, tmp_path, content, said):
     _path, runner, _output = data_dir
     table = tmp_path / "bang.json"
     table.write_bytes(content if isinstance(content, bytes) else content.encode())
-    result = runner.invoke(erms_group, ["retention", "import", str(table), "--org", "000.00.12.H26", "--code", "x",
-                                        "--title", "Bảng thử"])
+    result = runner.invoke(
+        erms_group, ["retention", "import", str(table), "--org", "000.00.12.H26", "--code", "x", "--title", "Bảng thử"]
+    )
     assert result.exit_code == 1
     assert "Traceback" not in result.output and said in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -21,6 +21,7 @@ def count(session, model):
 
 # ------------------------------------------------------------------ opening
 
+
 def test_open_prefills_from_the_entry(session, world, now):
     dossier_list = world.approved_list()
     entry = dossier_list.entries[0]
@@ -36,8 +37,15 @@ def test_open_prefills_from_the_entry(session, world, now):
 def test_open_only_from_an_approved_list(session, world, now):
     registry = world.actor("registry")
     draft = dossier_lists.create_list(session, registry, world.org.id, 2026, now=now)
-    entry = dossier_lists.add_entry(session, registry, draft.id, title="Hồ sơ dự thảo", unit_id=world.unit_a.id,
-                                    retention_row_id=world.rows["10y"].id, now=now)
+    entry = dossier_lists.add_entry(
+        session,
+        registry,
+        draft.id,
+        title="Hồ sơ dự thảo",
+        unit_id=world.unit_a.id,
+        retention_row_id=world.rows["10y"].id,
+        now=now,
+    )
     with pytest.raises(RuleViolation, match="approved dossier list"):
         dossiers.open_dossier(session, world.actor("officer1"), entry.id, {}, now=now)
     assert count(session, Dossier) == 0
@@ -66,12 +74,19 @@ def test_officer_of_another_unit_cannot_open_or_read(session, world, now, make_d
 
 def test_ad_hoc_entry_is_flagged(session, world, now):
     dossier_list = world.approved_list()
-    entry = dossier_lists.add_ad_hoc_entry(session, world.actor("officer1"), dossier_list.id,
-                                           title="Hồ sơ phát sinh", retention_row_id=world.rows["10y"].id, now=now)
+    entry = dossier_lists.add_ad_hoc_entry(
+        session,
+        world.actor("officer1"),
+        dossier_list.id,
+        title="Hồ sơ phát sinh",
+        retention_row_id=world.rows["10y"].id,
+        now=now,
+    )
     assert entry.ad_hoc and entry.number == 4 and entry.responsible_user_id == world.users["officer1"].id
     dossier = dossiers.open_dossier(session, world.actor("officer1"), entry.id, {}, now=now)
-    opened = session.scalar(select(AuditEvent).where(AuditEvent.action == "dossier.opened",
-                                                     AuditEvent.subject_id == dossier.id))
+    opened = session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "dossier.opened", AuditEvent.subject_id == dossier.id)
+    )
     assert '"ad_hoc": true' in opened.details
 
 
@@ -79,8 +94,13 @@ def test_bad_metadata_lists_every_field_and_writes_nothing(session, world, now):
     entry = world.approved_list().entries[0]
     before = count(session, AuditEvent)
     with pytest.raises(InvalidMetadata) as refused:
-        dossiers.open_dossier(session, world.actor("officer1"), entry.id,
-                              {"title": "x" * 501, "rights": "secret", "start_date": "2026-02-30"}, now=now)
+        dossiers.open_dossier(
+            session,
+            world.actor("officer1"),
+            entry.id,
+            {"title": "x" * 501, "rights": "secret", "start_date": "2026-02-30"},
+            now=now,
+        )
     assert [p.field for p in refused.value.problems] == ["title", "rights", "start_date"]
     assert "title: At most 500 characters." in str(refused.value)
     assert count(session, Dossier) == 0 and count(session, AuditEvent) == before
@@ -95,12 +115,14 @@ def test_start_date_outside_the_list_year(session, world, now):
 
 # ------------------------------------------------------------------ documents
 
+
 def test_documents_are_numbered_and_deduplicated_in_the_store(session, world, store, now, make_dossier):
     dossier = make_dossier("open", documents=0)
     officer = world.actor("officer1")
     for number in ("7", "8"):
-        dossiers.add_document(session, officer, dossier.id, dict(DOCUMENT, code_number=number), upload(b"same"),
-                              store=store, now=now)
+        dossiers.add_document(
+            session, officer, dossier.id, dict(DOCUMENT, code_number=number), upload(b"same"), store=store, now=now
+        )
     assert [link.ordinal for link in dossier.links] == [1, 2]
     assert count(session, StoredFile) == 1
 
@@ -108,8 +130,9 @@ def test_documents_are_numbered_and_deduplicated_in_the_store(session, world, st
 def test_classified_file_refused_with_the_legal_reason(session, world, store, now, make_dossier):
     dossier = make_dossier("open", documents=0)
     with pytest.raises(RuleViolation, match="Protection of State Secrets"):
-        dossiers.add_document(session, world.actor("officer1"), dossier.id, dict(DOCUMENT, marking="mat"),
-                              upload(), store=store, now=now)
+        dossiers.add_document(
+            session, world.actor("officer1"), dossier.id, dict(DOCUMENT, marking="mat"), upload(), store=store, now=now
+        )
     assert count(session, Document) == 0
 
 
@@ -125,10 +148,18 @@ def test_document_metadata_problems(session, world, store, now, make_dossier):
 def test_draft_versions_are_kept(session, world, store, now, make_dossier):
     dossier = make_dossier("open", documents=0)
     officer = world.actor("officer1")
-    document = dossiers.add_document(session, officer, dossier.id, dict(DOCUMENT, status="draft"),
-                                     upload(b"draft 1", "dự thảo.docx"), store=store, now=now)
-    dossiers.add_version(session, officer, dossier.id, document.id, upload(b"draft 2", "dự thảo lần 2.docx"),
-                         store=store, now=now)
+    document = dossiers.add_document(
+        session,
+        officer,
+        dossier.id,
+        dict(DOCUMENT, status="draft"),
+        upload(b"draft 1", "dự thảo.docx"),
+        store=store,
+        now=now,
+    )
+    dossiers.add_version(
+        session, officer, dossier.id, document.id, upload(b"draft 2", "dự thảo lần 2.docx"), store=store, now=now
+    )
     assert [v.number for v in document.versions] == [1, 2]
     assert [v.filename for v in document.versions] == ["dự thảo.docx", "dự thảo lần 2.docx"]
     dossiers.finalise_document(session, officer, dossier.id, document.id, now=now)
@@ -147,25 +178,37 @@ def changes(event):
 def test_document_metadata_is_corrected_and_each_change_audited(session, world, store, now, make_dossier):
     dossier = make_dossier("open", documents=0)
     officer = world.actor("officer1")
-    shared = {key: DOCUMENT[key] for key in ("direction", "status", "type_name", "issued_date", "organ_name",
-                                             "language", "urgency", "marking")}
-    document, = dossiers.add_documents(session, officer, dossier.id, shared, [upload(b"a", "to_trinh_01.pdf")],
-                                       store=store, now=now)
+    shared = {
+        key: DOCUMENT[key]
+        for key in ("direction", "status", "type_name", "issued_date", "organ_name", "language", "urgency", "marking")
+    }
+    (document,) = dossiers.add_documents(
+        session, officer, dossier.id, shared, [upload(b"a", "to_trinh_01.pdf")], store=store, now=now
+    )
     assert document.subject == "to trinh 01" and document.page_amount is None
-    corrected = {**dossiers.document_values(document), "subject": "Tờ trình về kế hoạch cải cách hành chính",
-                 "code_number": "27", "page_amount": 4, "status": "draft"}
+    corrected = {
+        **dossiers.document_values(document),
+        "subject": "Tờ trình về kế hoạch cải cách hành chính",
+        "code_number": "27",
+        "page_amount": 4,
+        "status": "draft",
+    }
     dossiers.update_document(session, officer, dossier.id, document.id, corrected, now=now)
     assert document.subject == "Tờ trình về kế hoạch cải cách hành chính"
     assert (document.code_number, document.page_amount, document.status.value) == ("27", 4, "final")
-    event, = audit_events(session, "document.updated")
+    (event,) = audit_events(session, "document.updated")
     assert event.actor_id == officer.user_id and changes(event) == {
         "subject": ["to trinh 01", "Tờ trình về kế hoạch cải cách hành chính"],
-        "code_number": [None, "27"], "page_amount": [None, 4]}
+        "code_number": [None, "27"],
+        "page_amount": [None, 4],
+    }
     cleared = {key: value for key, value in corrected.items() if key not in ("code_number", "page_amount")}
     dossiers.update_document(session, officer, dossier.id, document.id, cleared, now=now, fields=corrected)
     assert (document.code_number, document.page_amount) == ("", None)
     assert changes(audit_events(session, "document.updated")[-1]) == {
-        "code_number": ["27", None], "page_amount": [4, None]}
+        "code_number": ["27", None],
+        "page_amount": [4, None],
+    }
     dossiers.update_document(session, officer, dossier.id, document.id, cleared, now=now, fields=corrected)
     assert len(audit_events(session, "document.updated")) == 2
 
@@ -178,8 +221,9 @@ def test_document_corrections_refused_in_words_change_nothing(session, world, st
     officer = world.actor("officer1")
     values = dossiers.document_values(document)
     with pytest.raises(InvalidMetadata) as refused:
-        dossiers.update_document(session, officer, dossier.id, document.id,
-                                 {**values, "subject": " ", "issued_date": "2/3/2026"}, now=now)
+        dossiers.update_document(
+            session, officer, dossier.id, document.id, {**values, "subject": " ", "issued_date": "2/3/2026"}, now=now
+        )
     assert {p.field for p in refused.value.problems} == {"subject", "issued_date"}
     with pytest.raises(InvalidMetadata, match="changed only by the head"):  # never a side effect of an edit
         dossiers.update_document(session, officer, dossier.id, document.id, {**values, "marking": "mat"}, now=now)
@@ -189,8 +233,14 @@ def test_document_corrections_refused_in_words_change_nothing(session, world, st
         dossiers.update_document(session, officer, closed.id, filed.id, dossiers.document_values(filed), now=now)
     dossiers.link_document(session, officer, dossier.id, filed.id, now=now)
     with pytest.raises(RuleViolation, match=f"also in dossier {closed.file_code}, which is no longer open"):
-        dossiers.update_document(session, officer, dossier.id, filed.id,
-                                 {**dossiers.document_values(filed), "subject": "Sửa sau khi đóng"}, now=now)
+        dossiers.update_document(
+            session,
+            officer,
+            dossier.id,
+            filed.id,
+            {**dossiers.document_values(filed), "subject": "Sửa sau khi đóng"},
+            now=now,
+        )
     assert (document.subject, document.marking, filed.subject) == (DOCUMENT["subject"], "none", DOCUMENT["subject"])
     assert audit_events(session, "document.updated") == []
 
@@ -198,22 +248,33 @@ def test_document_corrections_refused_in_words_change_nothing(session, world, st
 def test_a_withheld_summary_is_kept_and_not_written_to_the_audit_log(session, world, store, now, make_dossier):
     dossier = make_dossier("open", documents=0)
     officer = world.actor("officer1")
-    entry = registers.register_document(session, world.actor("registry"), world.org.id, RegisterKind.INCOMING,
-                                        {**DOCUMENT, "marking": "tuyet_mat"}, None, store=store, now=now)
-    registers.assign_unit(session, world.actor("registry"), world.org.id, entry.year, entry.series, entry.number,
-                          world.unit_a.id, now=now)
+    entry = registers.register_document(
+        session,
+        world.actor("registry"),
+        world.org.id,
+        RegisterKind.INCOMING,
+        {**DOCUMENT, "marking": "tuyet_mat"},
+        None,
+        store=store,
+        now=now,
+    )
+    registers.assign_unit(
+        session, world.actor("registry"), world.org.id, entry.year, entry.series, entry.number, world.unit_a.id, now=now
+    )
     dossiers.link_document(session, officer, dossier.id, entry.document_id, now=now)
     secret = entry.document
     form = {key: value for key, value in dossiers.document_values(secret).items() if key != "subject"}
-    dossiers.update_document(session, officer, dossier.id, secret.id, {**form, "code_number": "3",
-                                                                       "subject": "Lộ nội dung"}, now=now)
+    dossiers.update_document(
+        session, officer, dossier.id, secret.id, {**form, "code_number": "3", "subject": "Lộ nội dung"}, now=now
+    )
     assert (secret.subject, secret.code_number) == (DOCUMENT["subject"], "3")
-    event, = audit_events(session, "document.updated")
+    (event,) = audit_events(session, "document.updated")
     assert changes(event) == {"code_number": ["15", "3"]}
     assert DOCUMENT["subject"] not in event.details
 
 
 # ------------------------------------------------------------------ closing
+
 
 def test_checklist_in_words(session, world, store, now, make_dossier):
     empty = make_dossier("open", documents=0)
@@ -221,11 +282,13 @@ def test_checklist_in_words(session, world, store, now, make_dossier):
     with pytest.raises(InvalidMetadata):
         dossiers.close_dossier(session, world.actor("officer1"), empty.id, store=store, now=now)
     officer = world.actor("officer1")
-    dossiers.add_document(session, officer, empty.id, dict(DOCUMENT, status="draft"), upload(b"a"),
-                          store=store, now=now)
+    dossiers.add_document(
+        session, officer, empty.id, dict(DOCUMENT, status="draft"), upload(b"a"), store=store, now=now
+    )
     dossiers.update_dossier(session, officer, empty.id, {"end_date": "2026-02-01"}, now=now)
-    dossiers.add_document(session, officer, empty.id, dict(DOCUMENT, issued_date="2026-03-02"), upload(b"b"),
-                          store=store, now=now)
+    dossiers.add_document(
+        session, officer, empty.id, dict(DOCUMENT, issued_date="2026-03-02"), upload(b"b"), store=store, now=now
+    )
     messages = [p.template % p.params for p in dossiers.closing_problems(empty)]
     assert "Document no. 1 is still a draft." in messages
     assert "Document no. 1 is dated after the dossier ends." in messages
@@ -237,9 +300,15 @@ def test_close_numbers_chronologically_and_makes_the_index(session, world, store
     dossier = make_dossier("open", documents=0)
     officer = world.actor("officer1")
     for number, day in (("30", "2026-04-20"), ("31", "2026-02-10")):
-        dossiers.add_document(session, officer, dossier.id,
-                              dict(DOCUMENT, code_number=number, issued_date=day, subject=f"Công văn số {number}"),
-                              upload(number.encode()), store=store, now=now)
+        dossiers.add_document(
+            session,
+            officer,
+            dossier.id,
+            dict(DOCUMENT, code_number=number, issued_date=day, subject=f"Công văn số {number}"),
+            upload(number.encode()),
+            store=store,
+            now=now,
+        )
     dossiers.close_dossier(session, officer, dossier.id, store=store, now=now)
     assert dossier.state is DossierState.CLOSED
     assert [link.document.code_number for link in dossier.links] == ["31", "30"]
@@ -257,8 +326,9 @@ def test_close_widens_the_start_to_the_earliest_document(session, world, store, 
     entry = world.approved_list().entries[0]
     officer = world.actor("officer1")
     dossier = dossiers.open_dossier(session, officer, entry.id, {}, now=now)  # starts today, 15/06/2026
-    dossiers.add_document(session, officer, dossier.id, dict(DOCUMENT, issued_date="2026-03-02"), upload(),
-                          store=store, now=now)
+    dossiers.add_document(
+        session, officer, dossier.id, dict(DOCUMENT, issued_date="2026-03-02"), upload(), store=store, now=now
+    )
     assert dossiers.closing_problems(dossier) == []
     dossiers.close_dossier(session, officer, dossier.id, store=store, now=now)
     assert (dossier.start_date.isoformat(), dossier.end_date.isoformat()) == ("2026-03-02", "2026-03-02")
@@ -275,6 +345,7 @@ def test_reopen_needs_a_reason(session, world, now, make_dossier):
 
 
 # ------------------------------------------------------------------ submission and acceptance
+
 
 def test_submit_only_closed_and_never_twice(session, world, now, make_dossier):
     open_one = make_dossier("open")
@@ -322,8 +393,9 @@ def test_corrupted_file_is_not_accepted(session, world, store, now, make_dossier
 
 
 def dossier_item(session, dossier):
-    return session.scalar(select(TransferItem).where(TransferItem.dossier_id == dossier.id)
-                          .order_by(TransferItem.id.desc()))
+    return session.scalar(
+        select(TransferItem).where(TransferItem.dossier_id == dossier.id).order_by(TransferItem.id.desc())
+    )
 
 
 def test_download_is_audited_and_guarded(session, world, store, now, make_dossier):
@@ -331,8 +403,9 @@ def test_download_is_audited_and_guarded(session, world, store, now, make_dossie
     version = dossier.links[0].document.versions[0]
     with pytest.raises(NotFound):
         dossiers.open_version(session, world.actor("officer2"), dossier.id, version.id, store=store, now=now)
-    stream, found = dossiers.open_version(session, world.actor("officer1"), dossier.id, version.id,
-                                          store=store, now=now)
+    stream, found = dossiers.open_version(
+        session, world.actor("officer1"), dossier.id, version.id, store=store, now=now
+    )
     assert stream.read() == store.open(version.file.sha256).read() and found is version
     assert session.scalar(select(func.count()).where(AuditEvent.action == "document.downloaded")) == 1
     index = dossiers.open_index(session, world.actor("archivist"), dossier.id, store=store, now=now)
@@ -345,7 +418,8 @@ def test_a_reason_with_a_control_character_is_refused_in_words(session, world, s
     with pytest.raises(InvalidMetadata) as refused:
         dossiers.reject(session, world.actor("archivist"), item.id, "Thiếu\x00văn bản", now=now)
     assert [(problem.field, problem.template) for problem in refused.value.problems] == [
-        ("reason", "Contains a control character that is not allowed.")]
+        ("reason", "Contains a control character that is not allowed.")
+    ]
     with pytest.raises(InvalidMetadata):
         dossiers.reopen_dossier(session, world.actor("officer1"), closed.id, "Bổ sung\x1b", now=now)
     assert (submitted.state, closed.state) == (DossierState.SUBMITTED, DossierState.CLOSED)

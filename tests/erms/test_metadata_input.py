@@ -12,11 +12,27 @@ from tests.conftest import DOCUMENT
 DOSSIER = {"title": "Hồ sơ hội nghị", "rights": "public", "language": "Tiếng Việt", "start_date": "2026-01-05"}
 
 
-@pytest.mark.parametrize("text,number", [
-    ("12", 12), (" 007 ", 7), ("0", 0), ("9223372036854775807", 2**63 - 1), ("0" * 5000 + "1", 1),
-    ("9223372036854775808", None), ("9" * 5000, None), ("²", None), ("١٢", None), ("-1", None), ("1e3", None),
-    ("1_000", None), ("+1", None), ("", None), (" ", None), ("\x00", None),
-])
+@pytest.mark.parametrize(
+    "text,number",
+    [
+        ("12", 12),
+        (" 007 ", 7),
+        ("0", 0),
+        ("9223372036854775807", 2**63 - 1),
+        ("0" * 5000 + "1", 1),
+        ("9223372036854775808", None),
+        ("9" * 5000, None),
+        ("²", None),
+        ("١٢", None),
+        ("-1", None),
+        ("1e3", None),
+        ("1_000", None),
+        ("+1", None),
+        ("", None),
+        (" ", None),
+        ("\x00", None),
+    ],
+)
 def test_whole_number_reads_ascii_digits_that_fit_64_bits(text, number):
     assert metadata.whole_number(text) == number
 
@@ -31,13 +47,17 @@ def test_a_number_field_that_is_not_a_number_is_a_problem_on_its_field(raw):
 
 def test_a_huge_number_the_schema_bounds_is_a_problem_not_an_overflow():
     data = metadata.coerce("dossier", {**DOSSIER, "page_total": "9223372036854775807"})
-    assert metadata.validate("dossier", data) == [Problem("page_total", "Must be at most %(limit)s.",
-                                                          {"limit": 9999})]
+    assert metadata.validate("dossier", data) == [Problem("page_total", "Must be at most %(limit)s.", {"limit": 9999})]
 
 
 def test_control_characters_are_one_problem_per_field_in_field_order():
-    data = {**DOSSIER, "keyword": "đất\x1bđai", "title": "Hồ sơ\x00", "description": "a\ud800",
-            "start_date": "2026-02-30"}
+    data = {
+        **DOSSIER,
+        "keyword": "đất\x1bđai",
+        "title": "Hồ sơ\x00",
+        "description": "a\ud800",
+        "start_date": "2026-02-30",
+    }
     assert metadata.validate("dossier", data) == [
         Problem("title", metadata.CONTROL_CHARACTER),
         Problem("start_date", "Not a valid date (day/month/year)."),
@@ -48,12 +68,16 @@ def test_control_characters_are_one_problem_per_field_in_field_order():
 
 def test_tab_and_line_breaks_are_text():
     assert metadata.check("dossier", {**DOSSIER, "description": "Dòng 1\r\nDòng 2\tcột"})["description"] == (
-        "Dòng 1\r\nDòng 2\tcột")
+        "Dòng 1\r\nDòng 2\tcột"
+    )
 
 
 def test_check_text_names_each_field_once():
     with pytest.raises(InvalidMetadata) as refused:
-        metadata.check_text({"label": "x" * 11, "title": "\x7f" * 20, "note": "ok"},
-                            {"label": 10, "title": 10, "note": 10})
-    assert refused.value.problems == [Problem("label", "At most %(limit)s characters.", {"limit": 10}),
-                                      Problem("title", metadata.CONTROL_CHARACTER)]
+        metadata.check_text(
+            {"label": "x" * 11, "title": "\x7f" * 20, "note": "ok"}, {"label": 10, "title": 10, "note": 10}
+        )
+    assert refused.value.problems == [
+        Problem("label", "At most %(limit)s characters.", {"limit": 10}),
+        Problem("title", metadata.CONTROL_CHARACTER),
+    ]

@@ -51,7 +51,11 @@ def test_a_long_read_that_writes_at_its_end_lets_others_save_meanwhile(factory):
 def test_a_read_only_transaction_refuses_to_write_and_lets_others_save(factory):
     with pytest.raises(db.WriteInReadTransaction), db.transaction(factory, read_only=True) as session:
         assert another_writer_can_save(factory)
-        session.execute(text("INSERT INTO organisations (code, name, parent_name, archive_code, created_at) "
-                             "VALUES ('x', 'x', '', '', '2026-01-01')"))
+        session.execute(
+            text(
+                "INSERT INTO organisations (code, name, parent_name, archive_code, created_at) "
+                "VALUES ('x', 'x', '', '', '2026-01-01')"
+            )
+        )
     with db.transaction(factory) as session:
         assert session.scalar(select(Organisation.id)) is None

@@ -16,8 +16,9 @@ TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 def cell_holding(sheet, text: str):
     """Return the cell whose value ends with ``text`` (the quote the export adds comes first)."""
-    return next(cell for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str)
-                and cell.value.endswith(text))
+    return next(
+        cell for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str) and cell.value.endswith(text)
+    )
 
 
 @pytest.mark.parametrize("trigger", TRIGGERS, ids=repr)
@@ -43,10 +44,17 @@ def test_the_whole_sheet_holds_no_formula(world, session):
     assert "'=cmd|' /C calc'!A0" in [cell.value for cell in cells]
 
 
-@pytest.mark.parametrize("text,written", [
-    ("=1+1", "'=1+1"), ("-2+3", "'-2+3"), ("'=1+1", "''=1+1"), ("Hồ sơ = 1", "Hồ sơ = 1"), ("'quoted", "'quoted"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "text,written",
+    [
+        ("=1+1", "'=1+1"),
+        ("-2+3", "'-2+3"),
+        ("'=1+1", "''=1+1"),
+        ("Hồ sơ = 1", "Hồ sơ = 1"),
+        ("'quoted", "'quoted"),
+        ("", ""),
+    ],
+)
 def test_formula_safe_quotes_text_that_would_run_and_nothing_else(text, written):
     assert formula_safe(text) == written
 

@@ -13,8 +13,25 @@ from exports import copier, sha512_lanes
 from exports.copy_worker import CHUNK
 
 # Sizes about SHA-512's block (128 bytes: the padding takes one block or two) and the read size.
-EDGE_SIZES = [0, 1, 111, 112, 113, 127, 128, 129, 239, 240, 255, 256, 5000, CHUNK - 1, CHUNK, CHUNK + 1,
-              2 * CHUNK + 200]
+EDGE_SIZES = [
+    0,
+    1,
+    111,
+    112,
+    113,
+    127,
+    128,
+    129,
+    239,
+    240,
+    255,
+    256,
+    5000,
+    CHUNK - 1,
+    CHUNK,
+    CHUNK + 1,
+    2 * CHUNK + 200,
+]
 
 
 def _files(folder, count: int, size: int | None = None) -> list[tuple[str, str]]:
@@ -35,7 +52,10 @@ def _assert_copied(tasks: list[tuple[str, str]], results: list[copier.Copied]) -
         content = open(source, "rb").read()
         assert open(target, "rb").read() == content
         assert (result.size, result.sha256, result.sha512) == (
-            len(content), hashlib.sha256(content).hexdigest(), hashlib.sha512(content).hexdigest())
+            len(content),
+            hashlib.sha256(content).hexdigest(),
+            hashlib.sha512(content).hexdigest(),
+        )
 
 
 @pytest.mark.parametrize("lanes", [True, False], ids=["eight-lanes", "one-at-a-time"])
@@ -74,8 +94,13 @@ def test_the_lanes_are_built_and_run_on_a_cpu_that_has_them():
     while any(done[lane] < blocks[lane] for lane in range(sha512_lanes.LANES)):
         busy = [lane for lane in range(sha512_lanes.LANES) if done[lane] < blocks[lane]]
         step = min(blocks[lane] - done[lane] for lane in busy)
-        lanes.compress([addresses[lane] + sha512_lanes.BLOCK * done[lane] if lane in busy else addresses[busy[0]]
-                        for lane in range(sha512_lanes.LANES)], step)
+        lanes.compress(
+            [
+                addresses[lane] + sha512_lanes.BLOCK * done[lane] if lane in busy else addresses[busy[0]]
+                for lane in range(sha512_lanes.LANES)
+            ],
+            step,
+        )
         for lane in busy:
             done[lane] += step
             if done[lane] == blocks[lane]:
@@ -85,8 +110,11 @@ def test_the_lanes_are_built_and_run_on_a_cpu_that_has_them():
 def test_a_missing_source_and_an_unwritable_target_are_told_apart(tmp_path):
     tasks = _files(tmp_path, 3)
     with pytest.raises(copier.CopyFailed) as missing:
-        copier.copy_all([*tasks[:2], (str(tmp_path / "gone.pdf"), str(tmp_path / "out" / "x"))], workers=2,
-                        done=lambda _copied: None)
+        copier.copy_all(
+            [*tasks[:2], (str(tmp_path / "gone.pdf"), str(tmp_path / "out" / "x"))],
+            workers=2,
+            done=lambda _copied: None,
+        )
     assert missing.value.missing and missing.value.number == 2 and "gone.pdf" in str(missing.value)
     with pytest.raises(copier.CopyFailed) as unwritable:
         copier.copy_all([(tasks[0][0], str(tmp_path / "no-such-folder" / "x"))], workers=1, done=lambda _c: None)
@@ -131,7 +159,7 @@ def test_short_reads_leave_part_of_a_block_that_the_next_read_completes(tmp_path
     def feed() -> None:
         with open(pipe, "wb", buffering=0) as writer:
             for start in range(0, len(content), 333):
-                writer.write(content[start:start + 333])
+                writer.write(content[start : start + 333])
                 time.sleep(0.001)
 
     feeder = threading.Thread(target=feed)
@@ -142,7 +170,8 @@ def test_short_reads_leave_part_of_a_block_that_the_next_read_completes(tmp_path
     feeder.join()
     assert sorted(results) == [
         [0, len(content), hashlib.sha256(content).hexdigest(), hashlib.sha512(content).hexdigest()],
-        [1, 200, hashlib.sha256(b"x" * 200).hexdigest(), hashlib.sha512(b"x" * 200).hexdigest()]]
+        [1, 200, hashlib.sha256(b"x" * 200).hexdigest(), hashlib.sha512(b"x" * 200).hexdigest()],
+    ]
     assert (tmp_path / "copy-0").read_bytes() == content
 
 

@@ -60,8 +60,13 @@ def test_package_validates_with_bagit_schemas_and_eark(session, world, settings,
     assert path.name == f"{world.org.code}_2031_1"
     bagit.Bag(str(path)).validate()
     report = {check.name: check.status for check in verify.verify(path, eark_tool=EARK_TOOL)}
-    assert report == {"BagIt": "passed", "BagIt profile": "passed", "METS XSD": "passed",
-                      "CITS ERMS XSD": "passed", "E-ARK CSIP/SIP": "passed"}
+    assert report == {
+        "BagIt": "passed",
+        "BagIt profile": "passed",
+        "METS XSD": "passed",
+        "CITS ERMS XSD": "passed",
+        "E-ARK CSIP/SIP": "passed",
+    }
     info = bagit.Bag(str(path)).info
     assert info["Payload-Oxum"] == package.payload_oxum
     assert info["External-Identifier"] == path.name
@@ -72,15 +77,20 @@ def test_package_validates_with_bagit_schemas_and_eark(session, world, settings,
     assert "Đối chiếu mã băm SHA-256 và SHA-512 của từng tệp" in premis  # both digests are compared while copying
     assert first.file_code in (root / "metadata/descriptive/ERMS.xml").read_text(encoding="utf-8")
     assert (root / "documentation/bien-ban-giao-nhan.pdf").read_bytes().startswith(b"%PDF")
-    result = subprocess.run([sys.executable, str(EARK_TOOL), "--ignore", "SIP14", str(root)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(EARK_TOOL), "--ignore", "SIP14", str(root)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_progress_counts_every_file_then_announces_verification(session, world, settings, now, permanent):
     events = []
-    watched = dataclasses.replace(settings, progress=lambda done, total: events.append((done, total)),
-                                  verifying=lambda: events.append("verifying"), checked=events.append)
+    watched = dataclasses.replace(
+        settings,
+        progress=lambda done, total: events.append((done, total)),
+        verifying=lambda: events.append("verifying"),
+        checked=events.append,
+    )
     _, package = build(session, world, watched, now, [permanent(documents=2).id, permanent().id])
     assert package.state is PackageState.READY
     files = len(list(Path(package.path).glob("data/*/representations/rep1/data/*/*")))
@@ -90,12 +100,13 @@ def test_progress_counts_every_file_then_announces_verification(session, world, 
     copied = events[:verifying]
     assert [done for done, _ in copied] == sorted(done for done, _ in copied)
     assert {total for _, total in copied} == {files}  # told once the whole batch is read, never a partial total
-    told = events[verifying + 1:]  # then each check as it ends, as the report keeps it
+    told = events[verifying + 1 :]  # then each check as it ends, as the report keeps it
     assert sorted(check.name for check in told) == sorted(check.name for check in verify.from_json(package.report))
 
 
-def test_a_long_mets_keeps_each_file_with_its_location_for_the_e_ark_validator(session, world, settings, now,
-                                                                             permanent):
+def test_a_long_mets_keeps_each_file_with_its_location_for_the_e_ark_validator(
+    session, world, settings, now, permanent
+):
     # eark-validator reads METS in 32 KiB blocks and crashes on a file whose FLocat is in the next one.
     _, package = build(session, world, settings, now, [permanent(documents=30).id for _ in range(4)])
     assert package.state is PackageState.READY, package.report  # eark-validate passed
@@ -125,8 +136,15 @@ def test_verify_names_a_payload_file_changed_after_the_build(session, world, set
 def test_vietnamese_file_names_survive_in_manifests(session, world, settings, now, make_dossier, store):
     dossier = make_dossier("open", row="permanent")
     officer = world.actor("officer1")
-    dossiers.add_document(session, officer, dossier.id, dict(DOCUMENT, code_number="77"),
-                          upload(b"%PDF-1.4 NFD name", NFD_NAME), store=store, now=now)
+    dossiers.add_document(
+        session,
+        officer,
+        dossier.id,
+        dict(DOCUMENT, code_number="77"),
+        upload(b"%PDF-1.4 NFD name", NFD_NAME),
+        store=store,
+        now=now,
+    )
     dossiers.close_dossier(session, officer, dossier.id, store=store, now=now)
     transfer = dossiers.submit(session, officer, [dossier.id], now=now)
     dossiers.accept(session, world.actor("archivist"), transfer.items[0].id, store=store, now=now)
@@ -164,8 +182,9 @@ def test_files_are_copied_while_the_dossiers_are_still_read(session, world, sett
     monkeypatch.setattr(snapshot, "_CHUNK", 1)  # one dossier read at a time
     given = []
     add = bag.Build.add
-    monkeypatch.setattr(bag.Build, "add", lambda build, dossiers: (given.append([d.file_code for d in dossiers]),
-                                                                   add(build, dossiers)))
+    monkeypatch.setattr(
+        bag.Build, "add", lambda build, dossiers: (given.append([d.file_code for d in dossiers]), add(build, dossiers))
+    )
     dossiers = [permanent(documents=2) for _ in range(3)]
     _, package = build(session, world, settings, now, [dossier.id for dossier in reversed(dossiers)])
     assert given[:3] == [[dossier.file_code] for dossier in dossiers]  # each as soon as read, in package order
@@ -174,8 +193,9 @@ def test_files_are_copied_while_the_dossiers_are_still_read(session, world, sett
     bagit.Bag(package.path).validate()
 
 
-def test_a_failure_while_reading_stops_the_copy_and_leaves_nothing(session, world, settings, now, permanent,
-                                                                    monkeypatch):
+def test_a_failure_while_reading_stops_the_copy_and_leaves_nothing(
+    session, world, settings, now, permanent, monkeypatch
+):
     monkeypatch.setattr(snapshot, "_CHUNK", 1)
     read = snapshot._documents
     calls = []
@@ -200,8 +220,16 @@ def test_a_build_left_without_finishing_stops_its_copy_and_leaves_nothing(sessio
     ids = [permanent().id]
     before = threading.active_count()
     with bag.Build("left_2031_1", store=store, out_dir=settings.out_dir) as build:
-        snapshot.package(session, ids, name="left_2031_1", kind="handover", year=2031, operator_id=None, now=now,
-                         on_dossiers=build.add)
+        snapshot.package(
+            session,
+            ids,
+            name="left_2031_1",
+            kind="handover",
+            year=2031,
+            operator_id=None,
+            now=now,
+            on_dossiers=build.add,
+        )
     assert list(settings.out_dir.iterdir()) == []
     assert threading.active_count() == before
 
@@ -218,8 +246,15 @@ def test_builds_side_by_side_give_the_collector_back_when_the_last_one_ends(stor
 
 def test_held_dossier_is_never_included(session, world, settings, now, permanent):
     held, free = permanent(), permanent()
-    session.add(Hold(dossier_id=held.id, kind=HoldKind.AUDIT, reason="Thanh tra năm 2026",
-                     placed_by_id=world.users["head"].id, placed_at=now))
+    session.add(
+        Hold(
+            dossier_id=held.id,
+            kind=HoldKind.AUDIT,
+            reason="Thanh tra năm 2026",
+            placed_by_id=world.users["head"].id,
+            placed_at=now,
+        )
+    )
     session.flush()
     archivist = world.actor("archivist")
     batch = handover.create_batch(session, archivist, world.org.code, 2031, now=now)
@@ -231,8 +266,15 @@ def test_held_dossier_is_never_included(session, world, settings, now, permanent
 def test_hold_placed_after_selection_stops_the_build(session, world, settings, now, permanent):
     dossier = permanent()
     batch = handover.create_batch(session, world.actor("archivist"), world.org.code, 2031, [dossier.id], now=now)
-    session.add(Hold(dossier_id=dossier.id, kind=HoldKind.LEGAL, reason="Tranh chấp", placed_by_id=world.users["head"].id,
-                     placed_at=now))
+    session.add(
+        Hold(
+            dossier_id=dossier.id,
+            kind=HoldKind.LEGAL,
+            reason="Tranh chấp",
+            placed_by_id=world.users["head"].id,
+            placed_at=now,
+        )
+    )
     session.flush()
     with pytest.raises(RuleViolation, match=dossier.file_code):
         handover.build_package(session, world.actor("archivist"), batch.id, settings, now=now)
@@ -266,23 +308,27 @@ def test_a_dossier_of_another_organisation_is_refused_like_one_that_does_not_exi
     abroad.organisation_id = other.id  # its code is not the archivist's to read
     session.flush()
     with pytest.raises(InvalidMetadata) as refused:
-        handover.create_batch(session, world.actor("archivist"), world.org.code, 2031, [abroad.id, 99_999],
-                              now=now)
+        handover.create_batch(session, world.actor("archivist"), world.org.code, 2031, [abroad.id, 99_999], now=now)
     assert [(problem.template, problem.params) for problem in refused.value.problems] == [
-        ("Dossier %(id)s does not exist.", {"id": abroad.id}), ("Dossier %(id)s does not exist.", {"id": 99_999})]
+        ("Dossier %(id)s does not exist.", {"id": abroad.id}),
+        ("Dossier %(id)s does not exist.", {"id": 99_999}),
+    ]
 
 
 def receipt_xml(package: str, codes: list[str], reference: str = "25/BB-LTLS") -> bytes:
     dossiers_xml = "".join(f'<Dossier code="{code}"/>' for code in codes)
-    return (f'<HandoverReceipt package="{package}" reference="{reference}" received_on="2031-07-01">'
-            f"{dossiers_xml}</HandoverReceipt>").encode()
+    return (
+        f'<HandoverReceipt package="{package}" reference="{reference}" received_on="2031-07-01">'
+        f"{dossiers_xml}</HandoverReceipt>"
+    ).encode()
 
 
 def test_receipt_marks_exactly_the_listed_dossiers(session, world, settings, now, permanent):
     first, second = permanent(), permanent()
     batch, _ = build(session, world, settings, now, [first.id, second.id])
-    outcome = handover.import_receipt(session, world.actor("archivist"), receipt_xml(batch.name, [first.file_code]),
-                                      "bien-nhan.xml", now=now)
+    outcome = handover.import_receipt(
+        session, world.actor("archivist"), receipt_xml(batch.name, [first.file_code]), "bien-nhan.xml", now=now
+    )
     assert first.state is DossierState.TRANSFERRED
     assert second.state is DossierState.ARCHIVED
     assert outcome.not_listed == [second.file_code]
@@ -292,8 +338,10 @@ def test_receipt_marks_exactly_the_listed_dossiers(session, world, settings, now
 def test_receipt_with_an_unknown_dossier_is_refused_and_writes_nothing(session, world, settings, now, permanent):
     dossier = permanent()
     batch, _ = build(session, world, settings, now, [dossier.id])
-    csv = (f"package,reference,received_on,file_code\n{batch.name},25/BB-LTLS,2031-07-01,{dossier.file_code}\n"
-           f"{batch.name},25/BB-LTLS,2031-07-01,000.00.00.H26.2026.99.XX\n").encode()
+    csv = (
+        f"package,reference,received_on,file_code\n{batch.name},25/BB-LTLS,2031-07-01,{dossier.file_code}\n"
+        f"{batch.name},25/BB-LTLS,2031-07-01,000.00.00.H26.2026.99.XX\n"
+    ).encode()
     with pytest.raises(InvalidMetadata, match="000.00.00.H26.2026.99.XX is not in batch"):
         handover.import_receipt(session, world.actor("archivist"), csv, "bien-nhan.csv", now=now)
     assert dossier.state is DossierState.ARCHIVED
@@ -302,8 +350,13 @@ def test_receipt_with_an_unknown_dossier_is_refused_and_writes_nothing(session, 
 
 def test_receipt_schema_problems_are_listed(session, world, now):
     with pytest.raises(InvalidMetadata) as refused:
-        handover.import_receipt(session, world.actor("archivist"),
-                                b'<HandoverReceipt package="x" reference="" received_on="1/7/2031"/>', "r.xml", now=now)
+        handover.import_receipt(
+            session,
+            world.actor("archivist"),
+            b'<HandoverReceipt package="x" reference="" received_on="1/7/2031"/>',
+            "r.xml",
+            now=now,
+        )
     fields = {problem.field for problem in refused.value.problems}
     assert {"package", "reference", "received_on", "file_codes"} <= fields
 
@@ -338,9 +391,15 @@ def test_a_failed_check_never_marks_the_package_ready(session, world, settings, 
 def test_signed_documents_are_marked_in_cits_erms(session, world, settings, now, make_dossier, store):
     dossier = make_dossier("open", row="permanent")
     officer = world.actor("officer1")
-    dossiers.add_document(session, officer, dossier.id, dict(DOCUMENT, code_number="78"),
-                          upload(b"%PDF-1.7 <</Type/Sig/ByteRange[0 10 20 30]>>", "tờ trình đã ký.pdf"),
-                          store=store, now=now)
+    dossiers.add_document(
+        session,
+        officer,
+        dossier.id,
+        dict(DOCUMENT, code_number="78"),
+        upload(b"%PDF-1.7 <</Type/Sig/ByteRange[0 10 20 30]>>", "tờ trình đã ký.pdf"),
+        store=store,
+        now=now,
+    )
     dossiers.close_dossier(session, officer, dossier.id, store=store, now=now)
     transfer = dossiers.submit(session, officer, [dossier.id], now=now)
     dossiers.accept(session, world.actor("archivist"), transfer.items[0].id, store=store, now=now)
@@ -356,8 +415,15 @@ def test_a_hold_placed_while_the_bag_is_written_stops_its_recording(session, wor
     batch = handover.create_batch(session, archivist, world.org.code, 2031, [dossier.id], now=now)
     written = handover.write_batch_package(session, archivist, batch.id, settings, now=now)
     assert written.ok and session.scalar(select(func.count()).select_from(Package)) == 0  # nothing recorded yet
-    session.add(Hold(dossier_id=dossier.id, kind=HoldKind.LEGAL, reason="Tranh chấp", placed_by_id=world.users["head"].id,
-                     placed_at=now))
+    session.add(
+        Hold(
+            dossier_id=dossier.id,
+            kind=HoldKind.LEGAL,
+            reason="Tranh chấp",
+            placed_by_id=world.users["head"].id,
+            placed_at=now,
+        )
+    )
     session.flush()
     with pytest.raises(RuleViolation, match="under a hold"):
         handover.record_batch_package(session, archivist, batch.id, written, now=now)

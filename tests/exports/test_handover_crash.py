@@ -35,9 +35,15 @@ def _seed(data_dir: Path) -> str:
             dossier = dossiers.open_dossier(session, officer, entry.id, {"start_date": "2026-01-05"}, now=NOW)
             for ordinal in range(4):
                 content = b"%PDF-1.4\n" + os.urandom(3 * 1024 * 1024)
-                dossiers.add_document(session, officer, dossier.id,
-                                      dict(DOCUMENT, code_number=str(10 * number + ordinal)),
-                                      upload(content, f"tờ trình số {number}-{ordinal}.pdf"), store=store, now=NOW)
+                dossiers.add_document(
+                    session,
+                    officer,
+                    dossier.id,
+                    dict(DOCUMENT, code_number=str(10 * number + ordinal)),
+                    upload(content, f"tờ trình số {number}-{ordinal}.pdf"),
+                    store=store,
+                    now=NOW,
+                )
             dossiers.close_dossier(session, officer, dossier.id, store=store, now=NOW)
             transfer = dossiers.submit(session, officer, [dossier.id], now=NOW)
             dossiers.accept(session, archivist, transfer.items[0].id, store=store, now=NOW)
@@ -61,8 +67,9 @@ def test_killed_export_then_rerun_gives_a_valid_package(tmp_path):
     timing.mkdir()
     data.mkdir()
     started = time.monotonic()
-    first = subprocess.run(_run(timing, _seed(timing), tmp_path / "timing-out"), env=_env(timing),
-                           capture_output=True, text=True)
+    first = subprocess.run(
+        _run(timing, _seed(timing), tmp_path / "timing-out"), env=_env(timing), capture_output=True, text=True
+    )
     assert first.returncode == 0, first.stdout + first.stderr
     assert "verifying (checksums, profile, schemas, E-ARK)" in first.stdout  # the bar says what follows the copy
     assert "BagIt profile passed" in first.stdout  # and each check as it ends
@@ -71,8 +78,9 @@ def test_killed_export_then_rerun_gives_a_valid_package(tmp_path):
     final = out / f"{code}_2031_1"
     random.seed(20260615)
     for point in sorted(random.uniform(0.05, 0.7) * duration for _ in range(KILLS)):
-        process = subprocess.Popen(_run(data, code, out), env=_env(data), stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            _run(data, code, out), env=_env(data), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(point)
         process.send_signal(signal.SIGKILL)
         process.wait()

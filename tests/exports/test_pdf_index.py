@@ -22,13 +22,27 @@ TITLE = "Hồ sơ xây dựng quy chế làm việc của Ủy ban nhân dân qu
 
 def make_index(count: int) -> DocumentIndex:
     rows = tuple(
-        IndexRow(ordinal=number, number_notation=f"{number}/QĐ-UBND", issued_date=date(2026, 1, 1 + number % 28),
-                 type_and_subject=f"Quyết định về việc giao nhiệm vụ số {number}", author="UBND quận Đống Đa",
-                 pages=str(number), note="")
-        for number in range(1, count + 1))
-    return DocumentIndex(parent_organisation="UBND thành phố Hà Nội", organisation="UBND quận Đống Đa",
-                         file_notation="01.VP", file_code="000.00.00.H26.2026.01.VP", year=2026, title=TITLE,
-                         rows=rows, printed_at=PRINTED_AT)
+        IndexRow(
+            ordinal=number,
+            number_notation=f"{number}/QĐ-UBND",
+            issued_date=date(2026, 1, 1 + number % 28),
+            type_and_subject=f"Quyết định về việc giao nhiệm vụ số {number}",
+            author="UBND quận Đống Đa",
+            pages=str(number),
+            note="",
+        )
+        for number in range(1, count + 1)
+    )
+    return DocumentIndex(
+        parent_organisation="UBND thành phố Hà Nội",
+        organisation="UBND quận Đống Đa",
+        file_notation="01.VP",
+        file_code="000.00.00.H26.2026.01.VP",
+        year=2026,
+        title=TITLE,
+        rows=rows,
+        printed_at=PRINTED_AT,
+    )
 
 
 def extract(document: bytes) -> tuple[PdfReader, str]:
@@ -55,8 +69,9 @@ def test_pdftotext_reads_the_vietnamese_heading(tmp_path: Path):
     require(shutil.which("pdftotext") is not None, "poppler-utils (pdftotext)")
     path = tmp_path / "index.pdf"
     path.write_bytes(pdf_index.render(make_index(1)))
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True,
-                          text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
     assert "MỤC LỤC VĂN BẢN" in text
 
 
@@ -88,8 +103,10 @@ def test_a_configured_font_brings_its_bold_sibling(tmp_path: Path):
     source = pdf.DEFAULT_FONT_DIR
     shutil.copy(source / "DejaVuSans.ttf", tmp_path / "Body-Regular.ttf")
     shutil.copy(source / "DejaVuSans-Bold.ttf", tmp_path / "Body-Bold.ttf")
-    assert pdf.find_font(str(tmp_path / "Body-Regular.ttf")) == (tmp_path / "Body-Regular.ttf",
-                                                                 tmp_path / "Body-Bold.ttf")
+    assert pdf.find_font(str(tmp_path / "Body-Regular.ttf")) == (
+        tmp_path / "Body-Regular.ttf",
+        tmp_path / "Body-Bold.ttf",
+    )
 
 
 def test_no_font_at_all_names_the_package_to_install(tmp_path: Path, monkeypatch):

@@ -31,8 +31,9 @@ class Endless:
 
 def receipt_xml(package: str, codes: list[str]) -> bytes:
     rows = "".join(f'<Dossier code="{code}"/>' for code in codes)
-    return (f'<HandoverReceipt package="{package}" reference="25/BB-LTLS" received_on="2031-07-01">{rows}'
-            "</HandoverReceipt>").encode()
+    return (
+        f'<HandoverReceipt package="{package}" reference="25/BB-LTLS" received_on="2031-07-01">{rows}</HandoverReceipt>'
+    ).encode()
 
 
 def refusal(call) -> list[tuple[str, str, dict]]:
@@ -54,8 +55,9 @@ def packaged(session, world, make_dossier, now):
 
 @pytest.fixture
 def other_organisation(session, now) -> Organisation:
-    other = Organisation(code="000.00.00.H27", name="UBND quận Ba Đình", parent_name="UBND thành phố Hà Nội",
-                         created_at=now)
+    other = Organisation(
+        code="000.00.00.H27", name="UBND quận Ba Đình", parent_name="UBND thành phố Hà Nội", created_at=now
+    )
     session.add(other)
     session.flush()
     return other
@@ -63,11 +65,13 @@ def other_organisation(session, now) -> Organisation:
 
 # ---------------------------------------------------------------- size
 
+
 def test_an_upload_over_the_limit_is_refused_having_read_only_the_limit():
     upload = Endless(50 * MB)
     problems = refusal(lambda: receipt.read(upload))
-    assert problems == [("file", "The receipt is larger than %(limit)s MB; a receipt lists only dossier codes.",
-                         {"limit": 5})]
+    assert problems == [
+        ("file", "The receipt is larger than %(limit)s MB; a receipt lists only dossier codes.", {"limit": 5})
+    ]
     assert upload.consumed <= receipt.MAX_RECEIPT_BYTES + receipt.READ_CHUNK
 
 
@@ -79,7 +83,8 @@ def test_a_receipt_over_the_limit_given_whole_is_refused_before_parsing():
     too_big = receipt_xml("000.00.00.H26_2031_1", ["X" * 40] * (receipt.MAX_RECEIPT_BYTES // 50))
     problems = refusal(lambda: receipt.parse(too_big, "bien-nhan.xml"))
     assert [template for _field, template, _params in problems] == [
-        "The receipt is larger than %(limit)s MB; a receipt lists only dossier codes."]
+        "The receipt is larger than %(limit)s MB; a receipt lists only dossier codes."
+    ]
 
 
 def test_a_receipt_just_under_the_limit_is_read():
@@ -91,17 +96,23 @@ def test_a_receipt_just_under_the_limit_is_read():
 
 # ---------------------------------------------------------------- what the XML parser may do
 
-XXE = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-       b'<HandoverReceipt package="000.00.00.H26_2031_1" reference="&xxe;" received_on="2031-07-01">'
-       b'<Dossier code="&xxe;"/></HandoverReceipt>')
+XXE = (
+    b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    b'<HandoverReceipt package="000.00.00.H26_2031_1" reference="&xxe;" received_on="2031-07-01">'
+    b'<Dossier code="&xxe;"/></HandoverReceipt>'
+)
 # Nine levels of ten: a billion "lol" once expanded.
-LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">'
-          + "".join(f'<!ENTITY lol{level} "{f"&lol{level - 1};" * 10}">' for level in range(1, 10))
-          + ']><HandoverReceipt package="000.00.00.H26_2031_1" reference="&lol9;" received_on="2031-07-01">'
-            '<Dossier code="&lol9;"/></HandoverReceipt>').encode()
-INTERNAL_ENTITY = (b'<!DOCTYPE r [<!ENTITY code "000.00.00.H26.2026.01.VP">]>'
-                   b'<HandoverReceipt package="000.00.00.H26_2031_1" reference="25/BB" received_on="2031-07-01">'
-                   b'<Dossier code="&code;"/></HandoverReceipt>')
+LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">'
+    + "".join(f'<!ENTITY lol{level} "{f"&lol{level - 1};" * 10}">' for level in range(1, 10))
+    + ']><HandoverReceipt package="000.00.00.H26_2031_1" reference="&lol9;" received_on="2031-07-01">'
+    '<Dossier code="&lol9;"/></HandoverReceipt>'
+).encode()
+INTERNAL_ENTITY = (
+    b'<!DOCTYPE r [<!ENTITY code "000.00.00.H26.2026.01.VP">]>'
+    b'<HandoverReceipt package="000.00.00.H26_2031_1" reference="25/BB" received_on="2031-07-01">'
+    b'<Dossier code="&code;"/></HandoverReceipt>'
+)
 
 
 @pytest.mark.parametrize("content", [XXE, LAUGHS, INTERNAL_ENTITY], ids=["xxe", "billion-laughs", "entity"])
@@ -122,51 +133,83 @@ def test_schema_problems_say_what_each_field_holds_in_words_not_the_whole_value(
     content = receipt_xml("gói-lạ", ["X" * 60] * 1000)
     problems = refusal(lambda: receipt.parse(content, "bien-nhan.xml"))
     assert [(field, template) for field, template, _params in problems] == [
-        ("package", receipt.FIELD_RULES["package"]), ("file_codes", receipt.FIELD_RULES["file_codes"])]
+        ("package", receipt.FIELD_RULES["package"]),
+        ("file_codes", receipt.FIELD_RULES["file_codes"]),
+    ]
 
 
 # ---------------------------------------------------------------- what a refusal says
 
+
 def test_many_codes_not_in_the_batch_are_named_twenty_and_counted(session, world, now, packaged):
     codes = [f"000.00.00.H26.2026.{number:03d}.XX" for number in range(500)]
-    problems = refusal(lambda: handover.import_receipt(session, world.actor("archivist"),
-                                                       receipt_xml(packaged.name, codes), "r.xml", now=now,
-                                                       batch_id=packaged.id))
+    problems = refusal(
+        lambda: handover.import_receipt(
+            session, world.actor("archivist"), receipt_xml(packaged.name, codes), "r.xml", now=now, batch_id=packaged.id
+        )
+    )
     assert len(problems) == receipt.PROBLEMS_SHOWN + 1
-    assert problems[0] == ("dossiers", "Dossier %(code)s is not in batch %(name)s.",
-                           {"code": codes[0], "name": packaged.name})
+    assert problems[0] == (
+        "dossiers",
+        "Dossier %(code)s is not in batch %(name)s.",
+        {"code": codes[0], "name": packaged.name},
+    )
     assert problems[-1][1:] == ("… and %(count)s more problems.", {"count": 480})
     assert packaged.state is BatchState.PACKAGED
 
 
-def test_a_code_of_another_organisation_reads_like_a_code_that_does_not_exist(session, world, now, packaged,
-                                                                              make_dossier, other_organisation):
+def test_a_code_of_another_organisation_reads_like_a_code_that_does_not_exist(
+    session, world, now, packaged, make_dossier, other_organisation
+):
     abroad = make_dossier("archived", row="permanent")
     abroad.organisation_id = other_organisation.id  # a dossier of another organisation, with a real code
     session.flush()
 
     def refused_for(code: str) -> list[tuple[str, str]]:
-        return [(field, template) for field, template, _params in refusal(lambda: handover.import_receipt(
-            session, world.actor("archivist"), receipt_xml(packaged.name, [code]), "r.xml", now=now,
-            batch_id=packaged.id))]
+        return [
+            (field, template)
+            for field, template, _params in refusal(
+                lambda: handover.import_receipt(
+                    session,
+                    world.actor("archivist"),
+                    receipt_xml(packaged.name, [code]),
+                    "r.xml",
+                    now=now,
+                    batch_id=packaged.id,
+                )
+            )
+        ]
 
-    assert refused_for(abroad.file_code) == refused_for("000.00.00.H26.2026.99.XX") == [
-        ("dossiers", "Dossier %(code)s is not in batch %(name)s.")]
+    assert (
+        refused_for(abroad.file_code)
+        == refused_for("000.00.00.H26.2026.99.XX")
+        == [("dossiers", "Dossier %(code)s is not in batch %(name)s.")]
+    )
 
 
-def test_a_package_of_another_organisation_reads_like_one_that_does_not_exist(session, world, now, packaged,
-                                                                              other_organisation):
-    theirs = HandoverBatch(organisation_id=other_organisation.id, year=YEAR, seq=1, state=BatchState.PACKAGED,
-                           created_at=now)
+def test_a_package_of_another_organisation_reads_like_one_that_does_not_exist(
+    session, world, now, packaged, other_organisation
+):
+    theirs = HandoverBatch(
+        organisation_id=other_organisation.id, year=YEAR, seq=1, state=BatchState.PACKAGED, created_at=now
+    )
     session.add(theirs)
     session.flush()
 
     def refused_for(package: str) -> list[tuple[str, str, dict]]:
-        return refusal(lambda: handover.import_receipt(session, world.actor("archivist"),
-                                                       receipt_xml(package, ["000.00.00.H27.2026.01.VP"]), "r.xml",
-                                                       now=now, batch_id=packaged.id))
+        return refusal(
+            lambda: handover.import_receipt(
+                session,
+                world.actor("archivist"),
+                receipt_xml(package, ["000.00.00.H27.2026.01.VP"]),
+                "r.xml",
+                now=now,
+                batch_id=packaged.id,
+            )
+        )
 
     template = "The receipt is for package %(name)s, not %(expected)s."
     assert refused_for(theirs.name) == [("package", template, {"name": theirs.name, "expected": packaged.name})]
-    assert refused_for("000.00.00.H99_2031_1") == [("package", template, {"name": "000.00.00.H99_2031_1",
-                                                                        "expected": packaged.name})]
+    assert refused_for("000.00.00.H99_2031_1") == [
+        ("package", template, {"name": "000.00.00.H99_2031_1", "expected": packaged.name})
+    ]

@@ -14,7 +14,10 @@ def test_a_template_escapes_texts_and_attributes_as_xml_needs():
     assert parsed.findtext("title") == 'Đất & "nhà" <Đống Đa>\r\nhết'  # \r kept as &#13;
     assert parsed.findtext("note") == "" and parsed.get("id") == 'a"b\n{0}'
     assert rendered.startswith(b"\n  <record") and "Đống Đa".encode() in rendered  # UTF-8, not character references
-    assert template.render("plain", "", "x") == b'\n  <record id="x">\n    <title>plain</title>\n    <note></note>\n  </record>'
+    assert (
+        template.render("plain", "", "x")
+        == b'\n  <record id="x">\n    <title>plain</title>\n    <note></note>\n  </record>'
+    )
 
 
 def test_a_value_xml_cannot_carry_is_refused():

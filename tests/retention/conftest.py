@@ -21,13 +21,20 @@ def approved(world, session, store):
 
     def make(dossiers, now=LATER):
         archivist = world.actor("archivist")
-        listed = destruction.propose(session, archivist, world.org.id, [d.id for d in dossiers],
-                                     "Danh mục tài liệu hết giá trị năm 2037", "Hết thời hạn bảo quản 10 năm.",
-                                     now=now)
+        listed = destruction.propose(
+            session,
+            archivist,
+            world.org.id,
+            [d.id for d in dossiers],
+            "Danh mục tài liệu hết giá trị năm 2037",
+            "Hết thời hạn bảo quản 10 năm.",
+            now=now,
+        )
         destruction.record_opinion(session, world.actor("council1"), listed.id, True, "", now=now)
         destruction.record_appraisal(session, archivist, listed.id, paper("12/SNV-CCVTLT"), store=store, now=now)
-        destruction.approve(session, world.actor("head"), listed.id, paper("45/QĐ-UBND", "Nguyễn Thị Thu Hà"),
-                            store=store, now=now)
+        destruction.approve(
+            session, world.actor("head"), listed.id, paper("45/QĐ-UBND", "Nguyễn Thị Thu Hà"), store=store, now=now
+        )
         return listed
 
     return make

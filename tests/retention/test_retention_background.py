@@ -37,20 +37,27 @@ def test_the_page_only_queues_and_the_worker_executes(session, world, make_dossi
     dossier = make_dossier("archived")
     listed = approved([dossier])
     job = jobs.start_destruction(session, world.actor("archivist"), listed.id, {}, now=LATER)
-    assert (job.state, listed.state, dossier.state) == (JobState.QUEUED, DestructionListState.EXECUTING,
-                                                         DossierState.ARCHIVED)
+    assert (job.state, listed.state, dossier.state) == (
+        JobState.QUEUED,
+        DestructionListState.EXECUTING,
+        DossierState.ARCHIVED,
+    )
     again = jobs.start_destruction(session, world.actor("archivist"), listed.id, {}, now=LATER)
     assert again.id == job.id  # clicked twice: still one job
-    finished, = worker()
+    (finished,) = worker()
     session.expire_all()
-    assert (finished.state, listed.state, dossier.state) == (JobState.DONE, DestructionListState.EXECUTED,
-                                                             DossierState.DESTROYED)
+    assert (finished.state, listed.state, dossier.state) == (
+        JobState.DONE,
+        DestructionListState.EXECUTED,
+        DossierState.DESTROYED,
+    )
     assert session.get(BackgroundJob, job.id).progress != ""
     assert worker() == []
 
 
-def test_a_job_whose_worker_was_killed_is_taken_up_again_and_finishes_once(session, world, make_dossier, approved,
-                                                                            worker, session_factory, store):
+def test_a_job_whose_worker_was_killed_is_taken_up_again_and_finishes_once(
+    session, world, make_dossier, approved, worker, session_factory, store
+):
     dossiers = [make_dossier("archived") for _ in range(3)]
     listed = approved(dossiers)
     job = jobs.start_destruction(session, world.actor("archivist"), listed.id, {}, now=LATER)
@@ -60,7 +67,7 @@ def test_a_job_whose_worker_was_killed_is_taken_up_again_and_finishes_once(sessi
     session.flush()
     assert (claimed.id, destroyed_count(session)) == (job.id, 1)
     assert worker(now=LATER + timedelta(minutes=1)) == []  # its heartbeat is still fresh: not taken from it
-    resumed, = worker(now=LATER + background.STALE_AFTER + timedelta(seconds=1))
+    (resumed,) = worker(now=LATER + background.STALE_AFTER + timedelta(seconds=1))
     session.expire_all()
     assert (resumed.id, resumed.state, resumed.attempts, resumed.worker) == (job.id, JobState.DONE, 2, "worker-b")
     assert listed.state is DestructionListState.EXECUTED
@@ -68,9 +75,9 @@ def test_a_job_whose_worker_was_killed_is_taken_up_again_and_finishes_once(sessi
     assert destroyed_count(session) == 3  # each dossier destroyed once, the first one not again
 
 
-def test_a_waiting_job_is_cancelled_by_its_requester_only_and_a_begun_destruction_is_not(session, world,
-                                                                                         make_dossier, approved,
-                                                                                         worker):
+def test_a_waiting_job_is_cancelled_by_its_requester_only_and_a_begun_destruction_is_not(
+    session, world, make_dossier, approved, worker
+):
     listed = approved([make_dossier("archived")])
     job = jobs.start_destruction(session, world.actor("archivist"), listed.id, {}, now=LATER)
     with pytest.raises(NotFound):

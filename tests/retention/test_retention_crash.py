@@ -33,9 +33,15 @@ def _archived_dossiers(session, world: World, store: FileStore) -> list[int]:
         for number in range(DOCUMENTS):
             data = dict(DOCUMENT, code_number=str(number + 1), issued_date=date(2010, 2, 1 + number).isoformat())
             content = f"%PDF-1.4 {entry.id}-{number}".encode()
-            dossiers.add_document(session, officer, dossier.id, data,
-                                  dossiers.Upload(f"vb{number}.pdf", io.BytesIO(content), 10_000), store=store,
-                                  now=FILED)
+            dossiers.add_document(
+                session,
+                officer,
+                dossier.id,
+                data,
+                dossiers.Upload(f"vb{number}.pdf", io.BytesIO(content), 10_000),
+                store=store,
+                now=FILED,
+            )
         dossiers.close_dossier(session, officer, dossier.id, store=store, now=FILED)
         transfer = dossiers.submit(session, officer, [dossier.id], now=FILED)
         dossiers.accept(session, archivist, transfer.items[0].id, store=store, now=FILED)
@@ -51,22 +57,44 @@ def _approved_list(tmp_path: Path) -> tuple:
     with transaction(factory) as session:
         world = World(session, FILED)
         ids = _archived_dossiers(session, world, store)
-        listed = destruction.propose(session, world.actor("archivist"), world.org.id, ids, "Danh mục hủy 2021",
-                                     "Hết thời hạn bảo quản.", now=APPRAISED)
+        listed = destruction.propose(
+            session,
+            world.actor("archivist"),
+            world.org.id,
+            ids,
+            "Danh mục hủy 2021",
+            "Hết thời hạn bảo quản.",
+            now=APPRAISED,
+        )
         destruction.record_opinion(session, world.actor("council1"), listed.id, True, "", now=APPRAISED)
-        destruction.record_appraisal(session, world.actor("archivist"), listed.id, paper("5/SNV"), store=store,
-                                     now=APPRAISED)
-        destruction.approve(session, world.actor("head"), listed.id, paper("9/QĐ-UBND", "Bà Hà"), store=store,
-                            now=APPRAISED)
+        destruction.record_appraisal(
+            session, world.actor("archivist"), listed.id, paper("5/SNV"), store=store, now=APPRAISED
+        )
+        destruction.approve(
+            session, world.actor("head"), listed.id, paper("9/QĐ-UBND", "Bà Hà"), store=store, now=APPRAISED
+        )
         return engine, factory, store, listed.id, ids
 
 
 def _execute(tmp_path: Path, list_id: int, kill_after: int | None = None) -> subprocess.Popen:
     env = dict(os.environ, ERMS_DATA_DIR=str(tmp_path), PYTHONUNBUFFERED="1")
     env.pop("DATABASE_URL", None)
-    process = subprocess.Popen([sys.executable, "-c", "from erms.cli import main; main()", "retention", "execute", str(list_id),
-                                "--user", "archivist"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from erms.cli import main; main()",
+            "retention",
+            "execute",
+            str(list_id),
+            "--user",
+            "archivist",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deleted = 0
     for line in process.stdout:
         deleted += line.startswith("deleted:")
@@ -95,8 +123,13 @@ def test_killed_execution_finishes_on_rerun_with_one_record(tmp_path):
         executed = select(func.count()).where(AuditEvent.action == "destruction_list.executed")
         assert session.scalar(executed) == 1
         listed = session.get(DestructionList, list_id)
-        kept = {listed.record_file.sha256, *(session.get(StoredFile, file_id).sha256
-                                             for file_id in (listed.appraisal_file_id, listed.decision_file_id))}
+        kept = {
+            listed.record_file.sha256,
+            *(
+                session.get(StoredFile, file_id).sha256
+                for file_id in (listed.appraisal_file_id, listed.decision_file_id)
+            ),
+        }
         assert [sha for sha in digests if store.exists(sha)] == [sha for sha in digests if sha in kept]
         assert audit.verify(session).ok
     engine.dispose()

@@ -17,9 +17,14 @@ from retention.destruction import dossier_file_ids
 
 
 def _execute(world, session_factory, store, listed, now, settings=None):
-    jobs.execute_destruction(session_factory, world.users["archivist"].id, listed.id, store=store,
-                             settings=settings or {"BACKUP_SETS": "Sao lưu hằng ngày:30;Sao lưu ngoài trụ sở:90"},
-                             clock=lambda: now)
+    jobs.execute_destruction(
+        session_factory,
+        world.users["archivist"].id,
+        listed.id,
+        store=store,
+        settings=settings or {"BACKUP_SETS": "Sao lưu hằng ngày:30;Sao lưu ngoài trụ sở:90"},
+        clock=lambda: now,
+    )
 
 
 def _text(store, destruction_list) -> str:
@@ -27,8 +32,7 @@ def _text(store, destruction_list) -> str:
         return "".join(page.extract_text() for page in PdfReader(io.BytesIO(handle.read())).pages)
 
 
-def test_appraisal_council_decision_execution(world, session, session_factory, store, make_dossier, approved,
-                                              later):
+def test_appraisal_council_decision_execution(world, session, session_factory, store, make_dossier, approved, later):
     doomed, survivor = make_dossier("archived", documents=2), make_dossier("archived")
     shared = dossier_file_ids(session, doomed.id) & dossier_file_ids(session, survivor.id)
     only_doomed = dossier_file_ids(session, doomed.id) - shared
@@ -57,11 +61,13 @@ def test_refusals_in_words(world, session, session_factory, store, make_dossier,
     holds.place_hold(session, world.actor("head"), held.id, "dispute", "Đang tranh chấp", now=now)
     archivist = world.actor("archivist")
     with pytest.raises(InvalidMetadata) as refused:
-        destruction.propose(session, archivist, world.org.id, [due.id, permanent.id, held.id], "Danh mục", "Hết hạn",
-                            now=later)
+        destruction.propose(
+            session, archivist, world.org.id, [due.id, permanent.id, held.id], "Danh mục", "Hết hạn", now=later
+        )
     assert [str(problem) for problem in refused.value.problems] == [
         f"{permanent.file_code}: The dossier is kept permanently: it is never destroyed.",
-        f"{held.file_code}: The dossier is under a hold: it cannot be destroyed."]
+        f"{held.file_code}: The dossier is under a hold: it cannot be destroyed.",
+    ]
     with pytest.raises(InvalidMetadata, match="not due for appraisal until 2037-01-01"):
         destruction.propose(session, archivist, world.org.id, [due.id], "Danh mục", "Hết hạn", now=now)
     assert session.scalar(select(func.count()).select_from(DestructionList)) == 0
@@ -70,13 +76,19 @@ def test_refusals_in_words(world, session, session_factory, store, make_dossier,
     with pytest.raises(RuleViolation, match="approved by the head"):
         _execute(world, session_factory, store, listed, later)
     with pytest.raises(InvalidMetadata, match="No council member"):
-        destruction.record_appraisal(session, archivist, listed.id, destruction.Paper("1/SNV", date(2037, 2, 1),
-                                                                                       io.BytesIO(b"x")),
-                                     store=store, now=later)
+        destruction.record_appraisal(
+            session,
+            archivist,
+            listed.id,
+            destruction.Paper("1/SNV", date(2037, 2, 1), io.BytesIO(b"x")),
+            store=store,
+            now=later,
+        )
 
 
-def test_the_proposer_cannot_approve_and_a_late_hold_stops_execution(world, session, session_factory, store,
-                                                                     make_dossier, approved, later):
+def test_the_proposer_cannot_approve_and_a_late_hold_stops_execution(
+    world, session, session_factory, store, make_dossier, approved, later
+):
     dossier = make_dossier("archived")
     both = world.user("archivisthead", Role.ARCHIVIST, None)
     both.memberships.append(RoleMembership(organisation_id=world.org.id, unit_id=None, role=Role.HEAD))
@@ -100,16 +112,19 @@ def test_the_proposer_cannot_approve_and_a_late_hold_stops_execution(world, sess
 
 
 def test_a_dossier_its_unit_keeps_under_five_years_is_appraised_and_destroyed_there(
-        world, session, session_factory, store, make_dossier, approved, later):
+    world, session, session_factory, store, make_dossier, approved, later
+):
     short = make_dossier("closed", row="2y")  # closed in 2026, kept 2 years: due 1 January 2029, never submitted
     waiting = make_dossier("closed")  # a 10-year dossier is appraised only once in the agency archive
     assert [dossier.id for dossier in appraisal.find_due(session, world.org.id, later.date())] == [short.id]
     assert appraisal.flag_due_dossiers(session, date(2037, 1, 1), now=later) == 1
     with pytest.raises(InvalidMetadata) as refused:
-        destruction.propose(session, world.actor("archivist"), world.org.id, [waiting.id], "Danh mục", "Hết hạn",
-                            now=later)
+        destruction.propose(
+            session, world.actor("archivist"), world.org.id, [waiting.id], "Danh mục", "Hết hạn", now=later
+        )
     assert [problem.template for problem in refused.value.problems] == [
-        "Only a dossier in the agency archive, or a closed one its unit keeps under 5 years, can be destroyed."]
+        "Only a dossier in the agency archive, or a closed one its unit keeps under 5 years, can be destroyed."
+    ]
     listed = approved([short])
     with pytest.raises(RuleViolation, match="on destruction list Danh mục tài liệu hết giá trị năm 2037"):
         dossiers.reopen_dossier(session, world.actor("officer1"), short.id, "Bổ sung văn bản", now=later)

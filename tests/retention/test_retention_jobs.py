@@ -20,7 +20,8 @@ def test_daily_job_flags_newly_due_dossiers_once_and_tells_the_archivists(world,
     assert session.scalar(select(AppraisalWorkItem.dossier_id)) == dossier.id
     notices = appraisal.notifications_for(session, world.users["archivist"].id)
     assert [(notice.template, notice.params) for notice in notices] == [
-        ("%(count)s dossiers became due for appraisal.", '{"count": 1}')]
+        ("%(count)s dossiers became due for appraisal.", '{"count": 1}')
+    ]
     assert appraisal.notifications_for(session, world.users["officer1"].id) == []
 
 

@@ -17,12 +17,19 @@ def hits(actor, text):
     return [(hit.kind, hit.record_id) for hit in search.query(actor, search.Search(text=text)).hits]
 
 
-def test_executed_destruction_leaves_nothing_findable_but_the_stub(world, session, session_factory, store, now,
-                                                                    make_dossier, approved, later, index):
+def test_executed_destruction_leaves_nothing_findable_but_the_stub(
+    world, session, session_factory, store, now, make_dossier, approved, later, index
+):
     doomed = make_dossier("open", documents=0)
     document = dossiers.add_document(
-        session, world.actor("officer1"), doomed.id, dict(DOCUMENT, subject="Biên bản họp hội đồng"),
-        upload("Nội dung thẩm định giá đất khu tái định cư Láng Hạ".encode(), "biên bản.txt"), store=store, now=now)
+        session,
+        world.actor("officer1"),
+        doomed.id,
+        dict(DOCUMENT, subject="Biên bản họp hội đồng"),
+        upload("Nội dung thẩm định giá đất khu tái định cư Láng Hạ".encode(), "biên bản.txt"),
+        store=store,
+        now=now,
+    )
     dossiers.close_dossier(session, world.actor("officer1"), doomed.id, store=store, now=now)
     transfer = dossiers.submit(session, world.actor("officer1"), [doomed.id], now=now)
     dossiers.accept(session, world.actor("archivist"), transfer.items[0].id, store=store, now=now)
@@ -33,8 +40,14 @@ def test_executed_destruction_leaves_nothing_findable_but_the_stub(world, sessio
 
     listed = approved([doomed])
     session.commit()
-    jobs.execute_destruction(session_factory, world.users["archivist"].id, listed.id, store=store,
-                             settings={"BACKUP_SETS": ""}, clock=lambda: later)
+    jobs.execute_destruction(
+        session_factory,
+        world.users["archivist"].id,
+        listed.id,
+        store=store,
+        settings={"BACKUP_SETS": ""},
+        clock=lambda: later,
+    )
     search.catch_up(session_factory())  # as the worker does: a session of its own, not this test's stale one
     assert hits(archivist, "tai dinh cu lang ha") == []
     stub = search.query(archivist, search.Search(text=doomed.file_code)).hits

@@ -35,6 +35,7 @@ def commit(session, index):
 @pytest.fixture
 def file_document(session, world, store, now):
     """Return a factory: add a document with ``subject`` (and a text file ``content``) to an open dossier."""
+
     def add(dossier, subject: str, content: str | None = None, actor: str = "officer1", **fields):
         data = dict(DOCUMENT, subject=subject, **fields)
         if data.get("marking", "none") != "none":
@@ -45,11 +46,12 @@ def file_document(session, world, store, now):
     def _classified(dossier, data, actor):
         # The registry records a classified document and sends it to the unit, which files it by reference.
         registry = world.actor("registry")
-        entry = registers.register_document(session, registry, world.org.id, RegisterKind.INCOMING, data, None,
-                                            store=store, now=now)
-        registers.assign_unit(session, registry, world.org.id, entry.year, entry.series, entry.number,
-                              dossier.unit_id, now=now)
+        entry = registers.register_document(
+            session, registry, world.org.id, RegisterKind.INCOMING, data, None, store=store, now=now
+        )
+        registers.assign_unit(
+            session, registry, world.org.id, entry.year, entry.series, entry.number, dossier.unit_id, now=now
+        )
         return dossiers.link_document(session, world.actor(actor), dossier.id, entry.document_id, now=now)
 
     return add
-

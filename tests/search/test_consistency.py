@@ -47,10 +47,10 @@ def archived_with_text(make_dossier, file_document, session, world, store, now, 
     return dossier, document
 
 
-def test_destruction_purges_content_and_keeps_the_stub(make_dossier, file_document, session, world, store, now,
-                                                       commit):
-    dossier, document = archived_with_text(make_dossier, file_document, session, world, store, now,
-                                           "nội dung thẩm định giá đất khu tái định cư")
+def test_destruction_purges_content_and_keeps_the_stub(make_dossier, file_document, session, world, store, now, commit):
+    dossier, document = archived_with_text(
+        make_dossier, file_document, session, world, store, now, "nội dung thẩm định giá đất khu tái định cư"
+    )
     commit()
     archivist = world.actor("archivist")
     assert found(archivist, "tai dinh cu") == [("document", document.id)]
@@ -64,8 +64,9 @@ def test_destruction_purges_content_and_keeps_the_stub(make_dossier, file_docume
 
 
 def test_hand_over_purges_content(make_dossier, file_document, session, world, store, now, commit):
-    dossier, document = archived_with_text(make_dossier, file_document, session, world, store, now,
-                                           "phương án giải phóng mặt bằng")
+    dossier, document = archived_with_text(
+        make_dossier, file_document, session, world, store, now, "phương án giải phóng mặt bằng"
+    )
     commit()
     archivist = world.actor("archivist")
     lifecycle.apply(session, dossier, "transfer", archivist, now=now)
@@ -115,8 +116,7 @@ def test_rebuild_while_searching(make_dossier, file_document, session, world, co
     assert search.verify(session).ok
 
 
-def test_rebuild_in_two_processes_finds_every_record(make_dossier, file_document, session, world, commit,
-                                                     monkeypatch):
+def test_rebuild_in_two_processes_finds_every_record(make_dossier, file_document, session, world, commit, monkeypatch):
     dossier = make_dossier("open", documents=0)
     for number in range(12):
         file_document(dossier, f"Báo cáo tháng {number} về đất đai", content=f"giải phóng mặt bằng đợt {number}")
@@ -133,8 +133,9 @@ def test_rebuild_in_two_processes_finds_every_record(make_dossier, file_document
     assert search.verify(session).ok
 
 
-def test_an_index_of_an_earlier_version_is_replaced_and_verify_says_so(make_dossier, file_document, session,
-                                                                        world, commit, index):
+def test_an_index_of_an_earlier_version_is_replaced_and_verify_says_so(
+    make_dossier, file_document, session, world, commit, index
+):
     dossier = make_dossier("open", documents=0)
     file_document(dossier, "Quyết định phê duyệt quy hoạch")
     commit()

@@ -20,8 +20,9 @@ def found(actor, text):
     return [(hit.kind, hit.record_id) for hit in search.query(actor, search.Search(text=text)).hits]
 
 
-def test_a_commit_only_queues_and_the_lease_holder_indexes(make_dossier, file_document, session, session_factory,
-                                                         world, store, now, index):
+def test_a_commit_only_queues_and_the_lease_holder_indexes(
+    make_dossier, file_document, session, session_factory, world, store, now, index
+):
     dossier = make_dossier("open", documents=0)
     document = file_document(dossier, "Tờ trình về việc sửa chữa trụ sở")
     session.commit()
@@ -42,8 +43,9 @@ def test_a_commit_only_queues_and_the_lease_holder_indexes(make_dossier, file_do
     assert search.waiting(session_factory()) == 0
 
 
-def test_a_change_queued_while_the_worker_writes_is_indexed_next(make_dossier, file_document, session,
-                                                                 session_factory, world, index):
+def test_a_change_queued_while_the_worker_writes_is_indexed_next(
+    make_dossier, file_document, session, session_factory, world, index
+):
     dossier = make_dossier("open", documents=0)
     file_document(dossier, "Kế hoạch tổ chức hội nghị")
     session.commit()
@@ -61,13 +63,13 @@ def test_a_change_queued_while_the_worker_writes_is_indexed_next(make_dossier, f
     assert found(archivist, "vien chuc") == [("dossier", dossier.id)]
 
 
-def test_a_rebuild_job_runs_in_the_worker_then_the_queue(make_dossier, file_document, session, session_factory,
-                                                         world, store, index):
+def test_a_rebuild_job_runs_in_the_worker_then_the_queue(
+    make_dossier, file_document, session, session_factory, world, store, index
+):
     dossier = make_dossier("open", documents=0)
     document = file_document(dossier, "Báo cáo quyết toán ngân sách")
     session.commit()
-    job = background.enqueue(session, None, jobs.SEARCH_REBUILD_JOB, jobs.SEARCH_REBUILD_SUBJECT, {},
-                             now=jobs.utcnow())
+    job = background.enqueue(session, None, jobs.SEARCH_REBUILD_JOB, jobs.SEARCH_REBUILD_SUBJECT, {}, now=jobs.utcnow())
     session.commit()
     with session_factory() as lease_session:
         jobs.acquire_lease(lease_session, "worker:1", now=jobs.utcnow())
@@ -75,7 +77,8 @@ def test_a_rebuild_job_runs_in_the_worker_then_the_queue(make_dossier, file_docu
     ran = jobs.work_once(session_factory, store, {"STORAGE_ROOT": str(store.root)}, "worker:1")
     report = search.verify(session_factory())
     assert [(item.id, item.state.value, item.progress) for item in ran] == [
-        (job.id, "done", f"{report.checked}/{report.checked}")]
+        (job.id, "done", f"{report.checked}/{report.checked}")
+    ]
     assert found(world.actor("officer1"), "quyet toan ngan sach") == [("document", document.id)]
     assert report.ok and search.waiting(session_factory()) == 0
 

@@ -33,12 +33,23 @@ def _entry(number: int, rng: random.Random) -> dict:
     summary = " ".join(rng.choice(WORDS) for _ in range(rng.choice([rng.randint(0, 30), rng.randint(50, 120)])))
     units = sorted(rng.sample(range(3), rng.choice([1, 1, 2])))
     fields = {
-        "key": f"document:{number}", "kind": rng.choice(["document", "dossier"]), "record_id": number,
-        "dossier_id": number, "organisation": "1", "units": " ".join(str(unit + 1) for unit in units),
-        "unit": ",".join(UNITS[unit] for unit in units), "type": rng.choice(["", "Báo cáo", "Kế hoạch"]),
-        "state": " ".join(sorted(rng.sample(STATES, rng.choice([1, 2])))), "retention": rng.choice(["10", "permanent"]),
-        "year": rng.randint(2015, 2020), "date": datetime(rng.randint(2015, 2020), rng.randint(1, 12), 1),
-        "code": f"{number}/UBND", "title": title, "summary": summary, "people": "", "keywords": "",
+        "key": f"document:{number}",
+        "kind": rng.choice(["document", "dossier"]),
+        "record_id": number,
+        "dossier_id": number,
+        "organisation": "1",
+        "units": " ".join(str(unit + 1) for unit in units),
+        "unit": ",".join(UNITS[unit] for unit in units),
+        "type": rng.choice(["", "Báo cáo", "Kế hoạch"]),
+        "state": " ".join(sorted(rng.sample(STATES, rng.choice([1, 2])))),
+        "retention": rng.choice(["10", "permanent"]),
+        "year": rng.randint(2015, 2020),
+        "date": datetime(rng.randint(2015, 2020), rng.randint(1, 12), 1),
+        "code": f"{number}/UBND",
+        "title": title,
+        "summary": summary,
+        "people": "",
+        "keywords": "",
         "fingerprint": "",
     }
     return indexed(Entry(fields, None), "")
@@ -142,8 +153,11 @@ def test_ranking_agrees_with_plain_bm25(reading):
         terms = [(name, word, weight) for word in words for name, weight in (("text", 1.0), ("title", boost))]
         terms += [("exact", words[0], boost)]
         # Any word (every match scored), one word, or all of them (the title's words decide the page first).
-        query = rng.choice([wq.Or, wq.And])([wq.Term("text", word) for word in words]) if rng.random() < 0.7 \
+        query = (
+            rng.choice([wq.Or, wq.And])([wq.Term("text", word) for word in words])
+            if rng.random() < 0.7
             else wq.Term("text", words[0])
+        )
         matches = reading.docs(query)
         expected = _reference_ranking(reading, terms, set(matches.numbers.tolist()))
         count = rng.choice([1, 20, 100, len(expected) + 5])
@@ -159,10 +173,19 @@ def test_facets_and_date_order_agree_with_stored_fields(reading):
         words = [wq.Term("text", word) for word in rng.sample(WORDS, 2)]
         matches = reading.docs(rng.choice([wq.Or(words), words[0], wq.Not(words[0]), wq.Every()]))
         stored = {number: reading.searcher.stored_fields(number) for number in matches.numbers.tolist()}
-        for name, split in (("kind", None), ("type", None), ("retention", None), ("year", None),
-                            ("unit", ","), ("state", " ")):
-            expected = Counter(value for fields in stored.values()
-                               for value in (fields[name].split(split) if split else [fields[name]]))
+        for name, split in (
+            ("kind", None),
+            ("type", None),
+            ("retention", None),
+            ("year", None),
+            ("unit", ","),
+            ("state", " "),
+        ):
+            expected = Counter(
+                value
+                for fields in stored.values()
+                for value in (fields[name].split(split) if split else [fields[name]])
+            )
             assert reading.counts(matches, name) == expected, name
         newest = sorted(stored, key=lambda number: (-stored[number]["date"].timestamp(), number))
         oldest = sorted(stored, key=lambda number: (stored[number]["date"], number))
@@ -183,9 +206,12 @@ def test_numeric_facets_of_many_values_are_counted_by_sorting(reading, monkeypat
 def test_positions_are_decoded_like_whoosh_does(reading):
     for reader, _ in reading.leaves:
         for word in WORDS:
-            expected = [number << 32 | position
-                        for number, positions in reader.postings("text", word).items_as("positions")
-                        for position in positions if not reader.is_deleted(number)]
+            expected = [
+                number << 32 | position
+                for number, positions in reader.postings("text", word).items_as("positions")
+                for position in positions
+                if not reader.is_deleted(number)
+            ]
             found = postings.positions(reader, "text", word)
             live = [key for key in found.tolist() if not reader.is_deleted(key >> 32)]
             assert live == expected, word

@@ -14,12 +14,15 @@ from erms import dossiers, search
 def corpus(make_dossier, file_document, commit):
     dossier = make_dossier("open", documents=0)
     documents = {
-        "plan": file_document(dossier, "Kế hoạch cải cách hành chính năm 2026", type_name="Kế hoạch",
-                              issued_date="2026-01-10"),
-        "report": file_document(dossier, "Báo cáo hành chính và cải cách công vụ", type_name="Báo cáo",
-                                issued_date="2026-04-20"),
-        "letter": file_document(dossier, "Công văn về việc cải cách thủ tục", type_name="Công văn",
-                                issued_date="2026-02-15"),
+        "plan": file_document(
+            dossier, "Kế hoạch cải cách hành chính năm 2026", type_name="Kế hoạch", issued_date="2026-01-10"
+        ),
+        "report": file_document(
+            dossier, "Báo cáo hành chính và cải cách công vụ", type_name="Báo cáo", issued_date="2026-04-20"
+        ),
+        "letter": file_document(
+            dossier, "Công văn về việc cải cách thủ tục", type_name="Công văn", issued_date="2026-02-15"
+        ),
     }
     commit()
     return dossier, documents
@@ -28,8 +31,10 @@ def corpus(make_dossier, file_document, commit):
 def test_phrase_matches_words_in_order_only(corpus, world):
     _, documents = corpus
     officer = world.actor("officer1")
-    assert set(found(officer, "cai cach hanh chinh")) == {("document", documents["plan"].id),
-                                                          ("document", documents["report"].id)}
+    assert set(found(officer, "cai cach hanh chinh")) == {
+        ("document", documents["plan"].id),
+        ("document", documents["report"].id),
+    }
     assert found(officer, '"cai cach hanh chinh"') == [("document", documents["plan"].id)]
 
 
@@ -38,7 +43,8 @@ def test_field_filters(corpus, world):
     officer = world.actor("officer1")
     assert found(officer, "cai cach", type="Báo cáo") == [("document", documents["report"].id)]
     assert found(officer, "cai cach", date_from=date(2026, 2, 1), date_to=date(2026, 2, 28)) == [
-        ("document", documents["letter"].id)]
+        ("document", documents["letter"].id)
+    ]
     assert found(officer, "", kind="dossier") == [("dossier", dossier.id)]
     assert found(officer, "cai cach", year=2025) == []
     assert len(found(officer, "", state="open", retention="10", unit="Văn phòng HĐND và UBND")) == 4
@@ -54,9 +60,14 @@ def test_facets_count_every_match_not_just_the_page(corpus, world):
 def test_sort_by_date_and_paging(corpus, world):
     _, documents = corpus
     officer = world.actor("officer1")
-    newest = [found_ for page in (1, 2, 3) for found_ in
-              [(hit.record_id) for hit in search.query(officer, search.Search(text="cai cach", sort="newest",
-                                                                               page=page, per_page=1)).hits]]
+    newest = [
+        found_
+        for page in (1, 2, 3)
+        for found_ in [
+            (hit.record_id)
+            for hit in search.query(officer, search.Search(text="cai cach", sort="newest", page=page, per_page=1)).hits
+        ]
+    ]
     assert newest == [documents["report"].id, documents["letter"].id, documents["plan"].id]
     oldest = search.query(officer, search.Search(text="cai cach", sort="oldest")).hits
     assert [hit.record_id for hit in oldest] == newest[::-1]
@@ -96,5 +107,4 @@ def test_a_title_match_ranks_above_a_match_in_the_file_only(make_dossier, file_d
     in_file = file_document(dossier, "Công văn gửi các phường", content="đề nghị báo cáo về đất đai công ích")
     in_title = file_document(dossier, "Báo cáo đất đai công ích", content="số liệu kèm theo")
     commit()
-    assert found(world.actor("officer1"), "dat dai cong ich") == [("document", in_title.id),
-                                                                  ("document", in_file.id)]
+    assert found(world.actor("officer1"), "dat dai cong ich") == [("document", in_title.id), ("document", in_file.id)]

@@ -25,8 +25,12 @@ def other_organisation(session, world, store, now):
     session.add(unit)
     session.flush()
     users = {}
-    for username, role, unit_id in [("registry2", Role.REGISTRY, None), ("head2", Role.HEAD, None),
-                                    ("archivist2", Role.ARCHIVIST, None), ("officer3", Role.OFFICER, unit.id)]:
+    for username, role, unit_id in [
+        ("registry2", Role.REGISTRY, None),
+        ("head2", Role.HEAD, None),
+        ("archivist2", Role.ARCHIVIST, None),
+        ("officer3", Role.OFFICER, unit.id),
+    ]:
         user = User(username=username, full_name=f"Trần Thị {username}", password_hash="!", created_at=now)
         user.memberships.append(RoleMembership(organisation_id=org.id, unit_id=unit_id, role=role))
         session.add(user)
@@ -35,13 +39,27 @@ def other_organisation(session, world, store, now):
     actor = {name: load_actor(session, user.id) for name, user in users.items()}
     listed = dossier_lists.create_list(session, actor["registry2"], org.id, 2026, now=now)
     heading = dossier_lists.add_heading(session, actor["registry2"], listed.id, "I", "Tổng hợp", now=now)
-    entry = dossier_lists.add_entry(session, actor["registry2"], listed.id, title="Hồ sơ hội nghị quận Ba Đình",
-                                    unit_id=unit.id, retention_row_id=world.rows["10y"].id,
-                                    heading_id=heading.id, now=now)
+    entry = dossier_lists.add_entry(
+        session,
+        actor["registry2"],
+        listed.id,
+        title="Hồ sơ hội nghị quận Ba Đình",
+        unit_id=unit.id,
+        retention_row_id=world.rows["10y"].id,
+        heading_id=heading.id,
+        now=now,
+    )
     dossier_lists.approve(session, actor["head2"], listed.id, "01/QĐ-UBND", now=now)
     dossier = dossiers.open_dossier(session, actor["officer3"], entry.id, {"start_date": "2026-01-05"}, now=now)
-    dossiers.add_document(session, actor["officer3"], dossier.id, dict(DOCUMENT, subject="Hồ sơ quy chế Ba Đình"),
-                          upload(b"ho so noi bo Ba Dinh", "noi bo.txt"), store=store, now=now)
+    dossiers.add_document(
+        session,
+        actor["officer3"],
+        dossier.id,
+        dict(DOCUMENT, subject="Hồ sơ quy chế Ba Đình"),
+        upload(b"ho so noi bo Ba Dinh", "noi bo.txt"),
+        store=store,
+        now=now,
+    )
     return actor
 
 
@@ -51,17 +69,20 @@ def matrix(session, world, store, now, make_dossier, file_document, commit):
     unit_a = make_dossier("open", documents=1)
     file_document(unit_a, "Hồ sơ bí mật về quốc phòng", marking="tuyet_mat", code_number="7")
     listed = world.approved_list(year=2025, entries=1)  # an earlier year; officer2's ad-hoc entry joins it
-    entry = dossier_lists.add_ad_hoc_entry(session, world.actor("officer2"), listed.id, title="Hồ sơ ngân sách",
-                                           retention_row_id=world.rows["2y"].id, now=now)
-    unit_b = dossiers.open_dossier(session, world.actor("officer2"), entry.id, {"start_date": "2025-02-01"},
-                                   now=now)
+    entry = dossier_lists.add_ad_hoc_entry(
+        session,
+        world.actor("officer2"),
+        listed.id,
+        title="Hồ sơ ngân sách",
+        retention_row_id=world.rows["2y"].id,
+        now=now,
+    )
+    unit_b = dossiers.open_dossier(session, world.actor("officer2"), entry.id, {"start_date": "2025-02-01"}, now=now)
     file_document(unit_b, "Hồ sơ dự toán ngân sách năm 2025", actor="officer2", issued_date="2025-02-03")
     others = other_organisation(session, world, store, now)
     commit()
     actors = {name: world.actor(name) for name in world.users} | others
     return actors
-
-
 
 
 @pytest.mark.parametrize("text", ["", "ho so", "hồ sơ"])
@@ -84,8 +105,10 @@ def test_no_user_sees_a_record_they_may_not_read(matrix, session, text):
 
 
 def test_each_user_sees_exactly_their_units_or_organisation(matrix):
-    seen = {name: {hit.fields["unit"] for hit in search.query(actor, search.Search(per_page=100)).hits}
-            for name, actor in matrix.items()}
+    seen = {
+        name: {hit.fields["unit"] for hit in search.query(actor, search.Search(per_page=100)).hits}
+        for name, actor in matrix.items()
+    }
     organisation = {"Văn phòng HĐND và UBND", "Phòng Tài chính - Kế hoạch"}
     for name in ("admin", "head", "registry", "archivist", "council1"):
         assert seen[name] == organisation, name

@@ -28,7 +28,14 @@ from dataclasses import dataclass, field
 # ---------------------------------------------------------------- who
 
 ADMIN, HEAD, REGISTRY, OFFICER, UNIT_HEAD, ARCHIVIST, COUNCIL = (
-    "admin", "head", "registry", "officer", "unit_head", "archivist", "council")
+    "admin",
+    "head",
+    "registry",
+    "officer",
+    "unit_head",
+    "archivist",
+    "council",
+)
 ROLES = (ADMIN, HEAD, REGISTRY, OFFICER, UNIT_HEAD, ARCHIVIST, COUNCIL)
 ANONYMOUS = None
 
@@ -60,8 +67,12 @@ EVERYONE = {role: WHOLE_ORG for role in ROLES}
 ORGANISATION_WIDE = (ARCHIVIST, HEAD, ADMIN, REGISTRY)
 # dossier.read: officers and unit heads for their unit; the organisation-wide roles and the council
 # (an organisation-wide grant) for every unit of their organisation.
-DOSSIER_READERS = {OFFICER: UNIT, UNIT_HEAD: UNIT, COUNCIL: WHOLE_ORG,
-                   **{role: WHOLE_ORG for role in ORGANISATION_WIDE}}
+DOSSIER_READERS = {
+    OFFICER: UNIT,
+    UNIT_HEAD: UNIT,
+    COUNCIL: WHOLE_ORG,
+    **{role: WHOLE_ORG for role in ORGANISATION_WIDE},
+}
 # dossier.open / dossier.edit / dossier.submit: the people who form the dossiers of their unit.
 DOSSIER_FORMERS = {OFFICER: UNIT, UNIT_HEAD: UNIT}
 LIST_MANAGERS = {REGISTRY: WHOLE_ORG, ADMIN: WHOLE_ORG}  # dossier_list.manage
@@ -160,12 +171,10 @@ ROWS = [
     Row("auth.login", "GET", EVERYONE, anonymous=ALLOWED),
     Row("auth.login", "POST", EVERYONE, anonymous=UNAUTHORIZED),
     Row("auth.logout", "POST", EVERYONE),
-
     # ------------------------------------------------------------ the archive queue (archivists)
     Row("archive.index", "GET", ARCHIVIST_ONLY, area=ARCHIVE_AREA),
     Row("archive.accept", "POST", ARCHIVIST_ONLY, "transfer_item", area=ARCHIVE_AREA),
     Row("archive.reject", "POST", ARCHIVIST_ONLY, "transfer_item", area=ARCHIVE_AREA),
-
     # ------------------------------------------------------------ dossier lists
     Row("dossier_lists.index", "GET", EVERYONE),
     Row("dossier_lists.create", "POST", LIST_MANAGERS),
@@ -178,7 +187,6 @@ ROWS = [
     Row("dossier_lists.approve", "POST", HEAD_ONLY, "dossier_list:draft"),
     Row("dossier_lists.assign", "POST", LIST_MANAGERS, "entry:planned"),
     Row("dossier_lists.review", "POST", {UNIT_HEAD: UNIT}, "entry:ad_hoc"),
-
     # ------------------------------------------------------------ dossiers and their documents
     Row("dossiers.ad_hoc", "GET", EVERYONE, why="the form shows only lists the organisation reads anyway"),
     Row("dossiers.ad_hoc", "POST", DOSSIER_FORMERS),
@@ -192,20 +200,23 @@ ROWS = [
     Row("dossiers.edit_document", "POST", DOSSIER_FORMERS, "document:final"),
     Row("dossiers.add_version", "POST", DOSSIER_FORMERS, "document:draft"),
     Row("dossiers.finalise", "POST", DOSSIER_FORMERS, "document:draft"),
-    Row("dossiers.close_wizard", "GET", DOSSIER_READERS, "dossier:open",
-        why="a read-only checklist and index preview; the confirmation is refused to non-formers"),
+    Row(
+        "dossiers.close_wizard",
+        "GET",
+        DOSSIER_READERS,
+        "dossier:open",
+        why="a read-only checklist and index preview; the confirmation is refused to non-formers",
+    ),
     Row("dossiers.preview_index", "GET", DOSSIER_READERS, "dossier:open"),
     Row("dossiers.close", "POST", DOSSIER_FORMERS, "dossier:open"),
     Row("dossiers.reopen", "POST", DOSSIER_FORMERS, "dossier:closed"),
     Row("dossiers.submit", "POST", DOSSIER_FORMERS, "dossier:closed"),
     Row("dossiers.download_index", "GET", DOSSIER_READERS, "dossier:closed"),
     Row("dossiers.download_version", "GET", DOSSIER_READERS, "version"),
-
     # The head's decision on a document's security marking (document.change_marking). A document is
     # seen as its dossiers are: an officer does not see another unit's registered document.
     Row("markings.decide", "GET", HEAD_ONLY, "document:registered"),
     Row("markings.decide", "POST", HEAD_ONLY, "document:registered"),
-
     # ------------------------------------------------------------ registers
     Row("registers.index", "GET", REGISTER_READERS),
     Row("registers.print_register", "GET", REGISTER_READERS),
@@ -217,7 +228,6 @@ ROWS = [
     # The unit's own "handled today" button: the service looks only among what was sent to the actor's
     # units, so even a register reader gets "not found" — it hides more than it must, never less.
     Row("registers.mark_handled", "POST", DOSSIER_FORMERS, "register_entry", refusal=NOT_FOUND),
-
     # ------------------------------------------------------------ appraisal, holds, destruction
     Row("retention.notifications", "GET", EVERYONE),
     Row("retention.due", "GET", ARCHIVIST_ONLY, area=CHAIN_AREA),
@@ -235,7 +245,6 @@ ROWS = [
     Row("retention.release_hold", "POST", HOLDERS, "hold", area=CHAIN_AREA),
     Row("retention.record_event", "POST", ARCHIVIST_ONLY, "dossier:closed", area=CHAIN_AREA),
     Row("retention.change_period", "POST", ARCHIVIST_ONLY, "dossier:archived", area=CHAIN_AREA),
-
     # ------------------------------------------------------------ hand-over to the historical archive
     Row("handover.index", "GET", ARCHIVIST_ONLY, area=ARCHIVE_AREA),
     Row("handover.create", "POST", ARCHIVIST_ONLY, area=ARCHIVE_AREA),
@@ -243,10 +252,8 @@ ROWS = [
     Row("handover.build", "POST", ARCHIVIST_ONLY, "batch", area=ARCHIVE_AREA),
     Row("handover.download", "GET", ARCHIVIST_ONLY, "batch", area=ARCHIVE_AREA),
     Row("handover.receipt", "POST", ARCHIVIST_ONLY, "batch", area=ARCHIVE_AREA),
-
     # ------------------------------------------------------------ security events (denials, refused forms, lockouts)
     Row("security.events", "GET", SECURITY_READERS),
-
     # ------------------------------------------------------------ search (rights are part of every query)
     Row("search.index", "GET", EVERYONE),
     Row("search.export_docx", "GET", EVERYONE),

@@ -49,8 +49,14 @@ def make_app(session_factory, store, tmp_path, now, users):
     """Return a factory of apps sharing the test's database and file store; keyword args override settings."""
 
     def make(**overrides):
-        config = {"TESTING": True, "SESSION_FACTORY": session_factory, "DATA_DIR": str(tmp_path),
-                  "STORAGE_ROOT": str(store.root), "SECRET_KEY": "test", "CLOCK": lambda: now}
+        config = {
+            "TESTING": True,
+            "SESSION_FACTORY": session_factory,
+            "DATA_DIR": str(tmp_path),
+            "STORAGE_ROOT": str(store.root),
+            "SECRET_KEY": "test",
+            "CLOCK": lambda: now,
+        }
         config.update(overrides)
         return create_app(config)
 

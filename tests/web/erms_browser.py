@@ -11,10 +11,18 @@ PASSWORD = "mật-khẩu-thử-123"
 
 # Filled in the way a person fills the document form (strings, as a browser posts them).
 DOCUMENT_FORM = {
-    "direction": "incoming", "status": "final", "type_name": "Quyết định", "code_number": "15",
-    "code_notation": "QĐ-UBND", "issued_date": "2026-03-02", "organ_name": "UBND thành phố Hà Nội",
-    "subject": "Về việc ban hành quy chế làm việc", "language": "Tiếng Việt", "page_amount": "3",
-    "urgency": "normal", "marking": "none",
+    "direction": "incoming",
+    "status": "final",
+    "type_name": "Quyết định",
+    "code_number": "15",
+    "code_notation": "QĐ-UBND",
+    "issued_date": "2026-03-02",
+    "organ_name": "UBND thành phố Hà Nội",
+    "subject": "Về việc ban hành quy chế làm việc",
+    "language": "Tiếng Việt",
+    "page_amount": "3",
+    "urgency": "normal",
+    "marking": "none",
 }
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -81,5 +89,6 @@ def run_background_jobs(app) -> list:
     from erms import background, jobs  # noqa: F401 - jobs registers the handlers
 
     services = app.extensions["erms"]
-    return background.run_pending(services.session_factory, services.store, services.settings, services.clock,
-                                  "test-worker")
+    return background.run_pending(
+        services.session_factory, services.store, services.settings, services.clock, "test-worker"
+    )

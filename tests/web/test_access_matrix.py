@@ -51,8 +51,15 @@ from retention import destruction, holds
 from tests.conftest import DOCUMENT, NOW, World, upload
 
 # The user who plays each role; officer1 and unithead work in unit A, the others organisation-wide.
-PLAYERS = {"admin": "admin", "head": "head", "registry": "registry", "officer": "officer1",
-           "unit_head": "unithead", "archivist": "archivist", "council": "council1"}
+PLAYERS = {
+    "admin": "admin",
+    "head": "head",
+    "registry": "registry",
+    "officer": "officer1",
+    "unit_head": "unithead",
+    "archivist": "archivist",
+    "council": "council1",
+}
 ACTORS = (*ROLES, None)  # None: a visitor who is not logged in
 # Values of URL parts that are not records.
 URL_VALUES = {"kind": "incoming"}
@@ -64,6 +71,7 @@ DUE_YEAR = 2020  # 2-year dossiers of 2020 are due for appraisal since 1 January
 
 # ---------------------------------------------------------------- a second organisation
 
+
 class OtherOrganisation(World):
     """Another organisation with its own two units and one user per role; the retention schedule is shared.
 
@@ -72,8 +80,9 @@ class OtherOrganisation(World):
 
     def __init__(self, session: Session, now, rows: dict) -> None:
         self.session, self.now, self.rows = session, now, rows
-        self.org = Organisation(code="000.00.00.H27", name="UBND quận Ba Đình", parent_name="UBND thành phố Hà Nội",
-                                created_at=now)
+        self.org = Organisation(
+            code="000.00.00.H27", name="UBND quận Ba Đình", parent_name="UBND thành phố Hà Nội", created_at=now
+        )
         session.add(self.org)
         session.flush()
         self.unit_a = Unit(organisation_id=self.org.id, code="VP", name="Văn phòng UBND quận Ba Đình")
@@ -81,10 +90,16 @@ class OtherOrganisation(World):
         session.add_all([self.unit_a, self.unit_b])
         session.flush()
         self.users = {}
-        for name, role, unit in (("admin", Role.ADMIN, None), ("head", Role.HEAD, None),
-                                 ("registry", Role.REGISTRY, None), ("archivist", Role.ARCHIVIST, None),
-                                 ("council1", Role.COUNCIL, None), ("officer1", Role.OFFICER, self.unit_a),
-                                 ("unithead", Role.UNIT_HEAD, self.unit_a), ("officer2", Role.OFFICER, self.unit_b)):
+        for name, role, unit in (
+            ("admin", Role.ADMIN, None),
+            ("head", Role.HEAD, None),
+            ("registry", Role.REGISTRY, None),
+            ("archivist", Role.ARCHIVIST, None),
+            ("council1", Role.COUNCIL, None),
+            ("officer1", Role.OFFICER, self.unit_a),
+            ("unithead", Role.UNIT_HEAD, self.unit_a),
+            ("officer2", Role.OFFICER, self.unit_b),
+        ):
             self.user(name, role, unit)
         session.flush()
 
@@ -95,6 +110,7 @@ class OtherOrganisation(World):
 
 
 # ---------------------------------------------------------------- building records through the services
+
 
 class Builder:
     """Make the records of one organisation through the services, as its people would."""
@@ -115,12 +131,20 @@ class Builder:
         """Return an approved list of ``year`` with one planned entry for each unit."""
         w, registry = self.world, self.world.actor("registry")
         planned = dossier_lists.create_list(self.session, registry, w.org.id, year, now=NOW)
-        heading = dossier_lists.add_heading(self.session, registry, planned.id, "I", "Tổng hợp", abbreviation="TH",
-                                            now=NOW)
+        heading = dossier_lists.add_heading(
+            self.session, registry, planned.id, "I", "Tổng hợp", abbreviation="TH", now=NOW
+        )
         for unit in (w.unit_a, w.unit_b):
-            dossier_lists.add_entry(self.session, registry, planned.id, title=f"Kế hoạch công tác năm {year}",
-                                    unit_id=unit.id, retention_row_id=w.rows["10y"].id, heading_id=heading.id,
-                                    now=NOW)
+            dossier_lists.add_entry(
+                self.session,
+                registry,
+                planned.id,
+                title=f"Kế hoạch công tác năm {year}",
+                unit_id=unit.id,
+                retention_row_id=w.rows["10y"].id,
+                heading_id=heading.id,
+                now=NOW,
+            )
         dossier_lists.approve(self.session, w.actor("head"), planned.id, "01/QĐ-UBND", now=NOW)
         return planned
 
@@ -128,11 +152,19 @@ class Builder:
         """Return a draft list of ``year`` with one heading and one entry (ready to be approved)."""
         registry = self.world.actor("registry")
         draft = dossier_lists.create_list(self.session, registry, self.world.org.id, year, now=NOW)
-        heading = dossier_lists.add_heading(self.session, registry, draft.id, "I", "Tổng hợp", abbreviation="TH",
-                                            now=NOW)
-        dossier_lists.add_entry(self.session, registry, draft.id, title="Hồ sơ hội nghị tổng kết",
-                                unit_id=self.world.unit_a.id, retention_row_id=self.world.rows["10y"].id,
-                                heading_id=heading.id, now=NOW)
+        heading = dossier_lists.add_heading(
+            self.session, registry, draft.id, "I", "Tổng hợp", abbreviation="TH", now=NOW
+        )
+        dossier_lists.add_entry(
+            self.session,
+            registry,
+            draft.id,
+            title="Hồ sơ hội nghị tổng kết",
+            unit_id=self.world.unit_a.id,
+            retention_row_id=self.world.rows["10y"].id,
+            heading_id=heading.id,
+            now=NOW,
+        )
         return draft
 
     def planned_entry(self, unit) -> int:
@@ -141,17 +173,29 @@ class Builder:
 
     def ad_hoc_entry(self, officer: str, year: int = 2026, row: str = "10y") -> int:
         """Return a new ad-hoc entry of the officer's unit in the approved list of ``year``, not yet reviewed."""
-        entry = dossier_lists.add_ad_hoc_entry(self.session, self.world.actor(officer), self.lists[year].id,
-                                               title="Hồ sơ phát sinh về công tác văn thư",
-                                               retention_row_id=self.world.rows[row].id, now=NOW)
+        entry = dossier_lists.add_ad_hoc_entry(
+            self.session,
+            self.world.actor(officer),
+            self.lists[year].id,
+            title="Hồ sơ phát sinh về công tác văn thư",
+            retention_row_id=self.world.rows[row].id,
+            now=NOW,
+        )
         return entry.id
 
     def add_document(self, officer: str, dossier_id: int, year: int, status: str = "final"):
         """Add a document with its own file to an open dossier."""
         number = self.next()
         data = dict(DOCUMENT, status=status, code_number=str(100 + number), issued_date=f"{year}-03-02")
-        return dossiers.add_document(self.session, self.world.actor(officer), dossier_id, data,
-                                     upload(b"%PDF-matrix " + str(number).encode()), store=self.store, now=NOW)
+        return dossiers.add_document(
+            self.session,
+            self.world.actor(officer),
+            dossier_id,
+            data,
+            upload(b"%PDF-matrix " + str(number).encode()),
+            store=self.store,
+            now=NOW,
+        )
 
     def dossier(self, officer: str, state: str, row: str = "10y", year: int = 2026, draft: bool = False):
         """Return a dossier of the officer's unit walked to ``state`` (open, closed, submitted, archived)."""
@@ -177,11 +221,19 @@ class Builder:
         """Return an incoming document registered by the registry and sent to ``unit``."""
         registry, number = self.world.actor("registry"), self.next()
         data = dict(DOCUMENT, code_number=str(500 + number), subject="Về việc kiểm tra công tác lưu trữ")
-        entry = registers.register_document(self.session, registry, self.world.org.id, RegisterKind.INCOMING, data,
-                                            upload(b"%PDF-registered " + str(number).encode()), store=self.store,
-                                            now=NOW)
-        registers.assign_unit(self.session, registry, self.world.org.id, entry.year, entry.series, entry.number,
-                              unit.id, now=NOW)
+        entry = registers.register_document(
+            self.session,
+            registry,
+            self.world.org.id,
+            RegisterKind.INCOMING,
+            data,
+            upload(b"%PDF-registered " + str(number).encode()),
+            store=self.store,
+            now=NOW,
+        )
+        registers.assign_unit(
+            self.session, registry, self.world.org.id, entry.year, entry.series, entry.number, unit.id, now=NOW
+        )
         return entry
 
     def paper(self, number: str, signer: str = "") -> destruction.Paper:
@@ -193,39 +245,66 @@ class Builder:
         """Return a destruction list of one due dossier, walked to ``step`` of the chain."""
         w, archivist = self.world, self.world.actor("archivist")
         due = self.dossier("officer1", "closed", row="2y", year=DUE_YEAR)
-        listed = destruction.propose(self.session, archivist, w.org.id, [due.id], "Danh mục tài liệu hết giá trị",
-                                     "Hết thời hạn bảo quản 2 năm.", now=NOW)
+        listed = destruction.propose(
+            self.session,
+            archivist,
+            w.org.id,
+            [due.id],
+            "Danh mục tài liệu hết giá trị",
+            "Hết thời hạn bảo quản 2 năm.",
+            now=NOW,
+        )
         if step == "proposed":
             return listed.id
         destruction.record_opinion(self.session, w.actor("council1"), listed.id, True, "", now=NOW)
         if step == "with_opinion":
             return listed.id
-        destruction.record_appraisal(self.session, archivist, listed.id, self.paper("12/SNV-CCVTLT"),
-                                     store=self.store, now=NOW)
+        destruction.record_appraisal(
+            self.session, archivist, listed.id, self.paper("12/SNV-CCVTLT"), store=self.store, now=NOW
+        )
         if step == "appraised":
             return listed.id
-        destruction.approve(self.session, w.actor("head"), listed.id, self.paper("45/QĐ-UBND", "Nguyễn Thị Thu Hà"),
-                            store=self.store, now=NOW)
+        destruction.approve(
+            self.session,
+            w.actor("head"),
+            listed.id,
+            self.paper("45/QĐ-UBND", "Nguyễn Thị Thu Hà"),
+            store=self.store,
+            now=NOW,
+        )
         return listed.id
 
     def packaged_batch(self, out_dir) -> dict:
         """Return a hand-over batch of one permanent dossier whose (stand-in) package is ready to download."""
         w = self.world
         dossier = self.dossier("officer1", "archived", row="permanent")
-        batch = handover.create_batch(self.session, w.actor("archivist"), w.org.code, HANDOVER_YEAR, [dossier.id],
-                                      now=NOW)
+        batch = handover.create_batch(
+            self.session, w.actor("archivist"), w.org.code, HANDOVER_YEAR, [dossier.id], now=NOW
+        )
         bag = out_dir / batch.name
         bag.mkdir(parents=True)
         (bag / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
-        self.session.add(Package(batch_id=batch.id, name=batch.name, state=PackageState.READY, path=str(bag),
-                                 payload_oxum="0.0", manifest_sha256="0" * 64, audit_head="0" * 64, size=0,
-                                 report="[]", built_at=NOW))
+        self.session.add(
+            Package(
+                batch_id=batch.id,
+                name=batch.name,
+                state=PackageState.READY,
+                path=str(bag),
+                payload_oxum="0.0",
+                manifest_sha256="0" * 64,
+                audit_head="0" * 64,
+                size=0,
+                report="[]",
+                built_at=NOW,
+            )
+        )
         batch.state = BatchState.PACKAGED
         self.session.flush()
         return {"batch_id": batch.id, "batch_name": batch.name, "codes": [dossier.file_code]}
 
 
 # ---------------------------------------------------------------- the world of the matrix
+
 
 @dataclass
 class Matrix:
@@ -261,8 +340,11 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
     built = {OWN: Builder(home, store), ABROAD: Builder(abroad, store)}
     built[OTHER] = built[ORG] = built[OWN]
     # The unit and the filing officer of each relation: unit A of home for "own", its unit B for "other".
-    places = {OWN: (home, home.unit_a, "officer1"), OTHER: (home, home.unit_b, "officer2"),
-              ABROAD: (abroad, abroad.unit_a, "officer1")}
+    places = {
+        OWN: (home, home.unit_a, "officer1"),
+        OTHER: (home, home.unit_b, "officer2"),
+        ABROAD: (abroad, abroad.unit_a, "officer1"),
+    }
     targets: dict[str, dict[str, dict]] = {}
 
     def put(record: str, relation: str, **target) -> None:
@@ -291,12 +373,19 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
         put("register_entry", relation, entry_id=registered.id, number=registered.number)
         put("document:registered", relation, document_id=registered.document_id)
         # Linking: the URL names unit A's open dossier of the home organisation; the document varies.
-        put("registered_document", relation, dossier_id=targets["dossier:open"][OWN]["dossier_id"],
-            document_id=registered.document_id)
+        put(
+            "registered_document",
+            relation,
+            dossier_id=targets["dossier:open"][OWN]["dossier_id"],
+            document_id=registered.document_id,
+        )
         # "Other unit" for a saved search: another person's of the same organisation.
         searcher = world.actor("officer2" if relation == OTHER else "officer1")
-        put("saved_search", relation, saved_id=saved_searches.save(session, searcher, f"Tìm {relation}", "q=ho+so",
-                                                                   now=NOW).id)
+        put(
+            "saved_search",
+            relation,
+            saved_id=saved_searches.save(session, searcher, f"Tìm {relation}", "q=ho+so", now=NOW).id,
+        )
 
     for relation in (ORG, ABROAD):
         builder = built[relation]
@@ -308,20 +397,32 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
         put("batch", relation, **builder.packaged_batch(out_dir))
 
     # Each person's own saved search: "own" differs per actor.
-    own_searches = {role: saved_searches.save(session, home.actor(name), "Tìm của tôi", "q=ke+hoach", now=NOW).id
-                    for role, name in PLAYERS.items()}
+    own_searches = {
+        role: saved_searches.save(session, home.actor(name), "Tìm của tôi", "q=ke+hoach", now=NOW).id
+        for role, name in PLAYERS.items()
+    }
     # What the pages without a record need: the home organisation's values, and records nobody else uses.
-    page = {"kind": "incoming", "unit_id": home.unit_a.id, "other_unit_id": home.unit_b.id,
-            "list_id": built[OWN].lists[2026].id, "row_id": home.rows["10y"].id,
-            "register_number": targets["register_entry"][OWN]["number"],
-            "due_dossier_id": built[OWN].dossier("officer1", "closed", row="2y", year=DUE_YEAR).id,
-            "permanent_dossier_id": built[OWN].dossier("officer1", "archived", row="permanent").id}
+    page = {
+        "kind": "incoming",
+        "unit_id": home.unit_a.id,
+        "other_unit_id": home.unit_b.id,
+        "list_id": built[OWN].lists[2026].id,
+        "row_id": home.rows["10y"].id,
+        "register_number": targets["register_entry"][OWN]["number"],
+        "due_dossier_id": built[OWN].dossier("officer1", "closed", row="2y", year=DUE_YEAR).id,
+        "permanent_dossier_id": built[OWN].dossier("officer1", "archived", row="permanent").id,
+    }
     session.commit()
     # The executed lists get their destruction record the way production makes it: one commit per step.
     for relation in (ORG, ABROAD):
-        jobs.execute_destruction(factory, built[relation].world.users["archivist"].id,
-                                 targets["destruction_list:executed"][relation]["list_id"], store=store,
-                                 settings={"BACKUP_SETS": "", "PDF_FONT": ""}, clock=lambda: NOW)
+        jobs.execute_destruction(
+            factory,
+            built[relation].world.users["archivist"].id,
+            targets["destruction_list:executed"][relation]["list_id"],
+            store=store,
+            settings={"BACKUP_SETS": "", "PDF_FONT": ""},
+            clock=lambda: NOW,
+        )
     return targets, own_searches, page
 
 
@@ -336,8 +437,16 @@ def matrix(engine, password_hash, tmp_path_factory) -> Iterator[Matrix]:
         return Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
 
     store = FileStore(root / "files")
-    app = create_app({"TESTING": True, "SESSION_FACTORY": factory, "DATA_DIR": str(root),
-                      "STORAGE_ROOT": str(store.root), "SECRET_KEY": "test", "CLOCK": lambda: NOW})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SESSION_FACTORY": factory,
+            "DATA_DIR": str(root),
+            "STORAGE_ROOT": str(store.root),
+            "SECRET_KEY": "test",
+            "CLOCK": lambda: NOW,
+        }
+    )
     # A build is only queued by the page (the worker builds it): no request here starts one.
     session = factory()
     targets, own_searches, page = build_world(session, factory, store, root / "packages", password_hash)
@@ -355,6 +464,7 @@ def matrix(engine, password_hash, tmp_path_factory) -> Iterator[Matrix]:
 
 # ---------------------------------------------------------------- the forms each POST sends
 
+
 def _file(name: str, content: bytes | None = None, media_type: str = "application/pdf") -> tuple:
     """Return an upload field: a small real PDF unless ``content`` is given (a fresh stream each call)."""
     return file_field(content if content is not None else make_pdf("ERMS access matrix"), name, media_type)
@@ -362,19 +472,36 @@ def _file(name: str, content: bytes | None = None, media_type: str = "applicatio
 
 def _receipt(target: dict) -> tuple:
     rows = "".join(f'<Dossier code="{code}"/>' for code in target["codes"])
-    xml = (f'<HandoverReceipt package="{target["batch_name"]}" reference="25/BB-LTLS" received_on="2031-07-01">'
-           f"{rows}</HandoverReceipt>").encode()
+    xml = (
+        f'<HandoverReceipt package="{target["batch_name"]}" reference="25/BB-LTLS" received_on="2031-07-01">'
+        f"{rows}</HandoverReceipt>"
+    ).encode()
     return _file("bien-nhan.xml", xml, "application/xml")
 
 
 DOCUMENT_EDIT = {key: value for key, value in DOCUMENT_FORM.items() if key != "status"}
-BATCH = {key: DOCUMENT_FORM[key] for key in ("direction", "status", "type_name", "issued_date", "organ_name",
-                                             "language", "urgency", "marking")}
-REGISTRATION = {"type_name": "Công văn", "code_number": "777", "code_notation": "SNV-VP", "issued_date": "2026-06-01",
-                "organ_name": "Sở Nội vụ", "subject": "Về việc kiểm tra công tác văn thư", "page_amount": "1",
-                "urgency": "normal", "marking": "none", "language": "Tiếng Việt"}
-DOSSIER_FORM = {"title": "Hồ sơ kế hoạch công tác", "start_date": "2026-01-05", "rights": "public",
-                "language": "Tiếng Việt"}
+BATCH = {
+    key: DOCUMENT_FORM[key]
+    for key in ("direction", "status", "type_name", "issued_date", "organ_name", "language", "urgency", "marking")
+}
+REGISTRATION = {
+    "type_name": "Công văn",
+    "code_number": "777",
+    "code_notation": "SNV-VP",
+    "issued_date": "2026-06-01",
+    "organ_name": "Sở Nội vụ",
+    "subject": "Về việc kiểm tra công tác văn thư",
+    "page_amount": "1",
+    "urgency": "normal",
+    "marking": "none",
+    "language": "Tiếng Việt",
+}
+DOSSIER_FORM = {
+    "title": "Hồ sơ kế hoạch công tác",
+    "start_date": "2026-01-05",
+    "rights": "public",
+    "language": "Tiếng Việt",
+}
 
 # A complete form for every POST: an incomplete one could be answered (422) before any access check.
 FORMS: dict[str, Callable[[dict], dict]] = {
@@ -383,8 +510,11 @@ FORMS: dict[str, Callable[[dict], dict]] = {
     "dossier_lists.create": lambda t: {"year": "2031", "source": "new"},
     "dossier_lists.add_heading": lambda t: {"label": "II", "title": "Tài chính", "abbreviation": "TC"},
     "dossier_lists.add_entry": lambda t: {"title": "Hồ sơ bổ sung", "unit_id": t["unit_id"], "retention": "10 năm"},
-    "dossier_lists.import_entries": lambda t: {"file": _file(
-        "danh-muc.csv", f"title,unit,retention\nHồ sơ nhập,{t['unit_code']},10 năm\n".encode(), "text/csv")},
+    "dossier_lists.import_entries": lambda t: {
+        "file": _file(
+            "danh-muc.csv", f"title,unit,retention\nHồ sơ nhập,{t['unit_code']},10 năm\n".encode(), "text/csv"
+        )
+    },
     "dossier_lists.approve": lambda t: {"decision_ref": "05/QĐ-UBND", "confirm": "yes"},
     "dossier_lists.assign": lambda t: {"list_id": t["list_id"], "unit_id": t["unit_id"], "responsible_user_id": ""},
     "dossier_lists.review": lambda t: {"list_id": t["list_id"], "decision": "accept", "note": ""},
@@ -399,19 +529,35 @@ FORMS: dict[str, Callable[[dict], dict]] = {
     "dossiers.close": lambda t: {"confirm": "yes"},
     "dossiers.reopen": lambda t: {"reason": "Bổ sung văn bản"},
     "registers.register": lambda t: dict(REGISTRATION, file=_file("công văn.pdf")),
-    "registers.record_handled": lambda t: {"series": "regular", "number": t["register_number"],
-                                           "handled_on": "2026-06-15"},
-    "registers.assign_unit": lambda t: {"series": "regular", "number": t["register_number"],
-                                        "unit_id": t["other_unit_id"]},
+    "registers.record_handled": lambda t: {
+        "series": "regular",
+        "number": t["register_number"],
+        "handled_on": "2026-06-15",
+    },
+    "registers.assign_unit": lambda t: {
+        "series": "regular",
+        "number": t["register_number"],
+        "unit_id": t["other_unit_id"],
+    },
     "retention.preview": lambda t: {"dossier_id": t["due_dossier_id"]},
     "retention.keep": lambda t: {"dossier_id": t["due_dossier_id"], "years": "5", "reason": "Còn giá trị tra cứu"},
-    "retention.propose": lambda t: {"dossier_id": t["due_dossier_id"], "title": "Danh mục hủy",
-                                    "explanation": "Hết thời hạn bảo quản."},
+    "retention.propose": lambda t: {
+        "dossier_id": t["due_dossier_id"],
+        "title": "Danh mục hủy",
+        "explanation": "Hết thời hạn bảo quản.",
+    },
     "retention.opinion": lambda t: {"agrees": "yes", "comment": ""},
-    "retention.record_appraisal": lambda t: {"number": "12/SNV-CCVTLT", "on": "2026-06-01",
-                                             "attachment": _file("thẩm định.pdf")},
-    "retention.approve": lambda t: {"number": "45/QĐ-UBND", "on": "2026-06-10", "signer": "Nguyễn Thị Thu Hà",
-                                    "attachment": _file("quyết định.pdf")},
+    "retention.record_appraisal": lambda t: {
+        "number": "12/SNV-CCVTLT",
+        "on": "2026-06-01",
+        "attachment": _file("thẩm định.pdf"),
+    },
+    "retention.approve": lambda t: {
+        "number": "45/QĐ-UBND",
+        "on": "2026-06-10",
+        "signer": "Nguyễn Thị Thu Hà",
+        "attachment": _file("quyết định.pdf"),
+    },
     "retention.execute": lambda t: {"confirm": "yes"},
     "retention.place_hold": lambda t: {"kind": "legal", "reason": "Phục vụ thanh tra"},
     "retention.release_hold": lambda t: {"dossier_id": t["dossier_id"], "reason": "Kết thúc thanh tra"},
@@ -425,6 +571,7 @@ FORMS: dict[str, Callable[[dict], dict]] = {
 
 
 # ---------------------------------------------------------------- asking
+
 
 @contextlib.contextmanager
 def rolled_back(connection) -> Iterator[None]:
@@ -511,20 +658,27 @@ def ask_logout(matrix: Matrix, row: Row, role: str, url: str) -> str:
 
 # ---------------------------------------------------------------- the tests
 
+
 def routes(app) -> set[tuple[str, str]]:
     """Return every (endpoint, method) of the app the matrix must cover."""
-    return {(rule.endpoint, method) for rule in app.url_map.iter_rules() if rule.endpoint not in IGNORED_ENDPOINTS
-            for method in rule.methods - IGNORED_METHODS}
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in IGNORED_ENDPOINTS
+        for method in rule.methods - IGNORED_METHODS
+    }
 
 
 def test_every_route_has_a_row(matrix):
     declared = {(row.endpoint, row.method) for row in ROWS}
     missing = sorted(routes(matrix.app) - declared)
     assert not missing, "add a row to the access matrix (tests/web/access_matrix.py) for: " + ", ".join(
-        f"{method} {endpoint}" for endpoint, method in missing)
+        f"{method} {endpoint}" for endpoint, method in missing
+    )
     stale = sorted(declared - routes(matrix.app))
     assert not stale, "rows of the access matrix for routes that do not exist: " + ", ".join(
-        f"{method} {endpoint}" for endpoint, method in stale)
+        f"{method} {endpoint}" for endpoint, method in stale
+    )
     assert len(declared) == len(ROWS), "one row per route and method"
 
 
@@ -537,8 +691,9 @@ def test_route_answers_as_the_table_says(matrix, row):
         for relation in row.relations():
             want, got = expected(row, role, relation), ask(matrix, row, role, relation)
             if got != want:
-                wrong.append(f"  {row.method} {row.endpoint} as {role or 'anonymous'} on {relation}: "
-                             f"expected {want}, got {got}")
+                wrong.append(
+                    f"  {row.method} {row.endpoint} as {role or 'anonymous'} on {relation}: expected {want}, got {got}"
+                )
     assert not wrong, "answers that differ from the access matrix:\n" + "\n".join(wrong)
 
 

@@ -97,7 +97,10 @@ def test_logging_in_failing_and_logging_out_are_audited(client, session, users):
     assert client.logout().status_code == 302
     events = session.scalars(select(AuditEvent).where(AuditEvent.id > start).order_by(AuditEvent.id)).all()
     assert [(event.action, event.actor_name) for event in events] == [
-        ("user.login_failed", "system"), ("user.logged_in", "officer1"), ("user.logged_out", "officer1")]
+        ("user.login_failed", "system"),
+        ("user.logged_in", "officer1"),
+        ("user.logged_out", "officer1"),
+    ]
     assert '"username": "officer1"' in events[0].details
     assert events[1].subject_id == users["officer1"].id
     assert audit.verify(session).ok
@@ -117,7 +120,9 @@ def test_a_username_that_fails_five_times_is_locked_for_a_quarter_hour(client, s
 def test_the_lock_ends_when_the_failures_leave_the_window(session, users, now):
     for minute in range(accounts.LOCKOUT_FAILURES):
         assert accounts.log_in(session, "ghost", "guess", now=now + timedelta(minutes=minute)) is None
-    assert accounts.log_in(session, "officer1", "x", now=now) is None  # a known user is not locked by a stranger's tries
+    assert (
+        accounts.log_in(session, "officer1", "x", now=now) is None
+    )  # a known user is not locked by a stranger's tries
     four_later = now + timedelta(minutes=4)
     assert accounts.log_in(session, "ghost", "guess", now=four_later) == accounts.Locked(11)  # minutes left
     # Refusals are not failures: when the oldest failure leaves the window, the username may try again.

@@ -30,8 +30,9 @@ def dossier(make_dossier):
 def test_an_empty_subject_is_required_next_to_its_field(client, session, dossier):
     client.login("officer1")
     before = count(session, Document)
-    response = client.post(f"/dossiers/{dossier.id}/documents",
-                           {**DOCUMENT_FORM, "subject": "  ", "file": file_field(make_pdf(), "a.pdf")})
+    response = client.post(
+        f"/dossiers/{dossier.id}/documents", {**DOCUMENT_FORM, "subject": "  ", "file": file_field(make_pdf(), "a.pdf")}
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert field_error(page, "doc-subject") == "Trường này là bắt buộc."
@@ -44,9 +45,17 @@ def test_an_empty_subject_is_required_next_to_its_field(client, session, dossier
 def test_every_problem_is_shown_at_once(client, session, dossier, store):
     client.login("officer1")
     before = count(session, Document)
-    response = client.post(f"/dossiers/{dossier.id}/documents", {
-        **DOCUMENT_FORM, "subject": "Trích yếu " * 60, "issued_date": "31/02/2026", "page_amount": "0",
-        "type_name": "", "file": file_field(make_pdf(), "a.pdf")})
+    response = client.post(
+        f"/dossiers/{dossier.id}/documents",
+        {
+            **DOCUMENT_FORM,
+            "subject": "Trích yếu " * 60,
+            "issued_date": "31/02/2026",
+            "page_amount": "0",
+            "type_name": "",
+            "file": file_field(make_pdf(), "a.pdf"),
+        },
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert field_error(page, "doc-subject") == "Tối đa 500 ký tự."
@@ -69,8 +78,10 @@ def test_a_missing_file_is_named_on_the_file_field(client, session, dossier):
 def test_a_classified_file_is_refused_with_the_legal_reason(client, session, dossier, store):
     client.login("officer1")
     before = count(session, Document)
-    response = client.post(f"/dossiers/{dossier.id}/documents",
-                           {**DOCUMENT_FORM, "marking": "mat", "file": file_field(make_pdf(), "mật.pdf")})
+    response = client.post(
+        f"/dossiers/{dossier.id}/documents",
+        {**DOCUMENT_FORM, "marking": "mat", "file": file_field(make_pdf(), "mật.pdf")},
+    )
     assert response.status_code == 422
     page = html.unescape(response.get_data(as_text=True))
     assert "không được lưu tệp trên hệ thống có kết nối mạng" in page
@@ -92,8 +103,10 @@ def test_a_file_over_the_size_limit_is_refused_and_stores_nothing(make_app, sess
     client = Browser(make_app(MAX_CONTENT_LENGTH=4096).test_client())
     client.login("officer1")
     before = count(session, Document)
-    response = client.post(f"/dossiers/{dossier.id}/documents",
-                           {**DOCUMENT_FORM, "file": file_field(b"%PDF-1.4\n" + b"0" * 10_000, "lớn.pdf")})
+    response = client.post(
+        f"/dossiers/{dossier.id}/documents",
+        {**DOCUMENT_FORM, "file": file_field(b"%PDF-1.4\n" + b"0" * 10_000, "lớn.pdf")},
+    )
     assert response.status_code == 413
     assert "Tệp quá lớn" in response.get_data(as_text=True)
     assert count(session, Document) == before
@@ -104,12 +117,15 @@ def test_opening_with_a_date_outside_the_list_year_shows_the_rule(client, sessio
     entry = world.approved_list(entries=1).entries[0]
     client.login("officer1")
     before = count(session, Dossier)
-    response = client.post(f"/dossiers/open/{entry.id}", {"title": entry.title, "start_date": "2025-12-31",
-                                                          "rights": "public", "language": "Tiếng Việt"})
+    response = client.post(
+        f"/dossiers/open/{entry.id}",
+        {"title": entry.title, "start_date": "2025-12-31", "rights": "public", "language": "Tiếng Việt"},
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert field_error(page, f"e{entry.id}-start_date") == (
-        "Thời gian bắt đầu phải thuộc năm 2026, năm của danh mục hồ sơ.")
+        "Thời gian bắt đầu phải thuộc năm 2026, năm của danh mục hồ sơ."
+    )
     assert "<details open>" in page
     assert count(session, Dossier) == before
 
@@ -148,8 +164,9 @@ def test_reopening_needs_a_reason(client, session, make_dossier):
 def test_a_refused_transition_is_flashed_in_vietnamese(client, make_dossier):
     dossier = make_dossier("submitted")
     client.login("officer1")
-    response = client.post(f"/dossiers/{dossier.id}/submit",
-                           headers={"Referer": f"http://localhost/dossiers/{dossier.id}"})
+    response = client.post(
+        f"/dossiers/{dossier.id}/submit", headers={"Referer": f"http://localhost/dossiers/{dossier.id}"}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == f"/dossiers/{dossier.id}"
     page = html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))

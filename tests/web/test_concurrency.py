@@ -54,13 +54,19 @@ def work_day(base: str, username: str, number: int) -> list[int]:
     browser = requests.Session()
     form = browser.get(f"{base}/auth/login")
     statuses = [form.status_code]
-    logged_in = browser.post(f"{base}/auth/login", allow_redirects=False,
-                             data={"csrf_token": token(form), "username": username, "password": PASSWORD})
+    logged_in = browser.post(
+        f"{base}/auth/login",
+        allow_redirects=False,
+        data={"csrf_token": token(form), "username": username, "password": PASSWORD},
+    )
     statuses.append(logged_in.status_code)
     home = browser.get(f"{base}/")
     statuses.append(home.status_code)
-    saved = browser.post(f"{base}/search/saved", allow_redirects=False,
-                         data={"csrf_token": token(home), "name": f"Tìm {number}", "query": f"q={quote('hồ sơ')}"})
+    saved = browser.post(
+        f"{base}/search/saved",
+        allow_redirects=False,
+        data={"csrf_token": token(home), "name": f"Tìm {number}", "query": f"q={quote('hồ sơ')}"},
+    )
     statuses.append(saved.status_code)
     statuses.append(browser.get(f"{base}/search/?q=h%E1%BB%93+s%C6%A1").status_code)
     return statuses
@@ -74,8 +80,9 @@ def test_many_people_log_in_and_save_at_once_without_an_error(live):
     assert days == [[200, 302, 200, 302, 200]] * PEOPLE
     with engine.connect() as connection:
         saved = connection.scalar(select(func.count()).select_from(SavedSearch))
-        logins = connection.scalar(select(func.count()).select_from(AuditEvent)
-                                   .where(AuditEvent.action == "user.logged_in"))
+        logins = connection.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "user.logged_in")
+        )
     assert (saved, logins) == (PEOPLE, PEOPLE)
 
 
@@ -87,15 +94,24 @@ def test_a_save_that_waits_too_long_is_told_to_try_again_and_changes_nothing(tmp
         migrate.upgrade(connection)
     with db.transaction(db.make_session_factory(engine)) as setup:
         World(setup, NOW).users["officer1"].password_hash = hash_password(PASSWORD)
-    app = create_app({"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": url, "SECRET_KEY": "busy-test",
-                      "SQLITE_BUSY_MS": 200, "TESTING": True})
+    app = create_app(
+        {
+            "DATA_DIR": str(tmp_path / "data"),
+            "DATABASE_URL": url,
+            "SECRET_KEY": "busy-test",
+            "SQLITE_BUSY_MS": 200,
+            "TESTING": True,
+        }
+    )
     client = app.test_client()
     form = client.get("/auth/login").get_data(as_text=True)
     holder = engine.raw_connection()
     holder.execute("BEGIN IMMEDIATE")  # a writer that does not let go
     try:
-        response = client.post("/auth/login", data={"csrf_token": TOKEN.search(form).group(1),
-                                                    "username": "officer1", "password": PASSWORD})
+        response = client.post(
+            "/auth/login",
+            data={"csrf_token": TOKEN.search(form).group(1), "username": "officer1", "password": PASSWORD},
+        )
     finally:
         holder.rollback()
         holder.close()
@@ -112,9 +128,7 @@ def test_a_refused_form_is_shown_again_at_once_over_real_connections(live):
     base, _engine = live
     browser = requests.Session()
     form = browser.get(f"{base}/auth/login")
-    browser.post(f"{base}/auth/login", data={"csrf_token": token(form), "username": "registry",
-                                             "password": PASSWORD})
+    browser.post(f"{base}/auth/login", data={"csrf_token": token(form), "username": "registry", "password": PASSWORD})
     home = browser.get(f"{base}/dossier-lists/")
-    refused = browser.post(f"{base}/dossier-lists/create", data={"csrf_token": token(home), "year": "²"},
-                           timeout=5)
+    refused = browser.post(f"{base}/dossier-lists/create", data={"csrf_token": token(home), "year": "²"}, timeout=5)
     assert refused.status_code == 422 and "Trường này là bắt buộc." in refused.text

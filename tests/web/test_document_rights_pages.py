@@ -28,10 +28,10 @@ def sent(session, world, store, now):
         data.update(marking=marking, subject=subject, page_amount=3)
         file = None if marking != "none" else dossiers.Upload("cv.pdf", io.BytesIO(b"%PDF-x"), 10**6)
         registry = world.actor("registry")
-        entry = registers.register_document(session, registry, world.org.id, RegisterKind.INCOMING, data, file,
-                                            store=store, now=now)
-        registers.assign_unit(session, registry, world.org.id, entry.year, entry.series, entry.number, unit.id,
-                              now=now)
+        entry = registers.register_document(
+            session, registry, world.org.id, RegisterKind.INCOMING, data, file, store=store, now=now
+        )
+        registers.assign_unit(session, registry, world.org.id, entry.year, entry.series, entry.number, unit.id, now=now)
         session.flush()
         return entry
 

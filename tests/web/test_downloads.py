@@ -18,8 +18,9 @@ def test_a_document_downloads_as_an_attachment_with_its_vietnamese_name(client, 
     dossier = make_dossier("open", documents=0)
     client.login("officer1")
     content = make_pdf()
-    client.post(f"/dossiers/{dossier.id}/documents",
-                {**DOCUMENT_FORM, "file": file_field(content, "Quyết định 15.pdf")})
+    client.post(
+        f"/dossiers/{dossier.id}/documents", {**DOCUMENT_FORM, "file": file_field(content, "Quyết định 15.pdf")}
+    )
     session.refresh(dossier)
     [version] = versions_of(dossier)
     response = client.get(f"/dossiers/{dossier.id}/versions/{version.id}")
@@ -38,8 +39,9 @@ def test_an_uploaded_html_file_is_never_served_as_html(client, session, make_dos
     dossier = make_dossier("open", documents=0)
     client.login("officer1")
     payload = b"<html><script>alert('xss')</script></html>"
-    response = client.post(f"/dossiers/{dossier.id}/documents",
-                           {**DOCUMENT_FORM, "file": file_field(payload, "trang.html", "text/html")})
+    response = client.post(
+        f"/dossiers/{dossier.id}/documents", {**DOCUMENT_FORM, "file": file_field(payload, "trang.html", "text/html")}
+    )
     assert response.status_code == 302
     session.refresh(dossier)
     [version] = versions_of(dossier)

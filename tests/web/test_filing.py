@@ -25,21 +25,30 @@ def test_an_officer_adds_an_ad_hoc_dossier_and_opens_it(client, world, session):
     relabelled = html.unescape(client.get("/dossiers/ad-hoc").get_data(as_text=True))
     assert "Bảng thời hạn thử — ĐÃ HẾT HIỆU LỰC, chỉ dùng để minh họa" in relabelled
 
-    refused = client.post("/dossiers/ad-hoc", {"list_id": str(dossier_list.id), "title": "",
-                                               "retention_row_id": str(world.rows["10y"].id)})
+    refused = client.post(
+        "/dossiers/ad-hoc",
+        {"list_id": str(dossier_list.id), "title": "", "retention_row_id": str(world.rows["10y"].id)},
+    )
     assert refused.status_code == 422
     assert "Trường này là bắt buộc." in refused.get_data(as_text=True)
 
-    added = client.post("/dossiers/ad-hoc", {"list_id": str(dossier_list.id),
-                                             "title": "Hồ sơ phát sinh về phòng chống thiên tai",
-                                             "retention_row_id": str(world.rows["permanent"].id)})
+    added = client.post(
+        "/dossiers/ad-hoc",
+        {
+            "list_id": str(dossier_list.id),
+            "title": "Hồ sơ phát sinh về phòng chống thiên tai",
+            "retention_row_id": str(world.rows["permanent"].id),
+        },
+    )
     assert added.status_code == 302
     entry = session.scalar(select(DossierListEntry).where(DossierListEntry.ad_hoc.is_(True)))
     assert entry.title == "Hồ sơ phát sinh về phòng chống thiên tai" and entry.retention_permanent
     home = html.unescape(client.get("/").get_data(as_text=True))
     assert "Hồ sơ phát sinh về phòng chống thiên tai" in home and "hồ sơ phát sinh" in home
-    opened = client.post(f"/dossiers/open/{entry.id}", {"title": entry.title, "start_date": "2026-02-01",
-                                                        "rights": "public", "language": "Tiếng Việt"})
+    opened = client.post(
+        f"/dossiers/open/{entry.id}",
+        {"title": entry.title, "start_date": "2026-02-01", "rights": "public", "language": "Tiếng Việt"},
+    )
     assert opened.status_code == 302
 
 
@@ -51,14 +60,21 @@ def test_opening_twice_is_refused_in_words(client, world):
     again = client.post(f"/dossiers/open/{entry.id}", data)
     assert again.status_code == 422
     assert f"Hồ sơ số, ký hiệu {entry.file_notation} trong danh mục đã được mở." in html.unescape(
-        again.get_data(as_text=True))
+        again.get_data(as_text=True)
+    )
 
 
 def test_the_metadata_of_an_open_dossier_can_be_edited(client, make_dossier):
     dossier = make_dossier("open")
     client.login("officer1")
-    data = {"title": "Hồ sơ hội nghị tổng kết công tác năm 2026", "start_date": "2026-01-05",
-            "rights": "restricted", "language": "Tiếng Việt", "keyword": "tổng kết", "page_total": "12"}
+    data = {
+        "title": "Hồ sơ hội nghị tổng kết công tác năm 2026",
+        "start_date": "2026-01-05",
+        "rights": "restricted",
+        "language": "Tiếng Việt",
+        "keyword": "tổng kết",
+        "page_total": "12",
+    }
     assert client.post(f"/dossiers/{dossier.id}/edit", data).status_code == 302
     page = html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
     assert "Hồ sơ hội nghị tổng kết công tác năm 2026" in page and "Hạn chế sử dụng" in page
@@ -70,44 +86,66 @@ def test_the_metadata_of_an_open_dossier_can_be_edited(client, make_dossier):
 def test_a_draft_gets_versions_then_becomes_final(client, session, make_dossier):
     dossier = make_dossier("open", documents=0)
     client.login("officer1")
-    client.post(f"/dossiers/{dossier.id}/documents",
-                {**DOCUMENT_FORM, "status": "draft", "file": file_field(make_pdf("Du thao lan 1"), "dự thảo 1.pdf")})
+    client.post(
+        f"/dossiers/{dossier.id}/documents",
+        {**DOCUMENT_FORM, "status": "draft", "file": file_field(make_pdf("Du thao lan 1"), "dự thảo 1.pdf")},
+    )
     page = html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
     assert "Văn bản số thứ tự 1 vẫn là dự thảo." in page  # the checklist
     document_id = re.search(r"/documents/(\d+)/versions", page).group(1)
     missing = client.post(f"/dossiers/{dossier.id}/documents/{document_id}/versions", {})
     assert missing.status_code == 422
     assert "Hãy chọn tệp của văn bản." in missing.get_data(as_text=True)
-    added = client.post(f"/dossiers/{dossier.id}/documents/{document_id}/versions",
-                        {"file": file_field(make_pdf("Du thao lan 2"), "dự thảo 2.pdf")})
+    added = client.post(
+        f"/dossiers/{dossier.id}/documents/{document_id}/versions",
+        {"file": file_field(make_pdf("Du thao lan 2"), "dự thảo 2.pdf")},
+    )
     assert added.status_code == 302
     page = html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
     assert "dự thảo 1.pdf" in page and "dự thảo 2.pdf" in page and "(lần 2)" in page
     assert client.post(f"/dossiers/{dossier.id}/documents/{document_id}/finalise").status_code == 302
     page = html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
     assert "Đã đủ điều kiện: có thể kết thúc hồ sơ." in page
-    again = client.post(f"/dossiers/{dossier.id}/documents/{document_id}/finalise",
-                        headers={"Referer": f"http://localhost/dossiers/{dossier.id}"})
+    again = client.post(
+        f"/dossiers/{dossier.id}/documents/{document_id}/finalise",
+        headers={"Referer": f"http://localhost/dossiers/{dossier.id}"},
+    )
     assert again.status_code == 302
-    assert "Văn bản đã là bản chính thức." in html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(
-        as_text=True))
+    assert "Văn bản đã là bản chính thức." in html.unescape(
+        client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    )
 
 
 def test_a_batch_uploaded_document_gets_its_real_summary(client, session, make_dossier):
     dossier = make_dossier("open", documents=0)
     client.login("officer1")
-    client.post(f"/dossiers/{dossier.id}/documents/batch", {
-        "direction": "incoming", "status": "final", "type_name": "Công văn", "issued_date": "2026-03-02",
-        "organ_name": "Sở Nội vụ", "language": "Tiếng Việt", "urgency": "normal", "marking": "none",
-        "files": [file_field(make_pdf("cv"), "cv_123.pdf")]})
+    client.post(
+        f"/dossiers/{dossier.id}/documents/batch",
+        {
+            "direction": "incoming",
+            "status": "final",
+            "type_name": "Công văn",
+            "issued_date": "2026-03-02",
+            "organ_name": "Sở Nội vụ",
+            "language": "Tiếng Việt",
+            "urgency": "normal",
+            "marking": "none",
+            "files": [file_field(make_pdf("cv"), "cv_123.pdf")],
+        },
+    )
     page = client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
     edit_url = re.search(r'href="(/dossiers/\d+/documents/\d+/edit)"', page).group(1)
     search.catch_up(session)
     assert "cv 123" in html.unescape(client.get("/search/?q=cv").get_data(as_text=True))
     form = html.unescape(client.get(edit_url).get_data(as_text=True))
     assert "Sửa thông tin văn bản" in form and ">cv 123</textarea>" in form and "cv_123.pdf" in form
-    data = {**DOCUMENT_FORM, "type_name": "Công văn", "organ_name": "Sở Nội vụ",
-            "subject": "Về việc cử cán bộ tham gia lớp bồi dưỡng nghiệp vụ lưu trữ", "code_number": "123"}
+    data = {
+        **DOCUMENT_FORM,
+        "type_name": "Công văn",
+        "organ_name": "Sở Nội vụ",
+        "subject": "Về việc cử cán bộ tham gia lớp bồi dưỡng nghiệp vụ lưu trữ",
+        "code_number": "123",
+    }
     data.pop("status")
     empty = client.post(edit_url, {**data, "subject": ""})
     assert empty.status_code == 422 and "Trường này là bắt buộc." in empty.get_data(as_text=True)
@@ -133,8 +171,11 @@ def test_a_closed_dossier_offers_no_edit_and_refuses_one(client, make_dossier):
     client.login("officer1")
     page = client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
     assert f"/documents/{document.id}/edit" not in page
-    refused = client.get(f"/dossiers/{dossier.id}/documents/{document.id}/edit",
-                         headers={"Referer": f"http://localhost/dossiers/{dossier.id}"})
+    refused = client.get(
+        f"/dossiers/{dossier.id}/documents/{document.id}/edit",
+        headers={"Referer": f"http://localhost/dossiers/{dossier.id}"},
+    )
     assert refused.status_code == 302
-    assert "Chỉ được sửa đổi hồ sơ đang lập" in html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(
-        as_text=True))
+    assert "Chỉ được sửa đổi hồ sơ đang lập" in html.unescape(
+        client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    )

@@ -62,8 +62,9 @@ def queued_build(session, world, batch_id: int, progress: dict) -> BackgroundJob
 
 def receipt(name: str, codes: list[str]) -> bytes:
     rows = "".join(f'<Dossier code="{code}"/>' for code in codes)
-    return (f'<HandoverReceipt package="{name}" reference="25/BB-LTLS" received_on="2031-07-01">{rows}'
-            "</HandoverReceipt>").encode()
+    return (
+        f'<HandoverReceipt package="{name}" reference="25/BB-LTLS" received_on="2031-07-01">{rows}</HandoverReceipt>'
+    ).encode()
 
 
 def test_archivist_hands_over_a_batch_from_choice_to_receipt(archivist, session, world, permanent, tmp_path):
@@ -93,9 +94,10 @@ def test_archivist_hands_over_a_batch_from_choice_to_receipt(archivist, session,
     bagit.Bag(str(tmp_path / "received" / name)).validate()
     assert session.scalar(select(AuditEvent).where(AuditEvent.action == "handover_package.downloaded")) is not None
 
-    response = archivist.post(f"/handover/batches/{batch_id}/receipt",
-                              {"receipt": file_field(receipt(name, [first.file_code, second.file_code]),
-                                                     "bien-nhan.xml", "text/xml")})
+    response = archivist.post(
+        f"/handover/batches/{batch_id}/receipt",
+        {"receipt": file_field(receipt(name, [first.file_code, second.file_code]), "bien-nhan.xml", "text/xml")},
+    )
     assert response.status_code == 302
     session.expire_all()
     assert first.state is DossierState.TRANSFERRED and second.state is DossierState.TRANSFERRED
@@ -107,10 +109,13 @@ def test_receipt_with_mismatches_is_shown_and_changes_nothing(archivist, session
     batch_id = create_batch(archivist, dossier)
     build(archivist, batch_id)
     name = f"{world.org.code}_{YEAR}_1"
-    csv = (f"package,reference,received_on,file_code\n{name},25/BB-LTLS,2031-07-01,{dossier.file_code}\n"
-           f"{name},25/BB-LTLS,2031-07-01,000.00.00.H26.2026.99.XX\n").encode()
-    response = archivist.post(f"/handover/batches/{batch_id}/receipt",
-                              {"receipt": file_field(csv, "bien-nhan.csv", "text/csv")})
+    csv = (
+        f"package,reference,received_on,file_code\n{name},25/BB-LTLS,2031-07-01,{dossier.file_code}\n"
+        f"{name},25/BB-LTLS,2031-07-01,000.00.00.H26.2026.99.XX\n"
+    ).encode()
+    response = archivist.post(
+        f"/handover/batches/{batch_id}/receipt", {"receipt": file_field(csv, "bien-nhan.csv", "text/csv")}
+    )
     assert response.status_code == 422
     assert "000.00.00.H26.2026.99.XX" in response.get_data(as_text=True)
     session.expire_all()
@@ -160,8 +165,15 @@ def test_build_page_says_the_dossiers_are_being_read_before_files_are_counted(ar
 
 def test_held_dossier_is_not_offered(archivist, session, world, permanent, now):
     held, free = permanent(), permanent()
-    session.add(Hold(dossier_id=held.id, kind=HoldKind.AUDIT, reason="Thanh tra năm 2026",
-                     placed_by_id=world.users["head"].id, placed_at=now))
+    session.add(
+        Hold(
+            dossier_id=held.id,
+            kind=HoldKind.AUDIT,
+            reason="Thanh tra năm 2026",
+            placed_by_id=world.users["head"].id,
+            placed_at=now,
+        )
+    )
     session.flush()
     page = archivist.get(f"/handover/?year={YEAR}").get_data(as_text=True)
     assert free.file_code in page and f'value="{held.id}"' not in page
@@ -186,8 +198,10 @@ def packaged(archivist: Browser, session, dossier) -> int:
 
 def test_a_receipt_over_five_megabytes_is_refused_in_words(archivist, session, permanent):
     batch_id = packaged(archivist, session, permanent())
-    response = archivist.post(f"/handover/batches/{batch_id}/receipt",
-                              {"receipt": file_field(b" " * (5 * 1024 * 1024 + 1), "bien-nhan.xml", "text/xml")})
+    response = archivist.post(
+        f"/handover/batches/{batch_id}/receipt",
+        {"receipt": file_field(b" " * (5 * 1024 * 1024 + 1), "bien-nhan.xml", "text/xml")},
+    )
     assert response.status_code == 422
     assert "Biên nhận lớn hơn 5 MB; biên nhận chỉ liệt kê mã hồ sơ." in response.get_data(as_text=True)
 
@@ -195,8 +209,10 @@ def test_a_receipt_over_five_megabytes_is_refused_in_words(archivist, session, p
 def test_a_receipt_of_many_unknown_codes_names_twenty_on_a_short_page(archivist, session, world, permanent):
     batch_id = packaged(archivist, session, permanent())
     codes = [f"000.00.00.H26.2026.{number:05d}.XX" for number in range(20_000)]
-    response = archivist.post(f"/handover/batches/{batch_id}/receipt",
-                              {"receipt": file_field(receipt(f"{world.org.code}_{YEAR}_1", codes), "r.xml", "text/xml")})
+    response = archivist.post(
+        f"/handover/batches/{batch_id}/receipt",
+        {"receipt": file_field(receipt(f"{world.org.code}_{YEAR}_1", codes), "r.xml", "text/xml")},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert codes[19] in page and codes[20] not in page

@@ -45,9 +45,26 @@ READS = {"get", "getlist"}
 
 # Sent in turn in every field at once; REPEATED sends every field twice (what getlist sees).
 REPEATED = ("1", "²")
-HOSTILE = ("²", "-1", "0", "99999999999999999999999", "1e309", "NaN", "", " ", "\x00", "\r\n", "x" * 100_000,
-           "<script>alert(1)</script>", "'; DROP TABLE users;--", "../../etc/passwd", "2026-02-30", "31/12/99999",
-           '{"a":1}', REPEATED)
+HOSTILE = (
+    "²",
+    "-1",
+    "0",
+    "99999999999999999999999",
+    "1e309",
+    "NaN",
+    "",
+    " ",
+    "\x00",
+    "\r\n",
+    "x" * 100_000,
+    "<script>alert(1)</script>",
+    "'; DROP TABLE users;--",
+    "../../etc/passwd",
+    "2026-02-30",
+    "31/12/99999",
+    '{"a":1}',
+    REPEATED,
+)
 # Ids no record can have (the database's INTEGER ends at 2**31 - 1), and path parts no route knows.
 HOSTILE_IDS = (0, 2**31, 2**63, 2**64)
 HOSTILE_PARTS = ("nope", "%00", "..%2F..%2Fetc")
@@ -57,21 +74,41 @@ LATER = datetime(2037, 3, 2, 3, 0, tzinfo=UTC)
 CLOCKS = {"retention": LATER}
 
 # Who uses each part of the product, and the few pages another role uses (None: nobody logged in).
-USER_OF_BLUEPRINT = {"home": "officer1", "dossiers": "officer1", "search": "officer1", "archive": "archivist",
-                     "handover": "archivist", "retention": "archivist", "dossier_lists": "registry",
-                     "registers": "registry", "markings": "head", "auth": None, "static": None}
-USER_OF_ENDPOINT = {"dossier_lists.approve": "head", "dossier_lists.review": "unithead",
-                    "registers.mark_handled": "officer1", "retention.opinion": "council1", "retention.approve": "head",
-                    "auth.logout": "officer1"}
+USER_OF_BLUEPRINT = {
+    "home": "officer1",
+    "dossiers": "officer1",
+    "search": "officer1",
+    "archive": "archivist",
+    "handover": "archivist",
+    "retention": "archivist",
+    "dossier_lists": "registry",
+    "registers": "registry",
+    "markings": "head",
+    "auth": None,
+    "static": None,
+}
+USER_OF_ENDPOINT = {
+    "dossier_lists.approve": "head",
+    "dossier_lists.review": "unithead",
+    "registers.mark_handled": "officer1",
+    "retention.opinion": "council1",
+    "retention.approve": "head",
+    "auth.logout": "officer1",
+}
 # The record each URL part names, by blueprint and part (a Scene property); anything else gets 1.
 RECORD_OF = {
-    ("dossiers", "dossier_id"): "open_dossier_id", ("dossiers", "document_id"): "document_id",
-    ("dossiers", "version_id"): "version_id", ("dossiers", "entry_id"): "list_entry_id",
+    ("dossiers", "dossier_id"): "open_dossier_id",
+    ("dossiers", "document_id"): "document_id",
+    ("dossiers", "version_id"): "version_id",
+    ("dossiers", "entry_id"): "list_entry_id",
     ("markings", "document_id"): "document_id",
-    ("dossier_lists", "list_id"): "draft_list_id", ("dossier_lists", "entry_id"): "ad_hoc_entry_id",
-    ("registers", "entry_id"): "register_entry_id", ("registers", "kind"): "register_kind",
+    ("dossier_lists", "list_id"): "draft_list_id",
+    ("dossier_lists", "entry_id"): "ad_hoc_entry_id",
+    ("registers", "entry_id"): "register_entry_id",
+    ("registers", "kind"): "register_kind",
     ("archive", "item_id"): "transfer_item_id",
-    ("retention", "dossier_id"): "archived_dossier_id", ("retention", "hold_id"): "hold_id",
+    ("retention", "dossier_id"): "archived_dossier_id",
+    ("retention", "hold_id"): "hold_id",
     ("retention", "list_id"): "destruction_list_id",
     ("handover", "batch_id"): "batch_id",
     ("search", "saved_id"): "saved_search_id",
@@ -80,6 +117,7 @@ RECORD_OF = {
 
 
 # ---------------------------------------------------------------- the fields the views read
+
 
 @dataclass(frozen=True)
 class Field:
@@ -91,8 +129,12 @@ class Field:
 
 def _source(node: ast.AST) -> str | None:
     """Return "form", "args", "values" or "files" for ``request.<that>``, else None."""
-    if (isinstance(node, ast.Attribute) and node.attr in REQUEST_SOURCES and isinstance(node.value, ast.Name)
-            and node.value.id == "request"):
+    if (
+        isinstance(node, ast.Attribute)
+        and node.attr in REQUEST_SOURCES
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "request"
+    ):
         return node.attr
     return None
 
@@ -154,8 +196,10 @@ class FieldCollector:
             functions = [*functions, node]
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.For)):
             generators = [node] if isinstance(node, ast.For) else node.generators
-            loops = {**loops, **{name: generator.iter for generator in generators
-                                 if (name := _loop_variable(generator.target))}}
+            loops = {
+                **loops,
+                **{name: generator.iter for generator in generators if (name := _loop_variable(generator.target))},
+            }
         if isinstance(node, ast.Call):
             self.calls.append((node, functions))
         read = self.read(node, functions)
@@ -171,8 +215,12 @@ class FieldCollector:
         parameters = {argument.arg for function in functions for argument in function.args.args}
         if isinstance(node, ast.Subscript) and _source(node.value):
             return node.slice, _source(node.value)
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in READS
-                and node.args):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in READS
+            and node.args
+        ):
             return None
         receiver = node.func.value
         if _source(receiver):
@@ -259,10 +307,22 @@ class Route:
 def _routes() -> list[Route]:
     """Return every rule and method the app answers, from an app made only to read its URL map."""
     with tempfile.TemporaryDirectory(prefix="erms-routes-") as data_dir:
-        app = create_app({"TESTING": True, "SECRET_KEY": "routes", "DATA_DIR": data_dir,
-                          "DATABASE_URL": f"sqlite:///{data_dir}/routes.sqlite3"})
-    return sorted((Route(rule.endpoint, rule.rule, method) for rule in app.url_map.iter_rules()
-                   for method in rule.methods - {"HEAD", "OPTIONS"}), key=str)
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "routes",
+                "DATA_DIR": data_dir,
+                "DATABASE_URL": f"sqlite:///{data_dir}/routes.sqlite3",
+            }
+        )
+    return sorted(
+        (
+            Route(rule.endpoint, rule.rule, method)
+            for rule in app.url_map.iter_rules()
+            for method in rule.methods - {"HEAD", "OPTIONS"}
+        ),
+        key=str,
+    )
 
 
 ROUTES = _routes()
@@ -304,26 +364,55 @@ class Scene:
     def draft_list_id(self) -> int:
         registry, now = self.world.actor("registry"), self.now
         draft = dossier_lists.create_list(self.session, registry, self.world.org.id, 2027, now=now)
-        heading = dossier_lists.add_heading(self.session, registry, draft.id, "I", "Tổng hợp", abbreviation="TH",
-                                            now=now)
-        dossier_lists.add_entry(self.session, registry, draft.id, title="Hồ sơ kế hoạch năm 2027",
-                                unit_id=self.world.unit_a.id, retention_row_id=self.world.rows["10y"].id,
-                                heading_id=heading.id, now=now)
+        heading = dossier_lists.add_heading(
+            self.session, registry, draft.id, "I", "Tổng hợp", abbreviation="TH", now=now
+        )
+        dossier_lists.add_entry(
+            self.session,
+            registry,
+            draft.id,
+            title="Hồ sơ kế hoạch năm 2027",
+            unit_id=self.world.unit_a.id,
+            retention_row_id=self.world.rows["10y"].id,
+            heading_id=heading.id,
+            now=now,
+        )
         return draft.id
 
     @cached_property
     def ad_hoc_entry_id(self) -> int:
-        return dossier_lists.add_ad_hoc_entry(self.session, self.world.actor("officer1"), self.approved_list().id,
-                                              title="Hồ sơ phát sinh về tiếp dân",
-                                              retention_row_id=self.world.rows["10y"].id, now=self.now).id
+        return dossier_lists.add_ad_hoc_entry(
+            self.session,
+            self.world.actor("officer1"),
+            self.approved_list().id,
+            title="Hồ sơ phát sinh về tiếp dân",
+            retention_row_id=self.world.rows["10y"].id,
+            now=self.now,
+        ).id
 
     @cached_property
     def register_entry_id(self) -> int:
         registry, organisation_id = self.world.actor("registry"), self.world.org.id
-        entry = registers.register_document(self.session, registry, organisation_id, RegisterKind.INCOMING,
-                                            DOCUMENT, upload(), store=self.store, now=self.now)
-        registers.assign_unit(self.session, registry, organisation_id, entry.year, entry.series, entry.number,
-                              self.world.unit_a.id, now=self.now)
+        entry = registers.register_document(
+            self.session,
+            registry,
+            organisation_id,
+            RegisterKind.INCOMING,
+            DOCUMENT,
+            upload(),
+            store=self.store,
+            now=self.now,
+        )
+        registers.assign_unit(
+            self.session,
+            registry,
+            organisation_id,
+            entry.year,
+            entry.series,
+            entry.number,
+            self.world.unit_a.id,
+            now=self.now,
+        )
         return entry.id
 
     @cached_property
@@ -337,25 +426,37 @@ class Scene:
 
     @cached_property
     def hold_id(self) -> int:
-        return holds.place_hold(self.session, self.world.actor("archivist"), self.archived_dossier_id, "legal",
-                                "Thanh tra năm 2037", now=LATER).id
+        return holds.place_hold(
+            self.session,
+            self.world.actor("archivist"),
+            self.archived_dossier_id,
+            "legal",
+            "Thanh tra năm 2037",
+            now=LATER,
+        ).id
 
     @cached_property
     def destruction_list_id(self) -> int:
-        return destruction.propose(self.session, self.world.actor("archivist"), self.world.org.id,
-                                   [self.archived_dossier_id], "Danh mục hủy 2037", "Hết thời hạn bảo quản",
-                                   now=LATER).id
+        return destruction.propose(
+            self.session,
+            self.world.actor("archivist"),
+            self.world.org.id,
+            [self.archived_dossier_id],
+            "Danh mục hủy 2037",
+            "Hết thời hạn bảo quản",
+            now=LATER,
+        ).id
 
     @cached_property
     def batch_id(self) -> int:
         dossier = self.make_dossier("archived", row="permanent")
-        return handover.create_batch(self.session, self.world.actor("archivist"), self.world.org.code, 2031,
-                                     [dossier.id], now=self.now).id
+        return handover.create_batch(
+            self.session, self.world.actor("archivist"), self.world.org.code, 2031, [dossier.id], now=self.now
+        ).id
 
     @cached_property
     def saved_search_id(self) -> int:
-        return saved_searches.save(self.session, self.world.actor("officer1"), "Đất đai", "q=dat+dai",
-                                   now=self.now).id
+        return saved_searches.save(self.session, self.world.actor("officer1"), "Đất đai", "q=dat+dai", now=self.now).id
 
     def url(self, route: Route) -> str:
         """Return the route's URL naming the scene's records (made now, before any request)."""
@@ -393,6 +494,7 @@ def browser(make_app, route: Route) -> Browser:
 
 # ---------------------------------------------------------------- the attack
 
+
 def _text(value) -> str | list[str]:
     return list(value) if isinstance(value, tuple) else value
 
@@ -429,9 +531,9 @@ def attack(client: Browser, route: Route, url: str, scene: Scene) -> dict[str, l
         except Exception as error:  # the app propagates exceptions in testing: each one is a 500 in production
             frames = traceback.extract_tb(error.__traceback__)
             ours = [frame for frame in frames if "/site-packages/" not in frame.filename] or frames
-            problem = (f"{type(error).__name__}: {str(error)[:200]} at "
-                       + " ← ".join(f"{Path(frame.filename).name}:{frame.lineno} {frame.name}"
-                                    for frame in reversed(ours[-3:])))
+            problem = f"{type(error).__name__}: {str(error)[:200]} at " + " ← ".join(
+                f"{Path(frame.filename).name}:{frame.lineno} {frame.name}" for frame in reversed(ours[-3:])
+            )
         finally:
             scene.settle(client)
         if problem:
@@ -440,21 +542,39 @@ def attack(client: Browser, route: Route, url: str, scene: Scene) -> dict[str, l
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=str)
-def test_no_hostile_value_in_any_field_gives_a_server_error(route, make_app, world, make_dossier, session, store,
-                                                            now):
+def test_no_hostile_value_in_any_field_gives_a_server_error(route, make_app, world, make_dossier, session, store, now):
     scene = Scene(world, make_dossier, session, store, now)
     url = scene.url(route)
     failures = attack(browser(make_app, route), route, url, scene)
     assert not failures, f"{route.method} {url}:\n" + "\n".join(
-        f"  {problem}\n    for {', '.join(values)}" for problem, values in failures.items())
+        f"  {problem}\n    for {', '.join(values)}" for problem, values in failures.items()
+    )
 
 
 def test_the_fields_are_found_in_the_views():
     """The collector sees the fields read directly, through tuples and through helpers (else it attacks nothing)."""
     names = {field.name for field in FIELDS}
-    assert {"subject", "page_amount", "start_date", "document_id", "dossier_id", "list_id", "unit_id",
-            "retention_row_id", "year", "series", "handled_on", "date_from", "page", "col", "q", "next",
-            "lang", "start", "end"} <= names
+    assert {
+        "subject",
+        "page_amount",
+        "start_date",
+        "document_id",
+        "dossier_id",
+        "list_id",
+        "unit_id",
+        "retention_row_id",
+        "year",
+        "series",
+        "handled_on",
+        "date_from",
+        "page",
+        "col",
+        "q",
+        "next",
+        "lang",
+        "start",
+        "end",
+    } <= names
     assert {field.name for field in FIELDS if field.source == "files"} >= {"file", "files", "attachment", "receipt"}
 
 
@@ -477,6 +597,7 @@ def test_hostile_url_parts_name_nothing(make_app):
 
 
 # ---------------------------------------------------------------- each hole the probe found, as a user meets it
+
 
 def page_text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
@@ -507,8 +628,9 @@ def test_an_id_no_record_can_have_is_a_page_not_found(client, world, dossier_id)
     assert "Không tìm thấy trang" in page_text(response)
 
 
-def test_an_id_beyond_the_database_in_a_form_is_refused_beside_its_field(client, world, make_dossier, session,
-                                                                         store, now):
+def test_an_id_beyond_the_database_in_a_form_is_refused_beside_its_field(
+    client, world, make_dossier, session, store, now
+):
     scene = Scene(world, make_dossier, session, store, now)
     assert scene.register_entry_id  # a registered document sent to the officer's unit: the picker shows
     client.login("officer1")
@@ -525,14 +647,19 @@ def test_the_language_switch_survives_a_query_naming_a_path_part(client, make_do
     assert f'href="/dossiers/{dossier.id}?lang=en' in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("quyết\x00định.pdf", "Tên tệp có ký tự điều khiển. Hãy đổi tên tệp rồi chọn lại."),
-    ("\u202efdp.exe", "Tên tệp có ký tự điều khiển. Hãy đổi tên tệp rồi chọn lại."),
-    ("../", "Tệp không có tên. Hãy chọn lại tệp."),
-    ("/", "Tệp không có tên. Hãy chọn lại tệp."),
-], ids=["nul", "direction-override", "parent-folder", "root"])
-def test_a_file_name_that_names_no_file_is_refused_beside_the_file_field(client, session, make_dossier, store, name,
-                                                                         message):
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("quyết\x00định.pdf", "Tên tệp có ký tự điều khiển. Hãy đổi tên tệp rồi chọn lại."),
+        ("\u202efdp.exe", "Tên tệp có ký tự điều khiển. Hãy đổi tên tệp rồi chọn lại."),
+        ("../", "Tệp không có tên. Hãy chọn lại tệp."),
+        ("/", "Tệp không có tên. Hãy chọn lại tệp."),
+    ],
+    ids=["nul", "direction-override", "parent-folder", "root"],
+)
+def test_a_file_name_that_names_no_file_is_refused_beside_the_file_field(
+    client, session, make_dossier, store, name, message
+):
     dossier = make_dossier("open", documents=0)
     client.login("officer1")
     before = count(session, Document)
@@ -576,8 +703,9 @@ def test_a_control_character_in_a_document_identifier_is_refused_beside_it(clien
     client.login("registry")
     before = count(session, RegisterEntry)
     form = {key: value for key, value in DOCUMENT_FORM.items() if key not in ("direction", "status")}
-    response = client.post("/registers/incoming", {**form, "document_code": "000.00\x0b00",
-                                                   "file": file_field(make_pdf(), "cv-15.pdf")})
+    response = client.post(
+        "/registers/incoming", {**form, "document_code": "000.00\x0b00", "file": file_field(make_pdf(), "cv-15.pdf")}
+    )
     assert response.status_code == 422
     assert field_error(response, "reg-document_code") == "Có ký tự điều khiển không được phép."
     assert count(session, RegisterEntry) == before
@@ -587,8 +715,10 @@ def test_a_control_character_in_a_destruction_list_title_is_refused_beside_it(ma
     dossier = make_dossier("archived")
     client = Browser(make_app(CLOCK=lambda: LATER).test_client())
     client.login("archivist")
-    response = client.post("/retention/due/propose", {"dossier_id": str(dossier.id), "title": "Danh mục\x00hủy",
-                                                      "explanation": "Hết thời hạn bảo quản"})
+    response = client.post(
+        "/retention/due/propose",
+        {"dossier_id": str(dossier.id), "title": "Danh mục\x00hủy", "explanation": "Hết thời hạn bảo quản"},
+    )
     assert response.status_code == 422
     assert field_error(response, "propose-title") == "Có ký tự điều khiển không được phép."
     assert count(session, DestructionList) == 0

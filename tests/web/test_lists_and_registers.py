@@ -47,12 +47,15 @@ def test_an_import_with_bad_lines_names_each_line_and_imports_nothing(client, wo
     draft = session.scalar(select(DossierList).where(DossierList.year == 2027))
     page = client.get(f"/dossier-lists/{draft.id}")
     assert page.status_code == 200
-    bad = ("Tiêu đề hồ sơ,Thời hạn bảo quản,Đơn vị\n"
-           "Hồ sơ hội nghị,Vĩnh viễn,VP\n"
-           ",10 năm,VP\n"
-           "Hồ sơ thi đua,mãi mãi,KHONGCO\n")
-    refused = client.post(f"/dossier-lists/{draft.id}/import",
-                          {"file": file_field(bad.encode(), "dmhs.csv", "text/csv")})
+    bad = (
+        "Tiêu đề hồ sơ,Thời hạn bảo quản,Đơn vị\n"
+        "Hồ sơ hội nghị,Vĩnh viễn,VP\n"
+        ",10 năm,VP\n"
+        "Hồ sơ thi đua,mãi mãi,KHONGCO\n"
+    )
+    refused = client.post(
+        f"/dossier-lists/{draft.id}/import", {"file": file_field(bad.encode(), "dmhs.csv", "text/csv")}
+    )
     text = text_of(refused)
     assert refused.status_code == 422
     assert "Chưa nhập dòng nào" in text
@@ -63,14 +66,18 @@ def test_an_import_with_bad_lines_names_each_line_and_imports_nothing(client, wo
 def test_the_registry_registers_documents_and_is_warned_of_duplicates(client, world, session):
     client.login("registry")
     assert client.get("/registers/incoming").status_code == 200
-    first = client.post("/registers/incoming", {**REGISTER_FORM, "urgency": "hoa_toc", "due_date": "2026-06-20",
-                                                "file": file_field(make_pdf(), "cv-15.pdf")})
+    first = client.post(
+        "/registers/incoming",
+        {**REGISTER_FORM, "urgency": "hoa_toc", "due_date": "2026-06-20", "file": file_field(make_pdf(), "cv-15.pdf")},
+    )
     assert first.status_code == 302
     again = client.post("/registers/incoming", {**REGISTER_FORM, "file": file_field(make_pdf("2"), "cv-15b.pdf")})
     assert again.status_code == 422
     assert "Văn bản này có vẻ đã được đăng ký: số 1 năm 2026" in text_of(again) and "Vẫn đăng ký" in text_of(again)
-    confirmed = client.post("/registers/incoming", {**REGISTER_FORM, "allow_duplicate": "yes",
-                                                    "file": file_field(make_pdf("2"), "cv-15b.pdf")})
+    confirmed = client.post(
+        "/registers/incoming",
+        {**REGISTER_FORM, "allow_duplicate": "yes", "file": file_field(make_pdf("2"), "cv-15b.pdf")},
+    )
     assert confirmed.status_code == 302
     page = text_of(client.get("/registers/incoming"))
     assert "Hỏa tốc" in page and "20/06/2026" in page and "đăng ký lại" in page
@@ -80,8 +87,11 @@ def test_the_registry_registers_documents_and_is_warned_of_duplicates(client, wo
 
 def test_a_classified_upload_is_refused_with_the_legal_reason(client, world, session):
     client.login("registry")
-    refused = client.post("/registers/incoming", {**REGISTER_FORM, "marking": "mat",
-                                                  "file": file_field(make_pdf(), "mat.pdf")}, follow_redirects=True)
+    refused = client.post(
+        "/registers/incoming",
+        {**REGISTER_FORM, "marking": "mat", "file": file_field(make_pdf(), "mat.pdf")},
+        follow_redirects=True,
+    )
     assert "Luật Bảo vệ bí mật nhà nước" in text_of(refused) or "bí mật" in text_of(refused)
     assert session.scalar(select(func.count()).select_from(RegisterEntry)) == 0
     registered = client.post("/registers/incoming", {**REGISTER_FORM, "marking": "tuyet_mat"})
@@ -95,10 +105,20 @@ def test_an_officer_adds_two_files_at_once_and_closes_through_the_wizard(client,
     client.login("officer1")
     home = text_of(client.get("/"))
     assert "Hồ sơ tôi đang lập" in home and dossier.file_code in home
-    added = client.post(f"/dossiers/{dossier.id}/documents/batch", {
-        "direction": "internal", "status": "final", "type_name": "Báo cáo", "issued_date": "2026-03-02",
-        "organ_name": "UBND quận Đống Đa", "language": "Tiếng Việt", "urgency": "normal", "marking": "none",
-        "files": [file_field(make_pdf("a"), "bao_cao_quy_1.pdf"), file_field(make_pdf("b"), "bao cao quy 2.pdf")]})
+    added = client.post(
+        f"/dossiers/{dossier.id}/documents/batch",
+        {
+            "direction": "internal",
+            "status": "final",
+            "type_name": "Báo cáo",
+            "issued_date": "2026-03-02",
+            "organ_name": "UBND quận Đống Đa",
+            "language": "Tiếng Việt",
+            "urgency": "normal",
+            "marking": "none",
+            "files": [file_field(make_pdf("a"), "bao_cao_quy_1.pdf"), file_field(make_pdf("b"), "bao cao quy 2.pdf")],
+        },
+    )
     assert added.status_code == 302
     assert [link.document.subject for link in dossier.links] == ["bao cao quy 1", "bao cao quy 2"]
     wizard = text_of(client.get(f"/dossiers/{dossier.id}/close"))
@@ -122,19 +142,23 @@ def test_pages_stay_small(client, world, make_dossier):
 
 def test_the_handling_report_shows_on_a_page_and_prints_marked(client, world, session):
     client.login("registry")
-    client.post("/registers/incoming", {**REGISTER_FORM, "due_date": "2026-06-10", "urgency": "khan",
-                                        "file": file_field(make_pdf(), "cv-15.pdf")})
+    client.post(
+        "/registers/incoming",
+        {**REGISTER_FORM, "due_date": "2026-06-10", "urgency": "khan", "file": file_field(make_pdf(), "cv-15.pdf")},
+    )
     assert "Báo cáo tình hình giải quyết" in text_of(client.get("/registers/incoming"))
     page = text_of(client.get("/registers/incoming/report?start=2026-01-01&end=2026-06-30"))
     assert "Tình hình giải quyết văn bản đến" in page
     assert "Từ ngày 01/01/2026 đến ngày 30/06/2026, số liệu tính đến ngày 15/06/2026" in page
     assert '<td data-label="Quá hạn, chưa giải quyết">1</td>' in page
     assert '<span class="tag urgent">quá hạn</span>' in text_of(client.get("/registers/incoming"))
-    unknown = client.post("/registers/incoming/handled?year=2026", {"series": "regular", "number": "9",
-                                                                   "handled_on": "2026-06-15"})
+    unknown = client.post(
+        "/registers/incoming/handled?year=2026", {"series": "regular", "number": "9", "handled_on": "2026-06-15"}
+    )
     assert unknown.status_code == 422 and "Sổ năm 2026 không có văn bản số 9." in text_of(unknown)
-    recorded = client.post("/registers/incoming/handled?year=2026", {"series": "regular", "number": "1",
-                                                                    "handled_on": "2026-06-15"})
+    recorded = client.post(
+        "/registers/incoming/handled?year=2026", {"series": "regular", "number": "1", "handled_on": "2026-06-15"}
+    )
     assert recorded.status_code == 302
     register = text_of(client.get("/registers/incoming"))
     assert "Đã ghi nhận văn bản số 1 được giải quyết ngày 15/06/2026." in register
@@ -161,13 +185,14 @@ def test_past_years_unopened_entries_wait_folded_under_earlier_years(client, wor
 
 def test_the_registry_sends_an_incoming_document_to_a_unit_and_its_officers_see_it(client, world, session):
     client.login("registry")
-    client.post("/registers/incoming", {**REGISTER_FORM, "due_date": "2026-06-10",
-                                        "file": file_field(make_pdf(), "cv-15.pdf")})
-    missing = client.post("/registers/incoming/assign?year=2026", {"series": "regular", "number": "1",
-                                                                  "unit_id": ""})
+    client.post(
+        "/registers/incoming", {**REGISTER_FORM, "due_date": "2026-06-10", "file": file_field(make_pdf(), "cv-15.pdf")}
+    )
+    missing = client.post("/registers/incoming/assign?year=2026", {"series": "regular", "number": "1", "unit_id": ""})
     assert missing.status_code == 422 and "Hãy chọn một giá trị trong danh sách." in text_of(missing)
-    sent = client.post("/registers/incoming/assign?year=2026", {"series": "regular", "number": "1",
-                                                               "unit_id": str(world.unit_a.id)})
+    sent = client.post(
+        "/registers/incoming/assign?year=2026", {"series": "regular", "number": "1", "unit_id": str(world.unit_a.id)}
+    )
     assert sent.status_code == 302
     register = text_of(client.get("/registers/incoming"))
     assert "Đã chuyển văn bản số 1 cho Văn phòng HĐND và UBND." in register

@@ -6,12 +6,13 @@ import re
 
 import pytest
 
-NAV = re.compile(r'<nav[^>]*>(.*?)</nav>', re.S)
+NAV = re.compile(r"<nav[^>]*>(.*?)</nav>", re.S)
 LINK = re.compile(r'href="(/[^"#?]*)')
 
 
-@pytest.mark.parametrize("username", ["admin", "head", "registry", "archivist", "council1", "officer1", "unithead",
-                                      "officer2"])
+@pytest.mark.parametrize(
+    "username", ["admin", "head", "registry", "archivist", "council1", "officer1", "unithead", "officer2"]
+)
 def test_every_menu_link_opens_for_the_role_that_sees_it(client, username):
     client.login(username)
     home = client.get("/").get_data(as_text=True)

@@ -46,7 +46,12 @@ def text(response) -> str:
 
 
 def paper(number: str, **extra) -> dict:
-    return {"number": number, "on": "2037-02-20", "attachment": file_field(make_pdf("scan " + str(len(number))), "scan.pdf"), **extra}
+    return {
+        "number": number,
+        "on": "2037-02-20",
+        "attachment": file_field(make_pdf("scan " + str(len(number))), "scan.pdf"),
+        **extra,
+    }
 
 
 def the_list(session) -> DestructionList:
@@ -62,8 +67,10 @@ def test_the_archivist_walks_the_whole_destruction_chain(browser, later_app, ses
     preview = archivist.post("/retention/due/preview", {"dossier_id": str(doomed.id)})
     assert preview.status_code == 200
     assert "1 hồ sơ, 2 văn bản" in text(preview)
-    report = archivist.post("/retention/due/propose", {"dossier_id": str(doomed.id), "title": "Danh mục hủy 2037",
-                                                       "explanation": "Hết thời hạn bảo quản 10 năm."})
+    report = archivist.post(
+        "/retention/due/propose",
+        {"dossier_id": str(doomed.id), "title": "Danh mục hủy 2037", "explanation": "Hết thời hạn bảo quản 10 năm."},
+    )
     assert doomed.file_code in text(report) and "Đã đề nghị hủy" in text(report)
     list_id = the_list(session).id
 
@@ -73,8 +80,10 @@ def test_the_archivist_walks_the_whole_destruction_chain(browser, later_app, ses
     assert council.post(f"/retention/lists/{list_id}/opinion", {"agrees": "yes"}).status_code == 302
     assert archivist.post(f"/retention/lists/{list_id}/appraisal", paper("12/SNV-CCVTLT")).status_code == 302
     head = browser("head")
-    assert head.post(f"/retention/lists/{list_id}/decision",
-                     paper("45/QĐ-UBND", signer="Nguyễn Thị Thu Hà")).status_code == 302
+    assert (
+        head.post(f"/retention/lists/{list_id}/decision", paper("45/QĐ-UBND", signer="Nguyễn Thị Thu Hà")).status_code
+        == 302
+    )
     assert archivist.post(f"/retention/lists/{list_id}/execute", {"confirm": "yes"}).status_code == 302
     waiting = archivist.get(f"/retention/lists/{list_id}")
     assert "Hệ thống đang thực hiện việc hủy" in text(waiting)
@@ -96,8 +105,9 @@ def test_the_archivist_walks_the_whole_destruction_chain(browser, later_app, ses
 
 def test_a_council_member_who_disagrees_must_say_why(world, session, make_dossier, now):
     dossier = make_dossier("archived")
-    listed = destruction.propose(session, world.actor("archivist"), world.org.id, [dossier.id], "Danh mục",
-                                 "Hết hạn", now=LATER)
+    listed = destruction.propose(
+        session, world.actor("archivist"), world.org.id, [dossier.id], "Danh mục", "Hết hạn", now=LATER
+    )
     with pytest.raises(InvalidMetadata) as refused:
         destruction.record_opinion(session, world.actor("council1"), listed.id, False, "  ", now=LATER)
     assert [problem.template for problem in refused.value.problems] == ["Say why you disagree."]
@@ -106,13 +116,16 @@ def test_a_council_member_who_disagrees_must_say_why(world, session, make_dossie
 
 def test_an_officer_may_not_open_the_retention_pages(browser, world, session, make_dossier):
     dossier = make_dossier("archived")
-    listed = destruction.propose(session, world.actor("archivist"), world.org.id, [dossier.id], "Danh mục",
-                                 "Hết hạn", now=LATER)
+    listed = destruction.propose(
+        session, world.actor("archivist"), world.org.id, [dossier.id], "Danh mục", "Hết hạn", now=LATER
+    )
     officer = browser("officer1")
     for url in ("/retention/due", "/retention/lists", f"/retention/lists/{listed.id}"):
         assert officer.get(url).status_code == 403
-    assert officer.post(f"/retention/dossiers/{dossier.id}/holds",
-                        {"kind": "dispute", "reason": "Tranh chấp"}).status_code == 403
+    assert (
+        officer.post(f"/retention/dossiers/{dossier.id}/holds", {"kind": "dispute", "reason": "Tranh chấp"}).status_code
+        == 403
+    )
     assert officer.get("/retention/notifications").status_code == 200
 
 
@@ -124,8 +137,9 @@ def test_a_held_dossier_cannot_be_proposed_and_the_page_says_why(browser, sessio
     page = text(archivist.get(f"/dossiers/{held.id}"))
     assert "Thanh tra 2037" in page and "Thanh tra" in page
     assert "Đang bị phong tỏa" in text(archivist.get("/retention/due"))
-    refused = archivist.post("/retention/due/propose", {"dossier_id": str(held.id), "title": "Danh mục",
-                                                        "explanation": "Hết hạn"})
+    refused = archivist.post(
+        "/retention/due/propose", {"dossier_id": str(held.id), "title": "Danh mục", "explanation": "Hết hạn"}
+    )
     assert refused.status_code == 422
     assert f"{held.file_code}: Hồ sơ đang bị phong tỏa: không được hủy." in text(refused)
     assert session.scalars(select(DestructionList)).all() == []
@@ -134,16 +148,19 @@ def test_a_held_dossier_cannot_be_proposed_and_the_page_says_why(browser, sessio
 def test_a_hold_placed_after_approval_stops_the_execution(browser, world, session, store, make_dossier):
     dossier = make_dossier("archived")
     archivist_actor = world.actor("archivist")
-    listed = destruction.propose(session, archivist_actor, world.org.id, [dossier.id], "Danh mục", "Hết hạn",
-                                 now=LATER)
+    listed = destruction.propose(session, archivist_actor, world.org.id, [dossier.id], "Danh mục", "Hết hạn", now=LATER)
     destruction.record_opinion(session, world.actor("council1"), listed.id, True, "", now=LATER)
     scan = destruction.Paper("12/SNV", date(2037, 2, 20), io.BytesIO(make_pdf("12")), "")
     destruction.record_appraisal(session, archivist_actor, listed.id, scan, store=store, now=LATER)
     decision = destruction.Paper("45/QĐ", date(2037, 2, 21), io.BytesIO(make_pdf("45")), "Nguyễn Thị Thu Hà")
     destruction.approve(session, world.actor("head"), listed.id, decision, store=store, now=LATER)
     head = browser("head")
-    assert head.post(f"/retention/dossiers/{dossier.id}/holds",
-                     {"kind": "legal", "reason": "Vụ án đang điều tra"}).status_code == 302
+    assert (
+        head.post(
+            f"/retention/dossiers/{dossier.id}/holds", {"kind": "legal", "reason": "Vụ án đang điều tra"}
+        ).status_code
+        == 302
+    )
     archivist = browser("archivist")
     refused = archivist.post(f"/retention/lists/{listed.id}/execute", {"confirm": "yes"})
     assert refused.status_code == 422

@@ -32,8 +32,10 @@ def test_an_officer_cannot_open_an_entry_of_another_unit(client, world):
     entry = world.approved_list(entries=1).entries[0]
     client.login("officer2")
     assert entry.title not in client.get("/").get_data(as_text=True)
-    response = client.post(f"/dossiers/open/{entry.id}", {"title": entry.title, "start_date": "2026-01-05",
-                                                          "rights": "public", "language": "Tiếng Việt"})
+    response = client.post(
+        f"/dossiers/open/{entry.id}",
+        {"title": entry.title, "start_date": "2026-01-05", "rights": "public", "language": "Tiếng Việt"},
+    )
     assert response.status_code in (403, 404)
 
 
@@ -55,8 +57,17 @@ def test_an_archivist_cannot_file_documents(client, make_dossier):
     assert client.post(f"/dossiers/{dossier.id}/close", {"confirm": "yes"}).status_code == 403
 
 
-@pytest.mark.parametrize("url", ["/", "/archive/", "/dossiers/ad-hoc", "/dossiers/{id}",
-                                 "/dossiers/{id}/index.pdf", "/dossiers/{id}/versions/{version}"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/archive/",
+        "/dossiers/ad-hoc",
+        "/dossiers/{id}",
+        "/dossiers/{id}/index.pdf",
+        "/dossiers/{id}/versions/{version}",
+    ],
+)
 def test_anonymous_users_are_sent_to_login(client, closed, url):
     url = url.format(id=closed.id, version=closed.links[0].document.versions[0].id)
     response = client.get(url)
@@ -64,8 +75,17 @@ def test_anonymous_users_are_sent_to_login(client, closed, url):
     assert response.headers["Location"].startswith("/auth/login")
 
 
-@pytest.mark.parametrize("url", ["/dossiers/open/1", "/dossiers/{id}/close", "/dossiers/{id}/submit",
-                                 "/dossiers/{id}/documents", "/archive/items/1/accept", "/auth/logout"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/dossiers/open/1",
+        "/dossiers/{id}/close",
+        "/dossiers/{id}/submit",
+        "/dossiers/{id}/documents",
+        "/archive/items/1/accept",
+        "/auth/logout",
+    ],
+)
 def test_anonymous_posts_are_sent_to_login(client, closed, url):
     response = client.post(url.format(id=closed.id), {"confirm": "yes"})  # with a valid CSRF token
     assert response.status_code == 302

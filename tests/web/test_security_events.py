@@ -15,7 +15,9 @@ from erms.models import AuditEvent, Organisation, Role, RoleMembership, User
 
 def security_rows(session, *actions):
     query = select(AuditEvent).where(AuditEvent.action.in_(actions or audit.SECURITY_ACTIONS))
-    return [(row.action, row.actor_name, json.loads(row.details)) for row in session.scalars(query.order_by(AuditEvent.id))]
+    return [
+        (row.action, row.actor_name, json.loads(row.details)) for row in session.scalars(query.order_by(AuditEvent.id))
+    ]
 
 
 def test_a_look_at_another_units_dossier_is_recorded(client, session, world, make_dossier):
@@ -25,7 +27,12 @@ def test_a_look_at_another_units_dossier_is_recorded(client, session, world, mak
     assert client.post("/archive/items/1/accept").status_code == 403
     (first, who, details), (second, _, refused) = security_rows(session)
     assert (first, who, details["status"], details["path"], details["method"]) == (
-        "security.denied", "officer2", 404, f"/dossiers/{dossier.id}", "GET")
+        "security.denied",
+        "officer2",
+        404,
+        f"/dossiers/{dossier.id}",
+        "GET",
+    )
     assert details["source"] == f"user:{world.users['officer2'].id}"
     assert (second, refused["status"], refused["path"]) == ("security.denied", 403, "/archive/items/1/accept")
     assert audit.verify(session).ok
@@ -35,7 +42,7 @@ def test_a_form_without_its_token_is_recorded(client, session, make_dossier):
     dossier = make_dossier("open")
     client.login("officer1")
     assert client.client.post(f"/dossiers/{dossier.id}/close", data={"confirm": "yes"}).status_code == 400
-    (action, who, details), = security_rows(session)
+    ((action, who, details),) = security_rows(session)
     assert (action, who, details["path"]) == ("security.csrf_refused", "officer1", f"/dossiers/{dossier.id}/close")
 
 
@@ -69,8 +76,7 @@ def another_organisation_user(session, world, now):
     session.flush()
 
 
-def test_the_admin_and_the_archivist_list_the_events_of_their_organisation(client, session, world, now,
-                                                                           make_dossier):
+def test_the_admin_and_the_archivist_list_the_events_of_their_organisation(client, session, world, now, make_dossier):
     dossier = make_dossier("closed")
     another_organisation_user(session, world, now)
     client.login("officer2")
@@ -89,8 +95,9 @@ def test_the_admin_and_the_archivist_list_the_events_of_their_organisation(clien
         assert "Truy cập bị từ chối" in page and f"/dossiers/{dossier.id}" in page and "officer2" in page
         assert "nobody-at-all" in page and "stranger" not in page
         assert "officer1" in page  # the officer's refused look at this very page
-        only_logins = html.unescape(client.get("/security/events?action=user.login_failed&days=7")
-                                    .get_data(as_text=True))
+        only_logins = html.unescape(
+            client.get("/security/events?action=user.login_failed&days=7").get_data(as_text=True)
+        )
         assert "nobody-at-all" in only_logins and f"/dossiers/{dossier.id}" not in only_logins
 
 
@@ -99,5 +106,5 @@ def test_behind_a_proxy_the_clients_address_is_recorded(make_app, session, make_
     client = Browser(make_app(PROXY_COUNT=1).test_client())
     client.login("officer2")
     client.get(f"/dossiers/{dossier.id}", headers={"X-Forwarded-For": "203.0.113.9"})
-    (action, _, details), = security_rows(session)
+    ((action, _, details),) = security_rows(session)
     assert (action, details["address"]) == ("security.denied", "203.0.113.9")

@@ -32,8 +32,9 @@ def test_a_nul_in_an_imported_title_is_named_in_vietnamese_and_nothing_is_import
     list_id = draft_id(session, world, now)
     client.login("registry")
     content = "Tiêu đề hồ sơ,Thời hạn bảo quản,Đơn vị\nHồ sơ hội nghị,Vĩnh viễn,VP\nHồ\x00sơ,10 năm,VP\n"
-    refused = client.post(f"/dossier-lists/{list_id}/import",
-                          {"file": file_field(content.encode(), "dmhs.csv", "text/csv")})
+    refused = client.post(
+        f"/dossier-lists/{list_id}/import", {"file": file_field(content.encode(), "dmhs.csv", "text/csv")}
+    )
     assert refused.status_code == 422
     assert "<td>3</td><td>Tiêu đề hồ sơ</td><td>Có ký tự điều khiển không được phép.</td>" in text_of(refused)
     assert entries(session) == 0
@@ -43,8 +44,9 @@ def test_a_nul_in_an_imported_title_is_named_in_vietnamese_and_nothing_is_import
 def test_a_file_that_is_not_a_workbook_is_explained_not_a_server_error(client, world, session, now):
     list_id = draft_id(session, world, now)
     client.login("registry")
-    refused = client.post(f"/dossier-lists/{list_id}/import",
-                          {"file": file_field(bytes(range(256)), "dmhs.xlsx", XLSX)})
+    refused = client.post(
+        f"/dossier-lists/{list_id}/import", {"file": file_field(bytes(range(256)), "dmhs.xlsx", XLSX)}
+    )
     assert refused.status_code == 422
     assert "Tệp không phải bảng tính Excel (.xlsx) đọc được." in text_of(refused)
     assert entries(session) == 0
@@ -53,8 +55,10 @@ def test_a_file_that_is_not_a_workbook_is_explained_not_a_server_error(client, w
 def test_a_control_character_typed_in_the_entry_form_is_refused_on_its_field(client, world, session, now):
     list_id = draft_id(session, world, now)
     client.login("registry")
-    refused = client.post(f"/dossier-lists/{list_id}/entries", {
-        "title": "Hồ\x1bsơ", "unit_id": str(world.unit_a.id), "retention": "10 năm"})
+    refused = client.post(
+        f"/dossier-lists/{list_id}/entries",
+        {"title": "Hồ\x1bsơ", "unit_id": str(world.unit_a.id), "retention": "10 năm"},
+    )
     assert refused.status_code == 422
     assert "Có ký tự điều khiển không được phép." in text_of(refused)
     assert entries(session) == 0
@@ -64,8 +68,9 @@ def test_a_formula_typed_as_a_title_is_text_in_the_exported_workbook(client, wor
     list_id = draft_id(session, world, now)
     client.login("registry")
     title = '=HYPERLINK("http://evil.example","Bấm vào đây")'
-    added = client.post(f"/dossier-lists/{list_id}/entries", {
-        "title": title, "unit_id": str(world.unit_a.id), "retention": "10 năm"})
+    added = client.post(
+        f"/dossier-lists/{list_id}/entries", {"title": title, "unit_id": str(world.unit_a.id), "retention": "10 năm"}
+    )
     assert added.status_code == 302
     sheet = load_workbook(io.BytesIO(client.get(f"/dossier-lists/{list_id}/export.xlsx").data)).active
     cell = next(cell for row in sheet.iter_rows() for cell in row if cell.value == "'" + title)

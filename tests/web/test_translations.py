@@ -14,9 +14,27 @@ PO = ROOT / "erms" / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
 
 def extract(tmp_path: Path):
     pot = tmp_path / "messages.pot"
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-                    "-k", "N_", "-k", "_l", "--no-location", "-o", str(pot), "."],
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "N_",
+            "-k",
+            "_l",
+            "--no-location",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     with pot.open("rb") as handle:
         return read_po(handle)
 
@@ -30,8 +48,11 @@ def test_every_message_is_translated_into_vietnamese(tmp_path):
         if not message.id:
             continue
         translated = catalog.get(message.id, message.context)
-        if translated is None or not translated.string or (
-                isinstance(translated.string, tuple) and not all(translated.string)):
+        if (
+            translated is None
+            or not translated.string
+            or (isinstance(translated.string, tuple) and not all(translated.string))
+        ):
             missing.append(message.id)
         elif translated.fuzzy:
             fuzzy.append(message.id)

@@ -27,9 +27,17 @@ def test_officer_files_and_archivist_accepts(client, world, session):
     assert "Nguyễn Văn officer1" in text and "Chuyên viên" in text
 
     # Open the dossier from the entry, with the form pre-filled from it.
-    opened = client.post(f"/dossiers/open/{entry.id}", {
-        "title": entry.title, "start_date": "2026-01-05", "rights": "public", "language": "Tiếng Việt",
-        "description": "", "keyword": "kế hoạch"})
+    opened = client.post(
+        f"/dossiers/open/{entry.id}",
+        {
+            "title": entry.title,
+            "start_date": "2026-01-05",
+            "rights": "public",
+            "language": "Tiếng Việt",
+            "description": "",
+            "keyword": "kế hoạch",
+        },
+    )
     assert opened.status_code == 302, opened.get_data(as_text=True)
     dossier_id = dossier_id_from(opened)
     page = client.get(f"/dossiers/{dossier_id}")
@@ -38,8 +46,9 @@ def test_officer_files_and_archivist_accepts(client, world, session):
     assert "Hồ sơ chưa có văn bản nào." in text  # the closing checklist names what is missing
 
     # File a real PDF with the document form.
-    added = client.post(f"/dossiers/{dossier_id}/documents",
-                        {**DOCUMENT_FORM, "file": file_field(make_pdf(), "Quyết định 15.pdf")})
+    added = client.post(
+        f"/dossiers/{dossier_id}/documents", {**DOCUMENT_FORM, "file": file_field(make_pdf(), "Quyết định 15.pdf")}
+    )
     assert added.status_code == 302, added.get_data(as_text=True)
     page = client.get(f"/dossiers/{dossier_id}")
     text = html.unescape(page.get_data(as_text=True))
@@ -83,8 +92,14 @@ def test_officer_files_and_archivist_accepts(client, world, session):
     page = client.get(f"/dossiers/{dossier_id}")
     assert "Đã vào Lưu trữ cơ quan" in page.get_data(as_text=True)
 
-    actions = session.scalars(select(AuditEvent.action).where(AuditEvent.id > first_event)
-                              .order_by(AuditEvent.id)).all()
+    actions = session.scalars(
+        select(AuditEvent.action).where(AuditEvent.id > first_event).order_by(AuditEvent.id)
+    ).all()
     assert [action for action in actions if action.split(".")[0] in ("dossier", "document")] == [
-        "dossier.opened", "document.added", "dossier.closed", "dossier.index_downloaded", "dossier.submitted",
-        "dossier.accepted"]
+        "dossier.opened",
+        "document.added",
+        "dossier.closed",
+        "dossier.index_downloaded",
+        "dossier.submitted",
+        "dossier.accepted",
+    ]
