@@ -8,7 +8,8 @@ rest bulk copies of its rows with their own random PDF-headed files in the store
 sizes), then measures, each phase in its own child process so its peak RSS is its own:
 - ours: ``snapshot.package`` inside ``bag.Build`` (each stored file read once by ``workers`` copy
   processes from the moment its dossier is read, sha256+sha512 while copying and compared with the
-  capture digests; metadata written meanwhile; manifests); the syncfs ``bag.place`` makes before its rename and the verification
+  capture digests; metadata written meanwhile; manifests); the syncfs ``bag.place`` makes before its rename and the
+  verification
   ``build_package`` runs are timed apart;
 - make_bag: ``bagit.make_bag(checksums=[sha256, sha512])`` with bagit's default one process, over the
   same files copied into a plain folder (the copy is not timed; make_bag renames, it does not copy);

@@ -10,7 +10,8 @@ and through an FTS5 ``MATCH`` ranked by bm25, top 20. ``--write`` appends the ta
 
 Before timing, the index is warmed (``IndexHome.warm``: the frequent words of every segment decoded
 and written beside it for readers to map, what the worker does after each commit or rebuild); the
-warm-up time is reported, and ``--cold`` skips it (queries then decode the words they meet). ``--dir DIR`` keeps both indexes in DIR and reuses them
+warm-up time is reported, and ``--cold`` skips it (queries then decode the words they meet). ``--dir DIR`` keeps both
+indexes in DIR and reuses them
 on the next run (indexing figures are then not measured).
 """
 

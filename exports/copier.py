@@ -121,7 +121,8 @@ class Pool:
 
     ``lanes``: hash SHA-512 eight files at a time where the CPU can (exports/copy_worker.py); false,
     one at a time through hashlib. ``done`` runs on a feeder thread for each file as it ends; raising
-    from it (e.g. a digest mismatch) stops the copy. A worker's read or write failure stops it with CopyFailed naming the
+    from it (e.g. a digest mismatch) stops the copy. A worker's read or write failure stops it with CopyFailed naming
+    the
     task's number (its place among all the pairs given); setting ``cancel`` stops it with Cancelled
     within a file or so. ``join`` waits for the end and re-raises what stopped the copy, the
     workers killed.

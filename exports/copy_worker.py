@@ -1,7 +1,8 @@
 """A copy worker: a process that copies stored files into a package, hashing each on the way.
 
 Started by exports/copier.py as ``python -m exports.copy_worker [--one-at-a-time]``, a fresh
-interpreter importing only the standard library (and exports/sha512_lanes, which uses only it). The parent sends batches of tasks, a batch per
+interpreter importing only the standard library (and exports/sha512_lanes, which uses only it). The parent sends batches
+of tasks, a batch per
 line on stdin (JSON: [[number, source, target], …]); the worker answers with results, a batch per
 line on stdout (JSON: [[number, size, sha256, sha512] or [number, "error" | "missing", message], …]),
 sending what it has once a batch is full or it has no task waiting. Each file is read once; SHA-256

@@ -5,7 +5,8 @@ here so each namespace is spelt once. They stream: ``stream`` opens the root ele
 ``etree.xmlfile`` and each record (a dossier, a document, a file) is written as soon as it is
 made, so memory does not grow with the package; ``Template`` makes a record cost a join of bytes
 instead of filling and serialising an lxml tree. Schemas are loaded from installed files only:
-METS 1.12 from the eark-validator package, CITS ERMS from the copy in ``exports/xsd/``; a schemaLocation is never fetched (docs/architecture.md rule 8).
+METS 1.12 from the eark-validator package, CITS ERMS from the copy in ``exports/xsd/``; a schemaLocation is never
+fetched (docs/architecture.md rule 8).
 """
 
 from __future__ import annotations

@@ -87,7 +87,7 @@ def lists_of(session: Session, actor: Actor) -> list[DestructionList]:
 
 
 def destruction_problems(session: Session, dossiers: list[Dossier], on: date) -> list[Problem]:
-    """Return, per dossier, why it cannot be destroyed on ``on``: permanent, held, not due, not where it is appraised."""
+    """Return, per dossier, why it cannot be destroyed on ``on``: permanent, held, not due, not where appraised."""
     held = held_dossier_ids(session, [dossier.id for dossier in dossiers])
     problems = []
     for dossier in dossiers:

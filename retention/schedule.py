@@ -15,11 +15,11 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from erms import audit, metadata
 from erms.errors import N_, InvalidMetadata, Problem, RuleViolation
-from erms.models import RetentionRow, RetentionSchedule
+from erms.models import DossierListEntry, RetentionRow, RetentionSchedule
 from erms.permissions import Actor
 from retention.clock import Period
 
@@ -170,3 +170,19 @@ def import_superseded_2011(session: Session, actor: Actor | None, *, now: dateti
 def period_of(row: RetentionRow) -> Period:
     """Return the period a retention row prescribes."""
     return Period(row.permanent, row.period_years, row.condition)
+
+
+def schedules_used_by(session: Session, list_ids: list[int]) -> list[RetentionSchedule]:
+    """Return the retention schedules the entries of these dossier lists follow, with their rows (two queries)."""
+    used = (
+        select(RetentionRow.schedule_id)
+        .join(DossierListEntry, DossierListEntry.retention_row_id == RetentionRow.id)
+        .where(DossierListEntry.dossier_list_id.in_(list_ids))
+    )
+    query = (
+        select(RetentionSchedule)
+        .where(RetentionSchedule.id.in_(used))
+        .options(selectinload(RetentionSchedule.rows))
+        .order_by(RetentionSchedule.id)
+    )
+    return list(session.scalars(query))

@@ -2,7 +2,8 @@
 
 Covered: the metadata coercion and check of every schema a form or an import fills (numbers, dates, text),
 the parsers of numbers and retention periods, the dossier-list importer on CSV and XLSX built from hostile cells,
-the retention-table JSON importer, the historical archive's receipt (XML and CSV); and the round trip of a title through the XLSX export and the import.
+the retention-table JSON importer, the historical archive's receipt (XML and CSV); and the round trip of a title through
+the XLSX export and the import.
 """
 
 from __future__ import annotations

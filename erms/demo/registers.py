@@ -1,6 +1,7 @@
 """Demo part: this year's incoming and outgoing registers, with an urgent document and a classified line.
 
-The registry registers scanned paper documents (a classified one without its file), so the registers, their printouts and the
+The registry registers scanned paper documents (a classified one without its file), so the registers, their printouts
+and the
 handling report (PL6 V.1-V.4) have something to show on a fresh demo.
 """
 

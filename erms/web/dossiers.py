@@ -31,7 +31,7 @@ from erms.web.common import (
 )
 from erms.web.errors import FORM, on_invalid
 from erms.web.home import OPEN_FIELDS, render_home
-from retention import clock
+from retention import clock, schedule
 
 bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
 
@@ -136,21 +136,16 @@ def ad_hoc():
 
 def render_ad_hoc(errors: dict | None = None, values: dict | None = None, status: int = 200):
     actor = current_actor()
-    with transaction() as session:
+    with transaction(read_only=True) as session:
         lists = dossiers.approved_lists(session, actor)
         # The retention schedules the lists already use (NĐ 30 Điều 28: the list follows the schedule).
-        schedules = {
-            entry.retention_row.schedule.id: entry.retention_row.schedule
-            for item in lists
-            for entry in item.entries
-            if entry.retention_row
-        }
+        schedules = schedule.schedules_used_by(session, [item.id for item in lists])
         list_options = [(item.id, _("Dossier list %(year)s", year=item.year)) for item in lists]
         return render_template(
             "dossiers/ad_hoc.html",
             lists=lists,
             list_options=list_options,
-            schedules=list(schedules.values()),
+            schedules=schedules,
             period_label=_period_label,
             errors=errors or {},
             values=values or {},

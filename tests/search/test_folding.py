@@ -7,7 +7,7 @@ from search_helpers import found
 
 from erms.search_index.analysis import fold
 
-# Twenty real titles quoted in the seed articles (the source articles the product was specified from, quoted here), as an officer would register them.
+# Twenty real titles quoted in the source articles the product was specified from, as an officer would register them.
 SEED_TITLES = [
     "Về tình hình thực hiện công tác văn thư, lưu trữ tại các cơ quan, địa phương năm 2022",
     "Về tình hình thực hiện Kế hoạch số 67/KH-UBND ngày 17/3/2021",

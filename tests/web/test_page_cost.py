@@ -5,7 +5,10 @@ from __future__ import annotations
 import contextlib
 
 from erms_browser import Browser
-from sqlalchemy import event
+from sqlalchemy import event, select
+
+from classification import dossier_list as dossier_lists
+from erms.models import DossierList, RetentionRow, RetentionSchedule
 
 
 @contextlib.contextmanager
@@ -45,3 +48,26 @@ def test_the_home_page_costs_the_same_with_one_dossier_or_six(make_app, engine, 
     for _ in range(5):
         make_dossier("open", documents=2)
     assert [queries_for(browser, engine, "/") for browser in (officer, archivist)] == before
+
+
+def test_the_ad_hoc_form_costs_the_same_however_many_rows_and_schedules_the_lists_use(
+    client, engine, make_dossier, world, session, now
+):
+    make_dossier("open", row="10y", documents=0)
+    client.login("officer1")
+    before = queries_for(client, engine, "/dossiers/ad-hoc")
+    other = RetentionSchedule(code="other", title="Bảng thời hạn của ngành", imported_at=now)
+    session.add(other)
+    session.flush()
+    row = RetentionRow(schedule_id=other.id, code="N1", title="Hồ sơ thanh tra chuyên ngành", permanent=True)
+    session.add(row)
+    session.flush()
+    listed = session.scalar(select(DossierList).where(DossierList.year == 2026))
+    dossier_lists.add_ad_hoc_entry(
+        session, world.actor("officer1"), listed.id, title="Hồ sơ thanh tra", retention_row_id=row.id, now=now
+    )
+    for key in ("permanent", "2y"):
+        make_dossier("open", row=key, documents=0)
+    assert queries_for(client, engine, "/dossiers/ad-hoc") == before
+    page = client.get("/dossiers/ad-hoc").get_data(as_text=True)
+    assert "Hồ sơ thanh tra chuyên ngành" in page and "Hồ sơ ngắn hạn" in page
