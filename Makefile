@@ -8,16 +8,20 @@ SHELL := bash
 PYTHON ?= python3
 VENV ?= .venv
 PYTEST_ARGS ?=
+# One test process per core; a test file stays in one process, so its module fixtures are built once.
+XDIST ?= -n auto --dist loadfile
 
 # Browser tests drive Debian's /usr/bin/chromium; Playwright must never fetch its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: help venv install system-deps system-deps-test translations run test clean distclean
+.PHONY: help venv install system-deps system-deps-test translations run lint test test-fast clean distclean
 
 help:
 	@echo "make run    install everything, migrate, load the demo data, serve on http://127.0.0.1:5000"
 	@echo "make test   install everything, run the tests on SQLite, then on a throwaway PostgreSQL"
 	@echo "            (e.g. make test PYTEST_ARGS='-k audit')"
+	@echo "make lint   ruff (lint and format) and mypy, zero findings (make test runs it first)"
+	@echo "make test-fast  everyday work: the suite on SQLite without the browser tests, no lint"
 	@echo "other targets: install, translations, clean (keeps instance/), distclean (removes instance/ too)"
 
 # --- installation -------------------------------------------------------------
@@ -58,30 +62,40 @@ run: system-deps install translations
 	$(VENV)/bin/erms demo load
 	VENV=$(VENV) bash scripts/run.sh
 
-# The whole suite on SQLite, then everything but the browser tests (database-agnostic,
+# ruff and mypy, configured in pyproject.toml; any finding fails the target.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+# Lint first, then the whole suite on SQLite, then everything but the browser tests (database-agnostic,
 # run once) on a throwaway PostgreSQL cluster, which is stopped whatever happens.
 # Both runs always happen; the target fails if either fails.
-test: system-deps-test install translations
+test: system-deps-test install translations lint
 	@sqlite=0; postgres=0; \
 	echo "=== pytest on SQLite ==="; \
-	env -u ERMS_TEST_DATABASE_URL $(VENV)/bin/python -m pytest -q $(PYTEST_ARGS) || sqlite=$$?; \
+	env -u ERMS_TEST_DATABASE_URL $(VENV)/bin/python -m pytest -q $(XDIST) $(PYTEST_ARGS) || sqlite=$$?; \
 	pgdir=$$(mktemp -d -t erms-pg.XXXXXX); \
 	trap 'bash scripts/pg-cluster.sh stop "$$pgdir"' EXIT; \
 	trap 'exit 130' INT TERM; \
 	url=$$(bash scripts/pg-cluster.sh start "$$pgdir"); \
 	echo "=== pytest on PostgreSQL ($$url) ==="; \
-	ERMS_TEST_DATABASE_URL="$$url" $(VENV)/bin/python -m pytest -q $(PYTEST_ARGS) -m "not browser" || postgres=$$?; \
+	ERMS_TEST_DATABASE_URL="$$url" $(VENV)/bin/python -m pytest -q $(XDIST) $(PYTEST_ARGS) -m "not browser" || postgres=$$?; \
 	if [ "$$postgres" = 5 ] && [ -n "$(if $(strip $(PYTEST_ARGS)),1)" ]; then \
 		echo "(PostgreSQL run: PYTEST_ARGS selected no non-browser test)"; postgres=0; \
 	fi; \
 	echo "=== SQLite run: exit $$sqlite; PostgreSQL run: exit $$postgres ==="; \
 	[ "$$sqlite" = 0 ] && [ "$$postgres" = 0 ]
 
+# Everyday work: SQLite only, no browser tests, one process per core, stop at the first failure.
+test-fast: install translations
+	env -u ERMS_TEST_DATABASE_URL $(VENV)/bin/python -m pytest -q -x $(XDIST) -m "not browser" $(PYTEST_ARGS)
+
 # --- cleaning -----------------------------------------------------------------
 
 # instance/ holds user data (database, stored files): only distclean removes it.
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info exports/_sha512_lanes.so
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info exports/_sha512_lanes.so
 	find erms classification retention exports tests migrations -name __pycache__ -type d -prune -exec rm -rf {} + 2>/dev/null || true
 
 distclean: clean

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import DeclarativeBase, Session
 
 from erms import audit, metadata, permissions
 from erms.errors import N_, InvalidMetadata, NotFound, PermissionDenied, Problem, RuleViolation
@@ -209,10 +209,10 @@ def approve(session: Session, actor: Actor, list_id: int, decision_ref: str, *, 
     return dossier_list
 
 
-def checked_text(model: type, **values: str) -> dict[str, str]:
+def checked_text(model: type[DeclarativeBase], **values: str) -> dict[str, str]:
     """Return the free-text values normalised, or raise InvalidMetadata naming each one that holds a control
     character or is longer than its column of ``model``."""
-    return metadata.check_text(values, {name: model.__table__.c[name].type.length for name in values})
+    return metadata.check_text(values, {name: metadata.column_length(model, name) for name in values})
 
 
 def _get(session: Session, list_id: int) -> DossierList:
@@ -366,7 +366,7 @@ def copy_forward(session: Session, actor: Actor, organisation_id: int, year: int
     headings = _copy_headings(session, previous, dossier_list)
     copied = [entry for entry in previous.entries if not entry.ad_hoc or _accepted(session, entry)]
     for entry in copied:
-        heading_id = headings.get(entry.heading_id)
+        heading_id = headings.get(entry.heading_id) if entry.heading_id is not None else None
         # Someone who has left since last year forms no dossier this year: the entry stays with the unit.
         person = entry.responsible_user_id
         if person is not None and not _works_in(session, person, organisation_id):
@@ -409,7 +409,7 @@ def _copy_headings(session: Session, previous: DossierList, target: DossierList)
     for heading in previous.headings:
         copy = ClassificationHeading(
             dossier_list_id=target.id,
-            parent_id=mapping.get(heading.parent_id),
+            parent_id=mapping.get(heading.parent_id) if heading.parent_id is not None else None,
             label=heading.label,
             abbreviation=heading.abbreviation,
             title=heading.title,

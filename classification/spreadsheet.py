@@ -78,7 +78,8 @@ def read_rows(filename: str, stream: BinaryIO) -> dict[int, dict[str, str]]:
         raise _refused(N_("The file is empty."))
     header_line, header = next(iter(lines.items()))
     fields = _fields(header_line, header)
-    rows, problems = {}, []
+    rows: dict[int, dict[str, str]] = {}
+    problems: list[Problem] = []
     for line, cells in islice(lines.items(), 1, None):
         problems.extend(
             Problem("file", UNHEADED_VALUE, {"line": line, "column": get_column_letter(column)})
@@ -144,13 +145,15 @@ def _csv_cells(stream: BinaryIO) -> Iterator[list[str]]:
 def _fields(line: int, header: list[str]) -> list[str]:
     """Return the field of each column of the header line ("" for an empty header); raise InvalidMetadata naming
     every header that is unknown or repeated."""
-    fields, problems = [], []
+    fields: list[str] = []
+    problems: list[Problem] = []
     for column, heading in enumerate(header, start=1):
         field = HEADERS.get(unicodedata.normalize("NFC", heading).casefold()) if heading else ""
         where = {"line": line, "column": get_column_letter(column), "heading": heading[:60]}
         if field is None:
             problems.append(Problem("file", UNKNOWN_HEADING, where))
-        elif field and field in fields:
+            continue  # the file is refused below, so the columns after this one need not line up
+        if field and field in fields:
             problems.append(Problem("file", REPEATED_HEADING, where))
         fields.append(field)
     if problems:
@@ -209,7 +212,8 @@ def check_rows(session: Session, dossier_list: DossierList, rows: dict[int, dict
         for unit in session.scalars(select(Unit).where(Unit.organisation_id == dossier_list.organisation_id))
     }
     notations = {entry.file_notation for entry in dossier_list.entries}
-    problems, checked = [], []
+    problems: list[Problem] = []
+    checked: list[ImportRow] = []
     for line, raw in rows.items():
         values = metadata.normalise(raw)
         found = metadata.validate("dossier-list-import", values)

@@ -109,10 +109,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     search.install(settings)
     web.register(app)
     register_cli(app)
-    app.wsgi_app = ascii_query(app.wsgi_app)
+    app.wsgi_app = ascii_query(app.wsgi_app)  # type: ignore[method-assign]  # Flask's documented way to add middleware
     proxies = int(settings["PROXY_COUNT"])
     if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        proxied = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        app.wsgi_app = proxied  # type: ignore[method-assign]  # Flask's documented way to add middleware
     return app
 
 

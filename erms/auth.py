@@ -116,7 +116,9 @@ def login():
             )
         elif actor is not None:
             with transaction() as db_session:
-                generation = db_session.get(User, actor.user_id).session_generation
+                user = db_session.get(User, actor.user_id)
+                assert user is not None  # record_log_in has just logged this user in
+                generation = user.session_generation
             _clear_session()  # a fresh session at login: nothing carried over from before (fixation)
             session.permanent = True
             session["login_at"] = int(utcnow().timestamp())

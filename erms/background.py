@@ -179,7 +179,7 @@ def run_pending(
     limit: int = 100,
 ) -> list[BackgroundJob]:
     """Run queued jobs one after the other until none waits (at most ``limit``); return them."""
-    done = []
+    done: list[BackgroundJob] = []
     while len(done) < limit and (job := run_next(factory, store, settings, clock, worker)) is not None:
         done.append(job)
     return done
@@ -201,6 +201,7 @@ def _beat(factory: Callable[[], Session], job_id: int, text: str, clock: Callabl
     """Write the job's heartbeat and progress line; stop it if its cancellation was asked for."""
     with transaction(factory) as session:
         job = session.get(BackgroundJob, job_id)
+        assert job is not None  # this worker claimed the job, and job rows are never deleted
         job.heartbeat_at, job.progress = clock(), text[:10_000]
         cancelled = job.cancel_requested
     if cancelled:
@@ -212,5 +213,6 @@ def _finish(
 ) -> BackgroundJob:
     with transaction(factory) as session:
         job = session.get(BackgroundJob, job_id)
+        assert job is not None  # this worker claimed the job, and job rows are never deleted
         job.state, job.error, job.finished_at = state, error, clock()
         return job

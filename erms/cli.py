@@ -205,6 +205,7 @@ def retention_due(obj: Context, organisation, on) -> None:
         with obj.transaction() as session:
             owner = appraisal.organisation_by_code(session, organisation)
             for dossier in appraisal.find_due(session, owner.id, on.date()):
+                assert dossier.appraisal_due_on is not None  # find_due selects dossiers by their due date
                 click.echo(
                     f"{dossier.appraisal_due_on.isoformat()}  {dossier.file_code}  "
                     f"{appraisal.period_of(dossier).label()}  {dossier.title}"
@@ -344,6 +345,7 @@ def _wait_for_job(factory, job_id: int) -> BackgroundJob:
     while True:
         with transaction(factory, read_only=True) as session:
             job = session.get(BackgroundJob, job_id)
+        assert job is not None  # this command queued the job, and job rows are never deleted
         if job.state not in (JobState.QUEUED, JobState.RUNNING):
             return job
         if job.progress != shown:

@@ -157,10 +157,18 @@ def deadlines(session: Session, actor: Actor, today: date) -> list[Deadline]:
             continue
         if not period_of(dossier).goes_to_agency_archive():
             continue
-        due = clock.handover_due_on(dossier.end_date or local_date(dossier.closed_at))
+        due = clock.handover_due_on(_work_ended(dossier))
         if (due - today).days <= NOTICE_DAYS:
             found.append(Deadline(dossier, due, due < today, "submit"))
     return sorted(found, key=lambda deadline: deadline.due_on)
+
+
+def _work_ended(dossier: Dossier) -> date:
+    """Return when a closed dossier's work ended: its end date, else the day it was closed."""
+    if dossier.end_date is not None:
+        return dossier.end_date
+    assert dossier.closed_at is not None  # lifecycle.apply stamps closed_at on every closing
+    return local_date(dossier.closed_at)
 
 
 def approved_lists(session: Session, actor: Actor) -> list[DossierList]:

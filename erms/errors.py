@@ -6,7 +6,8 @@ precise English text. ``InvalidMetadata`` lists every problem at once, so a form
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 
 def N_(message: str) -> str:
@@ -47,7 +48,7 @@ class Problem:
 
     field: str
     template: str
-    params: dict = field(default_factory=dict)
+    params: dict = dataclasses.field(default_factory=dict)  # qualified: the ``field`` attribute above shadows it
 
     def __str__(self) -> str:
         return f"{self.field}: {self.template % self.params if self.params else self.template}"

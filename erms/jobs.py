@@ -15,10 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.blocking import BlockingScheduler
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -68,10 +69,13 @@ def holder_name() -> str:
 def acquire_lease(session: Session, holder: str, *, now: datetime) -> bool:
     """Take or renew the scheduler lease for ``holder``; False while another process holds it."""
     expires = now + timedelta(seconds=LEASE_SECONDS)
-    renewed = session.execute(
-        update(SchedulerLease)
-        .where(SchedulerLease.name == LEASE, (SchedulerLease.holder == holder) | (SchedulerLease.expires_at < now))
-        .values(holder=holder, expires_at=expires)
+    renewed = cast(  # an UPDATE's result is a CursorResult; Session.execute is typed with the plain Result
+        CursorResult[Any],
+        session.execute(
+            update(SchedulerLease)
+            .where(SchedulerLease.name == LEASE, (SchedulerLease.holder == holder) | (SchedulerLease.expires_at < now))
+            .values(holder=holder, expires_at=expires)
+        ),
     )
     if renewed.rowcount:
         return True

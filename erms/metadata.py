@@ -18,6 +18,8 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
+from sqlalchemy import String, inspect
+from sqlalchemy.orm import DeclarativeBase
 
 from erms.errors import N_, InvalidMetadata, Problem
 
@@ -104,10 +106,11 @@ def coerce(kind: str, form: dict[str, str]) -> dict[str, Any]:
     for key, value in form.items():
         if key not in properties or value is None or (isinstance(value, str) and not value.strip()):
             continue
+        parsed: str | int = value
         if properties[key].get("type") == "integer" and isinstance(value, str):
             number = whole_number(value)
-            value = value if number is None else number
-        data[key] = value
+            parsed = value if number is None else number
+        data[key] = parsed
     return data
 
 
@@ -161,6 +164,14 @@ def check_text(values: dict[str, str], limits: dict[str, int]) -> dict[str, str]
     if problems:
         raise InvalidMetadata(problems)
     return values
+
+
+def column_length(model: type[DeclarativeBase], name: str) -> int:
+    """Return the length of ``model``'s String column ``name``, the ``limits`` value ``check_text`` takes for it."""
+    column_type = inspect(model).local_table.c[name].type
+    if not isinstance(column_type, String) or column_type.length is None:
+        raise TypeError(f"{model.__name__}.{name} is not a String column of bounded length")
+    return column_type.length
 
 
 def _text_problem(field: str, text: str, limit: int) -> Problem | None:

@@ -34,7 +34,7 @@ from exports.register_pdf import HandlingCounts, HandlingReport
 CLASSIFIED_FORBIDDEN = ("description", "keyword", "signer_position", "signer_name")
 
 # The document's identifier ("mã định danh văn bản") is kept in a column this long.
-DOCUMENT_CODE_LIMIT = {"document_code": RegisterEntry.__table__.c.document_code.type.length}
+DOCUMENT_CODE_LIMIT = {"document_code": metadata.column_length(RegisterEntry, "document_code")}
 
 DUPLICATE = N_(
     "This document looks already registered: no. %(number)s of %(year)s (%(notation)s). "
@@ -54,7 +54,8 @@ def next_number(session: Session, organisation_id: int, kind: RegisterKind, year
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(dialect.insert(RegisterCounter).values(**key, last_number=0).on_conflict_do_nothing())
     where = and_(*(getattr(RegisterCounter, column) == value for column, value in key.items()))
-    current = session.scalar(select(RegisterCounter.last_number).where(where).with_for_update())
+    # The row exists: it was inserted just above if it was missing.
+    current = session.execute(select(RegisterCounter.last_number).where(where).with_for_update()).scalar_one()
     session.execute(update(RegisterCounter).where(where).values(last_number=current + 1))
     return current + 1
 
@@ -208,9 +209,8 @@ def print_register(
 ) -> bytes:
     """Return the register of a year as a PDF in the Phụ lục IV layout (NĐ 30/2020 Điều 16: printable)."""
     entries = register_entries(session, actor, organisation_id, kind, year, series)
-    organisation = session.get(Organisation, organisation_id)
     return register_pdf.render(
-        organisation,
+        _organisation(session, organisation_id),
         kind,
         year,
         series,
@@ -236,7 +236,15 @@ def handling_report(
     )
     entries = list(session.scalars(query))
     series = {item: _counts([entry for entry in entries if entry.series is item], today) for item in RegisterSeries}
-    return HandlingReport(session.get(Organisation, organisation_id), kind, start, end, today, series)
+    return HandlingReport(_organisation(session, organisation_id), kind, start, end, today, series)
+
+
+def _organisation(session: Session, organisation_id: int) -> Organisation:
+    """Return the organisation the actor was just allowed to read in (``permissions.require``: one of theirs)."""
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound()
+    return organisation
 
 
 def _local_midnight(day: date) -> datetime:
@@ -280,6 +288,7 @@ def record_handled(
     day = _handled_day(handled_on, entry, local_date(now), problems)
     if problems:
         raise InvalidMetadata(problems)
+    assert entry is not None and day is not None  # _numbered and _handled_day report a problem when they give None
     return _set_handled(session, actor, entry, day, now=now)
 
 
@@ -353,6 +362,7 @@ def assign_unit(
         problems.append(Problem("unit_id", metadata.MESSAGES["enum"]))
     if problems:
         raise InvalidMetadata(problems)
+    assert entry is not None and unit is not None  # each None was reported as a problem just above
     previous = entry.assigned_unit.name if entry.assigned_unit else None
     entry.assigned_unit, entry.assigned_at = unit, now
     audit.record(

@@ -96,7 +96,8 @@ class _Copying:
     def __init__(self, store: FileStore, root: Path, workers: int, progress: Progress) -> None:
         self.store, self.root, self.progress = store, root, progress
         self.contents: list[ContentFile] = []
-        self.copied, self.total = 0, None  # the total is known once every file has been given
+        self.copied = 0
+        self.total: int | None = None  # known once every file has been given
         self.lock = threading.Lock()
         self.pool = copier.Pool(workers=workers, done=self._done)
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import date
-from typing import BinaryIO, NamedTuple
+from typing import NamedTuple
 
 from lxml import etree
 
 from exports.layout import ContentFile, Written
 from exports.snapshot import DocumentSnapshot, DossierSnapshot, PackageSnapshot
 from exports.tt02 import by_heading, document_number, heading_title
-from exports.xml import ERMS_NS, PLAIN, Template, Templates, Writer, day, qualified, stream, timestamp
+from exports.xml import ERMS_NS, PLAIN, Sink, Template, Templates, Writer, day, qualified, stream, timestamp
 
 NAMESPACE = uuid.UUID("6f1c8c52-4d0f-5b55-9a53-6a2d3f0e7a11")
 NAMESPACE_BYTES = NAMESPACE.bytes
@@ -336,7 +336,7 @@ def _files(contents: list[ContentFile], written: dict[str, Written]) -> Files:
     return files
 
 
-def write(snapshot: PackageSnapshot, contents: list[ContentFile], written: dict[str, Written], out: BinaryIO) -> None:
+def write(snapshot: PackageSnapshot, contents: list[ContentFile], written: dict[str, Written], out: Sink) -> None:
     """Write ERMS.xml into ``out``: headings as classes holding their dossiers, documents as records with their files.
 
     A record's eSignature says whether a PDF signature was seen in one of its files at capture.

@@ -82,10 +82,13 @@ class _Worker(threading.Thread):
 
     def __init__(self, tasks: _Tasks, done: Callable[[Copied], None], cancel: threading.Event, lanes: bool) -> None:
         super().__init__(daemon=True)
-        self.tasks, self.done, self.cancel, self.error = tasks, done, cancel, None
+        self.tasks, self.done, self.cancel = tasks, done, cancel
+        self.error: BaseException | None = None
         command = [sys.executable, "-m", "exports.copy_worker", *([] if lanes else ["--one-at-a-time"])]
         # Started by the caller's thread, which outlives it: PR_SET_PDEATHSIG follows the creating thread.
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        assert self.process.stdin is not None and self.process.stdout is not None  # both are pipes (PIPE)
+        self._stdin, self._stdout = self.process.stdin, self.process.stdout
 
     def run(self) -> None:
         try:
@@ -94,19 +97,19 @@ class _Worker(threading.Thread):
             self.error = error
             self.tasks.close(drop=True)
         finally:
-            self.process.stdin.close()
+            self._stdin.close()
 
     def _loop(self) -> None:
         in_flight = 0  # files sent whose results have not come back
         while True:
             # Idle, it waits for tasks; busy, it only tops its window up with those already there.
             while in_flight < WINDOW * BATCH and (batch := self.tasks.take(wait=in_flight == 0)) is not None:
-                self.process.stdin.write(json.dumps(batch) + "\n")
+                self._stdin.write(json.dumps(batch) + "\n")
                 in_flight += len(batch)
-            self.process.stdin.flush()
+            self._stdin.flush()
             if in_flight == 0:
                 return
-            results = json.loads(self.process.stdout.readline() or '[[null, "error", "copy worker died"]]')
+            results = json.loads(self._stdout.readline() or '[[null, "error", "copy worker died"]]')
             in_flight -= len(results)
             for result in results:
                 if self.cancel.is_set():

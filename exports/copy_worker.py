@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import io
 import json
 import os
 import queue
@@ -96,7 +97,8 @@ class _Lane:
         self.buffer = bytearray(BLOCK + CHUNK + 2 * BLOCK)
         self.view = memoryview(self.buffer)
         self.base = sha512_lanes.address(self.buffer)
-        self.source = self.target = None
+        self.source: io.FileIO | None = None
+        self.target: io.FileIO | None = None
 
     def open(self, number: int, source: str, target: str) -> None:
         self.number, self.path = number, source
@@ -109,15 +111,17 @@ class _Lane:
 
     def fill(self) -> None:
         """Read on until a whole block waits for SHA-512, or the file is read and padded."""
+        source, target = self.source, self.target
+        assert source is not None and target is not None  # open() set them: only a busy lane is filled
         while self.end - self.start < BLOCK and not self.ended:
             tail = self.end - self.start
             self.buffer[:tail] = self.buffer[self.start : self.end]
             self.start, self.end = 0, tail
-            count = self.source.readinto(self.view[tail : tail + CHUNK])
+            count = source.readinto(self.view[tail : tail + CHUNK])
             if count:
                 chunk = self.view[tail : tail + count]
                 self.sha256.update(chunk)
-                _write_all(self.target, chunk)
+                _write_all(target, chunk)
                 self.size += count
                 self.end += count
             if not count or self.size == self.expected:
@@ -144,7 +148,8 @@ class _LaneCopy:
 
     def __init__(self, lanes: sha512_lanes.Lanes) -> None:
         self.lanes = lanes
-        self.free, self.busy = [_Lane(index) for index in reversed(range(LANES))], []
+        self.free = [_Lane(index) for index in reversed(range(LANES))]
+        self.busy: list[_Lane] = []
 
     def release(self, lane: _Lane) -> None:
         self.busy.remove(lane)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import BinaryIO
-
 from exports.snapshot import DossierSnapshot, PackageSnapshot
 from exports.tt02 import by_heading, document_number, heading_title
-from exports.xml import EAD_NS, PLAIN, Template, Writer, qualified, stream
+from exports.xml import EAD_NS, PLAIN, Sink, Template, Writer, qualified, stream
 
 NSMAP = {None: EAD_NS}
 EAD, ARCHDESC, DSC, C = (qualified(EAD_NS, name) for name in ("ead", "archdesc", "dsc", "c"))
@@ -67,7 +65,7 @@ class _Records:
                 )
 
 
-def write(snapshot: PackageSnapshot, out: BinaryIO) -> None:
+def write(snapshot: PackageSnapshot, out: Sink) -> None:
     """Write the EAD document describing the package's dossiers under their headings into ``out``."""
     records = _Records()
     with stream(out, EAD, NSMAP) as ead:

@@ -554,11 +554,11 @@ def _receipt_batch(session: Session, actor: Actor | None, package: str, batch_id
                 ]
             )
         return batch
-    batch = snapshot.batch_by_name(session, package)
-    if batch is None:
+    named = snapshot.batch_by_name(session, package)
+    if named is None:
         raise InvalidMetadata([Problem("package", N_("No hand-over batch named %(name)s."), {"name": package})])
-    _require(actor, batch.organisation_id)
-    return batch
+    _require(actor, named.organisation_id)
+    return named
 
 
 @dataclass(frozen=True)

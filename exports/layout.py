@@ -8,6 +8,7 @@ kept (NFC, never transliterated). Builders and the bag writer share these paths 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -57,7 +58,7 @@ def safe_name(filename: str) -> str:
     return name or "tep"
 
 
-def content_files(dossiers: tuple[DossierSnapshot, ...]) -> list[ContentFile]:
+def content_files(dossiers: Iterable[DossierSnapshot]) -> list[ContentFile]:
     """Return every file of the dossiers in package order: per dossier its index, then documents by ordinal."""
     files = []
     for dossier in dossiers:

@@ -12,13 +12,24 @@ from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from itertools import groupby
-from typing import BinaryIO
 
 from lxml import etree
 
 from exports import layout
 from exports.layout import ContentFile, Written
-from exports.xml import CSIP_NS, METS_NS, PLAIN, XLINK_NS, Template, Templates, Writer, qualified, stream, timestamp
+from exports.xml import (
+    CSIP_NS,
+    METS_NS,
+    PLAIN,
+    XLINK_NS,
+    Sink,
+    Template,
+    Templates,
+    Writer,
+    qualified,
+    stream,
+    timestamp,
+)
 
 SIP_PROFILE = "https://earksip.dilcis.eu/profile/E-ARK-SIP.xml"
 SOFTWARE = "ERMS"
@@ -145,7 +156,7 @@ def _group(parent: Writer, group_id: str, use: str) -> Iterator[Writer]:
         yield group
 
 
-def _root(out: BinaryIO, name: str, label: str) -> AbstractContextManager[Writer]:
+def _root(out: Sink, name: str, label: str) -> AbstractContextManager[Writer]:
     attributes = {
         "OBJID": name,
         "LABEL": label,
@@ -166,7 +177,7 @@ def file_ids(contents: list[ContentFile]) -> dict[str, str]:
 
 
 def write_representation(
-    name: str, created: datetime, contents: list[ContentFile], written: dict[str, Written], out: BinaryIO
+    name: str, created: datetime, contents: list[ContentFile], written: dict[str, Written], out: Sink
 ) -> None:
     """Write the representation's METS into ``out``: its Data group, hrefs relative to the representation folder."""
     prefix = len(layout.REPRESENTATION) + 1
@@ -198,7 +209,7 @@ def write_package(
     contents: list[ContentFile],
     written: dict[str, Written],
     documentation: list[str],
-    out: BinaryIO,
+    out: Sink,
 ) -> None:
     """Write the root METS.xml of the package into ``out`` from the files already written into it."""
     files = _Files()
@@ -272,11 +283,9 @@ def _write_dossier_divs(parent: Writer, contents: list[ContentFile]) -> None:
         values = [f"div-dossier-{dossier.id}", f"{dossier.file_code} {dossier.title}"]
         for (number, content), kind in zip(files, shape, strict=False):
             if kind:
-                values += (
-                    f"div-document-{dossier.id}-{content.document.id}",
-                    str(content.document.ordinal),
-                    content.document.subject,
-                )
+                document = content.document
+                assert document is not None  # _div_shape: a file without a document has kind None
+                values += (f"div-document-{dossier.id}-{document.id}", str(document.ordinal), document.subject)
             values.append(_file_id(number))
         parent.write_record(templates[shape].render(*values))
 

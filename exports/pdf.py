@@ -15,6 +15,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import TextMode
+from fpdf.fonts import TTFFont
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ class ProductPDF(FPDF):
             (x, y, text), *lines = lines
             self.text(x, y, text)  # selects the font on the page
         font = self.current_font
+        assert isinstance(font, TTFFont)  # __init__ sets TrueType fonts only: the codes come from their subsets
         codes = self._codes.get(font.fontkey)
         if codes is None:
             codes = self._codes[font.fontkey] = _Codes(font)
@@ -136,7 +138,7 @@ class _Codes(dict):
     """What a TrueType font's text operator holds for each code point: its code in the document's
     subset, escaped; asked of the font once per code point."""
 
-    def __init__(self, font) -> None:
+    def __init__(self, font: TTFFont) -> None:
         super().__init__()
         self._font = font
 
@@ -208,9 +210,11 @@ class _Grid:
         codes, dates) thousands of times. TrueType fonts only (ProductPDF's): widths keyed by code point.
         """
         pdf = self.pdf
-        key = (pdf.current_font.fontkey, pdf.font_size_pt)
+        font = pdf.current_font
+        assert isinstance(font, TTFFont)  # ProductPDF sets TrueType fonts only, whose widths are keyed by code point
+        key = (font.fontkey, pdf.font_size_pt)
         if key not in self._measures:
-            widths, scale = pdf.current_font.cw, pdf.font_size_pt * 0.001 / pdf.k
+            widths, scale = font.cw, pdf.font_size_pt * 0.001 / pdf.k
             known: dict[str, float] = {}
 
             def measure(text: str) -> float:

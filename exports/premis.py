@@ -11,13 +11,12 @@ on the root. Records are written from templates (xml.Template).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import BinaryIO
 
 from lxml import etree
 
 from exports.layout import ContentFile, Written
 from exports.snapshot import PackageSnapshot
-from exports.xml import PREMIS, PREMIS_NS, XSI_NS, Template, Writer, qualified, stream, timestamp
+from exports.xml import PREMIS, PREMIS_NS, XSI_NS, Sink, Template, Writer, qualified, stream, timestamp
 
 FORMATS = {"application/pdf": "Portable Document Format"}
 NSMAP = {"premis": PREMIS_NS, "xsi": XSI_NS}
@@ -129,7 +128,7 @@ def _write_fixity_check(root: Writer, contents: list[ContentFile], when: str) ->
             event.write_record(link.render(content.path))
 
 
-def write(snapshot: PackageSnapshot, contents: list[ContentFile], written: dict[str, Written], out: BinaryIO) -> None:
+def write(snapshot: PackageSnapshot, contents: list[ContentFile], written: dict[str, Written], out: Sink) -> None:
     """Write the PREMIS document of the package's content files into ``out``, a record at a time."""
     when = timestamp(snapshot.created_at)
     with stream(out, ROOT, NSMAP, {"version": "3.0"}) as root:

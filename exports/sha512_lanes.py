@@ -70,7 +70,7 @@ class Lanes:
 
     def start(self, lane: int) -> None:
         """Begin a new message in ``lane``."""
-        self._states[8 * lane : 8 * lane + 8] = _INITIAL
+        self._states[8 * lane : 8 * lane + 8] = list(_INITIAL)  # mypy's ctypes plugin types a slice's value as a list
 
     def compress(self, addresses: Sequence[int], blocks: int) -> None:
         """Hash ``blocks`` blocks in every lane, lane i reading from memory address ``addresses[i]``.
@@ -78,7 +78,7 @@ class Lanes:
         Every lane is advanced: point an idle lane at any readable memory of that length (a busy
         lane's) and ``start`` it again before its next message.
         """
-        self._addresses[:] = addresses
+        self._addresses[:] = list(addresses)  # mypy's ctypes plugin types a slice's value as a list
         self._compress(self._states, self._addresses, blocks)
 
     def hexdigest(self, lane: int) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from erms import audit
@@ -263,9 +264,9 @@ def _documents(session: Session, dossier_ids: list[int], shared: dict) -> dict[i
     )
     for dossier_id, document_id, ordinal, direction, *fields in session.execute(query):
         fields = [keep(value, value) if repeats else value for repeats, value in zip(_REPEATS, fields, strict=False)]
-        documents.setdefault(dossier_id, []).append(
-            DocumentSnapshot(document_id, ordinal, direction.value, *fields, files=tuple(files.get(document_id, ())))
-        )
+        # Files, the last field, go in *fields too: given by keyword after it, mypy counts it twice.
+        fields.append(tuple(files.get(document_id, ())))
+        documents.setdefault(dossier_id, []).append(DocumentSnapshot(document_id, ordinal, direction.value, *fields))
     return documents
 
 
@@ -301,7 +302,10 @@ def _dossier(row, documents: list[DocumentSnapshot]) -> DossierSnapshot:
     heading = (
         HeadingSnapshot(list_year, label, abbreviation, heading_title, decision_ref) if label is not None else None
     )
-    index_file = FileSnapshot(*index[:4], "muc-luc-van-ban.pdf", *index[4:]) if index[0] is not None else None
+    index_file = None
+    if index[0] is not None:  # the dossier has an index PDF (an outer join)
+        sha256, sha512, size, media_type, created, signed = index
+        index_file = FileSnapshot(sha256, sha512, size, media_type, "muc-luc-van-ban.pdf", created, signed)
     return DossierSnapshot(
         id=dossier_id,
         file_code=file_code,
@@ -329,8 +333,8 @@ def _dossier(row, documents: list[DocumentSnapshot]) -> DossierSnapshot:
 
 def _dossiers(session: Session, dossier_ids: list[int], on_dossiers: OnDossiers) -> list[DossierSnapshot]:
     """Return the dossiers in package order (year, notation), each with its documents and index file."""
-    rows = []
-    for chunk in _chunks(dossier_ids):
+    rows: list[Row[*tuple[Any, ...]]] = []  # SQLAlchemy types only the first ten columns of a select
+    for ids in _chunks(dossier_ids):
         query = (
             select(*_DOSSIER_COLUMNS)
             .join(Unit, Unit.id == Dossier.unit_id)
@@ -339,7 +343,7 @@ def _dossiers(session: Session, dossier_ids: list[int], on_dossiers: OnDossiers)
             .join(DossierList, DossierList.id == DossierListEntry.dossier_list_id)
             .outerjoin(ClassificationHeading, ClassificationHeading.id == DossierListEntry.heading_id)
             .outerjoin(StoredFile, StoredFile.id == Dossier.index_file_id)
-            .where(Dossier.id.in_(chunk))
+            .where(Dossier.id.in_(ids))
         )
         rows.extend(session.execute(query))
     rows.sort(key=lambda row: (row[2], row[3], row[0]))  # year, notation, id
@@ -375,6 +379,7 @@ def package(
         .join(Dossier, Dossier.organisation_id == Organisation.id)
         .where(Dossier.id == dossier_ids[0])
     )
+    assert organisation is not None  # the dossiers exist (the caller read their ids) and each has an organisation
     operator = session.get(User, operator_id) if operator_id else None
     return PackageSnapshot(
         name=name,

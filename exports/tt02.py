@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import BinaryIO
 
 from exports.snapshot import DocumentSnapshot, DossierSnapshot, PackageSnapshot
-from exports.xml import PLAIN, TT02_NS, Template, qualified, stream, timestamp
+from exports.xml import PLAIN, TT02_NS, Sink, Template, qualified, stream, timestamp
 
 
 def vn_date(value: date | None) -> str:
@@ -145,7 +144,7 @@ def _document(
     )
 
 
-def write_metadata(snapshot: PackageSnapshot, out: BinaryIO) -> None:
+def write_metadata(snapshot: PackageSnapshot, out: Sink) -> None:
     """Write the TT 02/2019 metadata of every dossier and document of the package into ``out``."""
     document_template = _template("Document", DOCUMENT_FIELDS, depth=2)
     dossier_template = _template("Dossier", DOSSIER_FIELDS, depth=2, inner=True)
@@ -180,7 +179,7 @@ def transfer_rows(snapshot: PackageSnapshot) -> list[list[str]]:
     return [_transfer_row(number, dossier) for number, dossier in enumerate(snapshot.dossiers, start=1)]
 
 
-def write_transfer_list(snapshot: PackageSnapshot, out: BinaryIO) -> None:
+def write_transfer_list(snapshot: PackageSnapshot, out: Sink) -> None:
     """Write the transfer list ("mục lục hồ sơ nộp lưu") as XML into ``out``, one Row per dossier."""
     template = _template("Row", ROW_FIELDS, depth=1)
     attributes = {

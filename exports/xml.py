@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, time
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from lxml import etree
@@ -63,6 +63,12 @@ _BREAKS = tuple("\n" + "  " * depth for depth in range(32))
 PARSER_BLOCK = 16 * 1024
 
 
+class Sink(Protocol):
+    """Where a streamed document goes: it is only written to, in pieces, never seeked (a file, a hashing file)."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+
 # Bytes a streamed document gathers before passing them on: one hashing call and one file write
 # a MiB, not one for every record.
 FLUSH_BYTES = 1024 * 1024
@@ -76,7 +82,7 @@ class _Output:
 
     __slots__ = ("out", "written", "lxml_pending", "_chunks", "_size")
 
-    def __init__(self, out: BinaryIO) -> None:
+    def __init__(self, out: Sink) -> None:
         self.out, self.written, self.lxml_pending = out, 0, False
         self._chunks: list[bytes] = []
         self._size = 0
@@ -146,7 +152,7 @@ class Writer:
 
 
 @contextmanager
-def stream(out: BinaryIO, tag: str, nsmap: dict, attrib: dict | None = None) -> Iterator[Writer]:
+def stream(out: Sink, tag: str, nsmap: dict, attrib: dict | None = None) -> Iterator[Writer]:
     """Write one UTF-8 XML document with its declaration into ``out``; yield the writer of the root's children.
 
     ``out`` only needs ``write(bytes)``: the document goes out in pieces as it is made, never seeked.
@@ -214,7 +220,7 @@ class Template:
         inner: bool = False,
         nsmap: dict | None = None,
     ) -> None:
-        quoted = []
+        quoted: list[bool] = []
         for slot in element.iter(*slots) if slots else ():
             slot.text = _HOLE.format(len(quoted))
             quoted.append(False)
@@ -237,30 +243,36 @@ class Template:
 
     def render(self, *values: str | None) -> bytes:
         """Return the record in UTF-8 with ``values`` in its holes (None: empty)."""
+        # Taken as texts: joining them raises TypeError on a None, which is only then replaced.
+        texts = cast("tuple[str, ...]", values)
         try:
-            joined = "".join(values)
+            joined = "".join(texts)
         except TypeError:  # a None among them
-            values = tuple(value or "" for value in values)
-            joined = "".join(values)
+            texts = tuple(value or "" for value in values)
+            joined = "".join(texts)
         if not _plain(joined) and _SPECIAL.search(joined) is not None:  # rare: checked once for all values
-            values = tuple(map(_escaped, values, self._attribute))
+            texts = tuple(map(_escaped, texts, self._attribute))
         parts = self._parts.copy()
-        parts[1::2] = [values[index].encode() for index in self._order]
+        parts[1::2] = [texts[index].encode() for index in self._order]
         return b"".join(parts)
 
 
-class Templates(dict):
+# What tells the templates of one element apart: each element has a shape type of its own.
+_Shape = TypeVar("_Shape", bound=Hashable)
+
+
+class Templates(dict[_Shape, Template]):
     """Templates of one element whose shape varies (how many dates, which optional children), one per shape.
 
     ``make(shape)`` builds a shape's template the first time that shape comes; packages hold a
     handful of shapes, so few are ever built.
     """
 
-    def __init__(self, make: Callable[[Hashable], Template]) -> None:
+    def __init__(self, make: Callable[[_Shape], Template]) -> None:
         super().__init__()
         self._make = make
 
-    def __missing__(self, shape: Hashable) -> Template:
+    def __missing__(self, shape: _Shape) -> Template:
         made = self[shape] = self._make(shape)
         return made
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, false, func, literal, or_, select
+from sqlalchemy import Select, Table, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from erms import audit, metadata, permissions
@@ -110,7 +111,9 @@ def due_for(
 
 def due_count(session: Session, organisation_id: int, on: date, where: DueFilter = DueFilter()) -> int:
     """Return how many dossiers match the due list's filter (the page shows only the first ones)."""
-    return session.scalar(select(func.count()).select_from(due_query(organisation_id, on, where).subquery()))
+    return session.execute(
+        select(func.count()).select_from(due_query(organisation_id, on, where).subquery())
+    ).scalar_one()
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,7 @@ def filter_choices(session: Session, organisation_id: int) -> FilterChoices:
         .where(*appraisable)
         .order_by(RetentionRow.code)
     )
-    return FilterChoices(list(years), [tuple(unit) for unit in units], list(rows))
+    return FilterChoices(list(years), [(unit_id, name) for unit_id, name in units], list(rows))
 
 
 def organisation_by_code(session: Session, code: str) -> Organisation:
@@ -304,6 +307,7 @@ def _keep_problems(dossier: Dossier, period: clock.Period, on: date) -> list[Pro
     where = dossier.file_code
     if not custody.is_appraisable(dossier) or dossier.appraisal_due_on is None or dossier.appraisal_due_on > on:
         return [Problem(where, N_("The dossier is not due for appraisal."))]
+    assert dossier.end_date is not None  # a due date is only ever computed from the end date set on closing
     due = clock.due_on(period, dossier.end_date, dossier.retention_event_on)
     if due is not None and due <= on:
         return [
@@ -356,8 +360,9 @@ def flag_due_dossiers(session: Session, today: date, *, now: datetime) -> int:
     counts = dict(session.execute(new).all())
     if not counts:
         return 0
+    work_items = cast(Table, AppraisalWorkItem.__table__)  # a declarative class's table, typed as a FromClause
     session.execute(
-        AppraisalWorkItem.__table__.insert().from_select(
+        work_items.insert().from_select(
             ["dossier_id", "due_on", "flagged_at"],
             select(Dossier.id, Dossier.appraisal_due_on, literal(now, AppraisalWorkItem.flagged_at.type)).where(
                 custody.appraisable(), Dossier.appraisal_due_on <= today, ~flagged.exists()
@@ -441,7 +446,8 @@ def notifications_for(session: Session, user_id: int, limit: int = 20) -> list[N
 
 def notification_count(session: Session, user_id: int) -> int:
     """Return how many notices the user has not seen yet (the number in the page header)."""
-    return session.scalar(select(func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None)))
+    unseen = select(func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    return session.execute(unseen).scalar_one()
 
 
 def mark_seen(session: Session, notices: list[Notification], *, now: datetime) -> None:

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
-from erms import audit, lifecycle, permissions
+from erms import audit, lifecycle, metadata, permissions
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import (
     AppraisalDecision,
@@ -52,9 +52,9 @@ LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # bound that still holds a page of explanation.
 LONG_TEXT = 10_000
 TEXT_LIMITS = {
-    "title": DestructionList.__table__.c.title.type.length,
-    "number": DestructionList.__table__.c.decision_number.type.length,
-    "signer": DestructionList.__table__.c.decision_signer.type.length,
+    "title": metadata.column_length(DestructionList, "title"),
+    "number": metadata.column_length(DestructionList, "decision_number"),
+    "signer": metadata.column_length(DestructionList, "decision_signer"),
     "explanation": LONG_TEXT,
     "comment": LONG_TEXT,
 }
@@ -217,8 +217,9 @@ def propose(
 ) -> DestructionList:
     """Put due dossiers on a new destruction list; every dossier is checked first, nothing half-applied."""
     permissions.require(actor, "retention.appraise", organisation_id)
-    dossiers = [session.get(Dossier, dossier_id) for dossier_id in dict.fromkeys(dossier_ids)]
-    if any(dossier is None or dossier.organisation_id != organisation_id for dossier in dossiers):
+    found = [session.get(Dossier, dossier_id) for dossier_id in dict.fromkeys(dossier_ids)]
+    dossiers = [dossier for dossier in found if dossier is not None and dossier.organisation_id == organisation_id]
+    if len(dossiers) != len(found):
         raise NotFound()
     problems = _text_problems(title=title, explanation=explanation)
     if not dossiers:
@@ -371,6 +372,7 @@ def record_appraisal(
         problems.append(Problem("opinions", N_("No council member has given an opinion yet.")))
     if problems:
         raise InvalidMetadata(problems)
+    assert paper.attachment is not None  # _paper_problems refuses a paper without one
     destruction_list.appraisal_number, destruction_list.appraisal_date = paper.number.strip(), paper.on
     destruction_list.appraisal_file_id = _attach(session, store, paper.attachment, now=now)
     destruction_list.state = State.APPRAISED
@@ -404,6 +406,7 @@ def approve(
     problems = _paper_problems(paper, signer=True)
     if problems:
         raise InvalidMetadata(problems)
+    assert paper.attachment is not None  # _paper_problems refuses a paper without one
     destruction_list.decision_number, destruction_list.decision_date = paper.number.strip(), paper.on
     destruction_list.decision_signer = paper.signer.strip()
     destruction_list.decision_file_id = _attach(session, store, paper.attachment, now=now)
@@ -622,6 +625,7 @@ def record_values(session: Session, actor: Actor, list_id: int, *, now: datetime
     destruction_list = get_list(session, actor, list_id)
     organisation = destruction_list.items[0].dossier.organisation
     executor = session.get(User, destruction_list.executed_by_id or actor.user_id)
+    assert executor is not None  # executed_by_id is a foreign key to users, and the actor is a user
     rows = tuple(
         RecordRow(
             item.dossier.file_code,

@@ -68,6 +68,7 @@ def release_hold(session: Session, actor: Actor, hold_id: int, reason: str, *, n
     if hold is None:
         raise NotFound()
     dossier = session.get(Dossier, hold.dossier_id)
+    assert dossier is not None  # holds.dossier_id is a foreign key to dossiers, and dossiers are never deleted
     permissions.require(actor, "retention.hold", dossier.organisation_id)
     if hold.released_at is not None:
         raise RuleViolation(N_("This hold has already been released."))
@@ -85,7 +86,7 @@ def reason_problems(reason: str) -> list[Problem]:
     """Return what is wrong with the reason for a decision on a dossier: missing, too long, control characters."""
     if not reason.strip():
         return [Problem("reason", N_("Give the reason."))]
-    return text_problems({"reason": Hold.__table__.c.reason.type.length}, reason=reason)
+    return text_problems({"reason": metadata.column_length(Hold, "reason")}, reason=reason)
 
 
 def text_problems(limits: dict[str, int], **values: str) -> list[Problem]:

@@ -62,6 +62,7 @@ def checked_rows(payload: object) -> list[dict]:
         problems += _text_problems(rows) + _duplicate_codes(rows)
     if problems:
         raise InvalidMetadata(problems)
+    assert isinstance(rows, list)  # the schema's top level is an array, and the payload met it
     return rows
 
 
@@ -117,7 +118,7 @@ def import_schedule(
     rows = checked_rows(payload)
     labels = metadata.check_text(
         {"code": code, "title": title, "legal_basis": legal_basis},
-        {name: RetentionSchedule.__table__.c[name].type.length for name in ("code", "title", "legal_basis")},
+        {name: metadata.column_length(RetentionSchedule, name) for name in ("code", "title", "legal_basis")},
     )
     if session.scalar(select(RetentionSchedule.id).where(RetentionSchedule.code == labels["code"])):
         raise RuleViolation(N_("A retention schedule with code %(code)s already exists."), code=labels["code"])

@@ -90,7 +90,7 @@ class Reading:
         derived = derived or Derived()
         self._masks = derived.masks
         self._columns: dict[str | tuple[str, str], np.ndarray] = derived.columns
-        self._facets: dict[str, tuple[list, np.ndarray]] = derived.facets
+        self._facets: dict[str, tuple[list | None, np.ndarray]] = derived.facets
 
     @cached_property
     def live(self) -> np.ndarray:

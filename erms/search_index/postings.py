@@ -20,6 +20,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader, _lenfield
@@ -53,6 +54,10 @@ class Postings:
 EMPTY = Postings(np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.int64))
 
 
+# What a cached value is: each kind of key holds its own type (postings, bitmaps, scoring, an array).
+_Value = TypeVar("_Value")
+
+
 class ByteLRU:
     """A thread-safe mapping that forgets its least recently used arrays beyond ``limit`` bytes."""
 
@@ -66,8 +71,11 @@ class ByteLRU:
         # never evicted; a key here wins over the same key decoded privately.
         self._shared: dict = {}
 
-    def get(self, key, build: Callable[[], object], size: Callable[[object], int]):
-        """Return the value cached under ``key``, building it (outside the lock) when absent."""
+    def get(self, key, build: Callable[[], _Value], size: Callable[[_Value], int]) -> _Value:
+        """Return the value cached under ``key``, building it (outside the lock) when absent.
+
+        A key holds one type of value (its kind is part of it), the one ``build`` makes.
+        """
         found = self._shared.get(key)
         if found is not None:
             return found
@@ -173,7 +181,10 @@ def positions(reader, fieldname: str, text: str) -> np.ndarray:
         CACHE.forget((segment_key(reader), "postings", fieldname, text))
         postings(reader, fieldname, text)
         found = CACHE.peek(key)
-    return found if found is not None else _decode_all(reader, fieldname, text).positions
+    if found is None:  # still not cached (a field without positions, or evicted at once): read here
+        found = _decode_all(reader, fieldname, text).positions
+        assert found is not None  # _decode_all always reads them (empty in a field without positions)
+    return found
 
 
 @dataclass(frozen=True)
@@ -223,7 +234,9 @@ def _decode(reader, fieldname: str, text: str) -> Postings:
     in the same blocks, so reading them then costs a fraction of reading them on their own)."""
     found = _decode_all(reader, fieldname, text)
     if reader.schema[fieldname].format.supports("positions"):
-        CACHE.put((segment_key(reader), "positions", fieldname, text), found.positions, found.positions.nbytes)
+        keys = found.positions
+        assert keys is not None  # _decode_all always reads them
+        CACHE.put((segment_key(reader), "positions", fieldname, text), keys, keys.nbytes)
     return Postings(found.ids, found.weights)
 
 

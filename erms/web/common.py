@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import PurePosixPath
+from typing import BinaryIO, cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_request_context, request, url_for
@@ -96,9 +97,12 @@ def uploads_from_request(field: str) -> list[Upload]:
     made safe refuses the request on the file field, before anything is stored.
     """
     limit = int(setting("MAX_CONTENT_LENGTH"))
-    # A file input left empty is sent as a part without a name: nothing was chosen.
-    chosen = [storage for storage in request.files.getlist(field) if storage.filename]
-    return [Upload(upload_name(field, storage.filename), storage.stream, limit) for storage in chosen]
+    # Werkzeug types the spooled stream as IO[bytes]; it is a binary file, as BinaryIO says.
+    return [
+        Upload(upload_name(field, storage.filename), cast(BinaryIO, storage.stream), limit)
+        for storage in request.files.getlist(field)
+        if storage.filename  # a file input left empty is sent as a part without a name: nothing was chosen
+    ]
 
 
 def upload_name(field: str, sent: str) -> str:

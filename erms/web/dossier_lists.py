@@ -59,6 +59,7 @@ def create():
     on_invalid(lambda errors: render_index(errors, form, status=422))
     year = integer(form["year"])
     require_present({"year": year})
+    assert year is not None  # require_present refused a missing one
     actor = current_actor()
     with transaction() as session:
         if form["source"] == "copy":
@@ -147,7 +148,9 @@ def add_entry(list_id: int):
     keys = ("title", "heading_id", "unit_id", "retention", "responsible_user_id", "note")
     form = {key: request.form.get(key, "").strip() for key in keys}
     on_invalid(lambda errors: render_list(list_id, errors, form, "entry", status=422))
-    require_present({"title": form["title"], "unit_id": integer(form["unit_id"]), "retention": form["retention"]})
+    unit_id = integer(form["unit_id"])
+    require_present({"title": form["title"], "unit_id": unit_id, "retention": form["retention"]})
+    assert unit_id is not None  # require_present refused a missing one
     with transaction() as session:
         row_id, period = spreadsheet.period_of_text(session, form["retention"])
         if period is None:
@@ -157,7 +160,7 @@ def add_entry(list_id: int):
             current_actor(),
             list_id,
             title=form["title"],
-            unit_id=integer(form["unit_id"]),
+            unit_id=unit_id,
             retention_row_id=row_id,
             heading_id=integer(form["heading_id"]),
             responsible_user_id=integer(form["responsible_user_id"]),

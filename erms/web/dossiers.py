@@ -126,6 +126,7 @@ def ad_hoc():
     on_invalid(lambda errors: render_ad_hoc(errors, form, status=422))
     list_id, row_id = integer(form["list_id"]), integer(form["retention_row_id"])
     require_present({"title": form["title"], "list_id": list_id, "retention_row_id": row_id})
+    assert list_id is not None and row_id is not None  # require_present refused a missing one
     with transaction() as session:
         dossier_list.add_ad_hoc_entry(
             session, current_actor(), list_id, title=form["title"], retention_row_id=row_id, now=utcnow()
@@ -296,6 +297,7 @@ def link_document(dossier_id: int):
     document_id = integer(request.form.get("document_id", ""))
     on_invalid(lambda errors: render_dossier(dossier_id, errors, section="link", status=422))
     require_present({"document_id": document_id})
+    assert document_id is not None  # require_present refused a missing one
     with transaction() as session:
         dossiers.link_document(session, current_actor(), dossier_id, document_id, now=utcnow())
     flash(_("The registered document was filed in this dossier."), "success")

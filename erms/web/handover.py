@@ -119,7 +119,9 @@ def _anonymous(member: tarfile.TarInfo) -> tarfile.TarInfo:
 
 def _write_tar(path: Path, name: str, pipe: _Pipe) -> None:
     try:
-        with tarfile.open(fileobj=pipe, mode="w|", bufsize=TAR_BLOCK, format=tarfile.PAX_FORMAT) as tar:
+        with tarfile.open(  # type: ignore[call-overload]  # typeshed's fileobj must read and seek; "w|" only writes
+            fileobj=pipe, mode="w|", bufsize=TAR_BLOCK, format=tarfile.PAX_FORMAT
+        ) as tar:
             tar.add(path, arcname=name, filter=_anonymous)
         pipe.put(_Pipe.END)
     except BrokenPipeError:

@@ -182,6 +182,7 @@ def assign_unit():
             integer(form["unit_id"]),
             now=utcnow(),
         )
+        assert entry.assigned_unit is not None  # assign_unit has just set it
         number, unit = entry.number, entry.assigned_unit.name
     flash(_("No. %(number)s was sent to %(unit)s.", number=number, unit=unit), "success")
     return redirect(url_for(".index", kind="incoming", year=_year(), _anchor="assign"))

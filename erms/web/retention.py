@@ -84,6 +84,7 @@ def _header() -> dict:
 def retention_panel(dossier: Dossier) -> dict:
     """Return what the dossier page's retention panel shows: active holds and the forms the actor may use."""
     actor, session = current_actor(), object_session(dossier)
+    assert session is not None  # the dossier page renders inside the transaction that loaded the dossier
     filed = dossier.state not in (DossierState.OPEN, DossierState.DESTROYED, DossierState.TRANSFERRED)
     return {
         "holds": holds.active_holds(session, dossier.id),
