@@ -43,11 +43,7 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 	$(VENV)/bin/python -m pip install --disable-pip-version-check --progress-bar off -e '.[dev]'
 	touch $@
 
-# SHA-512 eight files at a time for the package copy (exports/sha512_lanes.py); system-deps brings cc.
-exports/_sha512_lanes.so: exports/sha512_lanes.c | system-deps
-	$(CC) -O2 -Wall -Werror -shared -fPIC -o $@.tmp $< && mv $@.tmp $@
-
-install: $(VENV)/.installed exports/_sha512_lanes.so
+install: $(VENV)/.installed
 
 translations: install
 	@if [ -d erms/translations ] && [ -n "$$(find erms/translations -name messages.po -print -quit)" ]; then \
@@ -95,7 +91,7 @@ test-fast: install translations
 
 # instance/ holds user data (database, stored files): only distclean removes it.
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info exports/_sha512_lanes.so
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
 	find erms classification retention exports tests migrations -name __pycache__ -type d -prune -exec rm -rf {} + 2>/dev/null || true
 
 distclean: clean

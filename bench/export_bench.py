@@ -6,20 +6,17 @@ Usage: .venv/bin/python bench/export_bench.py [DOSSIERS FILES MEGABYTES] [--work
 Builds a synthetic archive (SQLite; one permanent dossier through the real filing services, the
 rest bulk copies of its rows with their own random PDF-headed files in the store, long-tailed
 sizes), then measures, each phase in its own child process so its peak RSS is its own:
-- ours: ``snapshot.package`` inside ``bag.Build`` (each stored file read once by ``workers`` copy
-  processes from the moment its dossier is read, sha256+sha512 while copying and compared with the
-  capture digests; metadata written meanwhile; manifests); the syncfs ``bag.place`` makes before its rename and the
-  verification
-  ``build_package`` runs are timed apart;
+- ours: ``snapshot.package`` inside ``bag.Build`` (each stored file read once by ``workers`` copy processes
+  from the moment its dossier is read, sha256 while copying and compared with the capture digest, the sha512
+  taken from the capture; metadata written meanwhile; manifests); the syncfs ``bag.place`` makes before its
+  rename and the verification ``build_package`` runs are timed apart;
 - make_bag: ``bagit.make_bag(checksums=[sha256, sha512])`` with bagit's default one process, over the
   same files copied into a plain folder (the copy is not timed; make_bag renames, it does not copy);
 - limit: one reader reading the same stored bytes once, computing sha256 and sha512;
 - make_bag xN / limit xN: the same with ``workers`` processes / reader threads, for reference;
 - copy: ``exports.copier.copy_all`` alone with ``workers`` processes: each stored file read once,
-  hashed and written into a folder per 11 files, with no snapshot, metadata, manifests or digest
-  comparison: the floor of any build that copies and hashes on this machine;
-- copy_hashlib: the same, one file at a time through hashlib instead of SHA-512 in eight lanes
-  (exports/sha512_lanes.py), as the copy runs where the lanes cannot.
+  its sha256 taken and written into a folder per 11 files, with no snapshot, metadata, manifests or
+  digest comparison: the floor of any build that copies and checks on this machine.
 The goal (issue 6) compares ours with make_bag and limit as named there: one process, one pass.
 Phases run in turn ``runs`` times on the same files; figures are medians, each run's seconds follow,
 and so does each core's speed while all work at once against one core alone, measured before each run
@@ -62,7 +59,6 @@ PHASES = {
     "make_bag_n": ("make_bag", 0),
     "limit_n": ("limit", 0),
     "copy": ("copy", 0),
-    "copy_hashlib": ("copy_hashlib", 0),
 }
 
 
@@ -331,7 +327,7 @@ def limit(_data: Path, paths: list[Path], readers: int) -> dict:
     return _elapsed(started)
 
 
-def copy_only(data: Path, paths: list[Path], workers: int, lanes: bool = True) -> dict:
+def copy_only(data: Path, paths: list[Path], workers: int) -> dict:
     """Time the copy workers alone on the same files: read once, hashed, written; nothing else."""
     from exports import copier
 
@@ -340,7 +336,7 @@ def copy_only(data: Path, paths: list[Path], workers: int, lanes: bool = True) -
     for folder in {target.rpartition("/")[0] for target in targets}:
         os.makedirs(folder)
     started = _started()
-    copier.copy_all(zip(map(str, paths), targets, strict=True), workers=workers, done=lambda _copied: None, lanes=lanes)
+    copier.copy_all(zip(map(str, paths), targets, strict=True), workers=workers, done=lambda _copied: None)
     return _elapsed(started)
 
 
@@ -412,7 +408,6 @@ def child(phase: str, data: Path, workers: int) -> None:
             "make_bag": make_bag,
             "copy": copy_only,
             "limit": limit,
-            "copy_hashlib": lambda *args: copy_only(*args, lanes=False),
         }[name]
         result = measure(data, paths, parallel or workers)
         result.update(peak_rss_mb=peak_rss_mb())

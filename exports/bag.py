@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
-import gc
 import hashlib
 import json
 import os
@@ -117,11 +116,14 @@ class _Copying:
         self.pool.close()
 
     def _done(self, copied: copier.Copied) -> None:
-        """Compare what was read with the digests recorded at capture; a mismatch stops the copy."""
+        """Compare what was read with the SHA-256 recorded at capture; a mismatch stops the copy.
+
+        Equal SHA-256 digests mean the copied bytes are the captured bytes, so the SHA-512 recorded at
+        capture is theirs too: the manifest takes it from the capture instead of hashing every file again.
+        """
         content = self.contents[copied.number]
-        for actual, recorded in ((copied.sha256, content.source.sha256), (copied.sha512, content.source.sha512)):
-            if actual != recorded:  # each digest reported beside the one recorded in the same algorithm
-                raise _fixity_error(content, recorded, actual)
+        if copied.sha256 != content.source.sha256:
+            raise _fixity_error(content, content.source.sha256, copied.sha256)
         with self.lock:  # one feeder thread at a time: the progress bar only moves forward
             self.copied += 1
             if self.total is not None:
@@ -282,43 +284,6 @@ def _tag_files(snapshot: PackageSnapshot, bag_dir: Path, payload: list[Written])
     return oxum, hashlib.sha256((bag_dir / "manifest-sha256.txt").read_bytes()).hexdigest()
 
 
-class _Collector:
-    """How the cycle collector runs while builds do.
-
-    A build makes a few hundred thousand objects, nearly all freed by their reference counts, and
-    about ten thousand in cycles all told. The collector's young passes (one per 700 allocations)
-    walked them ~400 times, 0.2-0.3 s of a 2,000-dossier build, and its full passes walked the
-    process's modules and app objects again. While any build runs, the objects already there are
-    set aside (``gc.freeze``) and the young generation is collected every ``YOUNG`` allocations.
-    Both are settings of the whole process: the last build to end gives them back.
-    """
-
-    YOUNG = 100_000
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._builds = 0
-        self._thresholds = gc.get_threshold()
-
-    def set_aside(self) -> None:
-        with self._lock:
-            if self._builds == 0:
-                self._thresholds = gc.get_threshold()
-                gc.set_threshold(self.YOUNG, *self._thresholds[1:])
-            self._builds += 1
-            gc.freeze()
-
-    def give_back(self) -> None:
-        with self._lock:
-            self._builds -= 1
-            if self._builds == 0:
-                gc.unfreeze()
-                gc.set_threshold(*self._thresholds)
-
-
-_COLLECTOR = _Collector()
-
-
 class Build:
     """One bag being built in the staging folder beside the output: the copy starts with the first
     dossiers the snapshot reads, the metadata follows the snapshot, and all of it runs together::
@@ -351,11 +316,9 @@ class Build:
         self._copying = _Copying(store, self.root, workers, progress)
 
     def __enter__(self) -> Build:
-        _COLLECTOR.set_aside()
         return self
 
     def __exit__(self, kind, error, traceback) -> None:
-        _COLLECTOR.give_back()
         if error is not None or self._bag is None:  # failed, or left without ``finish``
             self._copying.stop()
             shutil.rmtree(self.bag_dir, ignore_errors=True)  # never left lying half-copied
@@ -372,7 +335,6 @@ class Build:
     def finish(self, snapshot: PackageSnapshot, font: str = "") -> Bag:
         """Write the metadata and tag files while the copy ends; return the bag once all of it is there."""
         self.add(snapshot.dossiers[self._added :])  # those not given while the snapshot was read
-        gc.freeze()  # the snapshot too, now read, lives until the end: the metadata makes the garbage
         copying = self._copying
         copying.close()
         contents = copying.contents

@@ -1,7 +1,7 @@
 """Copy stored files into a package while hashing them, in worker processes that use every core.
 
-SHA-256 + SHA-512 are most of a package's CPU; threads would share one interpreter with the metadata
-builders and wait on its lock between chunks, so each worker is a process of its own
+Hashing is most of a package's CPU; threads would share one interpreter with the metadata builders
+and wait on its lock between chunks, so each worker is a process of its own
 (exports/copy_worker.py: the protocol, and how it hashes). The parent side here hands out tasks in
 batches, a few in flight per worker, and collects the results on one feeding thread per worker.
 """
@@ -32,7 +32,6 @@ class Copied:
     number: int
     size: int
     sha256: str
-    sha512: str
 
 
 class CopyFailed(Exception):
@@ -80,11 +79,11 @@ class _Tasks:
 class _Worker(threading.Thread):
     """One worker process and the parent-side thread that feeds it tasks and collects its results."""
 
-    def __init__(self, tasks: _Tasks, done: Callable[[Copied], None], cancel: threading.Event, lanes: bool) -> None:
+    def __init__(self, tasks: _Tasks, done: Callable[[Copied], None], cancel: threading.Event) -> None:
         super().__init__(daemon=True)
         self.tasks, self.done, self.cancel = tasks, done, cancel
         self.error: BaseException | None = None
-        command = [sys.executable, "-m", "exports.copy_worker", *([] if lanes else ["--one-at-a-time"])]
+        command = [sys.executable, "-m", "exports.copy_worker"]
         # Started by the caller's thread, which outlives it: PR_SET_PDEATHSIG follows the creating thread.
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
         assert self.process.stdin is not None and self.process.stdout is not None  # both are pipes (PIPE)
@@ -122,21 +121,16 @@ class _Worker(threading.Thread):
 class Pool:
     """``workers`` copy processes that take (source, target) pairs as they are given, until ``close``.
 
-    ``lanes``: hash SHA-512 eight files at a time where the CPU can (exports/copy_worker.py); false,
-    one at a time through hashlib. ``done`` runs on a feeder thread for each file as it ends; raising
-    from it (e.g. a digest mismatch) stops the copy. A worker's read or write failure stops it with CopyFailed naming
-    the
-    task's number (its place among all the pairs given); setting ``cancel`` stops it with Cancelled
-    within a file or so. ``join`` waits for the end and re-raises what stopped the copy, the
-    workers killed.
+    ``done`` runs on a feeder thread for each file as it ends; raising from it (e.g. a digest mismatch) stops the
+    copy. A worker's read or write failure stops it with CopyFailed naming the task's number (its place among all
+    the pairs given); setting ``cancel`` stops it with Cancelled within a file or so. ``join`` waits for the end and
+    re-raises what stopped the copy, the workers killed.
     """
 
-    def __init__(
-        self, *, workers: int, done: Callable[[Copied], None], cancel: threading.Event | None = None, lanes: bool = True
-    ) -> None:
+    def __init__(self, *, workers: int, done: Callable[[Copied], None], cancel: threading.Event | None = None) -> None:
         self._tasks, self._given = _Tasks(), 0
         self._cancel = cancel or threading.Event()
-        self._workers = [_Worker(self._tasks, done, self._cancel, lanes) for _ in range(max(1, workers))]
+        self._workers = [_Worker(self._tasks, done, self._cancel) for _ in range(max(1, workers))]
         for worker in self._workers:
             worker.start()
 
@@ -185,10 +179,9 @@ def copy_all(
     workers: int,
     done: Callable[[Copied], None],
     cancel: threading.Event | None = None,
-    lanes: bool = True,
 ) -> None:
     """Copy every (source, target) pair with a ``Pool`` of ``workers`` processes and wait for the end."""
-    pool = Pool(workers=workers, done=done, cancel=cancel, lanes=lanes)
+    pool = Pool(workers=workers, done=done, cancel=cancel)
     pool.submit(tasks)
     pool.close()
     pool.join()

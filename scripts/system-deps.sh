@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages ERMS needs, but only those that are missing.
 #
-#   scripts/system-deps.sh          run-time needs: the PDF font, a C compiler (and venv
-#                                   support for Debian's own python3, if that is missing)
+#   scripts/system-deps.sh          run-time needs: the PDF font (and venv support for
+#                                   Debian's own python3, if that is missing)
 #   scripts/system-deps.sh --test   also what the test suite needs: a PostgreSQL
 #                                   server, chromium (Playwright) and pdftotext
 #
@@ -28,10 +28,6 @@ pkg_installed() {  # true if dpkg says the package is installed
 
 # Run time: the TrueType font fpdf2 embeds in generated PDFs.
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
-
-# Install time: a C compiler and the C library's headers build exports/sha512_lanes.c.
-command -v cc >/dev/null 2>&1 || missing+=(gcc)
-pkg_installed libc6-dev || missing+=(libc6-dev)
 
 # `python3 -m venv` needs ensurepip, which Debian splits out into python3.X-venv.
 python_bin=${PYTHON:-python3}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import gc
 import re
 import subprocess
 import sys
@@ -25,8 +24,6 @@ from erms.models.retention import HoldKind
 from exports import bag, handover, snapshot, verify
 from exports.xml import METS_NS, PARSER_BLOCK
 from tests.conftest import DOCUMENT, upload
-
-COLLECTOR_THRESHOLDS = gc.get_threshold()  # as the process had them before any build
 
 EARK_TOOL = verify.DEFAULT_EARK_TOOL
 NFD_NAME = unicodedata.normalize("NFD", "Biên bản họp Hội đồng.pdf")
@@ -54,8 +51,6 @@ def test_package_validates_with_bagit_schemas_and_eark(session, world, settings,
     batch, package = build(session, world, settings, now, [first.id, second.id])
     assert package.state is PackageState.READY, package.report
     assert batch.state is BatchState.PACKAGED
-    assert gc.get_freeze_count() == 0  # what the build set aside from the collector is given back
-    assert gc.get_threshold() == COLLECTOR_THRESHOLDS
     path = Path(package.path)
     assert path.name == f"{world.org.code}_2031_1"
     bagit.Bag(str(path)).validate()
@@ -213,7 +208,6 @@ def test_a_failure_while_reading_stops_the_copy_and_leaves_nothing(
         build(session, world, settings, now, ids)
     assert list(settings.out_dir.iterdir()) == [settings.out_dir / ".erms-build.lock"]
     assert threading.active_count() == before  # copy threads joined, worker processes reaped
-    assert (gc.get_freeze_count(), gc.get_threshold()) == (0, COLLECTOR_THRESHOLDS)
 
 
 def test_a_build_left_without_finishing_stops_its_copy_and_leaves_nothing(session, settings, store, permanent, now):
@@ -232,16 +226,6 @@ def test_a_build_left_without_finishing_stops_its_copy_and_leaves_nothing(sessio
         )
     assert list(settings.out_dir.iterdir()) == []
     assert threading.active_count() == before
-
-
-def test_builds_side_by_side_give_the_collector_back_when_the_last_one_ends(store, tmp_path):
-    first = bag.Build("first_2031_1", store=store, out_dir=tmp_path)
-    second = bag.Build("second_2031_1", store=store, out_dir=tmp_path)
-    with first:
-        with second:
-            assert gc.get_threshold()[0] == bag._Collector.YOUNG and gc.get_freeze_count() > 0
-        assert gc.get_threshold()[0] == bag._Collector.YOUNG and gc.get_freeze_count() > 0  # the first still runs
-    assert (gc.get_freeze_count(), gc.get_threshold()) == (0, COLLECTOR_THRESHOLDS)
 
 
 def test_held_dossier_is_never_included(session, world, settings, now, permanent):
