@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from erms import auth, config, search, web
+from erms import auth, config, search
+from erms.cli import erms_group
 from erms.db import make_engine, make_session_factory
 from erms.storage import FileStore
-from erms.web import i18n
+from erms.web import blueprints, i18n
 from erms.web.common import LARGEST_INTEGER
 
 # The product language; English is offered for foreign advisers and developers.
@@ -107,7 +108,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.after_request(_security_headers)
     auth.init_app(app)
     search.install(settings)
-    web.register(app)
+    blueprints.register(app)
     register_cli(app)
     app.wsgi_app = ascii_query(app.wsgi_app)  # type: ignore[method-assign]  # Flask's documented way to add middleware
     proxies = int(settings["PROXY_COUNT"])
@@ -156,6 +157,4 @@ def _security_headers(response):
 
 def register_cli(app: Flask) -> None:
     """Offer the operator's commands as ``flask --app erms.app erms …``."""
-    from erms.cli import erms_group
-
     app.cli.add_command(erms_group)

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from classification import dossier_list as dossier_lists
 from erms import dossiers
-from erms.demo import PLAN, DemoContext
+from erms.demo.context import PLAN, DemoContext
 
 YEARS_BACK = 6
 DOSSIERS = 3

@@ -11,7 +11,7 @@ import io
 from datetime import datetime, timedelta
 
 from erms import registers
-from erms.demo import DemoContext, _pdf  # the demo's own one-page scan, shared by its parts
+from erms.demo.context import DemoContext, scan_pdf
 from erms.dossiers import Upload, local_date
 from erms.models.register import RegisterKind
 
@@ -98,7 +98,7 @@ def seed(context: DemoContext, *, now: datetime) -> None:
         scan = (
             None
             if marking != "none"
-            else Upload(f"{type_name} {notation}.pdf", io.BytesIO(_pdf(type_name, subject, context.font)), 1 << 24)
+            else Upload(f"{type_name} {notation}.pdf", io.BytesIO(scan_pdf(type_name, subject, context.font)), 1 << 24)
         )
         entry = registers.register_document(
             context.session, registry, context.organisation.id, kind, data, scan, store=context.store, now=now

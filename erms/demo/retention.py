@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from classification import dossier_list as dossier_lists
 from erms import dossiers
-from erms.demo import DemoContext
+from erms.demo.context import DemoContext
 from retention import holds
 
 PAST_YEAR = 2014
