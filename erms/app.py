@@ -93,7 +93,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_REFRESH_EACH_REQUEST=True,
         MAX_CONTENT_LENGTH=int(settings["MAX_CONTENT_LENGTH"]),
         BABEL_DEFAULT_LOCALE=DEFAULT_LANGUAGE,
-        BABEL_DEFAULT_TIMEZONE=settings["TIMEZONE"],
+        BABEL_DEFAULT_TIMEZONE=config.TIMEZONE,
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).resolve().parent / "translations"),
     )
     if not callable(session_factory):

@@ -255,7 +255,7 @@ def jobs_run_due(obj: Context) -> None:
     """Run the jobs due now once, then exit (for cron)."""
     from erms import jobs
 
-    ran = jobs.run_due(make_session_factory(obj.engine), now=utcnow(), timezone_name=obj.settings["TIMEZONE"])
+    ran = jobs.run_due(make_session_factory(obj.engine), now=utcnow())
     if not ran:
         click.echo("nothing to run (already run for this period, or another scheduler holds the lease)")
     for name, count in ran.items():

@@ -11,6 +11,12 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
+
+# Records are dated in Vietnam's time (UTC+7) wherever the server runs: the product's one time zone, not a
+# setting (a record's date must not depend on how one server was configured).
+TIMEZONE = "Asia/Ho_Chi_Minh"
+LOCAL_TZ = ZoneInfo(TIMEZONE)
 
 DEFAULTS: dict[str, Any] = {
     # Root of everything the deployment writes; the other paths default below it.
@@ -30,8 +36,6 @@ DEFAULTS: dict[str, Any] = {
     "SEARCH_INDEX_DIR": "",
     # Flask session signing key; generated into DATA_DIR/secret_key when absent.
     "SECRET_KEY": "",
-    # Local time zone of the agency: dates on records are Vietnamese dates.
-    "TIMEZONE": "Asia/Ho_Chi_Minh",
     # Largest upload accepted, in bytes (PL6 I.2: uploads are size-limited).
     "MAX_CONTENT_LENGTH": 200 * 1024 * 1024,
     # Idle minutes before a web session expires.

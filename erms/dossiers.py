@@ -14,13 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import BinaryIO
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from classification import markings
 from erms import audit, lifecycle, metadata, permissions
+from erms.config import LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import (
     DestructionItem,
@@ -45,8 +45,6 @@ from erms.permissions import Actor
 from erms.storage import FileStore, TooLarge
 from exports import pdf_index, snapshot
 from retention import clock
-
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def local_date(now: datetime) -> date:

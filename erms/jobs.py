@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import CursorResult, update
@@ -24,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from erms import background, search
+from erms.config import LOCAL_TZ, TIMEZONE
 from erms.db import transaction
 from erms.models import BackgroundJob, JobRun, SchedulerLease
 from erms.permissions import Actor, load_actor
@@ -122,12 +122,10 @@ def claim_run(session: Session, job: Job, today: date, holder: str, *, now: date
     return True
 
 
-def run_due(
-    factory: Callable[[], Session], *, now: datetime, timezone_name: str = "Asia/Ho_Chi_Minh", holder: str | None = None
-) -> dict[str, int]:
+def run_due(factory: Callable[[], Session], *, now: datetime, holder: str | None = None) -> dict[str, int]:
     """Run every job whose period has not run yet, if this process holds the lease; return what ran."""
     holder = holder or holder_name()
-    today = now.astimezone(ZoneInfo(timezone_name)).date()
+    today = now.astimezone(LOCAL_TZ).date()
     with transaction(factory) as session:
         if not acquire_lease(session, holder, now=now):
             return {}
@@ -142,10 +140,10 @@ def run_due(
 
 def run_scheduler(factory: Callable[[], Session], settings: dict, log: Callable[[str], None]) -> None:
     """Run the blocking scheduler: a tick every minute runs the due jobs under the lease."""
-    scheduler = BlockingScheduler(timezone=settings["TIMEZONE"])
+    scheduler = BlockingScheduler(timezone=TIMEZONE)
 
     def tick() -> None:
-        ran = run_due(factory, now=datetime.now(UTC), timezone_name=settings["TIMEZONE"])
+        ran = run_due(factory, now=datetime.now(UTC))
         for name, count in ran.items():
             log(f"{name}: {count}")
 

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, contains_eager
 
 from classification import markings
 from erms import audit, metadata, permissions
-from erms.dossiers import LOCAL_TZ, Upload, local_date, new_document
+from erms.config import LOCAL_TZ
+from erms.dossiers import Upload, local_date, new_document
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import Organisation, RegisterCounter, RegisterEntry, Unit
 from erms.models.dossier import Document

@@ -26,12 +26,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from erms.config import LOCAL_TZ
 from erms.errors import N_, ERMSError, RuleViolation
 from erms.storage import FileStore, fsync_dir
 from exports import cits, copier, ead, handover_pdf, layout, mets, premis, tt02
 from exports.layout import ContentFile, Written
 from exports.snapshot import DossierSnapshot, PackageSnapshot
-from exports.xml import LOCAL_TZ, XSD_DIR
+from exports.xml import XSD_DIR
 
 ALGORITHMS = ("sha256", "sha512")
 # Copy processes: hashing is CPU-bound, one per core; past a few the disk is the limit.

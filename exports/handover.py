@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from erms import audit, lifecycle, permissions
-from erms.config import DEFAULTS
+from erms.config import DEFAULTS, LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import Dossier, HandoverBatch, HandoverItem, HandoverReceipt, Organisation, Package
 from erms.models.dossier import DossierState
@@ -25,7 +25,6 @@ from erms.models.handover import BatchState, PackageState
 from erms.permissions import Actor
 from erms.storage import FileStore
 from exports import bag, receipt, snapshot, verify
-from exports.xml import LOCAL_TZ
 from retention.holds import held_dossier_ids
 
 # Luật Lưu trữ 2024 (summary of Điều 17, docs/standards.md decision 4): permanent records go to the

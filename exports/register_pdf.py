@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass
 from datetime import date, datetime
 
+from erms.config import LOCAL_TZ
 from erms.models import Organisation, RegisterEntry
 from erms.models.register import RegisterKind, RegisterSeries
 from exports.pdf import ProductPDF, table
 from exports.pdf_index import LINE, organisation_block
-from exports.xml import LOCAL_TZ
 
 # Phụ lục IV: the columns of each register, with widths in mm (A4 landscape text width 262 mm).
 COLUMNS = {

@@ -19,12 +19,11 @@ from datetime import date, datetime, time
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Protocol, TypeVar, cast
-from zoneinfo import ZoneInfo
 
 from lxml import etree
 from lxml.builder import ElementMaker
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from erms.config import LOCAL_TZ
 
 METS_NS = "http://www.loc.gov/METS/"
 CSIP_NS = "https://DILCIS.eu/XML/METS/CSIPExtensionMETS"

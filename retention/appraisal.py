@@ -12,12 +12,12 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, Table, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from erms import audit, metadata, permissions
+from erms.config import LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import (
     AppraisalDecision,
@@ -41,8 +41,6 @@ from retention import clock, custody
 from retention.custody import period_of
 from retention.holds import reason_problems
 
-# Dates on records are Vietnamese dates (erms.dossiers.LOCAL_TZ, a layer this package may not import).
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # The longest period of the retention tables (schemas/retention-table-v1.json); anything longer is a typing error.
 LONGEST_PERIOD_YEARS = 100
 

@@ -20,12 +20,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import BinaryIO
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from erms import audit, lifecycle, metadata, permissions
+from erms.config import LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import (
     AppraisalDecision,
@@ -47,7 +47,6 @@ from retention import custody
 from retention.appraisal import period_of
 from retention.holds import held_dossier_ids, text_problems
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # The longest text each field of a destruction list keeps: its column, or for the free Text columns a
 # bound that still holds a page of explanation.
 LONG_TEXT = 10_000

@@ -162,3 +162,14 @@ def test_no_import_cycles():
         if state[name] == "new":
             visit(name, [name])
     assert cycles == []
+
+
+def test_the_time_zone_is_named_once():
+    # Every date on a record is a Vietnamese date: one constant (erms.config.LOCAL_TZ), not a copy per module.
+    named = [
+        name
+        for name, path in ALL
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and node.value == "Asia/Ho_Chi_Minh"
+    ]
+    assert named == ["erms.config"]

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import PurePosixPath
 from typing import BinaryIO, cast
-from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_request_context, request, url_for
 from flask_babel import get_locale
@@ -21,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from erms import db, metadata
+from erms.config import LOCAL_TZ
 from erms.dossiers import Upload
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models import Role
@@ -270,7 +270,7 @@ def local_date(value: date | datetime | None, with_time: bool = False) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = value.astimezone(ZoneInfo(setting("TIMEZONE")))
+        value = value.astimezone(LOCAL_TZ)
         return value.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
     return value.strftime("%d/%m/%Y")
 

@@ -15,7 +15,8 @@ from classification import dossier_list as dossier_lists
 from classification import spreadsheet
 from erms import metadata, permissions
 from erms.auth import current_actor, login_required
-from erms.dossiers import LOCAL_TZ, local_date
+from erms.config import LOCAL_TZ
+from erms.dossiers import local_date
 from erms.errors import InvalidMetadata, Problem
 from erms.models.dossier_list import DossierListState
 from erms.web.common import integer, organisation_of, require_present, setting, transaction, upload_from_request, utcnow

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 
 from erms import background, jobs, metadata, permissions
 from erms.auth import current_actor, login_required
+from erms.config import LOCAL_TZ
 from erms.errors import InvalidMetadata, PermissionDenied, Problem
 from erms.models.background import JobState
 from erms.models.handover import BatchState, PackageState
@@ -30,7 +31,6 @@ from erms.web.common import integer, organisation_of, setting, transaction, uplo
 from erms.web.errors import job_refusals, on_invalid
 from exports import handover, verify
 from exports import receipt as receipts
-from exports.xml import LOCAL_TZ
 
 bp = Blueprint("handover", __name__, url_prefix="/handover")
 log = logging.getLogger(__name__)
