@@ -20,6 +20,9 @@ from fpdf.fonts import TTFFont
 log = logging.getLogger(__name__)
 
 # Debian's fonts-dejavu-core; DejaVu Sans covers every Vietnamese precomposed letter.
+# print_lines and draw_boxes write with fpdf2's private ``_out`` and read ``_record_text_quad_points``: the
+# version they were checked against (pinned in pyproject.toml; tests/exports/test_pdf_internals.py).
+FPDF2_VERSION = "2.8.9"
 DEFAULT_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FAMILY = "body"
 BODY_SIZE = 10
