@@ -104,7 +104,7 @@ class _Copying:
     def add(self, contents: list[ContentFile]) -> None:
         """Copy these files too (numbered after those already given)."""
         self.contents.extend(contents)
-        # Plain strings: 20,000+ pathlib joins cost the interpreter half a second the builders need.
+        # Plain strings: the workers take their paths as JSON text.
         self.pool.submit(
             (self.store.location(content.source.sha256), f"{self.root}/{content.path}") for content in contents
         )

@@ -37,7 +37,7 @@ Files = dict[int, list[tuple[ContentFile, Written]]]
 
 
 def _uuid5(name: str) -> str:
-    """Return ``str(uuid.uuid5(NAMESPACE, name))`` without making UUID objects, a third of the time (two a record)."""
+    """Return ``str(uuid.uuid5(NAMESPACE, name))`` without making UUID objects (two are made for every record)."""
     digest = bytearray(hashlib.sha1(NAMESPACE_BYTES + name.encode()).digest()[:16])
     digest[6] = digest[6] & 0x0F | 0x50  # version 5
     digest[8] = digest[8] & 0x3F | 0x80  # RFC 4122 variant

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 
 from exports.copy_worker import BATCH
 
-# Files in flight per worker: its feeding thread waits its turn for the parent's interpreter (busy
-# building XML) up to a few switch intervals, and with two batches of 16 a worker ran dry meanwhile
-# (builds of 22,000 files took 0.8 s longer, six times out of six). Results in flight stay under
-# 30 KB, below the 64 KiB pipe buffer (a full one would stall both sides).
+# Batches in flight per worker: enough that a worker does not run dry while its feeding thread waits
+# its turn for the parent's interpreter (busy building XML), few enough that the results in flight stay
+# under 30 KB, below the 64 KiB pipe buffer (a full one would stall both sides).
 WINDOW = 4
 
 

@@ -22,8 +22,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 
-# Files per message: one pipe round trip per batch, not per file (per-file messages cost a third
-# more system time).
+# Files per message: one pipe round trip per batch, not per file.
 BATCH = 32
 # Reads of up to 512 KiB: most records are read in one call.
 CHUNK = 512 * 1024
@@ -45,8 +44,8 @@ def _write_all(target, data: memoryview) -> None:
 def copy_file(source: str, target: str, buffer: bytearray) -> tuple[int, str]:
     """Copy ``source`` to ``target`` reading it once; return (size, sha256).
 
-    Reads go into one reused ``buffer``: a fresh bytes object per read costs an mmap, page faults
-    and an munmap per file, a quarter of the copy's system time on records of tens of KB.
+    Reads go into one reused ``buffer``: a fresh bytes object per read would cost an mmap, page faults
+    and an munmap per file.
     """
     view = memoryview(buffer)
     digest = hashlib.sha256()

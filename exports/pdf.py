@@ -79,10 +79,10 @@ class ProductPDF(FPDF):
     def print_lines(self, lines: list[tuple[float, float, str]]) -> None:
         """Print each (x, baseline y, NFC text) in the current font, as ``text`` would, in one write.
 
-        A 2,000-dossier transfer list prints 33,000 lines; through ``text``, two thirds of the
-        table's time went to fpdf2 asking its font subset for each character's code with a
-        Python call. The subset gives a code point one code per document, so here the codes are
-        kept in a table (``str.translate``) and the operators written are those ``text`` writes.
+        A large transfer list prints tens of thousands of lines, and ``text`` asks the font subset
+        for each character's code with a Python call. The subset gives a code point one code per
+        document, so here the codes are kept in a table (``str.translate``) and the operators
+        written are those ``text`` writes.
         """
         if not lines:
             return

@@ -162,8 +162,8 @@ class PackageSnapshot:
     dossiers: tuple[DossierSnapshot, ...]
 
 
-# Read with column queries, not ORM objects: a 2,000-dossier package is 20,000+ documents, and
-# identity-mapped entities cost seconds and hundreds of MB where plain rows cost a fraction.
+# Read with column queries, not ORM objects: a package holds tens of thousands of documents, which
+# the session's identity map would keep in memory until the end (bench/RESULTS.md, hand-over export).
 _FILE_COLUMNS = (
     StoredFile.sha256,
     StoredFile.sha512,
@@ -221,7 +221,7 @@ _DOSSIER_COLUMNS = (
     *_FILE_COLUMNS,
 )
 # Whether each document field after ``direction`` repeats from document to document (types,
-# issuers, signers, dates …): kept once each, such values take a third less memory.
+# issuers, signers, dates …): such values are kept once each, not once per document.
 _REPEATS = (True, False, True, True, True, False, True, False, True, True, True, True, True, True, True)
 # Dossiers read at a time: the first ones reach the copy within a few hundredths of a second, and
 # bound parameters per IN (...) stay well under SQLite's and PostgreSQL's limits.

@@ -16,7 +16,7 @@ from exports.xml import PLAIN, TT02_NS, Sink, Template, qualified, stream, times
 
 def vn_date(value: date | None) -> str:
     """Return a date as TT 02/2019 writes it (dd/mm/yyyy), empty when unknown."""
-    return f"{value.day:02d}/{value.month:02d}/{value.year}" if value else ""  # strftime costs 4x as much
+    return f"{value.day:02d}/{value.month:02d}/{value.year}" if value else ""
 
 
 def document_number(document: DocumentSnapshot) -> str:

@@ -176,7 +176,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _plain(text: str) -> bool:
-    """Whether ``text`` surely needs no escaping: twice as fast as the ``_SPECIAL`` search it spares.
+    """Whether ``text`` surely needs no escaping, by string methods that spare most values the ``_SPECIAL`` search.
 
     Every character of ``_SPECIAL`` but the four markup ones is non-printable (controls, surrogates,
     non-characters); a non-printable one that needs nothing (a no-break space) goes to the search.
@@ -234,8 +234,8 @@ class Template:
         etree.indent(holder, level=depth - 1)
         text = etree.tostring(holder, encoding="unicode", with_tail=False)
         pieces = _HOLES.split(text[text.index(">") + 1 : text.rindex("</")].rstrip())
-        # The fixed text in UTF-8 with a place between each two pieces for the value of that hole:
-        # joining bytes is several times faster than formatting a long str and encoding it.
+        # The fixed text in UTF-8 with a place between each two pieces for the value of that hole, so a
+        # record is written as one join of bytes.
         self._parts = [piece.encode() if number % 2 == 0 else b"" for number, piece in enumerate(pieces)]
         self._order = tuple(int(index) for index in pieces[1::2])
         self._attribute = tuple(quoted)

@@ -18,8 +18,8 @@ from whoosh import analysis, fields
 
 # Combining marks go, and đ/Đ becomes d/D: it is a letter of its own, not a d with a combining
 # mark, so NFD leaves it whole (FTS5's unicode61 tokenizer does not fold it either,
-# see docs/perf-baseline.md §4). Only the Basic Multilingual Plane is scanned (15 ms at import
-# instead of 200): the marks beyond it belong to historic scripts and musical notation.
+# see docs/perf-baseline.md §4). Only the Basic Multilingual Plane is scanned: the marks beyond
+# it belong to historic scripts and musical notation.
 _FOLDING: dict[int, str | None] = {code: None for code in range(0x10000) if unicodedata.combining(chr(code))}
 _FOLDING.update({ord("đ"): "d", ord("Đ"): "D"})
 

@@ -368,7 +368,7 @@ class Scoring:
 
 # A word in this share of a segment's documents or more has its pairs kept by document: at most
 # four times the memory of keeping them by posting, and ranking adds a whole array, not scattered
-# postings (a third of the time).
+# postings.
 BY_DOCUMENT_FROM = 0.25
 
 
