@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import DeclarativeBase, Session
 
-from erms import audit, metadata, permissions
+from erms import audit, metadata, permissions, transitions
 from erms.errors import N_, InvalidMetadata, NotFound, PermissionDenied, Problem, RuleViolation
 from erms.models import (
     ClassificationHeading,
@@ -191,7 +191,7 @@ def approve(session: Session, actor: Actor, list_id: int, decision_ref: str, *, 
     if not dossier_list.entries:
         raise RuleViolation(N_("An empty dossier list cannot be approved."))
     decision_ref = checked_text(DossierList, decision_ref=decision_ref)["decision_ref"]
-    dossier_list.state = DossierListState.APPROVED
+    transitions.move(dossier_list, transitions.DOSSIER_LIST, "approve")
     dossier_list.decision_ref = decision_ref
     dossier_list.approved_by_id = actor.user_id
     dossier_list.approved_at = now

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from erms import permissions
+from erms import permissions, transitions
 from erms.db import transaction
 from erms.errors import N_, ERMSError, NotFound, RuleViolation
 from erms.models import BackgroundJob
@@ -107,7 +107,8 @@ def cancel(session: Session, actor: permissions.Actor, job_id: int, *, now: date
     if job is None or job.requested_by_id != actor.user_id:
         raise NotFound()
     if job.state is JobState.QUEUED:
-        job.state, job.finished_at = JobState.CANCELLED, now
+        transitions.move(job, transitions.BACKGROUND_JOB, "cancel")
+        job.finished_at = now
     elif job.state is JobState.RUNNING and job.kind in STOPPABLE:
         job.cancel_requested = True
     elif job.state is JobState.RUNNING:
@@ -140,7 +141,8 @@ def claim(session: Session, worker: str, *, now: datetime) -> BackgroundJob | No
     job = session.scalar(_claimable(now).with_for_update(skip_locked=True))
     if job is None:
         return None
-    job.state, job.worker, job.attempts = JobState.RUNNING, worker, job.attempts + 1
+    transitions.move(job, transitions.BACKGROUND_JOB, "claim")
+    job.worker, job.attempts = worker, job.attempts + 1
     job.started_at, job.heartbeat_at = job.started_at or now, now
     return job
 
@@ -214,5 +216,6 @@ def _finish(
     with transaction(factory) as session:
         job = session.get(BackgroundJob, job_id)
         assert job is not None  # this worker claimed the job, and job rows are never deleted
-        job.state, job.error, job.finished_at = state, error, clock()
+        transitions.move(job, transitions.BACKGROUND_JOB, state.value)
+        job.error, job.finished_at = error, clock()
         return job

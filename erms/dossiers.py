@@ -19,7 +19,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from classification import markings
-from erms import audit, lifecycle, metadata, permissions
+from erms import audit, lifecycle, metadata, permissions, transitions
 from erms.config import LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import (
@@ -869,7 +869,7 @@ def reject(session: Session, actor: Actor, item_id: int, reason: str, *, now: da
 def _decide(item: TransferItem, actor: Actor, outcome: ItemOutcome, reason: str, now: datetime) -> None:
     item.outcome, item.reason, item.decided_by_id, item.decided_at = outcome, reason, actor.user_id, now
     if all(other.outcome is not ItemOutcome.PENDING for other in item.transfer.items):
-        item.transfer.state = TransferState.COMPLETED
+        transitions.move(item.transfer, transitions.TRANSFER, "complete")
 
 
 def _check_fixity(dossier: Dossier, store: FileStore) -> None:

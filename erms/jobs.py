@@ -274,25 +274,25 @@ class BuildProgress:
 
     def __init__(self, write: Callable[[str], None], clock: Callable[[], datetime]) -> None:
         self.write, self.clock = write, clock
-        self.state: dict = {"done": 0, "total": 0, "verifying": False, "checked": []}
+        self.figures: dict = {"done": 0, "total": 0, "verifying": False, "checked": []}
         self.written_at: datetime | None = None
 
     def copied(self, done: int, total: int) -> None:
-        self.state.update(done=done, total=total)
+        self.figures.update(done=done, total=total)
         if self.written_at is None or self.clock() - self.written_at >= PROGRESS_EVERY or done == total:
             self._save()
 
     def verifying(self) -> None:
-        self.state["verifying"] = True
+        self.figures["verifying"] = True
         self._save()
 
     def checked(self, check) -> None:
-        self.state["checked"].append(check.name)
+        self.figures["checked"].append(check.name)
         self._save()
 
     def _save(self) -> None:
         self.written_at = self.clock()
-        self.write(json.dumps(self.state, ensure_ascii=False))
+        self.write(json.dumps(self.figures, ensure_ascii=False))
 
 
 def destruction_subject(list_id: int) -> str:

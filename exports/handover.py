@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from erms import audit, lifecycle, permissions
+from erms import audit, lifecycle, permissions, transitions
 from erms.config import DEFAULTS, LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import Dossier, HandoverBatch, HandoverItem, HandoverReceipt, Organisation, Package
@@ -388,7 +388,7 @@ def record_batch_package(
     batch = _unheld_buildable_batch(session, actor, batch_id)
     package = _record(session, actor, written, now=now, batch_id=batch.id)
     if package.state is PackageState.READY:
-        batch.state = BatchState.PACKAGED
+        transitions.move(batch, transitions.HANDOVER_BATCH, "package")
     audit.record(
         session,
         actor,
@@ -600,7 +600,7 @@ def import_receipt(
         raise InvalidMetadata(receipt.capped(problems))
     for code in parsed.file_codes:
         lifecycle.apply(session, by_code[code], "transfer", actor, now=now, receipt=parsed.reference, batch=batch.name)
-    batch.state = BatchState.RECEIVED
+    transitions.move(batch, transitions.HANDOVER_BATCH, "receive")
     session.add(
         HandoverReceipt(
             batch_id=batch.id,

@@ -24,7 +24,7 @@ from typing import BinaryIO
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
-from erms import audit, lifecycle, metadata, permissions
+from erms import audit, lifecycle, metadata, permissions, transitions
 from erms.config import LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import (
@@ -374,7 +374,7 @@ def record_appraisal(
     assert paper.attachment is not None  # _paper_problems refuses a paper without one
     destruction_list.appraisal_number, destruction_list.appraisal_date = paper.number.strip(), paper.on
     destruction_list.appraisal_file_id = _attach(session, store, paper.attachment, now=now)
-    destruction_list.state = State.APPRAISED
+    transitions.move(destruction_list, transitions.DESTRUCTION_LIST, "record_appraisal")
     audit.record(
         session,
         actor,
@@ -410,7 +410,7 @@ def approve(
     destruction_list.decision_signer = paper.signer.strip()
     destruction_list.decision_file_id = _attach(session, store, paper.attachment, now=now)
     destruction_list.decided_by_id = actor.user_id
-    destruction_list.state = State.APPROVED
+    transitions.move(destruction_list, transitions.DESTRUCTION_LIST, "approve")
     audit.record(
         session,
         actor,
@@ -448,7 +448,7 @@ def start_execution(
     problems = destruction_problems(session, [item.dossier for item in destruction_list.items], local_date(now))
     if problems:
         raise InvalidMetadata(problems)
-    destruction_list.state = State.EXECUTING
+    transitions.move(destruction_list, transitions.DESTRUCTION_LIST, "execute")
     destruction_list.executed_by_id = actor.user_id
     destruction_list.backups = json.dumps(
         [[backup.name, backup.expires_on.isoformat()] for backup in backups], ensure_ascii=False
@@ -569,7 +569,7 @@ def finish(
         raise RuleViolation(N_("The execution is not finished yet: run it again."))
     destruction_list.record_file_id = _attach(session, store, io.BytesIO(record_pdf), now=now)
     destruction_list.executed_at = now
-    destruction_list.state = State.EXECUTED
+    transitions.move(destruction_list, transitions.DESTRUCTION_LIST, "finish")
     destroyed = [item.dossier.file_code for item in destruction_list.items if not item.held]
     audit.record(
         session,

@@ -14,6 +14,7 @@ CORE = (
     "erms.db",
     "erms.models",
     "erms.lifecycle",
+    "erms.transitions",
     "erms.audit",
     "erms.permissions",
     "erms.metadata",
@@ -173,3 +174,19 @@ def test_the_time_zone_is_named_once():
         if isinstance(node, ast.Constant) and node.value == "Asia/Ho_Chi_Minh"
     ]
     assert named == ["erms.config"]
+
+
+def test_only_the_state_tables_assign_an_aggregate_state():
+    # Dossiers move through erms.lifecycle, every other aggregate through its table in erms.transitions.
+    offenders = []
+    for name, path in ALL:
+        if name in ("erms.lifecycle", "erms.transitions"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    elements = target.elts if isinstance(target, ast.Tuple) else [target]
+                    if any(isinstance(element, ast.Attribute) and element.attr == "state" for element in elements):
+                        offenders.append(f"{name}:{node.lineno}")
+    assert offenders == []
