@@ -18,7 +18,7 @@ from erms.accounts import hash_password
 from erms.app import create_app
 from erms.models import Dossier
 from erms.models.dossier import DossierState
-from tests.conftest import World, require
+from tests.factories import World, require
 from tests.live_server import serving
 
 pytestmark = pytest.mark.browser

@@ -13,8 +13,8 @@ from erms import db, dossiers
 from erms.models import DossierDocument, DossierListEntry
 from erms.permissions import load_actor
 from erms.storage import FileStore
-from tests.conftest import DOCUMENT, NOW, World, upload
 from tests.databases import own_database
+from tests.factories import DOCUMENT, NOW, World, upload
 
 PEOPLE = 8
 

@@ -32,8 +32,8 @@ from erms.models import (
 from erms.models.register import RegisterKind, RegisterSeries
 from erms.permissions import load_actor
 from erms.storage import FileStore
-from tests.conftest import DOCUMENT, upload
 from tests.databases import own_database
+from tests.factories import DOCUMENT, upload
 
 INCOMING = {key: value for key, value in DOCUMENT.items() if key not in ("direction", "status")}
 

@@ -14,7 +14,7 @@ from erms.errors import InvalidMetadata, NotFound, PermissionDenied, RuleViolati
 from erms.models import AuditEvent, DossierDocument
 from erms.models.dossier import DossierState
 from erms.models.register import RegisterKind, RegisterSeries
-from tests.conftest import DOCUMENT, upload
+from tests.factories import DOCUMENT, upload
 
 INCOMING = {key: value for key, value in DOCUMENT.items() if key not in ("direction", "status")}
 

@@ -12,7 +12,7 @@ from erms.errors import IllegalTransition, InvalidMetadata, NotFound, Permission
 from erms.models import AuditEvent, Document, Dossier, StoredFile, TransferItem
 from erms.models.dossier import DossierState
 from erms.models.register import RegisterKind
-from tests.conftest import DOCUMENT, upload
+from tests.factories import DOCUMENT, upload
 
 
 def count(session, model):

@@ -7,7 +7,7 @@ import pytest
 
 from erms import metadata
 from erms.errors import InvalidMetadata, Problem
-from tests.conftest import DOCUMENT
+from tests.factories import DOCUMENT
 
 DOSSIER = {"title": "Hồ sơ hội nghị", "rights": "public", "language": "Tiếng Việt", "start_date": "2026-01-05"}
 

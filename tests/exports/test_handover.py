@@ -23,7 +23,7 @@ from erms.models.handover import BatchState, PackageState
 from erms.models.retention import HoldKind
 from exports import bag, handover, snapshot, verify
 from exports.xml import METS_NS, PARSER_BLOCK
-from tests.conftest import DOCUMENT, upload
+from tests.factories import DOCUMENT, upload
 
 EARK_TOOL = verify.DEFAULT_EARK_TOOL
 NFD_NAME = unicodedata.normalize("NFD", "Biên bản họp Hội đồng.pdf")

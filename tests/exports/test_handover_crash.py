@@ -15,7 +15,7 @@ import bagit
 from erms import dossiers, migrate
 from erms.db import make_engine, make_session_factory, transaction
 from erms.storage import FileStore
-from tests.conftest import DOCUMENT, NOW, World, require, upload
+from tests.factories import DOCUMENT, NOW, World, require, upload
 
 ERMS = Path(sys.executable).parent / "erms"
 KILLS = 5

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from exports import pdf, pdf_index
 from exports.pdf_index import DocumentIndex, IndexRow
-from tests.conftest import require
+from tests.factories import require
 
 PRINTED_AT = datetime(2026, 6, 15, 10, 30)
 TITLE = "Hồ sơ xây dựng quy chế làm việc của Ủy ban nhân dân quận năm 2026"

@@ -17,7 +17,7 @@ from erms.models import AuditEvent, DestructionList, Dossier, StoredFile
 from erms.models.dossier import DossierState
 from erms.storage import FileStore
 from retention import destruction
-from tests.conftest import DOCUMENT, World
+from tests.factories import DOCUMENT, World
 
 FILED = datetime(2010, 6, 1, 3, 0, tzinfo=UTC)  # 10-year dossiers of 2010: due since 1 January 2021
 APPRAISED = datetime(2021, 3, 1, 3, 0, tzinfo=UTC)

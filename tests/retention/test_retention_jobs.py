@@ -9,7 +9,7 @@ from erms import jobs, migrate
 from erms.db import make_engine, make_session_factory, transaction
 from erms.models import AppraisalWorkItem, JobRun, Notification
 from retention import appraisal
-from tests.conftest import World
+from tests.factories import World
 
 
 def test_daily_job_flags_newly_due_dossiers_once_and_tells_the_archivists(world, session, make_dossier, later):

@@ -3,7 +3,7 @@
 import pytest
 
 from erms import dossiers, jobs, search
-from tests.conftest import DOCUMENT, upload
+from tests.factories import DOCUMENT, upload
 
 
 @pytest.fixture

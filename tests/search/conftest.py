@@ -11,7 +11,7 @@ import pytest
 
 from erms import dossiers, registers, search
 from erms.models.register import RegisterKind
-from tests.conftest import DOCUMENT, upload
+from tests.factories import DOCUMENT, upload
 
 
 @pytest.fixture

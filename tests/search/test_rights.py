@@ -13,7 +13,7 @@ from classification import dossier_list as dossier_lists
 from erms import dossiers, permissions, search
 from erms.models import Organisation, Role, RoleMembership, Unit, User
 from erms.permissions import load_actor
-from tests.conftest import DOCUMENT, upload
+from tests.factories import DOCUMENT, upload
 
 
 def other_organisation(session, world, store, now):

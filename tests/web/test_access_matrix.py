@@ -48,7 +48,7 @@ from erms.models.register import RegisterKind
 from erms.storage import FileStore
 from exports import handover
 from retention import destruction, holds
-from tests.conftest import DOCUMENT, NOW, World, upload
+from tests.factories import DOCUMENT, NOW, World, upload
 
 # The user who plays each role; officer1 and unithead work in unit A, the others organisation-wide.
 PLAYERS = {

@@ -16,8 +16,8 @@ from erms import db, migrate
 from erms.accounts import hash_password
 from erms.app import create_app
 from erms.models import AuditEvent, SavedSearch
-from tests.conftest import NOW, World
 from tests.databases import own_database
+from tests.factories import NOW, World
 from tests.live_server import serving
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')

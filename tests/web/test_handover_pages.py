@@ -18,7 +18,7 @@ from erms.models.background import JobState
 from erms.models.dossier import DossierState
 from erms.models.handover import BatchState, PackageState
 from erms.models.retention import HoldKind
-from tests.conftest import NOW
+from tests.factories import NOW
 
 YEAR = 2031  # dossiers archived in 2026 fall due five years later
 

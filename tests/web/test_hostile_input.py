@@ -34,7 +34,7 @@ from erms.models.register import RegisterKind
 from erms.web.common import FILENAME_LENGTH
 from exports import handover
 from retention import destruction, holds
-from tests.conftest import DOCUMENT, upload
+from tests.factories import DOCUMENT, upload
 
 WEB = Path(erms.web.__file__).parent
 REQUEST_SOURCES = {"form", "args", "values", "files"}

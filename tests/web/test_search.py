@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from erms import dossiers, search
-from tests.conftest import DOCUMENT, upload
+from tests.factories import DOCUMENT, upload
 
 
 @pytest.fixture

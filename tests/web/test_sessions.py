@@ -10,7 +10,7 @@ from erms_browser import Browser
 
 from erms import accounts
 from erms.models import Role, RoleMembership
-from tests.conftest import NOW
+from tests.factories import NOW
 
 
 def replay(client, cookie: str):

@@ -1,0 +1,165 @@
+"""Factories the tests share: a small organisation to test against (``World``), a document's metadata, an
+upload, a dossier walked to a state, and the fixed moment of the agency's year the tests live in."""
+
+from __future__ import annotations
+
+import io
+import os
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from classification import dossier_list as dossier_lists
+from erms import dossiers
+from erms.models import DossierList, Organisation, RetentionRow, RetentionSchedule, Role, RoleMembership, Unit, User
+from erms.permissions import load_actor
+from erms.storage import FileStore
+
+# A fixed moment in the agency's year: 10:00 on 15 June 2026, Vietnam time (03:00 UTC).
+NOW = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)
+
+
+def require(available: bool, what: str) -> None:
+    """Skip when a tool is missing on a developer's machine; fail under CI, where `make test` installs it."""
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is missing although `make test` installs it")
+    pytest.skip(f"{what} is not installed")
+
+
+class World:
+    """A small organisation to test against: two units, one user per role, a retention schedule."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session, self.now = session, now
+        self.org = Organisation(
+            code="000.00.00.H26", name="UBND quận Đống Đa", parent_name="UBND thành phố Hà Nội", created_at=now
+        )
+        session.add(self.org)
+        session.flush()
+        self.unit_a = Unit(organisation_id=self.org.id, code="VP", name="Văn phòng HĐND và UBND")
+        self.unit_b = Unit(organisation_id=self.org.id, code="TCKH", name="Phòng Tài chính - Kế hoạch")
+        session.add_all([self.unit_a, self.unit_b])
+        session.flush()
+        self.schedule = RetentionSchedule(code="test", title="Bảng thời hạn thử", imported_at=now)
+        session.add(self.schedule)
+        session.flush()
+        self.rows = {
+            key: RetentionRow(
+                schedule_id=self.schedule.id, code=key, title=title, permanent=permanent, period_years=years
+            )
+            for key, title, permanent, years in [
+                ("permanent", "Hồ sơ hội nghị tổng kết năm", True, None),
+                ("10y", "Tập thông báo ý kiến, kết luận cuộc họp", False, 10),
+                ("2y", "Hồ sơ ngắn hạn", False, 2),
+            ]
+        }
+        session.add_all(self.rows.values())
+        session.flush()
+        self.users: dict[str, User] = {}
+        self.user("admin", Role.ADMIN, None)
+        self.user("head", Role.HEAD, None)
+        self.user("registry", Role.REGISTRY, None)
+        self.user("archivist", Role.ARCHIVIST, None)
+        self.user("council1", Role.COUNCIL, None)
+        self.user("officer1", Role.OFFICER, self.unit_a)
+        self.user("unithead", Role.UNIT_HEAD, self.unit_a)
+        self.user("officer2", Role.OFFICER, self.unit_b)
+        session.flush()
+
+    def user(self, username: str, role: Role, unit: Unit | None) -> User:
+        user = User(username=username, full_name=f"Nguyễn Văn {username}", password_hash="!", created_at=self.now)
+        user.memberships.append(
+            RoleMembership(organisation_id=self.org.id, unit_id=unit.id if unit else None, role=role)
+        )
+        self.session.add(user)
+        self.users[username] = user
+        return user
+
+    def actor(self, username: str):
+        self.session.flush()
+        return load_actor(self.session, self.users[username].id)
+
+    def approved_list(self, year: int = 2026, entries: int = 3, row: str = "10y", unit=None):
+        """Return an approved dossier list of ``year`` with ``entries`` entries for unit A (or ``unit``)."""
+        registry = self.actor("registry")
+        dossier_list = dossier_lists.create_list(self.session, registry, self.org.id, year, now=self.now)
+        heading = dossier_lists.add_heading(
+            self.session, registry, dossier_list.id, "I", "Tổng hợp", abbreviation="TH", now=self.now
+        )
+        for number in range(entries):
+            dossier_lists.add_entry(
+                self.session,
+                registry,
+                dossier_list.id,
+                title=f"Hồ sơ kế hoạch công tác số {number + 1} năm {year}",
+                unit_id=(unit or self.unit_a).id,
+                retention_row_id=self.rows[row].id,
+                heading_id=heading.id,
+                now=self.now,
+            )
+        dossier_lists.approve(self.session, self.actor("head"), dossier_list.id, "01/QĐ-UBND", now=self.now)
+        return dossier_list
+
+
+DOCUMENT = {
+    "direction": "incoming",
+    "status": "final",
+    "type_name": "Quyết định",
+    "code_number": "15",
+    "code_notation": "QĐ-UBND",
+    "issued_date": "2026-03-02",
+    "organ_name": "UBND thành phố Hà Nội",
+    "subject": "Về việc ban hành quy chế làm việc",
+    "language": "Tiếng Việt",
+    "page_amount": 3,
+    "urgency": "normal",
+    "marking": "none",
+}
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def upload(content: bytes = PDF_BYTES, filename: str = "quyết định 15.pdf", max_size: int = 10_000_000):
+    return dossiers.Upload(filename, io.BytesIO(content), max_size)
+
+
+def make_dossier(
+    session: Session,
+    world: World,
+    store: FileStore,
+    now: datetime,
+    state: str = "open",
+    row: str = "10y",
+    documents: int = 1,
+):
+    """Return a dossier of unit A walked to ``state`` ("open", "closed", "submitted", "archived")."""
+    dossier_list = session.scalar(select(DossierList).where(DossierList.year == 2026)) or world.approved_list()
+    entry = dossier_lists.add_ad_hoc_entry(
+        session,
+        world.actor("officer1"),
+        dossier_list.id,
+        title="Hồ sơ phát sinh về công tác văn thư",
+        retention_row_id=world.rows[row].id,
+        now=now,
+    )
+    officer = world.actor("officer1")
+    dossier = dossiers.open_dossier(session, officer, entry.id, {"start_date": "2026-01-05"}, now=now)
+    for number in range(documents):
+        data = dict(DOCUMENT, code_number=str(100 + number), issued_date=date(2026, 3, 1 + number).isoformat())
+        dossiers.add_document(
+            session, officer, dossier.id, data, upload(b"%PDF-" + str(number).encode()), store=store, now=now
+        )
+    if state == "open":
+        return dossier
+    dossiers.close_dossier(session, officer, dossier.id, store=store, now=now)
+    if state == "closed":
+        return dossier
+    transfer = dossiers.submit(session, officer, [dossier.id], now=now)
+    if state == "submitted":
+        return dossier
+    dossiers.accept(session, world.actor("archivist"), transfer.items[0].id, store=store, now=now)
+    return dossier
