@@ -14,7 +14,7 @@ sizes), then measures, each phase in its own child process so its peak RSS is it
   same files copied into a plain folder (the copy is not timed; make_bag renames, it does not copy);
 - limit: one reader reading the same stored bytes once, computing sha256 and sha512;
 - make_bag xN / limit xN: the same with ``workers`` processes / reader threads, for reference;
-- copy: ``exports.copier.copy_all`` alone with ``workers`` processes: each stored file read once,
+- copy: ``exports.bagging.copier.copy_all`` alone with ``workers`` processes: each stored file read once,
   its sha256 taken and written into a folder per 11 files, with no snapshot, metadata, manifests or
   digest comparison: the floor of any build that copies and checks on this machine.
 The goal (issue 6) compares ours with make_bag and limit as named there: one process, one pass.

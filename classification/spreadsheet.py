@@ -3,7 +3,7 @@
 Import is all or nothing: every row is checked against ``schemas/dossier-list-import-v1.json``
 and against the organisation (unit codes, user names, retention rows) before anything is written,
 and every problem is reported with its spreadsheet line, so a registry officer can fix the file in
-one go. Exporting the list (XLSX, PDF) is ``exports.dossier_list_pdf``'s; the quote an export puts
+one go. Exporting the list (XLSX, PDF) is ``exports.pdf.dossier_list_pdf``'s; the quote an export puts
 before a cell that would run as a formula is taken off here.
 """
 

@@ -24,7 +24,8 @@ from erms.errors import ERMSError, InvalidMetadata
 from erms.models import BackgroundJob, Organisation, Role
 from erms.models.background import JobState
 from erms.storage import FileStore
-from exports import handover, verify
+from exports import handover
+from exports.bagging import verify
 
 
 @dataclass

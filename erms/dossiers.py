@@ -43,7 +43,8 @@ from erms.models.dossier_list import DossierListState
 from erms.models.transfer import ItemOutcome, TransferState
 from erms.permissions import Actor
 from erms.storage import FileStore, TooLarge
-from exports import pdf_index, snapshot
+from exports import snapshot
+from exports.pdf import pdf_index
 from retention import clock
 
 

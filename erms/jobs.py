@@ -28,7 +28,9 @@ from erms.db import transaction
 from erms.models import BackgroundJob, JobRun, SchedulerLease
 from erms.permissions import Actor, load_actor
 from erms.storage import FileStore
-from exports import destruction_record, handover, verify
+from exports import handover
+from exports.bagging import verify
+from exports.pdf import destruction_record
 from retention import appraisal, destruction
 
 LEASE = "scheduler"

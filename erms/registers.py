@@ -27,8 +27,8 @@ from erms.models.dossier import Document
 from erms.models.register import RegisterKind, RegisterSeries
 from erms.permissions import Actor
 from erms.storage import FileStore
-from exports import register_pdf
-from exports.register_pdf import HandlingCounts, HandlingReport
+from exports.pdf import register_pdf
+from exports.pdf.register_pdf import HandlingCounts, HandlingReport
 
 # A classified document keeps only its register line: free-text fields that could carry its content
 # are not recorded (Luật BVBMNN 2018 Điều 5 k.5; docs/standards.md product decision 8).

@@ -24,7 +24,8 @@ from erms.models.dossier import DossierState
 from erms.models.handover import BatchState, PackageState
 from erms.permissions import Actor
 from erms.storage import FileStore
-from exports import bag, receipt, snapshot, verify
+from exports import receipt, snapshot
+from exports.bagging import bag, verify
 from retention.holds import held_dossier_ids
 
 # Luật Lưu trữ 2024 (summary of Điều 17, docs/standards.md decision 4): permanent records go to the

@@ -29,7 +29,7 @@ from erms.models import (
 )
 from erms.models.dossier import DossierState
 from erms.models.handover import BatchState
-from exports.pdf_index import DocumentIndex, IndexRow
+from exports.pdf.pdf_index import DocumentIndex, IndexRow
 from retention.clock import Period
 
 

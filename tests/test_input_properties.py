@@ -25,8 +25,9 @@ from classification import spreadsheet
 from erms import metadata
 from erms.errors import InvalidMetadata, RuleViolation
 from erms.models import DossierList, DossierListEntry, Organisation, Unit
-from exports import dossier_list_pdf, receipt
+from exports import receipt
 from exports.cells import formula_safe
+from exports.pdf import dossier_list_pdf
 from retention import schedule
 
 FAST = settings(max_examples=80, deadline=None)

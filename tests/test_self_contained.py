@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from exports import verify
+from exports.bagging import verify
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTSIDE = ("../" + "shared", "shared" + "/tools", "shared" + "/xsd", "shared" + "/seeds", "shared" + "/perf-baseline")
@@ -29,5 +29,5 @@ def test_nothing_points_outside_the_repository():
 
 
 def test_the_eark_validator_ships_with_the_exports():
-    assert verify.find_eark_tool() == ROOT / "exports" / "eark" / "eark-validate"
-    assert len(list((ROOT / "exports" / "eark" / "vocabularies").glob("CSIPVocabulary*.xml"))) == 4
+    assert verify.find_eark_tool() == ROOT / "exports" / "bagging" / "eark" / "eark-validate"
+    assert len(list((ROOT / "exports" / "bagging" / "eark" / "vocabularies").glob("CSIPVocabulary*.xml"))) == 4

@@ -21,7 +21,7 @@ from erms.errors import InvalidMetadata, Problem
 from erms.models.dossier_list import DossierListState
 from erms.web.common import integer, organisation_of, require_present, setting, transaction, upload_from_request, utcnow
 from erms.web.errors import on_invalid
-from exports import dossier_list_pdf
+from exports.pdf import dossier_list_pdf
 
 bp = Blueprint("dossier_lists", __name__, url_prefix="/dossier-lists")
 

@@ -29,8 +29,9 @@ from erms.models.background import JobState
 from erms.models.handover import BatchState, PackageState
 from erms.web.common import integer, organisation_of, setting, transaction, upload_from_request, utcnow, writes
 from erms.web.errors import job_refusals, on_invalid
-from exports import handover, verify
+from exports import handover
 from exports import receipt as receipts
+from exports.bagging import verify
 
 bp = Blueprint("handover", __name__, url_prefix="/handover")
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from classification import spreadsheet
 from erms import dossiers
 from erms.errors import InvalidMetadata, PermissionDenied, RuleViolation
 from erms.models import DossierListEntry
-from exports import dossier_list_pdf
+from exports.pdf import dossier_list_pdf
 
 HEADER = "Đề mục,Tên đề mục,Ký hiệu đề mục,Tiêu đề hồ sơ,Thời hạn bảo quản,Đơn vị,Người lập hồ sơ,Ghi chú\n"
 GOOD = HEADER + (

@@ -16,8 +16,8 @@ from classification import spreadsheet
 from erms.errors import InvalidMetadata, Problem, RuleViolation
 from erms.metadata import CONTROL_CHARACTER, MESSAGES
 from erms.models import ClassificationHeading, DossierListEntry, Organisation, Role, RoleMembership, User
-from exports import dossier_list_pdf
 from exports.cells import formula_safe
+from exports.pdf import dossier_list_pdf
 
 HEADER = "Tiêu đề hồ sơ,Thời hạn bảo quản,Đơn vị"
 

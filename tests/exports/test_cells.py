@@ -8,8 +8,8 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from exports import dossier_list_pdf
 from exports.cells import formula_safe
+from exports.pdf import dossier_list_pdf
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 

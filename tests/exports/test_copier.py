@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from exports import copier
-from exports.copy_worker import CHUNK
+from exports.bagging import copier
+from exports.bagging.copy_worker import CHUNK
 
 # Sizes about SHA-256's block (64 bytes: the padding takes one block or two) and the read size.
 EDGE_SIZES = [

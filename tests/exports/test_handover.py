@@ -21,7 +21,8 @@ from erms.models import Hold, Organisation, Package
 from erms.models.dossier import DossierState
 from erms.models.handover import BatchState, PackageState
 from erms.models.retention import HoldKind
-from exports import bag, handover, snapshot, verify
+from exports import handover, snapshot
+from exports.bagging import bag, verify
 from exports.xml import METS_NS, PARSER_BLOCK
 from tests.factories import DOCUMENT, upload
 

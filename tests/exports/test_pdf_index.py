@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from exports import pdf, pdf_index
-from exports.pdf_index import DocumentIndex, IndexRow
+from exports import pdf
+from exports.pdf import pdf_index
+from exports.pdf.pdf_index import DocumentIndex, IndexRow
 from tests.factories import require
 
 PRINTED_AT = datetime(2026, 6, 15, 10, 30)

@@ -1,0 +1,1 @@
+"""Dossier lists, the classification scheme and security markings."""

@@ -1,0 +1,590 @@
+"""The yearly dossier list ("Danh mục hồ sơ", NĐ 30/2020 Điều 28 and Phụ lục V).
+
+The registry office builds a draft list of headings and entries (by hand, by copying last
+year's forward, or by importing a spreadsheet: ``classification.spreadsheet``); the head approves
+and issues it, after which it is read-only: what is added later is kept apart as an addition
+(by the registry) or an ad-hoc entry ("hồ sơ phát sinh", by an officer), which the unit head
+reviews. Assigning entries to units and people stays possible all year.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import DeclarativeBase, Session
+
+from erms import audit, metadata, permissions, transitions
+from erms.errors import N_, InvalidMetadata, NotFound, PermissionDenied, Problem, RuleViolation
+from erms.models import (
+    ClassificationHeading,
+    Dossier,
+    DossierList,
+    DossierListEntry,
+    EntryReview,
+    RetentionRow,
+    RoleMembership,
+    Unit,
+    User,
+)
+from erms.models.dossier_list import DossierListState
+from erms.models.org import Role
+from erms.permissions import Actor
+
+NOTATION_TAKEN = N_("The file notation %(notation)s is already used in this list.")
+
+
+def create_list(session: Session, actor: Actor, organisation_id: int, year: int, *, now: datetime) -> DossierList:
+    """Create the draft list of ``year``; one list per organisation per year."""
+    permissions.require(actor, "dossier_list.manage", organisation_id)
+    exists = session.scalar(
+        select(DossierList.id).where(DossierList.organisation_id == organisation_id, DossierList.year == year)
+    )
+    if exists:
+        raise RuleViolation(N_("The dossier list of %(year)s already exists."), year=year)
+    dossier_list = DossierList(organisation_id=organisation_id, year=year, created_at=now)
+    session.add(dossier_list)
+    session.flush()
+    audit.record(session, actor, "dossier_list.created", "dossier_list", dossier_list.id, now=now, year=year)
+    return dossier_list
+
+
+def add_heading(
+    session: Session,
+    actor: Actor,
+    list_id: int,
+    label: str,
+    title: str,
+    *,
+    abbreviation: str = "",
+    parent_id: int | None = None,
+    now: datetime,
+) -> ClassificationHeading:
+    """Add a heading ("đề mục"): top level numbered I, II … with an abbreviation; sub-headings 1, 2 …"""
+    dossier_list = draft_list(session, actor, list_id)
+    text = checked_text(ClassificationHeading, label=label, title=title, abbreviation=abbreviation)
+    label, title, abbreviation = text["label"], text["title"], text["abbreviation"]
+    order = session.scalar(select(func.count()).where(ClassificationHeading.dossier_list_id == list_id))
+    heading = ClassificationHeading(
+        dossier_list_id=list_id,
+        parent_id=parent_id,
+        label=label,
+        title=title,
+        abbreviation=abbreviation,
+        sort_order=order,
+    )
+    session.add(heading)
+    session.flush()
+    audit.record(
+        session, actor, "dossier_list.heading_added", "dossier_list", dossier_list.id, now=now, label=label, title=title
+    )
+    return heading
+
+
+def add_entry(
+    session: Session,
+    actor: Actor,
+    list_id: int,
+    *,
+    title: str,
+    unit_id: int,
+    retention_row_id: int | None,
+    heading_id: int | None = None,
+    file_notation: str = "",
+    responsible_user_id: int | None = None,
+    note: str = "",
+    now: datetime,
+    period: tuple[bool, int | None, str] | None = None,
+) -> DossierListEntry:
+    """Add a planned dossier; on an approved list it is kept as an addition made after approval."""
+    dossier_list = _get(session, list_id)
+    permissions.require(actor, "dossier_list.manage", dossier_list.organisation_id)
+    text = checked_text(DossierListEntry, title=title, file_notation=file_notation, note=note)
+    title, file_notation, note = text["title"], text["file_notation"], text["note"]
+    entry = _new_entry(
+        session,
+        dossier_list,
+        title=title,
+        unit_id=unit_id,
+        retention_row_id=retention_row_id,
+        heading_id=heading_id,
+        file_notation=file_notation,
+        responsible_user_id=responsible_user_id,
+        note=note,
+        created_by=actor,
+        now=now,
+        period=period,
+    )
+    audit.record(
+        session,
+        actor,
+        "dossier_list.entry_added",
+        "dossier_list_entry",
+        entry.id,
+        now=now,
+        file_notation=entry.file_notation,
+        title=title,
+        addition=is_addition(entry),
+    )
+    return entry
+
+
+def is_addition(entry: DossierListEntry) -> bool:
+    """Return True for an entry added after its list was approved (registry addition or ad-hoc)."""
+    approved_at = entry.dossier_list.approved_at
+    return approved_at is not None and entry.created_at > approved_at
+
+
+def add_ad_hoc_entry(
+    session: Session,
+    actor: Actor,
+    list_id: int,
+    *,
+    title: str,
+    retention_row_id: int,
+    heading_id: int | None = None,
+    now: datetime,
+) -> DossierListEntry:
+    """Add a "hồ sơ phát sinh" to an approved list for the officer's own unit, flagged for review."""
+    dossier_list = _get(session, list_id)
+    if dossier_list.state is not DossierListState.APPROVED:
+        raise RuleViolation(N_("Ad-hoc dossiers are added to an approved dossier list."))
+    units = actor.unit_ids(Role.OFFICER, Role.UNIT_HEAD)
+    if not units:
+        raise PermissionDenied()
+    title = checked_text(DossierListEntry, title=title)["title"]
+    entry = _new_entry(
+        session,
+        dossier_list,
+        title=title,
+        unit_id=min(units),
+        retention_row_id=retention_row_id,
+        heading_id=heading_id,
+        file_notation="",
+        responsible_user_id=actor.user_id,
+        note="",
+        created_by=actor,
+        now=now,
+        ad_hoc=True,
+    )
+    audit.record(
+        session,
+        actor,
+        "dossier_list.ad_hoc_entry_added",
+        "dossier_list_entry",
+        entry.id,
+        now=now,
+        file_notation=entry.file_notation,
+        title=title,
+    )
+    return entry
+
+
+def approve(session: Session, actor: Actor, list_id: int, decision_ref: str, *, now: datetime) -> DossierList:
+    """Approve and issue the list (the head's decision); it becomes read-only."""
+    dossier_list = _get(session, list_id)
+    permissions.require(actor, "dossier_list.approve", dossier_list.organisation_id)
+    if dossier_list.state is DossierListState.APPROVED:
+        raise RuleViolation(N_("The dossier list of %(year)s is already approved."), year=dossier_list.year)
+    if not dossier_list.entries:
+        raise RuleViolation(N_("An empty dossier list cannot be approved."))
+    decision_ref = checked_text(DossierList, decision_ref=decision_ref)["decision_ref"]
+    transitions.move(dossier_list, transitions.DOSSIER_LIST, "approve")
+    dossier_list.decision_ref = decision_ref
+    dossier_list.approved_by_id = actor.user_id
+    dossier_list.approved_at = now
+    audit.record(
+        session,
+        actor,
+        "dossier_list.approved",
+        "dossier_list",
+        list_id,
+        now=now,
+        year=dossier_list.year,
+        decision_ref=decision_ref,
+        entries=len(dossier_list.entries),
+    )
+    return dossier_list
+
+
+def checked_text(model: type[DeclarativeBase], **values: str) -> dict[str, str]:
+    """Return the free-text values normalised, or raise InvalidMetadata naming each one that holds a control
+    character or is longer than its column of ``model``."""
+    return metadata.check_text(values, {name: metadata.column_length(model, name) for name in values})
+
+
+def _get(session: Session, list_id: int) -> DossierList:
+    dossier_list = session.get(DossierList, list_id)
+    if dossier_list is None:
+        raise NotFound()
+    return dossier_list
+
+
+def draft_list(session: Session, actor: Actor, list_id: int) -> DossierList:
+    """Return a draft list the actor may change; an approved one is read-only."""
+    dossier_list = _get(session, list_id)
+    permissions.require(actor, "dossier_list.manage", dossier_list.organisation_id)
+    if dossier_list.state is not DossierListState.DRAFT:
+        raise RuleViolation(N_("An approved dossier list is read-only."))
+    return dossier_list
+
+
+def _new_entry(
+    session: Session,
+    dossier_list: DossierList,
+    *,
+    title: str,
+    unit_id: int,
+    retention_row_id: int | None,
+    heading_id: int | None,
+    file_notation: str,
+    responsible_user_id: int | None,
+    note: str,
+    created_by: Actor,
+    now: datetime,
+    ad_hoc: bool = False,
+    period: tuple[bool, int | None, str] | None = None,
+) -> DossierListEntry:
+    """Add an entry numbered next; ``period`` (permanent, years, condition) overrides the row's."""
+    _check_references(
+        session,
+        dossier_list,
+        unit_id=unit_id,
+        heading_id=heading_id,
+        responsible_user_id=responsible_user_id,
+        retention_row_id=retention_row_id,
+    )
+    row = session.get(RetentionRow, retention_row_id) if retention_row_id else None
+    if period is None:
+        period = (row.permanent, row.period_years, row.condition) if row else (False, None, "")
+    # Two people adding at once take the next number in turn: PostgreSQL holds the list's row until the first
+    # commits (SQLite's writers take turns already), instead of both taking the same number and one failing.
+    session.execute(select(DossierList.id).where(DossierList.id == dossier_list.id).with_for_update())
+    number = (
+        session.scalar(
+            select(func.max(DossierListEntry.number)).where(DossierListEntry.dossier_list_id == dossier_list.id)
+        )
+        or 0
+    ) + 1
+    notation = file_notation or _notation(session, number, heading_id)
+    if session.scalar(
+        select(DossierListEntry.id).where(
+            DossierListEntry.dossier_list_id == dossier_list.id, DossierListEntry.file_notation == notation
+        )
+    ):
+        raise RuleViolation(NOTATION_TAKEN, notation=notation)
+    entry = DossierListEntry(
+        dossier_list_id=dossier_list.id,
+        heading_id=heading_id,
+        number=number,
+        file_notation=notation,
+        title=title,
+        retention_row_id=row.id if row else None,
+        retention_permanent=period[0],
+        retention_years=period[1],
+        retention_condition=period[2],
+        unit_id=unit_id,
+        responsible_user_id=responsible_user_id,
+        note=note,
+        ad_hoc=ad_hoc,
+        created_by_id=created_by.user_id,
+        created_at=now,
+    )
+    dossier_list.entries.append(entry)
+    session.flush()
+    return entry
+
+
+def _check_references(
+    session: Session,
+    dossier_list: DossierList,
+    *,
+    unit_id: int,
+    heading_id: int | None,
+    responsible_user_id: int | None,
+    retention_row_id: int | None,
+) -> None:
+    """Refuse what an entry of this list cannot name: a unit of another organisation, a heading of another
+    list, a person who does not work here, a retention row that does not exist (each on its form field)."""
+    unit = session.get(Unit, unit_id)
+    if unit is None or unit.organisation_id != dossier_list.organisation_id:
+        raise RuleViolation(N_("The unit does not belong to this organisation."))
+    heading = session.get(ClassificationHeading, heading_id) if heading_id else None
+    wrong = {
+        "heading_id": heading_id and (heading is None or heading.dossier_list_id != dossier_list.id),
+        "responsible_user_id": responsible_user_id is not None
+        and not _works_in(session, responsible_user_id, dossier_list.organisation_id),
+        "retention_row_id": retention_row_id and session.get(RetentionRow, retention_row_id) is None,
+    }
+    problems = [Problem(field, metadata.MESSAGES["enum"]) for field, refused in wrong.items() if refused]
+    if problems:
+        raise InvalidMetadata(problems)
+
+
+def _works_in(session: Session, user_id: int, organisation_id: int) -> bool:
+    """Return True if the user is active and holds a role in the organisation."""
+    return (
+        session.scalar(
+            select(User.id)
+            .join(User.memberships)
+            .where(User.id == user_id, User.active.is_(True), RoleMembership.organisation_id == organisation_id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _notation(session: Session, number: int, heading_id: int | None) -> str:
+    """Return "NN.ABBR": the number, then the abbreviation of the top heading (NĐ 30 Phụ lục V I.2)."""
+    abbreviation = ""
+    heading = session.get(ClassificationHeading, heading_id) if heading_id else None
+    while heading is not None:
+        abbreviation = heading.abbreviation or abbreviation
+        heading = session.get(ClassificationHeading, heading.parent_id) if heading.parent_id else None
+    return f"{number:02d}.{abbreviation}" if abbreviation else f"{number:02d}"
+
+
+# ---------------------------------------------------------------- copy forward, assignment, review
+
+
+def copy_forward(session: Session, actor: Actor, organisation_id: int, year: int, *, now: datetime) -> DossierList:
+    """Create the draft list of ``year`` from last year's: headings, entries, retention, units, people.
+
+    Lists arrive late in practice (thesis, chương 2): starting from last year's plan is the quick
+    way to have one at the start of the year (NĐ 30 Điều 28). Entries are renumbered in order and
+    last year's number in a title becomes the new year; ad-hoc entries come along only if their
+    unit head accepted them.
+    """
+    previous = session.scalar(
+        select(DossierList).where(DossierList.organisation_id == organisation_id, DossierList.year == year - 1)
+    )
+    if previous is None:
+        raise RuleViolation(N_("There is no dossier list of %(year)s to copy from."), year=year - 1)
+    dossier_list = create_list(session, actor, organisation_id, year, now=now)
+    headings = _copy_headings(session, previous, dossier_list)
+    copied = [entry for entry in previous.entries if not entry.ad_hoc or _accepted(session, entry)]
+    for entry in copied:
+        heading_id = headings.get(entry.heading_id) if entry.heading_id is not None else None
+        # Someone who has left since last year forms no dossier this year: the entry stays with the unit.
+        person = entry.responsible_user_id
+        if person is not None and not _works_in(session, person, organisation_id):
+            person = None
+        _new_entry(
+            session,
+            dossier_list,
+            title=_next_year(entry.title, year),
+            unit_id=entry.unit_id,
+            retention_row_id=entry.retention_row_id,
+            heading_id=heading_id,
+            file_notation="",
+            responsible_user_id=person,
+            note=entry.note,
+            created_by=actor,
+            now=now,
+            period=(entry.retention_permanent, entry.retention_years, entry.retention_condition),
+        )
+    audit.record(
+        session,
+        actor,
+        "dossier_list.copied_forward",
+        "dossier_list",
+        dossier_list.id,
+        now=now,
+        source_year=year - 1,
+        entries=len(copied),
+    )
+    return dossier_list
+
+
+def _next_year(title: str, year: int) -> str:
+    """Return a title with last year's number replaced by the new year ("… năm 2025" → "… năm 2026")."""
+    return re.sub(rf"(?<!\d){year - 1}(?!\d)", str(year), title)
+
+
+def _copy_headings(session: Session, previous: DossierList, target: DossierList) -> dict[int, int]:
+    """Copy the headings in order, parents before children; return old id -> new id."""
+    mapping: dict[int, int] = {}
+    for heading in previous.headings:
+        copy = ClassificationHeading(
+            dossier_list_id=target.id,
+            parent_id=mapping.get(heading.parent_id) if heading.parent_id is not None else None,
+            label=heading.label,
+            abbreviation=heading.abbreviation,
+            title=heading.title,
+            sort_order=heading.sort_order,
+        )
+        session.add(copy)
+        session.flush()
+        mapping[heading.id] = copy.id
+    return mapping
+
+
+def _accepted(session: Session, entry: DossierListEntry) -> bool:
+    return bool(session.scalar(select(EntryReview.accepted).where(EntryReview.entry_id == entry.id)))
+
+
+def assign_entry(
+    session: Session, actor: Actor, entry_id: int, unit_id: int, responsible_user_id: int | None, *, now: datetime
+) -> DossierListEntry:
+    """Give an entry to a unit and (optionally) the person who will form the dossier ("người lập hồ sơ")."""
+    entry = _entry(session, entry_id)
+    permissions.require(actor, "dossier_list.manage", entry.dossier_list.organisation_id)
+    unit = session.get(Unit, unit_id)
+    if unit is None or unit.organisation_id != entry.dossier_list.organisation_id:
+        raise RuleViolation(N_("The unit does not belong to this organisation."))
+    if responsible_user_id is not None and not _works_in(session, responsible_user_id, unit.organisation_id):
+        raise InvalidMetadata([Problem("responsible_user_id", metadata.MESSAGES["enum"])])
+    before = (entry.unit_id, entry.responsible_user_id)
+    entry.unit_id, entry.responsible_user_id = unit_id, responsible_user_id
+    audit.record(
+        session,
+        actor,
+        "dossier_list.entry_assigned",
+        "dossier_list_entry",
+        entry.id,
+        now=now,
+        unit_before=before[0],
+        person_before=before[1],
+        unit=unit_id,
+        person=responsible_user_id,
+    )
+    return entry
+
+
+def review_entry(
+    session: Session, actor: Actor, entry_id: int, accepted: bool, note: str = "", *, now: datetime
+) -> EntryReview:
+    """Record the unit head's review of an ad-hoc entry: accepted into the plan, or not."""
+    entry = _entry(session, entry_id)
+    permissions.require(actor, "dossier_list.review", entry.dossier_list.organisation_id, entry.unit_id)
+    if not entry.ad_hoc:
+        raise RuleViolation(N_("Only ad-hoc dossiers are reviewed."))
+    if session.scalar(select(EntryReview.id).where(EntryReview.entry_id == entry_id)):
+        raise RuleViolation(N_("This ad-hoc dossier has already been reviewed."))
+    review = EntryReview(
+        entry_id=entry_id,
+        accepted=accepted,
+        note=checked_text(EntryReview, note=note)["note"],
+        reviewed_by_id=actor.user_id,
+        reviewed_at=now,
+    )
+    session.add(review)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "dossier_list.entry_reviewed",
+        "dossier_list_entry",
+        entry_id,
+        now=now,
+        accepted=accepted,
+        note=review.note,
+    )
+    return review
+
+
+def pending_reviews(session: Session, actor: Actor) -> list[DossierListEntry]:
+    """Return the ad-hoc entries of the actor's units (as unit head) that wait for a review."""
+    units = actor.unit_ids(Role.UNIT_HEAD)
+    reviewed = select(EntryReview.entry_id)
+    query = (
+        select(DossierListEntry)
+        .where(
+            DossierListEntry.ad_hoc.is_(True), DossierListEntry.unit_id.in_(units), DossierListEntry.id.not_in(reviewed)
+        )
+        .order_by(DossierListEntry.created_at, DossierListEntry.id)
+    )
+    return list(session.scalars(query))
+
+
+def _entry(session: Session, entry_id: int) -> DossierListEntry:
+    entry = session.get(DossierListEntry, entry_id)
+    if entry is None:
+        raise NotFound()
+    return entry
+
+
+# ---------------------------------------------------------------- reading
+
+
+def lists_of(session: Session, actor: Actor) -> list[DossierList]:
+    """Return every dossier list of the actor's organisations, newest year first."""
+    query = (
+        select(DossierList)
+        .where(DossierList.organisation_id.in_(actor.organisation_ids()))
+        .order_by(DossierList.year.desc())
+    )
+    return list(session.scalars(query))
+
+
+def get_list(session: Session, actor: Actor, list_id: int) -> DossierList:
+    """Return a dossier list of one of the actor's organisations."""
+    dossier_list = _get(session, list_id)
+    if dossier_list.organisation_id not in actor.organisation_ids():
+        raise NotFound()
+    return dossier_list
+
+
+def list_of_year(session: Session, actor: Actor, year: int) -> DossierList:
+    """Return the list of ``year`` of the actor's organisation."""
+    found = session.scalar(
+        select(DossierList).where(DossierList.organisation_id.in_(actor.organisation_ids()), DossierList.year == year)
+    )
+    if found is None:
+        raise NotFound(N_("There is no dossier list of %(year)s."), year=year)
+    return found
+
+
+@dataclass(frozen=True)
+class UnitProgress:
+    """One line of the dashboard: a unit's entries in this year's list and how many have a dossier."""
+
+    unit: Unit
+    entries: int
+    with_dossier: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Whether this year's list exists and is approved, and each unit's progress in it."""
+
+    year: int
+    dossier_list: DossierList | None
+    units: list[UnitProgress]
+
+
+def dashboard(session: Session, actor: Actor, organisation_id: int, year: int) -> Dashboard:
+    """Return, per unit, the entries of ``year``'s list and how many of them already have a dossier."""
+    if organisation_id not in actor.organisation_ids():
+        raise NotFound()
+    dossier_list = session.scalar(
+        select(DossierList).where(DossierList.organisation_id == organisation_id, DossierList.year == year)
+    )
+    units = session.scalars(select(Unit).where(Unit.organisation_id == organisation_id).order_by(Unit.code))
+    counts: dict[int, tuple[int, int]] = {}
+    if dossier_list is not None:
+        query = (
+            select(DossierListEntry.unit_id, func.count(DossierListEntry.id), func.count(Dossier.id))
+            .outerjoin(Dossier, Dossier.entry_id == DossierListEntry.id)
+            .where(DossierListEntry.dossier_list_id == dossier_list.id)
+            .group_by(DossierListEntry.unit_id)
+        )
+        counts = {unit_id: (entries, opened) for unit_id, entries, opened in session.execute(query)}
+    return Dashboard(year, dossier_list, [UnitProgress(unit, *counts.get(unit.id, (0, 0))) for unit in units])
+
+
+def people(session: Session, organisation_id: int) -> tuple[list[Unit], list[User]]:
+    """Return the units and the active people of an organisation, for assigning entries."""
+    units = list(session.scalars(select(Unit).where(Unit.organisation_id == organisation_id).order_by(Unit.code)))
+    users = list(
+        session.scalars(
+            select(User)
+            .join(User.memberships)
+            .where(RoleMembership.organisation_id == organisation_id, User.active.is_(True))
+            .distinct()
+            .order_by(User.full_name)
+        )
+    )
+    return units, users

@@ -1,0 +1,1 @@
+"""Electronic records management system."""

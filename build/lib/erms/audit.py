@@ -1,0 +1,161 @@
+"""The audit log writer and verifier. ``record`` is the only code that inserts into audit_events.
+
+Each event's hash is sha256(previous hash + canonical JSON of the event), so altering or removing
+any row breaks the chain from that row on; ``verify`` finds the first break (PL6 III.5.a, III.6.l).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from erms.models import AuditEvent
+from erms.permissions import Actor
+
+GENESIS = "0" * 64
+
+
+def canonical(event: AuditEvent) -> str:
+    """Return the JSON the hash covers: every field of the event except the hashes themselves."""
+    return json.dumps(
+        {
+            "occurred_at": event.occurred_at.isoformat(),
+            "actor_id": event.actor_id,
+            "actor_name": event.actor_name,
+            "action": event.action,
+            "subject_type": event.subject_type,
+            "subject_id": event.subject_id,
+            "before_state": event.before_state,
+            "after_state": event.after_state,
+            "details": event.details,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def chain_hash(prev_hash: str, event: AuditEvent) -> str:
+    """Return the hash of ``event`` chained after ``prev_hash``."""
+    return hashlib.sha256((prev_hash + canonical(event)).encode("utf-8")).hexdigest()
+
+
+def _lock_chain(session: Session) -> None:
+    # PostgreSQL: serialise appenders so they queue instead of failing on the unique prev_hash.
+    # SQLite serialises writers itself.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7201)"))
+
+
+def head_hash(session: Session) -> str:
+    """Return the hash of the newest event (the genesis value on an empty log)."""
+    latest = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    return latest or GENESIS
+
+
+def record(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    subject_type: str,
+    subject_id: int | None,
+    *,
+    now: datetime,
+    before: str = "",
+    after: str = "",
+    **details,
+) -> AuditEvent:
+    """Append one event in the caller's transaction; ``actor`` None means the system itself."""
+    _lock_chain(session)
+    event = AuditEvent(
+        occurred_at=now.astimezone(UTC),  # hashed as stored, whatever zone came in
+        actor_id=actor.user_id if actor else None,
+        actor_name=actor.username if actor else "system",
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        before_state=before,
+        after_state=after,
+        details=json.dumps(details, sort_keys=True, ensure_ascii=False, default=str),
+    )
+    event.prev_hash = head_hash(session)
+    event.hash = chain_hash(event.prev_hash, event)
+    session.add(event)
+    session.flush()
+    return event
+
+
+# Security events: refusals a person or a script provoked. The log is kept forever, so a flood of
+# them is bounded: per source (a user, or an address when nobody is logged in) and in all, within a
+# window; the first event over a bound becomes one "security.flood" note and the rest are dropped.
+# Failed log-ins are not bounded here: the lockout counts them, and each costs its sender a password hash.
+SECURITY_ACTIONS = ("security.denied", "security.csrf_refused", "user.login_locked", "security.flood")
+SECURITY_WINDOW = timedelta(minutes=10)
+SECURITY_PER_SOURCE = 20
+SECURITY_TOTAL = 500
+
+
+def record_security(
+    session: Session, actor: Actor | None, action: str, *, now: datetime, source: str, **details
+) -> AuditEvent | None:
+    """Append a security event unless its source or everyone has reached the bound; return it, or None."""
+    sources = [
+        json.loads(raw).get("source")
+        for raw in session.scalars(
+            select(AuditEvent.details)
+            .where(AuditEvent.action.in_(SECURITY_ACTIONS), AuditEvent.occurred_at > now - SECURITY_WINDOW)
+            .limit(SECURITY_TOTAL + 1)
+        )
+    ]
+    mine = sources.count(source)
+    if len(sources) > SECURITY_TOTAL or mine > SECURITY_PER_SOURCE:
+        return None
+    if len(sources) == SECURITY_TOTAL or mine == SECURITY_PER_SOURCE:
+        action, details = "security.flood", {"dropped": action, "everyone": len(sources) == SECURITY_TOTAL}
+    return record(session, actor, action, "security", None, now=now, source=source, **details)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The outcome of :func:`verify`: how many events were checked and the first broken one."""
+
+    checked: int
+    broken_id: int | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_id is None
+
+
+def recent(session: Session, action: str, since: datetime) -> list[tuple[datetime, dict]]:
+    """Return when each ``action`` event after ``since`` happened, with its details, oldest first."""
+    rows = session.execute(
+        select(AuditEvent.occurred_at, AuditEvent.details)
+        .where(AuditEvent.action == action, AuditEvent.occurred_at > since)
+        .order_by(AuditEvent.id)
+    ).all()
+    return [(occurred_at, json.loads(details)) for occurred_at, details in rows]
+
+
+def verify(session: Session, batch: int = 5000) -> ChainReport:
+    """Walk the whole chain in id order and report the first event that does not verify."""
+    expected_prev, checked, last_id = GENESIS, 0, 0
+    while True:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
+        ).all()
+        if not events:
+            return ChainReport(checked)
+        for event in events:
+            if event.prev_hash != expected_prev:
+                return ChainReport(checked, event.id, "previous event missing or altered")
+            if chain_hash(event.prev_hash, event) != event.hash:
+                return ChainReport(checked, event.id, "event altered")
+            expected_prev, last_id, checked = event.hash, event.id, checked + 1
+            session.expunge(event)  # keep memory flat over millions of events

@@ -1,0 +1,144 @@
+"""Web login and logout, and the actor of the logged-in user.
+
+Passwords are checked (and every log-in, failed log-in and log-out audited) by ``erms.accounts``;
+the session keeps only the user id and the user's session generation, and every request rebuilds
+the :class:`erms.permissions.Actor` from the database: a log-out, a password change, a deactivation
+or a change of roles raises the generation and so ends every session of that user at once. A
+session also ends after SESSION_MINUTES idle and SESSION_MAX_HOURS after its log-in.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
+
+from erms import accounts
+from erms.errors import N_, NotFound
+from erms.models import User
+from erms.permissions import Actor, load_actor
+from erms.web.common import integer, setting, transaction, utcnow
+from erms.web.redirects import same_site_path
+
+__all__ = ["bp", "current_actor", "init_app", "login_required"]
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = N_("Please log in to continue.")
+login_manager.login_message_category = "info"
+login_manager.localize_callback = _
+
+
+class LoginUser(UserMixin):
+    """The Flask-Login user: a thin wrapper around the actor and the session generation it logged in with."""
+
+    def __init__(self, actor: Actor, generation: int) -> None:
+        self.actor = actor
+        self.generation = generation
+
+    def get_id(self) -> str:
+        return f"{self.actor.user_id}:{self.generation}"
+
+
+@login_manager.user_loader
+def _load_user(session_id: str) -> LoginUser | None:
+    """Return the user of a session, or None once the account or its session generation has changed."""
+    user_id, _, generation = (integer(part) for part in session_id.partition(":"))
+    if user_id is None or generation is None:
+        return None  # a session from before generations, or not ours
+    with transaction() as db_session:
+        user = db_session.get(User, user_id)
+        if user is None or user.session_generation != generation:
+            return None  # logged out, password changed, roles changed or deactivated: log in again
+        try:
+            return LoginUser(load_actor(db_session, user.id), user.session_generation)
+        except NotFound:
+            return None  # deactivated
+
+
+def current_actor() -> Actor:
+    """Return the actor of the logged-in user (views are all ``login_required``)."""
+    return current_user.actor
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    app.before_request(_end_old_sessions)
+    app.register_blueprint(bp)
+
+
+def _end_old_sessions():
+    """End a session older than SESSION_MAX_HOURS since its log-in, however active (the idle limit is Flask's)."""
+    if not current_user.is_authenticated:
+        return None
+    started = session.get("login_at")
+    limit = timedelta(hours=float(setting("SESSION_MAX_HOURS")))
+    if isinstance(started, int) and utcnow() - datetime.fromtimestamp(started, UTC) < limit:
+        return None
+    _clear_session()
+    flash(_("Your session has ended; please log in again."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def _clear_session() -> None:
+    """Forget the logged-in user and everything else of the session but the chosen language."""
+    language = session.get("lang")
+    logout_user()
+    session.clear()
+    if language:
+        session["lang"] = language
+
+
+@bp.route("/login", methods=("GET", "POST"))
+def login():
+    """Show the login form; check the credentials and start a session."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    error, status = None, 200
+    if request.method == "POST":
+        username = request.form.get("username", "")
+        # The password hash is slow on purpose: it runs reading only, so other people's saves never wait for it.
+        with transaction(read_only=True) as db_session:
+            attempt = accounts.check_log_in(db_session, username, request.form.get("password", ""), now=utcnow())
+        with transaction() as db_session:
+            actor = accounts.record_log_in(db_session, attempt, now=utcnow())
+        if isinstance(actor, accounts.Locked):
+            error, status = (
+                _(
+                    "Too many failed log-ins with this username. Try again in %(minutes)s minutes.",
+                    minutes=actor.minutes,
+                ),
+                429,
+            )
+        elif actor is not None:
+            with transaction() as db_session:
+                user = db_session.get(User, actor.user_id)
+                assert user is not None  # record_log_in has just logged this user in
+                generation = user.session_generation
+            _clear_session()  # a fresh session at login: nothing carried over from before (fixation)
+            session.permanent = True
+            session["login_at"] = int(utcnow().timestamp())
+            login_user(LoginUser(actor, generation))
+            return redirect(_next_page())
+        else:  # the same answer whether the username or the password is wrong: no account probing
+            error, status = _("The username or password is incorrect."), 401
+    return render_template("auth/login.html", error=error, username=request.form.get("username", "")), status
+
+
+def _next_page() -> str:
+    return same_site_path(request.args.get("next")) or url_for("home.index")
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """End the session."""
+    with transaction() as db_session:
+        accounts.log_out(db_session, current_actor(), now=utcnow())
+    _clear_session()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))

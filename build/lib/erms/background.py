@@ -1,0 +1,221 @@
+"""Background jobs: long work a page asks for, done by the worker process and never lost.
+
+A web request only queues the job (:func:`enqueue`) and answers at once; the worker
+(``erms jobs run-scheduler``) claims jobs one at a time (:func:`run_next`), writes a heartbeat
+and what it is doing as it goes, and records how it ended. A job whose worker was killed keeps
+its row in "running" with a heartbeat that goes stale: the next claim takes it up again, so
+every handler must be safe to run again from the start (destruction execution resumes where it
+stopped). Cancelling a queued job ends it at once; a running one stops at its next step.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from erms import permissions, transitions
+from erms.db import transaction
+from erms.errors import N_, ERMSError, NotFound, RuleViolation
+from erms.models import BackgroundJob
+from erms.models.background import JobState
+from erms.storage import FileStore
+
+log = logging.getLogger(__name__)
+
+ACTIVE = (JobState.QUEUED, JobState.RUNNING)
+# A running job's worker writes its heartbeat at every step; silent this long, it is taken to be dead.
+STALE_AFTER = timedelta(minutes=2)
+
+
+class Cancelled(Exception):
+    """The job's cancellation was asked for: the handler stops at its next step."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a handler needs: the session factory, the store, the settings, the clock and its progress line."""
+
+    factory: Callable[[], Session]
+    store: FileStore
+    settings: dict
+    clock: Callable[[], datetime]
+    progress: Callable[[str], None]
+
+
+Handler = Callable[[dict, Context], None]
+HANDLERS: dict[str, Handler] = {}
+# Kinds whose running jobs may be stopped half-way (a destruction, once begun, runs to its end).
+STOPPABLE: set[str] = set()
+
+
+def handler(kind: str, *, stoppable: bool = False) -> Callable[[Handler], Handler]:
+    """Register the function that does jobs of ``kind``, given the job's payload and a Context."""
+
+    def register(function: Handler) -> Handler:
+        HANDLERS[kind] = function
+        if stoppable:
+            STOPPABLE.add(kind)
+        return function
+
+    return register
+
+
+def enqueue(
+    session: Session, user_id: int | None, kind: str, subject: str, payload: dict, *, now: datetime
+) -> BackgroundJob:
+    """Queue a job, or return the one already queued or running for the same subject (``user_id`` None: asked
+    for on the command line)."""
+    if kind not in HANDLERS:
+        raise ValueError(f"no handler for background jobs of kind {kind!r}")
+    active = latest(session, subject)
+    if active is not None and active.state in ACTIVE:
+        return active
+    job = BackgroundJob(
+        kind=kind,
+        subject=subject,
+        payload=json.dumps(payload, sort_keys=True),
+        state=JobState.QUEUED,
+        requested_by_id=user_id,
+        created_at=now,
+        progress="",
+        error="",
+        cancel_requested=False,
+        attempts=0,
+        worker="",
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def latest(session: Session, subject: str) -> BackgroundJob | None:
+    """Return the newest job about ``subject`` (its state tells the page what to show)."""
+    return session.scalar(
+        select(BackgroundJob).where(BackgroundJob.subject == subject).order_by(BackgroundJob.id.desc()).limit(1)
+    )
+
+
+def cancel(session: Session, actor: permissions.Actor, job_id: int, *, now: datetime) -> BackgroundJob:
+    """Ask for a job to stop: a queued one ends now, a running one at its next step. Only its requester may."""
+    job = session.get(BackgroundJob, job_id)
+    if job is None or job.requested_by_id != actor.user_id:
+        raise NotFound()
+    if job.state is JobState.QUEUED:
+        transitions.move(job, transitions.BACKGROUND_JOB, "cancel")
+        job.finished_at = now
+    elif job.state is JobState.RUNNING and job.kind in STOPPABLE:
+        job.cancel_requested = True
+    elif job.state is JobState.RUNNING:
+        raise RuleViolation(N_("This work has begun and runs to its end; it cannot be stopped half-way."))
+    return job
+
+
+def _claimable(now: datetime):
+    """The jobs a worker may take: queued ones, and running ones whose worker went silent."""
+    return (
+        select(BackgroundJob)
+        .where(
+            or_(
+                BackgroundJob.state == JobState.QUEUED,
+                (BackgroundJob.state == JobState.RUNNING) & (BackgroundJob.heartbeat_at < now - STALE_AFTER),
+            )
+        )
+        .order_by(BackgroundJob.id)
+        .limit(1)
+    )
+
+
+def waiting(session: Session, *, now: datetime) -> bool:
+    """Return True if a job waits for a worker (asked reading only, so an idle worker takes no write lock)."""
+    return session.scalar(_claimable(now).with_only_columns(BackgroundJob.id)) is not None
+
+
+def claim(session: Session, worker: str, *, now: datetime) -> BackgroundJob | None:
+    """Take the oldest queued job, or a running one whose worker went silent; None when there is none."""
+    job = session.scalar(_claimable(now).with_for_update(skip_locked=True))
+    if job is None:
+        return None
+    transitions.move(job, transitions.BACKGROUND_JOB, "claim")
+    job.worker, job.attempts = worker, job.attempts + 1
+    job.started_at, job.heartbeat_at = job.started_at or now, now
+    return job
+
+
+def run_next(
+    factory: Callable[[], Session], store: FileStore, settings: dict, clock: Callable[[], datetime], worker: str
+) -> BackgroundJob | None:
+    """Claim one job and run it to its end (done, failed or cancelled); return it, or None when none waits."""
+    with transaction(factory, read_only=True) as session:
+        if not waiting(session, now=clock()):
+            return None
+    with transaction(factory) as session:
+        job = claim(session, worker, now=clock())
+        if job is None:
+            return None
+        job_id, kind, payload = job.id, job.kind, json.loads(job.payload)
+    context = Context(factory, store, settings, clock, lambda text: _beat(factory, job_id, text, clock))
+    try:
+        HANDLERS[kind](payload, context)
+    except Cancelled:
+        return _finish(factory, job_id, JobState.CANCELLED, "", clock)
+    except ERMSError as refused:  # a rule refused the work (a hold placed meanwhile): kept for the page to translate
+        return _finish(factory, job_id, JobState.FAILED, refusal_text(refused), clock)
+    except Exception as error:  # noqa: BLE001 - the worker goes on with the next job; the log has the trace
+        log.exception("background job %s (%s) failed", job_id, kind)
+        return _finish(factory, job_id, JobState.FAILED, f"{type(error).__name__}: {error}"[:2000], clock)
+    return _finish(factory, job_id, JobState.DONE, "", clock)
+
+
+def run_pending(
+    factory: Callable[[], Session],
+    store: FileStore,
+    settings: dict,
+    clock: Callable[[], datetime],
+    worker: str,
+    limit: int = 100,
+) -> list[BackgroundJob]:
+    """Run queued jobs one after the other until none waits (at most ``limit``); return them."""
+    done: list[BackgroundJob] = []
+    while len(done) < limit and (job := run_next(factory, store, settings, clock, worker)) is not None:
+        done.append(job)
+    return done
+
+
+def refusal_text(refused: ERMSError) -> str:
+    """Return a refusal as the JSON a page translates (``{"template": …, "params": …}``)."""
+    problems = getattr(refused, "problems", None)
+    if problems:
+        return json.dumps(
+            [{"template": problem.template, "params": problem.params} for problem in problems],
+            ensure_ascii=False,
+            default=str,
+        )
+    return json.dumps([{"template": refused.template, "params": refused.params}], ensure_ascii=False, default=str)
+
+
+def _beat(factory: Callable[[], Session], job_id: int, text: str, clock: Callable[[], datetime]) -> None:
+    """Write the job's heartbeat and progress line; stop it if its cancellation was asked for."""
+    with transaction(factory) as session:
+        job = session.get(BackgroundJob, job_id)
+        assert job is not None  # this worker claimed the job, and job rows are never deleted
+        job.heartbeat_at, job.progress = clock(), text[:10_000]
+        cancelled = job.cancel_requested
+    if cancelled:
+        raise Cancelled()
+
+
+def _finish(
+    factory: Callable[[], Session], job_id: int, state: JobState, error: str, clock: Callable[[], datetime]
+) -> BackgroundJob:
+    with transaction(factory) as session:
+        job = session.get(BackgroundJob, job_id)
+        assert job is not None  # this worker claimed the job, and job rows are never deleted
+        transitions.move(job, transitions.BACKGROUND_JOB, state.value)
+        job.error, job.finished_at = error, clock()
+        return job

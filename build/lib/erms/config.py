@@ -1,0 +1,116 @@
+"""Configuration: one DEFAULTS mapping, overridden by instance/config.py, ERMS_* variables and test dicts.
+
+The web app, the CLI and scheduled jobs read the same mapping through :func:`load`, so no Flask
+app is needed to know where the data lives.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+# Records are dated in Vietnam's time (UTC+7) wherever the server runs: the product's one time zone, not a
+# setting (a record's date must not depend on how one server was configured).
+TIMEZONE = "Asia/Ho_Chi_Minh"
+LOCAL_TZ = ZoneInfo(TIMEZONE)
+
+DEFAULTS: dict[str, Any] = {
+    # Root of everything the deployment writes; the other paths default below it.
+    "DATA_DIR": "instance",
+    # SQLAlchemy URL; empty means SQLite at DATA_DIR/erms.sqlite3 (WAL, foreign keys on).
+    "DATABASE_URL": "",
+    # How many proxies (nginx) stand in front of the app: their X-Forwarded-For/-Proto/-Host are then trusted
+    # for the client's address (security events, logs) and the scheme. 0 when serving directly.
+    "PROXY_COUNT": 0,
+    # SQLite only: milliseconds a writer waits for the one before it before the user is asked to try again.
+    "SQLITE_BUSY_MS": 10_000,
+    # Content-addressed file store (sha256-sharded folders).
+    "STORAGE_ROOT": "",
+    # Temp area for package builds (later issues).
+    "STAGING_ROOT": "",
+    # Whoosh index directory (later issues).
+    "SEARCH_INDEX_DIR": "",
+    # Flask session signing key; generated into DATA_DIR/secret_key when absent.
+    "SECRET_KEY": "",
+    # Largest upload accepted, in bytes (PL6 I.2: uploads are size-limited).
+    "MAX_CONTENT_LENGTH": 200 * 1024 * 1024,
+    # Idle minutes before a web session expires.
+    "SESSION_MINUTES": 30,
+    # Hours after log-in when a web session ends however active it is (a forgotten open browser).
+    "SESSION_MAX_HOURS": 10,
+    # Send the session cookie over HTTPS only; the name is Flask's own, so app.config takes it as is.
+    # Off by default because `make run` serves plain HTTP on 127.0.0.1; set ERMS_SESSION_COOKIE_SECURE=1
+    # behind TLS.
+    "SESSION_COOKIE_SECURE": False,
+    # TrueType font with Vietnamese glyphs for generated PDFs; empty = look in the usual places.
+    "PDF_FONT": "",
+    # Largest file whose text the search index extracts, in bytes; larger files are indexed by metadata only.
+    "SEARCH_EXTRACT_MAX_BYTES": 50 * 1024 * 1024,
+    # Seconds one text extraction may run before it is abandoned (a malformed PDF must not stall indexing).
+    "SEARCH_EXTRACT_TIMEOUT": 20,
+    # Backup sets that keep destroyed content until they expire, "name:days;name:days" (printed on destruction records).
+    "BACKUP_SETS": "",
+    # Years after entering the agency archive by which permanent dossiers go to the historical archive:
+    # 5 under Luật Lưu trữ 2024 Điều 17, up to 30 where another law sets it (docs/standards.md decision 4); 5..30.
+    "HANDOVER_YEARS": 5,
+}
+
+# Keys read from the environment without the ERMS_ prefix, as deployments expect.
+_UNPREFIXED = ("DATABASE_URL",)
+
+
+def _parse(raw: str, default: Any) -> Any:
+    """Read an environment value as the type of its default ("1", "true", "yes", "on" switch a flag on)."""
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    return int(raw) if isinstance(default, int) else raw
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, default in DEFAULTS.items():
+        raw = environ.get("ERMS_" + key)
+        if raw is None and key in _UNPREFIXED:
+            raw = environ.get(key)
+        if raw is None:
+            continue
+        found[key] = _parse(raw, default)
+    return found
+
+
+def resolve(settings: dict[str, Any]) -> dict[str, Any]:
+    """Fill the derived paths and the secret key; every path becomes absolute (bagit needs it)."""
+    data_dir = Path(settings["DATA_DIR"]).expanduser().resolve()
+    settings["DATA_DIR"] = str(data_dir)
+    for key, sub in (("STORAGE_ROOT", "files"), ("STAGING_ROOT", "staging"), ("SEARCH_INDEX_DIR", "search")):
+        settings[key] = str(Path(settings[key] or data_dir / sub).expanduser().resolve())
+    if not settings["DATABASE_URL"]:
+        settings["DATABASE_URL"] = f"sqlite:///{data_dir / 'erms.sqlite3'}"
+    if not settings["SECRET_KEY"]:
+        settings["SECRET_KEY"] = _stored_secret(data_dir)
+    return settings
+
+
+def _stored_secret(data_dir: Path) -> str:
+    """Return the key kept in DATA_DIR/secret_key, creating it (mode 600) on first use."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the resolved configuration: defaults, then environment, then ``overrides``."""
+    settings = dict(DEFAULTS)
+    settings.update(_from_environment(os.environ if environ is None else environ))
+    settings.update(overrides or {})
+    return resolve(settings)

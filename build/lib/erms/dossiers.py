@@ -1,0 +1,927 @@
+"""Filing services: open a dossier, add documents, close, reopen, submit, accept or reject.
+
+Every service takes ``(session, actor, …, *, now)``, checks permissions and rules first, changes
+the models, moves state only through ``erms.lifecycle`` and never commits: the caller owns the
+transaction, so a refused request writes nothing (NĐ 30/2020 Điều 29-30).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import mimetypes
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import BinaryIO
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session, contains_eager, selectinload
+
+from classification import markings
+from erms import audit, lifecycle, metadata, permissions, transitions
+from erms.config import LOCAL_TZ
+from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
+from erms.models import (
+    DestructionItem,
+    DestructionList,
+    Document,
+    DocumentVersion,
+    Dossier,
+    DossierDocument,
+    DossierList,
+    DossierListEntry,
+    RegisterEntry,
+    Role,
+    StoredFile,
+    Transfer,
+    TransferItem,
+)
+from erms.models.appraisal import DestructionListState
+from erms.models.dossier import DocumentDirection, DocumentStatus, DossierState
+from erms.models.dossier_list import DossierListState
+from erms.models.transfer import ItemOutcome, TransferState
+from erms.permissions import Actor
+from erms.storage import FileStore, TooLarge
+from exports import snapshot
+from exports.pdf import pdf_index
+from retention import clock
+
+
+def local_date(now: datetime) -> date:
+    """Return the Vietnamese calendar date of ``now`` (a record's year is the agency's year)."""
+    return now.astimezone(LOCAL_TZ).date()
+
+
+# ---------------------------------------------------------------- reading
+
+# A dossier is read with its documents, their versions and files in four queries, not four per document.
+WITH_DOCUMENTS = (
+    selectinload(Dossier.links)
+    .selectinload(DossierDocument.document)
+    .selectinload(Document.versions)
+    .selectinload(DocumentVersion.file),
+)
+
+
+def get_dossier(session: Session, actor: Actor, dossier_id: int) -> Dossier:
+    """Return the dossier if the actor may read it; NotFound hides dossiers of other units."""
+    dossier = session.get(Dossier, dossier_id, options=WITH_DOCUMENTS)
+    if dossier is None or not permissions.can(actor, "dossier.read", dossier.organisation_id, dossier.unit_id):
+        raise NotFound()
+    return dossier
+
+
+def visible_dossiers(
+    session: Session, actor: Actor, states: tuple[DossierState, ...] = (), limit: int | None = None
+) -> list[Dossier]:
+    """Return the dossiers the actor may read (their units', or their organisation's), newest first."""
+    query = _visible(actor).options(selectinload(Dossier.unit))
+    if states:
+        query = query.where(Dossier.state.in_(states))
+    return list(session.scalars(query.order_by(Dossier.opened_at.desc(), Dossier.id.desc()).limit(limit)))
+
+
+def visible_count(session: Session, actor: Actor) -> int:
+    """Return how many dossiers the actor may read."""
+    return session.scalar(select(func.count()).select_from(_visible(actor).subquery())) or 0
+
+
+def _visible(actor: Actor):
+    wide = [
+        grant.organisation_id
+        for grant in actor.grants
+        if grant.role in permissions.ORGANISATION_WIDE and grant.unit_id is None
+    ]
+    units = actor.unit_ids(Role.OFFICER, Role.UNIT_HEAD)
+    return select(Dossier).where(or_(Dossier.organisation_id.in_(wide), Dossier.unit_id.in_(units)))
+
+
+def my_entries(session: Session, actor: Actor) -> list[DossierListEntry]:
+    """Return the approved-list entries of the actor's units that have no dossier yet (theirs or unassigned)."""
+    units = actor.unit_ids(Role.OFFICER, Role.UNIT_HEAD)
+    opened = select(Dossier.entry_id)
+    query = (
+        select(DossierListEntry)
+        .join(DossierListEntry.dossier_list)
+        .where(
+            DossierList.state == DossierListState.APPROVED,
+            DossierListEntry.unit_id.in_(units),
+            DossierListEntry.id.not_in(opened),
+            or_(DossierListEntry.responsible_user_id.is_(None), DossierListEntry.responsible_user_id == actor.user_id),
+        )
+        .order_by(DossierList.year.desc(), DossierListEntry.number)
+        .options(contains_eager(DossierListEntry.dossier_list))
+    )
+    return list(session.scalars(query))
+
+
+def my_open_dossiers(session: Session, actor: Actor) -> list[Dossier]:
+    """Return the open dossiers the actor created, oldest first (the ones to work on)."""
+    query = (
+        select(Dossier)
+        .where(Dossier.creator_id == actor.user_id, Dossier.state == DossierState.OPEN)
+        .options(selectinload(Dossier.links))
+        .order_by(Dossier.opened_at, Dossier.id)
+    )
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A dossier of the actor's that needs closing or handing over, and by when."""
+
+    dossier: Dossier
+    due_on: date
+    overdue: bool
+    action: str  # "close" (the work year is over) or "submit" (hand-over to the agency archive)
+
+
+# NĐ 30/2020 Phụ lục VI III.5.b: the filer is told 30 days before the hand-over deadline.
+NOTICE_DAYS = 30
+
+
+def deadlines(session: Session, actor: Actor, today: date) -> list[Deadline]:
+    """Return the actor's dossiers due to close or due (within 30 days) or overdue for hand-over."""
+    query = select(Dossier).where(
+        Dossier.creator_id == actor.user_id, Dossier.state.in_((DossierState.OPEN, DossierState.CLOSED))
+    )
+    found = []
+    for dossier in session.scalars(query):
+        if dossier.state is DossierState.OPEN:
+            # Work of a past year should be closed: its hand-over clock is already running.
+            if dossier.year < today.year or (dossier.end_date and dossier.end_date <= today):
+                due = dossier.end_date or date(dossier.year, 12, 31)
+                found.append(Deadline(dossier, due, due < today, "close"))
+            continue
+        if not period_of(dossier).goes_to_agency_archive():
+            continue
+        due = clock.handover_due_on(_work_ended(dossier))
+        if (due - today).days <= NOTICE_DAYS:
+            found.append(Deadline(dossier, due, due < today, "submit"))
+    return sorted(found, key=lambda deadline: deadline.due_on)
+
+
+def _work_ended(dossier: Dossier) -> date:
+    """Return when a closed dossier's work ended: its end date, else the day it was closed."""
+    if dossier.end_date is not None:
+        return dossier.end_date
+    assert dossier.closed_at is not None  # lifecycle.apply stamps closed_at on every closing
+    return local_date(dossier.closed_at)
+
+
+def approved_lists(session: Session, actor: Actor) -> list[DossierList]:
+    """Return the approved dossier lists of the actor's organisations, newest year first."""
+    query = (
+        select(DossierList)
+        .where(
+            DossierList.organisation_id.in_(actor.organisation_ids()), DossierList.state == DossierListState.APPROVED
+        )
+        .order_by(DossierList.year.desc())
+    )
+    return list(session.scalars(query))
+
+
+def pending_items(session: Session, actor: Actor) -> list[TransferItem]:
+    """Return the submitted dossiers waiting for this archivist's decision, oldest first."""
+    organisations = [grant.organisation_id for grant in actor.grants if grant.role is Role.ARCHIVIST]
+    query = (
+        select(TransferItem)
+        .join(TransferItem.transfer)
+        .where(Transfer.organisation_id.in_(organisations), TransferItem.outcome == ItemOutcome.PENDING)
+        .order_by(Transfer.submitted_at, TransferItem.id)
+    )
+    return list(session.scalars(query))
+
+
+def _editable(session: Session, actor: Actor, dossier_id: int) -> Dossier:
+    dossier = get_dossier(session, actor, dossier_id)
+    permissions.require(actor, "dossier.edit", dossier.organisation_id, dossier.unit_id)
+    if dossier.state is not DossierState.OPEN:
+        raise RuleViolation(
+            N_("Only an open dossier can be changed; this one is %(state)s."), state=dossier.state.value
+        )
+    return dossier
+
+
+# ---------------------------------------------------------------- opening
+
+
+def open_dossier(session: Session, actor: Actor, entry_id: int, data: dict, *, now: datetime) -> Dossier:
+    """Open the dossier planned by a list entry, pre-filled from it; ``data`` overrides the defaults."""
+    entry = session.get(DossierListEntry, entry_id)
+    if entry is None:
+        raise NotFound()
+    dossier_list = entry.dossier_list
+    permissions.require(actor, "dossier.open", dossier_list.organisation_id, entry.unit_id)
+    if dossier_list.state is not DossierListState.APPROVED:
+        raise RuleViolation(N_("A dossier is opened only from an approved dossier list."))
+    if dossier_list.year > local_date(now).year:
+        raise RuleViolation(N_("The dossier list of %(year)s is not in force yet."), year=dossier_list.year)
+    if session.scalar(select(Dossier.id).where(Dossier.entry_id == entry.id)):
+        raise RuleViolation(
+            N_("A dossier has already been opened for entry %(notation)s."), notation=entry.file_notation
+        )
+    values = metadata.check(
+        "dossier",
+        {
+            "title": entry.title,
+            "rights": "public",
+            "language": "Tiếng Việt",
+            "start_date": local_date(now).isoformat(),
+            **data,
+        },
+    )
+    _check_dates(values, dossier_list.year)
+    organisation = dossier_list.organisation
+    dossier = Dossier(
+        organisation_id=organisation.id,
+        entry_id=entry.id,
+        unit_id=entry.unit_id,
+        creator_id=actor.user_id,
+        file_code=f"{organisation.code}.{dossier_list.year}.{entry.file_notation}",
+        year=dossier_list.year,
+        file_notation=entry.file_notation,
+        retention_permanent=entry.retention_permanent,
+        retention_years=entry.retention_years,
+        retention_condition=entry.retention_condition,
+        schema_id=metadata.schema_id("dossier"),
+        opened_at=now,
+        **_columns(values),
+    )
+    lifecycle.start(session, dossier, actor, now=now, entry_id=entry.id, ad_hoc=entry.ad_hoc)
+    return dossier
+
+
+def _columns(values: dict) -> dict:
+    """Turn validated dossier metadata into column values (dates parsed)."""
+    columns = dict(values)
+    for key in ("start_date", "end_date"):
+        if key in columns:
+            columns[key] = date.fromisoformat(columns[key])
+    return columns
+
+
+def _check_dates(values: dict, year: int) -> None:
+    problems = []
+    start = date.fromisoformat(values["start_date"])
+    if start.year != year:
+        problems.append(
+            Problem(
+                "start_date", N_("The start date must fall in %(year)s, the year of the dossier list."), {"year": year}
+            )
+        )
+    if "end_date" in values and date.fromisoformat(values["end_date"]) < start:
+        problems.append(Problem("end_date", N_("The end date is before the start date.")))
+    if problems:
+        raise InvalidMetadata(problems)
+
+
+def update_dossier(session: Session, actor: Actor, dossier_id: int, data: dict, *, now: datetime) -> Dossier:
+    """Change the metadata of an open dossier (title, dates, rights, …)."""
+    dossier = _editable(session, actor, dossier_id)
+    current = {
+        "title": dossier.title,
+        "rights": dossier.rights,
+        "language": dossier.language,
+        "start_date": dossier.start_date.isoformat(),
+    }
+    values = metadata.check("dossier", {**current, **data})
+    _check_dates(values, dossier.year)
+    for key, value in _columns(values).items():
+        setattr(dossier, key, value)
+    audit.record(session, actor, "dossier.updated", "dossier", dossier.id, now=now, fields=sorted(data))
+    return dossier
+
+
+# ---------------------------------------------------------------- documents
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file arriving from a user: its name, a readable stream and the largest size allowed."""
+
+    filename: str
+    stream: BinaryIO
+    max_size: int
+
+
+# Luật BVBMNN 2018, NĐ 30/2020 Điều 15 k.2: the registry records a classified document and its marking.
+CLASSIFIED_FROM_REGISTER = N_(
+    "A classified document is recorded by the registry in its register, which sets its "
+    "marking; file it into this dossier from the register."
+)
+
+
+def add_document(
+    session: Session,
+    actor: Actor,
+    dossier_id: int,
+    data: dict,
+    upload: Upload | None,
+    *,
+    store: FileStore,
+    now: datetime,
+) -> Document:
+    """Add a document with its metadata and content to an open dossier, numbered next in line.
+
+    The document is unclassified: a marking is set only by the registry on registration and
+    changed only by the head's decision. A classified file is refused with the legal reason.
+    """
+    dossier = _editable(session, actor, dossier_id)
+    values = metadata.check("document", {"marking": markings.SecurityMarking.NONE.value, **data})
+    if values["marking"] != markings.SecurityMarking.NONE.value and upload is None:
+        raise InvalidMetadata([Problem("marking", CLASSIFIED_FROM_REGISTER)])
+    document = new_document(session, actor, dossier.organisation_id, values, upload, store=store, now=now)
+    link = _link(session, actor, dossier, document, now=now)
+    audit.record(
+        session,
+        actor,
+        "document.added",
+        "document",
+        document.id,
+        now=now,
+        dossier_id=dossier.id,
+        ordinal=link.ordinal,
+        marking=values["marking"],
+        sha256=document.versions[-1].file.sha256 if document.versions else None,
+    )
+    return document
+
+
+def new_document(
+    session: Session,
+    actor: Actor,
+    organisation_id: int,
+    values: dict,
+    upload: Upload | None,
+    *,
+    store: FileStore,
+    now: datetime,
+) -> Document:
+    """Create a document from checked metadata and store its file once; classified content is refused."""
+    marking = markings.SecurityMarking(values["marking"])
+    if upload is not None and not markings.may_store_content(marking):
+        raise RuleViolation(markings.REFUSAL)
+    if upload is None and markings.may_store_content(marking):
+        raise InvalidMetadata([Problem("file", N_("Choose the file of the document."))])
+    document = Document(
+        organisation_id=organisation_id,
+        created_by_id=actor.user_id,
+        created_at=now,
+        schema_id=metadata.schema_id("document"),
+        **_document_columns(values),
+    )
+    session.add(document)
+    session.flush()
+    if upload is not None:
+        _add_version(session, actor, document, upload, store=store, now=now)
+    return document
+
+
+def link_document(session: Session, actor: Actor, dossier_id: int, document_id: int, *, now: datetime) -> Document:
+    """File an existing document (e.g. a registered one) into another dossier by reference, not by copy.
+
+    PL6 III.4.e: one document may belong to several dossiers "mà không cần nhân bản"; the row
+    and its stored file stay single, only a new link with the next ordinal is made.
+    """
+    dossier = _editable(session, actor, dossier_id)
+    document = session.get(Document, document_id)
+    # Only a document the actor may read is filed: another unit's document looks like no document at all.
+    if (
+        document is None
+        or document.organisation_id != dossier.organisation_id
+        or not permissions.can_read_document(actor, document.organisation_id, document_units(session, document))
+    ):
+        raise NotFound()
+    if any(link.document_id == document_id for link in dossier.links):
+        raise RuleViolation(N_("The document is already in this dossier."))
+    link = _link(session, actor, dossier, document, now=now)
+    audit.record(
+        session, actor, "document.linked", "document", document.id, now=now, dossier_id=dossier.id, ordinal=link.ordinal
+    )
+    return document
+
+
+def add_documents(
+    session: Session,
+    actor: Actor,
+    dossier_id: int,
+    data: dict,
+    uploads: list[Upload],
+    *,
+    store: FileStore,
+    now: datetime,
+) -> list[Document]:
+    """Add several files at once with shared metadata; each file's name becomes its summary if none is given."""
+    if not uploads:
+        raise InvalidMetadata([Problem("files", N_("Choose the file of the document."))])
+    return [
+        add_document(
+            session, actor, dossier_id, {"subject": _stem(upload.filename), **data}, upload, store=store, now=now
+        )
+        for upload in uploads
+    ]
+
+
+def _stem(filename: str) -> str:
+    return filename.rsplit(".", 1)[0].replace("_", " ").strip()[:500] or filename
+
+
+def preview_index(session: Session, actor: Actor, dossier_id: int, *, now: datetime, font: str = "") -> bytes:
+    """Return the document index PDF the dossier would get if closed now (documents in date order); stores nothing."""
+    dossier = get_dossier(session, actor, dossier_id)
+    index = snapshot.document_index(dossier, now.astimezone(LOCAL_TZ))
+    ordered = sorted(index.rows, key=lambda row: (row.issued_date, row.ordinal))
+    rows = tuple(dataclasses.replace(row, ordinal=number) for number, row in enumerate(ordered, start=1))
+    return pdf_index.render(dataclasses.replace(index, rows=rows), font=font)
+
+
+def document_units(session: Session, document: Document) -> set[int]:
+    """Return the units a document belongs to: those whose dossiers hold it, and the unit it was sent to."""
+    held_by = select(Dossier.unit_id).join(DossierDocument).where(DossierDocument.document_id == document.id)
+    sent_to = select(RegisterEntry.assigned_unit_id).where(
+        RegisterEntry.document_id == document.id, RegisterEntry.assigned_unit_id.is_not(None)
+    )
+    return set(session.scalars(held_by.union(sent_to)))
+
+
+def registered_documents(session: Session, actor: Actor, dossier: Dossier, limit: int = 50) -> list[RegisterEntry]:
+    """Return the latest registered documents the actor may read that are not yet in the dossier (to file by
+    reference), those sent to the dossier's unit first.
+
+    An officer is offered what was sent to their units or is already in their units' dossiers; an
+    organisation-wide reader everything registered in the organisation.
+    """
+    filed = [link.document_id for link in dossier.links]
+    sent_here = case((RegisterEntry.assigned_unit_id == dossier.unit_id, 0), else_=1)
+    query = (
+        select(RegisterEntry)
+        .where(RegisterEntry.organisation_id == dossier.organisation_id, RegisterEntry.document_id.not_in(filed))
+        .order_by(sent_here, RegisterEntry.registered_at.desc(), RegisterEntry.id.desc())
+        .limit(limit)
+    )
+    if not permissions.can_org_wide(actor, "dossier.read", dossier.organisation_id):
+        units = actor.unit_ids(*permissions.RULES["dossier.read"])
+        in_units = select(DossierDocument.document_id).join(Dossier).where(Dossier.unit_id.in_(units))
+        query = query.where(or_(RegisterEntry.assigned_unit_id.in_(units), RegisterEntry.document_id.in_(in_units)))
+    return list(session.scalars(query))
+
+
+def _document_columns(values: dict) -> dict:
+    columns = dict(values, direction=DocumentDirection(values["direction"]), status=DocumentStatus(values["status"]))
+    for key in ("issued_date", "due_date", "arrival_date"):
+        if key in columns:
+            columns[key] = date.fromisoformat(columns[key])
+    return columns
+
+
+def _link(session: Session, actor: Actor, dossier: Dossier, document: Document, *, now: datetime) -> DossierDocument:
+    # The next ordinal in turn, as for list entries (classification.dossier_list._new_entry).
+    session.execute(select(Dossier.id).where(Dossier.id == dossier.id).with_for_update())
+    last = session.scalar(select(func.max(DossierDocument.ordinal)).where(DossierDocument.dossier_id == dossier.id))
+    link = DossierDocument(
+        dossier_id=dossier.id, document_id=document.id, ordinal=(last or 0) + 1, added_by_id=actor.user_id, added_at=now
+    )
+    session.add(link)
+    session.flush()
+    session.refresh(dossier, ["links"])
+    return link
+
+
+def _add_version(
+    session: Session, actor: Actor, document: Document, upload: Upload, *, store: FileStore, now: datetime
+) -> DocumentVersion:
+    try:
+        captured = store.put(upload.stream, max_size=upload.max_size)
+    except TooLarge:
+        raise RuleViolation(
+            N_("The file is larger than the limit of %(limit)s MB."), limit=upload.max_size // (1024 * 1024)
+        ) from None
+    stored = stored_file(session, captured, upload.filename, now=now)
+    number = len(document.versions) + 1
+    version = DocumentVersion(
+        document_id=document.id,
+        number=number,
+        file_id=stored.id,
+        filename=metadata.normalise({"f": upload.filename})["f"][:255],
+        created_by_id=actor.user_id,
+        created_at=now,
+    )
+    document.versions.append(version)
+    session.flush()
+    return version
+
+
+def stored_file(session: Session, captured, filename: str, *, now: datetime) -> StoredFile:
+    """Return the StoredFile row of captured bytes, creating it the first time those bytes arrive."""
+    existing = session.scalar(select(StoredFile).where(StoredFile.sha256 == captured.sha256))
+    if existing is not None:
+        return existing
+    media_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    row = StoredFile.of(captured, media_type, now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_version(
+    session: Session,
+    actor: Actor,
+    dossier_id: int,
+    document_id: int,
+    upload: Upload,
+    *,
+    store: FileStore,
+    now: datetime,
+) -> DocumentVersion:
+    """Add a new version of a draft document; earlier versions are kept ("dự thảo lần 1, 2 …")."""
+    dossier = _editable(session, actor, dossier_id)
+    document = _document_in(dossier, document_id)
+    if document.status is not DocumentStatus.DRAFT:
+        raise RuleViolation(N_("Only a draft gets new versions; a final document is fixed."))
+    version = _add_version(session, actor, document, upload, store=store, now=now)
+    audit.record(
+        session,
+        actor,
+        "document.version_added",
+        "document",
+        document.id,
+        now=now,
+        version=version.number,
+        sha256=version.file.sha256,
+    )
+    return version
+
+
+def finalise_document(session: Session, actor: Actor, dossier_id: int, document_id: int, *, now: datetime) -> Document:
+    """Mark a draft document final; its versions stay for the record."""
+    dossier = _editable(session, actor, dossier_id)
+    document = _document_in(dossier, document_id)
+    if document.status is DocumentStatus.FINAL:
+        raise RuleViolation(N_("The document is already final."))
+    document.status = DocumentStatus.FINAL
+    audit.record(session, actor, "document.finalised", "document", document.id, now=now, before="draft", after="final")
+    return document
+
+
+# Fields a document edit never changes: the marking is the head's decision with a reason
+# (``classification.marking_decisions``), the arrival number and date are the register's.
+MARKING_ONLY_BY_DECISION = N_("The security marking is changed only by the head of the agency, with a reason.")
+SET_BY_REGISTER = N_("Set by the register when the document was registered; the registry corrects it there.")
+REGISTER_FIELDS = ("direction", "arrival_date", "arrival_number")
+
+
+def update_document(
+    session: Session,
+    actor: Actor,
+    dossier_id: int,
+    document_id: int,
+    data: dict,
+    *,
+    now: datetime,
+    fields: Iterable[str] | None = None,
+) -> Document:
+    """Correct the metadata of a document in an open dossier; each changed field is audited before and after.
+
+    ``fields`` names the fields the caller's form carried (default: the keys of ``data``): one of
+    them missing from ``data`` is cleared, a field not named keeps its value. The status moves
+    only by "Mark as final", a withheld (top secret) summary stays as it is, the marking and the
+    register's fields never change here, and a document also filed in a dossier that is no longer
+    open keeps the metadata that dossier was closed with.
+    """
+    document = document_to_edit(session, actor, dossier_id, document_id)
+    before = document_values(document)
+    given = set(data if fields is None else fields) | set(data)
+    _refuse_fixed_fields(session, document, before, data, given)
+    withheld = not markings.summary_shown_to_all(document.marking)
+    untouchable = {"status", "marking", *(("subject",) if withheld else ())}
+    merged = {name: value for name, value in before.items() if name not in given or name in untouchable}
+    merged.update({name: value for name, value in data.items() if name not in untouchable})
+    values = metadata.check("document", merged)
+    changed = sorted(name for name in before.keys() | values.keys() if before.get(name) != values.get(name))
+    if not changed:
+        return document
+    columns = _document_columns(values)
+    for name in changed:
+        setattr(document, name, columns.get(name, None if Document.__table__.c[name].nullable else ""))
+    audit.record(
+        session,
+        actor,
+        "document.updated",
+        "document",
+        document.id,
+        now=now,
+        dossier_id=dossier_id,
+        changes={
+            name: None if withheld and name == "subject" else [before.get(name), values.get(name)] for name in changed
+        },
+    )
+    return document
+
+
+def fixed_fields(session: Session, document: Document) -> dict[str, str]:
+    """Return the fields an edit of this document may not change, each with the reason (a msgid)."""
+    fixed = {"marking": MARKING_ONLY_BY_DECISION}
+    if session.scalar(select(RegisterEntry.id).where(RegisterEntry.document_id == document.id)):
+        fixed.update(dict.fromkeys(REGISTER_FIELDS, SET_BY_REGISTER))
+    return fixed
+
+
+def _refuse_fixed_fields(session: Session, document: Document, before: dict, data: dict, given: set[str]) -> None:
+    """Refuse, field by field, an edit that would change the marking or a registered document's register fields."""
+    problems = [
+        Problem(name, message)
+        for name, message in fixed_fields(session, document).items()
+        if name in given and str(data.get(name, "")) != str(before.get(name, ""))
+    ]
+    if problems:
+        raise InvalidMetadata(problems)
+
+
+def document_to_edit(session: Session, actor: Actor, dossier_id: int, document_id: int) -> Document:
+    """Return a document of an open dossier whose metadata the actor may change, or refuse saying why."""
+    document = _document_in(_editable(session, actor, dossier_id), document_id)
+    fixed_in = session.scalar(
+        select(Dossier)
+        .join(DossierDocument)
+        .where(DossierDocument.document_id == document.id, Dossier.state != DossierState.OPEN)
+        .limit(1)
+    )
+    if fixed_in is not None and permissions.can(actor, "dossier.read", fixed_in.organisation_id, fixed_in.unit_id):
+        raise RuleViolation(
+            N_("The document is also in dossier %(code)s, which is no longer open; its metadata is fixed."),
+            code=fixed_in.file_code,
+        )
+    if fixed_in is not None:  # a dossier the actor may not read is not named
+        raise RuleViolation(N_("The document is also in a dossier that is no longer open; its metadata is fixed."))
+    return document
+
+
+def document_values(document: Document) -> dict:
+    """Return the document's metadata in its schema's form (dates as ISO text, empty fields left out)."""
+    values = {}
+    for name in metadata.field_titles("document"):
+        value = getattr(document, name)
+        value = value.isoformat() if isinstance(value, date) else getattr(value, "value", value)
+        if value not in (None, ""):
+            values[name] = value
+    return values
+
+
+def _document_in(dossier: Dossier, document_id: int) -> Document:
+    for link in dossier.links:
+        if link.document_id == document_id:
+            return link.document
+    raise NotFound()
+
+
+# ---------------------------------------------------------------- closing
+
+
+def closing_problems(dossier: Dossier) -> list[Problem]:
+    """Return what stops the dossier from closing, in words: metadata, documents, drafts, dates, duplicates."""
+    values = {
+        "title": dossier.title,
+        "rights": dossier.rights,
+        "language": dossier.language,
+        "start_date": dossier.start_date.isoformat(),
+    }
+    problems = metadata.validate("dossier", values)
+    documents = [link.document for link in dossier.links]
+    if not documents:
+        problems.append(Problem("documents", N_("The dossier has no document.")))
+    for link in dossier.links:
+        if link.document.status is DocumentStatus.DRAFT:
+            problems.append(
+                Problem("documents", N_("Document no. %(ordinal)s is still a draft."), {"ordinal": link.ordinal})
+            )
+        if dossier.end_date and link.document.issued_date > dossier.end_date:
+            problems.append(
+                Problem(
+                    "documents",
+                    N_("Document no. %(ordinal)s is dated after the dossier ends."),
+                    {"ordinal": link.ordinal},
+                )
+            )
+    problems.extend(_duplicates(dossier))
+    return problems
+
+
+def _duplicates(dossier: Dossier) -> list[Problem]:
+    # NĐ 30 Điều 29 k.4: duplicates are removed from the dossier before it is closed.
+    seen: dict[tuple, int] = {}
+    problems = []
+    for link in dossier.links:
+        document = link.document
+        key = (document.code_number, document.code_notation, document.organ_name)
+        if document.code_number and key in seen:
+            problems.append(
+                Problem(
+                    "documents",
+                    N_("Document no. %(ordinal)s duplicates document no. %(first)s."),
+                    {"ordinal": link.ordinal, "first": seen[key]},
+                )
+            )
+        seen.setdefault(key, link.ordinal)
+    return problems
+
+
+def close_dossier(
+    session: Session, actor: Actor, dossier_id: int, *, store: FileStore, now: datetime, font: str = ""
+) -> Dossier:
+    """Close a dossier: run the checklist, number documents by date, make the index PDF, start the clock."""
+    dossier = _editable(session, actor, dossier_id)
+    problems = closing_problems(dossier)
+    if problems:
+        raise InvalidMetadata(problems)
+    _renumber_chronologically(session, dossier)
+    # The dossier's time span covers its documents ("thời gian tài liệu"): an officer who opened it
+    # today for work begun earlier should not have to correct the start date by hand.
+    issued = [link.document.issued_date for link in dossier.links]
+    dossier.start_date = min(dossier.start_date, *issued)
+    if dossier.end_date is None:
+        dossier.end_date = max(issued)
+    pdf = pdf_index.render(snapshot.document_index(dossier, now.astimezone(LOCAL_TZ)), font=font)
+    captured = store.put(io.BytesIO(pdf))
+    dossier.index_file_id = stored_file(session, captured, "muc-luc-van-ban.pdf", now=now).id
+    dossier.appraisal_due_on = clock.due_on(period_of(dossier), dossier.end_date)
+    lifecycle.apply(
+        session, dossier, "close", actor, now=now, index_sha256=captured.sha256, documents=len(dossier.links)
+    )
+    return dossier
+
+
+def period_of(dossier: Dossier) -> clock.Period:
+    """Return the retention period fixed on the dossier when it was opened."""
+    return clock.Period(dossier.retention_permanent, dossier.retention_years, dossier.retention_condition)
+
+
+def _renumber_chronologically(session: Session, dossier: Dossier) -> None:
+    # PL6 III.4.b: documents are numbered in the order they were issued, not the order they were filed.
+    ordered = sorted(dossier.links, key=lambda link: (link.document.issued_date, link.ordinal))
+    for link in ordered:
+        link.ordinal = -link.ordinal  # step aside first: (dossier, ordinal) is unique
+    session.flush()
+    for number, link in enumerate(ordered, start=1):
+        link.ordinal = number
+    session.flush()
+    session.refresh(dossier, ["links"])
+
+
+# The longest reason kept (TransferItem.reason); a reason is a sentence or two, not a report.
+REASON_LENGTH = 500
+
+
+def reopen_dossier(session: Session, actor: Actor, dossier_id: int, reason: str, *, now: datetime) -> Dossier:
+    """Reopen a closed dossier; the reason is required and audited (NĐ 30 Điều 29 k.4)."""
+    dossier = get_dossier(session, actor, dossier_id)
+    permissions.require(actor, "dossier.edit", dossier.organisation_id, dossier.unit_id)
+    reason = metadata.check_text({"reason": reason}, {"reason": REASON_LENGTH})["reason"]
+    if not reason:
+        raise InvalidMetadata([Problem("reason", N_("Give the reason for reopening."))])
+    # A dossier its unit keeps is appraised where it is: once on a destruction list, it stays as listed.
+    listed = session.scalar(
+        select(DestructionList)
+        .join(DestructionItem)
+        .where(DestructionItem.dossier_id == dossier.id, DestructionList.state != DestructionListState.EXECUTED)
+        .limit(1)
+    )
+    if listed is not None:
+        raise RuleViolation(
+            N_("The dossier is on destruction list %(title)s; it cannot be reopened while the list is being decided."),
+            title=listed.title,
+        )
+    lifecycle.apply(session, dossier, "reopen", actor, now=now, reason=reason.strip())
+    dossier.appraisal_due_on = None
+    return dossier
+
+
+# ---------------------------------------------------------------- submission and acceptance
+
+
+def submit(session: Session, actor: Actor, dossier_ids: list[int], *, now: datetime) -> Transfer:
+    """Submit closed dossiers of one unit to the agency archive as one transfer ("nộp lưu")."""
+    if not dossier_ids:
+        raise RuleViolation(N_("Choose at least one dossier to submit."))
+    if len(set(dossier_ids)) != len(dossier_ids):
+        raise RuleViolation(N_("The same dossier cannot appear twice in a transfer list."))
+    dossiers = [get_dossier(session, actor, dossier_id) for dossier_id in dossier_ids]
+    units = {dossier.unit_id for dossier in dossiers}
+    if len(units) != 1:
+        raise RuleViolation(N_("A transfer list holds the dossiers of one unit."))
+    first = dossiers[0]
+    permissions.require(actor, "dossier.submit", first.organisation_id, first.unit_id)
+    for dossier in dossiers:
+        if not period_of(dossier).goes_to_agency_archive():
+            raise RuleViolation(
+                N_("Dossier %(code)s is kept under 5 years: it stays with its unit."), code=dossier.file_code
+            )
+    transfer = Transfer(
+        organisation_id=first.organisation_id,
+        unit_id=first.unit_id,
+        year=local_date(now).year,
+        state=TransferState.OPEN,
+        submitted_by_id=actor.user_id,
+        submitted_at=now,
+    )
+    session.add(transfer)
+    session.flush()
+    for dossier in dossiers:
+        lifecycle.apply(session, dossier, "submit", actor, now=now, transfer_id=transfer.id)
+        session.add(TransferItem(transfer_id=transfer.id, dossier_id=dossier.id, outcome=ItemOutcome.PENDING))
+    session.flush()
+    return transfer
+
+
+def _pending_item(session: Session, actor: Actor, item_id: int) -> TransferItem:
+    item = session.get(TransferItem, item_id)
+    if item is None:
+        raise NotFound()
+    permissions.require(actor, "dossier.accept", item.transfer.organisation_id)
+    if item.outcome is not ItemOutcome.PENDING:
+        raise RuleViolation(N_("This dossier has already been %(outcome)s."), outcome=item.outcome.value)
+    return item
+
+
+def accept(session: Session, actor: Actor, item_id: int, *, store: FileStore, now: datetime) -> Dossier:
+    """Accept a submitted dossier into the agency archive after re-checking every file's digest."""
+    item = _pending_item(session, actor, item_id)
+    dossier = item.dossier
+    _check_fixity(dossier, store)
+    _decide(item, actor, ItemOutcome.ACCEPTED, "", now)
+    lifecycle.apply(session, dossier, "accept", actor, now=now, transfer_id=item.transfer_id)
+    return dossier
+
+
+def reject(session: Session, actor: Actor, item_id: int, reason: str, *, now: datetime) -> Dossier:
+    """Return a submitted dossier to its unit, with the reason the archivist gives."""
+    item = _pending_item(session, actor, item_id)
+    reason = metadata.check_text({"reason": reason}, {"reason": REASON_LENGTH})["reason"]
+    if not reason:
+        raise InvalidMetadata([Problem("reason", N_("Give the reason for returning the dossier."))])
+    _decide(item, actor, ItemOutcome.REJECTED, reason.strip(), now)
+    lifecycle.apply(
+        session, item.dossier, "reject", actor, now=now, reason=reason.strip(), transfer_id=item.transfer_id
+    )
+    return item.dossier
+
+
+def _decide(item: TransferItem, actor: Actor, outcome: ItemOutcome, reason: str, now: datetime) -> None:
+    item.outcome, item.reason, item.decided_by_id, item.decided_at = outcome, reason, actor.user_id, now
+    if all(other.outcome is not ItemOutcome.PENDING for other in item.transfer.items):
+        transitions.move(item.transfer, transitions.TRANSFER, "complete")
+
+
+def _check_fixity(dossier: Dossier, store: FileStore) -> None:
+    # Điều 30 k.3b: the archive checks what it receives; a file that changed since capture is refused.
+    for stored, name in dossier_files(dossier):
+        try:
+            actual = store.digest(stored.sha256)
+        except FileNotFoundError:
+            actual = "missing"
+        if actual != stored.sha256:
+            raise RuleViolation(N_("File %(name)s does not match its digest recorded at capture."), name=name)
+
+
+def dossier_files(dossier: Dossier) -> list[tuple[StoredFile, str]]:
+    """Return every stored file of the dossier with a name for people: all versions, then the index."""
+    files = [(version.file, version.filename) for link in dossier.links for version in link.document.versions]
+    if dossier.index_file is not None:
+        files.append((dossier.index_file, "muc-luc-van-ban.pdf"))
+    return files
+
+
+# ---------------------------------------------------------------- downloads
+
+
+def open_version(
+    session: Session, actor: Actor, dossier_id: int, version_id: int, *, store: FileStore, now: datetime
+) -> tuple[BinaryIO, DocumentVersion]:
+    """Open a document version's bytes for the actor and audit the download (PL6 III.6.l)."""
+    dossier = get_dossier(session, actor, dossier_id)
+    version = session.get(DocumentVersion, version_id)
+    if version is None or version.document_id not in {link.document_id for link in dossier.links}:
+        raise NotFound()
+    stream = store.open(version.file.sha256)
+    audit.record(
+        session,
+        actor,
+        "document.downloaded",
+        "document",
+        version.document_id,
+        now=now,
+        version=version.number,
+        dossier_id=dossier.id,
+    )
+    return stream, version
+
+
+def open_index(session: Session, actor: Actor, dossier_id: int, *, store: FileStore, now: datetime) -> BinaryIO:
+    """Open the dossier's document index PDF and audit the download."""
+    dossier = get_dossier(session, actor, dossier_id)
+    if dossier.index_file is None:
+        raise NotFound()
+    stream = store.open(dossier.index_file.sha256)
+    audit.record(session, actor, "dossier.index_downloaded", "dossier", dossier.id, now=now)
+    return stream

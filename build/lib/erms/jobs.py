@@ -1,0 +1,343 @@
+"""Scheduled jobs and long procedures: thin adapters that own the transactions and call the services.
+
+One scheduler per deployment (docs/architecture.md §3): every process may start one, but each tick
+first takes the database lease, and each job claims its period ("2026-06-15", "2026") by a
+unique row before it runs, so two schedulers at once still run a job once. ``erms jobs run-due``
+runs the due jobs once, for cron-minded operators and for tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy import CursorResult, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from erms import background, search
+from erms.config import LOCAL_TZ, TIMEZONE
+from erms.db import transaction
+from erms.models import BackgroundJob, JobRun, SchedulerLease
+from erms.permissions import Actor, load_actor
+from erms.storage import FileStore
+from exports import handover
+from exports.bagging import verify
+from exports.pdf import destruction_record
+from retention import appraisal, destruction
+
+LEASE = "scheduler"
+LEASE_SECONDS = 120
+TICK_SECONDS = 60
+# How often the worker looks for queued background jobs: a page's work starts within this.
+QUEUE_SECONDS = 2
+SEARCH_REBUILD_JOB = "search.rebuild"
+SEARCH_REBUILD_SUBJECT = "search_index"
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job: its name, the period a run covers (one run per period) and the service it calls."""
+
+    name: str
+    period: Callable[[date], str]
+    run: Callable[..., int]
+
+
+JOBS = (
+    Job("flag_due_dossiers", date.isoformat, appraisal.flag_due_dossiers),
+    Job("flag_overdue_handovers", date.isoformat, appraisal.flag_overdue_handovers),
+    # NĐ 30/2020 Điều 28: the dossier list is approved at the start of the year; remind once a year.
+    Job("remind_dossier_list", lambda today: str(today.year), appraisal.remind_dossier_list),
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def holder_name() -> str:
+    """Return who this process is, as written in the lease."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def acquire_lease(session: Session, holder: str, *, now: datetime) -> bool:
+    """Take or renew the scheduler lease for ``holder``; False while another process holds it."""
+    expires = now + timedelta(seconds=LEASE_SECONDS)
+    renewed = cast(  # an UPDATE's result is a CursorResult; Session.execute is typed with the plain Result
+        CursorResult[Any],
+        session.execute(
+            update(SchedulerLease)
+            .where(SchedulerLease.name == LEASE, (SchedulerLease.holder == holder) | (SchedulerLease.expires_at < now))
+            .values(holder=holder, expires_at=expires)
+        ),
+    )
+    if renewed.rowcount:
+        return True
+    if session.get(SchedulerLease, LEASE) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(SchedulerLease(name=LEASE, holder=holder, expires_at=expires))
+    except IntegrityError:
+        return False
+    return True
+
+
+def holds_lease(session: Session, holder: str, *, now: datetime) -> bool:
+    """Return True if ``holder`` holds the lease now (asked reading only)."""
+    lease = session.get(SchedulerLease, LEASE)
+    return lease is not None and lease.holder == holder and lease.expires_at >= now
+
+
+def lease_holder(session: Session, *, now: datetime) -> str | None:
+    """Return who holds the lease now, None when nobody does (no worker running)."""
+    lease = session.get(SchedulerLease, LEASE)
+    return lease.holder if lease is not None and lease.expires_at >= now else None
+
+
+def release_lease(session: Session, holder: str, *, now: datetime) -> None:
+    """Give the lease up at once (a command that stood in for the worker), so a worker need not wait for it."""
+    session.execute(
+        update(SchedulerLease)
+        .where(SchedulerLease.name == LEASE, SchedulerLease.holder == holder)
+        .values(expires_at=now)
+    )
+
+
+def claim_run(session: Session, job: Job, today: date, holder: str, *, now: datetime) -> bool:
+    """Claim the job's run for today's period; False if some process has already run it."""
+    # Insert first, no look-up: the unique key decides, and a SQLite writer takes its lock at once.
+    period = job.period(today)
+    try:
+        with session.begin_nested():
+            session.add(JobRun(job=job.name, period=period, holder=holder, started_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+def run_due(factory: Callable[[], Session], *, now: datetime, holder: str | None = None) -> dict[str, int]:
+    """Run every job whose period has not run yet, if this process holds the lease; return what ran."""
+    holder = holder or holder_name()
+    today = now.astimezone(LOCAL_TZ).date()
+    with transaction(factory) as session:
+        if not acquire_lease(session, holder, now=now):
+            return {}
+    ran = {}
+    for job in JOBS:
+        # One transaction per job: the claim and the job's work commit together or not at all.
+        with transaction(factory) as session:
+            if claim_run(session, job, today, holder, now=now):
+                ran[job.name] = job.run(session, today, now=now)
+    return ran
+
+
+def run_scheduler(factory: Callable[[], Session], settings: dict, log: Callable[[str], None]) -> None:
+    """Run the blocking scheduler: a tick every minute runs the due jobs under the lease."""
+    scheduler = BlockingScheduler(timezone=TIMEZONE)
+
+    def tick() -> None:
+        ran = run_due(factory, now=datetime.now(UTC))
+        for name, count in ran.items():
+            log(f"{name}: {count}")
+
+    store = FileStore(settings["STORAGE_ROOT"])
+
+    def work() -> None:
+        for job in work_once(factory, store, settings, holder_name()):
+            log(f"background job {job.id} ({job.kind}): {job.state.value}")
+
+    scheduler.add_job(
+        tick, "interval", seconds=TICK_SECONDS, next_run_time=datetime.now(UTC), max_instances=1, coalesce=True
+    )
+    scheduler.add_job(
+        work, "interval", seconds=QUEUE_SECONDS, next_run_time=datetime.now(UTC), max_instances=1, coalesce=True
+    )
+    scheduler.start()
+
+
+def work_once(factory: Callable[[], Session], store: FileStore, settings: dict, holder: str) -> list[BackgroundJob]:
+    """If ``holder`` holds the lease: run the queued background jobs, then index what is queued for search.
+
+    One thread does both, so the index has one writer and a rebuild never races with the queue.
+    """
+    with transaction(factory, read_only=True) as session:
+        if not holds_lease(session, holder, now=utcnow()):
+            return []
+    ran = background.run_pending(factory, store, settings, utcnow, holder)
+    index_queued(factory)
+    return ran
+
+
+def index_queued(factory: Callable[[], Session]) -> int:
+    """Write what the search queue holds to the index, a batch at a time; return how many rows were written.
+
+    The batch is read and built reading only and written to the index outside any transaction, so
+    nobody waits to save while files are extracted; only the removal of the written rows writes.
+    """
+    written = 0
+    while True:
+        with transaction(factory, read_only=True) as session:
+            work = search.queued(session)
+        if work is None:
+            return written
+        search.write(work)
+        with transaction(factory) as session:
+            search.done(session, work)
+        written += len(work.ids)
+
+
+@background.handler(SEARCH_REBUILD_JOB)
+def _rebuild_index_job(_payload: dict, context: background.Context) -> None:
+    # The queue keeps what is saved meanwhile; the same worker thread indexes it into the new generation after.
+    with transaction(context.factory, read_only=True) as session:
+        count = search.rebuild(session, lambda done, total: context.progress(f"{done}/{total}"))
+    context.progress(f"{count}/{count}")
+
+
+def backup_sets(setting: str, executed_on: date) -> list[destruction.Backup]:
+    """Parse BACKUP_SETS ("name:days;name:days") into the sets holding content until they expire."""
+    backups = []
+    for part in filter(None, (piece.strip() for piece in setting.split(";"))):
+        name, _, days = part.rpartition(":")
+        backups.append(destruction.Backup(name.strip(), executed_on + timedelta(days=int(days))))
+    return backups
+
+
+def start_destruction(session: Session, actor: Actor, list_id: int, settings: dict, *, now: datetime) -> BackgroundJob:
+    """Begin executing an approved destruction list — holds and every dossier re-checked now, refusals in words —
+    and queue the rest for the worker (the page then shows how far it is)."""
+    backups = backup_sets(settings.get("BACKUP_SETS", ""), destruction.local_date(now))
+    destruction.start_execution(session, actor, list_id, backups, now=now)
+    return background.enqueue(
+        session,
+        actor.user_id,
+        DESTRUCTION_JOB,
+        destruction_subject(list_id),
+        {"list_id": list_id, "user_id": actor.user_id},
+        now=now,
+    )
+
+
+DESTRUCTION_JOB = "destruction.execute"
+HANDOVER_BUILD_JOB = "handover.build"
+# A build reports every file copied; the page needs a fresh count every second or so, not 20,000 writes.
+PROGRESS_EVERY = timedelta(seconds=1)
+
+
+def queue_build(session: Session, actor: Actor, batch_id: int, *, now: datetime) -> BackgroundJob:
+    """Check that the batch may be packaged and queue its build for the worker (one build per batch at a time)."""
+    handover.buildable_batch(session, actor, batch_id)
+    return background.enqueue(
+        session,
+        actor.user_id,
+        HANDOVER_BUILD_JOB,
+        build_subject(batch_id),
+        {"batch_id": batch_id, "user_id": actor.user_id},
+        now=now,
+    )
+
+
+def build_subject(batch_id: int) -> str:
+    return f"handover_batch:{batch_id}"
+
+
+@background.handler(HANDOVER_BUILD_JOB)
+def _build_package_job(payload: dict, context: background.Context) -> None:
+    # The bag is written while only reading, so nobody waits to save meanwhile; then it is recorded in a short
+    # transaction that checks the batch and its holds again. Run again after a kill, it writes the bag anew.
+    progress = BuildProgress(context.progress, context.clock)
+    settings = handover.BuildSettings(
+        store=context.store,
+        out_dir=Path(context.settings["DATA_DIR"]) / "packages",
+        font=context.settings.get("PDF_FONT", ""),
+        eark_tool=verify.find_eark_tool(os.environ.get("ERMS_EARK_VALIDATOR")),
+        progress=progress.copied,
+        verifying=progress.verifying,
+        checked=progress.checked,
+    )
+    user_id, batch_id, now = payload["user_id"], payload["batch_id"], context.clock()
+    with transaction(context.factory, read_only=True) as session:
+        written = handover.write_batch_package(session, load_actor(session, user_id), batch_id, settings, now=now)
+    with transaction(context.factory) as session:
+        handover.record_batch_package(session, load_actor(session, user_id), batch_id, written, now=now)
+
+
+class BuildProgress:
+    """A build's progress as the batch page reads it: JSON of files copied, verifying, checks ended."""
+
+    def __init__(self, write: Callable[[str], None], clock: Callable[[], datetime]) -> None:
+        self.write, self.clock = write, clock
+        self.figures: dict = {"done": 0, "total": 0, "verifying": False, "checked": []}
+        self.written_at: datetime | None = None
+
+    def copied(self, done: int, total: int) -> None:
+        self.figures.update(done=done, total=total)
+        if self.written_at is None or self.clock() - self.written_at >= PROGRESS_EVERY or done == total:
+            self._save()
+
+    def verifying(self) -> None:
+        self.figures["verifying"] = True
+        self._save()
+
+    def checked(self, check) -> None:
+        self.figures["checked"].append(check.name)
+        self._save()
+
+    def _save(self) -> None:
+        self.written_at = self.clock()
+        self.write(json.dumps(self.figures, ensure_ascii=False))
+
+
+def destruction_subject(list_id: int) -> str:
+    return f"destruction_list:{list_id}"
+
+
+@background.handler(DESTRUCTION_JOB)
+def _execute_destruction_job(payload: dict, context: background.Context) -> None:
+    # Safe to run again: a killed worker's execution resumes at the step it had reached.
+    execute_destruction(
+        context.factory,
+        payload["user_id"],
+        payload["list_id"],
+        store=context.store,
+        settings=context.settings,
+        clock=context.clock,
+        progress=context.progress,
+    )
+
+
+def execute_destruction(
+    factory: Callable[[], Session],
+    user_id: int,
+    list_id: int,
+    *,
+    store: FileStore,
+    settings: dict,
+    clock: Callable[[], datetime],
+    progress: Callable[[str], None] = lambda _step: None,
+) -> None:
+    """Execute an approved destruction list step by step, one commit per step; rerun it to resume."""
+    with transaction(factory) as session:
+        started = clock()
+        backups = backup_sets(settings.get("BACKUP_SETS", ""), destruction.local_date(started))
+        destruction.start_execution(session, load_actor(session, user_id), list_id, backups, now=started)
+    while True:
+        with transaction(factory) as session:
+            step = destruction.next_step(session, load_actor(session, user_id), list_id, store=store, now=clock())
+        if step is None:
+            break
+        progress(step)
+    with transaction(factory) as session:
+        now, actor = clock(), load_actor(session, user_id)
+        values = destruction.record_values(session, actor, list_id, now=now)
+        pdf = destruction_record.render(values, font=settings.get("PDF_FONT", ""))
+        destruction.finish(session, actor, list_id, pdf, store=store, now=now)

@@ -1,0 +1,183 @@
+"""Metadata validation against the JSON Schemas in schemas/ (Draft 2020-12, no remote refs).
+
+``validate(kind, data)`` returns every problem at once, each naming its field with an English
+message template that the UI translates; ``check`` raises InvalidMetadata with that list. Text is
+normalised to NFC here, at the edge, so Vietnamese typed in any form compares and indexes alike, and
+text holding control characters is refused here, so no later export or database chokes on it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+from sqlalchemy import String, inspect
+from sqlalchemy.orm import DeclarativeBase
+
+from erms.errors import N_, InvalidMetadata, Problem
+
+SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
+
+# jsonschema keyword -> message template; a keyword missing here falls back to the generic one.
+MESSAGES = {
+    "required": N_("This field is required."),
+    "maxLength": N_("At most %(limit)s characters."),
+    "minLength": N_("This field is required."),
+    "pattern": N_("This field is required."),
+    "enum": N_("Choose one of the listed values."),
+    "format": N_("Not a valid date (day/month/year)."),
+    "type": N_("Not a valid value."),
+    "minimum": N_("Must be at least %(limit)s."),
+    "maximum": N_("Must be at most %(limit)s."),
+    "additionalProperties": N_("Unknown field."),
+}
+CONTROL_CHARACTER = N_("Contains a control character that is not allowed.")
+# C0 controls but tab, LF and CR, DEL, lone surrogates and U+FFFE/U+FFFF: no record needs them, XML (XLSX,
+# METS, EAD) cannot carry most of them and PostgreSQL refuses NUL, so they are refused where text comes in.
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# No database column holds more than a signed 64-bit integer (the schemas bound most fields far lower), so a wider
+# number is refused as text before int() reads its digits.
+INTEGER_DIGITS = re.compile("[0-9]+")
+INTEGER_MAX = 2**63 - 1
+
+
+def schema_id(kind: str) -> str:
+    """Return the $id of the current schema for ``kind`` (stamped on stored metadata)."""
+    return _schema(kind)["$id"]
+
+
+@cache
+def registry() -> Registry:
+    resources = []
+    for path in sorted(SCHEMAS_DIR.glob("*.json")):
+        contents = json.loads(path.read_text(encoding="utf-8"))
+        if "$id" in contents:
+            resources.append((contents["$id"], Resource.from_contents(contents)))
+    return Registry().with_resources(resources)
+
+
+@cache
+def _schema(kind: str) -> dict:
+    return json.loads((SCHEMAS_DIR / f"{kind}-v1.json").read_text(encoding="utf-8"))
+
+
+@cache
+def _validator(kind: str) -> Draft202012Validator:
+    return Draft202012Validator(_schema(kind), registry=registry(), format_checker=FormatChecker())
+
+
+def field_titles(kind: str) -> dict[str, str]:
+    """Return field name -> Vietnamese title, as the schema names them."""
+    return {name: spec.get("title", name) for name, spec in _schema(kind)["properties"].items()}
+
+
+def normalise(data: dict[str, Any]) -> dict[str, Any]:
+    """Return ``data`` with every string NFC-normalised and stripped."""
+    return {
+        key: unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else value
+        for key, value in data.items()
+    }
+
+
+def whole_number(text: str) -> int | None:
+    """Return ``text`` as a non-negative integer that fits 64 bits, or None: ASCII digits only ("²" is not 2)."""
+    digits = text.strip()
+    significant = digits.lstrip("0") or "0"
+    if not INTEGER_DIGITS.fullmatch(digits) or len(significant) > len(str(INTEGER_MAX)):
+        return None
+    number = int(significant)
+    return number if number <= INTEGER_MAX else None
+
+
+def coerce(kind: str, form: dict[str, str]) -> dict[str, Any]:
+    """Turn form strings into schema types: empty optional fields are dropped, integers parsed.
+
+    A value that does not parse is kept as text so that validation reports it on its field.
+    """
+    properties = _schema(kind)["properties"]
+    data: dict[str, Any] = {}
+    for key, value in form.items():
+        if key not in properties or value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        parsed: str | int = value
+        if properties[key].get("type") == "integer" and isinstance(value, str):
+            number = whole_number(value)
+            parsed = value if number is None else number
+        data[key] = parsed
+    return data
+
+
+def _problem(error: ValidationError) -> Problem:
+    if error.validator == "required":
+        field = error.message.split("'")[1]
+    elif error.validator == "additionalProperties":
+        field = error.message.split("'")[1]
+    else:
+        field = next((str(part) for part in error.absolute_path), "")
+    template = MESSAGES.get(error.validator, N_("Not a valid value."))
+    limit = error.validator_value if error.validator in ("maxLength", "minimum", "maximum") else None
+    return Problem(field, template, {"limit": limit} if limit is not None else {})
+
+
+def text_problems(data: dict[str, Any]) -> list[Problem]:
+    """Return a problem for each text value holding a character of FORBIDDEN_CHARACTERS."""
+    return [
+        Problem(key, CONTROL_CHARACTER)
+        for key, value in data.items()
+        if isinstance(value, str) and FORBIDDEN_CHARACTERS.search(value)
+    ]
+
+
+def validate(kind: str, data: dict[str, Any]) -> list[Problem]:
+    """Return every problem of ``data`` against the schema of ``kind``, one per field, in field order."""
+    seen: dict[str, Problem] = {problem.field: problem for problem in text_problems(data)}
+    for error in _validator(kind).iter_errors(data):
+        problem = _problem(error)
+        seen.setdefault(problem.field, problem)
+    order = list(_schema(kind)["properties"])
+    return sorted(seen.values(), key=lambda p: order.index(p.field) if p.field in order else len(order))
+
+
+def check(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Return the normalised data, or raise InvalidMetadata listing every problem."""
+    data = normalise(data)
+    problems = validate(kind, data)
+    if problems:
+        raise InvalidMetadata(problems)
+    return data
+
+
+def check_text(values: dict[str, str], limits: dict[str, int]) -> dict[str, str]:
+    """Return free-text fields no schema describes, normalised; or raise InvalidMetadata naming each field that
+    holds a control character or is longer than its limit in ``limits``."""
+    values = normalise(values)
+    problems = [
+        problem for key, value in values.items() if (problem := _text_problem(key, value, limits[key])) is not None
+    ]
+    if problems:
+        raise InvalidMetadata(problems)
+    return values
+
+
+def column_length(model: type[DeclarativeBase], name: str) -> int:
+    """Return the length of ``model``'s String column ``name``, the ``limits`` value ``check_text`` takes for it."""
+    column_type = inspect(model).local_table.c[name].type
+    if not isinstance(column_type, String) or column_type.length is None:
+        raise TypeError(f"{model.__name__}.{name} is not a String column of bounded length")
+    return column_type.length
+
+
+def _text_problem(field: str, text: str, limit: int) -> Problem | None:
+    """Return what is wrong with one free-text value, or None."""
+    if FORBIDDEN_CHARACTERS.search(text):
+        return Problem(field, CONTROL_CHARACTER)
+    if len(text) > limit:
+        return Problem(field, MESSAGES["maxLength"], {"limit": limit})
+    return None

@@ -1,0 +1,68 @@
+"""All tables of ERMS, one module per aggregate. No Flask and no business rules here.
+
+Importing this package registers every table on ``erms.db.Base.metadata`` (Alembic reads it).
+"""
+
+from erms.models.appraisal import (
+    AppraisalDecision,
+    AppraisalWorkItem,
+    CouncilOpinion,
+    DestroyedFile,
+    DestructionItem,
+    DestructionList,
+    JobRun,
+    Notification,
+    SchedulerLease,
+)
+from erms.models.audit import AuditEvent
+from erms.models.background import BackgroundJob
+from erms.models.dossier import Document, DocumentVersion, Dossier, DossierDocument, StoredFile
+from erms.models.dossier_list import ClassificationHeading, DossierList, DossierListEntry
+from erms.models.entry_review import EntryReview
+from erms.models.handover import HandoverBatch, HandoverItem, HandoverReceipt, Package
+from erms.models.org import Organisation, Role, RoleMembership, Unit, User
+from erms.models.register import RegisterCounter, RegisterEntry
+from erms.models.retention import Hold, RetentionRow, RetentionSchedule
+from erms.models.search import SavedSearch, SearchQueueItem
+from erms.models.transfer import Transfer, TransferItem
+
+__all__ = [
+    "AppraisalDecision",
+    "AppraisalWorkItem",
+    "CouncilOpinion",
+    "DestroyedFile",
+    "DestructionItem",
+    "DestructionList",
+    "JobRun",
+    "Notification",
+    "SchedulerLease",
+    "AuditEvent",
+    "BackgroundJob",
+    "ClassificationHeading",
+    "Document",
+    "DocumentVersion",
+    "Dossier",
+    "DossierDocument",
+    "DossierList",
+    "DossierListEntry",
+    "EntryReview",
+    "HandoverBatch",
+    "HandoverItem",
+    "HandoverReceipt",
+    "Hold",
+    "Organisation",
+    "Package",
+    "RegisterCounter",
+    "RegisterEntry",
+    "RetentionRow",
+    "RetentionSchedule",
+    "Role",
+    "RoleMembership",
+    "SavedSearch",
+    "SearchQueueItem",
+    "StoredFile",
+    "Transfer",
+    "TransferItem",
+    "Unit",
+    "User",
+]

@@ -1,0 +1,192 @@
+"""Dossiers ("hồ sơ"), documents ("văn bản") with their versions, and stored files.
+
+Field names follow NĐ 30/2020 Phụ lục VI Phần II and TT 02/2019; the TT 02 tag is given beside
+each column so the XML exports can be read against the standard.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from erms.db import Base
+from erms.models.dossier_list import DossierListEntry
+from erms.models.org import Organisation, Unit, User
+from erms.models.types import UTCDateTime, enum_column
+
+
+class DossierState(str, enum.Enum):
+    """Where a dossier is in its life; only ``erms.lifecycle`` changes it."""
+
+    OPEN = "open"
+    CLOSED = "closed"  # "kết thúc hồ sơ": index PDF made, read-only
+    SUBMITTED = "submitted"  # "nộp lưu": waiting for the agency archive to check
+    ARCHIVED = "archived"  # accepted into "Lưu trữ cơ quan"; retention clock running
+    TRANSFERRED = "transferred"  # handed over to "Lưu trữ lịch sử"
+    DESTROYED = "destroyed"  # "tiêu hủy" after an approved destruction list
+
+
+class StoredFile(Base):
+    """Bytes in the content-addressed file store, with their digests computed at capture."""
+
+    __tablename__ = "stored_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    sha512: Mapped[str] = mapped_column(String(128))
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A PDF signature dictionary was seen in the bytes at capture (CITS ERMS eSignature on export).
+    has_pdf_signature: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    @classmethod
+    def of(cls, captured, media_type: str, created_at: datetime) -> StoredFile:
+        """Return the row of bytes the file store has just captured (an ``erms.storage.Captured``)."""
+        return cls(
+            sha256=captured.sha256,
+            sha512=captured.sha512,
+            size=captured.size,
+            media_type=media_type,
+            created_at=created_at,
+            has_pdf_signature=captured.signed,
+        )
+
+
+class Dossier(Base):
+    """A dossier opened from a dossier-list entry; TT 02/2019 dossier metadata plus its state."""
+
+    __tablename__ = "dossiers"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "file_code"),
+        # The appraisal due list (retention.appraisal.due_query) walks this index in due-date order.
+        Index("ix_dossiers_org_state_due", "organisation_id", "state", "appraisal_due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("dossier_list_entries.id"), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    state: Mapped[DossierState] = mapped_column(enum_column(DossierState, "dossier_state"), index=True)
+    file_code: Mapped[str] = mapped_column(String(50))  # FileCode = OrganId.FileCatalog.FileNotation
+    year: Mapped[int] = mapped_column(Integer)  # FileCatalog
+    file_notation: Mapped[str] = mapped_column(String(20))  # FileNotation
+    title: Mapped[str] = mapped_column(String(500))  # Title
+    retention_permanent: Mapped[bool] = mapped_column(Boolean, default=False)  # Maintenance
+    retention_years: Mapped[int | None] = mapped_column(Integer)
+    retention_condition: Mapped[str] = mapped_column(String(300), default="")
+    rights: Mapped[str] = mapped_column(String(30))  # Rights ("Chế độ sử dụng")
+    language: Mapped[str] = mapped_column(String(50))  # Language
+    start_date: Mapped[date] = mapped_column(Date)  # StartDate
+    end_date: Mapped[date | None] = mapped_column(Date)  # EndDate
+    page_total: Mapped[int | None] = mapped_column(Integer)  # PageTotal
+    description: Mapped[str] = mapped_column(String(500), default="")  # Description
+    keyword: Mapped[str] = mapped_column(String(100), default="")  # Keyword
+    schema_id: Mapped[str] = mapped_column(String(100))  # JSON Schema the metadata was validated against
+    index_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))  # "Mục lục văn bản" PDF
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # 1 January of close-year + N + 1 (docs/standards.md decision 2); NULL while open, permanent or conditional.
+    appraisal_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # The event a conditional period waits for ("contract ended on …"), once recorded.
+    retention_event_on: Mapped[date | None] = mapped_column(Date)
+
+    organisation: Mapped[Organisation] = relationship()
+    entry: Mapped[DossierListEntry] = relationship()
+    unit: Mapped[Unit] = relationship()
+    creator: Mapped[User] = relationship()
+    index_file: Mapped[StoredFile | None] = relationship()
+    links: Mapped[list[DossierDocument]] = relationship(
+        back_populates="dossier", order_by="DossierDocument.ordinal", cascade="all, delete-orphan"
+    )
+
+
+class DocumentDirection(str, enum.Enum):
+    INCOMING = "incoming"  # "văn bản đến"
+    OUTGOING = "outgoing"  # "văn bản đi"
+    INTERNAL = "internal"  # working papers, drafts, minutes
+
+
+class DocumentStatus(str, enum.Enum):
+    DRAFT = "draft"  # "dự thảo": versions kept, blocks closing
+    FINAL = "final"
+
+
+class Document(Base):
+    """A document with its TT 02/2019 metadata; linked into one or more dossiers (PL6 III.4.e)."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    direction: Mapped[DocumentDirection] = mapped_column(enum_column(DocumentDirection, "document_direction"))
+    status: Mapped[DocumentStatus] = mapped_column(enum_column(DocumentStatus, "document_status"))
+    type_name: Mapped[str] = mapped_column(String(100))  # TypeName
+    code_number: Mapped[str] = mapped_column(String(11), default="")  # CodeNumber
+    code_notation: Mapped[str] = mapped_column(String(30), default="")  # CodeNotation
+    issued_date: Mapped[date] = mapped_column(Date)  # IssuedDate
+    organ_name: Mapped[str] = mapped_column(String(200))  # OrganName
+    subject: Mapped[str] = mapped_column(String(500))  # Subject ("Trích yếu nội dung")
+    language: Mapped[str] = mapped_column(String(30))  # Language
+    page_amount: Mapped[int | None] = mapped_column(Integer)  # PageAmount
+    description: Mapped[str] = mapped_column(String(500), default="")  # Description
+    signer_position: Mapped[str] = mapped_column(String(100), default="")  # SignerInfo/Position
+    signer_name: Mapped[str] = mapped_column(String(50), default="")  # SignerInfo/FullName
+    urgency: Mapped[str] = mapped_column(String(20))  # Priority ("độ khẩn")
+    marking: Mapped[str] = mapped_column(String(20))  # Priority ("độ mật")
+    keyword: Mapped[str] = mapped_column(String(100), default="")  # Keyword
+    due_date: Mapped[date | None] = mapped_column(Date)  # DueDate ("Hạn trả lời" / "Thời hạn giải quyết")
+    arrival_date: Mapped[date | None] = mapped_column(Date)  # ArrivalDate (incoming)
+    arrival_number: Mapped[str] = mapped_column(String(10), default="")  # ArrivalNumber (incoming)
+    recipients: Mapped[str] = mapped_column(Text, default="")  # To (outgoing) / ToPlaces (incoming)
+    schema_id: Mapped[str] = mapped_column(String(100))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    versions: Mapped[list[DocumentVersion]] = relationship(
+        back_populates="document", order_by="DocumentVersion.number", cascade="all, delete-orphan"
+    )
+
+
+class DocumentVersion(Base):
+    """One version of a document's content; drafts keep every version ("dự thảo lần 1, 2, 3")."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    document: Mapped[Document] = relationship(back_populates="versions")
+    file: Mapped[StoredFile] = relationship()
+
+
+class DossierDocument(Base):
+    """A document filed in a dossier at a position ("DocOrdinal", numbered by the system)."""
+
+    __tablename__ = "dossier_documents"
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "document_id"),
+        UniqueConstraint("dossier_id", "ordinal"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    dossier: Mapped[Dossier] = relationship(back_populates="links")
+    document: Mapped[Document] = relationship()

@@ -1,0 +1,92 @@
+"""Organisations (archival fonds, "phông"), their units, users and role memberships."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from erms.db import Base
+from erms.models.types import UTCDateTime, enum_column
+
+
+class Role(str, enum.Enum):
+    """What a person does in the product (docs/design.md, "Who uses it")."""
+
+    ADMIN = "admin"  # "Quản trị"
+    HEAD = "head"  # "Người đứng đầu cơ quan"
+    REGISTRY = "registry"  # "Văn thư"
+    OFFICER = "officer"  # "Chuyên viên"
+    UNIT_HEAD = "unit_head"  # "Lãnh đạo đơn vị"
+    ARCHIVIST = "archivist"  # "Cán bộ lưu trữ"
+    COUNCIL = "council"  # "Hội đồng xác định giá trị tài liệu"
+
+
+class Organisation(Base):
+    """An agency; its records form one archival fonds identified by ``code`` (OrganId, 13 chars)."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(13), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_name: Mapped[str] = mapped_column(String(200), default="")
+    # Identifier of the historical archive that receives this fonds (TT 02/2019 "Identifier").
+    archive_code: Mapped[str] = mapped_column(String(13), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    units: Mapped[list[Unit]] = relationship(back_populates="organisation", order_by="Unit.code")
+
+
+class Unit(Base):
+    """A department of an organisation ("đơn vị")."""
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("organisation_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+
+    organisation: Mapped[Organisation] = relationship(back_populates="units")
+
+
+class User(Base):
+    """A person with an account."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(50))
+    position: Mapped[str] = mapped_column(String(100), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Raised whenever the user's sessions must end (log-out, password, deactivation, roles): a web
+    # session remembers the generation it began with and is refused once it differs.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    memberships: Mapped[list[RoleMembership]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+
+class RoleMembership(Base):
+    """A role a user holds in an organisation, for one unit or (unit_id NULL) organisation-wide."""
+
+    __tablename__ = "role_memberships"
+    __table_args__ = (
+        UniqueConstraint("user_id", "organisation_id", "unit_id", "role"),
+        Index("ix_role_memberships_org_role", "organisation_id", "role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    unit: Mapped[Unit | None] = relationship()

@@ -1,0 +1,452 @@
+"""Registers of incoming and outgoing documents ("sổ đăng ký văn bản đến/đi", NĐ 30/2020 Điều 15-16, 22).
+
+This module owns registration: the number a document gets in its register's yearly series (no
+gap, no duplicate, even when several registry officers register at once), the warning when the
+same document seems to be registered twice (PL6 III.1.h), and the separate series and reduced
+fields of classified documents (NĐ 30 Điều 15 k.2; Luật BVBMNN 2018 Điều 5), the follow-up of each
+document — the unit an incoming one is sent to and the day it was handled (PL6 III.1.l, III.1.m) —
+and the report on how the registered documents are being handled (PL6 V.2, V.4). The registered
+document is an ordinary document, filed into dossiers by reference (``erms.dossiers.link_document``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, contains_eager
+
+from classification import markings
+from erms import audit, metadata, permissions
+from erms.config import LOCAL_TZ
+from erms.dossiers import Upload, local_date, new_document
+from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
+from erms.models import Organisation, RegisterCounter, RegisterEntry, Unit
+from erms.models.dossier import Document
+from erms.models.register import RegisterKind, RegisterSeries
+from erms.permissions import Actor
+from erms.storage import FileStore
+from exports.pdf import register_pdf
+from exports.pdf.register_pdf import HandlingCounts, HandlingReport
+
+# A classified document keeps only its register line: free-text fields that could carry its content
+# are not recorded (Luật BVBMNN 2018 Điều 5 k.5; docs/standards.md product decision 8).
+CLASSIFIED_FORBIDDEN = ("description", "keyword", "signer_position", "signer_name")
+
+# The document's identifier ("mã định danh văn bản") is kept in a column this long.
+DOCUMENT_CODE_LIMIT = {"document_code": metadata.column_length(RegisterEntry, "document_code")}
+
+DUPLICATE = N_(
+    "This document looks already registered: no. %(number)s of %(year)s (%(notation)s). "
+    "Tick the box to register it again."
+)
+
+
+def next_number(session: Session, organisation_id: int, kind: RegisterKind, year: int, series: RegisterSeries) -> int:
+    """Take the next number of a yearly series, holding the series' counter row until the transaction ends.
+
+    NĐ 30/2020 Điều 15 k.1, Điều 22 k.2: numbers run from 01 each year, unique and without gaps.
+    The counter row is created if missing, then locked: PostgreSQL by SELECT … FOR UPDATE; SQLite by
+    this being the transaction's first write (its write lock is held to the end, and waiting writers
+    queue on the busy timeout). A rolled-back registration gives its number back with the lock.
+    """
+    key = {"organisation_id": organisation_id, "kind": kind, "year": year, "series": series}
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(RegisterCounter).values(**key, last_number=0).on_conflict_do_nothing())
+    where = and_(*(getattr(RegisterCounter, column) == value for column, value in key.items()))
+    # The row exists: it was inserted just above if it was missing.
+    current = session.execute(select(RegisterCounter.last_number).where(where).with_for_update()).scalar_one()
+    session.execute(update(RegisterCounter).where(where).values(last_number=current + 1))
+    return current + 1
+
+
+def series_of(values: dict) -> RegisterSeries:
+    """Return the series a document is numbered in: classified ones have their own."""
+    marking = markings.SecurityMarking(values["marking"])
+    return RegisterSeries.REGULAR if markings.may_store_content(marking) else RegisterSeries.CLASSIFIED
+
+
+def check_classified(values: dict) -> None:
+    """Refuse, field by field, what a classified register entry may not record."""
+    if series_of(values) is RegisterSeries.REGULAR:
+        return
+    problems = [
+        Problem(name, N_("Not recorded for a classified document: leave it empty."))
+        for name in CLASSIFIED_FORBIDDEN
+        if values.get(name)
+    ]
+    if problems:
+        raise InvalidMetadata(problems)
+
+
+def register_document(
+    session: Session,
+    actor: Actor,
+    organisation_id: int,
+    kind: RegisterKind,
+    data: dict,
+    upload: Upload | None,
+    *,
+    store: FileStore,
+    document_code: str = "",
+    allow_duplicate: bool = False,
+    now: datetime,
+) -> RegisterEntry:
+    """Register a document in the incoming or outgoing register and give it the next number of its series.
+
+    A document that matches an earlier one (same identifier, or same number, notation and issuer)
+    is refused with a warning unless ``allow_duplicate`` says the registry confirmed it.
+    """
+    permissions.require(actor, "register.write", organisation_id)
+    document_code = metadata.check_text({"document_code": document_code}, DOCUMENT_CODE_LIMIT)["document_code"]
+    values = metadata.check("document", {**data, "direction": kind.value, "status": "final"})
+    check_classified(values)
+    series = series_of(values)
+    if upload is not None and series is RegisterSeries.CLASSIFIED:
+        raise RuleViolation(markings.REFUSAL)
+    year = local_date(now).year
+    number = next_number(session, organisation_id, kind, year, series)
+    earlier = find_duplicate(session, organisation_id, document_code, values)
+    if earlier is not None and not allow_duplicate:
+        notation = "/".join(part for part in (earlier.document.code_number, earlier.document.code_notation) if part)
+        raise InvalidMetadata(
+            [Problem("duplicate", DUPLICATE, {"number": earlier.number, "year": earlier.year, "notation": notation})]
+        )
+    if kind is RegisterKind.INCOMING:
+        values = {"arrival_date": local_date(now).isoformat(), **values, "arrival_number": str(number)}
+    document = new_document(session, actor, organisation_id, values, upload, store=store, now=now)
+    entry = RegisterEntry(
+        organisation_id=organisation_id,
+        kind=kind,
+        year=year,
+        series=series,
+        number=number,
+        document_id=document.id,
+        document_code=document_code,
+        registered_by_id=actor.user_id,
+        registered_at=now,
+        duplicate_of_id=earlier.id if earlier else None,
+    )
+    session.add(entry)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "document.registered",
+        "document",
+        document.id,
+        now=now,
+        register=kind.value,
+        series=series.value,
+        number=number,
+        year=year,
+        duplicate_of=entry.duplicate_of_id,
+    )
+    return entry
+
+
+def find_duplicate(session: Session, organisation_id: int, document_code: str, values: dict) -> RegisterEntry | None:
+    """Return an earlier entry with the same identifier, or the same number + notation + issuer (PL6 III.1.h)."""
+    same_triple = and_(
+        Document.code_number == values.get("code_number", ""),
+        Document.code_notation == values.get("code_notation", ""),
+        Document.organ_name == values["organ_name"],
+    )
+    matches = [same_triple] if values.get("code_number") else []
+    if document_code:
+        matches.append(RegisterEntry.document_code == document_code)
+    if not matches:
+        return None
+    query = (
+        select(RegisterEntry)
+        .join(RegisterEntry.document)
+        .where(RegisterEntry.organisation_id == organisation_id, or_(*matches))
+        .order_by(RegisterEntry.id)
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def register_entries(
+    session: Session,
+    actor: Actor,
+    organisation_id: int,
+    kind: RegisterKind,
+    year: int,
+    series: RegisterSeries = RegisterSeries.REGULAR,
+) -> list[RegisterEntry]:
+    """Return one register's entries of a year in number order."""
+    permissions.require(actor, "register.read", organisation_id)
+    query = (
+        select(RegisterEntry)
+        .where(
+            RegisterEntry.organisation_id == organisation_id,
+            RegisterEntry.kind == kind,
+            RegisterEntry.year == year,
+            RegisterEntry.series == series,
+        )
+        .order_by(RegisterEntry.number)
+    )
+    return list(session.scalars(query))
+
+
+def summary_shown(actor: Actor, entry: RegisterEntry) -> bool:
+    """Return True if the actor may read the entry's summary (hidden for "tuyệt mật" unless authorised)."""
+    authorised = permissions.can(actor, "register.read_top_secret", entry.organisation_id)
+    return markings.summary_visible(markings.SecurityMarking(entry.document.marking), authorised)
+
+
+def print_register(
+    session: Session,
+    actor: Actor,
+    organisation_id: int,
+    kind: RegisterKind,
+    year: int,
+    series: RegisterSeries,
+    *,
+    now: datetime,
+    font: str = "",
+) -> bytes:
+    """Return the register of a year as a PDF in the Phụ lục IV layout (NĐ 30/2020 Điều 16: printable)."""
+    entries = register_entries(session, actor, organisation_id, kind, year, series)
+    return register_pdf.render(
+        _organisation(session, organisation_id),
+        kind,
+        year,
+        series,
+        [(entry, summary_shown(actor, entry)) for entry in entries],
+        now.astimezone(LOCAL_TZ),
+        font=font,
+    )
+
+
+def handling_report(
+    session: Session, actor: Actor, organisation_id: int, kind: RegisterKind, start: date, end: date, *, now: datetime
+) -> HandlingReport:
+    """Count the documents registered from ``start`` to ``end`` (local dates, inclusive): handled, overdue, due."""
+    permissions.require(actor, "register.read", organisation_id)
+    if end < start:
+        raise InvalidMetadata([Problem("end", N_("The end date is before the start date."))])
+    today = local_date(now)
+    query = select(RegisterEntry).where(
+        RegisterEntry.organisation_id == organisation_id,
+        RegisterEntry.kind == kind,
+        RegisterEntry.registered_at >= _local_midnight(start),
+        RegisterEntry.registered_at < _local_midnight(end + timedelta(days=1)),
+    )
+    entries = list(session.scalars(query))
+    series = {item: _counts([entry for entry in entries if entry.series is item], today) for item in RegisterSeries}
+    return HandlingReport(_organisation(session, organisation_id), kind, start, end, today, series)
+
+
+def _organisation(session: Session, organisation_id: int) -> Organisation:
+    """Return the organisation the actor was just allowed to read in (``permissions.require``: one of theirs)."""
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound()
+    return organisation
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), LOCAL_TZ)
+
+
+def _counts(entries: list[RegisterEntry], today: date) -> HandlingCounts:
+    """Count one series' entries: handled (late if after the deadline), overdue or not yet due while pending."""
+    handled = [(entry.handled_on, entry.document.due_date) for entry in entries if entry.handled_on]
+    pending = [entry.document.due_date for entry in entries if not entry.handled_on and entry.document.due_date]
+    return HandlingCounts(
+        registered=len(entries),
+        with_due_date=sum(1 for entry in entries if entry.document.due_date),
+        handled=len(handled),
+        handled_late=sum(1 for day, due in handled if due and day > due),
+        overdue=sum(1 for due in pending if due < today),
+        due_ahead=sum(1 for due in pending if due >= today),
+        urgent=sum(1 for entry in entries if entry.document.urgency != "normal"),
+    )
+
+
+def record_handled(
+    session: Session,
+    actor: Actor,
+    organisation_id: int,
+    kind: RegisterKind,
+    year: int,
+    series: RegisterSeries,
+    number: int | None,
+    handled_on: str,
+    *,
+    now: datetime,
+) -> RegisterEntry:
+    """Record the day the document with ``number`` in a register's yearly series was handled ("ngày giải quyết").
+
+    The registry records it (NĐ 30/2020 Điều 24: the văn thư follows up the handling); recording
+    again corrects it, and both are audited with the day before and after.
+    """
+    permissions.require(actor, "register.write", organisation_id)
+    entry, problems = _numbered(session, organisation_id, kind, year, series, number)
+    day = _handled_day(handled_on, entry, local_date(now), problems)
+    if problems:
+        raise InvalidMetadata(problems)
+    assert entry is not None and day is not None  # _numbered and _handled_day report a problem when they give None
+    return _set_handled(session, actor, entry, day, now=now)
+
+
+def _set_handled(session: Session, actor: Actor, entry: RegisterEntry, day: date, *, now: datetime) -> RegisterEntry:
+    """Record ``day`` as the entry's handled day and audit it with the day it replaces."""
+    before = entry.handled_on
+    entry.handled_on, entry.handled_by_id = day, actor.user_id
+    audit.record(
+        session,
+        actor,
+        "document.handled",
+        "document",
+        entry.document_id,
+        now=now,
+        register=entry.kind.value,
+        series=entry.series.value,
+        number=entry.number,
+        year=entry.year,
+        previous=before.isoformat() if before else None,
+        handled_on=day.isoformat(),
+    )
+    return entry
+
+
+def _numbered(
+    session: Session, organisation_id: int, kind: RegisterKind, year: int, series: RegisterSeries, number: int | None
+) -> tuple[RegisterEntry | None, list[Problem]]:
+    """Return the entry with ``number`` in a register's yearly series, or None and the problem naming the number."""
+    if number is None:
+        return None, [Problem("number", metadata.MESSAGES["required"])]
+    entry = session.scalar(
+        select(RegisterEntry).where(
+            RegisterEntry.organisation_id == organisation_id,
+            RegisterEntry.kind == kind,
+            RegisterEntry.year == year,
+            RegisterEntry.series == series,
+            RegisterEntry.number == number,
+        )
+    )
+    if entry is None:
+        return None, [
+            Problem(
+                "number",
+                N_("No document has number %(number)s in this register in %(year)s."),
+                {"number": number, "year": year},
+            )
+        ]
+    return entry, []
+
+
+def assign_unit(
+    session: Session,
+    actor: Actor,
+    organisation_id: int,
+    year: int,
+    series: RegisterSeries,
+    number: int | None,
+    unit_id: int | None,
+    *,
+    now: datetime,
+) -> RegisterEntry:
+    """Send incoming document ``number`` to the unit that handles it ("phân phối văn bản đến", PL6 III.1.m).
+
+    Its officers then see it on their workspace until it is handled; sending it again moves it, and
+    both are audited. The printed register shows the unit and the day it was sent.
+    """
+    permissions.require(actor, "register.write", organisation_id)
+    entry, problems = _numbered(session, organisation_id, RegisterKind.INCOMING, year, series, number)
+    unit = session.get(Unit, unit_id) if unit_id else None
+    if unit is None or unit.organisation_id != organisation_id:
+        problems.append(Problem("unit_id", metadata.MESSAGES["enum"]))
+    if problems:
+        raise InvalidMetadata(problems)
+    assert entry is not None and unit is not None  # each None was reported as a problem just above
+    previous = entry.assigned_unit.name if entry.assigned_unit else None
+    entry.assigned_unit, entry.assigned_at = unit, now
+    audit.record(
+        session,
+        actor,
+        "document.assigned",
+        "document",
+        entry.document_id,
+        now=now,
+        number=entry.number,
+        year=year,
+        series=series.value,
+        previous=previous,
+        unit=unit.name,
+    )
+    return entry
+
+
+def mark_handled(session: Session, actor: Actor, entry_id: int, *, now: datetime) -> RegisterEntry:
+    """Record that an incoming document sent to the actor's unit was handled today, from the unit's own list.
+
+    The officer who handled it says so (PL6 III.1.m: units and people follow their documents up); the
+    registry can still correct the day on the register. Audited like the registry's record.
+    """
+    entry = session.get(RegisterEntry, entry_id)
+    if entry is None or entry.assigned_unit_id not in actor.unit_ids(*permissions.RULES["dossier.open"]):
+        raise NotFound()
+    if entry.handled_on is not None:
+        raise RuleViolation(
+            N_("No. %(number)s was already recorded as handled on %(day)s."),
+            number=entry.number,
+            day=f"{entry.handled_on:%d/%m/%Y}",
+        )
+    return _set_handled(session, actor, entry, local_date(now), now=now)
+
+
+def assigned_to_me(session: Session, actor: Actor) -> list[RegisterEntry]:
+    """Return the incoming documents sent to the actor's units and not handled yet, earliest deadline first."""
+    units = actor.unit_ids(*permissions.RULES["dossier.open"])
+    if not units:
+        return []
+    query = (
+        select(RegisterEntry)
+        .join(RegisterEntry.document)
+        .where(RegisterEntry.assigned_unit_id.in_(units), RegisterEntry.handled_on.is_(None))
+        .order_by(Document.due_date.is_(None), Document.due_date, RegisterEntry.assigned_at, RegisterEntry.id)
+        .options(contains_eager(RegisterEntry.document))
+    )
+    return list(session.scalars(query))
+
+
+def _handled_day(raw: str, entry: RegisterEntry | None, today: date, problems: list[Problem]) -> date | None:
+    """Parse the handled day; it falls between the day of registration and today (each refusal a problem)."""
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        problems.append(Problem("handled_on", N_("Not a valid date (day/month/year).")))
+        return None
+    registered = entry.registered_at.astimezone(LOCAL_TZ).date() if entry else day
+    if day < registered:
+        problems.append(
+            Problem(
+                "handled_on",
+                N_("A document is handled on or after the day it was registered (%(day)s)."),
+                {"day": f"{registered:%d/%m/%Y}"},
+            )
+        )
+    elif day > today:
+        problems.append(Problem("handled_on", N_("The day a document was handled cannot be after today.")))
+    return day
+
+
+def print_handling_report(
+    session: Session,
+    actor: Actor,
+    organisation_id: int,
+    kind: RegisterKind,
+    start: date,
+    end: date,
+    *,
+    now: datetime,
+    font: str = "",
+) -> bytes:
+    """Return the handling report as a PDF marked as printed from the system (PL6 III.6.k)."""
+    report = handling_report(session, actor, organisation_id, kind, start, end, now=now)
+    return register_pdf.render_handling_report(report, now.astimezone(LOCAL_TZ), font=font)

@@ -1,0 +1,203 @@
+"""What the index holds for each dossier and document, read from the database.
+
+A record's index document is built inside the transaction that changed it (so it is exactly
+what was committed) and carries the file to extract instead of the text: extraction runs later,
+in the index writer, never in a request.
+
+Rights travel with each document: the organisation and the units whose readers may see it.
+Two rules decide what text is indexed at all, so no query can return or highlight it:
+- a "tuyệt mật" document's summary (trích yếu) is never indexed: the law shows it only to
+  the authorised (Luật Bảo vệ bí mật nhà nước 2018; docs/design.md), and search cannot ask who that is;
+- a destroyed or transferred dossier's content is gone from this system (NĐ 30/2020 Điều 31,
+  the hand-over; the destruction record keeps the metadata stub), so its files' text is not indexed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from erms.models import Document, DocumentVersion, Dossier, DossierDocument
+from erms.models.dossier import DossierState
+
+DOSSIER, DOCUMENT = "dossier", "document"
+# States whose files have left the system or been destroyed.
+CONTENT_GONE = (DossierState.DESTROYED, DossierState.TRANSFERRED)
+# The marking whose summary is never indexed (classification.markings.SecurityMarking.TUYET_MAT;
+# named here by value because core code may not import the classification package).
+TOP_SECRET = "tuyet_mat"
+
+
+@dataclass(frozen=True)
+class ContentFile:
+    """A stored file whose text the writer extracts: its digest, media type and name."""
+
+    sha256: str
+    media_type: str
+    filename: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One index document: its fields, and the file its ``content`` comes from (if any)."""
+
+    fields: dict
+    content_file: ContentFile | None
+
+
+def key(kind: str, record_id: int) -> str:
+    return f"{kind}:{record_id}"
+
+
+def _nfc(*parts: str) -> str:
+    return unicodedata.normalize("NFC", " ".join(part for part in parts if part))
+
+
+def _retention(holder) -> str:
+    """Return the retention facet value: "permanent", "conditional" or the number of years."""
+    if holder.retention_permanent:
+        return "permanent"
+    return str(holder.retention_years) if holder.retention_years else "conditional"
+
+
+def _day(value: date) -> datetime:
+    return datetime.combine(value, time())
+
+
+def _finish(fields: dict, content_file: ContentFile | None) -> Entry:
+    """Fill the fingerprint verify compares with."""
+    signature = dict(fields, date=fields["date"].isoformat(), file=content_file.sha256 if content_file else "")
+    fields["fingerprint"] = hashlib.sha256(json.dumps(signature, sort_keys=True).encode()).hexdigest()[:32]
+    return Entry(fields, content_file)
+
+
+def dossier_entry(dossier: Dossier) -> Entry:
+    """Return the index document of a dossier (its metadata; its documents are indexed apart)."""
+    return _finish(
+        {
+            "key": key(DOSSIER, dossier.id),
+            "kind": DOSSIER,
+            "record_id": dossier.id,
+            "dossier_id": dossier.id,
+            "organisation": str(dossier.organisation_id),
+            "units": str(dossier.unit_id),
+            "unit": dossier.unit.name,
+            "type": "",
+            "state": dossier.state.value,
+            "retention": _retention(dossier),
+            "year": dossier.year,
+            "date": _day(dossier.start_date),
+            "code": _nfc(dossier.file_code),
+            "title": _nfc(dossier.title),
+            "summary": _nfc(dossier.description),
+            "people": _nfc(dossier.creator.full_name),
+            "keywords": _nfc(dossier.keyword),
+            "content": "",
+        },
+        None,
+    )
+
+
+def document_entry(document: Document, dossiers: list[Dossier]) -> Entry:
+    """Return the index document of a document filed in ``dossiers`` (rights come from them)."""
+    first = dossiers[0]
+    secret = document.marking == TOP_SECRET
+    content_kept = not any(dossier.state in CONTENT_GONE for dossier in dossiers)
+    latest = document.versions[-1] if document.versions else None
+    content_file = (
+        ContentFile(latest.file.sha256, latest.file.media_type, latest.filename)
+        if latest is not None and content_kept
+        else None
+    )
+    return _finish(
+        {
+            "key": key(DOCUMENT, document.id),
+            "kind": DOCUMENT,
+            "record_id": document.id,
+            "dossier_id": first.id,
+            "organisation": str(document.organisation_id),
+            "units": " ".join(sorted({str(dossier.unit_id) for dossier in dossiers})),
+            "unit": ",".join(sorted({dossier.unit.name for dossier in dossiers})),
+            "type": document.type_name,
+            "state": " ".join(sorted({dossier.state.value for dossier in dossiers})),
+            "retention": _retention(first),
+            "year": document.issued_date.year,
+            "date": _day(document.issued_date),
+            "code": _nfc(f"{document.code_number}/{document.code_notation}".strip("/")),
+            "title": "" if secret else _nfc(document.subject),
+            "summary": "" if secret else _nfc(document.description),
+            "people": _nfc(document.organ_name, document.signer_name, document.signer_position),
+            "keywords": _nfc(document.keyword),
+            "content": "",
+        },
+        content_file,
+    )
+
+
+def dossiers_of(session: Session, document_ids: Iterable[int]) -> dict[int, list[Dossier]]:
+    """Return the dossiers each document is filed in, in filing order."""
+    found: dict[int, list[Dossier]] = {}
+    query = (
+        select(DossierDocument.document_id, Dossier)
+        .join(Dossier, DossierDocument.dossier_id == Dossier.id)
+        .options(selectinload(Dossier.unit))
+        .where(DossierDocument.document_id.in_(list(document_ids)))
+        .order_by(DossierDocument.document_id, DossierDocument.added_at, DossierDocument.id)
+    )
+    for document_id, dossier in session.execute(query):
+        found.setdefault(document_id, []).append(dossier)
+    return found
+
+
+def documents_in(session: Session, dossier_ids: Iterable[int]) -> set[int]:
+    """Return the ids of the documents filed in any of ``dossier_ids``."""
+    query = select(DossierDocument.document_id).where(DossierDocument.dossier_id.in_(list(dossier_ids)))
+    return set(session.scalars(query))
+
+
+def entries(session: Session, keys: Iterable[str]) -> tuple[list[Entry], list[str]]:
+    """Return the index documents of ``keys`` that exist, and the keys to delete (gone or unfiled)."""
+    wanted: dict[str, set[int]] = {DOSSIER: set(), DOCUMENT: set()}
+    for item in keys:
+        kind, _, record_id = item.partition(":")
+        wanted[kind].add(int(record_id))
+    built = [dossier_entry(dossier) for dossier in _chunked_get(session, Dossier, wanted[DOSSIER], _DOSSIER_PARTS)]
+    filed = dossiers_of(session, wanted[DOCUMENT])
+    built += [
+        document_entry(document, filed[document.id])
+        for document in _chunked_get(session, Document, wanted[DOCUMENT], _DOCUMENT_PARTS)
+        if document.id in filed
+    ]
+    present = {entry.fields["key"] for entry in built}
+    gone = [
+        key(kind, record_id) for kind, ids in wanted.items() for record_id in ids if key(kind, record_id) not in present
+    ]
+    return built, gone
+
+
+# What an index document reads beside the row, loaded with one query per chunk instead of one per row.
+_DOSSIER_PARTS = (selectinload(Dossier.unit), selectinload(Dossier.creator))
+_DOCUMENT_PARTS = (selectinload(Document.versions).selectinload(DocumentVersion.file),)
+
+
+def _chunked_get(session: Session, model, ids: set[int], parts: tuple, size: int = 500) -> Iterator:
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), size):
+        yield from session.scalars(select(model).options(*parts).where(model.id.in_(ordered[start : start + size])))
+
+
+def all_keys(session: Session) -> Iterator[str]:
+    """Yield the key of every record the index should hold (filed documents only)."""
+    for dossier_id in session.scalars(select(Dossier.id).order_by(Dossier.id)):
+        yield key(DOSSIER, dossier_id)
+    for document_id in session.scalars(
+        select(DossierDocument.document_id).distinct().order_by(DossierDocument.document_id)
+    ):
+        yield key(DOCUMENT, document_id)

@@ -1,0 +1,43 @@
+/* Multi-file upload with a progress bar and drag and drop, for forms marked data-upload.
+   Without this script (or without XMLHttpRequest/FormData) the plain file picker and form still work. */
+(function () {
+  "use strict";
+  if (!window.FormData || !window.XMLHttpRequest) { return; }
+  document.querySelectorAll("form[data-upload]").forEach(function (form) {
+    var input = form.querySelector("input[type=file]");
+    var zone = form.querySelector(".drop-zone");
+    var bar = form.querySelector("progress");
+    if (zone && input) {
+      ["dragenter", "dragover"].forEach(function (name) {
+        zone.addEventListener(name, function (event) { event.preventDefault(); zone.classList.add("dragging"); });
+      });
+      ["dragleave", "drop"].forEach(function (name) {
+        zone.addEventListener(name, function () { zone.classList.remove("dragging"); });
+      });
+      zone.addEventListener("drop", function (event) {
+        event.preventDefault();
+        if (event.dataTransfer && event.dataTransfer.files.length) { input.files = event.dataTransfer.files; }
+      });
+    }
+    form.addEventListener("submit", function (event) {
+      if (!input || !input.files.length || !bar) { return; }  // let the browser report the empty field
+      event.preventDefault();
+      var request = new XMLHttpRequest();
+      var button = form.querySelector("button[type=submit]");
+      if (button) { button.disabled = true; }
+      bar.hidden = false;
+      request.upload.addEventListener("progress", function (progress) {
+        if (progress.lengthComputable) { bar.value = Math.round(100 * progress.loaded / progress.total); }
+      });
+      request.addEventListener("load", function () {
+        // The redirected page (or the form again with its errors) is already here: show it as it is,
+        // since loading it anew would lose its one-time message.
+        if (request.responseURL) { window.history.replaceState(null, "", request.responseURL); }
+        document.open(); document.write(request.responseText); document.close();
+      });
+      request.addEventListener("error", function () { form.submit(); });
+      request.open("POST", form.action);
+      request.send(new FormData(form));
+    });
+  });
+}());

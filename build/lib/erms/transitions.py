@@ -1,0 +1,60 @@
+"""The state tables of every aggregate but the dossier (``erms.lifecycle`` keeps the dossier's, with its audit).
+
+An aggregate's whole life is its table here. Services check their business rules first (rights, holds, papers:
+each refused with its own message to the user) and then call :func:`move`, the only code that assigns these
+``state`` columns; a move the table does not list is a programming error, never a user's.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from erms.models.appraisal import DestructionListState as Destruction
+from erms.models.background import JobState as Job
+from erms.models.dossier_list import DossierListState as ListState
+from erms.models.handover import BatchState as Batch
+from erms.models.transfer import TransferState as Transfer
+
+Table = dict[tuple[Any, str], Any]
+
+# Danh mục hồ sơ: drafted by the registry, approved and issued by the head (NĐ 30/2020 Điều 28), then read-only.
+DOSSIER_LIST: Table = {(ListState.DRAFT, "approve"): ListState.APPROVED}
+
+# The destruction chain (docs/standards.md decision 7): the list, the archival authority's appraisal, the head's
+# decision, the execution (resumable step by step) and its record.
+DESTRUCTION_LIST: Table = {
+    (Destruction.PROPOSED, "record_appraisal"): Destruction.APPRAISED,
+    (Destruction.APPRAISED, "approve"): Destruction.APPROVED,
+    (Destruction.APPROVED, "execute"): Destruction.EXECUTING,
+    (Destruction.EXECUTING, "finish"): Destruction.EXECUTED,
+}
+
+# A hand-over to the historical archive: a valid package, then the archive's receipt.
+HANDOVER_BATCH: Table = {(Batch.DRAFT, "package"): Batch.PACKAGED, (Batch.PACKAGED, "receive"): Batch.RECEIVED}
+
+# Mục lục hồ sơ nộp lưu: complete once the archivist has accepted or rejected every item.
+TRANSFER: Table = {(Transfer.OPEN, "complete"): Transfer.COMPLETED}
+
+# A background job: claimed by the worker (again, after its worker went silent), ended, or cancelled.
+BACKGROUND_JOB: Table = {
+    (Job.QUEUED, "claim"): Job.RUNNING,
+    (Job.RUNNING, "claim"): Job.RUNNING,
+    (Job.QUEUED, "cancel"): Job.CANCELLED,
+    (Job.RUNNING, "done"): Job.DONE,
+    (Job.RUNNING, "failed"): Job.FAILED,
+    (Job.RUNNING, "cancelled"): Job.CANCELLED,
+}
+
+
+class IllegalMove(RuntimeError):
+    """A service asked for a move its aggregate's table does not list (a programming error)."""
+
+
+def move(record: Any, table: Table, action: str) -> enum.Enum:
+    """Move ``record`` along ``action`` by ``table`` and return its new state; raise IllegalMove otherwise."""
+    target = table.get((record.state, action))
+    if target is None:
+        raise IllegalMove(f"{type(record).__name__} in state {record.state.value} cannot {action}")
+    record.state = target
+    return target

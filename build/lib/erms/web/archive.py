@@ -1,0 +1,68 @@
+"""The agency archive's queue: submitted dossiers to accept into "Lưu trữ cơ quan" or return.
+
+Acceptance re-checks every file's digest (NĐ 30/2020 Điều 30 k.3b); returning needs a reason.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from erms import dossiers, permissions
+from erms.auth import current_actor, login_required
+from erms.errors import PermissionDenied
+from erms.web.common import store, transaction, utcnow
+from erms.web.errors import on_invalid
+
+bp = Blueprint("archive", __name__, url_prefix="/archive")
+
+
+@bp.before_request
+@login_required
+def _archivists_only():
+    # The queue belongs to the archivists; the services check each decision again.
+    actor = current_actor()
+    if not any(permissions.can(actor, "dossier.accept", organisation) for organisation in actor.organisation_ids()):
+        raise PermissionDenied()
+
+
+@bp.get("/")
+def index():
+    """List the submitted dossiers waiting for a decision, oldest first."""
+    return render_queue()
+
+
+def render_queue(errors: dict | None = None, item_id: int | None = None, values: dict | None = None, status: int = 200):
+    with transaction() as session:
+        items = dossiers.pending_items(session, current_actor())
+        return render_template(
+            "archive/index.html",
+            items=items,
+            period_of=dossiers.period_of,
+            errors=errors or {},
+            failed_item=item_id,
+            values=values or {},
+        ), status
+
+
+@bp.post("/items/<int:item_id>/accept")
+def accept(item_id: int):
+    """Accept a submitted dossier into the agency archive ("tiếp nhận")."""
+    on_invalid(lambda errors: render_queue(errors, item_id, status=422), back=url_for(".index"))
+    with transaction() as session:
+        dossier = dossiers.accept(session, current_actor(), item_id, store=store(), now=utcnow())
+        code = dossier.file_code
+    flash(_("Dossier %(code)s was accepted into the agency archive.", code=code), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/items/<int:item_id>/reject")
+def reject(item_id: int):
+    """Return a submitted dossier to its unit with a reason ("trả lại")."""
+    reason = request.form.get("reason", "")
+    on_invalid(lambda errors: render_queue(errors, item_id, {"reason": reason}, status=422), back=url_for(".index"))
+    with transaction() as session:
+        dossier = dossiers.reject(session, current_actor(), item_id, reason, now=utcnow())
+        code = dossier.file_code
+    flash(_("Dossier %(code)s was returned to its unit.", code=code), "success")
+    return redirect(url_for(".index"))

@@ -1,0 +1,63 @@
+"""Register the blueprints of ``erms.web``, the error handlers and the template helpers on the app."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_login import current_user
+
+from erms import permissions
+from erms.auth import current_actor
+from erms.models import Role
+from erms.web import (
+    archive,
+    common,
+    dossier_lists,
+    dossiers,
+    errors,
+    handover,
+    home,
+    markings,
+    registers,
+    retention,
+    search,
+    security,
+)
+
+
+def register(app: Flask) -> None:
+    """Register the blueprints, the error handlers and the template helpers."""
+    app.register_blueprint(home.bp)
+    app.register_blueprint(dossiers.bp)
+    app.register_blueprint(archive.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(dossier_lists.bp)
+    app.register_blueprint(registers.bp)
+    app.register_blueprint(handover.bp)
+    app.register_blueprint(retention.bp)
+    app.register_blueprint(markings.bp)
+    app.register_blueprint(security.bp)
+    errors.register(app)
+    app.add_template_filter(common.local_date, "vndate")
+    app.add_template_global(errors.translate)
+    for helper in (
+        common.state_label,
+        common.role_label,
+        common.choice_label,
+        common.language_url,
+        common.current_language,
+        common.retention_label,
+    ):
+        app.add_template_global(helper)
+
+    @app.context_processor
+    def _layout() -> dict:
+        actor = current_actor() if current_user.is_authenticated else None
+        roles = sorted({grant.role for grant in actor.grants}, key=list(Role).index) if actor else []
+        archivist = actor is not None and any(
+            permissions.can(actor, "dossier.accept", organisation) for organisation in actor.organisation_ids()
+        )
+        # The council and the head work on destruction lists; only the appraiser has the due list.
+        appraiser = actor is not None and any(
+            permissions.can(actor, "retention.appraise", organisation) for organisation in actor.organisation_ids()
+        )
+        return {"actor": actor, "roles": roles, "archivist_nav": archivist, "appraiser_nav": appraiser}

@@ -1,0 +1,295 @@
+"""What every blueprint needs: the transaction, the store, the clock, labels and small parsers.
+
+Views stay thin (docs/architecture.md rule 1): they parse the request with these helpers, call one
+service inside ``with transaction() as session:`` and render or redirect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import unicodedata
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from pathlib import PurePosixPath
+from typing import BinaryIO, cast
+
+from flask import current_app, g, has_request_context, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from erms import db, metadata
+from erms.config import LOCAL_TZ
+from erms.dossiers import Upload
+from erms.errors import N_, InvalidMetadata, Problem
+from erms.models import Role
+from erms.models.dossier import DossierState
+from erms.permissions import Actor
+from erms.storage import FileStore
+from retention import clock
+
+# Ids, years and counts are stored in INTEGER columns (PostgreSQL int4): a larger number names nothing.
+LARGEST_INTEGER = 2**31 - 1
+# Stored file names are at most this long (DocumentVersion.filename); an extension longer than
+# EXTENSION_LENGTH is not kept apart when a name is shortened.
+FILENAME_LENGTH = 255
+EXTENSION_LENGTH = 16
+# Unicode control, format (direction overrides, zero-width) and surrogate characters: never in a file name.
+CONTROL_CATEGORIES = {"Cc", "Cf", "Cs"}
+FILENAME_CONTROL = N_("The file name contains control characters. Rename the file and choose it again.")
+FILENAME_MISSING = N_("The file has no name. Choose the file again.")
+
+
+def services():
+    return current_app.extensions["erms"]
+
+
+@contextlib.contextmanager
+def transaction(*, write: bool = False, read_only: bool = False) -> Iterator[Session]:
+    """Open the request's unit of work: commit when the block ends, roll back on any error.
+
+    A GET only reads (on SQLite it then waits for no writer) unless its view is marked :func:`writes`
+    or the caller says ``write``; every other method may write, unless the caller says ``read_only``
+    (slow checks before a short write).
+    """
+    read_only = read_only or (
+        has_request_context() and request.method in ("GET", "HEAD") and not write and not g.get("writes", False)
+    )
+    with db.transaction(services().session_factory, read_only=read_only) as session:
+        yield session
+
+
+def writes(view: Callable) -> Callable:
+    """Mark a GET view that writes (a download is audited): its transactions are opened to write."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        g.writes = True
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def store() -> FileStore:
+    return services().store
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC (the clock can be fixed in tests through ``CLOCK``)."""
+    return services().clock()
+
+
+def setting(key: str):
+    return services().settings[key]
+
+
+def upload_from_request(field: str = "file") -> Upload | None:
+    """Return the uploaded file as a stream (never read into memory here), or None if none was chosen."""
+    uploads = uploads_from_request(field)
+    return uploads[0] if uploads else None
+
+
+def uploads_from_request(field: str) -> list[Upload]:
+    """Return every file chosen in a (multiple) file field, as streams spooled by Werkzeug, not in memory.
+
+    Each file keeps its own name, made safe to store (see :func:`upload_name`); a name that cannot be
+    made safe refuses the request on the file field, before anything is stored.
+    """
+    limit = int(setting("MAX_CONTENT_LENGTH"))
+    # Werkzeug types the spooled stream as IO[bytes]; it is a binary file, as BinaryIO says.
+    return [
+        Upload(upload_name(field, storage.filename), cast(BinaryIO, storage.stream), limit)
+        for storage in request.files.getlist(field)
+        if storage.filename  # a file input left empty is sent as a part without a name: nothing was chosen
+    ]
+
+
+def upload_name(field: str, sent: str) -> str:
+    """Return the file's own name as sent by the browser, NFC, at most FILENAME_LENGTH characters.
+
+    Old browsers send the client's full path (``C:\\fakepath\\a.pdf``): only the last part is kept. A
+    name holding control characters (NUL, line breaks, direction overrides) or naming no file at all
+    is refused on ``field``; a long name is shortened, keeping its extension.
+    """
+    last = PurePosixPath(sent.replace("\\", "/")).name
+    if any(unicodedata.category(character) in CONTROL_CATEGORIES for character in last):
+        raise InvalidMetadata([Problem(field, FILENAME_CONTROL)])
+    name = unicodedata.normalize("NFC", last).strip()
+    if name in ("", ".", ".."):
+        raise InvalidMetadata([Problem(field, FILENAME_MISSING)])
+    if len(name) <= FILENAME_LENGTH:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or len(extension) > EXTENSION_LENGTH:
+        return name[:FILENAME_LENGTH]
+    return stem[: FILENAME_LENGTH - len(extension) - 1].rstrip() + "." + extension
+
+
+def safe_back(default: str) -> str:
+    """Return the page the request came from if it is ours, else ``default``."""
+    referrer = request.referrer or ""
+    host = request.host_url
+    if referrer.startswith(host):
+        return "/" + referrer[len(host) :]
+    return default
+
+
+def integer(value: str | None) -> int | None:
+    """Return the form value as a whole number the database can hold, or None if it is not one.
+
+    Only ASCII digits count (``str.isdigit`` also accepts "²", which ``int`` refuses), and a number
+    above LARGEST_INTEGER is no number at all: no id, year or count is that large.
+    """
+    text = (value or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(LARGEST_INTEGER)):
+        return None
+    number = int(text)
+    return number if number <= LARGEST_INTEGER else None
+
+
+def require_present(values: dict) -> None:
+    """Raise InvalidMetadata naming every field whose parsed value is missing."""
+    problems = [Problem(key, metadata.MESSAGES["required"]) for key, value in values.items() if not value]
+    if problems:
+        raise InvalidMetadata(problems)
+
+
+def organisation_of(actor: Actor) -> int:
+    """Return the organisation the actor works in (the first, for the rare person in several)."""
+    return min(actor.organisation_ids())
+
+
+def has_role(actor: Actor | None, role: Role) -> bool:
+    return actor is not None and any(grant.role is role for grant in actor.grants)
+
+
+# ---------------------------------------------------------------- labels shown to people
+
+STATE_LABELS = {
+    DossierState.OPEN: _l("Being compiled"),
+    DossierState.CLOSED: _l("Closed"),
+    DossierState.SUBMITTED: _l("Submitted, awaiting acceptance"),
+    DossierState.ARCHIVED: _l("In the agency archive"),
+    DossierState.TRANSFERRED: _l("Transferred to the historical archive"),
+    DossierState.DESTROYED: _l("Destroyed"),
+}
+
+# Past participles the domain puts in messages ("cannot be %(action)s", "already been %(outcome)s").
+ACTION_LABELS = {
+    "closed": _l("closed"),
+    "reopened": _l("reopened"),
+    "submitted": _l("submitted"),
+    "rejected": _l("returned"),
+    "accepted": _l("accepted"),
+    "transferred": _l("transferred"),
+    "destroyed": _l("destroyed"),
+}
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.HEAD: _l("Head of agency"),
+    Role.REGISTRY: _l("Registry office"),
+    Role.OFFICER: _l("Officer"),
+    Role.UNIT_HEAD: _l("Unit head"),
+    Role.ARCHIVIST: _l("Archivist"),
+    Role.COUNCIL: _l("Appraisal council"),
+}
+
+# The code lists of schemas/defs-v1.json and document-v1.json, in the order a form offers them.
+CHOICES = {
+    "urgency": [
+        ("normal", _l("Normal")),
+        ("khan", _l("Urgent")),
+        ("thuong_khan", _l("Very urgent")),
+        ("hoa_toc", _l("Immediate")),
+    ],
+    "marking": [
+        ("none", _l("None")),
+        ("mat", _l("Confidential")),
+        ("toi_mat", _l("Secret")),
+        ("tuyet_mat", _l("Top secret")),
+    ],
+    "direction": [
+        ("incoming", _l("Incoming document")),
+        ("outgoing", _l("Outgoing document")),
+        ("internal", _l("Internal document")),
+    ],
+    "status": [("final", _l("Final")), ("draft", _l("Draft"))],
+    "rights": [("public", _l("Public")), ("restricted", _l("Restricted use"))],
+}
+
+# Common document types of NĐ 30/2020 Điều 7 (offered in a datalist; any other name may be typed).
+DOCUMENT_TYPES = (
+    "Nghị quyết",
+    "Quyết định",
+    "Chỉ thị",
+    "Quy chế",
+    "Quy định",
+    "Thông cáo",
+    "Thông báo",
+    "Hướng dẫn",
+    "Chương trình",
+    "Kế hoạch",
+    "Phương án",
+    "Đề án",
+    "Dự án",
+    "Báo cáo",
+    "Biên bản",
+    "Tờ trình",
+    "Hợp đồng",
+    "Công văn",
+    "Công điện",
+    "Bản ghi nhớ",
+    "Bản thỏa thuận",
+    "Giấy ủy quyền",
+    "Giấy mời",
+    "Giấy giới thiệu",
+    "Giấy nghỉ phép",
+    "Phiếu gửi",
+    "Phiếu chuyển",
+    "Phiếu báo",
+    "Thư công",
+)
+
+
+def choice_label(kind: str, value: str) -> str:
+    return str(dict(CHOICES[kind]).get(value, value))
+
+
+def state_label(state) -> str:
+    return str(STATE_LABELS.get(DossierState(state), state))
+
+
+def role_label(role) -> str:
+    return str(ROLE_LABELS.get(Role(role), role))
+
+
+def local_date(value: date | datetime | None, with_time: bool = False) -> str:
+    """Format a date as dd/mm/yyyy (datetimes in the agency's time zone, optionally with hh:mm)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LOCAL_TZ)
+        return value.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
+    return value.strftime("%d/%m/%Y")
+
+
+def language_url(language: str) -> str:
+    """Return the current page in another language (the switch in the header)."""
+    args = request.args.to_dict()
+    args["lang"] = language
+    if request.endpoint and request.method == "GET":
+        # The page's own path parts win over query parameters of the same name (?list_id=… on /lists/<list_id>).
+        return url_for(request.endpoint, **{**args, **(request.view_args or {})})
+    return url_for("home.index", lang=language)
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "vi"
+
+
+def retention_label(holder) -> str:
+    """Return the retention period of an entry or a dossier as the list prints it ("10 năm", "Vĩnh viễn")."""
+    return clock.Period(holder.retention_permanent, holder.retention_years, holder.retention_condition).label()

@@ -1,0 +1,262 @@
+"""Dossier-list pages ("Danh mục hồ sơ"): the dashboard, building a list, approving it, exports.
+
+The registry office creates the year's list (empty, copied forward from last year, or imported
+from a spreadsheet), adds headings and entries and assigns them; the head approves and issues it;
+unit heads review the ad-hoc entries of their unit. Each view calls one service of
+``classification`` in one transaction.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from classification import dossier_list as dossier_lists
+from classification import spreadsheet
+from erms import metadata, permissions
+from erms.auth import current_actor, login_required
+from erms.config import LOCAL_TZ
+from erms.dossiers import local_date
+from erms.errors import InvalidMetadata, Problem
+from erms.models.dossier_list import DossierListState
+from erms.web.common import integer, organisation_of, require_present, setting, transaction, upload_from_request, utcnow
+from erms.web.errors import on_invalid
+from exports.pdf import dossier_list_pdf
+
+bp = Blueprint("dossier_lists", __name__, url_prefix="/dossier-lists")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# ---------------------------------------------------------------- dashboard and creation
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Show this year's list per unit (approved? how many entries have a dossier?) and all lists."""
+    return render_index()
+
+
+def render_index(errors: dict | None = None, values: dict | None = None, status: int = 200):
+    actor = current_actor()
+    organisation_id, year = organisation_of(actor), local_date(utcnow()).year
+    with transaction() as session:
+        return render_template(
+            "dossier_lists/index.html",
+            board=dossier_lists.dashboard(session, actor, organisation_id, year),
+            lists=dossier_lists.lists_of(session, actor),
+            can_manage=permissions.can(actor, "dossier_list.manage", organisation_id),
+            errors=errors or {},
+            values=values or {"year": str(year + 1)},
+        ), status
+
+
+@bp.post("/create")
+@login_required
+def create():
+    """Create the year's list, empty or copied forward from last year's ("copy forward")."""
+    form = {"year": request.form.get("year", ""), "source": request.form.get("source", "copy")}
+    on_invalid(lambda errors: render_index(errors, form, status=422))
+    year = integer(form["year"])
+    require_present({"year": year})
+    assert year is not None  # require_present refused a missing one
+    actor = current_actor()
+    with transaction() as session:
+        if form["source"] == "copy":
+            created = dossier_lists.copy_forward(session, actor, organisation_of(actor), year, now=utcnow())
+        else:
+            created = dossier_lists.create_list(session, actor, organisation_of(actor), year, now=utcnow())
+        list_id = created.id
+    flash(_("The dossier list of %(year)s was created as a draft.", year=year), "success")
+    return redirect(url_for(".show", list_id=list_id))
+
+
+# ---------------------------------------------------------------- one list
+
+
+@bp.get("/<int:list_id>")
+@login_required
+def show(list_id: int):
+    """Show a list: headings and entries (additions marked), and the forms the person may use."""
+    return render_list(list_id)
+
+
+def render_list(
+    list_id: int, errors: dict | None = None, values: dict | None = None, section: str = "", status: int = 200
+):
+    actor = current_actor()
+    with transaction() as session:
+        dossier_list = dossier_lists.get_list(session, actor, list_id)
+        organisation_id = dossier_list.organisation_id
+        units, users = dossier_lists.people(session, organisation_id)
+        reviews = {entry.id for entry in dossier_lists.pending_reviews(session, actor)}
+        return render_template(
+            "dossier_lists/show.html",
+            dossier_list=dossier_list,
+            draft=dossier_list.state is DossierListState.DRAFT,
+            can_manage=permissions.can(actor, "dossier_list.manage", organisation_id),
+            can_approve=permissions.can(actor, "dossier_list.approve", organisation_id),
+            is_addition=dossier_lists.is_addition,
+            to_review=reviews,
+            unit_options=[(unit.id, unit.name) for unit in units],
+            user_options=[("", _("— anyone in the unit —"))] + [(user.id, user.full_name) for user in users],
+            heading_options=[("", _("— none —"))]
+            + [(heading.id, f"{heading.label}. {heading.title}") for heading in dossier_list.headings],
+            import_errors=_by_line(errors or {}) if section == "import" else [],
+            errors=errors or {},
+            values=values or {},
+            section=section,
+        ), status
+
+
+def _by_line(errors: dict) -> list[tuple[str, str, str]]:
+    """Turn {"5:title": [...]} into (line, column title, message) rows for the import report."""
+    titles = metadata.field_titles("dossier-list-import")
+    rows = []
+    for key, messages in errors.items():
+        line, _sep, field = key.partition(":")
+        for message in messages:
+            rows.append((line if field else "", titles.get(field, field), message))
+    return rows
+
+
+@bp.post("/<int:list_id>/headings")
+@login_required
+def add_heading(list_id: int):
+    """Add a heading ("đề mục") to a draft list."""
+    form = {key: request.form.get(key, "").strip() for key in ("label", "title", "abbreviation")}
+    on_invalid(lambda errors: render_list(list_id, errors, form, "heading", status=422))
+    require_present({"label": form["label"], "title": form["title"]})
+    with transaction() as session:
+        dossier_lists.add_heading(
+            session,
+            current_actor(),
+            list_id,
+            form["label"],
+            form["title"],
+            abbreviation=form["abbreviation"].upper(),
+            now=utcnow(),
+        )
+    flash(_("The heading was added."), "success")
+    return redirect(url_for(".show", list_id=list_id, _anchor="entries"))
+
+
+@bp.post("/<int:list_id>/entries")
+@login_required
+def add_entry(list_id: int):
+    """Add an entry; on an approved list it is recorded as an addition."""
+    keys = ("title", "heading_id", "unit_id", "retention", "responsible_user_id", "note")
+    form = {key: request.form.get(key, "").strip() for key in keys}
+    on_invalid(lambda errors: render_list(list_id, errors, form, "entry", status=422))
+    unit_id = integer(form["unit_id"])
+    require_present({"title": form["title"], "unit_id": unit_id, "retention": form["retention"]})
+    assert unit_id is not None  # require_present refused a missing one
+    with transaction() as session:
+        row_id, period = spreadsheet.period_of_text(session, form["retention"])
+        if period is None:
+            raise InvalidMetadata([Problem("retention", spreadsheet.RETENTION_UNREADABLE)])
+        dossier_lists.add_entry(
+            session,
+            current_actor(),
+            list_id,
+            title=form["title"],
+            unit_id=unit_id,
+            retention_row_id=row_id,
+            heading_id=integer(form["heading_id"]),
+            responsible_user_id=integer(form["responsible_user_id"]),
+            note=form["note"],
+            now=utcnow(),
+            period=period,
+        )
+    flash(_("The entry was added."), "success")
+    return redirect(url_for(".show", list_id=list_id, _anchor="entries"))
+
+
+@bp.post("/<int:list_id>/import")
+@login_required
+def import_entries(list_id: int):
+    """Import entries from a CSV or XLSX file: all rows, or none when any row is wrong."""
+    on_invalid(lambda errors: render_list(list_id, errors, section="import", status=422))
+    upload = upload_from_request("file")
+    if upload is None:
+        raise InvalidMetadata([Problem("file", metadata.MESSAGES["required"])])
+    with transaction() as session:
+        count = spreadsheet.import_entries(
+            session, current_actor(), list_id, upload.filename, upload.stream, now=utcnow()
+        )
+    flash(_("%(count)s entries were imported.", count=count), "success")
+    return redirect(url_for(".show", list_id=list_id, _anchor="entries"))
+
+
+@bp.post("/<int:list_id>/approve")
+@login_required
+def approve(list_id: int):
+    """Approve and issue the list (the head); it becomes read-only."""
+    form = {"decision_ref": request.form.get("decision_ref", "").strip(), "confirm": request.form.get("confirm", "")}
+    on_invalid(lambda errors: render_list(list_id, errors, form, "approve", status=422))
+    require_present({"decision_ref": form["decision_ref"], "confirm": form["confirm"] == "yes"})
+    with transaction() as session:
+        dossier_lists.approve(session, current_actor(), list_id, form["decision_ref"], now=utcnow())
+    flash(_("The dossier list is approved and issued."), "success")
+    return redirect(url_for(".show", list_id=list_id))
+
+
+@bp.post("/entries/<int:entry_id>/assign")
+@login_required
+def assign(entry_id: int):
+    """Give an entry to a unit and a person."""
+    list_id = integer(request.form.get("list_id", "")) or 0
+    with transaction() as session:
+        dossier_lists.assign_entry(
+            session,
+            current_actor(),
+            entry_id,
+            integer(request.form.get("unit_id", "")) or 0,
+            integer(request.form.get("responsible_user_id", "")),
+            now=utcnow(),
+        )
+    flash(_("The entry was assigned."), "success")
+    return redirect(url_for(".show", list_id=list_id, _anchor=f"entry-{entry_id}"))
+
+
+@bp.post("/entries/<int:entry_id>/review")
+@login_required
+def review(entry_id: int):
+    """Record the unit head's review of an ad-hoc entry."""
+    list_id = integer(request.form.get("list_id", "")) or 0
+    accepted = request.form.get("decision") == "accept"
+    with transaction() as session:
+        dossier_lists.review_entry(
+            session, current_actor(), entry_id, accepted, request.form.get("note", ""), now=utcnow()
+        )
+    flash(_("The ad-hoc dossier was accepted.") if accepted else _("The ad-hoc dossier was not accepted."), "success")
+    return redirect(url_for(".show", list_id=list_id, _anchor=f"entry-{entry_id}"))
+
+
+# ---------------------------------------------------------------- exports
+
+
+@bp.get("/<int:list_id>/export.xlsx")
+@login_required
+def export_xlsx(list_id: int):
+    """Download the list as an XLSX workbook in the template's layout."""
+    with transaction() as session:
+        dossier_list = dossier_lists.get_list(session, current_actor(), list_id)
+        data, year = dossier_list_pdf.render_xlsx(dossier_list), dossier_list.year
+    return Response(
+        data, mimetype=XLSX, headers={"Content-Disposition": f"attachment; filename=danh-muc-ho-so-{year}.xlsx"}
+    )
+
+
+@bp.get("/<int:list_id>/export.pdf")
+@login_required
+def export_pdf(list_id: int):
+    """Print the list as a PDF in the template's layout, marked as printed from the system."""
+    with transaction() as session:
+        dossier_list = dossier_lists.get_list(session, current_actor(), list_id)
+        data = dossier_list_pdf.render(dossier_list, utcnow().astimezone(LOCAL_TZ), font=setting("PDF_FONT"))
+        year = dossier_list.year
+    return Response(
+        data, mimetype="application/pdf", headers={"Content-Disposition": f"inline; filename=danh-muc-ho-so-{year}.pdf"}
+    )

@@ -1,0 +1,499 @@
+"""Dossier pages: open from a list entry, view, file documents, close, reopen, submit, download.
+
+Each view parses the request, calls one filing service of ``erms.dossiers`` in one transaction,
+and redirects (or renders). Refusals are turned into responses by ``erms.web.errors``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from classification import dossier_list, markings
+from erms import dossiers, metadata, permissions
+from erms.auth import current_actor, login_required
+from erms.errors import N_, InvalidMetadata, Problem
+from erms.models.dossier import DossierState
+from erms.web.common import (
+    CHOICES,
+    DOCUMENT_TYPES,
+    integer,
+    require_present,
+    setting,
+    store,
+    transaction,
+    upload_from_request,
+    uploads_from_request,
+    utcnow,
+    writes,
+)
+from erms.web.errors import FORM, on_invalid
+from erms.web.home import OPEN_FIELDS, render_home
+from retention import clock, schedule
+
+bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
+
+# The document form, in the order of NĐ 30/2020 Phụ lục VI (and TT 02/2019) metadata.
+DOCUMENT_FIELDS = (
+    "direction",
+    "status",
+    "type_name",
+    "code_number",
+    "code_notation",
+    "issued_date",
+    "organ_name",
+    "subject",
+    "language",
+    "page_amount",
+    "signer_position",
+    "signer_name",
+    "urgency",
+    "marking",
+    "due_date",
+    "arrival_date",
+    "arrival_number",
+    "recipients",
+    "keyword",
+    "description",
+)
+DOSSIER_FIELDS = ("title", "start_date", "end_date", "rights", "language", "page_total", "description", "keyword")
+DATE_FIELDS = {"start_date", "end_date", "issued_date", "due_date", "arrival_date"}
+# Shared metadata of a multi-file upload; each file's name becomes its summary.
+BATCH_FIELDS = ("direction", "status", "type_name", "issued_date", "organ_name", "language", "urgency", "marking")
+# Where each closing-checklist item is fixed on the dossier page.
+FIX_ANCHORS = {
+    "documents": "documents",
+    "title": "metadata",
+    "rights": "metadata",
+    "language": "metadata",
+    "start_date": "metadata",
+}
+# The marking is read if posted (to refuse a classified file in words) but never offered here: the registry
+# sets it on registration and the head changes it (erms/web/markings.py).
+OFFERED_DOCUMENT_FIELDS = tuple(name for name in DOCUMENT_FIELDS if name != "marking")
+OFFERED_BATCH_FIELDS = tuple(name for name in BATCH_FIELDS if name != "marking")
+NUMBER_FIELDS = {"page_amount", "page_total"}
+LONG_FIELDS = {"subject", "description", "recipients"}
+
+# Types a browser may run or render if it ever ignored the attachment disposition.
+ACTIVE_TYPES = {
+    "text/html",
+    "application/xhtml+xml",
+    "image/svg+xml",
+    "text/xml",
+    "application/xml",
+    "text/javascript",
+    "application/javascript",
+    "application/x-shockwave-flash",
+}
+
+
+@cache
+def required_fields(kind: str) -> frozenset[str]:
+    """Return the fields the schema of ``kind`` requires (asked of the validator, not copied here)."""
+    return frozenset(
+        problem.field for problem in metadata.validate(kind, {}) if problem.template == metadata.MESSAGES["required"]
+    )
+
+
+# ---------------------------------------------------------------- opening
+
+
+@bp.post("/open/<int:entry_id>")
+@login_required
+def open_from_entry(entry_id: int):
+    """Open the dossier planned by a list entry ("Mở hồ sơ")."""
+    form = {key: request.form.get(key, "") for key in OPEN_FIELDS}
+    on_invalid(lambda errors: render_home(errors, entry_id, form, status=422))
+    with transaction() as session:
+        dossier = dossiers.open_dossier(
+            session, current_actor(), entry_id, metadata.coerce("dossier", form), now=utcnow()
+        )
+        dossier_id = dossier.id
+    flash(_("The dossier is open. Add its documents below."), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id))
+
+
+@bp.route("/ad-hoc", methods=("GET", "POST"))
+@login_required
+def ad_hoc():
+    """Add an ad-hoc entry ("hồ sơ phát sinh") to an approved dossier list, for the officer's unit."""
+    if request.method == "GET":
+        return render_ad_hoc()
+    form = {key: request.form.get(key, "").strip() for key in ("list_id", "title", "retention_row_id")}
+    on_invalid(lambda errors: render_ad_hoc(errors, form, status=422))
+    list_id, row_id = integer(form["list_id"]), integer(form["retention_row_id"])
+    require_present({"title": form["title"], "list_id": list_id, "retention_row_id": row_id})
+    assert list_id is not None and row_id is not None  # require_present refused a missing one
+    with transaction() as session:
+        dossier_list.add_ad_hoc_entry(
+            session, current_actor(), list_id, title=form["title"], retention_row_id=row_id, now=utcnow()
+        )
+    flash(_("The ad-hoc dossier was added to the dossier list; your unit head will review it."), "success")
+    return redirect(url_for("home.index"))
+
+
+def render_ad_hoc(errors: dict | None = None, values: dict | None = None, status: int = 200):
+    actor = current_actor()
+    with transaction(read_only=True) as session:
+        lists = dossiers.approved_lists(session, actor)
+        # The retention schedules the lists already use (NĐ 30 Điều 28: the list follows the schedule).
+        schedules = schedule.schedules_used_by(session, [item.id for item in lists])
+        list_options = [(item.id, _("Dossier list %(year)s", year=item.year)) for item in lists]
+        return render_template(
+            "dossiers/ad_hoc.html",
+            lists=lists,
+            list_options=list_options,
+            schedules=schedules,
+            period_label=_period_label,
+            errors=errors or {},
+            values=values or {},
+        ), status
+
+
+def _registered_options(entries) -> list[tuple[int, str]]:
+    """Label registered documents for a choice: register, number, notation, and the summary unless top secret."""
+    options = []
+    for entry in entries:
+        document = entry.document
+        shown = markings.summary_shown_to_all(document.marking)
+        notation = "/".join(part for part in (document.code_number, document.code_notation) if part)
+        register = _("Incoming") if entry.kind.value == "incoming" else _("Outgoing")
+        label = f"{register} {entry.number}/{entry.year} · {notation} · "
+        options.append((document.id, label + (document.subject[:80] if shown else "…")))
+    return options
+
+
+def _period_label(row) -> str:
+    return clock.Period(row.permanent, row.period_years, row.condition).label()
+
+
+# ---------------------------------------------------------------- the dossier page
+
+
+@bp.get("/<int:dossier_id>")
+@login_required
+def show(dossier_id: int):
+    """Show a dossier: metadata, documents, the closing checklist and what can be done next."""
+    return render_dossier(dossier_id)
+
+
+def render_dossier(
+    dossier_id: int,
+    errors: dict | None = None,
+    values: dict | None = None,
+    section: str | None = None,
+    document_id: int | None = None,
+    status: int = 200,
+):
+    """Render the dossier page; ``errors``/``values`` belong to the form named by ``section``."""
+    actor = current_actor()
+    with transaction() as session:
+        dossier = dossiers.get_dossier(session, actor, dossier_id)
+        editable = permissions.can(actor, "dossier.edit", dossier.organisation_id, dossier.unit_id)
+        is_open = dossier.state is DossierState.OPEN
+        return render_template(
+            "dossiers/show.html",
+            dossier=dossier,
+            editable=editable and is_open,
+            can_reopen=editable and dossier.state is DossierState.CLOSED,
+            can_submit=(
+                permissions.can(actor, "dossier.submit", dossier.organisation_id, dossier.unit_id)
+                and dossier.state is DossierState.CLOSED
+            ),
+            goes_to_archive=dossiers.period_of(dossier).goes_to_agency_archive(),
+            retention=dossiers.period_of(dossier).label(),
+            problems=dossiers.closing_problems(dossier) if is_open else [],
+            summary_visible=lambda document: markings.summary_shown_to_all(document.marking),
+            dossier_titles=metadata.field_titles("dossier"),
+            dossier_fields=DOSSIER_FIELDS,
+            document_fields=OFFERED_DOCUMENT_FIELDS,
+            required_dossier=required_fields("dossier"),
+            **_document_form(),
+            max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024),
+            batch_fields=OFFERED_BATCH_FIELDS,
+            registered=dossiers.registered_documents(session, actor, dossier) if editable and is_open else [],
+            registered_options=_registered_options,
+            errors=_on_offered(
+                errors or {},
+                {*OFFERED_DOCUMENT_FIELDS, *DOSSIER_FIELDS, "file", "files", "reason", "document_id", "documents"},
+            ),
+            values=values or {},
+            section=section,
+            failed_document=document_id,
+        ), status
+
+
+def _on_offered(errors: dict, offered) -> dict:
+    """Move the problems of fields a form does not offer to the top of the form, so none goes unseen."""
+    shown = {name: messages for name, messages in errors.items() if name in offered or name == FORM}
+    hidden = [message for name, messages in errors.items() if name not in shown for message in messages]
+    return {**shown, FORM: [*shown.get(FORM, []), *hidden]} if hidden else shown
+
+
+@bp.post("/<int:dossier_id>/edit")
+@login_required
+def edit(dossier_id: int):
+    """Change the metadata of an open dossier."""
+    form = {key: request.form.get(key, "") for key in DOSSIER_FIELDS}
+    on_invalid(lambda errors: render_dossier(dossier_id, errors, form, section="edit", status=422))
+    data = metadata.coerce("dossier", form)
+    with transaction() as session:
+        dossiers.update_dossier(session, current_actor(), dossier_id, data, now=utcnow())
+    flash(_("The dossier metadata was saved."), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id))
+
+
+# ---------------------------------------------------------------- documents
+
+
+@bp.post("/<int:dossier_id>/documents")
+@login_required
+def add_document(dossier_id: int):
+    """Register a document with its metadata and file (streamed into the store, never held in memory)."""
+    form = {key: request.form.get(key, "") for key in DOCUMENT_FIELDS}
+    on_invalid(lambda errors: render_dossier(dossier_id, errors, form, section="document", status=422))
+    with transaction() as session:
+        dossiers.add_document(
+            session,
+            current_actor(),
+            dossier_id,
+            metadata.coerce("document", form),
+            upload_from_request(),
+            store=store(),
+            now=utcnow(),
+        )
+    flash(_("The document was added to the dossier."), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id, _anchor="documents"))
+
+
+@bp.post("/<int:dossier_id>/documents/batch")
+@login_required
+def add_documents(dossier_id: int):
+    """Add several files at once with shared metadata (drag and drop or the file picker)."""
+    form = {key: request.form.get(key, "") for key in BATCH_FIELDS}
+    on_invalid(lambda errors: render_dossier(dossier_id, errors, form, section="batch", status=422))
+    with transaction() as session:
+        added = dossiers.add_documents(
+            session,
+            current_actor(),
+            dossier_id,
+            metadata.coerce("document", form),
+            uploads_from_request("files"),
+            store=store(),
+            now=utcnow(),
+        )
+        count = len(added)
+    flash(_("%(count)s documents were added to the dossier.", count=count), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id, _anchor="documents"))
+
+
+@bp.post("/<int:dossier_id>/link")
+@login_required
+def link_document(dossier_id: int):
+    """File a registered document into this dossier by reference (PL6 III.4.e: no copy)."""
+    document_id = integer(request.form.get("document_id", ""))
+    on_invalid(lambda errors: render_dossier(dossier_id, errors, section="link", status=422))
+    require_present({"document_id": document_id})
+    assert document_id is not None  # require_present refused a missing one
+    with transaction() as session:
+        dossiers.link_document(session, current_actor(), dossier_id, document_id, now=utcnow())
+    flash(_("The registered document was filed in this dossier."), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id, _anchor="documents"))
+
+
+@bp.route("/<int:dossier_id>/documents/<int:document_id>/edit", methods=("GET", "POST"))
+@login_required
+def edit_document(dossier_id: int, document_id: int):
+    """Correct a document's metadata, e.g. the summary a multi-file upload took from the file name."""
+    if request.method == "GET":
+        return render_document_form(dossier_id, document_id)
+    # Only the fields the request carries change: a field the form did not send keeps its value.
+    form = {key: request.form[key] for key in DOCUMENT_FIELDS if key != "status" and key in request.form}
+    on_invalid(lambda errors: render_document_form(dossier_id, document_id, errors, form, status=422))
+    with transaction() as session:
+        dossiers.update_document(
+            session,
+            current_actor(),
+            dossier_id,
+            document_id,
+            metadata.coerce("document", form),
+            fields=form.keys(),
+            now=utcnow(),
+        )
+    flash(_("The document metadata was saved."), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id, _anchor=f"document-{document_id}"))
+
+
+def render_document_form(
+    dossier_id: int, document_id: int, errors: dict | None = None, values: dict | None = None, status: int = 200
+):
+    with transaction() as session:
+        document = dossiers.document_to_edit(session, current_actor(), dossier_id, document_id)
+        shown = markings.summary_shown_to_all(document.marking)
+        fixed = dossiers.fixed_fields(session, document)
+        fields = [
+            name for name in DOCUMENT_FIELDS if name != "status" and name not in fixed and (shown or name != "subject")
+        ]
+        current = dossiers.document_values(document)
+        return render_template(
+            "dossiers/edit_document.html",
+            dossier=dossiers.get_dossier(session, current_actor(), dossier_id),
+            document=document,
+            fields=fields,
+            summary_shown=shown,
+            errors=_on_offered(errors or {}, fields),
+            fixed=[(name, current.get(name, ""), reason) for name, reason in fixed.items()],
+            values={**current, **(values or {})},
+            **_document_form(),
+        ), status
+
+
+def _document_form() -> dict:
+    """What the document inputs (dossiers/_document_fields.html) need to render."""
+    return dict(
+        document_titles=metadata.field_titles("document"),
+        date_fields=DATE_FIELDS,
+        number_fields=NUMBER_FIELDS,
+        long_fields=LONG_FIELDS,
+        choices=CHOICES,
+        document_types=DOCUMENT_TYPES,
+        required_document=required_fields("document"),
+    )
+
+
+@bp.post("/<int:dossier_id>/documents/<int:document_id>/versions")
+@login_required
+def add_version(dossier_id: int, document_id: int):
+    """Add a new version of a draft document ("dự thảo lần 2 …")."""
+    on_invalid(
+        lambda errors: render_dossier(dossier_id, errors, section="version", document_id=document_id, status=422)
+    )
+    upload = upload_from_request()
+    if upload is None:
+        raise InvalidMetadata([Problem("file", N_("Choose the file of the document."))])
+    with transaction() as session:
+        dossiers.add_version(session, current_actor(), dossier_id, document_id, upload, store=store(), now=utcnow())
+    flash(_("The new version was added."), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id, _anchor=f"document-{document_id}"))
+
+
+@bp.post("/<int:dossier_id>/documents/<int:document_id>/finalise")
+@login_required
+def finalise(dossier_id: int, document_id: int):
+    """Mark a draft document final."""
+    with transaction() as session:
+        dossiers.finalise_document(session, current_actor(), dossier_id, document_id, now=utcnow())
+    flash(_("The document is now final."), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id, _anchor=f"document-{document_id}"))
+
+
+# ---------------------------------------------------------------- closing, reopening, submitting
+
+
+@bp.get("/<int:dossier_id>/close")
+@login_required
+def close_wizard(dossier_id: int):
+    """Walk through closing: the checklist with links to fix each item, the index preview, the confirmation."""
+    return render_wizard(dossier_id)
+
+
+def render_wizard(dossier_id: int, errors: dict | None = None, status: int = 200):
+    with transaction() as session:
+        dossier = dossiers.get_dossier(session, current_actor(), dossier_id)
+        ordered = sorted(dossier.links, key=lambda link: (link.document.issued_date, link.ordinal))
+        return render_template(
+            "dossiers/close.html",
+            dossier=dossier,
+            problems=dossiers.closing_problems(dossier),
+            ordered=ordered,
+            fix_anchor=FIX_ANCHORS,
+            errors=errors or {},
+            is_open=dossier.state is DossierState.OPEN,
+        ), status
+
+
+@bp.get("/<int:dossier_id>/index-preview.pdf")
+@login_required
+def preview_index(dossier_id: int):
+    """Show the document index the dossier would get if closed now (nothing is stored)."""
+    with transaction() as session:
+        pdf = dossiers.preview_index(session, current_actor(), dossier_id, now=utcnow(), font=setting("PDF_FONT"))
+    return Response(pdf, mimetype="application/pdf", headers={"Cache-Control": "private, no-store"})
+
+
+@bp.post("/<int:dossier_id>/close")
+@login_required
+def close(dossier_id: int):
+    """Close the dossier ("kết thúc hồ sơ") after the user confirmed; the index PDF is made."""
+    if request.form.get("confirm") != "yes":
+        return render_wizard(dossier_id, {"confirm": [_("Tick the box to confirm.")]}, status=422)
+    with transaction() as session:
+        dossiers.close_dossier(
+            session, current_actor(), dossier_id, store=store(), now=utcnow(), font=setting("PDF_FONT")
+        )
+    flash(_("The dossier is closed and its document index was made."), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id))
+
+
+@bp.post("/<int:dossier_id>/reopen")
+@login_required
+def reopen(dossier_id: int):
+    """Reopen a closed dossier; the reason is required and recorded."""
+    reason = request.form.get("reason", "")
+    on_invalid(lambda errors: render_dossier(dossier_id, errors, {"reason": reason}, section="reopen", status=422))
+    with transaction() as session:
+        dossiers.reopen_dossier(session, current_actor(), dossier_id, reason, now=utcnow())
+    flash(_("The dossier is open again."), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id))
+
+
+@bp.post("/<int:dossier_id>/submit")
+@login_required
+def submit(dossier_id: int):
+    """Submit the closed dossier to the agency archive ("nộp lưu")."""
+    with transaction() as session:
+        dossiers.submit(session, current_actor(), [dossier_id], now=utcnow())
+    flash(_("The dossier was submitted to the agency archive."), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id))
+
+
+# ---------------------------------------------------------------- downloads
+
+
+@bp.get("/<int:dossier_id>/versions/<int:version_id>")
+@login_required
+@writes
+def download_version(dossier_id: int, version_id: int):
+    """Download one version of a document, as an attachment (the download is audited)."""
+    with transaction() as session:
+        stream, version = dossiers.open_version(
+            session, current_actor(), dossier_id, version_id, store=store(), now=utcnow()
+        )
+        name, media_type = version.filename, version.file.media_type
+    return _attachment(stream, name, media_type)
+
+
+@bp.get("/<int:dossier_id>/index.pdf")
+@login_required
+@writes
+def download_index(dossier_id: int):
+    """Download the dossier's document index ("mục lục văn bản") PDF (the download is audited)."""
+    with transaction() as session:
+        dossier = dossiers.get_dossier(session, current_actor(), dossier_id)
+        name = f"Mục lục văn bản {dossier.file_code}.pdf"
+        stream = dossiers.open_index(session, current_actor(), dossier_id, store=store(), now=utcnow())
+    return _attachment(stream, name, "application/pdf")
+
+
+def _attachment(stream, name: str, media_type: str):
+    """Send stored bytes as a download: never inline, never sniffed, never cached by shared caches."""
+    if media_type.split(";")[0].strip().lower() in ACTIVE_TYPES:
+        media_type = "application/octet-stream"
+    response = send_file(stream, mimetype=media_type, as_attachment=True, download_name=name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

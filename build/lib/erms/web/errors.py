@@ -1,0 +1,171 @@
+"""The one place refused requests become responses.
+
+Services raise ``erms.errors`` classes carrying an English msgid and its parameters; here they
+are translated and turned into HTTP: NotFound → 404 page, PermissionDenied → 403 page,
+InvalidMetadata → the form again with every problem next to its field, any other rule →
+a flashed message and a redirect back. HTTP errors (404, 413, CSRF 400 …) get a Vietnamese page.
+
+A view that shows a form says how to show it again with :func:`on_invalid`; without one, problems
+are flashed instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+
+from flask import Flask, flash, g, make_response, redirect, render_template, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from erms.errors import ERMSError, InvalidMetadata, NotFound, PermissionDenied, Problem
+from erms.models.dossier import DossierState
+from erms.web import security
+from erms.web.common import ACTION_LABELS, STATE_LABELS, safe_back
+from erms.web.redirects import same_site_path
+
+log = logging.getLogger(__name__)
+
+# Key of problems that belong to no single field (shown at the top of the form).
+FORM = "_form"
+
+Renderer = Callable[[dict[str, list[str]]], object]
+
+HTTP_PAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Go back, reload the page and try again.")),
+    403: (_l("Access denied"), _l("You do not have permission to do this.")),
+    404: (_l("Page not found"), _l("The page does not exist, or you may not see it.")),
+    405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    409: (
+        _l("Changed at the same time"),
+        _l(
+            "Someone else saved the same thing a moment ago. Nothing of yours was saved: reload the page and try again."
+        ),
+    ),
+    413: (
+        _l("File too large"),
+        _l("The file is larger than this system accepts. Split it or reduce its size, then send it again."),
+    ),
+    503: (
+        _l("The system is busy"),
+        _l("Many people are saving at this moment. Nothing was saved: wait a few seconds and try again."),
+    ),
+    500: (_l("Server error"), _l("Something went wrong on the server. The change was not saved; try again later.")),
+}
+
+
+def on_invalid(renderer: Renderer, back: str | None = None) -> None:
+    """Say how this request's form is shown again when the service finds invalid input.
+
+    ``renderer`` receives ``{field: [translated messages]}`` and returns the response; ``back``
+    is where a refused rule redirects (default: the referring page).
+    """
+    g.rerender = renderer
+    g.back = back
+
+
+def translate(template: str, params: dict | None = None) -> str:
+    """Translate a domain msgid and fill in its parameters, translating known state words too."""
+    params = {key: _word(key, value) for key, value in (params or {}).items()}
+    return gettext(template, **params) if params else gettext(template)
+
+
+def _word(key: str, value):
+    # The domain passes code values ("open", "accepted"); people read them in their language.
+    if key == "state" and value in {state.value for state in DossierState}:
+        return str(STATE_LABELS[DossierState(value)])
+    if key in ("action", "outcome") and value in ACTION_LABELS:
+        return str(ACTION_LABELS[value])
+    return value
+
+
+def job_refusals(error: str) -> list[str] | None:
+    """Return why a background job was refused, translated (``erms.background.refusal_text``'s JSON), or None
+    when it stopped on an unexpected error, which only the server log describes."""
+    try:
+        return [translate(item["template"], item["params"]) for item in json.loads(error)]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def problem_messages(problems: list[Problem]) -> dict[str, list[str]]:
+    """Group translated problems by field name."""
+    errors: dict[str, list[str]] = defaultdict(list)
+    for problem in problems:
+        errors[problem.field or FORM].append(translate(problem.template, problem.params))
+    return dict(errors)
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(ERMSError, handle_refusal)
+    app.register_error_handler(CSRFError, handle_csrf)
+    app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(OperationalError, handle_busy)
+    app.register_error_handler(IntegrityError, handle_conflict)
+
+
+def handle_busy(error: OperationalError):
+    """The database was busy past the wait (SQLite's lock, PostgreSQL's serialisation or deadlock): nothing was
+    saved; say so and ask for another try, instead of a server error."""
+    log.warning("database busy, request refused with 503: %s", error.orig)
+    response = make_response(error_page(503))
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def handle_conflict(error: IntegrityError):
+    """Two people saved the same thing at once and the database kept the first: nothing of this request was saved."""
+    log.warning("conflicting write, request refused with 409: %s", error.orig)
+    return error_page(409)
+
+
+def handle_refusal(error: ERMSError):
+    if isinstance(error, NotFound):
+        security.record_refusal("security.denied", status=404)
+        return error_page(404)
+    if isinstance(error, PermissionDenied):
+        security.record_refusal("security.denied", status=403)
+        return error_page(403)
+    rerender = g.pop("rerender", None)
+    if isinstance(error, InvalidMetadata):
+        if rerender is not None:
+            return rerender(problem_messages(error.problems))
+        for messages in problem_messages(error.problems).values():
+            for message in messages:
+                flash(message, "error")
+        return redirect(_back())
+    message = translate(error.template, error.params)
+    if rerender is not None:
+        # Keep what the user typed: show the refusal above the form instead of losing the input.
+        return rerender({FORM: [message]})
+    flash(message, "error")
+    return redirect(_back())
+
+
+def _back() -> str:
+    # The referring page is the browser's word: it is followed only when it is a path of this site.
+    home = url_for("home.index")
+    return same_site_path(g.get("back")) or same_site_path(safe_back(home)) or home
+
+
+def handle_csrf(error: CSRFError):
+    security.record_refusal("security.csrf_refused", reason=error.description[:200])
+    return error_page(400, _l("The form has expired or did not come from this site. Reload the page and try again."))
+
+
+def handle_http(error: HTTPException):
+    if error.code == 403:
+        security.record_refusal("security.denied", status=403)
+    if error.code in HTTP_PAGES:
+        return error_page(error.code)
+    return error
+
+
+def error_page(code: int, message=None):
+    title, default = HTTP_PAGES.get(code, HTTP_PAGES[500])
+    return render_template("errors/error.html", code=code, title=title, message=message or default), code

@@ -1,0 +1,262 @@
+"""Hand-over to the historical archive ("giao nộp vào Lưu trữ lịch sử") in the web app.
+
+The archivist chooses the dossiers due, sees the batch reconciled against the dossier lists,
+starts the build — a background job the worker process runs, so the request returns at once and
+the batch page refreshes itself (no script) until the build ends — reads the validation
+report, downloads the package as a tar streamed while it is written, and uploads the archive's
+receipt. The services of ``exports.handover`` decide everything; this module only adapts them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import tarfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from erms import background, jobs, metadata, permissions
+from erms.auth import current_actor, login_required
+from erms.config import LOCAL_TZ
+from erms.errors import InvalidMetadata, PermissionDenied, Problem
+from erms.models.background import JobState
+from erms.models.handover import BatchState, PackageState
+from erms.web.common import integer, organisation_of, setting, transaction, upload_from_request, utcnow, writes
+from erms.web.errors import job_refusals, on_invalid
+from exports import handover
+from exports import receipt as receipts
+from exports.bagging import verify
+
+bp = Blueprint("handover", __name__, url_prefix="/handover")
+log = logging.getLogger(__name__)
+
+# The page of a running build reloads itself this often (seconds).
+REFRESH_SECONDS = 2
+# The tar travels in blocks of this size; at most PIPE_DEPTH of them wait between writer and reader.
+TAR_BLOCK = 256 * 1024
+PIPE_DEPTH = 8
+
+
+@bp.before_request
+@login_required
+def _archivists_only():
+    # Hand-over is the archivists' work; every service checks the organisation again.
+    actor = current_actor()
+    if not any(permissions.can(actor, "handover.manage", organisation) for organisation in actor.organisation_ids()):
+        raise PermissionDenied()
+
+
+# ---------------------------------------------------------------- builds, done by the worker
+
+
+@dataclass
+class BuildStatus:
+    """How far the batch's build is, as the page shows it: files copied of all, whether it is verifying and
+    which checks have ended, how it ended."""
+
+    done: int = 0
+    total: int = 0
+    verifying: bool = False
+    checked: list[str] = field(default_factory=list)
+    finished: bool = False
+    refusals: list[str] = field(default_factory=list)  # translated
+    crashed: bool = False
+
+    @classmethod
+    def of(cls, job) -> BuildStatus | None:
+        """Return the status of the batch's latest build job (None when it was never built here)."""
+        if job is None:
+            return None
+        progress = json.loads(job.progress) if job.progress.startswith("{") else {}
+        status = cls(**progress, finished=job.state not in background.ACTIVE)
+        if job.state is JobState.FAILED:
+            refusals = job_refusals(job.error)
+            status.refusals, status.crashed = refusals or [], refusals is None
+        return status
+
+
+# ---------------------------------------------------------------- the streamed tar
+
+
+class _Pipe:
+    """A write-only file for ``tarfile``: each block goes to the reader through a bounded queue.
+
+    The writer blocks while the reader is PIPE_DEPTH blocks behind, so memory stays flat whatever
+    the package size; when the reader goes away (the download was cancelled) the writer stops.
+    """
+
+    END = object()
+
+    def __init__(self) -> None:
+        self.blocks: queue.Queue = queue.Queue(maxsize=PIPE_DEPTH)
+        self.cancelled = threading.Event()
+
+    def write(self, data: bytes) -> int:
+        self.put(bytes(data))
+        return len(data)
+
+    def put(self, item) -> None:
+        while not self.cancelled.is_set():
+            try:
+                self.blocks.put(item, timeout=1)
+                return
+            except queue.Full:
+                continue
+        raise BrokenPipeError("the download was cancelled")
+
+
+def _anonymous(member: tarfile.TarInfo) -> tarfile.TarInfo:
+    # The archive needs the files, not the web server's user and group.
+    member.uid = member.gid = 0
+    member.uname = member.gname = ""
+    return member
+
+
+def _write_tar(path: Path, name: str, pipe: _Pipe) -> None:
+    try:
+        with tarfile.open(  # type: ignore[call-overload]  # typeshed's fileobj must read and seek; "w|" only writes
+            fileobj=pipe, mode="w|", bufsize=TAR_BLOCK, format=tarfile.PAX_FORMAT
+        ) as tar:
+            tar.add(path, arcname=name, filter=_anonymous)
+        pipe.put(_Pipe.END)
+    except BrokenPipeError:
+        return
+    except Exception as error:  # handed to the reader, which raises it in the response
+        pipe.put(error)
+
+
+def stream_tar(path: Path, name: str) -> Iterator[bytes]:
+    """Yield the bag at ``path`` as a tar whose top folder is ``name``, written while it is read."""
+    pipe = _Pipe()
+    writer = threading.Thread(target=_write_tar, args=(path, name, pipe), name=f"tar-{name}", daemon=True)
+    writer.start()
+    try:
+        while (block := pipe.blocks.get()) is not _Pipe.END:
+            if isinstance(block, Exception):
+                raise block
+            yield block
+    finally:
+        pipe.cancelled.set()
+        writer.join()
+
+
+# ---------------------------------------------------------------- pages
+
+
+def _year() -> int:
+    chosen = integer(request.values.get("year", ""))
+    return chosen if chosen is not None else utcnow().astimezone(LOCAL_TZ).year
+
+
+def render_index(errors: dict | None = None, chosen: set[int] | None = None, status: int = 200):
+    actor, year = current_actor(), _year()
+    organisation_id = organisation_of(actor)
+    with transaction() as session:
+        found = handover.candidates(session, actor, organisation_id, setting("HANDOVER_YEARS"))
+        return render_template(
+            "handover/index.html",
+            organisation=handover.organisation(session, actor, organisation_id),
+            year=year,
+            candidates=found,
+            batches=handover.batches(session, actor, organisation_id),
+            errors=errors or {},
+            chosen=chosen if chosen is not None else {c.dossier.id for c in found if c.due <= year},
+        ), status
+
+
+@bp.get("/")
+def index():
+    """Choose the permanent dossiers in the agency archive that go to the historical archive."""
+    return render_index()
+
+
+@bp.post("/batches")
+def create():
+    """Record the chosen dossiers as a batch; its page shows the reconciliation before any build."""
+    chosen = [integer(value) for value in request.form.getlist("dossier")]
+    ids = [value for value in chosen if value is not None]
+    on_invalid(lambda errors: render_index(errors, set(ids), status=422))
+    actor = current_actor()
+    with transaction() as session:
+        organisation = handover.organisation(session, actor, organisation_of(actor))
+        batch = handover.create_batch(
+            session, actor, organisation.code, _year(), ids, now=utcnow(), handover_years=setting("HANDOVER_YEARS")
+        )
+        batch_id, name = batch.id, batch.name
+    flash(_("Batch %(name)s was created. Check the reconciliation, then build the package.", name=name), "success")
+    return redirect(url_for(".show", batch_id=batch_id))
+
+
+def render_batch(batch_id: int, errors: dict | None = None, status: int = 200):
+    actor = current_actor()
+    with transaction() as session:
+        batch = handover.get_batch(session, actor, batch_id)
+        build = BuildStatus.of(background.latest(session, jobs.build_subject(batch_id)))
+        package = handover.latest_package(session, actor, batch_id)
+        response = render_template(
+            "handover/batch.html",
+            batch=batch,
+            package=package,
+            build=build,
+            errors=errors or {},
+            units=handover.reconcile(session, actor, batch_id, setting("HANDOVER_YEARS")),
+            checks=verify.from_json(package.report) if package else [],
+            refresh=REFRESH_SECONDS,
+            BatchState=BatchState,
+            PackageState=PackageState,
+        )
+    headers = {"Refresh": str(REFRESH_SECONDS)} if build and not build.finished else {}
+    return response, status, headers
+
+
+@bp.get("/batches/<int:batch_id>")
+def show(batch_id: int):
+    """The batch: its reconciliation, the build's progress, the validation report, download and receipt."""
+    return render_batch(batch_id)
+
+
+@bp.post("/batches/<int:batch_id>/build")
+def build(batch_id: int):
+    """Queue the package's build for the worker and show its progress."""
+    with transaction() as session:
+        jobs.queue_build(session, current_actor(), batch_id, now=utcnow())
+    return redirect(url_for(".show", batch_id=batch_id))
+
+
+@bp.get("/batches/<int:batch_id>/download")
+@writes
+def download(batch_id: int):
+    """Send the ready package as a tar streamed from disk; every download is recorded in the audit log."""
+    with transaction() as session:
+        package = handover.download(session, current_actor(), batch_id, now=utcnow())
+        path, name = Path(package.path), package.name
+    return Response(
+        stream_tar(path, name),
+        mimetype="application/x-tar",
+        headers={"Content-Disposition": f'attachment; filename="{name}.tar"'},
+    )
+
+
+@bp.post("/batches/<int:batch_id>/receipt")
+def receipt(batch_id: int):
+    """Import the historical archive's receipt: the listed dossiers become TRANSFERRED, or every mismatch shows."""
+    on_invalid(lambda errors: render_batch(batch_id, errors, status=422), back=url_for(".show", batch_id=batch_id))
+    uploaded = upload_from_request("receipt")
+    if uploaded is None:
+        raise InvalidMetadata([Problem("receipt", metadata.MESSAGES["required"])])
+    content = receipts.read(uploaded.stream)
+    with transaction() as session:
+        outcome = handover.import_receipt(
+            session, current_actor(), content, uploaded.filename, now=utcnow(), batch_id=batch_id
+        )
+        transferred, not_listed = len(outcome.transferred), outcome.not_listed
+    flash(_("%(count)s dossiers were marked as transferred to the historical archive.", count=transferred), "success")
+    if not_listed:
+        flash(_("Not on the receipt, still in the agency archive: %(codes)s", codes=", ".join(not_listed)), "error")
+    return redirect(url_for(".show", batch_id=batch_id))

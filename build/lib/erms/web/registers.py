@@ -1,0 +1,293 @@
+"""Register pages: the incoming and outgoing registers of a year, the registration form, the print,
+and the report on how registered documents are handled (PL6 V.2, V.4).
+
+The registry office registers a document here; the system gives it the next number of its
+register's yearly series (``erms.registers``). Classified documents are registered without a file
+and numbered in their own series; the printed register carries the printed-from-system mark.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from classification import dossier_list
+from erms import metadata, permissions, registers
+from erms.auth import current_actor, login_required
+from erms.dossiers import local_date
+from erms.errors import N_, InvalidMetadata, Problem
+from erms.models.register import RegisterKind, RegisterSeries
+from erms.web.common import (
+    CHOICES,
+    DOCUMENT_TYPES,
+    integer,
+    organisation_of,
+    setting,
+    store,
+    transaction,
+    upload_from_request,
+    utcnow,
+)
+from erms.web.errors import on_invalid
+
+bp = Blueprint("registers", __name__, url_prefix="/registers")
+
+# The register form, in the order of the register's columns (NĐ 30/2020 Phụ lục IV, Phụ lục VI Phần II).
+FIELDS = (
+    "type_name",
+    "code_number",
+    "code_notation",
+    "issued_date",
+    "organ_name",
+    "subject",
+    "page_amount",
+    "urgency",
+    "marking",
+    "due_date",
+    "recipients",
+    "signer_position",
+    "signer_name",
+    "language",
+    "description",
+)
+DATE_FIELDS = {"issued_date", "due_date"}
+
+
+def _kind(kind: str) -> RegisterKind:
+    try:
+        return RegisterKind(kind)
+    except ValueError:
+        abort(404)
+
+
+def _year() -> int:
+    year = integer(request.args.get("year", ""))
+    return year if year is not None else local_date(utcnow()).year
+
+
+@bp.get("/<kind>")
+@login_required
+def index(kind: str):
+    """Show a register of a year (both series) and, for the registry, the registration form."""
+    return render_register(_kind(kind))
+
+
+def render_register(
+    kind: RegisterKind,
+    errors: dict | None = None,
+    values: dict | None = None,
+    status: int = 200,
+    section: str = "register",
+):
+    """Render a register; ``errors``/``values`` belong to the form named by ``section`` ("register", "handled")."""
+    actor = current_actor()
+    organisation_id, year = organisation_of(actor), _year()
+    with transaction() as session:
+        series = {
+            item: registers.register_entries(session, actor, organisation_id, kind, year, item)
+            for item in RegisterSeries
+        }
+        return render_template(
+            "registers/index.html",
+            kind=kind,
+            year=year,
+            series=series,
+            shown=lambda entry: registers.summary_shown(actor, entry),
+            can_register=permissions.can(actor, "register.write", organisation_id),
+            titles=metadata.field_titles("document"),
+            fields=FIELDS,
+            date_fields=DATE_FIELDS,
+            choices=CHOICES,
+            document_types=DOCUMENT_TYPES,
+            today=local_date(utcnow()).isoformat(),
+            max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024),
+            errors=errors or {},
+            values=values or {},
+            section=section,
+            units=[(unit.id, unit.name) for unit in dossier_list.people(session, organisation_id)[0]],
+        ), status
+
+
+@bp.post("/<kind>")
+@login_required
+def register(kind: str):
+    """Register a document; a suspected duplicate comes back with a box to confirm it."""
+    register_kind = _kind(kind)
+    form = {key: request.form.get(key, "") for key in (*FIELDS, "document_code", "allow_duplicate")}
+    on_invalid(lambda errors: render_register(register_kind, errors, form, status=422))
+    actor = current_actor()
+    with transaction() as session:
+        entry = registers.register_document(
+            session,
+            actor,
+            organisation_of(actor),
+            register_kind,
+            metadata.coerce("document", form),
+            upload_from_request(),
+            store=store(),
+            document_code=form["document_code"],
+            allow_duplicate=form["allow_duplicate"] == "yes",
+            now=utcnow(),
+        )
+        number, series = entry.number, entry.series
+    if series is RegisterSeries.CLASSIFIED:
+        flash(_("Registered as no. %(number)s in the classified series (no file kept).", number=number), "success")
+    else:
+        flash(_("Registered as no. %(number)s.", number=number), "success")
+    return redirect(url_for(".index", kind=kind))
+
+
+@bp.post("/<kind>/handled")
+@login_required
+def record_handled(kind: str):
+    """Record the day a registered document was handled, by its number in the register of the year."""
+    register_kind = _kind(kind)
+    form = {key: request.form.get(key, "").strip() for key in ("series", "number", "handled_on")}
+    on_invalid(lambda errors: render_register(register_kind, errors, form, status=422, section="handled"))
+    actor = current_actor()
+    with transaction() as session:
+        entry = registers.record_handled(
+            session,
+            actor,
+            organisation_of(actor),
+            register_kind,
+            _year(),
+            _series(form["series"]),
+            integer(form["number"]),
+            form["handled_on"],
+            now=utcnow(),
+        )
+        number, handled_on = entry.number, entry.handled_on
+    flash(_("No. %(number)s was handled on %(day)s.", number=number, day=f"{handled_on:%d/%m/%Y}"), "success")
+    return redirect(url_for(".index", kind=kind, year=_year(), _anchor="handled"))
+
+
+@bp.post("/incoming/assign")
+@login_required
+def assign_unit():
+    """Send a registered incoming document to the unit that handles it, by its number in the register of the year."""
+    form = {key: request.form.get(key, "").strip() for key in ("series", "number", "unit_id")}
+    on_invalid(lambda errors: render_register(RegisterKind.INCOMING, errors, form, status=422, section="assign"))
+    actor = current_actor()
+    with transaction() as session:
+        entry = registers.assign_unit(
+            session,
+            actor,
+            organisation_of(actor),
+            _year(),
+            _series(form["series"]),
+            integer(form["number"]),
+            integer(form["unit_id"]),
+            now=utcnow(),
+        )
+        assert entry.assigned_unit is not None  # assign_unit has just set it
+        number, unit = entry.number, entry.assigned_unit.name
+    flash(_("No. %(number)s was sent to %(unit)s.", number=number, unit=unit), "success")
+    return redirect(url_for(".index", kind="incoming", year=_year(), _anchor="assign"))
+
+
+@bp.post("/entries/<int:entry_id>/handled")
+@login_required
+def mark_handled(entry_id: int):
+    """Record, from the unit's list on the home page, that an incoming document sent to it was handled today."""
+    with transaction() as session:
+        number = registers.mark_handled(session, current_actor(), entry_id, now=utcnow()).number
+    flash(_("No. %(number)s is recorded as handled today.", number=number), "success")
+    return redirect(url_for("home.index", _anchor="incoming"))
+
+
+def _series(value: str) -> RegisterSeries:
+    return RegisterSeries.CLASSIFIED if value == "classified" else RegisterSeries.REGULAR
+
+
+@bp.get("/<kind>/print.pdf")
+@login_required
+def print_register(kind: str):
+    """Print the register of a year in the decree's layout, marked as printed from the system."""
+    register_kind = _kind(kind)
+    series = (
+        RegisterSeries(request.args.get("series", "regular"))
+        if request.args.get("series") in {item.value for item in RegisterSeries}
+        else RegisterSeries.REGULAR
+    )
+    with transaction() as session:
+        actor = current_actor()
+        pdf = registers.print_register(
+            session,
+            actor,
+            organisation_of(actor),
+            register_kind,
+            _year(),
+            series,
+            now=utcnow(),
+            font=setting("PDF_FONT"),
+        )
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"inline; filename=register-{kind}-{_year()}.pdf"},
+    )
+
+
+def _period() -> tuple[date, date]:
+    """Read the report period from the query (default: this year up to today), naming each bad date."""
+    today = local_date(utcnow())
+    defaults = {"start": today.replace(month=1, day=1), "end": today}
+    period, problems = {}, []
+    for name, default in defaults.items():
+        raw = request.args.get(name, "").strip()
+        try:
+            period[name] = date.fromisoformat(raw) if raw else default
+        except ValueError:
+            problems.append(Problem(name, N_("Not a valid date (day/month/year).")))
+    if problems:
+        raise InvalidMetadata(problems)
+    return period["start"], period["end"]
+
+
+@bp.get("/<kind>/report")
+@login_required
+def report(kind: str):
+    """Show the handling report of a register over a period, with its print link."""
+    register_kind = _kind(kind)
+    on_invalid(
+        lambda errors: (
+            render_template(
+                "registers/report.html", kind=register_kind, report=None, errors=errors, values=request.args
+            ),
+            422,
+        )
+    )
+    start, end = _period()
+    actor = current_actor()
+    with transaction() as session:
+        handling = registers.handling_report(
+            session, actor, organisation_of(actor), register_kind, start, end, now=utcnow()
+        )
+        return render_template(
+            "registers/report.html",
+            kind=register_kind,
+            report=handling,
+            errors={},
+            values={"start": start.isoformat(), "end": end.isoformat()},
+        )
+
+
+@bp.get("/<kind>/report.pdf")
+@login_required
+def print_report(kind: str):
+    """Print the handling report, marked as printed from the system."""
+    register_kind = _kind(kind)
+    start, end = _period()
+    actor = current_actor()
+    with transaction() as session:
+        pdf = registers.print_handling_report(
+            session, actor, organisation_of(actor), register_kind, start, end, now=utcnow(), font=setting("PDF_FONT")
+        )
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"inline; filename=handling-{kind}-{start}-{end}.pdf"},
+    )

@@ -1,0 +1,1 @@
+"""Outputs: the document index PDF, transfer lists and (later) hand-over packages."""

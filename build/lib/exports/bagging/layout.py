@@ -1,0 +1,74 @@
+"""Where each thing goes inside a hand-over package, and the record of each file written there.
+
+The bag's ``data/`` holds one E-ARK information package whose root folder is the package name;
+content files sit under ``representations/rep1/data/<dossier code>/`` with their Vietnamese names
+kept (NFC, never transliterated). Builders and the bag writer share these paths from here only.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from exports.snapshot import DocumentSnapshot, DossierSnapshot, FileSnapshot
+
+METS = "METS.xml"
+EAD = "metadata/descriptive/EAD.xml"
+CITS_ERMS = "metadata/descriptive/ERMS.xml"
+TT02 = "metadata/descriptive/TT02.xml"
+PREMIS = "metadata/preservation/PREMIS.xml"
+TRANSFER_LIST_XML = "documentation/muc-luc-ho-so-nop-luu.xml"
+TRANSFER_LIST_PDF = "documentation/muc-luc-ho-so-nop-luu.pdf"
+HANDOVER_RECORD_PDF = "documentation/bien-ban-giao-nhan.pdf"
+ERMS_XSD = "schemas/ERMS_v3.xsd"
+REPRESENTATION = "representations/rep1"
+REPRESENTATION_METS = f"{REPRESENTATION}/METS.xml"
+
+# Characters a file name may not carry into a path: separators and control characters.
+_UNSAFE = {ord("/"): "_", ord("\\"): "_", **{code: "_" for code in range(32)}, 127: "_"}
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A file placed in the package: its path from the package root, size and digests."""
+
+    path: str
+    size: int
+    sha256: str
+    sha512: str
+    media_type: str
+    created: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ContentFile:
+    """A stored file to copy into the package: where it goes and what it belongs to."""
+
+    path: str
+    source: FileSnapshot
+    dossier: DossierSnapshot
+    document: DocumentSnapshot | None  # None: the dossier's document index
+
+
+def safe_name(filename: str) -> str:
+    """Return ``filename`` usable as one path segment: NFC, no separators, no leading dot."""
+    name = unicodedata.normalize("NFC", filename).translate(_UNSAFE).strip().lstrip(".")
+    return name or "tep"
+
+
+def content_files(dossiers: Iterable[DossierSnapshot]) -> list[ContentFile]:
+    """Return every file of the dossiers in package order: per dossier its index, then documents by ordinal."""
+    files = []
+    for dossier in dossiers:
+        folder = f"{REPRESENTATION}/data/{safe_name(dossier.file_code)}"
+        if dossier.index_file is not None:
+            files.append(ContentFile(f"{folder}/000-muc-luc-van-ban.pdf", dossier.index_file, dossier, None))
+        for document in dossier.documents:
+            several = len(document.files) > 1
+            for number, stored in enumerate(document.files, start=1):
+                version = f"v{number}-" if several else ""
+                name = f"{document.ordinal:03d}-{version}{safe_name(stored.filename)}"
+                files.append(ContentFile(f"{folder}/{name}", stored, dossier, document))
+    return files

@@ -1,0 +1,475 @@
+"""Read what an export needs from the database into frozen values; the only DB reader in exports/."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Row, func, select
+from sqlalchemy.orm import Session
+
+from erms import audit
+from erms.models import (
+    ClassificationHeading,
+    Document,
+    DocumentVersion,
+    Dossier,
+    DossierDocument,
+    DossierList,
+    DossierListEntry,
+    HandoverBatch,
+    HandoverItem,
+    Organisation,
+    Package,
+    StoredFile,
+    Unit,
+    User,
+)
+from erms.models.dossier import DossierState
+from erms.models.handover import BatchState
+from exports.pdf.pdf_index import DocumentIndex, IndexRow
+from retention.clock import Period
+
+
+def document_index(dossier: Dossier, printed_at: datetime) -> DocumentIndex:
+    """Return the "Mục lục văn bản" of ``dossier``: its documents in their ordinal (chronological) order."""
+    rows = []
+    for link in dossier.links:
+        document = link.document
+        number = "/".join(part for part in (document.code_number, document.code_notation) if part)
+        rows.append(
+            IndexRow(
+                ordinal=link.ordinal,
+                number_notation=number,
+                issued_date=document.issued_date,
+                type_and_subject=f"{document.type_name} {document.subject}".strip(),
+                author=document.organ_name,
+                pages=str(document.page_amount or ""),
+                note=document.description,
+            )
+        )
+    return DocumentIndex(
+        parent_organisation=dossier.organisation.parent_name,
+        organisation=dossier.organisation.name,
+        file_notation=dossier.file_notation,
+        file_code=dossier.file_code,
+        year=dossier.year,
+        title=dossier.title,
+        rows=tuple(rows),
+        printed_at=printed_at,
+    )
+
+
+# ---------------------------------------------------------------- hand-over packages
+
+
+@dataclass(frozen=True, slots=True)
+class FileSnapshot:
+    """One stored file as a package lists it: digests recorded at capture, size, type, people's name."""
+
+    sha256: str
+    sha512: str
+    size: int
+    media_type: str
+    filename: str
+    captured_at: datetime
+    signed: bool  # a PDF signature dictionary was seen at capture
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentSnapshot:
+    """A document of a dossier with its TT 02/2019 metadata and the files of its versions."""
+
+    id: int
+    ordinal: int
+    direction: str
+    type_name: str
+    code_number: str
+    code_notation: str
+    issued_date: date
+    organ_name: str
+    subject: str
+    language: str
+    page_amount: int | None
+    description: str
+    signer_name: str
+    signer_position: str
+    urgency: str
+    marking: str
+    keyword: str
+    created_at: datetime
+    files: tuple[FileSnapshot, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HeadingSnapshot:
+    """The dossier-list heading ("đề mục") a dossier was planned under."""
+
+    list_year: int
+    label: str
+    abbreviation: str
+    title: str
+    decision_ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class DossierSnapshot:
+    """A dossier with its TT 02/2019 metadata, its documents and its document index PDF."""
+
+    id: int
+    file_code: str
+    year: int
+    file_notation: str
+    title: str
+    retention: Period
+    rights: str
+    language: str
+    start_date: date
+    end_date: date | None
+    page_total: int | None
+    description: str
+    keyword: str
+    unit_name: str
+    creator_name: str
+    opened_at: datetime
+    closed_at: datetime | None
+    archived_at: datetime | None
+    heading: HeadingSnapshot | None
+    documents: tuple[DocumentSnapshot, ...]
+    index_file: FileSnapshot | None
+
+
+OnDossiers = Callable[[list[DossierSnapshot]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class PackageSnapshot:
+    """Everything a package is built from: the fonds, the dossiers, who builds it and when."""
+
+    name: str
+    kind: str  # "handover" (to the historical archive) or "dossier" (one dossier for an auditor)
+    organisation_code: str
+    organisation_name: str
+    parent_name: str
+    archive_code: str
+    year: int
+    operator_name: str
+    operator_position: str
+    created_at: datetime
+    audit_head: str
+    dossiers: tuple[DossierSnapshot, ...]
+
+
+# Read with column queries, not ORM objects: a package holds tens of thousands of documents, which
+# the session's identity map would keep in memory until the end (bench/RESULTS.md, hand-over export).
+_FILE_COLUMNS = (
+    StoredFile.sha256,
+    StoredFile.sha512,
+    StoredFile.size,
+    StoredFile.media_type,
+    StoredFile.created_at,
+    StoredFile.has_pdf_signature,
+)
+_DOCUMENT_COLUMNS = (
+    Document.id,
+    DossierDocument.ordinal,
+    Document.direction,
+    Document.type_name,
+    Document.code_number,
+    Document.code_notation,
+    Document.issued_date,
+    Document.organ_name,
+    Document.subject,
+    Document.language,
+    Document.page_amount,
+    Document.description,
+    Document.signer_name,
+    Document.signer_position,
+    Document.urgency,
+    Document.marking,
+    Document.keyword,
+    Document.created_at,
+)
+_DOSSIER_COLUMNS = (
+    Dossier.id,
+    Dossier.file_code,
+    Dossier.year,
+    Dossier.file_notation,
+    Dossier.title,
+    Dossier.retention_permanent,
+    Dossier.retention_years,
+    Dossier.retention_condition,
+    Dossier.rights,
+    Dossier.language,
+    Dossier.start_date,
+    Dossier.end_date,
+    Dossier.page_total,
+    Dossier.description,
+    Dossier.keyword,
+    Unit.name,
+    User.full_name,
+    Dossier.opened_at,
+    Dossier.closed_at,
+    Dossier.archived_at,
+    DossierList.year,
+    ClassificationHeading.label,
+    ClassificationHeading.abbreviation,
+    ClassificationHeading.title,
+    DossierList.decision_ref,
+    *_FILE_COLUMNS,
+)
+# Whether each document field after ``direction`` repeats from document to document (types,
+# issuers, signers, dates …): such values are kept once each, not once per document.
+_REPEATS = (True, False, True, True, True, False, True, False, True, True, True, True, True, True, True)
+# Dossiers read at a time: the first ones reach the copy within a few hundredths of a second, and
+# bound parameters per IN (...) stay well under SQLite's and PostgreSQL's limits.
+_CHUNK = 200
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def _files(session: Session, dossier_ids: list[int]) -> dict[int, list[FileSnapshot]]:
+    """Return {document id: the files of its versions, by version number} for the dossiers' documents."""
+    files: dict[int, list[FileSnapshot]] = {}
+    documents = select(DossierDocument.document_id).where(DossierDocument.dossier_id.in_(dossier_ids))
+    query = (
+        select(DocumentVersion.document_id, DocumentVersion.filename, *_FILE_COLUMNS)
+        .join(StoredFile, StoredFile.id == DocumentVersion.file_id)
+        .where(DocumentVersion.document_id.in_(documents))
+        .order_by(DocumentVersion.document_id, DocumentVersion.number)
+    )
+    for document_id, filename, sha256, sha512, size, media_type, created, signed in session.execute(query):
+        files.setdefault(document_id, []).append(
+            FileSnapshot(sha256, sha512, size, media_type, filename, created, signed)
+        )
+    return files
+
+
+def _documents(session: Session, dossier_ids: list[int], shared: dict) -> dict[int, list[DocumentSnapshot]]:
+    """Return {dossier id: its documents in ordinal (chronological) order}; ``shared`` keeps one object
+    per distinct value of the repeating fields."""
+    files = _files(session, dossier_ids)
+    documents: dict[int, list[DocumentSnapshot]] = {}
+    keep = shared.setdefault
+    query = (
+        select(DossierDocument.dossier_id, *_DOCUMENT_COLUMNS)
+        .join(Document, Document.id == DossierDocument.document_id)
+        .where(DossierDocument.dossier_id.in_(dossier_ids))
+        .order_by(DossierDocument.dossier_id, DossierDocument.ordinal)
+    )
+    for dossier_id, document_id, ordinal, direction, *fields in session.execute(query):
+        fields = [keep(value, value) if repeats else value for repeats, value in zip(_REPEATS, fields, strict=False)]
+        # Files, the last field, go in *fields too: given by keyword after it, mypy counts it twice.
+        fields.append(tuple(files.get(document_id, ())))
+        documents.setdefault(dossier_id, []).append(DocumentSnapshot(document_id, ordinal, direction.value, *fields))
+    return documents
+
+
+def _dossier(row, documents: list[DocumentSnapshot]) -> DossierSnapshot:
+    (
+        dossier_id,
+        file_code,
+        year,
+        notation,
+        title,
+        permanent,
+        years,
+        condition,
+        rights,
+        language,
+        start,
+        end,
+        pages,
+        description,
+        keyword,
+        unit_name,
+        creator_name,
+        opened,
+        closed,
+        archived,
+        list_year,
+        label,
+        abbreviation,
+        heading_title,
+        decision_ref,
+        *index,
+    ) = row
+    heading = (
+        HeadingSnapshot(list_year, label, abbreviation, heading_title, decision_ref) if label is not None else None
+    )
+    index_file = None
+    if index[0] is not None:  # the dossier has an index PDF (an outer join)
+        sha256, sha512, size, media_type, created, signed = index
+        index_file = FileSnapshot(sha256, sha512, size, media_type, "muc-luc-van-ban.pdf", created, signed)
+    return DossierSnapshot(
+        id=dossier_id,
+        file_code=file_code,
+        year=year,
+        file_notation=notation,
+        title=title,
+        retention=Period(permanent, years, condition),
+        rights=rights,
+        language=language,
+        start_date=start,
+        end_date=end,
+        page_total=pages,
+        description=description,
+        keyword=keyword,
+        unit_name=unit_name,
+        creator_name=creator_name,
+        opened_at=opened,
+        closed_at=closed,
+        archived_at=archived,
+        heading=heading,
+        documents=tuple(documents),
+        index_file=index_file,
+    )
+
+
+def _dossiers(session: Session, dossier_ids: list[int], on_dossiers: OnDossiers) -> list[DossierSnapshot]:
+    """Return the dossiers in package order (year, notation), each with its documents and index file."""
+    rows: list[Row[*tuple[Any, ...]]] = []  # SQLAlchemy types only the first ten columns of a select
+    for ids in _chunks(dossier_ids):
+        query = (
+            select(*_DOSSIER_COLUMNS)
+            .join(Unit, Unit.id == Dossier.unit_id)
+            .join(User, User.id == Dossier.creator_id)
+            .join(DossierListEntry, DossierListEntry.id == Dossier.entry_id)
+            .join(DossierList, DossierList.id == DossierListEntry.dossier_list_id)
+            .outerjoin(ClassificationHeading, ClassificationHeading.id == DossierListEntry.heading_id)
+            .outerjoin(StoredFile, StoredFile.id == Dossier.index_file_id)
+            .where(Dossier.id.in_(ids))
+        )
+        rows.extend(session.execute(query))
+    rows.sort(key=lambda row: (row[2], row[3], row[0]))  # year, notation, id
+    dossiers: list[DossierSnapshot] = []
+    shared: dict = {}
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        documents = _documents(session, [row.id for row in chunk], shared)
+        read = [_dossier(row, documents.get(row.id, [])) for row in chunk]
+        on_dossiers(read)
+        dossiers.extend(read)
+    return dossiers
+
+
+def package(
+    session: Session,
+    dossier_ids: list[int],
+    *,
+    name: str,
+    kind: str,
+    year: int,
+    operator_id: int | None,
+    now: datetime,
+    on_dossiers: OnDossiers = lambda _dossiers: None,
+) -> PackageSnapshot:
+    """Return the frozen view of a package of ``dossier_ids`` (one organisation), read in a few queries.
+
+    ``on_dossiers`` is given the dossiers as they are read, a few hundred at a time in package order,
+    so that their files can be copied while the rest is read (bag.Build.add).
+    """
+    organisation = session.scalar(
+        select(Organisation)
+        .join(Dossier, Dossier.organisation_id == Organisation.id)
+        .where(Dossier.id == dossier_ids[0])
+    )
+    assert organisation is not None  # the dossiers exist (the caller read their ids) and each has an organisation
+    operator = session.get(User, operator_id) if operator_id else None
+    return PackageSnapshot(
+        name=name,
+        kind=kind,
+        organisation_code=organisation.code,
+        organisation_name=organisation.name,
+        parent_name=organisation.parent_name,
+        archive_code=organisation.archive_code,
+        year=year,
+        operator_name=operator.full_name if operator else "ERMS (console)",
+        operator_position=operator.position if operator else "",
+        created_at=now,
+        audit_head=audit.head_hash(session),
+        dossiers=tuple(_dossiers(session, list(dossier_ids), on_dossiers)),
+    )
+
+
+def permanent_dossiers(session: Session, organisation_id: int) -> list[Dossier]:
+    """Return the organisation's permanent dossiers not yet transferred or destroyed, by code."""
+    query = (
+        select(Dossier)
+        .where(
+            Dossier.organisation_id == organisation_id,
+            Dossier.retention_permanent.is_(True),
+            Dossier.state.not_in((DossierState.TRANSFERRED, DossierState.DESTROYED)),
+        )
+        .order_by(Dossier.file_code)
+    )
+    return list(session.scalars(query))
+
+
+def batched_dossier_ids(session: Session, dossier_ids: list[int]) -> dict[int, int]:
+    """Return {dossier id: batch id} for those of ``dossier_ids`` already in a hand-over batch."""
+    query = select(HandoverItem.dossier_id, HandoverItem.batch_id).where(HandoverItem.dossier_id.in_(dossier_ids))
+    return {dossier_id: batch_id for dossier_id, batch_id in session.execute(query)}
+
+
+def draft_batch(session: Session, organisation_id: int, year: int) -> HandoverBatch | None:
+    """Return the organisation's batch of ``year`` that has no valid package yet, if any."""
+    query = select(HandoverBatch).where(
+        HandoverBatch.organisation_id == organisation_id,
+        HandoverBatch.year == year,
+        HandoverBatch.state == BatchState.DRAFT,
+    )
+    return session.scalar(query)
+
+
+def next_batch_seq(session: Session, organisation_id: int, year: int) -> int:
+    """Return the next sequence number of the organisation's batches of ``year`` (1 for the first)."""
+    query = select(func.max(HandoverBatch.seq)).where(
+        HandoverBatch.organisation_id == organisation_id, HandoverBatch.year == year
+    )
+    return (session.scalar(query) or 0) + 1
+
+
+def organisation_by_code(session: Session, code: str) -> Organisation | None:
+    """Return the organisation (fonds) with ``code``."""
+    return session.scalar(select(Organisation).where(Organisation.code == code))
+
+
+def batches(session: Session, organisation_ids: set[int]) -> list[HandoverBatch]:
+    """Return the hand-over batches of these organisations, newest first."""
+    query = (
+        select(HandoverBatch)
+        .where(HandoverBatch.organisation_id.in_(organisation_ids))
+        .order_by(HandoverBatch.year.desc(), HandoverBatch.seq.desc())
+    )
+    return list(session.scalars(query))
+
+
+def batch_by_name(session: Session, name: str) -> HandoverBatch | None:
+    """Return the batch whose bag is called ``name`` (``<fonds-code>_<year>_<seq>``)."""
+    parts = name.rsplit("_", 2)
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+        return None
+    query = (
+        select(HandoverBatch)
+        .join(HandoverBatch.organisation)
+        .where(Organisation.code == parts[0], HandoverBatch.year == int(parts[1]), HandoverBatch.seq == int(parts[2]))
+    )
+    return session.scalar(query)
+
+
+def latest_package(session: Session, *, batch_id: int | None = None, dossier_id: int | None = None) -> Package | None:
+    """Return the newest package built for a batch or for one dossier."""
+    query = select(Package).order_by(Package.id.desc()).limit(1)
+    query = query.where(Package.batch_id == batch_id) if batch_id else query.where(Package.dossier_id == dossier_id)
+    return session.scalar(query)
+
+
+def package_by_path(session: Session, path: str) -> Package | None:
+    """Return the package recorded at ``path``."""
+    return session.scalar(select(Package).where(Package.path == path).order_by(Package.id.desc()).limit(1))

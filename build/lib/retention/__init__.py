@@ -1,0 +1,1 @@
+"""Retention schedules, the retention clock, appraisal, holds and destruction."""

@@ -1,0 +1,155 @@
+"""PREMIS 3 preservation metadata of a package: objects with fixity and format, events, agents.
+
+Events: the capture of each file (when its digests were recorded), the fixity check made while
+copying it into the package, and the transfer itself, whose outcome carries the head hash of
+the audit chain at export time so the archive can later prove the agency's log was not rewritten.
+
+PREMIS elements carry the ``premis:`` prefix (``xsi:type="premis:file"`` names it), declared once
+on the root. Records are written from templates (xml.Template).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from lxml import etree
+
+from exports.bagging.layout import ContentFile, Written
+from exports.snapshot import PackageSnapshot
+from exports.xml import PREMIS, PREMIS_NS, XSI_NS, Sink, Template, Writer, qualified, stream, timestamp
+
+FORMATS = {"application/pdf": "Portable Document Format"}
+NSMAP = {"premis": PREMIS_NS, "xsi": XSI_NS}
+ROOT, EVENT = qualified(PREMIS_NS, "premis"), qualified(PREMIS_NS, "event")
+CAPTURE_DETAIL = "Tiếp nhận tệp vào hệ thống; ghi nhận mã băm SHA-256 và SHA-512"
+
+
+def _premis(*names: str) -> tuple[str, ...]:
+    return tuple(qualified(PREMIS_NS, name) for name in names)
+
+
+def _identifier(kind: str, value: str) -> etree._Element:
+    make = getattr(PREMIS, f"{kind}Identifier")
+    return make(getattr(PREMIS, f"{kind}IdentifierType")("local"), getattr(PREMIS, f"{kind}IdentifierValue")(value))
+
+
+def _object_template() -> Template:
+    characteristics = PREMIS.objectCharacteristics(
+        PREMIS.compositionLevel("0"),
+        PREMIS.fixity(PREMIS.messageDigestAlgorithm("SHA-256"), PREMIS.messageDigest()),
+        PREMIS.fixity(PREMIS.messageDigestAlgorithm("SHA-512"), PREMIS.messageDigest()),
+        PREMIS.size(),
+        PREMIS.format(PREMIS.formatDesignation(PREMIS.formatName())),
+    )
+    element = etree.Element(qualified(PREMIS_NS, "object"), {qualified(XSI_NS, "type"): "premis:file"}, nsmap=NSMAP)
+    element.extend([_identifier("object", ""), characteristics, PREMIS.originalName()])
+    return Template(
+        element, 1, _premis("objectIdentifierValue", "messageDigest", "size", "formatName", "originalName"), nsmap=NSMAP
+    )
+
+
+def _link(path: str) -> etree._Element:
+    return PREMIS.linkingObjectIdentifier(
+        PREMIS.linkingObjectIdentifierType("local"), PREMIS.linkingObjectIdentifierValue(path)
+    )
+
+
+def _event(
+    event_id: str, kind: str, when: str, detail: str, outcome: str, note: str, agent: str, objects: Iterable[str]
+) -> etree._Element:
+    return PREMIS.event(
+        _identifier("event", event_id),
+        PREMIS.eventType(kind),
+        PREMIS.eventDateTime(when),
+        PREMIS.eventDetailInformation(PREMIS.eventDetail(detail)),
+        PREMIS.eventOutcomeInformation(
+            PREMIS.eventOutcome(outcome), PREMIS.eventOutcomeDetail(PREMIS.eventOutcomeDetailNote(note))
+        ),
+        PREMIS.linkingAgentIdentifier(
+            PREMIS.linkingAgentIdentifierType("local"), PREMIS.linkingAgentIdentifierValue(agent)
+        ),
+        *map(_link, objects),
+    )
+
+
+def _agent(agent_id: str, name: str, kind: str) -> etree._Element:
+    return PREMIS.agent(_identifier("agent", agent_id), PREMIS.agentName(name), PREMIS.agentType(kind))
+
+
+def _write_objects(root: Writer, contents: list[ContentFile], written: dict[str, Written]) -> None:
+    template = _object_template()
+    for content in contents:
+        file = written[content.path]
+        media_type = content.source.media_type
+        root.write_record(
+            template.render(
+                content.path,
+                file.sha256,
+                file.sha512,
+                str(file.size),
+                FORMATS.get(media_type, media_type),
+                content.source.filename,
+            )
+        )
+
+
+def _write_captures(root: Writer, contents: list[ContentFile]) -> None:
+    template = Template(
+        _event("", "capture", "", CAPTURE_DETAIL, "success", "", "erms", [""]),
+        1,
+        _premis("eventIdentifierValue", "eventDateTime", "eventOutcomeDetailNote", "linkingObjectIdentifierValue"),
+        nsmap=NSMAP,
+    )
+    for number, content in enumerate(contents, start=1):
+        root.write_record(
+            template.render(
+                f"capture-{number}", timestamp(content.source.captured_at), content.source.sha256, content.path
+            )
+        )
+
+
+def _write_fixity_check(root: Writer, contents: list[ContentFile], when: str) -> None:
+    """Write the one event linking every file, a link at a time."""
+    head = _event(
+        "fixity-check",
+        "fixity check",
+        when,
+        "Đối chiếu mã băm SHA-256 và SHA-512 của từng tệp với mã ghi nhận khi tiếp nhận, trong khi sao chép",
+        "success",
+        f"{len(contents)} tệp khớp",
+        "erms",
+        [],
+    )
+    link = Template(_link(""), 2, _premis("linkingObjectIdentifierValue"), nsmap=NSMAP)
+    with root.element(EVENT) as event:
+        for child in head:
+            event.write_tree(child)
+        for content in contents:
+            event.write_record(link.render(content.path))
+
+
+def write(snapshot: PackageSnapshot, contents: list[ContentFile], written: dict[str, Written], out: Sink) -> None:
+    """Write the PREMIS document of the package's content files into ``out``, a record at a time."""
+    when = timestamp(snapshot.created_at)
+    with stream(out, ROOT, NSMAP, {"version": "3.0"}) as root:
+        _write_objects(root, contents, written)
+        _write_captures(root, contents)
+        _write_fixity_check(root, contents, when)
+        root.write_tree(
+            _event(
+                "transfer",
+                "transfer",
+                when,
+                f"Giao nộp gói {snapshot.name} vào Lưu trữ lịch sử {snapshot.archive_code}".strip(),
+                "success",
+                f"audit-chain-head sha256:{snapshot.audit_head}",
+                "operator",
+                [],
+            )
+        )
+        for agent in (
+            _agent("organisation", snapshot.organisation_name, "organization"),
+            _agent("erms", "ERMS", "software"),
+            _agent("operator", snapshot.operator_name, "person"),
+        ):
+            root.write_tree(agent)
