@@ -87,10 +87,11 @@ def populate(data: Path, dossiers_count: int, files: int, megabytes: int) -> lis
     from sqlalchemy import select
 
     from classification import dossier_list as dossier_lists
-    from erms import db, demo, dossiers
+    from erms import db, demo
     from erms.models import DossierList, RetentionRow
     from erms.permissions import load_actor
     from erms.storage import FileStore
+    from filing import dossiers
     from tests.conftest import DOCUMENT
 
     engine, store = _engine(data), FileStore(data / "files")

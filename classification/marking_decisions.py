@@ -1,9 +1,9 @@
 """Changing a document's security marking ("thay đổi độ mật", "giải mật"): the head's decision, with a reason.
 
-The registry sets the marking when it registers a document (``erms.registers``); after that only
+The registry sets the marking when it registers a document (``filing.registers``); after that only
 the head of the agency changes it (Luật Bảo vệ bí mật nhà nước 2018 Điều 11-13: whoever decides
 what is a state secret decides on changing or lifting its level). A change is its own audited
-decision, never a side effect of correcting other metadata (``erms.dossiers.update_document``
+decision, never a side effect of correcting other metadata (``filing.dossiers.update_document``
 refuses it). A document whose file is stored cannot be raised to a classified level: the file
 would have to leave the networked system first (Điều 5 k.5).
 """
@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from classification import markings
-from erms import audit, dossiers, permissions
+from erms import audit, permissions
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import Document
 from erms.permissions import Actor
@@ -32,7 +32,7 @@ def decidable_document(session: Session, actor: Actor, document_id: int) -> Docu
     """Return the document whose marking the actor may change; another organisation's looks like none."""
     document = session.get(Document, document_id)
     if document is None or not permissions.can_read_document(
-        actor, document.organisation_id, dossiers.document_units(session, document)
+        actor, document.organisation_id, permissions.document_units(session, document)
     ):
         raise NotFound()
     permissions.require(actor, "document.change_marking", document.organisation_id)

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from erms.errors import N_, NotFound, PermissionDenied
-from erms.models import Role, User
+from erms.models import Document, Dossier, DossierDocument, RegisterEntry, Role, User
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,15 @@ def can_org_wide(actor: Actor, action: str, organisation_id: int) -> bool:
         grant.role in RULES[action] and grant.organisation_id == organisation_id and grant.unit_id is None
         for grant in actor.grants
     )
+
+
+def document_units(session: Session, document: Document) -> set[int]:
+    """Return the units a document belongs to: those whose dossiers hold it, and the unit it was sent to."""
+    held_by = select(Dossier.unit_id).join(DossierDocument).where(DossierDocument.document_id == document.id)
+    sent_to = select(RegisterEntry.assigned_unit_id).where(
+        RegisterEntry.document_id == document.id, RegisterEntry.assigned_unit_id.is_not(None)
+    )
+    return set(session.scalars(held_by.union(sent_to)))
 
 
 def can_read_document(actor: Actor, organisation_id: int, unit_ids: Iterable[int]) -> bool:

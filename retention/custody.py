@@ -27,7 +27,7 @@ def appraisable() -> ColumnElement[bool]:
 
 
 def period_of(dossier: Dossier) -> clock.Period:
-    """Return the retention period fixed on the dossier (``erms.dossiers.period_of`` is the same, one layer up)."""
+    """Return the retention period fixed on the dossier (``filing.dossiers.period_of`` is the same, one layer up)."""
     return clock.Period(dossier.retention_permanent, dossier.retention_years, dossier.retention_condition)
 
 

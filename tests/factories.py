@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from classification import dossier_list as dossier_lists
-from erms import dossiers
 from erms.models import DossierList, Organisation, RetentionRow, RetentionSchedule, Role, RoleMembership, Unit, User
 from erms.permissions import load_actor
 from erms.storage import FileStore
+from filing import dossiers
 
 # A fixed moment in the agency's year: 10:00 on 15 June 2026, Vietnam time (03:00 UTC).
 NOW = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("erms", "classification", "retention", "exports")
+PACKAGES = ("erms", "classification", "retention", "exports", "filing")
 ADAPTERS = ("erms.app", "erms.web", "erms.auth", "erms.cli", "erms.jobs")
 CORE = (
     "erms.extract",
@@ -27,8 +27,7 @@ CORE = (
     "erms.background",
 )
 DOMAIN = (
-    "erms.dossiers",
-    "erms.registers",
+    "filing",
     "erms.saved_searches",
     "erms.demo",
     "erms.security_events",
@@ -36,8 +35,8 @@ DOMAIN = (
     "retention",
     "exports",
 )
-# Domain packages may import downward only: exports → retention → classification.
-DOMAIN_ORDER = ("classification", "retention", "exports")
+# Domain packages may import downward only: filing → exports → retention → classification.
+DOMAIN_ORDER = ("classification", "retention", "exports", "filing")
 
 
 def modules():
@@ -81,7 +80,7 @@ def test_layering(name, path):
         assert not sorted(i for i in found if within(i, ADAPTERS)), f"domain module {name} imports an adapter"
     for lower, package in enumerate(DOMAIN_ORDER):
         if within(name, (package,)):
-            upward = sorted(i for i in found if within(i, DOMAIN_ORDER[lower + 1 :]) or within(i, ("erms.dossiers",)))
+            upward = sorted(i for i in found if within(i, DOMAIN_ORDER[lower + 1 :]))
             assert not upward, f"{name} imports upward: {upward}"
 
 

@@ -16,13 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from classification import dossier_list as dossier_lists
-from erms import accounts, dossiers
+from erms import accounts
 from erms.demo import handover as handover_part
 from erms.demo import registers as registers_part
 from erms.demo import retention as retention_part
 from erms.demo.context import ORGANISATION, PLAN, DemoContext
 from erms.models import Organisation, Role, Unit, User
 from erms.storage import FileStore
+from filing import dossiers
 from retention import schedule
 
 UNITS = [("VP", "Văn phòng HĐND và UBND quận"), ("TCKH", "Phòng Tài chính - Kế hoạch"), ("NV", "Phòng Nội vụ")]

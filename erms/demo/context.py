@@ -11,11 +11,11 @@ from datetime import date, datetime, timedelta
 from fpdf import FPDF
 from sqlalchemy.orm import Session
 
-from erms import dossiers
 from erms.models import Organisation, RetentionRow, User
 from erms.permissions import Actor, load_actor
 from erms.storage import FileStore
 from exports.pdf import find_font
+from filing import dossiers
 
 ORGANISATION = ("000.00.12.H26", "Ủy ban nhân dân quận Đống Đa", "Ủy ban nhân dân thành phố Hà Nội")
 

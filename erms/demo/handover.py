@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from classification import dossier_list as dossier_lists
-from erms import dossiers
 from erms.demo.context import PLAN, DemoContext
+from filing import dossiers
 
 YEARS_BACK = 6
 DOSSIERS = 3

@@ -10,10 +10,10 @@ from __future__ import annotations
 import io
 from datetime import datetime, timedelta
 
-from erms import registers
 from erms.demo.context import DemoContext, scan_pdf
-from erms.dossiers import Upload, local_date
 from erms.models.register import RegisterKind
+from filing import registers
+from filing.dossiers import Upload, local_date
 
 # (register, type, number, notation, issuer, subject, urgency, marking, days until the handling deadline)
 DOCUMENTS = (

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from classification import dossier_list as dossier_lists
-from erms import dossiers
 from erms.demo.context import DemoContext
+from filing import dossiers
 from retention import holds
 
 PAST_YEAR = 2014

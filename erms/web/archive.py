@@ -8,11 +8,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from erms import dossiers, permissions
+from erms import permissions
 from erms.auth import current_actor, login_required
 from erms.errors import PermissionDenied
 from erms.web.common import store, transaction, utcnow
 from erms.web.errors import on_invalid
+from filing import dossiers
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 

@@ -21,12 +21,12 @@ from sqlalchemy.orm import Session
 
 from erms import db, metadata
 from erms.config import LOCAL_TZ
-from erms.dossiers import Upload
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models import Role
 from erms.models.dossier import DossierState
 from erms.permissions import Actor
 from erms.storage import FileStore
+from filing.dossiers import Upload
 from retention import clock
 
 # Ids, years and counts are stored in INTEGER columns (PostgreSQL int4): a larger number names nothing.

@@ -16,12 +16,12 @@ from classification import spreadsheet
 from erms import metadata, permissions
 from erms.auth import current_actor, login_required
 from erms.config import LOCAL_TZ
-from erms.dossiers import local_date
 from erms.errors import InvalidMetadata, Problem
 from erms.models.dossier_list import DossierListState
 from erms.web.common import integer, organisation_of, require_present, setting, transaction, upload_from_request, utcnow
 from erms.web.errors import on_invalid
 from exports.pdf import dossier_list_pdf
+from filing.dossiers import local_date
 
 bp = Blueprint("dossier_lists", __name__, url_prefix="/dossier-lists")
 

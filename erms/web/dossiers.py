@@ -1,6 +1,6 @@
 """Dossier pages: open from a list entry, view, file documents, close, reopen, submit, download.
 
-Each view parses the request, calls one filing service of ``erms.dossiers`` in one transaction,
+Each view parses the request, calls one filing service of ``filing.dossiers`` in one transaction,
 and redirects (or renders). Refusals are turned into responses by ``erms.web.errors``.
 """
 
@@ -12,7 +12,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
 from classification import dossier_list, markings
-from erms import dossiers, metadata, permissions
+from erms import metadata, permissions
 from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models.dossier import DossierState
@@ -31,6 +31,7 @@ from erms.web.common import (
 )
 from erms.web.errors import FORM, on_invalid
 from erms.web.home import OPEN_FIELDS, render_home
+from filing import dossiers
 from retention import clock, schedule
 
 bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")

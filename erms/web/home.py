@@ -12,10 +12,11 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from classification import dossier_list, markings
-from erms import dossiers, metadata, permissions, registers
+from erms import metadata, permissions
 from erms.auth import current_actor, login_required
-from erms.dossiers import local_date
 from erms.web.common import CHOICES, transaction, utcnow
+from filing import dossiers, registers
+from filing.dossiers import local_date
 
 bp = Blueprint("home", __name__)
 

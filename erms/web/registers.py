@@ -2,7 +2,7 @@
 and the report on how registered documents are handled (PL6 V.2, V.4).
 
 The registry office registers a document here; the system gives it the next number of its
-register's yearly series (``erms.registers``). Classified documents are registered without a file
+register's yearly series (``filing.registers``). Classified documents are registered without a file
 and numbered in their own series; the printed register carries the printed-from-system mark.
 """
 
@@ -14,9 +14,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 
 from classification import dossier_list
-from erms import metadata, permissions, registers
+from erms import metadata, permissions
 from erms.auth import current_actor, login_required
-from erms.dossiers import local_date
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models.register import RegisterKind, RegisterSeries
 from erms.web.common import (
@@ -31,6 +30,8 @@ from erms.web.common import (
     utcnow,
 )
 from erms.web.errors import on_invalid
+from filing import registers
+from filing.dossiers import local_date
 
 bp = Blueprint("registers", __name__, url_prefix="/registers")
 

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from classification import dossier_list as dossier_lists
-from erms import db, dossiers
+from erms import db
 from erms.models import DossierDocument, DossierListEntry
 from erms.permissions import load_actor
 from erms.storage import FileStore
+from filing import dossiers
 from tests.databases import own_database
 from tests.factories import DOCUMENT, NOW, World, upload
 

@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from classification import dossier_list as dossier_lists
 from classification import spreadsheet
-from erms import dossiers
 from erms.errors import InvalidMetadata, PermissionDenied, RuleViolation
 from erms.models import DossierListEntry
 from exports.pdf import dossier_list_pdf
+from filing import dossiers
 
 HEADER = "Đề mục,Tên đề mục,Ký hiệu đề mục,Tiêu đề hồ sơ,Thời hạn bảo quản,Đơn vị,Người lập hồ sơ,Ghi chú\n"
 GOOD = HEADER + (

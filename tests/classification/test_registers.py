@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from erms import db, dossiers, migrate, registers
+from erms import db, migrate
 from erms.demo import DemoContext
 from erms.demo import registers as demo_registers
 from erms.errors import InvalidMetadata, PermissionDenied, RuleViolation
@@ -32,6 +32,7 @@ from erms.models import (
 from erms.models.register import RegisterKind, RegisterSeries
 from erms.permissions import load_actor
 from erms.storage import FileStore
+from filing import dossiers, registers
 from tests.databases import own_database
 from tests.factories import DOCUMENT, upload
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from erms import dossiers
+from filing import dossiers
 
 
 def test_open_dossiers_of_the_officer(session, world, make_dossier):

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from classification import marking_decisions
-from erms import dossiers, registers
 from erms.errors import InvalidMetadata, NotFound, PermissionDenied, RuleViolation
 from erms.models import AuditEvent, DossierDocument
 from erms.models.dossier import DossierState
 from erms.models.register import RegisterKind, RegisterSeries
+from filing import dossiers, registers
 from tests.factories import DOCUMENT, upload
 
 INCOMING = {key: value for key, value in DOCUMENT.items() if key not in ("direction", "status")}

@@ -7,11 +7,11 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from classification import dossier_list as dossier_lists
-from erms import dossiers, registers
 from erms.errors import IllegalTransition, InvalidMetadata, NotFound, PermissionDenied, RuleViolation
 from erms.models import AuditEvent, Document, Dossier, StoredFile, TransferItem
 from erms.models.dossier import DossierState
 from erms.models.register import RegisterKind
+from filing import dossiers, registers
 from tests.factories import DOCUMENT, upload
 
 

@@ -15,7 +15,6 @@ import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
-from erms import dossiers
 from erms.errors import InvalidMetadata, RuleViolation
 from erms.models import Hold, Organisation, Package
 from erms.models.dossier import DossierState
@@ -24,6 +23,7 @@ from erms.models.retention import HoldKind
 from exports import handover, snapshot
 from exports.bagging import bag, verify
 from exports.xml import METS_NS, PARSER_BLOCK
+from filing import dossiers
 from tests.factories import DOCUMENT, upload
 
 EARK_TOOL = verify.DEFAULT_EARK_TOOL

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import bagit
 
-from erms import dossiers, migrate
+from erms import migrate
 from erms.db import make_engine, make_session_factory, transaction
 from erms.storage import FileStore
+from filing import dossiers
 from tests.factories import DOCUMENT, NOW, World, require, upload
 
 ERMS = Path(sys.executable).parent / "erms"

@@ -11,11 +11,12 @@ from pathlib import Path
 from retention_helpers import paper
 from sqlalchemy import func, select
 
-from erms import audit, dossiers, migrate
+from erms import audit, migrate
 from erms.db import make_engine, make_session_factory, transaction
 from erms.models import AuditEvent, DestructionList, Dossier, StoredFile
 from erms.models.dossier import DossierState
 from erms.storage import FileStore
+from filing import dossiers
 from retention import destruction
 from tests.factories import DOCUMENT, World
 

@@ -8,10 +8,11 @@ from pypdf import PdfReader
 from retention_helpers import paper
 from sqlalchemy import func, select
 
-from erms import audit, dossiers, jobs
+from erms import audit, jobs
 from erms.errors import InvalidMetadata, RuleViolation
 from erms.models import AuditEvent, DestructionList, Dossier, Role, RoleMembership
 from erms.models.dossier import DossierState
+from filing import dossiers
 from retention import appraisal, destruction, holds
 from retention.destruction import dossier_file_ids
 

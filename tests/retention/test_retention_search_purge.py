@@ -2,7 +2,8 @@
 
 import pytest
 
-from erms import dossiers, jobs, search
+from erms import jobs, search
+from filing import dossiers
 from tests.factories import DOCUMENT, upload
 
 

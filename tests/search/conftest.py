@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from erms import dossiers, registers, search
+from erms import search
 from erms.models.register import RegisterKind
+from filing import dossiers, registers
 from tests.factories import DOCUMENT, upload
 
 

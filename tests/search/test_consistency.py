@@ -9,7 +9,8 @@ from search_helpers import found
 from whoosh import fields
 from whoosh import index as whoosh_index
 
-from erms import dossiers, lifecycle, search
+from erms import lifecycle, search
+from filing import dossiers
 
 
 def test_created_and_edited_records_are_found_after_commit(make_dossier, file_document, world, session, commit, now):

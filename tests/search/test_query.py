@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 from search_helpers import found
 
-from erms import dossiers, search
+from erms import search
+from filing import dossiers
 
 
 @pytest.fixture

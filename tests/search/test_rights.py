@@ -10,9 +10,10 @@ import pytest
 from search_helpers import found
 
 from classification import dossier_list as dossier_lists
-from erms import dossiers, permissions, search
+from erms import permissions, search
 from erms.models import Organisation, Role, RoleMembership, Unit, User
 from erms.permissions import load_actor
+from filing import dossiers
 from tests.factories import DOCUMENT, upload
 
 

@@ -9,8 +9,8 @@ import io
 import pytest
 from erms_browser import DOCUMENT_FORM
 
-from erms import dossiers, registers
 from erms.models.register import RegisterKind
+from filing import dossiers, registers
 
 SECRET = "Kế hoạch bảo vệ mục tiêu quan trọng"
 

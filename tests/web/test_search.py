@@ -8,7 +8,8 @@ import docx
 import pytest
 from pypdf import PdfReader
 
-from erms import dossiers, search
+from erms import search
+from filing import dossiers
 from tests.factories import DOCUMENT, upload
 
 

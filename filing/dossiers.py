@@ -391,7 +391,9 @@ def link_document(session: Session, actor: Actor, dossier_id: int, document_id: 
     if (
         document is None
         or document.organisation_id != dossier.organisation_id
-        or not permissions.can_read_document(actor, document.organisation_id, document_units(session, document))
+        or not permissions.can_read_document(
+            actor, document.organisation_id, permissions.document_units(session, document)
+        )
     ):
         raise NotFound()
     if any(link.document_id == document_id for link in dossier.links):
@@ -435,15 +437,6 @@ def preview_index(session: Session, actor: Actor, dossier_id: int, *, now: datet
     ordered = sorted(index.rows, key=lambda row: (row.issued_date, row.ordinal))
     rows = tuple(dataclasses.replace(row, ordinal=number) for number, row in enumerate(ordered, start=1))
     return pdf_index.render(dataclasses.replace(index, rows=rows), font=font)
-
-
-def document_units(session: Session, document: Document) -> set[int]:
-    """Return the units a document belongs to: those whose dossiers hold it, and the unit it was sent to."""
-    held_by = select(Dossier.unit_id).join(DossierDocument).where(DossierDocument.document_id == document.id)
-    sent_to = select(RegisterEntry.assigned_unit_id).where(
-        RegisterEntry.document_id == document.id, RegisterEntry.assigned_unit_id.is_not(None)
-    )
-    return set(session.scalars(held_by.union(sent_to)))
 
 
 def registered_documents(session: Session, actor: Actor, dossier: Dossier, limit: int = 50) -> list[RegisterEntry]:

@@ -6,7 +6,7 @@ same document seems to be registered twice (PL6 III.1.h), and the separate serie
 fields of classified documents (NĐ 30 Điều 15 k.2; Luật BVBMNN 2018 Điều 5), the follow-up of each
 document — the unit an incoming one is sent to and the day it was handled (PL6 III.1.l, III.1.m) —
 and the report on how the registered documents are being handled (PL6 V.2, V.4). The registered
-document is an ordinary document, filed into dossiers by reference (``erms.dossiers.link_document``).
+document is an ordinary document, filed into dossiers by reference (``filing.dossiers.link_document``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session, contains_eager
 from classification import markings
 from erms import audit, metadata, permissions
 from erms.config import LOCAL_TZ
-from erms.dossiers import Upload, local_date, new_document
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import Organisation, RegisterCounter, RegisterEntry, Unit
 from erms.models.dossier import Document
@@ -29,6 +28,7 @@ from erms.permissions import Actor
 from erms.storage import FileStore
 from exports.pdf import register_pdf
 from exports.pdf.register_pdf import HandlingCounts, HandlingReport
+from filing.dossiers import Upload, local_date, new_document
 
 # A classified document keeps only its register line: free-text fields that could carry its content
 # are not recorded (Luật BVBMNN 2018 Điều 5 k.5; docs/standards.md product decision 8).

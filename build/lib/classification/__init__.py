@@ -1,1 +1,0 @@
-"""Dossier lists, the classification scheme and security markings."""

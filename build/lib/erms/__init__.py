@@ -1,1 +1,0 @@
-"""Electronic records management system."""

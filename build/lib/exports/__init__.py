@@ -1,1 +1,0 @@
-"""Outputs: the document index PDF, transfer lists and (later) hand-over packages."""

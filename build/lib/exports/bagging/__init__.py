@@ -1,1 +1,0 @@
-"""BagIt packages: the layout of a package, the copy of its files (worker processes), the bag and its checks."""

@@ -1,1 +1,0 @@
-"""Retention schedules, the retention clock, appraisal, holds and destruction."""
