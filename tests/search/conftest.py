@@ -14,9 +14,14 @@ from erms.models.register import RegisterKind
 from filing import dossiers, registers
 from tests.factories import DOCUMENT, upload
 
+# The engines behind erms.search. tests/search/contract/ is what every engine must do (queries, phrases, filters,
+# facets, sorting, paging, snippets, rights); each test there runs once per engine listed here.
+ENGINES = ["whoosh"]
 
-@pytest.fixture
-def index(tmp_path, store):
+
+@pytest.fixture(params=ENGINES)
+def index(request, tmp_path, store):
+    assert request.param == "whoosh"  # the one engine today: Whoosh-Reloaded in SEARCH_INDEX_DIR
     service = search.install({"SEARCH_INDEX_DIR": str(tmp_path / "search"), "STORAGE_ROOT": str(store.root)})
     yield service
     search.install(None)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from search_helpers import found
 
 from erms import search
 from filing import dossiers
+from tests.search.search_helpers import found
 
 
 @pytest.fixture

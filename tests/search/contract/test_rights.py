@@ -7,7 +7,6 @@ with it in results, totals, facets and snippets, for queries that match everythi
 from __future__ import annotations
 
 import pytest
-from search_helpers import found
 
 from classification import dossier_list as dossier_lists
 from erms import permissions, search
@@ -15,6 +14,7 @@ from erms.models import Organisation, Role, RoleMembership, Unit, User
 from erms.permissions import load_actor
 from filing import dossiers
 from tests.factories import DOCUMENT, upload
+from tests.search.search_helpers import found
 
 
 def other_organisation(session, world, store, now):
