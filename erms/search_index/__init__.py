@@ -5,7 +5,3 @@ Nothing outside ``erms.search`` imports these modules: the search interface stay
 wide, so moving to another engine (PostgreSQL full-text search, OpenSearch) replaces this
 package and keeps ``erms.search``'s functions.
 """
-
-# The Whoosh-Reloaded version whose private attributes postings.py, matching.py and store.py read (pinned in
-# pyproject.toml; tests/search/test_whoosh_internals.py fails on any other).
-WHOOSH_VERSION = "2.7.5"

@@ -15,7 +15,6 @@ cache is keyed by the segment's id and bounded in bytes (least recently used go 
 
 from __future__ import annotations
 
-import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -23,9 +22,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader, _lenfield
 from whoosh.columns import NumericColumn
 from whoosh.util.numeric import length_to_byte
+
+from erms.search_index import whoosh_internals
 
 # What the cache of decoded segments may hold: about 27 bytes per posting of the text field (with
 # its positions and phrase bitmaps) and 10 per posting of the others, i.e. every common word of a
@@ -161,7 +161,7 @@ CACHE = ByteLRU(CACHE_BYTES)
 
 def segment_key(reader) -> str:
     """Return what names a segment's files uniquely (a random id Whoosh gives each segment)."""
-    return reader._segid
+    return whoosh_internals.segment_id(reader)
 
 
 def postings(reader, fieldname: str, text: str) -> Postings:
@@ -221,14 +221,6 @@ def _bitmaps(ids: np.ndarray, keys: np.ndarray) -> Bitmaps:
     return Bitmaps(ids, np.bitwise_or.reduceat(bits, starts), np.maximum.reduceat(where, starts) >= 64)
 
 
-def _raw_matcher(reader, fieldname: str, text: str):
-    """Return the segment's own matcher of a term (None when absent), without the deletions filter."""
-    if (fieldname, text) not in reader:
-        return None
-    tbytes = reader._text_to_bytes(fieldname, text)
-    return reader._terms.matcher(fieldname, tbytes, reader.schema[fieldname].format)
-
-
 def _decode(reader, fieldname: str, text: str) -> Postings:
     """Decode a posting list, and cache its positions apart (in a field with positions: they come
     in the same blocks, so reading them then costs a fraction of reading them on their own)."""
@@ -241,11 +233,11 @@ def _decode(reader, fieldname: str, text: str) -> Postings:
 
 
 def _decode_all(reader, fieldname: str, text: str) -> Postings:
-    matcher = _raw_matcher(reader, fieldname, text)
+    matcher = whoosh_internals.raw_matcher(reader, fieldname, text)
     with_positions = reader.schema[fieldname].format.supports("positions")
     if matcher is None:
         return EMPTY
-    if not isinstance(matcher, W3LeafMatcher):  # a term with one posting is inlined in its term info
+    if not whoosh_internals.in_blocks(matcher):  # a term with one posting is inlined in its term info
         return _decode_listed(matcher, with_positions)
     return _decode_blocks(matcher, with_positions)
 
@@ -270,12 +262,9 @@ def _decode_blocks(matcher, with_positions: bool) -> Postings:
     weights: list[float] = []
     values: list[bytes] = []
     starts, lasts = [], [0]
-    while matcher.is_active():
-        matcher._read_data()
-        ids, block_weights, block_values = matcher._data
-        length = matcher._blocklength
+    for ids, block_weights, block_values, length, last in whoosh_internals.blocks(matcher):
         starts.append(len(deltas))
-        lasts.append(matcher._maxid)
+        lasts.append(last)
         deltas.extend(ids)
         if block_weights is None:
             weights.extend([1.0] * length)
@@ -285,7 +274,6 @@ def _decode_blocks(matcher, with_positions: bool) -> Postings:
             weights.extend(block_weights)
         if with_positions:
             values.extend(block_values)
-        matcher._next_block()
     # Each block's first delta counts from 0, not from the block before: rebase it on the block
     # before's last number (from its header), then one cumsum decodes them all.
     flat = np.array(deltas, np.int64)
@@ -294,64 +282,8 @@ def _decode_blocks(matcher, with_positions: bool) -> Postings:
     return Postings(
         numbers.astype(np.int32),
         np.array(weights, np.float32),
-        _position_keys(numbers, values) if with_positions else np.zeros(0, np.int64),
+        whoosh_internals.position_keys(numbers, values) if with_positions else np.zeros(0, np.int64),
     )
-
-
-# Pickle opcodes of small non-negative ints (BININT1, BININT2, BININT) and their payload widths.
-_WIDTHS = np.zeros(256, np.int64)
-_WIDTHS[ord("K")], _WIDTHS[ord("M")], _WIDTHS[ord("J")] = 1, 2, 4
-
-
-def _position_keys(numbers: np.ndarray, values: list[bytes]) -> np.ndarray:
-    """Return ``document << 32 | position`` keys from Whoosh ``Positions`` values, parsed as arrays.
-
-    A value is a 4-byte count n, then ``pickle.dumps(deltas, 2)``: PROTO 2, EMPTY_LIST, BINPUT 0,
-    then one int and APPEND (n = 1) or MARK, n ints and APPENDS, and STOP. Pickling a list of more
-    than 1000 items, or anything else unexpected, is left to ``pickle`` (then all values are).
-    """
-    joined = np.frombuffer(b"".join(values), np.uint8)
-    sizes = np.fromiter(map(len, values), np.int64, len(values))
-    starts = np.cumsum(sizes) - sizes
-    head = joined[starts[:, None] + np.arange(4)].astype(np.int64) if len(values) else np.zeros((0, 4), np.int64)
-    counts = head[:, 0] << 24 | head[:, 1] << 16 | head[:, 2] << 8 | head[:, 3]
-    if not len(values) or counts.max() > 1000:
-        return _pickled_keys(numbers, values)
-    cursor = starts + 9 + (counts > 1)
-    first = np.cumsum(counts) - counts  # where each document's deltas start in the flat result
-    deltas = np.zeros(int(counts.sum()), np.int64)
-    active = np.arange(len(values))
-    for item in range(int(counts.max())):
-        active = active[counts[active] > item]
-        at = cursor[active]
-        widths = _WIDTHS[joined[at]]
-        if not widths.all():
-            return _pickled_keys(numbers, values)
-        value = joined[at + 1].astype(np.int64)
-        for byte in (1, 2, 3):  # little-endian payload bytes beyond the first, where the width has them
-            wide = widths > byte
-            value[wide] |= joined[at[wide] + 1 + byte].astype(np.int64) << (8 * byte)
-        deltas[first[active] + item] = value
-        cursor[active] = at + 1 + widths
-    if not np.array_equal(cursor, starts + sizes - 2):  # every value must end with APPEND(S), STOP
-        return _pickled_keys(numbers, values)
-    return _keys(numbers, counts, deltas)
-
-
-def _pickled_keys(numbers: np.ndarray, values: list[bytes]) -> np.ndarray:
-    """The slow, general reading of ``_position_keys``: one ``pickle.loads`` per document."""
-    lists = [pickle.loads(value[4:] if value.endswith(b".") else value[4:] + b".") for value in values]
-    counts = np.fromiter(map(len, lists), np.int64, len(lists))
-    return _keys(numbers, counts, np.fromiter((delta for listed in lists for delta in listed), np.int64))
-
-
-def _keys(numbers: np.ndarray, counts: np.ndarray, deltas: np.ndarray) -> np.ndarray:
-    """Return the keys of documents ``numbers`` holding ``counts`` positions given as per-document deltas."""
-    flat = np.cumsum(deltas)
-    # Positions restart from 0 in every document: subtract the running sum up to each document's start.
-    ends = np.cumsum(counts)
-    before = np.concatenate(([0], flat[ends[:-1] - 1])) if len(flat) else np.zeros(0, np.int64)
-    return np.repeat(numbers.astype(np.int64) << 32, counts) | (flat - np.repeat(before, counts))
 
 
 @dataclass(frozen=True)
@@ -439,16 +371,12 @@ def lengths(reader, fieldname: str) -> np.ndarray:
 
 def _decode_lengths(reader, fieldname: str) -> np.ndarray:
     size = reader.doc_count_all()
-    column = (
-        reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        if isinstance(reader._perdoc, W3PerDocReader)
-        else None
-    )
-    if column is None:  # a segment without the column, or another codec: one call per document
+    written = whoosh_internals.lengths_bytes(reader, fieldname)
+    if written is None:  # a segment without the column, or another codec: one call per document
         return np.array(
             [length_to_byte(reader.doc_field_length(number, fieldname)) for number in range(size)], np.uint8
         )
-    stored = np.frombuffer(column._dbfile.get(column._basepos, column._count), np.uint8)
+    stored = np.frombuffer(written, np.uint8)
     return np.concatenate((stored, np.zeros(size - len(stored), np.uint8)))
 
 
@@ -466,12 +394,10 @@ def _decode_numeric(reader, fieldname: str) -> np.ndarray:
     column_type = reader.schema[fieldname].column_type
     if not isinstance(column_type, NumericColumn):
         raise TypeError(f"{fieldname} has no numeric column")
-    dtype = np.dtype(column_type._typecode)
+    typecode, default = whoosh_internals.numeric_layout(column_type)
+    dtype = np.dtype(typecode)
     if not reader.has_column(fieldname):  # a segment where no document has a value
-        return np.full(size, column_type._default, dtype)
-    column = reader.column_reader(fieldname, translate=False)
-    stored = np.frombuffer(
-        column._dbfile.get(column._basepos, column._count * column._fixedlen), dtype.newbyteorder(">")
-    ).astype(dtype)
+        return np.full(size, default, dtype)
+    stored = np.frombuffer(whoosh_internals.numeric_bytes(reader, fieldname), dtype.newbyteorder(">")).astype(dtype)
     # Documents after the last one with a value are not written: they hold the default.
-    return np.concatenate((stored, np.full(size - len(stored), column._default, dtype)))
+    return np.concatenate((stored, np.full(size - len(stored), default, dtype)))
