@@ -9,6 +9,7 @@ runs the due jobs once, for cron-minded operators and for tests.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 from collections.abc import Callable
@@ -32,6 +33,8 @@ from exports import handover
 from exports.bagging import verify
 from exports.pdf import destruction_record
 from retention import appraisal, destruction
+
+log = logging.getLogger(__name__)
 
 LEASE = "scheduler"
 LEASE_SECONDS = 120
@@ -181,13 +184,46 @@ def index_queued(factory: Callable[[], Session]) -> int:
     """Write what the search queue holds to the index, a batch at a time; return how many rows were written.
 
     The batch is read and built reading only and written to the index outside any transaction, so
-    nobody waits to save while files are extracted; only the removal of the written rows writes.
+    nobody waits to save while files are extracted; only the removal of the written rows writes. A
+    batch whose index documents cannot be built is taken a row at a time, so one record at fault
+    never holds up the others (``_index_one_by_one``).
     """
     written = 0
     while True:
-        with transaction(factory, read_only=True) as session:
-            work = search.queued(session)
+        try:
+            with transaction(factory, read_only=True) as session:
+                work = search.queued(session)
+        except Exception:  # noqa: BLE001 - a record the index cannot take; found and set aside below
+            log.exception("search: a batch of the queue could not be built; taking its rows one by one")
+            written += _index_one_by_one(factory)
+            continue
         if work is None:
+            return written
+        search.write(work)  # a failure here (the disk, the index) leaves the rows for the next run
+        with transaction(factory) as session:
+            search.done(session, work)
+        written += len(work.ids)
+
+
+def _index_one_by_one(factory: Callable[[], Session]) -> int:
+    """Index the queue's rows one at a time up to the first that cannot be built, which is removed from the
+    queue and logged (``erms search verify`` then names the record; a rebuild takes it again); return how
+    many rows were written."""
+    written = 0
+    while True:
+        with transaction(factory, read_only=True) as session:
+            oldest = search.oldest_queued(session)
+        if oldest is None:
+            return written
+        try:
+            with transaction(factory, read_only=True) as session:
+                work: search.Queued | None = search.queued(session, limit=1)  # the same row: only this thread removes
+        except Exception:  # noqa: BLE001 - this row is the one at fault
+            work = None
+        if work is None:
+            log.error("search: %s cannot be indexed and leaves the queue (erms search verify names it)", oldest[1])
+            with transaction(factory) as session:
+                search.forget_queued(session, oldest[0])
             return written
         search.write(work)
         with transaction(factory) as session:

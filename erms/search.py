@@ -172,6 +172,17 @@ def done(session: Session, work: Queued) -> None:
     session.execute(delete(SearchQueueItem).where(SearchQueueItem.id.in_(work.ids)))
 
 
+def oldest_queued(session: Session) -> tuple[int, str] | None:
+    """Return the id and key of the oldest queue row, None when the queue is empty."""
+    row = session.execute(select(SearchQueueItem.id, SearchQueueItem.key).order_by(SearchQueueItem.id).limit(1)).first()
+    return None if row is None else (row.id, row.key)
+
+
+def forget_queued(session: Session, row_id: int) -> None:
+    """Remove one queue row without indexing it (a record the index cannot take; the worker logs it)."""
+    session.execute(delete(SearchQueueItem).where(SearchQueueItem.id == row_id))
+
+
 def waiting(session: Session) -> int:
     """Return how many queue rows wait for the worker."""
     return session.scalar(select(func.count()).select_from(SearchQueueItem)) or 0

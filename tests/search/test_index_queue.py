@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from erms import background, jobs, search
 from erms.models import SearchQueueItem
-from erms.search_index import postings
+from erms.search_index import postings, records
 
 
 def found(actor, text):
@@ -107,3 +107,27 @@ def test_threads_share_the_index_state_they_read(make_dossier, file_document, se
     assert here is not readings[0] and here.searcher is not readings[0].searcher
     assert here._masks is readings[0]._masks and here._columns is readings[0]._columns
     assert postings.CACHE.shared_segments == {postings.segment_key(leaf) for leaf, _ in here.leaves}
+
+
+def test_a_record_the_index_cannot_take_leaves_the_queue_and_holds_up_no_other(
+    make_dossier, file_document, session, session_factory, world, monkeypatch, caplog, index
+):
+    dossier = make_dossier("open", documents=0)
+    broken = file_document(dossier, "Công văn hỏng dữ liệu")
+    fine = file_document(dossier, "Quyết định phê duyệt kế hoạch đào tạo")
+    session.commit()
+    building = records.entries
+
+    def refuse_the_broken_one(reading_session, keys):
+        if f"document:{broken.id}" in set(keys):  # the keys once a changed dossier's documents are added
+            raise ValueError("this record's data cannot make an index document")
+        return building(reading_session, keys)
+
+    monkeypatch.setattr(records, "entries", refuse_the_broken_one)
+    jobs.index_queued(session_factory)
+    officer = world.actor("officer1")
+    assert found(officer, "dao tao") == [("document", fine.id)]  # indexed despite the broken record before it
+    assert found(officer, "hong du lieu") == [] and search.waiting(session_factory()) == 0
+    assert f"document:{broken.id} cannot be indexed and leaves the queue" in caplog.text
+    monkeypatch.setattr(records, "entries", building)
+    assert search.verify(session_factory()).missing == [f"document:{broken.id}"]  # verify names it for a rebuild
