@@ -43,20 +43,30 @@ def hash_password(password: str) -> str:
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """Return the active user with these credentials, or None (the same answer for every failure)."""
-    # A name holding a control character is nobody's (and PostgreSQL cannot even compare a NUL).
-    user = (
-        None
-        if metadata.FORBIDDEN_CHARACTERS.search(username)
-        else session.scalar(select(User).where(User.username == username.strip()))
-    )
-    if user is None or not user.active:
-        _hasher.hash(password)  # spend the same time as a real check: no username probing by timing
-        return None
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
+    user = _active_user(session, username)
+    if not _password_matches(user.password_hash if user else None, password):
         return None
     return user
+
+
+def _active_user(session: Session, username: str) -> User | None:
+    # A name holding a control character is nobody's (and PostgreSQL cannot even compare a NUL).
+    if metadata.FORBIDDEN_CHARACTERS.search(username):
+        return None
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    return user if user is not None and user.active else None
+
+
+def _password_matches(password_hash: str | None, password: str) -> bool:
+    """Check a password against a stored hash; with no hash, spend the same time (no username probing by timing)."""
+    if password_hash is None:
+        _hasher.hash(password)
+        return False
+    try:
+        _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -76,17 +86,36 @@ def log_in(session: Session, username: str, password: str, *, now: datetime) -> 
     username tried (actor None, as nobody is known), so repeated guessing shows in the audit log.
     Any username can be locked, known or not: a lock tells nothing about which accounts exist.
     """
-    return record_log_in(session, check_log_in(session, username, password, now=now), now=now)
+    return record_log_in(session, check_password(log_in_candidate(session, username, now=now), password), now=now)
 
 
-def check_log_in(session: Session, username: str, password: str, *, now: datetime) -> Attempt:
-    """Check a log-in, reading only: the slow password hash runs while nobody waits for this transaction."""
+@dataclass(frozen=True)
+class Candidate:
+    """What a log-in needs from the database before the password is checked: the username tried, the active user
+    of that name and their password hash (None: nobody), or the lock on that name."""
+
+    username: str
+    user_id: int | None
+    password_hash: str | None
+    locked: Locked | None
+
+
+def log_in_candidate(session: Session, username: str, *, now: datetime) -> Candidate:
+    """Read what a log-in is checked against (a short read: the slow hash runs after, holding no connection)."""
     tried = username.strip()[:100]  # a username's length: the field is free text, the audit log is kept forever
     locked = _locked(session, tried, now)
     if locked is not None:
-        return Attempt(tried, None, locked)
-    user = authenticate(session, username, password)
-    return Attempt(tried, user.id if user else None, None)
+        return Candidate(tried, None, None, locked)
+    user = _active_user(session, username)
+    return Candidate(tried, user.id if user else None, user.password_hash if user else None, None)
+
+
+def check_password(candidate: Candidate, password: str) -> Attempt:
+    """Check the password of a candidate (slow on purpose, outside any transaction)."""
+    if candidate.locked is not None:
+        return Attempt(candidate.username, None, candidate.locked)
+    matches = _password_matches(candidate.password_hash, password)
+    return Attempt(candidate.username, candidate.user_id if matches else None, None)
 
 
 def record_log_in(session: Session, attempt: Attempt, *, now: datetime) -> Actor | Locked | None:

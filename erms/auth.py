@@ -101,9 +101,11 @@ def login():
     error, status = None, 200
     if request.method == "POST":
         username = request.form.get("username", "")
-        # The password hash is slow on purpose: it runs reading only, so other people's saves never wait for it.
+        # The password hash is slow on purpose: it runs outside any transaction, so it holds no connection and
+        # other people's saves never wait for it.
         with transaction(read_only=True) as db_session:
-            attempt = accounts.check_log_in(db_session, username, request.form.get("password", ""), now=utcnow())
+            candidate = accounts.log_in_candidate(db_session, username, now=utcnow())
+        attempt = accounts.check_password(candidate, request.form.get("password", ""))
         with transaction() as db_session:
             actor = accounts.record_log_in(db_session, attempt, now=utcnow())
         if isinstance(actor, accounts.Locked):

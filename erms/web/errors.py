@@ -21,6 +21,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from erms.errors import ERMSError, InvalidMetadata, NotFound, PermissionDenied, Problem
@@ -106,13 +107,14 @@ def register(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(OperationalError, handle_busy)
+    app.register_error_handler(PoolTimeout, handle_busy)
     app.register_error_handler(IntegrityError, handle_conflict)
 
 
-def handle_busy(error: OperationalError):
-    """The database was busy past the wait (SQLite's lock, PostgreSQL's serialisation or deadlock): nothing was
-    saved; say so and ask for another try, instead of a server error."""
-    log.warning("database busy, request refused with 503: %s", error.orig)
+def handle_busy(error: OperationalError | PoolTimeout):
+    """The database was busy past the wait (SQLite's lock, PostgreSQL's serialisation or deadlock, every pooled
+    connection in use): nothing was saved; say so and ask for another try, instead of a server error."""
+    log.warning("database busy, request refused with 503: %s", getattr(error, "orig", error))
     response = make_response(error_page(503))
     response.headers["Retry-After"] = "5"
     return response

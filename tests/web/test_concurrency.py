@@ -132,3 +132,29 @@ def test_a_refused_form_is_shown_again_at_once_over_real_connections(live):
     home = browser.get(f"{base}/dossier-lists/")
     refused = browser.post(f"{base}/dossier-lists/create", data={"csrf_token": token(home), "year": "²"}, timeout=5)
     assert refused.status_code == 422 and "Trường này là bắt buộc." in refused.text
+
+
+def test_every_connection_in_use_past_the_wait_is_a_busy_answer_not_a_server_error(database_url, tmp_path):
+    with own_database(database_url, tmp_path, "pool") as url:
+        engine = db.make_engine(url, pool_size=1, max_overflow=0, pool_timeout=0.2)
+        app = create_app(
+            {
+                "DATA_DIR": str(tmp_path / "data"),
+                "SESSION_FACTORY": db.make_session_factory(engine),
+                "SECRET_KEY": "pool-test",
+                "TESTING": True,
+            }
+        )
+        client = app.test_client()
+        form = client.get("/auth/login").get_data(as_text=True)
+        held = engine.connect()  # the pool's one connection, taken by someone else's long request
+        try:
+            response = client.post(
+                "/auth/login",
+                data={"csrf_token": TOKEN.search(form).group(1), "username": "officer1", "password": PASSWORD},
+            )
+        finally:
+            held.close()
+        engine.dispose()
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert "Hệ thống đang bận" in response.get_data(as_text=True)
