@@ -34,7 +34,8 @@ preload_app = True
 
 def pre_fork(server, worker):
     """Keep the master's objects out of the workers' garbage collections, so the pages holding them stay
-    shared instead of being copied into each worker (Python's ``gc.freeze`` documentation)."""
+    shared instead of being copied into each worker (Python's ``gc.freeze`` documentation): one more worker
+    costs 62 MB instead of 98 (bench/RESULTS.md, "Memory per web worker")."""
     gc.freeze()
 
 

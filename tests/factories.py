@@ -12,7 +12,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from classification import dossier_list as dossier_lists
-from erms.models import DossierList, Organisation, RetentionRow, RetentionSchedule, Role, RoleMembership, Unit, User
+from erms.models import (
+    DossierList,
+    Hold,
+    Organisation,
+    RetentionRow,
+    RetentionSchedule,
+    Role,
+    RoleMembership,
+    Unit,
+    User,
+)
+from erms.models.retention import HoldKind
 from erms.permissions import load_actor
 from erms.storage import FileStore
 from filing import dossiers
@@ -163,3 +174,11 @@ def make_dossier(
         return dossier
     dossiers.accept(session, world.actor("archivist"), transfer.items[0].id, store=store, now=now)
     return dossier
+
+
+def place_hold(session: Session, world: World, dossier_id: int, now: datetime, kind: HoldKind, reason: str) -> Hold:
+    """Put a hold on a dossier as the head does (tạm dừng tiêu hủy, nộp lưu), flushed."""
+    hold = Hold(dossier_id=dossier_id, kind=kind, reason=reason, placed_by_id=world.users["head"].id, placed_at=now)
+    session.add(hold)
+    session.flush()
+    return hold

@@ -16,7 +16,7 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from erms.errors import InvalidMetadata, RuleViolation
-from erms.models import Hold, Organisation, Package
+from erms.models import Organisation, Package
 from erms.models.dossier import DossierState
 from erms.models.handover import BatchState, PackageState
 from erms.models.retention import HoldKind
@@ -24,7 +24,7 @@ from exports import handover, snapshot
 from exports.bagging import bag, verify
 from exports.xml import METS_NS, PARSER_BLOCK
 from filing import dossiers
-from tests.factories import DOCUMENT, upload
+from tests.factories import DOCUMENT, place_hold, upload
 
 EARK_TOOL = verify.DEFAULT_EARK_TOOL
 NFD_NAME = unicodedata.normalize("NFD", "Biên bản họp Hội đồng.pdf")
@@ -231,16 +231,7 @@ def test_a_build_left_without_finishing_stops_its_copy_and_leaves_nothing(sessio
 
 def test_held_dossier_is_never_included(session, world, settings, now, permanent):
     held, free = permanent(), permanent()
-    session.add(
-        Hold(
-            dossier_id=held.id,
-            kind=HoldKind.AUDIT,
-            reason="Thanh tra năm 2026",
-            placed_by_id=world.users["head"].id,
-            placed_at=now,
-        )
-    )
-    session.flush()
+    place_hold(session, world, held.id, now, HoldKind.AUDIT, "Thanh tra năm 2026")
     archivist = world.actor("archivist")
     batch = handover.create_batch(session, archivist, world.org.code, 2031, now=now)
     assert [item.dossier_id for item in batch.items] == [free.id]
@@ -251,16 +242,7 @@ def test_held_dossier_is_never_included(session, world, settings, now, permanent
 def test_hold_placed_after_selection_stops_the_build(session, world, settings, now, permanent):
     dossier = permanent()
     batch = handover.create_batch(session, world.actor("archivist"), world.org.code, 2031, [dossier.id], now=now)
-    session.add(
-        Hold(
-            dossier_id=dossier.id,
-            kind=HoldKind.LEGAL,
-            reason="Tranh chấp",
-            placed_by_id=world.users["head"].id,
-            placed_at=now,
-        )
-    )
-    session.flush()
+    place_hold(session, world, dossier.id, now, HoldKind.LEGAL, "Tranh chấp")
     with pytest.raises(RuleViolation, match=dossier.file_code):
         handover.build_package(session, world.actor("archivist"), batch.id, settings, now=now)
 
@@ -400,16 +382,7 @@ def test_a_hold_placed_while_the_bag_is_written_stops_its_recording(session, wor
     batch = handover.create_batch(session, archivist, world.org.code, 2031, [dossier.id], now=now)
     written = handover.write_batch_package(session, archivist, batch.id, settings, now=now)
     assert written.ok and session.scalar(select(func.count()).select_from(Package)) == 0  # nothing recorded yet
-    session.add(
-        Hold(
-            dossier_id=dossier.id,
-            kind=HoldKind.LEGAL,
-            reason="Tranh chấp",
-            placed_by_id=world.users["head"].id,
-            placed_at=now,
-        )
-    )
-    session.flush()
+    place_hold(session, world, dossier.id, now, HoldKind.LEGAL, "Tranh chấp")
     with pytest.raises(RuleViolation, match="under a hold"):
         handover.record_batch_package(session, archivist, batch.id, written, now=now)
     assert batch.state is BatchState.DRAFT and session.scalar(select(func.count()).select_from(Package)) == 0

@@ -13,12 +13,12 @@ from erms_browser import Browser, file_field, run_background_jobs
 from sqlalchemy import select
 
 from erms import jobs
-from erms.models import AuditEvent, BackgroundJob, HandoverBatch, Hold, Package
+from erms.models import AuditEvent, BackgroundJob, HandoverBatch, Package
 from erms.models.background import JobState
 from erms.models.dossier import DossierState
 from erms.models.handover import BatchState, PackageState
 from erms.models.retention import HoldKind
-from tests.factories import NOW
+from tests.factories import NOW, place_hold
 
 YEAR = 2031  # dossiers archived in 2026 fall due five years later
 
@@ -165,16 +165,7 @@ def test_build_page_says_the_dossiers_are_being_read_before_files_are_counted(ar
 
 def test_held_dossier_is_not_offered(archivist, session, world, permanent, now):
     held, free = permanent(), permanent()
-    session.add(
-        Hold(
-            dossier_id=held.id,
-            kind=HoldKind.AUDIT,
-            reason="Thanh tra năm 2026",
-            placed_by_id=world.users["head"].id,
-            placed_at=now,
-        )
-    )
-    session.flush()
+    place_hold(session, world, held.id, now, HoldKind.AUDIT, "Thanh tra năm 2026")
     page = archivist.get(f"/handover/?year={YEAR}").get_data(as_text=True)
     assert free.file_code in page and f'value="{held.id}"' not in page
     response = archivist.post("/handover/batches", {"year": str(YEAR), "dossier": [str(held.id)]})
