@@ -21,6 +21,22 @@ from tests import factories
 from tests.factories import NOW, World
 
 
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, run only the tests that ask for the database under test.
+
+    A test that never asks for ``database_url`` (directly or through a fixture) touches no database or only a SQLite
+    file of its own, so it behaves the same in both runs: the SQLite run has already run it.
+    """
+    if not os.environ.get("ERMS_TEST_DATABASE_URL"):
+        return
+    kept, same_on_both = [], []
+    for item in items:
+        (kept if "database_url" in getattr(item, "fixturenames", ()) else same_on_both).append(item)
+    if same_on_both:
+        config.hook.pytest_deselected(items=same_on_both)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("ERMS_TEST_DATABASE_URL")

@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("erms", "classification", "retention", "exports", "filing")
-ADAPTERS = ("erms.app", "erms.web", "erms.auth", "erms.cli", "erms.jobs")
+PACKAGES = ("erms", "classification", "retention", "exports", "filing", "administration")
+# The demo data drives the domain services as the command line does.
+ADAPTERS = ("erms.app", "erms.web", "erms.auth", "erms.cli", "erms.jobs", "erms.demo")
 CORE = (
     "erms.extract",
     "erms.search_index",
@@ -26,17 +27,9 @@ CORE = (
     "erms.accounts",
     "erms.background",
 )
-DOMAIN = (
-    "filing",
-    "erms.saved_searches",
-    "erms.demo",
-    "erms.security_events",
-    "classification",
-    "retention",
-    "exports",
-)
-# Domain packages may import downward only: filing → exports → retention → classification.
-DOMAIN_ORDER = ("classification", "retention", "exports", "filing")
+# Domain packages may import downward only: administration → filing → exports → retention → classification.
+DOMAIN_ORDER = ("classification", "retention", "exports", "filing", "administration")
+DOMAIN = DOMAIN_ORDER
 
 
 def modules():

@@ -17,11 +17,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from erms import saved_searches, search
+from erms import search
 from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.web.common import integer, local_date, setting, state_label, transaction, utcnow
 from exports.pdf import ProductPDF, table
+from filing import saved_searches
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 

@@ -15,7 +15,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from erms import audit, permissions, security_events
+from administration import security_events
+from erms import audit, permissions
 from erms.auth import current_actor, login_required
 from erms.web.common import integer, transaction, utcnow
 

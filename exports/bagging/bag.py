@@ -15,7 +15,6 @@ from __future__ import annotations
 import ctypes
 import fcntl
 import hashlib
-import json
 import os
 import shutil
 import threading
@@ -30,7 +29,7 @@ from erms.config import LOCAL_TZ
 from erms.errors import N_, ERMSError, RuleViolation
 from erms.storage import FileStore, fsync_dir
 from exports.bagging import copier, layout
-from exports.bagging.layout import ContentFile, Written
+from exports.bagging.layout import PROFILE_ID, ContentFile, Written
 from exports.pdf import handover_pdf
 from exports.snapshot import DossierSnapshot, PackageSnapshot
 from exports.xml import XSD_DIR, cits, ead, mets, premis, tt02
@@ -38,8 +37,6 @@ from exports.xml import XSD_DIR, cits, ead, mets, premis, tt02
 ALGORITHMS = ("sha256", "sha512")
 # Copy processes: hashing is CPU-bound, one per core; past a few the disk is the limit.
 DEFAULT_WORKERS = min(os.cpu_count() or 2, 8)
-PROFILE_PATH = Path(__file__).resolve().parents[2] / "schemas" / "bagit-profile-handover-v1.json"
-PROFILE_ID = json.loads(PROFILE_PATH.read_text(encoding="utf-8"))["BagIt-Profile-Info"]["BagIt-Profile-Identifier"]
 _LIBC = ctypes.CDLL(None, use_errno=True)
 
 Progress = Callable[[int, int], None]

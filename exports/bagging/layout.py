@@ -7,12 +7,20 @@ kept (NFC, never transliterated). Builders and the bag writer share these paths 
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from exports.snapshot import DocumentSnapshot, DossierSnapshot, FileSnapshot
+if TYPE_CHECKING:  # the verifier's fresh process reads these paths without the database models
+    from exports.snapshot import DocumentSnapshot, DossierSnapshot, FileSnapshot
+
+# The BagIt profile every hand-over bag declares and is checked against.
+PROFILE_PATH = Path(__file__).resolve().parents[2] / "schemas" / "bagit-profile-handover-v1.json"
+PROFILE_ID = json.loads(PROFILE_PATH.read_text(encoding="utf-8"))["BagIt-Profile-Info"]["BagIt-Profile-Identifier"]
 
 METS = "METS.xml"
 EAD = "metadata/descriptive/EAD.xml"

@@ -21,7 +21,7 @@ import bagit
 import bagit_profile
 
 from exports.bagging import layout
-from exports.bagging.bag import PROFILE_ID, PROFILE_PATH
+from exports.bagging.layout import PROFILE_ID, PROFILE_PATH
 from exports.xml import cits_erms_schema, mets_schema, schema_errors
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"

@@ -14,8 +14,9 @@ from erms.models.register import RegisterKind
 from filing import dossiers, registers
 from tests.factories import DOCUMENT, upload
 
-# The engines behind erms.search. tests/search/contract/ is what every engine must do (queries, phrases, filters,
-# facets, sorting, paging, snippets, rights); each test there runs once per engine listed here.
+# The engines behind erms.search. tests/search/contract/ is what every engine must do (folding, ranks, queries,
+# phrases, filters, facets, sorting, paging, snippets, rights, consistency with the database); each test there runs
+# once per engine listed here.
 ENGINES = ["whoosh"]
 
 

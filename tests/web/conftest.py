@@ -12,6 +12,8 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from erms_browser import PASSWORD, Browser
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 
 from erms.accounts import hash_password
 from erms.app import create_app
@@ -28,6 +30,24 @@ def compiled_translations():
             catalog = read_po(source, locale="vi")
         with mo.open("wb") as target:
             write_mo(target, catalog)
+
+
+class CompiledTemplates(BytecodeCache):
+    """The templates compiled once for the whole run: every test makes an app of its own, whose Jinja environment
+    would otherwise compile each page again (Jinja checks each entry against the template's source)."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +78,9 @@ def make_app(session_factory, store, tmp_path, now, users):
             "CLOCK": lambda: now,
         }
         config.update(overrides)
-        return create_app(config)
+        app = create_app(config)
+        app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+        return app
 
     return make
 

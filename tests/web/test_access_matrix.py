@@ -40,14 +40,14 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from classification import dossier_list as dossier_lists
-from erms import jobs, saved_searches, search
+from erms import jobs, search
 from erms.app import create_app
 from erms.models import Organisation, Package, Role, Unit
 from erms.models.handover import BatchState, PackageState
 from erms.models.register import RegisterKind
 from erms.storage import FileStore
 from exports import handover
-from filing import dossiers, registers
+from filing import dossiers, registers, saved_searches
 from retention import destruction, holds
 from tests.factories import DOCUMENT, NOW, World, upload
 

@@ -27,13 +27,12 @@ from sqlalchemy import func, select
 
 import erms.web
 from classification import dossier_list as dossier_lists
-from erms import saved_searches
 from erms.app import create_app
 from erms.models import DestructionList, Document, DocumentVersion, DossierList, RegisterEntry, TransferItem
 from erms.models.register import RegisterKind
 from erms.web.common import FILENAME_LENGTH
 from exports import handover
-from filing import registers
+from filing import registers, saved_searches
 from retention import destruction, holds
 from tests.factories import DOCUMENT, upload
 

@@ -1,16 +1,12 @@
-"""The index follows the database: create, edit, destroy, transfer, rollback; verify and rebuild."""
+"""The index follows the database: create, edit, roll back, destroy, hand over, rebuild while people search."""
 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
-
-from search_helpers import found
-from whoosh import fields
-from whoosh import index as whoosh_index
 
 from erms import lifecycle, search
 from filing import dossiers
+from tests.search.search_helpers import found
 
 
 def test_created_and_edited_records_are_found_after_commit(make_dossier, file_document, world, session, commit, now):
@@ -76,21 +72,6 @@ def test_hand_over_purges_content(make_dossier, file_document, session, world, s
     assert found(archivist, "bien ban", state="transferred") == [("document", document.id)]
 
 
-def test_verify_names_missing_and_stale_records(make_dossier, file_document, session, commit):
-    dossier = make_dossier("open", documents=0)
-    document = file_document(dossier, "Quyết định khen thưởng")
-    commit()
-    writer = search.service().home.live().writer()  # the index loses a record behind our back
-    writer.delete_by_term("key", f"document:{document.id}")
-    writer.commit()
-    dossier.title = "Hồ sơ đổi tên ngoài ứng dụng"
-    session.flush()  # in the database this transaction reads, not committed: the index has the old title
-    report = search.verify(session)
-    assert report.missing == [f"document:{document.id}"]
-    assert report.stale == [f"dossier:{dossier.id}"]
-    assert not report.ok
-
-
 def test_rebuild_while_searching(make_dossier, file_document, session, world, commit):
     dossier = make_dossier("open", documents=0)
     documents = [file_document(dossier, f"Kế hoạch số {n} về chuyển đổi số") for n in range(30)]
@@ -115,34 +96,3 @@ def test_rebuild_while_searching(make_dossier, file_document, session, world, co
     assert errors == [] and counts and set(counts) == {len(documents)}
     assert search.query(officer, search.Search(text="chuyen doi so")).total == len(documents)
     assert search.verify(session).ok
-
-
-def test_rebuild_in_two_processes_finds_every_record(make_dossier, file_document, session, world, commit, monkeypatch):
-    dossier = make_dossier("open", documents=0)
-    for number in range(12):
-        file_document(dossier, f"Báo cáo tháng {number} về đất đai", content=f"giải phóng mặt bằng đợt {number}")
-    commit()
-    monkeypatch.setattr(search, "PROCS", 2)
-    monkeypatch.setattr(search, "PARALLEL_FROM", 0)
-    monkeypatch.setattr(search, "BATCH", 5)  # several batches into the one writer
-    progress = []
-    assert search.rebuild(session, lambda done, total: progress.append((done, total))) == 13
-    assert progress == [(5, 13), (10, 13), (13, 13)]
-    officer = world.actor("officer1")
-    assert search.query(officer, search.Search(text="giai phong mat bang")).total == 12
-    assert search.query(officer, search.Search(text='"dat dai"')).total == 12
-    assert search.verify(session).ok
-
-
-def test_an_index_of_an_earlier_version_is_replaced_and_verify_says_so(
-    make_dossier, file_document, session, world, commit, index
-):
-    dossier = make_dossier("open", documents=0)
-    file_document(dossier, "Quyết định phê duyệt quy hoạch")
-    commit()
-    earlier = whoosh_index.create_in(str(index.home.new_generation()), fields.Schema(title=fields.TEXT))
-    index.home.switch(Path(earlier.storage.folder))
-    assert found(world.actor("officer1"), "quy hoach") == []  # an empty index of this version, not an error
-    assert len(search.verify(session).missing) == 2
-    search.rebuild(session)
-    assert len(found(world.actor("officer1"), "quy hoach")) == 1
