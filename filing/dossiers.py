@@ -432,11 +432,14 @@ def _stem(filename: str) -> str:
 
 def preview_index(session: Session, actor: Actor, dossier_id: int, *, now: datetime, font: str = "") -> bytes:
     """Return the document index PDF the dossier would get if closed now (documents in date order); stores nothing."""
-    dossier = get_dossier(session, actor, dossier_id)
+    return pdf_index.render(_index_if_closed(get_dossier(session, actor, dossier_id), now), font=font)
+
+
+def _index_if_closed(dossier: Dossier, now: datetime) -> pdf_index.DocumentIndex:
     index = snapshot.document_index(dossier, now.astimezone(LOCAL_TZ))
     ordered = sorted(index.rows, key=lambda row: (row.issued_date, row.ordinal))
     rows = tuple(dataclasses.replace(row, ordinal=number) for number, row in enumerate(ordered, start=1))
-    return pdf_index.render(dataclasses.replace(index, rows=rows), font=font)
+    return dataclasses.replace(index, rows=rows)
 
 
 def registered_documents(session: Session, actor: Actor, dossier: Dossier, limit: int = 50) -> list[RegisterEntry]:
@@ -720,14 +723,46 @@ def _duplicates(dossier: Dossier) -> list[Problem]:
     return problems
 
 
-def close_dossier(
-    session: Session, actor: Actor, dossier_id: int, *, store: FileStore, now: datetime, font: str = ""
-) -> Dossier:
-    """Close a dossier: run the checklist, number documents by date, make the index PDF, start the clock."""
+@dataclass(frozen=True)
+class PreparedIndex:
+    """A dossier's document index made before closing it, with what it was made from."""
+
+    index: pdf_index.DocumentIndex
+    pdf: bytes
+
+
+def prepare_close(session: Session, actor: Actor, dossier_id: int, *, now: datetime, font: str = "") -> PreparedIndex:
+    """Check that the dossier can be closed and make the index PDF it would get, reading only.
+
+    Rendering the PDF takes longer than the rest of closing; made here, in a transaction that only reads, it keeps
+    other writers from waiting on it. :func:`close_dossier` uses it unless the index changed meanwhile.
+    """
+    dossier = _ready_to_close(session, actor, dossier_id)
+    index = _index_if_closed(dossier, now)
+    return PreparedIndex(index, pdf_index.render(index, font=font))
+
+
+def _ready_to_close(session: Session, actor: Actor, dossier_id: int) -> Dossier:
     dossier = _editable(session, actor, dossier_id)
     problems = closing_problems(dossier)
     if problems:
         raise InvalidMetadata(problems)
+    return dossier
+
+
+def close_dossier(
+    session: Session,
+    actor: Actor,
+    dossier_id: int,
+    *,
+    store: FileStore,
+    now: datetime,
+    font: str = "",
+    prepared: PreparedIndex | None = None,
+) -> Dossier:
+    """Close a dossier: run the checklist, number documents by date, make the index PDF (or take the ``prepared``
+    one if it shows exactly this index), start the clock."""
+    dossier = _ready_to_close(session, actor, dossier_id)
     _renumber_chronologically(session, dossier)
     # The dossier's time span covers its documents ("thời gian tài liệu"): an officer who opened it
     # today for work begun earlier should not have to correct the start date by hand.
@@ -735,7 +770,8 @@ def close_dossier(
     dossier.start_date = min(dossier.start_date, *issued)
     if dossier.end_date is None:
         dossier.end_date = max(issued)
-    pdf = pdf_index.render(snapshot.document_index(dossier, now.astimezone(LOCAL_TZ)), font=font)
+    index = snapshot.document_index(dossier, now.astimezone(LOCAL_TZ))
+    pdf = prepared.pdf if prepared is not None and prepared.index == index else pdf_index.render(index, font=font)
     captured = store.put(io.BytesIO(pdf))
     dossier.index_file_id = stored_file(session, captured, "muc-luc-van-ban.pdf", now=now).id
     dossier.appraisal_due_on = clock.due_on(period_of(dossier), dossier.end_date)

@@ -431,9 +431,12 @@ def close(dossier_id: int):
     """Close the dossier ("kết thúc hồ sơ") after the user confirmed; the index PDF is made."""
     if request.form.get("confirm") != "yes":
         return render_wizard(dossier_id, {"confirm": [_("Tick the box to confirm.")]}, status=422)
+    now, font = utcnow(), setting("PDF_FONT")
+    with transaction(read_only=True) as session:
+        prepared = dossiers.prepare_close(session, current_actor(), dossier_id, now=now, font=font)
     with transaction() as session:
         dossiers.close_dossier(
-            session, current_actor(), dossier_id, store=store(), now=utcnow(), font=setting("PDF_FONT")
+            session, current_actor(), dossier_id, store=store(), now=now, font=font, prepared=prepared
         )
     flash(_("The dossier is closed and its document index was made."), "success")
     return redirect(url_for(".show", dossier_id=dossier_id))

@@ -315,11 +315,39 @@ def test_close_numbers_chronologically_and_makes_the_index(session, world, store
     assert dossier.end_date.isoformat() == "2026-04-20"
     assert dossier.start_date.isoformat() == "2026-01-05"  # kept: earlier than every document
     assert dossier.appraisal_due_on.isoformat() == "2037-01-01"  # 2026 + 10 + 1
-    text = "".join(page.extract_text() for page in PdfReader(store.open(dossier.index_file.sha256)).pages)
+    text = index_text(store, dossier)
     assert "MỤC LỤC VĂN BẢN" in text
     assert text.index("Công văn số 31") < text.index("Công văn số 30")
     with pytest.raises(RuleViolation, match="Only an open dossier"):
         dossiers.add_document(session, officer, dossier.id, DOCUMENT, upload(b"late"), store=store, now=now)
+
+
+def index_text(store, dossier) -> str:
+    return "".join(page.extract_text() for page in PdfReader(store.open(dossier.index_file.sha256)).pages)
+
+
+def test_close_takes_the_index_made_beforehand_only_if_nothing_changed(session, world, store, now, make_dossier):
+    officer = world.actor("officer1")
+    unchanged, changed = make_dossier("open"), make_dossier("open")
+    prepared = dossiers.prepare_close(session, officer, unchanged.id, now=now)
+    dossiers.close_dossier(session, officer, unchanged.id, store=store, now=now, prepared=prepared)
+    assert store.open(unchanged.index_file.sha256).read() == prepared.pdf
+    prepared = dossiers.prepare_close(session, officer, changed.id, now=now)
+    # Filed by a colleague between the index being made and the close: the index is made again.
+    dossiers.add_document(
+        session, officer, changed.id, dict(DOCUMENT, subject="Văn bản nộp sau cùng"), upload(b"x"), store=store, now=now
+    )
+    dossiers.close_dossier(session, officer, changed.id, store=store, now=now, prepared=prepared)
+    assert "Văn bản nộp sau cùng" in index_text(store, changed)
+    assert changed.state is DossierState.CLOSED and len(changed.links) == 2
+
+
+def test_a_dossier_that_cannot_be_closed_gets_no_index_made(session, world, now, make_dossier):
+    empty = make_dossier("open", documents=0)
+    with pytest.raises(InvalidMetadata):
+        dossiers.prepare_close(session, world.actor("officer1"), empty.id, now=now)
+    with pytest.raises(RuleViolation, match="Only an open dossier"):
+        dossiers.prepare_close(session, world.actor("officer1"), make_dossier("closed").id, now=now)
 
 
 def test_close_widens_the_start_to_the_earliest_document(session, world, store, now):
