@@ -52,6 +52,9 @@ DEFAULTS: dict[str, Any] = {
     "SEARCH_EXTRACT_MAX_BYTES": 50 * 1024 * 1024,
     # Seconds one text extraction may run before it is abandoned (a malformed PDF must not stall indexing).
     "SEARCH_EXTRACT_TIMEOUT": 20,
+    # How much lower than the web processes the worker runs (Unix niceness added, 0-19): indexing, text extraction
+    # and package builds take only the CPU that pages leave.
+    "WORKER_NICE": 10,
     # Backup sets that keep destroyed content until they expire, "name:days;name:days" (printed on destruction records).
     "BACKUP_SETS": "",
     # Years after entering the agency archive by which permanent dossiers go to the historical archive:

@@ -145,6 +145,7 @@ def run_due(factory: Callable[[], Session], *, now: datetime, holder: str | None
 
 def run_scheduler(factory: Callable[[], Session], settings: dict, log: Callable[[str], None]) -> None:
     """Run the blocking scheduler: a tick every minute runs the due jobs under the lease."""
+    lower_priority(settings["WORKER_NICE"])
     scheduler = BlockingScheduler(timezone=TIMEZONE)
 
     def tick() -> None:
@@ -165,6 +166,13 @@ def run_scheduler(factory: Callable[[], Session], settings: dict, log: Callable[
         work, "interval", seconds=QUEUE_SECONDS, next_run_time=datetime.now(UTC), max_instances=1, coalesce=True
     )
     scheduler.start()
+
+
+def lower_priority(niceness: int) -> None:
+    """Let the web processes go first: background work (and the extraction processes it starts) yields the CPU."""
+    if not 0 <= niceness <= 19:
+        raise ValueError(f"WORKER_NICE must be between 0 and 19, not {niceness}")
+    os.nice(niceness)
 
 
 def work_once(factory: Callable[[], Session], store: FileStore, settings: dict, holder: str) -> list[BackgroundJob]:

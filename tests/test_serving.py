@@ -15,7 +15,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from erms import db
+from erms import db, jobs
 from erms.models import SchedulerLease
 from tests.databases import own_database
 
@@ -106,6 +106,8 @@ def test_make_run_serves_with_the_scheduler_and_stops_both(database_url, tmp_pat
             time.sleep(0.5)
         engine.dispose()
         assert holder is not None, "the scheduler never took its lease"
+        # The worker yields the CPU to the web processes.
+        assert [_niceness(pid) for pid in _processes_serving(data) if _is_worker(pid)] == [min(19, os.nice(0) + 10)]
         browser = requests.Session()
         form = browser.get(f"http://{bind}/auth/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
@@ -125,6 +127,18 @@ def test_make_run_serves_with_the_scheduler_and_stops_both(database_url, tmp_pat
     output = run.stdout.read()
     assert "demo accounts" in output and "flag_due_dossiers" in output
     assert _processes_serving(data) == [] and not _serving(bind)
+
+
+def _is_worker(pid: int) -> bool:
+    try:
+        return b"run-scheduler" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # ended meanwhile
+        return False
+
+
+def _niceness(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[16])  # the 19th field of proc_pid_stat(5); the first two end with the command's ")"
 
 
 def _processes_serving(data: Path) -> list[int]:
@@ -149,3 +163,8 @@ def _serving(bind: str) -> bool:
     host, port = bind.split(":")
     with socket.socket() as probe:
         return probe.connect_ex((host, int(port))) == 0
+
+
+def test_a_worker_niceness_out_of_range_is_refused():
+    with pytest.raises(ValueError, match="between 0 and 19, not 20"):
+        jobs.lower_priority(20)
