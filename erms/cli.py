@@ -23,6 +23,7 @@ from erms.db import make_engine, make_session_factory, transaction
 from erms.errors import ERMSError, InvalidMetadata
 from erms.models import BackgroundJob, Organisation, Role
 from erms.models.background import JobState
+from erms.safety_cli import backup_group, fixity_group
 from erms.storage import FileStore
 from exports import handover
 from exports.bagging import verify
@@ -60,6 +61,10 @@ def erms_group(ctx: click.Context) -> None:
     """ERMS: electronic records management (Vietnamese public agencies)."""
     ctx.obj = Context(config.load())
     search.install(ctx.obj.settings)
+
+
+erms_group.add_command(backup_group)
+erms_group.add_command(fixity_group)
 
 
 @erms_group.group("db")

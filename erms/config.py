@@ -55,6 +55,13 @@ DEFAULTS: dict[str, Any] = {
     # How much lower than the web processes the worker runs (Unix niceness added, 0-19): indexing, text extraction
     # and package builds take only the CPU that pages leave.
     "WORKER_NICE": 10,
+    # Where `erms backup create` writes, "name=/path;name=/path": at least two, each on an independent medium
+    # (Thông tư 02/2019/TT-BNV).
+    "BACKUP_TARGETS": "",
+    # The fixity audit: how fast the worker re-reads stored files (MB/s, so people never wait for the disk) and how
+    # many days pass before a file is checked again.
+    "FIXITY_MB_PER_S": 10,
+    "FIXITY_DAYS": 30,
     # Backup sets that keep destroyed content until they expire, "name:days;name:days" (printed on destruction records).
     "BACKUP_SETS": "",
     # Years after entering the agency archive by which permanent dossiers go to the historical archive:

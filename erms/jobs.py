@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -19,10 +20,11 @@ from pathlib import Path
 from typing import Any, cast
 
 from apscheduler.schedulers.blocking import BlockingScheduler
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from administration import backup, fixity
 from erms import background, search
 from erms.config import LOCAL_TZ, TIMEZONE
 from erms.db import transaction
@@ -43,6 +45,9 @@ TICK_SECONDS = 60
 QUEUE_SECONDS = 2
 SEARCH_REBUILD_JOB = "search.rebuild"
 SEARCH_REBUILD_SUBJECT = "search_index"
+BACKUP_JOB = "backup.create"
+# A fixity round: the worker re-reads files for at most this long, then leaves the disk alone until the next one.
+FIXITY_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,15 @@ class Job:
     run: Callable[..., int]
 
 
+def queue_backup(session: Session, today: date, *, now: datetime) -> int:
+    """Queue today's backup for the worker (a backup outlives any transaction: it is a background job)."""
+    background.enqueue(session, None, BACKUP_JOB, f"backup:{today.isoformat()}", {}, now=now)
+    return 1
+
+
 JOBS = (
+    # PL6 III.5.g: periodic backups, every day on the worker's first tick of the day (past midnight).
+    Job("queue_backup", date.isoformat, queue_backup),
     Job("flag_due_dossiers", date.isoformat, appraisal.flag_due_dossiers),
     Job("flag_overdue_handovers", date.isoformat, appraisal.flag_overdue_handovers),
     # NĐ 30/2020 Điều 28: the dossier list is approved at the start of the year; remind once a year.
@@ -165,6 +178,12 @@ def run_scheduler(factory: Callable[[], Session], settings: dict, log: Callable[
     scheduler.add_job(
         work, "interval", seconds=QUEUE_SECONDS, next_run_time=datetime.now(UTC), max_instances=1, coalesce=True
     )
+
+    def audit_fixity() -> None:
+        for found in fixity.failures(fixity_round(factory, store, settings, holder_name())):
+            log(f"fixity: {found.sha256} {found.outcome.value}")
+
+    scheduler.add_job(audit_fixity, "interval", seconds=FIXITY_SECONDS, max_instances=1, coalesce=True)
     scheduler.start()
 
 
@@ -173,6 +192,17 @@ def lower_priority(niceness: int) -> None:
     if not 0 <= niceness <= 19:
         raise ValueError(f"WORKER_NICE must be between 0 and 19, not {niceness}")
     os.nice(niceness)
+
+
+def fixity_round(factory: Callable[[], Session], store: FileStore, settings: dict, holder: str) -> list[fixity.Found]:
+    """If ``holder`` holds the lease: re-read the files due for their fixity check, for at most one round's time at
+    FIXITY_MB_PER_S, oldest-checked first."""
+    with transaction(factory, read_only=True) as session:
+        if not holds_lease(session, holder, now=utcnow()):
+            return []
+    pace = fixity.Pace(settings["FIXITY_MB_PER_S"] * 1_000_000, until=time.monotonic() + FIXITY_SECONDS * 0.9)
+    since = utcnow() - timedelta(days=settings["FIXITY_DAYS"])
+    return fixity.check(factory, store, agent=f"erms worker {holder}", clock=utcnow, checked_before=since, pace=pace)
 
 
 def work_once(factory: Callable[[], Session], store: FileStore, settings: dict, holder: str) -> list[BackgroundJob]:
@@ -245,6 +275,33 @@ def _rebuild_index_job(_payload: dict, context: background.Context) -> None:
     with transaction(context.factory, read_only=True) as session:
         count = search.rebuild(session, lambda done, total: context.progress(f"{done}/{total}"))
     context.progress(f"{count}/{count}")
+
+
+@background.handler(BACKUP_JOB)
+def _backup_job(_payload: dict, context: background.Context) -> None:
+    """Make a backup set on every configured target; one target that fails does not stop the others."""
+    chosen = backup.targets(context.settings["BACKUP_TARGETS"])
+    if not chosen:
+        log.warning("backup: no backup target is configured (ERMS_BACKUP_TARGETS): nothing was backed up")
+        context.progress("no backup target configured")
+        return
+    session = context.factory()
+    bind = session.get_bind()
+    session.close()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    failures = []
+    for target in chosen:
+        try:
+            made = backup.create(engine, context.settings, target, now=context.clock(), progress=_reporting(context))
+            log.info("backup: set %s on %s, %s files copied", made.manifest.name, target.name, made.copied)
+        except backup.BackupError as error:
+            failures.append(str(error))
+    if failures:
+        raise backup.BackupError("; ".join(failures))
+
+
+def _reporting(context: background.Context) -> Callable[[int, int], None]:
+    return lambda done, total: context.progress(f"{done}/{total}")
 
 
 def backup_sets(setting: str, executed_on: date) -> list[destruction.Backup]:

@@ -13,9 +13,9 @@ from erms import db, migrate
 
 
 @contextlib.contextmanager
-def own_database(database_url: str, folder: Path, stem: str) -> Iterator[str]:
-    """Yield the URL of a new migrated database beside the test database (a SQLite file in ``folder``, or a
-    PostgreSQL database dropped afterwards)."""
+def own_database(database_url: str, folder: Path, stem: str, *, migrated: bool = True) -> Iterator[str]:
+    """Yield the URL of a new database beside the test database (a SQLite file in ``folder``, or a PostgreSQL
+    database dropped afterwards), migrated to the newest schema unless ``migrated`` is False (then empty)."""
     if database_url.startswith("sqlite"):
         url, admin, name = f"sqlite:///{folder / f'{stem}.sqlite3'}", None, ""
     else:
@@ -24,10 +24,11 @@ def own_database(database_url: str, folder: Path, stem: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         url = database_url.rsplit("/", 1)[0] + "/" + name
-    engine = db.make_engine(url)
-    with engine.begin() as connection:
-        migrate.upgrade(connection)
-    engine.dispose()
+    if migrated:
+        engine = db.make_engine(url)
+        with engine.begin() as connection:
+            migrate.upgrade(connection)
+        engine.dispose()
     try:
         yield url
     finally:

@@ -19,6 +19,7 @@ from erms.models.background import BackgroundJob
 from erms.models.dossier import Document, DocumentVersion, Dossier, DossierDocument, StoredFile
 from erms.models.dossier_list import ClassificationHeading, DossierList, DossierListEntry
 from erms.models.entry_review import EntryReview
+from erms.models.fixity import FixityEvent, FixityOutcome
 from erms.models.handover import HandoverBatch, HandoverItem, HandoverReceipt, Package
 from erms.models.org import Organisation, Role, RoleMembership, Unit, User
 from erms.models.register import RegisterCounter, RegisterEntry
@@ -38,6 +39,8 @@ __all__ = [
     "SchedulerLease",
     "AuditEvent",
     "BackgroundJob",
+    "FixityEvent",
+    "FixityOutcome",
     "ClassificationHeading",
     "Document",
     "DocumentVersion",

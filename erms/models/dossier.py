@@ -42,6 +42,8 @@ class StoredFile(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # A PDF signature dictionary was seen in the bytes at capture (CITS ERMS eSignature on export).
     has_pdf_signature: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # When the fixity audit last re-read the bytes (None: never since capture); the oldest are checked first.
+    fixity_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     @classmethod
     def of(cls, captured, media_type: str, created_at: datetime) -> StoredFile:

@@ -1,0 +1,369 @@
+"""Backups (sao lưu) and restores: a consistent copy of the database and the file store, made while people work.
+
+A backup target is a folder meant for an independent medium (Thông tư 02/2019/TT-BNV: at least two sets, each on
+its own medium). Inside it::
+
+    files/aa/bb/<sha256>          the file store's bytes, shared by every set of the target: a file already there
+                                  is not copied again (content-addressed, so the same name means the same bytes)
+    sets/<name>/database.sqlite3  SQLite's online backup of the database (or database.dump from pg_dump)
+    sets/<name>/config.json       the settings, without the secret key and the database password
+    sets/<name>/manifest.json     what the set holds: every file's digest and size, the counts of records, the
+                                  audit chain's head when the copy was taken, the schema revision
+
+A set is written under ``sets/.partial-<name>`` and renamed when whole, manifest last, so a crash, a full disk or a
+missing medium never leaves something that looks like a backup. The files copied are those the database copy
+lists, so every record of the copy has its bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from erms.models import AuditEvent, Document, DocumentVersion, Dossier, StoredFile
+from erms.models.appraisal import DestroyedFile
+from erms.storage import CHUNK, fsync_dir
+
+FORMAT = "erms-backup-1"
+MANIFEST = "manifest.json"
+# Settings a backup never holds: whoever reads the medium must not be able to sign sessions or log in to the database.
+SECRET_SETTINGS = ("SECRET_KEY",)
+
+Progress = Callable[[int, int], None]
+
+
+class BackupError(Exception):
+    """A backup, verification or restore that cannot be done; the message says why. Nothing was marked done."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A configured place for backup sets: a name people use and the folder on its medium."""
+
+    name: str
+    path: Path
+
+
+@dataclass
+class Manifest:
+    """What one backup set holds."""
+
+    name: str
+    created_at: str
+    database: dict
+    counts: dict[str, int]
+    audit_head: dict
+    files: list[tuple[str, int]] = field(default_factory=list)
+    format: str = FORMAT
+
+    @property
+    def bytes(self) -> int:
+        return sum(size for _, size in self.files)
+
+
+@dataclass(frozen=True)
+class Made:
+    """A backup set just made: where, what it holds, and what this run had to copy."""
+
+    target: Target
+    manifest: Manifest
+    copied: int
+    copied_bytes: int
+
+
+def targets(setting: str) -> list[Target]:
+    """Parse BACKUP_TARGETS ("name=/path;name=/path"); a bad entry is refused with the reason."""
+    found: list[Target] = []
+    for part in filter(None, (piece.strip() for piece in setting.split(";"))):
+        name, sep, path = part.partition("=")
+        if not sep or not name.strip() or not path.strip():
+            raise BackupError(f'BACKUP_TARGETS: "{part}" is not name=/absolute/path')
+        if not Path(path.strip()).is_absolute():
+            raise BackupError(f'BACKUP_TARGETS: the path of "{name.strip()}" must be absolute, not "{path.strip()}"')
+        if any(target.name == name.strip() for target in found):
+            raise BackupError(f'BACKUP_TARGETS: the name "{name.strip()}" is given twice')
+        found.append(Target(name.strip(), Path(path.strip())))
+    return found
+
+
+def choose(setting: str, wanted: str | None) -> list[Target]:
+    """Return the targets to write: the one named (or an absolute path given for once), else every configured one."""
+    configured = targets(setting)
+    if wanted is None:
+        if not configured:
+            raise BackupError(
+                "No backup target is configured: set ERMS_BACKUP_TARGETS to name=/path;name=/path (two media), "
+                "or give --to /path"
+            )
+        return configured
+    for target in configured:
+        if target.name == wanted:
+            return [target]
+    if Path(wanted).is_absolute():
+        return [Target(wanted, Path(wanted))]
+    names = ", ".join(target.name for target in configured) or "none"
+    raise BackupError(f'No backup target is called "{wanted}" (configured: {names}); give a name or an absolute path')
+
+
+# ---------------------------------------------------------------- making a set
+
+
+def create(engine: Engine, settings: dict, target: Target, *, now: datetime, progress: Progress | None = None) -> Made:
+    """Make a backup set on ``target`` while the application runs; raise BackupError leaving no set behind."""
+    _check_medium(target)
+    name = now.strftime("%Y%m%dT%H%M%SZ")
+    final = target.path / "sets" / name
+    if final.exists():
+        raise BackupError(f"A backup set {name} is already on {target.name}; wait a second and try again")
+    partial = target.path / "sets" / f".partial-{name}"
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        partial.mkdir(parents=True)
+        database, manifest = _copy_database(engine, partial, name, now)
+        manifest.database = database
+        copied, copied_bytes = _copy_files(Path(settings["STORAGE_ROOT"]), target.path / "files", manifest, progress)
+        _write_json(partial / "config.json", _public_settings(settings))
+        _write_json(partial / MANIFEST, asdict(manifest))
+        fsync_dir(partial)
+        os.replace(partial, final)
+        fsync_dir(final.parent)
+    except OSError as error:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise BackupError(f"Backup to {target.name} ({target.path}) failed: {error.strerror or error}") from error
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return Made(target, manifest, copied, copied_bytes)
+
+
+def _check_medium(target: Target) -> None:
+    if not target.path.is_dir():
+        raise BackupError(f"Backup target {target.name}: {target.path} is not there (is the medium mounted?)")
+    if not os.access(target.path, os.W_OK):
+        raise BackupError(f"Backup target {target.name}: {target.path} cannot be written")
+
+
+def _copy_database(engine: Engine, folder: Path, name: str, now: datetime) -> tuple[dict, Manifest]:
+    """Copy the database as it is at one moment and read, from that same moment, what the set must hold."""
+    if engine.dialect.name == "sqlite":
+        path = folder / "database.sqlite3"
+        _sqlite_copy(engine, path)
+        copy = create_engine(f"sqlite:///{path}")
+        try:
+            with Session(copy) as session:
+                manifest = _contents(session, name, now)
+        finally:
+            copy.dispose()
+        return {"kind": "sqlite", "file": path.name, **_digest_of(path)}, manifest
+    path = folder / "database.dump"
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection:
+        # pg_dump takes the snapshot this transaction exported: the dump and the file list agree.
+        snapshot = connection.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+        with Session(bind=connection) as session:
+            manifest = _contents(session, name, now)
+        run_client(["pg_dump", "--format=custom", "--no-owner", f"--snapshot={snapshot}", "--file", str(path)], engine)
+        connection.rollback()
+    return {"kind": "postgresql", "file": path.name, **_digest_of(path)}, manifest
+
+
+def _sqlite_copy(engine: Engine, path: Path) -> None:
+    """SQLite's online backup API, all pages in one step: one read transaction, so one moment, while others write."""
+    source_path = make_url(str(engine.url)).database
+    assert source_path, "an in-memory database has nothing to back up"
+    source = sqlite3.connect(source_path)
+    target = sqlite3.connect(path)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    with path.open("rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def _contents(session: Session, name: str, now: datetime) -> Manifest:
+    destroyed = select(DestroyedFile.file_id).where(DestroyedFile.deleted_at.is_not(None))
+    files = session.execute(
+        select(StoredFile.sha256, StoredFile.size).where(StoredFile.id.not_in(destroyed)).order_by(StoredFile.sha256)
+    ).all()
+    head = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    counts = {
+        label: session.scalar(select(func.count()).select_from(model)) or 0
+        for label, model in (
+            ("dossiers", Dossier),
+            ("documents", Document),
+            ("versions", DocumentVersion),
+            ("stored_files", StoredFile),
+            ("audit_events", AuditEvent),
+        )
+    }
+    revision = session.scalar(text("SELECT version_num FROM alembic_version"))
+    return Manifest(
+        name=name,
+        created_at=now.isoformat(),
+        database={"revision": revision},
+        counts=counts,
+        audit_head={"id": head.id, "hash": head.hash} if head else {},
+        files=[(sha256, size) for sha256, size in files],
+    )
+
+
+def _copy_files(store: Path, into: Path, manifest: Manifest, progress: Progress | None) -> tuple[int, int]:
+    """Copy into the target's shared folder each file it lacks, checking its SHA-256 on the way."""
+    copied = copied_bytes = 0
+    incoming = into / "incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    for done, (sha256, size) in enumerate(manifest.files, start=1):
+        destination = place(into, sha256)
+        if not (destination.exists() and destination.stat().st_size == size):
+            copy_checked(place(store, sha256), destination, incoming, sha256)
+            copied, copied_bytes = copied + 1, copied_bytes + size
+        if progress:
+            progress(done, len(manifest.files))
+    return copied, copied_bytes
+
+
+def place(root: Path, sha256: str) -> Path:
+    return root / sha256[:2] / sha256[2:4] / sha256
+
+
+def copy_checked(source: Path, destination: Path, incoming: Path, sha256: str) -> None:
+    temp = incoming / f"{sha256}.{os.getpid()}"
+    digest = hashlib.sha256()
+    try:
+        with source.open("rb") as reader, temp.open("wb") as writer:
+            while chunk := reader.read(CHUNK):
+                digest.update(chunk)
+                writer.write(chunk)
+            writer.flush()
+            os.fsync(writer.fileno())
+        if digest.hexdigest() != sha256:
+            raise BackupError(f"The stored file {sha256} has other bytes than it had at capture: not copied")
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temp, destination)
+        fsync_dir(destination.parent)
+    except FileNotFoundError as error:
+        if error.filename == str(source):
+            raise BackupError(
+                f"The stored file {sha256} is missing from the file store: it was not backed up"
+            ) from None
+        raise
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _digest_of(path: Path) -> dict:
+    return {"sha256": _sha256(path), "size": path.stat().st_size}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _public_settings(settings: dict) -> dict:
+    public = {key: value for key, value in settings.items() if key not in SECRET_SETTINGS and _plain(value)}
+    if public.get("DATABASE_URL"):
+        public["DATABASE_URL"] = make_url(public["DATABASE_URL"]).render_as_string(hide_password=True)
+    return public
+
+
+def _plain(value) -> bool:
+    return isinstance(value, str | int | float | bool) or value is None
+
+
+def _write_json(path: Path, data: dict) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=1)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def run_client(command: list[str], engine: Engine) -> None:
+    """Run a PostgreSQL client program against the engine's database (the password through the environment)."""
+    url = engine.url
+    environment = {**os.environ, "PGPASSWORD": url.password or ""}
+    arguments = ["--host", url.host or "localhost", "--port", str(url.port or 5432), "--username", url.username or ""]
+    try:
+        result = subprocess.run(
+            [*command, *arguments, "--dbname", url.database or ""],
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except FileNotFoundError as error:
+        raise BackupError(f"{command[0]} is not installed: install PostgreSQL's client programs") from error
+    if result.returncode != 0:
+        raise BackupError(f"{command[0]} failed: {result.stderr.strip()}")
+
+
+# ---------------------------------------------------------------- reading sets
+
+
+def sets(target: Target) -> list[Manifest]:
+    """Return the whole sets on ``target``, oldest first (a set still being written is not one)."""
+    folder = target.path / "sets"
+    if not folder.is_dir():
+        return []
+    return [read(target, path.name) for path in sorted(folder.iterdir()) if (path / MANIFEST).is_file()]
+
+
+def read(target: Target, name: str) -> Manifest:
+    """Return the manifest of set ``name``; BackupError if the target has no such whole set."""
+    path = target.path / "sets" / name / MANIFEST
+    if name.startswith(".") or "/" in name or not path.is_file():
+        raise BackupError(f"No backup set {name} on {target.name} ({target.path})")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("format") != FORMAT:
+        raise BackupError(f"Backup set {name} on {target.name} is not an ERMS backup ({FORMAT})")
+    data["files"] = [tuple(pair) for pair in data["files"]]
+    return Manifest(**data)
+
+
+@dataclass
+class Check:
+    """What a verification found: files checked, and every problem in words."""
+
+    checked: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(target: Target, name: str, progress: Progress | None = None) -> Check:
+    """Re-read the set: the database copy and every file it lists, each against its digest."""
+    manifest = read(target, name)
+    check = Check()
+    database = target.path / "sets" / name / manifest.database["file"]
+    if not database.is_file():
+        check.problems.append(f"the database copy {database.name} is missing")
+    elif _sha256(database) != manifest.database["sha256"]:
+        check.problems.append(f"the database copy {database.name} has changed since the backup")
+    for done, (sha256, size) in enumerate(manifest.files, start=1):
+        path = place(target.path / "files", sha256)
+        if not path.is_file():
+            check.problems.append(f"file {sha256} is missing")
+        elif path.stat().st_size != size or _sha256(path) != sha256:
+            check.problems.append(f"file {sha256} has changed since the backup")
+        check.checked = done
+        if progress:
+            progress(done, len(manifest.files))
+    return check

@@ -1,0 +1,98 @@
+"""Restoring a backup set (phục hồi dữ liệu) into an empty instance: the database, then every file checked against
+its digest. A restore never writes over an instance, refuses a damaged set, and undoes what it wrote if it fails."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from administration import backup
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What a restore put back (NĐ 30 PL6 IV.1.e: a report of what was recovered)."""
+
+    manifest: backup.Manifest
+    data_dir: Path
+    database_url: str
+    files: int
+    bytes: int
+
+
+def restore(
+    target: backup.Target, name: str, data_dir: Path, *, database_url: str = "", progress: backup.Progress | None = None
+) -> Restored:
+    """Put set ``name`` back into an empty data folder (and, for a PostgreSQL set, an empty database)."""
+    manifest = backup.read(target, name)
+    _check_empty(data_dir)
+    check = backup.verify(target, name)
+    if not check.ok:
+        raise backup.BackupError(
+            f"Backup set {name} on {target.name} is damaged, nothing restored: " + "; ".join(check.problems)
+        )
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with _undone_on_failure(data_dir):
+        store = data_dir / "files"
+        incoming = store / "incoming"
+        incoming.mkdir(parents=True)
+        for done, (sha256, _) in enumerate(manifest.files, start=1):
+            backup.copy_checked(
+                backup.place(target.path / "files", sha256), backup.place(store, sha256), incoming, sha256
+            )
+            if progress:
+                progress(done, len(manifest.files))
+        # The database last, PostgreSQL's in one transaction: a failure before or during it leaves no database.
+        url = _restore_database(target.path / "sets" / name, manifest, data_dir, database_url)
+    return Restored(manifest, data_dir, url, len(manifest.files), manifest.bytes)
+
+
+def _check_empty(data_dir: Path) -> None:
+    if data_dir.exists() and (not data_dir.is_dir() or any(data_dir.iterdir())):
+        raise backup.BackupError(f"{data_dir} is not an empty folder: a restore never writes over an instance")
+
+
+@contextmanager
+def _undone_on_failure(data_dir: Path) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        for child in data_dir.iterdir():
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+        raise
+
+
+def _restore_database(folder: Path, manifest: backup.Manifest, data_dir: Path, database_url: str) -> str:
+    source = folder / manifest.database["file"]
+    if manifest.database["kind"] == "sqlite":
+        if database_url:
+            raise backup.BackupError("This set holds a SQLite database: it is restored into the data folder, not a URL")
+        path = data_dir / "erms.sqlite3"
+        shutil.copyfile(source, path)
+        with path.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        return ""
+    if not database_url:
+        raise backup.BackupError(
+            "This set holds a PostgreSQL database: give the empty database to restore into (--database-url)"
+        )
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            tables = connection.execute(
+                text("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
+            ).scalar_one()
+        if tables:
+            raise backup.BackupError(
+                "The database to restore into is not empty: a restore never writes over an instance"
+            )
+        backup.run_client(["pg_restore", "--no-owner", "--single-transaction", "--exit-on-error", str(source)], engine)
+    finally:
+        engine.dispose()
+    return database_url

@@ -1,0 +1,188 @@
+"""The data-safety commands: ``erms backup …`` (make, list, verify and restore backup sets) and ``erms fixity
+check`` (re-read stored files against their digests); ``administration.backup``, ``.restore`` and ``.fixity``.
+
+Errors print the precise reason and exit 1; a backup or restore that fails leaves no set and no instance behind.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from administration import backup, fixity, restore
+from erms import audit, config, migrate, search
+from erms.db import make_engine, make_session_factory, transaction
+from erms.storage import FileStore
+
+
+@click.group("backup")
+def backup_group() -> None:
+    """Backup sets of the database and the file store (two media: ERMS_BACKUP_TARGETS)."""
+
+
+def _refused(error: backup.BackupError) -> None:
+    click.echo(f"error: {error}", err=True)
+    sys.exit(1)
+
+
+def _bar(label: str):
+    bar = click.progressbar(length=1, label=label)
+
+    def progress(done: int, total: int) -> None:
+        bar.length = total
+        bar.update(done - bar.pos)
+
+    return bar, progress
+
+
+@backup_group.command("create")
+@click.option("--to", "wanted", default=None, help="A configured target's name, or an absolute path (default: all).")
+@click.pass_obj
+def backup_create(obj, wanted: str | None) -> None:
+    """Make a backup set on each target while ERMS runs: the database at one moment and the files it lists."""
+    try:
+        chosen = backup.choose(obj.settings["BACKUP_TARGETS"], wanted)
+        for target in chosen:
+            bar, progress = _bar(f"{target.name}: copying files")
+            with bar:
+                made = backup.create(obj.engine, obj.settings, target, now=datetime.now(UTC), progress=progress)
+            counts = ", ".join(f"{count} {label}" for label, count in made.manifest.counts.items())
+            click.echo(
+                f"backup set {made.manifest.name} on {target.name} ({target.path}): {counts}; "
+                f"{len(made.manifest.files)} files, {made.copied} copied now ({made.copied_bytes} bytes)"
+            )
+    except backup.BackupError as error:
+        _refused(error)
+    if wanted is None and len(chosen) < 2:
+        click.echo("warning: only one backup target is configured; keep two sets on independent media", err=True)
+
+
+@backup_group.command("list")
+@click.pass_obj
+def backup_list(obj) -> None:
+    """List the whole backup sets on every configured target, oldest first."""
+    try:
+        for target in backup.targets(obj.settings["BACKUP_TARGETS"]):
+            if not target.path.is_dir():
+                click.echo(f"{target.name}: {target.path} is not there (is the medium mounted?)")
+                continue
+            for manifest in backup.sets(target):
+                click.echo(
+                    f"{target.name}  {manifest.name}  {manifest.created_at}  {manifest.database['kind']}  "
+                    f"{len(manifest.files)} files  {manifest.bytes} bytes"
+                )
+    except backup.BackupError as error:
+        _refused(error)
+
+
+def _target_holding(obj, name: str, wanted: str | None) -> backup.Target:
+    """Return the target named (or given as a path), else the first configured one that holds set ``name``."""
+    if wanted is not None:
+        return backup.choose(obj.settings["BACKUP_TARGETS"], wanted)[0]
+    for target in backup.targets(obj.settings["BACKUP_TARGETS"]):
+        if (target.path / "sets" / name / backup.MANIFEST).is_file():
+            return target
+    raise backup.BackupError(f"No configured backup target holds a set {name}; give --from NAME or --from /path")
+
+
+@backup_group.command("verify")
+@click.argument("name")
+@click.option("--from", "wanted", default=None, help="The target holding the set (name or absolute path).")
+@click.pass_obj
+def backup_verify(obj, name: str, wanted: str | None) -> None:
+    """Re-read a set: its database copy and every file, each against its digest; exit 1 on any difference."""
+    try:
+        target = _target_holding(obj, name, wanted)
+        bar, progress = _bar(f"{target.name}: re-reading {name}")
+        with bar:
+            check = backup.verify(target, name, progress)
+    except backup.BackupError as error:
+        _refused(error)
+    for problem in check.problems:
+        click.echo(f"  {problem}", err=True)
+    if not check.ok:
+        click.echo(f"backup set {name} on {target.name} is DAMAGED: {len(check.problems)} problems", err=True)
+        sys.exit(1)
+    click.echo(f"backup set {name} on {target.name} intact: database and {check.checked} files verified")
+
+
+@backup_group.command("restore")
+@click.argument("name")
+@click.option("--into", "into", required=True, help="An empty data folder for the restored instance.")
+@click.option("--from", "wanted", default=None, help="The target holding the set (name or absolute path).")
+@click.option("--database-url", default="", help="For a PostgreSQL set: the empty database to restore into.")
+@click.pass_obj
+def backup_restore(obj, name: str, into: str, wanted: str | None, database_url: str) -> None:
+    """Restore a set into an empty instance, check its audit chain, rebuild its search index and report."""
+    try:
+        target = _target_holding(obj, name, wanted)
+        bar, progress = _bar(f"{target.name}: restoring {name}")
+        with bar:
+            restored = restore.restore(target, name, Path(into).resolve(), database_url=database_url, progress=progress)
+    except backup.BackupError as error:
+        _refused(error)
+    settings = config.load({"DATA_DIR": str(restored.data_dir), "DATABASE_URL": restored.database_url})
+    engine = make_engine(settings["DATABASE_URL"])
+    try:
+        _settle(engine, settings, restored)
+    finally:
+        engine.dispose()
+
+
+def _settle(engine, settings: dict, restored: restore.Restored) -> None:
+    """Bring the restored instance to the newest schema, check its audit chain, index it, and say what came back."""
+    with engine.begin() as connection:
+        migrate.upgrade(connection, storage_root=settings["STORAGE_ROOT"])
+    factory = make_session_factory(engine)
+    with transaction(factory, read_only=True) as session:
+        chain = audit.verify(session)
+    search.install(settings)
+    with transaction(factory, read_only=True) as session:
+        indexed = search.rebuild(session)
+    manifest = restored.manifest
+    click.echo(f"restored backup set {manifest.name} (taken {manifest.created_at}) into {restored.data_dir}:")
+    for label, count in manifest.counts.items():
+        click.echo(f"  {label:<14} {count}")
+    click.echo(f"  files          {restored.files} ({restored.bytes} bytes), each checked against its SHA-256")
+    click.echo(f"  search index   {indexed} records")
+    if not chain.ok:
+        click.echo(f"  audit chain    BROKEN at event {chain.broken_id}: {chain.reason}", err=True)
+        sys.exit(1)
+    click.echo(f"  audit chain    intact: {chain.checked} events, head {manifest.audit_head.get('hash', '-')[:16]}…")
+
+
+@click.group("fixity")
+def fixity_group() -> None:
+    """The fixity audit of the file store (the worker runs it continuously at ERMS_FIXITY_MB_PER_S)."""
+
+
+@fixity_group.command("check")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Check only the N files checked longest ago.")
+@click.option("--file", "sha256", default=None, help="Check only the stored file with this SHA-256.")
+@click.pass_obj
+def fixity_check(obj, limit: int | None, sha256: str | None) -> None:
+    """Re-read stored files against both digests taken at capture; exit 1 naming every altered or missing file."""
+    factory = make_session_factory(obj.engine)
+    try:
+        found = fixity.check(
+            factory,
+            FileStore(obj.settings["STORAGE_ROOT"]),
+            agent="erms fixity check",
+            clock=lambda: datetime.now(UTC),
+            limit=limit,
+            sha256=sha256.strip().lower() if sha256 else None,
+        )
+    except fixity.UnknownFile as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    failed = fixity.failures(found)
+    for item in failed:
+        click.echo(f"  {item.outcome.value:<8} {item.sha256}", err=True)
+    read = sum(item.size for item in found)
+    if failed:
+        click.echo(f"fixity FAILED: {len(failed)} of {len(found)} files altered or missing", err=True)
+        sys.exit(1)
+    click.echo(f"fixity intact: {len(found)} files re-read ({read} bytes), both digests as at capture")
