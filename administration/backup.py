@@ -17,24 +17,28 @@ lists, so every record of the copy has its bytes.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from erms.config import LOCAL_TZ
 from erms.models import AuditEvent, Document, DocumentVersion, Dossier, StoredFile
 from erms.models.appraisal import DestroyedFile
-from erms.storage import CHUNK, fsync_dir
+from erms.storage import CHUNK, fsync_dir, sync_filesystem
 
 FORMAT = "erms-backup-1"
 MANIFEST = "manifest.json"
@@ -42,6 +46,8 @@ MANIFEST = "manifest.json"
 SECRET_SETTINGS = ("SECRET_KEY",)
 
 Progress = Callable[[int, int], None]
+# Files copied at once (threads): enough to keep a disk's queue full, few enough for a two-core server.
+COPY_THREADS = 4
 
 
 class BackupError(Exception):
@@ -123,6 +129,22 @@ def choose(setting: str, wanted: str | None) -> list[Target]:
 def create(engine: Engine, settings: dict, target: Target, *, now: datetime, progress: Progress | None = None) -> Made:
     """Make a backup set on ``target`` while the application runs; raise BackupError leaving no set behind."""
     _check_medium(target)
+    with _writing_to(target):
+        return _create(engine, settings, target, now, progress)
+
+
+@contextmanager
+def _writing_to(target: Target) -> Iterator[None]:
+    """Hold the target's lock: one backup at a time writes to a medium."""
+    with (target.path / ".lock").open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BackupError(f"Another backup is being written to {target.name}; try again when it ends") from None
+        yield
+
+
+def _create(engine: Engine, settings: dict, target: Target, now: datetime, progress: Progress | None) -> Made:
     name = now.strftime("%Y%m%dT%H%M%SZ")
     final = target.path / "sets" / name
     if final.exists():
@@ -132,8 +154,8 @@ def create(engine: Engine, settings: dict, target: Target, *, now: datetime, pro
     try:
         partial.mkdir(parents=True)
         database, manifest = _copy_database(engine, partial, name, now)
-        manifest.database = database
-        copied, copied_bytes = _copy_files(Path(settings["STORAGE_ROOT"]), target.path / "files", manifest, progress)
+        manifest.database = {**manifest.database, **database}
+        copied, copied_bytes = _copy_files(Path(settings["STORAGE_ROOT"]), target, manifest, progress)
         _write_json(partial / "config.json", _public_settings(settings))
         _write_json(partial / MANIFEST, asdict(manifest))
         fsync_dir(partial)
@@ -220,48 +242,74 @@ def _contents(session: Session, name: str, now: datetime) -> Manifest:
     )
 
 
-def _copy_files(store: Path, into: Path, manifest: Manifest, progress: Progress | None) -> tuple[int, int]:
-    """Copy into the target's shared folder each file it lacks, checking its SHA-256 on the way."""
-    copied = copied_bytes = 0
-    incoming = into / "incoming"
-    incoming.mkdir(parents=True, exist_ok=True)
-    for done, (sha256, size) in enumerate(manifest.files, start=1):
-        destination = place(into, sha256)
-        if not (destination.exists() and destination.stat().st_size == size):
-            copy_checked(place(store, sha256), destination, incoming, sha256)
-            copied, copied_bytes = copied + 1, copied_bytes + size
-        if progress:
-            progress(done, len(manifest.files))
+def _copy_files(store: Path, target: Target, manifest: Manifest, progress: Progress | None) -> tuple[int, int]:
+    """Copy into the target's shared folder each file it does not hold yet, checking its SHA-256 on the way.
+
+    A file a whole set already lists is there for good (the medium was flushed before that set's manifest was
+    written); one left by an interrupted backup is read again before it is trusted. The medium is flushed once at
+    the end, not once per file.
+    """
+    into = target.path / "files"
+    listed = _listed(target)
+    needed = [(sha256, size) for sha256, size in manifest.files if not _held(place(into, sha256), sha256, size, listed)]
+    FileCopier(store, into).copy_all([sha256 for sha256, _ in needed], progress)
+    copied, copied_bytes = len(needed), sum(size for _, size in needed)
+    sync_filesystem(into)
     return copied, copied_bytes
+
+
+def _listed(target: Target) -> dict[str, int]:
+    """Return every file (digest: size) the whole sets on ``target`` list."""
+    return {sha256: size for manifest in sets(target) for sha256, size in manifest.files}
+
+
+def _held(path: Path, sha256: str, size: int, listed: dict[str, int]) -> bool:
+    if not path.is_file() or path.stat().st_size != size:
+        return False
+    return listed.get(sha256) == size or _sha256(path) == sha256
 
 
 def place(root: Path, sha256: str) -> Path:
     return root / sha256[:2] / sha256[2:4] / sha256
 
 
-def copy_checked(source: Path, destination: Path, incoming: Path, sha256: str) -> None:
-    temp = incoming / f"{sha256}.{os.getpid()}"
-    digest = hashlib.sha256()
-    try:
-        with source.open("rb") as reader, temp.open("wb") as writer:
-            while chunk := reader.read(CHUNK):
-                digest.update(chunk)
-                writer.write(chunk)
-            writer.flush()
-            os.fsync(writer.fileno())
+class FileCopier:
+    """Copies stored files into a folder laid out as the store (``aa/bb/<sha256>``), checking each SHA-256 on the way.
+
+    Files are written in place and not flushed one by one: the caller flushes the file system once, before anything
+    says the copy is finished, and a file a crash left half-written is found by its digest the next time.
+    """
+
+    def __init__(self, source_root: Path, target_root: Path) -> None:
+        self.source_root, self.target_root = source_root, target_root
+        self._folders: set[Path] = set()
+
+    def copy_all(self, digests: list[str], progress: Progress | None = None) -> None:
+        """Copy every file of ``digests``, several at once: the disk's latency overlaps, and reading, hashing and
+        writing all let other threads run. The first failure is raised once the copies under way have ended."""
+        with ThreadPoolExecutor(COPY_THREADS) as pool:
+            for done, _ in enumerate(pool.map(self.copy, digests), start=1):
+                if progress:
+                    progress(done, len(digests))
+
+    def copy(self, sha256: str) -> None:
+        source, destination = place(self.source_root, sha256), place(self.target_root, sha256)
+        if destination.parent not in self._folders:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(destination.parent)
+        digest = hashlib.sha256()
+        try:
+            with source.open("rb", buffering=0) as reader, destination.open("wb") as writer:
+                while chunk := reader.read(CHUNK):
+                    digest.update(chunk)
+                    writer.write(chunk)
+        except FileNotFoundError as error:
+            if error.filename == str(source):
+                raise BackupError(f"The stored file {sha256} is missing from the file store: not copied") from None
+            raise
         if digest.hexdigest() != sha256:
+            destination.unlink()
             raise BackupError(f"The stored file {sha256} has other bytes than it had at capture: not copied")
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(temp, destination)
-        fsync_dir(destination.parent)
-    except FileNotFoundError as error:
-        if error.filename == str(source):
-            raise BackupError(
-                f"The stored file {sha256} is missing from the file store: it was not backed up"
-            ) from None
-        raise
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 def _digest_of(path: Path) -> dict:
@@ -367,3 +415,26 @@ def verify(target: Target, name: str, progress: Progress | None = None) -> Check
         if progress:
             progress(done, len(manifest.files))
     return check
+
+
+def prune(target: Target, keep_days: int, today: date) -> list[str]:
+    """Remove the sets older than ``keep_days`` (the newest is always kept), then the files no remaining set lists;
+    return the names of the sets removed."""
+    with _writing_to(target):  # a backup writing meanwhile lists its files only at its end
+        return _prune(target, keep_days, today)
+
+
+def _prune(target: Target, keep_days: int, today: date) -> list[str]:
+    whole = sets(target)
+    old = [manifest.name for manifest in whole[:-1] if _made_on(manifest) + timedelta(days=keep_days) < today]
+    for name in old:
+        shutil.rmtree(target.path / "sets" / name)
+    kept = _listed(target)
+    for path in (target.path / "files").glob("*/*/*"):
+        if path.name not in kept:
+            path.unlink()
+    return old
+
+
+def _made_on(manifest: Manifest) -> date:
+    return datetime.fromisoformat(manifest.created_at).astimezone(LOCAL_TZ).date()

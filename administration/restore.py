@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from administration import backup
+from erms.storage import sync_filesystem
 
 
 @dataclass(frozen=True)
@@ -40,14 +41,8 @@ def restore(
     data_dir.mkdir(parents=True, exist_ok=True)
     with _undone_on_failure(data_dir):
         store = data_dir / "files"
-        incoming = store / "incoming"
-        incoming.mkdir(parents=True)
-        for done, (sha256, _) in enumerate(manifest.files, start=1):
-            backup.copy_checked(
-                backup.place(target.path / "files", sha256), backup.place(store, sha256), incoming, sha256
-            )
-            if progress:
-                progress(done, len(manifest.files))
+        backup.FileCopier(target.path / "files", store).copy_all([sha256 for sha256, _ in manifest.files], progress)
+        sync_filesystem(store)
         # The database last, PostgreSQL's in one transaction: a failure before or during it leaves no database.
         url = _restore_database(target.path / "sets" / name, manifest, data_dir, database_url)
     return Restored(manifest, data_dir, url, len(manifest.files), manifest.bytes)

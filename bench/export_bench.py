@@ -92,7 +92,7 @@ def populate(data: Path, dossiers_count: int, files: int, megabytes: int) -> lis
     from erms.permissions import load_actor
     from erms.storage import FileStore
     from filing import dossiers
-    from tests.conftest import DOCUMENT
+    from tests.factories import DOCUMENT
 
     engine, store = _engine(data), FileStore(data / "files")
     upgrade(data)
@@ -227,7 +227,8 @@ def stored_paths(data: Path, ids: list[int]) -> list[Path]:
     """Return the store paths of the content files of the dossiers (what every phase reads)."""
     from erms import db
     from erms.storage import FileStore
-    from exports import layout, snapshot
+    from exports import snapshot
+    from exports.bagging import layout
 
     store = FileStore(data / "files")
     with db.transaction(db.make_session_factory(_engine(data))) as session:
@@ -260,8 +261,9 @@ def _elapsed(started: tuple[float, float]) -> dict:
 def ours(data: Path, ids: list[int], workers: int) -> dict:
     """Build the package as ``build_package`` does; time writing, syncing and verifying apart."""
     from erms import db
-    from erms.storage import FileStore
-    from exports import bag, handover, snapshot, verify
+    from erms.storage import FileStore, sync_filesystem
+    from exports import handover, snapshot
+    from exports.bagging import bag, verify
 
     out = data / OUTPUTS / f"ours-{time.time_ns()}"
     with db.transaction(db.make_session_factory(_engine(data))) as session:
@@ -288,7 +290,7 @@ def ours(data: Path, ids: list[int], workers: int) -> dict:
             written = build.finish(view)
         result = _elapsed(started)
         peak = float(sampler.communicate("")[0])
-        bag.sync_filesystem(written.path)
+        sync_filesystem(written.path)
         synced = time.perf_counter() - started[0] - result["seconds"]
         checks = verify.verify(written.path, eark_tool=None)
         verified = time.perf_counter() - started[0] - result["seconds"] - synced
@@ -330,7 +332,7 @@ def limit(_data: Path, paths: list[Path], readers: int) -> dict:
 
 def copy_only(data: Path, paths: list[Path], workers: int) -> dict:
     """Time the copy workers alone on the same files: read once, hashed, written; nothing else."""
-    from exports import copier
+    from exports.bagging import copier
 
     out = data / OUTPUTS / f"copy-{time.time_ns()}"
     targets = [f"{out}/{number // 11}/{number}.pdf" for number in range(len(paths))]

@@ -23,7 +23,7 @@ from erms.db import make_engine, make_session_factory, transaction
 from erms.errors import ERMSError, InvalidMetadata
 from erms.models import BackgroundJob, Organisation, Role
 from erms.models.background import JobState
-from erms.safety_cli import backup_group, fixity_group
+from erms.safety_cli import backup_group, fixity_group, store_group
 from erms.storage import FileStore
 from exports import handover
 from exports.bagging import verify
@@ -65,6 +65,7 @@ def erms_group(ctx: click.Context) -> None:
 
 erms_group.add_command(backup_group)
 erms_group.add_command(fixity_group)
+erms_group.add_command(store_group)
 
 
 @erms_group.group("db")

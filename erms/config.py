@@ -62,8 +62,12 @@ DEFAULTS: dict[str, Any] = {
     # many days pass before a file is checked again.
     "FIXITY_MB_PER_S": 10,
     "FIXITY_DAYS": 30,
-    # Backup sets that keep destroyed content until they expire, "name:days;name:days" (printed on destruction records).
-    "BACKUP_SETS": "",
+    # Hours a file in the store that no record lists is left alone before the daily sweep removes it: an upload
+    # stores its bytes before its transaction commits the row that lists them.
+    "STORE_SWEEP_GRACE_HOURS": 24,
+    # Days a backup set stays on its medium before the daily backup removes it (the newest always stays); a
+    # destruction record says the destroyed content remains in the sets made before it until then.
+    "BACKUP_KEEP_DAYS": 30,
     # Years after entering the agency archive by which permanent dossiers go to the historical archive:
     # 5 under Luật Lưu trữ 2024 Điều 17, up to 30 where another law sets it (docs/standards.md decision 4); 5..30.
     "HANDOVER_YEARS": 5,

@@ -24,7 +24,7 @@ from sqlalchemy import CursorResult, Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from administration import backup, fixity
+from administration import backup, backup_register, fixity, orphans
 from erms import background, search
 from erms.config import LOCAL_TZ, TIMEZONE
 from erms.db import transaction
@@ -46,6 +46,7 @@ QUEUE_SECONDS = 2
 SEARCH_REBUILD_JOB = "search.rebuild"
 SEARCH_REBUILD_SUBJECT = "search_index"
 BACKUP_JOB = "backup.create"
+SWEEP_JOB = "store.sweep"
 # A fixity round: the worker re-reads files for at most this long, then leaves the disk alone until the next one.
 FIXITY_SECONDS = 60
 
@@ -65,9 +66,16 @@ def queue_backup(session: Session, today: date, *, now: datetime) -> int:
     return 1
 
 
+def queue_sweep(session: Session, today: date, *, now: datetime) -> int:
+    """Queue today's sweep of the bytes no record lists (rolled-back uploads) for the worker."""
+    background.enqueue(session, None, SWEEP_JOB, f"sweep:{today.isoformat()}", {}, now=now)
+    return 1
+
+
 JOBS = (
     # PL6 III.5.g: periodic backups, every day on the worker's first tick of the day (past midnight).
     Job("queue_backup", date.isoformat, queue_backup),
+    Job("queue_sweep", date.isoformat, queue_sweep),
     Job("flag_due_dossiers", date.isoformat, appraisal.flag_due_dossiers),
     Job("flag_overdue_handovers", date.isoformat, appraisal.flag_overdue_handovers),
     # NĐ 30/2020 Điều 28: the dossier list is approved at the start of the year; remind once a year.
@@ -289,10 +297,10 @@ def _backup_job(_payload: dict, context: background.Context) -> None:
     bind = session.get_bind()
     session.close()
     engine = bind if isinstance(bind, Engine) else bind.engine
-    failures = []
+    failures, now = [], context.clock()  # one name for the set on every medium
     for target in chosen:
         try:
-            made = backup.create(engine, context.settings, target, now=context.clock(), progress=_reporting(context))
+            made = make_backup(engine, context.factory, context.settings, target, now=now, progress=_reporting(context))
             log.info("backup: set %s on %s, %s files copied", made.manifest.name, target.name, made.copied)
         except backup.BackupError as error:
             failures.append(str(error))
@@ -300,23 +308,48 @@ def _backup_job(_payload: dict, context: background.Context) -> None:
         raise backup.BackupError("; ".join(failures))
 
 
+@background.handler(SWEEP_JOB)
+def _sweep_job(_payload: dict, context: background.Context) -> None:
+    grace = timedelta(hours=context.settings["STORE_SWEEP_GRACE_HOURS"])
+    removed = orphans.sweep(context.factory, context.store, now=context.clock(), grace=grace)
+    for sha256 in removed:
+        log.info("store sweep: removed %s, which no record lists", sha256)
+    context.progress(f"{len(removed)} removed")
+
+
+def make_backup(
+    engine: Engine,
+    factory: Callable[[], Session],
+    settings: dict,
+    target: backup.Target,
+    *,
+    now: datetime,
+    progress: Callable[[int, int], None] | None = None,
+) -> backup.Made:
+    """Make a set on ``target``, record it, then remove from the medium the sets past BACKUP_KEEP_DAYS."""
+    made = backup.create(engine, settings, target, now=now, progress=progress)
+    keep = settings["BACKUP_KEEP_DAYS"]
+    with transaction(factory) as session:
+        backup_register.record(session, made, keep_days=keep, now=now)
+    removed = backup.prune(target, keep, now.astimezone(LOCAL_TZ).date())
+    with transaction(factory) as session:
+        backup_register.pruned(session, target.name, removed, now=now)
+    return made
+
+
 def _reporting(context: background.Context) -> Callable[[int, int], None]:
     return lambda done, total: context.progress(f"{done}/{total}")
 
 
-def backup_sets(setting: str, executed_on: date) -> list[destruction.Backup]:
-    """Parse BACKUP_SETS ("name:days;name:days") into the sets holding content until they expire."""
-    backups = []
-    for part in filter(None, (piece.strip() for piece in setting.split(";"))):
-        name, _, days = part.rpartition(":")
-        backups.append(destruction.Backup(name.strip(), executed_on + timedelta(days=int(days))))
-    return backups
+def backups_holding(session: Session, now: datetime) -> list[destruction.Backup]:
+    """Return the recorded backup sets that hold what a destruction now removes, until each leaves its medium."""
+    return [destruction.Backup(name, until) for name, until in backup_register.holding(session, now)]
 
 
 def start_destruction(session: Session, actor: Actor, list_id: int, settings: dict, *, now: datetime) -> BackgroundJob:
     """Begin executing an approved destruction list — holds and every dossier re-checked now, refusals in words —
     and queue the rest for the worker (the page then shows how far it is)."""
-    backups = backup_sets(settings.get("BACKUP_SETS", ""), destruction.local_date(now))
+    backups = backups_holding(session, now)
     destruction.start_execution(session, actor, list_id, backups, now=now)
     return background.enqueue(
         session,
@@ -429,7 +462,7 @@ def execute_destruction(
     """Execute an approved destruction list step by step, one commit per step; rerun it to resume."""
     with transaction(factory) as session:
         started = clock()
-        backups = backup_sets(settings.get("BACKUP_SETS", ""), destruction.local_date(started))
+        backups = backups_holding(session, started)
         destruction.start_execution(session, load_actor(session, user_id), list_id, backups, now=started)
     while True:
         with transaction(factory) as session:

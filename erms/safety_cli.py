@@ -7,13 +7,13 @@ Errors print the precise reason and exit 1; a backup or restore that fails leave
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 
-from administration import backup, fixity, restore
-from erms import audit, config, migrate, search
+from administration import backup, fixity, orphans, restore
+from erms import audit, config, jobs, migrate, search
 from erms.db import make_engine, make_session_factory, transaction
 from erms.storage import FileStore
 
@@ -42,13 +42,15 @@ def _bar(label: str):
 @click.option("--to", "wanted", default=None, help="A configured target's name, or an absolute path (default: all).")
 @click.pass_obj
 def backup_create(obj, wanted: str | None) -> None:
-    """Make a backup set on each target while ERMS runs: the database at one moment and the files it lists."""
+    """Make a backup set on each target while ERMS runs (the database at one moment and the files it lists), record
+    it, and remove from the medium the sets older than ERMS_BACKUP_KEEP_DAYS."""
+    factory, now = make_session_factory(obj.engine), datetime.now(UTC)  # one name for the set on every medium
     try:
         chosen = backup.choose(obj.settings["BACKUP_TARGETS"], wanted)
         for target in chosen:
             bar, progress = _bar(f"{target.name}: copying files")
             with bar:
-                made = backup.create(obj.engine, obj.settings, target, now=datetime.now(UTC), progress=progress)
+                made = jobs.make_backup(obj.engine, factory, obj.settings, target, now=now, progress=progress)
             counts = ", ".join(f"{count} {label}" for label, count in made.manifest.counts.items())
             click.echo(
                 f"backup set {made.manifest.name} on {target.name} ({target.path}): {counts}; "
@@ -186,3 +188,27 @@ def fixity_check(obj, limit: int | None, sha256: str | None) -> None:
         click.echo(f"fixity FAILED: {len(failed)} of {len(found)} files altered or missing", err=True)
         sys.exit(1)
     click.echo(f"fixity intact: {len(found)} files re-read ({read} bytes), both digests as at capture")
+
+
+@click.group("store")
+def store_group() -> None:
+    """The file store."""
+
+
+@store_group.command("sweep")
+@click.option(
+    "--grace-hours", type=click.FloatRange(min=1), default=None, help="Leave files younger than this (default 24)."
+)
+@click.pass_obj
+def store_sweep(obj, grace_hours: float | None) -> None:
+    """Remove the files no record lists (left by uploads that were rolled back), once older than the grace period."""
+    hours = grace_hours if grace_hours is not None else obj.settings["STORE_SWEEP_GRACE_HOURS"]
+    removed = orphans.sweep(
+        make_session_factory(obj.engine),
+        FileStore(obj.settings["STORAGE_ROOT"]),
+        now=datetime.now(UTC),
+        grace=timedelta(hours=hours),
+    )
+    for sha256 in removed:
+        click.echo(f"  removed {sha256}")
+    click.echo(f"store swept: {len(removed)} files no record lists removed (untouched for {hours:g} hours)")

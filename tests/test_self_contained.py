@@ -31,3 +31,16 @@ def test_nothing_points_outside_the_repository():
 def test_the_eark_validator_ships_with_the_exports():
     assert verify.find_eark_tool() == ROOT / "exports" / "bagging" / "eark" / "eark-validate"
     assert len(list((ROOT / "exports" / "bagging" / "eark" / "vocabularies").glob("CSIPVocabulary*.xml"))) == 4
+
+
+def test_no_compiled_program_is_kept_in_the_repository():
+    # ERMS installs with pip alone: no compiler, and no machine code built on one machine for another.
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    assert [name for name in tracked if _magic(ROOT / name) == b"\x7fELF"] == []
+
+
+def _magic(path: Path) -> bytes:
+    if not path.is_file():  # deleted in the work tree
+        return b""
+    with path.open("rb") as handle:
+        return handle.read(4)

@@ -16,6 +16,7 @@ from erms.models.appraisal import (
 )
 from erms.models.audit import AuditEvent
 from erms.models.background import BackgroundJob
+from erms.models.backup import BackupSet
 from erms.models.dossier import Document, DocumentVersion, Dossier, DossierDocument, StoredFile
 from erms.models.dossier_list import ClassificationHeading, DossierList, DossierListEntry
 from erms.models.entry_review import EntryReview
@@ -39,6 +40,7 @@ __all__ = [
     "SchedulerLease",
     "AuditEvent",
     "BackgroundJob",
+    "BackupSet",
     "FixityEvent",
     "FixityOutcome",
     "ClassificationHeading",

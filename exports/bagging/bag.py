@@ -12,7 +12,6 @@ re-reads every file and changes the working directory.
 
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import hashlib
 import os
@@ -27,7 +26,7 @@ from pathlib import Path
 
 from erms.config import LOCAL_TZ
 from erms.errors import N_, ERMSError, RuleViolation
-from erms.storage import FileStore, fsync_dir
+from erms.storage import FileStore, fsync_dir, sync_filesystem
 from exports.bagging import copier, layout
 from exports.bagging.layout import PROFILE_ID, ContentFile, Written
 from exports.pdf import handover_pdf
@@ -37,7 +36,6 @@ from exports.xml import XSD_DIR, cits, ead, mets, premis, tt02
 ALGORITHMS = ("sha256", "sha512")
 # Copy processes: hashing is CPU-bound, one per core; past a few the disk is the limit.
 DEFAULT_WORKERS = min(os.cpu_count() or 2, 8)
-_LIBC = ctypes.CDLL(None, use_errno=True)
 
 Progress = Callable[[int, int], None]
 
@@ -364,18 +362,3 @@ def set_aside(bag: Bag, out_dir: Path, name: str) -> Bag:
     shutil.rmtree(failed, ignore_errors=True)
     os.rename(bag.path, failed)
     return Bag(failed, bag.payload_oxum, bag.manifest_sha256, bag.size)
-
-
-def sync_filesystem(path: Path) -> None:
-    """Flush the file system holding ``path`` (syncfs(2)): every file and folder of the bag in one call.
-
-    One journal commit instead of one fsync per file, and unlike sync(2) it leaves the machine's
-    other disks alone.
-    """
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        if _LIBC.syncfs(fd) != 0:
-            error = ctypes.get_errno()
-            raise OSError(error, os.strerror(error), str(path))
-    finally:
-        os.close(fd)

@@ -82,7 +82,7 @@ def _size(size: int) -> str:
 
 def _backups(record: DestructionRecord) -> str:
     if not record.backups:
-        return "Bản sao lưu: không có bộ sao lưu nào được khai báo (ERMS_BACKUP_SETS)."
+        return "Bản sao lưu: không có bộ sao lưu nào đang lưu nội dung này."
     sets = "; ".join(
         f"{backup.name} đến hết ngày {backup.expires_on.strftime('%d/%m/%Y')}" for backup in record.backups
     )

@@ -4,18 +4,20 @@ instance that holds exactly what the backup held; a missing medium or a full dis
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from administration import backup, restore
 from erms import audit, background, db, jobs
 from erms.db import make_session_factory
-from erms.models import AuditEvent, Document, DocumentVersion, Dossier, StoredFile, User
+from erms.models import AuditEvent, BackupSet, Document, DocumentVersion, Dossier, StoredFile, User
 from erms.models.background import JobState
 from erms.models.dossier import DossierState
 from erms.permissions import load_actor
@@ -65,6 +67,9 @@ def test_a_set_restores_into_an_instance_holding_exactly_what_was_backed_up(inst
     made = backup.create(engine, settings, target, now=NOW)
     assert made.copied == len(made.manifest.files) == 3  # two documents' bytes (both dossiers share them), an index
     assert made.manifest.counts["dossiers"] == 2 and made.manifest.audit_head["hash"]
+    with engine.connect() as connection:  # the schema the copy was taken at, for a restore to start from
+        revision = connection.scalar(text("SELECT version_num FROM alembic_version"))
+    assert made.manifest.database["revision"] == revision and len(made.manifest.database["sha256"]) == 64
     config = json.loads((target.path / "sets" / made.manifest.name / "config.json").read_text())
     assert "SECRET_KEY" not in config and config["STORAGE_ROOT"] == settings["STORAGE_ROOT"]
     with own_database(database_url, tmp_path, "restored", migrated=False) as empty:
@@ -125,20 +130,19 @@ def test_a_missing_medium_or_a_full_disk_leaves_no_set(instance, target, monkeyp
     gone = backup.Target("nas", target.path / "not-mounted")
     with pytest.raises(backup.BackupError, match=r"not-mounted is not there \(is the medium mounted\?\)"):
         backup.create(engine, settings, gone, now=NOW)
-    real_fsync = os.fsync
-    calls = []
 
-    def fills_up(fd):
-        calls.append(fd)
-        if len(calls) == 4:  # the database copy and a few files went through, then the disk is full
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        real_fsync(fd)
+    def full(*_args) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(backup.os, "fsync", fills_up)
-    with pytest.raises(backup.BackupError, match="Backup to usb .* failed: No space left on device"):
-        backup.create(engine, settings, target, now=NOW)
-    assert backup.sets(target) == [] and list((target.path / "sets").iterdir()) == []
-    assert list((target.path / "files" / "incoming").iterdir()) == []  # no half-copied file
+    # The disk fills while the files are copied (reported when they are flushed), or at the database copy.
+    for where in ("sync_filesystem", "fsync"):
+        with monkeypatch.context() as patch:
+            patch.setattr(backup if where == "sync_filesystem" else backup.os, where, full)
+            with pytest.raises(backup.BackupError, match="Backup to usb .* failed: No space left on device"):
+                backup.create(engine, settings, target, now=NOW)
+        assert backup.sets(target) == [] and list((target.path / "sets").iterdir()) == []
+    made = backup.create(engine, settings, target, now=NOW)  # room again: the next backup is whole
+    assert backup.verify(target, made.manifest.name).ok and made.copied == 0  # the files already copied are reused
 
 
 def test_a_restore_never_writes_over_an_instance(instance, target, tmp_path):
@@ -182,10 +186,45 @@ def test_the_daily_job_backs_up_to_every_target_and_fails_loudly_for_a_missing_o
     engine, settings = instance
     factory = make_session_factory(engine)
     (tmp_path / "usb").mkdir()
-    settings = dict(settings, BACKUP_TARGETS=f"usb={tmp_path / 'usb'};nas={tmp_path / 'unplugged'}")
+    settings = dict(
+        settings,
+        BACKUP_TARGETS=f"usb={tmp_path / 'usb'};nas={tmp_path / 'unplugged'}",
+        BACKUP_KEEP_DAYS=30,
+        STORE_SWEEP_GRACE_HOURS=24,
+    )
     assert jobs.run_due(factory, now=NOW, holder="worker")["queue_backup"] == 1
     ran = background.run_pending(factory, FileStore(settings["STORAGE_ROOT"]), settings, lambda: NOW, "worker")
-    assert [(job.kind, job.state) for job in ran] == [("backup.create", JobState.FAILED)]
+    assert [(job.kind, job.state) for job in ran] == [
+        ("backup.create", JobState.FAILED),
+        ("store.sweep", JobState.DONE),
+    ]
     assert "unplugged is not there (is the medium mounted?)" in ran[0].error
     assert [manifest.name for manifest in backup.sets(backup.Target("usb", tmp_path / "usb"))] == ["20260615T030000Z"]
+    with Session(engine) as session:  # recorded for destruction records, kept 30 days from the day it was made
+        recorded = session.execute(select(BackupSet.target, BackupSet.name, BackupSet.expires_on)).all()
+    assert recorded == [("usb", "20260615T030000Z", date(2026, 7, 15))]
     assert jobs.run_due(factory, now=NOW, holder="worker") == {}  # once a day
+
+
+def test_one_backup_at_a_time_writes_to_a_medium(instance, target):
+    engine, settings = instance
+    with (target.path / ".lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another backup is writing there
+        with pytest.raises(backup.BackupError, match="Another backup is being written to usb; try again when it ends"):
+            backup.create(engine, settings, target, now=NOW)
+    assert backup.sets(target) == []
+    assert backup.create(engine, settings, target, now=NOW).manifest.name == "20260615T030000Z"
+
+
+def test_sets_past_their_days_leave_the_medium_with_the_files_only_they_listed(instance, target):
+    engine, settings = instance
+    old = backup.create(engine, settings, target, now=NOW - timedelta(days=40))
+    path = target.path / "files" / old.manifest.files[0][0][:2]
+    orphan = target.path / "files" / "ab" / "cd" / ("abcd" + "0" * 60)  # listed by no set (its set was removed)
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(b"gone")
+    newest = backup.create(engine, settings, target, now=NOW)
+    assert backup.prune(target, 30, date(2026, 6, 15)) == [old.manifest.name]
+    assert [manifest.name for manifest in backup.sets(target)] == [newest.manifest.name]
+    assert not orphan.exists() and path.is_dir() and backup.verify(target, newest.manifest.name).ok
+    assert backup.prune(target, 0, date(2030, 1, 1)) == []  # the newest set always stays

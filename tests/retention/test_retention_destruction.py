@@ -1,7 +1,7 @@
 """The destruction chain end to end, and every refusal in words."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -9,8 +9,9 @@ from retention_helpers import paper
 from sqlalchemy import func, select
 
 from erms import audit, jobs
+from erms.config import LOCAL_TZ
 from erms.errors import InvalidMetadata, RuleViolation
-from erms.models import AuditEvent, DestructionList, Dossier, Role, RoleMembership
+from erms.models import AuditEvent, BackupSet, DestructionList, Dossier, Role, RoleMembership
 from erms.models.dossier import DossierState
 from filing import dossiers
 from retention import appraisal, destruction, holds
@@ -23,7 +24,7 @@ def _execute(world, session_factory, store, listed, now, settings=None):
         world.users["archivist"].id,
         listed.id,
         store=store,
-        settings=settings or {"BACKUP_SETS": "Sao lưu hằng ngày:30;Sao lưu ngoài trụ sở:90"},
+        settings=settings or {},
         clock=lambda: now,
     )
 
@@ -40,6 +41,20 @@ def test_appraisal_council_decision_execution(world, session, session_factory, s
     assert shared and len(only_doomed) == 2  # the second document and the index are the doomed dossier's own
     digests = {file_id: session.get(type(doomed.index_file), file_id).sha256 for file_id in shared | only_doomed}
     listed = approved([doomed])
+    day_before = later - timedelta(days=1)
+    for target, keep, made, pruned in (
+        ("usb", 30, day_before, None),  # holds the content until it leaves the medium
+        ("nas", 90, day_before, None),
+        ("nas", 90, later - timedelta(days=100), None),  # already past its days
+        ("usb", 30, later - timedelta(days=2), later),  # already removed from the medium
+        ("usb", 30, later + timedelta(days=1), None),  # made after the destruction
+    ):
+        expires = made.astimezone(LOCAL_TZ).date() + timedelta(days=keep)
+        name = made.strftime("%Y%m%dT%H%M%SZ")
+        session.add(
+            BackupSet(target=target, name=name, created_at=made, expires_on=expires, files=3, bytes=9, pruned_at=pruned)
+        )
+    session.flush()
     _execute(world, session_factory, store, listed, later)
     session.expire_all()
     doomed = session.get(Dossier, doomed.id)
@@ -51,7 +66,13 @@ def test_appraisal_council_decision_execution(world, session, session_factory, s
     assert listed.state.value == "executed"
     text = _text(store, listed)
     assert doomed.file_code in text and survivor.file_code not in text
-    assert "45/QĐ-UBND" in text and "31/05/2037" in text  # the off-site backup expires 90 days later
+    held_by = day_before.astimezone(LOCAL_TZ)
+    assert "45/QĐ-UBND" in text
+    assert (
+        "Nội dung còn trong các bản sao lưu sau cho đến khi chúng hết hạn: "
+        f"nas {held_by:%d/%m/%Y %H:%M} đến hết ngày {held_by + timedelta(days=90):%d/%m/%Y}; "
+        f"usb {held_by:%d/%m/%Y %H:%M} đến hết ngày {held_by + timedelta(days=30):%d/%m/%Y}."
+    ) in " ".join(text.split())
     destroyed = session.scalar(select(AuditEvent).where(AuditEvent.action == "dossier.destroyed"))
     assert destroyed.subject_id == doomed.id and "45/QĐ-UBND" in destroyed.details
     assert audit.verify(session).ok

@@ -46,7 +46,7 @@ def test_executed_destruction_leaves_nothing_findable_but_the_stub(
         world.users["archivist"].id,
         listed.id,
         store=store,
-        settings={"BACKUP_SETS": ""},
+        settings={},
         clock=lambda: later,
     )
     search.catch_up(session_factory())  # as the worker does: a session of its own, not this test's stale one

@@ -421,7 +421,7 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
             built[relation].world.users["archivist"].id,
             targets["destruction_list:executed"][relation]["list_id"],
             store=store,
-            settings={"BACKUP_SETS": "", "PDF_FONT": ""},
+            settings={"PDF_FONT": ""},
             clock=lambda: NOW,
         )
     return targets, own_searches, page

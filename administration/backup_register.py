@@ -1,0 +1,54 @@
+"""The register of backup sets in the database: each whole set is recorded, with the day it leaves its medium, so a
+destruction record can name the sets that still hold what was destroyed (they may be unmounted when it is made)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from administration.backup import Made
+from erms.config import LOCAL_TZ
+from erms.models import BackupSet
+
+
+def record(session: Session, made: Made, *, keep_days: int, now: datetime) -> BackupSet:
+    """Record a set just made; it is kept on its medium for ``keep_days`` after the day it was made."""
+    created = datetime.fromisoformat(made.manifest.created_at)
+    row = BackupSet(
+        target=made.target.name,
+        name=made.manifest.name,
+        created_at=created,
+        expires_on=created.astimezone(LOCAL_TZ).date() + timedelta(days=keep_days),
+        files=len(made.manifest.files),
+        bytes=made.manifest.bytes,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def holding(session: Session, now: datetime) -> list[tuple[str, date]]:
+    """Return (how a person names it, last day kept) of every set made by ``now`` that is still on its medium."""
+    today = now.astimezone(LOCAL_TZ).date()
+    query = (
+        select(BackupSet)
+        .where(BackupSet.created_at <= now, BackupSet.expires_on >= today, BackupSet.pruned_at.is_(None))
+        .order_by(BackupSet.created_at, BackupSet.target)
+    )
+    return [(label(row), row.expires_on) for row in session.scalars(query)]
+
+
+def label(row: BackupSet) -> str:
+    return f"{row.target} {row.created_at.astimezone(LOCAL_TZ).strftime('%d/%m/%Y %H:%M')}"
+
+
+def pruned(session: Session, target: str, names: list[str], *, now: datetime) -> None:
+    """Note that these sets left their medium."""
+    if names:
+        session.execute(
+            update(BackupSet)
+            .where(BackupSet.target == target, BackupSet.name.in_(names), BackupSet.pruned_at.is_(None))
+            .values(pruned_at=now)
+        )
