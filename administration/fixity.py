@@ -13,10 +13,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
+from erms import audit
 from erms.db import transaction
 from erms.errors import N_
 from erms.models import Document, DocumentVersion, Dossier, FixityEvent, FixityOutcome, Organisation, Role, StoredFile
@@ -26,11 +28,9 @@ from retention import appraisal
 
 NOTICES = {
     FixityOutcome.ALTERED: N_(
-        "A stored file has other bytes than it had at capture: %(sha256)s. Restore it from a backup set."
+        "A stored file has other bytes than at capture: %(sha256)s. Put it back: erms fixity repair."
     ),
-    FixityOutcome.MISSING: N_(
-        "A stored file is missing from the file store: %(sha256)s. Restore it from a backup set."
-    ),
+    FixityOutcome.MISSING: N_("A stored file is missing from the store: %(sha256)s. Put it back: erms fixity repair."),
 }
 
 
@@ -163,3 +163,38 @@ def _keep_pace(pace: Pace, started: float, read: int) -> None:
 
 def failures(found: list[Found]) -> list[Found]:
     return [item for item in found if item.outcome is not FixityOutcome.INTACT]
+
+
+class NotRepaired(Exception):
+    """No backup target holds intact bytes for the file; the message says where it looked."""
+
+
+def repair(
+    session: Session, store: FileStore, sha256: str, media: list[tuple[str, Path]], *, agent: str, now: datetime
+) -> str:
+    """Put back the bytes of an altered or missing stored file from the first backup medium holding them intact
+    (both digests checked before they replace anything); return the medium's name. Audited, and checked again."""
+    stored = session.scalar(select(StoredFile).where(StoredFile.sha256 == sha256))
+    if stored is None:
+        raise UnknownFile(f"No stored file has the SHA-256 {sha256}")
+    looked = []
+    for name, files in media:
+        candidate = files / sha256[:2] / sha256[2:4] / sha256
+        if candidate.is_file() and _digests(candidate) == (stored.sha256, stored.sha512):
+            store.restore(sha256, candidate)
+            audit.record(session, None, "stored_file.repaired", "stored_file", stored.id, now=now, source=name)
+            record(session, stored.id, sha256, FixityOutcome.INTACT, agent, now=now)
+            return name
+        looked.append(f"{name} ({'other bytes' if candidate.is_file() else 'not there'})")
+    raise NotRepaired(
+        f"No backup medium holds the bytes of {sha256} intact: looked in " + ", ".join(looked or ["none"])
+    )
+
+
+def _digests(path: Path) -> tuple[str, str]:
+    sha256, sha512 = hashlib.sha256(), hashlib.sha512()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            sha256.update(chunk)
+            sha512.update(chunk)
+    return sha256.hexdigest(), sha512.hexdigest()

@@ -190,6 +190,29 @@ def fixity_check(obj, limit: int | None, sha256: str | None) -> None:
     click.echo(f"fixity intact: {len(found)} files re-read ({read} bytes), both digests as at capture")
 
 
+@fixity_group.command("repair")
+@click.argument("sha256")
+@click.pass_obj
+def fixity_repair(obj, sha256: str) -> None:
+    """Put back an altered or missing file's bytes from the first backup medium holding them intact."""
+    digest = sha256.strip().lower()
+    try:
+        media = [(target.name, target.path / "files") for target in backup.targets(obj.settings["BACKUP_TARGETS"])]
+        with transaction(make_session_factory(obj.engine)) as session:
+            source = fixity.repair(
+                session,
+                FileStore(obj.settings["STORAGE_ROOT"]),
+                digest,
+                media,
+                agent="erms fixity repair",
+                now=datetime.now(UTC),
+            )
+    except (fixity.UnknownFile, fixity.NotRepaired, backup.BackupError) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"repaired {digest} from {source}: both digests as at capture")
+
+
 @click.group("store")
 def store_group() -> None:
     """The file store."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -110,6 +111,25 @@ class FileStore:
         os.replace(temp.path, final)
         fsync_dir(final.parent)
         return replace(temp, path=final)
+
+    def restore(self, sha256: str, source: Path) -> None:
+        """Put ``source``'s bytes where the store keeps ``sha256``, over whatever is there, atomically (a repair:
+        the caller has checked that they are the bytes the digest names)."""
+        incoming = self.root / "incoming"
+        incoming.mkdir(parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(dir=incoming)
+        try:
+            with os.fdopen(fd, "wb") as temp, source.open("rb") as good:
+                shutil.copyfileobj(good, temp, CHUNK)
+                temp.flush()
+                os.fsync(temp.fileno())
+            final = self.path_for(sha256)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temp_name, final)
+            fsync_dir(final.parent)
+        finally:
+            if os.path.exists(temp_name):
+                os.unlink(temp_name)
 
     def open(self, sha256: str) -> BinaryIO:
         """Open stored bytes for reading; FileNotFoundError if they are not (or no longer) here."""

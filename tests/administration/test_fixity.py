@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from administration import fixity
 from erms import db, search
 from erms.cli import erms_group
-from erms.models import FixityEvent, FixityOutcome, StoredFile
+from erms.models import AuditEvent, FixityEvent, FixityOutcome, StoredFile
 from erms.storage import FileStore
 from retention import appraisal
 from tests.factories import NOW, World, make_dossier
@@ -52,8 +52,8 @@ def test_a_flipped_byte_and_a_deleted_file_are_found_recorded_and_told(files, se
     assert set(session.scalars(select(StoredFile.fixity_checked_at))) == {NOW}
     notices = appraisal.notifications_for(session, world.users["archivist"].id)
     assert sorted(notice.template.split(":")[0] for notice in notices) == [
-        "A stored file has other bytes than it had at capture",
-        "A stored file is missing from the file store",
+        "A stored file has other bytes than at capture",
+        "A stored file is missing from the store",
     ]
     assert appraisal.notifications_for(session, world.users["officer1"].id) == []
 
@@ -110,3 +110,26 @@ def test_the_command_names_each_failure_and_exits_1(runner):
     assert unknown.exit_code == 1 and f"error: No stored file has the SHA-256 {'0' * 64}" in unknown.output
     limited = runner.invoke(erms_group, ["fixity", "check", "--limit", "2"])
     assert "2 files" in limited.output
+
+
+def test_an_altered_or_missing_file_is_put_back_from_a_backup_medium(files, session, store, tmp_path):
+    altered, missing, never_backed_up = files
+    media = [("usb", tmp_path / "usb"), ("nas", tmp_path / "nas")]
+    for sha256 in (altered, missing):  # the nas holds both intact; the usb copy of one has rotted
+        kept = tmp_path / "nas" / sha256[:2] / sha256[2:4] / sha256
+        kept.parent.mkdir(parents=True)
+        kept.write_bytes(store.path_for(sha256).read_bytes())
+    rotted = tmp_path / "usb" / missing[:2] / missing[2:4] / missing
+    rotted.parent.mkdir(parents=True)
+    rotted.write_bytes(b"rotted")
+    flip_a_byte(store, altered)
+    store.path_for(missing).unlink()
+    assert fixity.repair(session, store, altered, media, agent="test", now=NOW) == "nas"
+    assert fixity.repair(session, store, missing, media, agent="test", now=NOW) == "nas"
+    assert store.digest(altered) == altered and store.digest(missing) == missing
+    repaired = session.scalars(select(AuditEvent.action).where(AuditEvent.action == "stored_file.repaired")).all()
+    assert len(repaired) == 2
+    with pytest.raises(fixity.NotRepaired, match=r"looked in usb \(not there\), nas \(not there\)"):
+        fixity.repair(session, store, never_backed_up, media, agent="test", now=NOW)
+    with pytest.raises(fixity.UnknownFile):
+        fixity.repair(session, store, "0" * 64, media, agent="test", now=NOW)
