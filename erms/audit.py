@@ -143,6 +143,16 @@ def recent(session: Session, action: str, since: datetime) -> list[tuple[datetim
     return [(occurred_at, json.loads(details)) for occurred_at, details in rows]
 
 
+def last_event(session: Session, subject_type: str, subject_id: int) -> AuditEvent | None:
+    """Return the newest event about one record (who changed it last, and when)."""
+    return session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == subject_id)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+
+
 def verify(session: Session, batch: int = 5000) -> ChainReport:
     """Walk the whole chain in id order and report the first event that does not verify."""
     expected_prev, checked, last_id = GENESIS, 0, 0

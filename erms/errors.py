@@ -38,6 +38,16 @@ class IllegalTransition(ERMSError):
     template = N_("A dossier in state %(state)s cannot be %(action)s.")
 
 
+class Conflict(ERMSError):
+    """Someone else saved the record after the form was shown (NĐ 30 PL6 IV.2: conflicts are warned); nothing was
+    written."""
+
+    template = N_(
+        "%(who)s saved this record at %(when)s, after you opened the form, so nothing of yours was saved. "
+        "Your form differs from the record now in: %(fields)s. Check them and save again."
+    )
+
+
 class RuleViolation(ERMSError):
     """A business rule other than the state table refused the change (the template names the rule)."""
 

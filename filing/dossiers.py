@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, contains_eager, selectinload
 from classification import markings
 from erms import audit, lifecycle, metadata, permissions, transitions
 from erms.config import LOCAL_TZ
-from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
+from erms.errors import N_, Conflict, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import (
     DestructionItem,
     DestructionList,
@@ -36,6 +36,7 @@ from erms.models import (
     StoredFile,
     Transfer,
     TransferItem,
+    User,
 )
 from erms.models.appraisal import DestructionListState
 from erms.models.dossier import DocumentDirection, DocumentStatus, DossierState
@@ -277,9 +278,13 @@ def _check_dates(values: dict, year: int) -> None:
         raise InvalidMetadata(problems)
 
 
-def update_dossier(session: Session, actor: Actor, dossier_id: int, data: dict, *, now: datetime) -> Dossier:
-    """Change the metadata of an open dossier (title, dates, rights, …)."""
+def update_dossier(
+    session: Session, actor: Actor, dossier_id: int, data: dict, *, now: datetime, seen_revision: int | None = None
+) -> Dossier:
+    """Change the metadata of an open dossier (title, dates, rights, …); ``seen_revision`` is the revision the
+    user's form showed (a save over a later one is refused as a conflict)."""
     dossier = _editable(session, actor, dossier_id)
+    refuse_stale(session, "dossier", dossier, seen_revision, data)
     current = {
         "title": dossier.title,
         "rights": dossier.rights,
@@ -577,6 +582,7 @@ def update_document(
     *,
     now: datetime,
     fields: Iterable[str] | None = None,
+    seen_revision: int | None = None,
 ) -> Document:
     """Correct the metadata of a document in an open dossier; each changed field is audited before and after.
 
@@ -587,6 +593,7 @@ def update_document(
     open keeps the metadata that dossier was closed with.
     """
     document = document_to_edit(session, actor, dossier_id, document_id)
+    refuse_stale(session, "document", document, seen_revision, data)
     before = document_values(document)
     given = set(data if fields is None else fields) | set(data)
     _refuse_fixed_fields(session, document, before, data, given)
@@ -656,9 +663,39 @@ def document_to_edit(session: Session, actor: Actor, dossier_id: int, document_i
 
 def document_values(document: Document) -> dict:
     """Return the document's metadata in its schema's form (dates as ISO text, empty fields left out)."""
+    return record_values(document, "document")
+
+
+def refuse_stale(
+    session: Session, kind: str, record: Dossier | Document, seen_revision: int | None, submitted: dict
+) -> None:
+    """Refuse a save made from a form that showed an earlier revision of the record, saying who saved since, when,
+    and where the form differs from the record now (PL6 IV.2)."""
+    if seen_revision is None or seen_revision == record.revision:
+        return
+    last = audit.last_event(session, kind, record.id)
+    current, titles = record_values(record, kind), metadata.field_titles(kind)
+    differing = [
+        titles.get(name, name) for name, value in submitted.items() if _shown(value) != _shown(current.get(name))
+    ]
+    who = session.get(User, last.actor_id) if last and last.actor_id else None
+    raise Conflict(
+        who=who.full_name if who else last.actor_name if last else "?",
+        when=last.occurred_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M") if last else "?",
+        fields=", ".join(differing) or "-",
+    )
+
+
+def _shown(value) -> str:
+    value = value.isoformat() if isinstance(value, date) else getattr(value, "value", value)
+    return "" if value is None else str(value)
+
+
+def record_values(record: Dossier | Document, kind: str) -> dict:
+    """Return a dossier's or document's metadata in its schema's form (dates as ISO text, empty fields left out)."""
     values = {}
-    for name in metadata.field_titles("document"):
-        value = getattr(document, name)
+    for name in metadata.field_titles(kind):
+        value = getattr(record, name, None)
         value = value.isoformat() if isinstance(value, date) else getattr(value, "value", value)
         if value not in (None, ""):
             values[name] = value

@@ -69,6 +69,10 @@ class Dossier(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # PL6 IV.2: every change raises the revision; a form carries the one it showed, so a save over someone else's
+    # is refused (and of two transactions changing the row at once, the second fails instead of overwriting).
+    revision: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": revision}
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     entry_id: Mapped[int] = mapped_column(ForeignKey("dossier_list_entries.id"), unique=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
@@ -126,6 +130,9 @@ class Document(Base):
     __tablename__ = "documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # As a dossier's: a save over someone else's change is refused.
+    revision: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": revision}
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     direction: Mapped[DocumentDirection] = mapped_column(enum_column(DocumentDirection, "document_direction"))
     status: Mapped[DocumentStatus] = mapped_column(enum_column(DocumentStatus, "document_status"))

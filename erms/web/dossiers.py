@@ -241,8 +241,9 @@ def edit(dossier_id: int):
     form = {key: request.form.get(key, "") for key in DOSSIER_FIELDS}
     on_invalid(lambda errors: render_dossier(dossier_id, errors, form, section="edit", status=422))
     data = metadata.coerce("dossier", form)
+    seen = integer(request.form.get("revision", ""))
     with transaction() as session:
-        dossiers.update_dossier(session, current_actor(), dossier_id, data, now=utcnow())
+        dossiers.update_dossier(session, current_actor(), dossier_id, data, now=utcnow(), seen_revision=seen)
     flash(_("The dossier metadata was saved."), "success")
     return redirect(url_for(".show", dossier_id=dossier_id))
 
@@ -323,6 +324,7 @@ def edit_document(dossier_id: int, document_id: int):
             metadata.coerce("document", form),
             fields=form.keys(),
             now=utcnow(),
+            seen_revision=integer(request.form.get("revision", "")),
         )
     flash(_("The document metadata was saved."), "success")
     return redirect(url_for(".show", dossier_id=dossier_id, _anchor=f"document-{document_id}"))

@@ -22,9 +22,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from erms.errors import ERMSError, InvalidMetadata, NotFound, PermissionDenied, Problem
+from erms.errors import Conflict, ERMSError, InvalidMetadata, NotFound, PermissionDenied, Problem
 from erms.models.dossier import DossierState
 from erms.web import security
 from erms.web.common import ACTION_LABELS, STATE_LABELS, safe_back
@@ -109,6 +110,7 @@ def register(app: Flask) -> None:
     app.register_error_handler(OperationalError, handle_busy)
     app.register_error_handler(PoolTimeout, handle_busy)
     app.register_error_handler(IntegrityError, handle_conflict)
+    app.register_error_handler(StaleDataError, handle_conflict)
 
 
 def handle_busy(error: OperationalError | PoolTimeout):
@@ -120,9 +122,9 @@ def handle_busy(error: OperationalError | PoolTimeout):
     return response
 
 
-def handle_conflict(error: IntegrityError):
+def handle_conflict(error: IntegrityError | StaleDataError):
     """Two people saved the same thing at once and the database kept the first: nothing of this request was saved."""
-    log.warning("conflicting write, request refused with 409: %s", error.orig)
+    log.warning("conflicting write, request refused with 409: %s", getattr(error, "orig", error))
     return error_page(409)
 
 
@@ -144,7 +146,8 @@ def handle_refusal(error: ERMSError):
     message = translate(error.template, error.params)
     if rerender is not None:
         # Keep what the user typed: show the refusal above the form instead of losing the input.
-        return rerender({FORM: [message]})
+        page = rerender({FORM: [message]})
+        return (page[0], 409) if isinstance(error, Conflict) and isinstance(page, tuple) else page
     flash(message, "error")
     return redirect(_back())
 

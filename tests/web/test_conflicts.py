@@ -1,0 +1,64 @@
+"""Two people changing the same dossier or document (NĐ 30 PL6 IV.2): the first save wins; the second is told who
+saved meanwhile, when and where their form now differs, keeps what they typed, and nothing of theirs is written."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from erms_browser import Browser
+
+from erms.models import Dossier
+
+FIELDS = {"start_date": "2026-01-05", "rights": "public", "language": "Tiếng Việt"}
+
+
+def revision_on(page: str) -> str:
+    return re.search(r'name="revision" value="(\d+)"', page).group(1)
+
+
+def test_the_second_of_two_saves_from_the_same_page_is_refused_naming_the_first(app, client, session, make_dossier):
+    dossier = make_dossier("open")
+    colleague = Browser(app.test_client())
+    client.login("officer1")
+    colleague.login("unithead")
+    mine = revision_on(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
+    theirs = revision_on(colleague.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
+    saved = colleague.post(
+        f"/dossiers/{dossier.id}/edit", {**FIELDS, "title": "Hồ sơ theo ý trưởng phòng", "revision": theirs}
+    )
+    assert saved.status_code == 302
+    refused = client.post(
+        f"/dossiers/{dossier.id}/edit", {**FIELDS, "title": "Hồ sơ theo ý chuyên viên", "revision": mine}
+    )
+    assert refused.status_code == 409
+    page = html.unescape(refused.get_data(as_text=True))
+    assert "đã lưu bản ghi này lúc 15/06/2026 10:00, sau khi bạn mở biểu mẫu" in page
+    assert "Biểu mẫu của bạn khác với bản ghi hiện tại ở: Tiêu đề hồ sơ." in page
+    assert "Hồ sơ theo ý chuyên viên</textarea>" in page  # what they typed is still in the form
+    session.expire_all()
+    assert session.get(Dossier, dossier.id).title == "Hồ sơ theo ý trưởng phòng"
+    again = revision_on(page)  # the form now carries the revision it shows: a deliberate save goes through
+    assert (
+        client.post(
+            f"/dossiers/{dossier.id}/edit", {**FIELDS, "title": "Hồ sơ theo ý chuyên viên", "revision": again}
+        ).status_code
+        == 302
+    )
+
+
+def test_a_document_saved_meanwhile_is_not_overwritten(app, client, session, make_dossier):
+    dossier = make_dossier("open")
+    document = dossier.links[0].document
+    url = f"/dossiers/{dossier.id}/documents/{document.id}/edit"
+    colleague = Browser(app.test_client())
+    client.login("officer1")
+    colleague.login("unithead")
+    mine = revision_on(client.get(url).get_data(as_text=True))
+    theirs = revision_on(colleague.get(url).get_data(as_text=True))
+    assert colleague.post(url, {"subject": "Trích yếu do trưởng phòng sửa", "revision": theirs}).status_code == 302
+    refused = client.post(url, {"subject": "Trích yếu do chuyên viên sửa", "revision": mine})
+    assert refused.status_code == 409
+    assert "Trích yếu nội dung" in html.unescape(refused.get_data(as_text=True))
+    session.expire_all()
+    assert session.get(type(document), document.id).subject == "Trích yếu do trưởng phòng sửa"
