@@ -149,8 +149,9 @@ def _create(engine: Engine, settings: dict, target: Target, now: datetime, progr
     final = target.path / "sets" / name
     if final.exists():
         raise BackupError(f"A backup set {name} is already on {target.name}; wait a second and try again")
+    for leftover in (target.path / "sets").glob(".partial-*"):  # of backups killed before: we hold the medium now
+        shutil.rmtree(leftover, ignore_errors=True)
     partial = target.path / "sets" / f".partial-{name}"
-    shutil.rmtree(partial, ignore_errors=True)
     try:
         partial.mkdir(parents=True)
         database, manifest = _copy_database(engine, partial, name, now)
@@ -369,7 +370,11 @@ def sets(target: Target) -> list[Manifest]:
     folder = target.path / "sets"
     if not folder.is_dir():
         return []
-    return [read(target, path.name) for path in sorted(folder.iterdir()) if (path / MANIFEST).is_file()]
+    return [
+        read(target, path.name)
+        for path in sorted(folder.iterdir())
+        if not path.name.startswith(".") and (path / MANIFEST).is_file()  # .partial-*: one not finished
+    ]
 
 
 def read(target: Target, name: str) -> Manifest:
