@@ -11,6 +11,7 @@ are flashed instead.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 from collections import defaultdict
@@ -52,6 +53,10 @@ HTTP_PAGES = {
     413: (
         _l("File too large"),
         _l("The file is larger than this system accepts. Split it or reduce its size, then send it again."),
+    ),
+    507: (
+        _l("The server's disk is full"),
+        _l("There is no room left to store files. Nothing was saved: tell the administrator, then try again."),
     ),
     503: (
         _l("The system is busy"),
@@ -111,6 +116,7 @@ def register(app: Flask) -> None:
     app.register_error_handler(PoolTimeout, handle_busy)
     app.register_error_handler(IntegrityError, handle_conflict)
     app.register_error_handler(StaleDataError, handle_conflict)
+    app.register_error_handler(OSError, handle_disk)
 
 
 def handle_busy(error: OperationalError | PoolTimeout):
@@ -126,6 +132,15 @@ def handle_conflict(error: IntegrityError | StaleDataError):
     """Two people saved the same thing at once and the database kept the first: nothing of this request was saved."""
     log.warning("conflicting write, request refused with 409: %s", getattr(error, "orig", error))
     return error_page(409)
+
+
+def handle_disk(error: OSError):
+    """A full disk (or quota) while storing: the transaction rolled back and the file store holds no partial file
+    (``FileStore.put`` writes a temp file and renames it), so say so; any other OS error is a server error."""
+    if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+        raise error
+    log.error("no room to store files, request refused with 507: %s", error)
+    return error_page(507)
 
 
 def handle_refusal(error: ERMSError):

@@ -1,0 +1,34 @@
+"""A full disk while a file is stored: a clear page (507), no document, no partial file, and a retry once there is
+room again saves normally."""
+
+from __future__ import annotations
+
+import errno
+import html
+import os
+
+from erms_browser import DOCUMENT_FORM, file_field, make_pdf
+from sqlalchemy import func, select
+
+from erms import storage
+from erms.models import Document
+
+
+def test_an_upload_onto_a_full_disk_says_so_and_stores_nothing(client, session, store, make_dossier, monkeypatch):
+    dossier = make_dossier("open", documents=0)
+    client.login("officer1")
+    form = {**DOCUMENT_FORM, "file": file_field(make_pdf("Cong van khi dia day"), "công văn.pdf")}
+
+    def full(_fd) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(storage.os, "fsync", full)  # the disk fills as the file is flushed
+        refused = client.post(f"/dossiers/{dossier.id}/documents", form)
+    assert refused.status_code == 507
+    assert "Không còn chỗ để lưu tệp. Chưa có gì được lưu" in html.unescape(refused.get_data(as_text=True))
+    assert session.scalar(select(func.count()).select_from(Document)) == 0
+    assert list((store.root / "incoming").iterdir()) == []  # no half-written file
+    form = {**DOCUMENT_FORM, "file": file_field(make_pdf("Cong van khi dia day"), "công văn.pdf")}
+    assert client.post(f"/dossiers/{dossier.id}/documents", form).status_code == 302
+    assert session.scalar(select(func.count()).select_from(Document)) == 1
