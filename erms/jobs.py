@@ -208,7 +208,8 @@ def fixity_round(factory: Callable[[], Session], store: FileStore, settings: dic
     with transaction(factory, read_only=True) as session:
         if not holds_lease(session, holder, now=utcnow()):
             return []
-    pace = fixity.Pace(settings["FIXITY_MB_PER_S"] * 1_000_000, until=time.monotonic() + FIXITY_SECONDS * 0.9)
+    # Up to a second before the next round is due, so the rate holds from one round to the next.
+    pace = fixity.Pace(settings["FIXITY_MB_PER_S"] * 1_000_000, until=time.monotonic() + FIXITY_SECONDS - 1)
     since = utcnow() - timedelta(days=settings["FIXITY_DAYS"])
     return fixity.check(factory, store, agent=f"erms worker {holder}", clock=utcnow, checked_before=since, pace=pace)
 

@@ -18,6 +18,10 @@ from erms.db import make_engine, make_session_factory, transaction
 from erms.storage import FileStore
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 @click.group("backup")
 def backup_group() -> None:
     """Backup sets of the database and the file store (two media: ERMS_BACKUP_TARGETS)."""
@@ -144,16 +148,21 @@ def _settle(engine, settings: dict, restored: restore.Restored) -> None:
     search.install(settings)
     with transaction(factory, read_only=True) as session:
         indexed = search.rebuild(session)
+    checked = fixity.check(factory, FileStore(settings["STORAGE_ROOT"]), agent="erms backup restore", clock=_now)
+    failed = fixity.failures(checked)
     manifest = restored.manifest
     click.echo(f"restored backup set {manifest.name} (taken {manifest.created_at}) into {restored.data_dir}:")
     for label, count in manifest.counts.items():
         click.echo(f"  {label:<14} {count}")
     click.echo(f"  files          {restored.files} ({restored.bytes} bytes), each checked against its SHA-256")
     click.echo(f"  search index   {indexed} records")
-    if not chain.ok:
+    click.echo(f"  fixity         {len(checked) - len(failed)} of {len(checked)} files intact (SHA-256 and SHA-512)")
+    if chain.ok:
+        click.echo(f"  audit chain    intact: {chain.checked} events, head {manifest.audit_head.get('hash', '-')[:16]}…")
+    else:
         click.echo(f"  audit chain    BROKEN at event {chain.broken_id}: {chain.reason}", err=True)
+    if not chain.ok or failed:
         sys.exit(1)
-    click.echo(f"  audit chain    intact: {chain.checked} events, head {manifest.audit_head.get('hash', '-')[:16]}…")
 
 
 @click.group("fixity")

@@ -19,8 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
     [
         (["bench/backup_bench.py", "40", "2"], ["cp -a + sync", "first backup set", "second, 1 % added"]),
         (["bench/export_bench.py", "2", "6", "1", "--runs", "1", "--only", "ours", "make_bag"], ["ours", "make_bag"]),
+        (["bench/fixity_bench.py", "20", "1", "--rates", "50"], ["asked  50.0 MB/s   read"]),
     ],
-    ids=["backup", "export"],
+    ids=["backup", "export", "fixity"],
 )
 def test_a_bench_runs_and_prints_its_figures(arguments, printed, tmp_path):
     result = subprocess.run(

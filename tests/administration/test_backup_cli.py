@@ -50,6 +50,7 @@ def test_back_up_to_both_media_then_verify_and_restore_with_a_report(instance, t
     report = restored.output
     assert f"restored backup set {name}" in report and "dossiers       1" in report
     assert "files          3" in report and "search index   3 records" in report and "audit chain    intact" in report
+    assert "fixity         3 of 3 files intact" in report
 
 
 def test_refusals_say_why_and_exit_1(instance, tmp_path):
