@@ -157,8 +157,9 @@ def _settle(engine, settings: dict, restored: restore.Restored) -> None:
     click.echo(f"  files          {restored.files} ({restored.bytes} bytes), each checked against its SHA-256")
     click.echo(f"  search index   {indexed} records")
     click.echo(f"  fixity         {len(checked) - len(failed)} of {len(checked)} files intact (SHA-256 and SHA-512)")
+    head = manifest.audit_head.get("hash", "-")[:16]
     if chain.ok:
-        click.echo(f"  audit chain    intact: {chain.checked} events, head {manifest.audit_head.get('hash', '-')[:16]}…")
+        click.echo(f"  audit chain    intact: {chain.checked} events, head {head}…")
     else:
         click.echo(f"  audit chain    BROKEN at event {chain.broken_id}: {chain.reason}", err=True)
     if not chain.ok or failed:
