@@ -425,12 +425,27 @@ def _accepted(session: Session, entry: DossierListEntry) -> bool:
     return bool(session.scalar(select(EntryReview.accepted).where(EntryReview.entry_id == entry.id)))
 
 
+# How the assignment is named where a conflict lists what differs.
+ASSIGNMENT = "Đơn vị, người lập hồ sơ"
+
+
 def assign_entry(
-    session: Session, actor: Actor, entry_id: int, unit_id: int, responsible_user_id: int | None, *, now: datetime
+    session: Session,
+    actor: Actor,
+    entry_id: int,
+    unit_id: int,
+    responsible_user_id: int | None,
+    *,
+    now: datetime,
+    seen_revision: int | None = None,
 ) -> DossierListEntry:
-    """Give an entry to a unit and (optionally) the person who will form the dossier ("người lập hồ sơ")."""
+    """Give an entry to a unit and (optionally) the person who will form the dossier ("người lập hồ sơ");
+    ``seen_revision`` is the entry's revision the form showed (a save over a later one is a conflict)."""
     entry = _entry(session, entry_id)
     permissions.require(actor, "dossier_list.manage", entry.dossier_list.organisation_id)
+    if seen_revision is not None and seen_revision != entry.revision:
+        changed = (entry.unit_id, entry.responsible_user_id) != (unit_id, responsible_user_id)
+        raise audit.conflict(session, "dossier_list_entry", entry.id, [ASSIGNMENT] if changed else [])
     unit = session.get(Unit, unit_id)
     if unit is None or unit.organisation_id != entry.dossier_list.organisation_id:
         raise RuleViolation(N_("The unit does not belong to this organisation."))

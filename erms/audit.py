@@ -14,7 +14,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from erms.models import AuditEvent
+from erms.config import LOCAL_TZ
+from erms.errors import Conflict
+from erms.models import AuditEvent, User
 from erms.permissions import Actor
 
 GENESIS = "0" * 64
@@ -150,6 +152,18 @@ def last_event(session: Session, subject_type: str, subject_id: int) -> AuditEve
         .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == subject_id)
         .order_by(AuditEvent.id.desc())
         .limit(1)
+    )
+
+
+def conflict(session: Session, subject_type: str, subject_id: int, fields: list[str]) -> Conflict:
+    """Return the refusal of a save made from a form that showed an earlier revision: who saved the record last,
+    when (local time), and the ``fields`` where the form differs from it now."""
+    last = last_event(session, subject_type, subject_id)
+    who = session.get(User, last.actor_id) if last and last.actor_id else None
+    return Conflict(
+        who=who.full_name if who else last.actor_name if last else "?",
+        when=last.occurred_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M") if last else "?",
+        fields=", ".join(fields) or "-",
     )
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, contains_eager, selectinload
 from classification import markings
 from erms import audit, lifecycle, metadata, permissions, transitions
 from erms.config import LOCAL_TZ
-from erms.errors import N_, Conflict, InvalidMetadata, NotFound, Problem, RuleViolation
+from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import (
     DestructionItem,
     DestructionList,
@@ -36,7 +36,6 @@ from erms.models import (
     StoredFile,
     Transfer,
     TransferItem,
-    User,
 )
 from erms.models.appraisal import DestructionListState
 from erms.models.dossier import DocumentDirection, DocumentStatus, DossierState
@@ -673,17 +672,11 @@ def refuse_stale(
     and where the form differs from the record now (PL6 IV.2)."""
     if seen_revision is None or seen_revision == record.revision:
         return
-    last = audit.last_event(session, kind, record.id)
     current, titles = record_values(record, kind), metadata.field_titles(kind)
     differing = [
         titles.get(name, name) for name, value in submitted.items() if _shown(value) != _shown(current.get(name))
     ]
-    who = session.get(User, last.actor_id) if last and last.actor_id else None
-    raise Conflict(
-        who=who.full_name if who else last.actor_name if last else "?",
-        when=last.occurred_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M") if last else "?",
-        fields=", ".join(differing) or "-",
-    )
+    raise audit.conflict(session, kind, record.id, differing)
 
 
 def _shown(value) -> str:

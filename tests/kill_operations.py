@@ -1,8 +1,9 @@
-"""What ``tests/erms/test_kills.py`` runs in a fresh interpreter that dies (SIGKILL) at one step of it.
+"""What ``tests/erms/test_kills.py`` runs in a child process that dies (SIGKILL) at one step of it.
 
-``python -m tests.kill_operations URL STORE OPERATION RECORD_ID WRAPPED CALL WHEN``: ``WRAPPED`` is a dotted name
-(``module.function`` or ``module.Class.method``) replaced by a version that kills the process on its ``CALL``-th
-call, ``before`` or ``after`` running it. Nothing in the product knows: the test places the fault.
+``killed(url, store, operation, record_id, wrapped, call, when)`` forks; the child replaces ``wrapped``
+(``module:function`` or ``module:Class.method``) by a version that kills the process on its ``call``-th call,
+``before`` or ``after`` running it, then does the work with database connections of its own. Nothing in the
+product knows: the test places the fault.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import importlib
 import io
 import os
 import signal
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from erms import db
 from erms.db import make_session_factory, transaction
-from erms.models import TransferItem, User
+from erms.models import HandoverItem, TransferItem, User
 from erms.permissions import load_actor
 from erms.storage import FileStore
+from exports import handover
 from filing import dossiers
 from tests.factories import DOCUMENT
 
@@ -59,7 +60,24 @@ def accept(factory, store: FileStore, dossier_id: int) -> None:
         dossiers.accept(session, actor(session, "archivist"), item, store=store, now=NOW)
 
 
-OPERATIONS: dict[str, Callable] = {"upload": upload, "close": close, "submit": submit, "accept": accept}
+def receipt(factory, store: FileStore, dossier_id: int) -> None:
+    """The historical archive's receipt for the batch holding the dossier, listing it."""
+    with transaction(factory) as session:
+        item = session.scalar(select(HandoverItem).where(HandoverItem.dossier_id == dossier_id))
+        content = (
+            f'<HandoverReceipt package="{item.batch.name}" reference="25/BB-LTLS" received_on="2031-07-01">'
+            f'<Dossier code="{item.dossier.file_code}"/></HandoverReceipt>'
+        ).encode()
+        handover.import_receipt(session, actor(session, "archivist"), content, "bien-nhan.xml", now=NOW)
+
+
+OPERATIONS: dict[str, Callable] = {
+    "upload": upload,
+    "close": close,
+    "submit": submit,
+    "accept": accept,
+    "receipt": receipt,
+}
 
 
 def _kill_at(wrapped: str, call: int, when: str) -> None:
@@ -82,8 +100,14 @@ def _kill_at(wrapped: str, call: int, when: str) -> None:
     setattr(owner, attribute, dying)
 
 
-if __name__ == "__main__":
-    url, store_root, operation, record_id, wrapped, call, when = sys.argv[1:8]
-    _kill_at(wrapped, int(call), when)
-    engine = db.make_engine(url)
-    OPERATIONS[operation](make_session_factory(engine), FileStore(store_root), int(record_id))
+def killed(url: str, store_root: str, operation: str, record_id: int, wrapped: str, call: int, when: str) -> int:
+    """Run the operation in a forked child that kills itself at the point; return how the child ended (its
+    ``waitpid`` status). A child that never reaches the point exits 0."""
+    pid = os.fork()
+    if pid == 0:  # the child: its own engine, never the parent's connections
+        try:
+            _kill_at(wrapped, call, when)
+            OPERATIONS[operation](make_session_factory(db.make_engine(url)), FileStore(store_root), record_id)
+        finally:
+            os._exit(0)
+    return os.waitpid(pid, 0)[1]

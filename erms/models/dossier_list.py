@@ -69,6 +69,9 @@ class DossierListEntry(Base):
     __table_args__ = (UniqueConstraint("dossier_list_id", "file_notation"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Raised by every change: a form that showed an earlier one cannot save over it (PL6 IV.2).
+    revision: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": revision}
     dossier_list_id: Mapped[int] = mapped_column(ForeignKey("dossier_lists.id"), index=True)
     heading_id: Mapped[int | None] = mapped_column(ForeignKey("classification_headings.id"))
     number: Mapped[int] = mapped_column(Integer)

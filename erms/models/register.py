@@ -54,6 +54,9 @@ class RegisterEntry(Base):
     __table_args__ = (UniqueConstraint("organisation_id", "kind", "year", "series", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Raised by every change: of two people changing the line at once, the second is refused (PL6 IV.2).
+    revision: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": revision}
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     kind: Mapped[RegisterKind] = mapped_column(enum_column(RegisterKind, "register_kind"))
     year: Mapped[int] = mapped_column(Integer)

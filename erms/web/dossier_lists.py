@@ -215,6 +215,7 @@ def assign(entry_id: int):
             integer(request.form.get("unit_id", "")) or 0,
             integer(request.form.get("responsible_user_id", "")),
             now=utcnow(),
+            seen_revision=integer(request.form.get("revision", "")),
         )
     flash(_("The entry was assigned."), "success")
     return redirect(url_for(".show", list_id=list_id, _anchor=f"entry-{entry_id}"))

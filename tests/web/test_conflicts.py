@@ -62,3 +62,29 @@ def test_a_document_saved_meanwhile_is_not_overwritten(app, client, session, mak
     assert "Trích yếu nội dung" in html.unescape(refused.get_data(as_text=True))
     session.expire_all()
     assert session.get(type(document), document.id).subject == "Trích yếu do trưởng phòng sửa"
+
+
+def test_an_entry_assigned_meanwhile_is_not_reassigned_from_an_older_page(app, client, session, world):
+    entry = world.approved_list().entries[0]
+    page_url = f"/dossier-lists/{entry.dossier_list_id}"
+    admin = Browser(app.test_client())
+    client.login("registry")
+    admin.login("admin")
+    mine = re.search(
+        rf'entry-{entry.id}.*?name="revision" value="(\d+)"', client.get(page_url).get_data(as_text=True), re.S
+    ).group(1)
+    theirs = re.search(
+        rf'entry-{entry.id}.*?name="revision" value="(\d+)"', admin.get(page_url).get_data(as_text=True), re.S
+    ).group(1)
+    assign = f"/dossier-lists/entries/{entry.id}/assign"
+    to_b = {"list_id": entry.dossier_list_id, "unit_id": world.unit_b.id, "revision": theirs}
+    assert admin.post(assign, to_b).status_code == 302
+    to_a = {"list_id": entry.dossier_list_id, "unit_id": world.unit_a.id, "revision": mine}
+    refused = client.post(assign, to_a, follow_redirects=True)
+    page = html.unescape(refused.get_data(as_text=True))
+    assert (
+        "đã lưu bản ghi này lúc 15/06/2026 10:00" in page
+        and "khác với bản ghi hiện tại ở: Đơn vị, người lập hồ sơ" in page
+    )
+    session.expire_all()
+    assert session.get(type(entry), entry.id).unit_id == world.unit_b.id
