@@ -14,10 +14,12 @@ import os
 import signal
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from administration import backup
 from erms import db
 from erms.db import make_session_factory, transaction
 from erms.models import HandoverItem, TransferItem, User
@@ -71,12 +73,23 @@ def receipt(factory, store: FileStore, dossier_id: int) -> None:
         handover.import_receipt(session, actor(session, "archivist"), content, "bien-nhan.xml", now=NOW)
 
 
+def make_backup(factory, store: FileStore, _record_id: int) -> None:
+    """A backup set of the instance onto the medium ``BACKUP_TARGET`` names (one copy at a time)."""
+    backup.COPY_THREADS = 1  # "the first file" is then exactly one
+    with factory() as session:
+        engine = session.get_bind()
+    target = backup.Target("usb", Path(os.environ["BACKUP_TARGET"]))
+    settings = {"STORAGE_ROOT": str(store.root), "DATABASE_URL": str(engine.url)}
+    backup.create(engine, settings, target, now=datetime.now(UTC))
+
+
 OPERATIONS: dict[str, Callable] = {
     "upload": upload,
     "close": close,
     "submit": submit,
     "accept": accept,
     "receipt": receipt,
+    "backup": make_backup,
 }
 
 
