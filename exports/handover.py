@@ -9,6 +9,7 @@ The same machinery exports one closed dossier as a bag for an officer or an audi
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -304,9 +305,13 @@ def _write(
                 on_dossiers=build.add,
             )
             written = build.finish(view, settings.font)
-        settings.verifying()  # as long as the copy again: every file is hashed anew
-        checks = verify.verify(written.path, eark_tool=settings.eark_tool, on_check=settings.checked)
-        placed = (bag.place if verify.passed(checks) else bag.set_aside)(written, out_dir, view.name)
+        try:
+            settings.verifying()  # as long as the copy again: every file is hashed anew
+            checks = verify.verify(written.path, eark_tool=settings.eark_tool, on_check=settings.checked)
+            placed = (bag.place if verify.passed(checks) else bag.set_aside)(written, out_dir, view.name)
+        except BaseException:
+            shutil.rmtree(written.path, ignore_errors=True)  # neither placed nor set aside: no half-done package
+            raise
     return WrittenPackage(view, placed, checks)
 
 

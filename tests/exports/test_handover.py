@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
+import os
 import re
 import subprocess
 import sys
@@ -386,3 +388,17 @@ def test_a_hold_placed_while_the_bag_is_written_stops_its_recording(session, wor
     with pytest.raises(RuleViolation, match="under a hold"):
         handover.record_batch_package(session, archivist, batch.id, written, now=now)
     assert batch.state is BatchState.DRAFT and session.scalar(select(func.count()).select_from(Package)) == 0
+
+
+def test_a_full_disk_while_the_package_is_flushed_leaves_no_package(
+    session, world, settings, now, permanent, monkeypatch
+):
+    def full(_path) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(bag, "sync_filesystem", full)
+    dossier = permanent()
+    with pytest.raises(OSError, match="No space left on device"):
+        build(session, world, settings, now, [dossier.id])
+    assert list(settings.out_dir.iterdir()) == [settings.out_dir / ".erms-build.lock"]  # no half-written package
+    assert dossier.state is DossierState.ARCHIVED

@@ -32,3 +32,21 @@ def test_an_upload_onto_a_full_disk_says_so_and_stores_nothing(client, session, 
     form = {**DOCUMENT_FORM, "file": file_field(make_pdf("Cong van khi dia day"), "công văn.pdf")}
     assert client.post(f"/dossiers/{dossier.id}/documents", form).status_code == 302
     assert session.scalar(select(func.count()).select_from(Document)) == 1
+
+
+def test_closing_onto_a_full_disk_says_so_and_leaves_the_dossier_open(client, session, make_dossier, monkeypatch):
+    dossier = make_dossier("open")
+    client.login("officer1")
+
+    def full(_fd) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(storage.os, "fsync", full)  # the disk fills as the index PDF is stored
+        refused = client.post(f"/dossiers/{dossier.id}/close", {"confirm": "yes"})
+    assert refused.status_code == 507
+    session.expire_all()
+    assert dossier.state.value == "open" and dossier.index_file_id is None
+    assert client.post(f"/dossiers/{dossier.id}/close", {"confirm": "yes"}).status_code == 302
+    session.expire_all()
+    assert dossier.state.value == "closed"
