@@ -9,10 +9,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from erms import db
 from erms.errors import Conflict
-from erms.models import Dossier
-from filing import dossiers
+from erms.models import Dossier, RegisterEntry
+from erms.models.register import RegisterKind
+from erms.storage import FileStore
+from filing import dossiers, registers
 from tests.databases import own_database
-from tests.factories import NOW, World, make_dossier
+from tests.factories import DOCUMENT, NOW, World, make_dossier, upload
 
 
 def test_a_save_from_an_earlier_revision_names_who_saved_since_and_changes_nothing(session, world, now, make_dossier):
@@ -52,4 +54,34 @@ def test_two_transactions_changing_one_dossier_at_once_the_second_fails(database
                 second.commit()
         with Session(engine) as check:
             assert check.get(Dossier, dossier_id).title == "Bản thứ nhất"
+        engine.dispose()
+
+
+def test_two_transactions_changing_one_register_line_at_once_the_second_fails(database_url, tmp_path):
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite runs writing transactions one at a time from their start: none meets a newer row")
+    with own_database(database_url, tmp_path, "race_register") as url:
+        engine = db.make_engine(url)
+        with Session(engine) as setup:
+            world = World(setup, NOW)
+            line = registers.register_document(
+                setup,
+                world.actor("registry"),
+                world.org.id,
+                RegisterKind.INCOMING,
+                DOCUMENT,
+                upload(),
+                store=FileStore(tmp_path / "files"),
+                now=NOW,
+            )
+            line_id, units = line.id, (world.unit_a.id, world.unit_b.id)
+            setup.commit()
+        with Session(engine) as first, Session(engine) as second:
+            first.get(RegisterEntry, line_id).assigned_unit_id = units[0]
+            second.get(RegisterEntry, line_id).assigned_unit_id = units[1]  # read before the first commits
+            first.commit()
+            with pytest.raises(StaleDataError):
+                second.commit()
+        with Session(engine) as check:
+            assert check.get(RegisterEntry, line_id).assigned_unit_id == units[0]
         engine.dispose()
