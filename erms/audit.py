@@ -155,16 +155,20 @@ def last_event(session: Session, subject_type: str, subject_id: int) -> AuditEve
     )
 
 
+def changed_by(session: Session, subject_type: str, subject_id: int) -> tuple[str, str]:
+    """Return who changed a record last (their full name) and when (local time, dd/mm/yyyy hh:mm)."""
+    last = last_event(session, subject_type, subject_id)
+    if last is None:
+        return "?", "?"
+    who = session.get(User, last.actor_id) if last.actor_id else None
+    return (who.full_name if who else last.actor_name), last.occurred_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
+
+
 def conflict(session: Session, subject_type: str, subject_id: int, fields: list[str]) -> Conflict:
     """Return the refusal of a save made from a form that showed an earlier revision: who saved the record last,
-    when (local time), and the ``fields`` where the form differs from it now."""
-    last = last_event(session, subject_type, subject_id)
-    who = session.get(User, last.actor_id) if last and last.actor_id else None
-    return Conflict(
-        who=who.full_name if who else last.actor_name if last else "?",
-        when=last.occurred_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M") if last else "?",
-        fields=", ".join(fields) or "-",
-    )
+    when, and the ``fields`` where the form differs from it now."""
+    who, when = changed_by(session, subject_type, subject_id)
+    return Conflict(who=who, when=when, fields=", ".join(fields) or "-")
 
 
 def verify(session: Session, batch: int = 5000) -> ChainReport:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, contains_eager
 from classification import markings
 from erms import audit, metadata, permissions
 from erms.config import LOCAL_TZ
-from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
+from erms.errors import N_, Conflict, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import Organisation, RegisterCounter, RegisterEntry, Unit
 from erms.models.dossier import Document
 from erms.models.register import RegisterKind, RegisterSeries
@@ -278,11 +278,13 @@ def record_handled(
     handled_on: str,
     *,
     now: datetime,
+    correct: bool = False,
 ) -> RegisterEntry:
     """Record the day the document with ``number`` in a register's yearly series was handled ("ngày giải quyết").
 
-    The registry records it (NĐ 30/2020 Điều 24: the văn thư follows up the handling); recording
-    again corrects it, and both are audited with the day before and after.
+    The registry records it (NĐ 30/2020 Điều 24: the văn thư follows up the handling). Another day than the one
+    recorded is taken only when the clerk says it ``correct``s it, so two clerks recording at once are told about
+    each other (PL6 IV.2); both days are audited.
     """
     permissions.require(actor, "register.write", organisation_id)
     entry, problems = _numbered(session, organisation_id, kind, year, series, number)
@@ -290,6 +292,18 @@ def record_handled(
     if problems:
         raise InvalidMetadata(problems)
     assert entry is not None and day is not None  # _numbered and _handled_day report a problem when they give None
+    if entry.handled_on not in (None, day) and not correct:
+        who, when = audit.changed_by(session, "document", entry.document_id)
+        raise Conflict(
+            N_(
+                "No. %(number)s was already recorded as handled on %(day)s, by %(who)s at %(when)s. "
+                "To correct the day, tick “Correct the day recorded” and record again."
+            ),
+            number=entry.number,
+            day=f"{entry.handled_on:%d/%m/%Y}",
+            who=who,
+            when=when,
+        )
     return _set_handled(session, actor, entry, day, now=now)
 
 
@@ -350,11 +364,13 @@ def assign_unit(
     unit_id: int | None,
     *,
     now: datetime,
+    elsewhere: bool = False,
 ) -> RegisterEntry:
     """Send incoming document ``number`` to the unit that handles it ("phân phối văn bản đến", PL6 III.1.m).
 
-    Its officers then see it on their workspace until it is handled; sending it again moves it, and
-    both are audited. The printed register shows the unit and the day it was sent.
+    Its officers then see it on their workspace until it is handled. A document already sent to another unit moves
+    only when the clerk says to send it ``elsewhere``, so two clerks sending it at once are told about each other
+    (PL6 IV.2); both are audited. The printed register shows the unit and the day it was sent.
     """
     permissions.require(actor, "register.write", organisation_id)
     entry, problems = _numbered(session, organisation_id, RegisterKind.INCOMING, year, series, number)
@@ -364,6 +380,18 @@ def assign_unit(
     if problems:
         raise InvalidMetadata(problems)
     assert entry is not None and unit is not None  # each None was reported as a problem just above
+    if entry.assigned_unit is not None and entry.assigned_unit.id != unit.id and not elsewhere:
+        who, when = audit.changed_by(session, "document", entry.document_id)
+        raise Conflict(
+            N_(
+                "No. %(number)s was already sent to %(unit)s, by %(who)s at %(when)s. "
+                "To send it elsewhere, tick “Send it elsewhere instead” and send again."
+            ),
+            number=entry.number,
+            unit=entry.assigned_unit.name,
+            who=who,
+            when=when,
+        )
     previous = entry.assigned_unit.name if entry.assigned_unit else None
     entry.assigned_unit, entry.assigned_at = unit, now
     audit.record(

@@ -159,6 +159,7 @@ def record_handled(kind: str):
             integer(form["number"]),
             form["handled_on"],
             now=utcnow(),
+            correct=request.form.get("correct") == "yes",
         )
         number, handled_on = entry.number, entry.handled_on
     flash(_("No. %(number)s was handled on %(day)s.", number=number, day=f"{handled_on:%d/%m/%Y}"), "success")
@@ -182,6 +183,7 @@ def assign_unit():
             integer(form["number"]),
             integer(form["unit_id"]),
             now=utcnow(),
+            elsewhere=request.form.get("elsewhere") == "yes",
         )
         assert entry.assigned_unit is not None  # assign_unit has just set it
         number, unit = entry.number, entry.assigned_unit.name

@@ -7,7 +7,7 @@ import io
 import json
 import threading
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from erms import db, migrate
 from erms.demo import DemoContext
 from erms.demo import registers as demo_registers
-from erms.errors import InvalidMetadata, PermissionDenied, RuleViolation
+from erms.errors import Conflict, InvalidMetadata, PermissionDenied, RuleViolation
 from erms.models import (
     AuditEvent,
     Document,
@@ -287,7 +287,19 @@ def test_the_handled_day_is_checked_corrected_and_audited(session, world, store,
         record(1, "2026-06-15", world.actor("officer1"))
     assert entry.handled_on is None
     record(1, "2026-06-15")
-    record(1, "2026-06-15")  # corrected: the day before and after both kept
+    record(1, "2026-06-15")  # the same day again: nothing to correct, both kept
+    with pytest.raises(Conflict, match="No. 1 was already recorded as handled on 15/06/2026, by Nguyễn Văn registry"):
+        registers.record_handled(
+            session,
+            registry,
+            world.org.id,
+            RegisterKind.INCOMING,
+            2026,
+            RegisterSeries.REGULAR,
+            1,
+            "2026-06-16",
+            now=now + timedelta(days=1),  # a day later, another clerk records the next day
+        )
     assert entry.handled_on == date(2026, 6, 15) and entry.handled_by_id == registry.user_id
     events = session.scalars(
         select(AuditEvent).where(AuditEvent.action == "document.handled").order_by(AuditEvent.id)
@@ -316,7 +328,14 @@ def test_an_incoming_document_goes_to_its_unit_until_it_is_handled(session, worl
     with pytest.raises(PermissionDenied):
         send(1, world.unit_a.id, world.actor("officer1"))
     send(1, world.unit_b.id)
-    send(1, world.unit_a.id)  # sent on to the right unit: both audited
+    with pytest.raises(Conflict) as told:  # a second clerk, unaware the first sent it
+        send(1, world.unit_a.id)
+    assert str(told.value).startswith(
+        f"No. 1 was already sent to {world.unit_b.name}, by Nguyễn Văn registry at 15/06/2026 10:00. "
+    )
+    registers.assign_unit(  # sent on to the right unit, deliberately: both audited
+        session, registry, world.org.id, 2026, RegisterSeries.REGULAR, 1, world.unit_a.id, now=now, elsewhere=True
+    )
     assert registers.assigned_to_me(session, world.actor("officer1")) == [entry]
     assert registers.assigned_to_me(session, world.actor("officer2")) == []
     register(session, world, store, now, code_number="2")  # registered later, sent nowhere

@@ -6,10 +6,11 @@ from __future__ import annotations
 import html
 import re
 
-from erms_browser import Browser
+from erms_browser import DOCUMENT_FORM, Browser, file_field, make_pdf
 
 from erms.models import Dossier
 
+REGISTER_FORM = {key: value for key, value in DOCUMENT_FORM.items() if key not in ("direction", "status")}
 FIELDS = {"start_date": "2026-01-05", "rights": "public", "language": "Tiếng Việt"}
 
 
@@ -88,3 +89,22 @@ def test_an_entry_assigned_meanwhile_is_not_reassigned_from_an_older_page(app, c
     )
     session.expire_all()
     assert session.get(type(entry), entry.id).unit_id == world.unit_b.id
+
+
+def test_a_document_sent_meanwhile_to_another_unit_is_not_sent_again_unasked(app, client, world):
+    colleague = Browser(app.test_client())
+    client.login("registry")
+    colleague.login("registry")  # the registry at a second desk
+    client.post("/registers/incoming", {**REGISTER_FORM, "file": file_field(make_pdf(), "cv-15.pdf")})
+    assign = "/registers/incoming/assign?year=2026"
+    colleague.get("/registers/incoming")
+    sent = colleague.post(assign, {"series": "regular", "number": "1", "unit_id": str(world.unit_b.id)})
+    assert sent.status_code == 302
+    mine = {"series": "regular", "number": "1", "unit_id": str(world.unit_a.id)}
+    refused = client.post(assign, mine)
+    assert refused.status_code == 409
+    assert (
+        f"Văn bản số 1 đã được chuyển cho {world.unit_b.name}, do Nguyễn Văn registry chuyển lúc 15/06/2026 10:00."
+        in html.unescape(refused.get_data(as_text=True))
+    )
+    assert client.post(assign, {**mine, "elsewhere": "yes"}).status_code == 302  # deliberately moved
