@@ -21,13 +21,13 @@ from typing import BinaryIO
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from classification import dossier_list as dossier_lists
 from erms import audit, metadata
 from erms.errors import N_, InvalidMetadata, Problem
-from erms.models import DossierList, RetentionRow, RoleMembership, Unit, User
+from erms.models import DossierList, RetentionRow, RetentionSchedule, RoleMembership, Unit, User
 from erms.permissions import Actor
 
 # Column header (Vietnamese, as the exported template prints it, or the schema's key) -> field.
@@ -263,13 +263,15 @@ def _resolve(
         )
         if user_id is None:
             problems.append(Problem("responsible", N_("No user %(name)s."), {"name": values["responsible"]}))
-    row_id, period = period_of_text(session, values["retention"])
+    row_id, period = period_of_text(session, values["retention"], organisation_id)
     if period is None:
         problems.append(Problem("retention", RETENTION_UNREADABLE))
     return ImportRow(line, values, unit_id or 0, user_id, row_id, period or (False, None, "")), problems
 
 
-def period_of_text(session: Session, text: str) -> tuple[int | None, tuple[bool, int | None, str] | None]:
+def period_of_text(
+    session: Session, text: str, organisation_id: int
+) -> tuple[int | None, tuple[bool, int | None, str] | None]:
     """Read a retention cell: "Vĩnh viễn", "10 năm"/"10", or a retention row code (its period is used).
 
     Return (row id, (permanent, years, condition)), or (None, None) when the text says none of these.
@@ -282,10 +284,30 @@ def period_of_text(session: Session, text: str) -> tuple[int | None, tuple[bool,
     years = YEARS.match(text)
     if years and int(years.group(1)) > 0:
         return None, (False, int(years.group(1)), "")
-    row = session.scalar(select(RetentionRow).where(RetentionRow.code == text).limit(1))
+    row = row_of_code(session, text, organisation_id)
     if row is None:
         return None, None
     return row.id, (row.permanent, row.period_years, row.condition)
+
+
+def row_of_code(session: Session, code: str, organisation_id: int) -> RetentionRow | None:
+    """Return the retention row ``code`` names for the organisation: only its own tables and the common ones count,
+    a current table before a superseded one, its own before a common one, the newest first (tables share codes)."""
+    return session.scalar(
+        select(RetentionRow)
+        .join(RetentionRow.schedule)
+        .where(
+            RetentionRow.code == code,
+            or_(RetentionSchedule.organisation_id == organisation_id, RetentionSchedule.organisation_id.is_(None)),
+        )
+        .order_by(
+            RetentionSchedule.superseded,
+            RetentionSchedule.organisation_id.is_(None),
+            RetentionSchedule.imported_at.desc(),
+            RetentionSchedule.id.desc(),
+        )
+        .limit(1)
+    )
 
 
 def _heading(

@@ -123,7 +123,7 @@ def test_whole_number_is_a_64_bit_integer_or_none(text):
 @WITH_DATABASE
 @given(text=HOSTILE_TEXT)
 def test_any_retention_text_is_a_period_or_unreadable(session, world, text):
-    row_id, period = spreadsheet.period_of_text(session, text)
+    row_id, period = spreadsheet.period_of_text(session, text, world.org.id)
     assert period is None or period[0] or (period[1] is None or 0 < period[1] < 1000)
 
 

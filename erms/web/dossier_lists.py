@@ -153,7 +153,8 @@ def add_entry(list_id: int):
     require_present({"title": form["title"], "unit_id": unit_id, "retention": form["retention"]})
     assert unit_id is not None  # require_present refused a missing one
     with transaction() as session:
-        row_id, period = spreadsheet.period_of_text(session, form["retention"])
+        organisation_id = dossier_lists.get_list(session, current_actor(), list_id).organisation_id
+        row_id, period = spreadsheet.period_of_text(session, form["retention"], organisation_id)
         if period is None:
             raise InvalidMetadata([Problem("retention", spreadsheet.RETENTION_UNREADABLE)])
         dossier_lists.add_entry(

@@ -15,7 +15,16 @@ from classification import dossier_list as dossier_lists
 from classification import spreadsheet
 from erms.errors import InvalidMetadata, Problem, RuleViolation
 from erms.metadata import CONTROL_CHARACTER, MESSAGES
-from erms.models import ClassificationHeading, DossierListEntry, Organisation, Role, RoleMembership, User
+from erms.models import (
+    ClassificationHeading,
+    DossierListEntry,
+    Organisation,
+    RetentionRow,
+    RetentionSchedule,
+    Role,
+    RoleMembership,
+    User,
+)
 from exports.cells import formula_safe
 from exports.pdf import dossier_list_pdf
 
@@ -300,12 +309,15 @@ def test_a_generated_notation_that_is_taken_is_refused_not_a_server_error(sessio
 
 @pytest.mark.parametrize("text", ["0", "0 năm", "١٠ năm", "10 năm\x00", "x" * 10_000])
 def test_retention_text_that_names_no_period_is_unreadable(session, world, text):
-    assert spreadsheet.period_of_text(session, text) == (None, None)
+    assert spreadsheet.period_of_text(session, text, world.org.id) == (None, None)
 
 
 def test_retention_text_is_read_whatever_its_unicode_form(session, world):
-    assert spreadsheet.period_of_text(session, " Vi\u0303nh vie\u0302\u0303n ") == (None, (True, None, ""))
-    assert spreadsheet.period_of_text(session, "10 NĂM") == (None, (False, 10, ""))
+    assert spreadsheet.period_of_text(session, " Vi\u0303nh vie\u0302\u0303n ", world.org.id) == (
+        None,
+        (True, None, ""),
+    )
+    assert spreadsheet.period_of_text(session, "10 NĂM", world.org.id) == (None, (False, 10, ""))
 
 
 # ---------------------------------------------------------------- export, then import again
@@ -362,3 +374,31 @@ def test_a_sheet_written_with_formula_safe_cells_imports_the_original_titles(ses
     )
     assert import_file(session, world, target, "dmhs.xlsx", content, now) == len(TITLES)
     assert [entry.title for entry in target.entries] == TITLES
+
+
+def test_a_row_code_is_read_in_the_organisations_tables_its_own_current_one_first(session, world, now):
+    other = Organisation(code="000.00.00.H99", name="UBND huyện khác", parent_name="", created_at=now)
+    session.add(other)
+    session.flush()
+    for code, organisation_id, superseded, years in (
+        ("tt09-2011", None, True, 20),  # the superseded common table
+        ("rieng-h26", world.org.id, False, 5),  # the agency's own
+        ("rieng-h99", other.id, False, 7),  # another agency's own
+    ):
+        schedule = RetentionSchedule(
+            code=code, title=code, organisation_id=organisation_id, superseded=superseded, imported_at=now
+        )
+        session.add(schedule)
+        session.flush()
+        session.add(
+            RetentionRow(
+                schedule_id=schedule.id, code="1-04", title="Hồ sơ hội nghị", permanent=False, period_years=years
+            )
+        )
+    session.flush()
+    assert spreadsheet.period_of_text(session, "1-04", world.org.id)[1] == (False, 5, "")
+    assert spreadsheet.period_of_text(session, "1-04", other.id)[1] == (False, 7, "")
+    nobody = Organisation(code="000.00.00.H98", name="UBND huyện mới", parent_name="", created_at=now)
+    session.add(nobody)
+    session.flush()
+    assert spreadsheet.period_of_text(session, "1-04", nobody.id)[1] == (False, 20, "")  # only the common one is left
