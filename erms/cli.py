@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
+from administration import organisations
 from erms import accounts, audit, config, migrate, search
 from erms.db import make_engine, make_session_factory, transaction
 from erms.errors import ERMSError, InvalidMetadata
@@ -115,6 +116,41 @@ def org_list(obj: Context) -> None:
     with obj.transaction() as session:
         for code in session.scalars(select(Organisation.code).order_by(Organisation.code)):
             click.echo(code)
+
+
+@org_group.command("create")
+@click.argument("code")
+@click.option("--name", required=True, help="The organisation's name as records show it.")
+@click.option("--parent", "parent_name", default="", help="The body it belongs to (cơ quan chủ quản).")
+@click.pass_obj
+def org_create(obj: Context, code: str, name: str, parent_name: str) -> None:
+    """Add an organisation (archival fonds) by its OrganId, e.g. 000.00.00.G09."""
+    try:
+        with obj.transaction() as session:
+            organisations.create_organisation(session, None, code, name, parent_name, now=utcnow())
+    except ERMSError as error:
+        fail(error)
+    click.echo(f"organisation {code.strip()} created: {name.strip()}")
+
+
+@erms_group.group("unit")
+def unit_group() -> None:
+    """Units (đơn vị) of an organisation."""
+
+
+@unit_group.command("create")
+@click.argument("code")
+@click.option("--org", "organisation", required=True, help="Organisation (fonds) code.")
+@click.option("--name", required=True, help="The unit's name.")
+@click.pass_obj
+def unit_create(obj: Context, code: str, organisation: str, name: str) -> None:
+    """Add a unit to an organisation, by the code its dossier notations end with (e.g. TCCB)."""
+    try:
+        with obj.transaction() as session:
+            organisations.create_unit(session, None, organisation, code, name, now=utcnow())
+    except ERMSError as error:
+        fail(error)
+    click.echo(f"unit {code.strip()} of {organisation.strip()} created: {name.strip()}")
 
 
 @erms_group.group("user")
