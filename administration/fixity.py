@@ -21,16 +21,28 @@ from sqlalchemy.orm import Session
 from erms import audit
 from erms.db import transaction
 from erms.errors import N_
-from erms.models import Document, DocumentVersion, Dossier, FixityEvent, FixityOutcome, Organisation, Role, StoredFile
+from erms.models import (
+    Document,
+    DocumentVersion,
+    Dossier,
+    DossierDocument,
+    FixityEvent,
+    FixityOutcome,
+    Organisation,
+    Role,
+    StoredFile,
+)
 from erms.models.appraisal import DestroyedFile
 from erms.storage import CHUNK, FileStore
 from retention import appraisal
 
 NOTICES = {
     FixityOutcome.ALTERED: N_(
-        "A stored file has other bytes than at capture: %(sha256)s. Put it back: erms fixity repair."
+        "A stored file has other bytes than at capture (%(held_by)s): %(sha256)s. Put it back: erms fixity repair."
     ),
-    FixityOutcome.MISSING: N_("A stored file is missing from the store: %(sha256)s. Put it back: erms fixity repair."),
+    FixityOutcome.MISSING: N_(
+        "A stored file is missing from the store (%(held_by)s): %(sha256)s. Put it back: erms fixity repair."
+    ),
 }
 
 
@@ -107,6 +119,7 @@ def record(session: Session, file_id: int, sha256: str, outcome: FixityOutcome, 
             NOTICES[outcome],
             now=now,
             sha256=sha256,
+            held_by=held_by(session, file_id, organisation_id),
         )
 
 
@@ -120,6 +133,29 @@ def holders(session: Session, file_id: int) -> list[int]:
     indexes = select(Dossier.organisation_id).where(Dossier.index_file_id == file_id)
     found = sorted(set(session.scalars(documents)) | set(session.scalars(indexes)))
     return found or list(session.scalars(select(Organisation.id).order_by(Organisation.id)))
+
+
+def held_by(session: Session, file_id: int, organisation_id: int) -> str:
+    """Name, for an organisation's archivists, the first of its records that holds the file: a dossier code and the
+    document's number in it (no summary: a top secret one is never shown), or the dossier whose index it is. Never
+    another organisation's record: the store shares bytes between them."""
+    filed = session.execute(
+        select(Dossier.file_code, DossierDocument.ordinal)
+        .join(DossierDocument, DossierDocument.dossier_id == Dossier.id)
+        .join(Document, Document.id == DossierDocument.document_id)
+        .join(DocumentVersion, DocumentVersion.document_id == Document.id)
+        .where(DocumentVersion.file_id == file_id, Document.organisation_id == organisation_id)
+        .order_by(Dossier.id, DossierDocument.ordinal)
+        .limit(1)
+    ).first()
+    if filed is not None:
+        return f"{filed.file_code} #{filed.ordinal}"
+    index = session.scalar(
+        select(Dossier.file_code)
+        .where(Dossier.index_file_id == file_id, Dossier.organisation_id == organisation_id)
+        .limit(1)
+    )
+    return index or "-"
 
 
 def check(

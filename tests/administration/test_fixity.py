@@ -3,6 +3,7 @@ event; a flipped byte or a deleted file is named, told to the archivists and mak
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from administration import fixity
 from erms import db, search
 from erms.cli import erms_group
-from erms.models import AuditEvent, FixityEvent, FixityOutcome, StoredFile
+from erms.models import AuditEvent, Dossier, FixityEvent, FixityOutcome, StoredFile
 from erms.storage import FileStore
 from retention import appraisal
 from tests.factories import NOW, World, make_dossier
@@ -35,6 +36,10 @@ def files(make_dossier, session):
     ]
 
 
+def files_dossier_code(session) -> str:
+    return session.scalar(select(Dossier.file_code).where(Dossier.index_file_id.is_not(None)))
+
+
 def test_a_flipped_byte_and_a_deleted_file_are_found_recorded_and_told(files, session_factory, session, store, world):
     altered, missing, intact = files
     flip_a_byte(store, altered)
@@ -51,10 +56,12 @@ def test_a_flipped_byte_and_a_deleted_file_are_found_recorded_and_told(files, se
     assert sorted(events) == sorted((item.sha256, item.outcome, "test") for item in found)
     assert set(session.scalars(select(StoredFile.fixity_checked_at))) == {NOW}
     notices = appraisal.notifications_for(session, world.users["archivist"].id)
-    assert sorted(notice.template.split(":")[0] for notice in notices) == [
+    assert sorted(notice.template.split(" (")[0] for notice in notices) == [
         "A stored file has other bytes than at capture",
         "A stored file is missing from the store",
     ]
+    code = files_dossier_code(session)  # the notice names the dossier and the document's number, no summary
+    assert sorted(json.loads(notice.params)["held_by"] for notice in notices) == [f"{code} #1", f"{code} #2"]
     assert appraisal.notifications_for(session, world.users["officer1"].id) == []
 
 
