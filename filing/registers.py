@@ -293,18 +293,22 @@ def record_handled(
         raise InvalidMetadata(problems)
     assert entry is not None and day is not None  # _numbered and _handled_day report a problem when they give None
     if entry.handled_on not in (None, day) and not correct:
-        who, when = audit.changed_by(session, "document", entry.document_id)
-        raise Conflict(
+        raise _set_before(
+            session,
+            entry,
             N_(
                 "No. %(number)s was already recorded as handled on %(day)s, by %(who)s at %(when)s. "
                 "To correct the day, tick “Correct the day recorded” and record again."
             ),
-            number=entry.number,
             day=f"{entry.handled_on:%d/%m/%Y}",
-            who=who,
-            when=when,
         )
     return _set_handled(session, actor, entry, day, now=now)
+
+
+def _set_before(session: Session, entry: RegisterEntry, template: str, **params) -> Conflict:
+    """The refusal of a register line's value that someone already set otherwise: who set it, and when (PL6 IV.2)."""
+    who, when = audit.changed_by(session, "document", entry.document_id)
+    return Conflict(template, number=entry.number, who=who, when=when, **params)
 
 
 def _set_handled(session: Session, actor: Actor, entry: RegisterEntry, day: date, *, now: datetime) -> RegisterEntry:
@@ -381,16 +385,14 @@ def assign_unit(
         raise InvalidMetadata(problems)
     assert entry is not None and unit is not None  # each None was reported as a problem just above
     if entry.assigned_unit is not None and entry.assigned_unit.id != unit.id and not elsewhere:
-        who, when = audit.changed_by(session, "document", entry.document_id)
-        raise Conflict(
+        raise _set_before(
+            session,
+            entry,
             N_(
                 "No. %(number)s was already sent to %(unit)s, by %(who)s at %(when)s. "
                 "To send it elsewhere, tick “Send it elsewhere instead” and send again."
             ),
-            number=entry.number,
             unit=entry.assigned_unit.name,
-            who=who,
-            when=when,
         )
     previous = entry.assigned_unit.name if entry.assigned_unit else None
     entry.assigned_unit, entry.assigned_at = unit, now

@@ -38,50 +38,37 @@ def test_a_save_from_an_earlier_revision_names_who_saved_since_and_changes_nothi
     assert dossier.title == "Bản của chuyên viên"
 
 
-def test_two_transactions_changing_one_dossier_at_once_the_second_fails(database_url, tmp_path):
+def open_dossier(setup: Session, tmp_path) -> tuple[int, str, object, object]:
+    dossier = make_dossier(setup, World(setup, NOW), FileStore(tmp_path / "files"), NOW, "open", documents=0)
+    return dossier.id, "title", "Bản thứ nhất", "Bản thứ hai"
+
+
+def register_line(setup: Session, tmp_path) -> tuple[int, str, object, object]:
+    world = World(setup, NOW)
+    registry, store = world.actor("registry"), FileStore(tmp_path / "files")
+    line = registers.register_document(
+        setup, registry, world.org.id, RegisterKind.INCOMING, DOCUMENT, upload(), store=store, now=NOW
+    )
+    return line.id, "assigned_unit_id", world.unit_a.id, world.unit_b.id
+
+
+@pytest.mark.parametrize(
+    "model,made", [(Dossier, open_dossier), (RegisterEntry, register_line)], ids=["dossier", "line"]
+)
+def test_two_transactions_changing_one_row_at_once_the_second_fails(database_url, tmp_path, model, made):
     if database_url.startswith("sqlite"):
         pytest.skip("SQLite runs writing transactions one at a time from their start: none meets a newer row")
     with own_database(database_url, tmp_path, "race") as url:
         engine = db.make_engine(url)
         with Session(engine) as setup:
-            dossier_id = make_dossier(setup, World(setup, NOW), None, NOW, "open", documents=0).id  # type: ignore[arg-type]
+            record_id, field, mine, theirs = made(setup, tmp_path)
             setup.commit()
         with Session(engine) as first, Session(engine) as second:
-            first.get(Dossier, dossier_id).title = "Bản thứ nhất"
-            second.get(Dossier, dossier_id).title = "Bản thứ hai"  # read before the first commits
+            setattr(first.get(model, record_id), field, mine)
+            setattr(second.get(model, record_id), field, theirs)  # read before the first commits
             first.commit()
             with pytest.raises(StaleDataError):
                 second.commit()
         with Session(engine) as check:
-            assert check.get(Dossier, dossier_id).title == "Bản thứ nhất"
-        engine.dispose()
-
-
-def test_two_transactions_changing_one_register_line_at_once_the_second_fails(database_url, tmp_path):
-    if database_url.startswith("sqlite"):
-        pytest.skip("SQLite runs writing transactions one at a time from their start: none meets a newer row")
-    with own_database(database_url, tmp_path, "race_register") as url:
-        engine = db.make_engine(url)
-        with Session(engine) as setup:
-            world = World(setup, NOW)
-            line = registers.register_document(
-                setup,
-                world.actor("registry"),
-                world.org.id,
-                RegisterKind.INCOMING,
-                DOCUMENT,
-                upload(),
-                store=FileStore(tmp_path / "files"),
-                now=NOW,
-            )
-            line_id, units = line.id, (world.unit_a.id, world.unit_b.id)
-            setup.commit()
-        with Session(engine) as first, Session(engine) as second:
-            first.get(RegisterEntry, line_id).assigned_unit_id = units[0]
-            second.get(RegisterEntry, line_id).assigned_unit_id = units[1]  # read before the first commits
-            first.commit()
-            with pytest.raises(StaleDataError):
-                second.commit()
-        with Session(engine) as check:
-            assert check.get(RegisterEntry, line_id).assigned_unit_id == units[0]
+            assert getattr(check.get(model, record_id), field) == mine
         engine.dispose()
