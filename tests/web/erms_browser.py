@@ -7,23 +7,14 @@ import re
 
 from fpdf import FPDF
 
+from tests.factories import DOCUMENT
+
 PASSWORD = "mật-khẩu-thử-123"
 
-# Filled in the way a person fills the document form (strings, as a browser posts them).
-DOCUMENT_FORM = {
-    "direction": "incoming",
-    "status": "final",
-    "type_name": "Quyết định",
-    "code_number": "15",
-    "code_notation": "QĐ-UBND",
-    "issued_date": "2026-03-02",
-    "organ_name": "UBND thành phố Hà Nội",
-    "subject": "Về việc ban hành quy chế làm việc",
-    "language": "Tiếng Việt",
-    "page_amount": "3",
-    "urgency": "normal",
-    "marking": "none",
-}
+# The factories' document as a browser posts its form: every value a string.
+DOCUMENT_FORM = {key: str(value) for key, value in DOCUMENT.items()}
+# The registry's form: the register sets the direction, and a registered document is final.
+REGISTER_FORM = {key: value for key, value in DOCUMENT_FORM.items() if key not in ("direction", "status")}
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 

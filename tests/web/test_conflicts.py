@@ -6,11 +6,10 @@ from __future__ import annotations
 import html
 import re
 
-from erms_browser import DOCUMENT_FORM, Browser, file_field, make_pdf
+from erms_browser import REGISTER_FORM, Browser, file_field, make_pdf
 
 from erms.models import Dossier
 
-REGISTER_FORM = {key: value for key, value in DOCUMENT_FORM.items() if key not in ("direction", "status")}
 FIELDS = {"start_date": "2026-01-05", "rights": "public", "language": "Tiếng Việt"}
 
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 import html
 import io
 
-from erms_browser import DOCUMENT_FORM, file_field, make_pdf
+from erms_browser import REGISTER_FORM, file_field, make_pdf
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from erms.models import DossierList, DossierListEntry, RegisterEntry
 from erms.models.dossier import DossierState
-
-REGISTER_FORM = {key: value for key, value in DOCUMENT_FORM.items() if key not in ("direction", "status")}
 
 
 def text_of(response) -> str:
