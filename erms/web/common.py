@@ -56,8 +56,18 @@ def transaction(*, write: bool = False, read_only: bool = False) -> Iterator[Ses
     read_only = read_only or (
         has_request_context() and request.method in ("GET", "HEAD") and not write and not g.get("writes", False)
     )
+    page_session = g.get("page_session")
+    if read_only and page_session is not None:
+        # A read inside the page's own transaction (the header's counts) uses its connection: asking the pool
+        # for a second one while holding the first could wait forever once everyone holding one does the same.
+        yield page_session
+        return
     with db.transaction(services().session_factory, read_only=read_only) as session:
-        yield session
+        g.page_session = session
+        try:
+            yield session
+        finally:
+            g.page_session = page_session
 
 
 def writes(view: Callable) -> Callable:

@@ -75,7 +75,7 @@ def _header() -> dict:
     if not current_user.is_authenticated:
         return {}
     actor = current_actor()
-    with transaction(read_only=True) as session:  # also inside a page's own transaction: it only reads
+    with transaction(read_only=True) as session:  # inside a page's transaction, that one
         count = appraisal.notification_count(session, actor.user_id)
     return {"retention_nav": in_chain(actor), "notification_count": count}
 

@@ -158,3 +158,29 @@ def test_every_connection_in_use_past_the_wait_is_a_busy_answer_not_a_server_err
         engine.dispose()
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
     assert "Hệ thống đang bận" in response.get_data(as_text=True)
+
+
+def test_a_page_needs_one_pooled_connection_however_many_people_wait(database_url, tmp_path):
+    """The page header's counts read inside the page's own transaction: needing a second connection, every
+    person holding one would wait for another until the pool gave up (503 for all, under a busy morning)."""
+    with own_database(database_url, tmp_path, "one") as url:
+        engine = db.make_engine(url, pool_size=1, max_overflow=0, pool_timeout=0.5)
+        with db.transaction(db.make_session_factory(engine)) as setup:
+            World(setup, NOW).users["officer1"].password_hash = hash_password(PASSWORD)
+        app = create_app(
+            {
+                "DATA_DIR": str(tmp_path / "data"),
+                "SESSION_FACTORY": db.make_session_factory(engine),
+                "SECRET_KEY": "one-connection",
+                "TESTING": True,
+            }
+        )
+        client = app.test_client()
+        form = client.get("/auth/login").get_data(as_text=True)
+        client.post(
+            "/auth/login",
+            data={"csrf_token": TOKEN.search(form).group(1), "username": "officer1", "password": PASSWORD},
+        )
+        pages = [client.get(path).status_code for path in ("/", "/dossier-lists/", "/search/?q=x")]
+        engine.dispose()
+    assert pages == [200, 200, 200]
