@@ -6,6 +6,8 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from erms.db import Base
@@ -50,6 +52,10 @@ class Unit(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     code: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(200))
+    # The unit it is part of (a section of a department); None: directly under the organisation.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # A unit that was closed keeps its records and its people's authorship; no new role is granted on it.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
 
     organisation: Mapped[Organisation] = relationship(back_populates="units")
 
@@ -69,6 +75,9 @@ class User(Base):
     # Raised whenever the user's sessions must end (log-out, password, deactivation, roles): a web
     # session remembers the generation it began with and is refused once it differs.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Administers the deployment ("quản trị hệ thống"): creates organisations and manages every one's units,
+    # users and lookups; reads no record unless also given a role in an organisation.
+    system_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     memberships: Mapped[list[RoleMembership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
