@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from administration import organisations
+from administration import organisations, people
 from erms import accounts, audit, config, migrate, search
 from erms.db import make_engine, make_session_factory, transaction
 from erms.errors import ERMSError, InvalidMetadata
@@ -104,6 +104,27 @@ def audit_verify(obj: Context) -> None:
     sys.exit(1)
 
 
+@erms_group.group("admin")
+def admin_group() -> None:
+    """The deployment's administrators."""
+
+
+@admin_group.command("create")
+@click.argument("username")
+@click.option("--name", "full_name", required=True, help="Full name.")
+@click.option("--password", default=None, help="Read from the prompt when omitted.")
+@click.pass_obj
+def admin_create(obj: Context, username: str, full_name: str, password: str | None) -> None:
+    """Make the first administrator, who then sets the agency up in the web app."""
+    password = password or getpass.getpass("password: ")
+    try:
+        with obj.transaction() as session:
+            people.create_system_admin(session, username, full_name, password, now=utcnow())
+    except ERMSError as error:
+        fail(error)
+    click.echo(f"administrator {username.strip()} created: log in to the web app to add organisations and people")
+
+
 @erms_group.group("org")
 def org_group() -> None:
     """Organisations (archival fonds)."""
@@ -142,12 +163,13 @@ def unit_group() -> None:
 @click.argument("code")
 @click.option("--org", "organisation", required=True, help="Organisation (fonds) code.")
 @click.option("--name", required=True, help="The unit's name.")
+@click.option("--parent", default="", help="Code of the unit it is part of; omit for one under the organisation.")
 @click.pass_obj
-def unit_create(obj: Context, code: str, organisation: str, name: str) -> None:
+def unit_create(obj: Context, code: str, organisation: str, name: str, parent: str) -> None:
     """Add a unit to an organisation, by the code its dossier notations end with (e.g. TCCB)."""
     try:
         with obj.transaction() as session:
-            organisations.create_unit(session, None, organisation, code, name, now=utcnow())
+            organisations.create_unit(session, None, organisation, code, name, parent_code=parent, now=utcnow())
     except ERMSError as error:
         fail(error)
     click.echo(f"unit {code.strip()} of {organisation.strip()} created: {name.strip()}")

@@ -32,6 +32,8 @@ class Actor:
     username: str
     full_name: str
     grants: frozenset[Grant]
+    # Administers the deployment (User.system_admin): organisations, units and people of every organisation.
+    system_admin: bool = False
 
     def has(self, role: Role, organisation_id: int, unit_id: int | None = None) -> bool:
         """Return True if the actor holds ``role`` in the organisation, for ``unit_id`` or org-wide."""
@@ -56,7 +58,7 @@ def load_actor(session: Session, user_id: int) -> Actor:
     if user is None or not user.active:
         raise NotFound(N_("No active user with id %(user)s."), user=user_id)
     grants = frozenset(Grant(m.role, m.organisation_id, m.unit_id) for m in user.memberships)
-    return Actor(user.id, user.username, user.full_name, grants)
+    return Actor(user.id, user.username, user.full_name, grants, user.system_admin)
 
 
 # Roles that see and act on every dossier of their organisation.
@@ -81,6 +83,11 @@ RULES: dict[str, tuple[Role, ...]] = {
     "document.change_marking": (Role.HEAD,),
     # The security events (denials, CSRF failures, lockouts) are read by those who answer for the system.
     "security.read": (Role.ADMIN, Role.ARCHIVIST),
+    # The audit log and the access statistics counted from it (PL6 II.3, III.5.a, III.6): the administrator (who
+    # answers for the system), the archivist (who answers for the records) and the head (who answers for the
+    # agency); held organisation-wide only (audit_organisations), as the log names every unit's records and people.
+    "audit.read": (Role.ADMIN, Role.ARCHIVIST, Role.HEAD),
+    # Units, people, their roles and the lookups of an organisation: its administrator, org-wide.
     "user.manage": (Role.ADMIN,),
     "handover.manage": (Role.ARCHIVIST,),  # hand-over batches and packages to the historical archive
     "retention.appraise": (Role.ARCHIVIST,),
@@ -133,3 +140,36 @@ def require(actor: Actor, action: str, organisation_id: int, unit_id: int | None
         raise NotFound()
     if not can(actor, action, organisation_id, unit_id):
         raise PermissionDenied()
+
+
+def can_administer(actor: Actor, organisation_id: int) -> bool:
+    """Return True if the actor manages the organisation's units, people and lookups."""
+    return actor.system_admin or can_org_wide(actor, "user.manage", organisation_id)
+
+
+def administers_any(actor: Actor) -> bool:
+    """Return True if the actor administers at least one organisation, or may create the first."""
+    return actor.system_admin or any(can_administer(actor, organisation) for organisation in actor.organisation_ids())
+
+
+def require_administer(actor: Actor, organisation_id: int) -> None:
+    """Raise unless the actor administers the organisation (another organisation's looks absent, as in require)."""
+    if actor.system_admin:
+        return
+    require(actor, "user.manage", organisation_id)
+    if not can_administer(actor, organisation_id):
+        raise PermissionDenied()  # an administrator of one unit only does not manage the organisation
+
+
+def require_system_admin(actor: Actor) -> None:
+    """Raise PermissionDenied unless the actor administers the deployment (creating an organisation)."""
+    if not actor.system_admin:
+        raise PermissionDenied()
+
+
+def audit_organisations(actor: Actor) -> set[int] | None:
+    """Return the organisations whose audit log the actor reads (an organisation-wide "audit.read" role), or None
+    for every organisation's: the deployment's administrator answers for the whole log."""
+    if actor.system_admin:
+        return None
+    return {organisation for organisation in actor.organisation_ids() if can_org_wide(actor, "audit.read", organisation)}

@@ -9,6 +9,7 @@ from erms import permissions
 from erms.auth import current_actor
 from erms.models import Role
 from erms.web import (
+    admin,
     archive,
     common,
     dossier_lists,
@@ -36,6 +37,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(retention.bp)
     app.register_blueprint(markings.bp)
     app.register_blueprint(security.bp)
+    app.register_blueprint(admin.bp)
     errors.register(app)
     app.add_template_filter(common.local_date, "vndate")
     app.add_template_global(errors.translate)
@@ -60,4 +62,10 @@ def register(app: Flask) -> None:
         appraiser = actor is not None and any(
             permissions.can(actor, "retention.appraise", organisation) for organisation in actor.organisation_ids()
         )
-        return {"actor": actor, "roles": roles, "archivist_nav": archivist, "appraiser_nav": appraiser}
+        return {
+            "actor": actor,
+            "roles": roles,
+            "archivist_nav": archivist,
+            "appraiser_nav": appraiser,
+            "admin_nav": actor is not None and permissions.administers_any(actor),
+        }

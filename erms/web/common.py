@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from erms import db, metadata
 from erms.config import LOCAL_TZ
-from erms.errors import N_, InvalidMetadata, Problem
+from erms.errors import N_, InvalidMetadata, PermissionDenied, Problem
 from erms.models import Role
 from erms.models.dossier import DossierState
 from erms.permissions import Actor
@@ -166,7 +166,10 @@ def require_present(values: dict) -> None:
 
 
 def organisation_of(actor: Actor) -> int:
-    """Return the organisation the actor works in (the first, for the rare person in several)."""
+    """Return the organisation the actor works in (the first, for the rare person in several); a deployment
+    administrator with no role in any organisation has no records to work on."""
+    if not actor.organisation_ids():
+        raise PermissionDenied()
     return min(actor.organisation_ids())
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from erms import db, search
 from erms.cli import erms_group
-from erms.models import AuditEvent, Organisation, Unit
+from erms.models import AuditEvent, Organisation, RoleMembership, Unit, User
 
 
 def test_an_agency_is_set_up_from_an_empty_database(tmp_path):
@@ -57,5 +57,53 @@ def test_an_agency_is_set_up_from_an_empty_database(tmp_path):
         assert sorted(session.scalars(select(Unit.code))) == ["TCKH", "VP"]
         actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
         assert actions[:3] == ["organisation.created", "unit.created", "unit.created"]
+    engine.dispose()
+    search.install(None)
+
+
+def test_the_first_administrator_is_made_once_from_the_console(tmp_path):
+    runner = CliRunner(env={"ERMS_DATA_DIR": str(tmp_path), "DATABASE_URL": ""})
+    assert runner.invoke(erms_group, ["db", "upgrade"]).exit_code == 0
+    weak = runner.invoke(erms_group, ["admin", "create", "Quan Tri", "--name", "", "--password", "ngan"])
+    assert weak.exit_code == 1 and weak.output.splitlines() == [
+        "error: full_name: This field is required.",
+        "error: username: A username is lower-case letters, digits, dots and hyphens, like lan.pt.",
+        "error: password: A password needs at least 8 characters.",
+    ]
+    made = runner.invoke(
+        erms_group, ["admin", "create", "quantri", "--name", "Quản trị", "--password", "mat-khau-2026"]
+    )
+    assert made.exit_code == 0, made.output
+    again = runner.invoke(erms_group, ["admin", "create", "quantri2", "--name", "Khác", "--password", "mat-khau-2026"])
+    assert again.exit_code == 1
+    assert again.output == "error: An administrator exists already: log in as them to add people.\n"
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'erms.sqlite3'}")
+    with Session(engine) as session:
+        admins = session.execute(select(User.username, User.system_admin)).all()
+        assert admins == [("quantri", True)]
+        assert session.scalars(select(RoleMembership)).all() == []
+    engine.dispose()
+    search.install(None)
+
+
+def test_a_unit_is_placed_under_another_from_the_console(tmp_path):
+    runner = CliRunner(env={"ERMS_DATA_DIR": str(tmp_path), "DATABASE_URL": ""})
+    steps = [
+        ["db", "upgrade"],
+        ["org", "create", "000.00.31.H26", "--name", "UBND quận Hoàn Kiếm"],
+        ["unit", "create", "TCKH", "--org", "000.00.31.H26", "--name", "Phòng Tài chính - Kế hoạch"],
+        ["unit", "create", "TCKH-NS", "--org", "000.00.31.H26", "--name", "Tổ ngân sách", "--parent", "TCKH"],
+    ]
+    for step in steps:
+        done = runner.invoke(erms_group, step)
+        assert done.exit_code == 0, done.output
+    orphan = runner.invoke(
+        erms_group, ["unit", "create", "XX", "--org", "000.00.31.H26", "--name", "X", "--parent", "KT"]
+    )
+    assert orphan.output == "error: parent: The organisation has no open unit KT.\n"
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'erms.sqlite3'}")
+    with Session(engine) as session:
+        units = {unit.code: unit for unit in session.scalars(select(Unit))}
+        assert set(units) == {"TCKH", "TCKH-NS"} and units["TCKH-NS"].parent_id == units["TCKH"].id
     engine.dispose()
     search.install(None)

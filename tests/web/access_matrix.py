@@ -86,10 +86,12 @@ SECURITY_READERS = {ADMIN: WHOLE_ORG, ARCHIVIST: WHOLE_ORG}  # security.read
 # Everyone who takes part in appraisal and destruction (erms/web/retention.py CHAIN_ACTIONS).
 DESTRUCTION_CHAIN = {ARCHIVIST: WHOLE_ORG, COUNCIL: WHOLE_ORG, HEAD: WHOLE_ORG}
 MINE = {role: UNIT for role in ROLES}  # a person's own saved searches
+ADMIN_ONLY = {ADMIN: WHOLE_ORG}  # user.manage: the organisation's units and people
 
 # Areas closed as a whole to every other role: the blueprint refuses before looking at any id.
 ARCHIVE_AREA = frozenset({ARCHIVIST})  # the archive queue and the hand-over pages
 CHAIN_AREA = frozenset(DESTRUCTION_CHAIN)
+ADMIN_AREA = frozenset({ADMIN})  # the administration pages
 
 # ---------------------------------------------------------------- who sees which kind of record
 
@@ -106,13 +108,16 @@ SEES = {
     "batch": ARCHIVIST_ONLY,
     "destruction_list": DESTRUCTION_CHAIN,
     "saved_search": MINE,
+    "organisation": ADMIN_ONLY,
+    "unit": ADMIN_ONLY,
+    "person": ADMIN_ONLY,  # a person with roles in the organisation, seen on its administration pages
     # "Link a registered document" names the actor's own open dossier in its URL for every relation
     # (the relation is the registered document's): those who see that dossier but may not file into
     # it are refused with 403; those who may file get 404 for a document they may not read.
     "registered_document": {OFFICER: UNIT, UNIT_HEAD: UNIT, COUNCIL: ANY, **{role: ANY for role in ORGANISATION_WIDE}},
 }
 # Records that belong to the organisation, not to a unit: "own unit" and "other unit" are one relation.
-ORGANISATION_RECORDS = {"dossier_list", "batch", "destruction_list"}
+ORGANISATION_RECORDS = {"dossier_list", "batch", "destruction_list", "organisation", "unit", "person"}
 
 
 @dataclass(frozen=True)
@@ -254,6 +259,27 @@ ROWS = [
     Row("handover.receipt", "POST", ARCHIVIST_ONLY, "batch", area=ARCHIVE_AREA),
     # ------------------------------------------------------------ security events (denials, refused forms, lockouts)
     Row("security.events", "GET", SECURITY_READERS),
+    # ------------------------------------------------------------ administration (organisations, units, people)
+    Row("admin.index", "GET", ADMIN_ONLY, area=ADMIN_AREA),
+    Row(
+        "admin.create_organisation",
+        "POST",
+        {},
+        area=ADMIN_AREA,
+        why="only the deployment's administrator (erms admin create), no organisation's, adds an organisation",
+    ),
+    Row("admin.organisation", "GET", ADMIN_ONLY, "organisation", area=ADMIN_AREA),
+    Row("admin.edit_organisation", "POST", ADMIN_ONLY, "organisation", area=ADMIN_AREA),
+    Row("admin.add_unit", "POST", ADMIN_ONLY, "organisation", area=ADMIN_AREA),
+    Row("admin.add_person", "POST", ADMIN_ONLY, "organisation", area=ADMIN_AREA),
+    Row("admin.edit_unit", "POST", ADMIN_ONLY, "unit", area=ADMIN_AREA),
+    Row("admin.person", "GET", ADMIN_ONLY, "person", area=ADMIN_AREA),
+    Row("admin.edit_person", "POST", ADMIN_ONLY, "person", area=ADMIN_AREA),
+    Row("admin.add_role", "POST", ADMIN_ONLY, "person", area=ADMIN_AREA),
+    Row("admin.remove_role", "POST", ADMIN_ONLY, "person", area=ADMIN_AREA),
+    Row("admin.move", "POST", ADMIN_ONLY, "person", area=ADMIN_AREA),
+    Row("admin.password", "POST", ADMIN_ONLY, "person", area=ADMIN_AREA),
+    Row("admin.active", "POST", ADMIN_ONLY, "person", area=ADMIN_AREA),
     # ------------------------------------------------------------ search (rights are part of every query)
     Row("search.index", "GET", EVERYONE),
     Row("search.export_docx", "GET", EVERYONE),

@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 from classification import dossier_list as dossier_lists
 from erms import jobs, search
 from erms.app import create_app
-from erms.models import Organisation, Package, Role, Unit
+from erms.models import Organisation, Package, Role, RoleMembership, Unit
 from erms.models.handover import BatchState, PackageState
 from erms.models.register import RegisterKind
 from erms.storage import FileStore
@@ -396,6 +396,20 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
         for step in ("proposed", "with_opinion", "appraised", "approved", "executed"):
             put(f"destruction_list:{step}", relation, list_id=builder.destruction_list(step))
         put("batch", relation, **builder.packaged_batch(out_dir))
+        world = builder.world
+        put("organisation", relation, organisation_id=world.org.id, **common)
+        put("unit", relation, unit_id=world.unit_b.id)
+        staff = world.user(f"{world.org.code}.staff", Role.OFFICER, world.unit_a)
+        staff.memberships.append(RoleMembership(organisation_id=world.org.id, unit_id=None, role=Role.REGISTRY))
+        session.flush()
+        put(
+            "person",
+            relation,
+            user_id=staff.id,
+            membership_id=staff.memberships[1].id,
+            organisation_id=world.org.id,
+            unit_id=world.unit_b.id,
+        )
 
     # Each person's own saved search: "own" differs per actor.
     own_searches = {
@@ -568,6 +582,22 @@ FORMS: dict[str, Callable[[dict], dict]] = {
     "handover.receipt": lambda t: {"receipt": _receipt(t)},
     "markings.decide": lambda t: {"marking": "mat", "reason": "Theo quyết định của người đứng đầu cơ quan"},
     "search.save": lambda t: {"name": "Tìm hồ sơ", "query": "q=ho+so"},
+    "admin.create_organisation": lambda t: {"code": "000.00.00.H99", "name": "UBND quận mới", "parent_name": ""},
+    "admin.edit_organisation": lambda t: {"name": "UBND quận (tên mới)", "parent_name": "", "archive_code": ""},
+    "admin.add_unit": lambda t: {"code": "MOI", "name": "Phòng mới", "parent": ""},
+    "admin.add_person": lambda t: {
+        "full_name": "Người Mới",
+        "username": "nguoi.moi",
+        "password": "mat-khau-moi-2026",
+        "role": "officer",
+        "unit_id": t["unit_id"],
+    },
+    "admin.edit_unit": lambda t: {"name": "Phòng (tên mới)", "parent": "", "active": "yes"},
+    "admin.edit_person": lambda t: {"full_name": "Tên Mới", "position": ""},
+    "admin.add_role": lambda t: {"organisation_id": t["organisation_id"], "role": "archivist", "unit_id": ""},
+    "admin.move": lambda t: {"unit_id": t["unit_id"]},
+    "admin.password": lambda t: {"password": "mat-khau-moi-2026"},
+    "admin.active": lambda t: {"active": "no"},
 }
 
 

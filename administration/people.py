@@ -1,0 +1,265 @@
+"""People ("người dùng") of an organisation: accounts, their roles per unit, a change of post, deactivation.
+
+An account is never deleted: its name stays on every record it made. A change of roles, unit, password or
+activity ends the person's open sessions at once (``erms.accounts`` raises their session generation), so a
+person moved to another unit loses the old unit's rights on their next click (NĐ 30 PL6 IV.1.đ).
+Every refusal names every problem; nothing is written then.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from erms import accounts, audit, metadata, permissions
+from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
+from erms.models import Organisation, Role, RoleMembership, Unit, User
+from erms.permissions import Actor
+
+# Log-in names: lower-case letters, digits, dots, hyphens and underscores (typed on any keyboard, no accents).
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+# Roles held for one unit: an officer or unit head for the whole organisation would read every unit's dossiers.
+UNIT_ROLES = (Role.OFFICER, Role.UNIT_HEAD)
+
+
+def people_of(session: Session, organisation_id: int) -> list[User]:
+    """Return the people holding a role in the organisation (active first, then by name), roles loaded."""
+    members = select(RoleMembership.user_id).where(RoleMembership.organisation_id == organisation_id)
+    query = (
+        select(User)
+        .where(User.id.in_(members))
+        .options(selectinload(User.memberships).selectinload(RoleMembership.unit))
+        .order_by(User.active.desc(), User.full_name, User.username)
+    )
+    return list(session.scalars(query))
+
+
+def get_person(session: Session, actor: Actor, user_id: int) -> User:
+    """Return a person the actor administers: one with a role in an organisation the actor manages."""
+    user = session.get(User, user_id)
+    if user is None or not _administered(actor, user):
+        raise NotFound()
+    return user
+
+
+def _administered(actor: Actor, user: User) -> bool:
+    return actor.system_admin or any(
+        permissions.can_administer(actor, membership.organisation_id) for membership in user.memberships
+    )
+
+
+def _require_whole_account(actor: Actor, user: User) -> None:
+    """Account-wide changes (name, password, activity) need the administrator of every organisation of the person."""
+    if not actor.system_admin and not all(
+        permissions.can_administer(actor, membership.organisation_id) for membership in user.memberships
+    ):
+        raise RuleViolation(N_("This person works in another organisation too: ask the system administrator."))
+
+
+def create_person(
+    session: Session,
+    actor: Actor | None,
+    organisation: Organisation,
+    form: dict[str, str],
+    *,
+    now: datetime,
+) -> User:
+    """Create an account with its first role in ``organisation``.
+
+    ``form`` holds username, full_name, position, password, role and unit_id (the unit's id, or "" for an
+    organisation-wide role).
+    """
+    if actor is not None:
+        permissions.require_administer(actor, organisation.id)
+    values = metadata.check_text(
+        {key: form.get(key, "") for key in ("username", "full_name", "position")},
+        {"username": 64, "full_name": 50, "position": 100},
+    )
+    password = form.get("password", "")
+    problems = _new_account_problems(session, values, password)
+    role, unit = _role_and_unit(session, organisation.id, form, problems)
+    if problems:
+        raise InvalidMetadata(problems)
+    assert role is not None  # a missing or unknown role was a problem above
+    user = accounts.create_user(
+        session, actor, values["username"], values["full_name"], password, now=now, position=values["position"]
+    )
+    _grant(session, actor, user, organisation, role, unit, now=now)
+    return user
+
+
+def _new_account_problems(session: Session, values: dict[str, str], password: str) -> list[Problem]:
+    """What is wrong with a new account's username (stripped in ``values``), full name and password."""
+    values["username"] = values["username"].strip()
+    problems = [Problem(name, metadata.MESSAGES["required"]) for name in ("username", "full_name") if not values[name]]
+    if values["username"] and not USERNAME.fullmatch(values["username"]):
+        problems.append(
+            Problem("username", N_("A username is lower-case letters, digits, dots and hyphens, like lan.pt."))
+        )
+    elif session.scalar(select(User.id).where(User.username == values["username"])):
+        problems.append(
+            Problem("username", N_("The username %(username)s is taken."), {"username": values["username"]})
+        )
+    return problems + _password_problems(password)
+
+
+def _password_problems(password: str) -> list[Problem]:
+    if len(password) >= accounts.MIN_PASSWORD:
+        return []
+    return [
+        Problem("password", N_("A password needs at least %(count)s characters."), {"count": accounts.MIN_PASSWORD})
+    ]
+
+
+def _role_and_unit(
+    session: Session, organisation_id: int, form: dict[str, str], problems: list[Problem]
+) -> tuple[Role | None, Unit | None]:
+    """Parse the role and the unit it is held for, adding what is wrong with them to ``problems``."""
+    role = next((role for role in Role if role.value == form.get("role", "")), None)
+    if role is None:
+        problems.append(Problem("role", metadata.MESSAGES["enum"]))
+    unit_text = form.get("unit_id", "").strip()
+    unit = (
+        session.get(Unit, int(unit_text))
+        if unit_text.isascii() and unit_text.isdigit() and len(unit_text) < 10
+        else None
+    )
+    if unit_text and (unit is None or unit.organisation_id != organisation_id or not unit.active):
+        problems.append(Problem("unit_id", N_("Choose an open unit of this organisation.")))
+        unit = None
+    elif not unit_text and role in UNIT_ROLES:
+        problems.append(Problem("unit_id", N_("An officer or a unit head works in one unit: choose it.")))
+    return role, unit
+
+
+def _grant(
+    session: Session, actor: Actor | None, user: User, organisation: Organisation, role: Role, unit: Unit | None, *, now
+) -> RoleMembership:
+    return accounts.grant(session, actor, user, role, organisation.code, unit.code if unit else None, now=now)
+
+
+def update_person(
+    session: Session, actor: Actor, user_id: int, full_name: str, position: str, *, now: datetime
+) -> User:
+    """Change the name shown on records from now on and the position; earlier records keep the name they bear."""
+    user = get_person(session, actor, user_id)
+    _require_whole_account(actor, user)
+    values = metadata.check_text({"full_name": full_name, "position": position}, {"full_name": 50, "position": 100})
+    if not values["full_name"]:
+        raise InvalidMetadata([Problem("full_name", metadata.MESSAGES["required"])])
+    changed = {key: value for key, value in values.items() if getattr(user, key) != value}
+    for key, value in changed.items():
+        setattr(user, key, value)
+    if changed:
+        audit.record(session, actor, "user.updated", "user", user.id, now=now, **changed)
+    return user
+
+
+def add_role(session: Session, actor: Actor, user_id: int, organisation_id: int, form: dict[str, str], *, now) -> None:
+    """Give the person one more role in an organisation the actor administers."""
+    user = get_person(session, actor, user_id)
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound()
+    permissions.require_administer(actor, organisation.id)
+    problems: list[Problem] = []
+    role, unit = _role_and_unit(session, organisation.id, form, problems)
+    if role is not None and any(
+        (membership.organisation_id, membership.unit_id, membership.role)
+        == (organisation.id, unit.id if unit else None, role)
+        for membership in user.memberships
+    ):
+        problems.append(Problem("role", N_("The person holds this role there already.")))
+    if problems:
+        raise InvalidMetadata(problems)
+    assert role is not None
+    _grant(session, actor, user, organisation, role, unit, now=now)
+
+
+def remove_role(session: Session, actor: Actor, user_id: int, membership_id: int, *, now: datetime) -> None:
+    """Take a role away; the last one is kept (deactivate the account instead, so it stays listed)."""
+    user = get_person(session, actor, user_id)
+    membership = next((membership for membership in user.memberships if membership.id == membership_id), None)
+    if membership is None:
+        raise NotFound()
+    permissions.require_administer(actor, membership.organisation_id)
+    if len(user.memberships) == 1:
+        raise RuleViolation(N_("This is the person's last role: deactivate the account instead."))
+    user.memberships.remove(membership)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "user.role_removed",
+        "user",
+        user.id,
+        now=now,
+        role=membership.role.value,
+        organisation_id=membership.organisation_id,
+        unit_id=membership.unit_id,
+    )
+
+
+def move_person(session: Session, actor: Actor, user_id: int, unit_id: int, *, now: datetime) -> User:
+    """Move a person to another unit of the same organisation: every role they held for their old unit is now
+    held for the new one, the old unit's rights end with their sessions, their authorship stays (PL6 IV.1.đ)."""
+    user = get_person(session, actor, user_id)
+    unit = session.get(Unit, unit_id)
+    if unit is None or not unit.active:
+        raise InvalidMetadata([Problem("unit_id", N_("Choose an open unit of this organisation."))])
+    permissions.require_administer(actor, unit.organisation_id)
+    moving = [m for m in user.memberships if m.organisation_id == unit.organisation_id and m.unit_id is not None]
+    if not moving or all(membership.unit_id == unit.id for membership in moving):
+        raise InvalidMetadata([Problem("unit_id", N_("The person has no role in another unit to move."))])
+    old = sorted({membership.unit.code for membership in moving if membership.unit and membership.unit_id != unit.id})
+    held = {membership.role for membership in user.memberships if membership.unit_id == unit.id}
+    for membership in moving:
+        if membership.unit_id == unit.id:
+            continue
+        if membership.role in held:
+            user.memberships.remove(membership)  # the same role in the new unit is held already
+        else:
+            membership.unit_id = unit.id
+            held.add(membership.role)
+    session.flush()
+    audit.record(session, actor, "user.moved", "user", user.id, now=now, from_units=old, to_unit=unit.code)
+    return user
+
+
+def set_active(session: Session, actor: Actor, user_id: int, active: bool, *, now: datetime) -> User:
+    """Deactivate (the person can no longer log in, their sessions end) or reactivate an account."""
+    user = get_person(session, actor, user_id)
+    _require_whole_account(actor, user)
+    if user.id == actor.user_id and not active:
+        raise RuleViolation(N_("You cannot deactivate your own account."))
+    if user.active != active:
+        user.active = active
+        audit.record(session, actor, "user.activated" if active else "user.deactivated", "user", user.id, now=now)
+    return user
+
+
+def reset_password(session: Session, actor: Actor, user_id: int, password: str, *, now: datetime) -> User:
+    """Set a new password the administrator hands over; the person's sessions end."""
+    user = get_person(session, actor, user_id)
+    _require_whole_account(actor, user)
+    if problems := _password_problems(password):
+        raise InvalidMetadata(problems)
+    accounts.set_password(session, actor, user, password, now=now)
+    return user
+
+
+def create_system_admin(session: Session, username: str, full_name: str, password: str, *, now: datetime) -> User:
+    """Make the deployment's first administrator from the console; refused once one exists (the web adds more)."""
+    if session.scalar(select(User.id).where(User.system_admin.is_(True), User.active.is_(True))):
+        raise RuleViolation(N_("An administrator exists already: log in as them to add people."))
+    values = metadata.check_text({"username": username, "full_name": full_name}, {"username": 64, "full_name": 50})
+    problems = _new_account_problems(session, values, password)
+    if problems:
+        raise InvalidMetadata(problems)
+    user = accounts.create_user(session, None, values["username"], values["full_name"], password, now=now)
+    user.system_admin = True
+    audit.record(session, None, "user.made_system_admin", "user", user.id, now=now)
+    return user

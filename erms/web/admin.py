@@ -1,0 +1,274 @@
+"""Administration ("quản trị"): organisations, their unit tree and their people, from the web.
+
+The deployment's administrator (``erms admin create``) adds organisations; an organisation's administrator (the
+admin role, organisation-wide) manages its units and people. The area is closed as a whole to everyone else.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from administration import organisations, people
+from erms import permissions
+from erms.auth import current_actor, login_required
+from erms.models import Role
+from erms.web.common import ROLE_LABELS, integer, transaction, utcnow
+from erms.web.errors import on_invalid
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PERSON_FIELDS = ("username", "full_name", "position", "password", "role", "unit_id")
+
+
+@bp.before_request
+def _administrators_only():
+    if current_user.is_authenticated and not permissions.administers_any(current_actor()):
+        abort(403)
+
+
+def _form(*names: str) -> dict[str, str]:
+    return {name: request.form.get(name, "") for name in names}
+
+
+def role_options() -> list[tuple[str, str]]:
+    return [(role.value, str(ROLE_LABELS[role])) for role in Role]
+
+
+# ---------------------------------------------------------------- organisations
+
+
+@bp.get("/")
+@login_required
+def index():
+    """List the organisations the person administers; the deployment's administrator may add one."""
+    return render_index()
+
+
+def render_index(errors: dict | None = None, values: dict | None = None, status: int = 200):
+    actor = current_actor()
+    with transaction() as session:
+        return render_template(
+            "admin/index.html",
+            organisations=organisations.administered(session, actor),
+            can_create=actor.system_admin,
+            errors=errors or {},
+            values=values or {},
+        ), status
+
+
+@bp.post("/organisations")
+@login_required
+def create_organisation():
+    """Add an organisation (archival fonds) by its OrganId."""
+    form = _form("code", "name", "parent_name")
+    on_invalid(lambda errors: render_index(errors, form, status=422))
+    with transaction() as session:
+        created = organisations.create_organisation(
+            session, current_actor(), form["code"], form["name"], form["parent_name"], now=utcnow()
+        )
+        organisation_id = created.id
+    flash(_("The organisation %(code)s was created.", code=form["code"].strip()), "success")
+    return redirect(url_for(".organisation", organisation_id=organisation_id))
+
+
+@bp.get("/organisations/<int:organisation_id>")
+@login_required
+def organisation(organisation_id: int):
+    """Show an organisation: its details, unit tree and people, with the forms to change them."""
+    return render_organisation(organisation_id)
+
+
+def render_organisation(
+    organisation_id: int, errors: dict | None = None, values: dict | None = None, section: str = "", status: int = 200
+):
+    actor = current_actor()
+    with transaction() as session:
+        found = organisations.get_organisation(session, actor, organisation_id)
+        tree = organisations.unit_tree(found)
+        return render_template(
+            "admin/organisation.html",
+            organisation=found,
+            tree=tree,
+            open_units=[(unit.id, "— " * depth + f"{unit.code} · {unit.name}") for depth, unit in tree if unit.active],
+            people=people.people_of(session, found.id),
+            role_options=role_options(),
+            errors=errors or {},
+            values=values or {},
+            section=section,
+        ), status
+
+
+@bp.post("/organisations/<int:organisation_id>")
+@login_required
+def edit_organisation(organisation_id: int):
+    """Change the organisation's name, parent body and receiving archive."""
+    form = _form("name", "parent_name", "archive_code")
+    on_invalid(lambda errors: render_organisation(organisation_id, errors, form, "details", 422))
+    with transaction() as session:
+        organisations.update_organisation(
+            session,
+            current_actor(),
+            organisation_id,
+            form["name"],
+            form["parent_name"],
+            form["archive_code"],
+            now=utcnow(),
+        )
+    flash(_("The organisation's details were saved."), "success")
+    return redirect(url_for(".organisation", organisation_id=organisation_id))
+
+
+@bp.post("/organisations/<int:organisation_id>/units")
+@login_required
+def add_unit(organisation_id: int):
+    """Add a unit, under another unit or directly under the organisation."""
+    form = _form("code", "name", "parent")
+    on_invalid(lambda errors: render_organisation(organisation_id, errors, form, "unit", 422))
+    actor = current_actor()
+    with transaction() as session:
+        found = organisations.get_organisation(session, actor, organisation_id)
+        parent = next((unit.code for unit in found.units if str(unit.id) == form["parent"]), form["parent"])
+        organisations.create_unit(
+            session, actor, found.code, form["code"], form["name"], parent_code=parent, now=utcnow()
+        )
+    flash(_("The unit %(code)s was added.", code=form["code"].strip()), "success")
+    return redirect(url_for(".organisation", organisation_id=organisation_id) + "#units")
+
+
+@bp.post("/units/<int:unit_id>")
+@login_required
+def edit_unit(unit_id: int):
+    """Rename a unit, place it under another one, close or reopen it."""
+    form = _form("name", "parent", "active")
+    actor = current_actor()
+    with transaction(read_only=True) as session:
+        organisation_id = organisations.get_unit(session, actor, unit_id).organisation_id
+    on_invalid(lambda errors: render_organisation(organisation_id, errors, {**form, "unit": unit_id}, "edit-unit", 422))
+    with transaction() as session:
+        organisations.update_unit(
+            session, actor, unit_id, form["name"], integer(form["parent"]), form["active"] == "yes", now=utcnow()
+        )
+    flash(_("The unit was saved."), "success")
+    return redirect(url_for(".organisation", organisation_id=organisation_id) + "#units")
+
+
+# ---------------------------------------------------------------- people
+
+
+@bp.post("/organisations/<int:organisation_id>/people")
+@login_required
+def add_person(organisation_id: int):
+    """Create an account with its first role in the organisation."""
+    form = _form(*PERSON_FIELDS)
+    on_invalid(lambda errors: render_organisation(organisation_id, errors, {**form, "password": ""}, "person", 422))
+    actor = current_actor()
+    with transaction() as session:
+        found = organisations.get_organisation(session, actor, organisation_id)
+        user_id = people.create_person(session, actor, found, form, now=utcnow()).id
+    flash(_("The account %(username)s was created.", username=form["username"].strip()), "success")
+    return redirect(url_for(".person", user_id=user_id))
+
+
+@bp.get("/people/<int:user_id>")
+@login_required
+def person(user_id: int):
+    """Show a person's account and roles, with the forms to change them."""
+    return render_person(user_id)
+
+
+def render_person(user_id: int, errors: dict | None = None, values: dict | None = None, section: str = "", status=200):
+    actor = current_actor()
+    with transaction() as session:
+        user = people.get_person(session, actor, user_id)
+        places = organisations.administered(session, actor)
+        held = {membership.organisation_id for membership in user.memberships}
+        units = [
+            (unit.id, f"{place.code} · {unit.code} · {unit.name}")
+            for place in places
+            if place.id in held
+            for depth, unit in organisations.unit_tree(place)
+            if unit.active
+        ]
+        return render_template(
+            "admin/person.html",
+            user=user,
+            organisations=[place for place in places if place.id in held],
+            organisation_options=[(place.id, f"{place.code} · {place.name}") for place in places if place.id in held],
+            unit_options=units,
+            role_options=role_options(),
+            is_self=user.id == actor.user_id,
+            errors=errors or {},
+            values=values or {},
+            section=section,
+        ), status
+
+
+@bp.post("/people/<int:user_id>")
+@login_required
+def edit_person(user_id: int):
+    """Change the person's full name and position."""
+    form = _form("full_name", "position")
+    on_invalid(lambda errors: render_person(user_id, errors, form, "details", 422))
+    with transaction() as session:
+        people.update_person(session, current_actor(), user_id, form["full_name"], form["position"], now=utcnow())
+    flash(_("The account was saved."), "success")
+    return redirect(url_for(".person", user_id=user_id))
+
+
+@bp.post("/people/<int:user_id>/roles")
+@login_required
+def add_role(user_id: int):
+    """Give the person another role, for a unit or organisation-wide."""
+    form = _form("organisation_id", "role", "unit_id")
+    on_invalid(lambda errors: render_person(user_id, errors, form, "role", 422))
+    with transaction() as session:
+        people.add_role(session, current_actor(), user_id, integer(form["organisation_id"]) or 0, form, now=utcnow())
+    flash(_("The role was given; the person's open sessions were ended."), "success")
+    return redirect(url_for(".person", user_id=user_id))
+
+
+@bp.post("/people/<int:user_id>/roles/<int:membership_id>/remove")
+@login_required
+def remove_role(user_id: int, membership_id: int):
+    """Take a role away."""
+    with transaction() as session:
+        people.remove_role(session, current_actor(), user_id, membership_id, now=utcnow())
+    flash(_("The role was taken away; the person's open sessions were ended."), "success")
+    return redirect(url_for(".person", user_id=user_id))
+
+
+@bp.post("/people/<int:user_id>/move")
+@login_required
+def move(user_id: int):
+    """Move the person to another unit (a change of post): the old unit's rights end at once."""
+    form = _form("unit_id")
+    on_invalid(lambda errors: render_person(user_id, errors, form, "move", 422))
+    with transaction() as session:
+        user = people.move_person(session, current_actor(), user_id, integer(form["unit_id"]) or 0, now=utcnow())
+        name = user.full_name
+    flash(_("%(name)s now works in the new unit; their open sessions were ended.", name=name), "success")
+    return redirect(url_for(".person", user_id=user_id))
+
+
+@bp.post("/people/<int:user_id>/password")
+@login_required
+def password(user_id: int):
+    """Set a new password to hand over to the person."""
+    on_invalid(lambda errors: render_person(user_id, errors, {}, "password", 422))
+    with transaction() as session:
+        people.reset_password(session, current_actor(), user_id, request.form.get("password", ""), now=utcnow())
+    flash(_("The new password was set; the person's open sessions were ended."), "success")
+    return redirect(url_for(".person", user_id=user_id))
+
+
+@bp.post("/people/<int:user_id>/active")
+@login_required
+def active(user_id: int):
+    """Deactivate an account (never deleted: its name stays on its records) or reactivate it."""
+    wanted = request.form.get("active", "") == "yes"
+    with transaction() as session:
+        people.set_active(session, current_actor(), user_id, wanted, now=utcnow())
+    flash(_("The account was reactivated.") if wanted else _("The account was deactivated."), "success")
+    return redirect(url_for(".person", user_id=user_id))

@@ -1,0 +1,188 @@
+"""Administration from the web (issue 21): an organisation's administrator manages its unit tree and its people;
+a person moved to another unit loses the old unit's dossiers at once; bad input changes nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from erms_browser import PASSWORD, Browser
+from sqlalchemy import func, select
+
+from erms.models import AuditEvent, RoleMembership, Unit, User
+
+
+@pytest.fixture
+def admin(app):
+    browser = Browser(app.test_client())
+    browser.login("admin")
+    return browser
+
+
+def page_text(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+def test_the_administrator_builds_the_unit_tree(admin, world, session):
+    added = admin.post(
+        f"/admin/organisations/{world.org.id}/units",
+        {"code": "TCKH-NS", "name": "Tổ ngân sách", "parent": str(world.unit_b.id)},
+    )
+    assert added.status_code == 302
+    section = session.scalar(select(Unit).where(Unit.code == "TCKH-NS"))
+    assert section.parent_id == world.unit_b.id and section.organisation_id == world.org.id
+    shown = page_text(admin.get(f"/admin/organisations/{world.org.id}"))
+    assert "TCKH Phòng Tài chính - Kế hoạch" in shown and "TCKH-NS Tổ ngân sách" in shown
+    looped = admin.post(
+        f"/admin/units/{world.unit_b.id}", {"name": "Phòng TCKH", "parent": str(section.id), "active": "yes"}
+    )
+    assert looped.status_code == 422
+    assert "Không thể đặt một đơn vị dưới chính nó hoặc dưới một đơn vị thuộc nó." in page_text(looped)
+    assert (
+        session.get(Unit, world.unit_b.id).parent_id is None and session.get(Unit, world.unit_b.id).name != "Phòng TCKH"
+    )
+
+
+def test_a_unit_with_people_is_not_closed(admin, world, session):
+    refused = admin.post(f"/admin/units/{world.unit_a.id}", {"name": world.unit_a.name, "parent": "", "active": "no"})
+    assert refused.status_code == 422 and "2 người vẫn có vai trò trong đơn vị này" in page_text(refused)
+    assert session.get(Unit, world.unit_a.id).active
+
+
+def test_a_new_person_logs_in_with_the_role_given(admin, app, world, session):
+    created = admin.post(
+        f"/admin/organisations/{world.org.id}/people",
+        {
+            "full_name": "Phạm Thị Lan",
+            "username": "lan.pt",
+            "position": "Chuyên viên",
+            "password": "mat-khau-lan-2026",
+            "role": "officer",
+            "unit_id": str(world.unit_b.id),
+        },
+    )
+    assert created.status_code == 302
+    lan = session.scalar(select(User).where(User.username == "lan.pt"))
+    assert [(m.role.value, m.unit_id) for m in lan.memberships] == [("officer", world.unit_b.id)]
+    browser = Browser(app.test_client())
+    assert browser.login("lan.pt", "mat-khau-lan-2026").status_code == 302
+    assert "Phạm Thị Lan" in page_text(browser.get("/"))
+
+
+def test_a_refused_person_form_names_every_problem_and_creates_nothing(admin, world, session):
+    before = session.scalar(select(func.count()).select_from(User))
+    refused = admin.post(
+        f"/admin/organisations/{world.org.id}/people",
+        {"full_name": "", "username": "Lan PT", "password": "ngan", "role": "officer", "unit_id": ""},
+    )
+    text = page_text(refused)
+    assert refused.status_code == 422
+    assert "Tên đăng nhập chỉ gồm chữ thường, chữ số, dấu chấm và gạch ngang" in text
+    assert "Mật khẩu phải có ít nhất 8 ký tự." in text
+    assert "Chuyên viên hoặc lãnh đạo đơn vị làm việc trong một đơn vị: hãy chọn đơn vị." in text
+    assert session.scalar(select(func.count()).select_from(User)) == before
+
+
+def test_a_person_moved_to_another_unit_loses_the_old_units_dossiers_at_once(admin, app, world, session, make_dossier):
+    opened = make_dossier("open")
+    officer = Browser(app.test_client())
+    officer.login("officer1")
+    assert officer.get(f"/dossiers/{opened.id}").status_code == 200
+    moved = admin.post(f"/admin/people/{world.users['officer1'].id}/move", {"unit_id": str(world.unit_b.id)})
+    assert moved.status_code == 302
+    assert officer.get(f"/dossiers/{opened.id}").status_code == 302  # the session ended: log in again
+    officer.login("officer1")
+    assert officer.get(f"/dossiers/{opened.id}").status_code == 404
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "user.moved")).one()
+    assert json.loads(event.details) == {"from_units": ["VP"], "to_unit": "TCKH"}
+    assert opened.creator_id == world.users["officer1"].id  # authorship stays
+
+
+def test_a_deactivated_person_cannot_log_in_and_keeps_their_name(admin, app, world, session):
+    officer = Browser(app.test_client())
+    officer.login("officer2")
+    assert admin.post(f"/admin/people/{world.users['officer2'].id}/active", {"active": "no"}).status_code == 302
+    assert officer.get("/").status_code == 302
+    assert Browser(app.test_client()).login("officer2").status_code == 401
+    assert session.get(User, world.users["officer2"].id).full_name == "Nguyễn Văn officer2"
+
+
+def test_the_administrator_does_not_deactivate_themself(admin, world, session):
+    refused = admin.post(f"/admin/people/{world.users['admin'].id}/active", {"active": "no"}, follow_redirects=True)
+    assert "Bạn không thể vô hiệu hóa tài khoản của chính mình." in page_text(refused)
+    assert session.get(User, world.users["admin"].id).active
+
+
+def test_a_password_reset_ends_the_persons_sessions(admin, app, world):
+    officer = Browser(app.test_client())
+    officer.login("officer1")
+    assert (
+        admin.post(
+            f"/admin/people/{world.users['officer1'].id}/password", {"password": "mat-khau-moi-2026"}
+        ).status_code
+        == 302
+    )
+    assert officer.get("/").status_code == 302
+    assert Browser(app.test_client()).login("officer1", PASSWORD).status_code == 401
+    assert Browser(app.test_client()).login("officer1", "mat-khau-moi-2026").status_code == 302
+
+
+def test_the_last_role_is_not_taken_away(admin, world, session):
+    officer = world.users["officer2"]
+    (membership,) = officer.memberships
+    refused = admin.post(f"/admin/people/{officer.id}/roles/{membership.id}/remove", follow_redirects=True)
+    assert "Đây là vai trò cuối cùng của người này: hãy vô hiệu hóa tài khoản." in page_text(refused)
+    assert (
+        session.scalar(select(func.count()).select_from(RoleMembership).where(RoleMembership.user_id == officer.id))
+        == 1
+    )
+
+
+@pytest.mark.parametrize("role", ["officer1", "head", "archivist", "registry"])
+def test_the_administration_is_closed_to_everyone_else(app, world, role):
+    browser = Browser(app.test_client())
+    browser.login(role)
+    assert browser.get("/admin/").status_code == 403
+    assert browser.post(f"/admin/people/{world.users['officer2'].id}/active", {"active": "no"}).status_code == 403
+    assert "/admin/" not in browser.get("/").get_data(as_text=True)
+
+
+def test_the_deployment_administrator_adds_an_organisation_and_its_first_people(app, session, now, password_hash):
+    session.add(
+        User(
+            username="quantri",
+            full_name="Quản trị hệ thống",
+            password_hash=password_hash,
+            created_at=now,
+            system_admin=True,
+        )
+    )
+    session.flush()
+    root = Browser(app.test_client())
+    root.login("quantri")
+    assert "/admin/" in root.get("/").get_data(as_text=True) and root.get("/dossier-lists/").status_code == 403
+    refused = root.post("/admin/organisations", {"code": "H26", "name": "", "parent_name": ""})
+    assert refused.status_code == 422
+    assert "Mã định danh cơ quan có dạng 000.00.00.G09." in page_text(refused)
+    created = root.post(
+        "/admin/organisations",
+        {"code": "000.00.31.H26", "name": "UBND quận Hoàn Kiếm", "parent_name": "UBND TP Hà Nội"},
+    )
+    organisation_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    root.post(f"/admin/organisations/{organisation_id}/units", {"code": "VP", "name": "Văn phòng", "parent": ""})
+    unit = session.scalar(select(Unit).where(Unit.organisation_id == organisation_id))
+    person = {"full_name": "Trần Văn Nam", "username": "nam.tv", "password": "mat-khau-nam-2026", "role": "admin"}
+    assert root.post(f"/admin/organisations/{organisation_id}/people", {**person, "unit_id": ""}).status_code == 302
+    assert "Trần Văn Nam" in page_text(root.get(f"/admin/organisations/{organisation_id}"))
+    # The new organisation's administrator manages it, and only it.
+    nam = Browser(app.test_client())
+    nam.login("nam.tv", "mat-khau-nam-2026")
+    assert nam.get(f"/admin/organisations/{organisation_id}").status_code == 200
+    assert (
+        nam.post(f"/admin/units/{unit.id}", {"name": "Văn phòng UBND", "parent": "", "active": "yes"}).status_code
+        == 302
+    )
+    home_organisation = session.scalar(select(Unit.organisation_id).where(Unit.code == "TCKH"))
+    assert nam.get(f"/admin/organisations/{home_organisation}").status_code == 404
+    assert nam.post("/admin/organisations", {"code": "000.00.31.H27", "name": "Khác"}).status_code == 403
