@@ -114,13 +114,14 @@ def coerce(kind: str, form: dict[str, str]) -> dict[str, Any]:
     return data
 
 
-def _problem(error: ValidationError) -> Problem:
-    if error.validator == "required":
-        field = error.message.split("'")[1]
-    elif error.validator == "additionalProperties":
+def problem_of(error: ValidationError, *, depth: int = 0) -> Problem:
+    """Return a schema error as a translatable problem on its field: the path's part at ``depth`` (1 for the
+    fields of the objects in a list), or the missing or unknown property."""
+    if error.validator in ("required", "additionalProperties"):
         field = error.message.split("'")[1]
     else:
-        field = next((str(part) for part in error.absolute_path), "")
+        path = list(error.absolute_path)
+        field = str(path[depth]) if len(path) > depth else ""
     template = MESSAGES.get(error.validator, N_("Not a valid value."))
     limit = error.validator_value if error.validator in ("maxLength", "minimum", "maximum") else None
     return Problem(field, template, {"limit": limit} if limit is not None else {})
@@ -139,7 +140,7 @@ def validate(kind: str, data: dict[str, Any]) -> list[Problem]:
     """Return every problem of ``data`` against the schema of ``kind``, one per field, in field order."""
     seen: dict[str, Problem] = {problem.field: problem for problem in text_problems(data)}
     for error in _validator(kind).iter_errors(data):
-        problem = _problem(error)
+        problem = problem_of(error)
         seen.setdefault(problem.field, problem)
     order = list(_schema(kind)["properties"])
     return sorted(seen.values(), key=lambda p: order.index(p.field) if p.field in order else len(order))

@@ -172,4 +172,6 @@ def audit_organisations(actor: Actor) -> set[int] | None:
     for every organisation's: the deployment's administrator answers for the whole log."""
     if actor.system_admin:
         return None
-    return {organisation for organisation in actor.organisation_ids() if can_org_wide(actor, "audit.read", organisation)}
+    return {
+        organisation for organisation in actor.organisation_ids() if can_org_wide(actor, "audit.read", organisation)
+    }

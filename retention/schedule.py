@@ -59,7 +59,7 @@ def checked_rows(payload: object) -> list[dict]:
         for error in Draft202012Validator(schema, registry=metadata.registry()).iter_errors(rows)
     ]
     if isinstance(rows, list):
-        problems += _text_problems(rows) + _duplicate_codes(rows)
+        problems += row_problems(rows)
     if problems:
         raise InvalidMetadata(problems)
     assert isinstance(rows, list)  # the schema's top level is an array, and the payload met it
@@ -76,6 +76,11 @@ def _sentence(error: ValidationError) -> str:
     if len(error.message) <= MESSAGE_LENGTH:
         return error.message
     return f"{reprlib.repr(error.instance)} does not satisfy {error.validator!r}"
+
+
+def row_problems(rows: list) -> list[Problem]:
+    """Return what the schema cannot say about the rows: control characters, codes given twice ("rows[3].code")."""
+    return _text_problems(rows) + _duplicate_codes(rows)
 
 
 def _text_problems(rows: list) -> list[Problem]:
@@ -187,3 +192,16 @@ def schedules_used_by(session: Session, list_ids: list[int]) -> list[RetentionSc
         .order_by(RetentionSchedule.id)
     )
     return list(session.scalars(query))
+
+
+def active_tables(session: Session, organisation_id: int) -> list[RetentionSchedule]:
+    """Return the table the organisation chooses periods from, with its rows: its own current table, or the current
+    common tables when it has none of its own."""
+    current = (
+        select(RetentionSchedule)
+        .where(RetentionSchedule.superseded.is_(False))
+        .options(selectinload(RetentionSchedule.rows))
+        .order_by(RetentionSchedule.imported_at.desc(), RetentionSchedule.id.desc())
+    )
+    own = session.scalars(current.where(RetentionSchedule.organisation_id == organisation_id).limit(1)).all()
+    return list(own) or list(session.scalars(current.where(RetentionSchedule.organisation_id.is_(None))))

@@ -22,6 +22,7 @@ from erms.models.dossier_list import ClassificationHeading, DossierList, Dossier
 from erms.models.entry_review import EntryReview
 from erms.models.fixity import FixityEvent, FixityOutcome
 from erms.models.handover import HandoverBatch, HandoverItem, HandoverReceipt, Package
+from erms.models.lookup import LookupKind, LookupValue
 from erms.models.org import Organisation, Role, RoleMembership, Unit, User
 from erms.models.register import RegisterCounter, RegisterEntry
 from erms.models.retention import Hold, RetentionRow, RetentionSchedule
@@ -36,6 +37,8 @@ __all__ = [
     "DestructionItem",
     "DestructionList",
     "JobRun",
+    "LookupKind",
+    "LookupValue",
     "Notification",
     "SchedulerLease",
     "AuditEvent",

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from administration import organisations, people
-from erms import permissions
+from administration import lookups, organisations, people
+from administration import retention_tables as retention_tables_service
+from erms import metadata, permissions
 from erms.auth import current_actor, login_required
-from erms.models import Role
-from erms.web.common import ROLE_LABELS, integer, transaction, utcnow
-from erms.web.errors import on_invalid
+from erms.errors import N_, InvalidMetadata, Problem
+from erms.models import LookupKind, Role
+from erms.web.common import ROLE_LABELS, integer, transaction, upload_from_request, utcnow
+from erms.web.errors import on_invalid, translate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -272,3 +275,127 @@ def active(user_id: int):
         people.set_active(session, current_actor(), user_id, wanted, now=utcnow())
     flash(_("The account was reactivated.") if wanted else _("The account was deactivated."), "success")
     return redirect(url_for(".person", user_id=user_id))
+
+
+# ---------------------------------------------------------------- retention tables
+
+# A retention table has a few hundred rows: a file past this is not one.
+TABLE_FILE_LIMIT = 5 * 1024 * 1024
+TABLE_LABELS = ("code", "title", "legal_basis")
+
+
+@bp.get("/organisations/<int:organisation_id>/retention")
+@login_required
+def retention_tables(organisation_id: int):
+    """Show the organisation's retention tables (the active one first) and the form to import a new version."""
+    return render_tables(organisation_id)
+
+
+def render_tables(
+    organisation_id: int,
+    errors: dict | None = None,
+    values: dict | None = None,
+    shown: retention_tables_service.Preview | None = None,
+    status: int = 200,
+):
+    actor = current_actor()
+    with transaction() as session:
+        found = organisations.get_organisation(session, actor, organisation_id)
+        return render_template(
+            "admin/retention.html",
+            organisation=found,
+            tables=retention_tables_service.tables_of(session, found.id),
+            preview=shown,
+            file_problems=[translate(problem.template, problem.params) for problem in shown.problems] if shown else [],
+            errors=errors or {},
+            values=values or {"legal_basis": "Thông tư 10/2022/TT-BNV"},
+        ), status
+
+
+@bp.post("/organisations/<int:organisation_id>/retention/preview")
+@login_required
+def preview_table(organisation_id: int):
+    """Read an uploaded table and show every row with its problems; nothing is written."""
+    form = _form(*TABLE_LABELS)
+    on_invalid(lambda errors: render_tables(organisation_id, errors, form, status=422))
+    with transaction(read_only=True) as session:
+        organisations.get_organisation(session, current_actor(), organisation_id)
+    upload = upload_from_request("file")
+    if upload is None:
+        raise InvalidMetadata([Problem("file", metadata.MESSAGES["required"])])
+    content = upload.stream.read(TABLE_FILE_LIMIT + 1)
+    if len(content) > TABLE_FILE_LIMIT:
+        raise InvalidMetadata([Problem("file", N_("The file is larger than a retention table can be (5 MB)."))])
+    shown = retention_tables_service.preview(upload.filename, content)
+    return render_tables(organisation_id, None, form, shown, 200 if shown.importable else 422)
+
+
+@bp.post("/organisations/<int:organisation_id>/retention")
+@login_required
+def import_table(organisation_id: int):
+    """Import the previewed table as the organisation's active one: all rows or none."""
+    form = _form(*TABLE_LABELS)
+    on_invalid(lambda errors: render_tables(organisation_id, errors, form, status=422))
+    with transaction() as session:
+        table = retention_tables_service.import_table(
+            session, current_actor(), organisation_id, request.form.get("rows", ""), form, now=utcnow()
+        )
+        count, code = len(table.rows), table.code
+    flash(_("The retention table %(code)s (%(count)s rows) is now the active one.", code=code, count=count), "success")
+    return redirect(url_for(".retention_tables", organisation_id=organisation_id))
+
+
+# ---------------------------------------------------------------- lookups
+
+LOOKUP_LABELS = {
+    LookupKind.DOCUMENT_TYPE: _l("Document types"),
+    LookupKind.ISSUER: _l("Issuers"),
+    LookupKind.HEADING: _l("Headings of the dossier list"),
+}
+
+
+@bp.get("/organisations/<int:organisation_id>/lookups")
+@login_required
+def lookup_values(organisation_id: int):
+    """Show the values the organisation's forms offer, per kind, and the forms to add or withdraw one."""
+    return render_lookups(organisation_id)
+
+
+def render_lookups(organisation_id: int, errors: dict | None = None, values: dict | None = None, status: int = 200):
+    actor = current_actor()
+    with transaction() as session:
+        found = organisations.get_organisation(session, actor, organisation_id)
+        return render_template(
+            "admin/lookups.html",
+            organisation=found,
+            kept=lookups.values_of(session, actor, found.id),
+            defaults=lookups.DEFAULTS,
+            labels=LOOKUP_LABELS,
+            errors=errors or {},
+            values=values or {},
+        ), status
+
+
+@bp.post("/organisations/<int:organisation_id>/lookups")
+@login_required
+def add_lookup(organisation_id: int):
+    """Offer one more value in the organisation's forms."""
+    form = _form("kind", "value")
+    on_invalid(lambda errors: render_lookups(organisation_id, errors, form, status=422))
+    with transaction() as session:
+        lookups.add_value(session, current_actor(), organisation_id, form["kind"], form["value"], now=utcnow())
+    flash(_("%(value)s is now offered in the forms.", value=form["value"].strip()), "success")
+    return redirect(url_for(".lookup_values", organisation_id=organisation_id, _anchor=form["kind"]))
+
+
+@bp.post("/lookups/<int:value_id>")
+@login_required
+def offer_lookup(value_id: int):
+    """Withdraw a value from the forms (records citing it keep it), or offer it again."""
+    with transaction() as session:
+        value = lookups.set_offered(
+            session, current_actor(), value_id, request.form.get("active") == "yes", now=utcnow()
+        )
+        organisation_id, kind = value.organisation_id, value.kind.value
+    flash(_("The list was saved."), "success")
+    return redirect(url_for(".lookup_values", organisation_id=organisation_id, _anchor=kind))

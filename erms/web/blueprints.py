@@ -11,6 +11,7 @@ from erms.models import Role
 from erms.web import (
     admin,
     archive,
+    audit_log,
     common,
     dossier_lists,
     dossiers,
@@ -37,6 +38,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(retention.bp)
     app.register_blueprint(markings.bp)
     app.register_blueprint(security.bp)
+    app.register_blueprint(audit_log.bp)
     app.register_blueprint(admin.bp)
     errors.register(app)
     app.add_template_filter(common.local_date, "vndate")

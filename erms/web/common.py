@@ -232,39 +232,6 @@ CHOICES = {
     "rights": [("public", _l("Public")), ("restricted", _l("Restricted use"))],
 }
 
-# Common document types of NĐ 30/2020 Điều 7 (offered in a datalist; any other name may be typed).
-DOCUMENT_TYPES = (
-    "Nghị quyết",
-    "Quyết định",
-    "Chỉ thị",
-    "Quy chế",
-    "Quy định",
-    "Thông cáo",
-    "Thông báo",
-    "Hướng dẫn",
-    "Chương trình",
-    "Kế hoạch",
-    "Phương án",
-    "Đề án",
-    "Dự án",
-    "Báo cáo",
-    "Biên bản",
-    "Tờ trình",
-    "Hợp đồng",
-    "Công văn",
-    "Công điện",
-    "Bản ghi nhớ",
-    "Bản thỏa thuận",
-    "Giấy ủy quyền",
-    "Giấy mời",
-    "Giấy giới thiệu",
-    "Giấy nghỉ phép",
-    "Phiếu gửi",
-    "Phiếu chuyển",
-    "Phiếu báo",
-    "Thư công",
-)
-
 
 def choice_label(kind: str, value: str) -> str:
     return str(dict(CHOICES[kind]).get(value, value))

@@ -11,17 +11,20 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from administration import lookups
 from classification import dossier_list as dossier_lists
 from classification import spreadsheet
 from erms import metadata, permissions
 from erms.auth import current_actor, login_required
 from erms.config import LOCAL_TZ
 from erms.errors import InvalidMetadata, Problem
+from erms.models import LookupKind
 from erms.models.dossier_list import DossierListState
 from erms.web.common import integer, organisation_of, require_present, setting, transaction, upload_from_request, utcnow
 from erms.web.errors import on_invalid
 from exports.pdf import dossier_list_pdf
 from filing.dossiers import local_date
+from retention import schedule
 
 bp = Blueprint("dossier_lists", __name__, url_prefix="/dossier-lists")
 
@@ -101,6 +104,9 @@ def render_list(
             to_review=reviews,
             unit_options=[(unit.id, unit.name) for unit in units],
             user_options=[("", _("— anyone in the unit —"))] + [(user.id, user.full_name) for user in users],
+            retention_rows=[row for table in schedule.active_tables(session, organisation_id) for row in table.rows],
+            period_text=lambda row: schedule.period_of(row).label(),
+            headings_offered=lookups.offered(session, organisation_id, LookupKind.HEADING),
             heading_options=[("", _("— none —"))]
             + [(heading.id, f"{heading.label}. {heading.title}") for heading in dossier_list.headings],
             import_errors=_by_line(errors or {}) if section == "import" else [],

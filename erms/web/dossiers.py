@@ -11,15 +11,17 @@ from functools import cache
 from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
+from administration import access_statistics, lookups
 from classification import dossier_list, markings
 from erms import metadata, permissions
 from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
+from erms.models import LookupKind
 from erms.models.dossier import DossierState
 from erms.web.common import (
     CHOICES,
-    DOCUMENT_TYPES,
     integer,
+    organisation_of,
     require_present,
     setting,
     store,
@@ -140,8 +142,11 @@ def render_ad_hoc(errors: dict | None = None, values: dict | None = None, status
     actor = current_actor()
     with transaction(read_only=True) as session:
         lists = dossiers.approved_lists(session, actor)
-        # The retention schedules the lists already use (NĐ 30 Điều 28: the list follows the schedule).
-        schedules = schedule.schedules_used_by(session, [item.id for item in lists])
+        # The organisation's active table, and the tables the lists already use (NĐ 30 Điều 28: the list follows
+        # the schedule).
+        used = schedule.schedules_used_by(session, [item.id for item in lists])
+        active = schedule.active_tables(session, organisation_of(actor)) if actor.organisation_ids() else []
+        schedules = active + [table for table in used if table not in active]
         list_options = [(item.id, _("Dossier list %(year)s", year=item.year)) for item in lists]
         return render_template(
             "dossiers/ad_hoc.html",
@@ -176,9 +181,14 @@ def _period_label(row) -> str:
 
 @bp.get("/<int:dossier_id>")
 @login_required
+@writes
 def show(dossier_id: int):
-    """Show a dossier: metadata, documents, the closing checklist and what can be done next."""
-    return render_dossier(dossier_id)
+    """Show a dossier: metadata, documents, the closing checklist and what can be done next (the view is audited)."""
+    page = render_dossier(dossier_id)
+    # Only once the page was allowed, and in a short write of its own (the page was read without the write lock).
+    with transaction() as session:
+        access_statistics.dossier_viewed(session, current_actor(), dossier_id, now=utcnow())
+    return page
 
 
 def render_dossier(
@@ -191,7 +201,7 @@ def render_dossier(
 ):
     """Render the dossier page; ``errors``/``values`` belong to the form named by ``section``."""
     actor = current_actor()
-    with transaction() as session:
+    with transaction(read_only=True) as session:
         dossier = dossiers.get_dossier(session, actor, dossier_id)
         editable = permissions.can(actor, "dossier.edit", dossier.organisation_id, dossier.unit_id)
         is_open = dossier.state is DossierState.OPEN
@@ -212,7 +222,7 @@ def render_dossier(
             dossier_fields=DOSSIER_FIELDS,
             document_fields=OFFERED_DOCUMENT_FIELDS,
             required_dossier=required_fields("dossier"),
-            **_document_form(),
+            **_document_form(session, dossier.organisation_id),
             max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024),
             batch_fields=OFFERED_BATCH_FIELDS,
             registered=dossiers.registered_documents(session, actor, dossier) if editable and is_open else [],
@@ -308,10 +318,15 @@ def link_document(dossier_id: int):
 
 @bp.route("/<int:dossier_id>/documents/<int:document_id>/edit", methods=("GET", "POST"))
 @login_required
+@writes
 def edit_document(dossier_id: int, document_id: int):
-    """Correct a document's metadata, e.g. the summary a multi-file upload took from the file name."""
+    """Correct a document's metadata, e.g. the summary a multi-file upload took from the file name (the document's
+    page: a view is audited)."""
     if request.method == "GET":
-        return render_document_form(dossier_id, document_id)
+        page = render_document_form(dossier_id, document_id)
+        with transaction() as session:
+            access_statistics.document_viewed(session, current_actor(), dossier_id, document_id, now=utcnow())
+        return page
     # Only the fields the request carries change: a field the form did not send keeps its value.
     form = {key: request.form[key] for key in DOCUMENT_FIELDS if key != "status" and key in request.form}
     on_invalid(lambda errors: render_document_form(dossier_id, document_id, errors, form, status=422))
@@ -333,7 +348,7 @@ def edit_document(dossier_id: int, document_id: int):
 def render_document_form(
     dossier_id: int, document_id: int, errors: dict | None = None, values: dict | None = None, status: int = 200
 ):
-    with transaction() as session:
+    with transaction(read_only=True) as session:
         document = dossiers.document_to_edit(session, current_actor(), dossier_id, document_id)
         shown = markings.summary_shown_to_all(document.marking)
         fixed = dossiers.fixed_fields(session, document)
@@ -350,19 +365,20 @@ def render_document_form(
             errors=_on_offered(errors or {}, fields),
             fixed=[(name, current.get(name, ""), reason) for name, reason in fixed.items()],
             values={**current, **(values or {})},
-            **_document_form(),
+            **_document_form(session, document.organisation_id),
         ), status
 
 
-def _document_form() -> dict:
-    """What the document inputs (dossiers/_document_fields.html) need to render."""
+def _document_form(session, organisation_id: int) -> dict:
+    """What the document inputs (dossiers/_document_fields.html) need to render, with the organisation's lists."""
     return dict(
         document_titles=metadata.field_titles("document"),
         date_fields=DATE_FIELDS,
         number_fields=NUMBER_FIELDS,
         long_fields=LONG_FIELDS,
         choices=CHOICES,
-        document_types=DOCUMENT_TYPES,
+        document_types=lookups.offered(session, organisation_id, LookupKind.DOCUMENT_TYPE),
+        issuers=lookups.offered(session, organisation_id, LookupKind.ISSUER),
         required_document=required_fields("document"),
     )
 

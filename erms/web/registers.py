@@ -13,14 +13,15 @@ from datetime import date
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from administration import lookups
 from classification import dossier_list
 from erms import metadata, permissions
 from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
+from erms.models import LookupKind
 from erms.models.register import RegisterKind, RegisterSeries
 from erms.web.common import (
     CHOICES,
-    DOCUMENT_TYPES,
     integer,
     organisation_of,
     setting,
@@ -101,7 +102,8 @@ def render_register(
             fields=FIELDS,
             date_fields=DATE_FIELDS,
             choices=CHOICES,
-            document_types=DOCUMENT_TYPES,
+            document_types=lookups.offered(session, organisation_id, LookupKind.DOCUMENT_TYPE),
+            issuers=lookups.offered(session, organisation_id, LookupKind.ISSUER),
             today=local_date(utcnow()).isoformat(),
             max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024),
             errors=errors or {},

@@ -83,6 +83,7 @@ HEAD_ONLY = {HEAD: WHOLE_ORG}  # dossier_list.approve, destruction.approve
 COUNCIL_ONLY = {COUNCIL: WHOLE_ORG}  # destruction.opinion
 HOLDERS = {ARCHIVIST: WHOLE_ORG, HEAD: WHOLE_ORG}  # retention.hold
 SECURITY_READERS = {ADMIN: WHOLE_ORG, ARCHIVIST: WHOLE_ORG}  # security.read
+AUDIT_READERS = {ADMIN: WHOLE_ORG, ARCHIVIST: WHOLE_ORG, HEAD: WHOLE_ORG}  # audit.read (organisation-wide grants)
 # Everyone who takes part in appraisal and destruction (erms/web/retention.py CHAIN_ACTIONS).
 DESTRUCTION_CHAIN = {ARCHIVIST: WHOLE_ORG, COUNCIL: WHOLE_ORG, HEAD: WHOLE_ORG}
 MINE = {role: UNIT for role in ROLES}  # a person's own saved searches
@@ -110,6 +111,7 @@ SEES = {
     "saved_search": MINE,
     "organisation": ADMIN_ONLY,
     "unit": ADMIN_ONLY,
+    "lookup": ADMIN_ONLY,  # a value offered in the organisation's forms
     "person": ADMIN_ONLY,  # a person with roles in the organisation, seen on its administration pages
     # "Link a registered document" names the actor's own open dossier in its URL for every relation
     # (the relation is the registered document's): those who see that dossier but may not file into
@@ -117,7 +119,7 @@ SEES = {
     "registered_document": {OFFICER: UNIT, UNIT_HEAD: UNIT, COUNCIL: ANY, **{role: ANY for role in ORGANISATION_WIDE}},
 }
 # Records that belong to the organisation, not to a unit: "own unit" and "other unit" are one relation.
-ORGANISATION_RECORDS = {"dossier_list", "batch", "destruction_list", "organisation", "unit", "person"}
+ORGANISATION_RECORDS = {"dossier_list", "batch", "destruction_list", "organisation", "unit", "person", "lookup"}
 
 
 @dataclass(frozen=True)
@@ -259,6 +261,13 @@ ROWS = [
     Row("handover.receipt", "POST", ARCHIVIST_ONLY, "batch", area=ARCHIVE_AREA),
     # ------------------------------------------------------------ security events (denials, refused forms, lockouts)
     Row("security.events", "GET", SECURITY_READERS),
+    # ------------------------------------------------------------ the audit log and the access statistics
+    Row("audit_log.events", "GET", AUDIT_READERS),
+    Row("audit_log.export_csv", "GET", AUDIT_READERS),
+    Row("audit_log.export_xlsx", "GET", AUDIT_READERS),
+    Row("audit_log.verify", "POST", AUDIT_READERS),
+    Row("audit_log.statistics", "GET", AUDIT_READERS),
+    Row("audit_log.statistics_xlsx", "GET", AUDIT_READERS),
     # ------------------------------------------------------------ administration (organisations, units, people)
     Row("admin.index", "GET", ADMIN_ONLY, area=ADMIN_AREA),
     Row(
@@ -273,6 +282,12 @@ ROWS = [
     Row("admin.add_unit", "POST", ADMIN_ONLY, "organisation", area=ADMIN_AREA),
     Row("admin.add_person", "POST", ADMIN_ONLY, "organisation", area=ADMIN_AREA),
     Row("admin.edit_unit", "POST", ADMIN_ONLY, "unit", area=ADMIN_AREA),
+    Row("admin.retention_tables", "GET", ADMIN_ONLY, "organisation", area=ADMIN_AREA),
+    Row("admin.preview_table", "POST", ADMIN_ONLY, "organisation", area=ADMIN_AREA),
+    Row("admin.import_table", "POST", ADMIN_ONLY, "organisation", area=ADMIN_AREA),
+    Row("admin.lookup_values", "GET", ADMIN_ONLY, "organisation", area=ADMIN_AREA),
+    Row("admin.add_lookup", "POST", ADMIN_ONLY, "organisation", area=ADMIN_AREA),
+    Row("admin.offer_lookup", "POST", ADMIN_ONLY, "lookup", area=ADMIN_AREA),
     Row("admin.person", "GET", ADMIN_ONLY, "person", area=ADMIN_AREA),
     Row("admin.edit_person", "POST", ADMIN_ONLY, "person", area=ADMIN_AREA),
     Row("admin.add_role", "POST", ADMIN_ONLY, "person", area=ADMIN_AREA),

@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 from classification import dossier_list as dossier_lists
 from erms import jobs, search
 from erms.app import create_app
-from erms.models import Organisation, Package, Role, RoleMembership, Unit
+from erms.models import LookupKind, LookupValue, Organisation, Package, Role, RoleMembership, Unit
 from erms.models.handover import BatchState, PackageState
 from erms.models.register import RegisterKind
 from erms.storage import FileStore
@@ -399,6 +399,10 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
         world = builder.world
         put("organisation", relation, organisation_id=world.org.id, **common)
         put("unit", relation, unit_id=world.unit_b.id)
+        issuer = LookupValue(organisation_id=world.org.id, kind=LookupKind.ISSUER, value="Sở Nội vụ", created_at=NOW)
+        session.add(issuer)
+        session.flush()
+        put("lookup", relation, value_id=issuer.id)
         staff = world.user(f"{world.org.code}.staff", Role.OFFICER, world.unit_a)
         staff.memberships.append(RoleMembership(organisation_id=world.org.id, unit_id=None, role=Role.REGISTRY))
         session.flush()
@@ -494,6 +498,7 @@ def _receipt(target: dict) -> tuple:
     return _file("bien-nhan.xml", xml, "application/xml")
 
 
+RETENTION_TABLE = '[{"code": "1", "title_vi": "Hồ sơ tổng kết năm", "permanent": true, "period_years": null}]'
 DOCUMENT_EDIT = {key: value for key, value in DOCUMENT_FORM.items() if key != "status"}
 BATCH = {
     key: DOCUMENT_FORM[key]
@@ -592,6 +597,15 @@ FORMS: dict[str, Callable[[dict], dict]] = {
         "role": "officer",
         "unit_id": t["unit_id"],
     },
+    "admin.preview_table": lambda t: {
+        "code": "BANG-1",
+        "title": "Bảng thời hạn",
+        "legal_basis": "",
+        "file": _file("bang.json", RETENTION_TABLE.encode(), "application/json"),
+    },
+    "admin.import_table": lambda t: {"rows": RETENTION_TABLE, "code": "BANG-1", "title": "Bảng thời hạn"},
+    "admin.add_lookup": lambda t: {"kind": "issuer", "value": "Văn phòng Chính phủ"},
+    "admin.offer_lookup": lambda t: {"active": "no"},
     "admin.edit_unit": lambda t: {"name": "Phòng (tên mới)", "parent": "", "active": "yes"},
     "admin.edit_person": lambda t: {"full_name": "Tên Mới", "position": ""},
     "admin.add_role": lambda t: {"organisation_id": t["organisation_id"], "role": "archivist", "unit_id": ""},

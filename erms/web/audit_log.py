@@ -1,0 +1,248 @@
+"""The audit log and the access statistics, for those who answer for the organisation ("audit.read").
+
+The log is read a page at a time (``administration.audit_log``), exported as CSV or XLSX, and its hash chain is
+verified on a button press (the walk reads the whole log, so no page load does it); the statistics count views,
+downloads and log-ins over a period (``administration.access_statistics``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from administration import access_statistics, audit_log
+from erms import permissions
+from erms.auth import current_actor, login_required
+from erms.errors import N_, InvalidMetadata, Problem
+from erms.web.common import integer, transaction, utcnow
+from erms.web.dossier_lists import XLSX
+from erms.web.errors import FORM, on_invalid
+from filing.dossiers import local_date
+
+bp = Blueprint("audit_log", __name__, url_prefix="/audit")
+
+RECORD_LABELS = {
+    "dossier": _l("Dossier"),
+    "document": _l("Document"),
+    "dossier_list": _l("Dossier list"),
+    "dossier_list_entry": _l("Dossier list entry"),
+    "destruction_list": _l("Destruction list"),
+    "handover_batch": _l("Hand-over batch"),
+    "retention_schedule": _l("Retention schedule"),
+    "unit": _l("Unit"),
+    "organisation": _l("Organisation"),
+    "lookup_value": _l("Value offered in the forms"),
+    "user": _l("User"),
+    "saved_search": _l("Saved search"),
+    "stored_file": _l("Stored file"),
+    "security": _l("Security"),
+    "audit_log": _l("Audit log"),
+}
+KIND_LABELS = {
+    "dossiers": _l("Dossiers: views and downloads"),
+    "documents": _l("Documents: views and downloads"),
+    "logins": _l("Log-ins per user"),
+}
+# The columns of audit_log.Event.cells.
+EXPORT_HEADINGS = (
+    _l("Number"),
+    _l("Time"),
+    _l("User"),
+    _l("Action"),
+    _l("Record kind"),
+    _l("Record number"),
+    _l("State before"),
+    _l("State after"),
+    _l("Details"),
+    _l("Hash"),
+)
+# The headings of access_statistics.COLUMNS, per kind.
+HEADINGS = {
+    "dossiers": (_l("Dossier code"), _l("Title"), _l("Unit"), _l("Views"), _l("Downloads"), _l("Last used")),
+    "documents": (_l("Number and notation"), _l("Summary"), _l("Views"), _l("Downloads"), _l("Last used")),
+    "logins": (_l("Username"), _l("Full name"), _l("Log-ins"), _l("Last log-in")),
+}
+FILTERS = ("user", "action", "subject_type", "subject_id", "start", "end")
+
+
+@bp.app_context_processor
+def _header() -> dict:
+    if not current_user.is_authenticated:
+        return {}
+    return {"audit_nav": permissions.audit_organisations(current_actor()) != set()}
+
+
+# ---------------------------------------------------------------- the log
+
+
+@bp.get("/")
+@login_required
+def events():
+    """List the events the reader may see, newest first, a page at a time, with the hash chain's state."""
+    on_invalid(lambda errors: render_events(errors, status=422))
+    return render_events()
+
+
+def render_events(errors: dict | None = None, status: int = 200):
+    actor = current_actor()
+    with transaction() as session:
+        chain = audit_log.chain(session, actor)
+        page = None if errors else audit_log.events(session, actor, _filter(), before=_before())
+    values = {name: request.args.get(name, "") for name in FILTERS}
+    return render_template(
+        "audit_log/events.html",
+        page=page,
+        chain=chain,
+        errors=errors or {},
+        values=values,
+        filters={name: value for name, value in values.items() if value},  # the links keep the filters chosen
+        records=[("", _("All kinds"))] + list(RECORD_LABELS.items()),
+        labels=RECORD_LABELS,
+    ), status
+
+
+@bp.get("/export.csv")
+@login_required
+def export_csv():
+    """Download the events the filters match as CSV (formula-safe)."""
+    return _export("csv", "text/csv")
+
+
+@bp.get("/export.xlsx")
+@login_required
+def export_xlsx():
+    """Download the events the filters match as XLSX (formula-safe)."""
+    return _export("xlsx", XLSX)
+
+
+def _export(form: str, media_type: str) -> Response:
+    on_invalid(lambda errors: render_events(errors, status=422))
+    headings = [str(label) for label in EXPORT_HEADINGS]
+    with transaction() as session:
+        content = audit_log.export(session, current_actor(), _filter(), headings, form=form)
+    name = f"nhat-ky-{local_date(utcnow()).isoformat()}.{form}"
+    return Response(content, mimetype=media_type, headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@bp.post("/verify")
+@login_required
+def verify():
+    """Walk the whole hash chain now (read-only), then record the result in a short write of its own."""
+    actor = current_actor()
+    with transaction(read_only=True) as session:
+        report, head = audit_log.check_chain(session, actor, now=utcnow())
+    with transaction() as session:
+        audit_log.record_check(session, actor, report, head, now=utcnow())
+    if report.ok:
+        flash(_("The audit chain is intact: %(count)s events verified.", count=report.checked), "success")
+    else:
+        flash(_("The audit chain is broken at event %(id)s.", id=report.broken_id), "error")
+    return redirect(url_for(".events", _anchor="chain"))
+
+
+def _filter() -> audit_log.Filter:
+    """Read the filters from the query string, naming every one that cannot be read."""
+    problems: list[Problem] = []
+    raw_id = request.args.get("subject_id", "").strip()
+    subject_id = integer(raw_id)
+    if raw_id and subject_id is None:
+        problems.append(Problem("subject_id", N_("Enter a whole number.")))
+    start, end = _day("start", problems), _day("end", problems)
+    if problems:
+        raise InvalidMetadata(problems)
+    return audit_log.Filter(
+        username=request.args.get("user", "").strip(),
+        action=request.args.get("action", "").strip(),
+        subject_type=request.args.get("subject_type", ""),
+        subject_id=subject_id,
+        start=start,
+        end=end,
+    )
+
+
+def _before() -> int | None:
+    raw = request.args.get("before", "")
+    before = integer(raw)
+    if raw and before is None:
+        raise InvalidMetadata([Problem(FORM, N_("This page of the log does not exist: start from the newest events."))])
+    return before
+
+
+def _day(name: str, problems: list[Problem]) -> date | None:
+    raw = request.args.get(name, "").strip()
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        problems.append(Problem(name, N_("Enter a date as YYYY-MM-DD.")))
+        return None
+
+
+# ---------------------------------------------------------------- access statistics
+
+
+@bp.get("/statistics")
+@login_required
+def statistics():
+    """Count views and downloads of dossiers and documents, or log-ins, over a period (PL6 II.3, III.6.a/b)."""
+    on_invalid(lambda errors: render_statistics(None, errors, status=422))
+    return render_statistics(_query())
+
+
+def render_statistics(wanted: access_statistics.Query | None, errors: dict | None = None, status: int = 200):
+    actor = current_actor()
+    with transaction() as session:
+        units = [(unit.id, unit.name) for unit in access_statistics.units(session, actor)]
+        lines = access_statistics.statistics(session, actor, wanted) if wanted else []
+    values = {name: request.args.get(name, "") for name in ("kind", "unit", "start", "end")}
+    if wanted is not None:
+        values.update(kind=wanted.kind, start=wanted.start.isoformat(), end=wanted.end.isoformat())
+    return render_template(
+        "audit_log/statistics.html",
+        wanted=wanted,
+        lines=lines,
+        limit=access_statistics.LIMIT,
+        units=[("", _("All units"))] + units,
+        kinds=list(KIND_LABELS.items()),
+        headings=_headings(values["kind"]),
+        columns=access_statistics.COLUMNS.get(values["kind"], ()),
+        subject_type=access_statistics.COUNTED[wanted.kind][0] if wanted else "",
+        errors=errors or {},
+        values=values,
+    ), status
+
+
+@bp.get("/statistics.xlsx")
+@login_required
+def statistics_xlsx():
+    """Download every line of the statistics the filters ask for as XLSX (formula-safe)."""
+    on_invalid(lambda errors: render_statistics(None, errors, status=422))
+    wanted = _query()
+    with transaction() as session:
+        content = access_statistics.export(
+            session, current_actor(), wanted, _headings(wanted.kind), withheld=_("(summary withheld)")
+        )
+    name = f"thong-ke-{wanted.kind}-{wanted.start}-{wanted.end}.xlsx"
+    return Response(content, mimetype=XLSX, headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+def _query() -> access_statistics.Query:
+    """Read the statistics' filters (default: dossiers, this month up to today), naming every bad one."""
+    problems: list[Problem] = []
+    raw_unit = request.args.get("unit", "").strip()
+    unit_id = integer(raw_unit)
+    if raw_unit and unit_id is None:
+        problems.append(Problem("unit", N_("Choose a unit of your organisation.")))
+    today = local_date(utcnow())
+    start, end = _day("start", problems) or today.replace(day=1), _day("end", problems) or today
+    if problems:
+        raise InvalidMetadata(problems)
+    return access_statistics.Query(request.args.get("kind", "") or "dossiers", start, end, unit_id)
+
+
+def _headings(kind: str) -> list[str]:
+    """Return the headings of a statistics table's columns (``access_statistics.COLUMNS``)."""
+    return [str(label) for label in HEADINGS.get(kind, HEADINGS["dossiers"])]
