@@ -17,7 +17,7 @@ from erms import accounts
 from erms.errors import InvalidMetadata, NotFound
 from erms.models import AuditEvent
 from filing import dossiers
-from tests.administration.audit_helpers import another_agency
+from tests.factories import another_agency
 
 JUNE = (date(2026, 6, 1), date(2026, 6, 30))
 

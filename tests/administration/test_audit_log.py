@@ -17,7 +17,7 @@ from erms import audit
 from erms.errors import InvalidMetadata, PermissionDenied, RuleViolation
 from erms.models import AuditEvent, Role, RoleMembership, User
 from erms.permissions import load_actor
-from tests.administration.audit_helpers import another_agency
+from tests.factories import another_agency
 
 HEADINGS = ["id", "time", "user", "action", "kind", "record", "before", "after", "details", "hash"]
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from erms import audit
 from erms.models import AuditEvent
-from tests.administration.audit_helpers import another_agency
+from tests.factories import another_agency
 
 
 def page(client, url: str, status: int = 200) -> str:

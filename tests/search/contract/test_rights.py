@@ -10,58 +10,11 @@ import pytest
 
 from classification import dossier_list as dossier_lists
 from erms import permissions, search
-from erms.models import Organisation, Role, RoleMembership, Unit, User
+from erms.models import User
 from erms.permissions import load_actor
 from filing import dossiers
-from tests.factories import DOCUMENT, upload
+from tests.factories import another_agency
 from tests.search.search_helpers import found
-
-
-def other_organisation(session, world, store, now):
-    """Build a second agency, through the services, with one dossier and one document; return its users."""
-    org = Organisation(code="000.00.00.H29", name="UBND quận Ba Đình", created_at=now)
-    session.add(org)
-    session.flush()
-    unit = Unit(organisation_id=org.id, code="VP", name="Văn phòng quận Ba Đình")
-    session.add(unit)
-    session.flush()
-    users = {}
-    for username, role, unit_id in [
-        ("registry2", Role.REGISTRY, None),
-        ("head2", Role.HEAD, None),
-        ("archivist2", Role.ARCHIVIST, None),
-        ("officer3", Role.OFFICER, unit.id),
-    ]:
-        user = User(username=username, full_name=f"Trần Thị {username}", password_hash="!", created_at=now)
-        user.memberships.append(RoleMembership(organisation_id=org.id, unit_id=unit_id, role=role))
-        session.add(user)
-        users[username] = user
-    session.flush()
-    actor = {name: load_actor(session, user.id) for name, user in users.items()}
-    listed = dossier_lists.create_list(session, actor["registry2"], org.id, 2026, now=now)
-    heading = dossier_lists.add_heading(session, actor["registry2"], listed.id, "I", "Tổng hợp", now=now)
-    entry = dossier_lists.add_entry(
-        session,
-        actor["registry2"],
-        listed.id,
-        title="Hồ sơ hội nghị quận Ba Đình",
-        unit_id=unit.id,
-        retention_row_id=world.rows["10y"].id,
-        heading_id=heading.id,
-        now=now,
-    )
-    dossier_lists.approve(session, actor["head2"], listed.id, "01/QĐ-UBND", now=now)
-    dossier = dossiers.open_dossier(session, actor["officer3"], entry.id, {"start_date": "2026-01-05"}, now=now)
-    dossiers.add_document(
-        session,
-        actor["officer3"],
-        dossier.id,
-        dict(DOCUMENT, subject="Hồ sơ quy chế Ba Đình"),
-        upload(b"ho so noi bo Ba Dinh", "noi bo.txt"),
-        store=store,
-        now=now,
-    )
-    return actor
 
 
 @pytest.fixture
@@ -80,7 +33,7 @@ def matrix(session, world, store, now, make_dossier, file_document, commit):
     )
     unit_b = dossiers.open_dossier(session, world.actor("officer2"), entry.id, {"start_date": "2025-02-01"}, now=now)
     file_document(unit_b, "Hồ sơ dự toán ngân sách năm 2025", actor="officer2", issued_date="2025-02-03")
-    others = other_organisation(session, world, store, now)
+    others = another_agency(session, world, store, now).actors
     commit()
     actors = {name: world.actor(name) for name in world.users} | others
     return actors
