@@ -34,6 +34,7 @@ from erms.storage import FileStore
 from exports import handover
 from exports.bagging import verify
 from exports.pdf import destruction_record
+from filing import access
 from retention import appraisal, destruction
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,8 @@ JOBS = (
     Job("queue_sweep", date.isoformat, queue_sweep),
     Job("flag_due_dossiers", date.isoformat, appraisal.flag_due_dossiers),
     Job("flag_overdue_handovers", date.isoformat, appraisal.flag_overdue_handovers),
+    # A share of a dossier is in force through its last day; the first tick after midnight ends it.
+    Job("end_expired_shares", date.isoformat, access.end_expired),
     # NĐ 30/2020 Điều 28: the dossier list is approved at the start of the year; remind once a year.
     Job("remind_dossier_list", lambda today: str(today.year), appraisal.remind_dossier_list),
 )

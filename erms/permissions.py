@@ -10,11 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from erms.errors import N_, NotFound, PermissionDenied
-from erms.models import Document, Dossier, DossierDocument, RegisterEntry, Role, User
+from erms.models import (
+    AccessChange,
+    AccessChangeKind,
+    AccessChangeState,
+    Document,
+    Dossier,
+    DossierDocument,
+    RegisterEntry,
+    Role,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,10 @@ RULES: dict[str, tuple[Role, ...]] = {
     "audit.read": (Role.ADMIN, Role.ARCHIVIST, Role.HEAD),
     # Units, people, their roles and the lookups of an organisation: its administrator, org-wide.
     "user.manage": (Role.ADMIN,),
+    # Who proposes a change of access to a dossier (those who form it, the head, the administrator applying the
+    # agency's rules) and who confirms one: the "authorised person" of PL6 III.3.c, for the dossier's unit.
+    "access.propose": (Role.OFFICER, Role.UNIT_HEAD, Role.HEAD, Role.ADMIN),
+    "access.confirm": (Role.UNIT_HEAD, Role.HEAD),
     "handover.manage": (Role.ARCHIVIST,),  # hand-over batches and packages to the historical archive
     "retention.appraise": (Role.ARCHIVIST,),
     "retention.hold": (Role.ARCHIVIST, Role.HEAD),
@@ -175,3 +189,103 @@ def audit_organisations(actor: Actor) -> set[int] | None:
     return {
         organisation for organisation in actor.organisation_ids() if can_org_wide(actor, "audit.read", organisation)
     }
+
+
+# ---------------------------------------------------------------- access to one dossier (shares, restriction)
+
+# The TT 02/2019 Rights value under which only named people, the dossier's own unit and the head read it.
+RESTRICTED = "restricted"
+
+
+@dataclass(frozen=True)
+class DossierAccess:
+    """Who reads a dossier besides its unit's and the organisation's readers, from the confirmed changes in force."""
+
+    restricted: bool = False
+    units: frozenset[int] = frozenset()  # shared with
+    people: frozenset[int] = frozenset()  # named
+
+
+# A confirmed share is in force until ended; the worker ends those past their last day (one place for the clock).
+SHARES_IN_FORCE = and_(
+    AccessChange.state == AccessChangeState.CONFIRMED,
+    AccessChange.kind.in_((AccessChangeKind.SHARE_UNIT, AccessChangeKind.SHARE_PERSON)),
+)
+
+
+def dossier_access(session: Session, dossiers: Iterable[Dossier]) -> dict[int, DossierAccess]:
+    """Return the access in force on each dossier (one query)."""
+    chosen = {dossier.id: dossier for dossier in dossiers}
+    units: dict[int, set[int]] = {key: set() for key in chosen}
+    people: dict[int, set[int]] = {key: set() for key in chosen}
+    shares = select(AccessChange.dossier_id, AccessChange.unit_id, AccessChange.user_id).where(
+        AccessChange.dossier_id.in_(chosen), SHARES_IN_FORCE
+    )
+    for dossier_id, unit_id, user_id in session.execute(shares):
+        if unit_id is not None:
+            units[dossier_id].add(unit_id)
+        if user_id is not None:
+            people[dossier_id].add(user_id)
+    return {
+        key: DossierAccess(dossier.rights == RESTRICTED, frozenset(units[key]), frozenset(people[key]))
+        for key, dossier in chosen.items()
+    }
+
+
+def can_read_dossier(actor: Actor, dossier: Dossier, access: DossierAccess) -> bool:
+    """Return True if the actor may read the dossier: its unit's and the organisation's readers and those it is
+    shared with; once restricted, only the people named, those who form it in its unit and the head."""
+    organisation = dossier.organisation_id
+    if organisation not in actor.organisation_ids():
+        return False
+    if actor.user_id in access.people:
+        return True
+    if access.restricted:
+        return actor.has(Role.HEAD, organisation) or can(actor, "dossier.edit", organisation, dossier.unit_id)
+    return can(actor, "dossier.read", organisation, dossier.unit_id) or any(
+        can(actor, "dossier.read", organisation, unit) for unit in access.units
+    )
+
+
+def readable_dossiers(actor: Actor) -> ColumnElement[bool]:
+    """Return the SQL condition on Dossier of the dossiers an actor's lists show: the same rule as
+    ``can_read_dossier`` for their units (officers, unit heads) and organisation-wide roles (ORGANISATION_WIDE)."""
+    wide = [
+        grant.organisation_id for grant in actor.grants if grant.role in ORGANISATION_WIDE and grant.unit_id is None
+    ]
+    units = actor.unit_ids(Role.OFFICER, Role.UNIT_HEAD)
+    heads = [grant.organisation_id for grant in actor.grants if grant.role is Role.HEAD and grant.unit_id is None]
+    in_force = select(AccessChange.dossier_id).where(SHARES_IN_FORCE)
+    named = Dossier.id.in_(in_force.where(AccessChange.user_id == actor.user_id))
+    shared = Dossier.id.in_(in_force.where(AccessChange.unit_id.in_(units)))
+    open_to_readers = and_(
+        Dossier.rights != RESTRICTED, or_(Dossier.organisation_id.in_(wide), Dossier.unit_id.in_(units), shared)
+    )
+    restricted = and_(Dossier.rights == RESTRICTED, or_(Dossier.organisation_id.in_(heads), Dossier.unit_id.in_(units)))
+    return or_(named, open_to_readers, restricted)
+
+
+def search_tokens(dossier: Dossier, access: DossierAccess) -> set[str]:
+    """Return the index's rights tokens of a dossier (``search_grants`` gives a reader's): unit ids for its unit's
+    and the shared units' readers, "p<user>" for the named, "f<unit>" for its formers and "h<organisation>" for the
+    head once restricted (then the organisation-wide token is left out)."""
+    tokens = {f"p{person}" for person in access.people}
+    if access.restricted:
+        return tokens | {f"f{dossier.unit_id}", f"h{dossier.organisation_id}"}
+    return tokens | {str(dossier.unit_id)} | {str(unit) for unit in access.units}
+
+
+def search_grants(actor: Actor) -> tuple[set[str], set[str]]:
+    """Return (organisations, tokens) a reader matches in the index: organisation-wide readers match the
+    organisation of an unrestricted record, everyone else the tokens of ``search_tokens``."""
+    organisations, tokens = set(), {f"p{actor.user_id}"}
+    for grant in actor.grants:
+        if grant.role in RULES["dossier.read"] and grant.unit_id is None:
+            organisations.add(str(grant.organisation_id))
+        elif grant.role in RULES["dossier.read"]:
+            tokens.add(str(grant.unit_id))
+        if grant.role is Role.HEAD and grant.unit_id is None:
+            tokens.add(f"h{grant.organisation_id}")
+        if grant.role in RULES["dossier.edit"] and grant.unit_id is not None:
+            tokens.add(f"f{grant.unit_id}")
+    return organisations, tokens

@@ -35,8 +35,8 @@ from whoosh import qparser
 from whoosh import query as wq
 
 from erms import extract
-from erms.models import Document, DocumentVersion, Dossier, DossierDocument, SearchQueueItem
-from erms.permissions import RULES, Actor
+from erms.models import AccessChange, Document, DocumentVersion, Dossier, DossierDocument, SearchQueueItem
+from erms.permissions import Actor, search_grants
 from erms.search_index import records, snippets
 from erms.search_index.analysis import EXACT, RANKED_FIELDS
 from erms.search_index.matching import Matches
@@ -102,6 +102,8 @@ def _keys_of(instance) -> Iterable[str]:
         return (records.key(DOCUMENT, instance.id),)
     if isinstance(instance, (DossierDocument, DocumentVersion)):
         return (records.key(DOCUMENT, instance.document_id),)
+    if isinstance(instance, AccessChange):  # who reads the dossier and its documents changed
+        return (records.key(DOSSIER, instance.dossier_id), f"{DOSSIER}!{instance.dossier_id}")
     return ()
 
 
@@ -244,16 +246,12 @@ class Results:
 
 
 def readable(actor: Actor) -> wq.Query:
-    """Return the Whoosh filter of what ``actor`` may read: the same grants ``permissions.can`` checks."""
-    terms = []
-    for grant in actor.grants:
-        if grant.role in RULES["dossier.read"]:
-            terms.append(
-                wq.Term("organisation", str(grant.organisation_id))
-                if grant.unit_id is None
-                else wq.Term("units", str(grant.unit_id))
-            )
-    return wq.Or(terms) if terms else wq.NullQuery
+    """Return the Whoosh filter of what ``actor`` may read: the grants ``permissions.search_grants`` gives, matched
+    against the tokens ``permissions.search_tokens`` indexed (the same rule as ``can_read_dossier``)."""
+    organisations, tokens = search_grants(actor)
+    terms = [wq.Term("organisation", organisation) for organisation in sorted(organisations)]
+    terms += [wq.Term("units", token) for token in sorted(tokens)]
+    return wq.Or(terms)
 
 
 def _parser(schema) -> qparser.QueryParser:
@@ -303,8 +301,6 @@ def query(actor: Actor, request: Search) -> Results:
     facets count it, and only the page shown is ranked, read and highlighted.
     """
     rights = readable(actor)
-    if rights is wq.NullQuery:
-        return Results([], 0, 1, 0, {name: [] for name in FACETS})
     reading = service().home.reading()
     text = unicodedata.normalize("NFC", request.text).strip()
     parsed = _parser(reading.index.schema).parse(text) if text else wq.Every()

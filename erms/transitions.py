@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
+from erms.models.access import AccessChangeState as Access
 from erms.models.appraisal import DestructionListState as Destruction
 from erms.models.background import JobState as Job
 from erms.models.dossier_list import DossierListState as ListState
@@ -44,6 +45,15 @@ BACKGROUND_JOB: Table = {
     (Job.RUNNING, "done"): Job.DONE,
     (Job.RUNNING, "failed"): Job.FAILED,
     (Job.RUNNING, "cancelled"): Job.CANCELLED,
+}
+
+
+# A change of access to a dossier: proposed, then confirmed (in force) or rejected; a share in force ends early, at
+# its last day, or when an end-of-share change is confirmed (which, being done, ends at once).
+ACCESS_CHANGE: Table = {
+    (Access.PROPOSED, "confirm"): Access.CONFIRMED,
+    (Access.PROPOSED, "reject"): Access.REJECTED,
+    (Access.CONFIRMED, "end"): Access.ENDED,
 }
 
 

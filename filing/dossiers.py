@@ -67,7 +67,9 @@ WITH_DOCUMENTS = (
 def get_dossier(session: Session, actor: Actor, dossier_id: int) -> Dossier:
     """Return the dossier if the actor may read it; NotFound hides dossiers of other units."""
     dossier = session.get(Dossier, dossier_id, options=WITH_DOCUMENTS)
-    if dossier is None or not permissions.can(actor, "dossier.read", dossier.organisation_id, dossier.unit_id):
+    if dossier is None or not permissions.can_read_dossier(
+        actor, dossier, permissions.dossier_access(session, [dossier])[dossier.id]
+    ):
         raise NotFound()
     return dossier
 
@@ -88,13 +90,7 @@ def visible_count(session: Session, actor: Actor) -> int:
 
 
 def _visible(actor: Actor):
-    wide = [
-        grant.organisation_id
-        for grant in actor.grants
-        if grant.role in permissions.ORGANISATION_WIDE and grant.unit_id is None
-    ]
-    units = actor.unit_ids(Role.OFFICER, Role.UNIT_HEAD)
-    return select(Dossier).where(or_(Dossier.organisation_id.in_(wide), Dossier.unit_id.in_(units)))
+    return select(Dossier).where(permissions.readable_dossiers(actor))
 
 
 def my_entries(session: Session, actor: Actor) -> list[DossierListEntry]:
@@ -280,10 +276,12 @@ def _check_dates(values: dict, year: int) -> None:
 def update_dossier(
     session: Session, actor: Actor, dossier_id: int, data: dict, *, now: datetime, seen_revision: int | None = None
 ) -> Dossier:
-    """Change the metadata of an open dossier (title, dates, rights, …); ``seen_revision`` is the revision the
+    """Change the metadata of an open dossier (title, dates, …); ``seen_revision`` is the revision the
     user's form showed (a save over a later one is refused as a conflict)."""
     dossier = _editable(session, actor, dossier_id)
     refuse_stale(session, "dossier", dossier, seen_revision, data)
+    if data.get("rights", dossier.rights) != dossier.rights:
+        raise InvalidMetadata([Problem("rights", ACCESS_BY_CONFIRMATION)])
     current = {
         "title": dossier.title,
         "rights": dossier.rights,
@@ -296,6 +294,12 @@ def update_dossier(
         setattr(dossier, key, value)
     audit.record(session, actor, "dossier.updated", "dossier", dossier.id, now=now, fields=sorted(data))
     return dossier
+
+
+# PL6 III.3.c: once a dossier is open, who reads it changes only by a confirmed change of access (filing.access).
+ACCESS_BY_CONFIRMATION = N_(
+    "The access regime changes by a proposal on the dossier's Access panel, in force once confirmed."
+)
 
 
 # ---------------------------------------------------------------- documents

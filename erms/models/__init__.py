@@ -3,6 +3,7 @@
 Importing this package registers every table on ``erms.db.Base.metadata`` (Alembic reads it).
 """
 
+from erms.models.access import AccessChange, AccessChangeKind, AccessChangeState
 from erms.models.appraisal import (
     AppraisalDecision,
     AppraisalWorkItem,
@@ -30,6 +31,9 @@ from erms.models.search import SavedSearch, SearchQueueItem
 from erms.models.transfer import Transfer, TransferItem
 
 __all__ = [
+    "AccessChange",
+    "AccessChangeKind",
+    "AccessChangeState",
     "AppraisalDecision",
     "AppraisalWorkItem",
     "CouncilOpinion",

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from erms.models import Document, DocumentVersion, Dossier, DossierDocument
 from erms.models.dossier import DossierState
+from erms.permissions import DossierAccess, dossier_access, search_tokens
 
 DOSSIER, DOCUMENT = "dossier", "document"
 # States whose files have left the system or been destroyed.
@@ -78,7 +79,7 @@ def _finish(fields: dict, content_file: ContentFile | None) -> Entry:
     return Entry(fields, content_file)
 
 
-def dossier_entry(dossier: Dossier) -> Entry:
+def dossier_entry(dossier: Dossier, access: DossierAccess) -> Entry:
     """Return the index document of a dossier (its metadata; its documents are indexed apart)."""
     return _finish(
         {
@@ -86,8 +87,8 @@ def dossier_entry(dossier: Dossier) -> Entry:
             "kind": DOSSIER,
             "record_id": dossier.id,
             "dossier_id": dossier.id,
-            "organisation": str(dossier.organisation_id),
-            "units": str(dossier.unit_id),
+            "organisation": "" if access.restricted else str(dossier.organisation_id),
+            "units": " ".join(sorted(search_tokens(dossier, access))),
             "unit": dossier.unit.name,
             "type": "",
             "state": dossier.state.value,
@@ -105,8 +106,9 @@ def dossier_entry(dossier: Dossier) -> Entry:
     )
 
 
-def document_entry(document: Document, dossiers: list[Dossier]) -> Entry:
-    """Return the index document of a document filed in ``dossiers`` (rights come from them)."""
+def document_entry(document: Document, dossiers: list[Dossier], access: dict[int, DossierAccess]) -> Entry:
+    """Return the index document of a document filed in ``dossiers`` (rights come from them: whoever reads one
+    of them reads the document)."""
     first = dossiers[0]
     secret = document.marking == TOP_SECRET
     content_kept = not any(dossier.state in CONTENT_GONE for dossier in dossiers)
@@ -122,8 +124,12 @@ def document_entry(document: Document, dossiers: list[Dossier]) -> Entry:
             "kind": DOCUMENT,
             "record_id": document.id,
             "dossier_id": first.id,
-            "organisation": str(document.organisation_id),
-            "units": " ".join(sorted({str(dossier.unit_id) for dossier in dossiers})),
+            "organisation": ""
+            if all(access[dossier.id].restricted for dossier in dossiers)
+            else str(document.organisation_id),
+            "units": " ".join(
+                sorted(set().union(*(search_tokens(dossier, access[dossier.id]) for dossier in dossiers)))
+            ),
             "unit": ",".join(sorted({dossier.unit.name for dossier in dossiers})),
             "type": document.type_name,
             "state": " ".join(sorted({dossier.state.value for dossier in dossiers})),
@@ -168,10 +174,12 @@ def entries(session: Session, keys: Iterable[str]) -> tuple[list[Entry], list[st
     for item in keys:
         kind, _, record_id = item.partition(":")
         wanted[kind].add(int(record_id))
-    built = [dossier_entry(dossier) for dossier in _chunked_get(session, Dossier, wanted[DOSSIER], _DOSSIER_PARTS)]
+    dossiers = list(_chunked_get(session, Dossier, wanted[DOSSIER], _DOSSIER_PARTS))
     filed = dossiers_of(session, wanted[DOCUMENT])
+    access = dossier_access(session, [*dossiers, *(dossier for held in filed.values() for dossier in held)])
+    built = [dossier_entry(dossier, access[dossier.id]) for dossier in dossiers]
     built += [
-        document_entry(document, filed[document.id])
+        document_entry(document, filed[document.id], access)
         for document in _chunked_get(session, Document, wanted[DOCUMENT], _DOCUMENT_PARTS)
         if document.id in filed
     ]

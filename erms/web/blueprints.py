@@ -9,6 +9,7 @@ from erms import permissions
 from erms.auth import current_actor
 from erms.models import Role
 from erms.web import (
+    access,
     admin,
     archive,
     audit_log,
@@ -40,6 +41,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(security.bp)
     app.register_blueprint(audit_log.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(access.bp)
     errors.register(app)
     app.add_template_filter(common.local_date, "vndate")
     app.add_template_global(errors.translate)

@@ -61,7 +61,8 @@ DOCUMENT_FIELDS = (
     "keyword",
     "description",
 )
-DOSSIER_FIELDS = ("title", "start_date", "end_date", "rights", "language", "page_total", "description", "keyword")
+# The access regime ("rights") is chosen when the dossier is opened; later it changes through the access panel.
+DOSSIER_FIELDS = ("title", "start_date", "end_date", "language", "page_total", "description", "keyword")
 DATE_FIELDS = {"start_date", "end_date", "issued_date", "due_date", "arrival_date"}
 # Shared metadata of a multi-file upload; each file's name becomes its summary.
 BATCH_FIELDS = ("direction", "status", "type_name", "issued_date", "organ_name", "language", "urgency", "marking")

@@ -88,6 +88,8 @@ AUDIT_READERS = {ADMIN: WHOLE_ORG, ARCHIVIST: WHOLE_ORG, HEAD: WHOLE_ORG}  # aud
 DESTRUCTION_CHAIN = {ARCHIVIST: WHOLE_ORG, COUNCIL: WHOLE_ORG, HEAD: WHOLE_ORG}
 MINE = {role: UNIT for role in ROLES}  # a person's own saved searches
 ADMIN_ONLY = {ADMIN: WHOLE_ORG}  # user.manage: the organisation's units and people
+ACCESS_PROPOSERS = {OFFICER: UNIT, UNIT_HEAD: UNIT, HEAD: WHOLE_ORG, ADMIN: WHOLE_ORG}  # access.propose
+ACCESS_CONFIRMERS = {UNIT_HEAD: UNIT, HEAD: WHOLE_ORG}  # access.confirm (never the proposer: an officer here)
 
 # Areas closed as a whole to every other role: the blueprint refuses before looking at any id.
 ARCHIVE_AREA = frozenset({ARCHIVIST})  # the archive queue and the hand-over pages
@@ -109,6 +111,7 @@ SEES = {
     "batch": ARCHIVIST_ONLY,
     "destruction_list": DESTRUCTION_CHAIN,
     "saved_search": MINE,
+    "access_change": DOSSIER_READERS,  # a change proposed on a dossier is seen on that dossier's page
     "organisation": ADMIN_ONLY,
     "unit": ADMIN_ONLY,
     "lookup": ADMIN_ONLY,  # a value offered in the organisation's forms
@@ -268,6 +271,9 @@ ROWS = [
     Row("audit_log.verify", "POST", AUDIT_READERS),
     Row("audit_log.statistics", "GET", AUDIT_READERS),
     Row("audit_log.statistics_xlsx", "GET", AUDIT_READERS),
+    # ------------------------------------------------------------ access per dossier (shares, restriction)
+    Row("access.propose", "POST", ACCESS_PROPOSERS, "dossier:open"),
+    Row("access.decide", "POST", ACCESS_CONFIRMERS, "access_change"),
     # ------------------------------------------------------------ administration (organisations, units, people)
     Row("admin.index", "GET", ADMIN_ONLY, area=ADMIN_AREA),
     Row(

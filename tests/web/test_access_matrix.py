@@ -47,7 +47,7 @@ from erms.models.handover import BatchState, PackageState
 from erms.models.register import RegisterKind
 from erms.storage import FileStore
 from exports import handover
-from filing import dossiers, registers, saved_searches
+from filing import access, dossiers, registers, saved_searches
 from retention import destruction, holds
 from tests.factories import DOCUMENT, NOW, World, upload
 
@@ -362,6 +362,11 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
         put("document:draft", relation, dossier_id=filing.id, document_id=draft.id)
         put("version", relation, dossier_id=filing.id, version_id=final.versions[0].id)
         put("dossier:closed", relation, dossier_id=builder.dossier(officer, "closed").id)
+        shared = builder.dossier(officer, "open")
+        proposed = access.propose(
+            session, world.actor(officer), shared.id, {"kind": "restrict", "reason": "Tài liệu nhạy cảm"}, now=NOW
+        )
+        put("access_change", relation, change_id=proposed.id, dossier_id=shared.id)
         submitted = builder.dossier(officer, "submitted")
         put("transfer_item", relation, item_id=builder.items[submitted.id])
         put("dossier:archived", relation, dossier_id=builder.dossier(officer, "archived").id)
@@ -604,6 +609,8 @@ FORMS: dict[str, Callable[[dict], dict]] = {
         "file": _file("bang.json", RETENTION_TABLE.encode(), "application/json"),
     },
     "admin.import_table": lambda t: {"rows": RETENTION_TABLE, "code": "BANG-1", "title": "Bảng thời hạn"},
+    "access.propose": lambda t: {"kind": "restrict", "reason": "Tài liệu nhạy cảm"},
+    "access.decide": lambda t: {"decision": "confirm"},
     "admin.add_lookup": lambda t: {"kind": "issuer", "value": "Văn phòng Chính phủ"},
     "admin.offer_lookup": lambda t: {"active": "no"},
     "admin.edit_unit": lambda t: {"name": "Phòng (tên mới)", "parent": "", "active": "yes"},

@@ -7,12 +7,13 @@ with it in results, totals, facets and snippets, for queries that match everythi
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from classification import dossier_list as dossier_lists
 from erms import permissions, search
-from erms.models import User
+from erms.models import Dossier, DossierDocument, User
 from erms.permissions import load_actor
-from filing import dossiers
+from filing import access, dossiers
 from tests.factories import another_agency
 from tests.search.search_helpers import found
 
@@ -34,9 +35,37 @@ def matrix(session, world, store, now, make_dossier, file_document, commit):
     unit_b = dossiers.open_dossier(session, world.actor("officer2"), entry.id, {"start_date": "2025-02-01"}, now=now)
     file_document(unit_b, "Hồ sơ dự toán ngân sách năm 2025", actor="officer2", issued_date="2025-02-03")
     others = another_agency(session, world, store, now).actors
+    # Unit A's restricted dossier, named to the registry; unit B's dossier shared with unit A.
+    secret = make_dossier("open", documents=1)
+    for form, confirmer in (
+        ({"kind": "restrict"}, "head"),
+        ({"kind": "share_person", "user_id": str(world.users["registry"].id)}, "head"),
+    ):
+        change = access.propose(session, world.actor("officer1"), secret.id, {**form, "reason": "Nhạy cảm"}, now=now)
+        access.decide(session, world.actor(confirmer), change.id, True, now=now)
+    shared = access.propose(
+        session,
+        world.actor("officer2"),
+        unit_b.id,
+        {"kind": "share_unit", "unit_id": str(world.unit_a.id), "reason": "Phối hợp"},
+        now=now,
+    )
+    access.decide(session, world.actor("head"), shared.id, True, now=now)
     commit()
     actors = {name: world.actor(name) for name in world.users} | others
     return actors
+
+
+def readable(session, actor, kind: str, record_id: int) -> bool:
+    """What the database says: a dossier by ``can_read_dossier``, a document by any dossier holding it."""
+    if kind == "dossier":
+        held = [session.get(Dossier, record_id)]
+    else:
+        held = list(
+            session.scalars(select(Dossier).join(DossierDocument).where(DossierDocument.document_id == record_id))
+        )
+    access_of = permissions.dossier_access(session, held)
+    return any(permissions.can_read_dossier(actor, dossier, access_of[dossier.id]) for dossier in held)
 
 
 @pytest.mark.parametrize("text", ["", "ho so", "hồ sơ"])
@@ -45,10 +74,7 @@ def test_no_user_sees_a_record_they_may_not_read(matrix, session, text):
     for name, actor in matrix.items():
         results = search.query(actor, search.Search(text=text, per_page=100))
         for hit in results.hits:
-            stored = hit.fields
-            units = [int(unit) for unit in stored["units"].split()]
-            allowed = any(permissions.can(actor, "dossier.read", int(stored["organisation"]), unit) for unit in units)
-            if not allowed:
+            if not readable(session, actor, hit.kind, hit.record_id):
                 leaks.append((name, hit.kind, hit.record_id))
         assert results.total == len(results.hits), name
         assert sum(count for _, count in results.facets["kind"]) == results.total, name
@@ -58,7 +84,7 @@ def test_no_user_sees_a_record_they_may_not_read(matrix, session, text):
     assert misses == []
 
 
-def test_each_user_sees_exactly_their_units_or_organisation(matrix):
+def test_each_user_sees_exactly_their_units_or_organisation_and_what_is_shared_with_them(matrix, session):
     seen = {
         name: {hit.fields["unit"] for hit in search.query(actor, search.Search(per_page=100)).hits}
         for name, actor in matrix.items()
@@ -66,10 +92,23 @@ def test_each_user_sees_exactly_their_units_or_organisation(matrix):
     organisation = {"Văn phòng HĐND và UBND", "Phòng Tài chính - Kế hoạch"}
     for name in ("admin", "head", "registry", "archivist", "council1"):
         assert seen[name] == organisation, name
-    assert seen["officer1"] == seen["unithead"] == {"Văn phòng HĐND và UBND"}
+    assert seen["officer1"] == seen["unithead"] == organisation  # unit B's dossier is shared with unit A
     assert seen["officer2"] == {"Phòng Tài chính - Kế hoạch"}
     for name in ("registry2", "head2", "archivist2", "officer3"):
         assert seen[name] == {"Văn phòng quận Ba Đình"}, name
+
+
+def test_a_restricted_dossier_is_found_only_by_its_unit_the_head_and_the_people_named(matrix, session):
+    restricted = session.scalar(select(Dossier).where(Dossier.rights == permissions.RESTRICTED))
+    finders = {
+        name
+        for name, actor in matrix.items()
+        if any(
+            (hit.kind, hit.record_id) == ("dossier", restricted.id)
+            for hit in search.query(actor, search.Search(per_page=100)).hits
+        )
+    }
+    assert finders == {"officer1", "unithead", "head", "registry"}
 
 
 def test_facets_and_snippets_hold_only_readable_records(matrix):

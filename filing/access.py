@@ -1,0 +1,205 @@
+"""Changes of access to a dossier ("thay đổi quyền truy cập hồ sơ"): proposed, shown as a pending warning, in force
+only once an authorised person confirms them (NĐ 30 PL6 III.3.b/c, IV.1.a/c/d).
+
+A share opens the dossier (and the documents it holds) to another unit or a named person of the organisation,
+until a day or until ended; a restriction ("Hạn chế sử dụng") leaves it to the people named, those who form it in
+its unit and the head; opening undoes that. The confirmer is the head, or the head of the dossier's unit, and never
+the proposer. Every step is audited; the search index follows from the changed rows (``erms.search``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from erms import audit, metadata, permissions, transitions
+from erms.errors import N_, InvalidMetadata, NotFound, PermissionDenied, Problem, RuleViolation
+from erms.models import AccessChange, AccessChangeKind, AccessChangeState, Dossier, Unit, User
+from erms.permissions import Actor
+from filing.dossiers import get_dossier
+
+PUBLIC = "public"
+SHARES = (AccessChangeKind.SHARE_UNIT, AccessChangeKind.SHARE_PERSON)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """What the dossier page shows of its access: the regime, the shares in force and the pending changes."""
+
+    restricted: bool
+    shares: list[AccessChange]
+    pending: list[AccessChange]
+    can_propose: bool
+    can_confirm: bool
+
+
+def panel(session: Session, actor: Actor, dossier: Dossier) -> Panel:
+    """Return the access panel of a dossier the actor reads."""
+    changes = list(
+        session.scalars(
+            select(AccessChange)
+            .where(
+                AccessChange.dossier_id == dossier.id,
+                AccessChange.state.in_((AccessChangeState.PROPOSED, AccessChangeState.CONFIRMED)),
+            )
+            .options(selectinload(AccessChange.unit), selectinload(AccessChange.user))
+            .order_by(AccessChange.id)
+        )
+    )
+    return Panel(
+        restricted=dossier.rights == permissions.RESTRICTED,
+        shares=[c for c in changes if c.state is AccessChangeState.CONFIRMED and c.kind in SHARES],
+        pending=[c for c in changes if c.state is AccessChangeState.PROPOSED],
+        can_propose=permissions.can(actor, "access.propose", dossier.organisation_id, dossier.unit_id),
+        can_confirm=permissions.can(actor, "access.confirm", dossier.organisation_id, dossier.unit_id),
+    )
+
+
+def pending_for(session: Session, actor: Actor) -> list[AccessChange]:
+    """Return the proposed changes the actor may confirm (their home page's warning), oldest first."""
+    query = (
+        select(AccessChange)
+        .join(Dossier, AccessChange.dossier_id == Dossier.id)
+        .where(AccessChange.state == AccessChangeState.PROPOSED, AccessChange.proposed_by_id != actor.user_id)
+        .options(selectinload(AccessChange.unit), selectinload(AccessChange.user))
+        .order_by(AccessChange.id)
+    )
+    return [
+        change
+        for change, dossier in session.execute(query.add_columns(Dossier))
+        if permissions.can(actor, "access.confirm", dossier.organisation_id, dossier.unit_id)
+    ]
+
+
+def propose(session: Session, actor: Actor, dossier_id: int, form: dict[str, str], *, now: datetime) -> AccessChange:
+    """Propose a change; ``form`` holds kind, unit_id or user_id (shares), until (YYYY-MM-DD, optional), reason
+    and, to end a share, share_id. Nothing changes until it is confirmed."""
+    dossier = get_dossier(session, actor, dossier_id)
+    if not permissions.can(actor, "access.propose", dossier.organisation_id, dossier.unit_id):
+        raise PermissionDenied()
+    kind = next((kind for kind in AccessChangeKind if kind.value == form.get("kind", "")), None)
+    reason = metadata.check_text({"reason": form.get("reason", "")}, {"reason": 500})["reason"]
+    problems = [] if reason else [Problem("reason", metadata.MESSAGES["required"])]
+    if kind is None:
+        raise InvalidMetadata([*problems, Problem("kind", metadata.MESSAGES["enum"])])
+    change = AccessChange(
+        organisation_id=dossier.organisation_id,
+        dossier_id=dossier.id,
+        kind=kind,
+        state=AccessChangeState.PROPOSED,
+        reason=reason,
+        proposed_by_id=actor.user_id,
+        proposed_at=now,
+    )
+    problems += _target_problems(session, dossier, change, form, now)
+    if problems:
+        raise InvalidMetadata(problems)
+    session.add(change)
+    session.flush()
+    audit.record(session, actor, "access.proposed", "dossier", dossier.id, now=now, **_described(change))
+    return change
+
+
+def _target_problems(session: Session, dossier: Dossier, change: AccessChange, form: dict, now: datetime) -> list:
+    """Fill in what the change is about, returning what is wrong with it."""
+    if change.kind is AccessChangeKind.SHARE_UNIT:
+        unit = session.get(Unit, _number(form.get("unit_id")))
+        if unit is None or unit.organisation_id != dossier.organisation_id or unit.id == dossier.unit_id:
+            return [Problem("unit_id", N_("Choose another unit of the organisation."))]
+        change.unit_id = unit.id
+    elif change.kind is AccessChangeKind.SHARE_PERSON:
+        user = session.get(User, _number(form.get("user_id")))
+        if (
+            user is None
+            or not user.active
+            or dossier.organisation_id not in {m.organisation_id for m in user.memberships}
+        ):
+            return [Problem("user_id", N_("Choose a person of the organisation."))]
+        change.user_id = user.id
+    elif change.kind is AccessChangeKind.END_SHARE:
+        share = session.get(AccessChange, _number(form.get("share_id")))
+        if share is None or share.dossier_id != dossier.id or share.state is not AccessChangeState.CONFIRMED:
+            return [Problem("share_id", N_("Choose a share in force."))]
+        change.ends_share_id = share.id
+    else:
+        wanted = permissions.RESTRICTED if change.kind is AccessChangeKind.RESTRICT else PUBLIC
+        if dossier.rights == wanted:
+            return [Problem("kind", N_("The dossier is under this regime already."))]
+    if change.kind in SHARES:
+        return _until(change, form.get("until", ""), now)
+    return []
+
+
+def _until(change: AccessChange, text: str, now: datetime) -> list[Problem]:
+    if not text.strip():
+        return []
+    try:
+        change.until = date.fromisoformat(text.strip())
+    except ValueError:
+        return [Problem("until", metadata.MESSAGES["format"])]
+    if change.until < now.date():
+        return [Problem("until", N_("The last day of a share cannot be in the past."))]
+    return []
+
+
+def _number(text: str | None) -> int:
+    value = (text or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
+
+
+def decide(session: Session, actor: Actor, change_id: int, confirm: bool, *, now: datetime) -> AccessChange:
+    """Confirm (the change takes effect at once) or reject a proposed change; the proposer decides nothing."""
+    change = session.get(AccessChange, change_id)
+    if change is None:
+        raise NotFound()
+    dossier = get_dossier(session, actor, change.dossier_id)
+    if not permissions.can(actor, "access.confirm", dossier.organisation_id, dossier.unit_id):
+        raise PermissionDenied()
+    if change.state is not AccessChangeState.PROPOSED:
+        raise RuleViolation(N_("This change was decided already."))
+    if change.proposed_by_id == actor.user_id:
+        raise RuleViolation(N_("Another authorised person confirms a change you proposed."))
+    transitions.move(change, transitions.ACCESS_CHANGE, "confirm" if confirm else "reject")
+    change.decided_by_id, change.decided_at = actor.user_id, now
+    if confirm:
+        _apply(session, dossier, change)
+    action = "access.confirmed" if confirm else "access.rejected"
+    audit.record(session, actor, action, "dossier", dossier.id, now=now, change=change.id, **_described(change))
+    return change
+
+
+def _apply(session: Session, dossier: Dossier, change: AccessChange) -> None:
+    if change.kind is AccessChangeKind.RESTRICT:
+        dossier.rights = permissions.RESTRICTED
+    elif change.kind is AccessChangeKind.OPEN:
+        dossier.rights = PUBLIC
+    elif change.kind is AccessChangeKind.END_SHARE:
+        ended = session.get(AccessChange, change.ends_share_id)
+        if ended is None or ended.state is not AccessChangeState.CONFIRMED:
+            raise RuleViolation(N_("The share had already ended."))
+        transitions.move(ended, transitions.ACCESS_CHANGE, "end")
+        transitions.move(change, transitions.ACCESS_CHANGE, "end")  # done: nothing of it stays in force
+
+
+def end_expired(session: Session, today: date, *, now: datetime) -> int:
+    """End the shares whose last day has passed (the worker, several times a day); return how many."""
+    expired = session.scalars(
+        select(AccessChange).where(permissions.SHARES_IN_FORCE, AccessChange.until < today).order_by(AccessChange.id)
+    ).all()
+    for share in expired:
+        transitions.move(share, transitions.ACCESS_CHANGE, "end")
+        audit.record(session, None, "access.share_ended", "dossier", share.dossier_id, now=now, change=share.id)
+    return len(expired)
+
+
+def _described(change: AccessChange) -> dict:
+    return {
+        "kind": change.kind.value,
+        "unit_id": change.unit_id,
+        "user_id": change.user_id,
+        "until": change.until.isoformat() if change.until else None,
+        "reason": change.reason,
+    }

@@ -1,0 +1,182 @@
+"""Access per dossier (issue 21, NĐ 30 PL6 III.3.b/c, IV.1.a/c/d): a share or a restriction is proposed, shown as a
+pending warning, and changes nothing until an authorised person confirms it; then the dossier page, its downloads,
+the lists and the search all obey it."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from erms_browser import Browser
+from sqlalchemy import func, select
+
+from erms import search
+from erms.errors import InvalidMetadata
+from erms.models import AccessChange, AccessChangeState, AuditEvent, Dossier
+from filing import access, dossiers
+from tests.factories import DOCUMENT, upload
+
+
+@pytest.fixture
+def browsers(app, users):
+    def browser(name: str) -> Browser:
+        opened = Browser(app.test_client())
+        opened.login(name)
+        return opened
+
+    return browser
+
+
+@pytest.fixture
+def dossier(make_dossier, session, world, store, now):
+    """An open dossier of unit A holding a document whose words only it has, committed and indexed."""
+    opened = make_dossier("open", documents=0)
+    dossiers.add_document(
+        session,
+        world.actor("officer1"),
+        opened.id,
+        dict(DOCUMENT, subject="Phương án bồi thường giải phóng mặt bằng"),
+        upload(b"boi thuong giai phong mat bang", "phuong-an.txt"),
+        store=store,
+        now=now,
+    )
+    session.commit()
+    reindex(session)
+    return opened
+
+
+def reindex(session) -> None:
+    """Index what the requests committed, as the worker would (its session reads the rows afresh)."""
+    session.expire_all()
+    search.catch_up(session)
+
+
+def page_text(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+def finds(browser: Browser, words: str) -> bool:
+    return "Phương án bồi thường" in page_text(browser.get(f"/search/?q={words}"))
+
+
+def propose(browser: Browser, dossier_id: int, **form) -> object:
+    return browser.post(f"/access/dossiers/{dossier_id}", {"reason": "Phối hợp xử lý", **form})
+
+
+def decide(browser: Browser, session, decision: str = "confirm") -> object:
+    change = session.scalars(select(AccessChange).order_by(AccessChange.id.desc())).first()
+    return browser.post(f"/access/changes/{change.id}", {"decision": decision})
+
+
+def test_a_share_does_nothing_until_confirmed_then_opens_the_dossier_to_the_other_unit(
+    browsers, dossier, session, world
+):
+    officer1, officer2, unithead = browsers("officer1"), browsers("officer2"), browsers("unithead")
+    assert propose(officer1, dossier.id, kind="share_unit", unit_id=str(world.unit_b.id)).status_code == 302
+    reindex(session)
+    assert officer2.get(f"/dossiers/{dossier.id}").status_code == 404 and not finds(officer2, "boi+thuong")
+    warning = page_text(officer1.get(f"/dossiers/{dossier.id}"))
+    assert "Thay đổi quyền truy cập đang chờ xác nhận: Chia sẻ với đơn vị khác: Phòng Tài chính - Kế hoạch" in warning
+    assert "Chia sẻ với đơn vị khác: Phòng Tài chính - Kế hoạch" in page_text(unithead.get("/"))
+    assert decide(officer1, session).status_code == 403  # the proposer's role confirms nothing
+    assert decide(unithead, session).status_code == 302
+    reindex(session)
+    assert officer2.get(f"/dossiers/{dossier.id}").status_code == 200 and finds(officer2, "boi+thuong")
+    version = dossier.links[0].document.versions[0]
+    assert officer2.get(f"/dossiers/{dossier.id}/versions/{version.id}").status_code == 200
+    share = session.scalars(select(AccessChange).where(AccessChange.state == AccessChangeState.CONFIRMED)).one()
+    propose(officer1, dossier.id, kind="end_share", share_id=str(share.id))
+    decide(unithead, session)
+    reindex(session)
+    assert officer2.get(f"/dossiers/{dossier.id}").status_code == 404 and not finds(officer2, "boi+thuong")
+    actions = session.scalars(
+        select(AuditEvent.action).where(AuditEvent.action.like("access.%")).order_by(AuditEvent.id)
+    ).all()
+    assert actions == ["access.proposed", "access.confirmed", "access.proposed", "access.confirmed"]
+
+
+def test_a_restricted_dossier_is_read_only_by_its_unit_the_head_and_the_people_named(browsers, dossier, session, world):
+    registry, archivist, head, officer1 = (
+        browsers("registry"),
+        browsers("archivist"),
+        browsers("head"),
+        browsers("officer1"),
+    )
+    assert finds(registry, "boi+thuong")
+    propose(officer1, dossier.id, kind="restrict")
+    assert registry.get(f"/dossiers/{dossier.id}").status_code == 200  # pending: nothing changed yet
+    decide(head, session)
+    reindex(session)
+    for outsider in (registry, archivist):
+        assert outsider.get(f"/dossiers/{dossier.id}").status_code == 404
+        assert not finds(outsider, "boi+thuong") and dossier.file_code not in page_text(outsider.get("/"))
+    assert officer1.get(f"/dossiers/{dossier.id}").status_code == 200 and finds(officer1, "boi+thuong")
+    assert head.get(f"/dossiers/{dossier.id}").status_code == 200 and finds(head, "boi+thuong")
+    propose(officer1, dossier.id, kind="share_person", user_id=str(world.users["registry"].id))
+    decide(head, session)
+    reindex(session)
+    assert registry.get(f"/dossiers/{dossier.id}").status_code == 200 and finds(registry, "boi+thuong")
+    assert archivist.get(f"/dossiers/{dossier.id}").status_code == 404
+
+
+def test_the_proposer_never_confirms_their_own_change(browsers, dossier, session):
+    unithead = browsers("unithead")
+    propose(unithead, dossier.id, kind="restrict")
+    refused = decide(unithead, session)
+    assert refused.status_code == 302
+    assert "Một người có thẩm quyền khác xác nhận thay đổi do bạn đề xuất." in page_text(
+        unithead.get(refused.headers["Location"])
+    )
+    assert session.get(Dossier, dossier.id).rights == "public"
+    assert decide(browsers("head"), session, "reject").status_code == 302
+    assert session.get(Dossier, dossier.id).rights == "public"
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"kind": "share_unit", "unit_id": "VP"}, "Hãy chọn một đơn vị khác của cơ quan."),
+        ({"kind": "share_person", "user_id": "99999"}, "Hãy chọn một người của cơ quan."),
+        ({"kind": "share_unit", "until": "2020-01-01"}, "Ngày cuối của việc chia sẻ không thể ở trong quá khứ."),
+        ({"kind": "open"}, "Hồ sơ đã theo chế độ này."),
+        ({"kind": "bogus"}, "Hãy chọn một giá trị trong danh sách."),
+        ({"kind": "restrict", "reason": ""}, "Trường này là bắt buộc."),
+    ],
+)
+def test_a_wrong_proposal_is_refused_in_words_and_changes_nothing(browsers, dossier, session, world, form, message):
+    if form.get("unit_id") == "VP":
+        form = {**form, "unit_id": str(world.unit_a.id)}  # the dossier's own unit
+    if "until" in form:
+        form = {**form, "unit_id": str(world.unit_b.id)}
+    officer1 = browsers("officer1")
+    refused = propose(officer1, dossier.id, **form)
+    assert refused.status_code == 302
+    assert message in page_text(officer1.get(refused.headers["Location"]))
+    assert session.scalar(select(func.count()).select_from(AccessChange)) == 0
+
+
+def test_a_share_ends_after_its_last_day(browsers, dossier, session, world, now):
+    last_day = now.date() + timedelta(days=3)
+    propose(
+        browsers("officer1"), dossier.id, kind="share_unit", unit_id=str(world.unit_b.id), until=last_day.isoformat()
+    )
+    decide(browsers("unithead"), session)
+    officer2 = browsers("officer2")
+    assert access.end_expired(session, last_day, now=now) == 0
+    assert officer2.get(f"/dossiers/{dossier.id}").status_code == 200
+    assert access.end_expired(session, last_day + timedelta(days=1), now=now) == 1
+    session.flush()
+    assert officer2.get(f"/dossiers/{dossier.id}").status_code == 404
+    ended = select(AuditEvent.subject_id).where(AuditEvent.action == "access.share_ended")
+    assert session.scalars(ended).all() == [dossier.id]
+
+
+def test_the_regime_is_not_changed_by_editing_the_dossier(client, dossier, session, world, now):
+    client.login("officer1")
+    fields = {"title": dossier.title, "start_date": "2026-01-05", "language": "Tiếng Việt", "rights": "restricted"}
+    assert client.post(f"/dossiers/{dossier.id}/edit", fields).status_code == 302  # the form has no such field
+    assert session.get(Dossier, dossier.id).rights == "public"
+    with pytest.raises(InvalidMetadata) as refused:
+        dossiers.update_dossier(session, world.actor("officer1"), dossier.id, {"rights": "restricted"}, now=now)
+    assert [problem.field for problem in refused.value.problems] == ["rights"]
