@@ -156,7 +156,7 @@ def import_table(
         raise InvalidMetadata(missing)
     try:
         rows = json.loads(payload)
-    except ValueError:
+    except (ValueError, RecursionError):  # not what the preview wrote: a forged or damaged form
         raise InvalidMetadata([Problem("file", N_("Choose the file again: the preview was lost."))]) from None
     earlier = tables_of(session, organisation_id)
     table = schedule.import_schedule(

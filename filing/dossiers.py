@@ -962,7 +962,7 @@ def open_version(
     session: Session, actor: Actor, dossier_id: int, version_id: int, *, store: FileStore, now: datetime
 ) -> tuple[BinaryIO, DocumentVersion]:
     """Open a document version's bytes for the actor and audit the download (PL6 III.6.l)."""
-    dossier = get_dossier(session, actor, dossier_id)
+    dossier = _with_content(get_dossier(session, actor, dossier_id))
     version = session.get(DocumentVersion, version_id)
     if version is None or version.document_id not in {link.document_id for link in dossier.links}:
         raise NotFound()
@@ -980,9 +980,23 @@ def open_version(
     return stream, version
 
 
+# Whose files are no longer here: destroyed by a decision, or handed over to the historical archive.
+CONTENT_GONE = {
+    DossierState.DESTROYED: N_("The dossier was destroyed by decision; its files no longer exist."),
+    DossierState.TRANSFERRED: N_("The dossier was handed over to the historical archive; its files are kept there."),
+}
+
+
+def _with_content(dossier: Dossier) -> Dossier:
+    """Refuse, in words, to open a file of a dossier whose content is gone (its metadata stays readable)."""
+    if dossier.state in CONTENT_GONE:
+        raise RuleViolation(CONTENT_GONE[dossier.state])
+    return dossier
+
+
 def open_index(session: Session, actor: Actor, dossier_id: int, *, store: FileStore, now: datetime) -> BinaryIO:
     """Open the dossier's document index PDF and audit the download."""
-    dossier = get_dossier(session, actor, dossier_id)
+    dossier = _with_content(get_dossier(session, actor, dossier_id))
     if dossier.index_file is None:
         raise NotFound()
     stream = store.open(dossier.index_file.sha256)

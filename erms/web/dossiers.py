@@ -216,6 +216,7 @@ def render_dossier(
                 and dossier.state is DossierState.CLOSED
             ),
             goes_to_archive=dossiers.period_of(dossier).goes_to_agency_archive(),
+            content_gone=_(dossiers.CONTENT_GONE[dossier.state]) if dossier.state in dossiers.CONTENT_GONE else "",
             retention=dossiers.period_of(dossier).label(),
             problems=dossiers.closing_problems(dossier) if is_open else [],
             summary_visible=lambda document: markings.summary_shown_to_all(document.marking),

@@ -174,3 +174,10 @@ def test_the_active_table_is_offered_wherever_a_period_is_chosen(admin, app, wor
     officer = Browser(app.test_client())
     officer.login("officer1")
     assert "3. Hợp đồng lao động" in page_text(officer.get("/dossiers/ad-hoc"))
+
+
+def test_a_forged_preview_nested_deeper_than_json_allows_is_refused_in_words(admin, world):
+    forged = admin.post(
+        f"/admin/organisations/{world.org.id}/retention", {"rows": "[" * 100_000, "code": "F-2", "title": "Giả"}
+    )
+    assert forged.status_code == 422 and "Hãy chọn lại tệp: bản xem trước đã bị mất." in page_text(forged)

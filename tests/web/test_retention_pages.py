@@ -101,6 +101,12 @@ def test_the_archivist_walks_the_whole_destruction_chain(browser, later_app, ses
     assert doomed.file_code in printed and survivor.file_code not in printed
     again = archivist.post(f"/retention/lists/{list_id}/execute", {"confirm": "yes"}, follow_redirects=True)
     assert "Danh mục tài liệu hết giá trị này đã được tiêu hủy." in text(again)
+    # The destroyed dossier's page keeps its metadata and links no file; a kept link is answered in words.
+    page = head.get(f"/dossiers/{doomed.id}")
+    assert "/versions/" not in page.get_data(as_text=True) and "các tệp của hồ sơ không còn" in text(page)
+    version = session.get(Dossier, doomed.id).links[0].document.versions[0]
+    stale = head.get(f"/dossiers/{doomed.id}/versions/{version.id}", follow_redirects=True)
+    assert stale.status_code == 200 and "Hồ sơ đã được hủy theo quyết định" in text(stale)
 
 
 def test_a_council_member_who_disagrees_must_say_why(world, session, make_dossier, now):
