@@ -148,7 +148,9 @@ def update_organisation(
         {"name": 200, "parent_name": 200, "archive_code": 13},
     )
     problems = _required(values, "name")
-    if values["archive_code"] and not ORGAN_ID.fullmatch(values["archive_code"]):
+    # Checked when changed: a code kept from before the rule (or the demo's) does not block saving the name.
+    changed_code = values["archive_code"] != organisation.archive_code
+    if changed_code and values["archive_code"] and not ORGAN_ID.fullmatch(values["archive_code"]):
         problems.append(Problem("archive_code", N_("An organisation code looks like 000.00.00.G09 (OrganId).")))
     if problems:
         raise InvalidMetadata(problems)
@@ -196,7 +198,13 @@ def update_unit(
     values = metadata.check_text({"name": name}, {"name": 200})
     problems = _required(values, "name")
     problems += _parent_problems(session, unit, parent_id)
-    if not active and unit.active:
+    if (
+        not active
+        and unit.active
+        and any(child.active for child in session.scalars(select(Unit).where(Unit.parent_id == unit.id)))
+    ):
+        problems.append(Problem("active", N_("Units under this one are still open: close or move them first.")))
+    elif not active and unit.active:
         members = session.scalar(
             select(func.count(func.distinct(RoleMembership.user_id)))
             .join(User)

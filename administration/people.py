@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from erms import accounts, audit, metadata, permissions
-from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
+from erms.errors import N_, InvalidMetadata, NotFound, PermissionDenied, Problem, RuleViolation
 from erms.models import Organisation, Role, RoleMembership, Unit, User
 from erms.permissions import Actor
 
@@ -23,6 +23,27 @@ from erms.permissions import Actor
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 # Roles held for one unit: an officer or unit head for the whole organisation would read every unit's dossiers.
 UNIT_ROLES = (Role.OFFICER, Role.UNIT_HEAD)
+
+
+# An organisation keeps an administrator: without one, only the deployment's could manage its people again.
+LAST_ADMINISTRATOR = N_("This is the organisation's only administrator: give the role to another person first.")
+
+
+def _only_administrator(session: Session, user: User, organisation_id: int) -> bool:
+    """Return True if no other active person administers the organisation organisation-wide."""
+    others = (
+        select(RoleMembership.id)
+        .join(User)
+        .where(
+            RoleMembership.organisation_id == organisation_id,
+            RoleMembership.role == Role.ADMIN,
+            RoleMembership.unit_id.is_(None),
+            RoleMembership.user_id != user.id,
+            User.active.is_(True),
+        )
+        .limit(1)
+    )
+    return session.scalar(others) is None
 
 
 def people_of(session: Session, organisation_id: int) -> list[User]:
@@ -42,6 +63,15 @@ def get_person(session: Session, actor: Actor, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None or not _administered(actor, user):
         raise NotFound()
+    return user
+
+
+def _changeable(session: Session, actor: Actor, user_id: int) -> User:
+    """Return a person the actor may change: a deployment administrator's account is changed only by another
+    one (an organisation's administrator could otherwise take over the whole deployment through it)."""
+    user = get_person(session, actor, user_id)
+    if user.system_admin and not actor.system_admin:
+        raise PermissionDenied()
     return user
 
 
@@ -145,7 +175,7 @@ def update_person(
     session: Session, actor: Actor, user_id: int, full_name: str, position: str, *, now: datetime
 ) -> User:
     """Change the name shown on records from now on and the position; earlier records keep the name they bear."""
-    user = get_person(session, actor, user_id)
+    user = _changeable(session, actor, user_id)
     _require_whole_account(actor, user)
     values = metadata.check_text({"full_name": full_name, "position": position}, {"full_name": 50, "position": 100})
     if not values["full_name"]:
@@ -160,7 +190,7 @@ def update_person(
 
 def add_role(session: Session, actor: Actor, user_id: int, organisation_id: int, form: dict[str, str], *, now) -> None:
     """Give the person one more role in an organisation the actor administers."""
-    user = get_person(session, actor, user_id)
+    user = _changeable(session, actor, user_id)
     organisation = session.get(Organisation, organisation_id)
     if organisation is None:
         raise NotFound()
@@ -181,13 +211,15 @@ def add_role(session: Session, actor: Actor, user_id: int, organisation_id: int,
 
 def remove_role(session: Session, actor: Actor, user_id: int, membership_id: int, *, now: datetime) -> None:
     """Take a role away; the last one is kept (deactivate the account instead, so it stays listed)."""
-    user = get_person(session, actor, user_id)
+    user = _changeable(session, actor, user_id)
     membership = next((membership for membership in user.memberships if membership.id == membership_id), None)
     if membership is None:
         raise NotFound()
     permissions.require_administer(actor, membership.organisation_id)
     if len(user.memberships) == 1:
         raise RuleViolation(N_("This is the person's last role: deactivate the account instead."))
+    if membership.role is Role.ADMIN and _only_administrator(session, user, membership.organisation_id):
+        raise RuleViolation(LAST_ADMINISTRATOR)
     user.memberships.remove(membership)
     session.flush()
     audit.record(
@@ -206,7 +238,7 @@ def remove_role(session: Session, actor: Actor, user_id: int, membership_id: int
 def move_person(session: Session, actor: Actor, user_id: int, unit_id: int, *, now: datetime) -> User:
     """Move a person to another unit of the same organisation: every role they held for their old unit is now
     held for the new one, the old unit's rights end with their sessions, their authorship stays (PL6 IV.1.đ)."""
-    user = get_person(session, actor, user_id)
+    user = _changeable(session, actor, user_id)
     unit = session.get(Unit, unit_id)
     if unit is None or not unit.active:
         raise InvalidMetadata([Problem("unit_id", N_("Choose an open unit of this organisation."))])
@@ -231,10 +263,14 @@ def move_person(session: Session, actor: Actor, user_id: int, unit_id: int, *, n
 
 def set_active(session: Session, actor: Actor, user_id: int, active: bool, *, now: datetime) -> User:
     """Deactivate (the person can no longer log in, their sessions end) or reactivate an account."""
-    user = get_person(session, actor, user_id)
+    user = _changeable(session, actor, user_id)
     _require_whole_account(actor, user)
     if user.id == actor.user_id and not active:
         raise RuleViolation(N_("You cannot deactivate your own account."))
+    if not active and any(
+        m.role is Role.ADMIN and _only_administrator(session, user, m.organisation_id) for m in user.memberships
+    ):
+        raise RuleViolation(LAST_ADMINISTRATOR)
     if user.active != active:
         user.active = active
         audit.record(session, actor, "user.activated" if active else "user.deactivated", "user", user.id, now=now)
@@ -243,7 +279,7 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool, *, no
 
 def reset_password(session: Session, actor: Actor, user_id: int, password: str, *, now: datetime) -> User:
     """Set a new password the administrator hands over; the person's sessions end."""
-    user = get_person(session, actor, user_id)
+    user = _changeable(session, actor, user_id)
     _require_whole_account(actor, user)
     if problems := _password_problems(password):
         raise InvalidMetadata(problems)

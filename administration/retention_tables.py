@@ -41,9 +41,13 @@ XLSX_HEADINGS = {
     "nguồn": "source",
     "source": "source",
 }
+# TT 10/2022's common table has under a thousand rows; a file of more is no retention table (and would only
+# make the preview page huge).
+MAX_ROWS = 5_000
 YEARS = re.compile(r"([0-9]{1,3})(\s*năm)?", re.IGNORECASE)
 ROW_PATH = re.compile(r"rows\[(\d+)\]\.(\w+)")
 SCHEMA = "urn:erms:schema:retention-table-v1"
+PREVIEW_LOST = N_("Choose the file again: the preview was lost.")
 
 
 @dataclass
@@ -70,13 +74,18 @@ def read_file(filename: str, content: bytes) -> list:
     """Return the rows of a .json or .xlsx retention table, or raise InvalidMetadata on ``file``."""
     name = filename.lower()
     if name.endswith(".json"):
-        payload = schedule.read_table(content)
-        if not isinstance(payload, list):
+        rows = schedule.read_table(content)
+        if not isinstance(rows, list):
             raise InvalidMetadata([Problem("file", N_("The JSON file must hold a list of rows."))])
-        return payload
-    if name.endswith(".xlsx"):
-        return _xlsx_rows(content)
-    raise InvalidMetadata([Problem("file", N_("Choose a .json or .xlsx file."))])
+    elif name.endswith(".xlsx"):
+        rows = _xlsx_rows(content)
+    else:
+        raise InvalidMetadata([Problem("file", N_("Choose a .json or .xlsx file."))])
+    if len(rows) > MAX_ROWS:
+        raise InvalidMetadata(
+            [Problem("file", N_("A retention table has at most %(limit)s rows."), {"limit": MAX_ROWS})]
+        )
+    return rows
 
 
 def _xlsx_rows(content: bytes) -> list[dict]:
@@ -149,27 +158,19 @@ def import_table(
 ) -> RetentionSchedule:
     """Import the previewed rows as the organisation's active table (all or none); earlier ones become superseded."""
     permissions.require_administer(actor, organisation_id)
-    missing = [
-        Problem(name, N_("This field is required.")) for name in ("code", "title") if not labels.get(name, "").strip()
-    ]
-    if missing:
-        raise InvalidMetadata(missing)
+    if problems := label_problems(session, labels):
+        raise InvalidMetadata(problems)
     try:
         rows = json.loads(payload)
     except (ValueError, RecursionError):  # not what the preview wrote: a forged or damaged form
-        raise InvalidMetadata([Problem("file", N_("Choose the file again: the preview was lost."))]) from None
+        raise InvalidMetadata([Problem("file", PREVIEW_LOST)]) from None
     earlier = tables_of(session, organisation_id)
-    table = schedule.import_schedule(
-        session,
-        actor,
-        rows,
-        code=labels.get("code", "").strip(),
-        title=labels.get("title", ""),
-        legal_basis=labels.get("legal_basis", ""),
-        superseded=False,
-        now=now,
-        organisation_id=organisation_id,
-    )
+    try:
+        table = _import(session, actor, organisation_id, rows, labels, now=now)
+    except InvalidMetadata as refused:
+        if any(problem.field.startswith("rows") for problem in refused.problems):
+            raise InvalidMetadata([Problem("file", PREVIEW_LOST)]) from None  # rows other than those previewed
+        raise
     for replaced in earlier:
         if not replaced.superseded:
             replaced.superseded = True
@@ -183,6 +184,32 @@ def import_table(
                 by=table.code,
             )
     return table
+
+
+def label_problems(session: Session, labels: dict[str, str]) -> list[Problem]:
+    """What is wrong with the code and title of a new table version (checked at the preview too, so a preview that
+    offers the import is one that can be imported)."""
+    problems = [
+        Problem(name, metadata.MESSAGES["required"]) for name in ("code", "title") if not labels.get(name, "").strip()
+    ]
+    code = labels.get("code", "").strip()
+    if code and session.scalar(select(RetentionSchedule.id).where(RetentionSchedule.code == code)):
+        problems.append(Problem("code", N_("This code is used by another table: choose another.")))
+    return problems
+
+
+def _import(session: Session, actor: Actor, organisation_id: int, rows, labels: dict, *, now: datetime):
+    return schedule.import_schedule(
+        session,
+        actor,
+        rows,
+        code=labels.get("code", "").strip(),
+        title=labels.get("title", ""),
+        legal_basis=labels.get("legal_basis", ""),
+        superseded=False,
+        now=now,
+        organisation_id=organisation_id,
+    )
 
 
 def tables_of(session: Session, organisation_id: int) -> list[RetentionSchedule]:

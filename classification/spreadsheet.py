@@ -13,6 +13,7 @@ import csv
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,6 +49,11 @@ FORMULA_QUOTE = "'"
 # few thousand entries at most, and the import knows ten columns.
 MAX_ROWS = 10_000
 MAX_COLUMNS = 100
+# Lines read at most, empty ones included (spreadsheet programs leave formatted empty rows below the data).
+MAX_LINES = 2 * MAX_ROWS
+# The largest part of a workbook unpacked (a sheet of MAX_ROWS full rows is a few megabytes); the zip's own
+# record of sizes is checked again as it is read.
+MAX_PART_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,8 @@ def _numbered(lines: Iterable[Iterable[object]]) -> dict[int, list[str]]:
     """Number the lines from 1, keep those holding a value, each cell as stripped, unquoted text."""
     numbered = {}
     for line, cells in enumerate(lines, start=1):
+        if line > MAX_LINES:  # empty lines count too: a sheet of millions of empty rows takes as long to walk
+            raise _refused(N_("The file has more than %(limit)s lines; split it."), limit=MAX_LINES)
         texts = [unquoted("" if cell is None else str(cell).strip()) for cell in cells]
         while texts and not texts[-1]:
             texts.pop()
@@ -119,6 +127,7 @@ def _numbered(lines: Iterable[Iterable[object]]) -> dict[int, list[str]]:
 
 def _xlsx_cells(stream: BinaryIO) -> Iterator[tuple]:
     """Yield the rows of the workbook's first sheet; anything openpyxl cannot read is refused."""
+    _refuse_oversized_parts(stream)
     try:
         book = load_workbook(stream, read_only=True, data_only=True)
         try:
@@ -129,6 +138,19 @@ def _xlsx_cells(stream: BinaryIO) -> Iterator[tuple]:
     # of error; each means the same to the person importing it.
     except Exception:
         raise _refused(N_("The file is not an Excel workbook (.xlsx) that can be read.")) from None
+
+
+def _refuse_oversized_parts(stream: BinaryIO) -> None:
+    """Refuse a workbook whose parts unpack past MAX_PART_BYTES before openpyxl reads it: a sheet of millions of
+    empty rows (a few kilobytes zipped) would otherwise keep a worker busy for minutes measuring it."""
+    try:
+        sizes = [item.file_size for item in zipfile.ZipFile(stream).infolist()]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise _refused(N_("The file is not an Excel workbook (.xlsx) that can be read.")) from None
+    finally:
+        stream.seek(0)
+    if any(size > MAX_PART_BYTES for size in sizes):
+        raise _refused(N_("The workbook is too large: save it again with only the rows to import."))
 
 
 def _csv_cells(stream: BinaryIO) -> Iterator[list[str]]:

@@ -198,8 +198,8 @@ RESTRICTED = "restricted"
 
 
 @dataclass(frozen=True)
-class DossierAccess:
-    """Who reads a dossier besides its unit's and the organisation's readers, from the confirmed changes in force."""
+class RecordAccess:
+    """Who reads a dossier (or a document's content) besides the usual readers, from the confirmed changes in force."""
 
     restricted: bool = False
     units: frozenset[int] = frozenset()  # shared with
@@ -213,26 +213,35 @@ SHARES_IN_FORCE = and_(
 )
 
 
-def dossier_access(session: Session, dossiers: Iterable[Dossier]) -> dict[int, DossierAccess]:
+def dossier_access(session: Session, dossiers: Iterable[Dossier]) -> dict[int, RecordAccess]:
     """Return the access in force on each dossier (one query)."""
     chosen = {dossier.id: dossier for dossier in dossiers}
+    shares = AccessChange.dossier_id.in_(chosen) & AccessChange.document_id.is_(None)
+    return _access(session, chosen, AccessChange.dossier_id, shares)
+
+
+def document_access(session: Session, documents: Iterable[Document]) -> dict[int, RecordAccess]:
+    """Return the access in force on each document's own content (one query)."""
+    chosen = {document.id: document for document in documents}
+    return _access(session, chosen, AccessChange.document_id, AccessChange.document_id.in_(chosen))
+
+
+def _access(session: Session, chosen: dict, key_column, which) -> dict[int, RecordAccess]:
     units: dict[int, set[int]] = {key: set() for key in chosen}
     people: dict[int, set[int]] = {key: set() for key in chosen}
-    shares = select(AccessChange.dossier_id, AccessChange.unit_id, AccessChange.user_id).where(
-        AccessChange.dossier_id.in_(chosen), SHARES_IN_FORCE
-    )
-    for dossier_id, unit_id, user_id in session.execute(shares):
+    shares = select(key_column, AccessChange.unit_id, AccessChange.user_id).where(which, SHARES_IN_FORCE)
+    for key, unit_id, user_id in session.execute(shares):
         if unit_id is not None:
-            units[dossier_id].add(unit_id)
+            units[key].add(unit_id)
         if user_id is not None:
-            people[dossier_id].add(user_id)
+            people[key].add(user_id)
     return {
-        key: DossierAccess(dossier.rights == RESTRICTED, frozenset(units[key]), frozenset(people[key]))
-        for key, dossier in chosen.items()
+        key: RecordAccess(record.rights == RESTRICTED, frozenset(units[key]), frozenset(people[key]))
+        for key, record in chosen.items()
     }
 
 
-def can_read_dossier(actor: Actor, dossier: Dossier, access: DossierAccess) -> bool:
+def can_read_dossier(actor: Actor, dossier: Dossier, access: RecordAccess) -> bool:
     """Return True if the actor may read the dossier: its unit's and the organisation's readers and those it is
     shared with; once restricted, only the people named, those who form it in its unit and the head."""
     organisation = dossier.organisation_id
@@ -244,6 +253,23 @@ def can_read_dossier(actor: Actor, dossier: Dossier, access: DossierAccess) -> b
         return actor.has(Role.HEAD, organisation) or can(actor, "dossier.edit", organisation, dossier.unit_id)
     return can(actor, "dossier.read", organisation, dossier.unit_id) or any(
         can(actor, "dossier.read", organisation, unit) for unit in access.units
+    )
+
+
+def can_read_content(actor: Actor, document: Document, access: RecordAccess, holders: Iterable[Dossier]) -> bool:
+    """Return True if the actor, who reads a dossier holding the document, may also read the document's content
+    (its files and summary): always, unless the document is restricted on its own; then only the people and
+    units named on it, those who form a dossier holding it, and the head."""
+    if not access.restricted or actor.user_id in access.people:
+        return True
+    organisation = document.organisation_id
+    return (
+        actor.has(Role.HEAD, organisation)
+        or any(can(actor, "dossier.edit", organisation, dossier.unit_id) for dossier in holders)
+        or any(
+            can(actor, "dossier.read", organisation, unit) and actor.unit_ids(*RULES["dossier.read"]) & {unit}
+            for unit in access.units
+        )
     )
 
 
@@ -265,7 +291,7 @@ def readable_dossiers(actor: Actor) -> ColumnElement[bool]:
     return or_(named, open_to_readers, restricted)
 
 
-def search_tokens(dossier: Dossier, access: DossierAccess) -> set[str]:
+def search_tokens(dossier: Dossier, access: RecordAccess) -> set[str]:
     """Return the index's rights tokens of a dossier (``search_grants`` gives a reader's): unit ids for its unit's
     and the shared units' readers, "p<user>" for the named, "f<unit>" for its formers and "h<organisation>" for the
     head once restricted (then the organisation-wide token is left out)."""

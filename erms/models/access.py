@@ -1,8 +1,9 @@
-"""Changes of access to a dossier ("thay đổi quyền truy cập"): proposed, confirmed by an authorised person, in force.
+"""Changes of access to a dossier or a document ("thay đổi quyền truy cập"): proposed, confirmed, in force.
 
 A dossier is read by its unit and the organisation-wide readers (``erms.permissions``); a confirmed share adds a unit
 or a person, until a date or for good; a confirmed restriction ("Hạn chế sử dụng", the TT 02/2019 Rights value) leaves
-only the people named by shares, its creator and the head. Nothing takes effect while proposed (NĐ 30 PL6 III.3.c).
+only the people named by shares, those who form it in its unit and the head. A document of a dossier may be restricted
+on its own the same way. Nothing takes effect while proposed (NĐ 30 PL6 III.3.c).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class AccessChange(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    # A change of one document of the dossier (its own regime, people named on it); None: of the dossier.
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     kind: Mapped[AccessChangeKind] = mapped_column(enum_column(AccessChangeKind, "access_change_kind"))
     state: Mapped[AccessChangeState] = mapped_column(enum_column(AccessChangeState, "access_change_state"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))  # SHARE_UNIT

@@ -150,6 +150,9 @@ class Document(Base):
     urgency: Mapped[str] = mapped_column(String(20))  # Priority ("độ khẩn")
     marking: Mapped[str] = mapped_column(String(20))  # Priority ("độ mật")
     keyword: Mapped[str] = mapped_column(String(100), default="")  # Keyword
+    # Mode ("Chế độ sử dụng"): "restricted" leaves the content to the people named, its units' formers and the
+    # head (changed only by a confirmed change of access, filing.access).
+    rights: Mapped[str] = mapped_column(String(30), default="public", server_default="public")
     due_date: Mapped[date | None] = mapped_column(Date)  # DueDate ("Hạn trả lời" / "Thời hạn giải quyết")
     arrival_date: Mapped[date | None] = mapped_column(Date)  # ArrivalDate (incoming)
     arrival_number: Mapped[str] = mapped_column(String(10), default="")  # ArrivalNumber (incoming)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from erms.models import Document, DocumentVersion, Dossier, DossierDocument
 from erms.models.dossier import DossierState
-from erms.permissions import DossierAccess, dossier_access, search_tokens
+from erms.permissions import RecordAccess, dossier_access, search_tokens
 
 DOSSIER, DOCUMENT = "dossier", "document"
 # States whose files have left the system or been destroyed.
@@ -79,7 +79,7 @@ def _finish(fields: dict, content_file: ContentFile | None) -> Entry:
     return Entry(fields, content_file)
 
 
-def dossier_entry(dossier: Dossier, access: DossierAccess) -> Entry:
+def dossier_entry(dossier: Dossier, access: RecordAccess) -> Entry:
     """Return the index document of a dossier (its metadata; its documents are indexed apart)."""
     return _finish(
         {
@@ -106,7 +106,7 @@ def dossier_entry(dossier: Dossier, access: DossierAccess) -> Entry:
     )
 
 
-def document_entry(document: Document, dossiers: list[Dossier], access: dict[int, DossierAccess]) -> Entry:
+def document_entry(document: Document, dossiers: list[Dossier], access: dict[int, RecordAccess]) -> Entry:
     """Return the index document of a document filed in ``dossiers`` (rights come from them: whoever reads one
     of them reads the document)."""
     first = dossiers[0]

@@ -18,7 +18,7 @@ from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models import LookupKind, Role
 from erms.web.common import ROLE_LABELS, integer, transaction, upload_from_request, utcnow
-from erms.web.errors import on_invalid, translate
+from erms.web.errors import on_invalid, problem_messages, translate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -149,6 +149,11 @@ def edit_unit(unit_id: int):
     with transaction(read_only=True) as session:
         organisation_id = organisations.get_unit(session, actor, unit_id).organisation_id
     on_invalid(lambda errors: render_organisation(organisation_id, errors, {**form, "unit": unit_id}, "edit-unit", 422))
+    problems = [] if form["active"] in ("yes", "no") else [Problem("active", metadata.MESSAGES["enum"])]
+    if form["parent"] and integer(form["parent"]) is None:
+        problems.append(Problem("parent", N_("Choose an open unit of this organisation.")))
+    if problems:
+        raise InvalidMetadata(problems)
     with transaction() as session:
         organisations.update_unit(
             session, actor, unit_id, form["name"], integer(form["parent"]), form["active"] == "yes", now=utcnow()
@@ -198,6 +203,8 @@ def render_person(user_id: int, errors: dict | None = None, values: dict | None 
             "admin/person.html",
             user=user,
             organisations=[place for place in places if place.id in held],
+            # Another organisation's roles of the same person are that organisation's to see.
+            memberships=[m for m in user.memberships if m.organisation_id in {place.id for place in places}],
             organisation_options=[(place.id, f"{place.code} · {place.name}") for place in places if place.id in held],
             unit_options=units,
             role_options=role_options(),
@@ -299,7 +306,8 @@ def render_tables(
     status: int = 200,
 ):
     actor = current_actor()
-    with transaction() as session:
+    # Read-only, also after a POST: a large preview is built without holding SQLite's write lock.
+    with transaction(read_only=True) as session:
         found = organisations.get_organisation(session, actor, organisation_id)
         return render_template(
             "admin/retention.html",
@@ -327,7 +335,9 @@ def preview_table(organisation_id: int):
     if len(content) > TABLE_FILE_LIMIT:
         raise InvalidMetadata([Problem("file", N_("The file is larger than a retention table can be (5 MB)."))])
     shown = retention_tables_service.preview(upload.filename, content)
-    return render_tables(organisation_id, None, form, shown, 200 if shown.importable else 422)
+    with transaction(read_only=True) as session:
+        labels = problem_messages(retention_tables_service.label_problems(session, form))
+    return render_tables(organisation_id, labels, form, shown, 200 if shown.importable and not labels else 422)
 
 
 @bp.post("/organisations/<int:organisation_id>/retention")

@@ -1,5 +1,5 @@
-"""Changes of access to a dossier: shares with a unit or a person, restriction to named people, proposed and then
-confirmed by an authorised person (NĐ 30 PL6 III.3.b/c, IV.1.a/c/d).
+"""Changes of access to a dossier or a document: shares with a unit or a person, restriction to named people,
+proposed and then confirmed by an authorised person (NĐ 30 PL6 III.3.b/c, IV.1.a/c/d); a document's own regime.
 
 Revision ID: 0020
 Revises: 0019
@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("organisation_id", sa.Integer(), nullable=False),
         sa.Column("dossier_id", sa.Integer(), nullable=False),
+        sa.Column("document_id", sa.Integer(), nullable=True),
         sa.Column(
             "kind",
             _enum("access_change_kind", "share_unit", "share_person", "restrict", "open", "end_share"),
@@ -44,6 +45,9 @@ def upgrade() -> None:
             ["organisation_id"], ["organisations.id"], name=op.f("fk_access_changes_organisation_id_organisations")
         ),
         sa.ForeignKeyConstraint(["dossier_id"], ["dossiers.id"], name=op.f("fk_access_changes_dossier_id_dossiers")),
+        sa.ForeignKeyConstraint(
+            ["document_id"], ["documents.id"], name=op.f("fk_access_changes_document_id_documents")
+        ),
         sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name=op.f("fk_access_changes_unit_id_units")),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_access_changes_user_id_users")),
         sa.ForeignKeyConstraint(
@@ -54,8 +58,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_access_changes")),
     )
     op.create_index("ix_access_changes_dossier_state", "access_changes", ["dossier_id", "state"])
+    with op.batch_alter_table("documents") as batch:
+        batch.add_column(sa.Column("rights", sa.String(length=30), server_default="public", nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("documents") as batch:
+        batch.drop_column("rights")
     op.drop_index("ix_access_changes_dossier_state", table_name="access_changes")
     op.drop_table("access_changes")

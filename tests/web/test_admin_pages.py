@@ -10,7 +10,7 @@ import pytest
 from erms_browser import PASSWORD, Browser
 from sqlalchemy import func, select
 
-from erms.models import AuditEvent, RoleMembership, Unit, User
+from erms.models import AuditEvent, Role, RoleMembership, Unit, User
 
 
 @pytest.fixture
@@ -186,3 +186,64 @@ def test_the_deployment_administrator_adds_an_organisation_and_its_first_people(
     home_organisation = session.scalar(select(Unit.organisation_id).where(Unit.code == "TCKH"))
     assert nam.get(f"/admin/organisations/{home_organisation}").status_code == 404
     assert nam.post("/admin/organisations", {"code": "000.00.31.H27", "name": "Khác"}).status_code == 403
+
+
+def test_an_organisations_administrator_never_changes_the_deployment_administrators_account(
+    admin, app, world, session, now, password_hash
+):
+    root = User(
+        username="quantri", full_name="Quản trị", password_hash=password_hash, created_at=now, system_admin=True
+    )
+    root.memberships.append(RoleMembership(organisation_id=world.org.id, unit_id=None, role=Role.HEAD))
+    session.add(root)
+    session.flush()
+    membership = root.memberships[0]
+    attempts = [
+        (f"/admin/people/{root.id}/password", {"password": "chiem-quyen-2026"}),
+        (f"/admin/people/{root.id}/active", {"active": "no"}),
+        (f"/admin/people/{root.id}", {"full_name": "Bị đổi tên", "position": ""}),
+        (
+            f"/admin/people/{root.id}/roles",
+            {"organisation_id": str(world.org.id), "role": "officer", "unit_id": str(world.unit_a.id)},
+        ),
+        (f"/admin/people/{root.id}/roles/{membership.id}/remove", {}),
+    ]
+    assert [admin.post(url, form).status_code for url, form in attempts] == [403] * len(attempts)
+    session.refresh(root)
+    assert (root.active, root.full_name, root.password_hash, len(root.memberships)) == (
+        True,
+        "Quản trị",
+        password_hash,
+        1,
+    )
+
+
+def test_an_organisation_keeps_its_only_administrator(admin, world, session):
+    me = world.users["admin"]
+    admin.post(
+        f"/admin/people/{me.id}/roles",
+        {"organisation_id": str(world.org.id), "role": "officer", "unit_id": str(world.unit_a.id)},
+    )
+    admin.login("admin")  # a change of one's own roles ends one's own sessions too
+    own_admin = next(m for m in me.memberships if m.role is Role.ADMIN)
+    refused = admin.post(f"/admin/people/{me.id}/roles/{own_admin.id}/remove", follow_redirects=True)
+    assert "Đây là người quản trị duy nhất của cơ quan" in page_text(refused)
+    session.refresh(me)
+    assert any(m.role is Role.ADMIN for m in me.memberships)
+
+
+def test_an_incomplete_unit_form_changes_nothing_and_a_unit_with_open_units_under_it_stays_open(admin, world, session):
+    admin.post(
+        f"/admin/organisations/{world.org.id}/units",
+        {"code": "TCKH-NS", "name": "Tổ ngân sách", "parent": str(world.unit_b.id)},
+    )
+    half = admin.post(f"/admin/units/{world.unit_b.id}", {"name": "Phòng TCKH"})
+    assert half.status_code == 422
+    odd = admin.post(f"/admin/units/{world.unit_b.id}", {"name": "Phòng TCKH", "parent": "abc", "active": "yes"})
+    assert odd.status_code == 422
+    officer2 = world.users["officer2"]
+    admin.post(f"/admin/people/{officer2.id}/move", {"unit_id": str(world.unit_a.id)})
+    closing = admin.post(f"/admin/units/{world.unit_b.id}", {"name": "Phòng TCKH", "parent": "", "active": "no"})
+    assert closing.status_code == 422 and "Các đơn vị trực thuộc đơn vị này vẫn đang hoạt động" in page_text(closing)
+    unit = session.get(Unit, world.unit_b.id)
+    assert (unit.active, unit.name, unit.parent_id) == (True, "Phòng Tài chính - Kế hoạch", None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import zipfile
 
 import pytest
 from erms_browser import Browser
@@ -179,5 +180,36 @@ def test_the_active_table_is_offered_wherever_a_period_is_chosen(admin, app, wor
 def test_a_forged_preview_nested_deeper_than_json_allows_is_refused_in_words(admin, world):
     forged = admin.post(
         f"/admin/organisations/{world.org.id}/retention", {"rows": "[" * 100_000, "code": "F-2", "title": "Giả"}
+    )
+    assert forged.status_code == 422 and "Hãy chọn lại tệp: bản xem trước đã bị mất." in page_text(forged)
+
+
+def test_a_file_too_big_for_a_table_is_refused_before_it_is_read_or_shown(admin, world):
+    many = [
+        {"code": str(number), "title_vi": "Hồ sơ", "permanent": True, "period_years": None} for number in range(5001)
+    ]
+    shown = upload(admin, world.org.id, "bang.json", json.dumps(many).encode())
+    assert shown.status_code == 422 and "Một bảng thời hạn bảo quản có nhiều nhất 5000 dòng." in page_text(shown)
+    assert shown.get_data(as_text=True).count("<tr") < 10  # no row was rendered
+    book = io.BytesIO()
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as bomb:  # millions of empty rows, a few kilobytes zipped
+        bomb.writestr(
+            "xl/worksheets/sheet1.xml", "<worksheet><sheetData>" + "<row/>" * 2_000_000 + "</sheetData></worksheet>"
+        )
+    refused = upload(admin, world.org.id, "bang.xlsx", book.getvalue())
+    assert refused.status_code == 422 and "Tệp Excel quá lớn" in page_text(refused)
+
+
+def test_a_preview_offers_no_import_that_would_be_refused(admin, world, session, now):
+    session.add(RetentionSchedule(organisation_id=world.org.id, code="DD-2026", title="Bảng cũ", imported_at=now))
+    session.flush()
+    shown = upload(admin, world.org.id, "bang.json", json.dumps(TABLE).encode())
+    assert shown.status_code == 422 and "Mã này đã được dùng cho một bảng khác" in page_text(shown)
+    assert 'name="rows"' not in shown.get_data(as_text=True)
+
+
+def test_rows_forged_after_the_preview_are_refused_with_their_problems_said(admin, world):
+    forged = admin.post(
+        f"/admin/organisations/{world.org.id}/retention", {"rows": "[{}]", "code": "F-3", "title": "Giả"}
     )
     assert forged.status_code == 422 and "Hãy chọn lại tệp: bản xem trước đã bị mất." in page_text(forged)
