@@ -258,19 +258,23 @@ def can_read_dossier(actor: Actor, dossier: Dossier, access: RecordAccess) -> bo
 
 def can_read_content(actor: Actor, document: Document, access: RecordAccess, holders: Iterable[Dossier]) -> bool:
     """Return True if the actor, who reads a dossier holding the document, may also read the document's content
-    (its files and summary): always, unless the document is restricted on its own; then only the people and
-    units named on it, those who form a dossier holding it, and the head."""
+    (its files and summary): always, unless the document is restricted on its own; then only the people and the
+    units' readers named on it, those who form a dossier holding it, and the head."""
     if not access.restricted or actor.user_id in access.people:
         return True
     organisation = document.organisation_id
-    return (
-        actor.has(Role.HEAD, organisation)
-        or any(can(actor, "dossier.edit", organisation, dossier.unit_id) for dossier in holders)
-        or any(
-            can(actor, "dossier.read", organisation, unit) and actor.unit_ids(*RULES["dossier.read"]) & {unit}
-            for unit in access.units
-        )
-    )
+    forms_it = any(can(actor, "dossier.edit", organisation, dossier.unit_id) for dossier in holders)
+    named_unit = bool(actor.unit_ids(*RULES["dossier.read"]) & access.units)
+    return actor.has(Role.HEAD, organisation) or forms_it or named_unit
+
+
+def content_tokens(document: Document, access: RecordAccess, holders: Iterable[Dossier]) -> set[str] | None:
+    """Return the index's rights tokens of a document restricted on its own (its holding units' formers and the
+    head: the people named read it from its dossier's page, never through a search the index could not narrow to
+    those who also read the dossier), or None when the document follows its dossiers."""
+    if not access.restricted:
+        return None
+    return {f"f{dossier.unit_id}" for dossier in holders} | {f"h{document.organisation_id}"}
 
 
 def readable_dossiers(actor: Actor) -> ColumnElement[bool]:

@@ -17,9 +17,17 @@ from sqlalchemy.orm import Session, selectinload
 
 from erms import audit, metadata, permissions, transitions
 from erms.errors import N_, InvalidMetadata, NotFound, PermissionDenied, Problem, RuleViolation
-from erms.models import AccessChange, AccessChangeKind, AccessChangeState, Dossier, Unit, User
+from erms.models import (
+    AccessChange,
+    AccessChangeKind,
+    AccessChangeState,
+    Document,
+    Dossier,
+    Unit,
+    User,
+)
 from erms.permissions import Actor
-from filing.dossiers import get_dossier
+from filing.dossiers import get_dossier, holding_dossiers
 
 PUBLIC = "public"
 SHARES = (AccessChangeKind.SHARE_UNIT, AccessChangeKind.SHARE_PERSON)
@@ -34,6 +42,19 @@ class Panel:
     pending: list[AccessChange]
     can_propose: bool
     can_confirm: bool
+
+
+def readable_content(session: Session, actor: Actor, dossier: Dossier) -> set[int]:
+    """Return the ids of the dossier's documents whose content (files, summary) the actor, who reads the dossier,
+    may read: all but those restricted on their own to others."""
+    documents = [link.document for link in dossier.links]
+    own = permissions.document_access(session, documents)
+    holders = holding_dossiers(session, [document.id for document in documents if own[document.id].restricted])
+    return {
+        document.id
+        for document in documents
+        if permissions.can_read_content(actor, document, own[document.id], holders.get(document.id, [dossier]))
+    }
 
 
 def panel(session: Session, actor: Actor, dossier: Dossier) -> Panel:
@@ -94,7 +115,9 @@ def propose(session: Session, actor: Actor, dossier_id: int, form: dict[str, str
         proposed_by_id=actor.user_id,
         proposed_at=now,
     )
-    problems += _target_problems(session, dossier, change, form, now)
+    document = _document_of(dossier, form.get("document_id", ""), problems)
+    change.document_id = document.id if document else None
+    problems += _target_problems(session, dossier, document, change, form, now)
     if problems:
         raise InvalidMetadata(problems)
     session.add(change)
@@ -103,11 +126,28 @@ def propose(session: Session, actor: Actor, dossier_id: int, form: dict[str, str
     return change
 
 
-def _target_problems(session: Session, dossier: Dossier, change: AccessChange, form: dict, now: datetime) -> list:
+def _document_of(dossier: Dossier, chosen: str, problems: list[Problem]) -> Document | None:
+    """The document of the dossier a change is about (none: the dossier itself)."""
+    if not chosen.strip():
+        return None
+    document = next((link.document for link in dossier.links if str(link.document_id) == chosen.strip()), None)
+    if document is None:
+        problems.append(Problem("document_id", N_("Choose a document of this dossier.")))
+    return document
+
+
+def _target_problems(
+    session: Session, dossier: Dossier, document: Document | None, change: AccessChange, form: dict, now: datetime
+) -> list[Problem]:
     """Fill in what the change is about, returning what is wrong with it."""
     if change.kind is AccessChangeKind.SHARE_UNIT:
         unit = session.get(Unit, _number(form.get("unit_id")))
-        if unit is None or unit.organisation_id != dossier.organisation_id or unit.id == dossier.unit_id:
+        # A dossier is shared with another unit; a document restricted on its own may name its dossier's unit too.
+        if (
+            unit is None
+            or unit.organisation_id != dossier.organisation_id
+            or (not document and unit.id == dossier.unit_id)
+        ):
             return [Problem("unit_id", N_("Choose another unit of the organisation."))]
         change.unit_id = unit.id
     elif change.kind is AccessChangeKind.SHARE_PERSON:
@@ -118,19 +158,33 @@ def _target_problems(session: Session, dossier: Dossier, change: AccessChange, f
             or dossier.organisation_id not in {m.organisation_id for m in user.memberships}
         ):
             return [Problem("user_id", N_("Choose a person of the organisation."))]
+        if document and not _reads(session, user, dossier):
+            return [Problem("user_id", N_("This person does not read the dossier: share the dossier with them first."))]
         change.user_id = user.id
     elif change.kind is AccessChangeKind.END_SHARE:
         share = session.get(AccessChange, _number(form.get("share_id")))
-        if share is None or share.dossier_id != dossier.id or share.state is not AccessChangeState.CONFIRMED:
+        if (
+            share is None
+            or share.dossier_id != dossier.id
+            or share.document_id != change.document_id
+            or share.state is not AccessChangeState.CONFIRMED
+        ):
             return [Problem("share_id", N_("Choose a share in force."))]
         change.ends_share_id = share.id
     else:
         wanted = permissions.RESTRICTED if change.kind is AccessChangeKind.RESTRICT else PUBLIC
-        if dossier.rights == wanted:
+        if document is not None and document.rights == wanted:
+            return [Problem("kind", N_("The document is under this regime already."))]
+        if document is None and dossier.rights == wanted:
             return [Problem("kind", N_("The dossier is under this regime already."))]
     if change.kind in SHARES:
         return _until(change, form.get("until", ""), now)
     return []
+
+
+def _reads(session: Session, user: User, dossier: Dossier) -> bool:
+    person = permissions.load_actor(session, user.id)
+    return permissions.can_read_dossier(person, dossier, permissions.dossier_access(session, [dossier])[dossier.id])
 
 
 def _until(change: AccessChange, text: str, now: datetime) -> list[Problem]:
@@ -172,10 +226,12 @@ def decide(session: Session, actor: Actor, change_id: int, confirm: bool, *, now
 
 
 def _apply(session: Session, dossier: Dossier, change: AccessChange) -> None:
+    record = session.get(Document, change.document_id) if change.document_id else dossier
+    assert record is not None  # a document of the dossier, checked when proposed
     if change.kind is AccessChangeKind.RESTRICT:
-        dossier.rights = permissions.RESTRICTED
+        record.rights = permissions.RESTRICTED
     elif change.kind is AccessChangeKind.OPEN:
-        dossier.rights = PUBLIC
+        record.rights = PUBLIC
     elif change.kind is AccessChangeKind.END_SHARE:
         ended = session.get(AccessChange, change.ends_share_id)
         if ended is None or ended.state is not AccessChangeState.CONFIRMED:
@@ -197,6 +253,7 @@ def end_expired(session: Session, today: date, *, now: datetime) -> int:
 
 def _described(change: AccessChange) -> dict:
     return {
+        "document_id": change.document_id,
         "kind": change.kind.value,
         "unit_id": change.unit_id,
         "user_id": change.user_id,

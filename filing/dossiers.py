@@ -966,6 +966,8 @@ def open_version(
     version = session.get(DocumentVersion, version_id)
     if version is None or version.document_id not in {link.document_id for link in dossier.links}:
         raise NotFound()
+    if not content_readable(session, actor, dossier, version.document):
+        raise NotFound()  # a document restricted on its own: its files look absent to the others
     stream = store.open(version.file.sha256)
     audit.record(
         session,
@@ -978,6 +980,24 @@ def open_version(
         dossier_id=dossier.id,
     )
     return stream, version
+
+
+def content_readable(session: Session, actor: Actor, dossier: Dossier, document: Document) -> bool:
+    """Return True if the actor, who reads ``dossier``, may open ``document``'s files (not restricted to others)."""
+    own = permissions.document_access(session, [document])[document.id]
+    holders = holding_dossiers(session, [document.id]).get(document.id, [dossier])
+    return permissions.can_read_content(actor, document, own, holders)
+
+
+def holding_dossiers(session: Session, document_ids: list[int]) -> dict[int, list[Dossier]]:
+    """Return the dossiers each document is filed in."""
+    found: dict[int, list[Dossier]] = {}
+    query = (
+        select(DossierDocument.document_id, Dossier).join(Dossier).where(DossierDocument.document_id.in_(document_ids))
+    )
+    for document_id, holder in session.execute(query):
+        found.setdefault(document_id, []).append(holder)
+    return found
 
 
 # Whose files are no longer here: destroyed by a decision, or handed over to the historical archive.

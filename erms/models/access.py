@@ -15,7 +15,7 @@ from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from erms.db import Base
-from erms.models.dossier import Dossier
+from erms.models.dossier import Document, Dossier
 from erms.models.org import Unit, User
 from erms.models.types import UTCDateTime, enum_column
 
@@ -59,6 +59,7 @@ class AccessChange(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     dossier: Mapped[Dossier] = relationship()
+    document: Mapped[Document | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from erms.models import Document, DocumentVersion, Dossier, DossierDocument
 from erms.models.dossier import DossierState
-from erms.permissions import RecordAccess, dossier_access, search_tokens
+from erms.permissions import RecordAccess, content_tokens, document_access, dossier_access, search_tokens
 
 DOSSIER, DOCUMENT = "dossier", "document"
 # States whose files have left the system or been destroyed.
@@ -106,10 +106,13 @@ def dossier_entry(dossier: Dossier, access: RecordAccess) -> Entry:
     )
 
 
-def document_entry(document: Document, dossiers: list[Dossier], access: dict[int, RecordAccess]) -> Entry:
+def document_entry(
+    document: Document, dossiers: list[Dossier], access: dict[int, RecordAccess], own: RecordAccess
+) -> Entry:
     """Return the index document of a document filed in ``dossiers`` (rights come from them: whoever reads one
-    of them reads the document)."""
+    of them reads the document, unless ``own``, the document's own access, restricts it)."""
     first = dossiers[0]
+    restricted = content_tokens(document, own, dossiers)
     secret = document.marking == TOP_SECRET
     content_kept = not any(dossier.state in CONTENT_GONE for dossier in dossiers)
     latest = document.versions[-1] if document.versions else None
@@ -125,10 +128,14 @@ def document_entry(document: Document, dossiers: list[Dossier], access: dict[int
             "record_id": document.id,
             "dossier_id": first.id,
             "organisation": ""
-            if all(access[dossier.id].restricted for dossier in dossiers)
+            if restricted is not None or all(access[dossier.id].restricted for dossier in dossiers)
             else str(document.organisation_id),
             "units": " ".join(
-                sorted(set().union(*(search_tokens(dossier, access[dossier.id]) for dossier in dossiers)))
+                sorted(
+                    restricted
+                    if restricted is not None
+                    else set().union(*(search_tokens(dossier, access[dossier.id]) for dossier in dossiers))
+                )
             ),
             "unit": ",".join(sorted({dossier.unit.name for dossier in dossiers})),
             "type": document.type_name,
@@ -178,11 +185,13 @@ def entries(session: Session, keys: Iterable[str]) -> tuple[list[Entry], list[st
     filed = dossiers_of(session, wanted[DOCUMENT])
     access = dossier_access(session, [*dossiers, *(dossier for held in filed.values() for dossier in held)])
     built = [dossier_entry(dossier, access[dossier.id]) for dossier in dossiers]
-    built += [
-        document_entry(document, filed[document.id], access)
+    documents = [
+        document
         for document in _chunked_get(session, Document, wanted[DOCUMENT], _DOCUMENT_PARTS)
         if document.id in filed
     ]
+    own = document_access(session, documents)
+    built += [document_entry(document, filed[document.id], access, own[document.id]) for document in documents]
     present = {entry.fields["key"] for entry in built}
     gone = [
         key(kind, record_id) for kind, ids in wanted.items() for record_id in ids if key(kind, record_id) not in present

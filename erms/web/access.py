@@ -23,7 +23,7 @@ KIND_LABELS = {
     AccessChangeKind.OPEN: _l("Open to the unit and the organisation again (Công khai)"),
     AccessChangeKind.END_SHARE: _l("End a share"),
 }
-FIELDS = ("kind", "unit_id", "user_id", "until", "reason", "share_id")
+FIELDS = ("kind", "document_id", "unit_id", "user_id", "until", "reason", "share_id")
 
 
 @bp.app_template_global()
@@ -38,6 +38,7 @@ def access_panel(dossier: Dossier) -> dict:
             "units": [(unit.id, unit.name) for unit in units if unit.id != dossier.unit_id],
             "people": [(user.id, user.full_name) for user in people],
             "share_options": [(share.id, describe(share)) for share in shown.shares],
+            "documents": [(link.document_id, f"{link.ordinal}. {_notation(link.document)}") for link in dossier.links],
             "describe": describe,
         }
 
@@ -47,7 +48,13 @@ def describe(change: AccessChange) -> str:
     """Say what a change does, in words."""
     whom = change.unit.name if change.unit else change.user.full_name if change.user else ""
     text = str(KIND_LABELS[change.kind]) + (f": {whom}" if whom else "")
+    if change.document is not None:
+        text = _("Document %(number)s", number=_notation(change.document)) + " — " + text
     return text + (" " + _("until %(day)s", day=change.until.strftime("%d/%m/%Y")) if change.until else "")
+
+
+def _notation(document) -> str:
+    return "/".join(part for part in (document.code_number, document.code_notation) if part) or str(document.id)
 
 
 def _back(dossier_id: int):

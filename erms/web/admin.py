@@ -18,7 +18,7 @@ from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models import LookupKind, Role
 from erms.web.common import ROLE_LABELS, integer, transaction, upload_from_request, utcnow
-from erms.web.errors import on_invalid, problem_messages, translate
+from erms.web.errors import FORM, on_invalid, problem_messages, translate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -391,11 +391,18 @@ def render_lookups(organisation_id: int, errors: dict | None = None, values: dic
 def add_lookup(organisation_id: int):
     """Offer one more value in the organisation's forms."""
     form = _form("kind", "value")
-    on_invalid(lambda errors: render_lookups(organisation_id, errors, form, status=422))
+    on_invalid(lambda errors: render_lookups(organisation_id, _placed(errors, form["kind"]), form, status=422))
     with transaction() as session:
         lookups.add_value(session, current_actor(), organisation_id, form["kind"], form["value"], now=utcnow())
     flash(_("%(value)s is now offered in the forms.", value=form["value"].strip()), "success")
     return redirect(url_for(".lookup_values", organisation_id=organisation_id, _anchor=form["kind"]))
+
+
+def _placed(errors: dict, kind: str) -> dict:
+    """Errors go under the list's own form; a kind no list has (a forged form) says them at the page's top."""
+    if kind in {member.value for member in LookupKind}:
+        return errors
+    return {FORM: [message for messages in errors.values() for message in messages]}
 
 
 @bp.post("/lookups/<int:value_id>")

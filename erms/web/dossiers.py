@@ -33,7 +33,7 @@ from erms.web.common import (
 )
 from erms.web.errors import FORM, on_invalid
 from erms.web.home import OPEN_FIELDS, render_home
-from filing import dossiers
+from filing import access, dossiers
 from retention import clock, schedule
 
 bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
@@ -217,6 +217,7 @@ def render_dossier(
             ),
             goes_to_archive=dossiers.period_of(dossier).goes_to_agency_archive(),
             content_gone=_(dossiers.CONTENT_GONE[dossier.state]) if dossier.state in dossiers.CONTENT_GONE else "",
+            content_readable=access.readable_content(session, actor, dossier),
             retention=dossiers.period_of(dossier).label(),
             problems=dossiers.closing_problems(dossier) if is_open else [],
             summary_visible=lambda document: markings.summary_shown_to_all(document.marking),

@@ -180,3 +180,39 @@ def test_the_regime_is_not_changed_by_editing_the_dossier(client, dossier, sessi
     with pytest.raises(InvalidMetadata) as refused:
         dossiers.update_dossier(session, world.actor("officer1"), dossier.id, {"rights": "restricted"}, now=now)
     assert [problem.field for problem in refused.value.problems] == ["rights"]
+
+
+def test_a_document_restricted_on_its_own_keeps_its_summary_and_files_to_the_people_named(
+    browsers, dossier, session, world
+):
+    registry, officer1, head = browsers("registry"), browsers("officer1"), browsers("head")
+    document = dossier.links[0].document
+    version = document.versions[0]
+    propose(officer1, dossier.id, kind="restrict", document_id=str(document.id))
+    assert "Phương án bồi thường" in page_text(registry.get(f"/dossiers/{dossier.id}"))  # pending: nothing yet
+    decide(head, session)
+    reindex(session)
+    page = page_text(registry.get(f"/dossiers/{dossier.id}"))
+    assert "Phương án bồi thường" not in page and "hạn chế sử dụng: trích yếu và tệp chỉ dành cho" in page
+    assert registry.get(f"/dossiers/{dossier.id}/versions/{version.id}").status_code == 404
+    assert not finds(registry, "boi+thuong")
+    assert officer1.get(f"/dossiers/{dossier.id}/versions/{version.id}").status_code == 200 and finds(
+        officer1, "boi+thuong"
+    )
+    propose(
+        officer1, dossier.id, kind="share_person", document_id=str(document.id), user_id=str(world.users["registry"].id)
+    )
+    decide(head, session)
+    reindex(session)
+    assert registry.get(f"/dossiers/{dossier.id}/versions/{version.id}").status_code == 200
+    assert not finds(registry, "boi+thuong")  # a person named reads it from the dossier's page, not the search
+    assert session.get(Dossier, dossier.id).rights == "public"
+
+
+def test_a_person_is_named_on_a_document_only_once_they_read_its_dossier(browsers, dossier, world, session):
+    officer1 = browsers("officer1")
+    document_id, outsider = dossier.links[0].document_id, world.users["officer2"].id
+    refused = propose(officer1, dossier.id, kind="share_person", document_id=str(document_id), user_id=str(outsider))
+    shown = page_text(officer1.get(refused.headers["Location"]))
+    assert "Người này không được đọc hồ sơ: hãy chia sẻ hồ sơ với họ trước." in shown
+    assert session.scalar(select(func.count()).select_from(AccessChange)) == 0

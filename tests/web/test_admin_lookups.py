@@ -50,7 +50,7 @@ def test_a_value_offered_twice_is_refused_and_a_withdrawn_one_is_not_offered(adm
     twice = admin.post(url, {"kind": "heading", "value": " Tổ chức, cán bộ "})
     assert twice.status_code == 422 and "Tổ chức, cán bộ đã có trong danh sách." in twice.get_data(as_text=True)
     empty = admin.post(url, {"kind": "sticker", "value": ""})
-    assert empty.status_code == 422
+    assert empty.status_code == 422 and "Hãy chọn một giá trị trong danh sách." in empty.get_data(as_text=True)
     draft = dossier_lists.create_list(session, world.actor("registry"), world.org.id, 2027, now=now)
     registry = Browser(app.test_client())
     registry.login("registry")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from classification import dossier_list as dossier_lists
 from erms import permissions, search
-from erms.models import Dossier, DossierDocument, User
+from erms.models import Document, Dossier, DossierDocument, User
 from erms.permissions import load_actor
 from filing import access, dossiers
 from tests.factories import another_agency
@@ -51,6 +51,18 @@ def matrix(session, world, store, now, make_dossier, file_document, commit):
         now=now,
     )
     access.decide(session, world.actor("head"), shared.id, True, now=now)
+    # One document of unit A restricted on its own, the registry named on it.
+    private = make_dossier("open", documents=1)
+    document_id = str(private.links[0].document_id)
+    for form in ({"kind": "restrict"}, {"kind": "share_person", "user_id": str(world.users["registry"].id)}):
+        change = access.propose(
+            session,
+            world.actor("officer1"),
+            private.id,
+            {**form, "document_id": document_id, "reason": "Riêng"},
+            now=now,
+        )
+        access.decide(session, world.actor("head"), change.id, True, now=now)
     commit()
     actors = {name: world.actor(name) for name in world.users} | others
     return actors
@@ -65,7 +77,14 @@ def readable(session, actor, kind: str, record_id: int) -> bool:
             session.scalars(select(Dossier).join(DossierDocument).where(DossierDocument.document_id == record_id))
         )
     access_of = permissions.dossier_access(session, held)
-    return any(permissions.can_read_dossier(actor, dossier, access_of[dossier.id]) for dossier in held)
+    if not any(permissions.can_read_dossier(actor, dossier, access_of[dossier.id]) for dossier in held):
+        return False
+    if kind == "dossier":
+        return True
+    document = session.get(Document, record_id)
+    return permissions.can_read_content(
+        actor, document, permissions.document_access(session, [document])[record_id], held
+    )
 
 
 @pytest.mark.parametrize("text", ["", "ho so", "hồ sơ"])
@@ -109,6 +128,19 @@ def test_a_restricted_dossier_is_found_only_by_its_unit_the_head_and_the_people_
         )
     }
     assert finders == {"officer1", "unithead", "head", "registry"}
+
+
+def test_a_document_restricted_on_its_own_is_found_only_by_those_who_form_its_dossier_and_the_head(matrix, session):
+    restricted = session.scalar(select(Document).where(Document.rights == permissions.RESTRICTED))
+    finders = {
+        name
+        for name, actor in matrix.items()
+        if any(
+            (hit.kind, hit.record_id) == ("document", restricted.id)
+            for hit in search.query(actor, search.Search(per_page=100)).hits
+        )
+    }
+    assert finders == {"officer1", "unithead", "head"}  # the registry, named, reads it from the dossier's page
 
 
 def test_facets_and_snippets_hold_only_readable_records(matrix):
