@@ -220,9 +220,15 @@ def render_person(user_id: int, errors: dict | None = None, values: dict | None 
 def edit_person(user_id: int):
     """Change the person's full name and position."""
     form = _form("full_name", "position")
+    # What the form showed (absent from a form that did not show the account: no check then).
+    seen = None
+    if "seen_full_name" in request.form:
+        seen = {"full_name": request.form["seen_full_name"], "position": request.form.get("seen_position", "")}
     on_invalid(lambda errors: render_person(user_id, errors, form, "details", 422))
     with transaction() as session:
-        people.update_person(session, current_actor(), user_id, form["full_name"], form["position"], now=utcnow())
+        people.update_person(
+            session, current_actor(), user_id, form["full_name"], form["position"], now=utcnow(), seen=seen
+        )
     flash(_("The account was saved."), "success")
     return redirect(url_for(".person", user_id=user_id))
 

@@ -104,8 +104,11 @@ def render_list(
             to_review=reviews,
             unit_options=[(unit.id, unit.name) for unit in units],
             user_options=[("", _("— anyone in the unit —"))] + [(user.id, user.full_name) for user in users],
-            retention_rows=[row for table in schedule.active_tables(session, organisation_id) for row in table.rows],
-            period_text=lambda row: schedule.period_of(row).label(),
+            retention_rows=[
+                (row.code, f"{row.code}. {row.title[:90]} · {schedule.period_of(row).label()}")
+                for table in schedule.active_tables(session, organisation_id)
+                for row in table.rows
+            ],
             headings_offered=lookups.offered(session, organisation_id, LookupKind.HEADING),
             heading_options=[("", _("— none —"))]
             + [(heading.id, f"{heading.label}. {heading.title}") for heading in dossier_list.headings],

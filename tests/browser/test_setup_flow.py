@@ -125,7 +125,7 @@ def list_and_open_a_dossier(page, base: str) -> None:
     page.wait_for_selector("#add-entry")
     page.fill("#n-title", "Kế hoạch công tác năm 2026 của Phòng Tài chính - Kế hoạch")
     page.select_option("#n-unit_id", label="Phòng Tài chính - Kế hoạch")
-    page.fill("#n-retention", "1.2")  # offered by the field's list of the active table's rows
+    page.select_option("#n-retention", "1.2")  # a row of the organisation's active table
     shot(page, "24-registry-adds-an-entry-from-the-table")
     page.click("#add-entry button[type=submit]")
     page.wait_for_selector("text=Kế hoạch công tác năm 2026 của Phòng Tài chính - Kế hoạch")

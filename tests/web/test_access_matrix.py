@@ -418,6 +418,7 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
             membership_id=staff.memberships[1].id,
             organisation_id=world.org.id,
             unit_id=world.unit_b.id,
+            full_name=staff.full_name,
         )
 
     # Each person's own saved search: "own" differs per actor.
@@ -614,7 +615,12 @@ FORMS: dict[str, Callable[[dict], dict]] = {
     "admin.add_lookup": lambda t: {"kind": "issuer", "value": "Văn phòng Chính phủ"},
     "admin.offer_lookup": lambda t: {"active": "no"},
     "admin.edit_unit": lambda t: {"name": "Phòng (tên mới)", "parent": "", "active": "yes"},
-    "admin.edit_person": lambda t: {"full_name": "Tên Mới", "position": ""},
+    "admin.edit_person": lambda t: {
+        "full_name": "Tên Mới",
+        "position": "",
+        "seen_full_name": t["full_name"],
+        "seen_position": "",
+    },
     "admin.add_role": lambda t: {"organisation_id": t["organisation_id"], "role": "archivist", "unit_id": ""},
     "admin.move": lambda t: {"unit_id": t["unit_id"]},
     "admin.password": lambda t: {"password": "mat-khau-moi-2026"},

@@ -247,3 +247,24 @@ def test_an_incomplete_unit_form_changes_nothing_and_a_unit_with_open_units_unde
     assert closing.status_code == 422 and "Các đơn vị trực thuộc đơn vị này vẫn đang hoạt động" in page_text(closing)
     unit = session.get(Unit, world.unit_b.id)
     assert (unit.active, unit.name, unit.parent_id) == (True, "Phòng Tài chính - Kế hoạch", None)
+
+
+def test_two_administrators_saving_one_account_the_second_is_told_and_changes_nothing(
+    admin, app, world, session, now, password_hash
+):
+    other = User(username="admin.b", full_name="Lê Văn B", password_hash=password_hash, created_at=now)
+    other.memberships.append(RoleMembership(organisation_id=world.org.id, unit_id=None, role=Role.ADMIN))
+    session.add(other)
+    session.flush()
+    second = Browser(app.test_client())
+    second.login("admin.b")
+    person = world.users["officer1"]
+    shown = {"seen_full_name": person.full_name, "seen_position": person.position}
+    first = admin.post(f"/admin/people/{person.id}", {**shown, "full_name": "Nguyễn Văn Một", "position": ""})
+    assert first.status_code == 302
+    late = second.post(
+        f"/admin/people/{person.id}", {**shown, "full_name": "Nguyễn Văn Hai", "position": "Chuyên viên"}
+    )
+    assert late.status_code == 409 and "Nguyễn Văn admin" in page_text(late)
+    session.refresh(person)
+    assert (person.full_name, person.position) == ("Nguyễn Văn Một", "")

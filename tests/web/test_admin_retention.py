@@ -171,7 +171,7 @@ def test_the_active_table_is_offered_wherever_a_period_is_chosen(admin, app, wor
     registry = Browser(app.test_client())
     registry.login("registry")
     entry_form = registry.get(f"/dossier-lists/{draft.id}").get_data(as_text=True)
-    assert '<option value="2">Kế hoạch, báo cáo tháng · 5 năm</option>' in entry_form
+    assert '<option value="2">2. Kế hoạch, báo cáo tháng · 5 năm</option>' in entry_form
     officer = Browser(app.test_client())
     officer.login("officer1")
     assert "3. Hợp đồng lao động" in page_text(officer.get("/dossiers/ad-hoc"))
