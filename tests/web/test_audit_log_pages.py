@@ -69,6 +69,7 @@ def test_the_log_is_listed_for_its_readers_only(client, session, make_dossier):
         assert 'href="/audit/"' in page(client, "/")
         listed = page(client, f"/audit/?user=officer1&action=dossier&subject_type=dossier&subject_id={dossier.id}")
         assert "dossier.viewed" in listed and "dossier.opened" in listed and "document.added" not in listed
+        assert "Xem hồ sơ" in listed and "Mở hồ sơ" in listed  # each action in words beside its code
         assert "Nhật ký hệ thống" in listed
 
 
