@@ -17,6 +17,8 @@ from fpdf import FPDF
 from fpdf.enums import TextMode
 from fpdf.fonts import TTFFont
 
+from erms.config import LOCAL_TZ
+
 log = logging.getLogger(__name__)
 
 # Debian's fonts-dejavu-core; DejaVu Sans covers every Vietnamese precomposed letter.
@@ -59,11 +61,11 @@ class ProductPDF(FPDF):
     def __init__(self, printed_at: datetime, title: str, *, landscape: bool = False, font: str = "") -> None:
         """Prepare an empty document; ``font`` is the PDF_FONT setting.
 
-        ``printed_at`` is printed as given, so pass the agency's local time (TIMEZONE); a naive
-        value is taken as the server's local time for the file's creation date.
+        ``printed_at`` is printed in the agency's local time (TIMEZONE) whatever zone it comes in (a package's
+        UTC time printed as such read seven hours early); a naive value is printed as given.
         """
         super().__init__(orientation="L" if landscape else "P", unit="mm", format="A4")
-        self.printed_at = printed_at
+        self.printed_at = printed_at.astimezone(LOCAL_TZ) if printed_at.tzinfo else printed_at
         regular, bold = find_font(font)
         self.add_font(FAMILY, "", regular)
         self.add_font(FAMILY, "B", bold)

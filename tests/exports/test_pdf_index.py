@@ -6,7 +6,8 @@ import io
 import re
 import shutil
 import subprocess
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,10 @@ def test_lines_and_boxes_printed_together_make_the_same_file_as_printed_one_by_o
     assert printed == bytes(one_by_one.output())
     _, text = extract(printed)
     assert "Hồ sơ (thử) \\ nghiệm" in text and "ĐỐNG ĐA" in text
+
+
+def test_a_time_in_utc_is_printed_in_the_agencys_local_time():
+    """A hand-over package's time is UTC; its PDFs print 11:37 in Hà Nội, never 04:37."""
+    utc = datetime(2026, 6, 15, 4, 37, tzinfo=UTC)
+    _, text = extract(pdf_index.render(replace(make_index(1), printed_at=utc)))
+    assert "In từ Hệ thống ERMS — 15/06/2026 11:37" in text
