@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,37 @@ def whole_number(text: str) -> int | None:
     return number if number <= INTEGER_MAX else None
 
 
+# A day as people here write it: day, month, year (03/12/2026, 3-12-2026, 03.12.2026, or the eight digits 03122026),
+# or ISO (2026-12-03, what browsers and the API send). Never month first: 03/12 is the third of December.
+DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})|(\d{2})(\d{2})(\d{4})")
+ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def parse_day(text: str | None) -> date | None:
+    """Return the day ``text`` names (day first, or ISO), or None if it names none (31/02/2026, 20122026x)."""
+    text = (text or "").strip()
+    found = DAY_FIRST.fullmatch(text)
+    iso = ISO_DAY.fullmatch(text)
+    if found:
+        day, month, year = (int(part) for part in (found.group(1, 2, 3) if found.group(1) else found.group(4, 5, 6)))
+    elif iso:
+        year, month, day = (int(part) for part in iso.groups())
+    else:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def day_shown(value: date | str | None) -> str:
+    """Return a day as the date fields show it (dd/mm/yyyy); text that names no day is shown as typed."""
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    parsed = parse_day(value)
+    return parsed.strftime("%d/%m/%Y") if parsed else (value or "")
+
+
 def coerce(kind: str, form: dict[str, str]) -> dict[str, Any]:
     """Turn form strings into schema types: empty optional fields are dropped, integers parsed.
 
@@ -110,8 +142,14 @@ def coerce(kind: str, form: dict[str, str]) -> dict[str, Any]:
         if properties[key].get("type") == "integer" and isinstance(value, str):
             number = whole_number(value)
             parsed = value if number is None else number
+        elif _is_day(properties[key]) and isinstance(value, str) and (day := parse_day(value)) is not None:
+            parsed = day.isoformat()
         data[key] = parsed
     return data
+
+
+def _is_day(schema: dict) -> bool:
+    return schema.get("format") == "date" or str(schema.get("$ref", "")).endswith("/$defs/date")
 
 
 def problem_of(error: ValidationError, *, depth: int = 0) -> Problem:

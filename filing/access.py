@@ -190,9 +190,8 @@ def _reads(session: Session, user: User, dossier: Dossier) -> bool:
 def _until(change: AccessChange, text: str, now: datetime) -> list[Problem]:
     if not text.strip():
         return []
-    try:
-        change.until = date.fromisoformat(text.strip())
-    except ValueError:
+    change.until = metadata.parse_day(text)
+    if change.until is None:
         return [Problem("until", metadata.MESSAGES["format"])]
     if change.until < now.date():
         return [Problem("until", N_("The last day of a share cannot be in the past."))]

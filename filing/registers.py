@@ -447,10 +447,9 @@ def assigned_to_me(session: Session, actor: Actor) -> list[RegisterEntry]:
 
 def _handled_day(raw: str, entry: RegisterEntry | None, today: date, problems: list[Problem]) -> date | None:
     """Parse the handled day; it falls between the day of registration and today (each refusal a problem)."""
-    try:
-        day = date.fromisoformat(raw.strip())
-    except ValueError:
-        problems.append(Problem("handled_on", N_("Not a valid date (day/month/year).")))
+    day = metadata.parse_day(raw)
+    if day is None:
+        problems.append(Problem("handled_on", metadata.MESSAGES["format"]))
         return None
     registered = entry.registered_at.astimezone(LOCAL_TZ).date() if entry else day
     if day < registered:

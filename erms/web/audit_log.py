@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from administration import access_statistics, audit_log
-from erms import permissions
+from erms import metadata, permissions
 from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.web.common import integer, transaction, utcnow
@@ -257,11 +257,10 @@ def _before() -> int | None:
 
 def _day(name: str, problems: list[Problem]) -> date | None:
     raw = request.args.get(name, "").strip()
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        problems.append(Problem(name, N_("Enter a date as YYYY-MM-DD.")))
-        return None
+    day = metadata.parse_day(raw)
+    if raw and day is None:
+        problems.append(Problem(name, metadata.MESSAGES["format"]))
+    return day
 
 
 # ---------------------------------------------------------------- access statistics

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
-from erms import permissions
+from erms import metadata, permissions
 from erms.auth import current_actor
 from erms.models import Role
 from erms.web import (
@@ -44,6 +44,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(access.bp)
     errors.register(app)
     app.add_template_filter(common.local_date, "vndate")
+    app.add_template_global(metadata.day_shown)
     app.add_template_global(errors.translate)
     for helper in (
         common.state_label,

@@ -17,7 +17,7 @@ from administration import lookups
 from classification import dossier_list
 from erms import metadata, permissions
 from erms.auth import current_actor, login_required
-from erms.errors import N_, InvalidMetadata, Problem
+from erms.errors import InvalidMetadata, Problem
 from erms.models import LookupKind
 from erms.models.register import RegisterKind, RegisterSeries
 from erms.web.common import (
@@ -243,10 +243,11 @@ def _period() -> tuple[date, date]:
     period, problems = {}, []
     for name, default in defaults.items():
         raw = request.args.get(name, "").strip()
-        try:
-            period[name] = date.fromisoformat(raw) if raw else default
-        except ValueError:
-            problems.append(Problem(name, N_("Not a valid date (day/month/year).")))
+        day = metadata.parse_day(raw) if raw else default
+        if day is None:
+            problems.append(Problem(name, metadata.MESSAGES["format"]))
+        else:
+            period[name] = day
     if problems:
         raise InvalidMetadata(problems)
     return period["start"], period["end"]

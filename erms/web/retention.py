@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import object_session
 
-from erms import background, jobs, permissions
+from erms import background, jobs, metadata, permissions
 from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, PermissionDenied, Problem
 from erms.models import Dossier
@@ -292,11 +292,7 @@ def opinion(list_id: int):
 
 def _paper(signer: bool = False) -> destruction.Paper:
     upload = upload_from_request("attachment")
-    on = request.form.get("on", "")
-    try:
-        parsed = date.fromisoformat(on) if on else None
-    except ValueError:
-        parsed = None
+    parsed = metadata.parse_day(request.form.get("on", ""))
     return destruction.Paper(
         request.form.get("number", ""),
         parsed,
@@ -402,10 +398,9 @@ def release_hold(hold_id: int):
 def record_event(dossier_id: int):
     """Record the event a conditional period waits for ("contract ended on …")."""
     _refusals_back(dossier_id)
-    try:
-        event_on = date.fromisoformat(request.form.get("event_on", ""))
-    except ValueError:
-        raise InvalidMetadata([Problem("event_on", N_("Give the date."))]) from None
+    event_on = metadata.parse_day(request.form.get("event_on", ""))
+    if event_on is None:
+        raise InvalidMetadata([Problem("event_on", N_("Give the date."))])
     with transaction() as session:
         appraisal.record_event(session, current_actor(), dossier_id, event_on, now=utcnow())
     return _to_dossier(dossier_id, _("The event was recorded; the appraisal date follows from it."))

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from erms import search
+from erms import metadata, search
 from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.web.common import integer, local_date, setting, state_label, transaction, utcnow
@@ -71,11 +71,10 @@ def parse(args) -> tuple[search.Search, list[Problem]]:
 
     def day(name: str) -> date | None:
         raw = args.get(name, "").strip()
-        try:
-            return date.fromisoformat(raw) if raw else None
-        except ValueError:
-            problems.append(Problem(name, N_("Enter a date as YYYY-MM-DD.")))
-            return None
+        day = metadata.parse_day(raw)
+        if raw and day is None:
+            problems.append(Problem(name, metadata.MESSAGES["format"]))
+        return day
 
     sort = args.get("sort", "relevance")
     wanted = search.Search(

@@ -105,8 +105,9 @@ def test_registry_list_then_officer_dossier_from_open_to_submitted(server, page,
     page.fill("#ap-decision_ref", "05/QĐ-UBND")
     page.check("#ap-confirm")
     shot(page, "02-head-before-approval")
-    with page.expect_navigation():
-        page.click("#approve button[type=submit]")
+    page.click("#approve button[type=submit]")
+    # The approval's answer sets the head's session cookie: wait for it before logging in as someone else.
+    page.wait_for_selector("text=Danh mục hồ sơ đã được phê duyệt và ban hành.")
     shot(page, "03-head-list-approved")
 
     login(page, base, "officer1")

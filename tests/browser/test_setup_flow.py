@@ -135,8 +135,9 @@ def list_and_open_a_dossier(page, base: str) -> None:
     page.goto(list_page)
     page.fill("#ap-decision_ref", "05/QĐ-UBND")
     page.check("#ap-confirm")
-    with page.expect_navigation():
-        page.click("#approve button[type=submit]")
+    page.click("#approve button[type=submit]")
+    # The approval's answer sets the head's session cookie: wait for it before logging in as someone else.
+    page.wait_for_selector("text=Danh mục hồ sơ đã được phê duyệt và ban hành.")
 
     login(page, base, "lan.pt")
     shot(page, "25-new-officer-workspace")

@@ -276,7 +276,8 @@ def test_the_handled_day_is_checked_corrected_and_audited(session, world, store,
     for number, day, field, message in (
         (2, "2026-06-15", "number", "No document has number 2 in this register in 2026."),
         (None, "2026-06-15", "number", "This field is required."),
-        (1, "14/06/2026", "handled_on", "Not a valid date (day/month/year)."),
+        (1, "31/06/2026", "handled_on", "Not a valid date (day/month/year)."),
+        (1, "14/06/2026", "handled_on", "A document is handled on or after the day it was registered (15/06/2026)."),
         (1, "2026-06-14", "handled_on", "A document is handled on or after the day it was registered (15/06/2026)."),
         (1, "2026-06-16", "handled_on", "The day a document was handled cannot be after today."),
     ):

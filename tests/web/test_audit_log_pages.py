@@ -97,12 +97,12 @@ def test_another_organisations_events_never_show(client, session, world, store, 
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("/audit/?start=2026-13-01", "Nhập ngày theo dạng NNNN-TT-NN"),
+        ("/audit/?start=2026-13-01", "Ngày tháng không hợp lệ (ngày/tháng/năm)."),
         ("/audit/?subject_type=dossier&subject_id=99999999999", "Nhập một số nguyên"),
         ("/audit/?subject_id=5", "Chọn loại đối tượng mà mã số này thuộc về"),
         ("/audit/?action=<script>", "Ghi thao tác đúng như nhật ký ghi"),
         ("/audit/?before=-1", "Trang nhật ký này không tồn tại"),
-        ("/audit/export.csv?end=hôm-nay", "Nhập ngày theo dạng NNNN-TT-NN"),
+        ("/audit/export.csv?end=hôm-nay", "Ngày tháng không hợp lệ (ngày/tháng/năm)."),
         ("/audit/statistics?unit=x", "Chọn một đơn vị của cơ quan mình"),
         (
             "/audit/statistics?kind=ledger&start=2026-06-30&end=2026-06-01",
