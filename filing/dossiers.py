@@ -765,6 +765,19 @@ class PreparedIndex:
     pdf: bytes
 
 
+# Closing sets the dossier's dates from its documents; the person confirms the dates they were shown.
+DATES_CHANGED = N_("The documents now give the dossier the dates %(start)s – %(end)s: check them and confirm again.")
+
+
+def closing_dates(dossier: Dossier) -> tuple[date, date]:
+    """Return the start and end dates closing gives the dossier: its time span covers its documents ("thời gian
+    tài liệu"), so an officer who opened it today for work begun earlier need not correct the start by hand."""
+    issued = [link.document.issued_date for link in dossier.links]
+    start = min(dossier.start_date, *issued) if issued else dossier.start_date
+    end = dossier.end_date if dossier.end_date is not None else max(issued, default=start)
+    return start, end
+
+
 def prepare_close(session: Session, actor: Actor, dossier_id: int, *, now: datetime, font: str = "") -> PreparedIndex:
     """Check that the dossier can be closed and make the index PDF it would get, reading only.
 
@@ -793,17 +806,17 @@ def close_dossier(
     now: datetime,
     font: str = "",
     prepared: PreparedIndex | None = None,
+    shown_dates: tuple[date, date] | None = None,
 ) -> Dossier:
     """Close a dossier: run the checklist, number documents by date, make the index PDF (or take the ``prepared``
-    one if it shows exactly this index), start the clock."""
+    one if it shows exactly this index), start the clock. ``shown_dates`` are the start and end the person was
+    shown and confirmed: if the documents now make others, nothing is closed and the new ones are said."""
     dossier = _ready_to_close(session, actor, dossier_id)
+    start, end = closing_dates(dossier)
+    if shown_dates is not None and (start, end) != shown_dates:
+        raise RuleViolation(DATES_CHANGED, start=start.strftime("%d/%m/%Y"), end=end.strftime("%d/%m/%Y"))
     _renumber_chronologically(session, dossier)
-    # The dossier's time span covers its documents ("thời gian tài liệu"): an officer who opened it
-    # today for work begun earlier should not have to correct the start date by hand.
-    issued = [link.document.issued_date for link in dossier.links]
-    dossier.start_date = min(dossier.start_date, *issued)
-    if dossier.end_date is None:
-        dossier.end_date = max(issued)
+    dossier.start_date, dossier.end_date = start, end
     index = snapshot.document_index(dossier, now.astimezone(LOCAL_TZ))
     pdf = prepared.pdf if prepared is not None and prepared.index == index else pdf_index.render(index, font=font)
     captured = store.put(io.BytesIO(pdf))

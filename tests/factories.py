@@ -150,7 +150,10 @@ def make_dossier(
     documents: int = 1,
 ):
     """Return a dossier of unit A walked to ``state`` ("open", "closed", "submitted", "archived")."""
-    dossier_list = session.scalar(select(DossierList).where(DossierList.year == 2026)) or world.approved_list()
+    dossier_list = (
+        session.scalar(select(DossierList).where(DossierList.year == 2026, DossierList.organisation_id == world.org.id))
+        or world.approved_list()
+    )
     entry = dossier_lists.add_ad_hoc_entry(
         session,
         world.actor("officer1"),

@@ -431,6 +431,7 @@ def render_wizard(dossier_id: int, errors: dict | None = None, status: int = 200
             dossier=dossier,
             problems=dossiers.closing_problems(dossier),
             ordered=ordered,
+            dates=dossiers.closing_dates(dossier),
             fix_anchor=FIX_ANCHORS,
             errors=errors or {},
             is_open=dossier.state is DossierState.OPEN,
@@ -457,10 +458,27 @@ def close(dossier_id: int):
         prepared = dossiers.prepare_close(session, current_actor(), dossier_id, now=now, font=font)
     with transaction() as session:
         dossiers.close_dossier(
-            session, current_actor(), dossier_id, store=store(), now=now, font=font, prepared=prepared
+            session,
+            current_actor(),
+            dossier_id,
+            store=store(),
+            now=now,
+            font=font,
+            prepared=prepared,
+            shown_dates=_shown_dates(session, dossier_id),
         )
     flash(_("The dossier is closed and its document index was made."), "success")
     return redirect(url_for(".show", dossier_id=dossier_id))
+
+
+def _shown_dates(session, dossier_id: int) -> tuple:
+    """The dates the closing page showed ("start/end", ISO); a form without them saw the dossier's own dates."""
+    start, _sep, end = request.form.get("dates", "").partition("/")
+    shown = (metadata.parse_day(start), metadata.parse_day(end))
+    if None not in shown:
+        return shown
+    dossier = dossiers.get_dossier(session, current_actor(), dossier_id)
+    return dossier.start_date, dossier.end_date
 
 
 @bp.post("/<int:dossier_id>/reopen")

@@ -83,3 +83,9 @@ def run_background_jobs(app) -> list:
     return background.run_pending(
         services.session_factory, services.store, services.settings, services.clock, "test-worker"
     )
+
+
+def closing_form(client: Browser, dossier_id: int) -> dict:
+    """Return the closing wizard's confirmation as a person sends it: ticked, with the dates the page showed."""
+    page = client.get(f"/dossiers/{dossier_id}/close").get_data(as_text=True)
+    return {"confirm": "yes", "dates": re.search(r'name="dates" value="([^"]+)"', page).group(1)}

@@ -5,11 +5,14 @@ from __future__ import annotations
 import html
 import re
 
-from erms_browser import DOCUMENT_FORM, file_field, make_pdf
+from erms_browser import DOCUMENT_FORM, closing_form, file_field, make_pdf
 from sqlalchemy import select
 
 from erms import search
-from erms.models import DossierListEntry
+from erms.models import Dossier, DossierListEntry
+from erms.models.dossier import DossierState
+from filing import dossiers
+from tests.factories import DOCUMENT, upload
 
 
 def test_an_officer_adds_an_ad_hoc_dossier_and_opens_it(client, world, session):
@@ -178,3 +181,24 @@ def test_a_closed_dossier_offers_no_edit_and_refuses_one(client, make_dossier):
     assert "Chỉ được sửa đổi hồ sơ đang lập" in html.unescape(
         client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
     )
+
+
+def test_closing_refuses_dates_that_changed_since_the_page_showed_them(
+    client, session, world, store, now, make_dossier
+):
+    dossier = make_dossier("open")
+    client.login("officer1")
+    shown = closing_form(client, dossier.id)
+    dossiers.add_document(  # meanwhile a colleague files a document from the year before
+        session,
+        world.actor("officer1"),
+        dossier.id,
+        dict(DOCUMENT, code_number="88", issued_date="2025-11-20"),
+        upload(b"older", "cu.pdf"),
+        store=store,
+        now=now,
+    )
+    refused = client.post(f"/dossiers/{dossier.id}/close", shown, follow_redirects=True)
+    assert "Các văn bản nay cho hồ sơ thời gian 20/11/2025 –" in html.unescape(refused.get_data(as_text=True))
+    session.expire_all()
+    assert session.get(Dossier, dossier.id).state is DossierState.OPEN

@@ -7,7 +7,7 @@ import errno
 import html
 import os
 
-from erms_browser import DOCUMENT_FORM, file_field, make_pdf
+from erms_browser import DOCUMENT_FORM, closing_form, file_field, make_pdf
 from sqlalchemy import func, select
 
 from erms import storage
@@ -41,12 +41,14 @@ def test_closing_onto_a_full_disk_says_so_and_leaves_the_dossier_open(client, se
     def full(_fd) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
+    confirmation = closing_form(client, dossier.id)
+    confirmation = closing_form(client, dossier.id)
     with monkeypatch.context() as patch:
         patch.setattr(storage.os, "fsync", full)  # the disk fills as the index PDF is stored
-        refused = client.post(f"/dossiers/{dossier.id}/close", {"confirm": "yes"})
+        refused = client.post(f"/dossiers/{dossier.id}/close", confirmation)
     assert refused.status_code == 507
     session.expire_all()
     assert dossier.state.value == "open" and dossier.index_file_id is None
-    assert client.post(f"/dossiers/{dossier.id}/close", {"confirm": "yes"}).status_code == 302
+    assert client.post(f"/dossiers/{dossier.id}/close", confirmation).status_code == 302
     session.expire_all()
     assert dossier.state.value == "closed"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import io
 
-from erms_browser import REGISTER_FORM, file_field, make_pdf
+from erms_browser import REGISTER_FORM, closing_form, file_field, make_pdf
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
@@ -125,9 +125,13 @@ def test_an_officer_adds_two_files_at_once_and_closes_through_the_wizard(client,
     assert preview.mimetype == "application/pdf" and dossier.index_file_id is None
     unconfirmed = client.post(f"/dossiers/{dossier.id}/close", {})
     assert unconfirmed.status_code == 422 and "Bước 3/3" in text_of(unconfirmed)
-    assert client.post(f"/dossiers/{dossier.id}/close", {"confirm": "yes"}).status_code == 302
+    assert "kết thúc — → 02/03/2026" in wizard  # the date closing sets is shown before it is confirmed
+    assert client.post(f"/dossiers/{dossier.id}/close", {"confirm": "yes"}).status_code == 302  # without the dates
     session.refresh(dossier)
-    assert dossier.state is DossierState.CLOSED
+    assert dossier.state is DossierState.OPEN
+    assert client.post(f"/dossiers/{dossier.id}/close", closing_form(client, dossier.id)).status_code == 302
+    session.refresh(dossier)
+    assert dossier.state is DossierState.CLOSED and dossier.end_date.isoformat() == "2026-03-02"
 
 
 def test_pages_stay_small(client, world, make_dossier):

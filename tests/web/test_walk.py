@@ -6,7 +6,7 @@ import html
 import io
 import re
 
-from erms_browser import DOCUMENT_FORM, dossier_id_from, file_field, make_pdf
+from erms_browser import DOCUMENT_FORM, closing_form, dossier_id_from, file_field, make_pdf
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
@@ -57,7 +57,7 @@ def test_officer_files_and_archivist_accepts(client, world, session):
     assert "Đã đủ điều kiện: có thể kết thúc hồ sơ." in text  # the checklist is empty
 
     # Close it (confirmed), then read the index PDF made at closing.
-    closed = client.post(f"/dossiers/{dossier_id}/close", {"confirm": "yes"})
+    closed = client.post(f"/dossiers/{dossier_id}/close", closing_form(client, dossier_id))
     assert closed.status_code == 302, closed.get_data(as_text=True)
     page = client.get(f"/dossiers/{dossier_id}")
     assert "Đã kết thúc" in page.get_data(as_text=True)
