@@ -1,0 +1,52 @@
+"""Pages fit a 390 px phone (issue 22): search results read as cards, the audit log's hashes wrap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright import sync_api as playwright
+from sqlalchemy.orm import Session
+
+from erms import db, migrate, search
+from erms.accounts import hash_password
+from erms.app import create_app
+from erms.storage import FileStore
+from tests.browser.test_filing_flow import ARGS, CHROMIUM, NOW, PASSWORD, SHOTS, login, pytestmark  # noqa: F401
+from tests.factories import World, make_dossier, require
+from tests.live_server import serving
+
+
+def test_search_results_and_the_audit_log_fit_a_phone(tmp_path):
+    require(Path(CHROMIUM).exists(), "Debian's chromium")
+    url = f"sqlite:///{tmp_path / 'erms.sqlite3'}"
+    engine = db.make_engine(url)
+    with engine.begin() as connection:
+        migrate.upgrade(connection)
+    store = FileStore(tmp_path / "files")
+    with Session(engine) as session:
+        world = World(session, NOW)
+        for user in world.users.values():
+            user.password_hash = hash_password(PASSWORD)
+        make_dossier(session, world, store, NOW, "open", "10y", 2)
+        session.commit()
+    app = create_app(
+        {"DATA_DIR": str(tmp_path), "DATABASE_URL": url, "STORAGE_ROOT": str(store.root), "SECRET_KEY": "phone"}
+    )
+    with app.app_context(), Session(engine) as session:
+        search.catch_up(session)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    widths, contents = {}, {}
+    with serving(app) as base, playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN").new_page()
+        for username, path in (("officer1", "/search/?q=h%E1%BB%93+s%C6%A1"), ("admin", "/audit/")):
+            login(page, base, username)
+            page.goto(base + path)
+            widths[path] = page.evaluate("document.documentElement.scrollWidth")
+            contents[path] = page.content()
+            page.screenshot(path=str(SHOTS / f"31-phone-{username}.png"), full_page=True)
+        browser.close()
+    engine.dispose()
+    search.install(None)
+    assert "000.00.00.H26.2026" in contents["/search/?q=h%E1%BB%93+s%C6%A1"]  # results were shown
+    assert widths == {"/search/?q=h%E1%BB%93+s%C6%A1": 390, "/audit/": 390}
