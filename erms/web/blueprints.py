@@ -45,6 +45,7 @@ def register(app: Flask) -> None:
     errors.register(app)
     app.add_template_filter(common.local_date, "vndate")
     app.add_template_global(metadata.day_shown)
+    app.add_template_global(common.calendar_words)
     app.add_template_global(errors.translate)
     for helper in (
         common.state_label,

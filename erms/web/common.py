@@ -273,3 +273,10 @@ def current_language() -> str:
 def retention_label(holder) -> str:
     """Return the retention period of an entry or a dossier as the list prints it ("10 năm", "Vĩnh viễn")."""
     return clock.Period(holder.retention_permanent, holder.retention_years, holder.retention_condition).label()
+
+
+def calendar_words() -> str:
+    """The words of the day fields' calendar (static/days.js), in the page's language: month, previous month, next
+    month, then the weekdays from Monday, separated by "|" and ","."""
+    weekdays = ",".join(str(day) for day in (_l("Mo"), _l("Tu"), _l("We"), _l("Th"), _l("Fr"), _l("Sa"), _l("Su")))
+    return "|".join((str(_l("Month")), str(_l("Previous month")), str(_l("Next month")), weekdays))

@@ -37,3 +37,27 @@ def test_typing_03_12_2025_in_an_english_browser_stores_3_december(server):  # n
         dossier = session.scalar(select(Dossier))
         assert dossier.start_date.isoformat() == "2025-12-03"
     assert "03/12/2025" in shown
+
+
+def test_a_day_picked_from_the_calendar_is_the_day_stored(server):  # noqa: F811
+    require(Path(CHROMIUM).exists(), "Debian's chromium")
+    base, engine = server
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US").new_page()
+        login(page, base, "officer1")
+        page.click("#earlier-entries > summary")
+        entry = page.locator("#earlier-entries .entry >> nth=0")
+        entry.locator("summary").click()
+        entry.locator("input[name=start_date]").fill("20/05/2025")
+        entry.locator("button.calendar-open").click()  # opens on May 2025, the month typed
+        assert "5/2025" in entry.locator(".calendar").inner_text()
+        entry.locator(".calendar-grid button", has_text="14").first.click()
+        picked = entry.locator("input[name=start_date]").input_value()
+        page.screenshot(path=str(SHOTS / "32-day-picked-from-the-calendar.png"), full_page=True)
+        entry.locator("form button[type=submit]").click()
+        page.wait_for_url(f"{base}/dossiers/*")
+        browser.close()
+    with Session(engine) as session:
+        dossier = session.scalar(select(Dossier))
+        assert (picked, dossier.start_date.isoformat()) == ("14/05/2025", "2025-05-14")
