@@ -117,30 +117,30 @@ def test_each_user_sees_exactly_their_units_or_organisation_and_what_is_shared_w
         assert seen[name] == {"Văn phòng quận Ba Đình"}, name
 
 
-def test_a_restricted_dossier_is_found_only_by_its_unit_the_head_and_the_people_named(matrix, session):
-    restricted = session.scalar(select(Dossier).where(Dossier.rights == permissions.RESTRICTED))
-    finders = {
+def finders(matrix: dict, kind: str, record_id: int) -> set[str]:
+    """Return who finds the record when searching for everything."""
+    return {
         name
         for name, actor in matrix.items()
         if any(
-            (hit.kind, hit.record_id) == ("dossier", restricted.id)
+            (hit.kind, hit.record_id) == (kind, record_id)
             for hit in search.query(actor, search.Search(per_page=100)).hits
         )
     }
-    assert finders == {"officer1", "unithead", "head", "registry"}
+
+
+def test_a_restricted_dossier_is_found_only_by_its_unit_the_head_and_the_people_named(matrix, session):
+    restricted = session.scalar(select(Dossier).where(Dossier.rights == permissions.RESTRICTED))
+    assert finders(matrix, "dossier", restricted.id) == {"officer1", "unithead", "head", "registry"}
 
 
 def test_a_document_restricted_on_its_own_is_found_only_by_those_who_form_its_dossier_and_the_head(matrix, session):
     restricted = session.scalar(select(Document).where(Document.rights == permissions.RESTRICTED))
-    finders = {
-        name
-        for name, actor in matrix.items()
-        if any(
-            (hit.kind, hit.record_id) == ("document", restricted.id)
-            for hit in search.query(actor, search.Search(per_page=100)).hits
-        )
-    }
-    assert finders == {"officer1", "unithead", "head"}  # the registry, named, reads it from the dossier's page
+    assert finders(matrix, "document", restricted.id) == {
+        "officer1",
+        "unithead",
+        "head",
+    }  # the registry, named, reads it from the dossier's page
 
 
 def test_facets_and_snippets_hold_only_readable_records(matrix):
