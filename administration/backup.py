@@ -43,7 +43,7 @@ from erms.storage import CHUNK, fsync_dir, sync_filesystem
 FORMAT = "erms-backup-1"
 MANIFEST = "manifest.json"
 # Settings a backup never holds: whoever reads the medium must not be able to sign sessions or log in to the database.
-SECRET_SETTINGS = ("SECRET_KEY",)
+SECRET_SETTINGS = ("SECRET_KEY", "SMTP_PASSWORD")
 
 Progress = Callable[[int, int], None]
 # Files copied at once (threads): enough to keep a disk's queue full, few enough for a two-core server.

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from erms import audit
+from erms import audit, notices
 from erms.db import transaction
 from erms.errors import N_
 from erms.models import (
@@ -34,7 +34,6 @@ from erms.models import (
 )
 from erms.models.appraisal import DestroyedFile
 from erms.storage import CHUNK, FileStore
-from retention import appraisal
 
 NOTICES = {
     FixityOutcome.ALTERED: N_(
@@ -110,7 +109,7 @@ def record(session: Session, file_id: int, sha256: str, outcome: FixityOutcome, 
     if outcome is FixityOutcome.INTACT:
         return
     for organisation_id in holders(session, file_id):
-        appraisal.notify(
+        notices.tell_role(
             session,
             organisation_id,
             Role.ARCHIVIST,

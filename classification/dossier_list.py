@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import DeclarativeBase, Session
 
-from erms import audit, metadata, permissions, transitions
+from erms import audit, metadata, notices, permissions, transitions
 from erms.errors import N_, InvalidMetadata, NotFound, PermissionDenied, Problem, RuleViolation
 from erms.models import (
     ClassificationHeading,
@@ -32,6 +32,9 @@ from erms.models import (
 from erms.models.dossier_list import DossierListState
 from erms.models.org import Role
 from erms.permissions import Actor
+
+# Who is told that the year's list was issued: those who keep it and those who open its dossiers.
+LIST_READERS = (Role.REGISTRY, Role.OFFICER, Role.UNIT_HEAD)
 
 NOTATION_TAKEN = N_("The file notation %(notation)s is already used in this list.")
 
@@ -205,6 +208,18 @@ def approve(session: Session, actor: Actor, list_id: int, decision_ref: str, *, 
         year=dossier_list.year,
         decision_ref=decision_ref,
         entries=len(dossier_list.entries),
+    )
+    organisation_id = dossier_list.organisation_id
+    told = set().union(*(notices.holders(session, organisation_id, role) for role in LIST_READERS))
+    notices.tell(
+        session,
+        told - {actor.user_id},
+        "dossier_list_approved",
+        str(list_id),
+        N_("The dossier list of %(year)s was approved: its dossiers can be opened."),
+        now=now,
+        subject=("dossier_list", list_id),
+        year=dossier_list.year,
     )
     return dossier_list
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,7 +13,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from erms import audit, metadata
-from erms.errors import N_, NotFound, RuleViolation
+from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import Organisation, Role, RoleMembership, Unit, User
 from erms.permissions import Actor, load_actor
 
@@ -253,3 +254,27 @@ def grant(
         unit=unit_code,
     )
     return membership
+
+
+# One address, no spaces, a dot in the domain: what a mail server accepts, without guessing at the rest.
+EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def person(session: Session, user_id: int) -> User:
+    """Return the account of ``user_id`` (a logged-in person's own)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(N_("No user %(name)s."), name=user_id)
+    return user
+
+
+def set_notice_email(session: Session, actor: Actor, email: str, by_email: bool, *, now: datetime) -> User:
+    """Save the person's own e-mail address (empty: none) and whether notices are also sent there."""
+    email = metadata.check_text({"email": email.strip()}, {"email": metadata.column_length(User, "email")})["email"]
+    if email and not EMAIL_ADDRESS.fullmatch(email):
+        raise InvalidMetadata([Problem("email", N_("Write an e-mail address like lan.pt@example.gov.vn."))])
+    user = person(session, actor.user_id)
+    if (user.email, user.email_notices) != (email, by_email):
+        user.email, user.email_notices = email, by_email
+        audit.record(session, actor, "user.notices_set", "user", user.id, now=now, email=email, by_email=by_email)
+    return user

@@ -71,6 +71,15 @@ DEFAULTS: dict[str, Any] = {
     # Years after entering the agency archive by which permanent dossiers go to the historical archive:
     # 5 under Luật Lưu trữ 2024 Điều 17, up to 30 where another law sets it (docs/standards.md decision 4); 5..30.
     "HANDOVER_YEARS": 5,
+    # Notices by e-mail (erms.mail): the agency's mail server; empty SMTP_HOST sends none (notices stay in the app).
+    "SMTP_HOST": "",
+    "SMTP_PORT": 25,
+    "SMTP_USER": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_STARTTLS": False,
+    "MAIL_FROM": "erms@localhost",
+    # The address people open ERMS at (https://erms.example.gov.vn), for the link in each e-mail; empty: no link.
+    "BASE_URL": "",
 }
 
 # Keys read from the environment without the ERMS_ prefix, as deployments expect.

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from administration import backup, backup_register, fixity, orphans
-from erms import background, search
+from erms import background, mail, search
 from erms.config import LOCAL_TZ, TIMEZONE
 from erms.db import transaction
 from erms.models import BackgroundJob, JobRun, SchedulerLease
@@ -34,7 +34,7 @@ from erms.storage import FileStore
 from exports import handover
 from exports.bagging import verify
 from exports.pdf import destruction_record
-from filing import access
+from filing import access, reminders
 from retention import appraisal, destruction
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,9 @@ JOBS = (
     Job("flag_overdue_handovers", date.isoformat, appraisal.flag_overdue_handovers),
     # A share of a dossier is in force through its last day; the first tick after midnight ends it.
     Job("end_expired_shares", date.isoformat, access.end_expired),
+    # PL6 III.5.b: deadlines told ahead to whoever must act (handling an incoming document, handing over a dossier).
+    Job("remind_handling", date.isoformat, reminders.remind_handling),
+    Job("remind_handover", date.isoformat, reminders.remind_handover),
     # NĐ 30/2020 Điều 28: the dossier list is approved at the start of the year; remind once a year.
     Job("remind_dossier_list", lambda today: str(today.year), appraisal.remind_dossier_list),
 )
@@ -195,6 +198,15 @@ def run_scheduler(factory: Callable[[], Session], settings: dict, log: Callable[
             log(f"fixity: {found.sha256} {found.outcome.value}")
 
     scheduler.add_job(audit_fixity, "interval", seconds=FIXITY_SECONDS, max_instances=1, coalesce=True)
+
+    def send_mail() -> None:
+        now = datetime.now(UTC)
+        with transaction(factory) as session:
+            mine = holds_lease(session, holder_name(), now=now)
+        if mine and (sent := mail.send_due(factory, settings, now=now)):
+            log(f"notices by e-mail: {sent}")
+
+    scheduler.add_job(send_mail, "interval", seconds=TICK_SECONDS, max_instances=1, coalesce=True)
     scheduler.start()
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from classification import markings
-from erms import audit, lifecycle, metadata, permissions, transitions
+from erms import audit, lifecycle, metadata, notices, permissions, transitions
 from erms.config import LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import (
@@ -142,20 +142,22 @@ def deadlines(session: Session, actor: Actor, today: date) -> list[Deadline]:
     query = select(Dossier).where(
         Dossier.creator_id == actor.user_id, Dossier.state.in_((DossierState.OPEN, DossierState.CLOSED))
     )
-    found = []
-    for dossier in session.scalars(query):
-        if dossier.state is DossierState.OPEN:
-            # Work of a past year should be closed: its hand-over clock is already running.
-            if dossier.year < today.year or (dossier.end_date and dossier.end_date <= today):
-                due = dossier.end_date or date(dossier.year, 12, 31)
-                found.append(Deadline(dossier, due, due < today, "close"))
-            continue
-        if not period_of(dossier).goes_to_agency_archive():
-            continue
-        due = clock.handover_due_on(_work_ended(dossier))
-        if (due - today).days <= NOTICE_DAYS:
-            found.append(Deadline(dossier, due, due < today, "submit"))
+    found = [deadline for dossier in session.scalars(query) if (deadline := deadline_of(dossier, today))]
     return sorted(found, key=lambda deadline: deadline.due_on)
+
+
+def deadline_of(dossier: Dossier, today: date) -> Deadline | None:
+    """Return what an open or closed dossier is due for today (closing, or hand-over within 30 days), if anything."""
+    if dossier.state is DossierState.OPEN:
+        # Work of a past year should be closed: its hand-over clock is already running.
+        if dossier.year < today.year or (dossier.end_date and dossier.end_date <= today):
+            due = dossier.end_date or date(dossier.year, 12, 31)
+            return Deadline(dossier, due, due < today, "close")
+        return None
+    if not period_of(dossier).goes_to_agency_archive():
+        return None
+    due = clock.handover_due_on(_work_ended(dossier))
+    return Deadline(dossier, due, due < today, "submit") if (due - today).days <= NOTICE_DAYS else None
 
 
 def _work_ended(dossier: Dossier) -> date:
@@ -907,7 +909,30 @@ def submit(session: Session, actor: Actor, dossier_ids: list[int], *, now: datet
         lifecycle.apply(session, dossier, "submit", actor, now=now, transfer_id=transfer.id)
         session.add(TransferItem(transfer_id=transfer.id, dossier_id=dossier.id, outcome=ItemOutcome.PENDING))
     session.flush()
+    notices.tell_role(
+        session,
+        first.organisation_id,
+        Role.ARCHIVIST,
+        "transfer_submitted",
+        str(transfer.id),
+        N_("%(unit)s submitted %(count)s dossiers to the agency archive: they wait for your check."),
+        now=now,
+        subject=("transfer", transfer.id),
+        unit=first.unit.name,
+        count=len(dossiers),
+    )
     return transfer
+
+
+def returned(session: Session, dossier: Dossier) -> TransferItem | None:
+    """Return the agency archive's return of a closed dossier (its reason shown until the dossier is reopened or
+    submitted again), None when its last submission was not returned."""
+    if dossier.state is not DossierState.CLOSED:
+        return None
+    last = session.scalar(
+        select(TransferItem).where(TransferItem.dossier_id == dossier.id).order_by(TransferItem.id.desc()).limit(1)
+    )
+    return last if last is not None and last.outcome is ItemOutcome.REJECTED else None
 
 
 def _pending_item(session: Session, actor: Actor, item_id: int) -> TransferItem:
@@ -939,6 +964,17 @@ def reject(session: Session, actor: Actor, item_id: int, reason: str, *, now: da
     _decide(item, actor, ItemOutcome.REJECTED, reason.strip(), now)
     lifecycle.apply(
         session, item.dossier, "reject", actor, now=now, reason=reason.strip(), transfer_id=item.transfer_id
+    )
+    notices.tell(
+        session,
+        {item.dossier.creator_id, item.transfer.submitted_by_id},
+        "dossier_returned",
+        str(item.id),
+        N_("Dossier %(code)s was returned by the agency archive: %(reason)s"),
+        now=now,
+        subject=("dossier", item.dossier_id),
+        code=item.dossier.file_code,
+        reason=reason.strip(),
     )
     return item.dossier
 

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager
 
 from classification import markings
-from erms import audit, metadata, permissions
+from erms import audit, metadata, notices, permissions
 from erms.config import LOCAL_TZ
 from erms.errors import N_, Conflict, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import Organisation, RegisterCounter, RegisterEntry, Unit
@@ -407,6 +407,17 @@ def assign_unit(
         year=year,
         series=series.value,
         previous=previous,
+        unit=unit.name,
+    )
+    notices.tell(
+        session,
+        notices.unit_people(session, organisation_id, unit.id),
+        "document_assigned",
+        f"{entry.id}:{unit.id}",
+        N_("Incoming document no. %(number)s was sent to %(unit)s for handling."),
+        now=now,
+        subject=("register_entry", entry.id),
+        number=entry.number,
         unit=unit.name,
     )
     return entry

@@ -8,7 +8,6 @@ destruction lives in :mod:`retention.destruction`.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import cast
@@ -16,7 +15,7 @@ from typing import cast
 from sqlalchemy import Select, Table, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from erms import audit, metadata, permissions
+from erms import audit, metadata, notices, permissions
 from erms.config import LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import (
@@ -26,11 +25,9 @@ from erms.models import (
     Dossier,
     DossierList,
     DossierListEntry,
-    Notification,
     Organisation,
     RetentionRow,
     Role,
-    RoleMembership,
     Unit,
 )
 from erms.models.appraisal import AppraisalOutcome
@@ -321,30 +318,6 @@ def _keep_problems(dossier: Dossier, period: clock.Period, on: date) -> list[Pro
 # ---------------------------------------------------------------- what the scheduled jobs do
 
 
-def notify(
-    session: Session, organisation_id: int, role: Role, kind: str, key: str, template: str, *, now: datetime, **params
-) -> int:
-    """Leave an in-app notice for every holder of ``role`` in the organisation, once per kind and key."""
-    holders = select(RoleMembership.user_id).where(
-        RoleMembership.organisation_id == organisation_id, RoleMembership.role == role
-    )
-    told = select(Notification.user_id).where(Notification.kind == kind, Notification.key == key)
-    users = set(session.scalars(holders.where(RoleMembership.user_id.not_in(told))))
-    session.add_all(
-        Notification(
-            user_id=user_id,
-            kind=kind,
-            key=key,
-            template=template,
-            params=json.dumps(params, ensure_ascii=False, default=str),
-            created_at=now,
-        )
-        for user_id in sorted(users)
-    )
-    session.flush()
-    return len(users)
-
-
 def flag_due_dossiers(session: Session, today: date, *, now: datetime) -> int:
     """Turn newly due dossiers into appraisal work items and tell the archivists; return how many."""
     flagged = select(AppraisalWorkItem.id).where(
@@ -368,7 +341,7 @@ def flag_due_dossiers(session: Session, today: date, *, now: datetime) -> int:
         )
     )
     for organisation_id, count in counts.items():
-        notify(
+        notices.tell_role(
             session,
             organisation_id,
             Role.ARCHIVIST,
@@ -393,7 +366,7 @@ def remind_dossier_list(session: Session, today: date, *, now: datetime) -> int:
     organisations = list(session.scalars(select(Organisation.id).where(Organisation.id.not_in(approved))))
     for organisation_id in organisations:
         # NĐ 30/2020 Điều 28: the dossier list is approved and issued at the start of each year.
-        notify(
+        notices.tell_role(
             session,
             organisation_id,
             Role.REGISTRY,
@@ -418,7 +391,7 @@ def flag_overdue_handovers(session: Session, today: date, *, now: datetime) -> i
     )
     counts = dict(session.execute(overdue).all())
     for organisation_id, count in counts.items():
-        notify(
+        notices.tell_role(
             session,
             organisation_id,
             Role.ARCHIVIST,
@@ -429,27 +402,3 @@ def flag_overdue_handovers(session: Session, today: date, *, now: datetime) -> i
             count=count,
         )
     return sum(counts.values())
-
-
-def notifications_for(session: Session, user_id: int, limit: int = 20) -> list[Notification]:
-    """Return the user's newest notices."""
-    query = (
-        select(Notification)
-        .where(Notification.user_id == user_id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(query))
-
-
-def notification_count(session: Session, user_id: int) -> int:
-    """Return how many notices the user has not seen yet (the number in the page header)."""
-    unseen = select(func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None))
-    return session.execute(unseen).scalar_one()
-
-
-def mark_seen(session: Session, notices: list[Notification], *, now: datetime) -> None:
-    """Mark the notices a page has just shown as seen (the first time only: ``read_at`` keeps that moment)."""
-    for notice in notices:
-        if notice.read_at is None:
-            notice.read_at = now

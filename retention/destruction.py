@@ -24,7 +24,7 @@ from typing import BinaryIO
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
-from erms import audit, lifecycle, metadata, permissions, transitions
+from erms import audit, lifecycle, metadata, notices, permissions, transitions
 from erms.config import LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import (
@@ -36,6 +36,7 @@ from erms.models import (
     DocumentVersion,
     Dossier,
     DossierDocument,
+    Role,
     StoredFile,
     User,
 )
@@ -281,7 +282,32 @@ def propose(
         after=State.PROPOSED.value,
         dossiers=[dossier.file_code for dossier in dossiers],
     )
+    _tell_next(session, destruction_list, now)
     return destruction_list
+
+
+# Who the list waits for in each state, and what they are told.
+NEXT_STEP = {
+    State.PROPOSED: (Role.COUNCIL, N_("Destruction list “%(title)s” waits for your opinion.")),
+    State.APPRAISED: (Role.HEAD, N_("Destruction list “%(title)s” waits for your decision.")),
+    State.APPROVED: (Role.ARCHIVIST, N_("The head decided to destroy list “%(title)s”: carry it out.")),
+}
+
+
+def _tell_next(session: Session, destruction_list: DestructionList, now: datetime) -> None:
+    """Tell the people the list now waits for."""
+    role, template = NEXT_STEP[destruction_list.state]
+    notices.tell_role(
+        session,
+        destruction_list.organisation_id,
+        role,
+        f"destruction_{destruction_list.state.value}",
+        str(destruction_list.id),
+        template,
+        now=now,
+        subject=("destruction_list", destruction_list.id),
+        title=destruction_list.title,
+    )
 
 
 def _text_problems(**fields: str) -> list[Problem]:
@@ -386,6 +412,7 @@ def record_appraisal(
         after=State.APPRAISED.value,
         number=destruction_list.appraisal_number,
     )
+    _tell_next(session, destruction_list, now)
     return destruction_list
 
 
@@ -422,6 +449,7 @@ def approve(
         after=State.APPROVED.value,
         number=destruction_list.decision_number,
     )
+    _tell_next(session, destruction_list, now)
     return destruction_list
 
 

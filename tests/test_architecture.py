@@ -8,7 +8,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("erms", "classification", "retention", "exports", "filing", "administration")
 # The demo data drives the domain services as the command line does.
-ADAPTERS = ("erms.app", "erms.web", "erms.auth", "erms.cli", "erms.safety_cli", "erms.jobs", "erms.demo")
+ADAPTERS = ("erms.app", "erms.web", "erms.auth", "erms.cli", "erms.safety_cli", "erms.jobs", "erms.mail", "erms.demo")
 CORE = (
     "erms.extract",
     "erms.search_index",
@@ -25,6 +25,7 @@ CORE = (
     "erms.migrate",
     "erms.config",
     "erms.accounts",
+    "erms.notices",
     "erms.background",
 )
 # Domain packages may import downward only: administration → filing → exports → retention → classification.

@@ -164,9 +164,14 @@ class Notification(Base):
     key: Mapped[str] = mapped_column(String(40))
     template: Mapped[str] = mapped_column(String(300))
     params: Mapped[str] = mapped_column(Text, default="{}")
+    # The record the notice is about ("dossier", "dossier_list", ...), for its link; none for a count.
+    subject_type: Mapped[str | None] = mapped_column(String(30))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # When the user's notices page first showed it: the header counts the notices not seen yet.
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the worker sent it by e-mail (erms.mail); never set for a person without an address.
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class SchedulerLease(Base):

@@ -78,6 +78,9 @@ class User(Base):
     # Administers the deployment ("quản trị hệ thống"): creates organisations and manages every one's units,
     # users and lookups; reads no record unless also given a role in an organisation.
     system_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # Where notices are also sent by e-mail (empty: in the app only), unless the person switched that off.
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    email_notices: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
 
     memberships: Mapped[list[RoleMembership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

@@ -118,6 +118,7 @@ AUDIT_ACTIONS = {
     "user.login_failed": _l("Failed log-in"),
     "user.login_locked": _l("Log-in refused: username locked"),
     "user.made_system_admin": _l("Deployment administrator made"),
+    "user.notices_set": _l("E-mail notices set"),
     "user.moved": _l("Change of post"),
     "user.password_set": _l("Password set"),
     "user.role_granted": _l("Role given"),

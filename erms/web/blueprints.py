@@ -20,6 +20,7 @@ from erms.web import (
     handover,
     home,
     markings,
+    notices,
     registers,
     retention,
     search,
@@ -42,6 +43,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(audit_log.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(access.bp)
+    app.register_blueprint(notices.bp)
     errors.register(app)
     app.add_template_filter(common.local_date, "vndate")
     app.add_template_global(metadata.day_shown)

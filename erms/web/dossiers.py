@@ -216,6 +216,7 @@ def render_dossier(
                 and dossier.state is DossierState.CLOSED
             ),
             goes_to_archive=dossiers.period_of(dossier).goes_to_agency_archive(),
+            returned=dossiers.returned(session, dossier),
             content_gone=_(dossiers.CONTENT_GONE[dossier.state]) if dossier.state in dossiers.CONTENT_GONE else "",
             content_readable=access.readable_content(session, actor, dossier),
             retention=dossiers.period_of(dossier).label(),

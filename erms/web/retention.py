@@ -9,7 +9,6 @@ authority's appraisal ("thẩm định"), the head's decision, execution and the
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
@@ -34,16 +33,14 @@ from erms.web.common import (
     transaction,
     upload_from_request,
     utcnow,
-    writes,
 )
 from erms.web.errors import job_refusals, on_invalid, translate
 from retention import appraisal, clock, destruction, holds
 
 bp = Blueprint("retention", __name__, url_prefix="/retention")
 
-# Who works on the appraisal and destruction pages; everyone may read their own notices.
+# Who works on the appraisal and destruction pages.
 CHAIN_ACTIONS = ("retention.appraise", "destruction.opinion", "destruction.approve", "retention.hold")
-OPEN_TO_ALL = {"retention.notifications"}
 # The due list shows this many rows; "select all matching the filter" reaches the rest.
 PAGE = 200
 HOLD_KINDS = {
@@ -66,7 +63,7 @@ def in_chain(actor) -> bool:
 @bp.before_request
 @login_required
 def _chain_only():
-    if request.endpoint not in OPEN_TO_ALL and not in_chain(current_actor()):
+    if not in_chain(current_actor()):
         raise PermissionDenied()
 
 
@@ -74,10 +71,7 @@ def _chain_only():
 def _header() -> dict:
     if not current_user.is_authenticated:
         return {}
-    actor = current_actor()
-    with transaction(read_only=True) as session:  # inside a page's transaction, that one
-        count = appraisal.notification_count(session, actor.user_id)
-    return {"retention_nav": in_chain(actor), "notification_count": count}
+    return {"retention_nav": in_chain(current_actor())}
 
 
 @bp.app_template_global()
@@ -415,20 +409,3 @@ def change_period(dossier_id: int):
             session, current_actor(), dossier_id, _period(), request.form.get("reason", ""), now=utcnow()
         )
     return _to_dossier(dossier_id, _("The retention period was changed."))
-
-
-# ---------------------------------------------------------------- notices
-
-
-@bp.get("/notifications")
-@writes
-def notifications():
-    """List the current user's notices, newest first."""
-    with transaction() as session:
-        shown = appraisal.notifications_for(session, current_actor().user_id, limit=100)
-        notices = [
-            (notice.created_at, translate(notice.template, json.loads(notice.params or "{}")), notice.read_at is None)
-            for notice in shown
-        ]
-        appraisal.mark_seen(session, shown, now=utcnow())
-    return render_template("retention/notifications.html", notices=notices)

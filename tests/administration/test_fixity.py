@@ -12,11 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from administration import fixity
-from erms import db, search
+from erms import db, notices, search
 from erms.cli import erms_group
 from erms.models import AuditEvent, Dossier, FixityEvent, FixityOutcome, StoredFile
 from erms.storage import FileStore
-from retention import appraisal
 from tests.factories import NOW, World, make_dossier
 
 
@@ -55,14 +54,14 @@ def test_a_flipped_byte_and_a_deleted_file_are_found_recorded_and_told(files, se
     ).all()
     assert sorted(events) == sorted((item.sha256, item.outcome, "test") for item in found)
     assert set(session.scalars(select(StoredFile.fixity_checked_at))) == {NOW}
-    notices = appraisal.notifications_for(session, world.users["archivist"].id)
-    assert sorted(notice.template.split(" (")[0] for notice in notices) == [
+    told = notices.newest(session, world.users["archivist"].id)
+    assert sorted(notice.template.split(" (")[0] for notice in told) == [
         "A stored file has other bytes than at capture",
         "A stored file is missing from the store",
     ]
     code = files_dossier_code(session)  # the notice names the dossier and the document's number, no summary
-    assert sorted(json.loads(notice.params)["held_by"] for notice in notices) == [f"{code} #1", f"{code} #2"]
-    assert appraisal.notifications_for(session, world.users["officer1"].id) == []
+    assert sorted(json.loads(notice.params)["held_by"] for notice in told) == [f"{code} #1", f"{code} #2"]
+    assert not [notice for notice in notices.newest(session, world.users["officer1"].id) if "fixity" in notice.kind]
 
 
 def test_the_oldest_checked_go_first_and_the_audit_leaves_recent_checks_alone(files, session_factory, store):

@@ -227,6 +227,9 @@ ROWS = [
     # seen as its dossiers are: an officer does not see another unit's registered document.
     Row("markings.decide", "GET", HEAD_ONLY, "document:registered"),
     Row("markings.decide", "POST", HEAD_ONLY, "document:registered"),
+    # ------------------------------------------------------------ notices: one's own
+    Row("notices.index", "GET", EVERYONE),
+    Row("notices.settings", "POST", EVERYONE),
     # ------------------------------------------------------------ registers
     Row("registers.index", "GET", REGISTER_READERS),
     Row("registers.print_register", "GET", REGISTER_READERS),
@@ -239,7 +242,6 @@ ROWS = [
     # units, so even a register reader gets "not found" — it hides more than it must, never less.
     Row("registers.mark_handled", "POST", DOSSIER_FORMERS, "register_entry", refusal=NOT_FOUND),
     # ------------------------------------------------------------ appraisal, holds, destruction
-    Row("retention.notifications", "GET", EVERYONE),
     Row("retention.due", "GET", ARCHIVIST_ONLY, area=CHAIN_AREA),
     Row("retention.preview", "POST", ARCHIVIST_ONLY, area=CHAIN_AREA),
     Row("retention.keep", "POST", ARCHIVIST_ONLY, area=CHAIN_AREA),

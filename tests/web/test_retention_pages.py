@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime
 import pytest
 from erms_browser import Browser, file_field, make_pdf, run_background_jobs
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from erms.errors import InvalidMetadata
-from erms.models import CouncilOpinion, DestructionList, Dossier
+from erms.models import CouncilOpinion, DestructionList, Dossier, Notification
 from erms.models.dossier import DossierState
 from retention import appraisal, destruction
 
@@ -132,7 +132,7 @@ def test_an_officer_may_not_open_the_retention_pages(browser, world, session, ma
         officer.post(f"/retention/dossiers/{dossier.id}/holds", {"kind": "dispute", "reason": "Tranh chấp"}).status_code
         == 403
     )
-    assert officer.get("/retention/notifications").status_code == 200
+    assert officer.get("/notices/").status_code == 200
 
 
 def test_a_held_dossier_cannot_be_proposed_and_the_page_says_why(browser, session, make_dossier):
@@ -178,12 +178,13 @@ def test_a_hold_placed_after_approval_stops_the_execution(browser, world, sessio
 
 def test_the_header_counts_notices_not_seen_yet(browser, world, session, make_dossier):
     make_dossier("archived")
+    session.execute(delete(Notification))  # the submission's notice: this test is about the job's
     assert appraisal.flag_due_dossiers(session, date(2037, 1, 1), now=LATER) == 1
     archivist = browser("archivist")
     count = re.compile(r'Thông báo <span class="count">(\d+)</span>')
     assert count.search(archivist.get("/").get_data(as_text=True)).group(1) == "1"
-    first = html.unescape(archivist.get("/retention/notifications").get_data(as_text=True))
+    first = html.unescape(archivist.get("/notices/").get_data(as_text=True))
     assert '<span class="tag">mới</span> Có 1 hồ sơ đã đến hạn xác định giá trị.' in first
     assert count.search(first).group(1) == "0"  # shown, so seen
-    again = html.unescape(archivist.get("/retention/notifications").get_data(as_text=True))
+    again = html.unescape(archivist.get("/notices/").get_data(as_text=True))
     assert "Có 1 hồ sơ đã đến hạn xác định giá trị." in again and '<span class="tag">mới</span>' not in again

@@ -1,0 +1,88 @@
+"""Notices by e-mail, caught by a local SMTP server (aiosmtpd): sent once to those who gave an address and left
+e-mail on, in Vietnamese with a link; nothing without a mail server; a server that is down loses nothing."""
+
+import socket
+from datetime import timedelta
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from erms import mail, notices
+from erms.config import DEFAULTS
+from erms.models import Notification
+
+
+class Inbox:
+    """What the local mail server received."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, dict(DEFAULTS, SMTP_HOST="127.0.0.1", SMTP_PORT=port, BASE_URL="https://erms.example.gov.vn")
+    controller.stop()
+
+
+@pytest.fixture
+def people(world, session, now):
+    """officer1 wants e-mail, officer2 switched it off, unithead gave no address; each has one notice."""
+    world.users["officer1"].email = "lan.pt@example.gov.vn"
+    world.users["officer2"].email, world.users["officer2"].email_notices = "minh@example.gov.vn", False
+    users = [world.users[name].id for name in ("officer1", "officer2", "unithead")]
+    notices.tell(
+        session,
+        users,
+        "dossier_returned",
+        "7",
+        "Dossier %(code)s was returned by the agency archive: %(reason)s",
+        now=now,
+        subject=("dossier", 42),
+        code="VP.01",
+        reason="Thiếu mục lục",
+    )
+    return users
+
+
+def test_a_notice_is_mailed_once_to_who_asked_for_it_in_vietnamese_with_its_link(
+    smtp, people, session, session_factory, now
+):
+    inbox, settings = smtp
+    assert mail.send_due(session_factory, settings, now=now) == 1
+    (received,) = inbox.messages
+    assert received["To"] == "lan.pt@example.gov.vn"
+    assert received["Subject"] == "[ERMS] Hồ sơ VP.01 bị Lưu trữ cơ quan trả lại: Thiếu mục lục"
+    assert "https://erms.example.gov.vn/dossiers/42" in received.get_content()
+    assert mail.send_due(session_factory, settings, now=now + timedelta(minutes=1)) == 0  # sent once
+    assert len(inbox.messages) == 1
+    session.expire_all()
+    assert session.get(Notification, notices.newest(session, people[0])[0].id).emailed_at == now
+
+
+def test_no_mail_server_sends_nothing_and_a_server_down_loses_nothing(smtp, people, session_factory, now):
+    inbox, settings = smtp
+    assert mail.send_due(session_factory, dict(settings, SMTP_HOST=""), now=now) == 0
+    assert mail.send_due(session_factory, dict(settings, SMTP_PORT=free_port()), now=now) == 0  # nobody listens
+    assert inbox.messages == []
+    assert mail.send_due(session_factory, settings, now=now) == 1  # the next round sends it
+
+
+def test_a_notice_older_than_a_day_is_not_mailed(smtp, people, session_factory, now):
+    inbox, settings = smtp
+    assert mail.send_due(session_factory, settings, now=now + timedelta(days=2)) == 0
+    assert inbox.messages == []
