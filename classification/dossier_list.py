@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from erms import audit, metadata, notices, permissions, transitions
+from erms.config import LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, NotFound, PermissionDenied, Problem, RuleViolation
 from erms.models import (
+    AuditEvent,
     ClassificationHeading,
     Dossier,
     DossierList,
@@ -33,6 +35,8 @@ from erms.models.dossier_list import DossierListState
 from erms.models.org import Role
 from erms.permissions import Actor
 
+# The head's comments on returning a list: a page of remarks at most.
+RETURN_COMMENT_LENGTH = 4000
 # Who is told that the year's list was issued: those who keep it and those who open its dossiers.
 LIST_READERS = (Role.REGISTRY, Role.OFFICER, Role.UNIT_HEAD)
 
@@ -185,8 +189,79 @@ def add_ad_hoc_entry(
     return entry
 
 
-def approve(session: Session, actor: Actor, list_id: int, decision_ref: str, *, now: datetime) -> DossierList:
-    """Approve and issue the list (the head's decision); it becomes read-only."""
+def submit_for_approval(session: Session, actor: Actor, list_id: int, *, now: datetime) -> DossierList:
+    """Send the draft list to the head for approval ("trình duyệt"); it is read-only while it waits."""
+    dossier_list = draft_list(session, actor, list_id)
+    if not dossier_list.entries:
+        raise RuleViolation(N_("An empty dossier list cannot be approved."))
+    transitions.move(dossier_list, transitions.DOSSIER_LIST, "submit")
+    dossier_list.submitted_by_id, dossier_list.submitted_at = actor.user_id, now
+    audit.record(session, actor, "dossier_list.submitted", "dossier_list", list_id, now=now, year=dossier_list.year)
+    notices.tell_role(
+        session,
+        dossier_list.organisation_id,
+        Role.HEAD,
+        "dossier_list_submitted",
+        f"{list_id}:{_returns(session, list_id)}",
+        N_("The dossier list of %(year)s waits for your approval."),
+        now=now,
+        subject=("dossier_list", list_id),
+        year=dossier_list.year,
+    )
+    return dossier_list
+
+
+def _returns(session: Session, list_id: int) -> int:
+    """Return how many times the list was returned: each sending and each return is told once per round."""
+    returned = select(func.count()).where(
+        AuditEvent.action == "dossier_list.returned",
+        AuditEvent.subject_type == "dossier_list",
+        AuditEvent.subject_id == list_id,
+    )
+    return session.execute(returned).scalar_one()
+
+
+def return_list(session: Session, actor: Actor, list_id: int, comment: str, *, now: datetime) -> DossierList:
+    """Return a list sent for approval to the registry with the head's comments; it becomes a draft again."""
+    dossier_list = _get(session, list_id)
+    permissions.require(actor, "dossier_list.approve", dossier_list.organisation_id)
+    if dossier_list.state is not DossierListState.SUBMITTED:
+        raise RuleViolation(N_("Only a list sent for approval can be returned."))
+    comment = metadata.check_text({"comment": comment.strip()}, {"comment": RETURN_COMMENT_LENGTH})["comment"]
+    if not comment:
+        raise InvalidMetadata([Problem("comment", N_("Say what must change before the list is approved."))])
+    transitions.move(dossier_list, transitions.DOSSIER_LIST, "return")
+    dossier_list.return_comment, dossier_list.returned_by_id, dossier_list.returned_at = comment, actor.user_id, now
+    year, round_number = dossier_list.year, _returns(session, list_id)
+    audit.record(session, actor, "dossier_list.returned", "dossier_list", list_id, now=now, year=year, reason=comment)
+    told = notices.holders(session, dossier_list.organisation_id, Role.REGISTRY)
+    if dossier_list.submitted_by_id is not None:
+        told.add(dossier_list.submitted_by_id)
+    notices.tell(
+        session,
+        told,
+        "dossier_list_returned",
+        f"{list_id}:{round_number}",
+        N_("The head returned the dossier list of %(year)s: %(comment)s"),
+        now=now,
+        subject=("dossier_list", list_id),
+        year=dossier_list.year,
+        comment=comment,
+    )
+    return dossier_list
+
+
+def approve(
+    session: Session,
+    actor: Actor,
+    list_id: int,
+    decision_ref: str,
+    *,
+    now: datetime,
+    decision_date: date | None = None,
+) -> DossierList:
+    """Approve and issue the list (the head's decision, numbered and dated: the day of ``now`` unless given); it
+    becomes read-only."""
     dossier_list = _get(session, list_id)
     permissions.require(actor, "dossier_list.approve", dossier_list.organisation_id)
     if dossier_list.state is DossierListState.APPROVED:
@@ -194,8 +269,13 @@ def approve(session: Session, actor: Actor, list_id: int, decision_ref: str, *, 
     if not dossier_list.entries:
         raise RuleViolation(N_("An empty dossier list cannot be approved."))
     decision_ref = checked_text(DossierList, decision_ref=decision_ref)["decision_ref"]
+    today = now.astimezone(LOCAL_TZ).date()
+    if decision_date is not None and decision_date > today:
+        raise InvalidMetadata([Problem("decision_date", N_("The decision cannot be dated after today."))])
     transitions.move(dossier_list, transitions.DOSSIER_LIST, "approve")
     dossier_list.decision_ref = decision_ref
+    dossier_list.decision_date = decision_date or today
+    dossier_list.return_comment = ""
     dossier_list.approved_by_id = actor.user_id
     dossier_list.approved_at = now
     audit.record(
@@ -241,6 +321,8 @@ def draft_list(session: Session, actor: Actor, list_id: int) -> DossierList:
     """Return a draft list the actor may change; an approved one is read-only."""
     dossier_list = _get(session, list_id)
     permissions.require(actor, "dossier_list.manage", dossier_list.organisation_id)
+    if dossier_list.state is DossierListState.SUBMITTED:
+        raise RuleViolation(N_("The dossier list waits for the head's approval: it changes only if it is returned."))
     if dossier_list.state is not DossierListState.DRAFT:
         raise RuleViolation(N_("An approved dossier list is read-only."))
     return dossier_list

@@ -19,8 +19,14 @@ from erms.models.transfer import TransferState as Transfer
 
 Table = dict[tuple[Any, str], Any]
 
-# Danh mục hồ sơ: drafted by the registry, approved and issued by the head (NĐ 30/2020 Điều 28), then read-only.
-DOSSIER_LIST: Table = {(ListState.DRAFT, "approve"): ListState.APPROVED}
+# Danh mục hồ sơ: drafted by the registry, sent to the head, who approves and issues it (NĐ 30/2020 Điều 28; then
+# read-only) or returns it with comments. The head may also approve a draft nobody sent.
+DOSSIER_LIST: Table = {
+    (ListState.DRAFT, "submit"): ListState.SUBMITTED,
+    (ListState.SUBMITTED, "return"): ListState.DRAFT,
+    (ListState.SUBMITTED, "approve"): ListState.APPROVED,
+    (ListState.DRAFT, "approve"): ListState.APPROVED,
+}
 
 # The destruction chain (docs/standards.md decision 7): the list, the archival authority's appraisal, the head's
 # decision, the execution (resumable step by step) and its record.

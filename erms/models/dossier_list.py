@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from erms.db import Base
@@ -15,7 +15,8 @@ from erms.models.types import UTCDateTime, enum_column
 
 
 class DossierListState(str, enum.Enum):
-    DRAFT = "draft"
+    DRAFT = "draft"  # prepared by the registry ("dự thảo"); also where a returned list comes back to
+    SUBMITTED = "submitted"  # sent to the head for approval ("trình duyệt"); read-only while it waits
     APPROVED = "approved"  # approved and issued by the head (NĐ 30 Điều 28); read-only
 
 
@@ -31,8 +32,15 @@ class DossierList(Base):
     state: Mapped[DossierListState] = mapped_column(
         enum_column(DossierListState, "dossier_list_state"), default=DossierListState.DRAFT
     )
-    # The head's decision issuing the list ("Kèm theo Quyết định số …").
+    # The head's decision issuing the list ("Kèm theo Quyết định số … ngày …").
     decision_ref: Mapped[str] = mapped_column(String(100), default="")
+    decision_date: Mapped[date | None] = mapped_column(Date)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The head's comments when returning the list; shown to the registry until it is sent again.
+    return_comment: Mapped[str] = mapped_column(Text, default="", server_default="")
+    returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

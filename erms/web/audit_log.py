@@ -90,6 +90,8 @@ AUDIT_ACTIONS = {
     "dossier_list.entry_reviewed": _l("Ad-hoc entry reviewed"),
     "dossier_list.heading_added": _l("Heading added to the list"),
     "dossier_list.imported": _l("List entries imported"),
+    "dossier_list.returned": _l("Dossier list returned with comments"),
+    "dossier_list.submitted": _l("Dossier list sent for approval"),
     "handover_batch.created": _l("Hand-over batch created"),
     "handover_batch.received": _l("Hand-over receipt recorded"),
     "handover_package.downloaded": _l("Hand-over package downloaded"),

@@ -98,6 +98,9 @@ def render_list(
             "dossier_lists/show.html",
             dossier_list=dossier_list,
             draft=dossier_list.state is DossierListState.DRAFT,
+            submitted=dossier_list.state is DossierListState.SUBMITTED,
+            approved=dossier_list.state is DossierListState.APPROVED,
+            today=local_date(utcnow()),
             can_manage=permissions.can(actor, "dossier_list.manage", organisation_id),
             can_approve=permissions.can(actor, "dossier_list.approve", organisation_id),
             is_addition=dossier_lists.is_addition,
@@ -199,15 +202,44 @@ def import_entries(list_id: int):
     return redirect(url_for(".show", list_id=list_id, _anchor="entries"))
 
 
+@bp.post("/<int:list_id>/submit")
+@login_required
+def submit(list_id: int):
+    """Send the draft list to the head for approval (the registry)."""
+    on_invalid(lambda errors: render_list(list_id, errors, {}, "submit", status=422))
+    require_present({"confirm": request.form.get("confirm", "") == "yes"})
+    with transaction() as session:
+        dossier_lists.submit_for_approval(session, current_actor(), list_id, now=utcnow())
+    flash(_("The dossier list was sent to the head for approval."), "success")
+    return redirect(url_for(".show", list_id=list_id))
+
+
+@bp.post("/<int:list_id>/return")
+@login_required
+def return_list(list_id: int):
+    """Return the list to the registry with the head's comments."""
+    form = {"comment": request.form.get("comment", "")}
+    on_invalid(lambda errors: render_list(list_id, errors, form, "return", status=422))
+    with transaction() as session:
+        dossier_lists.return_list(session, current_actor(), list_id, form["comment"], now=utcnow())
+    flash(_("The dossier list was returned to the registry with your comments."), "success")
+    return redirect(url_for(".show", list_id=list_id))
+
+
 @bp.post("/<int:list_id>/approve")
 @login_required
 def approve(list_id: int):
-    """Approve and issue the list (the head); it becomes read-only."""
-    form = {"decision_ref": request.form.get("decision_ref", "").strip(), "confirm": request.form.get("confirm", "")}
+    """Approve and issue the list (the head), with the decision's number and date; it becomes read-only."""
+    form = {name: request.form.get(name, "").strip() for name in ("decision_ref", "decision_date", "confirm")}
     on_invalid(lambda errors: render_list(list_id, errors, form, "approve", status=422))
-    require_present({"decision_ref": form["decision_ref"], "confirm": form["confirm"] == "yes"})
+    day = metadata.parse_day(form["decision_date"])
+    if form["decision_date"] and day is None:
+        raise InvalidMetadata([Problem("decision_date", metadata.MESSAGES["format"])])
+    require_present(
+        {"decision_ref": form["decision_ref"], "decision_date": day is not None, "confirm": form["confirm"] == "yes"}
+    )
     with transaction() as session:
-        dossier_lists.approve(session, current_actor(), list_id, form["decision_ref"], now=utcnow())
+        dossier_lists.approve(session, current_actor(), list_id, form["decision_ref"], now=utcnow(), decision_date=day)
     flash(_("The dossier list is approved and issued."), "success")
     return redirect(url_for(".show", list_id=list_id))
 

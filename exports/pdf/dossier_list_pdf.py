@@ -41,14 +41,19 @@ def render(dossier_list: DossierList, printed_at: datetime, font: str = "") -> b
         new_y="NEXT",
     )
     pdf.set_font(style="", size=10)
-    decision = dossier_list.decision_ref or "…"
-    pdf.cell(0, LINE, f"(Kèm theo Quyết định số {decision})", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, LINE, decision_line(dossier_list), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(LINE / 2)
     headings = [f"{name}\n({number})" for number, name in enumerate(TEMPLATE_COLUMNS, start=1)]
     table(pdf, headings, list(WIDTHS), [list(row) for row in template_rows(dossier_list)])
     pdf.ln(LINE / 2)
     pdf.multi_cell(0, LINE, footer(dossier_list), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def decision_line(dossier_list: DossierList) -> str:
+    """Return the line under the title naming the issuing decision, its number and date ("…" until approved)."""
+    day = dossier_list.decision_date.strftime("%d/%m/%Y") if dossier_list.decision_date else "…"
+    return f"(Kèm theo Quyết định số {dossier_list.decision_ref or '…'} ngày {day})"
 
 
 TEMPLATE_COLUMNS = (
@@ -71,7 +76,7 @@ def render_xlsx(dossier_list: DossierList) -> bytes:
         [organisation.name.upper()],
         [],
         [f"DANH MỤC HỒ SƠ CỦA {organisation.name.upper()} NĂM {dossier_list.year}"],
-        [f"(Kèm theo Quyết định số {dossier_list.decision_ref or '…'})"],
+        [decision_line(dossier_list)],
         list(TEMPLATE_COLUMNS),
         [f"({number})" for number in range(1, 6)],
         *template_rows(dossier_list),

@@ -195,6 +195,8 @@ ROWS = [
     Row("dossier_lists.add_entry", "POST", LIST_MANAGERS, "dossier_list:draft"),
     Row("dossier_lists.import_entries", "POST", LIST_MANAGERS, "dossier_list:draft"),
     Row("dossier_lists.approve", "POST", HEAD_ONLY, "dossier_list:draft"),
+    Row("dossier_lists.submit", "POST", LIST_MANAGERS, "dossier_list:draft"),
+    Row("dossier_lists.return_list", "POST", HEAD_ONLY, "dossier_list:submitted"),
     Row("dossier_lists.assign", "POST", LIST_MANAGERS, "entry:planned"),
     Row("dossier_lists.review", "POST", {UNIT_HEAD: UNIT}, "entry:ad_hoc"),
     # ------------------------------------------------------------ dossiers and their documents

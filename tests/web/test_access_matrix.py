@@ -122,6 +122,8 @@ class Builder:
         self.items: dict[int, int] = {}  # dossier id -> its pending transfer item
         self.lists = {year: self.planned_list(year) for year in (DUE_YEAR, 2026)}
         self.draft = self.draft_list(2027)
+        self.submitted = self.draft_list(2028)
+        dossier_lists.submit_for_approval(self.session, self.world.actor("registry"), self.submitted.id, now=NOW)
 
     def next(self) -> int:
         """Return a new number: every document differs from every other (no shared stored file)."""
@@ -398,6 +400,7 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
         common = {"unit_id": builder.world.unit_a.id, "unit_code": builder.world.unit_a.code}
         put("dossier_list:approved", relation, list_id=builder.lists[2026].id, **common)
         put("dossier_list:draft", relation, list_id=builder.draft.id, **common)
+        put("dossier_list:submitted", relation, list_id=builder.submitted.id, **common)
         for step in ("proposed", "with_opinion", "appraised", "approved", "executed"):
             put(f"destruction_list:{step}", relation, list_id=builder.destruction_list(step))
         put("batch", relation, **builder.packaged_batch(out_dir))
@@ -541,7 +544,9 @@ FORMS: dict[str, Callable[[dict], dict]] = {
             "danh-muc.csv", f"title,unit,retention\nHồ sơ nhập,{t['unit_code']},10 năm\n".encode(), "text/csv"
         )
     },
-    "dossier_lists.approve": lambda t: {"decision_ref": "05/QĐ-UBND", "confirm": "yes"},
+    "dossier_lists.approve": lambda t: {"decision_ref": "05/QĐ-UBND", "decision_date": "05/01/2026", "confirm": "yes"},
+    "dossier_lists.submit": lambda t: {"confirm": "yes"},
+    "dossier_lists.return_list": lambda t: {"comment": "Bổ sung hồ sơ của Phòng Tài chính"},
     "dossier_lists.assign": lambda t: {"list_id": t["list_id"], "unit_id": t["unit_id"], "responsible_user_id": ""},
     "dossier_lists.review": lambda t: {"list_id": t["list_id"], "decision": "accept", "note": ""},
     "dossiers.ad_hoc": lambda t: {"list_id": t["list_id"], "title": "Hồ sơ phát sinh", "retention_row_id": t["row_id"]},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import io
+from datetime import date
 
 from erms_browser import REGISTER_FORM, closing_form, file_field, make_pdf
 from openpyxl import load_workbook
@@ -33,10 +34,19 @@ def test_registry_copies_last_years_list_forward_and_the_head_approves_it(client
     client.login("head")
     unconfirmed = client.post(f"/dossier-lists/{draft.id}/approve", {"decision_ref": "05/QĐ-UBND"})
     assert unconfirmed.status_code == 422 and "Trường này là bắt buộc." in text_of(unconfirmed)
-    approved = client.post(f"/dossier-lists/{draft.id}/approve", {"decision_ref": "05/QĐ-UBND", "confirm": "yes"})
+    form = {"decision_ref": "05/QĐ-UBND", "decision_date": "05/01/2026", "confirm": "yes"}
+    approved = client.post(f"/dossier-lists/{draft.id}/approve", form)
     assert approved.status_code == 302
     session.refresh(draft)
     assert draft.state.value == "approved" and draft.decision_ref == "05/QĐ-UBND"
+    assert draft.decision_date == date(2026, 1, 5)
+    shown = text_of(client.get(f"/dossier-lists/{draft.id}"))
+    assert "Ban hành kèm theo Quyết định số 05/QĐ-UBND ngày 05/01/2026" in shown
+    printed = "".join(
+        page.extract_text()
+        for page in PdfReader(io.BytesIO(client.get(f"/dossier-lists/{draft.id}/export.pdf").data)).pages
+    )
+    assert "(Kèm theo Quyết định số 05/QĐ-UBND ngày 05/01/2026)" in printed
 
 
 def test_an_import_with_bad_lines_names_each_line_and_imports_nothing(client, world, session, now):

@@ -1,0 +1,93 @@
+"""The dossier list goes to the head and back (issue 22): the registry sends it, the head is told and returns it
+with comments or approves it with the decision's number and date; a list waiting for approval cannot change."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from erms_browser import Browser
+
+from classification import dossier_list as dossier_lists
+from erms import notices
+from erms.models import DossierList
+
+
+@pytest.fixture
+def browsers(app, users):
+    def browser(name: str) -> Browser:
+        opened = Browser(app.test_client())
+        opened.login(name)
+        return opened
+
+    return browser
+
+
+@pytest.fixture
+def draft(world, session, now):
+    """A draft list of 2027 with one entry."""
+    registry = world.actor("registry")
+    planned = dossier_lists.create_list(session, registry, world.org.id, 2027, now=now)
+    dossier_lists.add_entry(
+        session,
+        registry,
+        planned.id,
+        title="Hồ sơ hội nghị",
+        unit_id=world.unit_a.id,
+        retention_row_id=world.rows["10y"].id,
+        now=now,
+    )
+    return planned
+
+
+def text(response) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", response.get_data(as_text=True)))
+
+
+def kinds(session, world, username):
+    return [notice.kind for notice in notices.newest(session, world.users[username].id) if "list" in notice.kind]
+
+
+def state(session, list_id):
+    session.expire_all()
+    return session.get(DossierList, list_id).state.value
+
+
+def test_sent_returned_with_comments_sent_again_and_approved(browsers, session, world, draft):
+    registry, head = browsers("registry"), browsers("head")
+    assert registry.post(f"/dossier-lists/{draft.id}/submit", {}).status_code == 422  # the confirmation
+    assert registry.post(f"/dossier-lists/{draft.id}/submit", {"confirm": "yes"}).status_code == 302
+    assert state(session, draft.id) == "submitted" and kinds(session, world, "head") == ["dossier_list_submitted"]
+    refused = registry.post(f"/dossier-lists/{draft.id}/entries", {"title": "Thêm", "unit_id": str(world.unit_a.id)})
+    assert refused.status_code != 302 and len(session.get(DossierList, draft.id).entries) == 1
+
+    assert head.post(f"/dossier-lists/{draft.id}/return", {"comment": "  "}).status_code == 422
+    assert state(session, draft.id) == "submitted"
+    returned = head.post(f"/dossier-lists/{draft.id}/return", {"comment": "Bổ sung hồ sơ của Phòng Tài chính"})
+    assert returned.status_code == 302 and state(session, draft.id) == "draft"
+    assert kinds(session, world, "registry") == ["dossier_list_returned"]
+    page = text(registry.get(f"/dossier-lists/{draft.id}"))
+    assert "Người đứng đầu trả lại ngày" in page and "Bổ sung hồ sơ của Phòng Tài chính" in page
+
+    assert registry.post(f"/dossier-lists/{draft.id}/submit", {"confirm": "yes"}).status_code == 302
+    assert kinds(session, world, "head") == ["dossier_list_submitted"] * 2  # told again
+    for bad in ("31/02/2026", "01/01/2027", "hôm nay"):  # impossible, after today (15/06/2026), not a day
+        form = {"decision_ref": "05/QĐ-UBND", "decision_date": bad, "confirm": "yes"}
+        assert head.post(f"/dossier-lists/{draft.id}/approve", form).status_code == 422, bad
+        assert state(session, draft.id) == "submitted"
+    form = {"decision_ref": "05/QĐ-UBND", "decision_date": "03122025", "confirm": "yes"}
+    assert head.post(f"/dossier-lists/{draft.id}/approve", form).status_code == 302
+    session.expire_all()
+    approved = session.get(DossierList, draft.id)
+    assert (approved.state.value, approved.decision_date.isoformat()) == ("approved", "2025-12-03")
+    assert "Bổ sung hồ sơ" not in text(registry.get(f"/dossier-lists/{draft.id}"))  # the comment is done with
+
+
+def test_only_a_list_sent_for_approval_is_returned_and_only_by_the_head(browsers, session, draft):
+    head, registry = browsers("head"), browsers("registry")
+    assert head.post(f"/dossier-lists/{draft.id}/return", {"comment": "Sửa"}).status_code in (302, 409, 422)
+    assert state(session, draft.id) == "draft"
+    registry.post(f"/dossier-lists/{draft.id}/submit", {"confirm": "yes"})
+    assert registry.post(f"/dossier-lists/{draft.id}/return", {"comment": "Sửa"}).status_code == 403
+    assert state(session, draft.id) == "submitted"
