@@ -81,6 +81,10 @@ RULES: dict[str, tuple[Role, ...]] = {
     "dossier.edit": (Role.OFFICER, Role.UNIT_HEAD),
     "dossier.submit": (Role.OFFICER, Role.UNIT_HEAD),
     "dossier.accept": (Role.ARCHIVIST,),
+    # A transfer to the agency archive: its unit's people, the registry and the archivist (who check it jointly),
+    # the head; the registry's side of the joint check ("văn thư cơ quan").
+    "transfer.read": (Role.OFFICER, Role.UNIT_HEAD, Role.REGISTRY, Role.ARCHIVIST, Role.HEAD),
+    "transfer.check": (Role.REGISTRY,),
     "dossier_list.manage": (Role.REGISTRY, Role.ADMIN),
     "dossier_list.approve": (Role.HEAD,),
     "dossier_list.review": (Role.UNIT_HEAD,),

@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, tex
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from erms.db import Base
-from erms.models.dossier import Dossier
+from erms.models.dossier import Dossier, StoredFile
 from erms.models.org import Unit
 from erms.models.types import UTCDateTime, enum_column
 
@@ -37,8 +37,16 @@ class Transfer(Base):
     state: Mapped[TransferState] = mapped_column(enum_column(TransferState, "transfer_state"))
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The joint check once every dossier is decided: the registry ("văn thư") and the archivist each sign.
+    registry_signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    registry_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    archive_signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    archive_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The biên bản giao nhận hồ sơ, tài liệu, stored at the second signature.
+    record_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
 
     unit: Mapped[Unit] = relationship()
+    record_file: Mapped[StoredFile | None] = relationship()
     items: Mapped[list[TransferItem]] = relationship(back_populates="transfer", order_by="TransferItem.id")
 
 

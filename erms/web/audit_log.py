@@ -110,6 +110,8 @@ AUDIT_ACTIONS = {
     "security.flood": _l("Too many refusals"),
     "stored_file.destroyed": _l("Stored file destroyed"),
     "stored_file.repaired": _l("Stored file repaired from a backup"),
+    "transfer.recorded": _l("Biên bản giao nhận stored"),
+    "transfer.signed": _l("Submission signed (joint check)"),
     "unit.created": _l("Unit added"),
     "unit.updated": _l("Unit changed"),
     "user.activated": _l("Account reactivated"),

@@ -25,6 +25,7 @@ from erms.web import (
     retention,
     search,
     security,
+    transfers,
 )
 
 
@@ -44,6 +45,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(access.bp)
     app.register_blueprint(notices.bp)
+    app.register_blueprint(transfers.bp)
     errors.register(app)
     app.add_template_filter(common.local_date, "vndate")
     app.add_template_global(metadata.day_shown)

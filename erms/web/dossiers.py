@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from administration import access_statistics, lookups
@@ -20,6 +20,7 @@ from erms.models import LookupKind
 from erms.models.dossier import DossierState
 from erms.web.common import (
     CHOICES,
+    attachment,
     integer,
     organisation_of,
     require_present,
@@ -80,18 +81,6 @@ OFFERED_DOCUMENT_FIELDS = tuple(name for name in DOCUMENT_FIELDS if name != "mar
 OFFERED_BATCH_FIELDS = tuple(name for name in BATCH_FIELDS if name != "marking")
 NUMBER_FIELDS = {"page_amount", "page_total"}
 LONG_FIELDS = {"subject", "description", "recipients"}
-
-# Types a browser may run or render if it ever ignored the attachment disposition.
-ACTIVE_TYPES = {
-    "text/html",
-    "application/xhtml+xml",
-    "image/svg+xml",
-    "text/xml",
-    "application/xml",
-    "text/javascript",
-    "application/javascript",
-    "application/x-shockwave-flash",
-}
 
 
 @cache
@@ -494,16 +483,6 @@ def reopen(dossier_id: int):
     return redirect(url_for(".show", dossier_id=dossier_id))
 
 
-@bp.post("/<int:dossier_id>/submit")
-@login_required
-def submit(dossier_id: int):
-    """Submit the closed dossier to the agency archive ("nộp lưu")."""
-    with transaction() as session:
-        dossiers.submit(session, current_actor(), [dossier_id], now=utcnow())
-    flash(_("The dossier was submitted to the agency archive."), "success")
-    return redirect(url_for(".show", dossier_id=dossier_id))
-
-
 # ---------------------------------------------------------------- downloads
 
 
@@ -517,7 +496,7 @@ def download_version(dossier_id: int, version_id: int):
             session, current_actor(), dossier_id, version_id, store=store(), now=utcnow()
         )
         name, media_type = version.filename, version.file.media_type
-    return _attachment(stream, name, media_type)
+    return attachment(stream, name, media_type)
 
 
 @bp.get("/<int:dossier_id>/index.pdf")
@@ -529,15 +508,4 @@ def download_index(dossier_id: int):
         dossier = dossiers.get_dossier(session, current_actor(), dossier_id)
         name = f"Mục lục văn bản {dossier.file_code}.pdf"
         stream = dossiers.open_index(session, current_actor(), dossier_id, store=store(), now=utcnow())
-    return _attachment(stream, name, "application/pdf")
-
-
-def _attachment(stream, name: str, media_type: str):
-    """Send stored bytes as a download: never inline, never sniffed, never cached by shared caches."""
-    if media_type.split(";")[0].strip().lower() in ACTIVE_TYPES:
-        media_type = "application/octet-stream"
-    response = send_file(stream, mimetype=media_type, as_attachment=True, download_name=name, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(stream, name, "application/pdf")

@@ -139,8 +139,12 @@ def test_registry_list_then_officer_dossier_from_open_to_submitted(server, page,
     page.wait_for_selector("#submit")
     shot(page, "08-dossier-closed")
 
+    page.click("#submit a.button")
+    page.wait_for_selector("#choose")
+    shot(page, "09a-submission-chooser")
+    page.check("#confirm")
     with page.expect_navigation():
-        page.click("#submit button[type=submit]")
+        page.click("#choose button[type=submit]")
     shot(page, "09-dossier-submitted")
 
     page.set_viewport_size({"width": 390, "height": 844})

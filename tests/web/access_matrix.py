@@ -90,6 +90,9 @@ MINE = {role: UNIT for role in ROLES}  # a person's own saved searches
 ADMIN_ONLY = {ADMIN: WHOLE_ORG}  # user.manage: the organisation's units and people
 ACCESS_PROPOSERS = {OFFICER: UNIT, UNIT_HEAD: UNIT, HEAD: WHOLE_ORG, ADMIN: WHOLE_ORG}  # access.propose
 ACCESS_CONFIRMERS = {UNIT_HEAD: UNIT, HEAD: WHOLE_ORG}  # access.confirm (never the proposer: an officer here)
+# transfer.read: the unit's people, and the registry and the archivist who check it jointly, and the head.
+TRANSFER_READERS = {OFFICER: UNIT, UNIT_HEAD: UNIT, REGISTRY: WHOLE_ORG, ARCHIVIST: WHOLE_ORG, HEAD: WHOLE_ORG}
+TRANSFER_SIGNERS = {REGISTRY: WHOLE_ORG, ARCHIVIST: WHOLE_ORG}  # transfer.check and dossier.accept
 
 # Areas closed as a whole to every other role: the blueprint refuses before looking at any id.
 ARCHIVE_AREA = frozenset({ARCHIVIST})  # the archive queue and the hand-over pages
@@ -108,6 +111,7 @@ SEES = {
     # The register: the registry and the organisation's readers; a unit sees what was sent to it.
     "register_entry": {**REGISTER_READERS, OFFICER: UNIT, UNIT_HEAD: UNIT},
     "transfer_item": ARCHIVIST_ONLY,
+    "transfer": TRANSFER_READERS,
     "batch": ARCHIVIST_ONLY,
     "destruction_list": DESTRUCTION_CHAIN,
     "saved_search": MINE,
@@ -222,13 +226,22 @@ ROWS = [
     Row("dossiers.preview_index", "GET", DOSSIER_READERS, "dossier:open"),
     Row("dossiers.close", "POST", DOSSIER_FORMERS, "dossier:open"),
     Row("dossiers.reopen", "POST", DOSSIER_FORMERS, "dossier:closed"),
-    Row("dossiers.submit", "POST", DOSSIER_FORMERS, "dossier:closed"),
     Row("dossiers.download_index", "GET", DOSSIER_READERS, "dossier:closed"),
     Row("dossiers.download_version", "GET", DOSSIER_READERS, "version"),
     # The head's decision on a document's security marking (document.change_marking). A document is
     # seen as its dossiers are: an officer does not see another unit's registered document.
     Row("markings.decide", "GET", HEAD_ONLY, "document:registered"),
     Row("markings.decide", "POST", HEAD_ONLY, "document:registered"),
+    # ------------------------------------------------------------ submissions to the agency archive
+    Row("transfers.index", "GET", EVERYONE),
+    # Only those who submit for a unit have the page; to anyone else it does not exist.
+    Row("transfers.new", "GET", DOSSIER_FORMERS, refusal=NOT_FOUND),
+    # As the page: for anyone who submits for no unit it does not exist; another unit's dossier is not found.
+    Row("transfers.submit", "POST", DOSSIER_FORMERS, "dossier:closed", refusal=NOT_FOUND),
+    Row("transfers.show", "GET", TRANSFER_READERS, "transfer:submitted"),
+    Row("transfers.list_pdf", "GET", TRANSFER_READERS, "transfer:submitted"),
+    Row("transfers.record_pdf", "GET", TRANSFER_READERS, "transfer:recorded"),
+    Row("transfers.sign", "POST", TRANSFER_SIGNERS, "transfer:completed"),
     # ------------------------------------------------------------ notices: one's own
     Row("notices.index", "GET", EVERYONE),
     Row("notices.settings", "POST", EVERYONE),

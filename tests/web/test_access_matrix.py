@@ -42,12 +42,12 @@ from sqlalchemy.orm import Session
 from classification import dossier_list as dossier_lists
 from erms import jobs, search
 from erms.app import create_app
-from erms.models import LookupKind, LookupValue, Organisation, Package, Role, RoleMembership, Unit
+from erms.models import LookupKind, LookupValue, Organisation, Package, Role, RoleMembership, TransferItem, Unit
 from erms.models.handover import BatchState, PackageState
 from erms.models.register import RegisterKind
 from erms.storage import FileStore
 from exports import handover
-from filing import access, dossiers, registers, saved_searches
+from filing import access, dossiers, registers, saved_searches, transfers
 from retention import destruction, holds
 from tests.factories import DOCUMENT, NOW, World, upload
 
@@ -169,6 +169,10 @@ class Builder:
             now=NOW,
         )
         return draft
+
+    def transfer_of(self, dossier_id: int) -> int:
+        """Return the transfer a dossier was submitted in."""
+        return self.session.get(TransferItem, self.items[dossier_id]).transfer_id
 
     def planned_entry(self, unit) -> int:
         """Return the planned entry of ``unit`` in this year's approved list (it has no dossier)."""
@@ -371,6 +375,12 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
         put("access_change", relation, change_id=proposed.id, dossier_id=shared.id)
         submitted = builder.dossier(officer, "submitted")
         put("transfer_item", relation, item_id=builder.items[submitted.id])
+        put("transfer:submitted", relation, transfer_id=builder.transfer_of(submitted.id))
+        put("transfer:completed", relation, transfer_id=builder.transfer_of(builder.dossier(officer, "archived").id))
+        signed = builder.transfer_of(builder.dossier(officer, "archived").id)
+        for signer in ("registry", "archivist"):
+            transfers.sign(session, world.actor(signer), signed, store=builder.store, now=NOW)
+        put("transfer:recorded", relation, transfer_id=signed)
         put("dossier:archived", relation, dossier_id=builder.dossier(officer, "archived").id)
         held = builder.dossier(officer, "archived")
         hold = holds.place_hold(session, world.actor("archivist"), held.id, "legal", "Phục vụ thanh tra", now=NOW)
@@ -546,6 +556,8 @@ FORMS: dict[str, Callable[[dict], dict]] = {
     },
     "dossier_lists.approve": lambda t: {"decision_ref": "05/QĐ-UBND", "decision_date": "05/01/2026", "confirm": "yes"},
     "dossier_lists.submit": lambda t: {"confirm": "yes"},
+    "transfers.submit": lambda t: {"dossier_id": t["dossier_id"], "confirm": "yes"},
+    "transfers.sign": lambda t: {"confirm": "yes"},
     "dossier_lists.return_list": lambda t: {"comment": "Bổ sung hồ sơ của Phòng Tài chính"},
     "dossier_lists.assign": lambda t: {"list_id": t["list_id"], "unit_id": t["unit_id"], "responsible_user_id": ""},
     "dossier_lists.review": lambda t: {"list_id": t["list_id"], "decision": "accept", "note": ""},

@@ -161,15 +161,12 @@ def test_reopening_needs_a_reason(client, session, make_dossier):
     assert "Đang lập" in client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
 
 
-def test_a_refused_transition_is_flashed_in_vietnamese(client, make_dossier):
+def test_a_refused_transition_is_said_in_vietnamese(client, make_dossier):
     dossier = make_dossier("submitted")
     client.login("officer1")
-    response = client.post(
-        f"/dossiers/{dossier.id}/submit", headers={"Referer": f"http://localhost/dossiers/{dossier.id}"}
-    )
-    assert response.status_code == 302
-    assert response.headers["Location"] == f"/dossiers/{dossier.id}"
-    page = html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
+    response = client.post("/transfers/new", {"dossier_id": str(dossier.id), "confirm": "yes"})
+    assert response.status_code == 422
+    page = html.unescape(response.get_data(as_text=True))
     assert "Hồ sơ ở trạng thái “Đã nộp lưu, chờ tiếp nhận” không thể nộp lưu." in page
 
 

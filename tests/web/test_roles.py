@@ -19,7 +19,7 @@ def test_an_officer_of_another_unit_cannot_find_the_dossier(client, closed):
     page = client.get(f"/dossiers/{closed.id}")
     assert "Không tìm thấy trang" in page.get_data(as_text=True)
     assert client.post(f"/dossiers/{closed.id}/reopen", {"reason": "Bổ sung văn bản"}).status_code == 404
-    assert client.post(f"/dossiers/{closed.id}/submit").status_code == 404
+    assert client.post("/transfers/new", {"dossier_id": str(closed.id), "confirm": "yes"}).status_code == 404
 
 
 def test_the_owner_unit_can_read_it(client, closed):
@@ -80,7 +80,7 @@ def test_anonymous_users_are_sent_to_login(client, closed, url):
     [
         "/dossiers/open/1",
         "/dossiers/{id}/close",
-        "/dossiers/{id}/submit",
+        "/transfers/new",
         "/dossiers/{id}/documents",
         "/archive/items/1/accept",
         "/auth/logout",

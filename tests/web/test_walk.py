@@ -70,8 +70,10 @@ def test_officer_files_and_archivist_accepts(client, world, session):
     assert DOCUMENT_FORM["subject"] in pdf_text
 
     # Submit it to the agency archive and leave.
-    submitted = client.post(f"/dossiers/{dossier_id}/submit")
-    assert submitted.status_code == 302
+    chooser = client.get(f"/transfers/new?dossier={dossier_id}").get_data(as_text=True)
+    assert f'value="{dossier_id}" id="d-{dossier_id}" checked' in chooser
+    submitted = client.post("/transfers/new", {"dossier_id": str(dossier_id), "confirm": "yes"})
+    assert submitted.status_code == 302 and submitted.headers["Location"].startswith("/transfers/")
     page = client.get(f"/dossiers/{dossier_id}")
     assert "Đã nộp lưu, chờ tiếp nhận" in page.get_data(as_text=True)
     assert client.logout().status_code == 302

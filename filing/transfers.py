@@ -1,0 +1,248 @@
+"""Submission to the agency archive in batches ("nộp lưu hồ sơ vào Lưu trữ cơ quan", NĐ 30/2020 Điều 30).
+
+A unit's officers or its head choose closed dossiers from what the year's dossier list planned, seeing the list
+reconciled first: entries never opened, dossiers still open, entries added after the list was approved, dossiers
+already past their hand-over deadline. The choice becomes one transfer, printed as the "mục lục hồ sơ, tài liệu nộp
+lưu" (Phụ lục V). The archivist accepts or returns each dossier (``filing.dossiers``); once every dossier is decided,
+the registry and the archivist each sign the joint check, and the second signature stores the "biên bản giao nhận
+hồ sơ, tài liệu" with both names.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from classification.dossier_list import is_addition
+from erms import audit, notices, permissions
+from erms.errors import N_, NotFound, PermissionDenied, RuleViolation
+from erms.models import Dossier, DossierList, DossierListEntry, Organisation, Role, Transfer, TransferItem, Unit, User
+from erms.models.dossier import DossierState
+from erms.models.dossier_list import DossierListState
+from erms.models.transfer import ItemOutcome, TransferState
+from erms.permissions import Actor
+from erms.storage import FileStore
+from exports.pdf import transfer_pdf
+from filing.dossiers import deadline_of, dossier_files, local_date, period_of, stored_file
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """A unit's dossiers of one year's list, as the submission page shows them before anything is chosen."""
+
+    year: int
+    unit: Unit
+    ready: list[Dossier]  # closed, for the agency archive, not waiting: may be chosen
+    late: set[int]  # ids among ``ready`` already past their hand-over deadline
+    still_open: list[Dossier]
+    not_opened: list[DossierListEntry]
+    added: list[DossierListEntry]  # entered after the list was approved (additions, ad-hoc dossiers)
+    sent: list[Dossier]  # waiting for the archivist, or in the agency archive
+
+
+def submitting_units(session: Session, actor: Actor) -> list[Unit]:
+    """Return the units whose dossiers the actor may submit."""
+    ids = actor.unit_ids(*permissions.RULES["dossier.submit"])
+    return list(session.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.name))) if ids else []
+
+
+def reconcile(session: Session, actor: Actor, unit_id: int, year: int, today: date) -> Reconciliation:
+    """Return the unit's dossiers of the ``year`` list reconciled against it; only what goes to the agency archive
+    (5 years or more) counts: the unit keeps the rest."""
+    unit = session.get(Unit, unit_id)
+    if unit is None or unit_id not in actor.unit_ids(*permissions.RULES["dossier.submit"]):
+        raise NotFound()
+    entries = session.scalars(
+        select(DossierListEntry)
+        .join(DossierList)
+        .where(
+            DossierList.organisation_id == unit.organisation_id,
+            DossierList.year == year,
+            DossierList.state == DossierListState.APPROVED,
+            DossierListEntry.unit_id == unit_id,
+        )
+        .order_by(DossierListEntry.number)
+    ).all()
+    opened = {
+        dossier.entry_id: dossier
+        for dossier in session.scalars(select(Dossier).where(Dossier.entry_id.in_([entry.id for entry in entries])))
+    }
+    waiting = _waiting(session, list(opened.values()))
+    kept = [entry for entry in entries if _goes_to_archive(entry)]
+    dossiers = [opened[entry.id] for entry in kept if entry.id in opened]
+    ready = [d for d in dossiers if d.state is DossierState.CLOSED and d.id not in waiting]
+    return Reconciliation(
+        year=year,
+        unit=unit,
+        ready=ready,
+        late={d.id for d in ready if (deadline := deadline_of(d, today)) is not None and deadline.overdue},
+        still_open=[d for d in dossiers if d.state is DossierState.OPEN],
+        not_opened=[entry for entry in kept if entry.id not in opened],
+        added=[entry for entry in kept if entry.ad_hoc or is_addition(entry)],
+        sent=[d for d in dossiers if d.id in waiting or d.state is DossierState.ARCHIVED],
+    )
+
+
+def _goes_to_archive(entry: DossierListEntry) -> bool:
+    return entry.retention_permanent or bool(entry.retention_condition) or (entry.retention_years or 0) >= 5
+
+
+def _waiting(session: Session, dossiers: list[Dossier]) -> set[int]:
+    pending = select(TransferItem.dossier_id).where(
+        TransferItem.dossier_id.in_([dossier.id for dossier in dossiers]), TransferItem.outcome == ItemOutcome.PENDING
+    )
+    return set(session.scalars(pending))
+
+
+def get_transfer(session: Session, actor: Actor, transfer_id: int) -> Transfer:
+    """Return a transfer the actor may read: its unit's people, the registry, the archivists and the head."""
+    transfer = session.scalar(
+        select(Transfer)
+        .where(Transfer.id == transfer_id)
+        .options(selectinload(Transfer.items).selectinload(TransferItem.dossier))
+    )
+    if transfer is None or not permissions.can(actor, "transfer.read", transfer.organisation_id, transfer.unit_id):
+        raise NotFound()
+    return transfer
+
+
+def transfers_of(session: Session, actor: Actor, limit: int = 100) -> list[Transfer]:
+    """Return the newest transfers the actor may read."""
+    readable = [
+        transfer
+        for transfer in session.scalars(
+            select(Transfer)
+            .where(Transfer.organisation_id.in_(actor.organisation_ids()))
+            .order_by(Transfer.submitted_at.desc(), Transfer.id.desc())
+            .limit(limit * 4)
+        )
+        if permissions.can(actor, "transfer.read", transfer.organisation_id, transfer.unit_id)
+    ]
+    return readable[:limit]
+
+
+def person(session: Session, user_id: int | None) -> User | None:
+    """Return the person who did a step of the transfer (None before it was done)."""
+    return session.get(User, user_id) if user_id is not None else None
+
+
+def sign(
+    session: Session, actor: Actor, transfer_id: int, *, store: FileStore, now: datetime, font: str = ""
+) -> Transfer:
+    """Sign the joint check of a transfer whose every dossier is decided: the registry's side or the archive's side,
+    whichever the actor holds; the second signature stores the biên bản giao nhận."""
+    transfer = get_transfer(session, actor, transfer_id)
+    if transfer.state is not TransferState.COMPLETED:
+        raise RuleViolation(N_("Every dossier of the transfer must be accepted or returned before it is signed."))
+    organisation_id = transfer.organisation_id
+    if permissions.can(actor, "dossier.accept", organisation_id) and transfer.archive_signed_at is None:
+        transfer.archive_signed_by_id, transfer.archive_signed_at, side = actor.user_id, now, "archive"
+    elif permissions.can(actor, "transfer.check", organisation_id) and transfer.registry_signed_at is None:
+        transfer.registry_signed_by_id, transfer.registry_signed_at, side = actor.user_id, now, "registry"
+    elif permissions.can(actor, "dossier.accept", organisation_id) or permissions.can(
+        actor, "transfer.check", organisation_id
+    ):
+        raise RuleViolation(N_("You have already signed this transfer."))
+    else:
+        raise PermissionDenied()
+    audit.record(session, actor, "transfer.signed", "transfer", transfer.id, now=now, side=side)
+    if transfer.archive_signed_at is not None and transfer.registry_signed_at is not None:
+        _store_record(session, transfer, store, now, font)
+    else:
+        waiting_for = Role.REGISTRY if side == "archive" else Role.ARCHIVIST
+        notices.tell_role(
+            session,
+            organisation_id,
+            waiting_for,
+            "transfer_sign",
+            str(transfer.id),
+            N_("The transfer of %(unit)s waits for your signature on the joint check."),
+            now=now,
+            subject=("transfer", transfer.id),
+            unit=transfer.unit.name,
+        )
+    return transfer
+
+
+def _store_record(session: Session, transfer: Transfer, store: FileStore, now: datetime, font: str) -> None:
+    pdf = transfer_pdf.handover_record(record_values(session, transfer, now), font=font)
+    row = stored_file(session, store.put(io.BytesIO(pdf)), f"bien-ban-giao-nhan-{transfer.id}.pdf", now=now)
+    transfer.record_file_id = row.id
+    audit.record(session, None, "transfer.recorded", "transfer", transfer.id, now=now, sha256=row.sha256)
+
+
+def list_values(session: Session, transfer: Transfer) -> transfer_pdf.TransferList:
+    """Return what the mục lục hồ sơ, tài liệu nộp lưu prints."""
+    organisation = _organisation(session, transfer)
+    rows = [
+        transfer_pdf.ListRow(
+            code=item.dossier.file_notation,
+            title=item.dossier.title,
+            dates=_dates(item.dossier),
+            retention=period_of(item.dossier).label(),
+            documents=len(item.dossier.links),
+            note=_note(item),
+        )
+        for item in transfer.items
+    ]
+    submitter = person(session, transfer.submitted_by_id)
+    return transfer_pdf.TransferList(
+        parent_name=organisation.parent_name,
+        unit_name=transfer.unit.name,
+        year=transfer.year,
+        rows=rows,
+        made_by=submitter.full_name if submitter else "",
+        made_by_position=submitter.position if submitter else "",
+        made_on=local_date(transfer.submitted_at),
+        printed_at=transfer.submitted_at,
+    )
+
+
+def record_values(session: Session, transfer: Transfer, now: datetime) -> transfer_pdf.HandoverRecord:
+    """Return what the biên bản giao nhận prints: who handed what to whom, counted from the accepted dossiers."""
+    accepted = [item.dossier for item in transfer.items if item.outcome is ItemOutcome.ACCEPTED]
+    starts = [dossier.start_date for dossier in accepted]
+    ends = [dossier.end_date or dossier.start_date for dossier in accepted]
+    submitter, receiver, registry = (
+        person(session, transfer.submitted_by_id),
+        person(session, transfer.archive_signed_by_id),
+        person(session, transfer.registry_signed_by_id),
+    )
+    organisation = _organisation(session, transfer)
+    return transfer_pdf.HandoverRecord(
+        parent_name=organisation.parent_name,
+        organisation_name=organisation.name,
+        unit_name=transfer.unit.name,
+        year=transfer.year,
+        giver=(submitter.full_name, submitter.position) if submitter else ("", ""),
+        receiver=(receiver.full_name, receiver.position) if receiver else ("", ""),
+        checker=(registry.full_name, registry.position) if registry else ("", ""),
+        dossiers=len(accepted),
+        files=sum(len(dossier_files(dossier)) for dossier in accepted),
+        returned=sum(1 for item in transfer.items if item.outcome is ItemOutcome.REJECTED),
+        first_day=min(starts) if starts else None,
+        last_day=max(ends) if ends else None,
+        signed_on=local_date(now),
+        printed_at=now,
+    )
+
+
+def _organisation(session: Session, transfer: Transfer) -> Organisation:
+    organisation = session.get(Organisation, transfer.organisation_id)
+    assert organisation is not None  # a transfer's organisation is never deleted
+    return organisation
+
+
+def _dates(dossier: Dossier) -> str:
+    end = dossier.end_date or dossier.start_date
+    return f"{dossier.start_date:%d/%m/%Y} - {end:%d/%m/%Y}"
+
+
+def _note(item: TransferItem) -> str:
+    if item.outcome is ItemOutcome.REJECTED:
+        return f"Trả lại: {item.reason}"
+    return ""

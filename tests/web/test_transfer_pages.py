@@ -1,0 +1,71 @@
+"""The submission pages (issue 22): choose against the reconciled list, confirm, submit; the transfer's page with
+its mục lục; the joint check signed by the registry and the archivist; bad choices refused, nothing submitted."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from erms_browser import Browser
+from sqlalchemy import func, select
+
+from erms.models import Transfer
+
+
+@pytest.fixture
+def browsers(app, users):
+    def browser(name: str) -> Browser:
+        opened = Browser(app.test_client())
+        opened.login(name)
+        return opened
+
+    return browser
+
+
+def text(response) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+def transfers_made(session) -> int:
+    return session.scalar(select(func.count()).select_from(Transfer))
+
+
+def test_choose_confirm_submit_then_sign_the_joint_check(browsers, session, make_dossier, world):
+    first, second = make_dossier("closed"), make_dossier("closed")
+    officer = browsers("officer1")
+    chooser = officer.get("/transfers/new?year=2026")
+    shown = " ".join(text(chooser).split())
+    assert "Đối chiếu với Danh mục hồ sơ năm 2026" in shown and "Sẵn sàng nộp lưu: 2" in shown
+    assert "Có trong Danh mục nhưng chưa mở hồ sơ: 3" in shown  # the list's three planned entries
+    before = transfers_made(session)
+    assert officer.post("/transfers/new", {"unit_id": str(world.unit_a.id), "year": "2026"}).status_code == 422
+    unconfirmed = officer.post("/transfers/new", {"dossier_id": str(first.id), "year": "2026"})
+    assert unconfirmed.status_code == 422 and transfers_made(session) == before
+    form = {"dossier_id": [str(first.id), str(second.id)], "confirm": "yes", "year": "2026"}
+    done = officer.post("/transfers/new", form)
+    assert done.status_code == 302 and transfers_made(session) == before + 1
+    page = done.headers["Location"]
+    assert "Nộp lưu của Văn phòng HĐND và UBND" in text(officer.get(page))
+    listed = officer.get(page + "/list.pdf")
+    assert listed.mimetype == "application/pdf" and listed.headers["Content-Disposition"].startswith("attachment")
+
+    archivist = browsers("archivist")
+    for item in session.scalar(select(Transfer).order_by(Transfer.id.desc())).items:
+        assert archivist.post(f"/archive/items/{item.id}/accept", {"confirm": "yes"}).status_code == 302
+    assert officer.post(page + "/sign", {"confirm": "yes"}).status_code == 403
+    assert browsers("registry").post(page + "/sign", {"confirm": "yes"}).status_code == 302
+    assert archivist.get(page + "/record.pdf").status_code == 404  # one signature: no record yet
+    assert archivist.post(page + "/sign", {"confirm": "yes"}).status_code == 302
+    record = officer.get(page + "/record.pdf")
+    assert record.status_code == 200 and record.data.startswith(b"%PDF")
+    assert "đã ký biên bản" in text(officer.get("/transfers/"))
+
+
+def test_another_units_dossier_cannot_be_chosen(browsers, session, make_dossier):
+    closed = make_dossier("closed")
+    before = transfers_made(session)
+    stranger = browsers("officer2")
+    answer = stranger.post("/transfers/new", {"dossier_id": str(closed.id), "confirm": "yes"})
+    assert answer.status_code == 404 and transfers_made(session) == before
+    assert browsers("council1").get("/transfers/new").status_code == 404
