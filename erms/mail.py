@@ -37,7 +37,7 @@ LINKS = {
     "dossier": "/dossiers/{id}",
     "dossier_list": "/dossier-lists/{id}",
     "destruction_list": "/retention/lists/{id}",
-    "transfer": "/archive/",
+    "transfer": "/transfers/{id}",
     "register_entry": "/registers/incoming",
 }
 

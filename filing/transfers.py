@@ -191,7 +191,7 @@ def list_values(session: Session, transfer: Transfer) -> transfer_pdf.TransferLi
     ]
     submitter = person(session, transfer.submitted_by_id)
     return transfer_pdf.TransferList(
-        parent_name=organisation.parent_name,
+        parent_name=organisation.name,  # the unit's list: its organisation stands above it
         unit_name=transfer.unit.name,
         year=transfer.year,
         rows=rows,

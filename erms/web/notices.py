@@ -22,7 +22,7 @@ SUBJECT_PAGES = {
     "dossier": ("dossiers.show", "dossier_id"),
     "dossier_list": ("dossier_lists.show", "list_id"),
     "destruction_list": ("retention.show_list", "list_id"),
-    "transfer": ("archive.index", None),
+    "transfer": ("transfers.show", "transfer_id"),
     "register_entry": ("registers.index", None),
 }
 

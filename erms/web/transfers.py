@@ -104,6 +104,7 @@ def show(transfer_id: int):
             registry_signer=transfers.person(session, transfer.registry_signed_by_id),
             archive_signer=transfers.person(session, transfer.archive_signed_by_id),
             outcomes=ItemOutcome,
+            can_accept=permissions.can(actor, "dossier.accept", organisation_id),
             can_sign=done
             and (
                 (permissions.can(actor, "dossier.accept", organisation_id) and transfer.archive_signed_at is None)
