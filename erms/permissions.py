@@ -85,6 +85,8 @@ RULES: dict[str, tuple[Role, ...]] = {
     # the head; the registry's side of the joint check ("văn thư cơ quan").
     "transfer.read": (Role.OFFICER, Role.UNIT_HEAD, Role.REGISTRY, Role.ARCHIVIST, Role.HEAD),
     "transfer.check": (Role.REGISTRY,),
+    # Keeping a due dossier back in its unit needs the head's written consent (NĐ 30/2020 Điều 31 k.3d).
+    "keep_back.decide": (Role.HEAD,),
     "dossier_list.manage": (Role.REGISTRY, Role.ADMIN),
     "dossier_list.approve": (Role.HEAD,),
     "dossier_list.review": (Role.UNIT_HEAD,),

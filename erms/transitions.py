@@ -13,6 +13,7 @@ from typing import Any
 from erms.models.access import AccessChangeState as Access
 from erms.models.appraisal import DestructionListState as Destruction
 from erms.models.background import JobState as Job
+from erms.models.dossier import KeepBackState as Keep
 from erms.models.dossier_list import DossierListState as ListState
 from erms.models.handover import BatchState as Batch
 from erms.models.transfer import TransferState as Transfer
@@ -42,6 +43,9 @@ HANDOVER_BATCH: Table = {(Batch.DRAFT, "package"): Batch.PACKAGED, (Batch.PACKAG
 
 # Mục lục hồ sơ nộp lưu: complete once the archivist has accepted or rejected every item.
 TRANSFER: Table = {(Transfer.OPEN, "complete"): Transfer.COMPLETED}
+
+# Keeping a due dossier back in its unit: asked by the unit, consented to or refused by the head (NĐ 30 Điều 31).
+KEEP_BACK: Table = {(Keep.REQUESTED, "approve"): Keep.APPROVED, (Keep.REQUESTED, "refuse"): Keep.REFUSED}
 
 # A background job: claimed by the worker (again, after its worker went silent), ended, or cancelled.
 BACKGROUND_JOB: Table = {

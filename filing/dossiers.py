@@ -38,7 +38,7 @@ from erms.models import (
     TransferItem,
 )
 from erms.models.appraisal import DestructionListState
-from erms.models.dossier import DocumentDirection, DocumentStatus, DossierState
+from erms.models.dossier import DocumentDirection, DocumentStatus, DossierState, KeepBackState
 from erms.models.dossier_list import DossierListState
 from erms.models.transfer import ItemOutcome, TransferState
 from erms.permissions import Actor
@@ -156,8 +156,19 @@ def deadline_of(dossier: Dossier, today: date) -> Deadline | None:
         return None
     if not period_of(dossier).goes_to_agency_archive():
         return None
-    due = clock.handover_due_on(_work_ended(dossier))
+    due = due_on(dossier)
     return Deadline(dossier, due, due < today, "submit") if (due - today).days <= NOTICE_DAYS else None
+
+
+def normal_due_on(dossier: Dossier) -> date:
+    """Return the day a closed dossier is due at the agency archive by law, before any keep-back."""
+    return clock.handover_due_on(_work_ended(dossier), dossier.settled_on)
+
+
+def due_on(dossier: Dossier) -> date:
+    """Return the day a closed dossier is due at the agency archive: the head's consent to keep it back moves it."""
+    kept = [keep.until for keep in dossier.keep_backs if keep.state is KeepBackState.APPROVED]
+    return max([normal_due_on(dossier), *kept])
 
 
 def _work_ended(dossier: Dossier) -> date:

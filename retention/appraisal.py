@@ -25,6 +25,8 @@ from erms.models import (
     Dossier,
     DossierList,
     DossierListEntry,
+    KeepBack,
+    KeepBackState,
     Organisation,
     RetentionRow,
     Role,
@@ -384,9 +386,13 @@ def flag_overdue_handovers(session: Session, today: date, *, now: datetime) -> i
     # Luật Lưu trữ 2024: hand-over within the year after the year the work ended (clock.handover_due_on).
     last_end = date(today.year - 1, 1, 1)
     goes = or_(Dossier.retention_permanent, Dossier.retention_condition != "", Dossier.retention_years >= 5)
+    # A dossier the head let its unit keep (NĐ 30 Điều 31 k.3d) is not overdue until its new day.
+    kept = select(KeepBack.id).where(
+        KeepBack.dossier_id == Dossier.id, KeepBack.state == KeepBackState.APPROVED, KeepBack.until >= today
+    )
     overdue = (
         select(Dossier.organisation_id, func.count())
-        .where(Dossier.state == DossierState.CLOSED, Dossier.end_date < last_end, goes)
+        .where(Dossier.state == DossierState.CLOSED, Dossier.end_date < last_end, goes, ~kept.exists())
         .group_by(Dossier.organisation_id)
     )
     counts = dict(session.execute(overdue).all())

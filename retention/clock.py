@@ -8,6 +8,7 @@ periods wait for their event, so they have no due date until it is recorded.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date
 
@@ -51,9 +52,20 @@ def due_on(period: Period, work_ended: date, event_on: date | None = None) -> da
     return date(work_ended.year + (period.years or 0) + 1, 1, 1)
 
 
-def handover_due_on(work_ended: date) -> date:
-    """Return the last day to hand the dossier to the agency archive: 31 December of the next year.
+def handover_due_on(work_ended: date, settled_on: date | None = None) -> date:
+    """Return the last day to hand the dossier to the agency archive: 31 December of the next year, or for a
+    capital-construction dossier three months after the works were settled.
 
-    Luật Lưu trữ 2024: at most one year counted from the year the work ended.
+    Luật Lưu trữ 2024: at most one year counted from the year the work ended; NĐ 30/2020 Điều 30 k.2a: "trong thời
+    hạn 03 tháng kể từ ngày công trình được quyết toán".
     """
+    if settled_on is not None:
+        return add_months(settled_on, 3)
     return date(work_ended.year + 1, 12, 31)
+
+
+def add_months(day: date, months: int) -> date:
+    """Return the same day ``months`` later, the month's last day when it has fewer (30/11 + 3 months: 28/02)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

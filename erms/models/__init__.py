@@ -18,7 +18,15 @@ from erms.models.appraisal import (
 from erms.models.audit import AuditEvent
 from erms.models.background import BackgroundJob
 from erms.models.backup import BackupSet
-from erms.models.dossier import Document, DocumentVersion, Dossier, DossierDocument, StoredFile
+from erms.models.dossier import (
+    Document,
+    DocumentVersion,
+    Dossier,
+    DossierDocument,
+    KeepBack,
+    KeepBackState,
+    StoredFile,
+)
 from erms.models.dossier_list import ClassificationHeading, DossierList, DossierListEntry
 from erms.models.entry_review import EntryReview
 from erms.models.fixity import FixityEvent, FixityOutcome
@@ -73,6 +81,8 @@ __all__ = [
     "SavedSearch",
     "SearchQueueItem",
     "StoredFile",
+    "KeepBack",
+    "KeepBackState",
     "Transfer",
     "TransferItem",
     "Unit",

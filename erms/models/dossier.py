@@ -102,6 +102,9 @@ class Dossier(Base):
     appraisal_due_on: Mapped[date | None] = mapped_column(Date, index=True)
     # The event a conditional period waits for ("contract ended on …"), once recorded.
     retention_event_on: Mapped[date | None] = mapped_column(Date)
+    # A capital-construction dossier ("hồ sơ xây dựng cơ bản"): the day the works were settled ("quyết toán"); it is
+    # due at the agency archive three months later (NĐ 30/2020 Điều 30 k.2a) instead of a year after the work.
+    settled_on: Mapped[date | None] = mapped_column(Date)
 
     organisation: Mapped[Organisation] = relationship()
     entry: Mapped[DossierListEntry] = relationship()
@@ -111,6 +114,7 @@ class Dossier(Base):
     links: Mapped[list[DossierDocument]] = relationship(
         back_populates="dossier", order_by="DossierDocument.ordinal", cascade="all, delete-orphan"
     )
+    keep_backs: Mapped[list[KeepBack]] = relationship(viewonly=True, order_by="KeepBack.id")
 
 
 class DocumentDirection(str, enum.Enum):
@@ -202,3 +206,30 @@ class DossierDocument(Base):
 
     dossier: Mapped[Dossier] = relationship(back_populates="links")
     document: Mapped[Document] = relationship()
+
+
+class KeepBackState(str, enum.Enum):
+    REQUESTED = "requested"  # asked by the unit, waiting for the head
+    APPROVED = "approved"  # the head consented: the dossier stays with its unit until ``until``
+    REFUSED = "refused"
+
+
+class KeepBack(Base):
+    """A unit keeping a dossier due at the agency archive up to two more years ("giữ lại", NĐ 30 Điều 31 k.3d),
+    with the written consent of the head; the approved ones form the "Danh mục hồ sơ, tài liệu giữ lại"."""
+
+    __tablename__ = "keep_backs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    state: Mapped[KeepBackState] = mapped_column(enum_column(KeepBackState, "keep_back_state"))
+    reason: Mapped[str] = mapped_column(String(500))
+    until: Mapped[date] = mapped_column(Date)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+
+    dossier: Mapped[Dossier] = relationship()

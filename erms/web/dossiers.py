@@ -34,10 +34,13 @@ from erms.web.common import (
 )
 from erms.web.errors import FORM, on_invalid
 from erms.web.home import OPEN_FIELDS, render_home
-from filing import access, dossiers
+from filing import access, dossiers, keep_backs
+from filing.dossiers import local_date
 from retention import clock, schedule
 
 bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
+# The fields of the hand-over deadline panel (its forms are served by erms.web.transfers).
+HANDOVER_FIELDS = ("settled_on", "until", "note")
 
 # The document form, in the order of NĐ 30/2020 Phụ lục VI (and TT 02/2019) metadata.
 DOCUMENT_FIELDS = (
@@ -206,6 +209,7 @@ def render_dossier(
             ),
             goes_to_archive=dossiers.period_of(dossier).goes_to_agency_archive(),
             returned=dossiers.returned(session, dossier),
+            handover=_handover_panel(actor, dossier, editable),
             content_gone=_(dossiers.CONTENT_GONE[dossier.state]) if dossier.state in dossiers.CONTENT_GONE else "",
             content_readable=access.readable_content(session, actor, dossier),
             retention=dossiers.period_of(dossier).label(),
@@ -222,12 +226,38 @@ def render_dossier(
             registered_options=_registered_options,
             errors=_on_offered(
                 errors or {},
-                {*OFFERED_DOCUMENT_FIELDS, *DOSSIER_FIELDS, "file", "files", "reason", "document_id", "documents"},
+                {
+                    *OFFERED_DOCUMENT_FIELDS,
+                    *DOSSIER_FIELDS,
+                    *HANDOVER_FIELDS,
+                    "file",
+                    "files",
+                    "reason",
+                    "document_id",
+                    "documents",
+                },
             ),
             values=values or {},
             section=section,
             failed_document=document_id,
         ), status
+
+
+def _handover_panel(actor, dossier, editable: bool) -> dict | None:
+    """Return what the hand-over deadline panel shows of a dossier due at the agency archive, None for others."""
+    if not dossiers.period_of(dossier).goes_to_agency_archive() or dossier.state not in (
+        DossierState.OPEN,
+        DossierState.CLOSED,
+    ):
+        return None
+    closed = dossier.state is DossierState.CLOSED
+    return {
+        "due": dossiers.due_on(dossier) if closed else None,
+        "kept": keep_backs.active(dossier, local_date(utcnow())),
+        "can_settle": editable,
+        "can_ask": closed and permissions.can(actor, "dossier.submit", dossier.organisation_id, dossier.unit_id),
+        "can_decide": permissions.can(actor, "keep_back.decide", dossier.organisation_id),
+    }
 
 
 def _on_offered(errors: dict, offered) -> dict:

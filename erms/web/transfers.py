@@ -9,14 +9,15 @@ import io
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from erms import permissions
+from erms import metadata, permissions
 from erms.auth import current_actor, login_required
-from erms.errors import NotFound
+from erms.errors import InvalidMetadata, NotFound, Problem
 from erms.models.transfer import ItemOutcome, TransferState
 from erms.web.common import attachment, integer, require_present, setting, store, transaction, utcnow
+from erms.web.dossiers import render_dossier
 from erms.web.errors import on_invalid
 from exports.pdf import transfer_pdf
-from filing import dossiers, transfers
+from filing import dossiers, keep_backs, transfers
 from filing.dossiers import local_date
 
 bp = Blueprint("transfers", __name__, url_prefix="/transfers")
@@ -150,3 +151,70 @@ def sign(transfer_id: int):
     message = _("Signed. The biên bản giao nhận is ready.") if recorded else _("Signed. The other side signs next.")
     flash(message, "success")
     return redirect(url_for(".show", transfer_id=transfer_id))
+
+
+# ---------------------------------------------------------------- hand-over deadlines
+
+
+@bp.post("/dossiers/<int:dossier_id>/settlement")
+@login_required
+def settle(dossier_id: int):
+    """Record the day a capital-construction dossier's works were settled (empty: not such a dossier)."""
+    raw = request.form.get("settled_on", "").strip()
+    _readable(dossier_id)
+    on_invalid(lambda errors: render_dossier(dossier_id, errors, {"settled_on": raw}, "deadline", status=422))
+    day = metadata.parse_day(raw)
+    if raw and day is None:
+        raise InvalidMetadata([Problem("settled_on", metadata.MESSAGES["format"])])
+    with transaction() as session:
+        keep_backs.set_settlement(session, current_actor(), dossier_id, day, now=utcnow())
+    flash(_("The hand-over deadline was updated."), "success")
+    return redirect(url_for("dossiers.show", dossier_id=dossier_id, _anchor="deadline"))
+
+
+@bp.post("/dossiers/<int:dossier_id>/keep-back")
+@login_required
+def ask_keep_back(dossier_id: int):
+    """Ask the head to let the unit keep the dossier longer."""
+    form = {name: request.form.get(name, "") for name in ("until", "reason")}
+    _readable(dossier_id)
+    on_invalid(lambda errors: render_dossier(dossier_id, errors, form, "deadline", status=422))
+    day = metadata.parse_day(form["until"])
+    if form["until"].strip() and day is None:
+        raise InvalidMetadata([Problem("until", metadata.MESSAGES["format"])])
+    with transaction() as session:
+        keep_backs.request(session, current_actor(), dossier_id, form["reason"], day, now=utcnow())
+    flash(_("The head was asked to agree."), "success")
+    return redirect(url_for("dossiers.show", dossier_id=dossier_id, _anchor="deadline"))
+
+
+def _readable(dossier_id: int) -> None:
+    """Refuse a dossier the person may not read before its form can be shown again with problems."""
+    with transaction() as session:
+        dossiers.get_dossier(session, current_actor(), dossier_id)
+
+
+@bp.post("/keep-backs/<int:keep_back_id>/decide")
+@login_required
+def decide_keep_back(keep_back_id: int):
+    """Record the head's consent to keep a dossier back, or the refusal."""
+    form = {"note": request.form.get("note", ""), "decision": request.form.get("decision", "")}
+    with transaction() as session:
+        dossier_id = keep_backs.dossier_of(session, current_actor(), keep_back_id)
+    on_invalid(lambda errors: render_dossier(dossier_id, errors, form, "deadline", status=422))
+    if form["decision"] not in ("approve", "refuse"):
+        raise InvalidMetadata([Problem("decision", metadata.MESSAGES["enum"])])
+    with transaction() as session:
+        keep_backs.decide(
+            session, current_actor(), keep_back_id, form["decision"] == "approve", form["note"], now=utcnow()
+        )
+    flash(_("Your decision was recorded."), "success")
+    return redirect(url_for("dossiers.show", dossier_id=dossier_id, _anchor="deadline"))
+
+
+@bp.get("/kept")
+@login_required
+def kept():
+    """The "Danh mục hồ sơ, tài liệu giữ lại": the dossiers the head let their units keep, by deadline."""
+    with transaction() as session:
+        return render_template("transfers/kept.html", kept=keep_backs.kept(session, current_actor()))

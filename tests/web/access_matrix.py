@@ -112,6 +112,7 @@ SEES = {
     "register_entry": {**REGISTER_READERS, OFFICER: UNIT, UNIT_HEAD: UNIT},
     "transfer_item": ARCHIVIST_ONLY,
     "transfer": TRANSFER_READERS,
+    "keep_back": DOSSIER_READERS,  # decided on its dossier's page
     "batch": ARCHIVIST_ONLY,
     "destruction_list": DESTRUCTION_CHAIN,
     "saved_search": MINE,
@@ -242,6 +243,10 @@ ROWS = [
     Row("transfers.list_pdf", "GET", TRANSFER_READERS, "transfer:submitted"),
     Row("transfers.record_pdf", "GET", TRANSFER_READERS, "transfer:recorded"),
     Row("transfers.sign", "POST", TRANSFER_SIGNERS, "transfer:completed"),
+    Row("transfers.kept", "GET", EVERYONE),
+    Row("transfers.settle", "POST", DOSSIER_FORMERS, "dossier:closed"),
+    Row("transfers.ask_keep_back", "POST", DOSSIER_FORMERS, "dossier:closed"),
+    Row("transfers.decide_keep_back", "POST", HEAD_ONLY, "keep_back:requested"),
     # ------------------------------------------------------------ notices: one's own
     Row("notices.index", "GET", EVERYONE),
     Row("notices.settings", "POST", EVERYONE),

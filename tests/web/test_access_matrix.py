@@ -47,7 +47,7 @@ from erms.models.handover import BatchState, PackageState
 from erms.models.register import RegisterKind
 from erms.storage import FileStore
 from exports import handover
-from filing import access, dossiers, registers, saved_searches, transfers
+from filing import access, dossiers, keep_backs, registers, saved_searches, transfers
 from retention import destruction, holds
 from tests.factories import DOCUMENT, NOW, World, upload
 
@@ -381,6 +381,9 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
         for signer in ("registry", "archivist"):
             transfers.sign(session, world.actor(signer), signed, store=builder.store, now=NOW)
         put("transfer:recorded", relation, transfer_id=signed)
+        kept = builder.dossier(officer, "closed")
+        asked = keep_backs.request(session, world.actor(officer), kept.id, "Còn dùng", date(2028, 6, 1), now=NOW)
+        put("keep_back:requested", relation, keep_back_id=asked.id, dossier_id=kept.id)
         put("dossier:archived", relation, dossier_id=builder.dossier(officer, "archived").id)
         held = builder.dossier(officer, "archived")
         hold = holds.place_hold(session, world.actor("archivist"), held.id, "legal", "Phục vụ thanh tra", now=NOW)
@@ -558,6 +561,9 @@ FORMS: dict[str, Callable[[dict], dict]] = {
     "dossier_lists.submit": lambda t: {"confirm": "yes"},
     "transfers.submit": lambda t: {"dossier_id": t["dossier_id"], "confirm": "yes"},
     "transfers.sign": lambda t: {"confirm": "yes"},
+    "transfers.settle": lambda t: {"settled_on": "01/03/2026"},
+    "transfers.ask_keep_back": lambda t: {"until": "01/06/2028", "reason": "Còn dùng để thanh tra"},
+    "transfers.decide_keep_back": lambda t: {"decision": "approve", "note": ""},
     "dossier_lists.return_list": lambda t: {"comment": "Bổ sung hồ sơ của Phòng Tài chính"},
     "dossier_lists.assign": lambda t: {"list_id": t["list_id"], "unit_id": t["unit_id"], "responsible_user_id": ""},
     "dossier_lists.review": lambda t: {"list_id": t["list_id"], "decision": "accept", "note": ""},

@@ -69,3 +69,34 @@ def test_another_units_dossier_cannot_be_chosen(browsers, session, make_dossier)
     answer = stranger.post("/transfers/new", {"dossier_id": str(closed.id), "confirm": "yes"})
     assert answer.status_code == 404 and transfers_made(session) == before
     assert browsers("council1").get("/transfers/new").status_code == 404
+
+
+def test_keeping_a_dossier_back_from_its_page(browsers, session, make_dossier):
+    dossier = make_dossier("closed")
+    officer = browsers("officer1")
+    page = " ".join(text(officer.get(f"/dossiers/{dossier.id}")).split())
+    assert "Phải nộp lưu vào Lưu trữ cơ quan trước ngày 31/12/2027." in page
+    too_late = officer.post(
+        f"/transfers/dossiers/{dossier.id}/keep-back", {"until": "01/01/2030", "reason": "Thanh tra"}
+    )
+    assert too_late.status_code == 422 and "không quá 02 năm, tức là đến ngày 31/12/2029" in text(too_late)
+    impossible = officer.post(f"/transfers/dossiers/{dossier.id}/keep-back", {"until": "31/02/2029", "reason": "x"})
+    assert impossible.status_code == 422
+    asked = officer.post(f"/transfers/dossiers/{dossier.id}/keep-back", {"until": "30/06/2029", "reason": "Thanh tra"})
+    assert asked.status_code == 302
+    head = browsers("head")
+    shown = " ".join(text(head.get(f"/dossiers/{dossier.id}")).split())
+    assert "Đã đề nghị giữ lại đến ngày 30/06/2029: Thanh tra — đang chờ người đứng đầu đồng ý." in shown
+    keep_id = re.search(
+        r"/transfers/keep-backs/(\d+)/decide", head.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    )
+    assert head.post(f"/transfers/keep-backs/{keep_id.group(1)}/decide", {"decision": "refuse"}).status_code == 422
+    decided = head.post(f"/transfers/keep-backs/{keep_id.group(1)}/decide", {"decision": "approve", "note": ""})
+    assert decided.status_code == 302
+    assert "Phải nộp lưu vào Lưu trữ cơ quan trước ngày 30/06/2029." in " ".join(
+        text(officer.get(f"/dossiers/{dossier.id}")).split()
+    )
+    assert dossier.file_notation in text(officer.get("/transfers/kept"))
+    assert dossier.file_notation not in text(browsers("officer2").get("/transfers/kept"))
+    settled = officer.post(f"/transfers/dossiers/{dossier.id}/settlement", {"settled_on": "hôm qua"})
+    assert settled.status_code == 422
