@@ -41,6 +41,10 @@ RETURN_COMMENT_LENGTH = 4000
 LIST_READERS = (Role.REGISTRY, Role.OFFICER, Role.UNIT_HEAD)
 
 NOTATION_TAKEN = N_("The file notation %(notation)s is already used in this list.")
+REFUSALS = {"responsible_user_id": N_("Choose a person who works in that unit.")}
+# A year joined to another by a dash or "đến" is one end of a period of several years.
+PERIOD_AFTER = re.compile(r"\s*(?:[-–—]|đến)\s*\d{4}")
+PERIOD_BEFORE = re.compile(r"\d{4}\s*(?:[-–—]|đến)\s*$")
 
 
 def create_list(session: Session, actor: Actor, organisation_id: int, year: int, *, now: datetime) -> DossierList:
@@ -344,7 +348,10 @@ def _new_entry(
     ad_hoc: bool = False,
     period: tuple[bool, int | None, str] | None = None,
 ) -> DossierListEntry:
-    """Add an entry numbered next; ``period`` (permanent, years, condition) overrides the row's."""
+    """Add an entry numbered next; ``period`` (permanent, years, condition) overrides the row's. An entry given
+    no heading goes under its unit's usual one, so that every notation carries a heading's abbreviation."""
+    if heading_id is None:
+        heading_id = _usual_heading(session, dossier_list, unit_id)
     _check_references(
         session,
         dossier_list,
@@ -412,21 +419,52 @@ def _check_references(
     wrong = {
         "heading_id": heading_id and (heading is None or heading.dossier_list_id != dossier_list.id),
         "responsible_user_id": responsible_user_id is not None
-        and not _works_in(session, responsible_user_id, dossier_list.organisation_id),
+        and not _forms_in(session, responsible_user_id, dossier_list.organisation_id, unit_id),
         "retention_row_id": retention_row_id and session.get(RetentionRow, retention_row_id) is None,
     }
-    problems = [Problem(field, metadata.MESSAGES["enum"]) for field, refused in wrong.items() if refused]
+    problems = [
+        Problem(field, REFUSALS.get(field, metadata.MESSAGES["enum"])) for field, refused in wrong.items() if refused
+    ]
     if problems:
         raise InvalidMetadata(problems)
 
 
-def _works_in(session: Session, user_id: int, organisation_id: int) -> bool:
-    """Return True if the user is active and holds a role in the organisation."""
+def _usual_heading(session: Session, dossier_list: DossierList, unit_id: int) -> int | None:
+    """Return the heading most of the unit's entries of the list stand under, else the list's first top heading."""
+    used = session.execute(
+        select(DossierListEntry.heading_id, func.count())
+        .where(
+            DossierListEntry.dossier_list_id == dossier_list.id,
+            DossierListEntry.unit_id == unit_id,
+            DossierListEntry.heading_id.is_not(None),
+        )
+        .group_by(DossierListEntry.heading_id)
+        .order_by(func.count().desc(), DossierListEntry.heading_id)
+        .limit(1)
+    ).first()
+    if used is not None:
+        return used[0]
+    return session.scalar(
+        select(ClassificationHeading.id)
+        .where(ClassificationHeading.dossier_list_id == dossier_list.id, ClassificationHeading.parent_id.is_(None))
+        .order_by(ClassificationHeading.sort_order, ClassificationHeading.id)
+        .limit(1)
+    )
+
+
+def _forms_in(session: Session, user_id: int, organisation_id: int, unit_id: int) -> bool:
+    """Return True if the user is active and forms dossiers in the unit (an officer or the unit's head)."""
     return (
         session.scalar(
             select(User.id)
             .join(User.memberships)
-            .where(User.id == user_id, User.active.is_(True), RoleMembership.organisation_id == organisation_id)
+            .where(
+                User.id == user_id,
+                User.active.is_(True),
+                RoleMembership.organisation_id == organisation_id,
+                RoleMembership.unit_id == unit_id,
+                RoleMembership.role.in_((Role.OFFICER, Role.UNIT_HEAD)),
+            )
             .limit(1)
         )
         is not None
@@ -466,7 +504,7 @@ def copy_forward(session: Session, actor: Actor, organisation_id: int, year: int
         heading_id = headings.get(entry.heading_id) if entry.heading_id is not None else None
         # Someone who has left since last year forms no dossier this year: the entry stays with the unit.
         person = entry.responsible_user_id
-        if person is not None and not _works_in(session, person, organisation_id):
+        if person is not None and not _forms_in(session, person, organisation_id, entry.unit_id):
             person = None
         _new_entry(
             session,
@@ -496,8 +534,15 @@ def copy_forward(session: Session, actor: Actor, organisation_id: int, year: int
 
 
 def _next_year(title: str, year: int) -> str:
-    """Return a title with last year's number replaced by the new year ("… năm 2025" → "… năm 2026")."""
-    return re.sub(rf"(?<!\d){year - 1}(?!\d)", str(year), title)
+    """Return a title with last year's number replaced by the new year ("… năm 2025" → "… năm 2026"); a year that
+    bounds a period of several years ("giai đoạn 2026-2031") names that period and stays."""
+
+    def replace(found: re.Match) -> str:
+        before, after = title[: found.start()], title[found.end() :]
+        in_period = PERIOD_AFTER.match(after) or PERIOD_BEFORE.search(before)
+        return found.group(0) if in_period else str(year)
+
+    return re.sub(rf"(?<!\d){year - 1}(?!\d)", replace, title)
 
 
 def _copy_headings(session: Session, previous: DossierList, target: DossierList) -> dict[int, int]:
@@ -546,8 +591,8 @@ def assign_entry(
     unit = session.get(Unit, unit_id)
     if unit is None or unit.organisation_id != entry.dossier_list.organisation_id:
         raise RuleViolation(N_("The unit does not belong to this organisation."))
-    if responsible_user_id is not None and not _works_in(session, responsible_user_id, unit.organisation_id):
-        raise InvalidMetadata([Problem("responsible_user_id", metadata.MESSAGES["enum"])])
+    if responsible_user_id is not None and not _forms_in(session, responsible_user_id, unit.organisation_id, unit.id):
+        raise InvalidMetadata([Problem("responsible_user_id", REFUSALS["responsible_user_id"])])
     before = (entry.unit_id, entry.responsible_user_id)
     entry.unit_id, entry.responsible_user_id = unit_id, responsible_user_id
     audit.record(
@@ -687,16 +732,18 @@ def dashboard(session: Session, actor: Actor, organisation_id: int, year: int) -
     return Dashboard(year, dossier_list, [UnitProgress(unit, *counts.get(unit.id, (0, 0))) for unit in units])
 
 
+def units_of(session: Session, organisation_id: int) -> list[Unit]:
+    """Return the units of an organisation, for assigning entries and sending documents."""
+    return list(session.scalars(select(Unit).where(Unit.organisation_id == organisation_id).order_by(Unit.code)))
+
+
 def people(session: Session, organisation_id: int) -> tuple[list[Unit], list[User]]:
-    """Return the units and the active people of an organisation, for assigning entries."""
-    units = list(session.scalars(select(Unit).where(Unit.organisation_id == organisation_id).order_by(Unit.code)))
-    users = list(
-        session.scalars(
-            select(User)
-            .join(User.memberships)
-            .where(RoleMembership.organisation_id == organisation_id, User.active.is_(True))
-            .distinct()
-            .order_by(User.full_name)
-        )
+    """Return the units and the active people of an organisation (a dossier may be shared with any of them)."""
+    users = session.scalars(
+        select(User)
+        .join(User.memberships)
+        .where(RoleMembership.organisation_id == organisation_id, User.active.is_(True))
+        .distinct()
+        .order_by(User.full_name)
     )
-    return units, users
+    return units_of(session, organisation_id), list(users)

@@ -12,6 +12,7 @@ document is an ordinary document, filed into dossiers by reference (``filing.dos
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import BinaryIO
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,8 +22,8 @@ from classification import markings
 from erms import audit, metadata, notices, permissions
 from erms.config import LOCAL_TZ
 from erms.errors import N_, Conflict, InvalidMetadata, NotFound, Problem, RuleViolation
-from erms.models import Organisation, RegisterCounter, RegisterEntry, Unit
-from erms.models.dossier import Document
+from erms.models import Organisation, RegisterCounter, RegisterEntry, Role, RoleMembership, Unit, User
+from erms.models.dossier import Document, DocumentVersion
 from erms.models.register import RegisterKind, RegisterSeries
 from erms.permissions import Actor
 from erms.storage import FileStore
@@ -369,8 +370,10 @@ def assign_unit(
     *,
     now: datetime,
     elsewhere: bool = False,
+    user_id: int | None = None,
 ) -> RegisterEntry:
-    """Send incoming document ``number`` to the unit that handles it ("phân phối văn bản đến", PL6 III.1.m).
+    """Send incoming document ``number`` to the unit that handles it ("phân phối văn bản đến", PL6 III.1.m), and to
+    one of its people (``user_id``) when the registry names one: only a person who files in that unit.
 
     Its officers then see it on their workspace until it is handled. A document already sent to another unit moves
     only when the clerk says to send it ``elsewhere``, so two clerks sending it at once are told about each other
@@ -381,6 +384,8 @@ def assign_unit(
     unit = session.get(Unit, unit_id) if unit_id else None
     if unit is None or unit.organisation_id != organisation_id:
         problems.append(Problem("unit_id", metadata.MESSAGES["enum"]))
+    elif user_id is not None and user_id not in notices.unit_people(session, organisation_id, unit.id):
+        problems.append(Problem("user_id", N_("Choose a person who works in that unit.")))
     if problems:
         raise InvalidMetadata(problems)
     assert entry is not None and unit is not None  # each None was reported as a problem just above
@@ -395,7 +400,7 @@ def assign_unit(
             unit=entry.assigned_unit.name,
         )
     previous = entry.assigned_unit.name if entry.assigned_unit else None
-    entry.assigned_unit, entry.assigned_at = unit, now
+    entry.assigned_unit, entry.assigned_at, entry.assigned_user_id = unit, now, user_id
     audit.record(
         session,
         actor,
@@ -408,10 +413,12 @@ def assign_unit(
         series=series.value,
         previous=previous,
         unit=unit.name,
+        person=user_id,
     )
+    told = {user_id} if user_id is not None else notices.unit_people(session, organisation_id, unit.id)
     notices.tell(
         session,
-        notices.unit_people(session, organisation_id, unit.id),
+        told,
         "document_assigned",
         f"{entry.id}:{unit.id}",
         N_("Incoming document no. %(number)s was sent to %(unit)s for handling."),
@@ -454,6 +461,58 @@ def assigned_to_me(session: Session, actor: Actor) -> list[RegisterEntry]:
         .options(contains_eager(RegisterEntry.document))
     )
     return list(session.scalars(query))
+
+
+def unit_people(session: Session, organisation_id: int) -> dict[int, list[User]]:
+    """Return, for each unit of the organisation, the people who file in it: whom a document may be sent to."""
+    people: dict[int, list[User]] = {}
+    query = (
+        select(RoleMembership.unit_id, User)
+        .join(User, User.id == RoleMembership.user_id)
+        .where(
+            RoleMembership.organisation_id == organisation_id,
+            RoleMembership.unit_id.is_not(None),
+            RoleMembership.role.in_((Role.OFFICER, Role.UNIT_HEAD)),
+            User.active.is_(True),
+        )
+        .order_by(User.full_name)
+    )
+    for unit_id, user in session.execute(query):
+        assert unit_id is not None  # the query asks for unit grants only
+        if user not in people.setdefault(unit_id, []):
+            people[unit_id].append(user)
+    return people
+
+
+def entry_for_registry(session: Session, actor: Actor, entry_id: int) -> RegisterEntry:
+    """Return a register line the actor registers in (another organisation's answers 404)."""
+    entry = _readable_line(session, actor, entry_id)
+    permissions.require(actor, "register.write", entry.organisation_id)
+    return entry
+
+
+def _readable_line(session: Session, actor: Actor, entry_id: int) -> RegisterEntry:
+    """Return a register line its readers see: the register's readers and the unit it was sent to; else 404."""
+    entry = session.get(RegisterEntry, entry_id)
+    if entry is None or entry.organisation_id not in actor.organisation_ids():
+        raise NotFound()
+    sent_to_me = entry.assigned_unit_id in actor.unit_ids(*permissions.RULES["dossier.open"])
+    if not (permissions.can(actor, "register.read", entry.organisation_id) or sent_to_me):
+        raise NotFound()
+    return entry
+
+
+def open_file(
+    session: Session, actor: Actor, entry_id: int, *, store: FileStore, now: datetime
+) -> tuple[BinaryIO, DocumentVersion]:
+    """Open the scanned file of a register line for the register's readers and the unit it was sent to; audited."""
+    entry = _readable_line(session, actor, entry_id)
+    if not entry.document.versions:
+        raise NotFound(N_("This register line keeps no file (a classified document keeps the register line only)."))
+    version = entry.document.versions[-1]
+    stream = store.open(version.file.sha256)
+    audit.record(session, actor, "document.downloaded", "document", entry.document_id, now=now, version=version.number)
+    return stream, version
 
 
 def _handled_day(raw: str, entry: RegisterEntry | None, today: date, problems: list[Problem]) -> date | None:

@@ -75,7 +75,10 @@ class RegisterEntry(Base):
     # The unit an incoming document was sent to for handling ("phân phối văn bản đến", PL6 III.1.m), and when.
     assigned_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The person of that unit it was sent to, when the registry named one.
+    assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     document: Mapped[Document] = relationship()
     registered_by: Mapped[User] = relationship(foreign_keys=[registered_by_id])
     assigned_unit: Mapped[Unit | None] = relationship()
+    assigned_user: Mapped[User | None] = relationship(foreign_keys=[assigned_user_id])

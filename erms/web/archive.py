@@ -1,6 +1,7 @@
 """The agency archive's queue: submitted dossiers to accept into "Lưu trữ cơ quan" or return.
 
-Acceptance re-checks every file's digest (NĐ 30/2020 Điều 30 k.3b); returning needs a reason.
+Acceptance re-checks every file's digest (NĐ 30/2020 Điều 30 k.3b); returning needs a reason. Neither can be
+undone, so each asks the archivist to tick a confirmation first; without it nothing changes.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from flask_babel import gettext as _
 from erms import permissions
 from erms.auth import current_actor, login_required
 from erms.errors import PermissionDenied
-from erms.web.common import store, transaction, utcnow
+from erms.web.common import require_present, store, transaction, utcnow
 from erms.web.errors import on_invalid
 from filing import dossiers
 
@@ -33,7 +34,14 @@ def index():
     return render_queue()
 
 
-def render_queue(errors: dict | None = None, item_id: int | None = None, values: dict | None = None, status: int = 200):
+def render_queue(
+    errors: dict | None = None,
+    item_id: int | None = None,
+    values: dict | None = None,
+    status: int = 200,
+    decision: str = "",
+):
+    """Show the queue; ``item_id``'s ``decision`` form ("accept" or "reject") again with ``errors`` and ``values``."""
     with transaction() as session:
         items = dossiers.pending_items(session, current_actor())
         return render_template(
@@ -42,6 +50,7 @@ def render_queue(errors: dict | None = None, item_id: int | None = None, values:
             period_of=dossiers.period_of,
             errors=errors or {},
             failed_item=item_id,
+            failed_decision=decision,
             values=values or {},
         ), status
 
@@ -49,7 +58,8 @@ def render_queue(errors: dict | None = None, item_id: int | None = None, values:
 @bp.post("/items/<int:item_id>/accept")
 def accept(item_id: int):
     """Accept a submitted dossier into the agency archive ("tiếp nhận")."""
-    on_invalid(lambda errors: render_queue(errors, item_id, status=422), back=url_for(".index"))
+    on_invalid(lambda errors: render_queue(errors, item_id, status=422, decision="accept"), back=url_for(".index"))
+    require_present({"confirm": request.form.get("confirm") == "yes"})
     with transaction() as session:
         dossier = dossiers.accept(session, current_actor(), item_id, store=store(), now=utcnow())
         code = dossier.file_code
@@ -61,7 +71,11 @@ def accept(item_id: int):
 def reject(item_id: int):
     """Return a submitted dossier to its unit with a reason ("trả lại")."""
     reason = request.form.get("reason", "")
-    on_invalid(lambda errors: render_queue(errors, item_id, {"reason": reason}, status=422), back=url_for(".index"))
+    on_invalid(
+        lambda errors: render_queue(errors, item_id, {"reason": reason}, status=422, decision="reject"),
+        back=url_for(".index"),
+    )
+    require_present({"confirm": request.form.get("confirm") == "yes"})
     with transaction() as session:
         dossier = dossiers.reject(session, current_actor(), item_id, reason, now=utcnow())
         code = dossier.file_code

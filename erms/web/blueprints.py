@@ -18,6 +18,7 @@ from erms.web import (
     dossiers,
     errors,
     handover,
+    help,
     home,
     markings,
     notices,
@@ -46,6 +47,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(access.bp)
     app.register_blueprint(notices.bp)
     app.register_blueprint(transfers.bp)
+    app.register_blueprint(help.bp)
     errors.register(app)
     app.add_template_filter(common.local_date, "vndate")
     app.add_template_global(metadata.day_shown)

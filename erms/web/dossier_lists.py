@@ -23,6 +23,7 @@ from erms.models.dossier_list import DossierListState
 from erms.web.common import integer, organisation_of, require_present, setting, transaction, upload_from_request, utcnow
 from erms.web.errors import on_invalid
 from exports.pdf import dossier_list_pdf
+from filing import registers
 from filing.dossiers import local_date
 from retention import schedule
 
@@ -92,7 +93,8 @@ def render_list(
     with transaction() as session:
         dossier_list = dossier_lists.get_list(session, actor, list_id)
         organisation_id = dossier_list.organisation_id
-        units, users = dossier_lists.people(session, organisation_id)
+        units = dossier_lists.units_of(session, organisation_id)
+        forming = registers.unit_people(session, organisation_id)
         reviews = {entry.id for entry in dossier_lists.pending_reviews(session, actor)}
         return render_template(
             "dossier_lists/show.html",
@@ -106,7 +108,11 @@ def render_list(
             is_addition=dossier_lists.is_addition,
             to_review=reviews,
             unit_options=[(unit.id, unit.name) for unit in units],
-            user_options=[("", _("— anyone in the unit —"))] + [(user.id, user.full_name) for user in users],
+            user_options=[("", _("— anyone in the unit —"))],
+            # Under each unit only its people: the service refuses anyone else (a council member, another unit's).
+            user_groups=[
+                (unit.name, [(user.id, user.full_name) for user in forming.get(unit.id, [])]) for unit in units
+            ],
             retention_rows=[
                 (row.code, f"{row.code}. {row.title[:90]} · {schedule.period_of(row).label()}")
                 for table in schedule.active_tables(session, organisation_id)

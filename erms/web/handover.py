@@ -1,10 +1,12 @@
 """Hand-over to the historical archive ("giao nộp vào Lưu trữ lịch sử") in the web app.
 
 The archivist chooses the dossiers due, sees the batch reconciled against the dossier lists,
-starts the build — a background job the worker process runs, so the request returns at once and
+starts the build once they confirm it — a background job the worker process runs, so the request returns at once and
 the batch page refreshes itself (no script) until the build ends — reads the validation
 report, downloads the package as a tar streamed while it is written, and uploads the archive's
-receipt. The services of ``exports.handover`` decide everything; this module only adapts them.
+receipt. The pages say in plain words what happened; the standards' names and figures (BagIt, METS, E-ARK,
+Payload-Oxum, the validators' output) wait in a "technical details" box. The services of ``exports.handover`` decide
+everything; this module only adapts them.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from erms import background, jobs, metadata, permissions
 from erms.auth import current_actor, login_required
@@ -27,7 +30,16 @@ from erms.config import LOCAL_TZ
 from erms.errors import InvalidMetadata, PermissionDenied, Problem
 from erms.models.background import JobState
 from erms.models.handover import BatchState, PackageState
-from erms.web.common import integer, organisation_of, setting, transaction, upload_from_request, utcnow, writes
+from erms.web.common import (
+    integer,
+    organisation_of,
+    require_present,
+    setting,
+    transaction,
+    upload_from_request,
+    utcnow,
+    writes,
+)
 from erms.web.errors import job_refusals, on_invalid
 from exports import handover
 from exports import receipt as receipts
@@ -41,6 +53,23 @@ REFRESH_SECONDS = 2
 # The tar travels in blocks of this size; at most PIPE_DEPTH of them wait between writer and reader.
 TAR_BLOCK = 256 * 1024
 PIPE_DEPTH = 8
+
+# What each check of ``exports.bagging.verify`` makes sure of, in the archivist's words; the check's own name
+# (a standard's) is shown in the technical details only.
+CHECK_LABELS = {
+    "BagIt": _l("Every file is in the package and matches its checksum"),
+    "BagIt profile": _l("The package is laid out as the historical archive requires"),
+    "METS XSD": _l("The package's table of contents follows the standard"),
+    "CITS ERMS XSD": _l("The description of the dossiers and documents follows the standard"),
+    "E-ARK CSIP/SIP": _l("The package follows the common rules for packages sent to an archive"),
+    "E-ARK package": _l("The package holds its records and their table of contents in one place"),
+}
+
+
+def plain_check(name: str) -> str:
+    """Return what the check named ``name`` makes sure of, in plain words (its name when it is not known)."""
+    label = CHECK_LABELS.get(name)
+    return str(label) if label is not None else name
 
 
 @bp.before_request
@@ -193,7 +222,8 @@ def create():
     return redirect(url_for(".show", batch_id=batch_id))
 
 
-def render_batch(batch_id: int, errors: dict | None = None, status: int = 200):
+def render_batch(batch_id: int, errors: dict | None = None, status: int = 200, section: str = ""):
+    """Show the batch; ``section`` ("build" or "receipt") names the form ``errors`` belong to."""
     actor = current_actor()
     with transaction() as session:
         batch = handover.get_batch(session, actor, batch_id)
@@ -205,6 +235,8 @@ def render_batch(batch_id: int, errors: dict | None = None, status: int = 200):
             package=package,
             build=build,
             errors=errors or {},
+            section=section,
+            plain_check=plain_check,
             units=handover.reconcile(session, actor, batch_id, setting("HANDOVER_YEARS")),
             checks=verify.from_json(package.report) if package else [],
             refresh=REFRESH_SECONDS,
@@ -223,7 +255,9 @@ def show(batch_id: int):
 
 @bp.post("/batches/<int:batch_id>/build")
 def build(batch_id: int):
-    """Queue the package's build for the worker and show its progress."""
+    """Queue the package's build for the worker once the archivist confirms it, and show its progress."""
+    on_invalid(lambda errors: render_batch(batch_id, errors, status=422, section="build"))
+    require_present({"confirm": request.form.get("confirm") == "yes"})
     with transaction() as session:
         jobs.queue_build(session, current_actor(), batch_id, now=utcnow())
     return redirect(url_for(".show", batch_id=batch_id))
@@ -246,7 +280,10 @@ def download(batch_id: int):
 @bp.post("/batches/<int:batch_id>/receipt")
 def receipt(batch_id: int):
     """Import the historical archive's receipt: the listed dossiers become TRANSFERRED, or every mismatch shows."""
-    on_invalid(lambda errors: render_batch(batch_id, errors, status=422), back=url_for(".show", batch_id=batch_id))
+    on_invalid(
+        lambda errors: render_batch(batch_id, errors, status=422, section="receipt"),
+        back=url_for(".show", batch_id=batch_id),
+    )
     uploaded = upload_from_request("receipt")
     if uploaded is None:
         raise InvalidMetadata([Problem("receipt", metadata.MESSAGES["required"])])

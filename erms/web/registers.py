@@ -22,6 +22,7 @@ from erms.models import LookupKind
 from erms.models.register import RegisterKind, RegisterSeries
 from erms.web.common import (
     CHOICES,
+    attachment,
     integer,
     organisation_of,
     setting,
@@ -109,8 +110,21 @@ def render_register(
             errors=errors or {},
             values=values or {},
             section=section,
-            units=[(unit.id, unit.name) for unit in dossier_list.people(session, organisation_id)[0]],
+            targets=_targets(session, organisation_id),
         ), status
+
+
+def _targets(session, organisation_id: int) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Return where an incoming document may be sent: each unit, then each person who files in it."""
+    people = registers.unit_people(session, organisation_id)
+    return [
+        (
+            unit.name,
+            [(str(unit.id), _("The whole unit"))]
+            + [(f"{unit.id}:{user.id}", user.full_name) for user in people.get(unit.id, [])],
+        )
+        for unit in dossier_list.units_of(session, organisation_id)
+    ]
 
 
 @bp.post("/<kind>")
@@ -172,8 +186,12 @@ def record_handled(kind: str):
 @login_required
 def assign_unit():
     """Send a registered incoming document to the unit that handles it, by its number in the register of the year."""
-    form = {key: request.form.get(key, "").strip() for key in ("series", "number", "unit_id")}
+    form = {key: request.form.get(key, "").strip() for key in ("series", "number", "unit_id", "target")}
     on_invalid(lambda errors: render_register(RegisterKind.INCOMING, errors, form, status=422, section="assign"))
+    # "target" is the unit ("12") or one of its people ("12:34"); a plain "unit_id" still names a unit.
+    unit_part, _sep, person_part = (form["target"] or form["unit_id"]).partition(":")
+    if person_part and integer(person_part) is None:
+        raise InvalidMetadata([Problem("target", metadata.MESSAGES["enum"])])
     actor = current_actor()
     with transaction() as session:
         entry = registers.assign_unit(
@@ -183,14 +201,41 @@ def assign_unit():
             _year(),
             _series(form["series"]),
             integer(form["number"]),
-            integer(form["unit_id"]),
+            integer(unit_part),
             now=utcnow(),
             elsewhere=request.form.get("elsewhere") == "yes",
+            user_id=integer(person_part) if person_part else None,
         )
         assert entry.assigned_unit is not None  # assign_unit has just set it
         number, unit = entry.number, entry.assigned_unit.name
     flash(_("No. %(number)s was sent to %(unit)s.", number=number, unit=unit), "success")
     return redirect(url_for(".index", kind="incoming", year=_year(), _anchor="assign"))
+
+
+@bp.get("/entries/<int:entry_id>")
+@login_required
+def entry(entry_id: int):
+    """One register line with what the registry does to it: send it to a unit or a person, record it handled."""
+    actor = current_actor()
+    with transaction() as session:
+        line = registers.entry_for_registry(session, actor, entry_id)
+        return render_template(
+            "registers/entry.html",
+            entry=line,
+            shown=registers.summary_shown(actor, line),
+            targets=_targets(session, line.organisation_id),
+            today=local_date(utcnow()).isoformat(),
+        )
+
+
+@bp.get("/entries/<int:entry_id>/file")
+@login_required
+def open_file(entry_id: int):
+    """Open the scanned file of a register line (the download is audited)."""
+    with transaction(write=True) as session:
+        stream, version = registers.open_file(session, current_actor(), entry_id, store=store(), now=utcnow())
+        name, media_type = version.filename, version.file.media_type
+    return attachment(stream, name, media_type)
 
 
 @bp.post("/entries/<int:entry_id>/handled")

@@ -117,10 +117,17 @@ def test_a_batch_goes_from_the_choice_to_the_signed_record(agency, page):
     page.click("text=Kiểm tra trong hàng chờ tiếp nhận")
     page.wait_for_url(f"{base}/archive/")
     first = page.locator(".queue li").first.get_attribute("id")
-    page.click(f"#{first} button:has-text('Tiếp nhận')")
-    page.wait_for_selector(".queue li")
+    shots(page, "22-02b-archive-queue")
+    page.click(f"#{first} button:has-text('Tiếp nhận')")  # unconfirmed: the browser keeps the form, nothing is sent
+    assert page.url == f"{base}/archive/" and page.locator(f"#{first}").count() == 1
+    page.check(f"#{first} input[name=confirm]")
+    with page.expect_navigation():
+        page.click(f"#{first} button:has-text('Tiếp nhận')")
+    page.wait_for_selector("text=đã được tiếp nhận vào Lưu trữ cơ quan")
+    assert page.locator(f"#{first}").count() == 0
     page.click(".queue li >> nth=0 >> summary")
     page.fill(".queue li >> nth=0 >> textarea", "Thiếu văn bản kết luận")
+    page.check(".queue li >> nth=0 >> details input[name=confirm]")
     page.click(".queue li >> nth=0 >> details button[type=submit]")
     page.wait_for_selector("text=Không có hồ sơ nào chờ tiếp nhận.")
     page.goto(transfer_url)

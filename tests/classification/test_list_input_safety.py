@@ -246,7 +246,7 @@ def test_a_person_of_another_organisation_is_no_user_here(session, world, now):
             responsible_user_id=stranger.id,
             now=now,
         )
-    assert refused.value.problems == [Problem("responsible_user_id", MESSAGES["enum"])]
+    assert refused.value.problems == [Problem("responsible_user_id", "Choose a person who works in that unit.")]
     assert nothing_written(session, target)
 
 

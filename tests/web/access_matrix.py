@@ -250,6 +250,9 @@ ROWS = [
     # ------------------------------------------------------------ notices: one's own
     Row("notices.index", "GET", EVERYONE),
     Row("notices.settings", "POST", EVERYONE),
+    # ------------------------------------------------------------ help: any role's page, for everyone
+    Row("help.index", "GET", EVERYONE),
+    Row("help.role", "GET", EVERYONE),
     # ------------------------------------------------------------ registers
     Row("registers.index", "GET", REGISTER_READERS),
     Row("registers.print_register", "GET", REGISTER_READERS),
@@ -258,6 +261,9 @@ ROWS = [
     Row("registers.register", "POST", REGISTRY_ONLY),
     Row("registers.record_handled", "POST", REGISTRY_ONLY),
     Row("registers.assign_unit", "POST", REGISTRY_ONLY),
+    Row("registers.entry", "GET", REGISTRY_ONLY, "register_entry"),
+    # The line's file: the register's readers, and the unit it was sent to (which handles it).
+    Row("registers.open_file", "GET", {**REGISTER_READERS, OFFICER: UNIT, UNIT_HEAD: UNIT}, "register_entry"),
     # The unit's own "handled today" button: the service looks only among what was sent to the actor's
     # units, so even a register reader gets "not found" — it hides more than it must, never less.
     Row("registers.mark_handled", "POST", DOSSIER_FORMERS, "register_entry", refusal=NOT_FOUND),

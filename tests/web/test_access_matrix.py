@@ -63,7 +63,7 @@ PLAYERS = {
 }
 ACTORS = (*ROLES, None)  # None: a visitor who is not logged in
 # Values of URL parts that are not records.
-URL_VALUES = {"kind": "incoming"}
+URL_VALUES = {"kind": "incoming", "role": "officer"}
 # The CSRF failure page: a POST refused for its token says nothing about access.
 CSRF_REFUSAL = "Biểu mẫu đã hết hạn"
 HANDOVER_YEAR = 2031
@@ -548,7 +548,8 @@ DOSSIER_FORM = {
 # A complete form for every POST: an incomplete one could be answered (422) before any access check.
 FORMS: dict[str, Callable[[dict], dict]] = {
     "auth.login": lambda t: {"username": "nobody", "password": "not-the-password"},
-    "archive.reject": lambda t: {"reason": "Thiếu văn bản"},
+    "archive.accept": lambda t: {"confirm": "yes"},
+    "archive.reject": lambda t: {"reason": "Thiếu văn bản", "confirm": "yes"},
     "dossier_lists.create": lambda t: {"year": "2031", "source": "new"},
     "dossier_lists.add_heading": lambda t: {"label": "II", "title": "Tài chính", "abbreviation": "TC"},
     "dossier_lists.add_entry": lambda t: {"title": "Hồ sơ bổ sung", "unit_id": t["unit_id"], "retention": "10 năm"},
@@ -612,6 +613,7 @@ FORMS: dict[str, Callable[[dict], dict]] = {
     "retention.release_hold": lambda t: {"dossier_id": t["dossier_id"], "reason": "Kết thúc thanh tra"},
     "retention.record_event": lambda t: {"event_on": "2026-05-01"},
     "retention.change_period": lambda t: {"years": "20", "reason": "Còn giá trị tra cứu"},
+    "handover.build": lambda t: {"confirm": "yes"},
     "handover.create": lambda t: {"year": str(HANDOVER_YEAR), "dossier": str(t["permanent_dossier_id"])},
     "handover.receipt": lambda t: {"receipt": _receipt(t)},
     "markings.decide": lambda t: {"marking": "mat", "reason": "Theo quyết định của người đứng đầu cơ quan"},

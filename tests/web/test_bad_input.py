@@ -175,10 +175,10 @@ def test_returning_needs_a_reason_and_then_goes_back_to_the_unit(client, make_do
     client.login("archivist")
     queue = client.get("/archive/").get_data(as_text=True)
     item_id = re.search(r"/archive/items/(\d+)/reject", queue).group(1)
-    response = client.post(f"/archive/items/{item_id}/reject", {"reason": ""})
+    response = client.post(f"/archive/items/{item_id}/reject", {"reason": "", "confirm": "yes"})
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), f"i{item_id}-reason") == "Hãy nêu lý do trả lại hồ sơ."
-    response = client.post(f"/archive/items/{item_id}/reject", {"reason": "Thiếu văn bản số 2"})
+    response = client.post(f"/archive/items/{item_id}/reject", {"reason": "Thiếu văn bản số 2", "confirm": "yes"})
     assert response.status_code == 302
     assert "Đã kết thúc" in client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
     assert "Không có hồ sơ nào chờ tiếp nhận." in client.get("/archive/").get_data(as_text=True)

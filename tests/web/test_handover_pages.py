@@ -46,7 +46,7 @@ def create_batch(archivist: Browser, *dossiers) -> int:
 
 
 def build(archivist: Browser, batch_id: int):
-    response = archivist.post(f"/handover/batches/{batch_id}/build")
+    response = archivist.post(f"/handover/batches/{batch_id}/build", {"confirm": "yes"})
     assert response.status_code == 302
     run_background_jobs(archivist.client.application)  # what the worker process does
     return archivist.get(f"/handover/batches/{batch_id}")
@@ -82,8 +82,18 @@ def test_archivist_hands_over_a_batch_from_choice_to_receipt(archivist, session,
     page = build(archivist, batch_id).get_data(as_text=True)
     name = f"{world.org.code}_{YEAR}_1"
     assert 'http-equiv="refresh"' not in page
+    # The archivist reads what happened in plain words; the standards' names and figures wait in a details box.
+    plain, technical = page.split('<details class="technical">')
+    technical = technical.split("</details>")[0]
+    assert "Gói tài liệu đã được kiểm tra: đủ tệp, đúng mã kiểm tra" in plain
+    assert "Gói có đủ tệp và mỗi tệp đúng mã kiểm tra: <strong>đạt</strong>" in plain
+    for word in ("BagIt", "METS", "E-ARK", "XSD", "Payload-Oxum"):
+        assert word not in plain.split("<h2>Gói tin</h2>")[1], word
+    assert "<summary>Chi tiết kỹ thuật</summary>" in technical
     for check in ("BagIt", "BagIt profile", "METS XSD", "CITS ERMS XSD", "E-ARK CSIP/SIP"):
-        assert f'<th scope="row">{check}</th>' in page
+        assert f'<th scope="row">{check}</th>' in technical
+    package = session.scalar(select(Package).where(Package.batch_id == batch_id))
+    assert package.payload_oxum in technical and package.manifest_sha256 in technical
     assert f"/handover/batches/{batch_id}/download" in page
 
     download = archivist.get(f"/handover/batches/{batch_id}/download")
@@ -153,7 +163,10 @@ def test_build_page_says_when_the_package_is_being_verified(archivist, session, 
     job.progress = json.dumps({"done": 12, "total": 12, "verifying": True, "checked": ["BagIt profile", "METS XSD"]})
     session.flush()
     page = archivist.get(f"/handover/batches/{batch_id}").get_data(as_text=True)
-    assert "Các bước kiểm tra đã xong: BagIt profile, METS XSD." in page
+    plain, technical = page.split('<details class="technical">')
+    assert "<li>Gói được sắp xếp đúng quy cách Lưu trữ lịch sử yêu cầu</li>" in plain
+    assert "<li>Mục lục của gói đúng chuẩn</li>" in plain and "METS" not in plain.split("<h2>Gói tin</h2>")[1]
+    assert "Các bước kiểm tra đã xong: BagIt profile, METS XSD." in technical.split("</details>")[0]
 
 
 def test_build_page_says_the_dossiers_are_being_read_before_files_are_counted(archivist, session, world, permanent):

@@ -34,7 +34,7 @@ def test_a_returned_dossier_tells_its_officer_why_until_it_is_reopened(browsers,
     dossier = make_dossier("submitted")
     item = dossiers.pending_items(session, world.actor("archivist"))[0]
     archivist = browsers("archivist")
-    page = archivist.post(f"/archive/items/{item.id}/reject", {"reason": "Thiếu biên bản họp"})
+    page = archivist.post(f"/archive/items/{item.id}/reject", {"reason": "Thiếu biên bản họp", "confirm": "yes"})
     assert page.status_code == 302
     officer = browsers("officer1")
     home = officer.get("/").get_data(as_text=True)

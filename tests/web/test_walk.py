@@ -88,7 +88,7 @@ def test_officer_files_and_archivist_accepts(client, world, session):
     assert queue.status_code == 200
     assert entry.title in text and "Văn phòng HĐND và UBND" in text
     item_id = re.search(r"/archive/items/(\d+)/accept", text).group(1)
-    accepted = client.post(f"/archive/items/{item_id}/accept")
+    accepted = client.post(f"/archive/items/{item_id}/accept", {"confirm": "yes"})
     assert accepted.status_code == 302, accepted.get_data(as_text=True)
     assert entry.title not in html.unescape(client.get("/archive/").get_data(as_text=True))
     page = client.get(f"/dossiers/{dossier_id}")

@@ -1,0 +1,88 @@
+"""The registry works each register line where it is (issue 22): open its scanned file, send it to a unit or to one
+of the unit's people (no one from elsewhere), record it handled today — no register number to type."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from erms_browser import Browser
+from sqlalchemy import select
+
+from erms import notices
+from erms.models import AuditEvent, RegisterEntry
+from erms.models.register import RegisterKind
+from filing import registers
+from tests.factories import DOCUMENT, upload
+
+
+@pytest.fixture
+def browsers(app, users):
+    def browser(name: str) -> Browser:
+        opened = Browser(app.test_client())
+        opened.login(name)
+        return opened
+
+    return browser
+
+
+@pytest.fixture
+def line(world, session, store, now):
+    return registers.register_document(
+        session,
+        world.actor("registry"),
+        world.org.id,
+        RegisterKind.INCOMING,
+        dict(DOCUMENT),
+        upload(),
+        store=store,
+        now=now,
+    )
+
+
+def text(response) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
+
+
+def test_a_line_is_sent_to_one_person_of_a_unit_and_only_that_person_is_told(browsers, session, world, line):
+    registry = browsers("registry")
+    register = registry.get("/registers/incoming").get_data(as_text=True)
+    assert f'href="/registers/entries/{line.id}"' in register and f"/registers/entries/{line.id}/file" in register
+    page = registry.get(f"/registers/entries/{line.id}").get_data(as_text=True)
+    officer1, officer2 = world.users["officer1"].id, world.users["officer2"].id
+    assert f'value="{world.unit_a.id}:{officer1}"' in page and f'value="{world.unit_a.id}:{officer2}"' not in page
+    form = {"series": "regular", "number": str(line.number)}
+    wrong = registry.post("/registers/incoming/assign", {**form, "target": f"{world.unit_a.id}:{officer2}"})
+    assert wrong.status_code == 422 and "Hãy chọn người làm việc tại đơn vị đó." in text(wrong)
+    session.expire_all()
+    assert session.get(RegisterEntry, line.id).assigned_unit_id is None
+    sent = registry.post("/registers/incoming/assign", {**form, "target": f"{world.unit_a.id}:{officer1}"})
+    assert sent.status_code == 302
+    session.expire_all()
+    entry = session.get(RegisterEntry, line.id)
+    assert (entry.assigned_unit_id, entry.assigned_user_id) == (world.unit_a.id, officer1)
+    told = lambda name: [n for n in notices.newest(session, world.users[name].id) if n.kind == "document_assigned"]  # noqa: E731
+    assert len(told("officer1")) == 1 and told("unithead") == [] and told("officer2") == []
+    assert "Nguyễn Văn officer1" in text(registry.get("/registers/incoming"))
+
+
+def test_handled_today_from_the_row_and_the_file_opened_by_who_may(browsers, session, world, line, now):
+    registry = browsers("registry")
+    done = registry.post(
+        "/registers/incoming/handled", {"series": "regular", "number": str(line.number), "handled_on": "15/06/2026"}
+    )
+    assert done.status_code == 302
+    session.expire_all()
+    assert session.get(RegisterEntry, line.id).handled_on.isoformat() == "2026-06-15"
+    opened = registry.get(f"/registers/entries/{line.id}/file")
+    assert opened.status_code == 200 and opened.headers["Content-Disposition"].startswith("attachment")
+    assert session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "document.downloaded", AuditEvent.subject_id == line.document_id)
+    )
+    assert browsers("officer1").get(f"/registers/entries/{line.id}/file").status_code == 404  # not sent to unit A
+    registers.assign_unit(
+        session, world.actor("registry"), world.org.id, line.year, line.series, line.number, world.unit_a.id, now=now
+    )
+    assert browsers("officer1").get(f"/registers/entries/{line.id}/file").status_code == 200
+    assert browsers("officer2").get(f"/registers/entries/{line.id}/file").status_code == 404
