@@ -202,3 +202,19 @@ def test_closing_refuses_dates_that_changed_since_the_page_showed_them(
     assert "Các văn bản nay cho hồ sơ thời gian 20/11/2025 –" in html.unescape(refused.get_data(as_text=True))
     session.expire_all()
     assert session.get(Dossier, dossier.id).state is DossierState.OPEN
+
+
+def test_a_form_that_comes_back_with_a_problem_asks_for_its_file_again(client, session, make_dossier):
+    dossier = make_dossier("open", documents=0)
+    client.login("officer1")
+    refused = client.post(
+        f"/dossiers/{dossier.id}/documents",
+        {**DOCUMENT_FORM, "issued_date": "31/02/2026", "file": file_field(make_pdf("Ban chinh"), "bản chính.pdf")},
+    )
+    assert refused.status_code == 422
+    page = html.unescape(refused.get_data(as_text=True))
+    assert "Hãy chọn lại tệp: trình duyệt không giữ tệp đã chọn khi biểu mẫu báo lỗi." in page
+    assert DOCUMENT_FORM["subject"] in page  # what was typed is kept
+    assert session.get(Dossier, dossier.id).links == []  # nothing saved
+    fresh = html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
+    assert "Hãy chọn lại tệp" not in fresh
