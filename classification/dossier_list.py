@@ -195,6 +195,7 @@ def add_ad_hoc_entry(
 
 def submit_for_approval(session: Session, actor: Actor, list_id: int, *, now: datetime) -> DossierList:
     """Send the draft list to the head for approval ("trình duyệt"); it is read-only while it waits."""
+    _lock(session, list_id)  # the state is read and moved by one person at a time
     dossier_list = draft_list(session, actor, list_id)
     if not dossier_list.entries:
         raise RuleViolation(N_("An empty dossier list cannot be approved."))
@@ -227,6 +228,7 @@ def _returns(session: Session, list_id: int) -> int:
 
 def return_list(session: Session, actor: Actor, list_id: int, comment: str, *, now: datetime) -> DossierList:
     """Return a list sent for approval to the registry with the head's comments; it becomes a draft again."""
+    _lock(session, list_id)  # the state is read and moved by one person at a time
     dossier_list = _get(session, list_id)
     permissions.require(actor, "dossier_list.approve", dossier_list.organisation_id)
     if dossier_list.state is not DossierListState.SUBMITTED:
@@ -266,6 +268,7 @@ def approve(
 ) -> DossierList:
     """Approve and issue the list (the head's decision, numbered and dated: the day of ``now`` unless given); it
     becomes read-only."""
+    _lock(session, list_id)  # the state is read and moved by one person at a time
     dossier_list = _get(session, list_id)
     permissions.require(actor, "dossier_list.approve", dossier_list.organisation_id)
     if dossier_list.state is DossierListState.APPROVED:
@@ -312,6 +315,11 @@ def checked_text(model: type[DeclarativeBase], **values: str) -> dict[str, str]:
     """Return the free-text values normalised, or raise InvalidMetadata naming each one that holds a control
     character or is longer than its column of ``model``."""
     return metadata.check_text(values, {name: metadata.column_length(model, name) for name in values})
+
+
+def _lock(session: Session, list_id: int) -> None:
+    """Hold the list's row until the transaction ends (PostgreSQL; SQLite's writers take turns already)."""
+    session.get(DossierList, list_id, with_for_update=True)
 
 
 def _get(session: Session, list_id: int) -> DossierList:

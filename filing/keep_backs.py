@@ -27,6 +27,7 @@ def request(
     session: Session, actor: Actor, dossier_id: int, reason: str, until: date | None, *, now: datetime
 ) -> KeepBack:
     """Ask the head to let the unit keep a closed dossier due at the agency archive until ``until``."""
+    session.get(Dossier, dossier_id, with_for_update=True)  # two requests at once: the second sees the first
     dossier = get_dossier(session, actor, dossier_id)
     permissions.require(actor, "dossier.submit", dossier.organisation_id, dossier.unit_id)
     if dossier.state is not DossierState.CLOSED or not period_of(dossier).goes_to_agency_archive():

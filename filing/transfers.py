@@ -135,6 +135,8 @@ def sign(
 ) -> Transfer:
     """Sign the joint check of a transfer whose every dossier is decided: the registry's side or the archive's side,
     whichever the actor holds; the second signature stores the biên bản giao nhận."""
+    # Two signers at once: the second waits for the first, so it sees the first signature and stores the record.
+    session.get(Transfer, transfer_id, with_for_update=True)
     transfer = get_transfer(session, actor, transfer_id)
     if transfer.state is not TransferState.COMPLETED:
         raise RuleViolation(N_("Every dossier of the transfer must be accepted or returned before it is signed."))

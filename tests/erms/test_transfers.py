@@ -5,17 +5,25 @@ storing the biên bản giao nhận with both names and the counts of what was h
 from __future__ import annotations
 
 import io
+import threading
+import time
 from datetime import date
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from classification import dossier_list as dossier_lists
-from erms import notices
+from erms import db, notices
 from erms.errors import NotFound, PermissionDenied, RuleViolation
+from erms.models import Transfer
+from erms.permissions import load_actor
+from erms.storage import FileStore
 from exports.pdf import transfer_pdf
 from filing import dossiers, transfers
-from tests.factories import DOCUMENT, upload
+from tests.databases import own_database
+from tests.factories import DOCUMENT, NOW, World, make_dossier, upload
 
 
 def pdf_text(data: bytes) -> str:
@@ -111,3 +119,38 @@ def test_a_batch_is_one_transfer_its_list_printed_and_the_joint_check_makes_the_
     assert "Văn thư cơ quan, ông (bà): Nguyễn Văn registry" in record
     assert "tổng số hồ sơ: 2 (hai); tổng số tệp tin trong hồ sơ: 4 (bốn)" in record  # a document and an index each
     assert "1 hồ sơ bị trả lại đơn vị" in record
+
+
+def test_two_signers_at_once_still_make_the_record(database_url, tmp_path):
+    """The registry and the archivist signing at the same moment: the second waits for the first, sees its signature
+    and stores the biên bản (without the row lock each saw the other unsigned and no record was ever made)."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite's writing transactions take turns from their start (BEGIN IMMEDIATE in the web app)")
+    with own_database(database_url, tmp_path, "signers") as url:
+        engine, store = db.make_engine(url), FileStore(tmp_path / "files")
+        with Session(engine) as setup:
+            world = World(setup, NOW)
+            make_dossier(setup, world, store, NOW, "archived")
+            transfer_id = setup.scalars(select(Transfer.id)).one()
+            users = {name: world.users[name].id for name in ("registry", "archivist")}
+            setup.commit()
+        first_signed, done = threading.Event(), []
+
+        def sign(name: str, hold: float) -> None:
+            with Session(engine) as session:
+                transfers.sign(session, load_actor(session, users[name]), transfer_id, store=store, now=NOW)
+                first_signed.set()
+                time.sleep(hold)  # the other signer arrives while this transaction is still open
+                session.commit()
+                done.append(name)
+
+        registry = threading.Thread(target=sign, args=("registry", 0.5))
+        registry.start()
+        first_signed.wait(5)
+        first_signed.clear()
+        sign("archivist", 0)
+        registry.join()
+        with Session(engine) as check:
+            signed = check.get(Transfer, transfer_id)
+            assert signed.registry_signed_at and signed.archive_signed_at and signed.record_file_id is not None
+        engine.dispose()
