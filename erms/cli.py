@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+import tarfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from erms.models.background import JobState
 from erms.safety_cli import backup_group, fixity_group, store_group
 from erms.storage import FileStore
 from exports import handover
-from exports.bagging import verify
+from exports.bagging import unpack, verify
 
 
 @dataclass
@@ -544,10 +545,15 @@ def export_receipt(obj: Context, path: str) -> None:
 
 
 @export_group.command("verify")
-@click.argument("path", type=click.Path(exists=True, file_okay=False))
+@click.argument("path", type=click.Path(exists=True))
 def export_verify(path: str) -> None:
-    """Verify a bag: BagIt, our BagIt profile, METS and CITS ERMS schemas, E-ARK; print the report."""
-    checks = verify.verify(Path(path).resolve(), eark_tool=verify.find_eark_tool(os.environ.get("ERMS_EARK_VALIDATOR")))
+    """Verify a bag (a folder, or a .tar/.tar.gz as sent): BagIt, our profile, METS and CITS ERMS schemas, E-ARK."""
+    try:
+        with unpack.opened(Path(path).resolve()) as bag:
+            checks = verify.verify(bag, eark_tool=verify.find_eark_tool(os.environ.get("ERMS_EARK_VALIDATOR")))
+    except (unpack.UnsafeArchive, tarfile.TarError) as error:
+        click.echo(f"error: {path} is not a bag to verify: {error}", err=True)
+        sys.exit(1)
     for check in checks:
         click.echo(f"{check.name:<16} {check.status}")
         for message in check.messages:

@@ -9,6 +9,7 @@ configured copy is absent, the check is skipped and says so, it does not fail.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from pathlib import Path
 import bagit
 import bagit_profile
 
-from exports.bagging import layout
+from exports.bagging import layout, rfc8493
 from exports.bagging.layout import PROFILE_ID, PROFILE_PATH
 from exports.xml import cits_erms_schema, mets_schema, schema_errors
 
@@ -28,6 +29,16 @@ PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 # Processes re-hashing the payload: one per core, as the export's copy.
 PROCESSES = min(os.cpu_count() or 2, 8)
 DEFAULT_EARK_TOOL = Path(__file__).resolve().parent / "eark" / "eark-validate"
+
+
+class _QuietProfile(logging.Filter):
+    """bagit-profile logs each error with ``logging.error`` on the root logger (stderr); the report already has it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "bagit_profile" not in record.pathname
+
+
+logging.getLogger().addFilter(_QuietProfile())
 
 
 @dataclass(frozen=True)
@@ -60,18 +71,28 @@ def _bagit(path: Path, processes: int) -> Check:
 
 
 def _bagit_here(path: Path, processes: int) -> Check:
+    """RFC 8493's rules of our own (``rfc8493``), then bagit-python re-hashing the payload; one line a problem."""
+    found = rfc8493.check(path)
+    problems = found.problems + _bagit_python(path, processes)
+    warnings = tuple(f"warning: {warning}" for warning in found.warnings)
+    if problems:
+        return Check("BagIt", FAILED, tuple(dict.fromkeys(problems)) + warnings)
+    return Check("BagIt", PASSED, warnings)
+
+
+def _bagit_python(path: Path, processes: int) -> list[str]:
     try:
         bag = bagit.Bag(str(path))
     except bagit.BagError as error:
-        return Check("BagIt", FAILED, (str(error),))
+        return [str(error)]
     try:
         bag.validate(processes=processes)
     except bagit.BagValidationError as error:
-        details = tuple(str(detail) for detail in error.details) or (str(error.message),)
-        return Check("BagIt", FAILED, details + _changed_files(bag, processes))
+        details = [str(detail) for detail in error.details] or [str(error.message)]
+        return details + list(_changed_files(bag, processes))
     except bagit.BagError as error:
-        return Check("BagIt", FAILED, (str(error),))
-    return Check("BagIt", PASSED)
+        return [str(error)]
+    return []
 
 
 def _changed_files(bag: bagit.Bag, processes: int) -> tuple[str, ...]:
@@ -92,9 +113,11 @@ def _profile(path: Path) -> Check:
         bag = bagit.Bag(str(path))
     except bagit.BagError as error:
         return Check("BagIt profile", FAILED, (str(error),))
-    if profile.validate(bag):
+    ours = rfc8493.profile_problems(path)
+    if profile.validate(bag) and not ours:
         return Check("BagIt profile", PASSED)
-    return Check("BagIt profile", FAILED, tuple(str(error) for error in profile.report.errors))
+    errors = [str(error) for error in profile.report.errors] if profile.report else []
+    return Check("BagIt profile", FAILED, tuple(dict.fromkeys(errors + ours)))
 
 
 def package_root(path: Path) -> Path | None:

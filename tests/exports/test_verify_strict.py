@@ -1,0 +1,95 @@
+"""``verify`` as strict as RFC 8493 on our own package, mutated one fault at a time (issue 23): each fault is named
+once, nothing is printed to stderr, and a name turned NFD on the way passes with a warning."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tarfile
+import unicodedata
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from erms.cli import erms_group
+from exports import handover
+from exports.bagging import verify
+
+
+@pytest.fixture
+def package(session, world, store, now, tmp_path, make_dossier):
+    """A built hand-over package of one permanent dossier with two documents (Vietnamese file names)."""
+    dossier = make_dossier("archived", row="permanent", documents=2)
+    archivist = world.actor("archivist")
+    batch = handover.create_batch(session, archivist, world.org.code, 2031, [dossier.id], now=now)
+    settings = handover.BuildSettings(store=store, out_dir=tmp_path / "out", eark_tool=None)
+    return Path(handover.build_package(session, archivist, batch.id, settings, now=now).path)
+
+
+def copy(package: Path, tmp_path: Path, name: str) -> Path:
+    return Path(shutil.copytree(package, tmp_path / name))
+
+
+def bagit_check(path: Path) -> verify.Check:
+    return verify._bagit_here(path, 1)
+
+
+def test_faults_bagit_python_let_through_are_named_once(package, tmp_path, capfd):
+    assert bagit_check(package).status == verify.PASSED
+
+    spaced = copy(package, tmp_path, "spaced")
+    bagit_txt = spaced / "bagit.txt"
+    bagit_txt.write_text(bagit_txt.read_text().replace("BagIt-Version:", "BagIt-Version :"))
+    check = bagit_check(spaced)
+    assert check.status == verify.FAILED
+    assert "bagit.txt line 1 must read 'BagIt-Version: M.N' exactly, not 'BagIt-Version : 1.0'" in check.messages
+
+    unlisted = copy(package, tmp_path, "unlisted")
+    manifest = unlisted / "manifest-sha512.txt"
+    lines = manifest.read_text(encoding="utf-8").splitlines()
+    dropped = lines.pop(0).split(" ", 1)[1].strip()
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    check = bagit_check(unlisted)
+    assert check.status == verify.FAILED
+    assert f"manifest-sha512.txt does not list the payload file {dropped}" in check.messages
+    assert len(check.messages) == len(set(check.messages))
+    assert capfd.readouterr().err == ""
+
+
+def test_a_name_turned_nfd_passes_with_a_warning(package, tmp_path):
+    moved = copy(package, tmp_path, "mac")
+    vietnamese = next(path for path in moved.rglob("*") if path.is_file() and not path.name.isascii())
+    vietnamese.rename(vietnamese.with_name(unicodedata.normalize("NFD", vietnamese.name)))
+    check = bagit_check(moved)
+    assert check.status == verify.PASSED
+    assert any(message.startswith("warning: manifest-sha256.txt lists") for message in check.messages)
+
+
+def test_a_fetch_file_or_an_uncovered_tag_file_fails_our_profile(package, tmp_path, capfd):
+    fetching = copy(package, tmp_path, "fetch")
+    (fetching / "fetch.txt").write_text("https://example.org/x 1 data/x\n")
+    profile = verify._profile(fetching)
+    assert profile.status == verify.FAILED
+    assert "fetch.txt is not allowed: every file of an ERMS package is in the package" in profile.messages
+    assert "tagmanifest-sha256.txt does not list the tag file fetch.txt" in profile.messages
+    assert capfd.readouterr().err == ""  # bagit-profile's own ERROR:root lines are not printed
+
+
+def test_verify_takes_the_tar_a_receiving_archive_gets_and_refuses_a_hostile_one(package, tmp_path):
+    sent = tmp_path / "sent.tar.gz"
+    with tarfile.open(sent, "w:gz") as archive:
+        archive.add(package, arcname=package.name)
+    runner = CliRunner()
+    done = runner.invoke(erms_group, ["export", "verify", str(sent)], env={"ERMS_EARK_VALIDATOR": "/nonexistent"})
+    assert done.exit_code == 0, done.output
+    assert "BagIt            passed" in done.output and "Directory" not in done.output
+    for name, kind in (("../outside.txt", tarfile.REGTYPE), ("bag/link", tarfile.SYMTYPE), ("/etc/x", tarfile.REGTYPE)):
+        hostile = tmp_path / f"hostile{len(name)}.tar"
+        with tarfile.open(hostile, "w") as archive:
+            member = tarfile.TarInfo(name)
+            member.type, member.linkname = kind, "/etc/passwd" if kind == tarfile.SYMTYPE else ""
+            archive.addfile(member, io.BytesIO(b"") if kind == tarfile.REGTYPE else None)
+        refused = runner.invoke(erms_group, ["export", "verify", str(hostile)])
+        assert refused.exit_code == 1 and "is not a bag to verify" in refused.output, refused.output
+    assert not (tmp_path / "outside.txt").exists()
