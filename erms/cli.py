@@ -541,7 +541,7 @@ def export_receipt(obj: Context, path: str) -> None:
         fail(error)
     click.echo(f"batch {name}: {len(outcome.transferred)} dossiers marked transferred")
     for code in outcome.not_listed:
-        click.echo(f"  not on the receipt, still in the agency archive: {code}")
+        click.echo(f"  not on the receipt, back in the pool for the next hand-over: {code}")
 
 
 @export_group.command("verify")

@@ -1,9 +1,10 @@
 """Hand-over to the historical archive ("giao nộp vào Lưu trữ lịch sử"): select, reconcile, package, receive.
 
 Services take ``(session, actor, …, *, now)`` and never commit. A batch records exactly which
-permanent ARCHIVED dossiers go (each in at most one batch); ``build_package`` re-checks holds in
+permanent ARCHIVED dossiers go (each in at most one batch that holds it); ``build_package`` re-checks holds in
 its own transaction, writes the bag, verifies it and marks it ready only if every check passed;
-``import_receipt`` marks the dossiers the archive signed for TRANSFERRED through the state machine.
+``import_receipt`` marks the dossiers the archive signed for TRANSFERRED through the state machine, and
+returns those it did not list to the pool for the next batch.
 The same machinery exports one closed dossier as a bag for an officer or an auditor.
 """
 
@@ -17,12 +18,13 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from erms import audit, lifecycle, permissions, transitions
+from erms import audit, lifecycle, notices, permissions, transitions
 from erms.config import DEFAULTS, LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import Dossier, HandoverBatch, HandoverItem, HandoverReceipt, Organisation, Package
 from erms.models.dossier import DossierState
-from erms.models.handover import BatchState, PackageState
+from erms.models.handover import BatchState, HandoverOutcome, PackageState
+from erms.models.org import Role
 from erms.permissions import Actor
 from erms.storage import FileStore
 from exports import receipt, snapshot
@@ -54,15 +56,30 @@ def due_year(dossier: Dossier, handover_years: int = DEFAULT_HANDOVER_YEARS) -> 
     return dossier.year + AGENCY_ARCHIVE_LAG + handover_years
 
 
+def _batched(session: Session, organisation_id: int) -> dict[int, int]:
+    """Return {dossier id: batch id} for the organisation's dossiers a batch holds: awaiting its receipt, or received.
+
+    A dossier the receipt did not list is in no such batch: it is back in the pool for the next hand-over. The
+    items are read batch by batch, with their outcome: a dossier left out of one receipt has an item in each batch
+    it went in.
+    """
+    return {
+        item.dossier_id: batch.id
+        for batch in snapshot.batches(session, {organisation_id})
+        for item in batch.items
+        if item.outcome is not HandoverOutcome.NOT_RECEIVED
+    }
+
+
 def _eligible(session: Session, organisation_id: int) -> list[Dossier]:
-    """Return permanent ARCHIVED dossiers of the organisation that are neither held nor in a batch."""
+    """Return permanent ARCHIVED dossiers of the organisation that are neither held nor in a batch that holds them."""
     candidates = [
         dossier
         for dossier in snapshot.permanent_dossiers(session, organisation_id)
         if dossier.state is DossierState.ARCHIVED
     ]
     ids = [dossier.id for dossier in candidates]
-    blocked = held_dossier_ids(session, ids) | set(snapshot.batched_dossier_ids(session, ids))
+    blocked = held_dossier_ids(session, ids) | set(_batched(session, organisation_id))
     return [dossier for dossier in candidates if dossier.id not in blocked]
 
 
@@ -98,7 +115,7 @@ def _problems(session: Session, organisation_id: int, dossiers: list[Dossier], i
         for missing in sorted(set(ids) - {dossier.id for dossier in own})
     ]
     held = held_dossier_ids(session, ids)
-    batched = snapshot.batched_dossier_ids(session, ids)
+    batched = _batched(session, organisation_id)
     for dossier in own:
         params = {"code": dossier.file_code}
         if not dossier.retention_permanent:
@@ -209,7 +226,7 @@ def organisation(session: Session, actor: Actor | None, organisation_id: int) ->
 def candidates(
     session: Session, actor: Actor | None, organisation_id: int, handover_years: int = DEFAULT_HANDOVER_YEARS
 ) -> list[Candidate]:
-    """Return the dossiers the archivist may put into a batch (not held, in no batch), soonest due first."""
+    """Return the dossiers the archivist may put into a batch (not held, free of every batch), soonest due first."""
     _require(actor, organisation_id)
     check_handover_years(handover_years)
     found = [Candidate(dossier, due_year(dossier, handover_years)) for dossier in _eligible(session, organisation_id)]
@@ -523,7 +540,7 @@ def reconcile(
     permanent = snapshot.permanent_dossiers(session, batch.organisation_id)
     ids = [dossier.id for dossier in permanent]
     held = held_dossier_ids(session, ids)
-    batched = {key: value for key, value in snapshot.batched_dossier_ids(session, ids).items() if value != batch.id}
+    batched = {key: value for key, value in _batched(session, batch.organisation_id).items() if value != batch.id}
     units: dict[str, UnitReconciliation] = {}
     for dossier in [*permanent, *(item.dossier for item in batch.items if item.dossier_id not in ids)]:
         unit = units.setdefault(dossier.unit.name, UnitReconciliation(dossier.unit.name))
@@ -584,40 +601,25 @@ def import_receipt(
     batch's page) a receipt naming another package refuses the whole receipt and names the problems
     (the first ``receipt.PROBLEMS_SHOWN``, then how many more): nothing is guessed and nothing is
     written. A listed code is only ever compared with the batch's own dossiers, so a refusal says the
-    same of a code of another organisation as of a code that does not exist.
+    same of a code of another organisation as of a code that does not exist. A receipt may list only
+    some of the batch: the others stay ARCHIVED and go back to the pool (``_return_to_pool``).
     """
     parsed = receipt.parse(content, filename)
     batch = _receipt_batch(session, actor, parsed.package, batch_id)
     if batch.state is not BatchState.PACKAGED:
         raise RuleViolation(N_("Batch %(name)s has no package awaiting a receipt."), name=batch.name)
-    by_code = {item.dossier.file_code: item.dossier for item in batch.items}
-    held = held_dossier_ids(session, [dossier.id for dossier in by_code.values()])
-    problems = [
-        Problem("dossiers", N_("Dossier %(code)s is not in batch %(name)s."), {"code": code, "name": batch.name})
-        for code in parsed.file_codes
-        if code not in by_code
-    ]
-    problems += [
-        Problem("dossiers", N_("Dossier %(code)s is under a hold."), {"code": code})
-        for code in parsed.file_codes
-        if code in by_code and by_code[code].id in held
-    ]
-    if problems:
-        raise InvalidMetadata(receipt.capped(problems))
+    by_code = {item.dossier.file_code: item for item in batch.items}
+    _check_listed(session, batch, by_code, parsed.file_codes)
     for code in parsed.file_codes:
-        lifecycle.apply(session, by_code[code], "transfer", actor, now=now, receipt=parsed.reference, batch=batch.name)
-    transitions.move(batch, transitions.HANDOVER_BATCH, "receive")
-    session.add(
-        HandoverReceipt(
-            batch_id=batch.id,
-            reference=parsed.reference,
-            received_on=parsed.received_on,
-            sha256=parsed.sha256,
-            imported_by_id=_user_id(actor),
-            imported_at=now,
+        lifecycle.apply(
+            session, by_code[code].dossier, "transfer", actor, now=now, receipt=parsed.reference, batch=batch.name
         )
-    )
-    not_listed = sorted(set(by_code) - set(parsed.file_codes))
+    transitions.move(batch, transitions.HANDOVER_BATCH, "receive")
+    listed = set(parsed.file_codes)
+    for code, item in by_code.items():
+        item.outcome = HandoverOutcome.RECEIVED if code in listed else HandoverOutcome.NOT_RECEIVED
+    session.add(_receipt_record(actor, batch, parsed, now=now))
+    not_listed = sorted(set(by_code) - listed)
     audit.record(
         session,
         actor,
@@ -629,4 +631,77 @@ def import_receipt(
         transferred=len(parsed.file_codes),
         not_listed=not_listed,
     )
+    _return_to_pool(session, actor, batch, parsed.reference, now=now)
     return ReceiptOutcome(batch, sorted(parsed.file_codes), not_listed)
+
+
+def _check_listed(
+    session: Session, batch: HandoverBatch, by_code: dict[str, HandoverItem], codes: tuple[str, ...]
+) -> None:
+    """Refuse the whole receipt if it lists a code the batch does not hold or a dossier under a hold."""
+    held = held_dossier_ids(session, [item.dossier_id for item in by_code.values()])
+    problems = [
+        Problem("dossiers", N_("Dossier %(code)s is not in batch %(name)s."), {"code": code, "name": batch.name})
+        for code in codes
+        if code not in by_code
+    ]
+    problems += [
+        Problem("dossiers", N_("Dossier %(code)s is under a hold."), {"code": code})
+        for code in codes
+        if code in by_code and by_code[code].dossier_id in held
+    ]
+    if problems:
+        raise InvalidMetadata(receipt.capped(problems))
+
+
+def _receipt_record(
+    actor: Actor | None, batch: HandoverBatch, parsed: receipt.Receipt, *, now: datetime
+) -> HandoverReceipt:
+    """Return the record of the receipt: its reference and date, and the digest of the file it came in."""
+    return HandoverReceipt(
+        batch_id=batch.id,
+        reference=parsed.reference,
+        received_on=parsed.received_on,
+        sha256=parsed.sha256,
+        imported_by_id=_user_id(actor),
+        imported_at=now,
+    )
+
+
+def _return_to_pool(
+    session: Session, actor: Actor | None, batch: HandoverBatch, reference: str, *, now: datetime
+) -> None:
+    """Audit each dossier the receipt left out and tell the archivists they may hand it over in a later batch.
+
+    Each dossier's own history says why it is still in the agency archive; the notice names no page, as notices
+    link to no batch yet (the batch's page lists the dossiers).
+    """
+    left_out = batch.not_received
+    for item in left_out:
+        audit.record(
+            session,
+            actor,
+            "dossier.not_received",
+            "dossier",
+            item.dossier_id,
+            now=now,
+            file_code=item.dossier.file_code,
+            batch=batch.name,
+            receipt=reference,
+        )
+    if left_out:
+        notices.tell_role(
+            session,
+            batch.organisation_id,
+            Role.ARCHIVIST,
+            "handover_not_received",
+            str(batch.id),
+            N_(
+                "Batch %(name)s: %(count)s dossiers were not on the historical archive's receipt. They stay in the "
+                "agency archive and are back among the dossiers to choose for the next hand-over; the batch's page "
+                "lists them."
+            ),
+            now=now,
+            name=batch.name,
+            count=len(left_out),
+        )

@@ -20,7 +20,6 @@ from erms.models import (
     DossierList,
     DossierListEntry,
     HandoverBatch,
-    HandoverItem,
     Organisation,
     Package,
     StoredFile,
@@ -409,12 +408,6 @@ def permanent_dossiers(session: Session, organisation_id: int) -> list[Dossier]:
         .order_by(Dossier.file_code)
     )
     return list(session.scalars(query))
-
-
-def batched_dossier_ids(session: Session, dossier_ids: list[int]) -> dict[int, int]:
-    """Return {dossier id: batch id} for those of ``dossier_ids`` already in a hand-over batch."""
-    query = select(HandoverItem.dossier_id, HandoverItem.batch_id).where(HandoverItem.dossier_id.in_(dossier_ids))
-    return {dossier_id: batch_id for dossier_id, batch_id in session.execute(query)}
 
 
 def draft_batch(session: Session, organisation_id: int, year: int) -> HandoverBatch | None:

@@ -1,7 +1,9 @@
 """Hand-over to the historical archive ("giao nộp vào Lưu trữ lịch sử"): batches, packages, receipts.
 
 A batch records exactly which permanent dossiers an organisation hands over for one year; a dossier
-is in at most one batch (the database enforces it). A package is one built BagIt bag — of a batch,
+is in at most one batch that is still waiting for its receipt or was received with it (the database
+enforces it). A dossier the receipt left out keeps its item, marked NOT_RECEIVED, as the record of that
+hand-over, and may go into a later batch. A package is one built BagIt bag — of a batch,
 or of a single closed dossier for an auditor — with its validation report. A receipt is the
 historical archive's signed-off list of what it received.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from erms.db import Base
@@ -24,6 +26,14 @@ class BatchState(str, enum.Enum):
     DRAFT = "draft"  # dossiers chosen, no valid package yet
     PACKAGED = "packaged"  # a package passed every check and may be sent
     RECEIVED = "received"  # the historical archive's receipt was imported
+
+
+class HandoverOutcome(str, enum.Enum):
+    """What became of one dossier of a batch: an item's outcome, not a state of the dossier."""
+
+    PENDING = "pending"  # the batch's receipt is not imported yet
+    RECEIVED = "received"  # on the receipt: the dossier was TRANSFERRED
+    NOT_RECEIVED = "not_received"  # not on the receipt: the dossier stays ARCHIVED, free for a later batch
 
 
 class PackageState(str, enum.Enum):
@@ -55,15 +65,37 @@ class HandoverBatch(Base):
         """Return the bag name ``<fonds-code>_<year>_<seq>`` (docs/design.md, the hand-over package)."""
         return f"{self.organisation.code}_{self.year}_{self.seq}"
 
+    @property
+    def not_received(self) -> list[HandoverItem]:
+        """Return the items the archive's receipt did not list: their dossiers went back to the pool."""
+        return [item for item in self.items if item.outcome is HandoverOutcome.NOT_RECEIVED]
+
+
+# Only an item the receipt left out lets its dossier go into another batch; any other item holds it, so
+# no dossier waits in two batches or is handed over twice: enforced by the database, not only by code.
+_HOLDS_ITS_DOSSIER = text("outcome <> 'not_received'")
+
 
 class HandoverItem(Base):
-    """One dossier of a batch; ``dossier_id`` is unique, so no dossier is handed over twice."""
+    """One dossier of a batch and what the archive's receipt said of it."""
 
     __tablename__ = "handover_items"
+    __table_args__ = (
+        Index(
+            "uq_handover_items_held_dossier",
+            "dossier_id",
+            unique=True,
+            sqlite_where=_HOLDS_ITS_DOSSIER,
+            postgresql_where=_HOLDS_ITS_DOSSIER,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("handover_batches.id"), index=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), unique=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    outcome: Mapped[HandoverOutcome] = mapped_column(
+        enum_column(HandoverOutcome, "handover_outcome"), default=HandoverOutcome.PENDING
+    )
 
     batch: Mapped[HandoverBatch] = relationship(back_populates="items")
     dossier: Mapped[Dossier] = relationship()

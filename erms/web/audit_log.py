@@ -75,6 +75,7 @@ AUDIT_ACTIONS = {
     "dossier.index_downloaded": _l("Document index downloaded"),
     "dossier.keep_back_asked": _l("Keeping a dossier back asked"),
     "dossier.keep_back_decided": _l("Keeping a dossier back decided"),
+    "dossier.not_received": _l("Dossier not received by the historical archive"),
     "dossier.opened": _l("Dossier opened"),
     "dossier.rejected": _l("Dossier returned"),
     "dossier.reopened": _l("Dossier reopened"),

@@ -29,7 +29,7 @@ from erms.auth import current_actor, login_required
 from erms.config import LOCAL_TZ
 from erms.errors import InvalidMetadata, PermissionDenied, Problem
 from erms.models.background import JobState
-from erms.models.handover import BatchState, PackageState
+from erms.models.handover import BatchState, HandoverOutcome, PackageState
 from erms.web.common import (
     integer,
     organisation_of,
@@ -59,6 +59,7 @@ PIPE_DEPTH = 8
 CHECK_LABELS = {
     "BagIt": _l("Every file is in the package and matches its checksum"),
     "BagIt profile": _l("The package is laid out as the historical archive requires"),
+    "XML well-formed": _l("Every metadata file of the package can be read"),
     "METS XSD": _l("The package's table of contents follows the standard"),
     "CITS ERMS XSD": _l("The description of the dossiers and documents follows the standard"),
     "E-ARK CSIP/SIP": _l("The package follows the common rules for packages sent to an archive"),
@@ -241,6 +242,7 @@ def render_batch(batch_id: int, errors: dict | None = None, status: int = 200, s
             checks=verify.from_json(package.report) if package else [],
             refresh=REFRESH_SECONDS,
             BatchState=BatchState,
+            HandoverOutcome=HandoverOutcome,
             PackageState=PackageState,
         )
     headers = {"Refresh": str(REFRESH_SECONDS)} if build and not build.finished else {}
@@ -295,5 +297,12 @@ def receipt(batch_id: int):
         transferred, not_listed = len(outcome.transferred), outcome.not_listed
     flash(_("%(count)s dossiers were marked as transferred to the historical archive.", count=transferred), "success")
     if not_listed:
-        flash(_("Not on the receipt, still in the agency archive: %(codes)s", codes=", ".join(not_listed)), "error")
+        flash(
+            _(
+                "Not on the receipt, still in the agency archive and back among the dossiers to choose for the next "
+                "hand-over: %(codes)s",
+                codes=", ".join(not_listed),
+            ),
+            "error",
+        )
     return redirect(url_for(".show", batch_id=batch_id))

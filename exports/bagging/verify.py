@@ -20,10 +20,11 @@ from pathlib import Path
 
 import bagit
 import bagit_profile
+from lxml import etree
 
 from exports.bagging import layout, rfc8493
 from exports.bagging.layout import PROFILE_ID, PROFILE_PATH
-from exports.xml import cits_erms_schema, mets_schema, schema_errors
+from exports.xml import EAD_NS, PREMIS_NS, cits_erms_schema, mets_schema, schema_errors
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 # Processes re-hashing the payload: one per core, as the export's copy.
@@ -131,9 +132,33 @@ def _schemas(root: Path) -> list[Check]:
     mets_problems = [problem for path in mets_files for problem in schema_errors(mets_schema(), path)]
     erms_problems = schema_errors(cits_erms_schema(), root / layout.CITS_ERMS)
     return [
+        _well_formed(root),
         Check("METS XSD", FAILED if mets_problems else PASSED, tuple(mets_problems)),
         Check("CITS ERMS XSD", FAILED if erms_problems else PASSED, tuple(erms_problems)),
     ]
+
+
+# The root element each XML of the package must have (the PREMIS v3 and EAD 2002 schemas are not shipped yet).
+ROOTS = {
+    layout.PREMIS: f"{{{PREMIS_NS}}}premis",
+    layout.EAD: f"{{{EAD_NS}}}ead",
+}
+
+
+def _well_formed(root: Path) -> Check:
+    """Every XML file of the package parses (no DTD, nothing fetched), PREMIS and EAD with their root element."""
+    problems = []
+    for path in sorted(root.rglob("*.xml")):
+        name = path.relative_to(root).as_posix()
+        try:
+            document = etree.parse(str(path), etree.XMLParser(no_network=True, resolve_entities=False))
+        except (OSError, etree.XMLSyntaxError) as error:
+            problems.append(f"{name}: {error}")
+            continue
+        wanted = ROOTS.get(name)
+        if wanted is not None and document.getroot().tag != wanted:
+            problems.append(f"{name}: the root element is {document.getroot().tag}, not {wanted}")
+    return Check("XML well-formed", FAILED if problems else PASSED, tuple(problems))
 
 
 def _eark(root: Path, tool: Path | None) -> Check:

@@ -311,13 +311,28 @@ def mets_schema_dir() -> Path:
     return Path(spec.submodule_search_locations[0]) / "ipxml" / "resources" / "schema"
 
 
+# METS with the DILCIS CSIP extension applied: METS lets attributes of other namespaces through ("lax"), so a
+# csip:OAISPACKAGETYPE="FOO" passed METS alone; with the extension's schema loaded beside it, its vocabularies hold.
+XSD_NS = "http://www.w3.org/2001/XMLSchema"
+_METS_IMPORTS = {
+    METS_NS: "mets.xsd",
+    CSIP_NS: "DILCISExtensionMETS.xsd",
+    "https://DILCIS.eu/XML/METS/SIPExtensionMETS": "DILCISExtensionSIPMETS.xsd",
+}
+
+
 @cache
 def mets_schema() -> etree.XMLSchema:
-    """Return the METS 1.12 schema, loaded offline."""
+    """Return the METS 1.12 schema with the DILCIS CSIP and SIP extensions, loaded offline."""
     folder = mets_schema_dir()
     parser = etree.XMLParser(no_network=True)
     parser.resolvers.add(_LocalSchemas(folder))
-    return etree.XMLSchema(etree.parse(str(folder / "mets.xsd"), parser))
+    imports = "".join(
+        f'<xs:import namespace="{namespace}" schemaLocation="{(folder / name).as_uri()}"/>'
+        for namespace, name in _METS_IMPORTS.items()
+    )
+    wrapper = f'<xs:schema xmlns:xs="{XSD_NS}" targetNamespace="urn:erms:mets">{imports}</xs:schema>'
+    return etree.XMLSchema(etree.fromstring(wrapper.encode(), parser))
 
 
 @cache

@@ -61,6 +61,7 @@ def test_package_validates_with_bagit_schemas_and_eark(session, world, settings,
     assert report == {
         "BagIt": "passed",
         "BagIt profile": "passed",
+        "XML well-formed": "passed",
         "METS XSD": "passed",
         "CITS ERMS XSD": "passed",
         "E-ARK CSIP/SIP": "passed",

@@ -93,3 +93,32 @@ def test_verify_takes_the_tar_a_receiving_archive_gets_and_refuses_a_hostile_one
         refused = runner.invoke(erms_group, ["export", "verify", str(hostile)])
         assert refused.exit_code == 1 and "is not a bag to verify" in refused.output, refused.output
     assert not (tmp_path / "outside.txt").exists()
+
+
+def test_every_xml_is_checked_and_mets_with_its_csip_vocabularies(package, tmp_path):
+    faults = {
+        "premis": ("metadata/preservation/PREMIS.xml", lambda text: text[: text.rindex("<")]),  # cut short
+        "ead": ("metadata/descriptive/EAD.xml", lambda text: '<?xml version="1.0"?><bogus/>'),
+        "mets": (
+            "representations/rep1/METS.xml",
+            lambda text: text.replace('OAISPACKAGETYPE="SIP"', 'OAISPACKAGETYPE="FOO"'),
+        ),
+        "note": ("METS.xml", lambda text: text.replace('NOTETYPE="SOFTWARE VERSION"', 'NOTETYPE="BOGUS"')),
+    }
+    expected = {
+        "premis": ("XML well-formed", "metadata/preservation/PREMIS.xml:"),
+        "ead": ("XML well-formed", "metadata/descriptive/EAD.xml: the root element is bogus"),
+        "mets": ("METS XSD", "The value 'FOO' is not an element of the set"),
+        "note": ("METS XSD", "The value 'BOGUS' is not an element of the set"),
+    }
+    for fault, (name, change) in faults.items():
+        bag = copy(package, tmp_path, fault)
+        root = verify.package_root(bag)
+        path = root / name
+        if fault == "mets" and 'OAISPACKAGETYPE="SIP"' not in path.read_text(encoding="utf-8"):
+            path = root / "METS.xml"  # the package METS carries the package type
+        path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+        checks = {check.name: check for check in verify._schemas(root)}
+        check_name, message = expected[fault]
+        assert checks[check_name].status == verify.FAILED, fault
+        assert any(message in line for line in checks[check_name].messages), (fault, checks[check_name].messages)
