@@ -62,6 +62,7 @@ CHECK_LABELS = {
     "XML well-formed": _l("Every metadata file of the package can be read"),
     "METS XSD": _l("The package's table of contents follows the standard"),
     "CITS ERMS XSD": _l("The description of the dossiers and documents follows the standard"),
+    "CITS ERMS Schematron": _l("The description of the dossiers and documents follows the standard's rules"),
     "E-ARK CSIP/SIP": _l("The package follows the common rules for packages sent to an archive"),
     "E-ARK package": _l("The package holds its records and their table of contents in one place"),
 }

@@ -24,7 +24,15 @@ from lxml import etree
 
 from exports.bagging import layout, rfc8493
 from exports.bagging.layout import PROFILE_ID, PROFILE_PATH
-from exports.xml import EAD_NS, PREMIS_NS, cits_erms_schema, mets_schema, schema_errors
+from exports.xml import (
+    EAD_NS,
+    PREMIS_NS,
+    cits_erms_rules,
+    cits_erms_schema,
+    mets_schema,
+    rule_errors,
+    schema_errors,
+)
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 # Processes re-hashing the payload: one per core, as the export's copy.
@@ -131,10 +139,13 @@ def _schemas(root: Path) -> list[Check]:
     mets_files = [root / layout.METS, *sorted((root / "representations").glob("*/METS.xml"))]
     mets_problems = [problem for path in mets_files for problem in schema_errors(mets_schema(), path)]
     erms_problems = schema_errors(cits_erms_schema(), root / layout.CITS_ERMS)
+    # The rules read a document the schema accepted; a refused one is reported by the schema only.
+    rule_problems = [] if erms_problems else rule_errors(cits_erms_rules(), root / layout.CITS_ERMS)
     return [
         _well_formed(root),
         Check("METS XSD", FAILED if mets_problems else PASSED, tuple(mets_problems)),
         Check("CITS ERMS XSD", FAILED if erms_problems else PASSED, tuple(erms_problems)),
+        Check("CITS ERMS Schematron", FAILED if rule_problems else PASSED, tuple(rule_problems)),
     ]
 
 

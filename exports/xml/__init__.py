@@ -20,7 +20,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Protocol, TypeVar, cast
 
-from lxml import etree
+from lxml import etree, isoschematron
 from lxml.builder import ElementMaker
 
 from erms.config import LOCAL_TZ
@@ -33,6 +33,7 @@ EAD_NS = "urn:isbn:1-931666-22-9"
 ERMS_NS = "https://DILCIS.eu/XML/ERMS"
 TT02_NS = "urn:erms:tt02-2019:v1"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
 
 # PREMIS elements carry the premis: prefix (xsi:type="premis:file" names it).
 PREMIS = ElementMaker(namespace=PREMIS_NS, nsmap={"premis": PREMIS_NS})
@@ -339,6 +340,26 @@ def mets_schema() -> etree.XMLSchema:
 def cits_erms_schema() -> etree.XMLSchema:
     """Return the E-ARK CITS ERMS v3 schema from exports/xml/xsd/."""
     return etree.XMLSchema(etree.parse(str(XSD_DIR / "ERMS_v3.xsd"), etree.XMLParser(no_network=True)))
+
+
+@cache
+def cits_erms_rules() -> isoschematron.Schematron:
+    """Return the CITS ERMS Schematron rules (exports/xml/xsd/erms_v3.sch).
+
+    The file declares queryBinding="xslt2", which lxml cannot run; its 11 assertions are plain XPath 1.0, so it is
+    run as XSLT 1.
+    """
+    rules = etree.parse(str(XSD_DIR / "erms_v3.sch"), etree.XMLParser(no_network=True))
+    rules.getroot().set("queryBinding", "xslt")
+    return isoschematron.Schematron(rules, store_report=True)
+
+
+def rule_errors(rules: isoschematron.Schematron, path: Path) -> list[str]:
+    """Return each failed Schematron assertion of the (well-formed) XML file at ``path``: where, and what it says."""
+    if rules.validate(etree.parse(str(path), etree.XMLParser(no_network=True))):
+        return []
+    failed = rules.validation_report.getroot().iter(f"{{{SVRL_NS}}}failed-assert")
+    return [f"{path.name}: {item.get('location')}: {' '.join(''.join(item.itertext()).split())}" for item in failed]
 
 
 def schema_errors(schema: etree.XMLSchema, path: Path) -> list[str]:

@@ -64,6 +64,7 @@ def test_package_validates_with_bagit_schemas_and_eark(session, world, settings,
         "XML well-formed": "passed",
         "METS XSD": "passed",
         "CITS ERMS XSD": "passed",
+        "CITS ERMS Schematron": "passed",
         "E-ARK CSIP/SIP": "passed",
     }
     info = bagit.Bag(str(path)).info

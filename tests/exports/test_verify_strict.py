@@ -122,3 +122,18 @@ def test_every_xml_is_checked_and_mets_with_its_csip_vocabularies(package, tmp_p
         check_name, message = expected[fault]
         assert checks[check_name].status == verify.FAILED, fault
         assert any(message in line for line in checks[check_name].messages), (fault, checks[check_name].messages)
+
+
+def test_the_cits_erms_rules_are_applied(package, tmp_path):
+    bag = copy(package, tmp_path, "rules")
+    root = verify.package_root(bag)
+    erms = root / "metadata" / "descriptive" / "ERMS.xml"
+    text = erms.read_text(encoding="utf-8")
+    assert 'dateType="' in text
+    first = text.index('dateType="')
+    end = text.index('"', first + len('dateType="'))
+    erms.write_text(text[:first] + 'dateType="other' + text[end:], encoding="utf-8")  # "other" needs otherDateType
+    checks = {check.name: check for check in verify._schemas(root)}
+    assert checks["CITS ERMS XSD"].status == verify.PASSED
+    rules = checks["CITS ERMS Schematron"]
+    assert rules.status == verify.FAILED and any("otherDateType" in message for message in rules.messages)
