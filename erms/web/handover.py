@@ -63,6 +63,7 @@ CHECK_LABELS = {
     "METS XSD": _l("The package's table of contents follows the standard"),
     "CITS ERMS XSD": _l("The description of the dossiers and documents follows the standard"),
     "CITS ERMS Schematron": _l("The description of the dossiers and documents follows the standard's rules"),
+    "TT 02 and transfer list XSD": _l("The Vietnamese metadata and the transfer list hold every field, well written"),
     "E-ARK CSIP/SIP": _l("The package follows the common rules for packages sent to an archive"),
     "E-ARK package": _l("The package holds its records and their table of contents in one place"),
 }

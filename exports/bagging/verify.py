@@ -30,6 +30,7 @@ from exports.xml import (
     cits_erms_rules,
     cits_erms_schema,
     mets_schema,
+    own_schema,
     rule_errors,
     schema_errors,
 )
@@ -141,11 +142,17 @@ def _schemas(root: Path) -> list[Check]:
     erms_problems = schema_errors(cits_erms_schema(), root / layout.CITS_ERMS)
     # The rules read a document the schema accepted; a refused one is reported by the schema only.
     rule_problems = [] if erms_problems else rule_errors(cits_erms_rules(), root / layout.CITS_ERMS)
+    own = [
+        problem
+        for path, name in ((layout.TT02, "tt02-2019-v1.xsd"), (layout.TRANSFER_LIST_XML, "transfer-list-v1.xsd"))
+        for problem in schema_errors(own_schema(name), root / path)
+    ]
     return [
         _well_formed(root),
         Check("METS XSD", FAILED if mets_problems else PASSED, tuple(mets_problems)),
         Check("CITS ERMS XSD", FAILED if erms_problems else PASSED, tuple(erms_problems)),
         Check("CITS ERMS Schematron", FAILED if rule_problems else PASSED, tuple(rule_problems)),
+        Check("TT 02 and transfer list XSD", FAILED if own else PASSED, tuple(own)),
     ]
 
 

@@ -343,6 +343,12 @@ def cits_erms_schema() -> etree.XMLSchema:
 
 
 @cache
+def own_schema(name: str) -> etree.XMLSchema:
+    """Return one of ERMS's own schemas in exports/xml/xsd/ (the TT 02/2019 metadata, the transfer list)."""
+    return etree.XMLSchema(etree.parse(str(XSD_DIR / name), etree.XMLParser(no_network=True)))
+
+
+@cache
 def cits_erms_rules() -> isoschematron.Schematron:
     """Return the CITS ERMS Schematron rules (exports/xml/xsd/erms_v3.sch).
 

@@ -65,6 +65,7 @@ def test_package_validates_with_bagit_schemas_and_eark(session, world, settings,
         "METS XSD": "passed",
         "CITS ERMS XSD": "passed",
         "CITS ERMS Schematron": "passed",
+        "TT 02 and transfer list XSD": "passed",
         "E-ARK CSIP/SIP": "passed",
     }
     info = bagit.Bag(str(path)).info

@@ -137,3 +137,23 @@ def test_the_cits_erms_rules_are_applied(package, tmp_path):
     assert checks["CITS ERMS XSD"].status == verify.PASSED
     rules = checks["CITS ERMS Schematron"]
     assert rules.status == verify.FAILED and any("otherDateType" in message for message in rules.messages)
+
+
+def test_the_tt02_metadata_and_the_transfer_list_follow_our_schemas(package, tmp_path):
+    for fault, (name, before, after) in {
+        "day": (
+            "metadata/descriptive/TT02.xml",
+            "<StartDate>05/01/2026</StartDate>",
+            "<StartDate>2026-01-05</StartDate>",
+        ),
+        "row": ("documentation/muc-luc-ho-so-nop-luu.xml", "<Ordinal>1</Ordinal>", "<Ordinal>một</Ordinal>"),
+    }.items():
+        bag = copy(package, tmp_path, fault)
+        path = verify.package_root(bag) / name
+        text = path.read_text(encoding="utf-8")
+        assert before in text, fault
+        path.write_text(text.replace(before, after, 1), encoding="utf-8")
+        check = {check.name: check for check in verify._schemas(verify.package_root(bag))}[
+            "TT 02 and transfer list XSD"
+        ]
+        assert check.status == verify.FAILED and after.split(">")[1].split("<")[0] in " ".join(check.messages), fault
