@@ -9,6 +9,7 @@ import tarfile
 import unicodedata
 from pathlib import Path
 
+import bagit
 import pytest
 from click.testing import CliRunner
 
@@ -157,3 +158,30 @@ def test_the_tt02_metadata_and_the_transfer_list_follow_our_schemas(package, tmp
             "TT 02 and transfer list XSD"
         ]
         assert check.status == verify.FAILED and after.split(">")[1].split("<")[0] in " ".join(check.messages), fault
+
+
+FAULTS = {  # one fault each, in a file of the package: (file, text before, text after, the check that names it)
+    "PREMIS cut short": ("metadata/preservation/PREMIS.xml", "</premis:premis>", "", "XML well-formed"),
+    "METS package type": ("METS.xml", 'OAISPACKAGETYPE="SIP"', 'OAISPACKAGETYPE="FOO"', "METS XSD"),
+    "TT 02 day": (
+        "metadata/descriptive/TT02.xml",
+        "<StartDate>05/01/2026",
+        "<StartDate>2026-01-05",
+        "TT 02 and transfer list XSD",
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_a_fault_with_its_manifests_refreshed_is_named_by_its_check_alone(package, tmp_path, fault):
+    """As a careless or hostile sender would: the file changed and the bag's manifests made again to match."""
+    name, before, after, named_by = FAULTS[fault]
+    bag = copy(package, tmp_path, "refreshed")
+    path = verify.package_root(bag) / name
+    text = path.read_text(encoding="utf-8")
+    assert before in text
+    path.write_text(text.replace(before, after, 1), encoding="utf-8")
+    bagit.Bag(str(bag)).save(manifests=True)
+    checks = {check.name: check for check in verify.verify(bag, eark_tool=None)}
+    failed = {check_name for check_name, check in checks.items() if check.status == verify.FAILED}
+    assert failed == {named_by}, {check_name: checks[check_name].messages for check_name in failed}
