@@ -87,6 +87,17 @@ def reconcile(session: Session, actor: Actor, unit_id: int, year: int, today: da
     )
 
 
+def first_ready_year(session: Session, unit_id: int, today: date) -> int:
+    """Return the oldest year of the unit's closed dossiers waiting to be submitted (the most pressing), else last
+    year, the one whose work is now due."""
+    closed = session.scalars(
+        select(Dossier).where(Dossier.unit_id == unit_id, Dossier.state == DossierState.CLOSED).order_by(Dossier.year)
+    ).all()
+    waiting = _waiting(session, list(closed))
+    ready = [d.year for d in closed if d.id not in waiting and period_of(d).goes_to_agency_archive()]
+    return ready[0] if ready else today.year - 1
+
+
 def _goes_to_archive(entry: DossierListEntry) -> bool:
     return entry.retention_permanent or bool(entry.retention_condition) or (entry.retention_years or 0) >= 5
 

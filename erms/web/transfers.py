@@ -55,9 +55,10 @@ def render_new(errors: dict | None = None, chosen: set[int] | None = None, statu
         named = dossiers.get_dossier(session, actor, preselected) if preselected else None
         asked_unit, asked_year = integer(request.values.get("unit_id")), integer(request.values.get("year"))
         unit_id = asked_unit if asked_unit in {unit.id for unit in units} else (named.unit_id if named else units[0].id)
-        year = (
-            asked_year if asked_year and 1900 <= asked_year <= today.year else (named.year if named else today.year - 1)
-        )
+        if asked_year and 1900 <= asked_year <= today.year:
+            year = asked_year
+        else:  # a dossier's own year, else the oldest year with dossiers waiting (the most pressing)
+            year = named.year if named else transfers.first_ready_year(session, unit_id, today)
         found = transfers.reconcile(session, actor, unit_id, year, today)
         if chosen is None:
             chosen = {preselected} if preselected else {dossier.id for dossier in found.ready}

@@ -100,3 +100,9 @@ def test_keeping_a_dossier_back_from_its_page(browsers, session, make_dossier):
     assert dossier.file_notation not in text(browsers("officer2").get("/transfers/kept"))
     settled = officer.post(f"/transfers/dossiers/{dossier.id}/settlement", {"settled_on": "hôm qua"})
     assert settled.status_code == 422
+
+
+def test_the_chooser_opens_on_the_oldest_year_with_dossiers_waiting(browsers, make_dossier):
+    make_dossier("closed")  # work of 2026, the year of the app's clock
+    shown = " ".join(text(browsers("officer1").get("/transfers/new")).split())
+    assert "Đối chiếu với Danh mục hồ sơ năm 2026" in shown and "Sẵn sàng nộp lưu: 1" in shown
