@@ -38,6 +38,7 @@ LINKS = {
     "dossier_list": "/dossier-lists/{id}",
     "destruction_list": "/retention/lists/{id}",
     "transfer": "/transfers/{id}",
+    "handover_batch": "/handover/batches/{id}",
     "register_entry": "/registers/incoming",
 }
 

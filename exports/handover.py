@@ -702,6 +702,7 @@ def _return_to_pool(
                 "lists them."
             ),
             now=now,
+            subject=("handover_batch", batch.id),
             name=batch.name,
             count=len(left_out),
         )

@@ -195,3 +195,17 @@ def dossier_of(session: Session, actor: Actor, keep_back_id: int) -> int:
     if keep_back is None:
         raise NotFound()
     return get_dossier(session, actor, keep_back.dossier_id).id
+
+
+def waiting_for(session: Session, actor: Actor) -> list[KeepBack]:
+    """Return the keep-backs waiting for the actor's consent (a head's), oldest first."""
+    organisations = [org for org in actor.organisation_ids() if permissions.can(actor, "keep_back.decide", org)]
+    if not organisations:
+        return []
+    query = (
+        select(KeepBack)
+        .where(KeepBack.organisation_id.in_(organisations), KeepBack.state == KeepBackState.REQUESTED)
+        .options(selectinload(KeepBack.dossier))
+        .order_by(KeepBack.requested_at, KeepBack.id)
+    )
+    return list(session.scalars(query))

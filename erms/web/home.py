@@ -15,7 +15,7 @@ from classification import dossier_list, markings
 from erms import metadata, permissions
 from erms.auth import current_actor, login_required
 from erms.web.common import CHOICES, transaction, utcnow
-from filing import access, dossiers, registers
+from filing import access, dossiers, keep_backs, registers
 from filing.dossiers import local_date
 
 bp = Blueprint("home", __name__)
@@ -59,6 +59,7 @@ def render_home(errors: dict | None = None, entry_id: int | None = None, values:
             summary_shown=lambda document: markings.summary_shown_to_all(document.marking),
             reviews=dossier_list.pending_reviews(session, actor),
             access_changes=access.pending_for(session, actor),
+            keep_backs=keep_backs.waiting_for(session, actor),
             can_add_entries=bool(lists) and bool(actor.unit_ids(*permissions.RULES["dossier.open"])),
             titles=metadata.field_titles("dossier"),
             choices=CHOICES,

@@ -23,6 +23,7 @@ SUBJECT_PAGES = {
     "dossier_list": ("dossier_lists.show", "list_id"),
     "destruction_list": ("retention.show_list", "list_id"),
     "transfer": ("transfers.show", "transfer_id"),
+    "handover_batch": ("handover.show", "batch_id"),
     "register_entry": ("registers.index", None),
 }
 

@@ -105,6 +105,7 @@ def test_a_partial_receipt_returns_the_dossier_it_left_out_to_the_pool(
     told = session.scalars(select(Notification).where(Notification.kind == "handover_not_received")).all()
     assert {notice.user_id for notice in told} == notices.holders(session, world.org.id, Role.ARCHIVIST)
     assert all(json.loads(notice.params) == {"name": batch.name, "count": 1} for notice in told)
+    assert {(notice.subject_type, notice.subject_id) for notice in told} == {("handover_batch", batch.id)}
 
     actor = world.actor("archivist")
     pool = [candidate.dossier.id for candidate in handover.candidates(session, actor, world.org.id)]

@@ -85,6 +85,8 @@ def test_keeping_a_dossier_back_from_its_page(browsers, session, make_dossier):
     asked = officer.post(f"/transfers/dossiers/{dossier.id}/keep-back", {"until": "30/06/2029", "reason": "Thanh tra"})
     assert asked.status_code == 302
     head = browsers("head")
+    home = " ".join(text(head.get("/")).split())
+    assert "Hồ sơ đơn vị đề nghị giữ lại" in home and "Đến ngày 30/06/2029: Thanh tra" in home
     shown = " ".join(text(head.get(f"/dossiers/{dossier.id}")).split())
     assert "Đã đề nghị giữ lại đến ngày 30/06/2029: Thanh tra — đang chờ người đứng đầu đồng ý." in shown
     keep_id = re.search(
