@@ -279,6 +279,10 @@ def approve(
     today = now.astimezone(LOCAL_TZ).date()
     if decision_date is not None and decision_date > today:
         raise InvalidMetadata([Problem("decision_date", N_("The decision cannot be dated after today."))])
+    if decision_date is not None and decision_date.year < dossier_list.year - 1:
+        # A year's list is issued at the start of its year, or late in the one before.
+        earliest = {"year": dossier_list.year - 1}
+        raise InvalidMetadata([Problem("decision_date", N_("The decision is dated in %(year)s or later."), earliest)])
     transitions.move(dossier_list, transitions.DOSSIER_LIST, "approve")
     dossier_list.decision_ref = decision_ref
     dossier_list.decision_date = decision_date or today

@@ -256,8 +256,9 @@ def grant(
     return membership
 
 
-# One address, no spaces, a dot in the domain: what a mail server accepts, without guessing at the rest.
-EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# One plain address: ASCII letters, digits and ._%+- before the @, a dotted domain after. No comma or angle bracket
+# (a second recipient), no accented letter (a mail server without SMTPUTF8 refuses it, and Python's mail code fails).
+EMAIL_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
 
 def person(session: Session, user_id: int) -> User:

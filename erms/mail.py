@@ -39,7 +39,7 @@ LINKS = {
     "destruction_list": "/retention/lists/{id}",
     "transfer": "/transfers/{id}",
     "handover_batch": "/handover/batches/{id}",
-    "register_entry": "/registers/incoming",
+    "register_entry": "/#incoming",
 }
 
 
@@ -115,8 +115,9 @@ def send_due(factory: Callable[[], Session], settings: dict, *, now: datetime) -
             for outgoing in waiting:
                 try:
                     server.send_message(message(outgoing, settings))
-                except smtplib.SMTPRecipientsRefused:
-                    log.warning("notice %s: the mail server refused %s", outgoing.notice_id, outgoing.to)
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, ValueError, TypeError) as error:
+                    # This one message cannot go (its address, its content): marked, so it never blocks the others.
+                    log.warning("notice %s to %s not sent: %s", outgoing.notice_id, outgoing.to, error)
                 done.append(outgoing.notice_id)
     except (OSError, smtplib.SMTPException) as error:
         log.warning("notices by e-mail: %s (the rest wait for the next round)", error)

@@ -895,10 +895,14 @@ def submit(session: Session, actor: Actor, dossier_ids: list[int], *, now: datet
         raise RuleViolation(N_("Choose at least one dossier to submit."))
     if len(set(dossier_ids)) != len(dossier_ids):
         raise RuleViolation(N_("The same dossier cannot appear twice in a transfer list."))
+    # Two submissions of one dossier at once: the second waits, then finds it submitted (PostgreSQL).
+    session.execute(select(Dossier.id).where(Dossier.id.in_(dossier_ids)).with_for_update())
     dossiers = [get_dossier(session, actor, dossier_id) for dossier_id in dossier_ids]
     units = {dossier.unit_id for dossier in dossiers}
     if len(units) != 1:
         raise RuleViolation(N_("A transfer list holds the dossiers of one unit."))
+    if len({dossier.year for dossier in dossiers}) != 1:
+        raise RuleViolation(N_("A transfer list holds the dossiers of one year's list: submit each year apart."))
     first = dossiers[0]
     permissions.require(actor, "dossier.submit", first.organisation_id, first.unit_id)
     for dossier in dossiers:
@@ -909,7 +913,7 @@ def submit(session: Session, actor: Actor, dossier_ids: list[int], *, now: datet
     transfer = Transfer(
         organisation_id=first.organisation_id,
         unit_id=first.unit_id,
-        year=local_date(now).year,
+        year=first.year,  # the year of the dossier list, which the mục lục and the biên bản name
         state=TransferState.OPEN,
         submitted_by_id=actor.user_id,
         submitted_at=now,

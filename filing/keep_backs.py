@@ -40,6 +40,8 @@ def request(
     problems = [] if reason else [Problem("reason", N_("Say why the unit still needs the dossier."))]
     if until is None:
         problems.append(Problem("until", metadata.MESSAGES["required"]))
+    elif until <= local_date(now):
+        problems.append(Problem("until", N_("Keep it until a day still to come.")))
     elif not due < until <= latest:
         problems.append(
             Problem(
@@ -92,12 +94,16 @@ def request(
 
 def decide(session: Session, actor: Actor, keep_back_id: int, consent: bool, note: str, *, now: datetime) -> KeepBack:
     """Record the head's written consent to a keep-back, or the refusal with its reason."""
-    keep_back = session.get(KeepBack, keep_back_id)
+    keep_back = session.get(KeepBack, keep_back_id, with_for_update=True)  # two decisions at once: one wins
     if keep_back is None or keep_back.organisation_id not in actor.organisation_ids():
         raise NotFound()
     permissions.require(actor, "keep_back.decide", keep_back.organisation_id)
     if keep_back.state is not KeepBackState.REQUESTED:
         raise RuleViolation(N_("This keep-back has already been decided."))
+    if keep_back.dossier.state is not DossierState.CLOSED:
+        raise RuleViolation(N_("The dossier has left its unit since: there is nothing to keep back."))
+    if consent and keep_back.until > clock.add_months(normal_due_on(keep_back.dossier), MAX_MONTHS):
+        raise RuleViolation(N_("The day asked is more than two years after the dossier's deadline: refuse it."))
     note = metadata.check_text({"note": note.strip()}, {"note": REASON_LENGTH})["note"]
     if not consent and not note:
         raise InvalidMetadata([Problem("note", N_("Give the reason for refusing."))])
@@ -151,7 +157,12 @@ def kept(session: Session, actor: Actor) -> list[KeepBack]:
     """Return the approved keep-backs the actor may read, the "Danh mục hồ sơ, tài liệu giữ lại", by deadline."""
     rows = session.scalars(
         select(KeepBack)
-        .where(KeepBack.organisation_id.in_(actor.organisation_ids()), KeepBack.state == KeepBackState.APPROVED)
+        .join(KeepBack.dossier)
+        .where(
+            KeepBack.organisation_id.in_(actor.organisation_ids()),
+            KeepBack.state == KeepBackState.APPROVED,
+            Dossier.state == DossierState.CLOSED,  # a kept dossier submitted since is in the archive's hands
+        )
         .options(selectinload(KeepBack.dossier))
         .order_by(KeepBack.until, KeepBack.id)
     )
@@ -170,6 +181,12 @@ def set_settlement(
     permissions.require(actor, "dossier.edit", dossier.organisation_id, dossier.unit_id)
     if dossier.state not in (DossierState.OPEN, DossierState.CLOSED):
         raise RuleViolation(N_("The dossier has left its unit: its hand-over deadline no longer changes."))
+    # Once closed, the day moves the deadline: it is recorded once, and never beside a keep-back (whose limit counts
+    # from the deadline it was asked against).
+    if dossier.state is DossierState.CLOSED and dossier.settled_on is not None:
+        raise RuleViolation(N_("The settlement day of a closed dossier is recorded once."))
+    if active(dossier, local_date(now)) is not None:
+        raise RuleViolation(N_("A keep-back is asked for or in force: the settlement day no longer changes."))
     if settled_on is not None and not dossier.start_date <= settled_on <= local_date(now):
         raise InvalidMetadata(
             [Problem("settled_on", N_("The works are settled after the dossier began and by today at the latest."))]

@@ -24,7 +24,7 @@ SUBJECT_PAGES = {
     "destruction_list": ("retention.show_list", "list_id"),
     "transfer": ("transfers.show", "transfer_id"),
     "handover_batch": ("handover.show", "batch_id"),
-    "register_entry": ("registers.index", None),
+    "register_entry": ("home.index", None),  # the unit's incoming documents, on its people's home page
 }
 
 
@@ -34,7 +34,7 @@ def subject_url(subject_type: str | None, subject_id: int | None) -> str | None:
         return None
     endpoint, argument = SUBJECT_PAGES[subject_type]
     if argument is None:
-        return url_for(endpoint, kind="incoming") if subject_type == "register_entry" else url_for(endpoint)
+        return url_for(endpoint, _anchor="incoming")
     values: dict[str, Any] = {argument: subject_id}
     return url_for(endpoint, **values)
 

@@ -17,12 +17,14 @@ from retention import appraisal, clock
 def test_a_settled_works_dossier_is_due_three_months_after_settlement(world, session, now, make_dossier):
     dossier = make_dossier("closed")
     assert dossiers.due_on(dossier) == date(2027, 12, 31)  # a year after the year its work ended
-    keep_backs.set_settlement(session, world.actor("officer1"), dossier.id, date(2026, 5, 31), now=now)
-    assert dossiers.due_on(dossier) == date(2026, 8, 31)
-    assert clock.add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
     for wrong in (date(2025, 12, 31), date(2026, 6, 16)):  # before the dossier began; after today (15/06/2026)
         with pytest.raises(InvalidMetadata, match="settled after the dossier began"):
             keep_backs.set_settlement(session, world.actor("officer1"), dossier.id, wrong, now=now)
+    keep_backs.set_settlement(session, world.actor("officer1"), dossier.id, date(2026, 5, 31), now=now)
+    assert dossiers.due_on(dossier) == date(2026, 8, 31)
+    assert clock.add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
+    with pytest.raises(RuleViolation, match="recorded once"):  # a closed dossier's deadline is not moved at will
+        keep_backs.set_settlement(session, world.actor("officer1"), dossier.id, date(2026, 6, 15), now=now)
     with pytest.raises(Exception, match="Not found"):
         keep_backs.set_settlement(session, world.actor("officer2"), dossier.id, None, now=now)
 
@@ -69,3 +71,21 @@ def test_a_refusal_needs_its_reason_and_leaves_the_deadline(world, session, now,
     open_one = make_dossier("open")
     with pytest.raises(RuleViolation, match="Only a closed dossier"):
         keep_backs.request(session, world.actor("officer1"), open_one.id, "Còn dùng", date(2028, 6, 1), now=now)
+
+
+def test_a_keep_back_follows_its_dossier_and_the_calendar(world, session, now, make_dossier):
+    officer, head = world.actor("officer1"), world.actor("head")
+    dossier = make_dossier("closed")
+    with pytest.raises(InvalidMetadata, match="a day still to come"):
+        keep_backs.request(session, officer, dossier.id, "Còn dùng", date(2026, 6, 1), now=now.replace(year=2028))
+    asked = keep_backs.request(session, officer, dossier.id, "Còn dùng", date(2028, 6, 1), now=now)
+    with pytest.raises(RuleViolation, match="settlement day no longer changes"):
+        keep_backs.set_settlement(session, officer, dossier.id, date(2026, 6, 1), now=now)
+    dossiers.submit(session, officer, [dossier.id], now=now)  # submitted meanwhile
+    with pytest.raises(RuleViolation, match="nothing to keep back"):
+        keep_backs.decide(session, head, asked.id, True, "", now=now)
+    other = make_dossier("closed")
+    kept = keep_backs.request(session, officer, other.id, "Còn dùng", date(2028, 6, 1), now=now)
+    keep_backs.decide(session, head, kept.id, True, "", now=now)
+    dossiers.submit(session, officer, [other.id], now=now)
+    assert keep_backs.kept(session, officer) == []  # in the archive's hands now, not kept by the unit

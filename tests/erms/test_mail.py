@@ -86,3 +86,22 @@ def test_a_notice_older_than_a_day_is_not_mailed(smtp, people, session_factory, 
     inbox, settings = smtp
     assert mail.send_due(session_factory, settings, now=now + timedelta(days=2)) == 0
     assert inbox.messages == []
+
+
+def test_a_message_that_cannot_go_never_holds_back_the_others(
+    smtp, people, world, session, session_factory, now, monkeypatch
+):
+    inbox, settings = smtp
+    world.users["unithead"].email = "truong.phong@example.gov.vn"
+    session.flush()
+    built = mail.message
+
+    def refuse_the_first(outgoing, settings):
+        if outgoing.to == "lan.pt@example.gov.vn":
+            raise TypeError("'utf8' is an invalid keyword argument for Compat32")  # what an accented address gave
+        return built(outgoing, settings)
+
+    monkeypatch.setattr(mail, "message", refuse_the_first)
+    assert mail.send_due(session_factory, settings, now=now) == 2  # both marked: neither is tried forever
+    assert [message["To"] for message in inbox.messages] == ["truong.phong@example.gov.vn"]
+    assert mail.send_due(session_factory, settings, now=now + timedelta(minutes=1)) == 0

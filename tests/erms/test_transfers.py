@@ -154,3 +154,15 @@ def test_two_signers_at_once_still_make_the_record(database_url, tmp_path):
             signed = check.get(Transfer, transfer_id)
             assert signed.registry_signed_at and signed.archive_signed_at and signed.record_file_id is not None
         engine.dispose()
+
+
+def test_a_transfer_holds_one_years_list_and_prints_that_year(world, session, now, make_dossier):
+    this_year = make_dossier("closed")
+    transfer = dossiers.submit(session, world.actor("officer1"), [this_year.id], now=now.replace(year=2029))
+    assert transfer.year == 2026  # the list's year, not the day it was submitted
+    last_year = world.approved_list(2025, entries=1)
+    officer = world.actor("officer1")
+    older = dossiers.open_dossier(session, officer, last_year.entries[0].id, {"start_date": "2025-03-01"}, now=now)
+    newer = make_dossier("closed")
+    with pytest.raises(RuleViolation, match="one year's list"):
+        dossiers.submit(session, officer, [newer.id, older.id], now=now)

@@ -76,11 +76,13 @@ def test_sent_returned_with_comments_sent_again_and_approved(browsers, session, 
         form = {"decision_ref": "05/QĐ-UBND", "decision_date": bad, "confirm": "yes"}
         assert head.post(f"/dossier-lists/{draft.id}/approve", form).status_code == 422, bad
         assert state(session, draft.id) == "submitted"
-    form = {"decision_ref": "05/QĐ-UBND", "decision_date": "03122025", "confirm": "yes"}
+    too_early = {"decision_ref": "05/QĐ-UBND", "decision_date": "01/01/0001", "confirm": "yes"}
+    assert head.post(f"/dossier-lists/{draft.id}/approve", too_early).status_code == 422  # before 2026
+    form = {"decision_ref": "05/QĐ-UBND", "decision_date": "10062026", "confirm": "yes"}
     assert head.post(f"/dossier-lists/{draft.id}/approve", form).status_code == 302
     session.expire_all()
     approved = session.get(DossierList, draft.id)
-    assert (approved.state.value, approved.decision_date.isoformat()) == ("approved", "2025-12-03")
+    assert (approved.state.value, approved.decision_date.isoformat()) == ("approved", "2026-06-10")
     assert "Bổ sung hồ sơ" not in text(registry.get(f"/dossier-lists/{draft.id}"))  # the comment is done with
 
 
