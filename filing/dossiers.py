@@ -139,8 +139,10 @@ NOTICE_DAYS = 30
 
 def deadlines(session: Session, actor: Actor, today: date) -> list[Deadline]:
     """Return the actor's dossiers due to close or due (within 30 days) or overdue for hand-over."""
-    query = select(Dossier).where(
-        Dossier.creator_id == actor.user_id, Dossier.state.in_((DossierState.OPEN, DossierState.CLOSED))
+    query = (
+        select(Dossier)
+        .where(Dossier.creator_id == actor.user_id, Dossier.state.in_((DossierState.OPEN, DossierState.CLOSED)))
+        .options(selectinload(Dossier.keep_backs))  # each deadline reads them: one query, not one per dossier
     )
     found = [deadline for dossier in session.scalars(query) if (deadline := deadline_of(dossier, today))]
     return sorted(found, key=lambda deadline: deadline.due_on)

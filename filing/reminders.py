@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from erms import notices
 from erms.errors import N_
@@ -55,7 +55,8 @@ def remind_handling(session: Session, today: date, *, now: datetime) -> int:
 def remind_handover(session: Session, today: date, *, now: datetime) -> int:
     """Tell each officer of the closed dossiers due at the agency archive within 30 days, or overdue."""
     told = 0
-    for dossier in session.scalars(select(Dossier).where(Dossier.state == DossierState.CLOSED)):
+    closed = select(Dossier).where(Dossier.state == DossierState.CLOSED).options(selectinload(Dossier.keep_backs))
+    for dossier in session.scalars(closed):
         deadline = deadline_of(dossier, today)
         if deadline is None:
             continue

@@ -69,7 +69,11 @@ def reconcile(session: Session, actor: Actor, unit_id: int, year: int, today: da
     ).all()
     opened = {
         dossier.entry_id: dossier
-        for dossier in session.scalars(select(Dossier).where(Dossier.entry_id.in_([entry.id for entry in entries])))
+        for dossier in session.scalars(
+            select(Dossier)
+            .where(Dossier.entry_id.in_([entry.id for entry in entries]))
+            .options(selectinload(Dossier.keep_backs))  # the deadline of each reads them
+        )
     }
     waiting = _waiting(session, list(opened.values()))
     kept = [entry for entry in entries if _goes_to_archive(entry)]

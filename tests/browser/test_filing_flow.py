@@ -13,12 +13,11 @@ from playwright import sync_api as playwright
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from erms import db, migrate
-from erms.accounts import hash_password
 from erms.app import create_app
 from erms.models import Dossier
 from erms.models.dossier import DossierState
-from tests.factories import World, require
+from tests.browser.instance import seeded
+from tests.factories import require
 from tests.live_server import serving
 
 pytestmark = pytest.mark.browser
@@ -40,19 +39,11 @@ ARGS = [
 @pytest.fixture
 def server(tmp_path):
     """Serve the app on 127.0.0.1 (a free port) over a migrated, seeded SQLite data dir; yield its URL."""
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'erms.sqlite3'}")
-    with engine.begin() as connection:
-        migrate.upgrade(connection)
-    with Session(engine) as session:
-        world = World(session, NOW)
-        for user in world.users.values():
-            user.password_hash = hash_password(PASSWORD)
-        world.approved_list(2025, entries=2)
-        session.commit()
+    url, engine, _store = seeded(tmp_path, NOW, PASSWORD, lambda session, world, store: world.approved_list(2025, 2))
     app = create_app(
         {
             "DATA_DIR": str(tmp_path),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'erms.sqlite3'}",
+            "DATABASE_URL": url,
             "SECRET_KEY": "browser-test",
             "CLOCK": lambda: NOW,
         }

@@ -7,28 +7,22 @@ from pathlib import Path
 from playwright import sync_api as playwright
 from sqlalchemy.orm import Session
 
-from erms import db, migrate, search
-from erms.accounts import hash_password
+from erms import search
 from erms.app import create_app
-from erms.storage import FileStore
+from tests.browser.instance import seeded
 from tests.browser.test_filing_flow import ARGS, CHROMIUM, NOW, PASSWORD, SHOTS, login, pytestmark  # noqa: F401
-from tests.factories import World, make_dossier, require
+from tests.factories import make_dossier, require
 from tests.live_server import serving
 
 
 def test_search_results_and_the_audit_log_fit_a_phone(tmp_path):
     require(Path(CHROMIUM).exists(), "Debian's chromium")
-    url = f"sqlite:///{tmp_path / 'erms.sqlite3'}"
-    engine = db.make_engine(url)
-    with engine.begin() as connection:
-        migrate.upgrade(connection)
-    store = FileStore(tmp_path / "files")
-    with Session(engine) as session:
-        world = World(session, NOW)
-        for user in world.users.values():
-            user.password_hash = hash_password(PASSWORD)
-        make_dossier(session, world, store, NOW, "open", "10y", 2)
-        session.commit()
+    url, engine, store = seeded(
+        tmp_path,
+        NOW,
+        PASSWORD,
+        lambda session, world, store: make_dossier(session, world, store, NOW, "open", "10y", 2),
+    )
     app = create_app(
         {"DATA_DIR": str(tmp_path), "DATABASE_URL": url, "STORAGE_ROOT": str(store.root), "SECRET_KEY": "phone"}
     )

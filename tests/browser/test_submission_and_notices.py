@@ -6,80 +6,42 @@ mail server. Screenshots at 1366 px and at 390 px go to test-output/screenshots/
 from __future__ import annotations
 
 import io
-import socket
 from datetime import UTC, datetime
-from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from playwright import sync_api as playwright
 from sqlalchemy.orm import Session
 
-from erms import db, mail, migrate
-from erms.accounts import hash_password
+from erms import mail
 from erms.app import create_app
 from erms.config import DEFAULTS
 from erms.models import Dossier, Transfer, User
 from erms.permissions import load_actor
-from erms.storage import FileStore
 from retention import destruction
-from tests.browser.test_filing_flow import ARGS, CHROMIUM, NOW, PASSWORD, SHOTS, pytestmark  # noqa: F401
-from tests.factories import World, make_dossier, require
+from tests.browser.instance import seeded
+from tests.browser.test_filing_flow import NOW, PASSWORD, SHOTS, login, pytestmark  # noqa: F401
+from tests.browser.test_filing_flow import page as page  # noqa: F401  (the fixture)
+from tests.factories import make_dossier
 from tests.live_server import serving
+from tests.local_smtp import listening
 
 LATER = datetime(2029, 3, 2, 3, 0, tzinfo=UTC)  # the 2-year dossiers of 2026 are due for appraisal
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
 
 
 @pytest.fixture
 def agency(tmp_path):
     """An agency whose unit A has two closed dossiers of 2026 (kept 10 years) and two closed for 2 years; the
     app's clock reads 2 March 2029."""
-    url = f"sqlite:///{tmp_path / 'erms.sqlite3'}"
-    engine = db.make_engine(url)
-    with engine.begin() as connection:
-        migrate.upgrade(connection)
-    store = FileStore(tmp_path / "files")
-    with Session(engine) as session:
-        world = World(session, NOW)
-        for user in world.users.values():
-            user.password_hash = hash_password(PASSWORD)
+
+    def build(session, world, store):
         for row in ("10y", "10y", "2y", "2y"):
             make_dossier(session, world, store, NOW, "closed", row=row)
-        session.commit()
+
+    url, engine, store = seeded(tmp_path, NOW, PASSWORD, build)
     app = create_app({"DATA_DIR": str(tmp_path), "DATABASE_URL": url, "SECRET_KEY": "issue-22", "CLOCK": lambda: LATER})
     with serving(app) as base:
         yield base, engine, store
     engine.dispose()
-
-
-@pytest.fixture
-def page():
-    require(Path(CHROMIUM).exists(), "Debian's chromium")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN", accept_downloads=True)
-        yield context.new_page()
-        browser.close()
-
-
-def login(page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/auth/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def shots(page, name: str) -> None:
@@ -160,10 +122,7 @@ def test_a_batch_goes_from_the_choice_to_the_signed_record(agency, page):
 
 def test_a_destruction_lists_notices_reach_the_council_the_head_and_the_archivist_in_turn(agency, page):
     base, engine, store = agency
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with listening() as (inbox, port):
         with Session(engine) as session:
             council = session.query(User).filter_by(username="council1").one()
             council.email = "hoi.dong@example.gov.vn"
@@ -181,8 +140,6 @@ def test_a_destruction_lists_notices_reach_the_council_the_head_and_the_archivis
         assert (
             "Danh mục hủy 2029" in received["Subject"] and f"{base}/retention/lists/{list_id}" in received.get_content()
         )
-    finally:
-        controller.stop()
 
     login(page, base, "council1")
     assert unread(page) == 1
@@ -216,9 +173,3 @@ def test_a_destruction_lists_notices_reach_the_council_the_head_and_the_archivis
     page.click("#notices a:has-text('hãy tổ chức thực hiện')")
     page.wait_for_url(f"{base}/retention/lists/{list_id}")
     shots(page, "22-06-archivist-told-to-execute")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

@@ -1,42 +1,20 @@
 """Notices by e-mail, caught by a local SMTP server (aiosmtpd): sent once to those who gave an address and left
 e-mail on, in Vietnamese with a link; nothing without a mail server; a server that is down loses nothing."""
 
-import socket
 from datetime import timedelta
-from email import message_from_bytes, policy
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from erms import mail, notices
 from erms.config import DEFAULTS
 from erms.models import Notification
-
-
-class Inbox:
-    """What the local mail server received."""
-
-    def __init__(self) -> None:
-        self.messages: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.local_smtp import free_port, listening
 
 
 @pytest.fixture
 def smtp():
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, dict(DEFAULTS, SMTP_HOST="127.0.0.1", SMTP_PORT=port, BASE_URL="https://erms.example.gov.vn")
-    controller.stop()
+    with listening() as (inbox, port):
+        yield inbox, dict(DEFAULTS, SMTP_HOST="127.0.0.1", SMTP_PORT=port, BASE_URL="https://erms.example.gov.vn")
 
 
 @pytest.fixture

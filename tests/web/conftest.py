@@ -93,3 +93,15 @@ def app(make_app):
 @pytest.fixture
 def client(app):
     return Browser(app.test_client())
+
+
+@pytest.fixture
+def browsers(app, users):
+    """Return a factory of logged-in browsers on the app, one per name."""
+
+    def browser(name: str) -> Browser:
+        opened = Browser(app.test_client())
+        opened.login(name)
+        return opened
+
+    return browser

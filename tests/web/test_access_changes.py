@@ -19,16 +19,6 @@ from tests.factories import DOCUMENT, upload
 
 
 @pytest.fixture
-def browsers(app, users):
-    def browser(name: str) -> Browser:
-        opened = Browser(app.test_client())
-        opened.login(name)
-        return opened
-
-    return browser
-
-
-@pytest.fixture
 def dossier(make_dossier, session, world, store, now):
     """An open dossier of unit A holding a document whose words only it has, committed and indexed."""
     opened = make_dossier("open", documents=0)

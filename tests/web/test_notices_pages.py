@@ -6,24 +6,12 @@ from __future__ import annotations
 import html
 import re
 
-import pytest
-from erms_browser import Browser
 from sqlalchemy import select
 
 from erms.models import AuditEvent, User
 from filing import dossiers
 
 COUNT = re.compile(r'Thông báo <span class="count">(\d+)</span>')
-
-
-@pytest.fixture
-def browsers(app, users):
-    def browser(name: str) -> Browser:
-        opened = Browser(app.test_client())
-        opened.login(name)
-        return opened
-
-    return browser
 
 
 def text(response) -> str:

@@ -7,7 +7,6 @@ import html
 import re
 
 import pytest
-from erms_browser import Browser
 from sqlalchemy import select
 
 from erms import notices
@@ -15,16 +14,6 @@ from erms.models import AuditEvent, RegisterEntry
 from erms.models.register import RegisterKind
 from filing import registers
 from tests.factories import DOCUMENT, upload
-
-
-@pytest.fixture
-def browsers(app, users):
-    def browser(name: str) -> Browser:
-        opened = Browser(app.test_client())
-        opened.login(name)
-        return opened
-
-    return browser
 
 
 @pytest.fixture

@@ -6,21 +6,9 @@ from __future__ import annotations
 import html
 import re
 
-import pytest
-from erms_browser import Browser
 from sqlalchemy import func, select
 
 from erms.models import Transfer
-
-
-@pytest.fixture
-def browsers(app, users):
-    def browser(name: str) -> Browser:
-        opened = Browser(app.test_client())
-        opened.login(name)
-        return opened
-
-    return browser
 
 
 def text(response) -> str:
