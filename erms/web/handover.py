@@ -61,6 +61,8 @@ CHECK_LABELS = {
     "BagIt profile": _l("The package is laid out as the historical archive requires"),
     "XML well-formed": _l("Every metadata file of the package can be read"),
     "METS XSD": _l("The package's table of contents follows the standard"),
+    "PREMIS XSD": _l("The history of every file (its preservation record) follows the standard"),
+    "EAD XSD": _l("The archival description of the fonds and its dossiers follows the standard"),
     "CITS ERMS XSD": _l("The description of the dossiers and documents follows the standard"),
     "CITS ERMS Schematron": _l("The description of the dossiers and documents follows the standard's rules"),
     "TT 02 and transfer list XSD": _l("The Vietnamese metadata and the transfer list hold every field, well written"),

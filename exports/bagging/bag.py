@@ -200,6 +200,10 @@ def _recorded(content: ContentFile) -> Written:
     return Written(content.path, source.size, source.sha256, source.sha512, source.media_type, source.captured_at)
 
 
+def _copy_of(source: Path) -> Callable[[_HashingFile], object]:
+    return lambda out: out.write(source.read_bytes())
+
+
 def _metadata(
     snapshot: PackageSnapshot,
     root: Path,
@@ -212,7 +216,7 @@ def _metadata(
     xml, pdf, created = "text/xml", "application/pdf", snapshot.created_at
     documentation = [layout.TRANSFER_LIST_XML, layout.TRANSFER_LIST_PDF]
     steps = [
-        (layout.ERMS_XSD, xml, lambda out: out.write((XSD_DIR / "ERMS_v3.xsd").read_bytes())),
+        *((f"schemas/{name}", xml, _copy_of(XSD_DIR / name)) for name in layout.SCHEMA_FILES),
         (layout.TT02, xml, lambda out: tt02.write_metadata(snapshot, out)),
         (layout.EAD, xml, lambda out: ead.write(snapshot, out)),
         (layout.TRANSFER_LIST_XML, xml, lambda out: tt02.write_transfer_list(snapshot, out)),

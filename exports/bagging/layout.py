@@ -30,7 +30,10 @@ PREMIS = "metadata/preservation/PREMIS.xml"
 TRANSFER_LIST_XML = "documentation/muc-luc-ho-so-nop-luu.xml"
 TRANSFER_LIST_PDF = "documentation/muc-luc-ho-so-nop-luu.pdf"
 HANDOVER_RECORD_PDF = "documentation/bien-ban-giao-nhan.pdf"
-ERMS_XSD = "schemas/ERMS_v3.xsd"
+# The schemas of exports/xml/xsd/ a package carries in schemas/, under the names their standards give them, so the
+# receiving archive validates each XML of the package offline (xlink.xsd is the one ead.xsd imports).
+SCHEMA_FILES = ("ERMS_v3.xsd", "premis.xsd", "ead.xsd", "xlink.xsd", "tt02-2019-v1.xsd", "transfer-list-v1.xsd")
+SCHEMAS = tuple(f"schemas/{name}" for name in SCHEMA_FILES)
 REPRESENTATION = "representations/rep1"
 REPRESENTATION_METS = f"{REPRESENTATION}/METS.xml"
 

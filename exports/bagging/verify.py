@@ -1,4 +1,4 @@
-"""Verify any bag ERMS wrote: BagIt, our BagIt profile, METS and CITS ERMS schemas, E-ARK CSIP/SIP.
+"""Verify any bag ERMS wrote: BagIt, our BagIt profile, every XML against its schema, E-ARK CSIP/SIP.
 
 Each check reports passed, failed (with every message) or skipped (with the reason), so the CLI
 and the web page print the same report. The E-ARK check runs ``exports/bagging/eark/eark-validate``, shipped
@@ -24,16 +24,7 @@ from lxml import etree
 
 from exports.bagging import layout, rfc8493
 from exports.bagging.layout import PROFILE_ID, PROFILE_PATH
-from exports.xml import (
-    EAD_NS,
-    PREMIS_NS,
-    cits_erms_rules,
-    cits_erms_schema,
-    mets_schema,
-    own_schema,
-    rule_errors,
-    schema_errors,
-)
+from exports.xml import cits_erms_rules, mets_schema, rule_errors, schema_errors, shipped_schema
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 # Processes re-hashing the payload: one per core, as the export's copy.
@@ -136,47 +127,52 @@ def package_root(path: Path) -> Path | None:
     return candidates[0] if len(candidates) == 1 else None
 
 
+# Each XML of the package and the schema of exports/xml/xsd/ it is checked against, one check a standard.
+SCHEMA_CHECKS = (
+    ("PREMIS XSD", ((layout.PREMIS, "premis.xsd"),)),
+    ("EAD XSD", ((layout.EAD, "ead.xsd"),)),
+    ("CITS ERMS XSD", ((layout.CITS_ERMS, "ERMS_v3.xsd"),)),
+    (
+        "TT 02 and transfer list XSD",
+        ((layout.TT02, "tt02-2019-v1.xsd"), (layout.TRANSFER_LIST_XML, "transfer-list-v1.xsd")),
+    ),
+)
+
+
 def _schemas(root: Path) -> list[Check]:
-    mets_files = [root / layout.METS, *sorted((root / "representations").glob("*/METS.xml"))]
-    mets_problems = [problem for path in mets_files for problem in schema_errors(mets_schema(), path)]
-    erms_problems = schema_errors(cits_erms_schema(), root / layout.CITS_ERMS)
+    """Check every XML: well-formed, then each against its schema (a file that does not parse is reported once)."""
+    parsed, broken = _well_formed(root)
+    mets_files = [layout.METS, *(path.relative_to(root).as_posix() for path in root.glob("representations/*/METS.xml"))]
+    checks = [parsed, _against("METS XSD", [(path, mets_schema()) for path in sorted(mets_files)], root, broken)]
+    for name, files in SCHEMA_CHECKS:
+        checks.append(_against(name, [(path, shipped_schema(schema)) for path, schema in files], root, broken))
     # The rules read a document the schema accepted; a refused one is reported by the schema only.
-    rule_problems = [] if erms_problems else rule_errors(cits_erms_rules(), root / layout.CITS_ERMS)
-    own = [
-        problem
-        for path, name in ((layout.TT02, "tt02-2019-v1.xsd"), (layout.TRANSFER_LIST_XML, "transfer-list-v1.xsd"))
-        for problem in schema_errors(own_schema(name), root / path)
+    erms_xsd = next(check for check in checks if check.name == "CITS ERMS XSD")
+    refused = layout.CITS_ERMS in broken or erms_xsd.status == FAILED
+    problems = [] if refused else rule_errors(cits_erms_rules(), root / layout.CITS_ERMS)
+    checks.append(Check("CITS ERMS Schematron", FAILED if problems else PASSED, tuple(problems)))
+    return checks
+
+
+def _against(name: str, files: list[tuple[str, etree.XMLSchema]], root: Path, broken: set[str]) -> Check:
+    """Return the check of each file against its schema, passing over those that did not parse."""
+    problems = [
+        problem for path, schema in files if path not in broken for problem in schema_errors(schema, root / path)
     ]
-    return [
-        _well_formed(root),
-        Check("METS XSD", FAILED if mets_problems else PASSED, tuple(mets_problems)),
-        Check("CITS ERMS XSD", FAILED if erms_problems else PASSED, tuple(erms_problems)),
-        Check("CITS ERMS Schematron", FAILED if rule_problems else PASSED, tuple(rule_problems)),
-        Check("TT 02 and transfer list XSD", FAILED if own else PASSED, tuple(own)),
-    ]
+    return Check(name, FAILED if problems else PASSED, tuple(problems))
 
 
-# The root element each XML of the package must have (the PREMIS v3 and EAD 2002 schemas are not shipped yet).
-ROOTS = {
-    layout.PREMIS: f"{{{PREMIS_NS}}}premis",
-    layout.EAD: f"{{{EAD_NS}}}ead",
-}
-
-
-def _well_formed(root: Path) -> Check:
-    """Every XML file of the package parses (no DTD, nothing fetched), PREMIS and EAD with their root element."""
-    problems = []
+def _well_formed(root: Path) -> tuple[Check, set[str]]:
+    """Every XML file of the package parses (no DTD, nothing fetched); return the check and the files that do not."""
+    problems, broken = [], set()
     for path in sorted(root.rglob("*.xml")):
         name = path.relative_to(root).as_posix()
         try:
-            document = etree.parse(str(path), etree.XMLParser(no_network=True, resolve_entities=False))
+            etree.parse(str(path), etree.XMLParser(no_network=True, resolve_entities=False))
         except (OSError, etree.XMLSyntaxError) as error:
             problems.append(f"{name}: {error}")
-            continue
-        wanted = ROOTS.get(name)
-        if wanted is not None and document.getroot().tag != wanted:
-            problems.append(f"{name}: the root element is {document.getroot().tag}, not {wanted}")
-    return Check("XML well-formed", FAILED if problems else PASSED, tuple(problems))
+            broken.add(name)
+    return Check("XML well-formed", FAILED if problems else PASSED, tuple(problems)), broken
 
 
 def _eark(root: Path, tool: Path | None) -> Check:

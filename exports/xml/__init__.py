@@ -5,7 +5,7 @@ here so each namespace is spelt once. They stream: ``stream`` opens the root ele
 ``etree.xmlfile`` and each record (a dossier, a document, a file) is written as soon as it is
 made, so memory does not grow with the package; ``Template`` makes a record cost a join of bytes
 instead of filling and serialising an lxml tree. Schemas are loaded from installed files only:
-METS 1.12 from the eark-validator package, CITS ERMS from the copy in ``exports/xml/xsd/``; a schemaLocation is never
+METS 1.12 from the eark-validator package, the others from ``exports/xml/xsd/``; a schemaLocation is never
 fetched (docs/architecture.md rule 8).
 """
 
@@ -337,14 +337,9 @@ def mets_schema() -> etree.XMLSchema:
 
 
 @cache
-def cits_erms_schema() -> etree.XMLSchema:
-    """Return the E-ARK CITS ERMS v3 schema from exports/xml/xsd/."""
-    return etree.XMLSchema(etree.parse(str(XSD_DIR / "ERMS_v3.xsd"), etree.XMLParser(no_network=True)))
-
-
-@cache
-def own_schema(name: str) -> etree.XMLSchema:
-    """Return one of ERMS's own schemas in exports/xml/xsd/ (the TT 02/2019 metadata, the transfer list)."""
+def shipped_schema(name: str) -> etree.XMLSchema:
+    """Return a schema of exports/xml/xsd/: CITS ERMS v3, PREMIS 3.0, EAD 2002, and ours for TT 02/2019 and the
+    transfer list (where each comes from: exports/xml/xsd/README.md)."""
     return etree.XMLSchema(etree.parse(str(XSD_DIR / name), etree.XMLParser(no_network=True)))
 
 

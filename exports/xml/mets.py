@@ -226,7 +226,8 @@ def write_package(
                 for number, path in enumerate(documentation, start=1):
                     files.write(group, written[path], f"file-doc-{number}", path)
             with _group(file_sec, "filegrp-schemas", "Schemas") as group:
-                files.write(group, written[layout.ERMS_XSD], "file-schema-erms", layout.ERMS_XSD)
+                for number, path in enumerate(layout.SCHEMAS, start=1):
+                    files.write(group, written[path], f"file-schema-{number}", path)
             with _group(file_sec, "filegrp-rep1", "Representations/rep1") as group:
                 files.write(group, written[layout.REPRESENTATION_METS], "file-rep1-mets", layout.REPRESENTATION_METS)
                 for number, content in enumerate(contents, start=1):

@@ -12,10 +12,11 @@ from pathlib import Path
 import bagit
 import pytest
 from click.testing import CliRunner
+from lxml import etree
 
 from erms.cli import erms_group
 from exports import handover
-from exports.bagging import verify
+from exports.bagging import layout, verify
 
 
 @pytest.fixture
@@ -100,6 +101,14 @@ def test_every_xml_is_checked_and_mets_with_its_csip_vocabularies(package, tmp_p
     faults = {
         "premis": ("metadata/preservation/PREMIS.xml", lambda text: text[: text.rindex("<")]),  # cut short
         "ead": ("metadata/descriptive/EAD.xml", lambda text: '<?xml version="1.0"?><bogus/>'),
+        "premis element": (
+            "metadata/preservation/PREMIS.xml",
+            lambda text: text.replace("</premis:premis>", "<premis:bogus/></premis:premis>"),
+        ),
+        "ead element": (
+            "metadata/descriptive/EAD.xml",
+            lambda text: text.replace("</archdesc>", "<bogus/></archdesc>"),
+        ),
         "mets": (
             "representations/rep1/METS.xml",
             lambda text: text.replace('OAISPACKAGETYPE="SIP"', 'OAISPACKAGETYPE="FOO"'),
@@ -108,7 +117,9 @@ def test_every_xml_is_checked_and_mets_with_its_csip_vocabularies(package, tmp_p
     }
     expected = {
         "premis": ("XML well-formed", "metadata/preservation/PREMIS.xml:"),
-        "ead": ("XML well-formed", "metadata/descriptive/EAD.xml: the root element is bogus"),
+        "ead": ("EAD XSD", "EAD.xml:1: Element 'bogus': No matching global declaration"),
+        "premis element": ("PREMIS XSD", "Element '{http://www.loc.gov/premis/v3}bogus': This element is not expected"),
+        "ead element": ("EAD XSD", "Element '{urn:isbn:1-931666-22-9}bogus': This element is not expected"),
         "mets": ("METS XSD", "The value 'FOO' is not an element of the set"),
         "note": ("METS XSD", "The value 'BOGUS' is not an element of the set"),
     }
@@ -162,6 +173,13 @@ def test_the_tt02_metadata_and_the_transfer_list_follow_our_schemas(package, tmp
 
 FAULTS = {  # one fault each, in a file of the package: (file, text before, text after, the check that names it)
     "PREMIS cut short": ("metadata/preservation/PREMIS.xml", "</premis:premis>", "", "XML well-formed"),
+    "PREMIS unknown element": (
+        "metadata/preservation/PREMIS.xml",
+        "</premis:premis>",
+        "<premis:bogus/></premis:premis>",
+        "PREMIS XSD",
+    ),
+    "EAD unknown element": ("metadata/descriptive/EAD.xml", "</archdesc>", "<bogus/></archdesc>", "EAD XSD"),
     "METS package type": ("METS.xml", 'OAISPACKAGETYPE="SIP"', 'OAISPACKAGETYPE="FOO"', "METS XSD"),
     "TT 02 day": (
         "metadata/descriptive/TT02.xml",
@@ -185,3 +203,22 @@ def test_a_fault_with_its_manifests_refreshed_is_named_by_its_check_alone(packag
     checks = {check.name: check for check in verify.verify(bag, eark_tool=None)}
     failed = {check_name for check_name, check in checks.items() if check.status == verify.FAILED}
     assert failed == {named_by}, {check_name: checks[check_name].messages for check_name in failed}
+
+
+def test_the_package_carries_the_schemas_that_validate_it_offline(package):
+    """The receiving archive validates PREMIS, EAD, CITS ERMS and our own files with the package's schemas/ alone."""
+    root = verify.package_root(package)
+    carried = sorted(path.name for path in (root / "schemas").iterdir())
+    assert carried == sorted(layout.SCHEMA_FILES)
+    mets = (root / "METS.xml").read_text(encoding="utf-8")
+    assert all(f'xlink:href="schemas/{name}"' in mets for name in carried)
+    for document, schema in {
+        "metadata/preservation/PREMIS.xml": "premis.xsd",
+        "metadata/descriptive/EAD.xml": "ead.xsd",
+        "metadata/descriptive/ERMS.xml": "ERMS_v3.xsd",
+        "metadata/descriptive/TT02.xml": "tt02-2019-v1.xsd",
+        "documentation/muc-luc-ho-so-nop-luu.xml": "transfer-list-v1.xsd",
+    }.items():
+        offline = etree.XMLParser(no_network=True)
+        loaded = etree.XMLSchema(etree.parse(str(root / "schemas" / schema), offline))
+        assert loaded.validate(etree.parse(str(root / document), offline)), (document, loaded.error_log)
