@@ -283,6 +283,15 @@ def content_tokens(document: Document, access: RecordAccess, holders: Iterable[D
     return {f"f{dossier.unit_id}" for dossier in holders} | {f"h{document.organisation_id}"}
 
 
+def can_read_register_line(actor: Actor, entry: RegisterEntry) -> bool:
+    """Return True if the actor reads a register line and its document: the register's readers, and the people who
+    handle what was sent to their unit (the person named is one of them: ``filing.registers.assign_unit``)."""
+    organisation = entry.organisation_id
+    if organisation not in actor.organisation_ids():
+        return False
+    return can(actor, "register.read", organisation) or entry.assigned_unit_id in actor.unit_ids(*RULES["dossier.open"])
+
+
 def readable_dossiers(actor: Actor) -> ColumnElement[bool]:
     """Return the SQL condition on Dossier of the dossiers an actor's lists show: the same rule as
     ``can_read_dossier`` for their units (officers, unit heads) and organisation-wide roles (ORGANISATION_WIDE)."""
@@ -311,11 +320,28 @@ def search_tokens(dossier: Dossier, access: RecordAccess) -> set[str]:
     return tokens | {str(dossier.unit_id)} | {str(unit) for unit in access.units}
 
 
+def register_tokens(entry: RegisterEntry, access: RecordAccess) -> set[str]:
+    """Return the index's rights tokens of a registered document filed in no dossier yet, read by whoever reads its
+    register line (``can_read_register_line``): "r<organisation>" for the register's readers, "s<unit>" for those who
+    handle it in the unit it was sent to. Restricted on its own (``access``), it is found by the head only, as
+    ``content_tokens`` gives: no dossier holds it, so nobody forms one."""
+    restricted = content_tokens(entry.document, access, ())
+    if restricted is not None:
+        return restricted
+    sent_to = {f"s{entry.assigned_unit_id}"} if entry.assigned_unit_id is not None else set()
+    return {f"r{entry.organisation_id}"} | sent_to
+
+
 def search_grants(actor: Actor) -> tuple[set[str], set[str]]:
     """Return (organisations, tokens) a reader matches in the index: organisation-wide readers match the
-    organisation of an unrestricted record, everyone else the tokens of ``search_tokens``."""
+    organisation of an unrestricted record, everyone else the tokens of ``search_tokens`` and ``register_tokens``."""
     organisations, tokens = set(), {f"p{actor.user_id}"}
     for grant in actor.grants:
+        # ``can(actor, "register.read", organisation)`` holds for a grant of any scope; "dossier.open" is a unit's.
+        if grant.role in RULES["register.read"]:
+            tokens.add(f"r{grant.organisation_id}")
+        if grant.role in RULES["dossier.open"] and grant.unit_id is not None:
+            tokens.add(f"s{grant.unit_id}")
         if grant.role in RULES["dossier.read"] and grant.unit_id is None:
             organisations.add(str(grant.organisation_id))
         elif grant.role in RULES["dossier.read"]:

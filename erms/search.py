@@ -35,7 +35,15 @@ from whoosh import qparser
 from whoosh import query as wq
 
 from erms import extract
-from erms.models import AccessChange, Document, DocumentVersion, Dossier, DossierDocument, SearchQueueItem
+from erms.models import (
+    AccessChange,
+    Document,
+    DocumentVersion,
+    Dossier,
+    DossierDocument,
+    RegisterEntry,
+    SearchQueueItem,
+)
 from erms.permissions import Actor, search_grants
 from erms.search_index import records, snippets
 from erms.search_index.analysis import EXACT, RANKED_FIELDS
@@ -100,7 +108,8 @@ def _keys_of(instance) -> Iterable[str]:
         return (records.key(DOSSIER, instance.id), f"{DOSSIER}!{instance.id}")
     if isinstance(instance, Document):
         return (records.key(DOCUMENT, instance.id),)
-    if isinstance(instance, (DossierDocument, DocumentVersion)):
+    # A register line decides who finds its document until it is filed (the unit it is sent to).
+    if isinstance(instance, (DossierDocument, DocumentVersion, RegisterEntry)):
         return (records.key(DOCUMENT, instance.document_id),)
     if isinstance(instance, AccessChange):  # who reads the dossier and its documents changed
         return (records.key(DOSSIER, instance.dossier_id), f"{DOSSIER}!{instance.dossier_id}")

@@ -484,29 +484,25 @@ def unit_people(session: Session, organisation_id: int) -> dict[int, list[User]]
     return people
 
 
-def entry_for_registry(session: Session, actor: Actor, entry_id: int) -> RegisterEntry:
-    """Return a register line the actor registers in (another organisation's answers 404)."""
-    entry = _readable_line(session, actor, entry_id)
-    permissions.require(actor, "register.write", entry.organisation_id)
-    return entry
-
-
-def _readable_line(session: Session, actor: Actor, entry_id: int) -> RegisterEntry:
+def readable_line(session: Session, actor: Actor, entry_id: int) -> RegisterEntry:
     """Return a register line its readers see: the register's readers and the unit it was sent to; else 404."""
     entry = session.get(RegisterEntry, entry_id)
-    if entry is None or entry.organisation_id not in actor.organisation_ids():
-        raise NotFound()
-    sent_to_me = entry.assigned_unit_id in actor.unit_ids(*permissions.RULES["dossier.open"])
-    if not (permissions.can(actor, "register.read", entry.organisation_id) or sent_to_me):
+    if entry is None or not permissions.can_read_register_line(actor, entry):
         raise NotFound()
     return entry
+
+
+def line_ids(session: Session, document_ids: list[int]) -> dict[int, int]:
+    """Return the register line of each of ``document_ids`` that has one, by document (a search links to it)."""
+    query = select(RegisterEntry.document_id, RegisterEntry.id).where(RegisterEntry.document_id.in_(document_ids))
+    return {document_id: entry_id for document_id, entry_id in session.execute(query)}
 
 
 def open_file(
     session: Session, actor: Actor, entry_id: int, *, store: FileStore, now: datetime
 ) -> tuple[BinaryIO, DocumentVersion]:
     """Open the scanned file of a register line for the register's readers and the unit it was sent to; audited."""
-    entry = _readable_line(session, actor, entry_id)
+    entry = readable_line(session, actor, entry_id)
     if not entry.document.versions:
         raise NotFound(N_("This register line keeps no file (a classified document keeps the register line only)."))
     version = entry.document.versions[-1]

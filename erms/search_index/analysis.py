@@ -30,7 +30,7 @@ def fold(text: str) -> str:
 
 
 # A corpus repeats a small vocabulary: each distinct word is folded once, then looked up.
-_fold_word = lru_cache(maxsize=1 << 16)(fold)
+fold_word = lru_cache(maxsize=1 << 16)(fold)
 
 
 class _Folding(analysis.Filter):
@@ -40,9 +40,9 @@ class _Folding(analysis.Filter):
         return type(other) is type(self)
 
     def __call__(self, tokens):
-        fold_word = _fold_word
+        folded = fold_word  # a local name: this loop runs once per word indexed
         for token in tokens:
-            token.text = fold_word(token.text)
+            token.text = folded(token.text)
             yield token
 
 
@@ -63,9 +63,9 @@ SCHEMA = fields.Schema(
     kind=fields.ID(stored=True, sortable=True),
     # Shown, never searched: not indexing them saves sixteen numeric-range postings per document.
     record_id=fields.STORED,
-    dossier_id=fields.STORED,  # where a result links to (a document's first dossier)
+    dossier_id=fields.STORED,  # where a result links to (a document's first dossier; 0: its register line)
     organisation=fields.KEYWORD(stored=True),  # rights: organisation-wide readers
-    units=fields.KEYWORD(stored=True),  # rights: readers of these units (ids)
+    units=fields.KEYWORD(stored=True),  # rights: readers of these units (ids), and the other tokens of permissions
     unit=fields.KEYWORD(stored=True, commas=True),  # unit names (facet, filter)
     type=fields.ID(stored=True, sortable=True),  # document type, or "dossier"
     state=fields.KEYWORD(stored=True),
@@ -77,8 +77,8 @@ SCHEMA = fields.Schema(
     exact=fields.TEXT(analyzer=EXACT, phrase=False),
     code=fields.STORED,
     summary=fields.STORED,
-    people=fields.STORED,
-    keywords=fields.STORED,
+    people=fields.STORED,  # issuer and signer (a dossier's creator), then the recipients
+    keywords=fields.STORED,  # the keyword and the other fields typed (type, language, numbers)
     content=fields.STORED,
     fingerprint=fields.ID(stored=True),  # what verify compares with the database
 )

@@ -4,7 +4,10 @@ A record's index document is built inside the transaction that changed it (so it
 what was committed) and carries the file to extract instead of the text: extraction runs later,
 in the index writer, never in a request.
 
-Rights travel with each document: the organisation and the units whose readers may see it.
+Rights travel with each document: the organisation and the units whose readers may see it. A filed
+document is read from its dossiers; a registered document filed in none yet, from its register line
+(its registry and the unit it was sent to), so an incoming document is found before it is filed.
+Every input field a person types is indexed (PL6 III.6.d): the register's identifier and the recipients too.
 Two rules decide what text is indexed at all, so no query can return or highlight it:
 - a "tuyệt mật" document's summary (trích yếu) is never indexed: the law shows it only to
   the authorised (Luật Bảo vệ bí mật nhà nước 2018; docs/design.md), and search cannot ask who that is;
@@ -21,12 +24,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session, selectinload
 
-from erms.models import Document, DocumentVersion, Dossier, DossierDocument
+from erms.models import Document, DocumentVersion, Dossier, DossierDocument, RegisterEntry
 from erms.models.dossier import DossierState
-from erms.permissions import RecordAccess, content_tokens, document_access, dossier_access, search_tokens
+from erms.permissions import (
+    RecordAccess,
+    content_tokens,
+    document_access,
+    dossier_access,
+    register_tokens,
+    search_tokens,
+)
 
 DOSSIER, DOCUMENT = "dossier", "document"
 # States whose files have left the system or been destroyed.
@@ -34,6 +44,9 @@ CONTENT_GONE = (DossierState.DESTROYED, DossierState.TRANSFERRED)
 # The marking whose summary is never indexed (classification.markings.SecurityMarking.TUYET_MAT;
 # named here by value because core code may not import the classification package).
 TOP_SECRET = "tuyet_mat"
+# The language every form fills in (schemas/defs-v1.json): in nearly every record, it would make "Việt" (and so
+# "Việt Nam") match them all; another language is worth finding.
+FORM_LANGUAGE = "Tiếng Việt"
 
 
 @dataclass(frozen=True)
@@ -72,6 +85,15 @@ def _day(value: date) -> datetime:
     return datetime.combine(value, time())
 
 
+def _apart(*texts: str) -> str:
+    """Join texts read apart (the issuer and signer, then the recipients) so that they do not run together."""
+    return " · ".join(text for text in texts if text)
+
+
+def _language(value: str) -> str:
+    return "" if value == FORM_LANGUAGE else value
+
+
 def _finish(fields: dict, content_file: ContentFile | None) -> Entry:
     """Fill the fingerprint verify compares with."""
     signature = dict(fields, date=fields["date"].isoformat(), file=content_file.sha256 if content_file else "")
@@ -99,26 +121,59 @@ def dossier_entry(dossier: Dossier, access: RecordAccess) -> Entry:
             "title": _nfc(dossier.title),
             "summary": _nfc(dossier.description),
             "people": _nfc(dossier.creator.full_name),
-            "keywords": _nfc(dossier.keyword),
+            "keywords": _nfc(dossier.keyword, _language(dossier.language)),
             "content": "",
         },
         None,
     )
 
 
-def document_entry(
+@dataclass(frozen=True)
+class Place:
+    """Where a document is found from and who finds it: the dossiers it is filed in, or else its register line."""
+
+    dossier_id: int  # where a result links to: its first dossier; 0 for one filed in none (its register line)
+    organisation: str  # the organisation whose organisation-wide readers find it, "" when only ``units`` do
+    units: set[str]  # rights tokens (erms.permissions)
+    unit: str
+    state: str
+    retention: str
+    content_kept: bool
+
+
+def filed_place(
     document: Document, dossiers: list[Dossier], access: dict[int, RecordAccess], own: RecordAccess
-) -> Entry:
-    """Return the index document of a document filed in ``dossiers`` (rights come from them: whoever reads one
-    of them reads the document, unless ``own``, the document's own access, restricts it)."""
-    first = dossiers[0]
+) -> Place:
+    """Return the place of a document filed in ``dossiers``: whoever reads one of them reads the document, unless
+    ``own``, the document's own access, restricts it."""
     restricted = content_tokens(document, own, dossiers)
+    followed = set().union(*(search_tokens(dossier, access[dossier.id]) for dossier in dossiers))
+    hidden = restricted is not None or all(access[dossier.id].restricted for dossier in dossiers)
+    return Place(
+        dossier_id=dossiers[0].id,
+        organisation="" if hidden else str(document.organisation_id),
+        units=restricted if restricted is not None else followed,
+        unit=",".join(sorted({dossier.unit.name for dossier in dossiers})),
+        state=" ".join(sorted({dossier.state.value for dossier in dossiers})),
+        retention=_retention(dossiers[0]),
+        content_kept=not any(dossier.state in CONTENT_GONE for dossier in dossiers),
+    )
+
+
+def registered_place(line: RegisterEntry, own: RecordAccess) -> Place:
+    """Return the place of a registered document filed in no dossier: read by its register line's readers; no
+    dossier gives it a state or a retention period yet."""
+    unit = line.assigned_unit.name if line.assigned_unit is not None else ""
+    return Place(0, "", register_tokens(line, own), unit, state="", retention="", content_kept=True)
+
+
+def document_entry(document: Document, place: Place, line: RegisterEntry | None) -> Entry:
+    """Return the index document of a document found from ``place``; ``line`` is its register line, if any."""
     secret = document.marking == TOP_SECRET
-    content_kept = not any(dossier.state in CONTENT_GONE for dossier in dossiers)
     latest = document.versions[-1] if document.versions else None
     content_file = (
         ContentFile(latest.file.sha256, latest.file.media_type, latest.filename)
-        if latest is not None and content_kept
+        if latest is not None and place.content_kept
         else None
     )
     return _finish(
@@ -126,28 +181,29 @@ def document_entry(
             "key": key(DOCUMENT, document.id),
             "kind": DOCUMENT,
             "record_id": document.id,
-            "dossier_id": first.id,
-            "organisation": ""
-            if restricted is not None or all(access[dossier.id].restricted for dossier in dossiers)
-            else str(document.organisation_id),
-            "units": " ".join(
-                sorted(
-                    restricted
-                    if restricted is not None
-                    else set().union(*(search_tokens(dossier, access[dossier.id]) for dossier in dossiers))
-                )
-            ),
-            "unit": ",".join(sorted({dossier.unit.name for dossier in dossiers})),
+            "dossier_id": place.dossier_id,
+            "organisation": place.organisation,
+            "units": " ".join(sorted(place.units)),
+            "unit": place.unit,
             "type": document.type_name,
-            "state": " ".join(sorted({dossier.state.value for dossier in dossiers})),
-            "retention": _retention(first),
+            "state": place.state,
+            "retention": place.retention,
             "year": document.issued_date.year,
             "date": _day(document.issued_date),
             "code": _nfc(f"{document.code_number}/{document.code_notation}".strip("/")),
             "title": "" if secret else _nfc(document.subject),
             "summary": "" if secret else _nfc(document.description),
-            "people": _nfc(document.organ_name, document.signer_name, document.signer_position),
-            "keywords": _nfc(document.keyword),
+            "people": _apart(
+                _nfc(document.organ_name, document.signer_name, document.signer_position), _nfc(document.recipients)
+            ),
+            # The other fields typed: type, language, arrival number ("số đến"), the issuer's identifier (DocCode).
+            "keywords": _nfc(
+                document.keyword,
+                document.type_name,
+                _language(document.language),
+                document.arrival_number,
+                line.document_code if line is not None else "",
+            ),
             "content": "",
         },
         content_file,
@@ -169,6 +225,16 @@ def dossiers_of(session: Session, document_ids: Iterable[int]) -> dict[int, list
     return found
 
 
+def register_lines(session: Session, document_ids: Iterable[int]) -> dict[int, RegisterEntry]:
+    """Return the register line of each registered document, with the unit it was sent to."""
+    query = (
+        select(RegisterEntry)
+        .options(selectinload(RegisterEntry.assigned_unit))
+        .where(RegisterEntry.document_id.in_(list(document_ids)))
+    )
+    return {line.document_id: line for line in session.scalars(query)}
+
+
 def documents_in(session: Session, dossier_ids: Iterable[int]) -> set[int]:
     """Return the ids of the documents filed in any of ``dossier_ids``."""
     query = select(DossierDocument.document_id).where(DossierDocument.dossier_id.in_(list(dossier_ids)))
@@ -176,22 +242,30 @@ def documents_in(session: Session, dossier_ids: Iterable[int]) -> set[int]:
 
 
 def entries(session: Session, keys: Iterable[str]) -> tuple[list[Entry], list[str]]:
-    """Return the index documents of ``keys`` that exist, and the keys to delete (gone or unfiled)."""
+    """Return the index documents of ``keys`` that exist, and the keys to delete (gone, or neither filed nor
+    registered)."""
     wanted: dict[str, set[int]] = {DOSSIER: set(), DOCUMENT: set()}
     for item in keys:
         kind, _, record_id = item.partition(":")
         wanted[kind].add(int(record_id))
     dossiers = list(_chunked_get(session, Dossier, wanted[DOSSIER], _DOSSIER_PARTS))
     filed = dossiers_of(session, wanted[DOCUMENT])
+    lines = register_lines(session, wanted[DOCUMENT])
     access = dossier_access(session, [*dossiers, *(dossier for held in filed.values() for dossier in held)])
     built = [dossier_entry(dossier, access[dossier.id]) for dossier in dossiers]
     documents = [
         document
         for document in _chunked_get(session, Document, wanted[DOCUMENT], _DOCUMENT_PARTS)
-        if document.id in filed
+        if document.id in filed or document.id in lines
     ]
     own = document_access(session, documents)
-    built += [document_entry(document, filed[document.id], access, own[document.id]) for document in documents]
+    for document in documents:
+        place = (
+            filed_place(document, filed[document.id], access, own[document.id])
+            if document.id in filed
+            else registered_place(lines[document.id], own[document.id])
+        )
+        built.append(document_entry(document, place, lines.get(document.id)))
     present = {entry.fields["key"] for entry in built}
     gone = [
         key(kind, record_id) for kind, ids in wanted.items() for record_id in ids if key(kind, record_id) not in present
@@ -211,10 +285,9 @@ def _chunked_get(session: Session, model, ids: set[int], parts: tuple, size: int
 
 
 def all_keys(session: Session) -> Iterator[str]:
-    """Yield the key of every record the index should hold (filed documents only)."""
+    """Yield the key of every record the index should hold: dossiers, and documents filed or registered."""
     for dossier_id in session.scalars(select(Dossier.id).order_by(Dossier.id)):
         yield key(DOSSIER, dossier_id)
-    for document_id in session.scalars(
-        select(DossierDocument.document_id).distinct().order_by(DossierDocument.document_id)
-    ):
+    documents = union(select(DossierDocument.document_id), select(RegisterEntry.document_id)).subquery()
+    for document_id in session.scalars(select(documents.c.document_id).order_by(documents.c.document_id)):
         yield key(DOCUMENT, document_id)

@@ -215,15 +215,20 @@ def assign_unit():
 @bp.get("/entries/<int:entry_id>")
 @login_required
 def entry(entry_id: int):
-    """One register line with what the registry does to it: send it to a unit or a person, record it handled."""
+    """One register line for those who read it (a search finds a document not yet filed here), with what the
+    registry does to it: send it to a unit or a person, record it handled."""
     actor = current_actor()
     with transaction() as session:
-        line = registers.entry_for_registry(session, actor, entry_id)
+        line = registers.readable_line(session, actor, entry_id)
+        can_register = permissions.can(actor, "register.write", line.organisation_id)
         return render_template(
             "registers/entry.html",
             entry=line,
             shown=registers.summary_shown(actor, line),
-            targets=_targets(session, line.organisation_id),
+            titles=metadata.field_titles("document"),
+            can_read_register=permissions.can(actor, "register.read", line.organisation_id),
+            can_register=can_register,
+            targets=_targets(session, line.organisation_id) if can_register else [],
             today=local_date(utcnow()).isoformat(),
         )
 

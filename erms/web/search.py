@@ -22,7 +22,7 @@ from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.web.common import integer, local_date, setting, state_label, transaction, utcnow
 from exports.pdf import ProductPDF, table
-from filing import saved_searches
+from filing import registers, saved_searches
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 
@@ -33,7 +33,7 @@ COLUMNS = {
     "date": _l("Date of the record"),
     "type": _l("Document type"),
     "unit": _l("Unit"),
-    "people": _l("Issuer and signer"),
+    "people": _l("Issuer, signer and recipients"),
     "state": _l("State"),
     "retention": _l("Retention period"),
 }
@@ -116,6 +116,8 @@ def cell(hit: search.Hit, column: str) -> str:
 
 
 def _retention(value: str) -> str:
+    if not value:
+        return ""  # a registered document filed in no dossier has no retention period yet
     if value == "permanent":
         return _("Kept permanently")
     return _("Until an event") if value == "conditional" else _("Kept %(years)s years", years=value)
@@ -127,6 +129,18 @@ def facet_label(name: str, value: str) -> str:
     if name == "state":
         return state_label(value)
     return _retention(value) if name == "retention" else value
+
+
+def targets(session, hits: list[search.Hit]) -> dict[tuple[str, int], str]:
+    """Return where each result links to: its dossier's page, or for a registered document filed in no dossier its
+    register line's page (readable by exactly those the index lets find it). A line gone since is not linked."""
+    lines = registers.line_ids(session, [hit.record_id for hit in hits if not hit.dossier_id])
+    filed = {
+        (hit.kind, hit.record_id): url_for("dossiers.show", dossier_id=hit.dossier_id) for hit in hits if hit.dossier_id
+    }
+    return filed | {
+        ("document", document): url_for("registers.entry", entry_id=line) for document, line in lines.items()
+    }
 
 
 def link_with(**changes) -> str:
@@ -147,6 +161,7 @@ def index():
     results = search.query(actor, wanted) if searched else None
     with transaction() as session:
         saved = saved_searches.mine(session, actor)
+        links = targets(session, results.hits) if results else {}
     for problem in problems:
         flash(f"{COLUMN_NAMES.get(problem.field, problem.field)}: {_(problem.template)}", "error")
     return render_template(
@@ -161,6 +176,7 @@ def index():
         cell=cell,
         facet_label=facet_label,
         link_with=link_with,
+        link=lambda hit: links.get((hit.kind, hit.record_id)),
         query_string=request.query_string.decode(),
         snippet=lambda hit: Markup(hit.snippet),  # built by Whoosh's HtmlFormatter, which escapes the text
     ), 400 if problems else 200

@@ -261,9 +261,10 @@ ROWS = [
     Row("registers.register", "POST", REGISTRY_ONLY),
     Row("registers.record_handled", "POST", REGISTRY_ONLY),
     Row("registers.assign_unit", "POST", REGISTRY_ONLY),
-    Row("registers.entry", "GET", REGISTRY_ONLY, "register_entry"),
-    # The line's file: the register's readers, and the unit it was sent to (which handles it).
-    Row("registers.open_file", "GET", {**REGISTER_READERS, OFFICER: UNIT, UNIT_HEAD: UNIT}, "register_entry"),
+    # The line and its file: the register's readers, and the unit it was sent to (which handles it); a search finds a
+    # document not yet filed there. Only the registry gets the line's forms.
+    Row("registers.entry", "GET", SEES["register_entry"], "register_entry"),
+    Row("registers.open_file", "GET", SEES["register_entry"], "register_entry"),
     # The unit's own "handled today" button: the service looks only among what was sent to the actor's
     # units, so even a register reader gets "not found" — it hides more than it must, never less.
     Row("registers.mark_handled", "POST", DOSSIER_FORMERS, "register_entry", refusal=NOT_FOUND),

@@ -9,7 +9,8 @@ import pytest
 from pypdf import PdfReader
 
 from erms import search
-from filing import dossiers
+from erms.models.register import RegisterKind
+from filing import dossiers, registers
 from tests.factories import DOCUMENT, upload
 
 
@@ -79,3 +80,34 @@ def test_exports(filed, client):
     pdf = client.get("/search/export.pdf?q=lut+bao")
     text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
     assert "Báo cáo tổng kết phòng" in text and "In từ Hệ thống ERMS" in text
+
+
+@pytest.fixture
+def registered(session, world, store, now, app):
+    """An incoming document registered and sent to unit A, filed in no dossier yet, indexed by the app's service."""
+    registry = world.actor("registry")
+    data = dict(DOCUMENT, subject="Về việc phòng cháy chữa cháy mùa khô", recipients="Ban Chỉ huy quân sự quận")
+    line = registers.register_document(
+        session, registry, world.org.id, RegisterKind.INCOMING, data, upload(), store=store, now=now
+    )
+    registers.assign_unit(
+        session, registry, world.org.id, line.year, line.series, line.number, world.unit_a.id, now=now
+    )
+    session.commit()
+    search.catch_up(session)
+    return line
+
+
+def test_an_unfiled_registered_document_links_to_its_register_line_for_those_who_find_it(registered, browsers):
+    entry = f"/registers/entries/{registered.id}"
+    for name in ("officer1", "head", "registry"):
+        browser = browsers(name)
+        page = browser.get("/search/?q=chi+huy+quan+su&col=title&col=people&col=retention")
+        assert f'<a href="{entry}">Về việc phòng cháy chữa cháy mùa khô</a>' in page.text, name
+        assert "<mark" in page.text and '<td data-label="Thời hạn bảo quản"></td>' in page.text, name  # none yet
+        line = browser.get(entry)
+        assert line.status_code == 200 and "Ban Chỉ huy quân sự quận" in line.text, name
+        assert ("Chuyển cho đơn vị hoặc cá nhân" in line.text) is (name == "registry"), name  # the registry's forms
+    officer2 = browsers("officer2")
+    assert "phòng cháy" not in officer2.get("/search/?q=phong+chay").text
+    assert officer2.get(entry).status_code == 404
