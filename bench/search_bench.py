@@ -1,39 +1,49 @@
-"""Search benchmark: Whoosh (the product's search path) beside SQLite FTS5, same corpus, same queries.
+"""Search benchmark: the Whoosh engine, the PostgreSQL engine and SQLite FTS5, same corpus, same queries.
 
-Usage: ``python bench/search_bench.py N [--queries 100] [--write]``. A synthetic Vietnamese corpus of
-N documents (titles and summaries in the style of the seeds' document names, generated with a
-seeded RNG) is indexed by ``erms.search`` (its Vietnamese analyzer, schema and writer) and by
-FTS5 (``unicode61 remove_diacritics 2``, with đ/Đ folded by the app, as the baseline requires);
-then one-term, two-term, phrase and filtered queries (half typed without diacritics) are timed
-through ``erms.search.query`` (rights filter, facets and snippets included: what a user waits for)
-and through an FTS5 ``MATCH`` ranked by bm25, top 20. ``--write`` appends the table to bench/RESULTS.md.
+Usage: ``python bench/search_bench.py N [--queries 100] [--engines whoosh,postgresql,fts5] [--pg URL] [--write]``.
+A synthetic Vietnamese corpus of N documents (titles and summaries in the style of the seeds' document names,
+generated with a seeded RNG) is indexed by each engine: Whoosh through ``erms.search``'s writer (its Vietnamese
+analyzer and schema), PostgreSQL through the engine's own bulk write (``search_index.postgres.write_now``, batches
+committed as a rebuild does, into a database migrated to the newest schema: a throwaway cluster from
+``scripts/pg-cluster.sh`` unless ``--pg`` names an empty database), and FTS5 (``unicode61 remove_diacritics 2``,
+with đ/Đ folded by the app, as the baseline requires). Then one-term, two-term, phrase and filtered queries (half
+typed without diacritics) are timed through ``erms.search.query`` (an organisation-wide reader's rights, every
+facet and the snippets included: what a user waits for) and through an FTS5 ``MATCH`` ranked by bm25, top 20.
 
-Before timing, the index is warmed (``IndexHome.warm``: the frequent words of every segment decoded
-and written beside it for readers to map, what the worker does after each commit or rebuild); the
-warm-up time is reported, and ``--cold`` skips it (queries then decode the words they meet). ``--dir DIR`` keeps both
-indexes in DIR and reuses them
-on the next run (indexing figures are then not measured).
+Each engine's queries run in a fresh process of their own, which reports its peak memory: what a web worker
+holds to answer searches, apart from the corpus this process generated. Before timing, the Whoosh index is warmed
+(``IndexHome.warm``, what the worker does after each commit or rebuild) and PostgreSQL's table analysed. ``--dir
+DIR`` keeps the Whoosh and FTS5 indexes in DIR and reuses them on the next run (indexing figures are then not
+measured). ``--write`` appends the table to bench/RESULTS.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import multiprocessing
 import random
+import resource
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from erms import search  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from erms import migrate, search  # noqa: E402
+from erms.db import make_engine, make_session_factory  # noqa: E402
 from erms.models import Role  # noqa: E402
 from erms.permissions import Actor, Grant  # noqa: E402
-from erms.search_index import shared  # noqa: E402
+from erms.search_index import postgres, shared, whoosh_engine  # noqa: E402
 from erms.search_index.analysis import fold  # noqa: E402
 from erms.search_index.records import Entry  # noqa: E402
 from erms.search_index.store import Changes, apply  # noqa: E402
@@ -154,7 +164,7 @@ def queries(count: int, rng: random.Random) -> dict[str, list[tuple[str, int | N
 
 
 def build_whoosh(rows: list[dict], folder: Path) -> float:
-    home = search.service().home
+    home = search.service().engine.home
     generation = home.new_generation()
     from whoosh import index as whoosh_index
 
@@ -164,7 +174,7 @@ def build_whoosh(rows: list[dict], folder: Path) -> float:
         [Changes([entry(row) for row in rows], [])],
         lambda _: "",
         fresh=True,
-        procs=search.processes_for(len(rows)),
+        procs=whoosh_engine.processes_for(len(rows)),
     )  # as a rebuild does
     elapsed = time.perf_counter() - started
     home.switch(generation)
@@ -192,6 +202,63 @@ def build_fts5(rows: list[dict], folder: Path) -> tuple[sqlite3.Connection, floa
     )
     db.commit()
     return db, time.perf_counter() - started
+
+
+PG_BATCH = 5000
+
+
+@contextlib.contextmanager
+def pg_database(url: str | None, scratch: Path) -> Iterator[str]:
+    """Yield the URL of an empty PostgreSQL database: ``url``, or a throwaway cluster's, stopped after."""
+    if url:
+        yield url
+        return
+    folder = scratch / "pg"
+    script = ROOT / "scripts" / "pg-cluster.sh"
+    started = subprocess.run(["bash", str(script), "start", str(folder)], capture_output=True, text=True, check=True)
+    try:
+        yield started.stdout.strip()
+    finally:
+        subprocess.run(["bash", str(script), "stop", str(folder)], capture_output=True, check=False)
+
+
+def build_postgres(rows: list[dict], url: str) -> tuple[float, float]:
+    """Index ``rows`` into the engine's table as a rebuild writes it; return the seconds and the size in MB."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        migrate.upgrade(connection)
+    factory = make_session_factory(engine)
+    started = time.perf_counter()
+    with factory() as session:
+        for at in range(0, len(rows), PG_BATCH):
+            postgres.write_now(session, [entry(row) for row in rows[at : at + PG_BATCH]], [])
+            session.commit()
+    elapsed = time.perf_counter() - started
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE search_entries"))
+        size = connection.scalar(text("SELECT pg_total_relation_size('search_entries')"))
+    engine.dispose()
+    return elapsed, size / 1e6
+
+
+def timed_in_child(settings: dict, query_sets: dict) -> tuple[dict[str, list[float]], float]:
+    """Run every query set through ``erms.search.query`` in a fresh process; return its times and peak RSS (MB)."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        return pool.apply(_query_child, (settings, query_sets))
+
+
+def _query_child(settings: dict, query_sets: dict) -> tuple[dict[str, list[float]], float]:
+    search.install(settings)
+    actor = Actor(1, "bench", "Bench", frozenset({Grant(Role.ARCHIVIST, 1, None)}))
+    engine = make_engine(settings["DATABASE_URL"])
+    with make_session_factory(engine)() as session:
+        times = {
+            name: timed(lambda words, year: search.query(session, actor, search.Search(text=words, year=year)), items)
+            for name, items in query_sets.items()
+        }
+    engine.dispose()
+    return times, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _fold_d(text: str) -> str:
@@ -246,55 +313,85 @@ def _rate(count: int, seconds: float) -> str:
     return f"{count / seconds:,.0f}" if seconds else "(kept)"
 
 
+ENGINE_NAMES = {
+    "whoosh": "Whoosh (erms.search.query: rights, facets, snippets)",
+    "postgresql": "PostgreSQL (erms.search.query: rights, facets, snippets)",
+    "fts5": "SQLite FTS5 (unicode61 remove_diacritics 2 + đ→d; no rights, facets or snippets)",
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int, nargs="?", default=20_000)
     parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--engines", default="whoosh,postgresql,fts5", help="which of whoosh,postgresql,fts5")
+    parser.add_argument("--pg", help="an empty PostgreSQL database (SQLAlchemy URL); default: a throwaway cluster")
     parser.add_argument("--write", action="store_true", help="append the table to bench/RESULTS.md")
-    parser.add_argument("--cold", action="store_true", help="do not warm the index before timing queries")
-    parser.add_argument("--dir", type=Path, help="keep the indexes here and reuse them on the next run")
+    parser.add_argument("--cold", action="store_true", help="do not warm the Whoosh index before timing queries")
+    parser.add_argument("--dir", type=Path, help="keep the Whoosh and FTS5 indexes here and reuse them")
     options = parser.parse_args()
+    engines = options.engines.split(",")
     rng = random.Random(20261121)
     rows = corpus(options.n, rng)
     query_sets = queries(options.queries, rng)
-    actor = Actor(1, "bench", "Bench", frozenset({Grant(Role.ARCHIVIST, 1, None)}))
+    results: dict[str, tuple[str, str, dict[str, list[float]], str]] = {}  # rate, size, times, memory
+    notes = []
     with tempfile.TemporaryDirectory(prefix="erms-search-bench-") as scratch:
         folder = options.dir or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
-        search.install({"SEARCH_INDEX_DIR": str(folder / "whoosh"), "STORAGE_ROOT": str(folder / "files")})
-        kept = (folder / "whoosh" / "current").exists()
-        whoosh_seconds = 0.0 if kept else build_whoosh(rows, folder)
-        db, fts_seconds = build_fts5(rows, folder)
-        started = time.perf_counter()
-        warmed = 0 if options.cold else search.service().home.warm()
-        warm_seconds = time.perf_counter() - started
-        lines = [
-            f"\n## Search: N = {options.n:,} documents ({time.strftime('%Y-%m-%d')}, "
-            f"`python bench/search_bench.py {options.n}{' --cold' if options.cold else ''}`)\n",
-            f"Warm-up: {warmed} terms decoded in {warm_seconds:.1f} s "
-            f"({shared_mb(search.index_folder()):,.0f} MB of shared arrays written beside the segments).\n",
-            "| engine | index docs/s | index size MB | query | p50 / p95 / p99 ms |",
-            "|---|---|---|---|---|",
-        ]
-        whoosh_size, fts_size = size_mb(folder / "whoosh"), (folder / "fts5.sqlite3").stat().st_size / 1e6
-        for name, items in query_sets.items():
-            whoosh_times = timed(lambda text, year: search.query(actor, search.Search(text=text, year=year)), items)
-            fts_times = timed(lambda text, year: fts5_query(db, text, year), items)
-            lines.append(
-                f"| Whoosh (erms.search.query: rights, facets, snippets) | {_rate(options.n, whoosh_seconds)} "
-                f"| {whoosh_size:.1f} | {name} | {percentiles(whoosh_times)} |"
+        if "whoosh" in engines:
+            settings = {
+                "SEARCH_ENGINE": "whoosh",
+                "SEARCH_INDEX_DIR": str(folder / "whoosh"),
+                "STORAGE_ROOT": str(folder / "files"),
+                "DATABASE_URL": f"sqlite:///{folder / 'unused.sqlite3'}",
+            }
+            search.install(settings)
+            kept = (folder / "whoosh" / "current").exists()
+            seconds = 0.0 if kept else build_whoosh(rows, folder)
+            started = time.perf_counter()
+            warmed = 0 if options.cold else search.service().engine.home.warm()
+            notes.append(
+                f"Whoosh warm-up: {warmed} terms decoded in {time.perf_counter() - started:.1f} s "
+                f"({shared_mb(Path(search.index_location())):,.0f} MB of shared arrays written beside the segments)."
             )
+            times, memory = timed_in_child(settings, query_sets)
+            size = size_mb(folder / "whoosh")
+            results["whoosh"] = (_rate(options.n, seconds), f"{size:.1f}", times, f"{memory:.0f}")
+            search.install(None)
+        if "postgresql" in engines:
+            with pg_database(options.pg, Path(scratch)) as url:
+                seconds, size = build_postgres(rows, url)
+                settings = {"SEARCH_ENGINE": "postgresql", "DATABASE_URL": url, "STORAGE_ROOT": str(folder / "files")}
+                times, memory = timed_in_child(settings, query_sets)
+                results["postgresql"] = (_rate(options.n, seconds), f"{size:.1f}", times, f"{memory:.0f}")
+        if "fts5" in engines:
+            db, seconds = build_fts5(rows, folder)
+            times = {
+                name: timed(lambda words, year: fts5_query(db, words, year), items)
+                for name, items in query_sets.items()
+            }
+            db.close()
+            size = (folder / "fts5.sqlite3").stat().st_size / 1e6
+            results["fts5"] = (_rate(options.n, seconds), f"{size:.1f}", times, "(this process)")
+    lines = [
+        f"\n## Search: N = {options.n:,} documents ({time.strftime('%Y-%m-%d')}, "
+        f"`python bench/search_bench.py {options.n} --engines {options.engines}{' --cold' if options.cold else ''}`)\n",
+        *notes,
+        "",
+        "| engine | index docs/s | index size MB | query process peak RSS MB | query | p50 / p95 / p99 ms |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in query_sets:
+        for engine_name, (rate, size, times, memory) in results.items():
             lines.append(
-                f"| SQLite FTS5 (unicode61 remove_diacritics 2 + đ→d) | {_rate(options.n, fts_seconds)} "
-                f"| {fts_size:.1f} | {name} | {percentiles(fts_times)} |"
+                f"| {ENGINE_NAMES[engine_name]} | {rate} | {size} | {memory} | {name} | {percentiles(times[name])} |"
             )
-        db.close()
-        search.install(None)
     table = "\n".join(lines) + "\n"
     print(table)
     if options.write:
-        with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as results:
-            results.write(table)
+        with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as results_file:
+            results_file.write(table)
 
 
 if __name__ == "__main__":

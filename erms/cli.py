@@ -62,7 +62,11 @@ def fail(error: ERMSError) -> None:
 def erms_group(ctx: click.Context) -> None:
     """ERMS: electronic records management (Vietnamese public agencies)."""
     ctx.obj = Context(config.load())
-    search.install(ctx.obj.settings)
+    try:
+        search.install(ctx.obj.settings)
+    except ValueError as error:  # a SEARCH_ENGINE this database cannot run
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
 
 
 erms_group.add_command(backup_group)
@@ -367,7 +371,7 @@ def search_query(obj: Context, words, username, limit) -> None:
             click.echo(f"error: no user {username}", err=True)
             sys.exit(1)
         actor = load_actor(session, user_id)
-    results = search.query(actor, search.Search(text=" ".join(words), per_page=limit))
+        results = search.query(session, actor, search.Search(text=" ".join(words), per_page=limit))
     click.echo(f"{results.total} records")
     for hit in results.hits:
         date = hit.fields["date"].date().isoformat()
@@ -377,7 +381,10 @@ def search_query(obj: Context, words, username, limit) -> None:
 @search_group.command("rebuild")
 @click.pass_obj
 def search_rebuild(obj: Context) -> None:
-    """Build a new index beside the live one from the database, then switch to it atomically.
+    """Index every record anew from the database (after an upgrade, or to move to another SEARCH_ENGINE).
+
+    Searches go on meanwhile: Whoosh builds a new index beside the live one and switches to it atomically;
+    PostgreSQL rewrites its table a batch at a time.
 
     The worker process does it, as it does every index write; with no worker running, this command
     stands in for it (and runs whatever else waits for a worker).
@@ -402,7 +409,7 @@ def search_rebuild(obj: Context) -> None:
     if job.state is not JobState.DONE:
         click.echo(f"error: the rebuild ended {job.state.value}: {job.error}", err=True)
         sys.exit(1)
-    click.echo(f"index rebuilt: {job.progress.partition('/')[0]} records in {search.index_folder()}")
+    click.echo(f"index rebuilt: {job.progress.partition('/')[0]} records in {search.index_location()}")
 
 
 def _wait_for_job(factory, job_id: int) -> BackgroundJob:

@@ -32,7 +32,11 @@ DEFAULTS: dict[str, Any] = {
     "STORAGE_ROOT": "",
     # Temp area for package builds (later issues).
     "STAGING_ROOT": "",
-    # Whoosh index directory (later issues).
+    # The search engine: "postgresql" (the database's own full-text search), "whoosh" (an index in
+    # SEARCH_INDEX_DIR), or "" for PostgreSQL's when the database is PostgreSQL and Whoosh otherwise.
+    # Changing it on a running deployment takes `erms search rebuild`.
+    "SEARCH_ENGINE": "",
+    # The Whoosh index's folder.
     "SEARCH_INDEX_DIR": "",
     # Flask session signing key; generated into DATA_DIR/secret_key when absent.
     "SECRET_KEY": "",

@@ -296,7 +296,8 @@ def _index_one_by_one(factory: Callable[[], Session]) -> int:
 @background.handler(SEARCH_REBUILD_JOB)
 def _rebuild_index_job(_payload: dict, context: background.Context) -> None:
     # The queue keeps what is saved meanwhile; the same worker thread indexes it into the new generation after.
-    with transaction(context.factory, read_only=True) as session:
+    # A rebuild in the database commits batch by batch and reports progress in transactions of its own between them.
+    with transaction(context.factory, read_only=not search.rebuild_writes_database(), lock_early=False) as session:
         count = search.rebuild(session, lambda done, total: context.progress(f"{done}/{total}"))
     context.progress(f"{count}/{count}")
 

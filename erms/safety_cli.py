@@ -146,7 +146,7 @@ def _settle(engine, settings: dict, restored: restore.Restored) -> None:
     with transaction(factory, read_only=True) as session:
         chain = audit.verify(session)
     search.install(settings)
-    with transaction(factory, read_only=True) as session:
+    with transaction(factory, read_only=not search.rebuild_writes_database(), lock_early=False) as session:
         indexed = search.rebuild(session)
     checked = fixity.check(factory, FileStore(settings["STORAGE_ROOT"]), agent="erms backup restore", clock=_now)
     failed = fixity.failures(checked)

@@ -40,7 +40,10 @@ def empty_engine(database_url, tmp_path):
 def test_upgrade_matches_models_and_round_trips(empty_engine):
     with empty_engine.begin() as connection:
         migrate.upgrade(connection)
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        # The PostgreSQL search engine's table is made on PostgreSQL only and is not an ORM model
+        # (erms/search_index/postgres.py); the search contract suite uses every column of it there.
+        options = {"include_name": lambda name, kind, _parent: not (kind == "table" and name == "search_entries")}
+        differences = compare_metadata(MigrationContext.configure(connection, opts=options), Base.metadata)
         assert differences == []
     with empty_engine.begin() as connection:
         migrate.downgrade(connection, "base")

@@ -158,8 +158,8 @@ def index():
     wanted, problems = parse(request.args)
     actor = current_actor()
     searched = bool(request.args) and not problems
-    results = search.query(actor, wanted) if searched else None
     with transaction() as session:
+        results = search.query(session, actor, wanted) if searched else None
         saved = saved_searches.mine(session, actor)
         links = targets(session, results.hits) if results else {}
     for problem in problems:
@@ -208,7 +208,8 @@ def _export_rows() -> tuple[list[str], list[list[str]]]:
         raise InvalidMetadata(problems)
     columns = chosen_columns(request.args)
     wanted = search.Search(**{**wanted.__dict__, "page": 1, "per_page": EXPORT_LIMIT})
-    hits = search.query(current_actor(), wanted).hits
+    with transaction() as session:
+        hits = search.query(session, current_actor(), wanted).hits
     return [str(COLUMNS[name]) for name in columns], [[cell(hit, name) for name in columns] for hit in hits]
 
 

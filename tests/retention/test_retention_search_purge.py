@@ -14,8 +14,8 @@ def index(tmp_path, store):
     search.install(None)
 
 
-def hits(actor, text):
-    return [(hit.kind, hit.record_id) for hit in search.query(actor, search.Search(text=text)).hits]
+def hits(session, actor, text):
+    return [(hit.kind, hit.record_id) for hit in search.query(session, actor, search.Search(text=text)).hits]
 
 
 def test_executed_destruction_leaves_nothing_findable_but_the_stub(
@@ -37,7 +37,7 @@ def test_executed_destruction_leaves_nothing_findable_but_the_stub(
     session.commit()
     search.catch_up(session)
     archivist = world.actor("archivist")
-    assert ("document", document.id) in hits(archivist, "tai dinh cu lang ha")
+    assert ("document", document.id) in hits(session, archivist, "tai dinh cu lang ha")
 
     listed = approved([doomed])
     session.commit()
@@ -50,6 +50,6 @@ def test_executed_destruction_leaves_nothing_findable_but_the_stub(
         clock=lambda: later,
     )
     search.catch_up(session_factory())  # as the worker does: a session of its own, not this test's stale one
-    assert hits(archivist, "tai dinh cu lang ha") == []
-    stub = search.query(archivist, search.Search(text=doomed.file_code)).hits
+    assert hits(session, archivist, "tai dinh cu lang ha") == []
+    stub = search.query(session, archivist, search.Search(text=doomed.file_code)).hits
     assert [(hit.kind, hit.fields["state"]) for hit in stub] == [("dossier", "destroyed")]

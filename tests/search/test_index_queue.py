@@ -8,16 +8,25 @@ lease, and a search rebuild asked for as a background job runs in that same thre
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from erms import background, jobs, search
 from erms.models import SearchQueueItem
 from erms.search_index import postings, records
+from tests.search.search_helpers import installed
 
 
-def found(actor, text):
-    return [(hit.kind, hit.record_id) for hit in search.query(actor, search.Search(text=text)).hits]
+@pytest.fixture
+def index(tmp_path, store, database_url):
+    """Whoosh's own behaviour: its generations, its writer, the worker as its only writer."""
+    yield from installed("whoosh", tmp_path, store, database_url)
+
+
+def found(session, actor, text):
+    return [(hit.kind, hit.record_id) for hit in search.query(session, actor, search.Search(text=text)).hits]
 
 
 def test_a_commit_only_queues_and_the_lease_holder_indexes(
@@ -27,19 +36,19 @@ def test_a_commit_only_queues_and_the_lease_holder_indexes(
     document = file_document(dossier, "Tờ trình về việc sửa chữa trụ sở")
     session.commit()
     officer = world.actor("officer1")
-    assert found(officer, "sua chua tru so") == []  # nothing written to the index by the saving side
+    assert found(session, officer, "sua chua tru so") == []  # nothing written to the index by the saving side
     queued = set(session.scalars(select(SearchQueueItem.key)))
     assert {f"document:{document.id}", f"dossier:{dossier.id}"} <= queued
 
     settings = {"STORAGE_ROOT": str(store.root)}
     assert jobs.work_once(session_factory, store, settings, "other-host:1") == []
-    assert found(officer, "sua chua tru so") == [] and search.waiting(session_factory()) == len(queued)
+    assert found(session, officer, "sua chua tru so") == [] and search.waiting(session_factory()) == len(queued)
 
     with session_factory() as lease_session:
         assert jobs.acquire_lease(lease_session, "worker:1", now=jobs.utcnow())
         lease_session.commit()
     jobs.work_once(session_factory, store, settings, "worker:1")
-    assert found(officer, "sua chua tru so") == [("document", document.id)]
+    assert found(session, officer, "sua chua tru so") == [("document", document.id)]
     assert search.waiting(session_factory()) == 0
 
 
@@ -57,10 +66,10 @@ def test_a_change_queued_while_the_worker_writes_is_indexed_next(
     search.done(reading, work)
     reading.commit()
     archivist = world.actor("archivist")
-    assert found(archivist, "vien chuc") == []  # the first batch had the old title
+    assert found(session, archivist, "vien chuc") == []  # the first batch had the old title
     assert search.waiting(session_factory()) > 0  # only the rows it wrote are gone
     search.catch_up(session_factory())
-    assert found(archivist, "vien chuc") == [("dossier", dossier.id)]
+    assert found(session, archivist, "vien chuc") == [("dossier", dossier.id)]
 
 
 def test_a_rebuild_job_runs_in_the_worker_then_the_queue(
@@ -79,7 +88,7 @@ def test_a_rebuild_job_runs_in_the_worker_then_the_queue(
     assert [(item.id, item.state.value, item.progress) for item in ran] == [
         (job.id, "done", f"{report.checked}/{report.checked}")
     ]
-    assert found(world.actor("officer1"), "quyet toan ngan sach") == [("document", document.id)]
+    assert found(session, world.actor("officer1"), "quyet toan ngan sach") == [("document", document.id)]
     assert report.ok and search.waiting(session_factory()) == 0
 
 
@@ -89,7 +98,7 @@ def test_segments_are_plain_files_that_searchers_read_in_place(make_dossier, fil
     file_document(make_dossier("open", documents=0), "Quyết định thành lập hội đồng")
     session.commit()
     search.catch_up(session)
-    written = {path.suffix for path in search.index_folder().iterdir()}
+    written = {path.suffix for path in Path(search.index_location()).iterdir()}
     assert ".seg" not in written and {".trm", ".pst"} <= written
 
 
@@ -100,10 +109,10 @@ def test_threads_share_the_index_state_they_read(make_dossier, file_document, se
     session.commit()
     search.catch_up(session)
     readings = []
-    worker = threading.Thread(target=lambda: readings.append(search.service().home.reading()))
+    worker = threading.Thread(target=lambda: readings.append(search.service().engine.home.reading()))
     worker.start()
     worker.join()
-    here = search.service().home.reading()
+    here = search.service().engine.home.reading()
     assert here is not readings[0] and here.searcher is not readings[0].searcher
     assert here._masks is readings[0]._masks and here._columns is readings[0]._columns
     assert postings.CACHE.shared_segments == {postings.segment_key(leaf) for leaf, _ in here.leaves}
@@ -126,8 +135,8 @@ def test_a_record_the_index_cannot_take_leaves_the_queue_and_holds_up_no_other(
     monkeypatch.setattr(records, "entries", refuse_the_broken_one)
     jobs.index_queued(session_factory)
     officer = world.actor("officer1")
-    assert found(officer, "dao tao") == [("document", fine.id)]  # indexed despite the broken record before it
-    assert found(officer, "hong du lieu") == [] and search.waiting(session_factory()) == 0
+    assert found(session, officer, "dao tao") == [("document", fine.id)]  # indexed despite the broken record before it
+    assert found(session, officer, "hong du lieu") == [] and search.waiting(session_factory()) == 0
     assert f"document:{broken.id} cannot be indexed and leaves the queue" in caplog.text
     monkeypatch.setattr(records, "entries", building)
     assert search.verify(session_factory()).missing == [f"document:{broken.id}"]  # verify names it for a rebuild

@@ -3,20 +3,29 @@ version (tests/search/contract/test_consistency.py holds what every engine must 
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
-from search_helpers import found
+import pytest
 from whoosh import fields
 from whoosh import index as whoosh_index
 
 from erms import search
+from erms.search_index import whoosh_engine
+from tests.search.search_helpers import found, installed
+
+
+@pytest.fixture
+def index(tmp_path, store, database_url):
+    """Whoosh's own behaviour: its generations, its writer, the worker as its only writer."""
+    yield from installed("whoosh", tmp_path, store, database_url)
 
 
 def test_verify_names_missing_and_stale_records(make_dossier, file_document, session, commit):
     dossier = make_dossier("open", documents=0)
     document = file_document(dossier, "Quyết định khen thưởng")
     commit()
-    writer = search.service().home.live().writer()  # the index loses a record behind our back
+    writer = search.service().engine.home.live().writer()  # the index loses a record behind our back
     writer.delete_by_term("key", f"document:{document.id}")
     writer.commit()
     dossier.title = "Hồ sơ đổi tên ngoài ứng dụng"
@@ -32,15 +41,15 @@ def test_rebuild_in_two_processes_finds_every_record(make_dossier, file_document
     for number in range(12):
         file_document(dossier, f"Báo cáo tháng {number} về đất đai", content=f"giải phóng mặt bằng đợt {number}")
     commit()
-    monkeypatch.setattr(search, "PROCS", 2)
-    monkeypatch.setattr(search, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(whoosh_engine, "PROCS", 2)
+    monkeypatch.setattr(whoosh_engine, "PARALLEL_FROM", 0)
     monkeypatch.setattr(search, "BATCH", 5)  # several batches into the one writer
     progress = []
     assert search.rebuild(session, lambda done, total: progress.append((done, total))) == 13
     assert progress == [(5, 13), (10, 13), (13, 13)]
     officer = world.actor("officer1")
-    assert search.query(officer, search.Search(text="giai phong mat bang")).total == 12
-    assert search.query(officer, search.Search(text='"dat dai"')).total == 12
+    assert search.query(session, officer, search.Search(text="giai phong mat bang")).total == 12
+    assert search.query(session, officer, search.Search(text='"dat dai"')).total == 12
     assert search.verify(session).ok
 
 
@@ -50,9 +59,37 @@ def test_an_index_of_an_earlier_version_is_replaced_and_verify_says_so(
     dossier = make_dossier("open", documents=0)
     file_document(dossier, "Quyết định phê duyệt quy hoạch")
     commit()
-    earlier = whoosh_index.create_in(str(index.home.new_generation()), fields.Schema(title=fields.TEXT))
-    index.home.switch(Path(earlier.storage.folder))
-    assert found(world.actor("officer1"), "quy hoach") == []  # an empty index of this version, not an error
+    earlier = whoosh_index.create_in(str(index.engine.home.new_generation()), fields.Schema(title=fields.TEXT))
+    index.engine.home.switch(Path(earlier.storage.folder))
+    assert found(session, world.actor("officer1"), "quy hoach") == []  # an empty index of this version, not an error
     assert len(search.verify(session).missing) == 2
     search.rebuild(session)
-    assert len(found(world.actor("officer1"), "quy hoach")) == 1
+    assert len(found(session, world.actor("officer1"), "quy hoach")) == 1
+
+
+def test_searches_in_other_threads_meet_no_error_while_a_rebuild_switches(
+    make_dossier, file_document, session, world, commit
+):
+    dossier = make_dossier("open", documents=0)
+    documents = [file_document(dossier, f"Kế hoạch số {n} về chuyển đổi số") for n in range(30)]
+    commit()
+    officer = world.actor("officer1")
+    counts, errors, stop = [], [], threading.Event()
+
+    def keep_searching():
+        while not stop.is_set():
+            try:
+                counts.append(search.query(session, officer, search.Search(text="chuyen doi so")).total)
+            except Exception as error:  # any failure during the switch is what this test looks for
+                errors.append(error)
+
+    searcher = threading.Thread(target=keep_searching)
+    searcher.start()
+    try:
+        assert search.rebuild(session) == 31  # the dossier and its 30 plans
+    finally:
+        stop.set()
+        searcher.join()
+    assert errors == [] and counts and set(counts) == {len(documents)}
+    assert search.query(session, officer, search.Search(text="chuyen doi so")).total == len(documents)
+    assert search.verify(session).ok

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from erms import lifecycle, search
 from filing import dossiers
 from tests.search.search_helpers import found
@@ -13,13 +11,13 @@ def test_created_and_edited_records_are_found_after_commit(make_dossier, file_do
     dossier = make_dossier("open", documents=0)
     document = file_document(dossier, "Tờ trình về việc sửa chữa trụ sở", content="dự toán kinh phí sửa chữa mái")
     officer = world.actor("officer1")
-    assert found(officer, "sua chua") == []  # nothing is indexed before the commit
+    assert found(session, officer, "sua chua") == []  # nothing is indexed before the commit
     commit()
-    assert found(officer, "sua chua") == [("document", document.id)]
-    assert found(officer, "kinh phi mai") == [("document", document.id)]  # the file's text
+    assert found(session, officer, "sua chua") == [("document", document.id)]
+    assert found(session, officer, "kinh phi mai") == [("document", document.id)]  # the file's text
     dossiers.update_dossier(session, officer, dossier.id, {"title": "Hồ sơ xây dựng nhà văn hóa"}, now=now)
     commit()
-    assert found(officer, "nha van hoa") == [("dossier", dossier.id)]
+    assert found(session, officer, "nha van hoa") == [("dossier", dossier.id)]
     assert search.verify(session).ok
 
 
@@ -31,7 +29,7 @@ def test_a_rolled_back_change_never_reaches_the_index(make_dossier, file_documen
     nested.rollback()
     session.rollback()
     search.catch_up(session)
-    assert found(world.actor("officer1"), "huy bo") == []
+    assert found(session, world.actor("officer1"), "huy bo") == []
 
 
 def archived_with_text(make_dossier, file_document, session, world, store, now, text):
@@ -50,12 +48,12 @@ def test_destruction_purges_content_and_keeps_the_stub(make_dossier, file_docume
     )
     commit()
     archivist = world.actor("archivist")
-    assert found(archivist, "tai dinh cu") == [("document", document.id)]
+    assert found(session, archivist, "tai dinh cu") == [("document", document.id)]
     lifecycle.apply(session, dossier, "destroy", archivist, now=now)
     commit()
-    assert found(archivist, "tai dinh cu") == []
-    assert ("document", document.id) in found(archivist, "bien ban hop hoi dong")
-    stub = search.query(archivist, search.Search(text=dossier.file_code)).hits
+    assert found(session, archivist, "tai dinh cu") == []
+    assert ("document", document.id) in found(session, archivist, "bien ban hop hoi dong")
+    stub = search.query(session, archivist, search.Search(text=dossier.file_code)).hits
     assert [(hit.kind, hit.fields["state"]) for hit in stub] == [("dossier", "destroyed")]
     assert search.verify(session).ok
 
@@ -68,31 +66,24 @@ def test_hand_over_purges_content(make_dossier, file_document, session, world, s
     archivist = world.actor("archivist")
     lifecycle.apply(session, dossier, "transfer", archivist, now=now)
     commit()
-    assert found(archivist, "giai phong mat bang") == []
-    assert found(archivist, "bien ban", state="transferred") == [("document", document.id)]
+    assert found(session, archivist, "giai phong mat bang") == []
+    assert found(session, archivist, "bien ban", state="transferred") == [("document", document.id)]
 
 
-def test_rebuild_while_searching(make_dossier, file_document, session, world, commit):
+def test_searches_between_the_batches_of_a_rebuild_find_every_record(
+    make_dossier, file_document, session, world, commit, monkeypatch
+):
     dossier = make_dossier("open", documents=0)
     documents = [file_document(dossier, f"Kế hoạch số {n} về chuyển đổi số") for n in range(30)]
     commit()
     officer = world.actor("officer1")
-    counts, errors, stop = [], [], threading.Event()
+    monkeypatch.setattr(search, "BATCH", 7)  # five batches, each written before the next is read
+    counts = []
 
-    def keep_searching():
-        while not stop.is_set():
-            try:
-                counts.append(search.query(officer, search.Search(text="chuyen doi so")).total)
-            except Exception as error:  # any failure during the switch is what this test looks for
-                errors.append(error)
+    def search_now(done: int, total: int) -> None:
+        counts.append(search.query(session, officer, search.Search(text="chuyen doi so")).total)
 
-    searcher = threading.Thread(target=keep_searching)
-    searcher.start()
-    try:
-        assert search.rebuild(session) == 31  # the dossier and its 30 plans
-    finally:
-        stop.set()
-        searcher.join()
-    assert errors == [] and counts and set(counts) == {len(documents)}
-    assert search.query(officer, search.Search(text="chuyen doi so")).total == len(documents)
+    assert search.rebuild(session, search_now) == 31  # the dossier and its 30 plans
+    assert counts == [len(documents)] * 5
+    assert search.query(session, officer, search.Search(text="chuyen doi so")).total == len(documents)
     assert search.verify(session).ok

@@ -40,28 +40,28 @@ def without_marks(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
 
 
-def test_issue_examples(make_dossier, file_document, world, commit):
+def test_issue_examples(session, make_dossier, file_document, world, commit):
     dossier = make_dossier("open", documents=0)
     land = file_document(dossier, "Hồ sơ đất đai của hộ gia đình ông Nguyễn Văn An")
     district = file_document(dossier, "Báo cáo kết quả công tác năm 2025 của UBND quận Đống Đa")
     commit()
     officer = world.actor("officer1")
-    assert found(officer, "ho so dat dai") == [("document", land.id)]
-    assert found(officer, "dong da") == [("document", district.id)]
-    assert found(officer, "HỒ SƠ ĐẤT ĐAI") == [("document", land.id)]
+    assert found(session, officer, "ho so dat dai") == [("document", land.id)]
+    assert found(session, officer, "dong da") == [("document", district.id)]
+    assert found(session, officer, "HỒ SƠ ĐẤT ĐAI") == [("document", land.id)]
 
 
-def test_query_with_diacritics_ranks_exact_matches_first(make_dossier, file_document, world, commit):
+def test_query_with_diacritics_ranks_exact_matches_first(session, make_dossier, file_document, world, commit):
     dossier = make_dossier("open", documents=0)
     folded = file_document(dossier, "Kế hoạch kiểm tra tại phường Dong Da")  # typed without marks
     exact = file_document(dossier, "Kế hoạch kiểm tra tại phường Đống Đa")
     commit()
     officer = world.actor("officer1")
-    assert found(officer, "Đống Đa") == [("document", exact.id), ("document", folded.id)]
-    assert set(found(officer, "dong da")) == {("document", exact.id), ("document", folded.id)}
+    assert found(session, officer, "Đống Đa") == [("document", exact.id), ("document", folded.id)]
+    assert set(found(session, officer, "dong da")) == {("document", exact.id), ("document", folded.id)}
 
 
-def test_seed_titles_found_without_diacritics(make_dossier, file_document, world, commit):
+def test_seed_titles_found_without_diacritics(session, make_dossier, file_document, world, commit):
     dossier = make_dossier("open", documents=0)
     documents = [file_document(dossier, title) for title in SEED_TITLES]
     commit()
@@ -69,6 +69,6 @@ def test_seed_titles_found_without_diacritics(make_dossier, file_document, world
     missed = []
     for title, document in zip(SEED_TITLES, documents, strict=True):
         typed = without_marks(title).replace(",", "")  # an old keyboard: no marks, no đ
-        if found(officer, typed)[:1] != [("document", document.id)]:
+        if found(session, officer, typed)[:1] != [("document", document.id)]:
             missed.append(typed)
     assert missed == []

@@ -29,36 +29,36 @@ def corpus(make_dossier, file_document, commit):
     return dossier, documents
 
 
-def test_phrase_matches_words_in_order_only(corpus, world):
+def test_phrase_matches_words_in_order_only(session, corpus, world):
     _, documents = corpus
     officer = world.actor("officer1")
-    assert set(found(officer, "cai cach hanh chinh")) == {
+    assert set(found(session, officer, "cai cach hanh chinh")) == {
         ("document", documents["plan"].id),
         ("document", documents["report"].id),
     }
-    assert found(officer, '"cai cach hanh chinh"') == [("document", documents["plan"].id)]
+    assert found(session, officer, '"cai cach hanh chinh"') == [("document", documents["plan"].id)]
 
 
-def test_field_filters(corpus, world):
+def test_field_filters(session, corpus, world):
     dossier, documents = corpus
     officer = world.actor("officer1")
-    assert found(officer, "cai cach", type="Báo cáo") == [("document", documents["report"].id)]
-    assert found(officer, "cai cach", date_from=date(2026, 2, 1), date_to=date(2026, 2, 28)) == [
+    assert found(session, officer, "cai cach", type="Báo cáo") == [("document", documents["report"].id)]
+    assert found(session, officer, "cai cach", date_from=date(2026, 2, 1), date_to=date(2026, 2, 28)) == [
         ("document", documents["letter"].id)
     ]
-    assert found(officer, "", kind="dossier") == [("dossier", dossier.id)]
-    assert found(officer, "cai cach", year=2025) == []
-    assert len(found(officer, "", state="open", retention="10", unit="Văn phòng HĐND và UBND")) == 4
+    assert found(session, officer, "", kind="dossier") == [("dossier", dossier.id)]
+    assert found(session, officer, "cai cach", year=2025) == []
+    assert len(found(session, officer, "", state="open", retention="10", unit="Văn phòng HĐND và UBND")) == 4
 
 
-def test_facets_count_every_match_not_just_the_page(corpus, world):
-    results = search.query(world.actor("officer1"), search.Search(text="cai cach", per_page=1))
+def test_facets_count_every_match_not_just_the_page(session, corpus, world):
+    results = search.query(session, world.actor("officer1"), search.Search(text="cai cach", per_page=1))
     assert results.total == 3 and len(results.hits) == 1 and results.pages == 3
     assert dict(results.facets["type"]) == {"Kế hoạch": 1, "Báo cáo": 1, "Công văn": 1}
     assert dict(results.facets["year"]) == {"2026": 3}
 
 
-def test_sort_by_date_and_paging(corpus, world):
+def test_sort_by_date_and_paging(session, corpus, world):
     _, documents = corpus
     officer = world.actor("officer1")
     newest = [
@@ -66,25 +66,27 @@ def test_sort_by_date_and_paging(corpus, world):
         for page in (1, 2, 3)
         for found_ in [
             (hit.record_id)
-            for hit in search.query(officer, search.Search(text="cai cach", sort="newest", page=page, per_page=1)).hits
+            for hit in search.query(
+                session, officer, search.Search(text="cai cach", sort="newest", page=page, per_page=1)
+            ).hits
         ]
     ]
     assert newest == [documents["report"].id, documents["letter"].id, documents["plan"].id]
-    oldest = search.query(officer, search.Search(text="cai cach", sort="oldest")).hits
+    oldest = search.query(session, officer, search.Search(text="cai cach", sort="oldest")).hits
     assert [hit.record_id for hit in oldest] == newest[::-1]
 
 
-def test_snippet_highlights_the_words_found(corpus, world):
-    hits = search.query(world.actor("officer1"), search.Search(text="thu tuc")).hits
+def test_snippet_highlights_the_words_found(session, corpus, world):
+    hits = search.query(session, world.actor("officer1"), search.Search(text="thu tuc")).hits
     assert len(hits) == 1
     assert '<mark class="match term0">thủ</mark>' in hits[0].snippet
 
 
-def test_user_input_is_escaped_in_snippets(make_dossier, file_document, world, commit):
+def test_user_input_is_escaped_in_snippets(session, make_dossier, file_document, world, commit):
     dossier = make_dossier("open", documents=0)
     file_document(dossier, "Thông báo <script>alert(1)</script> lịch họp")
     commit()
-    snippet = search.query(world.actor("officer1"), search.Search(text="lich hop")).hits[0].snippet
+    snippet = search.query(session, world.actor("officer1"), search.Search(text="lich hop")).hits[0].snippet
     assert "<script>" not in snippet and "&lt;script&gt;" in snippet
 
 
@@ -98,14 +100,17 @@ def test_phrase_across_segments_with_edited_records(make_dossier, file_document,
     officer = world.actor("officer1")
     dossiers.update_dossier(session, officer, first.id, {"title": "Hồ sơ chuyển đổi số cấp quận"}, now=now)
     commit()  # the first segment now holds deleted copies of the dossier and its document
-    assert len(found(officer, '"chuyen doi so"')) == 3  # the edited dossier and both documents
-    assert found(officer, '"doi chuyen so"') == []
-    assert found(officer, '"chuyển đổi số cấp quận"') == [("dossier", first.id)]
+    assert len(found(session, officer, '"chuyen doi so"')) == 3  # the edited dossier and both documents
+    assert found(session, officer, '"doi chuyen so"') == []
+    assert found(session, officer, '"chuyển đổi số cấp quận"') == [("dossier", first.id)]
 
 
-def test_a_title_match_ranks_above_a_match_in_the_file_only(make_dossier, file_document, world, commit):
+def test_a_title_match_ranks_above_a_match_in_the_file_only(session, make_dossier, file_document, world, commit):
     dossier = make_dossier("open", documents=0)
     in_file = file_document(dossier, "Công văn gửi các phường", content="đề nghị báo cáo về đất đai công ích")
     in_title = file_document(dossier, "Báo cáo đất đai công ích", content="số liệu kèm theo")
     commit()
-    assert found(world.actor("officer1"), "dat dai cong ich") == [("document", in_title.id), ("document", in_file.id)]
+    assert found(session, world.actor("officer1"), "dat dai cong ich") == [
+        ("document", in_title.id),
+        ("document", in_file.id),
+    ]

@@ -57,11 +57,11 @@ def send(session, world, now):
     return to
 
 
-def finders(people: dict, text: str, document_id: int) -> set[str]:
+def finders(session, people: dict, text: str, document_id: int) -> set[str]:
     """Return who finds the document with ``text`` (its hit, and the total counting it)."""
     who = set()
     for name, actor in people.items():
-        results = search.query(actor, search.Search(text=text, per_page=100))
+        results = search.query(session, actor, search.Search(text=text, per_page=100))
         assert results.total == len(results.hits), name
         if ("document", document_id) in [(hit.kind, hit.record_id) for hit in results.hits]:
             who.add(name)
@@ -75,7 +75,7 @@ def line_readers(session, people: dict, line) -> set[str]:
 
 
 def test_a_recipient_typed_without_diacritics_finds_the_document_and_shows_where(
-    make_dossier, file_document, world, commit
+    session, make_dossier, file_document, world, commit
 ):
     dossier = make_dossier("open", documents=0)
     document = file_document(
@@ -86,14 +86,14 @@ def test_a_recipient_typed_without_diacritics_finds_the_document_and_shows_where
     )
     commit()
     officer = world.actor("officer1")
-    assert found(officer, "so tai nguyen moi truong") == [("document", document.id)]
-    assert found(officer, '"phong quan ly do thi"') == [("document", document.id)]
-    [hit] = search.query(officer, search.Search(text="quan ly do thi")).hits
+    assert found(session, officer, "so tai nguyen moi truong") == [("document", document.id)]
+    assert found(session, officer, '"phong quan ly do thi"') == [("document", document.id)]
+    [hit] = search.query(session, officer, search.Search(text="quan ly do thi")).hits
     assert '<mark class="match term0">Quản</mark>' in hit.snippet and "Phòng" in hit.snippet
-    assert found(world.actor("officer2"), "so tai nguyen moi truong") == []  # another unit's dossier
+    assert found(session, world.actor("officer2"), "so tai nguyen moi truong") == []  # another unit's dossier
 
 
-def test_the_other_typed_fields_find_the_document(register, world, commit):
+def test_the_other_typed_fields_find_the_document(session, register, world, commit):
     line = register(
         "Về việc tổ chức hội nghị",
         document_code="000.00.00.H26.2026.07",
@@ -105,8 +105,8 @@ def test_the_other_typed_fields_find_the_document(register, world, commit):
     registry = world.actor("registry")
     # The type, the language, the recipients, the arrival number ("số đến") and the issuer's identifier (DocCode).
     for text in ("giay moi hoi nghi", "tieng anh", "lang ha", f"{line.number} hoi nghi", "H26.2026.07"):
-        assert found(registry, text) == [("document", line.document_id)], text
-    assert found(registry, "tieng viet") == []  # the language every form fills in would match everything
+        assert found(session, registry, text) == [("document", line.document_id)], text
+    assert found(session, registry, "tieng viet") == []  # the language every form fills in would match everything
 
 
 def test_an_unfiled_registered_document_is_found_by_its_register_readers_then_the_unit_it_is_sent_to(
@@ -115,15 +115,17 @@ def test_an_unfiled_registered_document_is_found_by_its_register_readers_then_th
     line = register("Về việc rà soát hồ sơ đất đai", recipients="Phòng Tài nguyên và Môi trường")
     commit()
     for text in ("ra soat dat dai", "phong tai nguyen"):
-        assert finders(people, text, line.document_id) == REGISTER_READERS == line_readers(session, people, line)
+        assert (
+            finders(session, people, text, line.document_id) == REGISTER_READERS == line_readers(session, people, line)
+        )
     send(line, world.unit_a, user="officer1")
     commit()
     for text in ("ra soat dat dai", "phong tai nguyen"):  # the whole unit handles it, not the person named only
-        assert finders(people, text, line.document_id) == REGISTER_READERS | UNIT_A
+        assert finders(session, people, text, line.document_id) == REGISTER_READERS | UNIT_A
     assert line_readers(session, people, line) == REGISTER_READERS | UNIT_A
     send(line, world.unit_b)
     commit()
-    assert finders(people, "ra soat dat dai", line.document_id) == REGISTER_READERS | {"officer2"}
+    assert finders(session, people, "ra soat dat dai", line.document_id) == REGISTER_READERS | {"officer2"}
     assert search.verify(session).ok
 
 
@@ -137,30 +139,32 @@ def test_once_filed_it_is_found_by_its_dossiers_readers(
     dossiers.link_document(session, world.actor("officer1"), dossier.id, line.document_id, now=now)
     commit()
     readers = REGISTER_READERS | UNIT_A | {"council1", "council_a"}
-    assert finders(people, "ky hop thu muoi", line.document_id) == readers
-    [hit] = search.query(people["registry"], search.Search(text="ky hop thu muoi")).hits
+    assert finders(session, people, "ky hop thu muoi", line.document_id) == readers
+    [hit] = search.query(session, people["registry"], search.Search(text="ky hop thu muoi")).hits
     assert (hit.dossier_id, hit.fields["state"]) == (dossier.id, "open")
 
 
-def test_the_register_line_in_results_counts_only_for_its_readers(register, send, people, world, commit):
+def test_the_register_line_in_results_counts_only_for_its_readers(session, register, send, people, world, commit):
     send(register("Về việc tiếp nhận hồ sơ tuyển dụng"), world.unit_b)
     commit()
-    officer2 = search.query(people["officer2"], search.Search(text="tuyen dung"))
+    officer2 = search.query(session, people["officer2"], search.Search(text="tuyen dung"))
     assert (officer2.total, dict(officer2.facets["unit"])) == (1, {"Phòng Tài chính - Kế hoạch": 1})
-    officer1 = search.query(people["officer1"], search.Search(text="tuyen dung"))
+    officer1 = search.query(session, people["officer1"], search.Search(text="tuyen dung"))
     assert (officer1.total, officer1.facets["unit"], officer1.hits) == (0, [], [])
 
 
-def test_a_top_secret_registered_documents_subject_is_never_matched(register, send, people, world, commit):
+def test_a_top_secret_registered_documents_subject_is_never_matched(session, register, send, people, world, commit):
     line = register(
         "Phương án bảo vệ mục tiêu trọng yếu", marking="tuyet_mat", code_number="9", recipients="Bộ Công an"
     )
     send(line, world.unit_a)
     commit()
-    assert finders(people, "bao ve muc tieu trong yeu", line.document_id) == set()
+    assert finders(session, people, "bao ve muc tieu trong yeu", line.document_id) == set()
     # Its number and notation are found: they are the register line, which its readers see.
-    assert finders(people, "9/QĐ-UBND", line.document_id) == REGISTER_READERS | UNIT_A
-    [hit] = search.query(people["head"], search.Search(text="bo cong an")).hits  # a recipient: a register column
+    assert finders(session, people, "9/QĐ-UBND", line.document_id) == REGISTER_READERS | UNIT_A
+    [hit] = search.query(
+        session, people["head"], search.Search(text="bo cong an")
+    ).hits  # a recipient: a register column
     assert (hit.record_id, hit.fields["title"]) == (line.document_id, "")
     assert "<mark" in hit.snippet and "Phương án" not in hit.snippet
 
@@ -171,5 +175,5 @@ def test_rebuild_and_verify_hold_unfiled_registered_documents(register, send, pe
     commit()
     assert search.verify(session).ok
     search.rebuild(session)
-    assert finders(people, "kiem ke tai san", line.document_id) == REGISTER_READERS | {"officer2"}
+    assert finders(session, people, "kiem ke tai san", line.document_id) == REGISTER_READERS | {"officer2"}
     assert search.verify(session).ok

@@ -91,7 +91,7 @@ def readable(session, actor, kind: str, record_id: int) -> bool:
 def test_no_user_sees_a_record_they_may_not_read(matrix, session, text):
     leaks, misses = [], []
     for name, actor in matrix.items():
-        results = search.query(actor, search.Search(text=text, per_page=100))
+        results = search.query(session, actor, search.Search(text=text, per_page=100))
         for hit in results.hits:
             if not readable(session, actor, hit.kind, hit.record_id):
                 leaks.append((name, hit.kind, hit.record_id))
@@ -105,7 +105,7 @@ def test_no_user_sees_a_record_they_may_not_read(matrix, session, text):
 
 def test_each_user_sees_exactly_their_units_or_organisation_and_what_is_shared_with_them(matrix, session):
     seen = {
-        name: {hit.fields["unit"] for hit in search.query(actor, search.Search(per_page=100)).hits}
+        name: {hit.fields["unit"] for hit in search.query(session, actor, search.Search(per_page=100)).hits}
         for name, actor in matrix.items()
     }
     organisation = {"Văn phòng HĐND và UBND", "Phòng Tài chính - Kế hoạch"}
@@ -117,43 +117,43 @@ def test_each_user_sees_exactly_their_units_or_organisation_and_what_is_shared_w
         assert seen[name] == {"Văn phòng quận Ba Đình"}, name
 
 
-def finders(matrix: dict, kind: str, record_id: int) -> set[str]:
+def finders(session, matrix: dict, kind: str, record_id: int) -> set[str]:
     """Return who finds the record when searching for everything."""
     return {
         name
         for name, actor in matrix.items()
         if any(
             (hit.kind, hit.record_id) == (kind, record_id)
-            for hit in search.query(actor, search.Search(per_page=100)).hits
+            for hit in search.query(session, actor, search.Search(per_page=100)).hits
         )
     }
 
 
 def test_a_restricted_dossier_is_found_only_by_its_unit_the_head_and_the_people_named(matrix, session):
     restricted = session.scalar(select(Dossier).where(Dossier.rights == permissions.RESTRICTED))
-    assert finders(matrix, "dossier", restricted.id) == {"officer1", "unithead", "head", "registry"}
+    assert finders(session, matrix, "dossier", restricted.id) == {"officer1", "unithead", "head", "registry"}
 
 
 def test_a_document_restricted_on_its_own_is_found_only_by_those_who_form_its_dossier_and_the_head(matrix, session):
     restricted = session.scalar(select(Document).where(Document.rights == permissions.RESTRICTED))
-    assert finders(matrix, "document", restricted.id) == {
+    assert finders(session, matrix, "document", restricted.id) == {
         "officer1",
         "unithead",
         "head",
     }  # the registry, named, reads it from the dossier's page
 
 
-def test_facets_and_snippets_hold_only_readable_records(matrix):
-    results = search.query(matrix["officer2"], search.Search(text="ho so", per_page=100))
+def test_facets_and_snippets_hold_only_readable_records(session, matrix):
+    results = search.query(session, matrix["officer2"], search.Search(text="ho so", per_page=100))
     assert dict(results.facets["unit"]) == {"Phòng Tài chính - Kế hoạch": results.total}
     assert all("Ba Đình" not in hit.snippet and "quy chế" not in hit.snippet for hit in results.hits)
 
 
-def test_top_secret_summary_is_never_searchable(matrix):
+def test_top_secret_summary_is_never_searchable(session, matrix):
     for name, actor in matrix.items():
-        assert found(actor, "quoc phong") == [], name
-        assert found(actor, "bí mật") == [], name
-    hits = search.query(matrix["head"], search.Search(text="7/QĐ-UBND")).hits
+        assert found(session, actor, "quoc phong") == [], name
+        assert found(session, actor, "bí mật") == [], name
+    hits = search.query(session, matrix["head"], search.Search(text="7/QĐ-UBND")).hits
     assert [hit.fields["title"] for hit in hits] == [""]  # the register entry is findable, its summary is not
 
 
@@ -161,5 +161,5 @@ def test_a_user_without_grants_sees_nothing(matrix, session, world, now):
     user = User(username="nobody", full_name="Không Ai", password_hash="!", created_at=now)
     session.add(user)
     session.flush()
-    results = search.query(load_actor(session, user.id), search.Search())
+    results = search.query(session, load_actor(session, user.id), search.Search())
     assert (results.total, results.hits) == (0, [])
