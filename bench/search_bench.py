@@ -3,18 +3,18 @@
 Usage: ``python bench/search_bench.py N [--queries 100] [--engines whoosh,postgresql,fts5] [--pg URL] [--write]``.
 A synthetic Vietnamese corpus of N documents (titles and summaries in the style of the seeds' document names,
 generated with a seeded RNG) is indexed by each engine: Whoosh through ``erms.search``'s writer (its Vietnamese
-analyzer and schema), PostgreSQL through the engine's own bulk write (``search_index.postgres.write_now``, batches
-committed as a rebuild does, into a database migrated to the newest schema: a throwaway cluster from
+analyzer and schema), PostgreSQL as ``erms search rebuild`` fills its table (``PostgresEngine.rebuild``, into a
+database migrated to the newest schema: a throwaway cluster from
 ``scripts/pg-cluster.sh`` unless ``--pg`` names an empty database), and FTS5 (``unicode61 remove_diacritics 2``,
 with đ/Đ folded by the app, as the baseline requires). Then one-term, two-term, phrase and filtered queries (half
 typed without diacritics) are timed through ``erms.search.query`` (an organisation-wide reader's rights, every
 facet and the snippets included: what a user waits for) and through an FTS5 ``MATCH`` ranked by bm25, top 20.
 
-Each engine's queries run in a fresh process of their own, which reports its peak memory: what a web worker
-holds to answer searches, apart from the corpus this process generated. Before timing, the Whoosh index is warmed
-(``IndexHome.warm``, what the worker does after each commit or rebuild) and PostgreSQL's table analysed. ``--dir
-DIR`` keeps the Whoosh and FTS5 indexes in DIR and reuses them on the next run (indexing figures are then not
-measured). ``--write`` appends the table to bench/RESULTS.md.
+Each engine's queries run in a fresh process of their own, which reports its resident memory after each
+query set (the largest): what a web worker holds to answer searches, apart from the corpus this process
+generated. Before timing, the Whoosh index is warmed (``IndexHome.warm``, what the worker does after each commit
+or rebuild) and PostgreSQL's table analysed. ``--dir DIR`` keeps the Whoosh and FTS5 indexes in DIR and reuses
+them on the next run (indexing figures are then not measured). ``--write`` appends the table to bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import argparse
 import contextlib
 import multiprocessing
 import random
-import resource
 import sqlite3
 import statistics
 import subprocess
@@ -43,8 +42,9 @@ from erms import migrate, search  # noqa: E402
 from erms.db import make_engine, make_session_factory  # noqa: E402
 from erms.models import Role  # noqa: E402
 from erms.permissions import Actor, Grant  # noqa: E402
-from erms.search_index import postgres, shared, whoosh_engine  # noqa: E402
+from erms.search_index import shared, whoosh_engine  # noqa: E402
 from erms.search_index.analysis import fold  # noqa: E402
+from erms.search_index.postgres_engine import PostgresEngine  # noqa: E402
 from erms.search_index.records import Entry  # noqa: E402
 from erms.search_index.store import Changes, apply  # noqa: E402
 
@@ -208,31 +208,31 @@ PG_BATCH = 5000
 
 
 @contextlib.contextmanager
-def pg_database(url: str | None, scratch: Path) -> Iterator[str]:
+def pg_database(url: str | None) -> Iterator[str]:
     """Yield the URL of an empty PostgreSQL database: ``url``, or a throwaway cluster's, stopped after."""
     if url:
         yield url
         return
-    folder = scratch / "pg"
+    folder = Path(tempfile.mkdtemp(prefix="erms-bench-pg-")) / "cluster"
+    folder.parent.chmod(0o755)  # the cluster's own user (postgres, when run as root) must reach it
     script = ROOT / "scripts" / "pg-cluster.sh"
     started = subprocess.run(["bash", str(script), "start", str(folder)], capture_output=True, text=True, check=True)
     try:
         yield started.stdout.strip()
     finally:
         subprocess.run(["bash", str(script), "stop", str(folder)], capture_output=True, check=False)
+        folder.parent.rmdir()
 
 
 def build_postgres(rows: list[dict], url: str) -> tuple[float, float]:
-    """Index ``rows`` into the engine's table as a rebuild writes it; return the seconds and the size in MB."""
+    """Index ``rows`` as ``erms search rebuild`` fills the engine's table; return the seconds and the size in MB."""
     engine = make_engine(url)
     with engine.begin() as connection:
         migrate.upgrade(connection)
-    factory = make_session_factory(engine)
+    batches = (Changes([entry(row) for row in rows[at : at + PG_BATCH]], []) for at in range(0, len(rows), PG_BATCH))
     started = time.perf_counter()
-    with factory() as session:
-        for at in range(0, len(rows), PG_BATCH):
-            postgres.write_now(session, [entry(row) for row in rows[at : at + PG_BATCH]], [])
-            session.commit()
+    with make_session_factory(engine)() as session:
+        PostgresEngine().rebuild(session, batches, lambda _: "", len(rows))
     elapsed = time.perf_counter() - started
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE search_entries"))
@@ -242,7 +242,7 @@ def build_postgres(rows: list[dict], url: str) -> tuple[float, float]:
 
 
 def timed_in_child(settings: dict, query_sets: dict) -> tuple[dict[str, list[float]], float]:
-    """Run every query set through ``erms.search.query`` in a fresh process; return its times and peak RSS (MB)."""
+    """Run every query set through ``erms.search.query`` in a fresh process; return its times and memory (MB)."""
     context = multiprocessing.get_context("spawn")
     with context.Pool(1) as pool:
         return pool.apply(_query_child, (settings, query_sets))
@@ -252,13 +252,21 @@ def _query_child(settings: dict, query_sets: dict) -> tuple[dict[str, list[float
     search.install(settings)
     actor = Actor(1, "bench", "Bench", frozenset({Grant(Role.ARCHIVIST, 1, None)}))
     engine = make_engine(settings["DATABASE_URL"])
+    times, resident = {}, 0.0
     with make_session_factory(engine)() as session:
-        times = {
-            name: timed(lambda words, year: search.query(session, actor, search.Search(text=words, year=year)), items)
-            for name, items in query_sets.items()
-        }
+        for name, items in query_sets.items():
+            times[name] = timed(
+                lambda words, year: search.query(session, actor, search.Search(text=words, year=year)), items
+            )
+            resident = max(resident, resident_mb())
     engine.dispose()
-    return times, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return times, resident
+
+
+def resident_mb() -> float:
+    """Return this process's resident memory now (getrusage's peak would count the parent it was forked from)."""
+    status = Path("/proc/self/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))) / 1024
 
 
 def _fold_d(text: str) -> str:
@@ -360,7 +368,7 @@ def main() -> None:
             results["whoosh"] = (_rate(options.n, seconds), f"{size:.1f}", times, f"{memory:.0f}")
             search.install(None)
         if "postgresql" in engines:
-            with pg_database(options.pg, Path(scratch)) as url:
+            with pg_database(options.pg) as url:
                 seconds, size = build_postgres(rows, url)
                 settings = {"SEARCH_ENGINE": "postgresql", "DATABASE_URL": url, "STORAGE_ROOT": str(folder / "files")}
                 times, memory = timed_in_child(settings, query_sets)
@@ -379,7 +387,7 @@ def main() -> None:
         f"`python bench/search_bench.py {options.n} --engines {options.engines}{' --cold' if options.cold else ''}`)\n",
         *notes,
         "",
-        "| engine | index docs/s | index size MB | query process peak RSS MB | query | p50 / p95 / p99 ms |",
+        "| engine | index docs/s | index size MB | query process RSS MB | query | p50 / p95 / p99 ms |",
         "|---|---|---|---|---|---|",
     ]
     for name in query_sets:

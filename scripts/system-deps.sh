@@ -4,7 +4,8 @@
 #   scripts/system-deps.sh          run-time needs: the PDF font (and venv support for
 #                                   Debian's own python3, if that is missing)
 #   scripts/system-deps.sh --test   also what the test suite needs: a PostgreSQL
-#                                   server, chromium (Playwright) and pdftotext
+#                                   server with the RUM extension, chromium
+#                                   (Playwright) and pdftotext
 #
 # Every check looks at files or dpkg state, so a second run is instant and needs
 # no network. `apt-get update` runs once, and only when something must be installed.
@@ -15,7 +16,7 @@ with_test=0
 for arg in "$@"; do
     case "$arg" in
         --test) with_test=1 ;;
-        -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
         *) echo "system-deps.sh: unknown argument: $arg" >&2; exit 2 ;;
     esac
 done
@@ -49,6 +50,11 @@ if [ "$with_test" = 1 ]; then
     if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
         missing+=(postgresql)
     fi
+    # The RUM index (the search engine ranks in it) for that server's major version: the newest installed,
+    # else Debian 12's. Debian builds it against the newest minor release, so installing it may update the server.
+    major=$(ls /usr/lib/postgresql 2>/dev/null | sort -V | tail -1)
+    major=${major:-15}
+    [ -f "/usr/share/postgresql/$major/extension/rum.control" ] || missing+=("postgresql-$major-rum")
     [ -x /usr/bin/chromium ] || missing+=(chromium)
     command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 fi

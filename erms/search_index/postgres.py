@@ -14,14 +14,15 @@ The table is made by migration 0027 on PostgreSQL only; this module is used only
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import (
     Column,
     ColumnElement,
     DateTime,
-    FromClause,
+    Float,
     Integer,
     MetaData,
     Select,
@@ -38,8 +39,6 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    true,
-    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR, insert
@@ -184,7 +183,7 @@ def _filters(filters: dict) -> list[ColumnElement[bool]]:
     return clauses
 
 
-def page(session: Session, asked: Asked, sort: str, offset: int, limit: int) -> list[dict]:
+def page(session: Session, asked: Asked, sort: str, offset: int, limit: int, ranked_by_index: bool) -> list[dict]:
     """Return the stored fields of the matches shown on one page, in the order asked for."""
     columns = [ENTRIES.c[name] for name in (*FIELDS, *STORED, "date", "content")]
     query: Select = select(*columns).where(_where(asked))
@@ -192,18 +191,36 @@ def page(session: Session, asked: Asked, sort: str, offset: int, limit: int) -> 
         order = ENTRIES.c.date.desc() if sort == "newest" else ENTRIES.c.date.asc()
         query = query.order_by(order, ENTRIES.c.key)
     elif asked.tsquery:
-        query = query.order_by(_rank(asked).desc(), ENTRIES.c.date.desc(), ENTRIES.c.key)
+        return _ranked(session, query, asked, offset, limit, ranked_by_index)
     else:
         query = query.order_by(ENTRIES.c.date.desc(), ENTRIES.c.key)
     return [dict(found._mapping) for found in session.execute(query.offset(offset).limit(limit))]
 
 
-def _rank(asked: Asked) -> ColumnElement[float]:
-    weights: ColumnElement = literal_column(f"'{RANK_WEIGHTS}'::float4[]")
-    rank: ColumnElement[float] = func.ts_rank(weights, ALL_WORDS, cast(asked.tsquery, TSQUERY))
-    if not asked.exact:
-        return rank
-    return rank + EXACT_WEIGHT * func.ts_rank(ENTRIES.c.exact, cast(tsvector.any_of(asked.exact), TSQUERY))
+# Matches taken in the index's order before the exact spellings rank them again (a multiple of it, so the pages
+# of one search come from the same candidates).
+CANDIDATES = 200
+_WEIGHTS: ColumnElement = literal_column(f"'{RANK_WEIGHTS}'::float4[]")
+
+
+def _ranked(session: Session, query: Select, asked: Asked, offset: int, limit: int, by_index: bool) -> list[dict]:
+    """Return a page by relevance: the best matches by their words' weights (RUM's ``<=>`` reads them from the
+    index, without visiting every match), then ranked again with the title's exact spellings."""
+    tsquery = cast(asked.tsquery, TSQUERY)
+    first = query.add_columns(ENTRIES.c.words, ENTRIES.c.content_words, ENTRIES.c.exact)
+    wanted = -(-(offset + limit) // CANDIDATES) * CANDIDATES
+    if by_index:
+        first = first.order_by(ALL_WORDS.op("<=>", return_type=Float)(tsquery))
+    else:
+        first = first.order_by(func.ts_rank(_WEIGHTS, ALL_WORDS, tsquery).desc())
+    candidates = first.limit(wanted).subquery("candidates")
+    words = candidates.c.words.op("||")(candidates.c.content_words)
+    rank: ColumnElement = func.ts_rank(_WEIGHTS, words, tsquery)
+    if asked.exact:
+        rank = rank + EXACT_WEIGHT * func.ts_rank(candidates.c.exact, cast(tsvector.any_of(asked.exact), TSQUERY))
+    shown = [candidates.c[column.name] for column in query.selected_columns]
+    ordered = select(*shown).order_by(rank.desc(), candidates.c.date.desc(), candidates.c.key)
+    return [dict(found._mapping) for found in session.execute(ordered.offset(offset).limit(limit))]
 
 
 FACETS = ("kind", "year", "unit", "type", "state", "retention")
@@ -211,28 +228,45 @@ _SEPARATED = {"unit": ",", "state": " "}
 
 
 def facets(session: Session, asked: Asked) -> dict[str, dict[str, int]]:
-    """Return, for each facet, the count of matches per value (a match counts once per value it holds)."""
-    matching = select(*(ENTRIES.c[name] for name in FACETS)).where(_where(asked)).cte("matching")
-    parts = []
-    for name in FACETS:
-        value: ColumnElement = cast(matching.c[name], Text)
-        source: FromClause = matching
-        if name in _SEPARATED:
-            values = (
-                func.unnest(func.string_to_array(matching.c[name], _SEPARATED[name]))
-                .table_valued("value")
-                .render_derived()
-            )
-            value, source = values.c.value, matching.join(values, true())
-        parts.append(
-            select(literal(name).label("facet"), value.label("value"), func.count().label("count"))
-            .select_from(source)
-            .group_by(value)
-        )
+    """Return, for each facet, the count of matches per value (a match counts once per value it holds).
+
+    One pass counts the matches per combination of facet values (a few hundred rows, where grouping sets would
+    aggregate six times); each combination's count then goes to each of its values, a field that holds several
+    (a document filed in dossiers of two units) to each of them.
+    """
+    columns = [ENTRIES.c[name] for name in FACETS]
+    query = select(*columns, func.count()).where(_where(asked)).group_by(*columns)
     counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-    for facet, found, count in session.execute(union_all(*parts)):
-        counts[facet][found] = count
+    for *values, count in session.execute(query):
+        for name, value in zip(FACETS, values, strict=True):
+            for single in str(value).split(_SEPARATED[name]) if name in _SEPARATED else [str(value)]:
+                counts[name][single] = counts[name].get(single, 0) + count
     return counts
+
+
+WORDS_INDEX = "ix_search_entries_words"
+
+
+@contextlib.contextmanager
+def words_index_dropped_if_empty(session: Session) -> Iterator[None]:
+    """Fill an empty table without its words' index, then build the index once (a RUM index kept up row by row
+    takes four times as long as one built at the end); with rows already there, the index stays for searches."""
+    if session.scalar(select(ENTRIES.c.key).limit(1)) is not None:
+        yield
+        return
+    definition = session.scalar(text("SELECT pg_get_indexdef(CAST(:name AS regclass))"), {"name": WORDS_INDEX})
+    session.execute(text(f"DROP INDEX {WORDS_INDEX}"))
+    yield
+    session.execute(text(definition))
+
+
+def ranks_in_index(session: Session) -> bool:
+    """Return True when the words' index is RUM's, which ranks matches itself (migration 0027)."""
+    method = session.scalar(
+        text("SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam WHERE c.relname = :name"),
+        {"name": WORDS_INDEX},
+    )
+    return method == "rum"
 
 
 def size(session: Session) -> int:
