@@ -29,7 +29,7 @@ from erms.permissions import Actor
 from erms.storage import FileStore
 from exports.pdf import register_pdf
 from exports.pdf.register_pdf import HandlingCounts, HandlingReport
-from filing.dossiers import Upload, local_date, new_document
+from filing.dossiers import Upload, holding_dossiers, local_date, new_document
 
 # A classified document keeps only its register line: free-text fields that could carry its content
 # are not recorded (Luật BVBMNN 2018 Điều 5 k.5; docs/standards.md product decision 8).
@@ -501,8 +501,13 @@ def line_ids(session: Session, document_ids: list[int]) -> dict[int, int]:
 def open_file(
     session: Session, actor: Actor, entry_id: int, *, store: FileStore, now: datetime
 ) -> tuple[BinaryIO, DocumentVersion]:
-    """Open the scanned file of a register line for the register's readers and the unit it was sent to; audited."""
+    """Open the scanned file of a register line for the register's readers and the unit it was sent to, unless the
+    document is restricted on its own to others (as from its dossier's page); audited."""
     entry = readable_line(session, actor, entry_id)
+    own = permissions.document_access(session, [entry.document])[entry.document_id]
+    holders = holding_dossiers(session, [entry.document_id]).get(entry.document_id, [])
+    if not permissions.can_read_content(actor, entry.document, own, holders):
+        raise NotFound()  # its file looks absent to the others, as on the dossier's page
     if not entry.document.versions:
         raise NotFound(N_("This register line keeps no file (a classified document keeps the register line only)."))
     version = entry.document.versions[-1]

@@ -1,7 +1,7 @@
-"""The parts behind ``erms.search``: the Vietnamese analyzer and schema, the records' index
-documents, the on-disk index generations (written by the worker alone) and the arrays shared by readers.
+"""The engines behind ``erms.search`` and what they share: the records' index documents (``records``), what a
+search asks and answers (``asking``), the Vietnamese analyzer; Whoosh-Reloaded's on-disk generations and the
+arrays shared by readers (``whoosh_engine``); PostgreSQL's table of folded words (``postgres_engine``).
 
 Nothing outside ``erms.search`` imports these modules: the search interface stays one module
-wide, so moving to another engine (PostgreSQL full-text search, OpenSearch) replaces this
-package and keeps ``erms.search``'s functions.
+wide, so another engine (OpenSearch) is one more module here implementing ``asking.Engine``.
 """

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from erms import notices
 from erms.models import AuditEvent, RegisterEntry
 from erms.models.register import RegisterKind
-from filing import registers
+from filing import access, dossiers, registers
 from tests.factories import DOCUMENT, upload
 
 
@@ -75,3 +75,28 @@ def test_handled_today_from_the_row_and_the_file_opened_by_who_may(browsers, ses
     )
     assert browsers("officer1").get(f"/registers/entries/{line.id}/file").status_code == 200
     assert browsers("officer2").get(f"/registers/entries/{line.id}/file").status_code == 404
+
+
+def test_a_document_restricted_on_its_own_is_not_opened_from_its_register_line(
+    browsers, session, world, line, now, make_dossier
+):
+    registry = world.actor("registry")
+    registers.assign_unit(
+        session, registry, world.org.id, line.year, line.series, line.number, world.unit_a.id, now=now
+    )
+    dossier = make_dossier("open", documents=0)
+    dossiers.link_document(session, world.actor("officer1"), dossier.id, line.document_id, now=now)
+    change = access.propose(
+        session,
+        world.actor("officer1"),
+        dossier.id,
+        {"kind": "restrict", "document_id": str(line.document_id), "reason": "Riêng"},
+        now=now,
+    )
+    access.decide(session, world.actor("head"), change.id, True, now=now)
+    session.commit()
+    # Restricted on its own: those who form its dossier (unit A's officer) and the head open it; the registry,
+    # who reads the register line, no longer does, as it cannot from the dossier's page either.
+    assert browsers("registry").get(f"/registers/entries/{line.id}/file").status_code == 404
+    assert browsers("officer1").get(f"/registers/entries/{line.id}/file").status_code == 200
+    assert browsers("head").get(f"/registers/entries/{line.id}/file").status_code == 200
