@@ -100,3 +100,19 @@ def test_a_document_restricted_on_its_own_is_not_opened_from_its_register_line(
     assert browsers("registry").get(f"/registers/entries/{line.id}/file").status_code == 404
     assert browsers("officer1").get(f"/registers/entries/{line.id}/file").status_code == 200
     assert browsers("head").get(f"/registers/entries/{line.id}/file").status_code == 200
+
+
+def test_an_outgoing_line_is_not_called_an_arrival(browsers, world, session, store, now):
+    outgoing = registers.register_document(
+        session,
+        world.actor("registry"),
+        world.org.id,
+        RegisterKind.OUTGOING,
+        dict(DOCUMENT),
+        upload(),
+        store=store,
+        now=now,
+    )
+    session.commit()
+    page = text(browsers("registry").get(f"/registers/entries/{outgoing.id}"))
+    assert f"Số {outgoing.number} ·" in page and "Số đến" not in page
