@@ -18,15 +18,14 @@ from tests.factories import DOCUMENT, upload
 
 @pytest.fixture
 def line(world, session, store, now):
+    return registered(world, session, store, now, RegisterKind.INCOMING)
+
+
+def registered(world, session, store, now, kind: RegisterKind):
+    """Register a document with a scanned file in ``kind``'s register, as the registry does."""
+    registry = world.actor("registry")
     return registers.register_document(
-        session,
-        world.actor("registry"),
-        world.org.id,
-        RegisterKind.INCOMING,
-        dict(DOCUMENT),
-        upload(),
-        store=store,
-        now=now,
+        session, registry, world.org.id, kind, dict(DOCUMENT), upload(), store=store, now=now
     )
 
 
@@ -103,16 +102,7 @@ def test_a_document_restricted_on_its_own_is_not_opened_from_its_register_line(
 
 
 def test_an_outgoing_line_is_not_called_an_arrival(browsers, world, session, store, now):
-    outgoing = registers.register_document(
-        session,
-        world.actor("registry"),
-        world.org.id,
-        RegisterKind.OUTGOING,
-        dict(DOCUMENT),
-        upload(),
-        store=store,
-        now=now,
-    )
+    outgoing = registered(world, session, store, now, RegisterKind.OUTGOING)
     session.commit()
     page = text(browsers("registry").get(f"/registers/entries/{outgoing.id}"))
     assert f"Số {outgoing.number} ·" in page and "Số đến" not in page
