@@ -181,6 +181,8 @@ def run_scheduler(factory: Callable[[], Session], settings: dict, log: Callable[
             log(f"{name}: {count}")
 
     store = FileStore(settings["STORAGE_ROOT"])
+    if queue_rebuild_if_outdated(factory):
+        log("search: the index is of another version than this code's (an upgrade, or another engine): rebuilding")
 
     def work() -> None:
         for job in work_once(factory, store, settings, holder_name()):
@@ -208,6 +210,15 @@ def run_scheduler(factory: Callable[[], Session], settings: dict, log: Callable[
 
     scheduler.add_job(send_mail, "interval", seconds=TICK_SECONDS, max_instances=1, coalesce=True)
     scheduler.start()
+
+
+def queue_rebuild_if_outdated(factory: Callable[[], Session]) -> BackgroundJob | None:
+    """Queue a rebuild of the search index when it holds documents of another version (or none yet), as after an
+    upgrade that changed what is indexed: nobody has to remember ``erms search rebuild``. Return the job, if any."""
+    with transaction(factory) as session:
+        if not search.outdated(session):
+            return None
+        return background.enqueue(session, None, SEARCH_REBUILD_JOB, SEARCH_REBUILD_SUBJECT, {}, now=utcnow())
 
 
 def lower_priority(niceness: int) -> None:

@@ -247,8 +247,16 @@ def rebuild(session: Session, progress: Callable[[int, int], None] = lambda done
     rebuild on a busy system (it names them) and rebuild again if needed.
     """
     keys = list(records.all_keys(session))
-    service().engine.rebuild(session, _batches(session, keys, progress), service().content, len(keys))
+    engine = service().engine
+    engine.rebuild(session, _batches(session, keys, progress), service().content, len(keys))
+    engine.mark_version(session, records.VERSION)
     return len(keys)
+
+
+def outdated(session: Session) -> bool:
+    """Return True when the index holds documents of another version than this code writes (or was never built):
+    after an upgrade that changed what is indexed, or a move to the other engine."""
+    return service().engine.version(session) != records.VERSION
 
 
 def _batches(session: Session, keys: list[str], progress: Callable[[int, int], None]) -> Iterator[Changes]:

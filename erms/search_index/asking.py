@@ -126,6 +126,12 @@ class Engine(Protocol):
     def rebuild(self, session: Session, batches: Iterable[Changes], content: Content, count: int) -> None:
         """Index every record anew from ``batches`` (``count`` records in all), searches answering meanwhile."""
 
+    def version(self, session: Session) -> int | None:
+        """Return the version of what the index holds (``records.VERSION`` at its last rebuild; None: never)."""
+
+    def mark_version(self, session: Session, version: int) -> None:
+        """Record that a rebuild just wrote index documents of ``version``."""
+
     def fingerprints(self, session: Session) -> dict[str, str]:
         """Return each indexed key's fingerprint (one that does not match the database's is stale)."""
 

@@ -15,6 +15,7 @@ The table is made by migration 0027 on PostgreSQL only; this module is used only
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -258,6 +259,20 @@ def words_index_dropped_if_empty(session: Session) -> Iterator[None]:
     session.execute(text(f"DROP INDEX {WORDS_INDEX}"))
     yield
     session.execute(text(definition))
+
+
+_VERSION = re.compile(r"erms index version (\d+)")
+
+
+def version(session: Session) -> int | None:
+    """Return the version of what the table holds, kept in its comment by the last rebuild (None: never rebuilt)."""
+    comment = session.scalar(text("SELECT obj_description(CAST('search_entries' AS regclass), 'pg_class')"))
+    found = _VERSION.fullmatch(comment or "")
+    return int(found.group(1)) if found else None
+
+
+def mark_version(session: Session, number: int) -> None:
+    session.execute(text(f"COMMENT ON TABLE search_entries IS 'erms index version {int(number)}'"))
 
 
 def ranks_in_index(session: Session) -> bool:

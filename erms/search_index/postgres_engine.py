@@ -91,6 +91,12 @@ class PostgresEngine:
         postgres.write_now(session, [], sorted(gone))
         session.commit()
 
+    def version(self, session: Session) -> int | None:
+        return postgres.version(session)
+
+    def mark_version(self, session: Session, version: int) -> None:
+        postgres.mark_version(session, version)
+
     def fingerprints(self, session: Session) -> dict[str, str]:
         return postgres.fingerprints(session)
 

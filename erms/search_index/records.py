@@ -39,6 +39,10 @@ from erms.permissions import (
 )
 
 DOSSIER, DOCUMENT = "dossier", "document"
+# Raised whenever what an index document holds changes (fields, rights tokens, text): an index of another
+# version is rebuilt by the worker when it starts (``erms.jobs.queue_rebuild_if_outdated``).
+# 2: recipients and the other typed fields; registered documents not yet filed.
+VERSION = 2
 # States whose files have left the system or been destroyed.
 CONTENT_GONE = (DossierState.DESTROYED, DossierState.TRANSFERRED)
 # The marking whose summary is never indexed (classification.markings.SecurityMarking.TUYET_MAT;

@@ -21,12 +21,13 @@ from erms.permissions import Actor, search_grants
 from erms.search_index.analysis import EXACT, RANKED_FIELDS
 from erms.search_index.asking import FACETS, Content, Results, Search, counted, hit
 from erms.search_index.matching import Matches
-from erms.search_index.store import Changes, IndexHome, apply
+from erms.search_index.store import CURRENT, Changes, IndexHome, apply
 
 # A rebuild analyses in two processes (the production and development machines have two cores)
 # once it is large enough to repay starting them: below PARALLEL_FROM records one process is faster.
 PROCS = min(2, os.cpu_count() or 1)
 PARALLEL_FROM = 2000
+VERSION_FILE = "erms-index-version"  # beside the segments of a generation a rebuild wrote
 
 
 def processes_for(count: int) -> int:
@@ -125,6 +126,13 @@ class WhooshEngine:
         folder = self.home.new_generation()
         apply(whoosh_index.open_dir(str(folder)), batches, content, fresh=True, procs=processes_for(count))
         self.home.switch(folder)
+
+    def version(self, session: Session) -> int | None:
+        marker = self.home.root / CURRENT / VERSION_FILE
+        return int(marker.read_text()) if marker.is_file() else None
+
+    def mark_version(self, session: Session, version: int) -> None:
+        (self.home.root / CURRENT / VERSION_FILE).write_text(str(version))
 
     def fingerprints(self, session: Session) -> dict[str, str]:
         with self.home.live().searcher() as searcher:

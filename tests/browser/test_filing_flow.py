@@ -68,11 +68,15 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def login(page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/auth/login")
+def login(page, base: str, username: str, password: str = PASSWORD) -> None:
+    """Log in afresh as ``username`` (every browser test's one log-in)."""
+    for _attempt in range(3):  # the previous answer's session cookie may land after clear_cookies(): go again
+        page.context.clear_cookies()
+        page.goto(f"{base}/auth/login")
+        if page.locator("#username").count():
+            break
     page.fill("#username", username)
-    page.fill("#password", PASSWORD)
+    page.fill("#password", password)
     page.click("form button[type=submit]")
     page.wait_for_url(f"{base}/")
 

@@ -17,7 +17,7 @@ from erms import db, search
 from erms.app import create_app
 from erms.cli import erms_group
 from erms.models import Dossier, RetentionRow
-from tests.browser.test_filing_flow import ARGS, CHROMIUM, NOW, PASSWORD, SHOTS, pytestmark  # noqa: F401
+from tests.browser.test_filing_flow import ARGS, CHROMIUM, NOW, PASSWORD, SHOTS, login, pytestmark  # noqa: F401
 from tests.factories import require
 from tests.live_server import serving
 
@@ -68,18 +68,6 @@ def test_an_agency_is_set_up_from_an_empty_instance_in_the_browser(tmp_path):
 
 def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def login(page, base: str, username: str, password: str = PASSWORD) -> None:
-    for _attempt in range(3):  # the previous answer's session cookie may land after clear_cookies(): go again
-        page.context.clear_cookies()
-        page.goto(f"{base}/auth/login")
-        if page.locator("#username").count():
-            break
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def set_up_the_organisation(page, base: str, table) -> None:

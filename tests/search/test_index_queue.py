@@ -92,6 +92,28 @@ def test_a_rebuild_job_runs_in_the_worker_then_the_queue(
     assert report.ok and search.waiting(session_factory()) == 0
 
 
+def test_the_worker_rebuilds_an_index_of_another_version_as_it_starts(
+    make_dossier, file_document, session, session_factory, world, store, index, monkeypatch
+):
+    dossier = make_dossier("open", documents=0)
+    document = file_document(dossier, "Tờ trình mua sắm thiết bị")
+    session.commit()
+    search.catch_up(session)
+    search.rebuild(session)
+    assert jobs.queue_rebuild_if_outdated(session_factory) is None  # this code's version: nothing to do
+    monkeypatch.setattr(records, "VERSION", records.VERSION + 1)  # an upgrade changed what is indexed
+    job = jobs.queue_rebuild_if_outdated(session_factory)
+    assert job is not None and job.kind == jobs.SEARCH_REBUILD_JOB
+    assert jobs.queue_rebuild_if_outdated(session_factory).id == job.id  # one rebuild, however often it starts
+    with session_factory() as lease_session:
+        jobs.acquire_lease(lease_session, "worker:1", now=jobs.utcnow())
+        lease_session.commit()
+    ran = jobs.work_once(session_factory, store, {"STORAGE_ROOT": str(store.root)}, "worker:1")
+    assert [(item.id, item.state.value) for item in ran] == [(job.id, "done")]
+    assert not search.outdated(session_factory()) and jobs.queue_rebuild_if_outdated(session_factory) is None
+    assert found(session, world.actor("officer1"), "mua sam thiet bi") == [("document", document.id)]
+
+
 def test_segments_are_plain_files_that_searchers_read_in_place(make_dossier, file_document, session, index):
     # A compound segment (one .seg file) is copied into memory by every searcher Whoosh opens on it: one
     # per thread of every web process (hundreds of MB each at 100k documents, bench/RESULTS.md).

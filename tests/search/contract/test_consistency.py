@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from erms import lifecycle, search
+from erms.search_index import records
 from filing import dossiers
 from tests.search.search_helpers import found
 
@@ -87,3 +88,13 @@ def test_searches_between_the_batches_of_a_rebuild_find_every_record(
     assert counts == [len(documents)] * 5
     assert search.query(session, officer, search.Search(text="chuyen doi so")).total == len(documents)
     assert search.verify(session).ok
+
+
+def test_a_rebuild_marks_the_index_current_and_a_new_version_outdates_it(make_dossier, session, index, monkeypatch):
+    make_dossier("open", documents=1)
+    session.commit()
+    assert search.outdated(session)  # never rebuilt: the worker rebuilds it when it starts
+    search.rebuild(session)
+    assert not search.outdated(session)
+    monkeypatch.setattr(records, "VERSION", records.VERSION + 1)  # what an index document holds changed
+    assert search.outdated(session)
