@@ -245,3 +245,15 @@ def another_agency(session, world, store, now, password_hash: str = "!") -> Agen
         now=now,
     )
     return Agency(org, unit, actors, dossier, document.id)
+
+
+def app_settings(session_factory, store, tmp_path, now) -> dict:
+    """Return the settings of a test app on the test's database (its sessions), file store, folder and clock."""
+    return {
+        "TESTING": True,
+        "SESSION_FACTORY": session_factory,
+        "DATA_DIR": str(tmp_path),
+        "STORAGE_ROOT": str(store.root),
+        "SECRET_KEY": "test",
+        "CLOCK": lambda: now,
+    }

@@ -18,6 +18,7 @@ from erms.models.dossier import DossierState
 from erms.models.handover import BatchState, HandoverOutcome
 from erms.models.org import Role
 from exports import handover
+from tests.factories import app_settings
 from tests.web.erms_browser import PASSWORD, Browser, file_field
 
 YEAR = 2031  # dossiers archived in 2026 fall due five years later
@@ -33,16 +34,7 @@ def archivist(world, session, session_factory, store, tmp_path, now) -> Browser:
     """The archivist, logged in to an app on the test's database (the web tests' own fixtures live in tests/web)."""
     world.users["archivist"].password_hash = hash_password(PASSWORD)
     session.flush()
-    app = create_app(
-        {
-            "TESTING": True,
-            "SESSION_FACTORY": session_factory,
-            "DATA_DIR": str(tmp_path),
-            "STORAGE_ROOT": str(store.root),
-            "SECRET_KEY": "test",
-            "CLOCK": lambda: now,
-        }
-    )
+    app = create_app(app_settings(session_factory, store, tmp_path, now))
     browser = Browser(app.test_client())
     browser.login("archivist")
     return browser

@@ -341,3 +341,16 @@ ROWS = [
 # Routes the matrix does not ask: the stylesheet and icons.
 IGNORED_ENDPOINTS = {"static"}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+
+# The user who plays each role in the tests' world; officer1 and unithead work in unit A, the others
+# organisation-wide.
+PLAYERS = {
+    "admin": "admin",
+    "head": "head",
+    "registry": "registry",
+    "officer": "officer1",
+    "unit_head": "unithead",
+    "archivist": "archivist",
+    "council": "council1",
+}

@@ -17,6 +17,7 @@ from jinja2.bccache import Bucket
 
 from erms.accounts import hash_password
 from erms.app import create_app
+from tests.factories import app_settings
 
 CATALOG = Path(__file__).resolve().parents[2] / "erms" / "translations" / "vi" / "LC_MESSAGES" / "messages"
 
@@ -69,14 +70,7 @@ def make_app(session_factory, store, tmp_path, now, users):
     """Return a factory of apps sharing the test's database and file store; keyword args override settings."""
 
     def make(**overrides):
-        config = {
-            "TESTING": True,
-            "SESSION_FACTORY": session_factory,
-            "DATA_DIR": str(tmp_path),
-            "STORAGE_ROOT": str(store.root),
-            "SECRET_KEY": "test",
-            "CLOCK": lambda: now,
-        }
+        config = app_settings(session_factory, store, tmp_path, now)
         config.update(overrides)
         app = create_app(config)
         app.jinja_env.bytecode_cache = COMPILED_TEMPLATES

@@ -29,6 +29,7 @@ from access_matrix import (
     ORG,
     OTHER,
     OWN,
+    PLAYERS,
     ROLES,
     ROWS,
     Row,
@@ -51,16 +52,6 @@ from filing import access, dossiers, keep_backs, registers, saved_searches, tran
 from retention import destruction, holds
 from tests.factories import DOCUMENT, NOW, World, upload
 
-# The user who plays each role; officer1 and unithead work in unit A, the others organisation-wide.
-PLAYERS = {
-    "admin": "admin",
-    "head": "head",
-    "registry": "registry",
-    "officer": "officer1",
-    "unit_head": "unithead",
-    "archivist": "archivist",
-    "council": "council1",
-}
 ACTORS = (*ROLES, None)  # None: a visitor who is not logged in
 # Values of URL parts that are not records.
 URL_VALUES = {"kind": "incoming", "role": "officer"}

@@ -8,20 +8,9 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from erms_browser import Browser
+from access_matrix import PLAYERS
 
 from erms.models import Role, RoleMembership, User
-
-# The user who plays each role in the tests' world.
-PLAYERS = {
-    "admin": "admin",
-    "head": "head",
-    "registry": "registry",
-    "officer": "officer1",
-    "unit_head": "unithead",
-    "archivist": "archivist",
-    "council": "council1",
-}
 
 
 class MainLinks(HTMLParser):
@@ -52,18 +41,8 @@ def text(response) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", response.get_data(as_text=True)))
 
 
-@pytest.fixture
-def browser(app, users):
-    def login(name: str) -> Browser:
-        opened = Browser(app.test_client())
-        opened.login(name)
-        return opened
-
-    return login
-
-
-def test_an_officer_finds_help_in_the_menu_and_reads_their_own_tasks(browser):
-    officer = browser("officer1")
+def test_an_officer_finds_help_in_the_menu_and_reads_their_own_tasks(browsers):
+    officer = browsers("officer1")
     assert '<a href="/help/">Trợ giúp</a>' in officer.get("/").get_data(as_text=True)
     page = text(officer.get("/help/"))
     assert "Chuyên viên: Việc của bạn" in page
@@ -72,31 +51,31 @@ def test_an_officer_finds_help_in_the_menu_and_reads_their_own_tasks(browser):
     assert "Ký xác nhận kiểm tra chung" not in page  # the registry's and the archivist's task, not theirs
 
 
-def test_a_person_holding_two_roles_sees_the_help_of_both(browser, world, session, password_hash):
+def test_a_person_holding_two_roles_sees_the_help_of_both(browsers, world, session, password_hash):
     person = world.user("vanthu.luutru", Role.REGISTRY, None)
     person.memberships.append(RoleMembership(organisation_id=world.org.id, unit_id=None, role=Role.ARCHIVIST))
     person.password_hash = password_hash
     session.flush()
-    page = text(browser("vanthu.luutru").get("/help/"))
+    page = text(browsers("vanthu.luutru").get("/help/"))
     assert "Văn thư: Việc của bạn" in page and "Đăng ký văn bản đến" in page
     assert "Người làm lưu trữ: Việc của bạn" in page and "Tiếp nhận hồ sơ nộp lưu" in page
     assert "Chuyên viên: Việc của bạn" not in page
 
 
-def test_a_deployment_administrator_without_a_role_sees_the_administrators_help(browser, session, now, password_hash):
+def test_a_deployment_administrator_without_a_role_sees_the_administrators_help(browsers, session, now, password_hash):
     session.add(
         User(username="quantri", full_name="Quản trị", password_hash=password_hash, created_at=now, system_admin=True)
     )
     session.flush()
-    root = browser("quantri")
+    root = browsers("quantri")
     page = root.get("/help/")
     assert "Quản trị cơ quan: Việc của bạn" in text(page) and "Người dùng và vai trò" in text(page)
     answers = {link: root.get(link).status_code for link in main_links(page)}
     assert answers == dict.fromkeys(answers, 200)
 
 
-def test_any_role_help_is_readable_and_an_unknown_role_is_not_found(browser):
-    officer = browser("officer1")
+def test_any_role_help_is_readable_and_an_unknown_role_is_not_found(browsers):
+    officer = browsers("officer1")
     page = officer.get("/help/archivist")
     assert page.status_code == 200
     assert "Trợ giúp: Người làm lưu trữ" in text(page) and "Giao nộp vào Lưu trữ lịch sử" in text(page)
@@ -110,8 +89,8 @@ def test_a_visitor_is_sent_to_the_login_page(client, users):
 
 
 @pytest.mark.parametrize("role", list(PLAYERS))
-def test_every_link_of_a_roles_help_opens_for_that_role(browser, role):
-    person = browser(PLAYERS[role])
+def test_every_link_of_a_roles_help_opens_for_that_role(browsers, role):
+    person = browsers(PLAYERS[role])
     links = {link for url in ("/help/", f"/help/{role}") for link in main_links(person.get(url))}
     assert len(links) >= 6  # the tasks, notices, search and the other roles' help
     answers = {link: person.get(link).status_code for link in sorted(links)}
