@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,9 @@ from erms.search_index.records import Entry
 log = logging.getLogger(__name__)
 
 CURRENT = "current"
+PART = ".part"  # the suffix of a generation a rebuild is writing
+# A rebuild's generation untouched this long was left by a crash: the next switch removes it.
+ABANDONED_AFTER_S = 24 * 3600
 # Seconds a writer waits for another process's write lock before giving up this batch.
 LOCK_TIMEOUT = 60.0
 # Megabytes a writer (each writer process) buffers before spilling postings to a temporary run.
@@ -117,17 +121,29 @@ class IndexHome:
         self.reading()
         return decoded
 
-    def new_generation(self) -> Path:
-        """Create an empty generation next to the live one and return its folder."""
+    def new_generation(self, *, building: bool = False) -> Path:
+        """Create an empty generation next to the live one and return its folder.
+
+        A ``building`` one (a rebuild's) is named ``gen-N.part`` until :meth:`switch` makes it live, so that
+        another process switching meanwhile (the first search of a web process creating the first, empty
+        generation) leaves it alone instead of deleting it under the rebuild.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
-        numbers = [int(path.name[4:]) for path in self.root.glob("gen-*") if path.name[4:].isdigit()]
-        folder = self.root / f"gen-{max(numbers, default=0) + 1}"
-        folder.mkdir()
-        whoosh_index.create_in(str(folder), SCHEMA)
-        return folder
+        number = max((_number(path) for path in self.root.glob("gen-*")), default=0) + 1
+        while True:
+            folder = self.root / f"gen-{number}{PART if building else ''}"
+            try:
+                folder.mkdir()  # atomic: two processes creating one at once never share a folder
+            except FileExistsError:
+                number += 1
+                continue
+            whoosh_index.create_in(str(folder), SCHEMA)
+            return folder
 
     def switch(self, folder: Path) -> None:
-        """Make ``folder`` the live generation atomically; keep only it and the one before it."""
+        """Make ``folder`` the live generation atomically; keep only it, the one before it and rebuilds under way."""
+        if folder.name.endswith(PART):
+            folder = folder.rename(folder.with_name(folder.name.removesuffix(PART)))
         link, temp = self.root / CURRENT, self.root / f".{CURRENT}.{os.getpid()}"
         previous = link.resolve() if link.exists() else None
         if temp.is_symlink():
@@ -135,8 +151,23 @@ class IndexHome:
         temp.symlink_to(folder.name)
         os.replace(temp, link)
         for old in self.root.glob("gen-*"):
-            if old not in (folder, previous):
+            if old not in (folder, previous) and not _building(old):
                 shutil.rmtree(old, ignore_errors=True)
+
+
+def _number(folder: Path) -> int:
+    number = folder.name[4:].removesuffix(PART)
+    return int(number) if number.isdigit() else 0
+
+
+def _building(folder: Path) -> bool:
+    """Return True for a rebuild's generation still being written (one left by a crash a day ago is not)."""
+    if not folder.name.endswith(PART):
+        return False
+    try:
+        return time.time() - folder.stat().st_mtime < ABANDONED_AFTER_S
+    except FileNotFoundError:
+        return True  # gone meanwhile (switched by its rebuild): nothing to remove
 
 
 def _open_current(folder: Path) -> whoosh_index.Index | None:

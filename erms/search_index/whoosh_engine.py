@@ -123,7 +123,7 @@ class WhooshEngine:
         return reading.ranked(ranking, matching, count)
 
     def rebuild(self, session: Session, batches: Iterable[Changes], content: Content, count: int) -> None:
-        folder = self.home.new_generation()
+        folder = self.home.new_generation(building=True)
         apply(whoosh_index.open_dir(str(folder)), batches, content, fresh=True, procs=processes_for(count))
         self.home.switch(folder)
 

@@ -18,6 +18,7 @@ from fpdf.enums import TextMode
 from fpdf.fonts import TTFFont
 
 from erms.config import LOCAL_TZ
+from exports.pdf.faces import cut_face
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,8 @@ class ProductPDF(FPDF):
         super().__init__(orientation="L" if landscape else "P", unit="mm", format="A4")
         self.printed_at = printed_at.astimezone(LOCAL_TZ) if printed_at.tzinfo else printed_at
         regular, bold = find_font(font)
+        if not font:  # the default DejaVu faces, cut to the scripts agencies print (exports/pdf/faces.py)
+            regular, bold = cut_face(regular), cut_face(bold)
         self.add_font(FAMILY, "", regular)
         self.add_font(FAMILY, "B", bold)
         self.set_font(FAMILY, size=BODY_SIZE)

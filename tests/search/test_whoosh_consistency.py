@@ -3,7 +3,10 @@ version (tests/search/contract/test_consistency.py holds what every engine must 
 
 from __future__ import annotations
 
+import os
+import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -93,3 +96,38 @@ def test_searches_in_other_threads_meet_no_error_while_a_rebuild_switches(
     assert errors == [] and counts and set(counts) == {len(documents)}
     assert search.query(session, officer, search.Search(text="chuyen doi so")).total == len(documents)
     assert search.verify(session).ok
+
+
+def test_a_first_search_in_another_process_leaves_a_rebuild_under_way_alone(
+    make_dossier, file_document, session, world, commit, index, monkeypatch
+):
+    # The first start after `erms demo load`: the worker rebuilds an index that does not exist yet while a web
+    # process answers a search, finds no live generation and makes the first, empty one.
+    dossier = make_dossier("open", documents=0)
+    file_document(dossier, "Quyết định phê duyệt quy hoạch")
+    commit()
+    root = index.engine.home.root
+    shutil.rmtree(root)
+    web = whoosh_engine.WhooshEngine(str(root))  # another process's view of the same folder
+    make = index.engine.home.new_generation
+
+    def then_a_web_search(*, building: bool = False) -> Path:
+        folder = make(building=building)
+        web.home.live()  # what the web process's search does meanwhile
+        return folder
+
+    monkeypatch.setattr(index.engine.home, "new_generation", then_a_web_search)
+    assert search.rebuild(session) == 2
+    assert len(found(session, world.actor("officer1"), "quy hoach")) == 1
+    assert not search.outdated(session) and search.verify(session).ok
+    assert sorted(path.name for path in root.iterdir() if path.name.startswith("gen-")) == ["gen-1", "gen-2"]
+
+
+def test_a_rebuild_left_by_a_crash_a_day_ago_is_removed_at_the_next_switch(index):
+    home = index.engine.home
+    home.live()
+    abandoned, under_way = home.new_generation(building=True), home.new_generation(building=True)
+    day_ago = time.time() - 25 * 3600
+    os.utime(abandoned, (day_ago, day_ago))
+    home.switch(home.new_generation())
+    assert not abandoned.exists() and under_way.exists()

@@ -1,0 +1,69 @@
+"""The default DejaVu faces cut down to the scripts an agency prints, once per process.
+
+Every PDF loads two faces, and fpdf2 reads all of a face's ~6,200 glyphs each time: with the whole
+DejaVu Sans that reading was most of the time a small PDF takes (the index printed when a dossier
+is closed, each dossier's index in a hand-over package). The cut keeps every character of the
+blocks Vietnamese records use — Latin with all Vietnamese letters and combining marks, Greek,
+Cyrillic, Thai and Lao, punctuation, currency, arrows, mathematical and other symbols — and leaves
+out scripts such as Arabic, Hebrew, Armenian, Georgian and Braille, which then print as characters
+the font lacks do (left out). A font an administrator configures (PDF_FONT) is used whole.
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+from fontTools import subset
+from fontTools.ttLib import TTFont
+
+# Unicode blocks kept, as (first, last) code points.
+KEPT_BLOCKS = (
+    (0x0000, 0x052F),  # Latin, IPA, spacing and combining marks, Greek, Cyrillic
+    (0x0E00, 0x0EFF),  # Thai, Lao
+    (0x1E00, 0x1EFF),  # Latin Extended Additional: the precomposed Vietnamese letters
+    (0x2000, 0x26FF),  # punctuation, currency, letterlike, number forms, arrows, mathematics, shapes, symbols
+    (0xFB00, 0xFB06),  # Latin ligatures
+    (0xFFFC, 0xFFFD),  # replacement characters
+)
+
+_lock = threading.Lock()
+_cut: dict[Path, Path] = {}
+_folders: list[Path] = []
+
+
+def cut_face(face: Path) -> Path:
+    """Return the path of ``face`` cut to KEPT_BLOCKS, made on the first call in this process."""
+    with _lock:
+        made = _cut.get(face)
+        if made is None:
+            made = _cut[face] = _make(face, _folder())
+        return made
+
+
+def _folder() -> Path:
+    # Private to the process (mode 0700) and removed when it exits: no other account can slip a file in.
+    if not _folders:
+        folder = Path(tempfile.mkdtemp(prefix="erms-faces-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _folders.append(folder)
+    return _folders[0]
+
+
+def _make(face: Path, folder: Path) -> Path:
+    options = subset.Options(notdef_outline=True, recommended_glyphs=True, glyph_names=True, legacy_kern=True)
+    # fpdf2 drops the layout tables when it embeds a face: keeping them would only keep glyphs nobody prints.
+    options.layout_features = []
+    options.drop_tables += ["GDEF", "GPOS", "GSUB", "FFTM"]
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    font = TTFont(face, recalcTimestamp=False)
+    cutter = subset.Subsetter(options)
+    cutter.populate(unicodes=[code for first, last in KEPT_BLOCKS for code in range(first, last + 1)])
+    cutter.subset(font)
+    target = folder / face.name
+    font.save(target)
+    return target

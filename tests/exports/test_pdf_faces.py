@@ -1,0 +1,71 @@
+"""The default faces cut to the scripts agencies print (exports/pdf/faces.py): what they keep and leave out."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import unicodedata
+from datetime import datetime
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+from pypdf import PdfReader
+
+from exports import pdf
+from exports.pdf import faces
+
+VOWELS = "aăâeêioôơuưy"
+# Every Vietnamese letter in both cases with each of the five tone marks, composed (NFC).
+VIETNAMESE = (
+    "".join(
+        unicodedata.normalize("NFC", letter + tone)
+        for base in VOWELS
+        for letter in (base, base.upper())
+        for tone in ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
+    )
+    + "đĐ"
+)
+
+
+def characters(face: Path) -> set[int]:
+    return set(TTFont(face).getBestCmap())
+
+
+def test_the_cut_faces_keep_every_vietnamese_letter_and_the_other_scripts_agencies_use():
+    regular, bold = pdf.find_font()
+    for face in (regular, bold):
+        kept = characters(faces.cut_face(face))
+        for text in (VIETNAMESE, "Москва", "Ελλάδα", "ສະບາຍດີ", "№ 5 – “trích yếu” … ±2 → 3 €"):
+            assert not [char for char in text if ord(char) not in kept], text
+        # Scripts left out: they print as characters the font lacks do.
+        assert ord("ש") not in kept and ord("ب") not in kept and ord("Հ") not in kept and ord("⠃") not in kept
+        assert len(kept) < len(characters(face)) / 2
+
+
+def test_a_face_is_cut_once_per_process_into_a_folder_of_its_own():
+    regular, _bold = pdf.find_font()
+    first = faces.cut_face(regular)
+    assert faces.cut_face(regular) == first
+    assert first.parent.name.startswith("erms-faces-") and first.parent.stat().st_mode & 0o077 == 0
+
+
+def test_a_pdf_in_the_default_faces_prints_vietnamese_whole():
+    document = pdf.ProductPDF(datetime(2026, 6, 15, 10, 30), "Thử")
+    document.add_page()
+    document.multi_cell(0, 6, VIETNAMESE)
+    document.set_font(pdf.FAMILY, "B")
+    document.cell(0, 6, "ĐỐNG ĐA")
+    reader = PdfReader(io.BytesIO(bytes(document.output())))
+    text = "".join(reader.pages[0].extract_text().split())
+    assert VIETNAMESE in text and "ĐỐNGĐA" in text
+    assert all(str(faces.cut_face(path)).endswith(path.name) for path in pdf.find_font())
+
+
+def test_a_configured_font_is_used_whole(tmp_path: Path):
+    shutil.copy(pdf.DEFAULT_FONT_DIR / "DejaVuSans.ttf", tmp_path / "Body-Regular.ttf")
+    shutil.copy(pdf.DEFAULT_FONT_DIR / "DejaVuSans-Bold.ttf", tmp_path / "Body-Bold.ttf")
+    document = pdf.ProductPDF(datetime(2026, 6, 15, 10, 30), "Thử", font=str(tmp_path / "Body-Regular.ttf"))
+    document.add_page()
+    document.cell(0, 6, "Հայաստան")  # Armenian: in the whole DejaVu Sans, not in the cut
+    reader = PdfReader(io.BytesIO(bytes(document.output())))
+    assert "Հայաստան" in reader.pages[0].extract_text()
