@@ -195,14 +195,19 @@ def approved_lists(session: Session, actor: Actor) -> list[DossierList]:
 
 def pending_items(session: Session, actor: Actor) -> list[TransferItem]:
     """Return the submitted dossiers waiting for this archivist's decision, oldest first."""
+    return list(session.scalars(_pending(select(TransferItem), actor).order_by(Transfer.submitted_at, TransferItem.id)))
+
+
+def pending_count(session: Session, actor: Actor) -> int:
+    """Return how many submitted dossiers wait for this archivist's decision (the home page's queue line)."""
+    return session.scalar(_pending(select(func.count(TransferItem.id)), actor)) or 0
+
+
+def _pending(query, actor: Actor):
     organisations = [grant.organisation_id for grant in actor.grants if grant.role is Role.ARCHIVIST]
-    query = (
-        select(TransferItem)
-        .join(TransferItem.transfer)
-        .where(Transfer.organisation_id.in_(organisations), TransferItem.outcome == ItemOutcome.PENDING)
-        .order_by(Transfer.submitted_at, TransferItem.id)
+    return query.join(TransferItem.transfer).where(
+        Transfer.organisation_id.in_(organisations), TransferItem.outcome == ItemOutcome.PENDING
     )
-    return list(session.scalars(query))
 
 
 def _editable(session: Session, actor: Actor, dossier_id: int) -> Dossier:

@@ -41,7 +41,7 @@ def render_home(errors: dict | None = None, entry_id: int | None = None, values:
         entries = dossiers.my_entries(session, actor)
         visible = dossiers.visible_dossiers(session, actor, limit=HOME_DOSSIERS)
         total = dossiers.visible_count(session, actor) if len(visible) == HOME_DOSSIERS else len(visible)
-        pending = len(dossiers.pending_items(session, actor)) if archivist else None
+        pending = dossiers.pending_count(session, actor) if archivist else None
         lists = dossiers.approved_lists(session, actor)
         today = local_date(utcnow())
         return render_template(

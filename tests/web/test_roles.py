@@ -48,6 +48,14 @@ def test_an_officer_has_no_archive_queue(client, make_dossier):
     assert client.get(f"/dossiers/{submitted.id}").status_code == 200
 
 
+def test_the_archivists_home_counts_the_submitted_dossiers_waiting(client, make_dossier):
+    make_dossier("submitted")
+    make_dossier("submitted")
+    make_dossier("closed")
+    client.login("archivist")
+    assert "Số hồ sơ đã nộp lưu đang chờ tiếp nhận: 2." in client.get("/").get_data(as_text=True)
+
+
 def test_an_archivist_cannot_file_documents(client, make_dossier):
     dossier = make_dossier("open")
     client.login("archivist")
