@@ -27,8 +27,8 @@ What it does, all on 127.0.0.1, everything it starts stopped in a ``finally``:
    its own or one of the demo's open dossiers (dossier page read for the form's fields and CSRF token,
    then ``POST /dossiers/<id>/documents/batch``), download of a document version seen on a dossier
    page, and closing its own dossier through the wizard (checklist page, then the confirmed POST) once
-   it holds an acknowledged upload (a 1 % chance per action, at the latest once past 60 % of T); after
-   closing it opens a new one.
+   it holds an acknowledged upload (a 1 % chance per action, at the latest once past its own moment,
+   drawn between 40 % and 90 % of T); after closing it opens a new one.
    The registry reads home, ``/registers/incoming`` and search; the archivist home, ``/archive/``,
    ``/registers/incoming`` and search.
 5. Afterwards: every acknowledged upload (a 302 back to its dossier) must have its SHA-256 in
@@ -105,6 +105,7 @@ KINDS = [
     ("incoming register", "GET /registers/incoming"),
     ("archive", "GET /archive/"),
     ("ad-hoc form", "GET /dossiers/ad-hoc"),
+    ("open form", "GET /dossiers/open/<entry>"),
     ("upload", "POST /dossiers/<id>/documents/batch"),
     ("close", "POST /dossiers/<id>/close"),
     ("ad-hoc add", "POST /dossiers/ad-hoc"),
@@ -323,16 +324,22 @@ class Officer:
         self.read_home(home)
         if home is None:
             return
-        # The new entry's "Mở hồ sơ" form carries the title we gave it.
-        for form in lxml.html.fromstring(home.text).forms:
-            if "/dossiers/open/" in (form.action or "") and dict(form.form_values()).get("title") == title:
-                answer = self.c.call("open dossier", "POST", form.action, expect=302, data=dict(form.form_values()))
-                if answer is not None:
-                    found_id = re.search(r"/dossiers/(\d+)", answer.headers.get("Location", ""))
-                    if found_id:
-                        self.own, self.own_uploads = int(found_id.group(1)), 0
-                        self.unit_dossiers.add(self.own)
+        # The new entry, listed with the title we gave it, links to its "Mở hồ sơ" form.
+        for item in lxml.html.fromstring(home.text).find_class("entry"):
+            links = [link for link in item.iterlinks() if "/dossiers/open/" in link[2]]
+            if title not in item.text_content() or not links:
+                continue
+            page = self.c.call("open form", "GET", links[0][2])
+            form = lxml.html.fromstring(page.text).forms[-1] if page is not None else None
+            if form is None:
                 return
+            answer = self.c.call("open dossier", "POST", links[0][2], expect=302, data=dict(form.form_values()))
+            if answer is not None:
+                found_id = re.search(r"/dossiers/(\d+)", answer.headers.get("Location", ""))
+                if found_id:
+                    self.own, self.own_uploads = int(found_id.group(1)), 0
+                    self.unit_dossiers.add(self.own)
+            return
 
     def upload(self) -> None:
         targets = sorted(self.shared_open)
@@ -379,11 +386,13 @@ class Officer:
         self.open_own()
         actions = [(self.home, 25), (self.dossier, 20), (self.search, 15), (self.upload, 15), (self.download, 15)]
         functions, weights = zip(*actions, strict=True)
+        # Each officer's own latest moment to close: one moment for all would make every officer close at once.
+        close_by = self.rng.uniform(0.4, 0.9)
         while time.monotonic() + 0.5 < deadline:
             time.sleep(min(self.rng.uniform(0.5, 2.0), max(0.0, deadline - time.monotonic())))
             if time.monotonic() >= deadline:
                 break
-            due = not self.c.log.closes and time.monotonic() > started + 0.6 * seconds
+            due = not self.c.log.closes and time.monotonic() > started + close_by * seconds
             if self.own is None and self.own_count < 5:
                 self.open_own()
             elif self.own is not None and self.own_uploads and (due or self.rng.random() < 0.01):

@@ -223,13 +223,19 @@ def _editable(session: Session, actor: Actor, dossier_id: int) -> Dossier:
 # ---------------------------------------------------------------- opening
 
 
-def open_dossier(session: Session, actor: Actor, entry_id: int, data: dict, *, now: datetime) -> Dossier:
-    """Open the dossier planned by a list entry, pre-filled from it; ``data`` overrides the defaults."""
+def entry_for_opening(session: Session, actor: Actor, entry_id: int) -> DossierListEntry:
+    """Return the list entry if the actor is one who opens its unit's dossiers (whether or not it can be now)."""
     entry = session.get(DossierListEntry, entry_id)
     if entry is None:
         raise NotFound()
+    permissions.require(actor, "dossier.open", entry.dossier_list.organisation_id, entry.unit_id)
+    return entry
+
+
+def openable_entry(session: Session, actor: Actor, entry_id: int, *, now: datetime) -> DossierListEntry:
+    """Return the list entry if the actor may open its dossier now, else say why not ("Mở hồ sơ")."""
+    entry = entry_for_opening(session, actor, entry_id)
     dossier_list = entry.dossier_list
-    permissions.require(actor, "dossier.open", dossier_list.organisation_id, entry.unit_id)
     if dossier_list.state is not DossierListState.APPROVED:
         raise RuleViolation(N_("A dossier is opened only from an approved dossier list."))
     if dossier_list.year > local_date(now).year:
@@ -238,6 +244,13 @@ def open_dossier(session: Session, actor: Actor, entry_id: int, data: dict, *, n
         raise RuleViolation(
             N_("A dossier has already been opened for entry %(notation)s."), notation=entry.file_notation
         )
+    return entry
+
+
+def open_dossier(session: Session, actor: Actor, entry_id: int, data: dict, *, now: datetime) -> Dossier:
+    """Open the dossier planned by a list entry, pre-filled from it; ``data`` overrides the defaults."""
+    entry = openable_entry(session, actor, entry_id, now=now)
+    dossier_list = entry.dossier_list
     values = metadata.check(
         "dossier",
         {

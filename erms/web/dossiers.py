@@ -33,12 +33,13 @@ from erms.web.common import (
     writes,
 )
 from erms.web.errors import FORM, on_invalid
-from erms.web.home import OPEN_FIELDS, render_home
 from filing import access, dossiers, keep_backs
 from filing.dossiers import local_date
 from retention import clock, schedule
 
 bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
+# The dossier fields asked for when opening one; the rest come from the list entry.
+OPEN_FIELDS = ("title", "start_date", "rights", "language", "description", "keyword")
 # The fields of the hand-over deadline panel (its forms are served by erms.web.transfers).
 HANDOVER_FIELDS = ("settled_on", "until", "note")
 
@@ -97,12 +98,14 @@ def required_fields(kind: str) -> frozenset[str]:
 # ---------------------------------------------------------------- opening
 
 
-@bp.post("/open/<int:entry_id>")
+@bp.route("/open/<int:entry_id>", methods=("GET", "POST"))
 @login_required
 def open_from_entry(entry_id: int):
-    """Open the dossier planned by a list entry ("Mở hồ sơ")."""
+    """Open the dossier planned by a list entry ("Mở hồ sơ"): its form, pre-filled from the entry."""
+    if request.method == "GET":
+        return render_open(entry_id)
     form = {key: request.form.get(key, "") for key in OPEN_FIELDS}
-    on_invalid(lambda errors: render_home(errors, entry_id, form, status=422))
+    on_invalid(lambda errors: render_open(entry_id, errors, form, status=422))
     with transaction() as session:
         dossier = dossiers.open_dossier(
             session, current_actor(), entry_id, metadata.coerce("dossier", form), now=utcnow()
@@ -110,6 +113,30 @@ def open_from_entry(entry_id: int):
         dossier_id = dossier.id
     flash(_("The dossier is open. Add its documents below."), "success")
     return redirect(url_for(".show", dossier_id=dossier_id))
+
+
+def render_open(entry_id: int, errors: dict | None = None, values: dict | None = None, status: int = 200):
+    """Render the form opening the entry's dossier; ``errors`` and ``values`` are those of a refused attempt (whose
+    refusal, such as a dossier opened meanwhile, is shown above the form)."""
+    with transaction(read_only=True) as session:
+        now, actor = utcnow(), current_actor()
+        if errors:
+            entry = dossiers.entry_for_opening(session, actor, entry_id)
+        else:
+            entry = dossiers.openable_entry(session, actor, entry_id, now=now)
+        today = local_date(now)
+        # The start date proposed is today, within the list's year only: a past year's entry has none.
+        start = today.isoformat() if entry.dossier_list.year == today.year else ""
+        return render_template(
+            "dossiers/open.html",
+            entry=entry,
+            start_default=start,
+            past_year=entry.dossier_list.year < today.year,
+            titles=metadata.field_titles("dossier"),
+            choices=CHOICES,
+            errors=errors or {},
+            values=values or {},
+        ), status
 
 
 @bp.route("/ad-hoc", methods=("GET", "POST"))

@@ -1,7 +1,7 @@
 """The home page: what the logged-in person has to do next.
 
 Officers see their workspace: the entries of the approved dossier list waiting for a dossier
-(each with its "Mở hồ sơ" form, pre-filled from the entry; this year's list first, past years'
+(each a link to its "Mở hồ sơ" form, pre-filled from the entry; this year's list first, past years'
 entries never opened folded away), their open dossiers, and what is due
 to close or to hand over (NĐ 30/2020 Phụ lục VI III.5.b: 30 days' notice); unit heads see the
 ad-hoc entries to review; archivists see how many submitted dossiers wait in their queue.
@@ -12,9 +12,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from classification import dossier_list, markings
-from erms import metadata, permissions
+from erms import permissions
 from erms.auth import current_actor, login_required
-from erms.web.common import CHOICES, transaction, utcnow
+from erms.web.common import transaction, utcnow
 from filing import access, dossiers, keep_backs, registers
 from filing.dossiers import local_date
 
@@ -22,19 +22,12 @@ bp = Blueprint("home", __name__)
 
 # The newest dossiers the home page lists; the rest are found with the search (an archive holds thousands).
 HOME_DOSSIERS = 50
-# The dossier fields asked for when opening one; the rest come from the list entry.
-OPEN_FIELDS = ("title", "start_date", "rights", "language", "description", "keyword")
 
 
 @bp.get("/")
 @login_required
 def index():
     """Show the person's entries to open, their dossiers and (archivists) the queue."""
-    return render_home()
-
-
-def render_home(errors: dict | None = None, entry_id: int | None = None, values: dict | None = None, status: int = 200):
-    """Render the home page; ``errors`` and ``values`` belong to the open form of ``entry_id``."""
     actor = current_actor()
     archivist = any(permissions.can(actor, "dossier.accept", organisation) for organisation in actor.organisation_ids())
     with transaction() as session:
@@ -61,11 +54,5 @@ def render_home(errors: dict | None = None, entry_id: int | None = None, values:
             access_changes=access.pending_for(session, actor),
             keep_backs=keep_backs.waiting_for(session, actor),
             can_add_entries=bool(lists) and bool(actor.unit_ids(*permissions.RULES["dossier.open"])),
-            titles=metadata.field_titles("dossier"),
-            choices=CHOICES,
-            open_fields=OPEN_FIELDS,
             today=today.isoformat(),
-            errors=errors or {},
-            failed_entry=entry_id,
-            values=values or {},
-        ), status
+        )

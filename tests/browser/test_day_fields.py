@@ -3,6 +3,7 @@ date input, which follows the browser's language (mm/dd/yyyy) whatever the page 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright import sync_api as playwright
@@ -24,13 +25,13 @@ def test_typing_03_12_2025_in_an_english_browser_stores_3_december(server):  # n
         page = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page()
         login(page, base, "officer1")
         page.click("#earlier-entries > summary")  # the fixture's list is of 2025, a past year
-        page.click("#earlier-entries .entry >> nth=0 >> summary")
-        field = page.locator("#earlier-entries .entry >> nth=0 >> input[name=start_date]")
+        page.click("#earlier-entries .entry >> nth=0 >> a.button")
+        field = page.locator("main form input[name=start_date]")
         field.fill("")
         field.type("03/12/2025")
         page.screenshot(path=str(SHOTS / "30-day-typed-in-an-english-browser.png"), full_page=True)
-        page.click("#earlier-entries .entry >> nth=0 >> form button[type=submit]")
-        page.wait_for_url(f"{base}/dossiers/*")
+        page.click("main form button[type=submit]")
+        page.wait_for_url(re.compile(rf"{re.escape(base)}/dossiers/\d+$"))
         shown = page.content()
         browser.close()
     with Session(engine) as session:
@@ -47,16 +48,16 @@ def test_a_day_picked_from_the_calendar_is_the_day_stored(server):  # noqa: F811
         page = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US").new_page()
         login(page, base, "officer1")
         page.click("#earlier-entries > summary")
-        entry = page.locator("#earlier-entries .entry >> nth=0")
-        entry.locator("summary").click()
+        page.click("#earlier-entries .entry >> nth=0 >> a.button")
+        entry = page.locator("main form")
         entry.locator("input[name=start_date]").fill("20/05/2025")
         entry.locator("button.calendar-open").click()  # opens on May 2025, the month typed
         assert "5/2025" in entry.locator(".calendar").inner_text()
         entry.locator(".calendar-grid button", has_text="14").first.click()
         picked = entry.locator("input[name=start_date]").input_value()
         page.screenshot(path=str(SHOTS / "32-day-picked-from-the-calendar.png"), full_page=True)
-        entry.locator("form button[type=submit]").click()
-        page.wait_for_url(f"{base}/dossiers/*")
+        entry.locator("button[type=submit]").click()
+        page.wait_for_url(re.compile(rf"{re.escape(base)}/dossiers/\d+$"))
         browser.close()
     with Session(engine) as session:
         dossier = session.scalar(select(Dossier))

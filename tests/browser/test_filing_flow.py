@@ -5,6 +5,7 @@ to test-output/screenshots/."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -107,9 +108,11 @@ def test_registry_list_then_officer_dossier_from_open_to_submitted(server, page,
 
     login(page, base, "officer1")
     shot(page, "04-officer-workspace")
-    page.click("#entries .entry >> nth=0 >> summary")
-    page.click("#entries .entry >> nth=0 >> form button[type=submit]")
-    page.wait_for_url(f"{base}/dossiers/*")
+    page.click("#entries .entry >> nth=0 >> a.button")
+    page.wait_for_url(f"{base}/dossiers/open/*")
+    shot(page, "05-officer-opens-the-dossier")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(rf"{re.escape(base)}/dossiers/\d+$"))
     shot(page, "05-officer-dossier-opened")
 
     first, second = tmp_path / "to-trinh-01.pdf", tmp_path / "bao-cao-02.pdf"

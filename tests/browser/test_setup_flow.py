@@ -6,6 +6,7 @@ and the officer of the new unit opens the dossier. Screenshots go to test-output
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -132,7 +133,7 @@ def list_and_open_a_dossier(page, base: str) -> None:
 
     login(page, base, "lan.pt")
     shot(page, "25-new-officer-workspace")
-    page.click("#entries .entry >> nth=0 >> summary")
-    page.click("#entries .entry >> nth=0 >> form button[type=submit]")
-    page.wait_for_url(f"{base}/dossiers/*")
+    page.click("#entries .entry >> nth=0 >> a.button")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(rf"{re.escape(base)}/dossiers/\d+$"))
     shot(page, "26-new-officer-dossier-opened")

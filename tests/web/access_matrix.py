@@ -207,6 +207,7 @@ ROWS = [
     # ------------------------------------------------------------ dossiers and their documents
     Row("dossiers.ad_hoc", "GET", EVERYONE, why="the form shows only lists the organisation reads anyway"),
     Row("dossiers.ad_hoc", "POST", DOSSIER_FORMERS),
+    Row("dossiers.open_from_entry", "GET", DOSSIER_FORMERS, "entry:planned"),
     Row("dossiers.open_from_entry", "POST", DOSSIER_FORMERS, "entry:planned"),
     Row("dossiers.show", "GET", DOSSIER_READERS, "dossier:open"),
     Row("dossiers.edit", "POST", DOSSIER_FORMERS, "dossier:open"),

@@ -67,6 +67,38 @@ def test_opening_twice_is_refused_in_words(client, world):
     )
 
 
+def test_the_home_links_each_waiting_entry_to_its_own_form_prefilled_from_the_entry(client, world):
+    entry = world.approved_list(entries=1).entries[0]
+    client.login("officer1")
+    home = client.get("/").get_data(as_text=True)
+    assert f'href="/dossiers/open/{entry.id}"' in home and 'action="/dossiers/open/' not in home
+    page = client.get(f"/dossiers/open/{entry.id}")
+    text = html.unescape(page.get_data(as_text=True))
+    assert page.status_code == 200
+    assert re.search(r'<textarea id="title" name="title"[^>]*>' + re.escape(entry.title) + "</textarea>", text)
+    assert 'value="Tiếng Việt"' in text and f"<strong>{entry.file_notation}</strong>" in text
+
+    opened = client.post(
+        f"/dossiers/open/{entry.id}",
+        {"title": entry.title, "start_date": "2026-01-05", "rights": "public", "language": "Tiếng Việt"},
+    )
+    assert opened.status_code == 302
+    # Opened meanwhile (another tab, a colleague): the form is not offered again, and the reason is said.
+    again = client.get(f"/dossiers/open/{entry.id}", headers={"Referer": "/"})
+    assert again.status_code == 302 and again.headers["Location"] == "/"
+    assert f"Hồ sơ số, ký hiệu {entry.file_notation} trong danh mục đã được mở." in html.unescape(
+        client.get("/").get_data(as_text=True)
+    )
+    assert f'href="/dossiers/open/{entry.id}"' not in client.get("/").get_data(as_text=True)
+
+
+def test_another_units_entry_form_is_not_found(client, world):
+    entry = world.approved_list(entries=1).entries[0]
+    client.login("officer2")
+    assert client.get(f"/dossiers/open/{entry.id}").status_code in (403, 404)
+    assert client.get("/dossiers/open/999999").status_code == 404
+
+
 def test_the_metadata_of_an_open_dossier_can_be_edited(client, make_dossier):
     dossier = make_dossier("open")
     client.login("officer1")
