@@ -1,7 +1,7 @@
 """Load bench (issue 18): N simulated users for T seconds against ERMS served as `make run` serves it.
 
 Usage: ``.venv/bin/python bench/load_bench.py --users N --seconds T [--database sqlite|postgresql]
-[--keep DIR] [--ratio-seconds 20] [--seed 18]``.
+[--keep DIR] [--ratio-seconds 20] [--seed 18] [--ramp S]``.
 
 What it does, all on 127.0.0.1, everything it starts stopped in a ``finally``:
 
@@ -18,9 +18,10 @@ What it does, all on 127.0.0.1, everything it starts stopped in a ``finally``:
    ``ERMS_BIND=127.0.0.1:<free port>``. After a short warm-up (one request of each page), the officer's
    home page alone, measured exactly as the bare page (N threads logged in as officers, no think time,
    ``--ratio-seconds``): home req/s ÷ bare req/s is the ratio of the issue's goal.
-4. The mix: N users (threads, each its own session, seeded RNG), logging in once then looping until T
-   seconds have passed, 0.5-2 s of think time between actions. Of every 10 users 8 are officers
-   (officer1, officer2, unithead in turn) and 1 registry, 1 archivist. An officer first adds an ad-hoc
+4. The mix: N users (threads, each its own session, seeded RNG), arriving evenly over ``--ramp`` seconds
+   (default 0: all in the same second), logging in once then looping until T seconds have passed, 0.5-2 s
+   of think time between actions. Of every 10 users 8 are officers (officer1, officer2, unithead in turn)
+   and 1 registry, 1 archivist. An officer first adds an ad-hoc
    dossier to this year's list and opens it (its own, so no other user closes it under it), then picks
    among: home ``/``, a dossier page of their unit (ids from the home page's links), search
    (``/search/?q=`` Vietnamese words, with and without diacritics), upload of a small unique PDF into
@@ -437,12 +438,14 @@ def account(number: int) -> str:
     return OFFICERS[(number - number // 10 * 2) % len(OFFICERS)]
 
 
-def run_mix(base: str, users: int, seconds: float, seed: int) -> tuple[list[UserLog], float, float]:
-    """N users for T seconds; return their logs, the measured duration and when it started."""
+def run_mix(base: str, users: int, seconds: float, seed: int, ramp: float = 0) -> tuple[list[UserLog], float, float]:
+    """N users for T seconds, arriving evenly over the first ``ramp`` seconds (0: all at once); return their logs,
+    the measured duration and when it started."""
     logs = [UserLog() for _ in range(users)]
     started = time.monotonic()
 
     def one(number: int) -> None:
+        time.sleep(ramp * number / users)
         rng = random.Random(seed * 1000 + number)
         username = account(number)
         client = Client(base, logs[number])
@@ -759,6 +762,9 @@ def main() -> None:
         "--ratio-seconds", type=float, default=20, help="duration of each full-speed phase (bare page, officer's home)"
     )
     parser.add_argument("--seed", type=int, default=18)
+    parser.add_argument(
+        "--ramp", type=float, default=0, help="seconds over which the users arrive, evenly (0: all in the same second)"
+    )
     args = parser.parse_args()
     command = "bench/load_bench.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     print(f"$ .venv/bin/python {command}")
@@ -852,7 +858,7 @@ def main() -> None:
 
         # ---- 4. the mix
         load_start = os.getloadavg()[0]
-        logs, mix_seconds, mix_started = run_mix(erms.base, args.users, args.seconds, args.seed)
+        logs, mix_seconds, mix_started = run_mix(erms.base, args.users, args.seconds, args.seed, args.ramp)
         load_end = os.getloadavg()[0]
         erms.stop()
         servers.remove(erms)
