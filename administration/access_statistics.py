@@ -67,7 +67,8 @@ class Line:
 
 def dossier_viewed(session: Session, actor: Actor, dossier_id: int, *, now: datetime) -> None:
     """Record that the actor opened a dossier's page (PL6 III.6.a), once the page was shown to them."""
-    dossier = dossiers.get_dossier(session, actor, dossier_id)
+    # Its rights checked again without loading its documents: this runs holding the write lock.
+    dossier = dossiers.get_dossier(session, actor, dossier_id, with_documents=False)
     audit.record(session, actor, "dossier.viewed", "dossier", dossier.id, now=now)
 
 

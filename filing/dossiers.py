@@ -64,9 +64,13 @@ WITH_DOCUMENTS = (
 )
 
 
-def get_dossier(session: Session, actor: Actor, dossier_id: int) -> Dossier:
-    """Return the dossier if the actor may read it; NotFound hides dossiers of other units."""
-    dossier = session.get(Dossier, dossier_id, options=WITH_DOCUMENTS)
+def get_dossier(session: Session, actor: Actor, dossier_id: int, *, with_documents: bool = True) -> Dossier:
+    """Return the dossier if the actor may read it; NotFound hides dossiers of other units.
+
+    ``with_documents`` loads its documents, versions and files in the same few queries (the page shows them); a
+    check that only asks whether the actor may read the dossier leaves them out.
+    """
+    dossier = session.get(Dossier, dossier_id, options=WITH_DOCUMENTS if with_documents else ())
     if dossier is None or not permissions.can_read_dossier(
         actor, dossier, permissions.dossier_access(session, [dossier])[dossier.id]
     ):
