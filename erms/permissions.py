@@ -114,6 +114,9 @@ RULES: dict[str, tuple[Role, ...]] = {
     "retention.hold": (Role.ARCHIVIST, Role.HEAD),
     "destruction.opinion": (Role.COUNCIL,),
     "destruction.approve": (Role.HEAD,),
+    # The reports on filing, holdings and document flow ("báo cáo, thống kê", PL6 II.3, III.4.đ, III.6.a): a unit
+    # head for their unit, the head and the archivist for the whole organisation (``report_units``).
+    "report.read": (Role.UNIT_HEAD, Role.HEAD, Role.ARCHIVIST),
 }
 
 
@@ -160,6 +163,29 @@ def require(actor: Actor, action: str, organisation_id: int, unit_id: int | None
         raise NotFound()
     if not can(actor, action, organisation_id, unit_id):
         raise PermissionDenied()
+
+
+def report_units(actor: Actor, organisation_id: int) -> frozenset[int] | None:
+    """Return the units whose figures the actor reads in the organisation's reports, or None for every unit (an
+    organisation-wide "report.read" role). Raise NotFound for another organisation, PermissionDenied for someone who
+    reads no report there (an officer, the registry, the council)."""
+    if organisation_id not in actor.organisation_ids():
+        raise NotFound()
+    if can_org_wide(actor, "report.read", organisation_id):
+        return None
+    units = frozenset(
+        grant.unit_id
+        for grant in actor.grants
+        if grant.role in RULES["report.read"] and grant.organisation_id == organisation_id and grant.unit_id is not None
+    )
+    if not units:
+        raise PermissionDenied()
+    return units
+
+
+def reads_reports(actor: Actor) -> bool:
+    """Return True if the actor reads the reports of at least one of their organisations (the menu's link)."""
+    return any(can(actor, "report.read", organisation) for organisation in actor.organisation_ids())
 
 
 def can_administer(actor: Actor, organisation_id: int) -> bool:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("erms", "classification", "retention", "exports", "filing", "administration")
+PACKAGES = ("erms", "classification", "retention", "exports", "filing", "administration", "reports")
 # The demo data drives the domain services as the command line does.
 ADAPTERS = ("erms.app", "erms.web", "erms.auth", "erms.cli", "erms.safety_cli", "erms.jobs", "erms.mail", "erms.demo")
 CORE = (
@@ -28,8 +28,8 @@ CORE = (
     "erms.notices",
     "erms.background",
 )
-# Domain packages may import downward only: administration → filing → exports → retention → classification.
-DOMAIN_ORDER = ("classification", "retention", "exports", "filing", "administration")
+# Domain packages may import downward only: reports → administration → filing → exports → retention → classification.
+DOMAIN_ORDER = ("classification", "retention", "exports", "filing", "administration", "reports")
 DOMAIN = DOMAIN_ORDER
 
 

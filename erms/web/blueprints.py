@@ -23,6 +23,7 @@ from erms.web import (
     markings,
     notices,
     registers,
+    reports,
     retention,
     search,
     security,
@@ -48,6 +49,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(notices.bp)
     app.register_blueprint(transfers.bp)
     app.register_blueprint(help.bp)
+    app.register_blueprint(reports.bp)
     errors.register(app)
     app.add_template_filter(common.local_date, "vndate")
     app.add_template_global(metadata.day_shown)

@@ -94,6 +94,24 @@ def setting(key: str):
     return services().settings[key]
 
 
+def period_from_query() -> tuple[date, date]:
+    """Read a report's period from the query, ``start`` and ``end`` (default: this year up to today), naming each
+    day that cannot be read."""
+    today = utcnow().astimezone(LOCAL_TZ).date()
+    defaults = {"start": today.replace(month=1, day=1), "end": today}
+    period, problems = {}, []
+    for name, default in defaults.items():
+        raw = request.args.get(name, "").strip()
+        day = metadata.parse_day(raw) if raw else default
+        if day is None:
+            problems.append(Problem(name, metadata.MESSAGES["format"]))
+        else:
+            period[name] = day
+    if problems:
+        raise InvalidMetadata(problems)
+    return period["start"], period["end"]
+
+
 def upload_from_request(field: str = "file") -> Upload | None:
     """Return the uploaded file as a stream (never read into memory here), or None if none was chosen."""
     uploads = uploads_from_request(field)

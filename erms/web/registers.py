@@ -8,8 +8,6 @@ and numbered in their own series; the printed register carries the printed-from-
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -25,6 +23,7 @@ from erms.web.common import (
     attachment,
     integer,
     organisation_of,
+    period_from_query,
     setting,
     store,
     transaction,
@@ -286,23 +285,6 @@ def print_register(kind: str):
     )
 
 
-def _period() -> tuple[date, date]:
-    """Read the report period from the query (default: this year up to today), naming each bad date."""
-    today = local_date(utcnow())
-    defaults = {"start": today.replace(month=1, day=1), "end": today}
-    period, problems = {}, []
-    for name, default in defaults.items():
-        raw = request.args.get(name, "").strip()
-        day = metadata.parse_day(raw) if raw else default
-        if day is None:
-            problems.append(Problem(name, metadata.MESSAGES["format"]))
-        else:
-            period[name] = day
-    if problems:
-        raise InvalidMetadata(problems)
-    return period["start"], period["end"]
-
-
 @bp.get("/<kind>/report")
 @login_required
 def report(kind: str):
@@ -316,7 +298,7 @@ def report(kind: str):
             422,
         )
     )
-    start, end = _period()
+    start, end = period_from_query()
     actor = current_actor()
     with transaction() as session:
         handling = registers.handling_report(
@@ -336,7 +318,7 @@ def report(kind: str):
 def print_report(kind: str):
     """Print the handling report, marked as printed from the system."""
     register_kind = _kind(kind)
-    start, end = _period()
+    start, end = period_from_query()
     actor = current_actor()
     with transaction() as session:
         pdf = registers.print_handling_report(

@@ -84,6 +84,9 @@ COUNCIL_ONLY = {COUNCIL: WHOLE_ORG}  # destruction.opinion
 HOLDERS = {ARCHIVIST: WHOLE_ORG, HEAD: WHOLE_ORG}  # retention.hold
 SECURITY_READERS = {ADMIN: WHOLE_ORG, ARCHIVIST: WHOLE_ORG}  # security.read
 AUDIT_READERS = {ADMIN: WHOLE_ORG, ARCHIVIST: WHOLE_ORG, HEAD: WHOLE_ORG}  # audit.read (organisation-wide grants)
+# report.read: a unit head for their unit (a report asked without a unit is theirs), the head and the archivist for
+# the organisation; a unit head asking for another unit's figures is refused (tests/web/test_reports_pages.py).
+REPORT_READERS = {UNIT_HEAD: UNIT, HEAD: WHOLE_ORG, ARCHIVIST: WHOLE_ORG}
 # Everyone who takes part in appraisal and destruction (erms/web/retention.py CHAIN_ACTIONS).
 DESTRUCTION_CHAIN = {ARCHIVIST: WHOLE_ORG, COUNCIL: WHOLE_ORG, HEAD: WHOLE_ORG}
 MINE = {role: UNIT for role in ROLES}  # a person's own saved searches
@@ -301,6 +304,13 @@ ROWS = [
     Row("audit_log.verify", "POST", AUDIT_READERS),
     Row("audit_log.statistics", "GET", AUDIT_READERS),
     Row("audit_log.statistics_xlsx", "GET", AUDIT_READERS),
+    # ------------------------------------------------------------ reports and statistics (report.read)
+    Row("reports.index", "GET", REPORT_READERS),
+    Row("reports.compliance", "GET", REPORT_READERS),
+    Row("reports.holdings", "GET", REPORT_READERS),
+    Row("reports.flow", "GET", REPORT_READERS),
+    Row("reports.drill", "GET", REPORT_READERS, why="the list behind one number (without a year: what is missing)"),
+    Row("reports.yearly_pdf", "GET", REPORT_READERS),
     # ------------------------------------------------------------ access per dossier (shares, restriction)
     Row("access.propose", "POST", ACCESS_PROPOSERS, "dossier:open"),
     Row("access.decide", "POST", ACCESS_CONFIRMERS, "access_change"),

@@ -54,7 +54,7 @@ from tests.factories import DOCUMENT, NOW, World, upload
 
 ACTORS = (*ROLES, None)  # None: a visitor who is not logged in
 # Values of URL parts that are not records.
-URL_VALUES = {"kind": "incoming", "role": "officer"}
+URL_VALUES = {"kind": "incoming", "role": "officer", "report": "compliance", "figure": "opened"}
 # The CSRF failure page: a POST refused for its token says nothing about access.
 CSRF_REFUSAL = "Biểu mẫu đã hết hạn"
 HANDOVER_YEAR = 2031

@@ -84,6 +84,7 @@ USER_OF_BLUEPRINT = {
     "dossier_lists": "registry",
     "registers": "registry",
     "markings": "head",
+    "reports": "head",
     "auth": None,
     "static": None,
 }
@@ -106,6 +107,8 @@ RECORD_OF = {
     ("dossier_lists", "entry_id"): "ad_hoc_entry_id",
     ("registers", "entry_id"): "register_entry_id",
     ("registers", "kind"): "register_kind",
+    ("reports", "report"): "report_name",
+    ("reports", "figure"): "report_figure",
     ("archive", "item_id"): "transfer_item_id",
     ("retention", "dossier_id"): "archived_dossier_id",
     ("retention", "hold_id"): "hold_id",
@@ -332,6 +335,8 @@ class Scene:
     """The records the routes name, each made the first time a route needs it."""
 
     register_kind = RegisterKind.INCOMING.value
+    # The list behind a number of the document flow: the one that reads the most filters (period, register, month).
+    report_name, report_figure = "flow", "registered"
     stylesheet = "erms.css"
 
     def __init__(self, world, make_dossier, session, store, now) -> None:
