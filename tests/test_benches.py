@@ -20,8 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
         (["bench/backup_bench.py", "40", "2"], ["cp -a + sync", "first backup set", "second, 1 % added"]),
         (["bench/export_bench.py", "2", "6", "1", "--runs", "1", "--only", "ours", "make_bag"], ["ours", "make_bag"]),
         (["bench/fixity_bench.py", "20", "1", "--rates", "50"], ["asked  50.0 MB/s   read"]),
+        (
+            ["bench/reports_bench.py", *"--dossiers 60 --documents 600 --databases sqlite --repeat 1".split()],
+            ["| Holdings, every year | head |", "every page < 1 s"],
+        ),
+        (["bench/page_cpu.py", "--requests", "2", "--rounds", "1"], ["| officer's home `/` | officer1 |", "index PDF"]),
     ],
-    ids=["backup", "export", "fixity"],
+    ids=["backup", "export", "fixity", "reports", "page_cpu"],
 )
 def test_a_bench_runs_and_prints_its_figures(arguments, printed, tmp_path):
     result = subprocess.run(
