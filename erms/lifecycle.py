@@ -2,18 +2,21 @@
 
 The table below is the whole life of a dossier (docs/design.md); services check their own business
 rules (checklists, holds, permissions) and then call :func:`apply`, which refuses any move the
-table does not list and writes the audit event of the change in the same transaction.
+table does not list and writes the audit event of the change in the same transaction. Leaving OPEN
+measures the dossier's extent (``Dossier.extent_*``, which the holdings report adds up); coming back
+to OPEN clears it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import ColumnElement, Update, func, select, update
 from sqlalchemy.orm import Session
 
 from erms import audit
 from erms.errors import IllegalTransition
-from erms.models import Dossier
+from erms.models import Document, DocumentVersion, Dossier, DossierDocument, StoredFile
 from erms.models.dossier import DossierState as State
 from erms.permissions import Actor
 
@@ -61,6 +64,10 @@ def apply(
     dossier.state = after
     if after in _STAMPS:
         setattr(dossier, _STAMPS[after], now)
+    if before is State.OPEN:
+        dossier.extent_documents, dossier.extent_pages, dossier.extent_bytes = measure(session, dossier.id)
+    elif after is State.OPEN:
+        dossier.extent_documents = dossier.extent_pages = dossier.extent_bytes = None
     if reason:
         details["reason"] = reason
     audit.record(
@@ -92,4 +99,47 @@ def start(session: Session, dossier: Dossier, actor: Actor, *, now: datetime, **
         after=State.OPEN.value,
         file_code=dossier.file_code,
         **details,
+    )
+
+
+def extent(dossier_id) -> tuple[ColumnElement[int], ColumnElement[int], ColumnElement[int]]:
+    """Return the documents, pages and bytes of the dossier ``dossier_id`` (a value, or ``Dossier.id`` to correlate
+    with an UPDATE of the dossiers) as three scalar subqueries.
+
+    One document per link (a document filed in two dossiers counts in each, as each dossier's index lists it), the
+    linked documents' pages (none given: 0), the bytes of every version's file (a draft kept each of its versions;
+    a classified document has none).
+    """
+    linked = DossierDocument.dossier_id == dossier_id
+    documents = select(func.count(DossierDocument.id)).where(linked)
+    pages = (
+        select(func.coalesce(func.sum(Document.page_amount), 0))
+        .select_from(DossierDocument)
+        .join(Document, Document.id == DossierDocument.document_id)
+        .where(linked)
+    )
+    stored = (
+        select(func.coalesce(func.sum(StoredFile.size), 0))
+        .select_from(DossierDocument)
+        .join(DocumentVersion, DocumentVersion.document_id == DossierDocument.document_id)
+        .join(StoredFile, StoredFile.id == DocumentVersion.file_id)
+        .where(linked)
+    )
+    return documents.scalar_subquery(), pages.scalar_subquery(), stored.scalar_subquery()
+
+
+def measure(session: Session, dossier_id: int) -> tuple[int, int, int]:
+    """Return the documents, pages and bytes of a dossier as its links stand now, in one small query."""
+    documents, pages, size = session.execute(select(*extent(dossier_id))).one()
+    return int(documents), int(pages), int(size)  # PostgreSQL's sum of a bigint is a numeric
+
+
+def measure_all() -> Update:
+    """Return the UPDATE that stores the extent of every dossier that is not open, set-based (what the migration
+    that added the columns did; for data loaded around the services, as the benches load theirs)."""
+    documents, pages, size = extent(Dossier.id)
+    return (
+        update(Dossier)
+        .where(Dossier.state != State.OPEN)
+        .values(extent_documents=documents, extent_pages=pages, extent_bytes=size)
     )

@@ -3,7 +3,8 @@ historical archive ("nộp lưu vào Lưu trữ lịch sử") per receipt, each 
 
 One GROUP BY query per kind, over the dossiers in scope: a destruction list counts the dossiers it destroyed (the
 extent recorded when they were proposed: their content is gone); a received batch counts the dossiers its receipt
-listed. The year is the one the destruction was carried out, or the receipt's date.
+listed, with the extent each dossier kept from its closing. The year is the one the destruction was carried out,
+or the receipt's date.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from erms.errors import N_
 from erms.models import (
     DestructionItem,
     DestructionList,
-    Document,
-    DossierDocument,
     HandoverBatch,
     HandoverItem,
     HandoverReceipt,
@@ -71,21 +70,20 @@ def destroyed(scope: Scope, year: int | None) -> Select:
 
 
 def transferred(scope: Scope, year: int | None) -> Select:
-    """Return, per received hand-over batch, the dossiers its receipt listed within the scope and their extent."""
+    """Return, per received hand-over batch, the dossiers its receipt listed within the scope and their extent (the
+    one each kept from its closing: a batch holds a dossier once)."""
     return (
         select(
             HandoverBatch.id,
             HandoverReceipt.reference,
             HandoverReceipt.received_on,
-            func.count(func.distinct(Dossier.id)).label("dossiers"),
-            func.count(DossierDocument.id).label("documents"),
-            func.coalesce(func.sum(Document.page_amount), 0).label("pages"),
+            func.count(Dossier.id).label("dossiers"),
+            func.coalesce(func.sum(Dossier.extent_documents), 0).label("documents"),
+            func.coalesce(func.sum(Dossier.extent_pages), 0).label("pages"),
         )
         .join(HandoverReceipt, HandoverReceipt.batch_id == HandoverBatch.id)
         .join(HandoverItem, HandoverItem.batch_id == HandoverBatch.id)
         .join(Dossier, Dossier.id == HandoverItem.dossier_id)
-        .outerjoin(DossierDocument, DossierDocument.dossier_id == Dossier.id)
-        .outerjoin(Document, Document.id == DossierDocument.document_id)
         .where(HandoverItem.outcome == HandoverOutcome.RECEIVED, *_dossiers(scope, year, DossierState.TRANSFERRED))
         .group_by(HandoverBatch.id, HandoverReceipt.reference, HandoverReceipt.received_on)
     )

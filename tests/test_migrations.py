@@ -7,13 +7,18 @@ from datetime import UTC, datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 import erms.models  # noqa: F401
-from erms import migrate
+import filing.dossiers
+from erms import lifecycle, migrate
 from erms.db import Base, make_engine
+from erms.models import Document, DocumentVersion, Dossier, DossierDocument, StoredFile
+from erms.models.dossier import DossierState
 from erms.storage import FileStore
+from tests import factories
 
 
 @pytest.fixture
@@ -71,3 +76,93 @@ def test_files_stored_before_signature_flags_are_read_once_for_them(empty_engine
         migrate.upgrade(connection, storage_root=str(store.root))
         flags = dict(connection.execute(text("SELECT sha512, has_pdf_signature FROM stored_files")).all())
     assert flags == {"signed": True, "unsigned": False, "missing": False}
+
+
+def _joined_extents(connection) -> dict[int, tuple[int, int, int]]:
+    """Return each dossier's documents, pages and bytes the way the holdings report joined them before revision
+    0028: its links to the documents, and to every version's stored file."""
+    filed = (
+        select(
+            DossierDocument.dossier_id.label("id"),
+            func.count().label("documents"),
+            func.coalesce(func.sum(Document.page_amount), 0).label("pages"),
+        )
+        .join(Document, Document.id == DossierDocument.document_id)
+        .group_by(DossierDocument.dossier_id)
+        .subquery()
+    )
+    stored = (
+        select(DossierDocument.dossier_id.label("id"), func.sum(StoredFile.size).label("bytes"))
+        .join(DocumentVersion, DocumentVersion.document_id == DossierDocument.document_id)
+        .join(StoredFile, StoredFile.id == DocumentVersion.file_id)
+        .group_by(DossierDocument.dossier_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Dossier.id,
+            func.coalesce(filed.c.documents, 0),
+            func.coalesce(filed.c.pages, 0),
+            func.coalesce(stored.c.bytes, 0),
+        )
+        .outerjoin(filed, filed.c.id == Dossier.id)
+        .outerjoin(stored, stored.c.id == Dossier.id)
+        .where(Dossier.state != DossierState.OPEN)
+    )
+    return {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in connection.execute(query)}
+
+
+def _stored_extents(connection) -> dict[int, tuple]:
+    query = select(Dossier.id, Dossier.state, Dossier.extent_documents, Dossier.extent_pages, Dossier.extent_bytes)
+    return {id_: (state, *extent) for id_, state, *extent in connection.execute(query)}
+
+
+def test_the_extent_backfill_measures_as_the_report_joined(empty_engine, tmp_path):
+    """Revision 0028 measures every dossier that is not open as the holdings report did by its join (and as closing
+    does now); open ones stay unmeasured."""
+    store, now = FileStore(tmp_path / "files"), datetime(2026, 6, 15, 3, 0, tzinfo=UTC)
+    with empty_engine.begin() as connection:
+        migrate.upgrade(connection)
+        session = Session(bind=connection)
+        world = factories.World(session, now)
+        made = {
+            state: factories.make_dossier(session, world, store, now, state, documents=documents)
+            for state, documents in (("open", 2), ("closed", 3), ("submitted", 1), ("archived", 2))
+        }
+        officer = world.actor("officer1")
+        shared = made["closed"].links[0].document  # filed in two dossiers: counts in each
+        empty = factories.make_dossier(session, world, store, now, "open", documents=0)
+        draft = filing.dossiers.add_document(
+            session, officer, empty.id, dict(factories.DOCUMENT, code_number="77", status="draft"),
+            factories.upload(b"draft 1"), store=store, now=now,
+        )  # fmt: skip
+        filing.dossiers.add_version(
+            session, officer, empty.id, draft.id, factories.upload(b"draft 2 longer"), store=store, now=now
+        )
+        filing.dossiers.finalise_document(session, officer, empty.id, draft.id, now=now)
+        filing.dossiers.link_document(session, officer, empty.id, shared.id, now=now)
+        filing.dossiers.close_dossier(session, officer, empty.id, store=store, now=now)
+        session.flush()
+        # The states past the archive, set directly: only "not open" matters to the backfill.
+        connection.execute(update(Dossier).where(Dossier.id == made["archived"].id).values(state="transferred"))
+        connection.execute(update(Dossier).where(Dossier.id == made["submitted"].id).values(state="destroyed"))
+        session.close()
+        by_closing = _stored_extents(connection)
+        joined = _joined_extents(connection)
+        migrate.downgrade(connection, "0027")
+        migrate.upgrade(connection)
+        backfilled = _stored_extents(connection)
+        connection.execute(update(Dossier).values(extent_documents=None, extent_pages=None, extent_bytes=None))
+        connection.execute(lifecycle.measure_all())
+        by_measure_all = _stored_extents(connection)
+    assert backfilled == by_closing == by_measure_all
+    assert {id_: extent for id_, (state, *extent) in backfilled.items() if state != "open"} == {
+        id_: list(extent) for id_, extent in joined.items()
+    }
+    assert backfilled[made["open"].id][1:] == (None, None, None)
+    assert backfilled[empty.id][1:] == (
+        2,
+        factories.DOCUMENT["page_amount"] * 2,
+        len(b"draft 1" + b"draft 2 longer") + len(b"%PDF-0"),
+    )
+    assert {state for state, *_ in backfilled.values()} == {"open", "closed", "transferred", "destroyed"}

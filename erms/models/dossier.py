@@ -105,6 +105,14 @@ class Dossier(Base):
     # A capital-construction dossier ("hồ sơ xây dựng cơ bản"): the day the works were settled ("quyết toán"); it is
     # due at the agency archive three months later (NĐ 30/2020 Điều 30 k.2a) instead of a year after the work.
     settled_on: Mapped[date | None] = mapped_column(Date)
+    # The extent ("số lượng") measured when the dossier closed, kept through every later state: its documents (one per
+    # link: a document filed in two dossiers counts in each), their pages and the bytes of every version's file.
+    # A closed dossier's documents no longer change (drafts block closing, a final document gets no new version, a
+    # document also in a closed dossier cannot be edited), so the holdings report adds these up instead of joining
+    # a million links to documents, versions and files. NULL while open: reopening clears them (erms.lifecycle).
+    extent_documents: Mapped[int | None] = mapped_column(Integer)
+    extent_pages: Mapped[int | None] = mapped_column(Integer)
+    extent_bytes: Mapped[int | None] = mapped_column(BigInteger)
 
     organisation: Mapped[Organisation] = relationship()
     entry: Mapped[DossierListEntry] = relationship()

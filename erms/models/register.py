@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from erms.db import Base
@@ -51,7 +51,13 @@ class RegisterEntry(Base):
     """One line of a register: the number given, the document, who registered it and when."""
 
     __tablename__ = "register_entries"
-    __table_args__ = (UniqueConstraint("organisation_id", "kind", "year", "series", "number"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "kind", "year", "series", "number"),
+        # The flow report reads one organisation's entries of a period by their registration time, the compliance
+        # report those of a year: each walks its own index instead of every entry of the organisation.
+        Index("ix_register_entries_org_registered_at", "organisation_id", "registered_at"),
+        Index("ix_register_entries_org_year", "organisation_id", "year"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Raised by every change: of two people changing the line at once, the second is refused (PL6 IV.2).
