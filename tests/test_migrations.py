@@ -153,7 +153,7 @@ def test_the_extent_backfill_measures_as_the_report_joined(empty_engine, tmp_pat
         migrate.upgrade(connection)
         backfilled = _stored_extents(connection)
         connection.execute(update(Dossier).values(extent_documents=None, extent_pages=None, extent_bytes=None))
-        connection.execute(lifecycle.measure_all())
+        lifecycle.measure_all(connection)
         by_measure_all = _stored_extents(connection)
     assert backfilled == by_closing == by_measure_all
     assert {id_: extent for id_, (state, *extent) in backfilled.items() if state != "open"} == {

@@ -25,26 +25,32 @@ down_revision = "0027"
 branch_labels = None
 depends_on = None
 
-# Kept here, not imported: a migration must do tomorrow what it does today. Set-based, one statement (correlated
-# subqueries, which SQLite and PostgreSQL both run through the links' (dossier, document) and the versions'
-# (document, number) indexes).
-BACKFILL = """
-UPDATE dossiers SET
-    extent_documents = (SELECT count(*) FROM dossier_documents l WHERE l.dossier_id = dossiers.id),
-    extent_pages = (
-        SELECT coalesce(sum(d.page_amount), 0)
+# Kept here, not imported: a migration must do tomorrow what it does today. Set-based: every dossier that is not open
+# gets zeros, then the sums of its links grouped once per table (one pass each, whatever plan the database picks,
+# instead of three lookups per dossier).
+BACKFILL = (
+    "UPDATE dossiers SET extent_documents = 0, extent_pages = 0, extent_bytes = 0 WHERE state <> 'open'",
+    """
+    UPDATE dossiers SET extent_documents = filed.documents, extent_pages = filed.pages
+    FROM (
+        SELECT l.dossier_id AS id, count(*) AS documents, coalesce(sum(d.page_amount), 0) AS pages
         FROM dossier_documents l JOIN documents d ON d.id = l.document_id
-        WHERE l.dossier_id = dossiers.id
-    ),
-    extent_bytes = (
-        SELECT coalesce(sum(f.size), 0)
+        GROUP BY l.dossier_id
+    ) AS filed
+    WHERE filed.id = dossiers.id AND dossiers.state <> 'open'
+    """,
+    """
+    UPDATE dossiers SET extent_bytes = stored.bytes
+    FROM (
+        SELECT l.dossier_id AS id, coalesce(sum(f.size), 0) AS bytes
         FROM dossier_documents l
         JOIN document_versions v ON v.document_id = l.document_id
         JOIN stored_files f ON f.id = v.file_id
-        WHERE l.dossier_id = dossiers.id
-    )
-WHERE state <> 'open'
-"""
+        GROUP BY l.dossier_id
+    ) AS stored
+    WHERE stored.id = dossiers.id AND dossiers.state <> 'open'
+    """,
+)
 
 
 def upgrade() -> None:
@@ -53,7 +59,8 @@ def upgrade() -> None:
     op.add_column("dossiers", sa.Column("extent_documents", sa.Integer(), nullable=True))
     op.add_column("dossiers", sa.Column("extent_pages", sa.Integer(), nullable=True))
     op.add_column("dossiers", sa.Column("extent_bytes", sa.BigInteger(), nullable=True))
-    op.execute(BACKFILL)
+    for statement in BACKFILL:
+        op.execute(statement)
     op.create_index("ix_register_entries_org_registered_at", "register_entries", ["organisation_id", "registered_at"])
     op.create_index("ix_register_entries_org_year", "register_entries", ["organisation_id", "year"])
 
