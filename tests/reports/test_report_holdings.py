@@ -22,6 +22,14 @@ def report(agency, username="head", year=None, unit=None, handover_years=5):
     )
 
 
+def listed_behind(agency, figure: str, params: dict):
+    """Return the head's list behind one holdings figure."""
+    world = agency.world
+    return service.list_behind(
+        agency.session, world.actor("head"), world.org.id, "holdings", figure, params, now=NOW, handover_years=5
+    )
+
+
 def size(serials: list[int]) -> int:
     """The bytes of the documents the dataset made with these serial numbers (b"%PDF-report " + n written n times)."""
     return sum(12 + len(str(n)) * n for n in serials)
@@ -75,48 +83,26 @@ def test_destroyed_and_handed_over_name_their_decision_and_receipt(agency):
     received, destroyed = disposal.rows
     assert (received[2].record.kind, received[2].record.id) == ("handover_batch", agency.batch_id)
     assert (destroyed[2].record.kind, destroyed[2].record.id) == ("destruction_list", agency.decision_id)
-    world, session = agency.world, agency.session
     for row, name in ((received, "D15"), (destroyed, "D12")):
         drill = row[4].drill
-        page = service.list_behind(
-            session,
-            world.actor("head"),
-            world.org.id,
-            "holdings",
-            drill.figure,
-            drill.params(),
-            now=NOW,
-            handover_years=5,
-        )
+        page = listed_behind(agency, drill.figure, drill.params())
         assert [line.code for line in page.lines] == [agency.dossiers[name].file_code]
         assert page.lines[0].link == agency.dossiers[name].id  # its page shows what is left of it
     # Unit B left nothing: its unit head would read an empty table.
-    assert grid(report(agency, unit=world.unit_b.id).table("disposal")) == []
+    assert grid(report(agency, unit=agency.world.unit_b.id).table("disposal")) == []
 
 
 def test_each_number_lists_exactly_the_dossiers_it_counts(agency):
-    world, session = agency.world, agency.session
     found = report(agency)
     for cell, drill in drills(found):
-        page = service.list_behind(
-            session,
-            world.actor("head"),
-            world.org.id,
-            "holdings",
-            drill.figure,
-            drill.params(),
-            now=NOW,
-            handover_years=5,
-        )
+        page = listed_behind(agency, drill.figure, drill.params())
         listed = (
             sum(line.documents for line in page.lines)
             if cell in [row[3] for row in found.table("units").rows]
             else page.total
         )
         assert listed == cell.value, drill
-    due = service.list_behind(
-        session, world.actor("head"), world.org.id, "holdings", "due_this_year", {}, now=NOW, handover_years=5
-    )
+    due = listed_behind(agency, "due_this_year", {})
     assert [line.code for line in due.lines] == [agency.dossiers["D11"].file_code]
 
 
