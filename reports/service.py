@@ -148,7 +148,7 @@ def yearly_report(
         year=year,
         today=today,
         flow=flow.report(session, scope, date(year, 1, 1), date(year, 12, 31), today),
-        previous=flow.report(session, scope, date(year - 1, 1, 1), date(year - 1, 12, 31), today),
+        previous=flow.totals(session, scope, date(year - 1, 1, 1), date(year - 1, 12, 31)),
         compliance=compliance.report(session, scope, year, today),
         holdings=holdings.report(session, scope, None, today, handover_years),
     )

@@ -12,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from erms.models.register import RegisterKind
 from exports.pdf import ProductPDF
 from exports.pdf.pdf_index import LINE
 from reports import pdf_layout as layout
 from reports.figures import Cell, Report, Table
+from reports.flow import KIND_WORDS
 from reports.scope import Scope
 
 # The row labels the reports give as msgids, in Vietnamese (the PDF is printed in the agency's language).
@@ -38,7 +40,7 @@ class Figures:
     year: int
     today: date
     flow: Report  # 1 January – 31 December of the year
-    previous: Report  # the year before, for the change (Bảng 2.5)
+    previous: dict[RegisterKind, dict[str, int]]  # the year before, for the change (Bảng 2.5)
     compliance: Report
     holdings: Report  # every year's dossiers in custody today
 
@@ -86,7 +88,7 @@ def _get(table_: Table, row: tuple[Cell, ...], key: str) -> int:
 def _totals(pdf: ProductPDF, figures: Figures, number: int) -> None:
     """Bảng 2.4 of the thesis: the incoming and outgoing documents of the year, ordinary and classified apart."""
     registers = figures.flow.table("registers")
-    incoming, outgoing = _row(registers, "Incoming documents"), _row(registers, "Outgoing documents")
+    incoming, outgoing = (_row(registers, KIND_WORDS[kind]) for kind in (RegisterKind.INCOMING, RegisterKind.OUTGOING))
     caption = (
         f"Bảng {number}. Thống kê tổng số văn bản đi, văn bản đến "
         f"tính từ ngày 01/01/{figures.year} đến ngày 31/12/{figures.year}"
@@ -110,18 +112,16 @@ def _change(pdf: ProductPDF, figures: Figures, number: int) -> None:
     year, name = figures.year, _whose(figures)
     caption = f"Bảng {number}. Thống kê biến động văn bản đi, văn bản đến của {name} năm {year - 1} và năm {year}"
     layout.caption(pdf, caption, "Đơn vị tính: văn bản")
+    registers = figures.flow.table("registers")
     lines = (
-        ("Tổng số văn bản đi", "Outgoing documents", "registered"),
-        ("Trong đó văn bản mật đi", "Outgoing documents", "classified"),
-        ("Tổng số văn bản đến", "Incoming documents", "registered"),
-        ("Trong đó văn bản mật đến", "Incoming documents", "classified"),
+        ("Tổng số văn bản đi", RegisterKind.OUTGOING, "registered"),
+        ("Trong đó văn bản mật đi", RegisterKind.OUTGOING, "classified"),
+        ("Tổng số văn bản đến", RegisterKind.INCOMING, "registered"),
+        ("Trong đó văn bản mật đến", RegisterKind.INCOMING, "classified"),
     )
     rows = []
     for label, kind, key in lines:
-        values = [
-            _get(report.table("registers"), _row(report.table("registers"), kind), key)
-            for report in (figures.previous, figures.flow)
-        ]
+        values = (figures.previous[kind][key], _get(registers, _row(registers, KIND_WORDS[kind]), key))
         rows.append([label, *(f"{layout.number(value)} văn bản" for value in values)])
     layout.print_table(pdf, ["Nội dung", f"Năm {year - 1}", f"Năm {year}"], [85, 45, 45], rows)
 
@@ -129,7 +129,7 @@ def _change(pdf: ProductPDF, figures: Figures, number: int) -> None:
 def _handling(pdf: ProductPDF, figures: Figures, number: int) -> None:
     """The handling deadlines of the year's documents, as the register's handling report counts them."""
     registers = figures.flow.table("registers")
-    incoming, outgoing = _row(registers, "Incoming documents"), _row(registers, "Outgoing documents")
+    incoming, outgoing = (_row(registers, KIND_WORDS[kind]) for kind in (RegisterKind.INCOMING, RegisterKind.OUTGOING))
     layout.caption(
         pdf, f"Bảng {number}. Tình hình giải quyết văn bản đến, văn bản đi năm {figures.year}", "Đơn vị tính: văn bản"
     )
