@@ -696,6 +696,25 @@ def get_list(session: Session, actor: Actor, list_id: int) -> DossierList:
     return dossier_list
 
 
+def lists_page(session: Session, actor: Actor, page: int, per_page: int) -> tuple[list[DossierList], int]:
+    """Return one page of the dossier lists of the actor's organisations, newest year first, and their total."""
+    query = select(DossierList).where(DossierList.organisation_id.in_(actor.organisation_ids()))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    ordered = query.order_by(DossierList.year.desc(), DossierList.id.desc())
+    return list(session.scalars(ordered.offset((page - 1) * per_page).limit(per_page))), total
+
+
+def entries_page(
+    session: Session, actor: Actor, list_id: int, page: int, per_page: int
+) -> tuple[list[DossierListEntry], int]:
+    """Return one page of a dossier list's entries, in their order, and their total."""
+    get_list(session, actor, list_id)
+    query = select(DossierListEntry).where(DossierListEntry.dossier_list_id == list_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    ordered = query.order_by(DossierListEntry.number, DossierListEntry.id)
+    return list(session.scalars(ordered.offset((page - 1) * per_page).limit(per_page))), total
+
+
 def list_of_year(session: Session, actor: Actor, year: int) -> DossierList:
     """Return the list of ``year`` of the actor's organisation."""
     found = session.scalar(

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
@@ -24,7 +24,7 @@ from erms import auth, config, search
 from erms.cli import erms_group
 from erms.db import make_engine, make_session_factory
 from erms.storage import FileStore
-from erms.web import blueprints, i18n
+from erms.web import api, blueprints, i18n
 from erms.web.common import LARGEST_INTEGER
 
 # The product language; English is offered for foreign advisers and developers.
@@ -109,6 +109,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     auth.init_app(app)
     search.install(settings)
     blueprints.register(app)
+    api.register(app, csrf)
     register_cli(app)
     app.wsgi_app = ascii_query(app.wsgi_app)  # type: ignore[method-assign]  # Flask's documented way to add middleware
     proxies = int(settings["PROXY_COUNT"])
@@ -136,11 +137,16 @@ def ascii_query(wsgi_app: Callable) -> Callable:
 
 
 def select_language() -> str:
-    """Return the language the user chose (``?lang=en`` or the switch link), Vietnamese by default."""
+    """Return the language the user chose (``?lang=en`` or the switch link), Vietnamese by default; the API's
+    answers are in the language the caller accepts (Accept-Language), English by default."""
+    if has_request_context() and request.blueprint == "api":
+        return request.accept_languages.best_match(LANGUAGES, default="en") or "en"
     return session.get("lang", DEFAULT_LANGUAGE)
 
 
 def _keep_session_alive() -> None:
+    if request.blueprint == "api":
+        return  # the API keeps no session: its caller is the token of each request
     session.permanent = True
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:

@@ -372,7 +372,7 @@ def search_query(obj: Context, words, username, limit) -> None:
             sys.exit(1)
         actor = load_actor(session, user_id)
         results = search.query(session, actor, search.Search(text=" ".join(words), per_page=limit))
-    click.echo(f"{results.total} records")
+    click.echo(f"{'more than ' if results.more else ''}{results.total} records")
     for hit in results.hits:
         date = hit.fields["date"].date().isoformat()
         click.echo(f"{hit.kind:<8} {date}  {hit.fields['code']}  {hit.fields['title']}")

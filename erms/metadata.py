@@ -8,6 +8,7 @@ text holding control characters is refused here, so no later export or database 
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import unicodedata
@@ -62,6 +63,12 @@ def registry() -> Registry:
         if "$id" in contents:
             resources.append((contents["$id"], Resource.from_contents(contents)))
     return Registry().with_resources(resources)
+
+
+def schema(kind: str) -> dict:
+    """Return a copy of the schema of ``kind`` ("dossier", "document", "defs", …), for a document that embeds it
+    (the API's OpenAPI description)."""
+    return copy.deepcopy(_schema(kind))
 
 
 @cache

@@ -207,6 +207,17 @@ def require_administer(actor: Actor, organisation_id: int) -> None:
         raise PermissionDenied()  # an administrator of one unit only does not manage the organisation
 
 
+def manages_tokens_of(actor: Actor, user_id: int, organisation_ids: Iterable[int]) -> bool:
+    """Return True if the actor may see and revoke the API tokens of the person ``user_id``, who holds roles in
+    ``organisation_ids``: their own, or anyone's of an organisation they administer (who manages the person's
+    account also ends the credentials it lent to other systems)."""
+    return (
+        user_id == actor.user_id
+        or actor.system_admin
+        or any(can_administer(actor, organisation) for organisation in organisation_ids)
+    )
+
+
 def require_system_admin(actor: Actor) -> None:
     """Raise PermissionDenied unless the actor administers the deployment (creating an organisation)."""
     if not actor.system_admin:

@@ -88,6 +88,18 @@ def visible_dossiers(
     return list(session.scalars(query.order_by(Dossier.opened_at.desc(), Dossier.id.desc()).limit(limit)))
 
 
+def visible_page(
+    session: Session, actor: Actor, states: tuple[DossierState, ...], page: int, per_page: int
+) -> tuple[list[Dossier], int]:
+    """Return one page of the dossiers the actor may read (in ``states``, if any), newest first, and their total."""
+    query = _visible(actor)
+    if states:
+        query = query.where(Dossier.state.in_(states))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    ordered = query.options(selectinload(Dossier.unit)).order_by(Dossier.opened_at.desc(), Dossier.id.desc())
+    return list(session.scalars(ordered.offset((page - 1) * per_page).limit(per_page))), total
+
+
 def visible_count(session: Session, actor: Actor) -> int:
     """Return how many dossiers the actor may read."""
     return session.scalar(select(func.count()).select_from(_visible(actor).subquery())) or 0
@@ -718,6 +730,13 @@ def refuse_stale(
         titles.get(name, name) for name, value in submitted.items() if _shown(value) != _shown(current.get(name))
     ]
     raise audit.conflict(session, kind, record.id, differing)
+
+
+def refuse_changed_since(session: Session, actor: Actor, dossier_id: int, seen_revision: int) -> None:
+    """Refuse to act on a dossier that changed after the caller read its ``seen_revision``, saying who changed it."""
+    dossier = get_dossier(session, actor, dossier_id, with_documents=False)
+    if dossier.revision != seen_revision:
+        raise audit.conflict(session, "dossier", dossier.id, [])
 
 
 def _shown(value) -> str:

@@ -25,6 +25,7 @@ CORE = (
     "erms.migrate",
     "erms.config",
     "erms.accounts",
+    "erms.api_tokens",
     "erms.notices",
     "erms.background",
 )

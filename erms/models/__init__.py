@@ -4,6 +4,7 @@ Importing this package registers every table on ``erms.db.Base.metadata`` (Alemb
 """
 
 from erms.models.access import AccessChange, AccessChangeKind, AccessChangeState
+from erms.models.api_token import ApiToken
 from erms.models.appraisal import (
     AppraisalDecision,
     AppraisalWorkItem,
@@ -42,6 +43,7 @@ __all__ = [
     "AccessChange",
     "AccessChangeKind",
     "AccessChangeState",
+    "ApiToken",
     "AppraisalDecision",
     "AppraisalWorkItem",
     "CouncilOpinion",

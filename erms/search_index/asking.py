@@ -23,6 +23,10 @@ from erms.search_index.store import Changes
 SORTS = ("relevance", "newest", "oldest")
 FACETS = ("kind", "year", "unit", "type", "state", "retention")
 MAX_PER_PAGE = 100
+# How many matches an engine must count exactly. Past it an engine may stop counting and say "more than" (as
+# OpenSearch's track_total_hits does): the PostgreSQL engine reads a row per match it counts, which at a million
+# records is seconds for a common word, while nobody pages through ten thousand results.
+COUNTED = 10_000
 
 
 @dataclass(frozen=True)
@@ -71,11 +75,15 @@ class Hit:
 
 @dataclass(frozen=True)
 class Results:
+    """A page of results. ``more``: the engine stopped counting at ``total`` (COUNTED) matches, there are more, and
+    the facets count those it counted."""
+
     hits: list[Hit]
     total: int
     page: int
     pages: int
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    more: bool = False
 
 
 def hit(stored: dict, words: Iterable[str]) -> Hit:

@@ -228,21 +228,29 @@ FACETS = ("kind", "year", "unit", "type", "state", "retention")
 _SEPARATED = {"unit": ",", "state": " "}
 
 
-def facets(session: Session, asked: Asked) -> dict[str, dict[str, int]]:
-    """Return, for each facet, the count of matches per value (a match counts once per value it holds).
+def facets(session: Session, asked: Asked, counted: int) -> tuple[dict[str, dict[str, int]], bool]:
+    """Return, for each facet, the count of matches per value (a match counts once per value it holds), counting at
+    most ``counted`` matches, and whether there are more.
 
-    One pass counts the matches per combination of facet values (a few hundred rows, where grouping sets would
-    aggregate six times); each combination's count then goes to each of its values, a field that holds several
+    The matches are numbered in the order the database finds them; one pass then counts the first ``counted`` per
+    combination of facet values (a few hundred rows, where grouping sets would aggregate six times) and sees
+    whether a next one was read. Each combination's count goes to each of its values, a field that holds several
     (a document filed in dossiers of two units) to each of them.
     """
     columns = [ENTRIES.c[name] for name in FACETS]
-    query = select(*columns, func.count()).where(_where(asked)).group_by(*columns)
+    matches = select(*columns).where(_where(asked)).limit(counted + 1).subquery("matches")
+    numbered = select(matches, func.row_number().over().label("number")).subquery("numbered")
+    grouped = [numbered.c[name] for name in FACETS]
+    number = numbered.c.number
+    query = select(*grouped, func.count().filter(number <= counted), func.max(number)).group_by(*grouped)
     counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-    for *values, count in session.execute(query):
-        for name, value in zip(FACETS, values, strict=True):
+    more = False
+    for *values, count, last in session.execute(query):
+        more = more or last > counted
+        for name, value in zip(FACETS, values, strict=True) if count else ():
             for single in str(value).split(_SEPARATED[name]) if name in _SEPARATED else [str(value)]:
                 counts[name][single] = counts[name].get(single, 0) + count
-    return counts
+    return counts, more
 
 
 WORDS_INDEX = "ix_search_entries_words"

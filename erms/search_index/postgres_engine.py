@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from erms.permissions import Actor, search_grants
-from erms.search_index import postgres, tsvector
+from erms.search_index import asking, postgres, tsvector
 from erms.search_index.asking import FACETS, Content, Results, Search, counted, hit
 from erms.search_index.store import Changes
 
@@ -68,7 +68,7 @@ class PostgresEngine:
 
     def query(self, session: Session, actor: Actor, request: Search) -> Results:
         asked, words = _asked(actor, request)
-        counts = postgres.facets(session, asked)
+        counts, more = postgres.facets(session, asked, asking.COUNTED)
         total = sum(counts["kind"].values())  # every record has one kind
         page, pages = request.page_of(total)
         if self._ranks_in_index is None:
@@ -76,7 +76,7 @@ class PostgresEngine:
         offset = (page - 1) * request.shown
         shown = postgres.page(session, asked, request.sort, offset, request.shown, self._ranks_in_index)
         facets = {name: counted(counts[name]) for name in FACETS}
-        return Results([hit(stored, words) for stored in shown], total, page, pages, facets)
+        return Results([hit(stored, words) for stored in shown], total, page, pages, facets, more)
 
     def rebuild(self, session: Session, batches: Iterable[Changes], content: Content, count: int) -> None:
         kept: set[str] = set()

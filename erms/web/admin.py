@@ -13,10 +13,11 @@ from flask_login import current_user
 
 from administration import lookups, organisations, people
 from administration import retention_tables as retention_tables_service
-from erms import metadata, permissions
+from erms import api_tokens, metadata, permissions
 from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models import LookupKind, Role
+from erms.web.account import token_rows
 from erms.web.common import ROLE_LABELS, integer, transaction, upload_from_request, utcnow
 from erms.web.errors import FORM, on_invalid, problem_messages, translate
 
@@ -209,6 +210,7 @@ def render_person(user_id: int, errors: dict | None = None, values: dict | None 
             unit_options=units,
             role_options=role_options(),
             is_self=user.id == actor.user_id,
+            token_list=token_rows(api_tokens.tokens_of(session, actor, user.id)),
             errors=errors or {},
             values=values or {},
             section=section,

@@ -10,6 +10,7 @@ from erms.auth import current_actor
 from erms.models import Role
 from erms.web import (
     access,
+    account,
     admin,
     archive,
     audit_log,
@@ -46,6 +47,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(audit_log.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(access.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(notices.bp)
     app.register_blueprint(transfers.bp)
     app.register_blueprint(help.bp)

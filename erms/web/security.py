@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -35,7 +35,7 @@ PERIODS = (1, 7, 30, 90, 365)
 
 def record_refusal(action: str, **details) -> None:
     """Write a security event for the current request; a failure to write never changes the answer."""
-    actor = current_actor() if current_user.is_authenticated else None
+    actor = g.get("api_actor") or (current_actor() if current_user.is_authenticated else None)
     source = f"user:{actor.user_id}" if actor else f"address:{request.remote_addr}"
     try:
         with transaction(write=True) as session:

@@ -90,6 +90,8 @@ REPORT_READERS = {UNIT_HEAD: UNIT, HEAD: WHOLE_ORG, ARCHIVIST: WHOLE_ORG}
 # Everyone who takes part in appraisal and destruction (erms/web/retention.py CHAIN_ACTIONS).
 DESTRUCTION_CHAIN = {ARCHIVIST: WHOLE_ORG, COUNCIL: WHOLE_ORG, HEAD: WHOLE_ORG}
 MINE = {role: UNIT for role in ROLES}  # a person's own saved searches
+# A person's own API tokens; the organisation's administrator sees and revokes anyone's of it (erms.api_tokens).
+TOKEN_KEEPERS = {**MINE, ADMIN: WHOLE_ORG}
 ADMIN_ONLY = {ADMIN: WHOLE_ORG}  # user.manage: the organisation's units and people
 ACCESS_PROPOSERS = {OFFICER: UNIT, UNIT_HEAD: UNIT, HEAD: WHOLE_ORG, ADMIN: WHOLE_ORG}  # access.propose
 ACCESS_CONFIRMERS = {UNIT_HEAD: UNIT, HEAD: WHOLE_ORG}  # access.confirm (never the proposer: an officer here)
@@ -119,6 +121,7 @@ SEES = {
     "batch": ARCHIVIST_ONLY,
     "destruction_list": DESTRUCTION_CHAIN,
     "saved_search": MINE,
+    "api_token": TOKEN_KEEPERS,  # "other unit": another person's token of the same organisation
     "access_change": DOSSIER_READERS,  # a change proposed on a dossier is seen on that dossier's page
     "organisation": ADMIN_ONLY,
     "unit": ADMIN_ONLY,
@@ -254,9 +257,28 @@ ROWS = [
     # ------------------------------------------------------------ notices: one's own
     Row("notices.index", "GET", EVERYONE),
     Row("notices.settings", "POST", EVERYONE),
+    # ------------------------------------------------------------ one's own account: API tokens
+    Row("account.tokens", "GET", EVERYONE),
+    Row("account.create_token", "POST", EVERYONE),
+    # One's own token, or any of the organisation for its administrator; anyone else's does not exist.
+    Row("account.revoke_token", "POST", TOKEN_KEEPERS, "api_token"),
     # ------------------------------------------------------------ help: any role's page, for everyone
     Row("help.index", "GET", EVERYONE),
     Row("help.role", "GET", EVERYONE),
+    # ------------------------------------------------------------ the JSON API: a token, the same rights as the pages
+    # A caller without a token gets 401 (a system, not a person, is never sent to the login page).
+    Row("api.openapi", "GET", EVERYONE, anonymous=ALLOWED, why="the description holds no record"),
+    Row("api.reference", "GET", EVERYONE, anonymous=ALLOWED, why="the description as a page"),
+    Row("api.me", "GET", EVERYONE, anonymous=UNAUTHORIZED),
+    Row("api.list_dossier_lists", "GET", EVERYONE, anonymous=UNAUTHORIZED),
+    Row("api.list_entries", "GET", EVERYONE, "dossier_list:approved", anonymous=UNAUTHORIZED),
+    Row("api.list_dossiers", "GET", EVERYONE, anonymous=UNAUTHORIZED, why="each sees the dossiers they may read"),
+    Row("api.get_dossier", "GET", DOSSIER_READERS, "dossier:open", anonymous=UNAUTHORIZED),
+    # The entry is named in the body: the same rule as the page that opens it.
+    Row("api.open_dossier", "POST", DOSSIER_FORMERS, "entry:planned", anonymous=UNAUTHORIZED),
+    Row("api.change_dossier", "PATCH", DOSSIER_FORMERS, "dossier:open", anonymous=UNAUTHORIZED),
+    Row("api.close_dossier", "POST", DOSSIER_FORMERS, "dossier:open", anonymous=UNAUTHORIZED),
+    Row("api.search_records", "GET", EVERYONE, anonymous=UNAUTHORIZED, why="the same rights clause as the page"),
     # ------------------------------------------------------------ registers
     Row("registers.index", "GET", REGISTER_READERS),
     Row("registers.print_register", "GET", REGISTER_READERS),

@@ -37,15 +37,28 @@ from access_matrix import (
 )
 from erms_browser import DOCUMENT_FORM, Browser, file_field, make_pdf
 from flask import Flask, url_for
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from classification import dossier_list as dossier_lists
-from erms import jobs, search
+from erms import api_tokens, jobs, search
 from erms.app import create_app
-from erms.models import LookupKind, LookupValue, Organisation, Package, Role, RoleMembership, TransferItem, Unit
+from erms.models import (
+    Dossier,
+    LookupKind,
+    LookupValue,
+    Organisation,
+    Package,
+    Role,
+    RoleMembership,
+    TransferItem,
+    Unit,
+    User,
+)
 from erms.models.handover import BatchState, PackageState
 from erms.models.register import RegisterKind
+from erms.permissions import load_actor
 from erms.storage import FileStore
 from exports import handover
 from filing import access, dossiers, keep_backs, registers, saved_searches, transfers
@@ -311,17 +324,18 @@ class Matrix:
     app: Flask
     connection: Connection
     targets: dict[str, dict[str, dict]]  # record -> relation -> URL parts and form values
-    own_searches: dict[str, int]  # role -> the id of that person's own saved search
+    own: dict[str, dict[str, dict]]  # kind -> role -> that person's own record of the kind (saved search, API token)
     page: dict  # what the pages without a record need (this organisation's values)
     clients: dict[str | None, Browser]
+    tokens: dict[str, str]  # role -> the API token of the person who plays it
 
     def target(self, row: Row, role: str | None, relation: str) -> dict | None:
         """Return the record ``row`` is asked about in ``relation``, as seen by ``role``."""
         if row.record is None:
             return self.page
         found = self.targets.get(row.record, {}).get(relation)
-        if row.kind == "saved_search" and relation == OWN and role is not None:
-            found = {"saved_id": self.own_searches[role]}
+        if row.kind in self.own and relation == OWN and role is not None:
+            found = self.own[row.kind][role]
         return found
 
 
@@ -398,6 +412,9 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
             relation,
             saved_id=saved_searches.save(session, searcher, f"Tìm {relation}", "q=ho+so", now=NOW).id,
         )
+        # The same for an API token: another person's of the same organisation is "other unit".
+        made, _token = api_tokens.create(session, searcher, f"Hệ thống {relation}", 30, now=NOW)
+        put("api_token", relation, token_id=made.id)
 
     for relation in (ORG, ABROAD):
         builder = built[relation]
@@ -428,10 +445,16 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
             full_name=staff.full_name,
         )
 
-    # Each person's own saved search: "own" differs per actor.
-    own_searches = {
-        role: saved_searches.save(session, home.actor(name), "Tìm của tôi", "q=ke+hoach", now=NOW).id
-        for role, name in PLAYERS.items()
+    # Each person's own saved search and API token: "own" differs per actor.
+    own = {
+        "saved_search": {
+            role: {"saved_id": saved_searches.save(session, home.actor(name), "Tìm của tôi", "q=ke+hoach", now=NOW).id}
+            for role, name in PLAYERS.items()
+        },
+        "api_token": {
+            role: {"token_id": api_tokens.create(session, home.actor(name), "Hệ thống của tôi", 30, now=NOW)[0].id}
+            for role, name in PLAYERS.items()
+        },
     }
     # What the pages without a record need: the home organisation's values, and records nobody else uses.
     page = {
@@ -455,7 +478,7 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
             settings={"PDF_FONT": ""},
             clock=lambda: NOW,
         )
-    return targets, own_searches, page
+    return targets, own, page
 
 
 @pytest.fixture(scope="module")
@@ -481,17 +504,30 @@ def matrix(engine, password_hash, tmp_path_factory) -> Iterator[Matrix]:
     )
     # A build is only queued by the page (the worker builds it): no request here starts one.
     session = factory()
-    targets, own_searches, page = build_world(session, factory, store, root / "packages", password_hash)
+    targets, own, page = build_world(session, factory, store, root / "packages", password_hash)
     session.close()
     clients: dict[str | None, Browser] = {None: Browser(app.test_client())}
     clients[None].get("/auth/login")  # a visitor's session and CSRF token, as a browser has them
     for role, name in PLAYERS.items():
         clients[role] = Browser(app.test_client())
         clients[role].login(name)
-    yield Matrix(app, connection, targets, own_searches, page, clients)
+    yield Matrix(app, connection, targets, own, page, clients, api_tokens_of(factory))
     search.install(None)
     outer.rollback()
     connection.close()
+
+
+def api_tokens_of(factory: Callable[[], Session]) -> dict[str, str]:
+    """Give each player an API token: the API's routes are asked with it instead of a logged-in browser."""
+    session = factory()
+    users = {user.username: user for user in session.scalars(select(User))}
+    tokens = {}
+    for role, name in PLAYERS.items():
+        actor = load_actor(session, users[name].id)
+        tokens[role] = api_tokens.create(session, actor, "access matrix", 30, now=NOW)[1]
+    session.commit()
+    session.close()
+    return tokens
 
 
 # ---------------------------------------------------------------- the forms each POST sends
@@ -609,6 +645,7 @@ FORMS: dict[str, Callable[[dict], dict]] = {
     "handover.receipt": lambda t: {"receipt": _receipt(t)},
     "markings.decide": lambda t: {"marking": "mat", "reason": "Theo quyết định của người đứng đầu cơ quan"},
     "search.save": lambda t: {"name": "Tìm hồ sơ", "query": "q=ho+so"},
+    "account.create_token": lambda t: {"name": "VNPT-iOffice", "days": "30"},
     "admin.create_organisation": lambda t: {"code": "000.00.00.H99", "name": "UBND quận mới", "parent_name": ""},
     "admin.edit_organisation": lambda t: {"name": "UBND quận (tên mới)", "parent_name": "", "archive_code": ""},
     "admin.add_unit": lambda t: {"code": "MOI", "name": "Phòng mới", "parent": ""},
@@ -704,6 +741,8 @@ def ask(matrix: Matrix, row: Row, role: str | None, relation: str) -> str:
     url = url_of(matrix, row, target)
     if row.endpoint == "auth.logout" and role is not None:
         return ask_logout(matrix, row, role, url)
+    if row.endpoint.startswith("api."):
+        return ask_api(matrix, row, role, url, target)
     client = matrix.clients[role]
     form = FORMS.get(row.endpoint, lambda _target: {})(target)
     with rolled_back(matrix.connection), same_session(client):
@@ -716,6 +755,28 @@ def ask(matrix: Matrix, row: Row, role: str | None, relation: str) -> str:
             return classify(response, row)
         finally:
             response.close()
+
+
+# The JSON bodies the API's changes send, and the record whose ETag goes in If-Match.
+API_BODIES: dict[str, Callable[[dict], dict]] = {
+    "api.open_dossier": lambda t: {"entry_id": t["entry_id"]},
+    "api.change_dossier": lambda t: {"description": "Đã rà soát"},
+}
+API_ETAGS = {"api.change_dossier", "api.close_dossier"}
+
+
+def ask_api(matrix: Matrix, row: Row, role: str | None, url: str, target: dict) -> str:
+    """Send an API request with ``role``'s token (none for a visitor) and the body and If-Match a system would."""
+    headers = {"Authorization": f"Bearer {matrix.tokens[role]}"} if role is not None else {}
+    if row.endpoint in API_ETAGS:
+        with Session(bind=matrix.connection) as session:
+            revision = session.get(Dossier, target["dossier_id"]).revision
+        headers["If-Match"] = f'"dossier-{target["dossier_id"]}-r{revision}"'
+    body = API_BODIES[row.endpoint](target) if row.endpoint in API_BODIES else None
+    client = matrix.app.test_client(use_cookies=False)
+    with rolled_back(matrix.connection):
+        response = client.open(url, method=row.method, headers=headers, json=body)
+        return classify(response, row)
 
 
 def ask_logout(matrix: Matrix, row: Row, role: str, url: str) -> str:

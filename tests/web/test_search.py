@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import docx
@@ -111,3 +112,16 @@ def test_an_unfiled_registered_document_links_to_its_register_line_for_those_who
     officer2 = browsers("officer2")
     assert "phòng cháy" not in officer2.get("/search/?q=phong+chay").text
     assert officer2.get(entry).status_code == 404
+
+
+def test_a_search_whose_counting_stopped_says_there_are_more(filed, client, monkeypatch):
+    real = search.query
+
+    def stopped(session, actor, request):
+        return dataclasses.replace(real(session, actor, request), total=1, pages=1, more=True)
+
+    monkeypatch.setattr(search, "query", stopped)
+    client.login("officer1")
+    page = client.get("/search/?q=lut+bao")
+    assert "Tìm thấy hơn 1 kết quả" in page.text
+    assert "Việc đếm dừng ở 1 kết quả: thêm từ khóa hoặc điều kiện lọc để đếm đủ." in page.text

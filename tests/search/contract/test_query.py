@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from erms import search
+from erms.search_index import asking
 from filing import dossiers
 from tests.search.search_helpers import found
 
@@ -114,3 +115,21 @@ def test_a_title_match_ranks_above_a_match_in_the_file_only(session, make_dossie
         ("document", in_title.id),
         ("document", in_file.id),
     ]
+
+
+def test_counting_may_stop_past_the_limit_and_then_says_there_are_more(session, corpus, world, index, monkeypatch):
+    officer = world.actor("officer1")
+    # Up to the limit every engine counts every match.
+    monkeypatch.setattr(asking, "COUNTED", 3)
+    exact = search.query(session, officer, search.Search(text="cai cach", per_page=1))
+    assert (exact.total, exact.more, exact.pages) == (3, False, 3)
+    # Past it, the PostgreSQL engine stops counting (each match it counts is a row read); Whoosh counts on.
+    monkeypatch.setattr(asking, "COUNTED", 2)
+    results = search.query(session, officer, search.Search(text="cai cach", per_page=1, page=9))
+    if index.engine.name == "postgresql":
+        assert (results.total, results.more, results.pages, results.page) == (2, True, 2, 2)
+        assert sum(count for _, count in results.facets["type"]) == 2  # the facets count the matches it counted
+        assert {value for value, _ in results.facets["type"]} <= {"Kế hoạch", "Báo cáo", "Công văn"}
+    else:
+        assert (results.total, results.more, results.pages) == (3, False, 3)
+    assert len(results.hits) == 1

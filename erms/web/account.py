@@ -1,0 +1,85 @@
+"""The person's own account ("tài khoản"): their API tokens ("mã truy cập API") for other systems.
+
+A new token is shown once, on the page the creating POST renders: never redirected to (it would have to wait in
+the session cookie, which the browser sends back on every request), never cached by the browser.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from erms import api_tokens
+from erms.auth import current_actor, login_required
+from erms.models import ApiToken
+from erms.web.common import integer, transaction, utcnow
+from erms.web.errors import on_invalid
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+DAYS_OFFERED = 90  # what the form proposes: a quarter, then the person makes a new one
+
+STATE_LABELS = {
+    api_tokens.TokenState.LIVE: _l("In use"),
+    api_tokens.TokenState.EXPIRED: _l("Expired"),
+    api_tokens.TokenState.REVOKED: _l("Revoked"),
+}
+
+
+def token_rows(tokens: list[ApiToken]) -> list[dict]:
+    """Return the tokens as the lists show them (this page and the administrator's page of the person)."""
+    now = utcnow()
+    rows = []
+    for token in tokens:
+        shown = api_tokens.state(token, now=now)
+        rows.append({"token": token, "state": str(STATE_LABELS[shown]), "live": shown is api_tokens.TokenState.LIVE})
+    return rows
+
+
+@bp.get("/tokens")
+@login_required
+def tokens():
+    """List the person's API tokens, with the form to make one."""
+    return render_tokens()
+
+
+def render_tokens(errors: dict | None = None, values: dict | None = None, created: str = "", status: int = 200):
+    actor = current_actor()
+    # Read-only, also after the creating POST: its own transaction has committed by then.
+    with transaction(read_only=True) as session:
+        page = render_template(
+            "account/tokens.html",
+            token_list=token_rows(api_tokens.tokens_of(session, actor, actor.user_id)),
+            created=created,
+            errors=errors or {},
+            values=values or {"name": "", "days": str(DAYS_OFFERED)},
+            most_days=api_tokens.MOST_DAYS,
+        )
+    headers = {"Cache-Control": "private, no-store"} if created else {}
+    return page, status, headers
+
+
+@bp.post("/tokens")
+@login_required
+def create_token():
+    """Make a token and show it this once."""
+    form = {"name": request.form.get("name", ""), "days": request.form.get("days", "")}
+    on_invalid(lambda errors: render_tokens(errors, form, status=422))
+    with transaction() as session:
+        _row, token = api_tokens.create(session, current_actor(), form["name"], integer(form["days"]), now=utcnow())
+    return render_tokens(created=token)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    """End a token at once; back to the list it was revoked from (the person's own, or the administrator's)."""
+    actor = current_actor()
+    with transaction() as session:
+        token = api_tokens.revoke(session, actor, token_id, now=utcnow())
+        name, owner_id = token.name, token.user_id
+    flash(_("The token %(name)s was revoked: it no longer opens the API.", name=name), "success")
+    if owner_id == actor.user_id:
+        return redirect(url_for(".tokens"))
+    return redirect(url_for("admin.person", user_id=owner_id) + "#api-tokens")

@@ -1,0 +1,162 @@
+"""What every route of the JSON API shares: the token that says who calls, errors as ``application/problem+json``
+(RFC 9457), pages of lists, and ETags.
+
+A caller authenticates with ``Authorization: Bearer <token>`` (``erms.api_tokens``: per user, hashed at rest,
+revocable, expiring) and acts with that user's rights, decided in ``erms.permissions`` as for the web pages. The
+browser's session cookie is never read here, so a page of another site cannot make a logged-in browser call the API
+(the forms' CSRF tokens are not needed, and the blueprint is exempt from them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from erms import api_tokens, metadata
+from erms.errors import Conflict, ERMSError, InvalidMetadata, NotFound, PermissionDenied, Problem
+from erms.permissions import Actor
+from erms.web import security
+from erms.web.common import transaction, utcnow
+from erms.web.errors import translate
+
+PROBLEM = "application/problem+json"
+PER_PAGE, MAX_PER_PAGE = 50, 200
+STATUS_OF: dict[type[ERMSError], int] = {
+    NotFound: 404,
+    PermissionDenied: 403,
+    InvalidMetadata: 422,
+    Conflict: 412,
+}
+TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Refused by a rule",
+    412: "Changed since you read it",
+    413: "Too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    428: "If-Match required",
+    503: "Busy",
+}
+
+
+class ApiError(Exception):
+    """A refusal of the API itself (no token, a bad header, a body that is not JSON)."""
+
+    def __init__(self, status: int, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.extra = status, detail, extra
+
+
+def problem(status: int, detail: str, **extra: Any) -> Response:
+    """Return an RFC 9457 problem answer; ``extra`` adds members (``errors`` for the fields at fault)."""
+    body = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status, "detail": detail, **extra}
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="erms"'
+    return response
+
+
+def field_errors(problems: list[Problem]) -> list[dict[str, str]]:
+    """Return each problem as ``{"field", "message"}``, the message in the request's language."""
+    return [{"field": item.field, "message": translate(item.template, item.params)} for item in problems]
+
+
+def refused(error: ERMSError) -> Response:
+    """Answer a refusal of the domain: its status, its message and, for invalid input, every field at fault."""
+    status = next((code for kind, code in STATUS_OF.items() if isinstance(error, kind)), 409)
+    if status in (403, 404):
+        security.record_refusal("security.denied", status=status)
+    detail = translate(error.template, error.params)
+    if isinstance(error, InvalidMetadata):
+        return problem(status, detail, errors=field_errors(error.problems))
+    return problem(status, detail)
+
+
+def http_problem(error: HTTPException) -> Response:
+    code = error.code or 500
+    return problem(code, TITLES.get(code, error.name) + ".")
+
+
+def api_error(error: ApiError) -> Response:
+    return problem(error.status, error.detail, **error.extra)
+
+
+def authenticate() -> None:
+    """Find the caller of the token in the Authorization header (``g.api_actor``), or refuse with 401."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "Send an API token: Authorization: Bearer <token>.")
+    now = utcnow()
+    with transaction(read_only=True) as session:
+        found = api_tokens.bearer(session, token.strip(), now=now)
+    if found is None:
+        raise ApiError(401, "The API token is unknown, expired or revoked.")
+    if found.touch_due:  # at most once a minute a token: most calls only read
+        with transaction(write=True) as session:
+            api_tokens.touch(session, found.token_id, now=now)
+    g.api_actor = found.actor
+
+
+def actor() -> Actor:
+    return g.api_actor
+
+
+def body() -> dict[str, Any]:
+    """Return the request's JSON object, or refuse one that is not a JSON object."""
+    if not request.is_json:
+        raise ApiError(415, "Send the body as application/json.")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "The body is not a JSON object.")
+    return data
+
+
+def checked(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Validate ``data`` with the schema of ``kind`` (the same the web forms use), listing every problem."""
+    return metadata.check(kind, data)
+
+
+def page_arguments() -> tuple[int, int]:
+    """Return the page (from 1) and its size asked for in the query, or refuse values that are not numbers."""
+    values = []
+    for name, default, highest in (("page", 1, 1_000_000), ("per_page", PER_PAGE, MAX_PER_PAGE)):
+        raw = request.args.get(name, str(default))
+        if not raw.isdigit() or not 1 <= int(raw) <= highest:
+            raise ApiError(400, f"{name} must be a whole number from 1 to {highest}.", errors=[{"field": name}])
+        values.append(int(raw))
+    return values[0], values[1]
+
+
+def paged(items: list[dict], total: int, page: int, per_page: int) -> Response:
+    """Return one page of a list with its total and the page numbers."""
+    return jsonify({"items": items, "total": total, "page": page, "per_page": per_page})
+
+
+def etag_of(kind: str, record_id: int, revision: int) -> str:
+    return f'"{kind}-{record_id}-r{revision}"'
+
+
+def with_etag(response: Response, tag: str) -> Response:
+    response.headers["ETag"] = tag
+    return response
+
+
+def matched_revision(kind: str, record_id: int) -> int:
+    """Return the revision the If-Match header names for this record: a change is refused without it (428), with
+    an ETag of another record (412), or when the record changed since (412, by the service)."""
+    wanted = request.headers.get("If-Match")
+    if wanted is None:
+        raise ApiError(428, "Send If-Match with the ETag of the record you read, so no change of another is lost.")
+    prefix = f'"{kind}-{record_id}-r'
+    tag = wanted.strip()
+    if not (tag.startswith(prefix) and tag.endswith('"') and tag[len(prefix) : -1].isdigit()):
+        raise ApiError(412, "If-Match is not an ETag of this record: read it, then send its ETag.")
+    return int(tag[len(prefix) : -1])

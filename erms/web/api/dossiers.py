@@ -1,0 +1,143 @@
+"""The API's dossiers (hồ sơ): list, read, open from a list entry, change, close."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from flask import Response, jsonify, request, url_for
+
+from erms.models.dossier import DossierState
+from erms.web.api import base, shapes
+from erms.web.api.spec import IF_MATCH, PAGE, Parameter, operation
+from erms.web.common import LARGEST_INTEGER, setting, store, transaction, utcnow
+from filing import dossiers
+
+STATE = Parameter("state", "query", {"enum": [state.value for state in DossierState]}, "Only dossiers in this state.")
+INVALID = {422: ("Invalid metadata: every field at fault is listed.", "Problem")}
+CHANGED = {
+    **INVALID,
+    412: ("The dossier changed since you read it (If-Match).", "Problem"),
+    428: ("If-Match is missing.", "Problem"),
+}
+NOT_A_BODY = {
+    400: ("The body is not a JSON object.", "Problem"),
+    415: ("The body is not JSON.", "Problem"),
+}
+
+
+def _answer(dossier, status: int = 200) -> Response:
+    response = jsonify(shapes.dossier(dossier))
+    response.status_code = status
+    return base.with_etag(response, base.etag_of("dossier", dossier.id, dossier.revision))
+
+
+@operation(
+    "GET",
+    "/dossiers",
+    "The dossiers you may read, newest first.",
+    {200: ("A page of dossiers.", "DossierPage"), 400: ("A bad page or state.", "Problem")},
+    parameters=(*PAGE, STATE),
+)
+def list_dossiers():
+    page, per_page = base.page_arguments()
+    state = request.args.get("state", "")
+    if state and state not in {item.value for item in DossierState}:
+        raise base.ApiError(400, "state is not a dossier state.", errors=[{"field": "state"}])
+    states = (DossierState(state),) if state else ()
+    with transaction() as session:
+        found, total = dossiers.visible_page(session, base.actor(), states, page, per_page)
+        items = [shapes.dossier(dossier) for dossier in found]
+    return base.paged(items, total, page, per_page)
+
+
+@operation(
+    "GET",
+    "/dossiers/<int:dossier_id>",
+    "One dossier's metadata and state.",
+    {200: ("The dossier.", "Dossier")},
+    etag=True,
+)
+def get_dossier(dossier_id: int):
+    with transaction() as session:
+        return _answer(dossiers.get_dossier(session, base.actor(), dossier_id, with_documents=False))
+
+
+@operation(
+    "POST",
+    "/dossiers",
+    "Open the dossier an approved list entry plans (its metadata pre-filled from the entry, overridden by yours).",
+    {
+        201: ("The dossier opened.", "Dossier"),
+        409: ("A rule refused it (the entry has a dossier already, the list is not approved …).", "Problem"),
+        **NOT_A_BODY,
+        **INVALID,
+    },
+    body="OpenDossier",
+    etag=True,
+)
+def open_dossier():
+    data = base.body()
+    entry_id, values = _opening(data)
+    with transaction() as session:
+        dossier = dossiers.open_dossier(session, base.actor(), entry_id, values, now=utcnow())
+        session.flush()
+        answer = _answer(dossier, 201)
+    answer.headers["Location"] = url_for(".get_dossier", dossier_id=dossier.id)
+    return answer
+
+
+def _opening(data: dict) -> tuple[int, dict]:
+    problems = [{"field": name} for name in data if name not in ("entry_id", "metadata")]
+    entry_id, values = data.get("entry_id"), data.get("metadata", {})
+    if not isinstance(entry_id, int) or isinstance(entry_id, bool) or not 1 <= entry_id <= LARGEST_INTEGER:
+        problems.append({"field": "entry_id"})
+    if not isinstance(values, dict):
+        problems.append({"field": "metadata"})
+    if problems:
+        raise base.ApiError(422, "entry_id must be a list entry's id and metadata an object.", errors=problems)
+    return cast(int, entry_id), cast(dict, values)
+
+
+@operation(
+    "PATCH",
+    "/dossiers/<int:dossier_id>",
+    "Change an open dossier's metadata (the fields you send; rights change only by a confirmed access change).",
+    {
+        200: ("The dossier as changed.", "Dossier"),
+        409: ("A rule refused it (the dossier is not open …).", "Problem"),
+        **NOT_A_BODY,
+        **CHANGED,
+    },
+    body="DossierChanges",
+    parameters=(IF_MATCH,),
+    etag=True,
+)
+def change_dossier(dossier_id: int):
+    data = base.body()
+    seen = base.matched_revision("dossier", dossier_id)
+    with transaction() as session:
+        dossier = dossiers.update_dossier(session, base.actor(), dossier_id, data, now=utcnow(), seen_revision=seen)
+        session.flush()
+        return _answer(dossier)
+
+
+@operation(
+    "POST",
+    "/dossiers/<int:dossier_id>/close",
+    "Close the dossier (kết thúc hồ sơ): its checklist is run, its documents numbered, its index made.",
+    {200: ("The dossier closed.", "Dossier"), 409: ("A rule refused it (the checklist …).", "Problem"), **CHANGED},
+    parameters=(IF_MATCH,),
+    etag=True,
+)
+def close_dossier(dossier_id: int):
+    seen = base.matched_revision("dossier", dossier_id)
+    now, font = utcnow(), setting("PDF_FONT")
+    with transaction(read_only=True) as session:
+        prepared = dossiers.prepare_close(session, base.actor(), dossier_id, now=now, font=font)
+    with transaction() as session:
+        dossiers.refuse_changed_since(session, base.actor(), dossier_id, seen)
+        dossier = dossiers.close_dossier(
+            session, base.actor(), dossier_id, store=store(), now=now, font=font, prepared=prepared
+        )
+        session.flush()
+        return _answer(dossier)

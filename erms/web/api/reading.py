@@ -1,0 +1,65 @@
+"""The API's reading routes besides dossiers: who the token acts for, the dossier lists (danh mục hồ sơ) and their
+entries, and search."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from classification import dossier_list
+from erms import search
+from erms.web.api import base, shapes
+from erms.web.api.spec import PAGE, Parameter, operation
+from erms.web.common import transaction
+
+WORDS = Parameter("q", "query", {"type": "string", "maxLength": 500}, "Words; a phrase in quotes; marks optional.")
+
+
+@operation("GET", "/me", "The user the token acts for, and their roles.", {200: ("The user.", "Me")})
+def me():
+    return jsonify(shapes.me(base.actor()))
+
+
+@operation(
+    "GET",
+    "/dossier-lists",
+    "The dossier lists of your organisations, newest year first.",
+    {200: ("A page of dossier lists.", "DossierListPage"), 400: ("A bad page.", "Problem")},
+    parameters=PAGE,
+)
+def list_dossier_lists():
+    page, per_page = base.page_arguments()
+    with transaction() as session:
+        found, total = dossier_list.lists_page(session, base.actor(), page, per_page)
+        return base.paged([shapes.dossier_list(item) for item in found], total, page, per_page)
+
+
+@operation(
+    "GET",
+    "/dossier-lists/<int:list_id>/entries",
+    "The entries of a dossier list, in their order (the dossiers the organisation plans for the year).",
+    {200: ("A page of entries.", "EntryPage"), 400: ("A bad page.", "Problem")},
+    parameters=PAGE,
+)
+def list_entries(list_id: int):
+    page, per_page = base.page_arguments()
+    with transaction() as session:
+        found, total = dossier_list.entries_page(session, base.actor(), list_id, page, per_page)
+        return base.paged([shapes.entry(item) for item in found], total, page, per_page)
+
+
+@operation(
+    "GET",
+    "/search",
+    "Search the dossiers and documents you may read (the same engine and rights as the search page).",
+    {200: ("A page of results with facets.", "SearchResults"), 400: ("A bad page or query.", "Problem")},
+    parameters=(WORDS, *PAGE),
+)
+def search_records():
+    page, per_page = base.page_arguments()
+    words = request.args.get("q", "")
+    if len(words) > 500:
+        raise base.ApiError(400, "q is longer than 500 characters.", errors=[{"field": "q"}])
+    wanted = search.Search(text=words, page=page, per_page=per_page)
+    with transaction() as session:
+        results = search.query(session, base.actor(), wanted)
+    return jsonify(shapes.search(results, per_page))
