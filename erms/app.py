@@ -138,14 +138,20 @@ def ascii_query(wsgi_app: Callable) -> Callable:
 
 def select_language() -> str:
     """Return the language the user chose (``?lang=en`` or the switch link), Vietnamese by default; the API's
-    answers are in the language the caller accepts (Accept-Language), English by default."""
-    if has_request_context() and request.blueprint == "api":
+    answers (not its reference page, which people read) are in the language the caller accepts (Accept-Language),
+    English by default."""
+    if has_request_context() and _api_call():
         return request.accept_languages.best_match(LANGUAGES, default="en") or "en"
     return session.get("lang", DEFAULT_LANGUAGE)
 
 
+def _api_call() -> bool:
+    """Return True for a call of the JSON API (a system with a token), not its reference page (a person)."""
+    return request.blueprint == "api" and request.endpoint != "api.reference"
+
+
 def _keep_session_alive() -> None:
-    if request.blueprint == "api":
+    if _api_call():
         return  # the API keeps no session: its caller is the token of each request
     session.permanent = True
     chosen = request.args.get("lang")

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.orm.exc import StaleDataError
 
 from erms import api_tokens, search
 from erms.models import Dossier
+from filing import dossiers
 from tests.factories import another_agency
 
 PROBLEM = "application/problem+json"
@@ -183,3 +185,18 @@ def test_the_description_and_its_page_are_public(api):
     assert document["components"]["schemas"]["DossierMetadata"]["properties"]["title"]["maxLength"] == 500
     page = api("GET", "/")
     assert page.status_code == 200 and "GET /api/v1/dossiers" in page.text
+
+
+def test_two_changes_at_the_same_moment_get_a_problem_not_a_page(api, token_of, make_dossier, session, monkeypatch):
+    dossier = make_dossier("open")
+    session.commit()
+    token = token_of("officer1")
+
+    def collide(*args, **kwargs):
+        raise StaleDataError("UPDATE statement on table 'dossiers' expected to update 1 row(s); 0 were matched.")
+
+    monkeypatch.setattr(dossiers, "update_dossier", collide)
+    tag = {"If-Match": f'"dossier-{dossier.id}-r{dossier.revision}"'}
+    answer = api("PATCH", f"/dossiers/{dossier.id}", token, json={"keyword": "x"}, headers=tag)
+    assert answer.status_code == 409 and answer.mimetype == PROBLEM
+    assert answer.json["detail"].startswith("Someone else changed the same record at the same moment")

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, render_template, request
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from erms.errors import ERMSError
@@ -17,6 +20,10 @@ PUBLIC = {"api.openapi", "api.reference"}
 bp.register_error_handler(ERMSError, base.refused)
 bp.register_error_handler(base.ApiError, base.api_error)
 bp.register_error_handler(HTTPException, base.http_problem)
+for collision in (IntegrityError, StaleDataError):
+    bp.register_error_handler(collision, base.collided)
+for wait in (OperationalError, PoolTimeout):
+    bp.register_error_handler(wait, base.busy)
 
 
 @bp.before_request

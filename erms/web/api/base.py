@@ -9,6 +9,7 @@ browser's session cookie is never read here, so a page of another site cannot ma
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Response, g, jsonify, request
@@ -21,6 +22,7 @@ from erms.web import security
 from erms.web.common import transaction, utcnow
 from erms.web.errors import translate
 
+log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 PER_PAGE, MAX_PER_PAGE = 50, 200
 STATUS_OF: dict[type[ERMSError], int] = {
@@ -87,6 +89,20 @@ def http_problem(error: HTTPException) -> Response:
 
 def api_error(error: ApiError) -> Response:
     return problem(error.status, error.detail, **error.extra)
+
+
+def collided(error: Exception) -> Response:
+    """Two callers changed the same record at the same moment and the database kept the first."""
+    log.warning("conflicting write, API call refused with 409: %s", getattr(error, "orig", error))
+    return problem(409, "Someone else changed the same record at the same moment; nothing was saved: read it again.")
+
+
+def busy(error: Exception) -> Response:
+    """The database stayed busy past the wait: nothing was saved, the caller tries again."""
+    log.warning("database busy, API call refused with 503: %s", getattr(error, "orig", error))
+    response = problem(503, "The database is busy; nothing was saved: try again in a few seconds.")
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def authenticate() -> None:
