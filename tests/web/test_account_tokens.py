@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from erms import api_tokens
 from erms.models import ApiToken
 
-SHOWN = re.compile(r"<code>(erms_[A-Za-z0-9_-]+)</code>")
+SHOWN = re.compile(r"<code class=\"token\">(erms_[A-Za-z0-9_-]+)</code>")
 
 
 def text(response) -> str:
