@@ -34,7 +34,7 @@ from erms.storage import FileStore
 from exports import handover
 from exports.bagging import verify
 from exports.pdf import destruction_record
-from filing import access, reminders
+from filing import access, reminders, uploads
 from retention import appraisal, destruction
 
 log = logging.getLogger(__name__)
@@ -342,7 +342,10 @@ def _sweep_job(_payload: dict, context: background.Context) -> None:
     removed = orphans.sweep(context.factory, context.store, now=context.clock(), grace=grace)
     for sha256 in removed:
         log.info("store sweep: removed %s, which no record lists", sha256)
-    context.progress(f"{len(removed)} removed")
+    # The API's upload sessions expire after a day: their rows and part files go in the same daily sweep.
+    with transaction(context.factory) as session:
+        expired = uploads.sweep(session, Path(context.settings["DATA_DIR"]) / "uploads", now=context.clock())
+    context.progress(f"{len(removed)} removed, {expired} expired uploads")
 
 
 def make_backup(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import BinaryIO
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager
 
@@ -179,17 +179,34 @@ def register_entries(
 ) -> list[RegisterEntry]:
     """Return one register's entries of a year in number order."""
     permissions.require(actor, "register.read", organisation_id)
-    query = (
-        select(RegisterEntry)
-        .where(
-            RegisterEntry.organisation_id == organisation_id,
-            RegisterEntry.kind == kind,
-            RegisterEntry.year == year,
-            RegisterEntry.series == series,
-        )
-        .order_by(RegisterEntry.number)
+    return list(session.scalars(_lines(organisation_id, kind, year, series).order_by(RegisterEntry.number)))
+
+
+def _lines(organisation_id: int, kind: RegisterKind, year: int, series: RegisterSeries):
+    return select(RegisterEntry).where(
+        RegisterEntry.organisation_id == organisation_id,
+        RegisterEntry.kind == kind,
+        RegisterEntry.year == year,
+        RegisterEntry.series == series,
     )
-    return list(session.scalars(query))
+
+
+def register_page(
+    session: Session,
+    actor: Actor,
+    organisation_id: int,
+    kind: RegisterKind,
+    year: int,
+    series: RegisterSeries,
+    page: int,
+    per_page: int,
+) -> tuple[list[RegisterEntry], int]:
+    """Return one page of a register's lines of a year in number order, and how many it has."""
+    permissions.require(actor, "register.read", organisation_id)
+    query = _lines(organisation_id, kind, year, series)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    ordered = query.order_by(RegisterEntry.number).offset((page - 1) * per_page).limit(per_page)
+    return list(session.scalars(ordered)), total
 
 
 def summary_shown(actor: Actor, entry: RegisterEntry) -> bool:

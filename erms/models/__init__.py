@@ -5,6 +5,7 @@ Importing this package registers every table on ``erms.db.Base.metadata`` (Alemb
 
 from erms.models.access import AccessChange, AccessChangeKind, AccessChangeState
 from erms.models.api_token import ApiToken
+from erms.models.api_upload import ApiUpload
 from erms.models.appraisal import (
     AppraisalDecision,
     AppraisalWorkItem,
@@ -44,6 +45,7 @@ __all__ = [
     "AccessChangeKind",
     "AccessChangeState",
     "ApiToken",
+    "ApiUpload",
     "AppraisalDecision",
     "AppraisalWorkItem",
     "CouncilOpinion",

@@ -38,7 +38,15 @@ def instance(database_url, tmp_path):
             make_dossier(session, world, store, NOW, "closed", documents=2)
             make_dossier(session, world, store, NOW, "open", documents=1)
             session.commit()
-        yield engine, {"STORAGE_ROOT": str(store.root), "DATABASE_URL": url, "SECRET_KEY": "never-in-a-backup"}
+        yield (
+            engine,
+            {
+                "STORAGE_ROOT": str(store.root),
+                "DATA_DIR": str(tmp_path),
+                "DATABASE_URL": url,
+                "SECRET_KEY": "never-in-a-backup",
+            },
+        )
         engine.dispose()
 
 

@@ -122,6 +122,7 @@ SEES = {
     "destruction_list": DESTRUCTION_CHAIN,
     "saved_search": MINE,
     "api_token": TOKEN_KEEPERS,  # "other unit": another person's token of the same organisation
+    "upload": MINE,  # an API upload session: "other unit" is another person's of the same organisation
     "access_change": DOSSIER_READERS,  # a change proposed on a dossier is seen on that dossier's page
     "organisation": ADMIN_ONLY,
     "unit": ADMIN_ONLY,
@@ -279,6 +280,19 @@ ROWS = [
     Row("api.change_dossier", "PATCH", DOSSIER_FORMERS, "dossier:open", anonymous=UNAUTHORIZED),
     Row("api.close_dossier", "POST", DOSSIER_FORMERS, "dossier:open", anonymous=UNAUTHORIZED),
     Row("api.search_records", "GET", EVERYONE, anonymous=UNAUTHORIZED, why="the same rights clause as the page"),
+    # Uploads are their sender's own: anyone else's does not exist.
+    Row("api.start_upload", "POST", EVERYONE, anonymous=UNAUTHORIZED, why="each starts uploads of their own"),
+    Row("api.get_upload", "GET", MINE, "upload", anonymous=UNAUTHORIZED),
+    Row("api.append_upload", "PATCH", MINE, "upload", anonymous=UNAUTHORIZED),
+    # Documents: the dossier page's rules (filing a document, reading the dossier, downloading a version).
+    Row("api.add_document", "POST", DOSSIER_FORMERS, "dossier:open", anonymous=UNAUTHORIZED),
+    Row("api.list_documents", "GET", DOSSIER_READERS, "dossier:open", anonymous=UNAUTHORIZED),
+    Row("api.get_document", "GET", DOSSIER_READERS, "document:final", anonymous=UNAUTHORIZED),
+    Row("api.download_version", "GET", DOSSIER_READERS, "version", anonymous=UNAUTHORIZED),
+    # Registers: the register's readers read it, the registry registers, a line as the register's page shows it.
+    Row("api.list_register", "GET", REGISTER_READERS, anonymous=UNAUTHORIZED),
+    Row("api.register", "POST", REGISTRY_ONLY, anonymous=UNAUTHORIZED),
+    Row("api.get_register_line", "GET", SEES["register_entry"], "register_entry", anonymous=UNAUTHORIZED),
     # ------------------------------------------------------------ registers
     Row("registers.index", "GET", REGISTER_READERS),
     Row("registers.print_register", "GET", REGISTER_READERS),

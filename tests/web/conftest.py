@@ -15,6 +15,7 @@ from erms_browser import PASSWORD, Browser
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 
+from erms import api_tokens
 from erms.accounts import hash_password
 from erms.app import create_app
 from tests.factories import app_settings
@@ -99,3 +100,15 @@ def browsers(app, users):
         return opened
 
     return browser
+
+
+@pytest.fixture
+def token_of(session, world, now):
+    """Return a factory: a live token of ``username`` (``days`` long), committed for the app to see."""
+
+    def make(username: str, days: int = 30, actor=None) -> str:
+        _row, token = api_tokens.create(session, actor or world.actor(username), "test", days, now=now)
+        session.commit()
+        return token
+
+    return make

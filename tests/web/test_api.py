@@ -15,18 +15,6 @@ from tests.factories import another_agency
 PROBLEM = "application/problem+json"
 
 
-@pytest.fixture
-def token_of(session, world, now):
-    """Return a factory: a live token of ``username`` (``days`` long), committed for the app to see."""
-
-    def make(username: str, days: int = 30, actor=None) -> str:
-        _row, token = api_tokens.create(session, actor or world.actor(username), "test", days, now=now)
-        session.commit()
-        return token
-
-    return make
-
-
 def caller(app):
     """Return a function calling the API of ``app`` with a token (no cookie, no CSRF token: a system, not a
     browser)."""

@@ -13,6 +13,9 @@ from schemathesis import GenerationMode, checks
 
 from erms import api_tokens
 
+# A chunk of a resumable upload (tus: application/offset+octet-stream) is bytes, as application/octet-stream.
+schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
+
 CHECKS = [
     checks.not_a_server_error,
     checks.status_code_conformance,

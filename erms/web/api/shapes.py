@@ -9,10 +9,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from erms.models import Dossier, DossierList, DossierListEntry
+from classification import markings
+from erms.models import ApiUpload, Document, Dossier, DossierList, DossierListEntry, RegisterEntry
 from erms.models.dossier import DossierState
 from erms.permissions import Actor
 from erms.search_index.asking import Hit, Results
+from filing import registers
+from filing.documents import Readable
 
 INTEGER: dict[str, Any] = {"type": "integer"}
 TEXT: dict[str, Any] = {"type": "string"}
@@ -218,6 +221,159 @@ def search(results: Results, per_page: int) -> dict[str, Any]:
     }
 
 
+UPLOAD = obj(
+    {
+        "id": INTEGER,
+        "filename": TEXT,
+        "size": INTEGER,
+        "offset": {**INTEGER, "description": "The bytes received so far: the next chunk starts here."},
+        "complete": {"type": "boolean"},
+        "expires_at": {"type": "string", "format": "date-time"},
+    }
+)
+
+
+def upload(record: ApiUpload) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "filename": record.filename,
+        "size": record.size,
+        "offset": record.received,
+        "complete": record.received >= record.size,
+        "expires_at": record.expires_at.isoformat(),
+    }
+
+
+VERSION = obj(
+    {
+        "id": INTEGER,
+        "number": INTEGER,
+        "filename": TEXT,
+        "size": INTEGER,
+        "sha256": TEXT,
+        "media_type": TEXT,
+        "created_at": {"type": "string", "format": "date-time"},
+    }
+)
+# The metadata members of a document: those of schemas/document-v1.json, the web form's.
+DOCUMENT_TEXTS = (
+    "type_name",
+    "code_number",
+    "code_notation",
+    "organ_name",
+    "subject",
+    "language",
+    "description",
+    "signer_position",
+    "signer_name",
+    "urgency",
+    "marking",
+    "keyword",
+    "arrival_number",
+    "recipients",
+    "rights",
+)
+DOCUMENT = obj(
+    {
+        "id": INTEGER,
+        "dossier_id": {**INTEGER, "description": "A dossier holding the document that you read."},
+        "direction": {"enum": ["incoming", "outgoing", "internal"]},
+        "status": {"enum": ["draft", "final"]},
+        **{name: TEXT for name in DOCUMENT_TEXTS},
+        "issued_date": DAY,
+        "due_date": DAY,
+        "arrival_date": DAY,
+        "page_amount": {"type": ["integer", "null"]},
+        "content_readable": {
+            "type": "boolean",
+            "description": "False when the document is restricted to others: its summary and files are left out.",
+        },
+        "versions": {"type": "array", "items": {"$ref": "#/components/schemas/Version"}},
+        "created_at": {"type": "string", "format": "date-time"},
+        "revision": INTEGER,
+    }
+)
+
+
+def document(found: Readable) -> dict[str, Any]:
+    record: Document = found.document
+    shown = found.content and markings.summary_shown_to_all(record.marking)
+    return {
+        "id": record.id,
+        "dossier_id": found.dossier.id,
+        "direction": record.direction.value,
+        "status": record.status.value,
+        **{name: getattr(record, name) or "" for name in DOCUMENT_TEXTS},
+        "subject": record.subject if shown else "",
+        "issued_date": _day(record.issued_date),
+        "due_date": _day(record.due_date),
+        "arrival_date": _day(record.arrival_date),
+        "page_amount": record.page_amount,
+        "content_readable": found.content,
+        "versions": [
+            {
+                "id": version.id,
+                "number": version.number,
+                "filename": version.filename,
+                "size": version.file.size,
+                "sha256": version.file.sha256,
+                "media_type": version.file.media_type,
+                "created_at": version.created_at.isoformat(),
+            }
+            for version in (record.versions if found.content else [])
+        ],
+        "created_at": record.created_at.isoformat(),
+        "revision": record.revision,
+    }
+
+
+REGISTER_LINE = obj(
+    {
+        "id": INTEGER,
+        "kind": {"enum": ["incoming", "outgoing"]},
+        "year": INTEGER,
+        "series": {"enum": ["regular", "classified"]},
+        "number": INTEGER,
+        "document_code": TEXT,
+        "registered_at": {"type": "string", "format": "date-time"},
+        "assigned_unit_id": {"type": ["integer", "null"]},
+        "handled_on": DAY,
+        "document_id": INTEGER,
+        "type_name": TEXT,
+        "code_number": TEXT,
+        "code_notation": TEXT,
+        "issued_date": DAY,
+        "organ_name": TEXT,
+        "subject": {**TEXT, "description": "Empty for a top-secret document unless you are authorised to read it."},
+        "marking": TEXT,
+        "urgency": TEXT,
+        "due_date": DAY,
+    }
+)
+
+
+def register_line(caller: Actor, line: RegisterEntry) -> dict[str, Any]:
+    record = line.document
+    return {
+        "id": line.id,
+        "kind": line.kind.value,
+        "year": line.year,
+        "series": line.series.value,
+        "number": line.number,
+        "document_code": line.document_code,
+        "registered_at": line.registered_at.isoformat(),
+        "assigned_unit_id": line.assigned_unit_id,
+        "handled_on": _day(line.handled_on),
+        "document_id": record.id,
+        **{name: getattr(record, name) or "" for name in ("type_name", "code_number", "code_notation", "organ_name")},
+        "issued_date": _day(record.issued_date),
+        "subject": record.subject if registers.summary_shown(caller, line) else "",
+        "marking": record.marking,
+        "urgency": record.urgency,
+        "due_date": _day(record.due_date),
+    }
+
+
 PROBLEM = {
     "type": "object",
     "required": ["type", "title", "status", "detail"],
@@ -226,6 +382,7 @@ PROBLEM = {
         "title": TEXT,
         "status": INTEGER,
         "detail": TEXT,
+        "offset": {**INTEGER, "description": "An upload's offset now, where the refused chunk should have begun."},
         "errors": {
             "type": "array",
             "items": {
@@ -263,4 +420,19 @@ COMPONENTS = {
     "DossierPage": page_of("Dossier"),
     "DossierListPage": page_of("DossierList"),
     "EntryPage": page_of("Entry"),
+    "Upload": UPLOAD,
+    "StartUpload": obj(
+        {
+            "filename": {"type": "string", "description": "The file's own name (the document version keeps it)."},
+            "size": {"type": "integer", "minimum": 1, "description": "Its size in bytes."},
+            "sha256": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$", "description": "Its SHA-256, if known."},
+        },
+        required=("filename", "size"),
+    ),
+    "Chunk": {"type": "string", "format": "binary", "description": "Bytes of the file, from Upload-Offset on."},
+    "Version": VERSION,
+    "Document": DOCUMENT,
+    "DocumentPage": page_of("Document"),
+    "RegisterLine": REGISTER_LINE,
+    "RegisterLinePage": page_of("RegisterLine"),
 }

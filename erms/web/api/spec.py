@@ -23,7 +23,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 VERSION = "1.0.0"
 DEFS_REF = re.compile(r"^urn:erms:schema:defs-v1#/\$defs/(\w+)$")
 # The metadata schemas a body may carry, under the names the description gives them.
-BODY_SCHEMAS = {"DossierMetadata": "dossier"}
+BODY_SCHEMAS = {"DossierMetadata": "dossier", "DocumentMetadata": "document"}
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,10 @@ class Operation:
     summary: str
     answers: dict[int, tuple[str, str | None]]  # status: (description, component or None)
     body: str | None = None  # a component
+    media_type: str = "application/json"  # the body's
     parameters: tuple[Parameter, ...] = field(default_factory=tuple)
     etag: bool = False  # the answer carries an ETag
+    headers: dict[str, str] = field(default_factory=dict)  # other headers of a success: name -> description
 
 
 OPERATIONS: list[Operation] = []
@@ -104,10 +106,13 @@ def document() -> dict[str, Any]:
 
 
 def _path(rule: str) -> tuple[str, list[dict[str, Any]]]:
-    parameters = [
-        {"name": name, "in": "path", "required": True, "schema": ID} for name in re.findall(r"<int:(\w+)>", rule)
-    ]
-    return re.sub(r"<int:(\w+)>", r"{\1}", rule), parameters
+    """Return the rule as an OpenAPI path and its path parameters: ids, and words of a fixed set (``any``)."""
+    parameters = []
+    for converter, arguments, name in re.findall(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>", rule):
+        words = [word.strip() for word in arguments.split(",")]
+        schema = ID if converter == "int" else {"enum": words} if converter == "any" else {"type": "string"}
+        parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"{\1}", rule), parameters
 
 
 def _operation(item: Operation, path_parameters: list[dict[str, Any]]) -> dict[str, Any]:
@@ -124,7 +129,7 @@ def _operation(item: Operation, path_parameters: list[dict[str, Any]]) -> dict[s
     if item.body:
         described["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{item.body}"}}},
+            "content": {item.media_type: {"schema": {"$ref": f"#/components/schemas/{item.body}"}}},
         }
     return described
 
@@ -135,8 +140,12 @@ def _answer(item: Operation, status: int, description: str, component: str | Non
         answer["content"] = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     elif component:
         answer["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}}
-    if item.etag and 200 <= status < 300:
-        answer["headers"] = {"ETag": {"schema": {"type": "string"}, "description": "The record's revision."}}
+    if 200 <= status < 300:
+        headers = {name: {"schema": {"type": "string"}, "description": text} for name, text in item.headers.items()}
+        if item.etag:
+            headers["ETag"] = {"schema": {"type": "string"}, "description": "The record's revision."}
+        if headers:
+            answer["headers"] = headers
     return answer
 
 
@@ -154,6 +163,23 @@ def _metadata_components() -> dict[str, Any]:
             "metadata": {"$ref": "#/components/schemas/DossierMetadata"},
         },
         required=("entry_id",),
+    )
+    components["AddDocument"] = shapes.obj(
+        {
+            "metadata": {"$ref": "#/components/schemas/DocumentMetadata"},
+            "upload_id": {**ID, "description": "A complete upload of yours: the document's file."},
+        },
+        required=("metadata",),
+    )
+    components["RegisterDocument"] = shapes.obj(
+        {
+            "organisation_id": {**ID, "description": "Your organisation (needed if you have several)."},
+            "metadata": {"$ref": "#/components/schemas/DocumentMetadata"},
+            "document_code": {"type": "string", "maxLength": 25, "description": "The document's identifier, if any."},
+            "allow_duplicate": {"type": "boolean", "description": "Register it although it looks like an earlier one."},
+            "upload_id": {**ID, "description": "A complete upload of yours: the document's file."},
+        },
+        required=("metadata",),
     )
     return components
 

@@ -1,0 +1,116 @@
+"""The API's documents (văn bản): add one to an open dossier with the file of a complete upload, read one, list a
+dossier's, download a version's bytes."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from flask import Response, jsonify, url_for
+
+from erms.web.api import base, shapes
+from erms.web.api.spec import PAGE, operation
+from erms.web.api.uploads import folder
+from erms.web.common import LARGEST_INTEGER, attachment, setting, store, transaction, utcnow
+from filing import documents, uploads
+
+
+def _answer(found: documents.Readable, status: int = 200) -> Response:
+    response = jsonify(shapes.document(found))
+    response.status_code = status
+    return base.with_etag(response, base.etag_of("document", found.document.id, found.document.revision))
+
+
+@operation(
+    "POST",
+    "/dossiers/<int:dossier_id>/documents",
+    "Add a document to an open dossier, numbered next in line: its metadata (as the web form's) and, in upload_id, "
+    "a complete upload of yours as its file (used up by it). An unclassified document needs its file.",
+    {
+        201: ("The document added; Location is its address.", "Document"),
+        409: ("A rule refused it (the dossier is not open, the upload is incomplete or used …).", "Problem"),
+        400: ("The body is not a JSON object.", "Problem"),
+        415: ("The body is not JSON.", "Problem"),
+        422: ("Invalid metadata, or bytes that differ from the declared SHA-256: each field is named.", "Problem"),
+    },
+    body="AddDocument",
+    etag=True,
+    headers={"Location": "The document's address."},
+)
+def add_document(dossier_id: int):
+    values, upload_id = _adding(base.body())
+    actor, now = base.actor(), utcnow()
+    with transaction() as session:
+        document = uploads.add_document(
+            session,
+            actor,
+            dossier_id,
+            values,
+            upload_id,
+            folder=folder(),
+            store=store(),
+            max_size=int(setting("MAX_CONTENT_LENGTH")),
+            now=now,
+        )
+        session.flush()
+        answer = _answer(documents.get_document(session, actor, document.id), 201)
+    answer.headers["Location"] = url_for(".get_document", document_id=document.id)
+    return answer
+
+
+def _adding(data: dict) -> tuple[dict, int | None]:
+    problems = [{"field": name} for name in data if name not in ("metadata", "upload_id")]
+    values, upload_id = data.get("metadata"), data.get("upload_id")
+    if not isinstance(values, dict):
+        problems.append({"field": "metadata"})
+    if upload_id is not None and (
+        not isinstance(upload_id, int) or isinstance(upload_id, bool) or not 1 <= upload_id <= LARGEST_INTEGER
+    ):
+        problems.append({"field": "upload_id"})
+    if problems:
+        raise base.ApiError(422, "metadata must be an object and upload_id an upload's id.", errors=problems)
+    return cast(dict, values), cast(int | None, upload_id)
+
+
+@operation(
+    "GET",
+    "/documents/<int:document_id>",
+    "One document: its metadata and its versions' files (name, size, SHA-256), if you read a dossier holding it.",
+    {200: ("The document.", "Document")},
+    etag=True,
+)
+def get_document(document_id: int):
+    with transaction() as session:
+        return _answer(documents.get_document(session, base.actor(), document_id))
+
+
+@operation(
+    "GET",
+    "/dossiers/<int:dossier_id>/documents",
+    "The documents of a dossier, in its order.",
+    {200: ("A page of documents.", "DocumentPage"), 400: ("A bad page.", "Problem")},
+    parameters=PAGE,
+)
+def list_documents(dossier_id: int):
+    page, per_page = base.page_arguments()
+    with transaction() as session:
+        found, total = documents.dossier_documents(session, base.actor(), dossier_id, page, per_page)
+        return base.paged([shapes.document(item) for item in found], total, page, per_page)
+
+
+@operation(
+    "GET",
+    "/documents/<int:document_id>/versions/<int:version_id>/file",
+    "Download a version's bytes, as an attachment (the download is audited, as on the dossier page).",
+    {
+        200: ("The bytes (their media type, never sniffed).", None),
+        409: ("The dossier's files are gone (destroyed, or handed over).", "Problem"),
+    },
+    headers={"Content-Disposition": "attachment, with the version's file name."},
+)
+def download_version(document_id: int, version_id: int):
+    with transaction(write=True) as session:
+        stream, version = documents.open_version(
+            session, base.actor(), document_id, version_id, store=store(), now=utcnow()
+        )
+        name, media_type = version.filename, version.file.media_type
+    return attachment(stream, name, media_type)

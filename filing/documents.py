@@ -1,0 +1,68 @@
+"""Documents (văn bản) read by their own id, as the JSON API names them: with the rights of the dossier pages.
+
+A document is seen by whoever reads a dossier holding it (``permissions.can_read_dossier``, the dossier page's
+check); its content (files, summary) only by those ``permissions.can_read_content`` allows, as on that page. A
+registered document not yet filed in any dossier is read from its register line, not here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO
+
+from sqlalchemy.orm import Session, selectinload
+
+from erms import permissions
+from erms.errors import NotFound
+from erms.models import Document, DocumentVersion, Dossier
+from erms.permissions import Actor
+from erms.storage import FileStore
+from filing import access, dossiers
+
+
+@dataclass(frozen=True)
+class Readable:
+    """A document the actor sees, the dossier they see it in, and whether its content is theirs to read."""
+
+    document: Document
+    dossier: Dossier
+    content: bool
+
+
+def get_document(session: Session, actor: Actor, document_id: int) -> Readable:
+    """Return the document if the actor reads a dossier holding it; NotFound otherwise (another unit's, another
+    organisation's, or in a dossier restricted to others look alike)."""
+    document = session.get(Document, document_id, options=(selectinload(Document.versions),))
+    if document is None or document.organisation_id not in actor.organisation_ids():
+        raise NotFound()
+    holders = dossiers.holding_dossiers(session, [document.id]).get(document.id, [])
+    grants = permissions.dossier_access(session, holders) if holders else {}
+    readable = [holder for holder in holders if permissions.can_read_dossier(actor, holder, grants[holder.id])]
+    if not readable:
+        raise NotFound()
+    own = permissions.document_access(session, [document])[document.id]
+    # A dossier whose files are still here is the one to open them from.
+    readable.sort(key=lambda holder: (holder.state in dossiers.CONTENT_GONE, holder.id))
+    return Readable(document, readable[0], permissions.can_read_content(actor, document, own, holders))
+
+
+def dossier_documents(
+    session: Session, actor: Actor, dossier_id: int, page: int, per_page: int
+) -> tuple[list[Readable], int]:
+    """Return one page of the documents of a dossier the actor reads, in the dossier's order, and their total."""
+    dossier = dossiers.get_dossier(session, actor, dossier_id)
+    links = sorted(dossier.links, key=lambda link: link.ordinal)
+    chosen = links[(page - 1) * per_page : page * per_page]
+    content = access.readable_content(session, actor, dossier)
+    return [Readable(link.document, dossier, link.document_id in content) for link in chosen], len(links)
+
+
+def open_version(
+    session: Session, actor: Actor, document_id: int, version_id: int, *, store: FileStore, now: datetime
+) -> tuple[BinaryIO, DocumentVersion]:
+    """Open a version of the document for the actor, audited as the dossier page's download (PL6 III.6.l)."""
+    readable = get_document(session, actor, document_id)
+    if version_id not in {version.id for version in readable.document.versions}:
+        raise NotFound()
+    return dossiers.open_version(session, actor, readable.dossier.id, version_id, store=store, now=now)
