@@ -25,9 +25,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from administration import backup, backup_register, fixity, orphans
-from erms import background, mail, search
+from erms import background, mail, permissions, search
 from erms.config import LOCAL_TZ, TIMEZONE
 from erms.db import transaction
+from erms.errors import NotFound, PermissionDenied
 from erms.models import BackgroundJob, JobRun, SchedulerLease
 from erms.permissions import Actor, load_actor
 from erms.storage import FileStore
@@ -413,6 +414,33 @@ def queue_build(session: Session, actor: Actor, batch_id: int, *, now: datetime)
 
 def build_subject(batch_id: int) -> str:
     return f"handover_batch:{batch_id}"
+
+
+# Who works on the destruction pages (the retention blueprint's chain), where a destruction's job is shown.
+DESTRUCTION_PAGE_ACTIONS = ("retention.appraise", "destruction.opinion", "destruction.approve", "retention.hold")
+
+
+def readable_job(session: Session, actor: Actor, job_id: int) -> BackgroundJob:
+    """Return a background job whose status the actor may read: the person who queued it, or whoever reads the page
+    that shows it (a hand-over batch's build: its archivists; a destruction: the destruction chain of the list's
+    organisation). A job of no such page (a search rebuild, a backup) is its requester's only; others get NotFound."""
+    job = session.get(BackgroundJob, job_id)
+    if job is None:
+        raise NotFound()
+    if job.requested_by_id is not None and job.requested_by_id == actor.user_id:
+        return job
+    page, _, number = job.subject.partition(":")
+    try:
+        if page == "handover_batch" and number.isdigit():
+            handover.get_batch(session, actor, int(number))
+            return job
+        if page == "destruction_list" and number.isdigit():
+            listed = destruction.get_list(session, actor, int(number))
+            if any(permissions.can(actor, action, listed.organisation_id) for action in DESTRUCTION_PAGE_ACTIONS):
+                return job
+    except (NotFound, PermissionDenied):
+        pass
+    raise NotFound()
 
 
 @background.handler(HANDOVER_BUILD_JOB)

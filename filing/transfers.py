@@ -14,7 +14,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from classification.dossier_list import is_addition
@@ -138,6 +138,31 @@ def transfers_of(session: Session, actor: Actor, limit: int = 100) -> list[Trans
         if permissions.can(actor, "transfer.read", transfer.organisation_id, transfer.unit_id)
     ]
     return readable[:limit]
+
+
+def readable_page(session: Session, actor: Actor, page: int, per_page: int) -> tuple[list[Transfer], int]:
+    """Return one page of the transfers the actor may read (``get_transfer``'s rule, in the query), newest first,
+    and their total."""
+    query = select(Transfer).where(_readable(actor))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    loaded = query.options(
+        selectinload(Transfer.unit), selectinload(Transfer.items).selectinload(TransferItem.dossier)
+    )  # what the answer shows of each, in a few queries whatever the page's size
+    ordered = loaded.order_by(Transfer.submitted_at.desc(), Transfer.id.desc())
+    return list(session.scalars(ordered.offset((page - 1) * per_page).limit(per_page))), total
+
+
+def _readable(actor: Actor) -> ColumnElement[bool]:
+    """Return the SQL condition of "transfer.read": a grant of its organisation, for its unit or organisation-wide."""
+    roles = permissions.RULES["transfer.read"]
+    grants = [grant for grant in actor.grants if grant.role in roles]
+    wide = [grant.organisation_id for grant in grants if grant.unit_id is None]
+    units = [
+        and_(Transfer.organisation_id == grant.organisation_id, Transfer.unit_id == grant.unit_id)
+        for grant in grants
+        if grant.unit_id is not None
+    ]
+    return or_(Transfer.organisation_id.in_(wide), *units)
 
 
 def person(session: Session, user_id: int | None) -> User | None:

@@ -123,6 +123,7 @@ SEES = {
     "saved_search": MINE,
     "api_token": TOKEN_KEEPERS,  # "other unit": another person's token of the same organisation
     "upload": MINE,  # an API upload session: "other unit" is another person's of the same organisation
+    "job": MINE,  # a background job queued by a person: "other unit" is another person's of the same organisation
     "access_change": DOSSIER_READERS,  # a change proposed on a dossier is seen on that dossier's page
     "organisation": ADMIN_ONLY,
     "unit": ADMIN_ONLY,
@@ -293,6 +294,12 @@ ROWS = [
     Row("api.list_register", "GET", REGISTER_READERS, anonymous=UNAUTHORIZED),
     Row("api.register", "POST", REGISTRY_ONLY, anonymous=UNAUTHORIZED),
     Row("api.get_register_line", "GET", SEES["register_entry"], "register_entry", anonymous=UNAUTHORIZED),
+    # Transfers: the transfer pages' rules (submitting for one's unit, hidden from others as the form is; reading).
+    Row("api.list_transfers", "GET", EVERYONE, anonymous=UNAUTHORIZED, why="each sees the transfers they may read"),
+    Row("api.get_transfer", "GET", TRANSFER_READERS, "transfer:submitted", anonymous=UNAUTHORIZED),
+    Row("api.submit_transfer", "POST", DOSSIER_FORMERS, "dossier:closed", refusal=NOT_FOUND, anonymous=UNAUTHORIZED),
+    # A background job's status: the person who queued it (a job shown on no page: a search rebuild here).
+    Row("api.get_job", "GET", MINE, "job", anonymous=UNAUTHORIZED),
     # ------------------------------------------------------------ registers
     Row("registers.index", "GET", REGISTER_READERS),
     Row("registers.print_register", "GET", REGISTER_READERS),

@@ -42,9 +42,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from classification import dossier_list as dossier_lists
-from erms import api_tokens, jobs, search
+from erms import api_tokens, background, jobs, search
 from erms.app import create_app
 from erms.models import (
+    BackgroundJob,
     Dossier,
     LookupKind,
     LookupValue,
@@ -339,6 +340,11 @@ class Matrix:
         return found
 
 
+def _job(session: Session, user_id: int, subject: str) -> BackgroundJob:
+    """Queue a background job for ``user_id`` (a search rebuild: no page shows it, so only its requester reads it)."""
+    return background.enqueue(session, user_id, jobs.SEARCH_REBUILD_JOB, subject, {}, now=NOW)
+
+
 def build_world(session: Session, factory: Callable[[], Session], store: FileStore, out_dir, password: str):
     """Build both organisations; return {record: {relation: target}}, each person's saved search, page values.
 
@@ -417,6 +423,8 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
         put("api_token", relation, token_id=made.id)
         # And for an API upload.
         put("upload", relation, upload_id=uploads.start(session, searcher, f"Tệp {relation}.pdf", 10, None, now=NOW).id)
+        # And for a background job (a search rebuild, which no page shows: its requester's only).
+        put("job", relation, job_id=_job(session, searcher.user_id, f"matrix:{relation}").id)
 
     for relation in (ORG, ABROAD):
         builder = built[relation]
@@ -459,6 +467,10 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
         },
         "upload": {
             role: {"upload_id": uploads.start(session, home.actor(name), "Tệp của tôi.pdf", 10, None, now=NOW).id}
+            for role, name in PLAYERS.items()
+        },
+        "job": {
+            role: {"job_id": _job(session, home.actor(name).user_id, f"matrix:own:{role}").id}
             for role, name in PLAYERS.items()
         },
     }
@@ -771,6 +783,7 @@ API_BODIES: dict[str, Callable[[dict], dict]] = {
     "api.start_upload": lambda t: {"filename": "Tờ trình.pdf", "size": 10},
     # Metadata only: the rights are decided before the missing file is named (422, which the matrix counts allowed).
     "api.add_document": lambda t: {"metadata": {"subject": "Tờ trình"}},
+    "api.submit_transfer": lambda t: {"dossier_ids": [t["dossier_id"]]},
 }
 API_ETAGS = {"api.change_dossier", "api.close_dossier"}
 

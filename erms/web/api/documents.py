@@ -8,7 +8,7 @@ from typing import cast
 from flask import Response, jsonify, url_for
 
 from erms.web.api import base, shapes
-from erms.web.api.spec import PAGE, operation
+from erms.web.api.spec import NOT_A_BODY, PAGE, operation
 from erms.web.api.uploads import folder
 from erms.web.common import LARGEST_INTEGER, attachment, setting, store, transaction, utcnow
 from filing import documents, uploads
@@ -28,8 +28,7 @@ def _answer(found: documents.Readable, status: int = 200) -> Response:
     {
         201: ("The document added; Location is its address.", "Document"),
         409: ("A rule refused it (the dossier is not open, the upload is incomplete or used …).", "Problem"),
-        400: ("The body is not a JSON object.", "Problem"),
-        415: ("The body is not JSON.", "Problem"),
+        **NOT_A_BODY,
         422: ("Invalid metadata, or bytes that differ from the declared SHA-256: each field is named.", "Problem"),
     },
     body="AddDocument",

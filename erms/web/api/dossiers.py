@@ -8,7 +8,7 @@ from flask import Response, jsonify, request, url_for
 
 from erms.models.dossier import DossierState
 from erms.web.api import base, shapes
-from erms.web.api.spec import IF_MATCH, PAGE, Parameter, operation
+from erms.web.api.spec import IF_MATCH, NOT_A_BODY, PAGE, Parameter, operation
 from erms.web.common import LARGEST_INTEGER, setting, store, transaction, utcnow
 from filing import dossiers
 
@@ -18,10 +18,6 @@ CHANGED = {
     **INVALID,
     412: ("The dossier changed since you read it (If-Match).", "Problem"),
     428: ("If-Match is missing.", "Problem"),
-}
-NOT_A_BODY = {
-    400: ("The body is not a JSON object.", "Problem"),
-    415: ("The body is not JSON.", "Problem"),
 }
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from erms.models.register import RegisterKind, RegisterSeries
 from erms.web.api import base, shapes
 from erms.web.api import uploads as api_uploads
-from erms.web.api.spec import PAGE, Parameter, operation
+from erms.web.api.spec import NOT_A_BODY, PAGE, Parameter, operation
 from erms.web.common import LARGEST_INTEGER, setting, store, transaction, utcnow
 from filing import registers, uploads
 from filing.dossiers import Upload
@@ -93,9 +93,8 @@ def get_register_line(entry_id: int):
     "its file, if any, from a completed upload.",
     {
         201: ("The register line made.", "RegisterLine"),
-        400: ("The body is not a JSON object.", "Problem"),
+        **NOT_A_BODY,
         409: ("A rule refused it (a classified document's file, an upload not complete …).", "Problem"),
-        415: ("The body is not JSON.", "Problem"),
         422: ("Invalid metadata, or a likely duplicate (duplicate): every field at fault is listed.", "Problem"),
     },
     body="RegisterDocument",

@@ -6,14 +6,27 @@ validates with), so what a system reads it can send back.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any
 
 from classification import markings
-from erms.models import ApiUpload, Document, Dossier, DossierList, DossierListEntry, RegisterEntry
+from erms.models import (
+    ApiUpload,
+    BackgroundJob,
+    Document,
+    Dossier,
+    DossierList,
+    DossierListEntry,
+    RegisterEntry,
+    Transfer,
+)
+from erms.models.background import JobState
 from erms.models.dossier import DossierState
+from erms.models.transfer import ItemOutcome, TransferState
 from erms.permissions import Actor
 from erms.search_index.asking import Hit, Results
+from erms.web.common import LARGEST_INTEGER
 from filing import registers
 from filing.documents import Readable
 
@@ -374,6 +387,106 @@ def register_line(caller: Actor, line: RegisterEntry) -> dict[str, Any]:
     }
 
 
+TRANSFER_ITEM = obj(
+    {
+        "id": INTEGER,
+        "dossier_id": INTEGER,
+        "file_code": TEXT,
+        "title": TEXT,
+        "dossier_state": {"enum": [state.value for state in DossierState]},
+        "outcome": {"enum": [outcome.value for outcome in ItemOutcome]},
+        "reason": {**TEXT, "description": "Why the archivist returned the dossier (rejected)."},
+        "decided_at": MOMENT,
+    }
+)
+TRANSFER = obj(
+    {
+        "id": INTEGER,
+        "organisation_id": INTEGER,
+        "unit": {"$ref": "#/components/schemas/Unit"},
+        "year": {**INTEGER, "description": "The year of the dossier list the dossiers were planned in."},
+        "state": {"enum": [state.value for state in TransferState]},
+        "submitted_by_id": INTEGER,
+        "submitted_at": {"type": "string", "format": "date-time"},
+        "registry_signed_at": MOMENT,
+        "archive_signed_at": MOMENT,
+        "record_stored": {"type": "boolean", "description": "The biên bản giao nhận is stored (both signed)."},
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/TransferItem"}},
+    }
+)
+
+
+def transfer(record: Transfer) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "organisation_id": record.organisation_id,
+        "unit": {"id": record.unit.id, "name": record.unit.name},
+        "year": record.year,
+        "state": record.state.value,
+        "submitted_by_id": record.submitted_by_id,
+        "submitted_at": record.submitted_at.isoformat(),
+        "registry_signed_at": _moment(record.registry_signed_at),
+        "archive_signed_at": _moment(record.archive_signed_at),
+        "record_stored": record.record_file_id is not None,
+        "items": [
+            {
+                "id": item.id,
+                "dossier_id": item.dossier_id,
+                "file_code": item.dossier.file_code,
+                "title": item.dossier.title,
+                "dossier_state": item.dossier.state.value,
+                "outcome": item.outcome.value,
+                "reason": item.reason,
+                "decided_at": _moment(item.decided_at),
+            }
+            for item in record.items
+        ],
+    }
+
+
+JOB = obj(
+    {
+        "id": INTEGER,
+        "kind": TEXT,
+        "state": {"enum": [state.value for state in JobState]},
+        "done": {"type": ["integer", "null"], "description": "The steps done so far, when the work counts them."},
+        "total": {"type": ["integer", "null"], "description": "The steps of the whole work, when it counts them."},
+        "progress": {**TEXT, "description": "What the work is doing, in words (empty when it only counts)."},
+        "created_at": {"type": "string", "format": "date-time"},
+        "started_at": MOMENT,
+        "finished_at": MOMENT,
+        "errors": {
+            "type": "array",
+            "items": TEXT,
+            "description": "Why a failed job stopped, in the request's language (empty unless failed).",
+        },
+    }
+)
+
+
+def job(record: BackgroundJob, errors: list[str]) -> dict[str, Any]:
+    """Return a job's status; ``errors`` are its refusals, translated by the caller."""
+    counted: dict[str, Any] = {}
+    if record.progress.startswith("{"):
+        try:
+            counted = json.loads(record.progress)
+        except ValueError:
+            counted = {}
+    done, total = counted.get("done"), counted.get("total")
+    return {
+        "id": record.id,
+        "kind": record.kind,
+        "state": record.state.value,
+        "done": done if isinstance(done, int) and not isinstance(done, bool) else None,
+        "total": total if isinstance(total, int) and not isinstance(total, bool) else None,
+        "progress": "" if record.progress.startswith("{") else record.progress,
+        "created_at": record.created_at.isoformat(),
+        "started_at": _moment(record.started_at),
+        "finished_at": _moment(record.finished_at),
+        "errors": errors,
+    }
+
+
 PROBLEM = {
     "type": "object",
     "required": ["type", "title", "status", "detail"],
@@ -435,4 +548,18 @@ COMPONENTS = {
     "DocumentPage": page_of("Document"),
     "RegisterLine": REGISTER_LINE,
     "RegisterLinePage": page_of("RegisterLine"),
+    "TransferItem": TRANSFER_ITEM,
+    "Transfer": TRANSFER,
+    "TransferPage": page_of("Transfer"),
+    "SubmitTransfer": obj(
+        {
+            "dossier_ids": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "integer", "minimum": 1, "maximum": LARGEST_INTEGER},
+                "description": "Closed dossiers of one unit and one year's list, each once.",
+            }
+        }
+    ),
+    "Job": JOB,
 }

@@ -55,6 +55,11 @@ PAGE = (
     Parameter("per_page", "query", {"type": "integer", "minimum": 1, "maximum": 200}, "Items per page (50)."),
 )
 IF_MATCH = Parameter("If-Match", "header", {"type": "string"}, "The ETag of the record as you read it.", required=True)
+# The answers of a route that reads a JSON body, besides its own.
+NOT_A_BODY = {
+    400: ("The body is not a JSON object.", "Problem"),
+    415: ("The body is not JSON.", "Problem"),
+}
 REFUSALS = {
     401: ("No token, or one unknown, expired or revoked.", "Problem"),
     403: ("Your rights do not allow this.", "Problem"),

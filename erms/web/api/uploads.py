@@ -13,7 +13,7 @@ from typing import Any, cast
 from flask import Response, jsonify, request, url_for
 
 from erms.web.api import base, shapes
-from erms.web.api.spec import Parameter, operation
+from erms.web.api.spec import NOT_A_BODY, Parameter, operation
 from erms.web.common import setting, transaction, upload_name, utcnow
 from filing import uploads
 
@@ -27,7 +27,6 @@ OFFSET = Parameter(
     required=True,
 )
 OFFSET_NOW = {"Upload-Offset": "The bytes received so far: the next chunk starts here."}
-NOT_A_BODY = {400: ("The body is not a JSON object.", "Problem"), 415: ("The body is not JSON.", "Problem")}
 
 
 def folder() -> Path:
