@@ -70,16 +70,24 @@ def shot(page, name: str) -> None:
 
 
 def login(page, base: str, username: str, password: str = PASSWORD) -> None:
-    """Log in afresh as ``username`` (every browser test's one log-in)."""
-    for _attempt in range(3):  # the previous answer's session cookie may land after clear_cookies(): go again
+    """Log in afresh as ``username`` (every browser test's one log-in).
+
+    A late answer to the previous person's page (its favicon, say) may set their session cookie again after
+    clear_cookies(): the login page then shows no form, or the form's CSRF token no longer matches the cookie and the
+    log-in is refused. Either way the log-in is tried again from a clean start, three times at most.
+    """
+    for _attempt in range(3):
         page.context.clear_cookies()
         page.goto(f"{base}/auth/login")
-        if page.locator("#username").count():
-            break
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{base}/")
+        if not page.locator("#username").count():
+            continue
+        page.fill("#username", username)
+        page.fill("#password", password)
+        with page.expect_navigation():  # the log-in's answer, after its redirect
+            page.click("form button[type=submit]")
+        if page.url == f"{base}/":
+            return
+    page.wait_for_url(f"{base}/")  # fails, showing where the last try ended
 
 
 def test_registry_list_then_officer_dossier_from_open_to_submitted(server, page, tmp_path):
