@@ -6,6 +6,7 @@ as a browser would.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -30,8 +31,12 @@ def compiled_translations():
     if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
         with po.open("rb") as source:
             catalog = read_po(source, locale="vi")
-        with mo.open("wb") as target:
+        # Each pytest-xdist worker may compile it at once: write a file of this process's own, then rename it, so
+        # another worker never reads a half-written catalog.
+        partial = mo.with_name(f"{mo.name}.{os.getpid()}.part")
+        with partial.open("wb") as target:
             write_mo(target, catalog)
+        os.replace(partial, mo)
 
 
 class CompiledTemplates(BytecodeCache):
