@@ -315,6 +315,88 @@ def approve(
     return dossier_list
 
 
+# ---------------------------------------------------------------- past records taken in (intake)
+
+# The list of a year nobody kept in ERMS: issued on paper then, recorded now as it stands in the records taken in.
+PAST_LIST_NOTE = "Ghi nhận khi tiếp nhận hồ sơ"
+
+
+def past_list(session: Session, actor: Actor, organisation_id: int, year: int, *, now: datetime) -> DossierList:
+    """Return the list of ``year`` to take past dossiers into, recording it (approved: it was issued when its year
+    began, on paper) if ERMS never held one."""
+    permissions.require(actor, "records.import", organisation_id)
+    found = session.scalar(
+        select(DossierList).where(DossierList.organisation_id == organisation_id, DossierList.year == year)
+    )
+    if found is not None:
+        return found
+    dossier_list = DossierList(
+        organisation_id=organisation_id,
+        year=year,
+        state=DossierListState.DRAFT,
+        created_at=now,
+        decision_ref=PAST_LIST_NOTE,
+    )
+    session.add(dossier_list)
+    transitions.move(dossier_list, transitions.DOSSIER_LIST, "record_past")
+    dossier_list.approved_by_id, dossier_list.approved_at = actor.user_id, now
+    session.flush()
+    audit.record(
+        session, actor, "dossier_list.recorded_from_intake", "dossier_list", dossier_list.id, now=now, year=year
+    )
+    return dossier_list
+
+
+def past_entry(
+    session: Session,
+    actor: Actor,
+    dossier_list: DossierList,
+    *,
+    title: str,
+    unit_id: int,
+    file_notation: str,
+    retention_row_id: int | None,
+    period: tuple[bool, int | None, str],
+    now: datetime,
+) -> DossierListEntry:
+    """Return the list's entry of ``file_notation`` for a past dossier taken in: the planned one if the list has it,
+    else one added (and audited) as the records show it."""
+    permissions.require(actor, "records.import", dossier_list.organisation_id)
+    found = session.scalar(
+        select(DossierListEntry).where(
+            DossierListEntry.dossier_list_id == dossier_list.id, DossierListEntry.file_notation == file_notation
+        )
+    )
+    if found is not None:
+        return found
+    entry = _new_entry(
+        session,
+        dossier_list,
+        title=title,
+        unit_id=unit_id,
+        retention_row_id=retention_row_id,
+        heading_id=None,
+        file_notation=file_notation,
+        responsible_user_id=None,
+        note="",
+        created_by=actor,
+        now=now,
+        period=period,
+    )
+    audit.record(
+        session,
+        actor,
+        "dossier_list.entry_added",
+        "dossier_list_entry",
+        entry.id,
+        now=now,
+        file_notation=entry.file_notation,
+        title=title,
+        intake=True,
+    )
+    return entry
+
+
 def checked_text(model: type[DeclarativeBase], **values: str) -> dict[str, str]:
     """Return the free-text values normalised, or raise InvalidMetadata naming each one that holds a control
     character or is longer than its column of ``model``."""

@@ -31,9 +31,15 @@ from erms.errors import N_, InvalidMetadata, Problem
 from erms.models import DossierList, RetentionRow, RetentionSchedule, RoleMembership, Unit, User
 from erms.permissions import Actor
 
-# Column header (Vietnamese, as the exported template prints it, or the schema's key) -> field.
-HEADERS = {title.casefold(): key for key, title in metadata.field_titles("dossier-list-import").items()}
-HEADERS.update({key: key for key in metadata.field_titles("dossier-list-import")})
+
+def headers_of(kind: str) -> dict[str, str]:
+    """Return column header -> field for the row schema ``kind``: its Vietnamese titles (as templates print them,
+    casefolded) and its keys."""
+    titles = metadata.field_titles(kind)
+    return {**{title.casefold(): key for key, title in titles.items()}, **{key: key for key in titles}}
+
+
+HEADERS = headers_of("dossier-list-import")
 YEARS = re.compile(r"^([0-9]{1,3})(\s*năm)?$", re.IGNORECASE)
 PERMANENT = "vĩnh viễn"
 RETENTION_UNREADABLE = N_('Write "Vĩnh viễn", a number of years, or a retention row code.')
@@ -73,8 +79,9 @@ def unquoted(text: str) -> str:
     return text[len(FORMULA_QUOTE) :] if text.startswith(FORMULA_QUOTE) and FORMULA_START.match(text) else text
 
 
-def read_rows(filename: str, stream: BinaryIO) -> dict[int, dict[str, str]]:
-    """Return the rows of a CSV or XLSX file as {line: {field: text}}, keyed by the header line.
+def read_rows(filename: str, stream: BinaryIO, headers: dict[str, str] = HEADERS) -> dict[int, dict[str, str]]:
+    """Return the rows of a CSV or XLSX file as {line: {field: text}}, keyed by the header line (``headers``: the
+    row schema's, a dossier list's by default).
 
     A file that cannot be read, a header that is unknown or repeated, or a value under no header is refused
     with InvalidMetadata on the ``file`` field, the line and column named in the message.
@@ -83,7 +90,7 @@ def read_rows(filename: str, stream: BinaryIO) -> dict[int, dict[str, str]]:
     if not lines:
         raise _refused(N_("The file is empty."))
     header_line, header = next(iter(lines.items()))
-    fields = _fields(header_line, header)
+    fields = _fields(header_line, header, headers)
     rows: dict[int, dict[str, str]] = {}
     problems: list[Problem] = []
     for line, cells in islice(lines.items(), 1, None):
@@ -164,13 +171,13 @@ def _csv_cells(stream: BinaryIO) -> Iterator[list[str]]:
         raise _refused(N_("Line %(line)s is not valid CSV."), line=reader.line_num) from None
 
 
-def _fields(line: int, header: list[str]) -> list[str]:
+def _fields(line: int, header: list[str], headers: dict[str, str]) -> list[str]:
     """Return the field of each column of the header line ("" for an empty header); raise InvalidMetadata naming
     every header that is unknown or repeated."""
     fields: list[str] = []
     problems: list[Problem] = []
     for column, heading in enumerate(header, start=1):
-        field = HEADERS.get(unicodedata.normalize("NFC", heading).casefold()) if heading else ""
+        field = headers.get(unicodedata.normalize("NFC", heading).casefold()) if heading else ""
         where = {"line": line, "column": get_column_letter(column), "heading": heading[:60]}
         if field is None:
             problems.append(Problem("file", UNKNOWN_HEADING, where))

@@ -23,6 +23,7 @@ from administration import organisations, people
 from erms import accounts, audit, config, migrate, search
 from erms.db import make_engine, make_session_factory, transaction
 from erms.errors import ERMSError, InvalidMetadata
+from erms.intake_cli import import_group
 from erms.models import BackgroundJob, Organisation, Role
 from erms.models.background import JobState
 from erms.safety_cli import backup_group, fixity_group, store_group
@@ -72,6 +73,7 @@ def erms_group(ctx: click.Context) -> None:
 erms_group.add_command(backup_group)
 erms_group.add_command(fixity_group)
 erms_group.add_command(store_group)
+erms_group.add_command(import_group)
 
 
 @erms_group.group("db")

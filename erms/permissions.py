@@ -110,6 +110,9 @@ RULES: dict[str, tuple[Role, ...]] = {
     "access.propose": (Role.OFFICER, Role.UNIT_HEAD, Role.HEAD, Role.ADMIN),
     "access.confirm": (Role.UNIT_HEAD, Role.HEAD),
     "handover.manage": (Role.ARCHIVIST,),  # hand-over batches and packages to the historical archive
+    # Taking in past records (a legacy folder with its mapping, a bag from another system) as closed or archived
+    # dossiers: the archivist, who answers for the archive's holdings; held organisation-wide (can_org_wide).
+    "records.import": (Role.ARCHIVIST,),
     "retention.appraise": (Role.ARCHIVIST,),
     "retention.hold": (Role.ARCHIVIST, Role.HEAD),
     "destruction.opinion": (Role.COUNCIL,),

@@ -27,6 +27,8 @@ DOSSIER_LIST: Table = {
     (ListState.SUBMITTED, "return"): ListState.DRAFT,
     (ListState.SUBMITTED, "approve"): ListState.APPROVED,
     (ListState.DRAFT, "approve"): ListState.APPROVED,
+    # The list of a past year no one kept in ERMS, recorded as issued when its dossiers are taken in (intake).
+    (ListState.DRAFT, "record_past"): ListState.APPROVED,
 }
 
 # The destruction chain (docs/standards.md decision 7): the list, the archival authority's appraisal, the head's

@@ -390,7 +390,7 @@ def add_document(
     if values["marking"] != markings.SecurityMarking.NONE.value and upload is None:
         raise InvalidMetadata([Problem("marking", CLASSIFIED_FROM_REGISTER)])
     document = new_document(session, actor, dossier.organisation_id, values, upload, store=store, now=now)
-    link = _link(session, actor, dossier, document, now=now)
+    link = append_link(session, actor, dossier, document, now=now)
     audit.record(
         session,
         actor,
@@ -432,7 +432,7 @@ def new_document(
     session.add(document)
     session.flush()
     if upload is not None:
-        _add_version(session, actor, document, upload, store=store, now=now)
+        store_version(session, actor, document, upload, store=store, now=now)
     return document
 
 
@@ -455,7 +455,7 @@ def link_document(session: Session, actor: Actor, dossier_id: int, document_id: 
         raise NotFound()
     if any(link.document_id == document_id for link in dossier.links):
         raise RuleViolation(N_("The document is already in this dossier."))
-    link = _link(session, actor, dossier, document, now=now)
+    link = append_link(session, actor, dossier, document, now=now)
     audit.record(
         session, actor, "document.linked", "document", document.id, now=now, dossier_id=dossier.id, ordinal=link.ordinal
     )
@@ -529,8 +529,10 @@ def _document_columns(values: dict) -> dict:
     return columns
 
 
-def _link(session: Session, actor: Actor, dossier: Dossier, document: Document, *, now: datetime) -> DossierDocument:
-    # The next ordinal in turn, as for list entries (classification.dossier_list._new_entry).
+def append_link(
+    session: Session, actor: Actor, dossier: Dossier, document: Document, *, now: datetime
+) -> DossierDocument:
+    """File ``document`` in ``dossier`` under the next ordinal in turn (as list entries are numbered)."""
     session.execute(select(Dossier.id).where(Dossier.id == dossier.id).with_for_update())
     last = session.scalar(select(func.max(DossierDocument.ordinal)).where(DossierDocument.dossier_id == dossier.id))
     link = DossierDocument(
@@ -542,9 +544,10 @@ def _link(session: Session, actor: Actor, dossier: Dossier, document: Document, 
     return link
 
 
-def _add_version(
+def store_version(
     session: Session, actor: Actor, document: Document, upload: Upload, *, store: FileStore, now: datetime
 ) -> DocumentVersion:
+    """Keep the upload's bytes once in the store and add them to ``document`` as its next version."""
     try:
         captured = store.put(upload.stream, max_size=upload.max_size)
     except TooLarge:
@@ -593,7 +596,7 @@ def add_version(
     document = _document_in(dossier, document_id)
     if document.status is not DocumentStatus.DRAFT:
         raise RuleViolation(N_("Only a draft gets new versions; a final document is fixed."))
-    version = _add_version(session, actor, document, upload, store=store, now=now)
+    version = store_version(session, actor, document, upload, store=store, now=now)
     audit.record(
         session,
         actor,
@@ -871,17 +874,39 @@ def close_dossier(
     start, end = closing_dates(dossier)
     if shown_dates is not None and (start, end) != shown_dates:
         raise RuleViolation(DATES_CHANGED, start=start.strftime("%d/%m/%Y"), end=end.strftime("%d/%m/%Y"))
-    _renumber_chronologically(session, dossier)
+    renumber_chronologically(session, dossier)
     dossier.start_date, dossier.end_date = start, end
+    seal(session, actor, dossier, store=store, now=now, font=font, prepared=prepared)
+    return dossier
+
+
+def seal(
+    session: Session,
+    actor: Actor,
+    dossier: Dossier,
+    *,
+    store: FileStore,
+    now: datetime,
+    font: str = "",
+    prepared: PreparedIndex | None = None,
+    **details,
+) -> None:
+    """Make and keep the index PDF of a dossier whose documents and dates are final, start its clock and close it."""
     index = snapshot.document_index(dossier, now.astimezone(LOCAL_TZ))
     pdf = prepared.pdf if prepared is not None and prepared.index == index else pdf_index.render(index, font=font)
     captured = store.put(io.BytesIO(pdf))
     dossier.index_file_id = stored_file(session, captured, "muc-luc-van-ban.pdf", now=now).id
-    dossier.appraisal_due_on = clock.due_on(period_of(dossier), dossier.end_date)
+    dossier.appraisal_due_on = clock.due_on(period_of(dossier), dossier.end_date or dossier.start_date)
     lifecycle.apply(
-        session, dossier, "close", actor, now=now, index_sha256=captured.sha256, documents=len(dossier.links)
+        session,
+        dossier,
+        "close",
+        actor,
+        now=now,
+        index_sha256=captured.sha256,
+        documents=len(dossier.links),
+        **details,
     )
-    return dossier
 
 
 def period_of(dossier: Dossier) -> clock.Period:
@@ -889,8 +914,8 @@ def period_of(dossier: Dossier) -> clock.Period:
     return clock.Period(dossier.retention_permanent, dossier.retention_years, dossier.retention_condition)
 
 
-def _renumber_chronologically(session: Session, dossier: Dossier) -> None:
-    # PL6 III.4.b: documents are numbered in the order they were issued, not the order they were filed.
+def renumber_chronologically(session: Session, dossier: Dossier) -> None:
+    """Number the documents in the order they were issued, not the order they were filed (PL6 III.4.b)."""
     ordered = sorted(dossier.links, key=lambda link: (link.document.issued_date, link.ordinal))
     for link in ordered:
         link.ordinal = -link.ordinal  # step aside first: (dossier, ordinal) is unique

@@ -6,9 +6,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("erms", "classification", "retention", "exports", "filing", "administration", "reports")
+PACKAGES = ("erms", "classification", "retention", "exports", "filing", "intake", "administration", "reports")
 # The demo data drives the domain services as the command line does.
-ADAPTERS = ("erms.app", "erms.web", "erms.auth", "erms.cli", "erms.safety_cli", "erms.jobs", "erms.mail", "erms.demo")
+ADAPTERS = (
+    "erms.app",
+    "erms.web",
+    "erms.auth",
+    "erms.cli",
+    "erms.safety_cli",
+    "erms.intake_cli",
+    "erms.intake_runner",
+    "erms.jobs",
+    "erms.mail",
+    "erms.demo",
+)
 CORE = (
     "erms.extract",
     "erms.search_index",
@@ -29,8 +40,9 @@ CORE = (
     "erms.notices",
     "erms.background",
 )
-# Domain packages may import downward only: reports → administration → filing → exports → retention → classification.
-DOMAIN_ORDER = ("classification", "retention", "exports", "filing", "administration", "reports")
+# Domain packages may import downward only: reports → administration → intake → filing → exports → retention →
+# classification.
+DOMAIN_ORDER = ("classification", "retention", "exports", "filing", "intake", "administration", "reports")
 DOMAIN = DOMAIN_ORDER
 
 

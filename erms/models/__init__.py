@@ -33,6 +33,7 @@ from erms.models.dossier_list import ClassificationHeading, DossierList, Dossier
 from erms.models.entry_review import EntryReview
 from erms.models.fixity import FixityEvent, FixityOutcome
 from erms.models.handover import HandoverBatch, HandoverItem, HandoverReceipt, Package
+from erms.models.intake import IntakeDossier, IntakeRun
 from erms.models.lookup import LookupKind, LookupValue
 from erms.models.org import Organisation, Role, RoleMembership, Unit, User
 from erms.models.register import RegisterCounter, RegisterEntry
@@ -73,6 +74,8 @@ __all__ = [
     "HandoverBatch",
     "HandoverItem",
     "HandoverReceipt",
+    "IntakeDossier",
+    "IntakeRun",
     "Hold",
     "Organisation",
     "Package",

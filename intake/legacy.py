@@ -1,0 +1,368 @@
+"""Legacy import (nhập hồ sơ, tài liệu tồn đọng): a folder of past years' scans with a CSV or XLSX of their metadata.
+
+One row of the mapping file is one file (a document's content) with its document's metadata and the dossier it
+belongs to; rows with the same year and dossier notation (số và ký hiệu hồ sơ) form one dossier. Everything is
+checked before anything is written — every row against ``schemas/legacy-import-v1.json``, every file in the folder,
+every unit, retention period and dossier against the organisation — and every problem is reported with its line and
+column, so the archivist fixes the file in one go. A plan that passes is what :mod:`intake.past` then makes,
+dossier by dossier; the same mapping file run again takes up its unfinished run and skips what was made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from classification import spreadsheet
+from classification.dossier_list import NOTATION_TAKEN
+from erms import metadata, permissions
+from erms.config import LOCAL_TZ
+from erms.errors import N_, InvalidMetadata, Problem, RuleViolation
+from erms.models import Dossier, DossierList, DossierListEntry, IntakeRun, Organisation, Unit
+from erms.models.dossier_list import DossierListState
+from erms.permissions import Actor
+from intake import past
+from intake.past import PastDocument, PastDossier, PastFile
+
+KIND = "legacy"
+HEADERS = spreadsheet.headers_of("legacy-import")
+STATES = {
+    "closed": False,
+    "kết thúc": False,
+    "đã kết thúc": False,
+    "archived": True,
+    "lưu trữ": True,
+    "lưu trữ cơ quan": True,
+    "đã lưu trữ": True,
+    "đã nộp lưu": True,
+}
+DIRECTIONS = {
+    "incoming": "incoming",
+    "đến": "incoming",
+    "văn bản đến": "incoming",
+    "outgoing": "outgoing",
+    "đi": "outgoing",
+    "văn bản đi": "outgoing",
+    "internal": "internal",
+    "nội bộ": "internal",
+}
+# The columns that describe the dossier, not the document: every row of one dossier must give the same.
+DOSSIER_COLUMNS = ("dossier_title", "unit", "retention", "state", "start_date", "end_date", "rights")
+# Document columns taken as they are (the row's key is the document field's).
+DOCUMENT_COLUMNS = (
+    "type_name",
+    "code_number",
+    "code_notation",
+    "issued_date",
+    "organ_name",
+    "subject",
+    "language",
+    "page_amount",
+    "signer_position",
+    "signer_name",
+    "description",
+    "keyword",
+)
+
+NO_FILE = N_("There is no file %(file)s in the folder.")
+OUTSIDE = N_("The file must be inside the folder: write its path from there, with / between folders.")
+NOT_PLAIN = N_("%(file)s is a link or not a plain file; only files are imported.")
+EMPTY_FILE = N_("The file %(file)s is empty.")
+TOO_LARGE = N_("The file %(file)s is larger than the limit of %(limit)s MB.")
+FILE_TWICE = N_("The file %(file)s is already on line %(line)s.")
+UNKNOWN_UNIT = N_("No unit has the code %(code)s.")
+UNKNOWN_STATE = N_('Write "Kết thúc" (closed, with its unit) or "Lưu trữ cơ quan" (in the agency archive).')
+UNKNOWN_DIRECTION = N_('Write "Đến", "Đi" or "Nội bộ".')
+FUTURE_YEAR = N_("The year %(year)s has not come yet: only past records are imported.")
+DIFFERS = N_("Line %(line)s gives dossier %(notation)s another value here; every row of a dossier gives the same.")
+EXISTS = N_("Dossier %(code)s already exists.")
+LIST_WAITING = N_("The dossier list of %(year)s waits for the head's approval: import once it is decided.")
+OTHER_UNIT = N_("The dossier list of %(year)s plans %(notation)s for another unit.")
+ALREADY_DONE = N_("This mapping file was imported already, on %(day)s; nothing more to do.")
+NO_ROWS = N_("The mapping file has no rows under its header line.")
+NOT_A_FOLDER = N_("The folder %(folder)s does not exist.")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a checked mapping file will make, and the unfinished run of the same file, if any, to take up."""
+
+    organisation_id: int
+    source: str
+    digest: str
+    dossiers: tuple[PastDossier, ...]
+    documents: int
+    size: int  # bytes of all files
+    run_id: int | None
+    done: frozenset[str]
+
+    @property
+    def to_make(self) -> tuple[PastDossier, ...]:
+        """The dossiers not made yet (all of them, unless a run is taken up again)."""
+        return tuple(dossier for dossier in self.dossiers if dossier.key not in self.done)
+
+
+@dataclass
+class _Row:
+    line: int
+    values: dict[str, str]
+    file: PastFile | None = None
+    document: dict | None = None
+    ok: bool = False  # the row passed its own checks
+
+
+def plan(
+    session: Session,
+    actor: Actor,
+    organisation_id: int,
+    folder: Path,
+    mapping_name: str,
+    mapping: bytes,
+    *,
+    now: datetime,
+    max_size: int,
+) -> Plan:
+    """Check the mapping file and the folder; return the plan, or raise InvalidMetadata listing every problem
+    ("line:field"), or RuleViolation when the file was imported already."""
+    permissions.require(actor, "records.import", organisation_id)
+    if not folder.is_dir():
+        raise RuleViolation(NOT_A_FOLDER, folder=str(folder))
+    digest = hashlib.sha256(mapping).hexdigest()
+    run = _earlier_run(session, organisation_id, digest)
+    done = frozenset(past.made_keys(session, run.id)) if run is not None else frozenset()
+    rows = [
+        _Row(line, values) for line, values in spreadsheet.read_rows(mapping_name, io.BytesIO(mapping), HEADERS).items()
+    ]
+    if not rows:
+        raise InvalidMetadata([Problem("file", NO_ROWS)])
+    checker = _Checker(session, organisation_id, folder, max_size, now)
+    problems = [problem for row in rows for problem in checker.row(row)]
+    dossiers, grouped = checker.dossiers(rows, done)
+    problems += grouped
+    if problems:
+        first: dict[str, Problem] = {}  # one problem a cell: its own before its disagreement with the other rows
+        for problem in problems:
+            first.setdefault(problem.field, problem)
+        raise InvalidMetadata(sorted(first.values(), key=lambda problem: int(problem.field.partition(":")[0] or 0)))
+    return Plan(
+        organisation_id=organisation_id,
+        source=f"{folder} — {mapping_name}"[:500],
+        digest=digest,
+        dossiers=tuple(dossiers),
+        documents=len(rows),
+        size=sum(checker.sizes.values()),
+        run_id=run.id if run is not None else None,
+        done=done,
+    )
+
+
+def _earlier_run(session: Session, organisation_id: int, digest: str) -> IntakeRun | None:
+    run = session.scalar(
+        select(IntakeRun)
+        .where(IntakeRun.organisation_id == organisation_id, IntakeRun.kind == KIND, IntakeRun.digest == digest)
+        .order_by(IntakeRun.id.desc())
+        .limit(1)
+    )
+    if run is not None and run.finished_at is not None:
+        raise RuleViolation(ALREADY_DONE, day=run.finished_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y"))
+    return run
+
+
+def _at(number: int, field: str, template: str, **params) -> Problem:
+    """Return a problem of line ``number``'s column ``field`` (as the form and the CLI show them)."""
+    return Problem(f"{number}:{field}", template, params)
+
+
+class _Checker:
+    """Checks rows against the schema, the folder and the organisation, remembering what dossiers need."""
+
+    def __init__(self, session: Session, organisation_id: int, folder: Path, max_size: int, now: datetime) -> None:
+        self.session, self.organisation_id, self.folder, self.max_size = session, organisation_id, folder, max_size
+        self.root = folder.resolve()
+        self.this_year = now.astimezone(LOCAL_TZ).year
+        self.units = {
+            unit.code: unit.id for unit in session.scalars(select(Unit).where(Unit.organisation_id == organisation_id))
+        }
+        self.sizes: dict[Path, int] = {}
+        self.lines: dict[Path, int] = {}
+
+    def row(self, row: _Row) -> list[Problem]:
+        """Check one row alone: its cells, its file and its document's metadata."""
+        row.values = metadata.normalise(row.values)
+        found = [_at(row.line, p.field, p.template, **p.params) for p in metadata.validate("legacy-import", row.values)]
+        if found:
+            return found
+        found += self._file(row)
+        found += self._codes(row)
+        found += self._document(row)
+        row.ok = not found
+        return found
+
+    def _file(self, row: _Row) -> list[Problem]:
+        name = row.values["file"].replace("\\", "/")
+        relative = PurePosixPath(name)
+        if relative.is_absolute() or ".." in relative.parts:
+            return [_at(row.line, "file", OUTSIDE)]
+        path = self.folder.joinpath(*relative.parts)
+        if not path.exists() and not path.is_symlink():
+            return [_at(row.line, "file", NO_FILE, file=name)]
+        resolved = path.resolve()
+        if path.is_symlink() or not path.is_file() or not resolved.is_relative_to(self.root):
+            return [_at(row.line, "file", NOT_PLAIN, file=name)]
+        if resolved in self.lines:
+            return [_at(row.line, "file", FILE_TWICE, file=name, line=self.lines[resolved])]
+        size = path.stat().st_size
+        if size == 0:
+            return [_at(row.line, "file", EMPTY_FILE, file=name)]
+        if size > self.max_size:
+            return [_at(row.line, "file", TOO_LARGE, file=name, limit=self.max_size // (1024 * 1024))]
+        self.lines[resolved], self.sizes[resolved] = row.line, size
+        row.file = PastFile(path, unicodedata.normalize("NFC", relative.name))
+        return []
+
+    def _codes(self, row: _Row) -> list[Problem]:
+        values, found = row.values, []
+        if values["unit"] not in self.units:
+            found.append(_at(row.line, "unit", UNKNOWN_UNIT, code=values["unit"]))
+        if values["state"].casefold() not in STATES:
+            found.append(_at(row.line, "state", UNKNOWN_STATE))
+        if int(values["year"]) > self.this_year:
+            found.append(_at(row.line, "year", FUTURE_YEAR, year=values["year"]))
+        if self.retention(values["retention"])[1] is None:
+            found.append(_at(row.line, "retention", spreadsheet.RETENTION_UNREADABLE))
+        if values.get("direction", "internal").casefold() not in DIRECTIONS:
+            found.append(_at(row.line, "direction", UNKNOWN_DIRECTION))
+        return found
+
+    def retention(self, text: str) -> tuple[int | None, tuple[bool, int | None, str] | None]:
+        return spreadsheet.period_of_text(self.session, text, self.organisation_id)
+
+    def _document(self, row: _Row) -> list[Problem]:
+        values = row.values
+        given = {key: values[key] for key in DOCUMENT_COLUMNS if key in values}
+        document = metadata.coerce(
+            "document",
+            {
+                "language": "Tiếng Việt",
+                **given,
+                "direction": DIRECTIONS.get(values.get("direction", "internal").casefold(), "internal"),
+                "status": "final",
+                "urgency": "normal",
+                "marking": "none",
+            },
+        )
+        found = metadata.validate("document", document)
+        row.document = document
+        return [_at(row.line, problem.field, problem.template, **problem.params) for problem in found]
+
+    def dossiers(self, rows: list[_Row], done: frozenset[str]) -> tuple[list[PastDossier], list[Problem]]:
+        """Group the rows into dossiers, check that each dossier's rows agree and that it can be made."""
+        groups: dict[tuple[int, str], list[_Row]] = defaultdict(list)
+        for row in rows:
+            if "year" in row.values and "file_notation" in row.values:
+                groups[(int(row.values["year"]), row.values["file_notation"])].append(row)
+        made: list[PastDossier] = []
+        found: list[Problem] = []
+        code = self.session.get_one(Organisation, self.organisation_id).code
+        for (year, notation), group in groups.items():
+            found += _disagreements(group)
+            key = f"{year}/{notation}"
+            if key not in done:
+                found += self._makeable(group[0], year, notation, f"{code}.{year}.{notation}")
+            dossier = self._dossier(group, year, notation, key)
+            if isinstance(dossier, PastDossier):
+                made.append(dossier)
+            else:
+                found += dossier
+        return made, found
+
+    def _makeable(self, first: _Row, year: int, notation: str, code: str) -> list[Problem]:
+        line = first.line
+        if self.session.scalar(
+            select(Dossier.id).where(Dossier.organisation_id == self.organisation_id, Dossier.file_code == code)
+        ):
+            return [_at(line, "file_notation", EXISTS, code=code)]
+        year_list = self.session.scalar(
+            select(DossierList).where(DossierList.organisation_id == self.organisation_id, DossierList.year == year)
+        )
+        if year_list is None:
+            return []
+        if year_list.state is DossierListState.SUBMITTED:
+            return [_at(line, "year", LIST_WAITING, year=year)]
+        entry = self.session.scalar(
+            select(DossierListEntry).where(
+                DossierListEntry.dossier_list_id == year_list.id, DossierListEntry.file_notation == notation
+            )
+        )
+        if entry is None:
+            return []
+        if self.session.scalar(select(Dossier.id).where(Dossier.entry_id == entry.id)):
+            return [_at(line, "file_notation", NOTATION_TAKEN, notation=notation)]
+        if entry.unit_id != self.units.get(first.values.get("unit", "")):
+            return [_at(line, "unit", OTHER_UNIT, year=year, notation=notation)]
+        return []
+
+    def _dossier(self, group: list[_Row], year: int, notation: str, key: str) -> PastDossier | list[Problem]:
+        first = group[0]
+        values = first.values
+        issued = [row.document["issued_date"] for row in group if row.document and "issued_date" in row.document]
+        dossier = metadata.coerce(
+            "dossier",
+            {
+                "title": values.get("dossier_title", ""),
+                "rights": values.get("rights", "public"),
+                "language": "Tiếng Việt",
+                "start_date": values.get("start_date") or min(issued, default=""),
+                "end_date": values.get("end_date", ""),
+            },
+        )
+        found = [
+            _at(first.line, FROM_DOSSIER.get(problem.field, problem.field), problem.template, **problem.params)
+            for problem in metadata.validate("dossier", dossier)
+        ]
+        if not found and "end_date" in dossier and dossier["end_date"] < dossier["start_date"]:
+            found.append(_at(first.line, "end_date", N_("The end date is before the start date.")))
+        if found or not all(row.ok for row in group):
+            return found
+        row_id, period = self.retention(values["retention"])
+        assert period is not None  # checked with the row
+        return PastDossier(
+            key=key,
+            year=year,
+            file_notation=notation,
+            unit_id=self.units[values["unit"]],
+            values=dossier,
+            period=period,
+            retention_row_id=row_id,
+            archived=STATES[values["state"].casefold()],
+            documents=tuple(PastDocument(row.document or {}, (row.file,)) for row in group if row.file),
+        )
+
+
+# The dossier schema's field -> the mapping file's column, to name the column a problem is in.
+FROM_DOSSIER = {"title": "dossier_title"}
+
+
+def _disagreements(group: list[_Row]) -> list[Problem]:
+    """Return a problem for each row whose dossier columns differ from what most rows of its dossier say (one
+    wrong cell is one problem, wherever in the dossier it is)."""
+    notation = group[0].values.get("file_notation", "")
+    found = []
+    for column in DOSSIER_COLUMNS:
+        said = Counter(row.values.get(column, "") for row in group)
+        usual = said.most_common(1)[0][0]
+        first = next(row.line for row in group if row.values.get(column, "") == usual)
+        found += [
+            _at(row.line, column, DIFFERS, line=first, notation=notation)
+            for row in group
+            if row.values.get(column, "") != usual
+        ]
+    return found

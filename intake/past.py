@@ -1,0 +1,202 @@
+"""A past dossier (hồ sơ đã hình thành) made from records taken in: closed, or already in the agency archive.
+
+Both ways in (a legacy folder, a bag) describe what they found as a :class:`PastDossier`, checked before anything
+is written; :func:`make` then creates it as if it had been formed in ERMS: an entry on its year's dossier list,
+the dossier opened, its documents with their files, the index PDF, closed, and — when the source says it is in
+the agency archive — submitted and accepted. Every step is audited with the run it belongs to, and the dossier is
+recorded under the source's key in the same transaction, which is what makes a run resumable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from classification import dossier_list as dossier_lists
+from erms import audit, lifecycle, metadata
+from erms.errors import N_, RuleViolation
+from erms.models import Dossier, FixityEvent, IntakeDossier, IntakeRun, Organisation, StoredFile
+from erms.models.fixity import FixityOutcome
+from erms.permissions import Actor
+from erms.storage import FileStore
+from filing import dossiers
+
+DIFFERENT_BYTES = N_("File %(name)s does not have the digest its source records; the dossier %(code)s was not made.")
+
+
+@dataclass(frozen=True)
+class PastFile:
+    """A file to keep as a document's version; ``sha256``/``sha512``: the source's own record of it, if any."""
+
+    path: Path
+    filename: str
+    sha256: str | None = None
+    sha512: str | None = None
+
+
+@dataclass(frozen=True)
+class PastDocument:
+    """A document as its source describes it: checked metadata (schemas/document-v1.json) and its versions."""
+
+    values: dict
+    files: tuple[PastFile, ...]
+
+
+@dataclass(frozen=True)
+class PastDossier:
+    """A dossier as its source describes it, checked and resolved against the organisation."""
+
+    key: str  # the source's name for it: unique in a run
+    year: int
+    file_notation: str
+    unit_id: int
+    values: dict  # checked dossier metadata (schemas/dossier-v1.json)
+    period: tuple[bool, int | None, str]  # permanent, years, condition
+    retention_row_id: int | None
+    archived: bool  # in the agency archive ("Lưu trữ cơ quan"), else closed and still with its unit
+    documents: tuple[PastDocument, ...]
+    keep_order: bool = False  # the source numbered the documents (a bag): keep its order instead of the dates'
+
+
+def file_code(organisation: Organisation, year: int, notation: str) -> str:
+    """Return the dossier's code (mã hồ sơ) as ERMS makes it: organisation code, year, notation."""
+    return f"{organisation.code}.{year}.{notation}"
+
+
+def made_keys(session: Session, run_id: int) -> set[str]:
+    """Return the keys of the dossiers a run has already made."""
+    return set(session.scalars(select(IntakeDossier.key).where(IntakeDossier.run_id == run_id)))
+
+
+def make(
+    session: Session,
+    actor: Actor,
+    run: IntakeRun,
+    past: PastDossier,
+    *,
+    store: FileStore,
+    now: datetime,
+    font: str = "",
+) -> Dossier:
+    """Create the dossier ``past`` describes, in the run's organisation, with its documents; closed or archived."""
+    organisation = session.get_one(Organisation, run.organisation_id)
+    code = file_code(organisation, past.year, past.file_notation)
+    if session.scalar(select(Dossier.id).where(Dossier.organisation_id == organisation.id, Dossier.file_code == code)):
+        raise RuleViolation(N_("Dossier %(code)s already exists."), code=code)
+    dossier = _opened(session, actor, run, organisation, past, code, now)
+    for document in past.documents:
+        _file(session, actor, run, dossier, document, code, store=store, now=now)
+    if not past.keep_order:
+        dossiers.renumber_chronologically(session, dossier)
+    start, end = dossiers.closing_dates(dossier)
+    dossier.start_date, dossier.end_date = start, end
+    dossiers.seal(session, actor, dossier, store=store, now=now, font=font, intake_run=run.id)
+    if past.archived:
+        lifecycle.apply(session, dossier, "submit", actor, now=now, intake_run=run.id)
+        lifecycle.apply(session, dossier, "accept", actor, now=now, intake_run=run.id)
+    session.add(IntakeDossier(run_id=run.id, key=past.key, dossier_id=dossier.id, documents=len(past.documents)))
+    session.flush()
+    return dossier
+
+
+def _opened(
+    session: Session,
+    actor: Actor,
+    run: IntakeRun,
+    organisation: Organisation,
+    past: PastDossier,
+    code: str,
+    now: datetime,
+) -> Dossier:
+    year_list = dossier_lists.past_list(session, actor, organisation.id, past.year, now=now)
+    entry = dossier_lists.past_entry(
+        session,
+        actor,
+        year_list,
+        title=past.values["title"],
+        unit_id=past.unit_id,
+        file_notation=past.file_notation,
+        retention_row_id=past.retention_row_id,
+        period=past.period,
+        now=now,
+    )
+    values = dict(past.values)
+    dossier = Dossier(
+        organisation_id=organisation.id,
+        entry_id=entry.id,
+        unit_id=past.unit_id,
+        creator_id=actor.user_id,
+        file_code=code,
+        year=past.year,
+        file_notation=past.file_notation,
+        retention_permanent=past.period[0],
+        retention_years=past.period[1],
+        retention_condition=past.period[2],
+        schema_id=metadata.schema_id("dossier"),
+        opened_at=now,
+        **{key: date.fromisoformat(value) if key.endswith("_date") else value for key, value in values.items()},
+    )
+    lifecycle.start(session, dossier, actor, now=now, entry_id=entry.id, intake_run=run.id)
+    return dossier
+
+
+def _file(
+    session: Session,
+    actor: Actor,
+    run: IntakeRun,
+    dossier: Dossier,
+    past: PastDocument,
+    code: str,
+    *,
+    store: FileStore,
+    now: datetime,
+) -> None:
+    first = _upload(past.files[0]) if past.files else nullcontext(None)
+    with first as upload:
+        document = dossiers.new_document(
+            session, actor, dossier.organisation_id, past.values, upload, store=store, now=now
+        )
+    for more in past.files[1:]:
+        with _upload(more) as upload:
+            dossiers.store_version(session, actor, document, upload, store=store, now=now)
+    link = dossiers.append_link(session, actor, dossier, document, now=now)
+    kept = list(zip(document.versions, past.files, strict=True))
+    for version, source in kept:
+        _check_digests(session, version.file, source, code, now)
+    audit.record(
+        session,
+        actor,
+        "document.taken_in",
+        "document",
+        document.id,
+        now=now,
+        dossier_id=dossier.id,
+        ordinal=link.ordinal,
+        intake_run=run.id,
+        files=[{"name": source.filename, "sha256": version.file.sha256} for version, source in kept],
+    )
+
+
+@contextmanager
+def _upload(source: PastFile) -> Iterator[dossiers.Upload]:
+    with source.path.open("rb") as stream:
+        yield dossiers.Upload(source.filename, stream, max_size=os.fstat(stream.fileno()).st_size)
+
+
+def _check_digests(session: Session, stored: StoredFile, source: PastFile, code: str, now: datetime) -> None:
+    """Compare the bytes kept with the source's own digests (fixity evidence): a difference refuses the dossier;
+    agreement is kept as a fixity event, as the store's own checks are."""
+    if source.sha256 is None and source.sha512 is None:
+        return
+    if (source.sha256 or stored.sha256) != stored.sha256 or (source.sha512 or stored.sha512) != stored.sha512:
+        raise RuleViolation(DIFFERENT_BYTES, name=source.filename, code=code)
+    session.add(
+        FixityEvent(stored_file_id=stored.id, checked_at=now, outcome=FixityOutcome.INTACT, agent="erms intake")
+    )
