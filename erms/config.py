@@ -32,6 +32,9 @@ DEFAULTS: dict[str, Any] = {
     "STORAGE_ROOT": "",
     # Temp area for package builds (later issues).
     "STAGING_ROOT": "",
+    # Where the archivist's web page finds legacy folders to import (each a subfolder with its mapping file,
+    # copied there by the system's administrator): the server reads scans from its own disk, never over the browser.
+    "INTAKE_DIR": "",
     # The search engine: "postgresql" (the database's own full-text search), "whoosh" (an index in
     # SEARCH_INDEX_DIR), or "" for PostgreSQL's when the database is PostgreSQL and Whoosh otherwise.
     # Changing it on a running deployment takes `erms search rebuild`.
@@ -113,7 +116,12 @@ def resolve(settings: dict[str, Any]) -> dict[str, Any]:
     """Fill the derived paths and the secret key; every path becomes absolute (bagit needs it)."""
     data_dir = Path(settings["DATA_DIR"]).expanduser().resolve()
     settings["DATA_DIR"] = str(data_dir)
-    for key, sub in (("STORAGE_ROOT", "files"), ("STAGING_ROOT", "staging"), ("SEARCH_INDEX_DIR", "search")):
+    for key, sub in (
+        ("STORAGE_ROOT", "files"),
+        ("STAGING_ROOT", "staging"),
+        ("SEARCH_INDEX_DIR", "search"),
+        ("INTAKE_DIR", "intake"),
+    ):
         settings[key] = str(Path(settings[key] or data_dir / sub).expanduser().resolve())
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = f"sqlite:///{data_dir / 'erms.sqlite3'}"

@@ -7,18 +7,21 @@ source: what was committed is skipped.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from erms import background
 from erms.db import transaction
-from erms.errors import ERMSError
-from erms.models import IntakeRun
-from erms.permissions import load_actor
+from erms.errors import N_, ERMSError, RuleViolation
+from erms.models import BackgroundJob, IntakeRun
+from erms.permissions import Actor, load_actor
 from erms.storage import FileStore
-from intake import past, runs
+from intake import legacy, past, runs
 from intake.past import PastDossier
 
 
@@ -88,3 +91,76 @@ def take_in(
         run = runs.finish(session, load_actor(session, user_id), run_id, report, now=clock())
         made = past.made_keys(session, run_id)
         return Outcome(run_id, len(made), run.dossiers_total, run.finished_at is not None, tuple(report))
+
+
+LEGACY_JOB = "intake.legacy"
+
+
+def legacy_subject(organisation_id: int) -> str:
+    """One legacy import at a time in an organisation: two would check against each other's half-made dossiers."""
+    return f"intake:{organisation_id}"
+
+
+def queue_legacy(
+    session: Session, actor: Actor, organisation_id: int, name: str, settings: dict, *, now: datetime
+) -> BackgroundJob:
+    """Check the offered folder ``name`` now (so the archivist sees the problems at once) and queue its import."""
+    folder, mapping = legacy.chosen(Path(settings["INTAKE_DIR"]), name)
+    legacy.plan(
+        session,
+        actor,
+        organisation_id,
+        folder,
+        mapping.name,
+        mapping.read_bytes(),
+        now=now,
+        max_size=settings["MAX_CONTENT_LENGTH"],
+    )
+    payload = {"organisation_id": organisation_id, "user_id": actor.user_id, "name": name}
+    return background.enqueue(session, actor.user_id, LEGACY_JOB, legacy_subject(organisation_id), payload, now=now)
+
+
+@background.handler(LEGACY_JOB)
+def _legacy_job(payload: dict, context: background.Context) -> None:
+    # Checked again in the worker: files may have changed since the page queued the import.
+    settings, user_id = context.settings, payload["user_id"]
+    folder, mapping = legacy.chosen(Path(settings["INTAKE_DIR"]), payload["name"])
+    with transaction(context.factory, read_only=True) as session:
+        plan = legacy.plan(
+            session,
+            load_actor(session, user_id),
+            payload["organisation_id"],
+            folder,
+            mapping.name,
+            mapping.read_bytes(),
+            now=context.clock(),
+            max_size=settings["MAX_CONTENT_LENGTH"],
+        )
+    source = Source(plan.organisation_id, legacy.KIND, plan.source, plan.digest, plan.dossiers, plan.run_id)
+    outcome = take_in(
+        context.factory,
+        user_id,
+        source,
+        store=context.store,
+        clock=context.clock,
+        font=settings.get("PDF_FONT", ""),
+        told=_progress(context),
+    )
+    if not outcome.finished:
+        raise RuleViolation(NOT_FINISHED, made=outcome.made, total=outcome.total)
+
+
+NOT_FINISHED = N_("%(made)s of %(total)s dossiers were made; the run's report says why the others were not.")
+
+
+def _progress(context: background.Context) -> Callable[[int, int], None]:
+    """Write the documents done as JSON for the page, at most once a second (a run tells after every dossier)."""
+    last: list[datetime] = []
+
+    def told(done: int, total: int) -> None:
+        now = context.clock()
+        if done == total or not last or now - last[0] >= timedelta(seconds=1):
+            last[:] = [now]
+            context.progress(json.dumps({"done": done, "total": total}))
+
+    return told

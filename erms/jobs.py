@@ -25,7 +25,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from administration import backup, backup_register, fixity, orphans
-from erms import background, mail, permissions, search
+from erms import (
+    background,
+    intake_runner,  # noqa: F401  (the intake jobs' handlers register as it is imported)
+    mail,
+    permissions,
+    search,
+)
 from erms.config import LOCAL_TZ, TIMEZONE
 from erms.db import transaction
 from erms.errors import NotFound, PermissionDenied

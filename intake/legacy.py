@@ -366,3 +366,29 @@ def _disagreements(group: list[_Row]) -> list[Problem]:
             if row.values.get(column, "") != usual
         ]
     return found
+
+
+MAPPING_SUFFIXES = (".csv", ".xlsx")
+NOT_OFFERED = N_("Choose one of the folders offered.")
+
+
+def offered(root: Path) -> list[str]:
+    """Return the legacy folders waiting in ``root`` as "folder/mapping file" names: each subfolder with a CSV or
+    XLSX file at its top (the administrator copies them there), sorted."""
+    if not root.is_dir():
+        return []
+    return sorted(
+        f"{folder.name}/{mapping.name}"
+        for folder in root.iterdir()
+        if folder.is_dir() and not folder.is_symlink()
+        for mapping in folder.iterdir()
+        if mapping.suffix.lower() in MAPPING_SUFFIXES and mapping.is_file() and not mapping.is_symlink()
+    )
+
+
+def chosen(root: Path, name: str) -> tuple[Path, Path]:
+    """Return the folder and mapping file of an offered ``name``; anything not offered is refused."""
+    if name not in offered(root):
+        raise InvalidMetadata([Problem("source", NOT_OFFERED)])
+    folder, _, mapping = name.partition("/")
+    return root / folder, root / folder / mapping

@@ -21,6 +21,7 @@ from erms.web import (
     handover,
     help,
     home,
+    intake,
     markings,
     notices,
     registers,
@@ -37,6 +38,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(home.bp)
     app.register_blueprint(dossiers.bp)
     app.register_blueprint(archive.bp)
+    app.register_blueprint(intake.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(dossier_lists.bp)
     app.register_blueprint(registers.bp)

@@ -322,3 +322,15 @@ def attachment(stream, name: str, media_type: str):
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def by_line(errors: dict, kind: str) -> list[tuple[str, str, str]]:
+    """Turn a spreadsheet's problems {"5:title": [...]} into (line, column title, message) rows for its report;
+    ``kind`` is the row schema whose titles name the columns."""
+    titles = metadata.field_titles(kind)
+    rows = []
+    for key, messages in errors.items():
+        line, _sep, field = key.partition(":")
+        for message in messages:
+            rows.append((line if field else "", titles.get(field, field), message))
+    return rows

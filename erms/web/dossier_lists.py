@@ -20,7 +20,16 @@ from erms.config import LOCAL_TZ
 from erms.errors import InvalidMetadata, Problem
 from erms.models import LookupKind
 from erms.models.dossier_list import DossierListState
-from erms.web.common import integer, organisation_of, require_present, setting, transaction, upload_from_request, utcnow
+from erms.web.common import (
+    by_line,
+    integer,
+    organisation_of,
+    require_present,
+    setting,
+    transaction,
+    upload_from_request,
+    utcnow,
+)
 from erms.web.errors import on_invalid
 from exports.pdf import dossier_list_pdf
 from filing import registers
@@ -121,22 +130,11 @@ def render_list(
             headings_offered=lookups.offered(session, organisation_id, LookupKind.HEADING),
             heading_options=[("", _("— none —"))]
             + [(heading.id, f"{heading.label}. {heading.title}") for heading in dossier_list.headings],
-            import_errors=_by_line(errors or {}) if section == "import" else [],
+            import_errors=by_line(errors or {}, "dossier-list-import") if section == "import" else [],
             errors=errors or {},
             values=values or {},
             section=section,
         ), status
-
-
-def _by_line(errors: dict) -> list[tuple[str, str, str]]:
-    """Turn {"5:title": [...]} into (line, column title, message) rows for the import report."""
-    titles = metadata.field_titles("dossier-list-import")
-    rows = []
-    for key, messages in errors.items():
-        line, _sep, field = key.partition(":")
-        for message in messages:
-            rows.append((line if field else "", titles.get(field, field), message))
-    return rows
 
 
 @bp.post("/<int:list_id>/headings")

@@ -198,6 +198,11 @@ ROWS = [
     Row("archive.index", "GET", ARCHIVIST_ONLY, area=ARCHIVE_AREA),
     Row("archive.accept", "POST", ARCHIVIST_ONLY, "transfer_item", area=ARCHIVE_AREA),
     Row("archive.reject", "POST", ARCHIVIST_ONLY, "transfer_item", area=ARCHIVE_AREA),
+    # The legacy import (records.import): the archivist's, a closed area as the queue.
+    Row("intake.index", "GET", ARCHIVIST_ONLY, area=ARCHIVE_AREA),
+    Row("intake.template", "GET", ARCHIVIST_ONLY, area=ARCHIVE_AREA),
+    Row("intake.check", "POST", ARCHIVIST_ONLY, area=ARCHIVE_AREA),
+    Row("intake.start", "POST", ARCHIVIST_ONLY, area=ARCHIVE_AREA),
     # ------------------------------------------------------------ dossier lists
     Row("dossier_lists.index", "GET", EVERYONE),
     Row("dossier_lists.create", "POST", LIST_MANAGERS),

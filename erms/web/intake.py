@@ -1,0 +1,154 @@
+"""The archivist's legacy import page (nhập hồ sơ tồn đọng): choose a folder the administrator placed in INTAKE_DIR,
+check it (a dry run that writes nothing and lists every bad row), then import it in the worker, with its progress.
+
+The scans never travel through the browser: a year's backlog is gigabytes, and the server reads them from its own
+disk, as Archivematica's transfer source locations do.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from erms import background, intake_runner, metadata, permissions
+from erms.auth import current_actor, login_required
+from erms.errors import PermissionDenied
+from erms.models import BackgroundJob
+from erms.models.background import JobState
+from erms.web.common import by_line, organisation_of, setting, transaction, utcnow
+from erms.web.errors import job_refusals, on_invalid
+from intake import legacy, runs
+
+bp = Blueprint("intake", __name__, url_prefix="/archive/intake")
+REFRESH_SECONDS = 3
+TEMPLATE_EXAMPLE = {
+    "file": "2019/ho-so-01/cv-15.pdf",
+    "year": "2019",
+    "file_notation": "01.VP",
+    "dossier_title": "Tập công văn trao đổi về công tác văn phòng năm 2019",
+    "unit": "VP",
+    "retention": "10 năm",
+    "state": "Lưu trữ cơ quan",
+    "direction": "Đến",
+    "type_name": "Công văn",
+    "code_number": "15",
+    "code_notation": "UBND-VP",
+    "issued_date": "12/03/2019",
+    "organ_name": "UBND quận Đống Đa",
+    "subject": "Về việc tổ chức hội nghị tổng kết",
+    "page_amount": "2",
+}
+
+
+@bp.before_request
+@login_required
+def _archivists_only():
+    actor = current_actor()
+    if not any(permissions.can(actor, "records.import", organisation) for organisation in actor.organisation_ids()):
+        raise PermissionDenied()
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The import job as the page shows it."""
+
+    job: BackgroundJob
+    done: int
+    total: int
+    refusals: list[str] | None
+
+    @property
+    def running(self) -> bool:
+        return self.job.state in background.ACTIVE
+
+    @classmethod
+    def of(cls, job: BackgroundJob | None) -> Progress | None:
+        if job is None:
+            return None
+        figures = json.loads(job.progress) if job.progress.startswith("{") else {}
+        refused = job_refusals(job.error) if job.state is JobState.FAILED else None
+        return cls(job, figures.get("done", 0), figures.get("total", 0), refused)
+
+
+@bp.get("/")
+def index():
+    """The folders waiting, the latest runs and the running import."""
+    return render_page()
+
+
+def render_page(errors: dict | None = None, chosen: str = "", plan: legacy.Plan | None = None, status: int = 200):
+    actor = current_actor()
+    organisation_id = organisation_of(actor)
+    offered = legacy.offered(Path(setting("INTAKE_DIR")))
+    with transaction() as session:
+        progress = Progress.of(background.latest(session, intake_runner.legacy_subject(organisation_id)))
+        response = render_template(
+            "intake/index.html",
+            offered=bool(offered),
+            offered_options=[(name, name) for name in offered],
+            intake_dir=setting("INTAKE_DIR"),
+            runs=runs.recent(session, actor, organisation_id),
+            progress=progress,
+            errors=errors or {},
+            rows=by_line(errors or {}, "legacy-import"),
+            chosen=chosen,
+            plan=plan,
+        )
+    headers = {"Refresh": str(REFRESH_SECONDS)} if progress and progress.running else {}
+    return response, status, headers
+
+
+@bp.get("/template.csv")
+def template():
+    """A mapping file to fill in: the column headers and one example row."""
+    titles = metadata.field_titles("legacy-import")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(titles.values())
+    writer.writerow(TEMPLATE_EXAMPLE.get(key, "") for key in titles)
+    headers = {"Content-Disposition": "attachment; filename=mau-nhap-ho-so.csv"}
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers=headers)
+
+
+def _chosen() -> str:
+    name = request.form.get("source", "")
+    on_invalid(lambda errors: render_page(errors, name, status=422), back=url_for(".index"))
+    return name
+
+
+@bp.post("/check")
+def check():
+    """Check the chosen folder and its mapping file and say what an import would make; write nothing."""
+    name = _chosen()
+    actor, organisation_id = current_actor(), organisation_of(current_actor())
+    folder, mapping = legacy.chosen(Path(setting("INTAKE_DIR")), name)
+    with transaction(read_only=True) as session:
+        plan = legacy.plan(
+            session,
+            actor,
+            organisation_id,
+            folder,
+            mapping.name,
+            mapping.read_bytes(),
+            now=utcnow(),
+            max_size=setting("MAX_CONTENT_LENGTH"),
+        )
+    return render_page(chosen=name, plan=plan)
+
+
+@bp.post("/start")
+def start():
+    """Check the folder again and queue its import for the worker."""
+    name = _chosen()
+    actor, organisation_id = current_actor(), organisation_of(current_actor())
+    settings = {key: setting(key) for key in ("INTAKE_DIR", "MAX_CONTENT_LENGTH")}
+    with transaction() as session:
+        intake_runner.queue_legacy(session, actor, organisation_id, name, settings, now=utcnow())
+    flash(_("The import of %(name)s has started; this page shows how far it is.", name=name), "success")
+    return redirect(url_for(".index"))

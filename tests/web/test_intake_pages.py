@@ -1,0 +1,89 @@
+"""The archivist's legacy import page: a folder placed on the server, checked (dry run), imported by the worker."""
+
+from __future__ import annotations
+
+import pytest
+from erms_browser import Browser, run_background_jobs
+from sqlalchemy import func, select
+
+from erms.models import Document, Dossier, IntakeRun
+from erms.models.dossier import DossierState
+from tests.intake.test_legacy_import import make_folder, mapping
+
+
+@pytest.fixture
+def intake_dir(tmp_path):
+    return tmp_path / "intake"
+
+
+@pytest.fixture
+def archivist(make_app, intake_dir) -> Browser:
+    browser = Browser(make_app(INTAKE_DIR=str(intake_dir)).test_client())
+    browser.login("archivist")
+    return browser
+
+
+def place(intake_dir, files: int = 6, per_dossier: int = 3, change=None) -> str:
+    """Put a folder of scans with its mapping file where the page looks, as the administrator does."""
+    folder, rows = make_folder(intake_dir, files, per_dossier)
+    if change:
+        change(rows)
+    (folder / "ho-so.csv").write_bytes(mapping(rows))
+    return "scans/ho-so.csv"
+
+
+def count(session, model) -> int:
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def test_an_empty_intake_folder_says_where_the_administrator_puts_folders(archivist, intake_dir):
+    page = archivist.get("/archive/intake/").get_data(as_text=True)
+    assert "Chưa có thư mục nào chờ nhập" in page and str(intake_dir) in page
+    template = archivist.get("/archive/intake/template.csv")
+    assert template.headers["Content-Disposition"] == "attachment; filename=mau-nhap-ho-so.csv"
+    header = template.get_data(as_text=True).lstrip("\ufeff").splitlines()[0]
+    assert header.startswith("Tệp,Năm hồ sơ,Số và ký hiệu hồ sơ,Tiêu đề hồ sơ,Đơn vị")
+
+
+def test_a_dry_run_lists_every_bad_line_and_writes_nothing(archivist, intake_dir, session):
+    def spoil(rows):
+        rows[0][4] = "KHONG"
+        rows[4][0] = "khong-co.pdf"
+
+    name = place(intake_dir, change=spoil)
+    assert name in archivist.get("/archive/intake/").get_data(as_text=True)
+    response = archivist.post("/archive/intake/check", {"source": name})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Chưa nhập gì. Hãy sửa các dòng sau của tệp ánh xạ" in page
+    assert "<td>2</td><td>Đơn vị</td><td>Không có đơn vị nào mang mã KHONG.</td>" in page
+    assert "<td>6</td><td>Tệp</td><td>Không có tệp khong-co.pdf trong thư mục.</td>" in page
+    refused = archivist.post("/archive/intake/start", {"source": name})
+    assert refused.status_code == 422
+    assert count(session, Dossier) == count(session, IntakeRun) == 0
+
+
+def test_a_checked_folder_is_imported_by_the_worker_and_the_page_shows_it_finished(archivist, intake_dir, session):
+    name = place(intake_dir)
+    checked = archivist.post("/archive/intake/check", {"source": name}).get_data(as_text=True)
+    assert "Lần nhập sẽ tạo 2 hồ sơ với 6 văn bản" in checked
+    assert count(session, Dossier) == 0
+    started = archivist.post("/archive/intake/start", {"source": name})
+    assert started.status_code == 302
+    running = archivist.get("/archive/intake/")
+    assert running.headers["Refresh"] == "3" and "Đang nhập" in running.get_data(as_text=True)
+    run_background_jobs(archivist.client.application)
+    page = archivist.get("/archive/intake/")
+    assert "Refresh" not in page.headers
+    assert "Đã nhập xong: 6 văn bản." in page.get_data(as_text=True)
+    assert count(session, Dossier) == 2 and count(session, Document) == 6
+    states = set(session.scalars(select(Dossier.state)))
+    assert states == {DossierState.ARCHIVED, DossierState.CLOSED}
+
+
+def test_only_offered_folders_can_be_chosen(archivist, intake_dir, tmp_path):
+    place(intake_dir)
+    for hostile in ("../scans/ho-so.csv", "/etc/passwd", "scans/../../x.csv", "scans/khong-co.csv"):
+        response = archivist.post("/archive/intake/check", {"source": hostile})
+        assert response.status_code == 422
+        assert "Hãy chọn một trong các thư mục được liệt kê." in response.get_data(as_text=True)
