@@ -190,13 +190,17 @@ def run_pending(
 def refusal_text(refused: ERMSError) -> str:
     """Return a refusal as the JSON a page translates (``{"template": …, "params": …}``)."""
     problems = getattr(refused, "problems", None)
+    headline = [{"template": refused.template, "params": refused.params}]
+    if problems and all(isinstance(problem, str) for problem in problems):
+        # A refusal that lists precise English lines (a bag's problems) keeps its headline, then each line as is.
+        return json.dumps(headline + [{"template": line, "params": {}} for line in problems], ensure_ascii=False)
     if problems:
         return json.dumps(
             [{"template": problem.template, "params": problem.params} for problem in problems],
             ensure_ascii=False,
             default=str,
         )
-    return json.dumps([{"template": refused.template, "params": refused.params}], ensure_ascii=False, default=str)
+    return json.dumps(headline, ensure_ascii=False, default=str)
 
 
 def _beat(factory: Callable[[], Session], job_id: int, text: str, clock: Callable[[], datetime]) -> None:

@@ -19,7 +19,7 @@ from erms.errors import ERMSError, InvalidMetadata
 from erms.models import Organisation, User
 from erms.permissions import load_actor
 from erms.storage import FileStore
-from intake import legacy
+from intake import bag, bag_reading, legacy
 
 
 def _now() -> datetime:
@@ -40,13 +40,18 @@ def import_group() -> None:
 
 def _ids(session, organisation: str, username: str) -> tuple[int, int]:
     organisation_id = session.scalar(select(Organisation.id).where(Organisation.code == organisation))
-    user_id = session.scalar(select(User.id).where(User.username == username))
-    if organisation_id is None or user_id is None:
-        click.echo(
-            f"error: no {'organisation ' + organisation if organisation_id is None else 'user ' + username}", err=True
-        )
+    if organisation_id is None:
+        click.echo(f"error: no organisation {organisation}", err=True)
         sys.exit(1)
-    return organisation_id, user_id
+    return organisation_id, _user(session, username)
+
+
+def _user(session, username: str) -> int:
+    user_id = session.scalar(select(User.id).where(User.username == username))
+    if user_id is None:
+        click.echo(f"error: no user {username}", err=True)
+        sys.exit(1)
+    return user_id
 
 
 @import_group.command("legacy")
@@ -110,3 +115,33 @@ def _run(obj, user_id: int, source: intake_runner.Source) -> None:
     if not outcome.finished:
         click.echo("the run is not finished: fix what is reported and run the same command again", err=True)
         sys.exit(1)
+
+
+@import_group.command("bag")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--user", "username", required=True, help="The archivist taking the bag in.")
+@click.option("--unit", "unit", required=True, help="Code of the unit the bag's dossiers are recorded under.")
+@click.option("--dry-run", is_flag=True, help="Check the bag and say what would be made; write nothing.")
+@click.pass_obj
+def import_bag(obj, path: Path, username: str, unit: str, dry_run: bool) -> None:
+    """Take in a BagIt bag (a folder, .tar, .tar.gz or .zip): checked whole, then its dossiers made, archived, in the
+    organisation its metadata names."""
+    try:
+        with bag_reading.opened(path) as folder:
+            read = bag_reading.read(folder)
+            with obj.transaction(lock_early=False) as session:
+                user_id = _user(session, username)
+                plan = bag.plan(session, load_actor(session, user_id), folder, read, unit)
+            documents = sum(len(dossier.documents) for dossier in plan.dossiers)
+            click.echo(f"checked: {len(plan.dossiers)} dossiers, {documents} documents in bag {plan.source}")
+            for note in plan.notes:
+                click.echo(f"not mapped: {note}")
+            if dry_run:
+                click.echo("dry run: nothing was written")
+                return
+            source = intake_runner.Source(
+                plan.organisation_id, bag.KIND, plan.source, plan.digest, plan.dossiers, plan.run_id, plan.notes
+            )
+            _run(obj, user_id, source)
+    except ERMSError as error:
+        _refused(error)

@@ -7,6 +7,7 @@ source: what was committed is skipped.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,13 +16,14 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from erms import background
+from erms import background, permissions
 from erms.db import transaction
-from erms.errors import N_, ERMSError, RuleViolation
-from erms.models import BackgroundJob, IntakeRun
+from erms.errors import N_, ERMSError, InvalidMetadata, PermissionDenied, Problem, RuleViolation
+from erms.models import ApiUpload, BackgroundJob, IntakeRun
 from erms.permissions import Actor, load_actor
 from erms.storage import FileStore
-from intake import legacy, past, runs
+from filing import uploads
+from intake import bag, bag_reading, legacy, past, runs
 from intake.past import PastDossier
 
 
@@ -164,3 +166,61 @@ def _progress(context: background.Context) -> Callable[[int, int], None]:
             context.progress(json.dumps({"done": done, "total": total}))
 
     return told
+
+
+BAG_JOB = "intake.bag"
+UNIT_CODE = N_("Give the code of the unit the bag's dossiers are recorded under.")
+
+
+def require_intake(actor: Actor) -> None:
+    """Refuse whoever takes records in for no organisation (which organisation a bag is for, only reading it says)."""
+    if not any(permissions.can(actor, "records.import", org) for org in actor.organisation_ids()):
+        raise PermissionDenied()
+
+
+def queue_bag(session: Session, actor: Actor, upload_id: int, unit: str, *, now: datetime) -> BackgroundJob:
+    """Queue the ingest of a bag sent as a complete upload of the actor's (used up by it): the bag is read whole
+    in the worker, which may take long for a large one."""
+    require_intake(actor)
+    if not unit.strip() or len(unit) > 20:
+        raise InvalidMetadata([Problem("unit", UNIT_CODE)])
+    upload = uploads.claim(session, actor, upload_id, now=now)
+    payload = {"user_id": actor.user_id, "upload_id": upload.id, "unit": unit.strip()}
+    return background.enqueue(session, actor.user_id, BAG_JOB, f"intake_bag:{upload.id}", payload, now=now)
+
+
+@background.handler(BAG_JOB)
+def _bag_job(payload: dict, context: background.Context) -> None:
+    settings, user_id = context.settings, payload["user_id"]
+    part = uploads.part_path(Path(settings["DATA_DIR"]) / "uploads", payload["upload_id"])
+    with transaction(context.factory, read_only=True) as session:
+        declared = session.get_one(ApiUpload, payload["upload_id"]).sha256
+    if declared is not None and _sha256(part) != declared:
+        raise InvalidMetadata([Problem("upload_id", uploads.DIFFERENT)])
+    with bag_reading.opened(part) as folder:
+        read = bag_reading.read(folder)
+        with transaction(context.factory, read_only=True) as session:
+            plan = bag.plan(session, load_actor(session, user_id), folder, read, payload["unit"])
+        source = Source(
+            plan.organisation_id, bag.KIND, plan.source, plan.digest, plan.dossiers, plan.run_id, plan.notes
+        )
+        outcome = take_in(
+            context.factory,
+            user_id,
+            source,
+            store=context.store,
+            clock=context.clock,
+            font=settings.get("PDF_FONT", ""),
+            told=_progress(context),
+        )
+    if not outcome.finished:
+        raise RuleViolation(NOT_FINISHED, made=outcome.made, total=outcome.total)
+    part.unlink(missing_ok=True)
+
+
+def _sha256(path: Path) -> str:
+    hashed = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1024 * 1024):
+            hashed.update(chunk)
+    return hashed.hexdigest()

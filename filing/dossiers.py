@@ -889,13 +889,16 @@ def seal(
     now: datetime,
     font: str = "",
     prepared: PreparedIndex | None = None,
+    index_file: StoredFile | None = None,
     **details,
 ) -> None:
-    """Make and keep the index PDF of a dossier whose documents and dates are final, start its clock and close it."""
-    index = snapshot.document_index(dossier, now.astimezone(LOCAL_TZ))
-    pdf = prepared.pdf if prepared is not None and prepared.index == index else pdf_index.render(index, font=font)
-    captured = store.put(io.BytesIO(pdf))
-    dossier.index_file_id = stored_file(session, captured, "muc-luc-van-ban.pdf", now=now).id
+    """Keep the index PDF of a dossier whose documents and dates are final (``index_file``: one made elsewhere, as
+    a bag brings it; else made now), start its clock and close it."""
+    if index_file is None:
+        index = snapshot.document_index(dossier, now.astimezone(LOCAL_TZ))
+        pdf = prepared.pdf if prepared is not None and prepared.index == index else pdf_index.render(index, font=font)
+        index_file = stored_file(session, store.put(io.BytesIO(pdf)), "muc-luc-van-ban.pdf", now=now)
+    dossier.index_file_id = index_file.id
     dossier.appraisal_due_on = clock.due_on(period_of(dossier), dossier.end_date or dossier.start_date)
     lifecycle.apply(
         session,
@@ -903,7 +906,7 @@ def seal(
         "close",
         actor,
         now=now,
-        index_sha256=captured.sha256,
+        index_sha256=index_file.sha256,
         documents=len(dossier.links),
         **details,
     )

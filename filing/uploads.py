@@ -158,13 +158,7 @@ def take(
     ``dossiers.add_document``, the registry's ``registers.register_document``). Bytes that differ from the SHA-256
     declared at the start are refused as the service reads them (InvalidMetadata on ``upload_id``: the store keeps
     nothing); the upload is marked used in the caller's transaction and its part file removed once that commits."""
-    upload = get_upload(session, actor, upload_id, now=now, lock=True)
-    if upload.used_at is not None:
-        raise RuleViolation(USED)
-    if upload.received < upload.size:
-        raise RuleViolation(INCOMPLETE, received=upload.received, size=upload.size)
-    upload.used_at = now
-    session.flush()
+    upload = claim(session, actor, upload_id, now=now)
     path = part_path(folder, upload.id)
     stream = _Checked(path.open("rb"), upload.size, upload.sha256)
 
@@ -174,6 +168,18 @@ def take(
 
     db.on_commit(session, remove)
     return dossiers.Upload(upload.filename, cast(BinaryIO, stream), max_size)
+
+
+def claim(session: Session, actor: Actor, upload_id: int, *, now: datetime) -> ApiUpload:
+    """Mark a complete, unused upload of the actor's as used (by the caller's transaction) and return it."""
+    upload = get_upload(session, actor, upload_id, now=now, lock=True)
+    if upload.used_at is not None:
+        raise RuleViolation(USED)
+    if upload.received < upload.size:
+        raise RuleViolation(INCOMPLETE, received=upload.received, size=upload.size)
+    upload.used_at = now
+    session.flush()
+    return upload
 
 
 def add_document(

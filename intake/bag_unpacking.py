@@ -30,7 +30,7 @@ _DRIVE = re.compile(r"^[A-Za-z]:")
 class BagRefused(ERMSError):
     """The bag was not taken in; ``problems`` lists every reason found, one precise English line each."""
 
-    template = N_("The bag was refused: %(count)s problems.")
+    template = N_("The bag was refused; problems found: %(count)s.")
 
     def __init__(self, problems: list[str] | tuple[str, ...]) -> None:
         self.problems = tuple(dict.fromkeys(problems))

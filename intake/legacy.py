@@ -22,12 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from classification import spreadsheet
-from classification.dossier_list import NOTATION_TAKEN
 from erms import metadata, permissions
 from erms.config import LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, Problem, RuleViolation
-from erms.models import Dossier, DossierList, DossierListEntry, IntakeRun, Organisation, Unit
-from erms.models.dossier_list import DossierListState
+from erms.models import IntakeRun, Organisation, Unit
 from erms.permissions import Actor
 from intake import past
 from intake.past import PastDocument, PastDossier, PastFile
@@ -83,9 +81,6 @@ UNKNOWN_STATE = N_('Write "Kết thúc" (closed, with its unit) or "Lưu trữ c
 UNKNOWN_DIRECTION = N_('Write "Đến", "Đi" or "Nội bộ".')
 FUTURE_YEAR = N_("The year %(year)s has not come yet: only past records are imported.")
 DIFFERS = N_("Line %(line)s gives dossier %(notation)s another value here; every row of a dossier gives the same.")
-EXISTS = N_("Dossier %(code)s already exists.")
-LIST_WAITING = N_("The dossier list of %(year)s waits for the head's approval: import once it is decided.")
-OTHER_UNIT = N_("The dossier list of %(year)s plans %(notation)s for another unit.")
 ALREADY_DONE = N_("This mapping file was imported already, on %(day)s; nothing more to do.")
 NO_ROWS = N_("The mapping file has no rows under its header line.")
 NOT_A_FOLDER = N_("The folder %(folder)s does not exist.")
@@ -271,12 +266,11 @@ class _Checker:
                 groups[(int(row.values["year"]), row.values["file_notation"])].append(row)
         made: list[PastDossier] = []
         found: list[Problem] = []
-        code = self.session.get_one(Organisation, self.organisation_id).code
         for (year, notation), group in groups.items():
             found += _disagreements(group)
             key = f"{year}/{notation}"
             if key not in done:
-                found += self._makeable(group[0], year, notation, f"{code}.{year}.{notation}")
+                found += self._makeable(group[0], year, notation)
             dossier = self._dossier(group, year, notation, key)
             if isinstance(dossier, PastDossier):
                 made.append(dossier)
@@ -284,31 +278,13 @@ class _Checker:
                 found += dossier
         return made, found
 
-    def _makeable(self, first: _Row, year: int, notation: str, code: str) -> list[Problem]:
-        line = first.line
-        if self.session.scalar(
-            select(Dossier.id).where(Dossier.organisation_id == self.organisation_id, Dossier.file_code == code)
-        ):
-            return [_at(line, "file_notation", EXISTS, code=code)]
-        year_list = self.session.scalar(
-            select(DossierList).where(DossierList.organisation_id == self.organisation_id, DossierList.year == year)
-        )
-        if year_list is None:
-            return []
-        if year_list.state is DossierListState.SUBMITTED:
-            return [_at(line, "year", LIST_WAITING, year=year)]
-        entry = self.session.scalar(
-            select(DossierListEntry).where(
-                DossierListEntry.dossier_list_id == year_list.id, DossierListEntry.file_notation == notation
-            )
-        )
-        if entry is None:
-            return []
-        if self.session.scalar(select(Dossier.id).where(Dossier.entry_id == entry.id)):
-            return [_at(line, "file_notation", NOTATION_TAKEN, notation=notation)]
-        if entry.unit_id != self.units.get(first.values.get("unit", "")):
-            return [_at(line, "unit", OTHER_UNIT, year=year, notation=notation)]
-        return []
+    def _makeable(self, first: _Row, year: int, notation: str) -> list[Problem]:
+        organisation = self.session.get_one(Organisation, self.organisation_id)
+        unit_id = self.units.get(first.values.get("unit", ""), 0)
+        return [
+            _at(first.line, field, template, **params)
+            for field, template, params in past.obstacles(self.session, organisation, year, notation, unit_id)
+        ]
 
     def _dossier(self, group: list[_Row], year: int, notation: str, key: str) -> PastDossier | list[Problem]:
         first = group[0]

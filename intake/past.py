@@ -22,12 +22,25 @@ from sqlalchemy.orm import Session
 from classification import dossier_list as dossier_lists
 from erms import audit, lifecycle, metadata
 from erms.errors import N_, RuleViolation
-from erms.models import Dossier, FixityEvent, IntakeDossier, IntakeRun, Organisation, StoredFile
+from erms.models import (
+    Dossier,
+    DossierList,
+    DossierListEntry,
+    FixityEvent,
+    IntakeDossier,
+    IntakeRun,
+    Organisation,
+    StoredFile,
+)
+from erms.models.dossier_list import DossierListState
 from erms.models.fixity import FixityOutcome
 from erms.permissions import Actor
 from erms.storage import FileStore
 from filing import dossiers
 
+EXISTS = N_("Dossier %(code)s already exists.")
+LIST_WAITING = N_("The dossier list of %(year)s waits for the head's approval: take records in once it is decided.")
+OTHER_UNIT = N_("The dossier list of %(year)s plans %(notation)s for another unit.")
 DIFFERENT_BYTES = N_("File %(name)s does not have the digest its source records; the dossier %(code)s was not made.")
 
 
@@ -63,11 +76,41 @@ class PastDossier:
     archived: bool  # in the agency archive ("Lưu trữ cơ quan"), else closed and still with its unit
     documents: tuple[PastDocument, ...]
     keep_order: bool = False  # the source numbered the documents (a bag): keep its order instead of the dates'
+    index: PastFile | None = None  # the source's own document index (mục lục văn bản), kept instead of a new one
 
 
 def file_code(organisation: Organisation, year: int, notation: str) -> str:
     """Return the dossier's code (mã hồ sơ) as ERMS makes it: organisation code, year, notation."""
     return f"{organisation.code}.{year}.{notation}"
+
+
+def obstacles(
+    session: Session, organisation: Organisation, year: int, notation: str, unit_id: int
+) -> list[tuple[str, str, dict]]:
+    """Return what keeps a past dossier from being made, as (field, template, params): its code taken, its year's
+    list waiting for approval, or the list's entry of its notation already used or planned for another unit."""
+    code = file_code(organisation, year, notation)
+    if session.scalar(select(Dossier.id).where(Dossier.organisation_id == organisation.id, Dossier.file_code == code)):
+        return [("file_notation", EXISTS, {"code": code})]
+    year_list = session.scalar(
+        select(DossierList).where(DossierList.organisation_id == organisation.id, DossierList.year == year)
+    )
+    if year_list is None:
+        return []
+    if year_list.state is DossierListState.SUBMITTED:
+        return [("year", LIST_WAITING, {"year": year})]
+    entry = session.scalar(
+        select(DossierListEntry).where(
+            DossierListEntry.dossier_list_id == year_list.id, DossierListEntry.file_notation == notation
+        )
+    )
+    if entry is None:
+        return []
+    if session.scalar(select(Dossier.id).where(Dossier.entry_id == entry.id)):
+        return [("file_notation", dossier_lists.NOTATION_TAKEN, {"notation": notation})]
+    if entry.unit_id != unit_id:
+        return [("unit", OTHER_UNIT, {"year": year, "notation": notation})]
+    return []
 
 
 def made_keys(session: Session, run_id: int) -> set[str]:
@@ -88,8 +131,8 @@ def make(
     """Create the dossier ``past`` describes, in the run's organisation, with its documents; closed or archived."""
     organisation = session.get_one(Organisation, run.organisation_id)
     code = file_code(organisation, past.year, past.file_notation)
-    if session.scalar(select(Dossier.id).where(Dossier.organisation_id == organisation.id, Dossier.file_code == code)):
-        raise RuleViolation(N_("Dossier %(code)s already exists."), code=code)
+    for _field, template, params in obstacles(session, organisation, past.year, past.file_notation, past.unit_id):
+        raise RuleViolation(template, **params)
     dossier = _opened(session, actor, run, organisation, past, code, now)
     for document in past.documents:
         _file(session, actor, run, dossier, document, code, store=store, now=now)
@@ -97,7 +140,8 @@ def make(
         dossiers.renumber_chronologically(session, dossier)
     start, end = dossiers.closing_dates(dossier)
     dossier.start_date, dossier.end_date = start, end
-    dossiers.seal(session, actor, dossier, store=store, now=now, font=font, intake_run=run.id)
+    index = _kept(session, past.index, code, store=store, now=now) if past.index else None
+    dossiers.seal(session, actor, dossier, store=store, now=now, font=font, index_file=index, intake_run=run.id)
     if past.archived:
         lifecycle.apply(session, dossier, "submit", actor, now=now, intake_run=run.id)
         lifecycle.apply(session, dossier, "accept", actor, now=now, intake_run=run.id)
@@ -182,6 +226,14 @@ def _file(
         intake_run=run.id,
         files=[{"name": source.filename, "sha256": version.file.sha256} for version, source in kept],
     )
+
+
+def _kept(session: Session, source: PastFile, code: str, *, store: FileStore, now: datetime) -> StoredFile:
+    """Keep a file that belongs to no document (the dossier's index), checked against the source's digests."""
+    with _upload(source) as upload:
+        stored = dossiers.stored_file(session, store.put(upload.stream), source.filename, now=now)
+    _check_digests(session, stored, source, code, now)
+    return stored
 
 
 @contextmanager

@@ -230,7 +230,7 @@ def test_a_file_outside_data_and_a_fetch_file_are_refused(tmp_path):
     (bag / "fetch.txt").write_text("https://example.org/x 5 data/x.txt\n")
     with pytest.raises(BagRefused) as refused:
         read(bag)
-    assert str(refused.value).startswith("The bag was refused: 2 problems.\nfetch.txt: ")  # as the CLI prints it
+    assert str(refused.value).startswith("The bag was refused; problems found: 2.\nfetch.txt: ")  # as the CLI prints it
     assert refusal(bag) == (
         "fetch.txt: a bag that fetches files from elsewhere is refused: ERMS takes in only the files inside the bag",
         "notes.txt: a file outside data/ is refused (a bag's root holds only bagit.txt, bag-info.txt, "

@@ -562,4 +562,16 @@ COMPONENTS = {
         }
     ),
     "Job": JOB,
+    "IngestBag": obj(
+        {
+            "upload_id": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": LARGEST_INTEGER,
+                "description": "A complete upload of yours: the bag, as .tar, .tar.gz or .zip.",
+            },
+            "unit": {"type": "string", "minLength": 1, "maxLength": 20, "description": "The unit's code."},
+        },
+        required=("upload_id", "unit"),
+    ),
 }
