@@ -277,6 +277,14 @@ STEPS: dict[Role, tuple[Step, ...]] = {
             "handover.index",
         ),
         Step(
+            _l("Import past records"),
+            _l(
+                "Turn a folder of scans from earlier years, with its mapping file, into closed or archived dossiers: "
+                "check it first (nothing is written while a row is wrong), then import it."
+            ),
+            "intake.index",
+        ),
+        Step(
             SECURITY,
             _l("Refused accesses and locked log-ins; the audit log keeps every change."),
             "security.events",
