@@ -128,6 +128,11 @@ def add_entry(
         now=now,
         period=period,
     )
+    _record_added(session, actor, entry, now, addition=is_addition(entry))
+    return entry
+
+
+def _record_added(session: Session, actor: Actor, entry: DossierListEntry, now: datetime, **details) -> None:
     audit.record(
         session,
         actor,
@@ -136,10 +141,9 @@ def add_entry(
         entry.id,
         now=now,
         file_notation=entry.file_notation,
-        title=title,
-        addition=is_addition(entry),
+        title=entry.title,
+        **details,
     )
-    return entry
 
 
 def is_addition(entry: DossierListEntry) -> bool:
@@ -383,17 +387,7 @@ def past_entry(
         now=now,
         period=period,
     )
-    audit.record(
-        session,
-        actor,
-        "dossier_list.entry_added",
-        "dossier_list_entry",
-        entry.id,
-        now=now,
-        file_notation=entry.file_notation,
-        title=title,
-        intake=True,
-    )
+    _record_added(session, actor, entry, now, intake=True)
     return entry
 
 

@@ -19,7 +19,7 @@ from erms.errors import ERMSError, InvalidMetadata
 from erms.models import Organisation, User
 from erms.permissions import load_actor
 from erms.storage import FileStore
-from intake import bag, bag_reading, legacy
+from intake import bag, bag_reading, legacy, runs
 
 
 def _now() -> datetime:
@@ -85,11 +85,10 @@ def import_legacy(obj, folder: Path, mapping: Path, organisation: str, username:
     if dry_run:
         click.echo("dry run: nothing was written")
         return
-    source = intake_runner.Source(organisation_id, legacy.KIND, plan.source, plan.digest, plan.dossiers, plan.run_id)
-    _run(obj, user_id, source)
+    _run(obj, user_id, plan)
 
 
-def _run(obj, user_id: int, source: intake_runner.Source) -> None:
+def _run(obj, user_id: int, plan: runs.Plan) -> None:
     bar = click.progressbar(length=1, label="documents")
 
     def told(done: int, total: int) -> None:
@@ -101,7 +100,7 @@ def _run(obj, user_id: int, source: intake_runner.Source) -> None:
             outcome = intake_runner.take_in(
                 make_session_factory(obj.engine),
                 user_id,
-                source,
+                plan,
                 store=FileStore(obj.settings["STORAGE_ROOT"]),
                 clock=_now,
                 font=obj.settings.get("PDF_FONT", ""),
@@ -132,16 +131,12 @@ def import_bag(obj, path: Path, username: str, unit: str, dry_run: bool) -> None
             with obj.transaction(lock_early=False) as session:
                 user_id = _user(session, username)
                 plan = bag.plan(session, load_actor(session, user_id), folder, read, unit)
-            documents = sum(len(dossier.documents) for dossier in plan.dossiers)
-            click.echo(f"checked: {len(plan.dossiers)} dossiers, {documents} documents in bag {plan.source}")
+            click.echo(f"checked: {len(plan.dossiers)} dossiers, {plan.documents} documents in bag {plan.source}")
             for note in plan.notes:
                 click.echo(f"not mapped: {note}")
             if dry_run:
                 click.echo("dry run: nothing was written")
                 return
-            source = intake_runner.Source(
-                plan.organisation_id, bag.KIND, plan.source, plan.digest, plan.dossiers, plan.run_id, plan.notes
-            )
-            _run(obj, user_id, source)
+            _run(obj, user_id, plan)
     except ERMSError as error:
         _refused(error)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,20 +24,6 @@ from erms.permissions import Actor, load_actor
 from erms.storage import FileStore
 from filing import uploads
 from intake import bag, bag_reading, legacy, past, runs
-from intake.past import PastDossier
-
-
-@dataclass(frozen=True)
-class Source:
-    """What a checked source will make: where from, its digest and its dossiers (an unfinished run to take up)."""
-
-    organisation_id: int
-    kind: str
-    source: str
-    digest: str
-    dossiers: Sequence[PastDossier]
-    run_id: int | None
-    notes: tuple[str, ...] = ()  # what the source holds that could not be mapped
 
 
 @dataclass(frozen=True)
@@ -52,7 +38,7 @@ class Outcome:
 def take_in(
     factory: Callable[[], Session],
     user_id: int,
-    source: Source,
+    source: runs.Plan,
     *,
     store: FileStore,
     clock: Callable[[], datetime],
@@ -60,7 +46,7 @@ def take_in(
     told: Callable[[int, int], None] = lambda done, total: None,
 ) -> Outcome:
     """Make every dossier of ``source`` not made yet, each in its own transaction; return what the run did."""
-    documents = sum(len(dossier.documents) for dossier in source.dossiers)
+    documents = source.documents
     with transaction(factory) as session:
         run = runs.begin(
             session,
@@ -107,45 +93,39 @@ def queue_legacy(
     session: Session, actor: Actor, organisation_id: int, name: str, settings: dict, *, now: datetime
 ) -> BackgroundJob:
     """Check the offered folder ``name`` now (so the archivist sees the problems at once) and queue its import."""
-    folder, mapping = legacy.chosen(Path(settings["INTAKE_DIR"]), name)
-    legacy.plan(
-        session,
-        actor,
-        organisation_id,
-        folder,
-        mapping.name,
-        mapping.read_bytes(),
-        now=now,
-        max_size=settings["MAX_CONTENT_LENGTH"],
-    )
+    _offered_plan(session, actor, organisation_id, name, settings, now)
     payload = {"organisation_id": organisation_id, "user_id": actor.user_id, "name": name}
     return background.enqueue(session, actor.user_id, LEGACY_JOB, legacy_subject(organisation_id), payload, now=now)
+
+
+def _offered_plan(
+    session: Session, actor: Actor, organisation_id: int, name: str, settings: dict, now: datetime
+) -> runs.Plan:
+    root, limit = Path(settings["INTAKE_DIR"]), settings["MAX_CONTENT_LENGTH"]
+    return legacy.plan_offered(session, actor, organisation_id, root, name, now=now, max_size=limit)
 
 
 @background.handler(LEGACY_JOB)
 def _legacy_job(payload: dict, context: background.Context) -> None:
     # Checked again in the worker: files may have changed since the page queued the import.
-    settings, user_id = context.settings, payload["user_id"]
-    folder, mapping = legacy.chosen(Path(settings["INTAKE_DIR"]), payload["name"])
+    user_id = payload["user_id"]
     with transaction(context.factory, read_only=True) as session:
-        plan = legacy.plan(
-            session,
-            load_actor(session, user_id),
-            payload["organisation_id"],
-            folder,
-            mapping.name,
-            mapping.read_bytes(),
-            now=context.clock(),
-            max_size=settings["MAX_CONTENT_LENGTH"],
+        actor = load_actor(session, user_id)
+        plan = _offered_plan(
+            session, actor, payload["organisation_id"], payload["name"], context.settings, context.clock()
         )
-    source = Source(plan.organisation_id, legacy.KIND, plan.source, plan.digest, plan.dossiers, plan.run_id)
+    _run_job(context, user_id, plan)
+
+
+def _run_job(context: background.Context, user_id: int, plan: runs.Plan) -> None:
+    """Take the plan in as the worker does, its progress written for the page; a run left unfinished fails the job."""
     outcome = take_in(
         context.factory,
         user_id,
-        source,
+        plan,
         store=context.store,
         clock=context.clock,
-        font=settings.get("PDF_FONT", ""),
+        font=context.settings.get("PDF_FONT", ""),
         told=_progress(context),
     )
     if not outcome.finished:
@@ -201,20 +181,7 @@ def _bag_job(payload: dict, context: background.Context) -> None:
         read = bag_reading.read(folder)
         with transaction(context.factory, read_only=True) as session:
             plan = bag.plan(session, load_actor(session, user_id), folder, read, payload["unit"])
-        source = Source(
-            plan.organisation_id, bag.KIND, plan.source, plan.digest, plan.dossiers, plan.run_id, plan.notes
-        )
-        outcome = take_in(
-            context.factory,
-            user_id,
-            source,
-            store=context.store,
-            clock=context.clock,
-            font=settings.get("PDF_FONT", ""),
-            told=_progress(context),
-        )
-    if not outcome.finished:
-        raise RuleViolation(NOT_FINISHED, made=outcome.made, total=outcome.total)
+        _run_job(context, user_id, plan)
     part.unlink(missing_ok=True)
 
 

@@ -10,7 +10,6 @@ it came. What the bag holds that has no place here is carried into the run's rep
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
@@ -18,31 +17,18 @@ from sqlalchemy.orm import Session
 
 from erms import permissions
 from erms.errors import N_, InvalidMetadata, Problem, RuleViolation
-from erms.models import IntakeRun, Organisation, Unit
+from erms.models import Organisation, Unit
 from erms.permissions import Actor
-from intake import past
+from intake import past, runs
 from intake.bag_reading import BagDossier, BagFile, ReadBag
 from intake.past import PastDocument, PastDossier, PastFile
+from intake.runs import Plan
 
 KIND = "bag"
 NOTHING = N_("The bag holds no dossier that can be taken in.")
 SEVERAL_FONDS = N_("The bag holds the records of several fonds (%(codes)s): take in one fonds' bag at a time.")
 NO_FONDS = N_("No organisation has the code %(code)s: create the fonds (organisation) first, then take the bag in.")
 UNKNOWN_UNIT = N_("The organisation has no unit with the code %(code)s.")
-ALREADY_DONE = N_("This bag was taken in already; nothing more to do.")
-
-
-@dataclass(frozen=True)
-class BagPlan:
-    """What a read bag will make, in which organisation, and the unfinished run of the same bag to take up."""
-
-    organisation_id: int
-    source: str
-    digest: str
-    dossiers: tuple[PastDossier, ...]
-    notes: tuple[str, ...]  # what the bag holds that could not be mapped
-    run_id: int | None
-    done: frozenset[str]
 
 
 def digest_of(bag: Path) -> str:
@@ -53,7 +39,7 @@ def digest_of(bag: Path) -> str:
     return hashed.hexdigest()
 
 
-def plan(session: Session, actor: Actor, bag: Path, read: ReadBag, unit_code: str) -> BagPlan:
+def plan(session: Session, actor: Actor, bag: Path, read: ReadBag, unit_code: str) -> Plan:
     """Check the read bag against the organisation it names; return the plan or raise, saying every problem."""
     if not read.dossiers:
         raise RuleViolation(NOTHING)
@@ -63,24 +49,24 @@ def plan(session: Session, actor: Actor, bag: Path, read: ReadBag, unit_code: st
     if unit_id is None:
         raise InvalidMetadata([Problem("unit", UNKNOWN_UNIT, {"code": unit_code})])
     digest = digest_of(bag)
-    run = _earlier_run(session, organisation.id, digest)
-    done = frozenset(past.made_keys(session, run.id)) if run is not None else frozenset()
+    earlier = runs.earlier(session, organisation.id, KIND, digest)
     problems = [
         problem
         for dossier in read.dossiers
-        if dossier.file_code not in done
+        if dossier.file_code not in earlier.done
         for problem in _refusals(session, organisation, dossier, unit_id)
     ]
     if problems:
         raise InvalidMetadata(problems)
-    return BagPlan(
+    return Plan(
         organisation_id=organisation.id,
+        kind=KIND,
         source=read.name,
         digest=digest,
         dossiers=tuple(_past(bag, dossier, unit_id) for dossier in read.dossiers),
+        run_id=earlier.run_id,
+        done=earlier.done,
         notes=read.unmapped + _renamed(organisation, read),
-        run_id=run.id if run is not None else None,
-        done=done,
     )
 
 
@@ -92,18 +78,6 @@ def _fonds(session: Session, read: ReadBag) -> Organisation:
     if organisation is None:
         raise RuleViolation(NO_FONDS, code=codes[0])
     return organisation
-
-
-def _earlier_run(session: Session, organisation_id: int, digest: str) -> IntakeRun | None:
-    run = session.scalar(
-        select(IntakeRun)
-        .where(IntakeRun.organisation_id == organisation_id, IntakeRun.kind == KIND, IntakeRun.digest == digest)
-        .order_by(IntakeRun.id.desc())
-        .limit(1)
-    )
-    if run is not None and run.finished_at is not None:
-        raise RuleViolation(ALREADY_DONE)
-    return run
 
 
 def _refusals(session: Session, organisation: Organisation, dossier: BagDossier, unit_id: int) -> list[Problem]:

@@ -25,10 +25,11 @@ from classification import spreadsheet
 from erms import metadata, permissions
 from erms.config import LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, Problem, RuleViolation
-from erms.models import IntakeRun, Organisation, Unit
+from erms.models import Organisation, Unit
 from erms.permissions import Actor
-from intake import past
+from intake import past, runs
 from intake.past import PastDocument, PastDossier, PastFile
+from intake.runs import Plan
 
 KIND = "legacy"
 HEADERS = spreadsheet.headers_of("legacy-import")
@@ -54,20 +55,12 @@ DIRECTIONS = {
 }
 # The columns that describe the dossier, not the document: every row of one dossier must give the same.
 DOSSIER_COLUMNS = ("dossier_title", "unit", "retention", "state", "start_date", "end_date", "rights")
-# Document columns taken as they are (the row's key is the document field's).
-DOCUMENT_COLUMNS = (
-    "type_name",
-    "code_number",
-    "code_notation",
-    "issued_date",
-    "organ_name",
-    "subject",
-    "language",
-    "page_amount",
-    "signer_position",
-    "signer_name",
-    "description",
-    "keyword",
+# The document's columns taken as they are: those the mapping file shares with the document's schema (its direction
+# is read from words, below).
+DOCUMENT_COLUMNS = tuple(
+    key
+    for key in metadata.field_titles("legacy-import")
+    if key in metadata.field_titles("document") and key != "direction"
 )
 
 NO_FILE = N_("There is no file %(file)s in the folder.")
@@ -81,28 +74,8 @@ UNKNOWN_STATE = N_('Write "Kết thúc" (closed, with its unit) or "Lưu trữ c
 UNKNOWN_DIRECTION = N_('Write "Đến", "Đi" or "Nội bộ".')
 FUTURE_YEAR = N_("The year %(year)s has not come yet: only past records are imported.")
 DIFFERS = N_("Line %(line)s gives dossier %(notation)s another value here; every row of a dossier gives the same.")
-ALREADY_DONE = N_("This mapping file was imported already, on %(day)s; nothing more to do.")
 NO_ROWS = N_("The mapping file has no rows under its header line.")
 NOT_A_FOLDER = N_("The folder %(folder)s does not exist.")
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What a checked mapping file will make, and the unfinished run of the same file, if any, to take up."""
-
-    organisation_id: int
-    source: str
-    digest: str
-    dossiers: tuple[PastDossier, ...]
-    documents: int
-    size: int  # bytes of all files
-    run_id: int | None
-    done: frozenset[str]
-
-    @property
-    def to_make(self) -> tuple[PastDossier, ...]:
-        """The dossiers not made yet (all of them, unless a run is taken up again)."""
-        return tuple(dossier for dossier in self.dossiers if dossier.key not in self.done)
 
 
 @dataclass
@@ -131,8 +104,7 @@ def plan(
     if not folder.is_dir():
         raise RuleViolation(NOT_A_FOLDER, folder=str(folder))
     digest = hashlib.sha256(mapping).hexdigest()
-    run = _earlier_run(session, organisation_id, digest)
-    done = frozenset(past.made_keys(session, run.id)) if run is not None else frozenset()
+    earlier = runs.earlier(session, organisation_id, KIND, digest)
     rows = [
         _Row(line, values) for line, values in spreadsheet.read_rows(mapping_name, io.BytesIO(mapping), HEADERS).items()
     ]
@@ -140,7 +112,7 @@ def plan(
         raise InvalidMetadata([Problem("file", NO_ROWS)])
     checker = _Checker(session, organisation_id, folder, max_size, now)
     problems = [problem for row in rows for problem in checker.row(row)]
-    dossiers, grouped = checker.dossiers(rows, done)
+    dossiers, grouped = checker.dossiers(rows, earlier.done)
     problems += grouped
     if problems:
         first: dict[str, Problem] = {}  # one problem a cell: its own before its disagreement with the other rows
@@ -149,26 +121,14 @@ def plan(
         raise InvalidMetadata(sorted(first.values(), key=lambda problem: int(problem.field.partition(":")[0] or 0)))
     return Plan(
         organisation_id=organisation_id,
+        kind=KIND,
         source=f"{folder} — {mapping_name}"[:500],
         digest=digest,
         dossiers=tuple(dossiers),
-        documents=len(rows),
+        run_id=earlier.run_id,
+        done=earlier.done,
         size=sum(checker.sizes.values()),
-        run_id=run.id if run is not None else None,
-        done=done,
     )
-
-
-def _earlier_run(session: Session, organisation_id: int, digest: str) -> IntakeRun | None:
-    run = session.scalar(
-        select(IntakeRun)
-        .where(IntakeRun.organisation_id == organisation_id, IntakeRun.kind == KIND, IntakeRun.digest == digest)
-        .order_by(IntakeRun.id.desc())
-        .limit(1)
-    )
-    if run is not None and run.finished_at is not None:
-        raise RuleViolation(ALREADY_DONE, day=run.finished_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y"))
-    return run
 
 
 def _at(number: int, field: str, template: str, **params) -> Problem:
@@ -360,6 +320,14 @@ def offered(root: Path) -> list[str]:
         for mapping in folder.iterdir()
         if mapping.suffix.lower() in MAPPING_SUFFIXES and mapping.is_file() and not mapping.is_symlink()
     )
+
+
+def plan_offered(
+    session: Session, actor: Actor, organisation_id: int, root: Path, name: str, *, now: datetime, max_size: int
+) -> Plan:
+    """Check the offered folder ``name`` of ``root`` with its mapping file (see :func:`plan`)."""
+    folder, mapping = chosen(root, name)
+    return plan(session, actor, organisation_id, folder, mapping.name, mapping.read_bytes(), now=now, max_size=max_size)
 
 
 def chosen(root: Path, name: str) -> tuple[Path, Path]:

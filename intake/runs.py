@@ -7,14 +7,68 @@ unfinished run, whose made dossiers :func:`intake.past.made_keys` lists.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from erms import audit, permissions
+from erms.config import LOCAL_TZ
+from erms.errors import N_, RuleViolation
 from erms.models import IntakeDossier, IntakeRun
 from erms.permissions import Actor
+from intake.past import PastDossier, made_keys
+
+ALREADY_DONE = N_("These records were taken in already, on %(day)s; nothing more to do.")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a checked source (a legacy folder, a bag) will make, in which organisation, and the unfinished run of
+    the same source, if any, to take up."""
+
+    organisation_id: int
+    kind: str
+    source: str
+    digest: str  # the source's, so that the same source takes up the same run
+    dossiers: tuple[PastDossier, ...]
+    run_id: int | None = None
+    done: frozenset[str] = frozenset()  # keys of the dossiers that run made already
+    notes: tuple[str, ...] = ()  # what the source holds that could not be mapped
+    size: int = 0  # bytes of all files, where the source says
+
+    @property
+    def documents(self) -> int:
+        return sum(len(dossier.documents) for dossier in self.dossiers)
+
+    @property
+    def to_make(self) -> tuple[PastDossier, ...]:
+        """The dossiers not made yet (all of them, unless a run is taken up again)."""
+        return tuple(dossier for dossier in self.dossiers if dossier.key not in self.done)
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """The unfinished run of the same source, and what it made."""
+
+    run_id: int | None = None
+    done: frozenset[str] = field(default_factory=frozenset)
+
+
+def earlier(session: Session, organisation_id: int, kind: str, digest: str) -> Earlier:
+    """Return the unfinished run of the same source to take up (none: a new run); a finished one is refused."""
+    run = session.scalar(
+        select(IntakeRun)
+        .where(IntakeRun.organisation_id == organisation_id, IntakeRun.kind == kind, IntakeRun.digest == digest)
+        .order_by(IntakeRun.id.desc())
+        .limit(1)
+    )
+    if run is None:
+        return Earlier()
+    if run.finished_at is not None:
+        raise RuleViolation(ALREADY_DONE, day=run.finished_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y"))
+    return Earlier(run.id, frozenset(made_keys(session, run.id)))
 
 
 def begin(

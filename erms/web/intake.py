@@ -82,7 +82,7 @@ def index():
     return render_page()
 
 
-def render_page(errors: dict | None = None, chosen: str = "", plan: legacy.Plan | None = None, status: int = 200):
+def render_page(errors: dict | None = None, chosen: str = "", plan: runs.Plan | None = None, status: int = 200):
     actor = current_actor()
     organisation_id = organisation_of(actor)
     offered = legacy.offered(Path(setting("INTAKE_DIR")))
@@ -127,15 +127,13 @@ def check():
     """Check the chosen folder and its mapping file and say what an import would make; write nothing."""
     name = _chosen()
     actor, organisation_id = current_actor(), organisation_of(current_actor())
-    folder, mapping = legacy.chosen(Path(setting("INTAKE_DIR")), name)
     with transaction(read_only=True) as session:
-        plan = legacy.plan(
+        plan = legacy.plan_offered(
             session,
             actor,
             organisation_id,
-            folder,
-            mapping.name,
-            mapping.read_bytes(),
+            Path(setting("INTAKE_DIR")),
+            name,
             now=utcnow(),
             max_size=setting("MAX_CONTENT_LENGTH"),
         )

@@ -125,7 +125,7 @@ def test_our_hand_over_bag_taken_into_an_empty_instance_recreates_its_dossiers_d
     assert db.execute("select count(*) from audit_events where action = 'document.taken_in'").fetchone() == (4,)
 
     again = runner.invoke(erms_group, ["import", "bag", str(archive), "--user", "luutru", "--unit", "LT"])
-    assert again.exit_code == 1 and "error: This bag was taken in already; nothing more to do." in again.output
+    assert again.exit_code == 1 and "error: These records were taken in already, on" in again.output
 
 
 def test_a_bag_is_refused_whole_when_its_fonds_unit_or_dossiers_do_not_fit(handover, session, world, tmp_path):
@@ -163,7 +163,6 @@ def test_a_bag_interrupted_half_way_is_taken_up_again_without_duplicates(
     )
     read = dataclasses.replace(read, dossiers=renamed)
     plan = bag.plan(session, archivist, path, read, "VP")
-    source = intake_runner.Source(plan.organisation_id, bag.KIND, plan.source, plan.digest, plan.dossiers, plan.run_id)
 
     class Stop(Exception):
         pass
@@ -174,13 +173,10 @@ def test_a_bag_interrupted_half_way_is_taken_up_again_without_duplicates(
 
     user_id = world.users["archivist"].id
     with pytest.raises(Stop):
-        intake_runner.take_in(session_factory, user_id, source, store=store, clock=lambda: now, told=stop_after_first)
+        intake_runner.take_in(session_factory, user_id, plan, store=store, clock=lambda: now, told=stop_after_first)
     again = bag.plan(session, archivist, path, read, "VP")
     assert plan.run_id is None and again.run_id is not None and len(again.done) == 1
-    resumed = intake_runner.Source(
-        again.organisation_id, bag.KIND, again.source, again.digest, again.dossiers, again.run_id
-    )
-    outcome = intake_runner.take_in(session_factory, user_id, resumed, store=store, clock=lambda: now)
+    outcome = intake_runner.take_in(session_factory, user_id, again, store=store, clock=lambda: now)
     assert (outcome.made, outcome.total, outcome.finished) == (3, 3, True)
     codes = {d.file_code for d in read.dossiers}
     assert session.scalar(select(func.count()).where(Dossier.file_code.in_(codes))) == 3

@@ -95,9 +95,8 @@ def plan_of(session, world, archivist, folder, rows, now):
 
 
 def run(session_factory, world, plan, store, now, told=lambda done, total: None):
-    source = intake_runner.Source(world.org.id, legacy.KIND, plan.source, plan.digest, plan.dossiers, plan.run_id)
     return intake_runner.take_in(
-        session_factory, world.users["archivist"].id, source, store=store, clock=lambda: now, told=told
+        session_factory, world.users["archivist"].id, plan, store=store, clock=lambda: now, told=told
     )
 
 
@@ -162,7 +161,7 @@ def test_a_thousand_files_with_three_bad_rows_are_refused_then_imported_after_an
         (2020, DossierListState.APPROVED),
     ]
 
-    with pytest.raises(RuleViolation, match="imported already"):
+    with pytest.raises(RuleViolation, match="taken in already, on 15/06/2026"):
         plan_of(session, world, archivist, folder, rows, now)
 
 
