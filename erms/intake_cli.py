@@ -82,10 +82,20 @@ def import_legacy(obj, folder: Path, mapping: Path, organisation: str, username:
         f"checked: {len(plan.dossiers)} dossiers, {plan.documents} documents, {plan.size} bytes"
         + (f"; {len(plan.done)} dossiers already made by run {plan.run_id}" if plan.run_id else "")
     )
+    _by_year(plan)
     if dry_run:
         click.echo("dry run: nothing was written")
         return
     _run(obj, user_id, plan)
+
+
+def _by_year(plan: runs.Plan) -> None:
+    for figures in plan.by_year():
+        closed = figures.dossiers - figures.archived
+        click.echo(
+            f"  {figures.year}: {figures.dossiers} dossiers ({figures.archived} archived, {closed} closed), "
+            f"{figures.documents} documents"
+        )
 
 
 def _run(obj, user_id: int, plan: runs.Plan) -> None:
@@ -132,6 +142,7 @@ def import_bag(obj, path: Path, username: str, unit: str, dry_run: bool) -> None
                 user_id = _user(session, username)
                 plan = bag.plan(session, load_actor(session, user_id), folder, read, unit)
             click.echo(f"checked: {len(plan.dossiers)} dossiers, {plan.documents} documents in bag {plan.source}")
+            _by_year(plan)
             for note in plan.notes:
                 click.echo(f"not mapped: {note}")
             if dry_run:

@@ -24,6 +24,16 @@ ALREADY_DONE = N_("These records were taken in already, on %(day)s; nothing more
 
 
 @dataclass(frozen=True)
+class YearFigures:
+    """A year's dossiers in a plan: how many, how many go to the agency archive, and their documents."""
+
+    year: int
+    dossiers: int
+    archived: int
+    documents: int
+
+
+@dataclass(frozen=True)
 class Plan:
     """What a checked source (a legacy folder, a bag) will make, in which organisation, and the unfinished run of
     the same source, if any, to take up."""
@@ -41,6 +51,19 @@ class Plan:
     @property
     def documents(self) -> int:
         return sum(len(dossier.documents) for dossier in self.dossiers)
+
+    def by_year(self) -> list[YearFigures]:
+        """Return what the plan makes, year by year: the summary the archivist checks before importing."""
+        years: dict[int, YearFigures] = {}
+        for dossier in self.dossiers:
+            was = years.get(dossier.year, YearFigures(dossier.year, 0, 0, 0))
+            years[dossier.year] = YearFigures(
+                dossier.year,
+                was.dossiers + 1,
+                was.archived + dossier.archived,
+                was.documents + len(dossier.documents),
+            )
+        return [years[year] for year in sorted(years)]
 
     @property
     def to_make(self) -> tuple[PastDossier, ...]:

@@ -20,13 +20,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from administration import backup
-from erms import db
+from erms import db, intake_runner
 from erms.db import make_session_factory, transaction
 from erms.models import HandoverItem, TransferItem, User
 from erms.permissions import load_actor
 from erms.storage import FileStore
 from exports import handover
 from filing import dossiers
+from intake import legacy
 from tests.factories import DOCUMENT
 
 NOW = datetime(2026, 6, 16, 3, 0, tzinfo=UTC)
@@ -83,6 +84,16 @@ def make_backup(factory, store: FileStore, _record_id: int) -> None:
     backup.create(engine, settings, target, now=datetime.now(UTC))
 
 
+def legacy_import(factory, store: FileStore, organisation_id: int) -> None:
+    """Import the legacy folder ``LEGACY_FOLDER`` (its mapping file ho-so.csv) as the console does."""
+    folder = Path(os.environ["LEGACY_FOLDER"])
+    with transaction(factory, read_only=True) as session:
+        archivist = actor(session, "archivist")
+        mapping = (folder / "ho-so.csv").read_bytes()
+        plan = legacy.plan(session, archivist, organisation_id, folder, "ho-so.csv", mapping, now=NOW, max_size=10**6)
+    intake_runner.take_in(factory, archivist.user_id, plan, store=store, clock=lambda: NOW)
+
+
 OPERATIONS: dict[str, Callable] = {
     "upload": upload,
     "close": close,
@@ -90,6 +101,7 @@ OPERATIONS: dict[str, Callable] = {
     "accept": accept,
     "receipt": receipt,
     "backup": make_backup,
+    "legacy_import": legacy_import,
 }
 
 

@@ -9,7 +9,6 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from erms import intake_runner
@@ -20,8 +19,6 @@ from erms.models.dossier import DossierState
 from intake import bag, bag_reading
 from tests.exports.test_handover import build, permanent, settings  # noqa: F401
 
-ARCHIVIST_PASSWORD = "archive-pass-123"
-
 
 @pytest.fixture
 def handover(session, world, settings, now, permanent):  # noqa: F811
@@ -30,23 +27,6 @@ def handover(session, world, settings, now, permanent):  # noqa: F811
     quick = dataclasses.replace(settings, eark_tool=None)  # the E-ARK validator is tested with the exports
     _, package = build(session, world, quick, now, [dossier.id for dossier in dossiers])
     return Path(package.path), dossiers
-
-
-@pytest.fixture
-def empty_instance(tmp_path, world):
-    """Return a CLI runner on a second ERMS, empty but for the fonds of the bag, a unit and its archivist."""
-    env = {"ERMS_DATA_DIR": str(tmp_path / "second"), "DATABASE_URL": "", "ERMS_SEARCH_ENGINE": ""}
-    runner = CliRunner(env=env)
-    for command in (
-        ["db", "upgrade"],
-        ["org", "create", world.org.code, "--name", world.org.name],
-        ["unit", "create", "LT", "--org", world.org.code, "--name", "Kho lưu trữ"],
-        ["user", "create", "luutru", "--name", "Trần Thị Lưu", "--org", world.org.code, "--role", "archivist"]
-        + ["--password", ARCHIVIST_PASSWORD],
-    ):
-        done = runner.invoke(erms_group, command)
-        assert done.exit_code == 0, done.output
-    return runner, tmp_path / "second" / "erms.sqlite3"
 
 
 def source_records(dossiers) -> list[tuple]:

@@ -67,6 +67,8 @@ def test_a_checked_folder_is_imported_by_the_worker_and_the_page_shows_it_finish
     name = place(intake_dir)
     checked = archivist.post("/archive/intake/check", {"source": name}).get_data(as_text=True)
     assert "Lần nhập sẽ tạo 2 hồ sơ với 6 văn bản" in checked
+    assert "<tr><td>2019</td><td>1</td><td>1</td><td>0</td><td>3</td></tr>" in checked  # year by year
+    assert "<tr><td>2020</td><td>1</td><td>0</td><td>1</td><td>3</td></tr>" in checked
     assert count(session, Dossier) == 0
     started = archivist.post("/archive/intake/start", {"source": name})
     assert started.status_code == 302
