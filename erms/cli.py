@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from administration import organisations, people
+from administration import organisations, people, trust_roots
 from erms import accounts, audit, config, migrate, search
 from erms.db import make_engine, make_session_factory, transaction
 from erms.errors import ERMSError, InvalidMetadata
@@ -130,6 +130,46 @@ def admin_create(obj: Context, username: str, full_name: str, password: str | No
     except ERMSError as error:
         fail(error)
     click.echo(f"administrator {username.strip()} created: log in to the web app to add organisations and people")
+
+
+@erms_group.group("trust")
+def trust_group() -> None:
+    """The root certificates PDF signatures are validated against (none ships: the agency chooses)."""
+
+
+@trust_group.command("add")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def trust_add(obj: Context, file: Path) -> None:
+    """Install a root certificate (PEM or DER); the worker then checks every signed file again."""
+    try:
+        with obj.transaction() as session:
+            root = trust_roots.add(session, None, file.read_bytes(), now=utcnow())
+            click.echo(f"installed {root.fingerprint} {root.subject}")
+    except ERMSError as error:
+        fail(error)
+
+
+@trust_group.command("list")
+@click.pass_obj
+def trust_list(obj: Context) -> None:
+    """One installed root per line: its SHA-256 fingerprint, its last day and its subject."""
+    with obj.transaction(lock_early=False) as session:
+        for root in trust_roots.roots(session):
+            click.echo(f"{root.fingerprint}  {root.not_after.date().isoformat()}  {root.subject}")
+
+
+@trust_group.command("remove")
+@click.argument("fingerprint")
+@click.pass_obj
+def trust_remove(obj: Context, fingerprint: str) -> None:
+    """Remove an installed root by its fingerprint; signatures are checked again without it."""
+    try:
+        with obj.transaction() as session:
+            trust_roots.remove(session, None, fingerprint, now=utcnow())
+    except ERMSError as error:
+        fail(error)
+    click.echo(f"removed {fingerprint}")
 
 
 @erms_group.group("org")
@@ -501,7 +541,7 @@ def export_handover(obj: Context, organisation: str, year: int, out: str | None)
     """Choose the dossiers due for the historical archive, build and verify their package."""
     try:
         with (
-            click.progressbar(length=1, label="copying and hashing files") as bar,
+            click.progressbar(range(1), label="copying and hashing files") as bar,
             obj.transaction(lock_early=False) as session,
         ):
             batch, package = handover.package_year(
@@ -528,7 +568,7 @@ def export_dossier(obj: Context, dossier_id: int, out: str) -> None:
     """Export one closed dossier as a verified BagIt bag (for an officer or an auditor)."""
     try:
         with (
-            click.progressbar(length=1, label="copying and hashing files") as bar,
+            click.progressbar(range(1), label="copying and hashing files") as bar,
             obj.transaction(lock_early=False) as session,
         ):
             package = handover.export_dossier(session, None, dossier_id, _build_settings(obj, out, bar), now=utcnow())

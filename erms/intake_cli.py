@@ -99,7 +99,7 @@ def _by_year(plan: runs.Plan) -> None:
 
 
 def _run(obj, user_id: int, plan: runs.Plan) -> None:
-    bar = click.progressbar(length=1, label="documents")
+    bar = click.progressbar(range(1), label="documents")
 
     def told(done: int, total: int) -> None:
         bar.length = max(total, 1)

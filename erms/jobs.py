@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import socket
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ from erms.storage import FileStore
 from exports import handover
 from exports.bagging import verify
 from exports.pdf import destruction_record
-from filing import access, reminders, uploads
+from filing import access, reminders, signature_checks, signatures, uploads
 from retention import appraisal, destruction
 
 log = logging.getLogger(__name__)
@@ -257,7 +258,26 @@ def work_once(factory: Callable[[], Session], store: FileStore, settings: dict, 
             return []
     ran = background.run_pending(factory, store, settings, utcnow, holder)
     index_queued(factory)
+    check_signatures(factory, store)
     return ran
+
+
+def check_signatures(factory: Callable[[], Session], store: FileStore, clock: Callable[[], datetime] = utcnow) -> int:
+    """Validate the signatures of the signed files waiting (captured since, or not checked against today's roots),
+    each in a child process and outside any transaction, and keep each check as evidence; return how many."""
+    with transaction(factory, read_only=True) as session:
+        waiting = [(stored.id, stored.sha256) for stored in signature_checks.pending(session)]
+        roots, pems = signature_checks.roots_now(session)
+    if not waiting:
+        return 0
+    with tempfile.TemporaryDirectory(prefix="erms-roots-") as folder:
+        for number, pem in enumerate(pems):
+            (Path(folder) / f"root-{number}.pem").write_text(pem, encoding="ascii")
+        for file_id, sha256 in waiting:
+            findings = signatures.validate_in_child(store.path_for(sha256), Path(folder), now=clock())
+            with transaction(factory) as session:
+                signature_checks.record(session, file_id, findings, roots, now=clock())
+    return len(waiting)
 
 
 def index_queued(factory: Callable[[], Session]) -> int:

@@ -33,7 +33,8 @@ def _refused(error: backup.BackupError) -> None:
 
 
 def _bar(label: str):
-    bar = click.progressbar(length=1, label=label)
+    # Moved by hand as the work reports its progress; range(1) only gives the bar its type (click 8.1's stubs).
+    bar = click.progressbar(range(1), label=label)
 
     def progress(done: int, total: int) -> None:
         bar.length = total

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from erms.models import (
     HandoverBatch,
     Organisation,
     Package,
+    SignatureCheck,
     StoredFile,
     Unit,
     User,
@@ -144,6 +145,15 @@ OnDossiers = Callable[[list[DossierSnapshot]], None]
 
 
 @dataclass(frozen=True, slots=True)
+class SignatureSnapshot:
+    """The latest check of a signed file's signatures (filing.signature_checks), as the package records it."""
+
+    status: str
+    checked_at: datetime
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
 class PackageSnapshot:
     """Everything a package is built from: the fonds, the dossiers, who builds it and when."""
 
@@ -159,6 +169,7 @@ class PackageSnapshot:
     created_at: datetime
     audit_head: str
     dossiers: tuple[DossierSnapshot, ...]
+    signatures: dict[str, SignatureSnapshot] = field(default_factory=dict)  # by the file's SHA-256
 
 
 # Read with column queries, not ORM objects: a package holds tens of thousands of documents, which
@@ -393,7 +404,28 @@ def package(
         created_at=now,
         audit_head=audit.head_hash(session),
         dossiers=tuple(_dossiers(session, list(dossier_ids), on_dossiers)),
+        signatures=_signatures(session, list(dossier_ids)),
     )
+
+
+def _signatures(session: Session, dossier_ids: list[int]) -> dict[str, SignatureSnapshot]:
+    """Return the latest signature check of each signed file of the dossiers' documents, by SHA-256."""
+    documents = select(DossierDocument.document_id).where(DossierDocument.dossier_id.in_(dossier_ids))
+    signed = (
+        select(StoredFile.id)
+        .join(DocumentVersion, DocumentVersion.file_id == StoredFile.id)
+        .where(DocumentVersion.document_id.in_(documents), StoredFile.has_pdf_signature)
+    )
+    newest = select(func.max(SignatureCheck.id)).where(SignatureCheck.stored_file_id.in_(signed))
+    query = (
+        select(StoredFile.sha256, SignatureCheck.status, SignatureCheck.checked_at, SignatureCheck.summary)
+        .join(StoredFile, StoredFile.id == SignatureCheck.stored_file_id)
+        .where(SignatureCheck.id.in_(newest.group_by(SignatureCheck.stored_file_id)))
+    )
+    return {
+        sha256: SignatureSnapshot(status, checked, summary)
+        for sha256, status, checked, summary in session.execute(query)
+    }
 
 
 def permanent_dossiers(session: Session, organisation_id: int) -> list[Dossier]:

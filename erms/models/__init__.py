@@ -39,6 +39,7 @@ from erms.models.org import Organisation, Role, RoleMembership, Unit, User
 from erms.models.register import RegisterCounter, RegisterEntry
 from erms.models.retention import Hold, RetentionRow, RetentionSchedule
 from erms.models.search import SavedSearch, SearchQueueItem
+from erms.models.signature import SignatureCheck, TrustRoot
 from erms.models.transfer import Transfer, TransferItem
 
 __all__ = [
@@ -87,11 +88,13 @@ __all__ = [
     "RoleMembership",
     "SavedSearch",
     "SearchQueueItem",
+    "SignatureCheck",
     "StoredFile",
     "KeepBack",
     "KeepBackState",
     "Transfer",
     "TransferItem",
+    "TrustRoot",
     "Unit",
     "User",
 ]

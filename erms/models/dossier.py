@@ -9,7 +9,19 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from erms.db import Base
@@ -33,6 +45,14 @@ class StoredFile(Base):
     """Bytes in the content-addressed file store, with their digests computed at capture."""
 
     __tablename__ = "stored_files"
+    __table_args__ = (
+        Index(
+            "ix_stored_files_signature_pending",
+            "id",
+            sqlite_where=text("signature_pending"),
+            postgresql_where=text("signature_pending"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
@@ -44,6 +64,9 @@ class StoredFile(Base):
     has_pdf_signature: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # When the fixity audit last re-read the bytes (None: never since capture); the oldest are checked first.
     fixity_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # Signed, and not yet checked against the roots installed now (filing.signature_checks): set at capture and for
+    # every signed file when the roots change, cleared by the worker's check; a partial index finds the few at once.
+    signature_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @classmethod
     def of(cls, captured, media_type: str, created_at: datetime) -> StoredFile:
@@ -55,6 +78,7 @@ class StoredFile(Base):
             media_type=media_type,
             created_at=created_at,
             has_pdf_signature=captured.signed,
+            signature_pending=captured.signed,
         )
 
 

@@ -10,6 +10,7 @@ from functools import cache
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from administration import access_statistics, lookups
 from classification import dossier_list, markings
@@ -33,7 +34,7 @@ from erms.web.common import (
     writes,
 )
 from erms.web.errors import FORM, on_invalid
-from filing import access, dossiers, keep_backs
+from filing import access, dossiers, keep_backs, signature_checks
 from filing.dossiers import local_date
 from retention import clock, schedule
 
@@ -85,6 +86,30 @@ OFFERED_DOCUMENT_FIELDS = tuple(name for name in DOCUMENT_FIELDS if name != "mar
 OFFERED_BATCH_FIELDS = tuple(name for name in BATCH_FIELDS if name != "marking")
 NUMBER_FIELDS = {"page_amount", "page_total"}
 LONG_FIELDS = {"subject", "description", "recipients"}
+# A file's signatures as a person reads them (filing.signature_checks verdicts).
+SIGNATURE_VERDICTS = {
+    "valid": _l("Digital signature valid"),
+    "invalid": _l("Digital signature NOT valid: the signed content was changed"),
+    "modified": _l("Signed, but the file was changed after signing"),
+    "revoked": _l("Digital signature NOT valid: the signer's certificate was revoked"),
+    "expired": _l("Digital signature NOT valid: the signer's certificate had expired"),
+    "untrusted": _l("Signed with a certificate of an authority not installed as trusted"),
+    "indeterminate": _l("The digital signature could not be checked"),
+    "not_checked": _l("The digital signature could not be checked"),
+    "pending": _l("Digital signature being checked…"),
+}
+SIGNATURE_CHAINS = {
+    "trusted": _l("certificate chain trusted"),
+    "untrusted": _l("certificate chain not trusted"),
+    "expired": _l("certificate expired"),
+    "revoked": _l("certificate revoked"),
+    "error": _l("certificate chain could not be checked"),
+}
+SIGNATURE_REVOCATION = {
+    "good": _l("not revoked (information in the file)"),
+    "revoked": _l("revoked (information in the file)"),
+    "not checked": _l("revocation not checked (the file carries no revocation information)"),
+}
 
 
 @cache
@@ -239,6 +264,10 @@ def render_dossier(
             handover=_handover_panel(actor, dossier, editable),
             content_gone=_(dossiers.CONTENT_GONE[dossier.state]) if dossier.state in dossiers.CONTENT_GONE else "",
             content_readable=access.readable_content(session, actor, dossier),
+            signed=signature_checks.evidence(
+                session, [version.file for link in dossier.links for version in link.document.versions]
+            ),
+            signature_words=(SIGNATURE_VERDICTS, SIGNATURE_CHAINS, SIGNATURE_REVOCATION),
             retention=dossiers.period_of(dossier).label(),
             problems=dossiers.closing_problems(dossier) if is_open else [],
             summary_visible=lambda document: markings.summary_shown_to_all(document.marking),

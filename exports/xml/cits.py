@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import NamedTuple
 
 from lxml import etree
@@ -185,6 +185,7 @@ class _RecordShape(NamedTuple):
     direction: str
     signatory: bool
     signed: bool
+    verified: bool  # a check found every signature of its files valid (its time fills dateeSignatureIsVerified)
     formats: tuple[str, ...]  # media type of each file (appendix)
     own: tuple[str, ...]  # names of its ownElement values
 
@@ -195,6 +196,9 @@ def _record_template(shape: _RecordShape) -> Template:
     if shape.signatory:
         agents.append(PLAIN.agent(PLAIN.name(), PLAIN.role(), agentType="main_signatory"))
     appendices = [PLAIN.appendix(name="", path="", fileFormat=media_type) for media_type in shape.formats]
+    signature = PLAIN.eSignature(present="true" if shape.signed else "false")
+    if shape.verified:
+        signature.set("dateeSignatureIsVerified", "")
     record = PLAIN.record(
         PLAIN.objectId(),
         *([PLAIN.extraId(extraIdType="so_ky_hieu")] if shape.extra_id else []),
@@ -205,7 +209,7 @@ def _record_template(shape: _RecordShape) -> Template:
         PLAIN.direction(directionDefinition=shape.direction),
         PLAIN.agents(*agents),
         PLAIN.dates(PLAIN.date(dateType="created"), PLAIN.date(dateType="originated")),
-        PLAIN.eSignatures(PLAIN.eSignature(present="true" if shape.signed else "false")),
+        PLAIN.eSignatures(signature),
         PLAIN.additionalInformation(*appendices, _own(DOCUMENT_OWN, shape.own)),
         systemIdentifier="",
         recordType=shape.record_type,
@@ -216,6 +220,7 @@ def _record_template(shape: _RecordShape) -> Template:
     attributes = (
         (record, "systemIdentifier"),
         *((appendix, name) for appendix in appendices for name in ("name", "path")),
+        *([(signature, "dateeSignatureIsVerified")] if shape.verified else []),
     )
     return Template(record, CASE_FILE_DEPTH + 1, slots, attributes)
 
@@ -275,6 +280,7 @@ class _CaseFiles:
             ]
         )
         signed = any(content.source.signed for content, _ in files)
+        verified = self._verified([content.source.sha256 for content, _ in files if content.source.signed])
         shape = _RecordShape(
             document.type_name,
             schema,
@@ -283,6 +289,7 @@ class _CaseFiles:
             DIRECTIONS[document.direction],
             bool(document.signer_name),
             signed,
+            verified is not None,
             tuple(content.source.media_type for content, _ in files),
             own,
         )
@@ -299,9 +306,17 @@ class _CaseFiles:
         if document.signer_name:
             texts += [document.signer_name, document.signer_position or "Người ký"]
         appendices = [value for content, _ in files for value in (content.source.filename, content.path)]
+        when = [timestamp(verified)] if verified is not None else []
         return self._records[shape].render(
-            *texts, timestamp(document.created_at), day(document.issued_date), *own_texts, system_id, *appendices
+            *texts, timestamp(document.created_at), day(document.issued_date), *own_texts, system_id, *appendices, *when
         )
+
+    def _verified(self, signed: list[str]) -> datetime | None:
+        """Return when a check last found every signature of these signed files valid, None if one was not."""
+        checks = [self._snapshot.signatures.get(sha256) for sha256 in signed]
+        if not checks or any(check is None or check.status != "valid" for check in checks):
+            return None
+        return max(check.checked_at for check in checks if check is not None)
 
 
 def _write_class(
@@ -339,7 +354,8 @@ def _files(contents: list[ContentFile], written: dict[str, Written]) -> Files:
 def write(snapshot: PackageSnapshot, contents: list[ContentFile], written: dict[str, Written], out: Sink) -> None:
     """Write ERMS.xml into ``out``: headings as classes holding their dossiers, documents as records with their files.
 
-    A record's eSignature says whether a PDF signature was seen in one of its files at capture.
+    A record's eSignature says whether a PDF signature was seen in one of its files at capture, and, when a check
+    found every signature of them valid, when (dateeSignatureIsVerified).
     """
     case_files = _CaseFiles(snapshot, _files(contents, written))
     with stream(out, ERMS, NSMAP) as erms:

@@ -108,6 +108,32 @@ def _write_captures(root: Writer, contents: list[ContentFile]) -> None:
         )
 
 
+SIGNATURE_DETAIL = (
+    "Kiểm tra chữ ký số của tệp PDF (pyHanko): tính toàn vẹn của phần được ký, tệp có bị sửa sau khi ký, chuỗi "
+    "chứng thư số đến chứng thư gốc được cài đặt tin cậy, thông tin thu hồi kèm trong tệp"
+)
+
+
+def _write_signature_checks(root: Writer, snapshot: PackageSnapshot, contents: list[ContentFile]) -> None:
+    """Write a validation event for each signed file: the latest check of its signatures (the evidence kept)."""
+    for number, content in enumerate(contents, start=1):
+        check = snapshot.signatures.get(content.source.sha256)
+        if check is None:
+            continue
+        root.write_tree(
+            _event(
+                f"signature-validation-{number}",
+                "validation",
+                timestamp(check.checked_at),
+                SIGNATURE_DETAIL,
+                check.status,
+                check.summary,
+                "erms",
+                [content.path],
+            )
+        )
+
+
 def _write_fixity_check(root: Writer, contents: list[ContentFile], when: str) -> None:
     """Write the one event linking every file, a link at a time."""
     head = _event(
@@ -134,6 +160,7 @@ def write(snapshot: PackageSnapshot, contents: list[ContentFile], written: dict[
     with stream(out, ROOT, NSMAP, {"version": "3.0"}) as root:
         _write_objects(root, contents, written)
         _write_captures(root, contents)
+        _write_signature_checks(root, snapshot, contents)
         _write_fixity_check(root, contents, when)
         root.write_tree(
             _event(
