@@ -42,7 +42,7 @@ from erms.storage import FileStore
 from exports import handover
 from exports.bagging import verify
 from exports.pdf import destruction_record
-from filing import access, reminders, signature_checks, signatures, uploads
+from filing import access, format_records, formats, reminders, signature_checks, signatures, uploads
 from retention import appraisal, destruction
 
 log = logging.getLogger(__name__)
@@ -259,7 +259,27 @@ def work_once(factory: Callable[[], Session], store: FileStore, settings: dict, 
     ran = background.run_pending(factory, store, settings, utcnow, holder)
     index_queued(factory)
     check_signatures(factory, store)
+    identify_formats(factory, store)
     return ran
+
+
+def identify_formats(factory: Callable[[], Session], store: FileStore) -> int:
+    """Identify the formats of a batch of files waiting (PRONOM, in a child process outside any transaction); a batch
+    the child cannot finish is taken a file at a time, and a file that still fails is recorded as not identified."""
+    with transaction(factory, read_only=True) as session:
+        waiting = format_records.pending(session)
+    if not waiting:
+        return 0
+    found = formats.identify_in_child([(store.path_for(sha256), name) for _, sha256, name in waiting])
+    if found is None:
+        found = [
+            (formats.identify_in_child([(store.path_for(sha256), name)]) or [formats.UNKNOWN])[0]
+            for _, sha256, name in waiting
+        ]
+    with transaction(factory) as session:
+        for (file_id, _, _), identified in zip(waiting, found, strict=True):
+            format_records.record(session, file_id, identified)
+    return len(waiting)
 
 
 def check_signatures(factory: Callable[[], Session], store: FileStore, clock: Callable[[], datetime] = utcnow) -> int:

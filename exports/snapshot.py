@@ -76,6 +76,8 @@ class FileSnapshot:
     filename: str
     captured_at: datetime
     signed: bool  # a PDF signature dictionary was seen at capture
+    puid: str | None = None  # PRONOM's identifier of its format (None: not identified yet; "": no match)
+    format_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +183,8 @@ _FILE_COLUMNS = (
     StoredFile.media_type,
     StoredFile.created_at,
     StoredFile.has_pdf_signature,
+    StoredFile.puid,
+    StoredFile.format_name,
 )
 _DOCUMENT_COLUMNS = (
     Document.id,
@@ -253,9 +257,9 @@ def _files(session: Session, dossier_ids: list[int]) -> dict[int, list[FileSnaps
         .where(DocumentVersion.document_id.in_(documents))
         .order_by(DocumentVersion.document_id, DocumentVersion.number)
     )
-    for document_id, filename, sha256, sha512, size, media_type, created, signed in session.execute(query):
+    for document_id, filename, sha256, sha512, size, media_type, created, signed, puid, name in session.execute(query):
         files.setdefault(document_id, []).append(
-            FileSnapshot(sha256, sha512, size, media_type, filename, created, signed)
+            FileSnapshot(sha256, sha512, size, media_type, filename, created, signed, puid, name)
         )
     return files
 
@@ -314,8 +318,8 @@ def _dossier(row, documents: list[DocumentSnapshot]) -> DossierSnapshot:
     )
     index_file = None
     if index[0] is not None:  # the dossier has an index PDF (an outer join)
-        sha256, sha512, size, media_type, created, signed = index
-        index_file = FileSnapshot(sha256, sha512, size, media_type, "muc-luc-van-ban.pdf", created, signed)
+        sha256, sha512, size, media_type, created, signed, puid, name = index
+        index_file = FileSnapshot(sha256, sha512, size, media_type, "muc-luc-van-ban.pdf", created, signed, puid, name)
     return DossierSnapshot(
         id=dossier_id,
         file_code=file_code,

@@ -52,6 +52,12 @@ class StoredFile(Base):
             sqlite_where=text("signature_pending"),
             postgresql_where=text("signature_pending"),
         ),
+        Index(
+            "ix_stored_files_format_pending",
+            "id",
+            sqlite_where=text("puid IS NULL"),
+            postgresql_where=text("puid IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,6 +73,11 @@ class StoredFile(Base):
     # Signed, and not yet checked against the roots installed now (filing.signature_checks): set at capture and for
     # every signed file when the roots change, cleared by the worker's check; a partial index finds the few at once.
     signature_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The format PRONOM names for the bytes (filing.formats, by the worker after capture): None until identified,
+    # "" when nothing matched; a match on the name only ("extension") is not an identification the archive relies on.
+    puid: Mapped[str | None] = mapped_column(String(30))
+    format_name: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    format_basis: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
     @classmethod
     def of(cls, captured, media_type: str, created_at: datetime) -> StoredFile:

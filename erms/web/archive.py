@@ -14,7 +14,7 @@ from erms.auth import current_actor, login_required
 from erms.errors import PermissionDenied
 from erms.web.common import require_present, store, transaction, utcnow
 from erms.web.errors import on_invalid
-from filing import dossiers
+from filing import dossiers, format_records
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 
@@ -47,6 +47,7 @@ def render_queue(
         return render_template(
             "archive/index.html",
             items=items,
+            unknown_formats=format_records.unknown_counts(session, [item.dossier_id for item in items]),
             period_of=dossiers.period_of,
             errors=errors or {},
             failed_item=item_id,

@@ -33,19 +33,23 @@ def _identifier(kind: str, value: str) -> etree._Element:
     return make(getattr(PREMIS, f"{kind}IdentifierType")("local"), getattr(PREMIS, f"{kind}IdentifierValue")(value))
 
 
-def _object_template() -> Template:
+def _object_template(registered: bool) -> Template:
+    """A file object; ``registered``: its format carries the PRONOM identifier found at capture (formatRegistryKey)."""
+    registry = (
+        [PREMIS.formatRegistry(PREMIS.formatRegistryName("PRONOM"), PREMIS.formatRegistryKey())] if registered else []
+    )
     characteristics = PREMIS.objectCharacteristics(
         PREMIS.compositionLevel("0"),
         PREMIS.fixity(PREMIS.messageDigestAlgorithm("SHA-256"), PREMIS.messageDigest()),
         PREMIS.fixity(PREMIS.messageDigestAlgorithm("SHA-512"), PREMIS.messageDigest()),
         PREMIS.size(),
-        PREMIS.format(PREMIS.formatDesignation(PREMIS.formatName())),
+        PREMIS.format(PREMIS.formatDesignation(PREMIS.formatName()), *registry),
     )
     element = etree.Element(qualified(PREMIS_NS, "object"), {qualified(XSI_NS, "type"): "premis:file"}, nsmap=NSMAP)
     element.extend([_identifier("object", ""), characteristics, PREMIS.originalName()])
-    return Template(
-        element, 1, _premis("objectIdentifierValue", "messageDigest", "size", "formatName", "originalName"), nsmap=NSMAP
-    )
+    key = ("formatRegistryKey",) if registered else ()
+    slots = ("objectIdentifierValue", "messageDigest", "size", "formatName", *key, "originalName")
+    return Template(element, 1, _premis(*slots), nsmap=NSMAP)
 
 
 def _link(path: str) -> etree._Element:
@@ -77,18 +81,14 @@ def _agent(agent_id: str, name: str, kind: str) -> etree._Element:
 
 
 def _write_objects(root: Writer, contents: list[ContentFile], written: dict[str, Written]) -> None:
-    template = _object_template()
+    templates = {registered: _object_template(registered) for registered in (False, True)}
     for content in contents:
-        file = written[content.path]
-        media_type = content.source.media_type
+        file, source = written[content.path], content.source
+        name = source.format_name or FORMATS.get(source.media_type, source.media_type)
+        key = [source.puid] if source.puid else []
         root.write_record(
-            template.render(
-                content.path,
-                file.sha256,
-                file.sha512,
-                str(file.size),
-                FORMATS.get(media_type, media_type),
-                content.source.filename,
+            templates[bool(key)].render(
+                content.path, file.sha256, file.sha512, str(file.size), name, *key, source.filename
             )
         )
 
