@@ -60,8 +60,16 @@ def _user(session, username: str) -> int:
 @click.option("--org", "organisation", required=True, help="Organisation (fonds) code the records belong to.")
 @click.option("--user", "username", required=True, help="The archivist taking the records in.")
 @click.option("--dry-run", is_flag=True, help="Check everything and say what would be made; write nothing.")
+@click.option(
+    "--accept-scan-warnings",
+    "accept_scans",
+    is_flag=True,
+    help="Take scans that miss TT 02/2019's rules (PDF 1.4+, colour, 200 dpi); each is kept as a warning.",
+)
 @click.pass_obj
-def import_legacy(obj, folder: Path, mapping: Path, organisation: str, username: str, dry_run: bool) -> None:
+def import_legacy(
+    obj, folder: Path, mapping: Path, organisation: str, username: str, dry_run: bool, accept_scans: bool
+) -> None:
     """Make the past dossiers a mapping file (CSV or XLSX, one row per file) describes, with the folder's files."""
     try:
         with obj.transaction(lock_early=False) as session:
@@ -75,6 +83,7 @@ def import_legacy(obj, folder: Path, mapping: Path, organisation: str, username:
                 mapping.read_bytes(),
                 now=_now(),
                 max_size=obj.settings["MAX_CONTENT_LENGTH"],
+                accept_scans=accept_scans,
             )
     except ERMSError as error:
         _refused(error)
@@ -83,6 +92,8 @@ def import_legacy(obj, folder: Path, mapping: Path, organisation: str, username:
         + (f"; {len(plan.done)} dossiers already made by run {plan.run_id}" if plan.run_id else "")
     )
     _by_year(plan)
+    for warning in plan.notes:
+        click.echo(f"warning: {warning}")
     if dry_run:
         click.echo("dry run: nothing was written")
         return

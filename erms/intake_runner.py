@@ -94,15 +94,20 @@ def queue_legacy(
 ) -> BackgroundJob:
     """Check the offered folder ``name`` now (so the archivist sees the problems at once) and queue its import."""
     _offered_plan(session, actor, organisation_id, name, settings, now)
-    payload = {"organisation_id": organisation_id, "user_id": actor.user_id, "name": name}
+    accept = bool(settings.get("accept_scans"))
+    payload = {"organisation_id": organisation_id, "user_id": actor.user_id, "name": name, "accept_scans": accept}
     return background.enqueue(session, actor.user_id, LEGACY_JOB, legacy_subject(organisation_id), payload, now=now)
 
 
 def _offered_plan(
     session: Session, actor: Actor, organisation_id: int, name: str, settings: dict, now: datetime
 ) -> runs.Plan:
+    """Check an offered folder; ``settings`` holds INTAKE_DIR, MAX_CONTENT_LENGTH and the archivist's accept_scans."""
     root, limit = Path(settings["INTAKE_DIR"]), settings["MAX_CONTENT_LENGTH"]
-    return legacy.plan_offered(session, actor, organisation_id, root, name, now=now, max_size=limit)
+    accept = bool(settings.get("accept_scans"))
+    return legacy.plan_offered(
+        session, actor, organisation_id, root, name, now=now, max_size=limit, accept_scans=accept
+    )
 
 
 @background.handler(LEGACY_JOB)
@@ -111,9 +116,8 @@ def _legacy_job(payload: dict, context: background.Context) -> None:
     user_id = payload["user_id"]
     with transaction(context.factory, read_only=True) as session:
         actor = load_actor(session, user_id)
-        plan = _offered_plan(
-            session, actor, payload["organisation_id"], payload["name"], context.settings, context.clock()
-        )
+        settings = {**context.settings, "accept_scans": payload.get("accept_scans", False)}
+        plan = _offered_plan(session, actor, payload["organisation_id"], payload["name"], settings, context.clock())
     _run_job(context, user_id, plan)
 
 

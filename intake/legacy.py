@@ -27,6 +27,7 @@ from erms.config import LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, Problem, RuleViolation
 from erms.models import Organisation, Unit
 from erms.permissions import Actor
+from filing import scans
 from intake import past, runs
 from intake.past import PastDocument, PastDossier, PastFile
 from intake.runs import Plan
@@ -97,9 +98,11 @@ def plan(
     *,
     now: datetime,
     max_size: int,
+    accept_scans: bool = False,
 ) -> Plan:
     """Check the mapping file and the folder; return the plan, or raise InvalidMetadata listing every problem
-    ("line:field"), or RuleViolation when the file was imported already."""
+    ("line:field"), or RuleViolation when the file was imported already. ``accept_scans``: the archivist accepts
+    scans that miss TT 02/2019's rules, which are then kept as warnings in the plan's notes and the run's report."""
     permissions.require(actor, "records.import", organisation_id)
     if not folder.is_dir():
         raise RuleViolation(NOT_A_FOLDER, folder=str(folder))
@@ -110,15 +113,15 @@ def plan(
     ]
     if not rows:
         raise InvalidMetadata([Problem("file", NO_ROWS)])
-    checker = _Checker(session, organisation_id, folder, max_size, now)
+    checker = _Checker(session, organisation_id, folder, max_size, now, accept_scans)
     problems = [problem for row in rows for problem in checker.row(row)]
     dossiers, grouped = checker.dossiers(rows, earlier.done)
     problems += grouped
     if problems:
-        first: dict[str, Problem] = {}  # one problem a cell: its own before its disagreement with the other rows
-        for problem in problems:
-            first.setdefault(problem.field, problem)
-        raise InvalidMetadata(sorted(first.values(), key=lambda problem: int(problem.field.partition(":")[0] or 0)))
+        # A cell with a problem of its own is not also said to disagree with the other rows.
+        own = {problem.field for problem in problems if problem.template != DIFFERS}
+        kept = [problem for problem in problems if problem.template != DIFFERS or problem.field not in own]
+        raise InvalidMetadata(sorted(kept, key=lambda problem: int(problem.field.partition(":")[0] or 0)))
     return Plan(
         organisation_id=organisation_id,
         kind=KIND,
@@ -128,6 +131,7 @@ def plan(
         run_id=earlier.run_id,
         done=earlier.done,
         size=sum(checker.sizes.values()),
+        notes=tuple(checker.warnings),
     )
 
 
@@ -139,8 +143,11 @@ def _at(number: int, field: str, template: str, **params) -> Problem:
 class _Checker:
     """Checks rows against the schema, the folder and the organisation, remembering what dossiers need."""
 
-    def __init__(self, session: Session, organisation_id: int, folder: Path, max_size: int, now: datetime) -> None:
+    def __init__(
+        self, session: Session, organisation_id: int, folder: Path, max_size: int, now: datetime, accept_scans: bool
+    ) -> None:
         self.session, self.organisation_id, self.folder, self.max_size = session, organisation_id, folder, max_size
+        self.accept_scans, self.warnings = accept_scans, list[str]()
         self.root = folder.resolve()
         self.this_year = now.astimezone(LOCAL_TZ).year
         self.units = {
@@ -181,7 +188,16 @@ class _Checker:
             return [_at(row.line, "file", TOO_LARGE, file=name, limit=self.max_size // (1024 * 1024))]
         self.lines[resolved], self.sizes[resolved] = row.line, size
         row.file = PastFile(path, unicodedata.normalize("NFC", relative.name))
-        return []
+        return self._scan(row, path, name)
+
+    def _scan(self, row: _Row, path: Path, name: str) -> list[Problem]:
+        """Hold the file to TT 02/2019's rules for a scan (PDF 1.4 or later, colour, 200 dpi or more): refused, or
+        kept as warnings once the archivist accepts them."""
+        found = scans.inspect(path).problems
+        if found and self.accept_scans:
+            self.warnings += [f"line {row.line}, {name}: {problem.template % problem.params}" for problem in found]
+            return []
+        return [_at(row.line, "file", problem.template, **problem.params) for problem in found]
 
     def _codes(self, row: _Row) -> list[Problem]:
         values, found = row.values, []
@@ -323,11 +339,29 @@ def offered(root: Path) -> list[str]:
 
 
 def plan_offered(
-    session: Session, actor: Actor, organisation_id: int, root: Path, name: str, *, now: datetime, max_size: int
+    session: Session,
+    actor: Actor,
+    organisation_id: int,
+    root: Path,
+    name: str,
+    *,
+    now: datetime,
+    max_size: int,
+    accept_scans: bool = False,
 ) -> Plan:
     """Check the offered folder ``name`` of ``root`` with its mapping file (see :func:`plan`)."""
     folder, mapping = chosen(root, name)
-    return plan(session, actor, organisation_id, folder, mapping.name, mapping.read_bytes(), now=now, max_size=max_size)
+    return plan(
+        session,
+        actor,
+        organisation_id,
+        folder,
+        mapping.name,
+        mapping.read_bytes(),
+        now=now,
+        max_size=max_size,
+        accept_scans=accept_scans,
+    )
 
 
 def chosen(root: Path, name: str) -> tuple[Path, Path]:

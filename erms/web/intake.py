@@ -82,7 +82,13 @@ def index():
     return render_page()
 
 
-def render_page(errors: dict | None = None, chosen: str = "", plan: runs.Plan | None = None, status: int = 200):
+def render_page(
+    errors: dict | None = None,
+    chosen: str = "",
+    plan: runs.Plan | None = None,
+    status: int = 200,
+    accept_scans: bool = False,
+):
     actor = current_actor()
     organisation_id = organisation_of(actor)
     offered = legacy.offered(Path(setting("INTAKE_DIR")))
@@ -99,6 +105,7 @@ def render_page(errors: dict | None = None, chosen: str = "", plan: runs.Plan | 
             rows=by_line(errors or {}, "legacy-import"),
             chosen=chosen,
             plan=plan,
+            accept_scans=accept_scans,
         )
     headers = {"Refresh": str(REFRESH_SECONDS)} if progress and progress.running else {}
     return response, status, headers
@@ -116,16 +123,16 @@ def template():
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers=headers)
 
 
-def _chosen() -> str:
-    name = request.form.get("source", "")
-    on_invalid(lambda errors: render_page(errors, name, status=422), back=url_for(".index"))
-    return name
+def _chosen() -> tuple[str, bool]:
+    name, accept_scans = request.form.get("source", ""), request.form.get("accept_scans") == "yes"
+    on_invalid(lambda errors: render_page(errors, name, status=422, accept_scans=accept_scans), back=url_for(".index"))
+    return name, accept_scans
 
 
 @bp.post("/check")
 def check():
     """Check the chosen folder and its mapping file and say what an import would make; write nothing."""
-    name = _chosen()
+    name, accept_scans = _chosen()
     actor, organisation_id = current_actor(), organisation_of(current_actor())
     with transaction(read_only=True) as session:
         plan = legacy.plan_offered(
@@ -136,16 +143,17 @@ def check():
             name,
             now=utcnow(),
             max_size=setting("MAX_CONTENT_LENGTH"),
+            accept_scans=accept_scans,
         )
-    return render_page(chosen=name, plan=plan)
+    return render_page(chosen=name, plan=plan, accept_scans=accept_scans)
 
 
 @bp.post("/start")
 def start():
     """Check the folder again and queue its import for the worker."""
-    name = _chosen()
+    name, accept_scans = _chosen()
     actor, organisation_id = current_actor(), organisation_of(current_actor())
-    settings = {key: setting(key) for key in ("INTAKE_DIR", "MAX_CONTENT_LENGTH")}
+    settings = {key: setting(key) for key in ("INTAKE_DIR", "MAX_CONTENT_LENGTH")} | {"accept_scans": accept_scans}
     with transaction() as session:
         intake_runner.queue_legacy(session, actor, organisation_id, name, settings, now=utcnow())
     flash(_("The import of %(name)s has started; this page shows how far it is.", name=name), "success")

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
 from erms import intake_runner
@@ -69,13 +70,22 @@ def row(number: int, per_dossier: int) -> list[str]:
     ]
 
 
+def scan(number: int, mode: str = "RGB", dpi: int = 200) -> bytes:
+    """A one-page scan as TT 02/2019 wants it (PDF 1.4, colour, 200 dpi), titled by its number: its own digest. The
+    page is an inch square, so that a thousand of them are quick to make and to check."""
+    out = io.BytesIO()
+    colour = (number % 256, 128, 7)
+    Image.new("RGB", (dpi, dpi), colour).convert(mode).save(out, "PDF", resolution=dpi, title=f"scan {number}")
+    return out.getvalue()
+
+
 def make_folder(root: Path, files: int, per_dossier: int) -> tuple[Path, list[list[str]]]:
     folder = root / "scans"
     rows = [row(number, per_dossier) for number in range(files)]
-    for cells in rows:
+    for number, cells in enumerate(rows):
         path = folder / cells[0]
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"%PDF-1.4 scan " + cells[0].encode())
+        path.write_bytes(scan(number))
     return folder, rows
 
 
@@ -228,3 +238,28 @@ def test_the_bytes_kept_are_the_scans_and_each_is_audited_with_its_run(
     taken_in = session.scalars(select(AuditEvent).where(AuditEvent.action == "document.taken_in")).all()
     assert len(taken_in) == 3
     assert count(session, FixityEvent) == 0  # a legacy folder records no digests of its own to compare
+
+
+def test_a_scan_that_misses_the_rules_is_refused_unless_the_archivist_accepts_it(
+    session, session_factory, world, archivist, store, now, tmp_path
+):
+    folder, rows = make_folder(tmp_path, 4, 2)
+    (folder / rows[1][0]).write_bytes(scan(1, mode="L"))
+    (folder / rows[2][0]).write_bytes(scan(2, dpi=150))
+    with pytest.raises(InvalidMetadata) as refused:
+        plan_of(session, world, archivist, folder, rows, now)
+    assert [str(problem) for problem in refused.value.problems] == [
+        "3:file: Page 1 is in greyscale: a scan is kept in colour.",
+        "4:file: Page 1 is scanned at 150 dpi: a scan needs at least 200 dpi.",
+    ]
+    accepted = legacy.plan(
+        session, archivist, world.org.id, folder, "ho-so.csv", mapping(rows), now=now, max_size=MAX_SIZE,
+        accept_scans=True,
+    )  # fmt: skip
+    assert accepted.notes == (
+        f"line 3, {rows[1][0]}: Page 1 is in greyscale: a scan is kept in colour.",
+        f"line 4, {rows[2][0]}: Page 1 is scanned at 150 dpi: a scan needs at least 200 dpi.",
+    )
+    outcome = run(session_factory, world, accepted, store, now)
+    assert outcome.finished and outcome.report == accepted.notes
+    assert session.scalar(select(IntakeRun.report)) == "\n".join(accepted.notes)  # kept with the run

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from erms.models import Document, Dossier, IntakeRun
 from erms.models.dossier import DossierState
-from tests.intake.test_legacy_import import make_folder, mapping
+from tests.intake.test_legacy_import import make_folder, mapping, row, scan
 
 
 @pytest.fixture
@@ -89,3 +89,17 @@ def test_only_offered_folders_can_be_chosen(archivist, intake_dir, tmp_path):
         response = archivist.post("/archive/intake/check", {"source": hostile})
         assert response.status_code == 422
         assert "Hãy chọn một trong các thư mục được liệt kê." in response.get_data(as_text=True)
+
+
+def test_a_scan_that_misses_the_rules_is_refused_until_the_archivist_ticks_acceptance(archivist, intake_dir):
+    name = place(intake_dir)
+    (intake_dir / "scans" / row(0, 3)[0]).write_bytes(scan(0, mode="1"))
+    refused = archivist.post("/archive/intake/check", {"source": name})
+    assert refused.status_code == 422
+    assert "<td>2</td><td>Tệp</td><td>Trang 1 là ảnh đen trắng: bản số hóa phải là ảnh màu.</td>" in refused.get_data(
+        as_text=True
+    )
+    accepted = archivist.post("/archive/intake/check", {"source": name, "accept_scans": "yes"})
+    page = accepted.get_data(as_text=True)
+    assert accepted.status_code == 200 and "Lần nhập sẽ tạo 2 hồ sơ với 6 văn bản" in page
+    assert "Page 1 is in black and white: a scan is kept in colour." in page  # the warning kept in the report
