@@ -135,6 +135,7 @@ def entry(row: dict) -> Entry:
         "type": row["type"],
         "state": "archived",
         "retention": "10",
+        "signature": "",
         "year": row["year"],
         "date": datetime(row["year"], 3, 1),
         "code": row["code"],

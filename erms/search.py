@@ -25,7 +25,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy import delete, event, func, insert, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -38,6 +38,8 @@ from erms.models import (
     DossierDocument,
     RegisterEntry,
     SearchQueueItem,
+    SignatureCheck,
+    StoredFile,
 )
 from erms.permissions import Actor
 from erms.search_index import records
@@ -112,8 +114,13 @@ def service() -> Service:
 # ---------------------------------------------------------------- consistency (session events)
 
 
+# A queued key naming a stored file: the documents whose versions use it ("file!12"); its signature verdict changed.
+FILE = "file"
+
+
 def _keys_of(instance) -> Iterable[str]:
-    """Return the index keys a changed row affects ("dossier!" marks: and all its documents)."""
+    """Return the index keys a changed row affects ("dossier!" marks: and all its documents; "file!": the documents
+    whose versions use that file)."""
     if isinstance(instance, Dossier):
         return (records.key(DOSSIER, instance.id), f"{DOSSIER}!{instance.id}")
     if isinstance(instance, Document):
@@ -123,7 +130,18 @@ def _keys_of(instance) -> Iterable[str]:
         return (records.key(DOCUMENT, instance.document_id),)
     if isinstance(instance, AccessChange):  # who reads the dossier and its documents changed
         return (records.key(DOSSIER, instance.dossier_id), f"{DOSSIER}!{instance.dossier_id}")
+    if isinstance(instance, SignatureCheck):  # a new check: its file's verdict changed
+        return (f"{FILE}!{instance.stored_file_id}",)
     return ()
+
+
+def _signature_changed(stored) -> bool:
+    """Return True for a changed stored file (not a new one: its version queues its document) that now waits for a
+    check of its signatures, or no longer does (its history is still there in after_flush)."""
+    if not isinstance(stored, StoredFile):
+        return False
+    attributes = inspect(stored).attrs
+    return any(attributes[name].history.has_changes() for name in ("signature_pending", "has_pdf_signature"))
 
 
 @event.listens_for(Session, "after_flush")
@@ -131,6 +149,7 @@ def _collect(session: Session, _context) -> None:
     pending = session.info.setdefault(_PENDING, set())
     for instance in itertools.chain(session.new, session.dirty, session.deleted):
         pending.update(_keys_of(instance))
+    pending.update(f"{FILE}!{stored.id}" for stored in session.dirty if _signature_changed(stored))
 
 
 @event.listens_for(Session, "before_commit")
@@ -153,11 +172,15 @@ def _forget(session: Session, previous_transaction) -> None:
 
 
 def changes_for(session: Session, keys: Iterable[str]) -> Changes:
-    """Return the index changes for ``keys``: documents of changed dossiers included."""
+    """Return the index changes for ``keys``: documents of changed dossiers and of changed files included."""
     keys = set(keys)
-    expand = {int(item.partition("!")[2]) for item in keys if "!" in item}
+    marked = [item.partition("!") for item in keys if "!" in item]
+    dossiers = {int(record_id) for kind, _, record_id in marked if kind == DOSSIER}
+    files = {int(record_id) for kind, _, record_id in marked if kind == FILE}
     keys = {item for item in keys if "!" not in item}
-    keys |= {records.key(DOCUMENT, document_id) for document_id in records.documents_in(session, expand)}
+    keys |= {records.key(DOCUMENT, document_id) for document_id in records.documents_in(session, dossiers)}
+    if files:
+        keys |= {records.key(DOCUMENT, document_id) for document_id in records.documents_using(session, files)}
     put, gone = records.entries(session, keys)
     return Changes(put, gone)
 

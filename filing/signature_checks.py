@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from erms.models import SignatureCheck, StoredFile, TrustRoot
@@ -36,9 +36,18 @@ def pending(session: Session, limit: int = 20) -> list[StoredFile]:
 
 
 def roots_changed(session: Session) -> int:
-    """Make every signed file wait for a check against the new roots; return how many."""
-    result = session.execute(update(StoredFile).where(StoredFile.has_pdf_signature).values(signature_pending=True))
-    return int(getattr(result, "rowcount", 0) or 0)
+    """Make every signed file wait for a check against the new roots; return how many. Changed object by object, a
+    thousand at a time, so that the search index hears of each (a bulk UPDATE would pass its session events by)."""
+    ids = list(
+        session.scalars(
+            select(StoredFile.id).where(StoredFile.has_pdf_signature, StoredFile.signature_pending.is_(False))
+        )
+    )
+    for start in range(0, len(ids), 1000):
+        for stored in session.scalars(select(StoredFile).where(StoredFile.id.in_(ids[start : start + 1000]))):
+            stored.signature_pending = True
+        session.flush()
+    return len(ids)
 
 
 def verdict(findings: list[signatures.Finding] | None) -> str:

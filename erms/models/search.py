@@ -27,7 +27,8 @@ class SavedSearch(Base):
 
 class SearchQueueItem(Base):
     """A record whose index document is out of date ("dossier:12", "document:34"; "dossier!12": and all
-    its documents), queued in the transaction that changed it and removed once the worker has indexed it.
+    its documents; "file!56": the documents whose versions use that stored file, whose signature verdict
+    changed), queued in the transaction that changed it and removed once the worker has indexed it.
 
     Written with the change itself, so a crash between the commit and the indexing loses nothing; only
     the worker process writes the index (one writer per deployment), web processes only read it.

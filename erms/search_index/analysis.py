@@ -70,6 +70,7 @@ SCHEMA = fields.Schema(
     type=fields.ID(stored=True, sortable=True),  # document type, or "dossier"
     state=fields.KEYWORD(stored=True),
     retention=fields.ID(stored=True, sortable=True),
+    signature=fields.ID(stored=True, sortable=True),  # a document's signature verdict, or "pending"; "" unsigned
     year=fields.NUMERIC(stored=True, sortable=True),
     date=fields.DATETIME(stored=True, sortable=True),
     text=fields.TEXT(analyzer=FOLDED),  # code, title, summary, people, keywords and content, folded

@@ -21,7 +21,7 @@ from erms.search_index.records import Entry
 from erms.search_index.store import Changes
 
 SORTS = ("relevance", "newest", "oldest")
-FACETS = ("kind", "year", "unit", "type", "state", "retention")
+FACETS = ("kind", "year", "unit", "type", "state", "retention", "signature")
 MAX_PER_PAGE = 100
 # How many matches an engine must count exactly. Past it an engine may stop counting and say "more than" (as
 # OpenSearch's track_total_hits does): the PostgreSQL engine reads a row per match it counts, which at a million
@@ -40,6 +40,7 @@ class Search:
     type: str = ""
     state: str = ""
     retention: str = ""
+    signature: str = ""  # a document's signature verdict ("valid", …, "not_checked"), or "pending"
     date_from: date | None = None
     date_to: date | None = None
     sort: str = "relevance"

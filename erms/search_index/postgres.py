@@ -62,6 +62,7 @@ ENTRIES = Table(
     Column("type", Text, nullable=False),
     Column("state", Text, nullable=False),  # states, space-separated
     Column("retention", Text, nullable=False),
+    Column("signature", Text, nullable=False),  # a document's signature verdict, "pending", or "" (migration 0034)
     Column("year", Integer, nullable=False),
     Column("date", DateTime, nullable=False),
     Column("code", Text, nullable=False),
@@ -78,7 +79,19 @@ ENTRIES = Table(
     Column("content_words", TSVECTOR, nullable=False),
 )
 STORED = ("code", "title", "summary", "people", "keywords")
-FIELDS = ("key", "kind", "record_id", "dossier_id", "organisation", "unit", "type", "state", "retention", "year")
+FIELDS = (
+    "key",
+    "kind",
+    "record_id",
+    "dossier_id",
+    "organisation",
+    "unit",
+    "type",
+    "state",
+    "retention",
+    "signature",
+    "year",
+)
 ALL_WORDS = ENTRIES.c.words.op("||")(ENTRIES.c.content_words)  # the expression the GIN index is built on
 # ts_rank's weights of D, C, B, A (the file's text, summary and people, code and keywords, title).
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
@@ -169,7 +182,7 @@ def _where(asked: Asked) -> ColumnElement[bool]:
 
 def _filters(filters: dict) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
-    for name in ("kind", "type", "retention"):
+    for name in ("kind", "type", "retention", "signature"):
         if filters.get(name):
             clauses.append(ENTRIES.c[name] == filters[name])
     for name, separator in (("unit", ","), ("state", " ")):
@@ -224,7 +237,7 @@ def _ranked(session: Session, query: Select, asked: Asked, offset: int, limit: i
     return [dict(found._mapping) for found in session.execute(ordered.offset(offset).limit(limit))]
 
 
-FACETS = ("kind", "year", "unit", "type", "state", "retention")
+FACETS = ("kind", "year", "unit", "type", "state", "retention", "signature")
 _SEPARATED = {"unit": ",", "state": " "}
 
 
@@ -233,7 +246,7 @@ def facets(session: Session, asked: Asked, counted: int) -> tuple[dict[str, dict
     most ``counted`` matches, and whether there are more.
 
     The matches are numbered in the order the database finds them; one pass then counts the first ``counted`` per
-    combination of facet values (a few hundred rows, where grouping sets would aggregate six times) and sees
+    combination of facet values (a few hundred rows, where grouping sets would aggregate seven times) and sees
     whether a next one was read. Each combination's count goes to each of its values, a field that holds several
     (a document filed in dossiers of two units) to each of them.
     """

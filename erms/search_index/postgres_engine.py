@@ -29,6 +29,7 @@ def _asked(actor: Actor, request: Search) -> tuple[postgres.Asked, list[str]]:
         "kind": request.kind,
         "type": request.type,
         "retention": request.retention,
+        "signature": request.signature,
         "unit": request.unit,
         "state": request.state,
         "year": request.year,

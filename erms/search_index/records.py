@@ -24,10 +24,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import select, union
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session, selectinload
 
-from erms.models import Document, DocumentVersion, Dossier, DossierDocument, RegisterEntry
+from erms.models import (
+    Document,
+    DocumentVersion,
+    Dossier,
+    DossierDocument,
+    RegisterEntry,
+    SignatureCheck,
+    StoredFile,
+)
 from erms.models.dossier import DossierState
 from erms.permissions import (
     RecordAccess,
@@ -42,7 +50,8 @@ DOSSIER, DOCUMENT = "dossier", "document"
 # Raised whenever what an index document holds changes (fields, rights tokens, text): an index of another
 # version is rebuilt by the worker when it starts (``erms.jobs.queue_rebuild_if_outdated``).
 # 2: recipients and the other typed fields; registered documents not yet filed.
-VERSION = 2
+# 3: a document's signature verdict (facet, filter).
+VERSION = 3
 # States whose files have left the system or been destroyed.
 CONTENT_GONE = (DossierState.DESTROYED, DossierState.TRANSFERRED)
 # The marking whose summary is never indexed (classification.markings.SecurityMarking.TUYET_MAT;
@@ -51,6 +60,8 @@ TOP_SECRET = "tuyet_mat"
 # The language every form fills in (schemas/defs-v1.json): in nearly every record, it would make "Việt" (and so
 # "Việt Nam") match them all; another language is worth finding.
 FORM_LANGUAGE = "Tiếng Việt"
+# A signed file waiting for a check against the roots installed now (filing.signature_checks.PENDING).
+SIGNATURE_PENDING = "pending"
 
 
 @dataclass(frozen=True)
@@ -100,8 +111,8 @@ def _language(value: str) -> str:
 
 def _finish(fields: dict, content_file: ContentFile | None) -> Entry:
     """Fill the fingerprint verify compares with."""
-    signature = dict(fields, date=fields["date"].isoformat(), file=content_file.sha256 if content_file else "")
-    fields["fingerprint"] = hashlib.sha256(json.dumps(signature, sort_keys=True).encode()).hexdigest()[:32]
+    compared = dict(fields, date=fields["date"].isoformat(), file=content_file.sha256 if content_file else "")
+    fields["fingerprint"] = hashlib.sha256(json.dumps(compared, sort_keys=True).encode()).hexdigest()[:32]
     return Entry(fields, content_file)
 
 
@@ -119,6 +130,7 @@ def dossier_entry(dossier: Dossier, access: RecordAccess) -> Entry:
             "type": "",
             "state": dossier.state.value,
             "retention": _retention(dossier),
+            "signature": "",
             "year": dossier.year,
             "date": _day(dossier.start_date),
             "code": _nfc(dossier.file_code),
@@ -171,8 +183,37 @@ def registered_place(line: RegisterEntry, own: RecordAccess) -> Place:
     return Place(0, "", register_tokens(line, own), unit, state="", retention="", content_kept=True)
 
 
-def document_entry(document: Document, place: Place, line: RegisterEntry | None) -> Entry:
-    """Return the index document of a document found from ``place``; ``line`` is its register line, if any."""
+def signature_of(stored: StoredFile | None, verdicts: dict[int, str]) -> str:
+    """Return the signature facet value of a file: "" unsigned, SIGNATURE_PENDING while it waits for a check, else
+    the verdict of its latest check (``verdicts``: by file id, as ``latest_verdicts`` reads them)."""
+    if stored is None or not stored.has_pdf_signature:
+        return ""
+    if stored.signature_pending or stored.id not in verdicts:
+        return SIGNATURE_PENDING
+    return verdicts[stored.id]
+
+
+def latest_verdicts(session: Session, documents: Iterable[Document]) -> dict[int, str]:
+    """Return the status of the latest check of each signed, checked file of the documents' latest versions (one
+    query for a whole batch, none when no such file)."""
+    files = [document.versions[-1].file for document in documents if document.versions]
+    checked = sorted({stored.id for stored in files if stored.has_pdf_signature and not stored.signature_pending})
+    if not checked:
+        return {}
+    latest = (
+        select(func.max(SignatureCheck.id))
+        .where(SignatureCheck.stored_file_id.in_(checked))
+        .group_by(SignatureCheck.stored_file_id)
+    )
+    query = select(SignatureCheck.stored_file_id, SignatureCheck.status).where(SignatureCheck.id.in_(latest))
+    return {file_id: status for file_id, status in session.execute(query)}
+
+
+def document_entry(
+    document: Document, place: Place, line: RegisterEntry | None, verdicts: dict[int, str] | None = None
+) -> Entry:
+    """Return the index document of a document found from ``place``; ``line`` is its register line, if any;
+    ``verdicts`` the latest signature checks of files (``latest_verdicts``)."""
     secret = document.marking == TOP_SECRET
     latest = document.versions[-1] if document.versions else None
     content_file = (
@@ -192,6 +233,7 @@ def document_entry(document: Document, place: Place, line: RegisterEntry | None)
             "type": document.type_name,
             "state": place.state,
             "retention": place.retention,
+            "signature": signature_of(latest.file if latest is not None else None, verdicts or {}),
             "year": document.issued_date.year,
             "date": _day(document.issued_date),
             "code": _nfc(f"{document.code_number}/{document.code_notation}".strip("/")),
@@ -239,6 +281,12 @@ def register_lines(session: Session, document_ids: Iterable[int]) -> dict[int, R
     return {line.document_id: line for line in session.scalars(query)}
 
 
+def documents_using(session: Session, file_ids: Iterable[int]) -> set[int]:
+    """Return the ids of the documents a version of which is one of the stored files ``file_ids``."""
+    query = select(DocumentVersion.document_id).where(DocumentVersion.file_id.in_(list(file_ids)))
+    return set(session.scalars(query))
+
+
 def documents_in(session: Session, dossier_ids: Iterable[int]) -> set[int]:
     """Return the ids of the documents filed in any of ``dossier_ids``."""
     query = select(DossierDocument.document_id).where(DossierDocument.dossier_id.in_(list(dossier_ids)))
@@ -263,13 +311,14 @@ def entries(session: Session, keys: Iterable[str]) -> tuple[list[Entry], list[st
         if document.id in filed or document.id in lines
     ]
     own = document_access(session, documents)
+    verdicts = latest_verdicts(session, documents)
     for document in documents:
         place = (
             filed_place(document, filed[document.id], access, own[document.id])
             if document.id in filed
             else registered_place(lines[document.id], own[document.id])
         )
-        built.append(document_entry(document, place, lines.get(document.id)))
+        built.append(document_entry(document, place, lines.get(document.id), verdicts))
     present = {entry.fields["key"] for entry in built}
     gone = [
         key(kind, record_id) for kind, ids in wanted.items() for record_id in ids if key(kind, record_id) not in present

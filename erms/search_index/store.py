@@ -37,7 +37,7 @@ LOCK_TIMEOUT = 60.0
 # Megabytes a writer (each writer process) buffers before spilling postings to a temporary run.
 LIMIT_MB = 256
 # What queries read from every segment: the ranked words, and the rights, filter and facet fields.
-WARMED_FIELDS = [*RANKED_FIELDS, "organisation", "units", "unit", "kind", "type", "state", "retention"]
+WARMED_FIELDS = [*RANKED_FIELDS, "organisation", "units", "unit", "kind", "type", "state", "retention", "signature"]
 
 
 class IndexHome:

@@ -73,6 +73,7 @@ def _filters(request: Search) -> list[wq.Query]:
         "type": request.type,
         "state": request.state,
         "retention": request.retention,
+        "signature": request.signature,
     }
     filters: list[wq.Query] = [wq.Term(name, value) for name, value in exact_terms.items() if value]
     if request.year:

@@ -45,6 +45,19 @@ FACET_LABELS = {
     "type": _l("Document type"),
     "state": _l("State"),
     "retention": _l("Retention period"),
+    "signature": _l("Digital signature"),
+}
+# A document's signature facet (its file's latest check, erms.search_index.records.signature_of), in the order offered.
+SIGNATURE_LABELS = {
+    "valid": _l("Digital signature valid"),
+    "invalid": _l("Digital signature not valid"),
+    "modified": _l("Changed after signing"),
+    "revoked": _l("Signer's certificate revoked"),
+    "expired": _l("Signer's certificate expired"),
+    "untrusted": _l("Certification authority not trusted"),
+    "indeterminate": _l("Signature could not be checked"),
+    "not_checked": _l("Signature check could not run"),
+    "pending": _l("Signature being checked"),
 }
 SORT_LABELS = {"relevance": _l("Relevance"), "newest": _l("Newest first"), "oldest": _l("Oldest first")}
 KIND_LABELS = {"dossier": _l("Dossier"), "document": _l("Document (record kind)")}
@@ -85,6 +98,7 @@ def parse(args) -> tuple[search.Search, list[Problem]]:
         type=args.get("type", ""),
         state=args.get("state", ""),
         retention=args.get("retention", ""),
+        signature=args.get("signature", ""),
         date_from=day("date_from"),
         date_to=day("date_to"),
         sort=sort if sort in search.SORTS else "relevance",
@@ -128,6 +142,8 @@ def facet_label(name: str, value: str) -> str:
         return str(KIND_LABELS.get(value, value))
     if name == "state":
         return state_label(value)
+    if name == "signature":
+        return str(SIGNATURE_LABELS.get(value, value))
     return _retention(value) if name == "retention" else value
 
 
@@ -172,6 +188,7 @@ def index():
         columns=COLUMNS,
         chosen=chosen_columns(request.args),
         facet_labels=FACET_LABELS,
+        signatures=SIGNATURE_LABELS,
         sorts=SORT_LABELS,
         cell=cell,
         facet_label=facet_label,

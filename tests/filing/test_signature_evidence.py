@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from administration import trust_roots
 from erms import jobs
 from erms.cli import erms_group
 from erms.errors import InvalidMetadata, PermissionDenied, RuleViolation
-from erms.models import SignatureCheck, StoredFile
+from erms.models import SearchQueueItem, SignatureCheck, StoredFile
 from exports.bagging import verify
 from filing import dossiers, signature_checks
 from tests.exports.test_handover import build, settings  # noqa: F401
@@ -64,8 +64,12 @@ def test_a_signed_file_is_checked_by_the_worker_and_again_once_its_root_is_insta
     assert first.status == "untrusted"  # no root installed: the chain leads nowhere trusted
     assert worker(session, session_factory, store, now) == 0  # checked once against these roots
 
+    session.execute(delete(SearchQueueItem))
     trust_roots.add(session, None, ca.cert_pem, now=now)
     assert signature_checks.evidence(session, [stored])[stored.id].status == signature_checks.PENDING
+    session.commit()
+    queued = set(session.scalars(select(SearchQueueItem.key)))
+    assert f"file!{stored.id}" in queued  # the search index hears the verdict is pending again
     assert worker(session, session_factory, store, now) == 1
     shown = signature_checks.evidence(session, [stored])[stored.id]
     assert shown.status == "valid"

@@ -10,6 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from erms import search
+from erms.models import Document, SignatureCheck
 from erms.models.register import RegisterKind
 from filing import dossiers, registers
 from tests.factories import DOCUMENT, upload
@@ -125,3 +126,19 @@ def test_a_search_whose_counting_stopped_says_there_are_more(filed, client, monk
     page = client.get("/search/?q=lut+bao")
     assert "Tìm thấy hơn 1 kết quả" in page.text
     assert "Việc đếm dừng ở 1 kết quả: thêm từ khóa hoặc điều kiện lọc để đếm đủ." in page.text
+
+
+def test_the_signature_filter_and_facet(filed, client, session, now):
+    plan = session.query(Document).filter(Document.subject.startswith("Kế hoạch")).one()
+    stored = plan.versions[-1].file
+    stored.has_pdf_signature = True
+    session.add(SignatureCheck(stored_file_id=stored.id, checked_at=now, status="valid", findings="[]", roots=""))
+    session.commit()
+    search.catch_up(session)
+    client.login("officer1")
+    page = client.get("/search/?q=lut+bao")
+    assert '<select id="signature" name="signature">' in page.text
+    assert "Chữ ký số hợp lệ</a> (1)" in page.text  # the signature facet: the unsigned report has no value
+    chosen = client.get("/search/?q=lut+bao&signature=valid")
+    assert "Kế hoạch phòng chống lụt bão năm 2026" in chosen.text and "Báo cáo tổng kết" not in chosen.text
+    assert '<option value="valid" selected>' in chosen.text
