@@ -91,9 +91,14 @@ def import_legacy(
         f"checked: {len(plan.dossiers)} dossiers, {plan.documents} documents, {plan.size} bytes"
         + (f"; {len(plan.done)} dossiers already made by run {plan.run_id}" if plan.run_id else "")
     )
+    _checked(obj, user_id, plan, "warning", dry_run)
+
+
+def _checked(obj, user_id: int, plan: runs.Plan, notes_are: str, dry_run: bool) -> None:
+    """Say what the checked source will make, year by year, and its notes; then make it, unless a dry run."""
     _by_year(plan)
-    for warning in plan.notes:
-        click.echo(f"warning: {warning}")
+    for note in plan.notes:
+        click.echo(f"{notes_are}: {note}")
     if dry_run:
         click.echo("dry run: nothing was written")
         return
@@ -153,12 +158,6 @@ def import_bag(obj, path: Path, username: str, unit: str, dry_run: bool) -> None
                 user_id = _user(session, username)
                 plan = bag.plan(session, load_actor(session, user_id), folder, read, unit)
             click.echo(f"checked: {len(plan.dossiers)} dossiers, {plan.documents} documents in bag {plan.source}")
-            _by_year(plan)
-            for note in plan.notes:
-                click.echo(f"not mapped: {note}")
-            if dry_run:
-                click.echo("dry run: nothing was written")
-                return
-            _run(obj, user_id, plan)
+            _checked(obj, user_id, plan, "not mapped", dry_run)
     except ERMSError as error:
         _refused(error)
