@@ -7,6 +7,7 @@ source: what was committed is skipped.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from erms.models import ApiUpload, BackgroundJob, IntakeRun
 from erms.permissions import Actor, load_actor
 from erms.storage import FileStore
 from filing import uploads
-from intake import bag, bag_reading, legacy, past, runs
+from intake import arrangement, bag, bag_reading, legacy, past, runs
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,11 @@ def take_in(
         )
         run_id, made = run.id, past.made_keys(session, run.id)
     report = list(source.notes)
-    done = sum(len(dossier.documents) for dossier in source.dossiers if dossier.key in made)
-    told(done, documents)
+    # Progress is counted in documents; an inventory of paper dossiers has none, so there it counts dossiers.
+    weight = (lambda dossier: len(dossier.documents)) if documents else (lambda dossier: 1)
+    total = documents or len(source.dossiers)
+    done = sum(weight(dossier) for dossier in source.dossiers if dossier.key in made)
+    told(done, total)
     for dossier in source.dossiers:
         if dossier.key in made:
             continue
@@ -73,8 +77,8 @@ def take_in(
                 past.make(session, load_actor(session, user_id), run, dossier, store=store, now=clock(), font=font)
         except ERMSError as refused:
             report.append(f"{dossier.key}: {refused}")
-        done += len(dossier.documents)
-        told(done, documents)
+        done += weight(dossier)
+        told(done, total)
     with transaction(factory) as session:
         run = runs.finish(session, load_actor(session, user_id), run_id, report, now=clock())
         made = past.made_keys(session, run_id)
@@ -150,6 +154,52 @@ def _progress(context: background.Context) -> Callable[[int, int], None]:
             context.progress(json.dumps({"done": done, "total": total}))
 
     return told
+
+
+ARRANGEMENT_JOB = "intake.arrangement"
+
+
+def queue_arrangement(
+    session: Session,
+    actor: Actor,
+    organisation_id: int,
+    repository_id: int | None,
+    name: str,
+    data: bytes,
+    *,
+    now: datetime,
+) -> BackgroundJob:
+    """Check an arrangement's inventory now (the archivist sees the problems at once) and queue the making of its
+    dossiers; the inventory travels in the job (it is text, at most arrangement.MAX_BYTES)."""
+    arrangement.plan(session, actor, organisation_id, repository_id, name, data, now=now)
+    payload = {
+        "organisation_id": organisation_id,
+        "user_id": actor.user_id,
+        "repository_id": repository_id,
+        "name": name,
+        "data": base64.b64encode(data).decode("ascii"),
+    }
+    # One intake at a time in an organisation, whatever its source (legacy_subject).
+    return background.enqueue(
+        session, actor.user_id, ARRANGEMENT_JOB, legacy_subject(organisation_id), payload, now=now
+    )
+
+
+@background.handler(ARRANGEMENT_JOB)
+def _arrangement_job(payload: dict, context: background.Context) -> None:
+    user_id, data = payload["user_id"], base64.b64decode(payload["data"])
+    with transaction(context.factory, read_only=True) as session:
+        actor = load_actor(session, user_id)
+        plan = arrangement.plan(
+            session,
+            actor,
+            payload["organisation_id"],
+            payload["repository_id"],
+            payload["name"],
+            data,
+            now=context.clock(),
+        )
+    _run_job(context, user_id, plan)
 
 
 BAG_JOB = "intake.bag"

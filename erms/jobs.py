@@ -43,6 +43,7 @@ from exports import handover
 from exports.bagging import verify
 from exports.pdf import destruction_record
 from filing import access, format_records, formats, reminders, signature_checks, signatures, uploads
+from holdings import use_requests
 from retention import appraisal, destruction
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,8 @@ JOBS = (
     Job("flag_overdue_handovers", date.isoformat, appraisal.flag_overdue_handovers),
     # A share of a dossier is in force through its last day; the first tick after midnight ends it.
     Job("end_expired_shares", date.isoformat, access.end_expired),
+    # Paper lent on a request to use records and not back by its day: told once to the reader and the archivists.
+    Job("remind_overdue_loans", date.isoformat, use_requests.remind_overdue),
     # PL6 III.5.b: deadlines told ahead to whoever must act (handling an incoming document, handing over a dossier).
     Job("remind_handling", date.isoformat, reminders.remind_handling),
     Job("remind_handover", date.isoformat, reminders.remind_handover),

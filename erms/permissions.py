@@ -113,6 +113,9 @@ RULES: dict[str, tuple[Role, ...]] = {
     # Taking in past records (a legacy folder with its mapping, a bag from another system) as closed or archived
     # dossiers: the archivist, who answers for the archive's holdings; held organisation-wide (can_org_wide).
     "records.import": (Role.ARCHIVIST,),
+    # The archive's repositories and boxes, and where each paper dossier it holds is kept (issue 28): the archivist,
+    # who answers for the holdings; held organisation-wide (can_org_wide), as a box holds every unit's dossiers.
+    "storage.manage": (Role.ARCHIVIST,),
     "retention.appraise": (Role.ARCHIVIST,),
     "retention.hold": (Role.ARCHIVIST, Role.HEAD),
     "destruction.opinion": (Role.COUNCIL,),
@@ -120,6 +123,14 @@ RULES: dict[str, tuple[Role, ...]] = {
     # The reports on filing, holdings and document flow ("báo cáo, thống kê", PL6 II.3, III.4.đ, III.6.a): a unit
     # head for their unit, the head and the archivist for the whole organisation (``report_units``).
     "report.read": (Role.UNIT_HEAD, Role.HEAD, Role.ARCHIVIST),
+    # Using the archive's records ("khai thác, sử dụng tài liệu lưu trữ", issue 28): any staff member asks for
+    # themselves; the registry and the archivist record a citizen's request at the reading room; the head decides;
+    # the archivist lends and takes back the paper; the register of requests is read by those three.
+    "use.request": tuple(Role),
+    "use.record": (Role.REGISTRY, Role.ARCHIVIST),
+    "use.decide": (Role.HEAD,),
+    "use.lend": (Role.ARCHIVIST,),
+    "use.register": (Role.HEAD, Role.ARCHIVIST, Role.REGISTRY),
 }
 
 
@@ -321,6 +332,14 @@ def content_tokens(document: Document, access: RecordAccess, holders: Iterable[D
     if not access.restricted:
         return None
     return {f"f{dossier.unit_id}" for dossier in holders} | {f"h{document.organisation_id}"}
+
+
+def can_read_use_request(actor: Actor, organisation_id: int, people: Iterable[int | None]) -> bool:
+    """Return True if the actor reads a request to use records: the people it names (who asked, who recorded it)
+    and the register's readers of its organisation (``use.register``)."""
+    if organisation_id not in actor.organisation_ids():
+        return False
+    return actor.user_id in set(people) or can_org_wide(actor, "use.register", organisation_id)
 
 
 def can_read_register_line(actor: Actor, entry: RegisterEntry) -> bool:

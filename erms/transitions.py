@@ -17,6 +17,7 @@ from erms.models.dossier import KeepBackState as Keep
 from erms.models.dossier_list import DossierListState as ListState
 from erms.models.handover import BatchState as Batch
 from erms.models.transfer import TransferState as Transfer
+from erms.models.use_request import UseRequestState as Use
 
 Table = dict[tuple[Any, str], Any]
 
@@ -48,6 +49,9 @@ TRANSFER: Table = {(Transfer.OPEN, "complete"): Transfer.COMPLETED}
 
 # Keeping a due dossier back in its unit: asked by the unit, consented to or refused by the head (NĐ 30 Điều 31).
 KEEP_BACK: Table = {(Keep.REQUESTED, "approve"): Keep.APPROVED, (Keep.REQUESTED, "refuse"): Keep.REFUSED}
+
+# A request to use archived records: asked, then approved or refused by the head (issue 28).
+USE_REQUEST: Table = {(Use.REQUESTED, "approve"): Use.APPROVED, (Use.REQUESTED, "refuse"): Use.REFUSED}
 
 # A background job: claimed by the worker (again, after its worker went silent), ended, or cancelled.
 BACKGROUND_JOB: Table = {

@@ -13,7 +13,7 @@ import mimetypes
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
@@ -23,6 +23,7 @@ from erms import audit, lifecycle, metadata, notices, permissions, transitions
 from erms.config import LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import (
+    CertifiedCopy,
     DestructionItem,
     DestructionList,
     Document,
@@ -33,18 +34,20 @@ from erms.models import (
     DossierListEntry,
     RegisterEntry,
     Role,
+    ScanCheck,
     StoredFile,
     Transfer,
     TransferItem,
 )
 from erms.models.appraisal import DestructionListState
-from erms.models.dossier import DocumentDirection, DocumentStatus, DossierState, KeepBackState
+from erms.models.dossier import DocumentDirection, DocumentStatus, DossierState, KeepBackState, Medium
 from erms.models.dossier_list import DossierListState
 from erms.models.transfer import ItemOutcome, TransferState
 from erms.permissions import Actor
 from erms.storage import FileStore, TooLarge
 from exports import snapshot
 from exports.pdf import pdf_index
+from filing import certified_copies, scan_checks
 from retention import clock
 
 
@@ -304,6 +307,8 @@ def _columns(values: dict) -> dict:
     for key in ("start_date", "end_date"):
         if key in columns:
             columns[key] = date.fromisoformat(columns[key])
+    if "medium" in columns:
+        columns["medium"] = Medium(columns["medium"])
     return columns
 
 
@@ -379,17 +384,25 @@ def add_document(
     *,
     store: FileStore,
     now: datetime,
+    scan: bool = False,
+    certified_copy: bool = False,
 ) -> Document:
     """Add a document with its metadata and content to an open dossier, numbered next in line.
 
     The document is unclassified: a marking is set only by the registry on registration and
     changed only by the head's decision. A classified file is refused with the legal reason.
+    ``scan``: the officer says the file is a scan of paper, held to TT 02/2019's rules (``filing.scan_checks``);
+    ``certified_copy``: they ask that it be a certified copy (``filing.certified_copies``).
     """
     dossier = _editable(session, actor, dossier_id)
     values = metadata.check("document", {"marking": markings.SecurityMarking.NONE.value, **data})
     if values["marking"] != markings.SecurityMarking.NONE.value and upload is None:
         raise InvalidMetadata([Problem("marking", CLASSIFIED_FROM_REGISTER)])
     document = new_document(session, actor, dossier.organisation_id, values, upload, store=store, now=now)
+    if scan and not document.versions:
+        raise InvalidMetadata([Problem("file", N_("Choose the file of the document."))])
+    checked = scan_checks.check(session, actor, document.versions[-1], store=store, now=now) if scan else None
+    copy = certified_copies.request(session, actor, document, now=now) if certified_copy else None
     link = append_link(session, actor, dossier, document, now=now)
     audit.record(
         session,
@@ -402,8 +415,19 @@ def add_document(
         ordinal=link.ordinal,
         marking=values["marking"],
         sha256=document.versions[-1].file.sha256 if document.versions else None,
+        **_digitised(checked, copy),
     )
     return document
+
+
+def _digitised(checked: ScanCheck | None, copy: CertifiedCopy | None) -> dict[str, Any]:
+    """Return what an added document's audit event says of its scan check and certified-copy request, if any."""
+    details: dict[str, Any] = {}
+    if checked is not None:
+        details["scan_problems"] = len(scan_checks.problems_of(checked))
+    if copy is not None:
+        details["certified_copy"] = copy.outcome
+    return details
 
 
 def new_document(
@@ -471,13 +495,22 @@ def add_documents(
     *,
     store: FileStore,
     now: datetime,
+    scan: bool = False,
 ) -> list[Document]:
-    """Add several files at once with shared metadata; each file's name becomes its summary if none is given."""
+    """Add several files at once with shared metadata; each file's name becomes its summary if none is given.
+    ``scan``: every file is a scan of paper (see ``add_document``)."""
     if not uploads:
         raise InvalidMetadata([Problem("files", N_("Choose the file of the document."))])
     return [
         add_document(
-            session, actor, dossier_id, {"subject": _stem(upload.filename), **data}, upload, store=store, now=now
+            session,
+            actor,
+            dossier_id,
+            {"subject": _stem(upload.filename), **data},
+            upload,
+            store=store,
+            now=now,
+            scan=scan,
         )
         for upload in uploads
     ]
@@ -638,8 +671,10 @@ def update_document(
     now: datetime,
     fields: Iterable[str] | None = None,
     seen_revision: int | None = None,
+    certified_copy: bool = False,
 ) -> Document:
     """Correct the metadata of a document in an open dossier; each changed field is audited before and after.
+    ``certified_copy``: also ask that it be a certified copy (``filing.certified_copies``; audited on its own).
 
     ``fields`` names the fields the caller's form carried (default: the keys of ``data``): one of
     them missing from ``data`` is cleared, a field not named keeps its value. The status moves
@@ -657,6 +692,8 @@ def update_document(
     merged = {name: value for name, value in before.items() if name not in given or name in untouchable}
     merged.update({name: value for name, value in data.items() if name not in untouchable})
     values = metadata.check("document", merged)
+    if certified_copy:
+        certified_copies.request(session, actor, document, now=now)
     changed = sorted(name for name in before.keys() | values.keys() if before.get(name) != values.get(name))
     if not changed:
         return document
@@ -778,8 +815,15 @@ def closing_problems(dossier: Dossier) -> list[Problem]:
     }
     problems = metadata.validate("dossier", values)
     documents = [link.document for link in dossier.links]
-    if not documents:
+    # A paper dossier's documents are on its sheets: those registered here are listed, none is required. Its sheets
+    # are numbered when it closes if it is kept 5 years or more (NĐ 30/2020 Điều 29 k.4), and the number is kept.
+    paper = dossier.medium is not Medium.ELECTRONIC
+    if not documents and not paper:
         problems.append(Problem("documents", N_("The dossier has no document.")))
+    if paper and not dossier.sheet_total and period_of(dossier).goes_to_agency_archive():
+        problems.append(
+            Problem("sheet_total", N_("Give the number of sheets of the paper dossier, numbered on closing."))
+        )
     for link in dossier.links:
         if link.document.status is DocumentStatus.DRAFT:
             problems.append(
@@ -1036,6 +1080,7 @@ def accept(session: Session, actor: Actor, item_id: int, *, store: FileStore, no
     item = _pending_item(session, actor, item_id)
     dossier = item.dossier
     _check_fixity(dossier, store)
+    scan_checks.refuse_unaccepted(session, dossier)  # the archivist accepts each scan warning first
     _decide(item, actor, ItemOutcome.ACCEPTED, "", now)
     lifecycle.apply(session, dossier, "accept", actor, now=now, transfer_id=item.transfer_id)
     return dossier

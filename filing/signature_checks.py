@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from erms.models import SignatureCheck, StoredFile, TrustRoot
-from filing import signatures
+from filing import certified_copies, signatures
 
 NOT_CHECKED = "not_checked"  # the check could not run (a file the validator could not read in time)
 # Worst first: a file's verdict is the worst of its signatures'.
@@ -74,6 +74,8 @@ def record(
     )
     session.add(check)
     session.flush()
+    # A document asked to be a certified copy of this file is decided by this check (filing.certified_copies).
+    certified_copies.recheck(session, stored_file_id, now=now)
     return check
 
 

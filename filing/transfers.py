@@ -20,13 +20,25 @@ from sqlalchemy.orm import Session, selectinload
 from classification.dossier_list import is_addition
 from erms import audit, notices, permissions
 from erms.errors import N_, NotFound, PermissionDenied, RuleViolation
-from erms.models import Dossier, DossierList, DossierListEntry, Organisation, Role, Transfer, TransferItem, Unit, User
-from erms.models.dossier import DossierState
+from erms.models import (
+    Dossier,
+    DossierList,
+    DossierListEntry,
+    DossierPlacement,
+    Organisation,
+    Role,
+    StorageBox,
+    Transfer,
+    TransferItem,
+    Unit,
+    User,
+)
+from erms.models.dossier import DossierState, Medium
 from erms.models.dossier_list import DossierListState
 from erms.models.transfer import ItemOutcome, TransferState
 from erms.permissions import Actor
 from erms.storage import FileStore
-from exports.pdf import transfer_pdf
+from exports.pdf import box_labels, transfer_pdf
 from filing.dossiers import deadline_of, dossier_files, local_date, period_of, stored_file
 
 
@@ -220,6 +232,7 @@ def _store_record(session: Session, transfer: Transfer, store: FileStore, now: d
 def list_values(session: Session, transfer: Transfer) -> transfer_pdf.TransferList:
     """Return what the mục lục hồ sơ, tài liệu nộp lưu prints."""
     organisation = _organisation(session, transfer)
+    places = _places(session, [item.dossier_id for item in transfer.items])
     rows = [
         transfer_pdf.ListRow(
             code=item.dossier.file_notation,
@@ -227,7 +240,7 @@ def list_values(session: Session, transfer: Transfer) -> transfer_pdf.TransferLi
             dates=_dates(item.dossier),
             retention=period_of(item.dossier).label(),
             documents=len(item.dossier.links),
-            note=_note(item),
+            note=_note(item, places.get(item.dossier_id)),
         )
         for item in transfer.items
     ]
@@ -270,6 +283,9 @@ def record_values(session: Session, transfer: Transfer, now: datetime) -> transf
         last_day=max(ends) if ends else None,
         signed_on=local_date(now),
         printed_at=now,
+        paper=sum(1 for dossier in accepted if dossier.medium is not Medium.ELECTRONIC),
+        paper_only=sum(1 for dossier in accepted if dossier.medium is Medium.PAPER),
+        boxes=len({placement.box_id for placement in _places(session, [dossier.id for dossier in accepted]).values()}),
     )
 
 
@@ -284,7 +300,31 @@ def _dates(dossier: Dossier) -> str:
     return f"{dossier.start_date:%d/%m/%Y} - {end:%d/%m/%Y}"
 
 
-def _note(item: TransferItem) -> str:
+def _places(session: Session, dossier_ids: list[int]) -> dict[int, DossierPlacement]:
+    """Return where the archive keeps those of the dossiers it has put in a box (paper and hybrid ones)."""
+    query = (
+        select(DossierPlacement)
+        .where(DossierPlacement.dossier_id.in_(dossier_ids))
+        .options(selectinload(DossierPlacement.box).selectinload(StorageBox.repository))
+    )
+    return {placement.dossier_id: placement for placement in session.scalars(query)}
+
+
+# The "Ghi chú" column says which dossiers are paper, their sheets and, once shelved, where they are (issue 28).
+MEDIA = {Medium.PAPER: "Hồ sơ giấy", Medium.HYBRID: "Hồ sơ giấy và điện tử"}
+
+
+def _note(item: TransferItem, placement: DossierPlacement | None = None) -> str:
+    notes = []
+    dossier = item.dossier
+    if dossier.medium in MEDIA:
+        sheets = f", {dossier.sheet_total} tờ" if dossier.sheet_total else ""
+        notes.append(MEDIA[dossier.medium] + sheets)
+    if placement is not None:
+        box = placement.box
+        notes.append(
+            box_labels.place_line(box.repository.code, box.shelf_unit, box.shelf, box.number, placement.file_number)
+        )
     if item.outcome is ItemOutcome.REJECTED:
-        return f"Trả lại: {item.reason}"
-    return ""
+        notes.append(f"Trả lại: {item.reason}")
+    return "; ".join(notes)

@@ -193,13 +193,26 @@ def add_document(
     store: FileStore,
     max_size: int,
     now: datetime,
+    scan: bool = False,
+    certified_copy: bool = False,
 ) -> Document:
     """Add a document to an open dossier with ``dossiers.add_document`` (the web form's service), its file the
-    complete upload ``upload_id`` of the actor's (see :func:`take`); a missing file is named ``upload_id``."""
+    complete upload ``upload_id`` of the actor's (see :func:`take`); a missing file is named ``upload_id``.
+    ``scan`` and ``certified_copy`` as the form's (a scan refused is refused on ``upload_id``)."""
     upload = take(session, actor, upload_id, folder=folder, max_size=max_size, now=now) if upload_id else None
     try:
         return upload_named(
-            lambda: dossiers.add_document(session, actor, dossier_id, data, upload, store=store, now=now)
+            lambda: dossiers.add_document(
+                session,
+                actor,
+                dossier_id,
+                data,
+                upload,
+                store=store,
+                now=now,
+                scan=scan,
+                certified_copy=certified_copy,
+            )
         )
     finally:
         if upload is not None:

@@ -30,13 +30,16 @@ from erms.models import (
     IntakeDossier,
     IntakeRun,
     Organisation,
+    StorageBox,
     StoredFile,
 )
+from erms.models.dossier import Medium
 from erms.models.dossier_list import DossierListState
 from erms.models.fixity import FixityOutcome
 from erms.permissions import Actor
 from erms.storage import FileStore
 from filing import dossiers
+from holdings import storage
 
 EXISTS = N_("Dossier %(code)s already exists.")
 LIST_WAITING = N_("The dossier list of %(year)s waits for the head's approval: take records in once it is decided.")
@@ -63,6 +66,18 @@ class PastDocument:
 
 
 @dataclass(frozen=True)
+class Shelving:
+    """Where an arranged paper dossier goes: its box in the fonds (added to ``repository_id`` on ``shelf_unit`` and
+    ``shelf`` when the fonds has no box of that number yet) and its number in the box (None: the box's next)."""
+
+    repository_id: int
+    box: int
+    shelf_unit: str
+    shelf: str
+    file_number: int | None
+
+
+@dataclass(frozen=True)
 class PastDossier:
     """A dossier as its source describes it, checked and resolved against the organisation."""
 
@@ -77,6 +92,7 @@ class PastDossier:
     documents: tuple[PastDocument, ...]
     keep_order: bool = False  # the source numbered the documents (a bag): keep its order instead of the dates'
     index: PastFile | None = None  # the source's own document index (mục lục văn bản), kept instead of a new one
+    shelving: Shelving | None = None  # a paper dossier's box (an arrangement), once the archive holds it
 
 
 def file_code(organisation: Organisation, year: int, notation: str) -> str:
@@ -145,9 +161,24 @@ def make(
     if past.archived:
         lifecycle.apply(session, dossier, "submit", actor, now=now, intake_run=run.id)
         lifecycle.apply(session, dossier, "accept", actor, now=now, intake_run=run.id)
+    if past.shelving is not None:
+        _shelve(session, actor, dossier, past.shelving, now)
     session.add(IntakeDossier(run_id=run.id, key=past.key, dossier_id=dossier.id, documents=len(past.documents)))
     session.flush()
     return dossier
+
+
+def _shelve(session: Session, actor: Actor, dossier: Dossier, shelving: Shelving, now: datetime) -> None:
+    """Put an arranged dossier in its box, adding the box to the repository when the fonds has none of its number."""
+    numbered = StorageBox.organisation_id == dossier.organisation_id, StorageBox.number == shelving.box
+    box = session.scalar(select(StorageBox).where(*numbered))
+    if box is None:
+        fields = {"shelf_unit": shelving.shelf_unit, "shelf": shelving.shelf, "number": shelving.box}
+        box = storage.create_box(
+            session, actor, dossier.organisation_id, {"repository_id": shelving.repository_id, **fields}, now=now
+        )
+    number = "" if shelving.file_number is None else shelving.file_number
+    storage.place_dossier(session, actor, box.id, dossier.id, number, now=now)
 
 
 def _opened(
@@ -172,6 +203,8 @@ def _opened(
         now=now,
     )
     values = dict(past.values)
+    if "medium" in values:
+        values["medium"] = Medium(values["medium"])
     dossier = Dossier(
         organisation_id=organisation.id,
         entry_id=entry.id,

@@ -6,7 +6,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("erms", "classification", "retention", "exports", "filing", "intake", "administration", "reports")
+PACKAGES = (
+    "erms",
+    "classification",
+    "retention",
+    "exports",
+    "filing",
+    "holdings",
+    "intake",
+    "administration",
+    "reports",
+)
 # The demo data drives the domain services as the command line does.
 ADAPTERS = (
     "erms.app",
@@ -40,9 +50,9 @@ CORE = (
     "erms.notices",
     "erms.background",
 )
-# Domain packages may import downward only: reports → administration → intake → filing → exports → retention →
-# classification.
-DOMAIN_ORDER = ("classification", "retention", "exports", "filing", "intake", "administration", "reports")
+# Domain packages may import downward only: reports → administration → intake → holdings → filing → exports →
+# retention → classification.
+DOMAIN_ORDER = ("classification", "retention", "exports", "filing", "holdings", "intake", "administration", "reports")
 DOMAIN = DOMAIN_ORDER
 
 

@@ -38,9 +38,12 @@ from erms.models.lookup import LookupKind, LookupValue
 from erms.models.org import Organisation, Role, RoleMembership, Unit, User
 from erms.models.register import RegisterCounter, RegisterEntry
 from erms.models.retention import Hold, RetentionRow, RetentionSchedule
+from erms.models.scan import CertifiedCopy, ScanCheck
 from erms.models.search import SavedSearch, SearchQueueItem
 from erms.models.signature import SignatureCheck, TrustRoot
+from erms.models.storage import DossierPlacement, Repository, StorageBox
 from erms.models.transfer import Transfer, TransferItem
+from erms.models.use_request import UseRequest, UseRequestItem, UseRequestState
 
 __all__ = [
     "AccessChange",
@@ -70,6 +73,7 @@ __all__ = [
     "Dossier",
     "DossierDocument",
     "DossierList",
+    "DossierPlacement",
     "DossierListEntry",
     "EntryReview",
     "HandoverBatch",
@@ -82,14 +86,21 @@ __all__ = [
     "Package",
     "RegisterCounter",
     "RegisterEntry",
+    "Repository",
     "RetentionRow",
     "RetentionSchedule",
     "Role",
     "RoleMembership",
     "SavedSearch",
+    "ScanCheck",
+    "CertifiedCopy",
     "SearchQueueItem",
     "SignatureCheck",
+    "StorageBox",
     "StoredFile",
+    "UseRequest",
+    "UseRequestItem",
+    "UseRequestState",
     "KeepBack",
     "KeepBackState",
     "Transfer",

@@ -41,6 +41,14 @@ class DossierState(str, enum.Enum):
     DESTROYED = "destroyed"  # "tiêu hủy" after an approved destruction list
 
 
+class Medium(str, enum.Enum):
+    """What a dossier or document is made of (issue 28): the files in the system, sheets on a shelf, or both."""
+
+    ELECTRONIC = "electronic"  # "điện tử": the content is the files kept here
+    PAPER = "paper"  # "giấy": the content is on paper in the archive's boxes; the system holds its description
+    HYBRID = "hybrid"  # "hỗn hợp": part paper, part files
+
+
 class StoredFile(Base):
     """Bytes in the content-addressed file store, with their digests computed at capture."""
 
@@ -125,6 +133,11 @@ class Dossier(Base):
     start_date: Mapped[date] = mapped_column(Date)  # StartDate
     end_date: Mapped[date | None] = mapped_column(Date)  # EndDate
     page_total: Mapped[int | None] = mapped_column(Integer)  # PageTotal
+    # Paper and hybrid dossiers (issue 28): the medium, and the sheets numbered when closed (NĐ 30 Điều 29 k.4).
+    medium: Mapped[Medium] = mapped_column(
+        enum_column(Medium, "dossier_medium"), default=Medium.ELECTRONIC, server_default=Medium.ELECTRONIC.value
+    )
+    sheet_total: Mapped[int | None] = mapped_column(Integer)  # SheetTotal ("Số lượng tờ")
     description: Mapped[str] = mapped_column(String(500), default="")  # Description
     keyword: Mapped[str] = mapped_column(String(100), default="")  # Keyword
     schema_id: Mapped[str] = mapped_column(String(100))  # JSON Schema the metadata was validated against
@@ -191,6 +204,9 @@ class Document(Base):
     subject: Mapped[str] = mapped_column(String(500))  # Subject ("Trích yếu nội dung")
     language: Mapped[str] = mapped_column(String(30))  # Language
     page_amount: Mapped[int | None] = mapped_column(Integer)  # PageAmount
+    medium: Mapped[Medium] = mapped_column(
+        enum_column(Medium, "document_medium"), default=Medium.ELECTRONIC, server_default=Medium.ELECTRONIC.value
+    )
     description: Mapped[str] = mapped_column(String(500), default="")  # Description
     signer_position: Mapped[str] = mapped_column(String(100), default="")  # SignerInfo/Position
     signer_name: Mapped[str] = mapped_column(String(50), default="")  # SignerInfo/FullName

@@ -1,7 +1,9 @@
 """The agency archive's queue: submitted dossiers to accept into "Lưu trữ cơ quan" or return.
 
 Acceptance re-checks every file's digest (NĐ 30/2020 Điều 30 k.3b); returning needs a reason. Neither can be
-undone, so each asks the archivist to tick a confirmation first; without it nothing changes.
+undone, so each asks the archivist to tick a confirmation first; without it nothing changes. A scan that misses
+TT 02/2019's rules is listed with its dossier, and the dossier is accepted only once the archivist has accepted each
+such warning (``filing.scan_checks``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from erms.auth import current_actor, login_required
 from erms.errors import PermissionDenied
 from erms.web.common import require_present, store, transaction, utcnow
 from erms.web.errors import on_invalid
-from filing import dossiers, format_records
+from filing import dossiers, format_records, scan_checks
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 
@@ -48,6 +50,8 @@ def render_queue(
             "archive/index.html",
             items=items,
             unknown_formats=format_records.unknown_counts(session, [item.dossier_id for item in items]),
+            scan_warnings=scan_checks.unaccepted(session, [item.dossier_id for item in items]),
+            scan_problems=scan_checks.problems_of,
             period_of=dossiers.period_of,
             errors=errors or {},
             failed_item=item_id,
@@ -65,6 +69,16 @@ def accept(item_id: int):
         dossier = dossiers.accept(session, current_actor(), item_id, store=store(), now=utcnow())
         code = dossier.file_code
     flash(_("Dossier %(code)s was accepted into the agency archive.", code=code), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/versions/<int:version_id>/accept-scan")
+def accept_scan(version_id: int):
+    """Accept the warning on a scan that misses TT 02/2019's rules: the archive keeps it as it is (audited)."""
+    with transaction() as session:
+        checked = scan_checks.accept(session, current_actor(), version_id, now=utcnow())
+        name = checked.version.filename
+    flash(_("The warning on the scan %(name)s was accepted.", name=name), "success")
     return redirect(url_for(".index"))
 
 

@@ -29,7 +29,9 @@ from erms.web import (
     retention,
     search,
     security,
+    storage,
     transfers,
+    use_requests,
 )
 
 
@@ -39,6 +41,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(dossiers.bp)
     app.register_blueprint(archive.bp)
     app.register_blueprint(intake.bp)
+    app.register_blueprint(storage.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(dossier_lists.bp)
     app.register_blueprint(registers.bp)
@@ -54,6 +57,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(transfers.bp)
     app.register_blueprint(help.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(use_requests.bp)
     errors.register(app)
     app.add_template_filter(common.local_date, "vndate")
     app.add_template_global(metadata.day_shown)

@@ -248,6 +248,7 @@ CHOICES = {
     ],
     "status": [("final", _l("Final")), ("draft", _l("Draft"))],
     "rights": [("public", _l("Public")), ("restricted", _l("Restricted use"))],
+    "medium": [("electronic", _l("Electronic")), ("paper", _l("Paper")), ("hybrid", _l("Paper and electronic"))],
 }
 
 

@@ -34,13 +34,25 @@ from erms.web.common import (
     writes,
 )
 from erms.web.errors import FORM, on_invalid
-from filing import access, dossiers, keep_backs, signature_checks
+from erms.web.storage import place_words
+from filing import access, certified_copies, dossiers, keep_backs, scan_checks, signature_checks
 from filing.dossiers import local_date
+from holdings import storage as holdings_storage
 from retention import clock, schedule
 
 bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
 # The dossier fields asked for when opening one; the rest come from the list entry.
-OPEN_FIELDS = ("title", "start_date", "rights", "language", "description", "keyword")
+OPEN_FIELDS = (
+    "title",
+    "start_date",
+    "rights",
+    "language",
+    "medium",
+    "sheet_total",
+    "page_total",
+    "description",
+    "keyword",
+)
 # The fields of the hand-over deadline panel (its forms are served by erms.web.transfers).
 HANDOVER_FIELDS = ("settled_on", "until", "note")
 
@@ -68,7 +80,17 @@ DOCUMENT_FIELDS = (
     "description",
 )
 # The access regime ("rights") is chosen when the dossier is opened; later it changes through the access panel.
-DOSSIER_FIELDS = ("title", "start_date", "end_date", "language", "page_total", "description", "keyword")
+DOSSIER_FIELDS = (
+    "title",
+    "start_date",
+    "end_date",
+    "language",
+    "medium",
+    "sheet_total",
+    "page_total",
+    "description",
+    "keyword",
+)
 DATE_FIELDS = {"start_date", "end_date", "issued_date", "due_date", "arrival_date"}
 # Shared metadata of a multi-file upload; each file's name becomes its summary.
 BATCH_FIELDS = ("direction", "status", "type_name", "issued_date", "organ_name", "language", "urgency", "marking")
@@ -79,12 +101,13 @@ FIX_ANCHORS = {
     "rights": "metadata",
     "language": "metadata",
     "start_date": "metadata",
+    "sheet_total": "metadata",
 }
 # The marking is read if posted (to refuse a classified file in words) but never offered here: the registry
 # sets it on registration and the head changes it (erms/web/markings.py).
 OFFERED_DOCUMENT_FIELDS = tuple(name for name in DOCUMENT_FIELDS if name != "marking")
 OFFERED_BATCH_FIELDS = tuple(name for name in BATCH_FIELDS if name != "marking")
-NUMBER_FIELDS = {"page_amount", "page_total"}
+NUMBER_FIELDS = {"page_amount", "page_total", "sheet_total"}
 LONG_FIELDS = {"subject", "description", "recipients"}
 # A file's signatures as a person reads them (filing.signature_checks verdicts).
 SIGNATURE_VERDICTS = {
@@ -110,6 +133,38 @@ SIGNATURE_REVOCATION = {
     "revoked": _l("revoked (information in the file)"),
     "not checked": _l("revocation not checked (the file carries no revocation information)"),
 }
+
+# Why a document is not a certified copy (filing.certified_copies reasons).
+CERTIFIED_COPY_REASONS = {
+    certified_copies.UNSIGNED: _l("the file carries no digital signature."),
+    certified_copies.NOT_VALID: _l("the file's digital signature is not valid (%(verdict)s)."),
+    certified_copies.NOT_THE_AGENCY: _l("the file is not signed by this agency, but by %(signers)s."),
+}
+# The boxes of the upload forms: the file is a scan of paper; the document is a certified copy.
+FLAGS = ("scan", "certified_copy")
+
+
+def certified_reason(copy) -> str:
+    """Say in words why a document is not a certified copy."""
+    verdict = SIGNATURE_VERDICTS.get(copy.detail, copy.detail)
+    return str(CERTIFIED_COPY_REASONS.get(copy.reason, copy.reason)) % {"verdict": verdict, "signers": copy.detail}
+
+
+def _flags() -> dict[str, bool]:
+    """Return the ticked boxes of an upload form (``FLAGS``)."""
+    return {name: request.form.get(name) == "yes" for name in FLAGS}
+
+
+def _digitisation(session, documents) -> dict:
+    """What the pages show of the documents' scans and certified copies (filing.scan_checks, certified_copies)."""
+    return dict(
+        scan_checked=scan_checks.of_versions(
+            session, [version.id for document in documents for version in document.versions]
+        ),
+        scan_problems=scan_checks.problems_of,
+        certified=certified_copies.of_documents(session, [document.id for document in documents]),
+        certified_reason=certified_reason,
+    )
 
 
 @cache
@@ -268,7 +323,10 @@ def render_dossier(
                 session, [version.file for link in dossier.links for version in link.document.versions]
             ),
             signature_words=(SIGNATURE_VERDICTS, SIGNATURE_CHAINS, SIGNATURE_REVOCATION),
+            **_digitisation(session, [link.document for link in dossier.links]),
             retention=dossiers.period_of(dossier).label(),
+            placement=holdings_storage.placement_of(session, dossier.id),
+            placement_words=place_words,
             problems=dossiers.closing_problems(dossier) if is_open else [],
             summary_visible=lambda document: markings.summary_shown_to_all(document.marking),
             dossier_titles=metadata.field_titles("dossier"),
@@ -288,6 +346,7 @@ def render_dossier(
                     *HANDOVER_FIELDS,
                     "file",
                     "files",
+                    *FLAGS,
                     "reason",
                     "document_id",
                     "documents",
@@ -345,7 +404,8 @@ def edit(dossier_id: int):
 def add_document(dossier_id: int):
     """Register a document with its metadata and file (streamed into the store, never held in memory)."""
     form = {key: request.form.get(key, "") for key in DOCUMENT_FIELDS}
-    on_invalid(lambda errors: render_dossier(dossier_id, errors, form, section="document", status=422))
+    flags = _flags()
+    on_invalid(lambda errors: render_dossier(dossier_id, errors, {**form, **flags}, section="document", status=422))
     with transaction() as session:
         dossiers.add_document(
             session,
@@ -355,6 +415,7 @@ def add_document(dossier_id: int):
             upload_from_request(),
             store=store(),
             now=utcnow(),
+            **flags,
         )
     flash(_("The document was added to the dossier."), "success")
     return redirect(url_for(".show", dossier_id=dossier_id, _anchor="documents"))
@@ -365,7 +426,8 @@ def add_document(dossier_id: int):
 def add_documents(dossier_id: int):
     """Add several files at once with shared metadata (drag and drop or the file picker)."""
     form = {key: request.form.get(key, "") for key in BATCH_FIELDS}
-    on_invalid(lambda errors: render_dossier(dossier_id, errors, form, section="batch", status=422))
+    scan = _flags()["scan"]
+    on_invalid(lambda errors: render_dossier(dossier_id, errors, {**form, "scan": scan}, section="batch", status=422))
     with transaction() as session:
         added = dossiers.add_documents(
             session,
@@ -375,6 +437,7 @@ def add_documents(dossier_id: int):
             uploads_from_request("files"),
             store=store(),
             now=utcnow(),
+            scan=scan,
         )
         count = len(added)
     flash(_("%(count)s documents were added to the dossier.", count=count), "success")
@@ -408,7 +471,12 @@ def edit_document(dossier_id: int, document_id: int):
         return page
     # Only the fields the request carries change: a field the form did not send keeps its value.
     form = {key: request.form[key] for key in DOCUMENT_FIELDS if key != "status" and key in request.form}
-    on_invalid(lambda errors: render_document_form(dossier_id, document_id, errors, form, status=422))
+    certified = _flags()["certified_copy"]
+    on_invalid(
+        lambda errors: render_document_form(
+            dossier_id, document_id, errors, {**form, "certified_copy": certified}, status=422
+        )
+    )
     with transaction() as session:
         dossiers.update_document(
             session,
@@ -419,6 +487,7 @@ def edit_document(dossier_id: int, document_id: int):
             fields=form.keys(),
             now=utcnow(),
             seen_revision=integer(request.form.get("revision", "")),
+            certified_copy=certified,
         )
     flash(_("The document metadata was saved."), "success")
     return redirect(url_for(".show", dossier_id=dossier_id, _anchor=f"document-{document_id}"))
@@ -441,9 +510,10 @@ def render_document_form(
             document=document,
             fields=fields,
             summary_shown=shown,
-            errors=_on_offered(errors or {}, fields),
+            errors=_on_offered(errors or {}, [*fields, "certified_copy"]),
             fixed=[(name, current.get(name, ""), reason) for name, reason in fixed.items()],
             values={**current, **(values or {})},
+            **_digitisation(session, [document]),
             **_document_form(session, document.organisation_id),
         ), status
 

@@ -285,6 +285,14 @@ STEPS: dict[Role, tuple[Step, ...]] = {
             "intake.index",
         ),
         Step(
+            _l("Keep the paper on the shelves"),
+            _l(
+                "Record the repositories and boxes, put each paper dossier the archive accepted in its box, move a "
+                "box with every dossier in it, and print the box labels."
+            ),
+            "storage.index",
+        ),
+        Step(
             SECURITY,
             _l("Refused accesses and locked log-ins; the audit log keeps every change."),
             "security.events",

@@ -21,9 +21,11 @@ from erms.auth import current_actor, login_required
 from erms.errors import PermissionDenied
 from erms.models import BackgroundJob
 from erms.models.background import JobState
-from erms.web.common import by_line, organisation_of, setting, transaction, utcnow
+from erms.web.common import attachment, by_line, integer, organisation_of, setting, transaction, utcnow
 from erms.web.errors import job_refusals, on_invalid
-from intake import legacy, runs
+from exports.pdf import catalogue_pdf
+from holdings import storage
+from intake import arrangement, legacy, runs
 
 bp = Blueprint("intake", __name__, url_prefix="/archive/intake")
 REFRESH_SECONDS = 3
@@ -158,3 +160,96 @@ def start():
         intake_runner.queue_legacy(session, actor, organisation_id, name, settings, now=utcnow())
     flash(_("The import of %(name)s has started; this page shows how far it is.", name=name), "success")
     return redirect(url_for(".index"))
+
+
+# ---------------------------------------------------------------- arrangement of a paper backlog (chỉnh lý)
+
+INVENTORY_EXAMPLE = {
+    "year": "2019",
+    "file_notation": "01.CL",
+    "dossier_title": "Tập văn bản về công tác dân số năm 2019",
+    "unit": "VP",
+    "retention": "10 năm",
+    "start_date": "05/01/2019",
+    "end_date": "28/12/2019",
+    "sheets": "35",
+    "box": "1",
+    "file_number": "1",
+    "shelf_unit": "2",
+    "shelf": "1",
+}
+
+
+@bp.get("/arrangement")
+def arrangement_page():
+    """The form: the inventory of an arrangement and the repository where its new boxes stand."""
+    return render_arrangement()
+
+
+def render_arrangement(errors: dict | None = None, plan: runs.Plan | None = None, chosen: str = "", status: int = 200):
+    actor = current_actor()
+    organisation_id = organisation_of(actor)
+    with transaction() as session:
+        repositories = storage.repositories(session, actor, organisation_id)
+        response = render_template(
+            "intake/arrangement.html",
+            repositories=[
+                (str(repository.id), f"{repository.code} — {repository.name}") for repository in repositories
+            ],
+            errors=errors or {},
+            rows=by_line(errors or {}, "arrangement"),
+            plan=plan,
+            chosen=chosen,
+            boxes=sorted({dossier.shelving.box for dossier in plan.dossiers if dossier.shelving}) if plan else [],
+        )
+    return response, status
+
+
+@bp.get("/arrangement/template.csv")
+def arrangement_template():
+    """An inventory to fill in: the column headers and one example row."""
+    titles = metadata.field_titles("arrangement")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(titles.values())
+    writer.writerow(INVENTORY_EXAMPLE.get(key, "") for key in titles)
+    headers = {"Content-Disposition": "attachment; filename=mau-muc-luc-chinh-ly.csv"}
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers=headers)
+
+
+def _inventory() -> tuple[int | None, str, bytes]:
+    chosen = request.form.get("repository_id", "")
+    on_invalid(lambda errors: render_arrangement(errors, chosen=chosen, status=422), back=url_for(".arrangement_page"))
+    sent = request.files.get("inventory")
+    data = sent.stream.read(arrangement.MAX_BYTES + 1) if sent else b""
+    return integer(chosen), (sent.filename if sent and sent.filename else "inventory.csv"), data
+
+
+@bp.post("/arrangement/check")
+def arrangement_check():
+    """Check the inventory and say what the arrangement would make; write nothing."""
+    repository_id, name, data = _inventory()
+    actor = current_actor()
+    with transaction(read_only=True) as session:
+        plan = arrangement.plan(session, actor, organisation_of(actor), repository_id, name, data, now=utcnow())
+    return render_arrangement(plan=plan, chosen=request.form.get("repository_id", ""))
+
+
+@bp.post("/arrangement/start")
+def arrangement_start():
+    """Check the inventory again and queue the making of its dossiers for the worker."""
+    repository_id, name, data = _inventory()
+    actor = current_actor()
+    with transaction() as session:
+        intake_runner.queue_arrangement(session, actor, organisation_of(actor), repository_id, name, data, now=utcnow())
+    flash(_("The arrangement of %(name)s has started; this page shows how far it is.", name=name), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.get("/runs/<int:run_id>/catalogue.pdf")
+def catalogue(run_id: int):
+    """The catalogue of the dossiers an arrangement made (mục lục hồ sơ), box by box, to print."""
+    with transaction() as session:
+        printed = arrangement.catalogue(session, current_actor(), run_id, now=utcnow())
+    pdf = catalogue_pdf.render(printed, font=setting("PDF_FONT"))
+    return attachment(io.BytesIO(pdf), f"muc-luc-ho-so-{run_id}.pdf", "application/pdf")

@@ -24,6 +24,7 @@ SUBJECT_PAGES = {
     "destruction_list": ("retention.show_list", "list_id"),
     "transfer": ("transfers.show", "transfer_id"),
     "handover_batch": ("handover.show", "batch_id"),
+    "use_request": ("use_requests.show", "request_id"),
     "register_entry": ("home.index", None),  # the unit's incoming documents, on its people's home page
 }
 

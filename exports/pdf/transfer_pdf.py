@@ -66,6 +66,10 @@ class HandoverRecord:
     last_day: date | None
     signed_on: date
     printed_at: datetime
+    # Paper and hybrid dossiers among those accepted, and the boxes the archive has put them in (issue 28).
+    paper: int = 0
+    paper_only: int = 0  # of which no part is electronic: not counted as electronic dossiers
+    boxes: int = 0
 
 
 def _day_line(day: date) -> str:
@@ -154,12 +158,28 @@ def _record_lines(values: HandoverRecord) -> list[str]:
         "Thống nhất lập biên bản giao nhận tài liệu như sau:",
         f"1. Tên khối tài liệu giao nộp: hồ sơ, tài liệu của {values.unit_name} năm {values.year}.",
         f"2. Thời gian của hồ sơ, tài liệu: {span}.",
-        "3. Số lượng tài liệu điện tử: "
-        f"tổng số hồ sơ: {values.dossiers} ({words(values.dossiers)}); "
-        f"tổng số tệp tin trong hồ sơ: {values.files} ({words(values.files)}).",
+        *_quantity_lines(values),
         f"4. Tình trạng tài liệu giao nộp: {state}",
         "5. Mục lục hồ sơ, tài liệu nộp lưu kèm theo.",
         "Biên bản này được lập thành hai bản; bên giao giữ một bản, bên nhận giữ một bản.",
+    ]
+
+
+def _quantity_lines(values: HandoverRecord) -> list[str]:
+    """Return item 3 of the biên bản: electronic records only, or paper (a) and electronic (b) as Phụ lục V has it."""
+    dossiers = values.dossiers - values.paper_only
+    electronic = (
+        f"tổng số hồ sơ: {dossiers} ({words(dossiers)}); "
+        f"tổng số tệp tin trong hồ sơ: {values.files} ({words(values.files)})."
+    )
+    if not values.paper:
+        return ["3. Số lượng tài liệu điện tử: " + electronic]
+    boxes = f"{values.boxes} ({words(values.boxes)})" if values.boxes else "chưa xếp hộp"
+    return [
+        "3. Số lượng tài liệu:",
+        f"a) Tài liệu giấy: tổng số hộp (cặp): {boxes}; "
+        f"tổng số hồ sơ (đơn vị bảo quản): {values.paper} ({words(values.paper)});",
+        "b) Tài liệu điện tử: " + electronic,
     ]
 
 

@@ -47,6 +47,7 @@ from erms.app import create_app
 from erms.models import (
     BackgroundJob,
     Dossier,
+    IntakeRun,
     LookupKind,
     LookupValue,
     Organisation,
@@ -57,12 +58,16 @@ from erms.models import (
     Unit,
     User,
 )
+from erms.models.dossier import Medium
 from erms.models.handover import BatchState, PackageState
 from erms.models.register import RegisterKind
 from erms.permissions import load_actor
 from erms.storage import FileStore
 from exports import handover
 from filing import access, dossiers, keep_backs, registers, saved_searches, transfers, uploads
+from holdings import storage as holdings_storage
+from holdings import use_requests
+from intake import arrangement
 from retention import destruction, holds
 from tests.factories import DOCUMENT, NOW, World, upload
 
@@ -340,6 +345,37 @@ class Matrix:
         return found
 
 
+def _use_requests(builder: Builder, reader: str) -> dict:
+    """Return two requests of ``reader`` for paper dossiers of the archive: one waiting for the head, and one
+    approved whose first dossier waits to be lent and whose second is lent."""
+    world, session = builder.world, builder.session
+    paper = [builder.dossier("officer1", "archived") for _ in range(2)]
+    for dossier in paper:
+        dossier.medium = Medium.PAPER
+    session.flush()
+    asked = use_requests.Asked(" ".join(dossier.file_code for dossier in paper), "Nghiên cứu")
+    waiting = use_requests.ask(session, world.actor(reader), world.org.id, asked, now=NOW)
+    approved = use_requests.ask(session, world.actor(reader), world.org.id, asked, now=NOW)
+    use_requests.decide(session, world.actor("head"), approved.id, True, date(2026, 7, 1), "", now=NOW)
+    use_requests.lend(session, world.actor("archivist"), approved.items[1].id, now=NOW)
+    return {
+        "use_request:requested": {"request_id": waiting.id},
+        "use_request:approved": {"request_id": approved.id},
+        "use_item:approved": {"item_id": approved.items[0].id},
+        "use_item:lent": {"item_id": approved.items[1].id},
+    }
+
+
+def _own_use_requests(builder: Builder) -> dict:
+    """Return {kind: {role: target}}: each role's own approved request, and its dossier waiting to be lent."""
+    own: dict[str, dict] = {"use_request": {}, "use_item": {}}
+    for role, name in PLAYERS.items():
+        made = _use_requests(builder, name)
+        own["use_request"][role] = made["use_request:approved"]
+        own["use_item"][role] = made["use_item:approved"]
+    return own
+
+
 def _job(session: Session, user_id: int, subject: str) -> BackgroundJob:
     """Queue a background job for ``user_id`` (a search rebuild: no page shows it, so only its requester reads it)."""
     return background.enqueue(session, user_id, jobs.SEARCH_REBUILD_JOB, subject, {}, now=NOW)
@@ -425,6 +461,9 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
         put("upload", relation, upload_id=uploads.start(session, searcher, f"Tệp {relation}.pdf", 10, None, now=NOW).id)
         # And for a background job (a search rebuild, which no page shows: its requester's only).
         put("job", relation, job_id=_job(session, searcher.user_id, f"matrix:{relation}").id)
+        # And for a request to use archived records: another person's of the same organisation is "other unit".
+        for record, target in _use_requests(builder, searcher.username.removeprefix("bd.")).items():
+            put(record, relation, **target)
 
     for relation in (ORG, ABROAD):
         builder = built[relation]
@@ -435,7 +474,31 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
         for step in ("proposed", "with_opinion", "appraised", "approved", "executed"):
             put(f"destruction_list:{step}", relation, list_id=builder.destruction_list(step))
         put("batch", relation, **builder.packaged_batch(out_dir))
+        arranged = IntakeRun(
+            organisation_id=builder.world.org.id,
+            kind=arrangement.KIND,
+            source="chinh-ly.csv",
+            digest="0" * 64,
+            dossiers_total=0,
+            documents_total=0,
+            started_by_id=builder.world.users["archivist"].id,
+            started_at=NOW,
+            finished_at=NOW,
+        )
+        session.add(arranged)
+        session.flush()
+        put("intake_run", relation, run_id=arranged.id)
         world = builder.world
+        # The archive's storage: a repository with one box (an organisation's record, as a hand-over batch).
+        keeper = world.actor("archivist")
+        repository = holdings_storage.create_repository(
+            session, keeper, world.org.id, {"code": "K1", "name": "Kho"}, now=NOW
+        )
+        box = holdings_storage.create_box(
+            session, keeper, world.org.id, {"repository_id": repository.id, "number": "1", "shelf_unit": "1"}, now=NOW
+        )
+        put("repository", relation, repository_id=repository.id)
+        put("box", relation, box_id=box.id, repository_id=repository.id)
         put("organisation", relation, organisation_id=world.org.id, **common)
         put("unit", relation, unit_id=world.unit_b.id)
         issuer = LookupValue(organisation_id=world.org.id, kind=LookupKind.ISSUER, value="Sở Nội vụ", created_at=NOW)
@@ -473,6 +536,8 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
             role: {"job_id": _job(session, home.actor(name).user_id, f"matrix:own:{role}").id}
             for role, name in PLAYERS.items()
         },
+        # Each person's own requests to use records: the same two requests answer for every variant.
+        **_own_use_requests(built[OWN]),
     }
     # What the pages without a record need: the home organisation's values, and records nobody else uses.
     page = {
@@ -484,6 +549,7 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
         "register_number": targets["register_entry"][OWN]["number"],
         "due_dossier_id": built[OWN].dossier("officer1", "closed", row="2y", year=DUE_YEAR).id,
         "permanent_dossier_id": built[OWN].dossier("officer1", "archived", row="permanent").id,
+        "repository_id": targets["repository"][ORG]["repository_id"],
     }
     session.commit()
     # The executed lists get their destruction record the way production makes it: one commit per step.
@@ -610,6 +676,7 @@ FORMS: dict[str, Callable[[dict], dict]] = {
     "transfers.settle": lambda t: {"settled_on": "01/03/2026"},
     "transfers.ask_keep_back": lambda t: {"until": "01/06/2028", "reason": "Còn dùng để thanh tra"},
     "transfers.decide_keep_back": lambda t: {"decision": "approve", "note": ""},
+    "use_requests.decide": lambda t: {"decision": "approve", "until": "01/07/2026", "note": ""},
     "dossier_lists.return_list": lambda t: {"comment": "Bổ sung hồ sơ của Phòng Tài chính"},
     "dossier_lists.assign": lambda t: {"list_id": t["list_id"], "unit_id": t["unit_id"], "responsible_user_id": ""},
     "dossier_lists.review": lambda t: {"list_id": t["list_id"], "decision": "accept", "note": ""},
@@ -664,6 +731,13 @@ FORMS: dict[str, Callable[[dict], dict]] = {
     "markings.decide": lambda t: {"marking": "mat", "reason": "Theo quyết định của người đứng đầu cơ quan"},
     "search.save": lambda t: {"name": "Tìm hồ sơ", "query": "q=ho+so"},
     "account.create_token": lambda t: {"name": "VNPT-iOffice", "days": "30"},
+    "storage.create_repository": lambda t: {"code": "K9", "name": "Kho mới", "address": ""},
+    "storage.edit_repository": lambda t: {"code": "K8", "name": "Kho (tên mới)", "address": ""},
+    "storage.create_box": lambda t: {"repository_id": t["repository_id"], "number": "99", "shelf_unit": "5"},
+    "storage.edit_box": lambda t: {"number": "98", "label": "Hồ sơ tổ chức cán bộ"},
+    # No paper dossier waits in the world: the archivist's request is answered with the form's problem (422).
+    "storage.place": lambda t: {"dossier_id": "1", "file_number": ""},
+    "storage.move": lambda t: {"repository_id": t["repository_id"], "shelf_unit": "9", "shelf": "2"},
     "admin.create_organisation": lambda t: {"code": "000.00.00.H99", "name": "UBND quận mới", "parent_name": ""},
     "admin.edit_organisation": lambda t: {"name": "UBND quận (tên mới)", "parent_name": "", "archive_code": ""},
     "admin.add_unit": lambda t: {"code": "MOI", "name": "Phòng mới", "parent": ""},

@@ -36,7 +36,7 @@ def _answer(found: documents.Readable, status: int = 200) -> Response:
     headers={"Location": "The document's address."},
 )
 def add_document(dossier_id: int):
-    values, upload_id = _adding(base.body())
+    values, upload_id, flags = _adding(base.body())
     actor, now = base.actor(), utcnow()
     with transaction() as session:
         document = uploads.add_document(
@@ -49,6 +49,7 @@ def add_document(dossier_id: int):
             store=store(),
             max_size=int(setting("MAX_CONTENT_LENGTH")),
             now=now,
+            **flags,
         )
         session.flush()
         answer = _answer(documents.get_document(session, actor, document.id), 201)
@@ -56,8 +57,10 @@ def add_document(dossier_id: int):
     return answer
 
 
-def _adding(data: dict) -> tuple[dict, int | None]:
-    problems = [{"field": name} for name in data if name not in ("metadata", "upload_id")]
+def _adding(data: dict) -> tuple[dict, int | None, dict[str, bool]]:
+    flags = {name: data.get(name, False) for name in ("scan", "certified_copy")}
+    problems = [{"field": name} for name in data if name not in ("metadata", "upload_id", *flags)]
+    problems += [{"field": name} for name, value in flags.items() if not isinstance(value, bool)]
     values, upload_id = data.get("metadata"), data.get("upload_id")
     if not isinstance(values, dict):
         problems.append({"field": "metadata"})
@@ -66,8 +69,12 @@ def _adding(data: dict) -> tuple[dict, int | None]:
     ):
         problems.append({"field": "upload_id"})
     if problems:
-        raise base.ApiError(422, "metadata must be an object and upload_id an upload's id.", errors=problems)
-    return cast(dict, values), cast(int | None, upload_id)
+        raise base.ApiError(
+            422,
+            "metadata must be an object, upload_id an upload's id, scan and certified_copy true or false.",
+            errors=problems,
+        )
+    return cast(dict, values), cast(int | None, upload_id), cast(dict[str, bool], flags)
 
 
 @operation(

@@ -173,6 +173,17 @@ def _metadata_components() -> dict[str, Any]:
         {
             "metadata": {"$ref": "#/components/schemas/DocumentMetadata"},
             "upload_id": {**ID, "description": "A complete upload of yours: the document's file."},
+            "scan": {
+                "type": "boolean",
+                "description": "The file is a scan of paper: checked against TT 02/2019 (PDF 1.4 or later, colour, "
+                "200 dpi); a file that is not a readable PDF is refused (422 on upload_id), one that misses a rule is "
+                "kept with a warning for the archivist.",
+            },
+            "certified_copy": {
+                "type": "boolean",
+                "description": "Ask that the document be a certified copy (bản sao điện tử chứng thực): a final "
+                "document, confirmed once the worker finds its file validly signed by the agency.",
+            },
         },
         required=("metadata",),
     )

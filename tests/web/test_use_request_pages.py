@@ -1,0 +1,89 @@
+"""The pages of using archived records (issue 28): a staff member asks, the head decides, the reader opens the
+dossier until the day approved; the archivist lends paper against a printed slip; the register counts it all."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from erms.models import UseRequest
+from erms.models.dossier import Medium
+from filing import access
+
+
+def text_of(response) -> str:
+    return " ".join(response.get_data(as_text=True).split())
+
+
+def test_a_staff_member_asks_the_head_approves_and_the_dossier_opens_until_the_day(
+    browsers, session, make_dossier, now
+):
+    archived = make_dossier("archived")
+    officer = browsers("officer2")
+    assert officer.get(f"/dossiers/{archived.id}").status_code == 404
+    assert "Khai thác tài liệu" in text_of(officer.get("/"))  # the menu link
+    refused = officer.post("/use/new", {"codes": "KHONG.CO", "purpose": ""})
+    assert refused.status_code == 422
+    page = text_of(refused)
+    assert "Không có trong Lưu trữ cơ quan: KHONG.CO." in page and "Hãy nói rõ mục đích khai thác" in page
+    assert session.scalars(select(UseRequest)).all() == []
+    sent = officer.post("/use/new", {"codes": archived.file_code, "purpose": "Tra cứu phục vụ thanh tra"})
+    assert sent.status_code == 302
+    (asked,) = session.scalars(select(UseRequest)).all()
+    assert "Phiếu 1/2026 đã được gửi" in text_of(officer.get(sent.headers["Location"]))
+
+    head = browsers("head")
+    waiting = text_of(head.get("/use/"))
+    assert "Phiếu chờ bạn quyết định" in waiting and "Tra cứu phục vụ thanh tra" in waiting
+    until = (now.date() + timedelta(days=5)).strftime("%d/%m/%Y")
+    bad = head.post(f"/use/{asked.id}/decision", {"decision": "refuse", "note": ""})
+    assert "Hãy nêu lý do không đồng ý" in text_of(head.get(bad.headers["Location"]))
+    head.post(f"/use/{asked.id}/decision", {"decision": "approve", "until": until, "note": ""})
+    page = text_of(officer.get(f"/use/{asked.id}"))
+    assert f"Đã duyệt đến ngày {until}" in page and f'href="/dossiers/{archived.id}"' in officer.get(
+        f"/use/{asked.id}"
+    ).get_data(as_text=True)
+    assert officer.get(f"/dossiers/{archived.id}").status_code == 200
+    access.end_expired(session, now.date() + timedelta(days=6), now=now)
+    session.commit()
+    assert officer.get(f"/dossiers/{archived.id}").status_code == 404
+
+
+def test_the_archivist_lends_paper_against_a_slip_and_the_register_counts_it(browsers, session, make_dossier, now):
+    paper = make_dossier("archived")
+    paper.medium = Medium.PAPER
+    session.commit()
+    registry = browsers("registry")
+    form = registry.get("/use/new").get_data(as_text=True)
+    assert "Người đọc là công dân" in form
+    registry.post(
+        "/use/new",
+        {
+            "codes": paper.file_code,
+            "purpose": "Xác minh hồ sơ đất đai",
+            "for_citizen": "yes",
+            "reader_name": "Trần Thị Bình",
+            "reader_identity": "001190012345",
+        },
+    )
+    (asked,) = session.scalars(select(UseRequest)).all()
+    until = (now.date() + timedelta(days=7)).strftime("%d/%m/%Y")
+    browsers("head").post(f"/use/{asked.id}/decision", {"decision": "approve", "until": until, "note": ""})
+    archivist = browsers("archivist")
+    (item,) = asked.items
+    archivist.post(f"/use/items/{item.id}/lent")
+    page = text_of(archivist.get(f"/use/{asked.id}"))
+    assert "Trần Thị Bình" in page and "đã cho mượn" in page
+    slip = archivist.get(f"/use/{asked.id}/slip.pdf")
+    assert slip.headers["Content-Disposition"].startswith("attachment;")
+    text = " ".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(slip.data)).pages).split())
+    assert "PHIẾU MƯỢN TÀI LIỆU" in text and "Trần Thị Bình" in text and paper.file_code in text.replace(" ", "")
+    assert f"Hạn trả: {until}" in text
+    register = text_of(archivist.get("/use/register"))
+    assert "Trần Thị Bình" in register and "1 (1 do công dân yêu cầu)" in register
+    archivist.post(f"/use/items/{item.id}/returned")
+    assert "đã trả" in text_of(archivist.get(f"/use/{asked.id}"))
+    assert browsers("officer1").get(f"/use/{asked.id}").status_code == 404
