@@ -131,6 +131,8 @@ RULES: dict[str, tuple[Role, ...]] = {
     "use.decide": (Role.HEAD,),
     "use.lend": (Role.ARCHIVIST,),
     "use.register": (Role.HEAD, Role.ARCHIVIST, Role.REGISTRY),
+    # The archive digitises the paper dossiers it holds (số hóa): the archivist, organisation-wide.
+    "records.digitise": (Role.ARCHIVIST,),
 }
 
 

@@ -404,6 +404,8 @@ def add_document(
     checked = scan_checks.check(session, actor, document.versions[-1], store=store, now=now) if scan else None
     copy = certified_copies.request(session, actor, document, now=now) if certified_copy else None
     link = append_link(session, actor, dossier, document, now=now)
+    if scan:
+        scan_checks.note_scan(session, actor, dossier, document, now=now)
     audit.record(
         session,
         actor,

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from erms import audit, permissions
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
-from erms.models import DocumentVersion, DossierDocument, ScanCheck
-from erms.models.dossier import Dossier
+from erms.models import Document, DocumentVersion, DossierDocument, ScanCheck
+from erms.models.dossier import Dossier, Medium
 from erms.permissions import Actor
 from erms.storage import FileStore
 from filing import scans
@@ -135,3 +135,24 @@ def accept(session: Session, actor: Actor, version_id: int, *, now: datetime) ->
     )
     session.flush()
     return row
+
+
+def note_scan(session: Session, actor: Actor, dossier: Dossier, document: Document, *, now: datetime) -> None:
+    """Record that a scan was attached to a paper or hybrid dossier: the scan names its paper original, and a paper
+    dossier becomes hybrid (audited)."""
+    if dossier.medium is Medium.ELECTRONIC:
+        return
+    document.paper_original = dossier.file_code
+    if dossier.medium is Medium.PAPER:
+        dossier.medium = Medium.HYBRID
+        audit.record(
+            session,
+            actor,
+            "dossier.digitised",
+            "dossier",
+            dossier.id,
+            now=now,
+            medium_before=Medium.PAPER.value,
+            medium=Medium.HYBRID.value,
+            document_id=document.id,
+        )

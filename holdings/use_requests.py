@@ -2,9 +2,9 @@
 
 A staff member asks for dossiers the agency archive holds, with a purpose; the registry or the archivist records a
 citizen's request at the reading room. The head approves, with the last day, or refuses with the reason. Approved:
-- a dossier with files (electronic or hybrid) is shared with the reader's account until that day — the requester's,
-  or for a citizen the account of the person who serves them in the reading room —, so ``erms.permissions`` lets
-  them read it, its views are audited as any other, and the worker ends the share after the day;
+- every dossier is shared with the reader's account until that day — the requester's, or for a citizen the account
+  of the person who serves them in the reading room —, so ``erms.permissions`` lets them read its record and its
+  files, if any; its views are audited as any other, and the worker ends the share after the day;
 - a dossier on paper (paper or hybrid) is lent by the archivist against a slip and is due back that day; a loan not
   returned by then is told to the reader and the archivists, once.
 Every step is audited on the request (and each share on its dossier).
@@ -257,11 +257,10 @@ def _check_until(until: date | None, today: date) -> None:
 
 
 def _share(session: Session, actor: Actor, request: UseRequest, now: datetime) -> None:
-    """Share each dossier with files with the reader's account until the last day, audited on the dossier."""
+    """Share each dossier with the reader's account until the last day, audited on the dossier: its record (the
+    description, the index, where its paper is) and its files, if any, are theirs to read until then."""
     reader = request.requester_id or request.recorded_by_id
     for item in request.items:
-        if not item.online:
-            continue
         share = AccessChange(
             organisation_id=request.organisation_id,
             dossier_id=item.dossier_id,

@@ -207,6 +207,8 @@ class Document(Base):
     medium: Mapped[Medium] = mapped_column(
         enum_column(Medium, "document_medium"), default=Medium.ELECTRONIC, server_default=Medium.ELECTRONIC.value
     )
+    # A scan of paper: the code of the paper dossier it was made from ("mã hồ sơ gốc giấy", TT 05/2025); "" otherwise.
+    paper_original: Mapped[str] = mapped_column(String(50), default="", server_default="")
     description: Mapped[str] = mapped_column(String(500), default="")  # Description
     signer_position: Mapped[str] = mapped_column(String(100), default="")  # SignerInfo/Position
     signer_name: Mapped[str] = mapped_column(String(50), default="")  # SignerInfo/FullName

@@ -1,9 +1,9 @@
 """Requests to use the archive's records ("phiếu yêu cầu khai thác, sử dụng tài liệu lưu trữ", issue 28).
 
 A staff member asks for archived dossiers with a purpose, or the registry records the request of a citizen who came to
-the reading room; the head approves or refuses with a reason. Approved, each dossier is served as its medium allows:
-its files read online by the requester until the last day (a share of the dossier with that person, decided through
-``erms.permissions`` like any other), its paper lent against a slip and returned by the same day.
+the reading room; the head approves or refuses with a reason. Approved, each dossier is read by the requester until
+the last day (a share of the dossier with that person, decided through ``erms.permissions`` like any other): its
+files online, its paper lent against a slip and returned by the same day.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class UseRequest(Base):
 
 
 class UseRequestItem(Base):
-    """One dossier of a request: read online (a share in force until the last day), lent on paper, or both."""
+    """One dossier of a request: shared until the last day (``share_id``), its files read online, its paper lent."""
 
     __tablename__ = "use_request_items"
     __table_args__ = (UniqueConstraint("request_id", "dossier_id"),)

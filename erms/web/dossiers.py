@@ -18,7 +18,7 @@ from erms import metadata, permissions
 from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models import LookupKind
-from erms.models.dossier import DossierState
+from erms.models.dossier import DossierState, Medium
 from erms.web.common import (
     CHOICES,
     attachment,
@@ -35,7 +35,7 @@ from erms.web.common import (
 )
 from erms.web.errors import FORM, on_invalid
 from erms.web.storage import place_words
-from filing import access, certified_copies, dossiers, keep_backs, scan_checks, signature_checks
+from filing import access, certified_copies, digitisation, dossiers, keep_backs, scan_checks, signature_checks
 from filing.dossiers import local_date
 from holdings import storage as holdings_storage
 from retention import clock, schedule
@@ -326,6 +326,11 @@ def render_dossier(
             **_digitisation(session, [link.document for link in dossier.links]),
             retention=dossiers.period_of(dossier).label(),
             placement=holdings_storage.placement_of(session, dossier.id),
+            can_digitise=(
+                permissions.can_org_wide(actor, "records.digitise", dossier.organisation_id)
+                and dossier.state is DossierState.ARCHIVED
+                and dossier.medium is not Medium.ELECTRONIC
+            ),
             placement_words=place_words,
             problems=dossiers.closing_problems(dossier) if is_open else [],
             summary_visible=lambda document: markings.summary_shown_to_all(document.marking),
@@ -350,6 +355,9 @@ def render_dossier(
                     "reason",
                     "document_id",
                     "documents",
+                    "subject",
+                    "issued_date",
+                    "page_amount",
                 },
             ),
             values=values or {},
@@ -418,6 +426,23 @@ def add_document(dossier_id: int):
             **flags,
         )
     flash(_("The document was added to the dossier."), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id, _anchor="documents"))
+
+
+@bp.post("/<int:dossier_id>/digitise")
+@login_required
+def digitise(dossier_id: int):
+    """The archive adds its scan of a paper dossier it holds; the dossier becomes hybrid."""
+    form = {key: request.form.get(key, "") for key in ("subject", "issued_date", "page_amount")}
+    accept = request.form.get("accept_warnings") == "yes"
+    values = {**form, "accept_warnings": accept}
+    on_invalid(lambda errors: render_dossier(dossier_id, errors, values, section="digitise", status=422))
+    with transaction() as session:
+        digitisation.digitise(
+            session, current_actor(), dossier_id, form, upload_from_request(), store=store(), now=utcnow(),
+            accept_warnings=accept,
+        )  # fmt: skip
+    flash(_("The scan was added: the dossier is now paper and electronic."), "success")
     return redirect(url_for(".show", dossier_id=dossier_id, _anchor="documents"))
 
 

@@ -135,14 +135,17 @@ def test_a_citizens_paper_dossier_is_lent_taken_back_and_told_when_late(world, s
         use_requests.lend(session, archivist, item.id, now=now)
     due = now.date() + timedelta(days=7)
     use_requests.decide(session, head, asked.id, True, due, "", now=now)
-    assert item.share_id is None  # paper only: nothing to read online
+    assert item.share_id is not None  # its record (the place, the sheets) is the reader's account's until the day
     with pytest.raises(PermissionDenied):  # lending is the archivist's
         use_requests.lend(session, registry, item.id, now=now)
     use_requests.lend(session, archivist, item.id, now=now)
     with pytest.raises(RuleViolation, match="already lent"):
         use_requests.lend(session, archivist, item.id, now=now)
+    with pytest.raises(NotFound):
+        dossiers.get_dossier(session, world.actor("officer2"), paper.id)
     again = ask(session, world, now, "officer2", paper.file_code, "Thanh tra")
     use_requests.decide(session, head, again.id, True, due, "", now=now)
+    assert dossiers.get_dossier(session, world.actor("officer2"), paper.id).id == paper.id  # its record, till the day
     with pytest.raises(RuleViolation, match="out on another loan"):
         use_requests.lend(session, archivist, again.items[0].id, now=now)
 

@@ -238,6 +238,8 @@ ROWS = [
     Row("intake.template", "GET", ARCHIVIST_ONLY, area=ARCHIVE_AREA),
     Row("intake.check", "POST", ARCHIVIST_ONLY, area=ARCHIVE_AREA),
     Row("intake.start", "POST", ARCHIVIST_ONLY, area=ARCHIVE_AREA),
+    # The archive's scan of a paper dossier it holds (an electronic one is refused with the rule's message).
+    Row("dossiers.digitise", "POST", ARCHIVIST_ONLY, "dossier:archived"),
     Row("intake.arrangement_page", "GET", ARCHIVIST_ONLY, area=ARCHIVE_AREA),
     Row("intake.arrangement_template", "GET", ARCHIVIST_ONLY, area=ARCHIVE_AREA),
     Row("intake.arrangement_check", "POST", ARCHIVIST_ONLY, area=ARCHIVE_AREA),
