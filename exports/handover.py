@@ -3,8 +3,9 @@
 Services take ``(session, actor, …, *, now)`` and never commit. A batch records exactly which
 permanent ARCHIVED dossiers go (each in at most one batch that holds it); ``build_package`` re-checks holds in
 its own transaction, writes the bag, verifies it and marks it ready only if every check passed;
-``import_receipt`` marks the dossiers the archive signed for TRANSFERRED through the state machine, and
-returns those it did not list to the pool for the next batch.
+``import_receipt`` marks the dossiers the archive signed for TRANSFERRED through the state machine (a paper or
+hybrid one leaves its box then: retention.destruction.unshelve), and returns those it did not list to the pool for
+the next batch.
 The same machinery exports one closed dossier as a bag for an officer or an auditor.
 """
 
@@ -29,6 +30,7 @@ from erms.permissions import Actor
 from erms.storage import FileStore
 from exports import receipt, snapshot
 from exports.bagging import bag, verify
+from retention.destruction import unshelve
 from retention.holds import held_dossier_ids
 
 # Luật Lưu trữ 2024 (summary of Điều 17, docs/standards.md decision 4): permanent records go to the
@@ -611,9 +613,10 @@ def import_receipt(
     by_code = {item.dossier.file_code: item for item in batch.items}
     _check_listed(session, batch, by_code, parsed.file_codes)
     for code in parsed.file_codes:
-        lifecycle.apply(
-            session, by_code[code].dossier, "transfer", actor, now=now, receipt=parsed.reference, batch=batch.name
-        )
+        dossier = by_code[code].dossier
+        lifecycle.apply(session, dossier, "transfer", actor, now=now, receipt=parsed.reference, batch=batch.name)
+        # The paper went with the package: its box no longer holds it (issue 28).
+        unshelve(session, actor, dossier, now=now, why="transferred", batch=batch.name, receipt=parsed.reference)
     transitions.move(batch, transitions.HANDOVER_BATCH, "receive")
     listed = set(parsed.file_codes)
     for code, item in by_code.items():

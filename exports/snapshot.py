@@ -19,16 +19,20 @@ from erms.models import (
     DossierDocument,
     DossierList,
     DossierListEntry,
+    DossierPlacement,
     HandoverBatch,
     Organisation,
     Package,
+    Repository,
     SignatureCheck,
+    StorageBox,
     StoredFile,
     Unit,
     User,
 )
-from erms.models.dossier import DossierState
+from erms.models.dossier import DossierState, Medium
 from erms.models.handover import BatchState
+from exports.pdf.box_labels import place_line
 from exports.pdf.pdf_index import DocumentIndex, IndexRow
 from retention.clock import Period
 
@@ -141,6 +145,22 @@ class DossierSnapshot:
     heading: HeadingSnapshot | None
     documents: tuple[DocumentSnapshot, ...]
     index_file: FileSnapshot | None
+    # Paper and hybrid dossiers (issue 28): the medium ("electronic", "paper", "hybrid"), the sheets numbered on
+    # closing, and where the archive keeps the paper (box_labels.place_line; "" if it is in no box).
+    medium: str = Medium.ELECTRONIC.value
+    sheet_total: int | None = None
+    place: str = ""
+    box_number: int | None = None  # the box's number, unique in the fonds (None: in no box)
+
+    @property
+    def paper(self) -> bool:
+        """Whether the dossier's content is on paper only: the package describes it and carries none of its files."""
+        return self.medium == Medium.PAPER.value
+
+    @property
+    def physical(self) -> bool:
+        """Whether any of the dossier is on paper (paper or hybrid): the package says what and where."""
+        return self.medium != Medium.ELECTRONIC.value
 
 
 OnDossiers = Callable[[list[DossierSnapshot]], None]
@@ -232,6 +252,13 @@ _DOSSIER_COLUMNS = (
     ClassificationHeading.abbreviation,
     ClassificationHeading.title,
     DossierList.decision_ref,
+    Dossier.medium,
+    Dossier.sheet_total,
+    Repository.code,
+    StorageBox.shelf_unit,
+    StorageBox.shelf,
+    StorageBox.number,
+    DossierPlacement.file_number,
     *_FILE_COLUMNS,
 )
 # Whether each document field after ``direction`` repeats from document to document (types,
@@ -311,6 +338,13 @@ def _dossier(row, documents: list[DocumentSnapshot]) -> DossierSnapshot:
         abbreviation,
         heading_title,
         decision_ref,
+        medium,
+        sheets,
+        repository,
+        shelf_unit,
+        shelf,
+        box_number,
+        file_number,
         *index,
     ) = row
     heading = (
@@ -342,6 +376,10 @@ def _dossier(row, documents: list[DocumentSnapshot]) -> DossierSnapshot:
         heading=heading,
         documents=tuple(documents),
         index_file=index_file,
+        medium=medium.value,
+        sheet_total=sheets,
+        place=place_line(repository, shelf_unit, shelf, box_number, file_number) if repository is not None else "",
+        box_number=box_number,
     )
 
 
@@ -357,6 +395,10 @@ def _dossiers(session: Session, dossier_ids: list[int], on_dossiers: OnDossiers)
             .join(DossierList, DossierList.id == DossierListEntry.dossier_list_id)
             .outerjoin(ClassificationHeading, ClassificationHeading.id == DossierListEntry.heading_id)
             .outerjoin(StoredFile, StoredFile.id == Dossier.index_file_id)
+            # The paper's place, read through the models: exports sits below holdings (docs/architecture.md §2).
+            .outerjoin(DossierPlacement, DossierPlacement.dossier_id == Dossier.id)
+            .outerjoin(StorageBox, StorageBox.id == DossierPlacement.box_id)
+            .outerjoin(Repository, Repository.id == StorageBox.repository_id)
             .where(Dossier.id.in_(ids))
         )
         rows.extend(session.execute(query))

@@ -446,7 +446,8 @@ def new_document(
     marking = markings.SecurityMarking(values["marking"])
     if upload is not None and not markings.may_store_content(marking):
         raise RuleViolation(markings.REFUSAL)
-    if upload is None and markings.may_store_content(marking):
+    # A document kept only on paper (in a paper or hybrid dossier's box) is described without a file.
+    if upload is None and markings.may_store_content(marking) and values.get("medium") != Medium.PAPER.value:
         raise InvalidMetadata([Problem("file", N_("Choose the file of the document."))])
     document = Document(
         organisation_id=organisation_id,
@@ -558,6 +559,8 @@ def registered_documents(session: Session, actor: Actor, dossier: Dossier, limit
 
 def _document_columns(values: dict) -> dict:
     columns = dict(values, direction=DocumentDirection(values["direction"]), status=DocumentStatus(values["status"]))
+    if "medium" in columns:
+        columns["medium"] = Medium(columns["medium"])
     for key in ("issued_date", "due_date", "arrival_date"):
         if key in columns:
             columns[key] = date.fromisoformat(columns[key])

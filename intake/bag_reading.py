@@ -71,6 +71,7 @@ DOSSIER_TAGS = {
     "StartDate": "start_date",
     "EndDate": "end_date",
     "PageTotal": "page_total",
+    "SheetTotal": "sheet_total",
     "Description": "description",
     "Keyword": "keyword",
 }
@@ -212,7 +213,7 @@ class _Values:
                 self.refuse(name, f"{tag} {text!r} is not a date (dd/mm/yyyy)")
             else:
                 self.values[name] = day.isoformat()
-        elif name in ("page_total", "page_amount"):
+        elif name in ("page_total", "page_amount", "sheet_total"):
             number = metadata.whole_number(text)
             if number is None:
                 self.notes.append(f"{tag} {text!r} is not a whole number, so it was left out")
@@ -298,6 +299,8 @@ class _Mapper:
             for child in element.iterchildren("{*}Document")
             if (document := self._tt02_document(code, child)) is not None
         ]
+        if "sheet_total" in values:  # sheets are counted for paper (TT 02/2019): with files too, it is hybrid
+            values["medium"] = "hybrid" if any(document.files for document in documents) else "paper"
         return BagDossier(
             file_code=code,
             organ_id=fields.get("OrganId") or self.organ_id,

@@ -36,6 +36,7 @@ from erms.models import (
     DocumentVersion,
     Dossier,
     DossierDocument,
+    DossierPlacement,
     Role,
     StoredFile,
     User,
@@ -554,6 +555,7 @@ def _destroy_dossier(
         destruction_list_id=destruction_list.id,
         decision=destruction_list.decision_number,
     )
+    unshelve(session, actor, dossier, now=now, why="destroyed", destruction_list_id=destruction_list.id)
     session.flush()
     files = dossier_file_ids(session, dossier.id)
     planned = set(
@@ -565,6 +567,51 @@ def _destroy_dossier(
     )
     session.flush()
     return f"destroyed: {dossier.file_code}"
+
+
+def _place(placement: DossierPlacement) -> str:
+    """Return where a placed dossier is, in the words of the archive's lists.
+
+    The same words as holdings.storage.dossier_place (exports/pdf/box_labels.place_line), which this layer cannot
+    import: tests/retention/test_paper_leaves_its_box.py holds the two equal.
+    """
+    box = placement.box
+    parts = [f"Kho {box.repository.code}", f"giá {box.shelf_unit}"]
+    if box.shelf:
+        parts.append(f"khoang/ngăn {box.shelf}")
+    parts += [f"hộp số {box.number:02d}", f"hồ sơ số {placement.file_number:02d} trong hộp"]
+    return ", ".join(parts)
+
+
+def unshelve(session: Session, actor: Actor | None, dossier: Dossier, *, now: datetime, why: str, **details) -> None:
+    """Take a dossier that leaves the archive (destroyed, or received by the historical archive) out of its box, in
+    the caller's transaction, audited on the dossier with the place it left; nothing if it is in no box.
+
+    Its box then lists only what it holds; a box left empty stays until the archivist removes it (issue 28).
+    exports.handover calls this too when a receipt marks dossiers TRANSFERRED.
+    """
+    placement = session.scalar(select(DossierPlacement).where(DossierPlacement.dossier_id == dossier.id))
+    if placement is None:
+        return
+    box, number = placement.box, placement.file_number
+    place = _place(placement)
+    session.delete(placement)
+    session.flush()
+    session.expire(box, ["placements"])
+    audit.record(
+        session,
+        actor,
+        "dossier.unshelved",
+        "dossier",
+        dossier.id,
+        now=now,
+        place=place,
+        box_id=box.id,
+        file_number=number,
+        file_code=dossier.file_code,
+        why=why,
+        **details,
+    )
 
 
 def _delete_file(session: Session, actor: Actor, planned: DestroyedFile, *, store: FileStore, now: datetime) -> str:

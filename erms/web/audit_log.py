@@ -47,6 +47,7 @@ RECORD_LABELS = {
 }
 # What each action of the log means, in words (the code stays beside it, for precision).
 AUDIT_ACTIONS = {
+    "dossier.unshelved": _l("Dossier taken out of its box"),
     "dossier.digitised": _l("Paper dossier digitised: now paper and electronic"),
     "document.digitised": _l("The archive's scan of a paper dossier added"),
     "scan_warning.accepted": _l("A scan's TT 02/2019 warning accepted"),

@@ -68,6 +68,7 @@ DOCUMENT_FIELDS = (
     "subject",
     "language",
     "page_amount",
+    "medium",
     "signer_position",
     "signer_name",
     "urgency",

@@ -73,6 +73,7 @@ def index():
             filing=_charted(board.compliance)[0],
             flow=_charted(board.flow)[0],
             year=board.year,
+            use_register=permissions.can_org_wide(actor, "use.register", organisation_of(actor)),
         )
 
 

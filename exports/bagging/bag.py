@@ -244,7 +244,9 @@ def _metadata(
         layout.METS,
         "application/xml",
         created,
-        lambda out: mets.write_package(snapshot.name, label, created, contents, written, documentation, out),
+        lambda out: mets.write_package(
+            snapshot.name, label, created, contents, written, documentation, out, snapshot.dossiers
+        ),
     )
 
 

@@ -70,9 +70,16 @@ def safe_name(filename: str) -> str:
 
 
 def content_files(dossiers: Iterable[DossierSnapshot]) -> list[ContentFile]:
-    """Return every file of the dossiers in package order: per dossier its index, then documents by ordinal."""
+    """Return every file of the dossiers in package order: per dossier its index, then documents by ordinal.
+
+    A paper dossier has none: its content is the sheets in the archive's box, which the package describes (EAD
+    physdesc and physloc, METS, TT 02, CITS ERMS) and the historical archive receives by hand. A hybrid dossier
+    carries its files as an electronic one does.
+    """
     files = []
     for dossier in dossiers:
+        if dossier.paper:
+            continue
         folder = f"{REPRESENTATION}/data/{safe_name(dossier.file_code)}"
         if dossier.index_file is not None:
             files.append(ContentFile(f"{folder}/000-muc-luc-van-ban.pdf", dossier.index_file, dossier, None))

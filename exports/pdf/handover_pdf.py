@@ -3,19 +3,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from exports.bagging import layout
 from exports.pdf import ProductPDF, table
+from exports.pdf.number_words import words
 from exports.snapshot import PackageSnapshot
 from exports.xml.tt02 import transfer_rows
 
 COLUMNS = (
     ("STT", 10),
-    ("Mã hồ sơ", 48),
-    ("Số, ký hiệu", 22),
-    ("Tiêu đề hồ sơ", 86),
-    ("Thời gian", 40),
-    ("Thời hạn bảo quản", 22),
-    ("Số văn bản", 14),
+    ("Mã hồ sơ", 53),
+    ("Số, ký hiệu", 20),
+    ("Tiêu đề hồ sơ", 54),
+    ("Thời gian", 34),
+    ("Thời hạn bảo quản", 20),
+    ("Số văn bản", 13),
     ("Đơn vị", 20),
+    ("Ghi chú", 38),
 )
 LINE = 6
 
@@ -61,6 +66,7 @@ def handover_record(snapshot: PackageSnapshot, font: str = "") -> bytes:
         f"Bên nhận: Lưu trữ lịch sử {snapshot.archive_code}.",
         f"Nội dung: giao nộp {len(snapshot.dossiers)} hồ sơ, {documents} văn bản, theo Mục lục hồ sơ nộp lưu "
         f"kèm theo (gói điện tử {snapshot.name}, định dạng BagIt).",
+        *quantity_lines(quantities(snapshot)),
         f"Mã băm đầu chuỗi nhật ký hệ thống tại thời điểm lập gói (SHA-256): {snapshot.audit_head}",
         "Biên bản được lập thành hai bản, mỗi bên giữ một bản.",
     ]
@@ -72,3 +78,45 @@ def handover_record(snapshot: PackageSnapshot, font: str = "") -> bytes:
     pdf.cell(width, LINE, "ĐẠI DIỆN BÊN GIAO", align="C")
     pdf.cell(width, LINE, "ĐẠI DIỆN BÊN NHẬN", align="C", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+@dataclass(frozen=True)
+class Quantities:
+    """How much a hand-over holds, paper apart from electronic records (NĐ 30/2020 Phụ lục V, issue 28)."""
+
+    paper: int  # paper and hybrid dossiers: storage units ("đơn vị bảo quản") on the archive's shelves
+    paper_only: int  # of which no part is electronic: not counted among the electronic dossiers
+    boxes: int  # the boxes they are kept in
+    sheets: int  # their sheets ("tờ")
+    electronic: int  # electronic and hybrid dossiers
+    files: int  # the files the package carries for them
+
+
+def quantities(snapshot: PackageSnapshot) -> Quantities:
+    """Return the package's quantities as the hand-over record counts them."""
+    physical = [dossier for dossier in snapshot.dossiers if dossier.physical]
+    paper_only = sum(1 for dossier in physical if dossier.paper)
+    return Quantities(
+        paper=len(physical),
+        paper_only=paper_only,
+        boxes=len({dossier.box_number for dossier in physical if dossier.box_number is not None}),
+        sheets=sum(dossier.sheet_total or 0 for dossier in physical),
+        electronic=len(snapshot.dossiers) - paper_only,
+        files=len(layout.content_files(snapshot.dossiers)),
+    )
+
+
+def quantity_lines(values: Quantities) -> list[str]:
+    """Return the record's quantities, paper (a) and electronic (b) as Phụ lục V has it; nothing for a package of
+    electronic records only, whose "Nội dung" line says it all."""
+    if not values.paper:
+        return []
+    boxes = f"{values.boxes} ({words(values.boxes)})" if values.boxes else "chưa xếp hộp"
+    return [
+        "Số lượng tài liệu:",
+        f"a) Tài liệu giấy (giao nộp bản gốc, gói điện tử chỉ mô tả): tổng số hộp (cặp): {boxes}; "
+        f"tổng số hồ sơ (đơn vị bảo quản): {values.paper} ({words(values.paper)}); "
+        f"tổng số tờ: {values.sheets} ({words(values.sheets)});",
+        f"b) Tài liệu điện tử: tổng số hồ sơ: {values.electronic} ({words(values.electronic)}); "
+        f"tổng số tệp tin trong hồ sơ: {values.files} ({words(values.files)}).",
+    ]

@@ -19,7 +19,7 @@ from lxml import etree
 from exports.bagging.layout import ContentFile, Written
 from exports.snapshot import DocumentSnapshot, DossierSnapshot, PackageSnapshot
 from exports.xml import ERMS_NS, PLAIN, Sink, Template, Templates, Writer, day, qualified, stream, timestamp
-from exports.xml.tt02 import by_heading, document_number, heading_title
+from exports.xml.tt02 import MEDIA, by_heading, document_number, heading_title
 
 NAMESPACE = uuid.UUID("6f1c8c52-4d0f-5b55-9a53-6a2d3f0e7a11")
 NAMESPACE_BYTES = NAMESPACE.bytes
@@ -31,6 +31,11 @@ ERMS, AGGREGATIONS, AGGREGATION = (qualified(ERMS_NS, name) for name in ("erms",
 # Depth of a dossier's aggregation: erms > aggregations > heading aggregation > dossier aggregation.
 CASE_FILE_DEPTH = 3
 DOSSIER_OWN = "Trường bổ sung (theo thỏa thuận giao nộp): ngôn ngữ, tổng số trang."
+# A paper or hybrid dossier's (issue 28): its medium ("loại hình") and sheets ("số tờ", TT 02 SheetTotal).
+PHYSICAL_OWN = "Trường bổ sung (theo thỏa thuận giao nộp): ngôn ngữ, tổng số trang, loại hình, số tờ."
+# recordPhysicalOrDigital of a document by its dossier's medium: a paper dossier's documents are on paper; a hybrid
+# dossier's are digital when the package carries a file of theirs, else on paper.
+PHYSICAL = "physical"
 DOCUMENT_OWN = "Trường bổ sung (theo thỏa thuận giao nộp): số thứ tự, số trang, độ khẩn, mã băm SHA-256 của tệp."
 ISSUER_ROLE = "Cơ quan ban hành"
 Files = dict[int, list[tuple[ContentFile, Written]]]
@@ -129,6 +134,7 @@ class _HeaderShape(NamedTuple):
     own: tuple[str, ...]  # names of its ownElement values
     dates: tuple[str, ...]  # dateType of each date
     disposable: str
+    place: bool = False  # physicalLocations: where the archive keeps its paper
 
 
 def _header_template(shape: _HeaderShape) -> Template:
@@ -140,7 +146,7 @@ def _header_template(shape: _HeaderShape) -> Template:
         PLAIN.levelName("Hồ sơ"),
         PLAIN.title(),
         PLAIN.status(value="closed"),
-        PLAIN.additionalInformation(_own(DOSSIER_OWN, shape.own)),
+        PLAIN.additionalInformation(_own(PHYSICAL_OWN if "loai_hinh" in shape.own else DOSSIER_OWN, shape.own)),
         PLAIN.disposal(
             PLAIN.disposalPeriod(),
             PLAIN.dates(PLAIN.disposalDate(dateType="retention_period_start")),
@@ -154,6 +160,8 @@ def _header_template(shape: _HeaderShape) -> Template:
         PLAIN.dates(*(PLAIN.date(dateType=kind) for kind in shape.dates)),
         PLAIN.access(),
     )
+    if shape.place:
+        holder.append(PLAIN.physicalLocations(PLAIN.physicalLocation(PLAIN.currentLocation())))
     return Template(
         holder,
         CASE_FILE_DEPTH + 1,
@@ -170,6 +178,7 @@ def _header_template(shape: _HeaderShape) -> Template:
             "unitName",
             "date",
             "access",
+            "currentLocation",
         ),
         inner=True,
     )
@@ -188,6 +197,7 @@ class _RecordShape(NamedTuple):
     verified: bool  # a check found every signature of its files valid (its time fills dateeSignatureIsVerified)
     formats: tuple[str, ...]  # media type of each file (appendix)
     own: tuple[str, ...]  # names of its ownElement values
+    physical_or_digital: str = "digital"
 
 
 def _record_template(shape: _RecordShape) -> Template:
@@ -213,7 +223,7 @@ def _record_template(shape: _RecordShape) -> Template:
         PLAIN.additionalInformation(*appendices, _own(DOCUMENT_OWN, shape.own)),
         systemIdentifier="",
         recordType=shape.record_type,
-        recordPhysicalOrDigital="digital",
+        recordPhysicalOrDigital=shape.physical_or_digital,
         classificationSchemaUsed=shape.schema,
     )
     slots = ("objectId", "extraId", "securityClass", "title", "runningNumber", "name", "role", "date", "value")
@@ -240,18 +250,23 @@ class _CaseFiles:
         with parent.element(AGGREGATION, attributes) as children:
             children.write_record(self._header(dossier, object_id))
             for document in dossier.documents:
-                children.write_record(self._record(document, schema))
+                children.write_record(self._record(document, schema, dossier))
 
     def _header(self, dossier: DossierSnapshot, object_id: str) -> bytes:
         period = dossier.retention
         start = date((dossier.end_date or dossier.start_date).year + 1, 1, 1)
-        own, own_texts = _present([("ngon_ngu", dossier.language), ("tong_so_trang", dossier.page_total)])
+        values: list[tuple[str, object]] = [("ngon_ngu", dossier.language), ("tong_so_trang", dossier.page_total)]
+        if dossier.physical:
+            values += [("loai_hinh", MEDIA[dossier.medium]), ("so_to", dossier.sheet_total)]
+        own, own_texts = _present(values)
         dates = [("created", timestamp(dossier.opened_at)), ("start", day(dossier.start_date))]
         if dossier.end_date:
             dates.append(("end", day(dossier.end_date)))
         if dossier.closed_at:
             dates.append(("closed", timestamp(dossier.closed_at)))
-        shape = _HeaderShape(own, tuple(kind for kind, _ in dates), "false" if period.permanent else "true")
+        shape = _HeaderShape(
+            own, tuple(kind for kind, _ in dates), "false" if period.permanent else "true", bool(dossier.place)
+        )
         return self._headers[shape].render(
             object_id,
             dossier.file_code,
@@ -265,9 +280,10 @@ class _CaseFiles:
             dossier.unit_name,
             *(when for _, when in dates),
             RIGHTS.get(dossier.rights, dossier.rights),
+            *([dossier.place] if dossier.place else []),
         )
 
-    def _record(self, document: DocumentSnapshot, schema: str) -> bytes:
+    def _record(self, document: DocumentSnapshot, schema: str, dossier: DossierSnapshot) -> bytes:
         files = self._files.get(document.id, [])
         number = document_number(document)
         running = document.code_number.isdigit()
@@ -292,6 +308,7 @@ class _CaseFiles:
             verified is not None,
             tuple(content.source.media_type for content, _ in files),
             own,
+            PHYSICAL if dossier.paper or (dossier.physical and not files) else "digital",
         )
         object_id, system_id = _ids(self._snapshot.organisation_code, "document", document.id)
         texts = [

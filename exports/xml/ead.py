@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from exports.snapshot import DossierSnapshot, PackageSnapshot
-from exports.xml import EAD_NS, PLAIN, Sink, Template, Writer, qualified, stream
-from exports.xml.tt02 import by_heading, document_number, heading_title
+from exports.xml import EAD_NS, PLAIN, Sink, Template, Templates, Writer, qualified, stream
+from exports.xml.tt02 import MEDIA, by_heading, document_number, heading_title
 
 NSMAP = {None: EAD_NS}
 EAD, ARCHDESC, DSC, C = (qualified(EAD_NS, name) for name in ("ead", "archdesc", "dsc", "c"))
@@ -17,21 +19,59 @@ def _dates(dossier: DossierSnapshot) -> str:
     return f"{dossier.start_date.isoformat()}/{end.isoformat()}"
 
 
+class _PhysicalShape(NamedTuple):
+    """What a dossier's description holds beyond an electronic one's (issue 28): all False for an electronic one."""
+
+    medium: bool  # physfacet: "Giấy" or "Giấy và điện tử"
+    sheets: bool  # extent in sheets ("tờ")
+    pages: bool  # extent in pages ("trang")
+    place: bool  # physloc: where the archive keeps the paper
+
+
+def _physical_shape(dossier: DossierSnapshot) -> _PhysicalShape:
+    if not dossier.physical:
+        return _PhysicalShape(False, False, False, False)
+    return _PhysicalShape(True, dossier.sheet_total is not None, dossier.page_total is not None, bool(dossier.place))
+
+
+def _dossier_template(shape: _PhysicalShape) -> Template:
+    """Return the template of a dossier's did and accessrestrict; a paper or hybrid dossier's physdesc says its
+    medium and its extent in documents, sheets and pages, and its physloc where it is kept (EAD 2002 <physdesc>,
+    <physloc>)."""
+    date = PLAIN.unitdate(normal="")
+    physdesc = PLAIN.physdesc()
+    if shape.medium:
+        physdesc.append(PLAIN.physfacet(type="medium"))
+    physdesc.append(PLAIN.extent())
+    if shape.sheets:
+        physdesc.append(PLAIN.extent(unit="tờ"))
+    if shape.pages:
+        physdesc.append(PLAIN.extent(unit="trang"))
+    did = PLAIN.did(PLAIN.unitid(), PLAIN.unittitle(), date, physdesc)
+    if shape.place:
+        did.append(PLAIN.physloc())
+    return Template(
+        PLAIN.c(did, PLAIN.accessrestrict(PLAIN.p())),
+        DOSSIER_DEPTH + 1,
+        ("unitid", "unittitle", "unitdate", "physfacet", "extent", "physloc", "p"),
+        ((date, "normal"),),
+        inner=True,
+    )
+
+
+def _physical_values(dossier: DossierSnapshot, shape: _PhysicalShape) -> tuple[list[str], list[str]]:
+    """Return the texts of the physfacet and of the extents after the documents', and of the physloc."""
+    extents = [f"{dossier.sheet_total} tờ"] if shape.sheets else []
+    if shape.pages:
+        extents.append(f"{dossier.page_total} trang")
+    return [MEDIA[dossier.medium]] if shape.medium else [], [*extents, *([dossier.place] if shape.place else [])]
+
+
 class _Records:
     """Writes the dossiers and their documents through templates made for one EAD document (xml.Template)."""
 
     def __init__(self) -> None:
-        date = PLAIN.unitdate(normal="")
-        self._dossier = Template(
-            PLAIN.c(
-                PLAIN.did(PLAIN.unitid(), PLAIN.unittitle(), date, PLAIN.physdesc(PLAIN.extent())),
-                PLAIN.accessrestrict(PLAIN.p()),
-            ),
-            DOSSIER_DEPTH + 1,
-            ("unitid", "unittitle", "unitdate", "extent", "p"),
-            ((date, "normal"),),
-            inner=True,
-        )
+        self._dossiers = Templates(_dossier_template)
         date = PLAIN.unitdate(normal="")
         document = PLAIN.c(
             PLAIN.did(PLAIN.unitid(), PLAIN.unittitle(), date, PLAIN.origination(PLAIN.corpname())), level="item", id=""
@@ -46,9 +86,18 @@ class _Records:
     def write_dossier(self, series: Writer, dossier: DossierSnapshot) -> None:
         with series.element(C, {"level": "file", "id": f"dossier-{dossier.id}"}) as children:
             dates = _dates(dossier)
+            shape = _physical_shape(dossier)
+            medium, extents = _physical_values(dossier, shape)
             children.write_record(
-                self._dossier.render(
-                    dossier.file_code, dossier.title, dates, f"{len(dossier.documents)} văn bản", dossier.rights, dates
+                self._dossiers[shape].render(
+                    dossier.file_code,
+                    dossier.title,
+                    dates,
+                    *medium,
+                    f"{len(dossier.documents)} văn bản",
+                    *extents,
+                    dossier.rights,
+                    dates,
                 )
             )
             for document in dossier.documents:

@@ -8,7 +8,7 @@ logical structMap dossiers → documents → files. Each file is listed with its
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from itertools import groupby
@@ -17,6 +17,7 @@ from lxml import etree
 
 from exports.bagging import layout
 from exports.bagging.layout import ContentFile, Written
+from exports.snapshot import DossierSnapshot
 from exports.xml import (
     CSIP_NS,
     METS_NS,
@@ -30,6 +31,7 @@ from exports.xml import (
     stream,
     timestamp,
 )
+from exports.xml.tt02 import paper_note
 
 SIP_PROFILE = "https://earksip.dilcis.eu/profile/E-ARK-SIP.xml"
 SOFTWARE = "ERMS"
@@ -210,8 +212,13 @@ def write_package(
     written: dict[str, Written],
     documentation: list[str],
     out: Sink,
+    dossiers: Sequence[DossierSnapshot] = (),
 ) -> None:
-    """Write the root METS.xml of the package into ``out`` from the files already written into it."""
+    """Write the root METS.xml of the package into ``out`` from the files already written into it.
+
+    ``dossiers``: every dossier of the package in package order, so that one with no file in the package (a paper
+    dossier) still has its div; without them, the dossiers are those the files belong to.
+    """
     files = _Files()
     with _root(out, name, label) as mets:
         _write_header(mets, created)
@@ -232,10 +239,10 @@ def write_package(
                 files.write(group, written[layout.REPRESENTATION_METS], "file-rep1-mets", layout.REPRESENTATION_METS)
                 for number, content in enumerate(contents, start=1):
                     files.write(group, written[content.path], _file_id(number), content.path)
-        _write_physical(mets, name, contents)
+        _write_physical(mets, name, contents, dossiers)
 
 
-def _write_physical(mets: Writer, name: str, contents: list[ContentFile]) -> None:
+def _write_physical(mets: Writer, name: str, contents: list[ContentFile], dossiers: Sequence[DossierSnapshot]) -> None:
     with mets.element(STRUCT_MAP, {"ID": "structmap-csip", "TYPE": "PHYSICAL", "LABEL": "CSIP"}) as struct_map:
         with struct_map.element(DIV, {"ID": "div-root", "LABEL": name}) as root:
             root.leaf(
@@ -265,23 +272,33 @@ def _write_physical(mets: Writer, name: str, contents: list[ContentFile]) -> Non
                             _xlink("title"): "filegrp-rep1",
                         },
                     )
-                    _write_dossier_divs(rep1, contents)
+                    _write_dossier_divs(rep1, contents, dossiers)
 
 
-def _write_dossier_divs(parent: Writer, contents: list[ContentFile]) -> None:
+def _write_dossier_divs(parent: Writer, contents: list[ContentFile], dossiers: Sequence[DossierSnapshot]) -> None:
     """Dossiers → documents → files, the way an archivist reads the package ("hồ sơ → văn bản → tệp").
 
     They sit inside the representation's div: eark-validator applies CSIP81/82 to every structMap,
     so a second (logical) structMap would make the package invalid. Contents come dossier by dossier,
     each document's files together (layout.content_files), so a dossier's div is filled and written
     before the next; dossiers of the same shape share a template.
+
+    A paper dossier's div has no file pointer: the package carries none of its files (layout.content_files), and
+    its LABEL says it is on paper, how many sheets and where it is kept, as the EAD's physdesc and physloc do. A
+    hybrid dossier's div says the same and points to its files. TYPE stays "Hồ sơ" for every dossier: it is what
+    tells a dossier's div from a document's (intake/bag_reading.py reads our bags back by it).
     """
     templates = Templates(_dossier_div_template)
-    for _, numbered in groupby(enumerate(contents, start=1), lambda item: item[1].dossier.id):
-        files = list(numbered)
-        dossier = files[0][1].dossier
+    by_dossier = {
+        dossier_id: list(numbered)
+        for dossier_id, numbered in groupby(enumerate(contents, start=1), lambda item: item[1].dossier.id)
+    }
+    if not dossiers:
+        dossiers = [numbered[0][1].dossier for numbered in by_dossier.values()]
+    for dossier in dossiers:
+        files = by_dossier.get(dossier.id, [])
         shape = _div_shape(content for _, content in files)
-        values = [f"div-dossier-{dossier.id}", f"{dossier.file_code} {dossier.title}"]
+        values = [f"div-dossier-{dossier.id}", _dossier_label(dossier)]
         for (number, content), kind in zip(files, shape, strict=False):
             if kind:
                 document = content.document
@@ -289,6 +306,13 @@ def _write_dossier_divs(parent: Writer, contents: list[ContentFile]) -> None:
                 values += (f"div-document-{dossier.id}-{document.id}", str(document.ordinal), document.subject)
             values.append(_file_id(number))
         parent.write_record(templates[shape].render(*values))
+
+
+def _dossier_label(dossier: DossierSnapshot) -> str:
+    """Return a dossier div's LABEL: its code and title, then what of it is on paper and where (issue 28)."""
+    label = f"{dossier.file_code} {dossier.title}"
+    note = paper_note(dossier)
+    return f"{label} ({note})" if note else label
 
 
 def _div_shape(files: Iterable[ContentFile]) -> tuple[bool | None, ...]:

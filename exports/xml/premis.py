@@ -80,6 +80,15 @@ def _agent(agent_id: str, name: str, kind: str) -> etree._Element:
     return PREMIS.agent(_identifier("agent", agent_id), PREMIS.agentName(name), PREMIS.agentType(kind))
 
 
+def _package_entity(name: str) -> etree._Element:
+    """Return the package as a PREMIS intellectual entity, for a package that holds no file."""
+    element = etree.Element(
+        qualified(PREMIS_NS, "object"), {qualified(XSI_NS, "type"): "premis:intellectualEntity"}, nsmap=NSMAP
+    )
+    element.append(_identifier("object", name))
+    return element
+
+
 def _write_objects(root: Writer, contents: list[ContentFile], written: dict[str, Written]) -> None:
     templates = {registered: _object_template(registered) for registered in (False, True)}
     for content in contents:
@@ -158,10 +167,15 @@ def write(snapshot: PackageSnapshot, contents: list[ContentFile], written: dict[
     """Write the PREMIS document of the package's content files into ``out``, a record at a time."""
     when = timestamp(snapshot.created_at)
     with stream(out, ROOT, NSMAP, {"version": "3.0"}) as root:
+        if not contents:
+            # Paper dossiers only (issue 28): no file to describe. PREMIS asks for one object at least; the package
+            # itself is the intellectual entity its transfer event is about.
+            root.write_tree(_package_entity(snapshot.name))
         _write_objects(root, contents, written)
         _write_captures(root, contents)
         _write_signature_checks(root, snapshot, contents)
-        _write_fixity_check(root, contents, when)
+        if contents:
+            _write_fixity_check(root, contents, when)
         root.write_tree(
             _event(
                 "transfer",
@@ -171,7 +185,7 @@ def write(snapshot: PackageSnapshot, contents: list[ContentFile], written: dict[
                 "success",
                 f"audit-chain-head sha256:{snapshot.audit_head}",
                 "operator",
-                [],
+                [] if contents else [snapshot.name],
             )
         )
         for agent in (

@@ -59,6 +59,7 @@ DOSSIER_FIELDS = (
     "StartDate",
     "EndDate",
     "DocTotal",
+    "SheetTotal",
     "PageTotal",
     "Description",
     "Keyword",
@@ -85,7 +86,11 @@ DOCUMENT_FIELDS = (
     "SignerPosition",
     "SignerName",
 )
-ROW_FIELDS = ("Ordinal", "FileCode", "FileNotation", "Title", "Dates", "Maintenance", "DocTotal", "Unit")
+ROW_FIELDS = ("Ordinal", "FileCode", "FileNotation", "Title", "Dates", "Maintenance", "DocTotal", "Unit", "Note")
+# What a paper or hybrid dossier is made of, as the EAD's physfacet and the lists name it (issue 28).
+MEDIA = {"paper": "Giấy", "hybrid": "Giấy và điện tử"}
+# The transfer list's note, in the words of the submission's "Ghi chú" (filing/transfers.py).
+NOTE_MEDIA = {"paper": "Hồ sơ giấy", "hybrid": "Hồ sơ giấy và điện tử"}
 
 
 def _text(value: object) -> str:
@@ -111,6 +116,7 @@ def _dossier_fields(snapshot: PackageSnapshot, dossier: DossierSnapshot) -> tupl
         vn_date(dossier.start_date),
         vn_date(dossier.end_date),
         str(len(dossier.documents)),
+        _text(dossier.sheet_total),
         _text(dossier.page_total),
         dossier.description,
         dossier.keyword,
@@ -161,6 +167,15 @@ def write_metadata(snapshot: PackageSnapshot, out: Sink) -> None:
                     children.write_record(_document(document_template, snapshot, dossier, document))
 
 
+def paper_note(dossier: DossierSnapshot) -> str:
+    """Return what the transfer list notes of a paper or hybrid dossier: its medium, its sheets and where the archive
+    keeps it ("Hồ sơ giấy, 42 tờ; Kho K1, giá 2, …, hồ sơ số 01 trong hộp"); empty for an electronic dossier."""
+    if dossier.medium not in NOTE_MEDIA:
+        return ""
+    sheets = f", {dossier.sheet_total} tờ" if dossier.sheet_total else ""
+    return "; ".join(part for part in (NOTE_MEDIA[dossier.medium] + sheets, dossier.place) if part)
+
+
 def _transfer_row(number: int, dossier: DossierSnapshot) -> list[str]:
     return [
         str(number),
@@ -171,11 +186,12 @@ def _transfer_row(number: int, dossier: DossierSnapshot) -> list[str]:
         dossier.retention.label(),
         str(len(dossier.documents)),
         dossier.unit_name,
+        paper_note(dossier),
     ]
 
 
 def transfer_rows(snapshot: PackageSnapshot) -> list[list[str]]:
-    """Return the transfer list's rows: STT, code, notation, title, dates, retention, documents, note."""
+    """Return the transfer list's rows: STT, code, notation, title, dates, retention, documents, unit, note."""
     return [_transfer_row(number, dossier) for number, dossier in enumerate(snapshot.dossiers, start=1)]
 
 

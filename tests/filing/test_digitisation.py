@@ -83,3 +83,21 @@ def test_only_the_archivist_digitises_and_only_paper_the_archive_holds(world, se
     with pytest.raises(InvalidMetadata, match="Choose the scan"):
         digitisation.digitise(session, archivist, held.id, form, None, store=store, now=now)
     assert held.medium is Medium.PAPER
+
+
+def test_a_paper_document_is_registered_without_a_file_and_a_scan_of_it_added_later(
+    world, session, store, now, make_dossier
+):
+    paper = make_dossier("open")
+    paper.medium = Medium.PAPER
+    officer = world.actor("officer1")
+    sheet = dossiers.add_document(
+        session, officer, paper.id, dict(DOCUMENT, code_number="301", medium="paper"), None, store=store, now=now
+    )
+    assert (sheet.medium, sheet.versions, paper.medium) == (Medium.PAPER, [], Medium.PAPER)
+    with pytest.raises(InvalidMetadata, match="Choose one of the listed values"):
+        dossiers.add_document(
+            session, officer, paper.id, dict(DOCUMENT, code_number="302", medium="giấy"), None, store=store, now=now
+        )
+    dossiers.update_document(session, officer, paper.id, sheet.id, {"medium": "hybrid"}, now=now)
+    assert sheet.medium is Medium.HYBRID

@@ -82,6 +82,7 @@ def test_the_archivist_lends_paper_against_a_slip_and_the_register_counts_it(bro
     text = " ".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(slip.data)).pages).split())
     assert "PHIẾU MƯỢN TÀI LIỆU" in text and "Trần Thị Bình" in text and paper.file_code in text.replace(" ", "")
     assert f"Hạn trả: {until}" in text
+    assert 'href="/use/register?year=2026"' in archivist.get("/reports/").get_data(as_text=True)
     register = text_of(archivist.get("/use/register"))
     assert "Trần Thị Bình" in register and "1 (1 do công dân yêu cầu)" in register
     archivist.post(f"/use/items/{item.id}/returned")
