@@ -22,6 +22,7 @@ from erms.models import Dossier, DossierPlacement, Organisation, Repository, Sto
 from erms.models.dossier import DossierState, Medium
 from erms.permissions import Actor
 from exports.pdf import box_labels
+from retention import destruction
 
 REPOSITORY_TEXT = {"code": 20, "name": 200, "address": 300}
 BOX_TEXT = {"shelf_unit": 30, "shelf": 30, "label": 300}
@@ -392,6 +393,19 @@ def place_dossier(
         file_code=dossier.file_code,
     )
     return placement
+
+
+def take_out(session: Session, actor: Actor, box_id: int, dossier_id: Any, *, now: datetime) -> Dossier:
+    """Take a dossier out of a box (put there by mistake, or the box is being emptied): it is then in no box until
+    placed again, audited on the dossier with the place it left."""
+    box = get_box(session, actor, box_id)
+    number = _number(dossier_id, "dossier_id", [])
+    placement = next((placed for placed in box.placements if placed.dossier_id == number), None)
+    if placement is None:
+        raise RuleViolation(N_("That dossier is not in box no. %(box)s."), box=box.number)
+    dossier = placement.dossier
+    destruction.unshelve(session, actor, dossier, now=now, why="taken_out")
+    return dossier
 
 
 def _held_dossier(session: Session, organisation_id: int, value: Any, problems: list[Problem]) -> Dossier | None:

@@ -166,6 +166,17 @@ def place(box_id: int):
     return redirect(url_for(".show_box", box_id=box_id))
 
 
+@bp.post("/boxes/<int:box_id>/take-out")
+def take_out(box_id: int):
+    """Take a dossier out of the box; it waits in no box until it is placed again."""
+    with transaction() as session:
+        code = storage.take_out(
+            session, current_actor(), box_id, request.form.get("dossier_id"), now=utcnow()
+        ).file_code
+    flash(_("Dossier %(code)s was taken out of the box.", code=code), "success")
+    return redirect(url_for(".show_box", box_id=box_id))
+
+
 @bp.post("/boxes/<int:box_id>/move")
 def move(box_id: int):
     """Move the box to another shelf or repository; every dossier in it moves with it."""

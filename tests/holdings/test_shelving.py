@@ -247,3 +247,27 @@ def test_the_transfer_list_says_which_dossiers_are_paper_and_where_they_are(
     assert lines[1].startswith("a) Tài liệu giấy: tổng số hộp (cặp): 1 (một); tổng số hồ sơ (đơn vị bảo quản): 1")
     assert lines[2].startswith("b) Tài liệu điện tử: tổng số hồ sơ: 0")
     assert transfer_pdf.handover_record(record).startswith(b"%PDF")
+
+
+def test_a_dossier_taken_out_of_its_box_waits_in_none_until_placed_again(
+    session, world, store, now, archivist, shelves
+):
+    _first, _second, box = shelves
+    one, two = paper_dossier(session, world, store, now), paper_dossier(session, world, store, now)
+    storage.place_dossier(session, archivist, box.id, one.id, now=now)
+    storage.place_dossier(session, archivist, box.id, two.id, now=now)
+    with pytest.raises(PermissionDenied):
+        storage.take_out(session, world.actor("registry"), box.id, one.id, now=now)
+    assert storage.take_out(session, archivist, box.id, str(one.id), now=now).id == one.id
+    assert storage.placement_of(session, one.id) is None and storage.placement_of(session, two.id) is not None
+    [event] = events(session, "dossier.unshelved", one.id)
+    details = json.loads(event.details)
+    assert (details["why"], details["place"]) == (
+        "taken_out",
+        "Kho K1, giá 2, khoang/ngăn 3, hộp số 01, hồ sơ số 01 trong hộp",
+    )
+    assert [dossier.id for dossier in storage.placeable(session, archivist, world.org.id)] == [one.id]
+    with pytest.raises(RuleViolation, match="not in box no. 1"):
+        storage.take_out(session, archivist, box.id, one.id, now=now)
+    with pytest.raises(RuleViolation, match="not in box no. 1"):
+        storage.take_out(session, archivist, box.id, "không", now=now)

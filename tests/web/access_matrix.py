@@ -254,6 +254,7 @@ ROWS = [
     Row("storage.edit_box", "POST", ARCHIVIST_ONLY, "box", area=ARCHIVE_AREA),
     Row("storage.place", "POST", ARCHIVIST_ONLY, "box", area=ARCHIVE_AREA),
     Row("storage.move", "POST", ARCHIVIST_ONLY, "box", area=ARCHIVE_AREA),
+    Row("storage.take_out", "POST", ARCHIVIST_ONLY, "box", area=ARCHIVE_AREA),
     Row("storage.box_label", "GET", ARCHIVIST_ONLY, "box", area=ARCHIVE_AREA),
     Row("storage.labels", "GET", ARCHIVIST_ONLY, area=ARCHIVE_AREA),
     # ------------------------------------------------------------ dossier lists

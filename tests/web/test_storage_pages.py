@@ -131,6 +131,13 @@ def test_the_archivist_shelves_a_paper_dossier_and_moves_its_box(officer, archiv
     # The dossier page says where it is.
     shown = archivist.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
     assert 'id="location"' in shown and "K2" in shown
+    # Taken out again (put there by mistake): the box page offers it, the dossier then waits in no box.
+    page = archivist.get(f"/archive/storage/boxes/{box.id}").get_data(as_text=True)
+    assert "Lấy ra khỏi hộp" in page
+    taken = archivist.post(f"/archive/storage/boxes/{box.id}/take-out", {"dossier_id": str(dossier.id)})
+    assert taken.status_code == 302 and storage.placement_of(session, dossier.id) is None
+    assert "Hộp chưa có hồ sơ." in archivist.get(f"/archive/storage/boxes/{box.id}").get_data(as_text=True)
+
 
 
 def test_bad_box_forms_are_shown_again_and_write_nothing(archivist, session):
