@@ -139,7 +139,6 @@ def test_the_archivist_shelves_a_paper_dossier_and_moves_its_box(officer, archiv
     assert "Hộp chưa có hồ sơ." in archivist.get(f"/archive/storage/boxes/{box.id}").get_data(as_text=True)
 
 
-
 def test_bad_box_forms_are_shown_again_and_write_nothing(archivist, session):
     archivist.get("/archive/storage/")
     archivist.post("/archive/storage/repositories", {"code": "K1", "name": "Kho"})
