@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from classification import dossier_list as dossier_lists
 from erms import accounts
 from erms.demo import handover as handover_part
+from erms.demo import paper as paper_part
 from erms.demo import registers as registers_part
 from erms.demo import retention as retention_part
 from erms.demo.context import ORGANISATION, PLAN, DemoContext
@@ -45,7 +46,7 @@ WALKS = [(0, "archived"), (1, "archived"), (2, "submitted"), (3, "closed"), (4, 
 
 
 # The parts of the demo beyond filing, each seed(context, now=…), loaded in this order.
-PARTS: list[Callable[..., None]] = [retention_part.seed, handover_part.seed, registers_part.seed]
+PARTS: list[Callable[..., None]] = [retention_part.seed, handover_part.seed, registers_part.seed, paper_part.seed]
 
 
 def load(
