@@ -56,6 +56,7 @@ def obj(properties: dict[str, Any], *, required: tuple[str, ...] | None = None) 
 
 RETENTION = obj({"permanent": {"type": "boolean"}, "years": {"type": ["integer", "null"]}, "condition": TEXT})
 UNIT = obj({"id": INTEGER, "name": TEXT})
+MEDIUM = {"enum": ["electronic", "paper", "hybrid"], "description": "Electronic, paper, or both (hybrid)."}
 DOSSIER = obj(
     {
         "id": INTEGER,
@@ -71,6 +72,8 @@ DOSSIER = obj(
         "start_date": DAY,
         "end_date": DAY,
         "page_total": {"type": ["integer", "null"]},
+        "medium": MEDIUM,
+        "sheet_total": {"type": ["integer", "null"], "description": "The sheets of a paper or hybrid dossier."},
         "description": TEXT,
         "keyword": TEXT,
         "opened_at": MOMENT,
@@ -105,6 +108,8 @@ def dossier(record: Dossier) -> dict[str, Any]:
         "start_date": _day(record.start_date),
         "end_date": _day(record.end_date),
         "page_total": record.page_total,
+        "medium": record.medium.value,
+        "sheet_total": record.sheet_total,
         "description": record.description,
         "keyword": record.keyword,
         "opened_at": _moment(record.opened_at),
@@ -297,6 +302,11 @@ DOCUMENT = obj(
         "due_date": DAY,
         "arrival_date": DAY,
         "page_amount": {"type": ["integer", "null"]},
+        "medium": MEDIUM,
+        "paper_original": {
+            **TEXT,
+            "description": "For a scan of paper, the code of the paper dossier it was made from.",
+        },
         "content_readable": {
             "type": "boolean",
             "description": "False when the document is restricted to others: its summary and files are left out.",
@@ -322,6 +332,8 @@ def document(found: Readable) -> dict[str, Any]:
         "due_date": _day(record.due_date),
         "arrival_date": _day(record.arrival_date),
         "page_amount": record.page_amount,
+        "medium": record.medium.value,
+        "paper_original": record.paper_original,
         "content_readable": found.content,
         "versions": [
             {
