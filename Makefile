@@ -45,10 +45,15 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 
 install: $(VENV)/.installed
 
+# Each catalogue is compiled only when its .po is newer, into a file of its own renamed over the old one: a test run
+# (or a server) reading the catalogue while `make run` starts never meets a half-written one.
 translations: install
-	@if [ -d erms/translations ] && [ -n "$$(find erms/translations -name messages.po -print -quit)" ]; then \
-		$(VENV)/bin/pybabel compile -d erms/translations; \
-	fi
+	@for po in $$(find erms/translations -name messages.po 2>/dev/null); do \
+		mo=$${po%.po}.mo; locale=$$(basename $$(dirname $$(dirname "$$po"))); \
+		if [ ! -f "$$mo" ] || [ "$$po" -nt "$$mo" ]; then \
+			$(VENV)/bin/pybabel compile -i "$$po" -o "$$mo.$$$$.part" -l "$$locale" && mv "$$mo.$$$$.part" "$$mo" || exit 1; \
+		fi; \
+	done
 
 # --- the two commands ---------------------------------------------------------
 
