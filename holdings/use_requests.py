@@ -350,6 +350,8 @@ def lend(session: Session, actor: Actor, item_id: int, *, now: datetime) -> UseR
     assert request.until is not None  # every approval sets it
     if request.until < local_date(now):
         raise RuleViolation(N_("The request's last day (%(date)s) has passed."), date=f"{request.until:%d/%m/%Y}")
+    # Two loans of one dossier on two requests at once: the second waits here and then sees the first.
+    session.execute(select(Dossier.id).where(Dossier.id == item.dossier_id).with_for_update())
     out = session.scalar(
         select(UseRequestItem.id).where(
             UseRequestItem.dossier_id == item.dossier_id,
