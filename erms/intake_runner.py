@@ -171,7 +171,6 @@ def queue_arrangement(
 ) -> BackgroundJob:
     """Check an arrangement's inventory now (the archivist sees the problems at once) and queue the making of its
     dossiers; the inventory travels in the job (it is text, at most arrangement.MAX_BYTES)."""
-    arrangement.plan(session, actor, organisation_id, repository_id, name, data, now=now)
     payload = {
         "organisation_id": organisation_id,
         "user_id": actor.user_id,
@@ -179,27 +178,26 @@ def queue_arrangement(
         "name": name,
         "data": base64.b64encode(data).decode("ascii"),
     }
+    _arrangement_plan(session, actor, payload, now)
     # One intake at a time in an organisation, whatever its source (legacy_subject).
     return background.enqueue(
         session, actor.user_id, ARRANGEMENT_JOB, legacy_subject(organisation_id), payload, now=now
     )
 
 
+def _arrangement_plan(session: Session, actor: Actor, payload: dict, now: datetime) -> runs.Plan:
+    data = base64.b64decode(payload["data"])
+    return arrangement.plan(
+        session, actor, payload["organisation_id"], payload["repository_id"], payload["name"], data, now=now
+    )
+
+
 @background.handler(ARRANGEMENT_JOB)
 def _arrangement_job(payload: dict, context: background.Context) -> None:
-    user_id, data = payload["user_id"], base64.b64decode(payload["data"])
+    # Checked again in the worker: boxes and dossiers may have changed since the page queued it.
     with transaction(context.factory, read_only=True) as session:
-        actor = load_actor(session, user_id)
-        plan = arrangement.plan(
-            session,
-            actor,
-            payload["organisation_id"],
-            payload["repository_id"],
-            payload["name"],
-            data,
-            now=context.clock(),
-        )
-    _run_job(context, user_id, plan)
+        plan = _arrangement_plan(session, load_actor(session, payload["user_id"]), payload, context.clock())
+    _run_job(context, payload["user_id"], plan)
 
 
 BAG_JOB = "intake.bag"

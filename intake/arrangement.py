@@ -28,7 +28,8 @@ from erms.models import Dossier, DossierPlacement, IntakeDossier, IntakeRun, Org
 from erms.permissions import Actor
 from exports.pdf import catalogue_pdf
 from holdings import storage
-from intake import past, runs
+from intake import legacy, past, runs
+from intake.legacy import at_line
 from intake.past import PastDossier, Shelving
 from intake.runs import Plan
 
@@ -40,7 +41,6 @@ MAX_BYTES = 2 * 1024 * 1024
 TOO_BIG = N_("The inventory is larger than 2 MB: split it into several files.")
 NO_ROWS = N_("The inventory has no rows under its header line.")
 NO_REPOSITORY = N_("Choose the repository where new boxes stand.")
-UNKNOWN_UNIT = N_("No unit has the code %(code)s.")
 FUTURE_YEAR = N_("The year %(year)s has not come yet: only past records are arranged.")
 TWICE = N_("Dossier %(notation)s of %(year)s is already on line %(line)s.")
 PLACE_TWICE = N_("Box %(box)s, file no. %(number)s is already given on line %(line)s.")
@@ -106,13 +106,8 @@ def _said(line: int, problem: Problem) -> Problem:
     """Place a schema problem on its line, a number column's pattern failure said as what it is (the schema's
     pattern message says "required")."""
     if problem.field in NUMBERS and problem.template == metadata.MESSAGES["pattern"]:
-        return _at(line, problem.field, NOT_A_NUMBER)
-    return _at(line, problem.field, problem.template, **problem.params)
-
-
-def _at(at: int, field: str, template: str, **params) -> Problem:
-    """Return a problem of line ``at``'s column ``field`` (as the form and the CLI show them)."""
-    return Problem(f"{at}:{field}", template, params)
+        return at_line(line, problem.field, NOT_A_NUMBER)
+    return at_line(line, problem.field, problem.template, **problem.params)
 
 
 class _Checker:
@@ -145,17 +140,17 @@ class _Checker:
         self.lines.setdefault(key, row.line)
         found += self._codes(row, year)
         if key in self.keys:
-            found.append(_at(row.line, "file_notation", TWICE, notation=notation, year=year, line=self.keys[key]))
+            found.append(at_line(row.line, "file_notation", TWICE, notation=notation, year=year, line=self.keys[key]))
         elif key not in self.done:
             unit_id = self.units.get(values["unit"], 0)
             found += [
-                _at(row.line, field, template, **params)
+                at_line(row.line, field, template, **params)
                 for field, template, params in past.obstacles(self.session, self.organisation, year, notation, unit_id)
             ]
         self.keys.setdefault(key, row.line)
         box = int(values["box"])
         if box not in self.boxes and not values.get("shelf_unit"):
-            found.append(_at(row.line, "shelf_unit", NEW_BOX_SHELF, box=box))
+            found.append(at_line(row.line, "shelf_unit", NEW_BOX_SHELF, box=box))
         described = self._described(row)
         if isinstance(described, list):
             found += described
@@ -187,11 +182,11 @@ class _Checker:
     def _codes(self, row: _Row, year: int) -> list[Problem]:
         values, found = row.values, []
         if values["unit"] not in self.units:
-            found.append(_at(row.line, "unit", UNKNOWN_UNIT, code=values["unit"]))
+            found.append(at_line(row.line, "unit", legacy.UNKNOWN_UNIT, code=values["unit"]))
         if year > self.this_year:
-            found.append(_at(row.line, "year", FUTURE_YEAR, year=year))
+            found.append(at_line(row.line, "year", FUTURE_YEAR, year=year))
         if spreadsheet.period_of_text(self.session, values["retention"], self.organisation_id)[1] is None:
-            found.append(_at(row.line, "retention", spreadsheet.RETENTION_UNREADABLE))
+            found.append(at_line(row.line, "retention", spreadsheet.RETENTION_UNREADABLE))
         return found
 
     def _described(self, row: _Row) -> dict | list[Problem]:
@@ -210,11 +205,11 @@ class _Checker:
         }
         dossier = metadata.coerce("dossier", {key: value for key, value in given.items() if value != ""})
         found = [
-            _at(row.line, COLUMNS.get(problem.field, problem.field), problem.template, **problem.params)
+            at_line(row.line, COLUMNS.get(problem.field, problem.field), problem.template, **problem.params)
             for problem in metadata.validate("dossier", dossier)
         ]
         if not found and "end_date" in dossier and dossier["end_date"] < dossier["start_date"]:
-            found.append(_at(row.line, "end_date", N_("The end date is before the start date.")))
+            found.append(at_line(row.line, "end_date", N_("The end date is before the start date.")))
         return found or dossier
 
     def places(self, made: list[PastDossier | None]) -> list[Problem]:
@@ -227,9 +222,10 @@ class _Checker:
             line = self.lines[dossier.key]
             place = (dossier.shelving.box, dossier.shelving.file_number)
             if place in given:
-                found.append(_at(line, "file_number", PLACE_TWICE, box=place[0], number=place[1], line=given[place]))
+                twice = at_line(line, "file_number", PLACE_TWICE, box=place[0], number=place[1], line=given[place])
+                found.append(twice)
             elif dossier.key not in self.done and (holder := self._holder(*place)) is not None:
-                found.append(_at(line, "file_number", PLACE_TAKEN, box=place[0], number=place[1], code=holder))
+                found.append(at_line(line, "file_number", PLACE_TAKEN, box=place[0], number=place[1], code=holder))
             given.setdefault(place, line)
         return found
 

@@ -135,9 +135,9 @@ def plan(
     )
 
 
-def _at(number: int, field: str, template: str, **params) -> Problem:
-    """Return a problem of line ``number``'s column ``field`` (as the form and the CLI show them)."""
-    return Problem(f"{number}:{field}", template, params)
+def at_line(at: int, field: str, template: str, **params) -> Problem:
+    """Return a problem of line ``at``'s column ``field`` (as the form and the CLI show them)."""
+    return Problem(f"{at}:{field}", template, params)
 
 
 class _Checker:
@@ -159,7 +159,8 @@ class _Checker:
     def row(self, row: _Row) -> list[Problem]:
         """Check one row alone: its cells, its file and its document's metadata."""
         row.values = metadata.normalise(row.values)
-        found = [_at(row.line, p.field, p.template, **p.params) for p in metadata.validate("legacy-import", row.values)]
+        checked = metadata.validate("legacy-import", row.values)
+        found = [at_line(row.line, p.field, p.template, **p.params) for p in checked]
         if found:
             return found
         found += self._file(row)
@@ -172,20 +173,20 @@ class _Checker:
         name = row.values["file"].replace("\\", "/")
         relative = PurePosixPath(name)
         if relative.is_absolute() or ".." in relative.parts:
-            return [_at(row.line, "file", OUTSIDE)]
+            return [at_line(row.line, "file", OUTSIDE)]
         path = self.folder.joinpath(*relative.parts)
         if not path.exists() and not path.is_symlink():
-            return [_at(row.line, "file", NO_FILE, file=name)]
+            return [at_line(row.line, "file", NO_FILE, file=name)]
         resolved = path.resolve()
         if path.is_symlink() or not path.is_file() or not resolved.is_relative_to(self.root):
-            return [_at(row.line, "file", NOT_PLAIN, file=name)]
+            return [at_line(row.line, "file", NOT_PLAIN, file=name)]
         if resolved in self.lines:
-            return [_at(row.line, "file", FILE_TWICE, file=name, line=self.lines[resolved])]
+            return [at_line(row.line, "file", FILE_TWICE, file=name, line=self.lines[resolved])]
         size = path.stat().st_size
         if size == 0:
-            return [_at(row.line, "file", EMPTY_FILE, file=name)]
+            return [at_line(row.line, "file", EMPTY_FILE, file=name)]
         if size > self.max_size:
-            return [_at(row.line, "file", TOO_LARGE, file=name, limit=self.max_size // (1024 * 1024))]
+            return [at_line(row.line, "file", TOO_LARGE, file=name, limit=self.max_size // (1024 * 1024))]
         self.lines[resolved], self.sizes[resolved] = row.line, size
         row.file = PastFile(path, unicodedata.normalize("NFC", relative.name))
         return self._scan(row, path, name)
@@ -197,20 +198,20 @@ class _Checker:
         if found and self.accept_scans:
             self.warnings += [f"line {row.line}, {name}: {problem.template % problem.params}" for problem in found]
             return []
-        return [_at(row.line, "file", problem.template, **problem.params) for problem in found]
+        return [at_line(row.line, "file", problem.template, **problem.params) for problem in found]
 
     def _codes(self, row: _Row) -> list[Problem]:
         values, found = row.values, []
         if values["unit"] not in self.units:
-            found.append(_at(row.line, "unit", UNKNOWN_UNIT, code=values["unit"]))
+            found.append(at_line(row.line, "unit", UNKNOWN_UNIT, code=values["unit"]))
         if values["state"].casefold() not in STATES:
-            found.append(_at(row.line, "state", UNKNOWN_STATE))
+            found.append(at_line(row.line, "state", UNKNOWN_STATE))
         if int(values["year"]) > self.this_year:
-            found.append(_at(row.line, "year", FUTURE_YEAR, year=values["year"]))
+            found.append(at_line(row.line, "year", FUTURE_YEAR, year=values["year"]))
         if self.retention(values["retention"])[1] is None:
-            found.append(_at(row.line, "retention", spreadsheet.RETENTION_UNREADABLE))
+            found.append(at_line(row.line, "retention", spreadsheet.RETENTION_UNREADABLE))
         if values.get("direction", "internal").casefold() not in DIRECTIONS:
-            found.append(_at(row.line, "direction", UNKNOWN_DIRECTION))
+            found.append(at_line(row.line, "direction", UNKNOWN_DIRECTION))
         return found
 
     def retention(self, text: str) -> tuple[int | None, tuple[bool, int | None, str] | None]:
@@ -232,7 +233,7 @@ class _Checker:
         )
         found = metadata.validate("document", document)
         row.document = document
-        return [_at(row.line, problem.field, problem.template, **problem.params) for problem in found]
+        return [at_line(row.line, problem.field, problem.template, **problem.params) for problem in found]
 
     def dossiers(self, rows: list[_Row], done: frozenset[str]) -> tuple[list[PastDossier], list[Problem]]:
         """Group the rows into dossiers, check that each dossier's rows agree and that it can be made."""
@@ -258,7 +259,7 @@ class _Checker:
         organisation = self.session.get_one(Organisation, self.organisation_id)
         unit_id = self.units.get(first.values.get("unit", ""), 0)
         return [
-            _at(first.line, field, template, **params)
+            at_line(first.line, field, template, **params)
             for field, template, params in past.obstacles(self.session, organisation, year, notation, unit_id)
         ]
 
@@ -277,11 +278,11 @@ class _Checker:
             },
         )
         found = [
-            _at(first.line, FROM_DOSSIER.get(problem.field, problem.field), problem.template, **problem.params)
+            at_line(first.line, FROM_DOSSIER.get(problem.field, problem.field), problem.template, **problem.params)
             for problem in metadata.validate("dossier", dossier)
         ]
         if not found and "end_date" in dossier and dossier["end_date"] < dossier["start_date"]:
-            found.append(_at(first.line, "end_date", N_("The end date is before the start date.")))
+            found.append(at_line(first.line, "end_date", N_("The end date is before the start date.")))
         if found or not all(row.ok for row in group):
             return found
         row_id, period = self.retention(values["retention"])
@@ -313,7 +314,7 @@ def _disagreements(group: list[_Row]) -> list[Problem]:
         usual = said.most_common(1)[0][0]
         first = next(row.line for row in group if row.values.get(column, "") == usual)
         found += [
-            _at(row.line, column, DIFFERS, line=first, notation=notation)
+            at_line(row.line, column, DIFFERS, line=first, notation=notation)
             for row in group
             if row.values.get(column, "") != usual
         ]

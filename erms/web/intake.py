@@ -116,12 +116,17 @@ def render_page(
 @bp.get("/template.csv")
 def template():
     """A mapping file to fill in: the column headers and one example row."""
-    titles = metadata.field_titles("legacy-import")
+    return _template_csv("legacy-import", TEMPLATE_EXAMPLE, "mau-nhap-ho-so.csv")
+
+
+def _template_csv(kind: str, example: dict[str, str], filename: str) -> Response:
+    """A CSV to fill in for the row schema ``kind``: its column titles and ``example`` under them."""
+    titles = metadata.field_titles(kind)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(titles.values())
-    writer.writerow(TEMPLATE_EXAMPLE.get(key, "") for key in titles)
-    headers = {"Content-Disposition": "attachment; filename=mau-nhap-ho-so.csv"}
+    writer.writerow(example.get(key, "") for key in titles)
+    headers = {"Content-Disposition": f"attachment; filename={filename}"}
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers=headers)
 
 
@@ -208,13 +213,7 @@ def render_arrangement(errors: dict | None = None, plan: runs.Plan | None = None
 @bp.get("/arrangement/template.csv")
 def arrangement_template():
     """An inventory to fill in: the column headers and one example row."""
-    titles = metadata.field_titles("arrangement")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(titles.values())
-    writer.writerow(INVENTORY_EXAMPLE.get(key, "") for key in titles)
-    headers = {"Content-Disposition": "attachment; filename=mau-muc-luc-chinh-ly.csv"}
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers=headers)
+    return _template_csv("arrangement", INVENTORY_EXAMPLE, "mau-muc-luc-chinh-ly.csv")
 
 
 def _inventory() -> tuple[int | None, str, bytes]:

@@ -114,21 +114,22 @@ def _flash_back(request_id: int):
 @login_required
 def lend(item_id: int):
     """The archivist hands a paper dossier to its reader."""
-    with transaction() as session:
-        item = use_requests.lend(session, current_actor(), item_id, now=utcnow())
-        request_id, code = item.request_id, item.dossier.file_code
-    flash(_("Dossier %(code)s is lent.", code=code), "success")
-    return redirect(url_for("use_requests.show", request_id=request_id))
+    return _loan(use_requests.lend, item_id, _("Dossier %(code)s is lent."))
 
 
 @bp.post("/items/<int:item_id>/returned")
 @login_required
 def take_back(item_id: int):
     """The archivist takes a lent paper dossier back."""
+    return _loan(use_requests.take_back, item_id, _("Dossier %(code)s is back in the archive."))
+
+
+def _loan(step, item_id: int, said: str):
+    """Record one step of a loan (``step``: lend or take back) and say it with the dossier's code."""
     with transaction() as session:
-        item = use_requests.take_back(session, current_actor(), item_id, now=utcnow())
+        item = step(session, current_actor(), item_id, now=utcnow())
         request_id, code = item.request_id, item.dossier.file_code
-    flash(_("Dossier %(code)s is back in the archive.", code=code), "success")
+    flash(said % {"code": code}, "success")
     return redirect(url_for("use_requests.show", request_id=request_id))
 
 
