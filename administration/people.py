@@ -115,7 +115,14 @@ def create_person(
         raise InvalidMetadata(problems)
     assert role is not None  # a missing or unknown role was a problem above
     user = accounts.create_user(
-        session, actor, values["username"], values["full_name"], password, now=now, position=values["position"]
+        session,
+        actor,
+        values["username"],
+        values["full_name"],
+        password,
+        now=now,
+        position=values["position"],
+        temporary=True,
     )
     _grant(session, actor, user, organisation, role, unit, now=now)
     return user
@@ -133,15 +140,7 @@ def _new_account_problems(session: Session, values: dict[str, str], password: st
         problems.append(
             Problem("username", N_("The username %(username)s is taken."), {"username": values["username"]})
         )
-    return problems + _password_problems(password)
-
-
-def _password_problems(password: str) -> list[Problem]:
-    if len(password) >= accounts.MIN_PASSWORD:
-        return []
-    return [
-        Problem("password", N_("A password needs at least %(count)s characters."), {"count": accounts.MIN_PASSWORD})
-    ]
+    return problems + accounts.short_password(password)
 
 
 def _role_and_unit(
@@ -290,12 +289,13 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool, *, no
 
 
 def reset_password(session: Session, actor: Actor, user_id: int, password: str, *, now: datetime) -> User:
-    """Set a new password the administrator hands over; the person's sessions end."""
+    """Set a new password the administrator hands over; the person's sessions end, and they replace it with their own
+    at the next log-in."""
     user = _changeable(session, actor, user_id)
     _require_whole_account(actor, user)
-    if problems := _password_problems(password):
+    if problems := accounts.short_password(password):
         raise InvalidMetadata(problems)
-    accounts.set_password(session, actor, user, password, now=now)
+    accounts.set_password(session, actor, user, password, now=now, temporary=True)
     return user
 
 

@@ -201,12 +201,19 @@ def create_user(
     *,
     now: datetime,
     position: str = "",
+    temporary: bool = False,
 ) -> User:
-    """Create an account; ``actor`` None is the operator at the console."""
+    """Create an account; ``actor`` None is the operator at the console; a ``temporary`` password is replaced by the
+    person at their first log-in."""
     if session.scalar(select(User.id).where(User.username == username)):
         raise RuleViolation(N_("The username %(username)s is taken."), username=username)
     user = User(
-        username=username, full_name=full_name, position=position, password_hash=hash_password(password), created_at=now
+        username=username,
+        full_name=full_name,
+        position=position,
+        password_hash=hash_password(password),
+        password_change_required=temporary,
+        created_at=now,
     )
     session.add(user)
     session.flush()
@@ -214,10 +221,56 @@ def create_user(
     return user
 
 
-def set_password(session: Session, actor: Actor | None, user: User, password: str, *, now: datetime) -> None:
-    """Replace a user's password."""
+def set_password(
+    session: Session, actor: Actor | None, user: User, password: str, *, now: datetime, temporary: bool = False
+) -> None:
+    """Replace a user's password; a ``temporary`` one (someone else chose it) must be replaced at the next log-in."""
     user.password_hash = hash_password(password)
-    audit.record(session, actor, "user.password_set", "user", user.id, now=now)
+    user.password_change_required = temporary
+    audit.record(session, actor, "user.password_set", "user", user.id, now=now, temporary=temporary)
+
+
+def short_password(password: str) -> list[Problem]:
+    """The problem of a password too short to be set, if it is."""
+    if len(password) >= MIN_PASSWORD:
+        return []
+    return [Problem("password", N_("A password needs at least %(count)s characters."), {"count": MIN_PASSWORD})]
+
+
+def new_password_problems(current: str, new: str, repeat: str) -> list[Problem]:
+    """What is wrong with a password a person chooses for themselves (``current`` is the one it replaces)."""
+    problems = short_password(new)
+    if not problems and new == current:
+        problems.append(Problem("password", N_("Choose a password other than the one it replaces.")))
+    if new != repeat:
+        problems.append(Problem("repeat", N_("The two new passwords are not the same.")))
+    return problems
+
+
+def change_own_password(
+    session: Session, actor: Actor, proof: Attempt, new: str, repeat: str, current: str, *, now: datetime
+) -> int | Locked | list[Problem]:
+    """Replace the actor's own password once ``proof`` (their current password, checked) holds.
+
+    Returns the session generation the person's browser continues with (every other session of theirs ends), or why
+    not: ``Locked``, or the problems. A wrong current password counts as a failed log-in (and is audited as one), so a
+    borrowed session cannot guess it more often than the log-in page allows; nothing else is written then.
+    """
+    if proof.locked is not None:
+        return proof.locked
+    if proof.user_id != actor.user_id:
+        audit.record(session, None, "user.login_failed", "user", None, now=now, username=proof.username)
+        return [Problem("current", N_("The current password is incorrect."))]
+    if problems := new_password_problems(current, new, repeat):
+        return problems
+    user = session.get(User, actor.user_id)
+    if user is None:
+        raise NotFound(N_("No active user with id %(user)s."), user=actor.user_id)
+    user.password_hash = hash_password(new)
+    user.password_change_required = False
+    audit.record(session, actor, "user.password_changed", "user", user.id, now=now)
+    session.flush()  # raises the session generation (_end_sessions_on_change)
+    return user.session_generation
 
 
 def grant(

@@ -22,7 +22,15 @@ from erms.permissions import Actor, load_actor
 from erms.web.common import integer, setting, transaction, utcnow
 from erms.web.redirects import same_site_path
 
-__all__ = ["bp", "current_actor", "init_app", "login_required"]
+__all__ = [
+    "bp",
+    "continue_session",
+    "current_actor",
+    "init_app",
+    "locked_message",
+    "login_required",
+    "must_change_password",
+]
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -36,9 +44,10 @@ login_manager.localize_callback = _
 class LoginUser(UserMixin):
     """The Flask-Login user: a thin wrapper around the actor and the session generation it logged in with."""
 
-    def __init__(self, actor: Actor, generation: int) -> None:
+    def __init__(self, actor: Actor, generation: int, must_change_password: bool = False) -> None:
         self.actor = actor
         self.generation = generation
+        self.must_change_password = must_change_password
 
     def get_id(self) -> str:
         return f"{self.actor.user_id}:{self.generation}"
@@ -55,7 +64,7 @@ def _load_user(session_id: str) -> LoginUser | None:
         if user is None or user.session_generation != generation:
             return None  # logged out, password changed, roles changed or deactivated: log in again
         try:
-            return LoginUser(load_actor(db_session, user.id), user.session_generation)
+            return LoginUser(load_actor(db_session, user.id), user.session_generation, user.password_change_required)
         except NotFound:
             return None  # deactivated
 
@@ -65,10 +74,40 @@ def current_actor() -> Actor:
     return current_user.actor
 
 
+def locked_message(locked: accounts.Locked) -> str:
+    """Why a password was not even checked: too many failures with this username lately."""
+    return _("Too many failed log-ins with this username. Try again in %(minutes)s minutes.", minutes=locked.minutes)
+
+
+def must_change_password() -> bool:
+    """Whether the logged-in person still has a password someone else chose (they replace it before anything else)."""
+    return bool(current_user.must_change_password)
+
+
+def continue_session(actor: Actor, generation: int) -> None:
+    """Keep this browser logged in after the person's own change (their password) raised the session generation."""
+    login_user(LoginUser(actor, generation))
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     app.before_request(_end_old_sessions)
+    app.before_request(_own_password_first)
     app.register_blueprint(bp)
+
+
+# What a person whose password someone else chose may reach before replacing it.
+BEFORE_OWN_PASSWORD = frozenset({"account.password", "account.change_password", "auth.logout", "static"})
+
+
+def _own_password_first():
+    """Send a person whose password was chosen by someone else (a new account, a reset) to choose their own first."""
+    if not current_user.is_authenticated or not current_user.must_change_password:
+        return None
+    if request.endpoint in BEFORE_OWN_PASSWORD or request.blueprint == "api":
+        return None
+    flash(_("Choose your own password before you go on."), "info")
+    return redirect(url_for("account.password"))
 
 
 def _end_old_sessions():
@@ -109,23 +148,17 @@ def login():
         with transaction() as db_session:
             actor = accounts.record_log_in(db_session, attempt, now=utcnow())
         if isinstance(actor, accounts.Locked):
-            error, status = (
-                _(
-                    "Too many failed log-ins with this username. Try again in %(minutes)s minutes.",
-                    minutes=actor.minutes,
-                ),
-                429,
-            )
+            error, status = locked_message(actor), 429
         elif actor is not None:
             with transaction() as db_session:
                 user = db_session.get(User, actor.user_id)
                 assert user is not None  # record_log_in has just logged this user in
-                generation = user.session_generation
+                generation, must_change = user.session_generation, user.password_change_required
             _clear_session()  # a fresh session at login: nothing carried over from before (fixation)
             session.permanent = True
             session["login_at"] = int(utcnow().timestamp())
-            login_user(LoginUser(actor, generation))
-            return redirect(_next_page())
+            login_user(LoginUser(actor, generation, must_change))
+            return redirect(url_for("account.password") if must_change else _next_page())
         else:  # the same answer whether the username or the password is wrong: no account probing
             error, status = _("The username or password is incorrect."), 401
     return render_template("auth/login.html", error=error, username=request.form.get("username", "")), status

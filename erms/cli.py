@@ -234,13 +234,20 @@ def user_group() -> None:
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--unit", default=None, help="Unit code; omit for an organisation-wide role.")
 @click.option("--password", default=None, help="Read from the prompt when omitted.")
+@click.option(
+    "--keep-password",
+    is_flag=True,
+    help="The person keeps this password (default: they replace it with their own at their first log-in).",
+)
 @click.pass_obj
-def user_create(obj: Context, username, full_name, organisation, roles, unit, password) -> None:
+def user_create(obj: Context, username, full_name, organisation, roles, unit, password, keep_password) -> None:
     """Create a user with one or more roles."""
     password = password or getpass.getpass("password: ")
     try:
         with obj.transaction() as session:
-            user = accounts.create_user(session, None, username, full_name, password, now=utcnow())
+            user = accounts.create_user(
+                session, None, username, full_name, password, now=utcnow(), temporary=not keep_password
+            )
             for role in roles:
                 accounts.grant(session, None, user, Role(role), organisation, unit, now=utcnow())
     except ERMSError as error:

@@ -81,6 +81,9 @@ class User(Base):
     # Where notices are also sent by e-mail (empty: in the app only), unless the person switched that off.
     email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     email_notices: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    # Set when someone else chose the password (an administrator making the account or resetting it): the person
+    # replaces it with one only they know before anything else.
+    password_change_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     memberships: Mapped[list[RoleMembership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

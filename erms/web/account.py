@@ -1,4 +1,5 @@
-"""The person's own account ("tài khoản"): their API tokens ("mã truy cập API") for other systems.
+"""The person's own account ("tài khoản"): their password ("mật khẩu") and their API tokens ("mã truy cập API") for
+other systems.
 
 A new token is shown once, on the page the creating POST renders: never redirected to (it would have to wait in
 the session cookie, which the browser sends back on every request), never cached by the browser.
@@ -10,11 +11,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from erms import api_tokens
-from erms.auth import current_actor, login_required
+from erms import accounts, api_tokens
+from erms.auth import continue_session, current_actor, locked_message, login_required, must_change_password
 from erms.models import ApiToken
 from erms.web.common import integer, transaction, utcnow
-from erms.web.errors import on_invalid
+from erms.web.errors import FORM, on_invalid, problem_messages
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -35,6 +36,43 @@ def token_rows(tokens: list[ApiToken]) -> list[dict]:
         shown = api_tokens.state(token, now=now)
         rows.append({"token": token, "state": str(STATE_LABELS[shown]), "live": shown is api_tokens.TokenState.LIVE})
     return rows
+
+
+@bp.get("/password")
+@login_required
+def password():
+    """The form to change one's own password."""
+    return render_password()
+
+
+def render_password(errors: dict | None = None, status: int = 200):
+    page = render_template(
+        "account/password.html", errors=errors or {}, shortest=accounts.MIN_PASSWORD, required=must_change_password()
+    )
+    return page, status, {"Cache-Control": "private, no-store"}
+
+
+@bp.post("/password")
+@login_required
+def change_password():
+    """Replace one's own password, proved by the current one; this browser stays logged in, every other session ends."""
+    actor = current_actor()
+    form = {name: request.form.get(name, "") for name in ("current", "password", "repeat")}
+    # The slow hash runs between two short transactions, as at log-in: it holds no connection.
+    with transaction(read_only=True) as session:
+        candidate = accounts.log_in_candidate(session, actor.username, now=utcnow())
+    proof = accounts.check_password(candidate, form["current"])
+    with transaction() as session:
+        outcome = accounts.change_own_password(
+            session, actor, proof, form["password"], form["repeat"], form["current"], now=utcnow()
+        )
+    if isinstance(outcome, accounts.Locked):
+        return render_password({FORM: [locked_message(outcome)]}, status=429)
+    if isinstance(outcome, list):
+        return render_password(problem_messages(outcome), status=422)
+    continue_session(actor, outcome)
+    flash(_("Your password has been changed; your sessions in other browsers have ended."), "success")
+    return redirect(url_for("home.index"))
 
 
 @bp.get("/tokens")

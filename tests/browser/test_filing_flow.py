@@ -69,8 +69,8 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def login(page, base: str, username: str, password: str = PASSWORD) -> None:
-    """Log in afresh as ``username`` (every browser test's one log-in).
+def login(page, base: str, username: str, password: str = PASSWORD, lands: str = "/") -> None:
+    """Log in afresh as ``username`` (every browser test's one log-in), landing on ``lands``.
 
     A late answer to the previous person's page (its favicon, say) may set their session cookie again after
     clear_cookies(): the login page then shows no form, or the form's CSRF token no longer matches the cookie and the
@@ -85,9 +85,9 @@ def login(page, base: str, username: str, password: str = PASSWORD) -> None:
         page.fill("#password", password)
         with page.expect_navigation():  # the log-in's answer, after its redirect
             page.click("form button[type=submit]")
-        if page.url == f"{base}/":
+        if page.url == f"{base}{lands}":
             return
-    page.wait_for_url(f"{base}/")  # fails, showing where the last try ended
+    page.wait_for_url(f"{base}{lands}")  # fails, showing where the last try ended
 
 
 def test_registry_list_then_officer_dossier_from_open_to_submitted(server, page, tmp_path):

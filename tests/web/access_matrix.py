@@ -318,7 +318,9 @@ ROWS = [
     # ------------------------------------------------------------ notices: one's own
     Row("notices.index", "GET", EVERYONE),
     Row("notices.settings", "POST", EVERYONE),
-    # ------------------------------------------------------------ one's own account: API tokens
+    # ------------------------------------------------------------ one's own account: password, API tokens
+    Row("account.password", "GET", EVERYONE),
+    Row("account.change_password", "POST", EVERYONE),
     Row("account.tokens", "GET", EVERYONE),
     Row("account.create_token", "POST", EVERYONE),
     # One's own token, or any of the organisation for its administrator; anyone else's does not exist.

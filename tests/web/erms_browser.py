@@ -47,6 +47,12 @@ class Browser:
         self.get("/")  # the session was renewed at login: read the new token
         return response
 
+    def change_password(self, current: str, new: str, repeat: str | None = None):
+        """Change the logged-in person's password on its page (as anyone whose password an administrator chose must)."""
+        self.get("/account/password?lang=en")
+        data = {"current": current, "password": new, "repeat": new if repeat is None else repeat}
+        return self.post("/account/password", data)
+
     def logout(self):
         return self.post("/auth/logout")
 

@@ -67,6 +67,7 @@ def test_a_new_person_logs_in_with_the_role_given(admin, app, world, session):
     assert [(m.role.value, m.unit_id) for m in lan.memberships] == [("officer", world.unit_b.id)]
     browser = Browser(app.test_client())
     assert browser.login("lan.pt", "mat-khau-lan-2026").status_code == 302
+    assert browser.change_password("mat-khau-lan-2026", "mat-khau-cua-lan-2026").status_code == 302
     assert "Phạm Thị Lan" in page_text(browser.get("/"))
 
 
@@ -178,6 +179,7 @@ def test_the_deployment_administrator_adds_an_organisation_and_its_first_people(
     # The new organisation's administrator manages it, and only it.
     nam = Browser(app.test_client())
     nam.login("nam.tv", "mat-khau-nam-2026")
+    nam.change_password("mat-khau-nam-2026", "mat-khau-cua-nam-2026")
     assert nam.get(f"/admin/organisations/{organisation_id}").status_code == 200
     assert (
         nam.post(f"/admin/units/{unit.id}", {"name": "Văn phòng UBND", "parent": "", "active": "yes"}).status_code
