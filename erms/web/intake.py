@@ -7,6 +7,7 @@ disk, as Archivematica's transfer source locations do.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -191,7 +192,15 @@ def arrangement_page():
     return render_arrangement()
 
 
-def render_arrangement(errors: dict | None = None, plan: runs.Plan | None = None, chosen: str = "", status: int = 200):
+def render_arrangement(
+    errors: dict | None = None,
+    plan: runs.Plan | None = None,
+    chosen: str = "",
+    status: int = 200,
+    checked: tuple[str, bytes] | None = None,
+):
+    """The page; after a good check, ``checked`` (the inventory's name and bytes) rides in the "Arrange" form, as a
+    browser never keeps a chosen file across pages."""
     actor = current_actor()
     organisation_id = organisation_of(actor)
     with transaction() as session:
@@ -206,6 +215,7 @@ def render_arrangement(errors: dict | None = None, plan: runs.Plan | None = None
             plan=plan,
             chosen=chosen,
             boxes=sorted({dossier.shelving.box for dossier in plan.dossiers if dossier.shelving}) if plan else [],
+            checked=(checked[0], base64.b64encode(checked[1]).decode("ascii")) if checked else None,
         )
     return response, status
 
@@ -217,11 +227,17 @@ def arrangement_template():
 
 
 def _inventory() -> tuple[int | None, str, bytes]:
+    """The repository and the inventory: a file chosen, or the one checked a page before (``checked``)."""
     chosen = request.form.get("repository_id", "")
     on_invalid(lambda errors: render_arrangement(errors, chosen=chosen, status=422), back=url_for(".arrangement_page"))
     sent = request.files.get("inventory")
-    data = sent.stream.read(arrangement.MAX_BYTES + 1) if sent else b""
-    return integer(chosen), (sent.filename if sent and sent.filename else "inventory.csv"), data
+    if sent and sent.filename:
+        return integer(chosen), sent.filename, sent.stream.read(arrangement.MAX_BYTES + 1)
+    try:  # checked again in full by the arrangement: this is only its bytes, whoever sent them
+        carried = base64.b64decode(request.form.get("checked", ""), validate=True)
+    except ValueError:  # binascii.Error, or letters outside ASCII
+        carried = b""
+    return integer(chosen), request.form.get("checked_name", "") or "inventory.csv", carried
 
 
 @bp.post("/arrangement/check")
@@ -231,7 +247,7 @@ def arrangement_check():
     actor = current_actor()
     with transaction(read_only=True) as session:
         plan = arrangement.plan(session, actor, organisation_of(actor), repository_id, name, data, now=utcnow())
-    return render_arrangement(plan=plan, chosen=request.form.get("repository_id", ""))
+    return render_arrangement(plan=plan, chosen=request.form.get("repository_id", ""), checked=(name, data))
 
 
 @bp.post("/arrangement/start")

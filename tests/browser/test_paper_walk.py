@@ -59,10 +59,8 @@ def test_ten_paper_dossiers_arranged_boxed_moved_asked_for_read_and_closed_again
         page.click("button:has-text('Kiểm tra')")
     page.wait_for_selector("text=sẽ tạo 10 hồ sơ giấy trong 2 hộp (số 1, 2)")
     shots(page, "28-01-arrangement-checked")
-    page.select_option("#repository_id", label="K1 — Kho tầng 1")
-    page.set_input_files("#inventory", files=[csv_file])
-    with page.expect_navigation():
-        page.click("button:has-text('Chỉnh lý')")
+    with page.expect_navigation():  # the checked inventory is carried: no file to choose again
+        page.click("#arrange-checked button:has-text('Chỉnh lý')")
     work(app)
     page.goto(f"{base}/archive/intake/")
     page.wait_for_selector("text=Đã chỉnh lý xong: 10 hồ sơ.")
