@@ -71,7 +71,8 @@ def test_an_inventory_is_checked_arranged_by_the_worker_and_its_catalogue_printe
     assert session.scalar(select(func.count()).select_from(Dossier)) == 0
     # The checked inventory rides in the "Arrange" form: nobody chooses the file again.
     carried = carried_form(checked)
-    assert carried["checked_name"] == "chinh-ly.csv" and base64.b64decode(carried["checked"]) == inventory(ten_dossiers())
+    assert carried["checked_name"] == "chinh-ly.csv"
+    assert base64.b64decode(carried["checked"]) == inventory(ten_dossiers())
     started = archivist.post("/archive/intake/arrangement/start", carried)
     assert started.status_code == 302
     run_background_jobs(app)
