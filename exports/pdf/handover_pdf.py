@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from exports.bagging import layout
 from exports.pdf import ProductPDF, table
-from exports.pdf.number_words import words
+from exports.pdf.number_words import boxes_and_shelf, words
 from exports.snapshot import PackageSnapshot
 from exports.xml.tt02 import transfer_rows
 
@@ -111,10 +111,10 @@ def quantity_lines(values: Quantities) -> list[str]:
     electronic records only, whose "Nội dung" line says it all."""
     if not values.paper:
         return []
-    boxes = f"{values.boxes} ({words(values.boxes)})" if values.boxes else "chưa xếp hộp"
     return [
         "Số lượng tài liệu:",
-        f"a) Tài liệu giấy (giao nộp bản gốc, gói điện tử chỉ mô tả): tổng số hộp (cặp): {boxes}; "
+        "a) Tài liệu giấy (giao nộp bản gốc, gói điện tử chỉ mô tả): "
+        f"tổng số hộp (cặp): {boxes_and_shelf(values.boxes)}; "
         f"tổng số hồ sơ (đơn vị bảo quản): {values.paper} ({words(values.paper)}); "
         f"tổng số tờ: {values.sheets} ({words(values.sheets)});",
         f"b) Tài liệu điện tử: tổng số hồ sơ: {values.electronic} ({words(values.electronic)}); "

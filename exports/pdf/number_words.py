@@ -55,3 +55,16 @@ def _unit_after_tens(tens: int, units: int) -> str:
     if units == 4 and tens > 1:
         return "tư"
     return DIGITS[units]
+
+
+# Archives count paper in metres of shelf ("mét giá"): one metre holds ten standard boxes, 10 cm thick each.
+BOXES_PER_METRE = 10
+
+
+def boxes_and_shelf(boxes: int) -> str:
+    """Return a Phụ lục V record's "tổng số hộp (cặp)" with its "quy ra mét giá": "12 (mười hai); quy ra mét giá:
+    1,2 m", or "chưa xếp hộp" while the archive has boxed none of them."""
+    if not boxes:
+        return "chưa xếp hộp"
+    metres = f"{boxes / BOXES_PER_METRE:.1f}".replace(".", ",")
+    return f"{boxes} ({words(boxes)}); quy ra mét giá: {metres} m"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from exports.pdf import ProductPDF, table
-from exports.pdf.number_words import words
+from exports.pdf.number_words import boxes_and_shelf, words
 from exports.pdf.pdf_index import organisation_block
 
 LINE = 6
@@ -174,10 +174,9 @@ def _quantity_lines(values: HandoverRecord) -> list[str]:
     )
     if not values.paper:
         return ["3. Số lượng tài liệu điện tử: " + electronic]
-    boxes = f"{values.boxes} ({words(values.boxes)})" if values.boxes else "chưa xếp hộp"
     return [
         "3. Số lượng tài liệu:",
-        f"a) Tài liệu giấy: tổng số hộp (cặp): {boxes}; "
+        f"a) Tài liệu giấy: tổng số hộp (cặp): {boxes_and_shelf(values.boxes)}; "
         f"tổng số hồ sơ (đơn vị bảo quản): {values.paper} ({words(values.paper)});",
         "b) Tài liệu điện tử: " + electronic,
     ]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from exports.pdf.number_words import words
+from exports.pdf.number_words import boxes_and_shelf, words
 
 
 @pytest.mark.parametrize(
@@ -30,3 +30,10 @@ def test_numbers_read_as_written_vietnamese(number, said):
 def test_a_negative_number_is_refused():
     with pytest.raises(ValueError):
         words(-1)
+
+
+def test_boxes_are_counted_with_the_shelf_metres_they_fill():
+    assert boxes_and_shelf(0) == "chưa xếp hộp"
+    assert boxes_and_shelf(1) == "1 (một); quy ra mét giá: 0,1 m"
+    assert boxes_and_shelf(12) == "12 (mười hai); quy ra mét giá: 1,2 m"
+    assert boxes_and_shelf(105) == "105 (một trăm linh năm); quy ra mét giá: 10,5 m"

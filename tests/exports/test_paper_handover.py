@@ -211,6 +211,7 @@ def test_the_hand_over_record_counts_the_paper_apart(session, world, now, packag
     printed = (root / layout.HANDOVER_RECORD_PDF).read_bytes()
     text = " ".join("".join(page.extract_text() for page in PdfReader(io.BytesIO(printed)).pages).split())
     assert "a) Tài liệu giấy (giao nộp bản gốc, gói điện tử chỉ mô tả): tổng số hộp (cặp): 1 (một);" in text
+    assert "quy ra mét giá: 0,1 m;" in text
     assert "tổng số hồ sơ (đơn vị bảo quản): 2 (hai); tổng số tờ: 72 (bảy mươi hai);" in text
     # The hybrid dossier counts among the electronic ones too; files: its index and two documents, the electronic
     # dossier's index and two documents.

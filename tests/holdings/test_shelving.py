@@ -244,7 +244,9 @@ def test_the_transfer_list_says_which_dossiers_are_paper_and_where_they_are(
     record = transfers.record_values(session, item.transfer, now)
     assert (record.paper, record.paper_only, record.boxes) == (1, 1, 1)
     lines = transfer_pdf._quantity_lines(record)
-    assert lines[1].startswith("a) Tài liệu giấy: tổng số hộp (cặp): 1 (một); tổng số hồ sơ (đơn vị bảo quản): 1")
+    assert lines[1].startswith(
+        "a) Tài liệu giấy: tổng số hộp (cặp): 1 (một); quy ra mét giá: 0,1 m; tổng số hồ sơ (đơn vị bảo quản): 1"
+    )
     assert lines[2].startswith("b) Tài liệu điện tử: tổng số hồ sơ: 0")
     assert transfer_pdf.handover_record(record).startswith(b"%PDF")
 
