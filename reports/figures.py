@@ -46,7 +46,7 @@ class Record:
 
 @dataclass(frozen=True)
 class Cell:
-    value: int | str | date | None
+    value: int | float | str | date | None
     drill: Drill | None = None
     label: bool = False  # the value is an English msgid, translated where it is shown
     record: Record | None = None

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from erms.errors import N_
 from erms.models.dossier import Dossier, DossierState
-from reports import disposal, rules
+from reports import disposal, paper, rules
 from reports.charts import Chart
 from reports.figures import BYTES, TEXT, Cell, Column, Drill, Report, Table, add, counts
 from reports.scope import Scope, units_of
@@ -146,6 +146,7 @@ def report(session: Session, scope: Scope, year: int | None, today: date, handov
     tables = (
         _units_table(session, scope, groups, due, filters),
         _years_table(groups, filters, scope),
+        paper.table(session, scope, custody(scope, period)),
         disposal.table(session, scope, year),
     )
     return Report(NAME, N_("Holdings"), tables, {**dict(filters), **dict(scope.filters())}, scope.about())

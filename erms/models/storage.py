@@ -19,6 +19,9 @@ from erms.db import Base
 from erms.models.dossier import Dossier
 from erms.models.types import UTCDateTime
 
+# Archives count paper in metres of shelf ("mét giá"): one metre holds ten standard boxes, 10 cm thick each.
+BOXES_PER_METRE = 10
+
 
 class Repository(Base):
     """A repository of the agency archive ("kho lưu trữ"): a room or a building with shelves."""

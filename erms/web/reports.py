@@ -25,7 +25,7 @@ from erms.web.common import attachment, integer, organisation_of, period_from_qu
 from erms.web.errors import on_invalid
 from erms.web.retention import in_chain
 from filing.dossiers import local_date
-from reports import charts, service, spreadsheet
+from reports import charts, paper, service, spreadsheet
 from reports.figures import BYTES, COUNT, DAY, Cell, Column, Drill, Record, Report
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -240,6 +240,9 @@ def _drill_page(report: str, figure: str, found, errors: dict, status: int):
     ), status
 
 
+VIETNAMESE_DECIMALS = str.maketrans({",": ".", ".": ","})
+
+
 @bp.app_template_global()
 def report_cell(cell: Cell, column: Column) -> dict:
     """Return how a report's cell is shown: its text, and the link of its count or of the record it names."""
@@ -250,6 +253,8 @@ def report_cell(cell: Cell, column: Column) -> dict:
         text = size_words(value)
     elif column.kind == DAY and isinstance(value, date):
         text = value.strftime("%d/%m/%Y")
+    elif isinstance(value, float) and column.kind == paper.METRES:
+        text = f"{value:,.1f}".translate(VIETNAMESE_DECIMALS)  # 1.234,5: thousands by a dot, a decimal comma
     elif isinstance(value, int) and column.kind == COUNT:
         text = f"{value:,}".replace(",", ".")  # Vietnamese groups thousands with a dot; a year stays 2026
     else:

@@ -7,6 +7,8 @@ these are the rules of the written language: "không trăm" inside a number, "li
 
 from __future__ import annotations
 
+from erms.models.storage import BOXES_PER_METRE
+
 DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
 GROUPS = ("", "nghìn", "triệu", "tỷ")
 
@@ -55,10 +57,6 @@ def _unit_after_tens(tens: int, units: int) -> str:
     if units == 4 and tens > 1:
         return "tư"
     return DIGITS[units]
-
-
-# Archives count paper in metres of shelf ("mét giá"): one metre holds ten standard boxes, 10 cm thick each.
-BOXES_PER_METRE = 10
 
 
 def boxes_and_shelf(boxes: int) -> str:
