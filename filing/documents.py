@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session, selectinload
 from erms import permissions
 from erms.errors import NotFound
 from erms.models import Document, DocumentVersion, Dossier
+from erms.models.scan import CertifiedCopy, ScanCheck
 from erms.permissions import Actor
 from erms.storage import FileStore
-from filing import access, dossiers
+from filing import access, certified_copies, dossiers, scan_checks, signature_checks
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,27 @@ class Readable:
     document: Document
     dossier: Dossier
     content: bool
+
+
+@dataclass(frozen=True)
+class Checks:
+    """What the checks found of documents' files, as the dossier page shows it: each signed file's verdict, each scan's
+    check against TT 02/2019, each document's certified-copy decision (three queries for any number of documents)."""
+
+    signatures: dict[int, signature_checks.Evidence]  # by stored file id
+    scans: dict[int, ScanCheck]  # by version id
+    certified: dict[int, CertifiedCopy]  # by document id
+
+
+def checks_of(session: Session, found: list[Readable]) -> Checks:
+    """Return the checks of the documents whose content their reader may read (the others show no file)."""
+    readable = [item.document for item in found if item.content]
+    versions = [version for document in readable for version in document.versions]
+    return Checks(
+        signatures=signature_checks.evidence(session, [version.file for version in versions]),
+        scans=scan_checks.of_versions(session, [version.id for version in versions]),
+        certified=certified_copies.of_documents(session, [document.id for document in readable]),
+    )
 
 
 def get_document(session: Session, actor: Actor, document_id: int) -> Readable:

@@ -196,3 +196,44 @@ def test_the_api_takes_the_scan_and_certified_copy_flags(app, token_of, make_dos
     session.expire_all()
     assert session.scalars(select(ScanCheck)).one().problems != "[]"
     assert session.scalars(select(CertifiedCopy.outcome)).one() == "refused"  # an unsigned file
+    answer = api("GET", f"/documents/{session.scalars(select(CertifiedCopy.document_id)).one()}", token).json
+    (version,) = answer["versions"]
+    assert version["signature"] is None  # not signed
+    assert version["scan"]["warning"] is True and version["scan"]["accepted_at"] is None
+    assert version["scan"]["problems"] and all(isinstance(problem, str) for problem in version["scan"]["problems"])
+    assert answer["certified_copy"] == {"outcome": "refused", "reason": "unsigned", "decided_at": answer["created_at"]}
+
+
+def test_the_api_reads_a_signature_pending_then_as_the_worker_found_it(
+    app,
+    token_of,
+    session,
+    session_factory,
+    store,
+    now,
+    make_dossier,
+    pki,  # noqa: F811
+):
+    trust_roots.add(session, None, pki["ca"].cert_pem, now=now)
+    api = caller(app)
+    dossier = make_dossier("open", documents=0)
+    session.commit()
+    token = token_of("officer1")
+    upload_id = upload_all(api, token, sign(plain_pdf("Bản sao y"), pki["agency"], [pki["ca"]], when=now))
+    added = api(
+        "POST",
+        f"/dossiers/{dossier.id}/documents",
+        token,
+        json={"metadata": DOCUMENT, "upload_id": upload_id, "certified_copy": True},
+    )
+    assert added.status_code == 201
+    assert added.json["versions"][0]["signature"] == {"status": "pending", "checked_at": None, "signers": []}
+    assert added.json["certified_copy"]["outcome"] == "pending"
+    worker(session, session_factory, store, now)
+    answer = api("GET", f"/documents/{added.json['id']}", token).json
+    signature = answer["versions"][0]["signature"]
+    assert signature["status"] == "valid" and signature["checked_at"] is not None
+    assert any("UBND quận Đống Đa" in signer for signer in signature["signers"])
+    assert answer["certified_copy"]["outcome"] == "confirmed" and answer["versions"][0]["scan"] is None
+    listed = api("GET", f"/dossiers/{dossier.id}/documents", token).json
+    assert listed["items"][0]["versions"][0]["signature"]["status"] == "valid"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import cast
 
 from flask import Response, jsonify, url_for
+from sqlalchemy.orm import Session
 
 from erms.web.api import base, shapes
 from erms.web.api.spec import NOT_A_BODY, PAGE, operation
@@ -14,8 +15,8 @@ from erms.web.common import LARGEST_INTEGER, attachment, setting, store, transac
 from filing import documents, uploads
 
 
-def _answer(found: documents.Readable, status: int = 200) -> Response:
-    response = jsonify(shapes.document(found))
+def _answer(session: Session, found: documents.Readable, status: int = 200) -> Response:
+    response = jsonify(shapes.document(found, documents.checks_of(session, [found])))
     response.status_code = status
     return base.with_etag(response, base.etag_of("document", found.document.id, found.document.revision))
 
@@ -52,7 +53,7 @@ def add_document(dossier_id: int):
             **flags,
         )
         session.flush()
-        answer = _answer(documents.get_document(session, actor, document.id), 201)
+        answer = _answer(session, documents.get_document(session, actor, document.id), 201)
     answer.headers["Location"] = url_for(".get_document", document_id=document.id)
     return answer
 
@@ -86,7 +87,7 @@ def _adding(data: dict) -> tuple[dict, int | None, dict[str, bool]]:
 )
 def get_document(document_id: int):
     with transaction() as session:
-        return _answer(documents.get_document(session, base.actor(), document_id))
+        return _answer(session, documents.get_document(session, base.actor(), document_id))
 
 
 @operation(
@@ -100,7 +101,8 @@ def list_documents(dossier_id: int):
     page, per_page = base.page_arguments()
     with transaction() as session:
         found, total = documents.dossier_documents(session, base.actor(), dossier_id, page, per_page)
-        return base.paged([shapes.document(item) for item in found], total, page, per_page)
+        checks = documents.checks_of(session, found)
+        return base.paged([shapes.document(item, checks) for item in found], total, page, per_page)
 
 
 @operation(

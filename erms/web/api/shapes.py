@@ -23,12 +23,13 @@ from erms.models import (
 )
 from erms.models.background import JobState
 from erms.models.dossier import DossierState
+from erms.models.scan import CertifiedCopy, ScanCheck
 from erms.models.transfer import ItemOutcome, TransferState
 from erms.permissions import Actor
 from erms.search_index.asking import Hit, Results
 from erms.web.common import LARGEST_INTEGER
-from filing import registers
-from filing.documents import Readable
+from filing import certified_copies, registers, scan_checks, signature_checks, signatures
+from filing.documents import Checks, Readable
 
 INTEGER: dict[str, Any] = {"type": "integer"}
 TEXT: dict[str, Any] = {"type": "string"}
@@ -262,6 +263,29 @@ def upload(record: ApiUpload) -> dict[str, Any]:
     }
 
 
+SIGNATURE = {
+    "type": ["object", "null"],
+    "description": "The file's digital signatures as last checked against the installed roots (null: not signed).",
+    "properties": {
+        "status": {"enum": [*(status.value for status in signatures.Status), signature_checks.PENDING]},
+        "checked_at": MOMENT,
+        "signers": {"type": "array", "items": TEXT},
+    },
+    "required": ["status", "checked_at", "signers"],
+    "additionalProperties": False,
+}
+SCAN = {
+    "type": ["object", "null"],
+    "description": "A scan's check against TT 02/2019 (null: not uploaded as a scan); a warning stands until an "
+    "archivist accepts it.",
+    "properties": {
+        "problems": {"type": "array", "items": TEXT},
+        "warning": {"type": "boolean"},
+        "accepted_at": MOMENT,
+    },
+    "required": ["problems", "warning", "accepted_at"],
+    "additionalProperties": False,
+}
 VERSION = obj(
     {
         "id": INTEGER,
@@ -270,9 +294,25 @@ VERSION = obj(
         "size": INTEGER,
         "sha256": TEXT,
         "media_type": TEXT,
+        "signature": SIGNATURE,
+        "scan": SCAN,
         "created_at": {"type": "string", "format": "date-time"},
     }
 )
+CERTIFIED_COPY = {
+    "type": ["object", "null"],
+    "description": "Asked to be a certified copy (bản sao điện tử chứng thực): pending the signature check, confirmed, "
+    "or refused with the reason (null: not asked, or the content is not yours to read).",
+    "properties": {
+        "outcome": {"enum": [certified_copies.PENDING, certified_copies.CONFIRMED, certified_copies.REFUSED]},
+        "reason": {
+            "enum": ["", certified_copies.UNSIGNED, certified_copies.NOT_VALID, certified_copies.NOT_THE_AGENCY]
+        },
+        "decided_at": MOMENT,
+    },
+    "required": ["outcome", "reason", "decided_at"],
+    "additionalProperties": False,
+}
 # The metadata members of a document: those of schemas/document-v1.json, the web form's.
 DOCUMENT_TEXTS = (
     "type_name",
@@ -311,6 +351,7 @@ DOCUMENT = obj(
             "type": "boolean",
             "description": "False when the document is restricted to others: its summary and files are left out.",
         },
+        "certified_copy": CERTIFIED_COPY,
         "versions": {"type": "array", "items": {"$ref": "#/components/schemas/Version"}},
         "created_at": {"type": "string", "format": "date-time"},
         "revision": INTEGER,
@@ -318,7 +359,8 @@ DOCUMENT = obj(
 )
 
 
-def document(found: Readable) -> dict[str, Any]:
+def document(found: Readable, checks: Checks) -> dict[str, Any]:
+    """A document as its reader sees it, with what the checks found of its files (``filing.documents.checks_of``)."""
     record: Document = found.document
     shown = found.content and markings.summary_shown_to_all(record.marking)
     return {
@@ -335,6 +377,7 @@ def document(found: Readable) -> dict[str, Any]:
         "medium": record.medium.value,
         "paper_original": record.paper_original,
         "content_readable": found.content,
+        "certified_copy": _certified(checks.certified.get(record.id)),
         "versions": [
             {
                 "id": version.id,
@@ -343,6 +386,8 @@ def document(found: Readable) -> dict[str, Any]:
                 "size": version.file.size,
                 "sha256": version.file.sha256,
                 "media_type": version.file.media_type,
+                "signature": _signature(checks.signatures.get(version.file.id)),
+                "scan": _scan(checks.scans.get(version.id)),
                 "created_at": version.created_at.isoformat(),
             }
             for version in (record.versions if found.content else [])
@@ -350,6 +395,26 @@ def document(found: Readable) -> dict[str, Any]:
         "created_at": record.created_at.isoformat(),
         "revision": record.revision,
     }
+
+
+def _signature(evidence: signature_checks.Evidence | None) -> dict[str, Any] | None:
+    if evidence is None:
+        return None
+    signers = [finding.signer for finding in evidence.findings]
+    return {"status": evidence.status, "checked_at": _moment(evidence.checked_at), "signers": signers}
+
+
+def _scan(check: ScanCheck | None) -> dict[str, Any] | None:
+    if check is None:
+        return None
+    problems = [problem.template % problem.params for problem in scan_checks.problems_of(check)]
+    return {"problems": problems, "warning": scan_checks.warning(check), "accepted_at": _moment(check.accepted_at)}
+
+
+def _certified(copy: CertifiedCopy | None) -> dict[str, Any] | None:
+    if copy is None:
+        return None
+    return {"outcome": copy.outcome, "reason": copy.reason, "decided_at": _moment(copy.decided_at)}
 
 
 REGISTER_LINE = obj(
