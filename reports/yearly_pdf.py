@@ -27,6 +27,7 @@ LABELS = {
     "Destroyed": "Tiêu hủy",
     "Handed over": "Nộp lưu vào Lưu trữ lịch sử",
     "Destruction list": "Danh mục tài liệu hủy",
+    "Not in a box yet": "Chưa xếp hộp",
 }
 MEGABYTE = 1024 * 1024
 
@@ -60,6 +61,7 @@ def render(figures: Figures, printed_at: datetime, font: str = "") -> bytes:
     _filing(pdf, figures, number())
     layout.section(pdf, "III. TÀI LIỆU LƯU TRỮ")
     _holdings(pdf, figures, number())
+    _paper(pdf, figures, number)
     _disposal(pdf, figures, number())
     layout.closing(pdf)
     return bytes(pdf.output())
@@ -191,6 +193,25 @@ def _holdings(pdf: ProductPDF, figures: Figures, number: int) -> None:
         rows.append([_label(row[units.index("unit")]), *values[:3], f"{size:.2f}".replace(".", ","), *values[3:]])
     headings = ["Đơn vị", *(heading for heading, _ in columns[:3]), "Dung lượng (MB)", *(h for h, _ in columns[3:])]
     layout.print_table(pdf, headings, [45, 20, 20, 20, 20, 25, 25], rows, size=8)
+
+
+def _paper(pdf: ProductPDF, figures: Figures, number: layout.Numbering) -> None:
+    """The paper in custody per repository, its boxes in shelf metres (mét giá); no table when there is no paper."""
+    paper = figures.holdings.table("paper")
+    if not paper.total or not _get(paper, paper.total, "dossiers"):
+        return
+    layout.caption(pdf, f"Bảng {number()}. Tài liệu giấy đang bảo quản tính đến ngày {layout.day(figures.today)}")
+    rows = [
+        [
+            _label(row[paper.index("repository")]),
+            layout.number(_get(paper, row, "boxes")),
+            f"{row[paper.index('metres')].value:.1f}".replace(".", ","),
+            *(layout.number(_get(paper, row, key)) for key in ("dossiers", "sheets")),
+        ]
+        for row in (*paper.rows, paper.total)
+    ]
+    headings = ["Kho", "Số hộp", "Quy ra mét giá", "Hồ sơ giấy", "Số tờ"]
+    layout.print_table(pdf, headings, [65, 25, 30, 25, 25], rows)
 
 
 def _disposal(pdf: ProductPDF, figures: Figures, number: int) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from erms.models import Dossier
 from erms.models.dossier import Medium
@@ -23,6 +24,17 @@ def holdings(agency, unit=None, year=None):
     return service.holdings_report(
         agency.session, world.actor("head"), world.org.id, unit, year, now=NOW, handover_years=5
     )
+
+
+def yearly_report(agency) -> bytes:
+    world = agency.world
+    return service.yearly_report(
+        agency.session, world.actor("head"), world.org.id, None, 2026, now=NOW, handover_years=5
+    )
+
+
+def pdf_text(printed: bytes) -> str:
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(printed)).pages)
 
 
 def shelve(agency) -> None:
@@ -89,7 +101,13 @@ def test_paper_is_counted_per_repository_with_its_boxes_and_shelf_metres(agency)
         book = load_workbook(io.BytesIO(service.export(holdings(agency), "xlsx", str)), read_only=True)
         rows = list(book["Paper in the repositories"].values)
         assert rows[1] == ("K1", "Kho tầng 1", 1, 0.1, 2, 52)  # numbers a spreadsheet adds up
+        yearly = " ".join(pdf_text(yearly_report(agency)).split())
+        assert "Tài liệu giấy đang bảo quản tính đến ngày" in yearly
+        assert "Kho Số hộp Quy ra mét giá Hồ sơ giấy Số tờ Kho tầng 1 1 0,1 2 52 Kho tầng 2 0 0,0 0 0" in yearly
+        assert "Chưa xếp hộp 0 0,0 1 7 Tổng số 1 0,1 3 59" in yearly
         savepoint.rollback()
+    # Without paper the yearly report prints no paper table.
+    assert "Tài liệu giấy đang bảo quản" not in pdf_text(yearly_report(agency))
 
 
 def test_shelf_metres_are_shown_with_a_decimal_comma():
