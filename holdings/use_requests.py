@@ -1,7 +1,8 @@
 """Requests to use archived records ("phiếu yêu cầu khai thác, sử dụng tài liệu lưu trữ", issue 28).
 
 A staff member asks for dossiers the agency archive holds, with a purpose; the registry or the archivist records a
-citizen's request at the reading room. The head approves, with the last day, or refuses with the reason. Approved:
+citizen's request at the reading room. The head approves, with the last day, or refuses with the reason; an approval
+may leave out some dossiers, the note saying why, and those are neither shared nor lent. Approved:
 - every dossier is shared with the reader's account until that day — the requester's, or for a citizen the account
   of the person who serves them in the reading room —, so ``erms.permissions`` lets them read its record and its
   files, if any; its views are audited as any other, and the worker ends the share after the day;
@@ -13,6 +14,7 @@ Every step is audited on the request (and each share on its dossier).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -205,9 +207,18 @@ def get(session: Session, actor: Actor, request_id: int, *, lock: bool = False) 
 
 
 def decide(
-    session: Session, actor: Actor, request_id: int, approve: bool, until: date | None, note: str, *, now: datetime
+    session: Session,
+    actor: Actor,
+    request_id: int,
+    approve: bool,
+    until: date | None,
+    note: str,
+    *,
+    now: datetime,
+    refused_items: Collection[int] = (),
 ) -> UseRequest:
-    """Approve a request until a day (each dossier served as its medium allows) or refuse it with the reason."""
+    """Approve a request until a day (each dossier served as its medium allows) or refuse it with the reason; an
+    approval may leave out some of its dossiers (``refused_items``, item ids), the note saying why."""
     request = get(session, actor, request_id, lock=True)  # two decisions at once: the second sees the first
     _require_org_wide(actor, "use.decide", request.organisation_id)
     if request.state is not UseRequestState.REQUESTED:
@@ -216,11 +227,18 @@ def decide(
     today = local_date(now)
     if not approve and not note:
         raise InvalidMetadata([Problem("note", N_("Give the reason for refusing."))])
+    left_out = _left_out(request, set(refused_items), note) if approve else set()
     if approve:
         _check_until(until, today)
-        gone = [item.dossier.file_code for item in request.items if item.dossier.state is not DossierState.ARCHIVED]
+        gone = [
+            item.dossier.file_code
+            for item in request.items
+            if item.id not in left_out and item.dossier.state is not DossierState.ARCHIVED
+        ]
         if gone:
             raise RuleViolation(N_("No longer held by the agency archive: %(codes)s."), codes=", ".join(gone))
+    for item in request.items:
+        item.refused = item.id in left_out
     transitions.move(request, transitions.USE_REQUEST, "approve" if approve else "refuse")
     request.until = until if approve else None
     request.decided_by_id, request.decided_at, request.decision_note = actor.user_id, now, note
@@ -236,9 +254,31 @@ def decide(
         reference=request.reference,
         until=request.until.isoformat() if request.until else None,
         note=note,
+        refused=sorted(item.dossier.file_code for item in request.items if item.refused),
     )
     _tell_decision(session, request, now)
     return request
+
+
+def _left_out(request: UseRequest, refused: set[int], note: str) -> set[int]:
+    """Check the dossiers an approval leaves out: this request's, not all of them, and the note says why."""
+    problems = []
+    if refused - {item.id for item in request.items}:
+        problems.append(Problem("refused", N_("Choose dossiers of this request.")))
+    elif refused and len(refused) == len(request.items):
+        problems.append(Problem("refused", N_("To refuse every dossier, refuse the request.")))
+    if refused and not note:
+        problems.append(Problem("note", N_("Give the reason for refusing these dossiers.")))
+    if problems:
+        raise InvalidMetadata(problems)
+    return refused
+
+
+def served(request: UseRequest) -> list[UseRequestItem]:
+    """Return the dossiers of a request that are served: all of an approved request's but those it left out."""
+    if request.state is not UseRequestState.APPROVED:
+        return []
+    return [item for item in request.items if not item.refused]
 
 
 def _check_until(until: date | None, today: date) -> None:
@@ -260,7 +300,7 @@ def _share(session: Session, actor: Actor, request: UseRequest, now: datetime) -
     """Share each dossier with the reader's account until the last day, audited on the dossier: its record (the
     description, the index, where its paper is) and its files, if any, are theirs to read until then."""
     reader = request.requester_id or request.recorded_by_id
-    for item in request.items:
+    for item in served(request):
         share = AccessChange(
             organisation_id=request.organisation_id,
             dossier_id=item.dossier_id,
@@ -293,7 +333,13 @@ def _share(session: Session, actor: Actor, request: UseRequest, now: datetime) -
 
 def _tell_decision(session: Session, request: UseRequest, now: datetime) -> None:
     people = {request.requester_id or request.recorded_by_id, request.recorded_by_id}
-    if request.state is UseRequestState.APPROVED:
+    left_out = sum(item.refused for item in request.items)
+    if request.state is UseRequestState.APPROVED and left_out:
+        template = N_(
+            "Request %(reference)s is approved but for %(count)s dossiers (%(note)s): the others may be used until "
+            "%(date)s."
+        )
+    elif request.state is UseRequestState.APPROVED:
         template = N_("Request %(reference)s is approved: the records may be used until %(date)s.")
     else:
         template = N_("Request %(reference)s is refused: %(note)s")
@@ -308,8 +354,9 @@ def _tell_decision(session: Session, request: UseRequest, now: datetime) -> None
         reference=request.reference,
         date=f"{request.until:%d/%m/%Y}" if request.until else "",
         note=request.decision_note,
+        count=left_out,
     )
-    if request.state is UseRequestState.APPROVED and any(item.paper for item in request.items):
+    if any(item.paper for item in served(request)):
         notices.tell_role(
             session,
             request.organisation_id,
@@ -320,7 +367,7 @@ def _tell_decision(session: Session, request: UseRequest, now: datetime) -> None
             now=now,
             subject=("use_request", request.id),
             reference=request.reference,
-            count=sum(item.paper for item in request.items),
+            count=sum(item.paper for item in served(request)),
             date=f"{request.until:%d/%m/%Y}",
         )
 
@@ -336,6 +383,8 @@ def _paper_item(session: Session, actor: Actor, item_id: int) -> UseRequestItem:
     _require_org_wide(actor, "use.lend", item.request.organisation_id)
     if not item.paper:
         raise RuleViolation(N_("Dossier %(code)s has no paper to lend."), code=item.dossier.file_code)
+    if item.refused:
+        raise RuleViolation(N_("Dossier %(code)s was refused on this request."), code=item.dossier.file_code)
     return item
 
 
@@ -390,7 +439,7 @@ def take_back(session: Session, actor: Actor, item_id: int, *, now: datetime) ->
 def slip_of(session: Session, actor: Actor, request_id: int, *, now: datetime) -> UseRequest:
     """Return an approved request whose paper is lent against a slip, the printing audited."""
     request = get(session, actor, request_id)
-    if request.state is not UseRequestState.APPROVED or not any(item.paper for item in request.items):
+    if not any(item.paper for item in served(request)):
         raise RuleViolation(N_("Only an approved request with paper dossiers has a lending slip."))
     audit.record(session, actor, "use.slip_printed", "use_request", request.id, now=now, reference=request.reference)
     return request
@@ -484,7 +533,7 @@ def register(session: Session, actor: Actor, organisation_id: int, year: int, to
 
 def counts(requests: list[UseRequest], today: date) -> dict[str, int]:
     """Count requests by outcome, the dossiers served online and on paper, and the loans out and overdue."""
-    items = [item for request in requests if request.state is UseRequestState.APPROVED for item in request.items]
+    items = [item for request in requests for item in served(request)]
     out = [item for item in items if item.lent_at is not None and item.returned_at is None]
     return {
         "requests": len(requests),

@@ -12,6 +12,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from erms.db import Base
@@ -75,6 +76,8 @@ class UseRequestItem(Base):
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
     online: Mapped[bool] = mapped_column(Boolean)  # its files are read in the system
     paper: Mapped[bool] = mapped_column(Boolean)  # its paper is lent
+    # Left out by the head's approval of the rest (the request's note says why): neither shared nor lent.
+    refused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     share_id: Mapped[int | None] = mapped_column(ForeignKey("access_changes.id"))  # the share approval made
     lent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     lent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -93,10 +93,23 @@ def decide(request_id: int):
     until = metadata.parse_day(request.form.get("until", ""))
     on_invalid(_flash_back(request_id), back=url_for("use_requests.show", request_id=request_id))
     with transaction() as session:
-        use_requests.decide(
-            session, current_actor(), request_id, approve, until, request.form.get("note", ""), now=utcnow()
+        decided = use_requests.decide(
+            session,
+            current_actor(),
+            request_id,
+            approve,
+            until,
+            request.form.get("note", ""),
+            now=utcnow(),
+            refused_items={integer(value) or 0 for value in request.form.getlist("refused")},  # 0: no item
         )
-    flash(_("The request is approved.") if approve else _("The request is refused."), "success")
+        left_out = sum(item.refused for item in decided.items)
+    if not approve:
+        flash(_("The request is refused."), "success")
+    elif left_out:
+        flash(_("The request is approved but for %(count)s dossiers.", count=left_out), "success")
+    else:
+        flash(_("The request is approved."), "success")
     return redirect(url_for("use_requests.show", request_id=request_id))
 
 
@@ -152,7 +165,7 @@ def _slip(session, shown: UseRequest, organisation: Organisation) -> lending_sli
         lending_slip.LentDossier(
             item.dossier.file_code, item.dossier.title, use_requests.place(session, item.dossier_id)
         )
-        for item in shown.items
+        for item in use_requests.served(shown)
         if item.paper
     )
     assert shown.until is not None and shown.decided_by is not None  # slip_of: approved requests only

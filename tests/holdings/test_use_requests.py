@@ -203,3 +203,55 @@ def test_a_dossier_that_left_the_archive_is_not_served(world, session, now, make
     archived.state = archived.state.__class__("transferred")  # handed over to the historical archive since
     with pytest.raises(RuleViolation, match="No longer held by the agency archive"):
         use_requests.decide(session, world.actor("head"), asked.id, True, date(2026, 6, 20), "", now=now)
+
+
+def test_the_head_approves_all_but_some_dossiers_which_are_neither_shared_nor_lent(world, session, now, make_dossier):
+    online, paper, secret = make_dossier("archived"), make_dossier("archived"), make_dossier("archived")
+    paper.medium = secret.medium = Medium.PAPER
+    head, archivist, reader = world.actor("head"), world.actor("archivist"), world.actor("officer2")
+    asked = ask(session, world, now, "officer2", f"{online.file_code} {paper.file_code} {secret.file_code}")
+    by_dossier = {item.dossier_id: item for item in asked.items}
+    due = now.date() + timedelta(days=14)
+    every = [item.id for item in asked.items]
+    refusals = {  # message: (the dossiers left out, the note)
+        "To refuse every dossier, refuse the request.": (every, "Không"),
+        "Choose dossiers of this request.": ([0], "Không"),
+        "Give the reason for refusing these dossiers.": ([by_dossier[secret.id].id], ""),
+    }
+    for message, (left_out, note) in refusals.items():
+        with pytest.raises(InvalidMetadata) as refused:
+            use_requests.decide(session, head, asked.id, True, due, note, now=now, refused_items=left_out)
+        assert message in {problem.template for problem in refused.value.problems}
+        assert asked.state.value == "requested" and not any(item.refused for item in asked.items)
+
+    use_requests.decide(
+        session, head, asked.id, True, due, "Hồ sơ mật", now=now, refused_items=[by_dossier[secret.id].id]
+    )
+    assert [item.refused for item in asked.items] == [False, False, True]
+    assert dossiers.get_dossier(session, reader, online.id).id == online.id
+    assert dossiers.get_dossier(session, reader, paper.id).id == paper.id
+    with pytest.raises(NotFound):
+        dossiers.get_dossier(session, reader, secret.id)
+    assert by_dossier[secret.id].share_id is None
+    with pytest.raises(RuleViolation, match="was refused on this request"):
+        use_requests.lend(session, archivist, by_dossier[secret.id].id, now=now)
+    use_requests.lend(session, archivist, by_dossier[paper.id].id, now=now)
+    assert [item.dossier_id for item in use_requests.served(asked)] == [online.id, paper.id]
+    (told,) = [n for n in notices.newest(session, world.users["officer2"].id) if n.kind == "use_decided"]
+    assert "but for" in told.template and "Hồ sơ mật" in told.params
+    (to_lend,) = [n for n in notices.newest(session, world.users["archivist"].id) if n.kind == "use_to_lend"]
+    assert '"count": 1' in to_lend.params  # the secret dossier is not prepared
+    counts = use_requests.register(session, head, world.org.id, 2026, now.date()).counts
+    assert (counts["approved"], counts["online"], counts["lent"]) == (1, 1, 1)
+    (approved,) = session.scalars(select(AuditEvent).where(AuditEvent.action == "use.approved")).all()
+    assert secret.file_code in approved.details
+
+
+def test_a_refusal_leaves_out_nothing_in_particular(world, session, now, make_dossier):
+    first, second = make_dossier("archived"), make_dossier("archived")
+    asked = ask(session, world, now, "officer2", f"{first.file_code} {second.file_code}")
+    use_requests.decide(
+        session, world.actor("head"), asked.id, False, None, "Không", now=now, refused_items=[asked.items[0].id]
+    )
+    assert asked.state.value == "refused" and not any(item.refused for item in asked.items)
+    assert use_requests.served(asked) == []

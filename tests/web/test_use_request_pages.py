@@ -88,3 +88,35 @@ def test_the_archivist_lends_paper_against_a_slip_and_the_register_counts_it(bro
     archivist.post(f"/use/items/{item.id}/returned")
     assert "đã trả" in text_of(archivist.get(f"/use/{asked.id}"))
     assert browsers("officer1").get(f"/use/{asked.id}").status_code == 404
+
+
+def test_the_head_leaves_out_a_dossier_on_the_page_and_it_is_neither_opened_nor_on_the_slip(
+    browsers, session, make_dossier, now
+):
+    online, paper, secret = make_dossier("archived"), make_dossier("archived"), make_dossier("archived")
+    paper.medium = secret.medium = Medium.PAPER
+    session.commit()
+    officer = browsers("officer2")
+    officer.post("/use/new", {"codes": f"{online.file_code} {paper.file_code} {secret.file_code}", "purpose": "Ôn"})
+    (asked,) = session.scalars(select(UseRequest)).all()
+    left_out = next(item for item in asked.items if item.dossier_id == secret.id)
+    head = browsers("head")
+    form = head.get(f"/use/{asked.id}").get_data(as_text=True)
+    assert f'name="refused" type="checkbox" value="{left_out.id}"' in form
+    until = (now.date() + timedelta(days=5)).strftime("%d/%m/%Y")
+    decision = {"decision": "approve", "until": until, "refused": str(left_out.id)}
+    bad = head.post(f"/use/{asked.id}/decision", {**decision, "note": ""})
+    assert "Hãy nêu lý do không duyệt các hồ sơ này." in text_of(head.get(bad.headers["Location"]))
+    hostile = head.post(f"/use/{asked.id}/decision", {**decision, "refused": "một", "note": "Mật"})
+    assert "Hãy chọn hồ sơ của chính phiếu này." in text_of(head.get(hostile.headers["Location"]))
+    session.expire_all()
+    assert session.get(UseRequest, asked.id).state.value == "requested"
+    done = head.post(f"/use/{asked.id}/decision", {**decision, "note": "Hồ sơ mật"})
+    assert "Đã duyệt phiếu, trừ 1 hồ sơ." in text_of(head.get(done.headers["Location"]))
+    page = officer.get(f"/use/{asked.id}").get_data(as_text=True)
+    assert f'href="/dossiers/{online.id}"' in page and f'href="/dossiers/{secret.id}"' not in page
+    assert "không duyệt" in text_of(officer.get(f"/use/{asked.id}"))
+    assert officer.get(f"/dossiers/{secret.id}").status_code == 404
+    slip = browsers("archivist").get(f"/use/{asked.id}/slip.pdf")
+    text = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(slip.data)).pages).split())
+    assert paper.file_code.replace(" ", "") in text and secret.file_code.replace(" ", "") not in text
