@@ -12,6 +12,7 @@ the font lacks do (left out). A font an administrator configures (PDF_FONT) is u
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import tempfile
 import threading
@@ -47,10 +48,30 @@ def cut_face(face: Path) -> Path:
 def _folder() -> Path:
     # Private to the process (mode 0700) and removed when it exits: no other account can slip a file in.
     if not _folders:
-        folder = Path(tempfile.mkdtemp(prefix="erms-faces-"))
+        folder = Path(tempfile.mkdtemp(prefix=f"erms-faces-{os.getpid()}-"))
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
         _folders.append(folder)
+        _remove_orphans(folder.parent)
     return _folders[0]
+
+
+def _remove_orphans(parent: Path) -> None:
+    """Remove the folders of this account's processes that ended without exiting (killed): each is a few MB."""
+    for folder in parent.glob("erms-faces-*-*"):
+        pid = folder.name.split("-")[2]
+        if not pid.isdigit() or folder.stat().st_uid != os.getuid() or _alive(int(pid)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another account's process under that number
+        return True
+    return True
 
 
 def _make(face: Path, folder: Path) -> Path:

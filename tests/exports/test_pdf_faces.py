@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import subprocess
+import sys
 import unicodedata
 from datetime import datetime
 from pathlib import Path
@@ -69,3 +72,20 @@ def test_a_configured_font_is_used_whole(tmp_path: Path):
     document.cell(0, 6, "Հայաստան")  # Armenian: in the whole DejaVu Sans, not in the cut
     reader = PdfReader(io.BytesIO(bytes(document.output())))
     assert "Հայաստան" in reader.pages[0].extract_text()
+
+
+def test_the_folders_of_killed_processes_are_removed_by_the_next_one(tmp_path: Path):
+    ended = subprocess.Popen(["true"])
+    ended.wait()  # a process that is gone, as one killed before it could clean up
+    orphan, living = tmp_path / f"erms-faces-{ended.pid}-abc123", tmp_path / f"erms-faces-{os.getpid()}-xyz789"
+    for folder in (orphan, living):
+        folder.mkdir()
+        (folder / "DejaVuSans.ttf").write_bytes(b"cut face")
+    cut = "from exports import pdf; from exports.pdf import faces; print(faces.cut_face(pdf.find_font()[0]).parent)"
+    made = subprocess.run(
+        [sys.executable, "-c", cut], env={**os.environ, "TMPDIR": str(tmp_path)}, capture_output=True, text=True
+    )
+    assert made.returncode == 0, made.stderr
+    assert Path(made.stdout.strip()).parent == tmp_path
+    assert not orphan.exists() and living.exists()  # the test's own process lives: its folder stays
+    assert not Path(made.stdout.strip()).exists()  # and the one that exited removed its own
