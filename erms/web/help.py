@@ -63,6 +63,7 @@ SUMMARIES = {
 CONFIRM_ACCESS = _l("Confirm changes of access")
 SIGN_CHECK = _l("Sign the joint check")
 SECURITY = _l("Watch the security events")
+USE_ARCHIVE = _l("Using the archive")
 
 STEPS: dict[Role, tuple[Step, ...]] = {
     Role.OFFICER: (
@@ -114,6 +115,14 @@ STEPS: dict[Role, tuple[Step, ...]] = {
                 "needs may be kept back up to 2 years if the head agrees."
             ),
             "transfers.new",
+        ),
+        Step(
+            USE_ARCHIVE,
+            _l(
+                "To read a dossier the agency archive keeps that is not your unit's, ask for it with your purpose; "
+                "once the head approves, it opens for you until the day approved."
+            ),
+            "use_requests.index",
         ),
     ),
     Role.UNIT_HEAD: (
@@ -195,6 +204,11 @@ STEPS: dict[Role, tuple[Step, ...]] = {
             ),
             "transfers.index",
         ),
+        Step(
+            USE_ARCHIVE,
+            _l("Record a citizen's request to read archived records at the reading room, with their identity card."),
+            "use_requests.index",
+        ),
     ),
     Role.HEAD: (
         Step(
@@ -231,6 +245,14 @@ STEPS: dict[Role, tuple[Step, ...]] = {
                 "its page."
             ),
             "search.index",
+        ),
+        Step(
+            USE_ARCHIVE,
+            _l(
+                "Requests to read or borrow archived dossiers wait for you: approve them until a day, leaving out any "
+                "dossier with the reason, or refuse them."
+            ),
+            "use_requests.index",
         ),
         Step(
             _l("Read the audit log"),
@@ -291,6 +313,14 @@ STEPS: dict[Role, tuple[Step, ...]] = {
                 "box with every dossier in it, and print the box labels."
             ),
             "storage.index",
+        ),
+        Step(
+            USE_ARCHIVE,
+            _l(
+                "Lend the paper of approved requests against the printed slip, take it back, and keep the register of "
+                "use."
+            ),
+            "use_requests.index",
         ),
         Step(
             SECURITY,
@@ -366,6 +396,14 @@ EVERY_PAGE = (
             "diacritics."
         ),
         "search.index",
+    ),
+    Step(
+        _l("Your password"),
+        _l(
+            'Change it from the header\'s "Password" link, with the one you have now. A password an administrator '
+            "gave you is replaced there at your first log-in."
+        ),
+        "account.password",
     ),
 )
 
