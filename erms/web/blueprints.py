@@ -15,6 +15,7 @@ from erms.web import (
     archive,
     audit_log,
     common,
+    document_page,
     dossier_lists,
     dossiers,
     errors,
@@ -39,6 +40,7 @@ def register(app: Flask) -> None:
     """Register the blueprints, the error handlers and the template helpers."""
     app.register_blueprint(home.bp)
     app.register_blueprint(dossiers.bp)
+    app.register_blueprint(document_page.bp)
     app.register_blueprint(archive.bp)
     app.register_blueprint(intake.bp)
     app.register_blueprint(storage.bp)
@@ -60,6 +62,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(use_requests.bp)
     errors.register(app)
     app.add_template_filter(common.local_date, "vndate")
+    app.add_template_filter(common.size_words, "size")
     app.add_template_global(metadata.day_shown)
     app.add_template_global(common.calendar_words)
     app.add_template_global(errors.translate)

@@ -256,6 +256,14 @@ def choice_label(kind: str, value: str) -> str:
     return str(dict(CHOICES[kind]).get(value, value))
 
 
+def size_words(size: int) -> str:
+    """Return a size in bytes as people read it (1,5 MB), with the Vietnamese decimal comma."""
+    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("kB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.1f} {unit}".replace(".", ",")
+    return f"{size} B"
+
+
 def state_label(state) -> str:
     return str(STATE_LABELS.get(DossierState(state), state))
 

@@ -21,7 +21,16 @@ from flask_login import current_user
 from erms import permissions
 from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, PermissionDenied, Problem
-from erms.web.common import attachment, integer, organisation_of, period_from_query, setting, transaction, utcnow
+from erms.web.common import (
+    attachment,
+    integer,
+    organisation_of,
+    period_from_query,
+    setting,
+    size_words,
+    transaction,
+    utcnow,
+)
 from erms.web.errors import on_invalid
 from erms.web.retention import in_chain
 from filing.dossiers import local_date
@@ -282,14 +291,6 @@ def record_url(record: Record) -> str | None:
     ):
         return url_for("handover.show", batch_id=record.id)
     return None
-
-
-def size_words(size: int) -> str:
-    """Return a size in bytes as people read it (1,5 MB), with the Vietnamese decimal comma."""
-    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("kB", 1024)):
-        if size >= factor:
-            return f"{size / factor:.1f} {unit}".replace(".", ",")
-    return f"{size} B"
 
 
 # ---------------------------------------------------------------- the filters

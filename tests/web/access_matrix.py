@@ -281,6 +281,7 @@ ROWS = [
     Row("dossiers.add_document", "POST", DOSSIER_FORMERS, "dossier:open"),
     Row("dossiers.add_documents", "POST", DOSSIER_FORMERS, "dossier:open"),
     Row("dossiers.link_document", "POST", DOSSIER_FORMERS, "registered_document"),
+    Row("documents.show", "GET", DOSSIER_READERS, "document:final"),
     Row("dossiers.edit_document", "GET", DOSSIER_FORMERS, "document:final"),
     Row("dossiers.edit_document", "POST", DOSSIER_FORMERS, "document:final"),
     Row("dossiers.add_version", "POST", DOSSIER_FORMERS, "document:draft"),
