@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -36,19 +36,28 @@ from exports.pdf.box_labels import place_line
 from exports.pdf.pdf_index import DocumentIndex, IndexRow
 from retention.clock import Period
 
+# What an index prints instead of a summary its reader may not read (filing.dossiers.withheld_summaries' reasons).
+WITHHELD = {
+    "top_secret": "(không hiển thị trích yếu: văn bản Tuyệt mật)",
+    "restricted": "(trích yếu hạn chế sử dụng, chỉ dành cho người được chỉ định)",
+}
 
-def document_index(dossier: Dossier, printed_at: datetime) -> DocumentIndex:
-    """Return the "Mục lục văn bản" of ``dossier``: its documents in their ordinal (chronological) order."""
+
+def document_index(dossier: Dossier, printed_at: datetime, withheld: Mapping[int, str] | None = None) -> DocumentIndex:
+    """Return the "Mục lục văn bản" of ``dossier``: its documents in their ordinal (chronological) order; a document
+    in ``withheld`` (id: a WITHHELD reason) shows why its summary is left out instead of the summary."""
     rows = []
     for link in dossier.links:
         document = link.document
         number = "/".join(part for part in (document.code_number, document.code_notation) if part)
+        reason = (withheld or {}).get(document.id)
+        subject = WITHHELD[reason] if reason else document.subject
         rows.append(
             IndexRow(
                 ordinal=link.ordinal,
                 number_notation=number,
                 issued_date=document.issued_date,
-                type_and_subject=f"{document.type_name} {document.subject}".strip(),
+                type_and_subject=f"{document.type_name} {subject}".strip(),
                 author=document.organ_name,
                 pages=str(document.page_amount or ""),
                 note=document.description,

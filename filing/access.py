@@ -27,7 +27,7 @@ from erms.models import (
     User,
 )
 from erms.permissions import Actor
-from filing.dossiers import get_dossier, holding_dossiers
+from filing.dossiers import get_dossier
 
 PUBLIC = "public"
 SHARES = (AccessChangeKind.SHARE_UNIT, AccessChangeKind.SHARE_PERSON)
@@ -42,19 +42,6 @@ class Panel:
     pending: list[AccessChange]
     can_propose: bool
     can_confirm: bool
-
-
-def readable_content(session: Session, actor: Actor, dossier: Dossier) -> set[int]:
-    """Return the ids of the dossier's documents whose content (files, summary) the actor, who reads the dossier,
-    may read: all but those restricted on their own to others."""
-    documents = [link.document for link in dossier.links]
-    own = permissions.document_access(session, documents)
-    holders = holding_dossiers(session, [document.id for document in documents if own[document.id].restricted])
-    return {
-        document.id
-        for document in documents
-        if permissions.can_read_content(actor, document, own[document.id], holders.get(document.id, [dossier]))
-    }
 
 
 def panel(session: Session, actor: Actor, dossier: Dossier) -> Panel:

@@ -19,7 +19,7 @@ from erms.models import Document, DocumentVersion, Dossier
 from erms.models.scan import CertifiedCopy, ScanCheck
 from erms.permissions import Actor
 from erms.storage import FileStore
-from filing import access, certified_copies, dossiers, scan_checks, signature_checks
+from filing import certified_copies, dossiers, scan_checks, signature_checks
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def dossier_documents(
     dossier = dossiers.get_dossier(session, actor, dossier_id)
     links = sorted(dossier.links, key=lambda link: link.ordinal)
     chosen = links[(page - 1) * per_page : page * per_page]
-    content = access.readable_content(session, actor, dossier)
+    content = dossiers.readable_content(session, actor, dossier)
     return [Readable(link.document, dossier, link.document_id in content) for link in chosen], len(links)
 
 

@@ -523,13 +523,44 @@ def _stem(filename: str) -> str:
     return filename.rsplit(".", 1)[0].replace("_", " ").strip()[:500] or filename
 
 
+def readable_content(session: Session, actor: Actor, dossier: Dossier) -> set[int]:
+    """Return the ids of the dossier's documents whose content (files, summary) the actor, who reads the dossier,
+    may read: all but those restricted on their own to others."""
+    documents = [link.document for link in dossier.links]
+    own = permissions.document_access(session, documents)
+    holders = holding_dossiers(session, [document.id for document in documents if own[document.id].restricted])
+    return {
+        document.id
+        for document in documents
+        if permissions.can_read_content(actor, document, own[document.id], holders.get(document.id, [dossier]))
+    }
+
+
+def withheld_summaries(session: Session, actor: Actor, dossier: Dossier) -> dict[int, str]:
+    """Return the dossier's documents whose summary the actor may not read, each with why (snapshot.WITHHELD): a
+    tuyệt mật one's from everyone, a document restricted on its own from all but the people it names."""
+    readable = readable_content(session, actor, dossier)
+    withheld = {}
+    for link in dossier.links:
+        document = link.document
+        if not markings.summary_shown_to_all(document.marking):
+            withheld[document.id] = "top_secret"
+        elif document.id not in readable:
+            withheld[document.id] = "restricted"
+    return withheld
+
+
 def preview_index(session: Session, actor: Actor, dossier_id: int, *, now: datetime, font: str = "") -> bytes:
-    """Return the document index PDF the dossier would get if closed now (documents in date order); stores nothing."""
-    return pdf_index.render(_index_if_closed(get_dossier(session, actor, dossier_id), now), font=font)
+    """Return the document index PDF the dossier would get if closed now (documents in date order), as the actor may
+    read it; stores nothing."""
+    dossier = get_dossier(session, actor, dossier_id)
+    return pdf_index.render(_index_if_closed(dossier, now, withheld_summaries(session, actor, dossier)), font=font)
 
 
-def _index_if_closed(dossier: Dossier, now: datetime) -> pdf_index.DocumentIndex:
-    index = snapshot.document_index(dossier, now.astimezone(LOCAL_TZ))
+def _index_if_closed(
+    dossier: Dossier, now: datetime, withheld: dict[int, str] | None = None
+) -> pdf_index.DocumentIndex:
+    index = snapshot.document_index(dossier, now.astimezone(LOCAL_TZ), withheld)
     ordered = sorted(index.rows, key=lambda row: (row.issued_date, row.ordinal))
     rows = tuple(dataclasses.replace(row, ordinal=number) for number, row in enumerate(ordered, start=1))
     return dataclasses.replace(index, rows=rows)
@@ -1199,11 +1230,17 @@ def _with_content(dossier: Dossier) -> Dossier:
     return dossier
 
 
-def open_index(session: Session, actor: Actor, dossier_id: int, *, store: FileStore, now: datetime) -> BinaryIO:
-    """Open the dossier's document index PDF and audit the download."""
+def open_index(
+    session: Session, actor: Actor, dossier_id: int, *, store: FileStore, now: datetime, font: str = ""
+) -> BinaryIO:
+    """Open the dossier's document index PDF and audit the download: the one made at closing, or, for a reader who
+    may not read every summary in it, the same index printed again with those summaries left out."""
     dossier = _with_content(get_dossier(session, actor, dossier_id))
     if dossier.index_file is None:
         raise NotFound()
-    stream = store.open(dossier.index_file.sha256)
-    audit.record(session, actor, "dossier.index_downloaded", "dossier", dossier.id, now=now)
-    return stream
+    withheld = withheld_summaries(session, actor, dossier)
+    audit.record(session, actor, "dossier.index_downloaded", "dossier", dossier.id, now=now, withheld=len(withheld))
+    if not withheld:
+        return store.open(dossier.index_file.sha256)
+    closed_at = (dossier.closed_at or now).astimezone(LOCAL_TZ)
+    return io.BytesIO(pdf_index.render(snapshot.document_index(dossier, closed_at, withheld), font=font))

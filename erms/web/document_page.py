@@ -14,7 +14,7 @@ from erms.auth import current_actor, login_required
 from erms.errors import NotFound
 from erms.web.common import CHOICES, transaction, utcnow, writes
 from erms.web.dossiers import SIGNATURE_CHAINS, SIGNATURE_REVOCATION, SIGNATURE_VERDICTS, certified_reason
-from filing import access, documents, dossiers, scan_checks
+from filing import documents, dossiers, scan_checks
 
 bp = Blueprint("documents", __name__, url_prefix="/dossiers")
 
@@ -31,7 +31,7 @@ def show(dossier_id: int, document_id: int):
         if link is None:
             raise NotFound()
         document = link.document
-        readable = document.id in access.readable_content(session, actor, dossier)
+        readable = document.id in dossiers.readable_content(session, actor, dossier)
         checks = documents.checks_of(session, [documents.Readable(document, dossier, readable)])
         others = [held for held in dossiers.holding_dossiers(session, [document.id]).get(document.id, [])]
         grants = permissions.dossier_access(session, others)

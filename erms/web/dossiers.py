@@ -35,7 +35,7 @@ from erms.web.common import (
 )
 from erms.web.errors import FORM, on_invalid
 from erms.web.storage import place_words
-from filing import access, certified_copies, digitisation, dossiers, keep_backs, scan_checks, signature_checks
+from filing import certified_copies, digitisation, dossiers, keep_backs, scan_checks, signature_checks
 from filing.dossiers import local_date
 from holdings import storage as holdings_storage
 from retention import clock, schedule
@@ -319,7 +319,7 @@ def render_dossier(
             returned=dossiers.returned(session, dossier),
             handover=_handover_panel(actor, dossier, editable),
             content_gone=_(dossiers.CONTENT_GONE[dossier.state]) if dossier.state in dossiers.CONTENT_GONE else "",
-            content_readable=access.readable_content(session, actor, dossier),
+            content_readable=dossiers.readable_content(session, actor, dossier),
             signed=signature_checks.evidence(
                 session, [version.file for link in dossier.links for version in link.document.versions]
             ),
@@ -601,6 +601,7 @@ def render_wizard(dossier_id: int, errors: dict | None = None, status: int = 200
         return render_template(
             "dossiers/close.html",
             dossier=dossier,
+            withheld=dossiers.withheld_summaries(session, current_actor(), dossier),
             problems=dossiers.closing_problems(dossier),
             ordered=ordered,
             dates=dossiers.closing_dates(dossier),
@@ -689,5 +690,7 @@ def download_index(dossier_id: int):
     with transaction() as session:
         dossier = dossiers.get_dossier(session, current_actor(), dossier_id)
         name = f"Mục lục văn bản {dossier.file_code}.pdf"
-        stream = dossiers.open_index(session, current_actor(), dossier_id, store=store(), now=utcnow())
+        stream = dossiers.open_index(
+            session, current_actor(), dossier_id, store=store(), now=utcnow(), font=setting("PDF_FONT")
+        )
     return attachment(stream, name, "application/pdf")
