@@ -554,12 +554,13 @@ def preview_index(session: Session, actor: Actor, dossier_id: int, *, now: datet
     """Return the document index PDF the dossier would get if closed now (documents in date order), as the actor may
     read it; stores nothing."""
     dossier = get_dossier(session, actor, dossier_id)
-    return pdf_index.render(_index_if_closed(dossier, now, withheld_summaries(session, actor, dossier)), font=font)
+    return pdf_index.render(chronological_index(dossier, now, withheld_summaries(session, actor, dossier)), font=font)
 
 
-def _index_if_closed(
+def chronological_index(
     dossier: Dossier, now: datetime, withheld: dict[int, str] | None = None
 ) -> pdf_index.DocumentIndex:
+    """Return the dossier's document index in date order, numbered as closing numbers it, summaries ``withheld``."""
     index = snapshot.document_index(dossier, now.astimezone(LOCAL_TZ), withheld)
     ordered = sorted(index.rows, key=lambda row: (row.issued_date, row.ordinal))
     rows = tuple(dataclasses.replace(row, ordinal=number) for number, row in enumerate(ordered, start=1))
@@ -924,7 +925,7 @@ def prepare_close(session: Session, actor: Actor, dossier_id: int, *, now: datet
     other writers from waiting on it. :func:`close_dossier` uses it unless the index changed meanwhile.
     """
     dossier = _ready_to_close(session, actor, dossier_id)
-    index = _index_if_closed(dossier, now)
+    index = chronological_index(dossier, now)
     return PreparedIndex(index, pdf_index.render(index, font=font))
 
 

@@ -35,7 +35,7 @@ from erms.web.common import (
 )
 from erms.web.errors import FORM, on_invalid
 from erms.web.storage import place_words
-from filing import certified_copies, digitisation, dossiers, keep_backs, scan_checks, signature_checks
+from filing import certified_copies, digitisation, dossiers, keep_backs, scan_checks, signature_checks, whole_pdf
 from filing.dossiers import local_date
 from holdings import storage as holdings_storage
 from retention import clock, schedule
@@ -680,6 +680,20 @@ def download_version(dossier_id: int, version_id: int):
         )
         name, media_type = version.filename, version.file.media_type
     return attachment(stream, name, media_type)
+
+
+@bp.get("/<int:dossier_id>/dossier.pdf")
+@login_required
+@writes
+def download_whole(dossier_id: int):
+    """Download the whole dossier as one PDF: its metadata, its index, every document in date order (audited)."""
+    actor = current_actor()
+    with transaction(read_only=True) as session:
+        made = whole_pdf.export(session, actor, dossier_id, store=store(), now=utcnow(), font=setting("PDF_FONT"))
+        name = f"Hồ sơ {dossiers.get_dossier(session, actor, dossier_id, with_documents=False).file_code}.pdf"
+    with transaction() as session:
+        whole_pdf.record(session, actor, dossier_id, made, now=utcnow())
+    return attachment(made.pdf, name, "application/pdf")
 
 
 @bp.get("/<int:dossier_id>/index.pdf")

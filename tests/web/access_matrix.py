@@ -297,6 +297,7 @@ ROWS = [
     Row("dossiers.close", "POST", DOSSIER_FORMERS, "dossier:open"),
     Row("dossiers.reopen", "POST", DOSSIER_FORMERS, "dossier:closed"),
     Row("dossiers.download_index", "GET", DOSSIER_READERS, "dossier:closed"),
+    Row("dossiers.download_whole", "GET", DOSSIER_READERS, "dossier:closed"),
     Row("dossiers.download_version", "GET", DOSSIER_READERS, "version"),
     # The head's decision on a document's security marking (document.change_marking). A document is
     # seen as its dossiers are: an officer does not see another unit's registered document.
