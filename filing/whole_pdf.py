@@ -26,8 +26,9 @@ from exports import snapshot
 from exports.pdf import pdf_index, whole_dossier
 from filing import dossiers
 
-# The most the files joined into one PDF may weigh: beyond it the reader downloads them one by one (or the package).
-MAX_BYTES = 300 * 1024 * 1024
+# The most the files joined into one PDF may weigh: pypdf holds the joined pages in memory while it writes (about
+# twice their size), and a web worker must not grow by gigabytes; beyond it the files are downloaded one by one.
+MAX_BYTES = 100 * 1024 * 1024
 # Held in memory up to this size, then in a temporary file.
 SPOOL_BYTES = 32 * 1024 * 1024
 # The coded values as the forms' Vietnamese shows them (erms.web.common.CHOICES holds the same, translatable).
