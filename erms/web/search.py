@@ -21,6 +21,7 @@ from erms import metadata, search
 from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.web.common import integer, local_date, setting, state_label, transaction, utcnow
+from exports import rtf
 from exports.pdf import ProductPDF, table
 from filing import registers, saved_searches
 
@@ -253,6 +254,20 @@ def export_docx():
         as_attachment=True,
         download_name="ket-qua-tim-kiem.docx",
         mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+
+
+@bp.get("/export.doc")
+@login_required
+def export_doc():
+    """The results as a .doc table (PL6 III.6.h): RTF, which Word opens as a document (exports/rtf.py)."""
+    headings, rows = _export_rows()
+    printed = _("Printed from ERMS on %(date)s", date=local_date(utcnow(), with_time=True))
+    return send_file(
+        io.BytesIO(rtf.table_document(_("Search results"), printed, headings, rows)),
+        as_attachment=True,
+        download_name="ket-qua-tim-kiem.doc",
+        mimetype="application/msword",
     )
 
 

@@ -450,6 +450,7 @@ ROWS = [
     Row("admin.active", "POST", ADMIN_ONLY, "person", area=ADMIN_AREA),
     # ------------------------------------------------------------ search (rights are part of every query)
     Row("search.index", "GET", EVERYONE),
+    Row("search.export_doc", "GET", EVERYONE),
     Row("search.export_docx", "GET", EVERYONE),
     Row("search.export_pdf", "GET", EVERYONE),
     Row("search.save", "POST", EVERYONE),

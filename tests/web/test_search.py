@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 
 import docx
 import pytest
@@ -79,6 +80,11 @@ def test_exports(filed, client):
     word = client.get("/search/export.docx?q=lut+bao")
     table = docx.Document(io.BytesIO(word.data)).tables[0]
     assert len(table.rows) == 3 and "lụt bão" in table.rows[1].cells[1].text
+    doc = client.get("/search/export.doc?q=lut+bao")
+    assert doc.mimetype == "application/msword" and doc.data.startswith(b"{\\rtf1")
+    assert doc.headers["Content-Disposition"] == "attachment; filename=ket-qua-tim-kiem.doc"
+    text = re.sub(rb"\\u(-?\d+)\?", lambda m: chr(int(m.group(1)) % 0x10000).encode(), doc.data).decode()
+    assert text.count("\\row") == 3 and "lụt bão" in text  # the heading row and two results
     pdf = client.get("/search/export.pdf?q=lut+bao")
     text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
     assert "Báo cáo tổng kết phòng" in text and "In từ Hệ thống ERMS" in text
