@@ -12,10 +12,12 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from erms import permissions
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models import Unit
 from erms.permissions import Actor
 from filing.dossiers import local_date
+from holdings import use_requests
 from reports import compliance, drill, flow, holdings, spreadsheet, yearly_pdf
 from reports.charts import Chart
 from reports.figures import Report
@@ -125,6 +127,13 @@ def export(report: Report, form: str, translate: spreadsheet.Translate) -> bytes
     return spreadsheet.csv_bytes(report, translate)
 
 
+def _use(session: Session, actor: Actor, organisation_id: int, year: int, today: date) -> dict[str, int] | None:
+    """The year's counts of the register of use, for a reader who keeps or reads that register (else None)."""
+    if not permissions.can_org_wide(actor, "use.register", organisation_id):
+        return None
+    return use_requests.register(session, actor, organisation_id, year, today).counts
+
+
 def yearly_report(
     session: Session,
     actor: Actor,
@@ -151,5 +160,6 @@ def yearly_report(
         previous=flow.totals(session, scope, date(year - 1, 1, 1), date(year - 1, 12, 31)),
         compliance=compliance.report(session, scope, year, today),
         holdings=holdings.report(session, scope, None, today, handover_years),
+        use=_use(session, actor, organisation_id, year, today) if scope.whole else None,
     )
     return yearly_pdf.render(figures, now, font=font)

@@ -44,6 +44,7 @@ class Figures:
     previous: dict[RegisterKind, dict[str, int]]  # the year before, for the change (Bảng 2.5)
     compliance: Report
     holdings: Report  # every year's dossiers in custody today
+    use: dict[str, int] | None = None  # the year's requests to use records (holdings.use_requests.counts), if shown
 
 
 def render(figures: Figures, printed_at: datetime, font: str = "") -> bytes:
@@ -63,6 +64,8 @@ def render(figures: Figures, printed_at: datetime, font: str = "") -> bytes:
     _holdings(pdf, figures, number())
     _paper(pdf, figures, number)
     _disposal(pdf, figures, number())
+    if figures.use is not None:
+        _use(pdf, figures.use, figures.year, number())
     layout.closing(pdf)
     return bytes(pdf.output())
 
@@ -236,6 +239,26 @@ def _disposal(pdf: ProductPDF, figures: Figures, number: int) -> None:
         return
     headings = ["Hình thức", "Quyết định, biên bản", "Ngày", "Hồ sơ", "Văn bản", "Số trang"]
     layout.print_table(pdf, headings, [45, 45, 25, 20, 20, 20], rows)
+
+
+USE_LINES = (
+    ("Phiếu yêu cầu khai thác, sử dụng tài liệu", "requests"),
+    ("trong đó của công dân", "citizens"),
+    ("Đã duyệt", "approved"),
+    ("Không duyệt", "refused"),
+    ("Đang chờ duyệt", "waiting"),
+    ("Hồ sơ phục vụ đọc trực tuyến", "online"),
+    ("Lượt hồ sơ giấy cho mượn", "lent"),
+    ("Hồ sơ giấy đang cho mượn", "out"),
+    ("trong đó quá hạn trả", "overdue"),
+)
+
+
+def _use(pdf: ProductPDF, counts: dict[str, int], year: int, number: int) -> None:
+    """The year's requests to use the archive's records, from the register of use."""
+    layout.caption(pdf, f"Bảng {number}. Khai thác, sử dụng tài liệu lưu trữ năm {year}")
+    rows = [[label, layout.number(counts.get(key, 0))] for label, key in USE_LINES]
+    layout.print_table(pdf, ["Nội dung", "Số lượng"], [120, 40], rows)
 
 
 def _whose(figures: Figures) -> str:

@@ -3,9 +3,11 @@ that ends after the day approved, paper lent against a slip and taken back, over
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from erms import notices
@@ -15,6 +17,7 @@ from erms.models.dossier import Medium
 from filing import access, dossiers
 from holdings import use_requests
 from holdings.use_requests import Asked
+from reports import service
 from tests.factories import another_agency
 
 
@@ -255,3 +258,23 @@ def test_a_refusal_leaves_out_nothing_in_particular(world, session, now, make_do
     )
     assert asked.state.value == "refused" and not any(item.refused for item in asked.items)
     assert use_requests.served(asked) == []
+
+
+def test_the_yearly_report_counts_the_use_of_the_archive_for_the_whole_organisation(world, session, now, make_dossier):
+    first, second = make_dossier("archived"), make_dossier("archived")
+    asked = ask(session, world, now, "officer2", first.file_code)
+    use_requests.decide(session, world.actor("head"), asked.id, True, now.date() + timedelta(days=5), "", now=now)
+    ask(session, world, now, "officer2", second.file_code)  # waiting
+
+    def yearly(username: str, unit=None) -> str:
+        printed = service.yearly_report(
+            session, world.actor(username), world.org.id, unit, 2026, now=now, handover_years=5
+        )
+        return " ".join("".join(page.extract_text() for page in PdfReader(io.BytesIO(printed)).pages).split())
+
+    text = yearly("head")
+    assert "Khai thác, sử dụng tài liệu lưu trữ năm 2026" in text
+    assert "Phiếu yêu cầu khai thác, sử dụng tài liệu 2" in text and "Đã duyệt 1" in text
+    assert "Đang chờ duyệt 1" in text and "Hồ sơ phục vụ đọc trực tuyến 1" in text
+    # A unit's report counts its unit's records only: the archive's register is the organisation's.
+    assert "Khai thác, sử dụng tài liệu" not in yearly("unithead", world.unit_a.id)
