@@ -53,6 +53,8 @@ class AccessChange(Base):
     ends_share_id: Mapped[int | None] = mapped_column(ForeignKey("access_changes.id"))  # END_SHARE
     until: Mapped[date | None] = mapped_column(Date)  # a share's last day; None: until ended
     reason: Mapped[str] = mapped_column(String(500))
+    # Proposed with others for every dossier a choice matched (filing.access_rules), decided together; None: alone.
+    rule: Mapped[str | None] = mapped_column(String(40), index=True)
     proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     proposed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

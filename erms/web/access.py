@@ -1,18 +1,21 @@
 """Access to a dossier from its page: propose a share, a restriction or its end; the authorised person confirms or
-rejects it (NĐ 30 PL6 III.3.b/c). The panel is part of the dossier page; problems are shown there."""
+rejects it (NĐ 30 PL6 III.3.b/c). The panel is part of the dossier page; problems are shown there. When the agency's
+rules change, one change for many dossiers at once (``filing.access_rules``, PL6 IV.1.d) on a page of its own, decided
+together from the home page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from classification.dossier_list import people as organisation_people
+from erms import permissions
 from erms.auth import current_actor, login_required
 from erms.models import AccessChange, AccessChangeKind, Dossier
-from erms.web.common import transaction, utcnow
+from erms.web.common import organisation_of, transaction, utcnow
 from erms.web.errors import on_invalid
-from filing import access
+from filing import access, access_rules
 
 bp = Blueprint("access", __name__, url_prefix="/access")
 
@@ -90,3 +93,70 @@ def decide(change_id: int):
         dossier_id = access.decide(session, current_actor(), change_id, confirm, now=utcnow()).dossier_id
     flash(_("The change of access is in force.") if confirm else _("The change of access was rejected."), "success")
     return _back(dossier_id)
+
+
+# ---------------------------------------------------------------- one change for many dossiers (a rule)
+
+RULE_FIELDS = ("of_unit", "first_year", "last_year", "kind", "unit_id", "reason")
+
+
+@bp.get("/rules")
+@login_required
+def rules():
+    """The form: which dossiers (a unit's, some years'), what change, and the regulation that asks for it."""
+    return render_rules()
+
+
+def render_rules(errors: dict | None = None, values: dict | None = None, status: int = 200):
+    actor = current_actor()
+    organisation_id = organisation_of(actor)
+    permissions.require(actor, "access.propose", organisation_id)
+    with transaction(read_only=True) as session:
+        units, _people = organisation_people(session, organisation_id)
+        return render_template(
+            "access/rules.html",
+            units=[(str(unit.id), f"{unit.code} · {unit.name}") for unit in units],
+            own_units=[
+                (str(unit.id), f"{unit.code} · {unit.name}")
+                for unit in units
+                if permissions.can(actor, "access.propose", organisation_id, unit.id)
+            ],
+            kinds=[(kind.value, str(KIND_LABELS[kind])) for kind in access_rules.KINDS],
+            errors=errors or {},
+            values=values or {},
+            most=access_rules.MAX_DOSSIERS,
+        ), status
+
+
+@bp.post("/rules")
+@login_required
+def propose_rule():
+    """Propose the change for every dossier of the choice, together; nothing changes until it is confirmed."""
+    form = {name: request.form.get(name, "") for name in RULE_FIELDS}
+    on_invalid(lambda errors: render_rules(errors, form, 422))
+    actor = current_actor()
+    with transaction() as session:
+        proposed = access_rules.propose(session, actor, organisation_of(actor), form, now=utcnow())
+        count, unchanged = len(proposed.changes), proposed.unchanged
+    flash(
+        _("A change of access was proposed for %(count)s dossiers; it takes effect once confirmed.", count=count),
+        "success",
+    )
+    if unchanged:
+        flash(_("Left as they are (under this regime already): %(codes)s", codes=", ".join(unchanged)), "info")
+    return redirect(url_for(".rules"))
+
+
+@bp.post("/rules/<rule>")
+@login_required
+def decide_rule(rule: str):
+    """Confirm or reject, together, every change of a rule the person may decide."""
+    confirm = request.form.get("decision") == "confirm"
+    actor = current_actor()
+    with transaction() as session:
+        count = access_rules.decide(session, actor, organisation_of(actor), rule, confirm, now=utcnow())
+    if confirm:
+        flash(_("The change of access is in force for %(count)s dossiers.", count=count), "success")
+    else:
+        flash(_("The change of access was rejected for %(count)s dossiers.", count=count), "success")
+    return redirect(url_for("home.index", _anchor="access-changes"))

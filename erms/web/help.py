@@ -234,9 +234,20 @@ STEPS: dict[Role, tuple[Step, ...]] = {
         ),
         Step(
             CONFIRM_ACCESS,
-            _l("Shares and restrictions of dossiers waiting for you are on the home page."),
+            _l(
+                "Shares and restrictions of dossiers waiting for you are on the home page; a change proposed for many "
+                "dossiers at once (a new regulation) is confirmed or rejected there in one go."
+            ),
             "home.index",
             {"_anchor": "access-changes"},
+        ),
+        Step(
+            _l("Change access for many dossiers"),
+            _l(
+                "When a new regulation changes who reads the agency's records, propose the change for a unit's or "
+                "some years' dossiers at once."
+            ),
+            "access.rules",
         ),
         Step(
             _l("Place a hold"),

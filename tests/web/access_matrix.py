@@ -136,6 +136,7 @@ SEES = {
     "use_request": USE_READERS,
     "use_item": USE_READERS,  # a dossier of a request, lent and taken back on the request's page
     "access_change": DOSSIER_READERS,  # a change proposed on a dossier is seen on that dossier's page
+    "access_rule": DOSSIER_READERS,  # a rule is seen through the dossiers it changes
     "organisation": ADMIN_ONLY,
     "unit": ADMIN_ONLY,
     "lookup": ADMIN_ONLY,  # a value offered in the organisation's forms
@@ -421,6 +422,10 @@ ROWS = [
     # ------------------------------------------------------------ access per dossier (shares, restriction)
     Row("access.propose", "POST", ACCESS_PROPOSERS, "dossier:open"),
     Row("access.decide", "POST", ACCESS_CONFIRMERS, "access_change"),
+    # One change for many dossiers (a new regulation): proposed from a page of its own, decided together.
+    Row("access.rules", "GET", ACCESS_PROPOSERS),
+    Row("access.propose_rule", "POST", ACCESS_PROPOSERS),
+    Row("access.decide_rule", "POST", ACCESS_CONFIRMERS, "access_rule"),
     # ------------------------------------------------------------ administration (organisations, units, people)
     Row("admin.index", "GET", ADMIN_ONLY, area=ADMIN_AREA),
     Row(

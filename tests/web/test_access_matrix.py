@@ -64,7 +64,7 @@ from erms.models.register import RegisterKind
 from erms.permissions import load_actor
 from erms.storage import FileStore
 from exports import handover
-from filing import access, dossiers, keep_backs, registers, saved_searches, transfers, uploads
+from filing import access, access_rules, dossiers, keep_backs, registers, saved_searches, transfers, uploads
 from holdings import storage as holdings_storage
 from holdings import use_requests
 from intake import arrangement
@@ -400,6 +400,8 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
         ABROAD: (abroad, abroad.unit_a, "officer1"),
     }
     targets: dict[str, dict[str, dict]] = {}
+    # The unit each relation's rule shares its dossiers with: the other unit of the same organisation.
+    other_unit = {OWN: home.unit_b, OTHER: home.unit_a, ABROAD: abroad.unit_b}
 
     def put(record: str, relation: str, **target) -> None:
         targets.setdefault(record, {})[relation] = target
@@ -420,6 +422,19 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
             session, world.actor(officer), shared.id, {"kind": "restrict", "reason": "Tài liệu nhạy cảm"}, now=NOW
         )
         put("access_change", relation, change_id=proposed.id, dossier_id=shared.id)
+        ruled = access_rules.propose(
+            session,
+            world.actor(officer),
+            world.org.id,
+            {
+                "of_unit": str(unit.id),
+                "kind": "share_unit",
+                "unit_id": str(other_unit[relation].id),
+                "reason": "Quy chế",
+            },
+            now=NOW,
+        )
+        put("access_rule", relation, rule=ruled.rule)
         submitted = builder.dossier(officer, "submitted")
         put("transfer_item", relation, item_id=builder.items[submitted.id])
         put("transfer:submitted", relation, transfer_id=builder.transfer_of(submitted.id))
