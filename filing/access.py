@@ -85,7 +85,8 @@ def pending_for(session: Session, actor: Actor) -> list[AccessChange]:
 def propose(session: Session, actor: Actor, dossier_id: int, form: dict[str, str], *, now: datetime) -> AccessChange:
     """Propose a change; ``form`` holds kind, unit_id or user_id (shares), until (YYYY-MM-DD, optional), reason
     and, to end a share, share_id. Nothing changes until it is confirmed."""
-    dossier = get_dossier(session, actor, dossier_id)
+    # Its documents are loaded only for a change of one of them (a rule proposes hundreds of dossier changes at once).
+    dossier = get_dossier(session, actor, dossier_id, with_documents=bool(form.get("document_id", "").strip()))
     if not permissions.can(actor, "access.propose", dossier.organisation_id, dossier.unit_id):
         raise PermissionDenied()
     kind = next((kind for kind in AccessChangeKind if kind.value == form.get("kind", "")), None)
