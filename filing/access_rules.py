@@ -9,6 +9,7 @@ an authorised person other than the proposer confirms, and a dossier the confirm
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -64,7 +65,8 @@ def choice_of(form: dict[str, str]) -> Choice:
 
 
 def matching(session: Session, actor: Actor, organisation_id: int, choice: Choice) -> list[Dossier]:
-    """Return the dossiers of the choice whose access the actor may propose to change, by year and code."""
+    """Return the dossiers of the choice the actor reads and whose access they may propose to change, by year and
+    code (a dossier restricted to others is not theirs to change)."""
     query = select(Dossier).where(Dossier.organisation_id == organisation_id, Dossier.state.not_in(GONE))
     if choice.unit_id is not None:
         query = query.where(Dossier.unit_id == choice.unit_id)
@@ -72,11 +74,13 @@ def matching(session: Session, actor: Actor, organisation_id: int, choice: Choic
         query = query.where(Dossier.year >= choice.first_year)
     if choice.last_year is not None:
         query = query.where(Dossier.year <= choice.last_year)
-    return [
+    found = [
         dossier
         for dossier in session.scalars(query.order_by(Dossier.year, Dossier.file_code))
         if permissions.can(actor, "access.propose", organisation_id, dossier.unit_id)
     ]
+    grants = permissions.dossier_access(session, found)
+    return [dossier for dossier in found if permissions.can_read_dossier(actor, dossier, grants[dossier.id])]
 
 
 def propose(session: Session, actor: Actor, organisation_id: int, form: dict[str, str], *, now: datetime) -> Proposed:
@@ -104,7 +108,7 @@ def propose(session: Session, actor: Actor, organisation_id: int, form: dict[str
             count=len(chosen),
             most=MAX_DOSSIERS,
         )
-    rule = f"{now:%Y%m%d%H%M%S}-{actor.user_id}"
+    rule = f"{now:%Y%m%d%H%M%S}-{actor.user_id}-{secrets.token_hex(3)}"  # two rules of one second stay apart
     single = {"kind": kind.value, "reason": reason, "unit_id": str(target.id) if target else ""}
     changes, unchanged = [], []
     for dossier in chosen:

@@ -81,3 +81,15 @@ def test_a_bad_choice_is_refused_in_words_and_proposes_nothing(browsers, session
     assert "Có 2 hồ sơ phù hợp; mỗi lần chỉ thay đổi tối đa 1" in text_of(too_many)
     assert changes(session) == 0
     assert browsers("registry").get("/access/rules").status_code == 403  # the registry changes no access
+
+
+def test_a_dossier_the_proposer_does_not_read_is_left_out_of_the_choice(browsers, session, world, make_dossier):
+    public, restricted = make_dossier("open"), make_dossier("open")
+    restricted.rights = "restricted"  # read by its unit's formers, the head and the people named: not the administrator
+    session.commit()
+    admin = browsers("admin")
+    sent = admin.post("/access/rules", {"of_unit": str(world.unit_a.id), "kind": "restrict", "reason": "Quy chế"})
+    assert sent.status_code == 302
+    proposed = session.scalars(select(AccessChange.dossier_id)).all()
+    assert proposed == [public.id]
+    assert restricted.file_code not in text_of(admin.get("/access/rules"))  # not even named as left unchanged
