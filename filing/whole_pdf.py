@@ -40,6 +40,10 @@ WORDS = {
     "medium": {"electronic": "Điện tử", "paper": "Giấy", "hybrid": "Giấy và điện tử"},
     "rights": {"public": "Công khai", "restricted": "Hạn chế sử dụng"},
 }
+NOT_JOINED = N_(
+    "The file of %(document)s opens but its pages could not be copied into one PDF: download the dossier's files one "
+    "by one from its page."
+)
 DATES = frozenset({"issued_date", "due_date", "arrival_date", "start_date", "end_date"})
 TOO_LARGE = N_(
     "The files of this dossier come to %(size)s MB, more than the %(most)s MB one PDF may hold: download them one by "
@@ -71,14 +75,14 @@ def export(session: Session, actor: Actor, dossier_id: int, *, store: FileStore,
         raise RuleViolation(TOO_LARGE, size=-(-size // 2**20), most=MAX_BYTES // 2**20)
     printed = now.astimezone(LOCAL_TZ)
     index = dossiers.chronological_index(dossier, now, withheld)
-    parts = []
-    for number, link in enumerate(links, start=1):
-        version = files.get(link.document_id)
-        opened = store.open(version.file.sha256) if version is not None else None
-        parts.append(_part(number, link.document, withheld.get(link.document_id), version, opened, readable))
+    parts: list[whole_dossier.Part] = []
     output = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
-    pages = whole_dossier.render(
-        whole_dossier.WholeDossier(
+    try:
+        for number, link in enumerate(links, start=1):
+            version = files.get(link.document_id)
+            opened = store.open(version.file.sha256) if version is not None else None
+            parts.append(_part(number, link.document, withheld.get(link.document_id), version, opened, readable))
+        whole = whole_dossier.WholeDossier(
             parent_organisation=dossier.organisation.parent_name,
             organisation=dossier.organisation.name,
             file_code=dossier.file_code,
@@ -87,13 +91,15 @@ def export(session: Session, actor: Actor, dossier_id: int, *, store: FileStore,
             index_pdf=pdf_index.render(index, font=font),
             parts=tuple(parts),
             printed_at=printed,
-        ),
-        output,
-        font=font,
-    )
-    for part in parts:
-        if part.file is not None:
-            part.file.close()
+        )
+        pages = whole_dossier.render(whole, output, font=font)
+    except whole_dossier.NotJoinable as failed:
+        output.close()
+        raise RuleViolation(NOT_JOINED, document=failed.heading) from failed
+    finally:
+        for part in parts:
+            if part.file is not None:
+                part.file.close()
     output.seek(0)
     return Made(cast(BinaryIO, output), len(parts), sum(part.file is not None for part in parts), pages)
 

@@ -33,7 +33,7 @@ def show(dossier_id: int, document_id: int):
         document = link.document
         readable = document.id in dossiers.readable_content(session, actor, dossier)
         checks = documents.checks_of(session, [documents.Readable(document, dossier, readable)])
-        others = [held for held in dossiers.holding_dossiers(session, [document.id]).get(document.id, [])]
+        others = dossiers.holding_dossiers(session, [document.id]).get(document.id, [])
         grants = permissions.dossier_access(session, others)
         holders = [
             held

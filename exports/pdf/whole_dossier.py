@@ -76,12 +76,28 @@ def render(whole: WholeDossier, output: IO[bytes], font: str = "") -> int:
         writer.append(front, pages=(first_parts + number, first_parts + number + 1))
         writer.add_outline_item(title=part.heading, page_number=at)
         if part.file is not None:
-            reader = PdfReader(part.file)
-            if reader.is_encrypted:
-                reader.decrypt("")  # pages_of found it opens without a password
-            writer.append(reader, import_outline=False)
+            _join(writer, part)
     writer.write(output)
     return len(writer.pages)
+
+
+class NotJoinable(Exception):
+    """A file that opened (``pages_of``) but whose pages could not be copied; ``heading`` names its document."""
+
+    def __init__(self, heading: str) -> None:
+        super().__init__(heading)
+        self.heading = heading
+
+
+def _join(writer: PdfWriter, part: Part) -> None:
+    assert part.file is not None  # only parts with a file are joined
+    try:
+        reader = PdfReader(part.file)
+        if reader.is_encrypted:
+            reader.decrypt("")  # pages_of found it opens without a password
+        writer.append(reader, import_outline=False)
+    except (PyPdfError, ValueError, OSError, KeyError, TypeError) as error:
+        raise NotJoinable(part.heading) from error
 
 
 class _Pages(ProductPDF):

@@ -7,10 +7,12 @@ from __future__ import annotations
 import io
 
 from pypdf import PdfReader
+from pypdf.errors import PyPdfError
 from sqlalchemy import select
 
 from erms.models import AuditEvent
 from erms.models.dossier import DossierState
+from exports.pdf import whole_dossier
 from filing import dossiers, whole_pdf
 from tests.factories import DOCUMENT, upload
 from tests.signing import plain_pdf
@@ -75,3 +77,24 @@ def test_another_unit_finds_nothing_and_too_large_or_gone_is_refused_in_words(
     assert gone.status_code == 302
     assert "tệp của hồ sơ không còn" in client.get(gone.headers["Location"]).get_data(as_text=True)
     assert session.scalars(select(AuditEvent).where(AuditEvent.action == "dossier.exported_pdf")).all() == []
+
+
+def test_a_file_whose_pages_cannot_be_copied_is_refused_in_words(
+    client, session, world, store, now, make_dossier, monkeypatch
+):
+    dossier = make_dossier("open", documents=0)
+    add(session, world, store, now, dossier, "30", "2026-02-01", "Kế hoạch", plain_pdf("Trang"), "kh.pdf")
+    session.commit()
+    copy = whole_dossier.PdfWriter.append
+
+    def failing(self, source, *args, **kwargs):  # the documents' files are joined with import_outline=False
+        if kwargs.get("import_outline") is False:
+            raise PyPdfError("a page object is missing")
+        return copy(self, source, *args, **kwargs)
+
+    monkeypatch.setattr(whole_dossier.PdfWriter, "append", failing)
+    client.login("officer1")
+    refused = client.get(f"/dossiers/{dossier.id}/dossier.pdf")
+    assert refused.status_code == 302
+    page = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "Văn bản số 1: Quyết định 30/QĐ-UBND" in page and "hãy tải từng tệp của hồ sơ" in page
