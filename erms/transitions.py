@@ -51,7 +51,11 @@ TRANSFER: Table = {(Transfer.OPEN, "complete"): Transfer.COMPLETED}
 KEEP_BACK: Table = {(Keep.REQUESTED, "approve"): Keep.APPROVED, (Keep.REQUESTED, "refuse"): Keep.REFUSED}
 
 # A request to use archived records: asked, then approved or refused by the head (issue 28).
-USE_REQUEST: Table = {(Use.REQUESTED, "approve"): Use.APPROVED, (Use.REQUESTED, "refuse"): Use.REFUSED}
+USE_REQUEST: Table = {
+    (Use.REQUESTED, "approve"): Use.APPROVED,
+    (Use.REQUESTED, "refuse"): Use.REFUSED,
+    (Use.REFUSED, "reconsider"): Use.REQUESTED,  # a refusal made by mistake, taken back to decide again
+}
 
 # A background job: claimed by the worker (again, after its worker went silent), ended, or cancelled.
 BACKGROUND_JOB: Table = {

@@ -260,6 +260,30 @@ def decide(
     return request
 
 
+def reconsider(session: Session, actor: Actor, request_id: int, *, now: datetime) -> UseRequest:
+    """Take a refusal back (made by mistake, or the reason is gone): the request waits for a decision again, the
+    earlier one kept in the audit log, so nobody has to ask again under a new number."""
+    request = get(session, actor, request_id, lock=True)
+    _require_org_wide(actor, "use.decide", request.organisation_id)
+    if request.state is not UseRequestState.REFUSED:
+        raise RuleViolation(N_("Only a refused request is reconsidered."))
+    audit.record(
+        session,
+        actor,
+        "use.reconsidered",
+        "use_request",
+        request.id,
+        now=now,
+        reference=request.reference,
+        refused_by=request.decided_by_id,
+        refused_at=request.decided_at.isoformat() if request.decided_at else None,
+        note=request.decision_note,
+    )
+    transitions.move(request, transitions.USE_REQUEST, "reconsider")
+    request.decided_by_id, request.decided_at, request.decision_note = None, None, ""
+    return request
+
+
 def _left_out(request: UseRequest, refused: set[int], note: str) -> set[int]:
     """Check the dossiers an approval leaves out: this request's, not all of them, and the note says why."""
     problems = []
@@ -343,11 +367,12 @@ def _tell_decision(session: Session, request: UseRequest, now: datetime) -> None
         template = N_("Request %(reference)s is approved: the records may be used until %(date)s.")
     else:
         template = N_("Request %(reference)s is refused: %(note)s")
+    decision = f"{request.id}:{request.decided_at:%Y%m%d%H%M%S%f}"  # a reconsidered request's next decision is told too
     notices.tell(
         session,
         {person for person in people if person is not None},
         "use_decided",
-        str(request.id),
+        decision,
         template,
         now=now,
         subject=("use_request", request.id),
@@ -362,7 +387,7 @@ def _tell_decision(session: Session, request: UseRequest, now: datetime) -> None
             request.organisation_id,
             Role.ARCHIVIST,
             "use_to_lend",
-            str(request.id),
+            decision,
             N_("Request %(reference)s is approved: prepare %(count)s paper dossiers to lend until %(date)s."),
             now=now,
             subject=("use_request", request.id),

@@ -113,6 +113,16 @@ def decide(request_id: int):
     return redirect(url_for("use_requests.show", request_id=request_id))
 
 
+@bp.post("/<int:request_id>/reconsider")
+@login_required
+def reconsider(request_id: int):
+    """The head takes a refusal back: the request waits for a decision again."""
+    with transaction() as session:
+        use_requests.reconsider(session, current_actor(), request_id, now=utcnow())
+    flash(_("The refusal is taken back: decide the request again."), "success")
+    return redirect(url_for("use_requests.show", request_id=request_id, _anchor="decision"))
+
+
 def _flash_back(request_id: int):
     def show_again(errors: dict):
         for messages in errors.values():

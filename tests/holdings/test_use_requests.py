@@ -278,3 +278,29 @@ def test_the_yearly_report_counts_the_use_of_the_archive_for_the_whole_organisat
     assert "Đang chờ duyệt 1" in text and "Hồ sơ phục vụ đọc trực tuyến 1" in text
     # A unit's report counts its unit's records only: the archive's register is the organisation's.
     assert "Khai thác, sử dụng tài liệu" not in yearly("unithead", world.unit_a.id)
+
+
+def test_a_refusal_made_by_mistake_is_taken_back_and_decided_again(world, session, now, make_dossier):
+    archived = make_dossier("archived")
+    head, reader = world.actor("head"), world.actor("officer2")
+    asked = ask(session, world, now, "officer2", archived.file_code)
+    with pytest.raises(RuleViolation, match="Only a refused request"):
+        use_requests.reconsider(session, head, asked.id, now=now)
+    use_requests.decide(session, head, asked.id, False, None, "Nhầm hồ sơ", now=now)
+    with pytest.raises(PermissionDenied):  # the archivist keeps the register, the head decides
+        use_requests.reconsider(session, world.actor("archivist"), asked.id, now=now)
+    later = now + timedelta(hours=1)
+    use_requests.reconsider(session, head, asked.id, now=later)
+    assert (asked.state.value, asked.decided_by_id, asked.decision_note) == ("requested", None, "")
+    use_requests.decide(session, head, asked.id, True, later.date() + timedelta(days=3), "", now=later)
+    assert dossiers.get_dossier(session, reader, archived.id).id == archived.id
+    told = [n.template for n in notices.newest(session, world.users["officer2"].id) if n.kind == "use_decided"]
+    assert len(told) == 2 and any("approved" in template for template in told)  # told of both decisions
+    assert actions(session, "use_request", asked.id) == [
+        "use.requested",
+        "use.refused",
+        "use.reconsidered",
+        "use.approved",
+    ]
+    (taken_back,) = session.scalars(select(AuditEvent).where(AuditEvent.action == "use.reconsidered")).all()
+    assert "Nhầm hồ sơ" in taken_back.details

@@ -232,6 +232,7 @@ ROWS = [
     Row("use_requests.register", "GET", USE_KEEPERS),
     Row("use_requests.show", "GET", USE_READERS, "use_request:requested"),
     Row("use_requests.decide", "POST", HEAD_ONLY, "use_request:requested"),
+    Row("use_requests.reconsider", "POST", HEAD_ONLY, "use_request:refused"),
     Row("use_requests.slip", "GET", USE_READERS, "use_request:approved"),
     Row("use_requests.lend", "POST", ARCHIVIST_ONLY, "use_item:approved"),
     Row("use_requests.take_back", "POST", ARCHIVIST_ONLY, "use_item:lent"),

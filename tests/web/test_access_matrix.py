@@ -346,8 +346,8 @@ class Matrix:
 
 
 def _use_requests(builder: Builder, reader: str) -> dict:
-    """Return two requests of ``reader`` for paper dossiers of the archive: one waiting for the head, and one
-    approved whose first dossier waits to be lent and whose second is lent."""
+    """Return three requests of ``reader`` for paper dossiers of the archive: one waiting for the head, one refused,
+    and one approved whose first dossier waits to be lent and whose second is lent."""
     world, session = builder.world, builder.session
     paper = [builder.dossier("officer1", "archived") for _ in range(2)]
     for dossier in paper:
@@ -358,8 +358,11 @@ def _use_requests(builder: Builder, reader: str) -> dict:
     approved = use_requests.ask(session, world.actor(reader), world.org.id, asked, now=NOW)
     use_requests.decide(session, world.actor("head"), approved.id, True, date(2026, 7, 1), "", now=NOW)
     use_requests.lend(session, world.actor("archivist"), approved.items[1].id, now=NOW)
+    refused = use_requests.ask(session, world.actor(reader), world.org.id, asked, now=NOW)
+    use_requests.decide(session, world.actor("head"), refused.id, False, None, "Không", now=NOW)
     return {
         "use_request:requested": {"request_id": waiting.id},
+        "use_request:refused": {"request_id": refused.id},
         "use_request:approved": {"request_id": approved.id},
         "use_item:approved": {"item_id": approved.items[0].id},
         "use_item:lent": {"item_id": approved.items[1].id},

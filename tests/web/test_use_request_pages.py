@@ -120,3 +120,20 @@ def test_the_head_leaves_out_a_dossier_on_the_page_and_it_is_neither_opened_nor_
     slip = browsers("archivist").get(f"/use/{asked.id}/slip.pdf")
     text = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(slip.data)).pages).split())
     assert paper.file_code.replace(" ", "") in text and secret.file_code.replace(" ", "") not in text
+
+
+def test_the_head_takes_back_a_refusal_from_the_request_page(browsers, session, make_dossier):
+    archived = make_dossier("archived")
+    session.commit()
+    officer, head = browsers("officer2"), browsers("head")
+    officer.post("/use/new", {"codes": archived.file_code, "purpose": "Tra cứu"})
+    (asked,) = session.scalars(select(UseRequest)).all()
+    head.post(f"/use/{asked.id}/decision", {"decision": "refuse", "note": "Nhầm"})
+    page = head.get(f"/use/{asked.id}").get_data(as_text=True)
+    assert f'action="/use/{asked.id}/reconsider"' in page
+    assert f'action="/use/{asked.id}/reconsider"' not in officer.get(f"/use/{asked.id}").get_data(as_text=True)
+    assert officer.post(f"/use/{asked.id}/reconsider").status_code == 403
+    back = head.post(f"/use/{asked.id}/reconsider")
+    assert "Đã rút lại quyết định không duyệt" in text_of(head.get(back.headers["Location"]))
+    session.expire_all()
+    assert session.get(UseRequest, asked.id).state.value == "requested"
