@@ -9,6 +9,7 @@ an authorised person other than the proposer confirms, and a dossier the confirm
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,8 @@ from erms.models.dossier import DossierState
 from erms.permissions import Actor
 from filing import access
 
+# What ``propose`` names a rule: its moment, the proposer's id and a random tail.
+RULE_KEY = re.compile(r"\d{14}-\d{1,10}-[0-9a-f]{6}")
 # A rule names at most this many dossiers: more is a narrower choice, or a second rule.
 MAX_DOSSIERS = 500
 KINDS = (AccessChangeKind.RESTRICT, AccessChangeKind.OPEN, AccessChangeKind.SHARE_UNIT)
@@ -158,6 +161,8 @@ def _number(text: str) -> int:
 def decide(session: Session, actor: Actor, organisation_id: int, rule: str, confirm: bool, *, now: datetime) -> int:
     """Confirm or reject every change of a rule still proposed that the actor may decide; return how many. A rule
     none of whose dossiers the actor reads is not found; one they read but may not decide is refused."""
+    if not RULE_KEY.fullmatch(rule):
+        raise NotFound()  # no key this module makes (and a NUL or a letter no database column holds)
     waiting = session.scalars(
         select(AccessChange)
         .where(
