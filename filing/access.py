@@ -129,7 +129,7 @@ def _target_problems(
 ) -> list[Problem]:
     """Fill in what the change is about, returning what is wrong with it."""
     if change.kind is AccessChangeKind.SHARE_UNIT:
-        unit = session.get(Unit, _number(form.get("unit_id")))
+        unit = session.get(Unit, form_number(form.get("unit_id")))
         # A dossier is shared with another unit; a document restricted on its own may name its dossier's unit too.
         if (
             unit is None
@@ -139,7 +139,7 @@ def _target_problems(
             return [Problem("unit_id", N_("Choose another unit of the organisation."))]
         change.unit_id = unit.id
     elif change.kind is AccessChangeKind.SHARE_PERSON:
-        user = session.get(User, _number(form.get("user_id")))
+        user = session.get(User, form_number(form.get("user_id")))
         if (
             user is None
             or not user.active
@@ -150,7 +150,7 @@ def _target_problems(
             return [Problem("user_id", N_("This person does not read the dossier: share the dossier with them first."))]
         change.user_id = user.id
     elif change.kind is AccessChangeKind.END_SHARE:
-        share = session.get(AccessChange, _number(form.get("share_id")))
+        share = session.get(AccessChange, form_number(form.get("share_id")))
         if (
             share is None
             or share.dossier_id != dossier.id
@@ -186,7 +186,8 @@ def _until(change: AccessChange, text: str, now: datetime) -> list[Problem]:
     return []
 
 
-def _number(text: str | None) -> int:
+def form_number(text: str | None) -> int:
+    """Return the record id a form field names, or 0 (no record has it) for anything that is not one."""
     value = (text or "").strip()
     return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
 

@@ -96,7 +96,7 @@ def propose(session: Session, actor: Actor, organisation_id: int, form: dict[str
     reason = metadata.check_text({"reason": form.get("reason", "")}, {"reason": 500})["reason"]
     problems = [] if kind else [Problem("kind", metadata.MESSAGES["enum"])]
     problems += [] if reason else [Problem("reason", metadata.MESSAGES["required"])]
-    target = session.get(Unit, _number(form.get("unit_id", ""))) if kind is AccessChangeKind.SHARE_UNIT else None
+    target = session.get(Unit, access.form_number(form.get("unit_id"))) if kind is AccessChangeKind.SHARE_UNIT else None
     if kind is AccessChangeKind.SHARE_UNIT and (target is None or target.organisation_id != organisation_id):
         problems.append(Problem("unit_id", N_("Choose another unit of the organisation.")))
     if problems:
@@ -151,11 +151,6 @@ def _one(session: Session, actor: Actor, dossier: Dossier, form: dict[str, str],
         if {problem.field for problem in refused.problems} != {"kind"}:
             raise
         return None
-
-
-def _number(text: str) -> int:
-    value = text.strip()
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
 
 
 def decide(session: Session, actor: Actor, organisation_id: int, rule: str, confirm: bool, *, now: datetime) -> int:

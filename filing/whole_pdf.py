@@ -23,7 +23,8 @@ from erms.models import Document, DocumentVersion, Dossier
 from erms.permissions import Actor
 from erms.storage import FileStore
 from exports import snapshot
-from exports.pdf import pdf_index, whole_dossier
+from exports.pdf import pdf_index, register_pdf, whole_dossier
+from exports.xml import cits, tt02
 from filing import dossiers
 
 # The most the files joined into one PDF may weigh: pypdf holds the joined pages in memory while it writes (about
@@ -31,14 +32,14 @@ from filing import dossiers
 MAX_BYTES = 100 * 1024 * 1024
 # Held in memory up to this size, then in a temporary file.
 SPOOL_BYTES = 32 * 1024 * 1024
-# The coded values as the forms' Vietnamese shows them (erms.web.common.CHOICES holds the same, translatable).
+# The coded values in the Vietnamese the exports already print them in (the register's, the package's).
 WORDS = {
     "direction": {"incoming": "Văn bản đến", "outgoing": "Văn bản đi", "internal": "Văn bản nội bộ"},
     "status": {"draft": "Dự thảo", "final": "Chính thức"},
-    "urgency": {"normal": "Thường", "khan": "Khẩn", "thuong_khan": "Thượng khẩn", "hoa_toc": "Hỏa tốc"},
-    "marking": {"none": "Không", "mat": "Mật", "toi_mat": "Tối mật", "tuyet_mat": "Tuyệt mật"},
-    "medium": {"electronic": "Điện tử", "paper": "Giấy", "hybrid": "Giấy và điện tử"},
-    "rights": {"public": "Công khai", "restricted": "Hạn chế sử dụng"},
+    "urgency": {"normal": "Thường", **register_pdf.URGENCY_WORDS},
+    "marking": cits.MARKINGS,
+    "medium": {"electronic": "Điện tử", **tt02.MEDIA},
+    "rights": cits.RIGHTS,
 }
 NOT_JOINED = N_(
     "The file of %(document)s opens but its pages could not be copied into one PDF: download the dossier's files one "
