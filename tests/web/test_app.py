@@ -66,7 +66,10 @@ def test_pages_are_vietnamese_by_default_and_english_on_request(client):
     assert '<html lang="en">' in text and "Log in" in text
     client.login("officer1")
     assert "Log out" in client.get("/").get_data(as_text=True)  # the choice survives the login
+    # A text the code names once (help.SUMMARIES), translated each time a page shows it.
+    assert "You keep the records of your work" in client.get("/help/").get_data(as_text=True)
     assert "Đăng xuất" in client.get("/?lang=vi").get_data(as_text=True)
+    assert "Bạn lập hồ sơ cho công việc được giao" in client.get("/help/").get_data(as_text=True)
 
 
 def test_unknown_pages_get_a_vietnamese_404(client):
