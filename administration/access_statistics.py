@@ -101,7 +101,8 @@ def statistics(session: Session, actor: Actor, wanted: Query, *, limit: int | No
     total = counts.c.views + counts.c.downloads
     query = lines(organisations, wanted.unit_id, counts).order_by(total.desc(), counts.c.record_id)
     found = [Line(*row) for row in session.execute(query.limit(limit))]
-    return _withheld(actor, session, found) if wanted.kind == "documents" else found
+    withheld = {"documents": _withheld, "dossiers": _unread_titles}.get(wanted.kind)
+    return withheld(actor, session, found) if withheld else found
 
 
 def export(session: Session, actor: Actor, wanted: Query, headings: Sequence[str], *, withheld: str) -> bytes:
@@ -190,17 +191,29 @@ def _logins(organisations: set[int] | None, unit_id: int | None, counts) -> Sele
 
 def _withheld(actor: Actor, session: Session, lines: list[Line]) -> list[Line]:
     """Return the lines with the summary of a "tuyệt mật" document withheld unless the actor is authorised to read it
-    (Luật BVBMNN 2018), as the register does."""
-    marked = session.execute(
-        select(Document.id, Document.marking, Document.organisation_id).where(
-            Document.id.in_([line.record_id for line in lines])
-        )
-    )
-    hidden = {
-        document_id
-        for document_id, marking, organisation_id in marked
-        if not markings.summary_visible(
-            markings.SecurityMarking(marking), permissions.can(actor, "register.read_top_secret", organisation_id)
-        )
-    }
+    (Luật BVBMNN 2018), as the register does, and that of a document the actor does not read the content of (filed
+    only in dossiers they do not read, or restricted on its own to others), as its dossier's page does."""
+    found = list(session.scalars(select(Document).where(Document.id.in_([line.record_id for line in lines]))))
+    held = dossiers.holding_dossiers(session, [document.id for document in found])
+    grants = permissions.dossier_access(session, [holder for holders in held.values() for holder in holders])
+    own = permissions.document_access(session, found)
+    hidden = set()
+    for document in found:
+        holders = held.get(document.id, [])
+        authorised = permissions.can(actor, "register.read_top_secret", document.organisation_id)
+        if (
+            not markings.summary_visible(markings.SecurityMarking(document.marking), authorised)
+            or (holders and not any(permissions.can_read_dossier(actor, h, grants[h.id]) for h in holders))
+            or not permissions.can_read_content(actor, document, own[document.id], holders)
+        ):
+            hidden.add(document.id)
     return [replace(line, title=None) if line.record_id in hidden else line for line in lines]
+
+
+def _unread_titles(actor: Actor, session: Session, lines: list[Line]) -> list[Line]:
+    """Return the lines with the title of a dossier the actor does not read withheld (a restricted one: its unit's
+    formers, the head and the people named read it), as the reports' lists do."""
+    found = list(session.scalars(select(Dossier).where(Dossier.id.in_([line.record_id for line in lines]))))
+    grants = permissions.dossier_access(session, found)
+    readable = {dossier.id for dossier in found if permissions.can_read_dossier(actor, dossier, grants[dossier.id])}
+    return [line if line.record_id in readable else replace(line, title=None) for line in lines]

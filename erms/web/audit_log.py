@@ -338,7 +338,11 @@ def statistics_xlsx():
     wanted = _query()
     with transaction() as session:
         content = access_statistics.export(
-            session, current_actor(), wanted, _headings(wanted.kind), withheld=_("(summary withheld)")
+            session,
+            current_actor(),
+            wanted,
+            _headings(wanted.kind),
+            withheld=_("(withheld: restricted dossier)") if wanted.kind == "dossiers" else _("(summary withheld)"),
         )
     name = f"thong-ke-{wanted.kind}-{wanted.start}-{wanted.end}.xlsx"
     return Response(content, mimetype=XLSX, headers={"Content-Disposition": f"attachment; filename={name}"})

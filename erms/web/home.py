@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from classification import dossier_list, markings
+from classification import dossier_list
 from erms import permissions
 from erms.auth import current_actor, login_required
 from erms.web.common import transaction, utcnow
@@ -37,6 +37,7 @@ def index():
         pending = dossiers.pending_count(session, actor) if archivist else None
         lists = dossiers.approved_lists(session, actor)
         today = local_date(utcnow())
+        incoming = registers.assigned_to_me(session, actor)
         return render_template(
             "home/index.html",
             entries=entries,
@@ -48,8 +49,8 @@ def index():
             archivist=archivist,
             my_open=dossiers.my_open_dossiers(session, actor),
             deadlines=dossiers.deadlines(session, actor, today),
-            incoming=registers.assigned_to_me(session, actor),
-            summary_shown=lambda document: markings.summary_shown_to_all(document.marking),
+            incoming=incoming,
+            withheld=registers.withheld_summaries(session, actor, incoming),
             reviews=dossier_list.pending_reviews(session, actor),
             access_changes=access.pending_for(session, actor),
             keep_backs=keep_backs.waiting_for(session, actor),

@@ -91,12 +91,13 @@ def render_register(
             item: registers.register_entries(session, actor, organisation_id, kind, year, item)
             for item in RegisterSeries
         }
+        withheld = registers.withheld_summaries(session, actor, [entry for lines in series.values() for entry in lines])
         return render_template(
             "registers/index.html",
             kind=kind,
             year=year,
             series=series,
-            shown=lambda entry: registers.summary_shown(actor, entry),
+            withheld=withheld,
             can_register=permissions.can(actor, "register.write", organisation_id),
             titles=metadata.field_titles("document"),
             fields=FIELDS,
@@ -223,7 +224,7 @@ def entry(entry_id: int):
         return render_template(
             "registers/entry.html",
             entry=line,
-            shown=registers.summary_shown(actor, line),
+            withheld=registers.withheld_summaries(session, actor, [line]).get(line.id),
             titles=metadata.field_titles("document"),
             can_read_register=permissions.can(actor, "register.read", line.organisation_id),
             can_register=can_register,

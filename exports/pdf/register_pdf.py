@@ -49,7 +49,11 @@ COLUMNS = {
 }
 TITLES = {RegisterKind.INCOMING: "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", RegisterKind.OUTGOING: "SỔ ĐĂNG KÝ VĂN BẢN ĐI"}
 URGENCY_WORDS = {"khan": "Khẩn", "thuong_khan": "Thượng khẩn", "hoa_toc": "Hỏa tốc"}
-HIDDEN = "(trích yếu hạn chế — tuyệt mật)"
+# What stands for a summary left out, by why (filing.registers.withheld_summaries).
+HIDDEN = {
+    "top_secret": "(trích yếu hạn chế — tuyệt mật)",
+    "restricted": "(trích yếu hạn chế sử dụng, chỉ dành cho người được chỉ định)",
+}
 REPORT_TITLES = {
     RegisterKind.INCOMING: "BÁO CÁO TÌNH HÌNH GIẢI QUYẾT VĂN BẢN ĐẾN",
     RegisterKind.OUTGOING: "BÁO CÁO TÌNH HÌNH GIẢI QUYẾT VĂN BẢN ĐI",
@@ -112,11 +116,12 @@ def render(
     kind: RegisterKind,
     year: int,
     series: RegisterSeries,
-    entries: list[tuple[RegisterEntry, bool]],
+    entries: list[tuple[RegisterEntry, str | None]],
     printed_at: datetime,
     font: str = "",
 ) -> bytes:
-    """Return one register of a year as an A4 landscape PDF; each entry comes with "summary shown"."""
+    """Return one register of a year as an A4 landscape PDF; each entry comes with why its summary is left out (a
+    key of HIDDEN), None when it is shown."""
     title = TITLES[kind] + (" MẬT" if series is RegisterSeries.CLASSIFIED else "")
     pdf = ProductPDF(printed_at, f"{title} năm {year}", landscape=True, font=font)
     pdf.add_page()
@@ -133,7 +138,7 @@ def render(
         pdf,
         [name for name, _ in columns],
         [width for _, width in columns],
-        [cells(entry, shown) for entry, shown in entries],
+        [cells(entry, withheld) for entry, withheld in entries],
     )
     pdf.ln(LINE / 2)
     pdf.cell(0, LINE, f"Sổ có {len(entries)} văn bản.", new_x="LMARGIN", new_y="NEXT")
@@ -166,10 +171,12 @@ def render_handling_report(report: HandlingReport, printed_at: datetime, font: s
     return bytes(pdf.output())
 
 
-def _summary(entry: RegisterEntry, shown: bool) -> str:
+def _summary(entry: RegisterEntry, withheld: str | None) -> str:
     document = entry.document
     urgency = URGENCY_WORDS.get(document.urgency, "")
-    summary = f"{document.type_name} {document.subject}".strip() if shown else f"{document.type_name} {HIDDEN}"
+    summary = (
+        f"{document.type_name} {HIDDEN[withheld]}" if withheld else f"{document.type_name} {document.subject}".strip()
+    )
     deadline = f" (hạn giải quyết {document.due_date:%d/%m/%Y})" if document.due_date else ""
     return f"[{urgency}] {summary}{deadline}" if urgency else f"{summary}{deadline}"
 
@@ -183,7 +190,7 @@ def _date(value) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
-def _incoming(entry: RegisterEntry, shown: bool) -> list[str]:
+def _incoming(entry: RegisterEntry, withheld: str | None) -> list[str]:
     document = entry.document
     # The unit it was sent to, and when, fill the register's "Đơn vị hoặc người nhận" and "Ngày chuyển".
     receiver = entry.assigned_unit.name if entry.assigned_unit else document.recipients
@@ -194,7 +201,7 @@ def _incoming(entry: RegisterEntry, shown: bool) -> list[str]:
         document.organ_name,
         _notation(entry),
         _date(document.issued_date),
-        _summary(entry, shown),
+        _summary(entry, withheld),
         receiver,
         sent,
         "",
@@ -202,13 +209,13 @@ def _incoming(entry: RegisterEntry, shown: bool) -> list[str]:
     ]
 
 
-def _outgoing(entry: RegisterEntry, shown: bool) -> list[str]:
+def _outgoing(entry: RegisterEntry, withheld: str | None) -> list[str]:
     document = entry.document
     signer = ", ".join(part for part in (document.signer_position, document.signer_name) if part)
     return [
         f"{entry.number}/{document.code_notation}".rstrip("/"),
         _date(document.issued_date),
-        _summary(entry, shown),
+        _summary(entry, withheld),
         signer,
         document.recipients,
         "",

@@ -59,7 +59,8 @@ def list_register(kind: str):
         found, total = registers.register_page(
             session, base.actor(), organisation_id, register, year, RegisterSeries(series), page, per_page
         )
-        items = [shapes.register_line(base.actor(), line) for line in found]
+        withheld = registers.withheld_summaries(session, base.actor(), found)
+        items = [shapes.register_line(line, withheld) for line in found]
     return base.paged(items, total, page, per_page)
 
 
@@ -83,7 +84,7 @@ def _number(name: str) -> int | None:
 def get_register_line(entry_id: int):
     with transaction() as session:
         line = registers.readable_line(session, base.actor(), entry_id)
-        return jsonify(shapes.register_line(base.actor(), line))
+        return jsonify(shapes.register_line(line, registers.withheld_summaries(session, base.actor(), [line])))
 
 
 @operation(
@@ -129,7 +130,7 @@ def register(kind: str):
             if upload is not None:
                 upload.stream.close()  # the part file is removed once the registration commits
         session.flush()
-        answer = jsonify(shapes.register_line(base.actor(), line))
+        answer = jsonify(shapes.register_line(line, registers.withheld_summaries(session, base.actor(), [line])))
         answer.status_code = 201
         answer.headers["Location"] = url_for(".get_register_line", entry_id=line.id)
     return answer

@@ -28,7 +28,7 @@ from erms.models.transfer import ItemOutcome, TransferState
 from erms.permissions import Actor
 from erms.search_index.asking import Hit, Results
 from erms.web.common import LARGEST_INTEGER
-from filing import certified_copies, registers, scan_checks, signature_checks, signatures
+from filing import certified_copies, scan_checks, signature_checks, signatures
 from filing.documents import Checks, Readable
 
 INTEGER: dict[str, Any] = {"type": "integer"}
@@ -434,7 +434,11 @@ REGISTER_LINE = obj(
         "code_notation": TEXT,
         "issued_date": DAY,
         "organ_name": TEXT,
-        "subject": {**TEXT, "description": "Empty for a top-secret document unless you are authorised to read it."},
+        "subject": {
+            **TEXT,
+            "description": "Empty for a top-secret document unless you are authorised to read it, and for a document "
+            "restricted on its own to others.",
+        },
         "marking": TEXT,
         "urgency": TEXT,
         "due_date": DAY,
@@ -442,7 +446,9 @@ REGISTER_LINE = obj(
 )
 
 
-def register_line(caller: Actor, line: RegisterEntry) -> dict[str, Any]:
+def register_line(line: RegisterEntry, withheld: dict[int, str]) -> dict[str, Any]:
+    """A register line as its reader sees it; ``withheld``: the lines whose summary they may not read
+    (``filing.registers.withheld_summaries``)."""
     record = line.document
     return {
         "id": line.id,
@@ -457,7 +463,7 @@ def register_line(caller: Actor, line: RegisterEntry) -> dict[str, Any]:
         "document_id": record.id,
         **{name: getattr(record, name) or "" for name in ("type_name", "code_number", "code_notation", "organ_name")},
         "issued_date": _day(record.issued_date),
-        "subject": record.subject if registers.summary_shown(caller, line) else "",
+        "subject": "" if line.id in withheld else record.subject,
         "marking": record.marking,
         "urgency": record.urgency,
         "due_date": _day(record.due_date),
