@@ -482,6 +482,14 @@ def link_document(session: Session, actor: Actor, dossier_id: int, document_id: 
         raise NotFound()
     if any(link.document_id == document_id for link in dossier.links):
         raise RuleViolation(N_("The document is already in this dossier."))
+    # Filing would make the filer one who forms a dossier holding it: a restriction is not widened that way.
+    if unreadable_content(session, actor, [document]):
+        raise RuleViolation(
+            N_(
+                "This document is restricted to the people named on it: only they, those who form a dossier "
+                "holding it and the head may file it into another dossier."
+            )
+        )
     link = append_link(session, actor, dossier, document, now=now)
     audit.record(
         session, actor, "document.linked", "document", document.id, now=now, dossier_id=dossier.id, ordinal=link.ordinal
@@ -586,7 +594,22 @@ def registered_documents(session: Session, actor: Actor, dossier: Dossier, limit
         units = actor.unit_ids(*permissions.RULES["dossier.read"])
         in_units = select(DossierDocument.document_id).join(Dossier).where(Dossier.unit_id.in_(units))
         query = query.where(or_(RegisterEntry.assigned_unit_id.in_(units), RegisterEntry.document_id.in_(in_units)))
-    return list(session.scalars(query))
+    found = list(session.scalars(query))
+    unreadable = unreadable_content(session, actor, [entry.document for entry in found])
+    return [entry for entry in found if entry.document_id not in unreadable]
+
+
+def unreadable_content(session: Session, actor: Actor, documents: list[Document]) -> set[int]:
+    """Return the ids of the documents restricted on their own whose content (files and summary) the actor may not
+    read (``permissions.can_read_content``, with the dossiers holding each). Two queries for any number."""
+    own = permissions.document_access(session, documents)
+    restricted = [document for document in documents if own[document.id].restricted]
+    holders = holding_dossiers(session, [document.id for document in restricted]) if restricted else {}
+    return {
+        document.id
+        for document in restricted
+        if not permissions.can_read_content(actor, document, own[document.id], holders.get(document.id, []))
+    }
 
 
 def _document_columns(values: dict) -> dict:

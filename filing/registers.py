@@ -29,7 +29,7 @@ from erms.permissions import Actor
 from erms.storage import FileStore
 from exports.pdf import register_pdf
 from exports.pdf.register_pdf import HandlingCounts, HandlingReport
-from filing.dossiers import Upload, holding_dossiers, local_date, new_document
+from filing.dossiers import Upload, local_date, new_document, unreadable_content
 
 # A classified document keeps only its register line: free-text fields that could carry its content
 # are not recorded (Luật BVBMNN 2018 Điều 5 k.5; docs/standards.md product decision 8).
@@ -219,15 +219,12 @@ def withheld_summaries(session: Session, actor: Actor, entries: list[RegisterEnt
     """Return the register lines whose summary the actor may not read, each with why (snapshot.WITHHELD): a tuyệt
     mật one's unless authorised, and a document restricted on its own unless the actor reads its content, as from its
     dossier's page (``open_file`` refuses its file alike). Two queries for any number of lines."""
-    own = permissions.document_access(session, [entry.document for entry in entries])
-    holders = holding_dossiers(session, [entry.document_id for entry in entries if own[entry.document_id].restricted])
+    unreadable = unreadable_content(session, actor, [entry.document for entry in entries])
     withheld = {}
     for entry in entries:
         if not summary_shown(actor, entry):
             withheld[entry.id] = "top_secret"
-        elif not permissions.can_read_content(
-            actor, entry.document, own[entry.document_id], holders.get(entry.document_id, [])
-        ):
+        elif entry.document_id in unreadable:
             withheld[entry.id] = "restricted"
     return withheld
 
@@ -539,9 +536,7 @@ def open_file(
     """Open the scanned file of a register line for the register's readers and the unit it was sent to, unless the
     document is restricted on its own to others (as from its dossier's page); audited."""
     entry = readable_line(session, actor, entry_id)
-    own = permissions.document_access(session, [entry.document])[entry.document_id]
-    holders = holding_dossiers(session, [entry.document_id]).get(entry.document_id, [])
-    if not permissions.can_read_content(actor, entry.document, own, holders):
+    if unreadable_content(session, actor, [entry.document]):
         raise NotFound()  # its file looks absent to the others, as on the dossier's page
     if not entry.document.versions:
         raise NotFound(N_("This register line keeps no file (a classified document keeps the register line only)."))

@@ -92,9 +92,9 @@ def test_a_restricted_summary_leaves_the_apis_register_lines(app, token_of, sess
     assert api("GET", f"/register-lines/{line.id}", token_of("head")).json["subject"] == SUMMARY
 
 
-def test_a_restricted_summary_is_not_in_another_units_incoming_list(browsers, session, world, store, now):
-    """Sent first to unit B, filed and restricted there, then sent on to unit A: unit A's people, who form no dossier
-    holding it, see it arrive without its summary (as its register line shows it to them)."""
+def sent_on_restricted(session, world, store, now):
+    """Return the register line of an incoming document sent first to unit B, filed and restricted there on its own,
+    then sent on to unit A (committed)."""
     registry, officer2 = world.actor("registry"), world.actor("officer2")
     line = registers.register_document(
         session,
@@ -121,6 +121,13 @@ def test_a_restricted_summary_is_not_in_another_units_incoming_list(browsers, se
         session, registry, world.org.id, line.year, line.series, line.number, world.unit_a.id, now=now, elsewhere=True
     )
     session.commit()
+    return line
+
+
+def test_a_restricted_summary_is_not_in_another_units_incoming_list(browsers, session, world, store, now):
+    """Unit A's people, who form no dossier holding the document sent on to them, see it arrive without its summary
+    (as its register line shows it to them)."""
+    line = sent_on_restricted(session, world, store, now)
     officer1 = browsers("officer1")
     home = text_of(officer1.get("/"))
     assert f"Số {line.number}" in home or str(line.number) in home
@@ -160,3 +167,20 @@ def test_the_access_statistics_keep_restricted_titles_and_summaries(browsers, se
     head = browsers("head")
     assert TITLE in text_of(head.get("/audit/statistics?kind=dossiers"))
     assert SUMMARY in text_of(head.get("/audit/statistics?kind=documents"))
+
+
+def test_filing_does_not_widen_a_restriction(browsers, session, world, store, now, make_dossier):
+    """Unit A's officer, to whom the document was sent on, is not offered it to file, and filing it anyway (its id
+    typed into the form) is refused: filing would make them one who forms a dossier holding it, and so a reader."""
+    line = sent_on_restricted(session, world, store, now)
+    mine = make_dossier("open", documents=0)
+    officer1 = browsers("officer1")
+    page = officer1.get(f"/dossiers/{mine.id}").get_data(as_text=True)
+    offered = re.search(r'<select[^>]*name="document_id".*?</select>', page, re.S)
+    assert offered is None or f'value="{line.document_id}"' not in offered.group(0)
+    answer = officer1.post(f"/dossiers/{mine.id}/link", data={"document_id": str(line.document_id)})
+    assert answer.status_code == 422
+    assert "chỉ những người này, người lập hồ sơ đang chứa văn bản" in text_of(answer)
+    session.expire_all()
+    assert [link.document_id for link in session.get(type(mine), mine.id).links] == []
+    assert SUMMARY not in text_of(officer1.get(f"/dossiers/{mine.id}"))
