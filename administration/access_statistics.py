@@ -16,7 +16,6 @@ from sqlalchemy import ColumnElement, Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from administration import audit_log, spreadsheets
-from classification import markings
 from erms import audit, permissions
 from erms.config import LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, NotFound, Problem
@@ -190,23 +189,11 @@ def _logins(organisations: set[int] | None, unit_id: int | None, counts) -> Sele
 
 
 def _withheld(actor: Actor, session: Session, lines: list[Line]) -> list[Line]:
-    """Return the lines with the summary of a "tuyệt mật" document withheld unless the actor is authorised to read it
-    (Luật BVBMNN 2018), as the register does, and that of a document the actor does not read the content of (filed
-    only in dossiers they do not read, or restricted on its own to others), as its dossier's page does."""
-    found = list(session.scalars(select(Document).where(Document.id.in_([line.record_id for line in lines]))))
-    held = dossiers.holding_dossiers(session, [document.id for document in found])
-    grants = permissions.dossier_access(session, [holder for holders in held.values() for holder in holders])
-    own = permissions.document_access(session, found)
-    hidden = set()
-    for document in found:
-        holders = held.get(document.id, [])
-        authorised = permissions.can(actor, "register.read_top_secret", document.organisation_id)
-        if (
-            not markings.summary_visible(markings.SecurityMarking(document.marking), authorised)
-            or (holders and not any(permissions.can_read_dossier(actor, h, grants[h.id]) for h in holders))
-            or not permissions.can_read_content(actor, document, own[document.id], holders)
-        ):
-            hidden.add(document.id)
+    """Return the lines with the summary of a document the actor may not read the summary of withheld, as the audit
+    log withholds it (``audit_log.unread_summaries``): a "tuyệt mật" one's unless authorised (Luật BVBMNN 2018), as the
+    register does, and that of a document the actor does not read the content of (filed only in dossiers they do not
+    read, or restricted on its own to others), as its dossier's page does."""
+    hidden = audit_log.unread_summaries(session, actor, [line.record_id for line in lines])
     return [replace(line, title=None) if line.record_id in hidden else line for line in lines]
 
 

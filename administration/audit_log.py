@@ -7,20 +7,25 @@ person to the readers of the organisations the person has a role in; any other (
 stored files, verifications) to the readers of the organisations its actor has a role in. Anonymous and system
 events about no record are therefore the deployment administrator's alone, who reads the whole log (the refused
 log-ins are on the security page). A new kind of record that belongs to an organisation is added to ``OWNERS``.
+
+The log is never changed, but what it recorded is shown as its reader may read it today: the summary (trích yếu) an
+event about a document recorded (``SUMMARY_KEYS``) is replaced by a marker, in the page and in the exports alike, for
+a reader who may not read that document's summary (:func:`unread_summaries`).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from administration import spreadsheets
+from classification import markings
 from erms import audit, permissions
 from erms.config import LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, PermissionDenied, Problem, RuleViolation
@@ -40,6 +45,7 @@ from erms.models import (
     User,
 )
 from erms.permissions import Actor
+from filing import dossiers
 
 # Events on one page: a screen's worth; the next page continues below the last id (never an OFFSET into the log).
 PAGE = 50
@@ -50,6 +56,12 @@ VERIFY_INTERVAL = timedelta(minutes=1)
 VERIFIED = "audit.verified"
 ACTION = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 ACTION_FORMAT = N_("Write an action as the log names it (dossier.viewed) or its first part (dossier).")
+# What stands for a summary the reader may not read (the page and the exports give it in the reader's language).
+WITHHELD = N_("(summary withheld)")
+# Where an event about a document ("document" records) keeps the document's summary in its details: an edit
+# ("document.updated") records each changed field before and after, the summary among them. No event records a
+# dossier's title (an edit names the fields changed); a new detail carrying a summary or a title is added here.
+SUMMARY_KEYS: tuple[tuple[str, ...], ...] = (("changes", "subject"),)
 
 Owned = Callable[[set[int]], Select]
 
@@ -217,17 +229,23 @@ def _midnight(day: date, later: int) -> datetime | None:
 # ---------------------------------------------------------------- reading
 
 
-def events(session: Session, actor: Actor, wanted: Filter, *, before: int | None = None) -> Page:
-    """Return a page of the events the actor may read that ``wanted`` matches, newest first, below id ``before``."""
+def events(
+    session: Session, actor: Actor, wanted: Filter, *, before: int | None = None, withheld: str = WITHHELD
+) -> Page:
+    """Return a page of the events the actor may read that ``wanted`` matches, newest first, below id ``before``;
+    ``withheld`` stands for each summary the actor may not read (:func:`withhold`)."""
     query = _query(session, actor, wanted).order_by(AuditEvent.id.desc()).limit(PAGE + 1)
     if before is not None:
         query = query.where(AuditEvent.id < before)
     rows = [Event.of(row) for row in session.scalars(query)]
-    return Page(rows[:PAGE], rows[PAGE - 1].id if len(rows) > PAGE else None)
+    return Page(withhold(session, actor, rows[:PAGE], withheld), rows[PAGE - 1].id if len(rows) > PAGE else None)
 
 
-def export(session: Session, actor: Actor, wanted: Filter, headings: list[str], *, form: str) -> bytes:
-    """Return the matching events, oldest first, as "csv" or "xlsx"; refuse more than EXPORT_LIMIT."""
+def export(
+    session: Session, actor: Actor, wanted: Filter, headings: list[str], *, form: str, withheld: str = WITHHELD
+) -> bytes:
+    """Return the matching events, oldest first, as "csv" or "xlsx"; refuse more than EXPORT_LIMIT. ``withheld``
+    stands for each summary the actor may not read, as on the page."""
     query = _query(session, actor, wanted)
     counted = select(func.count()).select_from(
         query.with_only_columns(AuditEvent.id).limit(EXPORT_LIMIT + 1).subquery()
@@ -236,16 +254,82 @@ def export(session: Session, actor: Actor, wanted: Filter, headings: list[str], 
         raise RuleViolation(
             N_("More than %(count)s events match: choose a shorter period or more filters."), count=EXPORT_LIMIT
         )
-    rows = _cells(session, query.order_by(AuditEvent.id))
+    rows = _cells(session, actor, query.order_by(AuditEvent.id), withheld)
     if form == "csv":
         return spreadsheets.csv_bytes(headings, rows)
     return spreadsheets.xlsx_bytes("Nhật ký", headings, rows)
 
 
-def _cells(session: Session, query: Select) -> Iterator[tuple]:
-    # In batches: an export of many events never holds them all as objects.
-    for row in session.scalars(query.execution_options(yield_per=1000)):
-        yield Event.of(row).cells()
+def _cells(session: Session, actor: Actor, query: Select, withheld: str) -> Iterator[tuple]:
+    # In batches: an export of many events never holds them all as objects, and asks who reads what once a batch.
+    for batch in session.scalars(query.execution_options(yield_per=1000)).partitions():
+        for event in withhold(session, actor, [Event.of(row) for row in batch], withheld):
+            yield event.cells()
+
+
+# ---------------------------------------------------------------- summaries the reader may not read
+
+
+def withhold(session: Session, actor: Actor, events: list[Event], withheld: str) -> list[Event]:
+    """Return the events with each summary they recorded (``SUMMARY_KEYS``) of a document the actor may not read the
+    summary of replaced by ``withheld``; the log itself stays as it was. Four queries for any number of events."""
+    about = {
+        event.subject_id
+        for event in events
+        if event.subject_type == "document" and event.subject_id is not None and _masked(event.details, "")
+    }
+    hidden = unread_summaries(session, actor, about) if about else set()
+    return [
+        replace(event, details=_masked(event.details, withheld) or event.details)
+        if event.subject_type == "document" and event.subject_id in hidden
+        else event
+        for event in events
+    ]
+
+
+def _masked(details: dict, withheld: str) -> dict | None:
+    """Return the details with each summary they hold replaced by ``withheld``, or None when they hold none."""
+    masked = details
+    for path in SUMMARY_KEYS:
+        masked = _replaced(masked, path, withheld)
+    return None if masked is details else masked
+
+
+def _replaced(found: dict, path: tuple[str, ...], withheld: str) -> dict:
+    key, rest = path[0], path[1:]
+    if not isinstance(found, dict) or found.get(key) is None:  # none recorded (a tuyệt mật edit records None)
+        return found
+    value = _replaced(found[key], rest, withheld) if rest else withheld
+    return found if value is found[key] else {**found, key: value}
+
+
+def unread_summaries(session: Session, actor: Actor, document_ids: Iterable[int]) -> set[int]:
+    """Return those of ``document_ids`` whose summary the actor may not read: a tuyệt mật document's unless authorised
+    (Luật BVBMNN 2018), as the register shows it; that of a document filed only in dossiers the actor does not read
+    (restricted ones) or, filed in none, of an organisation whose records they do not read; and that of a document
+    restricted on its own unless they read its content, as its dossier's page shows it. An id no document has is
+    withheld too. Four queries for any number of documents."""
+    wanted = set(document_ids)
+    found = list(session.scalars(select(Document).where(Document.id.in_(wanted))))
+    held = dossiers.holding_dossiers(session, [document.id for document in found])
+    grants = permissions.dossier_access(session, [holder for holders in held.values() for holder in holders])
+    own = permissions.document_access(session, found)
+    hidden = wanted - {document.id for document in found}
+    for document in found:
+        holders = held.get(document.id, [])
+        organisation = document.organisation_id
+        authorised = permissions.can(actor, "register.read_top_secret", organisation)
+        if holders:
+            readable = any(permissions.can_read_dossier(actor, holder, grants[holder.id]) for holder in holders)
+        else:
+            readable = permissions.can_read_document(actor, organisation, ())
+        if (
+            not readable
+            or not markings.summary_visible(markings.SecurityMarking(document.marking), authorised)
+            or not permissions.can_read_content(actor, document, own[document.id], holders)
+        ):
+            hidden.add(document.id)
+    return hidden
 
 
 def _query(session: Session, actor: Actor, wanted: Filter) -> Select:

@@ -206,7 +206,7 @@ def render_events(errors: dict | None = None, status: int = 200):
     actor = current_actor()
     with transaction() as session:
         chain = audit_log.chain(session, actor)
-        page = None if errors else audit_log.events(session, actor, _filter(), before=_before())
+        page = None if errors else audit_log.events(session, actor, _filter(), before=_before(), withheld=_withheld())
     values = {name: request.args.get(name, "") for name in FILTERS}
     return render_template(
         "audit_log/events.html",
@@ -239,7 +239,7 @@ def _export(form: str, media_type: str) -> Response:
     on_invalid(lambda errors: render_events(errors, status=422))
     headings = [str(label) for label in EXPORT_HEADINGS]
     with transaction() as session:
-        content = audit_log.export(session, current_actor(), _filter(), headings, form=form)
+        content = audit_log.export(session, current_actor(), _filter(), headings, form=form, withheld=_withheld())
     name = f"nhat-ky-{local_date(utcnow()).isoformat()}.{form}"
     return Response(content, mimetype=media_type, headers={"Content-Disposition": f"attachment; filename={name}"})
 
@@ -258,6 +258,11 @@ def verify():
     else:
         flash(_("The audit chain is broken at event %(id)s.", id=report.broken_id), "error")
     return redirect(url_for(".events", _anchor="chain"))
+
+
+def _withheld() -> str:
+    """Return what stands for a summary the reader may not read, in the page's language (the exports use the same)."""
+    return _("(summary withheld)")
 
 
 def _filter() -> audit_log.Filter:
