@@ -32,6 +32,18 @@ control_socket_disable = True
 preload_app = True
 
 
+def when_ready(server):
+    """Cut the default PDF faces once in the master (exports/pdf/faces.py): the workers it forks share the cut,
+    instead of each one's first PDF, a dossier's closing, waiting ~2 s to make it."""
+    settings = getattr(server.app.wsgi(), "config", {})
+    if "PDF_FONT" in settings and not settings["PDF_FONT"]:  # ERMS with the default faces (not the bench's bare page)
+        from exports import pdf
+        from exports.pdf import faces
+
+        for face in pdf.find_font():
+            faces.cut_face(face)
+
+
 def pre_fork(server, worker):
     """Keep the master's objects out of the workers' garbage collections, so the pages holding them stay
     shared instead of being copied into each worker (Python's ``gc.freeze`` documentation): one more worker

@@ -3,6 +3,7 @@ stopping both together (issue 18, part 2). Both run real processes on loopback p
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -55,7 +56,15 @@ def migrated(database_url, tmp_path):
 
 def test_gunicorn_serves_wsgi_py(migrated, tmp_path):
     bind = f"127.0.0.1:{free_port()}"
-    environment = {**os.environ, "ERMS_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": migrated, "ERMS_BIND": bind}
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    environment = {
+        **os.environ,
+        "ERMS_DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": migrated,
+        "ERMS_BIND": bind,
+        "TMPDIR": str(temp),
+    }
     server = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py"],
         cwd=ROOT,
@@ -75,11 +84,21 @@ def test_gunicorn_serves_wsgi_py(migrated, tmp_path):
             data={"csrf_token": token, "username": "nobody", "password": "x" * 8},
         )
         assert refused.status_code == 401  # the log-in was checked and audited through the database
+        # The master cut the PDF faces before forking: no worker's first PDF waits for the cut.
+        (cut,) = temp.glob(f"erms-faces-{server.pid}-*")
+        assert {path.name for path in cut.iterdir()} == {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf"}
+        worker = _children(server.pid)[0]
+        os.kill(worker, signal.SIGTERM)  # a worker ending (restarted by the master) leaves the master's cut in place
+        deadline = time.monotonic() + 30
+        while worker in _children(server.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert worker not in _children(server.pid) and cut.is_dir() and len(list(cut.iterdir())) == 2
     finally:
         code = stop(server)
     output = server.stdout.read()
     assert code == 0, output
     assert "gthread" in output and "Shutting down: Master" in output
+    assert not list(temp.iterdir())  # removed by the master as it ended, not by the first worker to end
 
 
 def test_make_run_serves_with_the_scheduler_and_stops_both(database_url, tmp_path):
@@ -127,6 +146,15 @@ def test_make_run_serves_with_the_scheduler_and_stops_both(database_url, tmp_pat
     output = run.stdout.read()
     assert "demo accounts" in output and "flag_due_dossiers" in output
     assert _processes_serving(data) == [] and not _serving(bind)
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == pid:
+                children.append(int(stat.parent.name))
+    return children
 
 
 def _is_worker(pid: int) -> bool:

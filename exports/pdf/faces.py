@@ -49,10 +49,17 @@ def _folder() -> Path:
     # Private to the process (mode 0700) and removed when it exits: no other account can slip a file in.
     if not _folders:
         folder = Path(tempfile.mkdtemp(prefix=f"erms-faces-{os.getpid()}-"))
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        atexit.register(_remove_own, folder, os.getpid())
         _folders.append(folder)
         _remove_orphans(folder.parent)
     return _folders[0]
+
+
+def _remove_own(folder: Path, maker: int) -> None:
+    # A process forked after the cut (a gunicorn worker of a master that cut the faces) uses its maker's folder and
+    # leaves it to the maker to remove.
+    if os.getpid() == maker:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _remove_orphans(parent: Path) -> None:
