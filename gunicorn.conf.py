@@ -41,7 +41,8 @@ def when_ready(server):
         from exports.pdf import faces
 
         for face in pdf.find_font():
-            faces.cut_face(face)
+            for blocks in (faces.KEPT_BLOCKS, faces.VIETNAMESE_BLOCKS):
+                faces.cut_face(face, blocks)
 
 
 def pre_fork(server, worker):

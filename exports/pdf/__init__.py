@@ -18,7 +18,7 @@ from fpdf.enums import TextMode
 from fpdf.fonts import TTFFont
 
 from erms.config import LOCAL_TZ
-from exports.pdf.faces import cut_face
+from exports.pdf import faces
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,11 @@ def find_font(configured: str = "") -> tuple[Path, Path]:
 class ProductPDF(FPDF):
     """An A4 page set with the "body" font family and the printed-from-system footer."""
 
-    def __init__(self, printed_at: datetime, title: str, *, landscape: bool = False, font: str = "") -> None:
-        """Prepare an empty document; ``font`` is the PDF_FONT setting.
+    def __init__(
+        self, printed_at: datetime, title: str, *, landscape: bool = False, font: str = "", text: str | None = None
+    ) -> None:
+        """Prepare an empty document; ``font`` is the PDF_FONT setting; ``text``, when the caller knows it, all it
+        will print besides its own Vietnamese words (a face cut to Vietnamese alone then serves when it covers it).
 
         ``printed_at`` is printed in the agency's local time (TIMEZONE) whatever zone it comes in (a package's
         UTC time printed as such read seven hours early); a naive value is printed as given.
@@ -69,7 +72,8 @@ class ProductPDF(FPDF):
         self.printed_at = printed_at.astimezone(LOCAL_TZ) if printed_at.tzinfo else printed_at
         regular, bold = find_font(font)
         if not font:  # the default DejaVu faces, cut to the scripts agencies print (exports/pdf/faces.py)
-            regular, bold = cut_face(regular), cut_face(bold)
+            blocks = faces.VIETNAMESE_BLOCKS if text is not None and faces.vietnamese_only(text) else faces.KEPT_BLOCKS
+            regular, bold = faces.cut_face(regular, blocks), faces.cut_face(bold, blocks)
         self.add_font(FAMILY, "", regular)
         self.add_font(FAMILY, "B", bold)
         self.set_font(FAMILY, size=BODY_SIZE)

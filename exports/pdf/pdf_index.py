@@ -55,7 +55,11 @@ class DocumentIndex:
 
 def render(index: DocumentIndex, font: str = "") -> bytes:
     """Return the document index as an A4 landscape PDF; ``font`` is the PDF_FONT setting."""
-    pdf = ProductPDF(index.printed_at, f"Mục lục văn bản — {index.title}", landscape=True, font=font)
+    printed = [index.parent_organisation, index.organisation, index.file_notation, index.file_code, index.title]
+    printed += [cell for row in index.rows for cell in _cells(row)]
+    pdf = ProductPDF(
+        index.printed_at, f"Mục lục văn bản — {index.title}", landscape=True, font=font, text="".join(printed)
+    )
     pdf.add_page()
     _organisation(pdf, index)
     _heading(pdf, index)

@@ -8,14 +8,14 @@ import shutil
 import subprocess
 import sys
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from exports import pdf
-from exports.pdf import faces
+from exports.pdf import faces, pdf_index
 
 VOWELS = "aăâeêioôơuưy"
 # Every Vietnamese letter in both cases with each of the five tone marks, composed (NFC).
@@ -32,6 +32,11 @@ VIETNAMESE = (
 
 def characters(face: Path) -> set[int]:
     return set(TTFont(face).getBestCmap())
+
+
+def pdf_text(data: bytes) -> str:
+    """The PDF's text without its spaces and line breaks (a table cell wraps a long word anywhere)."""
+    return "".join("".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
 
 
 def test_the_cut_faces_keep_every_vietnamese_letter_and_the_other_scripts_agencies_use():
@@ -89,3 +94,20 @@ def test_the_folders_of_killed_processes_are_removed_by_the_next_one(tmp_path: P
     assert Path(made.stdout.strip()).parent == tmp_path
     assert not orphan.exists() and living.exists()  # the test's own process lives: its folder stays
     assert not Path(made.stdout.strip()).exists()  # and the one that exited removed its own
+
+
+def test_a_vietnamese_index_is_printed_with_the_vietnamese_cut_and_another_script_with_the_wide_one():
+    def index(subject: str) -> pdf_index.DocumentIndex:
+        row = pdf_index.IndexRow(1, "12/QĐ-UBND", date(2026, 1, 5), subject, "UBND quận", "2", "")
+        return pdf_index.DocumentIndex(
+            "UBND thành phố Hà Nội", "UBND quận Đống Đa", "01.VP", "H26.2026.01.VP", 2026, "Hồ sơ", (row,),
+            datetime(2026, 6, 15, 10, 30),
+        )  # fmt: skip
+
+    vietnamese = pdf_text(pdf_index.render(index(VIETNAMESE)))
+    assert VIETNAMESE in vietnamese
+    assert faces.vietnamese_only(VIETNAMESE) and not faces.vietnamese_only("Thư gửi Viêng Chăn ສະບາຍດີ")
+    lao = pdf_text(pdf_index.render(index("Thư gửi Viêng Chăn ສະບາຍດີ")))
+    assert "ສະບາຍດີ" in lao and "ThưgửiViêngChăn" in lao  # the cut that holds Lao served the whole index
+    vietnamese_cut = characters(faces.cut_face(pdf.find_font()[0], faces.VIETNAMESE_BLOCKS))
+    assert ord("ສ") not in vietnamese_cut and not [char for char in VIETNAMESE if ord(char) not in vietnamese_cut]
