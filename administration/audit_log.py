@@ -61,7 +61,10 @@ WITHHELD = N_("(summary withheld)")
 # Where an event about a document ("document" records) keeps the document's summary in its details: an edit
 # ("document.updated") records each changed field before and after, the summary among them. No event records a
 # dossier's title (an edit names the fields changed); a new detail carrying a summary or a title is added here.
-SUMMARY_KEYS: tuple[tuple[str, ...], ...] = (("changes", "subject"),)
+# A file's name is one too: a document added with several files at once takes its file's name as its summary, and
+# the name of a restricted document's file is for those who read its files ("scan_warning.accepted": ``filename``;
+# "document.taken_in": each of ``files``' ``name``).
+SUMMARY_KEYS: tuple[tuple[str, ...], ...] = (("changes", "subject"), ("filename",), ("files", "name"))
 
 Owned = Callable[[set[int]], Select]
 
@@ -295,7 +298,12 @@ def _masked(details: dict, withheld: str) -> dict | None:
     return None if masked is details else masked
 
 
-def _replaced(found: dict, path: tuple[str, ...], withheld: str) -> dict:
+def _replaced(found, path: tuple[str, ...], withheld: str):
+    """Return ``found`` with the value at ``path`` replaced by ``withheld`` (in each item of a list on the way), or
+    ``found`` itself when it holds none."""
+    if isinstance(found, list):
+        items = [_replaced(item, path, withheld) for item in found]
+        return found if all(new is old for new, old in zip(items, found, strict=True)) else items
     key, rest = path[0], path[1:]
     if not isinstance(found, dict) or found.get(key) is None:  # none recorded (a tuyệt mật edit records None)
         return found

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from classification import marking_decisions
+from erms import audit
 from erms.models import AuditEvent
 from erms.models.register import RegisterKind
 from filing import access, dossiers, registers
@@ -152,3 +153,27 @@ def test_withholding_costs_the_same_for_one_edited_document_or_six(
         edit(number)
     assert queries_for(admin, engine, page) == before
     assert text_of(admin.get(page)).count(WITHHELD) == 6
+
+
+def test_the_file_names_of_a_restricted_document_are_withheld_as_its_summary(
+    browsers, session, world, store, now, make_dossier
+):
+    """A file's name often is the summary (several files added at once take their names as summaries): accepting a
+    scan's warnings and taking in a past document record it, and the log shows it only to those who read the files."""
+    dossier = make_dossier("open", documents=0)
+    document = edited(session, world, store, now, dossier.id, OWN, "304")
+    restrict(session, world, dossier.id, document, now)
+    named = "Phuong-an-boi-thuong-khu-tai-dinh-cu.pdf"
+    officer = world.actor("officer1")
+    audit.record(session, officer, "scan_warning.accepted", "document", document, now=now, filename=named, version=1)
+    audit.record(
+        session, officer, "document.taken_in", "document", document, now=now, files=[{"name": named, "sha256": "ab"}]
+    )
+    session.commit()
+    for reader in ("admin", "archivist"):
+        browser = browsers(reader)
+        shown = text_of(browser.get("/audit/?action=scan_warning")) + text_of(browser.get("/audit/?action=document"))
+        assert named not in shown and WITHHELD in shown, reader
+        assert named not in " ".join(export_cells(browser, "csv")), reader
+    head = browsers("head")
+    assert named in text_of(head.get("/audit/?action=scan_warning")) and named in " ".join(export_cells(head, "csv"))
