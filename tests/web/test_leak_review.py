@@ -41,23 +41,27 @@ def restrict(session, world, who: str, dossier_id: int, document_id: int | None,
     access.decide(session, world.actor("head"), change.id, True, now=now)
 
 
-def registered_restricted(session, world, store, now, make_dossier):
-    """Return the register line of an incoming document sent to unit A, filed in unit A's dossier and restricted there
-    on its own (committed)."""
+def registered(session, world, store, now, number: str, unit):
+    """Register an incoming document with the summary SUMMARY and send it to ``unit``; return its line."""
     registry = world.actor("registry")
     line = registers.register_document(
         session,
         registry,
         world.org.id,
         RegisterKind.INCOMING,
-        dict(DOCUMENT, subject=SUMMARY, code_number="321"),
-        upload(b"%PDF-1.4 boi thuong", "phuong-an.pdf"),
+        dict(DOCUMENT, subject=SUMMARY, code_number=number),
+        upload(b"%PDF-1.4 boi thuong " + number.encode(), "phuong-an.pdf"),
         store=store,
         now=now,
     )
-    registers.assign_unit(
-        session, registry, world.org.id, line.year, line.series, line.number, world.unit_a.id, now=now
-    )
+    registers.assign_unit(session, registry, world.org.id, line.year, line.series, line.number, unit.id, now=now)
+    return line
+
+
+def registered_restricted(session, world, store, now, make_dossier):
+    """Return the register line of an incoming document sent to unit A, filed in unit A's dossier and restricted there
+    on its own (committed)."""
+    line = registered(session, world, store, now, "321", world.unit_a)
     dossier = make_dossier("open", documents=0)
     dossiers.link_document(session, world.actor("officer1"), dossier.id, line.document_id, now=now)
     restrict(session, world, "officer1", dossier.id, line.document_id, now)
@@ -96,19 +100,7 @@ def sent_on_restricted(session, world, store, now):
     """Return the register line of an incoming document sent first to unit B, filed and restricted there on its own,
     then sent on to unit A (committed)."""
     registry, officer2 = world.actor("registry"), world.actor("officer2")
-    line = registers.register_document(
-        session,
-        registry,
-        world.org.id,
-        RegisterKind.INCOMING,
-        dict(DOCUMENT, subject=SUMMARY, code_number="322"),
-        upload(b"%PDF-1.4 boi thuong b", "phuong-an.pdf"),
-        store=store,
-        now=now,
-    )
-    registers.assign_unit(
-        session, registry, world.org.id, line.year, line.series, line.number, world.unit_b.id, now=now
-    )
+    line = registered(session, world, store, now, "322", world.unit_b)
     listed = session.query(DossierList).filter_by(organisation_id=world.org.id, year=2026).one_or_none()
     listed = listed or world.approved_list()
     entry = dossier_lists.add_ad_hoc_entry(
