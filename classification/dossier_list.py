@@ -163,10 +163,19 @@ def add_ad_hoc_entry(
     now: datetime,
 ) -> DossierListEntry:
     """Add a "hồ sơ phát sinh" to an approved list for the officer's own unit, flagged for review."""
-    dossier_list = _get(session, list_id)
+    # Another organisation's list is as one that does not exist (its state is not told either).
+    dossier_list = get_list(session, actor, list_id)
     if dossier_list.state is not DossierListState.APPROVED:
         raise RuleViolation(N_("Ad-hoc dossiers are added to an approved dossier list."))
-    units = actor.unit_ids(Role.OFFICER, Role.UNIT_HEAD)
+    # The officer's own unit in the list's organisation (one who works for two agencies has a unit in each).
+    units = set(
+        session.scalars(
+            select(Unit.id).where(
+                Unit.id.in_(actor.unit_ids(Role.OFFICER, Role.UNIT_HEAD)),
+                Unit.organisation_id == dossier_list.organisation_id,
+            )
+        )
+    )
     if not units:
         raise PermissionDenied()
     title = checked_text(DossierListEntry, title=title)["title"]
@@ -499,16 +508,20 @@ def _check_references(
     retention_row_id: int | None,
 ) -> None:
     """Refuse what an entry of this list cannot name: a unit of another organisation, a heading of another
-    list, a person who does not work here, a retention row that does not exist (each on its form field)."""
+    list, a person who does not work here, a retention row that does not exist or belongs to another organisation's
+    own table (only the organisation's tables and the common ones count, as ``spreadsheet.row_of_code`` reads them;
+    each on its form field)."""
     unit = session.get(Unit, unit_id)
     if unit is None or unit.organisation_id != dossier_list.organisation_id:
         raise RuleViolation(N_("The unit does not belong to this organisation."))
     heading = session.get(ClassificationHeading, heading_id) if heading_id else None
+    row = session.get(RetentionRow, retention_row_id) if retention_row_id else None
     wrong = {
         "heading_id": heading_id and (heading is None or heading.dossier_list_id != dossier_list.id),
         "responsible_user_id": responsible_user_id is not None
         and not _forms_in(session, responsible_user_id, dossier_list.organisation_id, unit_id),
-        "retention_row_id": retention_row_id and session.get(RetentionRow, retention_row_id) is None,
+        "retention_row_id": retention_row_id
+        and (row is None or row.schedule.organisation_id not in (None, dossier_list.organisation_id)),
     }
     problems = [
         Problem(field, REFUSALS.get(field, metadata.MESSAGES["enum"])) for field, refused in wrong.items() if refused

@@ -26,11 +26,15 @@ from erms.models import (
     Unit,
     User,
 )
+from erms.models.dossier import DossierState
 from erms.permissions import Actor
 from filing.dossiers import get_dossier
 
 PUBLIC = "public"
 SHARES = (AccessChangeKind.SHARE_UNIT, AccessChangeKind.SHARE_PERSON)
+# Gone from the agency (destroyed, or handed over to the historical archive): their access no longer changes here.
+GONE = (DossierState.DESTROYED, DossierState.TRANSFERRED)
+LEFT = N_("Dossier %(code)s is no longer in the archive.")
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,8 @@ def propose(session: Session, actor: Actor, dossier_id: int, form: dict[str, str
     dossier = get_dossier(session, actor, dossier_id, with_documents=bool(form.get("document_id", "").strip()))
     if not permissions.can(actor, "access.propose", dossier.organisation_id, dossier.unit_id):
         raise PermissionDenied()
+    if dossier.state in GONE:
+        raise RuleViolation(LEFT, code=dossier.file_code)
     kind = next((kind for kind in AccessChangeKind if kind.value == form.get("kind", "")), None)
     reason = metadata.check_text({"reason": form.get("reason", "")}, {"reason": 500})["reason"]
     problems = [] if reason else [Problem("reason", metadata.MESSAGES["required"])]
@@ -204,6 +210,8 @@ def decide(session: Session, actor: Actor, change_id: int, confirm: bool, *, now
         raise RuleViolation(N_("This change was decided already."))
     if change.proposed_by_id == actor.user_id:
         raise RuleViolation(N_("Another authorised person confirms a change you proposed."))
+    if confirm and dossier.state in GONE:  # proposed before the dossier left; rejecting it still tidies it away
+        raise RuleViolation(LEFT, code=dossier.file_code)
     transitions.move(change, transitions.ACCESS_CHANGE, "confirm" if confirm else "reject")
     change.decided_by_id, change.decided_at = actor.user_id, now
     if confirm:

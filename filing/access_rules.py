@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session, selectinload
 from erms import audit, metadata, permissions
 from erms.errors import N_, InvalidMetadata, NotFound, PermissionDenied, Problem, RuleViolation
 from erms.models import AccessChange, AccessChangeKind, AccessChangeState, Dossier, Unit
-from erms.models.dossier import DossierState
 from erms.permissions import Actor
 from filing import access
 
@@ -29,8 +28,8 @@ RULE_KEY = re.compile(r"\d{14}-\d{1,10}-[0-9a-f]{6}")
 # A rule names at most this many dossiers: more is a narrower choice, or a second rule.
 MAX_DOSSIERS = 500
 KINDS = (AccessChangeKind.RESTRICT, AccessChangeKind.OPEN, AccessChangeKind.SHARE_UNIT)
-# Gone from the agency: their access no longer changes here.
-GONE = (DossierState.DESTROYED, DossierState.TRANSFERRED)
+# Gone from the agency: their access no longer changes here (``filing.access`` refuses each of them).
+GONE = access.GONE
 
 
 @dataclass(frozen=True)
@@ -179,6 +178,11 @@ def decide(session: Session, actor: Actor, organisation_id: int, rule: str, conf
     ]
     if not mine:
         raise PermissionDenied()
+    if confirm:  # a dossier gone since the rule was proposed keeps its change proposed (to be rejected)
+        staying = [change for change in mine if change.dossier.state not in GONE]
+        if not staying:
+            raise RuleViolation(access.LEFT, code=mine[0].dossier.file_code)
+        mine = staying
     for change in mine:
         access.decide(session, actor, change.id, confirm, now=now)
     return len(mine)

@@ -689,6 +689,10 @@ def add_version(
     document = _document_in(dossier, document_id)
     if document.status is not DocumentStatus.DRAFT:
         raise RuleViolation(N_("Only a draft gets new versions; a final document is fixed."))
+    # A draft kept on paper may have been classified by the head since (``marking_decisions``: allowed while it has
+    # no file): its file is then no more stored here than ``new_document`` stores one.
+    if not markings.may_store_content(markings.SecurityMarking(document.marking)):
+        raise RuleViolation(markings.REFUSAL)
     version = store_version(session, actor, document, upload, store=store, now=now)
     audit.record(
         session,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from erms import audit, permissions
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import Document, DocumentVersion, DossierDocument, ScanCheck
-from erms.models.dossier import Dossier, Medium
+from erms.models.dossier import Dossier, DossierState, Medium
 from erms.permissions import Actor
 from erms.storage import FileStore
 from filing import scans
@@ -31,6 +31,7 @@ REFUSED = frozenset({scans.NOT_A_PDF, scans.UNREADABLE, scans.ENCRYPTED, scans.N
 
 NOTHING_TO_ACCEPT = N_("This file carries no scan warning to accept.")
 ALREADY_ACCEPTED = N_("The warning on this scan was already accepted.")
+NOT_SUBMITTED = N_("The warning on a scan is accepted once its dossier is submitted to the agency archive.")
 UNACCEPTED = N_(
     "%(count)s scans of this dossier do not meet TT 02/2019 and their warnings are not accepted: accept each "
     "warning in the archive queue, or return the dossier for better scans."
@@ -120,6 +121,15 @@ def accept(session: Session, actor: Actor, version_id: int, *, now: datetime) ->
         raise RuleViolation(NOTHING_TO_ACCEPT)
     if row.accepted_at is not None:
         raise RuleViolation(ALREADY_ACCEPTED)
+    # The archive accepts what it is asked to take in (the queue lists the submitted dossiers' scans): a scan of a
+    # dossier still with its unit may yet be replaced by a better one, and is not the archive's to judge yet.
+    waiting = (
+        select(Dossier.id)
+        .join(DossierDocument)
+        .where(DossierDocument.document_id == document.id, Dossier.state == DossierState.SUBMITTED)
+    )
+    if session.scalar(waiting.limit(1)) is None:
+        raise RuleViolation(NOT_SUBMITTED)
     row.accepted_by_id, row.accepted_at = actor.user_id, now
     audit.record(
         session,
