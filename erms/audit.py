@@ -10,9 +10,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from sqlalchemy import event as orm_events
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from erms.config import LOCAL_TZ
 from erms.errors import Conflict
@@ -54,6 +56,62 @@ def _lock_chain(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(7201)"))
 
 
+# The events a transaction recorded, chained and inserted as it commits (or as it first reads the log): the chain's
+# lock is then held from that moment to the commit, not from the first event through the rest of the work (on
+# PostgreSQL every audited save, a dossier's view among them, queued behind the lock of one whose thread was busy).
+PENDING = "erms_audit_pending"
+# Set in a session's info, its events are appended as they are recorded: the tests' own session, whose work the app's
+# sessions read on the same connection without its ever committing.
+AT_ONCE = "erms_audit_at_once"
+
+
+def _pending(session: Session) -> list[tuple[Any, AuditEvent]]:
+    return session.info.setdefault(PENDING, [])
+
+
+@orm_events.listens_for(Session, "before_commit")
+def append_pending(session: Session) -> None:
+    """Chain the events the transaction recorded after the newest one and insert them, in the order recorded."""
+    pending = session.info.pop(PENDING, None)
+    if not pending:
+        return
+    _lock_chain(session)
+    previous = head_hash(session)
+    for _transaction, recorded in pending:
+        recorded.prev_hash = previous
+        recorded.hash = previous = chain_hash(previous, recorded)
+    session.add_all([recorded for _transaction, recorded in pending])
+    session.flush()
+
+
+@orm_events.listens_for(Session, "do_orm_execute")
+def _append_before_reading(state: ORMExecuteState) -> None:
+    # Whoever reads the log inside the transaction that recorded an event reads it too, as before it was deferred.
+    if state.is_select and PENDING in state.session.info and AuditEvent.__mapper__ in state.all_mappers:
+        append_pending(state.session)
+
+
+@orm_events.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    # A savepoint rolled back takes the events recorded inside it (and in the savepoints it held) with it.
+    kept = []
+    for transaction, recorded in session.info.get(PENDING, []):
+        holder = transaction
+        while holder is not None and holder is not previous:
+            holder = holder.parent
+        if holder is None and previous.parent is not None:
+            kept.append((transaction, recorded))
+    if PENDING in session.info:
+        session.info[PENDING] = kept
+
+
+@orm_events.listens_for(Session, "after_transaction_end")
+def _forget_at_the_end(session: Session, transaction: SessionTransaction) -> None:
+    # A session closed without committing (its transaction ended unfinished) writes nothing it recorded.
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
+
+
 def head_hash(session: Session) -> str:
     """Return the hash of the newest event (the genesis value on an empty log)."""
     latest = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
@@ -72,9 +130,8 @@ def record(
     after: str = "",
     **details,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction; ``actor`` None means the system itself."""
-    _lock_chain(session)
-    event = AuditEvent(
+    """Append one event in the caller's transaction (chained as it commits); ``actor`` None means the system itself."""
+    recorded = AuditEvent(
         occurred_at=now.astimezone(UTC),  # hashed as stored, whatever zone came in
         actor_id=actor.user_id if actor else None,
         actor_name=actor.username if actor else "system",
@@ -85,11 +142,10 @@ def record(
         after_state=after,
         details=json.dumps(details, sort_keys=True, ensure_ascii=False, default=str),
     )
-    event.prev_hash = head_hash(session)
-    event.hash = chain_hash(event.prev_hash, event)
-    session.add(event)
-    session.flush()
-    return event
+    _pending(session).append((session.get_nested_transaction() or session.get_transaction(), recorded))
+    if session.info.get(AT_ONCE):
+        append_pending(session)
+    return recorded
 
 
 # Security events: refusals a person or a script provoked. The log is kept forever, so a flood of
