@@ -97,7 +97,8 @@ def decide(session: Session, actor: Actor, keep_back_id: int, consent: bool, not
     keep_back = session.get(KeepBack, keep_back_id, with_for_update=True)  # two decisions at once: one wins
     if keep_back is None or keep_back.organisation_id not in actor.organisation_ids():
         raise NotFound()
-    permissions.require(actor, "keep_back.decide", keep_back.organisation_id)
+    # A head given one unit decides that unit's keep-backs only.
+    permissions.require(actor, "keep_back.decide", keep_back.organisation_id, keep_back.dossier.unit_id)
     if keep_back.state is not KeepBackState.REQUESTED:
         raise RuleViolation(N_("This keep-back has already been decided."))
     if keep_back.dossier.state is not DossierState.CLOSED:
@@ -225,4 +226,7 @@ def waiting_for(session: Session, actor: Actor) -> list[KeepBack]:
         .options(selectinload(KeepBack.dossier))
         .order_by(KeepBack.requested_at, KeepBack.id)
     )
-    return list(session.scalars(query))
+    found = session.scalars(query)
+    return [
+        kept for kept in found if permissions.can(actor, "keep_back.decide", kept.organisation_id, kept.dossier.unit_id)
+    ]

@@ -10,6 +10,8 @@ import pytest
 
 from erms import notices
 from erms.errors import InvalidMetadata, PermissionDenied, RuleViolation
+from erms.models import Role
+from erms.models.dossier import KeepBackState
 from filing import dossiers, keep_backs, transfers
 from retention import appraisal, clock
 
@@ -89,3 +91,18 @@ def test_a_keep_back_follows_its_dossier_and_the_calendar(world, session, now, m
     keep_backs.decide(session, head, kept.id, True, "", now=now)
     dossiers.submit(session, officer, [other.id], now=now)
     assert keep_backs.kept(session, officer) == []  # in the archive's hands now, not kept by the unit
+
+
+def test_a_head_for_one_unit_decides_only_that_units_keep_backs(world, session, now, make_dossier):
+    dossier = make_dossier("closed")  # unit A's
+    world.user("headb", Role.HEAD, world.unit_b)
+    asked = keep_backs.request(
+        session, world.actor("officer1"), dossier.id, "Phục vụ thanh tra", date(2028, 12, 31), now=now
+    )
+    assert keep_backs.waiting_for(session, world.actor("headb")) == []  # not on their home page either
+    assert keep_backs.waiting_for(session, world.actor("head")) == [asked]
+    with pytest.raises(PermissionDenied):
+        keep_backs.decide(session, world.actor("headb"), asked.id, True, "Đồng ý", now=now)
+    assert asked.state is KeepBackState.REQUESTED and dossiers.due_on(dossier) == date(2027, 12, 31)
+    keep_backs.decide(session, world.actor("head"), asked.id, True, "Đồng ý", now=now)  # the agency's head does
+    assert asked.state is KeepBackState.APPROVED
