@@ -77,6 +77,10 @@ def test_a_restricted_summary_leaves_the_register_pages_and_print(browsers, sess
     assert SUMMARY not in register and "(hạn chế sử dụng: trích yếu và tệp chỉ dành cho" in register
     entry = text_of(registry.get(f"/registers/entries/{line.id}"))
     assert SUMMARY not in entry and "(hạn chế sử dụng: trích yếu và tệp chỉ dành cho" in entry
+    assert "phuong-an.pdf" not in entry  # nor its file's name, often the summary, nor a link it would be refused
+    for page in (f"/registers/entries/{line.id}", "/registers/incoming"):
+        assert f"/registers/entries/{line.id}/file" not in registry.get(page).get_data(as_text=True), page
+    assert "phuong-an.pdf" in text_of(browsers("officer1").get(f"/registers/entries/{line.id}"))
     printed = pdf_text(registry.get("/registers/incoming/print.pdf").data)
     assert SUMMARY not in printed and "chỉ dành cho người được chỉ định" in printed
     for reader in ("officer1", "head"):  # who forms its dossier, and the head, read it as before
