@@ -26,12 +26,11 @@ from erms.models import (
     DossierListEntry,
     HandoverBatch,
     RegisterEntry,
-    Role,
 )
 from erms.models.dossier import Dossier
 from erms.models.register import RegisterKind
 from erms.permissions import Actor
-from filing.registers import summary_shown
+from filing.registers import withheld_summaries
 from reports import compliance, disposal, flow, holdings
 from reports.scope import NONE, Scope, scope_of
 
@@ -243,13 +242,14 @@ def _register(session: Session, actor: Actor, query: Select, offset: int) -> lis
         selectinload(RegisterEntry.assigned_unit),
         selectinload(RegisterEntry.assigned_user),
     )
+    entries = list(session.scalars(ordered.options(*loads)))
+    # A tuyệt mật summary, and one of a document restricted on its own, as the register shows them to this reader.
+    withheld = withheld_summaries(session, actor, entries)
     lines = []
-    for entry in session.scalars(ordered.options(*loads)):
+    for entry in entries:
         readable = permissions.can_read_register_line(actor, entry)
         document = entry.document
-        # A document restricted on its own keeps its summary to the people named on it and the head.
-        restricted = document.rights == permissions.RESTRICTED and not actor.has(Role.HEAD, entry.organisation_id)
-        shown = readable and summary_shown(actor, entry) and not restricted
+        shown = readable and entry.id not in withheld
         code = f"{entry.number}/{entry.year}"
         subject = f"{document.type_name}: {document.subject}" if shown else None
         unit = entry.assigned_unit.name if entry.assigned_unit else ""
