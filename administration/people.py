@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from erms import accounts, audit, metadata, permissions
+from erms import accounts, api_tokens, audit, metadata, permissions
 from erms.errors import N_, InvalidMetadata, NotFound, PermissionDenied, Problem, RuleViolation
 from erms.models import Organisation, Role, RoleMembership, Unit, User
 from erms.permissions import Actor
@@ -273,7 +273,8 @@ def move_person(session: Session, actor: Actor, user_id: int, unit_id: int, *, n
 
 
 def set_active(session: Session, actor: Actor, user_id: int, active: bool, *, now: datetime) -> User:
-    """Deactivate (the person can no longer log in, their sessions end) or reactivate an account."""
+    """Deactivate (the person can no longer log in, their sessions end, their API tokens are revoked) or reactivate
+    an account."""
     user = _changeable(session, actor, user_id)
     _require_whole_account(actor, user)
     if user.id == actor.user_id and not active:
@@ -285,6 +286,8 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool, *, no
     if user.active != active:
         user.active = active
         audit.record(session, actor, "user.activated" if active else "user.deactivated", "user", user.id, now=now)
+    if not active:  # the credentials lent to other systems end with the account, and stay ended if it comes back
+        api_tokens.revoke_live(session, actor, user.id, now=now)
     return user
 
 

@@ -7,9 +7,10 @@ bits (OWASP Password Storage Cheat Sheet). A presented token is found by the uni
 controls only the value hashed, never the stored value compared, so the comparison leaks nothing usable.
 
 A token acts with its person's rights at the moment of the request (``erms.permissions.load_actor``): a change of
-roles applies at once, and a deactivated person's tokens stop working. A new password does NOT end tokens: they are
-separate credentials lent to other systems (as GitHub's personal access tokens), which the person or the
-administrator revokes here.
+roles applies at once, and a deactivated person's tokens stop working; deactivating the account also revokes them
+(``revoke_live``), so a reactivated account does not bring back the credentials it had lent, as it brings back none
+of its sessions. A new password does NOT end tokens: they are separate credentials lent to other systems (as
+GitHub's personal access tokens), which the person or the administrator revokes here.
 
 ``last_used_at`` is kept to the minute without a write per request: ``bearer`` (and ``actor_for``) only read, so the
 API answers reads inside a read-only transaction (``erms.db.transaction(read_only=True)`` refuses any write, and
@@ -187,6 +188,28 @@ def revoke(session: Session, actor: Actor, token_id: int, *, now: datetime) -> A
         session, actor, "api_token.revoked", "user", token.user_id, now=now, token_id=token.id, name=token.name
     )
     return token
+
+
+def revoke_live(session: Session, actor: Actor, user_id: int, *, now: datetime) -> int:
+    """End at once every live token of the person ``user_id`` (their account is being deactivated), each audited as
+    a revocation; return how many. The actor manages the person's tokens, as ``revoke`` requires."""
+    _owner(session, actor, user_id)
+    live = select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > now)
+    ended = list(session.scalars(live))
+    for token in ended:
+        token.revoked_at, token.revoked_by_id = now, actor.user_id
+        audit.record(
+            session,
+            actor,
+            "api_token.revoked",
+            "user",
+            user_id,
+            now=now,
+            token_id=token.id,
+            name=token.name,
+            reason="deactivated",
+        )
+    return len(ended)
 
 
 def _owner(session: Session, actor: Actor, user_id: int) -> User:

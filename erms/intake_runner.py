@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from erms import background, permissions
+from erms import background, metadata, permissions
 from erms.db import transaction
 from erms.errors import N_, ERMSError, InvalidMetadata, PermissionDenied, Problem, RuleViolation
 from erms.models import ApiUpload, BackgroundJob, IntakeRun
@@ -216,6 +216,8 @@ def queue_bag(session: Session, actor: Actor, upload_id: int, unit: str, *, now:
     require_intake(actor)
     if not unit.strip() or len(unit) > 20:
         raise InvalidMetadata([Problem("unit", UNIT_CODE)])
+    if metadata.FORBIDDEN_CHARACTERS.search(unit):  # a NUL reaches the worker's query, which PostgreSQL refuses
+        raise InvalidMetadata([Problem("unit", metadata.CONTROL_CHARACTER)])
     upload = uploads.claim(session, actor, upload_id, now=now)
     payload = {"user_id": actor.user_id, "upload_id": upload.id, "unit": unit.strip()}
     return background.enqueue(session, actor.user_id, BAG_JOB, f"intake_bag:{upload.id}", payload, now=now)

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, BinaryIO, TypeVar, cast
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from erms import db
@@ -32,6 +32,9 @@ from erms.storage import FileStore
 from filing import dossiers
 
 LIFETIME = timedelta(hours=24)
+# The uploads a person holds at once that no document was made from yet: each may be as large as the deployment's
+# upload limit and stays on disk a day, so without a bound one token could fill the disk.
+MOST_OPEN = 10
 CHUNK = 64 * 1024
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 PART = re.compile(r"^(\d+)\.")  # what the folder holds: <id>.part, and <id>.<random>.chunk while a chunk arrives
@@ -39,6 +42,10 @@ PART = re.compile(r"^(\d+)\.")  # what the folder holds: <id>.part, and <id>.<ra
 USED = N_("A document was already made from this upload.")
 INCOMPLETE = N_("The upload is not complete: %(received)s of %(size)s bytes have arrived.")
 DIFFERENT = N_("The file's bytes do not have the SHA-256 declared when the upload began; nothing was stored.")
+TOO_MANY = N_(
+    "You have %(count)s uploads from which no document was made yet, the most allowed: finish one, or let it expire, "
+    "first."
+)
 
 
 class WrongOffset(RuleViolation):
@@ -65,9 +72,12 @@ def part_path(folder: Path, upload_id: int) -> Path:
 
 
 def start(session: Session, actor: Actor, filename: str, size: int, sha256: str | None, *, now: datetime) -> ApiUpload:
-    """Start an upload of ``size`` bytes named ``filename`` (already made safe by the caller) for the actor."""
+    """Start an upload of ``size`` bytes named ``filename`` (already made safe by the caller) for the actor; refused
+    while they hold MOST_OPEN uploads no document was made from yet."""
     if sha256 is not None and not SHA256.match(sha256):
         raise InvalidMetadata([Problem("sha256", N_("The SHA-256 is not 64 hexadecimal digits."))])
+    if _open_count(session, actor.user_id, now) >= MOST_OPEN:
+        raise RuleViolation(TOO_MANY, count=MOST_OPEN)
     upload = ApiUpload(
         user_id=actor.user_id,
         filename=filename,
@@ -80,6 +90,14 @@ def start(session: Session, actor: Actor, filename: str, size: int, sha256: str 
     session.add(upload)
     session.flush()
     return upload
+
+
+def _open_count(session: Session, user_id: int, now: datetime) -> int:
+    """Return how many of the person's uploads are live and not yet used (their part files are on disk)."""
+    open_ones = select(func.count(ApiUpload.id)).where(
+        ApiUpload.user_id == user_id, ApiUpload.used_at.is_(None), ApiUpload.expires_at > now
+    )
+    return session.scalar(open_ones) or 0
 
 
 def get_upload(session: Session, actor: Actor, upload_id: int, *, now: datetime, lock: bool = False) -> ApiUpload:

@@ -141,7 +141,10 @@ def upload_name(field: str, sent: str) -> str:
     is refused on ``field``; a long name is shortened, keeping its extension.
     """
     last = PurePosixPath(sent.replace("\\", "/")).name
-    if any(unicodedata.category(character) in CONTROL_CATEGORIES for character in last):
+    # U+FFFE and U+FFFF are no control characters but no XML can carry them: a package's METS names the file.
+    if metadata.FORBIDDEN_CHARACTERS.search(last) or any(
+        unicodedata.category(character) in CONTROL_CATEGORIES for character in last
+    ):
         raise InvalidMetadata([Problem(field, FILENAME_CONTROL)])
     name = unicodedata.normalize("NFC", last).strip()
     if name in ("", ".", ".."):

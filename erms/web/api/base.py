@@ -13,18 +13,24 @@ import logging
 from typing import Any
 
 from flask import Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from erms import api_tokens, metadata
 from erms.errors import Conflict, ERMSError, InvalidMetadata, NotFound, PermissionDenied, Problem
 from erms.permissions import Actor
 from erms.web import security
-from erms.web.common import transaction, utcnow
+from erms.web.common import integer, transaction, utcnow
 from erms.web.errors import translate
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 PER_PAGE, MAX_PER_PAGE = 50, 200
+# A JSON body holds metadata and ids, never a file (files come in chunks through /uploads): read at most this much of
+# it, not the MAX_CONTENT_LENGTH a file may have, which parsed as JSON would take many times its size in memory.
+JSON_LIMIT = 1024 * 1024
+# No body of ours nests more than three deep (the body, its metadata, a list of ids); a deeper one is refused before
+# anything walks it (a schema's error message prints the value it refuses, recursively).
+JSON_DEPTH = 16
 STATUS_OF: dict[type[ERMSError], int] = {
     NotFound: 404,
     PermissionDenied: 403,
@@ -126,13 +132,36 @@ def actor() -> Actor:
 
 
 def body() -> dict[str, Any]:
-    """Return the request's JSON object, or refuse one that is not a JSON object."""
+    """Return the request's JSON object, or refuse one that is not a JSON object, is nested deeper than the parser
+    goes, or is larger than JSON_LIMIT (413, before it is read)."""
     if not request.is_json:
         raise ApiError(415, "Send the body as application/json.")
-    data = request.get_json(silent=True)
+    request.max_content_length = min(JSON_LIMIT, request.max_content_length or JSON_LIMIT)
+    try:
+        data = request.get_json(silent=True)
+    except RequestEntityTooLarge:
+        raise ApiError(
+            413, f"The JSON body is larger than {JSON_LIMIT} bytes; files are sent through /uploads."
+        ) from None
+    except RecursionError:
+        data = None  # "[[[[…": nested past the parser's depth, no object any route takes
     if not isinstance(data, dict):
         raise ApiError(400, "The body is not a JSON object.")
+    if _deeper_than(data, JSON_DEPTH):
+        raise ApiError(400, f"The body is nested deeper than {JSON_DEPTH} levels.")
     return data
+
+
+def _deeper_than(data: Any, most: int) -> bool:
+    """Return True if ``data`` nests objects or arrays more than ``most`` levels deep (walked without recursion)."""
+    waiting: list[tuple[Any, int]] = [(data, 1)]
+    while waiting:
+        value, depth = waiting.pop()
+        if depth > most:
+            return True
+        inside = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        waiting.extend((item, depth + 1) for item in inside if isinstance(item, dict | list))
+    return False
 
 
 def checked(kind: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -144,10 +173,11 @@ def page_arguments() -> tuple[int, int]:
     """Return the page (from 1) and its size asked for in the query, or refuse values that are not numbers."""
     values = []
     for name, default, highest in (("page", 1, 1_000_000), ("per_page", PER_PAGE, MAX_PER_PAGE)):
-        raw = request.args.get(name, str(default))
-        if not raw.isdigit() or not 1 <= int(raw) <= highest:
+        # ASCII digits only, of a bounded length: "²" passes str.isdigit, and int() refuses both it and 5,000 digits.
+        number = integer(request.args.get(name, str(default)))
+        if number is None or not 1 <= number <= highest:
             raise ApiError(400, f"{name} must be a whole number from 1 to {highest}.", errors=[{"field": name}])
-        values.append(int(raw))
+        values.append(number)
     return values[0], values[1]
 
 
@@ -173,6 +203,7 @@ def matched_revision(kind: str, record_id: int) -> int:
         raise ApiError(428, "Send If-Match with the ETag of the record you read, so no change of another is lost.")
     prefix = f'"{kind}-{record_id}-r'
     tag = wanted.strip()
-    if not (tag.startswith(prefix) and tag.endswith('"') and tag[len(prefix) : -1].isdigit()):
+    revision = integer(tag[len(prefix) : -1]) if tag.startswith(prefix) and tag.endswith('"') else None
+    if revision is None:
         raise ApiError(412, "If-Match is not an ETag of this record: read it, then send its ETag.")
-    return int(tag[len(prefix) : -1])
+    return revision

@@ -62,4 +62,6 @@ def search_records():
     wanted = search.Search(text=words, page=page, per_page=per_page)
     with transaction() as session:
         results = search.query(session, base.actor(), wanted)
-    return jsonify(shapes.search(results, per_page))
+    # The engine gives at most search.MAX_PER_PAGE a page: the answer says the size it paged by, so a caller that
+    # asked for more counts its pages right (page 2 of 100 is not items 201 to 400).
+    return jsonify(shapes.search(results, wanted.shown))

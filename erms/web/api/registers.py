@@ -13,7 +13,7 @@ from erms.models.register import RegisterKind, RegisterSeries
 from erms.web.api import base, shapes
 from erms.web.api import uploads as api_uploads
 from erms.web.api.spec import NOT_A_BODY, PAGE, Parameter, operation
-from erms.web.common import LARGEST_INTEGER, setting, store, transaction, utcnow
+from erms.web.common import LARGEST_INTEGER, integer, setting, store, transaction, utcnow
 from filing import registers, uploads
 from filing.dossiers import Upload
 
@@ -68,11 +68,12 @@ def _number(name: str) -> int | None:
     raw = request.args.get(name)
     if raw is None:
         return None
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= LARGEST_INTEGER:
+    number = integer(raw)  # None for text that is no number the database holds (5,000 digits, "²")
+    if number is None or number < 1:
         raise base.ApiError(400, f"{name} must be a whole number.", errors=[{"field": name}])
-    if name == "year" and not 1900 <= int(raw) <= 2999:
+    if name == "year" and not 1900 <= number <= 2999:
         raise base.ApiError(400, "year must be a year of four digits.", errors=[{"field": name}])
-    return int(raw)
+    return number
 
 
 @operation(

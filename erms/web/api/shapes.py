@@ -32,6 +32,9 @@ from filing import certified_copies, scan_checks, signature_checks, signatures
 from filing.documents import Checks, Readable
 
 INTEGER: dict[str, Any] = {"type": "integer"}
+# The most dossiers one submission names: as many as the web form can (Flask's MAX_FORM_PARTS); a longer list would
+# reach the database as one bound value per id, past what SQLite takes in one statement.
+MOST_SUBMITTED = 1000
 TEXT: dict[str, Any] = {"type": "string"}
 DAY: dict[str, Any] = {"type": ["string", "null"], "format": "date"}
 MOMENT: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
@@ -639,6 +642,7 @@ COMPONENTS = {
             "dossier_ids": {
                 "type": "array",
                 "minItems": 1,
+                "maxItems": MOST_SUBMITTED,
                 "items": {"type": "integer", "minimum": 1, "maximum": LARGEST_INTEGER},
                 "description": "Closed dossiers of one unit and one year's list, each once.",
             }

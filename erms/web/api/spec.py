@@ -57,7 +57,8 @@ PAGE = (
 IF_MATCH = Parameter("If-Match", "header", {"type": "string"}, "The ETag of the record as you read it.", required=True)
 # The answers of a route that reads a JSON body, besides its own.
 NOT_A_BODY = {
-    400: ("The body is not a JSON object.", "Problem"),
+    400: ("The body is not a JSON object, or one nested too deep.", "Problem"),
+    413: ("The body is larger than 1 MiB.", "Problem"),
     415: ("The body is not JSON.", "Problem"),
 }
 REFUSALS = {

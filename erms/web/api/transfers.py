@@ -19,6 +19,7 @@ from erms.web.errors import job_refusals
 from filing import dossiers, transfers
 
 BODY_KEYS = ("dossier_ids",)
+MOST_DOSSIERS = shapes.MOST_SUBMITTED
 CRASHED = "The work stopped on an unexpected error; the server's log describes it."
 
 
@@ -83,7 +84,7 @@ def _chosen(data: dict) -> list[int]:
     chosen = data.get("dossier_ids")
     valid = (
         isinstance(chosen, list)
-        and bool(chosen)
+        and 1 <= len(chosen) <= MOST_DOSSIERS
         and all(
             isinstance(number, int) and not isinstance(number, bool) and 1 <= number <= LARGEST_INTEGER
             for number in chosen
@@ -93,7 +94,9 @@ def _chosen(data: dict) -> list[int]:
         problems.append({"field": "dossier_ids"})
     if problems:
         raise base.ApiError(
-            422, "dossier_ids must be a non-empty list of dossier ids, and nothing else is sent.", errors=problems
+            422,
+            f"dossier_ids must be a list of 1 to {MOST_DOSSIERS} dossier ids, and nothing else is sent.",
+            errors=problems,
         )
     return list(chosen) if isinstance(chosen, list) else []
 

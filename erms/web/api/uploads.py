@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from flask import Response, jsonify, request, url_for
 
+from erms import metadata
 from erms.web.api import base, shapes
 from erms.web.api.spec import NOT_A_BODY, Parameter, operation
 from erms.web.common import setting, transaction, upload_name, utcnow
@@ -49,9 +50,10 @@ def _answer(upload, status: int = 200) -> Response:
     "SHA-256 (checked when the document is made). Then send its bytes with PATCH to the Location answered.",
     {
         201: ("The upload, at offset 0; Location is its address.", "Upload"),
-        413: ("The size is above the deployment's upload limit.", "Problem"),
-        422: ("A field is missing or invalid: each is named.", "Problem"),
+        409: ("You hold the most uploads allowed that no document was made from yet.", "Problem"),
         **NOT_A_BODY,
+        413: ("The size is above the deployment's upload limit, or the body above 1 MiB.", "Problem"),
+        422: ("A field is missing or invalid: each is named.", "Problem"),
     },
     body="StartUpload",
     headers={"Location": "The upload's address.", **OFFSET_NOW},
@@ -134,12 +136,13 @@ def append_upload(upload_id: int):
 
 
 def _offset() -> int:
-    raw = request.headers.get("Upload-Offset", "").strip()
-    if not (raw.isascii() and raw.isdigit()) or int(raw) > LARGEST_FILE:
+    # ASCII digits that fit 64 bits, read without int() on the header's text (5,000 digits would make it raise).
+    offset = metadata.whole_number(request.headers.get("Upload-Offset", ""))
+    if offset is None or offset > LARGEST_FILE:
         raise base.ApiError(
             400, "Send Upload-Offset: the byte the chunk begins at.", errors=[{"field": "Upload-Offset"}]
         )
-    return int(raw)
+    return offset
 
 
 @contextlib.contextmanager
