@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from erms.models import Notification, RoleMembership, User
@@ -59,13 +59,17 @@ def tell(
     return len(users)
 
 
-def holders(session: Session, organisation_id: int, role: Role, unit_id: int | None = None) -> set[int]:
-    """Return the people holding ``role`` in the organisation (in ``unit_id`` only, when given)."""
+def holders(
+    session: Session, organisation_id: int, role: Role, unit_id: int | None = None, *, org_wide_too: bool = False
+) -> set[int]:
+    """Return the people holding ``role`` in the organisation (in ``unit_id`` only, when given; with those holding it
+    for the whole organisation too when ``org_wide_too``)."""
     query = select(RoleMembership.user_id).where(
         RoleMembership.organisation_id == organisation_id, RoleMembership.role == role
     )
     if unit_id is not None:
-        query = query.where(RoleMembership.unit_id == unit_id)
+        unit = RoleMembership.unit_id == unit_id
+        query = query.where(or_(unit, RoleMembership.unit_id.is_(None)) if org_wide_too else unit)
     return set(session.scalars(query))
 
 

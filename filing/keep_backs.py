@@ -75,10 +75,9 @@ def request(
         until=until.isoformat(),
         reason=reason,
     )
-    notices.tell_role(
+    notices.tell(
         session,
-        dossier.organisation_id,
-        Role.HEAD,
+        notices.holders(session, dossier.organisation_id, Role.HEAD, dossier.unit_id, org_wide_too=True),
         "keep_back_asked",
         str(keep_back.id),
         N_("%(unit)s asks to keep dossier %(code)s until %(date)s: %(reason)s"),

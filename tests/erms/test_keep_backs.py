@@ -100,6 +100,8 @@ def test_a_head_for_one_unit_decides_only_that_units_keep_backs(world, session, 
         session, world.actor("officer1"), dossier.id, "Phục vụ thanh tra", date(2028, 12, 31), now=now
     )
     assert keep_backs.waiting_for(session, world.actor("headb")) == []  # not on their home page either
+    assert notices.newest(session, world.users["headb"].id) == []  # nor told of it
+    assert "keep_back_asked" in [notice.kind for notice in notices.newest(session, world.users["head"].id)]
     assert keep_backs.waiting_for(session, world.actor("head")) == [asked]
     with pytest.raises(PermissionDenied):
         keep_backs.decide(session, world.actor("headb"), asked.id, True, "Đồng ý", now=now)
