@@ -128,21 +128,18 @@ def test_an_ad_hoc_entry_goes_on_no_list_of_another_organisation(browsers, sessi
 # ---------------------------------------------------------------- a version of a document classified since
 
 
+def paper_draft(session, world, store, now, dossier_id: int, number: str, **metadata):
+    """Add to the dossier, as officer1, a draft kept on paper: a description, no file yet."""
+    values = dict(DOCUMENT, status="draft", medium="paper", code_number=number, **metadata)
+    return dossiers.add_document(session, world.actor("officer1"), dossier_id, values, None, store=store, now=now)
+
+
 def test_a_new_version_never_stores_the_file_of_a_document_the_head_classified(
     browsers, session, world, store, now, make_dossier
 ):
     dossier = make_dossier("open", documents=0)
-    officer = world.actor("officer1")
     # A draft kept on paper (no file yet), which the head then classifies: only its description may stay here.
-    draft = dossiers.add_document(
-        session,
-        officer,
-        dossier.id,
-        dict(DOCUMENT, status="draft", medium="paper", code_number="77", subject="Phương án bảo vệ mục tiêu"),
-        None,
-        store=store,
-        now=now,
-    )
+    draft = paper_draft(session, world, store, now, dossier.id, "77", subject="Phương án bảo vệ mục tiêu")
     marking_decisions.change_marking(
         session, world.actor("head"), draft.id, "mat", "Thuộc danh mục bí mật nhà nước", now=now
     )
@@ -164,15 +161,7 @@ def test_a_new_version_never_stores_the_file_of_a_document_the_head_classified(
 
 def test_an_unclassified_draft_still_gets_its_new_version(browsers, session, world, store, now, make_dossier):
     dossier = make_dossier("open", documents=0)
-    draft = dossiers.add_document(
-        session,
-        world.actor("officer1"),
-        dossier.id,
-        dict(DOCUMENT, status="draft", medium="paper", code_number="78"),
-        None,
-        store=store,
-        now=now,
-    )
+    draft = paper_draft(session, world, store, now, dossier.id, "78")
     session.commit()
     added = browsers("officer1").post(
         f"/dossiers/{dossier.id}/documents/{draft.id}/versions",
