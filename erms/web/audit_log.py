@@ -191,6 +191,20 @@ def _header() -> dict:
     return {"audit_nav": permissions.audit_organisations(current_actor()) != set()}
 
 
+@bp.app_template_filter("detail")
+def _detail(value: object, nested: bool = False) -> str:
+    """A recorded detail as a reader writes it, not as Python prints it: lists joined by commas, records as
+    "key: value" (in brackets when inside another), nothing as a dash, yes/no for flags."""
+    if isinstance(value, dict):
+        text = "; ".join(f"{key}: {_detail(item, True)}" for key, item in sorted(value.items()))
+        return f"({text})" if nested and text else text or "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(_detail(item, True) for item in value) or "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return "—" if value is None or value == "" else str(value)
+
+
 # ---------------------------------------------------------------- the log
 
 

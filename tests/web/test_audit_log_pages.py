@@ -168,3 +168,18 @@ def test_the_statistics_count_views_and_downloads_and_export_them(client, sessio
     rows = list(load_workbook(io.BytesIO(response.get_data())).active.iter_rows(values_only=True))
     assert rows[0][:5] == ("Mã hồ sơ", "Tiêu đề hồ sơ", "Đơn vị", "Lượt xem", "Lượt tải")
     assert rows[1][:5] == (dossier.file_code, dossier.title, "Văn phòng HĐND và UBND", 2, 1)
+
+
+def test_recorded_details_read_as_words_not_as_python(client, session, world, now, make_dossier):
+    """Lists, nested records, flags and empty values in an event's details are written for a reader: no brackets,
+    quotes or True/None as Python prints them."""
+    details = {"dossiers": ["01.VP", "02.VP"], "refused": [], "files": [{"name": "tờ trình.pdf", "size": 3}]}
+    dossier = make_dossier("open")
+    audit.record(
+        session, world.actor("officer1"), "use.requested", "dossier", dossier.id, now=now, urgent=True, **details
+    )
+    session.commit()
+    client.login("admin")
+    listed = page(client, "/audit/?action=use.requested")
+    assert "dossiers: 01.VP, 02.VP; files: (name: tờ trình.pdf; size: 3); refused: —; urgent: có" in listed
+    assert "['" not in listed and "True" not in listed
