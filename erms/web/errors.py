@@ -39,6 +39,9 @@ FORM = "_form"
 
 Renderer = Callable[[dict[str, list[str]]], object]
 
+# A store with no room left, the disk's or the quota's: answered 507 (the page here, a problem in the API).
+FULL_DISK = (errno.ENOSPC, errno.EDQUOT)
+
 HTTP_PAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Go back, reload the page and try again.")),
     403: (_l("Access denied"), _l("You do not have permission to do this.")),
@@ -137,7 +140,7 @@ def handle_conflict(error: IntegrityError | StaleDataError):
 def handle_disk(error: OSError):
     """A full disk (or quota) while storing: the transaction rolled back and the file store holds no partial file
     (``FileStore.put`` writes a temp file and renames it), so say so; any other OS error is a server error."""
-    if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+    if error.errno not in FULL_DISK:
         raise error
     log.error("no room to store files, request refused with 507: %s", error)
     return error_page(507)

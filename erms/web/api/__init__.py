@@ -21,6 +21,7 @@ PUBLIC = {"api.openapi", "api.reference"}
 bp.register_error_handler(ERMSError, base.refused)
 bp.register_error_handler(base.ApiError, base.api_error)
 bp.register_error_handler(HTTPException, base.http_problem)
+bp.register_error_handler(OSError, base.no_room)
 for collision in (IntegrityError, StaleDataError):
     bp.register_error_handler(collision, base.collided)
 for wait in (OperationalError, PoolTimeout):

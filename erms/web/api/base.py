@@ -20,7 +20,7 @@ from erms.errors import Conflict, ERMSError, InvalidMetadata, NotFound, Permissi
 from erms.permissions import Actor
 from erms.web import security
 from erms.web.common import integer, transaction, utcnow
-from erms.web.errors import translate
+from erms.web.errors import FULL_DISK, translate
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -49,7 +49,9 @@ TITLES = {
     415: "Unsupported media type",
     422: "Invalid input",
     428: "If-Match required",
+    500: "Server error",
     503: "Busy",
+    507: "Insufficient storage",
 }
 
 
@@ -109,6 +111,17 @@ def busy(error: Exception) -> Response:
     response = problem(503, "The database is busy; nothing was saved: try again in a few seconds.")
     response.headers["Retry-After"] = "5"
     return response
+
+
+def no_room(error: OSError) -> Response:
+    """A full disk while storing: nothing was saved and no partial file is left (as ``errors.handle_disk`` says on the
+    web); any other OS error stays a server error."""
+    if error.errno not in FULL_DISK:
+        raise error
+    log.error("no room to store files, API call refused with 507: %s", error)
+    return problem(
+        507, "There is no room left to store files; nothing was saved: tell the administrator, then try again."
+    )
 
 
 def authenticate() -> None:

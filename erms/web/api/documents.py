@@ -8,8 +8,9 @@ from typing import cast
 from flask import Response, jsonify, url_for
 from sqlalchemy.orm import Session
 
+from administration import access_statistics
 from erms.web.api import base, shapes
-from erms.web.api.spec import NOT_A_BODY, PAGE, operation
+from erms.web.api.spec import NO_ROOM, NOT_A_BODY, PAGE, operation
 from erms.web.api.uploads import folder
 from erms.web.common import LARGEST_INTEGER, attachment, setting, store, transaction, utcnow
 from filing import documents, uploads
@@ -31,6 +32,7 @@ def _answer(session: Session, found: documents.Readable, status: int = 200) -> R
         409: ("A rule refused it (the dossier is not open, the upload is incomplete or used …).", "Problem"),
         **NOT_A_BODY,
         422: ("Invalid metadata, or bytes that differ from the declared SHA-256: each field is named.", "Problem"),
+        **NO_ROOM,
     },
     body="AddDocument",
     etag=True,
@@ -81,13 +83,19 @@ def _adding(data: dict) -> tuple[dict, int | None, dict[str, bool]]:
 @operation(
     "GET",
     "/documents/<int:document_id>",
-    "One document: its metadata and its versions' files (name, size, SHA-256), if you read a dossier holding it.",
+    "One document: its metadata and its versions' files (name, size, SHA-256), if you read a dossier holding it "
+    "(the read is audited, as the document's page).",
     {200: ("The document.", "Document")},
     etag=True,
 )
 def get_document(document_id: int):
     with transaction() as session:
-        return _answer(session, documents.get_document(session, base.actor(), document_id))
+        found = documents.get_document(session, base.actor(), document_id)
+        answer, dossier_id = _answer(session, found), found.dossier.id
+    # Only once the read was allowed, in a short write of its own, counted as a view of the page (PL6 III.6.a).
+    with transaction(write=True) as session:
+        access_statistics.document_viewed(session, base.actor(), dossier_id, document_id, now=utcnow())
+    return answer
 
 
 @operation(

@@ -6,9 +6,10 @@ from typing import cast
 
 from flask import Response, jsonify, request, url_for
 
+from administration import access_statistics
 from erms.models.dossier import DossierState
 from erms.web.api import base, shapes
-from erms.web.api.spec import IF_MATCH, NOT_A_BODY, PAGE, Parameter, operation
+from erms.web.api.spec import IF_MATCH, NO_ROOM, NOT_A_BODY, PAGE, Parameter, operation
 from erms.web.common import LARGEST_INTEGER, setting, store, transaction, utcnow
 from filing import dossiers
 
@@ -49,13 +50,17 @@ def list_dossiers():
 @operation(
     "GET",
     "/dossiers/<int:dossier_id>",
-    "One dossier's metadata and state.",
+    "One dossier's metadata and state (the read is audited, as the dossier's page).",
     {200: ("The dossier.", "Dossier")},
     etag=True,
 )
 def get_dossier(dossier_id: int):
     with transaction() as session:
-        return _answer(dossiers.get_dossier(session, base.actor(), dossier_id, with_documents=False))
+        answer = _answer(dossiers.get_dossier(session, base.actor(), dossier_id, with_documents=False))
+    # Only once the read was allowed, in a short write of its own, counted as a view of the page (PL6 III.6.a).
+    with transaction(write=True) as session:
+        access_statistics.dossier_viewed(session, base.actor(), dossier_id, now=utcnow())
+    return answer
 
 
 @operation(
@@ -121,7 +126,12 @@ def change_dossier(dossier_id: int):
     "POST",
     "/dossiers/<int:dossier_id>/close",
     "Close the dossier (kết thúc hồ sơ): its checklist is run, its documents numbered, its index made.",
-    {200: ("The dossier closed.", "Dossier"), 409: ("A rule refused it (the checklist …).", "Problem"), **CHANGED},
+    {
+        200: ("The dossier closed.", "Dossier"),
+        409: ("A rule refused it (the checklist …).", "Problem"),
+        **CHANGED,
+        **NO_ROOM,
+    },
     parameters=(IF_MATCH,),
     etag=True,
 )

@@ -61,6 +61,8 @@ NOT_A_BODY = {
     413: ("The body is larger than 1 MiB.", "Problem"),
     415: ("The body is not JSON.", "Problem"),
 }
+# The answer of a route that stores a file when the disk is full (nothing of it is saved).
+NO_ROOM = {507: ("The server's disk is full: nothing was saved; try again once there is room.", "Problem")}
 REFUSALS = {
     401: ("No token, or one unknown, expired or revoked.", "Problem"),
     403: ("Your rights do not allow this.", "Problem"),

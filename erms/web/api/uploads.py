@@ -14,7 +14,7 @@ from flask import Response, jsonify, request, url_for
 
 from erms import metadata
 from erms.web.api import base, shapes
-from erms.web.api.spec import NOT_A_BODY, Parameter, operation
+from erms.web.api.spec import NO_ROOM, NOT_A_BODY, Parameter, operation
 from erms.web.common import setting, transaction, upload_name, utcnow
 from filing import uploads
 
@@ -112,6 +112,7 @@ def get_upload(upload_id: int):
         409: ("The upload is at another offset (member `offset`), or a document was made from it.", "Problem"),
         413: ("The chunk would pass the size declared at the start.", "Problem"),
         415: ("The body is not application/offset+octet-stream.", "Problem"),
+        **NO_ROOM,
     },
     body="Chunk",
     media_type=CHUNK_TYPE,
