@@ -11,12 +11,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from administration import audit_log
 from erms import permissions
 from erms.auth import current_actor, login_required
 from erms.errors import PermissionDenied
 from erms.web.common import require_present, store, transaction, utcnow
 from erms.web.errors import on_invalid
-from filing import dossiers, format_records, scan_checks
+from filing import dossiers, format_records, scan_checks, transfers
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 
@@ -44,14 +45,21 @@ def render_queue(
     decision: str = "",
 ):
     """Show the queue; ``item_id``'s ``decision`` form ("accept" or "reject") again with ``errors`` and ``values``."""
+    actor = current_actor()
     with transaction() as session:
-        items = dossiers.pending_items(session, current_actor())
+        items = dossiers.pending_items(session, actor)
+        warnings = scan_checks.unaccepted(session, [item.dossier_id for item in items])
+        scanned = [checked.version.document_id for found in warnings.values() for checked in found]
         return render_template(
             "archive/index.html",
             items=items,
             unknown_formats=format_records.unknown_counts(session, [item.dossier_id for item in items]),
-            scan_warnings=scan_checks.unaccepted(session, [item.dossier_id for item in items]),
+            scan_warnings=warnings,
             scan_problems=scan_checks.problems_of,
+            # A restricted dossier's title, and the names of the files the archivist may not read (a file's name is
+            # often the summary), are withheld as the access statistics and the audit log withhold them.
+            unreadable=transfers.unreadable_dossiers(session, actor, [item.dossier for item in items]),
+            unread_files=audit_log.unread_summaries(session, actor, scanned),
             period_of=dossiers.period_of,
             errors=errors or {},
             failed_item=item_id,
@@ -75,9 +83,11 @@ def accept(item_id: int):
 @bp.post("/versions/<int:version_id>/accept-scan")
 def accept_scan(version_id: int):
     """Accept the warning on a scan that misses TT 02/2019's rules: the archive keeps it as it is (audited)."""
+    actor = current_actor()
     with transaction() as session:
-        checked = scan_checks.accept(session, current_actor(), version_id, now=utcnow())
-        name = checked.version.filename
+        checked = scan_checks.accept(session, actor, version_id, now=utcnow())
+        unread = audit_log.unread_summaries(session, actor, [checked.document_id])
+        name = _("(restricted use: summary and files for the people named)") if unread else checked.version.filename
     flash(_("The warning on the scan %(name)s was accepted.", name=name), "success")
     return redirect(url_for(".index"))
 

@@ -105,6 +105,7 @@ def show(transfer_id: int):
             submitter=transfers.person(session, transfer.submitted_by_id),
             registry_signer=transfers.person(session, transfer.registry_signed_by_id),
             archive_signer=transfers.person(session, transfer.archive_signed_by_id),
+            unreadable=transfers.unreadable_dossiers(session, actor, [item.dossier for item in transfer.items]),
             outcomes=ItemOutcome,
             can_accept=permissions.can(actor, "dossier.accept", organisation_id),
             can_sign=done
@@ -120,9 +121,11 @@ def show(transfer_id: int):
 @login_required
 def list_pdf(transfer_id: int):
     """Download the transfer's mục lục hồ sơ, tài liệu nộp lưu (printed from what the transfer holds)."""
+    actor = current_actor()
     with transaction() as session:
-        transfer = transfers.get_transfer(session, current_actor(), transfer_id)
-        values = transfers.list_values(session, transfer)
+        transfer = transfers.get_transfer(session, actor, transfer_id)
+        unreadable = transfers.unreadable_dossiers(session, actor, [item.dossier for item in transfer.items])
+        values = transfers.list_values(session, transfer, unreadable)
     pdf = transfer_pdf.transfer_list(values, font=setting("PDF_FONT"))
     return attachment(io.BytesIO(pdf), f"Mục lục hồ sơ nộp lưu {transfer_id}.pdf", "application/pdf")
 
@@ -217,5 +220,8 @@ def decide_keep_back(keep_back_id: int):
 @login_required
 def kept():
     """The "Danh mục hồ sơ, tài liệu giữ lại": the dossiers the head let their units keep, by deadline."""
+    actor = current_actor()
     with transaction() as session:
-        return render_template("transfers/kept.html", kept=keep_backs.kept(session, current_actor()))
+        kept = keep_backs.kept(session, actor)
+        unreadable = transfers.unreadable_dossiers(session, actor, [keep.dossier for keep in kept])
+        return render_template("transfers/kept.html", kept=kept, unreadable=unreadable)

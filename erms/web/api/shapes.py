@@ -7,6 +7,7 @@ validates with), so what a system reads it can send back.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
@@ -478,7 +479,7 @@ TRANSFER_ITEM = obj(
         "id": INTEGER,
         "dossier_id": INTEGER,
         "file_code": TEXT,
-        "title": TEXT,
+        "title": {**TEXT, "description": "Empty for a restricted dossier you may not read."},
         "dossier_state": {"enum": [state.value for state in DossierState]},
         "outcome": {"enum": [outcome.value for outcome in ItemOutcome]},
         "reason": {**TEXT, "description": "Why the archivist returned the dossier (rejected)."},
@@ -502,7 +503,9 @@ TRANSFER = obj(
 )
 
 
-def transfer(record: Transfer) -> dict[str, Any]:
+def transfer(record: Transfer, unreadable: Collection[int]) -> dict[str, Any]:
+    """A transfer as its reader sees it; ``unreadable``: the dossiers whose title they may not read
+    (``filing.transfers.unreadable_dossiers``)."""
     return {
         "id": record.id,
         "organisation_id": record.organisation_id,
@@ -519,7 +522,7 @@ def transfer(record: Transfer) -> dict[str, Any]:
                 "id": item.id,
                 "dossier_id": item.dossier_id,
                 "file_code": item.dossier.file_code,
-                "title": item.dossier.title,
+                "title": "" if item.dossier_id in unreadable else item.dossier.title,
                 "dossier_state": item.dossier.state.value,
                 "outcome": item.outcome.value,
                 "reason": item.reason,

@@ -8,9 +8,11 @@ is read by the person who queued it, or by whoever reads the page that shows it 
 from __future__ import annotations
 
 from flask import jsonify, url_for
+from sqlalchemy.orm import Session
 
 from erms import jobs
 from erms.errors import NotFound
+from erms.models import Transfer
 from erms.models.background import JobState
 from erms.web.api import base, shapes
 from erms.web.api.spec import NOT_A_BODY, PAGE, operation
@@ -34,7 +36,7 @@ def list_transfers():
     page, per_page = base.page_arguments()
     with transaction() as session:
         found, total = transfers.readable_page(session, base.actor(), page, per_page)
-        items = [shapes.transfer(transfer) for transfer in found]
+        items = _shown(session, found)
     return base.paged(items, total, page, per_page)
 
 
@@ -46,7 +48,20 @@ def list_transfers():
 )
 def get_transfer(transfer_id: int):
     with transaction() as session:
-        return jsonify(shapes.transfer(transfers.get_transfer(session, base.actor(), transfer_id)))
+        return jsonify(_read(session, transfer_id))
+
+
+def _read(session: Session, transfer_id: int) -> dict:
+    """Return one transfer the caller may read, as they read it (``_shown``)."""
+    return _shown(session, [transfers.get_transfer(session, base.actor(), transfer_id)])[0]
+
+
+def _shown(session: Session, found: list[Transfer]) -> list[dict]:
+    """Return the transfers as the caller reads them: a restricted dossier's title withheld from who may not read it
+    (the registry and the archivist among them), as the web page withholds it."""
+    dossiers_in = [item.dossier for transfer in found for item in transfer.items]
+    unreadable = transfers.unreadable_dossiers(session, base.actor(), dossiers_in)
+    return [shapes.transfer(transfer, unreadable) for transfer in found]
 
 
 @operation(
@@ -72,7 +87,7 @@ def submit_transfer():
         session.flush()
         transfer_id = transfer.id
     with transaction() as session:  # read back as a reader would, its unit and dossiers loaded
-        answer = jsonify(shapes.transfer(transfers.get_transfer(session, base.actor(), transfer_id)))
+        answer = jsonify(_read(session, transfer_id))
     answer.status_code = 201
     answer.headers["Location"] = url_for(".get_transfer", transfer_id=transfer_id)
     return answer
