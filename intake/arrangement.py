@@ -24,7 +24,16 @@ from classification import spreadsheet
 from erms import metadata, permissions
 from erms.config import LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, NotFound, Problem
-from erms.models import Dossier, DossierPlacement, IntakeDossier, IntakeRun, Organisation, StorageBox, Unit
+from erms.models import (
+    Dossier,
+    DossierPlacement,
+    IntakeDossier,
+    IntakeRun,
+    Organisation,
+    Repository,
+    StorageBox,
+    Unit,
+)
 from erms.permissions import Actor
 from exports.pdf import catalogue_pdf
 from holdings import storage
@@ -41,6 +50,7 @@ MAX_BYTES = 2 * 1024 * 1024
 TOO_BIG = N_("The inventory is larger than 2 MB: split it into several files.")
 NO_ROWS = N_("The inventory has no rows under its header line.")
 NO_REPOSITORY = N_("Choose the repository where new boxes stand.")
+NOT_OURS = N_("Choose one of the archive's repositories.")
 FUTURE_YEAR = N_("The year %(year)s has not come yet: only past records are arranged.")
 TWICE = N_("Dossier %(notation)s of %(year)s is already on line %(line)s.")
 PLACE_TWICE = N_("Box %(box)s, file no. %(number)s is already given on line %(line)s.")
@@ -70,7 +80,7 @@ def plan(
     storage.require_manager(actor, organisation_id)
     if len(data) > MAX_BYTES:
         raise InvalidMetadata([Problem("file", TOO_BIG)])
-    repository = _repository(session, actor, repository_id)
+    repository = _repository(session, organisation_id, repository_id)
     digest = hashlib.sha256(data).hexdigest()
     earlier = runs.earlier(session, organisation_id, KIND, digest)
     read = spreadsheet.read_rows(name, io.BytesIO(data), HEADERS)
@@ -92,13 +102,22 @@ def plan(
     )
 
 
-def _repository(session: Session, actor: Actor, repository_id: int | None) -> int:
+def _repository(session: Session, organisation_id: int, repository_id: int | None) -> int:
+    """Return the chosen repository, one of the organisation's own: its new boxes join that organisation's fonds.
+
+    Another organisation's, even one the same person also manages, is refused as an id that names no repository:
+    on the form's field, before anything is queued (the worker's boxes would refuse it one dossier at a time).
+    """
     if repository_id is None:
         raise InvalidMetadata([Problem("repository_id", NO_REPOSITORY)])
-    return storage.get_repository(session, actor, repository_id).id
+    repository = session.get(Repository, repository_id)
+    if repository is None or repository.organisation_id != organisation_id:
+        raise InvalidMetadata([Problem("repository_id", NOT_OURS)])
+    return repository.id
 
 
 NUMBERS = ("year", "sheets", "pages", "box", "file_number")
+BOX_NUMBERS = ("box", "file_number")
 NOT_A_NUMBER = N_("Write a whole number, in figures.")
 
 
@@ -108,6 +127,16 @@ def _said(line: int, problem: Problem) -> Problem:
     if problem.field in NUMBERS and problem.template == metadata.MESSAGES["pattern"]:
         return at_line(line, problem.field, NOT_A_NUMBER)
     return at_line(line, problem.field, problem.template, **problem.params)
+
+
+def _box_numbers(row: _Row) -> list[Problem]:
+    """Return a problem for a box or file number no box can have: the schema's pattern lets "0" through, which the
+    worker's boxes would refuse one dossier at a time, after the check said every row is right."""
+    return [
+        at_line(row.line, field, storage.NUMBER, limit=storage.LARGEST_NUMBER)
+        for field in BOX_NUMBERS
+        if row.values.get(field) and not 1 <= int(row.values[field]) <= storage.LARGEST_NUMBER
+    ]
 
 
 class _Checker:
@@ -138,7 +167,7 @@ class _Checker:
         year, notation = int(values["year"]), values["file_notation"]
         key = f"{year}/{notation}"
         self.lines.setdefault(key, row.line)
-        found += self._codes(row, year)
+        found += self._codes(row, year) + _box_numbers(row)
         if key in self.keys:
             found.append(at_line(row.line, "file_notation", TWICE, notation=notation, year=year, line=self.keys[key]))
         elif key not in self.done:

@@ -22,7 +22,16 @@ from erms.auth import current_actor, login_required
 from erms.errors import PermissionDenied
 from erms.models import BackgroundJob
 from erms.models.background import JobState
-from erms.web.common import attachment, by_line, integer, organisation_of, setting, transaction, utcnow
+from erms.web.common import (
+    attachment,
+    by_line,
+    integer,
+    organisation_of,
+    setting,
+    transaction,
+    upload_name,
+    utcnow,
+)
 from erms.web.errors import job_refusals, on_invalid
 from exports.pdf import catalogue_pdf
 from holdings import storage
@@ -227,17 +236,20 @@ def arrangement_template():
 
 
 def _inventory() -> tuple[int | None, str, bytes]:
-    """The repository and the inventory: a file chosen, or the one checked a page before (``checked``)."""
+    """The repository and the inventory: a file chosen, or the one checked a page before (``checked``). Either
+    name is the browser's word, kept as the run's source and carried to the worker: one with a control character
+    (a NUL PostgreSQL refuses) is refused on the form."""
     chosen = request.form.get("repository_id", "")
     on_invalid(lambda errors: render_arrangement(errors, chosen=chosen, status=422), back=url_for(".arrangement_page"))
     sent = request.files.get("inventory")
     if sent and sent.filename:
-        return integer(chosen), sent.filename, sent.stream.read(arrangement.MAX_BYTES + 1)
+        return integer(chosen), upload_name("inventory", sent.filename), sent.stream.read(arrangement.MAX_BYTES + 1)
     try:  # checked again in full by the arrangement: this is only its bytes, whoever sent them
         carried = base64.b64decode(request.form.get("checked", ""), validate=True)
     except ValueError:  # binascii.Error, or letters outside ASCII
         carried = b""
-    return integer(chosen), request.form.get("checked_name", "") or "inventory.csv", carried
+    name = upload_name("inventory", request.form.get("checked_name", "") or "inventory.csv")
+    return integer(chosen), name, carried
 
 
 @bp.post("/arrangement/check")
