@@ -30,6 +30,7 @@ PLACE_TEXT = {"shelf_unit": 30, "shelf": 30}
 # Box numbers and file numbers in a box: what an archive writes on a label, not a database key.
 LARGEST_NUMBER = 99_999
 REQUIRED = N_("Required.")
+NOT_OURS = N_("Choose one of the archive's repositories.")
 NUMBER = N_("Give a whole number from 1 to %(limit)s.")
 PAPER_MEDIA = (Medium.PAPER, Medium.HYBRID)
 
@@ -146,11 +147,17 @@ def _repository_in(
     repository_id = _number(value, field, problems)
     if repository_id is None:
         return None
-    repository = session.get(Repository, repository_id)
-    if repository is None or repository.organisation_id != organisation_id:
-        problems.append(Problem(field, N_("Choose one of the archive's repositories.")))
-        return None
+    repository = own_repository(session, organisation_id, repository_id)
+    if repository is None:
+        problems.append(Problem(field, NOT_OURS))
     return repository
+
+
+def own_repository(session: Session, organisation_id: int, repository_id: int) -> Repository | None:
+    """Return the repository if it is the organisation's own: its boxes join that organisation's fonds, so another
+    organisation's, even one the same person also manages, is as one that does not exist."""
+    repository = session.get(Repository, repository_id)
+    return repository if repository is not None and repository.organisation_id == organisation_id else None
 
 
 def _refuse(problems: list[Problem]) -> None:

@@ -30,7 +30,6 @@ from erms.models import (
     IntakeDossier,
     IntakeRun,
     Organisation,
-    Repository,
     StorageBox,
     Unit,
 )
@@ -50,7 +49,6 @@ MAX_BYTES = 2 * 1024 * 1024
 TOO_BIG = N_("The inventory is larger than 2 MB: split it into several files.")
 NO_ROWS = N_("The inventory has no rows under its header line.")
 NO_REPOSITORY = N_("Choose the repository where new boxes stand.")
-NOT_OURS = N_("Choose one of the archive's repositories.")
 FUTURE_YEAR = N_("The year %(year)s has not come yet: only past records are arranged.")
 TWICE = N_("Dossier %(notation)s of %(year)s is already on line %(line)s.")
 PLACE_TWICE = N_("Box %(box)s, file no. %(number)s is already given on line %(line)s.")
@@ -110,9 +108,9 @@ def _repository(session: Session, organisation_id: int, repository_id: int | Non
     """
     if repository_id is None:
         raise InvalidMetadata([Problem("repository_id", NO_REPOSITORY)])
-    repository = session.get(Repository, repository_id)
-    if repository is None or repository.organisation_id != organisation_id:
-        raise InvalidMetadata([Problem("repository_id", NOT_OURS)])
+    repository = storage.own_repository(session, organisation_id, repository_id)
+    if repository is None:
+        raise InvalidMetadata([Problem("repository_id", storage.NOT_OURS)])
     return repository.id
 
 
