@@ -763,6 +763,9 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument(
+        "--threads", type=int, help="gunicorn threads per process for both servers (default: gunicorn.conf.py's)"
+    )
+    parser.add_argument(
         "--ramp", type=float, default=0, help="seconds over which the users arrive, evenly (0: all in the same second)"
     )
     args = parser.parse_args()
@@ -787,6 +790,8 @@ def main() -> None:
         if not key.startswith("ERMS_") and key not in ("DATABASE_URL", "BARE_DATABASE_URL")
     }
     env.update(ERMS_DATA_DIR=str(data), ERMS_DEMO_PASSWORD=PASSWORD, PYTHONUNBUFFERED="1")
+    if args.threads:
+        env["ERMS_THREADS"] = str(args.threads)
     try:
         # ---- 1. data
         t0 = time.monotonic()

@@ -47,6 +47,8 @@ PAGES = [
     ("officer1", "/dossiers/ad-hoc", "ad-hoc form"),
     ("registry", "/registers/incoming", "incoming register"),
     ("archivist", "/archive/", "archive queue"),
+    # The floor of every logged-in page: the user and their roles, the layout, the unread notices' count.
+    ("officer1", "/help/", "lightest logged-in page (help)"),
 ]
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
