@@ -765,6 +765,7 @@ def main() -> None:
     parser.add_argument(
         "--threads", type=int, help="gunicorn threads per process for both servers (default: gunicorn.conf.py's)"
     )
+    parser.add_argument("--workers", type=int, help="gunicorn processes for both servers (default: gunicorn.conf.py's)")
     parser.add_argument(
         "--ramp", type=float, default=0, help="seconds over which the users arrive, evenly (0: all in the same second)"
     )
@@ -790,8 +791,9 @@ def main() -> None:
         if not key.startswith("ERMS_") and key not in ("DATABASE_URL", "BARE_DATABASE_URL")
     }
     env.update(ERMS_DATA_DIR=str(data), ERMS_DEMO_PASSWORD=PASSWORD, PYTHONUNBUFFERED="1")
-    if args.threads:
-        env["ERMS_THREADS"] = str(args.threads)
+    for name, value in (("ERMS_THREADS", args.threads), ("ERMS_WORKERS", args.workers)):
+        if value:
+            env[name] = str(value)
     try:
         # ---- 1. data
         t0 = time.monotonic()
