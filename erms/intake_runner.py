@@ -96,7 +96,8 @@ def legacy_subject(organisation_id: int) -> str:
 def queue_legacy(
     session: Session, actor: Actor, organisation_id: int, name: str, settings: dict, *, now: datetime
 ) -> BackgroundJob:
-    """Check the offered folder ``name`` now (so the archivist sees the problems at once) and queue its import."""
+    """Check the folder ``name`` offered in the organisation's own intake folder now (so the archivist sees the
+    problems at once) and queue its import."""
     _offered_plan(session, actor, organisation_id, name, settings, now)
     accept = bool(settings.get("accept_scans"))
     payload = {"organisation_id": organisation_id, "user_id": actor.user_id, "name": name, "accept_scans": accept}
@@ -106,7 +107,8 @@ def queue_legacy(
 def _offered_plan(
     session: Session, actor: Actor, organisation_id: int, name: str, settings: dict, now: datetime
 ) -> runs.Plan:
-    """Check an offered folder; ``settings`` holds INTAKE_DIR, MAX_CONTENT_LENGTH and the archivist's accept_scans."""
+    """Check a folder offered in the organisation's own folder of INTAKE_DIR (``legacy.plan_offered``); ``settings``
+    holds INTAKE_DIR, MAX_CONTENT_LENGTH and the archivist's accept_scans."""
     root, limit = Path(settings["INTAKE_DIR"]), settings["MAX_CONTENT_LENGTH"]
     accept = bool(settings.get("accept_scans"))
     return legacy.plan_offered(
@@ -116,7 +118,7 @@ def _offered_plan(
 
 @background.handler(LEGACY_JOB)
 def _legacy_job(payload: dict, context: background.Context) -> None:
-    # Checked again in the worker: files may have changed since the page queued the import.
+    # Checked again in the worker, in the organisation's own folder: files may have changed since the page queued it.
     user_id = payload["user_id"]
     with transaction(context.factory, read_only=True) as session:
         actor = load_actor(session, user_id)

@@ -325,16 +325,27 @@ MAPPING_SUFFIXES = (".csv", ".xlsx")
 NOT_OFFERED = N_("Choose one of the folders offered.")
 
 
-def offered(root: Path) -> list[str]:
-    """Return the legacy folders waiting in ``root`` as "folder/mapping file" names: each subfolder with a CSV or
-    XLSX file at its top (the administrator copies them there), sorted."""
-    if not root.is_dir():
+def intake_folder(session: Session, actor: Actor, organisation_id: int, root: Path) -> Path | None:
+    """Return the organisation's own folder of INTAKE_DIR ``root``, ``root/<its code>``, where the administrator
+    copies its legacy folders: one deployment serves several organisations, and none may see or import another's
+    scans. None when the code could name another folder (a path separator, only dots): then nothing is offered."""
+    permissions.require(actor, "records.import", organisation_id)
+    code = session.get_one(Organisation, organisation_id).code
+    if not code.strip(".") or any(character in code for character in "/\\\0"):
+        return None
+    return root / code
+
+
+def offered(folder: Path | None) -> list[str]:
+    """Return the legacy folders waiting in an organisation's ``folder`` as "folder/mapping file" names: each
+    subfolder with a CSV or XLSX file at its top, sorted; a link (to the folder or in it) is never followed."""
+    if folder is None or folder.is_symlink() or not folder.is_dir():
         return []
     return sorted(
-        f"{folder.name}/{mapping.name}"
-        for folder in root.iterdir()
-        if folder.is_dir() and not folder.is_symlink()
-        for mapping in folder.iterdir()
+        f"{sub.name}/{mapping.name}"
+        for sub in folder.iterdir()
+        if sub.is_dir() and not sub.is_symlink()
+        for mapping in sub.iterdir()
         if mapping.suffix.lower() in MAPPING_SUFFIXES and mapping.is_file() and not mapping.is_symlink()
     )
 
@@ -350,8 +361,9 @@ def plan_offered(
     max_size: int,
     accept_scans: bool = False,
 ) -> Plan:
-    """Check the offered folder ``name`` of ``root`` with its mapping file (see :func:`plan`)."""
-    folder, mapping = chosen(root, name)
+    """Check the folder ``name`` offered in the organisation's own folder of INTAKE_DIR ``root`` with its mapping
+    file (see :func:`plan`)."""
+    folder, mapping = chosen(intake_folder(session, actor, organisation_id, root), name)
     return plan(
         session,
         actor,
@@ -365,9 +377,10 @@ def plan_offered(
     )
 
 
-def chosen(root: Path, name: str) -> tuple[Path, Path]:
-    """Return the folder and mapping file of an offered ``name``; anything not offered is refused."""
-    if name not in offered(root):
+def chosen(folder: Path | None, name: str) -> tuple[Path, Path]:
+    """Return the subfolder and mapping file of a ``name`` offered in the organisation's ``folder``; anything not
+    offered there is refused."""
+    if folder is None or name not in offered(folder):
         raise InvalidMetadata([Problem("source", NOT_OFFERED)])
-    folder, _, mapping = name.partition("/")
-    return root / folder, root / folder / mapping
+    sub, _, mapping = name.partition("/")
+    return folder / sub, folder / sub / mapping

@@ -1,5 +1,6 @@
-"""The archivist's legacy import page (nhập hồ sơ tồn đọng): choose a folder the administrator placed in INTAKE_DIR,
-check it (a dry run that writes nothing and lists every bad row), then import it in the worker, with its progress.
+"""The archivist's legacy import page (nhập hồ sơ tồn đọng): choose a folder the administrator placed in the
+organisation's own folder of INTAKE_DIR (INTAKE_DIR/<organisation code>/: no other organisation's is offered), check
+it (a dry run that writes nothing and lists every bad row), then import it in the worker, with its progress.
 
 The scans never travel through the browser: a year's backlog is gigabytes, and the server reads them from its own
 disk, as Archivematica's transfer source locations do.
@@ -103,14 +104,15 @@ def render_page(
 ):
     actor = current_actor()
     organisation_id = organisation_of(actor)
-    offered = legacy.offered(Path(setting("INTAKE_DIR")))
     with transaction() as session:
+        folder = legacy.intake_folder(session, actor, organisation_id, Path(setting("INTAKE_DIR")))
+        offered = legacy.offered(folder)
         progress = Progress.of(background.latest(session, intake_runner.legacy_subject(organisation_id)))
         response = render_template(
             "intake/index.html",
             offered=bool(offered),
             offered_options=[(name, name) for name in offered],
-            intake_dir=setting("INTAKE_DIR"),
+            intake_dir=folder,
             runs=runs.recent(session, actor, organisation_id),
             progress=progress,
             errors=errors or {},

@@ -12,13 +12,14 @@ from tests.intake.test_legacy_import import make_folder, mapping, row, scan
 
 
 @pytest.fixture
-def intake_dir(tmp_path):
-    return tmp_path / "intake"
+def intake_dir(tmp_path, world):
+    """The organisation's own folder of INTAKE_DIR, where the administrator copies its legacy folders."""
+    return tmp_path / "intake" / world.org.code
 
 
 @pytest.fixture
 def archivist(make_app, intake_dir) -> Browser:
-    browser = Browser(make_app(INTAKE_DIR=str(intake_dir)).test_client())
+    browser = Browser(make_app(INTAKE_DIR=str(intake_dir.parent)).test_client())
     browser.login("archivist")
     return browser
 
