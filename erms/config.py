@@ -32,8 +32,9 @@ DEFAULTS: dict[str, Any] = {
     "STORAGE_ROOT": "",
     # Temp area for package builds (later issues).
     "STAGING_ROOT": "",
-    # Where the archivist's web page finds legacy folders to import (each a subfolder with its mapping file,
-    # copied there by the system's administrator): the server reads scans from its own disk, never over the browser.
+    # Where the archivist's web page finds legacy folders to import: INTAKE_DIR/<organisation code>/<folder> with its
+    # mapping file, copied there by the system's administrator (each organisation sees only its own subfolder); the
+    # server reads scans from its own disk, never over the browser.
     "INTAKE_DIR": "",
     # The search engine: "postgresql" (the database's own full-text search), "whoosh" (an index in
     # SEARCH_INDEX_DIR), or "" for PostgreSQL's when the database is PostgreSQL and Whoosh otherwise.
