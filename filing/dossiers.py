@@ -81,6 +81,16 @@ def get_dossier(session: Session, actor: Actor, dossier_id: int, *, with_documen
     return dossier
 
 
+def unreadable_dossiers(session: Session, actor: Actor, dossiers: Iterable[Dossier]) -> set[int]:
+    """Return the ids of the dossiers the actor may not read (``permissions.can_read_dossier``): a restricted one is
+    read by its unit's formers, the head and the people named, not by the registry and the archivist who check,
+    receive, keep and appraise it, so the lists they work from show its number but not its title. One query for any
+    number."""
+    found = list(dossiers)
+    access = permissions.dossier_access(session, found)
+    return {dossier.id for dossier in found if not permissions.can_read_dossier(actor, dossier, access[dossier.id])}
+
+
 def visible_dossiers(
     session: Session, actor: Actor, states: tuple[DossierState, ...] = (), limit: int | None = None
 ) -> list[Dossier]:
@@ -1143,7 +1153,7 @@ def accept(session: Session, actor: Actor, item_id: int, *, store: FileStore, no
     """Accept a submitted dossier into the agency archive after re-checking every file's digest."""
     item = _pending_item(session, actor, item_id)
     dossier = item.dossier
-    _check_fixity(dossier, store)
+    _check_fixity(session, actor, dossier, store)
     scan_checks.refuse_unaccepted(session, dossier)  # the archivist accepts each scan warning first
     _decide(item, actor, ItemOutcome.ACCEPTED, "", now)
     lifecycle.apply(session, dossier, "accept", actor, now=now, transfer_id=item.transfer_id)
@@ -1180,7 +1190,7 @@ def _decide(item: TransferItem, actor: Actor, outcome: ItemOutcome, reason: str,
         transitions.move(item.transfer, transitions.TRANSFER, "complete")
 
 
-def _check_fixity(dossier: Dossier, store: FileStore) -> None:
+def _check_fixity(session: Session, actor: Actor, dossier: Dossier, store: FileStore) -> None:
     # Điều 30 k.3b: the archive checks what it receives; a file that changed since capture is refused.
     for stored, name in dossier_files(dossier):
         try:
@@ -1188,7 +1198,28 @@ def _check_fixity(dossier: Dossier, store: FileStore) -> None:
         except FileNotFoundError:
             actual = "missing"
         if actual != stored.sha256:
-            raise RuleViolation(N_("File %(name)s does not match its digest recorded at capture."), name=name)
+            raise _changed_file(session, actor, dossier, stored, name)
+
+
+def _changed_file(session: Session, actor: Actor, dossier: Dossier, stored: StoredFile, name: str) -> RuleViolation:
+    """Return the refusal of a file that changed since capture, named as its reader may read it: by its document's
+    number in the dossier when they may not read that document's content (all of a restricted dossier's for the
+    archivist, or a document restricted on its own), since a file's name often says what its summary says."""
+    link = next(
+        (
+            link
+            for link in dossier.links
+            if any(version.file is stored and version.filename == name for version in link.document.versions)
+        ),
+        None,
+    )
+    readable = set() if unreadable_dossiers(session, actor, [dossier]) else readable_content(session, actor, dossier)
+    if link is None or link.document_id in readable:  # the dossier's index file has a name that says nothing
+        return RuleViolation(N_("File %(name)s does not match its digest recorded at capture."), name=name)
+    return RuleViolation(
+        N_("A file of document no. %(number)s of the dossier does not match its digest recorded at capture."),
+        number=link.ordinal,
+    )
 
 
 def dossier_files(dossier: Dossier) -> list[tuple[StoredFile, str]]:

@@ -11,7 +11,7 @@ hồ sơ, tài liệu" with both names.
 from __future__ import annotations
 
 import io
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -182,15 +182,6 @@ def _readable(actor: Actor) -> ColumnElement[bool]:
 WITHHELD_TITLE = "(không hiển thị: hồ sơ hạn chế sử dụng)"
 
 
-def unreadable_dossiers(session: Session, actor: Actor, dossiers: Iterable[Dossier]) -> set[int]:
-    """Return the ids of the dossiers the actor may not read (``permissions.can_read_dossier``): a restricted one is
-    read by its unit's formers, the head and the people named, not by the registry and the archivist who check and
-    receive it, so they see its number but not its title. One query for any number."""
-    found = list(dossiers)
-    access = permissions.dossier_access(session, found)
-    return {dossier.id for dossier in found if not permissions.can_read_dossier(actor, dossier, access[dossier.id])}
-
-
 def person(session: Session, user_id: int | None) -> User | None:
     """Return the person who did a step of the transfer (None before it was done)."""
     return session.get(User, user_id) if user_id is not None else None
@@ -245,7 +236,7 @@ def _store_record(session: Session, transfer: Transfer, store: FileStore, now: d
 
 def list_values(session: Session, transfer: Transfer, unreadable: Collection[int] = ()) -> transfer_pdf.TransferList:
     """Return what the mục lục hồ sơ, tài liệu nộp lưu prints; the title of a dossier ``unreadable`` by its reader
-    (``unreadable_dossiers``) is WITHHELD_TITLE."""
+    (``filing.dossiers.unreadable_dossiers``) is WITHHELD_TITLE."""
     organisation = _organisation(session, transfer)
     places = _places(session, [item.dossier_id for item in transfer.items])
     rows = [

@@ -259,6 +259,7 @@ def record_event(session: Session, actor: Actor, dossier_id: int, event_on: date
 class Outcome:
     """What happened to one dossier in a bulk decision, for the archivist's report."""
 
+    dossier_id: int
     file_code: str
     title: str
     result: str  # English msgid
@@ -291,6 +292,7 @@ def keep(
         _set_period(session, actor, dossier, period, reason, AppraisalOutcome.KEEP, now=now)
         outcomes.append(
             Outcome(
+                dossier.id,
                 dossier.file_code,
                 dossier.title,
                 N_("Kept: %(period)s, next appraisal %(due)s."),

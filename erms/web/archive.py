@@ -17,7 +17,7 @@ from erms.auth import current_actor, login_required
 from erms.errors import PermissionDenied
 from erms.web.common import require_present, store, transaction, utcnow
 from erms.web.errors import on_invalid
-from filing import dossiers, format_records, scan_checks, transfers
+from filing import dossiers, format_records, scan_checks
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 
@@ -58,7 +58,7 @@ def render_queue(
             scan_problems=scan_checks.problems_of,
             # A restricted dossier's title, and the names of the files the archivist may not read (a file's name is
             # often the summary), are withheld as the access statistics and the audit log withhold them.
-            unreadable=transfers.unreadable_dossiers(session, actor, [item.dossier for item in items]),
+            unreadable=dossiers.unreadable_dossiers(session, actor, [item.dossier for item in items]),
             unread_files=audit_log.unread_summaries(session, actor, scanned),
             period_of=dossiers.period_of,
             errors=errors or {},

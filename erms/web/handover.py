@@ -44,6 +44,7 @@ from erms.web.errors import job_refusals, on_invalid
 from exports import handover
 from exports import receipt as receipts
 from exports.bagging import verify
+from filing import dossiers
 
 bp = Blueprint("handover", __name__, url_prefix="/handover")
 log = logging.getLogger(__name__)
@@ -198,6 +199,8 @@ def render_index(errors: dict | None = None, chosen: set[int] | None = None, sta
             organisation=handover.organisation(session, actor, organisation_id),
             year=year,
             candidates=found,
+            # A restricted dossier's title, and a link to its page, only for who may read it: not the archivist.
+            unreadable=dossiers.unreadable_dossiers(session, actor, [candidate.dossier for candidate in found]),
             batches=handover.batches(session, actor, organisation_id),
             errors=errors or {},
             chosen=chosen if chosen is not None else {c.dossier.id for c in found if c.due <= year},
@@ -243,6 +246,7 @@ def render_batch(batch_id: int, errors: dict | None = None, status: int = 200, s
             section=section,
             plain_check=plain_check,
             units=handover.reconcile(session, actor, batch_id, setting("HANDOVER_YEARS")),
+            unreadable=dossiers.unreadable_dossiers(session, actor, [item.dossier for item in batch.items]),
             checks=verify.from_json(package.report) if package else [],
             refresh=REFRESH_SECONDS,
             BatchState=BatchState,

@@ -15,6 +15,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from erms import background, jobs, metadata, permissions
@@ -35,6 +36,7 @@ from erms.web.common import (
     utcnow,
 )
 from erms.web.errors import job_refusals, on_invalid, translate
+from filing.dossiers import unreadable_dossiers
 from retention import appraisal, clock, destruction, holds
 
 bp = Blueprint("retention", __name__, url_prefix="/retention")
@@ -129,6 +131,8 @@ def due():
         return render_template(
             "retention/due.html",
             dossiers=dossiers,
+            # A restricted dossier's title, and a link to its page, only for who may read it: not the archivist.
+            unreadable=unreadable_dossiers(session, actor, dossiers),
             where=where,
             today=_today(),
             total=appraisal.due_count(session, organisation_id, _today(), where),
@@ -165,6 +169,7 @@ def render_preview(errors: dict | None = None, values: dict | None = None, statu
         return render_template(
             "retention/preview.html",
             dossiers=dossiers,
+            unreadable=unreadable_dossiers(session, actor, dossiers),
             totals=destruction.totals(session, dossiers),
             held=holds.held_dossier_ids(session, [dossier.id for dossier in dossiers]),
             period_of=appraisal.period_of,
@@ -187,11 +192,20 @@ def keep():
     """Keep the chosen dossiers for a new period, with the reason; report the outcome per dossier."""
     form = {key: request.form.get(key, "") for key in ("years", "permanent", "reason")}
     on_invalid(lambda errors: render_preview(errors, form, status=422))
+    actor = current_actor()
     with transaction() as session:
-        outcomes = appraisal.keep(
-            session, current_actor(), _ids(), _period(), form["reason"], on=_today(), now=utcnow()
-        )
-        rows = [(outcome.file_code, outcome.title, translate(outcome.result, outcome.params)) for outcome in outcomes]
+        outcomes = appraisal.keep(session, actor, _ids(), _period(), form["reason"], on=_today(), now=utcnow())
+        # A restricted dossier's title is the marker (None) for the archivist, who may not read it.
+        kept = session.scalars(select(Dossier).where(Dossier.id.in_([outcome.dossier_id for outcome in outcomes])))
+        unreadable = unreadable_dossiers(session, actor, kept)
+        rows = [
+            (
+                outcome.file_code,
+                None if outcome.dossier_id in unreadable else outcome.title,
+                translate(outcome.result, outcome.params),
+            )
+            for outcome in outcomes
+        ]
     return render_template("retention/outcomes.html", rows=rows, destruction_list_id=None)
 
 
@@ -205,7 +219,15 @@ def propose():
         listed = destruction.propose(
             session, actor, organisation_of(actor), _ids(), form["title"], form["explanation"], now=utcnow()
         )
-        rows = [(item.dossier.file_code, item.dossier.title, _("Proposed for destruction")) for item in listed.items]
+        unreadable = unreadable_dossiers(session, actor, [item.dossier for item in listed.items])
+        rows = [
+            (
+                item.dossier.file_code,
+                None if item.dossier_id in unreadable else item.dossier.title,
+                _("Proposed for destruction"),
+            )
+            for item in listed.items
+        ]
         list_id = listed.id
     return render_template("retention/outcomes.html", rows=rows, destruction_list_id=list_id)
 
@@ -241,6 +263,8 @@ def render_list(
             totals=destruction.list_totals(listed),
             state=listed.state.value,
             held=holds.held_dossier_ids(session, [item.dossier_id for item in listed.items]),
+            # The council, like the archivist, reads no restricted dossier: its code only, not its title.
+            unreadable=unreadable_dossiers(session, actor, [item.dossier for item in listed.items]),
             can_opinion=(
                 permissions.can(actor, "destruction.opinion", organisation_id)
                 and listed.state is DestructionListState.PROPOSED

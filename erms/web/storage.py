@@ -18,6 +18,7 @@ from erms.errors import PermissionDenied
 from erms.models import DossierPlacement
 from erms.web.common import attachment, integer, organisation_of, setting, transaction, utcnow
 from erms.web.errors import on_invalid
+from filing.dossiers import unreadable_dossiers
 from holdings import storage
 
 bp = Blueprint("storage", __name__, url_prefix="/archive/storage")
@@ -128,12 +129,19 @@ def render_box(box_id: int, errors: dict | None = None, values: dict | None = No
         box = storage.get_box(session, actor, box_id)
         repositories = storage.repositories(session, actor, box.organisation_id)
         waiting = storage.placeable(session, actor, box.organisation_id)
+        # A restricted dossier's title, and a link to its page, only for who may read it: not the archivist.
+        unreadable = unreadable_dossiers(session, actor, [*waiting, *(placed.dossier for placed in box.placements)])
+        withheld = _("(withheld: restricted dossier)")
         return render_template(
             "storage/box.html",
             box=box,
             place=storage.box_place(box),
             repository_options=[(item.id, f"{item.code} — {item.name}") for item in repositories],
-            dossier_options=[(item.id, f"{item.file_code} — {item.title[:80]}") for item in waiting],
+            dossier_options=[
+                (item.id, f"{item.file_code} — {withheld if item.id in unreadable else item.title[:80]}")
+                for item in waiting
+            ],
+            unreadable=unreadable,
             next_number=storage.next_file_number(box),
             errors=errors or {},
             values=values or {},

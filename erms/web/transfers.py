@@ -105,7 +105,7 @@ def show(transfer_id: int):
             submitter=transfers.person(session, transfer.submitted_by_id),
             registry_signer=transfers.person(session, transfer.registry_signed_by_id),
             archive_signer=transfers.person(session, transfer.archive_signed_by_id),
-            unreadable=transfers.unreadable_dossiers(session, actor, [item.dossier for item in transfer.items]),
+            unreadable=dossiers.unreadable_dossiers(session, actor, [item.dossier for item in transfer.items]),
             outcomes=ItemOutcome,
             can_accept=permissions.can(actor, "dossier.accept", organisation_id),
             can_sign=done
@@ -124,7 +124,7 @@ def list_pdf(transfer_id: int):
     actor = current_actor()
     with transaction() as session:
         transfer = transfers.get_transfer(session, actor, transfer_id)
-        unreadable = transfers.unreadable_dossiers(session, actor, [item.dossier for item in transfer.items])
+        unreadable = dossiers.unreadable_dossiers(session, actor, [item.dossier for item in transfer.items])
         values = transfers.list_values(session, transfer, unreadable)
     pdf = transfer_pdf.transfer_list(values, font=setting("PDF_FONT"))
     return attachment(io.BytesIO(pdf), f"Mục lục hồ sơ nộp lưu {transfer_id}.pdf", "application/pdf")
@@ -223,5 +223,5 @@ def kept():
     actor = current_actor()
     with transaction() as session:
         kept = keep_backs.kept(session, actor)
-        unreadable = transfers.unreadable_dossiers(session, actor, [keep.dossier for keep in kept])
+        unreadable = dossiers.unreadable_dossiers(session, actor, [keep.dossier for keep in kept])
         return render_template("transfers/kept.html", kept=kept, unreadable=unreadable)

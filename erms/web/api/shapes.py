@@ -505,7 +505,7 @@ TRANSFER = obj(
 
 def transfer(record: Transfer, unreadable: Collection[int]) -> dict[str, Any]:
     """A transfer as its reader sees it; ``unreadable``: the dossiers whose title they may not read
-    (``filing.transfers.unreadable_dossiers``)."""
+    (``filing.dossiers.unreadable_dossiers``)."""
     return {
         "id": record.id,
         "organisation_id": record.organisation_id,

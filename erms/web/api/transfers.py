@@ -60,7 +60,7 @@ def _shown(session: Session, found: list[Transfer]) -> list[dict]:
     """Return the transfers as the caller reads them: a restricted dossier's title withheld from who may not read it
     (the registry and the archivist among them), as the web page withholds it."""
     dossiers_in = [item.dossier for transfer in found for item in transfer.items]
-    unreadable = transfers.unreadable_dossiers(session, base.actor(), dossiers_in)
+    unreadable = dossiers.unreadable_dossiers(session, base.actor(), dossiers_in)
     return [shapes.transfer(transfer, unreadable) for transfer in found]
 
 
