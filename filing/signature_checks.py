@@ -58,18 +58,19 @@ def verdict(findings: list[signatures.Finding] | None) -> str:
 
 
 def record(
-    session: Session, stored_file_id: int, findings: list[signatures.Finding] | None, roots: str, *, now: datetime
+    session: Session, stored_file_id: int, report: signatures.Report | None, roots: str, *, now: datetime
 ) -> SignatureCheck:
-    """Keep one check of a file as evidence: its verdict, every finding, and the roots trusted then."""
+    """Keep one check of a file as evidence: its verdict, every finding and document timestamp, and the roots
+    trusted then (``report`` None: the check could not run)."""
     stored = session.get_one(StoredFile, stored_file_id)
     # Checked against roots that have changed since: it waits for the next check still.
     stored.signature_pending = roots != roots_now(session)[0]
     check = SignatureCheck(
         stored_file_id=stored_file_id,
         checked_at=now,
-        status=verdict(findings),
-        findings=signatures.to_json(findings or []),
-        summary=summary_of(findings)[:2000],
+        status=verdict(report.findings if report else None),
+        findings=signatures.to_json(report or signatures.Report([], [])),
+        summary=summary_of(report)[:2000],
         roots=roots,
     )
     session.add(check)
@@ -79,14 +80,23 @@ def record(
     return check
 
 
-def summary_of(findings: list[signatures.Finding] | None) -> str:
-    """Return one line naming each signer with their signature's status, chain and revocation check."""
-    if findings is None:
+def summary_of(report: signatures.Report | None) -> str:
+    """Return one line naming each signer with their signature's status, chain and revocation check, then each
+    document timestamp's authority, time and whether it proves that time."""
+    if report is None:
         return "not checked: the validator could not read the file in time"
-    return "; ".join(
+    signers = [
         f"{finding.signer}: {finding.status.value} (chain {finding.chain}, revocation {finding.revocation})"
-        for finding in findings
-    )
+        for finding in report.findings
+    ]
+    return "; ".join(signers + [_stamp_summary(stamp) for stamp in report.timestamps])
+
+
+def _stamp_summary(stamp: signatures.DocumentTimestamp) -> str:
+    when = stamp.stamped_at.isoformat() if stamp.stamped_at else "an unknown time"
+    changed = ", file changed after it" if stamp.modified_after else ""
+    proof = "trusted" if stamp.proves else "proves nothing"
+    return f"document timestamp by {stamp.authority} at {when}: {proof} (chain {stamp.chain}{changed})"
 
 
 def latest(session: Session, file_ids: list[int]) -> dict[int, SignatureCheck]:
@@ -107,10 +117,12 @@ PENDING = "pending"  # signed, not yet checked against today's roots: the worker
 
 @dataclass(frozen=True)
 class Evidence:
-    """What a page shows of a file's signatures: its verdict (or PENDING) and each signature's finding."""
+    """What a page shows of a file's signatures: its verdict (or PENDING), each signature's finding and each
+    document timestamp."""
 
     status: str
     findings: list[signatures.Finding]
+    timestamps: list[signatures.DocumentTimestamp]
     checked_at: datetime | None
 
 
@@ -125,7 +137,8 @@ def evidence(session: Session, files: list[StoredFile]) -> dict[int, Evidence]:
     for file_id in signed:
         check = checks.get(file_id)
         if check is None or file_id in waiting:
-            shown[file_id] = Evidence(PENDING, [], None)
+            shown[file_id] = Evidence(PENDING, [], [], None)
         else:
-            shown[file_id] = Evidence(check.status, signatures.from_json(check.findings), check.checked_at)
+            report = signatures.report_from_json(check.findings)
+            shown[file_id] = Evidence(check.status, report.findings, report.timestamps, check.checked_at)
     return shown

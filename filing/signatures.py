@@ -3,7 +3,11 @@
 For every signature: are the signed bytes intact, was the file changed afterwards (other than by another signature,
 a document security store or a timestamp), does the signer's certificate (chứng thư số) chain to a root the
 administrator installed, was it valid at the time we can trust, and does revocation information embedded in the
-file say it was revoked. Nothing is fetched over the network: a capture must not depend on, or reveal documents to,
+file say it was revoked. The time we can trust is that of the signature's own timestamp or, failing one, that of the
+earliest document timestamp (PAdES-LTA ``/DocTimeStamp``) made after it that verifies and chains to an installed root:
+an archive re-stamps its files so that a signature stays provably made while its certificate was valid. Each document
+timestamp is reported too, as pyHanko's LTA validation reads them: the newest checked now, each older one at the time
+a newer trusted one proves. Nothing is fetched over the network: a capture must not depend on, or reveal documents to,
 a CA's servers, so revocation is "not checked" unless the file carries its own CRL or OCSP response.
 
 Files come from users, so ``validate_in_child`` parses them in a fresh interpreter killed after a timeout, as
@@ -18,7 +22,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,12 +32,18 @@ from asn1crypto import pem, x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESIndeterminate
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation import EmbeddedPdfSignature, validate_pdf_signature
+from pyhanko.sign.validation import EmbeddedPdfSignature, validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
 from pyhanko.sign.validation.errors import ValidationInfoReadingError
 from pyhanko.sign.validation.ltv import retrieve_adobe_revocation_info
 from pyhanko.sign.validation.settings import KeyUsageConstraints
-from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
+from pyhanko.sign.validation.status import (
+    DocumentTimestampStatus,
+    ModificationInfo,
+    PdfSignatureStatus,
+    SignatureCoverageLevel,
+    SignatureStatus,
+)
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.policy_decl import CertRevTrustPolicy, RevocationCheckingPolicy, RevocationCheckingRule
 
@@ -73,12 +83,42 @@ class Finding:
     serial: str
     signed_at: datetime | None
     timestamp_at: datetime | None
+    # When the signature has no trusted timestamp of its own: the earliest trusted document timestamp after it.
+    document_timestamp_at: datetime | None
     intact: bool
     modified_after: bool
     chain: str
     revocation: str
     status: Status
     reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DocumentTimestamp:
+    """One document timestamp: a time-stamping authority's word that the file up to it existed at ``stamped_at``.
+
+    ``chain`` is judged as a signer's is; the timestamp proves its time only when it verifies and is trusted.
+    """
+
+    field: str
+    authority: str
+    stamped_at: datetime | None
+    intact: bool
+    modified_after: bool
+    chain: str
+    reasons: tuple[str, ...]
+
+    @property
+    def proves(self) -> bool:
+        return self.intact and self.chain == "trusted"
+
+
+@dataclass(frozen=True)
+class Report:
+    """What one check of a file found: its signatures and its document timestamps, each in signing order."""
+
+    findings: list[Finding]
+    timestamps: list[DocumentTimestamp]
 
 
 @dataclass(frozen=True)
@@ -90,24 +130,95 @@ class _Revinfo:
     certs: list[x509.Certificate]
 
 
-def validate(pdf: bytes | Path, roots: Sequence[bytes], *, now: datetime) -> list[Finding]:
-    """Every signature of ``pdf`` in signing order, checked against the trust ``roots`` (PEM or DER).
+def validate(pdf: bytes | Path, roots: Sequence[bytes], *, now: datetime) -> Report:
+    """Every signature and document timestamp of ``pdf`` in signing order, checked against the trust ``roots``.
 
-    Never raises on a user's file: a file that cannot be read gives [] when it shows no sign of a signature and
-    one INDETERMINATE finding when it does, so a broken signed file is not mistaken for an unsigned one.
+    ``roots`` are PEM or DER. Never raises on a user's file: a file that cannot be read gives no finding when it
+    shows no sign of a signature and one INDETERMINATE finding when it does, so a broken signed file is not mistaken
+    for an unsigned one.
     """
     data = pdf.read_bytes() if isinstance(pdf, Path) else pdf
     anchors = [cert for root in roots for cert in _certificates(root)]
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         embedded = reader.embedded_regular_signatures  # pyHanko sorts them by the revision each signed
+        stamps = reader.embedded_timestamp_signatures
         stored = _stored_revinfo(reader)
         signature_fields = {sig.field_name for sig in reader.embedded_signatures}
     except Exception as error:  # a hostile or broken file: any parser error means "cannot be read"
         if b"/ByteRange" not in data:
-            return []
-        return [_indeterminate("", f"The file cannot be read as a PDF: {error}.")]
-    return [_finding(sig, anchors, stored, signature_fields, now) for sig in embedded]
+            return Report([], [])
+        return Report([_indeterminate("", f"The file cannot be read as a PDF: {error}.")], [])
+    timestamps = _document_timestamps(stamps, anchors, stored, signature_fields, now)
+    findings = [
+        _finding(sig, anchors, stored, signature_fields, now, _proven_time(sig, timestamps)) for sig in embedded
+    ]
+    return Report(findings, [timestamp for _, timestamp in timestamps])
+
+
+def _document_timestamps(
+    stamps: list[EmbeddedPdfSignature],
+    anchors: list[x509.Certificate],
+    stored: _Revinfo,
+    signature_fields: set[str],
+    now: datetime,
+) -> list[tuple[int, DocumentTimestamp]]:
+    """Each document timestamp with the revision it stamped, in signing order.
+
+    As in pyHanko's LTA validation, the newest is checked now and each older one at the earliest time a newer
+    trusted one proves, so a TSA certificate that expired after a newer timestamp covered it still counts.
+    """
+    moment = now
+    checked = []
+    for stamp in reversed(stamps):
+        timestamp = _document_timestamp(stamp, anchors, stored, signature_fields, moment)
+        if timestamp.proves and timestamp.stamped_at is not None:
+            moment = min(moment, timestamp.stamped_at)
+        checked.append((stamp.signed_revision, timestamp))
+    return checked[::-1]
+
+
+def _document_timestamp(
+    stamp: EmbeddedPdfSignature,
+    anchors: list[x509.Certificate],
+    stored: _Revinfo,
+    signature_fields: set[str],
+    moment: datetime,
+) -> DocumentTimestamp:
+    try:
+        status = validate_pdf_timestamp(stamp, _context(anchors, stored, moment))
+        modified, modification_reason = _modification(status, signature_fields)
+        chain, chain_reasons = _chain(status)
+        return DocumentTimestamp(
+            field=stamp.field_name,
+            authority=_person(status.signing_cert.subject),
+            stamped_at=_utc(status.timestamp),
+            intact=bool(status.intact and status.valid),
+            modified_after=modified,
+            chain=chain,
+            reasons=(*_integrity_reasons(status), *modification_reason, *chain_reasons),
+        )
+    except Exception as error:  # a malformed timestamp proves nothing, and says why
+        reason = f"The document timestamp cannot be evaluated: {error}."
+        return DocumentTimestamp(stamp.field_name, _authority(stamp), None, False, False, "error", (reason,))
+
+
+def _authority(stamp: EmbeddedPdfSignature) -> str:
+    """The TSA of a timestamp that could not be evaluated, when its certificate can at least be read."""
+    try:
+        return _person(stamp.signer_cert.subject)
+    except Exception:  # the certificate is what could not be read
+        return ""
+
+
+def _proven_time(sig: EmbeddedPdfSignature, timestamps: list[tuple[int, DocumentTimestamp]]) -> datetime | None:
+    """The earliest time a trusted document timestamp made after ``sig`` proves the file existed, if any."""
+    proven = [
+        timestamp.stamped_at
+        for revision, timestamp in timestamps
+        if revision > sig.signed_revision and timestamp.proves and timestamp.stamped_at is not None
+    ]
+    return min(proven, default=None)
 
 
 def _finding(
@@ -116,22 +227,28 @@ def _finding(
     stored: _Revinfo,
     signature_fields: set[str],
     now: datetime,
+    covered_at: datetime | None,
 ) -> Finding:
     try:
         revinfo = _with_adobe_revinfo(stored, sig)
-        status, revocation, notes = _status(sig, anchors, revinfo, now)
-        return _judge(sig.field_name, status, revocation, notes, signature_fields)
+        status, revocation, notes = _status(sig, anchors, revinfo, now, covered_at)
+        return _judge(sig.field_name, status, revocation, notes, signature_fields, covered_at)
     except Exception as error:  # unsupported or malformed signature: say so rather than fail the capture
         return _describe_signer(_indeterminate(sig.field_name, f"The signature cannot be evaluated: {error}."), sig)
 
 
 def _status(
-    sig: EmbeddedPdfSignature, anchors: list[x509.Certificate], revinfo: _Revinfo, now: datetime
+    sig: EmbeddedPdfSignature,
+    anchors: list[x509.Certificate],
+    revinfo: _Revinfo,
+    now: datetime,
+    covered_at: datetime | None,
 ) -> tuple[PdfSignatureStatus, str, list[str]]:
-    """Validate at ``now``; again at the timestamp's time when a trusted timestamp proves when it was signed."""
+    """Validate at ``now``; again at the time a trusted timestamp proves it was signed by: the signature's own, else
+    ``covered_at``, that of a document timestamp after it."""
     checked = _check(sig, anchors, revinfo, now, now)
-    stamped = _trusted_timestamp(checked[0])
-    return checked if stamped is None else _check(sig, anchors, revinfo, stamped, now)
+    proven = _trusted_timestamp(checked[0]) or covered_at
+    return checked if proven is None else _check(sig, anchors, revinfo, proven, now)
 
 
 def _check(
@@ -201,10 +318,16 @@ def _trusted_timestamp(status: PdfSignatureStatus) -> datetime | None:
 
 
 def _judge(
-    field: str, status: PdfSignatureStatus, revocation: str, notes: list[str], signature_fields: set[str]
+    field: str,
+    status: PdfSignatureStatus,
+    revocation: str,
+    notes: list[str],
+    signature_fields: set[str],
+    covered_at: datetime | None,
 ) -> Finding:
     """Turn pyHanko's status into our verdict, with a reason for every check that did not pass."""
     intact = bool(status.intact and status.valid)
+    own_timestamp = _trusted_timestamp(status)
     modified, modification_reason = _modification(status, signature_fields)
     chain, chain_reasons = _chain(status)
     reasons = [*_integrity_reasons(status), *modification_reason, *chain_reasons, *notes, *_timing_reasons(status)]
@@ -222,7 +345,8 @@ def _judge(
         issuer="",
         serial="",
         signed_at=_utc(status.signer_reported_dt),
-        timestamp_at=_trusted_timestamp(status),
+        timestamp_at=own_timestamp,
+        document_timestamp_at=None if own_timestamp else covered_at,
         intact=intact,
         modified_after=modified,
         chain=chain,
@@ -233,7 +357,7 @@ def _judge(
     return _named(finding, status.signing_cert)
 
 
-def _integrity_reasons(status: PdfSignatureStatus) -> list[str]:
+def _integrity_reasons(status: SignatureStatus) -> list[str]:
     if not status.intact:
         return ["The signed bytes were changed: their digest does not match the one that was signed."]
     if not status.valid:
@@ -241,7 +365,7 @@ def _integrity_reasons(status: PdfSignatureStatus) -> list[str]:
     return []
 
 
-def _modification(status: PdfSignatureStatus, signature_fields: set[str]) -> tuple[bool, list[str]]:
+def _modification(status: ModificationInfo, signature_fields: set[str]) -> tuple[bool, list[str]]:
     """Was the document changed after signing by anything but signatures, a DSS or a document timestamp?
 
     pyHanko files a later signature under FORM_FILLING, as it does a text field filled in; only the former leaves
@@ -258,7 +382,7 @@ def _modification(status: PdfSignatureStatus, signature_fields: set[str]) -> tup
     return False, []
 
 
-def _chain(status: PdfSignatureStatus) -> tuple[str, list[str]]:
+def _chain(status: PdfSignatureStatus | DocumentTimestampStatus) -> tuple[str, list[str]]:
     moment = _utc(status.validation_time)
     when = f"at {moment.isoformat()}" if moment else "now"
     if not status.valid:  # pyHanko looks at the chain only once the signature value verifies
@@ -279,7 +403,7 @@ def _chain(status: PdfSignatureStatus) -> tuple[str, list[str]]:
     return "error", [f"The signer's certificate chain could not be validated {when} ({problem})."]
 
 
-def _outside_validity(status: PdfSignatureStatus, moment: datetime | None) -> bool:
+def _outside_validity(status: SignatureStatus, moment: datetime | None) -> bool:
     """True when a certificate we know of was expired or not yet valid at the validation time.
 
     pyHanko reports a CA certificate's expiry only as a general chain failure, and an untrusted path is rejected
@@ -335,6 +459,7 @@ def _indeterminate(field: str, reason: str) -> Finding:
         serial="",
         signed_at=None,
         timestamp_at=None,
+        document_timestamp_at=None,
         intact=False,
         modified_after=False,
         chain="error",
@@ -390,33 +515,46 @@ def read_roots(folder: Path | None) -> list[bytes]:
     return [path.read_bytes() for path in sorted(folder.iterdir()) if path.suffix.lower() in ROOT_SUFFIXES]
 
 
-def to_json(findings: list[Finding]) -> str:
-    """Findings as JSON text, to be stored as evidence beside the file."""
-    return json.dumps([_jsonable(finding) for finding in findings], ensure_ascii=False)
+_MOMENTS = ("signed_at", "timestamp_at", "document_timestamp_at", "stamped_at")
 
 
-def _jsonable(finding: Finding) -> dict:
-    data = asdict(finding)
-    for key in ("signed_at", "timestamp_at"):
-        data[key] = data[key].isoformat() if data[key] else None
-    data["status"] = finding.status.value
-    data["reasons"] = list(finding.reasons)
-    return data
+def to_json(report: Report) -> str:
+    """A check's findings and document timestamps as JSON text, to be stored as evidence beside the file."""
+    findings = [{**_jsonable(finding), "status": finding.status.value} for finding in report.findings]
+    timestamps = [_jsonable(timestamp) for timestamp in report.timestamps]
+    return json.dumps({"signatures": findings, "document_timestamps": timestamps}, ensure_ascii=False)
+
+
+def _jsonable(item: Finding | DocumentTimestamp) -> dict:
+    data = asdict(item)
+    return {**data, **{key: data[key].isoformat() if data[key] else None for key in _MOMENTS if key in data}}
+
+
+def report_from_json(text: str) -> Report:
+    """The report ``to_json`` wrote; a check kept before document timestamps were read is a list of findings."""
+    data = json.loads(text)
+    if isinstance(data, list):
+        data = {"signatures": data, "document_timestamps": []}
+    findings = [Finding(**{**_parsed(Finding, item), "status": Status(item["status"])}) for item in data["signatures"]]
+    timestamps = [DocumentTimestamp(**_parsed(DocumentTimestamp, item)) for item in data["document_timestamps"]]
+    return Report(findings, timestamps)
 
 
 def from_json(text: str) -> list[Finding]:
-    """The findings ``to_json`` wrote."""
-    return [_from_dict(data) for data in json.loads(text)]
+    """The signatures' findings ``to_json`` wrote."""
+    return report_from_json(text).findings
 
 
-def _from_dict(data: dict) -> Finding:
-    moments = {key: datetime.fromisoformat(data[key]) if data[key] else None for key in ("signed_at", "timestamp_at")}
-    return Finding(**{**data, **moments, "status": Status(data["status"]), "reasons": tuple(data["reasons"])})
+def _parsed(kind: type, data: dict) -> dict:
+    """``data``'s fields of ``kind`` with their times read back (absent from older checks: None)."""
+    names = {field.name for field in fields(kind)}
+    moments = {key: datetime.fromisoformat(data[key]) if data.get(key) else None for key in _MOMENTS if key in names}
+    return {**data, **moments, "reasons": tuple(data["reasons"])}
 
 
 def validate_in_child(
     path: Path, roots_dir: Path | None, *, now: datetime, timeout: float = TIMEOUT_SECONDS
-) -> list[Finding] | None:
+) -> Report | None:
     """``validate`` in a fresh interpreter killed after ``timeout`` seconds; None when it failed or timed out.
 
     A plain subprocess, for the reasons erms.extract gives: no re-import of the web app, no fork of a
@@ -430,15 +568,15 @@ def validate_in_child(
     if done.returncode != 0:
         return None
     try:
-        return from_json(done.stdout.decode("utf-8"))
+        return report_from_json(done.stdout.decode("utf-8"))
     except (ValueError, TypeError, KeyError):
         return None
 
 
 def _child_main(path: str, roots_dir: str, now: str) -> None:
     roots = read_roots(Path(roots_dir) if roots_dir else None)
-    findings = validate(Path(path), roots, now=datetime.fromisoformat(now))
-    sys.stdout.buffer.write(to_json(findings).encode("utf-8"))
+    report = validate(Path(path), roots, now=datetime.fromisoformat(now))
+    sys.stdout.buffer.write(to_json(report).encode("utf-8"))
 
 
 if __name__ == "__main__":

@@ -182,14 +182,25 @@ def sign(
     when = when or datetime.now(UTC)
     registry = SimpleCertificateStore.from_certs([authority.asn1_cert for authority in chain])
     cms_signer = signers.SimpleSigner(signer.asn1_cert, signer.asn1_key, registry)
-    stamper = None
-    if timestamp is not None:
-        embedded = SimpleCertificateStore.from_certs([authority.asn1_cert for authority in timestamp.chain()])
-        stamper = DummyTimeStamper(timestamp.asn1_cert, timestamp.asn1_key, embedded, fixed_dt=when)
+    stamper = _time_stamper(timestamp, when) if timestamp is not None else None
     meta = signers.PdfSignatureMetadata(field_name=field)
     pdf_signer = _SignerAt(meta, cms_signer, timestamper=stamper, when=when)
     output = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)))
     return output.getvalue()
+
+
+def timestamp_document(pdf: bytes, tsa: Authority, *, when: datetime, field: str = "DocTimeStamp1") -> bytes:
+    """``pdf`` with a document timestamp (PAdES-LTA ``/DocTimeStamp``) by ``tsa``, dated ``when``, added as an
+    incremental update, as an archive re-stamps the files it keeps."""
+    stamper = signers.PdfTimeStamper(_time_stamper(tsa, when), field_name=field)
+    output = stamper.timestamp_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), "sha256")
+    return output.getvalue()
+
+
+def _time_stamper(tsa: Authority, when: datetime) -> DummyTimeStamper:
+    """pyHanko's test TSA answering as ``tsa`` at ``when``, its certificate chain embedded in each token."""
+    embedded = SimpleCertificateStore.from_certs([authority.asn1_cert for authority in tsa.chain()])
+    return DummyTimeStamper(tsa.asn1_cert, tsa.asn1_key, embedded, fixed_dt=when)
 
 
 def modify_after_signing(pdf: bytes) -> bytes:

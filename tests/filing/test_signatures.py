@@ -8,7 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from filing.signatures import Finding, Status, from_json, read_roots, to_json, validate, validate_in_child
+from filing.signatures import (
+    Finding,
+    Report,
+    Status,
+    from_json,
+    read_roots,
+    report_from_json,
+    to_json,
+    validate,
+    validate_in_child,
+)
 from tests.signing import Authority, issue, make_ca, modify_after_signing, plain_pdf, revoke, sign, tamper
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -45,9 +55,9 @@ def signed(pki: Pki) -> bytes:
     return sign(plain_pdf(), pki.signer, [pki.root], when=SIGNED_AT)
 
 
-def only(findings: list[Finding]) -> Finding:
-    assert len(findings) == 1, findings
-    return findings[0]
+def only(report: Report) -> Finding:
+    assert len(report.findings) == 1, report
+    return report.findings[0]
 
 
 def test_a_valid_signature_names_its_signer_and_its_time(pki, signed):
@@ -103,7 +113,7 @@ def test_a_signer_without_a_path_to_an_installed_root_is_untrusted(pki, signed, 
 
 def test_two_signers_give_two_findings_in_signing_order(pki, signed):
     twice = sign(signed, pki.second_signer, [pki.root], field="Signature2", when=SIGNED_AT + timedelta(hours=3))
-    first, second = validate(twice, [pki.root.cert_pem], now=NOW)
+    first, second = validate(twice, [pki.root.cert_pem], now=NOW).findings
     assert (first.field, first.signer.split(",")[0], first.status) == ("Signature1", "Nguyễn Văn An", Status.VALID)
     assert (second.field, second.signer.split(",")[0], second.status) == ("Signature2", "Trần Thị Bình", Status.VALID)
     assert first.modified_after is False
@@ -121,11 +131,11 @@ def test_a_crl_in_the_file_is_used_and_says_whether_the_signer_was_revoked(pki, 
 
 
 def test_a_pdf_without_signatures_has_no_findings(pki):
-    assert validate(plain_pdf(), [pki.root.cert_pem], now=NOW) == []
+    assert validate(plain_pdf(), [pki.root.cert_pem], now=NOW) == Report([], [])
 
 
 def test_broken_files_raise_nothing(pki, signed):
-    assert validate(b"not a PDF at all", [pki.root.cert_pem], now=NOW) == []
+    assert validate(b"not a PDF at all", [pki.root.cert_pem], now=NOW) == Report([], [])
     broken = only(validate(signed[:-300], [pki.root.cert_pem], now=NOW))
     assert broken.status is Status.INDETERMINATE
     assert broken.reasons[0].startswith("The file cannot be read as a PDF")
@@ -133,9 +143,11 @@ def test_broken_files_raise_nothing(pki, signed):
 
 def test_findings_survive_json(pki):
     pdf = sign(plain_pdf(), pki.signer, [pki.root], when=SIGNED_AT, timestamp=pki.tsa)
-    findings = validate(tamper(pdf), [], now=NOW) + validate(pdf, [pki.root.cert_pem], now=NOW)
-    assert from_json(to_json(findings)) == findings
-    assert "Nguyễn Văn An" in to_json(findings)
+    findings = validate(tamper(pdf), [], now=NOW).findings + validate(pdf, [pki.root.cert_pem], now=NOW).findings
+    report = Report(findings, [])
+    assert report_from_json(to_json(report)) == report
+    assert from_json(to_json(report)) == findings
+    assert "Nguyễn Văn An" in to_json(report)
 
 
 def test_a_child_process_gives_the_same_findings(pki, signed, tmp_path: Path):
@@ -148,7 +160,7 @@ def test_a_child_process_gives_the_same_findings(pki, signed, tmp_path: Path):
     assert read_roots(roots) == [pki.root.cert_pem]
     assert read_roots(tmp_path / "absent") == read_roots(None) == []
     assert validate_in_child(pdf, roots, now=NOW) == validate(signed, [pki.root.cert_pem], now=NOW)
-    assert only(validate_in_child(pdf, None, now=NOW) or []).status is Status.UNTRUSTED
+    assert only(validate_in_child(pdf, None, now=NOW) or Report([], [])).status is Status.UNTRUSTED
 
 
 def test_a_child_that_crashes_or_runs_out_of_time_gives_none(signed, tmp_path: Path):

@@ -227,7 +227,8 @@ def test_the_api_reads_a_signature_pending_then_as_the_worker_found_it(
         json={"metadata": DOCUMENT, "upload_id": upload_id, "certified_copy": True},
     )
     assert added.status_code == 201
-    assert added.json["versions"][0]["signature"] == {"status": "pending", "checked_at": None, "signers": []}
+    pending = {"status": "pending", "checked_at": None, "signers": [], "document_timestamps": []}
+    assert added.json["versions"][0]["signature"] == pending
     assert added.json["certified_copy"]["outcome"] == "pending"
     worker(session, session_factory, store, now)
     answer = api("GET", f"/documents/{added.json['id']}", token).json

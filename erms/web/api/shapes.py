@@ -267,15 +267,25 @@ def upload(record: ApiUpload) -> dict[str, Any]:
     }
 
 
+DOCUMENT_TIMESTAMP = obj(
+    {
+        "authority": TEXT,
+        "stamped_at": MOMENT,
+        "trusted": {"type": "boolean", "description": "It verifies and chains to an installed root."},
+        "modified_after": {"type": "boolean"},
+    }
+)
 SIGNATURE = {
     "type": ["object", "null"],
-    "description": "The file's digital signatures as last checked against the installed roots (null: not signed).",
+    "description": "The file's digital signatures as last checked against the installed roots (null: not signed), "
+    "and its document timestamps (PAdES-LTA).",
     "properties": {
         "status": {"enum": [*(status.value for status in signatures.Status), signature_checks.PENDING]},
         "checked_at": MOMENT,
         "signers": {"type": "array", "items": TEXT},
+        "document_timestamps": {"type": "array", "items": DOCUMENT_TIMESTAMP},
     },
-    "required": ["status", "checked_at", "signers"],
+    "required": ["status", "checked_at", "signers", "document_timestamps"],
     "additionalProperties": False,
 }
 SCAN = {
@@ -405,7 +415,21 @@ def _signature(evidence: signature_checks.Evidence | None) -> dict[str, Any] | N
     if evidence is None:
         return None
     signers = [finding.signer for finding in evidence.findings]
-    return {"status": evidence.status, "checked_at": _moment(evidence.checked_at), "signers": signers}
+    stamps = [
+        {
+            "authority": stamp.authority,
+            "stamped_at": _moment(stamp.stamped_at),
+            "trusted": stamp.proves,
+            "modified_after": stamp.modified_after,
+        }
+        for stamp in evidence.timestamps
+    ]
+    return {
+        "status": evidence.status,
+        "checked_at": _moment(evidence.checked_at),
+        "signers": signers,
+        "document_timestamps": stamps,
+    }
 
 
 def _scan(check: ScanCheck | None) -> dict[str, Any] | None:
