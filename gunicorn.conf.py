@@ -1,6 +1,6 @@
 """gunicorn settings for ERMS (read by gunicorn from the working directory; ERMS_BIND etc. override).
 
-One process per core, each with threads. Web processes only read the search index (the worker writes
+Two processes per core, four threads each. Web processes only read the search index (the worker writes
 it, and the arrays its queries read are mapped from files the worker wrote, shared by every process),
 and the app is loaded before the fork, so a process costs ~65 MB more at 100,000 documents
 (bench/RESULTS.md, "Memory per web worker"). Threads keep pages flowing while one request waits on the
@@ -11,10 +11,13 @@ import gc
 import os
 
 bind = os.environ.get("ERMS_BIND", "127.0.0.1:5000")
-# One process per core: the pages are Python work, and one process runs Python on one core at a time.
-workers = int(os.environ.get("ERMS_WORKERS", str(os.cpu_count() or 1)))
+# The pages are Python work, and one process runs Python on one core at a time: its threads take turns, so each
+# database call's answer waits for the others' turns. More processes with fewer threads each cut that wait (50
+# users on PostgreSQL: page p95 150-255 ms with 2 × cores processes of 4 threads, 420-455 ms with one process per
+# core of 4 × cores + 2; bench/RESULTS.md, "Processes and threads").
+workers = int(os.environ.get("ERMS_WORKERS", str(2 * (os.cpu_count() or 1))))
 worker_class = "gthread"
-threads = int(os.environ.get("ERMS_THREADS", str(4 * (os.cpu_count() or 1) + 2)))
+threads = int(os.environ.get("ERMS_THREADS", "4"))
 # A 200 MB upload on a slow office line takes minutes; the request is not killed while it streams.
 timeout = 600
 graceful_timeout = 30
