@@ -27,6 +27,8 @@ from retention import destruction
 REPOSITORY_TEXT = {"code": 20, "name": 200, "address": 300}
 BOX_TEXT = {"shelf_unit": 30, "shelf": 30, "label": 300}
 PLACE_TEXT = {"shelf_unit": 30, "shelf": 30}
+# How the box form's fields are named where a conflict lists what differs (the form's own words).
+BOX_TITLES = {"number": "Hộp số", "label": "Nội dung ghi trên nhãn"}
 # Box numbers and file numbers in a box: what an archive writes on a label, not a database key.
 LARGEST_NUMBER = 99_999
 REQUIRED = N_("Required.")
@@ -244,10 +246,13 @@ def create_box(session: Session, actor: Actor, organisation_id: int, data: dict,
     return box
 
 
-def edit_box(session: Session, actor: Actor, box_id: int, data: dict, *, now: datetime) -> StorageBox:
+def edit_box(
+    session: Session, actor: Actor, box_id: int, data: dict, *, now: datetime, seen_revision: int | None = None
+) -> StorageBox:
     """Change a box's number or the heading of its label; its place changes only by :func:`move_box`.
 
     A new number changes where each dossier in it is found: each gets an audit event, as when the box moves.
+    ``seen_revision`` is the revision the form showed: a save over someone else's is refused, naming who saved.
     """
     box = get_box(session, actor, box_id)
     problems: list[Problem] = []
@@ -256,8 +261,10 @@ def edit_box(session: Session, actor: Actor, box_id: int, data: dict, *, now: da
     _unique_number(session, box.organisation_id, number, box.id, problems)
     _refuse(problems)
     assert number is not None
-    before = box_place(box)
     changed = sorted(key for key, value in (("number", number), ("label", label)) if getattr(box, key) != value)
+    if seen_revision is not None and seen_revision != box.revision:
+        raise audit.conflict(session, "storage_box", box.id, [BOX_TITLES[key] for key in changed])
+    before = box_place(box)
     if not changed:
         return box
     box.number, box.label = number, label

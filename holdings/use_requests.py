@@ -66,6 +66,28 @@ class Asked:
     reader_address: str = ""
 
 
+def _refuse_repeat(
+    session: Session, actor: Actor, organisation_id: int, for_citizen: bool, texts: dict, dossier_ids: set[int]
+) -> None:
+    """A form sent twice (a double click, a reload) must not give the head two requests to decide: the same person
+    asking again for the same dossiers, reader and purpose while their first request still waits is refused."""
+    waiting = session.scalars(
+        select(UseRequest).where(
+            UseRequest.organisation_id == organisation_id,
+            UseRequest.recorded_by_id == actor.user_id,
+            UseRequest.state == UseRequestState.REQUESTED,
+        )
+    )
+    asked = (None if for_citizen else actor.user_id, *texts.values(), dossier_ids)
+    for earlier in waiting:
+        held = {item.dossier_id for item in earlier.items}
+        if (earlier.requester_id, *(getattr(earlier, key) for key in texts), held) == asked:
+            raise RuleViolation(
+                N_("Your request %(reference)s for these dossiers is already waiting for the head's decision."),
+                reference=earlier.reference,
+            )
+
+
 def ask(session: Session, actor: Actor, organisation_id: int, asked: Asked, *, now: datetime) -> UseRequest:
     """Record a request for the archived dossiers ``asked.codes`` names, numbered in the year, and tell the head."""
     permissions.require(actor, "use.record" if asked.for_citizen else "use.request", organisation_id)
@@ -83,6 +105,7 @@ def ask(session: Session, actor: Actor, organisation_id: int, asked: Asked, *, n
     if problems:
         raise InvalidMetadata(problems)
     session.get(Organisation, organisation_id, with_for_update=True)  # two requests at once: numbered one by one
+    _refuse_repeat(session, actor, organisation_id, asked.for_citizen, texts, {dossier.id for dossier in dossiers})
     year = local_date(now).year
     last = session.scalar(
         select(func.max(UseRequest.number)).where(

@@ -155,7 +155,9 @@ def edit_box(box_id: int):
     form = _form(("number", "label"))
     on_invalid(lambda errors: render_box(box_id, errors, form, "edit", status=422))
     with transaction() as session:
-        storage.edit_box(session, current_actor(), box_id, form, now=utcnow())
+        storage.edit_box(
+            session, current_actor(), box_id, form, now=utcnow(), seen_revision=integer(request.form.get("revision"))
+        )
     flash(_("The box was saved."), "success")
     return redirect(url_for(".show_box", box_id=box_id))
 
