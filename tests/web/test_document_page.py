@@ -74,3 +74,16 @@ def test_a_top_secret_summary_stays_withheld_and_another_unit_finds_nothing(
     other = make_dossier("open")  # a dossier officer1 reads, but not holding the document
     assert client.get(f"/dossiers/{other.id}/documents/{entry.document_id}").status_code == 404
     assert views(session, entry.document_id) == 1  # the refused views are not counted as views
+
+
+def test_a_files_format_reads_as_its_format_on_the_dossier_and_document_pages(client, session, make_dossier):
+    """PRONOM's English name alone left an officer wondering what the grey line under a file was."""
+    dossier = make_dossier("open")
+    (link,) = dossier.links
+    stored = link.document.versions[0].file
+    stored.puid, stored.format_basis, stored.format_name = "fmt/17", "signature", "Acrobat PDF 1.3"
+    session.commit()
+    client.login("officer1")
+    said = "Định dạng tệp: Acrobat PDF 1.3 (fmt/17)"
+    assert said in text_of(client.get(f"/dossiers/{dossier.id}"))
+    assert said in text_of(client.get(f"/dossiers/{dossier.id}/documents/{link.document.id}"))

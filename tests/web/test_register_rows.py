@@ -106,3 +106,12 @@ def test_an_outgoing_line_is_not_called_an_arrival(browsers, world, session, sto
     session.commit()
     page = text(browsers("registry").get(f"/registers/entries/{outgoing.id}"))
     assert f"Số {outgoing.number} ·" in page and "Số đến" not in page
+
+
+def test_the_register_leads_straight_to_its_form_for_the_registry_only(browsers, line):
+    """The form sits under both tables and two other forms: a first-time registry clerk did not find it."""
+    page = text(browsers("registry").get("/registers/incoming"))
+    assert page.index("Đăng ký văn bản mới") < page.index("Văn bản thường")  # above the first table
+    assert 'href="#register"' in browsers("registry").get("/registers/incoming").get_data(as_text=True)
+    assert "Số trong sổ do hệ thống tự cấp khi bấm “Đăng ký”." in page
+    assert "Đăng ký văn bản mới" not in text(browsers("head").get("/registers/incoming"))
