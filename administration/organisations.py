@@ -128,6 +128,16 @@ def administered(session: Session, actor: Actor) -> list[Organisation]:
     return list(session.scalars(query))
 
 
+# What the edit forms send back as shown (``seen_<field>``), to refuse a save over someone else's, with the forms'
+# words for each field (as the dossier forms' conflicts name theirs).
+ORGANISATION_SEEN = {
+    "name": "Tên",
+    "parent_name": "Cơ quan chủ quản",
+    "archive_code": "Mã Lưu trữ lịch sử tiếp nhận phông",
+}
+UNIT_SEEN = {"name": "Tên", "parent_id": "Trực thuộc", "active": "Trạng thái"}
+
+
 def update_organisation(
     session: Session,
     actor: Actor,
@@ -137,12 +147,15 @@ def update_organisation(
     archive_code: str,
     *,
     now: datetime,
+    seen: dict[str, str] | None = None,
 ) -> Organisation:
     """Change an organisation's name, its parent's name and the code of the archive that receives its fonds.
 
-    The fonds code (OrganId) never changes: every dossier code of the fonds starts with it.
+    The fonds code (OrganId) never changes: every dossier code of the fonds starts with it. ``seen``: the values the
+    form showed; if someone saved others since, nothing is saved (PL6 IV.2).
     """
     organisation = get_organisation(session, actor, organisation_id)
+    audit.refuse_changed(session, "organisation", organisation, seen, ORGANISATION_SEEN)
     values = metadata.check_text(
         {"name": name, "parent_name": parent_name, "archive_code": archive_code.strip()},
         {"name": 200, "parent_name": 200, "archive_code": 13},
@@ -188,13 +201,23 @@ def get_unit(session: Session, actor: Actor, unit_id: int) -> Unit:
 
 
 def update_unit(
-    session: Session, actor: Actor, unit_id: int, name: str, parent_id: int | None, active: bool, *, now: datetime
+    session: Session,
+    actor: Actor,
+    unit_id: int,
+    name: str,
+    parent_id: int | None,
+    active: bool,
+    *,
+    now: datetime,
+    seen: dict[str, str] | None = None,
 ) -> Unit:
     """Rename a unit, move it under another unit of its organisation, close or reopen it.
 
-    A unit that still has people with roles in it is not closed: they would keep rights nobody sees.
+    A unit that still has people with roles in it is not closed: they would keep rights nobody sees. ``seen``: the
+    values the form showed; if someone saved others since, nothing is saved.
     """
     unit = get_unit(session, actor, unit_id)
+    audit.refuse_changed(session, "unit", unit, seen, UNIT_SEEN)
     values = metadata.check_text({"name": name}, {"name": 200})
     problems = _required(values, "name")
     problems += _parent_problems(session, unit, parent_id)

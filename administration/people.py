@@ -184,10 +184,7 @@ def update_person(
     ``seen`` holds the values the form showed: if someone saved others since, the save is refused (PL6 IV.2)."""
     user = _changeable(session, actor, user_id)
     _require_whole_account(actor, user)
-    if seen is not None and any(seen.get(key, "") != getattr(user, key) for key in ("full_name", "position")):
-        raise audit.conflict(
-            session, "user", user.id, [key for key in ("full_name", "position") if seen.get(key) != getattr(user, key)]
-        )
+    audit.refuse_changed(session, "user", user, seen, {"full_name": "Họ và tên", "position": "Chức vụ"})
     values = metadata.check_text({"full_name": full_name, "position": position}, {"full_name": 50, "position": 100})
     if not values["full_name"]:
         raise InvalidMetadata([Problem("full_name", metadata.MESSAGES["required"])])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -225,6 +226,23 @@ def conflict(session: Session, subject_type: str, subject_id: int, fields: list[
     when, and the ``fields`` where the form differs from it now."""
     who, when = changed_by(session, subject_type, subject_id)
     return Conflict(who=who, when=when, fields=", ".join(fields) or "-")
+
+
+def refuse_changed(
+    session: Session, subject_type: str, record: Any, seen: Mapping[str, str] | None, titles: Mapping[str, str]
+) -> None:
+    """Refuse a save from a form that showed other values than the record holds now (for records with no revision:
+    the form sends back what it showed of each field of ``titles``, as ``str()`` writes it, nothing for None),
+    naming the fields by their ``titles``. No ``seen``: a form that showed nothing to compare, no check."""
+    if seen is None:
+        return
+    changed = [title for key, title in titles.items() if seen.get(key, "") != _shown(getattr(record, key))]
+    if changed:
+        raise conflict(session, subject_type, record.id, changed)
+
+
+def _shown(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 def verify(session: Session, batch: int = 5000) -> ChainReport:

@@ -29,6 +29,7 @@ BOX_TEXT = {"shelf_unit": 30, "shelf": 30, "label": 300}
 PLACE_TEXT = {"shelf_unit": 30, "shelf": 30}
 # How the box form's fields are named where a conflict lists what differs (the form's own words).
 BOX_TITLES = {"number": "Hộp số", "label": "Nội dung ghi trên nhãn"}
+REPOSITORY_SEEN = {"code": "Mã", "name": "Tên", "address": "Địa chỉ"}
 # Box numbers and file numbers in a box: what an archive writes on a label, not a database key.
 LARGEST_NUMBER = 99_999
 REQUIRED = N_("Required.")
@@ -184,9 +185,13 @@ def create_repository(session: Session, actor: Actor, organisation_id: int, data
     return repository
 
 
-def edit_repository(session: Session, actor: Actor, repository_id: int, data: dict, *, now: datetime) -> Repository:
-    """Change a repository's code, name or address (its boxes' labels print the new code from now on)."""
+def edit_repository(
+    session: Session, actor: Actor, repository_id: int, data: dict, *, now: datetime, seen: dict[str, str] | None = None
+) -> Repository:
+    """Change a repository's code, name or address (its boxes' labels print the new code from now on); ``seen``:
+    the values the form showed, so a save over someone else's is refused."""
     repository = get_repository(session, actor, repository_id)
+    audit.refuse_changed(session, "repository", repository, seen, REPOSITORY_SEEN)
     problems: list[Problem] = []
     values = _texts(data, REPOSITORY_TEXT, ("code", "name"), problems)
     _unique_code(session, repository.organisation_id, values["code"], repository.id, problems)

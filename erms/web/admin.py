@@ -18,7 +18,7 @@ from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models import LookupKind, Role
 from erms.web.account import token_rows
-from erms.web.common import ROLE_LABELS, integer, transaction, upload_from_request, utcnow
+from erms.web.common import ROLE_LABELS, integer, seen_values, transaction, upload_from_request, utcnow
 from erms.web.errors import FORM, on_invalid, problem_messages, translate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -94,6 +94,7 @@ def render_organisation(
         return render_template(
             "admin/organisation.html",
             organisation=found,
+            seen_fields=(organisations.ORGANISATION_SEEN, organisations.UNIT_SEEN),
             tree=tree,
             open_units=[(unit.id, "— " * depth + f"{unit.code} · {unit.name}") for depth, unit in tree if unit.active],
             people=people.people_of(session, found.id),
@@ -119,6 +120,7 @@ def edit_organisation(organisation_id: int):
             form["parent_name"],
             form["archive_code"],
             now=utcnow(),
+            seen=seen_values(*organisations.ORGANISATION_SEEN),
         )
     flash(_("The organisation's details were saved."), "success")
     return redirect(url_for(".organisation", organisation_id=organisation_id))
@@ -157,7 +159,14 @@ def edit_unit(unit_id: int):
         raise InvalidMetadata(problems)
     with transaction() as session:
         organisations.update_unit(
-            session, actor, unit_id, form["name"], integer(form["parent"]), form["active"] == "yes", now=utcnow()
+            session,
+            actor,
+            unit_id,
+            form["name"],
+            integer(form["parent"]),
+            form["active"] == "yes",
+            now=utcnow(),
+            seen=seen_values(*organisations.UNIT_SEEN),
         )
     flash(_("The unit was saved."), "success")
     return redirect(url_for(".organisation", organisation_id=organisation_id) + "#units")
@@ -222,10 +231,7 @@ def render_person(user_id: int, errors: dict | None = None, values: dict | None 
 def edit_person(user_id: int):
     """Change the person's full name and position."""
     form = _form("full_name", "position")
-    # What the form showed (absent from a form that did not show the account: no check then).
-    seen = None
-    if "seen_full_name" in request.form:
-        seen = {"full_name": request.form["seen_full_name"], "position": request.form.get("seen_position", "")}
+    seen = seen_values("full_name", "position")
     on_invalid(lambda errors: render_person(user_id, errors, form, "details", 422))
     with transaction() as session:
         people.update_person(

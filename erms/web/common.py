@@ -166,6 +166,14 @@ def safe_back(default: str) -> str:
     return default
 
 
+def seen_values(*fields: str) -> dict[str, str] | None:
+    """What an edit form showed of ``fields`` (its ``seen_<field>`` hidden inputs), so that a save over someone
+    else's is refused; None from a form that sent none (a script's post: no check)."""
+    if not any(f"seen_{name}" in request.form for name in fields):
+        return None
+    return {name: request.form.get(f"seen_{name}", "") for name in fields}
+
+
 def integer(value: str | None) -> int | None:
     """Return the form value as a whole number the database can hold, or None if it is not one.
 

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from erms.auth import current_actor, login_required
 from erms.errors import PermissionDenied
 from erms.models import DossierPlacement
-from erms.web.common import attachment, integer, organisation_of, setting, transaction, utcnow
+from erms.web.common import attachment, integer, organisation_of, seen_values, setting, transaction, utcnow
 from erms.web.errors import on_invalid
 from filing.dossiers import unreadable_dossiers
 from holdings import storage
@@ -69,6 +69,7 @@ def render_index(errors: dict | None = None, values: dict | None = None, section
         return render_template(
             "storage/index.html",
             repositories=repositories,
+            seen_fields=storage.REPOSITORY_SEEN,
             repository_options=[(item.id, f"{item.code} — {item.name}") for item in repositories],
             waiting=len(storage.placeable(session, actor, organisation_id)),
             errors=errors or {},
@@ -96,7 +97,8 @@ def edit_repository(repository_id: int):
     form = _form(REPOSITORY_FIELDS)
     on_invalid(lambda errors: render_index(errors, form, f"repository-{repository_id}", status=422))
     with transaction() as session:
-        storage.edit_repository(session, current_actor(), repository_id, form, now=utcnow())
+        seen = seen_values(*storage.REPOSITORY_SEEN)
+        storage.edit_repository(session, current_actor(), repository_id, form, now=utcnow(), seen=seen)
     flash(_("The repository was saved."), "success")
     return redirect(url_for(".index") + f"#repository-{repository_id}")
 

@@ -353,12 +353,16 @@ def _use_requests(builder: Builder, reader: str) -> dict:
     for dossier in paper:
         dossier.medium = Medium.PAPER
     session.flush()
-    asked = use_requests.Asked(" ".join(dossier.file_code for dossier in paper), "Nghiên cứu")
-    waiting = use_requests.ask(session, world.actor(reader), world.org.id, asked, now=NOW)
-    approved = use_requests.ask(session, world.actor(reader), world.org.id, asked, now=NOW)
+    codes = " ".join(dossier.file_code for dossier in paper)
+
+    def asked(purpose: str) -> use_requests.Asked:  # a request like one still waiting is refused: each its own purpose
+        return use_requests.Asked(codes, purpose)
+
+    waiting = use_requests.ask(session, world.actor(reader), world.org.id, asked("Nghiên cứu"), now=NOW)
+    approved = use_requests.ask(session, world.actor(reader), world.org.id, asked("Đối chiếu"), now=NOW)
     use_requests.decide(session, world.actor("head"), approved.id, True, date(2026, 7, 1), "", now=NOW)
     use_requests.lend(session, world.actor("archivist"), approved.items[1].id, now=NOW)
-    refused = use_requests.ask(session, world.actor(reader), world.org.id, asked, now=NOW)
+    refused = use_requests.ask(session, world.actor(reader), world.org.id, asked("Tra cứu"), now=NOW)
     use_requests.decide(session, world.actor("head"), refused.id, False, None, "Không", now=NOW)
     return {
         "use_request:requested": {"request_id": waiting.id},

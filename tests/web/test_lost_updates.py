@@ -87,3 +87,65 @@ def test_a_use_request_sent_twice_is_made_once(browsers, session, make_dossier):
     assert len(session.scalars(select(UseRequest)).all()) == 1
     other = officer.post("/use/new", {**form, "purpose": "Tra cứu phục vụ báo cáo năm"})
     assert other.status_code == 302  # another purpose is another request
+
+
+def shown_in(page: str, action: str) -> dict[str, str]:
+    """Return what the form posting to ``action`` sends back as shown (its ``seen_*`` fields)."""
+    form = re.search(rf'action="{re.escape(action)}".*?</form>', page, re.S).group(0)
+    return {name: html.unescape(value) for name, value in re.findall(r'name="(seen_\w+)" value="([^"]*)"', form)}
+
+
+def edited_twice(desks, page: str, action: str, theirs: dict, mine: dict):
+    """Open ``page`` at two desks, save ``theirs`` from the second, then ``mine`` from the first; return that answer."""
+    first, second = desks
+    seen_first = shown_in(first.get(page).get_data(as_text=True), action)
+    seen_second = shown_in(second.get(page).get_data(as_text=True), action)
+    assert seen_first and second.post(action, {**seen_second, **theirs}).status_code == 302
+    return first.post(action, {**seen_first, **mine})
+
+
+def test_an_organisation_renamed_meanwhile_is_not_renamed_again_from_an_older_page(browsers, session, world):
+    page = f"/admin/organisations/{world.org.id}"
+    details = {"parent_name": world.org.parent_name or "", "archive_code": world.org.archive_code or ""}
+    refused = edited_twice(
+        (browsers("admin"), browsers("admin")), page, page, {**details, "name": "UBND quận A"}, {**details, "name": "B"}
+    )
+    assert refused.status_code == 409 and "Biểu mẫu của bạn khác với bản ghi hiện tại ở: Tên." in text(refused)
+    session.expire_all()
+    assert world.org.name == "UBND quận A"
+
+
+def test_a_unit_closed_meanwhile_is_not_renamed_open_from_an_older_page(browsers, session, world):
+    unit = world.unit_b
+    for membership in [m for user in world.users.values() for m in user.memberships if m.unit_id == unit.id]:
+        session.delete(membership)  # nobody left in the unit, so it may be closed
+    session.commit()
+    page, action = f"/admin/organisations/{world.org.id}", f"/admin/units/{unit.id}"
+    refused = edited_twice(
+        (browsers("admin"), browsers("admin")),
+        page,
+        action,
+        {"name": unit.name, "parent": "", "active": "no"},
+        {"name": "Phòng Tài chính", "parent": "", "active": "yes"},
+    )
+    assert refused.status_code == 409
+    assert "Biểu mẫu của bạn khác với bản ghi hiện tại ở: Trạng thái." in text(refused)
+    session.expire_all()
+    assert unit.active is False and unit.name != "Phòng Tài chính"
+
+
+def test_a_repository_changed_meanwhile_is_not_overwritten_from_an_older_page(browsers, session):
+    mine, theirs = browsers("archivist"), browsers("archivist")
+    mine.post("/archive/storage/repositories", {"code": "K1", "name": "Kho tầng 1"})
+    repository = session.scalar(select(Repository))
+    action = f"/archive/storage/repositories/{repository.id}"
+    refused = edited_twice(
+        (mine, theirs),
+        "/archive/storage/",
+        action,
+        {"code": "K1", "name": "Kho tầng 1", "address": "12 Láng Hạ"},
+        {"code": "K2", "name": "Kho tầng 1", "address": ""},
+    )
+    assert refused.status_code == 409 and "khác với bản ghi hiện tại ở: Địa chỉ." in text(refused)
+    session.expire_all()
+    assert (repository.code, repository.address) == ("K1", "12 Láng Hạ")
