@@ -35,6 +35,7 @@ SHARES = (AccessChangeKind.SHARE_UNIT, AccessChangeKind.SHARE_PERSON)
 # Gone from the agency (destroyed, or handed over to the historical archive): their access no longer changes here.
 GONE = (DossierState.DESTROYED, DossierState.TRANSFERRED)
 LEFT = N_("Dossier %(code)s is no longer in the archive.")
+TWIN = N_("The same change is already waiting for confirmation.")
 
 
 @dataclass(frozen=True)
@@ -112,12 +113,30 @@ def propose(session: Session, actor: Actor, dossier_id: int, form: dict[str, str
     document = _document_of(dossier, form.get("document_id", ""), problems)
     change.document_id = document.id if document else None
     problems += _target_problems(session, dossier, document, change, form, now)
+    if not problems and _waiting_twin(session, change):
+        problems.append(Problem("kind", TWIN))
     if problems:
         raise InvalidMetadata(problems)
     session.add(change)
     session.flush()
     audit.record(session, actor, "access.proposed", "dossier", dossier.id, now=now, **_described(change))
     return change
+
+
+def _waiting_twin(session: Session, change: AccessChange) -> bool:
+    """Whether the same change (dossier, document, kind, whom, share ended) already waits for confirmation: a form
+    sent twice, or a rule proposed again, adds nothing for the confirmer to decide twice."""
+    same = [
+        getattr(AccessChange, name).is_not_distinct_from(getattr(change, name))
+        for name in ("document_id", "unit_id", "user_id", "ends_share_id")
+    ]
+    query = select(AccessChange.id).where(
+        AccessChange.dossier_id == change.dossier_id,
+        AccessChange.state == AccessChangeState.PROPOSED,
+        AccessChange.kind == change.kind,
+        *same,
+    )
+    return session.scalar(query.limit(1)) is not None
 
 
 def _document_of(dossier: Dossier, chosen: str, problems: list[Problem]) -> Document | None:

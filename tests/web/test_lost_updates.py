@@ -149,3 +149,13 @@ def test_a_repository_changed_meanwhile_is_not_overwritten_from_an_older_page(br
     assert refused.status_code == 409 and "khác với bản ghi hiện tại ở: Địa chỉ." in text(refused)
     session.expire_all()
     assert (repository.code, repository.address) == ("K1", "12 Láng Hạ")
+
+
+def test_an_access_change_sent_twice_is_proposed_once(browsers, session, make_dossier, world):
+    dossier = make_dossier("open")
+    officer = browsers("officer1")
+    form = {"kind": "share_unit", "unit_id": str(world.unit_b.id), "reason": "Phối hợp xử lý"}
+    assert officer.post(f"/access/dossiers/{dossier.id}", form).status_code == 302
+    again = officer.post(f"/access/dossiers/{dossier.id}", form, follow_redirects=True)
+    assert "Một thay đổi y hệt đang chờ xác nhận." in text(again)
+    assert len(session.scalars(select(AccessChange).where(AccessChange.dossier_id == dossier.id)).all()) == 1
