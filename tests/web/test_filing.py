@@ -250,3 +250,24 @@ def test_a_form_that_comes_back_with_a_problem_asks_for_its_file_again(client, s
     assert session.get(Dossier, dossier.id).links == []  # nothing saved
     fresh = html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
     assert "Hãy chọn lại tệp" not in fresh
+
+
+def test_the_dates_closing_will_set_are_told_as_a_notice_not_as_an_error(
+    client, session, world, store, now, make_dossier
+):
+    dossier = make_dossier("open")
+    dossiers.add_document(  # a document from the year before: closing will move the start date
+        session,
+        world.actor("officer1"),
+        dossier.id,
+        dict(DOCUMENT, code_number="88", issued_date="2025-11-20"),
+        upload(b"older", "cu.pdf"),
+        store=store,
+        now=now,
+    )
+    session.commit()
+    client.login("officer1")
+    page = html.unescape(client.get(f"/dossiers/{dossier.id}/close").get_data(as_text=True))
+    notice = re.search(r'<div class="([^"]+)" role="(\w+)" id="date-change"><p>([^<]+)', page)
+    assert notice.groups()[:2] == ("flash warn", "status")
+    assert "Khi kết thúc, thời gian của hồ sơ được" in notice.group(3) and "20/11/2025" in notice.group(3)
