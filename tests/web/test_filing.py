@@ -215,21 +215,26 @@ def test_a_closed_dossier_offers_no_edit_and_refuses_one(client, make_dossier):
     )
 
 
+def file_from_the_year_before(session, world, store, now, dossier_id: int) -> None:
+    """File a document dated 20/11/2025 into the dossier, as officer1: it moves the dates closing will set."""
+    dossiers.add_document(
+        session,
+        world.actor("officer1"),
+        dossier_id,
+        dict(DOCUMENT, code_number="88", issued_date="2025-11-20"),
+        upload(b"older", "cu.pdf"),
+        store=store,
+        now=now,
+    )
+
+
 def test_closing_refuses_dates_that_changed_since_the_page_showed_them(
     client, session, world, store, now, make_dossier
 ):
     dossier = make_dossier("open")
     client.login("officer1")
     shown = closing_form(client, dossier.id)
-    dossiers.add_document(  # meanwhile a colleague files a document from the year before
-        session,
-        world.actor("officer1"),
-        dossier.id,
-        dict(DOCUMENT, code_number="88", issued_date="2025-11-20"),
-        upload(b"older", "cu.pdf"),
-        store=store,
-        now=now,
-    )
+    file_from_the_year_before(session, world, store, now, dossier.id)  # meanwhile, by a colleague
     refused = client.post(f"/dossiers/{dossier.id}/close", shown, follow_redirects=True)
     assert "Các văn bản nay cho hồ sơ thời gian 20/11/2025 –" in html.unescape(refused.get_data(as_text=True))
     session.expire_all()
@@ -256,15 +261,7 @@ def test_the_dates_closing_will_set_are_told_as_a_notice_not_as_an_error(
     client, session, world, store, now, make_dossier
 ):
     dossier = make_dossier("open")
-    dossiers.add_document(  # a document from the year before: closing will move the start date
-        session,
-        world.actor("officer1"),
-        dossier.id,
-        dict(DOCUMENT, code_number="88", issued_date="2025-11-20"),
-        upload(b"older", "cu.pdf"),
-        store=store,
-        now=now,
-    )
+    file_from_the_year_before(session, world, store, now, dossier.id)  # closing will move the start date
     session.commit()
     client.login("officer1")
     page = html.unescape(client.get(f"/dossiers/{dossier.id}/close").get_data(as_text=True))
