@@ -182,6 +182,13 @@ def _readable(actor: Actor) -> ColumnElement[bool]:
 WITHHELD_TITLE = "(không hiển thị: hồ sơ hạn chế sử dụng)"
 
 
+def ready_to_sign(session: Session, item_id: int) -> int | None:
+    """The transfer of an item once every item of it is accepted or returned (its joint check is signed next), else
+    None."""
+    item = session.get(TransferItem, item_id)
+    return item.transfer_id if item is not None and item.transfer.state is TransferState.COMPLETED else None
+
+
 def person(session: Session, user_id: int | None) -> User | None:
     """Return the person who did a step of the transfer (None before it was done)."""
     return session.get(User, user_id) if user_id is not None else None

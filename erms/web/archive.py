@@ -17,7 +17,7 @@ from erms.auth import current_actor, login_required
 from erms.errors import PermissionDenied
 from erms.web.common import require_present, store, transaction, utcnow
 from erms.web.errors import on_invalid
-from filing import dossiers, format_records, scan_checks
+from filing import dossiers, format_records, scan_checks, transfers
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 
@@ -75,9 +75,9 @@ def accept(item_id: int):
     require_present({"confirm": request.form.get("confirm") == "yes"})
     with transaction() as session:
         dossier = dossiers.accept(session, current_actor(), item_id, store=store(), now=utcnow())
-        code = dossier.file_code
+        code, ready = dossier.file_code, transfers.ready_to_sign(session, item_id)
     flash(_("Dossier %(code)s was accepted into the agency archive.", code=code), "success")
-    return redirect(url_for(".index"))
+    return _next(ready)
 
 
 @bp.post("/versions/<int:version_id>/accept-scan")
@@ -103,6 +103,21 @@ def reject(item_id: int):
     require_present({"confirm": request.form.get("confirm") == "yes"})
     with transaction() as session:
         dossier = dossiers.reject(session, current_actor(), item_id, reason, now=utcnow())
-        code = dossier.file_code
+        code, ready = dossier.file_code, transfers.ready_to_sign(session, item_id)
     flash(_("Dossier %(code)s was returned to its unit.", code=code), "success")
-    return redirect(url_for(".index"))
+    return _next(ready)
+
+
+def _next(ready: int | None):
+    """Back to the queue; or, once the transfer's last dossier is decided, to the transfer, whose joint check the
+    registry and the archive sign next (a step the queue alone would not tell)."""
+    if ready is None:
+        return redirect(url_for(".index"))
+    flash(
+        _(
+            "Every dossier of this transfer is checked: sign the joint check below; "
+            "the second signature makes the hand-over record."
+        ),
+        "info",
+    )
+    return redirect(url_for("transfers.show", transfer_id=ready))

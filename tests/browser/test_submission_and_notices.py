@@ -91,8 +91,8 @@ def test_a_batch_goes_from_the_choice_to_the_signed_record(agency, page):
     page.fill(".queue li >> nth=0 >> textarea", "Thiếu văn bản kết luận")
     page.check(".queue li >> nth=0 >> details input[name=confirm]")
     page.click(".queue li >> nth=0 >> details button[type=submit]")
-    page.wait_for_selector("text=Không có hồ sơ nào chờ tiếp nhận.")
-    page.goto(transfer_url)
+    page.wait_for_url(transfer_url)  # the batch's last dossier decided: on to its joint check
+    page.wait_for_selector("text=Mọi hồ sơ của đợt nộp lưu này đã được kiểm tra: hãy ký xác nhận kiểm tra chung")
     page.check("#sign-confirm")
     page.click("#joint-check button[type=submit]")
     page.wait_for_selector("text=Đã ký. Chờ bên còn lại ký.")

@@ -39,8 +39,12 @@ def test_choose_confirm_submit_then_sign_the_joint_check(browsers, session, make
     assert listed.mimetype == "application/pdf" and listed.headers["Content-Disposition"].startswith("attachment")
 
     archivist = browsers("archivist")
-    for item in session.scalar(select(Transfer).order_by(Transfer.id.desc())).items:
-        assert archivist.post(f"/archive/items/{item.id}/accept", {"confirm": "yes"}).status_code == 302
+    one, last = session.scalar(select(Transfer).order_by(Transfer.id.desc())).items
+    assert archivist.post(f"/archive/items/{one.id}/accept", {"confirm": "yes"}).headers["Location"] == "/archive/"
+    decided = archivist.post(f"/archive/items/{last.id}/accept", {"confirm": "yes"})  # the last: on to its signature
+    assert decided.status_code == 302 and decided.headers["Location"] == page
+    told = " ".join(text(archivist.get(page)).split())
+    assert "Mọi hồ sơ của đợt nộp lưu này đã được kiểm tra: hãy ký xác nhận kiểm tra chung bên dưới" in told
     assert officer.post(page + "/sign", {"confirm": "yes"}).status_code == 403
     assert browsers("registry").post(page + "/sign", {"confirm": "yes"}).status_code == 302
     assert archivist.get(page + "/record.pdf").status_code == 404  # one signature: no record yet
