@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event as orm_events
@@ -236,12 +236,15 @@ def refuse_changed(
     naming the fields by their ``titles``. No ``seen``: a form that showed nothing to compare, no check."""
     if seen is None:
         return
-    changed = [title for key, title in titles.items() if seen.get(key, "") != _shown(getattr(record, key))]
+    changed = [title for key, title in titles.items() if seen.get(key, "") != shown(getattr(record, key))]
     if changed:
         raise conflict(session, subject_type, record.id, changed)
 
 
-def _shown(value: object) -> str:
+def shown(value: object) -> str:
+    """A value as a form writes it back, to compare what it showed with the record: a day as ISO, an enum as its
+    value, nothing for None."""
+    value = value.isoformat() if isinstance(value, date) else getattr(value, "value", value)
     return "" if value is None else str(value)
 
 

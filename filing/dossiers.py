@@ -841,7 +841,9 @@ def refuse_stale(
         return
     current, titles = record_values(record, kind), metadata.field_titles(kind)
     differing = [
-        titles.get(name, name) for name, value in submitted.items() if _shown(value) != _shown(current.get(name))
+        titles.get(name, name)
+        for name, value in submitted.items()
+        if audit.shown(value) != audit.shown(current.get(name))
     ]
     raise audit.conflict(session, kind, record.id, differing)
 
@@ -851,11 +853,6 @@ def refuse_changed_since(session: Session, actor: Actor, dossier_id: int, seen_r
     dossier = get_dossier(session, actor, dossier_id, with_documents=False)
     if dossier.revision != seen_revision:
         raise audit.conflict(session, "dossier", dossier.id, [])
-
-
-def _shown(value) -> str:
-    value = value.isoformat() if isinstance(value, date) else getattr(value, "value", value)
-    return "" if value is None else str(value)
 
 
 def record_values(record: Dossier | Document, kind: str) -> dict:
