@@ -1,5 +1,7 @@
 """Reading through the JSON API is logged and counted as on the pages (NĐ 30 PL6 III.6.a): a dossier or a document
-read, a version downloaded, each writes its event and shows in the access statistics; a refused read writes none.
+read, a dossier's documents listed, a version downloaded, each writes its page's event and shows in the access
+statistics; a search or a register line writes nothing, as its page; a refused read writes no view, only the security
+event the page's refusal writes.
 A full disk while storing answers a problem (507) like every other API error, not the web's HTML page."""
 
 from __future__ import annotations
@@ -8,14 +10,16 @@ import errno
 import json
 import os
 
+import pytest
 from sqlalchemy import func, select
 
 from administration import access_statistics
-from erms import storage
+from erms import search, storage
 from erms.config import LOCAL_TZ
 from erms.models import AuditEvent, Document
-from filing import uploads
-from tests.factories import DOCUMENT, another_agency
+from erms.models.register import RegisterKind
+from filing import registers, uploads
+from tests.factories import DOCUMENT, another_agency, upload
 from tests.web.test_api import PROBLEM, caller
 from tests.web.test_api_uploads import BYTES, send, start, upload_all
 
@@ -158,3 +162,111 @@ def test_too_large_a_wrong_method_and_a_server_error_answer_problems(app, token_
     assert failed.status_code == 500 and failed.mimetype == PROBLEM and failed.json["title"] == "Server error"
     for answer in (send(api, token, upload_id, 0, BYTES), api("PUT", "/me", token)):
         assert answer.mimetype == PROBLEM and answer.json["status"] == answer.status_code
+
+
+def written_since(session, last: int) -> list[tuple[str, str, str, int | None, dict]]:
+    """Return what the audit log gained after event ``last``: the action, who, the record and the details."""
+    session.expire_all()
+    query = select(AuditEvent).where(AuditEvent.id > last).order_by(AuditEvent.id)
+    return [
+        (row.action, row.actor_name, row.subject_type, row.subject_id, json.loads(row.details))
+        for row in session.scalars(query)
+    ]
+
+
+def last_event(session) -> int:
+    session.expire_all()
+    return session.scalar(select(func.max(AuditEvent.id))) or 0
+
+
+def one_of_each(session, world, store, now, make_dossier):
+    """Return a dossier of unit A with its document and version, and an incoming line sent to unit A, committed,
+    the search index caught up."""
+    dossier = make_dossier("open")
+    document = dossier.links[0].document
+    registry = world.actor("registry")
+    line = registers.register_document(
+        session, registry, world.org.id, RegisterKind.INCOMING, dict(DOCUMENT), upload(b"%PDF-"), store=store, now=now
+    )
+    registers.assign_unit(
+        session, registry, world.org.id, line.year, line.series, line.number, world.unit_a.id, now=now
+    )
+    session.commit()
+    search.catch_up(session)
+    return dossier, document, document.versions[0], line
+
+
+# Each API read beside the page that shows the same records: (what is read, the page's path, the API's path).
+PAIRS = (
+    ("a dossier", "/dossiers/{dossier}", "/dossiers/{dossier}"),
+    ("a dossier's documents", "/dossiers/{dossier}", "/dossiers/{dossier}/documents"),
+    ("a document", "/dossiers/{dossier}/documents/{document}", "/documents/{document}"),
+    ("a version's file", "/dossiers/{dossier}/versions/{version}", "/documents/{document}/versions/{version}/file"),
+    ("a search", "/search/?q=van+thu", "/search?q=van+thu"),
+    ("a register line", "/registers/entries/{line}", "/register-lines/{line}"),
+)
+
+
+@pytest.mark.parametrize(("read", "page", "path"), PAIRS, ids=[read for read, _, _ in PAIRS])
+def test_each_api_read_writes_to_the_audit_log_exactly_what_its_page_writes(
+    app, token_of, browsers, make_dossier, session, world, store, now, read, page, path
+):
+    dossier, document, version, line = one_of_each(session, world, store, now, make_dossier)
+    ids = {"dossier": dossier.id, "document": document.id, "version": version.id, "line": line.id}
+    api, token, officer = caller(app), token_of("officer1"), browsers("officer1")
+    before = last_event(session)
+    assert officer.get(page.format(**ids)).status_code == 200
+    on_the_page, before = written_since(session, before), last_event(session)
+    answer = api("GET", path.format(**ids), token)
+    assert answer.status_code == 200, answer.json
+    if read == "a search":
+        assert answer.json["total"] >= 1  # it found the dossier, and still wrote nothing, as the search page
+    assert written_since(session, before) == on_the_page
+    expected = {  # the reads the page logs (a search and a register line's page log none)
+        "/dossiers/{dossier}": [("dossier.viewed", "officer1", "dossier", dossier.id, {})],
+        "/dossiers/{dossier}/documents/{document}": [
+            ("document.viewed", "officer1", "document", document.id, {"dossier_id": dossier.id})
+        ],
+        "/dossiers/{dossier}/versions/{version}": [
+            ("document.downloaded", "officer1", "document", document.id, {"dossier_id": dossier.id, "version": 1})
+        ],
+    }
+    assert on_the_page == expected.get(page, [])
+
+
+def test_a_dossiers_documents_listed_through_the_api_count_as_a_view_of_its_page(
+    app, token_of, make_dossier, session, world, now
+):
+    dossier = make_dossier("open")
+    session.commit()
+    api, token = caller(app), token_of("officer1")
+    listed = api("GET", f"/dossiers/{dossier.id}/documents", token)
+    assert listed.status_code == 200 and listed.json["total"] == len(dossier.links) == 1
+    assert api("GET", f"/dossiers/{dossier.id}/documents?page=2", token).json["items"] == []
+    assert reads_logged(session) == [("dossier.viewed", "officer1", dossier.id)] * 2
+    assert counted(session, world, now, "dossiers") == {dossier.id: (2, 0)}
+    assert counted(session, world, now, "documents") == {}  # the page's list of documents opens none of them
+
+
+REFUSED = tuple((read, page, path) for read, page, path in PAIRS if read != "a search")
+
+
+@pytest.mark.parametrize(("read", "page", "path"), REFUSED, ids=[read for read, _, _ in REFUSED])
+def test_a_read_of_another_units_record_refused_through_the_api_is_recorded_as_the_pages_refusal(
+    app, token_of, browsers, make_dossier, session, world, store, now, read, page, path
+):
+    dossier, document, version, line = one_of_each(session, world, store, now, make_dossier)
+    ids = {"dossier": dossier.id, "document": document.id, "version": version.id, "line": line.id}
+    api, token, officer = caller(app), token_of("officer2"), browsers("officer2")
+    before = last_event(session)
+    assert officer.get(page.format(**ids)).status_code == 404
+    on_the_page, before = written_since(session, before), last_event(session)
+    refused = api("GET", path.format(**ids), token)
+    assert refused.status_code == 404 and refused.mimetype == PROBLEM
+    through_the_api = written_since(session, before)
+    asked = {"path": f"/api/v1{path.format(**ids)}"}
+    assert through_the_api == [(*event[:4], {**event[4], **asked}) for event in on_the_page]
+    source = f"user:{world.users['officer2'].id}"
+    assert [(action, who, details["status"], details["source"]) for action, who, _, _, details in on_the_page] == [
+        ("security.denied", "officer2", 404, source)
+    ]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from administration import access_statistics
 from erms.web.api import base, shapes
+from erms.web.api import dossiers as dossier_api
 from erms.web.api.spec import NO_ROOM, NOT_A_BODY, PAGE, operation
 from erms.web.api.uploads import folder
 from erms.web.common import LARGEST_INTEGER, attachment, setting, store, transaction, utcnow
@@ -101,7 +102,8 @@ def get_document(document_id: int):
 @operation(
     "GET",
     "/dossiers/<int:dossier_id>/documents",
-    "The documents of a dossier, in its order.",
+    "The documents of a dossier, in its order (each page read is audited, as a view of the dossier's page, which "
+    "lists them).",
     {200: ("A page of documents.", "DocumentPage"), 400: ("A bad page.", "Problem")},
     parameters=PAGE,
 )
@@ -110,7 +112,9 @@ def list_documents(dossier_id: int):
     with transaction() as session:
         found, total = documents.dossier_documents(session, base.actor(), dossier_id, page, per_page)
         checks = documents.checks_of(session, found)
-        return base.paged([shapes.document(item, checks) for item in found], total, page, per_page)
+        answer = base.paged([shapes.document(item, checks) for item in found], total, page, per_page)
+    dossier_api.viewed(dossier_id)
+    return answer
 
 
 @operation(

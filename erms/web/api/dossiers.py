@@ -57,10 +57,15 @@ def list_dossiers():
 def get_dossier(dossier_id: int):
     with transaction() as session:
         answer = _answer(dossiers.get_dossier(session, base.actor(), dossier_id, with_documents=False))
-    # Only once the read was allowed, in a short write of its own, counted as a view of the page (PL6 III.6.a).
+    viewed(dossier_id)
+    return answer
+
+
+def viewed(dossier_id: int) -> None:
+    """Audit a read of the dossier, or of its documents, as a view of the dossier's page, which shows both
+    (PL6 III.6.a): called only once the read was allowed, in a short write of its own."""
     with transaction(write=True) as session:
         access_statistics.dossier_viewed(session, base.actor(), dossier_id, now=utcnow())
-    return answer
 
 
 @operation(
