@@ -40,6 +40,9 @@ RETURN_COMMENT_LENGTH = 4000
 # Who is told that the year's list was issued: those who keep it and those who open its dossiers.
 LIST_READERS = (Role.REGISTRY, Role.OFFICER, Role.UNIT_HEAD)
 
+# What the head is told when a list waits for approval, and the registry while the year's list is not approved.
+WAITS_FOR_APPROVAL = N_("The dossier list of %(year)s waits for your approval.")
+NOT_APPROVED = N_("The dossier list of %(year)s is not approved yet: prepare it for the head's approval.")
 NOTATION_TAKEN = N_("The file notation %(notation)s is already used in this list.")
 REFUSALS = {"responsible_user_id": N_("Choose a person who works in that unit.")}
 # A year joined to another by a dash or "đến" is one end of a period of several years.
@@ -206,6 +209,37 @@ def add_ad_hoc_entry(
     return entry
 
 
+def waiting_for(session: Session, actor: Actor, year: int) -> list[notices.Waiting]:
+    """The lists waiting for this head's approval, and (for those who prepare them) the list of ``year`` while it is
+    not approved: NĐ 30/2020 Điều 28 wants it issued at the start of the year."""
+    approving = _organisations_where(actor, "dossier_list.approve")
+    preparing = _organisations_where(actor, "dossier_list.manage")
+    if not approving and not preparing:
+        return []
+    query = select(DossierList).where(
+        (DossierList.organisation_id.in_(approving) & (DossierList.state == DossierListState.SUBMITTED))
+        | (DossierList.organisation_id.in_(preparing) & (DossierList.year == year))
+    )
+    lists = list(session.scalars(query.order_by(DossierList.year, DossierList.id)))
+    waiting = [
+        notices.Waiting(WAITS_FOR_APPROVAL, ("dossier_list", each.id), {"year": each.year})
+        for each in lists
+        if each.organisation_id in approving and each.state is DossierListState.SUBMITTED
+    ]
+    this_year = {each.organisation_id: each for each in lists if each.year == year}
+    for organisation_id in preparing:
+        found = this_year.get(organisation_id)
+        if found is None or found.state is DossierListState.DRAFT:
+            subject = ("dossier_list", found.id) if found else None
+            waiting.append(notices.Waiting(NOT_APPROVED, subject, {"year": year}))
+    return waiting
+
+
+def _organisations_where(actor: Actor, action: str) -> list[int]:
+    """The organisations where the actor may do ``action`` for the whole organisation."""
+    return sorted(org for org in actor.organisation_ids() if permissions.can_org_wide(actor, action, org))
+
+
 def submit_for_approval(session: Session, actor: Actor, list_id: int, *, now: datetime) -> DossierList:
     """Send the draft list to the head for approval ("trình duyệt"); it is read-only while it waits."""
     _lock(session, list_id)  # the state is read and moved by one person at a time
@@ -221,7 +255,7 @@ def submit_for_approval(session: Session, actor: Actor, list_id: int, *, now: da
         Role.HEAD,
         "dossier_list_submitted",
         f"{list_id}:{_returns(session, list_id)}",
-        N_("The dossier list of %(year)s waits for your approval."),
+        WAITS_FOR_APPROVAL,
         now=now,
         subject=("dossier_list", list_id),
         year=dossier_list.year,

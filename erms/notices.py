@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
@@ -18,6 +19,16 @@ from sqlalchemy.orm import Session
 
 from erms.models import Notification, RoleMembership, User
 from erms.models.org import Role
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A step that waits for a person now, worded as the notice that told them of it: the home page lists these
+    from the records' states, so a step done by a colleague leaves the list though its notice stays."""
+
+    template: str  # the notice's English msgid
+    subject: tuple[str, int] | None = None  # the record to open, as (type, id)
+    params: dict[str, object] = field(default_factory=dict)
 
 
 def tell(

@@ -182,6 +182,32 @@ def _readable(actor: Actor) -> ColumnElement[bool]:
 WITHHELD_TITLE = "(không hiển thị: hồ sơ hạn chế sử dụng)"
 
 
+WAITS_FOR_SIGNATURE = N_("The transfer of %(unit)s waits for your signature on the joint check.")
+
+
+def waiting_for(session: Session, actor: Actor) -> list[notices.Waiting]:
+    """The transfers whose every dossier is decided and whose joint check waits for this person's side: the archive's
+    (the archivist) or the registry's, oldest first."""
+    archive = [org for org in actor.organisation_ids() if permissions.can(actor, "dossier.accept", org)]
+    registry = [org for org in actor.organisation_ids() if permissions.can(actor, "transfer.check", org)]
+    if not archive and not registry:
+        return []
+    unsigned = or_(
+        Transfer.organisation_id.in_(archive) & Transfer.archive_signed_at.is_(None),
+        Transfer.organisation_id.in_(registry) & Transfer.registry_signed_at.is_(None),
+    )
+    query = (
+        select(Transfer)
+        .where(Transfer.state == TransferState.COMPLETED, unsigned)
+        .options(selectinload(Transfer.unit))
+        .order_by(Transfer.submitted_at, Transfer.id)
+    )
+    return [
+        notices.Waiting(WAITS_FOR_SIGNATURE, ("transfer", transfer.id), {"unit": transfer.unit.name})
+        for transfer in session.scalars(query)
+    ]
+
+
 def ready_to_sign(session: Session, item_id: int) -> int | None:
     """The transfer of an item once every item of it is accepted or returned (its joint check is signed next), else
     None."""
@@ -226,7 +252,7 @@ def sign(
             waiting_for,
             "transfer_sign",
             str(transfer.id),
-            N_("The transfer of %(unit)s waits for your signature on the joint check."),
+            WAITS_FOR_SIGNATURE,
             now=now,
             subject=("transfer", transfer.id),
             unit=transfer.unit.name,

@@ -149,7 +149,7 @@ def ask(session: Session, actor: Actor, organisation_id: int, asked: Asked, *, n
         Role.HEAD,
         "use_requested",
         str(request.id),
-        N_("Request %(reference)s to use %(count)s archived dossiers waits for your decision: %(purpose)s"),
+        WAITS_FOR_DECISION,
         now=now,
         subject=("use_request", request.id),
         reference=request.reference,
@@ -544,9 +544,26 @@ def mine(session: Session, actor: Actor) -> list[UseRequest]:
     return list(session.scalars(query))
 
 
+WAITS_FOR_DECISION = N_("Request %(reference)s to use %(count)s archived dossiers waits for your decision: %(purpose)s")
+
+
+def waiting_for(session: Session, actor: Actor) -> list[notices.Waiting]:
+    """The requests waiting for this head's decision, worded as their notice."""
+    return [
+        notices.Waiting(
+            WAITS_FOR_DECISION,
+            ("use_request", request.id),
+            {"reference": request.reference, "count": len(request.items), "purpose": request.purpose},
+        )
+        for request in waiting(session, actor)
+    ]
+
+
 def waiting(session: Session, actor: Actor) -> list[UseRequest]:
     """Return the requests waiting for this head's decision, oldest first."""
     organisations = [org for org in actor.organisation_ids() if permissions.can_org_wide(actor, "use.decide", org)]
+    if not organisations:
+        return []
     query = (
         select(UseRequest)
         .where(UseRequest.organisation_id.in_(organisations), UseRequest.state == UseRequestState.REQUESTED)

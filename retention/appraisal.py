@@ -15,6 +15,7 @@ from typing import cast
 from sqlalchemy import Select, Table, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from classification import dossier_list
 from erms import audit, metadata, notices, permissions
 from erms.config import LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
@@ -376,7 +377,7 @@ def remind_dossier_list(session: Session, today: date, *, now: datetime) -> int:
             Role.REGISTRY,
             "dossier_list_reminder",
             str(today.year),
-            N_("The dossier list of %(year)s is not approved yet: prepare it for the head's approval."),
+            dossier_list.NOT_APPROVED,
             now=now,
             year=today.year,
         )

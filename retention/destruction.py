@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import BinaryIO
 
-from sqlalchemy import select, union
+from sqlalchemy import and_, or_, select, union
 from sqlalchemy.orm import Session
 
 from erms import audit, lifecycle, metadata, notices, permissions, transitions
@@ -293,6 +293,26 @@ NEXT_STEP = {
     State.APPRAISED: (Role.HEAD, N_("Destruction list “%(title)s” waits for your decision.")),
     State.APPROVED: (Role.ARCHIVIST, N_("The head decided to destroy list “%(title)s”: carry it out.")),
 }
+
+
+def waiting_for(session: Session, actor: Actor) -> list[notices.Waiting]:
+    """The destruction lists whose next step is this person's (``NEXT_STEP``), those a council member has already
+    given an opinion on left out, oldest first."""
+    steps = [
+        (state, org)
+        for state, (role, _template) in NEXT_STEP.items()
+        for org in actor.organisation_ids()
+        if actor.has(role, org)
+    ]
+    if not steps:
+        return []
+    mine = or_(*(and_(DestructionList.state == state, DestructionList.organisation_id == org) for state, org in steps))
+    answered = select(CouncilOpinion.destruction_list_id).where(CouncilOpinion.member_id == actor.user_id)
+    query = select(DestructionList).where(mine, DestructionList.id.not_in(answered))
+    return [
+        notices.Waiting(NEXT_STEP[each.state][1], ("destruction_list", each.id), {"title": each.title})
+        for each in session.scalars(query.order_by(DestructionList.proposed_at, DestructionList.id))
+    ]
 
 
 def _tell_next(session: Session, destruction_list: DestructionList, now: datetime) -> None:

@@ -15,7 +15,7 @@ from erms.models import Organisation, RetentionRow, User
 from erms.permissions import Actor, load_actor
 from erms.storage import FileStore
 from exports.pdf import find_font
-from filing import dossiers
+from filing import dossiers, transfers
 
 ORGANISATION = ("000.00.12.H26", "Ủy ban nhân dân quận Đống Đa", "Ủy ban nhân dân thành phố Hà Nội")
 
@@ -97,6 +97,13 @@ class DemoContext:
 
     def unit_id(self, code: str) -> int:
         return next(unit.id for unit in self.organisation.units if unit.code == code)
+
+    def hand_over(self, transfer, *, now: datetime, signed: bool = True) -> None:
+        """Accept a one-dossier transfer and, unless ``signed`` is False (its joint check then waits for both sides,
+        as the home pages show), sign the joint check as the archivist and the registry do once it is decided."""
+        dossiers.accept(self.session, self.actor("archivist"), transfer.items[0].id, store=self.store, now=now)
+        for username in ("archivist", "registry") if signed else ():
+            transfers.sign(self.session, self.actor(username), transfer.id, store=self.store, now=now, font=self.font)
 
     def add_documents(self, dossier, title: str, first_day: date, *, now: datetime, username: str = "officer1"):
         """File three final PDF documents into an open dossier, a week apart from ``first_day``."""

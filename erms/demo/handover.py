@@ -66,10 +66,4 @@ def _walk(context: DemoContext, entry, year: int) -> None:
     dossiers.close_dossier(session, officer, dossier.id, store=context.store, now=closed, font=context.font)
     submitted = _moment(date(year + 1, 2, 10))
     transfer = dossiers.submit(session, officer, [dossier.id], now=submitted)
-    dossiers.accept(
-        session,
-        context.actor("archivist"),
-        transfer.items[0].id,
-        store=context.store,
-        now=submitted + timedelta(days=5),
-    )
+    context.hand_over(transfer, now=submitted + timedelta(days=5))

@@ -49,7 +49,7 @@ def seed(context: DemoContext, *, now: datetime) -> None:
         context.add_documents(dossier, entry.title, date(PAST_YEAR, 1, 6), now=past)
         dossiers.close_dossier(session, officer, dossier.id, store=context.store, now=past, font=context.font)
         transfer = dossiers.submit(session, officer, [dossier.id], now=past)
-        dossiers.accept(session, archivist, transfer.items[0].id, store=context.store, now=past + timedelta(days=1))
+        context.hand_over(transfer, now=past + timedelta(days=1))
         archived.append(dossier)
     holds.place_hold(
         session,

@@ -4,7 +4,9 @@ Officers see their workspace: the entries of the approved dossier list waiting f
 (each a link to its "Mở hồ sơ" form, pre-filled from the entry; this year's list first, past years'
 entries never opened folded away), their open dossiers, and what is due
 to close or to hand over (NĐ 30/2020 Phụ lục VI III.5.b: 30 days' notice); unit heads see the
-ad-hoc entries to review; archivists see how many submitted dossiers wait in their queue.
+ad-hoc entries to review; archivists see how many submitted dossiers wait in their queue. Above all of it, the steps
+that wait for this person now (a list to approve, a joint check to sign, a request to decide, a destruction list's
+next step), worded as the notices that told them and taken from the records' states.
 """
 
 from __future__ import annotations
@@ -14,9 +16,14 @@ from flask import Blueprint, render_template
 from classification import dossier_list
 from erms import permissions
 from erms.auth import current_actor, login_required
+from erms.permissions import Actor
 from erms.web.common import transaction, utcnow
-from filing import access, dossiers, keep_backs, registers
+from erms.web.errors import translate
+from erms.web.notices import subject_url
+from filing import access, dossiers, keep_backs, registers, transfers
 from filing.dossiers import local_date
+from holdings import use_requests
+from retention import destruction
 
 bp = Blueprint("home", __name__)
 
@@ -54,6 +61,21 @@ def index():
             reviews=dossier_list.pending_reviews(session, actor),
             access_changes=access.pending_for(session, actor),
             keep_backs=keep_backs.waiting_for(session, actor),
+            steps=_steps(session, actor, today.year),
             can_add_entries=bool(lists) and bool(actor.unit_ids(*permissions.RULES["dossier.open"])),
             today=today.isoformat(),
         )
+
+
+def _steps(session, actor: Actor, year: int) -> list[dict]:
+    """The steps waiting for the person now, each a sentence and the page where it is done."""
+    waiting = [
+        *dossier_list.waiting_for(session, actor, year),
+        *transfers.waiting_for(session, actor),
+        *use_requests.waiting_for(session, actor),
+        *destruction.waiting_for(session, actor),
+    ]
+    return [
+        {"message": translate(step.template, step.params), "url": subject_url(*(step.subject or (None, None)))}
+        for step in waiting
+    ]
