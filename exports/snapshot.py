@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from erms import audit
 from erms.models import (
+    CertifiedCopy,
     ClassificationHeading,
     Document,
     DocumentVersion,
@@ -32,6 +33,7 @@ from erms.models import (
 )
 from erms.models.dossier import DossierState, Medium
 from erms.models.handover import BatchState
+from erms.models.scan import CONFIRMED
 from exports.pdf.box_labels import place_line
 from exports.pdf.pdf_index import DocumentIndex, IndexRow
 from retention.clock import Period
@@ -93,6 +95,35 @@ class FileSnapshot:
     format_name: str = ""
 
 
+class CopyForm(NamedTuple):
+    """Whether a document is handed over as an original or as a copy: ``code`` (ASCII, EAD's genreform/@normal) and
+    ``label`` (what TT 02's CopyForm, EAD's genreform and PREMIS's significantProperties say)."""
+
+    code: str
+    label: str
+
+
+# NĐ 30/2020 Điều 25 k.1 c: a paper document copied to an electronic one by scanning it and the agency's digital
+# signature is a "bản sao y", which Điều 26 gives the legal value of the main copy (bản chính).
+ORIGINAL = CopyForm("original", "Bản gốc, bản chính")
+CERTIFIED_COPY = CopyForm("certified-copy", "Bản sao y từ văn bản giấy sang văn bản điện tử")
+UNCERTIFIED_COPY = CopyForm("uncertified-copy", "Bản sao chưa có chữ ký số hợp lệ của cơ quan")
+
+
+def copy_form(outcome: str | None) -> CopyForm:
+    """Return how the package presents a document whose certified-copy request (CertifiedCopy.outcome) is
+    ``outcome``, None when no one asked: every writer says what this decides, so TT 02, EAD and PREMIS agree.
+
+    The Archives Law and NĐ 30 take originals (bản gốc, bản chính), or a lawful copy where the original is gone: a
+    document no one said is a copy is handed over as the agency's original; one the officer said is a copy is a
+    certified copy only once the signature check found the agency's valid signature (filing.certified_copies), and
+    otherwise (still pending, or refused) it is said to be a copy without it, never passed off as an original.
+    """
+    if outcome is None:
+        return ORIGINAL
+    return CERTIFIED_COPY if outcome == CONFIRMED else UNCERTIFIED_COPY
+
+
 @dataclass(frozen=True, slots=True)
 class DocumentSnapshot:
     """A document of a dossier with its TT 02/2019 metadata and the files of its versions."""
@@ -116,6 +147,7 @@ class DocumentSnapshot:
     keyword: str
     created_at: datetime
     files: tuple[FileSnapshot, ...]
+    copy_form: CopyForm = ORIGINAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +266,7 @@ _DOCUMENT_COLUMNS = (
     Document.marking,
     Document.keyword,
     Document.created_at,
+    CertifiedCopy.outcome,  # last: read into DocumentSnapshot.copy_form
 )
 _DOSSIER_COLUMNS = (
     Dossier.id,
@@ -309,13 +342,14 @@ def _documents(session: Session, dossier_ids: list[int], shared: dict) -> dict[i
     query = (
         select(DossierDocument.dossier_id, *_DOCUMENT_COLUMNS)
         .join(Document, Document.id == DossierDocument.document_id)
+        .outerjoin(CertifiedCopy, CertifiedCopy.document_id == Document.id)
         .where(DossierDocument.dossier_id.in_(dossier_ids))
         .order_by(DossierDocument.dossier_id, DossierDocument.ordinal)
     )
-    for dossier_id, document_id, ordinal, direction, *fields in session.execute(query):
+    for dossier_id, document_id, ordinal, direction, *fields, outcome in session.execute(query):
         fields = [keep(value, value) if repeats else value for repeats, value in zip(_REPEATS, fields, strict=False)]
-        # Files, the last field, go in *fields too: given by keyword after it, mypy counts it twice.
-        fields.append(tuple(files.get(document_id, ())))
+        # Files and the copy form, the last fields, go in *fields too: given by keyword, mypy counts them twice.
+        fields += [tuple(files.get(document_id, ())), copy_form(outcome)]
         documents.setdefault(dossier_id, []).append(DocumentSnapshot(document_id, ordinal, direction.value, *fields))
     return documents
 

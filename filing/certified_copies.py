@@ -28,10 +28,10 @@ from erms import audit
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models import CertifiedCopy, Document, Organisation, SignatureCheck, StoredFile
 from erms.models.dossier import DocumentStatus
+from erms.models.scan import CONFIRMED, PENDING, REFUSED
 from erms.permissions import Actor
 from filing import signatures
 
-PENDING, CONFIRMED, REFUSED = "pending", "confirmed", "refused"
 # Why a request was refused (CertifiedCopy.reason); ``detail`` says the verdict or the signers.
 UNSIGNED = "unsigned"
 NOT_VALID = "not_valid"

@@ -22,6 +22,7 @@ from typing import Any
 from lxml import etree
 
 from erms import metadata
+from exports import snapshot
 from exports.bagging import layout
 from exports.xml import ERMS_NS, METS_NS, cits
 from intake.bag_checks import Checked, inside, validate
@@ -92,7 +93,17 @@ DOCUMENT_TAGS = {
 # Tags read into the dataclasses' own fields, or repeating the dossier's (a document's FileCode), or derived
 # (DocTotal); Identifier is the receiving archive's code, not the record's.
 DOSSIER_OWN = {"FileCode", "Identifier", "OrganId", "FileCatalog", "FileNotation", "Maintenance", "DocTotal"}
-DOCUMENT_OWN = {"DocCode", "FileCode", "Identifier", "OrganId", "FileCatalog", "FileNotation", "DocOrdinal", "Priority"}
+DOCUMENT_OWN = {
+    "DocCode",
+    "FileCode",
+    "Identifier",
+    "OrganId",
+    "FileCatalog",
+    "FileNotation",
+    "DocOrdinal",
+    "Priority",
+    "CopyForm",
+}
 
 
 @dataclass(frozen=True)
@@ -319,6 +330,7 @@ class _Mapper:
         mapped = _Values(values={"status": "final"})
         mapped.take(fields, DOCUMENT_TAGS, DOCUMENT_OWN)
         _priority(mapped, fields.get("Priority", ""))
+        _copy_form(mapped, fields.get("CopyForm", ""))
         if ordinal is None or ordinal < 1:
             mapped.fatal.append(f"DocOrdinal {fields.get('DocOrdinal', '')!r} is not a number from 1")
         paths = self._document_paths(code, ordinal or 0)
@@ -387,6 +399,13 @@ def _rights(mapped: _Values) -> None:
         del mapped.values["rights"]
     else:
         mapped.values["rights"] = rights
+
+
+def _copy_form(mapped: _Values, text: str) -> None:
+    """Note a document the bag hands over as a copy (exports.snapshot.copy_form): ERMS takes it in as a document, since
+    only its own signature check makes a certified copy; an original is what every document taken in already is."""
+    if text and text != snapshot.ORIGINAL.label:
+        mapped.notes.append(f"CopyForm {text!r}: taken in as a document, not as a certified copy")
 
 
 def _priority(mapped: _Values, text: str) -> None:

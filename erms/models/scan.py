@@ -14,6 +14,10 @@ from erms.models.dossier import DocumentVersion
 from erms.models.org import User
 from erms.models.types import UTCDateTime
 
+# CertifiedCopy.outcome: what the latest signature check of the file decided (filing.certified_copies decides it;
+# exports.snapshot reads it into the package).
+PENDING, CONFIRMED, REFUSED = "pending", "confirmed", "refused"
+
 
 class ScanCheck(Base):
     """A version's file held to TT 02/2019's rules for a scan (filing.scans) when it was uploaded as one.

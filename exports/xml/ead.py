@@ -73,14 +73,17 @@ class _Records:
     def __init__(self) -> None:
         self._dossiers = Templates(_dossier_template)
         date = PLAIN.unitdate(normal="")
+        # An original or a copy (exports.snapshot.copy_form), as the form of the item's material (EAD 2002 genreform).
+        form = PLAIN.genreform(normal="")
+        origination = PLAIN.origination(PLAIN.corpname())
         document = PLAIN.c(
-            PLAIN.did(PLAIN.unitid(), PLAIN.unittitle(), date, PLAIN.origination(PLAIN.corpname())), level="item", id=""
+            PLAIN.did(PLAIN.unitid(), PLAIN.unittitle(), date, origination, PLAIN.physdesc(form)), level="item", id=""
         )
         self._document = Template(
             document,
             DOSSIER_DEPTH + 1,
-            ("unitid", "unittitle", "unitdate", "corpname"),
-            ((date, "normal"), (document, "id")),
+            ("unitid", "unittitle", "unitdate", "corpname", "genreform"),
+            ((date, "normal"), (form, "normal"), (document, "id")),
         )
 
     def write_dossier(self, series: Writer, dossier: DossierSnapshot) -> None:
@@ -108,7 +111,9 @@ class _Records:
                         f"{document.type_name}: {document.subject}",
                         issued,
                         document.organ_name,
+                        document.copy_form.label,
                         issued,
+                        document.copy_form.code,
                         f"document-{document.id}",
                     )
                 )

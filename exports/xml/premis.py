@@ -10,6 +10,7 @@ on the root. Records are written from templates (xml.Template).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 from lxml import etree
@@ -21,6 +22,8 @@ from exports.xml import PREMIS, PREMIS_NS, XSI_NS, Sink, Template, Writer, quali
 FORMATS = {"application/pdf": "Portable Document Format"}
 NSMAP = {"premis": PREMIS_NS, "xsi": XSI_NS}
 ROOT, EVENT = qualified(PREMIS_NS, "premis"), qualified(PREMIS_NS, "event")
+# What a document file's significant property is about: exports.snapshot.copy_form says which it is.
+COPY_FORM = "Bản gốc, bản chính hay bản sao (NĐ 30/2020 Điều 25, 26)"
 CAPTURE_DETAIL = "Tiếp nhận tệp vào hệ thống; ghi nhận mã băm SHA-256 và SHA-512"
 
 
@@ -33,8 +36,9 @@ def _identifier(kind: str, value: str) -> etree._Element:
     return make(getattr(PREMIS, f"{kind}IdentifierType")("local"), getattr(PREMIS, f"{kind}IdentifierValue")(value))
 
 
-def _object_template(registered: bool) -> Template:
-    """A file object; ``registered``: its format carries the PRONOM identifier found at capture (formatRegistryKey)."""
+def _object_template(registered: bool, document: bool) -> Template:
+    """A file object; ``registered``: its format carries the PRONOM identifier found at capture (formatRegistryKey);
+    ``document``: it is a document's file, whose significant properties say whether it is an original or a copy."""
     registry = (
         [PREMIS.formatRegistry(PREMIS.formatRegistryName("PRONOM"), PREMIS.formatRegistryKey())] if registered else []
     )
@@ -45,10 +49,16 @@ def _object_template(registered: bool) -> Template:
         PREMIS.size(),
         PREMIS.format(PREMIS.formatDesignation(PREMIS.formatName()), *registry),
     )
+    properties = (
+        [PREMIS.significantProperties(PREMIS.significantPropertiesType(COPY_FORM), PREMIS.significantPropertiesValue())]
+        if document
+        else []
+    )
     element = etree.Element(qualified(PREMIS_NS, "object"), {qualified(XSI_NS, "type"): "premis:file"}, nsmap=NSMAP)
-    element.extend([_identifier("object", ""), characteristics, PREMIS.originalName()])
+    element.extend([_identifier("object", ""), *properties, characteristics, PREMIS.originalName()])
+    value = ("significantPropertiesValue",) if document else ()
     key = ("formatRegistryKey",) if registered else ()
-    slots = ("objectIdentifierValue", "messageDigest", "size", "formatName", *key, "originalName")
+    slots = ("objectIdentifierValue", *value, "messageDigest", "size", "formatName", *key, "originalName")
     return Template(element, 1, _premis(*slots), nsmap=NSMAP)
 
 
@@ -90,14 +100,15 @@ def _package_entity(name: str) -> etree._Element:
 
 
 def _write_objects(root: Writer, contents: list[ContentFile], written: dict[str, Written]) -> None:
-    templates = {registered: _object_template(registered) for registered in (False, True)}
+    templates = {shape: _object_template(*shape) for shape in itertools.product((False, True), repeat=2)}
     for content in contents:
         file, source = written[content.path], content.source
         name = source.format_name or FORMATS.get(source.media_type, source.media_type)
         key = [source.puid] if source.puid else []
+        form = [content.document.copy_form.label] if content.document else []  # the index is ERMS's own, neither
         root.write_record(
-            templates[bool(key)].render(
-                content.path, file.sha256, file.sha512, str(file.size), name, *key, source.filename
+            templates[bool(key), bool(form)].render(
+                content.path, *form, file.sha256, file.sha512, str(file.size), name, *key, source.filename
             )
         )
 

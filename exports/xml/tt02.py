@@ -85,6 +85,7 @@ DOCUMENT_FIELDS = (
     "Priority",
     "SignerPosition",
     "SignerName",
+    "CopyForm",
 )
 ROW_FIELDS = ("Ordinal", "FileCode", "FileNotation", "Title", "Dates", "Maintenance", "DocTotal", "Unit", "Note")
 # What a paper or hybrid dossier is made of, as the EAD's physfacet and the lists name it (issue 28).
@@ -147,6 +148,7 @@ def _document(
         f"{document.urgency}/{document.marking}",
         document.signer_position,
         document.signer_name,
+        document.copy_form.label,
     )
 
 
