@@ -33,6 +33,8 @@ __all__ = [
 ]
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+# The short addresses people type by hand, outside the /auth prefix.
+typed = Blueprint("typed", __name__)
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -94,10 +96,13 @@ def init_app(app: Flask) -> None:
     app.before_request(_end_old_sessions)
     app.before_request(_own_password_first)
     app.register_blueprint(bp)
+    app.register_blueprint(typed)
 
 
 # What a person whose password someone else chose may reach before replacing it.
-BEFORE_OWN_PASSWORD = frozenset({"account.password", "account.change_password", "auth.logout", "static"})
+BEFORE_OWN_PASSWORD = frozenset(
+    {"account.password", "account.change_password", "auth.logout", "typed.logout", "static"}
+)
 
 
 def _own_password_first():
@@ -177,3 +182,17 @@ def logout():
     _clear_session()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@typed.get("/login", endpoint="login")
+def login_typed():
+    """Send a typed ``/login`` to the login page, keeping ``next`` when it is a path of this site."""
+    return redirect(url_for("auth.login", next=same_site_path(request.args.get("next"))))
+
+
+@typed.get("/logout", endpoint="logout")
+def logout_typed():
+    """Offer the log-out button: a GET never ends a session (any page or image could then log the person out)."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return render_template("auth/logout.html")

@@ -1,5 +1,5 @@
-"""The person's own account ("tài khoản"): their password ("mật khẩu") and their API tokens ("mã truy cập API") for
-other systems.
+"""The person's own account ("tài khoản của tôi", their name in the header): their password ("mật khẩu") and their
+API tokens ("mã truy cập API") for other systems, gathered on one page that leads to each one's own.
 
 A new token is shown once, on the page the creating POST renders: never redirected to (it would have to wait in
 the session cookie, which the browser sends back on every request), never cached by the browser.
@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
 
 from erms import accounts, api_tokens
 from erms.auth import continue_session, current_actor, locked_message, login_required, must_change_password
@@ -36,6 +37,23 @@ def token_rows(tokens: list[ApiToken]) -> list[dict]:
         shown = api_tokens.state(token, now=now)
         rows.append({"token": token, "state": str(STATE_LABELS[shown]), "live": shown is api_tokens.TokenState.LIVE})
     return rows
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The person's account, from their name in the header: the password form, then the API tokens below it (only
+    those whose administrator connects another system need them, so they do not take a link of the header)."""
+    with transaction(read_only=True) as session:
+        return render_template(
+            "account/index.html", token_list=own_tokens(session), errors={}, shortest=accounts.MIN_PASSWORD
+        )
+
+
+def own_tokens(session: Session) -> list[dict]:
+    """Return the logged-in person's tokens as the lists show them."""
+    actor = current_actor()
+    return token_rows(api_tokens.tokens_of(session, actor, actor.user_id))
 
 
 @bp.get("/password")
@@ -83,12 +101,11 @@ def tokens():
 
 
 def render_tokens(errors: dict | None = None, values: dict | None = None, created: str = "", status: int = 200):
-    actor = current_actor()
     # Read-only, also after the creating POST: its own transaction has committed by then.
     with transaction(read_only=True) as session:
         page = render_template(
             "account/tokens.html",
-            token_list=token_rows(api_tokens.tokens_of(session, actor, actor.user_id)),
+            token_list=own_tokens(session),
             created=created,
             errors=errors or {},
             values=values or {"name": "", "days": str(DAYS_OFFERED)},

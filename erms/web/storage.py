@@ -17,7 +17,7 @@ from erms.auth import current_actor, login_required
 from erms.errors import PermissionDenied
 from erms.models import DossierPlacement
 from erms.web.common import attachment, integer, organisation_of, seen_values, setting, transaction, utcnow
-from erms.web.errors import on_invalid
+from erms.web.errors import error_page, on_invalid
 from filing.dossiers import unreadable_dossiers
 from holdings import storage
 
@@ -225,7 +225,16 @@ def box_label(box_id: int):
 def labels():
     """Download the labels of the boxes chosen (``?box=`` ids), or of every box, four to an A4 page (PDF)."""
     actor = current_actor()
-    chosen = [number for value in request.args.getlist("box") if (number := integer(value)) is not None]
+    asked = request.args.getlist("box")
+    wrong = [value for value in asked if integer(value) is None]
+    if wrong:
+        # A mistyped id once printed every box's label, sheets of label paper wasted: refuse, print nothing.
+        message = _(
+            "“%(value)s” is not a box number, so no label was printed. Choose the boxes again from the storage page.",
+            value=wrong[0],
+        )
+        return error_page(400, message)
+    chosen = [number for value in asked if (number := integer(value)) is not None]
     with transaction(read_only=True) as session:
         made = storage.labels(session, actor, organisation_of(actor), chosen, now=utcnow(), font=setting("PDF_FONT"))
     return attachment(io.BytesIO(made.pdf), made.name, "application/pdf")

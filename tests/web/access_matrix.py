@@ -217,6 +217,10 @@ ROWS = [
     Row("auth.login", "GET", EVERYONE, anonymous=ALLOWED),
     Row("auth.login", "POST", EVERYONE, anonymous=UNAUTHORIZED),
     Row("auth.logout", "POST", EVERYONE),
+    # The addresses people type: /login leads to the login page for everyone; /logout shows the log-out button to
+    # whoever is logged in (a GET never logs out) and sends a visitor to the login page.
+    Row("typed.login", "GET", EVERYONE, anonymous=ALLOWED),
+    Row("typed.logout", "GET", EVERYONE),
     # ------------------------------------------------------------ the archive queue (archivists)
     Row("archive.index", "GET", ARCHIVIST_ONLY, area=ARCHIVE_AREA),
     Row("archive.accept", "POST", ARCHIVIST_ONLY, "transfer_item", area=ARCHIVE_AREA),
@@ -323,6 +327,7 @@ ROWS = [
     Row("notices.index", "GET", EVERYONE),
     Row("notices.settings", "POST", EVERYONE),
     # ------------------------------------------------------------ one's own account: password, API tokens
+    Row("account.index", "GET", EVERYONE),
     Row("account.password", "GET", EVERYONE),
     Row("account.change_password", "POST", EVERYONE),
     Row("account.tokens", "GET", EVERYONE),

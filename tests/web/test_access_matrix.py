@@ -822,13 +822,16 @@ def same_session(client: Browser) -> Iterator[None]:
         client.token = token
 
 
+LANDS_ON_LOGIN = {"auth.logout", "typed.login"}
+
+
 def classify(response, row: Row) -> str:
     """Return what a response means for access: allowed, 403, 404, 401, login, or the error."""
     status = response.status_code
     location = response.headers.get("Location", "")
     if status == 302 and urlsplit(location).path == "/auth/login":
-        # Logging out ends on the login page too; the login_required redirect carries ?next=.
-        if row.endpoint != "auth.logout" or "next=" in location:
+        # Logging out and the typed /login end on the login page too; the login_required redirect carries ?next=.
+        if row.endpoint not in LANDS_ON_LOGIN or "next=" in location:
             return LOGIN
     if status in (401, 403, 404):
         return str(status)

@@ -41,7 +41,24 @@ def test_a_new_token_is_shown_once_on_the_page_that_made_it(browsers, session, w
     assert "VNPT-iOffice" in shown and f"{row.prefix}…" in shown and "In use" in text(listed)
     assert f'action="/account/tokens/{row.id}/revoke"' in shown
     assert 'name="days" type="number"' in shown and ' min="1">' in shown  # the browser stops 0 days before sending
-    assert 'href="/account/tokens"' in officer.get("/").get_data(as_text=True)  # the header's link
+    account = officer.get("/account/?lang=vi")  # from the person's name in the header
+    assert 'href="/account/tokens"' in account.get_data(as_text=True) and f"{row.prefix}…" in text(account)
+
+
+def test_the_header_names_the_person_and_leads_to_their_account(browsers):
+    """The header's "Mật khẩu" and "Mã truy cập API" links took a line at 1024 px; an officer never needs the API."""
+    officer = browsers("officer1")
+    header = re.search(r"<header.*?</header>", officer.get("/?lang=vi").get_data(as_text=True), re.S).group(0)
+    assert re.search(r'<a href="/account/"[^>]*>Nguyễn Văn officer1</a>', header)
+    assert "/account/tokens" not in header and "/account/password" not in header and "Mã truy cập API" not in header
+    account = officer.get("/account/")
+    assert account.status_code == 200
+    page = text(account)
+    assert "Tài khoản của tôi" in page and "officer1" in page
+    assert 'action="/account/password"' in account.get_data(as_text=True)  # the password form, first
+    assert "Đổi mật khẩu" in page and page.index("Đổi mật khẩu") < page.index("Mã truy cập API")
+    assert "Chỉ cần đến khi quản trị viên hoặc đơn vị tích hợp kết nối một hệ thống khác" in page
+    assert "Chưa có mã truy cập API nào." in page  # the tokens, below
 
 
 def test_a_refused_form_names_every_problem_and_makes_nothing(browsers, session):

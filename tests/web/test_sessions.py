@@ -121,6 +121,43 @@ def test_login_leads_back_to_the_page_asked_for(client, make_dossier):
 
 
 @pytest.mark.parametrize(
+    ("typed", "lands"),
+    [
+        ("/login", "/auth/login"),
+        ("/login?next=/dossiers/7", "/auth/login?next=/dossiers/7"),
+        ("/login?next=//evil.example/", "/auth/login"),
+        ("/login?next=https://evil.example/", "/auth/login"),
+    ],
+)
+def test_the_login_address_people_type_opens_the_login_page(client, typed, lands):
+    """``/login`` answered 404; it leads to the login page, keeping where the person was going if it is on this site."""
+    response = client.get(typed)
+    assert response.status_code == 302 and response.headers["Location"] == lands
+    assert 'name="password"' in client.get(lands).get_data(as_text=True)  # the login form
+
+
+def test_a_typed_login_address_still_leads_back_to_the_page_asked_for(client, make_dossier):
+    dossier = make_dossier("open")
+    lands = client.get(f"/login?next=/dossiers/{dossier.id}").headers["Location"]
+    client.get(lands)
+    response = client.post(lands, {"username": "officer1", "password": "mật-khẩu-thử-123"})
+    assert response.headers["Location"] == f"/dossiers/{dossier.id}"
+
+
+def test_the_logout_address_people_type_offers_the_button_and_logs_nobody_out(client):
+    """A GET never logs out (an image or a link on any page could then end the session): it shows the button."""
+    assert sent_to_login(client.get("/logout"))  # nobody is logged in: the login page
+    client.login("officer1")
+    page = client.get("/logout?lang=vi")
+    assert page.status_code == 200
+    shown = page.get_data(as_text=True)
+    assert 'action="/auth/logout"' in shown and "Bấm nút dưới đây để kết thúc phiên làm việc" in shown
+    assert client.get("/").status_code == 200  # still logged in
+    client.post("/auth/logout")
+    assert sent_to_login(client.get("/"))
+
+
+@pytest.mark.parametrize(
     ("referrer", "back"),
     [
         ("http://localhost//evil.example/", "/"),

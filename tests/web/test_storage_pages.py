@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
+import re
 
 import pytest
 from erms_browser import closing_form
@@ -165,6 +167,22 @@ def test_the_labels_are_a_pdf_download_with_the_box_number(officer, archivist, s
         assert response.headers["Content-Disposition"].startswith("attachment;")
         text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
         assert "HỘP SỐ" in text and "23" in text and dossier.file_notation in text
+
+
+def test_a_box_id_that_is_not_a_number_prints_no_label(archivist, session, world, now):
+    """``?box=abc`` once printed every box of the organisation, as if nothing had been chosen."""
+    keeper = world.actor("archivist")
+    repository = storage.create_repository(session, keeper, world.org.id, {"code": "K1", "name": "Kho"}, now=now)
+    box = storage.create_box(
+        session, keeper, world.org.id, {"repository_id": repository.id, "number": "23", "shelf_unit": "1"}, now=now
+    )
+    session.flush()
+    for query in ("box=abc", f"box={box.id}&box=abc"):
+        response = archivist.get(f"/archive/storage/labels.pdf?{query}")
+        assert response.status_code == 400, query
+        assert response.mimetype == "text/html" and "Content-Disposition" not in response.headers
+        page = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
+        assert "“abc” không phải là số hộp nên chưa in nhãn nào." in page
 
 
 def test_storage_is_the_archivists_only(browsers):
