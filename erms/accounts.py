@@ -332,3 +332,10 @@ def set_notice_email(session: Session, actor: Actor, email: str, by_email: bool,
         user.email, user.email_notices = email, by_email
         audit.record(session, actor, "user.notices_set", "user", user.id, now=now, email=email, by_email=by_email)
     return user
+
+
+def organisations_of(session: Session, actor: Actor) -> list[Organisation]:
+    """Return the organisations the person holds a role in, by name (a person in several chooses which one they
+    work in)."""
+    chosen = select(Organisation).where(Organisation.id.in_(actor.organisation_ids())).order_by(Organisation.name)
+    return list(session.scalars(chosen))

@@ -8,14 +8,17 @@ the session cookie, which the browser sends back on every request), never cached
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import session as browser_session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from erms import accounts, api_tokens
 from erms.auth import continue_session, current_actor, locked_message, login_required, must_change_password
+from erms.errors import N_, InvalidMetadata, Problem
 from erms.models import ApiToken
-from erms.web.common import integer, transaction, utcnow
+from erms.permissions import Actor
+from erms.web.common import WORKING_IN, integer, organisation_of, transaction, utcnow
 from erms.web.errors import FORM, on_invalid, problem_messages
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -44,10 +47,46 @@ def token_rows(tokens: list[ApiToken]) -> list[dict]:
 def index():
     """The person's account, from their name in the header: the password form, then the API tokens below it (only
     those whose administrator connects another system need them, so they do not take a link of the header)."""
+    return render_account()
+
+
+def render_account(errors: dict | None = None, status: int = 200):
+    actor = current_actor()
     with transaction(read_only=True) as session:
-        return render_template(
-            "account/index.html", token_list=own_tokens(session), errors={}, shortest=accounts.MIN_PASSWORD
+        organisations = accounts.organisations_of(session, actor)
+        page = render_template(
+            "account/index.html",
+            token_list=own_tokens(session),
+            organisations=organisations if len(organisations) > 1 else [],
+            working_in=organisation_of(actor) if actor.organisation_ids() else None,
+            errors=errors or {},
+            shortest=accounts.MIN_PASSWORD,
         )
+    return page, status
+
+
+def working_in_name(actor: Actor | None) -> str | None:
+    """The name of the organisation a person in several works in (the header shows it), None for everyone else."""
+    if actor is None or len(actor.organisation_ids()) < 2:
+        return None
+    working_in = organisation_of(actor)
+    with transaction(read_only=True) as session:
+        return next(org.name for org in accounts.organisations_of(session, actor) if org.id == working_in)
+
+
+@bp.post("/organisation")
+@login_required
+def choose_organisation():
+    """Work in another of the person's organisations from now on in this browser: what they make (a dossier list, a
+    box, an import...) is made there; what they may read does not change (each organisation's by its own roles)."""
+    actor = current_actor()
+    chosen = integer(request.form.get("organisation_id", ""))
+    on_invalid(lambda errors: render_account(errors, 422))
+    if chosen not in actor.organisation_ids():
+        raise InvalidMetadata([Problem("organisation_id", N_("Choose one of the organisations you work in."))])
+    browser_session[WORKING_IN] = chosen
+    flash(_("You now work in the organisation you chose."), "success")
+    return redirect(url_for(".index"))
 
 
 def own_tokens(session: Session) -> list[dict]:

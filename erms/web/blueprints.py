@@ -90,6 +90,7 @@ def register(app: Flask) -> None:
         return {
             "actor": actor,
             "roles": roles,
+            "working_in": account.working_in_name(actor),
             "archivist_nav": archivist,
             "appraiser_nav": appraiser,
             "admin_nav": actor is not None and permissions.administers_any(actor),

@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from typing import BinaryIO, cast
 
 from flask import current_app, g, has_request_context, request, send_file, url_for
+from flask import session as browser_session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
@@ -194,12 +195,18 @@ def require_present(values: dict) -> None:
         raise InvalidMetadata(problems)
 
 
+# Where the browser's session keeps the organisation a person in several chose to work in (account page).
+WORKING_IN = "organisation"
+
+
 def organisation_of(actor: Actor) -> int:
-    """Return the organisation the actor works in (the first, for the rare person in several); a deployment
-    administrator with no role in any organisation has no records to work on."""
+    """Return the organisation the actor works in: the one they chose on their account page if they hold roles in
+    several (and still do), else the first; a deployment administrator with no role in any organisation has no
+    records to work on."""
     if not actor.organisation_ids():
         raise PermissionDenied()
-    return min(actor.organisation_ids())
+    chosen = browser_session.get(WORKING_IN) if has_request_context() else None
+    return chosen if chosen in actor.organisation_ids() else min(actor.organisation_ids())
 
 
 def has_role(actor: Actor | None, role: Role) -> bool:

@@ -290,6 +290,7 @@ ROWS = [
     Row("documents.show", "GET", DOSSIER_READERS, "document:final"),
     Row("dossiers.edit_document", "GET", DOSSIER_FORMERS, "document:final"),
     Row("dossiers.edit_document", "POST", DOSSIER_FORMERS, "document:final"),
+    Row("dossiers.apply_suggestion", "POST", DOSSIER_FORMERS, "document:final"),
     Row("dossiers.add_version", "POST", DOSSIER_FORMERS, "document:draft"),
     Row("dossiers.finalise", "POST", DOSSIER_FORMERS, "document:draft"),
     Row(
@@ -332,6 +333,7 @@ ROWS = [
     Row("account.change_password", "POST", EVERYONE),
     Row("account.tokens", "GET", EVERYONE),
     Row("account.create_token", "POST", EVERYONE),
+    Row("account.choose_organisation", "POST", EVERYONE),
     # One's own token, or any of the organisation for its administrator; anyone else's does not exist.
     Row("account.revoke_token", "POST", TOKEN_KEEPERS, "api_token"),
     # ------------------------------------------------------------ help: any role's page, for everyone
