@@ -140,8 +140,8 @@ def _clear_session() -> None:
 @bp.route("/login", methods=("GET", "POST"))
 def login():
     """Show the login form; check the credentials and start a session."""
-    if current_user.is_authenticated:
-        return redirect(url_for("home.index"))
+    if current_user.is_authenticated:  # logged in meanwhile (another tab): on to the page the login was asked for
+        return redirect(_next_page())
     error, status = None, 200
     if request.method == "POST":
         username = request.form.get("username", "")

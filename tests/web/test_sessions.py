@@ -144,6 +144,15 @@ def test_a_typed_login_address_still_leads_back_to_the_page_asked_for(client, ma
     assert response.headers["Location"] == f"/dossiers/{dossier.id}"
 
 
+def test_a_login_page_opened_after_logging_in_elsewhere_goes_on_to_the_page_asked_for(browsers, make_dossier):
+    """A second tab left on the login page (its session had ended) is logged in by the first: its log-in link leads
+    on to the page it was sent from, not to the home page; an address off the site still leads home."""
+    dossier = make_dossier("open")
+    officer = browsers("officer1")
+    assert officer.get(f"/auth/login?next=/dossiers/{dossier.id}").headers["Location"] == f"/dossiers/{dossier.id}"
+    assert officer.get("/auth/login?next=//evil.example/").headers["Location"] == "/"
+
+
 def test_the_logout_address_people_type_offers_the_button_and_logs_nobody_out(client):
     """A GET never logs out (an image or a link on any page could then end the session): it shows the button."""
     assert sent_to_login(client.get("/logout"))  # nobody is logged in: the login page
