@@ -25,7 +25,7 @@ from sqlalchemy import CursorResult, Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from administration import backup, backup_register, fixity, orphans
+from administration import backup, backup_register, fixity, lookups, orphans
 from erms import (
     background,
     intake_runner,  # noqa: F401  (the intake jobs' handlers register as it is imported)
@@ -36,13 +36,24 @@ from erms import (
 from erms.config import LOCAL_TZ, TIMEZONE
 from erms.db import transaction
 from erms.errors import NotFound, PermissionDenied
-from erms.models import BackgroundJob, JobRun, SchedulerLease
+from erms.models import BackgroundJob, JobRun, LookupKind, SchedulerLease
 from erms.permissions import Actor, load_actor
+from erms.search_index import records
 from erms.storage import FileStore
 from exports import handover
 from exports.bagging import verify
 from exports.pdf import destruction_record
-from filing import access, format_records, formats, reminders, signature_checks, signatures, uploads
+from filing import (
+    access,
+    format_records,
+    formats,
+    recognised,
+    reminders,
+    signature_checks,
+    signatures,
+    suggestions,
+    uploads,
+)
 from holdings import use_requests
 from retention import appraisal, destruction
 
@@ -322,10 +333,33 @@ def index_queued(factory: Callable[[], Session]) -> int:
             continue
         if work is None:
             return written
-        search.write(work)  # a failure here (the disk, the index) leaves the rows for the next run
-        with transaction(factory) as session:
-            search.done(session, work)
+        _write_queued(factory, work)  # a failure here (the disk, the index) leaves the rows for the next run
         written += len(work.ids)
+
+
+def _write_queued(factory: Callable[[], Session], work: search.Queued) -> None:
+    """Write a batch of the queue to the index and remove its rows; keep what the first page of each document's
+    file states, read from the text extracted for the index (``filing.suggestions``: never in a page request)."""
+    pages: dict[int, tuple[str, str]] = {}
+
+    def first_page(entry: records.Entry, text: str) -> None:
+        if entry.content_file is not None and entry.fields["kind"] == records.DOCUMENT:
+            pages[entry.fields["record_id"]] = (entry.content_file.sha256, text[: recognised.FIRST_PAGE])
+
+    search.write(work, first_page)
+    with transaction(factory) as session:
+        search.done(session, work)
+    if pages:  # apart: the index's progress never waits on, nor is undone with, the reading of the pages
+        with transaction(factory) as session:
+            suggestions.keep(session, pages, lambda organisation_id: _form_lists(session, organisation_id))
+
+
+def _form_lists(session: Session, organisation_id: int) -> tuple[list[str], list[str]]:
+    """Return the document types and issuers the organisation's document form offers."""
+    return (
+        lookups.offered(session, organisation_id, LookupKind.DOCUMENT_TYPE),
+        lookups.offered(session, organisation_id, LookupKind.ISSUER),
+    )
 
 
 def _index_one_by_one(factory: Callable[[], Session]) -> int:
@@ -348,9 +382,7 @@ def _index_one_by_one(factory: Callable[[], Session]) -> int:
             with transaction(factory) as session:
                 search.forget_queued(session, oldest[0])
             return written
-        search.write(work)
-        with transaction(factory) as session:
-            search.done(session, work)
+        _write_queued(factory, work)
         written += len(work.ids)
 
 

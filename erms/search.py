@@ -212,9 +212,16 @@ def queued(session: Session, limit: int = BATCH) -> Queued | None:
     return Queued([row.id for row in rows], changes, service().engine.needing_text(session, changes))
 
 
-def write(work: Queued) -> None:
-    """Write queued changes, outside any transaction: the extraction of new files' texts is the slow part."""
-    work.texts = service().engine.write(work.changes, work.needing, service().content)
+def write(work: Queued, read: Callable[[Entry, str], None] = lambda entry, text: None) -> None:
+    """Write queued changes, outside any transaction: the extraction of new files' texts is the slow part.
+    ``read`` is told each file's text as it is extracted (the worker reads documents' first pages from it)."""
+
+    def content(entry: Entry) -> str:
+        text = service().content(entry)
+        read(entry, text)
+        return text
+
+    work.texts = service().engine.write(work.changes, work.needing, content)
 
 
 def done(session: Session, work: Queued) -> None:

@@ -527,7 +527,7 @@ def add_documents(
             session,
             actor,
             dossier_id,
-            {"subject": _stem(upload.filename), **data},
+            {"subject": file_summary(upload.filename), **data},
             upload,
             store=store,
             now=now,
@@ -537,7 +537,9 @@ def add_documents(
     ]
 
 
-def _stem(filename: str) -> str:
+def file_summary(filename: str) -> str:
+    """Return the summary a batch upload gives a file: its name without extension (a summary still this was never
+    typed; ``filing.suggestions`` offers the file's own)."""
     return filename.rsplit(".", 1)[0].replace("_", " ").strip()[:500] or filename
 
 

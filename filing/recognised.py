@@ -21,6 +21,8 @@ from datetime import date
 
 from erms import metadata
 
+# The fields a page may state, as the document form names them.
+FIELDS = ("code_number", "code_notation", "issued_date", "type_name", "subject", "organ_name", "signer_name")
 # About one A4 page of an administrative document: the header, the summary and, on a one-page document, the signer.
 FIRST_PAGE = 4000
 # The header (organ, number, place and date, type, summary) sits in the page's first lines.

@@ -35,7 +35,16 @@ from erms.web.common import (
 )
 from erms.web.errors import FORM, on_invalid
 from erms.web.storage import place_words
-from filing import certified_copies, digitisation, dossiers, keep_backs, scan_checks, signature_checks, whole_pdf
+from filing import (
+    certified_copies,
+    digitisation,
+    dossiers,
+    keep_backs,
+    scan_checks,
+    signature_checks,
+    suggestions,
+    whole_pdf,
+)
 from filing.dossiers import local_date
 from holdings import storage as holdings_storage
 from retention import clock, schedule
@@ -335,6 +344,9 @@ def render_dossier(
             placement_words=place_words,
             problems=dossiers.closing_problems(dossier) if is_open else [],
             summary_visible=lambda document: markings.summary_shown_to_all(document.marking),
+            suggested=_suggested(session, actor, [link.document for link in dossier.links])
+            if editable and is_open
+            else {},
             dossier_titles=metadata.field_titles("dossier"),
             dossier_fields=DOSSIER_FIELDS,
             document_fields=OFFERED_DOCUMENT_FIELDS,
@@ -538,10 +550,52 @@ def render_document_form(
             summary_shown=shown,
             errors=_on_offered(errors or {}, [*fields, "certified_copy"]),
             fixed=[(name, current.get(name, ""), reason) for name, reason in fixed.items()],
+            suggested=_suggested(session, current_actor(), [document]),
             values={**current, **(values or {})},
             **_digitisation(session, [document]),
             **_document_form(session, document.organisation_id),
         ), status
+
+
+@bp.post("/<int:dossier_id>/documents/<int:document_id>/suggestion")
+@login_required
+def apply_suggestion(dossier_id: int, document_id: int):
+    """Fill a document's blank fields with what its file states (``filing.suggestions``), then show them to check."""
+    with transaction() as session:
+        suggestions.apply(
+            session,
+            current_actor(),
+            dossier_id,
+            document_id,
+            seen_revision=integer(request.form.get("revision", "")),
+            now=utcnow(),
+        )
+    flash(
+        _("The information from the file was filled in: check it against the document and correct it if needed."),
+        "success",
+    )
+    return redirect(url_for(".edit_document", dossier_id=dossier_id, document_id=document_id))
+
+
+def _suggested(session, actor, documents) -> dict[int, str]:
+    """Return, per document whose content the actor reads, what its file states for its blank fields, in words."""
+    unreadable = dossiers.unreadable_content(session, actor, documents)
+    offered = {document.id: suggestions.offered(document) for document in documents if document.id not in unreadable}
+    return {document_id: suggestion_words(fields) for document_id, fields in offered.items() if fields}
+
+
+def suggestion_words(fields: dict[str, str]) -> str:
+    """Say what a file states as a register line reads: "Số 15/QĐ-UBND, ngày 05/01/2026, Quyết định: Về việc …"."""
+    code = "/".join(fields[name] for name in ("code_number", "code_notation") if name in fields)
+    about = ": ".join(fields[name] for name in ("type_name", "subject") if name in fields)
+    parts = [
+        _("No. %(code)s", code=code) if code else "",
+        _("dated %(day)s", day=metadata.day_shown(fields["issued_date"])) if "issued_date" in fields else "",
+        about,
+        fields.get("organ_name", ""),
+        _("signed by %(name)s", name=fields["signer_name"]) if "signer_name" in fields else "",
+    ]
+    return ", ".join(part for part in parts if part)
 
 
 def _document_form(session, organisation_id: int) -> dict:

@@ -1,0 +1,83 @@
+"""Suggestions from a document's own file: kept by the worker, offered to the officer, filled in only at their word.
+
+A batch upload (``dossiers.add_documents``) leaves each document's number, notation and signer empty and its
+summary the file's name, while the file's first page prints them (``filing.recognised``). The worker extracts each
+new file's text for the search index anyway; ``keep`` reads the first page of it there, so no page request ever
+parses a file (issue 18). ``offered`` says what a document's page may offer: only fields still empty, or the summary
+still the file's name. ``apply`` fills exactly those through the document edit (``dossiers.update_document``: the
+same rights, the same check that the document did not change since the page was read, the same audit).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from erms.errors import N_, NotFound, RuleViolation
+from erms.models import Document
+from erms.permissions import Actor
+from filing import dossiers, recognised
+
+# The lists an organisation's document form offers: its document types and its issuers (administration.lookups).
+Lists = Callable[[int], tuple[list[str], list[str]]]
+NOTHING_TO_FILL = N_("There is nothing left to fill from the file: those fields are no longer empty.")
+
+
+def keep(session: Session, pages: dict[int, tuple[str, str]], lists: Lists) -> int:
+    """Read and keep what each file states, given ``pages``: a document id -> the digest of the file whose text was
+    extracted and that text. Only a document whose latest file it still is, unread, and that still has a field to
+    fill is read; return how many files were read."""
+    documents = session.scalars(
+        select(Document).where(Document.id.in_(pages)).options(selectinload(Document.versions))
+    ).all()
+    read = 0
+    for document in documents:
+        sha256, text = pages[document.id]
+        latest = document.versions[-1].file if document.versions else None
+        if latest is None or latest.sha256 != sha256 or latest.recognised is not None or not _blank(document):
+            continue
+        latest.recognised = json.dumps(
+            recognised.suggest(text, *lists(document.organisation_id)), ensure_ascii=False, sort_keys=True
+        )
+        read += 1
+    return read
+
+
+def offered(document: Document) -> dict[str, str]:
+    """Return what the document's latest file states for the fields the document still leaves blank ({}: nothing)."""
+    latest = document.versions[-1] if document.versions else None
+    if latest is None or not latest.file.recognised:
+        return {}
+    blank = _blank(document)
+    return {name: value for name, value in json.loads(latest.file.recognised).items() if name in blank}
+
+
+def apply(
+    session: Session, actor: Actor, dossier_id: int, document_id: int, *, seen_revision: int | None, now: datetime
+) -> Document:
+    """Fill the blank fields of a document from its file, as the officer's edit of them (audited as one), refused
+    if the document changed since the page offering them was read."""
+    document = dossiers.document_to_edit(session, actor, dossier_id, document_id)
+    if dossiers.unreadable_content(session, actor, [document]):  # what the file says is its content
+        raise NotFound()
+    filled = offered(document)
+    if not filled:
+        dossiers.refuse_stale(session, "document", document, seen_revision, {})  # someone filled them meanwhile
+        raise RuleViolation(NOTHING_TO_FILL)
+    return dossiers.update_document(
+        session, actor, dossier_id, document_id, filled, fields=filled.keys(), now=now, seen_revision=seen_revision
+    )
+
+
+def _blank(document: Document) -> set[str]:
+    """Return the fields a file may fill: the empty ones, and the summary while it is still the file's name."""
+    values = dossiers.document_values(document)
+    blank = {name for name in recognised.FIELDS if not values.get(name)}
+    first = document.versions[0] if document.versions else None
+    if first is not None and values.get("subject") == dossiers.file_summary(first.filename):
+        blank.add("subject")
+    return blank
