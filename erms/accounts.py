@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import itertools
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import event, inspect, select
+from sqlalchemy import delete, event, inspect, select
 from sqlalchemy.orm import Session
 
 from erms import audit, metadata
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
-from erms.models import Organisation, Role, RoleMembership, Unit, User
+from erms.models import Organisation, Role, RoleMembership, Unit, User, WebSession
 from erms.permissions import Actor, load_actor
 
 # Argon2id at OWASP's recommended minimum (Password Storage Cheat Sheet: 19 MiB, 2 passes, 1 lane). argon2-cffi's
@@ -159,12 +160,56 @@ def _locked(session: Session, username: str, now: datetime) -> Locked | None:
     return Locked(max(1, -(-int((free_at - now).total_seconds()) // 60)))
 
 
-def log_out(session: Session, actor: Actor, *, now: datetime) -> None:
-    """End the user's web sessions (a kept cookie no longer works) and audit the log-out."""
-    user = session.get(User, actor.user_id)
-    if user is not None:
-        end_sessions(user)
+def start_web_session(session: Session, user: User, *, now: datetime) -> str:
+    """Record a log-in in one browser and return the key its session cookie carries."""
+    key = secrets.token_urlsafe(32)
+    session.add(WebSession(id=key, user_id=user.id, generation=user.session_generation, started_at=now))
+    return key
+
+
+def web_session_live(session: Session, user: User, key: str) -> bool:
+    """Whether the browser's log-in ``key`` still holds: not logged out, and begun since the account last changed."""
+    web = session.get(WebSession, key)
+    return (
+        web is not None
+        and web.user_id == user.id
+        and web.ended_at is None
+        and web.generation == user.session_generation
+    )
+
+
+def log_out(session: Session, actor: Actor, key: str, *, now: datetime) -> None:
+    """End this browser's log-in (a kept copy of its cookie no longer works) and audit the log-out; the person's
+    other browsers go on."""
+    web = session.get(WebSession, key)
+    if web is not None and web.user_id == actor.user_id and web.ended_at is None:
+        web.ended_at = now
     audit.record(session, actor, "user.logged_out", "user", actor.user_id, now=now)
+
+
+def end_other_sessions(session: Session, actor: Actor, key: str, *, now: datetime) -> int:
+    """End the person's log-ins in every other browser (a shared computer left logged in, a lost phone): the
+    account's generation rises and this browser's log-in alone carries on with it; return that generation."""
+    user = session.get(User, actor.user_id)
+    if user is None:
+        raise NotFound(N_("No active user with id %(user)s."), user=actor.user_id)
+    end_sessions(user)
+    _carry_on(session, user, key)
+    audit.record(session, actor, "user.other_sessions_ended", "user", user.id, now=now)
+    return user.session_generation
+
+
+def _carry_on(session: Session, user: User, key: str | None) -> None:
+    """Keep this browser's log-in ``key`` after the person's own change raised the account's generation."""
+    web = session.get(WebSession, key) if key else None
+    if web is not None and web.user_id == user.id and web.ended_at is None:
+        web.generation = user.session_generation
+
+
+def forget_web_sessions(session: Session, before: datetime) -> int:
+    """Delete the log-ins begun before ``before`` (past the absolute session limit, over whatever else holds)."""
+    result = session.execute(delete(WebSession).where(WebSession.started_at < before))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def end_sessions(user: User) -> None:
@@ -248,13 +293,22 @@ def new_password_problems(current: str, new: str, repeat: str) -> list[Problem]:
 
 
 def change_own_password(
-    session: Session, actor: Actor, proof: Attempt, new: str, repeat: str, current: str, *, now: datetime
+    session: Session,
+    actor: Actor,
+    proof: Attempt,
+    new: str,
+    repeat: str,
+    current: str,
+    *,
+    now: datetime,
+    key: str | None = None,
 ) -> int | Locked | list[Problem]:
     """Replace the actor's own password once ``proof`` (their current password, checked) holds.
 
-    Returns the session generation the person's browser continues with (every other session of theirs ends), or why
-    not: ``Locked``, or the problems. A wrong current password counts as a failed log-in (and is audited as one), so a
-    borrowed session cannot guess it more often than the log-in page allows; nothing else is written then.
+    Returns the session generation the person's browser (its log-in ``key``) continues with (every other session of
+    theirs ends), or why not: ``Locked``, or the problems. A wrong current password counts as a failed log-in (and
+    is audited as one), so a borrowed session cannot guess it more often than the log-in page allows; nothing else
+    is written then.
     """
     if proof.locked is not None:
         return proof.locked
@@ -270,6 +324,7 @@ def change_own_password(
     user.password_change_required = False
     audit.record(session, actor, "user.password_changed", "user", user.id, now=now)
     session.flush()  # raises the session generation (_end_sessions_on_change)
+    _carry_on(session, user, key)
     return user.session_generation
 
 

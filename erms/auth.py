@@ -1,9 +1,10 @@
 """Web login and logout, and the actor of the logged-in user.
 
 Passwords are checked (and every log-in, failed log-in and log-out audited) by ``erms.accounts``;
-the session keeps only the user id and the user's session generation, and every request rebuilds
-the :class:`erms.permissions.Actor` from the database: a log-out, a password change, a deactivation
-or a change of roles raises the generation and so ends every session of that user at once. A
+the session keeps only the user id and the key of this browser's log-in (``WebSession``), and every
+request rebuilds the :class:`erms.permissions.Actor` from the database: a log-out ends this browser's
+log-in only; a password change, a deactivation, a change of roles or the person's "log out of the other
+browsers" raises the account's generation and so ends every other log-in of that user at once. A
 session also ends after SESSION_MINUTES idle and SESSION_MAX_HOURS after its log-in.
 """
 
@@ -24,12 +25,12 @@ from erms.web.redirects import same_site_path
 
 __all__ = [
     "bp",
-    "continue_session",
     "current_actor",
     "init_app",
     "locked_message",
     "login_required",
     "must_change_password",
+    "web_session_key",
 ]
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -44,29 +45,30 @@ login_manager.localize_callback = _
 
 
 class LoginUser(UserMixin):
-    """The Flask-Login user: a thin wrapper around the actor and the session generation it logged in with."""
+    """The Flask-Login user: a thin wrapper around the actor and the key of the browser's log-in (``WebSession``)."""
 
-    def __init__(self, actor: Actor, generation: int, must_change_password: bool = False) -> None:
+    def __init__(self, actor: Actor, key: str, must_change_password: bool = False) -> None:
         self.actor = actor
-        self.generation = generation
+        self.key = key
         self.must_change_password = must_change_password
 
     def get_id(self) -> str:
-        return f"{self.actor.user_id}:{self.generation}"
+        return f"{self.actor.user_id}:{self.key}"
 
 
 @login_manager.user_loader
 def _load_user(session_id: str) -> LoginUser | None:
-    """Return the user of a session, or None once the account or its session generation has changed."""
-    user_id, _, generation = (integer(part) for part in session_id.partition(":"))
-    if user_id is None or generation is None:
-        return None  # a session from before generations, or not ours
+    """Return the user of a session, or None once its log-in has ended (logged out here, or the account changed)."""
+    user_part, _, key = session_id.partition(":")
+    user_id = integer(user_part)
+    if user_id is None or not key:
+        return None  # not ours
     with transaction() as db_session:
         user = db_session.get(User, user_id)
-        if user is None or user.session_generation != generation:
+        if user is None or not accounts.web_session_live(db_session, user, key):
             return None  # logged out, password changed, roles changed or deactivated: log in again
         try:
-            return LoginUser(load_actor(db_session, user.id), user.session_generation, user.password_change_required)
+            return LoginUser(load_actor(db_session, user.id), key, user.password_change_required)
         except NotFound:
             return None  # deactivated
 
@@ -86,9 +88,9 @@ def must_change_password() -> bool:
     return bool(current_user.must_change_password)
 
 
-def continue_session(actor: Actor, generation: int) -> None:
-    """Keep this browser logged in after the person's own change (their password) raised the session generation."""
-    login_user(LoginUser(actor, generation))
+def web_session_key() -> str:
+    """The key of this browser's log-in (the person's own changes carry it on, their log-out ends it)."""
+    return current_user.key
 
 
 def init_app(app: Flask) -> None:
@@ -158,11 +160,12 @@ def login():
             with transaction() as db_session:
                 user = db_session.get(User, actor.user_id)
                 assert user is not None  # record_log_in has just logged this user in
-                generation, must_change = user.session_generation, user.password_change_required
+                key = accounts.start_web_session(db_session, user, now=utcnow())
+                must_change = user.password_change_required
             _clear_session()  # a fresh session at login: nothing carried over from before (fixation)
             session.permanent = True
             session["login_at"] = int(utcnow().timestamp())
-            login_user(LoginUser(actor, generation, must_change))
+            login_user(LoginUser(actor, key, must_change))
             return redirect(url_for("account.password") if must_change else _next_page())
         else:  # the same answer whether the username or the password is wrong: no account probing
             error, status = _("The username or password is incorrect."), 401
@@ -178,7 +181,7 @@ def _next_page() -> str:
 def logout():
     """End the session."""
     with transaction() as db_session:
-        accounts.log_out(db_session, current_actor(), now=utcnow())
+        accounts.log_out(db_session, current_actor(), web_session_key(), now=utcnow())
     _clear_session()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from administration import backup, backup_register, fixity, lookups, orphans
 from erms import (
+    accounts,
     background,
     intake_runner,  # noqa: F401  (the intake jobs' handlers register as it is imported)
     mail,
@@ -93,6 +94,15 @@ def queue_sweep(session: Session, today: date, *, now: datetime) -> int:
     return 1
 
 
+# Log-ins are forgotten this long after they began: far past any session limit an agency sets (10 hours by default).
+WEB_SESSIONS_KEPT = timedelta(days=30)
+
+
+def forget_web_sessions(session: Session, today: date, *, now: datetime) -> int:
+    """Delete the record of log-ins begun over WEB_SESSIONS_KEPT ago (their sessions ended long since)."""
+    return accounts.forget_web_sessions(session, now - WEB_SESSIONS_KEPT)
+
+
 JOBS = (
     # PL6 III.5.g: periodic backups, every day on the worker's first tick of the day (past midnight).
     Job("queue_backup", date.isoformat, queue_backup),
@@ -108,6 +118,7 @@ JOBS = (
     Job("remind_handover", date.isoformat, reminders.remind_handover),
     # NĐ 30/2020 Điều 28: the dossier list is approved at the start of the year; remind once a year.
     Job("remind_dossier_list", lambda today: str(today.year), appraisal.remind_dossier_list),
+    Job("forget_web_sessions", date.isoformat, forget_web_sessions),
 )
 
 

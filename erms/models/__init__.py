@@ -35,7 +35,7 @@ from erms.models.fixity import FixityEvent, FixityOutcome
 from erms.models.handover import HandoverBatch, HandoverItem, HandoverReceipt, Package
 from erms.models.intake import IntakeDossier, IntakeRun
 from erms.models.lookup import LookupKind, LookupValue
-from erms.models.org import Organisation, Role, RoleMembership, Unit, User
+from erms.models.org import Organisation, Role, RoleMembership, Unit, User, WebSession
 from erms.models.register import RegisterCounter, RegisterEntry
 from erms.models.retention import Hold, RetentionRow, RetentionSchedule
 from erms.models.scan import CertifiedCopy, ScanCheck
@@ -108,4 +108,5 @@ __all__ = [
     "TrustRoot",
     "Unit",
     "User",
+    "WebSession",
 ]

@@ -105,3 +105,18 @@ class RoleMembership(Base):
 
     user: Mapped[User] = relationship(back_populates="memberships")
     unit: Mapped[Unit | None] = relationship()
+
+
+class WebSession(Base):
+    """One log-in in one browser ("phiên đăng nhập"): logging out ends this one only, the person's other browsers go
+    on until their own log-out, the limits, or a change to the account (``User.session_generation``) ends them all."""
+
+    __tablename__ = "web_sessions"
+
+    # The random key the signed session cookie carries: it names the log-in, it proves nothing without the cookie.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # The account's session generation at log-in: once the account changes, the log-in is over whatever ended_at says.
+    generation: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

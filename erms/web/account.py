@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from erms import accounts, api_tokens
-from erms.auth import continue_session, current_actor, locked_message, login_required, must_change_password
+from erms.auth import current_actor, locked_message, login_required, must_change_password, web_session_key
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models import ApiToken
 from erms.permissions import Actor
@@ -121,15 +121,25 @@ def change_password():
     proof = accounts.check_password(candidate, form["current"])
     with transaction() as session:
         outcome = accounts.change_own_password(
-            session, actor, proof, form["password"], form["repeat"], form["current"], now=utcnow()
-        )
+            session, actor, proof, *(form[name] for name in ("password", "repeat", "current")),
+            now=utcnow(), key=web_session_key(),
+        )  # fmt: skip
     if isinstance(outcome, accounts.Locked):
         return render_password({FORM: [locked_message(outcome)]}, status=429)
     if isinstance(outcome, list):
         return render_password(problem_messages(outcome), status=422)
-    continue_session(actor, outcome)
     flash(_("Your password has been changed; your sessions in other browsers have ended."), "success")
     return redirect(url_for("home.index"))
+
+
+@bp.post("/sessions/end-others")
+@login_required
+def end_other_sessions():
+    """Log the person out of every other browser (a shared computer left logged in, a lost phone); this one goes on."""
+    with transaction() as session:
+        accounts.end_other_sessions(session, current_actor(), web_session_key(), now=utcnow())
+    flash(_("You were logged out of every other browser; this one stays logged in."), "success")
+    return redirect(url_for(".index"))
 
 
 @bp.get("/tokens")

@@ -147,6 +147,7 @@ AUDIT_ACTIONS = {
     "user.deactivated": _l("Account deactivated"),
     "user.logged_in": _l("Log-in"),
     "user.logged_out": _l("Log-out"),
+    "user.other_sessions_ended": _l("Logged out of the other browsers"),
     "user.login_failed": _l("Failed log-in"),
     "user.login_locked": _l("Log-in refused: username locked"),
     "user.made_system_admin": _l("Deployment administrator made"),

@@ -334,6 +334,7 @@ ROWS = [
     Row("account.tokens", "GET", EVERYONE),
     Row("account.create_token", "POST", EVERYONE),
     Row("account.choose_organisation", "POST", EVERYONE),
+    Row("account.end_other_sessions", "POST", EVERYONE),
     # One's own token, or any of the organisation for its administrator; anyone else's does not exist.
     Row("account.revoke_token", "POST", TOKEN_KEEPERS, "api_token"),
     # ------------------------------------------------------------ help: any role's page, for everyone

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 from erms_browser import Browser
+from sqlalchemy import select
 
-from erms import accounts
-from erms.models import Role, RoleMembership
+from erms import accounts, jobs
+from erms.models import AuditEvent, Role, RoleMembership, WebSession
 from tests.factories import NOW
 
 
@@ -38,6 +39,52 @@ def test_a_cookie_kept_after_logout_no_longer_reads_or_writes(client, make_dossi
     assert sent_to_login(client.get(f"/dossiers/{dossier.id}/versions/{version}"))
     assert sent_to_login(client.post(f"/dossiers/{dossier.id}/edit", {"title": "Đổi tên sau khi đăng xuất"}))
     assert dossier.title != "Đổi tên sau khi đăng xuất"
+
+
+def test_logging_out_in_one_browser_leaves_the_persons_other_browsers_logged_in(browsers):
+    """An officer logs out of the registry's shared computer: their own desk's browser stays logged in (before, every
+    browser of theirs was logged out), and the shared computer's cookie, kept, no longer works."""
+    desk, shared = browsers("officer1"), browsers("officer1")
+    cookie = kept_cookie(shared)
+    shared.logout()
+    assert desk.get("/").status_code == 200
+    replay(shared, cookie)
+    assert sent_to_login(shared.get("/"))
+
+
+def test_the_person_logs_out_of_every_other_browser_and_this_one_stays(browsers, session, world):
+    desk, phone, laptop = browsers("officer1"), browsers("officer1"), browsers("officer1")
+    account = desk.get("/account/").get_data(as_text=True)
+    assert 'action="/account/sessions/end-others"' in account and "Đăng xuất khỏi mọi trình duyệt khác" in account
+    done = desk.post("/account/sessions/end-others", {})
+    assert done.status_code == 302
+    assert sent_to_login(phone.get("/")) and sent_to_login(laptop.get("/"))
+    assert desk.get("/").status_code == 200 and desk.get("/account/").status_code == 200
+    events = desk_events(session, world)
+    assert events.count("user.other_sessions_ended") == 1
+    assert browsers("officer1").get("/").status_code == 200  # a new log-in elsewhere works again
+
+
+def desk_events(session, world) -> list[str]:
+    return list(session.scalars(select(AuditEvent.action).where(AuditEvent.actor_id == world.users["officer1"].id)))
+
+
+def test_changing_ones_password_keeps_this_browser_and_ends_the_others(browsers):
+    here, there = browsers("officer1"), browsers("officer1")
+    changed = here.post(
+        "/account/password",
+        {"current": "mật-khẩu-thử-123", "password": "một-mật-khẩu-mới-dài", "repeat": "một-mật-khẩu-mới-dài"},
+    )
+    assert changed.status_code == 302
+    assert here.get("/").status_code == 200 and sent_to_login(there.get("/"))
+
+
+def test_the_worker_forgets_log_ins_past_the_absolute_limit(session, world, now):
+    user = world.users["officer1"]
+    old = accounts.start_web_session(session, user, now=now - timedelta(days=31))
+    recent = accounts.start_web_session(session, user, now=now - timedelta(days=2))
+    assert jobs.forget_web_sessions(session, now.date(), now=now) == 1
+    assert list(session.scalars(select(WebSession.id))) == [recent] and old != recent
 
 
 @pytest.mark.parametrize("change", ["password", "deactivated", "role granted", "unit changed", "role taken"])
