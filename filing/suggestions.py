@@ -1,10 +1,11 @@
 """Suggestions from a document's own file: kept by the worker, offered to the officer, filled in only at their word.
 
 A batch upload (``dossiers.add_documents``) leaves each document's number, notation and signer empty and its
-summary the file's name, while the file's first page prints them (``filing.recognised``). The worker extracts each
-new file's text for the search index anyway; ``keep`` reads the first page of it there, so no page request ever
-parses a file (issue 18). ``offered`` says what a document's page may offer: only fields still empty, or the summary
-still the file's name. ``apply`` fills exactly those through the document edit (``dossiers.update_document``: the
+summary the file's name, and gives every file the type and date typed once, while the file's first page prints its
+own (``filing.recognised``). The worker extracts each new file's text for the search index anyway; ``keep`` reads the
+first page of it there, so no page request ever parses a file (issue 18). ``offered`` says what a document's page may
+offer: only fields still empty, the summary still the file's name, and the batch's type and date while nobody has
+saved the document since. ``apply`` fills exactly those through the document edit (``dossiers.update_document``: the
 same rights, the same check that the document did not change since the page was read, the same audit).
 """
 
@@ -24,6 +25,9 @@ from filing import dossiers, recognised
 
 # The lists an organisation's document form offers: its document types and its issuers (administration.lookups).
 Lists = Callable[[int], tuple[list[str], list[str]]]
+# What a batch upload gives every file alike (erms/web/dossiers.py BATCH_FIELDS) and a file's page states of itself.
+SHARED_BY_BATCH = ("type_name", "issued_date")
+FIRST_REVISION = 1  # a document's revision as added: every save raises it (PL6 IV.2)
 NOTHING_TO_FILL = N_("There is nothing left to fill from the file: those fields are no longer empty.")
 
 
@@ -52,8 +56,9 @@ def offered(document: Document) -> dict[str, str]:
     latest = document.versions[-1] if document.versions else None
     if latest is None or not latest.file.recognised:
         return {}
-    blank = _blank(document)
-    return {name: value for name, value in json.loads(latest.file.recognised).items() if name in blank}
+    blank, values = _blank(document), dossiers.document_values(document)
+    stated = json.loads(latest.file.recognised).items()
+    return {name: value for name, value in stated if name in blank and value != values.get(name)}
 
 
 def apply(
@@ -74,10 +79,14 @@ def apply(
 
 
 def _blank(document: Document) -> set[str]:
-    """Return the fields a file may fill: the empty ones, and the summary while it is still the file's name."""
+    """Return the fields a file may fill: the empty ones; the summary while it is still the file's name; and, while
+    nobody has saved the document since it was added (its first revision), the type and the date the batch gave
+    every file alike, which the file's own page states better."""
     values = dossiers.document_values(document)
     blank = {name for name in recognised.FIELDS if not values.get(name)}
     first = document.versions[0] if document.versions else None
     if first is not None and values.get("subject") == dossiers.file_summary(first.filename):
         blank.add("subject")
+        if document.revision == FIRST_REVISION:
+            blank.update(SHARED_BY_BATCH)
     return blank

@@ -33,8 +33,10 @@ SHARED = {
     "urgency": "normal",
     "marking": "none",
 }
+# The batch gave every file 2 March; the file prints its own date, offered while nobody has saved the document.
 OFFERED = (
-    "Từ nội dung tệp: Số 15/QD-UBND, Ve viec thanh lap Hoi dong xac dinh gia tri tai lieu, người ký: Nguyen Van Hung"
+    "Từ nội dung tệp: Số 15/QD-UBND, ngày 05/01/2026, Ve viec thanh lap Hoi dong xac dinh gia tri tai lieu,"
+    " người ký: Nguyen Van Hung"
 )
 
 
@@ -89,8 +91,9 @@ def test_the_worker_reads_the_file_and_the_officer_fills_in_what_it_states(
     filled = session.get(Document, decision.id)
     assert (filled.code_number, filled.code_notation, filled.signer_name) == ("15", "QD-UBND", "Nguyen Van Hung")
     assert filled.subject == "Ve viec thanh lap Hoi dong xac dinh gia tri tai lieu"
-    # The fields the officer gave the batch keep their values: only the empty ones and the file's name were filled.
-    assert (filled.type_name, filled.issued_date.isoformat()) == ("Quyết định", "2026-03-02")
+    # The date the batch gave every file gives way to the file's own; the type it states is the batch's already, and
+    # the organ typed for the batch stays (the file prints it in capitals).
+    assert (filled.type_name, filled.issued_date.isoformat()) == ("Quyết định", "2026-01-05")
     assert filled.organ_name == "Ủy ban nhân dân quận Nam Từ Liêm"
     assert session.get(Document, note.id).subject == "ghi chu"
     event = session.scalars(
