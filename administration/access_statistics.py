@@ -1,9 +1,10 @@
 """Statistics of access to the records and to the system (NĐ 30 PL6 II.3, III.6.a, III.6.b), counted from the log.
 
 A dossier's or document's page records "dossier.viewed" / "document.viewed" (:func:`dossier_viewed`,
-:func:`document_viewed`); downloads record their own events; a log-in records "user.logged_in". Nothing else is
-kept for the statistics: they are sums over the audit log of a period, for the organisations the reader reads the
-log of (``audit_log.readable``), optionally for one of their units.
+:func:`document_viewed`; a register line's page records a view of its document, :func:`register_line_viewed`);
+downloads record their own events; a log-in records "user.logged_in". Nothing else is kept for the statistics: they
+are sums over the audit log of a period, for the organisations the reader reads the log of (``audit_log.readable``),
+optionally for one of their units.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from erms.config import LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, NotFound, Problem
 from erms.models import AuditEvent, Document, Dossier, DossierDocument, Unit, User
 from erms.permissions import Actor
-from filing import dossiers
+from filing import dossiers, registers
 
 # What each table counts: the first action is a view (or a log-in), the second a download.
 COUNTED = {
@@ -69,6 +70,13 @@ def dossier_viewed(session: Session, actor: Actor, dossier_id: int, *, now: date
     # Its rights checked again without loading its documents: this runs holding the write lock.
     dossier = dossiers.get_dossier(session, actor, dossier_id, with_documents=False)
     audit.record(session, actor, "dossier.viewed", "dossier", dossier.id, now=now)
+
+
+def register_line_viewed(session: Session, actor: Actor, entry_id: int, *, now: datetime) -> None:
+    """Record that the actor opened a register line's page, which shows its document's metadata: a view of the
+    document as its page in a dossier is (PL6 III.6.a counts access to each document, filed or not)."""
+    line = registers.readable_line(session, actor, entry_id)
+    audit.record(session, actor, "document.viewed", "document", line.document_id, now=now, register_entry_id=line.id)
 
 
 def document_viewed(session: Session, actor: Actor, dossier_id: int, document_id: int, *, now: datetime) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from administration import lookups
+from administration import access_statistics, lookups
 from classification import dossier_list
 from erms import metadata, permissions
 from erms.auth import current_actor, login_required
@@ -29,6 +29,7 @@ from erms.web.common import (
     transaction,
     upload_from_request,
     utcnow,
+    writes,
 )
 from erms.web.errors import on_invalid
 from filing import registers
@@ -214,9 +215,17 @@ def assign_unit():
 
 @bp.get("/entries/<int:entry_id>")
 @login_required
+@writes
 def entry(entry_id: int):
     """One register line for those who read it (a search finds a document not yet filed here), with what the
-    registry does to it: send it to a unit or a person, record it handled."""
+    registry does to it: send it to a unit or a person, record it handled (a view of its document is audited)."""
+    page = _entry_page(entry_id)
+    with transaction() as session:
+        access_statistics.register_line_viewed(session, current_actor(), entry_id, now=utcnow())
+    return page
+
+
+def _entry_page(entry_id: int) -> str:
     actor = current_actor()
     with transaction() as session:
         line = registers.readable_line(session, actor, entry_id)

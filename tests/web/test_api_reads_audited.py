@@ -1,7 +1,7 @@
 """Reading through the JSON API is logged and counted as on the pages (NĐ 30 PL6 III.6.a): a dossier or a document
 read, a dossier's documents listed, a version downloaded, each writes its page's event and shows in the access
-statistics; a search or a register line writes nothing, as its page; a refused read writes no view, only the security
-event the page's refusal writes.
+statistics; a register line counts as a view of its document, as its page; a search writes nothing, as its page; a
+refused read writes no view, only the security event the page's refusal writes.
 A full disk while storing answers a problem (507) like every other API error, not the web's HTML page."""
 
 from __future__ import annotations
@@ -222,7 +222,7 @@ def test_each_api_read_writes_to_the_audit_log_exactly_what_its_page_writes(
     if read == "a search":
         assert answer.json["total"] >= 1  # it found the dossier, and still wrote nothing, as the search page
     assert written_since(session, before) == on_the_page
-    expected = {  # the reads the page logs (a search and a register line's page log none)
+    expected = {  # the reads the page logs (a search's page logs none)
         "/dossiers/{dossier}": [("dossier.viewed", "officer1", "dossier", dossier.id, {})],
         "/dossiers/{dossier}/documents/{document}": [
             ("document.viewed", "officer1", "document", document.id, {"dossier_id": dossier.id})
@@ -230,8 +230,21 @@ def test_each_api_read_writes_to_the_audit_log_exactly_what_its_page_writes(
         "/dossiers/{dossier}/versions/{version}": [
             ("document.downloaded", "officer1", "document", document.id, {"dossier_id": dossier.id, "version": 1})
         ],
+        "/registers/entries/{line}": [
+            ("document.viewed", "officer1", "document", line.document_id, {"register_entry_id": line.id})
+        ],
     }
     assert on_the_page == expected.get(page, [])
+
+
+def test_a_register_line_read_counts_as_a_view_of_its_document_on_the_page_and_through_the_api(
+    app, token_of, browsers, make_dossier, session, world, store, now
+):
+    """PL6 III.6.a counts access to each document: a registered document not filed yet is read on its register line."""
+    _dossier, _document, _version, line = one_of_each(session, world, store, now, make_dossier)
+    assert browsers("officer1").get(f"/registers/entries/{line.id}").status_code == 200
+    assert caller(app)("GET", f"/register-lines/{line.id}", token_of("officer1")).status_code == 200
+    assert counted(session, world, now, "documents") == {line.document_id: (2, 0)}
 
 
 def test_a_dossiers_documents_listed_through_the_api_count_as_a_view_of_its_page(

@@ -9,6 +9,7 @@ from typing import cast
 from flask import jsonify, request, url_for
 from sqlalchemy.orm import Session
 
+from administration import access_statistics
 from erms.models.register import RegisterKind, RegisterSeries
 from erms.web.api import base, shapes
 from erms.web.api import uploads as api_uploads
@@ -85,7 +86,10 @@ def _number(name: str) -> int | None:
 def get_register_line(entry_id: int):
     with transaction() as session:
         line = registers.readable_line(session, base.actor(), entry_id)
-        return jsonify(shapes.register_line(line, registers.withheld_summaries(session, base.actor(), [line])))
+        answer = jsonify(shapes.register_line(line, registers.withheld_summaries(session, base.actor(), [line])))
+    with transaction(write=True) as session:  # a view of its document, as the line's page counts it (PL6 III.6.a)
+        access_statistics.register_line_viewed(session, base.actor(), entry_id, now=utcnow())
+    return answer
 
 
 @operation(
