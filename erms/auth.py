@@ -64,8 +64,8 @@ def _load_user(session_id: str) -> LoginUser | None:
     if user_id is None or not key:
         return None  # not ours
     with transaction() as db_session:
-        user = db_session.get(User, user_id)
-        if user is None or not accounts.web_session_live(db_session, user, key):
+        user = accounts.logged_in_user(db_session, user_id, key)
+        if user is None:
             return None  # logged out, password changed, roles changed or deactivated: log in again
         try:
             return LoginUser(load_actor(db_session, user.id), key, user.password_change_required)
