@@ -15,7 +15,7 @@ import socket
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -29,6 +29,7 @@ from administration import backup, backup_register, fixity, lookups, orphans
 from erms import (
     accounts,
     background,
+    extract,
     intake_runner,  # noqa: F401  (the intake jobs' handlers register as it is imported)
     mail,
     permissions,
@@ -350,19 +351,21 @@ def index_queued(factory: Callable[[], Session]) -> int:
 
 def _write_queued(factory: Callable[[], Session], work: search.Queued) -> None:
     """Write a batch of the queue to the index and remove its rows; keep what the first page of each document's
-    file states, read from the text extracted for the index (``filing.suggestions``: never in a page request)."""
-    pages: dict[int, tuple[str, str]] = {}
+    file states and a PDF's page count, from what was extracted for the index in its guarded child process
+    (``filing.suggestions``: never in a page request)."""
+    files: dict[int, tuple[str, extract.Extracted]] = {}
 
-    def first_page(entry: records.Entry, text: str) -> None:
+    def first_page(entry: records.Entry, extracted: extract.Extracted) -> None:
         if entry.content_file is not None and entry.fields["kind"] == records.DOCUMENT:
-            pages[entry.fields["record_id"]] = (entry.content_file.sha256, text[: recognised.FIRST_PAGE])
+            first = replace(extracted, text=extracted.text[: recognised.FIRST_PAGE])
+            files[entry.fields["record_id"]] = (entry.content_file.sha256, first)
 
     search.write(work, first_page)
     with transaction(factory) as session:
         search.done(session, work)
-    if pages:  # apart: the index's progress never waits on, nor is undone with, the reading of the pages
+    if files:  # apart: the index's progress never waits on, nor is undone with, the reading of the pages
         with transaction(factory) as session:
-            suggestions.keep(session, pages, lambda organisation_id: _form_lists(session, organisation_id))
+            suggestions.keep(session, files, lambda organisation_id: _form_lists(session, organisation_id))
 
 
 def _form_lists(session: Session, organisation_id: int) -> tuple[list[str], list[str]]:

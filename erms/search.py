@@ -83,10 +83,14 @@ class Service:
 
     def content(self, entry: Entry) -> str:
         """Return the extracted text of an entry's file ("" when it has none or it cannot be read)."""
+        return self.extracted(entry).text
+
+    def extracted(self, entry: Entry) -> extract.Extracted:
+        """Return what is extracted of an entry's file: its text and a PDF's page count."""
         found = entry.content_file
         if found is None:
-            return ""
-        return extract.text_of(
+            return extract.NOTHING
+        return extract.extracted(
             self.files.path_for(found.sha256),
             found.media_type,
             found.filename,
@@ -212,14 +216,14 @@ def queued(session: Session, limit: int = BATCH) -> Queued | None:
     return Queued([row.id for row in rows], changes, service().engine.needing_text(session, changes))
 
 
-def write(work: Queued, read: Callable[[Entry, str], None] = lambda entry, text: None) -> None:
+def write(work: Queued, read: Callable[[Entry, extract.Extracted], None] = lambda entry, extracted: None) -> None:
     """Write queued changes, outside any transaction: the extraction of new files' texts is the slow part.
-    ``read`` is told each file's text as it is extracted (the worker reads documents' first pages from it)."""
+    ``read`` is told what is extracted of each file (the worker reads documents' first pages and page counts)."""
 
     def content(entry: Entry) -> str:
-        text = service().content(entry)
-        read(entry, text)
-        return text
+        extracted = service().extracted(entry)
+        read(entry, extracted)
+        return extracted.text
 
     work.texts = service().engine.write(work.changes, work.needing, content)
 

@@ -5,8 +5,11 @@ summary the file's name, and gives every file the type and date typed once, whil
 own (``filing.recognised``). The worker extracts each new file's text for the search index anyway; ``keep`` reads the
 first page of it there, so no page request ever parses a file (issue 18). ``offered`` says what a document's page may
 offer: only fields still empty, the summary still the file's name, and the batch's type and date while nobody has
-saved the document since. ``apply`` fills exactly those through the document edit (``dossiers.update_document``: the
-same rights, the same check that the document did not change since the page was read, the same audit).
+saved the document since. A PDF's page count, counted in the same guarded child process (``erms.extract``), is a
+fact of the file rather than something its page states: it is kept with the rest and offered while the document's
+page count (``page_amount``) is empty. ``apply`` fills exactly those through the document edit
+(``dossiers.update_document``: the same rights, the same check that the document did not change since the page was
+read, the same audit).
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from erms import metadata
 from erms.errors import N_, NotFound, RuleViolation
+from erms.extract import Extracted
 from erms.models import Document
 from erms.permissions import Actor
 from filing import dossiers, recognised
@@ -28,25 +33,26 @@ Lists = Callable[[int], tuple[list[str], list[str]]]
 # What a batch upload gives every file alike (erms/web/dossiers.py BATCH_FIELDS) and a file's page states of itself.
 SHARED_BY_BATCH = ("type_name", "issued_date")
 FIRST_REVISION = 1  # a document's revision as added: every save raises it (PL6 IV.2)
+PAGE_AMOUNT = "page_amount"  # the document's number of pages (Số trang của văn bản), a PDF file's page count
+FIELDS = (*recognised.FIELDS, PAGE_AMOUNT)
 NOTHING_TO_FILL = N_("There is nothing left to fill from the file: those fields are no longer empty.")
 
 
-def keep(session: Session, pages: dict[int, tuple[str, str]], lists: Lists) -> int:
-    """Read and keep what each file states, given ``pages``: a document id -> the digest of the file whose text was
-    extracted and that text. Only a document whose latest file it still is, unread, and that still has a field to
-    fill is read; return how many files were read."""
+def keep(session: Session, files: dict[int, tuple[str, Extracted]], lists: Lists) -> int:
+    """Read and keep what each file states and its page count, given ``files``: a document id -> the digest of the
+    file extracted and what was extracted of it (its first page's text). Only a document whose latest file it still
+    is, unread, and that still has a field to fill is read; return how many files were read."""
     documents = session.scalars(
-        select(Document).where(Document.id.in_(pages)).options(selectinload(Document.versions))
+        select(Document).where(Document.id.in_(files)).options(selectinload(Document.versions))
     ).all()
     read = 0
     for document in documents:
-        sha256, text = pages[document.id]
+        sha256, extracted = files[document.id]
         latest = document.versions[-1].file if document.versions else None
         if latest is None or latest.sha256 != sha256 or latest.recognised is not None or not _blank(document):
             continue
-        latest.recognised = json.dumps(
-            recognised.suggest(text, *lists(document.organisation_id)), ensure_ascii=False, sort_keys=True
-        )
+        stated = recognised.suggest(extracted.text, *lists(document.organisation_id)) | _page_amount(extracted.pages)
+        latest.recognised = json.dumps(stated, ensure_ascii=False, sort_keys=True)
         read += 1
     return read
 
@@ -73,8 +79,9 @@ def apply(
     if not filled:
         dossiers.refuse_stale(session, "document", document, seen_revision, {})  # someone filled them meanwhile
         raise RuleViolation(NOTHING_TO_FILL)
+    data = metadata.coerce("document", filled)  # kept as the form sends them: the page count as text
     return dossiers.update_document(
-        session, actor, dossier_id, document_id, filled, fields=filled.keys(), now=now, seen_revision=seen_revision
+        session, actor, dossier_id, document_id, data, fields=filled.keys(), now=now, seen_revision=seen_revision
     )
 
 
@@ -83,10 +90,19 @@ def _blank(document: Document) -> set[str]:
     nobody has saved the document since it was added (its first revision), the type and the date the batch gave
     every file alike, which the file's own page states better."""
     values = dossiers.document_values(document)
-    blank = {name for name in recognised.FIELDS if not values.get(name)}
+    blank = {name for name in FIELDS if not values.get(name)}
     first = document.versions[0] if document.versions else None
     if first is not None and values.get("subject") == dossiers.file_summary(first.filename):
         blank.add("subject")
         if document.revision == FIRST_REVISION:
             blank.update(SHARED_BY_BATCH)
     return blank
+
+
+def _page_amount(pages: int | None) -> dict[str, str]:
+    """Return a PDF's page count as the document form takes it, if the form accepts it (1 to 999 pages)."""
+    if pages is None:
+        return {}
+    found = {PAGE_AMOUNT: str(pages)}
+    refused = {problem.field for problem in metadata.validate("document", metadata.coerce("document", found))}
+    return {} if PAGE_AMOUNT in refused else found

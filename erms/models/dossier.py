@@ -86,8 +86,9 @@ class StoredFile(Base):
     puid: Mapped[str | None] = mapped_column(String(30))
     format_name: Mapped[str] = mapped_column(String(300), default="", server_default="")
     format_basis: Mapped[str] = mapped_column(String(20), default="", server_default="")
-    # What the file's first page states of its document (filing.recognised), as canonical JSON: read by the worker
-    # with the text it extracts for search, for a document whose fields are still empty; None until read.
+    # What the file's first page states of its document (filing.recognised) and a PDF's page count, as canonical
+    # JSON: read by the worker with the text it extracts for search, for a document whose fields are still empty;
+    # None until read.
     recognised: Mapped[str | None] = mapped_column(Text)
 
     @classmethod

@@ -585,7 +585,8 @@ def _suggested(session, actor, documents) -> dict[int, str]:
 
 
 def suggestion_words(fields: dict[str, str]) -> str:
-    """Say what a file states as a register line reads: "Số 15/QĐ-UBND, ngày 05/01/2026, Quyết định: Về việc …"."""
+    """Say what a file states as a register line reads, then its page count: "Số 15/QĐ-UBND, ngày 05/01/2026,
+    Quyết định: Về việc …, 3 trang"."""
     code = "/".join(fields[name] for name in ("code_number", "code_notation") if name in fields)
     about = ": ".join(fields[name] for name in ("type_name", "subject") if name in fields)
     parts = [
@@ -594,6 +595,7 @@ def suggestion_words(fields: dict[str, str]) -> str:
         about,
         fields.get("organ_name", ""),
         _("signed by %(name)s", name=fields["signer_name"]) if "signer_name" in fields else "",
+        _("%(count)s pages", count=fields["page_amount"]) if "page_amount" in fields else "",
     ]
     return ", ".join(part for part in parts if part)
 
