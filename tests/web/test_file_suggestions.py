@@ -104,7 +104,7 @@ def test_the_worker_reads_the_file_and_the_officer_fills_in_what_it_states(
     assert filled.organ_name == "Ủy ban nhân dân quận Nam Từ Liêm" and filled.page_amount == 3
     assert session.get(Document, note.id).subject == "ghi chu"
     event = session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "document.updated", AuditEvent.subject_id == str(decision.id))
+        select(AuditEvent).where(AuditEvent.action == "document.updated", AuditEvent.subject_id == decision.id)
     ).one()
     assert json.loads(event.details)["changes"]["code_notation"] == [None, "QD-UBND"]
 
