@@ -801,13 +801,11 @@ def _entry(session: Session, entry_id: int) -> DossierListEntry:
 # ---------------------------------------------------------------- reading
 
 
-def lists_of(session: Session, actor: Actor) -> list[DossierList]:
-    """Return every dossier list of the actor's organisations, newest year first."""
-    query = (
-        select(DossierList)
-        .where(DossierList.organisation_id.in_(actor.organisation_ids()))
-        .order_by(DossierList.year.desc())
-    )
+def lists_of(session: Session, actor: Actor, organisation_id: int) -> list[DossierList]:
+    """Return every dossier list of the organisation, if it is one of the actor's, newest year first."""
+    if organisation_id not in actor.organisation_ids():
+        return []
+    query = select(DossierList).where(DossierList.organisation_id == organisation_id).order_by(DossierList.year.desc())
     return list(session.scalars(query))
 
 

@@ -58,7 +58,7 @@ def render_account(errors: dict | None = None, status: int = 200):
             "account/index.html",
             token_list=own_tokens(session),
             organisations=organisations if len(organisations) > 1 else [],
-            working_in=organisation_of(actor) if actor.organisation_ids() else None,
+            working_in_id=organisation_of(actor) if actor.organisation_ids() else None,
             errors=errors or {},
             shortest=accounts.MIN_PASSWORD,
         )

@@ -58,7 +58,7 @@ def render_index(errors: dict | None = None, values: dict | None = None, status:
         return render_template(
             "dossier_lists/index.html",
             board=dossier_lists.dashboard(session, actor, organisation_id, year),
-            lists=dossier_lists.lists_of(session, actor),
+            lists=dossier_lists.lists_of(session, actor, organisation_id),
             can_manage=permissions.can(actor, "dossier_list.manage", organisation_id),
             errors=errors or {},
             values=values or {"year": str(year + 1)},

@@ -15,7 +15,7 @@ from tests.factories import another_agency
 
 
 def text(response) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", response.get_data(as_text=True)))
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", response.get_data(as_text=True))).split())
 
 
 def who(response) -> str:
@@ -35,16 +35,23 @@ def test_a_person_in_two_organisations_chooses_where_they_work(browsers, session
     registry.memberships.append(RoleMembership(organisation_id=other.org.id, unit_id=None, role=Role.REGISTRY))
     session.flush()
     browser = browsers("registry")
+    world.approved_list()  # the world's list of 2026
     account = browser.get("/account/")
     assert "Cơ quan đang làm việc" in text(account)
     assert f'<option value="{other.org.id}">' in account.get_data(as_text=True)
-    assert who(browser.get("/")).endswith(f"· {world.org.name}")  # the first one, as before
+    assert who(account).endswith(f"· {world.org.name}") and who(browser.get("/")).endswith(f"· {world.org.name}")
     chosen = browser.post("/account/organisation", {"organisation_id": str(other.org.id)})
     assert chosen.status_code == 302
     assert who(browser.get("/")).endswith(f"· {other.org.name}")
     made = browser.post("/dossier-lists/create", {"year": "2030", "source": "empty"})
     assert made.status_code == 302
     assert 2030 in lists_of(session, other.org.id) and 2030 not in lists_of(session, world.org.id)
+    # The lists page names the lists of the organisation worked in, not the other's beside them.
+    shown = text(browser.get("/dossier-lists/"))
+    assert "Danh mục hồ sơ năm 2030" in shown and "Danh mục hồ sơ năm 2026 · 1 hồ sơ" in shown  # Ba Đình's own
+    assert "Danh mục hồ sơ năm 2026 · 3 hồ sơ" not in shown  # Đống Đa's
+    browser.post("/account/organisation", {"organisation_id": str(world.org.id)})
+    assert "Danh mục hồ sơ năm 2030" not in text(browser.get("/dossier-lists/"))
 
 
 def test_an_organisation_not_the_persons_is_refused_and_changes_nothing(
@@ -52,8 +59,9 @@ def test_an_organisation_not_the_persons_is_refused_and_changes_nothing(
 ):
     other = another_agency(session, world, store, now, password_hash)
     browser = browsers("registry")
-    assert "Cơ quan đang làm việc" not in text(browser.get("/account/"))  # one organisation: nothing to choose
-    assert "·" not in who(browser.get("/"))
+    account = browser.get("/account/")
+    assert "Cơ quan đang làm việc" not in text(account)  # one organisation: nothing to choose
+    assert "·" not in who(browser.get("/")) and "·" not in who(account)
     for forged in (str(other.org.id), "abc", "", "-1"):
         refused = browser.post("/account/organisation", {"organisation_id": forged})
         assert refused.status_code == 422, forged
