@@ -395,8 +395,8 @@ EVERY_PAGE = (
     Step(
         _l("Notices"),
         _l(
-            "What waits for you, each linked; the menu shows how many are unread. Give your e-mail address there to "
-            "get them by e-mail too, or switch that off."
+            "What waits for you, each linked; the menu shows how many are unread, and the home page lists first what "
+            "still waits. Give your e-mail address there to get them by e-mail too, or switch that off."
         ),
         "notices.index",
     ),
@@ -409,12 +409,13 @@ EVERY_PAGE = (
         "search.index",
     ),
     Step(
-        _l("Your password"),
+        _l("Your account"),
         _l(
-            'Change it from the header\'s "Password" link, with the one you have now. A password an administrator '
-            "gave you is replaced there at your first log-in."
+            "Your name in the header opens it: change your password with the one you have now (a password an "
+            "administrator gave you is replaced at your first log-in), log out of your other browsers, and, if you "
+            "work in several organisations, choose the one you work in."
         ),
-        "account.password",
+        "account.index",
     ),
 )
 
