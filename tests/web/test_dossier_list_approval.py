@@ -83,3 +83,29 @@ def test_only_a_list_sent_for_approval_is_returned_and_only_by_the_head(browsers
     registry.post(f"/dossier-lists/{draft.id}/submit", {"confirm": "yes"})
     assert registry.post(f"/dossier-lists/{draft.id}/return", {"comment": "Sửa"}).status_code == 403
     assert state(session, draft.id) == "submitted"
+
+
+NEXT_STEP = re.compile(r'<p class="next-step" id="next-step">(.*?)</p>', re.S)
+
+
+def next_step(browser, list_id: int) -> tuple[str, list[str]]:
+    """The list page's next step, above the entries (its forms are at the foot of a long list): words and links."""
+    page = browser.get(f"/dossier-lists/{list_id}").get_data(as_text=True)
+    found = NEXT_STEP.search(page)
+    if found is None:
+        return "", []
+    assert found.start() < page.index('id="entries"')
+    words = html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).split("  ")[0].strip()
+    return words, re.findall(r'href="(#[a-z]+)"', found.group(1))
+
+
+def test_the_lists_next_step_is_offered_at_the_top_to_whoever_takes_it(browsers, session, world, draft):
+    registry, head, officer = browsers("registry"), browsers("head"), browsers("officer1")
+    words, links = next_step(registry, draft.id)
+    assert words.startswith("Khi danh mục đã đầy đủ, hãy trình người đứng đầu cơ quan phê duyệt.")
+    assert links == ["#submit"]
+    assert next_step(officer, draft.id) == ("", [])
+    assert registry.post(f"/dossier-lists/{draft.id}/submit", {"confirm": "yes"}).status_code == 302
+    assert next_step(registry, draft.id) == ("", [])  # with the head now
+    words, links = next_step(head, draft.id)
+    assert words.startswith("Danh mục đang chờ bạn quyết định.") and links == ["#approve", "#return"]
