@@ -265,9 +265,10 @@ def render_list(
             held=holds.held_dossier_ids(session, [item.dossier_id for item in listed.items]),
             # The council, like the archivist, reads no restricted dossier: its code only, not its title.
             unreadable=unreadable_dossiers(session, actor, [item.dossier for item in listed.items]),
-            can_opinion=(
+            can_opinion=(  # a member gives one opinion: once given, the decisions above show it
                 permissions.can(actor, "destruction.opinion", organisation_id)
                 and listed.state is DestructionListState.PROPOSED
+                and all(opinion.member_id != actor.user_id for opinion in listed.opinions)
             ),
             can_appraise=permissions.can(actor, "retention.appraise", organisation_id),
             can_approve=(

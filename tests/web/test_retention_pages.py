@@ -189,3 +189,32 @@ def test_the_header_counts_notices_not_seen_yet(browser, world, session, make_do
     assert count.search(first).group(1) == "0"  # shown, so seen
     again = html.unescape(archivist.get("/notices/").get_data(as_text=True))
     assert "Có 1 hồ sơ đã đến hạn xác định giá trị." in again and '<span class="tag">mới</span>' not in again
+
+
+def next_steps(client, list_id: int) -> list[str]:
+    """The links of the list page's next step, above its dossiers (its forms are below every dossier of the list)."""
+    page = client.get(f"/retention/lists/{list_id}").get_data(as_text=True)
+    found = re.search(r'<p class="next-step" id="next-step">(.*?)</p>', page, re.S)
+    if found is None:
+        return []
+    assert found.start() < page.index('id="decisions"')
+    return re.findall(r'href="(#[a-z]+)"', found.group(1))
+
+
+def test_each_step_of_a_destruction_list_is_offered_at_the_top_to_whoever_takes_it(
+    browser, world, session, store, make_dossier
+):
+    dossier = make_dossier("archived")
+    archivist_actor = world.actor("archivist")
+    listed = destruction.propose(session, archivist_actor, world.org.id, [dossier.id], "Danh mục", "Hết hạn", now=LATER)
+    council, archivist, head = browser("council1"), browser("archivist"), browser("head")
+    assert next_steps(council, listed.id) == ["#opinion"]
+    assert next_steps(archivist, listed.id) == ["#appraisal"] and next_steps(head, listed.id) == []
+    destruction.record_opinion(session, world.actor("council1"), listed.id, True, "", now=LATER)
+    assert next_steps(council, listed.id) == []
+    scan = destruction.Paper("12/SNV", date(2037, 2, 20), io.BytesIO(make_pdf("12")), "")
+    destruction.record_appraisal(session, archivist_actor, listed.id, scan, store=store, now=LATER)
+    assert next_steps(head, listed.id) == ["#decision"] and next_steps(archivist, listed.id) == []
+    decision = destruction.Paper("45/QĐ", date(2037, 2, 21), io.BytesIO(make_pdf("45")), "Nguyễn Thị Thu Hà")
+    destruction.approve(session, world.actor("head"), listed.id, decision, store=store, now=LATER)
+    assert next_steps(archivist, listed.id) == ["#execute"] and next_steps(head, listed.id) == []
