@@ -478,7 +478,9 @@ def add_documents(dossier_id: int):
             scan=scan,
         )
         count = len(added)
-    flash(_("%(count)s documents were added to the dossier.", count=count), "success")
+    # The worker reads the files' first pages seconds later (filing.suggestions): say when their offers show.
+    added = _("%(count)s documents were added to the dossier.", count=count)
+    flash(f"{added} {_('In a few seconds, reload the page: what each file states is offered to fill in.')}", "success")
     return redirect(url_for(".show", dossier_id=dossier_id, _anchor="documents"))
 
 

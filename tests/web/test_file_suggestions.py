@@ -75,7 +75,9 @@ def test_the_worker_reads_the_file_and_the_officer_fills_in_what_it_states(
     dossier = make_dossier("open", documents=0)
     decision, note = added_in_a_batch(client, session, dossier)
     dossier_page = f"/dossiers/{dossier.id}"
-    assert "Từ nội dung tệp" not in page_of(client, dossier_page)  # the upload's request parsed nothing
+    just_added = page_of(client, dossier_page)
+    assert "Từ nội dung tệp" not in just_added  # the upload's request parsed nothing, and says when to look
+    assert "Sau vài giây, hãy tải lại trang: thông tin ghi trong từng tệp sẽ được gợi ý để điền vào." in just_added
 
     jobs.index_queued(session_factory)  # the worker extracts the texts for the index, and reads them
     page = page_of(client, dossier_page)
