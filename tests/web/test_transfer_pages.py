@@ -26,6 +26,8 @@ def test_choose_confirm_submit_then_sign_the_joint_check(browsers, session, make
     shown = " ".join(text(chooser).split())
     assert "Đối chiếu với Danh mục hồ sơ năm 2026" in shown and "Sẵn sàng nộp lưu: 2" in shown
     assert "Có trong Danh mục nhưng chưa mở hồ sơ: 3" in shown  # the list's three planned entries
+    # Every column is named, the ticks' too, for a screen reader reading the table.
+    assert re.findall(r"<th[^>]*>\s*</th>", chooser.get_data(as_text=True)) == []
     before = transfers_made(session)
     assert officer.post("/transfers/new", {"unit_id": str(world.unit_a.id), "year": "2026"}).status_code == 422
     unconfirmed = officer.post("/transfers/new", {"dossier_id": str(first.id), "year": "2026"})
