@@ -36,7 +36,7 @@ class SecurityEvent:
 
 def readable_organisations(actor: Actor) -> set[int]:
     """Return the organisations whose security events the actor may read; refuse if none."""
-    organisations = {org for org in actor.organisation_ids() if permissions.can(actor, "security.read", org)}
+    organisations = set(permissions.organisations_where(actor, "security.read"))
     if not organisations:
         raise PermissionDenied()
     return organisations

@@ -212,8 +212,8 @@ def add_ad_hoc_entry(
 def waiting_for(session: Session, actor: Actor, year: int) -> list[notices.Waiting]:
     """The lists waiting for this head's approval, and (for those who prepare them) the list of ``year`` while it is
     not approved: NĐ 30/2020 Điều 28 wants it issued at the start of the year."""
-    approving = _organisations_where(actor, "dossier_list.approve")
-    preparing = _organisations_where(actor, "dossier_list.manage")
+    approving = permissions.organisations_where(actor, "dossier_list.approve", org_wide=True)
+    preparing = permissions.organisations_where(actor, "dossier_list.manage", org_wide=True)
     if not approving and not preparing:
         return []
     query = select(DossierList).where(
@@ -233,11 +233,6 @@ def waiting_for(session: Session, actor: Actor, year: int) -> list[notices.Waiti
             subject = ("dossier_list", found.id) if found else None
             waiting.append(notices.Waiting(NOT_APPROVED, subject, {"year": year}))
     return waiting
-
-
-def _organisations_where(actor: Actor, action: str) -> list[int]:
-    """The organisations where the actor may do ``action`` for the whole organisation."""
-    return sorted(org for org in actor.organisation_ids() if permissions.can_org_wide(actor, action, org))
 
 
 def submit_for_approval(session: Session, actor: Actor, list_id: int, *, now: datetime) -> DossierList:

@@ -141,6 +141,13 @@ def can(actor: Actor, action: str, organisation_id: int, unit_id: int | None = N
     return any(actor.has(role, organisation_id, unit_id) for role in RULES[action])
 
 
+def organisations_where(actor: Actor, action: str, *, org_wide: bool = False) -> list[int]:
+    """Return the actor's organisations where they may do ``action`` (held across the whole organisation only, when
+    ``org_wide``), in id order: what a list of the steps or records waiting for them is drawn from."""
+    allowed = can_org_wide if org_wide else can
+    return sorted(org for org in actor.organisation_ids() if allowed(actor, action, org))
+
+
 def can_org_wide(actor: Actor, action: str, organisation_id: int) -> bool:
     """Return True if the actor holds a role for ``action`` across the whole organisation (not for one unit)."""
     return any(

@@ -216,7 +216,7 @@ def dossier_of(session: Session, actor: Actor, keep_back_id: int) -> int:
 
 def waiting_for(session: Session, actor: Actor) -> list[KeepBack]:
     """Return the keep-backs waiting for the actor's consent (a head's), oldest first."""
-    organisations = [org for org in actor.organisation_ids() if permissions.can(actor, "keep_back.decide", org)]
+    organisations = permissions.organisations_where(actor, "keep_back.decide")
     if not organisations:
         return []
     query = (

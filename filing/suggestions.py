@@ -14,6 +14,7 @@ read, the same audit).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from datetime import datetime
@@ -45,13 +46,14 @@ def keep(session: Session, files: dict[int, tuple[str, Extracted]], lists: Lists
     documents = session.scalars(
         select(Document).where(Document.id.in_(files)).options(selectinload(Document.versions))
     ).all()
-    read = 0
+    read, offered_lists = 0, functools.cache(lists)  # an organisation's lists read once for the batch
     for document in documents:
         sha256, extracted = files[document.id]
         latest = document.versions[-1].file if document.versions else None
         if latest is None or latest.sha256 != sha256 or latest.recognised is not None or not _blank(document):
             continue
-        stated = recognised.suggest(extracted.text, *lists(document.organisation_id)) | _page_amount(extracted.pages)
+        found = recognised.suggest(extracted.text, *offered_lists(document.organisation_id))
+        stated = found | _page_amount(extracted.pages)
         latest.recognised = json.dumps(stated, ensure_ascii=False, sort_keys=True)
         read += 1
     return read

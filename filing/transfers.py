@@ -188,8 +188,8 @@ WAITS_FOR_SIGNATURE = N_("The transfer of %(unit)s waits for your signature on t
 def waiting_for(session: Session, actor: Actor) -> list[notices.Waiting]:
     """The transfers whose every dossier is decided and whose joint check waits for this person's side: the archive's
     (the archivist) or the registry's, oldest first."""
-    archive = [org for org in actor.organisation_ids() if permissions.can(actor, "dossier.accept", org)]
-    registry = [org for org in actor.organisation_ids() if permissions.can(actor, "transfer.check", org)]
+    archive = permissions.organisations_where(actor, "dossier.accept")
+    registry = permissions.organisations_where(actor, "transfer.check")
     if not archive and not registry:
         return []
     unsigned = or_(

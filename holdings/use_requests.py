@@ -561,7 +561,7 @@ def waiting_for(session: Session, actor: Actor) -> list[notices.Waiting]:
 
 def waiting(session: Session, actor: Actor) -> list[UseRequest]:
     """Return the requests waiting for this head's decision, oldest first."""
-    organisations = [org for org in actor.organisation_ids() if permissions.can_org_wide(actor, "use.decide", org)]
+    organisations = permissions.organisations_where(actor, "use.decide", org_wide=True)
     if not organisations:
         return []
     query = (
