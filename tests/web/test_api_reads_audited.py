@@ -196,6 +196,11 @@ def one_of_each(session, world, store, now, make_dossier):
     return dossier, document, document.versions[0], line
 
 
+def ids_of(dossier, document, version, line) -> dict[str, int]:
+    """The ids the pages' and the API's paths name (PAIRS)."""
+    return {"dossier": dossier.id, "document": document.id, "version": version.id, "line": line.id}
+
+
 # Each API read beside the page that shows the same records: (what is read, the page's path, the API's path).
 PAIRS = (
     ("a dossier", "/dossiers/{dossier}", "/dossiers/{dossier}"),
@@ -212,7 +217,7 @@ def test_each_api_read_writes_to_the_audit_log_exactly_what_its_page_writes(
     app, token_of, browsers, make_dossier, session, world, store, now, read, page, path
 ):
     dossier, document, version, line = one_of_each(session, world, store, now, make_dossier)
-    ids = {"dossier": dossier.id, "document": document.id, "version": version.id, "line": line.id}
+    ids = ids_of(dossier, document, version, line)
     api, token, officer = caller(app), token_of("officer1"), browsers("officer1")
     before = last_event(session)
     assert officer.get(page.format(**ids)).status_code == 200
@@ -269,7 +274,7 @@ def test_a_read_of_another_units_record_refused_through_the_api_is_recorded_as_t
     app, token_of, browsers, make_dossier, session, world, store, now, read, page, path
 ):
     dossier, document, version, line = one_of_each(session, world, store, now, make_dossier)
-    ids = {"dossier": dossier.id, "document": document.id, "version": version.id, "line": line.id}
+    ids = ids_of(dossier, document, version, line)
     api, token, officer = caller(app), token_of("officer2"), browsers("officer2")
     before = last_event(session)
     assert officer.get(page.format(**ids)).status_code == 404
