@@ -16,12 +16,15 @@ from classification import dossier_list as dossier_lists
 from erms.models import (
     Dossier,
     DossierList,
+    FieldType,
     Hold,
     Organisation,
+    RecordKind,
     RetentionRow,
     RetentionSchedule,
     Role,
     RoleMembership,
+    SupplementaryField,
     Unit,
     User,
 )
@@ -187,6 +190,24 @@ def place_hold(session: Session, world: World, dossier_id: int, now: datetime, k
     session.add(hold)
     session.flush()
     return hold
+
+
+def supplementary_field(
+    session: Session, organisation_id: int, applies_to: str, name: str, label: str, data_type: str = "text", **more
+) -> SupplementaryField:
+    """Add a supplementary metadata field as the organisation's administrator would (PL6 III.7.c), flushed."""
+    field = SupplementaryField(
+        organisation_id=organisation_id,
+        applies_to=RecordKind(applies_to),
+        name=name,
+        label=label,
+        data_type=FieldType(data_type),
+        created_at=NOW,
+        **more,
+    )
+    session.add(field)
+    session.flush()
+    return field
 
 
 @dataclass

@@ -40,6 +40,7 @@ CORE = (
     "erms.audit",
     "erms.permissions",
     "erms.metadata",
+    "erms.supplementary",
     "erms.storage",
     "erms.search",
     "erms.errors",

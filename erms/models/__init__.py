@@ -42,6 +42,7 @@ from erms.models.scan import CertifiedCopy, ScanCheck
 from erms.models.search import SavedSearch, SearchQueueItem
 from erms.models.signature import SignatureCheck, TrustRoot
 from erms.models.storage import DossierPlacement, Repository, StorageBox
+from erms.models.supplementary import FieldType, RecordKind, SupplementaryField
 from erms.models.transfer import Transfer, TransferItem
 from erms.models.use_request import UseRequest, UseRequestItem, UseRequestState
 
@@ -98,6 +99,9 @@ __all__ = [
     "SignatureCheck",
     "StorageBox",
     "StoredFile",
+    "SupplementaryField",
+    "FieldType",
+    "RecordKind",
     "UseRequest",
     "UseRequestItem",
     "UseRequestState",

@@ -144,6 +144,8 @@ class Dossier(Base):
     sheet_total: Mapped[int | None] = mapped_column(Integer)  # SheetTotal ("Số lượng tờ")
     description: Mapped[str] = mapped_column(String(500), default="")  # Description
     keyword: Mapped[str] = mapped_column(String(100), default="")  # Keyword
+    # Supplementary metadata (PL6 III.7.c): canonical JSON {field name: value}, fields of erms.models.supplementary.
+    supplementary: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     schema_id: Mapped[str] = mapped_column(String(100))  # JSON Schema the metadata was validated against
     index_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))  # "Mục lục văn bản" PDF
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -226,6 +228,7 @@ class Document(Base):
     arrival_date: Mapped[date | None] = mapped_column(Date)  # ArrivalDate (incoming)
     arrival_number: Mapped[str] = mapped_column(String(10), default="")  # ArrivalNumber (incoming)
     recipients: Mapped[str] = mapped_column(Text, default="")  # To (outgoing) / ToPlaces (incoming)
+    supplementary: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")  # as the dossier's
     schema_id: Mapped[str] = mapped_column(String(100))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
