@@ -30,6 +30,7 @@ MESSAGES = {
     FieldType.CHOICE: N_("Choose one of the listed values."),
 }
 REQUIRED_TO_CLOSE = N_("%(label)s must be filled in before the dossier closes.")
+DOCUMENT_REQUIRED_TO_CLOSE = N_("Document no. %(ordinal)s: %(label)s must be filled in before the dossier closes.")
 UNKNOWN = N_("Unknown field.")
 
 

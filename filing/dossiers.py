@@ -19,7 +19,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from classification import markings
-from erms import audit, lifecycle, metadata, notices, permissions, transitions
+from erms import audit, lifecycle, metadata, notices, permissions, supplementary, transitions
 from erms.config import LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import (
@@ -32,6 +32,7 @@ from erms.models import (
     DossierDocument,
     DossierList,
     DossierListEntry,
+    RecordKind,
     RegisterEntry,
     Role,
     ScanCheck,
@@ -48,6 +49,7 @@ from erms.storage import FileStore, TooLarge
 from exports import snapshot
 from exports.pdf import pdf_index
 from filing import certified_copies, scan_checks
+from filing import supplementary as supplementary_values
 from retention import clock
 
 
@@ -280,15 +282,15 @@ def open_dossier(session: Session, actor: Actor, entry_id: int, data: dict, *, n
     """Open the dossier planned by a list entry, pre-filled from it; ``data`` overrides the defaults."""
     entry = openable_entry(session, actor, entry_id, now=now)
     dossier_list = entry.dossier_list
-    values = metadata.check(
-        "dossier",
-        {
-            "title": entry.title,
-            "rights": "public",
-            "language": "Tiếng Việt",
-            "start_date": local_date(now).isoformat(),
-            **data,
-        },
+    own, given = supplementary_values.split(data)
+    defaults = {"title": entry.title, "rights": "public", "language": "Tiếng Việt"}
+    values, extra = supplementary_values.checked_for(
+        session,
+        dossier_list.organisation_id,
+        RecordKind.DOSSIER,
+        None,
+        given,
+        lambda: metadata.check("dossier", {**defaults, "start_date": local_date(now).isoformat(), **own}),
     )
     _check_dates(values, dossier_list.year)
     organisation = dossier_list.organisation
@@ -305,6 +307,7 @@ def open_dossier(session: Session, actor: Actor, entry_id: int, data: dict, *, n
         retention_condition=entry.retention_condition,
         schema_id=metadata.schema_id("dossier"),
         opened_at=now,
+        supplementary=supplementary.encode(extra),
         **_columns(values),
     )
     lifecycle.start(session, dossier, actor, now=now, entry_id=entry.id, ad_hoc=entry.ad_hoc)
@@ -343,8 +346,9 @@ def update_dossier(
     """Change the metadata of an open dossier (title, dates, …); ``seen_revision`` is the revision the
     user's form showed (a save over a later one is refused as a conflict)."""
     dossier = _editable(session, actor, dossier_id)
-    refuse_stale(session, "dossier", dossier, seen_revision, data)
-    if data.get("rights", dossier.rights) != dossier.rights:
+    own, given = supplementary_values.split(data)
+    refuse_stale(session, "dossier", dossier, seen_revision, own)
+    if own.get("rights", dossier.rights) != dossier.rights:
         raise InvalidMetadata([Problem("rights", ACCESS_BY_CONFIRMATION)])
     current = {
         "title": dossier.title,
@@ -352,12 +356,22 @@ def update_dossier(
         "language": dossier.language,
         "start_date": dossier.start_date.isoformat(),
     }
-    values = metadata.check("dossier", {**current, **data})
+    values, extra = supplementary_values.checked(
+        session, dossier, given, lambda: metadata.check("dossier", {**current, **own})
+    )
     _check_dates(values, dossier.year)
     for key, value in _columns(values).items():
         setattr(dossier, key, value)
-    audit.record(session, actor, "dossier.updated", "dossier", dossier.id, now=now, fields=sorted(data))
+    changes = supplementary_values.apply(dossier, extra)
+    audit.record(
+        session, actor, "dossier.updated", "dossier", dossier.id, now=now, fields=sorted(own), **_extra(changes)
+    )
     return dossier
+
+
+def _extra(changes: dict) -> dict:
+    """Return the audit details of supplementary changes: none when nothing changed there."""
+    return {"supplementary": changes} if changes else {}
 
 
 # PL6 III.3.c: once a dossier is open, who reads it changes only by a confirmed change of access (filing.access).
@@ -759,6 +773,7 @@ def update_document(
     open keeps the metadata that dossier was closed with.
     """
     document = document_to_edit(session, actor, dossier_id, document_id)
+    data, extra_given = supplementary_values.split(data)
     refuse_stale(session, "document", document, seen_revision, data)
     before = document_values(document)
     given = set(data if fields is None else fields) | set(data)
@@ -767,11 +782,14 @@ def update_document(
     untouchable = {"status", "marking", *(("subject",) if withheld else ())}
     merged = {name: value for name, value in before.items() if name not in given or name in untouchable}
     merged.update({name: value for name, value in data.items() if name not in untouchable})
-    values = metadata.check("document", merged)
+    values, extra = supplementary_values.checked(
+        session, document, extra_given, lambda: metadata.check("document", merged)
+    )
     if certified_copy:
         certified_copies.request(session, actor, document, now=now)
     changed = sorted(name for name in before.keys() | values.keys() if before.get(name) != values.get(name))
-    if not changed:
+    extra_changes = supplementary_values.apply(document, extra)
+    if not changed and not extra_changes:
         return document
     columns = _document_columns(values)
     for name in changed:
@@ -787,6 +805,7 @@ def update_document(
         changes={
             name: None if withheld and name == "subject" else [before.get(name), values.get(name)] for name in changed
         },
+        **_extra(extra_changes),
     )
     return document
 
@@ -911,6 +930,7 @@ def closing_problems(dossier: Dossier) -> list[Problem]:
                 )
             )
     problems.extend(_duplicates(dossier))
+    problems.extend(supplementary_values.closing_problems(dossier))
     return problems
 
 
