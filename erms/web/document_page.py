@@ -12,6 +12,8 @@ from classification import markings
 from erms import metadata, permissions
 from erms.auth import current_actor, login_required
 from erms.errors import NotFound
+from erms.models import RecordKind
+from erms.web import supplementary_forms
 from erms.web.common import CHOICES, transaction, utcnow, writes
 from erms.web.dossiers import SIGNATURE_CHAINS, SIGNATURE_REVOCATION, SIGNATURE_VERDICTS, certified_reason
 from filing import documents, dossiers, scan_checks
@@ -51,6 +53,7 @@ def show(dossier_id: int, document_id: int):
             titles=metadata.field_titles("document"),
             choices=CHOICES,
             checks=checks,
+            **supplementary_forms.context(session, document.organisation_id, RecordKind.DOCUMENT, document),
             signature_words=(SIGNATURE_VERDICTS, SIGNATURE_CHAINS, SIGNATURE_REVOCATION),
             certified_reason=certified_reason,
             scan_problems=scan_checks.problems_of,

@@ -17,8 +17,9 @@ from classification import dossier_list, markings
 from erms import metadata, permissions
 from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
-from erms.models import LookupKind
+from erms.models import LookupKind, RecordKind
 from erms.models.dossier import DossierState, Medium
+from erms.web import supplementary_forms
 from erms.web.common import (
     CHOICES,
     attachment,
@@ -195,10 +196,11 @@ def open_from_entry(entry_id: int):
     if request.method == "GET":
         return render_open(entry_id)
     form = {key: request.form.get(key, "") for key in OPEN_FIELDS}
-    on_invalid(lambda errors: render_open(entry_id, errors, form, status=422))
+    extra = supplementary_forms.sent()
+    on_invalid(lambda errors: render_open(entry_id, errors, {**form, **extra}, status=422))
     with transaction() as session:
         dossier = dossiers.open_dossier(
-            session, current_actor(), entry_id, metadata.coerce("dossier", form), now=utcnow()
+            session, current_actor(), entry_id, {**metadata.coerce("dossier", form), **extra}, now=utcnow()
         )
         dossier_id = dossier.id
     flash(_("The dossier is open. Add its documents below."), "success")
@@ -217,8 +219,10 @@ def render_open(entry_id: int, errors: dict | None = None, values: dict | None =
         today = local_date(now)
         # The start date proposed is today, within the list's year only: a past year's entry has none.
         start = today.isoformat() if entry.dossier_list.year == today.year else ""
+        extra = supplementary_forms.context(session, entry.dossier_list.organisation_id, RecordKind.DOSSIER, None)
         return render_template(
             "dossiers/open.html",
+            **extra,
             entry=entry,
             start_default=start,
             past_year=entry.dossier_list.year < today.year,
@@ -315,6 +319,7 @@ def render_dossier(
         dossier = dossiers.get_dossier(session, actor, dossier_id)
         editable = permissions.can(actor, "dossier.edit", dossier.organisation_id, dossier.unit_id)
         is_open = dossier.state is DossierState.OPEN
+        extra = supplementary_forms.context(session, dossier.organisation_id, RecordKind.DOSSIER, dossier)
         return render_template(
             "dossiers/show.html",
             dossier=dossier,
@@ -351,6 +356,7 @@ def render_dossier(
             dossier_fields=DOSSIER_FIELDS,
             document_fields=OFFERED_DOCUMENT_FIELDS,
             required_dossier=required_fields("dossier"),
+            **extra,
             **_document_form(session, dossier.organisation_id),
             max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024),
             batch_fields=OFFERED_BATCH_FIELDS,
@@ -361,6 +367,7 @@ def render_dossier(
                 {
                     *OFFERED_DOCUMENT_FIELDS,
                     *DOSSIER_FIELDS,
+                    *supplementary_forms.names(extra["extra_fields"]),
                     *HANDOVER_FIELDS,
                     "file",
                     "files",
@@ -408,8 +415,9 @@ def _on_offered(errors: dict, offered) -> dict:
 def edit(dossier_id: int):
     """Change the metadata of an open dossier."""
     form = {key: request.form.get(key, "") for key in DOSSIER_FIELDS}
-    on_invalid(lambda errors: render_dossier(dossier_id, errors, form, section="edit", status=422))
-    data = metadata.coerce("dossier", form)
+    extra = supplementary_forms.sent()
+    on_invalid(lambda errors: render_dossier(dossier_id, errors, {**form, **extra}, section="edit", status=422))
+    data = {**metadata.coerce("dossier", form), **extra}
     seen = integer(request.form.get("revision", ""))
     with transaction() as session:
         dossiers.update_dossier(session, current_actor(), dossier_id, data, now=utcnow(), seen_revision=seen)
@@ -511,10 +519,11 @@ def edit_document(dossier_id: int, document_id: int):
         return page
     # Only the fields the request carries change: a field the form did not send keeps its value.
     form = {key: request.form[key] for key in DOCUMENT_FIELDS if key != "status" and key in request.form}
+    extra = supplementary_forms.sent()
     certified = _flags()["certified_copy"]
     on_invalid(
         lambda errors: render_document_form(
-            dossier_id, document_id, errors, {**form, "certified_copy": certified}, status=422
+            dossier_id, document_id, errors, {**form, **extra, "certified_copy": certified}, status=422
         )
     )
     with transaction() as session:
@@ -523,7 +532,7 @@ def edit_document(dossier_id: int, document_id: int):
             current_actor(),
             dossier_id,
             document_id,
-            metadata.coerce("document", form),
+            {**metadata.coerce("document", form), **extra},
             fields=form.keys(),
             now=utcnow(),
             seen_revision=integer(request.form.get("revision", "")),
@@ -544,16 +553,20 @@ def render_document_form(
             name for name in DOCUMENT_FIELDS if name != "status" and name not in fixed and (shown or name != "subject")
         ]
         current = dossiers.document_values(document)
+        extra = supplementary_forms.context(session, document.organisation_id, RecordKind.DOCUMENT, document)
         return render_template(
             "dossiers/edit_document.html",
+            **extra,
             dossier=dossiers.get_dossier(session, current_actor(), dossier_id),
             document=document,
             fields=fields,
             summary_shown=shown,
-            errors=_on_offered(errors or {}, [*fields, "certified_copy"]),
+            errors=_on_offered(
+                errors or {}, [*fields, *supplementary_forms.names(extra["extra_fields"]), "certified_copy"]
+            ),
             fixed=[(name, current.get(name, ""), reason) for name, reason in fixed.items()],
             suggested=_suggested(session, current_actor(), [document]),
-            values={**current, **(values or {})},
+            values={**current, **extra["extra_values"], **(values or {})},
             **_digitisation(session, [document]),
             **_document_form(session, document.organisation_id),
         ), status

@@ -1,0 +1,37 @@
+"""What the dossier and document pages need to show and edit supplementary metadata (PL6 III.7.c): the fields the
+organisation offers in forms, the values a form starts with, the values a page lists, and the values a form sent."""
+
+from __future__ import annotations
+
+from flask import request
+from sqlalchemy.orm import Session
+
+from erms import supplementary
+from erms.models import Document, Dossier, RecordKind
+
+
+def sent() -> dict[str, str]:
+    """Return the supplementary values the request's form carried, keyed as filing takes them."""
+    return {key: value for key, value in request.form.items() if key.startswith(supplementary.PREFIX)}
+
+
+def context(session: Session, organisation_id: int, kind: RecordKind, record: Dossier | Document | None) -> dict:
+    """Return the template variables of a record's supplementary metadata: ``extra_fields`` (offered in its form),
+    ``extra_values`` (what the form starts with), ``extra_options`` (a choice field's options, "—" first) and
+    ``extra_shown`` (what the page lists, withdrawn fields too)."""
+    fields = supplementary.fields_for(session, organisation_id, kind)
+    values = supplementary.values_of(record) if record is not None else {}
+    offered = [field for field in fields if field.active]
+    return {
+        "extra_fields": offered,
+        "extra_options": {
+            field.name: [("", "—"), *((choice, choice) for choice in field.choice_list)] for field in offered
+        },
+        "extra_values": supplementary.form_values(fields, values),
+        "extra_shown": supplementary.shown(fields, values),
+    }
+
+
+def names(extra_fields) -> list[str]:
+    """Return the form names of the offered fields (where their problems are shown)."""
+    return [supplementary.PREFIX + field.name for field in extra_fields]
