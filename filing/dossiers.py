@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import mimetypes
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, BinaryIO
@@ -419,10 +419,20 @@ def add_document(
     ``certified_copy``: they ask that it be a certified copy (``filing.certified_copies``).
     """
     dossier = _editable(session, actor, dossier_id)
-    values = metadata.check("document", {"marking": markings.SecurityMarking.NONE.value, **data})
+    own, given = supplementary_values.split(data)
+    values, extra = supplementary_values.checked_for(
+        session,
+        dossier.organisation_id,
+        RecordKind.DOCUMENT,
+        None,
+        given,
+        lambda: metadata.check("document", {"marking": markings.SecurityMarking.NONE.value, **own}),
+    )
     if values["marking"] != markings.SecurityMarking.NONE.value and upload is None:
         raise InvalidMetadata([Problem("marking", CLASSIFIED_FROM_REGISTER)])
-    document = new_document(session, actor, dossier.organisation_id, values, upload, store=store, now=now)
+    document = new_document(
+        session, actor, dossier.organisation_id, values, upload, store=store, now=now, supplementary_values=extra
+    )
     if scan and not document.versions:
         raise InvalidMetadata([Problem("file", N_("Choose the file of the document."))])
     checked = scan_checks.check(session, actor, document.versions[-1], store=store, now=now) if scan else None
@@ -465,8 +475,10 @@ def new_document(
     *,
     store: FileStore,
     now: datetime,
+    supplementary_values: Mapping[str, str] | None = None,
 ) -> Document:
-    """Create a document from checked metadata and store its file once; classified content is refused."""
+    """Create a document from checked metadata (and checked ``supplementary_values``) and store its file once;
+    classified content is refused."""
     marking = markings.SecurityMarking(values["marking"])
     if upload is not None and not markings.may_store_content(marking):
         raise RuleViolation(markings.REFUSAL)
@@ -478,6 +490,7 @@ def new_document(
         created_by_id=actor.user_id,
         created_at=now,
         schema_id=metadata.schema_id("document"),
+        supplementary=supplementary.encode(supplementary_values or {}),
         **_document_columns(values),
     )
     session.add(document)

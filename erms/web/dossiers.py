@@ -320,6 +320,7 @@ def render_dossier(
         editable = permissions.can(actor, "dossier.edit", dossier.organisation_id, dossier.unit_id)
         is_open = dossier.state is DossierState.OPEN
         extra = supplementary_forms.context(session, dossier.organisation_id, RecordKind.DOSSIER, dossier)
+        document_extra = supplementary_forms.context(session, dossier.organisation_id, RecordKind.DOCUMENT, None)
         return render_template(
             "dossiers/show.html",
             dossier=dossier,
@@ -357,6 +358,7 @@ def render_dossier(
             document_fields=OFFERED_DOCUMENT_FIELDS,
             required_dossier=required_fields("dossier"),
             **extra,
+            document_extra=document_extra,
             **_document_form(session, dossier.organisation_id),
             max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024),
             batch_fields=OFFERED_BATCH_FIELDS,
@@ -368,6 +370,7 @@ def render_dossier(
                     *OFFERED_DOCUMENT_FIELDS,
                     *DOSSIER_FIELDS,
                     *supplementary_forms.names(extra["extra_fields"]),
+                    *supplementary_forms.names(document_extra["extra_fields"]),
                     *HANDOVER_FIELDS,
                     "file",
                     "files",
@@ -433,14 +436,16 @@ def edit(dossier_id: int):
 def add_document(dossier_id: int):
     """Register a document with its metadata and file (streamed into the store, never held in memory)."""
     form = {key: request.form.get(key, "") for key in DOCUMENT_FIELDS}
-    flags = _flags()
-    on_invalid(lambda errors: render_dossier(dossier_id, errors, {**form, **flags}, section="document", status=422))
+    extra, flags = supplementary_forms.sent(), _flags()
+    on_invalid(
+        lambda errors: render_dossier(dossier_id, errors, {**form, **extra, **flags}, section="document", status=422)
+    )
     with transaction() as session:
         dossiers.add_document(
             session,
             current_actor(),
             dossier_id,
-            metadata.coerce("document", form),
+            {**metadata.coerce("document", form), **extra},
             upload_from_request(),
             store=store(),
             now=utcnow(),

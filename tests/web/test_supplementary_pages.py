@@ -4,10 +4,11 @@ required one is asked for before the dossier closes."""
 
 from __future__ import annotations
 
+from erms_browser import DOCUMENT_FORM, file_field, make_pdf
 from sqlalchemy import select
 
 from erms import supplementary
-from erms.models import AuditEvent, Dossier
+from erms.models import AuditEvent, Document, Dossier
 from tests.factories import supplementary_field
 from tests.web.test_document_page import text_of
 from tests.web.test_document_rights_pages import linked, sent  # noqa: F401
@@ -137,3 +138,20 @@ def test_the_fields_are_filled_when_the_dossier_is_opened(client, session, world
     session.expire_all()
     (dossier,) = session.scalars(select(Dossier)).all()
     assert supplementary.values_of(dossier) == {"nguon_von": "Ngân sách"}
+
+
+def test_a_document_is_added_with_its_own_fields_and_a_wrong_one_adds_nothing(client, session, world, make_dossier):
+    project_fields(session, world.org.id)
+    dossier = make_dossier("open", documents=0)
+    client.login("officer1")
+    assert 'id="doc-supplementary.ngay_nhan_ban_goc"' in client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    form = {**DOCUMENT_FORM, "file": file_field(make_pdf("Quyet dinh"), "quyết định.pdf")}
+    refused = client.post(f"/dossiers/{dossier.id}/documents", {**form, "supplementary.ngay_nhan_ban_goc": "hôm qua"})
+    assert refused.status_code == 422 and "Ngày tháng không hợp lệ" in text_of(refused)
+    session.expire_all()
+    assert session.scalars(select(Document)).all() == []
+    form = {**DOCUMENT_FORM, "file": file_field(make_pdf("Quyet dinh"), "quyết định.pdf")}
+    added = client.post(f"/dossiers/{dossier.id}/documents", {**form, "supplementary.ngay_nhan_ban_goc": "02/03/2026"})
+    assert added.status_code == 302
+    (document,) = session.scalars(select(Document)).all()
+    assert supplementary.values_of(document) == {"ngay_nhan_ban_goc": "2026-03-02"} and document.revision == 1
