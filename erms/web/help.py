@@ -382,6 +382,14 @@ STEPS: dict[Role, tuple[Step, ...]] = {
             "admin.index",
         ),
         Step(
+            _l("The agency's own metadata fields"),
+            _l(
+                "Add the fields the agency records beyond the standard ones (a project code, a source of funds …) to "
+                "its dossiers' or documents' forms; they are shown on the pages and carried in the hand-over package."
+            ),
+            "admin.index",
+        ),
+        Step(
             SECURITY,
             _l("Refused accesses and locked log-ins: look here when someone cannot log in."),
             "security.events",
