@@ -41,6 +41,7 @@ from erms.models import (
     Organisation,
     RetentionSchedule,
     RoleMembership,
+    SupplementaryField,
     Unit,
     User,
 )
@@ -86,6 +87,7 @@ OWNERS: dict[str, Owned] = {
     "retention_schedule": _of(RetentionSchedule),
     "unit": _of(Unit),
     "lookup_value": _of(LookupValue),
+    "supplementary_field": _of(SupplementaryField),
     "organisation": lambda organisations: select(Organisation.id).where(Organisation.id.in_(organisations)),
 }
 # The kinds of record a reader may filter on.

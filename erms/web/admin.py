@@ -13,10 +13,11 @@ from flask_login import current_user
 
 from administration import lookups, organisations, people
 from administration import retention_tables as retention_tables_service
+from administration import supplementary_fields as fields_service
 from erms import api_tokens, metadata, permissions
 from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
-from erms.models import LookupKind, Role
+from erms.models import FieldType, LookupKind, RecordKind, Role
 from erms.web.account import token_rows
 from erms.web.common import ROLE_LABELS, integer, seen_values, transaction, upload_from_request, utcnow
 from erms.web.errors import FORM, on_invalid, problem_messages, translate
@@ -430,3 +431,91 @@ def offer_lookup(value_id: int):
         organisation_id, kind = value.organisation_id, value.kind.value
     flash(_("The list was saved."), "success")
     return redirect(url_for(".lookup_values", organisation_id=organisation_id, _anchor=kind))
+
+
+# ---------------------------------------------------------------- supplementary metadata (PL6 III.7.c)
+
+FIELD_KIND_LABELS = {RecordKind.DOSSIER: _l("Fields of dossiers"), RecordKind.DOCUMENT: _l("Fields of documents")}
+FIELD_TYPE_LABELS = {
+    FieldType.TEXT: _l("Free text"),
+    FieldType.NUMBER: _l("A number"),
+    FieldType.DATE: _l("A date"),
+    FieldType.CHOICE: _l("Chosen from a list"),
+}
+FIELD_FORM = ("label", "applies_to", "data_type", "choices", "required", "position")
+
+
+@bp.get("/organisations/<int:organisation_id>/fields")
+@login_required
+def supplementary_fields(organisation_id: int):
+    """Show the fields the organisation adds to its dossiers' and documents' metadata, with the forms to add one,
+    change one, withdraw it or offer it again."""
+    return render_fields(organisation_id)
+
+
+def render_fields(
+    organisation_id: int, errors: dict | None = None, values: dict | None = None, section: str = "", status: int = 200
+):
+    actor = current_actor()
+    with transaction(read_only=True) as session:
+        found = organisations.get_organisation(session, actor, organisation_id)
+        return render_template(
+            "admin/supplementary_fields.html",
+            organisation=found,
+            kept=fields_service.fields_of(session, actor, found.id),
+            kind_labels=FIELD_KIND_LABELS,
+            type_labels=FIELD_TYPE_LABELS,
+            type_options=[(member.value, label) for member, label in FIELD_TYPE_LABELS.items()],
+            seen_fields=fields_service.FIELD_SEEN,
+            errors=errors or {},
+            values=values or {},
+            section=section,
+        ), status
+
+
+@bp.post("/organisations/<int:organisation_id>/fields")
+@login_required
+def add_supplementary_field(organisation_id: int):
+    """Add a field to the organisation's dossiers' or documents' metadata."""
+    form = _form(*FIELD_FORM)
+    on_invalid(lambda errors: render_fields(organisation_id, errors, form, "add", 422))
+    with transaction() as session:
+        field = fields_service.add_field(session, current_actor(), organisation_id, form, now=utcnow())
+        label, kind = field.label, field.applies_to.value
+    flash(_("The field %(label)s was added to the forms.", label=label), "success")
+    return redirect(url_for(".supplementary_fields", organisation_id=organisation_id, _anchor=kind))
+
+
+@bp.post("/fields/<int:field_id>")
+@login_required
+def change_supplementary_field(field_id: int):
+    """Change a field's label, its values to choose from, whether it is required and its place in the forms."""
+    form = _form(*FIELD_FORM)
+    actor = current_actor()
+    with transaction(read_only=True) as session:
+        organisation_id = fields_service.field_of(session, actor, field_id).organisation_id
+    on_invalid(lambda errors: render_fields(organisation_id, errors, {**form, "field": field_id}, "edit", 422))
+    with transaction() as session:
+        field = fields_service.change_field(
+            session, actor, field_id, form, now=utcnow(), seen=seen_values(*fields_service.FIELD_SEEN)
+        )
+        kind = field.applies_to.value
+    flash(_("The field was saved."), "success")
+    return redirect(url_for(".supplementary_fields", organisation_id=organisation_id, _anchor=kind))
+
+
+@bp.post("/fields/<int:field_id>/offered")
+@login_required
+def offer_supplementary_field(field_id: int):
+    """Withdraw a field from the forms (records keep its values, still shown and exported), or offer it again."""
+    wanted = request.form.get("active") == "yes"
+    with transaction() as session:
+        field = fields_service.set_offered(session, current_actor(), field_id, wanted, now=utcnow())
+        organisation_id, kind = field.organisation_id, field.applies_to.value
+    flash(
+        _("The field is offered in the forms again.")
+        if wanted
+        else _("The field is no longer offered in the forms; the records that have a value keep it."),
+        "success",
+    )
+    return redirect(url_for(".supplementary_fields", organisation_id=organisation_id, _anchor=kind))

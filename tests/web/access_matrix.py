@@ -140,6 +140,7 @@ SEES = {
     "organisation": ADMIN_ONLY,
     "unit": ADMIN_ONLY,
     "lookup": ADMIN_ONLY,  # a value offered in the organisation's forms
+    "supplementary_field": ADMIN_ONLY,  # a field the organisation adds to its records' metadata (PL6 III.7.c)
     "person": ADMIN_ONLY,  # a person with roles in the organisation, seen on its administration pages
     # "Link a registered document" names the actor's own open dossier in its URL for every relation
     # (the relation is the registered document's): those who see that dossier but may not file into
@@ -155,6 +156,7 @@ ORGANISATION_RECORDS = {
     "unit",
     "person",
     "lookup",
+    "supplementary_field",
     "repository",
     "box",
     "intake_run",
@@ -455,6 +457,10 @@ ROWS = [
     Row("admin.lookup_values", "GET", ADMIN_ONLY, "organisation", area=ADMIN_AREA),
     Row("admin.add_lookup", "POST", ADMIN_ONLY, "organisation", area=ADMIN_AREA),
     Row("admin.offer_lookup", "POST", ADMIN_ONLY, "lookup", area=ADMIN_AREA),
+    Row("admin.supplementary_fields", "GET", ADMIN_ONLY, "organisation", area=ADMIN_AREA),
+    Row("admin.add_supplementary_field", "POST", ADMIN_ONLY, "organisation", area=ADMIN_AREA),
+    Row("admin.change_supplementary_field", "POST", ADMIN_ONLY, "supplementary_field", area=ADMIN_AREA),
+    Row("admin.offer_supplementary_field", "POST", ADMIN_ONLY, "supplementary_field", area=ADMIN_AREA),
     Row("admin.person", "GET", ADMIN_ONLY, "person", area=ADMIN_AREA),
     Row("admin.edit_person", "POST", ADMIN_ONLY, "person", area=ADMIN_AREA),
     Row("admin.add_role", "POST", ADMIN_ONLY, "person", area=ADMIN_AREA),

@@ -69,7 +69,7 @@ from holdings import storage as holdings_storage
 from holdings import use_requests
 from intake import arrangement
 from retention import destruction, holds
-from tests.factories import DOCUMENT, NOW, World, upload
+from tests.factories import DOCUMENT, NOW, World, supplementary_field, upload
 
 ACTORS = (*ROLES, None)  # None: a visitor who is not logged in
 # Values of URL parts that are not records.
@@ -527,6 +527,8 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
         session.add(issuer)
         session.flush()
         put("lookup", relation, value_id=issuer.id)
+        field = supplementary_field(session, world.org.id, "dossier", "project_code", "Mã dự án")
+        put("supplementary_field", relation, field_id=field.id)
         staff = world.user(f"{world.org.code}.staff", Role.OFFICER, world.unit_a)
         staff.memberships.append(RoleMembership(organisation_id=world.org.id, unit_id=None, role=Role.REGISTRY))
         session.flush()
@@ -781,6 +783,9 @@ FORMS: dict[str, Callable[[dict], dict]] = {
     "access.decide": lambda t: {"decision": "confirm"},
     "admin.add_lookup": lambda t: {"kind": "issuer", "value": "Văn phòng Chính phủ"},
     "admin.offer_lookup": lambda t: {"active": "no"},
+    "admin.add_supplementary_field": lambda t: {"label": "Nguồn vốn", "applies_to": "dossier", "data_type": "text"},
+    "admin.change_supplementary_field": lambda t: {"label": "Mã dự án đầu tư", "position": "2"},
+    "admin.offer_supplementary_field": lambda t: {"active": "no"},
     "admin.edit_unit": lambda t: {"name": "Phòng (tên mới)", "parent": "", "active": "yes"},
     "admin.edit_person": lambda t: {
         "full_name": "Tên Mới",
