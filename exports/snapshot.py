@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -28,12 +29,14 @@ from erms.models import (
     SignatureCheck,
     StorageBox,
     StoredFile,
+    SupplementaryField,
     Unit,
     User,
 )
 from erms.models.dossier import DossierState, Medium
 from erms.models.handover import BatchState
 from erms.models.scan import CONFIRMED
+from erms.models.supplementary import RecordKind
 from exports.pdf.box_labels import place_line
 from exports.pdf.pdf_index import DocumentIndex, IndexRow
 from retention.clock import Period
@@ -125,6 +128,20 @@ def copy_form(outcome: str | None) -> CopyForm:
 
 
 @dataclass(frozen=True, slots=True)
+class SupplementaryValue:
+    """One supplementary metadata value of a record (NĐ 30 PL6 III.7.c) with its field's code, label and type: the
+    package names it by the code, types it and labels it for people, withdrawn fields' values as any other."""
+
+    name: str
+    label: str
+    data_type: str  # FieldType's value: text, number, date (ISO day) or choice
+    value: str  # as stored: numbers with a dot, days in ISO
+
+
+Supplementary = tuple[SupplementaryValue, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentSnapshot:
     """A document of a dossier with its TT 02/2019 metadata and the files of its versions."""
 
@@ -148,6 +165,7 @@ class DocumentSnapshot:
     created_at: datetime
     files: tuple[FileSnapshot, ...]
     copy_form: CopyForm = ORIGINAL
+    supplementary: Supplementary = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +210,7 @@ class DossierSnapshot:
     sheet_total: int | None = None
     place: str = ""
     box_number: int | None = None  # the box's number, unique in the fonds (None: in no box)
+    supplementary: Supplementary = ()
 
     @property
     def paper(self) -> bool:
@@ -266,7 +285,8 @@ _DOCUMENT_COLUMNS = (
     Document.marking,
     Document.keyword,
     Document.created_at,
-    CertifiedCopy.outcome,  # last: read into DocumentSnapshot.copy_form
+    CertifiedCopy.outcome,  # read into DocumentSnapshot.copy_form
+    Document.supplementary,  # last: read into DocumentSnapshot.supplementary
 )
 _DOSSIER_COLUMNS = (
     Dossier.id,
@@ -301,6 +321,7 @@ _DOSSIER_COLUMNS = (
     StorageBox.shelf,
     StorageBox.number,
     DossierPlacement.file_number,
+    Dossier.supplementary,
     *_FILE_COLUMNS,
 )
 # Whether each document field after ``direction`` repeats from document to document (types,
@@ -314,6 +335,33 @@ _CHUNK = 200
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
     for start in range(0, len(ids), _CHUNK):
         yield ids[start : start + _CHUNK]
+
+
+class _Fields:
+    """The organisation's supplementary fields, read once for the package (one query for both kinds), by which each
+    record's stored values are read."""
+
+    def __init__(self, session: Session, organisation_id: int) -> None:
+        query = (
+            select(SupplementaryField)
+            .where(SupplementaryField.organisation_id == organisation_id)
+            .order_by(SupplementaryField.position, SupplementaryField.id)
+        )
+        self._fields: dict[RecordKind, list[tuple[str, str, str]]] = {kind: [] for kind in RecordKind}
+        for item in session.scalars(query):
+            self._fields[item.applies_to].append((item.name, item.label, item.data_type.value))
+
+    def values(self, kind: RecordKind, stored: str) -> Supplementary:
+        """Return a record's values (``stored``: its canonical JSON) in the order its forms show their fields."""
+        fields = self._fields[kind]
+        if not fields or stored == "{}":  # most records: nothing to parse
+            return ()
+        values = json.loads(stored)
+        return tuple(
+            SupplementaryValue(name, label, data_type, values[name])
+            for name, label, data_type in fields
+            if values.get(name)
+        )
 
 
 def _files(session: Session, dossier_ids: list[int]) -> dict[int, list[FileSnapshot]]:
@@ -333,7 +381,9 @@ def _files(session: Session, dossier_ids: list[int]) -> dict[int, list[FileSnaps
     return files
 
 
-def _documents(session: Session, dossier_ids: list[int], shared: dict) -> dict[int, list[DocumentSnapshot]]:
+def _documents(
+    session: Session, dossier_ids: list[int], shared: dict, fields: _Fields
+) -> dict[int, list[DocumentSnapshot]]:
     """Return {dossier id: its documents in ordinal (chronological) order}; ``shared`` keeps one object
     per distinct value of the repeating fields."""
     files = _files(session, dossier_ids)
@@ -346,15 +396,20 @@ def _documents(session: Session, dossier_ids: list[int], shared: dict) -> dict[i
         .where(DossierDocument.dossier_id.in_(dossier_ids))
         .order_by(DossierDocument.dossier_id, DossierDocument.ordinal)
     )
-    for dossier_id, document_id, ordinal, direction, *fields, outcome in session.execute(query):
-        fields = [keep(value, value) if repeats else value for repeats, value in zip(_REPEATS, fields, strict=False)]
-        # Files and the copy form, the last fields, go in *fields too: given by keyword, mypy counts them twice.
-        fields += [tuple(files.get(document_id, ())), copy_form(outcome)]
-        documents.setdefault(dossier_id, []).append(DocumentSnapshot(document_id, ordinal, direction.value, *fields))
+    for dossier_id, document_id, ordinal, direction, *columns, outcome, stored in session.execute(query):
+        values = [keep(value, value) if repeats else value for repeats, value in zip(_REPEATS, columns, strict=True)]
+        # Files, the copy form and the supplementary values, the last fields, go in *values too: given by keyword,
+        # mypy counts them twice.
+        values += [
+            tuple(files.get(document_id, ())),
+            copy_form(outcome),
+            fields.values(RecordKind.DOCUMENT, stored),
+        ]
+        documents.setdefault(dossier_id, []).append(DocumentSnapshot(document_id, ordinal, direction.value, *values))
     return documents
 
 
-def _dossier(row, documents: list[DocumentSnapshot]) -> DossierSnapshot:
+def _dossier(row, documents: list[DocumentSnapshot], fields: _Fields) -> DossierSnapshot:
     (
         dossier_id,
         file_code,
@@ -388,6 +443,7 @@ def _dossier(row, documents: list[DocumentSnapshot]) -> DossierSnapshot:
         shelf,
         box_number,
         file_number,
+        stored,
         *index,
     ) = row
     heading = (
@@ -423,10 +479,13 @@ def _dossier(row, documents: list[DocumentSnapshot]) -> DossierSnapshot:
         sheet_total=sheets,
         place=place_line(repository, shelf_unit, shelf, box_number, file_number) if repository is not None else "",
         box_number=box_number,
+        supplementary=fields.values(RecordKind.DOSSIER, stored),
     )
 
 
-def _dossiers(session: Session, dossier_ids: list[int], on_dossiers: OnDossiers) -> list[DossierSnapshot]:
+def _dossiers(
+    session: Session, dossier_ids: list[int], on_dossiers: OnDossiers, fields: _Fields
+) -> list[DossierSnapshot]:
     """Return the dossiers in package order (year, notation), each with its documents and index file."""
     rows: list[Row[*tuple[Any, ...]]] = []  # SQLAlchemy types only the first ten columns of a select
     for ids in _chunks(dossier_ids):
@@ -450,8 +509,8 @@ def _dossiers(session: Session, dossier_ids: list[int], on_dossiers: OnDossiers)
     shared: dict = {}
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start : start + _CHUNK]
-        documents = _documents(session, [row.id for row in chunk], shared)
-        read = [_dossier(row, documents.get(row.id, [])) for row in chunk]
+        documents = _documents(session, [row.id for row in chunk], shared, fields)
+        read = [_dossier(row, documents.get(row.id, []), fields) for row in chunk]
         on_dossiers(read)
         dossiers.extend(read)
     return dossiers
@@ -492,7 +551,7 @@ def package(
         operator_position=operator.position if operator else "",
         created_at=now,
         audit_head=audit.head_hash(session),
-        dossiers=tuple(_dossiers(session, list(dossier_ids), on_dossiers)),
+        dossiers=tuple(_dossiers(session, list(dossier_ids), on_dossiers, _Fields(session, organisation.id))),
         signatures=_signatures(session, list(dossier_ids)),
     )
 

@@ -2,7 +2,8 @@
 
 Dossier-list headings are ``class`` aggregations, dossiers ``caseFile`` aggregations, documents
 ``record``s; retention goes in ``disposal`` (permanent: not disposable, start date only), the
-security marking in ``securityClass``, the signature flag in ``eSignatures``. Identifiers are UUIDv5
+security marking in ``securityClass``, the signature flag in ``eSignatures``, the organisation's supplementary
+metadata in ``additionalInformation/ownElement`` (typed, labelled). Identifiers are UUIDv5
 of our ids, so a re-export gives the same values (docs/cits-erms/mapping.md §2.3). The file is streamed dossier
 by dossier; records of one shape share a template (xml.Templates of xml.Template).
 """
@@ -17,7 +18,7 @@ from typing import NamedTuple
 from lxml import etree
 
 from exports.bagging.layout import ContentFile, Written
-from exports.snapshot import DocumentSnapshot, DossierSnapshot, PackageSnapshot
+from exports.snapshot import DocumentSnapshot, DossierSnapshot, PackageSnapshot, Supplementary
 from exports.xml import ERMS_NS, PLAIN, Sink, Template, Templates, Writer, day, qualified, stream, timestamp
 from exports.xml.tt02 import MEDIA, by_heading, document_number, heading_title
 
@@ -38,6 +39,15 @@ PHYSICAL_OWN = "Trường bổ sung (theo thỏa thuận giao nộp): ngôn ng�
 PHYSICAL = "physical"
 DOCUMENT_OWN = "Trường bổ sung (theo thỏa thuận giao nộp): số thứ tự, số trang, độ khẩn, mã băm SHA-256 của tệp."
 ISSUER_ROLE = "Cơ quan ban hành"
+# The organisation's supplementary metadata (NĐ 30/2020 PL VI III.7.c), in the same group after ours: each value an
+# ownElement named by its field's code, typed as XML Schema names it (a choice is one of the field's texts), its
+# label in the property's "nhan" attribute.
+SUPPLEMENTARY_OWN = (
+    " Dữ liệu đặc tả bổ sung của cơ quan: mỗi trường một ownElement, name là mã trường, dataType là kiểu dữ liệu,"
+    ' value là giá trị, property/attribute name="nhan" là tên trường.'
+)
+DATA_TYPES = {"text": "xs:string", "number": "xs:decimal", "date": "xs:date", "choice": "xs:string"}
+LABEL = "nhan"
 Files = dict[int, list[tuple[ContentFile, Written]]]
 
 
@@ -111,11 +121,33 @@ def _control(snapshot: PackageSnapshot) -> etree._Element:
     )
 
 
-def _own(description: str, names: tuple[str, ...]) -> etree._Element:
-    """Return the ownElement group with one named value per name, values left to fill."""
-    return PLAIN.ownElement(
-        PLAIN.ownElementDescription(description), *(PLAIN.ownElement(PLAIN.value(), name=name) for name in names)
+# Of each supplementary value in a shape: its field's code and data type.
+SupplementaryShape = tuple[tuple[str, str], ...]
+
+
+def _own(description: str, names: tuple[str, ...], supplementary: SupplementaryShape) -> etree._Element:
+    """Return the ownElement group with one named value per name, then each supplementary value with its label,
+    values and labels left to fill."""
+    typed = (
+        PLAIN.ownElement(
+            PLAIN.value(),
+            PLAIN.property(PLAIN.attribute(PLAIN.value(), name=LABEL, dataType="xs:string")),
+            name=name,
+            dataType=DATA_TYPES[data_type],
+        )
+        for name, data_type in supplementary
     )
+    return PLAIN.ownElement(
+        PLAIN.ownElementDescription(description + SUPPLEMENTARY_OWN if supplementary else description),
+        *(PLAIN.ownElement(PLAIN.value(), name=name) for name in names),
+        *typed,
+    )
+
+
+def _supplementary(values: Supplementary) -> tuple[SupplementaryShape, list[str]]:
+    """Return what a shape says of the supplementary values, and their texts: each value, then its label."""
+    shape = tuple((value.name, value.data_type) for value in values)
+    return shape, [text for value in values for text in (value.value, value.label)]
 
 
 def _present(values: list[tuple[str, object]]) -> tuple[tuple[str, ...], list[str]]:
@@ -135,6 +167,7 @@ class _HeaderShape(NamedTuple):
     dates: tuple[str, ...]  # dateType of each date
     disposable: str
     place: bool = False  # physicalLocations: where the archive keeps its paper
+    supplementary: SupplementaryShape = ()
 
 
 def _header_template(shape: _HeaderShape) -> Template:
@@ -146,7 +179,9 @@ def _header_template(shape: _HeaderShape) -> Template:
         PLAIN.levelName("Hồ sơ"),
         PLAIN.title(),
         PLAIN.status(value="closed"),
-        PLAIN.additionalInformation(_own(PHYSICAL_OWN if "loai_hinh" in shape.own else DOSSIER_OWN, shape.own)),
+        PLAIN.additionalInformation(
+            _own(PHYSICAL_OWN if "loai_hinh" in shape.own else DOSSIER_OWN, shape.own, shape.supplementary)
+        ),
         PLAIN.disposal(
             PLAIN.disposalPeriod(),
             PLAIN.dates(PLAIN.disposalDate(dateType="retention_period_start")),
@@ -198,6 +233,7 @@ class _RecordShape(NamedTuple):
     formats: tuple[str, ...]  # media type of each file (appendix)
     own: tuple[str, ...]  # names of its ownElement values
     physical_or_digital: str = "digital"
+    supplementary: SupplementaryShape = ()
 
 
 def _record_template(shape: _RecordShape) -> Template:
@@ -220,7 +256,7 @@ def _record_template(shape: _RecordShape) -> Template:
         PLAIN.agents(*agents),
         PLAIN.dates(PLAIN.date(dateType="created"), PLAIN.date(dateType="originated")),
         PLAIN.eSignatures(signature),
-        PLAIN.additionalInformation(*appendices, _own(DOCUMENT_OWN, shape.own)),
+        PLAIN.additionalInformation(*appendices, _own(DOCUMENT_OWN, shape.own, shape.supplementary)),
         systemIdentifier="",
         recordType=shape.record_type,
         recordPhysicalOrDigital=shape.physical_or_digital,
@@ -259,13 +295,18 @@ class _CaseFiles:
         if dossier.physical:
             values += [("loai_hinh", MEDIA[dossier.medium]), ("so_to", dossier.sheet_total)]
         own, own_texts = _present(values)
+        supplementary, supplementary_texts = _supplementary(dossier.supplementary)
         dates = [("created", timestamp(dossier.opened_at)), ("start", day(dossier.start_date))]
         if dossier.end_date:
             dates.append(("end", day(dossier.end_date)))
         if dossier.closed_at:
             dates.append(("closed", timestamp(dossier.closed_at)))
         shape = _HeaderShape(
-            own, tuple(kind for kind, _ in dates), "false" if period.permanent else "true", bool(dossier.place)
+            own,
+            tuple(kind for kind, _ in dates),
+            "false" if period.permanent else "true",
+            bool(dossier.place),
+            supplementary,
         )
         return self._headers[shape].render(
             object_id,
@@ -273,6 +314,7 @@ class _CaseFiles:
             dossier.file_notation,
             dossier.title,
             *own_texts,
+            *supplementary_texts,
             period.label(),
             day(start),
             dossier.creator_name,
@@ -295,6 +337,7 @@ class _CaseFiles:
                 *(("sha256", file.sha256) for _, file in files),
             ]
         )
+        supplementary, supplementary_texts = _supplementary(document.supplementary)
         signed = any(content.source.signed for content, _ in files)
         verified = self._verified([content.source.sha256 for content, _ in files if content.source.signed])
         shape = _RecordShape(
@@ -309,6 +352,7 @@ class _CaseFiles:
             tuple(content.source.media_type for content, _ in files),
             own,
             PHYSICAL if dossier.paper or (dossier.physical and not files) else "digital",
+            supplementary,
         )
         object_id, system_id = _ids(self._snapshot.organisation_code, "document", document.id)
         texts = [
@@ -325,7 +369,14 @@ class _CaseFiles:
         appendices = [value for content, _ in files for value in (content.source.filename, content.path)]
         when = [timestamp(verified)] if verified is not None else []
         return self._records[shape].render(
-            *texts, timestamp(document.created_at), day(document.issued_date), *own_texts, system_id, *appendices, *when
+            *texts,
+            timestamp(document.created_at),
+            day(document.issued_date),
+            *own_texts,
+            *supplementary_texts,
+            system_id,
+            *appendices,
+            *when,
         )
 
     def _verified(self, signed: list[str]) -> datetime | None:

@@ -1,10 +1,13 @@
-"""EAD 2002 finding aid of a package: fonds → dossier-list headings → dossiers → documents."""
+"""EAD 2002 finding aid of a package: fonds → dossier-list headings → dossiers → documents, each dossier and document
+with its supplementary metadata as ``odd`` (head: the field's label, p: the value)."""
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from exports.snapshot import DossierSnapshot, PackageSnapshot
+from lxml import etree
+
+from exports.snapshot import DossierSnapshot, PackageSnapshot, Supplementary
 from exports.xml import EAD_NS, PLAIN, Sink, Template, Templates, Writer, qualified, stream
 from exports.xml.tt02 import MEDIA, by_heading, document_number, heading_title
 
@@ -34,26 +37,45 @@ def _physical_shape(dossier: DossierSnapshot) -> _PhysicalShape:
     return _PhysicalShape(True, dossier.sheet_total is not None, dossier.page_total is not None, bool(dossier.place))
 
 
-def _dossier_template(shape: _PhysicalShape) -> Template:
-    """Return the template of a dossier's did and accessrestrict; a paper or hybrid dossier's physdesc says its
-    medium and its extent in documents, sheets and pages, and its physloc where it is kept (EAD 2002 <physdesc>,
-    <physloc>)."""
+def _notes(names: tuple[str, ...]) -> list[etree._Element]:
+    """Return an ``odd`` ("other descriptive data") per supplementary value (NĐ 30/2020 PL VI III.7.c), typed by its
+    field's code, its label (head) and its value (p) left to fill."""
+    return [PLAIN.odd(PLAIN.head(), PLAIN.p(), type=name) for name in names]
+
+
+def _note_texts(values: Supplementary) -> list[str]:
+    """Return the texts of the odds of ``_notes``: each label, then its value."""
+    return [text for value in values for text in (value.label, value.value)]
+
+
+class _DossierShape(NamedTuple):
+    """What varies in a dossier's description: its paper, and which supplementary values it has."""
+
+    physical: _PhysicalShape
+    notes: tuple[str, ...]  # the code of each supplementary value's field
+
+
+def _dossier_template(shape: _DossierShape) -> Template:
+    """Return the template of a dossier's did, accessrestrict and supplementary values; a paper or hybrid dossier's
+    physdesc says its medium and its extent in documents, sheets and pages, and its physloc where it is kept (EAD
+    2002 <physdesc>, <physloc>)."""
+    physical = shape.physical
     date = PLAIN.unitdate(normal="")
     physdesc = PLAIN.physdesc()
-    if shape.medium:
+    if physical.medium:
         physdesc.append(PLAIN.physfacet(type="medium"))
     physdesc.append(PLAIN.extent())
-    if shape.sheets:
+    if physical.sheets:
         physdesc.append(PLAIN.extent(unit="tờ"))
-    if shape.pages:
+    if physical.pages:
         physdesc.append(PLAIN.extent(unit="trang"))
     did = PLAIN.did(PLAIN.unitid(), PLAIN.unittitle(), date, physdesc)
-    if shape.place:
+    if physical.place:
         did.append(PLAIN.physloc())
     return Template(
-        PLAIN.c(did, PLAIN.accessrestrict(PLAIN.p())),
+        PLAIN.c(did, PLAIN.accessrestrict(PLAIN.p()), *_notes(shape.notes)),
         DOSSIER_DEPTH + 1,
-        ("unitid", "unittitle", "unitdate", "physfacet", "extent", "physloc", "p"),
+        ("unitid", "unittitle", "unitdate", "physfacet", "extent", "physloc", "p", "head"),
         ((date, "normal"),),
         inner=True,
     )
@@ -67,32 +89,41 @@ def _physical_values(dossier: DossierSnapshot, shape: _PhysicalShape) -> tuple[l
     return [MEDIA[dossier.medium]] if shape.medium else [], [*extents, *([dossier.place] if shape.place else [])]
 
 
+def _document_template(notes: tuple[str, ...]) -> Template:
+    """Return the template of a document's item: its did, then its supplementary values (``_notes``)."""
+    date = PLAIN.unitdate(normal="")
+    # An original or a copy (exports.snapshot.copy_form), as the form of the item's material (EAD 2002 genreform).
+    form = PLAIN.genreform(normal="")
+    origination = PLAIN.origination(PLAIN.corpname())
+    document = PLAIN.c(
+        PLAIN.did(PLAIN.unitid(), PLAIN.unittitle(), date, origination, PLAIN.physdesc(form)),
+        *_notes(notes),
+        level="item",
+        id="",
+    )
+    return Template(
+        document,
+        DOSSIER_DEPTH + 1,
+        ("unitid", "unittitle", "unitdate", "corpname", "genreform", "head", "p"),
+        ((date, "normal"), (form, "normal"), (document, "id")),
+    )
+
+
 class _Records:
     """Writes the dossiers and their documents through templates made for one EAD document (xml.Template)."""
 
     def __init__(self) -> None:
         self._dossiers = Templates(_dossier_template)
-        date = PLAIN.unitdate(normal="")
-        # An original or a copy (exports.snapshot.copy_form), as the form of the item's material (EAD 2002 genreform).
-        form = PLAIN.genreform(normal="")
-        origination = PLAIN.origination(PLAIN.corpname())
-        document = PLAIN.c(
-            PLAIN.did(PLAIN.unitid(), PLAIN.unittitle(), date, origination, PLAIN.physdesc(form)), level="item", id=""
-        )
-        self._document = Template(
-            document,
-            DOSSIER_DEPTH + 1,
-            ("unitid", "unittitle", "unitdate", "corpname", "genreform"),
-            ((date, "normal"), (form, "normal"), (document, "id")),
-        )
+        self._documents = Templates(_document_template)
 
     def write_dossier(self, series: Writer, dossier: DossierSnapshot) -> None:
         with series.element(C, {"level": "file", "id": f"dossier-{dossier.id}"}) as children:
             dates = _dates(dossier)
             shape = _physical_shape(dossier)
             medium, extents = _physical_values(dossier, shape)
+            notes = tuple(value.name for value in dossier.supplementary)
             children.write_record(
-                self._dossiers[shape].render(
+                self._dossiers[_DossierShape(shape, notes)].render(
                     dossier.file_code,
                     dossier.title,
                     dates,
@@ -100,18 +131,21 @@ class _Records:
                     f"{len(dossier.documents)} văn bản",
                     *extents,
                     dossier.rights,
+                    *_note_texts(dossier.supplementary),
                     dates,
                 )
             )
             for document in dossier.documents:
                 issued = document.issued_date.isoformat()
+                notes = tuple(value.name for value in document.supplementary)
                 children.write_record(
-                    self._document.render(
+                    self._documents[notes].render(
                         document_number(document) or str(document.ordinal),
                         f"{document.type_name}: {document.subject}",
                         issued,
                         document.organ_name,
                         document.copy_form.label,
+                        *_note_texts(document.supplementary),
                         issued,
                         document.copy_form.code,
                         f"document-{document.id}",
