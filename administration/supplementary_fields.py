@@ -24,6 +24,7 @@ from erms import audit, metadata, permissions, supplementary
 from erms.errors import N_, InvalidMetadata, NotFound, Problem
 from erms.models import Document, Dossier, FieldType, RecordKind, SupplementaryField
 from erms.permissions import Actor
+from exports.xml import cits
 
 LABEL_LIMIT = 200
 NAME_LENGTH = 40
@@ -144,7 +145,8 @@ def set_offered(session: Session, actor: Actor, field_id: int, active: bool, *, 
 def derived_name(label: str, taken: set[str]) -> str:
     """Return the code a field is known by, made from its label: Vietnamese letters without their marks (đ as d),
     lower case, anything else as "_", starting with a letter, at most NAME_LENGTH characters, and "_2", "_3"… after
-    it when the organisation has that code for these records already."""
+    it when the organisation has that code for these records already or the package names its own values so."""
+    taken = taken | cits.OWN_NAMES
     plain = unicodedata.normalize("NFKD", label.replace("đ", "d").replace("Đ", "D"))
     ascii_only = "".join(letter for letter in plain if not unicodedata.combining(letter)).lower()
     base = re.sub(r"[^a-z0-9]+", "_", ascii_only).strip("_")

@@ -31,6 +31,9 @@ NSMAP = {None: ERMS_NS}
 ERMS, AGGREGATIONS, AGGREGATION = (qualified(ERMS_NS, name) for name in ("erms", "aggregations", "aggregation"))
 # Depth of a dossier's aggregation: erms > aggregations > heading aggregation > dossier aggregation.
 CASE_FILE_DEPTH = 3
+# The ownElement names the package gives its own values (below): no organisation's supplementary field is named one
+# of them, or a reader would take ours for theirs (administration.supplementary_fields.derived_name).
+OWN_NAMES = frozenset({"ngon_ngu", "tong_so_trang", "loai_hinh", "so_to", "so_thu_tu", "so_trang", "do_khan", "sha256"})
 DOSSIER_OWN = "Trường bổ sung (theo thỏa thuận giao nộp): ngôn ngữ, tổng số trang."
 # A paper or hybrid dossier's (issue 28): its medium ("loại hình") and sheets ("số tờ", TT 02 SheetTotal).
 PHYSICAL_OWN = "Trường bổ sung (theo thỏa thuận giao nộp): ngôn ngữ, tổng số trang, loại hình, số tờ."

@@ -50,6 +50,9 @@ def test_a_field_is_named_from_its_label_once_and_for_all(session, world, admin,
     assert long.name == "field_2_kinh_phi_thuc_hien_du_an_theo_ke" and len(long.name) <= 40
     for_documents = add(session, admin, world, now, label="Mã số đăng ký đầu tư (Đồng Đa)", applies_to="document")
     assert for_documents.name == "ma_so_dang_ky_dau_tu_dong_da"
+    # The package names its own values "ngon_ngu", "so_trang" …: an agency's field never takes one of those names.
+    assert add(session, admin, world, now, label="Ngôn ngữ", applies_to="dossier").name == "ngon_ngu_2"
+    assert add(session, admin, world, now, label="Số trang", applies_to="document").name == "so_trang_2"
     changed = fields.change_field(session, admin, first.id, {"label": "Số đăng ký đầu tư", "required": ""}, now=now)
     assert (changed.name, changed.label, changed.required) == (
         "ma_so_dang_ky_dau_tu_dong_da",

@@ -15,7 +15,7 @@ from erms import supplementary
 from erms.models import Organisation
 from exports import handover, snapshot
 from exports.bagging import layout, verify
-from exports.xml import EAD_NS, ERMS_NS
+from exports.xml import EAD_NS, ERMS_NS, cits
 from tests.exports.test_handover import EARK_TOOL, build
 from tests.exports.test_paper_handover import EVERY_CHECK
 from tests.factories import supplementary_field
@@ -143,3 +143,9 @@ def test_the_fields_are_read_once_for_the_package(session, world, now, described
     first = next(item for item in read.dossiers if item.id == described[0].id)
     assert first.supplementary[0] == snapshot.SupplementaryValue("ngay_phe_duyet", "Ngày phê duyệt", "date", DAY)
     assert first.documents[0].supplementary[-1] == snapshot.SupplementaryValue("ma_cu", "Mã lưu trữ cũ", "text", "X-01")
+
+
+def test_every_name_the_package_gives_its_own_values_is_kept_from_the_agencys_fields(package):
+    erms = _parse(package, layout.CITS_ERMS)
+    own_names = {own.get("name") for own in erms.iter(f"{E}ownElement") if own.get("name") and not own.get("dataType")}
+    assert own_names and own_names <= cits.OWN_NAMES
