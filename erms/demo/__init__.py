@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from administration import supplementary_fields
 from classification import dossier_list as dossier_lists
 from erms import accounts
 from erms.demo import handover as handover_part
@@ -72,6 +73,8 @@ def load(
     progress("retention table TT 09/2011 (superseded, for demonstration)")
     table = schedule.import_superseded_2011(session, None, now=now)
     context = DemoContext(session, organisation, users, {row.code: row for row in table.rows}, store, font)
+    progress("the agency's own metadata fields")
+    _own_fields(context, now)
     progress(f"dossier list {now.year}")
     entries = _dossier_list(context, now)
     progress("dossiers in every state, with PDF documents")
@@ -96,6 +99,20 @@ def _account(session, organisation, username, name, position, role, unit, now) -
     user = accounts.create_user(session, None, username, name, secrets.token_urlsafe(12), position=position, now=now)
     accounts.grant(session, None, user, role, organisation.code, unit, now=now)
     return user
+
+
+# The agency's own metadata fields (PL6 III.7.c), and what the first dossier of the walk records in them.
+OWN_FIELDS = [
+    {"applies_to": "dossier", "label": "Nguồn kinh phí", "data_type": "choice", "choices": "Ngân sách\nVốn khác"},
+    {"applies_to": "dossier", "label": "Mã dự án, công trình", "data_type": "text"},
+    {"applies_to": "document", "label": "Số bản phát hành", "data_type": "number"},
+]
+OWN_VALUES = {"supplementary.nguon_kinh_phi": "Ngân sách"}
+
+
+def _own_fields(context: DemoContext, now: datetime) -> None:
+    for field in OWN_FIELDS:
+        supplementary_fields.add_field(context.session, context.actor("admin"), context.organisation.id, field, now=now)
 
 
 def _dossier_list(context: DemoContext, now: datetime):
@@ -128,8 +145,9 @@ def _walk_dossiers(context: DemoContext, entries, now: datetime) -> None:
     start = date(now.year, 1, 1)
     for index, state in WALKS:
         entry = entries[index]
+        own = OWN_VALUES if index == 0 else {}
         dossier = dossiers.open_dossier(
-            session, officer, entry.id, {"start_date": start.isoformat(), "keyword": "demo"}, now=now
+            session, officer, entry.id, {"start_date": start.isoformat(), "keyword": "demo", **own}, now=now
         )
         context.add_documents(dossier, entry.title, start + timedelta(days=index), now=now)
         if state == "open":

@@ -49,6 +49,10 @@ def test_demo_has_every_state_and_a_full_list(data_dir):
     ).fetchone()[0]
     index = path / "files" / index_sha[:2] / index_sha[2:4] / index_sha
     assert "MỤC LỤC VĂN BẢN" in PdfReader(index).pages[0].extract_text()
+    # The agency's own fields (PL6 III.7.c), one filled in on the archived dossier the demo shows first.
+    assert db.execute("select label from supplementary_fields order by id").fetchall()[0] == ("Nguồn kinh phí",)
+    filled = db.execute("select state, supplementary from dossiers where supplementary != '{}'").fetchall()
+    assert filled == [("archived", '{"nguon_kinh_phi": "Ngân sách"}')]
 
 
 def test_demo_load_again_keeps_data_and_resets_passwords(data_dir):
