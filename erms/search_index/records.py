@@ -7,10 +7,12 @@ in the index writer, never in a request.
 Rights travel with each document: the organisation and the units whose readers may see it. A filed
 document is read from its dossiers; a registered document filed in none yet, from its register line
 (its registry and the unit it was sent to), so an incoming document is found before it is filed.
-Every input field a person types is indexed (PL6 III.6.d): the register's identifier and the recipients too.
+Every input field a person types is indexed (PL6 III.6.d): the register's identifier and the recipients too, and
+the words of the supplementary metadata (its text and choice fields, PL6 III.7.c) with the keywords.
 Two rules decide what text is indexed at all, so no query can return or highlight it:
 - a "tuyệt mật" document's summary (trích yếu) is never indexed: the law shows it only to
-  the authorised (Luật Bảo vệ bí mật nhà nước 2018; docs/design.md), and search cannot ask who that is;
+  the authorised (Luật Bảo vệ bí mật nhà nước 2018; docs/design.md), and search cannot ask who that is; nor are
+  its supplementary values, withheld wherever its summary is;
 - a destroyed or transferred dossier's content is gone from this system (NĐ 30/2020 Điều 31,
   the hand-over; the destruction record keeps the metadata stub), so its files' text is not indexed.
 """
@@ -27,14 +29,18 @@ from datetime import date, datetime, time
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session, selectinload
 
+from erms import supplementary
 from erms.models import (
     Document,
     DocumentVersion,
     Dossier,
     DossierDocument,
+    FieldType,
+    RecordKind,
     RegisterEntry,
     SignatureCheck,
     StoredFile,
+    SupplementaryField,
 )
 from erms.models.dossier import DossierState
 from erms.permissions import (
@@ -51,7 +57,8 @@ DOSSIER, DOCUMENT = "dossier", "document"
 # version is rebuilt by the worker when it starts (``erms.jobs.queue_rebuild_if_outdated``).
 # 2: recipients and the other typed fields; registered documents not yet filed.
 # 3: a document's signature verdict (facet, filter).
-VERSION = 3
+# 4: the supplementary metadata's words with the keywords.
+VERSION = 4
 # States whose files have left the system or been destroyed.
 CONTENT_GONE = (DossierState.DESTROYED, DossierState.TRANSFERRED)
 # The marking whose summary is never indexed (classification.markings.SecurityMarking.TUYET_MAT;
@@ -62,6 +69,10 @@ TOP_SECRET = "tuyet_mat"
 FORM_LANGUAGE = "Tiếng Việt"
 # A signed file waiting for a check against the roots installed now (filing.signature_checks.PENDING).
 SIGNATURE_PENDING = "pending"
+# The supplementary fields whose values are words: a number or a day is no word to search by.
+WORDED = (FieldType.TEXT, FieldType.CHOICE)
+# (organisation, record kind, field name) of the worded supplementary fields, as ``worded_fields`` reads them.
+Worded = set[tuple[int, RecordKind, str]]
 
 
 @dataclass(frozen=True)
@@ -109,6 +120,22 @@ def _language(value: str) -> str:
     return "" if value == FORM_LANGUAGE else value
 
 
+def worded_fields(session: Session, organisation_ids: Iterable[int]) -> Worded:
+    """Return the organisations' text and choice supplementary fields, withdrawn ones too (their values are still
+    the records'), in one query for a whole batch."""
+    query = select(SupplementaryField.organisation_id, SupplementaryField.applies_to, SupplementaryField.name).where(
+        SupplementaryField.organisation_id.in_(sorted(set(organisation_ids))),
+        SupplementaryField.data_type.in_(WORDED),
+    )
+    return {(organisation_id, kind, name) for organisation_id, kind, name in session.execute(query)}
+
+
+def _supplementary_words(record: Dossier | Document, worded: Worded) -> str:
+    """Return the record's supplementary values that are words, in their fields' name order."""
+    kind, values = supplementary.kind_of(record), supplementary.values_of(record)
+    return _nfc(*(values[name] for name in sorted(values) if (record.organisation_id, kind, name) in worded))
+
+
 def _finish(fields: dict, content_file: ContentFile | None) -> Entry:
     """Fill the fingerprint verify compares with."""
     compared = dict(fields, date=fields["date"].isoformat(), file=content_file.sha256 if content_file else "")
@@ -116,8 +143,9 @@ def _finish(fields: dict, content_file: ContentFile | None) -> Entry:
     return Entry(fields, content_file)
 
 
-def dossier_entry(dossier: Dossier, access: RecordAccess) -> Entry:
-    """Return the index document of a dossier (its metadata; its documents are indexed apart)."""
+def dossier_entry(dossier: Dossier, access: RecordAccess, worded: Worded) -> Entry:
+    """Return the index document of a dossier (its metadata; its documents are indexed apart); ``worded``: the
+    supplementary fields searched (``worded_fields``)."""
     return _finish(
         {
             "key": key(DOSSIER, dossier.id),
@@ -137,7 +165,7 @@ def dossier_entry(dossier: Dossier, access: RecordAccess) -> Entry:
             "title": _nfc(dossier.title),
             "summary": _nfc(dossier.description),
             "people": _nfc(dossier.creator.full_name),
-            "keywords": _nfc(dossier.keyword, _language(dossier.language)),
+            "keywords": _nfc(dossier.keyword, _language(dossier.language), _supplementary_words(dossier, worded)),
             "content": "",
         },
         None,
@@ -210,10 +238,11 @@ def latest_verdicts(session: Session, documents: Iterable[Document]) -> dict[int
 
 
 def document_entry(
-    document: Document, place: Place, line: RegisterEntry | None, verdicts: dict[int, str] | None = None
+    document: Document, place: Place, line: RegisterEntry | None, verdicts: dict[int, str], worded: Worded
 ) -> Entry:
     """Return the index document of a document found from ``place``; ``line`` is its register line, if any;
-    ``verdicts`` the latest signature checks of files (``latest_verdicts``)."""
+    ``verdicts`` the latest signature checks of files (``latest_verdicts``); ``worded`` the supplementary fields
+    searched (``worded_fields``)."""
     secret = document.marking == TOP_SECRET
     latest = document.versions[-1] if document.versions else None
     content_file = (
@@ -233,7 +262,7 @@ def document_entry(
             "type": document.type_name,
             "state": place.state,
             "retention": place.retention,
-            "signature": signature_of(latest.file if latest is not None else None, verdicts or {}),
+            "signature": signature_of(latest.file if latest is not None else None, verdicts),
             "year": document.issued_date.year,
             "date": _day(document.issued_date),
             "code": _nfc(f"{document.code_number}/{document.code_notation}".strip("/")),
@@ -249,6 +278,7 @@ def document_entry(
                 _language(document.language),
                 document.arrival_number,
                 line.document_code if line is not None else "",
+                "" if secret else _supplementary_words(document, worded),
             ),
             "content": "",
         },
@@ -304,12 +334,13 @@ def entries(session: Session, keys: Iterable[str]) -> tuple[list[Entry], list[st
     filed = dossiers_of(session, wanted[DOCUMENT])
     lines = register_lines(session, wanted[DOCUMENT])
     access = dossier_access(session, [*dossiers, *(dossier for held in filed.values() for dossier in held)])
-    built = [dossier_entry(dossier, access[dossier.id]) for dossier in dossiers]
     documents = [
         document
         for document in _chunked_get(session, Document, wanted[DOCUMENT], _DOCUMENT_PARTS)
         if document.id in filed or document.id in lines
     ]
+    worded = worded_fields(session, (record.organisation_id for record in [*dossiers, *documents]))
+    built = [dossier_entry(dossier, access[dossier.id], worded) for dossier in dossiers]
     own = document_access(session, documents)
     verdicts = latest_verdicts(session, documents)
     for document in documents:
@@ -318,7 +349,7 @@ def entries(session: Session, keys: Iterable[str]) -> tuple[list[Entry], list[st
             if document.id in filed
             else registered_place(lines[document.id], own[document.id])
         )
-        built.append(document_entry(document, place, lines.get(document.id), verdicts))
+        built.append(document_entry(document, place, lines.get(document.id), verdicts, worded))
     present = {entry.fields["key"] for entry in built}
     gone = [
         key(kind, record_id) for kind, ids in wanted.items() for record_id in ids if key(kind, record_id) not in present

@@ -349,6 +349,7 @@ ROWS = [
     Row("api.me", "GET", EVERYONE, anonymous=UNAUTHORIZED),
     Row("api.list_dossier_lists", "GET", EVERYONE, anonymous=UNAUTHORIZED),
     Row("api.list_entries", "GET", EVERYONE, "dossier_list:approved", anonymous=UNAUTHORIZED),
+    Row("api.list_supplementary_fields", "GET", EVERYONE, anonymous=UNAUTHORIZED, why="each sees their organisations'"),
     Row("api.list_dossiers", "GET", EVERYONE, anonymous=UNAUTHORIZED, why="each sees the dossiers they may read"),
     Row("api.get_dossier", "GET", DOSSIER_READERS, "dossier:open", anonymous=UNAUTHORIZED),
     # The entry is named in the body: the same rule as the page that opens it.

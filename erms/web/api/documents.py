@@ -26,8 +26,9 @@ def _answer(session: Session, found: documents.Readable, status: int = 200) -> R
 @operation(
     "POST",
     "/dossiers/<int:dossier_id>/documents",
-    "Add a document to an open dossier, numbered next in line: its metadata (as the web form's) and, in upload_id, "
-    "a complete upload of yours as its file (used up by it). An unclassified document needs its file.",
+    "Add a document to an open dossier, numbered next in line: its metadata (as the web form's), its supplementary "
+    "values and, in upload_id, a complete upload of yours as its file (used up by it). An unclassified document needs "
+    "its file.",
     {
         201: ("The document added; Location is its address.", "Document"),
         409: ("A rule refused it (the dossier is not open, the upload is incomplete or used …).", "Problem"),
@@ -63,7 +64,7 @@ def add_document(dossier_id: int):
 
 def _adding(data: dict) -> tuple[dict, int | None, dict[str, bool]]:
     flags = {name: data.get(name, False) for name in ("scan", "certified_copy")}
-    problems = [{"field": name} for name in data if name not in ("metadata", "upload_id", *flags)]
+    problems = [{"field": name} for name in data if name not in ("metadata", "upload_id", "supplementary", *flags)]
     problems += [{"field": name} for name, value in flags.items() if not isinstance(value, bool)]
     values, upload_id = data.get("metadata"), data.get("upload_id")
     if not isinstance(values, dict):
@@ -78,7 +79,8 @@ def _adding(data: dict) -> tuple[dict, int | None, dict[str, bool]]:
             "metadata must be an object, upload_id an upload's id, scan and certified_copy true or false.",
             errors=problems,
         )
-    return cast(dict, values), cast(int | None, upload_id), cast(dict[str, bool], flags)
+    values = dossier_api.with_supplementary(cast(dict, values), data.get("supplementary", {}))
+    return values, cast(int | None, upload_id), cast(dict[str, bool], flags)
 
 
 @operation(

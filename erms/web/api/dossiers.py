@@ -7,6 +7,7 @@ from typing import cast
 from flask import Response, jsonify, request, url_for
 
 from administration import access_statistics
+from erms import supplementary
 from erms.models.dossier import DossierState
 from erms.web.api import base, shapes
 from erms.web.api.spec import IF_MATCH, NO_ROOM, NOT_A_BODY, PAGE, Parameter, operation
@@ -93,7 +94,7 @@ def open_dossier():
 
 
 def _opening(data: dict) -> tuple[int, dict]:
-    problems = [{"field": name} for name in data if name not in ("entry_id", "metadata")]
+    problems = [{"field": name} for name in data if name not in ("entry_id", "metadata", "supplementary")]
     entry_id, values = data.get("entry_id"), data.get("metadata", {})
     if not isinstance(entry_id, int) or isinstance(entry_id, bool) or not 1 <= entry_id <= LARGEST_INTEGER:
         problems.append({"field": "entry_id"})
@@ -101,7 +102,20 @@ def _opening(data: dict) -> tuple[int, dict]:
         problems.append({"field": "metadata"})
     if problems:
         raise base.ApiError(422, "entry_id must be a list entry's id and metadata an object.", errors=problems)
-    return cast(int, entry_id), cast(dict, values)
+    return cast(int, entry_id), with_supplementary(cast(dict, values), data.get("supplementary", {}))
+
+
+def with_supplementary(values: dict, given: object) -> dict:
+    """Return the metadata ``values`` with the body's ``supplementary`` object as the ``supplementary.<name>`` keys
+    filing takes. The API names supplementary values only inside that object, so the metadata may not carry such
+    a key; and each value is text, as the answers give it back."""
+    if not isinstance(given, dict):
+        raise base.ApiError(422, "supplementary must be an object.", errors=[{"field": "supplementary"}])
+    problems = [{"field": name} for name in values if name.startswith(supplementary.PREFIX)]
+    problems += [{"field": supplementary.PREFIX + name} for name, value in given.items() if not isinstance(value, str)]
+    if problems:
+        raise base.ApiError(422, "Supplementary values go in supplementary, each as text.", errors=problems)
+    return {**values, **{supplementary.PREFIX + name: value for name, value in given.items()}}
 
 
 @operation(
@@ -120,6 +134,7 @@ def _opening(data: dict) -> tuple[int, dict]:
 )
 def change_dossier(dossier_id: int):
     data = base.body()
+    data = with_supplementary(data, data.pop("supplementary", {}))
     seen = base.matched_revision("dossier", dossier_id)
     with transaction() as session:
         dossier = dossiers.update_dossier(session, base.actor(), dossier_id, data, now=utcnow(), seen_revision=seen)

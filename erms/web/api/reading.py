@@ -1,12 +1,13 @@
 """The API's reading routes besides dossiers: who the token acts for, the dossier lists (danh mục hồ sơ) and their
-entries, and search."""
+entries, the supplementary metadata fields, and search."""
 
 from __future__ import annotations
 
 from flask import jsonify, request
 
 from classification import dossier_list
-from erms import search
+from erms import search, supplementary
+from erms.models import RecordKind
 from erms.web.api import base, shapes
 from erms.web.api.spec import PAGE, Parameter, operation
 from erms.web.common import transaction
@@ -45,6 +46,24 @@ def list_entries(list_id: int):
     with transaction() as session:
         found, total = dossier_list.entries_page(session, base.actor(), list_id, page, per_page)
         return base.paged([shapes.entry(item) for item in found], total, page, per_page)
+
+
+@operation(
+    "GET",
+    "/supplementary-fields",
+    "The supplementary metadata fields (dữ liệu đặc tả bổ sung) of your organisations' dossiers and documents, in "
+    "the order their forms show them, withdrawn ones too (their values stay on the records).",
+    {200: ("The fields.", "SupplementaryFields")},
+)
+def list_supplementary_fields():
+    with transaction() as session:
+        fields = [
+            shapes.supplementary_field(field)
+            for organisation_id in sorted(base.actor().organisation_ids())
+            for kind in RecordKind
+            for field in supplementary.fields_for(session, organisation_id, kind)
+        ]
+    return jsonify({"items": fields})
 
 
 @operation(

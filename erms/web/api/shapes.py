@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from classification import markings
+from erms import supplementary
 from erms.models import (
     ApiUpload,
     BackgroundJob,
@@ -19,7 +20,10 @@ from erms.models import (
     Dossier,
     DossierList,
     DossierListEntry,
+    FieldType,
+    RecordKind,
     RegisterEntry,
+    SupplementaryField,
     Transfer,
 )
 from erms.models.background import JobState
@@ -62,6 +66,12 @@ def obj(properties: dict[str, Any], *, required: tuple[str, ...] | None = None) 
 RETENTION = obj({"permanent": {"type": "boolean"}, "years": {"type": ["integer", "null"]}, "condition": TEXT})
 UNIT = obj({"id": INTEGER, "name": TEXT})
 MEDIUM = {"enum": ["electronic", "paper", "hybrid"], "description": "Electronic, paper, or both (hybrid)."}
+SUPPLEMENTARY: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": TEXT,
+    "description": "Supplementary metadata (dữ liệu đặc tả bổ sung) by field name (GET /supplementary-fields): "
+    "numbers written with a dot (12.5), days as YYYY-MM-DD, choices as listed.",
+}
 DOSSIER = obj(
     {
         "id": INTEGER,
@@ -81,6 +91,7 @@ DOSSIER = obj(
         "sheet_total": {"type": ["integer", "null"], "description": "The sheets of a paper or hybrid dossier."},
         "description": TEXT,
         "keyword": TEXT,
+        "supplementary": {"$ref": "#/components/schemas/Supplementary"},
         "opened_at": MOMENT,
         "closed_at": MOMENT,
         "submitted_at": MOMENT,
@@ -117,6 +128,7 @@ def dossier(record: Dossier) -> dict[str, Any]:
         "sheet_total": record.sheet_total,
         "description": record.description,
         "keyword": record.keyword,
+        "supplementary": supplementary.values_of(record),
         "opened_at": _moment(record.opened_at),
         "closed_at": _moment(record.closed_at),
         "submitted_at": _moment(record.submitted_at),
@@ -193,6 +205,36 @@ def me(caller: Actor) -> dict[str, Any]:
             {"role": grant.role.value, "organisation_id": grant.organisation_id, "unit_id": grant.unit_id}
             for grant in grants
         ],
+    }
+
+
+SUPPLEMENTARY_FIELD = obj(
+    {
+        "organisation_id": INTEGER,
+        "applies_to": {"enum": [kind.value for kind in RecordKind]},
+        "name": {**TEXT, "description": "The key of its values in a record's supplementary (fixed once made)."},
+        "label": TEXT,
+        "data_type": {"enum": [kind.value for kind in FieldType]},
+        "choices": {"type": "array", "items": TEXT, "description": "The values a choice field takes."},
+        "required": {"type": "boolean", "description": "It must be filled in before the dossier closes."},
+        "offered": {
+            "type": "boolean",
+            "description": "False once withdrawn: records keep its values, none can be given or changed.",
+        },
+    }
+)
+
+
+def supplementary_field(field: SupplementaryField) -> dict[str, Any]:
+    return {
+        "organisation_id": field.organisation_id,
+        "applies_to": field.applies_to.value,
+        "name": field.name,
+        "label": field.label,
+        "data_type": field.data_type.value,
+        "choices": field.choice_list,
+        "required": field.required,
+        "offered": field.active,
     }
 
 
@@ -361,6 +403,10 @@ DOCUMENT = obj(
             **TEXT,
             "description": "For a scan of paper, the code of the paper dossier it was made from.",
         },
+        "supplementary": {
+            **SUPPLEMENTARY,
+            "description": "Its supplementary metadata by field name, left out ({}) whenever its subject is.",
+        },
         "content_readable": {
             "type": "boolean",
             "description": "False when the document is restricted to others: its summary and files are left out.",
@@ -390,6 +436,7 @@ def document(found: Readable, checks: Checks) -> dict[str, Any]:
         "page_amount": record.page_amount,
         "medium": record.medium.value,
         "paper_original": record.paper_original,
+        "supplementary": supplementary.values_of(record) if shown else {},
         "content_readable": found.content,
         "certified_copy": _certified(checks.certified.get(record.id)),
         "versions": [
@@ -640,6 +687,11 @@ COMPONENTS = {
     "DossierList": DOSSIER_LIST,
     "Entry": ENTRY,
     "Me": ME,
+    "Supplementary": SUPPLEMENTARY,
+    "SupplementaryField": SUPPLEMENTARY_FIELD,
+    "SupplementaryFields": obj(
+        {"items": {"type": "array", "items": {"$ref": "#/components/schemas/SupplementaryField"}}}
+    ),
     "Hit": HIT,
     "SearchResults": SEARCH,
     "Problem": PROBLEM,

@@ -63,6 +63,11 @@ NOT_A_BODY = {
 }
 # The answer of a route that stores a file when the disk is full (nothing of it is saved).
 NO_ROOM = {507: ("The server's disk is full: nothing was saved; try again once there is room.", "Problem")}
+SUPPLEMENTARY_GIVEN = {
+    **shapes.SUPPLEMENTARY,
+    "description": "Supplementary values to set by field name (GET /supplementary-fields lists the fields offered): "
+    "an empty one clears its field, the fields not named keep theirs.",
+}
 REFUSALS = {
     401: ("No token, or one unknown, expired or revoked.", "Problem"),
     403: ("Your rights do not allow this.", "Problem"),
@@ -164,17 +169,23 @@ def _metadata_components() -> dict[str, Any]:
         schema = metadata.schema(kind)
         components[name] = _local({key: value for key, value in schema.items() if key not in ("$schema", "$id")})
     changes = {key: value for key, value in components["DossierMetadata"].items() if key != "required"}
-    components["DossierChanges"] = {**changes, "title": "Dossier metadata to change (the fields sent)"}
+    components["DossierChanges"] = {
+        **changes,
+        "title": "Dossier metadata to change (the fields sent)",
+        "properties": {**changes["properties"], "supplementary": SUPPLEMENTARY_GIVEN},
+    }
     components["OpenDossier"] = shapes.obj(
         {
             "entry_id": {**ID, "description": "The approved list entry the dossier is for."},
             "metadata": {"$ref": "#/components/schemas/DossierMetadata"},
+            "supplementary": SUPPLEMENTARY_GIVEN,
         },
         required=("entry_id",),
     )
     components["AddDocument"] = shapes.obj(
         {
             "metadata": {"$ref": "#/components/schemas/DocumentMetadata"},
+            "supplementary": SUPPLEMENTARY_GIVEN,
             "upload_id": {**ID, "description": "A complete upload of yours: the document's file."},
             "scan": {
                 "type": "boolean",
