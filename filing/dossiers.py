@@ -362,16 +362,11 @@ def update_dossier(
     _check_dates(values, dossier.year)
     for key, value in _columns(values).items():
         setattr(dossier, key, value)
-    changes = supplementary_values.apply(dossier, extra)
-    audit.record(
-        session, actor, "dossier.updated", "dossier", dossier.id, now=now, fields=sorted(own), **_extra(changes)
-    )
+    # As for its own fields, the log names the supplementary fields changed, not their values: the audit log's
+    # readers may not read a restricted dossier.
+    changed = sorted(supplementary_values.apply(dossier, extra))
+    audit.record(session, actor, "dossier.updated", "dossier", dossier.id, now=now, fields=sorted(own) + changed)
     return dossier
-
-
-def _extra(changes: dict) -> dict:
-    """Return the audit details of supplementary changes: none when nothing changed there."""
-    return {"supplementary": changes} if changes else {}
 
 
 # PL6 III.3.c: once a dossier is open, who reads it changes only by a confirmed change of access (filing.access).
@@ -787,11 +782,13 @@ def update_document(
     """
     document = document_to_edit(session, actor, dossier_id, document_id)
     data, extra_given = supplementary_values.split(data)
+    withheld = not markings.summary_shown_to_all(document.marking)
+    if withheld:  # a tuyệt mật document's supplementary values are kept as its summary is, unseen and unchanged
+        extra_given = {}
     refuse_stale(session, "document", document, seen_revision, data)
     before = document_values(document)
     given = set(data if fields is None else fields) | set(data)
     _refuse_fixed_fields(session, document, before, data, given)
-    withheld = not markings.summary_shown_to_all(document.marking)
     untouchable = {"status", "marking", *(("subject",) if withheld else ())}
     merged = {name: value for name, value in before.items() if name not in given or name in untouchable}
     merged.update({name: value for name, value in data.items() if name not in untouchable})
@@ -818,9 +815,14 @@ def update_document(
         changes={
             name: None if withheld and name == "subject" else [before.get(name), values.get(name)] for name in changed
         },
-        **_extra(extra_changes),
+        **_supplementary_details(extra_changes),
     )
     return document
+
+
+def _supplementary_details(changes: dict[str, list[str | None]]) -> dict[str, Any]:
+    """Return what a document's audit event says of its supplementary values: the changes, if any."""
+    return {"supplementary": changes} if changes else {}
 
 
 def fixed_fields(session: Session, document: Document) -> dict[str, str]:

@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session, object_session
 
+from classification import markings
 from erms import supplementary
 from erms.errors import InvalidMetadata, Problem
 from erms.models import Document, Dossier, RecordKind
@@ -82,7 +83,9 @@ def closing_problems(dossier: Dossier) -> list[Problem]:
             Problem(supplementary.PREFIX + field.name, supplementary.REQUIRED_TO_CLOSE, {"label": field.label})
         )
     document_fields = supplementary.fields_for(session, dossier.organisation_id, RecordKind.DOCUMENT)
-    for link in dossier.links if document_fields else ():
+    # A tuyệt mật document's values are withheld from everyone who files it (as its summary): none is asked for.
+    documents = [link for link in dossier.links if markings.summary_shown_to_all(link.document.marking)]
+    for link in documents if document_fields else ():
         for field in supplementary.missing_required(document_fields, supplementary.values_of(link.document)):
             problems.append(
                 Problem(

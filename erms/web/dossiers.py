@@ -558,7 +558,10 @@ def render_document_form(
             name for name in DOCUMENT_FIELDS if name != "status" and name not in fixed and (shown or name != "subject")
         ]
         current = dossiers.document_values(document)
-        extra = supplementary_forms.context(session, document.organisation_id, RecordKind.DOCUMENT, document)
+        # A tuyệt mật document's supplementary values are withheld and kept as they are, as its summary.
+        extra = supplementary_forms.context(
+            session, document.organisation_id, RecordKind.DOCUMENT, document if shown else None, offered=shown
+        )
         return render_template(
             "dossiers/edit_document.html",
             **extra,

@@ -15,17 +15,19 @@ def sent() -> dict[str, str]:
     return {key: value for key, value in request.form.items() if key.startswith(supplementary.PREFIX)}
 
 
-def context(session: Session, organisation_id: int, kind: RecordKind, record: Dossier | Document | None) -> dict:
+def context(
+    session: Session, organisation_id: int, kind: RecordKind, record: Dossier | Document | None, *, offered: bool = True
+) -> dict:
     """Return the template variables of a record's supplementary metadata: ``extra_fields`` (offered in its form),
     ``extra_values`` (what the form starts with), ``extra_options`` (a choice field's options, "—" first) and
-    ``extra_shown`` (what the page lists, withdrawn fields too)."""
+    ``extra_shown`` (what the page lists, withdrawn fields too). ``offered`` False: the form offers none."""
     fields = supplementary.fields_for(session, organisation_id, kind)
     values = supplementary.values_of(record) if record is not None else {}
-    offered = [field for field in fields if field.active]
+    in_form = [field for field in fields if field.active and offered]
     return {
-        "extra_fields": offered,
+        "extra_fields": in_form,
         "extra_options": {
-            field.name: [("", "—"), *((choice, choice) for choice in field.choice_list)] for field in offered
+            field.name: [("", "—"), *((choice, choice) for choice in field.choice_list)] for field in in_form
         },
         "extra_values": supplementary.form_values(fields, values),
         "extra_shown": supplementary.shown(fields, values),
