@@ -240,16 +240,7 @@ def _removed_in_use(session: Session, field: SupplementaryField, choices: str) -
 
 def _described(field: SupplementaryField) -> dict[str, Any]:
     """Return what an audit event says of a new field."""
-    return {
-        "organisation_id": field.organisation_id,
-        "applies_to": field.applies_to.value,
-        "name": field.name,
-        "label": field.label,
-        "data_type": field.data_type.value,
-        "choices": field.choice_list,
-        "required": field.required,
-        "position": field.position,
-    }
+    return {**supplementary.described(field), "position": field.position}
 
 
 def _one_line_break(seen: Mapping[str, str] | None) -> dict[str, str] | None:

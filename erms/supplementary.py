@@ -43,6 +43,19 @@ class Shown:
     text: str
 
 
+def described(field: SupplementaryField) -> dict[str, object]:
+    """Return what defines a field, as its audit events and the API say it."""
+    return {
+        "organisation_id": field.organisation_id,
+        "applies_to": field.applies_to.value,
+        "name": field.name,
+        "label": field.label,
+        "data_type": field.data_type.value,
+        "choices": field.choice_list,
+        "required": field.required,
+    }
+
+
 def kind_of(record: Dossier | Document) -> RecordKind:
     return RecordKind.DOSSIER if isinstance(record, Dossier) else RecordKind.DOCUMENT
 

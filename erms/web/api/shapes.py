@@ -226,16 +226,7 @@ SUPPLEMENTARY_FIELD = obj(
 
 
 def supplementary_field(field: SupplementaryField) -> dict[str, Any]:
-    return {
-        "organisation_id": field.organisation_id,
-        "applies_to": field.applies_to.value,
-        "name": field.name,
-        "label": field.label,
-        "data_type": field.data_type.value,
-        "choices": field.choice_list,
-        "required": field.required,
-        "offered": field.active,
-    }
+    return {**supplementary.described(field), "offered": field.active}
 
 
 HIT = obj(
