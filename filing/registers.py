@@ -22,13 +22,14 @@ from classification import markings
 from erms import audit, metadata, notices, permissions
 from erms.config import LOCAL_TZ
 from erms.errors import N_, Conflict, InvalidMetadata, NotFound, Problem, RuleViolation
-from erms.models import Organisation, RegisterCounter, RegisterEntry, Role, RoleMembership, Unit, User
+from erms.models import Organisation, RecordKind, RegisterCounter, RegisterEntry, Role, RoleMembership, Unit, User
 from erms.models.dossier import Document, DocumentVersion
 from erms.models.register import RegisterKind, RegisterSeries
 from erms.permissions import Actor
 from erms.storage import FileStore
 from exports.pdf import register_pdf
 from exports.pdf.register_pdf import HandlingCounts, HandlingReport
+from filing import supplementary as supplementary_values
 from filing.dossiers import Upload, local_date, new_document, unreadable_content
 
 # A classified document keeps only its register line: free-text fields that could carry its content
@@ -101,7 +102,15 @@ def register_document(
     """
     permissions.require(actor, "register.write", organisation_id)
     document_code = metadata.check_text({"document_code": document_code}, DOCUMENT_CODE_LIMIT)["document_code"]
-    values = metadata.check("document", {**data, "direction": kind.value, "status": "final"})
+    own, given = supplementary_values.split(data)
+    values, extra = supplementary_values.checked_for(
+        session,
+        organisation_id,
+        RecordKind.DOCUMENT,
+        None,
+        given,
+        lambda: metadata.check("document", {**own, "direction": kind.value, "status": "final"}),
+    )
     check_classified(values)
     series = series_of(values)
     if upload is not None and series is RegisterSeries.CLASSIFIED:
@@ -116,7 +125,9 @@ def register_document(
         )
     if kind is RegisterKind.INCOMING:
         values = {"arrival_date": local_date(now).isoformat(), **values, "arrival_number": str(number)}
-    document = new_document(session, actor, organisation_id, values, upload, store=store, now=now)
+    document = new_document(
+        session, actor, organisation_id, values, upload, store=store, now=now, supplementary_values=extra
+    )
     entry = RegisterEntry(
         organisation_id=organisation_id,
         kind=kind,

@@ -16,8 +16,9 @@ from classification import dossier_list
 from erms import metadata, permissions
 from erms.auth import current_actor, login_required
 from erms.errors import InvalidMetadata, Problem
-from erms.models import LookupKind
+from erms.models import LookupKind, RecordKind
 from erms.models.register import RegisterKind, RegisterSeries
+from erms.web import supplementary_forms
 from erms.web.common import (
     CHOICES,
     attachment,
@@ -112,6 +113,7 @@ def render_register(
             values=values or {},
             section=section,
             targets=_targets(session, organisation_id),
+            **supplementary_forms.context(session, organisation_id, RecordKind.DOCUMENT, None),
         ), status
 
 
@@ -134,7 +136,8 @@ def register(kind: str):
     """Register a document; a suspected duplicate comes back with a box to confirm it."""
     register_kind = _kind(kind)
     form = {key: request.form.get(key, "") for key in (*FIELDS, "document_code", "allow_duplicate")}
-    on_invalid(lambda errors: render_register(register_kind, errors, form, status=422))
+    extra = supplementary_forms.sent()
+    on_invalid(lambda errors: render_register(register_kind, errors, {**form, **extra}, status=422))
     actor = current_actor()
     with transaction() as session:
         entry = registers.register_document(
@@ -142,7 +145,7 @@ def register(kind: str):
             actor,
             organisation_of(actor),
             register_kind,
-            metadata.coerce("document", form),
+            {**metadata.coerce("document", form), **extra},
             upload_from_request(),
             store=store(),
             document_code=form["document_code"],
@@ -239,6 +242,7 @@ def _entry_page(entry_id: int) -> str:
             can_register=can_register,
             targets=_targets(session, line.organisation_id) if can_register else [],
             today=local_date(utcnow()).isoformat(),
+            **supplementary_forms.context(session, line.organisation_id, RecordKind.DOCUMENT, line.document),
         )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from administration import access_statistics
 from erms.models.register import RegisterKind, RegisterSeries
 from erms.web.api import base, shapes
+from erms.web.api import dossiers as dossier_api
 from erms.web.api import uploads as api_uploads
 from erms.web.api.spec import NOT_A_BODY, PAGE, Parameter, operation
 from erms.web.common import LARGEST_INTEGER, integer, setting, store, transaction, utcnow
@@ -26,7 +27,7 @@ YEAR = Parameter("year", "query", {"type": "integer", "minimum": 1900, "maximum"
 SERIES = Parameter(
     "series", "query", {"enum": [series.value for series in RegisterSeries]}, "Ordinary or classified (regular)."
 )
-BODY_KEYS = ("organisation_id", "metadata", "document_code", "allow_duplicate", "upload_id")
+BODY_KEYS = ("organisation_id", "metadata", "supplementary", "document_code", "allow_duplicate", "upload_id")
 
 
 def _organisation(given: object) -> int:
@@ -163,4 +164,5 @@ def _registration(data: dict) -> tuple[dict, str, bool, int | None]:
         problems.append({"field": "upload_id"})
     if problems:
         raise base.ApiError(422, "The registration's members are of the wrong kind.", errors=problems)
-    return cast(dict, values), cast(str, code), cast(bool, duplicate), cast("int | None", upload_id)
+    values = dossier_api.with_supplementary(cast(dict, values), data.get("supplementary", {}))
+    return values, cast(str, code), cast(bool, duplicate), cast("int | None", upload_id)

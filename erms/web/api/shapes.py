@@ -508,6 +508,10 @@ REGISTER_LINE = obj(
         "marking": TEXT,
         "urgency": TEXT,
         "due_date": DAY,
+        "supplementary": {
+            **SUPPLEMENTARY,
+            "description": "The document's supplementary metadata by field name, left out ({}) as its subject is.",
+        },
     }
 )
 
@@ -533,6 +537,7 @@ def register_line(line: RegisterEntry, withheld: dict[int, str]) -> dict[str, An
         "marking": record.marking,
         "urgency": record.urgency,
         "due_date": _day(record.due_date),
+        "supplementary": {} if line.id in withheld else supplementary.values_of(record),
     }
 
 

@@ -205,6 +205,7 @@ def _metadata_components() -> dict[str, Any]:
         {
             "organisation_id": {**ID, "description": "Your organisation (needed if you have several)."},
             "metadata": {"$ref": "#/components/schemas/DocumentMetadata"},
+            "supplementary": SUPPLEMENTARY_GIVEN,
             "document_code": {"type": "string", "maxLength": 25, "description": "The document's identifier, if any."},
             "allow_duplicate": {"type": "boolean", "description": "Register it although it looks like an earlier one."},
             "upload_id": {**ID, "description": "A complete upload of yours: the document's file."},
