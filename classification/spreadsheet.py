@@ -86,7 +86,12 @@ def read_rows(filename: str, stream: BinaryIO, headers: dict[str, str] = HEADERS
     A file that cannot be read, a header that is unknown or repeated, or a value under no header is refused
     with InvalidMetadata on the ``file`` field, the line and column named in the message.
     """
-    lines = sheet_lines(filename, stream)
+    return rows_of(sheet_lines(filename, stream), headers)
+
+
+def rows_of(lines: dict[int, list[str]], headers: dict[str, str] = HEADERS) -> dict[int, dict[str, str]]:
+    """Return the rows of lines :func:`sheet_lines` read, as :func:`read_rows` does (for a reader that also needs
+    the header line as the file writes it)."""
     if not lines:
         raise _refused(N_("The file is empty."))
     header_line, header = next(iter(lines.items()))
@@ -177,7 +182,7 @@ def _fields(line: int, header: list[str], headers: dict[str, str]) -> list[str]:
     fields: list[str] = []
     problems: list[Problem] = []
     for column, heading in enumerate(header, start=1):
-        field = headers.get(unicodedata.normalize("NFC", heading).casefold()) if heading else ""
+        field = headers.get(heading_key(heading)) if heading else ""
         where = {"line": line, "column": get_column_letter(column), "heading": heading[:60]}
         if field is None:
             problems.append(Problem("file", UNKNOWN_HEADING, where))
@@ -188,6 +193,11 @@ def _fields(line: int, header: list[str], headers: dict[str, str]) -> list[str]:
     if problems:
         raise InvalidMetadata(problems)
     return fields
+
+
+def heading_key(heading: str) -> str:
+    """Return a column header as the headers of :func:`headers_of` are matched: NFC, casefolded."""
+    return unicodedata.normalize("NFC", heading).casefold()
 
 
 def _refused(template: str, **params) -> InvalidMetadata:

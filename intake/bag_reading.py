@@ -7,7 +7,10 @@ once) before anything is mapped: the bag's shape (RFC 8493 via ``exports.bagging
 ``data/``, no ``fetch.txt``), every file re-hashed against every manifest, and the METS checksums against the
 manifests. Then the metadata is mapped: TT 02/2019 (``TT02.xml``) with the METS structMap connecting files to
 documents, else CITS ERMS (``ERMS.xml``) alone; a bag with neither yields no dossier and every payload file
-unmapped. ``opened`` (from ``intake.bag_unpacking``) gives the folder to read, from a folder or an archive.
+unmapped. Either way, the supplementary metadata of the source organisation ("dữ liệu đặc tả bổ sung", NĐ 30/2020
+PL VI III.7.c) comes from ``ERMS.xml``: its typed ``ownElement`` values, which ``intake.bag`` keeps where the
+receiving organisation has the field. ``opened`` (from ``intake.bag_unpacking``) gives the folder to read, from a
+folder or an archive.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ __all__ = [
     "BagDocument",
     "BagDossier",
     "BagFile",
+    "BagValue",
     "BagRefused",
     "Limits",
     "ReadBag",
@@ -46,6 +50,8 @@ INDEX_NAME = "000-muc-luc-van-ban.pdf"
 # Files of our package layout the metadata describes as a whole: expected, never reported unmapped.
 EXPECTED = re.compile(r"METS\.xml|representations/[^/]+/METS\.xml|(metadata|documentation|schemas)/.+")
 ERMS_PREFIX = {"e": ERMS_NS}
+OWN = "e:additionalInformation/e:ownElement/e:ownElement"
+LABEL_PATH = f"e:property/e:attribute[@name='{cits.LABEL}']/e:value"
 
 PERMANENT = "vĩnh viễn"
 YEARS = re.compile(r"(\d+)\s*năm")
@@ -119,12 +125,24 @@ class BagFile:
 
 
 @dataclass(frozen=True)
+class BagValue:
+    """A value of the source organisation's supplementary metadata: its field's code and label, and the value as the
+    package writes it (numbers with a dot, days in ISO)."""
+
+    name: str
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
 class BagDocument:
-    """A document: metadata accepted by ``erms.metadata.check("document", …)`` and its files (versions, in order)."""
+    """A document: metadata accepted by ``erms.metadata.check("document", …)``, its files (versions, in order) and
+    its supplementary values."""
 
     ordinal: int
     values: dict
     files: tuple[BagFile, ...]
+    supplementary: tuple[BagValue, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,6 +158,7 @@ class BagDossier:
     retention: tuple[bool, int | None, str]
     index_file: BagFile | None
     documents: tuple[BagDocument, ...]
+    supplementary: tuple[BagValue, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -258,6 +277,7 @@ class _Mapper:
         self.divs = _mets_divs(checked.mets)
         self.mets_by_path = {found.path: found for found in checked.mets_files.values()}
         self.folders = _layout_folders(checked)
+        self.typed = _typed_by_record(checked.erms)
 
     def dossiers(self) -> list[BagDossier]:
         """Return the dossiers: TT 02 where the bag has it, else CITS ERMS, else none."""
@@ -321,6 +341,7 @@ class _Mapper:
             retention=retention,
             index_file=self.index(code),
             documents=tuple(documents),
+            supplementary=self.typed.get((code, 0), ()),
         )
 
     def _tt02_document(self, code: str, element: etree._Element) -> BagDocument | None:
@@ -341,7 +362,8 @@ class _Mapper:
             return None
         if not paths and values["marking"] == "none":  # a classified document is kept on paper only, legitimately
             self.unmapped.append(f"{where}: no file of it is in the bag")
-        return BagDocument(ordinal, values, tuple(self.file(path) for path in paths))
+        files = tuple(self.file(path) for path in paths)
+        return BagDocument(ordinal, values, files, self.typed.get((code, ordinal), ()))
 
     def note(self, where: str, mapped: _Values) -> None:
         """Report what had no place in the record at ``where``, and why it was left out if it was."""
@@ -538,13 +560,11 @@ class _CitsMapper:
         return _text(element.find(path, ERMS_PREFIX))
 
     def _dossier(self, element: etree._Element) -> BagDossier | None:
-        code = (
-            self._find(element, "e:extraId") or self._find(element, "e:objectId") or element.get("systemIdentifier", "")
-        )
+        code = _case_file_code(element)
         where = f"Dossier {code}"
         mapped = _Values()
         mapped.values["title"] = self._find(element, "e:title")
-        mapped.values["language"] = self._own(element, "ngon_ngu") or "Tiếng Việt"
+        mapped.values["language"] = _own_value(element, "ngon_ngu") or "Tiếng Việt"
         access = self._find(element, "e:access")
         mapped.values["rights"] = access or "restricted"
         if access:
@@ -555,7 +575,7 @@ class _CitsMapper:
             text = self._find(element, f"e:dates/e:date[@dateType='{date_type}']")
             if text:
                 mapped.put(f"date {date_type}", name, text)
-        total = self._own(element, "tong_so_trang")
+        total = _own_value(element, "tong_so_trang")
         if total:
             mapped.put("tong_so_trang", "page_total", total)
         retention = self._retention(element, mapped)
@@ -574,6 +594,7 @@ class _CitsMapper:
             retention=retention,
             index_file=self.mapper.index(code),
             documents=tuple(documents),
+            supplementary=_typed(element),
         )
 
     def _retention(self, element: etree._Element, mapped: _Values) -> tuple[bool, int | None, str] | None:
@@ -585,11 +606,8 @@ class _CitsMapper:
             mapped.fatal.append("disposal gives no retention period")
         return retention
 
-    def _own(self, element: etree._Element, name: str) -> str:
-        return self._find(element, f"e:additionalInformation/e:ownElement/e:ownElement[@name='{name}']/e:value")
-
     def _document(self, where: str, number: int, record: etree._Element) -> BagDocument | None:
-        ordinal = metadata.whole_number(self._own(record, "so_thu_tu")) or number
+        ordinal = _ordinal(record, number)
         where = f"{where}, document {ordinal}"
         mapped = _Values(values={"status": "final"})
         for tag, name in (("e:title", "subject"), ("e:dates/e:date[@dateType='originated']", "issued_date")):
@@ -599,8 +617,8 @@ class _CitsMapper:
         mapped.values["organ_name"] = self._find(record, "e:agents/e:agent[@agentType='creator']/e:name")
         mapped.values["language"] = "Tiếng Việt"
         self._numbers(record, mapped)
-        _priority(mapped, f"{self._own(record, 'do_khan')}/{self._find(record, 'e:securityClass')}")
-        pages = self._own(record, "so_trang")
+        _priority(mapped, f"{_own_value(record, 'do_khan')}/{self._find(record, 'e:securityClass')}")
+        pages = _own_value(record, "so_trang")
         if pages:
             mapped.put("so_trang", "page_amount", pages)
         paths = self._appendices(where, record)
@@ -609,7 +627,7 @@ class _CitsMapper:
         self.mapper.note(where, mapped)
         if values is None:
             return None
-        return BagDocument(ordinal, values, tuple(self.mapper.file(path) for path in paths))
+        return BagDocument(ordinal, values, tuple(self.mapper.file(path) for path in paths), _typed(record))
 
     def _numbers(self, record: etree._Element, mapped: _Values) -> None:
         number = self._find(record, "e:runningNumber")
@@ -633,3 +651,43 @@ class _CitsMapper:
             else:
                 self.mapper.unmapped.append(f"{where}: its file {appendix.get('path', '')!r} is not in the bag")
         return paths
+
+
+def _own_value(element: etree._Element, name: str) -> str:
+    """Return the text of the CITS ERMS element's own value ``name`` (an ``ownElement`` of its group)."""
+    return _text(element.find(f"{OWN}[@name='{name}']/e:value", ERMS_PREFIX))
+
+
+def _case_file_code(element: etree._Element) -> str:
+    """Return a caseFile aggregation's dossier code: its extraId as ours write it, else an identifier of it."""
+    texts = (_text(element.find(path, ERMS_PREFIX)) for path in ("e:extraId", "e:objectId"))
+    return next((text for text in texts if text), element.get("systemIdentifier", ""))
+
+
+def _ordinal(record: etree._Element, number: int) -> int:
+    """Return a record's document ordinal: its own "so_thu_tu" value, else its place (from 1) in the dossier."""
+    return metadata.whole_number(_own_value(record, "so_thu_tu")) or number
+
+
+def _typed(element: etree._Element) -> tuple[BagValue, ...]:
+    """Return an aggregation's or record's supplementary values: the ownElements that carry a dataType (the package's
+    own values carry none), named by the field's code, labelled in their "nhan" attribute."""
+    return tuple(
+        BagValue(own.get("name", ""), _text(own.find(LABEL_PATH, ERMS_PREFIX)), text)
+        for own in element.iterfind(f"{OWN}[@dataType]", ERMS_PREFIX)
+        if own.get("name") and (text := _text(own.find("e:value", ERMS_PREFIX)))
+    )
+
+
+def _typed_by_record(erms: etree._Element | None) -> dict[tuple[str, int], tuple[BagValue, ...]]:
+    """Return the supplementary values ERMS.xml gives each dossier (by its code and 0) and each document (by its
+    dossier's code and its ordinal), for a bag whose records are read from TT 02."""
+    found: dict[tuple[str, int], tuple[BagValue, ...]] = {}
+    for aggregation in erms.iter(f"{{{ERMS_NS}}}aggregation") if erms is not None else ():
+        if aggregation.get("aggregationType") != "caseFile":
+            continue
+        code = _case_file_code(aggregation)
+        found[(code, 0)] = _typed(aggregation)
+        for number, record in enumerate(aggregation.iterchildren(f"{{{ERMS_NS}}}record"), 1):
+            found[(code, _ordinal(record, number))] = _typed(record)
+    return found

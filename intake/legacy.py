@@ -4,17 +4,17 @@ One row of the mapping file is one file (a document's content) with its document
 belongs to; rows with the same year and dossier notation (số và ký hiệu hồ sơ) form one dossier. Everything is
 checked before anything is written — every row against ``schemas/legacy-import-v1.json``, every file in the folder,
 every unit, retention period and dossier against the organisation — and every problem is reported with its line and
-column, so the archivist fixes the file in one go. A plan that passes is what :mod:`intake.past` then makes,
+column, so the archivist fixes the file in one go. Columns headed by the organisation's supplementary fields carry
+their values (:mod:`intake.legacy_columns`). A plan that passes is what :mod:`intake.past` then makes,
 dossier by dossier; the same mapping file run again takes up its unfinished run and skips what was made.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import unicodedata
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
@@ -25,10 +25,11 @@ from classification import spreadsheet
 from erms import metadata, permissions
 from erms.config import LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, Problem, RuleViolation
-from erms.models import Organisation, Unit
+from erms.models import Organisation, RecordKind, Unit
 from erms.permissions import Actor
 from filing import scans
 from intake import past, runs
+from intake.legacy_columns import Columns
 from intake.past import PastDocument, PastDossier, PastFile
 from intake.runs import Plan
 
@@ -83,6 +84,8 @@ NOT_A_FOLDER = N_("The folder %(folder)s does not exist.")
 class _Row:
     line: int
     values: dict[str, str]
+    cells: dict[str, str] = field(default_factory=dict)  # the cells of the organisation's supplementary fields
+    extra: dict[RecordKind, dict[str, str]] = field(default_factory=dict)  # their checked values, by kind
     file: PastFile | None = None
     document: dict | None = None
     ok: bool = False  # the row passed its own checks
@@ -108,12 +111,11 @@ def plan(
         raise RuleViolation(NOT_A_FOLDER, folder=str(folder))
     digest = hashlib.sha256(mapping).hexdigest()
     earlier = runs.earlier(session, organisation_id, KIND, digest)
-    rows = [
-        _Row(line, values) for line, values in spreadsheet.read_rows(mapping_name, io.BytesIO(mapping), HEADERS).items()
-    ]
+    columns = Columns(session, organisation_id, HEADERS)
+    rows = [_Row(line, *columns.split(values)) for line, values in columns.read(mapping_name, mapping).items()]
     if not rows:
         raise InvalidMetadata([Problem("file", NO_ROWS)])
-    checker = _Checker(session, organisation_id, folder, max_size, now, accept_scans)
+    checker = _Checker(session, organisation_id, folder, max_size, now, accept_scans, columns)
     problems = [problem for row in rows for problem in checker.row(row)]
     dossiers, grouped = checker.dossiers(rows, earlier.done)
     problems += grouped
@@ -144,10 +146,17 @@ class _Checker:
     """Checks rows against the schema, the folder and the organisation, remembering what dossiers need."""
 
     def __init__(
-        self, session: Session, organisation_id: int, folder: Path, max_size: int, now: datetime, accept_scans: bool
+        self,
+        session: Session,
+        organisation_id: int,
+        folder: Path,
+        max_size: int,
+        now: datetime,
+        accept_scans: bool,
+        columns: Columns,
     ) -> None:
         self.session, self.organisation_id, self.folder, self.max_size = session, organisation_id, folder, max_size
-        self.accept_scans, self.warnings = accept_scans, list[str]()
+        self.accept_scans, self.warnings, self.columns = accept_scans, list[str](), columns
         self.root = folder.resolve()
         self.this_year = now.astimezone(LOCAL_TZ).year
         self.units = {
@@ -159,13 +168,17 @@ class _Checker:
     def row(self, row: _Row) -> list[Problem]:
         """Check one row alone: its cells, its file and its document's metadata."""
         row.values = metadata.normalise(row.values)
-        checked = metadata.validate("legacy-import", row.values)
-        found = [at_line(row.line, p.field, p.template, **p.params) for p in checked]
+        row.extra, wrong = self.columns.check(row.cells)
+        extra = [at_line(row.line, p.field, p.template, **p.params) for p in wrong]
+        found = [
+            at_line(row.line, p.field, p.template, **p.params) for p in metadata.validate("legacy-import", row.values)
+        ]
         if found:
-            return found
+            return found + extra
         found += self._file(row)
         found += self._codes(row)
         found += self._document(row)
+        found += extra
         row.ok = not found
         return found
 
@@ -244,7 +257,7 @@ class _Checker:
         made: list[PastDossier] = []
         found: list[Problem] = []
         for (year, notation), group in groups.items():
-            found += _disagreements(group)
+            found += _disagreements(group, self.columns.dossier_columns())
             key = f"{year}/{notation}"
             if key not in done:
                 found += self._makeable(group[0], year, notation)
@@ -296,7 +309,12 @@ class _Checker:
             period=period,
             retention_row_id=row_id,
             archived=STATES[values["state"].casefold()],
-            documents=tuple(PastDocument(row.document or {}, (row.file,)) for row in group if row.file),
+            documents=tuple(
+                PastDocument(row.document or {}, (row.file,), row.extra[RecordKind.DOCUMENT])
+                for row in group
+                if row.file
+            ),
+            supplementary=first.extra[RecordKind.DOSSIER],
         )
 
 
@@ -304,19 +322,24 @@ class _Checker:
 FROM_DOSSIER = {"title": "dossier_title"}
 
 
-def _disagreements(group: list[_Row]) -> list[Problem]:
+def _disagreements(group: list[_Row], headed: dict[str, str]) -> list[Problem]:
     """Return a problem for each row whose dossier columns differ from what most rows of its dossier say (one
-    wrong cell is one problem, wherever in the dossier it is)."""
+    wrong cell is one problem, wherever in the dossier it is). ``headed``: the header of each dossier field's column
+    by the field's name; those values are compared in their stored forms ("12,5" is "12.5")."""
     notation = group[0].values.get("file_notation", "")
+    said = [
+        (row, {**row.values, **{headed[name]: value for name, value in row.extra[RecordKind.DOSSIER].items()}})
+        for row in group
+    ]
     found = []
-    for column in DOSSIER_COLUMNS:
-        said = Counter(row.values.get(column, "") for row in group)
-        usual = said.most_common(1)[0][0]
-        first = next(row.line for row in group if row.values.get(column, "") == usual)
+    for column in (*DOSSIER_COLUMNS, *headed.values()):
+        counted = Counter(values.get(column, "") for _row, values in said)
+        usual = counted.most_common(1)[0][0]
+        first = next(row.line for row, values in said if values.get(column, "") == usual)
         found += [
             at_line(row.line, column, DIFFERS, line=first, notation=notation)
-            for row in group
-            if row.values.get(column, "") != usual
+            for row, values in said
+            if values.get(column, "") != usual
         ]
     return found
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from classification import dossier_list as dossier_lists
-from erms import audit, lifecycle, metadata
+from erms import audit, lifecycle, metadata, supplementary
 from erms.errors import N_, RuleViolation
 from erms.models import (
     Dossier,
@@ -59,10 +59,12 @@ class PastFile:
 
 @dataclass(frozen=True)
 class PastDocument:
-    """A document as its source describes it: checked metadata (schemas/document-v1.json) and its versions."""
+    """A document as its source describes it: checked metadata (schemas/document-v1.json), its versions and its
+    values of the organisation's supplementary fields (checked, stored forms, by field name)."""
 
     values: dict
     files: tuple[PastFile, ...]
+    supplementary: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class PastDossier:
     keep_order: bool = False  # the source numbered the documents (a bag): keep its order instead of the dates'
     index: PastFile | None = None  # the source's own document index (mục lục văn bản), kept instead of a new one
     shelving: Shelving | None = None  # a paper dossier's box (an arrangement), once the archive holds it
+    supplementary: dict[str, str] = field(default_factory=dict)  # checked values of the organisation's fields
 
 
 def file_code(organisation: Organisation, year: int, notation: str) -> str:
@@ -218,6 +221,7 @@ def _opened(
         retention_condition=past.period[2],
         schema_id=metadata.schema_id("dossier"),
         opened_at=now,
+        supplementary=supplementary.encode(past.supplementary),
         **{key: date.fromisoformat(value) if key.endswith("_date") else value for key, value in values.items()},
     )
     lifecycle.start(session, dossier, actor, now=now, entry_id=entry.id, intake_run=run.id)
@@ -238,7 +242,14 @@ def _file(
     first = _upload(past.files[0]) if past.files else nullcontext(None)
     with first as upload:
         document = dossiers.new_document(
-            session, actor, dossier.organisation_id, past.values, upload, store=store, now=now
+            session,
+            actor,
+            dossier.organisation_id,
+            past.values,
+            upload,
+            store=store,
+            now=now,
+            supplementary_values=past.supplementary,
         )
     for more in past.files[1:]:
         with _upload(more) as upload:
