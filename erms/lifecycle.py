@@ -3,8 +3,8 @@
 The table below is the whole life of a dossier (docs/design.md); services check their own business
 rules (checklists, holds, permissions) and then call :func:`apply`, which refuses any move the
 table does not list and writes the audit event of the change in the same transaction. Leaving OPEN
-measures the dossier's extent (``Dossier.extent_*``, which the holdings report adds up); coming back
-to OPEN clears it.
+measures the dossier's extent (``Dossier.extent_*``, which the holdings report adds up) and seals its metadata
+(``erms.metadata_seal``: the seal's digest goes into the audit event); coming back to OPEN clears both.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Connection, func, select, update
 from sqlalchemy.orm import Session
 
-from erms import audit
+from erms import audit, metadata_seal
 from erms.errors import IllegalTransition
 from erms.models import Document, DocumentVersion, Dossier, DossierDocument, StoredFile
 from erms.models.dossier import DossierState as State
@@ -66,8 +66,10 @@ def apply(
         setattr(dossier, _STAMPS[after], now)
     if before is State.OPEN:
         dossier.extent_documents, dossier.extent_pages, dossier.extent_bytes = measure(session, dossier.id)
+        details["metadata_sha256"] = metadata_seal.seal(session, dossier, now=now)
     elif after is State.OPEN:
         dossier.extent_documents = dossier.extent_pages = dossier.extent_bytes = None
+        metadata_seal.unseal(session, dossier)
     if reason:
         details["reason"] = reason
     audit.record(

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from erms import audit, metadata, permissions
+from erms import audit, metadata, metadata_seal, permissions
 from erms.errors import N_, InvalidMetadata, PermissionDenied, Problem, RuleViolation
 from erms.models import Document, Dossier, Organisation
 from erms.models.dossier import DossierState, Medium
@@ -51,6 +51,7 @@ def digitise(
         raise RuleViolation(NOT_PAPER, code=dossier.file_code)
     if dossier.state is not DossierState.ARCHIVED:
         raise RuleViolation(NOT_HELD, state=dossier.state.value)
+    metadata_seal.refuse_changed(session, dossier)  # resealing must not make a change from outside look sealed
     values = metadata.check("document", _described(session, dossier, form))
     if upload is None:
         raise InvalidMetadata([Problem("file", NO_FILE)])
@@ -74,6 +75,9 @@ def digitise(
         scan_problems=[str(problem) for problem in scan_checks.problems_of(checked)],
     )
     scan_checks.note_scan(session, actor, dossier, document, now=now)
+    # The archive's own change to a dossier it holds: its metadata sealed again, the new digest in the audit log.
+    digest = metadata_seal.seal(session, dossier, now=now)
+    audit.record(session, actor, "dossier.resealed", "dossier", dossier.id, now=now, metadata_sha256=digest)
     return document
 
 

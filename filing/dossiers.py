@@ -19,7 +19,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from classification import markings
-from erms import audit, lifecycle, metadata, notices, permissions, supplementary, transitions
+from erms import audit, lifecycle, metadata, metadata_seal, notices, permissions, supplementary, transitions
 from erms.config import LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import (
@@ -1188,6 +1188,7 @@ def accept(session: Session, actor: Actor, item_id: int, *, store: FileStore, no
     item = _pending_item(session, actor, item_id)
     dossier = item.dossier
     _check_fixity(session, actor, dossier, store)
+    metadata_seal.refuse_changed(session, dossier)  # Điều 30 k.3b: its metadata as it was closed, too
     scan_checks.refuse_unaccepted(session, dossier)  # the archivist accepts each scan warning first
     _decide(item, actor, ItemOutcome.ACCEPTED, "", now)
     lifecycle.apply(session, dossier, "accept", actor, now=now, transfer_id=item.transfer_id)

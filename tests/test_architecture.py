@@ -41,6 +41,7 @@ CORE = (
     "erms.permissions",
     "erms.metadata",
     "erms.supplementary",
+    "erms.metadata_seal",
     "erms.storage",
     "erms.search",
     "erms.errors",

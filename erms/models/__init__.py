@@ -39,6 +39,7 @@ from erms.models.org import Organisation, Role, RoleMembership, Unit, User, WebS
 from erms.models.register import RegisterCounter, RegisterEntry
 from erms.models.retention import Hold, RetentionRow, RetentionSchedule
 from erms.models.scan import CertifiedCopy, ScanCheck
+from erms.models.seal import MetadataSeal
 from erms.models.search import SavedSearch, SearchQueueItem
 from erms.models.signature import SignatureCheck, TrustRoot
 from erms.models.storage import DossierPlacement, Repository, StorageBox
@@ -61,6 +62,7 @@ __all__ = [
     "JobRun",
     "LookupKind",
     "LookupValue",
+    "MetadataSeal",
     "Notification",
     "SchedulerLease",
     "AuditEvent",

@@ -50,6 +50,9 @@ RECORD_LABELS = {
 AUDIT_ACTIONS = {
     "dossier.unshelved": _l("Dossier taken out of its box"),
     "dossier.digitised": _l("Paper dossier digitised: now paper and electronic"),
+    "dossier.resealed": _l("Dossier's metadata sealed again after the archive's change"),
+    "dossier.metadata_changed": _l("Dossier's metadata found changed outside ERMS since it was sealed"),
+    "dossier.sealed": _l("Dossier's metadata sealed by its first check (closed before seals existed)"),
     "document.digitised": _l("The archive's scan of a paper dossier added"),
     "scan_warning.accepted": _l("A scan's TT 02/2019 warning accepted"),
     "certified_copy.requested": _l("Certified copy asked for"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from erms_browser import file_field
 
+from erms import metadata_seal
 from erms.models.dossier import Medium
 from filing import digitisation
 from tests.factories import upload
@@ -34,6 +35,7 @@ def test_the_api_says_which_dossiers_and_documents_are_paper_and_what_a_scan_was
 ):
     held = make_dossier("archived")
     held.medium, held.sheet_total = Medium.PAPER, 40
+    metadata_seal.seal(session, held, now=now)  # a paper dossier closed with its 40 sheets
     added = digitisation.digitise(
         session, world.actor("archivist"), held.id, {"subject": "Toàn bộ hồ sơ"},
         upload(scan(3), "hs.pdf"), store=store, now=now,
