@@ -70,6 +70,9 @@ DEFAULTS: dict[str, Any] = {
     # many days pass before a file is checked again.
     "FIXITY_MB_PER_S": 10,
     "FIXITY_DAYS": 30,
+    # Days before the worker compares a closed dossier's metadata with its seal again (PL6 III.7.đ: a change made
+    # in the database outside ERMS is told to the archivists).
+    "METADATA_CHECK_DAYS": 1,
     # Hours a file in the store that no record lists is left alone before the daily sweep removes it: an upload
     # stores its bytes before its transaction commits the row that lists them.
     "STORE_SWEEP_GRACE_HOURS": 24,

@@ -25,7 +25,7 @@ from sqlalchemy import CursorResult, Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from administration import backup, backup_register, fixity, lookups, orphans
+from administration import backup, backup_register, fixity, lookups, metadata_fixity, orphans
 from erms import (
     accounts,
     background,
@@ -72,6 +72,8 @@ BACKUP_JOB = "backup.create"
 SWEEP_JOB = "store.sweep"
 # A fixity round: the worker re-reads files for at most this long, then leaves the disk alone until the next one.
 FIXITY_SECONDS = 60
+# A round of the metadata seals' check takes at most this many dossiers (a few seconds of reading the database).
+METADATA_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,13 @@ def run_scheduler(factory: Callable[[], Session], settings: dict, log: Callable[
 
     scheduler.add_job(audit_fixity, "interval", seconds=FIXITY_SECONDS, max_instances=1, coalesce=True)
 
+    def check_metadata_seals() -> None:
+        for found in metadata_round(factory, settings, holder_name()):
+            if found.outcome is not metadata_fixity.Outcome.INTACT:
+                log(f"metadata seal: {found.file_code} {found.outcome.value} {found.changes}".rstrip())
+
+    scheduler.add_job(check_metadata_seals, "interval", seconds=FIXITY_SECONDS, max_instances=1, coalesce=True)
+
     def send_mail() -> None:
         now = datetime.now(UTC)
         with transaction(factory) as session:
@@ -272,6 +281,16 @@ def fixity_round(factory: Callable[[], Session], store: FileStore, settings: dic
     pace = fixity.Pace(settings["FIXITY_MB_PER_S"] * 1_000_000, until=time.monotonic() + FIXITY_SECONDS - 1)
     since = utcnow() - timedelta(days=settings["FIXITY_DAYS"])
     return fixity.check(factory, store, agent=f"erms worker {holder}", clock=utcnow, checked_before=since, pace=pace)
+
+
+def metadata_round(factory: Callable[[], Session], settings: dict, holder: str) -> list[metadata_fixity.Found]:
+    """If ``holder`` holds the lease: compare with their seals up to METADATA_BATCH dossiers not checked for
+    METADATA_CHECK_DAYS, the oldest-checked first."""
+    with transaction(factory, read_only=True) as session:
+        if not holds_lease(session, holder, now=utcnow()):
+            return []
+    since = utcnow() - timedelta(days=settings["METADATA_CHECK_DAYS"])
+    return metadata_fixity.check(factory, clock=utcnow, limit=METADATA_BATCH, checked_before=since)
 
 
 def work_once(factory: Callable[[], Session], store: FileStore, settings: dict, holder: str) -> list[BackgroundJob]:

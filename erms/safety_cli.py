@@ -1,5 +1,6 @@
-"""The data-safety commands: ``erms backup …`` (make, list, verify and restore backup sets) and ``erms fixity
-check`` (re-read stored files against their digests); ``administration.backup``, ``.restore`` and ``.fixity``.
+"""The data-safety commands: ``erms backup …`` (make, list, verify and restore backup sets), ``erms fixity check``
+(re-read stored files against their digests) and ``erms fixity metadata`` (compare closed dossiers' metadata with
+their seals); ``administration.backup``, ``.restore``, ``.fixity`` and ``.metadata_fixity``.
 
 Errors print the precise reason and exit 1; a backup or restore that fails leaves no set and no instance behind.
 """
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from administration import backup, fixity, orphans, restore
+from administration import backup, fixity, metadata_fixity, orphans, restore
 from erms import audit, config, jobs, migrate, search
 from erms.db import make_engine, make_session_factory, transaction
 from erms.storage import FileStore
@@ -169,7 +170,8 @@ def _settle(engine, settings: dict, restored: restore.Restored) -> None:
 
 @click.group("fixity")
 def fixity_group() -> None:
-    """The fixity audit of the file store (the worker runs it continuously at ERMS_FIXITY_MB_PER_S)."""
+    """The fixity audit of the file store (the worker runs it continuously at ERMS_FIXITY_MB_PER_S) and of the closed
+    dossiers' metadata seals (each checked again after ERMS_METADATA_CHECK_DAYS)."""
 
 
 @fixity_group.command("check")
@@ -199,6 +201,35 @@ def fixity_check(obj, limit: int | None, sha256: str | None) -> None:
         click.echo(f"fixity FAILED: {len(failed)} of {len(found)} files altered or missing", err=True)
         sys.exit(1)
     click.echo(f"fixity intact: {len(found)} files re-read ({read} bytes), both digests as at capture")
+
+
+@fixity_group.command("metadata")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=None, help="Check only the N dossiers checked longest ago."
+)
+@click.option("--dossier", "file_code", default=None, help="Check only the dossier with this code.")
+@click.pass_obj
+def fixity_metadata(obj, limit: int | None, file_code: str | None) -> None:
+    """Compare closed dossiers' metadata with the seals taken when they closed; exit 1 naming every dossier changed
+    outside ERMS and the elements that differ (never their values)."""
+    factory = make_session_factory(obj.engine)
+    try:
+        with transaction(factory, read_only=True) as session:
+            chosen = metadata_fixity.named(session, file_code.strip()) if file_code else [None]
+    except metadata_fixity.UnknownDossier as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    found = [
+        item for each in chosen for item in metadata_fixity.check(factory, clock=_now, limit=limit, dossier_id=each)
+    ]
+    changed = metadata_fixity.changed(found)
+    for item in changed:
+        click.echo(f"  changed  {item.file_code}: {item.changes}", err=True)
+    sealed = sum(item.outcome is metadata_fixity.Outcome.SEALED for item in found)
+    if changed:
+        click.echo(f"metadata FAILED: {len(changed)} of {len(found)} dossiers changed outside ERMS", err=True)
+        sys.exit(1)
+    click.echo(f"metadata intact: {len(found)} dossiers as sealed ({sealed} sealed now, closed before seals existed)")
 
 
 @fixity_group.command("repair")
