@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from erms import audit, metadata_seal, notices
 from erms.db import transaction
 from erms.errors import N_
-from erms.models import Document, DocumentVersion, Dossier, DossierDocument, MetadataSeal, Role
+from erms.models import Dossier, MetadataSeal, Role
 from erms.models.dossier import DossierState
 
 NOT_CHECKED = (DossierState.OPEN, DossierState.DESTROYED)
@@ -85,15 +85,6 @@ def due(
     return list(session.scalars(ordered))
 
 
-# What the seal reads, loaded at once: the dossier's links, their documents, versions and files.
-_WHOLE = (
-    selectinload(Dossier.links)
-    .selectinload(DossierDocument.document)
-    .selectinload(Document.versions)
-    .selectinload(DocumentVersion.file)
-)
-
-
 def check(
     factory: Callable[[], Session],
     *,
@@ -117,7 +108,7 @@ def check(
 def check_one(session: Session, dossier_id: int, *, now: datetime) -> Found | None:
     """Compare the dossier with its seal (or seal it, if it has none) and date the check; None if it was reopened or
     destroyed since the round began. The dossier's row is locked: closing or reopening it waits for the check."""
-    dossier = session.get(Dossier, dossier_id, with_for_update=True, options=[_WHOLE])
+    dossier = session.get(Dossier, dossier_id, with_for_update=True, options=[metadata_seal.WHOLE])
     if dossier is None or dossier.state in NOT_CHECKED:
         return None
     kept = session.get(MetadataSeal, dossier.id)
@@ -129,6 +120,8 @@ def check_one(session: Session, dossier_id: int, *, now: datetime) -> Found | No
     outcome = _outcome(bool(described), kept.changed)
     if outcome is Outcome.CHANGED and not kept.changed:
         _tell(session, dossier, described, now)
+    elif outcome is Outcome.RESTORED:  # the log says it was put back, as it said it had changed
+        audit.record(session, None, "dossier.metadata_restored", "dossier", dossier.id, now=now)
     kept.checked_at, kept.changed = now, outcome is Outcome.CHANGED
     return Found(dossier.id, dossier.file_code, outcome, described)
 

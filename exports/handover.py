@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from erms import audit, lifecycle, notices, permissions, transitions
+from erms import audit, lifecycle, metadata_seal, notices, permissions, transitions
 from erms.config import DEFAULTS, LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import Dossier, HandoverBatch, HandoverItem, HandoverReceipt, Organisation, Package
@@ -308,6 +308,8 @@ def _write(
 
     The copy starts with the first dossiers read (bag.Build), while the rest are.
     """
+    # Điều 30 k.3b, as for the files: what goes to the historical archive is the metadata each dossier closed with.
+    metadata_seal.refuse_any_changed(session, ids)
     out_dir = settings.out_dir.resolve()
     with bag.build_lock(out_dir):
         with bag.Build(

@@ -52,6 +52,7 @@ AUDIT_ACTIONS = {
     "dossier.digitised": _l("Paper dossier digitised: now paper and electronic"),
     "dossier.resealed": _l("Dossier's metadata sealed again after the archive's change"),
     "dossier.metadata_changed": _l("Dossier's metadata found changed outside ERMS since it was sealed"),
+    "dossier.metadata_restored": _l("Dossier's metadata found as sealed again after a change"),
     "dossier.sealed": _l("Dossier's metadata sealed by its first check (closed before seals existed)"),
     "document.digitised": _l("The archive's scan of a paper dossier added"),
     "scan_warning.accepted": _l("A scan's TT 02/2019 warning accepted"),

@@ -79,6 +79,7 @@ def test_putting_the_value_back_clears_the_change_and_a_later_one_is_told_again(
     assert [item.outcome for item in metadata_fixity.check(session_factory, clock=lambda: LATER)] == [Outcome.RESTORED]
     session.expire_all()
     assert not session.get(MetadataSeal, dossier.id).changed
+    assert audited(session, "dossier.metadata_restored") == [{}]  # the log says it was put back
     outside(session, "update dossiers set title = 'Hồ sơ khác nữa' where id = :id", id=dossier.id)
     third = LATER + timedelta(days=1)
     assert [item.outcome for item in metadata_fixity.check(session_factory, clock=lambda: third)] == [Outcome.CHANGED]

@@ -89,3 +89,18 @@ def test_reopening_unseals_and_closing_again_seals_the_new_metadata(session, wor
     kept = session.get(MetadataSeal, dossier.id)
     assert json.loads(kept.content)["dossier"]["supplementary"] == {"ma_du_an": "DA-01"}
     assert supplementary.values_of(dossier) == {"ma_du_an": "DA-01"} and metadata_seal.changes(kept, dossier) == []
+
+
+def test_a_hand_over_of_a_dossier_changed_outside_erms_aborts_naming_it_and_writes_nothing(
+    session, world, store, now, make_dossier, tmp_path
+):
+    from exports import handover
+    from tests.exports.test_handover import EARK_TOOL, build
+
+    settings = handover.BuildSettings(store=store, out_dir=tmp_path / "out", eark_tool=EARK_TOOL)
+    intact, changed = (make_dossier("archived", row="permanent") for _ in range(2))
+    outside(session, "update documents set issued_date = '2026-03-09' where id = :id", id=changed.links[0].document_id)
+    with pytest.raises(RuleViolation) as refused:
+        build(session, world, settings, now, [intact.id, changed.id])
+    assert refused.value.params == {"code": changed.file_code, "changes": "văn bản số 1: Ngày, tháng, năm văn bản"}
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 from sqlalchemy import event
 
-from erms import supplementary
+from erms import metadata_seal, supplementary
 from erms.models import Organisation
 from exports import handover, snapshot
 from exports.bagging import layout, verify
@@ -45,6 +45,7 @@ def described(session, world, now, make_dossier):
     described, plain = make_dossier("archived", row="permanent"), make_dossier("archived", row="permanent")
     described.supplementary = supplementary.encode(DOSSIER_VALUES)
     described.links[0].document.supplementary = supplementary.encode(DOCUMENT_VALUES)
+    metadata_seal.seal(session, described, now=now)  # as it was closed with them
     session.flush()
     return described, plain
 
