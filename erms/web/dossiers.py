@@ -14,10 +14,10 @@ from flask_babel import lazy_gettext as _l
 
 from administration import access_statistics, lookups
 from classification import dossier_list, markings
-from erms import metadata, permissions
+from erms import metadata, metadata_seal, permissions
 from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
-from erms.models import LookupKind, RecordKind
+from erms.models import LookupKind, MetadataSeal, RecordKind
 from erms.models.dossier import DossierState, Medium
 from erms.web import supplementary_forms
 from erms.web.common import (
@@ -342,6 +342,7 @@ def render_dossier(
             **_digitisation(session, [link.document for link in dossier.links]),
             retention=dossiers.period_of(dossier).label(),
             placement=holdings_storage.placement_of(session, dossier.id),
+            seal=_seal(session, dossier),
             can_digitise=(
                 permissions.can_org_wide(actor, "records.digitise", dossier.organisation_id)
                 and dossier.state is DossierState.ARCHIVED
@@ -387,6 +388,15 @@ def render_dossier(
             section=section,
             failed_document=document_id,
         ), status
+
+
+def _seal(session, dossier) -> dict | None:
+    """Return what the page says of the dossier's metadata seal: when it was sealed and last checked, its digest, and
+    what differs from it now (None while it is open, or for a dossier closed before seals that was not checked)."""
+    kept = session.get(MetadataSeal, dossier.id)
+    if kept is None or dossier.state is DossierState.OPEN:
+        return None
+    return {"kept": kept, "changes": metadata_seal.described(metadata_seal.changes(kept, dossier))}
 
 
 def _handover_panel(actor, dossier, editable: bool) -> dict | None:
