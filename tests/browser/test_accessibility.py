@@ -21,7 +21,7 @@ from erms.models.register import RegisterKind
 from filing import registers
 from tests.browser.instance import seeded
 from tests.browser.test_filing_flow import ARGS, CHROMIUM, NOW, PASSWORD, login, pytestmark  # noqa: F401
-from tests.factories import DOCUMENT, make_dossier, require, upload
+from tests.factories import DOCUMENT, make_dossier, require, supplementary_field, upload
 from tests.live_server import serving
 
 # axe-core's own tags for the success criteria of WCAG 2.0 and 2.1 at levels A and AA; "best-practice" is left out.
@@ -43,18 +43,41 @@ PAGES = (
     ("archivist", "/transfers/{transfer}"),
     ("head", "/"),
     ("head", "/dossier-lists/{waiting_list}"),
+    # The other pages people work in, each once, forms with the agency's own fields included.
+    ("officer1", "/dossiers/{dossier}/documents/{document}"),
+    ("officer1", "/dossiers/{dossier}/documents/{document}/edit"),
+    ("officer1", "/notices/"),
+    ("officer1", "/use/new"),
+    ("officer1", "/dossier-lists/"),
+    ("archivist", "/retention/due"),
+    ("archivist", "/retention/lists"),
+    ("archivist", "/archive/storage/"),
+    ("archivist", "/handover/"),
+    ("archivist", "/use/"),
+    ("archivist", "/use/register"),
+    ("archivist", "/audit/"),
+    ("archivist", "/reports/"),
+    ("archivist", "/reports/holdings"),
+    ("admin", "/admin/"),
+    ("admin", "/admin/organisations/{organisation}"),
+    ("admin", "/admin/organisations/{organisation}/fields"),
+    ("admin", "/admin/organisations/{organisation}/lookups"),
+    ("admin", "/security/events"),
 )
 
 
 @pytest.fixture
 def agency(tmp_path):
-    """An agency at work: officer1's open dossier of two documents, another submitted to the archive, an incoming
-    register line, next year's dossier list waiting for the head; everything indexed for search."""
+    """An agency at work, keeping two fields of its own: officer1's open dossier of two documents, another submitted
+    to the archive, an incoming register line, next year's dossier list waiting for the head; everything indexed for
+    search."""
     made: dict[str, int] = {}
 
     def build(session, world, store):
         dossier = make_dossier(session, world, store, NOW, "open", "10y", 2)
         make_dossier(session, world, store, NOW, "submitted")
+        supplementary_field(session, world.org.id, "dossier", "nguon_von", "Nguồn vốn", "choice", choices="A\nB")
+        supplementary_field(session, world.org.id, "document", "so_ban", "Số bản", "number", required=True)
         registry = world.actor("registry")
         line = registers.register_document(
             session, registry, world.org.id, RegisterKind.INCOMING, dict(DOCUMENT), upload(), store=store, now=NOW
@@ -63,6 +86,7 @@ def agency(tmp_path):
         dossier_lists.submit_for_approval(session, registry, waiting.id, now=NOW)
         transfer = session.scalar(select(Transfer.id))
         made.update(dossier=dossier.id, line=line.id, waiting_list=waiting.id, transfer=transfer)
+        made.update(document=dossier.links[0].document_id, organisation=world.org.id)
 
     url, engine, store = seeded(tmp_path, NOW, PASSWORD, build)
     app = create_app(
