@@ -246,6 +246,15 @@ def forget_queued(session: Session, row_id: int) -> None:
     session.execute(delete(SearchQueueItem).where(SearchQueueItem.id == row_id))
 
 
+def queued_documents(session: Session, document_ids: Iterable[int]) -> set[int]:
+    """Return those of ``document_ids`` the worker has not indexed since they changed (their file not yet read)."""
+    keys = {records.key(DOCUMENT, document_id): document_id for document_id in document_ids}
+    if not keys:
+        return set()
+    found = session.scalars(select(SearchQueueItem.key).where(SearchQueueItem.key.in_(keys)).distinct())
+    return {keys[key] for key in found}
+
+
 def waiting(session: Session) -> int:
     """Return how many queue rows wait for the worker."""
     return session.scalar(select(func.count()).select_from(SearchQueueItem)) or 0

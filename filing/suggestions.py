@@ -22,7 +22,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from erms import metadata
+from erms import metadata, search
 from erms.errors import N_, NotFound, RuleViolation
 from erms.extract import Extracted
 from erms.models import Document
@@ -57,6 +57,17 @@ def keep(session: Session, files: dict[int, tuple[str, Extracted]], lists: Lists
         latest.recognised = json.dumps(stated, ensure_ascii=False, sort_keys=True)
         read += 1
     return read
+
+
+def being_read(session: Session, documents: list[Document]) -> int:
+    """Return how many of the documents the worker has yet to read (their file added, nothing saved since, still
+    waiting in the search queue): what the dossier page says it waits for."""
+    unread = [
+        document.id
+        for document in documents
+        if document.revision == FIRST_REVISION and document.versions and document.versions[-1].file.recognised is None
+    ]
+    return len(search.queued_documents(session, unread))
 
 
 def offered(document: Document) -> dict[str, str]:

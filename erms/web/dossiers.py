@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -354,6 +354,9 @@ def render_dossier(
             suggested=_suggested(session, actor, [link.document for link in dossier.links])
             if editable and is_open
             else {},
+            being_read=suggestions.being_read(session, [link.document for link in dossier.links])
+            if editable and is_open
+            else 0,
             dossier_titles=metadata.field_titles("dossier"),
             dossier_fields=DOSSIER_FIELDS,
             document_fields=OFFERED_DOCUMENT_FIELDS,
@@ -501,9 +504,8 @@ def add_documents(dossier_id: int):
             scan=scan,
         )
         count = len(added)
-    # The worker reads the files' first pages seconds later (filing.suggestions): say when their offers show.
-    added = _("%(count)s documents were added to the dossier.", count=count)
-    flash(f"{added} {_('In a few seconds, reload the page: what each file states is offered to fill in.')}", "success")
+    # The worker reads the files' first pages seconds later (filing.suggestions): the page says when it has.
+    flash(_("%(count)s documents were added to the dossier.", count=count), "success")
     return redirect(url_for(".show", dossier_id=dossier_id, _anchor="documents"))
 
 
@@ -588,6 +590,15 @@ def render_document_form(
             **_digitisation(session, [document]),
             **_document_form(session, document.organisation_id),
         ), status
+
+
+@bp.get("/<int:dossier_id>/being-read")
+@login_required
+def being_read(dossier_id: int):
+    """Say how many of the dossier's new files the worker has yet to read (the dossier page asks every few seconds)."""
+    with transaction(read_only=True) as session:
+        dossier = dossiers.get_dossier(session, current_actor(), dossier_id)
+        return jsonify(pending=suggestions.being_read(session, [link.document for link in dossier.links]))
 
 
 @bp.post("/<int:dossier_id>/documents/<int:document_id>/suggestion")

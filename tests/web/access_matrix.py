@@ -285,6 +285,7 @@ ROWS = [
     Row("dossiers.open_from_entry", "GET", DOSSIER_FORMERS, "entry:planned"),
     Row("dossiers.open_from_entry", "POST", DOSSIER_FORMERS, "entry:planned"),
     Row("dossiers.show", "GET", DOSSIER_READERS, "dossier:open"),
+    Row("dossiers.being_read", "GET", DOSSIER_READERS, "dossier:open"),
     Row("dossiers.edit", "POST", DOSSIER_FORMERS, "dossier:open"),
     Row("dossiers.add_document", "POST", DOSSIER_FORMERS, "dossier:open"),
     Row("dossiers.add_documents", "POST", DOSSIER_FORMERS, "dossier:open"),

@@ -76,11 +76,15 @@ def test_the_worker_reads_the_file_and_the_officer_fills_in_what_it_states(
     decision, note = added_in_a_batch(client, session, dossier)
     dossier_page = f"/dossiers/{dossier.id}"
     just_added = page_of(client, dossier_page)
-    assert "Từ nội dung tệp" not in just_added  # the upload's request parsed nothing, and says when to look
-    assert "Sau vài giây, hãy tải lại trang: thông tin ghi trong từng tệp sẽ được gợi ý để điền vào." in just_added
+    assert "Từ nội dung tệp" not in just_added  # the upload's request parsed nothing, and says it waits
+    assert "Đang đọc trang đầu của 2 tệp mới để gợi ý thông tin… Trang này sẽ báo khi xong." in just_added
+    assert f'data-poll="/dossiers/{dossier.id}/being-read"' in just_added
+    assert client.get(f"/dossiers/{dossier.id}/being-read").json == {"pending": 2}
 
     jobs.index_queued(session_factory)  # the worker extracts the texts for the index, and reads them
+    assert client.get(f"/dossiers/{dossier.id}/being-read").json == {"pending": 0}  # the page says: reload
     page = page_of(client, dossier_page)
+    assert "Đang đọc trang đầu" not in page
     assert page.count("Từ nội dung tệp") == 2 and OFFERED in page
     assert "Từ nội dung tệp: 1 trang" in page  # the note states nothing but its file's page count
     assert "Dùng các thông tin này" in page
