@@ -241,13 +241,14 @@ def _pending(query, actor: Actor):
     )
 
 
+NOT_OPEN = N_("Only an open dossier can be changed; this one is %(state)s.")
+
+
 def _editable(session: Session, actor: Actor, dossier_id: int) -> Dossier:
     dossier = get_dossier(session, actor, dossier_id)
     permissions.require(actor, "dossier.edit", dossier.organisation_id, dossier.unit_id)
     if dossier.state is not DossierState.OPEN:
-        raise RuleViolation(
-            N_("Only an open dossier can be changed; this one is %(state)s."), state=dossier.state.value
-        )
+        raise RuleViolation(NOT_OPEN, state=dossier.state.value)
     return dossier
 
 
@@ -659,8 +660,11 @@ def _document_columns(values: dict) -> dict:
 def append_link(
     session: Session, actor: Actor, dossier: Dossier, document: Document, *, now: datetime
 ) -> DossierDocument:
-    """File ``document`` in ``dossier`` under the next ordinal in turn (as list entries are numbered)."""
-    session.execute(select(Dossier.id).where(Dossier.id == dossier.id).with_for_update())
+    """File ``document`` in ``dossier`` under the next ordinal in turn (as list entries are numbered); refused if
+    the dossier changed state since the caller read it (closed meanwhile: its seal and index are taken without it)."""
+    state = session.execute(select(Dossier.state).where(Dossier.id == dossier.id).with_for_update()).scalar_one()
+    if state is not dossier.state:
+        raise RuleViolation(NOT_OPEN, state=state.value)
     last = session.scalar(select(func.max(DossierDocument.ordinal)).where(DossierDocument.dossier_id == dossier.id))
     link = DossierDocument(
         dossier_id=dossier.id, document_id=document.id, ordinal=(last or 0) + 1, added_by_id=actor.user_id, added_at=now
@@ -780,7 +784,7 @@ def update_document(
     register's fields never change here, and a document also filed in a dossier that is no longer
     open keeps the metadata that dossier was closed with.
     """
-    document = document_to_edit(session, actor, dossier_id, document_id)
+    document = document_to_edit(session, actor, dossier_id, document_id, lock=True)
     data, extra_given = supplementary_values.split(data)
     withheld = not markings.summary_shown_to_all(document.marking)
     if withheld:  # a tuyệt mật document's supplementary values are kept as its summary is, unseen and unchanged
@@ -844,9 +848,15 @@ def _refuse_fixed_fields(session: Session, document: Document, before: dict, dat
         raise InvalidMetadata(problems)
 
 
-def document_to_edit(session: Session, actor: Actor, dossier_id: int, document_id: int) -> Document:
-    """Return a document of an open dossier whose metadata the actor may change, or refuse saying why."""
+def document_to_edit(
+    session: Session, actor: Actor, dossier_id: int, document_id: int, *, lock: bool = False
+) -> Document:
+    """Return a document of an open dossier whose metadata the actor may change, or refuse saying why. ``lock``
+    (a change follows): its row is locked first, so a dossier holding it that is closing meanwhile is either
+    closed before the check (the change is refused) or waits and seals the change (:func:`close_dossier`)."""
     document = _document_in(_editable(session, actor, dossier_id), document_id)
+    if lock:
+        session.execute(select(Document.id).where(Document.id == document.id).with_for_update())
     fixed_in = session.scalar(
         select(Dossier)
         .join(DossierDocument)
@@ -1000,8 +1010,14 @@ def prepare_close(session: Session, actor: Actor, dossier_id: int, *, now: datet
     return PreparedIndex(index, pdf_index.render(index, font=font))
 
 
-def _ready_to_close(session: Session, actor: Actor, dossier_id: int) -> Dossier:
+def _ready_to_close(session: Session, actor: Actor, dossier_id: int, *, lock: bool = False) -> Dossier:
+    """Return the dossier if it may close now, or refuse with every problem. ``lock`` (it closes now): its documents'
+    rows are locked and read again first, so an edit of one from another dossier that is saving meanwhile ends before
+    the seal is taken and is sealed with it (``document_to_edit`` locks the same row)."""
     dossier = _editable(session, actor, dossier_id)
+    if lock and dossier.links:
+        locked = select(Document).where(Document.id.in_([link.document_id for link in dossier.links]))
+        session.scalars(locked.with_for_update().execution_options(populate_existing=True)).all()
     problems = closing_problems(dossier)
     if problems:
         raise InvalidMetadata(problems)
@@ -1022,7 +1038,7 @@ def close_dossier(
     """Close a dossier: run the checklist, number documents by date, make the index PDF (or take the ``prepared``
     one if it shows exactly this index), start the clock. ``shown_dates`` are the start and end the person was
     shown and confirmed: if the documents now make others, nothing is closed and the new ones are said."""
-    dossier = _ready_to_close(session, actor, dossier_id)
+    dossier = _ready_to_close(session, actor, dossier_id, lock=True)
     start, end = closing_dates(dossier)
     if shown_dates is not None and (start, end) != shown_dates:
         raise RuleViolation(DATES_CHANGED, start=start.strftime("%d/%m/%Y"), end=end.strftime("%d/%m/%Y"))

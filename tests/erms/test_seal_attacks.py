@@ -1,0 +1,156 @@
+"""The metadata seal (PL6 III.7.đ) attacked through ERMS itself: what people do at the same moment must never leave a
+closed dossier looking "changed outside ERMS" (the archive would refuse it, the archivists be told of a change nobody
+made outside). A document filed in two dossiers is edited from the open one while the other closes: either the edit
+lands before the seal and is sealed with it, or it is refused as the document's metadata is fixed now; a document
+filed into a dossier while it closes alike."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy.orm import Session
+
+from erms import db, metadata_seal, supplementary
+from erms.errors import RuleViolation
+from erms.models import Document, Dossier, MetadataSeal
+from erms.models.dossier import DossierState
+from erms.permissions import load_actor
+from erms.storage import FileStore
+from filing import dossiers
+from tests.databases import own_database
+from tests.factories import DOCUMENT, NOW, World, make_dossier, supplementary_field, upload
+
+VALUE = {"supplementary.so_hop_dong": "HĐ-15/2026"}
+
+
+@pytest.fixture
+def shared(database_url, tmp_path):
+    """A database of its own holding dossier A (open, one document, ready to close) and dossier B (open) where the
+    same document is filed too; yield the engine, the file store and (A, B, document, officer) ids."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite runs writing transactions one at a time from their start: none meets another")
+    store = FileStore(tmp_path / "files")
+    with own_database(database_url, tmp_path, "seal") as url:
+        engine = db.make_engine(url)
+        with Session(engine) as setup:
+            world = World(setup, NOW)
+            supplementary_field(setup, world.org.id, "document", "so_hop_dong", "Số hợp đồng")
+            first = make_dossier(setup, world, store, NOW, "open")
+            second = make_dossier(setup, world, store, NOW, "open", documents=0)
+            document_id = first.links[0].document_id
+            dossiers.link_document(setup, world.actor("officer1"), second.id, document_id, now=NOW)
+            ids = first.id, second.id, document_id, world.users["officer1"].id
+            setup.commit()
+        yield engine, store, ids
+        engine.dispose()
+
+
+def in_thread(work) -> tuple[threading.Thread, list[Exception]]:
+    """Start ``work`` in a thread of its own; return it and the list its error goes to."""
+    errors: list[Exception] = []
+
+    def run() -> None:
+        try:
+            work()
+        except Exception as error:  # noqa: BLE001 - the test asserts what was met
+            errors.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, errors
+
+
+def close(engine, store, dossier_id: int, officer_id: int) -> None:
+    with Session(engine) as session:
+        dossiers.close_dossier(session, load_actor(session, officer_id), dossier_id, store=store, now=NOW)
+        session.commit()
+
+
+def edit(session: Session, other_id: int, document_id: int, officer_id: int) -> None:
+    dossiers.update_document(session, load_actor(session, officer_id), other_id, document_id, VALUE, now=NOW)
+    session.flush()
+
+
+def sealed_state(engine, dossier_id: int, document_id: int) -> tuple[DossierState, list, dict]:
+    with Session(engine) as check:
+        dossier = check.get_one(Dossier, dossier_id)
+        kept = check.get_one(MetadataSeal, dossier_id)
+        document = check.get_one(Document, document_id)
+        return dossier.state, metadata_seal.changes(kept, dossier), supplementary.values_of(document)
+
+
+def test_a_document_edited_while_its_other_dossier_closes_is_sealed_as_edited(shared):
+    engine, store, (first_id, second_id, document_id, officer_id) = shared
+    with Session(engine) as editing:
+        edit(editing, second_id, document_id, officer_id)  # saved, not yet committed
+        closing, errors = in_thread(lambda: close(engine, store, first_id, officer_id))
+        closing.join(timeout=1)  # the close waits for the edit to end
+        editing.commit()
+        closing.join()
+    assert errors == []
+    assert sealed_state(engine, first_id, document_id) == (DossierState.CLOSED, [], {"so_hop_dong": "HĐ-15/2026"})
+
+
+def test_a_document_edited_while_its_other_dossier_closes_after_the_seal_is_refused(shared):
+    engine, store, (first_id, second_id, document_id, officer_id) = shared
+    with Session(engine) as closing:
+        dossiers.close_dossier(closing, load_actor(closing, officer_id), first_id, store=store, now=NOW)
+        closing.flush()  # sealed, not yet committed
+
+        def late_edit() -> None:
+            with Session(engine) as editing:
+                edit(editing, second_id, document_id, officer_id)
+                editing.commit()
+
+        editor, errors = in_thread(late_edit)
+        editor.join(timeout=1)  # the edit waits for the close to end
+        closing.commit()
+        editor.join()
+    assert [type(error) for error in errors] == [RuleViolation]
+    assert "no longer open; its metadata is fixed" in str(errors[0])
+    assert sealed_state(engine, first_id, document_id) == (DossierState.CLOSED, [], {})
+
+
+def add(session: Session, store, dossier_id: int, officer_id: int) -> None:
+    data = {**DOCUMENT, "code_number": "200"}
+    dossiers.add_document(session, load_actor(session, officer_id), dossier_id, data, upload(), store=store, now=NOW)
+    session.flush()
+
+
+def filed(engine, dossier_id: int) -> tuple[DossierState, list, int]:
+    with Session(engine) as check:
+        dossier = check.get_one(Dossier, dossier_id)
+        kept = check.get_one(MetadataSeal, dossier_id)
+        return dossier.state, metadata_seal.changes(kept, dossier), len(dossier.links)
+
+
+def test_a_document_filed_while_the_dossier_closes_is_sealed_with_it(shared):
+    engine, store, (first_id, _second_id, _document_id, officer_id) = shared
+    with Session(engine) as adding:
+        add(adding, store, first_id, officer_id)  # filed, not yet committed
+        closing, errors = in_thread(lambda: close(engine, store, first_id, officer_id))
+        closing.join(timeout=1)  # the close waits for the filing to end
+        adding.commit()
+        closing.join()
+    assert errors == []
+    assert filed(engine, first_id) == (DossierState.CLOSED, [], 2)
+
+
+def test_a_document_filed_after_the_seal_is_refused(shared):
+    engine, store, (first_id, _second_id, _document_id, officer_id) = shared
+    with Session(engine) as closing:
+        dossiers.close_dossier(closing, load_actor(closing, officer_id), first_id, store=store, now=NOW)
+        closing.flush()  # sealed, not yet committed
+
+        def late_add() -> None:
+            with Session(engine) as adding:
+                add(adding, store, first_id, officer_id)
+                adding.commit()
+
+        adder, errors = in_thread(late_add)
+        adder.join(timeout=1)  # the filing waits for the close to end
+        closing.commit()
+        adder.join()
+    assert [str(error) for error in errors] == ["Only an open dossier can be changed; this one is closed."]
+    assert filed(engine, first_id) == (DossierState.CLOSED, [], 1)
