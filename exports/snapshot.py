@@ -48,9 +48,15 @@ WITHHELD = {
 }
 
 
-def document_index(dossier: Dossier, printed_at: datetime, withheld: Mapping[int, str] | None = None) -> DocumentIndex:
+def document_index(
+    dossier: Dossier,
+    printed_at: datetime,
+    withheld: Mapping[int, str] | None = None,
+    counted: Mapping[int, int] | None = None,
+) -> DocumentIndex:
     """Return the "Mục lục văn bản" of ``dossier``: its documents in their ordinal (chronological) order; a document
-    in ``withheld`` (id: a WITHHELD reason) shows why its summary is left out instead of the summary."""
+    in ``withheld`` (id: a WITHHELD reason) shows why its summary is left out instead of the summary, and one with
+    no number of pages the count in ``counted`` (id: pages) that closing will fill in."""
     rows = []
     for link in dossier.links:
         document = link.document
@@ -64,7 +70,7 @@ def document_index(dossier: Dossier, printed_at: datetime, withheld: Mapping[int
                 issued_date=document.issued_date,
                 type_and_subject=f"{document.type_name} {subject}".strip(),
                 author=document.organ_name,
-                pages=str(document.page_amount or ""),
+                pages=str(document.page_amount or (counted or {}).get(document.id) or ""),
                 note=document.description,
             )
         )

@@ -48,7 +48,7 @@ from erms.permissions import Actor
 from erms.storage import FileStore, TooLarge
 from exports import snapshot
 from exports.pdf import pdf_index
-from filing import certified_copies, scan_checks
+from filing import certified_copies, page_counts, scan_checks
 from filing import supplementary as supplementary_values
 from retention import clock
 
@@ -604,7 +604,7 @@ def chronological_index(
     dossier: Dossier, now: datetime, withheld: dict[int, str] | None = None
 ) -> pdf_index.DocumentIndex:
     """Return the dossier's document index in date order, numbered as closing numbers it, summaries ``withheld``."""
-    index = snapshot.document_index(dossier, now.astimezone(LOCAL_TZ), withheld)
+    index = snapshot.document_index(dossier, now.astimezone(LOCAL_TZ), withheld, page_counts.counted(dossier))
     ordered = sorted(index.rows, key=lambda row: (row.issued_date, row.ordinal))
     rows = tuple(dataclasses.replace(row, ordinal=number) for number, row in enumerate(ordered, start=1))
     return dataclasses.replace(index, rows=rows)
@@ -1044,7 +1044,8 @@ def close_dossier(
         raise RuleViolation(DATES_CHANGED, start=start.strftime("%d/%m/%Y"), end=end.strftime("%d/%m/%Y"))
     renumber_chronologically(session, dossier)
     dossier.start_date, dossier.end_date = start, end
-    seal(session, actor, dossier, store=store, now=now, font=font, prepared=prepared)
+    total = page_counts.fill(session, actor, dossier, now=now)
+    seal(session, actor, dossier, store=store, now=now, font=font, prepared=prepared, page_total_counted=total)
     return dossier
 
 

@@ -41,6 +41,7 @@ from filing import (
     digitisation,
     dossiers,
     keep_backs,
+    page_counts,
     scan_checks,
     signature_checks,
     suggestions,
@@ -373,8 +374,10 @@ def render_dossier(
                 {
                     *OFFERED_DOCUMENT_FIELDS,
                     *DOSSIER_FIELDS,
-                    *supplementary_forms.names(extra["extra_fields"]),
-                    *supplementary_forms.names(document_extra["extra_fields"]),
+                    # Both forms name their own fields "supplementary.<name>" and offer their kind's only: a value
+                    # sent for a field the form does not offer is said at the top of the form it came in.
+                    *supplementary_forms.names(extra["extra_fields"] if section == "edit" else []),
+                    *supplementary_forms.names(document_extra["extra_fields"] if section == "document" else []),
                     *HANDOVER_FIELDS,
                     "file",
                     "files",
@@ -698,8 +701,10 @@ def render_wizard(dossier_id: int, errors: dict | None = None, status: int = 200
     with transaction() as session:
         dossier = dossiers.get_dossier(session, current_actor(), dossier_id)
         ordered = sorted(dossier.links, key=lambda link: (link.document.issued_date, link.ordinal))
+        counted = page_counts.counted(dossier)
         return render_template(
             "dossiers/close.html",
+            counted=", ".join(str(number) for number, link in enumerate(ordered, 1) if link.document_id in counted),
             dossier=dossier,
             withheld=dossiers.withheld_summaries(session, current_actor(), dossier),
             problems=dossiers.closing_problems(dossier),
