@@ -49,6 +49,17 @@ class Columns:
                 named[spreadsheet.heading_key(header)].add(key)
         return {**{header: next(iter(keys)) for header, keys in named.items() if len(keys) == 1}, **self.standard}
 
+    def offered_headers(self) -> list[str]:
+        """Return the header a mapping file's template gives each field: its label where that names it alone, else
+        the label after its kind ("Văn bản: Số bản")."""
+        headers = self.headers()
+        return [
+            field.label
+            if headers.get(spreadsheet.heading_key(field.label)) == key
+            else f"{KINDS[field.applies_to]}: {field.label}"
+            for key, field in self.fields.items()
+        ]
+
     def read(self, name: str, data: bytes) -> dict[int, dict[str, str]]:
         """Return the rows of the mapping file (as ``spreadsheet.read_rows``), remembering each field's header."""
         lines = spreadsheet.sheet_lines(name, io.BytesIO(data))

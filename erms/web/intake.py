@@ -36,7 +36,7 @@ from erms.web.common import (
 from erms.web.errors import job_refusals, on_invalid
 from exports.pdf import catalogue_pdf
 from holdings import storage
-from intake import arrangement, legacy, runs
+from intake import arrangement, legacy, legacy_columns, runs
 
 bp = Blueprint("intake", __name__, url_prefix="/archive/intake")
 REFRESH_SECONDS = 3
@@ -127,16 +127,18 @@ def render_page(
 
 @bp.get("/template.csv")
 def template():
-    """A mapping file to fill in: the column headers and one example row."""
-    return _template_csv("legacy-import", TEMPLATE_EXAMPLE, "mau-nhap-ho-so.csv")
+    """A mapping file to fill in: the column headers, the organisation's own fields' last, and one example row."""
+    with transaction(read_only=True) as session:
+        own = legacy_columns.Columns(session, organisation_of(current_actor()), legacy.HEADERS).offered_headers()
+    return _template_csv("legacy-import", TEMPLATE_EXAMPLE, "mau-nhap-ho-so.csv", own)
 
 
-def _template_csv(kind: str, example: dict[str, str], filename: str) -> Response:
-    """A CSV to fill in for the row schema ``kind``: its column titles and ``example`` under them."""
+def _template_csv(kind: str, example: dict[str, str], filename: str, more: list[str] | None = None) -> Response:
+    """A CSV to fill in for the row schema ``kind``: its column titles (then ``more``) and ``example`` under them."""
     titles = metadata.field_titles(kind)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(titles.values())
+    writer.writerow([*titles.values(), *(more or [])])
     writer.writerow(example.get(key, "") for key in titles)
     headers = {"Content-Disposition": f"attachment; filename={filename}"}
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers=headers)

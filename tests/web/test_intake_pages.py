@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from erms.models import Document, Dossier, IntakeRun
 from erms.models.dossier import DossierState
+from tests.factories import supplementary_field
 from tests.intake.test_legacy_import import make_folder, mapping, row, scan
 
 
@@ -44,6 +45,17 @@ def test_an_empty_intake_folder_says_where_the_administrator_puts_folders(archiv
     assert template.headers["Content-Disposition"] == "attachment; filename=mau-nhap-ho-so.csv"
     header = template.get_data(as_text=True).lstrip("\ufeff").splitlines()[0]
     assert header.startswith("Tệp,Năm hồ sơ,Số và ký hiệu hồ sơ,Tiêu đề hồ sơ,Đơn vị")
+
+
+def test_the_template_ends_with_the_organisations_own_fields(archivist, session, world):
+    supplementary_field(session, world.org.id, "dossier", "nguon_von", "Nguồn vốn", "choice", choices="A\nB")
+    supplementary_field(session, world.org.id, "dossier", "ma_cu", "Mã cũ")
+    supplementary_field(session, world.org.id, "document", "ma_cu", "Mã cũ")
+    supplementary_field(session, world.org.id, "document", "ghi_chu_2", "Ghi chú")  # the standard column's header
+    session.commit()
+    template = archivist.get("/archive/intake/template.csv").get_data(as_text=True)
+    header = template.lstrip("\ufeff").splitlines()[0].split(",")
+    assert header[-4:] == ["Nguồn vốn", "Hồ sơ: Mã cũ", "Văn bản: Mã cũ", "Văn bản: Ghi chú"]
 
 
 def test_a_dry_run_lists_every_bad_line_and_writes_nothing(archivist, intake_dir, session):
