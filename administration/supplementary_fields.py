@@ -10,6 +10,7 @@ exported), never deleted.
 from __future__ import annotations
 
 import enum
+import json
 import re
 import unicodedata
 from collections import Counter
@@ -222,17 +223,13 @@ def _removed_in_use(session: Session, field: SupplementaryField, choices: str) -
     if not removed:
         return []
     model: type[Dossier] | type[Document] = Dossier if field.applies_to == RecordKind.DOSSIER else Document
-    holders: list[Dossier | Document] = list(
-        session.scalars(
-            select(model).where(
-                model.organisation_id == field.organisation_id,
-                model.supplementary.contains(f'"{field.name}"', autoescape=True),  # narrows; each value is read
-            )
+    held = session.scalars(
+        select(model.supplementary).where(
+            model.organisation_id == field.organisation_id,
+            model.supplementary.contains(f'"{field.name}"', autoescape=True),  # narrows; each value is read
         )
     )
-    counts = Counter(
-        value for record in holders if (value := supplementary.values_of(record).get(field.name)) in removed
-    )
+    counts = Counter(value for text in held if (value := json.loads(text).get(field.name)) in removed)
     return [
         Problem("choices", CHOICE_IN_USE, {"value": value, "count": count}) for value, count in sorted(counts.items())
     ]
