@@ -34,7 +34,7 @@ from erms.web.common import (
     utcnow,
     writes,
 )
-from erms.web.errors import FORM, on_invalid
+from erms.web.errors import on_invalid, on_offered
 from erms.web.storage import place_words
 from filing import (
     certified_copies,
@@ -229,7 +229,7 @@ def render_open(entry_id: int, errors: dict | None = None, values: dict | None =
             past_year=entry.dossier_list.year < today.year,
             titles=metadata.field_titles("dossier"),
             choices=CHOICES,
-            errors=errors or {},
+            errors=supplementary_forms.errors_shown(errors or {}, extra["extra_fields"]),
             values=values or {},
         ), status
 
@@ -369,7 +369,7 @@ def render_dossier(
             batch_fields=OFFERED_BATCH_FIELDS,
             registered=dossiers.registered_documents(session, actor, dossier) if editable and is_open else [],
             registered_options=_registered_options,
-            errors=_on_offered(
+            errors=on_offered(
                 errors or {},
                 {
                     *OFFERED_DOCUMENT_FIELDS,
@@ -420,13 +420,6 @@ def _handover_panel(actor, dossier, editable: bool) -> dict | None:
         "can_ask": closed and permissions.can(actor, "dossier.submit", dossier.organisation_id, dossier.unit_id),
         "can_decide": permissions.can(actor, "keep_back.decide", dossier.organisation_id),
     }
-
-
-def _on_offered(errors: dict, offered) -> dict:
-    """Move the problems of fields a form does not offer to the top of the form, so none goes unseen."""
-    shown = {name: messages for name, messages in errors.items() if name in offered or name == FORM}
-    hidden = [message for name, messages in errors.items() if name not in shown for message in messages]
-    return {**shown, FORM: [*shown.get(FORM, []), *hidden]} if hidden else shown
 
 
 @bp.post("/<int:dossier_id>/edit")
@@ -584,7 +577,7 @@ def render_document_form(
             document=document,
             fields=fields,
             summary_shown=shown,
-            errors=_on_offered(
+            errors=on_offered(
                 errors or {}, [*fields, *supplementary_forms.names(extra["extra_fields"]), "certified_copy"]
             ),
             fixed=[(name, current.get(name, ""), reason) for name, reason in fixed.items()],

@@ -69,6 +69,13 @@ HTTP_PAGES = {
 }
 
 
+def on_offered(errors: dict, offered) -> dict:
+    """Move the problems of fields a form does not offer to the top of the form, so none goes unseen."""
+    shown = {name: messages for name, messages in errors.items() if name in offered or name == FORM}
+    hidden = [message for name, messages in errors.items() if name not in shown for message in messages]
+    return {**shown, FORM: [*shown.get(FORM, []), *hidden]} if hidden else shown
+
+
 def on_invalid(renderer: Renderer, back: str | None = None) -> None:
     """Say how this request's form is shown again when the service finds invalid input.
 

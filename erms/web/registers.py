@@ -94,6 +94,7 @@ def render_register(
             for item in RegisterSeries
         }
         withheld = registers.withheld_summaries(session, actor, [entry for lines in series.values() for entry in lines])
+        extra = supplementary_forms.context(session, organisation_id, RecordKind.DOCUMENT, None)
         return render_template(
             "registers/index.html",
             kind=kind,
@@ -109,11 +110,11 @@ def render_register(
             issuers=lookups.offered(session, organisation_id, LookupKind.ISSUER),
             today=local_date(utcnow()).isoformat(),
             max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024),
-            errors=errors or {},
+            errors=supplementary_forms.errors_shown(errors or {}, extra["extra_fields"]),
             values=values or {},
             section=section,
             targets=_targets(session, organisation_id),
-            **supplementary_forms.context(session, organisation_id, RecordKind.DOCUMENT, None),
+            **extra,
         ), status
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from erms import supplementary
 from erms.models import Document, Dossier, RecordKind
+from erms.web.errors import on_offered
 
 
 def sent() -> dict[str, str]:
@@ -37,3 +38,10 @@ def context(
 def names(extra_fields) -> list[str]:
     """Return the form names of the offered fields (where their problems are shown)."""
     return [supplementary.PREFIX + field.name for field in extra_fields]
+
+
+def errors_shown(errors: dict, extra_fields) -> dict:
+    """Return a form's ``errors`` with those of supplementary values it does not offer (another organisation's
+    field, another kind's, a withdrawn one) moved to the top of the form, where they are seen; the rest stay."""
+    own = {name for name in errors if not name.startswith(supplementary.PREFIX)}
+    return on_offered(errors, own | set(names(extra_fields)))
