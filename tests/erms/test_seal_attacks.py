@@ -2,7 +2,8 @@
 closed dossier looking "changed outside ERMS" (the archive would refuse it, the archivists be told of a change nobody
 made outside). A document filed in two dossiers is edited from the open one while the other closes: either the edit
 lands before the seal and is sealed with it, or it is refused as the document's metadata is fixed now; a document
-filed into a dossier while it closes alike."""
+filed into a dossier while it closes alike. What is done with a closed dossier through ERMS (its document filed
+elsewhere, access changed, submitted and accepted) leaves its seal whole."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import threading
 import pytest
 from sqlalchemy.orm import Session
 
+from administration import metadata_fixity
 from erms import db, metadata_seal, supplementary
 from erms.errors import RuleViolation
 from erms.models import Document, Dossier, MetadataSeal
@@ -20,6 +22,7 @@ from erms.storage import FileStore
 from filing import dossiers
 from tests.databases import own_database
 from tests.factories import DOCUMENT, NOW, World, make_dossier, supplementary_field, upload
+from tests.web.test_leak_review import restrict
 
 VALUE = {"supplementary.so_hop_dong": "HĐ-15/2026"}
 
@@ -154,3 +157,22 @@ def test_a_document_filed_after_the_seal_is_refused(shared):
         adder.join()
     assert [str(error) for error in errors] == ["Only an open dossier can be changed; this one is closed."]
     assert filed(engine, first_id) == (DossierState.CLOSED, [], 1)
+
+
+def test_what_people_do_with_a_closed_dossier_through_erms_leaves_its_seal_whole(
+    session, world, store, now, make_dossier
+):
+    supplementary_field(session, world.org.id, "document", "so_hop_dong", "Số hợp đồng")
+    officer = world.actor("officer1")
+    closed = make_dossier("closed")
+    document_id = closed.links[0].document_id
+    other = make_dossier("open", documents=0)
+    dossiers.link_document(session, officer, other.id, document_id, now=now)  # also filed elsewhere
+    with pytest.raises(RuleViolation, match="its metadata is fixed"):
+        dossiers.update_document(session, officer, other.id, document_id, VALUE, now=now)
+    restrict(session, world, "officer1", closed.id, document_id, now)  # a document's access changed
+    restrict(session, world, "officer1", closed.id, None, now)  # and the dossier's
+    transfer = dossiers.submit(session, officer, [closed.id], now=now)
+    dossiers.accept(session, world.actor("archivist"), transfer.items[0].id, store=store, now=now)
+    found = metadata_fixity.check_one(session, closed.id, now=now)
+    assert found is not None and found.outcome is metadata_fixity.Outcome.INTACT
