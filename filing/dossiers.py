@@ -1016,8 +1016,10 @@ def _ready_to_close(session: Session, actor: Actor, dossier_id: int, *, lock: bo
     the seal is taken and is sealed with it (``document_to_edit`` locks the same row)."""
     dossier = _editable(session, actor, dossier_id)
     if lock and dossier.links:
+        # In one order (by id) everywhere, so two dossiers sharing documents and closing at once wait, never deadlock.
         locked = select(Document).where(Document.id.in_([link.document_id for link in dossier.links]))
-        session.scalars(locked.with_for_update().execution_options(populate_existing=True)).all()
+        ordered = locked.order_by(Document.id).with_for_update()
+        session.scalars(ordered.execution_options(populate_existing=True)).all()
     problems = closing_problems(dossier)
     if problems:
         raise InvalidMetadata(problems)
