@@ -163,7 +163,9 @@ def test_ead_describes_the_paper_its_sheets_pages_and_place(package, three):
         return (None if facet is None else facet.text), extents, did.findtext(f"{{{EAD_NS}}}physloc")
 
     assert described(paper) == ("Giấy", [(None, "0 văn bản"), ("tờ", "42 tờ"), ("trang", "120 trang")], PAPER_PLACE)
-    assert described(hybrid) == ("Giấy và điện tử", [(None, "2 văn bản"), ("tờ", "30 tờ")], HYBRID_PLACE)
+    # The hybrid dossier's total pages: its documents' (3 each), added up when it closed.
+    pages = [(None, "2 văn bản"), ("tờ", "30 tờ"), ("trang", "6 trang")]
+    assert described(hybrid) == ("Giấy và điện tử", pages, HYBRID_PLACE)
     assert described(electronic) == (None, [(None, "2 văn bản")], None)
 
 
