@@ -11,6 +11,7 @@ from functools import cache
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from administration import access_statistics, lookups
 from classification import dossier_list, markings
@@ -635,7 +636,7 @@ def suggestion_words(fields: dict[str, str]) -> str:
         about,
         fields.get("organ_name", ""),
         _("signed by %(name)s", name=fields["signer_name"]) if "signer_name" in fields else "",
-        _("%(count)s pages", count=fields["page_amount"]) if "page_amount" in fields else "",
+        ngettext("%(num)s page", "%(num)s pages", int(fields["page_amount"])) if "page_amount" in fields else "",
     ]
     return ", ".join(part for part in parts if part)
 

@@ -153,6 +153,9 @@ def test_a_page_count_typed_is_not_offered_over(client, session, session_factory
     page = page_of(client, f"/dossiers/{dossier.id}")
     assert "Từ nội dung tệp: Số 15/QD-UBND, Ve viec thanh lap Hoi dong xac dinh gia tri tai lieu," in page
     assert "3 trang" not in page and "Từ nội dung tệp: 1 trang" in page  # the note's count is still offered
+    english = page_of(client, f"/dossiers/{dossier.id}?lang=en")
+    assert "From the file's content: 1 page" in english and "1 pages" not in english
+    page_of(client, f"/dossiers/{dossier.id}?lang=vi")
     session.expire_all()
     seen = session.get(Document, decision.id).revision
     used = client.post(f"/dossiers/{dossier.id}/documents/{decision.id}/suggestion", {"revision": str(seen)})
