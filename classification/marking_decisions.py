@@ -20,6 +20,8 @@ from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import Document
 from erms.permissions import Actor
 
+# The audit action of a decision: the hand-over package reads the decisions back from the log (exports.snapshot).
+MARKING_CHANGED = "document.marking_changed"
 SAME_MARKING = N_("The document already has this marking.")
 CONTENT_STORED = N_(
     "The file of this document is stored in the system: it cannot become classified here. "
@@ -60,7 +62,7 @@ def change_marking(
     audit.record(
         session,
         actor,
-        "document.marking_changed",
+        MARKING_CHANGED,
         "document",
         document.id,
         now=now,

@@ -11,8 +11,12 @@ from typing import Any, NamedTuple
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
+from classification import marking_decisions
 from erms import audit
 from erms.models import (
+    AccessChange,
+    AccessChangeState,
+    AuditEvent,
     CertifiedCopy,
     ClassificationHeading,
     Document,
@@ -148,6 +152,32 @@ Supplementary = tuple[SupplementaryValue, ...]
 
 
 @dataclass(frozen=True, slots=True)
+class MarkingChange:
+    """A change of a document's security marking, the head's decision (classification.marking_decisions), as its
+    audit event kept it: the package carries it as a security control of the record (NĐ 30 PL6 III.7.d)."""
+
+    changed_at: datetime
+    before: str  # SecurityMarking values
+    after: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccessChangeSnapshot:
+    """A confirmed change of who reads a dossier or one of its documents (filing.access), in force or ended since;
+    a person shared with is not named: the package says only that a named person was."""
+
+    id: int
+    document_id: int | None  # None: a change of the dossier
+    kind: str  # AccessChangeKind's value
+    decided_at: datetime
+    unit_name: str  # a share with a unit: the unit's name ("" otherwise)
+    until: date | None
+    ends_share_id: int | None  # an early end of a share: that share's id
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentSnapshot:
     """A document of a dossier with its TT 02/2019 metadata and the files of its versions."""
 
@@ -172,6 +202,7 @@ class DocumentSnapshot:
     files: tuple[FileSnapshot, ...]
     copy_form: CopyForm = ORIGINAL
     supplementary: Supplementary = ()
+    marking_changes: tuple[MarkingChange, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +248,7 @@ class DossierSnapshot:
     place: str = ""
     box_number: int | None = None  # the box's number, unique in the fonds (None: in no box)
     supplementary: Supplementary = ()
+    access_changes: tuple[AccessChangeSnapshot, ...] = ()
 
     @property
     def paper(self) -> bool:
@@ -387,12 +419,55 @@ def _files(session: Session, dossier_ids: list[int]) -> dict[int, list[FileSnaps
     return files
 
 
+def _marking_changes(session: Session, dossier_ids: list[int]) -> dict[int, list[MarkingChange]]:
+    """Return {document id: the changes of its marking, oldest first} for the dossiers' documents, from the audit
+    log, where each decision is kept with its reason (one query, by the log's subject index)."""
+    documents = select(DossierDocument.document_id).where(DossierDocument.dossier_id.in_(dossier_ids))
+    query = (
+        select(AuditEvent.subject_id, AuditEvent.occurred_at, AuditEvent.before_state, AuditEvent.after_state)
+        .add_columns(AuditEvent.details)
+        .where(
+            AuditEvent.subject_type == "document",
+            AuditEvent.subject_id.in_(documents),
+            AuditEvent.action == marking_decisions.MARKING_CHANGED,
+        )
+        .order_by(AuditEvent.id)
+    )
+    changes: dict[int, list[MarkingChange]] = {}
+    for document_id, when, before, after, details in session.execute(query):
+        reason = json.loads(details).get("reason", "")
+        changes.setdefault(document_id, []).append(MarkingChange(when, before, after, reason))
+    return changes
+
+
+def _access_changes(session: Session, dossier_ids: list[int]) -> dict[int, list[AccessChangeSnapshot]]:
+    """Return {dossier id: its confirmed changes of access (in force or ended since), in the order decided}; the
+    proposed and the rejected ones never changed who reads it."""
+    query = (
+        select(AccessChange.dossier_id, AccessChange.id, AccessChange.document_id, AccessChange.kind)
+        .add_columns(AccessChange.decided_at, Unit.name, AccessChange.until, AccessChange.ends_share_id)
+        .add_columns(AccessChange.reason)
+        .outerjoin(Unit, Unit.id == AccessChange.unit_id)
+        .where(
+            AccessChange.dossier_id.in_(dossier_ids),
+            AccessChange.state.in_((AccessChangeState.CONFIRMED, AccessChangeState.ENDED)),
+        )
+        .order_by(AccessChange.decided_at, AccessChange.id)
+    )
+    changes: dict[int, list[AccessChangeSnapshot]] = {}
+    for dossier_id, change_id, document_id, kind, decided, unit, until, ends, reason in session.execute(query):
+        changes.setdefault(dossier_id, []).append(
+            AccessChangeSnapshot(change_id, document_id, kind.value, decided, unit or "", until, ends, reason)
+        )
+    return changes
+
+
 def _documents(
     session: Session, dossier_ids: list[int], shared: dict, fields: _Fields
 ) -> dict[int, list[DocumentSnapshot]]:
     """Return {dossier id: its documents in ordinal (chronological) order}; ``shared`` keeps one object
     per distinct value of the repeating fields."""
-    files = _files(session, dossier_ids)
+    files, markings = _files(session, dossier_ids), _marking_changes(session, dossier_ids)
     documents: dict[int, list[DocumentSnapshot]] = {}
     keep = shared.setdefault
     query = (
@@ -404,18 +479,21 @@ def _documents(
     )
     for dossier_id, document_id, ordinal, direction, *columns, outcome, stored in session.execute(query):
         values = [keep(value, value) if repeats else value for repeats, value in zip(_REPEATS, columns, strict=True)]
-        # Files, the copy form and the supplementary values, the last fields, go in *values too: given by keyword,
-        # mypy counts them twice.
+        # Files, the copy form, the supplementary values and the marking's changes, the last fields, go in *values
+        # too: given by keyword, mypy counts them twice.
         values += [
             tuple(files.get(document_id, ())),
             copy_form(outcome),
             fields.values(RecordKind.DOCUMENT, stored),
+            tuple(markings.get(document_id, ())),
         ]
         documents.setdefault(dossier_id, []).append(DocumentSnapshot(document_id, ordinal, direction.value, *values))
     return documents
 
 
-def _dossier(row, documents: list[DocumentSnapshot], fields: _Fields) -> DossierSnapshot:
+def _dossier(
+    row, documents: list[DocumentSnapshot], fields: _Fields, access: list[AccessChangeSnapshot]
+) -> DossierSnapshot:
     (
         dossier_id,
         file_code,
@@ -486,6 +564,7 @@ def _dossier(row, documents: list[DocumentSnapshot], fields: _Fields) -> Dossier
         place=place_line(repository, shelf_unit, shelf, box_number, file_number) if repository is not None else "",
         box_number=box_number,
         supplementary=fields.values(RecordKind.DOSSIER, stored),
+        access_changes=tuple(access),
     )
 
 
@@ -515,8 +594,9 @@ def _dossiers(
     shared: dict = {}
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start : start + _CHUNK]
-        documents = _documents(session, [row.id for row in chunk], shared, fields)
-        read = [_dossier(row, documents.get(row.id, []), fields) for row in chunk]
+        ids = [row.id for row in chunk]
+        documents, access = _documents(session, ids, shared, fields), _access_changes(session, ids)
+        read = [_dossier(row, documents.get(row.id, []), fields, access.get(row.id, [])) for row in chunk]
         on_dossiers(read)
         dossiers.extend(read)
     return dossiers

@@ -3,6 +3,10 @@
 Events: the capture of each file (when its digests were recorded), the fixity check made while
 copying it into the package, and the transfer itself, whose outcome carries the head hash of
 the audit chain at export time so the archive can later prove the agency's log was not rewritten.
+The security controls of the records go too (NĐ 30 PL6 III.7.d): each change of a document's marking
+the head decided and each confirmed change of who reads a dossier or a document, linked to the
+record (an intellectual entity named as the EAD names it, "dossier-<id>", "document-<id>": a
+classified document has no file) and to its files.
 
 PREMIS elements carry the ``premis:`` prefix (``xsi:type="premis:file"`` names it), declared once
 on the root. Records are written from templates (xml.Template).
@@ -11,13 +15,16 @@ on the root. Records are written from templates (xml.Template).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import NamedTuple
 
 from lxml import etree
 
 from exports.bagging.layout import ContentFile, Written
-from exports.snapshot import PackageSnapshot
+from exports.snapshot import AccessChangeSnapshot, DossierSnapshot, PackageSnapshot
 from exports.xml import PREMIS, PREMIS_NS, XSI_NS, Sink, Template, Writer, qualified, stream, timestamp
+from exports.xml.cits import MARKINGS
 
 FORMATS = {"application/pdf": "Portable Document Format"}
 NSMAP = {"premis": PREMIS_NS, "xsi": XSI_NS}
@@ -90,8 +97,8 @@ def _agent(agent_id: str, name: str, kind: str) -> etree._Element:
     return PREMIS.agent(_identifier("agent", agent_id), PREMIS.agentName(name), PREMIS.agentType(kind))
 
 
-def _package_entity(name: str) -> etree._Element:
-    """Return the package as a PREMIS intellectual entity, for a package that holds no file."""
+def _entity(name: str) -> etree._Element:
+    """Return an intellectual entity: the package, for a package that holds no file, or a record events are about."""
     element = etree.Element(
         qualified(PREMIS_NS, "object"), {qualified(XSI_NS, "type"): "premis:intellectualEntity"}, nsmap=NSMAP
     )
@@ -174,6 +181,86 @@ def _write_fixity_check(root: Writer, contents: list[ContentFile], when: str) ->
             event.write_record(link.render(content.path))
 
 
+MARKING_DETAIL = "Thay đổi độ mật của văn bản theo quyết định của người đứng đầu cơ quan"
+ACCESS_DETAIL = {
+    False: "Thay đổi quyền truy cập hồ sơ, đã được người có thẩm quyền xác nhận",
+    True: "Thay đổi quyền truy cập văn bản trong hồ sơ, đã được người có thẩm quyền xác nhận",
+}
+# What each kind of access change (AccessChangeKind's values) did; a person shared with is never named.
+ACCESS_NOTES = {
+    "share_unit": "Chia sẻ với đơn vị {unit}, {until}",
+    "share_person": "Chia sẻ với một người được chỉ định trong cơ quan, {until}",
+    "restrict": "Hạn chế sử dụng: chỉ người được chỉ định, người lập hồ sơ và người đứng đầu cơ quan được đọc",
+    "open": "Bỏ hạn chế sử dụng: đơn vị và những người đọc chung của cơ quan được đọc lại",
+    "end_share": "Chấm dứt trước hạn việc chia sẻ access-change-{ended}",
+}
+
+
+class _SecurityEvent(NamedTuple):
+    """A security control of a record as PREMIS tells it: ``entity`` names the record ("dossier-1", "document-2")."""
+
+    event_id: str
+    kind: str
+    entity: str
+    when: datetime
+    detail: str
+    note: str
+
+
+def _marking_events(dossiers: Sequence[DossierSnapshot]) -> list[_SecurityEvent]:
+    """Each change of a marking, once per document even if it is filed in two of the package's dossiers."""
+    documents = {document.id: document for dossier in dossiers for document in dossier.documents}
+    changes = [(f"document-{key}", change) for key, item in documents.items() for change in item.marking_changes]
+    return [
+        _SecurityEvent(
+            f"marking-change-{number}",
+            "metadata modification",
+            entity,
+            change.changed_at,
+            MARKING_DETAIL,
+            f"Từ “{MARKINGS[change.before]}” thành “{MARKINGS[change.after]}”; lý do: {change.reason}",
+        )
+        for number, (entity, change) in enumerate(changes, start=1)
+    ]
+
+
+def _access_note(change: AccessChangeSnapshot) -> str:
+    until = f"đến hết ngày {change.until:%d/%m/%Y}" if change.until else "đến khi chấm dứt"
+    done = ACCESS_NOTES[change.kind].format(unit=change.unit_name, until=until, ended=change.ends_share_id)
+    return f"{done}; lý do: {change.reason}"
+
+
+def _access_events(dossiers: Sequence[DossierSnapshot]) -> list[_SecurityEvent]:
+    return [
+        _SecurityEvent(
+            f"access-change-{change.id}",
+            "policy assignment",
+            f"document-{change.document_id}" if change.document_id else f"dossier-{dossier.id}",
+            change.decided_at,
+            ACCESS_DETAIL[change.document_id is not None],
+            _access_note(change),
+        )
+        for dossier in dossiers
+        for change in dossier.access_changes
+    ]
+
+
+def _write_security_events(root: Writer, events: list[_SecurityEvent], contents: list[ContentFile]) -> None:
+    """Write each event linked to its record and the record's files (a dossier's: all of them), by the organisation
+    whose head or authorised person decided it."""
+    paths: dict[str, list[str]] = {}
+    for content in contents if events else ():
+        paths.setdefault(f"dossier-{content.dossier.id}", []).append(content.path)
+        if content.document is not None:
+            paths.setdefault(f"document-{content.document.id}", []).append(content.path)
+    for event in events:
+        links = [event.entity, *paths.get(event.entity, ())]
+        when = timestamp(event.when)
+        root.write_tree(
+            _event(event.event_id, event.kind, when, event.detail, "success", event.note, "organisation", links)
+        )
+
+
 def write(snapshot: PackageSnapshot, contents: list[ContentFile], written: dict[str, Written], out: Sink) -> None:
     """Write the PREMIS document of the package's content files into ``out``, a record at a time."""
     when = timestamp(snapshot.created_at)
@@ -181,10 +268,14 @@ def write(snapshot: PackageSnapshot, contents: list[ContentFile], written: dict[
         if not contents:
             # Paper dossiers only (issue 28): no file to describe. PREMIS asks for one object at least; the package
             # itself is the intellectual entity its transfer event is about.
-            root.write_tree(_package_entity(snapshot.name))
+            root.write_tree(_entity(snapshot.name))
         _write_objects(root, contents, written)
+        security = [*_marking_events(snapshot.dossiers), *_access_events(snapshot.dossiers)]
+        for entity in dict.fromkeys(event.entity for event in security):
+            root.write_tree(_entity(entity))
         _write_captures(root, contents)
         _write_signature_checks(root, snapshot, contents)
+        _write_security_events(root, security, contents)
         if contents:
             _write_fixity_check(root, contents, when)
         root.write_tree(
