@@ -148,7 +148,8 @@ class _Records:
                         *_note_texts(document.supplementary),
                         issued,
                         document.copy_form.code,
-                        f"document-{document.id}",
+                        # One id per place: a document filed in two dossiers of the package is an item of each.
+                        f"document-{dossier.id}-{document.id}",
                     )
                 )
 

@@ -5,8 +5,8 @@ copying it into the package, and the transfer itself, whose outcome carries the 
 the audit chain at export time so the archive can later prove the agency's log was not rewritten.
 The security controls of the records go too (NĐ 30 PL6 III.7.d): each change of a document's marking
 the head decided and each confirmed change of who reads a dossier or a document, linked to the
-record (an intellectual entity named as the EAD names it, "dossier-<id>", "document-<id>": a
-classified document has no file) and to its files.
+record (an intellectual entity, "dossier-<id>" as the EAD names the dossier, "document-<id>" once for a
+document however many of the package's dossiers hold it: a classified document has no file) and to its files.
 
 PREMIS elements carry the ``premis:`` prefix (``xsi:type="premis:file"`` names it), declared once
 on the root. Records are written from templates (xml.Template).

@@ -85,7 +85,7 @@ def test_the_ead_finding_aid_says_which_item_is_a_certified_copy(package, docume
     ead = _parse(package, layout.EAD)
     path = f"{{{EAD_NS}}}did/{{{EAD_NS}}}physdesc/{{{EAD_NS}}}genreform"
     items = {item.get("id"): item.find(path) for item in ead.iter(f"{{{EAD_NS}}}c") if item.get("level") == "item"}
-    forms = {key: items[f"document-{document.id}"] for key, document in documents[1].items()}
+    forms = {key: items[f"document-{documents[0].id}-{document.id}"] for key, document in documents[1].items()}
     assert {key: (form.get("normal"), form.text) for key, form in forms.items()} == {
         "certified": ("certified-copy", CERTIFIED),
         "original": ("original", ORIGINAL),

@@ -116,12 +116,12 @@ def test_the_ead_finding_aid_gives_each_value_with_its_label(package, described)
         ("ma_du_an", "Mã dự án", "DA-2026/01"),
         ("tong_muc_dau_tu", "Tổng mức đầu tư (tỷ đồng)", "12.5"),
     ]
-    assert notes(f"document-{dossier.links[0].document.id}") == [
+    assert notes(f"document-{dossier.id}-{dossier.links[0].document.id}") == [
         ("so_hop_dong", "Số hợp đồng", "HĐ 15 & 16/2026"),
         ("phan_loai", "Phân loại", "Hợp đồng"),
         ("ma_cu", "Mã lưu trữ cũ", "X-01"),
     ]
-    assert notes(f"dossier-{plain.id}") == [] and notes(f"document-{plain.links[0].document.id}") == []
+    assert notes(f"dossier-{plain.id}") == [] and notes(f"document-{plain.id}-{plain.links[0].document.id}") == []
 
 
 def test_the_package_still_passes_every_check(package):
