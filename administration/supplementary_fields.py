@@ -18,12 +18,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from erms import audit, metadata, permissions, supplementary
 from erms.errors import N_, InvalidMetadata, NotFound, Problem
-from erms.models import Document, Dossier, FieldType, RecordKind, SupplementaryField
+from erms.models import Document, Dossier, DossierDocument, FieldType, RecordKind, SupplementaryField
+from erms.models.dossier import DossierState
 from erms.permissions import Actor
 from exports.xml import cits
 
@@ -159,6 +160,29 @@ def derived_name(label: str, taken: set[str]) -> str:
         suffix = f"_{number}"
         name = base[: NAME_LENGTH - len(suffix)].rstrip("_") + suffix
     return name
+
+
+def open_missing(session: Session, fields: list[SupplementaryField]) -> dict[int, int]:
+    """Return, for each offered required field, how many records of an open dossier still lack it (the dossiers
+    themselves, or the documents filed in them): what blocks their closing until someone fills it in."""
+    found = {}
+    for field in fields:
+        if not (field.required and field.active):
+            continue
+        lacking = ~Dossier.supplementary.contains(f'"{field.name}"', autoescape=True)
+        query = select(func.count(Dossier.id)).where(
+            Dossier.organisation_id == field.organisation_id, Dossier.state == DossierState.OPEN
+        )
+        if field.applies_to == RecordKind.DOCUMENT:
+            lacking = ~Document.supplementary.contains(f'"{field.name}"', autoescape=True)
+            query = (
+                select(func.count(func.distinct(Document.id)))
+                .join(DossierDocument)
+                .join(Dossier)
+                .where(Dossier.organisation_id == field.organisation_id, Dossier.state == DossierState.OPEN)
+            )
+        found[field.id] = session.scalar(query.where(lacking)) or 0
+    return found
 
 
 def field_of(session: Session, actor: Actor, field_id: int) -> SupplementaryField:

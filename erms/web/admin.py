@@ -459,10 +459,12 @@ def render_fields(
     actor = current_actor()
     with transaction(read_only=True) as session:
         found = organisations.get_organisation(session, actor, organisation_id)
+        kept = fields_service.fields_of(session, actor, found.id)
         return render_template(
             "admin/supplementary_fields.html",
             organisation=found,
-            kept=fields_service.fields_of(session, actor, found.id),
+            kept=kept,
+            missing=fields_service.open_missing(session, [field for fields in kept.values() for field in fields]),
             kind_labels=FIELD_KIND_LABELS,
             type_labels=FIELD_TYPE_LABELS,
             type_options=[(member.value, label) for member, label in FIELD_TYPE_LABELS.items()],

@@ -127,3 +127,22 @@ def test_another_organisation_s_administrator_finds_nothing(app, world, session,
     session.refresh(field)
     assert (field.label, field.active) == ("Mã dự án", True)
     assert len(session.scalars(select(SupplementaryField)).all()) == 1
+
+
+def test_a_required_field_says_how_many_records_of_open_dossiers_still_lack_it(admin, session, world, make_dossier):
+    """Making a field required stops every open dossier lacking it from closing: the page says how many."""
+    from erms import supplementary
+
+    make_dossier("open", documents=2)  # lacks both: itself and its two documents
+    filled = make_dossier("open", documents=1)
+    make_dossier("closed")  # a closed dossier is not held back
+    filled.supplementary = supplementary.encode({"so_hieu_du_an": "DA-1"})
+    filled.links[0].document.supplementary = supplementary.encode({"so_ban": "2"})
+    supplementary_field(session, world.org.id, "dossier", "so_hieu_du_an", "Số hiệu dự án", required=True)
+    supplementary_field(session, world.org.id, "document", "so_ban", "Số bản", "number", required=True)
+    supplementary_field(session, world.org.id, "document", "ghi_chu_rieng", "Ghi chú riêng")  # not required
+    session.commit()
+    shown = page_text(admin.get(f"/admin/organisations/{world.org.id}/fields"))
+    assert "1 hồ sơ, văn bản của hồ sơ đang mở chưa điền trường này" in shown  # the lacking dossier
+    assert "2 hồ sơ, văn bản của hồ sơ đang mở chưa điền trường này" in shown  # its two documents
+    assert shown.count("chưa điền trường này") == 2
