@@ -83,33 +83,47 @@ def sealed_state(engine, dossier_id: int, document_id: int) -> tuple[DossierStat
         return dossier.state, metadata_seal.changes(kept, dossier), supplementary.values_of(document)
 
 
+def while_closing(engine, store, dossier_id: int, officer_id: int, write) -> list[Exception]:
+    """Make ``write`` in a session left uncommitted, close the dossier meanwhile in another thread (it waits for the
+    write), then commit the write; return what the closing met."""
+    with Session(engine) as writing:
+        write(writing)
+        closing, errors = in_thread(lambda: close(engine, store, dossier_id, officer_id))
+        closing.join(timeout=1)  # the close waits for the write to end
+        writing.commit()
+        closing.join()
+    return errors
+
+
+def after_the_seal(engine, store, dossier_id: int, officer_id: int, write) -> list[Exception]:
+    """Close the dossier in a session left uncommitted (sealed), make ``write`` meanwhile in another thread (it waits
+    for the close), then commit the close; return what the write met."""
+    with Session(engine) as closing:
+        dossiers.close_dossier(closing, load_actor(closing, officer_id), dossier_id, store=store, now=NOW)
+        closing.flush()  # sealed, not yet committed
+
+        def late() -> None:
+            with Session(engine) as writing:
+                write(writing)
+                writing.commit()
+
+        writer, errors = in_thread(late)
+        writer.join(timeout=1)  # the write waits for the close to end
+        closing.commit()
+        writer.join()
+    return errors
+
+
 def test_a_document_edited_while_its_other_dossier_closes_is_sealed_as_edited(shared):
     engine, store, (first_id, second_id, document_id, officer_id) = shared
-    with Session(engine) as editing:
-        edit(editing, second_id, document_id, officer_id)  # saved, not yet committed
-        closing, errors = in_thread(lambda: close(engine, store, first_id, officer_id))
-        closing.join(timeout=1)  # the close waits for the edit to end
-        editing.commit()
-        closing.join()
+    errors = while_closing(engine, store, first_id, officer_id, lambda s: edit(s, second_id, document_id, officer_id))
     assert errors == []
     assert sealed_state(engine, first_id, document_id) == (DossierState.CLOSED, [], {"so_hop_dong": "HĐ-15/2026"})
 
 
 def test_a_document_edited_while_its_other_dossier_closes_after_the_seal_is_refused(shared):
     engine, store, (first_id, second_id, document_id, officer_id) = shared
-    with Session(engine) as closing:
-        dossiers.close_dossier(closing, load_actor(closing, officer_id), first_id, store=store, now=NOW)
-        closing.flush()  # sealed, not yet committed
-
-        def late_edit() -> None:
-            with Session(engine) as editing:
-                edit(editing, second_id, document_id, officer_id)
-                editing.commit()
-
-        editor, errors = in_thread(late_edit)
-        editor.join(timeout=1)  # the edit waits for the close to end
-        closing.commit()
-        editor.join()
+    errors = after_the_seal(engine, store, first_id, officer_id, lambda s: edit(s, second_id, document_id, officer_id))
     assert [type(error) for error in errors] == [RuleViolation]
     assert "no longer open; its metadata is fixed" in str(errors[0])
     assert sealed_state(engine, first_id, document_id) == (DossierState.CLOSED, [], {})
@@ -130,31 +144,14 @@ def filed(engine, dossier_id: int) -> tuple[DossierState, list, int]:
 
 def test_a_document_filed_while_the_dossier_closes_is_sealed_with_it(shared):
     engine, store, (first_id, _second_id, _document_id, officer_id) = shared
-    with Session(engine) as adding:
-        add(adding, store, first_id, officer_id)  # filed, not yet committed
-        closing, errors = in_thread(lambda: close(engine, store, first_id, officer_id))
-        closing.join(timeout=1)  # the close waits for the filing to end
-        adding.commit()
-        closing.join()
+    errors = while_closing(engine, store, first_id, officer_id, lambda s: add(s, store, first_id, officer_id))
     assert errors == []
     assert filed(engine, first_id) == (DossierState.CLOSED, [], 2)
 
 
 def test_a_document_filed_after_the_seal_is_refused(shared):
     engine, store, (first_id, _second_id, _document_id, officer_id) = shared
-    with Session(engine) as closing:
-        dossiers.close_dossier(closing, load_actor(closing, officer_id), first_id, store=store, now=NOW)
-        closing.flush()  # sealed, not yet committed
-
-        def late_add() -> None:
-            with Session(engine) as adding:
-                add(adding, store, first_id, officer_id)
-                adding.commit()
-
-        adder, errors = in_thread(late_add)
-        adder.join(timeout=1)  # the filing waits for the close to end
-        closing.commit()
-        adder.join()
+    errors = after_the_seal(engine, store, first_id, officer_id, lambda s: add(s, store, first_id, officer_id))
     assert [str(error) for error in errors] == ["Only an open dossier can be changed; this one is closed."]
     assert filed(engine, first_id) == (DossierState.CLOSED, [], 1)
 
