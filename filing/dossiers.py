@@ -48,7 +48,7 @@ from erms.permissions import Actor
 from erms.storage import FileStore, TooLarge
 from exports import snapshot
 from exports.pdf import pdf_index
-from filing import certified_copies, page_counts, scan_checks
+from filing import certified_copies, page_counts, recipients, scan_checks
 from filing import supplementary as supplementary_values
 from retention import clock
 
@@ -491,6 +491,7 @@ def new_document(
     )
     session.add(document)
     session.flush()
+    recipients.fill(session, document)
     if upload is not None:
         store_version(session, actor, document, upload, store=store, now=now)
     return document
@@ -761,6 +762,8 @@ def finalise_document(session: Session, actor: Actor, dossier_id: int, document_
 MARKING_ONLY_BY_DECISION = N_("The security marking is changed only by the head of the agency, with a reason.")
 SET_BY_REGISTER = N_("Set by the register when the document was registered; the registry corrects it there.")
 REGISTER_FIELDS = ("direction", "arrival_date", "arrival_number")
+# The fields a document's recipients and their codes are read from again when one changes (filing.recipients).
+RECIPIENTS_FROM = {"recipients", "direction"}
 
 
 def update_document(
@@ -808,6 +811,8 @@ def update_document(
     columns = _document_columns(values)
     for name in changed:
         setattr(document, name, columns.get(name, None if Document.__table__.c[name].nullable else ""))
+    if RECIPIENTS_FROM & set(changed):
+        recipients.fill(session, document)
     audit.record(
         session,
         actor,

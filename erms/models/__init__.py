@@ -36,6 +36,7 @@ from erms.models.handover import HandoverBatch, HandoverItem, HandoverReceipt, P
 from erms.models.intake import IntakeDossier, IntakeRun
 from erms.models.lookup import LookupKind, LookupValue
 from erms.models.org import Organisation, Role, RoleMembership, Unit, User, WebSession
+from erms.models.recipient import DocumentRecipient, RecipientOrganisation
 from erms.models.register import RegisterCounter, RegisterEntry
 from erms.models.retention import Hold, RetentionRow, RetentionSchedule
 from erms.models.scan import CertifiedCopy, ScanCheck
@@ -63,6 +64,8 @@ __all__ = [
     "LookupKind",
     "LookupValue",
     "MetadataSeal",
+    "DocumentRecipient",
+    "RecipientOrganisation",
     "Notification",
     "SchedulerLease",
     "AuditEvent",
