@@ -30,6 +30,7 @@ from erms.safety_cli import backup_group, fixity_group, store_group
 from erms.storage import FileStore
 from exports import handover
 from exports.bagging import unpack, verify
+from filing import libreoffice
 
 
 @dataclass
@@ -388,6 +389,33 @@ def jobs_run_scheduler(obj: Context) -> None:
     from erms import jobs
 
     jobs.run_scheduler(make_session_factory(obj.engine), obj.settings, log=click.echo)
+
+
+@erms_group.group("preservation")
+def preservation_group() -> None:
+    """Preservation copies in PDF/A of office documents and images (the worker makes them a few at a time)."""
+
+
+@preservation_group.command("run")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Convert at most N files (default: all).")
+@click.pass_obj
+def preservation_run(obj: Context, limit: int | None) -> None:
+    """Copy the files waiting into PDF/A now, printing each outcome; files of unknown format wait identification."""
+    from erms import jobs
+
+    try:
+        libreoffice.version()
+    except libreoffice.Failed as error:
+        click.echo(f"error: {error} (scripts/system-deps.sh installs it)", err=True)
+        sys.exit(1)
+    attempts = jobs.make_preservation_copies(
+        make_session_factory(obj.engine), FileStore(obj.settings["STORAGE_ROOT"]), limit=limit
+    )
+    for attempt in attempts:
+        made = attempt.captured.sha256 if attempt.captured is not None else f"failed: {attempt.reason}"
+        click.echo(f"  {attempt.waiting.sha256} ({attempt.waiting.puid}) -> {made}")
+    failed = sum(attempt.captured is None for attempt in attempts)
+    click.echo(f"preservation copies: {len(attempts) - failed} made, {failed} failed")
 
 
 class _SearchGroup(click.Group):

@@ -49,6 +49,8 @@ from filing import (
     access,
     format_records,
     formats,
+    libreoffice,
+    preservation,
     recognised,
     reminders,
     signature_checks,
@@ -74,6 +76,9 @@ SWEEP_JOB = "store.sweep"
 FIXITY_SECONDS = 60
 # A round of the metadata seals' check takes at most this many dossiers (a few seconds of reading the database).
 METADATA_BATCH = 500
+# How often the worker looks for files to copy into PDF/A: apart from the queue's round, which a batch of
+# conversions (seconds each) would hold up.
+PRESERVATION_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -244,6 +249,12 @@ def run_scheduler(factory: Callable[[], Session], settings: dict, log: Callable[
 
     scheduler.add_job(check_metadata_seals, "interval", seconds=FIXITY_SECONDS, max_instances=1, coalesce=True)
 
+    def preserve() -> None:
+        for attempt in preservation_round(factory, store, holder_name()):
+            log(f"preservation copy: {attempt.waiting.sha256} {attempt.reason or 'made'}")
+
+    scheduler.add_job(preserve, "interval", seconds=PRESERVATION_SECONDS, max_instances=1, coalesce=True)
+
     def send_mail() -> None:
         now = datetime.now(UTC)
         with transaction(factory) as session:
@@ -291,6 +302,42 @@ def metadata_round(factory: Callable[[], Session], settings: dict, holder: str) 
             return []
     since = utcnow() - timedelta(days=settings["METADATA_CHECK_DAYS"])
     return metadata_fixity.check(factory, clock=utcnow, limit=METADATA_BATCH, checked_before=since)
+
+
+def preservation_round(factory: Callable[[], Session], store: FileStore, holder: str) -> list[preservation.Attempt]:
+    """If ``holder`` holds the lease: copy a batch of the files waiting into PDF/A."""
+    with transaction(factory, read_only=True) as session:
+        if not holds_lease(session, holder, now=utcnow()):
+            return []
+    return make_preservation_copies(factory, store)
+
+
+def make_preservation_copies(
+    factory: Callable[[], Session],
+    store: FileStore,
+    *,
+    limit: int | None = preservation.BATCH,
+    timeout: float = preservation.TIMEOUT,
+    clock: Callable[[], datetime] = utcnow,
+) -> list[preservation.Attempt]:
+    """Copy up to ``limit`` waiting files into PDF/A, each converted outside any transaction and kept in one of its
+    own; return the attempts. Without LibreOffice nothing is tried (the files wait for it to be installed)."""
+    with transaction(factory, read_only=True) as session:
+        waiting = preservation.pending(session, limit)
+    if not waiting:
+        return []
+    try:
+        tool = libreoffice.version()
+    except libreoffice.Failed as error:
+        log.warning("preservation: %s; %s files wait for it", error, len(waiting))
+        return []
+    attempts = []
+    for item in waiting:
+        attempt = preservation.convert(store, item, timeout=timeout)
+        with transaction(factory) as session:
+            if preservation.record(session, attempt, tool, now=clock()) is not None:
+                attempts.append(attempt)
+    return attempts
 
 
 def work_once(factory: Callable[[], Session], store: FileStore, settings: dict, holder: str) -> list[BackgroundJob]:

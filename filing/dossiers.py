@@ -1296,13 +1296,28 @@ def open_version(
     session: Session, actor: Actor, dossier_id: int, version_id: int, *, store: FileStore, now: datetime
 ) -> tuple[BinaryIO, DocumentVersion]:
     """Open a document version's bytes for the actor and audit the download (PL6 III.6.l)."""
+    version = readable_version(session, actor, dossier_id, version_id)
+    stream = store.open(version.file.sha256)
+    audit_download(session, actor, dossier_id, version, now=now)
+    return stream, version
+
+
+def readable_version(session: Session, actor: Actor, dossier_id: int, version_id: int) -> DocumentVersion:
+    """Return a version of a document of the dossier whose files the actor may download (the file itself or its
+    preservation copy); NotFound otherwise, and while the dossier's files are gone."""
     dossier = _with_content(get_dossier(session, actor, dossier_id))
     version = session.get(DocumentVersion, version_id)
     if version is None or version.document_id not in {link.document_id for link in dossier.links}:
         raise NotFound()
     if not content_readable(session, actor, dossier, version.document):
         raise NotFound()  # a document restricted on its own: its files look absent to the others
-    stream = store.open(version.file.sha256)
+    return version
+
+
+def audit_download(
+    session: Session, actor: Actor, dossier_id: int, version: DocumentVersion, *, now: datetime, **details
+) -> None:
+    """Audit a download of a version's file (or of its copy, named in ``details``), as the access statistics count."""
     audit.record(
         session,
         actor,
@@ -1311,9 +1326,9 @@ def open_version(
         version.document_id,
         now=now,
         version=version.number,
-        dossier_id=dossier.id,
+        dossier_id=dossier_id,
+        **details,
     )
-    return stream, version
 
 
 def content_readable(session: Session, actor: Actor, dossier: Dossier, document: Document) -> bool:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian packages ERMS needs, but only those that are missing.
 #
-#   scripts/system-deps.sh          run-time needs: the PDF font (and venv support for
-#                                   Debian's own python3, if that is missing)
+#   scripts/system-deps.sh          run-time needs: the PDF font, LibreOffice without a GUI
+#                                   (the worker's PDF/A preservation copies) and venv support
+#                                   for Debian's own python3, if that is missing
 #   scripts/system-deps.sh --test   also what the test suite needs: a PostgreSQL
 #                                   server with the RUM extension, chromium
 #                                   (Playwright) and pdftotext
@@ -16,7 +17,7 @@ with_test=0
 for arg in "$@"; do
     case "$arg" in
         --test) with_test=1 ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
         *) echo "system-deps.sh: unknown argument: $arg" >&2; exit 2 ;;
     esac
 done
@@ -29,6 +30,13 @@ pkg_installed() {  # true if dpkg says the package is installed
 
 # Run time: the TrueType font fpdf2 embeds in generated PDFs.
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+
+# Run time: LibreOffice headless, with which the worker makes PDF/A copies of office documents (Writer,
+# Calc, Impress) and raster images (Draw) for preservation (filing/preservation.py). The -nogui builds
+# leave out X11 and the toolkit; Impress adds only 4 MB to the other three.
+for pkg in libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui libreoffice-draw-nogui; do
+    pkg_installed "$pkg" || missing+=("$pkg")
+done
 
 # `python3 -m venv` needs ensurepip, which Debian splits out into python3.X-venv.
 python_bin=${PYTHON:-python3}

@@ -36,6 +36,7 @@ from erms.models.handover import HandoverBatch, HandoverItem, HandoverReceipt, P
 from erms.models.intake import IntakeDossier, IntakeRun
 from erms.models.lookup import LookupKind, LookupValue
 from erms.models.org import Organisation, Role, RoleMembership, Unit, User, WebSession
+from erms.models.preservation import PreservationCopy
 from erms.models.recipient import DocumentRecipient, RecipientOrganisation
 from erms.models.register import RegisterCounter, RegisterEntry
 from erms.models.retention import Hold, RetentionRow, RetentionSchedule
@@ -90,6 +91,7 @@ __all__ = [
     "Hold",
     "Organisation",
     "Package",
+    "PreservationCopy",
     "RegisterCounter",
     "RegisterEntry",
     "Repository",

@@ -1,0 +1,139 @@
+"""A file copied into PDF/A-2b by LibreOffice headless (PL6 III.5.e), each conversion fenced in its own processes.
+
+Office files come from anyone and LibreOffice is a large parser, so every run gets: a copy of the bytes in a private
+folder, named with the extension LibreOffice's type detection goes by (stored files are named by digest); a fresh
+profile of its own (never the worker user's, and two runs never share one) in which macros are disabled; a HOME in
+that folder; and a new process group, killed whole when the timeout passes (``soffice`` is a script that starts
+``oosplash``, which starts ``soffice.bin``: killing the first alone would leave the others running). Only the worker
+and the console call this, never a web request.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+SOFFICE = "soffice"
+# LibreOffice's PDF export filter for each kind of document it opens: the filter must be the opening module's own.
+WRITER, CALC, IMPRESS, DRAW = "writer", "calc", "impress", "draw"
+FILTERS = {
+    WRITER: "writer_pdf_Export",
+    CALC: "calc_pdf_Export",
+    IMPRESS: "impress_pdf_Export",
+    DRAW: "draw_pdf_Export",
+}
+# SelectPdfVersion 2 is PDF/A-2b (1: PDF/A-1b, 3: PDF/A-3b); LibreOffice then embeds every font and writes XMP.
+PDFA_2B = '{"SelectPdfVersion":{"type":"long","value":"2"}}'
+# What PDF/A-2 writes in the copy's XMP metadata; a copy without it is not the copy asked for.
+PDFA_MARK = b"<pdfaid:part>2</pdfaid:part>"
+# The profile's settings, written before the first start: no macro runs, whatever the document asks, and links to
+# other documents are not followed from documents of unknown origin.
+PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="MacroSecurityLevel" oor:op="fuse">
+<value>3</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="DisableMacrosExecution"
+ oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="BlockUntrustedRefererLinks"
+ oor:op="fuse"><value>true</value></prop></item>
+</oor:items>
+"""
+
+
+class Failed(Exception):
+    """LibreOffice made no PDF/A copy; the message says why, in words kept with the attempt."""
+
+
+@functools.cache
+def version(timeout: float = 60.0) -> str:
+    """Return LibreOffice's own words for its version ("LibreOffice 7.4.7.2 40(Build:2)"), once per process (even
+    this writes under HOME, so it runs in a throw-away folder too)."""
+    with tempfile.TemporaryDirectory(prefix="erms-libreoffice-") as work:
+        try:
+            done = subprocess.run(
+                [SOFFICE, "--version"],
+                cwd=work,
+                env=_environment(Path(work)),
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise Failed(f"LibreOffice cannot be run: {error}") from error
+    return done.stdout.strip() or "LibreOffice (version unknown)"
+
+
+def convert(source: Path, family: str, extension: str, work: Path, *, timeout: float) -> Path:
+    """Copy ``source`` into ``work`` as ``document.<extension>``, convert it with ``family``'s PDF/A-2b filter and
+    return the PDF, in ``work``; raise Failed when no PDF/A came out (unreadable, too slow, or LibreOffice missing)."""
+    document = work / f"document.{extension}"
+    shutil.copyfile(source, document)
+    out, profile = work / "out", work / "profile"
+    (profile / "user").mkdir(parents=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(PROFILE, encoding="utf-8")
+    command = [
+        SOFFICE,
+        "--headless",
+        "--norestore",
+        "--nolockcheck",
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--convert-to",
+        f"pdf:{FILTERS[family]}:{PDFA_2B}",
+        "--outdir",
+        str(out),
+        str(document),
+    ]
+    said = _run(command, work, timeout)
+    made = out / "document.pdf"
+    if not made.is_file() or made.stat().st_size == 0:
+        raise Failed(f"LibreOffice made no PDF: {said or 'no reason given'}")
+    if PDFA_MARK not in made.read_bytes():
+        raise Failed("LibreOffice made a PDF that does not declare PDF/A-2")
+    return made
+
+
+def _run(command: list[str], work: Path, timeout: float) -> str:
+    """Run LibreOffice in a process group of its own, killed whole after ``timeout``; return its last error line."""
+    try:
+        child = subprocess.Popen(
+            command,
+            cwd=work,
+            env=_environment(work),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+    except OSError as error:
+        raise Failed(f"LibreOffice cannot be run: {error}") from error
+    try:
+        _, errors = child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.communicate()
+        raise Failed(f"LibreOffice took longer than {timeout:g} seconds") from None
+    finally:
+        _kill_leftovers(child.pid)
+    lines = [line for line in errors.splitlines() if line.startswith("Error")]
+    return lines[-1][:500] if lines else ""
+
+
+def _environment(work: Path) -> dict[str, str]:
+    """LibreOffice's environment: only the PATH of ours, a HOME in the run's own folder (it writes caches there)."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "LANG": "C.UTF-8"}
+
+
+def _kill_leftovers(group: int) -> None:
+    """Kill what the run left in its process group (a soffice.bin still closing); nothing if it is all gone."""
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
