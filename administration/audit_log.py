@@ -65,12 +65,14 @@ WITHHELD = N_("(summary withheld)")
 # A file's name is one too: a document added with several files at once takes its file's name as its summary, and
 # the name of a restricted document's file is for those who read its files ("scan_warning.accepted": ``filename``;
 # "document.taken_in": each of ``files``' ``name``).
-# A document's supplementary metadata is said where its summary is ("document.updated": ``supplementary``).
+# A document's supplementary metadata is said where its summary is ("document.updated": ``supplementary``), and so is
+# an opinion given on it ("document.opinion_given": ``opinion_text``, recorded only for a document everyone reads).
 SUMMARY_KEYS: tuple[tuple[str, ...], ...] = (
     ("changes", "subject"),
     ("filename",),
     ("files", "name"),
     ("supplementary",),
+    ("opinion_text",),
 )
 
 Owned = Callable[[set[int]], Select]

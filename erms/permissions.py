@@ -21,6 +21,7 @@ from erms.models import (
     Document,
     Dossier,
     DossierDocument,
+    OpinionKind,
     RegisterEntry,
     Role,
     User,
@@ -133,6 +134,10 @@ RULES: dict[str, tuple[Role, ...]] = {
     "use.register": (Role.HEAD, Role.ARCHIVIST, Role.REGISTRY),
     # The archive digitises the paper dossiers it holds (số hóa): the archivist, organisation-wide.
     "records.digitise": (Role.ARCHIVIST,),
+    # Directing a document's handling, approving its content or its form and sending a draft back (PL6 III.1.n,
+    # III.5.a): the head for every unit, a unit's head ("lãnh đạo đơn vị") for the documents of their unit
+    # (``opinion_kinds``). A comment needs no role: whoever reads the document's content may comment.
+    "document.direct": (Role.HEAD, Role.UNIT_HEAD),
 }
 
 
@@ -174,6 +179,26 @@ def can_read_document(actor: Actor, organisation_id: int, unit_ids: Iterable[int
     return can_org_wide(actor, "dossier.read", organisation_id) or any(
         can(actor, "dossier.read", organisation_id, unit_id) for unit_id in unit_ids
     )
+
+
+# The opinions only a person who directs the document's handling gives ("document.direct").
+LEADERS_OPINIONS = (
+    OpinionKind.DIRECTION,
+    OpinionKind.CONTENT_APPROVAL,
+    OpinionKind.FORM_APPROVAL,
+    OpinionKind.SENT_BACK,
+)
+
+
+def opinion_kinds(actor: Actor, organisation_id: int, unit_ids: Iterable[int]) -> tuple[OpinionKind, ...]:
+    """Return the kinds of opinion the actor may give on a document of the organisation held by ``unit_ids``
+    (``document_units``), once they read its content: a comment, and the leaders' opinions to the head and to the
+    heads of those units — a direction or approval binds the unit that handles the document, so a head of another
+    unit gives none (they may comment where they read)."""
+    leads = can_org_wide(actor, "document.direct", organisation_id) or any(
+        can(actor, "document.direct", organisation_id, unit_id) for unit_id in unit_ids
+    )
+    return (OpinionKind.COMMENT, *(LEADERS_OPINIONS if leads else ()))
 
 
 def require(actor: Actor, action: str, organisation_id: int, unit_id: int | None = None) -> None:

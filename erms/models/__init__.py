@@ -35,6 +35,7 @@ from erms.models.fixity import FixityEvent, FixityOutcome
 from erms.models.handover import HandoverBatch, HandoverItem, HandoverReceipt, Package
 from erms.models.intake import IntakeDossier, IntakeRun
 from erms.models.lookup import LookupKind, LookupValue
+from erms.models.opinion import DocumentOpinion, OpinionKind
 from erms.models.org import Organisation, Role, RoleMembership, Unit, User, WebSession
 from erms.models.preservation import PreservationCopy
 from erms.models.recipient import DocumentRecipient, RecipientOrganisation
@@ -76,6 +77,7 @@ __all__ = [
     "FixityOutcome",
     "ClassificationHeading",
     "Document",
+    "DocumentOpinion",
     "DocumentVersion",
     "Dossier",
     "DossierDocument",
@@ -89,6 +91,7 @@ __all__ = [
     "IntakeDossier",
     "IntakeRun",
     "Hold",
+    "OpinionKind",
     "Organisation",
     "Package",
     "PreservationCopy",

@@ -86,6 +86,7 @@ AUDIT_ACTIONS = {
     "document.handled": _l("Document handled"),
     "document.linked": _l("Document filed by reference"),
     "document.marking_changed": _l("Security marking changed"),
+    "document.opinion_given": _l("Opinion given on a document"),
     "document.registered": _l("Document registered"),
     "document.updated": _l("Document details changed"),
     "document.version_added": _l("Document version added"),

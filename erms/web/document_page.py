@@ -4,21 +4,35 @@ as a document view; its summary and files follow the dossier page's rules (restr
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from administration import access_statistics
 from classification import markings
 from erms import metadata, permissions
 from erms.auth import current_actor, login_required
 from erms.errors import NotFound
-from erms.models import RecordKind
+from erms.models import OpinionKind, RecordKind
 from erms.web import supplementary_forms
 from erms.web.common import CHOICES, transaction, utcnow, writes
 from erms.web.dossiers import SIGNATURE_CHAINS, SIGNATURE_REVOCATION, SIGNATURE_VERDICTS, certified_reason
-from filing import documents, dossiers, scan_checks
+from erms.web.errors import on_invalid
+from filing import documents, dossiers, opinions, recipients, scan_checks
 
 bp = Blueprint("documents", __name__, url_prefix="/dossiers")
+
+# The steps of a document's handling, as the page names them (an opinion's kind, the register's, a draft's version).
+OPINION_LABELS = {
+    OpinionKind.DIRECTION.value: _l("Direction"),
+    OpinionKind.COMMENT.value: _l("Comment"),
+    OpinionKind.CONTENT_APPROVAL.value: _l("Approval of the content"),
+    OpinionKind.FORM_APPROVAL.value: _l("Approval of the form"),
+    OpinionKind.SENT_BACK.value: _l("Draft sent back"),
+    "registered": _l("Entered in the register as no."),
+    "sent_to": _l("Sent for handling to"),
+    "version": _l("Draft version"),
+}
 
 
 @bp.get("/<int:dossier_id>/documents/<int:document_id>")
@@ -26,6 +40,28 @@ bp = Blueprint("documents", __name__, url_prefix="/dossiers")
 @writes
 def show(dossier_id: int, document_id: int):
     """Show every metadata element of a document of a dossier the reader reads."""
+    page = render_document(dossier_id, document_id)
+    with transaction() as session:
+        access_statistics.document_viewed(session, current_actor(), dossier_id, document_id, now=utcnow())
+    return page
+
+
+@bp.post("/<int:dossier_id>/documents/<int:document_id>/opinions")
+@login_required
+def give_opinion(dossier_id: int, document_id: int):
+    """Add an opinion to the document's handling ("ý kiến xử lý"); a refusal shows the page again, as typed."""
+    typed = {"kind": request.form.get("kind", ""), "text": request.form.get("text", "")}
+    on_invalid(lambda errors: render_document(dossier_id, document_id, errors, typed, status=422))
+    with transaction() as session:
+        opinions.give(session, current_actor(), dossier_id, document_id, typed["kind"], typed["text"], now=utcnow())
+    flash(_("The opinion was recorded."), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id, document_id=document_id, _anchor="handling"))
+
+
+def render_document(
+    dossier_id: int, document_id: int, errors: dict | None = None, typed: dict | None = None, status: int = 200
+):
+    """Render the document's page (with the opinion form's problems and typed values, when given again)."""
     actor = current_actor()
     with transaction(read_only=True) as session:
         dossier = dossiers.get_dossier(session, actor, dossier_id)
@@ -42,6 +78,7 @@ def show(dossier_id: int, document_id: int):
             for held in others
             if held.id != dossier.id and permissions.can_read_dossier(actor, held, grants[held.id])
         ]
+        handling = opinions.handling(session, actor, dossier, document)
         page = render_template(
             "dossiers/document.html",
             dossier=dossier,
@@ -58,8 +95,13 @@ def show(dossier_id: int, document_id: int):
             certified_reason=certified_reason,
             scan_problems=scan_checks.problems_of,
             holders=holders,
+            recipients=recipients.of(session, [document.id]).get(document.id, []),
             content_gone=_(dossiers.CONTENT_GONE[dossier.state]) if dossier.state in dossiers.CONTENT_GONE else "",
+            handling=handling,
+            opinion_labels=OPINION_LABELS,
+            kind_options=[(kind.value, OPINION_LABELS[kind.value]) for kind in handling.kinds],
+            text_limit=opinions.TEXT_LENGTH,
+            errors=errors or {},
+            typed=typed or {},
         )
-    with transaction() as session:
-        access_statistics.document_viewed(session, actor, dossier_id, document_id, now=utcnow())
-    return page
+    return page, status

@@ -291,6 +291,8 @@ ROWS = [
     Row("dossiers.add_documents", "POST", DOSSIER_FORMERS, "dossier:open"),
     Row("dossiers.link_document", "POST", DOSSIER_FORMERS, "registered_document"),
     Row("documents.show", "GET", DOSSIER_READERS, "document:final"),
+    # Whoever reads a document's content comments on it (the leaders' kinds are checked past the door).
+    Row("documents.give_opinion", "POST", DOSSIER_READERS, "document:draft"),
     Row("dossiers.edit_document", "GET", DOSSIER_FORMERS, "document:final"),
     Row("dossiers.edit_document", "POST", DOSSIER_FORMERS, "document:final"),
     Row("dossiers.apply_suggestion", "POST", DOSSIER_FORMERS, "document:final"),
