@@ -11,6 +11,10 @@ Left out: what changes after closing by a decision audited on its own — the do
 change of access), a document's security marking (the head's decision), a paper dossier's medium (hybrid once
 digitised) — and everything about the dossier's custody (state, dates of submission, retention, storage). A paper
 dossier the archive digitises is sealed again with the scan it gained.
+
+A document's opinions (``DocumentOpinion``: directions, comments, approvals, a draft sent back) are part of its record
+and are given only while every dossier holding it is open, so they are sealed with it — under "opinions", and only
+when it has some: the seal of a document without any keeps the text (and the digest) it had before opinions existed.
 """
 
 from __future__ import annotations
@@ -19,15 +23,15 @@ import enum
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from erms import metadata, supplementary
 from erms.errors import N_, RuleViolation
-from erms.models import Document, DocumentVersion, Dossier, DossierDocument, MetadataSeal
+from erms.models import Document, DocumentOpinion, DocumentVersion, Dossier, DossierDocument, MetadataSeal
 
 DOSSIER_ELEMENTS = (
     "file_code",
@@ -42,6 +46,7 @@ OTHER_TITLES = {
     "ordinal": "Số thứ tự văn bản trong hồ sơ",
     "paper_original": "Mã hồ sơ gốc giấy",
     "documents": "Văn bản trong hồ sơ",
+    "opinions": "Ý kiến xử lý văn bản",
 }
 CHUNK = 200
 # What a seal reads, loaded at once: the dossier's links, their documents, versions and files.
@@ -63,21 +68,49 @@ class Change:
 
 
 def content(dossier: Dossier) -> dict[str, Any]:
-    """Return the elements a seal fixes: the dossier's and, in their order, its documents' with their files."""
+    """Return the elements a seal fixes: the dossier's and, in their order, its documents' with their files and
+    opinions."""
+    opinions = _opinions(dossier)
     return {
         "dossier": {**_elements(dossier, DOSSIER_ELEMENTS), "supplementary": supplementary.values_of(dossier)},
         "documents": [
-            {"id": link.document_id, "ordinal": link.ordinal, **_document(link.document)} for link in dossier.links
+            {"id": link.document_id, "ordinal": link.ordinal, **_document(link.document, opinions)}
+            for link in dossier.links
         ],
     }
 
 
-def _document(document: Document) -> dict[str, Any]:
+def _document(document: Document, opinions: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
+    given = {"opinions": opinions[document.id]} if document.id in opinions else {}
     return {
         **_elements(document, DOCUMENT_ELEMENTS),
         "supplementary": supplementary.values_of(document),
         "files": [version.file.sha256 for version in document.versions],
+        **given,
     }
+
+
+def _opinions(dossier: Dossier) -> dict[int, list[dict[str, Any]]]:
+    """Return the opinions of the dossier's documents that have some, each as sealed, in the order given (one
+    query)."""
+    session = object_session(dossier)
+    documents = [link.document_id for link in dossier.links]
+    if session is None or not documents:
+        return {}
+    query = select(DocumentOpinion).where(DocumentOpinion.document_id.in_(documents))
+    found: dict[int, list[dict[str, Any]]] = {}
+    for opinion in session.scalars(query.order_by(DocumentOpinion.given_at, DocumentOpinion.id)):
+        found.setdefault(opinion.document_id, []).append(
+            {
+                "id": opinion.id,
+                "kind": opinion.kind.value,
+                "text": opinion.text,
+                "version": opinion.version,
+                "author": opinion.author_id,
+                "given_at": opinion.given_at.astimezone(UTC).isoformat(),
+            }
+        )
+    return found
 
 
 def _elements(record: Dossier | Document, names: tuple[str, ...]) -> dict[str, Any]:
@@ -123,7 +156,8 @@ def changes(kept: MetadataSeal, dossier: Dossier) -> list[Change]:
         if was is None or is_now is None:
             found.append(Change("documents", (is_now or was or {}).get("ordinal")))
             continue
-        found += [Change(name, was["ordinal"]) for name in sorted(is_now) if was.get(name) != is_now.get(name)]
+        names = sorted(is_now.keys() | was.keys())  # an element only one side has: opinions added or removed
+        found += [Change(name, was["ordinal"]) for name in names if was.get(name) != is_now.get(name)]
     return found
 
 
