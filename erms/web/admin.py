@@ -6,12 +6,15 @@ admin role, organisation-wide) manages its units and people. The area is closed 
 
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from administration import lookups, organisations, people
+from administration import recipient_directory as directory_service
 from administration import retention_tables as retention_tables_service
 from administration import supplementary_fields as fields_service
 from erms import api_tokens, metadata, permissions
@@ -521,3 +524,101 @@ def offer_supplementary_field(field_id: int):
         "success",
     )
     return redirect(url_for(".supplementary_fields", organisation_id=organisation_id, _anchor=kind))
+
+
+# ---------------------------------------------------------------- receiving organisations' codes (PL6 III.1.g)
+
+
+@bp.get("/recipients")
+@login_required
+def recipient_directory():
+    """Show the directory of organisations documents are sent to, with the forms to add one, import many, correct a
+    name, withdraw one or offer it again (the deployment's administrator)."""
+    return render_directory()
+
+
+def render_directory(errors: dict | None = None, values: dict | None = None, section: str = "", status: int = 200):
+    with transaction(read_only=True) as session:
+        return render_template(
+            "admin/recipients.html",
+            kept=directory_service.entries(session, current_actor()),
+            own=organisations.administered(session, current_actor()),
+            errors=errors or {},
+            values=values or {},
+            section=section,
+        ), status
+
+
+@bp.post("/recipients")
+@login_required
+def add_recipient():
+    """Add an organisation with its code to the directory."""
+    form = _form("code", "name")
+    on_invalid(lambda errors: render_directory(errors, form, "add", 422))
+    with transaction() as session:
+        entry = directory_service.add(session, current_actor(), form["code"], form["name"], now=utcnow())
+        code = entry.code
+    flash(_("%(code)s was added to the directory.", code=code), "success")
+    return redirect(url_for(".recipient_directory", _anchor="entries"))
+
+
+@bp.post("/recipients/import")
+@login_required
+def import_recipients():
+    """Add every row of a CSV or XLSX file to the directory, or none when any row is wrong."""
+    on_invalid(lambda errors: render_directory({FORM: _said(errors)}, section="import", status=422))
+    upload = upload_from_request("file")
+    with transaction() as session:  # no file: refused as a file of no known kind, once the person may import
+        count = directory_service.import_file(
+            session,
+            current_actor(),
+            upload.filename if upload else "",
+            upload.stream if upload else io.BytesIO(),
+            now=utcnow(),
+        )
+    flash(_("%(count)s organisations were added to the directory.", count=count), "success")
+    return redirect(url_for(".recipient_directory", _anchor="entries"))
+
+
+RECIPIENT_COLUMNS = {"code": _l("Code"), "name": _l("Name")}
+
+
+def _said(errors: dict) -> list[str]:
+    """Say every problem at the top of the page, an imported file's with its line and column ({"5:code": [...]} as
+    the service keys them): the forms of each entry and the import have no field of their own to show them at."""
+    said = []
+    for key, messages in errors.items():
+        line, _sep, column = key.partition(":")
+        where = _("Line %(line)s, %(column)s:", line=line, column=RECIPIENT_COLUMNS[column]) if column else ""
+        said += [f"{where} {message}".strip() for message in messages]
+    return said
+
+
+@bp.post("/recipients/name")
+@login_required
+def rename_recipient():
+    """Correct the name of an entry (named by its code, which never changes)."""
+    form = _form("code", "name")
+    on_invalid(lambda errors: render_directory({FORM: _said(errors)}, form, status=422))
+    with transaction() as session:
+        directory_service.rename(session, current_actor(), form["code"], form["name"], now=utcnow())
+    flash(_("The name was corrected; documents keep the name they were saved with."), "success")
+    return redirect(url_for(".recipient_directory", _anchor="entries"))
+
+
+@bp.post("/recipients/offered")
+@login_required
+def offer_recipient():
+    """Withdraw an entry (documents keep its code), or offer it again."""
+    form = _form("code", "active")
+    on_invalid(lambda errors: render_directory({FORM: _said(errors)}, form, status=422))
+    wanted = form["active"] == "yes"
+    with transaction() as session:
+        directory_service.set_active(session, current_actor(), form["code"], wanted, now=utcnow())
+    flash(
+        _("%(code)s is offered again.", code=form["code"])
+        if wanted
+        else _("%(code)s is withdrawn: new documents no longer get it; documents keep it.", code=form["code"]),
+        "success",
+    )
+    return redirect(url_for(".recipient_directory", _anchor="entries"))

@@ -43,6 +43,7 @@ from filing import (
     dossiers,
     keep_backs,
     page_counts,
+    recipients,
     scan_checks,
     signature_checks,
     suggestions,
@@ -651,6 +652,7 @@ def _document_form(session, organisation_id: int) -> dict:
         choices=CHOICES,
         document_types=lookups.offered(session, organisation_id, LookupKind.DOCUMENT_TYPE),
         issuers=lookups.offered(session, organisation_id, LookupKind.ISSUER),
+        recipient_codes=recipients.offered(session),
         required_document=required_fields("document"),
     )
 

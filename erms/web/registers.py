@@ -33,7 +33,7 @@ from erms.web.common import (
     writes,
 )
 from erms.web.errors import on_invalid
-from filing import registers
+from filing import recipients, registers
 from filing.dossiers import local_date
 
 bp = Blueprint("registers", __name__, url_prefix="/registers")
@@ -108,6 +108,7 @@ def render_register(
             choices=CHOICES,
             document_types=lookups.offered(session, organisation_id, LookupKind.DOCUMENT_TYPE),
             issuers=lookups.offered(session, organisation_id, LookupKind.ISSUER),
+            recipient_codes=recipients.offered(session) if kind == RegisterKind.OUTGOING else [],
             today=local_date(utcnow()).isoformat(),
             max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024),
             errors=supplementary_forms.errors_shown(errors or {}, extra["extra_fields"]),

@@ -465,6 +465,18 @@ ROWS = [
     Row("admin.add_supplementary_field", "POST", ADMIN_ONLY, "organisation", area=ADMIN_AREA),
     Row("admin.change_supplementary_field", "POST", ADMIN_ONLY, "supplementary_field", area=ADMIN_AREA),
     Row("admin.offer_supplementary_field", "POST", ADMIN_ONLY, "supplementary_field", area=ADMIN_AREA),
+    # The directory of receiving organisations' codes (PL6 III.1.g) is the deployment's: no organisation's
+    # administrator reads or changes it (an entry is named by its code in the form, not in the URL).
+    *(
+        Row(endpoint, method, {}, area=ADMIN_AREA, why="only the deployment's administrator keeps the directory")
+        for endpoint, method in (
+            ("admin.recipient_directory", "GET"),
+            ("admin.add_recipient", "POST"),
+            ("admin.import_recipients", "POST"),
+            ("admin.rename_recipient", "POST"),
+            ("admin.offer_recipient", "POST"),
+        )
+    ),
     Row("admin.person", "GET", ADMIN_ONLY, "person", area=ADMIN_AREA),
     Row("admin.edit_person", "POST", ADMIN_ONLY, "person", area=ADMIN_AREA),
     Row("admin.add_role", "POST", ADMIN_ONLY, "person", area=ADMIN_AREA),
