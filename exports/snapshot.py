@@ -20,6 +20,8 @@ from erms.models import (
     CertifiedCopy,
     ClassificationHeading,
     Document,
+    DocumentOpinion,
+    DocumentRecipient,
     DocumentVersion,
     Dossier,
     DossierDocument,
@@ -152,6 +154,17 @@ Supplementary = tuple[SupplementaryValue, ...]
 
 
 @dataclass(frozen=True, slots=True)
+class OpinionSnapshot:
+    """An opinion given on a document while it was handled (``DocumentOpinion``), with its author's name: the package
+    carries it as an action on the record (NĐ 30 PL6 III.5.a)."""
+
+    kind: str  # OpinionKind values
+    text: str
+    author: str
+    given_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class MarkingChange:
     """A change of a document's security marking, the head's decision (classification.marking_decisions), as its
     audit event kept it: the package carries it as a security control of the record (NĐ 30 PL6 III.7.d)."""
@@ -203,6 +216,7 @@ class DocumentSnapshot:
     copy_form: CopyForm = ORIGINAL
     supplementary: Supplementary = ()
     marking_changes: tuple[MarkingChange, ...] = ()
+    opinions: tuple[OpinionSnapshot, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +288,14 @@ class SignatureSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class RecipientSnapshot:
+    """A receiving organisation of an outgoing document as it was saved, with its code ("" when none was known)."""
+
+    name: str
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
 class PackageSnapshot:
     """Everything a package is built from: the fonds, the dossiers, who builds it and when."""
 
@@ -290,6 +312,8 @@ class PackageSnapshot:
     audit_head: str
     dossiers: tuple[DossierSnapshot, ...]
     signatures: dict[str, SignatureSnapshot] = field(default_factory=dict)  # by the file's SHA-256
+    # Each outgoing document's receiving organisations in order, by the document's id (the others have none).
+    recipients: dict[int, tuple[RecipientSnapshot, ...]] = field(default_factory=dict)
 
 
 # Read with column queries, not ORM objects: a package holds tens of thousands of documents, which
@@ -440,6 +464,22 @@ def _marking_changes(session: Session, dossier_ids: list[int]) -> dict[int, list
     return changes
 
 
+def _opinions(session: Session, dossier_ids: list[int]) -> dict[int, list[OpinionSnapshot]]:
+    """Return {document id: its opinions in the order given} for the dossiers' documents (one query)."""
+    documents = select(DossierDocument.document_id).where(DossierDocument.dossier_id.in_(dossier_ids))
+    query = (
+        select(DocumentOpinion.document_id, DocumentOpinion.kind, DocumentOpinion.text, User.full_name)
+        .add_columns(DocumentOpinion.given_at)
+        .join(User, User.id == DocumentOpinion.author_id)
+        .where(DocumentOpinion.document_id.in_(documents))
+        .order_by(DocumentOpinion.given_at, DocumentOpinion.id)
+    )
+    opinions: dict[int, list[OpinionSnapshot]] = {}
+    for document_id, kind, text, author, given_at in session.execute(query):
+        opinions.setdefault(document_id, []).append(OpinionSnapshot(kind.value, text, author, given_at))
+    return opinions
+
+
 def _access_changes(session: Session, dossier_ids: list[int]) -> dict[int, list[AccessChangeSnapshot]]:
     """Return {dossier id: its confirmed changes of access (in force or ended since), in the order decided}; the
     proposed and the rejected ones never changed who reads it."""
@@ -468,6 +508,7 @@ def _documents(
     """Return {dossier id: its documents in ordinal (chronological) order}; ``shared`` keeps one object
     per distinct value of the repeating fields."""
     files, markings = _files(session, dossier_ids), _marking_changes(session, dossier_ids)
+    opinions = _opinions(session, dossier_ids)
     documents: dict[int, list[DocumentSnapshot]] = {}
     keep = shared.setdefault
     query = (
@@ -479,13 +520,14 @@ def _documents(
     )
     for dossier_id, document_id, ordinal, direction, *columns, outcome, stored in session.execute(query):
         values = [keep(value, value) if repeats else value for repeats, value in zip(_REPEATS, columns, strict=True)]
-        # Files, the copy form, the supplementary values and the marking's changes, the last fields, go in *values
-        # too: given by keyword, mypy counts them twice.
+        # Files, the copy form, the supplementary values, the marking's changes and the opinions, the last fields, go
+        # in *values too: given by keyword, mypy counts them twice.
         values += [
             tuple(files.get(document_id, ())),
             copy_form(outcome),
             fields.values(RecordKind.DOCUMENT, stored),
             tuple(markings.get(document_id, ())),
+            tuple(opinions.get(document_id, ())),
         ]
         documents.setdefault(dossier_id, []).append(DocumentSnapshot(document_id, ordinal, direction.value, *values))
     return documents
@@ -639,6 +681,7 @@ def package(
         audit_head=audit.head_hash(session),
         dossiers=tuple(_dossiers(session, list(dossier_ids), on_dossiers, _Fields(session, organisation.id))),
         signatures=_signatures(session, list(dossier_ids)),
+        recipients=_recipients(session, list(dossier_ids)),
     )
 
 
@@ -660,6 +703,20 @@ def _signatures(session: Session, dossier_ids: list[int]) -> dict[str, Signature
         sha256: SignatureSnapshot(status, checked, summary)
         for sha256, status, checked, summary in session.execute(query)
     }
+
+
+def _recipients(session: Session, dossier_ids: list[int]) -> dict[int, tuple[RecipientSnapshot, ...]]:
+    """Return the receiving organisations of the dossiers' documents in order, by document id (one query)."""
+    documents = select(DossierDocument.document_id).where(DossierDocument.dossier_id.in_(dossier_ids))
+    query = (
+        select(DocumentRecipient.document_id, DocumentRecipient.name, DocumentRecipient.code)
+        .where(DocumentRecipient.document_id.in_(documents))
+        .order_by(DocumentRecipient.document_id, DocumentRecipient.position)
+    )
+    found: dict[int, list[RecipientSnapshot]] = {}
+    for document_id, name, code in session.execute(query):
+        found.setdefault(document_id, []).append(RecipientSnapshot(name, code))
+    return {document_id: tuple(recipients) for document_id, recipients in found.items()}
 
 
 def permanent_dossiers(session: Session, organisation_id: int) -> list[Dossier]:

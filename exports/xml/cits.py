@@ -18,7 +18,7 @@ from typing import NamedTuple
 from lxml import etree
 
 from exports.bagging.layout import ContentFile, Written
-from exports.snapshot import DocumentSnapshot, DossierSnapshot, PackageSnapshot, Supplementary
+from exports.snapshot import DocumentSnapshot, DossierSnapshot, OpinionSnapshot, PackageSnapshot, Supplementary
 from exports.xml import ERMS_NS, PLAIN, Sink, Template, Templates, Writer, day, qualified, stream, timestamp
 from exports.xml.tt02 import MEDIA, by_heading, document_number, heading_title
 
@@ -237,6 +237,48 @@ class _RecordShape(NamedTuple):
     own: tuple[str, ...]  # names of its ownElement values
     physical_or_digital: str = "digital"
     supplementary: SupplementaryShape = ()
+    actions: tuple[str, ...] = ()  # the agentType of each opinion given on it, as an action
+    recipients: tuple[bool, ...] = ()  # each receiving organisation: whether its code is known
+
+
+# An opinion on a document as a CITS ERMS action (NĐ 30 PL6 III.5.a): its kind's words (actionType), the role its
+# author gave it in, and the agentType of the schema's closed list; its date is no event of the date list, so it is
+# "other" with our own name (the Schematron asks for otherDateType).
+OPINION_ACTIONS = {
+    "direction": ("Ý kiến chỉ đạo", "Lãnh đạo chỉ đạo", "authorising_person"),
+    "comment": ("Ý kiến góp ý", "Người góp ý", "agent"),
+    "content_approval": ("Phê duyệt nội dung", "Người phê duyệt", "authorising_person"),
+    "form_approval": ("Phê duyệt thể thức", "Người phê duyệt", "authorising_person"),
+    "sent_back": ("Chuyển lại dự thảo", "Người chuyển lại", "authorising_person"),
+}
+OPINION_DATE = "ngay_cho_y_kien"
+
+
+def _action(agent_type: str) -> etree._Element:
+    """Return an action's elements with holes for its text, type, date, author's name and role."""
+    return PLAIN.action(
+        PLAIN.actionText(),
+        PLAIN.actionType(),
+        PLAIN.dates(PLAIN.actionDate(dateType="other", otherDateType=OPINION_DATE)),
+        PLAIN.agents(PLAIN.agent(PLAIN.name(), PLAIN.role(), agentType=agent_type)),
+    )
+
+
+def _opinion_texts(opinion: OpinionSnapshot) -> list[str]:
+    """Return the values of an opinion's action, in the order of its holes."""
+    kind, role, _ = OPINION_ACTIONS[opinion.kind]
+    return [opinion.text, kind, timestamp(opinion.given_at), opinion.author, role]
+
+
+# A receiving organisation of an outgoing document (NĐ 30 PL6 III.1.g, TT 02/2019 fields 13.1 and 13.2): its name,
+# and its code (OrganId) when the directory knew it (docs/cits-erms/mapping.md §2.4).
+RECIPIENT_ID_TYPE = "ma_dinh_danh_co_quan"
+
+
+def _recipient(coded: bool) -> etree._Element:
+    """Return a recipient agent with holes for its name and, when ``coded``, its code."""
+    code = [PLAIN.idNumber(idNumberType=RECIPIENT_ID_TYPE)] if coded else []
+    return PLAIN.agent(PLAIN.name(), *code, agentType="recipient")
 
 
 def _record_template(shape: _RecordShape) -> Template:
@@ -244,6 +286,7 @@ def _record_template(shape: _RecordShape) -> Template:
     agents = [PLAIN.agent(PLAIN.name(), PLAIN.role(), agentType="creator")]
     if shape.signatory:
         agents.append(PLAIN.agent(PLAIN.name(), PLAIN.role(), agentType="main_signatory"))
+    agents += [_recipient(coded) for coded in shape.recipients]
     appendices = [PLAIN.appendix(name="", path="", fileFormat=media_type) for media_type in shape.formats]
     signature = PLAIN.eSignature(present="true" if shape.signed else "false")
     if shape.verified:
@@ -258,6 +301,7 @@ def _record_template(shape: _RecordShape) -> Template:
         PLAIN.direction(directionDefinition=shape.direction),
         PLAIN.agents(*agents),
         PLAIN.dates(PLAIN.date(dateType="created"), PLAIN.date(dateType="originated")),
+        *(_action(agent_type) for agent_type in shape.actions),
         PLAIN.eSignatures(signature),
         PLAIN.additionalInformation(*appendices, _own(DOCUMENT_OWN, shape.own, shape.supplementary)),
         systemIdentifier="",
@@ -265,7 +309,10 @@ def _record_template(shape: _RecordShape) -> Template:
         recordPhysicalOrDigital=shape.physical_or_digital,
         classificationSchemaUsed=shape.schema,
     )
-    slots = ("objectId", "extraId", "securityClass", "title", "runningNumber", "name", "role", "date", "value")
+    slots = (
+        *("objectId", "extraId", "securityClass", "title", "runningNumber", "name", "idNumber", "role", "date"),
+        *("actionText", "actionType", "actionDate", "value"),
+    )
     attributes = (
         (record, "systemIdentifier"),
         *((appendix, name) for appendix in appendices for name in ("name", "path")),
@@ -341,6 +388,7 @@ class _CaseFiles:
             ]
         )
         supplementary, supplementary_texts = _supplementary(document.supplementary)
+        recipients = self._snapshot.recipients.get(document.id, ())
         signed = any(content.source.signed for content, _ in files)
         verified = self._verified([content.source.sha256 for content, _ in files if content.source.signed])
         shape = _RecordShape(
@@ -356,6 +404,8 @@ class _CaseFiles:
             own,
             PHYSICAL if dossier.paper or (dossier.physical and not files) else "digital",
             supplementary,
+            tuple(OPINION_ACTIONS[opinion.kind][2] for opinion in document.opinions),
+            recipients=tuple(bool(recipient.code) for recipient in recipients),
         )
         object_id, system_id = _ids(self._snapshot.organisation_code, "document", document.id)
         texts = [
@@ -369,12 +419,15 @@ class _CaseFiles:
         ]
         if document.signer_name:
             texts += [document.signer_name, document.signer_position or "Người ký"]
+        for recipient in recipients:
+            texts += [recipient.name, *([recipient.code] if recipient.code else [])]
         appendices = [value for content, _ in files for value in (content.source.filename, content.path)]
         when = [timestamp(verified)] if verified is not None else []
         return self._records[shape].render(
             *texts,
             timestamp(document.created_at),
             day(document.issued_date),
+            *(text for opinion in document.opinions for text in _opinion_texts(opinion)),
             *own_texts,
             *supplementary_texts,
             system_id,
