@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session, selectinload
 from erms import permissions
 from erms.errors import NotFound
 from erms.models import Document, DocumentVersion, Dossier
+from erms.models.preservation import PreservationCopy
 from erms.models.scan import CertifiedCopy, ScanCheck
 from erms.permissions import Actor
 from erms.storage import FileStore
-from filing import certified_copies, dossiers, scan_checks, signature_checks
+from filing import certified_copies, dossiers, preservation, scan_checks, signature_checks
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,13 @@ class Readable:
 @dataclass(frozen=True)
 class Checks:
     """What the checks found of documents' files, as the dossier page shows it: each signed file's verdict, each scan's
-    check against TT 02/2019, each document's certified-copy decision (three queries for any number of documents)."""
+    check against TT 02/2019, each document's certified-copy decision, each file's preservation copy (four queries for
+    any number of documents)."""
 
     signatures: dict[int, signature_checks.Evidence]  # by stored file id
     scans: dict[int, ScanCheck]  # by version id
     certified: dict[int, CertifiedCopy]  # by document id
+    copies: dict[int, PreservationCopy]  # by the source's stored file id: its PDF/A copy, or why there is none
 
 
 def checks_of(session: Session, found: list[Readable]) -> Checks:
@@ -49,6 +52,7 @@ def checks_of(session: Session, found: list[Readable]) -> Checks:
         signatures=signature_checks.evidence(session, [version.file for version in versions]),
         scans=scan_checks.of_versions(session, [version.id for version in versions]),
         certified=certified_copies.of_documents(session, [document.id for document in readable]),
+        copies=preservation.copies_of(session, [version.file_id for version in versions]),
     )
 
 

@@ -1,5 +1,6 @@
 """A dossier exported whole as one PDF (PL6 III.4.g), as its reader may read it: the dossier's metadata, its document
-index, then every document in chronological order — its metadata, then its file's pages when the file is a PDF.
+index, then every document in chronological order — its metadata, then its file's pages when the file is a PDF, or
+its PDF/A preservation copy's when the file is an office document or an image the worker copied (filing.preservation).
 
 The reader's rights decide what is in it, as on the dossier page: a document restricted on its own to others shows
 neither its summary nor its file; a tuyệt mật summary is left out for everyone. It is made in a read-only
@@ -19,13 +20,13 @@ from sqlalchemy.orm import Session
 from erms import audit, metadata
 from erms.config import LOCAL_TZ
 from erms.errors import N_, RuleViolation
-from erms.models import Document, DocumentVersion, Dossier
+from erms.models import Document, DocumentVersion, Dossier, StoredFile
 from erms.permissions import Actor
 from erms.storage import FileStore
 from exports import snapshot
 from exports.pdf import pdf_index, register_pdf, whole_dossier
 from exports.xml import cits, tt02
-from filing import dossiers
+from filing import dossiers, preservation
 
 # The most the files joined into one PDF may weigh: pypdf holds the joined pages in memory while it writes (about
 # twice their size), and a web worker must not grow by gigabytes; beyond it the files are downloaded one by one.
@@ -71,7 +72,8 @@ def export(session: Session, actor: Actor, dossier_id: int, *, store: FileStore,
     readable = dossiers.readable_content(session, actor, dossier)
     links = sorted(dossier.links, key=lambda link: (link.document.issued_date, link.ordinal))
     files = {link.document_id: _latest(link.document) for link in links if link.document_id in readable}
-    size = sum(version.file.size for version in files.values() if version is not None)
+    joined = _joined_files(session, [version for version in files.values() if version is not None])
+    size = sum(stored.size for stored in joined.values())
     if size > MAX_BYTES:
         raise RuleViolation(TOO_LARGE, size=-(-size // 2**20), most=MAX_BYTES // 2**20)
     printed = now.astimezone(LOCAL_TZ)
@@ -81,8 +83,11 @@ def export(session: Session, actor: Actor, dossier_id: int, *, store: FileStore,
     try:
         for number, link in enumerate(links, start=1):
             version = files.get(link.document_id)
-            opened = store.open(version.file.sha256) if version is not None else None
-            parts.append(_part(number, link.document, withheld.get(link.document_id), version, opened, readable))
+            stored = joined[version.id] if version is not None else None
+            opened = store.open(stored.sha256) if stored is not None else None
+            copied = version is not None and stored is not version.file
+            withheld_summary = withheld.get(link.document_id)
+            parts.append(_part(number, link.document, withheld_summary, version, opened, readable, copied=copied))
         whole = whole_dossier.WholeDossier(
             parent_organisation=dossier.organisation.parent_name,
             organisation=dossier.organisation.name,
@@ -125,6 +130,13 @@ def _latest(document: Document) -> DocumentVersion | None:
     return document.versions[-1] if document.versions else None
 
 
+def _joined_files(session: Session, versions: list[DocumentVersion]) -> dict[int, StoredFile]:
+    """Return, by version id, the file whose pages are joined: its PDF/A copy when one was made, else its own."""
+    copies = preservation.copies_of(session, [version.file_id for version in versions])
+    made = {source: row.copy for source, row in copies.items() if row.copy is not None}
+    return {version.id: made.get(version.file_id, version.file) for version in versions}
+
+
 def _part(
     number: int,
     document: Document,
@@ -132,6 +144,8 @@ def _part(
     version: DocumentVersion | None,
     opened: BinaryIO | None,
     readable: set[int],
+    *,
+    copied: bool = False,
 ) -> whole_dossier.Part:
     """One document's page: its metadata, and what follows it (its file's pages, or why not)."""
     code = "/".join(part for part in (document.code_number, document.code_notation) if part)
@@ -149,6 +163,8 @@ def _part(
         note = (
             f"Tệp {version.filename} không phải tệp PDF mở được nên không ghép vào đây: tải tệp này trên trang hồ sơ."
         )
+    elif copied:
+        note = f"Các trang tiếp theo là bản sao PDF/A của tệp {version.filename} ({pages} trang)."
     else:
         note = f"Các trang tiếp theo là tệp {version.filename} ({pages} trang)."
     if pages is None and opened is not None:

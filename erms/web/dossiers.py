@@ -43,6 +43,7 @@ from filing import (
     dossiers,
     keep_backs,
     page_counts,
+    preservation,
     recipients,
     scan_checks,
     signature_checks,
@@ -781,6 +782,19 @@ def download_version(dossier_id: int, version_id: int):
         )
         name, media_type = version.filename, version.file.media_type
     return attachment(stream, name, media_type)
+
+
+@bp.get("/<int:dossier_id>/versions/<int:version_id>/preservation-copy.pdf")
+@login_required
+@writes
+def download_copy(dossier_id: int, version_id: int):
+    """Download a version's PDF/A preservation copy, as an attachment, for whoever downloads the file (audited)."""
+    with transaction() as session:
+        stream, version = preservation.open_copy(
+            session, current_actor(), dossier_id, version_id, store=store(), now=utcnow()
+        )
+        name = preservation.copy_name(version.filename)
+    return attachment(stream, name, "application/pdf")
 
 
 @bp.get("/<int:dossier_id>/dossier.pdf")

@@ -311,6 +311,7 @@ ROWS = [
     Row("dossiers.download_index", "GET", DOSSIER_READERS, "dossier:closed"),
     Row("dossiers.download_whole", "GET", DOSSIER_READERS, "dossier:closed"),
     Row("dossiers.download_version", "GET", DOSSIER_READERS, "version"),
+    Row("dossiers.download_copy", "GET", DOSSIER_READERS, "version", why="the version's PDF/A copy: as its file"),
     # The head's decision on a document's security marking (document.change_marking). A document is
     # seen as its dossiers are: an officer does not see another unit's registered document.
     Row("markings.decide", "GET", HEAD_ONLY, "document:registered"),

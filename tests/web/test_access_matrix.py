@@ -54,6 +54,7 @@ from erms.models import (
     Package,
     Role,
     RoleMembership,
+    StoredFile,
     TransferItem,
     Unit,
     User,
@@ -64,7 +65,17 @@ from erms.models.register import RegisterKind
 from erms.permissions import load_actor
 from erms.storage import FileStore
 from exports import handover
-from filing import access, access_rules, dossiers, keep_backs, registers, saved_searches, transfers, uploads
+from filing import (
+    access,
+    access_rules,
+    dossiers,
+    keep_backs,
+    preservation,
+    registers,
+    saved_searches,
+    transfers,
+    uploads,
+)
 from holdings import storage as holdings_storage
 from holdings import use_requests
 from intake import arrangement
@@ -388,6 +399,13 @@ def _job(session: Session, user_id: int, subject: str) -> BackgroundJob:
     return background.enqueue(session, user_id, jobs.SEARCH_REBUILD_JOB, subject, {}, now=NOW)
 
 
+def _preservation_copy(session: Session, store: FileStore, stored: StoredFile) -> None:
+    """Give a version's file a PDF/A copy, as the worker would, so the copy's download route has one to refuse."""
+    waiting = preservation.Waiting(stored.id, stored.sha256, "fmt/412")
+    attempt = preservation.Attempt(waiting, store.put(io.BytesIO(make_pdf("PDF/A"))))
+    preservation.record(session, attempt, "LibreOffice (test)", now=NOW)
+
+
 def build_world(session: Session, factory: Callable[[], Session], store: FileStore, out_dir, password: str):
     """Build both organisations; return {record: {relation: target}}, each person's saved search, page values.
 
@@ -423,6 +441,7 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
         put("document:final", relation, dossier_id=filing.id, document_id=final.id)
         put("document:draft", relation, dossier_id=filing.id, document_id=draft.id)
         put("version", relation, dossier_id=filing.id, version_id=final.versions[0].id, document_id=final.id)
+        _preservation_copy(session, store, final.versions[0].file)
         put("dossier:closed", relation, dossier_id=builder.dossier(officer, "closed").id)
         shared = builder.dossier(officer, "open")
         proposed = access.propose(
