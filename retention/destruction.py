@@ -37,6 +37,7 @@ from erms.models import (
     Dossier,
     DossierDocument,
     DossierPlacement,
+    PreservationCopy,
     Role,
     StoredFile,
     User,
@@ -129,11 +130,31 @@ def dossier_file_ids(session: Session, dossier_id: int) -> set[int]:
     return set(session.scalars(union(versions, index)))
 
 
+def preservation_copies(session: Session, file_ids: Iterable[int]) -> set[int]:
+    """Return the stored PDF/A copies of the given files (filing.preservation): destroyed with them."""
+    copies = select(PreservationCopy.copy_file_id).where(
+        PreservationCopy.source_file_id.in_(list(file_ids)), PreservationCopy.copy_file_id.is_not(None)
+    )
+    return set(session.scalars(copies))
+
+
 def still_needed(session: Session, file_ids: Iterable[int]) -> set[int]:
-    """Return which files something not destroyed still uses: a living dossier, an unfiled document, a list."""
+    """Return which files something not destroyed still uses: a living dossier, an unfiled document, a list, or a
+    file still used whose preservation copy it is."""
     ids = list(file_ids)
     if not ids:
         return set()
+    pairs = session.execute(
+        select(PreservationCopy.copy_file_id, PreservationCopy.source_file_id).where(
+            PreservationCopy.copy_file_id.in_(ids)
+        )
+    ).all()
+    sources_used = _in_use(session, [source for _, source in pairs]) if pairs else set()
+    return _in_use(session, ids) | {copy for copy, source in pairs if copy is not None and source in sources_used}
+
+
+def _in_use(session: Session, ids: list[int]) -> set[int]:
+    """Return which of the files a living dossier, an unfiled document or a destruction list uses."""
     living = Dossier.state != DossierState.DESTROYED
     filed_living = (
         select(DocumentVersion.file_id)
@@ -578,6 +599,7 @@ def _destroy_dossier(
     unshelve(session, actor, dossier, now=now, why="destroyed", destruction_list_id=destruction_list.id)
     session.flush()
     files = dossier_file_ids(session, dossier.id)
+    files |= preservation_copies(session, files)
     planned = set(
         session.scalars(select(DestroyedFile.file_id).where(DestroyedFile.destruction_list_id == destruction_list.id))
     )
