@@ -15,6 +15,7 @@ dossier the archive digitises is sealed again with the scan it gained.
 A document's opinions (``DocumentOpinion``: directions, comments, approvals, a draft sent back) are part of its record
 and are given only while every dossier holding it is open, so they are sealed with it — under "opinions", and only
 when it has some: the seal of a document without any keeps the text (and the digest) it had before opinions existed.
+Its receiving organisations with the codes found for them (``DocumentRecipient``, field 13.1) are sealed the same way.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -31,7 +33,15 @@ from sqlalchemy.orm import Session, object_session, selectinload
 
 from erms import metadata, supplementary
 from erms.errors import N_, RuleViolation
-from erms.models import Document, DocumentOpinion, DocumentVersion, Dossier, DossierDocument, MetadataSeal
+from erms.models import (
+    Document,
+    DocumentOpinion,
+    DocumentRecipient,
+    DocumentVersion,
+    Dossier,
+    DossierDocument,
+    MetadataSeal,
+)
 
 DOSSIER_ELEMENTS = (
     "file_code",
@@ -47,6 +57,7 @@ OTHER_TITLES = {
     "paper_original": "Mã hồ sơ gốc giấy",
     "documents": "Văn bản trong hồ sơ",
     "opinions": "Ý kiến xử lý văn bản",
+    "recipient_codes": "Mã định danh của cơ quan, tổ chức nhận văn bản",
 }
 CHUNK = 200
 # What a seal reads, loaded at once: the dossier's links, their documents, versions and files.
@@ -68,20 +79,23 @@ class Change:
 
 
 def content(dossier: Dossier) -> dict[str, Any]:
-    """Return the elements a seal fixes: the dossier's and, in their order, its documents' with their files and
-    opinions."""
-    opinions = _opinions(dossier)
+    """Return the elements a seal fixes: the dossier's and, in their order, its documents' with their files and,
+    where they have some, their opinions and receiving organisations."""
+    session = object_session(dossier)
+    documents = [link.document_id for link in dossier.links]
+    rows = {name: _rows(session, documents, reader) for name, reader in ROWS.items()} if session and documents else {}
     return {
         "dossier": {**_elements(dossier, DOSSIER_ELEMENTS), "supplementary": supplementary.values_of(dossier)},
         "documents": [
-            {"id": link.document_id, "ordinal": link.ordinal, **_document(link.document, opinions)}
+            {"id": link.document_id, "ordinal": link.ordinal, **_document(link.document, rows)}
             for link in dossier.links
         ],
     }
 
 
-def _document(document: Document, opinions: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
-    given = {"opinions": opinions[document.id]} if document.id in opinions else {}
+def _document(document: Document, rows: dict[str, dict[int, list[dict[str, Any]]]]) -> dict[str, Any]:
+    # Only the kinds of rows the document has: a document without any keeps the seal it had before they existed.
+    given = {name: found[document.id] for name, found in rows.items() if document.id in found}
     return {
         **_elements(document, DOCUMENT_ELEMENTS),
         "supplementary": supplementary.values_of(document),
@@ -90,26 +104,34 @@ def _document(document: Document, opinions: dict[int, list[dict[str, Any]]]) -> 
     }
 
 
-def _opinions(dossier: Dossier) -> dict[int, list[dict[str, Any]]]:
-    """Return the opinions of the dossier's documents that have some, each as sealed, in the order given (one
-    query)."""
-    session = object_session(dossier)
-    documents = [link.document_id for link in dossier.links]
-    if session is None or not documents:
-        return {}
-    query = select(DocumentOpinion).where(DocumentOpinion.document_id.in_(documents))
+def _opinion(opinion: DocumentOpinion) -> dict[str, Any]:
+    return {
+        "id": opinion.id,
+        "kind": opinion.kind.value,
+        "text": opinion.text,
+        "version": opinion.version,
+        "author": opinion.author_id,
+        "given_at": opinion.given_at.astimezone(UTC).isoformat(),
+    }
+
+
+def _recipient(recipient: DocumentRecipient) -> dict[str, Any]:
+    return {"name": recipient.name, "code": recipient.code}
+
+
+# The rows of their own a document's record holds, each kind read for all the dossier's documents in one query and
+# sealed in its order: the opinions given on it (in the order given) and its receiving organisations (as typed).
+ROWS: dict[str, tuple[Any, Any, Callable[[Any], dict[str, Any]]]] = {
+    "opinions": (DocumentOpinion, (DocumentOpinion.given_at, DocumentOpinion.id), _opinion),
+    "recipient_codes": (DocumentRecipient, (DocumentRecipient.position,), _recipient),
+}
+
+
+def _rows(session: Session, documents: list[int], reader: tuple) -> dict[int, list[dict[str, Any]]]:
+    model, order, sealed = reader
     found: dict[int, list[dict[str, Any]]] = {}
-    for opinion in session.scalars(query.order_by(DocumentOpinion.given_at, DocumentOpinion.id)):
-        found.setdefault(opinion.document_id, []).append(
-            {
-                "id": opinion.id,
-                "kind": opinion.kind.value,
-                "text": opinion.text,
-                "version": opinion.version,
-                "author": opinion.author_id,
-                "given_at": opinion.given_at.astimezone(UTC).isoformat(),
-            }
-        )
+    for row in session.scalars(select(model).where(model.document_id.in_(documents)).order_by(*order)):
+        found.setdefault(row.document_id, []).append(sealed(row))
     return found
 
 
