@@ -264,6 +264,7 @@ def test_the_registry_registers_an_incoming_document_and_sends_it_to_a_unit(offi
 
 
 def test_the_head_approves_the_list_waiting_for_him(office, page):
+    """From the home page's "waiting for you" to the approval, putting right a wrong day on the way."""
     base, engine, made = office
     log_in(page, base, "head")
     skip_to_content(page)
@@ -273,6 +274,14 @@ def test_the_head_approves_the_list_waiting_for_him(office, page):
     tab_to(page, "a[href='#approve']")
     page.keyboard.press("Enter")
     fill(page, "#ap-decision_ref", "12/QĐ-UBND")
+    fill(page, "#ap-decision_date", "31/02/2026")  # a day that does not exist: the list comes back …
+    tab_to(page, "#ap-confirm")
+    page.keyboard.press("Space")
+    tab_to(page, "#approve button[type=submit]")
+    press(page, "Enter", f"{list_url}/approve")
+    summary_leads_to(page, "ap-decision_date")  # … with the focus above its long list of entries
+    page.keyboard.press("Control+A")
+    page.keyboard.type("12/06/2026")
     tab_to(page, "#ap-decision_date + button.calendar-open")
     page.keyboard.press("Enter")  # the calendar opens with the focus on its first day …
     assert page.evaluate("document.activeElement.closest('[role=dialog]') !== null")
