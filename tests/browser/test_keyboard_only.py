@@ -23,14 +23,17 @@ from tests.browser.test_filing_flow import ARGS, CHROMIUM, NOW, PASSWORD, pytest
 from tests.factories import make_dossier, require
 from tests.live_server import serving
 
-# What a keyboard user sees of the element that has the focus, and whether it came after the one focused before.
+# What a keyboard user sees of the element that has the focus (on the screen and not covered, with its ring), and
+# whether it came after the one focused before.
 FOCUSED = """() => {
   const e = document.activeElement, r = e.getBoundingClientRect(), s = getComputedStyle(e);
+  const box = e.getClientRects()[0] || r;  // a link broken over two lines: the middle of its first line
   const after = !window.kbLast || window.kbLast === e || !!(window.kbLast.compareDocumentPosition(e) & 4);
   window.kbLast = e;
   return {
     what: e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ' ' + (e.innerText || e.value || '').trim().slice(0, 60),
-    shown: r.width > 0 && r.height > 0 && r.bottom > 0 && r.top < innerHeight && s.visibility !== 'hidden',
+    shown: r.width > 0 && r.height > 0 && r.bottom > 0 && r.top < innerHeight && s.visibility !== 'hidden'
+      && e.contains(document.elementFromPoint(box.left + box.width / 2, Math.min(box.top + box.height / 2, innerHeight - 1))),
     ring: (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none',
     after: after, footer: !!e.closest('footer'), body: e === document.body,
   };
