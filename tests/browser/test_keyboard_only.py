@@ -27,13 +27,13 @@ from tests.live_server import serving
 # whether it came after the one focused before.
 FOCUSED = """() => {
   const e = document.activeElement, r = e.getBoundingClientRect(), s = getComputedStyle(e);
-  const box = e.getClientRects()[0] || r;  // a link broken over two lines: the middle of its first line
+  const box = e.getClientRects()[0] || r, bottom = innerHeight - 1;  // a link over two lines: its first line's middle
   const after = !window.kbLast || window.kbLast === e || !!(window.kbLast.compareDocumentPosition(e) & 4);
   window.kbLast = e;
   return {
     what: e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ' ' + (e.innerText || e.value || '').trim().slice(0, 60),
     shown: r.width > 0 && r.height > 0 && r.bottom > 0 && r.top < innerHeight && s.visibility !== 'hidden'
-      && e.contains(document.elementFromPoint(box.left + box.width / 2, Math.min(box.top + box.height / 2, innerHeight - 1))),
+      && e.contains(document.elementFromPoint(box.left + box.width / 2, Math.min(box.top + box.height / 2, bottom))),
     ring: (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none',
     after: after, footer: !!e.closest('footer'), body: e === document.body,
   };
