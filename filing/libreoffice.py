@@ -4,8 +4,10 @@ Office files come from anyone and LibreOffice is a large parser, so every run ge
 folder, named with the extension LibreOffice's type detection goes by (stored files are named by digest); a fresh
 profile of its own (never the worker user's, and two runs never share one) in which macros are disabled; a HOME in
 that folder; and a new process group, killed whole when the timeout passes (``soffice`` is a script that starts
-``oosplash``, which starts ``soffice.bin``: killing the first alone would leave the others running). Only the worker
-and the console call this, never a web request.
+``oosplash``, which starts ``soffice.bin``: killing the first alone would leave the others running). Where the
+kernel lets an unprivileged process make a network namespace of its own (``unshare -rn``, util-linux), LibreOffice
+runs in one with no network at all: a document linking a remote image or template fetches nothing, from outside nor
+from this host. Only the worker and the console call this, never a web request.
 """
 
 from __future__ import annotations
@@ -99,11 +101,26 @@ def convert(source: Path, family: str, extension: str, work: Path, *, timeout: f
     return made
 
 
+@functools.cache
+def fence() -> tuple[str, ...]:
+    """Return the command prefix that runs a program without any network (an empty network namespace), or none
+    where this kernel or container does not allow it (the profile's settings still block links then)."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return ()
+    try:
+        tried = subprocess.run([unshare, "-rn", "true"], capture_output=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    return (unshare, "-rn") if tried.returncode == 0 else ()
+
+
 def _run(command: list[str], work: Path, timeout: float) -> str:
-    """Run LibreOffice in a process group of its own, killed whole after ``timeout``; return its last error line."""
+    """Run LibreOffice in a process group of its own, behind the network fence, killed whole after ``timeout``;
+    return its last error line."""
     try:
         child = subprocess.Popen(
-            command,
+            [*fence(), *command],
             cwd=work,
             env=_environment(work),
             stdin=subprocess.DEVNULL,
