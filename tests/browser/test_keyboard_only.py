@@ -317,3 +317,18 @@ def test_everyone_switches_the_language_and_logs_out_from_the_keyboard(office, p
     page.keyboard.press("Tab")
     press(page, "Enter", f"{base}/auth/login")
     assert page.evaluate("document.activeElement.id") == "username"
+
+
+def test_a_refused_log_in_says_so_first_and_leaves_the_cursor_in_the_user_name(office, page):
+    """The one form everyone meets: refused, it says why above the form, and the cursor is where to start again."""
+    base, _engine, _made = office
+    page.goto(f"{base}/auth/login")
+    page.keyboard.type("officer1")
+    tab_to(page, "#password")
+    page.keyboard.type("không-phải-mật-khẩu")
+    press(page, "Enter", f"{base}/auth/login")
+    assert page.evaluate("document.activeElement.id") == "username"
+    assert page.input_value("#username") == "officer1"
+    said = page.evaluate("document.querySelector('main h1').nextElementSibling.getAttribute('role')")
+    assert said == "alert", "the refusal is not said first, under the page's heading"
+    assert page.inner_text("main [role=alert]") == "Tên đăng nhập hoặc mật khẩu không đúng."
