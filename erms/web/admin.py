@@ -566,6 +566,8 @@ def add_recipient():
 @login_required
 def import_recipients():
     """Add every row of a CSV or XLSX file to the directory, or none when any row is wrong."""
+    # Before the upload is read: a file refused as such shows the directory again, which only its keeper may see.
+    permissions.require_system_admin(current_actor())
     on_invalid(lambda errors: render_directory({FORM: _said(errors)}, section="import", status=422))
     upload = upload_from_request("file")
     with transaction() as session:  # no file: refused as a file of no known kind, once the person may import

@@ -71,6 +71,8 @@ def test_an_organisations_administrator_and_a_forged_form_change_nothing(root, a
     attempts = [
         ("/admin/recipients", {"code": "000.00.00.G10", "name": "Bộ Tư pháp"}),
         ("/admin/recipients/import", {"file": csv_upload("Mã,Tên", "000.00.00.G10,Bộ Tư pháp")}),
+        # A file the upload refuses by its name: refused as not theirs to send, never shown the directory.
+        ("/admin/recipients/import", {"file": (io.BytesIO(b"x"), " ", "text/csv")}),
         ("/admin/recipients/name", {"code": "000.00.00.G09", "name": "Bộ Công an"}),
         ("/admin/recipients/offered", {"code": "000.00.00.G09", "active": "no"}),
     ]
