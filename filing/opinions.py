@@ -36,7 +36,8 @@ NO_KIND = N_("Choose the kind of opinion.")
 
 @dataclass(frozen=True)
 class Step:
-    """One step of a document's handling: ``what`` is "registered", "sent_to", "version" or an opinion's kind."""
+    """One step of a document's handling: ``what`` is "registered", "sent_to", "draft" (a version of a draft),
+    "version" (of a final document: its versions need not have been drafts) or an opinion's kind."""
 
     at: datetime
     what: str
@@ -67,7 +68,8 @@ def handling(session: Session, actor: Actor, dossier: Dossier, document: Documen
     opinions = _opinions(session, document.id)
     names = _names(session, [o.author_id for o in opinions] + [v.created_by_id for v in document.versions])
     given = [Step(o.given_at, o.kind.value, names[o.author_id], o.text if readable else None) for o in opinions]
-    versions = [Step(v.created_at, "version", names[v.created_by_id], detail=str(v.number)) for v in document.versions]
+    added = "draft" if document.status is DocumentStatus.DRAFT else "version"
+    versions = [Step(v.created_at, added, names[v.created_by_id], detail=str(v.number)) for v in document.versions]
     fixed_in = _fixed_in(session, document)
     latest = _sent_back(document, opinions)
     return Handling(

@@ -22,7 +22,7 @@ from filing import documents, dossiers, opinions, recipients, scan_checks
 
 bp = Blueprint("documents", __name__, url_prefix="/dossiers")
 
-# The steps of a document's handling, as the page names them (an opinion's kind, the register's, a draft's version).
+# The steps of a document's handling, as the page names them (an opinion's kind, the register's, a version).
 OPINION_LABELS = {
     OpinionKind.DIRECTION.value: _l("Direction"),
     OpinionKind.COMMENT.value: _l("Comment"),
@@ -31,7 +31,8 @@ OPINION_LABELS = {
     OpinionKind.SENT_BACK.value: _l("Draft sent back"),
     "registered": _l("Entered in the register as no."),
     "sent_to": _l("Sent for handling to"),
-    "version": _l("Draft version"),
+    "draft": _l("Draft version"),
+    "version": _l("Version"),
 }
 
 

@@ -112,3 +112,4 @@ def test_an_incoming_documents_distribution_opens_its_handling(browsers, session
     assert f"Vào sổ đăng ký, số {line.number}" in steps
     assert "Phân phối xử lý cho Văn phòng HĐND và UBND" in steps
     assert steps.index("Vào sổ đăng ký") < steps.index("Phân phối xử lý cho")
+    assert "Phiên bản 1" in steps and "Dự thảo" not in steps  # a final document's file is no draft
