@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -705,6 +707,11 @@ def _signatures(session: Session, dossier_ids: list[int]) -> dict[str, Signature
     }
 
 
+# The "Nơi nhận" block's last line, the copies the issuer keeps ("Lưu: VT, VP", NĐ 30/2020 Phụ lục I): shown as typed,
+# but no receiving organisation of the package.
+_KEPT_COPIES = re.compile(r"^\s*(lưu|luu)\s*:", re.IGNORECASE)
+
+
 def _recipients(session: Session, dossier_ids: list[int]) -> dict[int, tuple[RecipientSnapshot, ...]]:
     """Return the receiving organisations of the dossiers' documents in order, by document id (one query)."""
     documents = select(DossierDocument.document_id).where(DossierDocument.dossier_id.in_(dossier_ids))
@@ -715,7 +722,8 @@ def _recipients(session: Session, dossier_ids: list[int]) -> dict[int, tuple[Rec
     )
     found: dict[int, list[RecipientSnapshot]] = {}
     for document_id, name, code in session.execute(query):
-        found.setdefault(document_id, []).append(RecipientSnapshot(name, code))
+        if not _KEPT_COPIES.match(unicodedata.normalize("NFC", name)):
+            found.setdefault(document_id, []).append(RecipientSnapshot(name, code))
     return {document_id: tuple(recipients) for document_id, recipients in found.items()}
 
 

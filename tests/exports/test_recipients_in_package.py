@@ -25,7 +25,8 @@ E = f"{{{ERMS_NS}}}"
 @pytest.fixture
 def package(session, world, store, now, tmp_path, make_dossier):
     """A permanent dossier in the agency archive with an outgoing document signed and sent to three organisations
-    (one known to the directory, the deployment's own, one unknown), and the incoming document it answers."""
+    (one known to the directory, the deployment's own, one unknown; its copies kept at VT and VP), and the incoming
+    document it answers."""
     session.add(RecipientOrganisation(code="000.00.00.G09", name="Bộ Tài chính", created_at=now))
     dossier = make_dossier("open", row="permanent")
     officer = world.actor("officer1")
@@ -36,7 +37,7 @@ def package(session, world, store, now, tmp_path, make_dossier):
         "issued_date": "2026-03-10",
         "signer_name": "Trần Văn Bình",
         "signer_position": "Chủ tịch",
-        "recipients": "- Bộ Tài chính;\n- UBND quận Đống Đa;\n- Sở Y tế & Môi trường;",
+        "recipients": "- Bộ Tài chính;\n- UBND quận Đống Đa;\n- Sở Y tế & Môi trường;\n- Lưu: VT, VP.",
     }
     dossiers.add_document(session, officer, dossier.id, sent, upload(b"%PDF-sent"), store=store, now=now)
     dossiers.close_dossier(session, officer, dossier.id, store=store, now=now)
@@ -67,7 +68,7 @@ def test_each_receiving_organisation_is_a_recipient_agent_with_its_code_when_kno
         ("recipient", "Bộ Tài chính", "000.00.00.G09", None),
         ("recipient", "UBND quận Đống Đa", "000.00.00.H26", None),
         ("recipient", "Sở Y tế & Môi trường", None, None),
-    ]
+    ]  # the last line, the copies the issuer keeps, is no receiving organisation
     codes = sent.iterfind(f"{E}agents/{E}agent/{E}idNumber")
     assert {code.get("idNumberType") for code in codes} == {cits.RECIPIENT_ID_TYPE}
     assert [agent_type for agent_type, *_ in _agents(received)] == ["creator"]
