@@ -15,9 +15,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from administration import supplementary_fields
+from administration import people, supplementary_fields
 from classification import dossier_list as dossier_lists
 from erms import accounts
+from erms.demo import handling as handling_part
 from erms.demo import handover as handover_part
 from erms.demo import paper as paper_part
 from erms.demo import registers as registers_part
@@ -42,12 +43,22 @@ ACCOUNTS = [
     ("council1", "Bùi Văn Sơn", "Thành viên Hội đồng xác định giá trị tài liệu", Role.COUNCIL, None),
 ]
 
+# The deployment's administrator (quản trị hệ thống triển khai: organisations, the receiving organisations' codes),
+# made only where the deployment has none yet.
+DEPLOYMENT_ADMIN = ("quantri", "Ngô Văn Toàn")
+
 # What the first dossiers of unit VP become: (entry index in PLAN order, final state).
 WALKS = [(0, "archived"), (1, "archived"), (2, "submitted"), (3, "closed"), (4, "open"), (6, "open")]
 
 
 # The parts of the demo beyond filing, each seed(context, now=…), loaded in this order.
-PARTS: list[Callable[..., None]] = [retention_part.seed, handover_part.seed, registers_part.seed, paper_part.seed]
+PARTS: list[Callable[..., None]] = [
+    retention_part.seed,
+    handover_part.seed,
+    handling_part.seed,  # before the registers: their outgoing documents' recipients get the directory's codes
+    registers_part.seed,
+    paper_part.seed,
+]
 
 
 def load(
@@ -70,6 +81,8 @@ def load(
         username: _account(session, organisation, username, name, position, role, unit, now)
         for username, name, position, role, unit in ACCOUNTS
     }
+    if not session.scalar(select(User.id).where(User.system_admin.is_(True), User.active.is_(True))):
+        people.create_system_admin(session, *DEPLOYMENT_ADMIN, secrets.token_urlsafe(12), now=now)
     progress("retention table TT 09/2011 (superseded, for demonstration)")
     table = schedule.import_superseded_2011(session, None, now=now)
     context = DemoContext(session, organisation, users, {row.code: row for row in table.rows}, store, font)
@@ -164,11 +177,12 @@ def reset_passwords(session: Session, *, now: datetime) -> list[tuple[str, str, 
     """Give every demo account a fresh password (or ERMS_DEMO_PASSWORD); return (username, password, role)."""
     fixed = os.environ.get("ERMS_DEMO_PASSWORD")
     printed = []
-    for username, _name, _position, role, unit in ACCOUNTS:
+    roles = [(username, role.value + (f" ({unit})" if unit else "")) for username, _n, _p, role, unit in ACCOUNTS]
+    for username, role_name in [*roles, (DEPLOYMENT_ADMIN[0], "system_admin")]:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             continue
         password = fixed or secrets.token_urlsafe(9)
         accounts.set_password(session, None, user, password, now=now)
-        printed.append((username, password, role.value + (f" ({unit})" if unit else "")))
+        printed.append((username, password, role_name))
     return printed

@@ -11,6 +11,7 @@ import io
 from datetime import datetime, timedelta
 
 from erms.demo.context import DemoContext, scan_pdf
+from erms.demo.handling import RECIPIENTS
 from erms.models.register import RegisterKind
 from filing import registers
 from filing.dossiers import Upload, local_date
@@ -92,6 +93,8 @@ def seed(context: DemoContext, *, now: datetime) -> None:
             "urgency": urgency,
             "marking": marking,
         }
+        if kind is RegisterKind.OUTGOING:
+            data["recipients"] = RECIPIENTS
         if due_in is not None:
             data["due_date"] = (today + timedelta(days=due_in)).isoformat()
         # A classified document keeps its register line only (NĐ 30/2020 Điều 15 k.2): no scan is stored.

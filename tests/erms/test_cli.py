@@ -27,6 +27,7 @@ def test_demo_prints_fixed_accounts(data_dir):
     assert "demo data loaded" in output
     for username in ("admin", "head", "registry", "officer1", "officer2", "unithead", "archivist", "council1"):
         assert f"  {username:<10} demo-pass-123" in output
+    assert "  quantri    demo-pass-123          system_admin" in output  # the deployment's administrator
 
 
 def test_demo_has_every_state_and_a_full_list(data_dir):
@@ -53,6 +54,14 @@ def test_demo_has_every_state_and_a_full_list(data_dir):
     assert db.execute("select label from supplementary_fields order by id").fetchall()[0] == ("Nguồn kinh phí",)
     filled = db.execute("select state, supplementary from dossiers where supplementary != '{}'").fetchall()
     assert filled == [("archived", '{"nguon_kinh_phi": "Ngân sách"}')]
+    # The outgoing documents' recipients got their codes from the directory (PL6 III.1.g, field 13.1).
+    coded = db.execute("select name, code from document_recipients where code != '' order by id limit 2").fetchall()
+    assert coded == [("UBND thành phố Hà Nội", "000.00.00.H26"), ("Sở Nội vụ thành phố Hà Nội", "000.05.00.H26")]
+    # An open dossier's handling (PL6 III.5.a, III.1.n): a direction, a comment, a draft sent back to its author.
+    given = db.execute("select kind from document_opinions order by id").fetchall()
+    assert given == [("direction",), ("comment",), ("sent_back",)]
+    told = "select count(*) from notifications n join users u on u.id = n.user_id where n.kind = 'draft_sent_back'"
+    assert db.execute(told + " and u.username = 'officer1'").fetchone()[0] == 1
 
 
 def test_demo_load_again_keeps_data_and_resets_passwords(data_dir):
