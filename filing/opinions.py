@@ -6,7 +6,10 @@ An opinion is content, as the document's summary is: its text is read only by wh
 content not restricted to others, and a tuyệt mật one's by the head alone, as the register shows it); the others see
 that an opinion of some kind was given, by whom and when. Who gives which kind is ``permissions.opinion_kinds``';
 an opinion is given to a document whose dossiers are all open: a closed dossier's record is fixed (and sealed,
-``erms.metadata_seal``), so it takes none. Opinions are never changed or deleted: a correction is a new opinion.
+``erms.metadata_seal``), so it takes none. It is given from the document's page in a dossier, and from its register
+line before anyone files it (the leader directs an incoming document as soon as it is registered): both show the same
+handling and apply the same rules (``Reached``); the unit it was sent to is its unit (``permissions.document_units``).
+Opinions are never changed or deleted: a correction is a new opinion.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from classification import markings
 from erms import audit, metadata, notices, permissions
@@ -24,7 +28,7 @@ from erms.errors import N_, InvalidMetadata, NotFound, PermissionDenied, Problem
 from erms.models import Document, DocumentOpinion, Dossier, DossierDocument, OpinionKind, RegisterEntry, User
 from erms.models.dossier import DocumentStatus, DossierState
 from erms.permissions import Actor
-from filing import dossiers
+from filing import dossiers, registers
 
 OPINION_KINDS = frozenset(kind.value for kind in OpinionKind)
 TEXT_LENGTH = metadata.column_length(DocumentOpinion, "text")
@@ -53,7 +57,7 @@ class Step:
 
 @dataclass(frozen=True)
 class Handling:
-    """What the document page shows of a document's handling, and what the reader may add to it."""
+    """What a document's page and its register line's show of its handling, and what the reader may add to it."""
 
     steps: list[Step]
     readable: bool  # the reader reads the opinions' text
@@ -62,9 +66,41 @@ class Handling:
     sent_back: Step | None  # the draft is sent back and no version was added since
 
 
-def handling(session: Session, actor: Actor, dossier: Dossier, document: Document) -> Handling:
-    """Return the handling of ``document``, seen in ``dossier`` (which the actor reads), in time order."""
-    readable = reads_opinions(session, actor, dossier, document)
+@dataclass(frozen=True)
+class Reached:
+    """A document as its reader reached it — from a dossier's page or from its register line (before it is filed) —
+    and whether they read its opinions' text there: both pages show one handling and take opinions by one rule."""
+
+    document: Document
+    readable: bool
+    dossier: Dossier | None = None  # the dossier whose page it was reached from
+    entry: RegisterEntry | None = None  # the register line it was reached from
+
+    def where(self) -> dict[str, Any]:
+        """Return what the audit event names the page by, as a view of the document is recorded."""
+        if self.dossier is not None:
+            return {"dossier_id": self.dossier.id}
+        assert self.entry is not None  # reached from one place or the other
+        return {"register_entry_id": self.entry.id}
+
+
+def in_dossier(session: Session, actor: Actor, dossier: Dossier, document: Document) -> Reached:
+    """Return the document as reached from ``dossier``'s page (which the actor reads)."""
+    return Reached(document, reads_opinions(session, actor, dossier, document), dossier=dossier)
+
+
+def on_line(session: Session, actor: Actor, entry_id: int) -> Reached:
+    """Return a register line's document as its page reaches it: the line's readers see it (else not found), and
+    read its opinions' text where they read its summary (a tuyệt mật one's only if authorised, a document restricted
+    on its own only if they read its content: ``registers.withheld_summaries``)."""
+    entry = registers.readable_line(session, actor, entry_id)
+    readable = not registers.withheld_summaries(session, actor, [entry])
+    return Reached(entry.document, readable, entry=entry)
+
+
+def handling(session: Session, actor: Actor, reached: Reached) -> Handling:
+    """Return the handling of the document as the actor reached it, in time order."""
+    document, readable = reached.document, reached.readable
     opinions = _opinions(session, document.id)
     names = _names(session, [o.author_id for o in opinions] + [v.created_by_id for v in document.versions])
     given = [Step(o.given_at, o.kind.value, names[o.author_id], o.text if readable else None) for o in opinions]
@@ -84,17 +120,24 @@ def handling(session: Session, actor: Actor, dossier: Dossier, document: Documen
 def give(
     session: Session, actor: Actor, dossier_id: int, document_id: int, kind: str, text: str, *, now: datetime
 ) -> DocumentOpinion:
-    """Add the actor's opinion to a document of an open dossier; a draft sent back tells its author.
-
-    Refused, nothing kept: a document the actor does not see (not found) or whose content they may not read, a kind
-    they may not give (forbidden); no kind or text, a text too long (the form again); a dossier holding it closed, a
-    final document sent back (the rule's message).
-    """
+    """Add the actor's opinion to a document of a dossier, from the dossier's page (``add``); a document of a dossier
+    the actor does not read is not found."""
     dossier = dossiers.get_dossier(session, actor, dossier_id)
     document = next((link.document for link in dossier.links if link.document_id == document_id), None)
     if document is None:
         raise NotFound()
-    if not reads_opinions(session, actor, dossier, document):
+    return add(session, actor, in_dossier(session, actor, dossier, document), kind, text, now=now)
+
+
+def add(session: Session, actor: Actor, reached: Reached, kind: str, text: str, *, now: datetime) -> DocumentOpinion:
+    """Add the actor's opinion to the document they reached; a draft sent back tells its author.
+
+    Refused, nothing kept: a document whose content the actor may not read, a kind they may not give (forbidden); no
+    kind or text, a text too long (the form again); a dossier holding it closed, a final document sent back (the
+    rule's message).
+    """
+    document = reached.document
+    if not reached.readable:
         raise PermissionDenied()
     chosen, text = _checked(kind, text)
     if chosen not in _rights(session, actor, document):
@@ -113,9 +156,10 @@ def give(
     )
     session.add(opinion)
     session.flush()
-    _record(session, actor, dossier, document, opinion, now)
+    _record(session, actor, reached, opinion, now)
     if chosen is OpinionKind.SENT_BACK:
-        _tell_author(session, actor, dossier, document, opinion, now)
+        assert reached.dossier is not None  # a draft is reached in its dossier: the register takes final documents
+        _tell_author(session, actor, reached.dossier, document, opinion, now)
     return opinion
 
 
@@ -128,9 +172,11 @@ def reads_opinions(session: Session, actor: Actor, dossier: Dossier, document: D
 
 
 def opinions_of(session: Session, document_ids: Iterable[int]) -> dict[int, list[DocumentOpinion]]:
-    """Return each document's opinions in the order given (one query for any number of documents)."""
+    """Return each document's opinions in the order given, with their authors (two queries for any number of
+    documents)."""
     found: dict[int, list[DocumentOpinion]] = {}
     query = select(DocumentOpinion).where(DocumentOpinion.document_id.in_(set(document_ids)))
+    query = query.options(selectinload(DocumentOpinion.author))
     for opinion in session.scalars(query.order_by(DocumentOpinion.given_at, DocumentOpinion.id)):
         found.setdefault(opinion.document_id, []).append(opinion)
     return found
@@ -209,11 +255,10 @@ def _names(session: Session, user_ids: list[int]) -> dict[int, str]:
     return {user_id: name for user_id, name in rows}
 
 
-def _record(
-    session: Session, actor: Actor, dossier: Dossier, document: Document, opinion: DocumentOpinion, now: datetime
-) -> None:
+def _record(session: Session, actor: Actor, reached: Reached, opinion: DocumentOpinion, now: datetime) -> None:
     """Audit the opinion: its kind always, its text only for a document whose summary everyone who reads it reads
     (never a tuyệt mật or restricted one's; the log masks the text as a summary for a reader who may not read it)."""
+    document = reached.document
     restricted = permissions.document_access(session, [document])[document.id].restricted
     open_text = markings.summary_shown_to_all(document.marking) and not restricted
     audit.record(
@@ -223,7 +268,7 @@ def _record(
         "document",
         document.id,
         now=now,
-        dossier_id=dossier.id,
+        **reached.where(),
         opinion_id=opinion.id,
         kind=opinion.kind.value,
         opinion_text=opinion.text if open_text else None,

@@ -79,7 +79,7 @@ def render_document(
             for held in others
             if held.id != dossier.id and permissions.can_read_dossier(actor, held, grants[held.id])
         ]
-        handling = opinions.handling(session, actor, dossier, document)
+        handling = opinions.handling(session, actor, opinions.in_dossier(session, actor, dossier, document))
         page = render_template(
             "dossiers/document.html",
             dossier=dossier,
@@ -98,11 +98,19 @@ def render_document(
             holders=holders,
             recipients=recipients.of(session, [document.id]).get(document.id, []),
             content_gone=_(dossiers.CONTENT_GONE[dossier.state]) if dossier.state in dossiers.CONTENT_GONE else "",
-            handling=handling,
-            opinion_labels=OPINION_LABELS,
-            kind_options=[(kind.value, OPINION_LABELS[kind.value]) for kind in handling.kinds],
-            text_limit=opinions.TEXT_LENGTH,
-            errors=errors or {},
-            typed=typed or {},
+            **handling_context(handling, errors, typed),
         )
     return page, status
+
+
+def handling_context(handling: opinions.Handling, errors: dict | None, typed: dict | None) -> dict:
+    """Return what the handling section (``dossiers/_handling.html``) needs, on a document's page or its register
+    line's: the steps, their names, the kinds of opinion offered and the opinion form's problems and typed values."""
+    return {
+        "handling": handling,
+        "opinion_labels": OPINION_LABELS,
+        "kind_options": [(kind.value, OPINION_LABELS[kind.value]) for kind in handling.kinds],
+        "text_limit": opinions.TEXT_LENGTH,
+        "errors": errors or {},
+        "typed": typed or {},
+    }

@@ -32,8 +32,9 @@ from erms.web.common import (
     utcnow,
     writes,
 )
+from erms.web.document_page import handling_context
 from erms.web.errors import on_invalid
-from filing import recipients, registers
+from filing import opinions, recipients, registers
 from filing.dossiers import local_date
 
 bp = Blueprint("registers", __name__, url_prefix="/registers")
@@ -223,17 +224,37 @@ def assign_unit():
 @writes
 def entry(entry_id: int):
     """One register line for those who read it (a search finds a document not yet filed here), with what the
-    registry does to it: send it to a unit or a person, record it handled (a view of its document is audited)."""
+    registry does to it: send it to a unit or a person, record it handled; and its handling, where the leader directs
+    it before anyone files it (a view of its document is audited)."""
     page = _entry_page(entry_id)
     with transaction() as session:
         access_statistics.register_line_viewed(session, current_actor(), entry_id, now=utcnow())
     return page
 
 
-def _entry_page(entry_id: int) -> str:
+@bp.post("/entries/<int:entry_id>/opinions")
+@login_required
+def give_opinion(entry_id: int):
+    """Add an opinion to the handling of a register line's document ("ý kiến chỉ đạo" on an incoming document, given
+    as soon as it is registered); a refusal shows the page again, as typed."""
+    typed = {"kind": request.form.get("kind", ""), "text": request.form.get("text", "")}
+    on_invalid(lambda errors: (_entry_page(entry_id, errors, typed), 422))
     actor = current_actor()
     with transaction() as session:
-        line = registers.readable_line(session, actor, entry_id)
+        opinions.add(
+            session, actor, opinions.on_line(session, actor, entry_id), typed["kind"], typed["text"], now=utcnow()
+        )
+    flash(_("The opinion was recorded."), "success")
+    return redirect(url_for(".entry", entry_id=entry_id, _anchor="handling"))
+
+
+def _entry_page(entry_id: int, errors: dict | None = None, typed: dict | None = None) -> str:
+    """Render a register line's page (with the opinion form's problems and typed values, when given again)."""
+    actor = current_actor()
+    with transaction() as session:
+        reached = opinions.on_line(session, actor, entry_id)
+        line = reached.entry
+        assert line is not None  # reached from its line
         can_register = permissions.can(actor, "register.write", line.organisation_id)
         return render_template(
             "registers/entry.html",
@@ -245,6 +266,7 @@ def _entry_page(entry_id: int) -> str:
             targets=_targets(session, line.organisation_id) if can_register else [],
             today=local_date(utcnow()).isoformat(),
             **supplementary_forms.context(session, line.organisation_id, RecordKind.DOCUMENT, line.document),
+            **handling_context(opinions.handling(session, actor, reached), errors, typed),
         )
 
 

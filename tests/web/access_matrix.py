@@ -393,6 +393,9 @@ ROWS = [
     # document not yet filed there. Only the registry gets the line's forms.
     Row("registers.entry", "GET", SEES["register_entry"], "register_entry"),
     Row("registers.open_file", "GET", SEES["register_entry"], "register_entry"),
+    # Whoever reads the line and its summary comments on its document before it is filed (the leaders' kinds are
+    # checked past the door, as on the document's page).
+    Row("registers.give_opinion", "POST", SEES["register_entry"], "register_entry"),
     # The unit's own "handled today" button: the service looks only among what was sent to the actor's
     # units, so even a register reader gets "not found" — it hides more than it must, never less.
     Row("registers.mark_handled", "POST", DOSSIER_FORMERS, "register_entry", refusal=NOT_FOUND),
