@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from erms import permissions
 from erms.errors import NotFound
-from erms.models import Document, DocumentVersion, Dossier
+from erms.models import Document, DocumentOpinion, DocumentRecipient, DocumentVersion, Dossier
 from erms.models.preservation import PreservationCopy
 from erms.models.scan import CertifiedCopy, ScanCheck
 from erms.permissions import Actor
 from erms.storage import FileStore
-from filing import certified_copies, dossiers, preservation, scan_checks, signature_checks
+from filing import certified_copies, dossiers, opinions, preservation, recipients, scan_checks, signature_checks
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,22 @@ def checks_of(session: Session, found: list[Readable]) -> Checks:
         certified=certified_copies.of_documents(session, [document.id for document in readable]),
         copies=preservation.copies_of(session, [version.file_id for version in versions]),
     )
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What documents' handling holds for the API: each one's opinions, oldest first, with their authors, and each
+    outgoing one's recipients with their codes (two queries for any number of documents)."""
+
+    opinions: dict[int, list[DocumentOpinion]]  # by document id
+    recipients: dict[int, list[DocumentRecipient]]  # by document id
+
+
+def handled_of(session: Session, found: list[Readable]) -> Handled:
+    """Return the opinions and recipients of the documents found; whose opinion's text a reader reads is the
+    shape's to decide, as for the summary."""
+    ids = [item.document.id for item in found]
+    return Handled(opinions.opinions_of(session, ids), recipients.of(session, ids))
 
 
 def get_document(session: Session, actor: Actor, document_id: int) -> Readable:

@@ -18,7 +18,9 @@ from filing import documents, uploads
 
 
 def _answer(session: Session, found: documents.Readable, status: int = 200) -> Response:
-    response = jsonify(shapes.document(found, documents.checks_of(session, [found])))
+    response = jsonify(
+        shapes.document(found, documents.checks_of(session, [found]), documents.handled_of(session, [found]))
+    )
     response.status_code = status
     return base.with_etag(response, base.etag_of("document", found.document.id, found.document.revision))
 
@@ -86,8 +88,9 @@ def _adding(data: dict) -> tuple[dict, int | None, dict[str, bool]]:
 @operation(
     "GET",
     "/documents/<int:document_id>",
-    "One document: its metadata and its versions' files (name, size, SHA-256), if you read a dossier holding it "
-    "(the read is audited, as the document's page).",
+    "One document: its metadata, its versions' files (name, size, SHA-256), the opinions given on it and an outgoing "
+    "one's recipients with their codes, if you read a dossier holding it (the read is audited, as the document's "
+    "page).",
     {200: ("The document.", "Document")},
     etag=True,
 )
@@ -113,8 +116,8 @@ def list_documents(dossier_id: int):
     page, per_page = base.page_arguments()
     with transaction() as session:
         found, total = documents.dossier_documents(session, base.actor(), dossier_id, page, per_page)
-        checks = documents.checks_of(session, found)
-        answer = base.paged([shapes.document(item, checks) for item in found], total, page, per_page)
+        checks, handled = documents.checks_of(session, found), documents.handled_of(session, found)
+        answer = base.paged([shapes.document(item, checks, handled) for item in found], total, page, per_page)
     dossier_api.viewed(dossier_id)
     return answer
 

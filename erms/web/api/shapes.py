@@ -21,6 +21,7 @@ from erms.models import (
     DossierList,
     DossierListEntry,
     FieldType,
+    OpinionKind,
     RecordKind,
     RegisterEntry,
     SupplementaryField,
@@ -34,7 +35,7 @@ from erms.permissions import Actor
 from erms.search_index.asking import Hit, Results
 from erms.web.common import LARGEST_INTEGER
 from filing import certified_copies, scan_checks, signature_checks, signatures
-from filing.documents import Checks, Readable
+from filing.documents import Checks, Handled, Readable
 
 INTEGER: dict[str, Any] = {"type": "integer"}
 # The most dossiers one submission names: as many as the web form can (Flask's MAX_FORM_PARTS); a longer list would
@@ -360,6 +361,23 @@ CERTIFIED_COPY = {
     "required": ["outcome", "reason", "decided_at"],
     "additionalProperties": False,
 }
+OPINION = obj(
+    {
+        "kind": {"enum": [kind.value for kind in OpinionKind]},
+        "text": {
+            "type": ["string", "null"],
+            "description": "Null whenever the document's subject is left out: an opinion is content, as the summary.",
+        },
+        "author": {**TEXT, "description": "The name of the person who gave it."},
+        "given_at": {"type": "string", "format": "date-time"},
+    }
+)
+RECIPIENT = obj(
+    {
+        "name": TEXT,
+        "code": {**TEXT, "description": "Its organisation's code (mã định danh), empty when the directory has none."},
+    }
+)
 # The metadata members of a document: those of schemas/document-v1.json, the web form's.
 DOCUMENT_TEXTS = (
     "type_name",
@@ -404,14 +422,27 @@ DOCUMENT = obj(
         },
         "certified_copy": CERTIFIED_COPY,
         "versions": {"type": "array", "items": {"$ref": "#/components/schemas/Version"}},
+        "opinions": {
+            "type": "array",
+            "items": OPINION,
+            "description": "Its handling (quá trình xử lý): the directions, comments, approvals and drafts sent back "
+            "given on it, oldest first.",
+        },
+        "recipients": {
+            "type": "array",
+            "items": RECIPIENT,
+            "description": "The lines of an outgoing document's Nơi nhận block, as typed, each with its receiving "
+            "organisation's code (empty where none is known, as for Như trên or Lưu: VT).",
+        },
         "created_at": {"type": "string", "format": "date-time"},
         "revision": INTEGER,
     }
 )
 
 
-def document(found: Readable, checks: Checks) -> dict[str, Any]:
-    """A document as its reader sees it, with what the checks found of its files (``filing.documents.checks_of``)."""
+def document(found: Readable, checks: Checks, handled: Handled) -> dict[str, Any]:
+    """A document as its reader sees it, with what the checks found of its files (``filing.documents.checks_of``)
+    and its handling (``filing.documents.handled_of``): an opinion's text is withheld wherever the summary is."""
     record: Document = found.document
     shown = found.content and markings.summary_shown_to_all(record.marking)
     return {
@@ -444,6 +475,16 @@ def document(found: Readable, checks: Checks) -> dict[str, Any]:
             }
             for version in (record.versions if found.content else [])
         ],
+        "opinions": [
+            {
+                "kind": opinion.kind.value,
+                "text": opinion.text if shown else None,
+                "author": opinion.author.full_name,
+                "given_at": opinion.given_at.isoformat(),
+            }
+            for opinion in handled.opinions.get(record.id, [])
+        ],
+        "recipients": [{"name": row.name, "code": row.code} for row in handled.recipients.get(record.id, [])],
         "created_at": record.created_at.isoformat(),
         "revision": record.revision,
     }
