@@ -110,11 +110,17 @@ def _events(content: bytes) -> Iterator[tuple[str, etree._Element]]:
         ) from None
 
 
+def _local_name(element: etree._Element) -> str:
+    """Return the element's name without its namespace; "" for a name libxml2 let through while recovering from an
+    error that comes later in the file (``<:>``), which lxml's QName would refuse with a ValueError."""
+    return str(element.tag).rpartition("}")[2]
+
+
 def _check_root(root: etree._Element) -> None:
     """Refuse a receipt that declares a document type (entities have no place in it) or is not a HandoverReceipt."""
     if root.getroottree().docinfo.doctype:
         raise InvalidMetadata([Problem("file", N_("The receipt may not declare a document type (DOCTYPE)."))])
-    if etree.QName(root).localname != "HandoverReceipt":
+    if _local_name(root) != "HandoverReceipt":
         raise InvalidMetadata([Problem("file", N_("The receipt's root element must be HandoverReceipt."))])
 
 
@@ -132,7 +138,7 @@ def _from_xml(content: bytes) -> dict:
         if depth == 1:
             _check_root(element)
             data.update({key: _nfc(element.get(key)) for key in ("package", "reference", "received_on")})
-        elif depth == 2 and etree.QName(element).localname == "Dossier":
+        elif depth == 2 and _local_name(element) == "Dossier":
             data["file_codes"].append(_nfc(element.get("code")))
     return data
 

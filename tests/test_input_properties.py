@@ -15,7 +15,7 @@ import unicodedata
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -355,6 +355,7 @@ def test_any_xml_receipt_gives_a_receipt_or_listed_problems(package, reference, 
 
 @FAST
 @given(st.binary(max_size=2000), st.sampled_from(["bien-nhan.xml", "bien-nhan.csv"]))
+@example(b"<:>\r>", "bien-nhan.xml")  # a root name libxml2 lets through until the error after it (found by CI)
 def test_any_bytes_as_a_receipt_give_a_receipt_or_listed_problems(content, filename):
     try:
         receipt.parse(content, filename)
