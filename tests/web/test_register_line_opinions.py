@@ -29,7 +29,7 @@ def test_the_head_directs_a_just_registered_document_its_unit_reads_once_filed(
 ):
     line = registered(session, world, store, now, "88", world.unit_a)
     session.commit()
-    # Sent to unit A and filed nowhere yet, the document is unit A's: its head directs it as the head does.
+    # Sent to unit A and filed nowhere yet, the document is unit A's: its unit head directs it, as the head does.
     assert permissions.document_units(session, line.document) == {world.unit_a.id}
     url = f"/registers/entries/{line.id}"
     head = browsers("head")
