@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Row, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from classification import marking_decisions
 from erms import audit
@@ -33,6 +33,7 @@ from erms.models import (
     HandoverBatch,
     Organisation,
     Package,
+    PreservationCopy,
     Repository,
     SignatureCheck,
     StorageBox,
@@ -110,6 +111,20 @@ class FileSnapshot:
     signed: bool  # a PDF signature dictionary was seen at capture
     puid: str | None = None  # PRONOM's identifier of its format (None: not identified yet; "": no match)
     format_name: str = ""
+    preservation: MigrationSnapshot | None = None  # the attempt to copy it into PDF/A, if one was made
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationSnapshot:
+    """The attempt to copy a stored file into PDF/A for preservation (PL6 III.5.e, filing.preservation): the copy it
+    made (None: the tool failed, ``reason`` says why), the copy's format (PRONOM), the tool and its version in its
+    own words, and when. The package carries the copy and PREMIS tells the migration."""
+
+    copy: FileSnapshot | None
+    target: str
+    tool: str
+    made_at: datetime
+    reason: str
 
 
 class CopyForm(NamedTuple):
@@ -428,20 +443,49 @@ class _Fields:
         )
 
 
+def copy_name(filename: str) -> str:
+    """Return the name a file's preservation copy goes by, downloaded or in a package: the original's, with
+    " (PDF-A).pdf" for its extension."""
+    stem = filename.rsplit(".", 1)[0] if "." in filename else filename
+    return f"{stem} (PDF-A).pdf"
+
+
+def _file(filename: str, columns, preservation: MigrationSnapshot | None = None) -> FileSnapshot:
+    """Return the file read from ``_FILE_COLUMNS``' values under the name people know it by."""
+    sha256, sha512, size, media_type, created, signed, puid, name = columns
+    return FileSnapshot(sha256, sha512, size, media_type, filename, created, signed, puid, name, preservation)
+
+
+def _migration(filename: str, attempt, copy) -> MigrationSnapshot | None:
+    """Return the preservation copy attempt read from its columns and the copy's ``_FILE_COLUMNS`` (None: no attempt;
+    a copy of None: the attempt failed); the copy is named as it downloads."""
+    target, tool, made_at, reason = attempt
+    if tool is None:
+        return None
+    made = _file(copy_name(filename), copy) if copy[0] is not None else None
+    return MigrationSnapshot(made, target, tool, made_at, reason)
+
+
 def _files(session: Session, dossier_ids: list[int]) -> dict[int, list[FileSnapshot]]:
-    """Return {document id: the files of its versions, by version number} for the dossiers' documents."""
+    """Return {document id: the files of its versions, by version number} for the dossiers' documents, each with
+    its preservation copy attempt (outer joins: most files have none)."""
     files: dict[int, list[FileSnapshot]] = {}
     documents = select(DossierDocument.document_id).where(DossierDocument.dossier_id.in_(dossier_ids))
+    copy = aliased(StoredFile)
+    attempt = (PreservationCopy.target, PreservationCopy.tool, PreservationCopy.made_at, PreservationCopy.reason)
     query = (
-        select(DocumentVersion.document_id, DocumentVersion.filename, *_FILE_COLUMNS)
+        select(DocumentVersion.document_id, DocumentVersion.filename, *_FILE_COLUMNS, *attempt)
+        .add_columns(*(getattr(copy, column.key) for column in _FILE_COLUMNS))
         .join(StoredFile, StoredFile.id == DocumentVersion.file_id)
+        .outerjoin(PreservationCopy, PreservationCopy.source_file_id == StoredFile.id)
+        .outerjoin(copy, copy.id == PreservationCopy.copy_file_id)
         .where(DocumentVersion.document_id.in_(documents))
         .order_by(DocumentVersion.document_id, DocumentVersion.number)
     )
-    for document_id, filename, sha256, sha512, size, media_type, created, signed, puid, name in session.execute(query):
-        files.setdefault(document_id, []).append(
-            FileSnapshot(sha256, sha512, size, media_type, filename, created, signed, puid, name)
-        )
+    width = len(_FILE_COLUMNS)
+    for document_id, filename, *row in session.execute(query):
+        preservation = _migration(filename, row[width : width + len(attempt)], row[width + len(attempt) :])
+        files.setdefault(document_id, []).append(_file(filename, row[:width], preservation))
     return files
 
 
@@ -577,10 +621,7 @@ def _dossier(
     heading = (
         HeadingSnapshot(list_year, label, abbreviation, heading_title, decision_ref) if label is not None else None
     )
-    index_file = None
-    if index[0] is not None:  # the dossier has an index PDF (an outer join)
-        sha256, sha512, size, media_type, created, signed, puid, name = index
-        index_file = FileSnapshot(sha256, sha512, size, media_type, "muc-luc-van-ban.pdf", created, signed, puid, name)
+    index_file = _file("muc-luc-van-ban.pdf", index) if index[0] is not None else None  # an outer join
     return DossierSnapshot(
         id=dossier_id,
         file_code=file_code,

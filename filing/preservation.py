@@ -27,6 +27,7 @@ from erms.models import DestroyedFile, DocumentVersion, StoredFile
 from erms.models.preservation import FAILED, MADE, PreservationCopy
 from erms.permissions import Actor
 from erms.storage import Captured, FileStore
+from exports.snapshot import copy_name as copy_name  # the download names the copy as the hand-over package does
 from filing import dossiers, libreoffice
 
 # The format of every copy: Acrobat PDF/A - Portable Document Format 2b.
@@ -170,9 +171,3 @@ def open_copy(
     stream = store.open(made.copy.sha256)
     dossiers.audit_download(session, actor, dossier_id, version, now=now, preservation_copy=made.copy.sha256)
     return stream, version
-
-
-def copy_name(filename: str) -> str:
-    """Return the name the copy downloads under: the original's, with ".pdf" for its extension (PDF/A noted)."""
-    stem = filename.rsplit(".", 1)[0] if "." in filename else filename
-    return f"{stem} (PDF-A).pdf"

@@ -204,6 +204,14 @@ def _copy_of(source: Path) -> Callable[[_HashingFile], object]:
     return lambda out: out.write(source.read_bytes())
 
 
+def _representation_mets(
+    snapshot: PackageSnapshot, representation: str, contents: list[ContentFile], written: dict[str, Written]
+) -> Callable[[_HashingFile], object]:
+    return lambda out: mets.write_representation(
+        snapshot.name, snapshot.created_at, representation, contents, written, out
+    )
+
+
 def _metadata(
     snapshot: PackageSnapshot,
     root: Path,
@@ -222,10 +230,13 @@ def _metadata(
         (layout.TRANSFER_LIST_XML, xml, lambda out: tt02.write_transfer_list(snapshot, out)),
         (layout.TRANSFER_LIST_PDF, pdf, lambda out: out.write(handover_pdf.transfer_list(snapshot, font))),
         (layout.PREMIS, xml, lambda out: premis.write(snapshot, contents, written, out)),
-        (
-            layout.REPRESENTATION_METS,
-            "application/xml",
-            lambda out: mets.write_representation(snapshot.name, created, contents, written, out),
+        *(
+            (
+                f"{representation}/METS.xml",
+                "application/xml",
+                _representation_mets(snapshot, representation, contents, written),
+            )
+            for representation in mets.representations(contents)
         ),
     ]
     if snapshot.kind == "handover":

@@ -3,6 +3,15 @@
 The bag's ``data/`` holds one E-ARK information package whose root folder is the package name;
 content files sit under ``representations/rep1/data/<dossier code>/`` with their Vietnamese names
 kept (NFC, never transliterated). Builders and the bag writer share these paths from here only.
+
+Preservation copies (PL6 III.5.e, filing.preservation) go in a second representation,
+``representations/rep2/data/<dossier code>/``, each named as its original is in rep1 (the same "NNN-" and "vN-")
+with the name the copy downloads under (snapshot.copy_name). E-ARK CSIP keeps one representation per form of the
+same content ("rep1" as the agency kept it, "rep2" migrated for preservation), which is also how Archivematica tells
+normalised files from originals (a file group of their own), and PREMIS links each copy to its original (a
+derivation and the migration event). rep1 stays exactly what the agency kept, so a reader of the package, or ERMS
+reading it back (intake.bag_reading reads rep1's dossiers and documents), never takes a copy for a version of a
+document. rep2 holds only the files that were migrated: the others need none and are read in rep1.
 """
 
 from __future__ import annotations
@@ -36,6 +45,8 @@ SCHEMA_FILES = ("ERMS_v3.xsd", "premis.xsd", "ead.xsd", "xlink.xsd", "tt02-2019-
 SCHEMAS = tuple(f"schemas/{name}" for name in SCHEMA_FILES)
 REPRESENTATION = "representations/rep1"
 REPRESENTATION_METS = f"{REPRESENTATION}/METS.xml"
+PRESERVATION = "representations/rep2"
+PRESERVATION_METS = f"{PRESERVATION}/METS.xml"
 
 # Characters a file name may not carry into a path: separators and control characters.
 _UNSAFE = {ord("/"): "_", ord("\\"): "_", **{code: "_" for code in range(32)}, 127: "_"}
@@ -61,6 +72,7 @@ class ContentFile:
     source: FileSnapshot
     dossier: DossierSnapshot
     document: DocumentSnapshot | None  # None: the dossier's document index
+    original: ContentFile | None = None  # a preservation copy: the file it was copied from (None: an original)
 
 
 def safe_name(filename: str) -> str:
@@ -70,7 +82,8 @@ def safe_name(filename: str) -> str:
 
 
 def content_files(dossiers: Iterable[DossierSnapshot]) -> list[ContentFile]:
-    """Return every file of the dossiers in package order: per dossier its index, then documents by ordinal.
+    """Return every file of the dossiers in package order: per dossier its index, then documents by ordinal, each
+    file followed by its preservation copy if one was made (in rep2).
 
     A paper dossier has none: its content is the sheets in the archive's box, which the package describes (EAD
     physdesc and physloc, METS, TT 02, CITS ERMS) and the historical archive receives by hand. A hybrid dossier
@@ -80,13 +93,28 @@ def content_files(dossiers: Iterable[DossierSnapshot]) -> list[ContentFile]:
     for dossier in dossiers:
         if dossier.paper:
             continue
-        folder = f"{REPRESENTATION}/data/{safe_name(dossier.file_code)}"
+        folder = f"data/{safe_name(dossier.file_code)}"
         if dossier.index_file is not None:
-            files.append(ContentFile(f"{folder}/000-muc-luc-van-ban.pdf", dossier.index_file, dossier, None))
+            files.append(
+                ContentFile(f"{REPRESENTATION}/{folder}/000-muc-luc-van-ban.pdf", dossier.index_file, dossier, None)
+            )
         for document in dossier.documents:
-            several = len(document.files) > 1
-            for number, stored in enumerate(document.files, start=1):
-                version = f"v{number}-" if several else ""
-                name = f"{document.ordinal:03d}-{version}{safe_name(stored.filename)}"
-                files.append(ContentFile(f"{folder}/{name}", stored, dossier, document))
+            files += _document_files(folder, dossier, document)
+    return files
+
+
+def _document_files(folder: str, dossier: DossierSnapshot, document: DocumentSnapshot) -> list[ContentFile]:
+    """Return a document's files (in rep1, "NNN-" its ordinal, "vN-" the version when it has several), each followed
+    by its preservation copy (in rep2, under the same prefix) when one was made."""
+    files = []
+    several = len(document.files) > 1
+    for number, stored in enumerate(document.files, start=1):
+        prefix = f"{folder}/{document.ordinal:03d}-{f'v{number}-' if several else ''}"
+        original = ContentFile(f"{REPRESENTATION}/{prefix}{safe_name(stored.filename)}", stored, dossier, document)
+        files.append(original)
+        copy = stored.preservation.copy if stored.preservation is not None else None
+        if copy is not None:
+            files.append(
+                ContentFile(f"{PRESERVATION}/{prefix}{safe_name(copy.filename)}", copy, dossier, document, original)
+            )
     return files

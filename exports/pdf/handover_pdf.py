@@ -89,7 +89,7 @@ class Quantities:
     boxes: int  # the boxes they are kept in
     sheets: int  # their sheets ("tờ")
     electronic: int  # electronic and hybrid dossiers
-    files: int  # the files the package carries for them
+    files: int  # the files the package carries for them, their preservation copies not counted
 
 
 def quantities(snapshot: PackageSnapshot) -> Quantities:
@@ -102,7 +102,7 @@ def quantities(snapshot: PackageSnapshot) -> Quantities:
         boxes=len({dossier.box_number for dossier in physical if dossier.box_number is not None}),
         sheets=sum(dossier.sheet_total or 0 for dossier in physical),
         electronic=len(snapshot.dossiers) - paper_only,
-        files=len(layout.content_files(snapshot.dossiers)),
+        files=sum(content.original is None for content in layout.content_files(snapshot.dossiers)),
     )
 
 

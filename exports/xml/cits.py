@@ -467,10 +467,11 @@ def _write_class(
 
 
 def _files(contents: list[ContentFile], written: dict[str, Written]) -> Files:
-    """Return each document's files (with what was written of them), wherever the document is filed."""
+    """Return each document's files (with what was written of them), wherever the document is filed; a preservation
+    copy is not one (PREMIS and METS tell it, rep2), so no reader of a record's appendices takes it for a version."""
     files: Files = {}
     for content in contents:
-        if content.document is not None:
+        if content.document is not None and content.original is None:
             files.setdefault(content.document.id, []).append((content, written[content.path]))
     return files
 

@@ -4,6 +4,9 @@ The root METS follows exports/bagging/eark/README.md item by item: CSIP header a
 one dmdSec per descriptive file, PREMIS in amdSec, the Documentation/Schemas/Representations
 file groups (every group carries csip:OTHER, rule CSIP63), the CSIP physical structMap, and a
 logical structMap dossiers → documents → files. Each file is listed with its size and SHA-256.
+
+Preservation copies (layout.PRESERVATION) make a second representation: its own METS.xml, file group
+("Representations/rep2") and div, where each copy sits under its dossier and document as its original does in rep1.
 """
 
 from __future__ import annotations
@@ -83,6 +86,10 @@ FILE_ATTRIBUTES = ("ID", "MIMETYPE", "SIZE", "CREATED", "CHECKSUM")  # then CHEC
 # Depth of the dossiers' divs: mets > structMap > div-root > div-representations > div-rep1 > dossier div.
 DOSSIER_DEPTH = 5
 HREF = qualified(XLINK_NS, "href")
+# Each representation's label: rep1 the files as the agency kept them, rep2 their preservation copies.
+LABELS = {layout.REPRESENTATION: "biểu diễn 1", layout.PRESERVATION: "biểu diễn 2, bản sao bảo quản PDF/A"}
+# A copies' dossier div's TYPE: never "Hồ sơ", which says a div is a dossier of rep1 (intake/bag_reading.py).
+COPIES_TYPE = "Bản sao bảo quản của hồ sơ"
 
 
 def _csip(name: str) -> str:
@@ -178,26 +185,42 @@ def file_ids(contents: list[ContentFile]) -> dict[str, str]:
     return {content.path: _file_id(number) for number, content in enumerate(contents, start=1)}
 
 
+def numbered(contents: list[ContentFile], representation: str) -> list[tuple[int, ContentFile]]:
+    """Return the files of one representation (layout.REPRESENTATION or PRESERVATION) with their numbers in the
+    package (``_file_id``), in package order."""
+    return [
+        (number, content)
+        for number, content in enumerate(contents, start=1)
+        if content.path.startswith(f"{representation}/")
+    ]
+
+
 def write_representation(
-    name: str, created: datetime, contents: list[ContentFile], written: dict[str, Written], out: Sink
+    name: str,
+    created: datetime,
+    representation: str,
+    contents: list[ContentFile],
+    written: dict[str, Written],
+    out: Sink,
 ) -> None:
-    """Write the representation's METS into ``out``: its Data group, hrefs relative to the representation folder."""
-    prefix = len(layout.REPRESENTATION) + 1
+    """Write a representation's METS into ``out`` (layout.REPRESENTATION or PRESERVATION): its Data group of its
+    files among ``contents``, hrefs relative to the representation folder."""
+    prefix, rep = len(representation) + 1, representation.rpartition("/")[2]
     files = _Files()
-    with _root(out, f"{name}-rep1", f"{name}: biểu diễn 1") as mets:
+    with _root(out, f"{name}-{rep}", f"{name}: {LABELS[representation]}") as mets:
         _write_header(mets, created)
-        with mets.element(FILE_SEC, {"ID": "rep1-filesec"}) as file_sec:
-            with file_sec.element(FILE_GRP, {"ID": "rep1-filegrp-data", "USE": "Data"}) as group:
-                for number, content in enumerate(contents, start=1):
+        with mets.element(FILE_SEC, {"ID": f"{rep}-filesec"}) as file_sec:
+            with file_sec.element(FILE_GRP, {"ID": f"{rep}-filegrp-data", "USE": "Data"}) as group:
+                for number, content in numbered(contents, representation):
                     files.write(group, written[content.path], f"rep-{_file_id(number)}", content.path[prefix:])
         mets.write_tree(
             PLAIN.structMap(
                 PLAIN.div(
-                    PLAIN.div(PLAIN.fptr(FILEID="rep1-filegrp-data"), ID="rep1-div-data", LABEL="Data"),
-                    ID="rep1-div-root",
-                    LABEL="rep1",
+                    PLAIN.div(PLAIN.fptr(FILEID=f"{rep}-filegrp-data"), ID=f"{rep}-div-data", LABEL="Data"),
+                    ID=f"{rep}-div-root",
+                    LABEL=rep,
                 ),
-                ID="rep1-structmap",
+                ID=f"{rep}-structmap",
                 TYPE="PHYSICAL",
                 LABEL="CSIP",
             )
@@ -235,11 +258,21 @@ def write_package(
             with _group(file_sec, "filegrp-schemas", "Schemas") as group:
                 for number, path in enumerate(layout.SCHEMAS, start=1):
                     files.write(group, written[path], f"file-schema-{number}", path)
-            with _group(file_sec, "filegrp-rep1", "Representations/rep1") as group:
-                files.write(group, written[layout.REPRESENTATION_METS], "file-rep1-mets", layout.REPRESENTATION_METS)
-                for number, content in enumerate(contents, start=1):
-                    files.write(group, written[content.path], _file_id(number), content.path)
+            for representation in representations(contents):
+                rep = representation.rpartition("/")[2]
+                with _group(file_sec, f"filegrp-{rep}", f"Representations/{rep}") as group:
+                    mets_path = f"{representation}/METS.xml"
+                    files.write(group, written[mets_path], f"file-{rep}-mets", mets_path)
+                    for number, content in numbered(contents, representation):
+                        files.write(group, written[content.path], _file_id(number), content.path)
         _write_physical(mets, name, contents, dossiers)
+
+
+def representations(contents: list[ContentFile]) -> tuple[str, ...]:
+    """Return the package's representations: rep1 always (a paper dossier's package has no file, but the METS of
+    rep1), rep2 when a preservation copy is in the package."""
+    copies = any(content.original is not None for content in contents)
+    return (layout.REPRESENTATION, layout.PRESERVATION) if copies else (layout.REPRESENTATION,)
 
 
 def _write_physical(mets: Writer, name: str, contents: list[ContentFile], dossiers: Sequence[DossierSnapshot]) -> None:
@@ -259,24 +292,59 @@ def _write_physical(mets: Writer, name: str, contents: list[ContentFile], dossie
                 PLAIN.div(PLAIN.fptr(FILEID="filegrp-documentation"), ID="div-documentation", LABEL="Documentation")
             )
             root.write_tree(PLAIN.div(PLAIN.fptr(FILEID="filegrp-schemas"), ID="div-schemas", LABEL="Schemas"))
-            with root.element(DIV, {"ID": "div-representations", "LABEL": "Representations"}) as representations:
-                representations.write_tree(PLAIN.fptr(FILEID="filegrp-rep1"))
-                with representations.element(DIV, {"ID": "div-rep1", "LABEL": "Representations/rep1"}) as rep1:
-                    rep1.leaf(
-                        MPTR,
-                        "",
-                        {
-                            "LOCTYPE": "URL",
-                            _xlink("type"): "simple",
-                            _xlink("href"): layout.REPRESENTATION_METS,
-                            _xlink("title"): "filegrp-rep1",
-                        },
-                    )
-                    _write_dossier_divs(rep1, contents, dossiers)
+            with root.element(DIV, {"ID": "div-representations", "LABEL": "Representations"}) as outer:
+                present = representations(contents)
+                for representation in present:  # a div's fptrs come before its divs
+                    outer.write_tree(PLAIN.fptr(FILEID=f"filegrp-{representation.rpartition('/')[2]}"))
+                for representation in present:
+                    rep = representation.rpartition("/")[2]
+                    with outer.element(DIV, {"ID": f"div-{rep}", "LABEL": f"Representations/{rep}"}) as div:
+                        div.leaf(
+                            MPTR,
+                            "",
+                            {
+                                "LOCTYPE": "URL",
+                                _xlink("type"): "simple",
+                                _xlink("href"): f"{representation}/METS.xml",
+                                _xlink("title"): f"filegrp-{rep}",
+                            },
+                        )
+                        if representation == layout.REPRESENTATION:
+                            _write_dossier_divs(div, numbered(contents, representation), dossiers)
+                        else:
+                            _write_copy_divs(div, numbered(contents, representation))
 
 
-def _write_dossier_divs(parent: Writer, contents: list[ContentFile], dossiers: Sequence[DossierSnapshot]) -> None:
-    """Dossiers → documents → files, the way an archivist reads the package ("hồ sơ → văn bản → tệp").
+def _write_copy_divs(parent: Writer, copies: list[tuple[int, ContentFile]]) -> None:
+    """Preservation copies by dossier, then by document, as their originals are in rep1: a div per dossier (its code
+    and title, COPIES_TYPE) holding a div per document (its ordinal and subject) that points to its files' copies."""
+    for dossier_id, in_dossier in groupby(copies, lambda item: item[1].dossier.id):
+        of_dossier = list(in_dossier)
+        documents = [
+            _copies_div(dossier_id, list(files)) for _, files in groupby(of_dossier, lambda item: item[1].document)
+        ]
+        label = _dossier_label(of_dossier[0][1].dossier)
+        parent.write_tree(PLAIN.div(*documents, ID=f"div-copies-{dossier_id}", TYPE=COPIES_TYPE, LABEL=label))
+
+
+def _copies_div(dossier_id: int, files: list[tuple[int, ContentFile]]) -> etree._Element:
+    """Return the div of one document's preservation copies."""
+    document = files[0][1].document
+    assert document is not None  # a copy is always of a document's file (layout.content_files)
+    return PLAIN.div(
+        *(PLAIN.fptr(FILEID=_file_id(number)) for number, _ in files),
+        ID=f"div-copies-{dossier_id}-{document.id}",
+        TYPE="Văn bản",
+        ORDER=str(document.ordinal),
+        LABEL=document.subject,
+    )
+
+
+def _write_dossier_divs(
+    parent: Writer, contents: list[tuple[int, ContentFile]], dossiers: Sequence[DossierSnapshot]
+) -> None:
+    """Dossiers → documents → files of rep1 (``contents``: numbered), the way an archivist reads the package ("hồ sơ →
+    văn bản → tệp").
 
     They sit inside the representation's div: eark-validator applies CSIP81/82 to every structMap,
     so a second (logical) structMap would make the package invalid. Contents come dossier by dossier,
@@ -289,12 +357,9 @@ def _write_dossier_divs(parent: Writer, contents: list[ContentFile], dossiers: S
     tells a dossier's div from a document's (intake/bag_reading.py reads our bags back by it).
     """
     templates = Templates(_dossier_div_template)
-    by_dossier = {
-        dossier_id: list(numbered)
-        for dossier_id, numbered in groupby(enumerate(contents, start=1), lambda item: item[1].dossier.id)
-    }
+    by_dossier = {dossier_id: list(files) for dossier_id, files in groupby(contents, lambda item: item[1].dossier.id)}
     if not dossiers:
-        dossiers = [numbered[0][1].dossier for numbered in by_dossier.values()]
+        dossiers = [files[0][1].dossier for files in by_dossier.values()]
     for dossier in dossiers:
         files = by_dossier.get(dossier.id, [])
         shape = _div_shape(content for _, content in files)

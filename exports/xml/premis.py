@@ -7,6 +7,11 @@ The security controls of the records go too (NĐ 30 PL6 III.7.d): each change of
 the head decided and each confirmed change of who reads a dossier or a document, linked to the
 record (an intellectual entity, "dossier-<id>" as the EAD names the dossier, "document-<id>" once for a
 document however many of the package's dossiers hold it: a classified document has no file) and to its files.
+Each preservation copy (PL6 III.5.e, in rep2) is an object of its own with a derivation relationship to its
+original, and its making a "migration" event (the Library of Congress's event type) dated when it was made, by the
+tool that made it (a software agent, its version apart), linking the original (role "source") and the copy (role
+"outcome"). A failed attempt is told the same way, with its outcome "failure", its reason and no copy, as a
+signature check that found a signature invalid is.
 
 PREMIS elements carry the ``premis:`` prefix (``xsi:type="premis:file"`` names it), declared once
 on the root. Records are written from templates (xml.Template).
@@ -14,8 +19,8 @@ on the root. Records are written from templates (xml.Template).
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -23,7 +28,7 @@ from lxml import etree
 
 from exports.bagging.layout import ContentFile, Written
 from exports.snapshot import AccessChangeSnapshot, DossierSnapshot, PackageSnapshot
-from exports.xml import PREMIS, PREMIS_NS, XSI_NS, Sink, Template, Writer, qualified, stream, timestamp
+from exports.xml import PREMIS, PREMIS_NS, XSI_NS, Sink, Template, Templates, Writer, qualified, stream, timestamp
 from exports.xml.cits import MARKINGS
 
 FORMATS = {"application/pdf": "Portable Document Format"}
@@ -43,9 +48,11 @@ def _identifier(kind: str, value: str) -> etree._Element:
     return make(getattr(PREMIS, f"{kind}IdentifierType")("local"), getattr(PREMIS, f"{kind}IdentifierValue")(value))
 
 
-def _object_template(registered: bool, document: bool) -> Template:
+def _object_template(shape: tuple[bool, bool, bool]) -> Template:
     """A file object; ``registered``: its format carries the PRONOM identifier found at capture (formatRegistryKey);
-    ``document``: it is a document's file, whose significant properties say whether it is an original or a copy."""
+    ``document``: it is a document's file, whose significant properties say whether it is an original or a copy;
+    ``derived``: it is a preservation copy, derived from its original by a migration event."""
+    registered, document, derived = shape
     registry = (
         [PREMIS.formatRegistry(PREMIS.formatRegistryName("PRONOM"), PREMIS.formatRegistryKey())] if registered else []
     )
@@ -61,18 +68,34 @@ def _object_template(registered: bool, document: bool) -> Template:
         if document
         else []
     )
+    relationship = (
+        [
+            PREMIS.relationship(
+                PREMIS.relationshipType("derivation"),
+                PREMIS.relationshipSubType("has source"),
+                _identifier("relatedObject", ""),
+                _identifier("relatedEvent", ""),
+            )
+        ]
+        if derived
+        else []
+    )
     element = etree.Element(qualified(PREMIS_NS, "object"), {qualified(XSI_NS, "type"): "premis:file"}, nsmap=NSMAP)
-    element.extend([_identifier("object", ""), *properties, characteristics, PREMIS.originalName()])
+    element.extend([_identifier("object", ""), *properties, characteristics, PREMIS.originalName(), *relationship])
     value = ("significantPropertiesValue",) if document else ()
     key = ("formatRegistryKey",) if registered else ()
-    slots = ("objectIdentifierValue", *value, "messageDigest", "size", "formatName", *key, "originalName")
+    related = ("relatedObjectIdentifierValue", "relatedEventIdentifierValue") if derived else ()
+    slots = ("objectIdentifierValue", *value, "messageDigest", "size", "formatName", *key, "originalName", *related)
     return Template(element, 1, _premis(*slots), nsmap=NSMAP)
 
 
-def _link(path: str) -> etree._Element:
-    return PREMIS.linkingObjectIdentifier(
+def _link(path: str, role: str = "") -> etree._Element:
+    element = PREMIS.linkingObjectIdentifier(
         PREMIS.linkingObjectIdentifierType("local"), PREMIS.linkingObjectIdentifierValue(path)
     )
+    if role:
+        element.append(PREMIS.linkingObjectRole(role))
+    return element
 
 
 def _event(
@@ -107,20 +130,31 @@ def _entity(name: str) -> etree._Element:
 
 
 def _write_objects(root: Writer, contents: list[ContentFile], written: dict[str, Written]) -> None:
-    templates = {shape: _object_template(*shape) for shape in itertools.product((False, True), repeat=2)}
-    for content in contents:
+    templates = Templates(_object_template)
+    for number, content in enumerate(contents, start=1):
         file, source = written[content.path], content.source
         name = source.format_name or FORMATS.get(source.media_type, source.media_type)
         key = [source.puid] if source.puid else []
-        form = [content.document.copy_form.label] if content.document else []  # the index is ERMS's own, neither
+        # The index is ERMS's own and a preservation copy the agency's record in another format: neither is an
+        # original or a copy in the decree's sense.
+        form = [content.document.copy_form.label] if content.document and content.original is None else []
+        related = [content.original.path, _migration_id(number)] if content.original is not None else []
         root.write_record(
-            templates[bool(key), bool(form)].render(
-                content.path, *form, file.sha256, file.sha512, str(file.size), name, *key, source.filename
+            templates[bool(key), bool(form), bool(related)].render(
+                content.path, *form, file.sha256, file.sha512, str(file.size), name, *key, source.filename, *related
             )
         )
 
 
+def _migration_id(number: int) -> str:
+    """Return the identifier of the migration event of the package's ``number``-th file: the copy it made, or the
+    original it failed to copy."""
+    return f"migration-{number}"
+
+
 def _write_captures(root: Writer, contents: list[ContentFile]) -> None:
+    """Write when each original's digests were recorded; a preservation copy's were when it was made (its
+    migration event)."""
     template = Template(
         _event("", "capture", "", CAPTURE_DETAIL, "success", "", "erms", [""]),
         1,
@@ -128,11 +162,76 @@ def _write_captures(root: Writer, contents: list[ContentFile]) -> None:
         nsmap=NSMAP,
     )
     for number, content in enumerate(contents, start=1):
+        if content.original is not None:
+            continue
         root.write_record(
             template.render(
                 f"capture-{number}", timestamp(content.source.captured_at), content.source.sha256, content.path
             )
         )
+
+
+# The Library of Congress's preservation event type vocabulary, whose "migration" PREMIS names this event by.
+EVENT_TYPES = "http://id.loc.gov/vocabulary/preservation/eventType"
+MIGRATION_DETAIL = "Chuyển đổi tệp sang định dạng {target} (PRONOM) để bảo quản lâu dài (NĐ 30/2020 Phụ lục VI III.5.e)"
+# A tool's own words for itself ("LibreOffice 7.4.7.2 40(Build:2)"): its name, then from the first number, its version.
+_TOOL = re.compile(r"(?P<name>.+?)\s+(?P<version>\d.*)")
+MIGRATION_TERM = {"authority": "eventType", "authorityURI": EVENT_TYPES, "valueURI": f"{EVENT_TYPES}/mig"}
+
+
+def _migrated(contents: list[ContentFile]) -> Iterator[tuple[int, ContentFile, ContentFile | None]]:
+    """Yield each attempt to copy a file for preservation as (its event's number, the original, the copy or None):
+    a copy made is numbered as the copy is, a failure as its original."""
+    for number, content in enumerate(contents, start=1):
+        if content.original is not None:
+            yield number, content.original, content
+        elif content.source.preservation is not None and content.source.preservation.copy is None:
+            yield number, content, None
+
+
+def _tool_agents(contents: list[ContentFile]) -> dict[str, str]:
+    """Return {a tool's words: its agent's id} for the tools that made (or failed to make) the package's copies."""
+    tools = dict.fromkeys(
+        original.source.preservation.tool for _, original, _ in _migrated(contents) if original.source.preservation
+    )
+    return {tool: f"tool-{number}" for number, tool in enumerate(tools, start=1)}
+
+
+def _write_migrations(root: Writer, contents: list[ContentFile], agents: dict[str, str]) -> None:
+    """Write the migration event of each copy made, and of each attempt that failed (outcome "failure", its reason)."""
+    for number, original, copy in _migrated(contents):
+        attempt = original.source.preservation
+        assert attempt is not None  # _migrated yields only files with an attempt
+        event = _event(
+            _migration_id(number),
+            "migration",
+            timestamp(attempt.made_at),
+            MIGRATION_DETAIL.format(target=attempt.target),
+            "success" if copy is not None else "failure",
+            f"{original.path} → {copy.path}" if copy is not None else attempt.reason,
+            agents[attempt.tool],
+            [],
+        )
+        _child(event, "eventType").attrib.update(MIGRATION_TERM)
+        _child(event, "linkingAgentIdentifier").append(PREMIS.linkingAgentRole("executing program"))
+        event.extend([_link(original.path, "source"), *([_link(copy.path, "outcome")] if copy is not None else [])])
+        root.write_tree(event)
+
+
+def _child(element: etree._Element, name: str) -> etree._Element:
+    """Return the PREMIS child ``name`` that ``_event`` wrote, to add what a migration event says more."""
+    found = element.find(qualified(PREMIS_NS, name))
+    assert found is not None
+    return found
+
+
+def _tool_agent(agent_id: str, tool: str) -> etree._Element:
+    """Return the software agent of a conversion tool: its name and, apart, its version as it reports them."""
+    found = _TOOL.fullmatch(tool)
+    agent = _agent(agent_id, found["name"] if found else tool, "software")
+    if found:
+        agent.append(PREMIS.agentVersion(found["version"]))
+    return agent
 
 
 SIGNATURE_DETAIL = (
@@ -274,6 +373,8 @@ def write(snapshot: PackageSnapshot, contents: list[ContentFile], written: dict[
         for entity in dict.fromkeys(event.entity for event in security):
             root.write_tree(_entity(entity))
         _write_captures(root, contents)
+        tools = _tool_agents(contents)
+        _write_migrations(root, contents, tools)
         _write_signature_checks(root, snapshot, contents)
         _write_security_events(root, security, contents)
         if contents:
@@ -294,5 +395,6 @@ def write(snapshot: PackageSnapshot, contents: list[ContentFile], written: dict[
             _agent("organisation", snapshot.organisation_name, "organization"),
             _agent("erms", "ERMS", "software"),
             _agent("operator", snapshot.operator_name, "person"),
+            *(_tool_agent(agent_id, tool) for tool, agent_id in tools.items()),
         ):
             root.write_tree(agent)
