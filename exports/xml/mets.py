@@ -180,11 +180,6 @@ def _file_id(number: int) -> str:
     return f"file-{number:06d}"
 
 
-def file_ids(contents: list[ContentFile]) -> dict[str, str]:
-    """Return the METS file ID of each content path (stable NCNames in package order)."""
-    return {content.path: _file_id(number) for number, content in enumerate(contents, start=1)}
-
-
 def numbered(contents: list[ContentFile], representation: str) -> list[tuple[int, ContentFile]]:
     """Return the files of one representation (layout.REPRESENTATION or PRESERVATION) with their numbers in the
     package (``_file_id``), in package order."""
