@@ -291,9 +291,15 @@ class _Mapper:
     def unclaimed(self) -> list[str]:
         """Return a line for each payload file no dossier or document took, but the package's own metadata."""
         expected_prefix = f"{self.checked.package}/" if self.checked.package else None
+        # Our package's preservation copies (PDF/A, PL6 III.5.e): not taken in, the worker makes its own.
+        copies = f"{expected_prefix}{layout.PRESERVATION}/data/" if expected_prefix else None
         lines = []
+        skipped = 0
         for path in sorted(self.checked.digests):
             if not path.startswith("data/") or path in self.claimed:
+                continue
+            if copies and path.startswith(copies):
+                skipped += 1
                 continue
             if (
                 expected_prefix
@@ -304,6 +310,9 @@ class _Mapper:
             if self.checked.erms is not None and path == self.checked.erms_path:
                 continue
             lines.append(f"{path}: no dossier or document of the bag's metadata claims this file")
+        if skipped:
+            copies_said = "1 preservation copy" if skipped == 1 else f"{skipped} preservation copies"
+            lines.append(f"{copies}: {copies_said} not taken in (ERMS makes its own from the originals)")
         return lines
 
     def _tt02_dossier(self, element: etree._Element) -> BagDossier | None:

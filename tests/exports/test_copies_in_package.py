@@ -147,6 +147,11 @@ def test_read_back_the_package_gives_each_document_its_original_only(package, co
     read = bag_reading.read(package)
     files = {document.ordinal: [file.filename for file in document.files] for document in read.dossiers[0].documents}
     assert files == {1: ["báo cáo.docx"], 2: ["tờ trình.docx"], 3: ["quyết định.pdf"]}
+    # The copies are named once, as not taken in (the worker makes its own), not as files nothing claims.
+    assert [line for line in read.unmapped if "claims this file" in line] == []
+    assert [line.rpartition(": ")[2] for line in read.unmapped if layout.PRESERVATION in line] == [
+        "1 preservation copy not taken in (ERMS makes its own from the originals)"
+    ]
     erms = _parse(package, layout.CITS_ERMS)
     assert [appendix.get("name") for appendix in erms.iter(f"{{{ERMS_NS}}}appendix")] == [
         "báo cáo.docx",
