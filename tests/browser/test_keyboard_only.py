@@ -141,11 +141,14 @@ def log_in(page, base: str, username: str) -> None:
 
 
 def skip_to_content(page) -> None:
-    """The first Tab shows the skip link; Enter on it sends the next Tab into the main content, past the menus."""
+    """The first Tab shows the skip link; Enter on it gives the focus to the main content itself (a screen reader reads
+    on from there, in every browser), unringed, and the next Tab goes into it, past the menus."""
     page.evaluate("window.kbLast = null")
     page.keyboard.press("Tab")
     assert stop(page)["what"].startswith("a "), "the first Tab does not reach the skip link"
     page.keyboard.press("Enter")
+    landed = "() => [document.activeElement.id, getComputedStyle(document.activeElement).outlineStyle]"
+    assert page.evaluate(landed) == ["main", "none"], "the skip link leaves the focus where it was"
     page.keyboard.press("Tab")
     stop(page)
     assert page.evaluate("!!document.activeElement.closest('main')"), "the skip link does not lead into the content"

@@ -307,10 +307,10 @@ class Route:
         return f"{self.method} {self.rule}"
 
 
-def _routes() -> list[Route]:
-    """Return every rule and method the app answers, from an app made only to read its URL map."""
+def _map_app():
+    """Return an app made only to read its URL map and its views (its data directory is gone once it is made)."""
     with tempfile.TemporaryDirectory(prefix="erms-routes-") as data_dir:
-        app = create_app(
+        return create_app(
             {
                 "TESTING": True,
                 "SECRET_KEY": "routes",
@@ -318,17 +318,18 @@ def _routes() -> list[Route]:
                 "DATABASE_URL": f"sqlite:///{data_dir}/routes.sqlite3",
             }
         )
-    return sorted(
-        (
-            Route(rule.endpoint, rule.rule, method)
-            for rule in app.url_map.iter_rules()
-            for method in rule.methods - {"HEAD", "OPTIONS"}
-        ),
-        key=str,
-    )
 
 
-ROUTES = _routes()
+MAP_APP = _map_app()
+# Every rule and method the app answers.
+ROUTES = sorted(
+    (
+        Route(rule.endpoint, rule.rule, method)
+        for rule in MAP_APP.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    ),
+    key=str,
+)
 
 
 class Scene:
