@@ -163,7 +163,7 @@ def handle_refusal(error: ERMSError):
     rerender = g.pop("rerender", None)
     if isinstance(error, InvalidMetadata):
         if rerender is not None:
-            return rerender(problem_messages(error.problems))
+            return _shown_again(rerender, problem_messages(error.problems))
         for messages in problem_messages(error.problems).values():
             for message in messages:
                 flash(message, "error")
@@ -171,10 +171,19 @@ def handle_refusal(error: ERMSError):
     message = translate(error.template, error.params)
     if rerender is not None:
         # Keep what the user typed: show the refusal above the form instead of losing the input.
-        page = rerender({FORM: [message]})
+        page = _shown_again(rerender, {FORM: [message]})
         return (page[0], 409) if isinstance(error, Conflict) and isinstance(page, tuple) else page
     flash(message, "error")
     return redirect(_back())
+
+
+def _shown_again(rerender: Renderer, messages: dict):
+    """Show the form again; a refusal met while rendering it (the page names a record the person may not read) is
+    answered as that refusal, not as a server error."""
+    try:
+        return rerender(messages)
+    except ERMSError as refused:
+        return handle_refusal(refused)
 
 
 def _back() -> str:
