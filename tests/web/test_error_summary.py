@@ -110,15 +110,7 @@ def sends_a_form_back(route: Route) -> bool:
     return route.blueprint != "api" and bool(re.search(r"on_invalid\(|\b422\b", inspect.getsource(view)))
 
 
-# The register entry's page is another change's (its opinions' form): its summary comes with it.
-ELSEWHERE = {"registers.give_opinion": "the register entry's page gets its summary with the opinions' own change"}
-FORM_ROUTES = [
-    pytest.param(route, marks=pytest.mark.xfail(strict=True, reason=ELSEWHERE[route.endpoint]))
-    if route.endpoint in ELSEWHERE
-    else route
-    for route in ROUTES
-    if sends_a_form_back(route)
-]
+FORM_ROUTES = [route for route in ROUTES if sends_a_form_back(route)]
 
 
 def sent_back(client: Browser, route: Route, url: str, scene: FormScene):

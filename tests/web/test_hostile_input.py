@@ -77,6 +77,7 @@ CLOCKS = {"retention": LATER}
 USER_OF_BLUEPRINT = {
     "home": "officer1",
     "dossiers": "officer1",
+    "documents": "officer1",  # a document's page and the opinions given on it
     "search": "officer1",
     "archive": "archivist",
     "handover": "archivist",
@@ -101,6 +102,8 @@ RECORD_OF = {
     ("dossiers", "dossier_id"): "open_dossier_id",
     ("dossiers", "document_id"): "document_id",
     ("dossiers", "version_id"): "version_id",
+    ("documents", "dossier_id"): "open_dossier_id",
+    ("documents", "document_id"): "document_id",
     ("dossiers", "entry_id"): "list_entry_id",
     ("markings", "document_id"): "document_id",
     ("dossier_lists", "list_id"): "draft_list_id",
