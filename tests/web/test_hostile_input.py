@@ -78,6 +78,9 @@ USER_OF_BLUEPRINT = {
     "home": "officer1",
     "dossiers": "officer1",
     "documents": "officer1",  # a document's page and the opinions given on it
+    "transfers": "officer1",
+    "storage": "archivist",
+    "intake": "archivist",
     "search": "officer1",
     "archive": "archivist",
     "handover": "archivist",
