@@ -68,8 +68,12 @@ class Handled:
 def handled_of(session: Session, found: list[Readable]) -> Handled:
     """Return the opinions and recipients of the documents found; whose opinion's text a reader reads is the
     shape's to decide, as for the summary."""
-    ids = [item.document.id for item in found]
-    return Handled(opinions.opinions_of(session, ids), recipients.of(session, ids))
+    return handled_for(session, [item.document.id for item in found])
+
+
+def handled_for(session: Session, document_ids: list[int]) -> Handled:
+    """Return the opinions and recipients of documents read otherwise (a register's lines)."""
+    return Handled(opinions.opinions_of(session, document_ids), recipients.of(session, document_ids))
 
 
 def get_document(session: Session, actor: Actor, document_id: int) -> Readable:

@@ -10,13 +10,13 @@ from flask import jsonify, request, url_for
 from sqlalchemy.orm import Session
 
 from administration import access_statistics
-from erms.models.register import RegisterKind, RegisterSeries
+from erms.models.register import RegisterEntry, RegisterKind, RegisterSeries
 from erms.web.api import base, shapes
 from erms.web.api import dossiers as dossier_api
 from erms.web.api import uploads as api_uploads
 from erms.web.api.spec import NOT_A_BODY, PAGE, Parameter, operation
 from erms.web.common import LARGEST_INTEGER, integer, setting, store, transaction, utcnow
-from filing import registers, uploads
+from filing import documents, registers, uploads
 from filing.dossiers import Upload
 
 KINDS = f"<any({', '.join(kind.value for kind in RegisterKind)}):kind>"
@@ -62,8 +62,15 @@ def list_register(kind: str):
             session, base.actor(), organisation_id, register, year, RegisterSeries(series), page, per_page
         )
         withheld = registers.withheld_summaries(session, base.actor(), found)
-        items = [shapes.register_line(line, withheld) for line in found]
+        handled = documents.handled_for(session, [line.document_id for line in found])
+        items = [shapes.register_line(line, withheld, handled) for line in found]
     return base.paged(items, total, page, per_page)
+
+
+def _line(session: Session, line: RegisterEntry) -> dict:
+    """One line as its reader sees it, with its document's handling."""
+    withheld = registers.withheld_summaries(session, base.actor(), [line])
+    return shapes.register_line(line, withheld, documents.handled_for(session, [line.document_id]))
 
 
 def _number(name: str) -> int | None:
@@ -87,7 +94,7 @@ def _number(name: str) -> int | None:
 def get_register_line(entry_id: int):
     with transaction() as session:
         line = registers.readable_line(session, base.actor(), entry_id)
-        answer = jsonify(shapes.register_line(line, registers.withheld_summaries(session, base.actor(), [line])))
+        answer = jsonify(_line(session, line))
     with transaction(write=True) as session:  # a view of its document, as the line's page counts it (PL6 III.6.a)
         access_statistics.register_line_viewed(session, base.actor(), entry_id, now=utcnow())
     return answer
@@ -136,7 +143,7 @@ def register(kind: str):
             if upload is not None:
                 upload.stream.close()  # the part file is removed once the registration commits
         session.flush()
-        answer = jsonify(shapes.register_line(line, registers.withheld_summaries(session, base.actor(), [line])))
+        answer = jsonify(_line(session, line))
         answer.status_code = 201
         answer.headers["Location"] = url_for(".get_register_line", entry_id=line.id)
     return answer

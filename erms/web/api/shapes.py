@@ -396,6 +396,23 @@ DOCUMENT_TEXTS = (
     "recipients",
     "rights",
 )
+# A document's handling, in its JSON and its register line's: opinions (text withheld as the summary) and recipients.
+HANDLING: dict[str, Any] = {
+    "opinions": {
+        "type": "array",
+        "items": OPINION,
+        "description": "Its handling (quá trình xử lý): the directions, comments, approvals and drafts sent back "
+        "given on it, oldest first.",
+    },
+    "recipients": {
+        "type": "array",
+        "items": RECIPIENT,
+        "description": "The lines of an outgoing document's Nơi nhận block, as typed, each with its receiving "
+        "organisation's code (empty where none is known, as for Như trên or Lưu: VT).",
+    },
+}
+
+
 DOCUMENT = obj(
     {
         "id": INTEGER,
@@ -422,18 +439,7 @@ DOCUMENT = obj(
         },
         "certified_copy": CERTIFIED_COPY,
         "versions": {"type": "array", "items": {"$ref": "#/components/schemas/Version"}},
-        "opinions": {
-            "type": "array",
-            "items": OPINION,
-            "description": "Its handling (quá trình xử lý): the directions, comments, approvals and drafts sent back "
-            "given on it, oldest first.",
-        },
-        "recipients": {
-            "type": "array",
-            "items": RECIPIENT,
-            "description": "The lines of an outgoing document's Nơi nhận block, as typed, each with its receiving "
-            "organisation's code (empty where none is known, as for Như trên or Lưu: VT).",
-        },
+        **HANDLING,
         "created_at": {"type": "string", "format": "date-time"},
         "revision": INTEGER,
     }
@@ -475,6 +481,15 @@ def document(found: Readable, checks: Checks, handled: Handled) -> dict[str, Any
             }
             for version in (record.versions if found.content else [])
         ],
+        **_handling(record.id, handled, shown),
+        "created_at": record.created_at.isoformat(),
+        "revision": record.revision,
+    }
+
+
+def _handling(document_id: int, handled: Handled, shown: bool) -> dict[str, Any]:
+    """The document's opinions, their text where its summary is ``shown``, and its recipients with their codes."""
+    return {
         "opinions": [
             {
                 "kind": opinion.kind.value,
@@ -482,11 +497,9 @@ def document(found: Readable, checks: Checks, handled: Handled) -> dict[str, Any
                 "author": opinion.author.full_name,
                 "given_at": opinion.given_at.isoformat(),
             }
-            for opinion in handled.opinions.get(record.id, [])
+            for opinion in handled.opinions.get(document_id, [])
         ],
-        "recipients": [{"name": row.name, "code": row.code} for row in handled.recipients.get(record.id, [])],
-        "created_at": record.created_at.isoformat(),
-        "revision": record.revision,
+        "recipients": [{"name": row.name, "code": row.code} for row in handled.recipients.get(document_id, [])],
     }
 
 
@@ -553,13 +566,15 @@ REGISTER_LINE = obj(
             **SUPPLEMENTARY,
             "description": "The document's supplementary metadata by field name, left out ({}) as its subject is.",
         },
+        **HANDLING,
     }
 )
 
 
-def register_line(line: RegisterEntry, withheld: dict[int, str]) -> dict[str, Any]:
+def register_line(line: RegisterEntry, withheld: dict[int, str], handled: Handled) -> dict[str, Any]:
     """A register line as its reader sees it; ``withheld``: the lines whose summary they may not read
-    (``filing.registers.withheld_summaries``)."""
+    (``filing.registers.withheld_summaries``); ``handled``: its document's handling (``documents.handled_for``),
+    a direction given before it is filed included."""
     record = line.document
     return {
         "id": line.id,
@@ -579,6 +594,7 @@ def register_line(line: RegisterEntry, withheld: dict[int, str]) -> dict[str, An
         "urgency": record.urgency,
         "due_date": _day(record.due_date),
         "supplementary": {} if line.id in withheld else supplementary.values_of(record),
+        **_handling(record.id, handled, line.id not in withheld),
     }
 
 
