@@ -111,6 +111,29 @@ def sends_a_form_back(route: Route) -> bool:
 
 
 FORM_ROUTES = [route for route in ROUTES if sends_a_form_back(route)]
+# The routes among them that the walk's values never bring back with 422, and why (each checked to stay so).
+NOT_SENT_BACK = {
+    **dict.fromkeys(
+        (
+            "GET /use/new",
+            "GET /dossiers/<int:dossier_id>/documents/<int:document_id>/edit",
+            "GET /dossiers/ad-hoc",
+            "GET /dossiers/open/<int:entry_id>",
+            "GET /markings/documents/<int:document_id>",
+        ),
+        "the page showing the form: the POST that sends it back is walked on its own",
+    ),
+    **dict.fromkeys(
+        ("POST /access/dossiers/<int:dossier_id>", "POST /use/<int:request_id>/decision"),
+        "its problems are said on the page it returns to",
+    ),
+    **dict.fromkeys(
+        ("POST /admin/recipients/name", "POST /admin/recipients/offered"),
+        "an entry is named by its code in the form: the walk's values name none, so it is not found first",
+    ),
+    "POST /dossier-lists/<int:list_id>/return": "the walk's list is not one its user may send back",
+    "POST /transfers/keep-backs/<int:keep_back_id>/decide": "the walk's record is no keep-back waiting for a decision",
+}
 
 
 def sent_back(client: Browser, route: Route, url: str, scene: FormScene):
@@ -134,7 +157,9 @@ def test_every_form_sent_back_starts_with_its_focused_summary_whose_links_lead_o
     scene = FormScene(world, make_dossier, session, store, now)
     url = scene.url(route)
     response = sent_back(form_browser(make_app, route), route, url, scene)
-    if response is None:
-        pytest.skip("no value sent brings this form back: it is refused first, or its problems go to another page")
+    if str(route) in NOT_SENT_BACK:
+        assert response is None, f"{route} now sends its form back: take it out of NOT_SENT_BACK"
+        return
+    assert response is not None, f"{route}: no value sent brings its form back (list it in NOT_SENT_BACK, and why)"
     named, missing = summary_targets(response)
     assert named and missing == [], f"{route}: the summary links to {named}, of which the page lacks {missing}"
