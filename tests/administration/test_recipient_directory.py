@@ -12,10 +12,11 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from administration import recipient_directory as directory
-from erms.errors import InvalidMetadata, NotFound, PermissionDenied
+from erms.errors import NotFound, PermissionDenied
 from erms.models import AuditEvent, RecipientOrganisation, User
 from erms.permissions import load_actor
 from filing import recipients
+from tests.administration.test_supplementary_fields import refused
 
 
 @pytest.fixture
@@ -25,15 +26,6 @@ def deployment(session, world, now):
     session.add(user)
     session.flush()
     return load_actor(session, user.id)
-
-
-def refused(call) -> dict[str, list[str]]:
-    with pytest.raises(InvalidMetadata) as error:
-        call()
-    found: dict[str, list[str]] = {}
-    for problem in error.value.problems:
-        found.setdefault(problem.field, []).append(problem.template % problem.params)
-    return found
 
 
 def kept(session) -> list[tuple[str, str, bool]]:
