@@ -122,6 +122,10 @@ RECORD_OF = {
     ("handover", "batch_id"): "batch_id",
     ("search", "saved_id"): "saved_search_id",
     ("static", "filename"): "stylesheet",
+    # The administration's records by their ids, which are not 1 on PostgreSQL (its sequences run on across tests).
+    ("admin", "organisation_id"): "organisation_id",
+    ("admin", "unit_id"): "unit_id",
+    ("admin", "user_id"): "officer_id",
 }
 
 
@@ -473,6 +477,18 @@ class Scene:
     def url(self, route: Route) -> str:
         """Return the route's URL naming the scene's records (made now, before any request)."""
         return route.url({name: self.record(route.blueprint, name) for name in route.parts()})
+
+    @property
+    def organisation_id(self) -> int:
+        return self.world.org.id
+
+    @property
+    def unit_id(self) -> int:
+        return self.world.unit_a.id
+
+    @property
+    def officer_id(self) -> int:
+        return self.world.users["officer1"].id
 
     def record(self, blueprint: str, part: str):
         """Return the value of a URL part: the record RECORD_OF names, else 1."""
