@@ -109,7 +109,8 @@ def convert(store: FileStore, waiting: Waiting, *, timeout: float = TIMEOUT) -> 
 
 def record(session: Session, attempt: Attempt, tool: str, *, now: datetime) -> PreservationCopy | None:
     """Keep the attempt (the copy's stored file, or the reason) and audit it; None when another run kept one first."""
-    copy_id = _stored_file(session, attempt.captured, now) if attempt.captured is not None else None
+    captured = attempt.captured
+    copy_id = None if captured is None else dossiers.stored_file(session, captured, "copy.pdf", now=now).id
     row = PreservationCopy(
         source_file_id=attempt.waiting.file_id,
         copy_file_id=copy_id,
@@ -137,17 +138,6 @@ def record(session: Session, attempt: Attempt, tool: str, *, now: datetime) -> P
         tool=row.tool,
     )
     return row
-
-
-def _stored_file(session: Session, captured: Captured, now: datetime) -> int:
-    """Return the stored file of the copy's bytes, recorded now unless the same bytes are stored already."""
-    existing = session.scalar(select(StoredFile.id).where(StoredFile.sha256 == captured.sha256))
-    if existing is not None:
-        return existing
-    stored = StoredFile.of(captured, "application/pdf", now)
-    session.add(stored)
-    session.flush()
-    return stored.id
 
 
 def copies_of(session: Session, file_ids: Iterable[int]) -> dict[int, PreservationCopy]:
