@@ -47,7 +47,9 @@ def test_an_entry_is_added_corrected_withdrawn_and_offered_again_never_deleted(s
     assert recipients.offered(session) == [("000.00.00.H26", "UBND quận Đống Đa")]
     directory.set_active(session, deployment, "000.00.00.G09", True, now=now)
     assert ("000.00.00.G09", "Bộ Tài chính (Văn phòng Bộ)") in recipients.offered(session)
-    actions = session.scalars(select(AuditEvent.action).where(AuditEvent.subject_type == "recipient_organisation"))
+    actions = session.scalars(
+        select(AuditEvent.action).where(AuditEvent.subject_type == "recipient_organisation").order_by(AuditEvent.id)
+    )
     assert list(actions) == [
         "recipient_organisation.added",
         "recipient_organisation.renamed",
