@@ -320,7 +320,7 @@ def make_preservation_copies(
     timeout: float = preservation.TIMEOUT,
     clock: Callable[[], datetime] = utcnow,
 ) -> list[preservation.Attempt]:
-    """Copy up to ``limit`` waiting files into PDF/A, each converted outside any transaction and kept in one of its
+    """Copy up to ``limit`` waiting files into PDF/A, converted outside any transaction and each kept in one of its
     own; return the attempts. Without LibreOffice nothing is tried (the files wait for it to be installed)."""
     with transaction(factory, read_only=True) as session:
         waiting = preservation.pending(session, limit)
@@ -332,11 +332,13 @@ def make_preservation_copies(
         log.warning("preservation: %s; %s files wait for it", error, len(waiting))
         return []
     attempts = []
-    for item in waiting:
-        attempt = preservation.convert(store, item, timeout=timeout)
-        with transaction(factory) as session:
-            if preservation.record(session, attempt, tool, now=clock()) is not None:
-                attempts.append(attempt)
+    # A round's worth at a time, each kept before the next is converted: the console's run of a whole backlog
+    # loses at most one round's work if it is stopped.
+    for start in range(0, len(waiting), preservation.BATCH):
+        for attempt in preservation.convert(store, waiting[start : start + preservation.BATCH], timeout=timeout):
+            with transaction(factory) as session:
+                if preservation.record(session, attempt, tool, now=clock()) is not None:
+                    attempts.append(attempt)
     return attempts
 
 

@@ -18,6 +18,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 SOFFICE = "soffice"
@@ -72,11 +73,15 @@ def version(timeout: float = 60.0) -> str:
     return done.stdout.strip() or "LibreOffice (version unknown)"
 
 
-def convert(source: Path, family: str, extension: str, work: Path, *, timeout: float) -> Path:
-    """Copy ``source`` into ``work`` as ``document.<extension>``, convert it with ``family``'s PDF/A-2b filter and
-    return the PDF, in ``work``; raise Failed when no PDF/A came out (unreadable, too slow, or LibreOffice missing)."""
-    document = work / f"document.{extension}"
-    shutil.copyfile(source, document)
+def convert_all(sources: Sequence[tuple[Path, str]], family: str, work: Path, *, timeout: float) -> list[Path | Failed]:
+    """Copy each ``(source, extension)`` into ``work`` as ``document-<n>.<extension>`` and convert them all in one
+    run with ``family``'s PDF/A-2b filter: LibreOffice's start with a fresh profile is most of what a small file costs,
+    so a run pays it once for all. Return, for each source in order, its PDF in ``work`` or the Failed saying why
+    none came out; a run past ``timeout`` seconds per file fails them all (the caller may try each alone)."""
+    documents = []
+    for number, (source, extension) in enumerate(sources, 1):
+        documents.append(work / f"document-{number}.{extension}")
+        shutil.copyfile(source, documents[-1])
     out, profile = work / "out", work / "profile"
     (profile / "user").mkdir(parents=True)
     (profile / "user" / "registrymodifications.xcu").write_text(PROFILE, encoding="utf-8")
@@ -90,14 +95,21 @@ def convert(source: Path, family: str, extension: str, work: Path, *, timeout: f
         f"pdf:{FILTERS[family]}:{PDFA_2B}",
         "--outdir",
         str(out),
-        str(document),
+        *map(str, documents),
     ]
-    said = _run(command, work, timeout)
-    made = out / "document.pdf"
+    try:
+        said = _run(command, work, timeout * len(documents))
+    except Failed as error:
+        return [error] * len(documents)
+    return [_checked(out / f"{document.stem}.pdf", said) for document in documents]
+
+
+def _checked(made: Path, said: str) -> Path | Failed:
+    """Return the PDF LibreOffice wrote, or why it is not the PDF/A copy asked for."""
     if not made.is_file() or made.stat().st_size == 0:
-        raise Failed(f"LibreOffice made no PDF: {said or 'no reason given'}")
+        return Failed(f"LibreOffice made no PDF: {said or 'no reason given'}")
     if PDFA_MARK not in made.read_bytes():
-        raise Failed("LibreOffice made a PDF that does not declare PDF/A-2")
+        return Failed("LibreOffice made a PDF that does not declare PDF/A-2")
     return made
 
 

@@ -11,7 +11,7 @@ the copies a few at a time (``erms.jobs``) and ``erms preservation run`` at once
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -53,8 +53,10 @@ CONVERTIBLE: dict[str, tuple[str, str]] = {
     **dict.fromkeys(("fmt/3", "fmt/4"), (libreoffice.DRAW, "gif")),
     **dict.fromkeys(("fmt/116", "fmt/117", "fmt/118", "fmt/119"), (libreoffice.DRAW, "bmp")),
 }
-BATCH = 5  # files a worker round converts (a few seconds each): the round's other work is not held up long
-TIMEOUT = 120.0  # seconds one conversion may take before its processes are killed and the file recorded as failed
+# Files a worker round converts: about LibreOffice's start plus a fraction of a second each (bench/RESULTS.md,
+# "Preservation copies"), so a backlog left by an upgrade is copied in a day or two without holding the machine.
+BATCH = 20
+TIMEOUT = 120.0  # seconds a file may take before its run's processes are killed and the file recorded as failed
 
 
 @dataclass(frozen=True)
@@ -94,17 +96,43 @@ def pending(session: Session, limit: int | None = BATCH) -> list[Waiting]:
     return [Waiting(file_id, sha256, puid or "") for file_id, sha256, puid in session.execute(query)]
 
 
-def convert(store: FileStore, waiting: Waiting, *, timeout: float = TIMEOUT) -> Attempt:
-    """Convert one file in a private temporary folder and store the PDF/A in the file store (outside any
-    transaction: a conversion takes seconds); a failure is an Attempt with its reason, not an exception."""
-    family, extension = CONVERTIBLE[waiting.puid]
+def convert(store: FileStore, waiting: Sequence[Waiting], *, timeout: float = TIMEOUT) -> list[Attempt]:
+    """Convert the files, in order, outside any transaction (conversions take seconds) and store each PDF/A in the
+    file store: one LibreOffice run for the files of each kind (Writer, Calc...). A file a shared run did not copy
+    is tried again alone, so that one LibreOffice cannot read, or that hangs it, costs the others nothing and gets
+    a reason of its own. A failure is an Attempt with its reason, not an exception."""
+    done: dict[int, Attempt] = {}
+    for family in dict.fromkeys(CONVERTIBLE[item.puid][0] for item in waiting):
+        group = [item for item in waiting if CONVERTIBLE[item.puid][0] == family]
+        attempts = _converted(store, group, family, timeout)
+        if len(group) > 1:
+            attempts = [
+                _converted(store, [attempt.waiting], family, timeout)[0] if attempt.captured is None else attempt
+                for attempt in attempts
+            ]
+        done.update((attempt.waiting.file_id, attempt) for attempt in attempts)
+    return [done[item.file_id] for item in waiting]
+
+
+def _converted(store: FileStore, group: list[Waiting], family: str, timeout: float) -> list[Attempt]:
+    """Convert ``group`` in one LibreOffice run in a private temporary folder; store each PDF/A made."""
     with tempfile.TemporaryDirectory(prefix="erms-preservation-") as work:
+        sources = [(store.path_for(item.sha256), CONVERTIBLE[item.puid][1]) for item in group]
         try:
-            pdf = libreoffice.convert(store.path_for(waiting.sha256), family, extension, Path(work), timeout=timeout)
-        except (libreoffice.Failed, OSError) as error:
-            return Attempt(waiting, None, str(error)[:1000])
-        with pdf.open("rb") as stream:
-            return Attempt(waiting, store.put(stream))
+            made = libreoffice.convert_all(sources, family, Path(work), timeout=timeout)
+        except OSError as error:  # a stored file missing or unreadable: the run never started
+            return [Attempt(item, None, str(error)[:1000]) for item in group]
+        return [
+            Attempt(item, None, str(pdf)[:1000])
+            if isinstance(pdf, libreoffice.Failed)
+            else Attempt(item, _put(store, pdf))
+            for item, pdf in zip(group, made, strict=True)
+        ]
+
+
+def _put(store: FileStore, pdf: Path) -> Captured:
+    with pdf.open("rb") as stream:
+        return store.put(stream)
 
 
 def record(session: Session, attempt: Attempt, tool: str, *, now: datetime) -> PreservationCopy | None:

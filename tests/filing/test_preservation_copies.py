@@ -10,8 +10,10 @@ import os
 import subprocess
 import time
 import zipfile
+from pathlib import Path
 
 import docx
+import openpyxl
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -168,3 +170,51 @@ def test_the_console_converts_now_and_prints_what_it_did(tmp_path):
     assert answer.exit_code == 0, answer.output
     assert f"  {source} (fmt/412) -> " in answer.output
     assert answer.output.endswith("preservation copies: 1 made, 0 failed\n")
+
+
+def spreadsheet(*cells: str) -> bytes:
+    """A real .xlsx, written by openpyxl."""
+    book = openpyxl.Workbook()
+    for row, cell in enumerate(cells, 1):
+        book.active.cell(row=row, column=1, value=cell)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def counted_runs(monkeypatch) -> list[list[str]]:
+    """Watch LibreOffice's runs: for each, the extensions of the files it was given."""
+    runs: list[list[str]] = []
+    started = libreoffice._run
+
+    def run_counted(command: list[str], work, timeout: float) -> str:
+        runs.append(sorted(Path(part).suffix for part in command if Path(part).name.startswith("document-")))
+        return started(command, work, timeout)
+
+    monkeypatch.setattr(libreoffice, "_run", run_counted)
+    return runs
+
+
+def test_a_round_converts_each_kind_of_file_in_one_run_and_a_broken_file_again_alone(
+    session, session_factory, world, store, now, make_dossier, monkeypatch, tmp_path
+):
+    dossier = make_dossier("open", documents=0)
+    letters = {
+        add(session, world, store, now, dossier, word_document(f"Công văn số {n}"), f"cv-{n}.docx").sha256: n
+        for n in (1, 2, 3)
+    }
+    broken = add(session, world, store, now, dossier, broken_word_document(), "hỏng.docx")
+    table = add(session, world, store, now, dossier, spreadsheet("Bảng kê tài liệu"), "bang-ke.xlsx")
+    runs = counted_runs(monkeypatch)
+    attempts = run(session, session_factory, store)
+    # The Word files in one run, the one it could not copy again alone (for a reason of its own), the spreadsheet.
+    assert sorted(runs) == [[".docx"], [".docx"] * 4, [".xlsx"]]
+    made = {row.source.sha256: row for row in session.scalars(select(PreservationCopy))}
+    assert len(attempts) == len(made) == 5
+    assert (made[broken.sha256].outcome, made[broken.sha256].reason) == (
+        "failed",
+        "LibreOffice made no PDF: Error: source file could not be loaded",
+    )
+    for sha256, number in letters.items():  # each copy is its own file's, not a neighbour's
+        assert pdf_text(store.path_for(made[sha256].copy.sha256).read_bytes(), tmp_path) == f"Công văn số {number}"
+    assert "Bảng kê tài liệu" in pdf_text(store.path_for(made[table.sha256].copy.sha256).read_bytes(), tmp_path)
