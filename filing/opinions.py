@@ -36,6 +36,12 @@ FIXED = N_("Dossier %(code)s is no longer open: the record of its documents is f
 ONLY_DRAFTS = N_("Only a draft is sent back to its author; this document is final.")
 NO_TEXT = N_("Write the opinion (for a draft sent back: the reason).")
 NO_KIND = N_("Choose the kind of opinion.")
+NOT_READ = N_("You do not read this document's summary, so you give no opinion on it: an opinion is read where it is.")
+NOT_YOURS = N_(
+    "An opinion of kind %(kind)s on this document is not yours to give: the head of the organisation and the heads "
+    "of the units it was sent to or filed by give directions, approvals and drafts sent back. You may give: "
+    "%(allowed)s."
+)
 
 
 @dataclass(frozen=True)
@@ -138,10 +144,10 @@ def add(session: Session, actor: Actor, reached: Reached, kind: str, text: str, 
     """
     document = reached.document
     if not reached.readable:
-        raise PermissionDenied()
+        raise PermissionDenied(NOT_READ)
     chosen, text = _checked(kind, text)
-    if chosen not in _rights(session, actor, document):
-        raise PermissionDenied()
+    if chosen not in (allowed := _rights(session, actor, document)):
+        raise PermissionDenied(NOT_YOURS, kind=chosen.value, allowed=", ".join(item.value for item in allowed))
     if fixed_in := _fixed_in(session, document, lock=True):
         raise RuleViolation(FIXED, code=fixed_in)
     if chosen is OpinionKind.SENT_BACK and document.status is not DocumentStatus.DRAFT:

@@ -370,10 +370,14 @@ ROWS = [
     Row("api.list_documents", "GET", DOSSIER_READERS, "dossier:open", anonymous=UNAUTHORIZED),
     Row("api.get_document", "GET", DOSSIER_READERS, "document:final", anonymous=UNAUTHORIZED),
     Row("api.download_version", "GET", DOSSIER_READERS, "version", anonymous=UNAUTHORIZED),
+    # As documents.give_opinion: whoever reads its content comments (the leaders' kinds are checked past the door).
+    Row("api.give_opinion", "POST", DOSSIER_READERS, "document:draft", anonymous=UNAUTHORIZED),
     # Registers: the register's readers read it, the registry registers, a line as the register's page shows it.
     Row("api.list_register", "GET", REGISTER_READERS, anonymous=UNAUTHORIZED),
     Row("api.register", "POST", REGISTRY_ONLY, anonymous=UNAUTHORIZED),
     Row("api.get_register_line", "GET", SEES["register_entry"], "register_entry", anonymous=UNAUTHORIZED),
+    # As registers.give_opinion: whoever reads the line and its summary comments on its document.
+    Row("api.give_line_opinion", "POST", SEES["register_entry"], "register_entry", anonymous=UNAUTHORIZED),
     # Transfers: the transfer pages' rules (submitting for one's unit, hidden from others as the form is; reading).
     Row("api.list_transfers", "GET", EVERYONE, anonymous=UNAUTHORIZED, why="each sees the transfers they may read"),
     Row("api.get_transfer", "GET", TRANSFER_READERS, "transfer:submitted", anonymous=UNAUTHORIZED),

@@ -907,6 +907,8 @@ API_BODIES: dict[str, Callable[[dict], dict]] = {
     # Metadata only: the rights are decided before the missing file is named (422, which the matrix counts allowed).
     "api.add_document": lambda t: {"metadata": {"subject": "Tờ trình"}},
     "api.submit_transfer": lambda t: {"dossier_ids": [t["dossier_id"]]},
+    "api.give_opinion": lambda t: {"kind": "comment", "text": "Xem giúp"},
+    "api.give_line_opinion": lambda t: {"kind": "comment", "text": "Xem giúp"},
 }
 API_ETAGS = {"api.change_dossier", "api.close_dossier"}
 

@@ -1,6 +1,6 @@
 """The JSON API under ``/api/v1`` (issue 26): its routes (``dossiers``, ``reading``, ``uploads``, ``documents``,
-``registers``, ``transfers``, ``ingests``), their description (``spec``), and what they share (``base``: tokens,
-problem answers, pages, ETags)."""
+``registers``, ``opinions``, ``transfers``, ``ingests``), their description (``spec``), and what they share
+(``base``: tokens, problem answers, pages, ETags)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from erms.errors import ERMSError
 from erms.web import errors
-from erms.web.api import base, documents, dossiers, ingests, reading, registers, spec, transfers, uploads
+from erms.web.api import base, documents, dossiers, ingests, opinions, reading, registers, spec, transfers, uploads
 
-__all__ = ["documents", "dossiers", "ingests", "reading", "register", "registers", "transfers", "uploads"]
+__all__ = ["documents", "dossiers", "ingests", "opinions", "reading", "register", "registers", "transfers", "uploads"]
 
 bp = spec.bp
 PUBLIC = {"api.openapi", "api.reference"}

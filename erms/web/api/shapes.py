@@ -17,6 +17,7 @@ from erms.models import (
     ApiUpload,
     BackgroundJob,
     Document,
+    DocumentOpinion,
     Dossier,
     DossierList,
     DossierListEntry,
@@ -450,7 +451,7 @@ def document(found: Readable, checks: Checks, handled: Handled) -> dict[str, Any
     """A document as its reader sees it, with what the checks found of its files (``filing.documents.checks_of``)
     and its handling (``filing.documents.handled_of``): an opinion's text is withheld wherever the summary is."""
     record: Document = found.document
-    shown = found.content and markings.summary_shown_to_all(record.marking)
+    shown = subject_shown(found.content, record.marking)
     return {
         "id": record.id,
         "dossier_id": found.dossier.id,
@@ -487,19 +488,27 @@ def document(found: Readable, checks: Checks, handled: Handled) -> dict[str, Any
     }
 
 
+def subject_shown(content: bool, marking: str) -> bool:
+    """Whether a document's JSON shows its subject, and so its opinions' text, to a reader who reads its ``content``
+    (or not): never a tuyệt mật one's."""
+    return content and markings.summary_shown_to_all(marking)
+
+
 def _handling(document_id: int, handled: Handled, shown: bool) -> dict[str, Any]:
     """The document's opinions, their text where its summary is ``shown``, and its recipients with their codes."""
     return {
-        "opinions": [
-            {
-                "kind": opinion.kind.value,
-                "text": opinion.text if shown else None,
-                "author": opinion.author.full_name,
-                "given_at": opinion.given_at.isoformat(),
-            }
-            for opinion in handled.opinions.get(document_id, [])
-        ],
+        "opinions": [opinion(given, shown) for given in handled.opinions.get(document_id, [])],
         "recipients": [{"name": row.name, "code": row.code} for row in handled.recipients.get(document_id, [])],
+    }
+
+
+def opinion(record: DocumentOpinion, shown: bool) -> dict[str, Any]:
+    """One opinion on a document, its text where the document's summary is ``shown`` to the reader."""
+    return {
+        "kind": record.kind.value,
+        "text": record.text if shown else None,
+        "author": record.author.full_name,
+        "given_at": record.given_at.isoformat(),
     }
 
 
@@ -763,6 +772,7 @@ COMPONENTS = {
     "Chunk": {"type": "string", "format": "binary", "description": "Bytes of the file, from Upload-Offset on."},
     "Version": VERSION,
     "Document": DOCUMENT,
+    "Opinion": OPINION,
     "DocumentPage": page_of("Document"),
     "RegisterLine": REGISTER_LINE,
     "RegisterLinePage": page_of("RegisterLine"),

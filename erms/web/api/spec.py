@@ -22,8 +22,8 @@ from erms.web.common import LARGEST_INTEGER
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 VERSION = "1.0.0"
 DEFS_REF = re.compile(r"^urn:erms:schema:defs-v1#/\$defs/(\w+)$")
-# The metadata schemas a body may carry, under the names the description gives them.
-BODY_SCHEMAS = {"DossierMetadata": "dossier", "DocumentMetadata": "document"}
+# The schemas (schemas/*-v1.json) a body is or carries, under the names the description gives them.
+BODY_SCHEMAS = {"DossierMetadata": "dossier", "DocumentMetadata": "document", "GiveOpinion": "opinion"}
 
 
 @dataclass(frozen=True)
