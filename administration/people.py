@@ -284,18 +284,20 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool, *, no
         user.active = active
         audit.record(session, actor, "user.activated" if active else "user.deactivated", "user", user.id, now=now)
     if not active:  # the credentials lent to other systems end with the account, and stay ended if it comes back
-        api_tokens.revoke_live(session, actor, user.id, now=now)
+        api_tokens.revoke_live(session, actor, user.id, now=now, reason="deactivated")
     return user
 
 
 def reset_password(session: Session, actor: Actor, user_id: int, password: str, *, now: datetime) -> User:
     """Set a new password the administrator hands over; the person's sessions end, and they replace it with their own
-    at the next log-in."""
+    at the next log-in. A reset is what an administrator does for a compromised account, so the API tokens it lent
+    are revoked too (the person's own change of password keeps them)."""
     user = _changeable(session, actor, user_id)
     _require_whole_account(actor, user)
     if problems := accounts.short_password(password):
         raise InvalidMetadata(problems)
     accounts.set_password(session, actor, user, password, now=now, temporary=True)
+    api_tokens.revoke_live(session, actor, user.id, now=now, reason="password_reset")
     return user
 
 

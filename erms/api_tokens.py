@@ -9,7 +9,8 @@ controls only the value hashed, never the stored value compared, so the comparis
 A token acts with its person's rights at the moment of the request (``erms.permissions.load_actor``): a change of
 roles applies at once, and a deactivated person's tokens stop working; deactivating the account also revokes them
 (``revoke_live``), so a reactivated account does not bring back the credentials it had lent, as it brings back none
-of its sessions. A new password does NOT end tokens: they are separate credentials lent to other systems (as
+of its sessions. An administrator's password reset revokes them too: it is what they do for a compromised account.
+The person's own new password does NOT end tokens: they are separate credentials lent to other systems (as
 GitHub's personal access tokens), which the person or the administrator revokes here.
 
 ``last_used_at`` is kept to the minute without a write per request: ``bearer`` (and ``actor_for``) only read, so the
@@ -190,9 +191,10 @@ def revoke(session: Session, actor: Actor, token_id: int, *, now: datetime) -> A
     return token
 
 
-def revoke_live(session: Session, actor: Actor, user_id: int, *, now: datetime) -> int:
-    """End at once every live token of the person ``user_id`` (their account is being deactivated), each audited as
-    a revocation; return how many. The actor manages the person's tokens, as ``revoke`` requires."""
+def revoke_live(session: Session, actor: Actor, user_id: int, *, now: datetime, reason: str) -> int:
+    """End at once every live token of the person ``user_id`` (their account is being deactivated, or its password
+    reset: ``reason``), each audited as a revocation; return how many. The actor manages the person's tokens, as
+    ``revoke`` requires."""
     _owner(session, actor, user_id)
     live = select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > now)
     ended = list(session.scalars(live))
@@ -207,7 +209,7 @@ def revoke_live(session: Session, actor: Actor, user_id: int, *, now: datetime) 
             now=now,
             token_id=token.id,
             name=token.name,
-            reason="deactivated",
+            reason=reason,
         )
     return len(ended)
 

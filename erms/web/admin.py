@@ -287,7 +287,7 @@ def password(user_id: int):
     on_invalid(lambda errors: render_person(user_id, errors, {}, "password", 422))
     with transaction() as session:
         people.reset_password(session, current_actor(), user_id, request.form.get("password", ""), now=utcnow())
-    flash(_("The new password was set; the person's open sessions were ended."), "success")
+    flash(_("The new password was set; the person's open sessions were ended and their API tokens revoked."), "success")
     return redirect(url_for(".person", user_id=user_id))
 
 
