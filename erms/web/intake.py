@@ -34,6 +34,7 @@ from erms.web.common import (
     utcnow,
 )
 from erms.web.errors import job_refusals, on_invalid
+from exports.cells import formula_safe
 from exports.pdf import catalogue_pdf
 from holdings import storage
 from intake import arrangement, legacy, legacy_columns, runs
@@ -134,12 +135,15 @@ def template():
 
 
 def _template_csv(kind: str, example: dict[str, str], filename: str, more: list[str] | None = None) -> Response:
-    """A CSV to fill in for the row schema ``kind``: its column titles (then ``more``) and ``example`` under them."""
+    """A CSV to fill in for the row schema ``kind``: its column titles (then ``more``) and ``example`` under them.
+
+    Every cell is formula-safe: ``more`` holds the labels an organisation's administrator gave its own fields, and
+    the importer takes the quote off again, so a quoted header still names its field."""
     titles = metadata.field_titles(kind)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([*titles.values(), *(more or [])])
-    writer.writerow(example.get(key, "") for key in titles)
+    for line in ([*titles.values(), *(more or [])], [example.get(key, "") for key in titles]):
+        writer.writerow([formula_safe(cell) for cell in line])
     headers = {"Content-Disposition": f"attachment; filename={filename}"}
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers=headers)
 
