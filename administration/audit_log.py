@@ -329,22 +329,20 @@ def unread_summaries(session: Session, actor: Actor, document_ids: Iterable[int]
     withheld too. Four queries for any number of documents."""
     wanted = set(document_ids)
     found = list(session.scalars(select(Document).where(Document.id.in_(wanted))))
-    held = dossiers.holding_dossiers(session, [document.id for document in found])
-    grants = permissions.dossier_access(session, [holder for holders in held.values() for holder in holders])
-    own = permissions.document_access(session, found)
+    content = dossiers.content_access(session, found)
     hidden = wanted - {document.id for document in found}
     for document in found:
-        holders = held.get(document.id, [])
+        holders = content[document.id].holders
         organisation = document.organisation_id
         authorised = permissions.can(actor, "register.read_top_secret", organisation)
         if holders:
-            readable = any(permissions.can_read_dossier(actor, holder, grants[holder.id]) for holder in holders)
+            readable = any(permissions.can_read_dossier(actor, holder, access) for holder, access in holders)
         else:
             readable = permissions.can_read_document(actor, organisation, ())
         if (
             not readable
             or not markings.summary_visible(markings.SecurityMarking(document.marking), authorised)
-            or not permissions.can_read_content(actor, document, own[document.id], holders)
+            or not permissions.can_read_content(actor, document, content[document.id])
         ):
             hidden.add(document.id)
     return hidden

@@ -347,25 +347,42 @@ def can_read_dossier(actor: Actor, dossier: Dossier, access: RecordAccess) -> bo
     )
 
 
-def can_read_content(actor: Actor, document: Document, access: RecordAccess, holders: Iterable[Dossier]) -> bool:
-    """Return True if the actor, who reads a dossier holding the document, may also read the document's content
-    (its files and summary): always, unless the document is restricted on its own; then only the people and the
+@dataclass(frozen=True)
+class ContentAccess:
+    """What decides who reads a document's content (its files, summary and handling): its own access, and the
+    dossiers holding it, each with the access in force on it."""
+
+    own: RecordAccess
+    holders: tuple[tuple[Dossier, RecordAccess], ...] = ()
+
+
+def can_read_content(actor: Actor, document: Document, content: ContentAccess) -> bool:
+    """Return True if the actor, who reads a dossier holding the document, may also read the document's content.
+    A restriction follows the document into every dossier it is filed in: held by a restricted dossier, it is read
+    only by whoever reads every restricted dossier holding it; restricted on its own, only by the people and the
     units' readers named on it, those who form a dossier holding it, and the head."""
+    if not all(can_read_dossier(actor, dossier, access) for dossier, access in content.holders if access.restricted):
+        return False
+    access = content.own
     if not access.restricted or actor.user_id in access.people:
         return True
     organisation = document.organisation_id
-    forms_it = any(can(actor, "dossier.edit", organisation, dossier.unit_id) for dossier in holders)
+    forms_it = any(can(actor, "dossier.edit", organisation, dossier.unit_id) for dossier, _ in content.holders)
     named_unit = bool(actor.unit_ids(*RULES["dossier.read"]) & access.units)
     return actor.has(Role.HEAD, organisation) or forms_it or named_unit
 
 
-def content_tokens(document: Document, access: RecordAccess, holders: Iterable[Dossier]) -> set[str] | None:
-    """Return the index's rights tokens of a document restricted on its own (its holding units' formers and the
-    head: the people named read it from its dossier's page, never through a search the index could not narrow to
-    those who also read the dossier), or None when the document follows its dossiers."""
-    if not access.restricted:
-        return None
-    return {f"f{dossier.unit_id}" for dossier in holders} | {f"h{document.organisation_id}"}
+def content_tokens(document: Document, content: ContentAccess) -> set[str] | None:
+    """Return the index's rights tokens of a document read by fewer than its dossiers' readers, as
+    ``can_read_content`` decides, or None when it follows its dossiers. Held by restricted dossiers, only the tokens
+    every one of them gives; restricted on its own, its holding units' formers and the head (the people named read it
+    from its dossier's page, never through a search the index could not narrow to those who also read the dossier).
+    Keeping only the tokens all of these share may leave out a reader, never add one."""
+    narrowed = [search_tokens(dossier, access) for dossier, access in content.holders if access.restricted]
+    if content.own.restricted:
+        formers = {f"f{dossier.unit_id}" for dossier, _ in content.holders}
+        narrowed.append(formers | {f"h{document.organisation_id}"})
+    return set.intersection(*narrowed) if narrowed else None
 
 
 def can_read_use_request(actor: Actor, organisation_id: int, people: Iterable[int | None]) -> bool:
@@ -418,7 +435,7 @@ def register_tokens(entry: RegisterEntry, access: RecordAccess) -> set[str]:
     register line (``can_read_register_line``): "r<organisation>" for the register's readers, "s<unit>" for those who
     handle it in the unit it was sent to. Restricted on its own (``access``), it is found by the head only, as
     ``content_tokens`` gives: no dossier holds it, so nobody forms one."""
-    restricted = content_tokens(entry.document, access, ())
+    restricted = content_tokens(entry.document, ContentAccess(access))
     if restricted is not None:
         return restricted
     sent_to = {f"s{entry.assigned_unit_id}"} if entry.assigned_unit_id is not None else set()

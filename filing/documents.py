@@ -82,15 +82,13 @@ def get_document(session: Session, actor: Actor, document_id: int) -> Readable:
     document = session.get(Document, document_id, options=(selectinload(Document.versions),))
     if document is None or document.organisation_id not in actor.organisation_ids():
         raise NotFound()
-    holders = dossiers.holding_dossiers(session, [document.id]).get(document.id, [])
-    grants = permissions.dossier_access(session, holders) if holders else {}
-    readable = [holder for holder in holders if permissions.can_read_dossier(actor, holder, grants[holder.id])]
+    content = dossiers.content_access(session, [document])[document.id]
+    readable = [holder for holder, access in content.holders if permissions.can_read_dossier(actor, holder, access)]
     if not readable:
         raise NotFound()
-    own = permissions.document_access(session, [document])[document.id]
     # A dossier whose files are still here is the one to open them from.
     readable.sort(key=lambda holder: (holder.state in dossiers.CONTENT_GONE, holder.id))
-    return Readable(document, readable[0], permissions.can_read_content(actor, document, own, holders))
+    return Readable(document, readable[0], permissions.can_read_content(actor, document, content))
 
 
 def dossier_documents(

@@ -569,14 +569,11 @@ def file_summary(filename: str) -> str:
 
 def readable_content(session: Session, actor: Actor, dossier: Dossier) -> set[int]:
     """Return the ids of the dossier's documents whose content (files, summary) the actor, who reads the dossier,
-    may read: all but those restricted on their own to others."""
+    may read: all but those restricted to others, on their own or by another dossier holding them."""
     documents = [link.document for link in dossier.links]
-    own = permissions.document_access(session, documents)
-    holders = holding_dossiers(session, [document.id for document in documents if own[document.id].restricted])
+    content = content_access(session, documents)
     return {
-        document.id
-        for document in documents
-        if permissions.can_read_content(actor, document, own[document.id], holders.get(document.id, [dossier]))
+        document.id for document in documents if permissions.can_read_content(actor, document, content[document.id])
     }
 
 
@@ -636,15 +633,26 @@ def registered_documents(session: Session, actor: Actor, dossier: Dossier, limit
 
 
 def unreadable_content(session: Session, actor: Actor, documents: list[Document]) -> set[int]:
-    """Return the ids of the documents restricted on their own whose content (files and summary) the actor may not
-    read (``permissions.can_read_content``, with the dossiers holding each). Two queries for any number."""
-    own = permissions.document_access(session, documents)
-    restricted = [document for document in documents if own[document.id].restricted]
-    holders = holding_dossiers(session, [document.id for document in restricted]) if restricted else {}
+    """Return the ids of the documents whose content (files and summary) the actor may not read: restricted on their
+    own, or held by a restricted dossier, to others (``permissions.can_read_content``)."""
+    content = content_access(session, documents)
     return {
-        document.id
-        for document in restricted
-        if not permissions.can_read_content(actor, document, own[document.id], holders.get(document.id, []))
+        document.id for document in documents if not permissions.can_read_content(actor, document, content[document.id])
+    }
+
+
+def content_access(session: Session, documents: Iterable[Document]) -> dict[int, permissions.ContentAccess]:
+    """Return what decides who reads each document's content: its own access and the dossiers holding it, each with
+    its access. Three queries for any number of documents."""
+    chosen = list(documents)
+    own = permissions.document_access(session, chosen)
+    held = holding_dossiers(session, [document.id for document in chosen]) if chosen else {}
+    grants = permissions.dossier_access(session, [holder for holders in held.values() for holder in holders])
+    return {
+        document.id: permissions.ContentAccess(
+            own[document.id], tuple((holder, grants[holder.id]) for holder in held.get(document.id, []))
+        )
+        for document in chosen
     }
 
 
@@ -1333,9 +1341,7 @@ def audit_download(
 
 def content_readable(session: Session, actor: Actor, dossier: Dossier, document: Document) -> bool:
     """Return True if the actor, who reads ``dossier``, may open ``document``'s files (not restricted to others)."""
-    own = permissions.document_access(session, [document])[document.id]
-    holders = holding_dossiers(session, [document.id]).get(document.id, [dossier])
-    return permissions.can_read_content(actor, document, own, holders)
+    return permissions.can_read_content(actor, document, content_access(session, [document])[document.id])
 
 
 def holding_dossiers(session: Session, document_ids: list[int]) -> dict[int, list[Dossier]]:

@@ -44,6 +44,7 @@ from erms.models import (
 )
 from erms.models.dossier import DossierState
 from erms.permissions import (
+    ContentAccess,
     RecordAccess,
     content_tokens,
     document_access,
@@ -189,13 +190,14 @@ def filed_place(
     document: Document, dossiers: list[Dossier], access: dict[int, RecordAccess], own: RecordAccess
 ) -> Place:
     """Return the place of a document filed in ``dossiers``: whoever reads one of them reads the document, unless
-    ``own``, the document's own access, restricts it."""
-    restricted = content_tokens(document, own, dossiers)
+    ``own``, the document's own access, or a restricted dossier holding it narrows that (``content_tokens``)."""
+    restricted = content_tokens(
+        document, ContentAccess(own, tuple((dossier, access[dossier.id]) for dossier in dossiers))
+    )
     followed = set().union(*(search_tokens(dossier, access[dossier.id]) for dossier in dossiers))
-    hidden = restricted is not None or all(access[dossier.id].restricted for dossier in dossiers)
     return Place(
         dossier_id=dossiers[0].id,
-        organisation="" if hidden else str(document.organisation_id),
+        organisation="" if restricted is not None else str(document.organisation_id),
         units=restricted if restricted is not None else followed,
         unit=",".join(sorted({dossier.unit.name for dossier in dossiers})),
         state=" ".join(sorted({dossier.state.value for dossier in dossiers})),

@@ -43,6 +43,8 @@ def matrix(session, world, store, now, make_dossier, file_document, commit):
     ):
         change = access.propose(session, world.actor("officer1"), secret.id, {**form, "reason": "Nhạy cảm"}, now=now)
         access.decide(session, world.actor(confirmer), change.id, True, now=now)
+    # Its document also filed in unit A's open dossier: the restriction follows it there.
+    dossiers.link_document(session, world.actor("officer1"), unit_a.id, secret.links[0].document_id, now=now)
     shared = access.propose(
         session,
         world.actor("officer2"),
@@ -82,9 +84,9 @@ def readable(session, actor, kind: str, record_id: int) -> bool:
     if kind == "dossier":
         return True
     document = session.get(Document, record_id)
-    return permissions.can_read_content(
-        actor, document, permissions.document_access(session, [document])[record_id], held
-    )
+    own = permissions.document_access(session, [document])[record_id]
+    content = permissions.ContentAccess(own, tuple((dossier, access_of[dossier.id]) for dossier in held))
+    return permissions.can_read_content(actor, document, content)
 
 
 @pytest.mark.parametrize("text", ["", "ho so", "hồ sơ"])
