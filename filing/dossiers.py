@@ -244,7 +244,9 @@ def _pending(query, actor: Actor):
 NOT_OPEN = N_("Only an open dossier can be changed; this one is %(state)s.")
 
 
-def _editable(session: Session, actor: Actor, dossier_id: int) -> Dossier:
+def editable(session: Session, actor: Actor, dossier_id: int) -> Dossier:
+    """Return the open dossier whose metadata and documents the actor may change, or refuse: not found to one who
+    may not read it, denied to one who does not form its unit's dossiers, refused once it is no longer open."""
     dossier = get_dossier(session, actor, dossier_id)
     permissions.require(actor, "dossier.edit", dossier.organisation_id, dossier.unit_id)
     if dossier.state is not DossierState.OPEN:
@@ -346,7 +348,7 @@ def update_dossier(
 ) -> Dossier:
     """Change the metadata of an open dossier (title, dates, …); ``seen_revision`` is the revision the
     user's form showed (a save over a later one is refused as a conflict)."""
-    dossier = _editable(session, actor, dossier_id)
+    dossier = editable(session, actor, dossier_id)
     own, given = supplementary_values.split(data)
     refuse_stale(session, "dossier", dossier, seen_revision, own)
     if own.get("rights", dossier.rights) != dossier.rights:
@@ -414,7 +416,7 @@ def add_document(
     ``scan``: the officer says the file is a scan of paper, held to TT 02/2019's rules (``filing.scan_checks``);
     ``certified_copy``: they ask that it be a certified copy (``filing.certified_copies``).
     """
-    dossier = _editable(session, actor, dossier_id)
+    dossier = editable(session, actor, dossier_id)
     own, given = supplementary_values.split(data)
     values, extra = supplementary_values.checked_for(
         session,
@@ -503,7 +505,7 @@ def link_document(session: Session, actor: Actor, dossier_id: int, document_id: 
     PL6 III.4.e: one document may belong to several dossiers "mà không cần nhân bản"; the row
     and its stored file stay single, only a new link with the next ordinal is made.
     """
-    dossier = _editable(session, actor, dossier_id)
+    dossier = editable(session, actor, dossier_id)
     document = session.get(Document, document_id)
     # Only a document the actor may read is filed: another unit's document looks like no document at all.
     if (
@@ -732,7 +734,7 @@ def add_version(
     now: datetime,
 ) -> DocumentVersion:
     """Add a new version of a draft document; earlier versions are kept ("dự thảo lần 1, 2 …")."""
-    dossier = _editable(session, actor, dossier_id)
+    dossier = editable(session, actor, dossier_id)
     document = _document_in(dossier, document_id)
     if document.status is not DocumentStatus.DRAFT:
         raise RuleViolation(N_("Only a draft gets new versions; a final document is fixed."))
@@ -756,7 +758,7 @@ def add_version(
 
 def finalise_document(session: Session, actor: Actor, dossier_id: int, document_id: int, *, now: datetime) -> Document:
     """Mark a draft document final; its versions stay for the record."""
-    dossier = _editable(session, actor, dossier_id)
+    dossier = editable(session, actor, dossier_id)
     document = _document_in(dossier, document_id)
     if document.status is DocumentStatus.FINAL:
         raise RuleViolation(N_("The document is already final."))
@@ -867,7 +869,7 @@ def document_to_edit(
     """Return a document of an open dossier whose metadata the actor may change, or refuse saying why. ``lock``
     (a change follows): its row is locked first, so a dossier holding it that is closing meanwhile is either
     closed before the check (the change is refused) or waits and seals the change (:func:`close_dossier`)."""
-    document = _document_in(_editable(session, actor, dossier_id), document_id)
+    document = _document_in(editable(session, actor, dossier_id), document_id)
     if lock:
         session.execute(select(Document.id).where(Document.id == document.id).with_for_update())
     fixed_in = session.scalar(
@@ -1027,16 +1029,22 @@ def _ready_to_close(session: Session, actor: Actor, dossier_id: int, *, lock: bo
     """Return the dossier if it may close now, or refuse with every problem. ``lock`` (it closes now): its documents'
     rows are locked and read again first, so an edit of one from another dossier that is saving meanwhile ends before
     the seal is taken and is sealed with it (``document_to_edit`` locks the same row)."""
-    dossier = _editable(session, actor, dossier_id)
-    if lock and dossier.links:
-        # In one order (by id) everywhere, so two dossiers sharing documents and closing at once wait, never deadlock.
-        locked = select(Document).where(Document.id.in_([link.document_id for link in dossier.links]))
-        ordered = locked.order_by(Document.id).with_for_update()
-        session.scalars(ordered.execution_options(populate_existing=True)).all()
+    dossier = editable(session, actor, dossier_id)
+    if lock:
+        lock_documents(session, dossier)
     problems = closing_problems(dossier)
     if problems:
         raise InvalidMetadata(problems)
     return dossier
+
+
+def lock_documents(session: Session, dossier: Dossier) -> None:
+    """Lock the rows of the dossier's documents and read them again, so what changes them next sees every value saved
+    before. In one order (by id) everywhere: two dossiers sharing documents and closing at once wait, never deadlock."""
+    if dossier.links:
+        locked = select(Document).where(Document.id.in_([link.document_id for link in dossier.links]))
+        ordered = locked.order_by(Document.id).with_for_update()
+        session.scalars(ordered.execution_options(populate_existing=True)).all()
 
 
 def close_dossier(

@@ -15,7 +15,7 @@ from flask_babel import ngettext
 
 from administration import access_statistics, lookups
 from classification import dossier_list, markings
-from erms import metadata, metadata_seal, permissions
+from erms import metadata, metadata_seal, permissions, supplementary
 from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models import LookupKind, MetadataSeal, RecordKind
@@ -38,6 +38,7 @@ from erms.web.common import (
 from erms.web.errors import on_invalid, on_offered
 from erms.web.storage import place_words
 from filing import (
+    blank_fields,
     certified_copies,
     digitisation,
     dossiers,
@@ -694,11 +695,15 @@ def close_wizard(dossier_id: int):
     return render_wizard(dossier_id)
 
 
-def render_wizard(dossier_id: int, errors: dict | None = None, status: int = 200):
+def render_wizard(dossier_id: int, errors: dict | None = None, status: int = 200, values: dict | None = None):
+    """The closing page; ``errors`` and ``values``: a form of it sent back (the confirmation, a field to fill)."""
     with transaction() as session:
         dossier = dossiers.get_dossier(session, current_actor(), dossier_id)
         ordered = sorted(dossier.links, key=lambda link: (link.document.issued_date, link.ordinal))
         counted = page_counts.counted(dossier)
+        is_open = dossier.state is DossierState.OPEN
+        blank = blank_fields.missing(session, dossier) if is_open else []
+        fillable = [item.field for item in blank]
         return render_template(
             "dossiers/close.html",
             counted=", ".join(str(number) for number, link in enumerate(ordered, 1) if link.document_id in counted),
@@ -708,9 +713,28 @@ def render_wizard(dossier_id: int, errors: dict | None = None, status: int = 200
             ordered=ordered,
             dates=dossiers.closing_dates(dossier),
             fix_anchor=FIX_ANCHORS,
-            errors=errors or {},
-            is_open=dossier.state is DossierState.OPEN,
+            blank=blank,
+            blank_options=supplementary_forms.options(fillable),
+            errors=on_offered(errors or {}, ["confirm", *supplementary_forms.names(fillable)]),
+            values=values or {},
+            is_open=is_open,
         ), status
+
+
+@bp.post("/<int:dossier_id>/close/fill")
+@login_required
+def fill_blank(dossier_id: int):
+    """Fill one of the organisation's required fields in every document of the dossier that leaves it empty (the
+    closing page's checklist), so the officer types it once instead of editing each document."""
+    name = request.form.get("field", "")
+    key = supplementary.PREFIX + name  # the field's own input, named as in a document's form
+    text = request.form.get(key, "")
+    on_invalid(lambda errors: render_wizard(dossier_id, errors, status=422, values={key: text}))
+    with transaction() as session:
+        filled = blank_fields.fill_missing(session, current_actor(), dossier_id, name, text, now=utcnow())
+        label, count = filled.field.label, filled.count
+    flash(_("Filled in «%(label)s» for %(count)s documents.", label=label, count=count), "success")
+    return redirect(url_for(".close_wizard", dossier_id=dossier_id))  # the top, where the flash says what was filled
 
 
 @bp.get("/<int:dossier_id>/index-preview.pdf")

@@ -27,12 +27,15 @@ def context(
     in_form = [field for field in fields if field.active and offered]
     return {
         "extra_fields": in_form,
-        "extra_options": {
-            field.name: [("", "—"), *((choice, choice) for choice in field.choice_list)] for field in in_form
-        },
+        "extra_options": options(in_form),
         "extra_values": supplementary.form_values(fields, values),
         "extra_shown": supplementary.shown(fields, values),
     }
+
+
+def options(fields) -> dict[str, list[tuple[str, str]]]:
+    """Return the options of each field's select (a choice field's, "—" first), by field name."""
+    return {field.name: [("", "—"), *((choice, choice) for choice in field.choice_list)] for field in fields}
 
 
 def names(extra_fields) -> list[str]:

@@ -307,6 +307,8 @@ ROWS = [
     ),
     Row("dossiers.preview_index", "GET", DOSSIER_READERS, "dossier:open"),
     Row("dossiers.close", "POST", DOSSIER_FORMERS, "dossier:open"),
+    # The closing page's "fill in for every document left empty": each document's edit, at once.
+    Row("dossiers.fill_blank", "POST", DOSSIER_FORMERS, "dossier:open"),
     Row("dossiers.reopen", "POST", DOSSIER_FORMERS, "dossier:closed"),
     Row("dossiers.download_index", "GET", DOSSIER_READERS, "dossier:closed"),
     Row("dossiers.download_whole", "GET", DOSSIER_READERS, "dossier:closed"),
