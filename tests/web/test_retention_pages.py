@@ -15,7 +15,9 @@ from sqlalchemy import delete, select
 from erms.errors import InvalidMetadata
 from erms.models import CouncilOpinion, DestructionList, Dossier, Notification
 from erms.models.dossier import DossierState
+from erms.models.retention import HoldKind
 from retention import appraisal, destruction
+from tests.factories import place_hold
 
 # 10-year dossiers closed in 2026 are due on 1 January 2037 (docs/standards.md decision 2).
 LATER = datetime(2037, 3, 2, 3, 0, tzinfo=UTC)
@@ -218,3 +220,20 @@ def test_each_step_of_a_destruction_list_is_offered_at_the_top_to_whoever_takes_
     decision = destruction.Paper("45/QĐ", date(2037, 2, 21), io.BytesIO(make_pdf("45")), "Nguyễn Thị Thu Hà")
     destruction.approve(session, world.actor("head"), listed.id, decision, store=store, now=LATER)
     assert next_steps(archivist, listed.id) == ["#execute"] and next_steps(head, listed.id) == []
+
+
+def test_a_held_dossier_chosen_is_left_out_of_the_destruction_proposal_and_said_so(
+    browser, session, world, make_dossier, now
+):
+    held, free = make_dossier("archived"), make_dossier("archived")
+    place_hold(session, world, held.id, now, HoldKind.INSPECTION, "Thanh tra năm 2037")
+    session.commit()
+    archivist = browser("archivist")
+    preview = archivist.post("/retention/due/preview", {"dossier_id": [str(held.id), str(free.id)]})
+    page = preview.get_data(as_text=True)
+    proposal = page[page.index('id="propose"') :]
+    assert f'name="dossier_id" value="{free.id}"' in proposal and f'value="{held.id}"' not in proposal
+    assert "1 hồ sơ được chọn đang bị phong tỏa" in text(preview)
+    only_held = archivist.post("/retention/due/preview", {"dossier_id": str(held.id)})
+    assert 'action="/retention/due/propose"' not in only_held.get_data(as_text=True)
+    assert 'action="/retention/due/keep"' in only_held.get_data(as_text=True)  # it can still be kept
