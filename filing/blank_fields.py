@@ -11,17 +11,14 @@ sealed with that dossier).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from classification import markings
 from erms import audit, metadata, supplementary
 from erms.errors import InvalidMetadata, Problem
-from erms.models import Dossier, DossierDocument, RecordKind, SupplementaryField
-from erms.models.dossier import DossierState
+from erms.models import Dossier, RecordKind, SupplementaryField
 from erms.permissions import Actor
 from filing import dossiers
 from filing import supplementary as supplementary_values
@@ -48,7 +45,7 @@ def missing(session: Session, dossier: Dossier) -> list[Missing]:
     empty, in the order the forms show the fields (what the closing page offers to fill at once)."""
     fields = supplementary.fields_for(session, dossier.organisation_id, RecordKind.DOCUMENT, offered_only=True)
     empty: dict[int, list[int]] = {}
-    for link in _changeable(session, dossier.links) if fields else ():
+    for link in supplementary_values.fillable(session, dossier.links) if fields else ():
         for field in supplementary.missing_required(fields, supplementary.values_of(link.document)):
             empty.setdefault(field.id, []).append(link.ordinal)
     return [Missing(field, empty[field.id]) for field in fields if field.id in empty]
@@ -66,7 +63,7 @@ def fill_missing(
     dossiers.lock_documents(session, dossier)  # a value saved meanwhile is read, and kept
     documents = [
         link.document
-        for link in _changeable(session, dossier.links)
+        for link in supplementary_values.fillable(session, dossier.links)
         if not supplementary.values_of(link.document).get(field.name)
     ]
     for document in documents:
@@ -97,13 +94,3 @@ def _checked(session: Session, dossier: Dossier, field_name: str, text: str) -> 
     if not value:
         raise InvalidMetadata([Problem(key, metadata.MESSAGES["required"])])
     return field, value
-
-
-def _changeable(session: Session, links: Iterable[DossierDocument]) -> list[DossierDocument]:
-    """Return the links to documents whose supplementary values an edit changes: not a tuyệt mật one, not one also in
-    a dossier that is no longer open."""
-    shown = [link for link in links if markings.summary_shown_to_all(link.document.marking)]
-    holders = dossiers.holding_dossiers(session, [link.document_id for link in shown])
-    return [
-        link for link in shown if all(holder.state is DossierState.OPEN for holder in holders.get(link.document_id, []))
-    ]

@@ -5,15 +5,17 @@ audited with it, and the required fields asked for before the dossier closes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from classification import markings
 from erms import supplementary
 from erms.errors import InvalidMetadata, Problem
-from erms.models import Document, Dossier, RecordKind
+from erms.models import Document, Dossier, DossierDocument, RecordKind
+from erms.models.dossier import DossierState
 
 T = TypeVar("T")
 
@@ -83,9 +85,7 @@ def closing_problems(dossier: Dossier) -> list[Problem]:
             Problem(supplementary.PREFIX + field.name, supplementary.REQUIRED_TO_CLOSE, {"label": field.label})
         )
     document_fields = supplementary.fields_for(session, dossier.organisation_id, RecordKind.DOCUMENT)
-    # A tuyệt mật document's values are withheld from everyone who files it (as its summary): none is asked for.
-    documents = [link for link in dossier.links if markings.summary_shown_to_all(link.document.marking)]
-    for link in documents if document_fields else ():
+    for link in fillable(session, dossier.links) if document_fields else ():
         for field in supplementary.missing_required(document_fields, supplementary.values_of(link.document)):
             problems.append(
                 Problem(
@@ -95,3 +95,23 @@ def closing_problems(dossier: Dossier) -> list[Problem]:
                 )
             )
     return problems
+
+
+def fillable(session: Session, links: Iterable[DossierDocument]) -> list[DossierDocument]:
+    """Return the links to documents whose supplementary values can still be filled: not a tuyệt mật one (its values
+    are withheld from everyone who files it, as its summary), not one also filed in a dossier no longer open (they
+    are sealed with it). Only these are asked for before closing, so a value nobody can give never blocks it."""
+    shown = [link for link in links if markings.summary_shown_to_all(link.document.marking)]
+    if not shown:
+        return []
+    sealed = set(
+        session.scalars(
+            select(DossierDocument.document_id)
+            .join(Dossier)
+            .where(
+                DossierDocument.document_id.in_([link.document_id for link in shown]),
+                Dossier.state != DossierState.OPEN,
+            )
+        )
+    )
+    return [link for link in shown if link.document_id not in sealed]

@@ -13,6 +13,7 @@ from erms import metadata, search, supplementary  # noqa: F401  search: its sess
 from erms.errors import InvalidMetadata, NotFound, PermissionDenied, RuleViolation
 from erms.models import AuditEvent, FieldType, SearchQueueItem
 from filing import blank_fields, dossiers
+from filing import supplementary as supplementary_values
 from tests.erms.test_document_rights import register, send_to
 from tests.factories import another_agency, supplementary_field
 
@@ -91,6 +92,8 @@ def test_a_document_also_in_a_closed_dossier_keeps_its_sealed_metadata(session, 
     assert [item.ordinals for item in blank_fields.missing(session, dossier)] == [[1]]
     assert blank_fields.fill_missing(session, officer, dossier.id, "so_trang_giay", "4", now=now).count == 1
     assert supplementary.values_of(closed.links[0].document) == {}
+    # Nobody can give the sealed document its value any more: it does not hold the open dossier's closing up.
+    assert supplementary_values.closing_problems(dossier) == []
 
 
 @pytest.mark.parametrize(
