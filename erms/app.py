@@ -24,7 +24,7 @@ from erms import auth, config, search
 from erms.cli import erms_group
 from erms.db import make_engine, make_session_factory
 from erms.storage import FileStore
-from erms.web import api, blueprints, i18n
+from erms.web import api, blueprints, i18n, summary_labels
 from erms.web.common import LARGEST_INTEGER
 
 # The product language; English is offered for foreign advisers and developers.
@@ -106,6 +106,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     app.before_request(_keep_session_alive)
     app.after_request(_security_headers)
+    app.after_request(summary_labels.name_fields)
     auth.init_app(app)
     search.install(settings)
     blueprints.register(app)

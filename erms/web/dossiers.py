@@ -267,9 +267,13 @@ def render_ad_hoc(errors: dict | None = None, values: dict | None = None, status
         active = schedule.active_tables(session, organisation_of(actor)) if actor.organisation_ids() else []
         schedules = active + [table for table in used if table not in active]
         list_options = [(item.id, _("Dossier list %(year)s", year=item.year)) for item in lists]
+        # A dossier arising now belongs to this year's list, even in December when next year's is already approved.
+        this_year = local_date(utcnow()).year
+        chosen = next((item.id for item in lists if item.year == this_year), lists[0].id if lists else "")
         return render_template(
             "dossiers/ad_hoc.html",
             lists=lists,
+            chosen_list=chosen,
             list_options=list_options,
             schedules=schedules,
             period_label=_period_label,
@@ -751,7 +755,7 @@ def preview_index(dossier_id: int):
 def close(dossier_id: int):
     """Close the dossier ("kết thúc hồ sơ") after the user confirmed; the index PDF is made."""
     if request.form.get("confirm") != "yes":
-        return render_wizard(dossier_id, {"confirm": [_("Tick the box to confirm.")]}, status=422)
+        return render_wizard(dossier_id, {"confirm": [_("This field is required.")]}, status=422)
     now, font = utcnow(), setting("PDF_FONT")
     with transaction(read_only=True) as session:
         prepared = dossiers.prepare_close(session, current_actor(), dossier_id, now=now, font=font)

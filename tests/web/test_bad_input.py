@@ -133,7 +133,7 @@ def test_closing_needs_the_confirmation(client, make_dossier):
     client.login("officer1")
     response = client.post(f"/dossiers/{dossier.id}/close", {})
     assert response.status_code == 422
-    assert field_error(response.get_data(as_text=True), "confirm") == "Hãy đánh dấu vào ô xác nhận."
+    assert field_error(response.get_data(as_text=True), "confirm") == "Trường này là bắt buộc."
     assert "Đang lập" in client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
 
 

@@ -109,3 +109,16 @@ def test_the_lists_next_step_is_offered_at_the_top_to_whoever_takes_it(browsers,
     assert next_step(registry, draft.id) == ("", [])  # with the head now
     words, links = next_step(head, draft.id)
     assert words.startswith("Danh mục đang chờ bạn quyết định.") and links == ["#approve", "#return"]
+
+
+def test_an_approval_sent_back_names_its_field_and_keeps_the_head_s_tick(browsers, session, draft):
+    head = browsers("head")
+    response = head.post(
+        f"/dossier-lists/{draft.id}/approve",
+        {"decision_ref": "05/QĐ-UBND", "decision_date": "31/02/2027", "confirm": "yes"},
+    )
+    page = response.get_data(as_text=True)
+    summary = text(response).split("Ngày ký quyết định:", 1)
+    assert response.status_code == 422 and state(session, draft.id) == "draft"
+    assert len(summary) == 2 and summary[1].lstrip().startswith("Ngày tháng không hợp lệ")  # the field named first
+    assert re.search(r'<input id="ap-confirm"[^>]* checked', page)  # the box ticked stays ticked

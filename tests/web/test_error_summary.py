@@ -37,6 +37,22 @@ def summary_targets(response) -> tuple[list[str], list[str]]:
     return named, [target for target in named if f'id="{target}"' not in page]
 
 
+def unlabelled_items(response) -> list[str]:
+    """The summary's links to a field of the page (its input, list, text box or group of boxes) whose words do not
+    start with a label and ": ", as "Trích yếu nội dung: Trường này là bắt buộc." does. A problem of the whole form
+    leads to the form and has no field to name."""
+    page = response.get_data(as_text=True)
+    summary = SUMMARY.search(page)
+    assert summary, "the page has no summary taking the focus"
+    links = re.findall(r'<a href="#([^"]+)"[^>]*>([^<]*)</a>', summary.group(1))
+    return [
+        words
+        for target, words in links
+        if re.search(rf'<(input|select|textarea|fieldset)\b[^>]*\bid="{re.escape(target)}"', page)
+        and not re.match(r"\S[^<]*?: \S", words)
+    ]
+
+
 def test_every_link_of_the_registers_summaries_leads_to_its_field(client):
     client.login("registry")
     client.post("/registers/incoming", {**REGISTER_FORM, "file": file_field(make_pdf(), "cv-15.pdf")})
@@ -152,7 +168,7 @@ def sent_back(client: Browser, route: Route, url: str, scene: FormScene):
 
 
 @pytest.mark.parametrize("route", FORM_ROUTES, ids=str)
-def test_every_form_sent_back_starts_with_its_focused_summary_whose_links_lead_on_the_page(
+def test_every_form_sent_back_starts_with_its_focused_summary_whose_links_lead_on_the_page_naming_their_field(
     route, make_app, world, make_dossier, session, store, now
 ):
     world.users["admin"].system_admin = route.endpoint in SYSTEM_FORMS
@@ -168,3 +184,5 @@ def test_every_form_sent_back_starts_with_its_focused_summary_whose_links_lead_o
     assert response is not None, f"{route}: no value sent brings its form back (list it in NOT_SENT_BACK, and why)"
     named, missing = summary_targets(response)
     assert named and missing == [], f"{route}: the summary links to {named}, of which the page lacks {missing}"
+    unlabelled = unlabelled_items(response)
+    assert unlabelled == [], f"{route}: these problems do not name their field first: {unlabelled}"
