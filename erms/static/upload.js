@@ -2,6 +2,24 @@
    Without this script (or without XMLHttpRequest/FormData) the plain file picker and form still work. */
 (function () {
   "use strict";
+  /* A file field with data-max-size refuses, before sending, files that together exceed it (the server would answer
+     413 and lose the form): the message is said beside the field and the browser will not send the form. */
+  document.querySelectorAll("input[type=file][data-max-size]").forEach(function (input) {
+    var said = document.createElement("p");
+    said.className = "error";
+    said.id = input.id + "-size";
+    said.setAttribute("aria-live", "polite");
+    input.insertAdjacentElement("afterend", said);
+    input.addEventListener("change", function () {
+      var total = 0;
+      Array.prototype.forEach.call(input.files, function (file) { total += file.size; });
+      var message = total > Number(input.dataset.maxSize) ? input.dataset.tooBig : "";
+      input.setCustomValidity(message);
+      said.textContent = message;
+      said.hidden = !message;
+    });
+    said.hidden = true;
+  });
   if (!window.FormData || !window.XMLHttpRequest) { return; }
   document.querySelectorAll("form[data-upload]").forEach(function (form) {
     var input = form.querySelector("input[type=file]");
@@ -16,7 +34,10 @@
       });
       zone.addEventListener("drop", function (event) {
         event.preventDefault();
-        if (event.dataTransfer && event.dataTransfer.files.length) { input.files = event.dataTransfer.files; }
+        if (event.dataTransfer && event.dataTransfer.files.length) {
+          input.files = event.dataTransfer.files;
+          input.dispatchEvent(new Event("change"));  // setting the files says nothing: check their size
+        }
       });
     }
     form.addEventListener("submit", function (event) {

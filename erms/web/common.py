@@ -275,10 +275,10 @@ def choice_label(kind: str, value: str) -> str:
 
 
 def size_words(size: int) -> str:
-    """Return a size in bytes as people read it (1,5 MB), with the Vietnamese decimal comma."""
+    """Return a size in bytes as people read it (1,5 MB; 200 MB, not 200,0), with the Vietnamese decimal comma."""
     for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("kB", 1024)):
         if size >= factor:
-            return f"{size / factor:.1f} {unit}".replace(".", ",")
+            return f"{size / factor:.1f}".removesuffix(".0").replace(".", ",") + f" {unit}"
     return f"{size} B"
 
 

@@ -3,7 +3,8 @@
 Services raise ``erms.errors`` classes carrying an English msgid and its parameters; here they
 are translated and turned into HTTP: NotFound → 404 page, PermissionDenied → 403 page,
 InvalidMetadata → the form again with every problem next to its field, any other rule →
-a flashed message and a redirect back. HTTP errors (404, 413, CSRF 400 …) get a Vietnamese page.
+a flashed message and a redirect back. HTTP errors (404, 413, CSRF 400 …) get a Vietnamese page;
+a file over the limit's page names the limit and leads back to its form.
 
 A view that shows a form says how to show it again with :func:`on_invalid`; without one, problems
 are flashed instead.
@@ -17,7 +18,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 
-from flask import Flask, flash, g, make_response, redirect, render_template, url_for
+from flask import Flask, current_app, flash, g, make_response, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -29,7 +30,7 @@ from werkzeug.exceptions import HTTPException
 from erms.errors import Conflict, ERMSError, InvalidMetadata, NotFound, PermissionDenied, Problem
 from erms.models.dossier import DossierState
 from erms.web import security
-from erms.web.common import ACTION_LABELS, STATE_LABELS, safe_back
+from erms.web.common import ACTION_LABELS, STATE_LABELS, safe_back, size_words
 from erms.web.redirects import same_site_path
 
 log = logging.getLogger(__name__)
@@ -52,10 +53,6 @@ HTTP_PAGES = {
         _l(
             "Someone else saved the same thing a moment ago. Nothing of yours was saved: reload the page and try again."
         ),
-    ),
-    413: (
-        _l("File too large"),
-        _l("The file is larger than this system accepts. Split it or reduce its size, then send it again."),
     ),
     507: (
         _l("The server's disk is full"),
@@ -200,9 +197,21 @@ def handle_csrf(error: CSRFError):
 def handle_http(error: HTTPException):
     if error.code == 403:
         security.record_refusal("security.denied", status=403)
+    if error.code == 413:
+        return too_big()
     if error.code in HTTP_PAGES:
         return error_page(error.code)
     return error
+
+
+def too_big():
+    """A request over MAX_CONTENT_LENGTH is refused before any field is read, so what was typed cannot be shown
+    again: the page names the limit, in the bytes it is checked in as a file manager counts them (1 MB = 1024 kB),
+    and leads back to the form the person came from."""
+    limit = size_words(int(current_app.config["MAX_CONTENT_LENGTH"]))
+    message = _l("The file exceeds the %(size)s limit. Split it or reduce its size, then send it again.", size=limit)
+    title = _l("File too large")
+    return render_template("errors/error.html", code=413, title=title, message=message, back=_back()), 413
 
 
 def error_page(code: int, message=None):
