@@ -112,26 +112,26 @@ def register_document(
         lambda: metadata.check("document", {**own, "direction": kind.value, "status": "final"}),
     )
     check_classified(values)
+    today = local_date(now)
+    check_arrival(values, today)
     series = series_of(values)
     if upload is not None and series is RegisterSeries.CLASSIFIED:
         raise RuleViolation(markings.REFUSAL)
-    year = local_date(now).year
-    number = next_number(session, organisation_id, kind, year, series)
+    number = next_number(session, organisation_id, kind, today.year, series)
+    values = with_numbers(values, kind, number, today)
     earlier = find_duplicate(session, organisation_id, document_code, values)
     if earlier is not None and not allow_duplicate:
         notation = "/".join(part for part in (earlier.document.code_number, earlier.document.code_notation) if part)
         raise InvalidMetadata(
             [Problem("duplicate", DUPLICATE, {"number": earlier.number, "year": earlier.year, "notation": notation})]
         )
-    if kind is RegisterKind.INCOMING:
-        values = {"arrival_date": local_date(now).isoformat(), **values, "arrival_number": str(number)}
     document = new_document(
         session, actor, organisation_id, values, upload, store=store, now=now, supplementary_values=extra
     )
     entry = RegisterEntry(
         organisation_id=organisation_id,
         kind=kind,
-        year=year,
+        year=today.year,
         series=series,
         number=number,
         document_id=document.id,
@@ -152,18 +152,55 @@ def register_document(
         register=kind.value,
         series=series.value,
         number=number,
-        year=year,
+        year=today.year,
         duplicate_of=entry.duplicate_of_id,
     )
     return entry
 
 
+def check_arrival(values: dict, today: date) -> None:
+    """Refuse an arrival date ("ngày đến") after today or before the document's own date: a document arrives once
+    it is issued, and the registry records it on or after that day."""
+    arrival = values.get("arrival_date")
+    if arrival is None:
+        return
+    day, issued = date.fromisoformat(arrival), date.fromisoformat(values["issued_date"])
+    if day > today:
+        raise InvalidMetadata([Problem("arrival_date", N_("The arrival date cannot be after today."))])
+    if day < issued:
+        raise InvalidMetadata(
+            [
+                Problem(
+                    "arrival_date",
+                    N_("The arrival date cannot be before the document's date (%(day)s)."),
+                    {"day": f"{issued:%d/%m/%Y}"},
+                )
+            ]
+        )
+
+
+def with_numbers(values: dict, kind: RegisterKind, number: int, today: date) -> dict:
+    """Return the document's values with what its register number gives it.
+
+    An incoming document gets its "số đến" and arrives today unless the registry dates it. An outgoing document
+    with no số typed takes the register's number as its số, as Phụ lục I writes it: two digits below 10 ("01").
+    A số the registry typed is kept: some documents are numbered in a series of their own (NĐ 30/2020 Điều 15 k.2).
+    """
+    if kind is RegisterKind.INCOMING:
+        return {"arrival_date": today.isoformat(), **values, "arrival_number": str(number)}
+    return {**values, "code_number": values.get("code_number") or f"{number:02d}"}
+
+
 def find_duplicate(session: Session, organisation_id: int, document_code: str, values: dict) -> RegisterEntry | None:
-    """Return an earlier entry with the same identifier, or the same number + notation + issuer (PL6 III.1.h)."""
+    """Return an earlier entry with the same identifier, or the same number + notation + issuer in the same year of
+    issue (PL6 III.1.h): numbers start again from 01 each year (NĐ 30/2020 Điều 15 k.1), so last year's 01/QĐ-UBND
+    is another document."""
+    issued = date.fromisoformat(values["issued_date"]).year
     same_triple = and_(
         Document.code_number == values.get("code_number", ""),
         Document.code_notation == values.get("code_notation", ""),
         Document.organ_name == values["organ_name"],
+        Document.issued_date.between(date(issued, 1, 1), date(issued, 12, 31)),
     )
     matches = [same_triple] if values.get("code_number") else []
     if document_code:

@@ -57,7 +57,16 @@ FIELDS = (
     "language",
     "description",
 )
-DATE_FIELDS = {"issued_date", "due_date"}
+DATE_FIELDS = {"issued_date", "due_date", "arrival_date"}
+
+
+def _fields(kind: RegisterKind) -> tuple[str, ...]:
+    """Return the register form's fields: an incoming document's also the day it arrived ("Ngày đến", Phụ lục IV),
+    beside its own date, so a document received yesterday is dated so."""
+    if kind is not RegisterKind.INCOMING:
+        return FIELDS
+    after = FIELDS.index("issued_date") + 1
+    return (*FIELDS[:after], "arrival_date", *FIELDS[after:])
 
 
 def _kind(kind: str) -> RegisterKind:
@@ -89,6 +98,7 @@ def render_register(
     """Render a register; ``errors``/``values`` belong to the form named by ``section`` ("register", "handled")."""
     actor = current_actor()
     organisation_id, year = organisation_of(actor), _year()
+    today = local_date(utcnow()).isoformat()
     with transaction() as session:
         series = {
             item: registers.register_entries(session, actor, organisation_id, kind, year, item)
@@ -104,16 +114,16 @@ def render_register(
             withheld=withheld,
             can_register=permissions.can(actor, "register.write", organisation_id),
             titles=metadata.field_titles("document"),
-            fields=FIELDS,
+            fields=_fields(kind),
             date_fields=DATE_FIELDS,
             choices=CHOICES,
             document_types=lookups.offered(session, organisation_id, LookupKind.DOCUMENT_TYPE),
             issuers=lookups.offered(session, organisation_id, LookupKind.ISSUER),
             recipient_codes=recipients.offered(session) if kind == RegisterKind.OUTGOING else [],
-            today=local_date(utcnow()).isoformat(),
+            today=today,
             max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024),
             errors=supplementary_forms.errors_shown(errors or {}, extra["extra_fields"]),
-            values=values or {},
+            values=values or {"arrival_date": today},
             section=section,
             targets=_targets(session, organisation_id),
             **extra,
@@ -138,7 +148,7 @@ def _targets(session, organisation_id: int) -> list[tuple[str, list[tuple[str, s
 def register(kind: str):
     """Register a document; a suspected duplicate comes back with a box to confirm it."""
     register_kind = _kind(kind)
-    form = {key: request.form.get(key, "") for key in (*FIELDS, "document_code", "allow_duplicate")}
+    form = {key: request.form.get(key, "") for key in (*_fields(register_kind), "document_code", "allow_duplicate")}
     extra = supplementary_forms.sent()
     on_invalid(lambda errors: render_register(register_kind, errors, {**form, **extra}, status=422))
     actor = current_actor()
@@ -264,6 +274,7 @@ def _entry_page(entry_id: int, errors: dict | None = None, typed: dict | None = 
             can_read_register=permissions.can(actor, "register.read", line.organisation_id),
             can_register=can_register,
             targets=_targets(session, line.organisation_id) if can_register else [],
+            recipients=recipients.of(session, [line.document_id]).get(line.document_id, []),
             today=local_date(utcnow()).isoformat(),
             **supplementary_forms.context(session, line.organisation_id, RecordKind.DOCUMENT, line.document),
             **handling_context(opinions.handling(session, actor, reached), errors, typed),
