@@ -268,3 +268,10 @@ def test_the_dates_closing_will_set_are_told_as_a_notice_not_as_an_error(
     notice = re.search(r'<div class="([^"]+)" role="(\w+)" id="date-change"><p>([^<]+)', page)
     assert notice.groups()[:2] == ("flash warn", "status")
     assert "Khi kết thúc, thời gian của hồ sơ được" in notice.group(3) and "20/11/2025" in notice.group(3)
+
+
+def test_the_ad_hoc_form_offers_this_years_list_first_even_when_next_years_is_approved(client, world):
+    this_year, next_year = world.approved_list(year=2026, entries=1), world.approved_list(year=2027, entries=1)
+    client.login("officer1")
+    form = client.get("/dossiers/ad-hoc").get_data(as_text=True)
+    assert f'<option value="{this_year.id}" selected' in form and f'<option value="{next_year.id}" selected' not in form
