@@ -39,7 +39,7 @@ LINKS = {
     "destruction_list": "/retention/lists/{id}",
     "transfer": "/transfers/{id}",
     "handover_batch": "/handover/batches/{id}",
-    "register_entry": "/#incoming",
+    "register_entry": "/registers/entries/{id}",
 }
 
 

@@ -201,6 +201,15 @@ def opinion_kinds(actor: Actor, organisation_id: int, unit_ids: Iterable[int]) -
     return (OpinionKind.COMMENT, *(LEADERS_OPINIONS if leads else ()))
 
 
+def directed_lines(actor: Actor) -> ColumnElement[bool]:
+    """Return the SQL condition on RegisterEntry of the register lines the actor directs (``opinion_kinds``' leaders'
+    opinions): every line of an organisation where they direct every unit, the lines sent to a unit they head. A
+    document filed by a unit it was not sent to is left out: it is that unit's work, not a register line's."""
+    organisations = organisations_where(actor, "document.direct", org_wide=True)
+    units = actor.unit_ids(*RULES["document.direct"])
+    return or_(RegisterEntry.organisation_id.in_(organisations), RegisterEntry.assigned_unit_id.in_(units))
+
+
 def require(actor: Actor, action: str, organisation_id: int, unit_id: int | None = None) -> None:
     """Raise PermissionDenied unless ``can`` allows the action; NotFound for another organisation's object.
 

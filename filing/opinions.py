@@ -19,14 +19,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from classification import markings
 from erms import audit, metadata, notices, permissions
 from erms.errors import N_, InvalidMetadata, NotFound, PermissionDenied, Problem, RuleViolation
-from erms.models import Document, DocumentOpinion, Dossier, DossierDocument, OpinionKind, RegisterEntry, User
+from erms.models import Document, DocumentOpinion, Dossier, DossierDocument, OpinionKind, RegisterEntry, Role, User
 from erms.models.dossier import DocumentStatus, DossierState
+from erms.models.register import RegisterKind
 from erms.permissions import Actor
 from filing import dossiers, registers
 
@@ -37,6 +38,9 @@ ONLY_DRAFTS = N_("Only a draft is sent back to its author; this document is fina
 NO_TEXT = N_("Write the opinion (for a draft sent back: the reason).")
 NO_KIND = N_("Choose the kind of opinion.")
 NOT_READ = N_("You do not read this document's summary, so you give no opinion on it: an opinion is read where it is.")
+DIRECTED = N_("Incoming document no. %(number)s was directed by %(who)s: its register line gives the direction.")
+# The lines a leader's home page lists as waiting for a direction, newest first; the register holds the rest.
+WAITING_LINES = 10
 NOT_YOURS = N_(
     "An opinion of kind %(kind)s on this document is not yours to give: the head of the organisation and the heads "
     "of the units it was sent to or filed by give directions, approvals and drafts sent back. You may give: "
@@ -166,7 +170,51 @@ def add(session: Session, actor: Actor, reached: Reached, kind: str, text: str, 
     if chosen is OpinionKind.SENT_BACK:
         assert reached.dossier is not None  # a draft is reached in its dossier: the register takes final documents
         _tell_author(session, actor, reached.dossier, document, opinion, now)
+    if chosen is OpinionKind.DIRECTION:
+        _tell_handlers(session, actor, reached, opinion, now)
     return opinion
+
+
+def awaiting_direction(session: Session, actor: Actor, year: int, limit: int = WAITING_LINES) -> list[RegisterEntry]:
+    """Return the incoming register lines of ``year`` the actor directs (``permissions.directed_lines``) that have no
+    direction yet and are not handled, newest first: what their home page offers to direct, in one query.
+
+    A line whose summary the actor may not read (a tuyệt mật one unless authorised, a document restricted on its own:
+    ``registers.withheld_summaries``, as the register shows it) is left out: they give it no opinion (``add``)."""
+    if not permissions.organisations_where(actor, "document.direct"):
+        return []  # one who directs nothing costs the home page no query
+    directed = exists().where(
+        DocumentOpinion.document_id == RegisterEntry.document_id, DocumentOpinion.kind == OpinionKind.DIRECTION
+    )
+    query = (
+        select(RegisterEntry)
+        .join(RegisterEntry.document)
+        .where(
+            permissions.directed_lines(actor),
+            RegisterEntry.kind == RegisterKind.INCOMING,
+            RegisterEntry.year == year,
+            RegisterEntry.handled_on.is_(None),
+            ~directed,
+        )
+        .order_by(RegisterEntry.registered_at.desc(), RegisterEntry.id.desc())
+        .limit(limit)
+        .options(contains_eager(RegisterEntry.document), joinedload(RegisterEntry.assigned_unit))
+    )
+    lines = list(session.scalars(query))
+    withheld = registers.withheld_summaries(session, actor, lines) if lines else {}
+    return [line for line in lines if line.id not in withheld]
+
+
+def directed_documents(session: Session, document_ids: Iterable[int]) -> set[int]:
+    """Return which of the documents have a direction: a unit's list of its incoming documents says so (one query,
+    none for no document). That one exists is shown to whoever sees the line; its text only on the line's page."""
+    wanted = set(document_ids)
+    if not wanted:
+        return set()
+    query = select(DocumentOpinion.document_id).where(
+        DocumentOpinion.document_id.in_(wanted), DocumentOpinion.kind == OpinionKind.DIRECTION
+    )
+    return set(session.scalars(query))
 
 
 def reads_opinions(session: Session, actor: Actor, dossier: Dossier, document: Document) -> bool:
@@ -278,6 +326,32 @@ def _record(session: Session, actor: Actor, reached: Reached, opinion: DocumentO
         opinion_id=opinion.id,
         kind=opinion.kind.value,
         opinion_text=opinion.text if open_text else None,
+    )
+
+
+def _tell_handlers(session: Session, actor: Actor, reached: Reached, opinion: DocumentOpinion, now: datetime) -> None:
+    """Tell who handles a directed incoming document: the person the registry sent it to, else the heads of the unit
+    it was sent to, who share its work out — not every officer (``notices.unit_people``): a large unit's dozens would
+    each get every direction. When that leaves no one but the director (a unit head directing his unit's document, a
+    unit with no head), the unit's people are told. The notice names the line, never the direction (a notice may go
+    by e-mail): the line's page gives it, as the draft sent back's page gives its reason."""
+    line = select(RegisterEntry).where(RegisterEntry.document_id == opinion.document_id)
+    entry = reached.entry or session.scalar(line)
+    if entry is None or entry.assigned_unit_id is None:
+        return
+    organisation, unit = entry.organisation_id, entry.assigned_unit_id
+    named = {entry.assigned_user_id} if entry.assigned_user_id is not None else set()
+    told = (named or notices.holders(session, organisation, Role.UNIT_HEAD, unit)) - {actor.user_id}
+    notices.tell(
+        session,
+        told or notices.unit_people(session, organisation, unit) - {actor.user_id},
+        "document_directed",
+        str(opinion.id),
+        DIRECTED,
+        now=now,
+        subject=("register_entry", entry.id),
+        number=entry.number,
+        who=actor.full_name,
     )
 
 

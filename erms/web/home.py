@@ -4,9 +4,11 @@ Officers see their workspace: the entries of the approved dossier list waiting f
 (each a link to its "Mở hồ sơ" form, pre-filled from the entry; this year's list first, past years'
 entries never opened folded away), their open dossiers, and what is due
 to close or to hand over (NĐ 30/2020 Phụ lục VI III.5.b: 30 days' notice); unit heads see the
-ad-hoc entries to review; archivists see how many submitted dossiers wait in their queue. Above all of it, the steps
-that wait for this person now (a list to approve, a joint check to sign, a request to decide, a destruction list's
-next step), worded as the notices that told them and taken from the records' states.
+ad-hoc entries to review; archivists see how many submitted dossiers wait in their queue; the head, and a unit
+head for the documents sent to their unit, see the incoming documents waiting for their direction, each linked to its
+register line's handling, and the unit's people which of their incoming documents were directed. Above all of it,
+the steps that wait for this person now (a list to approve, a joint check to sign, a request to decide, a destruction
+list's next step), worded as the notices that told them and taken from the records' states.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from erms.permissions import Actor
 from erms.web.common import transaction, utcnow
 from erms.web.errors import translate
 from erms.web.notices import subject_url
-from filing import access, dossiers, keep_backs, registers, transfers
+from filing import access, dossiers, keep_backs, opinions, registers, transfers
 from filing.dossiers import local_date
 from holdings import use_requests
 from retention import destruction
@@ -58,6 +60,9 @@ def index():
             deadlines=dossiers.deadlines(session, actor, today),
             incoming=incoming,
             withheld=registers.withheld_summaries(session, actor, incoming),
+            directed=opinions.directed_documents(session, [entry.document_id for entry in incoming]),
+            to_direct=opinions.awaiting_direction(session, actor, today.year),
+            reads_register=bool(permissions.organisations_where(actor, "register.read")),
             reviews=dossier_list.pending_reviews(session, actor),
             access_changes=access.pending_for(session, actor),
             keep_backs=keep_backs.waiting_for(session, actor),

@@ -25,7 +25,7 @@ SUBJECT_PAGES = {
     "transfer": ("transfers.show", "transfer_id"),
     "handover_batch": ("handover.show", "batch_id"),
     "use_request": ("use_requests.show", "request_id"),
-    "register_entry": ("home.index", None),  # the unit's incoming documents, on its people's home page
+    "register_entry": ("registers.entry", "entry_id"),  # its file and its handling (the head's direction)
 }
 
 
@@ -34,8 +34,6 @@ def subject_url(subject_type: str | None, subject_id: int | None) -> str | None:
     if subject_type not in SUBJECT_PAGES:
         return None
     endpoint, argument = SUBJECT_PAGES[subject_type]
-    if argument is None:
-        return url_for(endpoint, _anchor="incoming")
     values: dict[str, Any] = {argument: subject_id}
     return url_for(endpoint, **values)
 
