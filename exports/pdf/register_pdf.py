@@ -20,29 +20,32 @@ from erms.models.register import RegisterKind, RegisterSeries
 from exports.pdf import ProductPDF, table
 from exports.pdf.pdf_index import LINE, organisation_block
 
+# A date column holds a whole dd/mm/yyyy (20.3 mm in 9 pt with its padding), and every column its heading's longest
+# word: a date or a word cut across two lines is what the clerk cannot read on the printed register.
+DATE_WIDTH = 22
 # Phụ lục IV: the columns of each register, with widths in mm (A4 landscape text width 262 mm).
 COLUMNS = {
     RegisterKind.INCOMING: (
-        ("Ngày đến", 20),
+        ("Ngày đến", DATE_WIDTH),
         ("Số đến", 14),
-        ("Tác giả", 40),
+        ("Tác giả", 36),
         ("Số, ký hiệu", 28),
-        ("Ngày tháng văn bản", 22),
-        ("Tên loại và trích yếu nội dung", 70),
+        ("Ngày tháng văn bản", DATE_WIDTH),
+        ("Tên loại và trích yếu nội dung", 64),
         ("Đơn vị hoặc người nhận", 28),
-        ("Ngày chuyển", 14),
+        ("Ngày chuyển", DATE_WIDTH),
         ("Ký nhận", 12),
         ("Ghi chú", 14),
     ),
     RegisterKind.OUTGOING: (
         ("Số, ký hiệu văn bản", 28),
-        ("Ngày tháng văn bản", 22),
-        ("Tên loại và trích yếu nội dung", 70),
+        ("Ngày tháng văn bản", DATE_WIDTH),
+        ("Tên loại và trích yếu nội dung", 64),
         ("Người ký", 28),
-        ("Nơi nhận", 36),
+        ("Nơi nhận", 32),
         ("Đơn vị, người nhận bản lưu", 26),
-        ("Số lượng bản", 12),
-        ("Ngày chuyển", 14),
+        ("Số lượng bản", 14),
+        ("Ngày chuyển", DATE_WIDTH),
         ("Ký nhận", 12),
         ("Ghi chú", 14),
     ),
@@ -213,7 +216,7 @@ def _outgoing(entry: RegisterEntry, withheld: str | None) -> list[str]:
     document = entry.document
     signer = ", ".join(part for part in (document.signer_position, document.signer_name) if part)
     return [
-        f"{entry.number}/{document.code_notation}".rstrip("/"),
+        _notation(entry),  # the document's own số (its line's number unless typed: filing.registers.with_numbers)
         _date(document.issued_date),
         _summary(entry, withheld),
         signer,
