@@ -115,7 +115,7 @@ class DemoContext:
                 "status": "final",
                 "type_name": kind,
                 "code_number": str(10 + dossier.id * 3 + number),
-                "code_notation": f"{kind[:2].upper()}-UBND",
+                "code_notation": notation(kind, "UBND", dossier.unit.code),
                 "issued_date": issued.isoformat(),
                 "organ_name": "UBND quận Đống Đa",
                 "subject": subject,
@@ -134,12 +134,39 @@ class DemoContext:
             dossiers.add_document(self.session, officer, dossier.id, data, upload, store=self.store, now=now)
 
 
+# NĐ 30/2020 Phụ lục III: the abbreviation of each type of document a notation starts with. A công văn has none.
+TYPE_ABBREVIATIONS = {
+    "Nghị quyết": "NQ",
+    "Quyết định": "QĐ",
+    "Chỉ thị": "CT",
+    "Quy chế": "QC",
+    "Thông báo": "TB",
+    "Hướng dẫn": "HD",
+    "Chương trình": "CTr",
+    "Kế hoạch": "KH",
+    "Báo cáo": "BC",
+    "Biên bản": "BB",
+    "Tờ trình": "TTr",
+    "Công điện": "CĐ",
+    "Giấy mời": "GM",
+}
+
+
+def notation(kind: str, issuer: str, unit: str) -> str:
+    """The ký hiệu of a document of ``kind`` issued by ``issuer`` (its abbreviation) and drafted by ``unit``: the
+    type's abbreviation and the issuer's (KH-UBND), or for a công văn the issuer's and the drafting unit's
+    (UBND-VP)."""
+    abbreviation = TYPE_ABBREVIATIONS.get(kind)
+    return f"{abbreviation}-{issuer}" if abbreviation else f"{issuer}-{unit}"
+
+
 def _documents(title: str) -> list[tuple[str, str]]:
+    """Three documents of a dossier, each summary read after its type's name (Kế hoạch thực hiện …)."""
     subject = title[0].lower() + title[1:]
     return [
         ("Công văn", f"Về việc triển khai {subject}"),
-        ("Kế hoạch", f"Kế hoạch thực hiện {subject}"),
-        ("Báo cáo", f"Báo cáo kết quả {subject}"),
+        ("Kế hoạch", f"Thực hiện {subject}"),
+        ("Báo cáo", f"Kết quả {subject}"),
     ]
 
 

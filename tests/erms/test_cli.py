@@ -1,5 +1,6 @@
 """The operator's console on a fresh data directory: upgrade, demo, org list, users, audit verify."""
 
+import re
 import sqlite3
 
 import pytest
@@ -168,3 +169,23 @@ def test_retention_import_refuses_a_bad_file_in_one_line(data_dir, tmp_path, con
     assert result.exit_code == 1
     assert "Traceback" not in result.output and said in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+# NĐ 30/2020 Phụ lục III: the abbreviation a notation starts with, by type; a công văn has none (issuer-unit).
+TYPE_ABBREVIATIONS = {"Kế hoạch": "KH", "Báo cáo": "BC", "Tờ trình": "TTr", "Quyết định": "QĐ", "Thông báo": "TB"}
+
+
+def test_demo_documents_carry_standard_notations_and_summaries_that_do_not_repeat_their_type(data_dir):
+    path, _runner, _output = data_dir
+    db = sqlite3.connect(path / "erms.sqlite3")
+    documents = db.execute("select type_name, code_notation, subject from documents").fetchall()
+    numbered = [(type_name, notation) for type_name, notation, _ in documents if notation]  # none till numbered
+    assert len(numbered) >= 3
+    for type_name, notation in numbered:
+        assert re.fullmatch(r"[A-ZĐ][A-ZĐa-z]*-[A-ZĐ0-9]+", notation), notation  # KH-UBND, TTr-UBND, UBND-VP
+        first = notation.split("-")[0]
+        # A công văn: the issuer's and the drafting unit's (UBND-VP); another type: its own and the issuer's (KH-UBND).
+        assert first == TYPE_ABBREVIATIONS.get(type_name, first), (type_name, notation)
+        assert type_name != "Công văn" or first not in TYPE_ABBREVIATIONS.values(), notation
+    for type_name, _, subject in documents:
+        assert not subject.lower().startswith(type_name.lower()), subject  # read after the type: "Kế hoạch …"
