@@ -40,6 +40,7 @@ from erms.models.org import Organisation, Role, RoleMembership, Unit, User, WebS
 from erms.models.preservation import PreservationCopy
 from erms.models.recipient import DocumentRecipient, RecipientOrganisation
 from erms.models.register import RegisterCounter, RegisterEntry
+from erms.models.removal import RemovedDocument
 from erms.models.retention import Hold, RetentionRow, RetentionSchedule
 from erms.models.scan import CertifiedCopy, ScanCheck
 from erms.models.seal import MetadataSeal
@@ -97,6 +98,7 @@ __all__ = [
     "PreservationCopy",
     "RegisterCounter",
     "RegisterEntry",
+    "RemovedDocument",
     "Repository",
     "RetentionRow",
     "RetentionSchedule",

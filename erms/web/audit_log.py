@@ -78,6 +78,8 @@ AUDIT_ACTIONS = {
     "document.finalised": _l("Document made final"),
     "document.handled": _l("Document handled"),
     "document.linked": _l("Document filed by reference"),
+    "document.removed": _l("Document taken out of a dossier"),
+    "document.put_back": _l("Document put back in its dossier"),
     "document.marking_changed": _l("Security marking changed"),
     "document.opinion_given": _l("Opinion given on a document"),
     "document.registered": _l("Document registered"),

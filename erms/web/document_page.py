@@ -18,7 +18,7 @@ from erms.web import supplementary_forms
 from erms.web.common import CHOICES, transaction, utcnow, writes
 from erms.web.dossiers import SIGNATURE_CHAINS, SIGNATURE_REVOCATION, SIGNATURE_VERDICTS, certified_reason
 from erms.web.errors import on_invalid
-from filing import documents, dossiers, opinions, recipients, scan_checks
+from filing import documents, dossiers, opinions, recipients, removals, scan_checks
 
 bp = Blueprint("documents", __name__, url_prefix="/dossiers")
 
@@ -57,6 +57,57 @@ def give_opinion(dossier_id: int, document_id: int):
         opinions.give(session, current_actor(), dossier_id, document_id, typed["kind"], typed["text"], now=utcnow())
     flash(_("The opinion was recorded."), "success")
     return redirect(url_for(".show", dossier_id=dossier_id, document_id=document_id, _anchor="handling"))
+
+
+@bp.get("/<int:dossier_id>/documents/<int:document_id>/remove")
+@login_required
+def remove_form(dossier_id: int, document_id: int):
+    """Ask why the document is taken out of the open dossier, saying what becomes of it."""
+    return render_removal(dossier_id, document_id)
+
+
+@bp.post("/<int:dossier_id>/documents/<int:document_id>/remove")
+@login_required
+def remove(dossier_id: int, document_id: int):
+    """Take the document out of the open dossier (never deleting it); a refusal shows the form again, as typed."""
+    reason = request.form.get("reason", "")
+    on_invalid(lambda errors: render_removal(dossier_id, document_id, errors, reason, status=422))
+    with transaction() as session:
+        removals.remove(session, current_actor(), dossier_id, document_id, reason, now=utcnow())
+    flash(_("The document was taken out of the dossier. It is kept: put it back from the list below."), "success")
+    return redirect(url_for("dossiers.show", dossier_id=dossier_id, _anchor="removed"))
+
+
+@bp.post("/<int:dossier_id>/removed/<int:removal_id>/put-back")
+@login_required
+def put_back(dossier_id: int, removal_id: int):
+    """File a document taken out of the open dossier back into it."""
+    with transaction() as session:
+        link = removals.put_back(session, current_actor(), dossier_id, removal_id, now=utcnow())
+        anchor = f"document-{link.document_id}"
+    flash(_("The document is back in the dossier."), "success")
+    return redirect(url_for("dossiers.show", dossier_id=dossier_id, _anchor=anchor))
+
+
+def render_removal(dossier_id: int, document_id: int, errors: dict | None = None, reason: str = "", status: int = 200):
+    actor = current_actor()
+    with transaction(read_only=True) as session:
+        dossier = dossiers.editable(session, actor, dossier_id)
+        link = next((link for link in dossier.links if link.document_id == document_id), None)
+        if link is None:
+            raise NotFound()
+        page = render_template(
+            "dossiers/remove.html",
+            dossier=dossier,
+            link=link,
+            document=link.document,
+            readable=not dossiers.unreadable_content(session, actor, [link.document]),
+            summary_shown=markings.summary_shown_to_all(link.document.marking),
+            kept=removals.kept(session, dossier.id, document_id),
+            errors=errors or {},
+            reason=reason,
+        )
+    return page, status
 
 
 def render_document(

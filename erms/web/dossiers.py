@@ -18,7 +18,7 @@ from classification import dossier_list, markings
 from erms import metadata, metadata_seal, permissions, supplementary
 from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
-from erms.models import LookupKind, MetadataSeal, RecordKind
+from erms.models import Dossier, LookupKind, MetadataSeal, RecordKind
 from erms.models.dossier import DossierState, Medium
 from erms.web import supplementary_forms
 from erms.web.common import (
@@ -46,6 +46,7 @@ from filing import (
     page_counts,
     preservation,
     recipients,
+    removals,
     scan_checks,
     signature_checks,
     suggestions,
@@ -282,6 +283,14 @@ def render_ad_hoc(errors: dict | None = None, values: dict | None = None, status
         ), status
 
 
+def _removed(session, actor, dossier: Dossier, editable: bool) -> dict:
+    """Return the documents taken out of the open dossier, offered back to those who form it, and which of them
+    the actor may not read the summary of."""
+    removed = removals.removed_from(session, dossier) if editable else []
+    unreadable = dossiers.unreadable_content(session, actor, [item.document for item in removed]) if removed else set()
+    return {"removed": removed, "removed_unreadable": unreadable}
+
+
 def _registered_options(entries) -> list[tuple[int, str]]:
     """Label registered documents for a choice: register, number, notation, and the summary unless top secret."""
     options = []
@@ -359,6 +368,7 @@ def render_dossier(
             ),
             placement_words=place_words,
             problems=dossiers.closing_problems(dossier) if is_open else [],
+            **_removed(session, actor, dossier, editable and is_open),
             summary_visible=lambda document: markings.summary_shown_to_all(document.marking),
             suggested=_suggested(session, actor, [link.document for link in dossier.links])
             if editable and is_open

@@ -135,6 +135,7 @@ SEES = {
     "intake_run": ARCHIVIST_ONLY,  # an arrangement's run, whose catalogue the archivist prints
     "use_request": USE_READERS,
     "use_item": USE_READERS,  # a dossier of a request, lent and taken back on the request's page
+    "removal": DOSSIER_READERS,  # a document taken out of a dossier: its readers are refused, others find nothing
     "access_change": DOSSIER_READERS,  # a change proposed on a dossier is seen on that dossier's page
     "access_rule": DOSSIER_READERS,  # a rule is seen through the dossiers it changes
     "organisation": ADMIN_ONLY,
@@ -293,6 +294,9 @@ ROWS = [
     Row("documents.show", "GET", DOSSIER_READERS, "document:final"),
     # Whoever reads a document's content comments on it (the leaders' kinds are checked past the door).
     Row("documents.give_opinion", "POST", DOSSIER_READERS, "document:draft"),
+    Row("documents.remove_form", "GET", DOSSIER_FORMERS, "document:final"),
+    Row("documents.remove", "POST", DOSSIER_FORMERS, "document:final"),
+    Row("documents.put_back", "POST", DOSSIER_FORMERS, "removal"),
     Row("dossiers.edit_document", "GET", DOSSIER_FORMERS, "document:final"),
     Row("dossiers.edit_document", "POST", DOSSIER_FORMERS, "document:final"),
     Row("dossiers.apply_suggestion", "POST", DOSSIER_FORMERS, "document:final"),

@@ -72,6 +72,7 @@ from filing import (
     keep_backs,
     preservation,
     registers,
+    removals,
     saved_searches,
     transfers,
     uploads,
@@ -440,6 +441,11 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
         final, draft = (link.document for link in sorted(filing.links, key=lambda link: link.ordinal))
         put("document:final", relation, dossier_id=filing.id, document_id=final.id)
         put("document:draft", relation, dossier_id=filing.id, document_id=draft.id)
+        emptied = builder.dossier(officer, "open")
+        taken = removals.remove(
+            session, world.actor(officer), emptied.id, emptied.links[0].document_id, "Nhầm hồ sơ", now=NOW
+        )
+        put("removal", relation, dossier_id=emptied.id, removal_id=taken.id)
         put("version", relation, dossier_id=filing.id, version_id=final.versions[0].id, document_id=final.id)
         _preservation_copy(session, store, final.versions[0].file)
         put("dossier:closed", relation, dossier_id=builder.dossier(officer, "closed").id)
@@ -733,6 +739,7 @@ FORMS: dict[str, Callable[[dict], dict]] = {
     "dossiers.add_version": lambda t: {"file": _file("dự thảo lần 2.pdf")},
     "dossiers.close": lambda t: {"confirm": "yes"},
     "dossiers.reopen": lambda t: {"reason": "Bổ sung văn bản"},
+    "documents.remove": lambda t: {"reason": "Nhầm hồ sơ"},
     "registers.register": lambda t: dict(REGISTRATION, file=_file("công văn.pdf")),
     "registers.record_handled": lambda t: {
         "series": "regular",

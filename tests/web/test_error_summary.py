@@ -148,6 +148,10 @@ NOT_SENT_BACK = {
         "an entry is named by its code in the form: the walk's values name none, so it is not found first",
     ),
     "POST /dossier-lists/<int:list_id>/return": "the walk's list is not one its user may send back",
+    "POST /dossiers/<int:dossier_id>/documents/<int:document_id>/remove": (
+        "its first value is a reason: the document is taken out and not found for the next ones "
+        "(web/test_removal_pages.py sends it back)"
+    ),
     "POST /transfers/keep-backs/<int:keep_back_id>/decide": "the walk's record is no keep-back waiting for a decision",
 }
 # The organisation is a value of this form, not of its URL: the walk's values name it only where its id is 1, as on

@@ -1,0 +1,106 @@
+"""Taking a document out of an open dossier (gỡ văn bản khỏi hồ sơ), and putting it back.
+
+An officer files the wrong document, or the same one twice: until the dossier closes, one who forms it takes the
+document out, with a reason. The document itself is never deleted: filed elsewhere or registered, it stays there;
+filed nowhere else, it is kept, found from this dossier's page, and put back while the dossier is open (the records
+management systems' recycle bin, Alfresco's trashcan). A closed dossier changes no more: its documents are sealed.
+Each step is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from erms import audit, metadata
+from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
+from erms.models import Dossier, DossierDocument, RegisterEntry, RemovedDocument
+from erms.permissions import Actor
+from filing import dossiers
+
+REASON_LENGTH = 1000
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Where a document taken out of a dossier stays: how many other dossiers hold it, and whether it has a register
+    line (then it waits there to be filed again)."""
+
+    elsewhere: int
+    registered: bool
+
+
+def kept(session: Session, dossier_id: int, document_id: int) -> Kept:
+    """Return where the document stays once taken out of the dossier (what the form tells before it is done)."""
+    others = select(func.count()).where(
+        DossierDocument.document_id == document_id, DossierDocument.dossier_id != dossier_id
+    )
+    line = select(RegisterEntry.id).where(RegisterEntry.document_id == document_id)
+    return Kept(session.scalar(others) or 0, session.scalar(line) is not None)
+
+
+def remove(
+    session: Session, actor: Actor, dossier_id: int, document_id: int, reason: str, *, now: datetime
+) -> RemovedDocument:
+    """Take the document out of the open dossier, for ``reason``; refused unless the actor forms the dossier."""
+    reason = metadata.check_text({"reason": reason}, {"reason": REASON_LENGTH})["reason"].strip()
+    if not reason:
+        raise InvalidMetadata([Problem("reason", N_("Give the reason for taking the document out of the dossier."))])
+    dossier = _locked(session, actor, dossier_id)
+    link = next((link for link in dossier.links if link.document_id == document_id), None)
+    if link is None:
+        raise NotFound()
+    removed = RemovedDocument(
+        dossier_id=dossier.id,
+        document_id=document_id,
+        ordinal=link.ordinal,
+        removed_by_id=actor.user_id,
+        removed_at=now,
+        reason=reason,
+    )
+    session.delete(link)
+    session.add(removed)
+    session.flush()
+    session.refresh(dossier, ["links"])
+    audit.record(
+        session, actor, "document.removed", "document", document_id, now=now, dossier_id=dossier.id,
+        ordinal=removed.ordinal, reason=reason,
+    )  # fmt: skip
+    return removed
+
+
+def put_back(session: Session, actor: Actor, dossier_id: int, removal_id: int, *, now: datetime) -> DossierDocument:
+    """File a document taken out of the open dossier back into it, under the next number."""
+    dossier = _locked(session, actor, dossier_id)
+    removed = session.get(RemovedDocument, removal_id)
+    if removed is None or removed.dossier_id != dossier.id:
+        raise NotFound()
+    session.delete(removed)
+    # Filed again meanwhile (by reference): it is where it was asked to be.
+    again = next((link for link in dossier.links if link.document_id == removed.document_id), None)
+    if again is not None:
+        return again
+    link = dossiers.append_link(session, actor, dossier, removed.document, now=now)
+    audit.record(
+        session, actor, "document.put_back", "document", removed.document_id, now=now, dossier_id=dossier.id,
+        ordinal=link.ordinal,
+    )  # fmt: skip
+    return link
+
+
+def removed_from(session: Session, dossier: Dossier) -> list[RemovedDocument]:
+    """Return the documents taken out of the dossier and not put back, the latest first."""
+    query = select(RemovedDocument).where(RemovedDocument.dossier_id == dossier.id)
+    return list(session.scalars(query.order_by(RemovedDocument.removed_at.desc(), RemovedDocument.id.desc())))
+
+
+def _locked(session: Session, actor: Actor, dossier_id: int) -> Dossier:
+    """Return the open dossier the actor forms, its state locked so a close waits for this change (or refuse)."""
+    dossier = dossiers.editable(session, actor, dossier_id)
+    state = session.execute(select(Dossier.state).where(Dossier.id == dossier.id).with_for_update()).scalar_one()
+    if state is not dossier.state:
+        raise RuleViolation(dossiers.NOT_OPEN, state=state.value)
+    return dossier

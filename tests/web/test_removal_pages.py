@@ -1,0 +1,62 @@
+"""An officer takes a wrongly filed document out of an open dossier from its page, saying why, finds it under the
+documents and puts it back; the search follows; a reason left empty sends the form back with its summary."""
+
+from __future__ import annotations
+
+import re
+
+from erms import search
+from filing import dossiers
+from tests.factories import DOCUMENT, upload
+from tests.web.test_leak_review import text_of
+
+
+def finds(browser, words: str) -> bool:
+    return "Phương án bồi thường" in text_of(browser.get(f"/search/?q={words}"))
+
+
+def test_an_officer_takes_a_document_out_and_puts_it_back(browsers, session, world, store, now, make_dossier):
+    dossier = make_dossier("open", documents=1)
+    document = dossiers.add_document(
+        session, world.actor("officer1"), dossier.id, dict(DOCUMENT, subject="Phương án bồi thường mặt bằng"),
+        upload(b"%PDF-1.4 phuong an", "phuong-an.pdf"), store=store, now=now,
+    )  # fmt: skip
+    session.commit()
+    search.catch_up(session)
+    officer = browsers("officer1")
+    page = officer.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    form_url = f"/dossiers/{dossier.id}/documents/{document.id}/remove"
+    assert f'href="{form_url}"' in page and finds(officer, "boi+thuong")
+    asked = text_of(officer.get(form_url))
+    assert "Phương án bồi thường mặt bằng" in asked and "Văn bản không bị xóa" in asked
+    refused = officer.post(form_url, {"reason": "  "})
+    assert refused.status_code == 422 and "Lý do gỡ: Hãy nêu lý do gỡ văn bản khỏi hồ sơ." in text_of(refused)
+    assert 'href="#remove-reason"' in refused.get_data(as_text=True)
+    done = officer.post(form_url, {"reason": "Nhầm hồ sơ"})
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/dossiers/{dossier.id}#removed")
+    after = officer.get(f"/dossiers/{dossier.id}")
+    listed = after.get_data(as_text=True)
+    assert f'id="document-{document.id}"' not in listed
+    assert "Văn bản đã gỡ khỏi hồ sơ (1)" in text_of(after) and "Nhầm hồ sơ" in text_of(after)
+    session.expire_all()
+    search.catch_up(session)
+    assert not finds(officer, "boi+thuong")
+    put_back = re.search(r'action="(/dossiers/\d+/removed/\d+/put-back)"', listed).group(1)
+    assert browsers("officer2").post(put_back, {}).status_code == 404  # another unit's officer
+    assert officer.post(put_back, {}).status_code == 302
+    back = officer.get(f"/dossiers/{dossier.id}")
+    assert f'id="document-{document.id}"' in back.get_data(as_text=True) and "Văn bản đã gỡ" not in text_of(back)
+    session.expire_all()
+    search.catch_up(session)
+    assert finds(officer, "boi+thuong")
+
+
+def test_a_reader_who_does_not_form_the_dossier_is_offered_nothing_and_refused(browsers, make_dossier, session):
+    dossier = make_dossier("open", documents=1)
+    session.commit()
+    document_id = dossier.links[0].document_id
+    head = browsers("head")
+    assert "/remove" not in head.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    assert head.get(f"/dossiers/{dossier.id}/documents/{document_id}/remove").status_code == 403
+    assert head.post(f"/dossiers/{dossier.id}/documents/{document_id}/remove", {"reason": "x"}).status_code == 403
+    assert len(dossier.links) == 1
