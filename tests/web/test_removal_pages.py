@@ -28,7 +28,8 @@ def test_an_officer_takes_a_document_out_and_puts_it_back(browsers, session, wor
     form_url = f"/dossiers/{dossier.id}/documents/{document.id}/remove"
     assert f'href="{form_url}"' in page and finds(officer, "boi+thuong")
     asked = text_of(officer.get(form_url))
-    assert "Phương án bồi thường mặt bằng" in asked and "Văn bản không bị xóa" in asked
+    assert "Số thứ tự 2 trong hồ sơ" in asked and "Phương án bồi thường mặt bằng" in asked
+    assert "Văn bản không bị xóa" in asked
     refused = officer.post(form_url, {"reason": "  "})
     assert refused.status_code == 422 and "Lý do gỡ: Hãy nêu lý do gỡ văn bản khỏi hồ sơ." in text_of(refused)
     assert 'href="#remove-reason"' in refused.get_data(as_text=True)
