@@ -69,6 +69,9 @@ COLUMN_NAMES = {
     "date_to": _l("Dated until"),
     "page": _l("Page number"),
 }
+# The filters folded under "Advanced filters" (and the facets' state and retention): the fold opens when one is set,
+# so a filtered search shows what filters it.
+ADVANCED_FILTERS = ("kind", "year", "type", "unit", "signature", "date_from", "date_to", "state", "retention")
 # Most results an export holds: the list is for reading and printing, not a data dump.
 EXPORT_LIMIT = 1000
 
@@ -188,6 +191,7 @@ def index():
         saved=saved,
         columns=COLUMNS,
         chosen=chosen_columns(request.args),
+        filtered=any(request.args.get(name, "").strip() for name in ADVANCED_FILTERS),
         facet_labels=FACET_LABELS,
         signatures=SIGNATURE_LABELS,
         sorts=SORT_LABELS,

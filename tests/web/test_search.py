@@ -148,3 +148,14 @@ def test_the_signature_filter_and_facet(filed, client, session, now):
     chosen = client.get("/search/?q=lut+bao&signature=valid")
     assert "Kế hoạch phòng chống lụt bão năm 2026" in chosen.text and "Báo cáo tổng kết" not in chosen.text
     assert '<option value="valid" selected>' in chosen.text
+
+
+def test_results_come_before_the_advanced_filters_which_open_when_one_is_in_use(filed, client):
+    client.login("officer1")
+    plain = client.get("/search/?q=lut+bao")
+    first_result, first_filter = plain.text.index("phòng chống lụt bão"), plain.text.index('id="kind"')
+    assert first_result < first_filter  # a 1366×768 screen shows the results, not eight filters, under the box
+    assert '<details id="advanced-filters">' in plain.text and "<summary>Lọc nâng cao</summary>" in plain.text
+    for filtered in ("kind=document", "signature=valid", "date_from=01%2F01%2F2026", "state=open"):
+        page = client.get(f"/search/?q=lut+bao&{filtered}")
+        assert '<details id="advanced-filters" open>' in page.text, filtered  # the search shows what filters it
