@@ -20,6 +20,7 @@ from markupsafe import Markup
 from erms import metadata, search
 from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
+from erms.models.dossier import DossierState
 from erms.web.common import integer, local_date, setting, state_label, transaction, utcnow
 from exports import rtf
 from exports.pdf import ProductPDF, table
@@ -60,6 +61,7 @@ SIGNATURE_LABELS = {
     "not_checked": _l("Signature check could not run"),
     "pending": _l("Signature being checked"),
 }
+KNOWN_STATES = {state.value for state in DossierState}
 SORT_LABELS = {"relevance": _l("Relevance"), "newest": _l("Newest first"), "oldest": _l("Oldest first")}
 KIND_LABELS = {"dossier": _l("Dossier"), "document": _l("Document (record kind)")}
 # Names of the form fields, for problems shown above the form.
@@ -144,8 +146,8 @@ def _retention(value: str) -> str:
 def facet_label(name: str, value: str) -> str:
     if name == "kind":
         return str(KIND_LABELS.get(value, value))
-    if name == "state":
-        return state_label(value)
+    if name == "state":  # a filter in a typed or old URL may name no state: shown as it was given
+        return state_label(value) if value in KNOWN_STATES else value
     if name == "signature":
         return str(SIGNATURE_LABELS.get(value, value))
     return _retention(value) if name == "retention" else value
