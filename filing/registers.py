@@ -392,14 +392,16 @@ def _set_before(session: Session, entry: RegisterEntry, template: str, **params)
     return Conflict(template, number=entry.number, who=who, when=when, **params)
 
 
-def _set_handled(session: Session, actor: Actor, entry: RegisterEntry, day: date, *, now: datetime) -> RegisterEntry:
-    """Record ``day`` as the entry's handled day and audit it with the day it replaces."""
+def _set_handled(
+    session: Session, actor: Actor, entry: RegisterEntry, day: date | None, *, now: datetime
+) -> RegisterEntry:
+    """Record ``day`` as the entry's handled day (None: not handled) and audit it with the day it replaces."""
     before = entry.handled_on
-    entry.handled_on, entry.handled_by_id = day, actor.user_id
+    entry.handled_on, entry.handled_by_id = day, actor.user_id if day else None
     audit.record(
         session,
         actor,
-        "document.handled",
+        "document.handled" if day else "document.handled_undone",
         "document",
         entry.document_id,
         now=now,
@@ -408,7 +410,7 @@ def _set_handled(session: Session, actor: Actor, entry: RegisterEntry, day: date
         number=entry.number,
         year=entry.year,
         previous=before.isoformat() if before else None,
-        handled_on=day.isoformat(),
+        handled_on=day.isoformat() if day else None,
     )
     return entry
 
@@ -516,9 +518,7 @@ def mark_handled(session: Session, actor: Actor, entry_id: int, *, now: datetime
     The officer who handled it says so (PL6 III.1.m: units and people follow their documents up); the
     registry can still correct the day on the register. Audited like the registry's record.
     """
-    entry = session.get(RegisterEntry, entry_id)
-    if entry is None or entry.assigned_unit_id not in actor.unit_ids(*permissions.RULES["dossier.open"]):
-        raise NotFound()
+    entry = _sent_to_my_unit(session, actor, entry_id)
     if entry.handled_on is not None:
         raise RuleViolation(
             N_("No. %(number)s was already recorded as handled on %(day)s."),
@@ -526,6 +526,26 @@ def mark_handled(session: Session, actor: Actor, entry_id: int, *, now: datetime
             day=f"{entry.handled_on:%d/%m/%Y}",
         )
     return _set_handled(session, actor, entry, local_date(now), now=now)
+
+
+def undo_handled(session: Session, actor: Actor, entry_id: int, *, now: datetime) -> RegisterEntry:
+    """Clear today's handled mark of an incoming document sent to the actor's unit: it is back on the unit's list.
+
+    The unit's button acts in one click, so a mis-click is undone in one too, by whoever may mark it, on the same day
+    only: an earlier day is the register's record, which the registry corrects there. Audited like the mark.
+    """
+    entry = _sent_to_my_unit(session, actor, entry_id)
+    if entry.handled_on != local_date(now):
+        raise RuleViolation(N_("No. %(number)s has no record of being handled today to undo."), number=entry.number)
+    return _set_handled(session, actor, entry, None, now=now)
+
+
+def _sent_to_my_unit(session: Session, actor: Actor, entry_id: int) -> RegisterEntry:
+    """Return the register line with ``entry_id`` if it was sent to one of the units the actor forms dossiers in."""
+    entry = session.get(RegisterEntry, entry_id)
+    if entry is None or entry.assigned_unit_id not in actor.unit_ids(*permissions.RULES["dossier.open"]):
+        raise NotFound()
+    return entry
 
 
 def assigned_to_me(session: Session, actor: Actor) -> list[RegisterEntry]:

@@ -77,6 +77,7 @@ AUDIT_ACTIONS = {
     "document.downloaded": _l("Document downloaded"),
     "document.finalised": _l("Document made final"),
     "document.handled": _l("Document handled"),
+    "document.handled_undone": _l("Document's handled mark undone"),
     "document.linked": _l("Document filed by reference"),
     "document.removed": _l("Document taken out of a dossier"),
     "document.put_back": _l("Document put back in its dossier"),

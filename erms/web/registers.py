@@ -8,7 +8,7 @@ and numbered in their own series; the printed register carries the printed-from-
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, get_template_attribute, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from administration import access_statistics, lookups
@@ -294,10 +294,23 @@ def open_file(entry_id: int):
 @bp.post("/entries/<int:entry_id>/handled")
 @login_required
 def mark_handled(entry_id: int):
-    """Record, from the unit's list on the home page, that an incoming document sent to it was handled today."""
+    """Record, from the unit's list on the home page, that an incoming document sent to it was handled today; the
+    message saying so carries the button that undoes a mis-click."""
     with transaction() as session:
         number = registers.mark_handled(session, current_actor(), entry_id, now=utcnow()).number
-    flash(_("No. %(number)s is recorded as handled today.", number=number), "success")
+    confirmed = _("No. %(number)s is recorded as handled today.", number=number)
+    with_undo = get_template_attribute("macros.html", "with_undo")
+    flash(with_undo(confirmed, url_for(".undo_handled", entry_id=entry_id)), "success")
+    return redirect(url_for("home.index", _anchor="incoming"))
+
+
+@bp.post("/entries/<int:entry_id>/handled/undo")
+@login_required
+def undo_handled(entry_id: int):
+    """Clear the mark just made by mistake, from the message that confirmed it: the document is back on the list."""
+    with transaction() as session:
+        number = registers.undo_handled(session, current_actor(), entry_id, now=utcnow()).number
+    flash(_("No. %(number)s is back on the list: not handled yet.", number=number), "success")
     return redirect(url_for("home.index", _anchor="incoming"))
 
 

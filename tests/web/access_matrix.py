@@ -409,6 +409,8 @@ ROWS = [
     # The unit's own "handled today" button: the service looks only among what was sent to the actor's
     # units, so even a register reader gets "not found" — it hides more than it must, never less.
     Row("registers.mark_handled", "POST", DOSSIER_FORMERS, "register_entry", refusal=NOT_FOUND),
+    # Its undo, from the message that confirms the mark: the same people, on the same lines.
+    Row("registers.undo_handled", "POST", DOSSIER_FORMERS, "register_entry", refusal=NOT_FOUND),
     # ------------------------------------------------------------ appraisal, holds, destruction
     Row("retention.due", "GET", ARCHIVIST_ONLY, area=CHAIN_AREA),
     Row("retention.preview", "POST", ARCHIVIST_ONLY, area=CHAIN_AREA),

@@ -96,6 +96,7 @@ USER_OF_ENDPOINT = {
     "dossier_lists.approve": "head",
     "dossier_lists.review": "unithead",
     "registers.mark_handled": "officer1",
+    "registers.undo_handled": "officer1",
     "retention.opinion": "council1",
     "retention.approve": "head",
     "auth.logout": "officer1",

@@ -7,7 +7,7 @@ import html
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from erms import notices
 from erms.models import AuditEvent, RegisterEntry
@@ -115,3 +115,29 @@ def test_the_register_leads_straight_to_its_form_for_the_registry_only(browsers,
     assert 'href="#register"' in browsers("registry").get("/registers/incoming").get_data(as_text=True)
     assert "Số trong sổ do hệ thống tự cấp khi bấm “Đăng ký”." in page
     assert "Đăng ký văn bản mới" not in text(browsers("head").get("/registers/incoming"))
+
+
+def test_a_unit_marked_handled_today_by_mistake_is_undone_from_the_message(browsers, session, world, line, now):
+    """One click on "Handled today" took the document off the unit's list: the message under it puts it back."""
+    registers.assign_unit(
+        session, world.actor("registry"), world.org.id, line.year, line.series, line.number, world.unit_a.id, now=now
+    )
+    session.commit()
+    officer1, undo = browsers("officer1"), f"/registers/entries/{line.id}/handled/undo"
+    assert 'id="incoming"' in officer1.get("/").get_data(as_text=True)
+    marked = officer1.post(f"/registers/entries/{line.id}/handled", follow_redirects=True).get_data(as_text=True)
+    assert 'id="incoming"' not in marked  # off the list, and the message offers to take it back
+    assert f'<form method="post" action="{undo}" class="inline">' in marked and "Hoàn tác</button>" in marked
+    assert browsers("officer2").post(undo).status_code == 404  # another unit's people cannot clear it
+    back = officer1.post(undo, follow_redirects=True)
+    assert back.request.path == "/" and f"Văn bản số {line.number} đã trở lại danh sách" in text(back)
+    assert 'id="incoming"' in back.get_data(as_text=True) and DOCUMENT["subject"] in text(back)
+    session.expire_all()
+    assert session.get(RegisterEntry, line.id).handled_on is None
+    actions = session.scalars(
+        select(AuditEvent.action).where(AuditEvent.subject_id == line.document_id, AuditEvent.action.like("%handled%"))
+    ).all()
+    assert actions == ["document.handled", "document.handled_undone"]
+    again = officer1.post(undo, follow_redirects=True)  # nothing left to undo: said, nothing recorded
+    assert "không có ghi nhận giải quyết hôm nay" in text(again)
+    assert session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action.like("%handled%"))) == 2
