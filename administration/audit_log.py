@@ -46,7 +46,7 @@ from erms.models import (
     User,
 )
 from erms.permissions import Actor
-from filing import dossiers
+from filing import dossiers, removals
 
 # Events on one page: a screen's worth; the next page continues below the last id (never an OFFSET into the log).
 PAGE = 50
@@ -326,10 +326,12 @@ def unread_summaries(session: Session, actor: Actor, document_ids: Iterable[int]
     (Luật BVBMNN 2018), as the register shows it; that of a document filed only in dossiers the actor does not read
     (restricted ones) or, filed in none, of an organisation whose records they do not read; and that of a document
     restricted on its own unless they read its content, as its dossier's page shows it. An id no document has is
-    withheld too. Four queries for any number of documents."""
+    withheld too. A few queries for any number of documents."""
     wanted = set(document_ids)
     found = list(session.scalars(select(Document).where(Document.id.in_(wanted))))
     content = dossiers.content_access(session, found)
+    # A document taken out of its dossiers and kept nowhere else is read as if they still held it.
+    content.update(removals.taken_out_of(session, [item.id for item in found if not content[item.id].holders]))
     hidden = wanted - {document.id for document in found}
     for document in found:
         holders = content[document.id].holders

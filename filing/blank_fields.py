@@ -61,11 +61,14 @@ def fill_missing(
     dossier = dossiers.editable(session, actor, dossier_id)
     field, value = _checked(session, dossier, field_name, text)
     dossiers.lock_documents(session, dossier)  # a value saved meanwhile is read, and kept
-    documents = [
+    empty = [
         link.document
         for link in supplementary_values.fillable(session, dossier.links)
         if not supplementary.values_of(link.document).get(field.name)
     ]
+    # One whose content is restricted to others is changed only by those who read it (``dossiers._document_in``).
+    unreadable = dossiers.unreadable_content(session, actor, empty)
+    documents = [document for document in empty if document.id not in unreadable]
     for document in documents:
         changes = supplementary_values.apply(document, {**supplementary.values_of(document), field.name: value})
         audit.record(

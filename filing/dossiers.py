@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, contains_eager, selectinload
 from classification import markings
 from erms import audit, lifecycle, metadata, metadata_seal, notices, permissions, supplementary, transitions
 from erms.config import LOCAL_TZ
-from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
+from erms.errors import N_, InvalidMetadata, NotFound, PermissionDenied, Problem, RuleViolation
 from erms.models import (
     CertifiedCopy,
     DestructionItem,
@@ -735,7 +735,7 @@ def add_version(
 ) -> DocumentVersion:
     """Add a new version of a draft document; earlier versions are kept ("dự thảo lần 1, 2 …")."""
     dossier = editable(session, actor, dossier_id)
-    document = _document_in(dossier, document_id)
+    document = _document_in(session, actor, dossier, document_id)
     if document.status is not DocumentStatus.DRAFT:
         raise RuleViolation(N_("Only a draft gets new versions; a final document is fixed."))
     # A draft kept on paper may have been classified by the head since (``marking_decisions``: allowed while it has
@@ -759,7 +759,7 @@ def add_version(
 def finalise_document(session: Session, actor: Actor, dossier_id: int, document_id: int, *, now: datetime) -> Document:
     """Mark a draft document final; its versions stay for the record."""
     dossier = editable(session, actor, dossier_id)
-    document = _document_in(dossier, document_id)
+    document = _document_in(session, actor, dossier, document_id)
     if document.status is DocumentStatus.FINAL:
         raise RuleViolation(N_("The document is already final."))
     document.status = DocumentStatus.FINAL
@@ -869,7 +869,7 @@ def document_to_edit(
     """Return a document of an open dossier whose metadata the actor may change, or refuse saying why. ``lock``
     (a change follows): its row is locked first, so a dossier holding it that is closing meanwhile is either
     closed before the check (the change is refused) or waits and seals the change (:func:`close_dossier`)."""
-    document = _document_in(editable(session, actor, dossier_id), document_id)
+    document = _document_in(session, actor, editable(session, actor, dossier_id), document_id)
     if lock:
         session.execute(select(Document.id).where(Document.id == document.id).with_for_update())
     fixed_in = session.scalar(
@@ -927,9 +927,18 @@ def record_values(record: Dossier | Document, kind: str) -> dict:
     return values
 
 
-def _document_in(dossier: Dossier, document_id: int) -> Document:
+# Forming a dossier no longer means reading each of its documents: one restricted to others (on its own or by
+# another dossier holding it) is changed only by those who read it.
+UNREADABLE_CONTENT = N_("The document's content is restricted to others: only those who read it may change it.")
+
+
+def _document_in(session: Session, actor: Actor, dossier: Dossier, document_id: int) -> Document:
+    """Return the dossier's document for a change by the actor, who forms the dossier; refused if they may not read
+    its content."""
     for link in dossier.links:
         if link.document_id == document_id:
+            if unreadable_content(session, actor, [link.document]):
+                raise PermissionDenied(UNREADABLE_CONTENT)
             return link.document
     raise NotFound()
 

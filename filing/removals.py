@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from erms import audit, metadata
-from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
-from erms.models import Dossier, DossierDocument, RegisterEntry, RemovedDocument
+from erms import audit, metadata, permissions
+from erms.errors import N_, InvalidMetadata, NotFound, PermissionDenied, Problem, RuleViolation
+from erms.models import Document, Dossier, DossierDocument, RegisterEntry, RemovedDocument
 from erms.permissions import Actor
 from filing import dossiers
 
@@ -53,6 +53,16 @@ def remove(
     link = next((link for link in dossier.links if link.document_id == document_id), None)
     if link is None:
         raise NotFound()
+    if dossiers.unreadable_content(session, actor, [link.document]):
+        raise PermissionDenied(dossiers.UNREADABLE_CONTENT)
+    if widens_access(session, dossier, document_id):
+        raise RuleViolation(WIDENS_ACCESS)
+    # Taken out before, filed again by reference since: the earlier removal is superseded by this one.
+    session.execute(
+        delete(RemovedDocument).where(
+            RemovedDocument.dossier_id == dossier.id, RemovedDocument.document_id == document_id
+        )
+    )
     removed = RemovedDocument(
         dossier_id=dossier.id,
         document_id=document_id,
@@ -83,6 +93,9 @@ def put_back(session: Session, actor: Actor, dossier_id: int, removal_id: int, *
     again = next((link for link in dossier.links if link.document_id == removed.document_id), None)
     if again is not None:
         return again
+    # As filing by reference: putting it back must not make one who forms the dossier a reader of what is not theirs.
+    if dossiers.unreadable_content(session, actor, [removed.document]):
+        raise PermissionDenied(dossiers.UNREADABLE_CONTENT)
     link = dossiers.append_link(session, actor, dossier, removed.document, now=now)
     audit.record(
         session, actor, "document.put_back", "document", removed.document_id, now=now, dossier_id=dossier.id,
@@ -95,6 +108,42 @@ def removed_from(session: Session, dossier: Dossier) -> list[RemovedDocument]:
     """Return the documents taken out of the dossier and not put back, the latest first."""
     query = select(RemovedDocument).where(RemovedDocument.dossier_id == dossier.id)
     return list(session.scalars(query.order_by(RemovedDocument.removed_at.desc(), RemovedDocument.id.desc())))
+
+
+# Out of a restricted dossier, a document still registered or filed elsewhere would be read there by people the
+# restriction kept it from: that is a change of access, which another person confirms (``filing.access``).
+WIDENS_ACCESS = N_(
+    "The dossier is restricted and this document is also in the register or in another dossier: taken out, it would "
+    "be read there by people the restriction keeps it from. Ask for the restriction to be changed instead."
+)
+
+
+def widens_access(session: Session, dossier: Dossier, document_id: int) -> bool:
+    """True if taking the document out of the dossier would let others read it (WIDENS_ACCESS)."""
+    if not permissions.dossier_access(session, [dossier])[dossier.id].restricted:
+        return False
+    where = kept(session, dossier.id, document_id)
+    return bool(where.elsewhere or where.registered)
+
+
+def taken_out_of(session: Session, document_ids: list[int]) -> dict[int, permissions.ContentAccess]:
+    """Return, for each of the documents taken out of dossiers, what decides who reads it as if those dossiers still
+    held it: kept nowhere else, it is read (in the audit log) by no more people than read it before."""
+    if not document_ids:
+        return {}
+    query = select(RemovedDocument.document_id, Dossier).join(Dossier, Dossier.id == RemovedDocument.dossier_id)
+    rows = session.execute(query.where(RemovedDocument.document_id.in_(document_ids))).all()
+    grants = permissions.dossier_access(session, [dossier for _, dossier in rows])
+    documents = {
+        document.id: document for document in session.scalars(select(Document).where(Document.id.in_(document_ids)))
+    }
+    own = permissions.document_access(session, documents.values())
+    held: dict[int, list] = {}
+    for document_id, dossier in rows:
+        held.setdefault(document_id, []).append((dossier, grants[dossier.id]))
+    return {
+        document_id: permissions.ContentAccess(own[document_id], tuple(pairs)) for document_id, pairs in held.items()
+    }
 
 
 def _locked(session: Session, actor: Actor, dossier_id: int) -> Dossier:

@@ -104,6 +104,8 @@ def render_removal(dossier_id: int, document_id: int, errors: dict | None = None
             readable=not dossiers.unreadable_content(session, actor, [link.document]),
             summary_shown=markings.summary_shown_to_all(link.document.marking),
             kept=removals.kept(session, dossier.id, document_id),
+            widens=removals.widens_access(session, dossier, document_id),
+            widens_access=_(removals.WIDENS_ACCESS),
             errors=errors or {},
             reason=reason,
         )
