@@ -202,14 +202,18 @@ def recent(session: Session, action: str, since: datetime) -> list[tuple[datetim
     return [(occurred_at, json.loads(details)) for occurred_at, details in rows]
 
 
-def last_event(session: Session, subject_type: str, subject_id: int) -> AuditEvent | None:
-    """Return the newest event about one record (who changed it last, and when)."""
-    return session.scalar(
-        select(AuditEvent)
-        .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == subject_id)
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    )
+def last_event(session: Session, subject_type: str, subject_id: int, action: str = "") -> AuditEvent | None:
+    """Return the newest event about one record (who changed it last, and when), or the newest of one ``action``."""
+    query = select(AuditEvent).where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == subject_id)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    return session.scalar(query.order_by(AuditEvent.id.desc()).limit(1))
+
+
+def actor_of(session: Session, event: AuditEvent) -> str:
+    """Return who did what ``event`` records: their full name now, or the name the event kept."""
+    who = session.get(User, event.actor_id) if event.actor_id else None
+    return who.full_name if who else event.actor_name
 
 
 def changed_by(session: Session, subject_type: str, subject_id: int) -> tuple[str, str]:
@@ -217,8 +221,7 @@ def changed_by(session: Session, subject_type: str, subject_id: int) -> tuple[st
     last = last_event(session, subject_type, subject_id)
     if last is None:
         return "?", "?"
-    who = session.get(User, last.actor_id) if last.actor_id else None
-    return (who.full_name if who else last.actor_name), last.occurred_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
+    return actor_of(session, last), last.occurred_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
 
 
 def conflict(session: Session, subject_type: str, subject_id: int, fields: list[str]) -> Conflict:

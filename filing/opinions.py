@@ -293,14 +293,17 @@ def _sent_back(document: Document, opinions: list[DocumentOpinion]) -> DocumentO
 
 
 def _distribution(session: Session, document: Document) -> list[Step]:
-    """Return the register's steps of the document: registered, and sent to a unit (and person) for handling."""
+    """Return the register's steps of the document: registered, and sent to a unit (and person) for handling, by the
+    clerk its latest audited sending names (the line keeps no sender of its own)."""
     entry = session.scalar(select(RegisterEntry).where(RegisterEntry.document_id == document.id))
     if entry is None:
         return []
     steps = [Step(entry.registered_at, "registered", entry.registered_by.full_name, detail=str(entry.number))]
     if entry.assigned_unit is not None and entry.assigned_at is not None:
         person = f" — {entry.assigned_user.full_name}" if entry.assigned_user else ""
-        steps.append(Step(entry.assigned_at, "sent_to", "", detail=entry.assigned_unit.name + person))
+        sending = audit.last_event(session, "document", document.id, action="document.assigned")
+        sender = audit.actor_of(session, sending) if sending else ""
+        steps.append(Step(entry.assigned_at, "sent_to", sender, detail=entry.assigned_unit.name + person))
     return steps
 
 

@@ -136,7 +136,7 @@ def _targets(session, organisation_id: int) -> list[tuple[str, list[tuple[str, s
     return [
         (
             unit.name,
-            [(str(unit.id), _("The whole unit"))]
+            [(str(unit.id), _("%(unit)s — whole unit", unit=unit.name))]
             + [(f"{unit.id}:{user.id}", user.full_name) for user in people.get(unit.id, [])],
         )
         for unit in dossier_list.units_of(session, organisation_id)
@@ -202,7 +202,8 @@ def record_handled(kind: str):
 @bp.post("/incoming/assign")
 @login_required
 def assign_unit():
-    """Send a registered incoming document to the unit that handles it, by its number in the register of the year."""
+    """Send a registered incoming document to the unit that handles it, by its number in the register of the year;
+    sent from its line's page ("line"), the clerk is taken back to the line, the message on top."""
     form = {key: request.form.get(key, "").strip() for key in ("series", "number", "unit_id", "target")}
     on_invalid(lambda errors: render_register(RegisterKind.INCOMING, errors, form, status=422, section="assign"))
     # "target" is the unit ("12") or one of its people ("12:34"); a plain "unit_id" still names a unit.
@@ -224,8 +225,10 @@ def assign_unit():
             user_id=integer(person_part) if person_part else None,
         )
         assert entry.assigned_unit is not None  # assign_unit has just set it
-        number, unit = entry.number, entry.assigned_unit.name
+        number, unit, entry_id = entry.number, entry.assigned_unit.name, entry.id
     flash(_("No. %(number)s was sent to %(unit)s.", number=number, unit=unit), "success")
+    if request.form.get("line"):
+        return redirect(url_for(".entry", entry_id=entry_id))
     return redirect(url_for(".index", kind="incoming", year=_year(), _anchor="assign"))
 
 

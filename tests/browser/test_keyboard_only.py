@@ -261,7 +261,7 @@ def test_the_registry_registers_an_incoming_document_and_sends_it_to_a_unit(offi
     page.keyboard.press("ArrowDown")  # the first unit as a whole
     unit = page.evaluate("() => document.activeElement.selectedOptions[0].parentElement.label")
     tab_to(page, "#send button[type=submit]")
-    press(page, "Enter", f"{base}/registers/incoming?*")
+    press(page, "Enter", f"{base}/registers/entries/*")  # back on the line it sent, the message on top
     assert page.inner_text(".flashes") == f"Đã chuyển văn bản số 1 cho {unit}."
     with Session(engine) as session:
         entry = session.scalars(select(RegisterEntry)).one()

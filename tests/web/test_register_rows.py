@@ -141,3 +141,15 @@ def test_a_unit_marked_handled_today_by_mistake_is_undone_from_the_message(brows
     again = officer1.post(undo, follow_redirects=True)  # nothing left to undo: said, nothing recorded
     assert "không có ghi nhận giải quyết hôm nay" in text(again)
     assert session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action.like("%handled%"))) == 2
+
+
+def test_a_line_sent_to_a_whole_unit_names_it_comes_back_to_the_line_and_says_who_sent_it(browsers, world, line):
+    registry, unit = browsers("registry"), world.unit_a.name
+    page = registry.get(f"/registers/entries/{line.id}").get_data(as_text=True)
+    assert f'<option value="{world.unit_a.id}">{unit} — cả đơn vị</option>' in page  # not a bare "Cả đơn vị"
+    form = {"series": "regular", "number": str(line.number), "target": str(world.unit_a.id), "line": str(line.id)}
+    sent = registry.post("/registers/incoming/assign", form, follow_redirects=True)
+    assert sent.request.path == f"/registers/entries/{line.id}"  # back on the line, the message on top
+    assert f"Đã chuyển văn bản số {line.number} cho {unit}." in text(sent)
+    handling = text(sent).split("Quá trình xử lý")[1]
+    assert f"Phân phối xử lý cho {unit} {world.users['registry'].full_name}" in handling  # the sender, not "—"
