@@ -106,6 +106,16 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def read_memo(session: Session, name: str) -> dict | None:
+    """Return the read-only transaction's own dict for what its page reads more than once (who may read a record,
+    asked by several parts of one page), None in a writing one, whose own changes would make a kept answer stale."""
+    memos = session.info.get(_READ_MEMOS)
+    return None if memos is None else memos.setdefault(name, {})
+
+
+_READ_MEMOS = "read_memos"
+
+
 def on_commit(session: Session, callback: Callable[[], None]) -> None:
     """Run ``callback`` after the session's transaction commits; drop it on rollback."""
     session.info.setdefault("on_commit", []).append(callback)
@@ -141,6 +151,8 @@ def transaction(
     intent = INTENT.set(mode)
     writing = _WRITING.set(_WRITING.get() + (mode == "write"))
     session = factory()
+    if read_only:
+        session.info[_READ_MEMOS] = {}
     try:
         yield session
         session.commit()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
+from erms.db import read_memo
 from erms.errors import N_, NotFound, PermissionDenied
 from erms.models import (
     AccessChange,
@@ -316,27 +317,36 @@ SHARES_IN_FORCE = and_(
 def dossier_access(session: Session, dossiers: Iterable[Dossier]) -> dict[int, RecordAccess]:
     """Return the access in force on each dossier (one query)."""
     chosen = {dossier.id: dossier for dossier in dossiers}
-    shares = AccessChange.dossier_id.in_(chosen) & AccessChange.document_id.is_(None)
-    return _access(session, chosen, AccessChange.dossier_id, shares)
+    return _access(session, "dossier_access", chosen, AccessChange.dossier_id, AccessChange.document_id.is_(None))
 
 
 def document_access(session: Session, documents: Iterable[Document]) -> dict[int, RecordAccess]:
     """Return the access in force on each document's own content (one query)."""
     chosen = {document.id: document for document in documents}
-    return _access(session, chosen, AccessChange.document_id, AccessChange.document_id.in_(chosen))
+    return _access(session, "document_access", chosen, AccessChange.document_id)
 
 
-def _access(session: Session, chosen: dict, key_column, which) -> dict[int, RecordAccess]:
-    units: dict[int, set[int]] = {key: set() for key in chosen}
-    people: dict[int, set[int]] = {key: set() for key in chosen}
-    shares = select(key_column, AccessChange.unit_id, AccessChange.user_id).where(which, SHARES_IN_FORCE)
-    for key, unit_id, user_id in session.execute(shares):
-        if unit_id is not None:
-            units[key].add(unit_id)
-        if user_id is not None:
-            people[key].add(user_id)
+def _access(session: Session, memo_name: str, chosen: dict, key_column, *which) -> dict[int, RecordAccess]:
+    """Read the shares in force on the ``chosen`` records (``which`` narrows the changes to their kind), once per
+    record in a read-only transaction."""
+    memo = read_memo(session, memo_name)
+    missing = [key for key in chosen if memo is None or key not in memo]
+    units: dict[int, set[int]] = {key: set() for key in missing}
+    people: dict[int, set[int]] = {key: set() for key in missing}
+    if missing:
+        shares = select(key_column, AccessChange.unit_id, AccessChange.user_id).where(
+            key_column.in_(missing), *which, SHARES_IN_FORCE
+        )
+        for key, unit_id, user_id in session.execute(shares):
+            if unit_id is not None:
+                units[key].add(unit_id)
+            if user_id is not None:
+                people[key].add(user_id)
+    found = {key: (frozenset(units[key]), frozenset(people[key])) for key in missing}
+    if memo is not None:
+        memo.update(found)
     return {
-        key: RecordAccess(record.rights == RESTRICTED, frozenset(units[key]), frozenset(people[key]))
+        key: RecordAccess(record.rights == RESTRICTED, *(found[key] if key in found else memo[key]))  # type: ignore[index]
         for key, record in chosen.items()
     }
 

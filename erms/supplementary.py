@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from erms import metadata
+from erms.db import read_memo
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models import Document, Dossier, FieldType, RecordKind, SupplementaryField
 
@@ -64,13 +65,17 @@ def fields_for(
     session: Session, organisation_id: int, kind: RecordKind, *, offered_only: bool = False
 ) -> list[SupplementaryField]:
     """Return the organisation's fields for ``kind`` in the order its forms show them (withdrawn ones too, unless
-    ``offered_only``)."""
-    query = select(SupplementaryField).where(
-        SupplementaryField.organisation_id == organisation_id, SupplementaryField.applies_to == kind
-    )
-    if offered_only:
-        query = query.where(SupplementaryField.active.is_(True))
-    return list(session.scalars(query.order_by(SupplementaryField.position, SupplementaryField.id)))
+    ``offered_only``); read once per page in a read-only transaction (its forms and lists each ask)."""
+    memo = read_memo(session, "supplementary_fields")
+    fields = memo.get((organisation_id, kind)) if memo is not None else None
+    if fields is None:
+        query = select(SupplementaryField).where(
+            SupplementaryField.organisation_id == organisation_id, SupplementaryField.applies_to == kind
+        )
+        fields = list(session.scalars(query.order_by(SupplementaryField.position, SupplementaryField.id)))
+        if memo is not None:
+            memo[(organisation_id, kind)] = fields
+    return [field for field in fields if field.active or not offered_only]
 
 
 def values_of(record: Dossier | Document) -> dict[str, str]:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, contains_eager, selectinload
 from classification import markings
 from erms import audit, lifecycle, metadata, metadata_seal, notices, permissions, supplementary, transitions
 from erms.config import LOCAL_TZ
+from erms.db import read_memo
 from erms.errors import N_, InvalidMetadata, NotFound, PermissionDenied, Problem, RuleViolation
 from erms.models import (
     CertifiedCopy,
@@ -1362,14 +1363,19 @@ def content_readable(session: Session, actor: Actor, dossier: Dossier, document:
 
 
 def holding_dossiers(session: Session, document_ids: list[int]) -> dict[int, list[Dossier]]:
-    """Return the dossiers each document is filed in."""
-    found: dict[int, list[Dossier]] = {}
-    query = (
-        select(DossierDocument.document_id, Dossier).join(Dossier).where(DossierDocument.document_id.in_(document_ids))
-    )
-    for document_id, holder in session.execute(query):
-        found.setdefault(document_id, []).append(holder)
-    return found
+    """Return the dossiers each document is filed in (once per document in a read-only transaction)."""
+    memo = read_memo(session, "holding_dossiers")
+    missing = [document_id for document_id in document_ids if memo is None or document_id not in memo]
+    found: dict[int, list[Dossier]] = {document_id: [] for document_id in missing}
+    if missing:
+        query = select(DossierDocument.document_id, Dossier).join(Dossier)
+        query = query.where(DossierDocument.document_id.in_(missing))
+        for document_id, holder in session.execute(query):
+            found[document_id].append(holder)
+    if memo is not None:
+        memo.update(found)
+    known = memo if memo is not None else found
+    return {document_id: known[document_id] for document_id in document_ids if known[document_id]}
 
 
 # Whose files are no longer here: destroyed by a decision, or handed over to the historical archive.

@@ -271,7 +271,11 @@ CHOICES = {
 
 
 def choice_label(kind: str, value: str) -> str:
-    return str(dict(CHOICES[kind]).get(value, value))
+    """Return a choice's words, translated once per request (a dossier's rows ask the same few hundreds of times)."""
+    labels = g.setdefault("erms_choice_labels", {})
+    if (kind, value) not in labels:
+        labels[kind, value] = str(dict(CHOICES[kind]).get(value, value))
+    return labels[kind, value]
 
 
 def size_words(size: int) -> str:
