@@ -149,10 +149,22 @@ def my_open_dossiers(session: Session, actor: Actor) -> list[Dossier]:
     query = (
         select(Dossier)
         .where(Dossier.creator_id == actor.user_id, Dossier.state == DossierState.OPEN)
-        .options(selectinload(Dossier.links))
         .order_by(Dossier.opened_at, Dossier.id)
     )
     return list(session.scalars(query))
+
+
+def document_counts(session: Session, dossier_ids: list[int]) -> dict[int, int]:
+    """Return how many documents each dossier holds (one query; a list of dossiers need not load their documents)."""
+    if not dossier_ids:
+        return {}
+    query = (
+        select(DossierDocument.dossier_id, func.count())
+        .where(DossierDocument.dossier_id.in_(dossier_ids))
+        .group_by(DossierDocument.dossier_id)
+    )
+    counted = {dossier_id: count for dossier_id, count in session.execute(query)}
+    return {dossier_id: counted.get(dossier_id, 0) for dossier_id in dossier_ids}
 
 
 @dataclass(frozen=True)

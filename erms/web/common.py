@@ -271,11 +271,15 @@ CHOICES = {
 
 
 def choice_label(kind: str, value: str) -> str:
-    """Return a choice's words, translated once per request (a dossier's rows ask the same few hundreds of times)."""
-    labels = g.setdefault("erms_choice_labels", {})
-    if (kind, value) not in labels:
-        labels[kind, value] = str(dict(CHOICES[kind]).get(value, value))
-    return labels[kind, value]
+    return _translated_once(("choice", kind, value), lambda: dict(CHOICES[kind]).get(value, value))
+
+
+def _translated_once(key: tuple, words: Callable[[], object]) -> str:
+    """Return ``words()`` translated, once per request: a list's rows ask the same few labels hundreds of times."""
+    labels = g.setdefault("erms_labels", {})
+    if key not in labels:
+        labels[key] = str(words())
+    return labels[key]
 
 
 def size_words(size: int) -> str:
@@ -287,7 +291,7 @@ def size_words(size: int) -> str:
 
 
 def state_label(state) -> str:
-    return str(STATE_LABELS.get(DossierState(state), state))
+    return _translated_once(("state", state), lambda: STATE_LABELS.get(DossierState(state), state))
 
 
 def role_label(role) -> str:

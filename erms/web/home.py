@@ -47,6 +47,7 @@ def index():
         lists = dossiers.approved_lists(session, actor)
         today = local_date(utcnow())
         incoming = registers.assigned_to_me(session, actor)
+        my_open = dossiers.my_open_dossiers(session, actor)
         return render_template(
             "home/index.html",
             entries=entries,
@@ -56,7 +57,8 @@ def index():
             earlier=[entry for entry in entries if entry.dossier_list.year < today.year],
             pending=pending,
             archivist=archivist,
-            my_open=dossiers.my_open_dossiers(session, actor),
+            my_open=my_open,
+            document_counts=dossiers.document_counts(session, [dossier.id for dossier in my_open]),
             deadlines=dossiers.deadlines(session, actor, today),
             incoming=incoming,
             withheld=registers.withheld_summaries(session, actor, incoming),

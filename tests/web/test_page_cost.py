@@ -71,3 +71,25 @@ def test_the_ad_hoc_form_costs_the_same_however_many_rows_and_schedules_the_list
     assert queries_for(client, engine, "/dossiers/ad-hoc") == before
     page = client.get("/dossiers/ad-hoc").get_data(as_text=True)
     assert "Hồ sơ thanh tra chuyên ngành" in page and "Hồ sơ ngắn hạn" in page
+
+
+def test_the_home_page_counts_the_documents_of_open_dossiers_without_reading_them(client, engine, make_dossier):
+    mine = make_dossier("open", documents=1)
+    client.login("officer1")
+    before = queries_for(client, engine, "/")
+    fetched: list[str] = []
+
+    def sent(_connection, _cursor, statement, *_args) -> None:
+        fetched.append(statement)
+
+    larger = make_dossier("open", documents=8)
+    event.listen(engine, "before_cursor_execute", sent)
+    try:
+        page = client.get("/").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", sent)
+    assert queries_for(client, engine, "/") == before
+    assert not any("dossier_documents.ordinal" in statement for statement in fetched)  # no document link is loaded
+    listed = page[page.index('id="my-open"') :]
+    assert f"/dossiers/{mine.id}" in listed and f"/dossiers/{larger.id}" in listed
+    assert "1 văn bản" in listed and "8 văn bản" in listed
