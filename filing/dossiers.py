@@ -582,10 +582,13 @@ def file_summary(filename: str) -> str:
     return filename.rsplit(".", 1)[0].replace("_", " ").strip()[:500] or filename
 
 
-def readable_content(session: Session, actor: Actor, dossier: Dossier) -> set[int]:
-    """Return the ids of the dossier's documents whose content (files, summary) the actor, who reads the dossier,
-    may read: all but those restricted to others, on their own or by another dossier holding them."""
-    documents = [link.document for link in dossier.links]
+def readable_content(
+    session: Session, actor: Actor, dossier: Dossier, documents: list[Document] | None = None
+) -> set[int]:
+    """Return the ids of the dossier's documents (or of those of them given) whose content (files, summary) the
+    actor, who reads the dossier, may read: all but those restricted to others, on their own or by another dossier
+    holding them."""
+    documents = [link.document for link in dossier.links] if documents is None else documents
     content = content_access(session, documents)
     return {
         document.id for document in documents if permissions.can_read_content(actor, document, content[document.id])

@@ -84,9 +84,10 @@ def put_back(dossier_id: int, removal_id: int):
     """File a document taken out of the open dossier back into it."""
     with transaction() as session:
         link = removals.put_back(session, current_actor(), dossier_id, removal_id, now=utcnow())
-        anchor = f"document-{link.document_id}"
+        document_id = link.document_id
     flash(_("The document is back in the dossier."), "success")
-    return redirect(url_for("dossiers.show", dossier_id=dossier_id, _anchor=anchor))
+    anchor = f"document-{document_id}"
+    return redirect(url_for("dossiers.show", dossier_id=dossier_id, document=document_id, _anchor=anchor))
 
 
 def render_removal(dossier_id: int, document_id: int, errors: dict | None = None, reason: str = "", status: int = 200):

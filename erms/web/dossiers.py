@@ -20,7 +20,7 @@ from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models import Dossier, LookupKind, MetadataSeal, RecordKind
 from erms.models.dossier import DossierState, Medium
-from erms.web import supplementary_forms
+from erms.web import paging, supplementary_forms
 from erms.web.common import (
     CHOICES,
     attachment,
@@ -316,7 +316,9 @@ def _period_label(row) -> str:
 @writes
 def show(dossier_id: int):
     """Show a dossier: metadata, documents, the closing checklist and what can be done next (the view is audited)."""
-    page = render_dossier(dossier_id)
+    page = render_dossier(
+        dossier_id, page=request.args.get("page", type=int), showing=request.args.get("document", type=int)
+    )
     # Only once the page was allowed, and in a short write of its own (the page was read without the write lock).
     with transaction() as session:
         access_statistics.dossier_viewed(session, current_actor(), dossier_id, now=utcnow())
@@ -330,11 +332,17 @@ def render_dossier(
     section: str | None = None,
     document_id: int | None = None,
     status: int = 200,
+    page: int | None = None,
+    showing: int | None = None,
 ):
-    """Render the dossier page; ``errors``/``values`` belong to the form named by ``section``."""
+    """Render the dossier page; ``errors``/``values`` belong to the form named by ``section``. Its documents are
+    listed DOCUMENTS_PER_PAGE at a time: ``page`` of them, or the page listing document ``showing`` (or the one whose
+    form was sent back)."""
     actor = current_actor()
     with transaction(read_only=True) as session:
         dossier = dossiers.get_dossier(session, actor, dossier_id)
+        listed = _listed(dossier, page, showing or document_id)
+        shown = [link.document for link in listed.items]
         editable = permissions.can(actor, "dossier.edit", dossier.organisation_id, dossier.unit_id)
         is_open = dossier.state is DossierState.OPEN
         extra = supplementary_forms.context(session, dossier.organisation_id, RecordKind.DOSSIER, dossier)
@@ -352,12 +360,11 @@ def render_dossier(
             returned=dossiers.returned(session, dossier),
             handover=_handover_panel(actor, dossier, editable),
             content_gone=_(dossiers.CONTENT_GONE[dossier.state]) if dossier.state in dossiers.CONTENT_GONE else "",
-            content_readable=dossiers.readable_content(session, actor, dossier),
-            signed=signature_checks.evidence(
-                session, [version.file for link in dossier.links for version in link.document.versions]
-            ),
+            listed=listed,
+            content_readable=dossiers.readable_content(session, actor, dossier, shown),
+            signed=signature_checks.evidence(session, [version.file for doc in shown for version in doc.versions]),
             signature_words=(SIGNATURE_VERDICTS, SIGNATURE_CHAINS, SIGNATURE_REVOCATION),
-            **_digitisation(session, [link.document for link in dossier.links]),
+            **_digitisation(session, shown),
             retention=dossiers.period_of(dossier).label(),
             placement=holdings_storage.placement_of(session, dossier.id),
             seal=_seal(session, dossier),
@@ -370,9 +377,7 @@ def render_dossier(
             problems=dossiers.closing_problems(dossier) if is_open else [],
             **_removed(session, actor, dossier, editable and is_open),
             summary_visible=lambda document: markings.summary_shown_to_all(document.marking),
-            suggested=_suggested(session, actor, [link.document for link in dossier.links])
-            if editable and is_open
-            else {},
+            suggested=_suggested(session, actor, shown) if editable and is_open else {},
             being_read=suggestions.being_read(session, [link.document for link in dossier.links])
             if editable and is_open
             else 0,
@@ -412,6 +417,17 @@ def render_dossier(
             section=section,
             failed_document=document_id,
         ), status
+
+
+# A page of a dossier lists this many of its documents (erms/web/paging.py says why).
+DOCUMENTS_PER_PAGE = 50
+
+
+def _listed(dossier: Dossier, page: int | None, showing: int | None) -> paging.Slice:
+    """Return the page of the dossier's documents to list: ``page``, or the one listing document ``showing``."""
+    filed = [link.document_id for link in dossier.links]
+    holding = filed.index(showing) if showing in filed else None
+    return paging.slice_of(dossier.links, DOCUMENTS_PER_PAGE, page, holding)
 
 
 def _seal(session, dossier) -> dict | None:
@@ -468,7 +484,7 @@ def add_document(dossier_id: int):
         lambda errors: render_dossier(dossier_id, errors, {**form, **extra, **flags}, section="document", status=422)
     )
     with transaction() as session:
-        dossiers.add_document(
+        added = dossiers.add_document(
             session,
             current_actor(),
             dossier_id,
@@ -478,8 +494,9 @@ def add_document(dossier_id: int):
             now=utcnow(),
             **flags,
         )
+        document_id = added.id
     flash(_("The document was added to the dossier."), "success")
-    return redirect(url_for(".show", dossier_id=dossier_id, _anchor="documents"))
+    return redirect(url_for(".show", dossier_id=dossier_id, document=document_id, _anchor="documents"))
 
 
 @bp.post("/<int:dossier_id>/digitise")
@@ -491,12 +508,13 @@ def digitise(dossier_id: int):
     values = {**form, "accept_warnings": accept}
     on_invalid(lambda errors: render_dossier(dossier_id, errors, values, section="digitise", status=422))
     with transaction() as session:
-        digitisation.digitise(
+        scan = digitisation.digitise(
             session, current_actor(), dossier_id, form, upload_from_request(), store=store(), now=utcnow(),
             accept_warnings=accept,
         )  # fmt: skip
+        document_id = scan.id
     flash(_("The scan was added: the dossier is now paper and electronic."), "success")
-    return redirect(url_for(".show", dossier_id=dossier_id, _anchor="documents"))
+    return redirect(url_for(".show", dossier_id=dossier_id, document=document_id, _anchor="documents"))
 
 
 @bp.post("/<int:dossier_id>/documents/batch")
@@ -517,10 +535,10 @@ def add_documents(dossier_id: int):
             now=utcnow(),
             scan=scan,
         )
-        count = len(added)
+        count, first = len(added), added[0].id
     # The worker reads the files' first pages seconds later (filing.suggestions): the page says when it has.
     flash(_("%(count)s documents were added to the dossier.", count=count), "success")
-    return redirect(url_for(".show", dossier_id=dossier_id, _anchor="documents"))
+    return redirect(url_for(".show", dossier_id=dossier_id, document=first, _anchor="documents"))
 
 
 @bp.post("/<int:dossier_id>/link")
@@ -534,7 +552,7 @@ def link_document(dossier_id: int):
     with transaction() as session:
         dossiers.link_document(session, current_actor(), dossier_id, document_id, now=utcnow())
     flash(_("The registered document was filed in this dossier."), "success")
-    return redirect(url_for(".show", dossier_id=dossier_id, _anchor="documents"))
+    return redirect(url_for(".show", dossier_id=dossier_id, document=document_id, _anchor="documents"))
 
 
 @bp.route("/<int:dossier_id>/documents/<int:document_id>/edit", methods=("GET", "POST"))
@@ -570,7 +588,7 @@ def edit_document(dossier_id: int, document_id: int):
             certified_copy=certified,
         )
     flash(_("The document metadata was saved."), "success")
-    return redirect(url_for(".show", dossier_id=dossier_id, _anchor=f"document-{document_id}"))
+    return redirect(url_for(".show", dossier_id=dossier_id, document=document_id, _anchor=f"document-{document_id}"))
 
 
 def render_document_form(
@@ -686,7 +704,7 @@ def add_version(dossier_id: int, document_id: int):
     with transaction() as session:
         dossiers.add_version(session, current_actor(), dossier_id, document_id, upload, store=store(), now=utcnow())
     flash(_("The new version was added."), "success")
-    return redirect(url_for(".show", dossier_id=dossier_id, _anchor=f"document-{document_id}"))
+    return redirect(url_for(".show", dossier_id=dossier_id, document=document_id, _anchor=f"document-{document_id}"))
 
 
 @bp.post("/<int:dossier_id>/documents/<int:document_id>/finalise")
@@ -696,7 +714,7 @@ def finalise(dossier_id: int, document_id: int):
     with transaction() as session:
         dossiers.finalise_document(session, current_actor(), dossier_id, document_id, now=utcnow())
     flash(_("The document is now final."), "success")
-    return redirect(url_for(".show", dossier_id=dossier_id, _anchor=f"document-{document_id}"))
+    return redirect(url_for(".show", dossier_id=dossier_id, document=document_id, _anchor=f"document-{document_id}"))
 
 
 # ---------------------------------------------------------------- closing, reopening, submitting
