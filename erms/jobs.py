@@ -223,7 +223,7 @@ def run_scheduler(factory: Callable[[], Session], settings: dict, log: Callable[
 
     store = FileStore(settings["STORAGE_ROOT"])
     if queue_rebuild_if_outdated(factory):
-        log("search: the index is of another version than this code's (an upgrade, or another engine): rebuilding")
+        log("search: the index is not built yet, or of another version than this code's: rebuilding")
 
     def work() -> None:
         for job in work_once(factory, store, settings, holder_name()):
