@@ -289,15 +289,28 @@ def withhold(session: Session, actor: Actor, events: list[Event], withheld: str)
     about = {
         event.subject_id
         for event in events
-        if event.subject_type == "document" and event.subject_id is not None and _masked(event.details, "")
+        if event.subject_type == "document"
+        and event.subject_id is not None
+        and (_masked(event.details, "") or event.details.get("changes"))
     }
-    hidden = unread_summaries(session, actor, about) if about else set()
+    hidden, unread = _unread(session, actor, about) if about else (set(), set())
     return [
-        replace(event, details=_masked(event.details, withheld) or event.details)
+        replace(event, details=_withheld_details(event.details, withheld, every_value=event.subject_id in unread))
         if event.subject_type == "document" and event.subject_id in hidden
         else event
         for event in events
     ]
+
+
+def _withheld_details(details: dict, withheld: str, *, every_value: bool) -> dict:
+    """Return the details with each summary replaced by ``withheld`` and, for a document the reader may not read at
+    all (``every_value``: restricted from them), every changed field's values too: its note, keyword, signer or
+    number say what its summary does. The fields changed are still named, as a dossier's are."""
+    masked = _masked(details, withheld) or details
+    changes = masked.get("changes")
+    if every_value and isinstance(changes, dict):
+        masked = {**masked, "changes": {field: withheld for field in changes}}
+    return masked
 
 
 def _masked(details: dict, withheld: str) -> dict | None:
@@ -327,12 +340,19 @@ def unread_summaries(session: Session, actor: Actor, document_ids: Iterable[int]
     (restricted ones) or, filed in none, of an organisation whose records they do not read; and that of a document
     restricted on its own unless they read its content, as its dossier's page shows it. An id no document has is
     withheld too. A few queries for any number of documents."""
+    return _unread(session, actor, document_ids)[0]
+
+
+def _unread(session: Session, actor: Actor, document_ids: Iterable[int]) -> tuple[set[int], set[int]]:
+    """Return (those of ``document_ids`` whose summary the actor may not read, those of them the actor may not read
+    at all: not found, held only where they do not read, or restricted from them)."""
     wanted = set(document_ids)
     found = list(session.scalars(select(Document).where(Document.id.in_(wanted))))
     content = dossiers.content_access(session, found)
     # A document taken out of its dossiers and kept nowhere else is read as if they still held it.
     content.update(removals.taken_out_of(session, [item.id for item in found if not content[item.id].holders]))
     hidden = wanted - {document.id for document in found}
+    unread = set(hidden)
     for document in found:
         holders = content[document.id].holders
         organisation = document.organisation_id
@@ -341,13 +361,13 @@ def unread_summaries(session: Session, actor: Actor, document_ids: Iterable[int]
             readable = any(permissions.can_read_dossier(actor, holder, access) for holder, access in holders)
         else:
             readable = permissions.can_read_document(actor, organisation, ())
-        if (
-            not readable
-            or not markings.summary_visible(markings.SecurityMarking(document.marking), authorised)
-            or not permissions.can_read_content(actor, document, content[document.id])
+        if not readable or not permissions.can_read_content(actor, document, content[document.id]):
+            unread.add(document.id)
+        if document.id in unread or not markings.summary_visible(
+            markings.SecurityMarking(document.marking), authorised
         ):
             hidden.add(document.id)
-    return hidden
+    return hidden, unread
 
 
 def _query(session: Session, actor: Actor, wanted: Filter) -> Select:

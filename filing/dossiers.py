@@ -46,7 +46,7 @@ from erms.models.dossier import DocumentDirection, DocumentStatus, DossierState,
 from erms.models.dossier_list import DossierListState
 from erms.models.transfer import ItemOutcome, TransferState
 from erms.permissions import Actor
-from erms.storage import FileStore, TooLarge
+from erms.storage import Captured, FileStore, TooLarge
 from exports import snapshot
 from exports.pdf import pdf_index
 from filing import certified_copies, page_counts, recipients, scan_checks
@@ -257,10 +257,10 @@ def _pending(query, actor: Actor):
 NOT_OPEN = N_("Only an open dossier can be changed; this one is %(state)s.")
 
 
-def editable(session: Session, actor: Actor, dossier_id: int) -> Dossier:
+def editable(session: Session, actor: Actor, dossier_id: int, *, with_documents: bool = True) -> Dossier:
     """Return the open dossier whose metadata and documents the actor may change, or refuse: not found to one who
     may not read it, denied to one who does not form its unit's dossiers, refused once it is no longer open."""
-    dossier = get_dossier(session, actor, dossier_id)
+    dossier = get_dossier(session, actor, dossier_id, with_documents=with_documents)
     permissions.require(actor, "dossier.edit", dossier.organisation_id, dossier.unit_id)
     if dossier.state is not DossierState.OPEN:
         raise RuleViolation(NOT_OPEN, state=dossier.state.value)
@@ -401,6 +401,25 @@ class Upload:
     filename: str
     stream: BinaryIO
     max_size: int
+    captured: Captured | None = None  # its bytes already kept in the store (``capture``)
+
+
+def capture(upload: Upload, store: FileStore) -> Upload:
+    """Return the upload with its bytes already kept in the store: read, hashed and synced to disk before the
+    caller's saving transaction begins (once ``files_kept_first`` allowed it), so that a large file does not hold
+    SQLite's write lock, on which every other save in the agency waits, meanwhile. Bytes kept for a save that then
+    fails (the dossier closed meanwhile) are removed by the sweep of unused bytes once older than its grace period
+    (administration/orphans.py), as those of a save that failed after storing them always were."""
+    return dataclasses.replace(upload, captured=_put(store, upload))
+
+
+def _put(store: FileStore, upload: Upload) -> Captured:
+    try:
+        return store.put(upload.stream, max_size=upload.max_size)
+    except TooLarge:
+        raise RuleViolation(
+            N_("The file is larger than the limit of %(limit)s MB."), limit=upload.max_size // (1024 * 1024)
+        ) from None
 
 
 # Luật BVBMNN 2018, NĐ 30/2020 Điều 15 k.2: the registry records a classified document and its marking.
@@ -430,15 +449,7 @@ def add_document(
     ``certified_copy``: they ask that it be a certified copy (``filing.certified_copies``).
     """
     dossier = editable(session, actor, dossier_id)
-    own, given = supplementary_values.split(data)
-    values, extra = supplementary_values.checked_for(
-        session,
-        dossier.organisation_id,
-        RecordKind.DOCUMENT,
-        None,
-        given,
-        lambda: metadata.check("document", {"marking": markings.SecurityMarking.NONE.value, **own}),
-    )
+    values, extra = _checked_document(session, dossier.organisation_id, data)
     if values["marking"] != markings.SecurityMarking.NONE.value and upload is None:
         raise InvalidMetadata([Problem("marking", CLASSIFIED_FROM_REGISTER)])
     document = new_document(
@@ -465,6 +476,29 @@ def add_document(
         **_digitised(checked, copy),
     )
     return document
+
+
+def _checked_document(session: Session, organisation_id: int, data: dict) -> tuple[dict, dict]:
+    """Return a new document's checked metadata and agency fields, or raise InvalidMetadata naming every problem."""
+    own, given = supplementary_values.split(data)
+    return supplementary_values.checked_for(
+        session,
+        organisation_id,
+        RecordKind.DOCUMENT,
+        None,
+        given,
+        lambda: metadata.check("document", {"marking": markings.SecurityMarking.NONE.value, **own}),
+    )
+
+
+def files_kept_first(session: Session, actor: Actor, dossier_id: int, documents: list[dict]) -> bool:
+    """Check what adding documents with these metadata (one dict each) checks before it stores anything, raising what
+    the save would raise (the actor adds to the open dossier; every document's metadata is valid), and return whether
+    their files may then be kept in the store before the save (``capture``): not classified ones, whose bytes are
+    never kept."""
+    dossier = editable(session, actor, dossier_id, with_documents=False)
+    checked = [_checked_document(session, dossier.organisation_id, data)[0] for data in documents]
+    return all(markings.may_store_content(markings.SecurityMarking(values["marking"])) for values in checked)
 
 
 def _digitised(checked: ScanCheck | None, copy: CertifiedCopy | None) -> dict[str, Any]:
@@ -566,7 +600,7 @@ def add_documents(
             session,
             actor,
             dossier_id,
-            {"subject": file_summary(upload.filename), **data},
+            batch_document(data, upload),
             upload,
             store=store,
             now=now,
@@ -574,6 +608,11 @@ def add_documents(
         )
         for upload in uploads
     ]
+
+
+def batch_document(data: dict, upload: Upload) -> dict:
+    """Return the metadata a file of a batch is added with: the batch's, its name as summary if none is given."""
+    return {"subject": file_summary(upload.filename), **data}
 
 
 def file_summary(filename: str) -> str:
@@ -705,13 +744,9 @@ def append_link(
 def store_version(
     session: Session, actor: Actor, document: Document, upload: Upload, *, store: FileStore, now: datetime
 ) -> DocumentVersion:
-    """Keep the upload's bytes once in the store and add them to ``document`` as its next version."""
-    try:
-        captured = store.put(upload.stream, max_size=upload.max_size)
-    except TooLarge:
-        raise RuleViolation(
-            N_("The file is larger than the limit of %(limit)s MB."), limit=upload.max_size // (1024 * 1024)
-        ) from None
+    """Keep the upload's bytes once in the store (unless ``capture`` did) and add them to ``document`` as its next
+    version."""
+    captured = upload.captured or _put(store, upload)
     stored = stored_file(session, captured, upload.filename, now=now)
     number = len(document.versions) + 1
     version = DocumentVersion(

@@ -6,6 +6,7 @@ reopens exactly as it was saved and keeps working if the form gains fields.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import select
@@ -17,6 +18,8 @@ from erms.models import SavedSearch
 from erms.permissions import Actor
 
 NAME_LENGTH = 100
+# What the search page's address carries after "?": percent-encoded, so printable ASCII without spaces, and bounded.
+QUERY_STRING = re.compile(r"[\x21-\x7e]{1,2000}")
 
 
 def save(session: Session, actor: Actor, name: str, query_string: str, *, now: datetime) -> SavedSearch:
@@ -29,6 +32,8 @@ def save(session: Session, actor: Actor, name: str, query_string: str, *, now: d
         )
     if not query_string.strip():
         problems.append(Problem("query", N_("Run a search before saving it.")))
+    elif not QUERY_STRING.fullmatch(query_string):
+        problems.append(Problem("query", N_("This is not a search of the search page: run it again, then save it.")))
     if problems:
         raise InvalidMetadata(problems)
     saved = session.scalar(select(SavedSearch).where(SavedSearch.user_id == actor.user_id, SavedSearch.name == name))

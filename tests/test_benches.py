@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
             ["| Holdings, every year | head |", "every page < 1 s"],
         ),
         (["bench/page_cpu.py", "--requests", "2", "--rounds", "1"], ["| officer's home `/` | officer1 |", "index PDF"]),
+        (["bench/upload_lock_bench.py", "1", "--saves", "2"], ["large upload: 1 MB", "| beside the large upload |"]),
     ],
-    ids=["backup", "export", "fixity", "reports", "page_cpu"],
+    ids=["backup", "export", "fixity", "reports", "page_cpu", "upload_lock"],
 )
 def test_a_bench_runs_and_prints_its_figures(arguments, printed, tmp_path):
     result = subprocess.run(

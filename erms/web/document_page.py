@@ -166,5 +166,12 @@ def handling_context(handling: opinions.Handling, errors: dict | None, typed: di
         "kind_options": [(kind.value, OPINION_LABELS[kind.value]) for kind in handling.kinds],
         "text_limit": opinions.TEXT_LENGTH,
         "errors": errors or {},
-        "typed": typed or {},
+        "typed": typed or {"kind": _first_kind(handling)},
     }
+
+
+def _first_kind(handling: opinions.Handling) -> str:
+    """The kind the opinion form starts on: a direction while the document waits for one from a reader who gives it
+    (the head opening it from his list must not record his direction as a comment by leaving the choice as it was)."""
+    directed = any(step.what == OpinionKind.DIRECTION.value for step in handling.steps)
+    return OpinionKind.DIRECTION.value if OpinionKind.DIRECTION in handling.kinds and not directed else ""

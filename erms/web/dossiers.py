@@ -430,6 +430,14 @@ def _listed(dossier: Dossier, page: int | None, showing: int | None) -> paging.S
     return paging.slice_of(dossier.links, DOCUMENTS_PER_PAGE, page, holding)
 
 
+def _kept_first(dossier_id: int, documents: list[dict], uploads: list) -> list:
+    """Keep the files' bytes in the store before the save's transaction takes the write lock (``dossiers.capture``),
+    once what the save checks first holds (``dossiers.files_kept_first``): bad input still stores nothing."""
+    with transaction(read_only=True) as session:
+        allowed = dossiers.files_kept_first(session, current_actor(), dossier_id, documents)
+    return [dossiers.capture(upload, store()) for upload in uploads] if allowed else uploads
+
+
 def _seal(session, dossier) -> dict | None:
     """Return what the page says of the dossier's metadata seal: when it was sealed and last checked, its digest, and
     what differs from it now (None while it is open, or for a dossier closed before seals that was not checked)."""
@@ -483,13 +491,16 @@ def add_document(dossier_id: int):
     on_invalid(
         lambda errors: render_dossier(dossier_id, errors, {**form, **extra, **flags}, section="document", status=422)
     )
+    data = {**metadata.coerce("document", form), **extra}
+    upload = upload_from_request()
+    kept = _kept_first(dossier_id, [data], [upload]) if upload else [None]
     with transaction() as session:
         added = dossiers.add_document(
             session,
             current_actor(),
             dossier_id,
-            {**metadata.coerce("document", form), **extra},
-            upload_from_request(),
+            data,
+            kept[0],
             store=store(),
             now=utcnow(),
             **flags,
@@ -524,13 +535,15 @@ def add_documents(dossier_id: int):
     form = {key: request.form.get(key, "") for key in BATCH_FIELDS}
     scan = _flags()["scan"]
     on_invalid(lambda errors: render_dossier(dossier_id, errors, {**form, "scan": scan}, section="batch", status=422))
+    data, uploads = metadata.coerce("document", form), uploads_from_request("files")
+    uploads = _kept_first(dossier_id, [dossiers.batch_document(data, upload) for upload in uploads], uploads)
     with transaction() as session:
         added = dossiers.add_documents(
             session,
             current_actor(),
             dossier_id,
-            metadata.coerce("document", form),
-            uploads_from_request("files"),
+            data,
+            uploads,
             store=store(),
             now=utcnow(),
             scan=scan,
@@ -745,6 +758,7 @@ def render_wizard(dossier_id: int, errors: dict | None = None, status: int = 200
             ordered=ordered,
             dates=dossiers.closing_dates(dossier),
             fix_anchor=FIX_ANCHORS,
+            filed={link.ordinal: link.document_id for link in dossier.links},
             blank=blank,
             blank_options=supplementary_forms.options(fillable),
             errors=on_offered(errors or {}, ["confirm", *supplementary_forms.names(fillable)]),

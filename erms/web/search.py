@@ -157,12 +157,19 @@ def targets(session, hits: list[search.Hit]) -> dict[tuple[str, int], str]:
     """Return where each result links to: its dossier's page, or for a registered document filed in no dossier its
     register line's page (readable by exactly those the index lets find it). A line gone since is not linked."""
     lines = registers.line_ids(session, [hit.record_id for hit in hits if not hit.dossier_id])
-    filed = {
-        (hit.kind, hit.record_id): url_for("dossiers.show", dossier_id=hit.dossier_id) for hit in hits if hit.dossier_id
-    }
+    filed = {(hit.kind, hit.record_id): _in_dossier(hit) for hit in hits if hit.dossier_id}
     return filed | {
         ("document", document): url_for("registers.entry", entry_id=line) for document, line in lines.items()
     }
+
+
+def _in_dossier(hit: search.Hit) -> str:
+    """A dossier found links to its page; a document in one to its row, on the page of the dossier listing it."""
+    if hit.kind != "document":
+        return url_for("dossiers.show", dossier_id=hit.dossier_id)
+    return url_for(
+        "dossiers.show", dossier_id=hit.dossier_id, document=hit.record_id, _anchor=f"document-{hit.record_id}"
+    )
 
 
 def link_with(**changes) -> str:

@@ -17,7 +17,9 @@ from erms import audit
 from erms.errors import InvalidMetadata, PermissionDenied, RuleViolation
 from erms.models import AuditEvent, Role, RoleMembership, User
 from erms.permissions import load_actor
+from filing import dossiers
 from tests.factories import another_agency
+from tests.web.test_leak_review import restrict
 
 HEADINGS = ["id", "time", "user", "action", "kind", "record", "before", "after", "details", "hash"]
 
@@ -182,3 +184,20 @@ def test_the_chain_is_verified_on_demand_and_its_last_result_shown_with_the_head
     report, walked_from = audit_log.check_chain(session, archivist, now=later)
     audit_log.record_check(session, archivist, report, walked_from, now=later)
     assert audit_log.chain(session, archivist).last_check.broken_id == altered
+
+
+def test_a_restricted_documents_changed_values_are_withheld_but_the_fields_named(session, world, now, make_dossier):
+    """The archivist reads the log but not a restricted dossier: an edit of its document names the fields changed and
+    withholds every value (its note and keyword say what its summary does); the head, who reads it, reads them all."""
+    kept_close = make_dossier("open", documents=1)
+    document_id = kept_close.links[0].document_id
+    restrict(session, world, "officer1", kept_close.id, None, now)
+    dossiers.update_document(
+        session, world.actor("officer1"), kept_close.id, document_id,
+        {"description": "Ghi chú về phương án nhạy cảm", "keyword": "phương án"}, now=now,
+    )  # fmt: skip
+    wanted = Filter(action="document.updated", subject_type="document", subject_id=document_id)
+    (archivists,) = shown(session, world.actor("archivist"), wanted)
+    assert archivists.details["changes"] == {"description": audit_log.WITHHELD, "keyword": audit_log.WITHHELD}
+    (heads,) = shown(session, world.actor("head"), wanted)
+    assert heads.details["changes"]["description"][1] == "Ghi chú về phương án nhạy cảm"

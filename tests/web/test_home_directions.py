@@ -150,3 +150,16 @@ def test_a_pending_change_of_access_waits_on_the_heads_home(browsers, session, w
     session.commit()
     waiting = section(browsers("head"), "access-changes")
     assert f'href="/dossiers/{dossier.id}#access"' in waiting and "Phòng Tài chính - Kế hoạch" in waiting
+
+
+def test_the_opinion_form_starts_on_a_direction_until_the_document_has_one(browsers, session, world, store, now):
+    """The head opening a line from his list types his direction and records it: it is not saved as a comment by
+    leaving the kind as it was; once directed, the form no longer presumes one (a further opinion is his choice)."""
+    line = registered(session, world, store, now, "89", world.unit_a)
+    session.commit()
+    head = browsers("head")
+    chosen = re.compile(r'<option value="(\w+)" selected')
+    assert chosen.findall(head.get(f"/registers/entries/{line.id}").get_data(as_text=True)) == ["direction"]
+    direct(head, line)
+    assert chosen.findall(head.get(f"/registers/entries/{line.id}").get_data(as_text=True)) == []
+    assert "/registers/entries/" not in section(head, "to-direct")

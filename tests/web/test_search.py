@@ -75,6 +75,15 @@ def test_save_and_reuse_a_search(filed, client):
     assert "Kế hoạch phòng chống lụt bão năm 2026" not in saved.text
 
 
+def test_a_search_that_no_page_sends_is_not_saved(filed, client, session):
+    """A query with a line break or thousands of characters is no search of the page: said, and nothing saved."""
+    client.login("officer1")
+    for query in ("q=x\r\nX-Evil: 1", "q=" + "a" * 3000, "q=lụt bão"):
+        refused = client.post("/search/saved", {"name": "Lạ", "query": query}, follow_redirects=True)
+        assert "Đây không phải một tìm kiếm của trang tìm kiếm" in refused.text, query
+    assert "Lạ" not in client.get("/search/").text
+
+
 def test_exports(filed, client):
     client.login("officer1")
     word = client.get("/search/export.docx?q=lut+bao")
