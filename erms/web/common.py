@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -127,11 +128,26 @@ def uploads_from_request(field: str) -> list[Upload]:
     """
     limit = int(setting("MAX_CONTENT_LENGTH"))
     # Werkzeug types the spooled stream as IO[bytes]; it is a binary file, as BinaryIO says.
-    return [
+    uploads = [
         Upload(upload_name(field, storage.filename), cast(BinaryIO, storage.stream), limit)
         for storage in request.files.getlist(field)
         if storage.filename  # a file input left empty is sent as a part without a name: nothing was chosen
     ]
+    empty = [upload.filename for upload in uploads if _is_empty(upload.stream)]
+    if empty:  # a file of no byte is no document's content (as the API and the intake say too)
+        raise InvalidMetadata([Problem(field, EMPTY_FILE, {"name": ", ".join(empty)})])
+    return uploads
+
+
+EMPTY_FILE = N_("The file %(name)s is empty: choose the file itself.")
+
+
+def _is_empty(stream: BinaryIO) -> bool:
+    """Whether the spooled stream holds no byte (read back from its start)."""
+    stream.seek(0, io.SEEK_END)
+    empty = stream.tell() == 0
+    stream.seek(0)
+    return empty
 
 
 def upload_name(field: str, sent: str) -> str:

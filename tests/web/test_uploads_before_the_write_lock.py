@@ -63,3 +63,19 @@ def test_a_refused_sender_a_bad_form_or_a_classified_batch_leaves_no_bytes(brows
     secret = officer.post(batch, {**SHARED, "marking": "mat", "files": [file_field(b"%PDF-1.4 mat", "mat.pdf")]})
     assert secret.status_code in (403, 422)
     assert sorted(store.files()) == before
+
+
+def test_an_empty_file_is_refused_on_its_field(browsers, make_dossier, session, store):
+    dossier = make_dossier("open", documents=1)
+    session.commit()
+    before = sorted(store.files())
+    officer = browsers("officer1")
+    files = [file_field(b"%PDF-1.4 co", "co.pdf"), file_field(b"", "rong.pdf")]
+    batch = officer.post(f"/dossiers/{dossier.id}/documents/batch", {**SHARED, "files": files})
+    single = officer.post(f"/dossiers/{dossier.id}/documents", {**DOCUMENT, "file": file_field(b"", "rong.pdf")})
+    for refused in (batch, single):
+        assert refused.status_code == 422
+        assert "Tệp rong.pdf không có nội dung: hãy chọn đúng tệp văn bản." in refused.get_data(as_text=True)
+    assert sorted(store.files()) == before
+    session.expire_all()
+    assert len(dossier.links) == 1
