@@ -98,7 +98,7 @@ def dossier_documents(
     dossier = dossiers.get_dossier(session, actor, dossier_id)
     links = sorted(dossier.links, key=lambda link: link.ordinal)
     chosen = links[(page - 1) * per_page : page * per_page]
-    content = dossiers.readable_content(session, actor, dossier)
+    content = dossiers.readable_content(session, actor, dossier, [link.document for link in chosen])
     return [Readable(link.document, dossier, link.document_id in content) for link in chosen], len(links)
 
 

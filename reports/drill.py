@@ -21,7 +21,6 @@ from erms import metadata, permissions
 from erms.errors import N_, InvalidMetadata, NotFound, PermissionDenied, Problem
 from erms.models import (
     DestructionList,
-    DossierDocument,
     DossierList,
     DossierListEntry,
     HandoverBatch,
@@ -30,6 +29,7 @@ from erms.models import (
 from erms.models.dossier import Dossier
 from erms.models.register import RegisterKind
 from erms.permissions import Actor
+from filing.dossiers import document_counts
 from filing.registers import withheld_summaries
 from reports import compliance, disposal, flow, holdings
 from reports.scope import NONE, Scope, scope_of
@@ -187,8 +187,7 @@ def _dossiers(session: Session, actor: Actor, query: Select, offset: int) -> lis
     found = list(session.scalars(ordered.options(selectinload(Dossier.unit), selectinload(Dossier.creator))))
     ids = [dossier.id for dossier in found]
     readable = set(session.scalars(select(Dossier.id).where(Dossier.id.in_(ids), permissions.readable_dossiers(actor))))
-    held = select(DossierDocument.dossier_id, func.count()).where(DossierDocument.dossier_id.in_(ids))
-    documents = dict(session.execute(held.group_by(DossierDocument.dossier_id)).all())
+    documents = document_counts(session, ids)
     return [
         Line(
             "dossier",

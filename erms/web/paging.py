@@ -13,18 +13,12 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Slice:
-    """The items of page ``number`` (from 1) of ``pages``; ``first`` is the position of its first item (from 1)."""
+    """The items of page ``number`` (from 1) of ``pages``, out of ``total`` items."""
 
     items: list[Any]
     number: int
     pages: int
-    first: int
     total: int
-
-    @property
-    def last(self) -> int:
-        """The position of the page's last item (0 when the list is empty)."""
-        return self.first + len(self.items) - 1 if self.items else 0
 
 
 def slice_of(items: Sequence, per_page: int, number: int | None = None, holding: int | None = None) -> Slice:
@@ -35,5 +29,4 @@ def slice_of(items: Sequence, per_page: int, number: int | None = None, holding:
         number = holding // per_page + 1
     number = min(max(number or 1, 1), pages)
     start = (number - 1) * per_page
-    shown = list(items[start : start + per_page])
-    return Slice(shown, number, pages, start + 1 if shown else 0, len(items))
+    return Slice(list(items[start : start + per_page]), number, pages, len(items))
