@@ -81,8 +81,8 @@ def register_line_viewed(session: Session, actor: Actor, entry_id: int, *, now: 
 
 def document_viewed(session: Session, actor: Actor, dossier_id: int, document_id: int, *, now: datetime) -> None:
     """Record that the actor opened a document's page within a dossier they may read."""
-    dossier = dossiers.get_dossier(session, actor, dossier_id)
-    if document_id not in {link.document_id for link in dossier.links}:
+    dossier = dossiers.get_dossier(session, actor, dossier_id, with_documents=False)
+    if dossiers.filed_document(session, dossier.id, document_id) is None:
         raise NotFound()
     audit.record(session, actor, "document.viewed", "document", document_id, now=now, dossier_id=dossier.id)
 

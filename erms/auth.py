@@ -63,7 +63,8 @@ def _load_user(session_id: str) -> LoginUser | None:
     user_id = integer(user_part)
     if user_id is None or not key:
         return None  # not ours
-    with transaction() as db_session:
+    # Only read: a save's own transaction then takes SQLite's write lock once, not once more for this.
+    with transaction(read_only=True) as db_session:
         user = accounts.logged_in_user(db_session, user_id, key)
         if user is None:
             return None  # logged out, password changed, roles changed or deactivated: log in again

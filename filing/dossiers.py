@@ -68,6 +68,8 @@ WITH_DOCUMENTS = (
     .selectinload(Document.versions)
     .selectinload(DocumentVersion.file),
 )
+# One document is read with its versions and files the same way.
+DOCUMENT_FILES = (selectinload(Document.versions).selectinload(DocumentVersion.file),)
 
 
 def get_dossier(session: Session, actor: Actor, dossier_id: int, *, with_documents: bool = True) -> Dossier:
@@ -448,7 +450,7 @@ def add_document(
     ``scan``: the officer says the file is a scan of paper, held to TT 02/2019's rules (``filing.scan_checks``);
     ``certified_copy``: they ask that it be a certified copy (``filing.certified_copies``).
     """
-    dossier = editable(session, actor, dossier_id)
+    dossier = editable(session, actor, dossier_id, with_documents=False)
     values, extra = _checked_document(session, dossier.organisation_id, data)
     if values["marking"] != markings.SecurityMarking.NONE.value and upload is None:
         raise InvalidMetadata([Problem("marking", CLASSIFIED_FROM_REGISTER)])
@@ -552,7 +554,7 @@ def link_document(session: Session, actor: Actor, dossier_id: int, document_id: 
     PL6 III.4.e: one document may belong to several dossiers "mà không cần nhân bản"; the row
     and its stored file stay single, only a new link with the next ordinal is made.
     """
-    dossier = editable(session, actor, dossier_id)
+    dossier = editable(session, actor, dossier_id, with_documents=False)
     document = session.get(Document, document_id)
     # Only a document the actor may read is filed: another unit's document looks like no document at all.
     if (
@@ -785,7 +787,7 @@ def add_version(
     now: datetime,
 ) -> DocumentVersion:
     """Add a new version of a draft document; earlier versions are kept ("dự thảo lần 1, 2 …")."""
-    dossier = editable(session, actor, dossier_id)
+    dossier = editable(session, actor, dossier_id, with_documents=False)
     document = _document_in(session, actor, dossier, document_id)
     if document.status is not DocumentStatus.DRAFT:
         raise RuleViolation(N_("Only a draft gets new versions; a final document is fixed."))
@@ -809,7 +811,7 @@ def add_version(
 
 def finalise_document(session: Session, actor: Actor, dossier_id: int, document_id: int, *, now: datetime) -> Document:
     """Mark a draft document final; its versions stay for the record."""
-    dossier = editable(session, actor, dossier_id)
+    dossier = editable(session, actor, dossier_id, with_documents=False)
     document = _document_in(session, actor, dossier, document_id)
     if document.status is DocumentStatus.FINAL:
         raise RuleViolation(N_("The document is already final."))
@@ -920,7 +922,7 @@ def document_to_edit(
     """Return a document of an open dossier whose metadata the actor may change, or refuse saying why. ``lock``
     (a change follows): its row is locked first, so a dossier holding it that is closing meanwhile is either
     closed before the check (the change is refused) or waits and seals the change (:func:`close_dossier`)."""
-    document = _document_in(session, actor, editable(session, actor, dossier_id), document_id)
+    document = _document_in(session, actor, editable(session, actor, dossier_id, with_documents=False), document_id)
     if lock:
         session.execute(select(Document.id).where(Document.id == document.id).with_for_update())
     fixed_in = session.scalar(
@@ -986,12 +988,19 @@ UNREADABLE_CONTENT = N_("The document's content is restricted to others: only th
 def _document_in(session: Session, actor: Actor, dossier: Dossier, document_id: int) -> Document:
     """Return the dossier's document for a change by the actor, who forms the dossier; refused if they may not read
     its content."""
-    for link in dossier.links:
-        if link.document_id == document_id:
-            if unreadable_content(session, actor, [link.document]):
-                raise PermissionDenied(UNREADABLE_CONTENT)
-            return link.document
-    raise NotFound()
+    document = filed_document(session, dossier.id, document_id)
+    if document is None:
+        raise NotFound()
+    if unreadable_content(session, actor, [document]):
+        raise PermissionDenied(UNREADABLE_CONTENT)
+    return document
+
+
+def filed_document(session: Session, dossier_id: int, document_id: int) -> Document | None:
+    """Return the document if the dossier holds it (with its versions and files), else None: one lookup, where the
+    dossier's every document would be loaded for a save or a download that holds SQLite's write lock meanwhile."""
+    query = select(Document).join(DossierDocument).where(DossierDocument.dossier_id == dossier_id)
+    return session.scalar(query.where(Document.id == document_id).options(*DOCUMENT_FILES))
 
 
 # ---------------------------------------------------------------- closing
@@ -1381,9 +1390,9 @@ def open_version(
 def readable_version(session: Session, actor: Actor, dossier_id: int, version_id: int) -> DocumentVersion:
     """Return a version of a document of the dossier whose files the actor may download (the file itself or its
     preservation copy); NotFound otherwise, and while the dossier's files are gone."""
-    dossier = _with_content(get_dossier(session, actor, dossier_id))
+    dossier = _with_content(get_dossier(session, actor, dossier_id, with_documents=False))
     version = session.get(DocumentVersion, version_id)
-    if version is None or version.document_id not in {link.document_id for link in dossier.links}:
+    if version is None or filed_document(session, dossier.id, version.document_id) is None:
         raise NotFound()
     if not content_readable(session, actor, dossier, version.document):
         raise NotFound()  # a document restricted on its own: its files look absent to the others

@@ -124,7 +124,7 @@ def render_document(
         if link is None:
             raise NotFound()
         document = link.document
-        readable = document.id in dossiers.readable_content(session, actor, dossier)
+        readable = document.id in dossiers.readable_content(session, actor, dossier, [document])
         checks = documents.checks_of(session, [documents.Readable(document, dossier, readable)])
         others = dossiers.holding_dossiers(session, [document.id]).get(document.id, [])
         grants = permissions.dossier_access(session, others)
