@@ -739,7 +739,8 @@ def append_link(
     )
     session.add(link)
     session.flush()
-    session.refresh(dossier, ["links"])
+    # Read again when next asked for, not now: a save of one document does not load a dossier's hundreds of links.
+    session.expire(dossier, ["links"])
     return link
 
 
