@@ -106,7 +106,9 @@ class WhooshEngine:
     def query(self, session: Session, actor: Actor, request: Search) -> Results:
         reading = self.home.reading()
         text = unicodedata.normalize("NFC", request.text).strip()
-        parsed = _parser(reading.index.schema).parse(text) if text else wq.Every()
+        # The searcher's schema, not the index's: that one is read again from a table of contents the worker's next
+        # commit may have removed meanwhile.
+        parsed = _parser(reading.searcher.schema).parse(text) if text else wq.Every()
         matching = reading.docs(wq.And([parsed, readable(actor), *_filters(request)]))
         page, pages = request.page_of(len(matching))
         words = {word for name, word in parsed.iter_all_terms() if name == "text"} if text else set()

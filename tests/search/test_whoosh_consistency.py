@@ -98,6 +98,29 @@ def test_searches_in_other_threads_meet_no_error_while_a_rebuild_switches(
     assert search.verify(session).ok
 
 
+def test_a_search_answers_when_the_worker_commits_just_after_its_reading_opened(
+    make_dossier, file_document, session, world, commit, index, monkeypatch
+):
+    # Under load a web process met a 500: its reading was up to date, then the worker committed a newer generation
+    # and removed the table of contents the search went on to read from disk for the index's schema.
+    dossier = make_dossier("open", documents=0)
+    file_document(dossier, "Kế hoạch chuyển đổi số năm 2026")
+    commit()
+    officer = world.actor("officer1")
+    assert len(found(session, officer, "chuyen doi so")) == 1
+    home = index.engine.home
+    opened = home.reading
+
+    def then_the_worker_commits():
+        reading = opened()
+        for toc in Path(reading.index.storage.folder).glob("_MAIN_*.toc"):
+            toc.unlink()  # what the worker's commit does to the generation this reading opened
+        return reading
+
+    monkeypatch.setattr(home, "reading", then_the_worker_commits)
+    assert len(found(session, officer, "chuyen doi so")) == 1
+
+
 def test_a_first_search_in_another_process_leaves_a_rebuild_under_way_alone(
     make_dossier, file_document, session, world, commit, index, monkeypatch
 ):
