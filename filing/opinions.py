@@ -132,8 +132,8 @@ def give(
 ) -> DocumentOpinion:
     """Add the actor's opinion to a document of a dossier, from the dossier's page (``add``); a document of a dossier
     the actor does not read is not found."""
-    dossier = dossiers.get_dossier(session, actor, dossier_id)
-    document = next((link.document for link in dossier.links if link.document_id == document_id), None)
+    dossier = dossiers.get_dossier(session, actor, dossier_id, with_documents=False)
+    document = dossiers.filed_document(session, dossier.id, document_id)
     if document is None:
         raise NotFound()
     return add(session, actor, in_dossier(session, actor, dossier, document), kind, text, now=now)

@@ -1,7 +1,7 @@
 """A save or an audited read of one document holds SQLite's write lock without reading the dossier's other documents
-(issue 18): a download, a document's page, a new version, marking it final, correcting it or adding files to a dossier
-of hundreds of documents made every other save in the agency wait while all of them, their versions and files were
-loaded as objects."""
+(issue 18): a download, a document's page, an opinion, a new version, marking it final, correcting it or adding files
+to a dossier of hundreds of documents made every other save in the agency wait while all of them, their versions and
+files were loaded as objects."""
 
 from __future__ import annotations
 
@@ -58,6 +58,10 @@ def test_one_documents_saves_and_audited_reads_load_that_document_only(
     loaded_while_writing.clear()
     assert officer.get(f"/dossiers/{dossier.id}/documents/{first}").status_code == 200
     assert set(loaded_while_writing) <= {first}
+    loaded_while_writing.clear()
+    comment = {"kind": "comment", "text": "Đề nghị bổ sung số liệu quý I."}
+    assert officer.post(f"/dossiers/{dossier.id}/documents/{first}/opinions", comment).status_code == 302
+    assert set(loaded_while_writing) == {first}
     loaded_while_writing.clear()
     added = officer.post(
         f"/dossiers/{dossier.id}/documents/{draft}/versions", {"file": file_field(b"%PDF-1.4 lan 2", "dt2.pdf")}
