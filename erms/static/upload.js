@@ -53,8 +53,15 @@
       request.addEventListener("load", function () {
         // The redirected page (or the form again with its errors) is already here: show it as it is,
         // since loading it anew would lose its one-time message.
-        if (request.responseURL) { window.history.replaceState(null, "", request.responseURL); }
+        var shown = request.responseURL;
+        // A redirect's #fragment never reaches the script: the form names the part of the page it leads to
+        // (data-upload="documents": the list holding the new files), as the browser would have scrolled to it.
+        var redirected = shown && shown !== form.action && form.dataset.upload;
+        if (redirected) { shown += "#" + form.dataset.upload; }
+        if (shown) { window.history.replaceState(null, "", shown); }
         document.open(); document.write(request.responseText); document.close();
+        var part = redirected && document.getElementById(form.dataset.upload);
+        if (part) { part.scrollIntoView(); }
       });
       request.addEventListener("error", function () { form.submit(); });
       request.open("POST", form.action);

@@ -129,6 +129,9 @@ def test_registry_list_then_officer_dossier_from_open_to_submitted(server, page,
     page.set_input_files("#batch-files", [str(first), str(second)])
     page.click("#add-files button[type=submit]")  # the upload script sends both files with a progress bar
     page.wait_for_selector("text=Đã thêm 2 văn bản vào hồ sơ.")
+    # On the list the files went into, as the page would be without the script (a redirect's #documents).
+    assert page.url.endswith("#documents")
+    assert abs(page.evaluate("document.getElementById('documents').getBoundingClientRect().top")) < 100
     shot(page, "06-officer-two-files-added")
 
     page.click("#documents a[href$='/edit'] >> nth=0")  # the summary came from the file name: correct it
