@@ -586,7 +586,8 @@ def edit_document(dossier_id: int, document_id: int):
     on_invalid(
         lambda errors: render_document_form(
             dossier_id, document_id, errors, {**form, **extra, "certified_copy": certified}, status=422
-        )
+        ),
+        back=url_for(".show", dossier_id=dossier_id, document=document_id, _anchor=f"document-{document_id}"),
     )
     with transaction() as session:
         dossiers.update_document(

@@ -18,7 +18,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 
-from flask import Flask, current_app, flash, g, make_response, redirect, render_template, url_for
+from flask import Flask, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -161,15 +161,19 @@ def handle_refusal(error: ERMSError):
     if isinstance(error, InvalidMetadata):
         if rerender is not None:
             return _shown_again(rerender, problem_messages(error.problems))
-        for messages in problem_messages(error.problems).values():
-            for message in messages:
-                flash(message, "error")
+        said = [message for messages in problem_messages(error.problems).values() for message in messages]
+        if _back_is_here():
+            return _refused_page(" ".join(said))
+        for message in said:
+            flash(message, "error")
         return redirect(_back())
     message = translate(error.template, error.params)
     if rerender is not None:
         # Keep what the user typed: show the refusal above the form instead of losing the input.
         page = _shown_again(rerender, {FORM: [message]})
         return (page[0], 409) if isinstance(error, Conflict) and isinstance(page, tuple) else page
+    if _back_is_here():
+        return _refused_page(message)
     flash(message, "error")
     return redirect(_back())
 
@@ -179,8 +183,28 @@ def _shown_again(rerender: Renderer, messages: dict):
     answered as that refusal, not as a server error."""
     try:
         return rerender(messages)
-    except ERMSError as refused:
+    except (NotFound, PermissionDenied, InvalidMetadata) as refused:
         return handle_refusal(refused)
+    except ERMSError as refused:
+        # The form's record changed state meanwhile (a colleague closed its dossier): the page going back to the
+        # form would be refused in turn, so the refusal is said here, with what became of the input.
+        unsaved = gettext("Nothing of this form was saved.")
+        return _refused_page(f"{translate(refused.template, refused.params)} {unsaved}")
+
+
+def _back_is_here() -> bool:
+    """Whether going back would ask for this very page: a page refused as it is asked for, sent back to itself (its
+    browser names it as the page it came from after a form on it was refused), would be refused again and again."""
+    return request.method in ("GET", "HEAD") and _back().split("?")[0].split("#")[0] == request.path
+
+
+def _refused_page(message: str):
+    """Answer a refusal with a page saying why and a link back, not a redirect (see ``_back_is_here``)."""
+    back = _back()
+    if back.split("?")[0].split("#")[0] == request.path:
+        back = request.path.rstrip("/").rsplit("/", 1)[0] or url_for("home.index")  # the page it belongs to
+    title = gettext("This cannot be done now")
+    return render_template("errors/error.html", code=409, title=title, message=message, back=back), 409
 
 
 def _back() -> str:

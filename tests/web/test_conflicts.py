@@ -107,3 +107,32 @@ def test_a_document_sent_meanwhile_to_another_unit_is_not_sent_again_unasked(app
         in html.unescape(refused.get_data(as_text=True))
     )
     assert client.post(assign, {**mine, "elsewhere": "yes"}).status_code == 302  # deliberately moved
+
+
+def test_a_document_form_sent_after_its_dossier_closed_says_so_and_leads_to_the_dossier(
+    app, client, session, make_dossier
+):
+    dossier = make_dossier("open")
+    document = dossier.links[0].document
+    form_url = f"/dossiers/{dossier.id}/documents/{document.id}/edit"
+    colleague = Browser(app.test_client())
+    colleague.login("unithead")
+    client.login("officer1")
+    seen = revision_on(colleague.get(form_url).get_data(as_text=True))
+    closing = client.get(f"/dossiers/{dossier.id}/close").get_data(as_text=True)
+    dates = re.search(r'name="dates" value="([^"]+)"', closing).group(1)
+    assert client.post(f"/dossiers/{dossier.id}/close", {"confirm": "yes", "dates": dates}).status_code == 302
+    # The browser sends the form's own address as the page it came from: going back there was refused in turn,
+    # and the refusal went back there again, endlessly.
+    back_here = {"Referer": f"http://localhost{form_url}"}
+    sent = colleague.post(form_url, {"keyword": "bổ sung", "revision": seen}, headers=back_here)
+    assert sent.status_code == 409
+    page = html.unescape(sent.get_data(as_text=True))
+    assert "Chỉ được sửa đổi hồ sơ đang lập" in page
+    assert "Những gì đã nhập trong biểu mẫu này chưa được lưu." in page
+    assert f'href="/dossiers/{dossier.id}?document={document.id}#document-{document.id}"' in page
+    again = colleague.get(form_url, headers=back_here)
+    assert again.status_code == 409 and "Chỉ được sửa đổi hồ sơ đang lập" in html.unescape(again.get_data(as_text=True))
+    assert f'href="/dossiers/{dossier.id}/documents/{document.id}"' in again.get_data(as_text=True)  # its own page
+    session.expire_all()
+    assert session.get(type(document), document.id).keyword != "bổ sung"
