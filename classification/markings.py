@@ -42,6 +42,11 @@ def summary_visible(marking: SecurityMarking, authorised: bool) -> bool:
     return marking is not SecurityMarking.TUYET_MAT or authorised
 
 
+# The fields that speak of a document's matter as its summary does ("Ghi chú", "Từ khóa"): withheld wherever the
+# summary is (a restricted or tuyệt mật document's), as the search leaves them out and the audit log masks them.
+WITH_SUMMARY = ("description", "keyword")
+
+
 def summary_shown_to_all(marking: str) -> bool:
     """Return True if a document's summary may be shown to anyone who may see the document (not tuyệt mật)."""
     return summary_visible(SecurityMarking(marking), authorised=False)

@@ -847,9 +847,9 @@ def update_document(
 
     ``fields`` names the fields the caller's form carried (default: the keys of ``data``): one of
     them missing from ``data`` is cleared, a field not named keeps its value. The status moves
-    only by "Mark as final", a withheld (top secret) summary stays as it is, the marking and the
-    register's fields never change here, and a document also filed in a dossier that is no longer
-    open keeps the metadata that dossier was closed with.
+    only by "Mark as final", a withheld (top secret) summary stays as it is with its note and keywords,
+    the marking and the register's fields never change here, and a document also filed in a dossier
+    that is no longer open keeps the metadata that dossier was closed with.
     """
     document = document_to_edit(session, actor, dossier_id, document_id, lock=True)
     data, extra_given = supplementary_values.split(data)
@@ -860,7 +860,7 @@ def update_document(
     before = document_values(document)
     given = set(data if fields is None else fields) | set(data)
     _refuse_fixed_fields(session, document, before, data, given)
-    untouchable = {"status", "marking", *(("subject",) if withheld else ())}
+    untouchable = {"status", "marking", *(("subject", *markings.WITH_SUMMARY) if withheld else ())}
     merged = {name: value for name, value in before.items() if name not in given or name in untouchable}
     merged.update({name: value for name, value in data.items() if name not in untouchable})
     values, extra = supplementary_values.checked(

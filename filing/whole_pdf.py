@@ -17,6 +17,7 @@ from typing import BinaryIO, cast
 
 from sqlalchemy.orm import Session
 
+from classification import markings
 from erms import audit, metadata
 from erms.config import LOCAL_TZ
 from erms.errors import N_, RuleViolation
@@ -153,6 +154,8 @@ def _part(
     values = dossiers.document_values(document)
     if withheld:
         values["subject"] = snapshot.WITHHELD[withheld]
+        for name in markings.WITH_SUMMARY:
+            values.pop(name, None)
     lines = _lines("document", values)
     pages = whole_dossier.pages_of(opened) if opened is not None else None
     if document.id not in readable:

@@ -141,6 +141,7 @@ def render_document(
             document=document,
             readable=readable,
             summary_shown=readable and markings.summary_shown_to_all(document.marking),
+            with_summary=markings.WITH_SUMMARY,
             values=dossiers.document_values(document),
             titles=metadata.field_titles("document"),
             choices=CHOICES,

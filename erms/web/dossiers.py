@@ -612,9 +612,8 @@ def render_document_form(
         document = dossiers.document_to_edit(session, current_actor(), dossier_id, document_id)
         shown = markings.summary_shown_to_all(document.marking)
         fixed = dossiers.fixed_fields(session, document)
-        fields = [
-            name for name in DOCUMENT_FIELDS if name != "status" and name not in fixed and (shown or name != "subject")
-        ]
+        hidden = () if shown else ("subject", *markings.WITH_SUMMARY)
+        fields = [name for name in DOCUMENT_FIELDS if name != "status" and name not in fixed and name not in hidden]
         current = dossiers.document_values(document)
         # A tuyệt mật document's supplementary values are withheld and kept as they are, as its summary.
         extra = supplementary_forms.context(

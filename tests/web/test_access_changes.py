@@ -4,11 +4,13 @@ the lists and the search all obey it."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
 import pytest
 from erms_browser import Browser
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from erms import search
@@ -16,6 +18,7 @@ from erms.errors import InvalidMetadata
 from erms.models import AccessChange, AccessChangeState, AuditEvent, Dossier
 from filing import access, dossiers
 from tests.factories import DOCUMENT, upload
+from tests.web.test_api import caller
 
 
 @pytest.fixture
@@ -206,3 +209,28 @@ def test_a_person_is_named_on_a_document_only_once_they_read_its_dossier(browser
     shown = page_text(officer1.get(refused.headers["Location"]))
     assert "Người này không được đọc hồ sơ: hãy chia sẻ hồ sơ với họ trước." in shown
     assert session.scalar(select(func.count()).select_from(AccessChange)) == 0
+
+
+def test_a_restricted_documents_note_and_keywords_are_withheld_with_its_summary(
+    app, browsers, dossier, session, token_of
+):
+    document = dossier.links[0].document
+    document.description, document.keyword = "Ghi chú về phương án bồi thường", "bồi thường đợt hai"
+    session.commit()
+    registry, officer1, head = browsers("registry"), browsers("officer1"), browsers("head")
+    propose(officer1, dossier.id, kind="restrict", document_id=str(document.id))
+    decide(head, session)
+    page_url = f"/dossiers/{dossier.id}/documents/{document.id}"
+    page = page_text(registry.get(page_url))
+    assert "Ghi chú về phương án" not in page and "bồi thường đợt hai" not in page
+    assert page.count("(không hiển thị, như trích yếu)") == 2
+    own = page_text(officer1.get(page_url))
+    assert "Ghi chú về phương án bồi thường" in own and "bồi thường đợt hai" in own
+    api = caller(app)
+    theirs = api("GET", f"/documents/{document.id}", token_of("registry")).json
+    assert (theirs["subject"], theirs["description"], theirs["keyword"]) == ("", "", "")
+    assert api("GET", f"/documents/{document.id}", token_of("officer1")).json["keyword"] == "bồi thường đợt hai"
+    whole = registry.get(f"/dossiers/{dossier.id}/dossier.pdf")
+    assert whole.status_code == 200
+    printed = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(whole.data)).pages)
+    assert "Ghi chú về phương án" not in printed and "đợt hai" not in printed and "hạn chế sử dụng" in printed

@@ -459,6 +459,7 @@ def document(found: Readable, checks: Checks, handled: Handled) -> dict[str, Any
         "status": record.status.value,
         **{name: getattr(record, name) or "" for name in DOCUMENT_TEXTS},
         "subject": record.subject if shown else "",
+        **({} if shown else dict.fromkeys(markings.WITH_SUMMARY, "")),
         "issued_date": _day(record.issued_date),
         "due_date": _day(record.due_date),
         "arrival_date": _day(record.arrival_date),
