@@ -8,6 +8,7 @@ transaction, so a refused request writes nothing (NĐ 30/2020 Điều 29-30).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import mimetypes
 from collections.abc import Iterable, Mapping
@@ -1073,6 +1074,10 @@ class PreparedIndex:
 
 # Closing sets the dossier's dates from its documents; the person confirms the dates they were shown.
 DATES_CHANGED = N_("The documents now give the dossier the dates %(start)s – %(end)s: check them and confirm again.")
+DOCUMENTS_CHANGED = N_(
+    "The dossier's documents changed after you opened this page (added, taken out or edited by someone): check the "
+    "list and the document index below, then confirm again."
+)
 
 
 def closing_dates(dossier: Dossier) -> tuple[date, date]:
@@ -1093,6 +1098,17 @@ def prepare_close(session: Session, actor: Actor, dossier_id: int, *, now: datet
     dossier = _ready_to_close(session, actor, dossier_id)
     index = chronological_index(dossier, now)
     return PreparedIndex(index, pdf_index.render(index, font=font))
+
+
+def documents_seen(dossier: Dossier) -> str:
+    """Return a short digest of the dossier's documents as they are now (which, and each one's revision): the
+    closing page carries it, and closing refuses once it no longer matches."""
+    held = ",".join(f"{link.document_id}.{link.document.revision}" for link in sorted(dossier.links, key=_by_id))
+    return hashlib.sha256(held.encode()).hexdigest()[:32]
+
+
+def _by_id(link: DossierDocument) -> int:
+    return link.document_id
 
 
 def _ready_to_close(session: Session, actor: Actor, dossier_id: int, *, lock: bool = False) -> Dossier:
@@ -1127,11 +1143,16 @@ def close_dossier(
     font: str = "",
     prepared: PreparedIndex | None = None,
     shown_dates: tuple[date, date] | None = None,
+    shown_documents: str | None = None,
 ) -> Dossier:
     """Close a dossier: run the checklist, number documents by date, make the index PDF (or take the ``prepared``
     one if it shows exactly this index), start the clock. ``shown_dates`` are the start and end the person was
-    shown and confirmed: if the documents now make others, nothing is closed and the new ones are said."""
+    shown and confirmed: if the documents now make others, nothing is closed and the new ones are said;
+    ``shown_documents`` (``documents_seen`` of the page they confirmed): if a colleague added, took out or edited a
+    document since, nothing is closed either, so no one seals an index they did not see."""
     dossier = _ready_to_close(session, actor, dossier_id, lock=True)
+    if shown_documents is not None and shown_documents != documents_seen(dossier):
+        raise RuleViolation(DOCUMENTS_CHANGED)
     start, end = closing_dates(dossier)
     if shown_dates is not None and (start, end) != shown_dates:
         raise RuleViolation(DATES_CHANGED, start=start.strftime("%d/%m/%Y"), end=end.strftime("%d/%m/%Y"))

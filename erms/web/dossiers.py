@@ -757,6 +757,7 @@ def render_wizard(dossier_id: int, errors: dict | None = None, status: int = 200
             problems=dossiers.closing_problems(dossier),
             ordered=ordered,
             dates=dossiers.closing_dates(dossier),
+            seen=dossiers.documents_seen(dossier),
             fix_anchor=FIX_ANCHORS,
             filed={link.ordinal: link.document_id for link in dossier.links},
             blank=blank,
@@ -811,6 +812,7 @@ def close(dossier_id: int):
             font=font,
             prepared=prepared,
             shown_dates=_shown_dates(session, dossier_id),
+            shown_documents=request.form.get("documents"),
         )
     flash(_("The dossier is closed and its document index was made."), "success")
     return redirect(url_for(".show", dossier_id=dossier_id))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 
-from erms_browser import REGISTER_FORM, Browser, file_field, make_pdf
+from erms_browser import DOCUMENT_FORM, REGISTER_FORM, Browser, file_field, make_pdf
 
 from erms.models import Dossier
 
@@ -136,3 +136,30 @@ def test_a_document_form_sent_after_its_dossier_closed_says_so_and_leads_to_the_
     assert f'href="/dossiers/{dossier.id}/documents/{document.id}"' in again.get_data(as_text=True)  # its own page
     session.expire_all()
     assert session.get(type(document), document.id).keyword != "bổ sung"
+
+
+def test_closing_refuses_once_a_colleague_added_a_document_after_the_page_was_opened(
+    app, client, session, make_dossier
+):
+    dossier = make_dossier("open", documents=2)
+    colleague = Browser(app.test_client())
+    colleague.login("unithead")
+    client.login("officer1")
+    closing = client.get(f"/dossiers/{dossier.id}/close").get_data(as_text=True)
+    shown = {name: re.search(rf'name="{name}" value="([^"]+)"', closing).group(1) for name in ("dates", "documents")}
+    batch = {key: value for key, value in DOCUMENT_FORM.items() if key not in ("subject", "code_number")}
+    batch["files"] = [file_field(make_pdf("Cong van bo sung"), "Cong van bo sung.pdf")]
+    # Dated within the dossier's dates: the dates it will close with are the same, the index is not.
+    added = colleague.post(f"/dossiers/{dossier.id}/documents/batch", {**batch, "issued_date": "2026-03-02"})
+    assert added.status_code == 302
+    back_to_page = {"Referer": f"http://localhost/dossiers/{dossier.id}/close"}
+    refused = client.post(f"/dossiers/{dossier.id}/close", {"confirm": "yes", **shown}, headers=back_to_page)
+    assert refused.status_code == 302
+    again = html.unescape(client.get(refused.headers["Location"]).get_data(as_text=True))
+    assert "Văn bản trong hồ sơ đã thay đổi sau khi bạn mở trang này" in again
+    session.expire_all()
+    assert session.get(Dossier, dossier.id).state.value == "open" and len(session.get(Dossier, dossier.id).links) == 3
+    seen = {name: re.search(rf'name="{name}" value="([^"]+)"', again).group(1) for name in ("dates", "documents")}
+    assert client.post(f"/dossiers/{dossier.id}/close", {"confirm": "yes", **seen}).status_code == 302
+    session.expire_all()
+    assert session.get(Dossier, dossier.id).state.value == "closed"
