@@ -857,9 +857,11 @@ def update_document(
     withheld = not markings.summary_shown_to_all(document.marking)
     if withheld:  # a tuyệt mật document's supplementary values are kept as its summary is, unseen and unchanged
         extra_given = {}
-    refuse_stale(session, "document", document, seen_revision, data)
-    before = document_values(document)
     given = set(data if fields is None else fields) | set(data)
+    # A field the form carried blank clears the record's: it is compared too, or a colleague's value saved since in a
+    # field this form showed empty would be erased without its being named.
+    refuse_stale(session, "document", document, seen_revision, {**dict.fromkeys(given), **data})
+    before = document_values(document)
     _refuse_fixed_fields(session, document, before, data, given)
     untouchable = {"status", "marking", *(("subject", *markings.WITH_SUMMARY) if withheld else ())}
     merged = {name: value for name, value in before.items() if name not in given or name in untouchable}
@@ -956,9 +958,10 @@ def refuse_stale(
     if seen_revision is None or seen_revision == record.revision:
         return
     current, titles = record_values(record, kind), metadata.field_titles(kind)
+    place = {name: number for number, name in enumerate(titles)}  # named in the form's order
     differing = [
         titles.get(name, name)
-        for name, value in submitted.items()
+        for name, value in sorted(submitted.items(), key=lambda item: place.get(item[0], len(place)))
         if audit.shown(value) != audit.shown(current.get(name))
     ]
     raise audit.conflict(session, kind, record.id, differing)

@@ -64,6 +64,27 @@ def test_a_document_saved_meanwhile_is_not_overwritten(app, client, session, mak
     assert session.get(type(document), document.id).subject == "Trích yếu do trưởng phòng sửa"
 
 
+def test_a_field_a_colleague_filled_meanwhile_is_named_when_the_form_left_it_blank(app, client, session, make_dossier):
+    dossier = make_dossier("open")
+    document = dossier.links[0].document
+    url = f"/dossiers/{dossier.id}/documents/{document.id}/edit"
+    colleague = Browser(app.test_client())
+    client.login("officer1")
+    colleague.login("unithead")
+    mine = revision_on(client.get(url).get_data(as_text=True))
+    theirs = revision_on(colleague.get(url).get_data(as_text=True))
+    assert colleague.post(url, {"keyword": "ngân sách quý I", "revision": theirs}).status_code == 302
+    # The officer's form showed the keyword empty, and sends it so: saved, it would clear the colleague's.
+    refused = client.post(url, {"keyword": "", "description": "Bổ sung số liệu", "revision": mine})
+    assert refused.status_code == 409
+    said = re.search(
+        r"Biểu mẫu của bạn khác với bản ghi hiện tại ở: ([^.<]*)\.", html.unescape(refused.get_data(as_text=True))
+    )
+    assert said and said.group(1) == "Ghi chú, Từ khóa", said and said.group(1)
+    session.expire_all()
+    assert session.get(type(document), document.id).keyword == "ngân sách quý I"
+
+
 def test_an_entry_assigned_meanwhile_is_not_reassigned_from_an_older_page(app, client, session, world):
     entry = world.approved_list().entries[0]
     page_url = f"/dossier-lists/{entry.dossier_list_id}"
