@@ -47,7 +47,9 @@ def test_the_second_of_two_saves_from_the_same_page_is_refused_naming_the_first(
     )
 
 
-def test_a_document_saved_meanwhile_is_not_overwritten(app, client, session, make_dossier):
+def both_editing(app, client, make_dossier):
+    """officer1 (``client``) and unithead (the colleague returned) open the same document's form of an open dossier:
+    return the document, the form's address, the colleague and the revisions each form showed."""
     dossier = make_dossier("open")
     document = dossier.links[0].document
     url = f"/dossiers/{dossier.id}/documents/{document.id}/edit"
@@ -56,6 +58,11 @@ def test_a_document_saved_meanwhile_is_not_overwritten(app, client, session, mak
     colleague.login("unithead")
     mine = revision_on(client.get(url).get_data(as_text=True))
     theirs = revision_on(colleague.get(url).get_data(as_text=True))
+    return document, url, colleague, mine, theirs
+
+
+def test_a_document_saved_meanwhile_is_not_overwritten(app, client, session, make_dossier):
+    document, url, colleague, mine, theirs = both_editing(app, client, make_dossier)
     assert colleague.post(url, {"subject": "Trích yếu do trưởng phòng sửa", "revision": theirs}).status_code == 302
     refused = client.post(url, {"subject": "Trích yếu do chuyên viên sửa", "revision": mine})
     assert refused.status_code == 409
@@ -65,14 +72,7 @@ def test_a_document_saved_meanwhile_is_not_overwritten(app, client, session, mak
 
 
 def test_a_field_a_colleague_filled_meanwhile_is_named_when_the_form_left_it_blank(app, client, session, make_dossier):
-    dossier = make_dossier("open")
-    document = dossier.links[0].document
-    url = f"/dossiers/{dossier.id}/documents/{document.id}/edit"
-    colleague = Browser(app.test_client())
-    client.login("officer1")
-    colleague.login("unithead")
-    mine = revision_on(client.get(url).get_data(as_text=True))
-    theirs = revision_on(colleague.get(url).get_data(as_text=True))
+    document, url, colleague, mine, theirs = both_editing(app, client, make_dossier)
     assert colleague.post(url, {"keyword": "ngân sách quý I", "revision": theirs}).status_code == 302
     # The officer's form showed the keyword empty, and sends it so: saved, it would clear the colleague's.
     refused = client.post(url, {"keyword": "", "description": "Bổ sung số liệu", "revision": mine})
