@@ -360,13 +360,23 @@ def _check_dates(values: dict, year: int) -> None:
 
 
 def update_dossier(
-    session: Session, actor: Actor, dossier_id: int, data: dict, *, now: datetime, seen_revision: int | None = None
+    session: Session,
+    actor: Actor,
+    dossier_id: int,
+    data: dict,
+    *,
+    now: datetime,
+    seen_revision: int | None = None,
+    fields: Iterable[str] = (),
 ) -> Dossier:
     """Change the metadata of an open dossier (title, dates, …); ``seen_revision`` is the revision the
-    user's form showed (a save over a later one is refused as a conflict)."""
+    user's form showed (a save over a later one is refused as a conflict). ``fields`` names the fields the
+    caller's form carried: one of them missing from ``data`` was left blank and is cleared (a required one is
+    refused as missing); a field not named keeps its value."""
     dossier = editable(session, actor, dossier_id)
     own, given = supplementary_values.split(data)
-    refuse_stale(session, "dossier", dossier, seen_revision, own)
+    cleared = set(fields) - set(own)
+    refuse_stale(session, "dossier", dossier, seen_revision, {**dict.fromkeys(cleared), **own})
     if own.get("rights", dossier.rights) != dossier.rights:
         raise InvalidMetadata([Problem("rights", ACCESS_BY_CONFIRMATION)])
     current = {
@@ -375,17 +385,30 @@ def update_dossier(
         "language": dossier.language,
         "start_date": dossier.start_date.isoformat(),
     }
+    kept = {name: value for name, value in current.items() if name not in cleared}
     values, extra = supplementary_values.checked(
-        session, dossier, given, lambda: metadata.check("dossier", {**current, **own})
+        session, dossier, given, lambda: metadata.check("dossier", {**kept, **own})
     )
     _check_dates(values, dossier.year)
-    for key, value in _columns(values).items():
-        setattr(dossier, key, value)
+    before = record_values(dossier, "dossier")
+    for key, value in {**dict.fromkeys(cleared), **_columns(values)}.items():
+        setattr(dossier, key, _blank(key) if value is None else value)
+    after = record_values(dossier, "dossier")
+    emptied = {name for name in cleared if before.get(name) != after.get(name)}
     # As for its own fields, the log names the supplementary fields changed, not their values: the audit log's
     # readers may not read a restricted dossier.
     changed = sorted(supplementary_values.apply(dossier, extra))
-    audit.record(session, actor, "dossier.updated", "dossier", dossier.id, now=now, fields=sorted(own) + changed)
+    audit.record(
+        session, actor, "dossier.updated", "dossier", dossier.id, now=now, fields=sorted({*own, *emptied}) + changed
+    )
     return dossier
+
+
+def _blank(name: str) -> object:
+    """The value a dossier's cleared field takes: none, or the column's default where it must have one ("" for a
+    note, electronic for the medium)."""
+    column = Dossier.__table__.c[name]
+    return None if column.nullable else column.default.arg
 
 
 # PL6 III.3.c: once a dossier is open, who reads it changes only by a confirmed change of access (filing.access).

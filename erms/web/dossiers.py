@@ -468,13 +468,16 @@ def _handover_panel(actor, dossier, editable: bool) -> dict | None:
 @login_required
 def edit(dossier_id: int):
     """Change the metadata of an open dossier."""
-    form = {key: request.form.get(key, "") for key in DOSSIER_FIELDS}
+    # Only the fields the request carries change: one left blank is cleared, one the form did not send keeps its value.
+    form = {key: request.form[key] for key in DOSSIER_FIELDS if key in request.form}
     extra = supplementary_forms.sent()
     on_invalid(lambda errors: render_dossier(dossier_id, errors, {**form, **extra}, section="edit", status=422))
     data = {**metadata.coerce("dossier", form), **extra}
     seen = integer(request.form.get("revision", ""))
     with transaction() as session:
-        dossiers.update_dossier(session, current_actor(), dossier_id, data, now=utcnow(), seen_revision=seen)
+        dossiers.update_dossier(
+            session, current_actor(), dossier_id, data, now=utcnow(), seen_revision=seen, fields=form.keys()
+        )
     flash(_("The dossier metadata was saved."), "success")
     return redirect(url_for(".show", dossier_id=dossier_id))
 

@@ -117,6 +117,38 @@ def test_the_metadata_of_an_open_dossier_can_be_edited(client, make_dossier):
     assert "Thời gian kết thúc sớm hơn thời gian bắt đầu." in refused.get_data(as_text=True)
 
 
+def test_an_optional_field_left_blank_in_the_edit_form_is_cleared(client, session, make_dossier):
+    dossier = make_dossier("open")
+    client.login("officer1")
+    edit = f"/dossiers/{dossier.id}/edit"
+    form = {"title": dossier.title, "start_date": "2026-01-05", "language": "Tiếng Việt", "medium": "paper"}
+    filled = {**form, "description": "Ghi chú cần xóa", "keyword": "từ khóa cũ", "sheet_total": "14", "page_total": "9"}
+    assert client.post(edit, {**filled, "end_date": "2026-02-01"}).status_code == 302
+    blank = dict.fromkeys(("description", "keyword", "sheet_total", "page_total", "end_date"), "")
+    assert client.post(edit, {**form, **blank, "medium": ""}).status_code == 302
+    session.expire_all()
+    saved = session.get(Dossier, dossier.id)
+    assert (saved.description, saved.keyword, saved.sheet_total, saved.page_total, saved.end_date) == (
+        "",
+        "",
+        None,
+        None,
+        None,
+    )
+    assert saved.medium.value == "electronic"  # a medium sent blank is the default, as when opening
+    page = html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
+    assert "Đã lưu thông tin hồ sơ." in page and "Ghi chú cần xóa" not in page and "từ khóa cũ" not in page
+    # A required field left blank is refused on its field and nothing changes; a field the request did not carry
+    # keeps its value.
+    assert client.post(edit, {**form, "keyword": "giữ lại"}).status_code == 302
+    refused = client.post(edit, {**form, "title": " ", "keyword": ""})
+    assert refused.status_code == 422 and "Trường này là bắt buộc." in refused.get_data(as_text=True)
+    assert client.post(edit, {"title": "Tiêu đề mới", "start_date": "2026-01-05"}).status_code == 302
+    session.expire_all()
+    saved = session.get(Dossier, dossier.id)
+    assert (saved.title, saved.keyword, saved.language) == ("Tiêu đề mới", "giữ lại", "Tiếng Việt")
+
+
 def test_a_draft_gets_versions_then_becomes_final(client, session, make_dossier):
     dossier = make_dossier("open", documents=0)
     client.login("officer1")
