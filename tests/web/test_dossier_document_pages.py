@@ -10,7 +10,7 @@ from datetime import date
 from erms_browser import file_field
 
 from erms import search
-from filing import dossiers
+from filing import dossiers, removals
 from tests.factories import DOCUMENT, upload
 from tests.web.test_leak_review import text_of
 
@@ -42,16 +42,21 @@ def test_a_dossier_of_55_documents_lists_50_then_5(browsers, session, world, sto
     officer = browsers("officer1")
     first = officer.get(f"/dossiers/{dossier.id}")
     assert rows(first.get_data(as_text=True)) == ids[:50]
-    assert text_of(first).count("Văn bản số 1 đến 50; hồ sơ có 55 văn bản.") == 2  # above and below the table
+    assert text_of(first).count("Văn bản số 1 đến 50: 50 trong 55 văn bản của hồ sơ.") == 2  # above and below the table
     assert f'href="/dossiers/{dossier.id}?page=2#documents"' in first.get_data(as_text=True)
     second = officer.get(f"/dossiers/{dossier.id}?page=2")
     assert rows(second.get_data(as_text=True)) == ids[50:]
-    assert "Văn bản số 51 đến 55; hồ sơ có 55 văn bản." in text_of(second)
+    assert "Văn bản số 51 đến 55: 5 trong 55 văn bản của hồ sơ." in text_of(second)
     # A page past the last shows the last; a page that is not a number, the first.
     assert rows(officer.get(f"/dossiers/{dossier.id}?page=9").get_data(as_text=True)) == ids[50:]
     assert rows(officer.get(f"/dossiers/{dossier.id}?page=x").get_data(as_text=True)) == ids[:50]
     # The closing checklist still counts every document, listed on this page or not.
     assert "55 văn bản" in text_of(officer.get(f"/dossiers/{dossier.id}/close"))
+    # Numbers stay with their documents: once two are taken out, the last page says how many of its numbers it lists.
+    for document_id in ids[51:53]:
+        removals.remove(session, world.actor("officer1"), dossier.id, document_id, "Trùng với văn bản khác", now=now)
+    session.commit()
+    assert "Văn bản số 51 đến 55: 3 trong 53 văn bản của hồ sơ." in text_of(officer.get(f"/dossiers/{dossier.id}?page=2"))
 
 
 def test_a_link_or_a_save_about_one_document_lands_on_its_page(browsers, session, world, store, now, make_dossier):
