@@ -224,11 +224,13 @@ def changed_by(session: Session, subject_type: str, subject_id: int) -> tuple[st
     return actor_of(session, last), last.occurred_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
 
 
-def conflict(session: Session, subject_type: str, subject_id: int, fields: list[str]) -> Conflict:
+def conflict(
+    session: Session, subject_type: str, subject_id: int, fields: list[str], saved: Mapping[str, str] | None = None
+) -> Conflict:
     """Return the refusal of a save made from a form that showed an earlier revision: who saved the record last,
-    when, and the ``fields`` where the form differs from it now."""
+    when, the ``fields`` where the form differs from it now and (``saved``) what the record holds there."""
     who, when = changed_by(session, subject_type, subject_id)
-    return Conflict(who=who, when=when, fields=", ".join(fields) or "-")
+    return Conflict(who=who, when=when, fields=", ".join(fields) or "-", saved=saved)
 
 
 def refuse_changed(

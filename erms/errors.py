@@ -7,6 +7,7 @@ precise English text. ``InvalidMetadata`` lists every problem at once, so a form
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -46,6 +47,11 @@ class Conflict(ERMSError):
         "%(who)s saved this record at %(when)s, after you opened the form, so nothing of yours was saved. "
         "Your form differs from the record now in: %(fields)s. Check them and save again."
     )
+
+    def __init__(self, template: str | None = None, *, saved: Mapping[str, str] | None = None, **params) -> None:
+        super().__init__(template, **params)
+        # What the record holds now in each field (by name) where the form differs, for the form to show beside it.
+        self.saved = dict(saved or {})
 
 
 class RuleViolation(ERMSError):

@@ -881,12 +881,14 @@ def update_document(
     if withheld:  # a tuyệt mật document's supplementary values are kept as its summary is, unseen and unchanged
         extra_given = {}
     given = set(data if fields is None else fields) | set(data)
+    untouchable = {"status", "marking", *(("subject", *markings.WITH_SUMMARY) if withheld else ())}
     # A field the form carried blank clears the record's: it is compared too, or a colleague's value saved since in a
-    # field this form showed empty would be erased without its being named.
-    refuse_stale(session, "document", document, seen_revision, {**dict.fromkeys(given), **data})
+    # field this form showed empty would be erased without its being named. A withheld field is not compared: the
+    # answer would tell whether a guessed summary is the one the person may not read.
+    submitted = {name: value for name, value in {**dict.fromkeys(given), **data}.items() if name not in untouchable}
+    refuse_stale(session, "document", document, seen_revision, submitted)
     before = document_values(document)
     _refuse_fixed_fields(session, document, before, data, given)
-    untouchable = {"status", "marking", *(("subject", *markings.WITH_SUMMARY) if withheld else ())}
     merged = {name: value for name, value in before.items() if name not in given or name in untouchable}
     merged.update({name: value for name, value in data.items() if name not in untouchable})
     values, extra = supplementary_values.checked(
@@ -977,17 +979,19 @@ def refuse_stale(
     session: Session, kind: str, record: Dossier | Document, seen_revision: int | None, submitted: dict
 ) -> None:
     """Refuse a save made from a form that showed an earlier revision of the record, saying who saved since, when,
-    and where the form differs from the record now (PL6 IV.2)."""
+    where the form differs from the record now and what the record holds there (PL6 IV.2). ``submitted`` holds only
+    fields the person may read: what the record holds in them is shown."""
     if seen_revision is None or seen_revision == record.revision:
         return
     current, titles = record_values(record, kind), metadata.field_titles(kind)
     place = {name: number for number, name in enumerate(titles)}  # named in the form's order
     differing = [
-        titles.get(name, name)
+        name
         for name, value in sorted(submitted.items(), key=lambda item: place.get(item[0], len(place)))
         if audit.shown(value) != audit.shown(current.get(name))
     ]
-    raise audit.conflict(session, kind, record.id, differing)
+    saved = {name: audit.shown(current.get(name)) for name in differing}
+    raise audit.conflict(session, kind, record.id, [titles.get(name, name) for name in differing], saved)
 
 
 def refuse_changed_since(session: Session, actor: Actor, dossier_id: int, seen_revision: int) -> None:

@@ -15,8 +15,10 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import date
 
 from flask import Flask, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -30,13 +32,14 @@ from werkzeug.exceptions import HTTPException
 from erms.errors import Conflict, ERMSError, InvalidMetadata, NotFound, PermissionDenied, Problem
 from erms.models.dossier import DossierState
 from erms.web import security
-from erms.web.common import ACTION_LABELS, STATE_LABELS, safe_back, size_words
+from erms.web.common import ACTION_LABELS, CHOICES, STATE_LABELS, choice_label, local_date, safe_back, size_words
 from erms.web.redirects import same_site_path
 
 log = logging.getLogger(__name__)
 
 # Key of problems that belong to no single field (shown at the top of the form).
 FORM = "_form"
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 Renderer = Callable[[dict[str, list[str]]], object]
 
@@ -169,13 +172,28 @@ def handle_refusal(error: ERMSError):
         return redirect(_back())
     message = translate(error.template, error.params)
     if rerender is not None:
-        # Keep what the user typed: show the refusal above the form instead of losing the input.
-        page = _shown_again(rerender, {FORM: [message]})
+        # Keep what the user typed: show the refusal above the form instead of losing the input, and beside each field
+        # a colleague's save made differ what the record holds now, to choose between the two.
+        saved = error.saved if isinstance(error, Conflict) else {}
+        page = _shown_again(
+            rerender, {FORM: [message], **{name: [_held(name, value)] for name, value in saved.items()}}
+        )
         return (page[0], 409) if isinstance(error, Conflict) and isinstance(page, tuple) else page
     if _back_is_here():
         return _refused_page(message)
     flash(message, "error")
     return redirect(_back())
+
+
+def _held(name: str, value: str) -> str:
+    """Say what a record holds in a field, as its form shows it (a day as dd/mm/yyyy, a choice by its label)."""
+    if not value:
+        return gettext("The record now leaves this field empty.")
+    if name in CHOICES:
+        value = choice_label(name, value)
+    elif ISO_DAY.fullmatch(value):
+        value = local_date(date.fromisoformat(value))
+    return gettext("The record now holds: “%(value)s”.", value=value)
 
 
 def _shown_again(rerender: Renderer, messages: dict):

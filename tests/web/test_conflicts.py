@@ -8,7 +8,7 @@ import re
 
 from erms_browser import DOCUMENT_FORM, REGISTER_FORM, Browser, file_field, make_pdf
 
-from erms.models import Dossier
+from erms.models import Document, Dossier
 
 FIELDS = {"start_date": "2026-01-05", "rights": "public", "language": "Tiếng Việt"}
 
@@ -25,16 +25,32 @@ def test_the_second_of_two_saves_from_the_same_page_is_refused_naming_the_first(
     mine = revision_on(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
     theirs = revision_on(colleague.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
     saved = colleague.post(
-        f"/dossiers/{dossier.id}/edit", {**FIELDS, "title": "Hồ sơ theo ý trưởng phòng", "revision": theirs}
+        f"/dossiers/{dossier.id}/edit",
+        {
+            **FIELDS,
+            "title": "Hồ sơ theo ý trưởng phòng",
+            "end_date": "2026-03-31",
+            "medium": "paper",
+            "revision": theirs,
+        },
     )
     assert saved.status_code == 302
     refused = client.post(
-        f"/dossiers/{dossier.id}/edit", {**FIELDS, "title": "Hồ sơ theo ý chuyên viên", "revision": mine}
+        f"/dossiers/{dossier.id}/edit",
+        {**FIELDS, "title": "Hồ sơ theo ý chuyên viên", "end_date": "", "medium": "electronic", "keyword": "họp"}
+        | {"revision": mine},
     )
     assert refused.status_code == 409
     page = html.unescape(refused.get_data(as_text=True))
     assert "đã lưu bản ghi này lúc 15/06/2026 10:00, sau khi bạn mở biểu mẫu" in page
-    assert "Biểu mẫu của bạn khác với bản ghi hiện tại ở: Tiêu đề hồ sơ." in page
+    said = (
+        "Biểu mẫu của bạn khác với bản ghi hiện tại ở: Tiêu đề hồ sơ, Thời gian kết thúc, Loại hình tài liệu, Từ khóa."
+    )
+    assert said in page
+    # Beside each of those fields, what the record holds now: the colleague's values, to choose between the two.
+    for held in ("Hồ sơ theo ý trưởng phòng", "31/03/2026", "Bản giấy"):
+        assert f"Bản ghi hiện ghi: “{held}”." in page
+    assert "Bản ghi hiện để trống trường này." in page  # the keyword only this form fills
     assert "Hồ sơ theo ý chuyên viên</textarea>" in page  # what they typed is still in the form
     session.expire_all()
     assert session.get(Dossier, dossier.id).title == "Hồ sơ theo ý trưởng phòng"
@@ -184,3 +200,25 @@ def test_closing_refuses_once_a_colleague_added_a_document_after_the_page_was_op
     assert client.post(f"/dossiers/{dossier.id}/close", {"confirm": "yes", **seen}).status_code == 302
     session.expire_all()
     assert session.get(Dossier, dossier.id).state.value == "closed"
+
+
+def test_a_stale_save_of_a_top_secret_document_says_nothing_of_its_withheld_summary(
+    app, client, session, store, world, now, make_dossier
+):
+    from tests.web.test_audit_log_withheld import TOP_SECRET, top_secret_later
+
+    dossier = make_dossier("open", documents=0)
+    document_id = top_secret_later(session, world, store, now, dossier.id)
+    session.commit()
+    client.login("officer1")  # files the document; may not read its summary
+    url = f"/dossiers/{dossier.id}/documents/{document_id}/edit"
+    stale = int(revision_on(client.get(url).get_data(as_text=True))) - 1
+    # A guess sent with an old revision is answered the same, right or wrong: the answer is no way to test guesses.
+    answers = [
+        html.unescape(client.post(url, {"subject": guess, "revision": stale}).get_data(as_text=True))
+        for guess in (TOP_SECRET[1], "Một trích yếu đoán bừa")
+    ]
+    assert answers[0] == answers[1] and "Trích yếu" not in answers[0].split("Biểu mẫu của bạn khác")[1][:80]
+    assert TOP_SECRET[1] not in answers[0]
+    session.expire_all()
+    assert session.get(Document, document_id).subject == TOP_SECRET[1]
