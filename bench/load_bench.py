@@ -17,7 +17,9 @@ What it does, all on 127.0.0.1, everything it starts stopped in a ``finally``:
 3. ERMS: ``bash scripts/run.sh`` (gunicorn + the scheduler process) with ``ERMS_DATA_DIR`` and
    ``ERMS_BIND=127.0.0.1:<free port>``. After a short warm-up (one request of each page), the officer's
    home page alone, measured exactly as the bare page (N threads logged in as officers, no think time,
-   ``--ratio-seconds``): home req/s ÷ bare req/s is the ratio of the issue's goal.
+   ``--ratio-seconds``): home req/s ÷ bare req/s is the ratio of the issue's goal. Then the same for the
+   lightest logged-in page (help: the log-in check, the layout and the notices' count, little else), the floor
+   under every page of the product.
 4. The mix: N users (threads, each its own session, seeded RNG), arriving evenly over ``--ramp`` seconds
    (default 0: all in the same second), logging in once then looping until T seconds have passed, 0.5-2 s
    of think time between actions. Of every 10 users 8 are officers (officer1, officer2, unithead in turn)
@@ -466,9 +468,9 @@ def run_mix(base: str, users: int, seconds: float, seed: int, ramp: float = 0) -
 
 
 def run_saturation(
-    base: str, users: int, seconds: float, usernames: list[str] | None, kind: str
+    base: str, users: int, seconds: float, usernames: list[str] | None, kind: str, path: str = "/"
 ) -> tuple[list[Sample], float]:
-    """N threads, no think time, GET / for ``seconds`` (logged in first when ``usernames`` is given)."""
+    """N threads, no think time, GET ``path`` for ``seconds`` (logged in first when ``usernames`` is given)."""
     logs = [UserLog() for _ in range(users)]
     clients = [Client(base, UserLog()) for _ in range(users)]
     if usernames:
@@ -491,7 +493,7 @@ def run_saturation(
 
     def hammer(client: Client) -> float:
         while time.monotonic() < deadline:
-            client.call(kind, "GET", "/")
+            client.call(kind, "GET", path)
         return time.monotonic()
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=users) as pool:
@@ -856,11 +858,16 @@ def main() -> None:
         warm = Client(erms.base, UserLog())
         warm.login("officer1")
         home_size = len(warm.call("home", "GET", "/").content)
+        help_size = len(warm.call("warm", "GET", "/help/").content)
         for path in ("/dossiers/5", "/search/?q=h%E1%BB%93%20s%C6%A1", "/dossiers/ad-hoc"):
             warm.call("warm", "GET", path)
         warm.session.close()
         home_samples, home_seconds = run_saturation(
             erms.base, args.users, args.ratio_seconds, OFFICERS, "home (full speed)"
+        )
+        # The floor under the home: the lightest logged-in page (log-in check, layout, notices' count, little else).
+        floor_samples, floor_seconds = run_saturation(
+            erms.base, args.users, args.ratio_seconds, OFFICERS, "help (full speed)", "/help/"
         )
 
         # ---- 4. the mix
@@ -877,6 +884,9 @@ def main() -> None:
         rows, summary = table(samples, mix_seconds)
         bare_row, bare_rate = saturation_line(f"bare page ({bare_size / 1000:.1f} KB)", bare_samples, bare_seconds)
         home_row, home_rate = saturation_line(f"officer's home ({home_size / 1000:.1f} KB)", home_samples, home_seconds)
+        floor_row, floor_rate = saturation_line(
+            f"lightest logged-in page, help ({help_size / 1000:.1f} KB)", floor_samples, floor_seconds
+        )
         ratio = home_rate / bare_rate if bare_rate else 0.0
         print()
         print(
@@ -899,8 +909,11 @@ def main() -> None:
         print("|---|---:|---:|---:|---:|---:|")
         print(bare_row)
         print(home_row)
+        print(floor_row)
         print()
-        print(f"home ÷ bare = {ratio * 100:.0f} %")
+        print(
+            f"home ÷ bare = {ratio * 100:.0f} %; lightest logged-in page ÷ bare = {floor_rate / bare_rate * 100:.0f} %"
+        )
         closes = sum(log.closes for log in logs)
         refused = ", ".join(f"{status}: {count}" for status, count in sorted(check["refused"].items())) or "none"
         print(
@@ -918,7 +931,7 @@ def main() -> None:
             )
         problems = Counter(
             (s.kind, re.sub(r", [\d.]+ s after the previous answer", "", s.problem))
-            for s in samples + home_samples + bare_samples
+            for s in samples + home_samples + floor_samples + bare_samples
             if s.problem
         )
         if problems:
@@ -928,7 +941,7 @@ def main() -> None:
             )
         idles = [
             float(found.group(1))
-            for s in samples + home_samples + bare_samples
+            for s in samples + home_samples + floor_samples + bare_samples
             if (found := re.search(r", ([\d.]+) s after the previous answer", s.problem))
         ]
         if idles:
