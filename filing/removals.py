@@ -104,6 +104,14 @@ def put_back(session: Session, actor: Actor, dossier_id: int, removal_id: int, *
     return link
 
 
+def removal_of(session: Session, dossier_id: int, document_id: int) -> RemovedDocument | None:
+    """Return the taking out of the document from the dossier, while it is not put back."""
+    taken = select(RemovedDocument).where(
+        RemovedDocument.dossier_id == dossier_id, RemovedDocument.document_id == document_id
+    )
+    return session.scalar(taken)
+
+
 def removed_from(session: Session, dossier: Dossier) -> list[RemovedDocument]:
     """Return the documents taken out of the dossier and not put back, the latest first."""
     query = select(RemovedDocument).where(RemovedDocument.dossier_id == dossier.id)

@@ -12,10 +12,11 @@ from administration import access_statistics
 from classification import markings
 from erms import metadata, permissions
 from erms.auth import current_actor, login_required
-from erms.errors import NotFound
+from erms.errors import N_, NotFound
 from erms.models import OpinionKind, RecordKind
+from erms.models.dossier import DossierState
 from erms.web import supplementary_forms
-from erms.web.common import CHOICES, transaction, utcnow, writes
+from erms.web.common import CHOICES, local_date, transaction, utcnow, writes
 from erms.web.dossiers import SIGNATURE_CHAINS, SIGNATURE_REVOCATION, SIGNATURE_VERDICTS, certified_reason
 from erms.web.errors import on_invalid
 from filing import documents, dossiers, opinions, recipients, removals, scan_checks
@@ -41,10 +42,38 @@ OPINION_LABELS = {
 @writes
 def show(dossier_id: int, document_id: int):
     """Show every metadata element of a document of a dossier the reader reads."""
-    page = render_document(dossier_id, document_id)
+    try:
+        page = render_document(dossier_id, document_id)
+    except NotFound:
+        return _taken_out(dossier_id, document_id)
     with transaction() as session:
         access_statistics.document_viewed(session, current_actor(), dossier_id, document_id, now=utcnow())
     return page
+
+
+def _taken_out(dossier_id: int, document_id: int):
+    """A link to a document taken out of the dossier since (a bookmark, a notice, a colleague's page) leads to the
+    dossier, saying so, and to the list it can be put back from for those who form the open dossier; any other
+    document is not found."""
+    actor = current_actor()
+    with transaction(read_only=True) as session:
+        dossier = dossiers.get_dossier(session, actor, dossier_id, with_documents=False)
+        removal = removals.removal_of(session, dossier.id, document_id)
+        if removal is None:
+            raise NotFound()
+        forms_it = permissions.can(actor, "dossier.edit", dossier.organisation_id, dossier.unit_id)
+        if forms_it and dossier.state is DossierState.OPEN:
+            when = local_date(removal.removed_at, with_time=True)
+            flash(_(TAKEN_OUT, ordinal=removal.ordinal, when=when, reason=removal.reason), "info")
+            return redirect(url_for("dossiers.show", dossier_id=dossier.id, _anchor="removed"))
+    flash(_("This document is no longer in this dossier."), "info")
+    return redirect(url_for("dossiers.show", dossier_id=dossier_id))
+
+
+TAKEN_OUT = N_(
+    "Document no. %(ordinal)s was taken out of this dossier on %(when)s (reason: %(reason)s). It is kept: put it "
+    "back from the list of documents taken out, below."
+)
 
 
 @bp.post("/<int:dossier_id>/documents/<int:document_id>/opinions")

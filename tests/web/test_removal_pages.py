@@ -39,6 +39,18 @@ def test_an_officer_takes_a_document_out_and_puts_it_back(browsers, session, wor
     listed = after.get_data(as_text=True)
     assert f'id="document-{document.id}"' not in listed
     assert "Văn bản đã gỡ khỏi hồ sơ (1)" in text_of(after) and "Nhầm hồ sơ" in text_of(after)
+    # Its page, from a bookmark or a colleague's link, leads to that list, saying when and why it was taken out; to
+    # a reader who does not form the dossier, only that it is no longer there.
+    gone = officer.get(f"/dossiers/{dossier.id}/documents/{document.id}")
+    assert gone.status_code == 302 and gone.headers["Location"].endswith(f"/dossiers/{dossier.id}#removed")
+    said = "Văn bản số thứ tự 2 đã được gỡ khỏi hồ sơ này lúc 15/06/2026 10:00 (lý do: Nhầm hồ sơ)."
+    assert said in text_of(officer.get(gone.headers["Location"]))
+    head = browsers("head")
+    assert head.get(f"/dossiers/{dossier.id}/documents/{document.id}").status_code == 302
+    told = text_of(head.get(f"/dossiers/{dossier.id}"))
+    assert "Văn bản này không còn trong hồ sơ." in told and "Nhầm hồ sơ" not in told
+    assert browsers("officer2").get(f"/dossiers/{dossier.id}/documents/{document.id}").status_code == 404
+    assert officer.get(f"/dossiers/{dossier.id}/documents/{dossier.links[0].document_id + 999}").status_code == 404
     session.expire_all()
     search.catch_up(session)
     assert not finds(officer, "boi+thuong")
