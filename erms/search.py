@@ -278,6 +278,11 @@ def query(session: Session, actor: Actor, request: Search) -> Results:
     return service().engine.query(session, actor, request)
 
 
+def filed_documents(hits: Iterable[Hit]) -> list[int]:
+    """The documents among ``hits`` found in a dossier: the index names their first, maybe not one the reader reads."""
+    return [hit.record_id for hit in hits if hit.kind == DOCUMENT and hit.dossier_id]
+
+
 # ---------------------------------------------------------------- rebuild, verify
 
 

@@ -1473,6 +1473,20 @@ def content_readable(session: Session, actor: Actor, dossier: Dossier, document:
     return permissions.can_read_content(actor, document, content_access(session, [document])[document.id])
 
 
+def first_readable_dossiers(session: Session, actor: Actor, document_ids: list[int]) -> dict[int, int]:
+    """Return, for each document, the first dossier holding it that the actor reads (none: not in the answer). A
+    document filed in two units' dossiers (``link_document``) is read by each unit from its own."""
+    if not document_ids:
+        return {}
+    holders = holding_dossiers(session, document_ids)
+    grants = permissions.dossier_access(session, [held for found in holders.values() for held in found])
+    readable = {
+        document_id: [held.id for held in found if permissions.can_read_dossier(actor, held, grants[held.id])]
+        for document_id, found in holders.items()
+    }
+    return {document_id: min(ids) for document_id, ids in readable.items() if ids}
+
+
 def holding_dossiers(session: Session, document_ids: list[int]) -> dict[int, list[Dossier]]:
     """Return the dossiers each document is filed in (once per document in a read-only transaction)."""
     memo = read_memo(session, "holding_dossiers")

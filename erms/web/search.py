@@ -24,7 +24,7 @@ from erms.models.dossier import DossierState
 from erms.web.common import integer, local_date, setting, state_label, transaction, utcnow
 from exports import rtf
 from exports.pdf import ProductPDF, table
-from filing import registers, saved_searches
+from filing import dossiers, registers, saved_searches
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 
@@ -157,19 +157,21 @@ def targets(session, hits: list[search.Hit]) -> dict[tuple[str, int], str]:
     """Return where each result links to: its dossier's page, or for a registered document filed in no dossier its
     register line's page (readable by exactly those the index lets find it). A line gone since is not linked."""
     lines = registers.line_ids(session, [hit.record_id for hit in hits if not hit.dossier_id])
-    filed = {(hit.kind, hit.record_id): _in_dossier(hit) for hit in hits if hit.dossier_id}
+    # The index links a document to its first dossier; one filed in another unit's too links to the reader's own.
+    places = dossiers.first_readable_dossiers(session, current_actor(), search.filed_documents(hits))
+    filed = {(hit.kind, hit.record_id): _in_dossier(hit, places) for hit in hits if hit.dossier_id}
     return filed | {
         ("document", document): url_for("registers.entry", entry_id=line) for document, line in lines.items()
     }
 
 
-def _in_dossier(hit: search.Hit) -> str:
-    """A dossier found links to its page; a document in one to its row, on the page of the dossier listing it."""
+def _in_dossier(hit: search.Hit, places: dict[int, int]) -> str:
+    """A dossier found links to its page; a document in one to its row, on the page of a dossier listing it that the
+    reader reads (``places``)."""
     if hit.kind != "document":
         return url_for("dossiers.show", dossier_id=hit.dossier_id)
-    return url_for(
-        "dossiers.show", dossier_id=hit.dossier_id, document=hit.record_id, _anchor=f"document-{hit.record_id}"
-    )
+    dossier_id = places.get(hit.record_id, hit.dossier_id)
+    return url_for("dossiers.show", dossier_id=dossier_id, document=hit.record_id, _anchor=f"document-{hit.record_id}")
 
 
 def link_with(**changes) -> str:

@@ -164,6 +164,20 @@ def test_search_finds_with_the_same_rights(api, token_of, make_dossier, session)
     assert api("GET", "/search?q=van+thu", token_of("officer2")).json["total"] == 0
 
 
+def test_a_document_found_names_a_dossier_holding_it_that_the_caller_reads(api, token_of, session, world, store, now,
+                                                                         make_dossier):  # fmt: skip
+    from tests.web.test_removal_and_edit_rights import crossed
+
+    line, mine, theirs = crossed(session, world, store, now, make_dossier)
+    session.commit()
+    search.catch_up(session)
+    for reader, dossier in (("officer1", mine), ("officer2", theirs)):
+        found = api("GET", "/search?q=boi+thuong+giai+phong", token_of(reader)).json["items"]
+        assert {"kind": "document", "id": line.document_id, "dossier_id": dossier.id} in [
+            {key: item[key] for key in ("kind", "id", "dossier_id")} for item in found
+        ], reader
+
+
 def test_the_description_and_its_page_are_public(api):
     document = api("GET", "/openapi.json").json
     assert document["openapi"] == "3.1.0"

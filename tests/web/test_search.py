@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import io
 import re
 
@@ -168,3 +169,17 @@ def test_results_come_before_the_advanced_filters_which_open_when_one_is_in_use(
     for filtered in ("kind=document", "signature=valid", "date_from=01%2F01%2F2026", "state=open"):
         page = client.get(f"/search/?q=lut+bao&{filtered}")
         assert '<details id="advanced-filters" open>' in page.text, filtered  # the search shows what filters it
+
+
+def test_a_document_filed_in_two_units_dossiers_links_each_reader_to_their_own(browsers, session, world, store, now,
+                                                                                make_dossier):  # fmt: skip
+    from tests.web.test_removal_and_edit_rights import crossed
+
+    line, mine, theirs = crossed(session, world, store, now, make_dossier)
+    session.commit()
+    search.catch_up(session)
+    row = f"?document={line.document_id}#document-{line.document_id}"
+    for reader, dossier in (("officer1", mine), ("officer2", theirs)):
+        found = html.unescape(browsers(reader).get("/search/?q=boi+thuong+giai+phong").get_data(as_text=True))
+        assert f'href="/dossiers/{dossier.id}{row}"' in found, reader
+        assert browsers(reader).get(f"/dossiers/{dossier.id}?document={line.document_id}").status_code == 200

@@ -11,6 +11,7 @@ from erms.models import RecordKind
 from erms.web.api import base, shapes
 from erms.web.api.spec import PAGE, Parameter, operation
 from erms.web.common import transaction
+from filing import dossiers
 
 WORDS = Parameter("q", "query", {"type": "string", "maxLength": 500}, "Words; a phrase in quotes; marks optional.")
 
@@ -81,6 +82,7 @@ def search_records():
     wanted = search.Search(text=words, page=page, per_page=per_page)
     with transaction() as session:
         results = search.query(session, base.actor(), wanted)
+        places = dossiers.first_readable_dossiers(session, base.actor(), search.filed_documents(results.hits))
     # The engine gives at most search.MAX_PER_PAGE a page: the answer says the size it paged by, so a caller that
     # asked for more counts its pages right (page 2 of 100 is not items 201 to 400).
-    return jsonify(shapes.search(results, wanted.shown))
+    return jsonify(shapes.search(results, wanted.shown, places))

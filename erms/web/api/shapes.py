@@ -254,20 +254,22 @@ SEARCH = obj(
 )
 
 
-def hit(found: Hit) -> dict[str, Any]:
+def hit(found: Hit, places: dict[int, int]) -> dict[str, Any]:
+    """A result; ``places``: a document's dossier the caller reads, where the index's first is another unit's."""
+    dossier_id = places.get(found.record_id, found.dossier_id) if found.kind == "document" else found.dossier_id
     return {
         "kind": found.kind,
         "id": found.record_id,
-        "dossier_id": found.dossier_id or None,
+        "dossier_id": dossier_id or None,
         "title": str(found.fields.get("title", "")),
         "code": str(found.fields.get("code", "")),
         "snippet": found.snippet,
     }
 
 
-def search(results: Results, per_page: int) -> dict[str, Any]:
+def search(results: Results, per_page: int, places: dict[int, int]) -> dict[str, Any]:
     return {
-        "items": [hit(found) for found in results.hits],
+        "items": [hit(found, places) for found in results.hits],
         "total": results.total,
         "more": results.more,
         "page": results.page,
