@@ -43,9 +43,18 @@ def kept(session: Session, dossier_id: int, document_id: int) -> Kept:
 
 
 def remove(
-    session: Session, actor: Actor, dossier_id: int, document_id: int, reason: str, *, now: datetime
+    session: Session,
+    actor: Actor,
+    dossier_id: int,
+    document_id: int,
+    reason: str,
+    *,
+    now: datetime,
+    seen_removal: int | None = None,
 ) -> RemovedDocument:
-    """Take the document out of the open dossier, for ``reason``; refused unless the actor forms the dossier."""
+    """Take the document out of the open dossier, for ``reason``; refused unless the actor forms the dossier.
+    ``seen_removal``: the ``latest_removal`` the person's form was opened after; one made since is refused (two people
+    each taking out "the copy" of a document filed twice would leave the dossier without it)."""
     reason = metadata.check_text({"reason": reason}, {"reason": REASON_LENGTH})["reason"].strip()
     if not reason:
         raise InvalidMetadata([Problem("reason", N_("Give the reason for taking the document out of the dossier."))])
@@ -53,6 +62,8 @@ def remove(
     link = next((link for link in dossier.links if link.document_id == document_id), None)
     if link is None:
         raise NotFound()
+    if seen_removal is not None:
+        _refuse_removed_since(session, dossier.id, seen_removal)
     if dossiers.unreadable_content(session, actor, [link.document]):
         raise PermissionDenied(dossiers.UNREADABLE_CONTENT)
     if widens_access(session, dossier, document_id):
@@ -102,6 +113,25 @@ def put_back(session: Session, actor: Actor, dossier_id: int, removal_id: int, *
         ordinal=link.ordinal,
     )  # fmt: skip
     return link
+
+
+# Two people taking out each copy of a document filed twice: the second is told of the first.
+REMOVED_SINCE = N_(
+    "Document no. %(ordinal)s was taken out of this dossier after you opened this form (reason: %(reason)s). Check "
+    "that this one should go too, then confirm again."
+)
+
+
+def latest_removal(session: Session, dossier_id: int) -> int:
+    """Return the id of the latest taking out from the dossier still in force (0: none); a removal form carries it."""
+    return session.scalar(select(func.max(RemovedDocument.id)).where(RemovedDocument.dossier_id == dossier_id)) or 0
+
+
+def _refuse_removed_since(session: Session, dossier_id: int, seen_removal: int) -> None:
+    since = select(RemovedDocument).where(RemovedDocument.dossier_id == dossier_id, RemovedDocument.id > seen_removal)
+    latest = session.scalars(since.order_by(RemovedDocument.id.desc())).first()
+    if latest is not None:
+        raise RuleViolation(REMOVED_SINCE, ordinal=latest.ordinal, reason=latest.reason)
 
 
 def removal_of(session: Session, dossier_id: int, document_id: int) -> RemovedDocument | None:

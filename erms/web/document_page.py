@@ -16,7 +16,7 @@ from erms.errors import N_, NotFound
 from erms.models import OpinionKind, RecordKind
 from erms.models.dossier import DossierState
 from erms.web import supplementary_forms
-from erms.web.common import CHOICES, local_date, transaction, utcnow, writes
+from erms.web.common import CHOICES, integer, local_date, transaction, utcnow, writes
 from erms.web.dossiers import SIGNATURE_CHAINS, SIGNATURE_REVOCATION, SIGNATURE_VERDICTS, certified_reason
 from erms.web.errors import on_invalid
 from filing import documents, dossiers, opinions, recipients, removals, scan_checks
@@ -101,8 +101,9 @@ def remove(dossier_id: int, document_id: int):
     """Take the document out of the open dossier (never deleting it); a refusal shows the form again, as typed."""
     reason = request.form.get("reason", "")
     on_invalid(lambda errors: render_removal(dossier_id, document_id, errors, reason, status=422))
+    seen = integer(request.form.get("seen_removal", ""))
     with transaction() as session:
-        removals.remove(session, current_actor(), dossier_id, document_id, reason, now=utcnow())
+        removals.remove(session, current_actor(), dossier_id, document_id, reason, now=utcnow(), seen_removal=seen)
     flash(_("The document was taken out of the dossier. It is kept: put it back from the list below."), "success")
     return redirect(url_for("dossiers.show", dossier_id=dossier_id, _anchor="removed"))
 
@@ -134,6 +135,7 @@ def render_removal(dossier_id: int, document_id: int, errors: dict | None = None
             readable=not dossiers.unreadable_content(session, actor, [link.document]),
             summary_shown=markings.summary_shown_to_all(link.document.marking),
             kept=removals.kept(session, dossier.id, document_id),
+            seen_removal=removals.latest_removal(session, dossier.id),
             widens=removals.widens_access(session, dossier, document_id),
             widens_access=_(removals.WIDENS_ACCESS),
             errors=errors or {},

@@ -73,3 +73,27 @@ def test_a_reader_who_does_not_form_the_dossier_is_offered_nothing_and_refused(b
     assert head.get(f"/dossiers/{dossier.id}/documents/{document_id}/remove").status_code == 403
     assert head.post(f"/dossiers/{dossier.id}/documents/{document_id}/remove", {"reason": "x"}).status_code == 403
     assert len(dossier.links) == 1
+
+
+def test_of_two_people_each_taking_out_a_copy_the_second_is_told_of_the_first(browsers, session, make_dossier):
+    dossier = make_dossier("open", documents=2)  # the same document filed twice, say
+    session.commit()
+    first, second = (link.document_id for link in dossier.links)
+    officer, colleague = browsers("officer1"), browsers("unithead")
+    forms = {}
+    for browser, document_id in ((officer, first), (colleague, second)):
+        url = f"/dossiers/{dossier.id}/documents/{document_id}/remove"
+        seen = re.search(r'name="seen_removal" value="(\d+)"', browser.get(url).get_data(as_text=True)).group(1)
+        forms[document_id] = (url, seen)
+    url, seen = forms[first]
+    assert officer.post(url, {"reason": "Trùng văn bản", "seen_removal": seen}).status_code == 302
+    url, seen = forms[second]
+    refused = colleague.post(url, {"reason": "Bản trùng", "seen_removal": seen})
+    said = "Văn bản số thứ tự 1 đã được gỡ khỏi hồ sơ này sau khi bạn mở biểu mẫu (lý do: Trùng văn bản)."
+    assert refused.status_code == 422 and said in text_of(refused)
+    assert "Bản trùng</textarea>" in refused.get_data(as_text=True)  # what they typed is kept
+    assert f'id="document-{second}"' in colleague.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    again = re.search(r'name="seen_removal" value="(\d+)"', refused.get_data(as_text=True)).group(1)
+    assert colleague.post(url, {"reason": "Bản trùng", "seen_removal": again}).status_code == 302  # they confirm
+    page = colleague.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    assert f'id="document-{first}"' not in page and f'id="document-{second}"' not in page
