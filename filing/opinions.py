@@ -39,6 +39,10 @@ NO_TEXT = N_("Write the opinion (for a draft sent back: the reason).")
 NO_KIND = N_("Choose the kind of opinion.")
 NOT_READ = N_("You do not read this document's summary, so you give no opinion on it: an opinion is read where it is.")
 DIRECTED = N_("Incoming document no. %(number)s was directed by %(who)s: its register line gives the direction.")
+DIRECTED_TO_SEND = N_(
+    "Incoming document no. %(number)s was directed by %(who)s before it was sent to a unit: send it on as its register "
+    "line's direction says."
+)
 # The lines a leader's home page lists as waiting for a direction, newest first; the register holds the rest.
 WAITING_LINES = 10
 NOT_YOURS = N_(
@@ -336,11 +340,19 @@ def _tell_handlers(session: Session, actor: Actor, reached: Reached, opinion: Do
     """Tell who handles a directed incoming document: the person the registry sent it to, else the heads of the unit
     it was sent to, who share its work out — not every officer (``notices.unit_people``): a large unit's dozens would
     each get every direction. When that leaves no one but the director (a unit head directing his unit's document, a
-    unit with no head), the unit's people are told. The notice names the line, never the direction (a notice may go
-    by e-mail): the line's page gives it, as the draft sent back's page gives its reason."""
+    unit with no head), the unit's people are told; when it was sent to no unit yet, the registry, to send it on as
+    the direction says. The notice names the line, never the direction (a notice may go by e-mail): the line's page
+    gives it, as the draft sent back's page gives its reason."""
     line = select(RegisterEntry).where(RegisterEntry.document_id == opinion.document_id)
     entry = reached.entry or session.scalar(line)
-    if entry is None or entry.assigned_unit_id is None:
+    if entry is None:
+        return
+    if entry.assigned_unit_id is None:  # directed before it was sent on: the registry sends it as the direction says
+        registry = notices.holders(session, entry.organisation_id, Role.REGISTRY) - {actor.user_id}
+        notices.tell(
+            session, registry, "document_directed", str(opinion.id), DIRECTED_TO_SEND, now=now,
+            subject=("register_entry", entry.id), number=entry.number, who=actor.full_name,
+        )  # fmt: skip
         return
     organisation, unit = entry.organisation_id, entry.assigned_unit_id
     named = {entry.assigned_user_id} if entry.assigned_user_id is not None else set()

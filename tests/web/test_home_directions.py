@@ -135,6 +135,21 @@ def test_a_direction_tells_who_handles_the_document_and_no_one_else(browsers, se
     assert f'href="/registers/entries/{to_person.id}"' in page
 
 
+def test_a_direction_given_before_the_document_was_sent_on_tells_the_registry(browsers, session, world, store, now):
+    line = registers.register_document(
+        session, world.actor("registry"), world.org.id, RegisterKind.INCOMING, dict(DOCUMENT, code_number="90"),
+        upload(b"%PDF-1.4 chua giao", "chua-giao.pdf"), store=store, now=now,
+    )  # fmt: skip
+    session.commit()
+    direct(browsers("head"), line)
+    assert [item.split(" -> ")[1] for item in told(session, world, "registry")] == [f"register_entry:{line.id}"]
+    notice = text_of(browsers("registry").get("/notices/"))
+    said = f"Văn bản đến số {line.number} đã có ý kiến chỉ đạo của Nguyễn Văn head khi chưa chuyển cho đơn vị nào"
+    assert said in notice and DIRECTION not in notice
+    for nobody in ("head", "unithead", "officer1", "officer2"):
+        assert told(session, world, nobody) == [], nobody
+
+
 def test_a_unit_head_directing_his_units_document_tells_its_people(browsers, session, world, store, now):
     line = registered(session, world, store, now, "88", world.unit_a)
     session.commit()
