@@ -9,6 +9,7 @@ Every refusal names every problem; nothing is written then.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -22,7 +23,6 @@ from erms.permissions import Actor
 # Log-in names: lower-case letters, digits, dots, hyphens and underscores (typed on any keyboard, no accents).
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 # Roles held for one unit: an officer or unit head for the whole organisation would read every unit's dossiers.
-UNIT_ROLES = (Role.OFFICER, Role.UNIT_HEAD)
 
 
 # An organisation keeps an administrator: without one, only the deployment's could manage its people again.
@@ -128,6 +128,40 @@ def create_person(
     return user
 
 
+def create_at_console(
+    session: Session,
+    organisation_code: str,
+    account: dict[str, str],
+    roles: Sequence[str],
+    unit_code: str | None,
+    *,
+    now: datetime,
+    keep_password: bool = False,
+) -> User:
+    """``erms user create``: an account (``account``: username, full_name, password) with ``roles`` in the organisation,
+    each for ``unit_code`` (None: organisation-wide), under the administration page's checks (a username like lan.pt,
+    an officer's or unit head's one unit). ``keep_password``: the person keeps it instead of choosing their own."""
+    organisation = session.scalar(select(Organisation).where(Organisation.code == organisation_code))
+    if organisation is None:
+        raise NotFound(N_("No organisation with code %(code)s."), code=organisation_code)
+    unit_id = ""
+    if unit_code:
+        unit = session.scalar(select(Unit).where(Unit.organisation_id == organisation.id, Unit.code == unit_code))
+        if unit is None:
+            raise NotFound(N_("No unit %(unit)s in organisation %(code)s."), unit=unit_code, code=organisation_code)
+        unit_id = str(unit.id)
+    first, *more = roles
+    user = create_person(session, None, organisation, {**account, "role": first, "unit_id": unit_id}, now=now)
+    for role in more:
+        problems: list[Problem] = []
+        chosen, unit = _role_and_unit(session, organisation.id, {"role": role, "unit_id": unit_id}, problems)
+        if problems or chosen is None:
+            raise InvalidMetadata(problems)
+        _grant(session, None, user, organisation, chosen, unit, now=now)
+    user.password_change_required = not keep_password
+    return user
+
+
 def _new_account_problems(session: Session, values: dict[str, str], password: str) -> list[Problem]:
     """What is wrong with a new account's username (stripped in ``values``), full name and password."""
     values["username"] = values["username"].strip()
@@ -159,7 +193,7 @@ def _role_and_unit(
     if unit_text and (unit is None or unit.organisation_id != organisation_id or not unit.active):
         problems.append(Problem("unit_id", N_("Choose an open unit of this organisation.")))
         unit = None
-    elif not unit_text and role in UNIT_ROLES:
+    elif not unit_text and role in permissions.UNIT_ROLES:
         problems.append(Problem("unit_id", N_("An officer or a unit head works in one unit: choose it.")))
     return role, unit
 

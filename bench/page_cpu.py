@@ -15,7 +15,8 @@ The reference is bench/load_bare.py's bare page (Flask + SQLAlchemy, one query, 
 ceiling) measured the same way in the same run; the ratio bare ÷ page is what the issue's "home ≥ 50 % of the
 bare page's req/s" asks of the home page, without the HTTP server and the client that the load bench adds to
 both.
-Also timed: printing a 12-row document index PDF, which closing a dossier does.
+Also timed: the floor under every logged-in page (two routes the bench adds to its own app: one answering a word,
+one the layout alone), and printing a 12-row document index PDF, which closing a dossier does.
 """
 
 from __future__ import annotations
@@ -82,6 +83,31 @@ def logged_in(app, username: str):
     return client
 
 
+# What every logged-in page pays before its own content, measured on two routes this bench adds to its own app:
+# a logged-in route answering one word (the session, the log-in check, the person's roles), and the layout alone
+# (the header's menus and notices' count, the footer) around an empty page.
+FLOOR = [
+    ("officer1", "/bench-floor/word", "a logged-in route answering one word"),
+    ("officer1", "/bench-floor/layout", "the layout around an empty page"),
+]
+
+
+def _add_floor_routes(app) -> None:
+    from flask import render_template_string
+
+    from erms.auth import login_required
+
+    @app.get("/bench-floor/word")
+    @login_required
+    def word() -> str:
+        return "ok"
+
+    @app.get("/bench-floor/layout")
+    @login_required
+    def layout() -> str:
+        return render_template_string('{% extends "base.html" %}{% block content %}{% endblock %}')
+
+
 def index_pdf() -> bytes:
     from exports.pdf import pdf_index
 
@@ -113,6 +139,7 @@ def main() -> None:
         from erms.app import create_app
 
         app = create_app()
+        _add_floor_routes(app)
         bare_url = f"sqlite:///{Path(temp) / 'bare.sqlite3'}"
         load_bare.prepare(bare_url)
         bare = load_bare.create_app(bare_url).test_client()
@@ -123,7 +150,7 @@ def main() -> None:
         size = len(bare.get("/").data)
         print(f"| bare page (bench/load_bare.py) | – | {size:,} | {bare_best:.2f} | {bare_median:.2f} | 100 % |")
         clients = {}
-        for username, path, name in PAGES:
+        for username, path, name in FLOOR + PAGES:
             client = clients.get(username) or clients.setdefault(username, logged_in(app, username))
             answer = client.get(path)
             if answer.status_code != 200:

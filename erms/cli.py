@@ -20,7 +20,7 @@ import click
 from sqlalchemy import select
 
 from administration import organisations, people, trust_roots
-from erms import accounts, audit, config, migrate, search
+from erms import audit, config, migrate, search
 from erms.db import make_engine, make_session_factory, transaction
 from erms.errors import ERMSError, InvalidMetadata
 from erms.intake_cli import import_group
@@ -244,13 +244,12 @@ def user_group() -> None:
 def user_create(obj: Context, username, full_name, organisation, roles, unit, password, keep_password) -> None:
     """Create a user with one or more roles."""
     password = password or getpass.getpass("password: ")
+    account = {"username": username, "full_name": full_name, "password": password}
     try:
         with obj.transaction() as session:
-            user = accounts.create_user(
-                session, None, username, full_name, password, now=utcnow(), temporary=not keep_password
+            people.create_at_console(
+                session, organisation, account, roles, unit, now=utcnow(), keep_password=keep_password
             )
-            for role in roles:
-                accounts.grant(session, None, user, Role(role), organisation, unit, now=utcnow())
     except ERMSError as error:
         fail(error)
     click.echo(f"created {username} ({', '.join(roles)})")

@@ -69,8 +69,18 @@ def load_actor(session: Session, user_id: int) -> Actor:
     user = session.get(User, user_id)
     if user is None or not user.active:
         raise NotFound(N_("No active user with id %(user)s."), user=user_id)
-    grants = frozenset(Grant(m.role, m.organisation_id, m.unit_id) for m in user.memberships)
+    # An officer's or unit head's role held for no unit (an account made before the console checked it) grants nothing:
+    # read as organisation-wide, it would open every unit's dossiers.
+    grants = frozenset(
+        Grant(m.role, m.organisation_id, m.unit_id)
+        for m in user.memberships
+        if m.unit_id is not None or m.role not in UNIT_ROLES
+    )
     return Actor(user.id, user.username, user.full_name, grants, user.system_admin)
+
+
+# The roles held for one unit only (an officer files in their unit, its head leads it).
+UNIT_ROLES = (Role.OFFICER, Role.UNIT_HEAD)
 
 
 # Roles that see and act on every dossier of their organisation.

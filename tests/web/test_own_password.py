@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
 from click.testing import CliRunner
 from erms_browser import PASSWORD, Browser
 from sqlalchemy import create_engine, func, select
@@ -126,7 +127,8 @@ def test_an_account_made_at_the_console_is_given_a_password_to_replace_unless_ke
     for command in (
         ["db", "upgrade"],
         ["org", "create", "000.00.31.H26", "--name", "UBND quận"],
-        ["user", "create", "lan.pt", "--name", "Lan", "--org", "000.00.31.H26", "--role", "officer"]
+        ["unit", "create", "VP", "--org", "000.00.31.H26", "--name", "Văn phòng"],
+        ["user", "create", "lan.pt", "--name", "Lan", "--org", "000.00.31.H26", "--role", "officer", "--unit", "VP"]
         + ["--password", "mat-khau-lan-2026"],
         ["user", "create", "he.thong", "--name", "Hệ thống", "--org", "000.00.31.H26", "--role", "registry"]
         + ["--password", "mat-khau-ht-2026", "--keep-password"],
@@ -138,3 +140,53 @@ def test_an_account_made_at_the_console_is_given_a_password_to_replace_unless_ke
         rows = dict(connection.execute(select(User.username, User.password_change_required)).all())
     engine.dispose()
     assert rows == {"lan.pt": True, "he.thong": False}
+
+
+@pytest.mark.parametrize(
+    "username,options,said",
+    [
+        ("khong.donvi", ["--role", "officer"], "unit_id: An officer or a unit head works in one unit: choose it."),
+        ("\u0430dmin", ["--role", "registry"], "username: A username is lower-case letters, digits, dots and hyphens"),
+        ("Lan.PT", ["--role", "registry"], "username: A username is lower-case letters"),
+        ("lan.pt ", ["--role", "registry"], "username: The username lan.pt is taken."),
+        ("bad\nname", ["--role", "registry"], "username: A username is lower-case letters"),
+        ("ngan.mk", ["--role", "registry", "--password", "ngan"], "password:"),
+        ("ho.vp", ["--role", "officer", "--unit", "KHONGCO"], "No unit KHONGCO in organisation 000.00.31.H26."),
+    ],
+    ids=["officer-without-unit", "cyrillic", "upper-case", "taken-with-a-space", "line-break", "short-password",
+         "unknown-unit"],
+)  # fmt: skip
+def test_the_console_refuses_an_account_the_administration_page_refuses(tmp_path, username, options, said):
+    runner = CliRunner(env={"ERMS_DATA_DIR": str(tmp_path), "DATABASE_URL": "", "ERMS_SEARCH_ENGINE": ""})
+    for command in (
+        ["db", "upgrade"],
+        ["org", "create", "000.00.31.H26", "--name", "UBND quận"],
+        ["unit", "create", "VP", "--org", "000.00.31.H26", "--name", "Văn phòng"],
+        ["user", "create", "lan.pt", "--name", "Lan", "--org", "000.00.31.H26", "--role", "registry"]
+        + ["--password", "mat-khau-lan-2026"],
+    ):
+        assert runner.invoke(erms_group, command).exit_code == 0
+    password = [] if "--password" in options else ["--password", "mat-khau-moi-2026"]
+    command = ["user", "create", username, "--name", "Người mới", "--org", "000.00.31.H26", *options, *password]
+    refused = runner.invoke(erms_group, command)
+    assert refused.exit_code == 1 and said in refused.output, refused.output
+    engine = create_engine(f"sqlite:///{tmp_path / 'erms.sqlite3'}")
+    with engine.connect() as connection:
+        assert connection.execute(select(User.username)).scalars().all() == ["lan.pt"]  # nothing else was made
+    engine.dispose()
+
+
+def test_an_officers_role_held_for_no_unit_opens_nothing(session, world, make_dossier):
+    from erms import permissions
+    from erms.errors import NotFound
+    from erms.models import Role
+    from filing import dossiers
+
+    dossier = make_dossier("open")
+    world.user("khong.donvi", Role.OFFICER, None)  # as an older `erms user create` without --unit made it
+    actor = world.actor("khong.donvi")
+    assert actor.grants == frozenset()
+    assert permissions.search_grants(actor) == (set(), {f"p{actor.user_id}"})  # finds only what names them
+    with pytest.raises(NotFound):
+        dossiers.get_dossier(session, actor, dossier.id)
+    assert dossiers.visible_dossiers(session, actor, limit=50) == []
