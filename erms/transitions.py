@@ -39,6 +39,9 @@ DESTRUCTION_LIST: Table = {
     (Destruction.APPRAISED, "approve"): Destruction.APPROVED,
     (Destruction.APPROVED, "execute"): Destruction.EXECUTING,
     (Destruction.EXECUTING, "finish"): Destruction.EXECUTED,
+    # Stopped before the head's decision: the council disagreed, a dossier must be kept after all.
+    (Destruction.PROPOSED, "withdraw"): Destruction.WITHDRAWN,
+    (Destruction.APPRAISED, "withdraw"): Destruction.WITHDRAWN,
 }
 
 # A hand-over to the historical archive: a valid package, then the archive's receipt.

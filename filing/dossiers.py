@@ -1257,7 +1257,10 @@ def reopen_dossier(session: Session, actor: Actor, dossier_id: int, reason: str,
     listed = session.scalar(
         select(DestructionList)
         .join(DestructionItem)
-        .where(DestructionItem.dossier_id == dossier.id, DestructionList.state != DestructionListState.EXECUTED)
+        .where(
+            DestructionItem.dossier_id == dossier.id,
+            DestructionList.state.not_in((DestructionListState.EXECUTED, DestructionListState.WITHDRAWN)),
+        )
         .limit(1)
     )
     if listed is not None:

@@ -65,7 +65,7 @@ def due_query(organisation_id: int, on: date, where: DueFilter = DueFilter()) ->
             Dossier.organisation_id == organisation_id,
             custody.appraisable(),
             Dossier.appraisal_due_on <= on,
-            Dossier.id.not_in(select(DestructionItem.dossier_id)),
+            Dossier.id.not_in(select(DestructionItem.dossier_id).where(DestructionItem.withdrawn.is_(False))),
         )
         .order_by(Dossier.appraisal_due_on, Dossier.file_code)
     )

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from erms import audit, lifecycle, metadata, notices, permissions, transitions
 from erms.config import LOCAL_TZ
-from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
+from erms.errors import N_, InvalidMetadata, NotFound, PermissionDenied, Problem, RuleViolation
 from erms.models import (
     AppraisalDecision,
     DestroyedFile,
@@ -59,6 +59,7 @@ TEXT_LIMITS = {
     "signer": metadata.column_length(DestructionList, "decision_signer"),
     "explanation": LONG_TEXT,
     "comment": LONG_TEXT,
+    "reason": LONG_TEXT,
 }
 State = DestructionListState
 
@@ -250,7 +251,8 @@ def propose(
     listed = set(
         session.scalars(
             select(DestructionItem.dossier_id).where(
-                DestructionItem.dossier_id.in_([dossier.id for dossier in dossiers])
+                DestructionItem.dossier_id.in_([dossier.id for dossier in dossiers]),
+                DestructionItem.withdrawn.is_(False),
             )
         )
     )
@@ -361,6 +363,8 @@ def _text_problems(**fields: str) -> list[Problem]:
 def _in_state(destruction_list: DestructionList, state: State, refusal: str) -> None:
     if destruction_list.state is State.EXECUTED:
         raise RuleViolation(N_("This destruction list has already been executed."))
+    if destruction_list.state is State.WITHDRAWN:
+        raise RuleViolation(N_("This destruction list was withdrawn: nothing on it is destroyed."))
     if destruction_list.state is not state:
         raise RuleViolation(refusal)
 
@@ -405,6 +409,7 @@ class Paper:
     on: date | None
     attachment: BinaryIO | None
     signer: str = ""
+    typed_date: str = ""  # what the form's date field held, when it is not a day (``on`` None)
 
 
 def _attach(session: Session, store: FileStore, stream: BinaryIO, *, now: datetime) -> int:
@@ -418,13 +423,75 @@ def _attach(session: Session, store: FileStore, stream: BinaryIO, *, now: dateti
     return row.id
 
 
-def _paper_problems(paper: Paper, *, signer: bool) -> list[Problem]:
+def _paper_problems(paper: Paper, *, signer: bool, after: tuple[date, str], today: date) -> list[Problem]:
+    """What is wrong with a paper of the chain; ``after``: the day it cannot precede and what happened that day (the
+    destruction record prints the chain's dates: they must follow one another and none lies ahead)."""
     problems = _text_problems(number=paper.number, **({"signer": paper.signer} if signer else {}))
+    earliest, what = after
     if paper.on is None:
-        problems.append(Problem("on", N_("Give the date.")))
+        problems.append(Problem("on", metadata.MESSAGES["format"] if paper.typed_date else N_("Give the date.")))
+    elif paper.on > today:
+        problems.append(Problem("on", N_("The date is after today.")))
+    elif paper.on < earliest:
+        problems.append(Problem("on", what, {"date": earliest.strftime("%d/%m/%Y")}))
     if paper.attachment is None:
         problems.append(Problem("attachment", N_("Attach the signed document (scan or PDF).")))
     return problems
+
+
+BEFORE_PROPOSED = N_("The appraisal cannot be dated before the list was proposed, on %(date)s.")
+BEFORE_APPRAISAL = N_("The decision cannot be dated before the appraisal, of %(date)s.")
+
+
+def council_agrees(destruction_list: DestructionList) -> bool:
+    """Whether most of the council members' opinions given on the list agree to destroy."""
+    return sum(opinion.agrees for opinion in destruction_list.opinions) * 2 > len(destruction_list.opinions)
+
+
+def _council_problems(destruction_list: DestructionList) -> list[Problem]:
+    """The list goes to the archival authority only with the council's agreement: most of its members' opinions."""
+    opinions = destruction_list.opinions
+    if not opinions:
+        return [Problem("opinions", N_("No council member has given an opinion yet."))]
+    if council_agrees(destruction_list):
+        return []
+    agreeing = sum(opinion.agrees for opinion in opinions)
+    return [Problem("opinions", NO_MAJORITY, {"agreeing": agreeing, "given": len(opinions)})]
+
+
+NO_MAJORITY = N_(
+    "The council has not agreed to destroy these records (%(agreeing)s of %(given)s opinions agree): the list goes no "
+    "further. Withdraw it, then propose again what the council agrees to destroy."
+)
+
+
+def withdraw(session: Session, actor: Actor, list_id: int, reason: str, *, now: datetime) -> DestructionList:
+    """Stop a list before the head's decision ("rút lại danh mục"), for ``reason``: the archivist who keeps it, or the
+    head who would decide, does so (the council disagreed, a dossier must be kept after all). Nothing is destroyed;
+    the list keeps its dossiers as its record and they may be proposed again."""
+    destruction_list = get_list(session, actor, list_id)
+    organisation = destruction_list.organisation_id
+    if not (
+        permissions.can(actor, "retention.appraise", organisation)
+        or permissions.can(actor, "destruction.approve", organisation)
+    ):
+        raise PermissionDenied()
+    if destruction_list.state not in (State.PROPOSED, State.APPRAISED):
+        _in_state(destruction_list, State.PROPOSED, N_("The head has decided: the list can no longer be withdrawn."))
+    problems = _text_problems(reason=reason)
+    if problems:
+        raise InvalidMetadata(problems)
+    before = destruction_list.state
+    transitions.move(destruction_list, transitions.DESTRUCTION_LIST, "withdraw")
+    destruction_list.withdrawn_reason = reason.strip()
+    destruction_list.withdrawn_by_id, destruction_list.withdrawn_at = actor.user_id, now
+    for item in destruction_list.items:
+        item.withdrawn = True
+    audit.record(
+        session, actor, "destruction_list.withdrawn", "destruction_list", list_id, now=now,
+        before=before.value, after=State.WITHDRAWN.value, reason=destruction_list.withdrawn_reason,
+    )  # fmt: skip
+    return destruction_list
 
 
 def record_appraisal(
@@ -434,9 +501,9 @@ def record_appraisal(
     destruction_list = get_list(session, actor, list_id)
     permissions.require(actor, "retention.appraise", destruction_list.organisation_id)
     _in_state(destruction_list, State.PROPOSED, N_("The appraisal is recorded once, after the council."))
-    problems = _paper_problems(paper, signer=False)
-    if not destruction_list.opinions:
-        problems.append(Problem("opinions", N_("No council member has given an opinion yet.")))
+    proposed = (local_date(destruction_list.proposed_at), BEFORE_PROPOSED)
+    problems = _paper_problems(paper, signer=False, after=proposed, today=local_date(now))
+    problems += _council_problems(destruction_list)
     if problems:
         raise InvalidMetadata(problems)
     assert paper.attachment is not None  # _paper_problems refuses a paper without one
@@ -471,7 +538,9 @@ def approve(
     )
     if destruction_list.proposed_by_id == actor.user_id:
         raise RuleViolation(N_("You proposed this destruction list: someone else must approve it."))
-    problems = _paper_problems(paper, signer=True)
+    assert destruction_list.appraisal_date is not None  # recorded with the appraisal, which this state follows
+    appraised = (destruction_list.appraisal_date, BEFORE_APPRAISAL)
+    problems = _paper_problems(paper, signer=True, after=appraised, today=local_date(now))
     if problems:
         raise InvalidMetadata(problems)
     assert paper.attachment is not None  # _paper_problems refuses a paper without one
@@ -721,12 +790,22 @@ class RecordRow:
 
 
 @dataclass(frozen=True)
+class MemberOpinion:
+    """A council member's opinion as the destruction record prints it."""
+
+    name: str
+    agrees: bool
+    comment: str
+
+
+@dataclass(frozen=True)
 class DestructionRecord:
     """Everything printed on a destruction record; built from the database, rendered elsewhere."""
 
     parent_organisation: str
     organisation: str
     title: str
+    council: tuple[MemberOpinion, ...]
     appraisal: str
     decision: str
     executed_by: str
@@ -762,6 +841,10 @@ def record_values(session: Session, actor: Actor, list_id: int, *, now: datetime
         parent_organisation=organisation.parent_name,
         organisation=organisation.name,
         title=destruction_list.title,
+        council=tuple(
+            MemberOpinion(opinion.member.full_name, opinion.agrees, opinion.comment)
+            for opinion in destruction_list.opinions
+        ),
         appraisal=f"{destruction_list.appraisal_number} ngày {appraisal_date}",
         decision=f"{destruction_list.decision_number} ngày {decision_date}, {destruction_list.decision_signer}",
         executed_by=executor.full_name,

@@ -9,7 +9,19 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from erms.db import Base
@@ -65,6 +77,9 @@ class DestructionListState(str, enum.Enum):
     APPROVED = "approved"  # the head's decision recorded
     EXECUTING = "executing"  # execution started; resumable step by step
     EXECUTED = "executed"  # content removed, destruction record made
+    # Stopped before the head's decision (the council disagreed, a dossier must be kept): nothing is destroyed, and
+    # its dossiers may be proposed again.
+    WITHDRAWN = "withdrawn"
 
 
 class DestructionList(Base):
@@ -91,12 +106,16 @@ class DestructionList(Base):
     executed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     backups: Mapped[str] = mapped_column(Text, default="")  # the backup sets still holding the content, as JSON
     record_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))  # "biên bản hủy tài liệu"
+    withdrawn_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     items: Mapped[list[DestructionItem]] = relationship(
         back_populates="destruction_list", order_by="DestructionItem.id"
     )
     opinions: Mapped[list[CouncilOpinion]] = relationship(order_by="CouncilOpinion.id")
     proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
     record_file: Mapped[StoredFile | None] = relationship(foreign_keys=[record_file_id])
 
 
@@ -104,8 +123,17 @@ class DestructionItem(Base):
     """A dossier on a destruction list, with the values the destruction record prints about it."""
 
     __tablename__ = "destruction_items"
-    # A dossier is proposed for destruction once: a second list naming it would be a second decision.
-    __table_args__ = (UniqueConstraint("dossier_id"),)
+    # A dossier is on one live list at a time: a second list naming it would be a second decision. A withdrawn list's
+    # items stay as its record, and their dossiers may be proposed again.
+    __table_args__ = (
+        Index(
+            "uq_destruction_items_live_dossier",
+            "dossier_id",
+            unique=True,
+            sqlite_where=text("NOT withdrawn"),
+            postgresql_where=text("NOT withdrawn"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     destruction_list_id: Mapped[int] = mapped_column(ForeignKey("destruction_lists.id"), index=True)
@@ -115,6 +143,7 @@ class DestructionItem(Base):
     size: Mapped[int] = mapped_column(BigInteger)  # bytes of content at proposal time
     done: Mapped[bool] = mapped_column(Boolean, default=False)  # destroyed, or kept back by a hold
     held: Mapped[bool] = mapped_column(Boolean, default=False)  # a hold arrived during execution
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # its list was withdrawn
 
     destruction_list: Mapped[DestructionList] = relationship(back_populates="items")
     dossier: Mapped[Dossier] = relationship()

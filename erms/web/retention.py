@@ -275,6 +275,9 @@ def render_list(
                 permissions.can(actor, "destruction.approve", organisation_id)
                 and listed.state is DestructionListState.APPRAISED
             ),
+            can_withdraw=listed.state in (DestructionListState.PROPOSED, DestructionListState.APPRAISED)
+            and any(permissions.can(actor, action, organisation_id) for action in WITHDRAWERS),
+            disagreeing=listed.opinions and not destruction.council_agrees(listed),
             job=background.latest(session, jobs.destruction_subject(list_id)),
             job_errors=_job_errors,
             period_of=appraisal.period_of,
@@ -282,6 +285,10 @@ def render_list(
             values=values or {},
             section=section,
         ), status
+
+
+# Who may withdraw a list before the head's decision: the archivist who keeps it, the head who would decide.
+WITHDRAWERS = ("retention.appraise", "destruction.approve")
 
 
 def _job_errors(job) -> list[str]:
@@ -311,12 +318,13 @@ def opinion(list_id: int):
 
 def _paper(signer: bool = False) -> destruction.Paper:
     upload = upload_from_request("attachment")
-    parsed = metadata.parse_day(request.form.get("on", ""))
+    typed = request.form.get("on", "")
     return destruction.Paper(
         request.form.get("number", ""),
-        parsed,
+        metadata.parse_day(typed),
         upload.stream if upload else None,
         request.form.get("signer", "") if signer else "",
+        typed_date=typed.strip(),
     )
 
 
@@ -338,6 +346,18 @@ def approve(list_id: int):
     with transaction() as session:
         destruction.approve(session, current_actor(), list_id, _paper(signer=True), store=store(), now=utcnow())
     return _back_to_list(list_id, _("The head's decision was recorded: the list may be executed."))
+
+
+@bp.post("/lists/<int:list_id>/withdraw")
+def withdraw(list_id: int):
+    """Withdraw a list before the head's decision, with the reason: nothing on it is destroyed."""
+    form = {"reason": request.form.get("reason", "")}
+    on_invalid(lambda errors: render_list(list_id, errors, form, "withdraw", status=422))
+    with transaction() as session:
+        destruction.withdraw(session, current_actor(), list_id, form["reason"], now=utcnow())
+    return _back_to_list(
+        list_id, _("The list was withdrawn: nothing on it is destroyed, and its dossiers may be proposed again.")
+    )
 
 
 @bp.post("/lists/<int:list_id>/execute")

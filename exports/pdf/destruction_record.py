@@ -1,7 +1,7 @@
 """Print the destruction record ("biên bản hủy tài liệu hết giá trị") of an executed destruction list.
 
-This module owns the record's layout only: the organisation block, the decision it executes, the
-table of destroyed dossiers with their extent, the dossiers a hold kept back, and the backup sets
+This module owns the record's layout only: the organisation block, the council's opinions and the decision it
+executes, the table of destroyed dossiers with their extent, the dossiers a hold kept back, and the backup sets
 that still hold the content until they expire (destruction must reach every copy). It is a pure
 function of :class:`retention.destruction.DestructionRecord`; nothing here touches the database.
 """
@@ -9,12 +9,12 @@ function of :class:`retention.destruction.DestructionRecord`; nothing here touch
 from __future__ import annotations
 
 from exports.pdf import ProductPDF, table
-from retention.destruction import DestructionRecord, RecordRow
+from retention.destruction import DestructionRecord, MemberOpinion, RecordRow
 
 COLUMNS = (
     ("STT", 10),
-    ("Mã hồ sơ", 48),
-    ("Tiêu đề hồ sơ", 92),
+    ("Mã hồ sơ", 56),  # a whole file code on one line: one cut in two is misread
+    ("Tiêu đề hồ sơ", 84),
     ("Thời gian", 38),
     ("Thời hạn bảo quản", 30),
     ("Số văn bản / trang", 24),
@@ -35,6 +35,7 @@ def render(record: DestructionRecord, font: str = "") -> bytes:
     pdf.set_font(style="", size=10)
     for line in (
         f"Danh mục: {record.title}",
+        _council(record.council),
         f"Văn bản thẩm định của cơ quan có thẩm quyền: {record.appraisal}",
         f"Quyết định hủy tài liệu: {record.decision}",
         f"Người thực hiện: {record.executed_by}, lúc {record.printed_at.strftime('%d/%m/%Y %H:%M')}",
@@ -74,6 +75,16 @@ def _cells(number: int, row: RecordRow) -> list[str]:
         f"{row.documents} / {row.pages}",
         _size(row.size),
     ]
+
+
+def _council(opinions: tuple[MemberOpinion, ...]) -> str:
+    said = "; ".join(
+        f"{opinion.name}: {'đồng ý' if opinion.agrees else 'không đồng ý'}"
+        + (f" ({opinion.comment})" if opinion.comment else "")
+        for opinion in opinions
+    )
+    agreeing = sum(opinion.agrees for opinion in opinions)
+    return f"Ý kiến của Hội đồng xác định giá trị tài liệu ({agreeing}/{len(opinions)} đồng ý): {said}"
 
 
 def _size(size: int) -> str:

@@ -12,6 +12,9 @@ LATER = datetime(2037, 3, 2, 3, 0, tzinfo=UTC)
 SCAN = b"%PDF-1.4 signed scan"
 
 
-def paper(number: str, signer: str = "") -> destruction.Paper:
-    """Return a decision on paper dated 20/02/2037 with a small attached scan."""
-    return destruction.Paper(number, date(2037, 2, 20), io.BytesIO(SCAN + number.encode()), signer)
+PROPOSED_ON = LATER.date()
+
+
+def paper(number: str, signer: str = "", on: date = PROPOSED_ON) -> destruction.Paper:
+    """Return a decision on paper dated ``on`` (02/03/2037, the day the lists are proposed) with a small scan."""
+    return destruction.Paper(number, on, io.BytesIO(SCAN + number.encode()), signer)

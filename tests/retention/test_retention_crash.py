@@ -69,10 +69,20 @@ def _approved_list(tmp_path: Path) -> tuple:
         )
         destruction.record_opinion(session, world.actor("council1"), listed.id, True, "", now=APPRAISED)
         destruction.record_appraisal(
-            session, world.actor("archivist"), listed.id, paper("5/SNV"), store=store, now=APPRAISED
+            session,
+            world.actor("archivist"),
+            listed.id,
+            paper("5/SNV", on=APPRAISED.date()),
+            store=store,
+            now=APPRAISED,
         )
         destruction.approve(
-            session, world.actor("head"), listed.id, paper("9/QĐ-UBND", "Bà Hà"), store=store, now=APPRAISED
+            session,
+            world.actor("head"),
+            listed.id,
+            paper("9/QĐ-UBND", "Bà Hà", APPRAISED.date()),
+            store=store,
+            now=APPRAISED,
         )
         return engine, factory, store, listed.id, ids
 

@@ -268,7 +268,7 @@ class Builder:
     def paper(self, number: str, signer: str = "") -> destruction.Paper:
         """Return a decision on paper with an attached scan of its own."""
         scan = io.BytesIO(b"%PDF-1.4 signed scan " + number.encode() + str(self.next()).encode())
-        return destruction.Paper(number, date(2026, 6, 1), scan, signer)
+        return destruction.Paper(number, NOW.date(), scan, signer)
 
     def destruction_list(self, step: str) -> int:
         """Return a destruction list of one due dossier, walked to ``step`` of the chain."""

@@ -113,9 +113,9 @@ def approved_list(session, world, store, make_dossier) -> int:
     archivist = world.actor("archivist")
     listed = destruction.propose(session, archivist, world.org.id, [dossier.id], "Danh mục hủy", "Hết hạn", now=LATER)
     destruction.record_opinion(session, world.actor("council1"), listed.id, True, "", now=LATER)
-    scan = destruction.Paper("12/SNV", date(2037, 2, 20), io.BytesIO(make_pdf("12")), "")
+    scan = destruction.Paper("12/SNV", date(2037, 3, 2), io.BytesIO(make_pdf("12")), "")
     destruction.record_appraisal(session, archivist, listed.id, scan, store=store, now=LATER)
-    decision = destruction.Paper("45/QĐ", date(2037, 2, 21), io.BytesIO(make_pdf("45")), "Nguyễn Thị Thu Hà")
+    decision = destruction.Paper("45/QĐ", date(2037, 3, 2), io.BytesIO(make_pdf("45")), "Nguyễn Thị Thu Hà")
     destruction.approve(session, world.actor("head"), listed.id, decision, store=store, now=LATER)
     return listed.id
 

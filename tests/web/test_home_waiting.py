@@ -107,10 +107,10 @@ def test_a_destruction_list_waits_for_each_council_member_then_the_head_then_the
     assert waiting(head) == [] and [step for step in waiting(archive) if "hủy" in step] == []
     destruction.record_opinion(session, world.actor("council1"), listed.id, True, "", now=LATER)
     assert waiting(council) == []  # given: the list waits for the others and the appraisal, not for this member
-    scan = destruction.Paper("12/SNV", date(2037, 2, 20), io.BytesIO(make_pdf("12")), "")
+    scan = destruction.Paper("12/SNV", date(2037, 3, 2), io.BytesIO(make_pdf("12")), "")
     destruction.record_appraisal(session, archivist, listed.id, scan, store=store, now=LATER)
     assert waiting(head) == ["Danh mục tài liệu hủy “Danh mục hết hạn” đang chờ bạn quyết định." + link]
-    decision = destruction.Paper("45/QĐ", date(2037, 2, 21), io.BytesIO(make_pdf("45")), "Nguyễn Thị Thu Hà")
+    decision = destruction.Paper("45/QĐ", date(2037, 3, 2), io.BytesIO(make_pdf("45")), "Nguyễn Thị Thu Hà")
     destruction.approve(session, world.actor("head"), listed.id, decision, store=store, now=LATER)
     assert waiting(head) == []
     assert [step for step in waiting(archive) if "hủy" in step] == [

@@ -50,7 +50,7 @@ def text(response) -> str:
 def paper(number: str, **extra) -> dict:
     return {
         "number": number,
-        "on": "2037-02-20",
+        "on": "2037-03-02",
         "attachment": file_field(make_pdf("scan " + str(len(number))), "scan.pdf"),
         **extra,
     }
@@ -159,9 +159,9 @@ def test_a_hold_placed_after_approval_stops_the_execution(browser, world, sessio
     archivist_actor = world.actor("archivist")
     listed = destruction.propose(session, archivist_actor, world.org.id, [dossier.id], "Danh mục", "Hết hạn", now=LATER)
     destruction.record_opinion(session, world.actor("council1"), listed.id, True, "", now=LATER)
-    scan = destruction.Paper("12/SNV", date(2037, 2, 20), io.BytesIO(make_pdf("12")), "")
+    scan = destruction.Paper("12/SNV", date(2037, 3, 2), io.BytesIO(make_pdf("12")), "")
     destruction.record_appraisal(session, archivist_actor, listed.id, scan, store=store, now=LATER)
-    decision = destruction.Paper("45/QĐ", date(2037, 2, 21), io.BytesIO(make_pdf("45")), "Nguyễn Thị Thu Hà")
+    decision = destruction.Paper("45/QĐ", date(2037, 3, 2), io.BytesIO(make_pdf("45")), "Nguyễn Thị Thu Hà")
     destruction.approve(session, world.actor("head"), listed.id, decision, store=store, now=LATER)
     head = browser("head")
     assert (
@@ -214,10 +214,10 @@ def test_each_step_of_a_destruction_list_is_offered_at_the_top_to_whoever_takes_
     assert next_steps(archivist, listed.id) == ["#appraisal"] and next_steps(head, listed.id) == []
     destruction.record_opinion(session, world.actor("council1"), listed.id, True, "", now=LATER)
     assert next_steps(council, listed.id) == []
-    scan = destruction.Paper("12/SNV", date(2037, 2, 20), io.BytesIO(make_pdf("12")), "")
+    scan = destruction.Paper("12/SNV", date(2037, 3, 2), io.BytesIO(make_pdf("12")), "")
     destruction.record_appraisal(session, archivist_actor, listed.id, scan, store=store, now=LATER)
     assert next_steps(head, listed.id) == ["#decision"] and next_steps(archivist, listed.id) == []
-    decision = destruction.Paper("45/QĐ", date(2037, 2, 21), io.BytesIO(make_pdf("45")), "Nguyễn Thị Thu Hà")
+    decision = destruction.Paper("45/QĐ", date(2037, 3, 2), io.BytesIO(make_pdf("45")), "Nguyễn Thị Thu Hà")
     destruction.approve(session, world.actor("head"), listed.id, decision, store=store, now=LATER)
     assert next_steps(archivist, listed.id) == ["#execute"] and next_steps(head, listed.id) == []
 
