@@ -251,6 +251,8 @@ def download(session: Session, actor: Actor | None, batch_id: int, *, now: datet
     package = latest_package(session, actor, batch_id)
     if package is None or package.state is not PackageState.READY or not Path(package.path).is_dir():
         raise RuleViolation(N_("This batch has no valid package to download."))
+    if held := held_codes(session, get_batch(session, actor, batch_id)):
+        raise RuleViolation(HELD_SINCE_BUILT, codes=", ".join(held))
     audit.record(
         session,
         actor,
@@ -434,11 +436,22 @@ def record_batch_package(
 def _unheld_buildable_batch(session: Session, actor: Actor | None, batch_id: int) -> HandoverBatch:
     """Return the batch if it may be packaged now: no valid package yet and no dossier of it under a hold."""
     batch = buildable_batch(session, actor, batch_id)
-    held = held_dossier_ids(session, [item.dossier_id for item in batch.items])
-    if held:
-        codes = sorted(item.dossier.file_code for item in batch.items if item.dossier_id in held)
-        raise RuleViolation(N_("Dossiers under a hold cannot be handed over: %(codes)s."), codes=", ".join(codes))
+    if held := held_codes(session, batch):
+        raise RuleViolation(N_("Dossiers under a hold cannot be handed over: %(codes)s."), codes=", ".join(held))
     return batch
+
+
+def held_codes(session: Session, batch: HandoverBatch) -> list[str]:
+    """Return the codes of the batch's dossiers under a hold now, sorted: none leaves while held, built or not."""
+    held = held_dossier_ids(session, [item.dossier_id for item in batch.items])
+    return sorted(item.dossier.file_code for item in batch.items if item.dossier_id in held)
+
+
+# A hold placed after the package was built: the records stay until it is released (README: a hold blocks transfer).
+HELD_SINCE_BUILT = N_(
+    "Dossiers of this package came under a hold after it was built: %(codes)s. It is not handed over while they are "
+    "held; once the hold is released it may be downloaded again."
+)
 
 
 def package_year(

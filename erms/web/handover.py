@@ -248,6 +248,7 @@ def render_batch(batch_id: int, errors: dict | None = None, status: int = 200, s
             units=handover.reconcile(session, actor, batch_id, setting("HANDOVER_YEARS")),
             unreadable=dossiers.unreadable_dossiers(session, actor, [item.dossier for item in batch.items]),
             checks=verify.from_json(package.report) if package else [],
+            held=handover.held_codes(session, batch) if batch.state is BatchState.PACKAGED else [],
             refresh=REFRESH_SECONDS,
             BatchState=BatchState,
             HandoverOutcome=HandoverOutcome,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -18,6 +19,7 @@ from erms.models.background import JobState
 from erms.models.dossier import DossierState
 from erms.models.handover import BatchState, PackageState
 from erms.models.retention import HoldKind
+from retention import holds
 from tests.factories import NOW, place_hold
 
 YEAR = 2031  # dossiers archived in 2026 fall due five years later
@@ -183,6 +185,27 @@ def test_held_dossier_is_not_offered(archivist, session, world, permanent, now):
     assert free.file_code in page and f'value="{held.id}"' not in page
     response = archivist.post("/handover/batches", {"year": str(YEAR), "dossier": [str(held.id)]})
     assert response.status_code == 422 and held.file_code in response.get_data(as_text=True)
+
+
+def test_a_hold_placed_after_the_build_stops_the_download_until_released(archivist, session, world, permanent, now):
+    dossier = permanent()
+    batch_id = create_batch(archivist, dossier)
+    assert "Tải gói tin về (.tar)" in html.unescape(build(archivist, batch_id).get_data(as_text=True))
+    hold = place_hold(session, world, dossier.id, now, HoldKind.LEGAL, "Tòa án yêu cầu cung cấp hồ sơ")
+    session.commit()
+    page = html.unescape(archivist.get(f"/handover/batches/{batch_id}").get_data(as_text=True))
+    said = f"Hồ sơ của gói tin này bị phong tỏa sau khi gói tin được lập: {dossier.file_code}."
+    assert said in page and f"/handover/batches/{batch_id}/download" not in page
+    assert "Gói tin hợp lệ nhưng có hồ sơ đang bị phong tỏa" in page
+    refused = archivist.get(
+        f"/handover/batches/{batch_id}/download", headers={"Referer": f"/handover/batches/{batch_id}"}
+    )
+    assert refused.status_code == 302
+    assert said in html.unescape(archivist.get(refused.headers["Location"]).get_data(as_text=True))
+    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "handover_package.downloaded")) is None
+    holds.release_hold(session, world.actor("head"), hold.id, "Vụ án đã kết thúc", now=now)
+    session.commit()
+    assert archivist.get(f"/handover/batches/{batch_id}/download").status_code == 200
 
 
 def test_officer_is_refused(client, permanent):
