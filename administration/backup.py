@@ -366,27 +366,47 @@ def run_client(command: list[str], engine: Engine) -> None:
 
 
 def sets(target: Target) -> list[Manifest]:
-    """Return the whole sets on ``target``, oldest first (a set still being written is not one)."""
+    """Return the whole, readable sets on ``target``, oldest first (a set still being written is not one; a damaged
+    one is named by ``damaged``)."""
+    return _survey(target)[0]
+
+
+def damaged(target: Target) -> list[str]:
+    """Return why each set on ``target`` whose manifest cannot be read is not a set (a torn write, a bad sector)."""
+    return _survey(target)[1]
+
+
+def _survey(target: Target) -> tuple[list[Manifest], list[str]]:
     folder = target.path / "sets"
     if not folder.is_dir():
-        return []
-    return [
-        read(target, path.name)
-        for path in sorted(folder.iterdir())
-        if not path.name.startswith(".") and (path / MANIFEST).is_file()  # .partial-*: one not finished
-    ]
+        return [], []
+    found, broken = [], []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not (path / MANIFEST).is_file():  # .partial-*: one not finished
+            continue
+        try:
+            found.append(read(target, path.name))
+        except BackupError as error:  # one damaged set neither hides the others nor stops a backup
+            broken.append(str(error))
+    return found, broken
 
 
 def read(target: Target, name: str) -> Manifest:
-    """Return the manifest of set ``name``; BackupError if the target has no such whole set."""
+    """Return the manifest of set ``name``; BackupError if the target has no such whole set, or it is damaged."""
     path = target.path / "sets" / name / MANIFEST
     if name.startswith(".") or "/" in name or not path.is_file():
         raise BackupError(f"No backup set {name} on {target.name} ({target.path})")
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if data.get("format") != FORMAT:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:  # ValueError: JSON or UTF-8 that does not decode
+        raise BackupError(f"Backup set {name} on {target.name} is damaged: its manifest cannot be read") from error
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BackupError(f"Backup set {name} on {target.name} is not an ERMS backup ({FORMAT})")
-    data["files"] = [tuple(pair) for pair in data["files"]]
-    return Manifest(**data)
+    try:
+        data["files"] = [(str(sha256), int(size)) for sha256, size in data["files"]]
+        return Manifest(**data)
+    except (KeyError, TypeError, ValueError) as error:
+        raise BackupError(f"Backup set {name} on {target.name} is damaged: its manifest is incomplete") from error
 
 
 @dataclass
@@ -430,10 +450,12 @@ def prune(target: Target, keep_days: int, today: date) -> list[str]:
 
 
 def _prune(target: Target, keep_days: int, today: date) -> list[str]:
-    whole = sets(target)
+    whole, broken = _survey(target)
     old = [manifest.name for manifest in whole[:-1] if _made_on(manifest) + timedelta(days=keep_days) < today]
     for name in old:
         shutil.rmtree(target.path / "sets" / name)
+    if broken:
+        return old  # a damaged set's files are unknown: none is removed until it is repaired or deleted by hand
     kept = _listed(target)
     for path in (target.path / "files").glob("*/*/*"):
         if path.name not in kept:

@@ -494,6 +494,8 @@ def _backup_job(_payload: dict, context: background.Context) -> None:
         try:
             made = make_backup(engine, context.factory, context.settings, target, now=now, progress=_reporting(context))
             log.info("backup: set %s on %s, %s files copied", made.manifest.name, target.name, made.copied)
+            for problem in backup.damaged(target):
+                log.warning("backup: %s; its files are kept until it is repaired or removed", problem)
         except backup.BackupError as error:
             failures.append(str(error))
     if failures:

@@ -53,19 +53,33 @@ def backup_create(obj, wanted: str | None) -> None:
     factory, now = make_session_factory(obj.engine), datetime.now(UTC)  # one name for the set on every medium
     try:
         chosen = backup.choose(obj.settings["BACKUP_TARGETS"], wanted)
-        for target in chosen:
-            bar, progress = _bar(f"{target.name}: copying files")
-            with bar:
-                made = jobs.make_backup(obj.engine, factory, obj.settings, target, now=now, progress=progress)
-            counts = ", ".join(f"{count} {label}" for label, count in made.manifest.counts.items())
-            click.echo(
-                f"backup set {made.manifest.name} on {target.name} ({target.path}): {counts}; "
-                f"{len(made.manifest.files)} files, {made.copied} copied now ({made.copied_bytes} bytes)"
-            )
     except backup.BackupError as error:
         _refused(error)
+    failed = []
+    for target in chosen:  # one medium that fails (not mounted, full) does not stop the others
+        try:
+            _backup_to(obj, factory, target, now)
+        except backup.BackupError as error:
+            failed.append(target.name)
+            click.echo(f"error: {error}", err=True)
     if wanted is None and len(chosen) < 2:
         click.echo("warning: only one backup target is configured; keep two sets on independent media", err=True)
+    if failed:
+        click.echo(f"error: no backup set was made on {', '.join(failed)}", err=True)
+        sys.exit(1)
+
+
+def _backup_to(obj, factory, target: backup.Target, now: datetime) -> None:
+    bar, progress = _bar(f"{target.name}: copying files")
+    with bar:
+        made = jobs.make_backup(obj.engine, factory, obj.settings, target, now=now, progress=progress)
+    counts = ", ".join(f"{count} {label}" for label, count in made.manifest.counts.items())
+    click.echo(
+        f"backup set {made.manifest.name} on {target.name} ({target.path}): {counts}; "
+        f"{len(made.manifest.files)} files, {made.copied} copied now ({made.copied_bytes} bytes)"
+    )
+    for problem in backup.damaged(target):
+        click.echo(f"warning: {problem}; its files are kept until it is repaired or removed", err=True)
 
 
 @backup_group.command("list")
@@ -82,6 +96,8 @@ def backup_list(obj) -> None:
                     f"{target.name}  {manifest.name}  {manifest.created_at}  {manifest.database['kind']}  "
                     f"{len(manifest.files)} files  {manifest.bytes} bytes"
                 )
+            for problem in backup.damaged(target):
+                click.echo(f"{target.name}  DAMAGED  {problem}")
     except backup.BackupError as error:
         _refused(error)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy.orm import Session
@@ -61,3 +63,54 @@ def test_refusals_say_why_and_exit_1(instance, tmp_path):
     assert missing.exit_code == 1 and "No configured backup target holds a set 20000101T000000Z" in missing.output
     unplugged = instance.invoke(erms_group, ["backup", "create", "--to", str(tmp_path / "unplugged")])
     assert unplugged.exit_code == 1 and "is not there (is the medium mounted?)" in unplugged.output
+
+
+def sets_on(medium) -> list[str]:
+    folder = medium / "sets"
+    return sorted(path.name for path in folder.iterdir() if not path.name.startswith(".")) if folder.is_dir() else []
+
+
+def test_a_medium_not_mounted_leaves_the_others_backed_up_and_is_named(instance, tmp_path):
+    targets = f"usb={tmp_path / 'not-mounted'};nas={tmp_path / 'nas'}"
+    made = instance.invoke(erms_group, ["backup", "create"], env={"ERMS_BACKUP_TARGETS": targets})
+    assert made.exit_code == 1 and "is not there (is the medium mounted?)" in made.output
+    assert "on nas" in made.output and "error: no backup set was made on usb" in made.output
+    assert len(sets_on(tmp_path / "nas")) == 1
+
+
+def test_a_damaged_set_is_named_and_neither_hides_the_others_nor_stops_a_backup(instance, tmp_path):
+    first = instance.invoke(erms_group, ["backup", "create"])
+    assert first.exit_code == 0, first.output
+    damaged = sets_on(tmp_path / "usb")[0]
+    manifest = tmp_path / "usb" / "sets" / damaged / "manifest.json"
+    manifest.write_text(manifest.read_text()[:200])  # a torn write
+    listed = instance.invoke(erms_group, ["backup", "list"])
+    assert listed.exit_code == 0
+    assert f"usb  DAMAGED  Backup set {damaged} on usb is damaged: its manifest cannot be read" in listed.output
+    assert f"nas  {damaged}" in listed.output  # the other medium's copy of the same set
+    time.sleep(1.1)  # a set is named by its second
+    later = instance.invoke(erms_group, ["backup", "create"], env={"ERMS_BACKUP_KEEP_DAYS": "0"})
+    assert later.exit_code == 0, later.output
+    assert f"warning: Backup set {damaged} on usb is damaged" in later.output
+    assert len(sets_on(tmp_path / "usb")) == 2 and len(sets_on(tmp_path / "nas")) >= 1
+    refused = instance.invoke(erms_group, ["backup", "verify", damaged, "--from", "usb"])
+    assert refused.exit_code == 1 and "is damaged: its manifest cannot be read" in refused.output
+
+
+def test_pruning_removes_no_file_while_a_damaged_set_may_list_it(tmp_path):
+    from datetime import date
+
+    from administration import backup
+
+    target = backup.Target("usb", tmp_path)
+    only_there = tmp_path / "files" / "ab" / "cd" / ("abcd" + "0" * 60)
+    only_there.parent.mkdir(parents=True)
+    only_there.write_bytes(b"a file the damaged set listed")
+    damaged = tmp_path / "sets" / "20260101T000000Z"
+    damaged.mkdir(parents=True)
+    (damaged / "manifest.json").write_text('{"format": "erms-backup-1", "files": [["abcd')  # torn
+    assert backup.prune(target, 0, date(2026, 12, 7)) == [] and only_there.exists()
+    assert backup.damaged(target) == ["Backup set 20260101T000000Z on usb is damaged: its manifest cannot be read"]
+    (damaged / "manifest.json").unlink()  # the administrator removes it
+    backup.prune(target, 0, date(2026, 12, 7))
+    assert not only_there.exists()
