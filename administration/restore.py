@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from administration import backup
+from erms import migrate
 from erms.storage import sync_filesystem
 
 
@@ -32,6 +33,7 @@ def restore(
 ) -> Restored:
     """Put set ``name`` back into an empty data folder (and, for a PostgreSQL set, an empty database)."""
     manifest = backup.read(target, name)
+    _check_known_schema(manifest)
     _check_empty(data_dir)
     check = backup.verify(target, name)
     if not check.ok:
@@ -46,6 +48,16 @@ def restore(
         # The database last, PostgreSQL's in one transaction: a failure before or during it leaves no database.
         url = _restore_database(target.path / "sets" / name, manifest, data_dir, database_url)
     return Restored(manifest, data_dir, url, len(manifest.files), manifest.bytes)
+
+
+def _check_known_schema(manifest: backup.Manifest) -> None:
+    """Refuse, before writing anything, a set whose database a newer ERMS made: this code could not bring it up."""
+    revision = manifest.database.get("revision")
+    if revision not in migrate.known_revisions():
+        raise backup.BackupError(
+            f"Backup set {manifest.name} was made by a newer ERMS (database schema {revision}; this version knows up "
+            f"to {migrate.head_revision()}): restore it with that version or a later one. Nothing was restored."
+        )
 
 
 def _check_empty(data_dir: Path) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -27,6 +28,18 @@ def alembic_config(
     if storage_root is not None:
         cfg.attributes["storage_root"] = storage_root
     return cfg
+
+
+def known_revisions() -> set[str]:
+    """Return every schema revision this code's migrations know (a database at another came from a newer ERMS)."""
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def head_revision() -> str:
+    """Return the newest schema revision this code knows."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None  # the migrations form one line
+    return head
 
 
 def upgrade(connection: Connection, revision: str = "head", storage_root: str | None = None) -> None:

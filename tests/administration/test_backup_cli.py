@@ -114,3 +114,20 @@ def test_pruning_removes_no_file_while_a_damaged_set_may_list_it(tmp_path):
     (damaged / "manifest.json").unlink()  # the administrator removes it
     backup.prune(target, 0, date(2026, 12, 7))
     assert not only_there.exists()
+
+
+def test_a_set_a_newer_erms_made_is_refused_before_anything_is_written(instance, tmp_path):
+    import json
+
+    assert instance.invoke(erms_group, ["backup", "create"]).exit_code == 0
+    name = sets_on(tmp_path / "usb")[0]
+    manifest = tmp_path / "usb" / "sets" / name / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["database"]["revision"] = "0099_future_release"
+    manifest.write_text(json.dumps(data))
+    into = tmp_path / "restored"
+    refused = instance.invoke(erms_group, ["backup", "restore", name, "--from", "usb", "--into", str(into)])
+    assert refused.exit_code == 1, refused.output
+    said = f"Backup set {name} was made by a newer ERMS (database schema 0099_future_release; this version knows up to"
+    assert said in refused.output and "Nothing was restored." in refused.output and "Traceback" not in refused.output
+    assert not into.exists()
