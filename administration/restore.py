@@ -60,8 +60,13 @@ def _check_known_schema(manifest: backup.Manifest) -> None:
         )
 
 
+# What a fresh instance's own start-up writes before anything else (erms.config: the session key): restoring into the
+# folder ERMS_DATA_DIR names, as a new machine is set up, finds it there.
+FRESH = frozenset({"secret_key"})
+
+
 def _check_empty(data_dir: Path) -> None:
-    if data_dir.exists() and (not data_dir.is_dir() or any(data_dir.iterdir())):
+    if data_dir.exists() and (not data_dir.is_dir() or any(child.name not in FRESH for child in data_dir.iterdir())):
         raise backup.BackupError(f"{data_dir} is not an empty folder: a restore never writes over an instance")
 
 

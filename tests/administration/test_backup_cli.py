@@ -131,3 +131,19 @@ def test_a_set_a_newer_erms_made_is_refused_before_anything_is_written(instance,
     said = f"Backup set {name} was made by a newer ERMS (database schema 0099_future_release; this version knows up to"
     assert said in refused.output and "Nothing was restored." in refused.output and "Traceback" not in refused.output
     assert not into.exists()
+
+
+def test_a_set_restores_into_the_folder_erms_data_dir_names(instance, tmp_path):
+    assert instance.invoke(erms_group, ["backup", "create"]).exit_code == 0
+    name = sets_on(tmp_path / "usb")[0]
+    into = tmp_path / "new-machine"
+    restored = instance.invoke(
+        erms_group, ["backup", "restore", name, "--from", "usb", "--into", str(into)], env={"ERMS_DATA_DIR": str(into)}
+    )
+    assert restored.exit_code == 0, restored.output
+    assert (into / "erms.sqlite3").is_file() and "audit chain    intact" in restored.output
+    elsewhere = tmp_path / "other"
+    elsewhere.mkdir()
+    (elsewhere / "notes.txt").write_text("an instance's folder is not empty")
+    refused = instance.invoke(erms_group, ["backup", "restore", name, "--from", "usb", "--into", str(elsewhere)])
+    assert refused.exit_code == 1 and "is not an empty folder" in refused.output
