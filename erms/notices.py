@@ -74,9 +74,11 @@ def holders(
     session: Session, organisation_id: int, role: Role, unit_id: int | None = None, *, org_wide_too: bool = False
 ) -> set[int]:
     """Return the people holding ``role`` in the organisation (in ``unit_id`` only, when given; with those holding it
-    for the whole organisation too when ``org_wide_too``)."""
-    query = select(RoleMembership.user_id).where(
-        RoleMembership.organisation_id == organisation_id, RoleMembership.role == role
+    for the whole organisation too when ``org_wide_too``); a deactivated account is no one's to tell."""
+    query = (
+        select(RoleMembership.user_id)
+        .join(User, User.id == RoleMembership.user_id)
+        .where(RoleMembership.organisation_id == organisation_id, RoleMembership.role == role, User.active.is_(True))
     )
     if unit_id is not None:
         unit = RoleMembership.unit_id == unit_id

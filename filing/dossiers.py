@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, BinaryIO
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from classification import markings
@@ -37,10 +37,12 @@ from erms.models import (
     RecordKind,
     RegisterEntry,
     Role,
+    RoleMembership,
     ScanCheck,
     StoredFile,
     Transfer,
     TransferItem,
+    User,
 )
 from erms.models.appraisal import DestructionListState
 from erms.models.dossier import DocumentDirection, DocumentStatus, DossierState, KeepBackState, Medium
@@ -129,9 +131,21 @@ def _visible(actor: Actor):
 
 
 def my_entries(session: Session, actor: Actor) -> list[DossierListEntry]:
-    """Return the approved-list entries of the actor's units that have no dossier yet (theirs or unassigned)."""
+    """Return the approved-list entries of the actor's units that have no dossier yet: theirs, unassigned, or assigned
+    to one who no longer forms dossiers in the unit (moved, gone: the unit takes the entry back)."""
     units = actor.unit_ids(Role.OFFICER, Role.UNIT_HEAD)
     opened = select(Dossier.entry_id)
+    still_there = (
+        select(RoleMembership.id)
+        .join(User, User.id == RoleMembership.user_id)
+        .where(
+            RoleMembership.user_id == DossierListEntry.responsible_user_id,
+            RoleMembership.unit_id == DossierListEntry.unit_id,
+            RoleMembership.role.in_(permissions.RULES["dossier.open"]),
+            User.active.is_(True),
+        )
+        .exists()
+    )
     query = (
         select(DossierListEntry)
         .join(DossierListEntry.dossier_list)
@@ -139,7 +153,11 @@ def my_entries(session: Session, actor: Actor) -> list[DossierListEntry]:
             DossierList.state == DossierListState.APPROVED,
             DossierListEntry.unit_id.in_(units),
             DossierListEntry.id.not_in(opened),
-            or_(DossierListEntry.responsible_user_id.is_(None), DossierListEntry.responsible_user_id == actor.user_id),
+            or_(
+                DossierListEntry.responsible_user_id.is_(None),
+                DossierListEntry.responsible_user_id == actor.user_id,
+                ~still_there,
+            ),
         )
         .order_by(DossierList.year.desc(), DossierListEntry.number)
         .options(contains_eager(DossierListEntry.dossier_list))
@@ -148,13 +166,25 @@ def my_entries(session: Session, actor: Actor) -> list[DossierListEntry]:
 
 
 def my_open_dossiers(session: Session, actor: Actor) -> list[Dossier]:
-    """Return the open dossiers the actor created, oldest first (the ones to work on)."""
+    """Return the open dossiers the actor created in a unit they form dossiers in, oldest first (the ones to work
+    on): one moved to another unit leaves theirs to the old unit's people."""
     query = (
-        select(Dossier)
-        .where(Dossier.creator_id == actor.user_id, Dossier.state == DossierState.OPEN)
-        .order_by(Dossier.opened_at, Dossier.id)
+        select(Dossier).where(_mine(actor), Dossier.state == DossierState.OPEN).order_by(Dossier.opened_at, Dossier.id)
     )
     return list(session.scalars(query))
+
+
+def _mine(actor: Actor):
+    """The dossiers the actor created, in the units where they still form dossiers."""
+    units = actor.unit_ids(*permissions.RULES["dossier.edit"])
+    return and_(Dossier.creator_id == actor.user_id, Dossier.unit_id.in_(units))
+
+
+def told_of(session: Session, dossier: Dossier, people: Iterable[int]) -> set[int]:
+    """Who is told of what happens to a dossier: ``people`` (who made it, who submitted it) while they still form
+    dossiers in its unit, else all who do (moved or gone, their unit takes their place)."""
+    formers = notices.unit_people(session, dossier.organisation_id, dossier.unit_id)
+    return (set(people) & formers) or formers
 
 
 def document_counts(session: Session, dossier_ids: list[int]) -> dict[int, int]:
@@ -188,7 +218,7 @@ def deadlines(session: Session, actor: Actor, today: date) -> list[Deadline]:
     """Return the actor's dossiers due to close or due (within 30 days) or overdue for hand-over."""
     query = (
         select(Dossier)
-        .where(Dossier.creator_id == actor.user_id, Dossier.state.in_((DossierState.OPEN, DossierState.CLOSED)))
+        .where(_mine(actor), Dossier.state.in_((DossierState.OPEN, DossierState.CLOSED)))
         .options(selectinload(Dossier.keep_backs))  # each deadline reads them: one query, not one per dossier
     )
     found = [deadline for dossier in session.scalars(query) if (deadline := deadline_of(dossier, today))]
@@ -1371,7 +1401,7 @@ def reject(session: Session, actor: Actor, item_id: int, reason: str, *, now: da
     )
     notices.tell(
         session,
-        {item.dossier.creator_id, item.transfer.submitted_by_id},
+        told_of(session, item.dossier, {item.dossier.creator_id, item.transfer.submitted_by_id}),
         "dossier_returned",
         str(item.id),
         N_("Dossier %(code)s was returned by the agency archive: %(reason)s"),

@@ -13,7 +13,7 @@ from erms import notices
 from erms.errors import N_
 from erms.models import Document, Dossier, RegisterEntry
 from erms.models.dossier import DossierState
-from filing.dossiers import deadline_of
+from filing.dossiers import deadline_of, told_of
 
 # Days before its handling deadline an incoming document is recalled to its unit.
 HANDLING_NOTICE_DAYS = 2
@@ -62,7 +62,7 @@ def remind_handover(session: Session, today: date, *, now: datetime) -> int:
             continue
         told += notices.tell(
             session,
-            {dossier.creator_id},
+            told_of(session, dossier, {dossier.creator_id}),
             "handover_due",
             f"{dossier.id}:{deadline.due_on.isoformat()}",
             N_("Dossier %(code)s is due at the agency archive by %(date)s: submit it."),
