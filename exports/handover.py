@@ -131,10 +131,35 @@ def _problems(session: Session, organisation_id: int, dossiers: list[Dossier], i
                 Problem(
                     "dossiers",
                     N_("Dossier %(code)s is already in hand-over batch %(batch)s."),
-                    {**params, "batch": batched[dossier.id]},
+                    {**params, "batch": _batch_name(session, batched[dossier.id])},
                 )
             )
     return problems
+
+
+def _batch_name(session: Session, batch_id: int) -> str:
+    batch = session.get(HandoverBatch, batch_id)
+    assert batch is not None  # _batched names batches that hold items
+    return batch.name
+
+
+# A hand-over year: from the first year of the state's archives to the end of next year's hand-over window (a batch
+# is prepared ahead at the year's end); a year typed 1800 or 2062 would make a batch no one can correct.
+FIRST_YEAR = 1945
+
+
+def _check_year(year: int, now: datetime, handover_years: int) -> None:
+    last = now.astimezone(LOCAL_TZ).year + 1 + handover_years
+    if not FIRST_YEAR <= year <= last:
+        raise InvalidMetadata(
+            [
+                Problem(
+                    "year",
+                    N_("A hand-over year lies between %(first)s and %(last)s."),
+                    {"first": FIRST_YEAR, "last": last},
+                )
+            ]
+        )
 
 
 def create_batch(
@@ -153,6 +178,7 @@ def create_batch(
     crash continues the same batch instead of refusing its own dossiers.
     """
     organisation = _organisation(session, actor, organisation_code)
+    _check_year(year, now, handover_years)
     if dossier_ids is None:
         existing = snapshot.draft_batch(session, organisation.id, year)
         if existing is not None:

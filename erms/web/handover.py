@@ -219,11 +219,14 @@ def create():
     chosen = [integer(value) for value in request.form.getlist("dossier")]
     ids = [value for value in chosen if value is not None]
     on_invalid(lambda errors: render_index(errors, set(ids), status=422))
+    year = integer(request.form.get("year", ""))
+    if year is None:  # the year field held no whole number: never a batch for another year than the one typed
+        raise InvalidMetadata([Problem("year", metadata.MESSAGES["type"])])
     actor = current_actor()
     with transaction() as session:
         organisation = handover.organisation(session, actor, organisation_of(actor))
         batch = handover.create_batch(
-            session, actor, organisation.code, _year(), ids, now=utcnow(), handover_years=setting("HANDOVER_YEARS")
+            session, actor, organisation.code, year, ids, now=utcnow(), handover_years=setting("HANDOVER_YEARS")
         )
         batch_id, name = batch.id, batch.name
     flash(_("Batch %(name)s was created. Check the reconciliation, then build the package.", name=name), "success")

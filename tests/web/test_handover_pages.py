@@ -208,6 +208,19 @@ def test_a_hold_placed_after_the_build_stops_the_download_until_released(archivi
     assert archivist.get(f"/handover/batches/{batch_id}/download").status_code == 200
 
 
+def test_a_year_mistyped_makes_no_batch_and_a_dossier_in_a_batch_is_named_with_it(archivist, session, permanent):
+    dossier = permanent()
+    archivist.get(f"/handover/?year={YEAR}")
+    for year, said in (("1800", "Năm giao nộp phải trong khoảng từ 1945 đến"), ("abc", "Giá trị không hợp lệ.")):
+        refused = archivist.post("/handover/batches", {"year": year, "dossier": [str(dossier.id)]})
+        assert refused.status_code == 422 and said in html.unescape(refused.get_data(as_text=True)), year
+    assert session.scalars(select(HandoverBatch)).all() == []
+    name = session.get(HandoverBatch, create_batch(archivist, dossier)).name
+    again = archivist.post("/handover/batches", {"year": str(YEAR), "dossier": [str(dossier.id)]})
+    said = f"Hồ sơ {dossier.file_code} đã có trong đợt giao nộp {name}."
+    assert again.status_code == 422 and said in html.unescape(again.get_data(as_text=True))
+
+
 def test_officer_is_refused(client, permanent):
     permanent()
     client.login("officer1")
