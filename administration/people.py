@@ -195,7 +195,14 @@ def _role_and_unit(
         unit = None
     elif not unit_text and role in permissions.UNIT_ROLES:
         problems.append(Problem("unit_id", N_("An officer or a unit head works in one unit: choose it.")))
+    elif unit is not None and role in WHOLE_ORGANISATION_ROLES:
+        problems.append(Problem("unit_id", N_("This role is held for the whole organisation: choose no unit.")))
     return role, unit
+
+
+# The roles whose work is the whole organisation's (the register, the archive, administration): held for one unit,
+# such a role would give some of its rights and not others.
+WHOLE_ORGANISATION_ROLES = (Role.ADMIN, Role.REGISTRY, Role.ARCHIVIST)
 
 
 def _grant(

@@ -83,6 +83,16 @@ def test_a_refused_person_form_names_every_problem_and_creates_nothing(admin, wo
     assert "Mật khẩu phải có ít nhất 8 ký tự." in text
     assert "Chuyên viên hoặc lãnh đạo đơn vị làm việc trong một đơn vị: hãy chọn đơn vị." in text
     assert session.scalar(select(func.count()).select_from(User)) == before
+    # The administration, the register and the archive are the whole organisation's: not given for one unit.
+    for role in ("admin", "registry", "archivist"):
+        one_unit = admin.post(
+            f"/admin/organisations/{world.org.id}/people",
+            {"full_name": "Trần Văn An", "username": f"an.{role}", "password": "mat-khau-an-2026", "role": role}
+            | {"unit_id": str(world.unit_a.id)},
+        )
+        assert one_unit.status_code == 422, role
+        assert "Vai trò này thuộc về cả cơ quan: không chọn đơn vị." in page_text(one_unit), role
+    assert session.scalar(select(func.count()).select_from(User)) == before
 
 
 def test_a_person_moved_to_another_unit_loses_the_old_units_dossiers_at_once(admin, app, world, session, make_dossier):
