@@ -178,8 +178,13 @@ def write(snapshot: PackageSnapshot, out: Sink) -> None:
                 )
             )
             with archdesc.element(DSC) as dsc:
-                for number, dossiers in enumerate(by_heading(snapshot.dossiers).values(), start=1):
+                for number, ((year, _label), dossiers) in enumerate(by_heading(snapshot.dossiers).items(), start=1):
                     with dsc.element(C, {"level": "series", "id": f"heading-{number}"}) as series:
-                        series.write_tree(PLAIN.did(PLAIN.unittitle(heading_title(dossiers[0]))))
+                        # One heading per year's dossier list: its year tells two years' "I. Tổng hợp" apart.
+                        title, dated = (
+                            PLAIN.unittitle(heading_title(dossiers[0])),
+                            PLAIN.unitdate(str(year), normal=str(year)),
+                        )
+                        series.write_tree(PLAIN.did(title, dated))
                         for dossier in dossiers:
                             records.write_dossier(series, dossier)

@@ -79,6 +79,10 @@ def test_package_validates_with_bagit_schemas_and_eark(session, world, settings,
     assert f"audit-chain-head sha256:{package.audit_head}" in premis
     assert "Đối chiếu mã băm SHA-256 và SHA-512 của từng tệp" in premis  # both digests are compared while copying
     assert first.file_code in (root / "metadata/descriptive/ERMS.xml").read_text(encoding="utf-8")
+    # Each heading of the dossier list says its list's year: two years' "I. Tổng hợp" are told apart.
+    ead = etree.parse(str(root / "metadata/descriptive/EAD.xml"))
+    series = ead.findall(".//{urn:isbn:1-931666-22-9}c[@level='series']/{urn:isbn:1-931666-22-9}did")
+    assert [(did[0].tag.split("}")[1], did[1].get("normal")) for did in series] == [("unittitle", "2026")]
     assert (root / "documentation/bien-ban-giao-nhan.pdf").read_bytes().startswith(b"%PDF")
     result = subprocess.run(
         [sys.executable, str(EARK_TOOL), "--ignore", "SIP14", str(root)], capture_output=True, text=True
