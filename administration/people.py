@@ -226,9 +226,9 @@ def update_person(
     user = _changeable(session, actor, user_id)
     _require_whole_account(actor, user)
     audit.refuse_changed(session, "user", user, seen, {"full_name": "Họ và tên", "position": "Chức vụ"})
-    values = metadata.check_text({"full_name": full_name, "position": position}, {"full_name": 50, "position": 100})
-    if not values["full_name"]:
-        raise InvalidMetadata([Problem("full_name", metadata.MESSAGES["required"])])
+    values = metadata.check_text(
+        {"full_name": full_name, "position": position}, {"full_name": 50, "position": 100}, required=("full_name",)
+    )
     changed = {key: value for key, value in values.items() if getattr(user, key) != value}
     for key, value in changed.items():
         setattr(user, key, value)

@@ -200,11 +200,12 @@ def check(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def check_text(values: dict[str, str], limits: dict[str, int]) -> dict[str, str]:
+def check_text(values: dict[str, str], limits: dict[str, int], required: tuple[str, ...] = ()) -> dict[str, str]:
     """Return free-text fields no schema describes, normalised; or raise InvalidMetadata naming each field that
-    holds a control character or is longer than its limit in ``limits``."""
+    holds a control character or is longer than its limit in ``limits``, and each of ``required`` left empty."""
     values = normalise(values)
-    problems = [
+    problems = [Problem(key, MESSAGES["required"]) for key in required if not str(values.get(key, "")).strip()]
+    problems += [
         problem for key, value in values.items() if (problem := _text_problem(key, value, limits[key])) is not None
     ]
     if problems:

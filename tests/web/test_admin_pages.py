@@ -280,3 +280,13 @@ def test_two_administrators_saving_one_account_the_second_is_told_and_changes_no
     assert late.status_code == 409 and "Nguyễn Văn admin" in page_text(late)
     session.refresh(person)
     assert (person.full_name, person.position) == ("Nguyễn Văn Một", "")
+
+
+def test_an_account_form_refused_names_the_empty_name_and_the_long_position_at_once(admin, world, session):
+    person = world.users["officer1"]
+    shown = {"seen_full_name": person.full_name, "seen_position": person.position}
+    refused = admin.post(f"/admin/people/{person.id}", {**shown, "full_name": " ", "position": "x" * 10_000})
+    text = page_text(refused)
+    assert refused.status_code == 422 and "Trường này là bắt buộc." in text and "Tối đa 100 ký tự." in text
+    session.refresh(person)
+    assert person.full_name == "Nguyễn Văn officer1"
