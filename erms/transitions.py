@@ -45,7 +45,11 @@ DESTRUCTION_LIST: Table = {
 }
 
 # A hand-over to the historical archive: a valid package, then the archive's receipt.
-HANDOVER_BATCH: Table = {(Batch.DRAFT, "package"): Batch.PACKAGED, (Batch.PACKAGED, "receive"): Batch.RECEIVED}
+HANDOVER_BATCH: Table = {
+    (Batch.DRAFT, "package"): Batch.PACKAGED,
+    (Batch.PACKAGED, "receive"): Batch.RECEIVED,
+    (Batch.DRAFT, "discard"): Batch.DISCARDED,  # chosen wrongly: given up before any valid package
+}
 
 # Mục lục hồ sơ nộp lưu: complete once the archivist has accepted or rejected every item.
 TRANSFER: Table = {(Transfer.OPEN, "complete"): Transfer.COMPLETED}

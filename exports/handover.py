@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from erms import audit, lifecycle, metadata_seal, notices, permissions, transitions
+from erms import audit, lifecycle, metadata, metadata_seal, notices, permissions, transitions
 from erms.config import DEFAULTS, LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
 from erms.models import Dossier, HandoverBatch, HandoverItem, HandoverReceipt, Organisation, Package
@@ -405,8 +405,26 @@ def _build(
 def buildable_batch(session: Session, actor: Actor | None, batch_id: int) -> HandoverBatch:
     """Return the batch if a package may be built for it: it has no valid package yet."""
     batch = get_batch(session, actor, batch_id)
+    if batch.state is BatchState.DISCARDED:
+        raise RuleViolation(N_("Batch %(name)s was given up: nothing of it is handed over."), name=batch.name)
     if batch.state is not BatchState.DRAFT:
         raise RuleViolation(N_("Batch %(name)s already has a valid package."), name=batch.name)
+    return batch
+
+
+def discard_batch(session: Session, actor: Actor | None, batch_id: int, reason: str, *, now: datetime) -> HandoverBatch:
+    """Give up a batch that has no valid package (its dossiers chosen wrongly, its year mistyped), for ``reason``: it
+    stays listed with the reason, its choice of dossiers leaves it (the audit log names them) and they go back to the
+    pool for another batch."""
+    batch = buildable_batch(session, actor, batch_id)
+    reason = metadata.check_text({"reason": reason}, {"reason": 1000}, required=("reason",))["reason"].strip()
+    codes = sorted(item.dossier.file_code for item in batch.items)
+    transitions.move(batch, transitions.HANDOVER_BATCH, "discard")
+    batch.discard_reason = reason
+    batch.items.clear()
+    session.flush()
+    audit.record(session, actor, "handover_batch.discarded", "handover_batch", batch.id, now=now, name=batch.name,
+                 reason=reason, dossiers=codes)  # fmt: skip
     return batch
 
 

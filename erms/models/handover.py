@@ -26,6 +26,7 @@ class BatchState(str, enum.Enum):
     DRAFT = "draft"  # dossiers chosen, no valid package yet
     PACKAGED = "packaged"  # a package passed every check and may be sent
     RECEIVED = "received"  # the historical archive's receipt was imported
+    DISCARDED = "discarded"  # given up before any valid package (chosen wrongly): its items gone, dossiers free
 
 
 class HandoverOutcome(str, enum.Enum):
@@ -54,6 +55,7 @@ class HandoverBatch(Base):
     state: Mapped[BatchState] = mapped_column(enum_column(BatchState, "handover_batch_state"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the console
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    discard_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     organisation: Mapped[Organisation] = relationship()
     items: Mapped[list[HandoverItem]] = relationship(

@@ -291,6 +291,18 @@ def download(batch_id: int):
     )
 
 
+@bp.post("/batches/<int:batch_id>/discard")
+def discard(batch_id: int):
+    """Give up a batch that has no valid package, with the reason: its dossiers go back to the pool."""
+    on_invalid(lambda errors: render_batch(batch_id, errors, status=422, section="discard"))
+    with transaction() as session:
+        name = handover.discard_batch(
+            session, current_actor(), batch_id, request.form.get("reason", ""), now=utcnow()
+        ).name
+    flash(_("Batch %(name)s was given up: its dossiers can be chosen for another batch.", name=name), "success")
+    return redirect(url_for(".show", batch_id=batch_id))
+
+
 @bp.post("/batches/<int:batch_id>/receipt")
 def receipt(batch_id: int):
     """Import the historical archive's receipt: the listed dossiers become TRANSFERRED, or every mismatch shows."""

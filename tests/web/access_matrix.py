@@ -436,6 +436,7 @@ ROWS = [
     Row("handover.build", "POST", ARCHIVIST_ONLY, "batch", area=ARCHIVE_AREA),
     Row("handover.download", "GET", ARCHIVIST_ONLY, "batch", area=ARCHIVE_AREA),
     Row("handover.receipt", "POST", ARCHIVIST_ONLY, "batch", area=ARCHIVE_AREA),
+    Row("handover.discard", "POST", ARCHIVIST_ONLY, "batch", area=ARCHIVE_AREA),
     # ------------------------------------------------------------ security events (denials, refused forms, lockouts)
     Row("security.events", "GET", SECURITY_READERS),
     # ------------------------------------------------------------ the audit log and the access statistics

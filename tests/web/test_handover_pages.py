@@ -258,3 +258,29 @@ def test_a_receipt_of_many_unknown_codes_names_twenty_on_a_short_page(archivist,
     assert codes[19] in page and codes[20] not in page
     assert "… và 19980 lỗi khác." in page
     assert len(response.data) < 100_000
+
+
+def test_a_batch_chosen_wrongly_is_given_up_and_its_dossiers_chosen_again(archivist, session, permanent):
+    dossier = permanent()
+    batch_id = create_batch(archivist, dossier)
+    page = html.unescape(archivist.get(f"/handover/batches/{batch_id}").get_data(as_text=True))
+    assert "Hủy bỏ đợt giao nộp này" in page
+    assert archivist.post(f"/handover/batches/{batch_id}/discard", {"reason": "  "}).status_code == 422
+    done = archivist.post(f"/handover/batches/{batch_id}/discard", {"reason": "Chọn nhầm năm giao nộp"})
+    assert done.status_code == 302
+    shown = html.unescape(archivist.get(f"/handover/batches/{batch_id}").get_data(as_text=True))
+    assert "Đã hủy bỏ: không giao nộp gì của đợt này" in shown and "Chọn nhầm năm giao nộp" in shown
+    assert f"/handover/batches/{batch_id}/build" not in shown
+    refused = archivist.post(f"/handover/batches/{batch_id}/build", {"confirm": "yes"})
+    name = session.get(HandoverBatch, batch_id).name
+    assert refused.status_code == 422
+    assert f"Đợt giao nộp {name} đã bị hủy bỏ: không giao nộp gì của đợt này." in html.unescape(
+        refused.get_data(as_text=True)
+    )
+    session.expire_all()
+    assert session.get(HandoverBatch, batch_id).state is BatchState.DISCARDED
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "handover_batch.discarded"))
+    assert dossier.file_code in event.details
+    again = create_batch(archivist, dossier)  # back in the pool
+    assert again != batch_id and session.get(HandoverBatch, again).state is BatchState.DRAFT
+    assert archivist.post(f"/handover/batches/{batch_id}/discard", {"reason": "lại"}).status_code == 422
