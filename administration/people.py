@@ -21,7 +21,8 @@ from erms.models import Organisation, Role, RoleMembership, Unit, User
 from erms.permissions import Actor
 
 # Log-in names: lower-case letters, digits, dots, hyphens and underscores (typed on any keyboard, no accents).
-USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+# 2 to 64 characters beginning and ending with a letter or digit: "an.nv." beside "an.nv" is a look-alike.
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}[a-z0-9]")
 # Roles held for one unit: an officer or unit head for the whole organisation would read every unit's dossiers.
 
 

@@ -150,11 +150,12 @@ def test_an_account_made_at_the_console_is_given_a_password_to_replace_unless_ke
         ("Lan.PT", ["--role", "registry"], "username: A username is lower-case letters"),
         ("lan.pt ", ["--role", "registry"], "username: The username lan.pt is taken."),
         ("bad\nname", ["--role", "registry"], "username: A username is lower-case letters"),
+        ("lan.pt.", ["--role", "registry"], "username: A username is lower-case letters"),
         ("ngan.mk", ["--role", "registry", "--password", "ngan"], "password:"),
         ("ho.vp", ["--role", "officer", "--unit", "KHONGCO"], "No unit KHONGCO in organisation 000.00.31.H26."),
     ],
-    ids=["officer-without-unit", "cyrillic", "upper-case", "taken-with-a-space", "line-break", "short-password",
-         "unknown-unit"],
+    ids=["officer-without-unit", "cyrillic", "upper-case", "taken-with-a-space", "line-break", "trailing-dot",
+         "short-password", "unknown-unit"],
 )  # fmt: skip
 def test_the_console_refuses_an_account_the_administration_page_refuses(tmp_path, username, options, said):
     runner = CliRunner(env={"ERMS_DATA_DIR": str(tmp_path), "DATABASE_URL": "", "ERMS_SEARCH_ENGINE": ""})
