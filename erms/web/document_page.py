@@ -64,8 +64,9 @@ def _taken_out(dossier_id: int, document_id: int):
         forms_it = permissions.can(actor, "dossier.edit", dossier.organisation_id, dossier.unit_id)
         if forms_it and dossier.state is DossierState.OPEN:
             when = local_date(removal.removed_at, with_time=True)
+            # The dossier's top, where the message is seen first: it says where the list to put it back is.
             flash(_(TAKEN_OUT, ordinal=removal.ordinal, when=when, reason=removal.reason), "info")
-            return redirect(url_for("dossiers.show", dossier_id=dossier.id, _anchor="removed"))
+            return redirect(url_for("dossiers.show", dossier_id=dossier.id))
     flash(_("This document is no longer in this dossier."), "info")
     return redirect(url_for("dossiers.show", dossier_id=dossier_id))
 

@@ -42,7 +42,7 @@ def test_an_officer_takes_a_document_out_and_puts_it_back(browsers, session, wor
     # Its page, from a bookmark or a colleague's link, leads to that list, saying when and why it was taken out; to
     # a reader who does not form the dossier, only that it is no longer there.
     gone = officer.get(f"/dossiers/{dossier.id}/documents/{document.id}")
-    assert gone.status_code == 302 and gone.headers["Location"].endswith(f"/dossiers/{dossier.id}#removed")
+    assert gone.status_code == 302 and gone.headers["Location"].endswith(f"/dossiers/{dossier.id}")
     said = "Văn bản số thứ tự 2 đã được gỡ khỏi hồ sơ này lúc 15/06/2026 10:00 (lý do: Nhầm hồ sơ)."
     assert said in text_of(officer.get(gone.headers["Location"]))
     head = browsers("head")
