@@ -57,6 +57,8 @@ def test_a_list_the_council_disagrees_with_is_withdrawn_and_its_dossier_proposed
     archivist = people("archivist")
     page = text(archivist.get(f"/retention/lists/{listed.id}"))
     assert "Phần lớn ý kiến của Hội đồng đến nay không đồng ý hủy các tài liệu này" in page
+    raw = archivist.get(f"/retention/lists/{listed.id}").get_data(as_text=True)
+    assert 'href="#withdraw"' in raw and 'id="appraisal"' not in raw  # the next step offered is the withdrawal
     refused = archivist.post(f"/retention/lists/{listed.id}/appraisal", paper("12/SNV"))
     assert refused.status_code == 422
     assert "Hội đồng xác định giá trị tài liệu chưa đồng ý hủy các tài liệu này (0 trên 1 ý kiến đồng ý)" in text(
