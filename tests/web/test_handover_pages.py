@@ -270,7 +270,7 @@ def test_a_batch_chosen_wrongly_is_given_up_and_its_dossiers_chosen_again(archiv
     assert done.status_code == 302
     shown = html.unescape(archivist.get(f"/handover/batches/{batch_id}").get_data(as_text=True))
     assert "Đã hủy bỏ: không giao nộp gì của đợt này" in shown and "Chọn nhầm năm giao nộp" in shown
-    assert f"/handover/batches/{batch_id}/build" not in shown
+    assert f"/handover/batches/{batch_id}/build" not in shown and "Đối chiếu với danh mục hồ sơ" not in shown
     refused = archivist.post(f"/handover/batches/{batch_id}/build", {"confirm": "yes"})
     name = session.get(HandoverBatch, batch_id).name
     assert refused.status_code == 422
