@@ -140,3 +140,17 @@ def test_the_destruction_record_prints_the_councils_opinions(session, world, sto
     printed = " ".join(printed.split())
     assert "Ý kiến của Hội đồng xác định giá trị tài liệu (2/2 đồng ý): Nguyễn Văn council1: đồng ý;" in printed
     assert "Nguyễn Văn council2: đồng ý (Đồng ý, đã hết giá trị.)" in printed
+
+
+def test_a_second_tab_proposing_what_the_first_proposed_says_where_it_went(people, session, world, make_dossier):
+    dossier = make_dossier("archived")
+    archivist = people("archivist")
+    preview = archivist.post("/retention/due/preview", {"dossier_id": str(dossier.id)})
+    assert preview.status_code == 200 and dossier.file_code in text(preview)
+    proposed(session, world, dossier)  # from the first tab
+    form = {"dossier_id": str(dossier.id), "title": "Danh mục", "explanation": "Hết hạn"}
+    late = archivist.post("/retention/due/propose", form)
+    said = text(late)
+    assert late.status_code == 422 and "Hồ sơ đã có trong một danh mục tài liệu hết giá trị." in said
+    assert "Không hồ sơ nào đã chọn còn trong danh sách đến hạn" in said
+    assert 'href="/retention/lists"' in late.get_data(as_text=True)
