@@ -108,6 +108,21 @@ def browsers(app, users):
 
 
 @pytest.fixture
+def later(make_app):
+    """Return a factory of logged-in browsers on the app whose clock reads 2 March 2037 (10-year dossiers due)."""
+    from tests.web.test_retention_pages import LATER
+
+    app = make_app(CLOCK=lambda: LATER)
+
+    def login(username: str) -> Browser:
+        opened = Browser(app.test_client())
+        opened.login(username)
+        return opened
+
+    return login
+
+
+@pytest.fixture
 def token_of(session, world, now):
     """Return a factory: a live token of ``username`` (``days`` long), committed for the app to see."""
 

@@ -7,27 +7,14 @@ from __future__ import annotations
 
 import io
 
-import pytest
-from erms_browser import Browser
 from pypdf import PdfReader
 
 from erms.models import DestructionList, Dossier
 from erms.models.appraisal import DestructionListState
+from exports.pdf import destruction_record
 from retention import destruction
+from tests.retention.retention_helpers import paper as paper_of
 from tests.web.test_retention_pages import LATER, paper, text
-
-
-@pytest.fixture
-def people(make_app):
-    """Return a factory of logged-in browsers on the app whose clock reads 2 March 2037."""
-    app = make_app(CLOCK=lambda: LATER)
-
-    def login(username: str) -> Browser:
-        client = Browser(app.test_client())
-        client.login(username)
-        return client
-
-    return login
 
 
 def proposed(session, world, dossier, title: str = "Danh mục hết giá trị 2037") -> DestructionList:
@@ -46,15 +33,15 @@ def opinion(browser, listed, agrees: bool, comment: str = "") -> None:
 
 
 def test_a_list_the_council_disagrees_with_is_withdrawn_and_its_dossier_proposed_again(
-    people,
+    later,
     session,
     world,
     make_dossier,
 ):
     dossier = make_dossier("archived")
     listed = proposed(session, world, dossier)
-    opinion(people("council1"), listed, False, "Còn giá trị tra cứu, đề nghị giữ lại.")
-    archivist = people("archivist")
+    opinion(later("council1"), listed, False, "Còn giá trị tra cứu, đề nghị giữ lại.")
+    archivist = later("archivist")
     page = text(archivist.get(f"/retention/lists/{listed.id}"))
     assert "Phần lớn ý kiến của Hội đồng đến nay không đồng ý hủy các tài liệu này" in page
     raw = archivist.get(f"/retention/lists/{listed.id}").get_data(as_text=True)
@@ -69,7 +56,7 @@ def test_a_list_the_council_disagrees_with_is_withdrawn_and_its_dossier_proposed
     # Withdrawn, with a reason (none is refused, and the council does not withdraw).
     assert "Rút lại danh mục (không hủy tài liệu nào)" in page
     assert archivist.post(f"/retention/lists/{listed.id}/withdraw", {"reason": " "}).status_code == 422
-    assert people("council1").post(f"/retention/lists/{listed.id}/withdraw", {"reason": "x"}).status_code == 403
+    assert later("council1").post(f"/retention/lists/{listed.id}/withdraw", {"reason": "x"}).status_code == 403
     done = archivist.post(f"/retention/lists/{listed.id}/withdraw", {"reason": "Hội đồng không đồng ý hủy."})
     assert done.status_code == 302
     shown = text(archivist.get(f"/retention/lists/{listed.id}"))
@@ -84,10 +71,10 @@ def test_a_list_the_council_disagrees_with_is_withdrawn_and_its_dossier_proposed
     assert archivist.post(f"/retention/lists/{listed.id}/appraisal", paper("13/SNV")).status_code == 422
 
 
-def test_the_head_withdraws_an_appraised_list_but_not_one_he_decided(people, session, world, make_dossier):
+def test_the_head_withdraws_an_appraised_list_but_not_one_he_decided(later, session, world, make_dossier):
     first, second = make_dossier("archived"), make_dossier("archived")
     kept, decided = proposed(session, world, first), proposed(session, world, second, "Danh mục thứ hai")
-    council, archivist, head = people("council1"), people("archivist"), people("head")
+    council, archivist, head = later("council1"), later("archivist"), later("head")
     for listed in (kept, decided):
         opinion(council, listed, True)
         assert archivist.post(f"/retention/lists/{listed.id}/appraisal", paper("12/SNV")).status_code == 302
@@ -103,10 +90,10 @@ def test_the_head_withdraws_an_appraised_list_but_not_one_he_decided(people, ses
     assert states == [DestructionListState.WITHDRAWN, DestructionListState.APPROVED]
 
 
-def test_the_chains_dates_follow_one_another_and_none_lies_ahead(people, session, world, make_dossier):
+def test_the_chains_dates_follow_one_another_and_none_lies_ahead(later, session, world, make_dossier):
     listed = proposed(session, world, make_dossier("archived"))
-    opinion(people("council1"), listed, True)
-    archivist, head = people("archivist"), people("head")
+    opinion(later("council1"), listed, True)
+    archivist, head = later("archivist"), later("head")
     url = f"/retention/lists/{listed.id}"
     for on, said in (
         ("2030-12-31", "Văn bản thẩm định không thể có ngày trước ngày lập danh mục (02/03/2037)."),
@@ -123,8 +110,6 @@ def test_the_chains_dates_follow_one_another_and_none_lies_ahead(people, session
 
 
 def test_the_destruction_record_prints_the_councils_opinions(session, world, store, make_dossier):
-    from tests.retention.retention_helpers import paper as paper_of
-
     dossier = make_dossier("archived")
     listed = proposed(session, world, dossier)
     world.user("council2", world.users["council1"].memberships[0].role, None)
@@ -134,17 +119,15 @@ def test_the_destruction_record_prints_the_councils_opinions(session, world, sto
         session, world.actor("archivist"), listed.id, paper_of("12/SNV"), store=store, now=LATER
     )
     record = destruction.record_values(session, world.actor("archivist"), listed.id, now=LATER)
-    from exports.pdf import destruction_record
-
     printed = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(destruction_record.render(record))).pages)
     printed = " ".join(printed.split())
     assert "Ý kiến của Hội đồng xác định giá trị tài liệu (2/2 đồng ý): Nguyễn Văn council1: đồng ý;" in printed
     assert "Nguyễn Văn council2: đồng ý (Đồng ý, đã hết giá trị.)" in printed
 
 
-def test_a_second_tab_proposing_what_the_first_proposed_says_where_it_went(people, session, world, make_dossier):
+def test_a_second_tab_proposing_what_the_first_proposed_says_where_it_went(later, session, world, make_dossier):
     dossier = make_dossier("archived")
-    archivist = people("archivist")
+    archivist = later("archivist")
     preview = archivist.post("/retention/due/preview", {"dossier_id": str(dossier.id)})
     assert preview.status_code == 200 and dossier.file_code in text(preview)
     proposed(session, world, dossier)  # from the first tab

@@ -7,7 +7,7 @@ refusal of a file changed since capture names it by its document's number for an
 from __future__ import annotations
 
 import pytest
-from erms_browser import Browser, file_field, run_background_jobs
+from erms_browser import file_field, run_background_jobs
 from sqlalchemy import select
 
 from erms.models import Dossier, Package
@@ -17,7 +17,6 @@ from tests.factories import DOCUMENT, upload
 from tests.web.test_handover_pages import YEAR, batch_id_from, receipt
 from tests.web.test_leak_review import TITLE, restrict, text_of
 from tests.web.test_leak_transfers_archive import DOSSIER_WITHHELD, SCAN
-from tests.web.test_retention_pages import LATER
 
 OPEN_TITLE = "Hồ sơ phát sinh về công tác văn thư"  # what make_dossier names a dossier nobody restricted
 
@@ -63,19 +62,6 @@ def test_the_hand_over_pages_keep_a_restricted_dossiers_title_from_the_archivist
     assert archivist.post(page + "/receipt", form).status_code == 302
     left = archivist.get(page)  # the restricted one was left off the receipt: listed again, still withheld
     assert 'class="not-received"' in left.get_data(as_text=True) and withheld(left, secret)
-
-
-@pytest.fixture
-def later(make_app):
-    """Return a factory of logged-in browsers on the app whose clock reads 2 March 2037 (10-year dossiers due)."""
-    app = make_app(CLOCK=lambda: LATER)
-
-    def login(username: str) -> Browser:
-        opened = Browser(app.test_client())
-        opened.login(username)
-        return opened
-
-    return login
 
 
 def test_the_appraisal_and_destruction_pages_keep_a_restricted_dossiers_title(
