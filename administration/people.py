@@ -27,6 +27,8 @@ USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}[a-z0-9]")
 
 
 # An organisation keeps an administrator: without one, only the deployment's could manage its people again.
+# Separation of duties: a role, the head's above all (tuyệt mật summaries, markings), is given by another person.
+SELF_GRANT = N_("Nobody gives themselves a role: another administrator gives it.")
 LAST_ADMINISTRATOR = N_("This is the organisation's only administrator: give the role to another person first.")
 
 
@@ -239,8 +241,10 @@ def update_person(
 
 
 def add_role(session: Session, actor: Actor, user_id: int, organisation_id: int, form: dict[str, str], *, now) -> None:
-    """Give the person one more role in an organisation the actor administers."""
+    """Give the person one more role in an organisation the actor administers (never the actor themselves)."""
     user = _changeable(session, actor, user_id)
+    if user.id == actor.user_id:
+        raise RuleViolation(SELF_GRANT)
     organisation = session.get(Organisation, organisation_id)
     if organisation is None:
         raise NotFound()

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import delete, event, func, insert, inspect, select
 from sqlalchemy.engine import make_url
@@ -41,7 +41,7 @@ from erms.models import (
     SignatureCheck,
     StoredFile,
 )
-from erms.permissions import Actor
+from erms.permissions import Actor, search_grants
 from erms.search_index import records
 from erms.search_index.asking import FACETS, MAX_PER_PAGE, SORTS, Engine, Hit, Results, Search
 from erms.search_index.postgres_engine import PostgresEngine
@@ -275,7 +275,25 @@ def catch_up(session: Session) -> int:
 
 def query(session: Session, actor: Actor, request: Search) -> Results:
     """Return the page of results ``request`` asks for, containing only what ``actor`` may read."""
-    return service().engine.query(session, actor, request)
+    return still_readable(session, actor, service().engine.query(session, actor, request))
+
+
+def still_readable(session: Session, actor: Actor, results: Results) -> Results:
+    """Drop the hits ``actor`` no longer reads, by the rights the database gives now: the index learns of a
+    restriction or an ended share only when the worker writes it (seconds later, longer when it is behind)."""
+    if not results.hits:
+        return results
+    current, _gone = records.entries(session, [records.key(hit.kind, hit.record_id) for hit in results.hits])
+    organisations, tokens = search_grants(actor)
+    readable = {
+        entry.fields["key"]
+        for entry in current
+        if entry.fields["organisation"] in organisations or tokens & set(entry.fields["units"].split())
+    }
+    kept = [hit for hit in results.hits if records.key(hit.kind, hit.record_id) in readable]
+    if len(kept) == len(results.hits):
+        return results
+    return replace(results, hits=kept, total=results.total - (len(results.hits) - len(kept)))
 
 
 def filed_documents(hits: Iterable[Hit]) -> list[int]:

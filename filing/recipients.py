@@ -49,6 +49,18 @@ def offered(session: Session) -> list[tuple[str, str]]:
     return sorted(directory(session).items(), key=lambda item: (key(item[1]), item[0]))
 
 
+def found(session: Session, wanted: str) -> list[tuple[str, str]]:
+    """Return the directory's (code, name) pairs whose name holds the words of ``wanted`` (compared as search
+    compares them) or whose code starts with it; every pair when ``wanted`` is blank."""
+    words = key(wanted)
+    code = wanted.strip()
+    return [
+        (entry_code, name)
+        for entry_code, name in offered(session)
+        if not words or words in key(name) or (code and entry_code.startswith(code))
+    ]
+
+
 def key(name: str) -> str:
     """Return a name as recipients are compared: folded as search folds it, single spaces."""
     return " ".join(fold(name).split())

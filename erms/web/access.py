@@ -1,7 +1,8 @@
 """Access to a dossier from its page: propose a share, a restriction or its end; the authorised person confirms or
-rejects it (NĐ 30 PL6 III.3.b/c). The panel is part of the dossier page; problems are shown there. When the agency's
-rules change, one change for many dossiers at once (``filing.access_rules``, PL6 IV.1.d) on a page of its own, decided
-together from the home page."""
+rejects it (NĐ 30 PL6 III.3.b/c). The panel is part of the dossier page; the proposal's form, which offers every unit
+and person of the organisation, is a page of its own, where its problems are shown. When the agency's rules change,
+one change for many dossiers at once (``filing.access_rules``, PL6 IV.1.d) on a page of its own, decided together from
+the home page."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from flask_babel import lazy_gettext as _l
 from classification.dossier_list import people as organisation_people
 from erms import permissions
 from erms.auth import current_actor, login_required
+from erms.errors import PermissionDenied
 from erms.models import AccessChange, AccessChangeKind, Dossier
 from erms.web.common import organisation_of, transaction, utcnow
 from erms.web.errors import on_invalid
 from filing import access, access_rules
+from filing.dossiers import get_dossier
 
 bp = Blueprint("access", __name__, url_prefix="/access")
 
@@ -33,17 +36,7 @@ FIELDS = ("kind", "document_id", "unit_id", "user_id", "until", "reason", "share
 def access_panel(dossier: Dossier) -> dict:
     """Return what the dossier page's access panel shows, read in the page's own transaction."""
     with transaction(read_only=True) as session:
-        shown = access.panel(session, current_actor(), dossier)
-        units, people = organisation_people(session, dossier.organisation_id)
-        return {
-            "panel": shown,
-            "kinds": [(kind.value, str(label)) for kind, label in KIND_LABELS.items()],
-            "units": [(unit.id, unit.name) for unit in units if unit.id != dossier.unit_id],
-            "people": [(user.id, user.full_name) for user in people],
-            "share_options": [(share.id, describe(share)) for share in shown.shares],
-            "documents": [(link.document_id, f"{link.ordinal}. {_notation(link.document)}") for link in dossier.links],
-            "describe": describe,
-        }
+        return {"panel": access.panel(session, current_actor(), dossier), "describe": describe}
 
 
 @bp.app_template_global("describe_access")
@@ -64,22 +57,47 @@ def _back(dossier_id: int):
     return redirect(url_for("dossiers.show", dossier_id=dossier_id, _anchor="access"))
 
 
-def _flash_all(errors: dict, dossier_id: int):
-    for messages in errors.values():
-        for message in messages:
-            flash(message, "error")
-    return _back(dossier_id)
+@bp.get("/dossiers/<int:dossier_id>")
+@login_required
+def proposal(dossier_id: int):
+    """The form proposing a change of access to a dossier."""
+    return render_proposal(dossier_id)
+
+
+def render_proposal(dossier_id: int, errors: dict | None = None, values: dict | None = None, status: int = 200):
+    actor = current_actor()
+    with transaction(read_only=True) as session:
+        dossier = get_dossier(session, actor, dossier_id)
+        shown = access.panel(session, actor, dossier)
+        if not shown.can_propose:
+            raise PermissionDenied()
+        units, people = organisation_people(session, dossier.organisation_id)
+        return render_template(
+            "access/propose.html",
+            dossier=dossier,
+            panel=shown,
+            describe=describe,
+            kinds=[(kind.value, str(label)) for kind, label in KIND_LABELS.items()],
+            units=[(unit.id, unit.name) for unit in units if unit.id != dossier.unit_id],
+            people=[(user.id, user.full_name) for user in people],
+            share_options=[(share.id, describe(share)) for share in shown.shares],
+            documents=[(link.document_id, f"{link.ordinal}. {_notation(link.document)}") for link in dossier.links],
+            errors=errors or {},
+            values=values or {},
+        ), status
 
 
 @bp.post("/dossiers/<int:dossier_id>")
 @login_required
 def propose(dossier_id: int):
     """Propose a change of access; it is shown as pending until an authorised person confirms it."""
-    on_invalid(lambda errors: _flash_all(errors, dossier_id), back=url_for("dossiers.show", dossier_id=dossier_id))
+    form = {name: request.form.get(name, "") for name in FIELDS}
+    on_invalid(
+        lambda errors: render_proposal(dossier_id, errors, form, 422),
+        back=url_for("dossiers.show", dossier_id=dossier_id),
+    )
     with transaction() as session:
-        access.propose(
-            session, current_actor(), dossier_id, {name: request.form.get(name, "") for name in FIELDS}, now=utcnow()
-        )
+        access.propose(session, current_actor(), dossier_id, form, now=utcnow())
     flash(_("The change of access was proposed: it takes effect once an authorised person confirms it."), "success")
     return _back(dossier_id)
 

@@ -346,7 +346,11 @@ def retention_label(holder) -> str:
 
 def calendar_words() -> str:
     """The words of the day fields' calendar (static/days.js), in the page's language: month, previous month, next
-    month, then the weekdays from Monday, separated by "|" and ","."""
+    month, then the weekdays from Monday, separated by "|" and ","; once per request, as every day field asks."""
+    return _translated_once(("calendar",), _calendar_words)
+
+
+def _calendar_words() -> str:
     weekdays = ",".join(str(day) for day in (_l("Mo"), _l("Tu"), _l("We"), _l("Th"), _l("Fr"), _l("Sa"), _l("Su")))
     return "|".join((str(_l("Month")), str(_l("Previous month")), str(_l("Next month")), weekdays))
 

@@ -45,7 +45,6 @@ from filing import (
     keep_backs,
     page_counts,
     preservation,
-    recipients,
     removals,
     scan_checks,
     signature_checks,
@@ -702,7 +701,6 @@ def _document_form(session, organisation_id: int) -> dict:
         choices=CHOICES,
         document_types=lookups.offered(session, organisation_id, LookupKind.DOCUMENT_TYPE),
         issuers=lookups.offered(session, organisation_id, LookupKind.ISSUER),
-        recipient_codes=recipients.offered(session),
         required_document=required_fields("document"),
     )
 

@@ -81,6 +81,16 @@ def _year() -> int:
     return year if year is not None else local_date(utcnow()).year
 
 
+@bp.get("/recipient-codes")
+@login_required
+def recipient_codes():
+    """The directory of receiving organisations' codes (PL6 III.1.g), to read beside an outgoing document's form:
+    a page of its own, opened beside the form, so no form page carries a directory of thousands of lines."""
+    wanted = request.args.get("q", "")[:200]
+    with transaction(read_only=True) as session:
+        return render_template("registers/recipient_codes.html", wanted=wanted, found=recipients.found(session, wanted))
+
+
 @bp.get("/<kind>")
 @login_required
 def index(kind: str):
@@ -119,7 +129,6 @@ def render_register(
             choices=CHOICES,
             document_types=lookups.offered(session, organisation_id, LookupKind.DOCUMENT_TYPE),
             issuers=lookups.offered(session, organisation_id, LookupKind.ISSUER),
-            recipient_codes=recipients.offered(session) if kind == RegisterKind.OUTGOING else [],
             today=today,
             max_upload_mb=int(setting("MAX_CONTENT_LENGTH")) // (1024 * 1024),
             errors=supplementary_forms.errors_shown(errors or {}, extra["extra_fields"]),

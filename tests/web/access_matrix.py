@@ -394,6 +394,8 @@ ROWS = [
     Row("api.ingest_bag", "POST", ARCHIVIST_ONLY, anonymous=UNAUTHORIZED),
     # ------------------------------------------------------------ registers
     Row("registers.index", "GET", REGISTER_READERS),
+    # The codes of organisations documents are sent to: public names, read beside every form with recipients.
+    Row("registers.recipient_codes", "GET", EVERYONE),
     Row("registers.print_register", "GET", REGISTER_READERS),
     Row("registers.report", "GET", REGISTER_READERS),
     Row("registers.print_report", "GET", REGISTER_READERS),
@@ -454,6 +456,7 @@ ROWS = [
     Row("reports.drill", "GET", REPORT_READERS, why="the list behind one number (without a year: what is missing)"),
     Row("reports.yearly_pdf", "GET", REPORT_READERS),
     # ------------------------------------------------------------ access per dossier (shares, restriction)
+    Row("access.proposal", "GET", ACCESS_PROPOSERS, "dossier:open"),
     Row("access.propose", "POST", ACCESS_PROPOSERS, "dossier:open"),
     Row("access.decide", "POST", ACCESS_CONFIRMERS, "access_change"),
     # One change for many dossiers (a new regulation): proposed from a page of its own, decided together.

@@ -144,8 +144,11 @@ def test_a_wrong_proposal_is_refused_in_words_and_changes_nothing(browsers, doss
         form = {**form, "unit_id": str(world.unit_b.id)}
     officer1 = browsers("officer1")
     refused = propose(officer1, dossier.id, **form)
-    assert refused.status_code == 302
-    assert message in page_text(officer1.get(refused.headers["Location"]))
+    # The form comes back on its own page with the problem and what was typed.
+    assert refused.status_code == 422
+    assert message in page_text(refused)
+    if form.get("reason", "x"):
+        assert "Phối hợp xử lý</textarea>" in refused.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(AccessChange)) == 0
 
 
@@ -206,7 +209,8 @@ def test_a_person_is_named_on_a_document_only_once_they_read_its_dossier(browser
     officer1 = browsers("officer1")
     document_id, outsider = dossier.links[0].document_id, world.users["officer2"].id
     refused = propose(officer1, dossier.id, kind="share_person", document_id=str(document_id), user_id=str(outsider))
-    shown = page_text(officer1.get(refused.headers["Location"]))
+    assert refused.status_code == 422
+    shown = page_text(refused)
     assert "Người này không được đọc hồ sơ: hãy chia sẻ hồ sơ với họ trước." in shown
     assert session.scalar(select(func.count()).select_from(AccessChange)) == 0
 
@@ -234,3 +238,18 @@ def test_a_restricted_documents_note_and_keywords_are_withheld_with_its_summary(
     assert whole.status_code == 200
     printed = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(whole.data)).pages)
     assert "Ghi chú về phương án" not in printed and "đợt hai" not in printed and "hạn chế sử dụng" in printed
+
+
+def test_the_proposal_has_a_page_of_its_own_and_the_dossier_page_carries_no_list_of_people(browsers, dossier, world):
+    officer1, registry = browsers("officer1"), browsers("registry")
+    page = officer1.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    assert f'href="/access/dossiers/{dossier.id}"' in page
+    assert 'name="user_id"' not in page and world.users["registry"].full_name not in page
+    form = officer1.get(f"/access/dossiers/{dossier.id}")
+    assert form.status_code == 200
+    assert f'<option value="{world.users["registry"].id}">{world.users["registry"].full_name}</option>' in (
+        form.get_data(as_text=True)
+    )
+    # Whoever may not propose finds neither the link nor the form.
+    assert f'href="/access/dossiers/{dossier.id}"' not in registry.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    assert registry.get(f"/access/dossiers/{dossier.id}").status_code == 403

@@ -125,6 +125,17 @@ def test_the_administrator_does_not_deactivate_themself(admin, world, session):
     assert session.get(User, world.users["admin"].id).active
 
 
+def test_nobody_gives_themselves_a_role(admin, world, session):
+    me = world.users["admin"]
+    assert "Không ai tự giao vai trò cho chính mình" in page_text(admin.get(f"/admin/people/{me.id}"))
+    refused = admin.post(
+        f"/admin/people/{me.id}/roles", {"organisation_id": str(world.org.id), "role": "head", "unit_id": ""}
+    )
+    assert "Không ai tự giao vai trò cho chính mình: một quản trị viên khác giao." in page_text(refused)
+    session.refresh(me)
+    assert [membership.role for membership in me.memberships] == [Role.ADMIN]
+
+
 def test_a_password_reset_ends_the_persons_sessions(admin, app, world):
     officer = Browser(app.test_client())
     officer.login("officer1")
@@ -232,11 +243,10 @@ def test_an_organisations_administrator_never_changes_the_deployment_administrat
 
 def test_an_organisation_keeps_its_only_administrator(admin, world, session):
     me = world.users["admin"]
-    admin.post(
-        f"/admin/people/{me.id}/roles",
-        {"organisation_id": str(world.org.id), "role": "officer", "unit_id": str(world.unit_a.id)},
-    )
-    admin.login("admin")  # a change of one's own roles ends one's own sessions too
+    # A second role (given by someone else: nobody gives themselves one), so the admin role is not the last.
+    session.add(RoleMembership(user_id=me.id, organisation_id=world.org.id, unit_id=world.unit_a.id, role=Role.OFFICER))
+    session.flush()
+    session.refresh(me)
     own_admin = next(m for m in me.memberships if m.role is Role.ADMIN)
     refused = admin.post(f"/admin/people/{me.id}/roles/{own_admin.id}/remove", follow_redirects=True)
     assert "Đây là người quản trị duy nhất của cơ quan" in page_text(refused)

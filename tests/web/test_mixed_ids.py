@@ -228,10 +228,8 @@ def test_the_access_of_a_destroyed_dossier_no_longer_changes(browsers, session, 
         f"/access/dossiers/{dossier.id}?lang=en",
         {"kind": "share_unit", "unit_id": str(world.unit_b.id), "reason": "Phối hợp xử lý"},
     )
-    assert refused.status_code == 302
-    assert f"Dossier {dossier.file_code} is no longer in the archive." in text_of(
-        officer.get(f"/dossiers/{dossier.id}?lang=en")
-    )
+    assert refused.status_code == 422
+    assert f"Dossier {dossier.file_code} is no longer in the archive." in text_of(refused)
     session.expire_all()
     assert session.scalars(select(AccessChange).where(AccessChange.dossier_id == dossier.id)).all() == []
 

@@ -6,6 +6,7 @@ document's page shows each recipient of an outgoing document with its code."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from erms_browser import DOCUMENT_FORM, Browser, file_field, make_pdf
@@ -89,7 +90,11 @@ def test_the_forms_offer_the_directory_and_the_document_page_shows_each_recipien
     dossier = make_dossier("open", documents=0)
     client.login("officer1")
     form_page = client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
-    assert 'id="recipient-directory"' in form_page and "000.00.00.G09</span> Bộ Tài chính" in form_page
+    # The form links the directory's own page, opened beside it, and carries none of its lines.
+    assert 'id="recipient-directory"' in form_page and 'href="/registers/recipient-codes" target="_blank"' in form_page
+    assert "000.00.00.G09" not in form_page
+    codes = client.get("/registers/recipient-codes").get_data(as_text=True)
+    assert "000.00.00.G09</span> Bộ Tài chính" in codes
     form = {
         **DOCUMENT_FORM,
         "direction": "outgoing",
@@ -105,3 +110,18 @@ def test_the_forms_offer_the_directory_and_the_document_page_shows_each_recipien
     outgoing = registry.get("/registers/outgoing").get_data(as_text=True)
     assert 'id="recipient-directory"' in outgoing
     assert 'id="recipient-directory"' not in registry.get("/registers/incoming").get_data(as_text=True)
+
+
+def test_the_directory_page_finds_an_organisation_by_a_name_s_words_or_a_code_s_start(root, client, world):
+    assert root.post("/admin/recipients", {"code": "000.00.00.G10", "name": "Bộ Tư pháp"}).status_code == 302
+    client.login("officer1")
+
+    def listed(query: str) -> list[str]:
+        page = client.get("/registers/recipient-codes", query_string={"q": query}).get_data(as_text=True)
+        return re.findall(r'<li><span class="code">([^<]+)</span>', page)
+
+    assert {"000.00.00.G09", "000.00.00.G10"} <= set(listed(""))
+    assert listed("bo tai CHINH") == ["000.00.00.G09"]  # without case or diacritics, as search compares
+    assert listed("000.00.00.G1") == ["000.00.00.G10"]
+    page = text_of(client.get("/registers/recipient-codes", query_string={"q": "<Bộ Quốc phòng>"}))
+    assert "Không có cơ quan, tổ chức nào trong danh bạ khớp với “<Bộ Quốc phòng>”." in page

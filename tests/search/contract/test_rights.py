@@ -165,3 +165,21 @@ def test_a_user_without_grants_sees_nothing(matrix, session, world, now):
     session.flush()
     results = search.query(session, load_actor(session, user.id), search.Search())
     assert (results.total, results.hits) == (0, [])
+
+
+def test_a_change_of_access_holds_in_the_results_before_the_index_learns_of_it(matrix, session, world, now):
+    """The worker writes the index seconds after a change (longer when it is behind): the results obey the database
+    at once, so an ended share or a new restriction never shows a title or a summary in the meantime."""
+    shared = session.scalar(select(Dossier).where(Dossier.unit_id == world.unit_b.id))
+    assert ("dossier", shared.id) in found(session, matrix["officer1"])
+    share = access.panel(session, world.actor("officer2"), shared).shares[0]
+    ended = access.propose(
+        session, world.actor("officer2"), shared.id, {"kind": "end_share", "share_id": str(share.id), "reason": "Xong"},
+        now=now,
+    )  # fmt: skip
+    access.decide(session, world.actor("head"), ended.id, True, now=now)
+    session.commit()  # committed, not yet indexed
+    results = search.query(session, matrix["officer1"], search.Search(per_page=100))
+    assert [hit for hit in results.hits if hit.fields["unit"] == "Phòng Tài chính - Kế hoạch"] == []
+    assert results.total == len(results.hits)
+    assert ("dossier", shared.id) in found(session, matrix["officer2"])  # its own unit still finds it
