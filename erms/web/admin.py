@@ -22,7 +22,15 @@ from erms.auth import current_actor, login_required
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models import FieldType, LookupKind, RecordKind, Role
 from erms.web.account import token_rows
-from erms.web.common import ROLE_LABELS, integer, seen_values, transaction, upload_from_request, utcnow
+from erms.web.common import (
+    ROLE_LABELS,
+    changed_by_person,
+    integer,
+    seen_values,
+    transaction,
+    upload_from_request,
+    utcnow,
+)
 from erms.web.errors import FORM, on_invalid, problem_messages, translate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -114,7 +122,7 @@ def render_organisation(
 def edit_organisation(organisation_id: int):
     """Change the organisation's name, parent body and receiving archive."""
     form = _form("name", "parent_name", "archive_code")
-    on_invalid(lambda errors: render_organisation(organisation_id, errors, form, "details", 422))
+    on_invalid(lambda errors: render_organisation(organisation_id, errors, changed_by_person(form), "details", 422))
     with transaction() as session:
         organisations.update_organisation(
             session,
@@ -236,7 +244,7 @@ def edit_person(user_id: int):
     """Change the person's full name and position."""
     form = _form("full_name", "position")
     seen = seen_values("full_name", "position")
-    on_invalid(lambda errors: render_person(user_id, errors, form, "details", 422))
+    on_invalid(lambda errors: render_person(user_id, errors, changed_by_person(form), "details", 422))
     with transaction() as session:
         people.update_person(
             session, current_actor(), user_id, form["full_name"], form["position"], now=utcnow(), seen=seen

@@ -10,7 +10,7 @@ import contextlib
 import functools
 import io
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from pathlib import PurePosixPath
 from typing import BinaryIO, cast
@@ -296,6 +296,23 @@ def _translated_once(key: tuple, words: Callable[[], object]) -> str:
     if key not in labels:
         labels[key] = str(words())
     return labels[key]
+
+
+def changed_by_person(form: Mapping[str, str]) -> dict[str, str]:
+    """Return the fields of ``form`` the person changed from what their form showed them: a refused form shows these
+    as typed and every other field as the record holds it now, so saving it again never puts back, over a colleague's
+    save, a value this person did not touch. A field sent without what it showed counts as changed."""
+    shown = {key.removeprefix("seen_"): value for key, value in request.form.items() if key.startswith("seen_")}
+    return {name: value for name, value in form.items() if name not in shown or not _same(value, shown[name])}
+
+
+def _same(typed: str, shown: str) -> bool:
+    # A textarea sends its lines back with CRLF; a day is typed dd/mm/yyyy where the form holds it as ISO.
+    typed, shown = (text.replace("\r\n", "\n").strip() for text in (typed, shown))
+    if typed == shown:
+        return True
+    day = metadata.parse_day(typed)
+    return day is not None and day == metadata.parse_day(shown)
 
 
 def size_words(size: int) -> str:

@@ -24,6 +24,7 @@ from erms.web import paging, supplementary_forms
 from erms.web.common import (
     CHOICES,
     attachment,
+    changed_by_person,
     integer,
     organisation_of,
     require_present,
@@ -470,7 +471,8 @@ def edit(dossier_id: int):
     # Only the fields the request carries change: one left blank is cleared, one the form did not send keeps its value.
     form = {key: request.form[key] for key in DOSSIER_FIELDS if key in request.form}
     extra = supplementary_forms.sent()
-    on_invalid(lambda errors: render_dossier(dossier_id, errors, {**form, **extra}, section="edit", status=422))
+    shown = changed_by_person({**form, **extra})
+    on_invalid(lambda errors: render_dossier(dossier_id, errors, shown, section="edit", status=422))
     data = {**metadata.coerce("dossier", form), **extra}
     seen = integer(request.form.get("revision", ""))
     with transaction() as session:
@@ -587,7 +589,7 @@ def edit_document(dossier_id: int, document_id: int):
     certified = _flags()["certified_copy"]
     on_invalid(
         lambda errors: render_document_form(
-            dossier_id, document_id, errors, {**form, **extra, "certified_copy": certified}, status=422
+            dossier_id, document_id, errors, {**changed_by_person({**form, **extra}), "certified_copy": certified}, 422
         ),
         back=url_for(".show", dossier_id=dossier_id, document=document_id, _anchor=f"document-{document_id}"),
     )
@@ -634,6 +636,7 @@ def render_document_form(
             fixed=[(name, current.get(name, ""), reason) for name, reason in fixed.items()],
             suggested=_suggested(session, current_actor(), [document]),
             values={**current, **extra["extra_values"], **(values or {})},
+            shown_values={**current, **extra["extra_values"]},
             **_digitisation(session, [document]),
             **_document_form(session, document.organisation_id),
         ), status

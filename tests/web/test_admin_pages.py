@@ -292,6 +292,30 @@ def test_two_administrators_saving_one_account_the_second_is_told_and_changes_no
     assert (person.full_name, person.position) == ("Nguyễn Văn Một", "")
 
 
+def test_an_account_form_refused_then_sent_again_keeps_the_position_another_administrator_saved(
+    admin, app, world, session, now, password_hash
+):
+    other = User(username="admin.b", full_name="Lê Văn B", password_hash=password_hash, created_at=now)
+    other.memberships.append(RoleMembership(organisation_id=world.org.id, unit_id=None, role=Role.ADMIN))
+    session.add(other)
+    session.flush()
+    second = Browser(app.test_client())
+    second.login("admin.b")
+    person = world.users["officer1"]
+    shown = {"seen_full_name": person.full_name, "seen_position": person.position}
+    first = {**shown, "full_name": person.full_name, "position": "Trưởng phòng"}
+    saved = admin.post(f"/admin/people/{person.id}", first)
+    assert saved.status_code == 302
+    late = second.post(f"/admin/people/{person.id}", {**shown, "full_name": "Nguyễn Văn Hai", "position": ""})
+    assert late.status_code == 409
+    # The refused form keeps the name typed and shows the position as saved meanwhile: sent again, both are kept.
+    again = dict(re.findall(r'name="(seen_\w+|full_name|position)"[^>]*value="([^"]*)"', late.get_data(as_text=True)))
+    assert (again["full_name"], again["position"]) == ("Nguyễn Văn Hai", "Trưởng phòng")
+    assert second.post(f"/admin/people/{person.id}", again).status_code == 302
+    session.refresh(person)
+    assert (person.full_name, person.position) == ("Nguyễn Văn Hai", "Trưởng phòng")
+
+
 def test_an_account_form_refused_names_the_empty_name_and_the_long_position_at_once(admin, world, session):
     person = world.users["officer1"]
     shown = {"seen_full_name": person.full_name, "seen_position": person.position}

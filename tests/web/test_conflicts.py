@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 
+import lxml.html
 from erms_browser import DOCUMENT_FORM, REGISTER_FORM, Browser, file_field, make_pdf
 
 from erms.models import Document, Dossier
@@ -222,3 +223,44 @@ def test_a_stale_save_of_a_top_secret_document_says_nothing_of_its_withheld_summ
     assert TOP_SECRET[1] not in answers[0]
     session.expire_all()
     assert session.get(Document, document_id).subject == TOP_SECRET[1]
+
+
+def form_on(page: str, action: str) -> dict[str, str]:
+    """What a browser sends from the page's form posting to ``action``, every field as the page fills it."""
+    (form,) = [form for form in lxml.html.fromstring(page).forms if form.get("action") == action]
+    return dict(form.form_values())
+
+
+def test_saving_again_after_a_refusal_keeps_the_colleagues_change_to_a_field_not_touched(
+    app, client, session, make_dossier
+):
+    dossier = make_dossier("open")
+    url, colleague = f"/dossiers/{dossier.id}/edit", Browser(app.test_client())
+    client.login("officer1")
+    colleague.login("unithead")
+    mine = form_on(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True), url)
+    theirs = form_on(colleague.get(f"/dossiers/{dossier.id}").get_data(as_text=True), url)
+    assert colleague.post(url, {**theirs, "description": "Ghi chú của trưởng phòng"}).status_code == 302
+    refused = client.post(url, {**mine, "keyword": "họp giao ban"})
+    assert refused.status_code == 409
+    # The form shows again the keyword typed, and the note as the colleague saved it: saving it again keeps both.
+    again = form_on(refused.get_data(as_text=True), url)
+    assert (again["keyword"], again["description"]) == ("họp giao ban", "Ghi chú của trưởng phòng")
+    assert client.post(url, again).status_code == 302
+    session.expire_all()
+    saved = session.get(Dossier, dossier.id)
+    assert (saved.keyword, saved.description) == ("họp giao ban", "Ghi chú của trưởng phòng")
+
+
+def test_a_document_form_saved_again_after_a_refusal_keeps_what_the_colleague_saved(app, client, session, make_dossier):
+    document, url, colleague, _mine, _theirs = both_editing(app, client, make_dossier)
+    mine = form_on(client.get(url).get_data(as_text=True), url)
+    theirs = form_on(colleague.get(url).get_data(as_text=True), url)
+    assert colleague.post(url, {**theirs, "keyword": "ngân sách quý I"}).status_code == 302
+    refused = client.post(url, {**mine, "description": "Bổ sung số liệu\r\nquý I"})
+    assert refused.status_code == 409
+    again = form_on(refused.get_data(as_text=True), url)
+    assert client.post(url, again).status_code == 302
+    session.expire_all()
+    saved = session.get(Document, document.id)
+    assert (saved.keyword, saved.description.replace("\r\n", "\n")) == ("ngân sách quý I", "Bổ sung số liệu\nquý I")
