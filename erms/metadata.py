@@ -187,8 +187,20 @@ def validate(kind: str, data: dict[str, Any]) -> list[Problem]:
     for error in _validator(kind).iter_errors(data):
         problem = problem_of(error)
         seen.setdefault(problem.field, problem)
+    if kind == "document" and (late := _due_before_issue(data)) is not None:
+        seen.setdefault(late.field, late)
     order = list(_schema(kind)["properties"])
     return sorted(seen.values(), key=lambda p: order.index(p.field) if p.field in order else len(order))
+
+
+def _due_before_issue(data: dict[str, Any]) -> Problem | None:
+    """A deadline ("hạn giải quyết") before the document's own date: a day typed wrong, as an arrival before it is."""
+    issued, due = (parse_day(str(data.get(name) or "")) for name in ("issued_date", "due_date"))
+    if issued is None or due is None or due >= issued:
+        return None
+    return Problem(
+        "due_date", N_("The deadline cannot be before the document's date (%(day)s)."), {"day": f"{issued:%d/%m/%Y}"}
+    )
 
 
 def check(kind: str, data: dict[str, Any]) -> dict[str, Any]:

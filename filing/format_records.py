@@ -1,5 +1,5 @@
 """The format of each stored file (định dạng tệp) as the worker identified it, and the files the archivist is told
-of: those whose format PRONOM does not know by their bytes.
+of: those whose format PRONOM does not know by their bytes, or whose bytes are not what their name says.
 
 The worker identifies what was captured a batch at a time, seconds after capture (``erms.jobs``, with
 ``filing.formats.identify_in_child``); files stored before this version wait their turn the same way.
@@ -35,12 +35,13 @@ def record(session: Session, file_id: int, found: formats.Format) -> None:
 
 
 def unknown(stored: StoredFile) -> bool:
-    """True for a file identified, but not by its bytes: the archivist is told (PRONOM has no signature for it)."""
+    """True for a file identified, but not by its bytes (PRONOM has no signature for it), or by bytes its name does
+    not announce ("misnamed"): the archivist is told."""
     return stored.puid is not None and stored.format_basis != "signature"
 
 
 def unknown_counts(session: Session, dossier_ids: list[int]) -> dict[int, int]:
-    """Return, for each of the dossiers that has any, how many of its files have a format PRONOM does not know."""
+    """Return, for each of the dossiers that has any, how many of its files ``unknown`` points out."""
     query = (
         select(DossierDocument.dossier_id, func.count(func.distinct(StoredFile.id)))
         .join(DocumentVersion, DocumentVersion.document_id == DossierDocument.document_id)

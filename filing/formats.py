@@ -47,12 +47,18 @@ class Format:
     name: str  # PRONOM's format name, e.g. "Acrobat PDF 1.7 - Portable Document Format"
     version: str  # as PRONOM gives it ("1.7"), may be ""
     mime: str  # PRONOM's MIME type if any, else ""
-    basis: str  # "signature" (the bytes, container signatures included), "extension" (weak) or "" (no match)
+    # "signature" (the bytes, container signatures included), "misnamed" (the bytes, of a format whose PRONOM
+    # extensions do not include the file name's: an executable named .pdf), "extension" (weak) or "" (no match)
+    basis: str
 
     @property
     def known(self) -> bool:
-        """True only for a byte signature match; an extension-only match or none is flagged to the archivist."""
-        return self.basis == "signature"
+        """True only for a byte signature match; a misnamed file, an extension-only match or none is flagged to the
+        archivist."""
+        return self.basis in ("signature", MISNAMED)
+
+
+MISNAMED = "misnamed"
 
 
 UNKNOWN = Format(puid="", name="", version="", mime="", basis="")
@@ -174,6 +180,9 @@ class _Identifier(Fido):
             (f for f, _ in matches if extension and extension in {e.text for e in f.findall("extension")}),
             matches[0][0],
         )
+        named = {(e.text or "").lower() for e in chosen.findall("extension")}
+        if basis == "signature" and extension and named and extension not in named:
+            basis = MISNAMED
         return Format(
             puid=chosen.findtext("puid", ""),
             name=chosen.findtext("name", ""),

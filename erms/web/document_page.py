@@ -93,7 +93,10 @@ def give_opinion(dossier_id: int, document_id: int):
 @login_required
 def remove_form(dossier_id: int, document_id: int):
     """Ask why the document is taken out of the open dossier, saying what becomes of it."""
-    return render_removal(dossier_id, document_id)
+    try:
+        return render_removal(dossier_id, document_id)
+    except NotFound:
+        return _taken_out(dossier_id, document_id)  # the Back button after taking it out, a colleague's page
 
 
 @bp.post("/<int:dossier_id>/documents/<int:document_id>/remove")
@@ -103,8 +106,11 @@ def remove(dossier_id: int, document_id: int):
     reason = request.form.get("reason", "")
     on_invalid(lambda errors: render_removal(dossier_id, document_id, errors, reason, status=422))
     seen = integer(request.form.get("seen_removal", ""))
-    with transaction() as session:
-        removals.remove(session, current_actor(), dossier_id, document_id, reason, now=utcnow(), seen_removal=seen)
+    try:
+        with transaction() as session:
+            removals.remove(session, current_actor(), dossier_id, document_id, reason, now=utcnow(), seen_removal=seen)
+    except NotFound:
+        return _taken_out(dossier_id, document_id)  # a colleague took it out first: say when and why
     flash(_("The document was taken out of the dossier. It is kept: put it back from the list below."), "success")
     return redirect(url_for("dossiers.show", dossier_id=dossier_id, _anchor="removed"))
 

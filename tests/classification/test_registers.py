@@ -213,7 +213,8 @@ def test_the_handling_report_counts_each_series_by_deadline_within_the_period(se
     register(session, world, store, now, code_number="3")
     register(session, world, store, now, code_number="4", marking="mat", due_date="2026-06-01")
     # 31/12/2025 23:30 in Hà Nội: registered the day before the period starts.
-    register(session, world, store, datetime(2025, 12, 31, 16, 30, tzinfo=UTC), code_number="5", due_date="2026-01-05")
+    late_2025 = datetime(2025, 12, 31, 16, 30, tzinfo=UTC)
+    register(session, world, store, late_2025, code_number="5", issued_date="2025-12-30", due_date="2026-01-05")
     register(session, world, store, now, kind=RegisterKind.OUTGOING, code_number="6", due_date="2026-06-01")
     for number, day in ((1, "2026-06-12"), (3, "2026-06-15")):  # no. 1 two days after its deadline
         registers.record_handled(

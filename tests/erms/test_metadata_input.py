@@ -81,3 +81,13 @@ def test_check_text_names_each_field_once():
         Problem("label", "At most %(limit)s characters.", {"limit": 10}),
         Problem("title", metadata.CONTROL_CHARACTER),
     ]
+
+
+def test_a_deadline_before_the_documents_own_date_is_a_problem_on_the_deadline():
+    early = {**DOCUMENT, "issued_date": "2026-12-01", "due_date": "2026-11-30"}
+    with pytest.raises(InvalidMetadata) as refused:
+        metadata.check("document", early)
+    assert [(problem.field, problem.params) for problem in refused.value.problems] == [
+        ("due_date", {"day": "01/12/2026"})
+    ]
+    assert metadata.check("document", {**early, "due_date": "2026-12-01"})["due_date"] == "2026-12-01"  # the same day

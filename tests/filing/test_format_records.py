@@ -42,11 +42,14 @@ def test_the_worker_identifies_new_files_and_points_out_the_unknown(
     dossier = make_dossier("open", documents=0)
     pdf = add(session, world, store, now, dossier, plain_pdf(), "quyết định.pdf")
     odd = add(session, world, store, now, dossier, bytes(range(256)) * 4, "du-lieu.bin")
+    # An executable named as a PDF: PRONOM knows it by its bytes, and the archivist is told it is not a PDF.
+    exe = add(session, world, store, now, dossier, b"MZ\x90\x00\x03\x00\x00\x00" + bytes(200), "fake.pdf")
     assert pdf.puid is None and format_records.unknown_counts(session, [dossier.id]) == {}
-    assert identify(session, session_factory, store) == 2
+    assert identify(session, session_factory, store) == 3
+    assert (exe.puid, exe.format_basis) == ("x-fmt/409", "misnamed") and format_records.unknown(exe)
     assert (pdf.puid, pdf.format_basis) == ("fmt/17", "signature") and "PDF" in pdf.format_name
     assert odd.puid is not None and odd.format_basis != "signature" and format_records.unknown(odd)
-    assert format_records.unknown_counts(session, [dossier.id]) == {dossier.id: 1}
+    assert format_records.unknown_counts(session, [dossier.id]) == {dossier.id: 2}
     assert identify(session, session_factory, store) == 0  # identified once
     waiting = session.scalars(select(StoredFile).where(StoredFile.puid.is_(None))).all()
     assert waiting == []

@@ -87,9 +87,13 @@ def test_random_bytes_are_not_known(tmp_path):
     assert found.basis in {"extension", ""}
 
 
-def test_the_bytes_win_over_the_name(tmp_path):
+def test_the_bytes_win_over_the_name_which_is_pointed_out(tmp_path):
     found = identify(stored(tmp_path, pdf_bytes(tmp_path)), "x.doc")
-    assert found.puid in PDF_PUIDS and found.known
+    assert found.puid in PDF_PUIDS and found.known and found.basis == "misnamed"
+    # An executable named as a PDF: known by its bytes, and its name pointed out as not theirs.
+    exe = identify(stored(tmp_path, b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(200)), "fake.pdf")
+    assert (exe.puid, exe.basis) == ("x-fmt/409", "misnamed")
+    assert identify(stored(tmp_path, pdf_bytes(tmp_path)), "Quyết định.PDF").basis == "signature"
 
 
 def test_an_empty_file_is_unknown(tmp_path):

@@ -87,3 +87,8 @@ def test_a_files_format_reads_as_its_format_on_the_dossier_and_document_pages(cl
     said = "Định dạng tệp: Acrobat PDF 1.3 (fmt/17)"
     assert said in text_of(client.get(f"/dossiers/{dossier.id}"))
     assert said in text_of(client.get(f"/dossiers/{dossier.id}/documents/{link.document.id}"))
+    # Bytes that are not what the file's name says (an executable named .pdf) are pointed out where the file is.
+    stored.puid, stored.format_basis, stored.format_name = "x-fmt/409", "misnamed", "MS-DOS Executable"
+    session.commit()
+    said = "Nội dung tệp là MS-DOS Executable (x-fmt/409), không đúng như tên tệp: hãy kiểm tra"
+    assert said in text_of(client.get(f"/dossiers/{dossier.id}"))

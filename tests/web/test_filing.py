@@ -287,6 +287,9 @@ def test_a_form_that_comes_back_with_a_problem_asks_for_its_file_again(client, s
     assert session.get(Dossier, dossier.id).links == []  # nothing saved
     fresh = html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
     assert "Hãy chọn lại tệp" not in fresh
+    # No file was chosen: there is none to choose again, only the problem to put right.
+    fileless = client.post(f"/dossiers/{dossier.id}/documents", {**DOCUMENT_FORM, "issued_date": "31/02/2026"})
+    assert fileless.status_code == 422 and "Hãy chọn lại tệp" not in html.unescape(fileless.get_data(as_text=True))
 
 
 def test_the_dates_closing_will_set_are_told_as_a_notice_not_as_an_error(

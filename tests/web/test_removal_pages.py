@@ -97,3 +97,20 @@ def test_of_two_people_each_taking_out_a_copy_the_second_is_told_of_the_first(br
     assert colleague.post(url, {"reason": "Bản trùng", "seen_removal": again}).status_code == 302  # they confirm
     page = colleague.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
     assert f'id="document-{first}"' not in page and f'id="document-{second}"' not in page
+
+
+def test_taking_out_a_document_a_colleague_took_out_first_says_when_and_why(browsers, session, make_dossier):
+    dossier = make_dossier("open", documents=2)
+    session.commit()
+    document_id = dossier.links[0].document_id
+    officer, colleague = browsers("officer1"), browsers("unithead")
+    url = f"/dossiers/{dossier.id}/documents/{document_id}/remove"
+    forms = {browser: browser.get(url).get_data(as_text=True) for browser in (officer, colleague)}
+    seen = re.search(r'name="seen_removal" value="(\d+)"', forms[officer]).group(1)
+    assert officer.post(url, {"reason": "Trùng văn bản", "seen_removal": seen}).status_code == 302
+    late = colleague.post(url, {"reason": "Trùng", "seen_removal": seen})
+    back = officer.get(url)  # the Back button after taking it out
+    for browser, answer in ((colleague, late), (officer, back)):
+        assert answer.status_code == 302 and answer.headers["Location"] == f"/dossiers/{dossier.id}"
+        shown = text_of(browser.get(answer.headers["Location"]))
+        assert "Văn bản số thứ tự 1 đã được gỡ khỏi hồ sơ này" in shown and "lý do: Trùng văn bản" in shown

@@ -26,6 +26,10 @@ def test_choose_confirm_submit_then_sign_the_joint_check(browsers, session, make
     shown = " ".join(text(chooser).split())
     assert "Đối chiếu với Danh mục hồ sơ năm 2026" in shown and "Sẵn sàng nộp lưu: 2" in shown
     assert "Có trong Danh mục nhưng chưa mở hồ sơ: 3" in shown  # the list's three planned entries
+    # Opened from the menu, every ready dossier of the unit is ticked, and the page says so above them.
+    assert "Đang chọn sẵn 2 hồ sơ, tất cả hồ sơ sẵn sàng nộp lưu: hãy bỏ chọn những hồ sơ chưa nộp lúc này." in shown
+    own = " ".join(text(officer.get(f"/transfers/new?dossier={first.id}")).split())
+    assert "Đang chọn sẵn" not in own  # from a dossier's own page, that one only
     # Every column is named, the ticks' too, for a screen reader reading the table.
     assert re.findall(r"<th[^>]*>\s*</th>", chooser.get_data(as_text=True)) == []
     before = transfers_made(session)
