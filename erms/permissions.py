@@ -157,6 +157,16 @@ def can(actor: Actor, action: str, organisation_id: int, unit_id: int | None = N
     return any(actor.has(role, organisation_id, unit_id) for role in RULES[action])
 
 
+# The steps of appraisal and destruction: whoever takes one reads the organisation's destruction lists.
+DESTRUCTION_CHAIN = ("retention.appraise", "destruction.opinion", "destruction.approve", "retention.hold")
+
+
+def in_destruction_chain(actor: Actor, organisation_id: int | None = None) -> bool:
+    """Return True if the actor takes part in appraisal or destruction in the organisation (None: in any of theirs)."""
+    organisations = actor.organisation_ids() if organisation_id is None else [organisation_id]
+    return any(can(actor, action, organisation) for action in DESTRUCTION_CHAIN for organisation in organisations)
+
+
 def organisations_where(actor: Actor, action: str, *, org_wide: bool = False) -> list[int]:
     """Return the actor's organisations where they may do ``action`` (held across the whole organisation only, when
     ``org_wide``), in id order: what a list of the steps or records waiting for them is drawn from."""

@@ -69,9 +69,10 @@ def local_date(now: datetime) -> date:
 
 
 def get_list(session: Session, actor: Actor, list_id: int) -> DestructionList:
-    """Return the destruction list if the actor may read it (archivist, council, head of its organisation)."""
+    """Return the destruction list if the actor may read it: whoever takes a step of appraisal or destruction in its
+    organisation (archivist, council, head), not every reader of its dossiers."""
     destruction_list = session.get(DestructionList, list_id)
-    if destruction_list is None or not permissions.can(actor, "dossier.read", destruction_list.organisation_id):
+    if destruction_list is None or not permissions.in_destruction_chain(actor, destruction_list.organisation_id):
         raise NotFound()
     return destruction_list
 

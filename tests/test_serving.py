@@ -126,8 +126,9 @@ def test_make_run_serves_with_the_scheduler_and_stops_both(database_url, tmp_pat
             time.sleep(0.5)
         engine.dispose()
         assert holder is not None, "the scheduler never took its lease"
-        # The worker yields the CPU to the web processes.
-        assert [_niceness(pid) for pid in _processes_serving(data) if _is_worker(pid)] == [min(19, os.nice(0) + 10)]
+        # The worker yields the CPU to the web processes (and so does a child it is starting: a fork not yet exec'd
+        # still reads as the worker).
+        assert {_niceness(pid) for pid in _processes_serving(data) if _is_worker(pid)} == {min(19, os.nice(0) + 10)}
         browser = requests.Session()
         form = browser.get(f"http://{bind}/auth/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)

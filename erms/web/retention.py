@@ -42,7 +42,6 @@ from retention import appraisal, clock, destruction, holds
 bp = Blueprint("retention", __name__, url_prefix="/retention")
 
 # Who works on the appraisal and destruction pages.
-CHAIN_ACTIONS = ("retention.appraise", "destruction.opinion", "destruction.approve", "retention.hold")
 # The due list shows this many rows; "select all matching the filter" reaches the rest.
 PAGE = 200
 HOLD_KINDS = {
@@ -55,11 +54,7 @@ HOLD_KINDS = {
 
 def in_chain(actor) -> bool:
     """Return True if the actor takes part in appraisal or destruction in one of their organisations."""
-    return any(
-        permissions.can(actor, action, organisation)
-        for action in CHAIN_ACTIONS
-        for organisation in actor.organisation_ids()
-    )
+    return permissions.in_destruction_chain(actor)
 
 
 @bp.before_request

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from erms import audit, jobs
 from erms.config import LOCAL_TZ
-from erms.errors import InvalidMetadata, RuleViolation
+from erms.errors import InvalidMetadata, NotFound, RuleViolation
 from erms.models import AuditEvent, BackupSet, DestructionList, Dossier, Role, RoleMembership
 from erms.models.dossier import DossierState
 from filing import dossiers
@@ -160,3 +160,14 @@ def test_a_dossier_its_unit_keeps_under_five_years_is_appraised_and_destroyed_th
     assert session.get(Dossier, short.id).state is DossierState.DESTROYED
     assert session.get(Dossier, waiting.id).state is DossierState.CLOSED
     assert short.file_code in _codes(_text(store, session.get(DestructionList, listed.id)))
+
+
+def test_a_destruction_list_is_read_only_by_those_who_take_a_step_of_it(world, session, make_dossier, approved):
+    """The service decides on its own, whatever page or job calls it: an officer or the registry reads the dossiers
+    of the organisation, not its destruction lists."""
+    listed = approved([make_dossier("archived")])
+    for name in ("archivist", "head", "council1"):
+        assert destruction.get_list(session, world.actor(name), listed.id) is listed
+    for name in ("officer1", "registry"):
+        with pytest.raises(NotFound):
+            destruction.get_list(session, world.actor(name), listed.id)

@@ -88,7 +88,7 @@ AUDIT_READERS = {ADMIN: WHOLE_ORG, ARCHIVIST: WHOLE_ORG, HEAD: WHOLE_ORG}  # aud
 # report.read: a unit head for their unit (a report asked without a unit is theirs), the head and the archivist for
 # the organisation; a unit head asking for another unit's figures is refused (tests/web/test_reports_pages.py).
 REPORT_READERS = {UNIT_HEAD: UNIT, HEAD: WHOLE_ORG, ARCHIVIST: WHOLE_ORG}
-# Everyone who takes part in appraisal and destruction (erms/web/retention.py CHAIN_ACTIONS).
+# Everyone who takes part in appraisal and destruction (erms/permissions.py DESTRUCTION_CHAIN).
 DESTRUCTION_CHAIN = {ARCHIVIST: WHOLE_ORG, COUNCIL: WHOLE_ORG, HEAD: WHOLE_ORG}
 MINE = {role: UNIT for role in ROLES}  # a person's own saved searches
 # A person's own API tokens; the organisation's administrator sees and revokes anyone's of it (erms.api_tokens).
