@@ -279,16 +279,15 @@ def query(session: Session, actor: Actor, request: Search) -> Results:
 
 
 def still_readable(session: Session, actor: Actor, results: Results) -> Results:
-    """Drop the hits ``actor`` no longer reads, by the rights the database gives now: the index learns of a
-    restriction or an ended share only when the worker writes it (seconds later, longer when it is behind)."""
-    if not results.hits:
+    """Drop the hits ``actor`` no longer reads, by the rights the database gives now: an index the worker writes
+    learns of a restriction or an ended share only when it gets to the queue (seconds later, longer when it is
+    behind). An index written in the change's own transaction, or an empty queue, is never behind."""
+    if not results.hits or service().engine.in_database or session.scalar(select(SearchQueueItem.id).limit(1)) is None:
         return results
-    current, _gone = records.entries(session, [records.key(hit.kind, hit.record_id) for hit in results.hits])
+    finders = records.rights(session, [records.key(hit.kind, hit.record_id) for hit in results.hits])
     organisations, tokens = search_grants(actor)
     readable = {
-        entry.fields["key"]
-        for entry in current
-        if entry.fields["organisation"] in organisations or tokens & set(entry.fields["units"].split())
+        found for found, (organisation, units) in finders.items() if organisation in organisations or tokens & units
     }
     kept = [hit for hit in results.hits if records.key(hit.kind, hit.record_id) in readable]
     if len(kept) == len(results.hits):

@@ -144,17 +144,24 @@ def _finish(fields: dict, content_file: ContentFile | None) -> Entry:
     return Entry(fields, content_file)
 
 
+def dossier_finders(dossier: Dossier, access: RecordAccess) -> tuple[str, set[str]]:
+    """Return who finds a dossier: the organisation whose organisation-wide readers do ("" once it is restricted) and
+    the rights tokens of the others."""
+    return ("" if access.restricted else str(dossier.organisation_id)), search_tokens(dossier, access)
+
+
 def dossier_entry(dossier: Dossier, access: RecordAccess, worded: Worded) -> Entry:
     """Return the index document of a dossier (its metadata; its documents are indexed apart); ``worded``: the
     supplementary fields searched (``worded_fields``)."""
+    organisation, tokens = dossier_finders(dossier, access)
     return _finish(
         {
             "key": key(DOSSIER, dossier.id),
             "kind": DOSSIER,
             "record_id": dossier.id,
             "dossier_id": dossier.id,
-            "organisation": "" if access.restricted else str(dossier.organisation_id),
-            "units": " ".join(sorted(search_tokens(dossier, access))),
+            "organisation": organisation,
+            "units": " ".join(sorted(tokens)),
             "unit": dossier.unit.name,
             "type": "",
             "state": dossier.state.value,
@@ -325,38 +332,73 @@ def documents_in(session: Session, dossier_ids: Iterable[int]) -> set[int]:
     return set(session.scalars(query))
 
 
-def entries(session: Session, keys: Iterable[str]) -> tuple[list[Entry], list[str]]:
-    """Return the index documents of ``keys`` that exist, and the keys to delete (gone, or neither filed nor
-    registered)."""
+@dataclass(frozen=True)
+class _Read:
+    """What the index documents of some keys are made from: the rows, where each document is found, who reads what."""
+
+    wanted: dict[str, set[int]]
+    dossiers: list[Dossier]
+    documents: list[Document]  # filed or registered ones only: any other is not indexed
+    filed: dict[int, list[Dossier]]
+    lines: dict[int, RegisterEntry]
+    access: dict[int, RecordAccess]
+    own: dict[int, RecordAccess]
+
+    def place(self, document: Document) -> Place:
+        if document.id in self.filed:
+            return filed_place(document, self.filed[document.id], self.access, self.own[document.id])
+        return registered_place(self.lines[document.id], self.own[document.id])
+
+
+def _read(session: Session, keys: Iterable[str], dossier_parts: tuple = (), document_parts: tuple = ()) -> _Read:
     wanted: dict[str, set[int]] = {DOSSIER: set(), DOCUMENT: set()}
     for item in keys:
         kind, _, record_id = item.partition(":")
         wanted[kind].add(int(record_id))
-    dossiers = list(_chunked_get(session, Dossier, wanted[DOSSIER], _DOSSIER_PARTS))
+    dossiers = list(_chunked_get(session, Dossier, wanted[DOSSIER], dossier_parts))
     filed = dossiers_of(session, wanted[DOCUMENT])
     lines = register_lines(session, wanted[DOCUMENT])
     access = dossier_access(session, [*dossiers, *(dossier for held in filed.values() for dossier in held)])
     documents = [
         document
-        for document in _chunked_get(session, Document, wanted[DOCUMENT], _DOCUMENT_PARTS)
+        for document in _chunked_get(session, Document, wanted[DOCUMENT], document_parts)
         if document.id in filed or document.id in lines
     ]
-    worded = worded_fields(session, (record.organisation_id for record in [*dossiers, *documents]))
-    built = [dossier_entry(dossier, access[dossier.id], worded) for dossier in dossiers]
-    own = document_access(session, documents)
-    verdicts = latest_verdicts(session, documents)
-    for document in documents:
-        place = (
-            filed_place(document, filed[document.id], access, own[document.id])
-            if document.id in filed
-            else registered_place(lines[document.id], own[document.id])
-        )
-        built.append(document_entry(document, place, lines.get(document.id), verdicts, worded))
+    return _Read(wanted, dossiers, documents, filed, lines, access, document_access(session, documents))
+
+
+def entries(session: Session, keys: Iterable[str]) -> tuple[list[Entry], list[str]]:
+    """Return the index documents of ``keys`` that exist, and the keys to delete (gone, or neither filed nor
+    registered)."""
+    read = _read(session, keys, _DOSSIER_PARTS, _DOCUMENT_PARTS)
+    organisations = [dossier.organisation_id for dossier in read.dossiers]
+    worded = worded_fields(session, organisations + [document.organisation_id for document in read.documents])
+    built = [dossier_entry(dossier, read.access[dossier.id], worded) for dossier in read.dossiers]
+    verdicts = latest_verdicts(session, read.documents)
+    built += [
+        document_entry(document, read.place(document), read.lines.get(document.id), verdicts, worded)
+        for document in read.documents
+    ]
     present = {entry.fields["key"] for entry in built}
     gone = [
-        key(kind, record_id) for kind, ids in wanted.items() for record_id in ids if key(kind, record_id) not in present
+        key(kind, record_id)
+        for kind, ids in read.wanted.items()
+        for record_id in ids
+        if key(kind, record_id) not in present
     ]
     return built, gone
+
+
+def rights(session: Session, keys: Iterable[str]) -> dict[str, tuple[str, set[str]]]:
+    """Return, for each of ``keys`` the index would hold, who finds it now: the organisation whose organisation-wide
+    readers do ("" for none) and the rights tokens, as ``entries`` would write them, without the rest of the
+    documents (their words, files, signatures)."""
+    read = _read(session, keys)
+    found = {key(DOSSIER, dossier.id): dossier_finders(dossier, read.access[dossier.id]) for dossier in read.dossiers}
+    for document in read.documents:
+        place = read.place(document)
+        found[key(DOCUMENT, document.id)] = (place.organisation, place.units)
+    return found
 
 
 # What an index document reads beside the row, loaded with one query per chunk instead of one per row.
