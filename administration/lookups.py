@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from erms import audit, metadata, permissions
+from erms.db import read_memo
 from erms.errors import N_, InvalidMetadata, NotFound, Problem
 from erms.models import LookupKind, LookupValue
 from erms.permissions import Actor
@@ -53,13 +54,20 @@ DEFAULTS = {LookupKind.DOCUMENT_TYPE: DOCUMENT_TYPES}
 
 
 def offered(session: Session, organisation_id: int, kind: LookupKind) -> list[str]:
-    """Return the values a form offers for ``kind``: the organisation's own, else the defaults of the law."""
-    own = session.scalars(
-        select(LookupValue.value)
-        .where(LookupValue.organisation_id == organisation_id, LookupValue.kind == kind, LookupValue.active.is_(True))
-        .order_by(LookupValue.value)
-    ).all()
-    return list(own) or list(DEFAULTS.get(kind, ()))
+    """Return the values a form offers for ``kind``: the organisation's own, else the defaults of the law. A page's
+    forms ask for several kinds: every kind is read at once, once per read-only transaction."""
+    memo = read_memo(session, "lookups")
+    found = memo.get(organisation_id) if memo is not None else None
+    if found is None:
+        rows = session.execute(
+            select(LookupValue.kind, LookupValue.value)
+            .where(LookupValue.organisation_id == organisation_id, LookupValue.active.is_(True))
+            .order_by(LookupValue.value)
+        ).all()
+        found = {each: [value for of_kind, value in rows if of_kind == each] for each in LookupKind}
+        if memo is not None:
+            memo[organisation_id] = found
+    return list(found[kind]) or list(DEFAULTS.get(kind, ()))
 
 
 def values_of(session: Session, actor: Actor, organisation_id: int) -> dict[LookupKind, list[LookupValue]]:

@@ -69,12 +69,13 @@ def fields_for(
     memo = read_memo(session, "supplementary_fields")
     fields = memo.get((organisation_id, kind)) if memo is not None else None
     if fields is None:
-        query = select(SupplementaryField).where(
-            SupplementaryField.organisation_id == organisation_id, SupplementaryField.applies_to == kind
-        )
-        fields = list(session.scalars(query.order_by(SupplementaryField.position, SupplementaryField.id)))
+        # A page asks for both kinds (a dossier's form and its add-document form): both are read at once.
+        query = select(SupplementaryField).where(SupplementaryField.organisation_id == organisation_id)
+        every = list(session.scalars(query.order_by(SupplementaryField.position, SupplementaryField.id)))
+        by_kind = {each: [field for field in every if field.applies_to == each] for each in RecordKind}
         if memo is not None:
-            memo[(organisation_id, kind)] = fields
+            memo.update({(organisation_id, each): found for each, found in by_kind.items()})
+        fields = by_kind[kind]
     return [field for field in fields if field.active or not offered_only]
 
 

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any, BinaryIO
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from classification import markings
 from erms import audit, lifecycle, metadata, metadata_seal, notices, permissions, supplementary, transitions
@@ -64,8 +64,11 @@ def local_date(now: datetime) -> date:
 
 # ---------------------------------------------------------------- reading
 
-# A dossier is read with its documents, their versions and files in four queries, not four per document.
+# A dossier is read with its documents, their versions and files in four queries, not four per document; its unit
+# and organisation, which its page names, in the same first one.
 WITH_DOCUMENTS = (
+    joinedload(Dossier.unit),
+    joinedload(Dossier.organisation),
     selectinload(Dossier.links)
     .selectinload(DossierDocument.document)
     .selectinload(Document.versions)
