@@ -669,6 +669,7 @@ def import_receipt(
     batch = _receipt_batch(session, actor, parsed.package, batch_id)
     if batch.state is not BatchState.PACKAGED:
         raise RuleViolation(N_("Batch %(name)s has no package awaiting a receipt."), name=batch.name)
+    _check_received_on(session, batch, parsed.received_on, now)
     by_code = {item.dossier.file_code: item for item in batch.items}
     _check_listed(session, batch, by_code, parsed.file_codes)
     for code in parsed.file_codes:
@@ -695,6 +696,27 @@ def import_receipt(
     )
     _return_to_pool(session, actor, batch, parsed.reference, now=now)
     return ReceiptOutcome(batch, sorted(parsed.file_codes), not_listed)
+
+
+def _check_received_on(session: Session, batch: HandoverBatch, received_on: str, now: datetime) -> None:
+    """Refuse a receipt dated after today or before its package was built: a day typed wrong in the archive's file
+    would be kept as the day the dossiers left the agency."""
+    day, today = metadata.parse_day(received_on), now.astimezone(LOCAL_TZ).date()
+    package = snapshot.latest_package(session, batch_id=batch.id)
+    built = package.built_at.astimezone(LOCAL_TZ).date() if package is not None else None
+    if day is None:
+        problem = Problem("received_on", N_("Give the day the archive received the package, as YYYY-MM-DD."))
+    elif day > today:
+        problem = Problem("received_on", N_("The receipt is dated %(day)s, after today."), {"day": f"{day:%d/%m/%Y}"})
+    elif built is not None and day < built:
+        problem = Problem(
+            "received_on",
+            N_("The receipt is dated %(day)s, before its package was built (%(built)s)."),
+            {"day": f"{day:%d/%m/%Y}", "built": f"{built:%d/%m/%Y}"},
+        )
+    else:
+        return
+    raise InvalidMetadata([problem])
 
 
 def _check_listed(

@@ -68,7 +68,7 @@ def receipt(factory, store: FileStore, dossier_id: int) -> None:
     with transaction(factory) as session:
         item = session.scalar(select(HandoverItem).where(HandoverItem.dossier_id == dossier_id))
         content = (
-            f'<HandoverReceipt package="{item.batch.name}" reference="25/BB-LTLS" received_on="2031-07-01">'
+            f'<HandoverReceipt package="{item.batch.name}" reference="25/BB-LTLS" received_on="2026-06-16">'
             f'<Dossier code="{item.dossier.file_code}"/></HandoverReceipt>'
         ).encode()
         handover.import_receipt(session, actor(session, "archivist"), content, "bien-nhan.xml", now=NOW)

@@ -296,7 +296,7 @@ def test_a_dossier_of_another_organisation_is_refused_like_one_that_does_not_exi
 def receipt_xml(package: str, codes: list[str], reference: str = "25/BB-LTLS") -> bytes:
     dossiers_xml = "".join(f'<Dossier code="{code}"/>' for code in codes)
     return (
-        f'<HandoverReceipt package="{package}" reference="{reference}" received_on="2031-07-01">'
+        f'<HandoverReceipt package="{package}" reference="{reference}" received_on="2026-06-15">'
         f"{dossiers_xml}</HandoverReceipt>"
     ).encode()
 
@@ -313,12 +313,31 @@ def test_receipt_marks_exactly_the_listed_dossiers(session, world, settings, now
     assert batch.state is BatchState.RECEIVED
 
 
+@pytest.mark.parametrize(
+    "received_on,said",
+    [
+        ("2026-06-16", "The receipt is dated 16/06/2026, after today."),
+        ("2026-06-14", "The receipt is dated 14/06/2026, before its package was built (15/06/2026)."),
+    ],
+)
+def test_a_receipt_dated_after_today_or_before_its_package_is_refused(
+    session, world, settings, now, permanent, received_on, said
+):
+    dossier = permanent()
+    batch, _ = build(session, world, settings, now, [dossier.id])
+    content = receipt_xml(batch.name, [dossier.file_code]).replace(b"2026-06-15", received_on.encode())
+    with pytest.raises(InvalidMetadata) as refused:
+        handover.import_receipt(session, world.actor("archivist"), content, "bien-nhan.xml", now=now)
+    assert [str(problem) for problem in refused.value.problems] == [f"received_on: {said}"]
+    assert (dossier.state, batch.state) == (DossierState.ARCHIVED, BatchState.PACKAGED)
+
+
 def test_receipt_with_an_unknown_dossier_is_refused_and_writes_nothing(session, world, settings, now, permanent):
     dossier = permanent()
     batch, _ = build(session, world, settings, now, [dossier.id])
     csv = (
-        f"package,reference,received_on,file_code\n{batch.name},25/BB-LTLS,2031-07-01,{dossier.file_code}\n"
-        f"{batch.name},25/BB-LTLS,2031-07-01,000.00.00.H26.2026.99.XX\n"
+        f"package,reference,received_on,file_code\n{batch.name},25/BB-LTLS,2026-06-15,{dossier.file_code}\n"
+        f"{batch.name},25/BB-LTLS,2026-06-15,000.00.00.H26.2026.99.XX\n"
     ).encode()
     with pytest.raises(InvalidMetadata, match="000.00.00.H26.2026.99.XX is not in batch"):
         handover.import_receipt(session, world.actor("archivist"), csv, "bien-nhan.csv", now=now)

@@ -53,13 +53,13 @@ def packaged(session, world, now, dossiers):
 def receipt_xml(name: str, codes: list[str]) -> tuple[bytes, str, str]:
     rows = "".join(f'<Dossier code="{code}"/>' for code in codes)
     content = (
-        f'<HandoverReceipt package="{name}" reference="25/BB-LTLS" received_on="2031-07-01">{rows}</HandoverReceipt>'
+        f'<HandoverReceipt package="{name}" reference="25/BB-LTLS" received_on="2026-06-15">{rows}</HandoverReceipt>'
     )
     return content.encode(), "bien-nhan.xml", "text/xml"
 
 
 def receipt_csv(name: str, codes: list[str]) -> tuple[bytes, str, str]:
-    rows = "".join(f"{name},25/BB-LTLS,2031-07-01,{code}\n" for code in codes)
+    rows = "".join(f"{name},25/BB-LTLS,2026-06-15,{code}\n" for code in codes)
     return f"package,reference,received_on,file_code\n{rows}".encode(), "bien-nhan.csv", "text/csv"
 
 

@@ -32,7 +32,7 @@ class Endless:
 def receipt_xml(package: str, codes: list[str]) -> bytes:
     rows = "".join(f'<Dossier code="{code}"/>' for code in codes)
     return (
-        f'<HandoverReceipt package="{package}" reference="25/BB-LTLS" received_on="2031-07-01">{rows}</HandoverReceipt>'
+        f'<HandoverReceipt package="{package}" reference="25/BB-LTLS" received_on="2026-06-15">{rows}</HandoverReceipt>'
     ).encode()
 
 
@@ -98,19 +98,19 @@ def test_a_receipt_just_under_the_limit_is_read():
 
 XXE = (
     b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-    b'<HandoverReceipt package="000.00.00.H26_2031_1" reference="&xxe;" received_on="2031-07-01">'
+    b'<HandoverReceipt package="000.00.00.H26_2031_1" reference="&xxe;" received_on="2026-06-15">'
     b'<Dossier code="&xxe;"/></HandoverReceipt>'
 )
 # Nine levels of ten: a billion "lol" once expanded.
 LAUGHS = (
     '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">'
     + "".join(f'<!ENTITY lol{level} "{f"&lol{level - 1};" * 10}">' for level in range(1, 10))
-    + ']><HandoverReceipt package="000.00.00.H26_2031_1" reference="&lol9;" received_on="2031-07-01">'
+    + ']><HandoverReceipt package="000.00.00.H26_2031_1" reference="&lol9;" received_on="2026-06-15">'
     '<Dossier code="&lol9;"/></HandoverReceipt>'
 ).encode()
 INTERNAL_ENTITY = (
     b'<!DOCTYPE r [<!ENTITY code "000.00.00.H26.2026.01.VP">]>'
-    b'<HandoverReceipt package="000.00.00.H26_2031_1" reference="25/BB" received_on="2031-07-01">'
+    b'<HandoverReceipt package="000.00.00.H26_2031_1" reference="25/BB" received_on="2026-06-15">'
     b'<Dossier code="&code;"/></HandoverReceipt>'
 )
 

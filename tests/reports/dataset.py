@@ -252,7 +252,7 @@ def _hand_over(b: Builder, name: str) -> int:
     batch.state = BatchState.PACKAGED
     b.session.flush()
     receipt = (
-        f'<HandoverReceipt package="{batch.name}" reference="25/BB-LTLS" received_on="2026-06-10">'
+        f'<HandoverReceipt package="{batch.name}" reference="25/BB-LTLS" received_on="2026-06-15">'
         f'<Dossier code="{dossier.file_code}"/></HandoverReceipt>'
     ).encode()
     handover.import_receipt(b.session, archivist, receipt, "bien-nhan.xml", now=NOW, batch_id=batch.id)

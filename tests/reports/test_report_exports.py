@@ -157,7 +157,7 @@ def test_the_yearly_report_prints_the_thesis_headings_and_every_figure(agency):
         "Bảng 5. Hồ sơ, tài liệu đang bảo quản tính đến ngày 15/06/2026",
         "Tổng số 9 9 62 0,00 1 1",
         "Bảng 6. Hồ sơ, tài liệu đã tiêu hủy, đã nộp lưu vào Lưu trữ lịch sử năm 2026",
-        "Nộp lưu vào Lưu trữ lịch sử 25/BB-LTLS 10/06/2026 1 1 12",
+        "Nộp lưu vào Lưu trữ lịch sử 25/BB-LTLS 15/06/2026 1 1 12",
         "Tiêu hủy 45/QĐ-UBND 15/06/2026 1 1 2",
         "NGƯỜI ĐỨNG ĐẦU CƠ QUAN",
         "In từ Hệ thống ERMS",

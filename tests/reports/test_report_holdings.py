@@ -77,7 +77,7 @@ def test_every_line_per_year_retention_and_state(agency):
 def test_destroyed_and_handed_over_name_their_decision_and_receipt(agency):
     disposal = report(agency).table("disposal")
     assert grid(disposal) == [
-        [2026, "Handed over", "25/BB-LTLS", date(2026, 6, 10), 1, 1, 12],
+        [2026, "Handed over", "25/BB-LTLS", date(2026, 6, 15), 1, 1, 12],
         [2026, "Destroyed", "45/QĐ-UBND", date(2026, 6, 15), 1, 1, 2],
     ]
     received, destroyed = disposal.rows

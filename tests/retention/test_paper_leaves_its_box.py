@@ -69,7 +69,7 @@ def test_the_historical_archives_receipt_takes_the_paper_out_of_its_box(session,
     transitions.move(batch, transitions.HANDOVER_BATCH, "package")  # as a valid build leaves it
     session.flush()
     content = (
-        f'<HandoverReceipt package="{batch.name}" reference="25/BB-LTLS" received_on="2031-07-01">'
+        f'<HandoverReceipt package="{batch.name}" reference="25/BB-LTLS" received_on="2026-06-15">'
         f'<Dossier code="{paper.file_code}"/></HandoverReceipt>'
     ).encode()
     handover.import_receipt(session, archivist, content, "bien-nhan.xml", now=now, batch_id=batch.id)

@@ -674,7 +674,7 @@ def _file(name: str, content: bytes | None = None, media_type: str = "applicatio
 def _receipt(target: dict) -> tuple:
     rows = "".join(f'<Dossier code="{code}"/>' for code in target["codes"])
     xml = (
-        f'<HandoverReceipt package="{target["batch_name"]}" reference="25/BB-LTLS" received_on="2031-07-01">'
+        f'<HandoverReceipt package="{target["batch_name"]}" reference="25/BB-LTLS" received_on="2026-06-15">'
         f"{rows}</HandoverReceipt>"
     ).encode()
     return _file("bien-nhan.xml", xml, "application/xml")

@@ -65,7 +65,7 @@ def queued_build(session, world, batch_id: int, progress: dict) -> BackgroundJob
 def receipt(name: str, codes: list[str]) -> bytes:
     rows = "".join(f'<Dossier code="{code}"/>' for code in codes)
     return (
-        f'<HandoverReceipt package="{name}" reference="25/BB-LTLS" received_on="2031-07-01">{rows}</HandoverReceipt>'
+        f'<HandoverReceipt package="{name}" reference="25/BB-LTLS" received_on="2026-06-15">{rows}</HandoverReceipt>'
     ).encode()
 
 
@@ -122,8 +122,8 @@ def test_receipt_with_mismatches_is_shown_and_changes_nothing(archivist, session
     build(archivist, batch_id)
     name = f"{world.org.code}_{YEAR}_1"
     csv = (
-        f"package,reference,received_on,file_code\n{name},25/BB-LTLS,2031-07-01,{dossier.file_code}\n"
-        f"{name},25/BB-LTLS,2031-07-01,000.00.00.H26.2026.99.XX\n"
+        f"package,reference,received_on,file_code\n{name},25/BB-LTLS,2026-06-15,{dossier.file_code}\n"
+        f"{name},25/BB-LTLS,2026-06-15,000.00.00.H26.2026.99.XX\n"
     ).encode()
     response = archivist.post(
         f"/handover/batches/{batch_id}/receipt", {"receipt": file_field(csv, "bien-nhan.csv", "text/csv")}
