@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, event, inspect, select
+from sqlalchemy import delete, event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from erms import audit, metadata
@@ -59,7 +59,13 @@ def _active_user(session: Session, username: str) -> User | None:
     # A name holding a control character is nobody's (and PostgreSQL cannot even compare a NUL).
     if metadata.FORBIDDEN_CHARACTERS.search(username):
         return None
-    user = session.scalar(select(User).where(User.username == username.strip()))
+    typed = username.strip()
+    user = session.scalar(select(User).where(User.username == typed))
+    if user is None:
+        # "An.NV" for "an.nv": usernames are lower case, a phone's keyboard capitalises. An older account differing
+        # from another only by case (made before usernames were checked) is found by its exact name only.
+        folded = session.scalars(select(User).where(func.lower(User.username) == typed.lower()).limit(2)).all()
+        user = folded[0] if len(folded) == 1 else None
     return user if user is not None and user.active else None
 
 
@@ -108,7 +114,9 @@ class Candidate:
 
 def log_in_candidate(session: Session, username: str, *, now: datetime) -> Candidate:
     """Read what a log-in is checked against (a short read: the slow hash runs after, holding no connection)."""
-    tried = username.strip()[:100]  # a username's length: the field is free text, the audit log is kept forever
+    # A username's length: the field is free text, the audit log is kept forever. Folded, as the log-in folds it, so
+    # that changing the case of a name does not give a guesser five more tries.
+    tried = username.strip()[:100].lower()
     locked = _locked(session, tried, now)
     if locked is not None:
         return Candidate(tried, None, None, locked)

@@ -120,6 +120,14 @@ def test_a_username_that_fails_five_times_is_locked_for_a_quarter_hour(client, s
     assert actions == ["user.logged_in", "user.login_locked"]
 
 
+def test_a_username_typed_with_capitals_logs_in_and_its_variants_share_one_lock(client, session, users):
+    assert client.login(" Officer1 ").status_code == 302  # a phone's keyboard capitalised it
+    client.logout()
+    for variant in ("OFFICER1", "Officer1", "oFFICER1", "officer1", "OfFiCeR1"):
+        assert client.login(variant, "not-the-password").status_code == 401
+    assert client.login("officer1").status_code == 429  # five tries, whatever their case, lock the name
+
+
 def test_the_lock_ends_when_the_failures_leave_the_window(session, users, now):
     for minute in range(accounts.LOCKOUT_FAILURES):
         assert accounts.log_in(session, "ghost", "guess", now=now + timedelta(minutes=minute)) is None
