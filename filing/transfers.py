@@ -183,6 +183,14 @@ WITHHELD_TITLE = "(không hiển thị: hồ sơ hạn chế sử dụng)"
 
 
 WAITS_FOR_SIGNATURE = N_("The transfer of %(unit)s waits for your signature on the joint check.")
+NOTHING_RECEIVED = N_(
+    "Every dossier of this transfer was returned: nothing was handed over, so there is no hand-over record to sign."
+)
+
+
+def received_any(transfer: Transfer) -> bool:
+    """True once the archive accepted a dossier of the transfer: only then is there a hand-over to record."""
+    return any(item.outcome is ItemOutcome.ACCEPTED for item in transfer.items)
 
 
 def waiting_for(session: Session, actor: Actor) -> list[notices.Waiting]:
@@ -198,7 +206,11 @@ def waiting_for(session: Session, actor: Actor) -> list[notices.Waiting]:
     )
     query = (
         select(Transfer)
-        .where(Transfer.state == TransferState.COMPLETED, unsigned)
+        .where(
+            Transfer.state == TransferState.COMPLETED,
+            unsigned,
+            Transfer.items.any(TransferItem.outcome == ItemOutcome.ACCEPTED),
+        )
         .options(selectinload(Transfer.unit))
         .order_by(Transfer.submitted_at, Transfer.id)
     )
@@ -209,10 +221,12 @@ def waiting_for(session: Session, actor: Actor) -> list[notices.Waiting]:
 
 
 def ready_to_sign(session: Session, item_id: int) -> int | None:
-    """The transfer of an item once every item of it is accepted or returned (its joint check is signed next), else
-    None."""
+    """The transfer of an item once every item of it is accepted or returned and one at least accepted (its joint
+    check is signed next), else None."""
     item = session.get(TransferItem, item_id)
-    return item.transfer_id if item is not None and item.transfer.state is TransferState.COMPLETED else None
+    if item is None or item.transfer.state is not TransferState.COMPLETED or not received_any(item.transfer):
+        return None
+    return item.transfer_id
 
 
 def person(session: Session, user_id: int | None) -> User | None:
@@ -230,6 +244,8 @@ def sign(
     transfer = get_transfer(session, actor, transfer_id)
     if transfer.state is not TransferState.COMPLETED:
         raise RuleViolation(N_("Every dossier of the transfer must be accepted or returned before it is signed."))
+    if not received_any(transfer):
+        raise RuleViolation(NOTHING_RECEIVED)
     organisation_id = transfer.organisation_id
     if permissions.can(actor, "dossier.accept", organisation_id) and transfer.archive_signed_at is None:
         transfer.archive_signed_by_id, transfer.archive_signed_at, side = actor.user_id, now, "archive"

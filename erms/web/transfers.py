@@ -99,6 +99,7 @@ def show(transfer_id: int):
         transfer = transfers.get_transfer(session, actor, transfer_id)
         organisation_id = transfer.organisation_id
         done = transfer.state is TransferState.COMPLETED
+        received = transfers.received_any(transfer)
         return render_template(
             "transfers/show.html",
             transfer=transfer,
@@ -108,7 +109,9 @@ def show(transfer_id: int):
             unreadable=dossiers.unreadable_dossiers(session, actor, [item.dossier for item in transfer.items]),
             outcomes=ItemOutcome,
             can_accept=permissions.can(actor, "dossier.accept", organisation_id),
+            nothing_received=_(transfers.NOTHING_RECEIVED) if done and not received else "",
             can_sign=done
+            and received
             and (
                 (permissions.can(actor, "dossier.accept", organisation_id) and transfer.archive_signed_at is None)
                 or (permissions.can(actor, "transfer.check", organisation_id) and transfer.registry_signed_at is None)

@@ -106,3 +106,21 @@ def test_the_chooser_opens_on_the_oldest_year_with_dossiers_waiting(browsers, ma
     make_dossier("closed")  # work of 2026, the year of the app's clock
     shown = " ".join(text(browsers("officer1").get("/transfers/new")).split())
     assert "Đối chiếu với Danh mục hồ sơ năm 2026" in shown and "Sẵn sàng nộp lưu: 1" in shown
+
+
+def test_a_transfer_whose_every_dossier_was_returned_asks_for_no_signature(browsers, session, make_dossier, world):
+    dossier = make_dossier("closed")
+    officer, archivist, registry = browsers("officer1"), browsers("archivist"), browsers("registry")
+    form = {"dossier_id": [str(dossier.id)], "confirm": "yes", "year": "2026"}
+    page = officer.post("/transfers/new", form).headers["Location"]
+    (item,) = session.scalar(select(Transfer).order_by(Transfer.id.desc())).items
+    returned = archivist.post(f"/archive/items/{item.id}/reject", {"reason": "Thiếu biên bản họp", "confirm": "yes"})
+    assert returned.headers["Location"] == "/archive/"  # not on to a signature: nothing was handed over
+    shown = " ".join(text(registry.get(page)).split())
+    assert "Mọi hồ sơ của lần nộp lưu này đã bị trả lại: không có gì được giao nhận" in shown
+    assert 'action="' + page + '/sign"' not in registry.get(page).get_data(as_text=True)
+    refused = registry.post(page + "/sign", {"confirm": "yes"}, follow_redirects=True)
+    assert "không có biên bản giao nhận để ký" in " ".join(text(refused).split())
+    assert "chờ bạn ký" not in " ".join(text(registry.get("/")).split())  # no step waits on the home page
+    session.expire_all()
+    assert session.get(Transfer, item.transfer_id).registry_signed_at is None
