@@ -81,6 +81,13 @@ def _year() -> int:
     return year if year is not None else local_date(utcnow()).year
 
 
+@bp.get("/")
+@login_required
+def start():
+    """The registers' address typed by hand: the incoming register (which says who may read it)."""
+    return redirect(url_for(".index", kind=RegisterKind.INCOMING.value))
+
+
 @bp.get("/recipient-codes")
 @login_required
 def recipient_codes():

@@ -116,6 +116,14 @@ def _today() -> date:
     return destruction.local_date(utcnow())
 
 
+@bp.get("/")
+def start():
+    """The area's address typed by hand: the appraiser's due list, the lists for the council and the head."""
+    actor = current_actor()
+    appraises = any(permissions.can(actor, "retention.appraise", org) for org in actor.organisation_ids())
+    return redirect(url_for(".due" if appraises else ".lists"))
+
+
 @bp.get("/due")
 def due():
     """List the dossiers due for appraisal, filtered by year, unit and retention row."""

@@ -394,6 +394,7 @@ ROWS = [
     Row("api.ingest_bag", "POST", ARCHIVIST_ONLY, anonymous=UNAUTHORIZED),
     # ------------------------------------------------------------ registers
     Row("registers.index", "GET", REGISTER_READERS),
+    Row("registers.start", "GET", EVERYONE, why="a redirect to the incoming register, which checks its readers"),
     # The codes of organisations documents are sent to: public names, read beside every form with recipients.
     Row("registers.recipient_codes", "GET", EVERYONE),
     Row("registers.print_register", "GET", REGISTER_READERS),
@@ -415,6 +416,7 @@ ROWS = [
     # Its undo, from the message that confirms the mark: the same people, on the same lines.
     Row("registers.undo_handled", "POST", DOSSIER_FORMERS, "register_entry", refusal=NOT_FOUND),
     # ------------------------------------------------------------ appraisal, holds, destruction
+    Row("retention.start", "GET", DESTRUCTION_CHAIN, area=CHAIN_AREA, why="on to the due list or the lists"),
     Row("retention.due", "GET", ARCHIVIST_ONLY, area=CHAIN_AREA),
     Row("retention.preview", "POST", ARCHIVIST_ONLY, area=CHAIN_AREA),
     Row("retention.keep", "POST", ARCHIVIST_ONLY, area=CHAIN_AREA),

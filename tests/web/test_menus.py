@@ -27,3 +27,13 @@ def test_the_council_and_the_head_reach_the_destruction_lists_from_the_menu(clie
         client.login(username)
         assert 'href="/retention/lists"' in client.get("/").get_data(as_text=True)
         client.logout()
+
+
+def test_the_areas_typed_by_hand_lead_to_their_first_page(browsers):
+    """/registers and /retention, typed as a person remembers them, answered "page not found"."""
+    registry, archivist, council = browsers("registry"), browsers("archivist"), browsers("council1")
+    assert registry.get("/registers/").headers["Location"] == "/registers/incoming"
+    assert registry.get("/registers/incoming").status_code == 200
+    assert archivist.get("/retention/").headers["Location"] == "/retention/due"
+    assert council.get("/retention/").headers["Location"] == "/retention/lists"
+    assert browsers("officer1").get("/retention/").status_code == 403  # the area stays closed to whoever is not in it
