@@ -119,8 +119,7 @@ def _today() -> date:
 @bp.get("/")
 def start():
     """The area's address typed by hand: the appraiser's due list, the lists for the council and the head."""
-    actor = current_actor()
-    appraises = any(permissions.can(actor, "retention.appraise", org) for org in actor.organisation_ids())
+    appraises = permissions.organisations_where(current_actor(), "retention.appraise")
     return redirect(url_for(".due" if appraises else ".lists"))
 
 

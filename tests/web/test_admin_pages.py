@@ -271,15 +271,19 @@ def test_an_incomplete_unit_form_changes_nothing_and_a_unit_with_open_units_unde
     assert (unit.active, unit.name, unit.parent_id) == (True, "Phòng Tài chính - Kế hoạch", None)
 
 
-def test_two_administrators_saving_one_account_the_second_is_told_and_changes_nothing(
-    admin, app, world, session, now, password_hash
-):
+@pytest.fixture
+def second(app, world, session, now, password_hash) -> Browser:
+    """A second administrator of the organisation, logged in."""
     other = User(username="admin.b", full_name="Lê Văn B", password_hash=password_hash, created_at=now)
     other.memberships.append(RoleMembership(organisation_id=world.org.id, unit_id=None, role=Role.ADMIN))
     session.add(other)
     session.flush()
-    second = Browser(app.test_client())
-    second.login("admin.b")
+    browser = Browser(app.test_client())
+    browser.login("admin.b")
+    return browser
+
+
+def test_two_administrators_saving_one_account_the_second_is_told_and_changes_nothing(admin, second, world, session):
     person = world.users["officer1"]
     shown = {"seen_full_name": person.full_name, "seen_position": person.position}
     first = admin.post(f"/admin/people/{person.id}", {**shown, "full_name": "Nguyễn Văn Một", "position": ""})
@@ -293,14 +297,8 @@ def test_two_administrators_saving_one_account_the_second_is_told_and_changes_no
 
 
 def test_an_account_form_refused_then_sent_again_keeps_the_position_another_administrator_saved(
-    admin, app, world, session, now, password_hash
+    admin, second, world, session
 ):
-    other = User(username="admin.b", full_name="Lê Văn B", password_hash=password_hash, created_at=now)
-    other.memberships.append(RoleMembership(organisation_id=world.org.id, unit_id=None, role=Role.ADMIN))
-    session.add(other)
-    session.flush()
-    second = Browser(app.test_client())
-    second.login("admin.b")
     person = world.users["officer1"]
     shown = {"seen_full_name": person.full_name, "seen_position": person.position}
     first = {**shown, "full_name": person.full_name, "position": "Trưởng phòng"}
