@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 import secrets
@@ -10,12 +11,12 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, event, func, inspect, select
+from sqlalchemy import delete, event, func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from erms import audit, metadata
 from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
-from erms.models import Organisation, Role, RoleMembership, Unit, User, WebSession
+from erms.models import LogInClaim, Organisation, Role, RoleMembership, Unit, User, WebSession
 from erms.permissions import Actor, load_actor
 
 # Argon2id at OWASP's recommended minimum (Password Storage Cheat Sheet: 19 MiB, 2 passes, 1 lane). argon2-cffi's
@@ -88,6 +89,7 @@ class Attempt:
     username: str
     user_id: int | None
     locked: Locked | None
+    claim_id: int | None = None  # the claim recording the outcome ends (see :func:`log_in_candidate`)
 
 
 def log_in(session: Session, username: str, password: str, *, now: datetime) -> Actor | Locked | None:
@@ -110,18 +112,33 @@ class Candidate:
     user_id: int | None
     password_hash: str | None
     locked: Locked | None
+    claim_id: int | None = None
 
 
 def log_in_candidate(session: Session, username: str, *, now: datetime) -> Candidate:
-    """Read what a log-in is checked against (a short read: the slow hash runs after, holding no connection)."""
+    """Read what a log-in is checked against and claim the try (a short write: the slow hash runs after, holding no
+    connection). The claim counts as a failure until :func:`record_log_in` records the outcome, so that guesses sent
+    all at once are checked no more often than LOCKOUT_FAILURES times: each one claims its try in turn."""
     # A username's length: the field is free text, the audit log is kept forever. Folded, as the log-in folds it, so
     # that changing the case of a name does not give a guesser five more tries.
     tried = username.strip()[:100].lower()
+    _one_at_a_time(session, tried)
     locked = _locked(session, tried, now)
     if locked is not None:
         return Candidate(tried, None, None, locked)
+    claim = LogInClaim(username=tried, claimed_at=now)
+    session.add(claim)
+    session.flush()
     user = _active_user(session, username)
-    return Candidate(tried, user.id if user else None, user.password_hash if user else None, None)
+    return Candidate(tried, user.id if user else None, user.password_hash if user else None, None, claim.id)
+
+
+def _one_at_a_time(session: Session, username: str) -> None:
+    # PostgreSQL: the tries of one name claim and record one after the other (a lock per name, to the commit), so a
+    # count never sees a claim ended without its failure written; SQLite's writers already go one at a time.
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(username.encode()).digest()[:4], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(7202, :key)"), {"key": key})
 
 
 def check_password(candidate: Candidate, password: str) -> Attempt:
@@ -129,11 +146,19 @@ def check_password(candidate: Candidate, password: str) -> Attempt:
     if candidate.locked is not None:
         return Attempt(candidate.username, None, candidate.locked)
     matches = _password_matches(candidate.password_hash, password)
-    return Attempt(candidate.username, candidate.user_id if matches else None, None)
+    return Attempt(candidate.username, candidate.user_id if matches else None, None, candidate.claim_id)
+
+
+def end_claim(session: Session, attempt: Attempt) -> None:
+    """Forget the claim of a try whose outcome is being recorded (a failure then counts from the audit log)."""
+    if attempt.claim_id is not None:
+        _one_at_a_time(session, attempt.username)
+        session.execute(delete(LogInClaim).where(LogInClaim.id == attempt.claim_id))
 
 
 def record_log_in(session: Session, attempt: Attempt, *, now: datetime) -> Actor | Locked | None:
     """Audit a checked log-in and return what :func:`log_in` returns."""
+    end_claim(session, attempt)
     if attempt.locked is not None:
         audit.record_security(
             session,
@@ -156,12 +181,17 @@ def record_log_in(session: Session, attempt: Attempt, *, now: datetime) -> Actor
 
 
 def _locked(session: Session, username: str, now: datetime) -> Locked | None:
-    """Return ``Locked`` when ``username`` failed LOCKOUT_FAILURES times within the window before ``now``."""
-    times = sorted(
+    """Return ``Locked`` when ``username`` failed LOCKOUT_FAILURES times within the window before ``now`` (a try being
+    checked counts as failed)."""
+    since = now - LOCKOUT_WINDOW
+    session.execute(delete(LogInClaim).where(LogInClaim.claimed_at <= since))  # never recorded, and now too old
+    failed = [
         when
-        for when, details in audit.recent(session, "user.login_failed", now - LOCKOUT_WINDOW)
+        for when, details in audit.recent(session, "user.login_failed", since)
         if details.get("username") == username
-    )
+    ]
+    claimed = session.scalars(select(LogInClaim.claimed_at).where(LogInClaim.username == username)).all()
+    times = sorted([*failed, *claimed])
     if len(times) < LOCKOUT_FAILURES:
         return None
     free_at = times[-LOCKOUT_FAILURES] + LOCKOUT_WINDOW  # when the fifth latest failure leaves the window
@@ -321,6 +351,7 @@ def change_own_password(
     is audited as one), so a borrowed session cannot guess it more often than the log-in page allows; nothing else
     is written then.
     """
+    end_claim(session, proof)
     if proof.locked is not None:
         return proof.locked
     if proof.user_id != actor.user_id:

@@ -149,8 +149,8 @@ def login():
     if request.method == "POST":
         username = request.form.get("username", "")
         # The password hash is slow on purpose: it runs outside any transaction, so it holds no connection and
-        # other people's saves never wait for it.
-        with transaction(read_only=True) as db_session:
+        # other people's saves never wait for it. The try is claimed before it (a short write), counted by the lock.
+        with transaction() as db_session:
             candidate = accounts.log_in_candidate(db_session, username, now=utcnow())
         attempt = accounts.check_password(candidate, request.form.get("password", ""))
         with transaction() as db_session:

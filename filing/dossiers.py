@@ -1166,12 +1166,22 @@ def prepare_close(session: Session, actor: Actor, dossier_id: int, *, now: datet
 def documents_seen(dossier: Dossier) -> str:
     """Return a short digest of the dossier's documents as they are now (which, and each one's revision): the
     closing page carries it, and closing refuses once it no longer matches."""
-    held = ",".join(f"{link.document_id}.{link.document.revision}" for link in sorted(dossier.links, key=_by_id))
-    return hashlib.sha256(held.encode()).hexdigest()[:32]
+    return _documents_digest((link.document_id, link.document.revision) for link in dossier.links)
 
 
-def _by_id(link: DossierDocument) -> int:
-    return link.document_id
+def documents_seen_of(session: Session, dossier_id: int) -> str:
+    """Return :func:`documents_seen` of a dossier whose documents are not loaded (one query)."""
+    query = (
+        select(DossierDocument.document_id, Document.revision)
+        .join(Document, Document.id == DossierDocument.document_id)
+        .where(DossierDocument.dossier_id == dossier_id)
+    )
+    return _documents_digest(session.execute(query).all())
+
+
+def _documents_digest(held: Iterable[tuple[int, int]]) -> str:
+    text = ",".join(f"{document_id}.{revision}" for document_id, revision in sorted(held))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _ready_to_close(session: Session, actor: Actor, dossier_id: int, *, lock: bool = False) -> Dossier:

@@ -59,7 +59,7 @@ def destroyed(scope: Scope, year: int | None) -> Select:
         )
         .join(DestructionItem, DestructionItem.destruction_list_id == DestructionList.id)
         .join(Dossier, Dossier.id == DestructionItem.dossier_id)
-        .where(*_dossiers(scope, year, DossierState.DESTROYED))
+        .where(*_destroyed_by_its_list(), *_dossiers(scope, year, DossierState.DESTROYED))
         .group_by(
             DestructionList.id,
             DestructionList.decision_number,
@@ -67,6 +67,12 @@ def destroyed(scope: Scope, year: int | None) -> Select:
             DestructionList.executed_at,
         )
     )
+
+
+def _destroyed_by_its_list() -> tuple:
+    # A destroyed dossier may have been on a list withdrawn before (it destroyed nothing), or kept back on one by a
+    # hold: the list that destroyed it is its one item neither withdrawn nor held.
+    return DestructionItem.withdrawn.is_(False), DestructionItem.held.is_(False)
 
 
 def transferred(scope: Scope, year: int | None) -> Select:
@@ -131,7 +137,9 @@ def _day(text: str) -> date | None:
 def drill_query(figure: str, scope: Scope, year: int | None, paper_id: int) -> Select:
     """Return the dossiers of one decision ("destroyed") or one receipt ("transferred") within the scope."""
     if figure == "destroyed":
-        decided = select(DestructionItem.dossier_id).where(DestructionItem.destruction_list_id == paper_id)
+        decided = select(DestructionItem.dossier_id).where(
+            DestructionItem.destruction_list_id == paper_id, *_destroyed_by_its_list()
+        )
         return select(Dossier).where(*_dossiers(scope, year, DossierState.DESTROYED), Dossier.id.in_(decided))
     received = select(HandoverItem.dossier_id).where(
         HandoverItem.batch_id == paper_id, HandoverItem.outcome == HandoverOutcome.RECEIVED

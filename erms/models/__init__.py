@@ -36,7 +36,7 @@ from erms.models.handover import HandoverBatch, HandoverItem, HandoverReceipt, P
 from erms.models.intake import IntakeDossier, IntakeRun
 from erms.models.lookup import LookupKind, LookupValue
 from erms.models.opinion import DocumentOpinion, OpinionKind
-from erms.models.org import Organisation, Role, RoleMembership, Unit, User, WebSession
+from erms.models.org import LogInClaim, Organisation, Role, RoleMembership, Unit, User, WebSession
 from erms.models.preservation import PreservationCopy
 from erms.models.recipient import DocumentRecipient, RecipientOrganisation
 from erms.models.register import RegisterCounter, RegisterEntry
@@ -64,6 +64,7 @@ __all__ = [
     "DestructionItem",
     "DestructionList",
     "JobRun",
+    "LogInClaim",
     "LookupKind",
     "LookupValue",
     "MetadataSeal",

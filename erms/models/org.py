@@ -120,3 +120,16 @@ class WebSession(Base):
     generation: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LogInClaim(Base):
+    """A log-in whose password is being checked: counted as a failure until its outcome is recorded, so that guesses
+    sent all at once are checked no more often than the lock allows (a claim whose outcome never came, its process
+    killed mid-check, counts until it leaves the lock's window)."""
+
+    __tablename__ = "log_in_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The username tried, folded as the lock folds it (it need not be anyone's).
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -116,7 +116,7 @@ def change_password():
     actor = current_actor()
     form = {name: request.form.get(name, "") for name in ("current", "password", "repeat")}
     # The slow hash runs between two short transactions, as at log-in: it holds no connection.
-    with transaction(read_only=True) as session:
+    with transaction() as session:
         candidate = accounts.log_in_candidate(session, actor.username, now=utcnow())
     proof = accounts.check_password(candidate, form["current"])
     with transaction() as session:

@@ -61,6 +61,7 @@ class Agency:
     registered: dict[str, RegisterEntry] = field(default_factory=dict)
     entries: dict[str, int] = field(default_factory=dict)
     decision_id: int = 0
+    withdrawn_id: int = 0  # a list that proposed D12 first and was withdrawn
     batch_id: int = 0
 
 
@@ -260,8 +261,14 @@ def _hand_over(b: Builder, name: str) -> int:
 
 
 def _destroy(b: Builder, name: str) -> int:
-    """Destroy dossier ``name`` through the whole chain: proposal, council, appraisal, decision, execution."""
+    """Destroy dossier ``name`` through the whole chain: proposal, council, appraisal, decision, execution; a first
+    list proposing it was withdrawn (it destroyed nothing, and no report may count it)."""
     w, archivist = b.world, b.world.actor("archivist")
+    first = destruction.propose(
+        b.session, archivist, w.org.id, [b.agency.dossiers[name].id], "Danh mục rút lại", "Hết hạn.", now=NOW
+    )
+    destruction.withdraw(b.session, archivist, first.id, "Hội đồng đề nghị xem lại.", now=NOW)
+    b.agency.withdrawn_id = first.id
     listed = destruction.propose(
         b.session, archivist, w.org.id, [b.agency.dossiers[name].id], "Danh mục hủy", "Hết hạn.", now=NOW
     )

@@ -88,6 +88,8 @@ def test_destroyed_and_handed_over_name_their_decision_and_receipt(agency):
         page = listed_behind(agency, drill.figure, drill.params())
         assert [line.code for line in page.lines] == [agency.dossiers[name].file_code]
         assert page.lines[0].link == agency.dossiers[name].id  # its page shows what is left of it
+    # D12 was on a withdrawn list first: it destroyed nothing, so it has no line and lists nothing.
+    assert listed_behind(agency, "destroyed", {"decision": str(agency.withdrawn_id)}).lines == []
     # Unit B left nothing: its unit head would read an empty table.
     assert grid(report(agency, unit=agency.world.unit_b.id).table("disposal")) == []
 

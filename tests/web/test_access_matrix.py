@@ -926,7 +926,8 @@ def ask_api(matrix: Matrix, row: Row, role: str | None, url: str, target: dict) 
     if row.endpoint in API_ETAGS:
         with Session(bind=matrix.connection) as session:
             revision = session.get(Dossier, target["dossier_id"]).revision
-        headers["If-Match"] = f'"dossier-{target["dossier_id"]}-r{revision}"'
+            documents = dossiers.documents_seen_of(session, target["dossier_id"])
+        headers["If-Match"] = f'"dossier-{target["dossier_id"]}-r{revision}-d{documents}"'
     body = API_BODIES[row.endpoint](target) if row.endpoint in API_BODIES else None
     client = matrix.app.test_client(use_cookies=False)
     with rolled_back(matrix.connection):

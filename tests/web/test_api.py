@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from erms import api_tokens, search
 from erms.models import Dossier
 from filing import dossiers
-from tests.factories import another_agency
+from tests.factories import DOCUMENT, another_agency
 
 PROBLEM = "application/problem+json"
 
@@ -110,7 +111,7 @@ def test_opening_a_dossier_validates_with_the_forms_schema_and_changes_nothing_w
     opened = api("POST", "/dossiers", token, json={"entry_id": entry.id, "metadata": {"keyword": "kế hoạch"}})
     assert opened.status_code == 201
     assert opened.headers["Location"] == f"/api/v1/dossiers/{opened.json['id']}"
-    assert opened.headers["ETag"] == f'"dossier-{opened.json["id"]}-r1"'
+    assert re.fullmatch(rf'"dossier-{opened.json["id"]}-r1-d[0-9a-f]{{32}}"', opened.headers["ETag"])
     assert (opened.json["state"], opened.json["keyword"], opened.json["title"]) == ("open", "kế hoạch", entry.title)
     again = api("POST", "/dossiers", token, json={"entry_id": entry.id})
     assert again.status_code == 409 and again.mimetype == PROBLEM
@@ -138,6 +139,23 @@ def test_changes_need_the_etag_of_the_record_as_it_is_now(api, token_of, make_do
     assert closed.status_code == 412  # the description changed since that ETag
     closed = api("POST", f"/dossiers/{dossier.id}/close", token, headers={"If-Match": changed.headers["ETag"]})
     assert closed.status_code == 200 and closed.json["state"] == "closed" and closed.json["closed_at"]
+
+
+def test_a_close_seals_only_the_documents_its_caller_read(api, token_of, make_dossier, session):
+    dossier = make_dossier("open")
+    session.commit()
+    token = token_of("officer1")
+    tag = api("GET", f"/dossiers/{dossier.id}", token).headers["ETag"]
+    later = {"metadata": {**DOCUMENT, "medium": "paper", "subject": "Văn bản đồng nghiệp thêm sau"}}
+    assert api("POST", f"/dossiers/{dossier.id}/documents", token_of("unithead"), json=later).status_code == 201
+    refused = api("POST", f"/dossiers/{dossier.id}/close", token, headers={"If-Match": tag})
+    assert refused.status_code == 412 and "documents changed since you read it" in refused.json["detail"]
+    unsaying = f'"dossier-{dossier.id}-r{dossier.revision}"'  # an ETag that does not name the documents read
+    assert api("POST", f"/dossiers/{dossier.id}/close", token, headers={"If-Match": unsaying}).status_code == 412
+    assert api("GET", f"/dossiers/{dossier.id}", token).json["state"] == "open"
+    read_again = api("GET", f"/dossiers/{dossier.id}", token).headers["ETag"]
+    closed = api("POST", f"/dossiers/{dossier.id}/close", token, headers={"If-Match": read_again})
+    assert closed.status_code == 200 and closed.json["state"] == "closed"
 
 
 def test_errors_speak_the_language_the_caller_accepts(api, token_of, make_dossier, session):

@@ -4,6 +4,7 @@ SQLite, nor with a server error on PostgreSQL (issue 18, part 1)."""
 from __future__ import annotations
 
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
@@ -13,9 +14,9 @@ from erms_browser import PASSWORD
 from sqlalchemy import func, select
 
 from erms import db, migrate
-from erms.accounts import hash_password
+from erms.accounts import LOCKOUT_FAILURES, hash_password
 from erms.app import create_app
-from erms.models import AuditEvent, SavedSearch
+from erms.models import AuditEvent, LogInClaim, SavedSearch
 from tests.databases import own_database
 from tests.factories import NOW, World
 from tests.live_server import serving
@@ -84,6 +85,37 @@ def test_many_people_log_in_and_save_at_once_without_an_error(live):
             select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "user.logged_in")
         )
     assert (saved, logins) == (PEOPLE, PEOPLE)
+
+
+GUESSES = 20
+
+
+def test_guesses_sent_all_at_once_are_checked_no_more_often_than_the_lock_allows(live):
+    """Twenty wrong passwords for one name, released together: five are checked and refused as wrong, the rest are
+    refused unchecked as locked; then the right password is refused too, until the window passes."""
+    base, engine = live
+    start = threading.Barrier(GUESSES)
+
+    def guess(number: int) -> int:
+        browser = requests.Session()
+        form = token(browser.get(f"{base}/auth/login"))
+        start.wait()
+        data = {"csrf_token": form, "username": "officer1", "password": f"wrong-guess-{number}"}
+        return browser.post(f"{base}/auth/login", allow_redirects=False, data=data).status_code
+
+    with ThreadPoolExecutor(GUESSES) as pool:
+        answers = sorted(pool.map(guess, range(GUESSES)))
+    assert answers == [401] * LOCKOUT_FAILURES + [429] * (GUESSES - LOCKOUT_FAILURES)
+    browser = requests.Session()
+    form = token(browser.get(f"{base}/auth/login"))
+    right = {"csrf_token": form, "username": "officer1", "password": PASSWORD}
+    assert browser.post(f"{base}/auth/login", allow_redirects=False, data=right).status_code == 429
+    with engine.connect() as connection:
+        failed = connection.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "user.login_failed")
+        )
+        claims = connection.scalar(select(func.count()).select_from(LogInClaim))
+    assert (failed, claims) == (LOCKOUT_FAILURES, 0)  # every checked try recorded; none left claimed
 
 
 def test_a_save_that_waits_too_long_is_told_to_try_again_and_changes_nothing(tmp_path):

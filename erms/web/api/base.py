@@ -199,8 +199,9 @@ def paged(items: list[dict], total: int, page: int, per_page: int) -> Response:
     return jsonify({"items": items, "total": total, "page": page, "per_page": per_page})
 
 
-def etag_of(kind: str, record_id: int, revision: int) -> str:
-    return f'"{kind}-{record_id}-r{revision}"'
+def etag_of(kind: str, record_id: int, revision: int, documents: str = "") -> str:
+    """Return a record's ETag: its revision, and for a dossier the digest of its documents as they were read."""
+    return f'"{kind}-{record_id}-r{revision}' + (f"-d{documents}" if documents else "") + '"'
 
 
 def with_etag(response: Response, tag: str) -> Response:
@@ -211,12 +212,24 @@ def with_etag(response: Response, tag: str) -> Response:
 def matched_revision(kind: str, record_id: int) -> int:
     """Return the revision the If-Match header names for this record: a change is refused without it (428), with
     an ETag of another record (412), or when the record changed since (412, by the service)."""
+    return _matched(kind, record_id)[0]
+
+
+def matched_documents(dossier_id: int) -> str:
+    """Return the digest of a dossier's documents the If-Match header names (closing seals exactly those; empty in an
+    ETag made before ETags carried it, which then matches no dossier's documents)."""
+    return _matched("dossier", dossier_id)[1]
+
+
+def _matched(kind: str, record_id: int) -> tuple[int, str]:
     wanted = request.headers.get("If-Match")
     if wanted is None:
         raise ApiError(428, "Send If-Match with the ETag of the record you read, so no change of another is lost.")
     prefix = f'"{kind}-{record_id}-r'
     tag = wanted.strip()
-    revision = integer(tag[len(prefix) : -1]) if tag.startswith(prefix) and tag.endswith('"') else None
-    if revision is None:
+    inside = tag[len(prefix) : -1] if tag.startswith(prefix) and tag.endswith('"') else ""
+    revision, _, documents = inside.partition("-d")
+    number = integer(revision)
+    if number is None:
         raise ApiError(412, "If-Match is not an ETag of this record: read it, then send its ETag.")
-    return revision
+    return number, documents

@@ -8,6 +8,7 @@ from flask import Response, jsonify, request, url_for
 
 from administration import access_statistics
 from erms import supplementary
+from erms.errors import RuleViolation
 from erms.models.dossier import DossierState
 from erms.web.api import base, shapes
 from erms.web.api.spec import IF_MATCH, NO_ROOM, NOT_A_BODY, PAGE, Parameter, operation
@@ -23,10 +24,12 @@ CHANGED = {
 }
 
 
-def _answer(dossier, status: int = 200) -> Response:
+def _answer(session, dossier, status: int = 200) -> Response:
     response = jsonify(shapes.dossier(dossier))
     response.status_code = status
-    return base.with_etag(response, base.etag_of("dossier", dossier.id, dossier.revision))
+    # The documents read with the dossier are in its ETag: closing with it seals those and no others.
+    documents = dossiers.documents_seen_of(session, dossier.id)
+    return base.with_etag(response, base.etag_of("dossier", dossier.id, dossier.revision, documents))
 
 
 @operation(
@@ -57,7 +60,7 @@ def list_dossiers():
 )
 def get_dossier(dossier_id: int):
     with transaction() as session:
-        answer = _answer(dossiers.get_dossier(session, base.actor(), dossier_id, with_documents=False))
+        answer = _answer(session, dossiers.get_dossier(session, base.actor(), dossier_id, with_documents=False))
     viewed(dossier_id)
     return answer
 
@@ -88,7 +91,7 @@ def open_dossier():
     with transaction() as session:
         dossier = dossiers.open_dossier(session, base.actor(), entry_id, values, now=utcnow())
         session.flush()
-        answer = _answer(dossier, 201)
+        answer = _answer(session, dossier, 201)
     answer.headers["Location"] = url_for(".get_dossier", dossier_id=dossier.id)
     return answer
 
@@ -139,7 +142,7 @@ def change_dossier(dossier_id: int):
     with transaction() as session:
         dossier = dossiers.update_dossier(session, base.actor(), dossier_id, data, now=utcnow(), seen_revision=seen)
         session.flush()
-        return _answer(dossier)
+        return _answer(session, dossier)
 
 
 @operation(
@@ -156,14 +159,20 @@ def change_dossier(dossier_id: int):
     etag=True,
 )
 def close_dossier(dossier_id: int):
-    seen = base.matched_revision("dossier", dossier_id)
+    seen, shown = base.matched_revision("dossier", dossier_id), base.matched_documents(dossier_id)
     now, font = utcnow(), setting("PDF_FONT")
     with transaction(read_only=True) as session:
         prepared = dossiers.prepare_close(session, base.actor(), dossier_id, now=now, font=font)
     with transaction() as session:
         dossiers.refuse_changed_since(session, base.actor(), dossier_id, seen)
-        dossier = dossiers.close_dossier(
-            session, base.actor(), dossier_id, store=store(), now=now, font=font, prepared=prepared
-        )
+        try:
+            dossier = dossiers.close_dossier(
+                session, base.actor(), dossier_id, store=store(), now=now, font=font, prepared=prepared,
+                shown_documents=shown,
+            )  # fmt: skip
+        except RuleViolation as refused:
+            if refused.template == dossiers.DOCUMENTS_CHANGED:
+                raise base.ApiError(412, "The dossier's documents changed since you read it: read it again.") from None
+            raise
         session.flush()
-        return _answer(dossier)
+        return _answer(session, dossier)
