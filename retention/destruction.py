@@ -90,9 +90,12 @@ def lists_of(session: Session, actor: Actor) -> list[DestructionList]:
 # ---------------------------------------------------------------- what may be destroyed
 
 
-def destruction_problems(session: Session, dossiers: list[Dossier], on: date) -> list[Problem]:
-    """Return, per dossier, why it cannot be destroyed on ``on``: permanent, held, not due, not where appraised."""
-    held = held_dossier_ids(session, [dossier.id for dossier in dossiers])
+def destruction_problems(
+    session: Session, dossiers: list[Dossier], on: date, *, holds_stop: bool = True
+) -> list[Problem]:
+    """Return, per dossier, why it cannot be destroyed on ``on``: permanent, held (unless ``holds_stop`` is False:
+    the execution keeps a held dossier and destroys the rest), not due, not where appraised."""
+    held = held_dossier_ids(session, [dossier.id for dossier in dossiers]) if holds_stop else set()
     problems = []
     for dossier in dossiers:
         where = dossier.file_code
@@ -585,7 +588,10 @@ def start_execution(
     if destruction_list.state is State.EXECUTING:
         return destruction_list
     _in_state(destruction_list, State.APPROVED, N_("Only a destruction list approved by the head can be executed."))
-    problems = destruction_problems(session, [item.dossier for item in destruction_list.items], local_date(now))
+    # A hold placed since the decision keeps its dossier when the execution reaches it, as one placed during it does:
+    # it does not stop the rest of the list, which could then neither be executed nor withdrawn.
+    dossiers = [item.dossier for item in destruction_list.items]
+    problems = destruction_problems(session, dossiers, local_date(now), holds_stop=False)
     if problems:
         raise InvalidMetadata(problems)
     transitions.move(destruction_list, transitions.DESTRUCTION_LIST, "execute")
@@ -645,8 +651,9 @@ def _destroy_dossier(
     dossier = item.dossier
     item.done = True
     if held_dossier_ids(session, [dossier.id]):
-        # A hold placed while the list was executing still stops this dossier (PL6 IV.1.g).
-        item.held = True
+        # A hold placed since the decision still stops this dossier (PL6 IV.1.g); it leaves the list, so that once
+        # the hold is released it is appraised again and may be proposed on another.
+        item.held = item.withdrawn = True
         audit.record(
             session,
             actor,

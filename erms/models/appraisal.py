@@ -143,7 +143,8 @@ class DestructionItem(Base):
     size: Mapped[int] = mapped_column(BigInteger)  # bytes of content at proposal time
     done: Mapped[bool] = mapped_column(Boolean, default=False)  # destroyed, or kept back by a hold
     held: Mapped[bool] = mapped_column(Boolean, default=False)  # a hold arrived during execution
-    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # its list was withdrawn
+    # Off the list: its list was withdrawn, or a hold kept the dossier when the list was executed (``held``).
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     destruction_list: Mapped[DestructionList] = relationship(back_populates="items")
     dossier: Mapped[Dossier] = relationship()

@@ -113,29 +113,35 @@ def test_refusals_in_words(world, session, session_factory, store, make_dossier,
         )
 
 
-def test_the_proposer_cannot_approve_and_a_late_hold_stops_execution(
+def test_the_proposer_cannot_approve_and_a_hold_after_the_decision_keeps_its_dossier_only(
     world, session, session_factory, store, make_dossier, approved, later
 ):
-    dossier = make_dossier("archived")
+    dossier, other = make_dossier("archived"), make_dossier("archived")
     both = world.user("archivisthead", Role.ARCHIVIST, None)
     both.memberships.append(RoleMembership(organisation_id=world.org.id, unit_id=None, role=Role.HEAD))
     session.flush()
     actor = world.actor("archivisthead")
-    listed = destruction.propose(session, actor, world.org.id, [dossier.id], "Danh mục", "Hết hạn", now=later)
+    chosen = [dossier.id, other.id]
+    listed = destruction.propose(session, actor, world.org.id, chosen, "Danh mục", "Hết hạn", now=later)
     destruction.record_opinion(session, world.actor("council1"), listed.id, True, "", now=later)
     destruction.record_appraisal(session, actor, listed.id, paper("2/SNV"), store=store, now=later)
     with pytest.raises(RuleViolation, match="someone else must approve"):
         destruction.approve(session, actor, listed.id, paper("3/QĐ", "Bà Hà"), store=store, now=later)
     destruction.approve(session, world.actor("head"), listed.id, paper("3/QĐ", "Bà Hà"), store=store, now=later)
     hold = holds.place_hold(session, world.actor("head"), dossier.id, "legal", "Tòa án yêu cầu", now=later)
-    with pytest.raises(InvalidMetadata, match="under a hold"):
-        _execute(world, session_factory, store, listed, later)
-    holds.release_hold(session, world.actor("head"), hold.id, "Tòa án cho phép", now=later)
-    _execute(world, session_factory, store, listed, later)
+    session.commit()
+    _execute(world, session_factory, store, listed, later)  # the rest of the list is not stuck behind the hold
     with pytest.raises(RuleViolation, match="already been executed"):
         _execute(world, session_factory, store, listed, later)
     session.expire_all()
-    assert session.get(Dossier, dossier.id).state is DossierState.DESTROYED
+    assert session.get(Dossier, dossier.id).state is DossierState.ARCHIVED
+    assert session.get(Dossier, other.id).state is DossierState.DESTROYED
+    assert "Không hủy do đang bị phong tỏa: " + dossier.file_code in _codes(_text(store, listed))
+    # Released, the hold leaves the dossier due again: it is appraised anew and may go on another list.
+    holds.release_hold(session, world.actor("head"), hold.id, "Tòa án cho phép", now=later)
+    assert dossier.id in [due.id for due in appraisal.find_due(session, world.org.id, later.date())]
+    again = destruction.propose(session, actor, world.org.id, [dossier.id], "Danh mục 2", "Hết hạn", now=later)
+    assert [item.dossier_id for item in again.items] == [dossier.id]
 
 
 def test_a_dossier_its_unit_keeps_under_five_years_is_appraised_and_destroyed_there(

@@ -154,10 +154,13 @@ def test_a_held_dossier_cannot_be_proposed_and_the_page_says_why(browser, sessio
     assert session.scalars(select(DestructionList)).all() == []
 
 
-def test_a_hold_placed_after_approval_stops_the_execution(browser, world, session, store, make_dossier):
-    dossier = make_dossier("archived")
+def test_a_hold_placed_after_approval_keeps_its_dossier_and_the_rest_is_destroyed(
+    browser, later_app, world, session, store, make_dossier
+):
+    dossier, other = make_dossier("archived"), make_dossier("archived")
     archivist_actor = world.actor("archivist")
-    listed = destruction.propose(session, archivist_actor, world.org.id, [dossier.id], "Danh mục", "Hết hạn", now=LATER)
+    chosen = [dossier.id, other.id]
+    listed = destruction.propose(session, archivist_actor, world.org.id, chosen, "Danh mục", "Hết hạn", now=LATER)
     destruction.record_opinion(session, world.actor("council1"), listed.id, True, "", now=LATER)
     scan = destruction.Paper("12/SNV", date(2037, 3, 2), io.BytesIO(make_pdf("12")), "")
     destruction.record_appraisal(session, archivist_actor, listed.id, scan, store=store, now=LATER)
@@ -171,12 +174,14 @@ def test_a_hold_placed_after_approval_stops_the_execution(browser, world, sessio
         == 302
     )
     archivist = browser("archivist")
-    refused = archivist.post(f"/retention/lists/{listed.id}/execute", {"confirm": "yes"})
-    assert refused.status_code == 422
-    assert f"{dossier.file_code}: Hồ sơ đang bị phong tỏa: không được hủy." in text(refused)
+    page = text(archivist.get(f"/retention/lists/{listed.id}"))
+    assert "1 hồ sơ trong danh mục đang bị phong tỏa từ sau quyết định: hồ sơ này được giữ lại, không hủy" in page
+    assert archivist.post(f"/retention/lists/{listed.id}/execute", {"confirm": "yes"}).status_code == 302
+    assert [job.state.value for job in run_background_jobs(later_app)] == ["done"]
     session.expire_all()
     assert session.get(Dossier, dossier.id).state is DossierState.ARCHIVED
-    assert the_list(session).state.value == "approved"
+    assert session.get(Dossier, other.id).state is DossierState.DESTROYED
+    assert the_list(session).state.value == "executed"
 
 
 def test_the_header_counts_notices_not_seen_yet(browser, world, session, make_dossier):
