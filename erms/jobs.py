@@ -608,7 +608,7 @@ def readable_job(session: Session, actor: Actor, job_id: int) -> BackgroundJob:
     raise NotFound()
 
 
-@background.handler(HANDOVER_BUILD_JOB)
+@background.handler(HANDOVER_BUILD_JOB, stoppable=True)  # a stopped build leaves no package
 def _build_package_job(payload: dict, context: background.Context) -> None:
     # The bag is written while only reading, so nobody waits to save meanwhile; then it is recorded in a short
     # transaction that checks the batch and its holds again. Run again after a kill, it writes the bag anew.

@@ -14,6 +14,7 @@ from erms.web import (
     admin,
     archive,
     audit_log,
+    background_jobs,
     common,
     document_page,
     dossier_lists,
@@ -60,6 +61,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(help.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(use_requests.bp)
+    app.register_blueprint(background_jobs.bp)
     errors.register(app)
     app.add_template_filter(common.local_date, "vndate")
     app.add_template_filter(common.size_words, "size")

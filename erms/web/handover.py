@@ -102,14 +102,26 @@ class BuildStatus:
     finished: bool = False
     refusals: list[str] = field(default_factory=list)  # translated
     crashed: bool = False
+    job_id: int = 0
+    stoppable: bool = False  # by the person reading the page, who asked for it
+    stopping: bool = False
+    cancelled: bool = False
 
     @classmethod
-    def of(cls, job) -> BuildStatus | None:
+    def of(cls, job, reader_id: int) -> BuildStatus | None:
         """Return the status of the batch's latest build job (None when it was never built here)."""
         if job is None:
             return None
         progress = json.loads(job.progress) if job.progress.startswith("{") else {}
-        status = cls(**progress, finished=job.state not in background.ACTIVE)
+        finished = job.state not in background.ACTIVE
+        status = cls(
+            **progress,
+            finished=finished,
+            job_id=job.id,
+            stoppable=not finished and not job.cancel_requested and job.requested_by_id == reader_id,
+            stopping=not finished and job.cancel_requested,
+            cancelled=job.state is JobState.CANCELLED,
+        )
         if job.state is JobState.FAILED:
             refusals = job_refusals(job.error)
             status.refusals, status.crashed = refusals or [], refusals is None
@@ -238,7 +250,7 @@ def render_batch(batch_id: int, errors: dict | None = None, status: int = 200, s
     actor = current_actor()
     with transaction() as session:
         batch = handover.get_batch(session, actor, batch_id)
-        build = BuildStatus.of(background.latest(session, jobs.build_subject(batch_id)))
+        build = BuildStatus.of(background.latest(session, jobs.build_subject(batch_id)), actor.user_id)
         package = handover.latest_package(session, actor, batch_id)
         response = render_template(
             "handover/batch.html",

@@ -7,6 +7,8 @@ import io
 import json
 import re
 import tarfile
+from datetime import timedelta
+from pathlib import Path
 
 import bagit
 import pytest
@@ -284,3 +286,37 @@ def test_a_batch_chosen_wrongly_is_given_up_and_its_dossiers_chosen_again(archiv
     again = create_batch(archivist, dossier)  # back in the pool
     assert again != batch_id and session.get(HandoverBatch, again).state is BatchState.DRAFT
     assert archivist.post(f"/handover/batches/{batch_id}/discard", {"reason": "lại"}).status_code == 422
+
+
+def test_a_build_stopped_half_way_keeps_nothing_and_can_be_built_again(archivist, session, world, permanent):
+    batch_id = create_batch(archivist, permanent())
+    assert archivist.post(f"/handover/batches/{batch_id}/build", {"confirm": "yes"}).status_code == 302
+    job = session.scalar(select(BackgroundJob).order_by(BackgroundJob.id.desc()))
+    page = archivist.get(f"/handover/batches/{batch_id}").get_data(as_text=True)
+    assert f'action="/jobs/{job.id}/cancel"' in page and "Dừng lập gói tin" in page
+    # A worker took it up and died: running, its heartbeat old, it is taken up again by the next worker.
+    job.state, job.heartbeat_at, job.attempts = JobState.RUNNING, NOW - timedelta(hours=1), 1
+    session.commit()
+    stopped = archivist.post(f"/jobs/{job.id}/cancel", {}, follow_redirects=True)
+    assert "Công việc sẽ dừng ở bước tiếp theo" in html.unescape(stopped.get_data(as_text=True))
+    assert "Việc lập gói tin sẽ dừng ở bước tiếp theo" in html.unescape(stopped.get_data(as_text=True))
+    app = archivist.client.application
+    assert [done.state for done in run_background_jobs(app)] == [JobState.CANCELLED]  # at its first step
+    session.expire_all()
+    assert session.get(HandoverBatch, batch_id).state is BatchState.DRAFT
+    packages = Path(app.extensions["erms"].settings["DATA_DIR"]) / "packages"
+    assert [path.name for path in packages.iterdir() if not path.name.startswith(".")] == []  # no half-written bag
+    page = html.unescape(archivist.get(f"/handover/batches/{batch_id}").get_data(as_text=True))
+    assert "Lần lập gói tin trước đã bị dừng giữa chừng: không có gói tin nào được giữ lại" in page
+    assert "Gói tin hợp lệ" in html.unescape(build(archivist, batch_id).get_data(as_text=True))
+
+
+def test_only_who_asked_for_a_build_stops_it(archivist, session, world, permanent, app):
+    batch_id = create_batch(archivist, permanent())
+    job = jobs.queue_build(session, world.actor("archivist"), batch_id, now=NOW)
+    session.commit()
+    colleague = Browser(app.test_client())
+    colleague.login("head")
+    assert colleague.post(f"/jobs/{job.id}/cancel", {}).status_code == 404
+    session.expire_all()
+    assert session.get(BackgroundJob, job.id).state is JobState.QUEUED
