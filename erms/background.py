@@ -5,13 +5,16 @@ A web request only queues the job (:func:`enqueue`) and answers at once; the wor
 and what it is doing as it goes, and records how it ended. A job whose worker was killed keeps
 its row in "running" with a heartbeat that goes stale: the next claim takes it up again, so
 every handler must be safe to run again from the start (destruction execution resumes where it
-stopped). Cancelling a queued job ends it at once; a running one stops at its next step.
+stopped). Cancelling a queued job ends it at once; a running one stops at its next step. A worker
+asked to stop (:data:`STOPPING`) puts its running job back in the queue at its next step, for the
+next worker to take up at once instead of after the heartbeat goes stale.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,8 +36,16 @@ ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 STALE_AFTER = timedelta(minutes=2)
 
 
+# Set when the worker process is asked to stop (SIGTERM): no new job is claimed, the running one is put back.
+STOPPING = threading.Event()
+
+
 class Cancelled(Exception):
     """The job's cancellation was asked for: the handler stops at its next step."""
+
+
+class Interrupted(Exception):
+    """The worker is stopping: the handler stops at its next step and the job goes back to the queue."""
 
 
 @dataclass(frozen=True)
@@ -164,6 +175,8 @@ def run_next(
         HANDLERS[kind](payload, context)
     except Cancelled:
         return _finish(factory, job_id, JobState.CANCELLED, "", clock)
+    except Interrupted:
+        return _finish(factory, job_id, JobState.QUEUED, "", clock)
     except ERMSError as refused:  # a rule refused the work (a hold placed meanwhile): kept for the page to translate
         return _finish(factory, job_id, JobState.FAILED, refusal_text(refused), clock)
     except Exception as error:  # noqa: BLE001 - the worker goes on with the next job; the log has the trace
@@ -182,7 +195,11 @@ def run_pending(
 ) -> list[BackgroundJob]:
     """Run queued jobs one after the other until none waits (at most ``limit``); return them."""
     done: list[BackgroundJob] = []
-    while len(done) < limit and (job := run_next(factory, store, settings, clock, worker)) is not None:
+    while (
+        len(done) < limit
+        and not STOPPING.is_set()
+        and (job := run_next(factory, store, settings, clock, worker)) is not None
+    ):
         done.append(job)
     return done
 
@@ -212,6 +229,8 @@ def _beat(factory: Callable[[], Session], job_id: int, text: str, clock: Callabl
         cancelled = job.cancel_requested
     if cancelled:
         raise Cancelled()
+    if STOPPING.is_set():
+        raise Interrupted()
 
 
 def _finish(
@@ -220,6 +239,9 @@ def _finish(
     with transaction(factory) as session:
         job = session.get(BackgroundJob, job_id)
         assert job is not None  # this worker claimed the job, and job rows are never deleted
+        if state is JobState.QUEUED:
+            transitions.move(job, transitions.BACKGROUND_JOB, "put_back")
+            return job
         transitions.move(job, transitions.BACKGROUND_JOB, state.value)
         job.error, job.finished_at = error, clock()
         return job

@@ -8,9 +8,11 @@ runs the due jobs once, for cron-minded operators and for tests.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
+import signal
 import socket
 import tempfile
 import time
@@ -263,7 +265,26 @@ def run_scheduler(factory: Callable[[], Session], settings: dict, log: Callable[
             log(f"notices by e-mail: {sent}")
 
     scheduler.add_job(send_mail, "interval", seconds=TICK_SECONDS, max_instances=1, coalesce=True)
+    stop_gracefully(scheduler, factory)
     scheduler.start()
+
+
+def stop_gracefully(scheduler: BlockingScheduler, factory: Callable[[], Session]) -> None:
+    """On SIGTERM (``make run`` or systemd stopping the worker): claim no new job, put the running one back in the
+    queue at its next step, and give the lease up once the running work has ended (``atexit`` runs after the
+    scheduler's threads are joined), so a worker started at once takes over at once, not two minutes later."""
+    holder = holder_name()
+
+    def give_up_lease() -> None:
+        with transaction(factory) as session:
+            release_lease(session, holder, now=datetime.now(UTC))
+
+    def stop(_signal: int, _frame: object) -> None:
+        background.STOPPING.set()
+        scheduler.shutdown(wait=False)
+
+    atexit.register(give_up_lease)
+    signal.signal(signal.SIGTERM, stop)
 
 
 def queue_rebuild_if_outdated(factory: Callable[[], Session]) -> BackgroundJob | None:
@@ -351,6 +372,8 @@ def work_once(factory: Callable[[], Session], store: FileStore, settings: dict, 
         if not holds_lease(session, holder, now=utcnow()):
             return []
     ran = background.run_pending(factory, store, settings, utcnow, holder)
+    if background.STOPPING.is_set():
+        return ran
     index_queued(factory)
     check_signatures(factory, store)
     identify_formats(factory, store)

@@ -72,6 +72,7 @@ BACKGROUND_JOB: Table = {
     (Job.RUNNING, "done"): Job.DONE,
     (Job.RUNNING, "failed"): Job.FAILED,
     (Job.RUNNING, "cancelled"): Job.CANCELLED,
+    (Job.RUNNING, "put_back"): Job.QUEUED,  # its worker is stopping: the next one takes it up at once
 }
 
 

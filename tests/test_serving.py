@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -148,6 +149,12 @@ def test_make_run_serves_with_the_scheduler_and_stops_both(database_url, tmp_pat
     output = run.stdout.read()
     assert "demo accounts" in output and "flag_due_dossiers" in output
     assert _processes_serving(data) == [] and not _serving(bind)
+    # Stopped, the worker gave its lease up: one started at once takes over at once, not two minutes later.
+    engine = db.make_engine(f"sqlite:///{data / 'erms.sqlite3'}")
+    with engine.connect() as connection:
+        expires = connection.scalar(select(SchedulerLease.expires_at))
+    engine.dispose()
+    assert expires <= datetime.now(UTC)
 
 
 def _children(pid: int) -> list[int]:

@@ -75,6 +75,35 @@ def test_a_job_whose_worker_was_killed_is_taken_up_again_and_finishes_once(
     assert destroyed_count(session) == 3  # each dossier destroyed once, the first one not again
 
 
+def test_a_worker_asked_to_stop_puts_its_job_back_and_the_next_one_finishes_it_at_once(
+    session, world, make_dossier, approved, worker, monkeypatch
+):
+    dossiers = [make_dossier("archived") for _ in range(3)]
+    listed = approved(dossiers)
+    job = jobs.start_destruction(session, world.actor("archivist"), listed.id, {}, now=LATER)
+    session.commit()
+    step = destruction.next_step
+
+    def stopped_after_one(*args, **kwargs):
+        done = step(*args, **kwargs)
+        background.STOPPING.set()  # SIGTERM arrives while the first dossier is destroyed
+        return done
+
+    monkeypatch.setattr(destruction, "next_step", stopped_after_one)
+    try:
+        (interrupted,) = worker(name="worker-a")
+    finally:
+        background.STOPPING.clear()
+    assert (interrupted.id, interrupted.state) == (job.id, JobState.QUEUED)  # no wait for a stale heartbeat
+    assert destroyed_count(session) == 1
+    monkeypatch.setattr(destruction, "next_step", step)
+    (resumed,) = worker(now=LATER, name="worker-b")  # the same minute: taken up at once
+    session.expire_all()
+    assert (resumed.id, resumed.state, resumed.attempts) == (job.id, JobState.DONE, 2)
+    assert [dossier.state for dossier in dossiers] == [DossierState.DESTROYED] * 3
+    assert destroyed_count(session) == 3
+
+
 def test_a_waiting_job_is_cancelled_by_its_requester_only_and_a_begun_destruction_is_not(
     session, world, make_dossier, approved, worker
 ):
