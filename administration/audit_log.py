@@ -37,12 +37,17 @@ from erms.models import (
     DossierList,
     DossierListEntry,
     HandoverBatch,
+    IntakeRun,
     LookupValue,
     Organisation,
+    Repository,
     RetentionSchedule,
     RoleMembership,
+    StorageBox,
     SupplementaryField,
+    Transfer,
     Unit,
+    UseRequest,
     User,
 )
 from erms.permissions import Actor
@@ -96,10 +101,25 @@ OWNERS: dict[str, Owned] = {
     "unit": _of(Unit),
     "lookup_value": _of(LookupValue),
     "supplementary_field": _of(SupplementaryField),
+    "transfer": _of(Transfer),
+    "use_request": _of(UseRequest),
+    "repository": _of(Repository),
+    "storage_box": _of(StorageBox),
+    "intake_run": _of(IntakeRun),
     "organisation": lambda organisations: select(Organisation.id).where(Organisation.id.in_(organisations)),
 }
-# The kinds of record a reader may filter on.
-RECORD_TYPES = (*OWNERS, "user", "saved_search", "stored_file", "security", "audit_log")
+# The kinds of record a reader may filter on: the organisations' own, and the deployment's (seen by an organisation's
+# readers when one of its people acted on them).
+RECORD_TYPES = (
+    *OWNERS,
+    "user",
+    "saved_search",
+    "stored_file",
+    "security",
+    "audit_log",
+    "recipient_organisation",
+    "trust_root",
+)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from administration import audit_log
 from administration.audit_log import Filter
 from erms import audit
 from erms.errors import InvalidMetadata, PermissionDenied, RuleViolation
-from erms.models import AuditEvent, Role, RoleMembership, User
+from erms.models import AuditEvent, Role, RoleMembership, Transfer, User
+from erms.models.transfer import TransferState
 from erms.permissions import load_actor
 from filing import dossiers
 from tests.factories import another_agency
@@ -70,6 +71,32 @@ def test_a_reader_sees_the_events_of_their_own_organisation_only(session, world,
     # The deployment's administrator reads the whole log, anonymous refusals included.
     deployment = load_actor(session, person(session, now, "quantri", system_admin=True).id)
     assert {"officer1", "officer3", "system"} <= {event.actor_name for event in shown(session, deployment)}
+
+
+def test_the_systems_events_about_an_organisations_records_are_its_readers(session, world, now, two_agencies):
+    """The hand-over record stored by the system (no actor) after the joint check is the organisation's, as any event
+    about its transfers, use requests, repositories and boxes: every kind the filter offers is one it accepts."""
+    theirs = two_agencies[1]
+    transfers = {}
+    for name, organisation, unit, submitter in (
+        ("ours", world.org, world.unit_a, world.users["officer1"].id),
+        ("theirs", theirs.org, theirs.unit, theirs.actors["officer3"].user_id),
+    ):
+        transfer = Transfer(
+            organisation_id=organisation.id, unit_id=unit.id, year=2026, state=TransferState.COMPLETED,
+            submitted_by_id=submitter, submitted_at=now,
+        )  # fmt: skip
+        session.add(transfer)
+        session.flush()
+        audit.record(session, None, "transfer.recorded", "transfer", transfer.id, now=now, sha256=name)
+        transfers[name] = transfer.id
+    seen = shown(session, world.actor("admin"), Filter(subject_type="transfer"))
+    assert [(event.actor_name, event.subject_id) for event in seen] == [("system", transfers["ours"])]
+    assert [event.subject_id for event in shown(session, theirs.actors["admin2"], Filter(subject_type="transfer"))] == [
+        transfers["theirs"]
+    ]
+    for kind in ("use_request", "repository", "storage_box", "intake_run", "recipient_organisation", "trust_root"):
+        assert shown(session, world.actor("admin"), Filter(subject_type=kind)) == []  # a filter, not a refusal
 
 
 def test_only_organisation_wide_readers_read_the_log(session, world, now):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from administration.audit_log import RECORD_TYPES
 from erms.web.audit_log import AUDIT_ACTIONS, RECORD_LABELS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,3 +49,7 @@ def test_every_action_and_record_kind_written_to_the_log_has_words():
     assert len(actions) > 100 and "document.opinion_given" in actions  # the scan finds what the code writes
     assert sorted(actions - AUDIT_ACTIONS.keys()) == []
     assert sorted(kinds - RECORD_LABELS.keys()) == []
+
+
+def test_every_kind_of_record_the_filter_offers_is_one_it_accepts():
+    assert sorted(RECORD_LABELS.keys() ^ set(RECORD_TYPES)) == []
