@@ -47,8 +47,8 @@ from erms.models import (
     SupplementaryField,
     Transfer,
     Unit,
-    UseRequest,
     User,
+    UseRequest,
 )
 from erms.permissions import Actor
 from filing import dossiers, removals
