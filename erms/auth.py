@@ -11,6 +11,7 @@ session also ends after SESSION_MINUTES idle and SESSION_MAX_HOURS after its log
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -42,6 +43,19 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = N_("Please log in to continue.")
 login_manager.login_message_category = "info"
 login_manager.localize_callback = _
+
+
+@login_manager.unauthorized_handler
+def _log_in_first():
+    """Send a visitor to the log-in page, and back afterwards to the page asked for: for a form sent after the session
+    ended, to the page the form was on (the form's own address answers no GET: logged in, they met a 405)."""
+    flash(_(login_manager.login_message), login_manager.login_message_category)
+    if request.method in ("GET", "HEAD"):
+        wanted = request.full_path.removesuffix("?")
+    else:
+        came_from = urlsplit(request.referrer or "")
+        wanted = came_from.path + (f"?{came_from.query}" if came_from.query else "")
+    return redirect(url_for("auth.login", next=same_site_path(wanted) or url_for("home.index")))
 
 
 class LoginUser(UserMixin):

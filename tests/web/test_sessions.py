@@ -4,6 +4,7 @@ leads only to a page of this site (issue 17, holes 3-4)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 from erms_browser import Browser
@@ -165,6 +166,18 @@ def test_login_leads_back_to_the_page_asked_for(client, make_dossier):
         f"/auth/login?next=/dossiers/{dossier.id}", {"username": "officer1", "password": "mật-khẩu-thử-123"}
     )
     assert response.headers["Location"] == f"/dossiers/{dossier.id}"
+
+
+def test_a_form_sent_after_the_session_ended_leads_back_to_its_page_not_to_its_post_only_address(client, make_dossier):
+    dossier = make_dossier("open")
+    page = f"http://localhost/dossiers/{dossier.id}?page=1"
+    sent = client.post(f"/dossiers/{dossier.id}/edit", {"title": "x"}, headers={"Referer": page})
+    assert sent_to_login(sent)
+    location = sent.headers["Location"]
+    assert f"/dossiers/{dossier.id}/edit" not in unquote(location)
+    client.get("/auth/login")
+    back = client.post(location, {"username": "officer1", "password": "mật-khẩu-thử-123"})
+    assert back.headers["Location"] == f"/dossiers/{dossier.id}?page=1"  # the form's page, which answers a GET
 
 
 @pytest.mark.parametrize(

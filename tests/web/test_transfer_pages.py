@@ -122,5 +122,7 @@ def test_a_transfer_whose_every_dossier_was_returned_asks_for_no_signature(brows
     refused = registry.post(page + "/sign", {"confirm": "yes"}, follow_redirects=True)
     assert "không có biên bản giao nhận để ký" in " ".join(text(refused).split())
     assert "chờ bạn ký" not in " ".join(text(registry.get("/")).split())  # no step waits on the home page
+    listed = " ".join(text(registry.get("/transfers/")).split())
+    assert "mọi hồ sơ đã bị trả lại: không có gì được giao nhận" in listed and "chờ ký biên bản" not in listed
     session.expire_all()
     assert session.get(Transfer, item.transfer_id).registry_signed_at is None
