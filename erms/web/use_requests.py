@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from erms import metadata
 from erms.auth import current_actor, login_required
+from erms.errors import InvalidMetadata, Problem
 from erms.models import Organisation, UseRequest
 from erms.permissions import can_org_wide
 from erms.web.common import attachment, integer, organisation_of, setting, transaction, utcnow, writes
@@ -70,6 +71,11 @@ def new():
 @login_required
 def show(request_id: int):
     """One request: its dossiers, how each is served, and the actions open to the reader of the page."""
+    return render_request(request_id)
+
+
+def render_request(request_id: int, errors: dict | None = None, values: dict | None = None, status: int = 200):
+    """Show the request; a refused decision comes back with ``errors`` and what was typed (``values``)."""
     actor = current_actor()
     with transaction() as session:
         shown = use_requests.get(session, actor, request_id)
@@ -81,8 +87,9 @@ def show(request_id: int):
             lends=can_org_wide(actor, "use.lend", shown.organisation_id),
             today=local_date(utcnow()),
             max_days=use_requests.MAX_DAYS,
-            errors={},
-        )
+            errors=errors or {},
+            values=values or {},
+        ), status
 
 
 @bp.post("/<int:request_id>/decision")
@@ -90,8 +97,12 @@ def show(request_id: int):
 def decide(request_id: int):
     """The head approves the request until a day, or refuses it with the reason."""
     approve = request.form.get("decision") == "approve"
-    until = metadata.parse_day(request.form.get("until", ""))
-    on_invalid(_flash_back(request_id), back=url_for("use_requests.show", request_id=request_id))
+    typed = {name: request.form.get(name, "") for name in ("until", "note")}
+    typed["refused"] = request.form.getlist("refused")
+    until = metadata.parse_day(typed["until"])
+    on_invalid(lambda errors: render_request(request_id, errors, typed, 422))
+    if approve and typed["until"].strip() and until is None:
+        raise InvalidMetadata([Problem("until", metadata.MESSAGES["format"])])
     with transaction() as session:
         decided = use_requests.decide(
             session,
@@ -121,16 +132,6 @@ def reconsider(request_id: int):
         use_requests.reconsider(session, current_actor(), request_id, now=utcnow())
     flash(_("The refusal is taken back: decide the request again."), "success")
     return redirect(url_for("use_requests.show", request_id=request_id, _anchor="decision"))
-
-
-def _flash_back(request_id: int):
-    def show_again(errors: dict):
-        for messages in errors.values():
-            for message in messages:
-                flash(message, "error")
-        return redirect(url_for("use_requests.show", request_id=request_id))
-
-    return show_again
 
 
 @bp.post("/items/<int:item_id>/lent")

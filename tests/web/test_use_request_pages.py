@@ -40,7 +40,14 @@ def test_a_staff_member_asks_the_head_approves_and_the_dossier_opens_until_the_d
     assert "Phiếu chờ bạn quyết định" in waiting and "Tra cứu phục vụ thanh tra" in waiting
     until = (now.date() + timedelta(days=5)).strftime("%d/%m/%Y")
     bad = head.post(f"/use/{asked.id}/decision", {"decision": "refuse", "note": ""})
-    assert "Hãy nêu lý do không đồng ý" in text_of(head.get(bad.headers["Location"]))
+    assert bad.status_code == 422 and "Hãy nêu lý do không đồng ý" in text_of(bad)
+    # An impossible day is said to be one, and the form keeps what was typed.
+    typed = {"decision": "approve", "until": "31/02/2027", "note": "Đồng ý, lưu ý không sao chụp"}
+    impossible = head.post(f"/use/{asked.id}/decision", typed)
+    assert impossible.status_code == 422 and "Ngày tháng không hợp lệ (ngày/tháng/năm)." in text_of(impossible)
+    assert "Hãy ghi ngày cuối cùng" not in text_of(impossible)
+    assert 'value="31/02/2027"' in impossible.get_data(as_text=True)
+    assert "Đồng ý, lưu ý không sao chụp</textarea>" in impossible.get_data(as_text=True)
     head.post(f"/use/{asked.id}/decision", {"decision": "approve", "until": until, "note": ""})
     page = text_of(officer.get(f"/use/{asked.id}"))
     assert f"Đã duyệt đến ngày {until}" in page and f'href="/dossiers/{archived.id}"' in officer.get(
@@ -106,9 +113,10 @@ def test_the_head_leaves_out_a_dossier_on_the_page_and_it_is_neither_opened_nor_
     until = (now.date() + timedelta(days=5)).strftime("%d/%m/%Y")
     decision = {"decision": "approve", "until": until, "refused": str(left_out.id)}
     bad = head.post(f"/use/{asked.id}/decision", {**decision, "note": ""})
-    assert "Hãy nêu lý do không duyệt các hồ sơ này." in text_of(head.get(bad.headers["Location"]))
+    assert bad.status_code == 422 and "Hãy nêu lý do không duyệt các hồ sơ này." in text_of(bad)
+    assert f'value="{left_out.id}" checked' in bad.get_data(as_text=True)  # the dossier ticked stays ticked
     hostile = head.post(f"/use/{asked.id}/decision", {**decision, "refused": "một", "note": "Mật"})
-    assert "Hãy chọn hồ sơ của chính phiếu này." in text_of(head.get(hostile.headers["Location"]))
+    assert "Hãy chọn hồ sơ của chính phiếu này." in text_of(hostile)
     session.expire_all()
     assert session.get(UseRequest, asked.id).state.value == "requested"
     done = head.post(f"/use/{asked.id}/decision", {**decision, "note": "Hồ sơ mật"})
