@@ -4,6 +4,7 @@ decision, the paper lent and taken back against a slip, and the register of requ
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -97,7 +98,7 @@ def render_request(request_id: int, errors: dict | None = None, values: dict | N
 def decide(request_id: int):
     """The head approves the request until a day, or refuses it with the reason."""
     approve = request.form.get("decision") == "approve"
-    typed = {name: request.form.get(name, "") for name in ("until", "note")}
+    typed: dict[str, Any] = {name: request.form.get(name, "") for name in ("until", "note")}
     typed["refused"] = request.form.getlist("refused")
     until = metadata.parse_day(typed["until"])
     on_invalid(lambda errors: render_request(request_id, errors, typed, 422))
