@@ -416,12 +416,35 @@ class Paper:
     typed_date: str = ""  # what the form's date field held, when it is not a day (``on`` None)
 
 
-def _attach(session: Session, store: FileStore, stream: BinaryIO, *, now: datetime) -> int:
+# What a signed paper of the chain may be attached as: a PDF, or the scan as an image. The first bytes tell (a PDF's
+# header may come anywhere in its first 1024 bytes, ISO 32000-1 §7.5.2); the name and the browser's word do not.
+SCAN_TYPES = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"II*\x00", "image/tiff"),
+    (b"MM\x00*", "image/tiff"),
+)
+NOT_A_SCAN = N_("The attachment is not a PDF nor a scanned image (JPEG, PNG, TIFF): attach the signed document.")
+
+
+def scan_type(stream: BinaryIO) -> str | None:
+    """Return the media type of an attached paper (PDF or image), or None when its bytes are neither."""
+    start = stream.read(1024)
+    stream.seek(0)
+    if b"%PDF-" in start:
+        return "application/pdf"
+    return next((media for magic, media in SCAN_TYPES if start.startswith(magic)), None)
+
+
+def _attach(
+    session: Session, store: FileStore, stream: BinaryIO, *, now: datetime, media: str = "application/pdf"
+) -> int:
+    media = scan_type(stream) or media
     captured = store.put(stream)
     existing = session.scalar(select(StoredFile.id).where(StoredFile.sha256 == captured.sha256))
     if existing is not None:
         return existing
-    row = StoredFile.of(captured, "application/pdf", now)
+    row = StoredFile.of(captured, media, now)
     session.add(row)
     session.flush()
     return row.id
@@ -440,6 +463,8 @@ def _paper_problems(paper: Paper, *, signer: bool, after: tuple[date, str], toda
         problems.append(Problem("on", what, {"date": earliest.strftime("%d/%m/%Y")}))
     if paper.attachment is None:
         problems.append(Problem("attachment", N_("Attach the signed document (scan or PDF).")))
+    elif scan_type(paper.attachment) is None:
+        problems.append(Problem("attachment", NOT_A_SCAN))
     return problems
 
 

@@ -273,9 +273,9 @@ def _destroy(b: Builder, name: str) -> int:
         b.session, archivist, w.org.id, [b.agency.dossiers[name].id], "Danh mục hủy", "Hết hạn.", now=NOW
     )
     destruction.record_opinion(b.session, w.actor("council1"), listed.id, True, "", now=NOW)
-    appraisal_paper = destruction.Paper("12/SNV-CCVTLT", date(2026, 6, 15), io.BytesIO(b"%PDF scan 1"), "")
+    appraisal_paper = destruction.Paper("12/SNV-CCVTLT", date(2026, 6, 15), io.BytesIO(b"%PDF-1.4 scan 1"), "")
     destruction.record_appraisal(b.session, archivist, listed.id, appraisal_paper, store=b.store, now=NOW)
-    decision = destruction.Paper("45/QĐ-UBND", date(2026, 6, 15), io.BytesIO(b"%PDF scan 2"), "Nguyễn Thị Thu Hà")
+    decision = destruction.Paper("45/QĐ-UBND", date(2026, 6, 15), io.BytesIO(b"%PDF-1.4 scan 2"), "Nguyễn Thị Thu Hà")
     destruction.approve(b.session, w.actor("head"), listed.id, decision, store=b.store, now=NOW)
     list_id, archivist_id = listed.id, w.users["archivist"].id
     # The worker's job commits step by step in sessions of its own: ours commits first and stays idle meanwhile.

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import delete, select
 
 from erms.errors import InvalidMetadata
-from erms.models import CouncilOpinion, DestructionList, Dossier, Notification
+from erms.models import CouncilOpinion, DestructionList, Dossier, Notification, StoredFile
 from erms.models.dossier import DossierState
 from erms.models.retention import HoldKind
 from retention import appraisal, destruction
@@ -242,3 +242,22 @@ def test_a_held_dossier_chosen_is_left_out_of_the_destruction_proposal_and_said_
     only_held = archivist.post("/retention/due/preview", {"dossier_id": str(held.id)})
     assert 'action="/retention/due/propose"' not in only_held.get_data(as_text=True)
     assert 'action="/retention/due/keep"' in only_held.get_data(as_text=True)  # it can still be kept
+
+
+def test_the_appraisal_attached_must_be_a_pdf_or_a_scanned_image(browser, world, session, make_dossier):
+    dossier = make_dossier("archived")
+    archivist_actor = world.actor("archivist")
+    listed = destruction.propose(session, archivist_actor, world.org.id, [dossier.id], "Danh mục", "Hết hạn", now=LATER)
+    destruction.record_opinion(session, world.actor("council1"), listed.id, True, "", now=LATER)
+    session.commit()
+    archivist = browser("archivist")
+    fake = {**paper("12/SNV"), "attachment": file_field(b"hello", "tham-dinh.pdf")}
+    refused = archivist.post(f"/retention/lists/{listed.id}/appraisal", fake)
+    assert refused.status_code == 422
+    assert "Tệp đính kèm không phải PDF hay ảnh quét (JPEG, PNG, TIFF)" in text(refused)
+    session.expire_all()
+    assert the_list(session).state.value == "proposed" and the_list(session).appraisal_file_id is None
+    jpeg = {**paper("12/SNV"), "attachment": file_field(b"\xff\xd8\xff\xe0 scan of the appraisal", "tham-dinh.jpg")}
+    assert archivist.post(f"/retention/lists/{listed.id}/appraisal", jpeg).status_code == 302
+    session.expire_all()
+    assert session.get(StoredFile, the_list(session).appraisal_file_id).media_type == "image/jpeg"
