@@ -69,6 +69,7 @@ def test_the_archivist_walks_the_whole_destruction_chain(browser, later_app, ses
     preview = archivist.post("/retention/due/preview", {"dossier_id": str(doomed.id)})
     assert preview.status_code == 200
     assert "1 hồ sơ, 2 văn bản" in text(preview)
+    assert re.search(r"\d+ trang, \d+(,\d)? (B|kB)\n", text(preview))  # the size as the reports write it
     report = archivist.post(
         "/retention/due/propose",
         {"dossier_id": str(doomed.id), "title": "Danh mục hủy 2037", "explanation": "Hết thời hạn bảo quản 10 năm."},

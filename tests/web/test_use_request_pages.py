@@ -92,6 +92,7 @@ def test_the_archivist_lends_paper_against_a_slip_and_the_register_counts_it(bro
     assert 'href="/use/register?year=2026"' in archivist.get("/reports/").get_data(as_text=True)
     register = text_of(archivist.get("/use/register"))
     assert "Trần Thị Bình" in register and "1 (1 do công dân yêu cầu)" in register
+    assert "<dt>Hồ sơ phục vụ đọc trực tuyến</dt><dd>0</dd>" in register  # the paper one is lent, not served online
     archivist.post(f"/use/items/{item.id}/returned")
     assert "đã trả" in text_of(archivist.get(f"/use/{asked.id}"))
     assert browsers("officer1").get(f"/use/{asked.id}").status_code == 404
