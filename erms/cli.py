@@ -387,6 +387,10 @@ def jobs_run_scheduler(obj: Context) -> None:
     """Run the scheduler in the foreground (one per deployment; a second one waits for the lease)."""
     from erms import jobs
 
+    try:
+        migrate.require_current(obj.engine)
+    except migrate.SchemaNotCurrent as wrong:
+        raise click.ClickException(str(wrong)) from None
     jobs.run_scheduler(make_session_factory(obj.engine), obj.settings, log=click.echo)
 
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -50,3 +51,24 @@ def upgrade(connection: Connection, revision: str = "head", storage_root: str | 
 def downgrade(connection: Connection, revision: str = "base") -> None:
     """Take the schema on ``connection`` down to ``revision``."""
     command.downgrade(alembic_config(connection), revision)
+
+
+class SchemaNotCurrent(Exception):
+    """The database is not at the schema this code needs: the web app and the worker refuse to start on it."""
+
+
+def require_current(engine: Engine) -> None:
+    """Refuse to serve a database whose schema is not this code's (an upgrade installed, ``erms db upgrade`` not run
+    yet; a database a newer ERMS made): every page would otherwise fail on a missing table or column."""
+    with engine.connect() as connection:
+        found = MigrationContext.configure(connection).get_current_revision()
+    wanted = head_revision()
+    if found != wanted:
+        raise SchemaNotCurrent(
+            f"the database is at schema revision {found or 'none'}, this ERMS needs {wanted}: "
+            + (
+                "run `erms db upgrade` first"
+                if found is None or found in known_revisions()
+                else "it was made by a newer ERMS; run that version"
+            )
+        )

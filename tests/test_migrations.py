@@ -1,8 +1,12 @@
 """Migrations and models agree: upgrade from empty == models; downgrade and upgrade again round-trip."""
 
 import io
+import os
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -19,6 +23,8 @@ from erms.models import Document, DocumentVersion, Dossier, DossierDocument, Sto
 from erms.models.dossier import DossierState
 from erms.storage import FileStore
 from tests import factories
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -166,3 +172,26 @@ def test_the_extent_backfill_measures_as_the_report_joined(empty_engine, tmp_pat
         len(b"draft 1" + b"draft 2 longer") + len(b"%PDF-0"),
     )
     assert {state for state, *_ in backfilled.values()} == {"open", "closed", "transferred", "destroyed"}
+
+
+def test_a_database_behind_the_code_is_refused_with_what_to_do(empty_engine, tmp_path):
+    """An upgrade installed and `erms db upgrade` not run: the web app and the worker refuse to start, saying so,
+    instead of answering every page with a missing table."""
+    with pytest.raises(migrate.SchemaNotCurrent, match="schema revision none, this ERMS needs .*erms db upgrade"):
+        migrate.require_current(empty_engine)
+    with empty_engine.begin() as connection:
+        migrate.upgrade(connection, "0051")
+    with pytest.raises(migrate.SchemaNotCurrent, match="revision 0051, .*run `erms db upgrade` first"):
+        migrate.require_current(empty_engine)
+    url = empty_engine.url.render_as_string(hide_password=False)
+    environment = {**os.environ, "ERMS_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": url}
+    # What systemd starts: the worker, and gunicorn loading wsgi.py (each in a process of its own, as there).
+    for code in ("from erms.cli import erms_group; erms_group(['jobs', 'run-scheduler'])", "import wsgi"):
+        started = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+        )
+        assert started.returncode != 0 and "revision 0051" in started.stderr, started.stderr[-2000:]
+        assert "erms db upgrade" in started.stderr
+    with empty_engine.begin() as connection:
+        migrate.upgrade(connection)
+    migrate.require_current(empty_engine)  # at the head: nothing to say
