@@ -91,16 +91,18 @@ def _refuse_repeat(
 def ask(session: Session, actor: Actor, organisation_id: int, asked: Asked, *, now: datetime) -> UseRequest:
     """Record a request for the archived dossiers ``asked.codes`` names, numbered in the year, and tell the head."""
     permissions.require(actor, "use.record" if asked.for_citizen else "use.request", organisation_id)
-    texts = metadata.check_text(
-        {
-            "purpose": asked.purpose.strip(),
-            "reader_name": asked.reader_name.strip() if asked.for_citizen else "",
-            "reader_identity": asked.reader_identity.strip() if asked.for_citizen else "",
-            "reader_address": asked.reader_address.strip() if asked.for_citizen else "",
-        },
-        LIMITS,
-    )
-    problems = _reader_problems(texts, asked.for_citizen)
+    typed = {
+        "purpose": asked.purpose.strip(),
+        "reader_name": asked.reader_name.strip() if asked.for_citizen else "",
+        "reader_identity": asked.reader_identity.strip() if asked.for_citizen else "",
+        "reader_address": asked.reader_address.strip() if asked.for_citizen else "",
+    }
+    problems: list[Problem] = []
+    try:
+        texts = metadata.check_text(typed, LIMITS)
+        problems += _reader_problems(texts, asked.for_citizen)
+    except InvalidMetadata as wrong:  # said together with what is wrong with the codes: one round, not two
+        problems += wrong.problems
     dossiers = _archived(session, actor, organisation_id, asked, problems)
     if problems:
         raise InvalidMetadata(problems)

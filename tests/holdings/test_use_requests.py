@@ -83,6 +83,9 @@ def test_bad_requests_are_refused_field_by_field_and_write_nothing(world, sessio
             ask(session, world, now, "officer2", codes, purpose)
         assert [problem.field for problem in refused.value.problems] == [field]
         assert message in str(refused.value)
+    with pytest.raises(InvalidMetadata) as refused:  # a text too long and a code unknown: both said at once
+        ask(session, world, now, "officer2", "KHONG.CO.MA", "x" * 501)
+    assert [problem.field for problem in refused.value.problems] == ["purpose", "codes"]
     with pytest.raises(InvalidMetadata, match="read these already"):  # their own unit's files: nothing to ask
         ask(session, world, now, "officer1", archived.file_code)
     with pytest.raises(PermissionDenied):  # only the registry and the archivist record a citizen's request
