@@ -121,7 +121,8 @@ def log_in_candidate(session: Session, username: str, *, now: datetime) -> Candi
     all at once are checked no more often than LOCKOUT_FAILURES times: each one claims its try in turn."""
     # A username's length: the field is free text, the audit log is kept forever. Folded, as the log-in folds it, so
     # that changing the case of a name does not give a guesser five more tries.
-    tried = username.strip()[:100].lower()
+    # A control character no name holds (PostgreSQL cannot even store a NUL) is dropped: the variant shares the lock.
+    tried = metadata.FORBIDDEN_CHARACTERS.sub("", username).strip()[:100].lower()
     _one_at_a_time(session, tried)
     locked = _locked(session, tried, now)
     if locked is not None:

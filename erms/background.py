@@ -5,7 +5,8 @@ A web request only queues the job (:func:`enqueue`) and answers at once; the wor
 and what it is doing as it goes, and records how it ended. A job whose worker was killed keeps
 its row in "running" with a heartbeat that goes stale: the next claim takes it up again, so
 every handler must be safe to run again from the start (destruction execution resumes where it
-stopped). Cancelling a queued job ends it at once; a running one stops at its next step. A worker
+stopped). Cancelling a queued job of a kind that may stop ends it at once; a running one stops at its
+next step. A worker
 asked to stop (:data:`STOPPING`) puts its running job back in the queue at its next step, for the
 next worker to take up at once instead of after the heartbeat goes stale.
 """
@@ -113,17 +114,21 @@ def latest(session: Session, subject: str) -> BackgroundJob | None:
 
 
 def cancel(session: Session, actor: permissions.Actor, job_id: int, *, now: datetime) -> BackgroundJob:
-    """Ask for a job to stop: a queued one ends now, a running one at its next step. Only its requester may."""
+    """Ask for a job to stop: a queued one ends now, a running one at its next step. Only its requester may, and
+    only a job of a kind that may stop half-way (a destruction, once confirmed, runs to its end: its list already
+    says it is being executed)."""
     job = session.get(BackgroundJob, job_id)
     if job is None or job.requested_by_id != actor.user_id:
         raise NotFound()
+    if job.state not in ACTIVE:
+        raise RuleViolation(N_("This work has already ended; there is nothing to stop."))
+    if job.kind not in STOPPABLE:
+        raise RuleViolation(N_("This work runs to its end once asked for; it cannot be stopped."))
     if job.state is JobState.QUEUED:
         transitions.move(job, transitions.BACKGROUND_JOB, "cancel")
         job.finished_at = now
-    elif job.state is JobState.RUNNING and job.kind in STOPPABLE:
+    else:
         job.cancel_requested = True
-    elif job.state is JobState.RUNNING:
-        raise RuleViolation(N_("This work has begun and runs to its end; it cannot be stopped half-way."))
     return job
 
 

@@ -174,6 +174,9 @@ def _archived(
     session: Session, actor: Actor, organisation_id: int, asked: Asked, problems: list[Problem]
 ) -> list[Dossier]:
     """Return the dossiers the codes name, in their order, adding a problem for each one the archive cannot serve."""
+    if metadata.FORBIDDEN_CHARACTERS.search(asked.codes):  # no code holds one (and PostgreSQL cannot compare a NUL)
+        problems.append(Problem("codes", metadata.CONTROL_CHARACTER))
+        return []
     codes = list(dict.fromkeys(code for code in CODE_SEPARATORS.split(asked.codes.strip()) if code))
     if not codes:
         problems.append(Problem("codes", N_("Write the code of at least one dossier of the agency archive.")))

@@ -211,8 +211,9 @@ def totals(session: Session, dossiers: list[Dossier]) -> Totals:
 
 
 def list_totals(destruction_list: DestructionList) -> Totals:
-    """Return the extent of a destruction list as recorded when its dossiers were proposed."""
-    items = destruction_list.items
+    """Return the extent of a destruction list as recorded when its dossiers were proposed, but for the dossiers a
+    hold kept when it was executed (the record and the reports count them as not destroyed)."""
+    items = [item for item in destruction_list.items if not item.held]
     return Totals(
         len(items),
         sum(item.documents for item in items),

@@ -88,7 +88,9 @@ def _council(opinions: tuple[MemberOpinion, ...]) -> str:
 
 
 def _size(size: int) -> str:
-    return f"{size / 1024:.1f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
+    # With the decimal comma, as the pages and reports write a size (97,1 kB).
+    value, unit = (size / 1024, "kB") if size < 1024 * 1024 else (size / 1024 / 1024, "MB")
+    return f"{value:.1f}".replace(".", ",") + f" {unit}"
 
 
 def _backups(record: DestructionRecord) -> str:

@@ -104,20 +104,26 @@ def test_a_worker_asked_to_stop_puts_its_job_back_and_the_next_one_finishes_it_a
     assert destroyed_count(session) == 3
 
 
-def test_a_waiting_job_is_cancelled_by_its_requester_only_and_a_begun_destruction_is_not(
+def test_a_confirmed_destruction_is_not_cancelled_waiting_or_begun_and_by_no_one_else(
     session, world, make_dossier, approved, worker
 ):
+    """Its list says it is being executed from the moment the archivist confirms: the job runs to its end."""
     listed = approved([make_dossier("archived")])
     job = jobs.start_destruction(session, world.actor("archivist"), listed.id, {}, now=LATER)
     with pytest.raises(NotFound):
         background.cancel(session, world.actor("head"), job.id, now=LATER)
+    with pytest.raises(RuleViolation, match="runs to its end"):
+        background.cancel(session, world.actor("archivist"), job.id, now=LATER)  # waiting
     background.claim(session, "worker-a", now=LATER)
     with pytest.raises(RuleViolation, match="runs to its end"):
-        background.cancel(session, world.actor("archivist"), job.id, now=LATER)
+        background.cancel(session, world.actor("archivist"), job.id, now=LATER)  # begun
     job.state = JobState.QUEUED  # back in the queue, as before the claim
-    background.cancel(session, world.actor("archivist"), job.id, now=LATER)
-    session.flush()
-    assert job.state is JobState.CANCELLED and worker() == []
+    session.commit()
+    (done,) = worker()
+    session.expire_all()
+    assert done.state is JobState.DONE and listed.state is DestructionListState.EXECUTED
+    with pytest.raises(RuleViolation, match="already ended"):
+        background.cancel(session, world.actor("archivist"), job.id, now=LATER)
 
 
 def test_a_refused_job_says_why_and_the_worker_goes_on(session, world, make_dossier, approved, worker):

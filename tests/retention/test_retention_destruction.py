@@ -1,6 +1,7 @@
 """The destruction chain end to end, and every refusal in words."""
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -136,7 +137,10 @@ def test_the_proposer_cannot_approve_and_a_hold_after_the_decision_keeps_its_dos
     session.expire_all()
     assert session.get(Dossier, dossier.id).state is DossierState.ARCHIVED
     assert session.get(Dossier, other.id).state is DossierState.DESTROYED
-    assert "Không hủy do đang bị phong tỏa: " + dossier.file_code in _codes(_text(store, listed))
+    record = _codes(_text(store, listed))
+    assert "Không hủy do đang bị phong tỏa: " + dossier.file_code in record
+    assert re.search(r"\d+,\d kB", record)  # sizes with the decimal comma, as the pages write them
+    assert destruction.list_totals(listed).dossiers == 1  # the list's page counts what it destroyed
     # Released, the hold leaves the dossier due again: it is appraised anew and may go on another list.
     holds.release_hold(session, world.actor("head"), hold.id, "Tòa án cho phép", now=later)
     assert dossier.id in [due.id for due in appraisal.find_due(session, world.org.id, later.date())]
