@@ -139,9 +139,9 @@ NOT_SENT_BACK = {
         ),
         "the page showing the form: the POST that sends it back is walked on its own",
     ),
-    **dict.fromkeys(
-        ("POST /access/dossiers/<int:dossier_id>", "POST /use/<int:request_id>/decision"),
-        "its problems are said on the page it returns to",
+    "POST /access/dossiers/<int:dossier_id>": "its problems are said on the page it returns to",
+    "POST /use/<int:request_id>/decision": (
+        "the walk names no request waiting for a decision (web/test_use_request_pages.py sends it back)"
     ),
     **dict.fromkeys(
         ("POST /admin/recipients/name", "POST /admin/recipients/offered"),
