@@ -58,7 +58,7 @@ def test_the_second_of_two_decisions_on_one_use_request_is_refused_and_the_first
     until = (now.date() + timedelta(days=5)).strftime("%d/%m/%Y")
     assert first.post(f"/use/{asked.id}/decision", {"decision": "approve", "until": until}).status_code == 302
     late = second.post(f"/use/{asked.id}/decision", {"decision": "refuse", "note": "Không"})
-    assert late.status_code == 422 and "Phiếu này đã được quyết định." in text(late)  # the page as it is now, saying why
+    assert late.status_code == 422 and "Phiếu này đã được quyết định." in text(late)  # the page as it is now
     assert f'action="/use/{asked.id}/decision"' not in late.get_data(as_text=True)  # no decision offered again
     session.expire_all()
     assert session.get(UseRequest, asked.id).state == UseRequestState.APPROVED
