@@ -5,10 +5,9 @@ A web request only queues the job (:func:`enqueue`) and answers at once; the wor
 and what it is doing as it goes, and records how it ended. A job whose worker was killed keeps
 its row in "running" with a heartbeat that goes stale: the next claim takes it up again, so
 every handler must be safe to run again from the start (destruction execution resumes where it
-stopped). Cancelling a queued job of a kind that may stop ends it at once; a running one stops at its
-next step. A worker
-asked to stop (:data:`STOPPING`) puts its running job back in the queue at its next step, for the
-next worker to take up at once instead of after the heartbeat goes stale.
+stopped). Cancelling a queued job of a kind that may stop ends it at once; a running one stops at
+its next step. A worker asked to stop (:data:`STOPPING`) puts its running job back in the queue at
+its next step, for the next worker to take up at once instead of after the heartbeat goes stale.
 """
 
 from __future__ import annotations
@@ -181,7 +180,7 @@ def run_next(
     except Cancelled:
         return _finish(factory, job_id, JobState.CANCELLED, "", clock)
     except Interrupted:
-        return _finish(factory, job_id, JobState.QUEUED, "", clock)
+        return _put_back(factory, job_id)
     except ERMSError as refused:  # a rule refused the work (a hold placed meanwhile): kept for the page to translate
         return _finish(factory, job_id, JobState.FAILED, refusal_text(refused), clock)
     except Exception as error:  # noqa: BLE001 - the worker goes on with the next job; the log has the trace
@@ -244,9 +243,15 @@ def _finish(
     with transaction(factory) as session:
         job = session.get(BackgroundJob, job_id)
         assert job is not None  # this worker claimed the job, and job rows are never deleted
-        if state is JobState.QUEUED:
-            transitions.move(job, transitions.BACKGROUND_JOB, "put_back")
-            return job
         transitions.move(job, transitions.BACKGROUND_JOB, state.value)
         job.error, job.finished_at = error, clock()
+        return job
+
+
+def _put_back(factory: Callable[[], Session], job_id: int) -> BackgroundJob:
+    """Return a running job to the queue (its worker is stopping), for the next worker to take up at once."""
+    with transaction(factory) as session:
+        job = session.get(BackgroundJob, job_id)
+        assert job is not None  # this worker claimed the job, and job rows are never deleted
+        transitions.move(job, transitions.BACKGROUND_JOB, "put_back")
         return job
