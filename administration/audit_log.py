@@ -119,6 +119,7 @@ RECORD_TYPES = (
     "audit_log",
     "recipient_organisation",
     "trust_root",
+    "background_job",
 )
 
 

@@ -22,10 +22,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from erms import permissions, transitions
+from erms import audit, permissions, transitions
 from erms.db import transaction
 from erms.errors import N_, ERMSError, NotFound, RuleViolation
-from erms.models import BackgroundJob
+from erms.models import BackgroundJob, User
 from erms.models.background import JobState
 from erms.storage import FileStore
 
@@ -112,22 +112,57 @@ def latest(session: Session, subject: str) -> BackgroundJob | None:
     )
 
 
+@dataclass(frozen=True)
+class Overview:
+    """The deployment administrator's view of background work: the jobs waiting or running (oldest first), the
+    latest that ended (newest first) and the names of the people who asked for them."""
+
+    active: list[BackgroundJob]
+    ended: list[BackgroundJob]
+    requesters: dict[int, str]
+
+
+def overview(session: Session, actor: permissions.Actor, ended: int = 30) -> Overview:
+    """Return every organisation's background work (the deployment administrator's only: it answers for the
+    worker), with the ``ended`` latest jobs that ended."""
+    permissions.require_system_admin(actor)
+    active = list(
+        session.scalars(select(BackgroundJob).where(BackgroundJob.state.in_(ACTIVE)).order_by(BackgroundJob.id))
+    )
+    latest_ended = list(
+        session.scalars(
+            select(BackgroundJob)
+            .where(BackgroundJob.state.not_in(ACTIVE))
+            .order_by(BackgroundJob.finished_at.desc(), BackgroundJob.id.desc())
+            .limit(ended)
+        )
+    )
+    asked_by = {job.requested_by_id for job in active + latest_ended if job.requested_by_id is not None}
+    names = session.execute(select(User.id, User.full_name).where(User.id.in_(asked_by))).all()
+    return Overview(active, latest_ended, dict(names))
+
+
 def cancel(session: Session, actor: permissions.Actor, job_id: int, *, now: datetime) -> BackgroundJob:
-    """Ask for a job to stop: a queued one ends now, a running one at its next step. Only its requester may, and
-    only a job of a kind that may stop half-way (a destruction, once confirmed, runs to its end: its list already
-    says it is being executed)."""
+    """Ask for a job to stop: a queued one ends now, a running one at its next step. Only its requester or the
+    deployment's administrator may (audited), and only a job of a kind that may stop half-way (a destruction, once
+    confirmed, runs to its end: its list already says it is being executed)."""
     job = session.get(BackgroundJob, job_id)
-    if job is None or job.requested_by_id != actor.user_id:
+    if job is None or not permissions.can_stop_job(actor, job.requested_by_id):
         raise NotFound()
     if job.state not in ACTIVE:
         raise RuleViolation(N_("This work has already ended; there is nothing to stop."))
     if job.kind not in STOPPABLE:
         raise RuleViolation(N_("This work runs to its end once asked for; it cannot be stopped."))
+    if job.cancel_requested:
+        raise RuleViolation(N_("This work is already stopping, at its next step."))
     if job.state is JobState.QUEUED:
         transitions.move(job, transitions.BACKGROUND_JOB, "cancel")
         job.finished_at = now
     else:
         job.cancel_requested = True
+    audit.record(
+        session, actor, "job.stop_asked", "background_job", job.id, now=now, kind=job.kind, subject=job.subject
+    )
     return job
 
 

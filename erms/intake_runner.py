@@ -1,8 +1,8 @@
 """Drives a run of taking records in (the command line and the worker share it): one transaction per dossier.
 
 A dossier is made whole or not at all; a dossier the source describes wrongly (a file whose bytes differ from the
-source's digest) is reported and the others go on. Interrupted, the run is taken up again by running the same
-source: what was committed is skipped.
+source's digest) is reported and the others go on. Interrupted, or stopped by its archivist, the run is taken up
+again by running the same source: what was committed is skipped.
 """
 
 from __future__ import annotations
@@ -67,18 +67,33 @@ def take_in(
     weight = (lambda dossier: len(dossier.documents)) if documents else (lambda dossier: 1)
     total = documents or len(source.dossiers)
     done = sum(weight(dossier) for dossier in source.dossiers if dossier.key in made)
-    told(done, total)
-    for dossier in source.dossiers:
-        if dossier.key in made:
-            continue
-        try:
-            with transaction(factory) as session:
-                run = session.get_one(IntakeRun, run_id)
-                past.make(session, load_actor(session, user_id), run, dossier, store=store, now=clock(), font=font)
-        except ERMSError as refused:
-            report.append(f"{dossier.key}: {refused}")
-        done += weight(dossier)
+    try:
         told(done, total)
+        for dossier in source.dossiers:
+            if dossier.key in made:
+                continue
+            try:
+                with transaction(factory) as session:
+                    run = session.get_one(IntakeRun, run_id)
+                    past.make(session, load_actor(session, user_id), run, dossier, store=store, now=clock(), font=font)
+            except ERMSError as refused:
+                report.append(f"{dossier.key}: {refused}")
+            done += weight(dossier)
+            told(done, total)
+    except background.Cancelled:
+        # Stopped by its archivist: the run records how far it got (what was made stays, to be taken up again),
+        # unless the stop came as its last dossier was made, when the work is simply done.
+        outcome = _finish(factory, user_id, run_id, report, clock)
+        if not outcome.finished:
+            raise
+        return outcome
+    return _finish(factory, user_id, run_id, report, clock)
+
+
+def _finish(
+    factory: Callable[[], Session], user_id: int, run_id: int, report: list[str], clock: Callable[[], datetime]
+) -> Outcome:
+    """Record the run's report (``runs.finish``) and return what the run did."""
     with transaction(factory) as session:
         run = runs.finish(session, load_actor(session, user_id), run_id, report, now=clock())
         made = past.made_keys(session, run_id)
@@ -116,7 +131,8 @@ def _offered_plan(
     )
 
 
-@background.handler(LEGACY_JOB)
+# Stoppable: each dossier is made in a transaction of its own, and the same source imported again goes on.
+@background.handler(LEGACY_JOB, stoppable=True)
 def _legacy_job(payload: dict, context: background.Context) -> None:
     # Checked again in the worker, in the organisation's own folder: files may have changed since the page queued it.
     user_id = payload["user_id"]
@@ -145,13 +161,17 @@ def _run_job(context: background.Context, user_id: int, plan: runs.Plan) -> None
 NOT_FINISHED = N_("%(made)s of %(total)s dossiers were made; the run's report says why the others were not.")
 
 
+# How often a run writes its progress, the beat at which a stop asked for is seen.
+PROGRESS_EVERY = timedelta(seconds=1)
+
+
 def _progress(context: background.Context) -> Callable[[int, int], None]:
     """Write the documents done as JSON for the page, at most once a second (a run tells after every dossier)."""
     last: list[datetime] = []
 
     def told(done: int, total: int) -> None:
         now = context.clock()
-        if done == total or not last or now - last[0] >= timedelta(seconds=1):
+        if done == total or not last or now - last[0] >= PROGRESS_EVERY:
             last[:] = [now]
             context.progress(json.dumps({"done": done, "total": total}))
 
@@ -194,7 +214,7 @@ def _arrangement_plan(session: Session, actor: Actor, payload: dict, now: dateti
     )
 
 
-@background.handler(ARRANGEMENT_JOB)
+@background.handler(ARRANGEMENT_JOB, stoppable=True)  # as an import (LEGACY_JOB)
 def _arrangement_job(payload: dict, context: background.Context) -> None:
     # Checked again in the worker: boxes and dossiers may have changed since the page queued it.
     with transaction(context.factory, read_only=True) as session:

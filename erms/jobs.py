@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from apscheduler.schedulers.blocking import BlockingScheduler
-from sqlalchemy import CursorResult, Engine, update
+from sqlalchemy import CursorResult, Engine, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -174,6 +174,26 @@ def lease_holder(session: Session, *, now: datetime) -> str | None:
     """Return who holds the lease now, None when nobody does (no worker running)."""
     lease = session.get(SchedulerLease, LEASE)
     return lease.holder if lease is not None and lease.expires_at >= now else None
+
+
+@dataclass(frozen=True)
+class WorkerStatus:
+    """Whether a worker process holds the scheduler's lease now, which one, until when; and the schedule's latest
+    run (``JobRun``), so an administrator sees that the daily jobs (the backup first) are being run."""
+
+    holder: str | None
+    expires_at: datetime | None
+    running: bool
+    last_run: JobRun | None
+
+
+def worker_status(session: Session, *, now: datetime) -> WorkerStatus:
+    """Return the worker's status as the lease and the schedule's runs show it (an administrator's question)."""
+    lease = session.get(SchedulerLease, LEASE)
+    last_run = session.scalar(select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(1))
+    if lease is None:
+        return WorkerStatus(None, None, False, last_run)
+    return WorkerStatus(lease.holder, lease.expires_at, lease.expires_at > now, last_run)
 
 
 def release_lease(session: Session, holder: str, *, now: datetime) -> None:
@@ -500,7 +520,7 @@ def _rebuild_index_job(_payload: dict, context: background.Context) -> None:
     context.progress(f"{count}/{count}")
 
 
-@background.handler(BACKUP_JOB)
+@background.handler(BACKUP_JOB, stoppable=True)  # a stopped backup leaves no set (backup.create)
 def _backup_job(_payload: dict, context: background.Context) -> None:
     """Make a backup set on every configured target; one target that fails does not stop the others."""
     chosen = backup.targets(context.settings["BACKUP_TARGETS"])

@@ -302,6 +302,12 @@ def require_system_admin(actor: Actor) -> None:
         raise PermissionDenied()
 
 
+def can_stop_job(actor: Actor, requested_by_id: int | None) -> bool:
+    """Return True if the actor may stop a background job: who asked for it, or the deployment's administrator,
+    who answers for the worker process and sees every job (a backup the schedule queued has no requester)."""
+    return actor.system_admin or (requested_by_id is not None and requested_by_id == actor.user_id)
+
+
 def audit_organisations(actor: Actor) -> set[int] | None:
     """Return the organisations whose audit log the actor reads (an organisation-wide "audit.read" role), or None
     for every organisation's: the deployment's administrator answers for the whole log."""

@@ -49,6 +49,7 @@ RECORD_LABELS = {
     "recipient_organisation": _l("Receiving organisation"),
     "transfer": _l("Transfer to the archive"),
     "trust_root": _l("Trusted root certificate"),
+    "background_job": _l("Background work"),
 }
 # What each action of the log means, in words (the code stays beside it, for precision).
 AUDIT_ACTIONS = {
@@ -137,6 +138,7 @@ AUDIT_ACTIONS = {
     "intake.resumed": _l("Legacy import resumed"),
     "intake.started": _l("Legacy import started"),
     "intake.stopped": _l("Legacy import stopped"),
+    "job.stop_asked": _l("Background work asked to stop"),
     "lookup.offered": _l("Value offered in the forms"),
     "lookup.withdrawn": _l("Value withdrawn from the forms"),
     "organisation.created": _l("Organisation added"),

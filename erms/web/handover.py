@@ -30,6 +30,7 @@ from erms.config import LOCAL_TZ
 from erms.errors import InvalidMetadata, PermissionDenied, Problem
 from erms.models.background import JobState
 from erms.models.handover import BatchState, HandoverOutcome, PackageState
+from erms.web.background_jobs import no_worker_for
 from erms.web.common import (
     integer,
     organisation_of,
@@ -103,22 +104,22 @@ class BuildStatus:
     refusals: list[str] = field(default_factory=list)  # translated
     crashed: bool = False
     job_id: int = 0
-    stoppable: bool = False  # by the person reading the page, who asked for it
+    stoppable: bool = False  # by the person reading the page (who asked for it)
     stopping: bool = False
     cancelled: bool = False
 
     @classmethod
-    def of(cls, job, reader_id: int) -> BuildStatus | None:
+    def of(cls, job, reader: permissions.Actor) -> BuildStatus | None:
         """Return the status of the batch's latest build job (None when it was never built here)."""
         if job is None:
             return None
         progress = json.loads(job.progress) if job.progress.startswith("{") else {}
-        finished = job.state not in background.ACTIVE
+        finished, may_stop = job.state not in background.ACTIVE, permissions.can_stop_job(reader, job.requested_by_id)
         status = cls(
             **progress,
             finished=finished,
             job_id=job.id,
-            stoppable=not finished and not job.cancel_requested and job.requested_by_id == reader_id,
+            stoppable=not finished and not job.cancel_requested and may_stop,
             stopping=not finished and job.cancel_requested,
             cancelled=job.state is JobState.CANCELLED,
         )
@@ -250,13 +251,15 @@ def render_batch(batch_id: int, errors: dict | None = None, status: int = 200, s
     actor = current_actor()
     with transaction() as session:
         batch = handover.get_batch(session, actor, batch_id)
-        build = BuildStatus.of(background.latest(session, jobs.build_subject(batch_id)), actor.user_id)
+        job = background.latest(session, jobs.build_subject(batch_id))
+        build = BuildStatus.of(job, actor)
         package = handover.latest_package(session, actor, batch_id)
         response = render_template(
             "handover/batch.html",
             batch=batch,
             package=package,
             build=build,
+            no_worker=no_worker_for(session, job),
             errors=errors or {},
             section=section,
             plain_check=plain_check,

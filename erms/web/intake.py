@@ -23,6 +23,7 @@ from erms.auth import current_actor, login_required
 from erms.errors import PermissionDenied
 from erms.models import BackgroundJob
 from erms.models.background import JobState
+from erms.web.background_jobs import no_worker_for
 from erms.web.common import (
     attachment,
     by_line,
@@ -76,18 +77,25 @@ class Progress:
     done: int
     total: int
     refusals: list[str] | None
+    stoppable: bool  # by the person reading the page
 
     @property
     def running(self) -> bool:
         return self.job.state in background.ACTIVE
 
+    @property
+    def stopping(self) -> bool:
+        return self.running and self.job.cancel_requested
+
     @classmethod
-    def of(cls, job: BackgroundJob | None) -> Progress | None:
+    def of(cls, job: BackgroundJob | None, reader: permissions.Actor) -> Progress | None:
         if job is None:
             return None
         figures = json.loads(job.progress) if job.progress.startswith("{") else {}
         refused = job_refusals(job.error) if job.state is JobState.FAILED else None
-        return cls(job, figures.get("done", 0), figures.get("total", 0), refused)
+        stoppable = job.state in background.ACTIVE and not job.cancel_requested
+        stoppable = stoppable and permissions.can_stop_job(reader, job.requested_by_id)
+        return cls(job, figures.get("done", 0), figures.get("total", 0), refused, stoppable)
 
 
 @bp.get("/")
@@ -108,7 +116,8 @@ def render_page(
     with transaction() as session:
         folder = legacy.intake_folder(session, actor, organisation_id, Path(setting("INTAKE_DIR")))
         offered = legacy.offered(folder)
-        progress = Progress.of(background.latest(session, intake_runner.legacy_subject(organisation_id)))
+        job = background.latest(session, intake_runner.legacy_subject(organisation_id))
+        progress = Progress.of(job, actor)
         response = render_template(
             "intake/index.html",
             offered=bool(offered),
@@ -116,6 +125,7 @@ def render_page(
             intake_dir=folder,
             runs=runs.recent(session, actor, organisation_id),
             progress=progress,
+            no_worker=no_worker_for(session, job),
             errors=errors or {},
             rows=by_line(errors or {}, "legacy-import"),
             chosen=chosen,

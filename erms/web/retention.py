@@ -25,6 +25,7 @@ from erms.models import Dossier
 from erms.models.appraisal import DestructionListState
 from erms.models.dossier import DossierState
 from erms.models.retention import HoldKind
+from erms.web.background_jobs import no_worker_for
 from erms.web.common import (
     integer,
     organisation_of,
@@ -258,6 +259,7 @@ def render_list(
     actor = current_actor()
     with transaction() as session:
         listed = destruction.get_list(session, actor, list_id)
+        job = background.latest(session, jobs.destruction_subject(list_id))
         organisation_id = listed.organisation_id
         return render_template(
             "retention/list.html",
@@ -280,7 +282,8 @@ def render_list(
             can_withdraw=listed.state in (DestructionListState.PROPOSED, DestructionListState.APPRAISED)
             and any(permissions.can(actor, action, organisation_id) for action in WITHDRAWERS),
             disagreeing=listed.opinions and not destruction.council_agrees(listed),
-            job=background.latest(session, jobs.destruction_subject(list_id)),
+            job=job,
+            no_worker=no_worker_for(session, job),
             job_errors=_job_errors,
             period_of=appraisal.period_of,
             errors=errors or {},

@@ -391,7 +391,8 @@ ROWS = [
     Row("api.submit_transfer", "POST", DOSSIER_FORMERS, "dossier:closed", refusal=NOT_FOUND, anonymous=UNAUTHORIZED),
     # A background job's status: the person who queued it (a job shown on no page: a search rebuild here).
     Row("api.get_job", "GET", MINE, "job", anonymous=UNAUTHORIZED),
-    Row("background_jobs.cancel", "POST", MINE, "job", why="only the person who asked for the work stops it"),
+    Row("background_jobs.cancel", "POST", MINE, "job", why="who asked for the work stops it (or the system admin)"),
+    Row("background_jobs.index", "GET", {}, why="only the deployment's administrator sees every organisation's work"),
     Row("api.ingest_bag", "POST", ARCHIVIST_ONLY, anonymous=UNAUTHORIZED),
     # ------------------------------------------------------------ registers
     Row("registers.index", "GET", REGISTER_READERS),

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import html
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from erms_browser import Browser, run_background_jobs
 from sqlalchemy import func, select
 
-from erms.models import Document, Dossier, IntakeRun
+from erms import intake_runner, jobs
+from erms.models import AuditEvent, BackgroundJob, Document, Dossier, IntakeRun, SchedulerLease
+from erms.models.background import JobState
 from erms.models.dossier import DossierState
 from tests.factories import supplementary_field
 from tests.intake.test_legacy_import import make_folder, mapping, row, scan
@@ -116,3 +121,68 @@ def test_a_scan_that_misses_the_rules_is_refused_until_the_archivist_ticks_accep
     page = accepted.get_data(as_text=True)
     assert accepted.status_code == 200 and "Lần nhập sẽ tạo 2 hồ sơ với 6 văn bản" in page
     assert "Page 1 is in black and white: a scan is kept in colour." in page  # the warning kept in the report
+
+
+def test_an_import_stopped_half_way_keeps_what_it_made_and_goes_on_when_started_again(
+    archivist, intake_dir, session, monkeypatch
+):
+    name = place(intake_dir, files=9, per_dossier=3)  # three dossiers of three documents
+    assert archivist.post("/archive/intake/start", {"source": name}).status_code == 302
+    job = session.scalar(select(BackgroundJob).order_by(BackgroundJob.id.desc()))
+    assert f'action="/jobs/{job.id}/cancel"' in archivist.get("/archive/intake/").get_data(as_text=True)
+    # The archivist clicks "Stop" once the first dossier is made; every step's progress is written (and seen).
+    monkeypatch.setattr(intake_runner, "PROGRESS_EVERY", timedelta(0))
+    progress = intake_runner._progress
+
+    def clicking_stop(context):
+        told = progress(context)
+
+        def telling(done: int, total: int) -> None:
+            if done == 3:
+                stopping = archivist.post(f"/jobs/{job.id}/cancel", {}, follow_redirects=True)
+                assert "Công việc sẽ dừng ở bước tiếp theo" in html.unescape(stopping.get_data(as_text=True))
+            told(done, total)
+
+        return telling
+
+    monkeypatch.setattr(intake_runner, "_progress", clicking_stop)
+    assert [ended.state for ended in run_background_jobs(archivist.client.application)] == [JobState.CANCELLED]
+    assert (count(session, Dossier), count(session, Document)) == (1, 3)
+    page = html.unescape(archivist.get("/archive/intake/").get_data(as_text=True))
+    assert "Việc nhập đã bị dừng trước khi xong: đã nhập 3 trên 9 văn bản" in page and "chưa xong" in page
+    actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions[-2:] == ["job.stop_asked", "intake.stopped"]
+    monkeypatch.setattr(intake_runner, "_progress", progress)
+    checked = archivist.post("/archive/intake/check", {"source": name}).get_data(as_text=True)
+    assert "1 hồ sơ đã được tạo và sẽ được bỏ qua" in html.unescape(checked)
+    assert archivist.post("/archive/intake/start", {"source": name}).status_code == 302
+    assert [ended.state for ended in run_background_jobs(archivist.client.application)] == [JobState.DONE]
+    assert (count(session, Dossier), count(session, Document), count(session, IntakeRun)) == (3, 9, 1)
+    assert "Đã nhập xong: 9 văn bản." in archivist.get("/archive/intake/").get_data(as_text=True)
+
+
+def test_an_import_cancelled_before_it_began_takes_nothing_in(archivist, intake_dir, session, browsers):
+    name = place(intake_dir)
+    archivist.post("/archive/intake/start", {"source": name})
+    job = session.scalar(select(BackgroundJob).order_by(BackgroundJob.id.desc()))
+    assert browsers("head").post(f"/jobs/{job.id}/cancel", {}).status_code == 404  # not who asked for it
+    cancelled = archivist.post(f"/jobs/{job.id}/cancel", {}, follow_redirects=True)
+    page = html.unescape(cancelled.get_data(as_text=True))
+    assert "Lần nhập trước đã bị hủy trước khi bắt đầu: chưa nhập gì." in page
+    assert "Refresh" not in cancelled.headers
+    assert run_background_jobs(archivist.client.application) == []
+    assert count(session, Dossier) == count(session, IntakeRun) == 0
+    again = archivist.post(f"/jobs/{job.id}/cancel", {}, follow_redirects=True)
+    assert "Công việc này đã kết thúc" in html.unescape(again.get_data(as_text=True))
+
+
+def test_an_import_waiting_with_no_worker_running_says_so(archivist, intake_dir, session):
+    archivist.post("/archive/intake/start", {"source": place(intake_dir)})
+    missing = "Không có tiến trình worker nào đang chạy trên máy chủ: công việc này phải chờ"
+    assert missing in html.unescape(archivist.get("/archive/intake/").get_data(as_text=True))
+    session.add(
+        SchedulerLease(name=jobs.LEASE, holder="may-chu:1", expires_at=datetime.now(UTC) + timedelta(minutes=2))
+    )
+    session.commit()
+    page = html.unescape(archivist.get("/archive/intake/").get_data(as_text=True))
+    assert "Đang nhập" in page and missing not in page  # a worker runs: the work is only waiting its turn
