@@ -272,14 +272,25 @@ WORDS_INDEX = "ix_search_entries_words"
 @contextlib.contextmanager
 def words_index_dropped_if_empty(session: Session) -> Iterator[None]:
     """Fill an empty table without its words' index, then build the index once (a RUM index kept up row by row
-    takes four times as long as one built at the end); with rows already there, the index stays for searches."""
-    if session.scalar(select(ENTRIES.c.key).limit(1)) is not None:
+    takes four times as long as one built at the end); with rows already there, the index stays for searches.
+
+    A fill stopped half-way (a killed worker) has committed rows without the index: the next rebuild finds it
+    missing and makes it at its end as well."""
+    present = session.scalar(text("SELECT to_regclass(:name)"), {"name": WORDS_INDEX}) is not None
+    if present and session.scalar(select(ENTRIES.c.key).limit(1)) is not None:
         yield
         return
-    definition = session.scalar(text("SELECT pg_get_indexdef(CAST(:name AS regclass))"), {"name": WORDS_INDEX})
-    session.execute(text(f"DROP INDEX {WORDS_INDEX}"))
+    if present:
+        session.execute(text(f"DROP INDEX {WORDS_INDEX}"))
     yield
-    session.execute(text(definition))
+    session.execute(text(_words_index_definition(session)))
+
+
+def _words_index_definition(session: Session) -> str:
+    """The words' index of migration 0027: RUM's where the extension is installed (it ranks too), else GIN's."""
+    rum = session.scalar(text("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'rum')"))
+    method = "rum ((words || content_words) rum_tsvector_ops)" if rum else "gin ((words || content_words))"
+    return f"CREATE INDEX {WORDS_INDEX} ON search_entries USING {method}"
 
 
 _VERSION = re.compile(r"erms index version (\d+)")

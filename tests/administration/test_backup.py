@@ -236,3 +236,21 @@ def test_sets_past_their_days_leave_the_medium_with_the_files_only_they_listed(i
     assert [manifest.name for manifest in backup.sets(target)] == [newest.manifest.name]
     assert not orphan.exists() and path.is_dir() and backup.verify(target, newest.manifest.name).ok
     assert backup.prune(target, 0, date(2030, 1, 1)) == []  # the newest set always stays
+
+
+def test_a_backup_stopped_half_way_leaves_no_set_and_records_none(instance, tmp_path):
+    engine, settings = instance
+    factory = make_session_factory(engine)
+    settings = dict(settings, BACKUP_TARGETS=f"usb={tmp_path / 'usb'}", BACKUP_KEEP_DAYS=30)
+    (tmp_path / "usb").mkdir()
+    with Session(engine) as session:
+        job = background.enqueue(session, None, jobs.BACKUP_JOB, "backup:2026-06-15", {}, now=NOW)
+        # Begun by a worker (its heartbeat old: the next worker takes it up), then the administrator asked it to stop.
+        job.state, job.heartbeat_at, job.cancel_requested = JobState.RUNNING, NOW - timedelta(hours=1), True
+        session.commit()
+    ran = background.run_pending(factory, FileStore(settings["STORAGE_ROOT"]), settings, lambda: NOW, "worker")
+    assert [(done.kind, done.state, done.progress) for done in ran] == [("backup.create", JobState.CANCELLED, "1/3")]
+    assert backup.sets(backup.Target("usb", tmp_path / "usb")) == []
+    assert list((tmp_path / "usb" / "sets").iterdir()) == []  # its partial set removed
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(BackupSet)) == 0

@@ -91,3 +91,28 @@ def test_the_first_fill_of_an_empty_table_builds_the_words_index_at_the_end(inde
     after = session.scalar(text("SELECT pg_get_indexdef(CAST('ix_search_entries_words' AS regclass))"))
     assert after == before
     assert search.verify(session).ok
+
+
+def test_a_first_fill_stopped_half_way_leaves_the_words_index_to_the_next_rebuild(
+    index, make_dossier, session, monkeypatch
+):
+    """A worker killed (or a rebuild stopped) while filling an empty table has committed batches without the words'
+    index: the next rebuild, finding rows there, still makes it again instead of leaving searches without it."""
+    before = session.scalar(text("SELECT pg_get_indexdef(CAST('ix_search_entries_words' AS regclass))"))
+    make_dossier("open", documents=3)
+    session.commit()
+    session.execute(text("DELETE FROM search_entries"))
+    monkeypatch.setattr(search, "BATCH", 1)
+
+    def killed(done: int, total: int) -> None:
+        raise KeyboardInterrupt  # the worker dies after its first batch was committed
+
+    with pytest.raises(KeyboardInterrupt):
+        search.rebuild(session, killed)
+    session.rollback()
+    assert session.scalar(text("SELECT count(*) FROM search_entries")) == 1
+    assert session.scalar(text("SELECT to_regclass('ix_search_entries_words')")) is None
+    assert search.rebuild(session) == 4
+    after = session.scalar(text("SELECT pg_get_indexdef(CAST('ix_search_entries_words' AS regclass))"))
+    assert after == before
+    assert search.verify(session).ok
