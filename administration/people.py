@@ -19,6 +19,7 @@ from erms import accounts, api_tokens, audit, metadata, permissions
 from erms.errors import N_, InvalidMetadata, NotFound, PermissionDenied, Problem, RuleViolation
 from erms.models import Organisation, Role, RoleMembership, Unit, User
 from erms.permissions import Actor
+from holdings import use_requests
 
 # Log-in names: lower-case letters, digits, dots, hyphens and underscores (typed on any keyboard, no accents).
 # 2 to 64 characters beginning and ending with a letter or digit: "an.nv." beside "an.nv" is a look-alike.
@@ -329,6 +330,8 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool, *, no
     if user.active != active:
         user.active = active
         audit.record(session, actor, "user.activated" if active else "user.deactivated", "user", user.id, now=now)
+        if not active:  # the paper the person still has is the archivists' to ask back
+            use_requests.tell_of_leaver(session, user.id, user.full_name, now=now)
     if not active:  # the credentials lent to other systems end with the account, and stay ended if it comes back
         api_tokens.revoke_live(session, actor, user.id, now=now, reason="deactivated")
     return user

@@ -535,6 +535,51 @@ def remind_overdue(session: Session, today: date, *, now: datetime) -> int:
     return len(late)
 
 
+STILL_LENT = N_(
+    "%(name)s, whose account was deactivated, still has dossier %(code)s on loan (request %(reference)s, due back "
+    "on %(date)s)."
+)
+
+
+def on_loan_to(session: Session, user_id: int) -> list[UseRequestItem]:
+    """Return the paper dossiers lent on the person's own requests and not back yet, the soonest due first."""
+    return list(
+        session.scalars(
+            select(UseRequestItem)
+            .join(UseRequestItem.request)
+            .where(
+                UseRequest.requester_id == user_id,
+                UseRequestItem.lent_at.is_not(None),
+                UseRequestItem.returned_at.is_(None),
+            )
+            .options(selectinload(UseRequestItem.dossier))
+            .order_by(UseRequest.until, UseRequestItem.id)
+        )
+    )
+
+
+def tell_of_leaver(session: Session, user_id: int, name: str, *, now: datetime) -> int:
+    """Tell the archivists of the paper still lent to a person whose account was deactivated (the reminder of a
+    loan past its day would tell only them, and they can no longer read it); return how many loans."""
+    loans = on_loan_to(session, user_id)
+    for item in loans:
+        request = item.request
+        notices.tell(
+            session,
+            notices.holders(session, request.organisation_id, Role.ARCHIVIST),
+            "use_leaver",
+            f"{item.id}:{now:%Y%m%d}",  # told again if the person comes back and leaves again
+            STILL_LENT,
+            now=now,
+            subject=("use_request", request.id),
+            name=name,
+            code=item.dossier.file_code,
+            reference=request.reference,
+            date=f"{request.until:%d/%m/%Y}" if request.until else "",
+        )
+    return len(loans)
+
+
 # ---------------------------------------------------------------- lists and the register
 
 

@@ -32,6 +32,7 @@ from erms.web.common import (
     utcnow,
 )
 from erms.web.errors import FORM, on_invalid, problem_messages, translate
+from holdings import use_requests
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -232,10 +233,20 @@ def render_person(user_id: int, errors: dict | None = None, values: dict | None 
             role_options=role_options(),
             is_self=user.id == actor.user_id,
             token_list=token_rows(api_tokens.tokens_of(session, actor, user.id)),
+            loans=loans_seen(session, actor, user.id),
             errors=errors or {},
             values=values or {},
             section=section,
         ), status
+
+
+def loans_seen(session, actor: permissions.Actor, user_id: int) -> list:
+    """The paper the person has on loan from the archives of the organisations the reader administers."""
+    return [
+        item
+        for item in use_requests.on_loan_to(session, user_id)
+        if permissions.can_administer(actor, item.request.organisation_id)
+    ]
 
 
 @bp.post("/people/<int:user_id>")
@@ -306,7 +317,13 @@ def active(user_id: int):
     wanted = request.form.get("active", "") == "yes"
     with transaction() as session:
         people.set_active(session, current_actor(), user_id, wanted, now=utcnow())
+        lent = 0 if wanted else len(loans_seen(session, current_actor(), user_id))
     flash(_("The account was reactivated.") if wanted else _("The account was deactivated."), "success")
+    if lent:
+        flash(
+            _("%(count)s paper dossiers are still on loan to this person: the archivists were told.", count=lent),
+            "warn",
+        )
     return redirect(url_for(".person", user_id=user_id))
 
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 
 import pytest
 from erms_browser import PASSWORD, Browser
 from sqlalchemy import func, select
 
-from erms.models import AuditEvent, Role, RoleMembership, Unit, User
+from erms.models import AuditEvent, Notification, Role, RoleMembership, Unit, User
+from erms.models.dossier import Medium
+from holdings import use_requests
+from holdings.use_requests import Asked
 
 
 @pytest.fixture
@@ -322,3 +326,28 @@ def test_an_account_form_refused_names_the_empty_name_and_the_long_position_at_o
     assert refused.status_code == 422 and "Trường này là bắt buộc." in text and "Tối đa 100 ký tự." in text
     session.refresh(person)
     assert person.full_name == "Nguyễn Văn officer1"
+
+
+def test_deactivating_a_person_with_paper_on_loan_says_so_and_tells_the_archivists(
+    admin, world, session, now, make_dossier
+):
+    paper = make_dossier("archived")
+    paper.medium = Medium.PAPER
+    asked = use_requests.ask(
+        session, world.actor("officer2"), world.org.id, Asked(paper.file_code, "Nghiên cứu lịch sử"), now=now
+    )
+    use_requests.decide(session, world.actor("head"), asked.id, True, date(2026, 6, 30), "", now=now)
+    use_requests.lend(session, world.actor("archivist"), asked.items[0].id, now=now)
+    session.commit()
+    leaver = world.users["officer2"]
+    page = page_text(admin.get(f"/admin/people/{leaver.id}"))
+    assert "Người này vẫn còn mượn hồ sơ giấy của lưu trữ" in page
+    assert f"{paper.file_code}, phiếu {asked.reference}, hạn trả ngày 30/06/2026" in page
+    done = page_text(admin.post(f"/admin/people/{leaver.id}/active", {"active": "no"}, follow_redirects=True))
+    assert "Người này vẫn còn mượn 1 hồ sơ giấy: văn thư lưu trữ đã được thông báo." in done
+    told = session.execute(select(Notification.user_id, Notification.params).where(Notification.kind == "use_leaver"))
+    ((archivist_id, params),) = told.all()
+    assert archivist_id == world.users["archivist"].id
+    assert json.loads(params)["code"] == paper.file_code and json.loads(params)["date"] == "30/06/2026"
+    page = page_text(admin.get(f"/admin/people/{world.users['officer1'].id}"))
+    assert "vẫn còn mượn" not in page  # nothing on loan: nothing said
