@@ -9,8 +9,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from administration.backup import Made
+from erms import notices
 from erms.config import LOCAL_TZ
-from erms.models import BackupSet
+from erms.errors import N_
+from erms.models import BackupSet, User
+
+# What the deployment's administrators are told when the night's backup was not made (they answer for the media).
+NOT_CONFIGURED = N_("No backup was made on %(day)s: no backup target is configured (ERMS_BACKUP_TARGETS).")
+FAILED = N_("The backup of %(day)s failed: %(reason)s")
 
 
 def record(session: Session, made: Made, *, keep_days: int, now: datetime) -> BackupSet:
@@ -52,3 +58,11 @@ def pruned(session: Session, target: str, names: list[str], *, now: datetime) ->
             .where(BackupSet.target == target, BackupSet.name.in_(names), BackupSet.pruned_at.is_(None))
             .values(pruned_at=now)
         )
+
+
+def tell_failure(session: Session, template: str, *, now: datetime, reason: str = "") -> int:
+    """Tell the deployment's administrators that the day's backup was not made (``NOT_CONFIGURED`` or ``FAILED``,
+    ``reason`` the media's own words), once a day; return how many were told."""
+    day = f"{now.astimezone(LOCAL_TZ):%d/%m/%Y}"
+    administrators = session.scalars(select(User.id).where(User.system_admin.is_(True), User.active.is_(True)))
+    return notices.tell(session, administrators, "backup_failed", day, template, now=now, day=day, reason=reason)

@@ -40,8 +40,20 @@ class Context:
     settings: dict
 
     @cached_property
-    def engine(self):
+    def any_engine(self):
+        """The database whatever its schema (``erms db upgrade`` brings it to this code's)."""
         return make_engine(self.settings["DATABASE_URL"])
+
+    @cached_property
+    def engine(self):
+        """The database, refused unless at this code's schema: a command run on an empty or older one (another data
+        directory than the server's, an upgrade not finished) says so and where it looked, instead of a traceback."""
+        try:
+            migrate.require_current(self.any_engine)
+        except migrate.SchemaNotCurrent as wrong:
+            where = self.any_engine.url.render_as_string(hide_password=True)
+            raise click.ClickException(f"{wrong} (database {where})") from None
+        return self.any_engine
 
     def transaction(self, *, lock_early: bool = True):
         return transaction(make_session_factory(self.engine), lock_early=lock_early)
@@ -86,9 +98,9 @@ def db_group() -> None:
 @click.pass_obj
 def db_upgrade(obj: Context) -> None:
     """Run the migrations up to the newest schema."""
-    with obj.engine.begin() as connection:
+    with obj.any_engine.begin() as connection:
         migrate.upgrade(connection, storage_root=obj.settings["STORAGE_ROOT"])
-    click.echo(f"database at the newest schema: {obj.engine.url.render_as_string(hide_password=True)}")
+    click.echo(f"database at the newest schema: {obj.any_engine.url.render_as_string(hide_password=True)}")
 
 
 @erms_group.group("audit")
@@ -387,10 +399,6 @@ def jobs_run_scheduler(obj: Context) -> None:
     """Run the scheduler in the foreground (one per deployment; a second one waits for the lease)."""
     from erms import jobs
 
-    try:
-        migrate.require_current(obj.engine)
-    except migrate.SchemaNotCurrent as wrong:
-        raise click.ClickException(str(wrong)) from None
     jobs.run_scheduler(make_session_factory(obj.engine), obj.settings, log=click.echo)
 
 

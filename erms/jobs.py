@@ -39,7 +39,7 @@ from erms import (
 )
 from erms.config import LOCAL_TZ, TIMEZONE
 from erms.db import transaction
-from erms.errors import NotFound, PermissionDenied
+from erms.errors import NotFound, PermissionDenied, RuleViolation
 from erms.models import BackgroundJob, JobRun, LookupKind, SchedulerLease
 from erms.permissions import Actor, load_actor
 from erms.search_index import records
@@ -524,10 +524,10 @@ def _rebuild_index_job(_payload: dict, context: background.Context) -> None:
 def _backup_job(_payload: dict, context: background.Context) -> None:
     """Make a backup set on every configured target; one target that fails does not stop the others."""
     chosen = backup.targets(context.settings["BACKUP_TARGETS"])
-    if not chosen:
+    if not chosen:  # a deployment without backups fails every night, and says so to its administrators
         log.warning("backup: no backup target is configured (ERMS_BACKUP_TARGETS): nothing was backed up")
-        context.progress("no backup target configured")
-        return
+        _tell_backup_failure(context, backup_register.NOT_CONFIGURED)
+        raise RuleViolation(backup_register.NOT_CONFIGURED, day=f"{context.clock().astimezone(LOCAL_TZ):%d/%m/%Y}")
     session = context.factory()
     bind = session.get_bind()
     session.close()
@@ -542,7 +542,13 @@ def _backup_job(_payload: dict, context: background.Context) -> None:
         except backup.BackupError as error:
             failures.append(str(error))
     if failures:
+        _tell_backup_failure(context, backup_register.FAILED, "; ".join(failures))
         raise backup.BackupError("; ".join(failures))
+
+
+def _tell_backup_failure(context: background.Context, template: str, reason: str = "") -> None:
+    with transaction(context.factory) as session:
+        backup_register.tell_failure(session, template, now=context.clock(), reason=reason)
 
 
 @background.handler(SWEEP_JOB)

@@ -186,7 +186,9 @@ def test_a_database_behind_the_code_is_refused_with_what_to_do(empty_engine, tmp
     url = empty_engine.url.render_as_string(hide_password=False)
     environment = {**os.environ, "ERMS_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": url}
     # What systemd starts: the worker, and gunicorn loading wsgi.py (each in a process of its own, as there).
-    for code in ("from erms.cli import erms_group; erms_group(['jobs', 'run-scheduler'])", "import wsgi"):
+    # And a console command (an administrator's, in a shell without the units' environment file).
+    console = ("backup", "create"), ("org", "list"), ("audit", "verify"), ("jobs", "run-scheduler")
+    for code in [f"from erms.cli import erms_group; erms_group({list(words)})" for words in console] + ["import wsgi"]:
         started = subprocess.run(
             [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
         )

@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from administration import backup, restore
+from administration import backup, backup_register, restore
 from erms import audit, background, db, jobs
 from erms.db import make_session_factory
-from erms.models import AuditEvent, BackupSet, Document, DocumentVersion, Dossier, StoredFile, User
+from erms.models import AuditEvent, BackupSet, Document, DocumentVersion, Dossier, Notification, StoredFile, User
 from erms.models.background import JobState
 from erms.models.dossier import DossierState
 from erms.permissions import load_actor
@@ -254,3 +254,34 @@ def test_a_backup_stopped_half_way_leaves_no_set_and_records_none(instance, tmp_
     assert list((tmp_path / "usb" / "sets").iterdir()) == []  # its partial set removed
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(BackupSet)) == 0
+
+
+def test_a_night_without_backup_fails_and_tells_the_deployments_administrators(instance, tmp_path):
+    engine, settings = instance
+    factory = make_session_factory(engine)
+    settings = dict(settings, BACKUP_TARGETS="", BACKUP_KEEP_DAYS=30, STORE_SWEEP_GRACE_HOURS=24)
+    with Session(engine) as session:
+        session.add(
+            User(username="quantri", full_name="Quản trị", password_hash="!", created_at=NOW, system_admin=True)
+        )
+        session.commit()
+    assert jobs.run_due(factory, now=NOW, holder="worker")["queue_backup"] == 1
+    ran = background.run_pending(factory, FileStore(settings["STORAGE_ROOT"]), settings, lambda: NOW, "worker")
+    assert [(job.kind, job.state) for job in ran] == [
+        ("backup.create", JobState.FAILED),
+        ("store.sweep", JobState.DONE),
+    ]
+    (refusal,) = json.loads(ran[0].error)  # said in the reader's language on the background-work page
+    assert refusal == {"template": backup_register.NOT_CONFIGURED, "params": {"day": "15/06/2026"}}
+    (tmp_path / "usb").mkdir()
+    settings["BACKUP_TARGETS"] = f"usb={tmp_path / 'usb'};nas={tmp_path / 'unplugged'}"
+    tomorrow = NOW + timedelta(days=1)
+    assert jobs.run_due(factory, now=tomorrow, holder="worker")["queue_backup"] == 1
+    failed = background.run_pending(factory, FileStore(settings["STORAGE_ROOT"]), settings, lambda: tomorrow, "w")[0]
+    assert failed.state is JobState.FAILED and "unplugged is not there" in failed.error
+    with Session(engine) as session:
+        told = session.execute(select(Notification.template, Notification.params).join(User).where(User.system_admin))
+        assert [(template, json.loads(params)) for template, params in told] == [
+            (backup_register.NOT_CONFIGURED, {"day": "15/06/2026", "reason": ""}),
+            (backup_register.FAILED, {"day": "16/06/2026", "reason": failed.error.removeprefix("BackupError: ")}),
+        ]
