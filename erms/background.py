@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from erms import audit, permissions, transitions
 from erms.db import transaction
 from erms.errors import N_, ERMSError, NotFound, RuleViolation
-from erms.models import BackgroundJob, User
+from erms.models import BackgroundJob, Organisation, User
 from erms.models.background import JobState
 from erms.storage import FileStore
 
@@ -120,6 +120,7 @@ class Overview:
     active: list[BackgroundJob]
     ended: list[BackgroundJob]
     requesters: dict[int, str]
+    organisations: dict[int, str]  # the code and name of each organisation an import works in ("intake:<id>")
 
 
 def overview(session: Session, actor: permissions.Actor, ended: int = 30) -> Overview:
@@ -139,7 +140,16 @@ def overview(session: Session, actor: permissions.Actor, ended: int = 30) -> Ove
     )
     asked_by = {job.requested_by_id for job in active + latest_ended if job.requested_by_id is not None}
     names = session.execute(select(User.id, User.full_name).where(User.id.in_(asked_by))).all()
-    return Overview(active, latest_ended, dict(names))
+    places = {
+        int(key)
+        for job in active + latest_ended
+        for page, _, key in [job.subject.partition(":")]
+        if page == "intake" and key.isdigit()
+    }
+    organisations = session.execute(
+        select(Organisation.id, Organisation.code, Organisation.name).where(Organisation.id.in_(places))
+    ).all()
+    return Overview(active, latest_ended, dict(names), {id_: f"{code} · {name}" for id_, code, name in organisations})
 
 
 def cancel(session: Session, actor: permissions.Actor, job_id: int, *, now: datetime) -> BackgroundJob:
@@ -160,10 +170,25 @@ def cancel(session: Session, actor: permissions.Actor, job_id: int, *, now: date
         job.finished_at = now
     else:
         job.cancel_requested = True
-    audit.record(
-        session, actor, "job.stop_asked", "background_job", job.id, now=now, kind=job.kind, subject=job.subject
-    )
+    subject_type, subject_id = _audited_subject(job)
+    audit.record(session, actor, "job.stop_asked", subject_type, subject_id, now=now, kind=job.kind, job=job.id)
     return job
+
+
+# The record a job works on, by its subject's first part: a stop is logged against it, so the organisation's own
+# readers of the log see who stopped their work (the deployment's administrator has no role there).
+AUDITED_SUBJECTS = {
+    "handover_batch": "handover_batch",
+    "destruction_list": "destruction_list",
+    "intake": "organisation",
+}
+
+
+def _audited_subject(job: BackgroundJob) -> tuple[str, int]:
+    page, _sep, number = job.subject.partition(":")
+    if page in AUDITED_SUBJECTS and number.isdigit():
+        return AUDITED_SUBJECTS[page], int(number)
+    return "background_job", job.id
 
 
 def _claimable(now: datetime):

@@ -560,7 +560,7 @@ def _sweep_job(_payload: dict, context: background.Context) -> None:
     # The API's upload sessions expire after a day: their rows and part files go in the same daily sweep.
     with transaction(context.factory) as session:
         expired = uploads.sweep(session, Path(context.settings["DATA_DIR"]) / "uploads", now=context.clock())
-    context.progress(f"{len(removed)} removed, {expired} expired uploads")
+    context.progress(json.dumps({"removed": len(removed), "expired": expired}))  # worded by the page that shows it
 
 
 def make_backup(

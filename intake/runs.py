@@ -53,9 +53,10 @@ class Plan:
         return sum(len(dossier.documents) for dossier in self.dossiers)
 
     def by_year(self) -> list[YearFigures]:
-        """Return what the plan makes, year by year: the summary the archivist checks before importing."""
+        """Return what the plan makes, year by year: the summary the archivist checks before importing (a run taken
+        up again makes only what it has not made yet)."""
         years: dict[int, YearFigures] = {}
-        for dossier in self.dossiers:
+        for dossier in self.to_make:
             was = years.get(dossier.year, YearFigures(dossier.year, 0, 0, 0))
             years[dossier.year] = YearFigures(
                 dossier.year,
@@ -64,6 +65,10 @@ class Plan:
                 was.documents + len(dossier.documents),
             )
         return [years[year] for year in sorted(years)]
+
+    @property
+    def documents_to_make(self) -> int:
+        return sum(len(dossier.documents) for dossier in self.to_make)
 
     @property
     def to_make(self) -> tuple[PastDossier, ...]:

@@ -53,6 +53,9 @@ STATES = {
 }
 # The page follows the work while some is waiting or running.
 REFRESH_SECONDS = 10
+# How often a page showing work refreshes itself while no worker runs to do it: it says so, and still notices soon
+# after one is started, without reloading every few seconds for hours.
+NO_WORKER_REFRESH_SECONDS = 60
 
 
 @bp.get("/")
@@ -82,9 +85,12 @@ def no_worker_for(session: Session, job: BackgroundJob | None) -> bool:
     return job is not None and job.state in background.ACTIVE and not jobs.worker_status(session, now=utcnow()).running
 
 
-def subject_words(job: BackgroundJob) -> str:
-    """What the job works on, in words ("hand-over batch no. 12"); empty when the kind says it all."""
+def subject_words(job: BackgroundJob, organisations: dict[int, str]) -> str:
+    """What the job works on, in words ("hand-over batch no. 12", an import's organisation by its code and name);
+    empty when the kind says it all."""
     page, _sep, key = job.subject.partition(":")
+    if page == "intake" and key.isdigit() and int(key) in organisations:
+        return organisations[int(key)]
     return str(SUBJECTS[page] % {"key": key}) if page in SUBJECTS and key else ""
 
 
@@ -97,12 +103,14 @@ def progress_words(job: BackgroundJob) -> str:
         done, _sep, total = job.progress.partition("/")
     if done.isdigit() and total.isdigit():
         return _("%(done)s of %(total)s", done=done, total=total)
+    if job.progress.startswith("{") and "removed" in figures:  # the store's sweep
+        return _("%(removed)s files no record lists removed, %(expired)s expired uploads", **figures)
     return "" if job.progress.startswith("{") else job.progress
 
 
 def failure_words(job: BackgroundJob) -> list[str]:
     """Why a failed job stopped: a rule's refusal in the reader's language, or the error as the worker wrote it."""
-    return job_refusals(job.error) or [job.error]
+    return job_refusals(job.error) or [_("An unexpected error, as the worker wrote it: %(error)s", error=job.error)]
 
 
 @bp.post("/<int:job_id>/cancel")

@@ -30,7 +30,7 @@ from erms.config import LOCAL_TZ
 from erms.errors import InvalidMetadata, PermissionDenied, Problem
 from erms.models.background import JobState
 from erms.models.handover import BatchState, HandoverOutcome, PackageState
-from erms.web.background_jobs import no_worker_for
+from erms.web.background_jobs import NO_WORKER_REFRESH_SECONDS, no_worker_for
 from erms.web.common import (
     integer,
     organisation_of,
@@ -252,14 +252,15 @@ def render_batch(batch_id: int, errors: dict | None = None, status: int = 200, s
     with transaction() as session:
         batch = handover.get_batch(session, actor, batch_id)
         job = background.latest(session, jobs.build_subject(batch_id))
-        build = BuildStatus.of(job, actor)
+        build, no_worker = BuildStatus.of(job, actor), no_worker_for(session, job)
+        every = NO_WORKER_REFRESH_SECONDS if no_worker else REFRESH_SECONDS
         package = handover.latest_package(session, actor, batch_id)
         response = render_template(
             "handover/batch.html",
             batch=batch,
             package=package,
             build=build,
-            no_worker=no_worker_for(session, job),
+            no_worker=no_worker,
             errors=errors or {},
             section=section,
             plain_check=plain_check,
@@ -267,12 +268,12 @@ def render_batch(batch_id: int, errors: dict | None = None, status: int = 200, s
             unreadable=dossiers.unreadable_dossiers(session, actor, [item.dossier for item in batch.items]),
             checks=verify.from_json(package.report) if package else [],
             held=handover.held_codes(session, batch) if batch.state is BatchState.PACKAGED else [],
-            refresh=REFRESH_SECONDS,
+            refresh=every,
             BatchState=BatchState,
             HandoverOutcome=HandoverOutcome,
             PackageState=PackageState,
         )
-    headers = {"Refresh": str(REFRESH_SECONDS)} if build and not build.finished else {}
+    headers = {"Refresh": str(every)} if build and not build.finished else {}
     return response, status, headers
 
 

@@ -23,7 +23,7 @@ from erms.auth import current_actor, login_required
 from erms.errors import PermissionDenied
 from erms.models import BackgroundJob
 from erms.models.background import JobState
-from erms.web.background_jobs import no_worker_for
+from erms.web.background_jobs import NO_WORKER_REFRESH_SECONDS, no_worker_for
 from erms.web.common import (
     attachment,
     by_line,
@@ -117,7 +117,7 @@ def render_page(
         folder = legacy.intake_folder(session, actor, organisation_id, Path(setting("INTAKE_DIR")))
         offered = legacy.offered(folder)
         job = background.latest(session, intake_runner.legacy_subject(organisation_id))
-        progress = Progress.of(job, actor)
+        progress, no_worker = Progress.of(job, actor), no_worker_for(session, job)
         response = render_template(
             "intake/index.html",
             offered=bool(offered),
@@ -125,14 +125,15 @@ def render_page(
             intake_dir=folder,
             runs=runs.recent(session, actor, organisation_id),
             progress=progress,
-            no_worker=no_worker_for(session, job),
+            no_worker=no_worker,
             errors=errors or {},
             rows=by_line(errors or {}, "legacy-import"),
             chosen=chosen,
             plan=plan,
             accept_scans=accept_scans,
         )
-    headers = {"Refresh": str(REFRESH_SECONDS)} if progress and progress.running else {}
+    every = NO_WORKER_REFRESH_SECONDS if no_worker else REFRESH_SECONDS
+    headers = {"Refresh": str(every)} if progress and progress.running else {}
     return response, status, headers
 
 

@@ -132,3 +132,15 @@ def token_of(session, world, now):
         return token
 
     return make
+
+
+@pytest.fixture
+def worker_running(session):
+    """A worker process holds the scheduler's lease (as under `make run`): pages showing work follow it closely."""
+    from datetime import UTC, datetime, timedelta
+
+    from erms import jobs
+    from erms.models import SchedulerLease
+
+    session.add(SchedulerLease(name=jobs.LEASE, holder="may-chu:1", expires_at=datetime.now(UTC) + timedelta(hours=1)))
+    session.commit()

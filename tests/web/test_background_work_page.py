@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from erms import background, jobs
+from erms import background, intake_runner, jobs
 from erms.errors import N_, RuleViolation
 from erms.models import AuditEvent, BackgroundJob, SchedulerLease
 from erms.models.background import JobState
@@ -62,11 +62,9 @@ def test_the_deployment_administrator_sees_every_job_and_whether_the_worker_runs
     session.expire_all()
     assert session.get(BackgroundJob, build.id).state is JobState.CANCELLED
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "job.stop_asked"))
-    assert (event.actor_id, event.subject_type, event.subject_id) == (
-        world.users["admin"].id,
-        "background_job",
-        build.id,
-    )
+    # Logged against the batch: the organisation's readers of the log see who stopped its build.
+    assert (event.actor_id, event.subject_type, event.subject_id) == (world.users["admin"].id, "handover_batch", 7)
+    assert json.loads(event.details) == {"kind": jobs.HANDOVER_BUILD_JOB, "job": build.id}
     refused = deployment_admin.post(f"/jobs/{destruction.id}/cancel", {"back": "overview"}, follow_redirects=True)
     assert "không thể dừng" in html.unescape(refused.get_data(as_text=True))
     assert session.get(BackgroundJob, destruction.id).state is JobState.QUEUED
@@ -83,6 +81,8 @@ def test_an_ended_job_says_how_far_it_got_or_why_it_failed(deployment_admin, ses
     rebuilt = queue(session, world, jobs.SEARCH_REBUILD_JOB, jobs.SEARCH_REBUILD_SUBJECT, None, now)
     refused = queue(session, world, jobs.DESTRUCTION_JOB, "destruction_list:3", "archivist", now)
     crashed = queue(session, world, jobs.BACKUP_JOB, "backup:2026-03-02", None, now)
+    swept = queue(session, world, jobs.SWEEP_JOB, "sweep:2026-03-02", None, now)
+    imported = queue(session, world, intake_runner.LEGACY_JOB, f"intake:{world.org.id}", "archivist", now)
     ends = {
         rebuilt: (JobState.DONE, "120/120", ""),
         refused: (
@@ -91,6 +91,8 @@ def test_an_ended_job_says_how_far_it_got_or_why_it_failed(deployment_admin, ses
             background.refusal_text(RuleViolation(N_("This work has already ended; there is nothing to stop."))),
         ),
         crashed: (JobState.FAILED, "", "BackupError: Backup to usb (/mnt/usb) failed: No space left on device"),
+        swept: (JobState.DONE, '{"expired": 1, "removed": 2}', ""),
+        imported: (JobState.DONE, '{"done": 6, "total": 6}', ""),
     }
     for job, (state, progress, error) in ends.items():
         job.state, job.progress, job.error, job.finished_at = state, progress, error, now
@@ -102,4 +104,6 @@ def test_an_ended_job_says_how_far_it_got_or_why_it_failed(deployment_admin, ses
     assert "Dựng lại chỉ mục tìm kiếm" in page and "120 trên 120" in page
     assert "Công việc này đã kết thúc; không còn gì để dừng." in page  # the refusal, in the reader's language
     assert "BackupError: Backup to usb (/mnt/usb) failed: No space left on device" in page
+    assert "đã xóa 2 tệp không thuộc hồ sơ, văn bản nào; 1 lượt tải lên hết hạn" in page
+    assert f"{world.org.code} · {world.org.name}" in page and "6 trên 6" in page  # an import, by its organisation
     assert json.loads(session.get(BackgroundJob, refused.id).error)  # kept as written; only the page translates

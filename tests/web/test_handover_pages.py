@@ -148,7 +148,7 @@ def test_failed_package_is_never_offered(archivist, session, permanent):
     assert response.status_code == 302 and response.mimetype != "application/x-tar"
 
 
-def test_running_build_page_refreshes_itself_with_its_progress(archivist, session, world, permanent):
+def test_running_build_page_refreshes_itself_with_its_progress(archivist, session, world, permanent, worker_running):
     batch_id = create_batch(archivist, permanent())
     queued_build(session, world, batch_id, {"done": 3, "total": 10})
     response = archivist.get(f"/handover/batches/{batch_id}")
@@ -158,7 +158,7 @@ def test_running_build_page_refreshes_itself_with_its_progress(archivist, sessio
     assert f'action="/handover/batches/{batch_id}/build"' not in page
 
 
-def test_build_page_says_when_the_package_is_being_verified(archivist, session, world, permanent):
+def test_build_page_says_when_the_package_is_being_verified(archivist, session, world, permanent, worker_running):
     batch_id = create_batch(archivist, permanent())
     job = queued_build(session, world, batch_id, {"done": 12, "total": 12, "verifying": True})
     page = archivist.get(f"/handover/batches/{batch_id}").get_data(as_text=True)
@@ -294,6 +294,9 @@ def test_a_build_stopped_half_way_keeps_nothing_and_can_be_built_again(archivist
     job = session.scalar(select(BackgroundJob).order_by(BackgroundJob.id.desc()))
     page = archivist.get(f"/handover/batches/{batch_id}").get_data(as_text=True)
     assert f'action="/jobs/{job.id}/cancel"' in page and "Dừng lập gói tin" in page
+    # No worker runs here: the page says the build waits for one, and reloads once a minute, not every 2 s.
+    assert "Không có tiến trình worker nào đang chạy trên máy chủ" in page
+    assert '<meta http-equiv="refresh" content="60">' in page
     # A worker took it up and died: running, its heartbeat old, it is taken up again by the next worker.
     job.state, job.heartbeat_at, job.attempts = JobState.RUNNING, NOW - timedelta(hours=1), 1
     session.commit()

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from erms_browser import Browser, run_background_jobs
 from sqlalchemy import func, select
 
-from erms import intake_runner, jobs
-from erms.models import AuditEvent, BackgroundJob, Document, Dossier, IntakeRun, SchedulerLease
+from erms import intake_runner
+from erms.models import AuditEvent, BackgroundJob, Document, Dossier, IntakeRun
 from erms.models.background import JobState
 from erms.models.dossier import DossierState
 from tests.factories import supplementary_field
@@ -90,8 +90,8 @@ def test_a_checked_folder_is_imported_by_the_worker_and_the_page_shows_it_finish
     assert count(session, Dossier) == 0
     started = archivist.post("/archive/intake/start", {"source": name})
     assert started.status_code == 302
-    running = archivist.get("/archive/intake/")
-    assert running.headers["Refresh"] == "3" and "Đang nhập" in running.get_data(as_text=True)
+    waiting = archivist.get("/archive/intake/")
+    assert "Đang chờ worker bắt đầu. Trang này tự làm mới." in waiting.get_data(as_text=True)
     run_background_jobs(archivist.client.application)
     page = archivist.get("/archive/intake/")
     assert "Refresh" not in page.headers
@@ -124,7 +124,7 @@ def test_a_scan_that_misses_the_rules_is_refused_until_the_archivist_ticks_accep
 
 
 def test_an_import_stopped_half_way_keeps_what_it_made_and_goes_on_when_started_again(
-    archivist, intake_dir, session, monkeypatch
+    archivist, intake_dir, session, monkeypatch, browsers
 ):
     name = place(intake_dir, files=9, per_dossier=3)  # three dossiers of three documents
     assert archivist.post("/archive/intake/start", {"source": name}).status_code == 302
@@ -152,9 +152,12 @@ def test_an_import_stopped_half_way_keeps_what_it_made_and_goes_on_when_started_
     assert "Việc nhập đã bị dừng trước khi xong: đã nhập 3 trên 9 văn bản" in page and "chưa xong" in page
     actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions[-2:] == ["job.stop_asked", "intake.stopped"]
+    seen = html.unescape(browsers("head").get("/audit/?action=job.stop_asked").get_data(as_text=True))
+    assert "Yêu cầu dừng công việc chạy nền" in seen  # logged against the organisation: its readers see the stop
     monkeypatch.setattr(intake_runner, "_progress", progress)
     checked = archivist.post("/archive/intake/check", {"source": name}).get_data(as_text=True)
     assert "1 hồ sơ đã được tạo và sẽ được bỏ qua" in html.unescape(checked)
+    assert "Lần nhập sẽ tạo 2 hồ sơ chưa được tạo, với 6 văn bản." in html.unescape(checked)  # not all nine
     assert archivist.post("/archive/intake/start", {"source": name}).status_code == 302
     assert [ended.state for ended in run_background_jobs(archivist.client.application)] == [JobState.DONE]
     assert (count(session, Dossier), count(session, Document), count(session, IntakeRun)) == (3, 9, 1)
@@ -176,13 +179,14 @@ def test_an_import_cancelled_before_it_began_takes_nothing_in(archivist, intake_
     assert "Công việc này đã kết thúc" in html.unescape(again.get_data(as_text=True))
 
 
-def test_an_import_waiting_with_no_worker_running_says_so(archivist, intake_dir, session):
+def test_an_import_waiting_with_no_worker_running_says_so(archivist, intake_dir, session, request):
     archivist.post("/archive/intake/start", {"source": place(intake_dir)})
     missing = "Không có tiến trình worker nào đang chạy trên máy chủ: công việc này phải chờ"
-    assert missing in html.unescape(archivist.get("/archive/intake/").get_data(as_text=True))
-    session.add(
-        SchedulerLease(name=jobs.LEASE, holder="may-chu:1", expires_at=datetime.now(UTC) + timedelta(minutes=2))
-    )
-    session.commit()
-    page = html.unescape(archivist.get("/archive/intake/").get_data(as_text=True))
-    assert "Đang nhập" in page and missing not in page  # a worker runs: the work is only waiting its turn
+    alone = archivist.get("/archive/intake/")
+    assert missing in html.unescape(alone.get_data(as_text=True))
+    assert alone.headers["Refresh"] == "60"  # it still notices a worker started, without reloading every 3 s
+    request.getfixturevalue("worker_running")
+    waiting = archivist.get("/archive/intake/")
+    page = html.unescape(waiting.get_data(as_text=True))
+    assert "Đang chờ worker bắt đầu" in page and missing not in page  # a worker runs: the work only waits its turn
+    assert waiting.headers["Refresh"] == "3"
