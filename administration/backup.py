@@ -42,6 +42,8 @@ from erms.storage import CHUNK, fsync_dir, sync_filesystem
 
 FORMAT = "erms-backup-1"
 MANIFEST = "manifest.json"
+# Where verify moves the copies of files it found damaged on a medium (kept for inspection, never listed).
+DAMAGED = ".damaged"
 # Settings a backup never holds: whoever reads the medium must not be able to sign sessions or log in to the database.
 SECRET_SETTINGS = ("SECRET_KEY", "SMTP_PASSWORD")
 
@@ -422,24 +424,54 @@ class Check:
 
 
 def verify(target: Target, name: str, progress: Progress | None = None) -> Check:
-    """Re-read the set: the database copy and every file it lists, each against its digest."""
+    """Re-read the set: the database copy and every file it lists, each against its digest.
+
+    A file whose copy on the medium is damaged is set aside (``files/.damaged/``): the files are shared by every set
+    of the medium and a backup reuses those a set lists without reading them, so left in place the damage would pass
+    into every later set; set aside, the next backup copies it again from the store and every set holding it is
+    whole again."""
     manifest = read(target, name)
     check = Check()
     database = target.path / "sets" / name / manifest.database["file"]
     if not database.is_file():
         check.problems.append(f"the database copy {database.name} is missing")
     elif _sha256(database) != manifest.database["sha256"]:
-        check.problems.append(f"the database copy {database.name} has changed since the backup")
+        check.problems.append(f"the database copy {database.name} on the medium is damaged (its digest differs)")
+    damaged = []
     for done, (sha256, size) in enumerate(manifest.files, start=1):
         path = place(target.path / "files", sha256)
         if not path.is_file():
-            check.problems.append(f"file {sha256} is missing")
+            check.problems.append(f"file {sha256} is missing: the next backup to {target.name} copies it again")
         elif path.stat().st_size != size or _sha256(path) != sha256:
-            check.problems.append(f"file {sha256} has changed since the backup")
+            damaged.append(path)
         check.checked = done
         if progress:
             progress(done, len(manifest.files))
+    check.problems.extend(_set_aside(target, damaged))
     return check
+
+
+def _set_aside(target: Target, damaged: list[Path]) -> list[str]:
+    """Move the damaged copies out of the medium's shared files (kept for inspection); say what became of each."""
+    if not damaged:
+        return []
+    aside = target.path / "files" / DAMAGED
+    try:
+        with _writing_to(target):  # a backup writing meanwhile may be reusing them: it must end first
+            aside.mkdir(exist_ok=True)
+            for path in damaged:
+                os.replace(path, aside / path.name)
+    except BackupError:
+        return [
+            f"file {path.name}: its copy on the medium is damaged; verify again once the backup being written "
+            "ends, to set it aside"
+            for path in damaged
+        ]
+    return [
+        f"file {path.name}: its copy on the medium is damaged; it was set aside in files/{DAMAGED} and the next "
+        f"backup to {target.name} copies it again from the store"
+        for path in damaged
+    ]
 
 
 def prune(target: Target, keep_days: int, today: date) -> list[str]:

@@ -117,20 +117,44 @@ def _target_holding(obj, name: str, wanted: str | None) -> backup.Target:
 @click.option("--from", "wanted", default=None, help="The target holding the set (name or absolute path).")
 @click.pass_obj
 def backup_verify(obj, name: str, wanted: str | None) -> None:
-    """Re-read a set: its database copy and every file, each against its digest; exit 1 on any difference."""
+    """Re-read a set on every configured target holding it (or on the one given): its database copy and every file,
+    each against its digest; a file damaged on a medium is set aside for the next backup to copy again; exit 1 on any
+    difference."""
     try:
-        target = _target_holding(obj, name, wanted)
+        chosen = [_target_holding(obj, name, wanted)] if wanted is not None else _targets_holding(obj, name)
+    except backup.BackupError as error:
+        _refused(error)
+    intact = [_verified(target, name) for target in chosen]
+    if not all(intact):
+        sys.exit(1)
+
+
+def _targets_holding(obj, name: str) -> list[backup.Target]:
+    """The configured targets holding set ``name`` (one name is given to the set on every medium)."""
+    holding = [
+        target
+        for target in backup.targets(obj.settings["BACKUP_TARGETS"])
+        if (target.path / "sets" / name / backup.MANIFEST).is_file()
+    ]
+    return holding or [_target_holding(obj, name, None)]  # none: refused in words
+
+
+def _verified(target: backup.Target, name: str) -> bool:
+    """Verify the set on ``target``, saying what was found; return True when it is intact."""
+    try:
         bar, progress = _bar(f"{target.name}: re-reading {name}")
         with bar:
             check = backup.verify(target, name, progress)
     except backup.BackupError as error:
-        _refused(error)
+        click.echo(f"error: {error}", err=True)
+        return False
     for problem in check.problems:
         click.echo(f"  {problem}", err=True)
     if not check.ok:
         click.echo(f"backup set {name} on {target.name} is DAMAGED: {len(check.problems)} problems", err=True)
-        sys.exit(1)
+        return False
     click.echo(f"backup set {name} on {target.name} intact: database and {check.checked} files verified")
+    return True
 
 
 @backup_group.command("restore")

@@ -126,11 +126,20 @@ def test_verify_names_a_changed_and_a_missing_file_and_a_damaged_set_is_never_re
     path.write_bytes(bytes(data))
     (target.path / "files" / deleted[:2] / deleted[2:4] / deleted).unlink()
     check = backup.verify(target, made.manifest.name)
-    assert check.problems == [f"file {altered} has changed since the backup", f"file {deleted} is missing"]
+    assert check.problems == [
+        f"file {deleted} is missing: the next backup to usb copies it again",
+        f"file {altered}: its copy on the medium is damaged; it was set aside in files/.damaged and the next backup "
+        "to usb copies it again from the store",
+    ]
+    assert (target.path / "files" / ".damaged" / altered).read_bytes() == bytes(data)  # kept for inspection
     into = tmp_path / "restored"
     with pytest.raises(backup.BackupError, match="is damaged, nothing restored"):
         restore.restore(target, made.manifest.name, into)
     assert not into.exists()
+    # The next backup copies both again (a set lists them, but they are no longer there): every set is whole again.
+    later = backup.create(engine, settings, target, now=NOW + timedelta(minutes=1))
+    assert later.copied == 2
+    assert backup.verify(target, made.manifest.name).ok and backup.verify(target, later.manifest.name).ok
 
 
 def test_a_missing_medium_or_a_full_disk_leaves_no_set(instance, target, monkeypatch):

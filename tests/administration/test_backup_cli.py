@@ -47,6 +47,17 @@ def test_back_up_to_both_media_then_verify_and_restore_with_a_report(instance, t
     assert (
         verified.exit_code == 0 and f"backup set {name} on nas intact: database and 3 files verified" in verified.output
     )
+    # Without --from, every medium holding the set is read: one damaged copy among them is named (and set aside).
+    files = sorted((tmp_path / "nas" / "files").glob("*/*/*"))
+    files[0].write_bytes(b"bit rot")
+    both = instance.invoke(erms_group, ["backup", "verify", name])
+    assert both.exit_code == 1 and f"backup set {name} on usb intact: database and 3 files verified" in both.output
+    assert f"file {files[0].name}: its copy on the medium is damaged; it was set aside" in both.output
+    assert f"backup set {name} on nas is DAMAGED: 1 problems" in both.output
+    time.sleep(1.1)  # a set is named by its second
+    again = instance.invoke(erms_group, ["backup", "create", "--to", "nas"])  # copies it again from the store
+    assert again.exit_code == 0, again.output
+    assert instance.invoke(erms_group, ["backup", "verify", name]).exit_code == 0
     restored = instance.invoke(erms_group, ["backup", "restore", name, "--into", str(tmp_path / "restored")])
     assert restored.exit_code == 0, restored.output
     report = restored.output
