@@ -2,7 +2,8 @@
 
 ``erms.audit`` writes them into the audit log (bounded, see ``record_security``); here they are read
 back for a reader entitled to them (``security.read``), who sees the events of the people of their
-own organisations, and the anonymous ones unless they name a person of another organisation.
+own organisations, and the anonymous ones unless they name a person of none of them; the deployment's
+administrator reads them all.
 """
 
 from __future__ import annotations
@@ -34,10 +35,10 @@ class SecurityEvent:
     details: dict
 
 
-def readable_organisations(actor: Actor) -> set[int]:
-    """Return the organisations whose security events the actor may read; refuse if none."""
-    organisations = set(permissions.organisations_where(actor, "security.read"))
-    if not organisations:
+def readable_organisations(actor: Actor) -> set[int] | None:
+    """Return the organisations whose security events the actor may read (None: every one's); refuse if none."""
+    organisations = permissions.security_organisations(actor)
+    if organisations is not None and not organisations:
         raise PermissionDenied()
     return organisations
 
@@ -55,6 +56,8 @@ def security_events(
         .limit(LIMIT * 4)
     ).all()
     events = [(row, json.loads(row.details)) for row in rows]
+    if organisations is None:
+        return [SecurityEvent(row.occurred_at, row.action, row.actor_name, details) for row, details in events][:LIMIT]
     members, outsiders = _people(session, organisations, events)
     shown = [
         SecurityEvent(row.occurred_at, row.action, row.actor_name, details)
@@ -66,7 +69,7 @@ def security_events(
 
 def _people(session: Session, organisations: set[int], events: list[tuple[AuditEvent, dict]]):
     """Return the ids of the events' users who belong to ``organisations``, and the usernames tried that name
-    someone of another organisation only."""
+    someone of none of them (another organisation's person, the deployment's administrator)."""
     user_ids = {row.actor_id for row, _ in events if row.actor_id is not None}
     usernames = {details.get("username", "") for _, details in events} - {""}
     members = set(
@@ -77,7 +80,9 @@ def _people(session: Session, organisations: set[int], events: list[tuple[AuditE
         )
     )
     named = session.execute(
-        select(User.username, RoleMembership.organisation_id).join(RoleMembership).where(User.username.in_(usernames))
+        select(User.username, RoleMembership.organisation_id)
+        .outerjoin(RoleMembership)
+        .where(User.username.in_(usernames))
     ).all()
     ours = {username for username, organisation in named if organisation in organisations}
     return members, {username for username, _ in named} - ours

@@ -308,6 +308,14 @@ def can_stop_job(actor: Actor, requested_by_id: int | None) -> bool:
     return actor.system_admin or (requested_by_id is not None and requested_by_id == actor.user_id)
 
 
+def security_organisations(actor: Actor) -> set[int] | None:
+    """Return the organisations whose security events the actor reads ("security.read"), or None for every one's:
+    the deployment's administrator answers for the whole system, the attempts on their own account included."""
+    if actor.system_admin:
+        return None
+    return set(organisations_where(actor, "security.read"))
+
+
 def audit_organisations(actor: Actor) -> set[int] | None:
     """Return the organisations whose audit log the actor reads (an organisation-wide "audit.read" role), or None
     for every organisation's: the deployment's administrator answers for the whole log."""

@@ -59,11 +59,7 @@ def _header() -> dict:
     if not current_user.is_authenticated:
         return {}
     actor = current_actor()
-    return {
-        "security_nav": any(
-            permissions.can(actor, "security.read", organisation) for organisation in actor.organisation_ids()
-        )
-    }
+    return {"security_nav": permissions.security_organisations(actor) != set()}
 
 
 @bp.get("/events")

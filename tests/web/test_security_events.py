@@ -108,3 +108,24 @@ def test_behind_a_proxy_the_clients_address_is_recorded(make_app, session, make_
     client.get(f"/dossiers/{dossier.id}", headers={"X-Forwarded-For": "203.0.113.9"})
     ((action, _, details),) = security_rows(session)
     assert (action, details["address"]) == ("security.denied", "203.0.113.9")
+
+
+def test_the_deployments_administrator_reads_every_event_and_the_attempts_on_their_account_are_theirs(
+    client, session, world, now, password_hash
+):
+    session.add(
+        User(username="quantri", full_name="Quản trị", password_hash=password_hash, created_at=now, system_admin=True)
+    )
+    session.commit()
+    client.login("quantri", "sai-mật-khẩu")  # a guess at the deployment's administrator
+    client.login("officer2")
+    client.get("/security/events")  # refused: recorded
+    client.logout()
+    client.login("admin")
+    page = html.unescape(client.get("/security/events").get_data(as_text=True))
+    assert "officer2" in page and "quantri" not in page  # an account of no organisation of theirs
+    client.logout()
+    client.login("quantri")
+    assert "/security/events" in client.get("/").get_data(as_text=True)
+    page = html.unescape(client.get("/security/events").get_data(as_text=True))
+    assert "Đăng nhập không thành công" in page and "quantri" in page and "officer2" in page
