@@ -350,10 +350,22 @@ def reset_password(session: Session, actor: Actor, user_id: int, password: str, 
     return user
 
 
-def create_system_admin(session: Session, username: str, full_name: str, password: str, *, now: datetime) -> User:
-    """Make the deployment's first administrator from the console; refused once one exists (the web adds more)."""
-    if session.scalar(select(User.id).where(User.system_admin.is_(True), User.active.is_(True))):
-        raise RuleViolation(N_("An administrator exists already: log in as them to add people."))
+ANOTHER_ADMINISTRATOR = N_(
+    "An administrator of the deployment exists already (%(username)s): give --another to make one more, or set a new "
+    "password for them with erms admin reset-password %(username)s."
+)
+
+
+def create_system_admin(
+    session: Session, username: str, full_name: str, password: str, *, now: datetime, another: bool = False
+) -> User:
+    """Make an administrator of the deployment from the console: the first one, or with ``another`` one more (a
+    second person to answer for the system; the way back in when the only one has left)."""
+    existing = session.scalar(
+        select(User.username).where(User.system_admin.is_(True), User.active.is_(True)).order_by(User.id).limit(1)
+    )
+    if existing and not another:
+        raise RuleViolation(ANOTHER_ADMINISTRATOR, username=existing)
     values = metadata.check_text({"username": username, "full_name": full_name}, {"username": 64, "full_name": 50})
     problems = _new_account_problems(session, values, password)
     if problems:
@@ -361,4 +373,23 @@ def create_system_admin(session: Session, username: str, full_name: str, passwor
     user = accounts.create_user(session, None, values["username"], values["full_name"], password, now=now)
     user.system_admin = True
     audit.record(session, None, "user.made_system_admin", "user", user.id, now=now)
+    return user
+
+
+def reset_system_admin_password(session: Session, username: str, password: str, *, now: datetime) -> User:
+    """Give an administrator of the deployment a password to replace at the next log-in, from the console (the way
+    back in for one who lost theirs: nobody in the web app may); their sessions end. An organisation's people get
+    theirs from its administrator, in the web app."""
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None or not user.system_admin:
+        raise RuleViolation(
+            N_(
+                "%(username)s is not an administrator of the deployment: an organisation's people get a new password "
+                "from its administrator, in the web app."
+            ),
+            username=username.strip(),
+        )
+    if problems := accounts.short_password(password):
+        raise InvalidMetadata(problems)
+    accounts.set_password(session, None, user, password, now=now, temporary=True)
     return user

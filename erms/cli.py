@@ -133,16 +133,32 @@ def admin_group() -> None:
 @click.argument("username")
 @click.option("--name", "full_name", required=True, help="Full name.")
 @click.option("--password", default=None, help="Read from the prompt when omitted.")
+@click.option("--another", is_flag=True, help="Make one more while an administrator exists already.")
 @click.pass_obj
-def admin_create(obj: Context, username: str, full_name: str, password: str | None) -> None:
-    """Make the first administrator, who then sets the agency up in the web app."""
+def admin_create(obj: Context, username: str, full_name: str, password: str | None, another: bool) -> None:
+    """Make the first administrator of the deployment, who then sets the agency up in the web app (or one more)."""
     password = password or getpass.getpass("password: ")
     try:
         with obj.transaction() as session:
-            people.create_system_admin(session, username, full_name, password, now=utcnow())
+            people.create_system_admin(session, username, full_name, password, now=utcnow(), another=another)
     except ERMSError as error:
         fail(error)
     click.echo(f"administrator {username.strip()} created: log in to the web app to add organisations and people")
+
+
+@admin_group.command("reset-password")
+@click.argument("username")
+@click.option("--password", default=None, help="Read from the prompt when omitted.")
+@click.pass_obj
+def admin_reset_password(obj: Context, username: str, password: str | None) -> None:
+    """Give an administrator of the deployment a new password, to replace at the next log-in; their sessions end."""
+    password = password or getpass.getpass("new password: ")
+    try:
+        with obj.transaction() as session:
+            people.reset_system_admin_password(session, username, password, now=utcnow())
+    except ERMSError as error:
+        fail(error)
+    click.echo(f"{username.strip()} logs in with the new password and chooses their own at once")
 
 
 @erms_group.group("trust")

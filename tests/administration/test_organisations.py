@@ -3,12 +3,15 @@ every problem named and nothing written."""
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from administration import people
 from erms import db, search
 from erms.cli import erms_group
+from erms.errors import RuleViolation
 from erms.models import AuditEvent, Organisation, RoleMembership, Unit, User
 
 
@@ -76,12 +79,30 @@ def test_the_first_administrator_is_made_once_from_the_console(tmp_path):
     assert made.exit_code == 0, made.output
     again = runner.invoke(erms_group, ["admin", "create", "quantri2", "--name", "Khác", "--password", "mat-khau-2026"])
     assert again.exit_code == 1
-    assert again.output == "error: An administrator exists already: log in as them to add people.\n"
+    assert again.output == (
+        "error: An administrator of the deployment exists already (quantri): give --another to make one more, or set "
+        "a new password for them with erms admin reset-password quantri.\n"
+    )
+    # The way back in when the only administrator has left or lost their password: from the server's console.
+    more = ["admin", "create", "quantri2", "--name", "Khác", "--password", "mat-khau-2027", "--another"]
+    assert runner.invoke(erms_group, more).exit_code == 0
+    reset = runner.invoke(erms_group, ["admin", "reset-password", "quantri", "--password", "mat-khau-moi-2026"])
+    assert reset.exit_code == 0 and "chooses their own at once" in reset.output
+    short = runner.invoke(erms_group, ["admin", "reset-password", "quantri", "--password", "ngan"])
+    assert short.exit_code == 1 and short.output == "error: password: A password needs at least 8 characters.\n"
     engine = db.make_engine(f"sqlite:///{tmp_path / 'erms.sqlite3'}")
     with Session(engine) as session:
-        admins = session.execute(select(User.username, User.system_admin)).all()
-        assert admins == [("quantri", True)]
+        admins = session.execute(select(User.username, User.system_admin).order_by(User.id)).all()
+        assert admins == [("quantri", True), ("quantri2", True)]
         assert session.scalars(select(RoleMembership)).all() == []
+        quantri = session.scalar(select(User).where(User.username == "quantri"))
+        assert quantri.password_change_required  # chosen at the console: replaced at the next log-in
+        assert session.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc()).limit(1)) == "user.password_set"
+        ordinary = people.reset_system_admin_password
+        session.add(User(username="lan.pt", full_name="Lan", password_hash="!", created_at=quantri.created_at))
+        session.flush()
+        with pytest.raises(RuleViolation, match="lan.pt is not an administrator of the deployment"):
+            ordinary(session, "lan.pt", "mat-khau-2026", now=quantri.created_at)
     engine.dispose()
     search.install(None)
 
