@@ -157,8 +157,9 @@ def end_claim(session: Session, attempt: Attempt) -> None:
         session.execute(delete(LogInClaim).where(LogInClaim.id == attempt.claim_id))
 
 
-def record_log_in(session: Session, attempt: Attempt, *, now: datetime) -> Actor | Locked | None:
-    """Audit a checked log-in and return what :func:`log_in` returns."""
+def record_log_in(session: Session, attempt: Attempt, *, now: datetime, address: str = "") -> Actor | Locked | None:
+    """Audit a checked log-in (a failed or locked one with the client's ``address``, to trace a guesser) and return
+    what :func:`log_in` returns."""
     end_claim(session, attempt)
     if attempt.locked is not None:
         audit.record_security(
@@ -168,6 +169,7 @@ def record_log_in(session: Session, attempt: Attempt, *, now: datetime) -> Actor
             now=now,
             source=f"username:{attempt.username}",
             username=attempt.username,
+            address=address,
         )
         return attempt.locked
     try:
@@ -175,7 +177,9 @@ def record_log_in(session: Session, attempt: Attempt, *, now: datetime) -> Actor
     except NotFound:  # deactivated a moment after the check
         actor = None
     if actor is None:
-        audit.record(session, None, "user.login_failed", "user", None, now=now, username=attempt.username)
+        audit.record(
+            session, None, "user.login_failed", "user", None, now=now, username=attempt.username, address=address
+        )
         return None
     audit.record(session, actor, "user.logged_in", "user", attempt.user_id, now=now)
     return actor

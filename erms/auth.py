@@ -168,7 +168,7 @@ def login():
             candidate = accounts.log_in_candidate(db_session, username, now=utcnow())
         attempt = accounts.check_password(candidate, request.form.get("password", ""))
         with transaction() as db_session:
-            actor = accounts.record_log_in(db_session, attempt, now=utcnow())
+            actor = accounts.record_log_in(db_session, attempt, now=utcnow(), address=request.remote_addr or "")
         if isinstance(actor, accounts.Locked):
             error, status = locked_message(actor), 429
         elif actor is not None:

@@ -98,9 +98,12 @@ def db_group() -> None:
 @click.pass_obj
 def db_upgrade(obj: Context) -> None:
     """Run the migrations up to the newest schema."""
+    before = migrate.current_revision(obj.any_engine)
     with obj.any_engine.begin() as connection:
         migrate.upgrade(connection, storage_root=obj.settings["STORAGE_ROOT"])
-    click.echo(f"database at the newest schema: {obj.any_engine.url.render_as_string(hide_password=True)}")
+    after, where = migrate.current_revision(obj.any_engine), obj.any_engine.url.render_as_string(hide_password=True)
+    done = f"upgraded from schema revision {before or 'none'} to {after}" if before != after else f"already at {after}"
+    click.echo(f"database at the newest schema ({done}): {where}")
 
 
 @erms_group.group("audit")

@@ -57,12 +57,16 @@ class SchemaNotCurrent(Exception):
     """The database is not at the schema this code needs: the web app and the worker refuse to start on it."""
 
 
+def current_revision(engine: Engine) -> str | None:
+    """Return the schema revision the database is at (None: no schema yet)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
 def require_current(engine: Engine) -> None:
     """Refuse to serve a database whose schema is not this code's (an upgrade installed, ``erms db upgrade`` not run
     yet; a database a newer ERMS made): every page would otherwise fail on a missing table or column."""
-    with engine.connect() as connection:
-        found = MigrationContext.configure(connection).get_current_revision()
-    wanted = head_revision()
+    found, wanted = current_revision(engine), head_revision()
     if found != wanted:
         raise SchemaNotCurrent(
             f"the database is at schema revision {found or 'none'}, this ERMS needs {wanted}: "

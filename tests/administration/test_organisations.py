@@ -66,7 +66,9 @@ def test_an_agency_is_set_up_from_an_empty_database(tmp_path):
 
 def test_the_first_administrator_is_made_once_from_the_console(tmp_path):
     runner = CliRunner(env={"ERMS_DATA_DIR": str(tmp_path), "DATABASE_URL": ""})
-    assert runner.invoke(erms_group, ["db", "upgrade"]).exit_code == 0
+    upgraded = runner.invoke(erms_group, ["db", "upgrade"])
+    assert upgraded.exit_code == 0 and "(upgraded from schema revision none to " in upgraded.output
+    assert "(already at " in runner.invoke(erms_group, ["db", "upgrade"]).output
     weak = runner.invoke(erms_group, ["admin", "create", "Quan Tri", "--name", "", "--password", "ngan"])
     assert weak.exit_code == 1 and weak.output.splitlines() == [
         "error: full_name: This field is required.",

@@ -118,6 +118,8 @@ def test_the_deployments_administrator_reads_every_event_and_the_attempts_on_the
     )
     session.commit()
     client.login("quantri", "sai-mật-khẩu")  # a guess at the deployment's administrator
+    ((_, _, guess),) = security_rows(session, "user.login_failed")
+    assert guess == {"username": "quantri", "address": "127.0.0.1"}  # whence, to trace a guesser
     client.login("officer2")
     client.get("/security/events")  # refused: recorded
     client.logout()
