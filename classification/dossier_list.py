@@ -43,6 +43,7 @@ LIST_READERS = (Role.REGISTRY, Role.OFFICER, Role.UNIT_HEAD)
 # What the head is told when a list waits for approval, and the registry while the year's list is not approved.
 WAITS_FOR_APPROVAL = N_("The dossier list of %(year)s waits for your approval.")
 NOT_APPROVED = N_("The dossier list of %(year)s is not approved yet: prepare it for the head's approval.")
+NOT_MADE = N_("The dossier list of %(year)s is not made yet: make it, then send it for the head's approval.")
 NOTATION_TAKEN = N_("The file notation %(notation)s is already used in this list.")
 REFUSALS = {"responsible_user_id": N_("Choose a person who works in that unit.")}
 # A year joined to another by a dash or "đến" is one end of a period of several years.
@@ -229,9 +230,10 @@ def waiting_for(session: Session, actor: Actor, year: int) -> list[notices.Waiti
     this_year = {each.organisation_id: each for each in lists if each.year == year}
     for organisation_id in preparing:
         found = this_year.get(organisation_id)
-        if found is None or found.state is DossierListState.DRAFT:
-            subject = ("dossier_list", found.id) if found else None
-            waiting.append(notices.Waiting(NOT_APPROVED, subject, {"year": year}))
+        if found is None:
+            waiting.append(notices.Waiting(NOT_MADE, None, {"year": year}))
+        elif found.state is DossierListState.DRAFT:
+            waiting.append(notices.Waiting(NOT_APPROVED, ("dossier_list", found.id), {"year": year}))
     return waiting
 
 

@@ -36,9 +36,10 @@ def test_the_year_list_waits_for_the_registry_then_for_the_head(browsers, sessio
     other = another_agency(session, world, store, now, password_hash)
     registry, head = browsers("registry"), browsers("head")
     not_approved = "Danh mục hồ sơ năm 2026 chưa được phê duyệt: hãy trình người đứng đầu cơ quan phê duyệt."
-    assert waiting(registry) == [not_approved] and waiting(head) == []
+    not_made = "Danh mục hồ sơ năm 2026 chưa được lập: hãy lập rồi trình người đứng đầu cơ quan phê duyệt."
+    assert waiting(registry) == [not_made] and waiting(head) == []
     world.approved_list(year=2027)  # another year's list changes nothing of this year's step
-    assert waiting(registry) == [not_approved]
+    assert waiting(registry) == [not_made]
     listed = dossier_lists.create_list(session, world.actor("registry"), world.org.id, 2026, now=now)
     assert waiting(registry) == [f"{not_approved} -> /dossier-lists/{listed.id}"]
     heading = dossier_lists.add_heading(session, world.actor("registry"), listed.id, "I", "Tổng hợp", now=now)
