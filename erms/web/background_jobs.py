@@ -68,7 +68,6 @@ def index():
             "admin/background_work.html",
             seen=seen,
             worker=jobs.worker_status(session, now=utcnow()),
-            now=utcnow(),
             stoppable=background.STOPPABLE,
             kind_words=lambda job: KINDS.get(job.kind, job.kind),
             subject_words=subject_words,
