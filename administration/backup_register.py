@@ -65,4 +65,14 @@ def tell_failure(session: Session, template: str, *, now: datetime, reason: str 
     ``reason`` the media's own words), once a day; return how many were told."""
     day = f"{now.astimezone(LOCAL_TZ):%d/%m/%Y}"
     administrators = session.scalars(select(User.id).where(User.system_admin.is_(True), User.active.is_(True)))
-    return notices.tell(session, administrators, "backup_failed", day, template, now=now, day=day, reason=reason)
+    return notices.tell(
+        session,
+        administrators,
+        "backup_failed",
+        day,
+        template,
+        now=now,
+        subject=("background_work", 0),  # the page that says why, and whether the worker runs
+        day=day,
+        reason=reason,
+    )

@@ -123,6 +123,13 @@ class Overview:
     organisations: dict[int, str]  # the code and name of each organisation an import works in ("intake:<id>")
 
 
+def latest_of_kind(session: Session, kind: str) -> BackgroundJob | None:
+    """Return the newest job of ``kind`` (the last backup: how it ended)."""
+    return session.scalar(
+        select(BackgroundJob).where(BackgroundJob.kind == kind).order_by(BackgroundJob.id.desc()).limit(1)
+    )
+
+
 def overview(session: Session, actor: permissions.Actor, ended: int = 30) -> Overview:
     """Return every organisation's background work (the deployment administrator's only: it answers for the
     worker), with the ``ended`` latest jobs that ended."""

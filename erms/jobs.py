@@ -34,13 +34,15 @@ from erms import (
     extract,
     intake_runner,  # noqa: F401  (the intake jobs' handlers register as it is imported)
     mail,
+    notices,
     permissions,
     search,
 )
 from erms.config import LOCAL_TZ, TIMEZONE
 from erms.db import transaction
-from erms.errors import NotFound, PermissionDenied, RuleViolation
+from erms.errors import N_, NotFound, PermissionDenied, RuleViolation
 from erms.models import BackgroundJob, JobRun, LookupKind, SchedulerLease
+from erms.models.background import JobState
 from erms.permissions import Actor, load_actor
 from erms.search_index import records
 from erms.storage import FileStore
@@ -194,6 +196,24 @@ def worker_status(session: Session, *, now: datetime) -> WorkerStatus:
     if lease is None:
         return WorkerStatus(None, None, False, last_run)
     return WorkerStatus(lease.holder, lease.expires_at, lease.expires_at > now, last_run)
+
+
+# What waits for the deployment's administrators on their home page while the worker or the backups fail.
+NO_WORKER = N_("No worker process is running: builds, imports, backups and the search index wait until it is started.")
+BACKUP_FAILED = N_("The last backup failed: the background work page says why.")
+
+
+def waiting_for(session: Session, actor: Actor, *, now: datetime) -> list[notices.Waiting]:
+    """The deployment's administrator's steps, from the records' states: a worker to start, a backup that failed."""
+    if not actor.system_admin:
+        return []
+    steps = []
+    if not worker_status(session, now=now).running:
+        steps.append(notices.Waiting(NO_WORKER, ("background_work", 0)))
+    last = background.latest_of_kind(session, BACKUP_JOB)
+    if last is not None and last.state is JobState.FAILED:
+        steps.append(notices.Waiting(BACKUP_FAILED, ("background_work", 0)))
+    return steps
 
 
 def release_lease(session: Session, holder: str, *, now: datetime) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from classification import dossier_list
-from erms import permissions
+from erms import jobs, permissions
 from erms.auth import current_actor, login_required
 from erms.permissions import Actor
 from erms.web.common import transaction, utcnow
@@ -71,6 +71,7 @@ def index():
             steps=_steps(session, actor, today.year),
             can_add_entries=bool(lists) and bool(actor.unit_ids(*permissions.RULES["dossier.open"])),
             today=today.isoformat(),
+            member=bool(actor.organisation_ids()),
         )
 
 
@@ -81,6 +82,7 @@ def _steps(session, actor: Actor, year: int) -> list[dict]:
         *transfers.waiting_for(session, actor),
         *use_requests.waiting_for(session, actor),
         *destruction.waiting_for(session, actor),
+        *jobs.waiting_for(session, actor, now=utcnow()),
     ]
     return [
         {"message": translate(step.template, step.params), "url": subject_url(*(step.subject or (None, None)))}

@@ -26,6 +26,7 @@ SUBJECT_PAGES = {
     "handover_batch": ("handover.show", "batch_id"),
     "use_request": ("use_requests.show", "request_id"),
     "register_entry": ("registers.entry", "entry_id"),  # its file and its handling (the head's direction)
+    "background_work": ("background_jobs.index", ""),  # the deployment's: a backup that failed, the worker
 }
 
 
@@ -34,7 +35,7 @@ def subject_url(subject_type: str | None, subject_id: int | None) -> str | None:
     if subject_type not in SUBJECT_PAGES:
         return None
     endpoint, argument = SUBJECT_PAGES[subject_type]
-    values: dict[str, Any] = {argument: subject_id}
+    values: dict[str, Any] = {argument: subject_id} if argument else {}
     return url_for(endpoint, **values)
 
 

@@ -107,3 +107,24 @@ def test_an_ended_job_says_how_far_it_got_or_why_it_failed(deployment_admin, ses
     assert "đã xóa 2 tệp không thuộc hồ sơ, văn bản nào; 1 lượt tải lên hết hạn" in page
     assert f"{world.org.code} · {world.org.name}" in page and "6 trên 6" in page  # an import, by its organisation
     assert json.loads(session.get(BackgroundJob, refused.id).error)  # kept as written; only the page translates
+
+
+def test_the_deployment_administrators_home_says_when_the_worker_is_down_or_the_last_backup_failed(
+    deployment_admin, session, world, now, browsers
+):
+    def steps(browser) -> str:
+        return html.unescape(browser.get("/").get_data(as_text=True)).split('id="waiting"')[-1]
+
+    down = "Không có tiến trình worker nào đang chạy: việc lập gói tin, nhập tài liệu, sao lưu và chỉ mục tìm kiếm"
+    failed = "Lần sao lưu gần nhất không thành công: trang công việc chạy nền cho biết lý do."
+    assert down in steps(deployment_admin) and 'href="/jobs/"' in steps(deployment_admin)
+    assert 'id="dossiers"' in deployment_admin.get("/").get_data(as_text=True)  # "admin" holds a role too
+    assert down not in steps(browsers("archivist"))  # the deployment's administrator's to answer for
+    session.add(SchedulerLease(name=jobs.LEASE, holder="may-chu:1", expires_at=datetime.now(UTC) + timedelta(hours=1)))
+    backup = queue(session, world, jobs.BACKUP_JOB, "backup:2026-03-02", None, now)
+    backup.state, backup.error = JobState.FAILED, "BackupError: usb is not there"
+    session.commit()
+    assert down not in steps(deployment_admin) and failed in steps(deployment_admin)
+    queue(session, world, jobs.BACKUP_JOB, "backup:2026-03-03", None, now).state = JobState.DONE  # the next night's
+    session.commit()
+    assert failed not in steps(deployment_admin)

@@ -128,6 +128,7 @@ def test_the_deployments_administrator_reads_every_event_and_the_attempts_on_the
     assert "officer2" in page and "quantri" not in page  # an account of no organisation of theirs
     client.logout()
     client.login("quantri")
-    assert "/security/events" in client.get("/").get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    assert "/security/events" in home and 'id="dossiers"' not in home  # of no organisation: no dossiers to list
     page = html.unescape(client.get("/security/events").get_data(as_text=True))
     assert "Đăng nhập không thành công" in page and "quantri" in page and "officer2" in page
