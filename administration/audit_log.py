@@ -120,6 +120,7 @@ RECORD_TYPES = (
     "recipient_organisation",
     "trust_root",
     "background_job",
+    "backup_set",
 )
 
 

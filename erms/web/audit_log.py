@@ -50,6 +50,7 @@ RECORD_LABELS = {
     "transfer": _l("Transfer to the archive"),
     "trust_root": _l("Trusted root certificate"),
     "background_job": _l("Background work"),
+    "backup_set": _l("Backup set"),
 }
 # What each action of the log means, in words (the code stays beside it, for precision).
 AUDIT_ACTIONS = {
@@ -62,6 +63,8 @@ AUDIT_ACTIONS = {
     "api_token.revoked": _l("API token revoked"),
     "appraisal.flagged": _l("Due for appraisal"),
     "audit.verified": _l("Audit chain verified"),
+    "backup.made": _l("Backup set made"),
+    "backup.pruned": _l("Backup sets past their keeping removed from their medium"),
     "certified_copy.confirmed": _l("Certified copy confirmed by its signature"),
     "certified_copy.refused": _l("Certified copy refused"),
     "certified_copy.requested": _l("Certified copy asked for"),

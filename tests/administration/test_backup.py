@@ -218,8 +218,11 @@ def test_the_daily_job_backs_up_to_every_target_and_fails_loudly_for_a_missing_o
     assert "unplugged is not there (is the medium mounted?)" in ran[0].error
     assert [manifest.name for manifest in backup.sets(backup.Target("usb", tmp_path / "usb"))] == ["20260615T030000Z"]
     with Session(engine) as session:  # recorded for destruction records, kept 30 days from the day it was made
-        recorded = session.execute(select(BackupSet.target, BackupSet.name, BackupSet.expires_on)).all()
-    assert recorded == [("usb", "20260615T030000Z", date(2026, 7, 15))]
+        recorded = session.execute(select(BackupSet.id, BackupSet.target, BackupSet.name, BackupSet.expires_on)).all()
+        made = session.scalar(select(AuditEvent).where(AuditEvent.action == "backup.made"))
+    assert [row[1:] for row in recorded] == [("usb", "20260615T030000Z", date(2026, 7, 15))]
+    assert (made.subject_type, made.subject_id, made.actor_name) == ("backup_set", recorded[0][0], "system")
+    assert json.loads(made.details) == {"target": "usb", "name": "20260615T030000Z", "files": 3}
     assert jobs.run_due(factory, now=NOW, holder="worker") == {}  # once a day
 
 
