@@ -8,12 +8,15 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import Session
 
 from administration import backup
-from erms import migrate
+from erms import audit, migrate
+from erms.models import AuditEvent
 from erms.storage import sync_filesystem
 
 
@@ -22,6 +25,7 @@ class Restored:
     """What a restore put back (NĐ 30 PL6 IV.1.e: a report of what was recovered)."""
 
     manifest: backup.Manifest
+    target: str
     data_dir: Path
     database_url: str
     files: int
@@ -47,7 +51,36 @@ def restore(
         sync_filesystem(store)
         # The database last, PostgreSQL's in one transaction: a failure before or during it leaves no database.
         url = _restore_database(target.path / "sets" / name, manifest, data_dir, database_url)
-    return Restored(manifest, data_dir, url, len(manifest.files), manifest.bytes)
+    return Restored(manifest, target.name, data_dir, url, len(manifest.files), manifest.bytes)
+
+
+def holds_the_sets_head(session: Session, manifest: backup.Manifest) -> bool:
+    """Whether the restored log holds the newest event the set's manifest names, unchanged: with the chain intact up
+    to it, the log is the one backed up (an empty log matches a set made before any event)."""
+    head = manifest.audit_head
+    if not head:
+        return session.scalar(select(AuditEvent.id).limit(1)) is None
+    return session.scalar(select(AuditEvent.hash).where(AuditEvent.id == head["id"])) == head["hash"]
+
+
+def record(session: Session, restored: Restored, *, files_intact: int, now: datetime) -> None:
+    """Write in the restored instance's own log, after the events it came back with, which set it was restored from:
+    an inspection of it then sees when its history was resumed (NĐ 30 PL6 IV.1.e)."""
+    manifest = restored.manifest
+    audit.record(
+        session,
+        None,
+        "backup.restored",
+        "backup_set",
+        None,
+        now=now,
+        name=manifest.name,
+        target=restored.target,
+        taken_at=manifest.created_at,
+        audit_head=manifest.audit_head.get("hash", ""),
+        files=restored.files,
+        files_intact=files_intact,
+    )
 
 
 def _check_known_schema(manifest: backup.Manifest) -> None:

@@ -187,6 +187,7 @@ def _settle(engine, settings: dict, restored: restore.Restored) -> None:
     factory = make_session_factory(engine)
     with transaction(factory, read_only=True) as session:
         chain = audit.verify(session)
+        same_log = restore.holds_the_sets_head(session, restored.manifest)
     search.install(settings)
     with transaction(factory, read_only=not search.rebuild_writes_database(), lock_early=False) as session:
         indexed = search.rebuild(session)
@@ -200,11 +201,17 @@ def _settle(engine, settings: dict, restored: restore.Restored) -> None:
     click.echo(f"  search index   {indexed} records")
     click.echo(f"  fixity         {len(checked) - len(failed)} of {len(checked)} files intact (SHA-256 and SHA-512)")
     head = manifest.audit_head.get("hash", "-")[:16]
-    if chain.ok:
-        click.echo(f"  audit chain    intact: {chain.checked} events, head {head}…")
-    else:
+    if not chain.ok:
         click.echo(f"  audit chain    BROKEN at event {chain.broken_id}: {chain.reason}", err=True)
-    if not chain.ok or failed:
+    elif not same_log:
+        missing = f"intact but without the set's newest event ({head}…): not the log backed up"
+        click.echo(f"  audit chain    {missing}", err=True)
+    else:
+        click.echo(f"  audit chain    intact: {chain.checked} events, head {head}…")
+        with transaction(factory) as session:
+            restore.record(session, restored, files_intact=len(checked) - len(failed), now=_now())
+        click.echo("  audit log      the restore is recorded in the restored instance's log")
+    if not chain.ok or not same_log or failed:
         sys.exit(1)
 
 

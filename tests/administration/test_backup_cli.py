@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from erms import db, search
+from erms import audit, db, search
 from erms.cli import erms_group
+from erms.models import AuditEvent
 from erms.storage import FileStore
 from tests.factories import NOW, World, make_dossier
 
@@ -64,6 +67,29 @@ def test_back_up_to_both_media_then_verify_and_restore_with_a_report(instance, t
     assert f"restored backup set {name}" in report and "dossiers       1" in report
     assert "files          3" in report and "search index   3 records" in report and "audit chain    intact" in report
     assert "fixity         3 of 3 files intact" in report
+    # The restored instance's own log says, after the events it came back with, which set it came from.
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'restored' / 'erms.sqlite3'}")
+    with Session(engine) as session:
+        last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
+        assert last.action == "backup.restored" and audit.verify(session).ok
+        details = json.loads(last.details)
+        assert (details["name"], details["target"], details["files"], details["files_intact"]) == (name, "usb", 3, 3)
+    engine.dispose()
+    assert "the restore is recorded in the restored instance's log" in report
+
+
+def test_a_set_whose_database_lacks_the_manifests_newest_event_is_not_called_restored(instance, tmp_path):
+    made = instance.invoke(erms_group, ["backup", "create", "--to", "usb"])
+    assert made.exit_code == 0, made.output
+    name = sets_on(tmp_path / "usb")[0]
+    manifest_path = tmp_path / "usb" / "sets" / name / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["audit_head"]["hash"] = "0" * 64  # a manifest written for another copy of the database
+    manifest_path.write_text(json.dumps(manifest))
+    restored = instance.invoke(erms_group, ["backup", "restore", name, "--from", "usb", "--into", str(tmp_path / "r")])
+    assert restored.exit_code == 1
+    assert "audit chain    intact but without the set's newest event (0000000000000000…)" in restored.output
+    assert "recorded in the restored instance's log" not in restored.output
 
 
 def test_refusals_say_why_and_exit_1(instance, tmp_path):
