@@ -18,11 +18,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from administration import spreadsheets
 from classification import markings
@@ -108,6 +108,14 @@ OWNERS: dict[str, Owned] = {
     "intake_run": _of(IntakeRun),
     "organisation": lambda organisations: select(Organisation.id).where(Organisation.id.in_(organisations)),
 }
+# How a reader recognises the record an event is about, beside its number: a person by log-in name, a dossier by its
+# code. Only what every reader of such an event may see (never a title or a summary, which may be restricted).
+NAMES: dict[str, tuple[InstrumentedAttribute[int], InstrumentedAttribute[str]]] = {
+    "user": (User.id, User.username),
+    "unit": (Unit.id, Unit.name),
+    "organisation": (Organisation.id, Organisation.name),
+    "dossier": (Dossier.id, Dossier.file_code),
+}
 # The kinds of record a reader may filter on: the organisations' own, and the deployment's (seen by an organisation's
 # readers when one of its people acted on them).
 RECORD_TYPES = (
@@ -188,6 +196,7 @@ class Event:
 class Page:
     events: list[Event]
     older: int | None  # continue below this id for the next page; None on the last
+    names: dict[tuple[str, int], str] = field(default_factory=dict)  # (kind, id) -> how a reader knows it (NAMES)
 
 
 @dataclass(frozen=True)
@@ -273,7 +282,23 @@ def events(
     if before is not None:
         query = query.where(AuditEvent.id < before)
     rows = [Event.of(row) for row in session.scalars(query)]
-    return Page(withhold(session, actor, rows[:PAGE], withheld), rows[PAGE - 1].id if len(rows) > PAGE else None)
+    shown = withhold(session, actor, rows[:PAGE], withheld)
+    return Page(shown, rows[PAGE - 1].id if len(rows) > PAGE else None, names(session, shown))
+
+
+def names(session: Session, events: list[Event]) -> dict[tuple[str, int], str]:
+    """Return how a reader knows each record the events are about (``NAMES``; a record since removed has none): one
+    query per kind of record."""
+    wanted: dict[str, set[int]] = {}
+    for event in events:
+        if event.subject_type in NAMES and event.subject_id is not None:
+            wanted.setdefault(event.subject_type, set()).add(event.subject_id)
+    found: dict[tuple[str, int], str] = {}
+    for kind, ids in wanted.items():
+        key, name_column = NAMES[kind]
+        for record_id, name in session.execute(select(key, name_column).where(key.in_(ids))):
+            found[(kind, record_id)] = name
+    return found
 
 
 def export(

@@ -183,3 +183,16 @@ def test_recorded_details_read_as_words_not_as_python(client, session, world, no
     listed = page(client, "/audit/?action=use.requested")
     assert "dossiers: 01.VP, 02.VP; files: (name: tờ trình.pdf; size: 3); refused: —; urgent: có" in listed
     assert "['" not in listed and "True" not in listed
+
+
+def test_a_person_a_unit_and_a_dossier_are_named_beside_their_number(client, session, world, now, make_dossier):
+    dossier = make_dossier("open")
+    officer = world.actor("officer1")
+    audit.record(session, None, "user.updated", "user", officer.user_id, now=now)
+    audit.record(session, None, "unit.updated", "unit", world.unit_b.id, now=now)
+    session.commit()
+    client.login("admin")
+    listed = page(client, "/audit/")
+    assert f'#{officer.user_id}</a> <span class="code">officer1</span>' in listed
+    assert f'#{world.unit_b.id}</a> <span class="code">Phòng Tài chính - Kế hoạch</span>' in listed
+    assert f'#{dossier.id}</a> <span class="code">{dossier.file_code}</span>' in listed
