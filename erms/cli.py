@@ -513,6 +513,9 @@ def search_rebuild(obj: Context) -> None:
     else:
         click.echo("the worker process rebuilds the index; waiting for it")
     job = _wait_for_job(factory, job_id)
+    if job.state is JobState.CANCELLED:
+        click.echo("error: the rebuild was stopped before its end; run it again for a whole index", err=True)
+        sys.exit(1)
     if job.state is not JobState.DONE:
         click.echo(f"error: the rebuild ended {job.state.value}: {job.error}", err=True)
         sys.exit(1)

@@ -531,9 +531,11 @@ def _index_one_by_one(factory: Callable[[], Session]) -> int:
         written += len(work.ids)
 
 
-@background.handler(SEARCH_REBUILD_JOB)
+@background.handler(SEARCH_REBUILD_JOB, stoppable=True)
 def _rebuild_index_job(_payload: dict, context: background.Context) -> None:
     # The queue keeps what is saved meanwhile; the same worker thread indexes it into the new generation after.
+    # Stopped half-way, Whoosh keeps its live generation and PostgreSQL the rows rewritten so far, with its index;
+    # the index's version stays unmarked, so the worker's next start asks for a whole rebuild again if it is old.
     # A rebuild in the database commits batch by batch and reports progress in transactions of its own between them.
     with transaction(context.factory, read_only=not search.rebuild_writes_database(), lock_early=False) as session:
         count = search.rebuild(session, lambda done, total: context.progress(f"{done}/{total}"))

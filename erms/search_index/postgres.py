@@ -274,23 +274,30 @@ def words_index_dropped_if_empty(session: Session) -> Iterator[None]:
     """Fill an empty table without its words' index, then build the index once (a RUM index kept up row by row
     takes four times as long as one built at the end); with rows already there, the index stays for searches.
 
-    A fill stopped half-way (a killed worker) has committed rows without the index: the next rebuild finds it
-    missing and makes it at its end as well."""
+    A fill stopped half-way on purpose (or refused) makes the index on the rows filled so far, so searches keep it;
+    one killed has committed rows without it: the next rebuild finds it missing and makes it at its end as well."""
     present = session.scalar(text("SELECT to_regclass(:name)"), {"name": WORDS_INDEX}) is not None
     if present and session.scalar(select(ENTRIES.c.key).limit(1)) is not None:
         yield
         return
     if present:
         session.execute(text(f"DROP INDEX {WORDS_INDEX}"))
-    yield
+    try:
+        yield
+    except Exception:
+        session.rollback()  # the batch under way; a drop not committed yet comes back with it
+        session.execute(text(_words_index_definition(session, if_missing=True)))
+        session.commit()
+        raise
     session.execute(text(_words_index_definition(session)))
 
 
-def _words_index_definition(session: Session) -> str:
+def _words_index_definition(session: Session, *, if_missing: bool = False) -> str:
     """The words' index of migration 0027: RUM's where the extension is installed (it ranks too), else GIN's."""
     rum = session.scalar(text("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'rum')"))
     method = "rum ((words || content_words) rum_tsvector_ops)" if rum else "gin ((words || content_words))"
-    return f"CREATE INDEX {WORDS_INDEX} ON search_entries USING {method}"
+    create = "CREATE INDEX IF NOT EXISTS" if if_missing else "CREATE INDEX"
+    return f"{create} {WORDS_INDEX} ON search_entries USING {method}"
 
 
 _VERSION = re.compile(r"erms index version (\d+)")

@@ -9,6 +9,7 @@ ranked, read and highlighted (``matching.py``).
 from __future__ import annotations
 
 import os
+import shutil
 import unicodedata
 from collections.abc import Iterable
 
@@ -127,7 +128,11 @@ class WhooshEngine:
 
     def rebuild(self, session: Session, batches: Iterable[Changes], content: Content, count: int) -> None:
         folder = self.home.new_generation(building=True)
-        apply(whoosh_index.open_dir(str(folder)), batches, content, fresh=True, procs=processes_for(count))
+        try:
+            apply(whoosh_index.open_dir(str(folder)), batches, content, fresh=True, procs=processes_for(count))
+        except Exception:
+            shutil.rmtree(folder, ignore_errors=True)  # stopped or failed: the live generation stays as it was
+            raise
         self.home.switch(folder)
 
     def version(self, session: Session) -> int | None:

@@ -1,6 +1,6 @@
 """Background work from the pages: the deployment administrator's overview of every job and of the worker process,
-and stopping a job from the page that shows it (a hand-over build, an import, a backup; a destruction, once
-confirmed, runs to its end).
+and stopping a job from the page that shows it (a hand-over build, an import, a backup, a search rebuild; a
+destruction, once confirmed, runs to its end).
 
 The worker does the work (``erms.background``); this only shows it and asks it to stop: a queued job ends at once, a
 running one that may be stopped half-way at its next step, and the person goes back to the page they came from.
