@@ -198,6 +198,12 @@ def worker_status(session: Session, *, now: datetime) -> WorkerStatus:
     return WorkerStatus(lease.holder, lease.expires_at, lease.expires_at > now, last_run)
 
 
+def worker_running(session: Session, *, now: datetime) -> bool:
+    """Whether a worker process holds the lease now (what a page showing work in progress asks on each refresh)."""
+    lease = session.get(SchedulerLease, LEASE)
+    return lease is not None and lease.expires_at > now
+
+
 # What waits for the deployment's administrators on their home page while the worker or the backups fail.
 NO_WORKER = N_("No worker process is running: builds, imports, backups and the search index wait until it is started.")
 BACKUP_FAILED = N_("The last backup failed: the background work page says why.")
@@ -208,7 +214,7 @@ def waiting_for(session: Session, actor: Actor, *, now: datetime) -> list[notice
     if not actor.system_admin:
         return []
     steps = []
-    if not worker_status(session, now=now).running:
+    if not worker_running(session, now=now):
         steps.append(notices.Waiting(NO_WORKER, ("background_work", 0)))
     last = background.latest_of_kind(session, BACKUP_JOB)
     if last is not None and last.state is JobState.FAILED:

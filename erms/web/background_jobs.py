@@ -81,7 +81,7 @@ def index():
 def no_worker_for(session: Session, job: BackgroundJob | None) -> bool:
     """Return True when ``job`` waits or runs while no worker process is running: its page says so, instead of
     "this page refreshes itself" for ever."""
-    return job is not None and job.state in background.ACTIVE and not jobs.worker_status(session, now=utcnow()).running
+    return job is not None and job.state in background.ACTIVE and not jobs.worker_running(session, now=utcnow())
 
 
 def subject_words(job: BackgroundJob, organisations: dict[int, str]) -> str:
