@@ -45,6 +45,8 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 
 install: $(VENV)/.installed
 
+# The compiled catalogues are in the repository (a server installed without make speaks Vietnamese); after editing a
+# .po, run this and commit the .mo (tests/web/test_translations.py says when one was forgotten).
 # Each catalogue is compiled only when its .po is newer, into a file of its own renamed over the old one: a test run
 # (or a server) reading the catalogue while `make run` starts never meets a half-written one.
 translations: install
@@ -58,7 +60,7 @@ translations: install
 # --- the two commands ---------------------------------------------------------
 
 # gunicorn and the scheduler process together (scripts/run.sh); ERMS_BIND=host:port serves elsewhere.
-run: system-deps install translations
+run: system-deps install
 	$(VENV)/bin/erms db upgrade
 	$(VENV)/bin/erms demo load
 	VENV=$(VENV) bash scripts/run.sh
@@ -72,7 +74,7 @@ lint: install
 # Lint first, then the whole suite on SQLite, then everything but the browser tests (database-agnostic,
 # run once) on a throwaway PostgreSQL cluster, which is stopped whatever happens.
 # Both runs always happen; the target fails if either fails.
-test: system-deps-test install translations lint
+test: system-deps-test install lint
 	@sqlite=0; postgres=0; \
 	echo "=== pytest on SQLite ==="; \
 	env -u ERMS_TEST_DATABASE_URL $(VENV)/bin/python -m pytest -q $(XDIST) $(PYTEST_ARGS) || sqlite=$$?; \
@@ -89,7 +91,7 @@ test: system-deps-test install translations lint
 	[ "$$sqlite" = 0 ] && [ "$$postgres" = 0 ]
 
 # Everyday work: SQLite only, no browser tests, one process per core, stop at the first failure.
-test-fast: install translations
+test-fast: install
 	env -u ERMS_TEST_DATABASE_URL $(VENV)/bin/python -m pytest -q -x $(XDIST) -m "not browser" $(PYTEST_ARGS)
 
 # --- cleaning -----------------------------------------------------------------

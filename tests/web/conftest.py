@@ -10,8 +10,6 @@ import os
 from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from erms_browser import PASSWORD, Browser
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
@@ -21,22 +19,6 @@ from erms.accounts import hash_password
 from erms.app import create_app
 from tests.factories import app_settings
 
-CATALOG = Path(__file__).resolve().parents[2] / "erms" / "translations" / "vi" / "LC_MESSAGES" / "messages"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def compiled_translations():
-    """Compile the Vietnamese catalog when the .mo is missing or older (``make translations`` does the same)."""
-    po, mo = CATALOG.with_suffix(".po"), CATALOG.with_suffix(".mo")
-    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
-        with po.open("rb") as source:
-            catalog = read_po(source, locale="vi")
-        # Each pytest-xdist worker may compile it at once: write a file of this process's own, then rename it, so
-        # another worker never reads a half-written catalog.
-        partial = mo.with_name(f"{mo.name}.{os.getpid()}.part")
-        with partial.open("wb") as target:
-            write_mo(target, catalog)
-        os.replace(partial, mo)
 
 
 class CompiledTemplates(BytecodeCache):
