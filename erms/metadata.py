@@ -12,7 +12,7 @@ import copy
 import json
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from referencing import Registry, Resource
 from sqlalchemy import String, inspect
 from sqlalchemy.orm import DeclarativeBase
 
+from erms.config import LOCAL_TZ
 from erms.errors import N_, InvalidMetadata, Problem
 
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
@@ -187,8 +188,10 @@ def validate(kind: str, data: dict[str, Any]) -> list[Problem]:
     for error in _validator(kind).iter_errors(data):
         problem = problem_of(error)
         seen.setdefault(problem.field, problem)
-    if kind == "document" and (late := _due_before_issue(data)) is not None:
-        seen.setdefault(late.field, late)
+    if kind == "document":
+        for late in (_due_before_issue(data), _issued_after_today(data)):
+            if late is not None:
+                seen.setdefault(late.field, late)
     order = list(_schema(kind)["properties"])
     return sorted(seen.values(), key=lambda p: order.index(p.field) if p.field in order else len(order))
 
@@ -200,6 +203,19 @@ def _due_before_issue(data: dict[str, Any]) -> Problem | None:
         return None
     return Problem(
         "due_date", N_("The deadline cannot be before the document's date (%(day)s)."), {"day": f"{issued:%d/%m/%Y}"}
+    )
+
+
+def _issued_after_today(data: dict[str, Any]) -> Problem | None:
+    """A final document dated after today: a year typed wrong (2027 for 2026), which would move its dossier's end,
+    appraisal and hand-over dates. A draft may carry the day it is meant to be issued on."""
+    issued, today = parse_day(str(data.get("issued_date") or "")), datetime.now(LOCAL_TZ).date()
+    if issued is None or issued <= today or data.get("status") == "draft":
+        return None
+    return Problem(
+        "issued_date",
+        N_("The document's date cannot be after today (%(day)s): check the year."),
+        {"day": f"{today:%d/%m/%Y}"},
     )
 
 

@@ -1071,8 +1071,9 @@ def filed_document(session: Session, dossier_id: int, document_id: int) -> Docum
 # ---------------------------------------------------------------- closing
 
 
-def closing_problems(dossier: Dossier) -> list[Problem]:
-    """Return what stops the dossier from closing, in words: metadata, documents, drafts, dates, duplicates."""
+def closing_problems(dossier: Dossier, *, today: date) -> list[Problem]:
+    """Return what stops the dossier from closing, in words: metadata, documents, drafts, dates (none after
+    ``today``: a year typed wrong would carry the dossier's end, appraisal and hand-over dates with it), duplicates."""
     values = {
         "title": dossier.title,
         "rights": dossier.rights,
@@ -1095,7 +1096,15 @@ def closing_problems(dossier: Dossier) -> list[Problem]:
             problems.append(
                 Problem("documents", N_("Document no. %(ordinal)s is still a draft."), {"ordinal": link.ordinal})
             )
-        if dossier.end_date and link.document.issued_date > dossier.end_date:
+        if link.document.issued_date > today:
+            problems.append(
+                Problem(
+                    "documents",
+                    N_("Document no. %(ordinal)s is dated %(day)s, after today: check its year."),
+                    {"ordinal": link.ordinal, "day": f"{link.document.issued_date:%d/%m/%Y}"},
+                )
+            )
+        elif dossier.end_date and link.document.issued_date > dossier.end_date:
             problems.append(
                 Problem(
                     "documents",
@@ -1158,7 +1167,7 @@ def prepare_close(session: Session, actor: Actor, dossier_id: int, *, now: datet
     Rendering the PDF takes longer than the rest of closing; made here, in a transaction that only reads, it keeps
     other writers from waiting on it. :func:`close_dossier` uses it unless the index changed meanwhile.
     """
-    dossier = _ready_to_close(session, actor, dossier_id)
+    dossier = _ready_to_close(session, actor, dossier_id, now=now)
     index = chronological_index(dossier, now)
     return PreparedIndex(index, pdf_index.render(index, font=font))
 
@@ -1184,14 +1193,14 @@ def _documents_digest(held: Iterable[tuple[int, int]]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _ready_to_close(session: Session, actor: Actor, dossier_id: int, *, lock: bool = False) -> Dossier:
+def _ready_to_close(session: Session, actor: Actor, dossier_id: int, *, now: datetime, lock: bool = False) -> Dossier:
     """Return the dossier if it may close now, or refuse with every problem. ``lock`` (it closes now): its documents'
     rows are locked and read again first, so an edit of one from another dossier that is saving meanwhile ends before
     the seal is taken and is sealed with it (``document_to_edit`` locks the same row)."""
     dossier = editable(session, actor, dossier_id)
     if lock:
         lock_documents(session, dossier)
-    problems = closing_problems(dossier)
+    problems = closing_problems(dossier, today=local_date(now))
     if problems:
         raise InvalidMetadata(problems)
     return dossier
@@ -1223,7 +1232,7 @@ def close_dossier(
     shown and confirmed: if the documents now make others, nothing is closed and the new ones are said;
     ``shown_documents`` (``documents_seen`` of the page they confirmed): if a colleague added, took out or edited a
     document since, nothing is closed either, so no one seals an index they did not see."""
-    dossier = _ready_to_close(session, actor, dossier_id, lock=True)
+    dossier = _ready_to_close(session, actor, dossier_id, now=now, lock=True)
     if shown_documents is not None and shown_documents != documents_seen(dossier):
         raise RuleViolation(DOCUMENTS_CHANGED)
     start, end = closing_dates(dossier)

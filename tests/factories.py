@@ -35,6 +35,7 @@ from filing import dossiers
 
 # A fixed moment in the agency's year: 10:00 on 15 June 2026, Vietnam time (03:00 UTC).
 NOW = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)
+TODAY = NOW.date()  # in Vietnam too (10:00 there)
 
 
 def require(available: bool, what: str) -> None:

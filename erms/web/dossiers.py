@@ -374,7 +374,7 @@ def render_dossier(
                 and dossier.medium is not Medium.ELECTRONIC
             ),
             placement_words=place_words,
-            problems=dossiers.closing_problems(dossier) if is_open else [],
+            problems=dossiers.closing_problems(dossier, today=dossiers.local_date(utcnow())) if is_open else [],
             **_removed(session, actor, dossier, editable and is_open),
             summary_visible=lambda document: markings.summary_shown_to_all(document.marking),
             suggested=_suggested(session, actor, shown) if editable and is_open else {},
@@ -758,7 +758,7 @@ def render_wizard(dossier_id: int, errors: dict | None = None, status: int = 200
             counted=", ".join(str(number) for number, link in enumerate(ordered, 1) if link.document_id in counted),
             dossier=dossier,
             withheld=dossiers.withheld_summaries(session, current_actor(), dossier),
-            problems=dossiers.closing_problems(dossier),
+            problems=dossiers.closing_problems(dossier, today=dossiers.local_date(utcnow())),
             ordered=ordered,
             dates=dossiers.closing_dates(dossier),
             seen=dossiers.documents_seen(dossier),

@@ -1,6 +1,7 @@
 """Filing rules: opening, documents, closing checklist and index, reopening, submission, acceptance."""
 
 import json
+from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -12,7 +13,7 @@ from erms.models import AuditEvent, Document, Dossier, StoredFile, TransferItem
 from erms.models.dossier import DossierState
 from erms.models.register import RegisterKind
 from filing import dossiers, registers
-from tests.factories import DOCUMENT, upload
+from tests.factories import DOCUMENT, TODAY, upload
 
 
 def count(session, model):
@@ -278,7 +279,7 @@ def test_a_withheld_summary_is_kept_and_not_written_to_the_audit_log(session, wo
 
 def test_checklist_in_words(session, world, store, now, make_dossier):
     empty = make_dossier("open", documents=0)
-    assert [p.template for p in dossiers.closing_problems(empty)] == ["The dossier has no document."]
+    assert [p.template for p in dossiers.closing_problems(empty, today=TODAY)] == ["The dossier has no document."]
     with pytest.raises(InvalidMetadata):
         dossiers.close_dossier(session, world.actor("officer1"), empty.id, store=store, now=now)
     officer = world.actor("officer1")
@@ -289,11 +290,33 @@ def test_checklist_in_words(session, world, store, now, make_dossier):
     dossiers.add_document(
         session, officer, empty.id, dict(DOCUMENT, issued_date="2026-03-02"), upload(b"b"), store=store, now=now
     )
-    messages = [p.template % p.params for p in dossiers.closing_problems(empty)]
+    messages = [p.template % p.params for p in dossiers.closing_problems(empty, today=TODAY)]
     assert "Document no. 1 is still a draft." in messages
     assert "Document no. 1 is dated after the dossier ends." in messages
     assert "Document no. 2 duplicates document no. 1." in messages
     assert empty.state is DossierState.OPEN
+
+
+def test_a_document_dated_after_today_stops_the_closing_and_says_its_date(session, world, store, now, make_dossier):
+    """A year typed wrong (2027 for 2026) would carry the dossier's end, appraisal and hand-over dates a year on:
+    a draft may carry the day it is meant for, but closing names it, whatever the dossier's end date."""
+    dossier = make_dossier("open", documents=0)
+    officer = world.actor("officer1")
+    planned = dict(DOCUMENT, status="draft", issued_date=(TODAY + timedelta(days=40)).isoformat())
+    dossiers.add_document(session, officer, dossier.id, planned, upload(b"a"), store=store, now=now)
+    day = f"{TODAY + timedelta(days=40):%d/%m/%Y}"
+    messages = [p.template % p.params for p in dossiers.closing_problems(dossier, today=TODAY)]
+    assert f"Document no. 1 is dated {day}, after today: check its year." in messages
+    assert "Document no. 1 is dated after the dossier ends." not in messages  # one problem of its date, not two
+    with pytest.raises(InvalidMetadata):
+        dossiers.close_dossier(session, officer, dossier.id, store=store, now=now)
+    final = dict(DOCUMENT, issued_date=(date.today() + timedelta(days=400)).isoformat())
+    with pytest.raises(InvalidMetadata) as refused:
+        dossiers.add_document(session, officer, dossier.id, final, upload(b"b"), store=store, now=now)
+    assert [(p.field, p.template) for p in refused.value.problems] == [
+        ("issued_date", "The document's date cannot be after today (%(day)s): check the year.")
+    ]
+    assert len(dossier.links) == 1
 
 
 def test_close_numbers_chronologically_and_makes_the_index(session, world, store, now, make_dossier):
@@ -357,7 +380,7 @@ def test_close_widens_the_start_to_the_earliest_document(session, world, store, 
     dossiers.add_document(
         session, officer, dossier.id, dict(DOCUMENT, issued_date="2026-03-02"), upload(), store=store, now=now
     )
-    assert dossiers.closing_problems(dossier) == []
+    assert dossiers.closing_problems(dossier, today=TODAY) == []
     dossiers.close_dossier(session, officer, dossier.id, store=store, now=now)
     assert (dossier.start_date.isoformat(), dossier.end_date.isoformat()) == ("2026-03-02", "2026-03-02")
 

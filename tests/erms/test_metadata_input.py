@@ -3,9 +3,12 @@ a problem on its field, never an exception."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from erms import metadata
+from erms.config import LOCAL_TZ
 from erms.errors import InvalidMetadata, Problem
 from tests.factories import DOCUMENT
 
@@ -91,3 +94,13 @@ def test_a_deadline_before_the_documents_own_date_is_a_problem_on_the_deadline()
         ("due_date", {"day": "01/12/2026"})
     ]
     assert metadata.check("document", {**early, "due_date": "2026-12-01"})["due_date"] == "2026-12-01"  # the same day
+
+
+def test_a_final_document_dated_after_today_is_a_problem_on_its_date_and_a_draft_may_be():
+    today = datetime.now(LOCAL_TZ).date()
+    tomorrow = {**DOCUMENT, "issued_date": (today + timedelta(days=1)).isoformat()}
+    assert [(p.field, p.params) for p in metadata.validate("document", tomorrow)] == [
+        ("issued_date", {"day": f"{today:%d/%m/%Y}"})
+    ]
+    assert metadata.validate("document", {**tomorrow, "status": "draft"}) == []  # the day it is meant for
+    assert metadata.validate("document", {**tomorrow, "issued_date": today.isoformat()}) == []

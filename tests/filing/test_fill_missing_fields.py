@@ -15,7 +15,7 @@ from erms.models import AuditEvent, FieldType, SearchQueueItem
 from filing import blank_fields, dossiers
 from filing import supplementary as supplementary_values
 from tests.erms.test_document_rights import register, send_to
-from tests.factories import another_agency, supplementary_field
+from tests.factories import TODAY, another_agency, supplementary_field
 
 PAPER_PAGES = "supplementary.so_trang_giay"
 
@@ -77,7 +77,7 @@ def test_only_the_empty_documents_are_filled_each_audited_and_queued_for_search_
         (third, {PAPER_PAGES: [None, "12.5"]}),
     ]
     assert {f"document:{first}", f"document:{third}"} <= set(session.scalars(select(SearchQueueItem.key)))
-    assert blank_fields.missing(session, dossier) == [] and dossiers.closing_problems(dossier) == []
+    assert blank_fields.missing(session, dossier) == [] and dossiers.closing_problems(dossier, today=TODAY) == []
     dossiers.close_dossier(session, officer, dossier.id, store=store, now=now)
     assert dossier.state.value == "closed"
 

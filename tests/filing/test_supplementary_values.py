@@ -8,7 +8,7 @@ from sqlalchemy import select
 from erms import supplementary
 from erms.models import AuditEvent
 from filing import dossiers
-from tests.factories import supplementary_field
+from tests.factories import TODAY, supplementary_field
 
 
 def test_a_documents_values_change_in_one_audited_edit_and_an_unchanged_save_records_nothing(
@@ -18,11 +18,13 @@ def test_a_documents_values_change_in_one_audited_edit_and_an_unchanged_save_rec
     dossier = make_dossier("open")
     (link,) = dossier.links
     officer = world.actor("officer1")
-    assert [p.template for p in dossiers.closing_problems(dossier)] == [supplementary.DOCUMENT_REQUIRED_TO_CLOSE]
+    assert [p.template for p in dossiers.closing_problems(dossier, today=TODAY)] == [
+        supplementary.DOCUMENT_REQUIRED_TO_CLOSE
+    ]
     dossiers.update_document(session, officer, dossier.id, link.document_id, {"supplementary.so_ban": "3"}, now=now)
     dossiers.update_document(session, officer, dossier.id, link.document_id, {"supplementary.so_ban": "3"}, now=now)
     session.flush()
     events = session.scalars(select(AuditEvent).where(AuditEvent.action == "document.updated")).all()
     assert [json.loads(event.details)["supplementary"] for event in events] == [{"supplementary.so_ban": [None, "3"]}]
     assert supplementary.values_of(link.document) == {"so_ban": "3"}
-    assert dossiers.closing_problems(dossier) == []
+    assert dossiers.closing_problems(dossier, today=TODAY) == []

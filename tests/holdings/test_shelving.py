@@ -15,6 +15,7 @@ from exports.pdf import transfer_pdf
 from filing import dossiers, transfers
 from holdings import storage
 from tests import factories
+from tests.factories import TODAY
 
 
 def paper_dossier(session, world, store, now, state="archived", medium="paper", sheets: int | None = 42):
@@ -82,7 +83,7 @@ def test_a_paper_dossier_goes_through_the_chain_without_files(session, world, st
 
 def test_a_paper_dossier_kept_5_years_or_more_closes_only_with_its_sheets_counted(session, world, store, now):
     dossier = paper_dossier(session, world, store, now, state="open", sheets=None)
-    problems = dossiers.closing_problems(dossier)
+    problems = dossiers.closing_problems(dossier, today=TODAY)
     assert [problem.field for problem in problems] == ["sheet_total"]
     with pytest.raises(InvalidMetadata):
         dossiers.close_dossier(session, world.actor("officer1"), dossier.id, store=store, now=now)
@@ -92,7 +93,7 @@ def test_a_paper_dossier_kept_5_years_or_more_closes_only_with_its_sheets_counte
 def test_an_electronic_dossier_still_needs_a_document(session, world, make_dossier):
     dossier = make_dossier(documents=0)
     assert dossier.medium is Medium.ELECTRONIC
-    assert [problem.field for problem in dossiers.closing_problems(dossier)] == ["documents"]
+    assert [problem.field for problem in dossiers.closing_problems(dossier, today=TODAY)] == ["documents"]
 
 
 def test_placing_gives_the_next_number_and_is_audited(session, world, store, now, archivist, shelves):

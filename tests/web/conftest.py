@@ -6,9 +6,6 @@ as a browser would.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from erms_browser import PASSWORD, Browser
 from jinja2 import BytecodeCache
@@ -18,7 +15,6 @@ from erms import api_tokens
 from erms.accounts import hash_password
 from erms.app import create_app
 from tests.factories import app_settings
-
 
 
 class CompiledTemplates(BytecodeCache):

@@ -17,6 +17,7 @@ from erms.models import AuditEvent, Dossier, Repository, StorageBox
 from erms.models.dossier import DossierState, Medium
 from filing import dossiers
 from holdings import storage
+from tests.factories import TODAY
 
 
 @pytest.fixture
@@ -88,7 +89,7 @@ def test_a_paper_dossier_without_its_sheet_count_is_not_closed(officer, session,
     assert edited.status_code == 302, edited.get_data(as_text=True)
     session.refresh(dossier)
     assert (dossier.medium, dossier.sheet_total) == (Medium.HYBRID, 12)
-    assert dossiers.closing_problems(dossier) == []
+    assert dossiers.closing_problems(dossier, today=TODAY) == []
 
 
 def archived_paper(officer, session, world, store, now) -> Dossier:

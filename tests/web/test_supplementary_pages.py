@@ -12,7 +12,7 @@ from sqlalchemy import select
 from erms import supplementary
 from erms.models import AuditEvent, Document, Dossier
 from filing import dossiers
-from tests.factories import supplementary_field
+from tests.factories import TODAY, supplementary_field
 from tests.web.test_document_page import text_of
 from tests.web.test_document_rights_pages import linked, sent  # noqa: F401
 
@@ -203,4 +203,8 @@ def test_a_top_secret_documents_values_are_neither_shown_to_edit_nor_changed_nor
         session, world.actor("officer1"), dossier.id, document_id, {"supplementary.so_hop_dong": ""}, now=now
     )
     assert supplementary.values_of(document) == {"so_hop_dong": "HĐ-TM-01"}
-    assert not [p for p in dossiers.closing_problems(dossier) if p.template == supplementary.DOCUMENT_REQUIRED_TO_CLOSE]
+    assert not [
+        p
+        for p in dossiers.closing_problems(dossier, today=TODAY)
+        if p.template == supplementary.DOCUMENT_REQUIRED_TO_CLOSE
+    ]
