@@ -219,6 +219,15 @@ def _issued_after_today(data: dict[str, Any]) -> Problem | None:
     )
 
 
+def document_identity(number: str, notation: str, organ: str) -> tuple[str, str]:
+    """Return a document's "số, ký hiệu" and issuer as two folded texts, for finding one document entered twice:
+    12 + QĐ-UBND, 12/QĐ-UBND typed whole in the number field and "12 / qđ-ubnd" are one document, whatever the
+    letters' case, spaces or Unicode form (a Vietnamese keyboard may send decomposed accents)."""
+    joined = "/".join(part for part in (number.strip(), notation.strip()) if part)
+    folded_number = unicodedata.normalize("NFC", "".join(joined.split())).casefold()
+    return folded_number, unicodedata.normalize("NFC", " ".join(organ.split())).casefold()
+
+
 def check(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     """Return the normalised data, or raise InvalidMetadata listing every problem."""
     data = normalise(data)

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any, BinaryIO
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, object_session, selectinload
 
 from classification import markings
 from erms import audit, lifecycle, metadata, metadata_seal, notices, permissions, supplementary, transitions
@@ -1118,22 +1118,43 @@ def closing_problems(dossier: Dossier, *, today: date) -> list[Problem]:
 
 
 def _duplicates(dossier: Dossier) -> list[Problem]:
-    # NĐ 30 Điều 29 k.4: duplicates are removed from the dossier before it is closed.
-    seen: dict[tuple, int] = {}
+    # NĐ 30 Điều 29 k.4: duplicates are removed from the dossier before it is closed: one document twice (its number,
+    # notation and issuer), or one file added twice (the documents of a batch of files have no number yet).
+    files = _current_files(dossier)
+    by_number: dict[tuple, int] = {}
+    by_file: dict[int, int] = {}
     problems = []
     for link in dossier.links:
-        document = link.document
-        key = (document.code_number, document.code_notation, document.organ_name)
-        if document.code_number and key in seen:
-            problems.append(
-                Problem(
-                    "documents",
-                    N_("Document no. %(ordinal)s duplicates document no. %(first)s."),
-                    {"ordinal": link.ordinal, "first": seen[key]},
-                )
-            )
-        seen.setdefault(key, link.ordinal)
+        document, file_id = link.document, files.get(link.document_id)
+        key = metadata.document_identity(document.code_number, document.code_notation, document.organ_name)
+        if document.code_number and key in by_number:
+            problems.append(Problem("documents", SAME_NUMBER, {"ordinal": link.ordinal, "first": by_number[key]}))
+        elif file_id in by_file:
+            problems.append(Problem("documents", SAME_FILE, {"ordinal": link.ordinal, "first": by_file[file_id]}))
+        if document.code_number:
+            by_number.setdefault(key, link.ordinal)
+        if file_id is not None:
+            by_file.setdefault(file_id, link.ordinal)
     return problems
+
+
+SAME_NUMBER = N_("Document no. %(ordinal)s duplicates document no. %(first)s.")
+SAME_FILE = N_("Document no. %(ordinal)s holds the same file as document no. %(first)s.")
+
+
+def _current_files(dossier: Dossier) -> dict[int, int]:
+    """Return each of the dossier's documents' current file (its last version's; files are stored once per content,
+    so one file id is one content), in one query."""
+    session = object_session(dossier)
+    if session is None:
+        return {}
+    query = (
+        select(DocumentVersion.document_id, DocumentVersion.file_id)
+        .join(DossierDocument, DossierDocument.document_id == DocumentVersion.document_id)
+        .where(DossierDocument.dossier_id == dossier.id)
+        .order_by(DocumentVersion.document_id, DocumentVersion.number)
+    )
+    return {document_id: file_id for document_id, file_id in session.execute(query)}
 
 
 @dataclass(frozen=True)

@@ -194,15 +194,19 @@ def with_numbers(values: dict, kind: RegisterKind, number: int, today: date) -> 
 def find_duplicate(session: Session, organisation_id: int, document_code: str, values: dict) -> RegisterEntry | None:
     """Return an earlier entry with the same identifier, or the same number + notation + issuer in the same year of
     issue (PL6 III.1.h): numbers start again from 01 each year (NĐ 30/2020 Điều 15 k.1), so last year's 01/QĐ-UBND
-    is another document."""
+    is another document. Number, notation and issuer are compared as ``metadata.document_identity`` folds them
+    (SQLite's lower() knows only ASCII letters, so the few lines whose number starts alike are compared here)."""
+    number = values.get("code_number", "")
     issued = date.fromisoformat(values["issued_date"]).year
-    same_triple = and_(
-        Document.code_number == values.get("code_number", ""),
-        Document.code_notation == values.get("code_notation", ""),
-        Document.organ_name == values["organ_name"],
-        Document.issued_date.between(date(issued, 1, 1), date(issued, 12, 31)),
-    )
-    matches = [same_triple] if values.get("code_number") else []
+    matches = []
+    if number:
+        leading = number.split("/")[0].strip() or number
+        matches.append(
+            and_(
+                Document.code_number.startswith(leading, autoescape=True),
+                Document.issued_date.between(date(issued, 1, 1), date(issued, 12, 31)),
+            )
+        )
     if document_code:
         matches.append(RegisterEntry.document_code == document_code)
     if not matches:
@@ -212,9 +216,20 @@ def find_duplicate(session: Session, organisation_id: int, document_code: str, v
         .join(RegisterEntry.document)
         .where(RegisterEntry.organisation_id == organisation_id, or_(*matches))
         .order_by(RegisterEntry.id)
-        .limit(1)
+        .options(contains_eager(RegisterEntry.document))
     )
-    return session.scalar(query)
+    wanted = metadata.document_identity(number, values.get("code_notation", ""), values["organ_name"])
+    for entry in session.scalars(query):
+        found = entry.document
+        same_code = bool(document_code) and entry.document_code == document_code
+        same_year = found.issued_date.year == issued
+        if same_code or (number and same_year and _identity(found) == wanted):
+            return entry
+    return None
+
+
+def _identity(document: Document) -> tuple[str, str]:
+    return metadata.document_identity(document.code_number, document.code_notation, document.organ_name)
 
 
 def register_entries(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import unicodedata
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -82,6 +83,29 @@ def test_duplicate_is_warned_and_gives_its_number_back(session, world, store, no
     again = register(session, world, store, now, allow_duplicate=True)
     assert again.number == 2  # the refused attempts rolled back: no gap
     assert again.duplicate_of_id is not None
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        {"code_notation": "qđ-ubnd"},  # lower case: SQLite's lower() would leave the Đ as it is
+        {"code_number": "15/QĐ-UBND", "code_notation": ""},  # the whole "số, ký hiệu" in the number field
+        {"code_number": "15", "code_notation": "QĐ - UBND", "organ_name": "ubnd  thành phố Hà Nội"},
+        {
+            "code_notation": unicodedata.normalize("NFD", "QĐ-UBND"),
+            "organ_name": unicodedata.normalize("NFD", "UBND thành phố Hà Nội"),
+        },
+    ],
+)
+def test_the_same_document_typed_another_way_is_warned_as_a_duplicate(session, world, store, now, typed):
+    first = register(session, world, store, now)
+    with pytest.raises(InvalidMetadata) as refused, session.begin_nested():
+        register(session, world, store, now, **typed)
+    assert [(problem.field, problem.params["number"]) for problem in refused.value.problems] == [
+        ("duplicate", first.number)
+    ]
+    other = register(session, world, store, now, code_number="150", code_notation="QĐ-UBND")  # not the same
+    assert other.duplicate_of_id is None
 
 
 def test_classified_document_keeps_only_its_register_line(session, world, store, now):

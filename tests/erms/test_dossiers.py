@@ -474,3 +474,16 @@ def test_a_reason_with_a_control_character_is_refused_in_words(session, world, s
     with pytest.raises(InvalidMetadata):
         dossiers.reopen_dossier(session, world.actor("officer1"), closed.id, "Bổ sung\x1b", now=now)
     assert (submitted.state, closed.state) == (DossierState.SUBMITTED, DossierState.CLOSED)
+
+
+def test_the_same_file_added_twice_is_named_before_closing(session, world, store, now, make_dossier):
+    """A batch of files gives documents no number: the same bytes added twice is caught by the file, not the number."""
+    dossier = make_dossier("open", documents=0)
+    officer = world.actor("officer1")
+    unnumbered = dict(DOCUMENT, code_number="", code_notation="")
+    added = (("Công văn", b"same bytes"), ("Tờ trình", b"other bytes"), ("Công văn (2)", b"same bytes"))
+    for subject, content in added:
+        document = dict(unnumbered, subject=subject)
+        dossiers.add_document(session, officer, dossier.id, document, upload(content), store=store, now=now)
+    messages = [p.template % p.params for p in dossiers.closing_problems(dossier, today=TODAY)]
+    assert messages == ["Document no. 3 holds the same file as document no. 1."]
