@@ -745,22 +745,21 @@ def assign_entry(
 def review_entry(
     session: Session, actor: Actor, entry_id: int, accepted: bool, note: str = "", *, now: datetime
 ) -> EntryReview:
-    """Record the unit head's review of an ad-hoc entry: accepted into the plan, or not."""
+    """Record the unit head's review of an ad-hoc entry: accepted into the plan, or not (saying why: a dossier not
+    opened yet is then not opened from it). Whoever asked for it and whoever forms it are told either way."""
     entry = _entry(session, entry_id)
     permissions.require(actor, "dossier_list.review", entry.dossier_list.organisation_id, entry.unit_id)
     if not entry.ad_hoc:
         raise RuleViolation(N_("Only ad-hoc dossiers are reviewed."))
     if session.scalar(select(EntryReview.id).where(EntryReview.entry_id == entry_id)):
         raise RuleViolation(N_("This ad-hoc dossier has already been reviewed."))
-    review = EntryReview(
-        entry_id=entry_id,
-        accepted=accepted,
-        note=checked_text(EntryReview, note=note)["note"],
-        reviewed_by_id=actor.user_id,
-        reviewed_at=now,
-    )
+    note = checked_text(EntryReview, note=note)["note"]
+    if not accepted and not note:
+        raise InvalidMetadata([Problem("note", NO_REASON)])
+    review = EntryReview(entry_id=entry_id, accepted=accepted, note=note, reviewed_by_id=actor.user_id, reviewed_at=now)
     session.add(review)
     session.flush()
+    _tell_reviewed(session, entry, review, now=now)
     audit.record(
         session,
         actor,
@@ -772,6 +771,30 @@ def review_entry(
         note=review.note,
     )
     return review
+
+
+NO_REASON = N_("Say why the ad-hoc dossier is not accepted: the officer who asked for it reads it.")
+REVIEWED = {
+    True: N_('The unit head accepted the ad-hoc dossier %(notation)s "%(title)s".'),
+    False: N_('The unit head did not accept the ad-hoc dossier %(notation)s "%(title)s": %(note)s'),
+}
+
+
+def _tell_reviewed(session: Session, entry: DossierListEntry, review: EntryReview, *, now: datetime) -> None:
+    """Tell whoever asked for the ad-hoc dossier and whoever forms it how the unit head decided, with the note."""
+    people = {entry.created_by_id, entry.responsible_user_id} - {None, review.reviewed_by_id}
+    notices.tell(
+        session,
+        (person for person in people if person is not None),
+        "entry_reviewed",
+        f"entry:{entry.id}",
+        REVIEWED[review.accepted],
+        now=now,
+        subject=("dossier_list", entry.dossier_list_id),
+        notation=entry.file_notation,
+        title=entry.title,
+        note=review.note,
+    )
 
 
 def pending_reviews(session: Session, actor: Actor) -> list[DossierListEntry]:

@@ -34,6 +34,7 @@ from erms.models import (
     DossierDocument,
     DossierList,
     DossierListEntry,
+    EntryReview,
     RecordKind,
     RegisterEntry,
     Role,
@@ -135,9 +136,11 @@ def _visible(actor: Actor):
 
 def my_entries(session: Session, actor: Actor) -> list[DossierListEntry]:
     """Return the approved-list entries of the actor's units that have no dossier yet: theirs, unassigned, or assigned
-    to one who no longer forms dossiers in the unit (moved, gone: the unit takes the entry back)."""
+    to one who no longer forms dossiers in the unit (moved, gone: the unit takes the entry back); not an ad-hoc one
+    the unit head did not accept."""
     units = actor.unit_ids(Role.OFFICER, Role.UNIT_HEAD)
     opened = select(Dossier.entry_id)
+    refused = select(EntryReview.entry_id).where(~EntryReview.accepted)  # an ad-hoc dossier the unit head turned down
     still_there = (
         select(RoleMembership.id)
         .join(User, User.id == RoleMembership.user_id)
@@ -156,6 +159,7 @@ def my_entries(session: Session, actor: Actor) -> list[DossierListEntry]:
             DossierList.state == DossierListState.APPROVED,
             DossierListEntry.unit_id.in_(units),
             DossierListEntry.id.not_in(opened),
+            DossierListEntry.id.not_in(refused),
             or_(
                 DossierListEntry.responsible_user_id.is_(None),
                 DossierListEntry.responsible_user_id == actor.user_id,
@@ -327,6 +331,9 @@ def openable_entry(session: Session, actor: Actor, entry_id: int, *, now: dateti
         raise RuleViolation(
             N_("A dossier has already been opened for entry %(notation)s."), notation=entry.file_notation
         )
+    refused = session.scalar(select(EntryReview.note).where(EntryReview.entry_id == entry.id, ~EntryReview.accepted))
+    if refused is not None:
+        raise RuleViolation(N_("The unit head did not accept this ad-hoc dossier: %(note)s"), note=refused)
     return entry
 
 

@@ -273,10 +273,10 @@ def review(entry_id: int):
     """Record the unit head's review of an ad-hoc entry."""
     list_id = integer(request.form.get("list_id", "")) or 0
     accepted = request.form.get("decision") == "accept"
+    form = {"note": request.form.get("note", "")}
+    on_invalid(lambda errors: render_list(list_id, errors, form, f"review-{entry_id}", status=422))
     with transaction() as session:
-        dossier_lists.review_entry(
-            session, current_actor(), entry_id, accepted, request.form.get("note", ""), now=utcnow()
-        )
+        dossier_lists.review_entry(session, current_actor(), entry_id, accepted, form["note"], now=utcnow())
     flash(_("The ad-hoc dossier was accepted.") if accepted else _("The ad-hoc dossier was not accepted."), "success")
     return redirect(url_for(".show", list_id=list_id, _anchor=f"entry-{entry_id}"))
 

@@ -4,6 +4,7 @@ assignment, additions after approval, the unit head's review of ad-hoc entries, 
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 
 from classification import dossier_list as dossier_lists
 from classification import spreadsheet
+from erms import notices
 from erms.errors import InvalidMetadata, PermissionDenied, RuleViolation
 from erms.models import DossierListEntry
 from exports.pdf import dossier_list_pdf
@@ -200,3 +202,26 @@ def _joined(session):
     from contextlib import nullcontext
 
     return nullcontext(session)
+
+
+def test_an_ad_hoc_dossier_not_accepted_says_why_tells_the_officer_and_is_not_opened(session, world, now):
+    approved = world.approved_list(2026, entries=1)
+    officer, head = world.actor("officer1"), world.actor("unithead")
+    ad_hoc = dossier_lists.add_ad_hoc_entry(
+        session, officer, approved.id, title="Hồ sơ tổ chức Tết", retention_row_id=world.rows["2y"].id, now=now
+    )
+    assert ad_hoc.id in {entry.id for entry in dossiers.my_entries(session, officer)}
+    with pytest.raises(InvalidMetadata) as refused:
+        dossier_lists.review_entry(session, head, ad_hoc.id, False, "  ", now=now)
+    assert [problem.field for problem in refused.value.problems] == ["note"]
+    assert [item.id for item in dossier_lists.pending_reviews(session, head)] == [ad_hoc.id]  # nothing recorded
+    dossier_lists.review_entry(session, head, ad_hoc.id, False, "Đưa vào hồ sơ 01.TH", now=now)
+    (told,) = [item for item in notices.newest(session, world.users["officer1"].id) if item.kind == "entry_reviewed"]
+    assert told.template % json.loads(told.params) == (
+        f'The unit head did not accept the ad-hoc dossier {ad_hoc.file_notation} "Hồ sơ tổ chức Tết": '
+        "Đưa vào hồ sơ 01.TH"
+    )
+    assert ad_hoc.id not in {entry.id for entry in dossiers.my_entries(session, officer)}
+    with pytest.raises(RuleViolation) as not_opened:
+        dossiers.open_dossier(session, officer, ad_hoc.id, {}, now=now)
+    assert not_opened.value.params == {"note": "Đưa vào hồ sơ 01.TH"}

@@ -228,3 +228,31 @@ def test_the_registry_sends_an_incoming_document_to_a_unit_and_its_officers_see_
     assert again.status_code == 302
     assert "Văn bản số 1 đã được ghi nhận giải quyết ngày 15/06/2026." in text_of(client.get("/"))
     assert session.get(RegisterEntry, entry_id).handled_on.isoformat() == "2026-06-15"
+
+
+def test_the_unit_head_says_why_an_ad_hoc_dossier_is_not_accepted(client, world, session, now):
+    from classification import dossier_list as dossier_lists
+
+    approved = world.approved_list(2026, entries=1)
+    ad_hoc = dossier_lists.add_ad_hoc_entry(
+        session,
+        world.actor("officer1"),
+        approved.id,
+        title="Hồ sơ tổ chức Tết",
+        retention_row_id=world.rows["2y"].id,
+        now=now,
+    )
+    session.commit()
+    client.login("unithead")
+    form = {"list_id": str(approved.id), "note": " ", "decision": "refuse"}
+    refused = client.post(f"/dossier-lists/entries/{ad_hoc.id}/review", form)
+    assert refused.status_code == 422
+    assert "Hãy ghi lý do không chấp nhận hồ sơ phát sinh" in text_of(refused)
+    reviewed = client.post(f"/dossier-lists/entries/{ad_hoc.id}/review", {**form, "note": "Đưa vào hồ sơ 01.TH"})
+    assert reviewed.status_code == 302
+    client.logout()
+    client.login("officer1")
+    told = text_of(client.get("/notices/"))
+    said = f'Lãnh đạo đơn vị không chấp nhận hồ sơ phát sinh {ad_hoc.file_notation} "Hồ sơ tổ chức Tết"'
+    assert f"{said}: Đưa vào hồ sơ 01.TH" in told
+    assert f"/dossiers/open/{ad_hoc.id}" not in text_of(client.get("/"))
