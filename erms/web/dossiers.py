@@ -769,6 +769,8 @@ def render_wizard(dossier_id: int, errors: dict | None = None, status: int = 200
             errors=on_offered(errors or {}, ["confirm", *supplementary_forms.names(fillable)]),
             values=values or {},
             is_open=is_open,
+            # A reader sees the checklist and the index; the confirmation and the fill-in are for those who close.
+            may_close=permissions.can(current_actor(), "dossier.edit", dossier.organisation_id, dossier.unit_id),
         ), status
 
 
@@ -801,6 +803,8 @@ def preview_index(dossier_id: int):
 @login_required
 def close(dossier_id: int):
     """Close the dossier ("kết thúc hồ sơ") after the user confirmed; the index PDF is made."""
+    with transaction(read_only=True) as session:  # one who may not close it is refused, confirmed or not
+        dossiers.editable(session, current_actor(), dossier_id, with_documents=False)
     if request.form.get("confirm") != "yes":
         return render_wizard(dossier_id, {"confirm": [_("This field is required.")]}, status=422)
     now, font = utcnow(), setting("PDF_FONT")

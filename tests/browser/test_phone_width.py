@@ -23,6 +23,7 @@ WIDEST = """Math.max(document.documentElement.scrollWidth, ...[...document.query
 
 def test_search_results_the_dossier_page_and_the_audit_log_fit_a_phone(tmp_path):
     require(Path(CHROMIUM).exists(), "Debian's chromium")
+
     def dossier_with_a_long_word(session, world, store):
         dossier = make_dossier(session, world, store, NOW, "open", "10y", 2)
         dossier.links[0].document.subject = "Quyet_dinh_thanh_lap_to_cong_tac_kiem_tra_van_thu_luu_tru_" * 3

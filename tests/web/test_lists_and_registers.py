@@ -256,3 +256,19 @@ def test_the_unit_head_says_why_an_ad_hoc_dossier_is_not_accepted(client, world,
     said = f'Lãnh đạo đơn vị không chấp nhận hồ sơ phát sinh {ad_hoc.file_notation} "Hồ sơ tổ chức Tết"'
     assert f"{said}: Đưa vào hồ sơ 01.TH" in told
     assert f"/dossiers/open/{ad_hoc.id}" not in text_of(client.get("/"))
+
+
+def test_a_reader_sees_the_closing_checklist_without_the_confirmation_and_is_refused_closing(
+    client, world, make_dossier
+):
+    dossier = make_dossier("open")
+    client.login("registry")  # reads the organisation's dossiers, forms none
+    shown = text_of(client.get(f"/dossiers/{dossier.id}/close"))
+    assert "Bước 1/3: kiểm tra" in shown
+    assert 'name="confirm"' not in shown
+    assert "Chỉ người lập hồ sơ của đơn vị mới kết thúc hồ sơ này" in shown
+    for form in ({}, {"confirm": "yes"}):
+        assert client.post(f"/dossiers/{dossier.id}/close", form).status_code == 403
+    client.logout()
+    client.login("officer1")
+    assert 'name="confirm"' in text_of(client.get(f"/dossiers/{dossier.id}/close"))
