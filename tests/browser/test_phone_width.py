@@ -15,7 +15,6 @@ from tests.browser.test_filing_flow import ARGS, CHROMIUM, NOW, PASSWORD, SHOTS,
 from tests.factories import make_dossier, require
 from tests.live_server import serving
 
-
 # The page's width, or wider when a table is wider than the box it scrolls in (every card cut at its right edge).
 WIDEST = """Math.max(document.documentElement.scrollWidth, ...[...document.querySelectorAll('table.cards')].map(
     table => document.documentElement.clientWidth + table.scrollWidth - table.parentElement.clientWidth))"""
