@@ -149,7 +149,9 @@ def _dossier_list(context: DemoContext, now: datetime):
                     now=now,
                 )
             )
-    dossier_lists.approve(session, context.actor("head"), dossier_list.id, f"15/QĐ-UBND ngày 05/01/{now.year}", now=now)
+    dossier_lists.approve(
+        session, context.actor("head"), dossier_list.id, "15/QĐ-UBND", now=now, decision_date=date(now.year, 1, 5)
+    )
     return entries
 
 

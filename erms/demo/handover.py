@@ -49,7 +49,9 @@ def seed(context: DemoContext, *, now: datetime) -> None:
             )
             for entry_title, code, unit in permanent
         ]
-    dossier_lists.approve(session, context.actor("head"), dossier_list.id, f"03/QĐ-UBND ngày 05/01/{year}", now=planned)
+    dossier_lists.approve(
+        session, context.actor("head"), dossier_list.id, "03/QĐ-UBND", now=planned, decision_date=date(year, 1, 5)
+    )
     for entry in [entry for entry in entries if entry.unit_id == context.unit_id("VP")][:DOSSIERS]:
         _walk(context, entry, year)
 

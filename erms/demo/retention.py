@@ -41,7 +41,7 @@ def seed(context: DemoContext, *, now: datetime) -> None:
         for title in TITLES
     ]
     dossier_lists.approve(
-        session, context.actor("head"), dossier_list.id, f"03/QĐ-UBND ngày 06/01/{PAST_YEAR}", now=past
+        session, context.actor("head"), dossier_list.id, "03/QĐ-UBND", now=past, decision_date=date(PAST_YEAR, 1, 6)
     )
     archived = []
     for entry in entries:

@@ -45,6 +45,10 @@ def test_demo_has_every_state_and_a_full_list(data_dir):
     )
     this_year = db.execute("select state from dossier_lists where year = strftime('%Y', 'now')").fetchall()
     assert this_year == [("approved",)]
+    # The decision's number and its own date apart: the list's page writes "Quyết định số … ngày …" once.
+    decisions = db.execute("select decision_ref, decision_date from dossier_lists where decision_ref != ''").fetchall()
+    assert not [ref for ref, _day in decisions if "ngày" in ref]
+    assert [day is not None for ref, day in decisions if "/QĐ-" in ref] == [True, True, True]
     assert db.execute("select superseded from retention_schedules").fetchall() == [(1,)]
     index_sha = db.execute(
         "select s.sha256 from dossiers d join stored_files s on s.id = d.index_file_id limit 1"
