@@ -248,6 +248,7 @@ def test_the_unit_head_says_why_an_ad_hoc_dossier_is_not_accepted(client, world,
     refused = client.post(f"/dossier-lists/entries/{ad_hoc.id}/review", form)
     assert refused.status_code == 422
     assert "Hãy ghi lý do không chấp nhận hồ sơ phát sinh" in text_of(refused)
+    assert f'href="#r{ad_hoc.id}-note"' in text_of(refused)  # the summary leads to the entry's own box
     reviewed = client.post(f"/dossier-lists/entries/{ad_hoc.id}/review", {**form, "note": "Đưa vào hồ sơ 01.TH"})
     assert reviewed.status_code == 302
     client.logout()
