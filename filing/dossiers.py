@@ -1145,6 +1145,17 @@ def _duplicates(dossier: Dossier) -> list[Problem]:
     return problems
 
 
+def files_held_already(session: Session, dossier_id: int, document_ids: Iterable[int]) -> list[Problem]:
+    """Return, for documents just added, each whose file the dossier already held (``SAME_FILE``): said at once, so
+    the officer takes it out before closing asks them to."""
+    dossier = session.get(Dossier, dossier_id)
+    added = set(document_ids)
+    if dossier is None:
+        return []
+    ordinals = {link.ordinal for link in dossier.links if link.document_id in added}
+    return [p for p in _duplicates(dossier) if p.template == SAME_FILE and p.params["ordinal"] in ordinals]
+
+
 SAME_NUMBER = N_("Document no. %(ordinal)s duplicates document no. %(first)s.")
 SAME_FILE = N_("Document no. %(ordinal)s holds the same file as document no. %(first)s.")
 

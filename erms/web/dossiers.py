@@ -36,7 +36,7 @@ from erms.web.common import (
     utcnow,
     writes,
 )
-from erms.web.errors import on_invalid, on_offered
+from erms.web.errors import on_invalid, on_offered, translate
 from erms.web.storage import place_words
 from filing import (
     blank_fields,
@@ -510,7 +510,9 @@ def add_document(dossier_id: int):
             **flags,
         )
         document_id = added.id
+        held = dossiers.files_held_already(session, dossier_id, [document_id])
     flash(_("The document was added to the dossier."), "success")
+    _say_held(held)
     return redirect(url_for(".show", dossier_id=dossier_id, document=document_id, _anchor="documents"))
 
 
@@ -553,9 +555,23 @@ def add_documents(dossier_id: int):
             scan=scan,
         )
         count, first = len(added), added[0].id
+        held = dossiers.files_held_already(session, dossier_id, [document.id for document in added])
     # The worker reads the files' first pages seconds later (filing.suggestions): the page says when it has.
     flash(_("%(count)s documents were added to the dossier.", count=count), "success")
+    _say_held(held)
     return redirect(url_for(".show", dossier_id=dossier_id, document=first, _anchor="documents"))
+
+
+def _say_held(held: list) -> None:
+    """Warn of each file just added that the dossier already held (a file picked twice, a batch sent again)."""
+    for problem in held:
+        flash(
+            _(
+                "%(problem)s Take out the one too many before closing.",
+                problem=translate(problem.template, problem.params),
+            ),
+            "warn",
+        )
 
 
 @bp.post("/<int:dossier_id>/link")

@@ -273,3 +273,32 @@ def test_a_reader_sees_the_closing_checklist_without_the_confirmation_and_is_ref
     client.logout()
     client.login("officer1")
     assert 'name="confirm"' in text_of(client.get(f"/dossiers/{dossier.id}/close"))
+
+
+def test_a_file_the_dossier_already_holds_is_warned_of_as_it_is_added(client, world, session, make_dossier):
+    dossier = make_dossier("open", documents=0)
+    client.login("officer1")
+    batch = {
+        "direction": "internal",
+        "status": "final",
+        "type_name": "Công văn",
+        "issued_date": "2026-03-02",
+        "organ_name": "UBND quận Đống Đa",
+        "language": "Tiếng Việt",
+        "urgency": "normal",
+        "marking": "none",
+    }
+    first = client.post(
+        f"/dossiers/{dossier.id}/documents/batch", {**batch, "files": [file_field(make_pdf("cv"), "cv.pdf")]}
+    )
+    assert "Hãy gỡ văn bản thừa" not in text_of(client.get(first.headers["Location"]))
+    again = client.post(
+        f"/dossiers/{dossier.id}/documents/batch",
+        {**batch, "files": [file_field(make_pdf("other"), "khac.pdf"), file_field(make_pdf("cv"), "cv (1).pdf")]},
+    )
+    shown = text_of(client.get(again.headers["Location"]))
+    assert (
+        "Văn bản số thứ tự 3 có cùng tệp với văn bản số thứ tự 1. Hãy gỡ văn bản thừa trước khi kết thúc hồ sơ."
+        in shown
+    )
+    assert "số thứ tự 2 có cùng tệp" not in shown
