@@ -36,7 +36,7 @@ def submitted(session, world, store, now, make_dossier, *, whole: bool) -> Trans
             officer,
             dossier.id,
             dict(DOCUMENT, subject=subject, code_number=number),
-            upload(grey_low_scan(), name),
+            upload(grey_low_scan() + f"\n% {name}\n".encode(), name),  # two scans, not one file twice
             store=store,
             now=now,
             scan=True,
