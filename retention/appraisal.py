@@ -297,10 +297,15 @@ def keep(
                 dossier.file_code,
                 dossier.title,
                 N_("Kept: %(period)s, next appraisal %(due)s."),
-                {"period": period.label(), "due": dossier.appraisal_due_on or "—"},
+                {"period": period.label(), "due": _day(dossier.appraisal_due_on)},
             )
         )
     return outcomes
+
+
+def _day(day: date | None) -> str:
+    """A day as the pages write it (dd/mm/yyyy; "—" for none)."""
+    return f"{day:%d/%m/%Y}" if day is not None else "—"
 
 
 def _keep_problems(dossier: Dossier, period: clock.Period, on: date) -> list[Problem]:
@@ -314,7 +319,7 @@ def _keep_problems(dossier: Dossier, period: clock.Period, on: date) -> list[Pro
             Problem(
                 where,
                 N_("The new period would leave it due at once (%(due)s): give a longer one."),
-                {"due": due.isoformat()},
+                {"due": _day(due)},
             )
         ]
     return []

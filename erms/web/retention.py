@@ -282,6 +282,7 @@ def render_list(
             can_withdraw=listed.state in (DestructionListState.PROPOSED, DestructionListState.APPRAISED)
             and any(permissions.can(actor, action, organisation_id) for action in WITHDRAWERS),
             disagreeing=listed.opinions and not destruction.council_agrees(listed),
+            council_agreed=destruction.council_agrees(listed),  # False too while no member has given an opinion
             job=job,
             no_worker=no_worker_for(session, job),
             job_errors=_job_errors,

@@ -108,13 +108,14 @@ def test_keep_in_bulk_checks_everything_first(world, session, make_dossier, late
     with pytest.raises(InvalidMetadata) as refused:
         appraisal.keep(session, archivist, [due.id, other.id], Period(years=5), "Còn giá trị", on=on, now=later)
     assert [problem.field for problem in refused.value.problems] == [due.file_code, other.file_code]
+    assert refused.value.problems[0].params == {"due": "01/01/2032"}  # as the pages write a day
     assert due.retention_years == 10  # nothing half-applied
     outcomes = appraisal.keep(
         session, archivist, [due.id, other.id], Period(years=20), "Còn giá trị tra cứu", on=on, now=later
     )
-    assert [(outcome.file_code, outcome.params["period"]) for outcome in outcomes] == [
-        (due.file_code, "20 năm"),
-        (other.file_code, "20 năm"),
+    assert [(outcome.file_code, outcome.params["period"], outcome.params["due"]) for outcome in outcomes] == [
+        (due.file_code, "20 năm", "01/01/2047"),
+        (other.file_code, "20 năm", "01/01/2047"),
     ]
     assert due.appraisal_due_on == date(2047, 1, 1)
     assert appraisal.find_due(session, world.org.id, on) == []

@@ -76,11 +76,16 @@ def test_the_archivist_walks_the_whole_destruction_chain(browser, later_app, ses
     )
     assert doomed.file_code in text(report) and "Đã đề nghị hủy" in text(report)
     list_id = the_list(session).id
+    waiting = archivist.get(f"/retention/lists/{list_id}")  # no council opinion yet: not the archivist's turn
+    assert "chưa thành viên nào cho ý kiến" in text(waiting)
+    assert 'href="#appraisal"' not in waiting.get_data(as_text=True)
+    assert f'action="/retention/lists/{list_id}/appraisal"' not in waiting.get_data(as_text=True)
 
     council = browser("council1")
     refused = council.post(f"/retention/lists/{list_id}/opinion", {"agrees": "no", "comment": " "})
     assert refused.status_code == 422 and "Hãy nêu lý do không đồng ý." in text(refused)
     assert council.post(f"/retention/lists/{list_id}/opinion", {"agrees": "yes"}).status_code == 302
+    assert 'href="#appraisal"' in archivist.get(f"/retention/lists/{list_id}").get_data(as_text=True)
     assert archivist.post(f"/retention/lists/{list_id}/appraisal", paper("12/SNV-CCVTLT")).status_code == 302
     head = browser("head")
     assert (
@@ -217,9 +222,9 @@ def test_each_step_of_a_destruction_list_is_offered_at_the_top_to_whoever_takes_
     listed = destruction.propose(session, archivist_actor, world.org.id, [dossier.id], "Danh mục", "Hết hạn", now=LATER)
     council, archivist, head = browser("council1"), browser("archivist"), browser("head")
     assert next_steps(council, listed.id) == ["#opinion"]
-    assert next_steps(archivist, listed.id) == ["#appraisal"] and next_steps(head, listed.id) == []
+    assert next_steps(archivist, listed.id) == [] and next_steps(head, listed.id) == []  # the council's turn first
     destruction.record_opinion(session, world.actor("council1"), listed.id, True, "", now=LATER)
-    assert next_steps(council, listed.id) == []
+    assert next_steps(council, listed.id) == [] and next_steps(archivist, listed.id) == ["#appraisal"]
     scan = destruction.Paper("12/SNV", date(2037, 3, 2), io.BytesIO(make_pdf("12")), "")
     destruction.record_appraisal(session, archivist_actor, listed.id, scan, store=store, now=LATER)
     assert next_steps(head, listed.id) == ["#decision"] and next_steps(archivist, listed.id) == []
