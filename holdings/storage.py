@@ -205,12 +205,13 @@ def edit_repository(
 
 
 def _unique_code(session: Session, organisation_id: int, code: str, own_id: int | None, problems: list[Problem]):
+    # K1 and k1 would be two repositories in the lists and the reports, whose labels print one code: compared whatever
+    # their case, in Python (an archive has a few; SQLite's lower() leaves Vietnamese letters as they are).
     if not code:
         return
-    taken = session.scalar(
-        select(Repository.id).where(Repository.organisation_id == organisation_id, Repository.code == code)
-    )
-    if taken is not None and taken != own_id:
+    held = session.execute(select(Repository.id, Repository.code).where(Repository.organisation_id == organisation_id))
+    taken = next((found for found, other in held if other.casefold() == code.casefold() and found != own_id), None)
+    if taken is not None:
         problems.append(Problem("code", N_("The archive already has a repository %(code)s."), {"code": code}))
 
 

@@ -184,22 +184,23 @@ def _archived(
     if len(codes) > MAX_DOSSIERS:
         problems.append(Problem("codes", N_("At most %(limit)s dossiers in one request."), {"limit": MAX_DOSSIERS}))
         return []
+    # A code typed in small letters is the same code (the labels print it in capitals): compared in capitals.
     found = {
-        dossier.file_code: dossier
+        dossier.file_code.upper(): dossier
         for dossier in session.scalars(
             select(Dossier).where(
                 Dossier.organisation_id == organisation_id,
-                Dossier.file_code.in_(codes),
+                func.upper(Dossier.file_code).in_([code.upper() for code in codes]),
                 Dossier.state == DossierState.ARCHIVED,
             )
         )
     }
-    missing = [code for code in codes if code not in found]
+    missing = [code for code in codes if code.upper() not in found]
     if missing:
         problems.append(
             Problem("codes", N_("Not held by the agency archive: %(codes)s."), {"codes": ", ".join(missing)})
         )
-    chosen = [found[code] for code in codes if code in found]
+    chosen = list({found[code.upper()].id: found[code.upper()] for code in codes if code.upper() in found}.values())
     if not asked.for_citizen:
         access = permissions.dossier_access(session, chosen)
         readable = [

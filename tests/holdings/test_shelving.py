@@ -274,3 +274,17 @@ def test_a_dossier_taken_out_of_its_box_waits_in_none_until_placed_again(
         storage.take_out(session, archivist, box.id, one.id, now=now)
     with pytest.raises(RuleViolation, match="not in box no. 1"):
         storage.take_out(session, archivist, box.id, "không", now=now)
+
+
+def test_a_repository_code_is_taken_whatever_its_case(session, world, now, archivist, shelves):
+    first, second, _box = shelves
+    for code in ("k1", " K1 ", "k1"):
+        with pytest.raises(InvalidMetadata) as refused:
+            storage.create_repository(session, archivist, world.org.id, {"code": code, "name": "Kho mới"}, now=now)
+        assert [(problem.field, problem.params) for problem in refused.value.problems] == [
+            ("code", {"code": "k1" if code != " K1 " else "K1"})
+        ]
+    with pytest.raises(InvalidMetadata):
+        storage.edit_repository(session, archivist, second.id, {"code": "k1", "name": "Kho tầng 2"}, now=now)
+    storage.edit_repository(session, archivist, first.id, {"code": "k1", "name": "Kho tầng 1"}, now=now)  # its own
+    assert session.scalar(select(func.count()).select_from(Repository)) == 2

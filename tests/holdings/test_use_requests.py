@@ -307,3 +307,11 @@ def test_a_refusal_made_by_mistake_is_taken_back_and_decided_again(world, sessio
     ]
     (taken_back,) = session.scalars(select(AuditEvent).where(AuditEvent.action == "use.reconsidered")).all()
     assert "Nhầm hồ sơ" in taken_back.details
+
+
+def test_a_dossier_code_typed_in_small_letters_or_twice_in_two_cases_names_one_dossier(
+    world, session, now, make_dossier
+):
+    archived = make_dossier("archived")
+    asked = ask(session, world, now, "officer2", f"{archived.file_code.lower()}\n{archived.file_code}")
+    assert [item.dossier_id for item in asked.items] == [archived.id]
