@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 
 from erms.errors import InvalidMetadata
 from erms.models import CouncilOpinion, DestructionList, Dossier, Notification, StoredFile
+from erms.models.appraisal import DestructionListState
 from erms.models.dossier import DossierState
 from erms.models.retention import HoldKind
 from retention import appraisal, destruction
@@ -267,3 +268,18 @@ def test_the_appraisal_attached_must_be_a_pdf_or_a_scanned_image(browser, world,
     assert archivist.post(f"/retention/lists/{listed.id}/appraisal", jpeg).status_code == 302
     session.expire_all()
     assert session.get(StoredFile, the_list(session).appraisal_file_id).media_type == "image/jpeg"
+
+
+def test_a_list_executed_with_every_dossier_held_back_does_not_read_as_destroyed(browser, world, session, make_dossier):
+    dossier = make_dossier("archived")
+    listed = destruction.propose(
+        session, world.actor("archivist"), world.org.id, [dossier.id], "Danh mục", "Hết hạn", now=LATER
+    )
+    for item in listed.items:  # as an execution leaves an item a hold reached first
+        item.done = item.held = item.withdrawn = True
+    listed.state = DestructionListState.EXECUTED
+    session.commit()
+    archivist = browser("archivist")
+    said = "Đã thực hiện: không hồ sơ nào bị hủy (đều được giữ lại do đang bị phong tỏa)"
+    assert said in text(archivist.get(f"/retention/lists/{listed.id}"))
+    assert said in text(archivist.get("/retention/lists"))
