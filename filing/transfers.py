@@ -283,8 +283,12 @@ def _store_record(session: Session, transfer: Transfer, store: FileStore, now: d
     audit.record(session, None, "transfer.recorded", "transfer", transfer.id, now=now, sha256=row.sha256)
 
 
-def list_values(session: Session, transfer: Transfer, unreadable: Collection[int] = ()) -> transfer_pdf.TransferList:
-    """Return what the mục lục hồ sơ, tài liệu nộp lưu prints; the title of a dossier ``unreadable`` by its reader
+def list_values(
+    session: Session, transfer: Transfer, unreadable: Collection[int] = (), *, printed_at: datetime | None = None
+) -> transfer_pdf.TransferList:
+    """Return what the mục lục hồ sơ, tài liệu nộp lưu prints, ``printed_at`` (default: when it was submitted): the
+    dossiers handed over or still to be checked, counted; those the archive returned after them, not counted (the
+    biên bản giao nhận it goes with counts what was received). The title of a dossier ``unreadable`` by its reader
     (``filing.dossiers.unreadable_dossiers``) is WITHHELD_TITLE."""
     organisation = _organisation(session, transfer)
     places = _places(session, [item.dossier_id for item in transfer.items])
@@ -298,6 +302,12 @@ def list_values(session: Session, transfer: Transfer, unreadable: Collection[int
             note=_note(item, places.get(item.dossier_id)),
         )
         for item in transfer.items
+        if item.outcome is not ItemOutcome.REJECTED
+    ]
+    returned = [
+        f"{item.dossier.file_notation}: {item.reason}"
+        for item in transfer.items
+        if item.outcome is ItemOutcome.REJECTED
     ]
     submitter = person(session, transfer.submitted_by_id)
     return transfer_pdf.TransferList(
@@ -308,7 +318,8 @@ def list_values(session: Session, transfer: Transfer, unreadable: Collection[int
         made_by=submitter.full_name if submitter else "",
         made_by_position=submitter.position if submitter else "",
         made_on=local_date(transfer.submitted_at),
-        printed_at=transfer.submitted_at,
+        printed_at=printed_at or transfer.submitted_at,
+        returned=returned,
     )
 
 

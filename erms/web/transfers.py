@@ -128,7 +128,7 @@ def list_pdf(transfer_id: int):
     with transaction() as session:
         transfer = transfers.get_transfer(session, actor, transfer_id)
         unreadable = dossiers.unreadable_dossiers(session, actor, [item.dossier for item in transfer.items])
-        values = transfers.list_values(session, transfer, unreadable)
+        values = transfers.list_values(session, transfer, unreadable, printed_at=utcnow())
     pdf = transfer_pdf.transfer_list(values, font=setting("PDF_FONT"))
     return attachment(io.BytesIO(pdf), f"Mục lục hồ sơ nộp lưu {transfer_id}.pdf", "application/pdf")
 

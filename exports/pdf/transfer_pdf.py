@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from exports.pdf import ProductPDF, table
@@ -46,6 +46,7 @@ class TransferList:
     made_by_position: str
     made_on: date
     printed_at: datetime
+    returned: list[str] = field(default_factory=list)  # "code: reason" of each dossier the archive gave back
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,9 @@ def transfer_list(values: TransferList, font: str = "") -> bytes:
         new_x="LMARGIN",
         new_y="NEXT",
     )
+    if values.returned:
+        returned = "\n".join(f"- {line}" for line in values.returned)
+        pdf.multi_cell(0, LINE, f"Hồ sơ trả lại đơn vị, không giao nhận:\n{returned}", new_x="LMARGIN", new_y="NEXT")
     _signature(pdf, [("Người lập", *_person(values.made_by, values.made_by_position))], values.made_on)
     return bytes(pdf.output())
 

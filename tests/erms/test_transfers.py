@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import threading
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from pypdf import PdfReader
@@ -119,6 +119,13 @@ def test_a_batch_is_one_transfer_its_list_printed_and_the_joint_check_makes_the_
     assert "Văn thư cơ quan, ông (bà): Nguyễn Văn registry" in record
     assert "tổng số hồ sơ: 2 (hai); tổng số tệp tin trong hồ sơ: 4 (bốn)" in record  # a document and an index each
     assert "1 hồ sơ bị trả lại đơn vị" in record
+    # The list that goes with the record counts what was handed over, and names the one returned apart.
+    printed_at = datetime(2026, 7, 1, 2, 30, tzinfo=UTC)
+    printed = pdf_text(transfer_pdf.transfer_list(transfers.list_values(session, transfer, printed_at=printed_at)))
+    assert "Mục lục này gồm: 2 hồ sơ (đơn vị bảo quản). Viết bằng chữ: hai hồ sơ." in printed
+    returned = made["extra"].file_notation
+    assert f"Hồ sơ trả lại đơn vị, không giao nhận: - {returned}: Thiếu văn bản" in printed
+    assert "01/07/2026 09:30" in printed  # printed when asked for, not when submitted
 
 
 def test_two_signers_at_once_still_make_the_record(database_url, tmp_path):
