@@ -442,6 +442,20 @@ def _paper_item(session: Session, actor: Actor, item_id: int) -> UseRequestItem:
     return item
 
 
+def out_on_other_loans(session: Session, request: UseRequest) -> set[int]:
+    """Return the ids of the request's dossiers out on another request's loan: its page offers no "lend" for them."""
+    wanted = [item.dossier_id for item in request.items if item.lent_at is None]
+    if not wanted:
+        return set()
+    query = select(UseRequestItem.dossier_id).where(
+        UseRequestItem.dossier_id.in_(wanted),
+        UseRequestItem.request_id != request.id,
+        UseRequestItem.lent_at.is_not(None),
+        UseRequestItem.returned_at.is_(None),
+    )
+    return set(session.scalars(query))
+
+
 def lend(session: Session, actor: Actor, item_id: int, *, now: datetime) -> UseRequestItem:
     """Record that the archivist handed a paper dossier to its reader, due back on the request's last day."""
     item = _paper_item(session, actor, item_id)

@@ -86,6 +86,7 @@ def render_request(request_id: int, errors: dict | None = None, values: dict | N
             reader=use_requests.reader_of(shown),
             decides=can_org_wide(actor, "use.decide", shown.organisation_id),
             lends=can_org_wide(actor, "use.lend", shown.organisation_id),
+            out_elsewhere=use_requests.out_on_other_loans(session, shown),
             today=local_date(utcnow()),
             max_days=use_requests.MAX_DAYS,
             errors=errors or {},

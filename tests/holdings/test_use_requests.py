@@ -154,6 +154,8 @@ def test_a_citizens_paper_dossier_is_lent_taken_back_and_told_when_late(world, s
     assert dossiers.get_dossier(session, world.actor("officer2"), paper.id).id == paper.id  # its record, till the day
     with pytest.raises(RuleViolation, match="out on another loan"):
         use_requests.lend(session, archivist, again.items[0].id, now=now)
+    assert use_requests.out_on_other_loans(session, again) == {paper.id}  # its page offers no "lend"
+    assert use_requests.out_on_other_loans(session, asked) == set()  # lent on this one
 
     assert use_requests.remind_overdue(session, due, now=now) == 0  # due back that day: not late yet
     assert use_requests.remind_overdue(session, due + timedelta(days=1), now=now) == 1
@@ -166,6 +168,7 @@ def test_a_citizens_paper_dossier_is_lent_taken_back_and_told_when_late(world, s
     use_requests.take_back(session, archivist, item.id, now=now)
     with pytest.raises(RuleViolation, match="not out"):
         use_requests.take_back(session, archivist, item.id, now=now)
+    assert use_requests.out_on_other_loans(session, again) == set()
     use_requests.lend(session, archivist, again.items[0].id, now=now)  # back on the shelf: lent again
     assert actions(session, "use_request", asked.id) == ["use.requested", "use.approved", "use.lent", "use.returned"]
     counts = use_requests.register(session, head, world.org.id, 2026, due + timedelta(days=1)).counts
