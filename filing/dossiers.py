@@ -1127,7 +1127,7 @@ def closing_problems(dossier: Dossier, *, today: date) -> list[Problem]:
 def _duplicates(dossier: Dossier) -> list[Problem]:
     # NĐ 30 Điều 29 k.4: duplicates are removed from the dossier before it is closed: one document twice (its number,
     # notation and issuer), or one file added twice (the documents of a batch of files have no number yet).
-    files = _current_files(dossier)
+    files = _current_files(object_session(dossier), dossier.id)
     by_number: dict[tuple, int] = {}
     by_file: dict[int, int] = {}
     problems = []
@@ -1146,30 +1146,38 @@ def _duplicates(dossier: Dossier) -> list[Problem]:
 
 
 def files_held_already(session: Session, dossier_id: int, document_ids: Iterable[int]) -> list[Problem]:
-    """Return, for documents just added, each whose file the dossier already held (``SAME_FILE``): said at once, so
-    the officer takes it out before closing asks them to."""
-    dossier = session.get(Dossier, dossier_id)
-    added = set(document_ids)
-    if dossier is None:
-        return []
-    ordinals = {link.ordinal for link in dossier.links if link.document_id in added}
-    return [p for p in _duplicates(dossier) if p.template == SAME_FILE and p.params["ordinal"] in ordinals]
+    """Return, for documents just added, each whose file the dossier already held (``SAME_FILE``), said at once so the
+    officer takes it out before closing asks them to. Two queries; no document is loaded."""
+    query = select(DossierDocument.document_id, DossierDocument.ordinal).where(DossierDocument.dossier_id == dossier_id)
+    ordinals = {document_id: ordinal for document_id, ordinal in session.execute(query)}
+    files, added = _current_files(session, dossier_id), set(document_ids)
+    first: dict[int, int] = {}
+    problems = []
+    for document_id in sorted(ordinals, key=lambda key: ordinals[key]):
+        file_id = files.get(document_id)
+        if file_id is None:
+            continue
+        if file_id in first and document_id in added:
+            problems.append(
+                Problem("documents", SAME_FILE, {"ordinal": ordinals[document_id], "first": first[file_id]})
+            )
+        first.setdefault(file_id, ordinals[document_id])
+    return problems
 
 
 SAME_NUMBER = N_("Document no. %(ordinal)s duplicates document no. %(first)s.")
 SAME_FILE = N_("Document no. %(ordinal)s holds the same file as document no. %(first)s.")
 
 
-def _current_files(dossier: Dossier) -> dict[int, int]:
+def _current_files(session: Session | None, dossier_id: int) -> dict[int, int]:
     """Return each of the dossier's documents' current file (its last version's; files are stored once per content,
     so one file id is one content), in one query."""
-    session = object_session(dossier)
     if session is None:
         return {}
     query = (
         select(DocumentVersion.document_id, DocumentVersion.file_id)
         .join(DossierDocument, DossierDocument.document_id == DocumentVersion.document_id)
-        .where(DossierDocument.dossier_id == dossier.id)
+        .where(DossierDocument.dossier_id == dossier_id)
         .order_by(DocumentVersion.document_id, DocumentVersion.number)
     )
     return {document_id: file_id for document_id, file_id in session.execute(query)}
