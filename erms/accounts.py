@@ -29,7 +29,9 @@ MIN_PASSWORD = 8
 # After this many failed log-ins with one username within the window, the username is refused without
 # a password check until the oldest of them leaves the window: guessing slows to five tries a quarter
 # of an hour. Refusals are audited but not counted, so an attacker cannot keep a user locked out for
-# longer than the window after their last real try.
+# longer than the window after their last real try. A browser the person has logged in with before (a trusted
+# browser: OWASP's "device cookie") has a count of its own, so a stranger's guesses lock the name only for browsers
+# it was never used in, and the person at their own computer logs in as usual.
 LOCKOUT_FAILURES = 5
 LOCKOUT_WINDOW = timedelta(minutes=15)
 
@@ -90,9 +92,12 @@ class Attempt:
     user_id: int | None
     locked: Locked | None
     claim_id: int | None = None  # the claim recording the outcome ends (see :func:`log_in_candidate`)
+    browser: str | None = None  # the trusted browser it came from, whose own count it goes to
 
 
-def log_in(session: Session, username: str, password: str, *, now: datetime) -> Actor | Locked | None:
+def log_in(
+    session: Session, username: str, password: str, *, now: datetime, browser: str | None = None
+) -> Actor | Locked | None:
     """Check the credentials and audit the attempt; return the user's actor, None when refused, or
     ``Locked`` when the username has failed too often lately (the password is then not checked).
 
@@ -100,7 +105,8 @@ def log_in(session: Session, username: str, password: str, *, now: datetime) -> 
     username tried (actor None, as nobody is known), so repeated guessing shows in the audit log.
     Any username can be locked, known or not: a lock tells nothing about which accounts exist.
     """
-    return record_log_in(session, check_password(log_in_candidate(session, username, now=now), password), now=now)
+    candidate = log_in_candidate(session, username, now=now, browser=browser)
+    return record_log_in(session, check_password(candidate, password), now=now)
 
 
 @dataclass(frozen=True)
@@ -113,25 +119,35 @@ class Candidate:
     password_hash: str | None
     locked: Locked | None
     claim_id: int | None = None
+    browser: str | None = None
 
 
-def log_in_candidate(session: Session, username: str, *, now: datetime) -> Candidate:
+def log_in_candidate(session: Session, username: str, *, now: datetime, browser: str | None = None) -> Candidate:
     """Read what a log-in is checked against and claim the try (a short write: the slow hash runs after, holding no
     connection). The claim counts as a failure until :func:`record_log_in` records the outcome, so that guesses sent
-    all at once are checked no more often than LOCKOUT_FAILURES times: each one claims its try in turn."""
-    # A username's length: the field is free text, the audit log is kept forever. Folded, as the log-in folds it, so
-    # that changing the case of a name does not give a guesser five more tries.
-    # A control character no name holds (PostgreSQL cannot even store a NUL) is dropped: the variant shares the lock.
-    tried = metadata.FORBIDDEN_CHARACTERS.sub("", username).strip()[:100].lower()
+    all at once are checked no more often than LOCKOUT_FAILURES times: each one claims its try in turn.
+
+    ``browser`` names a trusted browser of this username (proved by the caller): its tries are counted apart from
+    every other browser's."""
+    tried = folded_username(username)
     _one_at_a_time(session, tried)
-    locked = _locked(session, tried, now)
+    locked = _locked(session, tried, browser, now)
     if locked is not None:
-        return Candidate(tried, None, None, locked)
-    claim = LogInClaim(username=tried, claimed_at=now)
+        return Candidate(tried, None, None, locked, browser=browser)
+    claim = LogInClaim(username=tried, browser=browser, claimed_at=now)
     session.add(claim)
     session.flush()
     user = _active_user(session, username)
-    return Candidate(tried, user.id if user else None, user.password_hash if user else None, None, claim.id)
+    user_id, password_hash = (user.id, user.password_hash) if user else (None, None)
+    return Candidate(tried, user_id, password_hash, None, claim.id, browser)
+
+
+def folded_username(username: str) -> str:
+    """The name a log-in try is counted under."""
+    # A username's length: the field is free text, the audit log is kept forever. Folded, as the log-in folds it, so
+    # that changing the case of a name does not give a guesser five more tries.
+    # A control character no name holds (PostgreSQL cannot even store a NUL) is dropped: the variant shares the lock.
+    return metadata.FORBIDDEN_CHARACTERS.sub("", username).strip()[:100].lower()
 
 
 def _one_at_a_time(session: Session, username: str) -> None:
@@ -145,9 +161,10 @@ def _one_at_a_time(session: Session, username: str) -> None:
 def check_password(candidate: Candidate, password: str) -> Attempt:
     """Check the password of a candidate (slow on purpose, outside any transaction)."""
     if candidate.locked is not None:
-        return Attempt(candidate.username, None, candidate.locked)
+        return Attempt(candidate.username, None, candidate.locked, browser=candidate.browser)
     matches = _password_matches(candidate.password_hash, password)
-    return Attempt(candidate.username, candidate.user_id if matches else None, None, candidate.claim_id)
+    proved = candidate.user_id if matches else None
+    return Attempt(candidate.username, proved, None, candidate.claim_id, candidate.browser)
 
 
 def end_claim(session: Session, attempt: Attempt) -> None:
@@ -177,25 +194,34 @@ def record_log_in(session: Session, attempt: Attempt, *, now: datetime, address:
     except NotFound:  # deactivated a moment after the check
         actor = None
     if actor is None:
-        audit.record(
-            session, None, "user.login_failed", "user", None, now=now, username=attempt.username, address=address
-        )
+        _record_failure(session, attempt, now=now, address=address)
         return None
     audit.record(session, actor, "user.logged_in", "user", attempt.user_id, now=now)
     return actor
 
 
-def _locked(session: Session, username: str, now: datetime) -> Locked | None:
-    """Return ``Locked`` when ``username`` failed LOCKOUT_FAILURES times within the window before ``now`` (a try being
-    checked counts as failed)."""
+def _record_failure(session: Session, attempt: Attempt, *, now: datetime, address: str | None = None) -> None:
+    """Audit a failed try: the name tried, the client's address (to trace a guesser), the trusted browser it counts
+    to."""
+    where = {"address": address} if address is not None else {}
+    if attempt.browser:
+        where["browser"] = attempt.browser
+    audit.record(session, None, "user.login_failed", "user", None, now=now, username=attempt.username, **where)
+
+
+def _locked(session: Session, username: str, browser: str | None, now: datetime) -> Locked | None:
+    """Return ``Locked`` when ``username`` failed LOCKOUT_FAILURES times within the window before ``now`` in
+    ``browser`` (None: in any browser not trusted for it); a try being checked counts as failed."""
     since = now - LOCKOUT_WINDOW
     session.execute(delete(LogInClaim).where(LogInClaim.claimed_at <= since))  # never recorded, and now too old
     failed = [
         when
         for when, details in audit.recent(session, "user.login_failed", since)
-        if details.get("username") == username
+        if details.get("username") == username and details.get("browser") == browser
     ]
-    claimed = session.scalars(select(LogInClaim.claimed_at).where(LogInClaim.username == username)).all()
+    # ``== None`` is SQL's IS NULL here.
+    claims = select(LogInClaim.claimed_at).where(LogInClaim.username == username, LogInClaim.browser == browser)
+    claimed = session.scalars(claims).all()
     times = sorted([*failed, *claimed])
     if len(times) < LOCKOUT_FAILURES:
         return None
@@ -360,7 +386,7 @@ def change_own_password(
     if proof.locked is not None:
         return proof.locked
     if proof.user_id != actor.user_id:
-        audit.record(session, None, "user.login_failed", "user", None, now=now, username=proof.username)
+        _record_failure(session, proof, now=now)
         return [Problem("current", N_("The current password is incorrect."))]
     if problems := new_password_problems(current, new, repeat):
         return problems

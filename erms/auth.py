@@ -21,6 +21,7 @@ from erms import accounts
 from erms.errors import N_, NotFound
 from erms.models import User
 from erms.permissions import Actor, load_actor
+from erms.web import trusted_browsers
 from erms.web.common import integer, setting, transaction, utcnow
 from erms.web.redirects import same_site_path
 
@@ -162,10 +163,11 @@ def login():
     error, status = None, 200
     if request.method == "POST":
         username = request.form.get("username", "")
+        browser = trusted_browsers.browser_for(accounts.folded_username(username))
         # The password hash is slow on purpose: it runs outside any transaction, so it holds no connection and
         # other people's saves never wait for it. The try is claimed before it (a short write), counted by the lock.
         with transaction() as db_session:
-            candidate = accounts.log_in_candidate(db_session, username, now=utcnow())
+            candidate = accounts.log_in_candidate(db_session, username, now=utcnow(), browser=browser)
         attempt = accounts.check_password(candidate, request.form.get("password", ""))
         with transaction() as db_session:
             actor = accounts.record_log_in(db_session, attempt, now=utcnow(), address=request.remote_addr or "")
@@ -181,7 +183,9 @@ def login():
             session.permanent = True
             session["login_at"] = int(utcnow().timestamp())
             login_user(LoginUser(actor, key, must_change))
-            return redirect(url_for("account.password") if must_change else _next_page())
+            response = redirect(url_for("account.password") if must_change else _next_page())
+            trusted_browsers.trust(response, attempt.username)
+            return response
         else:  # the same answer whether the username or the password is wrong: no account probing
             error, status = _("The username or password is incorrect."), 401
     return render_template("auth/login.html", error=error, username=request.form.get("username", "")), status

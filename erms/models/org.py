@@ -132,4 +132,6 @@ class LogInClaim(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # The username tried, folded as the lock folds it (it need not be anyone's).
     username: Mapped[str] = mapped_column(String(100), index=True)
+    # The trusted browser the try came from (its own count), or None: any other browser.
+    browser: Mapped[str | None] = mapped_column(String(32))
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -18,6 +18,7 @@ from erms.auth import current_actor, locked_message, login_required, must_change
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models import ApiToken
 from erms.permissions import Actor
+from erms.web import trusted_browsers
 from erms.web.common import WORKING_IN, integer, organisation_of, transaction, utcnow
 from erms.web.errors import FORM, on_invalid, problem_messages
 
@@ -117,7 +118,8 @@ def change_password():
     form = {name: request.form.get(name, "") for name in ("current", "password", "repeat")}
     # The slow hash runs between two short transactions, as at log-in: it holds no connection.
     with transaction() as session:
-        candidate = accounts.log_in_candidate(session, actor.username, now=utcnow())
+        browser = trusted_browsers.browser_for(accounts.folded_username(actor.username))
+        candidate = accounts.log_in_candidate(session, actor.username, now=utcnow(), browser=browser)
     proof = accounts.check_password(candidate, form["current"])
     with transaction() as session:
         outcome = accounts.change_own_password(
