@@ -392,6 +392,7 @@ ROWS = [
     # A background job's status: the person who queued it (a job shown on no page: a search rebuild here).
     Row("api.get_job", "GET", MINE, "job", anonymous=UNAUTHORIZED),
     Row("background_jobs.cancel", "POST", MINE, "job", why="who asked for the work stops it (or the system admin)"),
+    Row("api.cancel_job", "POST", MINE, "job", anonymous=UNAUTHORIZED, why="as the page's stop button"),
     Row("background_jobs.index", "GET", {}, why="only the deployment's administrator sees every organisation's work"),
     Row("api.ingest_bag", "POST", ARCHIVIST_ONLY, anonymous=UNAUTHORIZED),
     # ------------------------------------------------------------ registers

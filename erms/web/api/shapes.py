@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from classification import markings
-from erms import supplementary
+from erms import background, supplementary
 from erms.models import (
     ApiUpload,
     BackgroundJob,
@@ -677,6 +677,7 @@ JOB = obj(
         "done": {"type": ["integer", "null"], "description": "The steps done so far, when the work counts them."},
         "total": {"type": ["integer", "null"], "description": "The steps of the whole work, when it counts them."},
         "progress": {**TEXT, "description": "What the work is doing, in words (empty when it only counts)."},
+        "stopping": {"type": "boolean", "description": "A stop was asked: the work ends at its next step."},
         "created_at": {"type": "string", "format": "date-time"},
         "started_at": MOMENT,
         "finished_at": MOMENT,
@@ -705,6 +706,7 @@ def job(record: BackgroundJob, errors: list[str]) -> dict[str, Any]:
         "done": done if isinstance(done, int) and not isinstance(done, bool) else None,
         "total": total if isinstance(total, int) and not isinstance(total, bool) else None,
         "progress": "" if record.progress.startswith("{") else record.progress,
+        "stopping": record.cancel_requested and record.state in background.ACTIVE,
         "created_at": record.created_at.isoformat(),
         "started_at": _moment(record.started_at),
         "finished_at": _moment(record.finished_at),

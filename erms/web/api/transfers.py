@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import jsonify, url_for
 from sqlalchemy.orm import Session
 
-from erms import jobs
+from erms import background, jobs
 from erms.errors import NotFound
 from erms.models import Transfer
 from erms.models.background import JobState
@@ -128,3 +128,20 @@ def get_job(job_id: int):
         job = jobs.readable_job(session, base.actor(), job_id)
         errors = (job_refusals(job.error) or [CRASHED]) if job.state is JobState.FAILED else []
         return jsonify(shapes.job(job, errors))
+
+
+@operation(
+    "POST",
+    "/jobs/<int:job_id>/cancel",
+    "Stop a background job: a queued one is cancelled at once, a running one stops at its next step and leaves "
+    "nothing half-made (a hand-over package, a backup set, a search index generation). The person who queued it, or "
+    "the deployment's administrator; a destruction, once confirmed, runs to its end.",
+    {
+        200: ("The job as it is now: cancelled, or running with `stopping` true.", "Job"),
+        409: ("It has ended, is already stopping, or is work that runs to its end.", "Problem"),
+    },
+)
+def cancel_job(job_id: int):
+    with transaction() as session:
+        job = background.cancel(session, base.actor(), job_id, now=utcnow())
+        return jsonify(shapes.job(job, []))
