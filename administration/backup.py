@@ -180,6 +180,48 @@ def _check_medium(target: Target) -> None:
         raise BackupError(f"Backup target {target.name}: {target.path} cannot be written")
 
 
+# Written into a restored instance's data folder: which set on which medium it came from. Until an administrator says
+# the instance replaces the one it came from (``erms backup take-over``), it makes no set on that medium, where its
+# sets would lie beside the original's and a later restore could take a test copy's set for production's.
+RESTORED_FROM = "restored-from.json"
+
+
+def restored_from(data_dir: Path) -> dict | None:
+    """Which set this instance was restored from (``set``, ``target``, ``path``, ``restored_at``), or None."""
+    try:
+        origin = json.loads((data_dir / RESTORED_FROM).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except ValueError:
+        origin = None
+    if not isinstance(origin, dict) or not all(isinstance(origin.get(key), str) for key in ("set", "target", "path")):
+        raise BackupError(f"{data_dir / RESTORED_FROM} cannot be read: remove it or restore again")
+    return origin
+
+
+def mark_restored(data_dir: Path, target: Target, name: str, now: datetime) -> None:
+    """Write in a restored instance's folder which set it came from (see RESTORED_FROM)."""
+    origin = {"set": name, "target": target.name, "path": str(target.path.resolve()), "restored_at": now.isoformat()}
+    partial = data_dir / f".{RESTORED_FROM}.part"
+    _write_json(partial, origin)
+    partial.replace(data_dir / RESTORED_FROM)
+    fsync_dir(data_dir)
+
+
+def check_not_the_origin(data_dir: Path, target: Target) -> None:
+    """Refuse a restored instance's set on the medium of the instance it came from (see RESTORED_FROM)."""
+    origin = restored_from(data_dir)
+    if origin is None:
+        return
+    same_medium = (target.path / "sets" / origin["set"]).is_dir() or target.path.resolve() == Path(origin["path"])
+    if same_medium:
+        raise BackupError(
+            f"This instance was restored from set {origin['set']} on {origin['target']}, and {target.name} holds the "
+            "sets of the instance it came from: a test copy backs up to media of its own (ERMS_BACKUP_TARGETS); if "
+            "this instance now replaces that one, run `erms backup take-over` once, then back up"
+        )
+
+
 def _copy_database(engine: Engine, folder: Path, name: str, now: datetime) -> tuple[dict, Manifest]:
     """Copy the database as it is at one moment and read, from that same moment, what the set must hold."""
     if engine.dialect.name == "sqlite":

@@ -8,7 +8,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, select, text
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from administration import backup
 from erms import audit, migrate
 from erms.models import AuditEvent
-from erms.storage import sync_filesystem
+from erms.storage import fsync_dir, sync_filesystem
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ def restore(
         sync_filesystem(store)
         # The database last, PostgreSQL's in one transaction: a failure before or during it leaves no database.
         url = _restore_database(target.path / "sets" / name, manifest, data_dir, database_url)
+        backup.mark_restored(data_dir, target, name, datetime.now(UTC))
     return Restored(manifest, target.name, data_dir, url, len(manifest.files), manifest.bytes)
 
 
@@ -81,6 +82,23 @@ def record(session: Session, restored: Restored, *, files_intact: int, now: date
         files=restored.files,
         files_intact=files_intact,
     )
+
+
+def take_over(session: Session, data_dir: Path, *, now: datetime) -> dict:
+    """Let a restored instance back up to the media of the one it came from, which it now replaces (audited); return
+    which set it had been restored from. The file goes after the commit (:func:`forget_origin`)."""
+    origin = backup.restored_from(data_dir)
+    if origin is None:
+        raise backup.BackupError("This instance was not restored from a backup set: it backs up to its media already")
+    audit.record(
+        session, None, "backup.taken_over", "backup_set", None, now=now, name=origin["set"], target=origin["target"]
+    )
+    return origin
+
+
+def forget_origin(data_dir: Path) -> None:
+    (data_dir / backup.RESTORED_FROM).unlink(missing_ok=True)
+    fsync_dir(data_dir)
 
 
 def _check_known_schema(manifest: backup.Manifest) -> None:

@@ -601,6 +601,7 @@ def make_backup(
     progress: Callable[[int, int], None] | None = None,
 ) -> backup.Made:
     """Make a set on ``target``, record it, then remove from the medium the sets past BACKUP_KEEP_DAYS."""
+    backup.check_not_the_origin(Path(settings["DATA_DIR"]), target)
     made = backup.create(engine, settings, target, now=now, progress=progress)
     keep = settings["BACKUP_KEEP_DAYS"]
     with transaction(factory) as session:

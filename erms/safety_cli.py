@@ -215,6 +215,24 @@ def _settle(engine, settings: dict, restored: restore.Restored) -> None:
         sys.exit(1)
 
 
+@backup_group.command("take-over")
+@click.pass_obj
+def backup_take_over(obj) -> None:
+    """Let this restored instance back up to the media of the instance it came from: it replaces that one (after a
+    disaster). A test copy is given media of its own instead (ERMS_BACKUP_TARGETS)."""
+    data_dir = Path(obj.settings["DATA_DIR"])
+    try:
+        with transaction(make_session_factory(obj.engine)) as session:
+            origin = restore.take_over(session, data_dir, now=_now())
+    except backup.BackupError as error:
+        _refused(error)
+    restore.forget_origin(data_dir)
+    click.echo(
+        f"this instance, restored from set {origin['set']} on {origin['target']}, now backs up to that medium as "
+        "its own; the take-over is in its audit log"
+    )
+
+
 @click.group("fixity")
 def fixity_group() -> None:
     """The fixity audit of the file store (the worker runs it continuously at ERMS_FIXITY_MB_PER_S) and of the closed

@@ -66,6 +66,7 @@ AUDIT_ACTIONS = {
     "backup.made": _l("Backup set made"),
     "backup.pruned": _l("Backup sets past their keeping removed from their medium"),
     "backup.restored": _l("Instance restored from a backup set"),
+    "backup.taken_over": _l("Restored instance took over the media of the one it came from"),
     "certified_copy.confirmed": _l("Certified copy confirmed by its signature"),
     "certified_copy.refused": _l("Certified copy refused"),
     "certified_copy.requested": _l("Certified copy asked for"),

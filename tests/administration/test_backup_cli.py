@@ -184,3 +184,36 @@ def test_a_set_restores_into_the_folder_erms_data_dir_names(instance, tmp_path):
     (elsewhere / "notes.txt").write_text("an instance's folder is not empty")
     refused = instance.invoke(erms_group, ["backup", "restore", name, "--from", "usb", "--into", str(elsewhere)])
     assert refused.exit_code == 1 and "is not an empty folder" in refused.output
+
+
+def test_a_restored_copy_makes_no_set_on_the_original_media_until_it_takes_them_over(instance, tmp_path):
+    assert instance.invoke(erms_group, ["backup", "create"]).exit_code == 0
+    name = sets_on(tmp_path / "usb")[0]
+    into = tmp_path / "restored"
+    assert instance.invoke(erms_group, ["backup", "restore", name, "--into", str(into)]).exit_code == 0
+    copy = CliRunner(env={**instance.env, "ERMS_DATA_DIR": str(into)})  # a restore drill: the same media configured
+    time.sleep(1.1)  # a set is named by its second
+
+    refused = copy.invoke(erms_group, ["backup", "create"])
+    assert refused.exit_code == 1
+    said = refused.output
+    assert f"This instance was restored from set {name} on usb, and nas holds the sets of the instance" in said
+    assert "run `erms backup take-over` once" in refused.output
+    assert sets_on(tmp_path / "usb") == sets_on(tmp_path / "nas") == [name]  # nothing written beside the original's
+    (tmp_path / "own").mkdir()
+    assert copy.invoke(erms_group, ["backup", "create", "--to", str(tmp_path / "own")]).exit_code == 0
+
+    took = copy.invoke(erms_group, ["backup", "take-over"])
+    assert took.exit_code == 0 and f"restored from set {name} on usb, now backs up to that medium" in took.output
+    engine = db.make_engine(f"sqlite:///{into / 'erms.sqlite3'}")
+    with Session(engine) as session:
+        last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
+        assert last.action == "backup.taken_over" and json.loads(last.details) == {"name": name, "target": "usb"}
+    engine.dispose()
+    time.sleep(1.1)
+    assert copy.invoke(erms_group, ["backup", "create"]).exit_code == 0  # after a disaster: it is production now
+    assert len(sets_on(tmp_path / "nas")) == 2
+    again = copy.invoke(erms_group, ["backup", "take-over"])
+    assert again.exit_code == 1 and "This instance was not restored from a backup set" in again.output
+    time.sleep(1.1)
+    assert instance.invoke(erms_group, ["backup", "create"]).exit_code == 0  # the original was never held back
