@@ -38,6 +38,7 @@ def restore(
     """Put set ``name`` back into an empty data folder (and, for a PostgreSQL set, an empty database)."""
     manifest = backup.read(target, name)
     _check_known_schema(manifest)
+    _check_database_given(manifest, database_url)
     _check_empty(data_dir)
     check = backup.verify(target, name)
     if not check.ok:
@@ -123,28 +124,35 @@ def _check_empty(data_dir: Path) -> None:
 
 @contextmanager
 def _undone_on_failure(data_dir: Path) -> Iterator[None]:
+    """Remove what the restore wrote if it fails; a fresh instance's own session key stays (not the restore's)."""
+    before = {child.name for child in data_dir.iterdir()}
     try:
         yield
     except BaseException:
         for child in data_dir.iterdir():
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
+            if child.name not in before:
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
         raise
+
+
+def _check_database_given(manifest: backup.Manifest, database_url: str) -> None:
+    """Refuse, before copying anything, a database URL for a SQLite set or none for a PostgreSQL set."""
+    if manifest.database["kind"] == "sqlite" and database_url:
+        raise backup.BackupError("This set holds a SQLite database: it is restored into the data folder, not a URL")
+    if manifest.database["kind"] != "sqlite" and not database_url:
+        raise backup.BackupError(
+            "This set holds a PostgreSQL database: give the empty database to restore into (--database-url)"
+        )
 
 
 def _restore_database(folder: Path, manifest: backup.Manifest, data_dir: Path, database_url: str) -> str:
     source = folder / manifest.database["file"]
     if manifest.database["kind"] == "sqlite":
-        if database_url:
-            raise backup.BackupError("This set holds a SQLite database: it is restored into the data folder, not a URL")
         path = data_dir / "erms.sqlite3"
         shutil.copyfile(source, path)
         with path.open("rb+") as handle:
             os.fsync(handle.fileno())
         return ""
-    if not database_url:
-        raise backup.BackupError(
-            "This set holds a PostgreSQL database: give the empty database to restore into (--database-url)"
-        )
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:

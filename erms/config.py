@@ -116,16 +116,20 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     return found
 
 
+# The folders an instance keeps, each under DATA_DIR unless its setting names another place.
+DATA_FOLDERS = {
+    "STORAGE_ROOT": "files",
+    "STAGING_ROOT": "staging",
+    "SEARCH_INDEX_DIR": "search",
+    "INTAKE_DIR": "intake",
+}
+
+
 def resolve(settings: dict[str, Any]) -> dict[str, Any]:
     """Fill the derived paths and the secret key; every path becomes absolute (bagit needs it)."""
     data_dir = Path(settings["DATA_DIR"]).expanduser().resolve()
     settings["DATA_DIR"] = str(data_dir)
-    for key, sub in (
-        ("STORAGE_ROOT", "files"),
-        ("STAGING_ROOT", "staging"),
-        ("SEARCH_INDEX_DIR", "search"),
-        ("INTAKE_DIR", "intake"),
-    ):
+    for key, sub in DATA_FOLDERS.items():
         settings[key] = str(Path(settings[key] or data_dir / sub).expanduser().resolve())
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = f"sqlite:///{data_dir / 'erms.sqlite3'}"

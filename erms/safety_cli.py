@@ -172,7 +172,10 @@ def backup_restore(obj, name: str, into: str, wanted: str | None, database_url: 
             restored = restore.restore(target, name, Path(into).resolve(), database_url=database_url, progress=progress)
     except backup.BackupError as error:
         _refused(error)
-    settings = config.load({"DATA_DIR": str(restored.data_dir), "DATABASE_URL": restored.database_url})
+    # Every folder of the restored instance is its own, whatever this shell's ERMS_STORAGE_ROOT or
+    # ERMS_SEARCH_INDEX_DIR name (production's): its index is built and its files checked there, never elsewhere.
+    own = {key: "" for key in config.DATA_FOLDERS}
+    settings = config.load({**own, "DATA_DIR": str(restored.data_dir), "DATABASE_URL": restored.database_url})
     engine = make_engine(settings["DATABASE_URL"])
     try:
         _settle(engine, settings, restored)

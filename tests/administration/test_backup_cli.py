@@ -217,3 +217,42 @@ def test_a_restored_copy_makes_no_set_on_the_original_media_until_it_takes_them_
     assert again.exit_code == 1 and "This instance was not restored from a backup set" in again.output
     time.sleep(1.1)
     assert instance.invoke(erms_group, ["backup", "create"]).exit_code == 0  # the original was never held back
+
+
+def test_a_restore_builds_its_index_and_checks_its_files_in_its_own_folder_whatever_the_shell_names(instance, tmp_path):
+    assert instance.invoke(erms_group, ["backup", "create", "--to", "usb"]).exit_code == 0
+    name = sets_on(tmp_path / "usb")[0]
+    production_index = tmp_path / "production-search"
+    production_index.mkdir()
+    (production_index / "current").write_text("gen-7")
+    shell = {  # the shell of production's administrator
+        **instance.env,
+        "ERMS_STORAGE_ROOT": str(tmp_path / "instance" / "files"),
+        "ERMS_SEARCH_INDEX_DIR": str(production_index),
+    }
+    into = tmp_path / "restored"
+    restored = CliRunner(env=shell).invoke(
+        erms_group, ["backup", "restore", name, "--from", "usb", "--into", str(into)]
+    )
+    assert restored.exit_code == 0, restored.output
+    assert [path.name for path in production_index.iterdir()] == ["current"]
+    assert (production_index / "current").read_text() == "gen-7"
+    assert (into / "search").is_dir() and "search index   3 records" in restored.output
+
+
+def test_a_restore_refused_keeps_the_fresh_instances_key_and_copies_nothing(instance, tmp_path):
+    assert instance.invoke(erms_group, ["backup", "create", "--to", "usb"]).exit_code == 0
+    name = sets_on(tmp_path / "usb")[0]
+    into = tmp_path / "fresh"
+    into.mkdir()
+    (into / "secret_key").write_text("the new machine's own key")
+    url = f"sqlite:///{tmp_path / 'elsewhere.sqlite3'}"
+    refused = instance.invoke(
+        erms_group, ["backup", "restore", name, "--from", "usb", "--into", str(into), "--database-url", url]
+    )
+    assert refused.exit_code == 1 and "This set holds a SQLite database" in refused.output
+    assert [path.name for path in into.iterdir()] == ["secret_key"]
+    assert (into / "secret_key").read_text() == "the new machine's own key"
+    restored = instance.invoke(erms_group, ["backup", "restore", name, "--from", "usb", "--into", str(into)])
+    assert restored.exit_code == 0, restored.output
+    assert (into / "secret_key").read_text() == "the new machine's own key"
