@@ -18,7 +18,7 @@ from erms.models import Organisation, RoleMembership, Unit, User
 from erms.permissions import Actor
 
 # OrganId as the dossier codes use it: three digits, two, two, then a letter and two digits (000.00.00.G09).
-ORGAN_ID = re.compile(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}")
+ORGAN_ID = re.compile(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}", re.ASCII)  # ０００ is no code
 # A unit's code is the abbreviation dossier notations end with (01.TCCB): capitals, digits, hyphens.
 UNIT_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,19}")
 

@@ -12,12 +12,12 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from erms import accounts, api_tokens, audit, metadata, permissions
 from erms.errors import N_, InvalidMetadata, NotFound, PermissionDenied, Problem, RuleViolation
-from erms.models import Organisation, Role, RoleMembership, Unit, User
+from erms.models import Dossier, Notification, Organisation, RegisterEntry, Role, RoleMembership, Unit, User
 from erms.permissions import Actor
 from holdings import use_requests
 
@@ -154,7 +154,7 @@ def create_at_console(
         if unit is None:
             raise NotFound(N_("No unit %(unit)s in organisation %(code)s."), unit=unit_code, code=organisation_code)
         unit_id = str(unit.id)
-    first, *more = roles
+    first, *more = dict.fromkeys(roles)  # a role given twice is granted once
     user = create_person(session, None, organisation, {**account, "role": first, "unit_id": unit_id}, now=now)
     for role in more:
         problems: list[Problem] = []
@@ -302,6 +302,7 @@ def move_person(session: Session, actor: Actor, user_id: int, unit_id: int, *, n
     if not moving or all(membership.unit_id == unit.id for membership in moving):
         raise InvalidMetadata([Problem("unit_id", N_("The person has no role in another unit to move."))])
     old = sorted({membership.unit.code for membership in moving if membership.unit and membership.unit_id != unit.id})
+    left = {membership.unit_id for membership in moving if membership.unit_id != unit.id}
     held = {membership.role for membership in user.memberships if membership.unit_id == unit.id}
     for membership in moving:
         if membership.unit_id == unit.id:
@@ -312,8 +313,26 @@ def move_person(session: Session, actor: Actor, user_id: int, unit_id: int, *, n
             membership.unit_id = unit.id
             held.add(membership.role)
     session.flush()
+    _forget_notices_of(session, user.id, left)
     audit.record(session, actor, "user.moved", "user", user.id, now=now, from_units=old, to_unit=unit.code)
     return user
+
+
+def _forget_notices_of(session: Session, user_id: int, unit_ids: set[int | None]) -> None:
+    """Delete the person's notices about the dossiers and incoming documents of the units they left: they named
+    records the person no longer reads, and linked to pages that now answer "not found"."""
+    about = {
+        "dossier": select(Dossier.id).where(Dossier.unit_id.in_(unit_ids)),
+        "register_entry": select(RegisterEntry.id).where(RegisterEntry.assigned_unit_id.in_(unit_ids)),
+    }
+    for subject_type, ids in about.items():
+        session.execute(
+            delete(Notification).where(
+                Notification.user_id == user_id,
+                Notification.subject_type == subject_type,
+                Notification.subject_id.in_(ids),
+            )
+        )
 
 
 def set_active(session: Session, actor: Actor, user_id: int, active: bool, *, now: datetime) -> User:

@@ -529,6 +529,18 @@ def _new_entry(
     return entry
 
 
+CLOSED_UNIT = N_("This unit has been closed: choose one that works now.")
+
+
+def _check_unit(unit: Unit | None, organisation_id: int) -> Unit:
+    """Refuse a unit of another organisation, or one closed (giải thể): nobody there forms its dossiers."""
+    if unit is None or unit.organisation_id != organisation_id:
+        raise RuleViolation(N_("The unit does not belong to this organisation."))
+    if not unit.active:
+        raise RuleViolation(CLOSED_UNIT)
+    return unit
+
+
 def _check_references(
     session: Session,
     dossier_list: DossierList,
@@ -542,9 +554,7 @@ def _check_references(
     list, a person who does not work here, a retention row that does not exist or belongs to another organisation's
     own table (only the organisation's tables and the common ones count, as ``spreadsheet.row_of_code`` reads them;
     each on its form field)."""
-    unit = session.get(Unit, unit_id)
-    if unit is None or unit.organisation_id != dossier_list.organisation_id:
-        raise RuleViolation(N_("The unit does not belong to this organisation."))
+    _check_unit(session.get(Unit, unit_id), dossier_list.organisation_id)
     heading = session.get(ClassificationHeading, heading_id) if heading_id else None
     row = session.get(RetentionRow, retention_row_id) if retention_row_id else None
     wrong = {
@@ -720,9 +730,7 @@ def assign_entry(
     if seen_revision is not None and seen_revision != entry.revision:
         changed = (entry.unit_id, entry.responsible_user_id) != (unit_id, responsible_user_id)
         raise audit.conflict(session, "dossier_list_entry", entry.id, [ASSIGNMENT] if changed else [])
-    unit = session.get(Unit, unit_id)
-    if unit is None or unit.organisation_id != entry.dossier_list.organisation_id:
-        raise RuleViolation(N_("The unit does not belong to this organisation."))
+    unit = _check_unit(session.get(Unit, unit_id), entry.dossier_list.organisation_id)
     if responsible_user_id is not None and not _forms_in(session, responsible_user_id, unit.organisation_id, unit.id):
         raise InvalidMetadata([Problem("responsible_user_id", REFUSALS["responsible_user_id"])])
     before = (entry.unit_id, entry.responsible_user_id)
@@ -905,8 +913,10 @@ def dashboard(session: Session, actor: Actor, organisation_id: int, year: int) -
 
 
 def units_of(session: Session, organisation_id: int) -> list[Unit]:
-    """Return the units of an organisation, for assigning entries and sending documents."""
-    return list(session.scalars(select(Unit).where(Unit.organisation_id == organisation_id).order_by(Unit.code)))
+    """Return the working units of an organisation (not the closed ones), for assigning entries and sending
+    documents."""
+    working = select(Unit).where(Unit.organisation_id == organisation_id, Unit.active.is_(True))
+    return list(session.scalars(working.order_by(Unit.code)))
 
 
 def people(session: Session, organisation_id: int) -> tuple[list[Unit], list[User]]:

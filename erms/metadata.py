@@ -111,8 +111,26 @@ DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})|(\d{2})(\d{2})(\d{4
 ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
+# The days a record, a deadline or a report can name: the product's records begin after 1900, and nothing is planned
+# past this century. A year outside was typed wrong (0001, 9999), and would move a dossier's retention clock (its
+# end year plus up to 70 years) past what a date can hold.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2100, 12, 31)
+OUT_OF_RANGE = N_("A day from 01/01/1900 to 31/12/2100: check the year.")
+
+
 def parse_day(text: str | None) -> date | None:
-    """Return the day ``text`` names (day first, or ISO), or None if it names none (31/02/2026, 20122026x)."""
+    """Return the day ``text`` names (day first, or ISO), or None if it names none (31/02/2026, 20122026x) or one out
+    of EARLIEST_DAY to LATEST_DAY."""
+    named = _named_day(text)
+    return named if named is not None and EARLIEST_DAY <= named <= LATEST_DAY else None
+
+
+def day_refusal(text: str) -> str:
+    """Why ``text``, which :func:`parse_day` refused, is no day: it names none, or one out of the range."""
+    return OUT_OF_RANGE if _named_day(text) is not None else MESSAGES["format"]
+
+
+def _named_day(text: str | None) -> date | None:
     text = (text or "").strip()
     found = DAY_FIRST.fullmatch(text)
     iso = ISO_DAY.fullmatch(text)
@@ -150,8 +168,8 @@ def coerce(kind: str, form: dict[str, str]) -> dict[str, Any]:
         if properties[key].get("type") == "integer" and isinstance(value, str):
             number = whole_number(value)
             parsed = value if number is None else number
-        elif _is_day(properties[key]) and isinstance(value, str) and (day := parse_day(value)) is not None:
-            parsed = day.isoformat()
+        elif _is_day(properties[key]) and isinstance(value, str) and (day := _named_day(value)) is not None:
+            parsed = day.isoformat()  # out of range too: validation then says which days are taken
         data[key] = parsed
     return data
 
@@ -188,12 +206,42 @@ def validate(kind: str, data: dict[str, Any]) -> list[Problem]:
     for error in _validator(kind).iter_errors(data):
         problem = problem_of(error)
         seen.setdefault(problem.field, problem)
+    for problem in _days_out_of_range(kind, data):
+        seen.setdefault(problem.field, problem)
     if kind == "document":
-        for late in (_due_before_issue(data), _issued_after_today(data)):
+        for late in (_due_before_issue(data), _issued_after_today(data), _arrival_out_of_order(data)):
             if late is not None:
                 seen.setdefault(late.field, late)
     order = list(_schema(kind)["properties"])
     return sorted(seen.values(), key=lambda p: order.index(p.field) if p.field in order else len(order))
+
+
+def _days_out_of_range(kind: str, data: dict[str, Any]) -> list[Problem]:
+    """A day that exists but lies outside the range people mean (2026-02-30 is the schema's own refusal)."""
+    days = [name for name, spec in _schema(kind)["properties"].items() if _is_day(spec)]
+    return [
+        Problem(name, OUT_OF_RANGE)
+        for name in days
+        if isinstance(data.get(name), str) and _named_day(data[name]) is not None and parse_day(data[name]) is None
+    ]
+
+
+def _arrival_out_of_order(data: dict[str, Any]) -> Problem | None:
+    """An arrival date ("ngày đến") after today or before the document's own date: a document arrives once it is
+    issued, and whoever records it does so on or after that day."""
+    arrival, issued = (parse_day(str(data.get(name) or "")) for name in ("arrival_date", "issued_date"))
+    if arrival is None:
+        return None
+    today = datetime.now(LOCAL_TZ).date()
+    if arrival > today:
+        return Problem("arrival_date", N_("The arrival date cannot be after today."))
+    if issued is not None and arrival < issued:
+        return Problem(
+            "arrival_date",
+            N_("The arrival date cannot be before the document's date (%(day)s)."),
+            {"day": f"{issued:%d/%m/%Y}"},
+        )
+    return None
 
 
 def _due_before_issue(data: dict[str, Any]) -> Problem | None:

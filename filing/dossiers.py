@@ -1099,25 +1099,20 @@ def closing_problems(dossier: Dossier, *, today: date) -> list[Problem]:
             Problem("sheet_total", N_("Give the number of sheets of the paper dossier, numbered on closing."))
         )
     for link in dossier.links:
+        named = {"ordinal": link.ordinal, "name": document_name(link.document)}
         if link.document.status is DocumentStatus.DRAFT:
-            problems.append(
-                Problem("documents", N_("Document no. %(ordinal)s is still a draft."), {"ordinal": link.ordinal})
-            )
+            problems.append(Problem("documents", N_("Document no. %(ordinal)s (%(name)s) is still a draft."), named))
         if link.document.issued_date > today:
             problems.append(
                 Problem(
                     "documents",
-                    N_("Document no. %(ordinal)s is dated %(day)s, after today: check its year."),
-                    {"ordinal": link.ordinal, "day": f"{link.document.issued_date:%d/%m/%Y}"},
+                    N_("Document no. %(ordinal)s (%(name)s) is dated %(day)s, after today: check its year."),
+                    {**named, "day": f"{link.document.issued_date:%d/%m/%Y}"},
                 )
             )
         elif dossier.end_date and link.document.issued_date > dossier.end_date:
             problems.append(
-                Problem(
-                    "documents",
-                    N_("Document no. %(ordinal)s is dated after the dossier ends."),
-                    {"ordinal": link.ordinal},
-                )
+                Problem("documents", N_("Document no. %(ordinal)s (%(name)s) is dated after the dossier ends."), named)
             )
     problems.extend(_duplicates(dossier))
     problems.extend(supplementary_values.closing_problems(dossier))
@@ -1134,10 +1129,11 @@ def _duplicates(dossier: Dossier) -> list[Problem]:
     for link in dossier.links:
         document, file_id = link.document, files.get(link.document_id)
         key = metadata.document_identity(document.code_number, document.code_notation, document.organ_name)
+        named = {"ordinal": link.ordinal, "name": document_name(document)}
         if document.code_number and key in by_number:
-            problems.append(Problem("documents", SAME_NUMBER, {"ordinal": link.ordinal, "first": by_number[key]}))
+            problems.append(Problem("documents", SAME_NUMBER, {**named, "first": by_number[key]}))
         elif file_id in by_file:
-            problems.append(Problem("documents", SAME_FILE, {"ordinal": link.ordinal, "first": by_file[file_id]}))
+            problems.append(Problem("documents", SAME_FILE_NAMED, {**named, "first": by_file[file_id]}))
         if document.code_number:
             by_number.setdefault(key, link.ordinal)
         if file_id is not None:
@@ -1165,8 +1161,18 @@ def files_held_already(session: Session, dossier_id: int, document_ids: Iterable
     return problems
 
 
-SAME_NUMBER = N_("Document no. %(ordinal)s duplicates document no. %(first)s.")
+SAME_NUMBER = N_("Document no. %(ordinal)s (%(name)s) duplicates document no. %(first)s.")
 SAME_FILE = N_("Document no. %(ordinal)s holds the same file as document no. %(first)s.")
+SAME_FILE_NAMED = N_("Document no. %(ordinal)s (%(name)s) holds the same file as document no. %(first)s.")
+
+
+def document_name(document: Document) -> str:
+    """A document as the closing checklist names it beside its number in the dossier (which closing changes to the
+    index's date order): its number and notation, else the start of its summary."""
+    if document.code_number:
+        return "/".join(part for part in (document.code_number, document.code_notation) if part)
+    summary = " ".join(document.subject.split())
+    return summary if len(summary) <= 60 else summary[:59] + "…"
 
 
 def _current_files(session: Session | None, dossier_id: int) -> dict[int, int]:

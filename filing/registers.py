@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager
 
-from classification import markings
+from classification import dossier_list, markings
 from erms import audit, metadata, notices, permissions
 from erms.config import LOCAL_TZ
 from erms.errors import N_, Conflict, InvalidMetadata, NotFound, Problem, RuleViolation
@@ -113,7 +113,6 @@ def register_document(
     )
     check_classified(values)
     today = local_date(now)
-    check_arrival(values, today)
     series = series_of(values)
     if upload is not None and series is RegisterSeries.CLASSIFIED:
         raise RuleViolation(markings.REFUSAL)
@@ -156,27 +155,6 @@ def register_document(
         duplicate_of=entry.duplicate_of_id,
     )
     return entry
-
-
-def check_arrival(values: dict, today: date) -> None:
-    """Refuse an arrival date ("ngày đến") after today or before the document's own date: a document arrives once
-    it is issued, and the registry records it on or after that day."""
-    arrival = values.get("arrival_date")
-    if arrival is None:
-        return
-    day, issued = date.fromisoformat(arrival), date.fromisoformat(values["issued_date"])
-    if day > today:
-        raise InvalidMetadata([Problem("arrival_date", N_("The arrival date cannot be after today."))])
-    if day < issued:
-        raise InvalidMetadata(
-            [
-                Problem(
-                    "arrival_date",
-                    N_("The arrival date cannot be before the document's date (%(day)s)."),
-                    {"day": f"{issued:%d/%m/%Y}"},
-                )
-            ]
-        )
 
 
 def with_numbers(values: dict, kind: RegisterKind, number: int, today: date) -> dict:
@@ -481,6 +459,8 @@ def assign_unit(
     unit = session.get(Unit, unit_id) if unit_id else None
     if unit is None or unit.organisation_id != organisation_id:
         problems.append(Problem("unit_id", metadata.MESSAGES["enum"]))
+    elif not unit.active:
+        problems.append(Problem("unit_id", dossier_list.CLOSED_UNIT))
     elif user_id is not None and user_id not in notices.unit_people(session, organisation_id, unit.id):
         problems.append(Problem("user_id", N_("Choose a person who works in that unit.")))
     if problems:

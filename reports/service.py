@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from erms import permissions
+from erms import metadata, permissions
 from erms.errors import N_, InvalidMetadata, Problem
 from erms.models import Unit
 from erms.permissions import Actor
@@ -23,8 +23,8 @@ from reports.charts import Chart
 from reports.figures import Report
 from reports.scope import readable_units, scope_of, units_of
 
-# Years a report is asked for: the product's records begin after 1900, and a year has four digits.
-FIRST_YEAR, LAST_YEAR = 1900, 9999
+# Years a report is asked for: those of the days records can name (erms.metadata.EARLIEST_DAY to LATEST_DAY).
+FIRST_YEAR, LAST_YEAR = metadata.EARLIEST_DAY.year, metadata.LATEST_DAY.year
 CHARTS: dict[str, tuple[Chart, ...]] = {
     "compliance": compliance.CHARTS,
     "holdings": holdings.CHARTS,
@@ -35,6 +35,14 @@ CHARTS: dict[str, tuple[Chart, ...]] = {
 def check_year(year: int | None, field: str = "year") -> int | None:
     """Refuse a year no record can have."""
     if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
+        if 1000 <= year <= 9999:
+            raise InvalidMetadata(
+                [
+                    Problem(
+                        field, N_("Enter a year from %(first)s to %(last)s."), {"first": FIRST_YEAR, "last": LAST_YEAR}
+                    )
+                ]
+            )
         raise InvalidMetadata([Problem(field, N_("Enter a year of four digits."))])
     return year
 

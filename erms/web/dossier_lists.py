@@ -8,6 +8,8 @@ unit heads review the ad-hoc entries of their unit. Each view calls one service 
 
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -21,6 +23,7 @@ from erms.errors import InvalidMetadata, Problem
 from erms.models import LookupKind
 from erms.models.dossier_list import DossierListState
 from erms.web.common import (
+    attachment,
     by_line,
     integer,
     organisation_of,
@@ -304,6 +307,4 @@ def export_pdf(list_id: int):
         dossier_list = dossier_lists.get_list(session, current_actor(), list_id)
         data = dossier_list_pdf.render(dossier_list, utcnow().astimezone(LOCAL_TZ), font=setting("PDF_FONT"))
         year = dossier_list.year
-    return Response(
-        data, mimetype="application/pdf", headers={"Content-Disposition": f"inline; filename=danh-muc-ho-so-{year}.pdf"}
-    )
+    return attachment(io.BytesIO(data), f"danh-muc-ho-so-{year}.pdf", "application/pdf")

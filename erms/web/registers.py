@@ -8,7 +8,9 @@ and numbered in their own series; the printed register carries the printed-from-
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, get_template_attribute, redirect, render_template, request, url_for
+import io
+
+from flask import Blueprint, abort, flash, get_template_attribute, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from administration import access_statistics, lookups
@@ -242,6 +244,8 @@ def assign_unit():
         )
         assert entry.assigned_unit is not None  # assign_unit has just set it
         number, unit, entry_id = entry.number, entry.assigned_unit.name, entry.id
+        if entry.assigned_user is not None:  # sent to one of its people: they are named first
+            unit = f"{entry.assigned_user.full_name} ({unit})"
     flash(_("No. %(number)s was sent to %(unit)s.", number=number, unit=unit), "success")
     if request.form.get("line"):
         return redirect(url_for(".entry", entry_id=entry_id))
@@ -359,11 +363,7 @@ def print_register(kind: str):
             now=utcnow(),
             font=setting("PDF_FONT"),
         )
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f"inline; filename=register-{kind}-{_year()}.pdf"},
-    )
+    return attachment(io.BytesIO(pdf), f"register-{kind}-{_year()}.pdf", "application/pdf")
 
 
 @bp.get("/<kind>/report")
@@ -405,8 +405,4 @@ def print_report(kind: str):
         pdf = registers.print_handling_report(
             session, actor, organisation_of(actor), register_kind, start, end, now=utcnow(), font=setting("PDF_FONT")
         )
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f"inline; filename=handling-{kind}-{start}-{end}.pdf"},
-    )
+    return attachment(io.BytesIO(pdf), f"handling-{kind}-{start}-{end}.pdf", "application/pdf")

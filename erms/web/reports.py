@@ -316,9 +316,9 @@ def _year(default: int | None) -> int | None:
     if not raw:
         return default
     year = integer(raw)
-    if year is None or not service.FIRST_YEAR <= year <= service.LAST_YEAR:
+    if year is None:
         raise InvalidMetadata([Problem("year", N_("Enter a year of four digits."))])
-    return year
+    return service.check_year(year)
 
 
 def _format() -> str:

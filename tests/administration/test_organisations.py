@@ -130,3 +130,24 @@ def test_a_unit_is_placed_under_another_from_the_console(tmp_path):
         assert set(units) == {"TCKH", "TCKH-NS"} and units["TCKH-NS"].parent_id == units["TCKH"].id
     engine.dispose()
     search.install(None)
+
+
+def test_an_organisation_code_is_ascii_digits_and_a_role_given_twice_is_granted_once(tmp_path):
+    runner = CliRunner(env={"ERMS_DATA_DIR": str(tmp_path), "DATABASE_URL": ""})
+    assert runner.invoke(erms_group, ["db", "upgrade"]).exit_code == 0
+    for lookalike in ("０００.００.３１.H２６", "٠٠٠.٠٠.٣١.H٢٦"):  # full-width and Arabic-Indic digits
+        refused = runner.invoke(erms_group, ["org", "create", lookalike, "--name", "UBND quận Hoàn Kiếm"])
+        assert refused.exit_code == 1 and refused.output.startswith("error: code:"), refused.output
+    assert runner.invoke(erms_group, ["org", "create", "000.00.31.H26", "--name", "UBND quận"]).exit_code == 0
+    made = runner.invoke(
+        erms_group,
+        ["user", "create", "lan.pt", "--name", "Lan", "--org", "000.00.31.H26", "--role", "head", "--role", "head",
+         "--password", "mat-khau-2026"],
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'erms.sqlite3'}")
+    with Session(engine) as session:
+        assert session.scalars(select(Organisation.code)).all() == ["000.00.31.H26"]
+        assert [membership.role.value for membership in session.scalars(select(RoleMembership))] == ["head"]
+    engine.dispose()
+    search.install(None)

@@ -291,9 +291,9 @@ def test_checklist_in_words(session, world, store, now, make_dossier):
         session, officer, empty.id, dict(DOCUMENT, issued_date="2026-03-02"), upload(b"b"), store=store, now=now
     )
     messages = [p.template % p.params for p in dossiers.closing_problems(empty, today=TODAY)]
-    assert "Document no. 1 is still a draft." in messages
-    assert "Document no. 1 is dated after the dossier ends." in messages
-    assert "Document no. 2 duplicates document no. 1." in messages
+    assert "Document no. 1 (15/QĐ-UBND) is still a draft." in messages
+    assert "Document no. 1 (15/QĐ-UBND) is dated after the dossier ends." in messages
+    assert "Document no. 2 (15/QĐ-UBND) duplicates document no. 1." in messages
     assert empty.state is DossierState.OPEN
 
 
@@ -306,8 +306,10 @@ def test_a_document_dated_after_today_stops_the_closing_and_says_its_date(sessio
     dossiers.add_document(session, officer, dossier.id, planned, upload(b"a"), store=store, now=now)
     day = f"{TODAY + timedelta(days=40):%d/%m/%Y}"
     messages = [p.template % p.params for p in dossiers.closing_problems(dossier, today=TODAY)]
-    assert f"Document no. 1 is dated {day}, after today: check its year." in messages
-    assert "Document no. 1 is dated after the dossier ends." not in messages  # one problem of its date, not two
+    assert f"Document no. 1 (15/QĐ-UBND) is dated {day}, after today: check its year." in messages
+    assert (
+        "Document no. 1 (15/QĐ-UBND) is dated after the dossier ends." not in messages
+    )  # one problem of its date, not two
     with pytest.raises(InvalidMetadata):
         dossiers.close_dossier(session, officer, dossier.id, store=store, now=now)
     final = dict(DOCUMENT, issued_date=(date.today() + timedelta(days=400)).isoformat())
@@ -486,4 +488,4 @@ def test_the_same_file_added_twice_is_named_before_closing(session, world, store
         document = dict(unnumbered, subject=subject)
         dossiers.add_document(session, officer, dossier.id, document, upload(content), store=store, now=now)
     messages = [p.template % p.params for p in dossiers.closing_problems(dossier, today=TODAY)]
-    assert messages == ["Document no. 3 holds the same file as document no. 1."]
+    assert messages == ["Document no. 3 (Công văn (2)) holds the same file as document no. 1."]

@@ -104,3 +104,28 @@ def test_a_final_document_dated_after_today_is_a_problem_on_its_date_and_a_draft
     ]
     assert metadata.validate("document", {**tomorrow, "status": "draft"}) == []  # the day it is meant for
     assert metadata.validate("document", {**tomorrow, "issued_date": today.isoformat()}) == []
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "2101-01-01", "9999-12-31"])
+def test_a_day_outside_1900_to_2100_is_a_problem_on_its_field_as_the_api_and_the_forms_send_it(day):
+    sent = {**DOSSIER, "end_date": day}
+    assert [(p.field, p.template) for p in metadata.validate("dossier", sent)] == [("end_date", metadata.OUT_OF_RANGE)]
+    typed = metadata.coerce("dossier", {**DOSSIER, "end_date": f"{day[8:]}/{day[5:7]}/{day[:4]}"})
+    assert [(p.field, p.template) for p in metadata.validate("dossier", typed)] == [("end_date", metadata.OUT_OF_RANGE)]
+    assert metadata.parse_day(day) is None  # a report's period, a search's day, a loan's end: not a day people mean
+
+
+def test_the_days_at_the_ends_of_the_range_are_taken():
+    for day in ("1900-01-01", "2100-12-31"):
+        assert metadata.validate("dossier", {**DOSSIER, "end_date": day}) == []
+
+
+def test_an_arrival_before_the_documents_date_or_after_today_is_a_problem_on_it():
+    today = datetime.now(LOCAL_TZ).date()
+    early = {**DOCUMENT, "issued_date": "2026-03-02", "arrival_date": "2026-03-01"}
+    late = {**DOCUMENT, "arrival_date": (today + timedelta(days=1)).isoformat()}
+    assert [(p.field, p.params) for p in metadata.validate("document", early)] == [
+        ("arrival_date", {"day": "02/03/2026"})
+    ]
+    assert [p.template for p in metadata.validate("document", late)] == ["The arrival date cannot be after today."]
+    assert metadata.validate("document", {**early, "arrival_date": "2026-03-02"}) == []

@@ -107,6 +107,7 @@ def test_a_job_is_read_by_who_queued_it_only(api, token_of, session, world, now)
         "done": None,
         "total": None,
         "progress": "",
+        "stopping": False,
         "created_at": now.isoformat(),
         "started_at": None,
         "finished_at": None,

@@ -78,7 +78,7 @@ def test_sent_returned_with_comments_sent_again_and_approved(browsers, session, 
 def test_only_a_list_sent_for_approval_is_returned_and_only_by_the_head(browsers, session, draft):
     head, registry = browsers("head"), browsers("registry")
     refused = head.post(f"/dossier-lists/{draft.id}/return", {"comment": "Sửa"})
-    assert refused.status_code == 422 and "Chỉ trả lại được danh mục đã trình duyệt." in text(refused)
+    assert refused.status_code == 422 and "Chỉ trả lại được danh mục đã trình phê duyệt." in text(refused)
     assert state(session, draft.id) == "draft"
     registry.post(f"/dossier-lists/{draft.id}/submit", {"confirm": "yes"})
     assert registry.post(f"/dossier-lists/{draft.id}/return", {"comment": "Sửa"}).status_code == 403

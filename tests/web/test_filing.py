@@ -157,7 +157,7 @@ def test_a_draft_gets_versions_then_becomes_final(client, session, make_dossier)
         {**DOCUMENT_FORM, "status": "draft", "file": file_field(make_pdf("Du thao lan 1"), "dự thảo 1.pdf")},
     )
     page = html.unescape(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
-    assert "Văn bản số thứ tự 1 vẫn là dự thảo." in page  # the checklist
+    assert "Văn bản số thứ tự 1 (15/QĐ-UBND) vẫn là dự thảo." in page  # the checklist
     document_id = re.search(r"/documents/(\d+)/versions", page).group(1)
     missing = client.post(f"/dossiers/{dossier.id}/documents/{document_id}/versions", {})
     assert missing.status_code == 422

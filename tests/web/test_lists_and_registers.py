@@ -135,7 +135,8 @@ def test_an_officer_adds_two_files_at_once_and_closes_through_the_wizard(client,
     assert preview.mimetype == "application/pdf" and dossier.index_file_id is None
     unconfirmed = client.post(f"/dossiers/{dossier.id}/close", {})
     assert unconfirmed.status_code == 422 and "Bước 3/3" in text_of(unconfirmed)
-    assert "kết thúc — → 02/03/2026" in wizard  # the date closing sets is shown before it is confirmed
+    # The date closing sets is shown before it is confirmed.
+    assert "Thời gian kết thúc sẽ là 02/03/2026, ngày của văn bản muộn nhất." in wizard
     assert client.post(f"/dossiers/{dossier.id}/close", {"confirm": "yes"}).status_code == 302  # without the dates
     session.refresh(dossier)
     assert dossier.state is DossierState.OPEN
@@ -179,10 +180,20 @@ def test_the_handling_report_shows_on_a_page_and_prints_marked(client, world, se
     assert '<td data-label="Đã giải quyết">1</td>' in page and '<td data-label="Giải quyết sau hạn">1</td>' in page
     assert '<td data-label="Quá hạn, chưa giải quyết">0</td>' in page
     printed = client.get("/registers/incoming/report.pdf?start=2026-01-01&end=2026-06-30")
+    assert printed.headers["Content-Disposition"].startswith("attachment;")  # register lines: never a cached page
+    assert (
+        printed.headers["Cache-Control"] == "private, no-store"
+        and "sandbox" in printed.headers["Content-Security-Policy"]
+    )
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(printed.data)).pages)
     assert "BÁO CÁO TÌNH HÌNH GIẢI QUYẾT VĂN BẢN ĐẾN" in text and "In từ Hệ thống ERMS" in text
     refused = client.get("/registers/incoming/report?start=2026-13-01&end=2026-06-30")
     assert refused.status_code == 422 and "Ngày tháng không hợp lệ (ngày/tháng/năm)." in text_of(refused)
+    # A year typed wrong overflowed the period's last midnight (a 500).
+    far = client.get("/registers/incoming/report?start=2026-01-01&end=9999-12-31")
+    assert far.status_code == 422 and "Ngày phải từ 01/01/1900 đến 31/12/2100" in text_of(far)
+    far = client.get("/registers/incoming/report.pdf?start=2026-01-01&end=9999-12-31", follow_redirects=True)
+    assert "Ngày phải từ 01/01/1900 đến 31/12/2100" in text_of(far)
 
 
 def test_past_years_unopened_entries_wait_folded_under_earlier_years(client, world, session):
@@ -302,3 +313,28 @@ def test_a_file_the_dossier_already_holds_is_warned_of_as_it_is_added(client, wo
         in shown
     )
     assert "số thứ tự 2 có cùng tệp" not in shown
+
+
+def test_a_closed_unit_is_neither_offered_nor_sent_a_document_nor_given_an_entry(client, world, session):
+    entry = world.approved_list().entries[0]
+    world.unit_b.active = False  # closed (giải thể) by the administrator, its people moved first
+    session.commit()
+    client.login("registry")
+    client.post("/registers/incoming", {**REGISTER_FORM, "file": file_field(make_pdf(), "cv-15.pdf")})
+    offered = text_of(client.get("/registers/entries/1"))
+    assert world.unit_a.name in offered and world.unit_b.name not in offered
+    sent = client.post(
+        "/registers/incoming/assign?year=2026", {"series": "regular", "number": "1", "unit_id": str(world.unit_b.id)}
+    )
+    assert sent.status_code == 422 and "Đơn vị này đã giải thể" in text_of(sent)
+    assert world.unit_b.name not in text_of(client.get(f"/dossier-lists/{entry.dossier_list_id}"))
+    revision = session.get(DossierListEntry, entry.id).revision
+    given = client.post(
+        f"/dossier-lists/entries/{entry.id}/assign",
+        {"list_id": entry.dossier_list_id, "unit_id": world.unit_b.id, "revision": revision},
+        follow_redirects=True,
+    )
+    assert "Đơn vị này đã giải thể" in text_of(given)
+    session.expire_all()
+    assert session.get(DossierListEntry, entry.id).unit_id != world.unit_b.id
+    assert session.scalar(select(RegisterEntry.assigned_unit_id)) is None

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from administration import people
+from erms import notices
 from erms.models import Notification, TransferItem
 from filing import dossiers, reminders
 
@@ -57,3 +58,22 @@ def test_an_entry_assigned_to_one_who_left_goes_back_to_the_unit(session, world,
     session.flush()
     assert entry in dossiers.my_entries(session, world.actor("officer3"))
     assert entry in dossiers.my_entries(session, world.actor("unithead"))
+
+
+def test_a_moved_officer_no_longer_reads_notices_about_the_old_units_records(
+    browsers, session, world, now, make_dossier
+):
+    old, mine_still = make_dossier("open"), make_dossier("open")
+    old.title = "Hồ sơ thanh tra nội bộ của Văn phòng"
+    mine_still.unit_id = world.unit_b.id  # a dossier of the unit the officer moves to
+    officer = world.users["officer1"].id
+    for dossier, key in ((old, "old"), (mine_still, "new")):
+        notices.tell(
+            session, [officer], "draft_opinion", key, "Dossier %(title)s has an opinion.",
+            subject=("dossier", dossier.id), now=now, title=dossier.title,
+        )  # fmt: skip
+    people.move_person(session, world.actor("admin"), officer, world.unit_b.id, now=now)
+    session.commit()
+    page = html.unescape(browsers("officer1").get("/notices/").get_data(as_text=True))
+    assert old.title not in page and f"/dossiers/{old.id}" not in page
+    assert mine_still.title in page

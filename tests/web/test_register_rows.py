@@ -52,7 +52,9 @@ def test_a_line_is_sent_to_one_person_of_a_unit_and_only_that_person_is_told(bro
     assert (entry.assigned_unit_id, entry.assigned_user_id) == (world.unit_a.id, officer1)
     told = lambda name: [n for n in notices.newest(session, world.users[name].id) if n.kind == "document_assigned"]  # noqa: E731
     assert len(told("officer1")) == 1 and told("unithead") == [] and told("officer2") == []
-    assert "Nguyễn Văn officer1" in text(registry.get("/registers/incoming"))
+    register = text(registry.get("/registers/incoming"))
+    assert "Nguyễn Văn officer1" in register
+    assert f"Đã chuyển văn bản số 1 cho Nguyễn Văn officer1 ({world.unit_a.name})." in register  # not "to the unit"
 
 
 def test_handled_today_from_the_row_and_the_file_opened_by_who_may(browsers, session, world, line, now):

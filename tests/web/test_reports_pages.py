@@ -176,6 +176,8 @@ def test_bad_input_is_answered_in_words_never_with_a_server_error(site):
         ("/reports/flow?start=31/02/2026", 422, "Ngày tháng không hợp lệ"),
         ("/reports/flow?start=2001-01-01&end=2026-01-01", 422, "không quá 60 tháng"),
         ("/reports/yearly.pdf?year=abc", 422, "Hãy nhập năm gồm bốn chữ số."),
+        ("/reports/yearly.pdf?year=9999", 422, "Hãy nhập năm từ 1900 đến 2100."),
+        ("/reports/flow?start=2026-01-01&end=9999-12-31", 422, "Ngày phải từ 01/01/1900 đến 31/12/2100"),
         ("/reports/compliance/opened?year=abc", 422, "Hãy nhập năm gồm bốn chữ số."),
         ("/reports/compliance/opened?year=2026&page=abc", 404, ""),
         ("/reports/compliance/opened?year=2026&page=99", 404, ""),

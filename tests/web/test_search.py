@@ -53,7 +53,9 @@ def test_search_box_on_every_page_and_results_with_facets(filed, client):
 
 def test_other_units_see_nothing(filed, client):
     client.login("officer2")
-    assert "lụt bão" not in client.get("/search/?q=lut+bao").text
+    page = client.get("/search/?q=lut+bao").text
+    assert "lụt bão" not in page
+    assert "Không tìm thấy kết quả nào. Hãy thử bớt từ, gõ không dấu hoặc bỏ bớt bộ lọc." in page  # what to try next
 
 
 def test_chosen_columns_and_bad_input(filed, client):

@@ -10,6 +10,7 @@ from flask import jsonify, request, url_for
 from sqlalchemy.orm import Session
 
 from administration import access_statistics
+from erms import metadata
 from erms.models.register import RegisterEntry, RegisterKind, RegisterSeries
 from erms.web.api import base, shapes
 from erms.web.api import dossiers as dossier_api
@@ -80,7 +81,7 @@ def _number(name: str) -> int | None:
     number = integer(raw)  # None for text that is no number the database holds (5,000 digits, "²")
     if number is None or number < 1:
         raise base.ApiError(400, f"{name} must be a whole number.", errors=[{"field": name}])
-    if name == "year" and not 1900 <= number <= 2999:
+    if name == "year" and not metadata.EARLIEST_DAY.year <= number <= metadata.LATEST_DAY.year:
         raise base.ApiError(400, "year must be a year of four digits.", errors=[{"field": name}])
     return number
 
