@@ -43,8 +43,13 @@ MESSAGES = {
 }
 CONTROL_CHARACTER = N_("Contains a control character that is not allowed.")
 # C0 controls but tab, LF and CR, DEL, lone surrogates and U+FFFE/U+FFFF: no record needs them, XML (XLSX,
-# METS, EAD) cannot carry most of them and PostgreSQL refuses NUL, so they are refused where text comes in.
-FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# METS, EAD) cannot carry most of them and PostgreSQL refuses NUL, so they are refused where text comes in. So are
+# the bidirectional overrides and isolates, which make text read other than it is ("\u202eelif terces" shows as
+# "secret file"): Vietnamese never needs them.
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
+SHOWS_NOTHING = N_("Shows nothing: type letters or digits.")
+# Letters that print as blank space (Braille's blank, the Hangul fillers), beside the invisible categories.
+_BLANK_LETTERS = frozenset("\u2800\u3164\u115f\u1160\uffa0")
 # No database column holds more than a signed 64-bit integer (the schemas bound most fields far lower), so a wider
 # number is refused as text before int() reads its digits.
 INTEGER_DIGITS = re.compile("[0-9]+")
@@ -192,12 +197,23 @@ def problem_of(error: ValidationError, *, depth: int = 0) -> Problem:
 
 
 def text_problems(data: dict[str, Any]) -> list[Problem]:
-    """Return a problem for each text value holding a character of FORBIDDEN_CHARACTERS."""
+    """Return a problem for each text value holding a character of FORBIDDEN_CHARACTERS, or showing nothing."""
     return [
-        Problem(key, CONTROL_CHARACTER)
-        for key, value in data.items()
-        if isinstance(value, str) and FORBIDDEN_CHARACTERS.search(value)
+        problem for key, value in data.items() if isinstance(value, str) and (problem := _character_problem(key, value))
     ]
+
+
+def _character_problem(field: str, text: str) -> Problem | None:
+    if FORBIDDEN_CHARACTERS.search(text):
+        return Problem(field, CONTROL_CHARACTER)
+    if text and all(_invisible(character) for character in text):
+        return Problem(field, SHOWS_NOTHING)  # a zero-width space or a lone accent passes "required" unseen
+    return None
+
+
+def _invisible(character: str) -> bool:
+    """Whether a character prints nothing by itself: a space, a format character, a combining mark, a blank letter."""
+    return character.isspace() or unicodedata.category(character) in ("Cf", "Mn", "Me") or character in _BLANK_LETTERS
 
 
 def validate(kind: str, data: dict[str, Any]) -> list[Problem]:
@@ -308,8 +324,8 @@ def column_length(model: type[DeclarativeBase], name: str) -> int:
 
 def _text_problem(field: str, text: str, limit: int) -> Problem | None:
     """Return what is wrong with one free-text value, or None."""
-    if FORBIDDEN_CHARACTERS.search(text):
-        return Problem(field, CONTROL_CHARACTER)
+    if problem := _character_problem(field, text):
+        return problem
     if len(text) > limit:
         return Problem(field, MESSAGES["maxLength"], {"limit": limit})
     return None

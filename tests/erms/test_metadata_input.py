@@ -129,3 +129,25 @@ def test_an_arrival_before_the_documents_date_or_after_today_is_a_problem_on_it(
     ]
     assert [p.template for p in metadata.validate("document", late)] == ["The arrival date cannot be after today."]
     assert metadata.validate("document", {**early, "arrival_date": "2026-03-02"}) == []
+
+
+@pytest.mark.parametrize("hidden", ["\u200b", "\u0301\u0300", " \u2060 ", "\u2800", "\u3164", "\ufeff\u00ad"])
+def test_text_that_shows_nothing_is_a_problem_on_its_field(hidden):
+    assert [(p.field, p.template) for p in metadata.validate("dossier", {**DOSSIER, "title": hidden})] == [
+        ("title", metadata.SHOWS_NOTHING)
+    ]
+    with pytest.raises(InvalidMetadata) as refused:
+        metadata.check_text({"name": hidden}, {"name": 200})
+    assert refused.value.problems == [Problem("name", metadata.SHOWS_NOTHING)]
+
+
+@pytest.mark.parametrize("reordering", ["\u202eelif terces\u202c", "Phòng \u2066Nội vụ\u2069"])
+def test_text_that_reads_other_than_it_is_is_refused(reordering):
+    assert [p.template for p in metadata.validate("dossier", {**DOSSIER, "title": reordering})] == [
+        metadata.CONTROL_CHARACTER
+    ]
+
+
+def test_accents_spaces_and_joiners_within_words_are_text():
+    for text in ("Hồ sơ\u200bhội nghị", "Tiếng Việt", "Ho\u0302\u0300 so\u031b"):  # decomposed accents too
+        assert metadata.validate("dossier", {**DOSSIER, "title": text}) == []
