@@ -193,6 +193,10 @@ def label_problems(session: Session, labels: dict[str, str]) -> list[Problem]:
         Problem(name, metadata.MESSAGES["required"]) for name in ("code", "title") if not labels.get(name, "").strip()
     ]
     code = labels.get("code", "").strip()
+    try:
+        schedule.checked_labels(code, labels.get("title", ""), labels.get("legal_basis", ""))
+    except InvalidMetadata as refused:
+        problems += [problem for problem in refused.problems if problem.field not in {p.field for p in problems}]
     if code and session.scalar(select(RetentionSchedule.id).where(RetentionSchedule.code == code)):
         problems.append(Problem("code", N_("This code is used by another table: choose another.")))
     return problems

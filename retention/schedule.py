@@ -107,6 +107,15 @@ def _duplicate_codes(rows: list) -> list[Problem]:
     return problems
 
 
+def checked_labels(code: str, title: str, legal_basis: str) -> dict[str, str]:
+    """Return a table's code, title and legal basis normalised, or raise InvalidMetadata naming each one too long or
+    holding a character no text may."""
+    return metadata.check_text(
+        {"code": code, "title": title, "legal_basis": legal_basis},
+        {name: metadata.column_length(RetentionSchedule, name) for name in ("code", "title", "legal_basis")},
+    )
+
+
 def import_schedule(
     session: Session,
     actor: Actor | None,
@@ -121,10 +130,7 @@ def import_schedule(
 ) -> RetentionSchedule:
     """Import a whole table or nothing: every row is validated before any is written."""
     rows = checked_rows(payload)
-    labels = metadata.check_text(
-        {"code": code, "title": title, "legal_basis": legal_basis},
-        {name: metadata.column_length(RetentionSchedule, name) for name in ("code", "title", "legal_basis")},
-    )
+    labels = checked_labels(code, title, legal_basis)
     if session.scalar(select(RetentionSchedule.id).where(RetentionSchedule.code == labels["code"])):
         raise RuleViolation(N_("A retention schedule with code %(code)s already exists."), code=labels["code"])
     schedule = RetentionSchedule(organisation_id=organisation_id, superseded=superseded, imported_at=now, **labels)

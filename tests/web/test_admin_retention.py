@@ -206,6 +206,9 @@ def test_a_preview_offers_no_import_that_would_be_refused(admin, world, session,
     shown = upload(admin, world.org.id, "bang.json", json.dumps(TABLE).encode())
     assert shown.status_code == 422 and "Mã này đã được dùng cho một bảng khác" in page_text(shown)
     assert 'name="rows"' not in shown.get_data(as_text=True)
+    long_code = upload(admin, world.org.id, "bang.json", json.dumps(TABLE).encode(), code="DD-" + "9" * 80)
+    assert long_code.status_code == 422 and "Tối đa 60 ký tự" in page_text(long_code)
+    assert 'name="rows"' not in long_code.get_data(as_text=True)  # the import would refuse it: not offered
 
 
 def test_rows_forged_after_the_preview_are_refused_with_their_problems_said(admin, world):
