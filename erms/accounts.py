@@ -44,9 +44,9 @@ class Locked:
 
 
 def hash_password(password: str) -> str:
-    """Return the argon2id hash of ``password``, refusing passwords that are too short."""
-    if len(password) < MIN_PASSWORD:
-        raise RuleViolation(N_("A password needs at least %(count)s characters."), count=MIN_PASSWORD)
+    """Return the argon2id hash of ``password``, refusing passwords that are too short or only spaces."""
+    if problems := short_password(password):
+        raise RuleViolation(problems[0].template, **problems[0].params)
     return _hasher.hash(password)
 
 
@@ -348,10 +348,13 @@ def set_password(
 
 
 def short_password(password: str) -> list[Problem]:
-    """The problem of a password too short to be set, if it is."""
-    if len(password) >= MIN_PASSWORD:
-        return []
-    return [Problem("password", N_("A password needs at least %(count)s characters."), {"count": MIN_PASSWORD})]
+    """The problem of a password too short to be set, if it is; spaces alone count for nothing (a space bar held
+    down, or a field left "blank" that browsers fill with spaces)."""
+    if len(password) < MIN_PASSWORD:
+        return [Problem("password", N_("A password needs at least %(count)s characters."), {"count": MIN_PASSWORD})]
+    if not password.strip():
+        return [Problem("password", N_("A password cannot be only spaces."))]
+    return []
 
 
 def new_password_problems(current: str, new: str, repeat: str) -> list[Problem]:

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from erms import background, metadata, permissions
 from erms.db import transaction
 from erms.errors import N_, ERMSError, InvalidMetadata, PermissionDenied, Problem, RuleViolation
-from erms.models import ApiUpload, BackgroundJob, IntakeRun
+from erms.models import ApiUpload, BackgroundJob, IntakeRun, Unit
 from erms.permissions import Actor, load_actor
 from erms.storage import FileStore
 from filing import uploads
@@ -240,6 +241,12 @@ def queue_bag(session: Session, actor: Actor, upload_id: int, unit: str, *, now:
         raise InvalidMetadata([Problem("unit", UNIT_CODE)])
     if metadata.FORBIDDEN_CHARACTERS.search(unit):  # a NUL reaches the worker's query, which PostgreSQL refuses
         raise InvalidMetadata([Problem("unit", metadata.CONTROL_CHARACTER)])
+    # Which organisation the bag is for, only reading it says; a code none of the caller's organisations has is a
+    # typo said now, before the upload is used up by a job bound to fail.
+    places = [org for org in actor.organisation_ids() if permissions.can(actor, "records.import", org)]
+    known = select(Unit.id).where(Unit.organisation_id.in_(places), Unit.code == unit.strip())
+    if session.scalar(known.limit(1)) is None:
+        raise InvalidMetadata([Problem("unit", bag.UNKNOWN_UNIT, {"code": unit.strip()})])
     upload = uploads.claim(session, actor, upload_id, now=now)
     payload = {"user_id": actor.user_id, "upload_id": upload.id, "unit": unit.strip()}
     return background.enqueue(session, actor.user_id, BAG_JOB, f"intake_bag:{upload.id}", payload, now=now)

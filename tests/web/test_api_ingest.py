@@ -89,3 +89,16 @@ def test_only_an_archivist_ingests_and_a_bad_body_is_named(api, token_of):
     assert sorted(error["field"] for error in bad.json["errors"]) == ["unit", "upload_id", "x"]
     missing = api("POST", "/ingests", token_of("archivist"), json={"upload_id": 999, "unit": "VP"})
     assert missing.status_code == 404
+
+
+def test_a_unit_none_of_the_archivists_organisations_has_is_refused_before_the_upload_is_used(
+    api, token_of, bag_bytes
+):
+    data, _codes = bag_bytes
+    token = token_of("archivist")
+    upload_id = upload_all(api, token, data)
+    typo = api("POST", "/ingests", token, json={"upload_id": upload_id, "unit": "NOPE"})
+    assert typo.status_code == 422 and [error["field"] for error in typo.json["errors"]] == ["unit"]
+    assert "The organisation has no unit with the code NOPE." in typo.json["detail"] + str(typo.json["errors"])
+    queued = api("POST", "/ingests", token, json={"upload_id": upload_id, "unit": "VP"})
+    assert queued.status_code == 202, queued.json  # the upload was not used up by the refusal

@@ -83,6 +83,7 @@ def test_a_wrong_or_weak_change_names_the_problem_and_keeps_the_password(app, br
         "The current password is incorrect.": change(officer, "not-my-password"),
         "The two new passwords are not the same.": change(officer, PASSWORD, NEW, NEW + "x"),
         "A password needs at least 8 characters.": change(officer, PASSWORD, "ngan"),
+        "A password cannot be only spaces.": change(officer, PASSWORD, " " * 12),
         "Choose a password other than the one it replaces.": change(officer, PASSWORD, PASSWORD),
     }
     for message, answer in refusals.items():
