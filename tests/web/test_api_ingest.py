@@ -91,9 +91,7 @@ def test_only_an_archivist_ingests_and_a_bad_body_is_named(api, token_of):
     assert missing.status_code == 404
 
 
-def test_a_unit_none_of_the_archivists_organisations_has_is_refused_before_the_upload_is_used(
-    api, token_of, bag_bytes
-):
+def test_a_unit_none_of_the_archivists_organisations_has_is_refused_before_the_upload_is_used(api, token_of, bag_bytes):
     data, _codes = bag_bytes
     token = token_of("archivist")
     upload_id = upload_all(api, token, data)
