@@ -750,6 +750,75 @@ def assign_entry(
     return entry
 
 
+def change_entry(
+    session: Session,
+    actor: Actor,
+    entry_id: int,
+    *,
+    title: str,
+    retention_row_id: int | None,
+    period: tuple[bool, int | None, str],
+    note: str,
+    seen_revision: int | None,
+    now: datetime,
+) -> DossierListEntry:
+    """Correct an entry of a draft list: its title, retention and note (its unit and person: ``assign_entry``)."""
+    entry = draft_entry(session, actor, entry_id, seen_revision)
+    text = checked_text(DossierListEntry, title=title, note=note)
+    if not text["title"]:
+        raise InvalidMetadata([Problem("title", metadata.MESSAGES["required"])])
+    _check_references(
+        session, entry.dossier_list, unit_id=entry.unit_id, heading_id=entry.heading_id,
+        responsible_user_id=entry.responsible_user_id, retention_row_id=retention_row_id,
+    )  # fmt: skip
+    before = {"title": entry.title, "retention": _retention(entry), "note": entry.note}
+    entry.title, entry.note, entry.retention_row_id = text["title"], text["note"], retention_row_id
+    entry.retention_permanent, entry.retention_years, entry.retention_condition = period
+    after = {"title": entry.title, "retention": _retention(entry), "note": entry.note}
+    changed = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    audit.record(session, actor, "dossier_list.entry_changed", "dossier_list_entry", entry.id, now=now, changed=changed)
+    return entry
+
+
+def remove_entry(
+    session: Session, actor: Actor, entry_id: int, *, seen_revision: int | None, now: datetime
+) -> DossierList:
+    """Take an entry out of a draft list (planned by mistake, or twice); the entries after it move up one number,
+    their notations with them unless given by hand. Returns the list."""
+    entry = draft_entry(session, actor, entry_id, seen_revision)
+    dossier_list = entry.dossier_list
+    _lock(session, dossier_list.id)  # numbers move: nobody adds one meanwhile
+    audit.record(
+        session, actor, "dossier_list.entry_removed", "dossier_list_entry", entry.id, now=now,
+        file_notation=entry.file_notation, title=entry.title,
+    )  # fmt: skip
+    gone = entry.number
+    dossier_list.entries.remove(entry)
+    session.delete(entry)
+    session.flush()
+    for later in sorted((e for e in dossier_list.entries if e.number > gone), key=lambda e: e.number):
+        generated = later.file_notation == _notation(session, later.number, later.heading_id)
+        later.number -= 1
+        if generated:
+            later.file_notation = _notation(session, later.number, later.heading_id)
+        session.flush()  # one at a time: each takes the notation the one before has just left
+    return dossier_list
+
+
+def _retention(entry: DossierListEntry) -> list:
+    """The entry's retention as the audit log keeps it: permanent, years, condition."""
+    return [entry.retention_permanent, entry.retention_years, entry.retention_condition]
+
+
+def draft_entry(session: Session, actor: Actor, entry_id: int, seen_revision: int | None) -> DossierListEntry:
+    """An entry of a draft list the actor manages, as the form showed it (a later save is a conflict)."""
+    entry = _entry(session, entry_id)
+    draft_list(session, actor, entry.dossier_list_id)
+    if seen_revision is not None and seen_revision != entry.revision:
+        raise audit.conflict(session, "dossier_list_entry", entry.id, [])
+    return entry
+
+
 def review_entry(
     session: Session, actor: Actor, entry_id: int, accepted: bool, note: str = "", *, now: datetime
 ) -> EntryReview:

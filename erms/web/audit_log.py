@@ -127,6 +127,8 @@ AUDIT_ACTIONS = {
     "dossier_list.created": _l("Dossier list created"),
     "dossier_list.entry_added": _l("List entry added"),
     "dossier_list.entry_assigned": _l("List entry assigned"),
+    "dossier_list.entry_changed": _l("List entry changed"),
+    "dossier_list.entry_removed": _l("List entry taken out"),
     "dossier_list.entry_reviewed": _l("Ad-hoc entry reviewed"),
     "dossier_list.heading_added": _l("Heading added to the list"),
     "dossier_list.imported": _l("List entries imported"),

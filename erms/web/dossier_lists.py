@@ -270,6 +270,40 @@ def assign(entry_id: int):
     return redirect(url_for(".show", list_id=list_id, _anchor=f"entry-{entry_id}"))
 
 
+@bp.post("/entries/<int:entry_id>/change")
+@login_required
+def change_entry(entry_id: int):
+    """Correct an entry of a draft list: its title, retention and note."""
+    form = {key: request.form.get(key, "").strip() for key in ("title", "retention", "note")}
+    seen = integer(request.form.get("revision", ""))
+    with transaction() as session:
+        entry = dossier_lists.draft_entry(session, current_actor(), entry_id, seen)
+        list_id = entry.dossier_list_id
+        require_present({"title": form["title"], "retention": form["retention"]})
+        row_id, period = spreadsheet.period_of_text(session, form["retention"], entry.dossier_list.organisation_id)
+        if period is None:
+            raise InvalidMetadata([Problem("retention", spreadsheet.RETENTION_UNREADABLE)])
+        dossier_lists.change_entry(
+            session, current_actor(), entry_id, title=form["title"], retention_row_id=row_id, period=period,
+            note=form["note"], seen_revision=seen, now=utcnow(),
+        )  # fmt: skip
+    flash(_("The entry was changed."), "success")
+    return redirect(url_for(".show", list_id=list_id, _anchor=f"entry-{entry_id}"))
+
+
+@bp.post("/entries/<int:entry_id>/remove")
+@login_required
+def remove_entry(entry_id: int):
+    """Take an entry out of a draft list; the entries after it move up one number."""
+    with transaction() as session:
+        dossier_list = dossier_lists.remove_entry(
+            session, current_actor(), entry_id, seen_revision=integer(request.form.get("revision", "")), now=utcnow()
+        )
+        list_id = dossier_list.id
+    flash(_("The entry was taken out of the list; the entries after it moved up one number."), "success")
+    return redirect(url_for(".show", list_id=list_id, _anchor="entries"))
+
+
 @bp.post("/entries/<int:entry_id>/review")
 @login_required
 def review(entry_id: int):

@@ -280,6 +280,8 @@ ROWS = [
     Row("dossier_lists.submit", "POST", LIST_MANAGERS, "dossier_list:draft"),
     Row("dossier_lists.return_list", "POST", HEAD_ONLY, "dossier_list:submitted"),
     Row("dossier_lists.assign", "POST", LIST_MANAGERS, "entry:planned"),
+    Row("dossier_lists.change_entry", "POST", LIST_MANAGERS, "entry:draft"),
+    Row("dossier_lists.remove_entry", "POST", LIST_MANAGERS, "entry:draft"),
     Row("dossier_lists.review", "POST", {UNIT_HEAD: UNIT}, "entry:ad_hoc"),
     # ------------------------------------------------------------ dossiers and their documents
     Row("dossiers.ad_hoc", "GET", EVERYONE, why="the form shows only lists the organisation reads anyway"),

@@ -196,6 +196,18 @@ class Builder:
         """Return the transfer a dossier was submitted in."""
         return self.session.get(TransferItem, self.items[dossier_id]).transfer_id
 
+    def draft_entry(self, unit) -> int:
+        """Return an entry of ``unit`` in next year's draft list (added if it has none)."""
+        found = next((entry.id for entry in self.draft.entries if entry.unit_id == unit.id), None)
+        if found is not None:
+            return found
+        registry = self.world.actor("registry")
+        entry = dossier_lists.add_entry(
+            self.session, registry, self.draft.id, title=f"Hồ sơ dự kiến của {unit.code}", unit_id=unit.id,
+            retention_row_id=self.world.rows["10y"].id, now=NOW,
+        )  # fmt: skip
+        return entry.id
+
     def planned_entry(self, unit) -> int:
         """Return the planned entry of ``unit`` in this year's approved list (it has no dossier)."""
         return next(entry.id for entry in self.lists[2026].entries if entry.unit_id == unit.id)
@@ -483,6 +495,7 @@ def build_world(session: Session, factory: Callable[[], Session], store: FileSto
         hold = holds.place_hold(session, world.actor("archivist"), held.id, "legal", "Phục vụ thanh tra", now=NOW)
         put("hold", relation, hold_id=hold.id, dossier_id=held.id)
         put("entry:planned", relation, entry_id=builder.planned_entry(unit), **common)
+        put("entry:draft", relation, entry_id=builder.draft_entry(unit), **common)
         put("entry:ad_hoc", relation, entry_id=builder.ad_hoc_entry(officer), **common)
         registered = builder.registered(unit)
         put("register_entry", relation, entry_id=registered.id, number=registered.number)
