@@ -12,6 +12,7 @@ import io
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from administration import lookups
 from classification import dossier_list as dossier_lists
@@ -20,7 +21,7 @@ from erms import metadata, permissions
 from erms.auth import current_actor, login_required
 from erms.config import LOCAL_TZ
 from erms.errors import InvalidMetadata, Problem
-from erms.models import LookupKind
+from erms.models import Dossier, LookupKind
 from erms.models.dossier_list import DossierListState
 from erms.web.common import (
     attachment,
@@ -108,6 +109,13 @@ def render_list(
         units = dossier_lists.units_of(session, organisation_id)
         forming = registers.unit_people(session, organisation_id)
         reviews = {entry.id for entry in dossier_lists.pending_reviews(session, actor)}
+        listed = select(Dossier.entry_id, Dossier.id).where(Dossier.entry.has(dossier_list_id=list_id))
+        opened = {entry_id: dossier_id for entry_id, dossier_id in session.execute(listed)}
+        # "Open the dossier" beside each entry its reader forms, once the list is in force: from the list they plan by.
+        in_force = dossier_list.state is DossierListState.APPROVED and dossier_list.year <= local_date(utcnow()).year
+        opens = {
+            unit.id for unit in units if in_force and permissions.can(actor, "dossier.open", organisation_id, unit.id)
+        }
         return render_template(
             "dossier_lists/show.html",
             dossier_list=dossier_list,
@@ -119,6 +127,8 @@ def render_list(
             can_approve=permissions.can(actor, "dossier_list.approve", organisation_id),
             is_addition=dossier_lists.is_addition,
             to_review=reviews,
+            opened=opened,
+            opens=opens,
             unit_options=[(unit.id, unit.name) for unit in units],
             user_options=[("", _("— anyone in the unit —"))],
             # Under each unit only its people: the service refuses anyone else (a council member, another unit's).

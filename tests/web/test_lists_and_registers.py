@@ -338,3 +338,14 @@ def test_a_closed_unit_is_neither_offered_nor_sent_a_document_nor_given_an_entry
     session.expire_all()
     assert session.get(DossierListEntry, entry.id).unit_id != world.unit_b.id
     assert session.scalar(select(RegisterEntry.assigned_unit_id)) is None
+
+
+def test_the_list_page_opens_an_entrys_dossier_or_shows_it_to_who_forms_them(browsers, world, make_dossier):
+    opened = make_dossier("open")
+    list_id, entry_id = opened.entry.dossier_list_id, opened.entry_id
+    officer = text_of(browsers("officer1").get(f"/dossier-lists/{list_id}"))
+    assert f'<a href="/dossiers/{opened.id}">Xem hồ sơ</a>' in officer
+    planned = [e.id for e in opened.entry.dossier_list.entries if e.id != entry_id and e.unit_id == world.unit_a.id]
+    assert planned and all(f'href="/dossiers/open/{e}">Mở hồ sơ</a>' in officer for e in planned)
+    for other in ("officer2", "registry"):  # another unit's officer, and who plans but forms none
+        assert "Mở hồ sơ</a>" not in text_of(browsers(other).get(f"/dossier-lists/{list_id}"))
