@@ -45,6 +45,14 @@ DUPLICATE = N_(
 )
 
 
+def check_arrival(values: dict, today: date) -> None:
+    """Refuse an arrival date ("ngày đến") after the registry's today (the one its clock keeps; metadata already
+    refused one before the document's own date)."""
+    arrival = values.get("arrival_date")
+    if arrival is not None and date.fromisoformat(arrival) > today:
+        raise InvalidMetadata([Problem("arrival_date", N_("The arrival date cannot be after today."))])
+
+
 def next_number(session: Session, organisation_id: int, kind: RegisterKind, year: int, series: RegisterSeries) -> int:
     """Take the next number of a yearly series, holding the series' counter row until the transaction ends.
 
@@ -113,6 +121,7 @@ def register_document(
     )
     check_classified(values)
     today = local_date(now)
+    check_arrival(values, today)
     series = series_of(values)
     if upload is not None and series is RegisterSeries.CLASSIFIED:
         raise RuleViolation(markings.REFUSAL)
