@@ -159,3 +159,16 @@ def test_the_recipients_keep_their_lines_on_the_register_line_and_the_document_p
         listed = re.findall(r"<li>([^<]*)</li>", page)
         kept = re.search(r'class="pre-line">([^<]*)<', page)
         assert listed[-3:] == ["Như Điều 3", "Sở Nội vụ", "Lưu: VT"] or (kept and kept[1] == RECIPIENTS), where
+
+
+def test_a_register_line_shows_what_the_clerk_typed(browsers, session):
+    registry = browsers("registry")
+    typed = {
+        **REGISTER_FORM, "arrival_date": "14/06/2026", "urgency": "khan", "signer_name": "Trần Văn Bình",
+        "signer_position": "Phó Chủ tịch", "page_amount": "3", "description": "Bản chụp kèm theo",
+    }  # fmt: skip
+    assert send(registry, "incoming", typed).status_code == 302
+    shown = text(registry.get(f"/registers/entries/{line_of(session, 1, RegisterKind.INCOMING).id}"))
+    for words in ("Ngày đến 14/06/2026", "Độ khẩn Khẩn", "Họ và tên người ký Trần Văn Bình, Phó Chủ tịch",
+                  "Số trang của văn bản 3", "Ghi chú Bản chụp kèm theo"):  # fmt: skip
+        assert words in shown, words
