@@ -270,6 +270,16 @@ class _Checked:
         return block
 
 
+def discard(session: Session, actor: Actor, upload_id: int, folder: Path, *, now: datetime) -> None:
+    """Give up an upload of one's own no document was made from (a file sent by mistake, a wrong SHA-256 declared):
+    it stops counting towards MOST_OPEN at once, and its bytes leave the disk once that commits."""
+    upload = get_upload(session, actor, upload_id, now=now, lock=True)
+    if upload.used_at is not None:
+        raise RuleViolation(USED)
+    upload.expires_at = now  # gone for every reader; the next sweep deletes its row
+    db.on_commit(session, lambda: part_path(folder, upload_id).unlink(missing_ok=True))
+
+
 def sweep(session: Session, folder: Path, *, now: datetime) -> int:
     """Remove the expired uploads, their rows now and their part files once that commits, and any file of the folder
     no live upload owns that is older than an upload's lifetime (left by a killed process); return how many

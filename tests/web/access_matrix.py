@@ -374,6 +374,7 @@ ROWS = [
     Row("api.start_upload", "POST", EVERYONE, anonymous=UNAUTHORIZED, why="each starts uploads of their own"),
     Row("api.get_upload", "GET", MINE, "upload", anonymous=UNAUTHORIZED),
     Row("api.append_upload", "PATCH", MINE, "upload", anonymous=UNAUTHORIZED),
+    Row("api.discard_upload", "DELETE", MINE, "upload", anonymous=UNAUTHORIZED),
     # Documents: the dossier page's rules (filing a document, reading the dossier, downloading a version).
     Row("api.add_document", "POST", DOSSIER_FORMERS, "dossier:open", anonymous=UNAUTHORIZED),
     Row("api.list_documents", "GET", DOSSIER_READERS, "dossier:open", anonymous=UNAUTHORIZED),

@@ -244,3 +244,25 @@ def test_chunks_sent_at_once_to_one_upload_never_interleave(live):
     [winner] = [chunk for chunk, answer in zip(chunks, answers, strict=True) if answer.status_code == 204]
     assert (folder / f"{upload_id}.part").read_bytes() == winner
     assert requests.get(f"{base}/uploads/{upload_id}", headers=auth).json()["offset"] == 50_000
+
+
+def test_an_upload_given_up_leaves_the_disk_and_frees_its_place(api, token_of, tmp_path, session, now):
+    token = token_of("officer1")
+    upload_id = upload_all(api, token)
+    part = tmp_path / "uploads" / f"{upload_id}.part"
+    assert part.exists()
+    theirs = upload_all(api, token_of("officer2"))
+    assert api("DELETE", f"/uploads/{theirs}", token).status_code == 404  # another's is no upload at all
+    assert (tmp_path / "uploads" / f"{theirs}.part").exists()
+    gone = api("DELETE", f"/uploads/{upload_id}", token)
+    assert gone.status_code == 204 and not part.exists()
+    assert api("GET", f"/uploads/{upload_id}", token).status_code == 404
+    assert api("DELETE", f"/uploads/{upload_id}", token).status_code == 404
+    held = [start(api, token, b"x" * 10).json["id"] for _ in range(10)]  # the one given up no longer counts
+    assert api("POST", "/uploads", token, json={"filename": "a.pdf", "size": 10}).status_code == 409
+    session.get(ApiUpload, held[0]).used_at = now  # a document was made from it
+    session.commit()
+    used = api("DELETE", f"/uploads/{held[0]}", token)
+    assert used.status_code == 409 and "A document was already made from this upload." in used.json["detail"]
+    assert api("DELETE", f"/uploads/{held[1]}", token).status_code == 204
+    assert api("POST", "/uploads", token, json={"filename": "a.pdf", "size": 10}).status_code == 201

@@ -136,6 +136,22 @@ def append_upload(upload_id: int):
     return response
 
 
+@operation(
+    "DELETE",
+    "/uploads/<int:upload_id>",
+    "Give up an upload of yours no document was made from (a file sent by mistake, a SHA-256 declared wrong): its "
+    "bytes are removed and it no longer counts towards the uploads you may hold at once (tus: termination).",
+    {
+        204: ("Given up; the upload no longer exists.", None),
+        409: ("A document was made from it: it is that document's now.", "Problem"),
+    },
+)
+def discard_upload(upload_id: int):
+    with transaction() as session:
+        uploads.discard(session, base.actor(), upload_id, folder(), now=utcnow())
+    return Response(status=204)
+
+
 def _offset() -> int:
     # ASCII digits that fit 64 bits, read without int() on the header's text (5,000 digits would make it raise).
     offset = metadata.whole_number(request.headers.get("Upload-Offset", ""))
