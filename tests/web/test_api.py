@@ -182,6 +182,23 @@ def test_search_finds_with_the_same_rights(api, token_of, make_dossier, session)
     assert api("GET", "/search?q=van+thu", token_of("officer2")).json["total"] == 0
 
 
+def test_search_takes_the_pages_filters_and_names_a_value_it_cannot_take(api, token_of, make_dossier, session):
+    make_dossier("open")
+    session.commit()
+    search.catch_up(session)
+    token = token_of("officer1")
+    everything = api("GET", "/search?q=quy+che", token).json
+    counted = {facet["value"]: facet["count"] for facet in everything["facets"]["kind"]}
+    assert everything["total"] > 0
+    for kind in ("dossier", "document"):  # the filter answers what its facet counted, nothing else
+        only = api("GET", f"/search?q=quy+che&kind={kind}", token).json
+        assert only["total"] == counted.get(kind, 0) and {item["kind"] for item in only["items"]} <= {kind}
+    assert api("GET", "/search?q=quy+che&year=1999", token).json["total"] == 0
+    wrong = api("GET", "/search?q=quy+che&year=abc&date_from=31/02/2026&sort=best", token)
+    assert wrong.status_code == 400 and wrong.mimetype == PROBLEM
+    assert [error["field"] for error in wrong.json["errors"]] == ["date_from", "sort", "year"]
+
+
 def test_a_document_found_names_a_dossier_holding_it_that_the_caller_reads(api, token_of, session, world, store, now,
                                                                          make_dossier):  # fmt: skip
     from tests.web.test_removal_and_edit_rights import crossed

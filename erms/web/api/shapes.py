@@ -236,9 +236,12 @@ HIT = obj(
         "kind": {"enum": ["dossier", "document"]},
         "id": INTEGER,
         "dossier_id": {"type": ["integer", "null"]},
-        "title": TEXT,
+        "title": {**TEXT, "description": "Plain text, as stored: escape it before putting it in HTML."},
         "code": TEXT,
-        "snippet": TEXT,
+        "snippet": {
+            **TEXT,
+            "description": 'HTML: the text around the words found, escaped, each match in <mark class="match">.',
+        },
     }
 )
 FACET_VALUE = obj({"value": TEXT, "count": INTEGER})
