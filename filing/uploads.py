@@ -25,8 +25,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from erms import db
-from erms.errors import N_, InvalidMetadata, NotFound, Problem, RuleViolation
-from erms.models import ApiUpload, Document
+from erms.errors import N_, InvalidMetadata, NotFound, PermissionDenied, Problem, RuleViolation
+from erms.models import ApiUpload, Document, User
 from erms.permissions import Actor
 from erms.storage import FileStore
 from filing import dossiers
@@ -148,6 +148,8 @@ def append(
 ) -> ApiUpload:
     """Append the chunk (a spooled file) at ``offset`` under the row's lock, on disk (fsync) before the row says so."""
     upload = get_upload(session, actor, upload_id, now=now, lock=True)
+    if not session.scalar(select(User.active).where(User.id == actor.user_id)):
+        raise PermissionDenied()  # deactivated while the chunk arrived: its token no longer counts, nor does the chunk
     length = os.fstat(chunk.fileno()).st_size
     refuse_chunk(upload, offset, length)  # again under the lock: another chunk may have come first
     with _created(part_path(folder, upload.id), os.O_WRONLY) as part:

@@ -14,7 +14,9 @@ import requests
 
 from erms import api_tokens, db
 from erms.app import create_app
+from erms.errors import PermissionDenied
 from erms.models import ApiUpload, AuditEvent, Document
+from filing import uploads
 from tests.databases import own_database
 from tests.factories import DOCUMENT, NOW, World
 from tests.live_server import serving
@@ -266,3 +268,16 @@ def test_an_upload_given_up_leaves_the_disk_and_frees_its_place(api, token_of, t
     assert used.status_code == 409 and "A document was already made from this upload." in used.json["detail"]
     assert api("DELETE", f"/uploads/{held[1]}", token).status_code == 204
     assert api("POST", "/uploads", token, json={"filename": "a.pdf", "size": 10}).status_code == 201
+
+
+def test_a_chunk_that_arrives_after_its_sender_was_deactivated_is_not_appended(api, token_of, tmp_path, session, world):
+    token = token_of("officer1")
+    upload_id = start(api, token).json["id"]
+    sender = world.actor("officer1")  # as the request read the token, before the administrator acted
+    world.users["officer1"].active = False  # the administrator, while the chunk was on its way
+    session.flush()
+    spool = tmp_path / "chunk"
+    spool.write_bytes(BYTES)
+    with spool.open("rb") as chunk, pytest.raises(PermissionDenied):
+        uploads.append(session, sender, upload_id, 0, chunk, tmp_path / "uploads", now=NOW)
+    assert session.get(ApiUpload, upload_id).received == 0
