@@ -12,14 +12,17 @@ import io
 
 from flask import Blueprint, abort, flash, get_template_attribute, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from administration import access_statistics, lookups
 from classification import dossier_list
 from erms import metadata, permissions
 from erms.auth import current_actor, login_required
 from erms.errors import InvalidMetadata, Problem
-from erms.models import LookupKind, RecordKind
-from erms.models.register import RegisterKind, RegisterSeries
+from erms.models import DossierDocument, LookupKind, RecordKind
+from erms.models.register import RegisterEntry, RegisterKind, RegisterSeries
+from erms.permissions import Actor
 from erms.web import supplementary_forms
 from erms.web.common import (
     CHOICES,
@@ -27,6 +30,7 @@ from erms.web.common import (
     integer,
     organisation_of,
     period_from_query,
+    require_present,
     setting,
     store,
     transaction,
@@ -36,7 +40,7 @@ from erms.web.common import (
 )
 from erms.web.document_page import handling_context
 from erms.web.errors import on_invalid
-from filing import opinions, recipients, registers
+from filing import dossiers, opinions, recipients, registers
 from filing.dossiers import local_date
 
 bp = Blueprint("registers", __name__, url_prefix="/registers")
@@ -265,6 +269,24 @@ def entry(entry_id: int):
     return page
 
 
+@bp.post("/entries/<int:entry_id>/file")
+@login_required
+def file_line(entry_id: int):
+    """File a register line's document into one of the reader's open dossiers, by reference (PL6 III.4.e)."""
+    dossier_id = integer(request.form.get("dossier_id", ""))
+    on_invalid(lambda errors: (_entry_page(entry_id, errors), 422))
+    require_present({"dossier_id": dossier_id})
+    assert dossier_id is not None  # require_present refused a missing one
+    actor = current_actor()
+    with transaction() as session:
+        line = opinions.on_line(session, actor, entry_id).entry
+        assert line is not None  # reached from its line
+        document_id = line.document_id
+        dossiers.link_document(session, actor, dossier_id, document_id, now=utcnow())
+    flash(_("The registered document was filed in this dossier."), "success")
+    return redirect(url_for("dossiers.show", dossier_id=dossier_id, document=document_id, _anchor="documents"))
+
+
 @bp.post("/entries/<int:entry_id>/opinions")
 @login_required
 def give_opinion(entry_id: int):
@@ -279,6 +301,19 @@ def give_opinion(entry_id: int):
         )
     flash(_("The opinion was recorded."), "success")
     return redirect(url_for(".entry", entry_id=entry_id, _anchor="handling"))
+
+
+def _file_into(session: Session, actor: Actor, line: RegisterEntry) -> list[tuple[int, str]]:
+    """The reader's open dossiers a register line's document may be filed in from its page, in one step: those of its
+    organisation not holding it yet."""
+    holding = set(
+        session.scalars(select(DossierDocument.dossier_id).where(DossierDocument.document_id == line.document_id))
+    )
+    return [
+        (dossier.id, f"{dossier.file_code} · {dossier.title}")
+        for dossier in dossiers.my_open_dossiers(session, actor)
+        if dossier.organisation_id == line.organisation_id and dossier.id not in holding
+    ]
 
 
 def _entry_page(entry_id: int, errors: dict | None = None, typed: dict | None = None) -> str:
@@ -299,6 +334,7 @@ def _entry_page(entry_id: int, errors: dict | None = None, typed: dict | None = 
             targets=_targets(session, line.organisation_id) if can_register else [],
             recipients=recipients.of(session, [line.document_id]).get(line.document_id, []),
             today=local_date(utcnow()).isoformat(),
+            file_into=_file_into(session, actor, line),
             **supplementary_forms.context(session, line.organisation_id, RecordKind.DOCUMENT, line.document),
             **handling_context(opinions.handling(session, actor, reached), errors, typed),
         )

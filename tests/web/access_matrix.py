@@ -416,6 +416,8 @@ ROWS = [
     # Whoever reads the line and its summary comments on its document before it is filed (the leaders' kinds are
     # checked past the door, as on the document's page).
     Row("registers.give_opinion", "POST", SEES["register_entry"], "register_entry"),
+    # Filed from the line's page into a dossier of the reader's own: the dossier is checked as the dossier page does.
+    Row("registers.file_line", "POST", SEES["register_entry"], "register_entry"),
     # The unit's own "handled today" button: the service looks only among what was sent to the actor's
     # units, so even a register reader gets "not found" — it hides more than it must, never less.
     Row("registers.mark_handled", "POST", DOSSIER_FORMERS, "register_entry", refusal=NOT_FOUND),

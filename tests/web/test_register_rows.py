@@ -155,3 +155,28 @@ def test_a_line_sent_to_a_whole_unit_names_it_comes_back_to_the_line_and_says_wh
     assert f"Đã chuyển văn bản số {line.number} cho {unit}." in text(sent)
     handling = text(sent).split("Quá trình xử lý")[1]
     assert f"Phân phối xử lý cho {unit} {world.users['registry'].full_name}" in handling  # the sender, not "—"
+
+
+def test_an_officer_files_a_document_sent_to_them_from_its_line_in_one_step(
+    browsers, session, world, line, make_dossier, now
+):
+    registers.assign_unit(
+        session, world.actor("registry"), world.org.id, line.year, line.series, line.number, world.unit_a.id, now=now
+    )
+    mine = make_dossier("open")
+    session.commit()
+    officer = browsers("officer1")
+    page = officer.get(f"/registers/entries/{line.id}").get_data(as_text=True)
+    assert f'action="/registers/entries/{line.id}/file"' in page and f'<option value="{mine.id}">' in page
+    filed = officer.post(f"/registers/entries/{line.id}/file", {"dossier_id": str(mine.id)})
+    assert filed.status_code == 302 and filed.headers["Location"].startswith(f"/dossiers/{mine.id}")
+    session.expire_all()
+    assert line.document_id in [link.document_id for link in session.get(type(mine), mine.id).links]
+    again = officer.get(f"/registers/entries/{line.id}").get_data(as_text=True)
+    assert f'<option value="{mine.id}">' not in again  # held already: no longer offered
+    theirs = make_dossier("open")
+    theirs.unit_id = world.unit_b.id
+    session.commit()
+    refused = officer.post(f"/registers/entries/{line.id}/file", {"dossier_id": str(theirs.id)})
+    assert refused.status_code == 404  # another unit's dossier is no dossier to them
+    assert "Đưa vào một hồ sơ của bạn" not in text(browsers("registry").get(f"/registers/entries/{line.id}"))
