@@ -130,9 +130,23 @@ def parse_day(text: str | None) -> date | None:
     return named if named is not None and EARLIEST_DAY <= named <= LATEST_DAY else None
 
 
-def day_refusal(text: str) -> str:
-    """Why ``text``, which :func:`parse_day` refused, is no day: it names none, or one out of the range."""
-    return OUT_OF_RANGE if _named_day(text) is not None else MESSAGES["format"]
+NO_SUCH_DAY = N_("There is no such day (%(text)s): check the day and the month.")
+
+
+def day_refusal(field: str, text: str) -> Problem:
+    """Why ``text``, which :func:`parse_day` refused, is no day: one out of the range, one the calendar lacks
+    (31/11), or no day at all."""
+    if _named_day(text) is not None:
+        return Problem(field, OUT_OF_RANGE)
+    if _day_shaped(text):
+        return Problem(field, NO_SUCH_DAY, {"text": text.strip()})
+    return Problem(field, MESSAGES["format"])
+
+
+def _day_shaped(text: str) -> bool:
+    """Whether ``text`` is written as a day (31/11/2026, 2026-02-30), whether or not the calendar has it."""
+    text = text.strip()
+    return bool(DAY_FIRST.fullmatch(text) or ISO_DAY.fullmatch(text))
 
 
 def _named_day(text: str | None) -> date | None:
@@ -219,6 +233,8 @@ def _invisible(character: str) -> bool:
 def validate(kind: str, data: dict[str, Any]) -> list[Problem]:
     """Return every problem of ``data`` against the schema of ``kind``, one per field, in field order."""
     seen: dict[str, Problem] = {problem.field: problem for problem in text_problems(data)}
+    for problem in _days_not_in_the_calendar(kind, data):
+        seen.setdefault(problem.field, problem)
     for error in _validator(kind).iter_errors(data):
         problem = problem_of(error)
         seen.setdefault(problem.field, problem)
@@ -230,6 +246,16 @@ def validate(kind: str, data: dict[str, Any]) -> list[Problem]:
                 seen.setdefault(late.field, late)
     order = list(_schema(kind)["properties"])
     return sorted(seen.values(), key=lambda p: order.index(p.field) if p.field in order else len(order))
+
+
+def _days_not_in_the_calendar(kind: str, data: dict[str, Any]) -> list[Problem]:
+    """A day written as one that the calendar lacks (31/11/2026): said as such, not as a wrong format."""
+    days = [name for name, spec in _schema(kind)["properties"].items() if _is_day(spec)]
+    return [
+        Problem(name, NO_SUCH_DAY, {"text": data[name].strip()})
+        for name in days
+        if isinstance(data.get(name), str) and _day_shaped(data[name]) and _named_day(data[name]) is None
+    ]
 
 
 def _days_out_of_range(kind: str, data: dict[str, Any]) -> list[Problem]:

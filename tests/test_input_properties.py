@@ -34,7 +34,12 @@ FAST = settings(max_examples=80, deadline=None)
 WITH_DATABASE = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 # The schemas people fill through a form or a spreadsheet.
 FORM_KINDS = ("document", "dossier", "dossier-list-import")
-TEMPLATES = set(metadata.MESSAGES.values()) | {metadata.CONTROL_CHARACTER}
+TEMPLATES = set(metadata.MESSAGES.values()) | {
+    metadata.CONTROL_CHARACTER,
+    metadata.SHOWS_NOTHING,
+    metadata.OUT_OF_RANGE,
+    metadata.NO_SUCH_DAY,
+}
 
 # Text a person or an attacker may send: anything at all (lone surrogates too), numbers of every shape,
 # control characters, formula triggers, dates that do not exist.

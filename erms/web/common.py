@@ -106,7 +106,7 @@ def period_from_query() -> tuple[date, date]:
         raw = request.args.get(name, "").strip()
         day = metadata.parse_day(raw) if raw else default
         if day is None:
-            problems.append(Problem(name, metadata.day_refusal(raw)))
+            problems.append(metadata.day_refusal(name, raw))
         else:
             period[name] = day
     if problems:

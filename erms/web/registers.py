@@ -274,8 +274,7 @@ def entry(entry_id: int):
 def file_line(entry_id: int):
     """File a register line's document into one of the reader's open dossiers, by reference (PL6 III.4.e)."""
     dossier_id = integer(request.form.get("dossier_id", ""))
-    on_invalid(lambda errors: (_entry_page(entry_id, errors), 422))
-    require_present({"dossier_id": dossier_id})
+    require_present({"dossier_id": dossier_id})  # the browser requires it: a refusal comes back as a notice
     assert dossier_id is not None  # require_present refused a missing one
     actor = current_actor()
     with transaction() as session:

@@ -63,7 +63,7 @@ def test_control_characters_are_one_problem_per_field_in_field_order():
     }
     assert metadata.validate("dossier", data) == [
         Problem("title", metadata.CONTROL_CHARACTER),
-        Problem("start_date", "Not a valid date (day/month/year)."),
+        Problem("start_date", metadata.NO_SUCH_DAY, {"text": "2026-02-30"}),  # the calendar lacks it
         Problem("description", metadata.CONTROL_CHARACTER),
         Problem("keyword", metadata.CONTROL_CHARACTER),
     ]

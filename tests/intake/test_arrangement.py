@@ -125,7 +125,7 @@ def test_every_bad_row_is_named_and_nothing_is_written(session, world, repositor
         "6:file_number: Box 1, file no. 1 is already given on line 2.",
         "7:shelf_unit: Box 2 is not in the fonds yet: give the shelf unit (giá) it stands on.",
         "8:shelf_unit: Box 2 is not in the fonds yet: give the shelf unit (giá) it stands on.",
-        "9:start_date: Not a valid date (day/month/year).",
+        "9:start_date: There is no such day (31/02/2019): check the day and the month.",
         "10:year: The year 2031 has not come yet: only past records are arranged.",
         '11:retention: Write "Vĩnh viễn", a number of years, or a retention row code.',
     ]

@@ -132,7 +132,7 @@ def test_a_thousand_files_with_three_bad_rows_are_refused_then_imported_after_an
     assert problems == [
         "12:file: There is no file 2019/hs000/khong-co.pdf in the folder.",
         "502:unit: No unit has the code KHONG.",
-        "1000:issued_date: Not a valid date (day/month/year).",
+        "1000:issued_date: There is no such day (31/02/2020): check the day and the month.",
     ]
     assert count(session, Dossier) == count(session, Document) == count(session, IntakeRun) == 0
 

@@ -188,7 +188,7 @@ def test_the_handling_report_shows_on_a_page_and_prints_marked(client, world, se
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(printed.data)).pages)
     assert "BÁO CÁO TÌNH HÌNH GIẢI QUYẾT VĂN BẢN ĐẾN" in text and "In từ Hệ thống ERMS" in text
     refused = client.get("/registers/incoming/report?start=2026-13-01&end=2026-06-30")
-    assert refused.status_code == 422 and "Ngày tháng không hợp lệ (ngày/tháng/năm)." in text_of(refused)
+    assert refused.status_code == 422 and "Không có ngày 2026-13-01 trong lịch" in text_of(refused)
     # A year typed wrong overflowed the period's last midnight (a 500).
     far = client.get("/registers/incoming/report?start=2026-01-01&end=9999-12-31")
     assert far.status_code == 422 and "Ngày phải từ 01/01/1900 đến 31/12/2100" in text_of(far)
