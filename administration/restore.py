@@ -38,13 +38,13 @@ def restore(
     """Put set ``name`` back into an empty data folder (and, for a PostgreSQL set, an empty database)."""
     manifest = backup.read(target, name)
     _check_known_schema(manifest)
-    _check_database_given(manifest, database_url)
     _check_empty(data_dir)
     check = backup.verify(target, name)
     if not check.ok:
         raise backup.BackupError(
             f"Backup set {name} on {target.name} is damaged, nothing restored: " + "; ".join(check.problems)
         )
+    _check_database_given(manifest, database_url)
     data_dir.mkdir(parents=True, exist_ok=True)
     with _undone_on_failure(data_dir):
         store = data_dir / "files"

@@ -59,7 +59,9 @@ def test_every_problem_is_shown_at_once(client, session, dossier, store):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert field_error(page, "doc-subject") == "Tối đa 500 ký tự."
-    assert field_error(page, "doc-issued_date") == "Không có ngày 31/02/2026 trong lịch: hãy kiểm tra lại ngày và tháng."
+    assert (
+        field_error(page, "doc-issued_date") == "Không có ngày 31/02/2026 trong lịch: hãy kiểm tra lại ngày và tháng."
+    )
     assert field_error(page, "doc-page_amount") == "Giá trị nhỏ nhất là 1."
     assert field_error(page, "doc-type_name") == "Trường này là bắt buộc."
     assert count(session, Document) == before

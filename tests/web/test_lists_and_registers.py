@@ -321,7 +321,8 @@ def test_a_closed_unit_is_neither_offered_nor_sent_a_document_nor_given_an_entry
     session.commit()
     client.login("registry")
     client.post("/registers/incoming", {**REGISTER_FORM, "file": file_field(make_pdf(), "cv-15.pdf")})
-    offered = text_of(client.get("/registers/entries/1"))
+    line = session.scalar(select(RegisterEntry.id))
+    offered = text_of(client.get(f"/registers/entries/{line}"))
     assert world.unit_a.name in offered and world.unit_b.name not in offered
     sent = client.post(
         "/registers/incoming/assign?year=2026", {"series": "regular", "number": "1", "unit_id": str(world.unit_b.id)}
