@@ -174,6 +174,8 @@ def _create(engine: Engine, settings: dict, target: Target, now: datetime, progr
 
 
 def _check_medium(target: Target) -> None:
+    if target.path.exists() and not target.path.is_dir():
+        raise BackupError(f"Backup target {target.name}: {target.path} is a file, not a folder")
     if not target.path.is_dir():
         raise BackupError(f"Backup target {target.name}: {target.path} is not there (is the medium mounted?)")
     if not os.access(target.path, os.W_OK):

@@ -83,11 +83,16 @@ def _backup_to(obj, factory, target: backup.Target, now: datetime) -> None:
 
 
 @backup_group.command("list")
+@click.option("--from", "wanted", default=None, help="Only this target (name), or a folder given for once.")
 @click.pass_obj
-def backup_list(obj) -> None:
-    """List the whole backup sets on every configured target, oldest first."""
+def backup_list(obj, wanted: str | None) -> None:
+    """List the whole backup sets on every configured target (or the one named), oldest first."""
     try:
-        for target in backup.targets(obj.settings["BACKUP_TARGETS"]):
+        if wanted is None and not backup.targets(obj.settings["BACKUP_TARGETS"]):
+            raise backup.BackupError(
+                "No backup target is configured: set ERMS_BACKUP_TARGETS to name=/path;name=/path, or give --from /path"
+            )
+        for target in backup.choose(obj.settings["BACKUP_TARGETS"], wanted):
             if not target.path.is_dir():
                 click.echo(f"{target.name}: {target.path} is not there (is the medium mounted?)")
                 continue

@@ -256,3 +256,15 @@ def test_a_restore_refused_keeps_the_fresh_instances_key_and_copies_nothing(inst
     restored = instance.invoke(erms_group, ["backup", "restore", name, "--from", "usb", "--into", str(into)])
     assert restored.exit_code == 0, restored.output
     assert (into / "secret_key").read_text() == "the new machine's own key"
+
+
+def test_listing_says_when_no_medium_is_configured_and_lists_a_folder_given(instance, tmp_path):
+    assert instance.invoke(erms_group, ["backup", "create", "--to", "usb"]).exit_code == 0
+    bare = CliRunner(env={**instance.env, "ERMS_BACKUP_TARGETS": ""})
+    nothing = bare.invoke(erms_group, ["backup", "list"])
+    assert nothing.exit_code == 1 and "No backup target is configured" in nothing.output  # it printed nothing, exit 0
+    folder = bare.invoke(erms_group, ["backup", "list", "--from", str(tmp_path / "usb")])
+    assert folder.exit_code == 0 and sets_on(tmp_path / "usb")[0] in folder.output
+    (tmp_path / "a-file").write_text("not a medium")
+    refused = bare.invoke(erms_group, ["backup", "create", "--to", str(tmp_path / "a-file")])
+    assert refused.exit_code == 1 and "is a file, not a folder" in refused.output

@@ -82,7 +82,8 @@ def _number(name: str) -> int | None:
     if number is None or number < 1:
         raise base.ApiError(400, f"{name} must be a whole number.", errors=[{"field": name}])
     if name == "year" and not metadata.EARLIEST_DAY.year <= number <= metadata.LATEST_DAY.year:
-        raise base.ApiError(400, "year must be a year of four digits.", errors=[{"field": name}])
+        first, last = metadata.EARLIEST_DAY.year, metadata.LATEST_DAY.year
+        raise base.ApiError(400, f"year must be a year from {first} to {last}.", errors=[{"field": name}])
     return number
 
 
