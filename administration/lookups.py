@@ -86,19 +86,22 @@ def add_value(
     """Offer a value (again, if it was withdrawn); one already offered is refused."""
     permissions.require_administer(actor, organisation_id)
     chosen = next((member for member in LookupKind if member.value == kind), None)
-    text = metadata.check_text({"value": value}, {"value": 200})["value"]
+    text = " ".join(metadata.check_text({"value": value}, {"value": 200})["value"].split())  # one line, one space
     problems = [] if chosen else [Problem("kind", metadata.MESSAGES["enum"])]
     if not text:
         problems.append(Problem("value", metadata.MESSAGES["required"]))
     existing = None
     if chosen and text:
-        existing = session.scalar(
-            select(LookupValue).where(
-                LookupValue.organisation_id == organisation_id, LookupValue.kind == chosen, LookupValue.value == text
-            )
+        # Told apart as people tell them apart: "Quyết định" and "quyết  định" are one value in a suggestion list.
+        kept = session.scalars(
+            select(LookupValue).where(LookupValue.organisation_id == organisation_id, LookupValue.kind == chosen)
         )
+        same = [
+            kept_value for kept_value in kept if metadata.folded_words(kept_value.value) == metadata.folded_words(text)
+        ]
+        existing = next((kept_value for kept_value in same if kept_value.value == text), same[0] if same else None)
         if existing is not None and existing.active:
-            problems.append(Problem("value", N_("%(value)s is offered already."), {"value": text}))
+            problems.append(Problem("value", N_("%(value)s is offered already."), {"value": existing.value}))
     if problems:
         raise InvalidMetadata(problems)
     assert chosen is not None

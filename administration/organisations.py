@@ -62,9 +62,11 @@ def create_unit(
     now: datetime,
 ) -> Unit:
     """Add a unit to an organisation, under the unit ``parent_code`` or directly under the organisation."""
-    values = metadata.check_text({"code": code.strip(), "name": name}, {"code": 20, "name": 200})
+    values = metadata.check_text({"code": code.strip(), "name": " ".join(name.split())}, {"code": 20, "name": 200})
     problems = _required(values, "name")
     organisation = session.scalar(select(Organisation).where(Organisation.code == organisation_code.strip()))
+    if organisation is not None:
+        problems += _name_taken(organisation.units, values["name"], None)
     if organisation is None:
         problems.append(Problem("organisation", N_("No organisation with code %(code)s."), {"code": organisation_code}))
     elif actor is not None:
@@ -200,6 +202,18 @@ def get_unit(session: Session, actor: Actor, unit_id: int) -> Unit:
     return unit
 
 
+def _name_taken(units: list[Unit], name: str, unit_id: int | None) -> list[Problem]:
+    """Two open units of one organisation are not called the same, whatever the case or spaces: the registry picks
+    the unit to send a document to by its name."""
+    folded = metadata.folded_words(name)
+    for unit in units:
+        if unit.id != unit_id and unit.active and folded and metadata.folded_words(unit.name) == folded:
+            return [
+                Problem("name", N_("Unit %(code)s is called %(name)s already."), {"code": unit.code, "name": unit.name})
+            ]
+    return []
+
+
 def update_unit(
     session: Session,
     actor: Actor,
@@ -218,8 +232,9 @@ def update_unit(
     """
     unit = get_unit(session, actor, unit_id)
     audit.refuse_changed(session, "unit", unit, seen, UNIT_SEEN)
-    values = metadata.check_text({"name": name}, {"name": 200})
+    values = metadata.check_text({"name": " ".join(name.split())}, {"name": 200})
     problems = _required(values, "name")
+    problems += _name_taken(unit.organisation.units, values["name"], unit.id) if active else []
     problems += _parent_problems(session, unit, parent_id)
     if (
         not active

@@ -309,6 +309,12 @@ def _issued_after_today(data: dict[str, Any]) -> Problem | None:
     )
 
 
+def folded_words(text: str) -> str:
+    """A name as people tell names apart: whatever its letters' case, its spaces or its Unicode form ("Quyết  định"
+    and "quyết định" are one form value; "Quyet dinh" is another spelling, kept apart)."""
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
 def document_identity(number: str, notation: str, organ: str) -> tuple[str, str]:
     """Return a document's "số, ký hiệu" and issuer as two folded texts, for finding one document entered twice:
     12 + QĐ-UBND, 12/QĐ-UBND typed whole in the number field and "12 / qđ-ubnd" are one document, whatever the

@@ -49,6 +49,9 @@ def test_a_value_offered_twice_is_refused_and_a_withdrawn_one_is_not_offered(adm
     admin.post(url, {"kind": "heading", "value": "Tổ chức, cán bộ"})
     twice = admin.post(url, {"kind": "heading", "value": " Tổ chức, cán bộ "})
     assert twice.status_code == 422 and "Tổ chức, cán bộ đã có trong danh sách." in twice.get_data(as_text=True)
+    for lookalike in ("TỔ CHỨC, CÁN BỘ", "Tổ chức,  cán bộ"):  # the same in a suggestion list: refused, named as kept
+        again = admin.post(url, {"kind": "heading", "value": lookalike})
+        assert again.status_code == 422 and "Tổ chức, cán bộ đã có trong danh sách." in again.get_data(as_text=True)
     empty = admin.post(url, {"kind": "sticker", "value": ""})
     assert empty.status_code == 422 and "Hãy chọn một giá trị trong danh sách." in empty.get_data(as_text=True)
     draft = dossier_lists.create_list(session, world.actor("registry"), world.org.id, 2027, now=now)

@@ -351,3 +351,19 @@ def test_deactivating_a_person_with_paper_on_loan_says_so_and_tells_the_archivis
     assert json.loads(params)["code"] == paper.file_code and json.loads(params)["date"] == "30/06/2026"
     page = page_text(admin.get(f"/admin/people/{world.users['officer1'].id}"))
     assert "vẫn còn mượn" not in page  # nothing on loan: nothing said
+
+
+def test_two_open_units_are_not_called_the_same_whatever_the_case_or_spaces(admin, world, session):
+    taken = world.unit_a.name
+    for lookalike in (taken.upper(), taken.replace(" ", "  ")):
+        refused = admin.post(
+            f"/admin/organisations/{world.org.id}/units", {"code": "VP2", "name": lookalike, "parent": ""}
+        )
+        assert refused.status_code == 422 and f"Đơn vị VP đã mang tên {taken}." in page_text(refused)
+    renamed = admin.post(
+        f"/admin/units/{world.unit_b.id}", {"name": f" {taken.lower()} ", "parent": "", "active": "yes"}
+    )
+    assert renamed.status_code == 422 and session.get(Unit, world.unit_b.id).name != taken
+    tidied = admin.post(f"/admin/units/{world.unit_b.id}", {"name": "Phòng  Tài chính", "parent": "", "active": "yes"})
+    session.expire_all()
+    assert tidied.status_code == 302 and session.get(Unit, world.unit_b.id).name == "Phòng Tài chính"
