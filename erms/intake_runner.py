@@ -257,14 +257,18 @@ def _bag_job(payload: dict, context: background.Context) -> None:
     settings, user_id = context.settings, payload["user_id"]
     part = uploads.part_path(Path(settings["DATA_DIR"]) / "uploads", payload["upload_id"])
     with transaction(context.factory, read_only=True) as session:
-        declared = session.get_one(ApiUpload, payload["upload_id"]).sha256
+        sent = session.get_one(ApiUpload, payload["upload_id"])
+        declared, filename = sent.sha256, sent.filename
     if declared is not None and _sha256(part) != declared:
         raise InvalidMetadata([Problem("upload_id", uploads.DIFFERENT)])
-    with bag_reading.opened(part) as folder:
-        read = bag_reading.read(folder)
-        with transaction(context.factory, read_only=True) as session:
-            plan = bag.plan(session, load_actor(session, user_id), folder, read, payload["unit"])
-        _run_job(context, user_id, plan)
+    try:
+        with bag_reading.opened(part) as folder:
+            read = bag_reading.read(folder)
+            with transaction(context.factory, read_only=True) as session:
+                plan = bag.plan(session, load_actor(session, user_id), folder, read, payload["unit"])
+            _run_job(context, user_id, plan)
+    except bag_reading.BagRefused as refused:  # said with the name the archivist sent, not the spool file's
+        raise bag_reading.BagRefused([problem.replace(part.name, filename) for problem in refused.problems]) from None
     part.unlink(missing_ok=True)
 
 

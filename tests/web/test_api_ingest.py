@@ -78,6 +78,12 @@ def test_an_unsafe_bag_is_refused_whole_and_the_job_says_why(api, app, token_of,
         "../evil.txt: a name outside the bag (absolute, or with '..') is refused",
     ]
     assert session.scalar(select(Dossier.id).limit(1)) is None
+    garbage = upload_all(api, token, b"not an archive at all")
+    refused = api("POST", "/ingests", token, json={"upload_id": garbage, "unit": "VP"})
+    run_background_jobs(app)
+    said = api("GET", f"/jobs/{refused.json['id']}", token).json["errors"]
+    # Named as the archivist sent it ("Quyết định 15.pdf"), not as the spool file the worker read ("7.part").
+    assert said[1] == "Quyết định 15.pdf: neither a folder nor a tar, tar.gz or zip archive"
 
 
 def test_only_an_archivist_ingests_and_a_bad_body_is_named(api, token_of):
