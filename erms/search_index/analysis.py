@@ -11,6 +11,7 @@ every indexed field is analysed and scored once per word, which is what indexing
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -24,9 +25,15 @@ _FOLDING: dict[int, str | None] = {code: None for code in range(0x10000) if unic
 _FOLDING.update({ord("đ"): "d", ord("Đ"): "D"})
 
 
+# Vietnamese writes a syllable whose only vowel is a final i or y either way after a consonant ("kỉ niệm" and "kỷ
+# niệm", "lí do" and "lý do", "qui định" and "quy định"; the Ministry of Education's spelling and the older one
+# live side by side): folded to i, either spelling finds the other. "tuy", "huy" (u then y) are other words.
+_LONE_Y = re.compile(r"\b(qu|[bcdghklmnprstvx]{1,2})y\b")
+
+
 def fold(text: str) -> str:
-    """Return ``text`` lower-cased without diacritics: "Đống Đa" → "dong da"."""
-    return unicodedata.normalize("NFD", text).translate(_FOLDING).lower()
+    """Return ``text`` lower-cased without diacritics, a lone final y as i: "Đống Đa" → "dong da", "Kỷ" → "ki"."""
+    return _LONE_Y.sub(r"\1i", unicodedata.normalize("NFD", text).translate(_FOLDING).lower())
 
 
 # A corpus repeats a small vocabulary: each distinct word is folded once, then looked up.

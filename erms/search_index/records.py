@@ -59,7 +59,8 @@ DOSSIER, DOCUMENT = "dossier", "document"
 # 2: recipients and the other typed fields; registered documents not yet filed.
 # 3: a document's signature verdict (facet, filter).
 # 4: the supplementary metadata's words with the keywords.
-VERSION = 4
+# 5: a lone final y folded to i ("kỷ niệm" and "kỉ niệm" are one word).
+VERSION = 5
 # States whose files have left the system or been destroyed.
 CONTENT_GONE = (DossierState.DESTROYED, DossierState.TRANSFERRED)
 # The marking whose summary is never indexed (classification.markings.SecurityMarking.TUYET_MAT;

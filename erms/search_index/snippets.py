@@ -43,12 +43,17 @@ def snippet(text: str, words: Collection[str]) -> str:
 def _pattern(words: frozenset[str]) -> re.Pattern:
     """Return the expression finding, as whole words (the analyzer's ``\\w+``), every spelling of
     ``words`` that folds to them: "dong" is ``[dDđĐ][oOòÒóÓ…ôÔồỒ…][nN][gG]``."""
-    spellings = _spellings()
-    alternatives = "|".join(
-        "".join(f"[{re.escape(spellings.get(letter, letter))}]" for letter in word)
-        for word in sorted(words, key=len, reverse=True)
-    )
+    alternatives = "|".join(_spelled(word) for word in sorted(words, key=len, reverse=True))
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+def _spelled(word: str) -> str:
+    """Every spelling of one folded word, as an expression: its final i also as y where the analyzer folds y to i."""
+    spellings = _spellings()
+    classes = [spellings.get(letter, letter) for letter in word]
+    if fold(word[:-1] + "y") == word:  # "ki" is "kỉ" and "kỷ"
+        classes[-1] += spellings.get("y", "y")
+    return "".join(f"[{re.escape(letters)}]" for letters in classes)
 
 
 @cache

@@ -14,6 +14,11 @@ def test_every_spelling_that_folds_to_a_query_word_is_marked():
     assert '<mark class="match term2">quan</mark>' in marked and '<mark class="match term6">đống</mark>' in marked
 
 
+def test_both_spellings_of_a_lone_final_i_or_y_are_marked():
+    marked = snippet("Lễ kỷ niệm và buổi kỉ niệm; kí kết", {"ki", "niem"})
+    assert marked.count("<mark") == 5 and ">kỷ</mark>" in marked and ">kỉ</mark>" in marked and ">kí</mark>" in marked
+
+
 def test_only_whole_words_are_marked():
     assert snippet("quanh co, đôngđúc", {"quan", "dong"}) == ""
     assert snippet("Dong_da", {"dong"}) == ""  # "_" is a word character: one token, as the analyzer sees it

@@ -72,3 +72,13 @@ def test_seed_titles_found_without_diacritics(session, make_dossier, file_docume
         if found(session, officer, typed)[:1] != [("document", document.id)]:
             missed.append(typed)
     assert missed == []
+
+
+def test_either_spelling_of_a_lone_final_i_or_y_finds_the_other(session, make_dossier, file_document, world, commit):
+    dossier = make_dossier("open", documents=0)
+    older = file_document(dossier, "Kế hoạch tổ chức lễ kỷ niệm ngày thành lập quận")
+    newer = file_document(dossier, "Báo cáo kết quả hoạt động kỉ niệm 30 năm")
+    commit()
+    officer = world.actor("officer1")
+    for typed in ("kỉ niệm", "kỷ niệm", "ki niem", "ky niem"):
+        assert sorted(found(session, officer, typed)) == sorted([("document", older.id), ("document", newer.id)]), typed
