@@ -111,6 +111,7 @@ def create_person(
     values = metadata.check_text(
         {key: form.get(key, "") for key in ("username", "full_name", "position")},
         {"username": 64, "full_name": 50, "position": 100},
+        one_line=("full_name", "position"),
     )
     password = form.get("password", "")
     problems = _new_account_problems(session, values, password)
@@ -231,7 +232,10 @@ def update_person(
     _require_whole_account(actor, user)
     audit.refuse_changed(session, "user", user, seen, {"full_name": "Họ và tên", "position": "Chức vụ"})
     values = metadata.check_text(
-        {"full_name": full_name, "position": position}, {"full_name": 50, "position": 100}, required=("full_name",)
+        {"full_name": full_name, "position": position},
+        {"full_name": 50, "position": 100},
+        required=("full_name",),
+        one_line=("full_name", "position"),
     )
     changed = {key: value for key, value in values.items() if getattr(user, key) != value}
     for key, value in changed.items():

@@ -333,10 +333,13 @@ def check(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def check_text(values: dict[str, str], limits: dict[str, int], required: tuple[str, ...] = ()) -> dict[str, str]:
-    """Return free-text fields no schema describes, normalised; or raise InvalidMetadata naming each field that
-    holds a control character or is longer than its limit in ``limits``, and each of ``required`` left empty."""
-    values = normalise(values)
+def check_text(
+    values: dict[str, str], limits: dict[str, int], required: tuple[str, ...] = (), one_line: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """Return free-text fields no schema describes, normalised (those of ``one_line``, a name or a position, on one
+    line with single spaces); or raise InvalidMetadata naming each field that holds a control character or is longer
+    than its limit in ``limits``, and each of ``required`` left empty."""
+    values = normalise({key: " ".join(value.split()) if key in one_line else value for key, value in values.items()})
     problems = [Problem(key, MESSAGES["required"]) for key in required if not str(values.get(key, "")).strip()]
     problems += [
         problem for key, value in values.items() if (problem := _text_problem(key, value, limits[key])) is not None

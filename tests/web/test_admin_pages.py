@@ -367,3 +367,14 @@ def test_two_open_units_are_not_called_the_same_whatever_the_case_or_spaces(admi
     tidied = admin.post(f"/admin/units/{world.unit_b.id}", {"name": "Phòng  Tài chính", "parent": "", "active": "yes"})
     session.expire_all()
     assert tidied.status_code == 302 and session.get(Unit, world.unit_b.id).name == "Phòng Tài chính"
+
+
+def test_a_persons_name_and_position_are_kept_on_one_line_and_a_blank_looking_name_is_refused(admin, world, session):
+    people_url = f"/admin/organisations/{world.org.id}/people"
+    form = {"username": "c.lv", "position": "Chuyên\nviên ", "password": "mat-khau-c-2026", "role": "officer",
+            "unit_id": str(world.unit_b.id)}  # fmt: skip
+    blank = admin.post(people_url, {**form, "full_name": "\u200b"})
+    assert blank.status_code == 422 and "Không có chữ nào hiện ra" in page_text(blank)
+    assert admin.post(people_url, {**form, "full_name": "Lê\nVăn   C"}).status_code == 302
+    made = session.scalar(select(User).where(User.username == "c.lv"))
+    assert (made.full_name, made.position) == ("Lê Văn C", "Chuyên viên")
