@@ -132,6 +132,7 @@ def test_changes_need_the_etag_of_the_record_as_it_is_now(api, token_of, make_do
     assert changed.headers["ETag"] != tag
     stale = api("PATCH", f"/dossiers/{dossier.id}", token, json={"keyword": "x"}, headers={"If-Match": tag})
     assert stale.status_code == 412 and "saved this record" in stale.json["detail"]
+    assert "If-Match" in stale.json["detail"] and "form" not in stale.json["detail"]  # said to a system, not a form
     assert api("GET", f"/dossiers/{dossier.id}", token).json["keyword"] != "x"
     other = api("PATCH", f"/dossiers/{dossier.id}", token, json=change, headers={"If-Match": '"dossier-999-r1"'})
     assert other.status_code == 412

@@ -16,7 +16,7 @@ from flask import Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from erms import api_tokens, metadata
-from erms.errors import Conflict, ERMSError, InvalidMetadata, NotFound, PermissionDenied, Problem
+from erms.errors import N_, Conflict, ERMSError, InvalidMetadata, NotFound, PermissionDenied, Problem
 from erms.permissions import Actor
 from erms.web import security
 from erms.web.common import integer, transaction, utcnow
@@ -79,12 +79,21 @@ def field_errors(problems: list[Problem]) -> list[dict[str, str]]:
     return [{"field": item.field, "message": translate(item.template, item.params)} for item in problems]
 
 
+API_CONFLICT = N_(
+    "%(who)s saved this record at %(when)s, after the version your If-Match names: nothing was saved. Read it again "
+    "(its ETag) and send the change anew."
+)
+
+
 def refused(error: ERMSError) -> Response:
     """Answer a refusal of the domain: its status, its message and, for invalid input, every field at fault."""
     status = next((code for kind, code in STATUS_OF.items() if isinstance(error, kind)), 409)
     if status in (403, 404):
         security.record_refusal("security.denied", status=status)
     detail = translate(error.template, error.params)
+    if isinstance(error, Conflict) and error.template == Conflict.template:
+        # A form's wording ("after you opened the form … your form differs in") says nothing to a system.
+        detail = translate(API_CONFLICT, {"who": error.params.get("who", ""), "when": error.params.get("when", "")})
     if isinstance(error, InvalidMetadata):
         return problem(status, detail, errors=field_errors(error.problems))
     return problem(status, detail)
