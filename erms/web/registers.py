@@ -274,12 +274,12 @@ def entry(entry_id: int):
 def file_line(entry_id: int):
     """File a register line's document into one of the reader's open dossiers, by reference (PL6 III.4.e)."""
     dossier_id = integer(request.form.get("dossier_id", ""))
-    require_present({"dossier_id": dossier_id})  # the browser requires it: a refusal comes back as a notice
-    assert dossier_id is not None  # require_present refused a missing one
     actor = current_actor()
     with transaction() as session:
-        line = opinions.on_line(session, actor, entry_id).entry
+        line = opinions.on_line(session, actor, entry_id).entry  # a line the reader may not read is no line: first
         assert line is not None  # reached from its line
+        require_present({"dossier_id": dossier_id})  # the browser requires it: a refusal comes back as a notice
+        assert dossier_id is not None  # require_present refused a missing one
         document_id = line.document_id
         dossiers.link_document(session, actor, dossier_id, document_id, now=utcnow())
     flash(_("The registered document was filed in this dossier."), "success")
